@@ -1,0 +1,504 @@
+"""The `recap` command. Every command is a thin call into the services the window uses too.
+
+Exit codes: 0 done; 1 verification found problems or a sheet broke an error rule; 2 bad usage
+or input. Messages come from the catalogue (Indonesian or English by locale or RECAP_LANG).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from recap_desktop.crypto.canonical import CanonicalError, parse_json
+from recap_desktop.crypto.keys import SigningKey
+from recap_desktop.domain.election import text
+from recap_desktop.messages import language, problem_name, tr
+from recap_desktop.services import RecapError, Workspace
+from recap_desktop.services import demo as demo_service
+from recap_desktop.services import election as election_service
+from recap_desktop.services import identity as identity_service
+from recap_desktop.services import recap as recap_service
+from recap_desktop.services import sheets as sheet_service
+from recap_desktop.services.verify import verify_store
+from recap_desktop.storage import StorageError, TamperedStore
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse exits 2 on usage errors, as we want
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
+
+
+def _out(line: str = "") -> None:
+    print(line)
+
+
+def _json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False))
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise RecapError("file.unreadable", path=path, detail=exc.strerror or exc) from exc
+
+
+def passphrase_from(args: argparse.Namespace, *, confirm: bool = False) -> str | None:
+    """--passphrase-file, else $RECAP_PASSPHRASE, else a silent prompt; None if none can be had."""
+    if args.passphrase_file:
+        return _read_file(args.passphrase_file).decode("utf-8").rstrip("\r\n")
+    env = os.environ.get("RECAP_PASSPHRASE")
+    if env:
+        return env
+    if not sys.stdin.isatty():
+        return None
+    first = getpass.getpass(tr("passphrase.prompt"))
+    if confirm and getpass.getpass(tr("passphrase.repeat")) != first:
+        raise RecapError("passphrase.mismatch")
+    return first
+
+
+def unlock(ws: Workspace, args: argparse.Namespace) -> SigningKey:
+    ident = identity_service.show_identity(ws)
+    passphrase = passphrase_from(args)
+    if passphrase is None:
+        if not ident.demo:
+            raise RecapError("passphrase.missing")
+        passphrase = identity_service.DEMO_PASSPHRASE
+    return identity_service.unlock(ws, passphrase)
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def cmd_demo_init(ws: Workspace, args: argparse.Namespace) -> int:
+    passphrase = (
+        passphrase_from(args)
+        if (args.passphrase_file or os.environ.get("RECAP_PASSPHRASE"))
+        else None
+    )
+    ident = demo_service.init_demo(
+        ws,
+        officer_id=args.officer_id,
+        role=args.role,
+        passphrase=passphrase,
+        stations=args.stations,
+        jurisdiction=args.jurisdiction,
+    )
+    _out(
+        tr(
+            "demo.init",
+            stations=len(election_service.current_election(ws).stations),
+            officer_id=ident.officer_id,
+            role=ident.role,
+            passphrase=identity_service.DEMO_PASSPHRASE if passphrase is None else "********",
+        )
+    )
+    _out(
+        tr(
+            "identity.created",
+            name=ident.name,
+            officer_id=ident.officer_id,
+            role=ident.role,
+            fingerprint=ident.fingerprint,
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_demo_populate(ws: Workspace, args: argparse.Namespace) -> int:
+    key = unlock(ws, args)
+    sheets, stations = demo_service.populate(ws, key, stations=args.stations, seed=args.seed)
+    _out(tr("demo.populated", sheets=sheets, stations=stations))
+    return EXIT_OK
+
+
+def cmd_identity_create(ws: Workspace, args: argparse.Namespace) -> int:
+    if ws.keystore_path.exists():
+        raise RecapError("identity.exists", path=ws.keystore_path)
+    passphrase = passphrase_from(args, confirm=True)
+    if passphrase is None:
+        raise RecapError("passphrase.missing")
+    ident = identity_service.create_identity(
+        ws, name=args.name, officer_id=args.officer_id, role=args.role, passphrase=passphrase
+    )
+    _out(
+        tr(
+            "identity.created",
+            name=ident.name,
+            officer_id=ident.officer_id,
+            role=ident.role,
+            fingerprint=ident.fingerprint,
+        )
+    )
+    if ident.certificate is None:
+        _out(tr("identity.uncertified"))
+    return EXIT_OK
+
+
+def cmd_identity_show(ws: Workspace, args: argparse.Namespace) -> int:
+    ident = identity_service.show_identity(ws)
+    if args.json:
+        _json(ident.to_json())
+        return EXIT_OK
+    _out(f"{ident.name} ({ident.officer_id}), {ident.role}{' [DEMO]' if ident.demo else ''}")
+    _out(f"key id: {ident.key_id}")
+    _out(f"fingerprint: {ident.fingerprint}")
+    if ident.certificate:
+        c = ident.certificate
+        _out(
+            f"certificate: {c['role']}, region {c['jurisdiction']}, "
+            f"{c['valid_from']} .. {c['valid_until']}"
+        )
+    else:
+        _out(tr("identity.uncertified"))
+    return EXIT_OK
+
+
+def cmd_identity_request(ws: Workspace, args: argparse.Namespace) -> int:
+    key = unlock(ws, args)
+    doc = identity_service.certificate_request(ws, key)
+    Path(args.out).write_text(json.dumps(doc, indent=2) + "\n")
+    _out(args.out)
+    return EXIT_OK
+
+
+def cmd_identity_certificate(ws: Workspace, args: argparse.Namespace) -> int:
+    certs = identity_service.import_certificates(ws, _read_file(args.file), args.file)
+    for c in certs:
+        _out(tr("certificate.imported", name=c.name, role=c.role, jurisdiction=c.jurisdiction))
+    return EXIT_OK
+
+
+def cmd_election_import(ws: Workspace, args: argparse.Namespace) -> int:
+    election, changed = election_service.import_election(
+        ws,
+        _read_file(args.file),
+        args.file,
+        trust_authority=args.trust_authority,
+        builtin_anchors=demo_service.demo_anchor(),
+    )
+    key = "election.imported" if changed else "election.same"
+    _out(
+        tr(
+            key,
+            election=election.id,
+            version=election.version,
+            contests=len(election.contests),
+            stations=len(election.stations),
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_election_show(ws: Workspace, args: argparse.Namespace) -> int:
+    election = election_service.current_election(ws)
+    lang = language()
+    if args.json:
+        _json(election_service.election_json(election, lang))
+        return EXIT_OK
+    _out(f"{text(election.name, lang)}  [{election.id} v{election.version}]")
+    for contest in election.contests.values():
+        _out(f"\n{contest.id}: {text(contest.name, lang)}")
+        for ch in contest.choices:
+            cands = ", ".join(c.name for c in ch.candidates)
+            _out(f"  {ch.number:02d} {ch.name}" + (f" ({cands})" if cands else ""))
+    _out("")
+    for code in _walk(election, None):
+        region = election.regions[code]
+        depth = code.count(".")
+        stations = election.stations_of(code)
+        suffix = f"  ({len(stations)} TPS: {stations[0]} .. {stations[-1]})" if stations else ""
+        _out(f"{'  ' * depth}{code}  {region.name}{suffix}")
+    return EXIT_OK
+
+
+def _walk(election: Any, code: str | None) -> list[str]:
+    out = []
+    for child in election.children(code):
+        out.append(child)
+        out.extend(_walk(election, child))
+    return out
+
+
+def cmd_sheet_template(ws: Workspace, args: argparse.Namespace) -> int:
+    _json(sheet_service.template(ws, args.station, args.contest))
+    return EXIT_OK
+
+
+def cmd_sheet_enter(ws: Workspace, args: argparse.Namespace) -> int:
+    try:
+        values = parse_json(_read_file(args.values))
+    except CanonicalError as exc:
+        raise RecapError("values.unreadable", path=args.values, detail=exc) from exc
+    if not isinstance(values, dict):
+        raise RecapError(
+            "values.unreadable",
+            path=args.values,
+            detail="a JSON object of field -> number is expected",
+        )
+    if args.reason and not args.supersedes:
+        raise RecapError("sheet.supersedes_unknown", hash="(--supersedes)")
+    # Validate before unlocking: a typing slip should not cost a passphrase.
+    election = election_service.current_election(ws)
+    station, contest = sheet_service.locate(election, args.station, args.contest)
+    check = sheet_service.check_sheet(station, contest, values)
+    if check.blocking:
+        raise RecapError("sheet.refused", exit_code=EXIT_PROBLEMS, details=check.lines())
+    key = unlock(ws, args)
+    record = sheet_service.enter_sheet(
+        ws, key, args.station, args.contest, values, supersedes=args.supersedes, reason=args.reason
+    )
+    for w in check.warnings:
+        print(f"warning [{w.rule}] {w.text(language())}", file=sys.stderr)
+    _out(record.hash)
+    return EXIT_OK
+
+
+def cmd_sheet_show(ws: Workspace, args: argparse.Namespace) -> int:
+    history = sheet_service.sheet_history(ws, args.station, args.contest)
+    if args.json:
+        _json(history)
+        return EXIT_OK
+    if not history["versions"]:
+        _out(tr("sheet.none", station=args.station, contest=args.contest))
+        return EXIT_OK
+    _out(f"{args.station} / {args.contest}: {history['state']}")
+    current = next((v for v in history["versions"] if v["hash"] == history["current"]), None)
+    if current:
+        _out(f"current: {current['hash']}")
+        for k, v in current["values"].items():
+            _out(f"  {k:<20} {v:>8}")
+    _out("history:")
+    for v in history["versions"]:
+        who = v["officer"] or v["signer"][:16]
+        line = f"  {v['time']}  {v['hash'][:16]}  {who} #{v['seq']}"
+        if v["supersedes"]:
+            line += f"  corrects {v['supersedes'][:16]}: {v['reason']}"
+        _out(line)
+    for r in history["reviews"]:
+        _out(
+            f"  {r['time']}  {r['decision']} {r['sheet'][:16]}"
+            f" by {r['officer'] or r['signer'][:16]}" + (f": {r['reason']}" if r["reason"] else "")
+        )
+    return EXIT_OK
+
+
+def cmd_sheet_review(ws: Workspace, args: argparse.Namespace) -> int:
+    key = unlock(ws, args)
+    record = sheet_service.review_sheet(ws, key, args.sheet, args.decision, args.reason)
+    _out(record.hash)
+    return EXIT_OK
+
+
+def cmd_recap(ws: Workspace, args: argparse.Namespace) -> int:
+    results = recap_service.recap_region(ws, args.region, args.contest)
+    lang = language()
+    if args.format == "json":
+        _json({"region": args.region, "contests": [r.to_json() for r in results]})
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(
+            [
+                "region",
+                "contest",
+                "field",
+                "label",
+                "total",
+                "stations_counted",
+                "stations_expected",
+            ]
+        )
+        for r in results:
+            for f, total in r.rows():
+                writer.writerow(
+                    [
+                        r.region,
+                        r.contest.id,
+                        f.id,
+                        text(f.label, lang),
+                        total,
+                        r.counted,
+                        r.expected,
+                    ]
+                )
+    else:
+        for r in results:
+            _out(
+                f"{r.region} {r.contest.id}: {text(r.contest.name, lang)}"
+                f"  ({r.counted}/{r.expected} TPS)"
+            )
+            for f, total in r.rows():
+                _out(f"  {text(f.label, lang)[:60]:<60} {total:>10}")
+            _out("")
+    return EXIT_OK
+
+
+def cmd_verify(ws: Workspace, args: argparse.Namespace) -> int:
+    report = verify_store(ws)
+    if args.json:
+        _json(report.to_json())
+    else:
+        errors = report.errors
+        if errors:
+            _out(tr("verify.problems", count=len(errors), records=report.records))
+            for p in errors:
+                _out(f"  {p.record or '-'}  {problem_name(p.kind)}: {p.detail}")
+        else:
+            _out(tr("verify.ok", records=report.records))
+        notices = [p for p in report.problems if p.severity != "error"]
+        if notices:
+            _out(tr("verify.notices", count=len(notices)))
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def cmd_rebuild(ws: Workspace, args: argparse.Namespace) -> int:
+    count = ws.store.rebuild()
+    _out(tr("rebuild.done", records=count))
+    return EXIT_OK
+
+
+# -- parser -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="recap", description="Recap Desktop: signed, offline-first election recapitulation."
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="data folder (default: $RECAP_DATA_DIR or the user data folder)",
+    )
+    parser.add_argument(
+        "--passphrase-file",
+        help="read the passphrase from this file (default: $RECAP_PASSPHRASE or a prompt)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    demo = sub.add_parser("demo", help="the built-in DEMO election").add_subparsers(
+        dest="sub", required=True
+    )
+    p = demo.add_parser(
+        "init", help="import the demo election, make an identity certified by the demo authority"
+    )
+    p.add_argument("--officer-id", default="demo-operator-1")
+    p.add_argument("--role", choices=identity_service.ROLES, default="operator")
+    p.add_argument(
+        "--stations",
+        type=int,
+        default=demo_service.DEFAULT_STATIONS,
+        help="size of a synthetic demo election",
+    )
+    p.add_argument("--jurisdiction", default="32", help="region code the certificate covers")
+    p.set_defaults(func=cmd_demo_init)
+    p = demo.add_parser("populate", help="sign consistent random sheets")
+    p.add_argument("--stations", type=int, default=None)
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_demo_populate)
+
+    ident = sub.add_parser("identity", help="the officer's key").add_subparsers(
+        dest="sub", required=True
+    )
+    p = ident.add_parser("create")
+    p.add_argument("--name", required=True)
+    p.add_argument("--officer-id", required=True)
+    p.add_argument("--role", choices=identity_service.ROLES, required=True)
+    p.set_defaults(func=cmd_identity_create)
+    p = ident.add_parser("show")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_identity_show)
+    p = ident.add_parser("request", help="write a certificate request file for the authority")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_identity_request)
+    p = ident.add_parser("certificate", help="import the certificate file from the authority")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_identity_certificate)
+
+    elec = sub.add_parser("election", help="the election package").add_subparsers(
+        dest="sub", required=True
+    )
+    p = elec.add_parser("import")
+    p.add_argument("file")
+    p.add_argument(
+        "--trust-authority",
+        metavar="FINGERPRINT",
+        help="the authority key's published fingerprint, on first import",
+    )
+    p.set_defaults(func=cmd_election_import)
+    p = elec.add_parser("show")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_election_show)
+
+    sheet = sub.add_parser("sheet", help="polling station sheets (C.Hasil)").add_subparsers(
+        dest="sub", required=True
+    )
+    p = sheet.add_parser("template")
+    p.add_argument("--station", required=True)
+    p.add_argument("--contest", required=True)
+    p.set_defaults(func=cmd_sheet_template)
+    p = sheet.add_parser("enter")
+    p.add_argument("--station", required=True)
+    p.add_argument("--contest", required=True)
+    p.add_argument("--values", required=True, help="JSON file: field id -> count")
+    p.add_argument("--supersedes", metavar="HASH")
+    p.add_argument("--reason")
+    p.set_defaults(func=cmd_sheet_enter)
+    p = sheet.add_parser("show")
+    p.add_argument("--station", required=True)
+    p.add_argument("--contest", required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sheet_show)
+    p = sheet.add_parser("review", help="approve or reject a sheet (supervisors)")
+    p.add_argument("sheet", metavar="HASH")
+    p.add_argument("--decision", choices=("approve", "reject"), required=True)
+    p.add_argument("--reason")
+    p.set_defaults(func=cmd_sheet_review)
+
+    p = sub.add_parser("recap", help="totals for a region")
+    p.add_argument("--region", required=True)
+    p.add_argument("--contest")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(func=cmd_recap)
+
+    p = sub.add_parser("verify", help="verify every signature, chain, certificate, role and region")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("rebuild", help="recreate every projection from the records")
+    p.set_defaults(func=cmd_rebuild)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    ws = Workspace(args.data_dir)
+    try:
+        return int(args.func(ws, args))
+    except RecapError as exc:
+        print(exc.message(), file=sys.stderr)
+        for line in exc.details:
+            print(f"  - {line}", file=sys.stderr)
+        return exc.exit_code
+    except TamperedStore as exc:
+        print(tr("store.tampered", detail=exc), file=sys.stderr)
+        return EXIT_PROBLEMS
+    except StorageError as exc:
+        print(tr("store.error", detail=exc), file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        ws.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

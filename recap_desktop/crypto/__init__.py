@@ -1,0 +1,1 @@
+"""Keys, keystore, canonical encoding and the one signed envelope. No Qt, no database."""

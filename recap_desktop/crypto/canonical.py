@@ -1,0 +1,103 @@
+"""Canonical JSON (RFC 8785, JCS) for the subset the protocol allows.
+
+The subset: objects with ASCII keys, arrays, strings, integers in the IEEE-754 safe range,
+booleans and null. No floats: a float's canonical form is subtle (RFC 8785 section 3.2.2.3)
+and no record needs one. Within this subset Python's ``json.dumps`` with sorted keys, no
+spaces and ``ensure_ascii=False`` produces exactly the JCS bytes, so the standard library does
+the encoding; this module only enforces the subset, on the way out and on the way in.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_SAFE_INT = 2**53 - 1
+
+JsonValue = Any  # str | int | bool | None | list[JsonValue] | dict[str, JsonValue]
+
+
+class CanonicalError(ValueError):
+    """A value outside the protocol's JSON subset, or bytes that are not its canonical form."""
+
+
+def _check(value: JsonValue, path: str) -> None:
+    if value is None or isinstance(value, bool | str):
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise CanonicalError(f"{path}: string is not valid Unicode") from exc
+        return
+    if isinstance(value, int):
+        if not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+            raise CanonicalError(f"{path}: integer {value} is outside the safe range ±(2^53-1)")
+        return
+    if isinstance(value, float):
+        raise CanonicalError(f"{path}: floats are not allowed, use an integer")
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check(item, f"{path}[{i}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise CanonicalError(f"{path}: object key {key!r} is not a string")
+            if not key.isascii():
+                raise CanonicalError(f"{path}: object key {key!r} is not ASCII")
+            _check(item, f"{path}.{key}")
+        return
+    raise CanonicalError(f"{path}: {type(value).__name__} is not a JSON value")
+
+
+def canonical_bytes(value: JsonValue) -> bytes:
+    """Encode ``value`` as canonical JSON bytes, refusing anything outside the subset."""
+    _check(value, "$")
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def _refuse_float(text: str) -> float:
+    raise CanonicalError(f"floats are not allowed: {text}")
+
+
+def _refuse_constant(text: str) -> float:
+    raise CanonicalError(f"{text} is not allowed")
+
+
+def _unique_keys(pairs: list[tuple[str, JsonValue]]) -> dict[str, JsonValue]:
+    result: dict[str, JsonValue] = {}
+    for key, value in pairs:
+        if key in result:
+            raise CanonicalError(f"duplicate object key {key!r}")
+        result[key] = value
+    return result
+
+
+def parse_json(data: bytes | str) -> JsonValue:
+    """Parse JSON strictly: no floats, no NaN, no duplicate keys, valid UTF-8."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CanonicalError(f"not UTF-8: {exc}") from exc
+    try:
+        value = json.loads(
+            data,
+            object_pairs_hook=_unique_keys,
+            parse_float=_refuse_float,
+            parse_constant=_refuse_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise CanonicalError(f"not JSON: {exc}") from exc
+    _check(value, "$")
+    return value
+
+
+def parse_canonical(data: bytes) -> JsonValue:
+    """Parse bytes that must already be canonical; anything else is refused."""
+    value = parse_json(data)
+    if canonical_bytes(value) != data:
+        raise CanonicalError("bytes are valid JSON but not in canonical form")
+    return value

@@ -1,0 +1,251 @@
+"""The election a package defines: contests, choices, regions, polling stations and forms.
+
+``Election.from_payload`` is the one place an election package's contents are checked; it
+refuses anything malformed with a message that names the offending path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+from recap_desktop.domain.form import Form, FormError
+
+LEVELS = ("province", "regency", "district", "village")
+_CODE_RE = re.compile(r"^[0-9]{2}(\.[0-9]{2,4}){0,4}$")
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class ElectionError(ValueError):
+    """An election package whose contents do not make a usable election."""
+
+
+Text = Mapping[str, str]  # {"id": "...", "en": "..."}
+
+
+def text(value: Text, lang: str) -> str:
+    return value.get(lang) or value.get("id") or next(iter(value.values()), "")
+
+
+def parse_time(value: Any, where: str) -> datetime:
+    if not isinstance(value, str) or not value.endswith("Z"):
+        raise ElectionError(f"{where}: a UTC time like 2026-02-14T00:00:00Z is expected")
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC)
+    except ValueError as exc:
+        raise ElectionError(f"{where}: {exc}") from exc
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def in_region(code: str, prefix: str) -> bool:
+    """True if ``code`` is region ``prefix`` or inside it (codes are dotted, fixed width)."""
+    return code == prefix or code.startswith(prefix + ".")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    number: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    number: int
+    name: str
+    candidates: tuple[Candidate, ...] = ()
+
+
+@dataclass(frozen=True)
+class Contest:
+    id: str
+    name: Text
+    kind: str  # "candidates" (pairs) or "parties" (parties with their candidates)
+    choices: tuple[Choice, ...]
+    form: Form
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name: str
+    level: str
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class Station:
+    code: str
+    region: str
+    name: str
+    registered: int
+    contests: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Election:
+    id: str
+    version: int
+    name: Text
+    issued: datetime
+    expires: datetime
+    contests: dict[str, Contest]
+    regions: dict[str, Region]
+    stations: dict[str, Station]
+    _children: dict[str | None, tuple[str, ...]] = field(repr=False, compare=False)
+
+    def children(self, code: str | None) -> tuple[str, ...]:
+        """Child region codes of ``code`` (None: the top regions), in code order."""
+        return self._children.get(code, ())
+
+    @cached_property
+    def _stations_by_region(self) -> dict[str, tuple[str, ...]]:
+        grouped: dict[str, list[str]] = {}
+        for station in self.stations.values():
+            grouped.setdefault(station.region, []).append(station.code)
+        return {k: tuple(sorted(v)) for k, v in grouped.items()}
+
+    def stations_of(self, region: str) -> tuple[str, ...]:
+        """Polling stations directly in the village ``region``."""
+        return self._stations_by_region.get(region, ())
+
+    def stations_within(self, prefix: str) -> list[Station]:
+        return [s for code, s in self.stations.items() if in_region(code, prefix)]
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Election:
+        try:
+            return _parse(payload)
+        except FormError as exc:
+            raise ElectionError(str(exc)) from exc
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ElectionError(f"the package is incomplete or has a wrong type: {exc!r}") from exc
+
+
+def _int(value: Any, where: str, minimum: int = 0) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ElectionError(f"{where}: an integer of at least {minimum} is expected")
+    return value
+
+
+def _str(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ElectionError(f"{where}: a non-empty string is expected")
+    return value
+
+
+def _text(value: Any, where: str) -> Text:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ElectionError(f"{where}: an object of texts per language is expected")
+    if "id" not in value or "en" not in value:
+        raise ElectionError(f"{where}: texts in Indonesian (id) and English (en) are expected")
+    return dict(value)
+
+
+def _ident(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not _ID_RE.match(value):
+        raise ElectionError(f"{where}: an id of lowercase letters, digits, '-' or '_' is expected")
+    return value
+
+
+def _parse(p: Mapping[str, Any]) -> Election:
+    if p.get("type") != "election":
+        raise ElectionError("this is not an election package (type must be 'election')")
+    election_id = _ident(p["election"], "election")
+    contests: dict[str, Contest] = {}
+    for i, c in enumerate(p["contests"]):
+        where = f"contests[{i}]"
+        cid = _ident(c["id"], f"{where}.id")
+        if cid in contests:
+            raise ElectionError(f"{where}.id: contest {cid} appears twice")
+        kind = c["kind"]
+        if kind not in ("candidates", "parties"):
+            raise ElectionError(f"{where}.kind: 'candidates' or 'parties' is expected")
+        choices = []
+        for j, ch in enumerate(c["choices"]):
+            cands = tuple(
+                Candidate(
+                    _ident(cd["id"], f"{where}.choices[{j}].candidates[{k}].id"),
+                    _int(cd["number"], f"{where}.choices[{j}].candidates[{k}].number", 1),
+                    _str(cd["name"], f"{where}.choices[{j}].candidates[{k}].name"),
+                )
+                for k, cd in enumerate(ch.get("candidates", []))
+            )
+            choices.append(
+                Choice(
+                    _ident(ch["id"], f"{where}.choices[{j}].id"),
+                    _int(ch["number"], f"{where}.choices[{j}].number", 1),
+                    _str(ch["name"], f"{where}.choices[{j}].name"),
+                    cands,
+                )
+            )
+        if not choices:
+            raise ElectionError(f"{where}.choices: a contest needs at least one choice")
+        form = Form.from_data(c["form"], where=f"{where}.form")
+        contests[cid] = Contest(cid, _text(c["name"], f"{where}.name"), kind, tuple(choices), form)
+
+    regions: dict[str, Region] = {}
+    for i, r in enumerate(p["regions"]):
+        where = f"regions[{i}]"
+        code = r["code"]
+        if not isinstance(code, str) or not _CODE_RE.match(code):
+            raise ElectionError(f"{where}.code: an official code like 32.04.01.2001 is expected")
+        if r["level"] not in LEVELS:
+            raise ElectionError(f"{where}.level: one of {', '.join(LEVELS)} is expected")
+        parent = r.get("parent")
+        if parent is not None and parent not in regions:
+            raise ElectionError(f"{where}.parent: region {parent} must be listed before {code}")
+        if parent is not None and not in_region(code, parent):
+            raise ElectionError(f"{where}.code: {code} does not lie inside its parent {parent}")
+        if code in regions:
+            raise ElectionError(f"{where}.code: region {code} appears twice")
+        regions[code] = Region(code, _str(r["name"], f"{where}.name"), r["level"], parent)
+
+    stations: dict[str, Station] = {}
+    for i, s in enumerate(p["stations"]):
+        where = f"stations[{i}]"
+        code, region = s["code"], s["region"]
+        if region not in regions or regions[region].level != "village":
+            raise ElectionError(f"{where}.region: {region!r} is not a village of this election")
+        if not isinstance(code, str) or not _CODE_RE.match(code) or not in_region(code, region):
+            raise ElectionError(f"{where}.code: {code!r} must be a code inside {region}")
+        if code in stations:
+            raise ElectionError(f"{where}.code: station {code} appears twice")
+        held = tuple(s["contests"])
+        for cid in held:
+            if cid not in contests:
+                raise ElectionError(f"{where}.contests: contest {cid!r} is not defined")
+        stations[code] = Station(
+            code,
+            region,
+            _str(s["name"], f"{where}.name"),
+            _int(s["registered"], f"{where}.registered"),
+            held,
+        )
+
+    children: dict[str | None, list[str]] = {}
+    for region_obj in regions.values():
+        children.setdefault(region_obj.parent, []).append(region_obj.code)
+    issued = parse_time(p["issued"], "issued")
+    expires = parse_time(p["expires"], "expires")
+    if expires <= issued:
+        raise ElectionError("expires: the package expires before it is issued")
+    return Election(
+        id=election_id,
+        version=_int(p["version"], "version", 1),
+        name=_text(p["name"], "name"),
+        issued=issued,
+        expires=expires,
+        contests=contests,
+        regions=regions,
+        stations=stations,
+        _children={k: tuple(sorted(v)) for k, v in children.items()},
+    )

@@ -1,0 +1,288 @@
+"""The message catalogue for everything outside Qt widgets (CLI, services), in id and en.
+
+The window translates its own strings with Qt (``self.tr``); messages that come from the
+services are looked up here so that the CLI and the window say the same thing.
+"""
+
+from __future__ import annotations
+
+import locale
+import os
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # identity
+    "identity.exists": {
+        "id": "Sudah ada identitas di {path}. Satu folder data menyimpan satu petugas; gunakan --data-dir lain.",
+        "en": "An identity exists already in {path}. One data folder holds one officer; use another --data-dir.",
+    },
+    "identity.missing": {
+        "id": "Belum ada identitas. Jalankan 'recap identity create' atau 'recap demo init' dulu.",
+        "en": "There is no identity yet. Run 'recap identity create' or 'recap demo init' first.",
+    },
+    "identity.bad_role": {
+        "id": "Peran '{role}' tidak dikenal: pilih operator atau supervisor.",
+        "en": "Role '{role}' is unknown: choose operator or supervisor.",
+    },
+    "identity.bad_field": {
+        "id": "{field} tidak boleh kosong.",
+        "en": "{field} must not be empty.",
+    },
+    "identity.created": {
+        "id": "Identitas dibuat untuk {name} ({officer_id}, {role}). Sidik jari kunci: {fingerprint}",
+        "en": "Identity made for {name} ({officer_id}, {role}). Key fingerprint: {fingerprint}",
+    },
+    "identity.uncertified": {
+        "id": "Kunci belum disertifikasi oleh otoritas pemilu.",
+        "en": "The key is not yet certified by the election authority.",
+    },
+    "passphrase.short": {
+        "id": "Frasa sandi terlalu pendek: minimal {min} karakter.",
+        "en": "The passphrase is too short: at least {min} characters.",
+    },
+    "passphrase.missing": {
+        "id": "Frasa sandi diperlukan: gunakan --passphrase-file, RECAP_PASSPHRASE, atau jalankan di terminal.",
+        "en": "A passphrase is needed: use --passphrase-file, RECAP_PASSPHRASE, or run it in a terminal.",
+    },
+    "passphrase.prompt": {"id": "Frasa sandi: ", "en": "Passphrase: "},
+    "passphrase.repeat": {"id": "Ulangi frasa sandi: ", "en": "Repeat the passphrase: "},
+    "passphrase.mismatch": {
+        "id": "Kedua frasa sandi berbeda; tidak ada yang diubah.",
+        "en": "The two passphrases differ; nothing was changed.",
+    },
+    "keystore.wrong_passphrase": {
+        "id": "Frasa sandi salah. Coba lagi; kunci tetap terkunci.",
+        "en": "The passphrase is wrong. Try again; the key stays locked.",
+    },
+    "keystore.damaged": {
+        "id": "Berkas kunci {path} rusak ({detail}). Pulihkan dari cadangan; tidak ada yang diubah.",
+        "en": "The key file {path} is damaged ({detail}). Restore it from a backup; nothing was changed.",
+    },
+    "keystore.version": {
+        "id": "Berkas kunci {path} dibuat oleh versi program lain ({detail}).",
+        "en": "The key file {path} was made by another version of the program ({detail}).",
+    },
+    # election
+    "election.missing": {
+        "id": "Belum ada paket pemilu. Impor dengan 'recap election import BERKAS' atau jalankan 'recap demo init'.",
+        "en": "No election package yet. Import one with 'recap election import FILE' or run 'recap demo init'.",
+    },
+    "election.unreadable": {
+        "id": "Berkas {path} bukan paket pemilu yang dapat dibaca: {detail}",
+        "en": "The file {path} is not a readable election package: {detail}",
+    },
+    "election.untrusted": {
+        "id": "Paket ditandatangani oleh kunci otoritas yang tidak dikenal (sidik jari {fingerprint}). Cocokkan dengan sidik jari yang diumumkan KPU, lalu ulangi dengan --trust-authority {fingerprint}.",
+        "en": "The package is signed by an unknown authority key (fingerprint {fingerprint}). Compare it with the fingerprint the commission published, then run again with --trust-authority {fingerprint}.",
+    },
+    "election.bad_signature": {
+        "id": "Tanda tangan otoritas pada paket pemilu tidak sah. Paket ditolak; tidak ada yang diubah.",
+        "en": "The authority's signature on the election package is not valid. The package was refused; nothing was changed.",
+    },
+    "election.invalid": {
+        "id": "Isi paket pemilu tidak dapat dipakai: {detail}",
+        "en": "The election package's contents cannot be used: {detail}",
+    },
+    "election.expired": {
+        "id": "Paket pemilu sudah kedaluwarsa pada {expires}. Minta paket terbaru dari otoritas.",
+        "en": "The election package expired on {expires}. Ask the authority for a current one.",
+    },
+    "election.older": {
+        "id": "Paket versi {version} lebih lama dari versi {held} yang sudah diimpor. Paket ditolak.",
+        "en": "Package version {version} is older than version {held}, imported already. It was refused.",
+    },
+    "election.conflict": {
+        "id": "Ada dua paket berbeda dengan versi {version} yang sama. Paket ditolak; laporkan ke otoritas.",
+        "en": "Two different packages claim version {version}. This one was refused; report it to the authority.",
+    },
+    "election.other": {
+        "id": "Paket ini untuk pemilu {other}, sedangkan data ini untuk {held}. Gunakan --data-dir lain.",
+        "en": "This package is for election {other}, but this data folder holds {held}. Use another --data-dir.",
+    },
+    "election.imported": {
+        "id": "Paket pemilu {election} versi {version} diimpor: {contests} pemilihan, {stations} TPS.",
+        "en": "Election package {election} version {version} imported: {contests} contests, {stations} polling stations.",
+    },
+    "election.same": {
+        "id": "Paket pemilu {election} versi {version} sudah ada; tidak ada yang berubah.",
+        "en": "Election package {election} version {version} is held already; nothing changed.",
+    },
+    "certificate.imported": {
+        "id": "Sertifikat diimpor untuk {name} ({role}, wilayah {jurisdiction}).",
+        "en": "Certificate imported for {name} ({role}, region {jurisdiction}).",
+    },
+    "certificate.invalid": {
+        "id": "Sertifikat ditolak: {detail}",
+        "en": "The certificate was refused: {detail}",
+    },
+    # sheets
+    "station.unknown": {
+        "id": "TPS {station} tidak ada dalam paket pemilu. Periksa kodenya dengan 'recap election show'.",
+        "en": "Polling station {station} is not in the election package. Check its code with 'recap election show'.",
+    },
+    "contest.unknown": {
+        "id": "TPS {station} tidak menyelenggarakan pemilihan '{contest}'. Pilihannya: {choices}.",
+        "en": "Polling station {station} does not hold contest '{contest}'. It holds: {choices}.",
+    },
+    "region.unknown": {
+        "id": "Wilayah {region} tidak ada dalam paket pemilu. Periksa kodenya dengan 'recap election show'.",
+        "en": "Region {region} is not in the election package. Check its code with 'recap election show'.",
+    },
+    "values.unreadable": {
+        "id": "Berkas nilai {path} tidak dapat dibaca: {detail}",
+        "en": "The values file {path} cannot be read: {detail}",
+    },
+    "values.missing": {"id": "kolom {field} belum diisi", "en": "field {field} is missing"},
+    "values.unknown": {
+        "id": "kolom {field} tidak ada di formulir",
+        "en": "field {field} is not on the form",
+    },
+    "values.negative": {"id": "kolom {field} bernilai negatif", "en": "field {field} is negative"},
+    "values.not_integer": {
+        "id": "kolom {field} bukan bilangan bulat",
+        "en": "field {field} is not a whole number",
+    },
+    "values.too_large": {"id": "kolom {field} terlalu besar", "en": "field {field} is too large"},
+    "sheet.refused": {
+        "id": "Lembar tidak disimpan; perbaiki hal berikut lalu ulangi:",
+        "en": "The sheet was not saved; fix the following and try again:",
+    },
+    "sheet.exists": {
+        "id": "Anda sudah menandatangani lembar {hash} untuk TPS ini. Untuk mengubahnya buat koreksi: --supersedes {hash} --reason ALASAN.",
+        "en": "You signed sheet {hash} for this station already. To change it make a correction: --supersedes {hash} --reason REASON.",
+    },
+    "sheet.reason_needed": {
+        "id": "Koreksi memerlukan alasan (--reason).",
+        "en": "A correction needs a reason (--reason).",
+    },
+    "sheet.supersedes_unknown": {
+        "id": "Lembar {hash} tidak ada untuk TPS dan pemilihan ini.",
+        "en": "Sheet {hash} does not exist for this station and contest.",
+    },
+    "sheet.supersedes_old": {
+        "id": "Lembar {hash} sudah dikoreksi; koreksi versi terkininya: {current}.",
+        "en": "Sheet {hash} has been corrected already; correct its current version: {current}.",
+    },
+    "sheet.warnings_unacknowledged": {
+        "id": "Peringatan harus dikonfirmasi sebelum disimpan: {rules}",
+        "en": "Warnings must be acknowledged before saving: {rules}",
+    },
+    "sheet.saved": {
+        "id": "Lembar ditandatangani dan disimpan: {hash}",
+        "en": "Sheet signed and saved: {hash}",
+    },
+    "sheet.none": {
+        "id": "Belum ada lembar untuk TPS {station}, pemilihan {contest}.",
+        "en": "No sheet yet for station {station}, contest {contest}.",
+    },
+    "review.role": {
+        "id": "Hanya supervisor yang dapat menyetujui atau menolak lembar.",
+        "en": "Only a supervisor can approve or reject a sheet.",
+    },
+    "review.unknown_sheet": {
+        "id": "Lembar {hash} tidak ada di penyimpanan ini.",
+        "en": "Sheet {hash} is not in this store.",
+    },
+    "review.reason_needed": {
+        "id": "Penolakan memerlukan alasan.",
+        "en": "A rejection needs a reason.",
+    },
+    # storage
+    "store.error": {
+        "id": "Penyimpanan tidak dapat ditulis: {detail}. Tidak ada yang setengah tersimpan; perbaiki lalu ulangi.",
+        "en": "The store cannot be written: {detail}. Nothing is half-saved; fix this and try again.",
+    },
+    "store.tampered": {
+        "id": "Penyimpanan telah diubah di luar program: {detail}. Jalankan 'recap verify'.",
+        "en": "The store was changed outside the program: {detail}. Run 'recap verify'.",
+    },
+    "file.unreadable": {
+        "id": "Berkas {path} tidak dapat dibaca: {detail}",
+        "en": "The file {path} cannot be read: {detail}",
+    },
+    # verify
+    "verify.ok": {
+        "id": "Terverifikasi: {records} catatan, semua tanda tangan, rantai, sertifikat, peran dan wilayah sah.",
+        "en": "Verified: {records} records; every signature, chain, certificate, role and region holds.",
+    },
+    "verify.problems": {
+        "id": "Verifikasi menemukan {count} masalah pada {records} catatan:",
+        "en": "Verification found {count} problems in {records} records:",
+    },
+    "verify.notices": {
+        "id": "{count} catatan ditandatangani kunci yang belum disertifikasi.",
+        "en": "{count} records are signed by a key not yet certified.",
+    },
+    "rebuild.done": {
+        "id": "Proyeksi dibangun ulang dari {records} catatan.",
+        "en": "Projections rebuilt from {records} records.",
+    },
+    "demo.init": {
+        "id": "Pemilu DEMO siap: {stations} TPS. Petugas {officer_id} ({role}), frasa sandi demo: '{passphrase}'. Ini bukan pemilu sungguhan.",
+        "en": "DEMO election ready: {stations} polling stations. Officer {officer_id} ({role}), demo passphrase: '{passphrase}'. This is not a real election.",
+    },
+    "demo.populated": {
+        "id": "{sheets} lembar acak yang konsisten ditandatangani untuk {stations} TPS.",
+        "en": "{sheets} consistent random sheets signed for {stations} polling stations.",
+    },
+    "demo.too_many": {
+        "id": "Pemilu demo hanya punya {available} TPS; jalankan 'recap demo init --stations {wanted}' di folder data baru.",
+        "en": "The demo election has only {available} polling stations; run 'recap demo init --stations {wanted}' in a new data folder.",
+    },
+    "usage.data_dir": {
+        "id": "Folder data {path} tidak dapat dipakai: {detail}",
+        "en": "The data folder {path} cannot be used: {detail}",
+    },
+}
+
+# Names for the verifier's problem kinds, shown beside each record.
+PROBLEMS: dict[str, dict[str, str]] = {
+    "malformed": {"id": "catatan cacat", "en": "malformed record"},
+    "bad_signature": {"id": "tanda tangan tidak sah", "en": "signature does not verify"},
+    "unknown_signer": {"id": "penanda tangan tidak dikenal", "en": "unknown signer"},
+    "uncertified": {"id": "kunci belum disertifikasi", "en": "key not yet certified"},
+    "revoked": {"id": "kunci telah dicabut", "en": "key revoked"},
+    "certificate_expired": {
+        "id": "di luar masa berlaku sertifikat",
+        "en": "outside the certificate's validity",
+    },
+    "role": {"id": "peran tidak berwenang", "en": "role not allowed"},
+    "jurisdiction": {"id": "di luar wilayah petugas", "en": "outside the officer's region"},
+    "wrong_election": {"id": "pemilu lain", "en": "another election"},
+    "no_election": {"id": "tidak ada paket pemilu", "en": "no election package"},
+    "unknown_station": {"id": "TPS tidak dikenal", "en": "unknown polling station"},
+    "unknown_contest": {"id": "pemilihan tidak dikenal", "en": "unknown contest"},
+    "bad_values": {"id": "nilai tidak sah", "en": "invalid values"},
+    "breaks_rule": {"id": "melanggar aturan formulir", "en": "breaks a form rule"},
+    "chain_gap": {
+        "id": "rantai terputus (catatan hilang)",
+        "en": "chain gap (a record is missing)",
+    },
+    "chain_fork": {"id": "rantai bercabang", "en": "chain fork"},
+    "chain_prev": {"id": "urutan rantai salah", "en": "chain out of order"},
+    "missing_record": {"id": "catatan hilang", "en": "record missing"},
+    "equivocation": {"id": "dua versi berbeda", "en": "two different versions"},
+    "dangling": {"id": "merujuk catatan yang tidak ada", "en": "refers to a record that is absent"},
+}
+
+
+def language() -> str:
+    """'id' or 'en': RECAP_LANG, else the system locale (Indonesian gets Indonesian)."""
+    chosen = os.environ.get("RECAP_LANG")
+    if chosen in ("id", "en"):
+        return chosen
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return "id" if value.lower().startswith(("id", "in_")) else "en"
+    loc = locale.getlocale()[0] or ""
+    return "id" if loc.lower().startswith("id") else "en"
+
+
+def tr(key: str, lang: str | None = None, **params: object) -> str:
+    entry = MESSAGES[key]
+    return entry[lang or language()].format(**params)
+
+
+def problem_name(kind: str, lang: str | None = None) -> str:
+    entry = PROBLEMS.get(kind)
+    return entry[lang or language()] if entry else kind

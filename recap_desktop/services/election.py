@@ -1,0 +1,158 @@
+"""Import and show the election package, the trust anchor of a data folder."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from recap_desktop.crypto.canonical import CanonicalError, parse_json
+from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json
+from recap_desktop.crypto.keys import BadPublicKey, check_public_key, key_id
+from recap_desktop.crypto.verifier import Certificate
+from recap_desktop.domain.election import Election, ElectionError, format_time
+from recap_desktop.services.workspace import RecapError, Workspace
+
+PACKAGE_FORMAT = "recap-election-package/1"
+
+
+def package_file(authority_public_key: bytes, records: list[Record]) -> dict[str, Any]:
+    return {
+        "format": PACKAGE_FORMAT,
+        "authority_key": authority_public_key.hex(),
+        "records": [r.to_json() for r in records],
+    }
+
+
+def authority_key(ws: Workspace) -> bytes:
+    keys = ws.store.known_keys("authority")
+    if not keys:
+        raise RecapError("election.missing")
+    return next(iter(keys.values()))
+
+
+def _parse_file(data: bytes, source: str) -> tuple[bytes, list[Record]]:
+    try:
+        doc = parse_json(data)
+        if not isinstance(doc, dict) or doc.get("format") != PACKAGE_FORMAT:
+            raise EnvelopeError(f"the format is not {PACKAGE_FORMAT}")
+        public_key = bytes.fromhex(str(doc.get("authority_key")))
+        check_public_key(public_key)
+        if not isinstance(doc.get("records"), list):
+            raise EnvelopeError("records must be a list")
+        records = [from_json(r) for r in doc["records"]]
+    except (CanonicalError, EnvelopeError, BadPublicKey, ValueError) as exc:
+        raise RecapError("election.unreadable", path=source, detail=exc) from exc
+    return public_key, records
+
+
+def import_election(
+    ws: Workspace,
+    data: bytes,
+    source: str,
+    *,
+    trust_authority: str | None = None,
+    now: datetime | None = None,
+    builtin_anchors: frozenset[str] = frozenset(),
+) -> tuple[Election, bool]:
+    """Check and import a package file; returns the election and whether anything changed.
+
+    Checks, in order, each refusing with nothing changed: readable file, known authority,
+    authority's signature on every record, contents, expiry, version not older than held.
+    """
+    public_key, records = _parse_file(data, source)
+    anchor_id = key_id(public_key)
+    held_anchor = ws.store.known_keys("authority")
+    if held_anchor:
+        if anchor_id not in held_anchor:
+            raise RecapError("election.bad_signature")
+    elif anchor_id not in builtin_anchors:
+        wanted = (trust_authority or "").replace(" ", "").lower()
+        if not wanted or not anchor_id.startswith(wanted) or len(wanted) < 16:
+            raise RecapError("election.untrusted", fingerprint=anchor_id[:16])
+    for record in records:
+        if record.signer != anchor_id or not record.verify_signature(public_key):
+            raise RecapError("election.bad_signature")
+    packages = [r for r in records if r.type == "election"]
+    if len(packages) != 1:
+        raise RecapError("election.invalid", detail="a package file holds exactly one election")
+    try:
+        election = Election.from_payload(packages[0].payload)
+    except ElectionError as exc:
+        raise RecapError("election.invalid", detail=exc) from exc
+    for record in records:
+        if record.type == "certificate":
+            try:
+                cert = Certificate.from_record(record)
+            except ValueError as exc:
+                raise RecapError("election.invalid", detail=exc) from exc
+            if cert.election != election.id:
+                raise RecapError("election.invalid", detail="a certificate is for another election")
+        elif record.type not in ("election", "revocations"):
+            raise RecapError("election.invalid", detail=f"unexpected {record.type} record")
+    moment = now or datetime.now(UTC)
+    if election.expires <= moment:
+        raise RecapError("election.expired", expires=format_time(election.expires))
+    held = ws.store.election()
+    if held is not None:
+        if held.id != election.id:
+            raise RecapError("election.other", other=election.id, held=held.id)
+        if election.version < held.version:
+            raise RecapError("election.older", version=election.version, held=held.version)
+        if election.version == held.version and ws.store.current_package() != packages[0].hash:
+            raise RecapError("election.conflict", version=election.version)
+    if not held_anchor:
+        ws.store.add_key(anchor_id, public_key, "authority")
+    added = ws.store.append(records, "import")
+    return election, any(added)
+
+
+def current_election(ws: Workspace) -> Election:
+    election = ws.store.election()
+    if election is None:
+        raise RecapError("election.missing")
+    return election
+
+
+def election_json(election: Election, lang: str = "en") -> dict[str, Any]:
+    return {
+        "election": election.id,
+        "version": election.version,
+        "name": dict(election.name),
+        "issued": format_time(election.issued),
+        "expires": format_time(election.expires),
+        "contests": [
+            {
+                "id": c.id,
+                "name": dict(c.name),
+                "kind": c.kind,
+                "choices": [
+                    {
+                        "id": ch.id,
+                        "number": ch.number,
+                        "name": ch.name,
+                        "candidates": [
+                            {"id": cd.id, "number": cd.number, "name": cd.name}
+                            for cd in ch.candidates
+                        ],
+                    }
+                    for ch in c.choices
+                ],
+                "fields": list(c.form.field_ids),
+            }
+            for c in election.contests.values()
+        ],
+        "regions": [
+            {"code": r.code, "name": r.name, "level": r.level, "parent": r.parent}
+            for r in election.regions.values()
+        ],
+        "stations": [
+            {
+                "code": s.code,
+                "region": s.region,
+                "name": s.name,
+                "registered": s.registered,
+                "contests": list(s.contests),
+            }
+            for s in election.stations.values()
+        ],
+    }

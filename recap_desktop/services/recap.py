@@ -1,0 +1,53 @@
+"""Totals for a region: what the D.Hasil adds up, from the sheets that count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from recap_desktop.domain.election import Contest
+from recap_desktop.domain.form import Field
+from recap_desktop.services.election import current_election
+from recap_desktop.services.workspace import RecapError, Workspace
+
+
+@dataclass(frozen=True)
+class ContestTotals:
+    contest: Contest
+    region: str
+    sums: dict[str, int]
+    counted: int
+    expected: int
+
+    def rows(self) -> list[tuple[Field, int]]:
+        """Every field of the form in the paper's order with its total."""
+        return [(f, self.sums.get(f.id, 0)) for f in self.contest.form.fields]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "region": self.region,
+            "contest": self.contest.id,
+            "stations_counted": self.counted,
+            "stations_expected": self.expected,
+            "totals": {f.id: self.sums.get(f.id, 0) for f in self.contest.form.fields},
+        }
+
+
+def recap_region(ws: Workspace, region: str, contest_id: str | None = None) -> list[ContestTotals]:
+    election = current_election(ws)
+    if region not in election.regions and region not in election.stations:
+        raise RecapError("region.unknown", region=region)
+    if contest_id is not None and contest_id not in election.contests:
+        raise RecapError(
+            "contest.unknown",
+            station=region,
+            contest=contest_id,
+            choices=", ".join(election.contests),
+        )
+    wanted = [contest_id] if contest_id else list(election.contests)
+    out = []
+    for cid in wanted:
+        sums, counted, expected = ws.store.totals(region, cid)
+        if expected or contest_id:
+            out.append(ContestTotals(election.contests[cid], region, sums, counted, expected))
+    return out

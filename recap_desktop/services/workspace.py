@@ -1,0 +1,85 @@
+"""A data folder: the store, the keystore and the trust anchors, with the typed error for users."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+from recap_desktop.crypto import keystore
+from recap_desktop.messages import tr
+from recap_desktop.storage import Store
+
+KEYSTORE_NAME = "identity.key"
+
+
+class RecapError(Exception):
+    """An error a person can act on: a catalogue key, its parameters and an exit code."""
+
+    def __init__(
+        self, key: str, exit_code: int = 2, details: list[str] | None = None, **params: object
+    ):
+        self.key = key
+        self.params = params
+        self.exit_code = exit_code
+        self.details = details or []
+        super().__init__(tr(key, "en", **params))
+
+    def message(self, lang: str | None = None) -> str:
+        return tr(self.key, lang, **self.params)
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("RECAP_DATA_DIR")
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_data_dir("recap-desktop", "recap"))
+
+
+class Workspace:
+    """One officer's data folder. Cheap to make; opens the store when first asked."""
+
+    def __init__(self, data_dir: Path | None = None) -> None:
+        self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        self._store: Store | None = None
+
+    @property
+    def keystore_path(self) -> Path:
+        return self.data_dir / KEYSTORE_NAME
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            try:
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise RecapError("usage.data_dir", path=self.data_dir, detail=exc) from exc
+            from recap_desktop.storage import StorageError
+
+            try:
+                self._store = Store.in_dir(self.data_dir)
+            except StorageError as exc:
+                raise RecapError("store.error", detail=exc) from exc
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def read_keystore(self) -> bytes:
+        try:
+            return self.keystore_path.read_bytes()
+        except FileNotFoundError as exc:
+            raise RecapError("identity.missing") from exc
+        except OSError as exc:
+            raise RecapError("file.unreadable", path=self.keystore_path, detail=exc) from exc
+
+    def keystore_info(self) -> keystore.KeystoreInfo:
+        try:
+            return keystore.info(self.read_keystore())
+        except keystore.UnknownKeystoreVersion as exc:
+            raise RecapError("keystore.version", path=self.keystore_path, detail=exc) from exc
+        except keystore.DamagedKeystore as exc:
+            raise RecapError("keystore.damaged", path=self.keystore_path, detail=exc) from exc

@@ -1,0 +1,526 @@
+"""The local store: one SQLite file, append-only records, projections rebuilt from them.
+
+A ``Store`` belongs to the thread that opened it (sqlite3's rule); the window opens one per
+worker thread. Every write is one transaction, so a crash leaves either all of a save or
+none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from recap_desktop.crypto.envelope import CHAINED_TYPES, EnvelopeError, Record, from_parts
+from recap_desktop.crypto.verifier import Certificate, ChainLink
+from recap_desktop.domain.election import Election, ElectionError
+from recap_desktop.domain.status import COUNTED, Review, SheetVersion, sheet_state
+from recap_desktop.storage.schema import PROJECTIONS, SCHEMA_VERSION, migrations
+
+DB_NAME = "recap.db"
+
+
+class StorageError(Exception):
+    """The store cannot be opened or written (locked, read-only, full, newer schema)."""
+
+
+class TamperedStore(StorageError):
+    """A row read back is not what this program wrote: someone edited the file."""
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """A records row as read back: the record, or why it cannot be one."""
+
+    id: int
+    hash: str
+    signer: str
+    record: Record | None
+    error: str | None
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Store:
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if readonly:
+                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+            else:
+                conn = sqlite3.connect(self.path, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self.db = Database(conn)
+            if not readonly:
+                self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot open the store {self.path}: {exc}") from exc
+        self._election: tuple[str, Election] | None = None
+
+    @classmethod
+    def in_dir(cls, data_dir: Path, *, readonly: bool = False) -> Store:
+        return cls(Path(data_dir) / DB_NAME, readonly=readonly)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StorageError(
+                f"the store has schema {version}, newer than this program's {SCHEMA_VERSION}: "
+                "update Recap Desktop"
+            )
+        pending = migrations.pending(self.db)
+        if not pending:
+            return
+        if version > 0:
+            # A copy before any change, as Vorta does: a failed upgrade never costs data.
+            backup = self.path.with_name(f"{self.path.name}.schema{version}.bak")
+            self.db.execute("PRAGMA wal_checkpoint(FULL)")
+            shutil.copy2(self.path, backup)
+        migrations.apply(self.db)
+        self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    # -- writing --------------------------------------------------------------------------
+
+    def append(self, records: Sequence[Record], origin: str) -> list[bool]:
+        """Append records not yet held and project them; True for each one that was new."""
+        added: list[bool] = []
+        received = _now()
+        try:
+            with self.db.atomic():
+                for record in records:
+                    cursor = self.db.execute(
+                        "INSERT OR IGNORE INTO records"
+                        " (hash, type, signer, seq, payload, sig, received, origin)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [
+                            record.hash,
+                            record.type,
+                            record.signer,
+                            record.seq if record.type in CHAINED_TYPES else None,
+                            record.canonical.decode("utf-8"),
+                            record.sig,
+                            received,
+                            origin,
+                        ],
+                    )
+                    new = cursor.rowcount == 1
+                    added.append(new)
+                    if new:
+                        self._project(record)
+        except sqlite3.IntegrityError as exc:
+            raise StorageError(
+                f"the store refused the records ({exc}); a record with the same signer and "
+                "sequence number but different contents is held already"
+            ) from exc
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"could not write to the store: {exc}") from exc
+        return added
+
+    def add_key(self, key_id: str, public_key: bytes, origin: str) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT OR IGNORE INTO keys (key_id, public_key, origin) VALUES (?, ?, ?)",
+                [key_id, public_key.hex(), origin],
+            )
+
+    # -- projections ----------------------------------------------------------------------
+
+    def _project(self, record: Record) -> None:
+        p = record.payload
+        kind = record.type
+        if kind in CHAINED_TYPES:
+            self.db.execute(
+                "INSERT INTO heads (signer, seq, hash) VALUES (?, ?, ?)"
+                " ON CONFLICT(signer) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
+                " WHERE excluded.seq > heads.seq",
+                [record.signer, record.seq, record.hash],
+            )
+        if kind == "sheet":
+            self.db.execute(
+                "INSERT OR IGNORE INTO sheets (hash, station, contest, signer, seq, time,"
+                ' supersedes, reason, "values", acknowledged) VALUES (?,?,?,?,?,?,?,?,?,?)',
+                [
+                    record.hash,
+                    str(p.get("station")),
+                    str(p.get("contest")),
+                    record.signer,
+                    record.seq,
+                    str(p.get("time")),
+                    p.get("supersedes"),
+                    p.get("reason"),
+                    json.dumps(p.get("values"), sort_keys=True),
+                    json.dumps(p.get("acknowledged", [])),
+                ],
+            )
+            self._restate(str(p.get("station")), str(p.get("contest")))
+        elif kind == "review":
+            self.db.execute(
+                "INSERT OR IGNORE INTO reviews (hash, sheet, station, contest, signer, seq, time,"
+                " decision, reason) VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    record.hash,
+                    str(p.get("sheet")),
+                    str(p.get("station")),
+                    str(p.get("contest")),
+                    record.signer,
+                    record.seq,
+                    str(p.get("time")),
+                    str(p.get("decision")),
+                    p.get("reason"),
+                ],
+            )
+            self._restate(str(p.get("station")), str(p.get("contest")))
+        elif kind == "election":
+            self._project_package(record)
+        elif kind == "certificate":
+            try:
+                cert = Certificate.from_record(record)
+            except ValueError:
+                return  # `recap verify` reports it; an unusable certificate certifies nothing
+            self.db.execute(
+                "INSERT OR IGNORE INTO certificates (record, key_id, officer_id, name, role,"
+                " jurisdiction, valid_from, valid_until) VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    cert.record,
+                    cert.key_id,
+                    cert.officer_id,
+                    cert.name,
+                    cert.role,
+                    cert.jurisdiction,
+                    p["valid_from"],
+                    p["valid_until"],
+                ],
+            )
+        elif kind == "revocations":
+            version = p.get("version")
+            held = self.db.execute("SELECT MAX(version) FROM revoked").fetchone()[0] or 0
+            if isinstance(version, int) and version > held:
+                self.db.execute("DELETE FROM revoked")
+                for entry in p.get("revoked", []):
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO revoked (key_id, reason, version) VALUES (?,?,?)",
+                        [str(entry.get("key_id")), str(entry.get("reason", "")), version],
+                    )
+
+    def _project_package(self, record: Record) -> None:
+        try:
+            election = Election.from_payload(record.payload)
+        except ElectionError:
+            return
+        held = self.db.execute(
+            "SELECT MAX(version) FROM packages WHERE election = ?", [election.id]
+        ).fetchone()[0]
+        self.db.execute(
+            "INSERT OR IGNORE INTO packages (record, election, version) VALUES (?, ?, ?)",
+            [record.hash, election.id, election.version],
+        )
+        if held is not None and held >= election.version:
+            return
+        for table in ("regions", "stations", "station_contests"):
+            self.db.execute(f"DELETE FROM {table}")
+        self.db.table("regions").insert_all(
+            (
+                {"code": r.code, "name": r.name, "level": r.level, "parent": r.parent}
+                for r in election.regions.values()
+            ),
+            batch_size=5000,
+        )
+        self.db.table("stations").insert_all(
+            (
+                {
+                    "code": s.code,
+                    "region": s.region,
+                    "name": s.name,
+                    "registered": s.registered,
+                    "contests": json.dumps(list(s.contests)),
+                }
+                for s in election.stations.values()
+            ),
+            batch_size=5000,
+        )
+        self.db.table("station_contests").insert_all(
+            (
+                {"contest": c, "station": s.code}
+                for s in election.stations.values()
+                for c in s.contests
+            ),
+            batch_size=5000,
+        )
+
+    def _restate(self, station: str, contest: str) -> None:
+        versions = [
+            SheetVersion(r[0], r[1], r[2], r[3], json.loads(r[4]))
+            for r in self.db.execute(
+                'SELECT hash, signer, seq, supersedes, "values" FROM sheets'
+                " WHERE station = ? AND contest = ?",
+                [station, contest],
+            )
+        ]
+        reviews = [
+            Review(r[0], r[1], r[2], r[3], r[4], r[5])
+            for r in self.db.execute(
+                "SELECT hash, sheet, signer, seq, time, decision FROM reviews"
+                " WHERE station = ? AND contest = ?",
+                [station, contest],
+            )
+        ]
+        state = sheet_state(versions, reviews)
+        self.db.execute(
+            "INSERT OR REPLACE INTO sheet_status (station, contest, state, current, heads)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [station, contest, state.state, state.current, json.dumps(list(state.heads))],
+        )
+        self.db.execute(
+            "DELETE FROM current_values WHERE contest = ? AND station = ?", [contest, station]
+        )
+        if state.state in COUNTED and state.current is not None:
+            values = next(v.values for v in versions if v.hash == state.current)
+            self.db.execute(
+                "INSERT INTO current_values (contest, station, field, value)"
+                " SELECT ?, ?, key, value FROM json_each(?)",
+                [contest, station, json.dumps(values)],
+            )
+
+    def rebuild(self) -> int:
+        """Recreate every projection from the records alone; returns records replayed."""
+        count = 0
+        with self.db.atomic():
+            for table in PROJECTIONS:
+                self.db.execute(f"DELETE FROM {table}")
+            for row in self.rows():
+                if row.record is not None:
+                    self._project(row.record)
+                    count += 1
+        return count
+
+    def projection_dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every projection table's rows in a fixed order, to compare two stores or a rebuild."""
+        dump = {}
+        for table in PROJECTIONS:
+            columns = [c.name for c in self.db.table(table).columns]
+            order = ", ".join(f'"{c}"' for c in columns)
+            dump[table] = [
+                tuple(r) for r in self.db.execute(f"SELECT * FROM {table} ORDER BY {order}")
+            ]
+        return dump
+
+    # -- reading --------------------------------------------------------------------------
+
+    def rows(self, types: Iterable[str] | None = None, batch: int = 2000) -> Iterator[StoredRow]:
+        """Every records row in arrival order, parsed; a row that does not parse says why."""
+        where, params = "", []
+        if types is not None:
+            kinds = list(types)
+            where = f" AND type IN ({', '.join('?' for _ in kinds)})"
+            params = kinds
+        last = 0
+        while True:
+            chunk = self.db.execute(
+                f"SELECT id, hash, signer, payload, sig FROM records WHERE id > ?{where}"
+                " ORDER BY id LIMIT ?",
+                [last, *params, batch],
+            ).fetchall()
+            if not chunk:
+                return
+            for row_id, hash_, signer, payload, sig in chunk:
+                last = row_id
+                yield _parse_row(row_id, hash_, signer, payload, sig)
+
+    def record(self, hash_: str) -> Record | None:
+        row = self.db.execute(
+            "SELECT id, hash, signer, payload, sig FROM records WHERE hash = ?", [hash_]
+        ).fetchone()
+        if row is None:
+            return None
+        parsed = _parse_row(*row)
+        if parsed.record is None:
+            raise TamperedStore(f"record {hash_[:16]}… in the store is damaged: {parsed.error}")
+        return parsed.record
+
+    def count(self, type_: str | None = None) -> int:
+        if type_ is None:
+            return int(self.db.execute("SELECT COUNT(*) FROM records").fetchone()[0])
+        return int(
+            self.db.execute("SELECT COUNT(*) FROM records WHERE type = ?", [type_]).fetchone()[0]
+        )
+
+    def chain_head(self, signer: str) -> tuple[int, str] | None:
+        """The signer's last record, read from the records themselves (the truth)."""
+        row = self.db.execute(
+            "SELECT seq, hash FROM records WHERE signer = ? AND seq IS NOT NULL"
+            " ORDER BY seq DESC LIMIT 1",
+            [signer],
+        ).fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    def chain_links(self) -> Iterator[ChainLink]:
+        for hash_, signer, seq, payload in self.db.execute(
+            "SELECT hash, signer, seq, payload FROM records WHERE seq IS NOT NULL"
+        ):
+            try:
+                prev = json.loads(payload).get("prev")
+            except (ValueError, AttributeError):
+                prev = None
+            yield ChainLink(hash_, signer, int(seq), prev if isinstance(prev, str) else None)
+
+    def heads(self) -> dict[str, tuple[int, str]]:
+        return {
+            s: (int(q), h) for s, q, h in self.db.execute("SELECT signer, seq, hash FROM heads")
+        }
+
+    def dangling_references(self) -> list[tuple[str, str]]:
+        """(table, hash) for projection rows naming a record the records table no longer has.
+
+        Deleting a record that closes no chain (a certificate, a package) shows up only here.
+        """
+        out: list[tuple[str, str]] = []
+        for table, column in (
+            ("packages", "record"),
+            ("certificates", "record"),
+            ("sheets", "hash"),
+            ("reviews", "hash"),
+            ("heads", "hash"),
+        ):
+            rows = self.db.execute(
+                f"SELECT {column} FROM {table} WHERE {column} NOT IN (SELECT hash FROM records)"
+            )
+            out.extend((table, str(r[0])) for r in rows)
+        return out
+
+    def known_keys(self, origin: str | None = None) -> dict[str, bytes]:
+        """Public keys this laptop knows outside certificates: its own, the authority's."""
+        out = {}
+        query = "SELECT key_id, public_key FROM keys"
+        params: list[str] = []
+        if origin is not None:
+            query += " WHERE origin = ?"
+            params.append(origin)
+        for key_id, public_key in self.db.execute(query, params):
+            try:
+                out[key_id] = bytes.fromhex(public_key)
+            except ValueError as exc:
+                raise TamperedStore(f"the key {key_id[:16]}… in the store is damaged") from exc
+        return out
+
+    def current_package(self) -> str | None:
+        row = self.db.execute(
+            "SELECT record FROM packages ORDER BY version DESC, record LIMIT 1"
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def election(self) -> Election | None:
+        """The newest election package held, parsed once per store and package."""
+        hash_ = self.current_package()
+        if hash_ is None:
+            return None
+        if self._election is None or self._election[0] != hash_:
+            record = self.record(hash_)
+            if record is None:
+                raise TamperedStore(f"the election package {hash_[:16]}… has gone from the store")
+            try:
+                self._election = (hash_, Election.from_payload(record.payload))
+            except ElectionError as exc:
+                raise TamperedStore(f"the stored election package is damaged: {exc}") from exc
+        return self._election[1]
+
+    def sheet_versions(self, station: str, contest: str) -> list[dict[str, Any]]:
+        rows = self.db.query(
+            'SELECT hash, signer, seq, time, supersedes, reason, "values", acknowledged'
+            " FROM sheets WHERE station = ? AND contest = ? ORDER BY time, seq, hash",
+            [station, contest],
+        )
+        return [
+            {**r, "values": json.loads(r["values"]), "acknowledged": json.loads(r["acknowledged"])}
+            for r in rows
+        ]
+
+    def reviews(self, station: str, contest: str) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                "SELECT hash, sheet, signer, seq, time, decision, reason FROM reviews"
+                " WHERE station = ? AND contest = ? ORDER BY time, seq, hash",
+                [station, contest],
+            )
+        )
+
+    def sheet_status(self, station: str, contest: str) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT state, current, heads FROM sheet_status WHERE station = ? AND contest = ?",
+            [station, contest],
+        ).fetchone()
+        if row is None:
+            return None
+        return {"state": row[0], "current": row[1], "heads": json.loads(row[2])}
+
+    def states_within(self, prefix: str | None) -> dict[tuple[str, str], str]:
+        """(station, contest) -> state for every sheet entered inside a region."""
+        if prefix is None:
+            rows = self.db.execute("SELECT station, contest, state FROM sheet_status")
+        else:
+            rows = self.db.execute(
+                "SELECT station, contest, state FROM sheet_status"
+                " WHERE station >= ? AND station < ?",
+                [prefix + ".", prefix + "/"],
+            )
+        return {(s, c): state for s, c, state in rows}
+
+    def certificates(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM certificates ORDER BY officer_id, record"))
+
+    def revoked(self) -> dict[str, str]:
+        return {k: r for k, r in self.db.execute("SELECT key_id, reason FROM revoked")}
+
+    def totals(self, prefix: str, contest: str) -> tuple[dict[str, int], int, int]:
+        """Sum of every field over the counted sheets of a region; counted and expected stations."""
+        low, high = prefix + ".", prefix + "/"
+        sums = {
+            field: int(total)
+            for field, total in self.db.execute(
+                "SELECT field, SUM(value) FROM current_values"
+                " WHERE contest = ? AND station >= ? AND station < ? GROUP BY field",
+                [contest, low, high],
+            )
+        }
+        counted = self.db.execute(
+            "SELECT COUNT(*) FROM sheet_status WHERE contest = ? AND station >= ?"
+            f" AND station < ? AND state IN ({', '.join('?' for _ in COUNTED)})",
+            [contest, low, high, *sorted(COUNTED)],
+        ).fetchone()[0]
+        expected = self.db.execute(
+            "SELECT COUNT(*) FROM station_contests WHERE contest = ? AND station >= ?"
+            " AND station < ?",
+            [contest, low, high],
+        ).fetchone()[0]
+        return sums, int(counted), int(expected)
+
+
+def _parse_row(row_id: int, hash_: str, signer: str, payload: Any, sig: str) -> StoredRow:
+    try:
+        data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
+        record = from_parts(data, signer, sig, hash_)
+    except (EnvelopeError, UnicodeEncodeError, TypeError, ValueError) as exc:
+        return StoredRow(row_id, str(hash_), str(signer), None, str(exc))
+    return StoredRow(row_id, hash_, signer, record, None)
