@@ -339,19 +339,20 @@ class Store:
         last = 0
         while True:
             chunk = self.db.execute(
-                f"SELECT id, hash, signer, payload, sig FROM records WHERE id > ?{where}"
+                f"SELECT id, hash, signer, payload, sig, type, seq FROM records WHERE id > ?{where}"
                 " ORDER BY id LIMIT ?",
                 [last, *params, batch],
             ).fetchall()
             if not chunk:
                 return
-            for row_id, hash_, signer, payload, sig in chunk:
-                last = row_id
-                yield _parse_row(row_id, hash_, signer, payload, sig)
+            for row in chunk:
+                last = row[0]
+                yield _parse_row(*row)
 
     def record(self, hash_: str) -> Record | None:
         row = self.db.execute(
-            "SELECT id, hash, signer, payload, sig FROM records WHERE hash = ?", [hash_]
+            "SELECT id, hash, signer, payload, sig, type, seq FROM records WHERE hash = ?",
+            [hash_],
         ).fetchone()
         if row is None:
             return None
@@ -370,11 +371,25 @@ class Store:
     def chain_head(self, signer: str) -> tuple[int, str] | None:
         """The signer's last record, read from the records themselves (the truth)."""
         row = self.db.execute(
-            "SELECT seq, hash FROM records WHERE signer = ? AND seq IS NOT NULL"
-            " ORDER BY seq DESC LIMIT 1",
+            "SELECT id, hash, signer, payload, sig, type, seq FROM records"
+            " WHERE signer = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
             [signer],
         ).fetchone()
-        return (int(row[0]), str(row[1])) if row else None
+        if row is None:
+            return None
+        # The next record is signed on top of this one: a damaged head would make the
+        # officer sign a fork, so it is checked like any row read back.
+        parsed = _parse_row(*row)
+        if parsed.record is None:
+            raise TamperedStore(f"the last record of {signer[:16]}… is damaged: {parsed.error}")
+        head = (int(row[6]), str(row[1]))
+        seen = self.db.execute("SELECT seq, hash FROM heads WHERE signer = ?", [signer]).fetchone()
+        if seen is None or (int(seen[0]), str(seen[1])) != head:
+            raise TamperedStore(
+                f"the chain of {signer[:16]}… ends at record {head[0]}, but the store last "
+                f"wrote record {seen[0] if seen else 'none'}"
+            )
+        return head
 
     def chain_links(self) -> Iterator[ChainLink]:
         for hash_, signer, seq, payload in self.db.execute(
@@ -517,10 +532,25 @@ class Store:
         return sums, int(counted), int(expected)
 
 
-def _parse_row(row_id: int, hash_: str, signer: str, payload: Any, sig: str) -> StoredRow:
+def _parse_row(
+    row_id: int,
+    hash_: str,
+    signer: str,
+    payload: Any,
+    sig: str,
+    type_: Any = None,
+    seq: Any = None,
+) -> StoredRow:
+    """Parse a row; the type and seq columns (which queries and the next save trust) must
+    say what the signed payload says."""
     try:
         data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
         record = from_parts(data, signer, sig, hash_)
+        if type_ is not None and type_ != record.type:
+            raise EnvelopeError(f"the type column says {type_!r}, the payload {record.type!r}")
+        want = record.seq if record.type in CHAINED_TYPES else None
+        if type_ is not None and seq != want:
+            raise EnvelopeError(f"the seq column says {seq!r}, the payload {want!r}")
     except (EnvelopeError, UnicodeEncodeError, TypeError, ValueError) as exc:
         return StoredRow(row_id, str(hash_), str(signer), None, str(exc))
     return StoredRow(row_id, hash_, signer, record, None)
