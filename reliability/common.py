@@ -39,7 +39,6 @@ class TrialResult:
 
     def fail(self, message: str) -> None:
         self.failures.append(message)
-        self.status = FAILED
 
     def count(self, key: str, by: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + by
@@ -47,6 +46,10 @@ class TrialResult:
     @property
     def ok(self) -> bool:
         return self.status == PASSED and not self.failures
+
+    @property
+    def outcome(self) -> str:
+        return FAILED if self.failures else self.status
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,7 +60,7 @@ class TrialResult:
             "failures": self.failures[:50],
             "failure_count": len(self.failures),
             "notes": self.notes,
-            "status": self.status if not self.failures else FAILED,
+            "status": self.outcome,
             "seconds": round(self.seconds, 1),
         }
 
