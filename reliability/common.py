@@ -117,9 +117,7 @@ def make_demo(dest: Path, *, role: str = "operator", stations: int = 60) -> Demo
             shutil.rmtree(tdir)
         ws = Workspace(tdir)
         try:
-            demo_service.init_demo(
-                ws, role=role, officer_id=f"demo-{role}-1", stations=stations
-            )
+            demo_service.init_demo(ws, role=role, officer_id=f"demo-{role}-1", stations=stations)
             key = identity_service.unlock(ws, identity_service.DEMO_PASSPHRASE)
         finally:
             ws.close()

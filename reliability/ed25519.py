@@ -14,7 +14,13 @@ from reliability.fixtures import build_attacked
 from recap_desktop.crypto import authority
 from recap_desktop.crypto.canonical import canonical_bytes
 from recap_desktop.crypto.envelope import EnvelopeError, Record, from_parts, sign, signing_message
-from recap_desktop.crypto.keys import P, BadPublicKey, SigningKey, check_public_key, verify_signature
+from recap_desktop.crypto.keys import (
+    P,
+    BadPublicKey,
+    SigningKey,
+    check_public_key,
+    verify_signature,
+)
 from recap_desktop.crypto.verifier import Certificate
 from recap_desktop.services import Workspace
 from recap_desktop.services import demo as demo_service
@@ -76,9 +82,7 @@ def record_refused(record: Record, payload: bytes, sig: bytes, public_key: bytes
     """What a verifier does with a record: parse the envelope (the attacker recomputes the
     hash so that it matches), then check the signature with the key it was given."""
     try:
-        parsed = from_parts(
-            payload, record.signer, sig.hex(), hashlib.sha256(payload).hexdigest()
-        )
+        parsed = from_parts(payload, record.signer, sig.hex(), hashlib.sha256(payload).hexdigest())
     except EnvelopeError:
         return True
     return not parsed.verify_signature(public_key)

@@ -133,7 +133,10 @@ def keystore_trial(size: int, work: Path, seed: int = 6) -> TrialResult:
     # which only the passphrase's key can tell, so the error is WrongPassphrase.
     for label, changed in [
         ("officer role changed, checksum redone", {"officer": {**OFFICER, "role": "supervisor"}}),
-        ("public key swapped, checksum redone", {"public_key": SigningKey.generate().public_key.hex()}),
+        (
+            "public key swapped, checksum redone",
+            {"public_key": SigningKey.generate().public_key.hex()},
+        ),
         ("salt changed, checksum redone", {"kdf": {**doc["kdf"], "salt": "00" * 16}}),
     ]:
         result.count("header edits with a good checksum")

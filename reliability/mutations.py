@@ -89,7 +89,9 @@ def m_flip(column: str) -> Callable[[sqlite3.Connection, random.Random, Attacked
 
 def m_type_column(conn: sqlite3.Connection, rng: random.Random, att: Attacked) -> Mutation:
     row = _pick(conn, rng)
-    other = rng.choice([t for t in ("sheet", "review", "certificate", "election", "revocations") if t != row[2]])
+    other = rng.choice(
+        [t for t in ("sheet", "review", "certificate", "election", "revocations") if t != row[2]]
+    )
     conn.execute("UPDATE records SET type = ? WHERE id = ?", [other, row[0]])
     return Mutation("type column changed", {str(row[1])})
 
@@ -142,8 +144,12 @@ def m_swap_rows_of_chain(conn: sqlite3.Connection, rng: random.Random, att: Atta
     """Reorder a chain: two records of one signer exchange seq and prev (re-hashed, the
     signatures kept)."""
     conn.execute("DROP INDEX records_chain")
-    signer = rng.choice([r[0] for r in conn.execute("SELECT DISTINCT signer FROM records WHERE seq IS NOT NULL")])
-    rows = conn.execute(f"SELECT id, {COLUMNS} FROM records WHERE signer = ? AND seq IS NOT NULL", [signer]).fetchall()
+    signer = rng.choice(
+        [r[0] for r in conn.execute("SELECT DISTINCT signer FROM records WHERE seq IS NOT NULL")]
+    )
+    rows = conn.execute(
+        f"SELECT id, {COLUMNS} FROM records WHERE signer = ? AND seq IS NOT NULL", [signer]
+    ).fetchall()
     if len(rows) < 2:
         return Mutation("noop", set())
     a, b = rng.sample(rows, 2)
@@ -178,7 +184,9 @@ def m_insert_forged(conn: sqlite3.Connection, rng: random.Random, att: Attacked)
     if style == 0:  # the victim's name on it, the attacker's signature
         forged = sign(att.attacker, {**payload, "signer": att.attacker.key_id})
         signer, sig = record.signer, forged.sig
-        payload_bytes = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        payload_bytes = json.dumps(
+            payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
         import hashlib
 
         hash_ = hashlib.sha256(payload_bytes.encode()).hexdigest()

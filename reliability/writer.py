@@ -37,7 +37,9 @@ def main() -> None:
         status = ws.store.sheet_status(station.code, contest_id)
         mine = None
         if status:
-            signers = {v["hash"]: v["signer"] for v in ws.store.sheet_versions(station.code, contest_id)}
+            signers = {
+                v["hash"]: v["signer"] for v in ws.store.sheet_versions(station.code, contest_id)
+            }
             mine = next((h for h in status["heads"] if signers[h] == key.key_id), None)
         record = enter_sheet(
             ws,
