@@ -216,7 +216,17 @@ class Store:
             )
         elif kind == "revocations":
             version = p.get("version")
-            held = self.db.execute("SELECT MAX(version) FROM revoked").fetchone()[0] or 0
+            # The newest list held decides, not the revoked rows: an empty newest list
+            # leaves no rows, and an older list arriving after it must not come into force.
+            held = (
+                self.db.execute(
+                    "SELECT MAX(json_extract(payload, '$.version')) FROM records"
+                    " WHERE type = 'revocations' AND hash != ?"
+                    " AND json_extract(payload, '$.election') IS ?",
+                    [record.hash, p.get("election")],
+                ).fetchone()[0]
+                or 0
+            )
             if isinstance(version, int) and version > held:
                 self.db.execute("DELETE FROM revoked")
                 for entry in p.get("revoked", []):
