@@ -98,6 +98,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Paket ini untuk pemilu {other}, sedangkan data ini untuk {held}. Gunakan --data-dir lain.",
         "en": "This package is for election {other}, but this data folder holds {held}. Use another --data-dir.",
     },
+    "revocations.older": {
+        "id": "Daftar pencabutan dalam berkas ini (versi {version}) lebih lama dari yang dimiliki (versi {held}). Tidak ada yang diimpor.",
+        "en": "The revocation list in this file (version {version}) is older than the one held (version {held}). Nothing was imported.",
+    },
+    "revocations.conflict": {
+        "id": "Berkas ini memuat daftar pencabutan versi {version} yang berbeda dari versi {version} yang dimiliki. Tidak ada yang diimpor; laporkan ke otoritas.",
+        "en": "This file holds a revocation list version {version} that differs from the version {version} held. Nothing was imported; report it to the authority.",
+    },
     "election.imported": {
         "id": "Paket pemilu {election} versi {version} diimpor: {contests} pemilihan, {stations} TPS.",
         "en": "Election package {election} version {version} imported: {contests} contests, {stations} polling stations.",
