@@ -199,6 +199,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Penyimpanan tidak dapat ditulis: {detail}. Tidak ada yang setengah tersimpan; perbaiki lalu ulangi.",
         "en": "The store cannot be written: {detail}. Nothing is half-saved; fix this and try again.",
     },
+    "store.full": {
+        "id": "Disk penuh: tidak ada yang tersimpan, dan tidak ada yang setengah tersimpan ({detail}). Kosongkan ruang disk, lalu simpan lagi.",
+        "en": "The disk is full: nothing was saved, and nothing is half-saved ({detail}). Free some disk space, then save again.",
+    },
+    "store.readonly": {
+        "id": "Penyimpanan hanya dapat dibaca: berkas atau foldernya tidak dapat ditulis ({detail}). Tidak ada yang setengah tersimpan; jadikan folder data dan berkasnya dapat ditulis, lalu ulangi.",
+        "en": "The store is read-only: the file or its folder cannot be written ({detail}). Nothing is half-saved; make the data folder and its files writable, then try again.",
+    },
+    "store.io": {
+        "id": "Disk melaporkan galat baca/tulis ({detail}). Tidak ada yang setengah tersimpan; periksa disk atau pindahkan folder data ke disk lain, lalu ulangi.",
+        "en": "The disk reported an input/output error ({detail}). Nothing is half-saved; check the disk or move the data folder to another disk, then try again.",
+    },
     "store.tampered": {
         "id": "Penyimpanan telah diubah di luar program: {detail}. Jalankan 'recap verify'.",
         "en": "The store was changed outside the program: {detail}. Run 'recap verify'.",

@@ -28,7 +28,24 @@ DB_NAME = "recap.db"
 
 
 class StorageError(Exception):
-    """The store cannot be opened or written (locked, read-only, full, newer schema)."""
+    """The store cannot be opened or written (locked, read-only, full, newer schema).
+
+    ``reason`` is "full", "readonly", "io" or None; ``store.<reason>`` names its message in
+    the catalogue (recap_desktop.messages), for the CLI and the window alike.
+    """
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+# SQLite's primary result codes that a person can act on.
+_REASONS = {13: "full", 8: "readonly", 10: "io"}
+
+
+def _reason(exc: sqlite3.Error) -> str | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return _REASONS.get(code & 0xFF) if isinstance(code, int) else None
 
 
 class TamperedStore(StorageError):
@@ -66,7 +83,9 @@ class Store:
             if not readonly:
                 self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise StorageError(f"cannot open the store {self.path}: {exc}") from exc
+            raise StorageError(
+                f"cannot open the store {self.path}: {exc}", reason=_reason(exc)
+            ) from exc
         self._election: tuple[str, Election] | None = None
 
     @classmethod
@@ -136,7 +155,7 @@ class Store:
                 "sequence number but different contents is held already"
             ) from exc
         except sqlite3.OperationalError as exc:
-            raise StorageError(f"could not write to the store: {exc}") from exc
+            raise StorageError(f"could not write to the store: {exc}", reason=_reason(exc)) from exc
         return added
 
     def add_key(self, key_id: str, public_key: bytes, origin: str) -> None:
