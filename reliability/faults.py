@@ -19,9 +19,11 @@ import json
 import os
 import random
 import resource
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -255,25 +257,42 @@ def disk_full_cli(result: TrialResult, demo: Demo, steps: list[dict[str, str]], 
     _after(result, case, Path(plan["copy_back"]), done)
 
 
-def read_only(result: TrialResult, demo: Demo, steps: list[dict[str, str]], work: Path) -> None:
-    case = "read-only database file"
-    copy = demo.copy(work / "readonly")
-    os.chmod(work, 0o755)
-    for path in [copy.data_dir, *copy.data_dir.iterdir()]:
+def readonly_setup(demo: Demo, step: dict[str, str]) -> tuple[Path, Demo, dict[str, str]]:
+    """A copy of the data folder, and the values file, where an unprivileged user can reach
+    them (a folder of its own under the system temp folder), with the database read-only."""
+    base = Path(tempfile.mkdtemp(prefix="recap-readonly-"))
+    os.chmod(base, 0o755)
+    copy = demo.copy(base / "data")
+    values = base / "values.json"
+    shutil.copy(step["values"], values)
+    for path in [copy.data_dir, *copy.data_dir.iterdir(), values]:
         os.chown(path, NOBODY, NOBODY)
     os.chmod(copy.db, 0o444)
-    step = steps[0]
-    _judge_cli(result, case, _cli(copy.data_dir, step, user=True), "store.readonly")
-    _judge_service(result, case, _service(copy, copy.data_dir, step, user=True), "store.readonly")
-    os.chmod(copy.db, 0o644)
-    retry = _cli(copy.data_dir, step, user=True)
-    done = set()
-    if retry.returncode == 0:
-        done.add(retry.stdout.strip())
-        result.count(f"{case}: retry after chmod saved")
-    else:
-        result.fail(f"{case}: the retry failed: {retry.stderr[-300:]}")
-    _after(result, case, copy.data_dir, done)
+    return base, copy, {**step, "values": str(values)}
+
+
+def read_only(result: TrialResult, demo: Demo, steps: list[dict[str, str]], work: Path) -> None:
+    case = "read-only database file"
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        result.notes.append(f"{case}: not run, needs root to run the program as another user")
+        return
+    base, copy, step = readonly_setup(demo, steps[0])
+    try:
+        _judge_cli(result, case, _cli(copy.data_dir, step, user=True), "store.readonly")
+        _judge_service(
+            result, case, _service(copy, copy.data_dir, step, user=True), "store.readonly"
+        )
+        os.chmod(copy.db, 0o644)
+        retry = _cli(copy.data_dir, step, user=True)
+        done = set()
+        if retry.returncode == 0:
+            done.add(retry.stdout.strip())
+            result.count(f"{case}: retry after chmod saved")
+        else:
+            result.fail(f"{case}: the retry failed: {retry.stderr[-300:]}")
+        _after(result, case, copy.data_dir, done)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def _fsize_limit(limit: int) -> Any:
