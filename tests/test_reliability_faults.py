@@ -4,6 +4,9 @@ nothing half-written, and the retry succeeds once the cause is gone."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,26 @@ from recap_desktop.services import Workspace
 from recap_desktop.services.sheets import enter_sheet
 from recap_desktop.storage import StorageError
 from reliability.common import check_store, make_demo
-from reliability.faults import _cli, _fsize_limit, _steps
+from reliability.faults import _cli, _fsize_limit, _steps, faults_trial, readonly_setup
+
+
+def _can_unshare() -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "true"])
+    return probe.returncode == 0
+
+
+def test_small_fault_trial(tmp_path: Path) -> None:
+    result = faults_trial(1, tmp_path)
+    assert result.failures == []
+    counts = result.counts
+    assert counts["disk full (max_page_count), services: retry on the same connection saved"]
+    assert counts["I/O error (write fails with EFBIG): CLI exit 2 with message store.io"]
+    if _can_unshare():
+        assert counts["disk full (a real full filesystem), CLI: retry after freeing space saved"]
+    if os.geteuid() == 0 and shutil.which("setpriv"):
+        assert counts["read-only database file: retry after chmod saved"]
 
 
 def test_a_full_disk_is_a_typed_error_with_its_message(
@@ -47,3 +69,23 @@ def test_an_io_error_in_the_cli_says_so_and_the_retry_saves(tmp_path: Path) -> N
     assert retry.returncode == 0, retry.stderr
     assert check_store(demo.data_dir, {retry.stdout.strip()}) == []
     assert json.loads(Path(step["values"]).read_text())
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="needs root to run the program as an unprivileged user (setpriv)",
+)
+def test_a_read_only_store_saves_again_once_it_is_writable(tmp_path: Path) -> None:
+    """Found by the trial: the failed attempt left a read-only -shm behind (SQLite copies the
+    database's mode), so the save kept failing after the file was made writable again."""
+    demo = make_demo(tmp_path / "d")
+    base, copy, step = readonly_setup(demo, _steps(demo, tmp_path, 1)[0])
+    try:
+        failed = _cli(copy.data_dir, step, user=True)
+        assert failed.returncode == 2 and "read-only" in failed.stderr
+        os.chmod(copy.db, 0o644)
+        retry = _cli(copy.data_dir, step, user=True)
+        assert retry.returncode == 0, retry.stderr
+        assert check_store(copy.data_dir, {retry.stdout.strip()}) == []
+    finally:
+        shutil.rmtree(base)

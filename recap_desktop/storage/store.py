@@ -8,6 +8,7 @@ none of it.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -71,6 +72,8 @@ class Store:
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not readonly:
+            self._check_writable()
         try:
             if readonly:
                 conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
@@ -87,6 +90,18 @@ class Store:
                 f"cannot open the store {self.path}: {exc}", reason=_reason(exc)
             ) from exc
         self._election: tuple[str, Election] | None = None
+
+    def _check_writable(self) -> None:
+        """Refuse a read-only file before SQLite opens it: it would make the -wal and -shm
+        read-only too, and they would stay so after the file is made writable again."""
+        for path in (
+            self.path.parent,
+            self.path,
+            self.path.with_name(self.path.name + "-wal"),
+            self.path.with_name(self.path.name + "-shm"),
+        ):
+            if path.exists() and not os.access(path, os.W_OK):
+                raise StorageError(f"{path} is read-only", reason="readonly")
 
     @classmethod
     def in_dir(cls, data_dir: Path, *, readonly: bool = False) -> Store:
