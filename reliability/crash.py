@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from reliability.common import Demo, TrialResult, check_store, make_demo
 from recap_desktop.storage.store import DB_NAME
+from reliability.common import Demo, TrialResult, check_store, make_demo
 
 KILLS_PER_FOLDER = 50
 IMAGES_PER_FOLDER = 50

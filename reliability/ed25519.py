@@ -9,14 +9,12 @@ import json
 import random
 from pathlib import Path
 
-from reliability.common import NOT_RUN, TrialResult
-from reliability.fixtures import build_attacked
 from recap_desktop.crypto import authority
 from recap_desktop.crypto.canonical import canonical_bytes
 from recap_desktop.crypto.envelope import EnvelopeError, Record, from_parts, sign, signing_message
 from recap_desktop.crypto.keys import (
-    P,
     BadPublicKey,
+    P,
     SigningKey,
     check_public_key,
     verify_signature,
@@ -26,6 +24,8 @@ from recap_desktop.services import Workspace
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services.election import import_election, package_file
 from recap_desktop.services.verify import verify_store
+from reliability.common import NOT_RUN, TrialResult
+from reliability.fixtures import build_attacked
 
 ROOT = Path(__file__).resolve().parents[1]
 VECTORS = ROOT.parent / "shared" / "vectors" / "wycheproof_ed25519_test.json"

@@ -27,12 +27,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from reliability.common import Demo, TrialResult, check_store, make_demo
 from recap_desktop.domain.chasil_demo import random_sheet
 from recap_desktop.messages import MESSAGES
 from recap_desktop.services import Workspace
 from recap_desktop.services.election import current_election
 from recap_desktop.services.sheets import enter_sheet
+from reliability.common import Demo, TrialResult, check_store, make_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 NOBODY = 65534
@@ -164,16 +164,16 @@ def disk_full_services(result: TrialResult, demo: Demo, steps: list[dict[str, st
         result.fail(f"{case}: the store never filled up")
         ws.close()
         return
-    step, exc = failed
+    step, error = failed
     result.count(f"{case}: saves before the disk was full", len(done))
     _judge_service(
         result,
         case,
         {
             "ok": False,
-            "type": type(exc).__name__,
-            "key": getattr(exc, "key", None),
-            "error": str(exc),
+            "type": type(error).__name__,
+            "key": getattr(error, "key", None),
+            "error": str(error),
         },
         "store.full",
     )
@@ -254,7 +254,7 @@ def disk_full_cli(result: TrialResult, demo: Demo, steps: list[dict[str, str]], 
     else:
         done.add(retry["out"])
         result.count(f"{case}: retry after freeing space saved")
-    _after(result, case, Path(plan["copy_back"]), done)
+    _after(result, case, work / "fullfs-after", done)
 
 
 def readonly_setup(demo: Demo, step: dict[str, str]) -> tuple[Path, Demo, dict[str, str]]:

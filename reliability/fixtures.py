@@ -7,7 +7,6 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from reliability.common import Demo, make_demo
 from recap_desktop.crypto import authority
 from recap_desktop.crypto.envelope import Record, sign
 from recap_desktop.crypto.keys import SigningKey
@@ -16,6 +15,7 @@ from recap_desktop.services import Workspace
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services.election import current_election
 from recap_desktop.services.sheets import _now, enter_sheet, next_link
+from reliability.common import Demo, make_demo
 
 
 @dataclass

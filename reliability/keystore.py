@@ -8,11 +8,12 @@ import json
 import random
 import unicodedata
 from pathlib import Path
+from typing import Any
 
-from reliability.common import TrialResult
 from recap_desktop.crypto import keystore
 from recap_desktop.crypto.canonical import canonical_bytes
 from recap_desktop.crypto.keys import SigningKey
+from reliability.common import TrialResult
 
 PASSPHRASE = "kotak suara 7 Kécamatan"
 OFFICER = {"name": "Petugas Uji", "officer_id": "op-77", "role": "operator", "demo": False}
@@ -37,7 +38,9 @@ def wrong_passphrases(n: int, rng: random.Random) -> list[str]:
     return [p for p in near[:n] if p != PASSPHRASE]
 
 
-def _expect(result: TrialResult, label: str, data: bytes, want: tuple[type, ...]) -> None:
+def _expect(
+    result: TrialResult, label: str, data: bytes, want: tuple[type[Exception], ...]
+) -> None:
     try:
         key = keystore.unseal(data, PASSPHRASE)
     except want:
@@ -60,7 +63,7 @@ def _version_span(data: bytes) -> range:
     return range(start, end)
 
 
-def _resealed(doc: dict, **changes: object) -> bytes:  # type: ignore[type-arg]
+def _resealed(doc: dict[str, Any], **changes: object) -> bytes:
     """The file as a program of another version would write it: changed, checksum made good."""
     body = {k: v for k, v in doc.items() if k != "checksum"}
     body.update(changes)
@@ -96,7 +99,7 @@ def keystore_trial(size: int, work: Path, seed: int = 6) -> TrialResult:
         for x in values:
             flipped = bytearray(data)
             flipped[pos] ^= x
-            want: tuple[type, ...] = (keystore.DamagedKeystore,)
+            want: tuple[type[Exception], ...] = (keystore.DamagedKeystore,)
             if pos in version:
                 want = (keystore.UnknownKeystoreVersion, keystore.DamagedKeystore)
             result.count("byte flips")
@@ -105,7 +108,7 @@ def keystore_trial(size: int, work: Path, seed: int = 6) -> TrialResult:
         result.count("truncations")
         _expect(result, f"cut at {cut}", data[:cut], (keystore.DamagedKeystore,))
     doc = json.loads(data)
-    for label, changed, want in [
+    resealed: list[tuple[str, bytes, type[Exception]]] = [
         ("version 2", _resealed(doc, version=2), keystore.UnknownKeystoreVersion),
         ("version 0", _resealed(doc, version=0), keystore.UnknownKeystoreVersion),
         ("version 99", _resealed(doc, version=99), keystore.UnknownKeystoreVersion),
@@ -126,24 +129,26 @@ def keystore_trial(size: int, work: Path, seed: int = 6) -> TrialResult:
             _resealed(doc, kdf={**doc["kdf"], "memory_kib": 8}),
             keystore.DamagedKeystore,
         ),
-    ]:
+    ]
+    for label, changed, expected in resealed:
         result.count("unknown versions and resealed edits")
-        _expect(result, label, changed, (want,))
+        _expect(result, label, changed, (expected,))
     # Someone edits the header and recomputes the (unkeyed) checksum: GCM refuses the header,
     # which only the passphrase's key can tell, so the error is WrongPassphrase.
-    for label, changed in [
+    edits: list[tuple[str, dict[str, Any]]] = [
         ("officer role changed, checksum redone", {"officer": {**OFFICER, "role": "supervisor"}}),
         (
             "public key swapped, checksum redone",
             {"public_key": SigningKey.generate().public_key.hex()},
         ),
         ("salt changed, checksum redone", {"kdf": {**doc["kdf"], "salt": "00" * 16}}),
-    ]:
+    ]
+    for label, edit in edits:
         result.count("header edits with a good checksum")
         _expect(
             result,
             label,
-            _resealed(doc, **changed),
+            _resealed(doc, **edit),
             (keystore.WrongPassphrase, keystore.DamagedKeystore),
         )
     refused = sum(v for k, v in result.counts.items() if "refused" in k)

@@ -18,14 +18,15 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from reliability.common import TrialResult
-from reliability.fixtures import Attacked, build_attacked, cert_for
 from recap_desktop.crypto import authority
 from recap_desktop.crypto.envelope import from_parts, sign
 from recap_desktop.services import Workspace
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services.verify import verify_store
+from reliability.common import TrialResult
+from reliability.fixtures import Attacked, build_attacked, cert_for
 
 ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = "hash, type, signer, seq, payload, sig"
@@ -68,7 +69,7 @@ def _flip(value: str, rng: random.Random, hexish: bool) -> str | bytes:
     return _text_or_blob(bytes(data))
 
 
-def _pick(conn: sqlite3.Connection, rng: random.Random, where: str = "1") -> tuple:  # type: ignore[type-arg]
+def _pick(conn: sqlite3.Connection, rng: random.Random, where: str = "1") -> tuple[Any, ...]:
     rows = conn.execute(f"SELECT id, {COLUMNS} FROM records WHERE {where}").fetchall()
     return rng.choice(rows)
 
@@ -339,7 +340,7 @@ def mutations_trial(size: int, work: Path, seed: int = 4) -> TrialResult:
 def _cli_sample(result: TrialResult, att: Attacked, rng: random.Random, n: int, work: Path) -> None:
     """The same kinds of mutation applied to a copy of the file and checked by `recap verify`."""
     for i in range(n):
-        name, mutate = MUTATIONS[(i * 5) % len(MUTATIONS)]
+        _name, mutate = MUTATIONS[(i * 5) % len(MUTATIONS)]
         copy = work / f"cli-{i}"
         shutil.copytree(att.demo.data_dir, copy)
         conn = sqlite3.connect(copy / "recap.db")

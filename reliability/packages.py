@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reliability.common import TrialResult, make_demo
 from recap_desktop.crypto import authority
 from recap_desktop.crypto.canonical import canonical_bytes
 from recap_desktop.crypto.envelope import Record, sign
@@ -22,6 +21,7 @@ from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services.election import import_election, package_file
 from recap_desktop.services.verify import verify_store
+from reliability.common import TrialResult, make_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 AUTHORITY = demo_service.demo_authority()
@@ -142,7 +142,8 @@ def cases() -> list[tuple[str, Callable[[], bytes], str, dict[str, Any]]]:
             "election.bad_signature",
             {},
         ),
-    ] + [("(control) identical re-import is accepted", lambda: file_of(v2, r2), "", {})]
+        ("(control) identical re-import is accepted", lambda: file_of(v2, r2), "", {}),
+    ]
 
 
 def packages_trial(size: int, work: Path, seed: int = 7) -> TrialResult:
