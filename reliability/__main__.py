@@ -273,8 +273,9 @@ def main(argv: list[str] | None = None) -> int:
         for failure in result.failures[:10]:
             print(f"  FAILURE {failure}", file=sys.stderr)
         failed |= bool(result.failures)
-        results[trial.name] = row
         if not args.no_write:
+            results = load()  # another run may have finished a trial meanwhile
+            results[trial.name] = row
             RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
             DOC.write_text(render(results))
     return 1 if failed else 0
