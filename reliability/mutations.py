@@ -43,10 +43,8 @@ def _rows(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
 
 
 def _snapshot(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
-    return sorted(
-        (tuple(str(v) if not isinstance(v, bytes) else v.hex() for v in r))
-        for r in conn.execute(f"SELECT {COLUMNS} FROM records")
-    )
+    rows = [*conn.execute(f"SELECT {COLUMNS} FROM records"), *conn.execute("SELECT * FROM keys")]
+    return sorted(tuple(str(v) if not isinstance(v, bytes) else v.hex() for v in r) for r in rows)
 
 
 def _text_or_blob(data: bytes) -> str | bytes:
@@ -206,6 +204,25 @@ def m_insert_forged(conn: sqlite3.Connection, rng: random.Random, att: Attacked)
     return Mutation("insert a forged sheet", {hash_})
 
 
+def m_insert_with_key(conn: sqlite3.Connection, rng: random.Random, att: Attacked) -> Mutation:
+    """A sheet signed by the attacker's own key, the key slipped into the keys table as the
+    laptop's own (uncertified records are only a notice for the laptop's own key)."""
+    row = _pick(conn, rng, "type = 'sheet'")
+    payload = json.loads(str(row[5]))
+    payload.update(signer=att.attacker.key_id, seq=1, prev=None, supersedes=None, reason=None)
+    record = sign(att.attacker, payload)
+    conn.execute(
+        "INSERT OR IGNORE INTO keys (key_id, public_key, origin) VALUES (?, ?, ?)",
+        [att.attacker.key_id, att.attacker.public_key.hex(), rng.choice(["self", "authority"])],
+    )
+    conn.execute(
+        "INSERT INTO records (hash, type, signer, seq, payload, sig, received, origin)"
+        " VALUES (?, 'sheet', ?, 1, ?, ?, '2026-02-14T00:00:00Z', 'local')",
+        [record.hash, record.signer, record.canonical.decode(), record.sig],
+    )
+    return Mutation("insert a sheet by a key added to the keys table", {record.hash})
+
+
 def m_insert_replay(conn: sqlite3.Connection, rng: random.Random, att: Attacked) -> Mutation:
     """A sheet the operator really signed, for another election, as the chain's next link."""
     signer = att.demo.key.key_id
@@ -276,6 +293,7 @@ MUTATIONS: list[tuple[str, Callable[[sqlite3.Connection, random.Random, Attacked
     ("reorder chain", m_swap_rows_of_chain),
     ("insert forged", m_insert_forged),
     ("insert replay", m_insert_replay),
+    ("insert with a planted key", m_insert_with_key),
     ("swap certificate", m_swap_certificate),
 ]
 
