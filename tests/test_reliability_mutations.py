@@ -70,3 +70,53 @@ def test_an_edited_head_seq_stops_the_next_save_instead_of_forking(
     conn.close()
     with pytest.raises(TamperedStore):
         demo_ws.store.chain_head(demo_key.key_id)
+
+
+@pytest.mark.parametrize("origin", ["self", "authority"])
+def test_a_key_planted_in_the_keys_table_vouches_for_nothing(
+    demo_ws: Workspace, data_dir: Path, origin: str
+) -> None:
+    """Found by the mutation trial: a sheet signed by any key passed `recap verify` (as a
+    mere "key not yet certified" notice) once that key was added to the keys table."""
+    from recap_desktop.crypto.envelope import sign
+    from recap_desktop.crypto.keys import SigningKey
+    from recap_desktop.services import demo as demo_service
+    from recap_desktop.services import identity as identity_service
+
+    own = identity_service.unlock(demo_ws, identity_service.DEMO_PASSPHRASE)
+    demo_service.populate(demo_ws, own, stations=1)
+    sheet = next(r.record for r in demo_ws.store.rows(["sheet"]) if r.record)
+    intruder = SigningKey.generate()
+    forged = sign(intruder, {**sheet.payload, "signer": intruder.key_id, "seq": 1, "prev": None})
+    demo_ws.store.add_key(intruder.key_id, intruder.public_key, origin)
+    demo_ws.store.append([forged], "local")
+    report = verify_store(demo_ws)
+    assert not report.ok
+    assert forged.hash in {p.record for p in report.errors if p.kind == "unknown_signer"}
+
+
+def test_the_laptops_own_uncertified_key_is_still_only_a_notice(tmp_path: Path) -> None:
+    from recap_desktop.services import demo as demo_service
+    from recap_desktop.services import identity as identity_service
+    from recap_desktop.services.sheets import enter_sheet, template
+
+    from recap_desktop.services.election import import_election
+
+    ws = Workspace(tmp_path / "d")
+
+    import_election(
+        ws,
+        (demo_service.RESOURCES / "election.json").read_bytes(),
+        "demo",
+        builtin_anchors=demo_service.demo_anchor(),
+    )
+    identity_service.create_identity(
+        ws, name="Baru", officer_id="op-9", role="operator", passphrase="x", demo=True
+    )
+    key = identity_service.unlock(ws, "x")
+    station = "32.01.01.2001.001"
+    enter_sheet(ws, key, station, "ppwp", template(ws, station, "ppwp"))
+    report = verify_store(ws)
+    assert report.ok
+    assert [p.kind for p in report.problems] == ["uncertified"]
+    ws.close()
