@@ -98,9 +98,8 @@ def test_a_key_planted_in_the_keys_table_vouches_for_nothing(
 def test_the_laptops_own_uncertified_key_is_still_only_a_notice(tmp_path: Path) -> None:
     from recap_desktop.services import demo as demo_service
     from recap_desktop.services import identity as identity_service
-    from recap_desktop.services.sheets import enter_sheet, template
-
     from recap_desktop.services.election import import_election
+    from recap_desktop.services.sheets import enter_sheet, template
 
     ws = Workspace(tmp_path / "d")
 
