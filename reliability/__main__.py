@@ -170,6 +170,10 @@ def load() -> dict[str, Any]:
     return {}
 
 
+def _size(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def _figures(row: dict[str, Any]) -> str:
     counts = row.get("counts", {})
     return "; ".join(f"{k} {v:,}" for k, v in counts.items())
@@ -192,12 +196,12 @@ def render(results: dict[str, Any]) -> str:
         if trial.needs_server and (row is None or row["status"] == NOT_RUN):
             status = server_reason()
             lines.append(
-                f"| {trial.title} | 0 / {trial.full_size} | {trial.checked} | **{status}** | - |"
+                f"| {trial.title} | 0 / {_size(trial.full_size)} | {trial.checked} | **{status}** | - |"
             )
             continue
         if row is None:
             lines.append(
-                f"| {trial.title} | 0 / {trial.full_size} | {trial.checked} | **not run yet** "
+                f"| {trial.title} | 0 / {_size(trial.full_size)} | {trial.checked} | **not run yet** "
                 f"| `{trial.command()}` |"
             )
             continue
@@ -212,7 +216,7 @@ def render(results: dict[str, Any]) -> str:
         )
         command = f"`{trial.command()}`"
         lines.append(
-            f"| {trial.title} | {label} / {trial.full_size} | {trial.checked} | {result} | "
+            f"| {trial.title} | {label} / {_size(trial.full_size)} | {trial.checked} | {result} | "
             f"{command} |"
         )
     lines += ["", "## Figures", ""]
