@@ -193,15 +193,14 @@ def render(results: dict[str, Any]) -> str:
     ]
     for trial in TRIALS:
         row = results.get(trial.name)
+        full = _size(trial.full_size)
         if trial.needs_server and (row is None or row["status"] == NOT_RUN):
             status = server_reason()
-            lines.append(
-                f"| {trial.title} | 0 / {_size(trial.full_size)} | {trial.checked} | **{status}** | - |"
-            )
+            lines.append(f"| {trial.title} | 0 / {full} | {trial.checked} | **{status}** | - |")
             continue
         if row is None:
             lines.append(
-                f"| {trial.title} | 0 / {_size(trial.full_size)} | {trial.checked} | **not run yet** "
+                f"| {trial.title} | 0 / {full} | {trial.checked} | **not run yet** "
                 f"| `{trial.command()}` |"
             )
             continue
@@ -216,8 +215,7 @@ def render(results: dict[str, Any]) -> str:
         )
         command = f"`{trial.command()}`"
         lines.append(
-            f"| {trial.title} | {label} / {_size(trial.full_size)} | {trial.checked} | {result} | "
-            f"{command} |"
+            f"| {trial.title} | {label} / {full} | {trial.checked} | {result} | {command} |"
         )
     lines += ["", "## Figures", ""]
     for trial in TRIALS:
