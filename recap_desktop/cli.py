@@ -248,7 +248,7 @@ def cmd_sheet_enter(ws: Workspace, args: argparse.Namespace) -> int:
             detail="a JSON object of field -> number is expected",
         )
     if args.reason and not args.supersedes:
-        raise RecapError("sheet.supersedes_unknown", hash="(--supersedes)")
+        raise RecapError("sheet.reason_without_supersedes")
     # Validate before unlocking: a typing slip should not cost a passphrase.
     election = election_service.current_election(ws)
     station, contest = sheet_service.locate(election, args.station, args.contest)
@@ -277,8 +277,10 @@ def cmd_sheet_show(ws: Workspace, args: argparse.Namespace) -> int:
     current = next((v for v in history["versions"] if v["hash"] == history["current"]), None)
     if current:
         _out(f"current: {current['hash']}")
-        for k, v in current["values"].items():
-            _out(f"  {k:<20} {v:>8}")
+        lang = language()
+        form = election_service.current_election(ws).contests[args.contest].form
+        for f in form.fields:
+            _out(f"  {text(f.label, lang)[:50]:<50} {current['values'].get(f.id, 0):>8}")
     _out("history:")
     for v in history["versions"]:
         who = v["officer"] or v["signer"][:16]

@@ -154,6 +154,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Koreksi memerlukan alasan (--reason).",
         "en": "A correction needs a reason (--reason).",
     },
+    "sheet.reason_without_supersedes": {
+        "id": "--reason hanya untuk koreksi: sebutkan lembar yang dikoreksi dengan --supersedes HASH.",
+        "en": "--reason is for corrections only: name the sheet it corrects with --supersedes HASH.",
+    },
     "sheet.supersedes_unknown": {
         "id": "Lembar {hash} tidak ada untuk TPS dan pemilihan ini.",
         "en": "Sheet {hash} does not exist for this station and contest.",

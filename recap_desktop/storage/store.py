@@ -111,8 +111,16 @@ class Store:
         try:
             with self.db.atomic():
                 for record in records:
-                    cursor = self.db.execute(
-                        "INSERT OR IGNORE INTO records"
+                    held = self.db.execute(
+                        "SELECT 1 FROM records WHERE hash = ?", [record.hash]
+                    ).fetchone()
+                    if held:
+                        added.append(False)
+                        continue
+                    # A plain INSERT: a different record in the same (signer, seq) place is a
+                    # fork and must fail loudly, never be dropped as if already held.
+                    self.db.execute(
+                        "INSERT INTO records"
                         " (hash, type, signer, seq, payload, sig, received, origin)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         [
@@ -126,10 +134,8 @@ class Store:
                             origin,
                         ],
                     )
-                    new = cursor.rowcount == 1
-                    added.append(new)
-                    if new:
-                        self._project(record)
+                    added.append(True)
+                    self._project(record)
         except sqlite3.IntegrityError as exc:
             raise StorageError(
                 f"the store refused the records ({exc}); a record with the same signer and "
