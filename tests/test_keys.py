@@ -9,8 +9,8 @@ import pytest
 
 from recap_desktop.crypto.envelope import sign, signing_message
 from recap_desktop.crypto.keys import (
-    P,
     BadPublicKey,
+    P,
     SigningKey,
     check_public_key,
     key_id,
