@@ -345,7 +345,7 @@ class Store:
         last = 0
         while True:
             chunk = self.db.execute(
-                f"SELECT id, hash, signer, payload, sig FROM records WHERE id > ?{where}"
+                f"SELECT id, {_RAW_COLUMNS} FROM records WHERE id > ?{where}"
                 " ORDER BY id LIMIT ?",
                 [last, *params, batch],
             ).fetchall()
@@ -357,7 +357,7 @@ class Store:
 
     def record(self, hash_: str) -> Record | None:
         row = self.db.execute(
-            "SELECT id, hash, signer, payload, sig FROM records WHERE hash = ?", [hash_]
+            f"SELECT id, {_RAW_COLUMNS} FROM records WHERE hash = ?", [hash_]
         ).fetchone()
         if row is None:
             return None
@@ -384,13 +384,16 @@ class Store:
 
     def chain_links(self) -> Iterator[ChainLink]:
         for hash_, signer, seq, payload in self.db.execute(
-            "SELECT hash, signer, seq, payload FROM records WHERE seq IS NOT NULL"
+            "SELECT CAST(hash AS BLOB), CAST(signer AS BLOB), seq, CAST(payload AS BLOB)"
+            " FROM records WHERE seq IS NOT NULL"
         ):
             try:
                 prev = json.loads(payload).get("prev")
             except (ValueError, AttributeError):
                 prev = None
-            yield ChainLink(hash_, signer, int(seq), prev if isinstance(prev, str) else None)
+            yield ChainLink(
+                _text(hash_), _text(signer), int(seq), prev if isinstance(prev, str) else None
+            )
 
     def heads(self) -> dict[str, tuple[int, str]]:
         return {
@@ -523,10 +526,24 @@ class Store:
         return sums, int(counted), int(expected)
 
 
-def _parse_row(row_id: int, hash_: str, signer: str, payload: Any, sig: str) -> StoredRow:
+# Read as bytes: a row edited behind the program's back may hold text that is not UTF-8,
+# which sqlite3 would otherwise refuse to fetch at all (and the verifier could not name it).
+_RAW_COLUMNS = (
+    "CAST(hash AS BLOB), CAST(signer AS BLOB), CAST(payload AS BLOB), CAST(sig AS BLOB)"
+)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _parse_row(row_id: int, hash_: Any, signer: Any, payload: Any, sig: Any) -> StoredRow:
+    hash_, signer = _text(hash_), _text(signer)
     try:
         data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
-        record = from_parts(data, signer, sig, hash_)
+        record = from_parts(data, signer, _text(sig), hash_)
     except (EnvelopeError, UnicodeEncodeError, TypeError, ValueError) as exc:
-        return StoredRow(row_id, str(hash_), str(signer), None, str(exc))
+        return StoredRow(row_id, hash_, signer, None, str(exc))
     return StoredRow(row_id, hash_, signer, record, None)
