@@ -254,7 +254,7 @@ def cmd_sheet_enter(ws: Workspace, args: argparse.Namespace) -> int:
     station, contest = sheet_service.locate(election, args.station, args.contest)
     check = sheet_service.check_sheet(station, contest, values)
     if check.blocking:
-        raise RecapError("sheet.refused", exit_code=EXIT_PROBLEMS, details=check.lines())
+        raise RecapError("sheet.refused", exit_code=check.exit_code, details=check.lines())
     key = unlock(ws, args)
     record = sheet_service.enter_sheet(
         ws, key, args.station, args.contest, values, supersedes=args.supersedes, reason=args.reason

@@ -35,6 +35,11 @@ class SheetCheck:
     def blocking(self) -> bool:
         return bool(self.value_problems or self.errors)
 
+    @property
+    def exit_code(self) -> int:
+        """2 for values that are not counts (bad input), 1 for counts that break a rule."""
+        return 2 if self.value_problems else 1
+
     def lines(self, lang: str | None = None) -> list[str]:
         out = [tr(f"values.{p.kind}", lang, field=p.field) for p in self.value_problems]
         out += [f"[{v.rule}] {v.text(lang or 'en')}" for v in self.errors]
@@ -100,7 +105,7 @@ def enter_sheet(
     station, contest = locate(election, station_code, contest_id)
     check = check_sheet(station, contest, values)
     if check.blocking:
-        raise RecapError("sheet.refused", exit_code=1, details=check.lines())
+        raise RecapError("sheet.refused", exit_code=check.exit_code, details=check.lines())
     warnings = [v.rule for v in check.warnings]
     if acknowledged is not None:
         missing = [w for w in warnings if w not in acknowledged]
