@@ -287,6 +287,8 @@ def cmd_sheet_show(ws: Workspace, args: argparse.Namespace) -> int:
         line = f"  {v['time']}  {v['hash'][:16]}  {who} #{v['seq']}"
         if v["supersedes"]:
             line += f"  corrects {v['supersedes'][:16]}: {v['reason']}"
+        if v.get("warnings"):
+            line += f"  warnings: {', '.join(v['warnings'])}"
         _out(line)
     for r in history["reviews"]:
         _out(

@@ -178,7 +178,7 @@ class Store:
                     p.get("supersedes"),
                     p.get("reason"),
                     json.dumps(p.get("values"), sort_keys=True),
-                    json.dumps(p.get("acknowledged", [])),
+                    json.dumps(p.get("warnings", [])),  # the warnings the officer saw, signed
                 ],
             )
             self._restate(str(p.get("station")), str(p.get("contest")))
@@ -345,8 +345,7 @@ class Store:
         last = 0
         while True:
             chunk = self.db.execute(
-                f"SELECT id, {_RAW_COLUMNS} FROM records WHERE id > ?{where}"
-                " ORDER BY id LIMIT ?",
+                f"SELECT id, {_RAW_COLUMNS} FROM records WHERE id > ?{where} ORDER BY id LIMIT ?",
                 [last, *params, batch],
             ).fetchall()
             if not chunk:
@@ -462,7 +461,12 @@ class Store:
             [station, contest],
         )
         return [
-            {**r, "values": json.loads(r["values"]), "acknowledged": json.loads(r["acknowledged"])}
+            {
+                **r,
+                "values": json.loads(r["values"]),
+                "acknowledged": json.loads(r["acknowledged"]),
+                "warnings": json.loads(r["acknowledged"]),
+            }
             for r in rows
         ]
 
@@ -528,9 +532,7 @@ class Store:
 
 # Read as bytes: a row edited behind the program's back may hold text that is not UTF-8,
 # which sqlite3 would otherwise refuse to fetch at all (and the verifier could not name it).
-_RAW_COLUMNS = (
-    "CAST(hash AS BLOB), CAST(signer AS BLOB), CAST(payload AS BLOB), CAST(sig AS BLOB)"
-)
+_RAW_COLUMNS = "CAST(hash AS BLOB), CAST(signer AS BLOB), CAST(payload AS BLOB), CAST(sig AS BLOB)"
 
 
 def _text(value: Any) -> str:
