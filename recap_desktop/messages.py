@@ -178,6 +178,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Belum ada lembar untuk TPS {station}, pemilihan {contest}.",
         "en": "No sheet yet for station {station}, contest {contest}.",
     },
+    "mandate.role": {
+        "id": "Sertifikat kunci ini untuk peran {held}, sedangkan ini memerlukan peran {need}. Tidak ada yang disimpan; minta sertifikat yang sesuai kepada otoritas.",
+        "en": "This key's certificate is for the role {held}, but this needs the role {need}. Nothing was saved; ask the authority for a fitting certificate.",
+    },
+    "mandate.jurisdiction": {
+        "id": "TPS {station} berada di luar wilayah sertifikat Anda ({regions}). Tidak ada yang disimpan; pilih TPS di wilayah Anda, atau minta sertifikat yang mencakupnya kepada otoritas.",
+        "en": "Polling station {station} is outside your certified region ({regions}). Nothing was saved; choose a station in your region, or ask the authority for a certificate that covers it.",
+    },
     "review.role": {
         "id": "Hanya supervisor yang dapat menyetujui atau menolak lembar.",
         "en": "Only a supervisor can approve or reject a sheet.",
