@@ -249,6 +249,8 @@ def cmd_sheet_enter(ws: Workspace, args: argparse.Namespace) -> int:
         )
     if args.reason and not args.supersedes:
         raise RecapError("sheet.reason_without_supersedes")
+    if args.supersedes and not (args.reason and args.reason.strip()):
+        raise RecapError("sheet.reason_needed")
     # Validate before unlocking: a typing slip should not cost a passphrase.
     election = election_service.current_election(ws)
     station, contest = sheet_service.locate(election, args.station, args.contest)
