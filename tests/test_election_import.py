@@ -94,7 +94,7 @@ def test_bad_signature_is_refused(
     if held:
         request.getfixturevalue("populated_dir")
     doc = json.loads(DEMO_FILE.read_bytes())
-    _tamper_sig(doc) if tamper is _tamper_sig else tamper(doc)
+    tamper(doc)
     path = tmp_path / "tampered.json"
     path.write_text(json.dumps(doc))
     before = _state(data_dir)
