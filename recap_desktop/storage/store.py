@@ -508,24 +508,25 @@ class Store:
 
     def totals(self, prefix: str, contest: str) -> tuple[dict[str, int], int, int]:
         """Sum of every field over the counted sheets of a region; counted and expected stations."""
+        # The region itself (a polling station's own code) or anything inside it.
+        inside = "(station = ? OR (station >= ? AND station < ?))"
         low, high = prefix + ".", prefix + "/"
         sums = {
             field: int(total)
             for field, total in self.db.execute(
                 "SELECT field, SUM(value) FROM current_values"
-                " WHERE contest = ? AND station >= ? AND station < ? GROUP BY field",
-                [contest, low, high],
+                f" WHERE contest = ? AND {inside} GROUP BY field",
+                [contest, prefix, low, high],
             )
         }
         counted = self.db.execute(
-            "SELECT COUNT(*) FROM sheet_status WHERE contest = ? AND station >= ?"
-            f" AND station < ? AND state IN ({', '.join('?' for _ in COUNTED)})",
-            [contest, low, high, *sorted(COUNTED)],
+            f"SELECT COUNT(*) FROM sheet_status WHERE contest = ? AND {inside}"
+            f" AND state IN ({', '.join('?' for _ in COUNTED)})",
+            [contest, prefix, low, high, *sorted(COUNTED)],
         ).fetchone()[0]
         expected = self.db.execute(
-            "SELECT COUNT(*) FROM station_contests WHERE contest = ? AND station >= ?"
-            " AND station < ?",
-            [contest, low, high],
+            f"SELECT COUNT(*) FROM station_contests WHERE contest = ? AND {inside}",
+            [contest, prefix, low, high],
         ).fetchone()[0]
         return sums, int(counted), int(expected)
 
