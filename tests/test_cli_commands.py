@@ -275,3 +275,36 @@ def test_messages_in_indonesian(recap: Run, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("RECAP_LANG", "id")
     result = recap("identity", "show")
     assert result.code == 2 and "Belum ada identitas" in result.err
+
+
+@pytest.mark.parametrize("level", ["station", "village", "district", "regency", "province"])
+def test_recap_adds_up_exactly_the_current_sheets_inside_the_region(
+    populated_dir: Path, recap: Run, level: str
+) -> None:
+    """The populated folder has sheets for the first three stations of village 32.01.01.2001."""
+    first = "32.01.01.2001.001"
+    region = {
+        "station": first,
+        "village": "32.01.01.2001",
+        "district": "32.01.01",
+        "regency": "32.01",
+        "province": "32",
+    }[level]
+    stations = [s["code"] for s in json.loads(recap("election", "show", "--json").out)["stations"]]
+    entered = sorted(stations)[:3]
+    inside = [c for c in entered if c == region or c.startswith(region + ".")]
+    expected: dict[str, int] = {}
+    for code in inside:
+        sheet = json.loads(
+            recap("sheet", "show", "--station", code, "--contest", "ppwp", "--json").out
+        )
+        current = next(v for v in sheet["versions"] if v["hash"] == sheet["current"])
+        for field, value in current["values"].items():
+            expected[field] = expected.get(field, 0) + value
+    result = recap("recap", "--region", region, "--contest", "ppwp", "--format", "json")
+    assert result.code == 0, result.err
+    totals = json.loads(result.out)["contests"][0]
+    assert totals["stations_counted"] == len(inside)
+    assert totals["totals"] == expected
+    expected_stations = [c for c in stations if c == region or c.startswith(region + ".")]
+    assert totals["stations_expected"] == len(expected_stations)
