@@ -222,7 +222,18 @@ class Store:
             )
         elif kind == "revocations":
             version = p.get("version")
-            held = self.db.execute("SELECT MAX(version) FROM revoked").fetchone()[0] or 0
+            # The newest list held in the records (the truth), not in the projection: an
+            # empty newer list leaves the projection empty, and an older list arriving
+            # after it must not bring its revocations back.
+            held = (
+                self.db.execute(
+                    "SELECT MAX(CAST(json_extract(payload, '$.version') AS INTEGER))"
+                    " FROM records WHERE type = 'revocations' AND hash != ?"
+                    " AND json_valid(payload)",
+                    [record.hash],
+                ).fetchone()[0]
+                or 0
+            )
             if isinstance(version, int) and version > held:
                 self.db.execute("DELETE FROM revoked")
                 for entry in p.get("revoked", []):
