@@ -322,7 +322,17 @@ class Store:
             )
 
     def rebuild(self) -> int:
-        """Recreate every projection from the records alone; returns records replayed."""
+        """Recreate every projection from the records alone; returns records replayed.
+
+        Refused while the projections name records that are gone: they are the evidence
+        that `recap verify` reports a deletion by, and a rebuild would erase it.
+        """
+        missing = self.dangling_references()
+        if missing:
+            raise TamperedStore(
+                f"{len(missing)} records the projections name are gone from the records "
+                f"(first {missing[0][1][:16]}…), and rebuilding would erase that evidence"
+            )
         count = 0
         with self.db.atomic():
             for table in PROJECTIONS:
@@ -428,6 +438,23 @@ class Store:
             )
             out.extend((table, str(r[0])) for r in rows)
         return out
+
+    def missing_rows(self) -> list[int]:
+        """Row numbers missing below the last record: each gap is a deleted record.
+
+        Rows are numbered in arrival order and a number is reused only after the last row;
+        so this finds a deletion even when the projections were emptied too.
+        """
+        first = self.db.execute("SELECT MIN(id) FROM records").fetchone()[0]
+        gaps = [1] if first is not None and first > 1 else []
+        gaps += [
+            int(r[0])
+            for r in self.db.execute(
+                "SELECT id + 1 FROM records AS r WHERE id < (SELECT MAX(id) FROM records)"
+                " AND NOT EXISTS (SELECT 1 FROM records AS s WHERE s.id = r.id + 1) ORDER BY id"
+            )
+        ]
+        return gaps
 
     def known_keys(self, origin: str | None = None) -> dict[str, bytes]:
         """Public keys this laptop knows outside certificates: its own, the authority's."""
