@@ -304,3 +304,31 @@ def test_verify_json_names_the_record_too(populated_dir: Path, recap: Callable[.
     report = json.loads(result.out)
     assert not report["ok"] and report["errors"] >= 1
     assert row["hash"] in {p["record"] for p in report["problems"]}
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_rebuild_does_not_erase_the_evidence_of_a_deletion(
+    populated_dir: Path, recap: Callable[..., Any], target: str
+) -> None:
+    """Delete a record, then run `recap rebuild`: the deletion must still be reported."""
+    with _open(populated_dir) as conn:
+        row = _row(conn, TARGETS[target])
+        conn.execute("DELETE FROM records WHERE id = ?", [row["id"]])
+    rebuilt = recap("rebuild")
+    assert rebuilt.code == 1
+    assert "recap verify" in rebuilt.err
+    _assert_named(recap, row["hash"])
+
+
+def test_a_deleted_row_is_found_even_without_the_projections(
+    populated_dir: Path, recap: Callable[..., Any]
+) -> None:
+    """Someone who also empties the projections still leaves a hole in the row numbers."""
+    with _open(populated_dir) as conn:
+        row = _row(conn, TARGETS["certificate"])
+        conn.execute("DELETE FROM records WHERE id = ?", [row["id"]])
+        for table in ("packages", "certificates", "sheets", "reviews", "heads"):
+            conn.execute(f"DELETE FROM {table}")
+    result = recap("verify")
+    assert result.code == 1
+    assert "deleted" in result.out
