@@ -7,7 +7,7 @@ import random
 from typing import Any
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from recap_desktop.crypto.canonical import (
@@ -17,6 +17,9 @@ from recap_desktop.crypto.canonical import (
     parse_canonical,
     parse_json,
 )
+
+# CI runs the suite on two busy cores: a property must never fail for being slow.
+NO_DEADLINE = settings(deadline=None)
 
 ascii_keys = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=127), max_size=8)
 strings = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)
@@ -43,6 +46,7 @@ def _shuffled(value: Any, rng: random.Random) -> Any:
     return value
 
 
+@NO_DEADLINE
 @given(values)
 def test_round_trip(value: Any) -> None:
     encoded = canonical_bytes(value)
@@ -51,11 +55,13 @@ def test_round_trip(value: Any) -> None:
     assert canonical_bytes(parse_json(encoded)) == encoded
 
 
+@NO_DEADLINE
 @given(objects, st.randoms(use_true_random=False))
 def test_key_order_does_not_change_the_bytes(value: dict[str, Any], rng: random.Random) -> None:
     assert canonical_bytes(_shuffled(value, rng)) == canonical_bytes(value)
 
 
+@NO_DEADLINE
 @given(values)
 def test_any_json_spelling_of_a_value_canonicalises_to_the_same_bytes(value: Any) -> None:
     for spelled in (
@@ -66,6 +72,7 @@ def test_any_json_spelling_of_a_value_canonicalises_to_the_same_bytes(value: Any
         assert canonical_bytes(parse_json(spelled)) == canonical_bytes(value)
 
 
+@NO_DEADLINE
 @given(objects)
 def test_canonical_bytes_have_sorted_keys_and_no_whitespace_between_tokens(
     value: dict[str, Any],
@@ -77,6 +84,7 @@ def test_canonical_bytes_have_sorted_keys_and_no_whitespace_between_tokens(
     ).encode("utf-8")
 
 
+@NO_DEADLINE
 @given(objects)
 def test_parse_canonical_refuses_other_spacing(value: dict[str, Any]) -> None:
     assume(value)
@@ -86,6 +94,7 @@ def test_parse_canonical_refuses_other_spacing(value: dict[str, Any]) -> None:
         parse_canonical(spaced)
 
 
+@NO_DEADLINE
 @given(objects)
 def test_parse_canonical_refuses_another_key_order(value: dict[str, Any]) -> None:
     assume(len(value) >= 2)
@@ -95,6 +104,7 @@ def test_parse_canonical_refuses_another_key_order(value: dict[str, Any]) -> Non
         parse_canonical(unsorted)
 
 
+@NO_DEADLINE
 @given(st.floats(allow_nan=True, allow_infinity=True), values)
 def test_floats_are_refused_anywhere(number: float, context: Any) -> None:
     for wrapped in (number, [context, number], {"a": context, "b": {"c": number}}):
@@ -102,6 +112,7 @@ def test_floats_are_refused_anywhere(number: float, context: Any) -> None:
             canonical_bytes(wrapped)
 
 
+@NO_DEADLINE
 @given(st.integers(min_value=-(10**6), max_value=10**6), st.integers(min_value=1, max_value=6))
 def test_json_numbers_with_a_fraction_or_exponent_are_refused(mantissa: int, exp: int) -> None:
     for text in (f"{mantissa}.5", f"{mantissa}e{exp}", f"{mantissa}E-{exp}", f"{mantissa}.0"):
@@ -109,6 +120,7 @@ def test_json_numbers_with_a_fraction_or_exponent_are_refused(mantissa: int, exp
             parse_json(f'{{"v":{text}}}')
 
 
+@NO_DEADLINE
 @given(
     st.text(min_size=1, max_size=8).filter(lambda k: not k.isascii()),
     values,
@@ -121,6 +133,7 @@ def test_non_ascii_keys_are_refused(key: str, value: Any) -> None:
         parse_json(json.dumps({key: value}))
 
 
+@NO_DEADLINE
 @given(st.integers().filter(lambda n: abs(n) > MAX_SAFE_INT))
 def test_integers_outside_the_safe_range_are_refused(number: int) -> None:
     with pytest.raises(CanonicalError, match="safe range"):
@@ -137,6 +150,7 @@ def test_integer_bounds_are_exact() -> None:
             canonical_bytes(bad)
 
 
+@NO_DEADLINE
 @given(ascii_keys, values, values)
 def test_duplicate_keys_are_refused(key: str, first: Any, second: Any) -> None:
     text = f"{{{json.dumps(key)}:{json.dumps(first)},{json.dumps(key)}:{json.dumps(second)}}}"

@@ -15,6 +15,9 @@ from recap_desktop.domain.election import Contest, Election
 from recap_desktop.domain.form import MAX_VALUE, Form, FormError, Rule
 from recap_desktop.services import demo as demo_service
 
+# CI runs the suite on two busy cores: a property must never fail for being slow.
+NO_DEADLINE = settings(deadline=None)
+
 ELECTION = Election.from_payload(demo_service.build_package(6))
 CONTESTS = sorted(ELECTION.contests)
 contest_ids = st.sampled_from(CONTESTS)
@@ -37,6 +40,7 @@ def _guarded_by_equality(form: Form, field: str) -> bool:
     return any(r.severity == "error" and r.op == "eq" and _net(r, field) for r in form.rules)
 
 
+@NO_DEADLINE
 @given(contest_ids, registered_counts, seeds)
 def test_random_sheet_never_breaks_an_error_rule(cid: str, registered: int, seed: int) -> None:
     contest = ELECTION.contests[cid]
@@ -45,6 +49,7 @@ def test_random_sheet_never_breaks_an_error_rule(cid: str, registered: int, seed
     assert _errors(contest.form, values, registered) == []
 
 
+@NO_DEADLINE
 @given(contest_ids, registered_counts, seeds, st.data())
 def test_a_slip_of_one_in_a_checked_field_breaks_a_rule_that_names_it(
     cid: str, registered: int, seed: int, data: st.DataObject
@@ -77,6 +82,7 @@ def test_which_fields_only_inequalities_guard(cid: str) -> None:
     assert unguarded == {"dpt", "disabled", "disabled_voted"}
 
 
+@NO_DEADLINE
 @given(registered_counts, seeds)
 def test_bounded_fields_are_caught_when_they_cross_their_bound(registered: int, seed: int) -> None:
     contest = ELECTION.contests["ppwp"]
@@ -89,6 +95,7 @@ def test_bounded_fields_are_caught_when_they_cross_their_bound(registered: int, 
         assert "dpt_voted_max" in {v.rule for v in _errors(form, under, registered)}
 
 
+@NO_DEADLINE
 @given(contest_ids, seeds, st.integers(min_value=1, max_value=50))
 def test_turnout_warning_and_zero_votes_are_warnings_only(
     cid: str, seed: int, registered: int
@@ -120,6 +127,7 @@ def test_turnout_above_95_percent_warns() -> None:
 json_values = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=3)
 
 
+@NO_DEADLINE
 @given(contest_ids, st.dictionaries(st.text(max_size=12), json_values, max_size=6), seeds)
 def test_check_values_names_every_value_that_is_not_a_count(
     cid: str, noise: dict[str, Any], seed: int
@@ -212,7 +220,7 @@ def test_duplicate_rule_ids_are_refused() -> None:
         Form.from_data(_contest_with([rule, rule]))
 
 
-@settings(max_examples=30)
+@settings(max_examples=30, deadline=None)
 @given(st.integers(min_value=1, max_value=60), seeds)
 def test_every_demo_station_gets_a_consistent_sheet(stations: int, seed: int) -> None:
     package = demo_service.build_package(stations)
