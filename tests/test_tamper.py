@@ -332,3 +332,26 @@ def test_a_deleted_row_is_found_even_without_the_projections(
     result = recap("verify")
     assert result.code == 1
     assert "deleted" in result.out
+
+
+def test_forged_sheet_signed_with_the_published_demo_authority_seed(
+    populated_dir: Path, recap: Callable[..., Any]
+) -> None:
+    """The demo authority's seed is public; the authority never signs sheets, so this is forged."""
+    from recap_desktop.services import demo as demo_service
+
+    forger = demo_service.demo_authority()
+    record = sign(forger, _sheet_payload(populated_dir, forger, 1, None))
+    with _open(populated_dir) as conn:
+        _insert(
+            conn,
+            {
+                "hash": record.hash,
+                "type": "sheet",
+                "signer": record.signer,
+                "seq": 1,
+                "payload": record.canonical.decode(),
+                "sig": record.sig,
+            },
+        )
+    _assert_named(recap, record.hash)
