@@ -371,9 +371,9 @@ class Store:
             ).fetchall()
             if not chunk:
                 return
-            for row_id, hash_, signer, payload, sig in chunk:
-                last = row_id
-                yield _parse_row(row_id, hash_, signer, payload, sig)
+            for row in chunk:
+                last = row[0]
+                yield _parse_row(*row)
 
     def record(self, hash_: str) -> Record | None:
         row = self.db.execute(
@@ -571,7 +571,10 @@ class Store:
 
 # Read as bytes: a row edited behind the program's back may hold text that is not UTF-8,
 # which sqlite3 would otherwise refuse to fetch at all (and the verifier could not name it).
-_RAW_COLUMNS = "CAST(hash AS BLOB), CAST(signer AS BLOB), CAST(payload AS BLOB), CAST(sig AS BLOB)"
+_RAW_COLUMNS = (
+    "CAST(hash AS BLOB), CAST(signer AS BLOB), CAST(payload AS BLOB), CAST(sig AS BLOB),"
+    " CAST(type AS BLOB), seq"
+)
 
 
 def _text(value: Any) -> str:
@@ -580,11 +583,19 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _parse_row(row_id: int, hash_: Any, signer: Any, payload: Any, sig: Any) -> StoredRow:
+def _parse_row(
+    row_id: int, hash_: Any, signer: Any, payload: Any, sig: Any, type_: Any, seq: Any
+) -> StoredRow:
     hash_, signer = _text(hash_), _text(signer)
     try:
         data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
         record = from_parts(data, signer, _text(sig), hash_)
     except (EnvelopeError, UnicodeEncodeError, TypeError, ValueError) as exc:
         return StoredRow(row_id, hash_, signer, None, str(exc))
+    # The columns that find and chain records must say what the signed payload says.
+    expected_seq = record.seq if record.type in CHAINED_TYPES else None
+    if _text(type_) != record.type or seq != expected_seq:
+        return StoredRow(
+            row_id, hash_, signer, None, "the row's type or seq column disagrees with its payload"
+        )
     return StoredRow(row_id, hash_, signer, record, None)
