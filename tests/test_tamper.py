@@ -355,3 +355,23 @@ def test_forged_sheet_signed_with_the_published_demo_authority_seed(
             },
         )
     _assert_named(recap, record.hash)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("seq", 99),
+        ("seq", None),
+        ("type", "review"),
+        ("type", "certificate"),
+        ("signer", "ab" * 32),
+    ],
+)
+def test_changed_index_columns(
+    populated_dir: Path, recap: Callable[..., Any], column: str, value: Any
+) -> None:
+    """The columns beside the payload (used to find and chain records) must agree with it."""
+    with _open(populated_dir) as conn:
+        row = _row(conn, TARGETS["middle"])
+        conn.execute(f"UPDATE records SET {column} = ? WHERE id = ?", [value, row["id"]])
+    _assert_named(recap, row["hash"])
