@@ -308,3 +308,33 @@ def test_recap_adds_up_exactly_the_current_sheets_inside_the_region(
     assert totals["totals"] == expected
     expected_stations = [c for c in stations if c == region or c.startswith(region + ".")]
     assert totals["stations_expected"] == len(expected_stations)
+
+
+def test_damaged_keystore_is_reported_and_nothing_signed(
+    populated_dir: Path, recap: Run, tmp_path: Path
+) -> None:
+    keyfile = populated_dir / "identity.key"
+    data = bytearray(keyfile.read_bytes())
+    data[len(data) // 2] ^= 0x04
+    keyfile.write_bytes(bytes(data))
+    shown = recap("identity", "show")
+    assert shown.code == 2 and "damaged" in shown.err and "backup" in shown.err
+    stations = [s["code"] for s in json.loads(recap("election", "show", "--json").out)["stations"]]
+    values = tmp_path / "v.json"
+    values.write_text(
+        recap("sheet", "template", "--station", stations[10], "--contest", "ppwp").out
+    )
+    entered = recap(
+        "sheet", "enter", "--station", stations[10], "--contest", "ppwp", "--values", str(values)
+    )
+    assert entered.code == 2 and "damaged" in entered.err
+    assert json.loads(recap("verify", "--json").out)["records"] == 8
+
+
+def test_wrong_passphrase_for_the_demo_identity(
+    populated_dir: Path, recap: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RECAP_PASSPHRASE", "not-the-demo-one")
+    result = recap("demo", "populate", "--stations", "1")
+    assert result.code == 2 and "passphrase is wrong" in result.err
+    assert json.loads(recap("verify", "--json").out)["records"] == 8
