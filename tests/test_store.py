@@ -263,3 +263,36 @@ def test_revocations_projection_follows_the_newest_list_whatever_the_arrival_ord
     before = ws.store.projection_dump()
     ws.store.rebuild()
     assert ws.store.projection_dump() == before
+
+
+SCHEMA_1_STORE = Path(__file__).parent / "data" / "recap-schema1.db"
+
+
+def test_a_store_written_by_schema_1_opens_upgraded_and_verifies(data_dir: Path) -> None:
+    """tests/data/recap-schema1.db was written by the first release's schema (demo init and
+    two populated stations). Every later migration must open it, keep every record byte for
+    byte, back the old file up before changing it, and verify."""
+    import shutil
+
+    from recap_desktop.services.verify import verify_store
+
+    data_dir.mkdir()
+    shutil.copy(SCHEMA_1_STORE, data_dir / "recap.db")
+    with _raw(data_dir) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        records = conn.execute("SELECT * FROM records ORDER BY id").fetchall()
+    ws = Workspace(data_dir)
+    try:
+        store = ws.store
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.db.execute("SELECT * FROM records ORDER BY id").fetchall() == records
+        backups = list(data_dir.glob("recap.db.schema1.bak"))
+        assert len(backups) == (1 if SCHEMA_VERSION > 1 else 0)
+        report = verify_store(ws)
+        assert report.ok and report.records == len(records) == 6
+        before = store.projection_dump()
+        store.rebuild()
+        assert store.projection_dump() == before
+    finally:
+        ws.close()
