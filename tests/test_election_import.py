@@ -250,7 +250,6 @@ def test_package_with_a_sheet_inside_is_refused(
         {"regions": [{"code": "32", "name": "Jawa Barat", "level": "planet", "parent": None}]},
     ],
     ids=[
-        "no-stations-used-by-regions",
         "version-0",
         "expires-before-issued",
         "bad-contest",
@@ -264,4 +263,15 @@ def test_signed_but_unusable_contents_are_refused(
     result = recap("election", "import", path)
     assert result.code == 2, result.out
     assert "cannot be used" in result.err
+    assert _state(data_dir)[0] == 0
+
+
+def test_a_station_in_a_region_the_package_does_not_define_is_refused(
+    data_dir: Path, recap: Run, tmp_path: Path
+) -> None:
+    stations = demo_service.build_package(6)["stations"]
+    stray = {**stations[0], "code": "32.09.01.2001.001", "region": "32.09.01.2001"}
+    path = _package(tmp_path, "stray.json", size=6, stations=[*stations, stray])
+    result = recap("election", "import", path)
+    assert result.code == 2 and "32.09.01.2001" in result.err
     assert _state(data_dir)[0] == 0
