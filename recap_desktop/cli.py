@@ -248,13 +248,15 @@ def cmd_sheet_enter(ws: Workspace, args: argparse.Namespace) -> int:
             detail="a JSON object of field -> number is expected",
         )
     if args.reason and not args.supersedes:
-        raise RecapError("sheet.supersedes_unknown", hash="(--supersedes)")
+        raise RecapError("sheet.reason_without_supersedes")
+    if args.supersedes and not (args.reason and args.reason.strip()):
+        raise RecapError("sheet.reason_needed")
     # Validate before unlocking: a typing slip should not cost a passphrase.
     election = election_service.current_election(ws)
     station, contest = sheet_service.locate(election, args.station, args.contest)
     check = sheet_service.check_sheet(station, contest, values)
     if check.blocking:
-        raise RecapError("sheet.refused", exit_code=EXIT_PROBLEMS, details=check.lines())
+        raise RecapError("sheet.refused", exit_code=check.exit_code, details=check.lines())
     key = unlock(ws, args)
     record = sheet_service.enter_sheet(
         ws, key, args.station, args.contest, values, supersedes=args.supersedes, reason=args.reason
@@ -277,14 +279,18 @@ def cmd_sheet_show(ws: Workspace, args: argparse.Namespace) -> int:
     current = next((v for v in history["versions"] if v["hash"] == history["current"]), None)
     if current:
         _out(f"current: {current['hash']}")
-        for k, v in current["values"].items():
-            _out(f"  {k:<20} {v:>8}")
+        lang = language()
+        form = election_service.current_election(ws).contests[args.contest].form
+        for f in form.fields:
+            _out(f"  {text(f.label, lang)[:50]:<50} {current['values'].get(f.id, 0):>8}")
     _out("history:")
     for v in history["versions"]:
         who = v["officer"] or v["signer"][:16]
         line = f"  {v['time']}  {v['hash'][:16]}  {who} #{v['seq']}"
         if v["supersedes"]:
             line += f"  corrects {v['supersedes'][:16]}: {v['reason']}"
+        if v.get("warnings"):
+            line += f"  warnings: {', '.join(v['warnings'])}"
         _out(line)
     for r in history["reviews"]:
         _out(

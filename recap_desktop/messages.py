@@ -162,6 +162,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Koreksi memerlukan alasan (--reason).",
         "en": "A correction needs a reason (--reason).",
     },
+    "sheet.reason_without_supersedes": {
+        "id": "--reason hanya untuk koreksi: sebutkan lembar yang dikoreksi dengan --supersedes HASH.",
+        "en": "--reason is for corrections only: name the sheet it corrects with --supersedes HASH.",
+    },
     "sheet.supersedes_unknown": {
         "id": "Lembar {hash} tidak ada untuk TPS dan pemilihan ini.",
         "en": "Sheet {hash} does not exist for this station and contest.",
@@ -181,6 +185,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sheet.none": {
         "id": "Belum ada lembar untuk TPS {station}, pemilihan {contest}.",
         "en": "No sheet yet for station {station}, contest {contest}.",
+    },
+    "mandate.role": {
+        "id": "Sertifikat kunci ini untuk peran {held}, sedangkan ini memerlukan peran {need}. Tidak ada yang disimpan; minta sertifikat yang sesuai kepada otoritas.",
+        "en": "This key's certificate is for the role {held}, but this needs the role {need}. Nothing was saved; ask the authority for a fitting certificate.",
+    },
+    "mandate.jurisdiction": {
+        "id": "TPS {station} berada di luar wilayah sertifikat Anda ({regions}). Tidak ada yang disimpan; pilih TPS di wilayah Anda, atau minta sertifikat yang mencakupnya kepada otoritas.",
+        "en": "Polling station {station} is outside your certified region ({regions}). Nothing was saved; choose a station in your region, or ask the authority for a certificate that covers it.",
     },
     "review.role": {
         "id": "Hanya supervisor yang dapat menyetujui atau menolak lembar.",

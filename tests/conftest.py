@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,3 +66,50 @@ def demo_ws(ws: Workspace) -> Workspace:
 @pytest.fixture
 def demo_key(demo_ws: Workspace) -> SigningKey:
     return identity_service.unlock(demo_ws, identity_service.DEMO_PASSPHRASE)
+
+
+# -- shared demo data folders (core tests) ----------------------------------------------------
+# Argon2 at 64 MiB costs a few tenths of a second per keystore, so the demo folder is made once
+# per session and copied for each test that changes it.
+
+TEMPLATE_STATIONS = 3
+
+
+@dataclass(frozen=True)
+class DemoTemplate:
+    path: Path
+    key: SigningKey
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
+    """`demo init` and `demo populate --stations 3`: a package, a certificate, six sheets."""
+    path = tmp_path_factory.mktemp("demo-template") / "data"
+    workspace = Workspace(path)
+    try:
+        demo_service.init_demo(workspace)
+        key = identity_service.unlock(workspace, identity_service.DEMO_PASSPHRASE)
+        demo_service.populate(workspace, key, stations=TEMPLATE_STATIONS)
+    finally:
+        workspace.close()
+    return DemoTemplate(path, key)
+
+
+@pytest.fixture
+def populated_dir(demo_template: DemoTemplate, data_dir: Path) -> Path:
+    """This test's own copy of the populated demo folder (the `recap` fixture's data folder)."""
+    shutil.copytree(demo_template.path, data_dir)
+    return data_dir
+
+
+@pytest.fixture
+def populated_ws(populated_dir: Path) -> Iterator[Workspace]:
+    workspace = Workspace(populated_dir)
+    yield workspace
+    workspace.close()
+
+
+@pytest.fixture
+def populated_key(demo_template: DemoTemplate) -> SigningKey:
+    """The demo operator's key of the populated folder, unlocked once per session."""
+    return demo_template.key

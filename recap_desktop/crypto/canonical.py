@@ -89,9 +89,18 @@ def parse_json(data: bytes | str) -> JsonValue:
             parse_float=_refuse_float,
             parse_constant=_refuse_constant,
         )
+    except CanonicalError:
+        raise
     except json.JSONDecodeError as exc:
         raise CanonicalError(f"not JSON: {exc}") from exc
-    _check(value, "$")
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise CanonicalError(f"not usable JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise CanonicalError("not usable JSON: nested too deeply") from exc
+    try:
+        _check(value, "$")
+    except RecursionError as exc:
+        raise CanonicalError("not usable JSON: nested too deeply") from exc
     return value
 
 

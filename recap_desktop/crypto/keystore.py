@@ -30,6 +30,10 @@ VERSION = 1
 DEFAULT_KDF = {"memory_kib": 64 * 1024, "iterations": 3, "lanes": 4}
 MIN_MEMORY_KIB = 64 * 1024
 MIN_ITERATIONS = 3
+# Upper bounds, so that a doctored header cannot make unlocking eat the laptop's memory or time.
+MAX_MEMORY_KIB = 4 * 1024 * 1024
+MAX_ITERATIONS = 64
+MAX_LANES = 64
 
 
 class KeystoreError(Exception):
@@ -114,6 +118,10 @@ def seal(
     return canonical_bytes({**body, "checksum": checksum}) + b"\n"
 
 
+def _int_in(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
 def _parse(data: bytes) -> tuple[dict[str, Any], bytes]:
     try:
         doc = parse_json(data)
@@ -121,16 +129,17 @@ def _parse(data: bytes) -> tuple[dict[str, Any], bytes]:
         raise DamagedKeystore(f"the keystore is not readable JSON ({exc})") from exc
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise DamagedKeystore("this file is not a Recap keystore")
-    version = doc.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        # Every version of the format has an integer version: without one the file is
-        # damaged, and "use the program that made it" would send the officer the wrong way.
-        raise DamagedKeystore("the keystore has no version number: the file is damaged")
-    if version != VERSION:
+    if "version" not in doc:
+        # Every version of the format names its version: without one the file is damaged,
+        # and "use the program that made it" would send the officer the wrong way.
+        raise DamagedKeystore("the keystore has no version: the file is damaged")
+    if doc["version"] != VERSION:
         raise UnknownKeystoreVersion(
             f"keystore version {doc.get('version')!r} is not known to this program "
             f"(it reads version {VERSION}); use the program that made it"
         )
+    if data != canonical_bytes(doc) + b"\n":
+        raise DamagedKeystore("the keystore is not byte for byte what this program writes")
     body = {k: v for k, v in doc.items() if k != "checksum"}
     if doc.get("checksum") != hashlib.sha256(canonical_bytes(body)).hexdigest():
         raise DamagedKeystore("the keystore's checksum does not match: the file is damaged")
@@ -139,10 +148,14 @@ def _parse(data: bytes) -> tuple[dict[str, Any], bytes]:
         kdf, cipher = header["kdf"], header["cipher"]
         if kdf["name"] != "argon2id" or cipher["name"] != "aes-256-gcm":
             raise UnknownKeystoreVersion("unknown key derivation or cipher")
-        if kdf["memory_kib"] < MIN_MEMORY_KIB or kdf["iterations"] < MIN_ITERATIONS:
-            raise DamagedKeystore("the keystore's KDF parameters are below the minimum")
-        bytes.fromhex(kdf["salt"])
-        bytes.fromhex(cipher["nonce"])
+        if not (
+            _int_in(kdf["memory_kib"], MIN_MEMORY_KIB, MAX_MEMORY_KIB)
+            and _int_in(kdf["iterations"], MIN_ITERATIONS, MAX_ITERATIONS)
+            and _int_in(kdf["lanes"], 1, MAX_LANES)
+        ):
+            raise DamagedKeystore("the keystore's KDF parameters are outside the allowed range")
+        if len(bytes.fromhex(kdf["salt"])) < 16 or len(bytes.fromhex(cipher["nonce"])) != 12:
+            raise DamagedKeystore("the keystore's salt or nonce has the wrong length")
         public_key = bytes.fromhex(header["public_key"])
         if key_id(public_key) != header["key_id"]:
             raise DamagedKeystore("the keystore's key id does not match its public key")

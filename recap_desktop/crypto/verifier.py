@@ -186,6 +186,10 @@ def check_record(record: Record, trust: Trust) -> list[Problem]:
         return []
     if record.type not in CHAINED_TYPES:
         return [Problem(record.hash, "malformed", f"unknown record type {record.type!r}")]
+    if record.signer == key_id(trust.authority_key):
+        # The authority certifies officers; it never enters or reviews sheets itself (and the
+        # DEMO authority's seed is public, so anyone could sign as it).
+        return [Problem(record.hash, "role", f"the election authority never signs a {record.type}")]
     public_key = trust.public_key(record.signer)
     if public_key is None:
         return [

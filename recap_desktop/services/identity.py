@@ -8,7 +8,7 @@ from typing import Any
 from recap_desktop.crypto import keystore
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json, sign
-from recap_desktop.crypto.keys import SigningKey
+from recap_desktop.crypto.keys import SigningKey, key_id
 from recap_desktop.crypto.verifier import Certificate
 from recap_desktop.services.workspace import RecapError, Workspace
 
@@ -130,7 +130,11 @@ def import_certificates(ws: Workspace, data: bytes, source: str) -> list[Certifi
     anchor = authority_key(ws)
     certs = []
     for record in records:
-        if record.type != "certificate" or not record.verify_signature(anchor):
+        if (
+            record.type != "certificate"
+            or record.signer != key_id(anchor)
+            or not record.verify_signature(anchor)
+        ):
             raise RecapError(
                 "certificate.invalid", detail="not signed by this election's authority"
             )

@@ -9,7 +9,8 @@ from typing import Any
 
 from recap_desktop.crypto.envelope import Record, sign
 from recap_desktop.crypto.keys import SigningKey
-from recap_desktop.domain.election import Contest, Election, Station, format_time
+from recap_desktop.crypto.verifier import ROLE_FOR_TYPE
+from recap_desktop.domain.election import Contest, Election, Station, format_time, in_region
 from recap_desktop.domain.form import ValueProblem, Violation
 from recap_desktop.messages import tr
 from recap_desktop.services.election import current_election
@@ -34,6 +35,11 @@ class SheetCheck:
     @property
     def blocking(self) -> bool:
         return bool(self.value_problems or self.errors)
+
+    @property
+    def exit_code(self) -> int:
+        """2 for values that are not counts (bad input), 1 for counts that break a rule."""
+        return 2 if self.value_problems else 1
 
     def lines(self, lang: str | None = None) -> list[str]:
         out = [tr(f"values.{p.kind}", lang, field=p.field) for p in self.value_problems]
@@ -80,6 +86,23 @@ def next_link(ws: Workspace, key: SigningKey) -> dict[str, Any]:
     }
 
 
+def check_mandate(ws: Workspace, key: SigningKey, station_code: str, record_type: str) -> None:
+    """Refuse up front what `recap verify` would report: the wrong role, or a station outside
+    the signer's certified region. A key with no certificate yet may sign (it shows as not yet
+    certified until the certificate arrives)."""
+    certs = [c for c in ws.store.certificates() if c["key_id"] == key.key_id]
+    if not certs:
+        return
+    need = ROLE_FOR_TYPE[record_type]
+    fitting = [c for c in certs if c["role"] == need]
+    if not fitting:
+        held = ", ".join(sorted({str(c["role"]) for c in certs}))
+        raise RecapError("mandate.role", held=held, need=need)
+    if not any(in_region(station_code, str(c["jurisdiction"])) for c in fitting):
+        regions = ", ".join(sorted({str(c["jurisdiction"]) for c in fitting}))
+        raise RecapError("mandate.jurisdiction", station=station_code, regions=regions)
+
+
 def enter_sheet(
     ws: Workspace,
     key: SigningKey,
@@ -100,7 +123,8 @@ def enter_sheet(
     station, contest = locate(election, station_code, contest_id)
     check = check_sheet(station, contest, values)
     if check.blocking:
-        raise RecapError("sheet.refused", exit_code=1, details=check.lines())
+        raise RecapError("sheet.refused", exit_code=check.exit_code, details=check.lines())
+    check_mandate(ws, key, station_code, "sheet")
     warnings = [v.rule for v in check.warnings]
     if acknowledged is not None:
         missing = [w for w in warnings if w not in acknowledged]
@@ -153,6 +177,7 @@ def review_sheet(
     sheet = ws.store.record(sheet_hash)
     if sheet is None or sheet.type != "sheet":
         raise RecapError("review.unknown_sheet", hash=sheet_hash)
+    check_mandate(ws, key, str(sheet.payload.get("station")), "review")
     election = current_election(ws)
     payload = {
         "type": "review",

@@ -127,6 +127,10 @@ def verify_store(ws: Workspace, progress: Progress | None = None) -> Report:
     report = verify_records(records, anchor, _own_key(ws), store.heads(), progress)
     report.records += len(malformed)
     report.problems[:0] = malformed
+    for row_number in store.missing_rows():
+        report.problems.append(
+            Problem(None, "missing_record", f"row {row_number} of the records table was deleted")
+        )
     seen = {p.record for p in report.problems if p.kind in ("missing_record", "chain_gap")}
     for table, hash_ in store.dangling_references():
         if hash_ not in seen:

@@ -145,8 +145,16 @@ class Store:
         try:
             with self.db.atomic():
                 for record in records:
-                    cursor = self.db.execute(
-                        "INSERT OR IGNORE INTO records"
+                    held = self.db.execute(
+                        "SELECT 1 FROM records WHERE hash = ?", [record.hash]
+                    ).fetchone()
+                    if held:
+                        added.append(False)
+                        continue
+                    # A plain INSERT: a different record in the same (signer, seq) place is a
+                    # fork and must fail loudly, never be dropped as if already held.
+                    self.db.execute(
+                        "INSERT INTO records"
                         " (hash, type, signer, seq, payload, sig, received, origin)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         [
@@ -160,10 +168,8 @@ class Store:
                             origin,
                         ],
                     )
-                    new = cursor.rowcount == 1
-                    added.append(new)
-                    if new:
-                        self._project(record)
+                    added.append(True)
+                    self._project(record)
         except sqlite3.IntegrityError as exc:
             raise StorageError(
                 f"the store refused the records ({exc}); a record with the same signer and "
@@ -206,7 +212,7 @@ class Store:
                     p.get("supersedes"),
                     p.get("reason"),
                     json.dumps(p.get("values"), sort_keys=True),
-                    json.dumps(p.get("acknowledged", [])),
+                    json.dumps(p.get("warnings", [])),  # the warnings the officer saw, signed
                 ],
             )
             self._restate(str(p.get("station")), str(p.get("contest")))
@@ -250,14 +256,15 @@ class Store:
             )
         elif kind == "revocations":
             version = p.get("version")
-            # The newest list held decides, not the revoked rows: an empty newest list
-            # leaves no rows, and an older list arriving after it must not come into force.
+            # The newest list held in the records (the truth), not in the projection: an
+            # empty newer list leaves the projection empty, and an older list arriving
+            # after it must not bring its revocations back.
             held = (
                 self.db.execute(
-                    "SELECT MAX(json_extract(payload, '$.version')) FROM records"
-                    " WHERE type = 'revocations' AND hash != ?"
-                    " AND json_extract(payload, '$.election') IS ?",
-                    [record.hash, p.get("election")],
+                    "SELECT MAX(CAST(json_extract(payload, '$.version') AS INTEGER))"
+                    " FROM records WHERE type = 'revocations' AND hash != ?"
+                    " AND json_valid(payload)",
+                    [record.hash],
                 ).fetchone()[0]
                 or 0
             )
@@ -349,7 +356,17 @@ class Store:
             )
 
     def rebuild(self) -> int:
-        """Recreate every projection from the records alone; returns records replayed."""
+        """Recreate every projection from the records alone; returns records replayed.
+
+        Refused while the projections name records that are gone: they are the evidence
+        that `recap verify` reports a deletion by, and a rebuild would erase it.
+        """
+        missing = self.dangling_references()
+        if missing:
+            raise TamperedStore(
+                f"{len(missing)} records the projections name are gone from the records "
+                f"(first {missing[0][1][:16]}…), and rebuilding would erase that evidence"
+            )
         count = 0
         with self.db.atomic():
             for table in PROJECTIONS:
@@ -383,8 +400,7 @@ class Store:
         last = 0
         while True:
             chunk = self.db.execute(
-                f"SELECT id, hash, signer, payload, sig, type, seq FROM records WHERE id > ?{where}"
-                " ORDER BY id LIMIT ?",
+                f"SELECT id, {_RAW_COLUMNS} FROM records WHERE id > ?{where} ORDER BY id LIMIT ?",
                 [last, *params, batch],
             ).fetchall()
             if not chunk:
@@ -395,8 +411,7 @@ class Store:
 
     def record(self, hash_: str) -> Record | None:
         row = self.db.execute(
-            "SELECT id, hash, signer, payload, sig, type, seq FROM records WHERE hash = ?",
-            [hash_],
+            f"SELECT id, {_RAW_COLUMNS} FROM records WHERE hash = ?", [hash_]
         ).fetchone()
         if row is None:
             return None
@@ -415,7 +430,7 @@ class Store:
     def chain_head(self, signer: str) -> tuple[int, str] | None:
         """The signer's last record, read from the records themselves (the truth)."""
         row = self.db.execute(
-            "SELECT id, hash, signer, payload, sig, type, seq FROM records"
+            f"SELECT id, {_RAW_COLUMNS} FROM records"
             " WHERE signer = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
             [signer],
         ).fetchone()
@@ -426,7 +441,7 @@ class Store:
         parsed = _parse_row(*row)
         if parsed.record is None:
             raise TamperedStore(f"the last record of {signer[:16]}… is damaged: {parsed.error}")
-        head = (int(row[6]), str(row[1]))
+        head = (int(row[6]), parsed.record.hash)
         seen = self.db.execute("SELECT seq, hash FROM heads WHERE signer = ?", [signer]).fetchone()
         if seen is None or (int(seen[0]), str(seen[1])) != head:
             raise TamperedStore(
@@ -437,13 +452,16 @@ class Store:
 
     def chain_links(self) -> Iterator[ChainLink]:
         for hash_, signer, seq, payload in self.db.execute(
-            "SELECT hash, signer, seq, payload FROM records WHERE seq IS NOT NULL"
+            "SELECT CAST(hash AS BLOB), CAST(signer AS BLOB), seq, CAST(payload AS BLOB)"
+            " FROM records WHERE seq IS NOT NULL"
         ):
             try:
                 prev = json.loads(payload).get("prev")
             except (ValueError, AttributeError):
                 prev = None
-            yield ChainLink(hash_, signer, int(seq), prev if isinstance(prev, str) else None)
+            yield ChainLink(
+                _text(hash_), _text(signer), int(seq), prev if isinstance(prev, str) else None
+            )
 
     def heads(self) -> dict[str, tuple[int, str]]:
         return {
@@ -468,6 +486,23 @@ class Store:
             )
             out.extend((table, str(r[0])) for r in rows)
         return out
+
+    def missing_rows(self) -> list[int]:
+        """Row numbers missing below the last record: each gap is a deleted record.
+
+        Rows are numbered in arrival order and a number is reused only after the last row;
+        so this finds a deletion even when the projections were emptied too.
+        """
+        first = self.db.execute("SELECT MIN(id) FROM records").fetchone()[0]
+        gaps = [1] if first is not None and first > 1 else []
+        gaps += [
+            int(r[0])
+            for r in self.db.execute(
+                "SELECT id + 1 FROM records AS r WHERE id < (SELECT MAX(id) FROM records)"
+                " AND NOT EXISTS (SELECT 1 FROM records AS s WHERE s.id = r.id + 1) ORDER BY id"
+            )
+        ]
+        return gaps
 
     def known_keys(self, origin: str | None = None) -> dict[str, bytes]:
         """Public keys this laptop knows outside certificates: its own, the authority's."""
@@ -512,7 +547,12 @@ class Store:
             [station, contest],
         )
         return [
-            {**r, "values": json.loads(r["values"]), "acknowledged": json.loads(r["acknowledged"])}
+            {
+                **r,
+                "values": json.loads(r["values"]),
+                "acknowledged": json.loads(r["acknowledged"]),
+                "warnings": json.loads(r["acknowledged"]),
+            }
             for r in rows
         ]
 
@@ -554,47 +594,56 @@ class Store:
 
     def totals(self, prefix: str, contest: str) -> tuple[dict[str, int], int, int]:
         """Sum of every field over the counted sheets of a region; counted and expected stations."""
+        # The region itself (a polling station's own code) or anything inside it.
+        inside = "(station = ? OR (station >= ? AND station < ?))"
         low, high = prefix + ".", prefix + "/"
         sums = {
             field: int(total)
             for field, total in self.db.execute(
                 "SELECT field, SUM(value) FROM current_values"
-                " WHERE contest = ? AND station >= ? AND station < ? GROUP BY field",
-                [contest, low, high],
+                f" WHERE contest = ? AND {inside} GROUP BY field",
+                [contest, prefix, low, high],
             )
         }
         counted = self.db.execute(
-            "SELECT COUNT(*) FROM sheet_status WHERE contest = ? AND station >= ?"
-            f" AND station < ? AND state IN ({', '.join('?' for _ in COUNTED)})",
-            [contest, low, high, *sorted(COUNTED)],
+            f"SELECT COUNT(*) FROM sheet_status WHERE contest = ? AND {inside}"
+            f" AND state IN ({', '.join('?' for _ in COUNTED)})",
+            [contest, prefix, low, high, *sorted(COUNTED)],
         ).fetchone()[0]
         expected = self.db.execute(
-            "SELECT COUNT(*) FROM station_contests WHERE contest = ? AND station >= ?"
-            " AND station < ?",
-            [contest, low, high],
+            f"SELECT COUNT(*) FROM station_contests WHERE contest = ? AND {inside}",
+            [contest, prefix, low, high],
         ).fetchone()[0]
         return sums, int(counted), int(expected)
 
 
+# Read as bytes: a row edited behind the program's back may hold text that is not UTF-8,
+# which sqlite3 would otherwise refuse to fetch at all (and the verifier could not name it).
+_RAW_COLUMNS = (
+    "CAST(hash AS BLOB), CAST(signer AS BLOB), CAST(payload AS BLOB), CAST(sig AS BLOB),"
+    " CAST(type AS BLOB), seq"
+)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
 def _parse_row(
-    row_id: int,
-    hash_: str,
-    signer: str,
-    payload: Any,
-    sig: str,
-    type_: Any = None,
-    seq: Any = None,
+    row_id: int, hash_: Any, signer: Any, payload: Any, sig: Any, type_: Any, seq: Any
 ) -> StoredRow:
-    """Parse a row; the type and seq columns (which queries and the next save trust) must
-    say what the signed payload says."""
+    hash_, signer = _text(hash_), _text(signer)
     try:
         data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
-        record = from_parts(data, signer, sig, hash_)
-        if type_ is not None and type_ != record.type:
-            raise EnvelopeError(f"the type column says {type_!r}, the payload {record.type!r}")
-        want = record.seq if record.type in CHAINED_TYPES else None
-        if type_ is not None and seq != want:
-            raise EnvelopeError(f"the seq column says {seq!r}, the payload {want!r}")
+        record = from_parts(data, signer, _text(sig), hash_)
     except (EnvelopeError, UnicodeEncodeError, TypeError, ValueError) as exc:
-        return StoredRow(row_id, str(hash_), str(signer), None, str(exc))
+        return StoredRow(row_id, hash_, signer, None, str(exc))
+    # The columns that find and chain records must say what the signed payload says.
+    expected_seq = record.seq if record.type in CHAINED_TYPES else None
+    if _text(type_) != record.type or seq != expected_seq:
+        return StoredRow(
+            row_id, hash_, signer, None, "the row's type or seq column disagrees with its payload"
+        )
     return StoredRow(row_id, hash_, signer, record, None)

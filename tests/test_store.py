@@ -1,0 +1,298 @@
+"""The SQLite store: append-only in the database itself, durable settings, migrations, rebuild."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recap_desktop.crypto import authority
+from recap_desktop.crypto.envelope import Record, sign
+from recap_desktop.crypto.keys import SigningKey
+from recap_desktop.domain.chasil_demo import random_sheet
+from recap_desktop.domain.election import Election
+from recap_desktop.services import Workspace
+from recap_desktop.services import demo as demo_service
+from recap_desktop.services import sheets as sheet_service
+from recap_desktop.services.sheets import next_link
+from recap_desktop.storage import StorageError, Store
+from recap_desktop.storage.schema import PROJECTIONS, SCHEMA_VERSION, migrations
+
+
+def _raw(data_dir: Path) -> sqlite3.Connection:
+    return sqlite3.connect(data_dir / "recap.db", isolation_level=None)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE records SET sig = 'x' WHERE id = 3",
+        "UPDATE records SET payload = payload || ' '",
+        "UPDATE records SET hash = hash",
+        "DELETE FROM records WHERE id = 3",
+        "DELETE FROM records",
+    ],
+)
+def test_records_refuse_update_and_delete_in_the_database(
+    populated_dir: Path, statement: str
+) -> None:
+    with _raw(populated_dir) as conn:
+        before = conn.execute("SELECT * FROM records ORDER BY id").fetchall()
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            conn.execute(statement)
+        assert conn.execute("SELECT * FROM records ORDER BY id").fetchall() == before
+
+
+def test_wal_and_synchronous_full(populated_ws: Workspace) -> None:
+    db = populated_ws.store.db
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    with _raw(populated_ws.data_dir) as conn:  # WAL is a property of the file itself
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_migrations_are_recorded(tmp_path: Path) -> None:
+    with Store(tmp_path / "recap.db") as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert migrations.pending(store.db) == []
+        applied = {
+            r[0]
+            for r in store.db.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = 'recap'"
+            )
+        }
+        assert "m001_initial" in applied
+        assert len(applied) >= SCHEMA_VERSION
+    with Store(tmp_path / "recap.db") as again:  # reopening changes nothing
+        assert again.db.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] == len(
+            applied
+        )
+    assert not list(tmp_path.glob("*.bak"))  # a fresh store needs no backup
+
+
+def test_store_from_a_newer_schema_is_refused(
+    populated_dir: Path, recap: Callable[..., Any]
+) -> None:
+    with _raw(populated_dir) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        records = conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+    with pytest.raises(StorageError, match="newer"):
+        Store.in_dir(populated_dir)
+    result = recap("verify")
+    assert result.code == 2
+    assert "update Recap Desktop" in result.err
+    with _raw(populated_dir) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+        assert conn.execute("SELECT COUNT(*) FROM records").fetchone()[0] == records
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(
+    data_dir: Path, recap: Callable[..., Any]
+) -> None:
+    data_dir.mkdir()
+    (data_dir / "recap.db").write_bytes(b"this is not SQLite" * 100)
+    result = recap("verify")
+    assert result.code == 2
+    assert "recap.db" in result.err and "Traceback" not in result.err
+
+
+def test_append_is_idempotent(populated_ws: Workspace) -> None:
+    store = populated_ws.store
+    rows = [r.record for r in store.rows()]
+    assert all(r is not None for r in rows)
+    before = store.projection_dump()
+    assert store.append([r for r in rows if r is not None], "import") == [False] * len(rows)
+    assert store.count() == len(rows)
+    assert store.projection_dump() == before
+
+
+def test_a_fork_in_a_chain_is_refused(populated_ws: Workspace, populated_key: SigningKey) -> None:
+    store = populated_ws.store
+    last = next(r.record for r in store.rows(["sheet"]) if r.record and r.record.seq == 6)
+    assert last is not None
+    fork = sign(populated_key, {**last.payload, "time": "2026-02-14T23:59:59Z"})
+    with pytest.raises(StorageError):
+        store.append([fork], "local")
+    assert store.record(fork.hash) is None
+    assert store.count() == 8
+
+
+# -- rebuild -----------------------------------------------------------------------------------
+
+
+def _certified_key(ws: Workspace, role: str, jurisdiction: str, officer_id: str) -> SigningKey:
+    key = SigningKey.generate()
+    cert = authority.certificate(
+        demo_service.demo_authority(),
+        election=demo_service.ELECTION_ID,
+        officer_id=officer_id,
+        name=officer_id.title(),
+        role=role,
+        jurisdiction=jurisdiction,
+        public_key=key.public_key,
+        valid_from=demo_service.ISSUED,
+        valid_until=demo_service.EXPIRES,
+        issued=demo_service.ISSUED,
+    )
+    ws.store.append([cert], "import")
+    return key
+
+
+def _review(ws: Workspace, key: SigningKey, sheet: Record, decision: str) -> Record:
+    record = sign(
+        key,
+        {
+            "type": "review",
+            **next_link(ws, key),
+            "time": "2026-02-15T08:00:00Z",
+            "election": demo_service.ELECTION_ID,
+            "station": sheet.payload["station"],
+            "contest": sheet.payload["contest"],
+            "sheet": sheet.hash,
+            "decision": decision,
+            "reason": None if decision == "approve" else "angka tidak terbaca",
+        },
+    )
+    ws.store.append([record], "local")
+    return record
+
+
+def _values(election: Election, station: str, contest: str, seed: int) -> dict[str, int]:
+    import random
+
+    return random_sheet(
+        election.contests[contest], election.stations[station].registered, random.Random(seed)
+    )
+
+
+def test_rebuild_gives_identical_projections(
+    populated_ws: Workspace, populated_key: SigningKey
+) -> None:
+    ws, key = populated_ws, populated_key
+    election = ws.store.election()
+    assert election is not None
+    stations = sorted(election.stations)
+    # A correction by the operator.
+    first = ws.store.sheet_status(stations[0], "ppwp")
+    assert first is not None and first["current"]
+    sheet_service.enter_sheet(
+        ws,
+        key,
+        stations[0],
+        "ppwp",
+        _values(election, stations[0], "ppwp", 7),
+        supersedes=first["current"],
+        reason="salah baca angka",
+    )
+    # A second operator disagrees on two stations: disputes.
+    other = _certified_key(ws, "operator", "32.01", "operator-2")
+    disputed = [
+        sheet_service.enter_sheet(
+            ws, other, stations[i], "ppwp", _values(election, stations[i], "ppwp", 100 + i)
+        )
+        for i in (1, 2)
+    ]
+    # A supervisor settles one dispute and rejects a sheet elsewhere.
+    supervisor = _certified_key(ws, "supervisor", "32", "supervisor-1")
+    _review(ws, supervisor, disputed[0], "approve")
+    entered = ws.store.sheet_status(stations[0], "dpr-jabar-1")
+    assert entered is not None
+    rejected = ws.store.record(entered["current"])
+    assert rejected is not None
+    _review(ws, supervisor, rejected, "reject")
+    # A station entered only by the second officer.
+    sheet_service.enter_sheet(
+        ws, other, stations[5], "ppwp", _values(election, stations[5], "ppwp", 5)
+    )
+
+    before = ws.store.projection_dump()
+    states = {row[2] for row in before["sheet_status"]}
+    assert {"corrected", "disputed", "approved", "rejected", "signed"} <= states
+    assert all(before[t] for t in ("sheets", "reviews", "current_values", "heads", "certificates"))
+
+    # Wipe the projections behind the program's back: rebuild must bring them all back.
+    with _raw(ws.data_dir) as conn:
+        for table in PROJECTIONS:
+            conn.execute(f"DELETE FROM {table}")
+    assert ws.store.rebuild() == ws.store.count()
+    assert ws.store.projection_dump() == before
+    assert ws.store.rebuild() == ws.store.count()  # twice is the same as once
+    assert ws.store.projection_dump() == before
+
+
+def test_rebuild_command(populated_dir: Path, recap: Callable[..., Any]) -> None:
+    store = Store.in_dir(populated_dir)
+    before = store.projection_dump()
+    store.close()
+    result = recap("rebuild")
+    assert result.code == 0 and "8" in result.out
+    with Store.in_dir(populated_dir) as store:
+        assert store.projection_dump() == before
+    assert recap("verify").code == 0
+
+
+@pytest.mark.parametrize("order", ["in-order", "newest-first"])
+def test_revocations_projection_follows_the_newest_list_whatever_the_arrival_order(
+    populated_ws: Workspace, order: str
+) -> None:
+    """Version 2 lifts the revocation of version 1; the store must agree with the verifier."""
+    ws = populated_ws
+    revoked_key = SigningKey.generate()
+    lists = [
+        authority.revocations(
+            demo_service.demo_authority(),
+            election=demo_service.ELECTION_ID,
+            version=version,
+            issued="2026-02-01T00:00:00Z",
+            revoked=entries,
+        )
+        for version, entries in (
+            (1, [{"key_id": revoked_key.key_id, "reason": "laptop stolen"}]),
+            (2, []),
+        )
+    ]
+    if order == "newest-first":
+        lists.reverse()
+    for record in lists:
+        ws.store.append([record], "sync")
+    assert ws.store.revoked() == {}
+    before = ws.store.projection_dump()
+    ws.store.rebuild()
+    assert ws.store.projection_dump() == before
+
+
+SCHEMA_1_STORE = Path(__file__).parent / "data" / "recap-schema1.db"
+
+
+def test_a_store_written_by_schema_1_opens_upgraded_and_verifies(data_dir: Path) -> None:
+    """tests/data/recap-schema1.db was written by the first release's schema (demo init and
+    two populated stations). Every later migration must open it, keep every record byte for
+    byte, back the old file up before changing it, and verify."""
+    import shutil
+
+    from recap_desktop.services.verify import verify_store
+
+    data_dir.mkdir()
+    shutil.copy(SCHEMA_1_STORE, data_dir / "recap.db")
+    with _raw(data_dir) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        records = conn.execute("SELECT * FROM records ORDER BY id").fetchall()
+    ws = Workspace(data_dir)
+    try:
+        store = ws.store
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.db.execute("SELECT * FROM records ORDER BY id").fetchall() == records
+        backups = list(data_dir.glob("recap.db.schema1.bak"))
+        assert len(backups) == (1 if SCHEMA_VERSION > 1 else 0)
+        report = verify_store(ws)
+        assert report.ok and report.records == len(records) == 6
+        before = store.projection_dump()
+        store.rebuild()
+        assert store.projection_dump() == before
+    finally:
+        ws.close()

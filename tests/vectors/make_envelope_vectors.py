@@ -1,0 +1,230 @@
+"""Write tests/vectors/envelope_vectors.json: the published envelope vectors of docs/PROTOCOL.md.
+
+Run once (``python tests/vectors/make_envelope_vectors.py``) and commit the output; the tests
+check the program against the committed file, never against a fresh run of this script, so a
+change to the envelope's bytes fails the tests instead of silently rewriting the vectors.
+Everything is fixed: the seeds, the payloads, the times. Ed25519 is deterministic, so the
+signatures are too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from recap_desktop.crypto import authority
+from recap_desktop.crypto.canonical import canonical_bytes
+from recap_desktop.crypto.envelope import PROTOCOL, Record, sign, signing_message
+from recap_desktop.crypto.keys import SigningKey
+
+OUT = Path(__file__).with_name("envelope_vectors.json")
+
+# Test keys only: published here, so they must never sign anything real.
+OFFICER_SEED = bytes(range(32))
+AUTHORITY_SEED = hashlib.sha256(b"recap/1 test vector authority (never use)").digest()
+
+SHEET_VALUES = {
+    "dpt": 200,
+    "dpt_voted": 150,
+    "dptb_voted": 2,
+    "dpk_voted": 1,
+    "voted_total": 153,
+    "disabled": 3,
+    "disabled_voted": 2,
+    "ballots_received": 204,
+    "ballots_returned": 1,
+    "ballots_unused": 50,
+    "ballots_used": 153,
+    "v_p01": 60,
+    "v_p02": 50,
+    "v_p03": 40,
+    "valid": 150,
+    "invalid": 3,
+    "total": 153,
+}
+
+# Every character class RFC 8785 treats specially in strings, plus non-ASCII text.
+ESCAPES = (
+    'quote " backslash \\ slash / newline \n return \r tab \t backspace \b formfeed \f '
+    "nul \u0000 unit-separator \u001f delete \u007f line-separator \u2028 "
+    "paragraph-separator \u2029 e-acute \u00e9 em-dash \u2014 emoji \U0001f5f3"
+)
+
+
+def _case(name: str, description: str, key: SigningKey, key_name: str, record: Record) -> dict:
+    canonical = canonical_bytes(record.payload)
+    message = signing_message(record.type, canonical)
+    return {
+        "name": name,
+        "description": description,
+        "key": key_name,
+        "payload": record.payload,
+        "canonical_utf8": canonical.decode("utf-8"),
+        "canonical_hex": canonical.hex(),
+        "signing_message_hex": message.hex(),
+        "hash": record.hash,
+        "sig": record.sig,
+        "record": record.to_json(),
+    }
+
+
+def build() -> dict[str, Any]:
+    officer = SigningKey.from_seed(OFFICER_SEED)
+    auth = SigningKey.from_seed(AUTHORITY_SEED)
+    first = sign(
+        officer,
+        {
+            "type": "sheet",
+            "signer": officer.key_id,
+            "seq": 1,
+            "prev": None,
+            "time": "2026-02-14T09:30:00Z",
+            "election": "vector-2026",
+            "station": "32.01.01.2001.001",
+            "contest": "ppwp",
+            "values": SHEET_VALUES,
+            "warnings": [],
+            "supersedes": None,
+            "reason": None,
+        },
+    )
+    second = sign(
+        officer,
+        {
+            "type": "sheet",
+            "signer": officer.key_id,
+            "seq": 2,
+            "prev": first.hash,
+            "time": "2026-02-14T10:05:00Z",
+            "election": "vector-2026",
+            "station": "32.01.01.2001.001",
+            "contest": "ppwp",
+            "values": {**SHEET_VALUES, "v_p01": 61, "v_p02": 49},
+            "warnings": ["dpt_matches_package"],
+            "supersedes": first.hash,
+            "reason": "salah ketik: 61 dan 49 tertukar",
+        },
+    )
+    cert = authority.certificate(
+        auth,
+        election="vector-2026",
+        officer_id="ppk-3201-01",
+        name="Siti Nurhaliza",
+        role="operator",
+        jurisdiction="32.01.01",
+        public_key=officer.public_key,
+        valid_from="2026-01-15T00:00:00Z",
+        valid_until="2026-12-31T23:59:59Z",
+        issued="2026-01-20T08:00:00Z",
+    )
+    text = sign(
+        officer,
+        {
+            "type": "vector_text",
+            "text": ESCAPES,
+            "empty": "",
+            "numbers": [0, -1, 1, 9007199254740991, -9007199254740991],
+            "flags": {"yes": True, "no": False, "none": None},
+            "Zebra": "capital letters sort before lowercase",
+            "_underscore": "and the underscore sorts between them",
+            "aardvark": [],
+            "nested": {"b": {"d": 4, "c": 3}, "a": [{"z": 1, "y": 2}]},
+        },
+    )
+    return {
+        "description": (
+            "The published test vectors of docs/PROTOCOL.md (recap/1 envelope). Each positive "
+            "case gives a key seed, a payload, and the exact canonical bytes, signing message, "
+            "hash (SHA-256 of the canonical bytes, the record id) and Ed25519 signature. Each "
+            "negative case is JSON text a verifier must refuse. The seeds are test keys, "
+            "published: never use them to sign anything real. Generated by "
+            "tests/vectors/make_envelope_vectors.py; checked by tests/test_envelope.py."
+        ),
+        "protocol": PROTOCOL,
+        "signing_message": "ASCII '<protocol>\\n<payload.type>\\n' followed by the canonical bytes",
+        "keys": {
+            "officer": {
+                "seed": OFFICER_SEED.hex(),
+                "public_key": officer.public_key.hex(),
+                "key_id": officer.key_id,
+            },
+            "authority": {
+                "seed": AUTHORITY_SEED.hex(),
+                "public_key": auth.public_key.hex(),
+                "key_id": auth.key_id,
+            },
+        },
+        "cases": [
+            _case("sheet_seq1", "first record of the officer's chain", officer, "officer", first),
+            _case(
+                "sheet_seq2_correction",
+                "second record: prev is the first record's hash, and it corrects it",
+                officer,
+                "officer",
+                second,
+            ),
+            _case(
+                "certificate",
+                "an officer certificate signed by the authority (not chained)",
+                auth,
+                "authority",
+                cert,
+            ),
+            _case(
+                "escapes_and_order",
+                "string escapes, non-ASCII text, integer bounds and key order",
+                officer,
+                "officer",
+                text,
+            ),
+        ],
+        "negative": [
+            {
+                "name": "float",
+                "json": '{"type":"sheet","value":1.5}',
+                "reason": "floats are not allowed",
+            },
+            {
+                "name": "exponent",
+                "json": '{"type":"sheet","value":1e2}',
+                "reason": "numbers with a fraction or exponent are floats",
+            },
+            {
+                "name": "non_ascii_key",
+                "json": '{"type":"sheet","d\\u00e9sa":1}',
+                "reason": "object keys must be ASCII",
+            },
+            {
+                "name": "integer_above_2_53",
+                "json": '{"type":"sheet","value":9007199254740992}',
+                "reason": "integers must lie within +-(2^53-1)",
+            },
+            {
+                "name": "integer_below_minus_2_53",
+                "json": '{"type":"sheet","value":-9007199254740992}',
+                "reason": "integers must lie within +-(2^53-1)",
+            },
+            {
+                "name": "duplicate_keys",
+                "json": '{"type":"sheet","value":1,"value":2}',
+                "reason": "an object may not repeat a key",
+            },
+            {
+                "name": "lone_surrogate",
+                "json": '{"type":"sheet","value":"\\ud800"}',
+                "reason": "strings must be valid Unicode",
+            },
+            {
+                "name": "nan",
+                "json": '{"type":"sheet","value":NaN}',
+                "reason": "NaN is not JSON",
+            },
+        ],
+    }
+
+
+if __name__ == "__main__":
+    OUT.write_text(json.dumps(build(), indent=2, ensure_ascii=True) + "\n")
+    print(OUT)
