@@ -298,6 +298,14 @@ MUTATIONS: list[tuple[str, Callable[[sqlite3.Connection, random.Random, Attacked
 ]
 
 
+# Kinds the trial finds undetected whose fix waits on a decision (see reliability/NOTES.md).
+# They still count as failures of the trial: the row says FAILED until they are fixed.
+OPEN_DEFECTS = {
+    "insert with a planted key": "a key added to the keys table as the laptop's own makes "
+    "its records a notice (key not yet certified), not an error",
+}
+
+
 def _tamper(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TRIGGER records_no_update")
     conn.execute("DROP TRIGGER records_no_delete")
@@ -314,8 +322,11 @@ def detected(ws: Workspace, mutation: Mutation) -> tuple[bool, str]:
     return True, ""
 
 
-def mutations_trial(size: int, work: Path, seed: int = 4) -> TrialResult:
+def mutations_trial(
+    size: int, work: Path, seed: int = 4, kinds: list[str] | None = None
+) -> TrialResult:
     result = TrialResult("mutations", size, 10000)
+    chosen = [m for m in MUTATIONS if kinds is None or m[0] in kinds]
     rng = random.Random(seed)
     att = build_attacked(work / "attacked")
     ws = Workspace(att.demo.data_dir)
@@ -330,7 +341,7 @@ def mutations_trial(size: int, work: Path, seed: int = 4) -> TrialResult:
     attempts = 0
     while done < size and attempts < size * 3:
         attempts += 1
-        name, mutate = MUTATIONS[attempts % len(MUTATIONS)]
+        name, mutate = chosen[attempts % len(chosen)]
         conn.execute("SAVEPOINT mutation")
         try:
             _tamper(conn)
@@ -344,21 +355,31 @@ def mutations_trial(size: int, work: Path, seed: int = 4) -> TrialResult:
             if ok:
                 result.count("detected")
             else:
-                result.count(f"{name}: UNDETECTED")
-                result.fail(f"{mutation.kind} ({sorted(mutation.targets)[0][:16]}): {why}")
+                open_defect = " (open defect)" if name in OPEN_DEFECTS else ""
+                result.count(f"{name}: UNDETECTED{open_defect}")
+                result.fail(
+                    f"{mutation.kind}{open_defect} ({sorted(mutation.targets)[0][:16]}): {why}"
+                )
         finally:
             conn.execute("ROLLBACK TO mutation")
             conn.execute("RELEASE mutation")
     ws.close()
     result.size = done
-    _cli_sample(result, att, rng, max(2, size // 100), work)
+    _cli_sample(result, att, rng, max(2, size // 100), work, chosen)
     return result
 
 
-def _cli_sample(result: TrialResult, att: Attacked, rng: random.Random, n: int, work: Path) -> None:
+def _cli_sample(
+    result: TrialResult,
+    att: Attacked,
+    rng: random.Random,
+    n: int,
+    work: Path,
+    chosen: list[tuple[str, Callable[[sqlite3.Connection, random.Random, Attacked], Mutation]]],
+) -> None:
     """The same kinds of mutation applied to a copy of the file and checked by `recap verify`."""
     for i in range(n):
-        _name, mutate = MUTATIONS[(i * 5) % len(MUTATIONS)]
+        _name, mutate = chosen[(i * 5) % len(chosen)]
         copy = work / f"cli-{i}"
         shutil.copytree(att.demo.data_dir, copy)
         conn = sqlite3.connect(copy / "recap.db")
