@@ -79,8 +79,8 @@ def m_flip(column: str) -> Callable[[sqlite3.Connection, random.Random, Attacked
         new = _flip(str(row[index]), rng, hexish=column != "payload")
         conn.execute(f"UPDATE records SET {column} = ? WHERE id = ?", [new, row[0]])
         targets = {str(row[1])}
-        if column == "hash" and isinstance(new, str):
-            targets.add(new)
+        if column == "hash":  # the verifier names the row by the hash it now holds
+            targets.add(new if isinstance(new, str) else new.decode("utf-8", "replace"))
         return Mutation(f"flip {column}", targets)
 
     return run
@@ -125,10 +125,32 @@ def m_noncanonical(conn: sqlite3.Connection, rng: random.Random, att: Attacked) 
     return Mutation("non-canonical, same JSON", {str(row[1])})
 
 
+def _gone(row: tuple[Any, ...]) -> set[str]:
+    """How a verifier can name a deleted record: its hash where anything still names it;
+    else its row number ("row N" of the records table) or, for a revocation list, which
+    list it was."""
+    names = {str(row[1]), f"row {row[0]} "}
+    if row[2] == "revocations":
+        names.add("revocation list")
+    return names
+
+
 def m_delete(conn: sqlite3.Connection, rng: random.Random, att: Attacked) -> Mutation:
     row = _pick(conn, rng)
     conn.execute("DELETE FROM records WHERE id = ?", [row[0]])
-    return Mutation(f"delete a {row[2]}", {str(row[1])})
+    return Mutation(f"delete a {row[2]}", _gone(row))
+
+
+def m_delete_renumbered(conn: sqlite3.Connection, rng: random.Random, att: Attacked) -> Mutation:
+    """Delete a row and close the gap in the row numbers, as a rewrite of the table would."""
+    row = _pick(conn, rng)
+    conn.execute("DELETE FROM records WHERE id = ?", [row[0]])
+    later = [
+        r[0] for r in conn.execute("SELECT id FROM records WHERE id > ? ORDER BY id", [row[0]])
+    ]
+    for old_id in later:
+        conn.execute("UPDATE records SET id = ? WHERE id = ?", [old_id - 1, old_id])
+    return Mutation(f"delete a {row[2]}, rows renumbered", _gone(row) - {f"row {row[0]} "})
 
 
 def m_swap_payloads(conn: sqlite3.Connection, rng: random.Random, att: Attacked) -> Mutation:
@@ -289,6 +311,7 @@ MUTATIONS: list[tuple[str, Callable[[sqlite3.Connection, random.Random, Attacked
     ("seq column", m_seq_column),
     ("non-canonical", m_noncanonical),
     ("delete", m_delete),
+    ("delete, rows renumbered", m_delete_renumbered),
     ("swap payloads", m_swap_payloads),
     ("reorder chain", m_swap_rows_of_chain),
     ("insert forged", m_insert_forged),
@@ -316,7 +339,8 @@ def detected(ws: Workspace, mutation: Mutation) -> tuple[bool, str]:
     if report.ok:
         return False, "verify passed"
     named = {p.record for p in report.errors}
-    if not named & mutation.targets:
+    described = any(t in p.detail for p in report.errors for t in mutation.targets)
+    if not (named & mutation.targets or described):
         kinds = sorted({f"{p.kind}:{str(p.record)[:12]}" for p in report.errors})[:4]
         return False, f"verify failed but named none of the changed records ({kinds})"
     return True, ""
