@@ -256,7 +256,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trial", action="append", choices=sorted(BY_NAME), help="only these")
     parser.add_argument("--size", type=int, help="run at this size instead")
     parser.add_argument("--no-write", action="store_true", help="do not update the results")
+    parser.add_argument(
+        "--render", action="store_true", help="only rewrite docs/RELIABILITY.md from the results"
+    )
     args = parser.parse_args(argv)
+    if args.render:
+        DOC.write_text(render(load()))
+        return 0
     chosen = [BY_NAME[n] for n in args.trial] if args.trial else TRIALS
     results = load()
     failed = False
