@@ -500,7 +500,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(tr("store.tampered", detail=exc), file=sys.stderr)
         return EXIT_PROBLEMS
     except StorageError as exc:
-        print(tr("store.error", detail=exc), file=sys.stderr)
+        key = f"store.{exc.reason}" if exc.reason else "store.error"
+        print(tr(key, detail=exc), file=sys.stderr)
         return EXIT_USAGE
     finally:
         ws.close()

@@ -98,6 +98,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Paket ini untuk pemilu {other}, sedangkan data ini untuk {held}. Gunakan --data-dir lain.",
         "en": "This package is for election {other}, but this data folder holds {held}. Use another --data-dir.",
     },
+    "revocations.older": {
+        "id": "Daftar pencabutan dalam berkas ini (versi {version}) lebih lama dari yang dimiliki (versi {held}). Tidak ada yang diimpor.",
+        "en": "The revocation list in this file (version {version}) is older than the one held (version {held}). Nothing was imported.",
+    },
+    "revocations.conflict": {
+        "id": "Berkas ini memuat daftar pencabutan versi {version} yang berbeda dari versi {version} yang dimiliki. Tidak ada yang diimpor; laporkan ke otoritas.",
+        "en": "This file holds a revocation list version {version} that differs from the version {version} held. Nothing was imported; report it to the authority.",
+    },
     "election.imported": {
         "id": "Paket pemilu {election} versi {version} diimpor: {contests} pemilihan, {stations} TPS.",
         "en": "Election package {election} version {version} imported: {contests} contests, {stations} polling stations.",
@@ -202,6 +210,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "store.error": {
         "id": "Penyimpanan tidak dapat ditulis: {detail}. Tidak ada yang setengah tersimpan; perbaiki lalu ulangi.",
         "en": "The store cannot be written: {detail}. Nothing is half-saved; fix this and try again.",
+    },
+    "store.full": {
+        "id": "Disk penuh: tidak ada yang tersimpan, dan tidak ada yang setengah tersimpan ({detail}). Kosongkan ruang disk, lalu simpan lagi.",
+        "en": "The disk is full: nothing was saved, and nothing is half-saved ({detail}). Free some disk space, then save again.",
+    },
+    "store.readonly": {
+        "id": "Penyimpanan hanya dapat dibaca: berkas atau foldernya tidak dapat ditulis ({detail}). Tidak ada yang setengah tersimpan; jadikan folder data dan berkasnya dapat ditulis, lalu ulangi.",
+        "en": "The store is read-only: the file or its folder cannot be written ({detail}). Nothing is half-saved; make the data folder and its files writable, then try again.",
+    },
+    "store.io": {
+        "id": "Disk melaporkan galat baca/tulis ({detail}). Tidak ada yang setengah tersimpan; periksa disk atau pindahkan folder data ke disk lain, lalu ulangi.",
+        "en": "The disk reported an input/output error ({detail}). Nothing is half-saved; check the disk or move the data folder to another disk, then try again.",
     },
     "store.tampered": {
         "id": "Penyimpanan telah diubah di luar program: {detail}. Jalankan 'recap verify'.",

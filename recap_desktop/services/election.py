@@ -100,10 +100,35 @@ def import_election(
             raise RecapError("election.older", version=election.version, held=held.version)
         if election.version == held.version and ws.store.current_package() != packages[0].hash:
             raise RecapError("election.conflict", version=election.version)
+    _check_revocations(ws, election, [r for r in records if r.type == "revocations"])
     if not held_anchor:
         ws.store.add_key(anchor_id, public_key, "authority")
     added = ws.store.append(records, "import")
     return election, any(added)
+
+
+def _check_revocations(ws: Workspace, election: Election, lists: list[Record]) -> None:
+    """A revocation list never rolls back: refuse one for another election, one older than
+    the list held, and a different list under the version held (TUF's rollback and
+    mix-and-match attacks)."""
+    held: dict[int, str] = {}
+    for row in ws.store.rows(["revocations"]):
+        r = row.record
+        if r is not None and r.payload.get("election") == election.id:
+            version = r.payload.get("version")
+            if isinstance(version, int):
+                held[version] = r.hash
+    newest = max(held, default=0)
+    for record in lists:
+        version = record.payload.get("version")
+        if record.payload.get("election") != election.id:
+            raise RecapError("election.invalid", detail="a revocation list is for another election")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise RecapError("election.invalid", detail="a revocation list has no valid version")
+        if version < newest:
+            raise RecapError("revocations.older", version=version, held=newest)
+        if version in held and held[version] != record.hash:
+            raise RecapError("revocations.conflict", version=version)
 
 
 def current_election(ws: Workspace) -> Election:

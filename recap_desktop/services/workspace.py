@@ -60,7 +60,8 @@ class Workspace:
             try:
                 self._store = Store.in_dir(self.data_dir)
             except StorageError as exc:
-                raise RecapError("store.error", detail=exc) from exc
+                key = f"store.{exc.reason}" if exc.reason else "store.error"
+                raise RecapError(key, detail=exc) from exc
         return self._store
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ none of it.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,7 +29,24 @@ DB_NAME = "recap.db"
 
 
 class StorageError(Exception):
-    """The store cannot be opened or written (locked, read-only, full, newer schema)."""
+    """The store cannot be opened or written (locked, read-only, full, newer schema).
+
+    ``reason`` is "full", "readonly", "io" or None; ``store.<reason>`` names its message in
+    the catalogue (recap_desktop.messages), for the CLI and the window alike.
+    """
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+# SQLite's primary result codes that a person can act on.
+_REASONS = {13: "full", 8: "readonly", 10: "io"}
+
+
+def _reason(exc: sqlite3.Error) -> str | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return _REASONS.get(code & 0xFF) if isinstance(code, int) else None
 
 
 class TamperedStore(StorageError):
@@ -54,6 +72,8 @@ class Store:
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not readonly:
+            self._check_writable()
         try:
             if readonly:
                 conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
@@ -66,8 +86,22 @@ class Store:
             if not readonly:
                 self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise StorageError(f"cannot open the store {self.path}: {exc}") from exc
+            raise StorageError(
+                f"cannot open the store {self.path}: {exc}", reason=_reason(exc)
+            ) from exc
         self._election: tuple[str, Election] | None = None
+
+    def _check_writable(self) -> None:
+        """Refuse a read-only file before SQLite opens it: it would make the -wal and -shm
+        read-only too, and they would stay so after the file is made writable again."""
+        for path in (
+            self.path.parent,
+            self.path,
+            self.path.with_name(self.path.name + "-wal"),
+            self.path.with_name(self.path.name + "-shm"),
+        ):
+            if path.exists() and not os.access(path, os.W_OK):
+                raise StorageError(f"{path} is read-only", reason="readonly")
 
     @classmethod
     def in_dir(cls, data_dir: Path, *, readonly: bool = False) -> Store:
@@ -142,7 +176,7 @@ class Store:
                 "sequence number but different contents is held already"
             ) from exc
         except sqlite3.OperationalError as exc:
-            raise StorageError(f"could not write to the store: {exc}") from exc
+            raise StorageError(f"could not write to the store: {exc}", reason=_reason(exc)) from exc
         return added
 
     def add_key(self, key_id: str, public_key: bytes, origin: str) -> None:
@@ -222,15 +256,15 @@ class Store:
             )
         elif kind == "revocations":
             version = p.get("version")
-            # The newest list held in the records (the truth), not in the projection: an
-            # empty newer list leaves the projection empty, and an older list arriving
+            # The newest list held in the records (the truth) for this election decides, not
+            # the projection: an empty newer list leaves no rows, and an older list arriving
             # after it must not bring its revocations back.
             held = (
                 self.db.execute(
                     "SELECT MAX(CAST(json_extract(payload, '$.version') AS INTEGER))"
                     " FROM records WHERE type = 'revocations' AND hash != ?"
-                    " AND json_valid(payload)",
-                    [record.hash],
+                    " AND json_valid(payload) AND json_extract(payload, '$.election') IS ?",
+                    [record.hash, p.get("election")],
                 ).fetchone()[0]
                 or 0
             )
@@ -396,11 +430,25 @@ class Store:
     def chain_head(self, signer: str) -> tuple[int, str] | None:
         """The signer's last record, read from the records themselves (the truth)."""
         row = self.db.execute(
-            "SELECT seq, hash FROM records WHERE signer = ? AND seq IS NOT NULL"
-            " ORDER BY seq DESC LIMIT 1",
+            "SELECT id, hash, signer, payload, sig, type, seq FROM records"
+            " WHERE signer = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
             [signer],
         ).fetchone()
-        return (int(row[0]), str(row[1])) if row else None
+        if row is None:
+            return None
+        # The next record is signed on top of this one: a damaged head would make the
+        # officer sign a fork, so it is checked like any row read back.
+        parsed = _parse_row(*row)
+        if parsed.record is None:
+            raise TamperedStore(f"the last record of {signer[:16]}… is damaged: {parsed.error}")
+        head = (int(row[6]), str(row[1]))
+        seen = self.db.execute("SELECT seq, hash FROM heads WHERE signer = ?", [signer]).fetchone()
+        if seen is None or (int(seen[0]), str(seen[1])) != head:
+            raise TamperedStore(
+                f"the chain of {signer[:16]}… ends at record {head[0]}, but the store last "
+                f"wrote record {seen[0] if seen else 'none'}"
+            )
+        return head
 
     def chain_links(self) -> Iterator[ChainLink]:
         for hash_, signer, seq, payload in self.db.execute(
