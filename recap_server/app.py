@@ -128,7 +128,7 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
 
     @app.get("/v1/election", response_model=Package)
     def election_package() -> dict[str, Any]:
-        """The current (newest) election package, in the file format `recap election import` reads."""
+        """The current (newest) package, in the file format `recap election import` reads."""
         current = ledger.trust().election_record
         chosen = [r for r in packages() if r.hash == current]
         if not chosen:
@@ -143,7 +143,11 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
             "election": election.id if election else None,
             "current": election.version if election else None,
             "versions": [
-                {"version": r.payload.get("version"), "hash": r.hash, "issued": r.payload.get("issued")}
+                {
+                    "version": r.payload.get("version"),
+                    "hash": r.hash,
+                    "issued": r.payload.get("issued"),
+                }
                 for r in sorted(packages(), key=lambda r: int(r.payload.get("version", 0)))
             ],
         }

@@ -88,7 +88,9 @@ class Ledger:
             except EnvelopeError as exc:
                 claimed = item.get("hash") if isinstance(item, dict) else None
                 parsed.append(
-                    Outcome(claimed if isinstance(claimed, str) else "", REFUSED, "malformed", str(exc))
+                    Outcome(
+                        claimed if isinstance(claimed, str) else "", REFUSED, "malformed", str(exc)
+                    )
                 )
         held = self.storage.held(r.hash for r in parsed if isinstance(r, Record))
         trust = self.trust()
@@ -110,9 +112,10 @@ class Ledger:
                     accepted[record.hash] = record
                     trust, _ = build_trust(
                         self.authority_key,
-                        [*self.storage.authority_records(), *(
-                            r for r in accepted.values() if r.type in AUTHORITY_TYPES
-                        )],
+                        [
+                            *self.storage.authority_records(),
+                            *(r for r in accepted.values() if r.type in AUTHORITY_TYPES),
+                        ],
                     )
             else:
                 refusal = self._check_officer(record, trust, accepted, heads, received)
