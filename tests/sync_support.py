@@ -92,3 +92,55 @@ def district_stations(ws: Workspace, prefix: str = DISTRICT) -> list[str]:
     election = ws.store.election()
     assert election is not None
     return sorted(s.code for s in election.stations_within(prefix))
+
+
+def enter(laptop: Laptop, station: str, contest: str = "ppwp", seed: int = 0) -> str:
+    """Enter one consistent random sheet, as an operator typing the paper form would."""
+    import random
+
+    from recap_desktop.domain.chasil_demo import random_sheet
+    from recap_desktop.services.sheets import enter_sheet
+
+    election = laptop.ws.store.election()
+    assert election is not None
+    values = random_sheet(
+        election.contests[contest], election.stations[station].registered, random.Random(seed)
+    )
+    return enter_sheet(laptop.ws, laptop.key, station, contest, values).hash
+
+
+def sign_sheet(laptop: Laptop, station: str, *, seed: int = 0, **overrides: Any) -> Any:
+    """A sheet signed by the laptop's key but NOT stored: for records a server must refuse."""
+    import random
+
+    from recap_desktop.crypto.envelope import sign
+    from recap_desktop.domain.chasil_demo import random_sheet
+    from recap_desktop.services.election import current_election
+    from recap_desktop.services.sheets import _now, next_link
+
+    election = current_election(laptop.ws)
+    contest = election.contests["ppwp"]
+    registered = election.stations[station].registered if station in election.stations else 200
+    payload = {
+        "type": "sheet",
+        **next_link(laptop.ws, laptop.key),
+        "time": _now(),
+        "election": election.id,
+        "station": station,
+        "contest": "ppwp",
+        "values": random_sheet(contest, registered, random.Random(seed)),
+        "warnings": [],
+        "supersedes": None,
+        "reason": None,
+    }
+    payload.update(overrides)
+    return sign(laptop.key, payload)
+
+
+def server_hashes(server: LiveServer) -> list[str]:
+    rows = server.ledger.storage._query("SELECT hash FROM records")  # type: ignore[attr-defined]
+    return [str(r[0]) for r in rows]
+
+
+def laptop_hashes(laptop: Laptop) -> list[str]:
+    return [str(r[0]) for r in laptop.ws.store.db.execute("SELECT hash FROM records")]
