@@ -1,0 +1,105 @@
+"""Sync through a proxy that delays, hangs, resets, cuts and drops: nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from recap_desktop.crypto.envelope import signing_message
+from recap_desktop.crypto.keys import verify_signature
+from recap_desktop.services import demo as demo_service
+from recap_desktop.services import sync as sync_service
+from recap_desktop.sync.backoff import Backoff
+from tests.faultproxy import FaultProxy
+from tests.sync_support import (
+    LiveServer,
+    laptop_hashes,
+    live_server,
+    make_laptop,
+    server_hashes,
+)
+
+__all__ = ["live_server"]
+
+
+@pytest.fixture
+def proxy(live_server: LiveServer) -> Iterator[FaultProxy]:
+    fault_proxy = FaultProxy(live_server.port)
+    yield fault_proxy
+    fault_proxy.stop()
+
+
+def engine_for(laptop, url: str, **options):  # type: ignore[no-untyped-def]
+    return sync_service.make_engine(
+        laptop.ws.store,
+        url,
+        read_timeout=0.5,
+        attempts=40,
+        backoff=Backoff(base=0.01, cap=0.05),
+        **options,
+    )
+
+
+def test_push_survives_every_fault_exactly_once(
+    live_server: LiveServer, proxy: FaultProxy, tmp_path: Path
+) -> None:
+    a = make_laptop(tmp_path / "a", "op-a")
+    demo_service.populate(a.ws, a.key, stations=12)  # 24 sheets, plus package and certificate
+    faults = [
+        "reset",
+        "drop_before@push",
+        "hang@push",
+        "delay:0.2@push",
+        "cut@push",
+        "drop_after@push",  # the server committed the batch; the answer never arrives
+        "reset@push",
+        "drop_after@push",
+        "cut@push",
+        "drop_before@health",
+    ]
+    proxy.queue(*faults)
+    engine = engine_for(a, proxy.url, batch_count=5)
+    result = engine.sync()
+
+    assert result.outcome == "done", result.to_json()
+    assert not proxy.faults, "every fault was applied"
+    assert len(proxy.applied) == len(faults)
+    assert a.ws.store.sync_unsent_count() == 0
+    held, laptop = server_hashes(live_server), laptop_hashes(a)
+    assert len(held) == len(set(held)) == len(laptop) == 26
+    assert set(held) == set(laptop)
+    assert result.held >= 5, "records the server stored before a drop came back as held"
+    # Every record is covered by a receipt this laptop keeps, and every receipt verifies.
+    server_key = bytes.fromhex(live_server.get("/v1/health")["server_key"])
+    covered: set[str] = set()
+    for receipt in a.ws.store.sync_receipts():
+        assert verify_signature(
+            server_key, bytes.fromhex(receipt.sig), signing_message("receipt", receipt.canonical)
+        )
+        covered |= set(receipt.payload["stored"]) | set(receipt.payload["held"])
+    assert covered >= set(laptop) - {a.ws.store.current_package()}
+
+
+def test_pull_survives_cuts_and_resumes_from_its_cursor(
+    live_server: LiveServer, proxy: FaultProxy, tmp_path: Path
+) -> None:
+    a = make_laptop(tmp_path / "a", "op-a")
+    b = make_laptop(tmp_path / "b", "op-b")
+    demo_service.populate(a.ws, a.key, stations=15)  # 30 sheets in the district
+    assert sync_service.sync_once(a.ws, live_server.url).outcome == "done"
+    proxy.queue(
+        "cut@pull", "delay:0.1@pull", "drop_after@pull", "reset@pull", "hang@pull", "cut@pull"
+    )
+    engine = engine_for(b, proxy.url, page_size=4)
+    result = engine.sync()
+    assert result.outcome == "done", result.to_json()
+    assert not proxy.faults
+    assert result.pulled == 31  # A's certificate and 30 sheets
+    assert sorted(laptop_hashes(b)) == sorted(server_hashes(live_server))
+    assert b.ws.store.sync_unsent_count() == 0
+    pulls = [line for line in proxy.applied if "pull" in line]
+    assert len(pulls) == 6
+    # Pages already stored are not asked for again: each later request resumes at its cursor.
+    assert any("since=0" not in line for line in pulls[1:])

@@ -1,0 +1,103 @@
+"""Two laptops of one district, offline then syncing: each sees the other's verified sheets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from recap_desktop.cli import main as cli_main
+from recap_desktop.services import sync as sync_service
+from recap_desktop.services.verify import verify_store
+from tests.sync_support import (
+    LiveServer,
+    district_stations,
+    enter,
+    laptop_hashes,
+    live_server,
+    make_laptop,
+    server_hashes,
+    sign_sheet,
+)
+
+__all__ = ["live_server"]
+
+
+def test_two_laptops_see_each_other_and_a_disagreement_is_a_dispute_everywhere(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    a = make_laptop(tmp_path / "a", "op-a")
+    b = make_laptop(tmp_path / "b", "op-b")
+    stations = district_stations(a.ws)
+    # Offline: each types its own stations, and both type station 9 with other numbers.
+    mine_a = [enter(a, s, seed=i) for i, s in enumerate(stations[:3])]
+    mine_b = [enter(b, s, seed=10 + i) for i, s in enumerate(stations[3:6])]
+    enter(a, stations[9], seed=100)
+    enter(b, stations[9], seed=200)
+
+    for laptop in (a, b, a):
+        result = sync_service.sync_once(laptop.ws, live_server.url)
+        assert result.outcome == "done", result.to_json()
+
+    for laptop, theirs in ((a, mine_b), (b, mine_a)):
+        store = laptop.ws.store
+        assert all(store.sync_is_held(h) for h in theirs)
+        assert verify_store(laptop.ws).ok, verify_store(laptop.ws).to_json()
+        assert store.sheet_status(stations[9], "ppwp")["state"] == "disputed"  # type: ignore[index]
+        assert store.sheet_status(stations[4], "ppwp")["state"] == "signed"  # type: ignore[index]
+        assert store.sync_unsent_count() == 0
+        assert sorted(laptop_hashes(laptop)) == sorted(server_hashes(live_server))
+    stats = live_server.stats()
+    assert stats["disputes"] == 1
+    assert stats["sheets"] == 8
+    assert stats["records"] == len(set(server_hashes(live_server)))
+
+
+def test_cli_exit_codes_refused_listed_and_unreachable(
+    live_server: LiveServer, tmp_path: Path, capsys
+) -> None:
+    a = make_laptop(tmp_path / "a", "op-a", jurisdiction="32.01.02")
+    stations = district_stations(a.ws)  # in 32.01.01: outside this officer's region
+    a.ws.store.append([sign_sheet(a, stations[0])], "local")  # as a buggy or hostile client would
+    bad = a.ws.store.chain_head(a.key.key_id)
+    a.ws.close()
+    data = ["--data-dir", str(tmp_path / "a")]
+
+    assert cli_main([*data, "sync", "--server", live_server.url]) == 1
+    out = capsys.readouterr().out
+    assert bad is not None and bad[1] in out and "outside the officer's region" in out
+    # The URL is kept in the settings; a refused record stays unsent and is listed again.
+    assert cli_main([*data, "sync", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [r["reason"] for r in report["refused"]] == ["jurisdiction"]
+    assert report["unsent"] == 1
+
+    closed = f"http://127.0.0.1:{_closed_port()}"
+    assert cli_main([*data, "sync", "--server", closed, "--attempts", "1"]) == 3
+    assert "could not be reached" in capsys.readouterr().err
+
+    b = make_laptop(tmp_path / "b", "op-b")
+    b.ws.close()
+    assert cli_main(["--data-dir", str(tmp_path / "b"), "sync", "--server", live_server.url]) == 0
+    assert "Unsent: 0" in capsys.readouterr().out
+    assert cli_main(["--data-dir", str(tmp_path / "b"), "sync", "--server", "ftp://x"]) == 2
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_changed_server_key_is_refused_and_nothing_is_marked_sent(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    a = make_laptop(tmp_path / "a", "op-a")
+    assert sync_service.sync_once(a.ws, live_server.url).outcome == "done"
+    enter(a, district_stations(a.ws)[0])
+    # Another server (another key) now answers at the pinned address.
+    a.ws.store.sync_set(f"server_key {live_server.url}", "11" * 32)
+    result = sync_service.sync_once(a.ws, live_server.url)
+    assert result.outcome == "failed" and result.error_kind == "server_key_changed"
+    assert a.ws.store.sync_unsent_count() == 1
