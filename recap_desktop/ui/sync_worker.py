@@ -75,7 +75,7 @@ class SyncWorker(QObject):
         self._thread.start()
 
     def sync_now(self) -> None:
-        """"Sync now", or a sheet was just saved: end the current wait without blocking."""
+        """ "Sync now", or a sheet was just saved: end the current wait without blocking."""
         with self._lock:
             if self._engine is None:
                 self._poke_pending = True
@@ -117,7 +117,14 @@ class SyncWorker(QObject):
             except sync_service.RecapError as exc:
                 status = sync_service.local_status(store)
                 self._emit(
-                    Status(status.state, None, status.unsent, status.last_sync, exc.message(), "no_server")
+                    Status(
+                        status.state,
+                        None,
+                        status.unsent,
+                        status.last_sync,
+                        exc.message(),
+                        "no_server",
+                    )
                 )
                 return
             with self._lock:
