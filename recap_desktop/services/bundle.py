@@ -47,9 +47,18 @@ def import_bundle(ws: Workspace, data: bytes, source: str) -> BundleImport:
             raise EnvelopeError(f"the format is not {BATCH_FORMAT}")
         if not isinstance(doc.get("records"), list):
             raise EnvelopeError("records must be a list")
-        records = [from_json(r) for r in doc["records"]]
     except (CanonicalError, EnvelopeError) as exc:
         raise RecapError("bundle.unreadable", path=source, detail=exc) from exc
+    records: list[Record] = []
+    malformed: list[Problem] = []
+    for item in doc["records"]:
+        try:
+            records.append(from_json(item))
+        except EnvelopeError as exc:  # one bad record is refused, as the server would
+            claimed = item.get("hash") if isinstance(item, dict) else None
+            malformed.append(
+                Problem(claimed if isinstance(claimed, str) else None, "malformed", str(exc))
+            )
     store = ws.store
     checked = check_incoming(
         records,
@@ -61,4 +70,4 @@ def import_bundle(ws: Workspace, data: bytes, source: str) -> BundleImport:
         chain_head=store.chain_head,
     )
     store.append(checked.accepted, "bundle")
-    return BundleImport(len(checked.accepted), len(checked.already), checked.problems)
+    return BundleImport(len(checked.accepted), len(checked.already), malformed + checked.problems)
