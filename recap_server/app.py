@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.verifier import Certificate
@@ -213,8 +214,6 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
             raise HTTPException(400, "records must be a list")
         if len(records) > MAX_BATCH:
             raise HTTPException(413, f"at most {MAX_BATCH} records per batch")
-        from starlette.concurrency import run_in_threadpool
-
         outcomes, receipt = await run_in_threadpool(ledger.push, records)
         return {"results": [o.to_json() for o in outcomes], "receipt": receipt.to_json()}
 
