@@ -66,7 +66,7 @@ def test_bundle_import_refuses_what_does_not_verify_and_keeps_the_rest(tmp_path:
     forged["payload"] = {**forged["payload"], "station": stations[5]}
     from recap_desktop.sync.client import batch_bytes
 
-    data = batch_bytes(records[:2] + [forged] + records[3:])
+    data = batch_bytes([*records[:2], forged, *records[3:]])
     result = bundle_service.import_bundle(b.ws, data, "bundle.json")
     assert [(p.kind, p.record) for p in result.problems] == [
         ("malformed", good),  # the station was changed after signing: the hash gives it away

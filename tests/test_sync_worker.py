@@ -13,7 +13,7 @@ from recap_desktop.sync.backoff import Backoff
 from recap_desktop.sync.engine import Status
 from recap_desktop.ui.sync_worker import SyncWorker
 from tests.faultproxy import FaultProxy
-from tests.sync_support import LiveServer, enter, district_stations, live_server, make_laptop
+from tests.sync_support import LiveServer, district_stations, enter, live_server, make_laptop
 
 __all__ = ["live_server"]
 
