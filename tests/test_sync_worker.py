@@ -77,14 +77,25 @@ def test_hanging_server_keeps_the_window_free_then_offline_then_resumes(
         worker.stop()
 
 
-def test_sync_now_and_stop_without_a_server_setting(qtbot, tmp_path: Path) -> None:
+def test_no_server_setting_waits_for_sync_now_then_syncs(
+    qtbot, live_server: LiveServer, tmp_path: Path
+) -> None:
+    from recap_desktop.services import Workspace
+    from recap_desktop.services import sync as sync_service
+
     make_laptop(tmp_path / "b", "op-b").ws.close()
-    worker = SyncWorker(tmp_path / "b")
-    with qtbot.waitSignal(worker.status_changed, timeout=10_000):
-        worker.start()
-    qtbot.waitUntil(
-        lambda: worker.last_status is not None and worker.last_status.error_kind == "no_server",
-        timeout=10_000,
-    )
-    worker.sync_now()
-    worker.stop()
+    worker = SyncWorker(tmp_path / "b", interval=3600)
+    seen: list[Status] = []
+    worker.status_changed.connect(seen.append)
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: any(s.error_kind == "no_server" for s in seen), timeout=10_000)
+        assert seen[-1].unsent == 2 and seen[-1].online is None
+        ws = Workspace(tmp_path / "b")  # the window's settings dialog writes the URL
+        sync_service.set_server_url(ws.store, live_server.url)
+        ws.close()
+        worker.sync_now()
+        qtbot.waitUntil(lambda: seen[-1].state == "idle" and seen[-1].unsent == 0, timeout=20_000)
+        assert seen[-1].online is True
+    finally:
+        worker.stop()

@@ -312,6 +312,9 @@ class SyncEngine:
         if not authority:
             return
         authority_key = next(iter(authority.values()))
+        held_authority = self.store.sync_authority_records()
+        known_keys = self.store.known_keys()
+        trust = None
         while True:
             self._check_cancel()
             page = self.client.pull(self.jurisdiction, since, self.page_size)
@@ -327,15 +330,17 @@ class SyncEngine:
             checked = check_incoming(
                 records,
                 authority_key=authority_key,
-                held_authority=self.store.sync_authority_records(),
-                known_keys=self.store.known_keys(),
+                held_authority=held_authority,
+                known_keys=known_keys,
                 is_held=self.store.sync_is_held,
                 lookup=self.store.record,
                 chain_head=self.store.chain_head,
+                trust=trust,
             )
             good = set(checked.already) | {r.hash for r in checked.accepted}
             keep = [r for r in records if r.hash in good]
             self.store.sync_append_pulled(keep, cursor_key, str(nxt))
+            held_authority, trust = checked.authority, checked.trust
             result.pulled += len(checked.accepted)
             result.pull_problems.extend(checked.problems)
             since = nxt

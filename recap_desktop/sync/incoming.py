@@ -16,6 +16,7 @@ from recap_desktop.crypto.verifier import (
     ERROR,
     Certificate,
     Problem,
+    Trust,
     build_trust,
     check_record,
 )
@@ -27,6 +28,8 @@ class Checked:
     accepted: list[Record] = field(default_factory=list)  # new and verified, in order
     already: list[str] = field(default_factory=list)  # held before
     problems: list[Problem] = field(default_factory=list)
+    authority: list[Record] = field(default_factory=list)  # held + accepted authority records
+    trust: Trust | None = None  # built from ``authority``: pass both on to check the next page
 
 
 def check_incoming(
@@ -38,10 +41,14 @@ def check_incoming(
     is_held: Callable[[str], bool],
     lookup: Callable[[str], Record | None],
     chain_head: Callable[[str], tuple[int, str] | None],
+    trust: Trust | None = None,
 ) -> Checked:
+    """``trust``, if given, must be built from ``held_authority``: it saves parsing the election
+    package again for every page of a pull."""
     out = Checked()
     authority = list(held_authority)
-    trust, _ = build_trust(authority_key, authority, known_keys)
+    if trust is None:
+        trust, _ = build_trust(authority_key, authority, known_keys)
     heads: dict[str, tuple[int, str]] = {}
     accepted: dict[str, Record] = {}
 
@@ -104,4 +111,5 @@ def check_incoming(
         heads[record.signer] = (seq, record.hash)
         accepted[record.hash] = record
         out.accepted.append(record)
+    out.authority, out.trust = authority, trust
     return out

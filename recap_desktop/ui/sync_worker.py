@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from recap_desktop.services import Workspace
+from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import sync as sync_service
 from recap_desktop.sync.backoff import Backoff
 from recap_desktop.sync.engine import Status, SyncEngine
+
+if TYPE_CHECKING:  # the worker reads the store only through services
+    from recap_desktop.storage import Store
 
 
 class _EngineThread(QThread):
@@ -34,7 +38,11 @@ class SyncWorker(QObject):
     ``status_changed(Status)``: state (idle, pushing, pulling, backing_off, offline), online
     (None before the first try), unsent, last_sync (UTC, ISO 8601), last_error, error_kind
     (timeout, connection, server, bad_answer, protocol, server_key_changed, wrong_server,
-    no_server).
+    no_server, error).
+
+    Use: ``worker = SyncWorker(data_dir)``; ``worker.status_changed.connect(bar.show_status)``;
+    ``worker.start()``; ``worker.sync_now()`` from a button or after a save;
+    ``worker.stop()`` when the window closes.
     """
 
     status_changed = Signal(object)
@@ -63,7 +71,7 @@ class SyncWorker(QObject):
         self._engine: SyncEngine | None = None
         self._lock = threading.Lock()
         self._stopping = False
-        self._poke_pending = False
+        self._wake = threading.Event()  # "Sync now" or stop while no engine is running
         self._thread: _EngineThread | None = None
         self.last_status: Status | None = None
 
@@ -71,14 +79,16 @@ class SyncWorker(QObject):
         """Start syncing in the background: at once, then every ``interval`` seconds."""
         if self._thread is not None:
             return
+        self._stopping = False
+        self._wake.clear()
         self._thread = _EngineThread(self)
         self._thread.start()
 
     def sync_now(self) -> None:
-        """ "Sync now", or a sheet was just saved: end the current wait without blocking."""
+        """ "Sync now", a sheet just saved, or the server URL just set: never blocks."""
         with self._lock:
             if self._engine is None:
-                self._poke_pending = True
+                self._wake.set()
             else:
                 self._engine.poke()
 
@@ -86,6 +96,7 @@ class SyncWorker(QObject):
         """Cancel and wait for the thread; a request in flight ends within its timeout."""
         with self._lock:
             self._stopping = True
+            self._wake.set()
             if self._engine is not None:
                 self._engine.cancel()
         if self._thread is not None:
@@ -98,46 +109,68 @@ class SyncWorker(QObject):
         self.last_status = status
         self.status_changed.emit(status)
 
+    def _emit_error(self, store: Store | None, message: str, kind: str) -> None:
+        base = sync_service.local_status(store) if store is not None else None
+        self._emit(
+            Status(
+                "offline" if kind != "no_server" else "idle",
+                None if kind == "no_server" else False,
+                base.unsent if base else 0,
+                base.last_sync if base else None,
+                message,
+                kind,
+            )
+        )
+
+    def _idle_until_woken(self, seconds: float | None) -> bool:
+        """Wait for "Sync now", ``stop`` or ``seconds``; True when stopping."""
+        self._wake.wait(seconds)
+        self._wake.clear()
+        return self._stopping
+
     def _run_engine(self) -> None:
         self.engine_thread_id = threading.get_ident()
         ws = Workspace(self.data_dir)
         try:
-            store = ws.store
-            self._emit(sync_service.local_status(store))
-            try:
-                engine = sync_service.make_engine(
-                    store,
-                    self.server_url,
-                    connect_timeout=self.connect_timeout,
-                    read_timeout=self.read_timeout,
-                    attempts=self.attempts,
-                    backoff=self.backoff,
-                    on_status=self._emit,
-                )
-            except sync_service.RecapError as exc:
-                status = sync_service.local_status(store)
-                self._emit(
-                    Status(
-                        status.state,
-                        None,
-                        status.unsent,
-                        status.last_sync,
-                        exc.message(),
-                        "no_server",
+            while not self._stopping:
+                store: Store | None = None
+                try:
+                    store = ws.store
+                    self._emit(sync_service.local_status(store))
+                    engine = sync_service.make_engine(
+                        store,
+                        self.server_url,
+                        connect_timeout=self.connect_timeout,
+                        read_timeout=self.read_timeout,
+                        attempts=self.attempts,
+                        backoff=self.backoff,
+                        on_status=self._emit,
                     )
-                )
-                return
-            with self._lock:
-                if self._stopping:
+                except RecapError as exc:
+                    # No server set yet (or the store cannot open): wait for "Sync now".
+                    kind = "no_server" if exc.key == "sync.no_server" else "error"
+                    self._emit_error(store, exc.message(), kind)
+                    if self._idle_until_woken(None if kind == "no_server" else self.interval):
+                        return
+                    continue
+                with self._lock:
+                    if self._stopping:
+                        engine.client.close()
+                        return
+                    self._engine = engine
+                    if self._wake.is_set():
+                        self._wake.clear()
+                        engine.poke()
+                try:
+                    engine.run(self.interval)
+                    return  # run returns only when cancelled
+                except Exception as exc:  # a damaged store, a bug: say so, keep the window alive
+                    self._emit_error(store, str(exc), "error")
+                finally:
+                    engine.client.close()
+                    with self._lock:
+                        self._engine = None
+                if self._idle_until_woken(self.backoff.next_delay()):
                     return
-                self._engine = engine
-                if self._poke_pending:
-                    engine.poke()
-            try:
-                engine.run(self.interval)
-            finally:
-                engine.client.close()
         finally:
-            with self._lock:
-                self._engine = None
             ws.close()
