@@ -101,3 +101,45 @@ def test_a_changed_server_key_is_refused_and_nothing_is_marked_sent(
     result = sync_service.sync_once(a.ws, live_server.url)
     assert result.outcome == "failed" and result.error_kind == "server_key_changed"
     assert a.ws.store.sync_unsent_count() == 1
+
+
+def test_a_newer_election_package_and_a_late_certificate_come_through(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    import requests
+
+    from recap_desktop.crypto.envelope import sign
+    from recap_desktop.services import demo as demo_service
+    from recap_desktop.services import identity as identity_service
+    from recap_desktop.services.election import import_election
+    from recap_desktop.services.workspace import Workspace
+    from recap_desktop.sync.client import batch_bytes
+
+    # An officer enters a sheet before the certificate arrives; it still gets across in one go.
+    ws = Workspace(tmp_path / "late")
+    import_election(
+        ws,
+        (demo_service.RESOURCES / "election.json").read_bytes(),
+        "demo",
+        builtin_anchors=demo_service.demo_anchor(),
+    )
+    identity_service.create_identity(
+        ws, name="Late", officer_id="op-late", role="operator", passphrase="x", demo=True
+    )
+    from tests.sync_support import Laptop
+
+    late = Laptop(ws, identity_service.unlock(ws, "x"))
+    enter(late, district_stations(ws)[0])
+    demo_service.certify(ws, identity_service.show_identity(ws), role="operator", jurisdiction="32")
+    result = sync_service.sync_once(ws, live_server.url)
+    assert result.outcome == "done" and result.sent == 2, result.to_json()
+
+    payload = demo_service.build_package()
+    payload["version"] = 2
+    newer = sign(demo_service.demo_authority(), payload)
+    requests.post(live_server.url + "/v1/push", data=batch_bytes([newer.to_json()]), timeout=30)
+    assert [v["version"] for v in live_server.get("/v1/election/versions")["versions"]] == [1, 2]
+    assert live_server.get("/v1/election")["records"][0]["hash"] == newer.hash
+    assert sync_service.sync_once(ws, live_server.url).outcome == "done"
+    assert ws.store.election().version == 2  # type: ignore[union-attr]
+    ws.close()

@@ -526,17 +526,27 @@ class Store:
     # The outbox is every record without a sent mark; marks come only from verified receipts
     # (or from a pull: the server holds what it sends). Used by recap_desktop.sync.
 
-    def sync_unsent(self, after: int, limit: int, max_bytes: int) -> list[tuple[int, Record]]:
+    def sync_unsent(
+        self, after: int, limit: int, max_bytes: int, authority: bool | None = None
+    ) -> list[tuple[int, Record]]:
         """Unsent records after row ``after``, oldest first (so chains go up in order).
 
-        Bounded by count and by bytes; at least one record, however large.
+        ``authority`` True: only packages, certificates and revocations (sent first, so that a
+        certificate imported after its officer's sheets still reaches the server before them);
+        False: only the others. Bounded by count and by bytes; at least one record.
         """
+        kinds = "'election', 'certificate', 'revocations'"
+        where = {
+            None: "",
+            True: f" AND r.type IN ({kinds})",
+            False: f" AND r.type NOT IN ({kinds})",
+        }
         out: list[tuple[int, Record]] = []
         size = 0
         for row_id, hash_, signer, payload, sig in self.db.execute(
             "SELECT r.id, r.hash, r.signer, r.payload, r.sig FROM records r"
             " LEFT JOIN sync_sent s ON s.hash = r.hash WHERE s.hash IS NULL AND r.id > ?"
-            " ORDER BY r.id LIMIT ?",
+            f"{where[authority]} ORDER BY r.id LIMIT ?",
             [after, limit],
         ):
             parsed = _parse_row(row_id, hash_, signer, payload, sig)

@@ -33,7 +33,9 @@ DONE, REFUSED, UNREACHABLE, CANCELLED, FAILED = (
 class SyncStore(Protocol):
     """What the engine needs from the local store (storage.Store's "sync" section)."""
 
-    def sync_unsent(self, after: int, limit: int, max_bytes: int) -> list[tuple[int, Record]]: ...
+    def sync_unsent(
+        self, after: int, limit: int, max_bytes: int, authority: bool | None = None
+    ) -> list[tuple[int, Record]]: ...
     def sync_unsent_count(self) -> int: ...
     def sync_mark_sent(self, hashes: Iterable[str], receipt: Record) -> None: ...
     def sync_note_refused(self, refused: Iterable[tuple[str, str, str]]) -> None: ...
@@ -272,10 +274,15 @@ class SyncEngine:
         return receipt
 
     def _push_all(self, result: SyncResult) -> None:
+        """Authority records first (certificates before the sheets they certify), then the rest."""
+        for authority in (True, False):
+            self._push_kind(result, authority)
+
+    def _push_kind(self, result: SyncResult, authority: bool) -> None:
         after = 0
         while True:
             self._check_cancel()
-            batch = self.store.sync_unsent(after, self.batch_count, self.batch_bytes)
+            batch = self.store.sync_unsent(after, self.batch_count, self.batch_bytes, authority)
             if not batch:
                 return
             testpoints.reach("before_send")
