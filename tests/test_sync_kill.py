@@ -24,6 +24,12 @@ from tests.sync_support import (
 __all__ = ["live_server"]
 
 
+def make_store(data_dir: Path):  # type: ignore[no-untyped-def]
+    from recap_desktop.storage import Store
+
+    return Store.in_dir(data_dir)
+
+
 def recap_sync(
     data_dir: Path, url: str, kill_at: str | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -51,7 +57,7 @@ def recap_sync(
     )
 
 
-@pytest.mark.parametrize("point", ["before_send", "after_server_commit"])
+@pytest.mark.parametrize("point", ["before_send", "after_server_commit", "after_server_commit#2"])
 def test_killed_while_pushing(live_server: LiveServer, tmp_path: Path, point: str) -> None:
     a = make_laptop(tmp_path / "a", "op-a")
     demo_service.populate(a.ws, a.key, stations=5)
@@ -63,15 +69,28 @@ def test_killed_while_pushing(live_server: LiveServer, tmp_path: Path, point: st
     committed = set(server_hashes(live_server))
     if point == "before_send":
         assert len(committed) == 1  # only the server's own election package
+    elif point == "after_server_commit":
+        # The first batch (package and certificate) is committed; its receipt never got stored.
+        assert len(committed) == 2 and committed <= expected
+        a_store = make_store(a.data_dir)
+        assert a_store.sync_unsent_count() == len(expected)
+        a_store.close()
     else:
-        assert committed == expected  # the server committed; the receipt never got stored
+        # Killed after the sheets' batch was committed: the server has it all, the laptop
+        # holds a receipt for the first batch only.
+        assert committed == expected
+        a_store = make_store(a.data_dir)
+        assert a_store.sync_unsent_count() == len(expected) - 2
+        a_store.close()
 
     done = recap_sync(a.data_dir, live_server.url)
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout)
     assert report["unsent"] == 0
     if point == "after_server_commit":
-        assert report["sent"] == 0 and report["held"] == len(expected)
+        assert report["held"] == 2 and report["sent"] == len(expected) - 2
+    if point == "after_server_commit#2":
+        assert report["held"] == len(expected) - 2 and report["sent"] == 0
     held = server_hashes(live_server)
     assert len(held) == len(set(held)) and set(held) == expected
 
