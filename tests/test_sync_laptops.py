@@ -143,3 +143,29 @@ def test_a_newer_election_package_and_a_late_certificate_come_through(
     assert sync_service.sync_once(ws, live_server.url).outcome == "done"
     assert ws.store.election().version == 2  # type: ignore[union-attr]
     ws.close()
+
+
+def test_a_supervisors_approval_settles_a_dispute_everywhere(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    from recap_desktop.services.sheets import review_sheet
+
+    a = make_laptop(tmp_path / "a", "op-a")
+    b = make_laptop(tmp_path / "b", "op-b")
+    boss = make_laptop(tmp_path / "s", "sup-1", role="supervisor")
+    station = district_stations(a.ws)[0]
+    chosen = enter(a, station, seed=1)
+    enter(b, station, seed=2)
+    for laptop in (a, b, boss):
+        assert sync_service.sync_once(laptop.ws, live_server.url).outcome == "done"
+    assert boss.ws.store.sheet_status(station, "ppwp")["state"] == "disputed"  # type: ignore[index]
+    assert live_server.stats()["disputes"] == 1
+
+    review_sheet(boss.ws, boss.key, chosen, "approve", None)
+    for laptop in (boss, a, b):
+        assert sync_service.sync_once(laptop.ws, live_server.url).outcome == "done"
+        status = laptop.ws.store.sheet_status(station, "ppwp")
+        assert status == {"state": "approved", "current": chosen, "heads": status["heads"]}  # type: ignore[index]
+    assert live_server.stats()["disputes"] == 0
+    totals = live_server.get(f"/v1/regions/{station}/totals?contest=ppwp")["contests"][0]
+    assert totals["states"] == {"approved": 1} and totals["stations_counted"] == 1
