@@ -223,6 +223,11 @@ class SyncEngine:
                 result.outcome = UNREACHABLE
                 return result
             self.backoff.reset()
+            # A retry offers a refused record again: list each refusal once.
+            result.refused = list({h: (h, r, d) for h, r, d in result.refused}.values())
+            result.pull_problems = list(
+                {(p.record, p.kind): p for p in result.pull_problems}.values()
+            )
             now = _now()
             self.store.sync_set("last_sync", now)
             result.outcome = REFUSED if (result.refused or result.pull_problems) else DONE
