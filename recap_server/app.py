@@ -95,6 +95,14 @@ class RegionTotals(BaseModel):
     contests: list[ContestTotals]
 
 
+def _batch_schema() -> dict[str, Any]:
+    """The batch schema with its references pointing into the OpenAPI components (Envelope is
+    there already, as part of the answers)."""
+    schema = Batch.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return schema
+
+
 def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
     app = FastAPI(
         title="Recap central server",
@@ -195,7 +203,7 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
             "requestBody": {
                 "required": True,
                 "description": "A batch (Content-Encoding: gzip allowed).",
-                "content": {"application/json": {"schema": Batch.model_json_schema()}},
+                "content": {"application/json": {"schema": _batch_schema()}},
             }
         },
         responses={400: {"description": "not a batch"}, 413: {"description": "too large"}},

@@ -48,7 +48,14 @@ def all_records(laptop: Any) -> list[Record]:
 
 
 def test_every_endpoint_is_in_the_openapi_document(live_server: LiveServer) -> None:
-    paths = set(live_server.get("/openapi.json")["paths"])
+    document = live_server.get("/openapi.json")
+    paths = set(document["paths"])
+    body = document["paths"]["/v1/push"]["post"]["requestBody"]["content"]["application/json"]
+    ref = body["schema"]["properties"]["records"]["items"]["$ref"]
+    assert (
+        ref == "#/components/schemas/Envelope" and "Envelope" in document["components"]["schemas"]
+    )
+    assert "receipt" in document["components"]["schemas"]["PushAnswer"]["properties"]
     assert {
         "/v1/health",
         "/v1/election",
