@@ -103,3 +103,44 @@ def test_pull_survives_cuts_and_resumes_from_its_cursor(
     assert len(pulls) == 6
     # Pages already stored are not asked for again: each later request resumes at its cursor.
     assert any("since=0" not in line for line in pulls[1:])
+
+
+FAULTS = ["reset", "drop_before", "drop_after", "cut", "delay:0.05", "hang"]
+WHERE = ["", "@push", "@pull", "@health"]
+
+
+def test_any_sequence_of_faults_ends_with_every_record_once(
+    live_server: LiveServer, proxy: FaultProxy, tmp_path: Path
+) -> None:
+    """Property: whatever faults hit whichever requests, the next sync that gets through
+    leaves the server and the laptop holding the same records, each once, nothing unsent."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from tests.sync_support import district_stations, enter
+
+    a = make_laptop(tmp_path / "a", "op-a")
+    stations = iter(district_stations(a.ws))
+    faults = st.lists(
+        st.tuples(st.sampled_from(FAULTS), st.sampled_from(WHERE)).map("".join), max_size=6
+    )
+
+    @settings(
+        max_examples=8,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(faults=faults)
+    def run(faults: list[str]) -> None:
+        enter(a, next(stations), seed=len(faults))
+        proxy.clear()
+        proxy.queue(*faults)
+        engine = engine_for(a, proxy.url, batch_count=2, page_size=2)
+        assert engine.sync().outcome == "done"
+        held = server_hashes(live_server)
+        assert len(held) == len(set(held))
+        assert set(held) == set(laptop_hashes(a))
+        assert a.ws.store.sync_unsent_count() == 0
+
+    run()

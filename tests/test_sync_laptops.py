@@ -169,3 +169,40 @@ def test_a_supervisors_approval_settles_a_dispute_everywhere(
     assert live_server.stats()["disputes"] == 0
     totals = live_server.get(f"/v1/regions/{station}/totals?contest=ppwp")["contests"][0]
     assert totals["states"] == {"approved": 1} and totals["stations_counted"] == 1
+
+
+def test_laptops_syncing_at_the_same_time(live_server: LiveServer, tmp_path: Path) -> None:
+    """Pushes are serialised on the server; each laptop's thread opens its own store."""
+    import threading
+
+    from recap_desktop.services import Workspace
+
+    laptops = [make_laptop(tmp_path / f"l{i}", f"op-{i}") for i in range(4)]
+    stations = district_stations(laptops[0].ws)
+    for i, laptop in enumerate(laptops):
+        for station in stations[i * 5 : i * 5 + 5]:
+            enter(laptop, station, seed=i)
+        laptop.ws.close()
+    outcomes: list[str] = []
+
+    def sync(path: Path) -> None:
+        ws = Workspace(path)
+        try:
+            outcomes.append(sync_service.sync_once(ws, live_server.url).outcome)
+        finally:
+            ws.close()
+
+    threads = [threading.Thread(target=sync, args=(laptop.data_dir,)) for laptop in laptops]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == ["done"] * 4
+    for laptop in laptops:  # a second round brings everyone everyone else's sheets
+        assert sync_service.sync_once(laptop.ws, live_server.url).outcome == "done"
+    stats = live_server.stats()
+    assert stats["sheets"] == 20 and stats["certificates"] == 4
+    held = server_hashes(live_server)
+    assert len(held) == len(set(held)) == 25
+    for laptop in laptops:
+        assert sorted(laptop_hashes(laptop)) == sorted(held)
