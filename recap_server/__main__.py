@@ -1,4 +1,8 @@
-"""`recap-server --data-dir DIR [--host 127.0.0.1] [--port 8470] [--demo]`."""
+"""recap-server: the central server of Recap Desktop (docs/PROTOCOL.md, section 9).
+
+First run of a real election: --election PACKAGE --trust-authority FINGERPRINT, with the
+receipt key's passphrase in $RECAP_SERVER_PASSPHRASE. --demo serves the DEMO election.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,14 @@ from pathlib import Path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="recap-server", description=__doc__)
-    parser.add_argument("--data-dir", type=Path, required=True)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8470)
+    parser = argparse.ArgumentParser(
+        prog="recap-server",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--data-dir", type=Path, required=True, help="server.db and server.key")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8470, help="port (0: any free port)")
     parser.add_argument("--demo", action="store_true", help="trust the DEMO authority and election")
     parser.add_argument("--election", type=Path, help="an election package file to serve")
     parser.add_argument(

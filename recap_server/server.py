@@ -68,6 +68,21 @@ def open_ledger(
     """Open (or set up, on first run) a server data folder."""
     data_dir.mkdir(parents=True, exist_ok=True)
     storage = SqliteStorage(data_dir / DB_NAME)
+    try:
+        return _open(storage, data_dir, demo, election, trust_authority, kdf)
+    except BaseException:
+        storage.close()
+        raise
+
+
+def _open(
+    storage: SqliteStorage,
+    data_dir: Path,
+    demo: bool,
+    election: Path | None,
+    trust_authority: str | None,
+    kdf: dict[str, int] | None,
+) -> Ledger:
     held = storage.get_meta("authority_key")
     package: bytes | None = None
     if demo:

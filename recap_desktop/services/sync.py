@@ -61,9 +61,18 @@ def make_engine(
     )
 
 
-def sync_once(ws: Workspace, url: str | None = None, **options: object) -> SyncResult:
+def sync_once(
+    ws: Workspace,
+    url: str | None = None,
+    *,
+    read_timeout: float = 30.0,
+    attempts: int = 4,
+    backoff: Backoff | None = None,
+) -> SyncResult:
     """Push everything unsent, pull everything new; the CLI's `recap sync`."""
-    engine = make_engine(ws.store, url, **options)  # type: ignore[arg-type]
+    engine = make_engine(
+        ws.store, url, read_timeout=read_timeout, attempts=attempts, backoff=backoff
+    )
     try:
         return engine.sync()
     finally:
