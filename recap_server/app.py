@@ -133,7 +133,7 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
         }
 
     def packages() -> list[Any]:
-        return [r for r in ledger.storage.authority_records() if r.type == "election"]
+        return ledger.storage.authority_records(["election"])
 
     @app.get("/v1/election", response_model=Package)
     def election_package() -> dict[str, Any]:
@@ -173,9 +173,7 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
         jurisdiction: str | None = Query(None, description="only certificates within this region"),
     ) -> dict[str, Any]:
         out = []
-        for r in ledger.storage.authority_records():
-            if r.type != "certificate":
-                continue
+        for r in ledger.storage.authority_records(["certificate"]):
             if jurisdiction is not None:
                 try:
                     cert = Certificate.from_record(r)
@@ -192,7 +190,7 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
     @app.get("/v1/revocations", response_model=RecordList)
     def revocations() -> dict[str, Any]:
         """The newest revocation list (each version lists every key revoked so far)."""
-        lists = [r for r in ledger.storage.authority_records() if r.type == "revocations"]
+        lists = ledger.storage.authority_records(["revocations"])
         lists.sort(key=lambda r: int(r.payload.get("version", 0)))
         return {"records": [r.to_json() for r in lists[-1:]]}
 

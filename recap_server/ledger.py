@@ -94,6 +94,7 @@ class Ledger:
                 )
         held = self.storage.held(r.hash for r in parsed if isinstance(r, Record))
         trust = self.trust()
+        authority: list[Record] | None = None  # read only if the batch brings authority records
         accepted: dict[str, Record] = {}
         heads: dict[str, tuple[int, str]] = {}
         outcomes: list[Outcome] = []
@@ -110,13 +111,10 @@ class Ledger:
                 refusal = self._check_authority(record, trust)
                 if refusal is None:
                     accepted[record.hash] = record
-                    trust, _ = build_trust(
-                        self.authority_key,
-                        [
-                            *self.storage.authority_records(),
-                            *(r for r in accepted.values() if r.type in AUTHORITY_TYPES),
-                        ],
-                    )
+                    if authority is None:
+                        authority = self.storage.authority_records()
+                    authority.append(record)
+                    trust, _ = build_trust(self.authority_key, authority)
             else:
                 refusal = self._check_officer(record, trust, accepted, heads, received)
                 if refusal is None:
