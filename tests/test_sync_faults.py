@@ -144,3 +144,42 @@ def test_any_sequence_of_faults_ends_with_every_record_once(
         assert a.ws.store.sync_unsent_count() == 0
 
     run()
+
+
+def test_cancel_ends_a_sync_stuck_on_a_hanging_server(
+    live_server: LiveServer, proxy: FaultProxy, tmp_path: Path
+) -> None:
+    import threading
+
+    a = make_laptop(tmp_path / "a", "op-a")
+    a.ws.close()
+    proxy.queue(*["hang"] * 10)
+    results = []
+
+    def worker() -> None:
+        from recap_desktop.services import Workspace
+
+        ws = Workspace(a.data_dir)  # a store belongs to the thread that opened it
+        engine = sync_service.make_engine(
+            ws.store, proxy.url, read_timeout=0.5, attempts=5, backoff=Backoff(base=60, cap=60)
+        )
+        engines.append(engine)
+        started.set()
+        results.append(engine.sync())
+        ws.close()
+
+    engines: list = []  # type: ignore[type-arg]
+    started = threading.Event()
+    thread = threading.Thread(target=worker)
+    thread.start()
+    started.wait()
+    for _ in range(3000):  # until the first request is in flight and hangs (30 s at most)
+        if proxy.applied:
+            break
+        threading.Event().wait(0.01)
+    assert proxy.applied
+    engines[0].cancel()
+    thread.join()
+    assert results[0].outcome == "cancelled"
+    assert engines[0].status.state == "idle"
+    assert len(proxy.applied) == 1  # no retry after the cancel
