@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import json
 from typing import Any
 
 import requests
@@ -115,7 +114,3 @@ class ServerClient:
 def batch_bytes(records: list[dict[str, Any]]) -> bytes:
     """A push body and a bundle file: canonical JSON, so the same records give the same bytes."""
     return canonical_bytes({"format": BATCH_FORMAT, "records": records})
-
-
-def pretty(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
