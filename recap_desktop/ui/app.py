@@ -68,13 +68,6 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow(ws, settings)
     window.show()
-    if window.identity.demo:
-        window.statusBar().showMessage(
-            tr("DEMO election in %1. The DEMO passphrase is %2.")
-            .replace("%1", str(data_dir))
-            .replace("%2", "demo-only"),
-            20_000,
-        )
     code = app.exec()
     ws.close()
     return code

@@ -109,13 +109,18 @@ class MainWindow(QMainWindow):
         split = QSplitter()
         split.addWidget(self.regions)
         split.addWidget(self.tabs)
-        split.setSizes([380, 900])
-        self.setCentralWidget(split)
-
+        split.setSizes([340, 940])
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(4, 4, 4, 0)
         self.demo_banner = QLabel()
+        self.demo_banner.setWordWrap(True)
         self.demo_banner.setStyleSheet(
-            "background: #ffeb3b; color: #000; font-weight: bold; padding: 2px 8px;"
+            "background: #ffeb3b; color: #000; font-weight: bold; padding: 4px 8px;"
         )
+        central_layout.addWidget(self.demo_banner)
+        central_layout.addWidget(split, 1)
+        self.setCentralWidget(central)
         self.who = QLabel()
         self.key_state = QLabel()
         self.sync_label = QLabel()
@@ -125,7 +130,6 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton()
         self.cancel_button.clicked.connect(self._cancel_task)
         bar = self.statusBar()
-        bar.addWidget(self.demo_banner)
         bar.addWidget(self.who)
         bar.addWidget(self.key_state)
         bar.addPermanentWidget(self.task_label)
@@ -231,7 +235,14 @@ class MainWindow(QMainWindow):
         self.language_menu.setTitle(tr("Language"))
         self.cancel_button.setText(tr("Cancel"))
         if self.identity.demo:
-            self.demo_banner.setText(tr("DEMO election: not a real election"))
+            self.demo_banner.setText(
+                tr(
+                    "DEMO election: not a real election. Names and numbers are invented; "
+                    "the DEMO passphrase is %1. Data folder: %2"
+                )
+                .replace("%1", identity_service.DEMO_PASSPHRASE)
+                .replace("%2", str(self.ws.data_dir))
+            )
             self.demo_banner.show()
         else:
             self.demo_banner.hide()

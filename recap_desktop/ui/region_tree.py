@@ -122,7 +122,8 @@ class RegionPanel(QWidget):
     def _region_item(self, code: str) -> list[QStandardItem]:
         assert self.election is not None
         region = self.election.regions[code]
-        item = QStandardItem(f"{region.name}  ({code})")
+        item = QStandardItem(region.name)
+        item.setToolTip(code)
         item.setData(code, CODE_ROLE)
         item.setData("region", KIND_ROLE)
         item.setEditable(False)
@@ -155,7 +156,8 @@ class RegionPanel(QWidget):
         states = self.ws.store.states_within(code)
         for station_code in self.election.stations_of(code):
             station = self.election.stations[station_code]
-            item = QStandardItem(f"{station.name}  ({station_code})")
+            item = QStandardItem(station.name)
+            item.setToolTip(station_code)
             item.setData(station_code, CODE_ROLE)
             item.setData("station", KIND_ROLE)
             item.setEditable(False)
@@ -192,6 +194,7 @@ class RegionPanel(QWidget):
             return
         item.removeRow(0)
         self._fill(item, str(item.data(CODE_ROLE)))
+        self.view.resizeColumnToContents(0)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         index = current.siblingAtColumn(0)

@@ -41,17 +41,19 @@ from recap_desktop.ui.qt import (
 
 AskReason = Callable[[QWidget | None], str | None]
 
-STYLE = """
-QLineEdit[problem="error"] { border: 2px solid #c62828; background: #fdecea; }
-QLineEdit[problem="warning"] { border: 2px solid #ef8f00; background: #fff4e0; }
-QLineEdit:read-only { background: #f1f1f1; color: #333; }
-QLabel[role="error"] { color: #b71c1c; }
-QLabel[role="warning"] { color: #8a5300; }
-QLabel[role="sum"] { color: #1b5e20; }
-QLabel[role="banner-error"] { color: white; background: #c62828; padding: 4px; }
-QLabel[role="banner-ok"] { color: white; background: #2e7d32; padding: 4px; }
-QLabel[role="banner-info"] { background: #e3f2fd; padding: 4px; }
-"""
+# Per-widget style sheets, set directly: re-polishing through QWidget.style() crashes
+# PySide6 6.12 (a refcount bug on the temporary style-sheet style).
+EDIT_CSS = {
+    "error": "border: 2px solid #c62828; background: #fdecea;",
+    "warning": "border: 2px solid #ef8f00; background: #fff4e0;",
+    "": "",
+}
+NOTE_CSS = {"error": "color: #b71c1c;", "warning": "color: #8a5300;"}
+BANNER_CSS = {
+    "error": "color: white; background: #c62828; padding: 4px;",
+    "ok": "color: white; background: #2e7d32; padding: 4px;",
+    "info": "background: #e3f2fd; padding: 4px;",
+}
 
 
 def ask_reason(parent: QWidget | None) -> str | None:
@@ -84,7 +86,6 @@ class SheetForm(QWidget):
         self.ws = ws
         self.keys = keys
         self.ask_reason = ask
-        self.setStyleSheet(STYLE)
         self.station: Station | None = None
         self.contest: Contest | None = None
         self.role = "operator"
@@ -222,7 +223,7 @@ class SheetForm(QWidget):
                 edit.textChanged.connect(self.refresh)
                 edit.returnPressed.connect(self._next_field)
                 sum_label = QLabel()
-                sum_label.setProperty("role", "sum")
+                sum_label.setStyleSheet("color: #1b5e20;")
                 note = QLabel()
                 note.setWordWrap(True)
                 note.setObjectName(f"note_{field.id}")
@@ -321,14 +322,14 @@ class SheetForm(QWidget):
         for fid, note in self.notes.items():
             entries = notes.get(fid, [])
             note.setText("\n".join(("⛔ " if s == "error" else "⚠ ") + m for s, m in entries))
-            note.setProperty(
-                "role", "error" if any(s == "error" for s, _ in entries) else "warning"
+            note.setStyleSheet(
+                NOTE_CSS["error" if any(s == "error" for s, _ in entries) else "warning"]
             )
             edit = self.edits[fid]
-            edit.setProperty("problem", marks.get(fid, ""))
-            for w in (note, edit):
-                w.style().unpolish(w)
-                w.style().polish(w)
+            mark = marks.get(fid, "")
+            if edit.property("problem") != mark:
+                edit.setProperty("problem", mark)
+                edit.setStyleSheet(EDIT_CSS[mark])
 
     def _rebuild_acks(self, warnings: list[Violation]) -> None:
         wanted = {v.rule: v for v in warnings} if self.mode in ("new", "correct") else {}
@@ -347,6 +348,7 @@ class SheetForm(QWidget):
             box = QCheckBox(tr("I checked the paper form: %1").replace("%1", v.text(lang)))
             box.setObjectName(f"ack_{rule}")
             self.ack_layout.addWidget(box)
+            box.show()  # now, not on the next event loop pass: save() may focus it at once
             self.acks[rule] = box
         self._chain_tab_order()
 
@@ -356,9 +358,7 @@ class SheetForm(QWidget):
     # -- saving ---------------------------------------------------------------------------
 
     def _say(self, kind: str, message: str) -> None:
-        self.banner.setProperty("role", f"banner-{kind}")
-        self.banner.style().unpolish(self.banner)
-        self.banner.style().polish(self.banner)
+        self.banner.setStyleSheet(BANNER_CSS[kind])
         self.banner.setText(message)
         self.banner.show()
 
