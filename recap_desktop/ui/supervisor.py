@@ -232,7 +232,7 @@ class SupervisorView(QWidget):
     def _filter(self) -> None:
         self.proxy.only_problems = self.only_problems.isChecked()
         self.proxy.needle = self.search.text().strip()
-        self.proxy.invalidateFilter()
+        self.proxy.invalidate()
 
     def start_verification(self) -> TaskHandle:
         """Verify the whole store on the long worker thread; the status bar shows progress."""
@@ -256,10 +256,12 @@ class SupervisorView(QWidget):
         self.verify_button.setEnabled(True)
 
     def _failed(self, exc: BaseException) -> None:
+        self._ended()
         message = exc.message(i18n.current()) if isinstance(exc, RecapError) else str(exc)
         self.summary.setText(tr("Verification failed: %1").replace("%1", message))
 
     def _verified(self, report: ReviewReport) -> None:
+        self._ended()  # the result is in: another verification may start at once
         if report.cancelled:
             self.summary.setText(tr("Verification cancelled."))
             return
