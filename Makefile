@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean translations translations-update
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -15,10 +15,25 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-run: setup
-	$(PY) main.py
+# Compiled Qt translations (.qm) from their sources (.ts); pyside6-lrelease ships with
+# PySide6-Essentials. The .qm files are committed too, so a checkout runs without this step.
+TS := $(wildcard resources/translations/*.ts)
+QM := $(TS:.ts=.qm)
 
-test: setup
+%.qm: %.ts $(STAMP)
+	$(PY) resources/translations/update.py --compile-only
+
+translations: $(QM)
+
+# After changing a window string: refresh the .ts files from the source, then translate.
+translations-update: setup
+	$(PY) resources/translations/update.py
+
+# The window on the DEMO election (its own data folder, set up on first run).
+run: setup translations
+	$(PY) main.py --demo
+
+test: setup translations
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 lint: setup

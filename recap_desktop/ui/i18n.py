@@ -24,9 +24,13 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("", text)
 
 
+def language_of(locale: QLocale) -> str:
+    """Indonesian for an Indonesian locale, English for every other one."""
+    return "id" if locale.language() == QLocale.Language.Indonesian else "en"
+
+
 def system_language() -> str:
-    """Indonesian when the system locale is Indonesian, English otherwise."""
-    return "id" if QLocale.system().language() == QLocale.Language.Indonesian else "en"
+    return language_of(QLocale.system())
 
 
 def current() -> str:
