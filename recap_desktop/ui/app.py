@@ -10,8 +10,9 @@ from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services.workspace import default_data_dir
 from recap_desktop.ui import i18n
+from recap_desktop.ui.dialogs import warn
 from recap_desktop.ui.i18n import tr
-from recap_desktop.ui.qt import QApplication, QCursor, QMessageBox, Qt
+from recap_desktop.ui.qt import QApplication, QCursor, Qt
 from recap_desktop.ui.settings import Settings
 
 
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                 if not wizard.exec() or needs_setup(ws):
                     return 1
     except RecapError as exc:
-        QMessageBox.critical(None, tr("Recap Desktop"), exc.message(i18n.current()))
+        warn(None, tr("Recap Desktop"), exc.message(i18n.current()))
         return 2
     from recap_desktop.ui.main_window import MainWindow
 

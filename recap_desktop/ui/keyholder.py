@@ -13,12 +13,11 @@ from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import identity as identity_service
 from recap_desktop.ui import i18n
+from recap_desktop.ui.dialogs import ask_text
 from recap_desktop.ui.i18n import tr
 from recap_desktop.ui.qt import (
     QApplication,
     QEvent,
-    QInputDialog,
-    QLineEdit,
     QObject,
     QTimer,
     QWidget,
@@ -30,13 +29,8 @@ Ask = Callable[[QWidget | None, str], str | None]
 
 def ask_passphrase(parent: QWidget | None, hint: str) -> str | None:
     """A password dialog; None if the officer cancels."""
-    text, ok = QInputDialog.getText(
-        parent,
-        tr("Unlock your key"),
-        tr("Passphrase of your signing key:") + ("\n" + hint if hint else ""),
-        QLineEdit.EchoMode.Password,
-    )
-    return text if ok else None
+    label = tr("Passphrase of your signing key:") + ("\n" + hint if hint else "")
+    return ask_text(parent, tr("Unlock your key"), label, password=True)
 
 
 class KeyHolder(QObject):

@@ -16,6 +16,7 @@ from recap_desktop.services import election as election_service
 from recap_desktop.services import identity as identity_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.ui import i18n
+from recap_desktop.ui.dialogs import ask_int, warn
 from recap_desktop.ui.history import HistoryPanel
 from recap_desktop.ui.i18n import tr
 from recap_desktop.ui.keyholder import KeyHolder
@@ -25,11 +26,9 @@ from recap_desktop.ui.qt import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QKeySequence,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -267,7 +266,7 @@ class MainWindow(QMainWindow):
         self.retranslate()
 
     def _ask_idle(self) -> None:
-        minutes, ok = QInputDialog.getInt(
+        minutes = ask_int(
             self,
             tr("Lock the key after idle time"),
             tr("Minutes without a key press or click before the key locks:"),
@@ -275,7 +274,7 @@ class MainWindow(QMainWindow):
             1,
             240,
         )
-        if ok:
+        if minutes is not None:
             self.settings.idle_minutes = minutes
             self.keys.set_idle_minutes(minutes)
 
@@ -309,7 +308,7 @@ class MainWindow(QMainWindow):
     def _error(self, exc: BaseException) -> None:
         message = exc.message(i18n.current()) if isinstance(exc, RecapError) else str(exc)
         self.statusBar().showMessage(message, 15_000)
-        QMessageBox.warning(self, tr("Recap Desktop"), message)
+        warn(self, tr("Recap Desktop"), message)
 
     # -- sheet ----------------------------------------------------------------------------
 
@@ -378,7 +377,7 @@ class MainWindow(QMainWindow):
     # -- status bar -----------------------------------------------------------------------
 
     def _key_changed(self, locked: bool) -> None:
-        self.key_state.setText("🔒 " + tr("key locked") if locked else "🔓 " + tr("key unlocked"))
+        self.key_state.setText(tr("key locked") if locked else tr("key unlocked"))
 
     def _sync_changed(self, state: SyncState) -> None:
         if not state.configured:

@@ -142,7 +142,8 @@ class RecapView(QWidget):
                 n = self.table.rowCount()
                 self.table.insertRow(n)
                 self.table.setItem(n, 0, QTableWidgetItem("    " + text(field.label, lang)))
-                value = QTableWidgetItem(f"{chosen.sums.get(field.id, 0):,}".replace(",", "."))
+                total = f"{chosen.sums.get(field.id, 0):,}"
+                value = QTableWidgetItem(total.replace(",", ".") if lang == "id" else total)
                 value.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(n, 1, value)
 

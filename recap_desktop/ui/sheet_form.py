@@ -19,6 +19,7 @@ from recap_desktop.messages import tr as service_text
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.ui import i18n
+from recap_desktop.ui.dialogs import ask_text
 from recap_desktop.ui.i18n import tr
 from recap_desktop.ui.keyholder import KeyHolder
 from recap_desktop.ui.qt import (
@@ -27,7 +28,6 @@ from recap_desktop.ui.qt import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QInputDialog,
     QIntValidator,
     QLabel,
     QLineEdit,
@@ -59,12 +59,13 @@ BANNER_CSS = {
 def ask_reason(parent: QWidget | None) -> str | None:
     """The reason for a correction; a correction without one is refused by the service too."""
     while True:
-        reason, ok = QInputDialog.getMultiLineText(
+        reason = ask_text(
             parent,
             tr("Reason for the correction"),
             tr("Why does this sheet replace the one signed before? (required)"),
+            multiline=True,
         )
-        if not ok:
+        if reason is None:
             return None
         if reason.strip():
             return reason.strip()
@@ -321,7 +322,7 @@ class SheetForm(QWidget):
                     marks[f] = v.severity
         for fid, note in self.notes.items():
             entries = notes.get(fid, [])
-            note.setText("\n".join(("⛔ " if s == "error" else "⚠ ") + m for s, m in entries))
+            note.setText("\n".join(("✖ " if s == "error" else "⚠ ") + m for s, m in entries))
             note.setStyleSheet(
                 NOTE_CSS["error" if any(s == "error" for s, _ in entries) else "warning"]
             )

@@ -22,6 +22,7 @@ from recap_desktop.services.review import (
     review_store,
 )
 from recap_desktop.ui import i18n
+from recap_desktop.ui.dialogs import ask_text
 from recap_desktop.ui.i18n import tr
 from recap_desktop.ui.qt import (
     QAbstractItemView,
@@ -31,7 +32,6 @@ from recap_desktop.ui.qt import (
     QColor,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -56,12 +56,13 @@ Index = QModelIndex | QPersistentModelIndex
 
 def ask_review_reason(parent: QWidget | None, title: str, required: bool) -> str | None:
     while True:
-        reason, ok = QInputDialog.getMultiLineText(
+        reason = ask_text(
             parent,
             title,
             tr("Reason (required for a rejection):") if required else tr("Note (optional):"),
+            multiline=True,
         )
-        if not ok:
+        if reason is None:
             return None
         if reason.strip() or not required:
             return reason.strip()
@@ -127,8 +128,10 @@ class RecordModel(QAbstractTableModel):
             return tr("damaged row")
         if column == "officer":
             return r.officer or r.signer[:12]
+        if column == "time" and r.time:
+            return r.time.replace("T", " ")[:16]  # minutes are enough to find it; UTC
         value = getattr(r, column)
-        return value or "?"
+        return value or "—"
 
     def check(self, row: int) -> RecordCheck:
         return self.rows[row]
@@ -189,6 +192,8 @@ class SupervisorView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.selectionModel().currentRowChanged.connect(self._update_buttons)
         split.addWidget(self.table)
@@ -281,6 +286,7 @@ class SupervisorView(QWidget):
         self.problems.clear()
         for p in report.problems:
             item = QListWidgetItem(self._problem_text(p))
+            item.setToolTip(p.detail)  # the verifier's technical detail, in English
             item.setData(HASH_ROLE, p.station)
             colour = "#c62828" if p.kind in ("tampered", "unverifiable", "dispute") else "#8a5300"
             item.setForeground(QBrush(QColor(colour)))
@@ -296,7 +302,13 @@ class SupervisorView(QWidget):
         }
         where = " · ".join(x for x in (p.station, p.contest) if x)
         record = f" [{p.record[:12]}]" if p.record else ""
-        return f"{kinds.get(p.kind, p.kind)}: {where}{record} — {p.detail}"
+        text = f"{kinds.get(p.kind, p.kind)}: {where}{record}"
+        kind = p.detail.split(":", 1)[0]
+        if p.kind in ("tampered", "unverifiable"):
+            text += " — " + problem_name(kind, i18n.current())
+        elif p.kind == "warning":
+            text += " — " + p.detail
+        return text
 
     def _problem_activated(self, item: QListWidgetItem) -> None:
         station = item.data(HASH_ROLE)

@@ -16,6 +16,7 @@ from recap_desktop.services import demo as demo_service
 from recap_desktop.services import election as election_service
 from recap_desktop.services import identity as identity_service
 from recap_desktop.ui import i18n
+from recap_desktop.ui.dialogs import translate_wizard
 from recap_desktop.ui.i18n import tr
 from recap_desktop.ui.qt import (
     QComboBox,
@@ -282,6 +283,7 @@ class FirstRunWizard(QWizard):
         self.ws = ws
         self.demo_done = False
         self.setWindowTitle(tr("Recap Desktop: first start"))
+        translate_wizard(self)
         self.setPage(self.CHOICE, ChoicePage(self))
         self.setPage(self.IDENTITY, IdentityPage(self))
         self.setPage(self.PACKAGE, PackagePage(self))

@@ -1,8 +1,7 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="id" sourcelanguage="en">
 <context>
-    <name></name>
+    <name />
     <message>
         <source>Recap Desktop</source>
         <translation>Recap Desktop</translation>
@@ -172,8 +171,24 @@
         <translation>Bahasa</translation>
     </message>
     <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
         <source>Cancel</source>
         <translation>Batal</translation>
+    </message>
+    <message>
+        <source>&lt; Back</source>
+        <translation>&lt; Kembali</translation>
+    </message>
+    <message>
+        <source>Next &gt;</source>
+        <translation>Lanjut &gt;</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>Selesai</translation>
     </message>
     <message>
         <source>DEMO election: not a real election. Names and numbers are invented; the DEMO passphrase is %1. Data folder: %2</source>
@@ -592,7 +607,7 @@
         <translation>Paket pemilu</translation>
     </message>
     <message>
-        <source>Choose the package file and type the authority&apos;s fingerprint printed with it.</source>
+        <source>Choose the package file and type the authority's fingerprint printed with it.</source>
         <translation>Pilih berkas paket dan ketik sidik jari penyelenggara yang dicetak bersamanya.</translation>
     </message>
     <message>
