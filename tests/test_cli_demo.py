@@ -23,10 +23,14 @@ def test_recap_adds_up_the_signed_sheets(recap) -> None:
     stations = [s["code"] for s in shown["stations"]][:10]
     expected = 0
     for code in stations:
-        sheet = json.loads(recap("sheet", "show", "--station", code, "--contest", "ppwp", "--json").out)
+        sheet = json.loads(
+            recap("sheet", "show", "--station", code, "--contest", "ppwp", "--json").out
+        )
         current = next(v for v in sheet["versions"] if v["hash"] == sheet["current"])
         expected += current["values"]["valid"]
-    result = json.loads(recap("recap", "--region", "32.01", "--contest", "ppwp", "--format", "json").out)
+    result = json.loads(
+        recap("recap", "--region", "32.01", "--contest", "ppwp", "--format", "json").out
+    )
     totals = result["contests"][0]
     assert totals["totals"]["valid"] == expected
     assert totals["stations_counted"] == 10
