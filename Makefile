@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean translations translations-update
+.PHONY: setup run test lint bench clean translations translations-update screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -28,6 +28,10 @@ translations: $(QM)
 # After changing a window string: refresh the .ts files from the source, then translate.
 translations-update: setup
 	$(PY) resources/translations/update.py
+
+# Screenshots of each main screen in both languages (needs Xvfb: apt-get install xvfb).
+screenshots: setup translations
+	xvfb-run -a -s "-screen 0 1400x900x24" $(PY) docs/screenshots/take.py
 
 # The window on the DEMO election (its own data folder, set up on first run).
 run: setup translations

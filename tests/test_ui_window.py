@@ -240,7 +240,7 @@ def test_recap_view_totals_progress_and_csv(
         window.recap.table.item(r, 0).text().strip(): window.recap.table.item(r, 1)
         for r in range(window.recap.table.rowCount())
     }
-    assert shown["Valid votes"].text().replace(".", "") == str(expected_valid)
+    assert shown["Valid votes"].text().replace(",", "") == str(expected_valid)
     out = tmp_path / "recap.csv"
     window.recap.export_csv(out)
     lines = out.read_text().splitlines()

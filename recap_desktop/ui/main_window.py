@@ -424,9 +424,7 @@ class MainWindow(QMainWindow):
         bad = sum(1 for r in report.records if not r.ok)
         if bad:
             self.statusBar().showMessage(
-                tr(
-                    "Verification found %1 records with problems: see the Verification tab."
-                ).replace("%1", str(bad)),
+                tr("Records with problems: %1. See the Verification tab.").replace("%1", str(bad)),
                 30_000,
             )
 

@@ -115,7 +115,7 @@ class RecordModel(QAbstractTableModel):
             if not kinds:
                 return QBrush(QColor("#2e7d32"))
             return QBrush(QColor("#8a5300" if kinds == ("uncertified",) else "#c62828"))
-        if role != Qt.ItemDataRole.DisplayRole:
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         if column in CHECKS:
             kinds = r.checks.get(column, ())
@@ -194,7 +194,9 @@ class SupervisorView(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.setWordWrap(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(self._update_buttons)
         split.addWidget(self.table)
         lower = QWidget()
@@ -272,8 +274,18 @@ class SupervisorView(QWidget):
             return
         self.report = report
         self.model.set_rows(report.records)
+        self._size_columns()
         self._show_report(report)
         self.verified.emit(report)
+
+    def _size_columns(self) -> None:
+        """Fit the identifying columns; the check columns stay narrow (full text as tooltip)."""
+        for column, name in enumerate(RecordModel.COLUMNS):
+            if name in CHECKS:
+                hint = self.table.horizontalHeader().sectionSizeHint(column)
+                self.table.setColumnWidth(column, max(90, hint))
+            else:
+                self.table.resizeColumnToContents(column)
 
     def _show_report(self, report: ReviewReport) -> None:
         bad = sum(1 for r in report.records if not r.ok)

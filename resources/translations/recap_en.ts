@@ -171,6 +171,10 @@
         <translation>Language</translation>
     </message>
     <message>
+        <source>Records with problems: %1. See the Verification tab.</source>
+        <translation>Records with problems: %1. See the Verification tab.</translation>
+    </message>
+    <message>
         <source>OK</source>
         <translation>OK</translation>
     </message>
@@ -245,10 +249,6 @@
     <message>
         <source>error: %1</source>
         <translation>error: %1</translation>
-    </message>
-    <message>
-        <source>Verification found %1 records with problems: see the Verification tab.</source>
-        <translation>Verification found %1 records with problems: see the Verification tab.</translation>
     </message>
     <message>
         <source>Import election package</source>

@@ -171,6 +171,10 @@
         <translation>Bahasa</translation>
     </message>
     <message>
+        <source>Records with problems: %1. See the Verification tab.</source>
+        <translation>Catatan bermasalah: %1. Lihat tab Verifikasi.</translation>
+    </message>
+    <message>
         <source>OK</source>
         <translation>OK</translation>
     </message>
@@ -245,10 +249,6 @@
     <message>
         <source>error: %1</source>
         <translation>galat: %1</translation>
-    </message>
-    <message>
-        <source>Verification found %1 records with problems: see the Verification tab.</source>
-        <translation>Verifikasi menemukan %1 catatan bermasalah: lihat tab Verifikasi.</translation>
     </message>
     <message>
         <source>Import election package</source>
