@@ -269,3 +269,16 @@ def test_switch_language_to_indonesian(qtbot, window: MainWindow, settings: Sett
         assert window.sync_label.text() == "Sinkronisasi belum diatur"
     finally:
         window.set_language("en")
+
+
+def test_find_a_station_by_code_with_the_keyboard(
+    qtbot, window: MainWindow, demo_ws: Workspace
+) -> None:
+    """Ctrl+F, the end of the code, Enter: the sheet opens ready for typing."""
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert focused() is window.regions.search
+    qtbot.keyClicks(focused(), "2003.007")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    assert window.station_code == "32.01.01.2003.007"
+    assert window.form.mode == "new"
+    qtbot.waitUntil(lambda: focused() is window.form.first_edit())

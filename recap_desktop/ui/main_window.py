@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
         self.save_action = QAction(self)
         self.save_action.setShortcut(QKeySequence.StandardKey.Save)
         self.save_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.save_action.triggered.connect(self.form.save)
+        self.save_action.triggered.connect(self._save_shortcut)
         self.addAction(self.save_action)
         self.import_election_action = QAction(self)
         self.import_election_action.triggered.connect(self._import_election)
@@ -172,6 +172,9 @@ class MainWindow(QMainWindow):
         self.lock_action = QAction(self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.triggered.connect(self.keys.lock)
+        self.find_action = QAction(self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self._focus_search)
         self.idle_action = QAction(self)
         self.idle_action.triggered.connect(self._ask_idle)
         self.lang_group = QActionGroup(self)
@@ -191,6 +194,7 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.quit_action)
         self.sheet_menu = menu.addMenu("")
         self.sheet_menu.addAction(self.save_action)
+        self.sheet_menu.addAction(self.find_action)
         self.sheet_menu.addAction(self.lock_action)
         self.sheet_menu.addAction(self.refresh_action)
         self.tools_menu = menu.addMenu("")
@@ -223,6 +227,7 @@ class MainWindow(QMainWindow):
         self.rebuild_action.setText(tr("Rebuild tables from the records"))
         self.refresh_action.setText(tr("Refresh states"))
         self.lock_action.setText(tr("Lock the key now"))
+        self.find_action.setText(tr("Find a polling station"))
         self.idle_action.setText(tr("Lock the key after idle time…"))
         self.lang_actions[None].setText(tr("As the system"))
         self.lang_actions["id"].setText("Bahasa Indonesia")
@@ -355,6 +360,15 @@ class MainWindow(QMainWindow):
             )
         except RecapError as exc:
             self._error(exc)
+
+    def _focus_search(self) -> None:
+        self.regions.search.setFocus()
+        self.regions.search.selectAll()
+
+    def _save_shortcut(self) -> None:
+        """Ctrl+S saves the sheet only while the sheet is what the officer sees."""
+        if self.tabs.currentIndex() == 0:
+            self.form.save()
 
     def _saved(self, record: Any) -> None:
         station = str(record.payload["station"])

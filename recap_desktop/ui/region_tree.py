@@ -67,6 +67,7 @@ class RegionPanel(QWidget):
         self.search = QLineEdit()
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.apply_filter)
+        self.search.returnPressed.connect(self.find_station)
         self.model = QStandardItemModel(self)
         self.view = QTreeView()
         self.view.setModel(self.model)
@@ -231,6 +232,29 @@ class RegionPanel(QWidget):
             parent = item.parent()
             if parent is not None:
                 self.view.setRowHidden(item.row(), parent.index(), not visible)
+
+    def find_station(self) -> bool:
+        """Enter in the search box opens the station whose code or name matches, anywhere.
+
+        Codes match by their end too, so "2001.004" finds 32.01.01.2001.004; the search looks
+        at the whole election, not only the branches already open.
+        """
+        needle = self.search.text().strip().lower()
+        if self.election is None or not needle:
+            return False
+        matches = [
+            code
+            for code, station in self.election.stations.items()
+            if code.endswith(needle) or code == needle
+        ] or [
+            code
+            for code, station in self.election.stations.items()
+            if needle in station.name.lower() and code in self.station_items
+        ]
+        if not matches:
+            return False
+        self.select_station(sorted(matches)[0])
+        return True
 
     def select_station(self, station_code: str) -> None:
         """Open the branches down to a station and select it (used by search and tests)."""

@@ -143,6 +143,10 @@
         <translation>Lock the key now</translation>
     </message>
     <message>
+        <source>Find a polling station</source>
+        <translation>Find a polling station</translation>
+    </message>
+    <message>
         <source>Lock the key after idle time…</source>
         <translation>Lock the key after idle time…</translation>
     </message>

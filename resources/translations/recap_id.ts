@@ -143,6 +143,10 @@
         <translation>Kunci sekarang</translation>
     </message>
     <message>
+        <source>Find a polling station</source>
+        <translation>Cari TPS</translation>
+    </message>
+    <message>
         <source>Lock the key after idle time…</source>
         <translation>Kunci otomatis saat tidak aktif…</translation>
     </message>
