@@ -282,3 +282,26 @@ def test_find_a_station_by_code_with_the_keyboard(
     assert window.station_code == "32.01.01.2003.007"
     assert window.form.mode == "new"
     qtbot.waitUntil(lambda: focused() is window.form.first_edit())
+
+
+def test_state_filter_opens_matching_stations_anywhere(
+    qtbot, window: MainWindow, demo_ws: Workspace, demo_key: SigningKey
+) -> None:
+    far = "32.01.02.2002.003"  # a village in the second district, not opened yet
+    election = current_election(demo_ws)
+    values = random_sheet(
+        election.contests["ppwp"], election.stations[far].registered, random.Random(1)
+    )
+    sheet_service.enter_sheet(demo_ws, demo_key, far, "ppwp", values)  # dpr not yet: partial
+    panel = window.regions
+    assert far not in panel.station_items
+    panel.filter.setCurrentIndex(panel.filter.findData("attention"))
+    item = panel.station_items[far]
+    view = panel.view
+    assert not view.isRowHidden(item.row(), item.parent().index())
+    assert panel.note.text() == "Polling stations in this state: 1."
+    first_district = panel.model.index(0, 0, panel.model.index(0, 0, panel.model.index(0, 0)))
+    assert first_district.data(Qt.ItemDataRole.UserRole + 1) == "32.01.01"
+    assert view.isRowHidden(first_district.row(), first_district.parent())
+    panel.filter.setCurrentIndex(panel.filter.findData("all"))
+    assert not view.isRowHidden(first_district.row(), first_district.parent())

@@ -10,7 +10,7 @@ import csv
 from pathlib import Path
 
 from recap_desktop.domain.election import text
-from recap_desktop.services import Workspace
+from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services.recap import ContestTotals, recap_region
 from recap_desktop.ui import i18n
 from recap_desktop.ui.i18n import tr
@@ -91,9 +91,12 @@ class RecapView(QWidget):
         def work(ws: Workspace, handle: TaskHandle) -> list[ContestTotals]:
             return recap_region(ws, region)
 
-        handle = self.tasks.run(tr("Adding up %1").replace("%1", name), work)
-        handle.succeeded.connect(lambda totals, h=handle: self._arrived(h, totals))
-        self.pending = handle
+        def prepare(handle: TaskHandle) -> None:
+            handle.succeeded.connect(lambda totals: self._arrived(handle, totals))
+            handle.failed.connect(lambda exc: self._failed(handle, exc))
+            self.pending = handle
+
+        self.tasks.run(tr("Adding up %1").replace("%1", name), work, prepare=prepare)
 
     def _arrived(self, handle: TaskHandle, totals: list[ContestTotals]) -> None:
         if handle is not self.pending:
@@ -110,6 +113,18 @@ class RecapView(QWidget):
         self.contest.setCurrentIndex(max(0, found))
         self.contest.blockSignals(False)
         self._show()
+        self.loaded.emit()
+
+    def _failed(self, handle: TaskHandle, exc: BaseException) -> None:
+        if handle is not self.pending:
+            return
+        self.pending = None
+        message = exc.message(i18n.current()) if isinstance(exc, RecapError) else str(exc)
+        self.title.setText(
+            tr("Totals for %1 could not be computed: %2")
+            .replace("%1", self.region_name)
+            .replace("%2", message)
+        )
         self.loaded.emit()
 
     def _show(self) -> None:

@@ -250,17 +250,26 @@ class SupervisorView(QWidget):
         def work(ws: Workspace, handle: TaskHandle) -> ReviewReport:
             return review_store(ws, handle.progress)
 
+        def prepare(handle: TaskHandle) -> None:
+            handle.ended.connect(lambda: self._ended(handle))
+            self.running = handle
+
         handle = self.tasks.run(
-            tr("Verifying every record"), work, self._verified, self._failed, slow=True
+            tr("Verifying every record"),
+            work,
+            self._verified,
+            self._failed,
+            slow=True,
+            prepare=prepare,
         )
-        handle.ended.connect(self._ended)
-        self.running = handle
         self.verify_button.setEnabled(False)
         return handle
 
-    def _ended(self) -> None:
-        self.running = None
-        self.verify_button.setEnabled(True)
+    def _ended(self, handle: TaskHandle | None = None) -> None:
+        """The run is over; a late ``ended`` of an older run leaves a newer one alone."""
+        if handle is None or self.running is handle:
+            self.running = None
+            self.verify_button.setEnabled(True)
 
     def _failed(self, exc: BaseException) -> None:
         self._ended()

@@ -107,18 +107,26 @@ class TaskRunner(QObject):
         on_failure: Callable[[BaseException], None] | None = None,
         *,
         slow: bool = False,
+        prepare: Callable[[TaskHandle], None] | None = None,
     ) -> TaskHandle:
+        """Start ``work`` on a worker thread.
+
+        Every connection is made before the work starts: a signal emitted by a fast worker
+        before its receiver is connected would be lost. ``prepare`` makes the caller's own.
+        """
         handle = TaskHandle(label)
         if on_success is not None:
             handle.succeeded.connect(on_success)
         if on_failure is not None:
             handle.failed.connect(on_failure)
         handle.ended.connect(lambda: self._ended(handle))
+        if prepare is not None:
+            prepare(handle)
         self.handles.append(handle)
-        pool = self.long if slow else self.quick
-        pool.start(_Runnable(work, self.data_dir, handle, keep=not slow))
         if slow:
             self.started.emit(handle)
+        pool = self.long if slow else self.quick
+        pool.start(_Runnable(work, self.data_dir, handle, keep=not slow))
         return handle
 
     def _ended(self, handle: TaskHandle) -> None:

@@ -299,6 +299,10 @@
         <translation>Adding up %1</translation>
     </message>
     <message>
+        <source>Totals for %1 could not be computed: %2</source>
+        <translation>Totals for %1 could not be computed: %2</translation>
+    </message>
+    <message>
         <source>Totals for %1</source>
         <translation>Totals for %1</translation>
     </message>
@@ -353,6 +357,14 @@
     <message>
         <source>Loading the election…</source>
         <translation>Loading the election…</translation>
+    </message>
+    <message>
+        <source>Polling stations in this state: %1.</source>
+        <translation>Polling stations in this state: %1.</translation>
+    </message>
+    <message>
+        <source>The first %1 are opened in the tree.</source>
+        <translation>The first %1 are opened in the tree.</translation>
     </message>
     <message>
         <source>Reason for the correction</source>

@@ -299,6 +299,10 @@
         <translation>Menjumlahkan %1</translation>
     </message>
     <message>
+        <source>Totals for %1 could not be computed: %2</source>
+        <translation>Jumlah untuk %1 tidak dapat dihitung: %2</translation>
+    </message>
+    <message>
         <source>Totals for %1</source>
         <translation>Jumlah untuk %1</translation>
     </message>
@@ -353,6 +357,14 @@
     <message>
         <source>Loading the election…</source>
         <translation>Memuat data pemilu…</translation>
+    </message>
+    <message>
+        <source>Polling stations in this state: %1.</source>
+        <translation>TPS dengan status ini: %1.</translation>
+    </message>
+    <message>
+        <source>The first %1 are opened in the tree.</source>
+        <translation>%1 yang pertama dibuka di pohon.</translation>
     </message>
     <message>
         <source>Reason for the correction</source>
