@@ -540,6 +540,15 @@ class Store:
                 raise TamperedStore(f"the stored election package is damaged: {exc}") from exc
         return self._election[1]
 
+    def adopt_election(self, hash_: str, election: Election) -> None:
+        """Use an election another thread's store parsed, if it is still the newest package.
+
+        Parsing a national package takes about a second; the window parses it on a worker
+        thread and hands the (immutable) result to the GUI thread's store.
+        """
+        if hash_ == self.current_package():
+            self._election = (hash_, election)
+
     def sheet_versions(self, station: str, contest: str) -> list[dict[str, Any]]:
         rows = self.db.query(
             'SELECT hash, signer, seq, time, supersedes, reason, "values", acknowledged'
