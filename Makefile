@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean translations translations-update screenshots
+.PHONY: setup run test lint bench reliability clean translations translations-update screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -47,6 +47,10 @@ lint: setup
 
 bench: setup
 	$(PY) -m bench
+
+# Every hardening trial of issue 6 at full size; writes docs/RELIABILITY.md (takes a while).
+reliability: setup
+	$(PY) -m reliability --full
 
 clean:
 	rm -rf $(VENV) build *.egg-info
