@@ -12,12 +12,11 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThread, Signal
-
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import sync as sync_service
 from recap_desktop.sync.backoff import Backoff
 from recap_desktop.sync.engine import Status, SyncEngine
+from recap_desktop.ui.qt import QObject, QThread, Signal
 
 if TYPE_CHECKING:  # the worker reads the store only through services
     from recap_desktop.storage import Store
