@@ -305,3 +305,18 @@ def test_state_filter_opens_matching_stations_anywhere(
     assert view.isRowHidden(first_district.row(), first_district.parent())
     panel.filter.setCurrentIndex(panel.filter.findData("all"))
     assert not view.isRowHidden(first_district.row(), first_district.parent())
+
+
+def test_rebuild_runs_in_the_background_and_changes_nothing(
+    qtbot, window: MainWindow, demo_ws: Workspace, demo_key: SigningKey
+) -> None:
+    values = sheet_values(demo_ws, "ppwp")
+    sheet_service.enter_sheet(demo_ws, demo_key, STATION, "ppwp", values)
+    before = demo_ws.store.projection_dump()
+    with qtbot.waitSignal(window.tasks.started) as started:
+        window.rebuild_action.trigger()
+    handle = started.args[0]
+    assert window.cancel_button.isVisible()
+    qtbot.waitUntil(lambda: not handle.running, timeout=30_000)
+    assert demo_ws.store.projection_dump() == before
+    assert not window.cancel_button.isVisible()
