@@ -256,6 +256,21 @@ def test_status_bar_sync_state(qtbot, window: MainWindow) -> None:
     assert "2026-02-14T10:00:00Z" in text and "connection refused" in text
 
 
+def test_status_bar_takes_the_engine_status(qtbot, window: MainWindow) -> None:
+    from types import SimpleNamespace
+
+    status = SimpleNamespace(
+        state="idle",
+        online=True,
+        unsent=0,
+        last_sync="2026-02-14T11:00:00Z",
+        last_error=None,
+        error_kind=None,
+    )
+    window.sync.show_engine_status(status)
+    assert window.sync_label.text() == "online · 0 unsent · last sync 2026-02-14T11:00:00Z"
+
+
 def test_demo_is_said_plainly(window: MainWindow) -> None:
     assert window.demo_banner.isVisible()
     assert "DEMO election: not a real election" in window.demo_banner.text()
