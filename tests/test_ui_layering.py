@@ -28,8 +28,13 @@ def test_the_core_never_imports_qt_or_the_window() -> None:
     assert out.stdout.strip() == "[]"
 
 
+# sync_worker.py is the sync engine's Qt adapter, owned with the engine; it imports QtCore
+# itself. Every window module goes through qt.py.
+OWN_QT_IMPORTS = {"qt.py", "sync_worker.py"}
+
+
 def test_one_qt_import_point() -> None:
     for path in (ROOT / "ui").glob("*.py"):
-        if path.name != "qt.py":
+        if path.name not in OWN_QT_IMPORTS:
             text = path.read_text()
             assert "import PySide6" not in text and "from PySide6" not in text, path.name

@@ -256,6 +256,21 @@ def test_status_bar_sync_state(qtbot, window: MainWindow) -> None:
     assert "2026-02-14T10:00:00Z" in text and "connection refused" in text
 
 
+def test_status_bar_takes_the_engine_status(qtbot, window: MainWindow) -> None:
+    from types import SimpleNamespace
+
+    status = SimpleNamespace(
+        state="idle",
+        online=True,
+        unsent=0,
+        last_sync="2026-02-14T11:00:00Z",
+        last_error=None,
+        error_kind=None,
+    )
+    window.sync.show_engine_status(status)
+    assert window.sync_label.text() == "online · 0 unsent · last sync 2026-02-14T11:00:00Z"
+
+
 def test_demo_is_said_plainly(window: MainWindow) -> None:
     assert window.demo_banner.isVisible()
     assert "DEMO election: not a real election" in window.demo_banner.text()
@@ -305,3 +320,18 @@ def test_state_filter_opens_matching_stations_anywhere(
     assert view.isRowHidden(first_district.row(), first_district.parent())
     panel.filter.setCurrentIndex(panel.filter.findData("all"))
     assert not view.isRowHidden(first_district.row(), first_district.parent())
+
+
+def test_rebuild_runs_in_the_background_and_changes_nothing(
+    qtbot, window: MainWindow, demo_ws: Workspace, demo_key: SigningKey
+) -> None:
+    values = sheet_values(demo_ws, "ppwp")
+    sheet_service.enter_sheet(demo_ws, demo_key, STATION, "ppwp", values)
+    before = demo_ws.store.projection_dump()
+    with qtbot.waitSignal(window.tasks.started) as started:
+        window.rebuild_action.trigger()
+    handle = started.args[0]
+    assert window.cancel_button.isVisible()
+    qtbot.waitUntil(lambda: not handle.running, timeout=30_000)
+    assert demo_ws.store.projection_dump() == before
+    assert not window.cancel_button.isVisible()

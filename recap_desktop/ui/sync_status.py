@@ -38,3 +38,14 @@ class SyncStatus(QObject):
         """Record the engine's latest state; safe from a worker thread (the signal is queued)."""
         self.state = SyncState(True, online, unsent, last_sync, last_error)
         self.changed.emit(self.state)
+
+    def show_engine_status(self, status: object) -> None:
+        """Slot for the sync worker's ``status_changed``: any object with the engine Status's
+        fields (online, unsent, last_sync, last_error), so this module needs no sync import.
+        """
+        self.update_sync_status(
+            getattr(status, "online", None),
+            int(getattr(status, "unsent", 0) or 0),
+            getattr(status, "last_sync", None),
+            getattr(status, "last_error", None),
+        )
