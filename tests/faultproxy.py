@@ -68,6 +68,7 @@ class FaultProxy:
         self.port = self.listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._threads: list[threading.Thread] = []
+        self._clients: list[socket.socket] = []
         self._accept_thread = threading.Thread(target=self._accept, daemon=True)
         self._accept_thread.start()
 
@@ -101,6 +102,8 @@ class FaultProxy:
                 continue
             except OSError:
                 return
+            with self._lock:
+                self._clients.append(client)
             thread = threading.Thread(target=self._serve, args=(client,), daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -152,5 +155,12 @@ class FaultProxy:
         self._stop.set()
         self.listener.close()
         self._accept_thread.join(timeout=5)
+        with self._lock:
+            clients = list(self._clients)
+        for client in clients:  # wake the threads waiting on idle keep-alive connections
+            try:
+                client.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         for thread in self._threads:
             thread.join(timeout=5)

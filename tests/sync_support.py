@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -79,13 +81,28 @@ class Laptop:
         return self.ws.data_dir
 
 
+_TEMPLATES = tempfile.TemporaryDirectory(prefix="recap-laptops-")
+_KEYS: dict[tuple[str, str, str], SigningKey] = {}
+
+
 def make_laptop(
     path: Path, officer_id: str, *, role: str = "operator", jurisdiction: str = DISTRICT
 ) -> Laptop:
-    """A `recap demo init` laptop: the demo election and a certified officer."""
-    ws = Workspace(path)
-    demo_service.init_demo(ws, officer_id=officer_id, role=role, jurisdiction=jurisdiction)
-    return Laptop(ws, identity_service.unlock(ws, identity_service.DEMO_PASSPHRASE))
+    """A `recap demo init` laptop: the demo election and a certified officer.
+
+    Each officer's fresh data folder is made once per test session and copied: sealing and
+    unlocking a keystore costs two Argon2id runs (64 MiB each), and tests make dozens of
+    laptops. Tests never share a server, so sharing an officer's key between tests is sound.
+    """
+    spec = (officer_id, role, jurisdiction)
+    template = Path(_TEMPLATES.name) / "-".join(spec)
+    if spec not in _KEYS:
+        ws = Workspace(template)
+        demo_service.init_demo(ws, officer_id=officer_id, role=role, jurisdiction=jurisdiction)
+        _KEYS[spec] = identity_service.unlock(ws, identity_service.DEMO_PASSPHRASE)
+        ws.close()
+    shutil.copytree(template, path)
+    return Laptop(Workspace(path), _KEYS[spec])
 
 
 def district_stations(ws: Workspace, prefix: str = DISTRICT) -> list[str]:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import socket
+import threading
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from recap_desktop.crypto.canonical import CanonicalError, canonical_bytes, parse_json
 
@@ -47,6 +52,56 @@ class Refused(SyncError):
     kind = "protocol"
 
 
+class _AbortableAdapter(HTTPAdapter):
+    """Remembers the sockets of its connections so that ``abort`` can cut a request in flight.
+
+    A timeout bounds every request; ``abort`` is for "stop now" (the window closing), so that
+    cancelling never waits for a hanging server's timeout.
+    """
+
+    def __init__(self) -> None:
+        self._sockets: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        super().__init__()
+
+    def _track(self, sock: socket.socket | None) -> None:
+        if sock is not None:
+            with self._lock:
+                self._sockets = {s for s in self._sockets if s.fileno() != -1}
+                self._sockets.add(sock)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        adapter = self
+
+        class Conn(HTTPConnection):
+            def connect(self) -> None:
+                super().connect()
+                adapter._track(self.sock)
+
+        class TlsConn(HTTPSConnection):
+            def connect(self) -> None:
+                super().connect()
+                adapter._track(self.sock)
+
+        class Pool(HTTPConnectionPool):
+            ConnectionCls = Conn
+
+        class TlsPool(HTTPSConnectionPool):
+            ConnectionCls = TlsConn
+
+        self.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": TlsPool}
+
+    def abort(self) -> None:
+        with self._lock:
+            sockets, self._sockets = self._sockets, set()
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # closed already
+
+
 class ServerClient:
     def __init__(
         self,
@@ -60,9 +115,16 @@ class ServerClient:
         self.timeout = (connect_timeout, read_timeout)
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
+        self._adapter = _AbortableAdapter()
+        self.session.mount("http://", self._adapter)
+        self.session.mount("https://", self._adapter)
 
     def close(self) -> None:
         self.session.close()
+
+    def abort(self) -> None:
+        """Cut every request in flight (from any thread); it fails as a connection error."""
+        self._adapter.abort()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:

@@ -134,10 +134,12 @@ class SyncEngine:
     # -- thread-safe controls -----------------------------------------------------------------
 
     def cancel(self) -> None:
-        """Stop at the next safe point (between requests); a request in flight ends by timeout."""
+        """Stop now: a request in flight is cut (safe: every request is idempotent), then the
+        engine stops at the next check, between requests."""
         with self._cond:
             self._cancelled = True
             self._cond.notify_all()
+        self.client.abort()
 
     def poke(self) -> None:
         """ "Sync now": end the current wait at once."""

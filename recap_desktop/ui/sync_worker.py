@@ -92,7 +92,7 @@ class SyncWorker(QObject):
                 self._engine.poke()
 
     def stop(self) -> None:
-        """Cancel and wait for the thread; a request in flight ends within its timeout."""
+        """Cancel and wait for the thread: a request in flight is cut, so this is quick."""
         with self._lock:
             self._stopping = True
             self._wake.set()
