@@ -249,7 +249,7 @@ def test_recap_view_totals_progress_and_csv(
 
 
 def test_status_bar_sync_state(qtbot, window: MainWindow) -> None:
-    assert window.sync_label.text() == "Sync not configured"
+    assert window.sync_label.text() == "Sync not configured: set the central server in Settings"
     window.sync.update_sync_status(False, 12, "2026-02-14T10:00:00Z", "connection refused")
     text = window.sync_label.text()
     assert "offline" in text and "12 unsent" in text
@@ -281,7 +281,9 @@ def test_switch_language_to_indonesian(qtbot, window: MainWindow, settings: Sett
     try:
         assert settings.language == "id"
         assert window.tabs.tabText(1) == "Rekapitulasi"
-        assert window.sync_label.text() == "Sinkronisasi belum diatur"
+        assert (
+            window.sync_label.text() == "Sinkronisasi belum diatur: isi server pusat di Pengaturan"
+        )
     finally:
         window.set_language("en")
 

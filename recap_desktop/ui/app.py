@@ -66,9 +66,13 @@ def main(argv: list[str] | None = None) -> int:
         warn(None, tr("Recap Desktop"), exc.message(i18n.current()))
         return 2
     from recap_desktop.ui.main_window import MainWindow
+    from recap_desktop.ui.sync_worker import SyncWorker
 
-    window = MainWindow(ws, settings)
+    worker = SyncWorker(ws.data_dir)
+    window = MainWindow(ws, settings, sync_worker=worker)
     window.show()
+    worker.start()
     code = app.exec()
+    worker.stop()
     ws.close()
     return code

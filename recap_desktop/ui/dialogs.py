@@ -18,9 +18,11 @@ def ask_text(
     *,
     password: bool = False,
     multiline: bool = False,
+    initial: str = "",
 ) -> str | None:
     """The text typed, or None if the officer cancels."""
     dialog = QInputDialog(parent)
+    dialog.setTextValue(initial)
     dialog.setWindowTitle(title)
     dialog.setLabelText(label)
     dialog.setOkButtonText(tr("OK"))

@@ -15,8 +15,9 @@ from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import election as election_service
 from recap_desktop.services import identity as identity_service
 from recap_desktop.services import sheets as sheet_service
+from recap_desktop.services import sync as sync_service
 from recap_desktop.ui import i18n
-from recap_desktop.ui.dialogs import ask_int, warn
+from recap_desktop.ui.dialogs import ask_int, ask_text, warn
 from recap_desktop.ui.history import HistoryPanel
 from recap_desktop.ui.i18n import tr
 from recap_desktop.ui.keyholder import KeyHolder
@@ -43,6 +44,7 @@ from recap_desktop.ui.settings import Settings
 from recap_desktop.ui.sheet_form import SheetForm
 from recap_desktop.ui.supervisor import SupervisorView
 from recap_desktop.ui.sync_status import SyncState, SyncStatus
+from recap_desktop.ui.sync_worker import SyncWorker
 from recap_desktop.ui.tasks import TaskHandle, TaskRunner
 
 
@@ -55,11 +57,17 @@ class MainWindow(QMainWindow):
         *,
         verify_on_open: bool = True,
         keys: KeyHolder | None = None,
+        sync_worker: SyncWorker | None = None,
     ) -> None:
         super().__init__()
         self.ws = ws
         self.settings = settings
         self.sync = sync or SyncStatus()
+        # The worker owns its thread and store connection; the window only pokes it and
+        # listens to its status, so it never waits on the network.
+        self.sync_worker = sync_worker
+        if sync_worker is not None:
+            sync_worker.status_changed.connect(self.sync.show_engine_status)
         self.identity = identity_service.show_identity(ws)
         self.election: Election | None = None
         self.station_code: str | None = None
@@ -177,6 +185,12 @@ class MainWindow(QMainWindow):
         self.find_action.triggered.connect(self._focus_search)
         self.idle_action = QAction(self)
         self.idle_action.triggered.connect(self._ask_idle)
+        self.sync_now_action = QAction(self)
+        self.sync_now_action.setShortcut(QKeySequence("F9"))
+        self.sync_now_action.triggered.connect(self._sync_now)
+        self.sync_now_action.setEnabled(self.sync_worker is not None)
+        self.server_action = QAction(self)
+        self.server_action.triggered.connect(self._ask_server)
         self.lang_group = QActionGroup(self)
         self.lang_actions: dict[str | None, QAction] = {}
         for lang in (None, "id", "en"):
@@ -198,6 +212,7 @@ class MainWindow(QMainWindow):
         self.sheet_menu.addAction(self.lock_action)
         self.sheet_menu.addAction(self.refresh_action)
         self.tools_menu = menu.addMenu("")
+        self.tools_menu.addAction(self.sync_now_action)
         self.tools_menu.addAction(self.verify_action)
         self.tools_menu.addAction(self.rebuild_action)
         self.settings_menu = menu.addMenu("")
@@ -205,6 +220,7 @@ class MainWindow(QMainWindow):
         for a in self.lang_actions.values():
             self.language_menu.addAction(a)
         self.settings_menu.addAction(self.idle_action)
+        self.settings_menu.addAction(self.server_action)
 
     def retranslate(self) -> None:
         """Every visible text again, after the language changed."""
@@ -229,6 +245,8 @@ class MainWindow(QMainWindow):
         self.lock_action.setText(tr("Lock the key now"))
         self.find_action.setText(tr("Find a polling station"))
         self.idle_action.setText(tr("Lock the key after idle time…"))
+        self.sync_now_action.setText(tr("Sync now"))
+        self.server_action.setText(tr("Central server address…"))
         self.lang_actions[None].setText(tr("As the system"))
         self.lang_actions["id"].setText("Bahasa Indonesia")
         self.lang_actions["en"].setText("English")
@@ -282,6 +300,30 @@ class MainWindow(QMainWindow):
         if minutes is not None:
             self.settings.idle_minutes = minutes
             self.keys.set_idle_minutes(minutes)
+
+    def _sync_now(self) -> None:
+        if self.sync_worker is not None:
+            self.sync_worker.sync_now()
+
+    def _ask_server(self) -> None:
+        """The server address lives in the data folder, where `recap sync` reads it too."""
+        url = ask_text(
+            self,
+            tr("Central server address"),
+            tr(
+                "Address of the central server, for example https://recap.example.go.id/ "
+                "(leave empty to work offline only):"
+            ),
+            initial=sync_service.server_url(self.ws.store) or "",
+        )
+        if url is None:
+            return
+        try:
+            sync_service.set_server_url(self.ws.store, url.strip() or None)
+        except RecapError as exc:
+            warn(self, tr("Central server address"), exc.message(i18n.current()))
+            return
+        self._sync_now()
 
     # -- loading --------------------------------------------------------------------------
 
@@ -376,9 +418,11 @@ class MainWindow(QMainWindow):
             sheet_service.sheet_history(self.ws, station, str(record.payload["contest"]))
         )
         self.regions.refresh_station(station)
+        self._sync_now()
 
     def _reviewed(self, station: str) -> None:
         self.regions.refresh_station(station)
+        self._sync_now()
         if station == self.station_code:
             self._contest_changed()
 
@@ -395,7 +439,7 @@ class MainWindow(QMainWindow):
 
     def _sync_changed(self, state: SyncState) -> None:
         if not state.configured:
-            self.sync_label.setText(tr("Sync not configured"))
+            self.sync_label.setText(tr("Sync not configured: set the central server in Settings"))
             return
         parts = [
             tr("online") if state.online else tr("offline") if state.online is False else "…",
@@ -498,6 +542,8 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: Any) -> None:
+        if self.sync_worker is not None:
+            self.sync_worker.stop()
         self.tasks.shutdown()
         self.keys.lock()
         super().closeEvent(event)

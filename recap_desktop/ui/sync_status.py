@@ -43,6 +43,10 @@ class SyncStatus(QObject):
         """Slot for the sync worker's ``status_changed``: any object with the engine Status's
         fields (online, unsent, last_sync, last_error), so this module needs no sync import.
         """
+        if getattr(status, "error_kind", None) == "no_server":
+            self.state = SyncState()  # no server set: nothing to sync with, say so
+            self.changed.emit(self.state)
+            return
         self.update_sync_status(
             getattr(status, "online", None),
             int(getattr(status, "unsent", 0) or 0),

@@ -151,6 +151,14 @@
         <translation>Lock the key after idle time…</translation>
     </message>
     <message>
+        <source>Sync now</source>
+        <translation>Sync now</translation>
+    </message>
+    <message>
+        <source>Central server address…</source>
+        <translation>Central server address…</translation>
+    </message>
+    <message>
         <source>As the system</source>
         <translation>As the system</translation>
     </message>
@@ -173,6 +181,18 @@
     <message>
         <source>Language</source>
         <translation>Language</translation>
+    </message>
+    <message>
+        <source>Central server address</source>
+        <translation>Central server address</translation>
+    </message>
+    <message>
+        <source>Address of the central server, for example https://recap.example.go.id/ (leave empty to work offline only):</source>
+        <translation>Address of the central server, for example https://recap.example.go.id/ (leave empty to work offline only):</translation>
+    </message>
+    <message>
+        <source>Sync not configured: set the central server in Settings</source>
+        <translation>Sync not configured: set the central server in Settings</translation>
     </message>
     <message>
         <source>Records with problems: %1. See the Verification tab.</source>
@@ -225,10 +245,6 @@
     <message>
         <source>key unlocked</source>
         <translation>key unlocked</translation>
-    </message>
-    <message>
-        <source>Sync not configured</source>
-        <translation>Sync not configured</translation>
     </message>
     <message>
         <source>online</source>

@@ -1,7 +1,8 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="id" sourcelanguage="en">
 <context>
-    <name />
+    <name></name>
     <message>
         <source>Recap Desktop</source>
         <translation>Recap Desktop</translation>
@@ -151,6 +152,14 @@
         <translation>Kunci otomatis saat tidak aktif…</translation>
     </message>
     <message>
+        <source>Sync now</source>
+        <translation>Sinkronkan sekarang</translation>
+    </message>
+    <message>
+        <source>Central server address…</source>
+        <translation>Alamat server pusat…</translation>
+    </message>
+    <message>
         <source>As the system</source>
         <translation>Sesuai sistem</translation>
     </message>
@@ -173,6 +182,18 @@
     <message>
         <source>Language</source>
         <translation>Bahasa</translation>
+    </message>
+    <message>
+        <source>Central server address</source>
+        <translation>Alamat server pusat</translation>
+    </message>
+    <message>
+        <source>Address of the central server, for example https://recap.example.go.id/ (leave empty to work offline only):</source>
+        <translation>Alamat server pusat, misalnya https://recap.example.go.id/ (kosongkan untuk bekerja luring saja):</translation>
+    </message>
+    <message>
+        <source>Sync not configured: set the central server in Settings</source>
+        <translation>Sinkronisasi belum diatur: isi server pusat di Pengaturan</translation>
     </message>
     <message>
         <source>Records with problems: %1. See the Verification tab.</source>
@@ -225,10 +246,6 @@
     <message>
         <source>key unlocked</source>
         <translation>kunci terbuka</translation>
-    </message>
-    <message>
-        <source>Sync not configured</source>
-        <translation>Sinkronisasi belum diatur</translation>
     </message>
     <message>
         <source>online</source>
@@ -623,7 +640,7 @@
         <translation>Paket pemilu</translation>
     </message>
     <message>
-        <source>Choose the package file and type the authority's fingerprint printed with it.</source>
+        <source>Choose the package file and type the authority&apos;s fingerprint printed with it.</source>
         <translation>Pilih berkas paket dan ketik sidik jari penyelenggara yang dicetak bersamanya.</translation>
     </message>
     <message>
