@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench reliability clean
+.PHONY: setup run test lint bench reliability clean translations translations-update screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -15,10 +15,29 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-run: setup
-	$(PY) main.py
+# Compiled Qt translations (.qm) from their sources (.ts); pyside6-lrelease ships with
+# PySide6-Essentials. The .qm files are committed too, so a checkout runs without this step.
+TS := $(wildcard resources/translations/*.ts)
+QM := $(TS:.ts=.qm)
 
-test: setup
+%.qm: %.ts $(STAMP)
+	$(PY) resources/translations/update.py --compile-only
+
+translations: $(QM)
+
+# After changing a window string: refresh the .ts files from the source, then translate.
+translations-update: setup
+	$(PY) resources/translations/update.py
+
+# Screenshots of each main screen in both languages (needs Xvfb: apt-get install xvfb).
+screenshots: setup translations
+	xvfb-run -a -s "-screen 0 1400x900x24" $(PY) docs/screenshots/take.py
+
+# The window on the DEMO election (its own data folder, set up on first run).
+run: setup translations
+	$(PY) main.py --demo
+
+test: setup translations
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 lint: setup

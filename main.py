@@ -1,15 +1,10 @@
-"""Start Recap Desktop. The window comes with the desktop UI; until then, the `recap` command."""
+"""Start the Recap Desktop window (`make run` passes --demo). The command line is `recap`."""
 
 from __future__ import annotations
 
 import sys
 
-from recap_desktop.cli import main as cli_main
+from recap_desktop.ui.app import main
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1:
-        sys.exit(cli_main(sys.argv[1:]))
-    print("Recap Desktop: the window is not built yet. Use the `recap` command:")
-    print("  .venv/bin/recap demo init && .venv/bin/recap demo populate --stations 50")
-    print("  .venv/bin/recap verify")
-    sys.exit(cli_main(["--help"]))
+    sys.exit(main(sys.argv[1:]))

@@ -1,7 +1,8 @@
 """The `recap` command. Every command is a thin call into the services the window uses too.
 
-Exit codes: 0 done; 1 verification found problems or a sheet broke an error rule; 2 bad usage
-or input. Messages come from the catalogue (Indonesian or English by locale or RECAP_LANG).
+Exit codes: 0 done; 1 verification found problems, a sheet broke an error rule, or the server
+refused records; 2 bad usage or input; 3 the server could not be reached. Messages come from
+the catalogue (Indonesian or English by locale or RECAP_LANG).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from recap_desktop.services import sheets as sheet_service
 from recap_desktop.services.verify import verify_store
 from recap_desktop.storage import StorageError, TamperedStore
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 
 
 class Parser(argparse.ArgumentParser):
@@ -374,6 +375,72 @@ def cmd_rebuild(ws: Workspace, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- sync and bundles -------------------------------------------------------------------------
+
+
+def cmd_sync(ws: Workspace, args: argparse.Namespace) -> int:
+    from recap_desktop.services import sync as sync_service
+    from recap_desktop.sync.engine import DONE, REFUSED, UNREACHABLE
+
+    result = sync_service.sync_once(
+        ws, args.server, read_timeout=args.timeout, attempts=args.attempts
+    )
+    if args.json:
+        _json({**result.to_json(), "unsent": ws.store.sync_unsent_count()})
+    elif result.outcome in (DONE, REFUSED):
+        _out(
+            tr(
+                "sync.done",
+                sent=result.sent,
+                held=result.held,
+                pulled=result.pulled,
+                unsent=ws.store.sync_unsent_count(),
+            )
+        )
+    if result.refused and not args.json:
+        _out(tr("sync.refused", count=len(result.refused)))
+        for hash_, reason, detail in result.refused:
+            _out(f"  {hash_}  {problem_name(reason)}: {detail}")
+    if result.pull_problems and not args.json:
+        _out(tr("sync.pull_refused", count=len(result.pull_problems)))
+        for p in result.pull_problems:
+            _out(f"  {p.record or '-'}  {problem_name(p.kind)}: {p.detail}")
+    if result.outcome == DONE:
+        return EXIT_OK
+    if result.outcome == REFUSED:
+        return EXIT_PROBLEMS
+    if result.outcome == UNREACHABLE:
+        print(tr("sync.unreachable", detail=result.error), file=sys.stderr)
+        return EXIT_UNREACHABLE
+    print(tr("sync.failed", detail=result.error), file=sys.stderr)
+    return EXIT_USAGE
+
+
+def cmd_bundle_export(ws: Workspace, args: argparse.Namespace) -> int:
+    from recap_desktop.services import bundle as bundle_service
+
+    count = bundle_service.export_bundle(ws, Path(args.out))
+    _out(tr("bundle.exported", count=count, path=args.out))
+    return EXIT_OK
+
+
+def cmd_bundle_import(ws: Workspace, args: argparse.Namespace) -> int:
+    from recap_desktop.services import bundle as bundle_service
+
+    result = bundle_service.import_bundle(ws, _read_file(args.file), args.file)
+    _out(
+        tr(
+            "bundle.imported",
+            added=result.added,
+            already=result.already,
+            refused=len(result.problems),
+        )
+    )
+    for p in result.problems:
+        _out(f"  {p.record or '-'}  {problem_name(p.kind)}: {p.detail}")
+    return EXIT_PROBLEMS if result.problems else EXIT_OK
+
+
 # -- parser -----------------------------------------------------------------------------------
 
 
@@ -483,6 +550,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("rebuild", help="recreate every projection from the records")
     p.set_defaults(func=cmd_rebuild)
+    p = sub.add_parser("sync", help="send unsent records to the server, receive colleagues' ones")
+    p.add_argument("--server", metavar="URL", help="server address (kept in the settings)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for an answer")
+    p.add_argument("--attempts", type=int, default=3, help="tries before giving up")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sync)
+
+    bundle = sub.add_parser("bundle", help="carry records by USB").add_subparsers(
+        dest="sub", required=True
+    )
+    p = bundle.add_parser("export", help="write every record to a bundle file")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_bundle_export)
+    p = bundle.add_parser("import", help="verify and import a bundle file")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_bundle_import)
     return parser
 
 

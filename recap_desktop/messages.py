@@ -264,6 +264,55 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Folder data {path} tidak dapat dipakai: {detail}",
         "en": "The data folder {path} cannot be used: {detail}",
     },
+    # sync
+    "sync.no_server": {
+        "id": "Alamat server belum diatur: gunakan --server URL (disimpan untuk berikutnya).",
+        "en": "No server address is set: use --server URL (it is kept for next time).",
+    },
+    "sync.bad_url": {
+        "id": "Alamat server '{url}' tidak sah: harus diawali http:// atau https://.",
+        "en": "The server address '{url}' is not valid: it must start with http:// or https://.",
+    },
+    "sync.done": {
+        "id": "Sinkron selesai: {sent} catatan dikirim, {held} sudah ada di server, {pulled} diterima. Belum terkirim: {unsent}.",
+        "en": "Sync done: {sent} records sent, {held} already on the server, {pulled} received. Unsent: {unsent}.",
+    },
+    "sync.refused": {
+        "id": "Server menolak {count} catatan (tetap tersimpan di laptop, belum terkirim):",
+        "en": "The server refused {count} records (kept on this laptop, not sent):",
+    },
+    "sync.pull_refused": {
+        "id": "{count} catatan dari server gagal verifikasi dan tidak disimpan:",
+        "en": "{count} records from the server failed verification and were not stored:",
+    },
+    "sync.unreachable": {
+        "id": "Server tidak dapat dihubungi ({detail}). Semua catatan tetap aman di laptop; coba lagi nanti.",
+        "en": "The server could not be reached ({detail}). Every record stays safe on this laptop; try again later.",
+    },
+    "sync.failed": {
+        "id": "Sinkron gagal: {detail}",
+        "en": "Sync failed: {detail}",
+    },
+    "bundle.exported": {
+        "id": "{count} catatan ditulis ke {path}.",
+        "en": "{count} records written to {path}.",
+    },
+    "bundle.imported": {
+        "id": "Bundel diimpor: {added} catatan baru, {already} sudah ada, {refused} ditolak.",
+        "en": "Bundle imported: {added} new records, {already} held already, {refused} refused.",
+    },
+    "bundle.unreadable": {
+        "id": "Bundel {path} tidak dapat dibaca ({detail}); tidak ada yang diubah.",
+        "en": "The bundle {path} cannot be read ({detail}); nothing was changed.",
+    },
+    "bundle.damaged_store": {
+        "id": "Catatan {hash} di penyimpanan rusak ({detail}); jalankan 'recap verify'.",
+        "en": "Record {hash} in the store is damaged ({detail}); run 'recap verify'.",
+    },
+    "file.unwritable": {
+        "id": "Tidak dapat menulis {path}: {detail}",
+        "en": "Cannot write {path}: {detail}",
+    },
 }
 
 # Names for the verifier's problem kinds, shown beside each record.

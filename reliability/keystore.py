@@ -111,7 +111,7 @@ def keystore_trial(size: int, work: Path, seed: int = 6) -> TrialResult:
         ("version 2", _resealed(doc, version=2), keystore.UnknownKeystoreVersion),
         ("version 0", _resealed(doc, version=0), keystore.UnknownKeystoreVersion),
         ("version 99", _resealed(doc, version=99), keystore.UnknownKeystoreVersion),
-        ("version '1'", _resealed(doc, version="1"), keystore.UnknownKeystoreVersion),
+        ("version '1'", _resealed(doc, version="1"), keystore.DamagedKeystore),
         ("no version", _resealed(doc, version=_DROP), keystore.DamagedKeystore),
         (
             "kdf scrypt",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from recap_desktop.cli import main as cli_main
 from recap_desktop.crypto.keys import SigningKey
@@ -17,6 +18,13 @@ from recap_desktop.services import demo as demo_service
 from recap_desktop.services import identity as identity_service
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# A shared 2-core CI machine makes any per-example deadline a coin toss: properties are
+# about results, never about time.
+settings.register_profile(
+    "recap", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("recap")
 os.environ["RECAP_LANG"] = "en"
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -7,7 +7,7 @@ import random
 from typing import Any
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recap_desktop.crypto.canonical import (
@@ -85,19 +85,16 @@ def test_canonical_bytes_have_sorted_keys_and_no_whitespace_between_tokens(
 
 
 @NO_DEADLINE
-@given(objects)
+@given(st.dictionaries(ascii_keys, values, min_size=1, max_size=6))
 def test_parse_canonical_refuses_other_spacing(value: dict[str, Any]) -> None:
-    assume(value)
-    spaced = json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    assume(spaced != canonical_bytes(value))
+    spaced = json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")  # ": "
     with pytest.raises(CanonicalError):
         parse_canonical(spaced)
 
 
 @NO_DEADLINE
-@given(objects)
+@given(st.dictionaries(ascii_keys, values, min_size=2, max_size=6))
 def test_parse_canonical_refuses_another_key_order(value: dict[str, Any]) -> None:
-    assume(len(value) >= 2)
     reverse = dict(sorted(value.items(), reverse=True))
     unsorted = json.dumps(reverse, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     with pytest.raises(CanonicalError, match="canonical"):
@@ -122,11 +119,15 @@ def test_json_numbers_with_a_fraction_or_exponent_are_refused(mantissa: int, exp
 
 @NO_DEADLINE
 @given(
-    st.text(min_size=1, max_size=8).filter(lambda k: not k.isascii()),
+    st.builds(
+        lambda before, char, after: before + char + after,
+        ascii_keys,
+        st.characters(min_codepoint=128, blacklist_categories=("Cs",)),
+        ascii_keys,
+    ),
     values,
 )
 def test_non_ascii_keys_are_refused(key: str, value: Any) -> None:
-    assume(all(not ("\ud800" <= c <= "\udfff") for c in key))
     with pytest.raises(CanonicalError, match="ASCII"):
         canonical_bytes({"nested": {key: value}})
     with pytest.raises(CanonicalError, match="ASCII"):
@@ -134,11 +135,13 @@ def test_non_ascii_keys_are_refused(key: str, value: Any) -> None:
 
 
 @NO_DEADLINE
-@given(st.integers().filter(lambda n: abs(n) > MAX_SAFE_INT))
+@given(
+    st.integers(min_value=MAX_SAFE_INT + 1, max_value=10**300)
+    | st.integers(min_value=-(10**300), max_value=-MAX_SAFE_INT - 1)
+)
 def test_integers_outside_the_safe_range_are_refused(number: int) -> None:
     with pytest.raises(CanonicalError, match="safe range"):
         canonical_bytes({"n": number})
-    assume(len(str(number)) < 4000)
     with pytest.raises(CanonicalError, match="safe range"):
         parse_json(f'{{"n":{number}}}')
 

@@ -73,12 +73,6 @@ def test_an_edited_head_seq_stops_the_next_save_instead_of_forking(
         demo_ws.store.chain_head(demo_key.key_id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open defect found by the mutation trial: the fix (commit c220b51, reverted) makes "
-    "verify trust only the keystore's key, which tests/test_sheets.py::"
-    "test_uncertified_key_may_enter_and_shows_as_a_notice contradicts; the lead decides",
-)
 @pytest.mark.parametrize("origin", ["self", "authority"])
 def test_a_key_planted_in_the_keys_table_vouches_for_nothing(
     demo_ws: Workspace, data_dir: Path, origin: str

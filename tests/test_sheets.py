@@ -18,6 +18,7 @@ from recap_desktop.domain.chasil_demo import random_sheet
 from recap_desktop.domain.election import Election
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import demo as demo_service
+from recap_desktop.services import election as election_service
 from recap_desktop.services import identity as identity_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.services.verify import verify_store
@@ -399,17 +400,32 @@ def test_supervisor_entering_a_sheet_is_refused(populated_ws: Workspace) -> None
     assert refused.value.key == "mandate.role"
 
 
-def test_uncertified_key_may_enter_and_shows_as_a_notice(populated_ws: Workspace) -> None:
-    ws = populated_ws
-    election = ws.store.election()
-    assert election is not None
-    newcomer = SigningKey.generate()
-    ws.store.add_key(newcomer.key_id, newcomer.public_key, "self")
-    station = _stations_in(election, "32.01.02")[0]
-    record = sheet_service.enter_sheet(ws, newcomer, station, "ppwp", _good(ws.data_dir, station))
-    report = verify_store(ws)
-    assert report.ok
-    assert [(p.record, p.kind) for p in report.problems] == [(record.hash, "uncertified")]
+def test_uncertified_key_may_enter_and_shows_as_a_notice(tmp_path: Path) -> None:
+    """An officer whose certificate has not arrived yet works on; verify says so, no error."""
+    ws = Workspace(tmp_path / "newcomer")
+    try:
+        election_service.import_election(
+            ws,
+            demo_service.package_bytes(),
+            "demo",
+            builtin_anchors=demo_service.demo_anchor(),
+        )
+        identity_service.create_identity(
+            ws, name="Petugas Baru", officer_id="baru-1", role="operator", passphrase="sandi-baru-1"
+        )
+        newcomer = identity_service.unlock(ws, "sandi-baru-1")
+        election = ws.store.election()
+        assert election is not None
+        station = _stations_in(election, "32.01.02")[0]
+        values = random_sheet(
+            election.contests["ppwp"], election.stations[station].registered, random.Random(3)
+        )
+        record = sheet_service.enter_sheet(ws, newcomer, station, "ppwp", values)
+        report = verify_store(ws)
+        assert report.ok
+        assert [(p.record, p.kind) for p in report.problems] == [(record.hash, "uncertified")]
+    finally:
+        ws.close()
 
 
 @pytest.fixture(scope="module")

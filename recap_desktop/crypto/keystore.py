@@ -129,11 +129,12 @@ def _parse(data: bytes) -> tuple[dict[str, Any], bytes]:
         raise DamagedKeystore(f"the keystore is not readable JSON ({exc})") from exc
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise DamagedKeystore("this file is not a Recap keystore")
-    if "version" not in doc:
-        # Every version of the format names its version: without one the file is damaged,
-        # and "use the program that made it" would send the officer the wrong way.
-        raise DamagedKeystore("the keystore has no version: the file is damaged")
-    if doc["version"] != VERSION:
+    version = doc.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        # Every version of the format has an integer version: without one the file is
+        # damaged, and "use the program that made it" would send the officer the wrong way.
+        raise DamagedKeystore("the keystore has no version number: the file is damaged")
+    if version != VERSION:
         raise UnknownKeystoreVersion(
             f"keystore version {doc.get('version')!r} is not known to this program "
             f"(it reads version {VERSION}); use the program that made it"

@@ -12,7 +12,7 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("recap")
 
 # Bump with every migration: PRAGMA user_version lets tools see the schema without our code.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 PROJECTIONS = (
     "packages",
@@ -155,4 +155,36 @@ _M001 = [
 def m001_initial(db: Database) -> None:
     # Statement by statement: executescript() would COMMIT and break the migration's transaction.
     for statement in _M001:
+        db.execute(statement)
+
+
+# -- sync (m002) -------------------------------------------------------------------------------
+# Sent marks and receipts are truth, not projections: a record is marked sent only from a
+# server receipt that verified, and the receipt is kept as the proof. ``rebuild`` leaves them.
+_M002 = [
+    """
+    CREATE TABLE sync_receipts (
+        hash TEXT PRIMARY KEY, server TEXT NOT NULL, payload TEXT NOT NULL,
+        sig TEXT NOT NULL, received TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE sync_sent (
+        hash TEXT PRIMARY KEY, receipt TEXT, sent TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE sync_refused (
+        hash TEXT PRIMARY KEY, reason TEXT NOT NULL, detail TEXT NOT NULL, time TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE sync_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID
+    """,
+]
+
+
+@migrations()
+def m002_sync(db: Database) -> None:
+    for statement in _M002:
         db.execute(statement)

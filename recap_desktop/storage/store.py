@@ -256,15 +256,15 @@ class Store:
             )
         elif kind == "revocations":
             version = p.get("version")
-            # The newest list held in the records (the truth), not in the projection: an
-            # empty newer list leaves the projection empty, and an older list arriving
+            # The newest list held in the records (the truth) for this election decides, not
+            # the projection: an empty newer list leaves no rows, and an older list arriving
             # after it must not bring its revocations back.
             held = (
                 self.db.execute(
                     "SELECT MAX(CAST(json_extract(payload, '$.version') AS INTEGER))"
                     " FROM records WHERE type = 'revocations' AND hash != ?"
-                    " AND json_valid(payload)",
-                    [record.hash],
+                    " AND json_valid(payload) AND json_extract(payload, '$.election') IS ?",
+                    [record.hash, p.get("election")],
                 ).fetchone()[0]
                 or 0
             )
@@ -540,6 +540,15 @@ class Store:
                 raise TamperedStore(f"the stored election package is damaged: {exc}") from exc
         return self._election[1]
 
+    def adopt_election(self, hash_: str, election: Election) -> None:
+        """Use an election another thread's store parsed, if it is still the newest package.
+
+        Parsing a national package takes about a second; the window parses it on a worker
+        thread and hands the (immutable) result to the GUI thread's store.
+        """
+        if hash_ == self.current_package():
+            self._election = (hash_, election)
+
     def sheet_versions(self, station: str, contest: str) -> list[dict[str, Any]]:
         rows = self.db.query(
             'SELECT hash, signer, seq, time, supersedes, reason, "values", acknowledged'
@@ -616,6 +625,136 @@ class Store:
         ).fetchone()[0]
         return sums, int(counted), int(expected)
 
+    # -- sync -----------------------------------------------------------------------------
+    # The outbox is every record without a sent mark; marks come only from verified receipts
+    # (or from a pull: the server holds what it sends). Used by recap_desktop.sync.
+
+    def sync_unsent(
+        self, after: int, limit: int, max_bytes: int, authority: bool | None = None
+    ) -> list[tuple[int, Record]]:
+        """Unsent records after row ``after``, oldest first (so chains go up in order).
+
+        ``authority`` True: only packages, certificates and revocations (sent first, so that a
+        certificate imported after its officer's sheets still reaches the server before them);
+        False: only the others. Bounded by count and by bytes; at least one record.
+        """
+        kinds = "'election', 'certificate', 'revocations'"
+        where = {
+            None: "",
+            True: f" AND r.type IN ({kinds})",
+            False: f" AND r.type NOT IN ({kinds})",
+        }
+        out: list[tuple[int, Record]] = []
+        size = 0
+        for row_id, hash_, signer, payload, sig, type_, seq in self.db.execute(
+            "SELECT r.id, r.hash, r.signer, r.payload, r.sig, r.type, r.seq FROM records r"
+            " LEFT JOIN sync_sent s ON s.hash = r.hash WHERE s.hash IS NULL AND r.id > ?"
+            f"{where[authority]} ORDER BY r.id LIMIT ?",
+            [after, limit],
+        ):
+            parsed = _parse_row(row_id, hash_, signer, payload, sig, type_, seq)
+            if parsed.record is None:
+                raise TamperedStore(f"record {hash_[:16]}… in the store is damaged: {parsed.error}")
+            size += len(payload) + 300  # the envelope around the payload
+            if out and size > max_bytes:
+                break
+            out.append((int(row_id), parsed.record))
+        return out
+
+    def sync_is_held(self, hash_: str) -> bool:
+        return (
+            self.db.execute("SELECT 1 FROM records WHERE hash = ?", [hash_]).fetchone() is not None
+        )
+
+    def sync_authority_records(self) -> list[Record]:
+        """Packages, certificates and revocations held: what incoming records verify against."""
+        out = []
+        for row in self.rows(types=("election", "certificate", "revocations")):
+            if row.record is None:
+                raise TamperedStore(f"record {row.hash[:16]}… in the store is damaged: {row.error}")
+            out.append(row.record)
+        return out
+
+    def sync_unsent_count(self) -> int:
+        return int(
+            self.db.execute(
+                "SELECT COUNT(*) FROM records r LEFT JOIN sync_sent s ON s.hash = r.hash"
+                " WHERE s.hash IS NULL"
+            ).fetchone()[0]
+        )
+
+    def sync_mark_sent(self, hashes: Iterable[str], receipt: Record) -> None:
+        """Keep the receipt and mark what it covers as sent, in one transaction."""
+        now = _now()
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT OR IGNORE INTO sync_receipts (hash, server, payload, sig, received)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [receipt.hash, receipt.signer, receipt.canonical.decode("utf-8"), receipt.sig, now],
+            )
+            for hash_ in hashes:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO sync_sent (hash, receipt, sent) VALUES (?, ?, ?)",
+                    [hash_, receipt.hash, now],
+                )
+                self.db.execute("DELETE FROM sync_refused WHERE hash = ?", [hash_])
+
+    def sync_note_refused(self, refused: Iterable[tuple[str, str, str]]) -> None:
+        """Remember the server's last refusal of each record (hash, reason, detail)."""
+        now = _now()
+        with self.db.atomic():
+            for hash_, reason, detail in refused:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO sync_refused (hash, reason, detail, time)"
+                    " VALUES (?, ?, ?, ?)",
+                    [hash_, reason, detail, now],
+                )
+
+    def sync_refused(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT hash, reason, detail, time FROM sync_refused"))
+
+    def sync_receipts(self) -> list[Record]:
+        out = []
+        for hash_, signer, payload, sig in self.db.execute(
+            "SELECT hash, server, payload, sig FROM sync_receipts ORDER BY received, hash"
+        ):
+            parsed = _parse_row(0, hash_, signer, payload, sig, None, None)
+            if parsed.record is None:
+                raise TamperedStore(f"receipt {hash_[:16]}… is damaged: {parsed.error}")
+            out.append(parsed.record)
+        return out
+
+    def sync_append_pulled(
+        self, records: Sequence[Record], cursor_key: str, cursor: str
+    ) -> list[bool]:
+        """Verified records from the server, their sent marks and the new cursor: all or none."""
+        now = _now()
+        with self.db.atomic():
+            added = self.append(records, "server")
+            for record in records:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO sync_sent (hash, receipt, sent) VALUES (?, NULL, ?)",
+                    [record.hash, now],
+                )
+            self.db.execute(
+                "INSERT OR REPLACE INTO sync_settings (key, value) VALUES (?, ?)",
+                [cursor_key, cursor],
+            )
+        return added
+
+    def sync_get(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM sync_settings WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def sync_set(self, key: str, value: str | None) -> None:
+        with self.db.atomic():
+            if value is None:
+                self.db.execute("DELETE FROM sync_settings WHERE key = ?", [key])
+            else:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO sync_settings (key, value) VALUES (?, ?)", [key, value]
+                )
+
 
 # Read as bytes: a row edited behind the program's back may hold text that is not UTF-8,
 # which sqlite3 would otherwise refuse to fetch at all (and the verifier could not name it).
@@ -642,7 +781,8 @@ def _parse_row(
         return StoredRow(row_id, hash_, signer, None, str(exc))
     # The columns that find and chain records must say what the signed payload says.
     expected_seq = record.seq if record.type in CHAINED_TYPES else None
-    if _text(type_) != record.type or seq != expected_seq:
+    # Receipts live in their own table, with no type or seq columns to compare (None).
+    if type_ is not None and (_text(type_) != record.type or seq != expected_seq):
         return StoredRow(
             row_id, hash_, signer, None, "the row's type or seq column disagrees with its payload"
         )

@@ -1,0 +1,194 @@
+"""Screenshots of each main screen, in Indonesian and English, from the real window.
+
+Run under a virtual X server (``make screenshots`` does it):
+``xvfb-run -s "-screen 0 1400x900x24" .venv/bin/python docs/screenshots/take.py``.
+The data is the DEMO election with a few states worth seeing: a correction, a dispute, an
+approval, a rejection and one record edited behind the program's back.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+
+from recap_desktop.crypto.keys import SigningKey
+from recap_desktop.domain.chasil_demo import random_sheet
+from recap_desktop.services import Workspace
+from recap_desktop.services import demo as demo_service
+from recap_desktop.services import identity as identity_service
+from recap_desktop.services import sheets as sheet_service
+from recap_desktop.services.election import current_election
+from recap_desktop.storage.store import DB_NAME
+from recap_desktop.ui import i18n
+from recap_desktop.ui.keyholder import KeyHolder
+from recap_desktop.ui.main_window import MainWindow
+from recap_desktop.ui.qt import QApplication, QSettings, QWidget
+from recap_desktop.ui.settings import Settings
+from recap_desktop.ui.wizard import FirstRunWizard
+
+OUT = Path(__file__).resolve().parent
+STATION = "32.01.01.2003.005"  # not entered: the form is open for typing
+
+
+def operator(ws: Workspace, name: str, officer_id: str) -> SigningKey:
+    key = SigningKey.generate()
+    ident = identity_service.Identity(
+        key.key_id, key.public_key, name, officer_id, "operator", True, None
+    )
+    demo_service.certify(ws, ident, role="operator", jurisdiction="32")
+    return key
+
+
+def operator_folder(root: Path) -> Workspace:
+    ws = Workspace(root / "operator")
+    demo_service.init_demo(ws)
+    key = identity_service.unlock(ws, identity_service.DEMO_PASSPHRASE)
+    demo_service.populate(ws, key, stations=23)
+    election = current_election(ws)
+    code = sorted(election.stations)[1]
+    first = sheet_service.sheet_history(ws, code, "ppwp")["current"]
+    values = dict(ws.store.record(first).payload["values"])  # type: ignore[union-attr]
+    values["disabled_voted"] = 0
+    sheet_service.enter_sheet(
+        ws, key, code, "ppwp", values, supersedes=first, reason="Baris B.2 salah baca / misread"
+    )
+    return ws
+
+
+def supervisor_folder(root: Path) -> Workspace:
+    ws = Workspace(root / "supervisor")
+    demo_service.init_demo(ws, officer_id="pengawas-1", role="supervisor")
+    sup = identity_service.unlock(ws, identity_service.DEMO_PASSPHRASE)
+    a = operator(ws, "Siti Rahayu", "ptg-001")
+    b = operator(ws, "Agus Setiawan", "ptg-002")
+    demo_service.populate(ws, a, stations=20)
+    election = current_election(ws)
+    codes = sorted(election.stations)
+    other = random_sheet(
+        election.contests["ppwp"], election.stations[codes[2]].registered, random.Random(99)
+    )
+    sheet_service.enter_sheet(ws, b, codes[2], "ppwp", other)  # a dispute
+    for code, decision, reason in (
+        (codes[0], "approve", None),
+        (codes[1], "reject", "Angka tidak sesuai formulir kertas / does not match the paper"),
+    ):
+        current = sheet_service.sheet_history(ws, code, "ppwp")["current"]
+        sheet_service.review_sheet(ws, sup, current, decision, reason)
+    victim = ws.store.sheet_versions(codes[5], "dpr-jabar-1")[0]["hash"]
+    ws.close()
+    db = sqlite3.connect(ws.data_dir / DB_NAME)
+    db.execute("DROP TRIGGER records_no_update")
+    (payload,) = db.execute("SELECT payload FROM records WHERE hash = ?", [victim]).fetchone()
+    db.execute(
+        "UPDATE records SET payload = ? WHERE hash = ?",
+        [payload.replace('"valid":', '"valid":1', 1), victim],
+    )
+    db.commit()
+    db.close()
+    return Workspace(ws.data_dir)
+
+
+def settle(app: QApplication, rounds: int = 30) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+
+
+def save(widget: QWidget, name: str) -> None:
+    path = OUT / name
+    widget.grab().save(str(path))
+    print(path)
+
+
+def window(ws: Workspace, settings: Settings, app: QApplication) -> MainWindow:
+    keys = KeyHolder(ws, 15, ask=lambda parent, hint: identity_service.DEMO_PASSPHRASE)
+    win = MainWindow(ws, settings, keys=keys, verify_on_open=False)
+    win.resize(1360, 860)
+    win.show()
+    while win.election is None:
+        app.processEvents()
+    settle(app)
+    return win
+
+
+def shots(lang: str, root: Path, app: QApplication) -> None:
+    i18n.install(lang)
+    settings = Settings(QSettings(str(root / f"{lang}.ini"), QSettings.Format.IniFormat))
+    settings.language = lang
+
+    ws = operator_folder(root / lang)
+    win = window(ws, settings, app)
+    win.regions.select_station(STATION)
+    settle(app)
+    form = win.form
+    election = current_election(ws)
+    values = random_sheet(
+        election.contests["ppwp"], election.stations[STATION].registered, random.Random(4)
+    )
+    values["voted_total"] += 2  # a slip the form catches as it is typed
+    for fid, value in values.items():
+        if fid in ("valid", "invalid", "total"):
+            continue
+        form.edits[fid].setText(str(value))
+    form.edits["disabled_voted"].setFocus()
+    settle(app)
+    save(win, f"sheet-{lang}.png")
+
+    code = sorted(election.stations)[1]
+    win.regions.select_station(code)
+    settle(app)
+    save(win, f"history-{lang}.png")
+
+    win.show_region("32.01")
+    win.tabs.setCurrentIndex(1)
+    while win.recap.pending is not None:
+        app.processEvents()
+    settle(app)
+    save(win, f"recap-{lang}.png")
+    win.close()
+    ws.close()
+
+    ws = supervisor_folder(root / lang)
+    win = window(ws, settings, app)
+    win.tabs.setCurrentIndex(2)
+    handle = win.supervisor.start_verification()
+    while handle.running:
+        app.processEvents()
+    settle(app)
+    win.supervisor.table.selectRow(0)
+    settle(app)
+    save(win, f"verification-{lang}.png")
+    win.sync.update_sync_status(False, 41, None, "server 10.0.0.5 unreachable")
+    settle(app)
+    win.close()
+    ws.close()
+
+    wizard = FirstRunWizard(Workspace(root / lang / "fresh"))
+    wizard.resize(720, 480)
+    wizard.show()
+    settle(app)
+    save(wizard, f"first-run-{lang}.png")
+    wizard.page(FirstRunWizard.CHOICE).real.setChecked(True)  # type: ignore[attr-defined]
+    wizard.next()
+    page = wizard.currentPage()
+    page.name.setText("Siti Rahayu")  # type: ignore[attr-defined]
+    page.officer_id.setText("ptg-001")  # type: ignore[attr-defined]
+    page.passphrase.setText("kopi pagi di balai desa")  # type: ignore[attr-defined]
+    page.repeat.setText("kopi pagi di balai desa")  # type: ignore[attr-defined]
+    settle(app)
+    save(wizard, f"identity-{lang}.png")
+    wizard.close()
+
+
+def main() -> int:
+    app = QApplication(sys.argv[:1])
+    with tempfile.TemporaryDirectory() as tmp:
+        for lang in ("id", "en"):
+            shots(lang, Path(tmp), app)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

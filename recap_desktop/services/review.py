@@ -1,0 +1,139 @@
+"""The supervisor's list: every officer record with its verification state, and what is open.
+
+One pass of ``verify_store`` (the one algorithm) finds the problems; a second pass over the
+rows says, per record, which check failed (signature, chain, certificate, role and
+jurisdiction, form), and lists what a supervisor must look at: tampered or unverifiable
+records, disputes, rejections, and rule warnings on sheets that count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from recap_desktop.crypto.verifier import AUTHORITY_TYPES, ERROR, Problem
+from recap_desktop.domain.status import DISPUTED, REJECTED
+from recap_desktop.services.verify import Progress, verify_store
+from recap_desktop.services.workspace import Workspace
+
+OK = "ok"
+# Which column of the supervisor's table each problem kind belongs to.
+CHECKS: dict[str, tuple[str, ...]] = {
+    "signature": ("bad_signature", "malformed"),
+    "chain": ("chain_gap", "chain_fork", "chain_prev", "missing_record", "dangling"),
+    "certificate": ("unknown_signer", "uncertified", "revoked", "certificate_expired"),
+    "authority": ("role", "jurisdiction", "wrong_election", "unknown_station", "unknown_contest"),
+    "form": ("bad_values", "breaks_rule", "no_election", "equivocation"),
+}
+TAMPERED = frozenset({"bad_signature", "malformed", "missing_record", "chain_gap", "chain_prev"})
+
+
+@dataclass(frozen=True)
+class RecordCheck:
+    """One officer record (sheet or review) and the outcome of each check on it."""
+
+    hash: str
+    type: str  # sheet | review | ? (a row that no longer parses)
+    station: str | None
+    contest: str | None
+    signer: str
+    officer: str | None
+    seq: int | None
+    time: str | None
+    decision: str | None  # a review's approve | reject
+    reason: str | None
+    supersedes: str | None
+    warnings: tuple[str, ...]
+    checks: dict[str, tuple[str, ...]]  # check name -> problem kinds (empty: passed)
+
+    @property
+    def ok(self) -> bool:
+        return not any(k for k in self.checks.values() if k and k != ("uncertified",))
+
+
+@dataclass(frozen=True)
+class OpenProblem:
+    kind: str  # tampered | unverifiable | dispute | rejected | warning
+    record: str | None
+    station: str | None
+    contest: str | None
+    detail: str
+
+
+@dataclass
+class ReviewReport:
+    records: list[RecordCheck] = field(default_factory=list)
+    problems: list[OpenProblem] = field(default_factory=list)
+    verified: int = 0
+    cancelled: bool = False
+
+
+def _checks(problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {name: [] for name in CHECKS}
+    for p in problems:
+        for name, kinds in CHECKS.items():
+            if p.kind in kinds and p.kind not in out[name]:
+                out[name].append(p.kind)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def review_store(ws: Workspace, progress: Progress | None = None) -> ReviewReport:
+    """Verify the store and list every officer record with its state; honours cancel."""
+    verdict = verify_store(ws, progress)
+    report = ReviewReport(verified=verdict.records, cancelled=verdict.cancelled)
+    if verdict.cancelled:
+        return report
+    by_record = verdict.by_record()
+    store = ws.store
+    names = {c["key_id"]: c["name"] for c in store.certificates()}
+    superseded: set[str] = set()
+    for row in store.rows():
+        rec = row.record
+        if rec is not None and rec.type in AUTHORITY_TYPES and row.hash not in by_record:
+            continue
+        p = rec.payload if rec is not None else {}
+        if rec is not None and rec.type == "sheet" and isinstance(p.get("supersedes"), str):
+            superseded.add(p["supersedes"])
+        raw = p.get("warnings")
+        warnings: list[object] = raw if isinstance(raw, list) else []
+        report.records.append(
+            RecordCheck(
+                hash=row.hash,
+                type=rec.type if rec is not None else "?",
+                station=p.get("station") if isinstance(p.get("station"), str) else None,
+                contest=p.get("contest") if isinstance(p.get("contest"), str) else None,
+                signer=row.signer,
+                officer=names.get(row.signer),
+                seq=rec.seq if rec is not None else None,
+                time=p.get("time") if isinstance(p.get("time"), str) else None,
+                decision=p.get("decision") if isinstance(p.get("decision"), str) else None,
+                reason=p.get("reason") if isinstance(p.get("reason"), str) else None,
+                supersedes=p.get("supersedes") if isinstance(p.get("supersedes"), str) else None,
+                warnings=tuple(str(w) for w in warnings),
+                checks=_checks(by_record.get(row.hash, [])),
+            )
+        )
+    index = {r.hash: r for r in report.records}
+    for problem in verdict.problems:
+        if problem.severity != ERROR:
+            continue
+        kind = "tampered" if problem.kind in TAMPERED else "unverifiable"
+        entry = index.get(problem.record) if problem.record else None
+        report.problems.append(
+            OpenProblem(
+                kind,
+                problem.record,
+                entry.station if entry else None,
+                entry.contest if entry else None,
+                f"{problem.kind}: {problem.detail}",
+            )
+        )
+    for (station, contest), state in sorted(store.states_within(None).items()):
+        if state in (DISPUTED, REJECTED):
+            kind = "dispute" if state == DISPUTED else "rejected"
+            report.problems.append(OpenProblem(kind, None, station, contest, state))
+    for r in report.records:
+        if r.type == "sheet" and r.warnings and r.hash not in superseded:
+            report.problems.append(
+                OpenProblem("warning", r.hash, r.station, r.contest, ", ".join(r.warnings))
+            )
+    return report

@@ -1,0 +1,178 @@
+"""HTTP to the central server (requests): every call has a timeout; failures have a kind."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import threading
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from recap_desktop.crypto.canonical import CanonicalError, canonical_bytes, parse_json
+
+BATCH_FORMAT = "recap-batch/1"
+USER_AGENT = "recap-desktop-sync/1"
+
+
+class SyncError(Exception):
+    """A failure with a ``kind`` the status bar and the CLI can show.
+
+    ``transient`` failures (timeouts, cut connections, 5xx, answers that do not parse) are
+    retried with backoff; the others need a person.
+    """
+
+    kind = "error"
+    transient = False
+
+    def __init__(self, message: str, kind: str | None = None) -> None:
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind
+
+
+class Unreachable(SyncError):
+    kind = "connection"
+    transient = True
+
+
+class BadAnswer(SyncError):
+    """The server answered something this client cannot trust: retried, never stored."""
+
+    kind = "bad_answer"
+    transient = True
+
+
+class Refused(SyncError):
+    """The server said no to the request itself (4xx): retrying the same will not help."""
+
+    kind = "protocol"
+
+
+class _AbortableAdapter(HTTPAdapter):
+    """Remembers the sockets of its connections so that ``abort`` can cut a request in flight.
+
+    A timeout bounds every request; ``abort`` is for "stop now" (the window closing), so that
+    cancelling never waits for a hanging server's timeout.
+    """
+
+    def __init__(self) -> None:
+        self._sockets: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        super().__init__()
+
+    def _track(self, sock: socket.socket | None) -> None:
+        if sock is not None:
+            with self._lock:
+                self._sockets = {s for s in self._sockets if s.fileno() != -1}
+                self._sockets.add(sock)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        adapter = self
+
+        class Conn(HTTPConnection):
+            def connect(self) -> None:
+                super().connect()
+                adapter._track(self.sock)
+
+        class TlsConn(HTTPSConnection):
+            def connect(self) -> None:
+                super().connect()
+                adapter._track(self.sock)
+
+        class Pool(HTTPConnectionPool):
+            ConnectionCls = Conn
+
+        class TlsPool(HTTPSConnectionPool):
+            ConnectionCls = TlsConn
+
+        self.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": TlsPool}
+
+    def abort(self) -> None:
+        with self._lock:
+            sockets, self._sockets = self._sockets, set()
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # closed already
+
+
+class ServerClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (connect_timeout, read_timeout)
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self._adapter = _AbortableAdapter()
+        self.session.mount("http://", self._adapter)
+        self.session.mount("https://", self._adapter)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def abort(self) -> None:
+        """Cut every request in flight (from any thread); it fails as a connection error."""
+        self._adapter.abort()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.session.request(
+                method, self.base_url + path, timeout=self.timeout, **kwargs
+            )
+            body = response.content  # read it all here, so a cut body raises here
+        except requests.Timeout as exc:
+            raise Unreachable(f"the server did not answer in time ({exc})", "timeout") from exc
+        except requests.RequestException as exc:
+            raise Unreachable(f"could not reach the server: {exc}") from exc
+        if response.status_code in (429, 502, 503, 504) or response.status_code >= 500:
+            raise Unreachable(f"the server is unavailable (HTTP {response.status_code})", "server")
+        if response.status_code >= 400:
+            raise Refused(f"HTTP {response.status_code}: {body[:300]!r}")
+        try:
+            return parse_json(body)
+        except CanonicalError as exc:
+            raise BadAnswer(f"the server's answer is not valid JSON: {exc}") from exc
+
+    def health(self) -> dict[str, Any]:
+        answer = self._call("GET", "/v1/health")
+        if not isinstance(answer, dict) or not isinstance(answer.get("server_key"), str):
+            raise BadAnswer("the health answer has no server_key")
+        return answer
+
+    def push(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        """POST a batch, gzipped. The batch is the bundle format (``batch_bytes``)."""
+        body = gzip.compress(batch_bytes(records), compresslevel=6)
+        answer = self._call(
+            "POST",
+            "/v1/push",
+            data=body,
+            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        )
+        if not isinstance(answer, dict):
+            raise BadAnswer("the push answer is not an object")
+        return answer
+
+    def pull(self, jurisdiction: str, since: int, limit: int) -> dict[str, Any]:
+        answer = self._call(
+            "GET", "/v1/pull", params={"jurisdiction": jurisdiction, "since": since, "limit": limit}
+        )
+        if not isinstance(answer, dict):
+            raise BadAnswer("the pull answer is not an object")
+        return answer
+
+
+def batch_bytes(records: list[dict[str, Any]]) -> bytes:
+    """A push body and a bundle file: canonical JSON, so the same records give the same bytes."""
+    return canonical_bytes({"format": BATCH_FORMAT, "records": records})

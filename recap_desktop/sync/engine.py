@@ -1,0 +1,368 @@
+"""One sync: push the outbox in batches, then pull what is new; retry with backoff.
+
+The engine owns no thread: the CLI calls ``sync`` on its own thread, the window's worker calls
+``run`` on a worker thread. ``cancel`` and ``poke`` are the only methods safe from another thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json
+from recap_desktop.crypto.keys import BadPublicKey, check_public_key, key_id, verify_signature
+from recap_desktop.crypto.verifier import Problem
+from recap_desktop.sync import testpoints
+from recap_desktop.sync.backoff import Backoff
+from recap_desktop.sync.client import BadAnswer, ServerClient, SyncError
+from recap_desktop.sync.incoming import check_incoming
+from recap_desktop.sync.state import Machine, State
+
+DONE, REFUSED, UNREACHABLE, CANCELLED, FAILED = (
+    "done",
+    "refused",
+    "unreachable",
+    "cancelled",
+    "failed",
+)
+
+
+class SyncStore(Protocol):
+    """What the engine needs from the local store (storage.Store's "sync" section)."""
+
+    def sync_unsent(
+        self, after: int, limit: int, max_bytes: int, authority: bool | None = None
+    ) -> list[tuple[int, Record]]: ...
+    def sync_unsent_count(self) -> int: ...
+    def sync_mark_sent(self, hashes: Iterable[str], receipt: Record) -> None: ...
+    def sync_note_refused(self, refused: Iterable[tuple[str, str, str]]) -> None: ...
+    def sync_append_pulled(
+        self, records: Sequence[Record], cursor_key: str, cursor: str
+    ) -> list[bool]: ...
+    def sync_get(self, key: str) -> str | None: ...
+    def sync_set(self, key: str, value: str | None) -> None: ...
+    def sync_is_held(self, hash_: str) -> bool: ...
+    def sync_authority_records(self) -> list[Record]: ...
+    def record(self, hash_: str) -> Record | None: ...
+    def chain_head(self, signer: str) -> tuple[int, str] | None: ...
+    def known_keys(self, origin: str | None = None) -> dict[str, bytes]: ...
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the status bar shows. ``online`` is None until the server was first tried."""
+
+    state: str
+    online: bool | None
+    unsent: int
+    last_sync: str | None
+    last_error: str | None
+    error_kind: str | None
+
+
+@dataclass
+class SyncResult:
+    outcome: str = DONE
+    sent: int = 0  # records the server stored from this laptop
+    held: int = 0  # records the server had already (a retry, or a colleague's)
+    refused: list[tuple[str, str, str]] = field(default_factory=list)  # hash, reason, detail
+    pulled: int = 0
+    pull_problems: list[Problem] = field(default_factory=list)
+    error: str | None = None
+    error_kind: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "sent": self.sent,
+            "held": self.held,
+            "refused": [{"hash": h, "reason": r, "detail": d} for h, r, d in self.refused],
+            "pulled": self.pulled,
+            "pull_problems": [p.to_json() for p in self.pull_problems],
+            "error": self.error,
+            "error_kind": self.error_kind,
+        }
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: SyncStore,
+        client: ServerClient,
+        *,
+        jurisdiction: str | None,
+        batch_count: int = 500,
+        batch_bytes: int = 2 * 1024 * 1024,
+        page_size: int = 500,
+        attempts: int = 4,
+        backoff: Backoff | None = None,
+        on_status: Callable[[Status], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.jurisdiction = jurisdiction
+        self.batch_count = batch_count
+        self.batch_bytes = batch_bytes
+        self.page_size = page_size
+        self.attempts = max(1, attempts)
+        self.backoff = backoff or Backoff()
+        self.on_status = on_status
+        self.machine = Machine()
+        self._cond = threading.Condition()
+        self._cancelled = False
+        self._poked = False
+        self._status = Status(
+            State.IDLE.value,
+            None,
+            store.sync_unsent_count(),
+            store.sync_get("last_sync"),
+            None,
+            None,
+        )
+
+    # -- thread-safe controls -----------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Stop now: a request in flight is cut (safe: every request is idempotent), then the
+        engine stops at the next check, between requests."""
+        with self._cond:
+            self._cancelled = True
+            self._cond.notify_all()
+        self.client.abort()
+
+    def poke(self) -> None:
+        """ "Sync now": end the current wait at once."""
+        with self._cond:
+            self._poked = True
+            self._cond.notify_all()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True if cancelled. A poke ends the sleep early."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._cancelled or self._poked, timeout=seconds)
+            self._poked = False
+            return self._cancelled
+
+    # -- status ---------------------------------------------------------------------------------
+
+    @property
+    def status(self) -> Status:
+        return self._status
+
+    def _emit(self, **changes: Any) -> None:
+        self._status = replace(self._status, state=self.machine.state.value, **changes)
+        if self.on_status is not None:
+            self.on_status(self._status)
+
+    def _go(self, state: State, **changes: Any) -> None:
+        self.machine.go(state)
+        self._emit(**changes)
+
+    def _check_cancel(self) -> None:
+        if self._cancelled:
+            raise _Cancelled
+
+    # -- the loop the window's worker runs ------------------------------------------------------
+
+    def run(self, interval: float = 30.0) -> None:
+        """Sync, wait, sync again, until cancelled; when offline, wait by backoff instead."""
+        while not self._cancelled:
+            result = self.sync()
+            if self._cancelled:
+                break
+            delay = self.backoff.next_delay() if result.outcome == UNREACHABLE else interval
+            if self.wait(delay):
+                break
+
+    # -- one sync -------------------------------------------------------------------------------
+
+    def sync(self) -> SyncResult:
+        """Push everything, then pull everything; retry transient failures with backoff."""
+        result = SyncResult()
+        for attempt in range(self.attempts):
+            try:
+                self._check_cancel()
+                self._go(State.PUSHING)
+                self._handshake()
+                self._push_all(result)
+                self._go(State.PULLING)
+                self._pull_all(result)
+            except _Cancelled:
+                self._go(State.IDLE)
+                result.outcome = CANCELLED
+                return result
+            except SyncError as exc:
+                result.error, result.error_kind = str(exc), exc.kind
+                if not exc.transient:
+                    self._go(State.IDLE, online=True, last_error=str(exc), error_kind=exc.kind)
+                    result.outcome = FAILED
+                    return result
+                if attempt + 1 < self.attempts:
+                    self._go(
+                        State.BACKING_OFF, online=False, last_error=str(exc), error_kind=exc.kind
+                    )
+                    if self.wait(self.backoff.next_delay()):
+                        self._go(State.IDLE)
+                        result.outcome = CANCELLED
+                        return result
+                    continue
+                self._go(State.OFFLINE, online=False, last_error=str(exc), error_kind=exc.kind)
+                result.outcome = UNREACHABLE
+                return result
+            self.backoff.reset()
+            # A retry offers a refused record again: list each refusal once.
+            result.refused = list({h: (h, r, d) for h, r, d in result.refused}.values())
+            result.pull_problems = list(
+                {(p.record, p.kind): p for p in result.pull_problems}.values()
+            )
+            now = _now()
+            self.store.sync_set("last_sync", now)
+            result.outcome = REFUSED if (result.refused or result.pull_problems) else DONE
+            result.error = result.error_kind = None
+            self._go(State.IDLE, online=True, last_sync=now, last_error=None, error_kind=None)
+            return result
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _handshake(self) -> None:
+        """Learn the server's receipt key; pin it on first contact, refuse it if it changed."""
+        health = self.client.health()
+        try:
+            public_key = bytes.fromhex(str(health["server_key"]))
+            check_public_key(public_key)
+        except (ValueError, BadPublicKey) as exc:
+            raise BadAnswer(f"the server key is unusable: {exc}") from exc
+        authority = self.store.known_keys("authority")
+        if authority and health.get("authority_key_id") not in authority:
+            raise SyncError("the server serves another election authority", "wrong_server")
+        pin_key = f"server_key {self.client.base_url}"
+        pinned = self.store.sync_get(pin_key)
+        if pinned is None:
+            self.store.sync_set(pin_key, public_key.hex())
+        elif pinned != public_key.hex():
+            raise SyncError(
+                f"the server's key changed (pinned {key_id(bytes.fromhex(pinned))[:16]}…, "
+                f"now {key_id(public_key)[:16]}…); nothing was sent",
+                "server_key_changed",
+            )
+        self._server_key = public_key
+        self._emit(online=True)
+
+    def _verify_receipt(self, answer: Mapping[str, Any]) -> Record:
+        try:
+            receipt = from_json(answer.get("receipt"))
+        except EnvelopeError as exc:
+            raise BadAnswer(f"the receipt is malformed: {exc}") from exc
+        p = receipt.payload
+        if (
+            receipt.type != "receipt"
+            or receipt.signer != key_id(self._server_key)
+            or not verify_signature(
+                self._server_key, bytes.fromhex(receipt.sig), _receipt_message(receipt)
+            )
+        ):
+            raise BadAnswer("the receipt is not signed by the server's key")
+        if not all(isinstance(p.get(k), list) for k in ("stored", "held", "refused")):
+            raise BadAnswer("the receipt does not list stored, held and refused")
+        return receipt
+
+    def _push_all(self, result: SyncResult) -> None:
+        """Authority records first (certificates before the sheets they certify), then the rest."""
+        for authority in (True, False):
+            self._push_kind(result, authority)
+
+    def _push_kind(self, result: SyncResult, authority: bool) -> None:
+        after = 0
+        while True:
+            self._check_cancel()
+            batch = self.store.sync_unsent(after, self.batch_count, self.batch_bytes, authority)
+            if not batch:
+                return
+            testpoints.reach("before_send")
+            answer = self.client.push([r.to_json() for _, r in batch])
+            receipt = self._verify_receipt(answer)
+            testpoints.reach("after_server_commit")
+            p = receipt.payload
+            stored, held = set(p["stored"]), set(p["held"])
+            sent = [r.hash for _, r in batch if r.hash in stored or r.hash in held]
+            self.store.sync_mark_sent(sent, receipt)
+            details = {
+                str(x.get("hash")): (str(x.get("reason")), str(x.get("detail") or ""))
+                for x in answer.get("results", [])
+                if isinstance(x, dict) and x.get("status") == "refused"
+            }
+            refused = [
+                (str(x["hash"]), *details.get(str(x["hash"]), (str(x.get("reason")), "")))
+                for x in p["refused"]
+                if isinstance(x, dict) and "hash" in x
+            ]
+            self.store.sync_note_refused(refused)
+            result.sent += sum(1 for _, r in batch if r.hash in stored)
+            result.held += sum(1 for _, r in batch if r.hash in held)
+            result.refused.extend(refused)
+            after = batch[-1][0]
+            self._emit(unsent=self.store.sync_unsent_count())
+
+    def _pull_all(self, result: SyncResult) -> None:
+        if self.jurisdiction is None:
+            return
+        cursor_key = f"cursor {self.client.base_url} {self.jurisdiction}"
+        since = int(self.store.sync_get(cursor_key) or 0)
+        authority = self.store.known_keys("authority")
+        if not authority:
+            return
+        authority_key = next(iter(authority.values()))
+        held_authority = self.store.sync_authority_records()
+        known_keys = self.store.known_keys()
+        trust = None
+        while True:
+            self._check_cancel()
+            page = self.client.pull(self.jurisdiction, since, self.page_size)
+            try:
+                records = [from_json(x) for x in page["records"]]
+                nxt = int(page["next"])
+                more = bool(page["more"])
+            except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
+                raise BadAnswer(f"a pull page is malformed: {exc}") from exc
+            if nxt < since:
+                raise BadAnswer("the pull cursor went backwards")
+            testpoints.reach("during_pull")
+            checked = check_incoming(
+                records,
+                authority_key=authority_key,
+                held_authority=held_authority,
+                known_keys=known_keys,
+                is_held=self.store.sync_is_held,
+                lookup=self.store.record,
+                chain_head=self.store.chain_head,
+                trust=trust,
+            )
+            good = set(checked.already) | {r.hash for r in checked.accepted}
+            keep = [r for r in records if r.hash in good]
+            self.store.sync_append_pulled(keep, cursor_key, str(nxt))
+            held_authority, trust = checked.authority, checked.trust
+            result.pulled += len(checked.accepted)
+            result.pull_problems.extend(checked.problems)
+            since = nxt
+            if not more:
+                return
+
+
+def _receipt_message(receipt: Record) -> bytes:
+    from recap_desktop.crypto.envelope import signing_message
+
+    return signing_message(receipt.type, receipt.canonical)

@@ -1,0 +1,78 @@
+"""Start the window: language, data folder, first run (DEMO or real), then the main window."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from recap_desktop.services import RecapError, Workspace
+from recap_desktop.services import demo as demo_service
+from recap_desktop.services.workspace import default_data_dir
+from recap_desktop.ui import i18n
+from recap_desktop.ui.dialogs import warn
+from recap_desktop.ui.i18n import tr
+from recap_desktop.ui.qt import QApplication, QCursor, Qt
+from recap_desktop.ui.settings import Settings
+
+
+def demo_data_dir() -> Path:
+    """The DEMO election lives apart from a real officer's data: never mixed by accident."""
+    base = default_data_dir()
+    return base.with_name(base.name + "-demo")
+
+
+def needs_setup(ws: Workspace) -> bool:
+    return not ws.keystore_path.exists() or ws.store.election() is None
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="main.py", description="Recap Desktop window")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="use the DEMO data folder and set the DEMO election up if it is empty",
+    )
+    parser.add_argument("--data-dir", type=Path, help="data folder (default: $RECAP_DATA_DIR)")
+    parser.add_argument("--lang", choices=("id", "en"), help="language (default: settings)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("recap")
+    app.setApplicationName("recap-desktop")
+    settings = Settings()
+    i18n.install(args.lang or settings.language or i18n.system_language())
+    data_dir = args.data_dir or (demo_data_dir() if args.demo else default_data_dir())
+    ws = Workspace(data_dir)
+    try:
+        if needs_setup(ws):
+            if args.demo and not ws.keystore_path.exists():
+                app.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
+                try:
+                    demo_service.init_demo(ws)
+                finally:
+                    app.restoreOverrideCursor()
+            else:
+                from recap_desktop.ui.wizard import FirstRunWizard
+
+                wizard = FirstRunWizard(ws)
+                if not wizard.exec() or needs_setup(ws):
+                    return 1
+    except RecapError as exc:
+        warn(None, tr("Recap Desktop"), exc.message(i18n.current()))
+        return 2
+    from recap_desktop.ui.main_window import MainWindow
+    from recap_desktop.ui.sync_worker import SyncWorker
+
+    worker = SyncWorker(ws.data_dir)
+    window = MainWindow(ws, settings, sync_worker=worker)
+    window.show()
+    worker.start()
+    code = app.exec()
+    worker.stop()
+    ws.close()
+    return code

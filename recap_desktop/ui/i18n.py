@@ -1,0 +1,75 @@
+"""Qt translations: the window's own strings, and the choice between Indonesian and English.
+
+Every string of the window goes through ``tr`` with one empty context, so that
+``pyside6-lupdate`` finds it and one ``.qm`` file per language holds them all. Texts that come
+from the services (errors, problem names) and from the election package (form labels, rule
+messages) already carry both languages; the window passes ``current()`` to them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from recap_desktop.ui.qt import QCoreApplication, QLocale, QTranslator
+
+LANGUAGES = ("id", "en")
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "resources" / "translations"
+
+_current = "en"
+_translator: QTranslator | None = None
+
+
+def tr(text: str) -> str:
+    """Translate one of the window's strings into the current language."""
+    return QCoreApplication.translate("", text)
+
+
+def language_of(locale: QLocale) -> str:
+    """Indonesian for an Indonesian locale, English for every other one."""
+    return "id" if locale.language() == QLocale.Language.Indonesian else "en"
+
+
+def system_language() -> str:
+    return language_of(QLocale.system())
+
+
+def current() -> str:
+    return _current
+
+
+def install(lang: str) -> bool:
+    """Load ``recap_<lang>.qm`` into the running application; False if the file is missing."""
+    global _current, _translator
+    app = QCoreApplication.instance()
+    if lang not in LANGUAGES:
+        lang = "en"
+    if app is not None and _translator is not None:
+        app.removeTranslator(_translator)
+        _translator = None
+    _current = lang
+    translator = QTranslator()
+    if not translator.load(str(TRANSLATIONS / f"recap_{lang}.qm")):
+        return False
+    if app is not None:
+        app.installTranslator(translator)
+    _translator = translator
+    return True
+
+
+def state_label(state: str) -> str:
+    """The word for a sheet or station state, as the tree and the history show it."""
+    labels = {
+        "not_entered": tr("not entered"),
+        "signed": tr("signed"),
+        "corrected": tr("corrected"),
+        "approved": tr("approved"),
+        "rejected": tr("rejected"),
+        "disputed": tr("disputed"),
+        "partial": tr("partly entered"),
+        "unsent": tr("not yet sent"),
+    }
+    return labels.get(state, state)
+
+
+def role_label(role: str) -> str:
+    return {"operator": tr("operator"), "supervisor": tr("supervisor")}.get(role, role)

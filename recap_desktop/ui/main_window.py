@@ -1,0 +1,549 @@
+"""The main window: region tree on the left; sheet, recap and verification on the right.
+
+It opens at once on any store: the election package is parsed on a worker thread, the tree
+loads branch by branch, and the whole store is verified in the background after opening.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from recap_desktop.domain.election import Election, text
+from recap_desktop.services import RecapError, Workspace
+from recap_desktop.services import election as election_service
+from recap_desktop.services import identity as identity_service
+from recap_desktop.services import sheets as sheet_service
+from recap_desktop.services import sync as sync_service
+from recap_desktop.ui import i18n
+from recap_desktop.ui.dialogs import ask_int, ask_text, warn
+from recap_desktop.ui.history import HistoryPanel
+from recap_desktop.ui.i18n import tr
+from recap_desktop.ui.keyholder import KeyHolder
+from recap_desktop.ui.qt import (
+    QAction,
+    QActionGroup,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    Qt,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from recap_desktop.ui.recap_view import RecapView
+from recap_desktop.ui.region_tree import RegionPanel
+from recap_desktop.ui.settings import Settings
+from recap_desktop.ui.sheet_form import SheetForm
+from recap_desktop.ui.supervisor import SupervisorView
+from recap_desktop.ui.sync_status import SyncState, SyncStatus
+from recap_desktop.ui.sync_worker import SyncWorker
+from recap_desktop.ui.tasks import TaskHandle, TaskRunner
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        ws: Workspace,
+        settings: Settings,
+        sync: SyncStatus | None = None,
+        *,
+        verify_on_open: bool = True,
+        keys: KeyHolder | None = None,
+        sync_worker: SyncWorker | None = None,
+    ) -> None:
+        super().__init__()
+        self.ws = ws
+        self.settings = settings
+        self.sync = sync or SyncStatus()
+        # The worker owns its thread and store connection; the window only pokes it and
+        # listens to its status, so it never waits on the network.
+        self.sync_worker = sync_worker
+        if sync_worker is not None:
+            sync_worker.status_changed.connect(self.sync.show_engine_status)
+        self.identity = identity_service.show_identity(ws)
+        self.election: Election | None = None
+        self.station_code: str | None = None
+        self.verify_on_open = verify_on_open
+        self.tasks = TaskRunner(ws.data_dir)
+        self.keys = keys or KeyHolder(ws, settings.idle_minutes)
+        self.resize(1280, 800)
+
+        self.regions = RegionPanel(ws)
+        self.regions.station_chosen.connect(self.show_station)
+        self.regions.region_chosen.connect(self.show_region)
+
+        sheet_page = QWidget()
+        sheet_layout = QVBoxLayout(sheet_page)
+        chooser = QHBoxLayout()
+        self.contest_label = QLabel()
+        self.contest = QComboBox()
+        self.contest.currentIndexChanged.connect(self._contest_changed)
+        chooser.addWidget(self.contest_label)
+        chooser.addWidget(self.contest, 1)
+        sheet_layout.addLayout(chooser)
+        self.form = SheetForm(ws, self.keys)
+        self.form.saved.connect(self._saved)
+        self.history = HistoryPanel()
+        self.history_label = QLabel()
+        sheet_split = QSplitter(Qt.Orientation.Vertical)
+        sheet_split.addWidget(self.form)
+        history_box = QWidget()
+        hb = QVBoxLayout(history_box)
+        hb.setContentsMargins(0, 0, 0, 0)
+        hb.addWidget(self.history_label)
+        hb.addWidget(self.history)
+        sheet_split.addWidget(history_box)
+        sheet_split.setSizes([560, 160])
+        sheet_layout.addWidget(sheet_split, 1)
+
+        self.recap = RecapView(self.tasks)
+        self.supervisor = SupervisorView(ws, self.tasks, self.keys.key, self.identity.role)
+        self.supervisor.reviewed.connect(self._reviewed)
+        self.supervisor.verified.connect(self._verified)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(sheet_page, "")
+        self.tabs.addTab(self.recap, "")
+        self.tabs.addTab(self.supervisor, "")
+        split = QSplitter()
+        split.addWidget(self.regions)
+        split.addWidget(self.tabs)
+        split.setSizes([340, 940])
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(4, 4, 4, 0)
+        self.demo_banner = QLabel()
+        self.demo_banner.setWordWrap(True)
+        self.demo_banner.setStyleSheet(
+            "background: #ffeb3b; color: #000; font-weight: bold; padding: 4px 8px;"
+        )
+        central_layout.addWidget(self.demo_banner)
+        central_layout.addWidget(split, 1)
+        self.setCentralWidget(central)
+        self.who = QLabel()
+        self.key_state = QLabel()
+        self.sync_label = QLabel()
+        self.task_label = QLabel()
+        self.task_bar = QProgressBar()
+        self.task_bar.setMaximumWidth(160)
+        self.cancel_button = QPushButton()
+        self.cancel_button.clicked.connect(self._cancel_task)
+        bar = self.statusBar()
+        bar.addWidget(self.who)
+        bar.addWidget(self.key_state)
+        bar.addPermanentWidget(self.task_label)
+        bar.addPermanentWidget(self.task_bar)
+        bar.addPermanentWidget(self.cancel_button)
+        bar.addPermanentWidget(self.sync_label)
+        self.current_task: TaskHandle | None = None
+        self._task_idle()
+        self.tasks.started.connect(self._task_started)
+        self.sync.changed.connect(self._sync_changed)
+        self.keys.locked_changed.connect(self._key_changed)
+
+        self._make_actions()
+        self.retranslate()
+        self.load_election()
+
+    # -- menus and texts ------------------------------------------------------------------
+
+    def _make_actions(self) -> None:
+        self.save_action = QAction(self)
+        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.save_action.triggered.connect(self._save_shortcut)
+        self.addAction(self.save_action)
+        self.import_election_action = QAction(self)
+        self.import_election_action.triggered.connect(self._import_election)
+        self.import_cert_action = QAction(self)
+        self.import_cert_action.triggered.connect(self._import_certificate)
+        self.export_request_action = QAction(self)
+        self.export_request_action.triggered.connect(self._export_request)
+        self.quit_action = QAction(self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        self.verify_action = QAction(self)
+        self.verify_action.triggered.connect(self.supervisor.start_verification)
+        self.rebuild_action = QAction(self)
+        self.rebuild_action.triggered.connect(self._rebuild)
+        self.refresh_action = QAction(self)
+        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.refresh_action.triggered.connect(self.regions.refresh_all)
+        self.lock_action = QAction(self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.keys.lock)
+        self.find_action = QAction(self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self._focus_search)
+        self.idle_action = QAction(self)
+        self.idle_action.triggered.connect(self._ask_idle)
+        self.sync_now_action = QAction(self)
+        self.sync_now_action.setShortcut(QKeySequence("F9"))
+        self.sync_now_action.triggered.connect(self._sync_now)
+        self.sync_now_action.setEnabled(self.sync_worker is not None)
+        self.server_action = QAction(self)
+        self.server_action.triggered.connect(self._ask_server)
+        self.lang_group = QActionGroup(self)
+        self.lang_actions: dict[str | None, QAction] = {}
+        for lang in (None, "id", "en"):
+            action = QAction(self)
+            action.setCheckable(True)
+            action.setChecked(self.settings.language == lang)
+            action.triggered.connect(lambda _=False, lang=lang: self.set_language(lang))
+            self.lang_group.addAction(action)
+            self.lang_actions[lang] = action
+        menu = self.menuBar()
+        self.file_menu = menu.addMenu("")
+        for a in (self.import_election_action, self.import_cert_action, self.export_request_action):
+            self.file_menu.addAction(a)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+        self.sheet_menu = menu.addMenu("")
+        self.sheet_menu.addAction(self.save_action)
+        self.sheet_menu.addAction(self.find_action)
+        self.sheet_menu.addAction(self.lock_action)
+        self.sheet_menu.addAction(self.refresh_action)
+        self.tools_menu = menu.addMenu("")
+        self.tools_menu.addAction(self.sync_now_action)
+        self.tools_menu.addAction(self.verify_action)
+        self.tools_menu.addAction(self.rebuild_action)
+        self.settings_menu = menu.addMenu("")
+        self.language_menu = self.settings_menu.addMenu("")
+        for a in self.lang_actions.values():
+            self.language_menu.addAction(a)
+        self.settings_menu.addAction(self.idle_action)
+        self.settings_menu.addAction(self.server_action)
+
+    def retranslate(self) -> None:
+        """Every visible text again, after the language changed."""
+        lang = i18n.current()
+        title = tr("Recap Desktop")
+        if self.election is not None:
+            title += " — " + text(self.election.name, lang)
+        self.setWindowTitle(title)
+        self.tabs.setTabText(0, tr("Sheet (C.Hasil)"))
+        self.tabs.setTabText(1, tr("Recap"))
+        self.tabs.setTabText(2, tr("Verification"))
+        self.contest_label.setText(tr("Contest:"))
+        self.history_label.setText(tr("History of this sheet"))
+        self.save_action.setText(tr("Save and sign"))
+        self.import_election_action.setText(tr("Import election package…"))
+        self.import_cert_action.setText(tr("Import certificate…"))
+        self.export_request_action.setText(tr("Export certificate request…"))
+        self.quit_action.setText(tr("Quit"))
+        self.verify_action.setText(tr("Verify every record"))
+        self.rebuild_action.setText(tr("Rebuild tables from the records"))
+        self.refresh_action.setText(tr("Refresh states"))
+        self.lock_action.setText(tr("Lock the key now"))
+        self.find_action.setText(tr("Find a polling station"))
+        self.idle_action.setText(tr("Lock the key after idle time…"))
+        self.sync_now_action.setText(tr("Sync now"))
+        self.server_action.setText(tr("Central server address…"))
+        self.lang_actions[None].setText(tr("As the system"))
+        self.lang_actions["id"].setText("Bahasa Indonesia")
+        self.lang_actions["en"].setText("English")
+        self.file_menu.setTitle(tr("&File"))
+        self.sheet_menu.setTitle(tr("&Sheet"))
+        self.tools_menu.setTitle(tr("&Tools"))
+        self.settings_menu.setTitle(tr("S&ettings"))
+        self.language_menu.setTitle(tr("Language"))
+        self.cancel_button.setText(tr("Cancel"))
+        if self.identity.demo:
+            self.demo_banner.setText(
+                tr(
+                    "DEMO election: not a real election. Names and numbers are invented; "
+                    "the DEMO passphrase is %1. Data folder: %2"
+                )
+                .replace("%1", identity_service.DEMO_PASSPHRASE)
+                .replace("%2", str(self.ws.data_dir))
+            )
+            self.demo_banner.show()
+        else:
+            self.demo_banner.hide()
+        certified = "" if self.identity.certificate else " · " + tr("key not yet certified")
+        self.who.setText(
+            f"{self.identity.name} ({self.identity.officer_id}, "
+            f"{i18n.role_label(self.identity.role)}){certified}"
+        )
+        self._key_changed(self.keys.locked)
+        self._sync_changed(self.sync.state)
+        self.regions.retranslate()
+        self.form.retranslate()
+        self.history.retranslate()
+        self.recap.retranslate()
+        self.supervisor.retranslate()
+        if self.election is not None and self.station_code is not None:
+            self._fill_contests(self.station_code)
+
+    def set_language(self, lang: str | None) -> None:
+        self.settings.language = lang
+        i18n.install(lang or i18n.system_language())
+        self.retranslate()
+
+    def _ask_idle(self) -> None:
+        minutes = ask_int(
+            self,
+            tr("Lock the key after idle time"),
+            tr("Minutes without a key press or click before the key locks:"),
+            self.settings.idle_minutes,
+            1,
+            240,
+        )
+        if minutes is not None:
+            self.settings.idle_minutes = minutes
+            self.keys.set_idle_minutes(minutes)
+
+    def _sync_now(self) -> None:
+        if self.sync_worker is not None:
+            self.sync_worker.sync_now()
+
+    def _ask_server(self) -> None:
+        """The server address lives in the data folder, where `recap sync` reads it too."""
+        url = ask_text(
+            self,
+            tr("Central server address"),
+            tr(
+                "Address of the central server, for example https://recap.example.go.id/ "
+                "(leave empty to work offline only):"
+            ),
+            initial=sync_service.server_url(self.ws.store) or "",
+        )
+        if url is None:
+            return
+        try:
+            sync_service.set_server_url(self.ws.store, url.strip() or None)
+        except RecapError as exc:
+            warn(self, tr("Central server address"), exc.message(i18n.current()))
+            return
+        self._sync_now()
+
+    # -- loading --------------------------------------------------------------------------
+
+    def load_election(self) -> TaskHandle:
+        """Parse the package on the quick thread, then hand it to this thread's store."""
+        self.regions.show_loading()
+
+        def work(ws: Workspace, handle: TaskHandle) -> tuple[str, Election]:
+            election = election_service.current_election(ws)
+            election.stations_of("")  # group stations by village there, not here
+            hash_ = ws.store.current_package()
+            assert hash_ is not None
+            return hash_, election
+
+        return self.tasks.run(tr("Opening the election"), work, self._election_loaded, self._error)
+
+    def _reload(self) -> None:
+        self.load_election()
+
+    def _election_loaded(self, result: tuple[str, Election]) -> None:
+        hash_, election = result
+        self.ws.store.adopt_election(hash_, election)
+        self.election = election
+        self.regions.set_election(election)
+        self.retranslate()
+        if self.verify_on_open:
+            self.supervisor.start_verification()
+
+    def _error(self, exc: BaseException) -> None:
+        message = exc.message(i18n.current()) if isinstance(exc, RecapError) else str(exc)
+        self.statusBar().showMessage(message, 15_000)
+        warn(self, tr("Recap Desktop"), message)
+
+    # -- sheet ----------------------------------------------------------------------------
+
+    def show_station(self, station_code: str) -> None:
+        self.station_code = station_code
+        self._fill_contests(station_code)
+        self.tabs.setCurrentIndex(0)
+
+    def _fill_contests(self, station_code: str) -> None:
+        if self.election is None:
+            return
+        station = self.election.stations[station_code]
+        lang = i18n.current()
+        current = self.contest.currentData()
+        self.contest.blockSignals(True)
+        self.contest.clear()
+        for cid in station.contests:
+            self.contest.addItem(text(self.election.contests[cid].name, lang), cid)
+        found = self.contest.findData(current)
+        self.contest.setCurrentIndex(max(0, found))
+        self.contest.blockSignals(False)
+        self._contest_changed()
+
+    def _contest_changed(self) -> None:
+        if self.election is None or self.station_code is None:
+            return
+        cid = self.contest.currentData()
+        if cid is None:
+            return
+        self.open_sheet(self.station_code, str(cid))
+
+    def open_sheet(self, station_code: str, contest_id: str) -> None:
+        assert self.election is not None
+        self.station_code = station_code
+        index = self.contest.findData(contest_id)
+        if index >= 0 and self.contest.currentIndex() != index:
+            self.contest.blockSignals(True)
+            self.contest.setCurrentIndex(index)
+            self.contest.blockSignals(False)
+        try:
+            self.form.load(self.election, station_code, contest_id, self.identity.role)
+            self.history.show_history(
+                sheet_service.sheet_history(self.ws, station_code, contest_id)
+            )
+        except RecapError as exc:
+            self._error(exc)
+
+    def _focus_search(self) -> None:
+        self.regions.search.setFocus()
+        self.regions.search.selectAll()
+
+    def _save_shortcut(self) -> None:
+        """Ctrl+S saves the sheet only while the sheet is what the officer sees."""
+        if self.tabs.currentIndex() == 0:
+            self.form.save()
+
+    def _saved(self, record: Any) -> None:
+        station = str(record.payload["station"])
+        self.history.show_history(
+            sheet_service.sheet_history(self.ws, station, str(record.payload["contest"]))
+        )
+        self.regions.refresh_station(station)
+        self._sync_now()
+
+    def _reviewed(self, station: str) -> None:
+        self.regions.refresh_station(station)
+        self._sync_now()
+        if station == self.station_code:
+            self._contest_changed()
+
+    def show_region(self, code: str) -> None:
+        if self.election is None:
+            return
+        region = self.election.regions[code]
+        self.recap.show_region(code, f"{region.name} ({code})")
+
+    # -- status bar -----------------------------------------------------------------------
+
+    def _key_changed(self, locked: bool) -> None:
+        self.key_state.setText(tr("key locked") if locked else tr("key unlocked"))
+
+    def _sync_changed(self, state: SyncState) -> None:
+        if not state.configured:
+            self.sync_label.setText(tr("Sync not configured: set the central server in Settings"))
+            return
+        parts = [
+            tr("online") if state.online else tr("offline") if state.online is False else "…",
+            tr("%1 unsent").replace("%1", str(state.unsent)),
+            tr("last sync %1").replace("%1", state.last_sync or tr("never")),
+        ]
+        if state.last_error:
+            parts.append(tr("error: %1").replace("%1", state.last_error))
+        self.sync_label.setText(" · ".join(parts))
+
+    def _task_started(self, handle: TaskHandle) -> None:
+        self.current_task = handle
+        self.task_label.setText(handle.label)
+        self.task_bar.setRange(0, 0)
+        self.task_bar.show()
+        self.cancel_button.show()
+        self.task_label.show()
+        handle.progressed.connect(self._task_progress)
+        handle.ended.connect(lambda h=handle: self._task_ended(h))
+
+    def _task_progress(self, done: int, total: int) -> None:
+        self.task_bar.setRange(0, max(1, total))
+        self.task_bar.setValue(done)
+
+    def _task_ended(self, handle: TaskHandle) -> None:
+        if handle is self.current_task:
+            self.current_task = None
+            self._task_idle()
+
+    def _task_idle(self) -> None:
+        self.task_bar.hide()
+        self.cancel_button.hide()
+        self.task_label.hide()
+
+    def _cancel_task(self) -> None:
+        if self.current_task is not None:
+            self.current_task.cancel()
+
+    def _verified(self, report: Any) -> None:
+        bad = sum(1 for r in report.records if not r.ok)
+        if bad:
+            self.statusBar().showMessage(
+                tr("Records with problems: %1. See the Verification tab.").replace("%1", str(bad)),
+                30_000,
+            )
+
+    # -- files ----------------------------------------------------------------------------
+
+    def _import_election(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("Import election package"), "", "*.json")
+        if not path:
+            return
+
+        def work(ws: Workspace, handle: TaskHandle) -> object:
+            return election_service.import_election(ws, Path(path).read_bytes(), path)
+
+        self.tasks.run(
+            tr("Importing the election package"),
+            work,
+            lambda _r: self._reload(),
+            self._error,
+            slow=True,
+        )
+
+    def _import_certificate(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("Import certificate"), "", "*.json")
+        if not path:
+            return
+        try:
+            identity_service.import_certificates(self.ws, Path(path).read_bytes(), path)
+        except (RecapError, OSError) as exc:
+            self._error(exc)
+            return
+        self.identity = identity_service.show_identity(self.ws)
+        self.retranslate()
+
+    def _export_request(self) -> None:
+        key = self.keys.key(self)
+        if key is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, tr("Export certificate request"), "certificate-request.json", "*.json"
+        )
+        if path:
+            Path(path).write_text(
+                json.dumps(identity_service.certificate_request(self.ws, key), indent=2) + "\n",
+                encoding="utf-8",
+            )
+
+    def _rebuild(self) -> None:
+        def work(ws: Workspace, handle: TaskHandle) -> int:
+            return ws.store.rebuild()
+
+        self.tasks.run(
+            tr("Rebuilding tables from the records"),
+            work,
+            lambda _n: self.regions.refresh_all(),
+            self._error,
+            slow=True,
+        )
+
+    def closeEvent(self, event: Any) -> None:
+        if self.sync_worker is not None:
+            self.sync_worker.stop()
+        self.tasks.shutdown()
+        self.keys.lock()
+        super().closeEvent(event)

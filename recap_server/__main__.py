@@ -1,0 +1,52 @@
+"""recap-server: the central server of Recap Desktop (docs/PROTOCOL.md, section 9).
+
+First run of a real election: --election PACKAGE --trust-authority FINGERPRINT, with the
+receipt key's passphrase in $RECAP_SERVER_PASSPHRASE. --demo serves the DEMO election.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="recap-server",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--data-dir", type=Path, required=True, help="server.db and server.key")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8470, help="port (0: any free port)")
+    parser.add_argument("--demo", action="store_true", help="trust the DEMO authority and election")
+    parser.add_argument("--election", type=Path, help="an election package file to serve")
+    parser.add_argument(
+        "--trust-authority", metavar="FINGERPRINT", help="the authority's key id, on first run"
+    )
+    args = parser.parse_args(argv)
+
+    import uvicorn
+
+    from recap_server.app import create_app
+    from recap_server.server import ServerSetupError, open_ledger
+
+    try:
+        ledger = open_ledger(
+            args.data_dir,
+            demo=args.demo,
+            election=args.election,
+            trust_authority=args.trust_authority,
+        )
+    except ServerSetupError as exc:
+        print(f"recap-server: {exc}", file=sys.stderr)
+        return 2
+    print(f"recap-server: receipt key {ledger.server_key.key_id}", file=sys.stderr)
+    uvicorn.run(create_app(ledger, demo=args.demo), host=args.host, port=args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

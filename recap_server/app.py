@@ -1,0 +1,292 @@
+"""The HTTP API (FastAPI). Its OpenAPI document, at /openapi.json, is the client's contract."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.middleware.gzip import GZipMiddleware
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from recap_desktop.crypto.canonical import CanonicalError, parse_json
+from recap_desktop.crypto.verifier import Certificate
+from recap_desktop.domain.election import in_region
+from recap_server.ledger import BATCH_FORMAT, Ledger
+
+PACKAGE_FORMAT = "recap-election-package/1"
+MAX_BODY = 16 * 1024 * 1024  # bytes on the wire
+MAX_INFLATED = 64 * 1024 * 1024  # bytes after gunzip: a zip bomb stops here
+MAX_BATCH = 5000  # records per push
+MAX_PAGE = 2000  # records per pull page
+
+
+class Envelope(BaseModel):
+    """A signed record: docs/PROTOCOL.md "Records"."""
+
+    payload: dict[str, Any]
+    signer: str
+    sig: str
+    hash: str
+
+
+class Health(BaseModel):
+    status: str = Field(description="always ok when the server answers")
+    server_key: str = Field(description="the server's Ed25519 public key, hex; signs receipts")
+    server_key_id: str
+    authority_key_id: str
+    election: str | None
+    version: int | None
+    demo: bool
+
+
+class Batch(BaseModel):
+    """A push body and a USB bundle file: the same format (gzip allowed on the wire)."""
+
+    format: str = Field(BATCH_FORMAT, description=f"always {BATCH_FORMAT}")
+    records: list[Envelope]
+
+
+class Result(BaseModel):
+    hash: str
+    status: str = Field(description="stored, held (already had it) or refused")
+    reason: str | None = Field(None, description="for refused: a stable problem name")
+    detail: str | None = None
+
+
+class PushAnswer(BaseModel):
+    results: list[Result] = Field(description="one per record sent, in the order sent")
+    receipt: Envelope = Field(description="type receipt, signed by the server key")
+
+
+class Page(BaseModel):
+    records: list[Envelope]
+    next: int = Field(description="the cursor to send as since for the next page")
+    more: bool
+
+
+class Package(BaseModel):
+    format: str
+    authority_key: str
+    records: list[Envelope]
+
+
+class Versions(BaseModel):
+    election: str | None
+    current: int | None
+    versions: list[dict[str, Any]]
+
+
+class RecordList(BaseModel):
+    records: list[Envelope]
+
+
+class ContestTotals(BaseModel):
+    contest: str
+    totals: dict[str, int]
+    stations_counted: int
+    stations_expected: int
+    states: dict[str, int] = Field(description="sheets per state: signed, disputed, ...")
+
+
+class RegionTotals(BaseModel):
+    region: str
+    contests: list[ContestTotals]
+
+
+def _batch_schema() -> dict[str, Any]:
+    """The batch schema with its references pointing into the OpenAPI components (Envelope is
+    there already, as part of the answers)."""
+    schema = Batch.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return schema
+
+
+def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
+    app = FastAPI(
+        title="Recap central server",
+        version="1",
+        description="Verifies, keeps and adds up the signed records of Recap Desktop laptops. "
+        "See docs/PROTOCOL.md, section Sync protocol.",
+    )
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
+
+    def package(records: list[Any]) -> dict[str, Any]:
+        return {
+            "format": PACKAGE_FORMAT,
+            "authority_key": ledger.authority_key.hex(),
+            "records": [r.to_json() for r in records],
+        }
+
+    @app.get("/v1/health", response_model=Health)
+    def health() -> dict[str, Any]:
+        election = ledger.election()
+        return {
+            "status": "ok",
+            "server_key": ledger.server_key.public_key.hex(),
+            "server_key_id": ledger.server_key.key_id,
+            "authority_key_id": ledger.authority_key_id(),
+            "election": election.id if election else None,
+            "version": election.version if election else None,
+            "demo": demo,
+        }
+
+    def packages() -> list[Any]:
+        return ledger.storage.authority_records(["election"])
+
+    @app.get("/v1/election", response_model=Package)
+    def election_package() -> dict[str, Any]:
+        """The current (newest) package, in the file format `recap election import` reads."""
+        current = ledger.trust().election_record
+        chosen = [r for r in packages() if r.hash == current]
+        if not chosen:
+            raise HTTPException(404, "no election package yet")
+        return package(chosen)
+
+    @app.get("/v1/election/versions", response_model=Versions)
+    def election_versions() -> dict[str, Any]:
+        """Every version the server keeps, oldest first."""
+        election = ledger.election()
+        return {
+            "election": election.id if election else None,
+            "current": election.version if election else None,
+            "versions": [
+                {
+                    "version": r.payload.get("version"),
+                    "hash": r.hash,
+                    "issued": r.payload.get("issued"),
+                }
+                for r in sorted(packages(), key=lambda r: int(r.payload.get("version", 0)))
+            ],
+        }
+
+    @app.get("/v1/election/versions/{version}", response_model=Package)
+    def election_version(version: int) -> dict[str, Any]:
+        chosen = [r for r in packages() if r.payload.get("version") == version]
+        if not chosen:
+            raise HTTPException(404, f"no package version {version}")
+        return package(chosen[:1])
+
+    @app.get("/v1/certificates", response_model=RecordList)
+    def certificates(
+        jurisdiction: str | None = Query(None, description="only certificates within this region"),
+    ) -> dict[str, Any]:
+        out = []
+        for r in ledger.storage.authority_records(["certificate"]):
+            if jurisdiction is not None:
+                try:
+                    cert = Certificate.from_record(r)
+                except ValueError:
+                    continue
+                if not (
+                    in_region(cert.jurisdiction, jurisdiction)
+                    or in_region(jurisdiction, cert.jurisdiction)
+                ):
+                    continue
+            out.append(r.to_json())
+        return {"records": out}
+
+    @app.get("/v1/revocations", response_model=RecordList)
+    def revocations() -> dict[str, Any]:
+        """The newest revocation list (each version lists every key revoked so far)."""
+        lists = ledger.storage.authority_records(["revocations"])
+        lists.sort(key=lambda r: int(r.payload.get("version", 0)))
+        return {"records": [r.to_json() for r in lists[-1:]]}
+
+    @app.post(
+        "/v1/push",
+        response_model=PushAnswer,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "description": "A batch (Content-Encoding: gzip allowed).",
+                "content": {"application/json": {"schema": _batch_schema()}},
+            }
+        },
+        responses={400: {"description": "not a batch"}, 413: {"description": "too large"}},
+    )
+    async def push(request: Request) -> dict[str, Any]:
+        """Verify and keep a batch. Idempotent: sending it again answers held, stores nothing."""
+        body = await _read_body(request)
+        try:
+            doc = parse_json(body)
+        except CanonicalError as exc:
+            raise HTTPException(400, f"not a batch: {exc}") from exc
+        if not isinstance(doc, dict) or doc.get("format") != BATCH_FORMAT:
+            raise HTTPException(400, f"the format must be {BATCH_FORMAT}")
+        records = doc.get("records")
+        if not isinstance(records, list):
+            raise HTTPException(400, "records must be a list")
+        if len(records) > MAX_BATCH:
+            raise HTTPException(413, f"at most {MAX_BATCH} records per batch")
+        outcomes, receipt = await run_in_threadpool(ledger.push, records)
+        return {"results": [o.to_json() for o in outcomes], "receipt": receipt.to_json()}
+
+    @app.get("/v1/pull", response_model=Page)
+    def pull(
+        jurisdiction: str = Query(..., description="region code, e.g. 32.01.01"),
+        since: int = Query(0, ge=0, description="the next value of the previous page"),
+        limit: int = Query(500, ge=1, le=MAX_PAGE),
+    ) -> dict[str, Any]:
+        """What is new for a jurisdiction: authority records, and sheets and reviews inside it."""
+        held = ledger.storage.pull(jurisdiction, since, limit)
+        return {
+            "records": [h.record.to_json() for h in held],
+            "next": held[-1].id if held else since,
+            "more": len(held) == limit,
+        }
+
+    @app.get("/v1/regions/{region}/totals", response_model=RegionTotals)
+    def totals(region: str, contest: str | None = None) -> dict[str, Any]:
+        """Sums over the sheets that count, and progress (stations counted of expected)."""
+        election = ledger.election()
+        if election is None:
+            raise HTTPException(404, "no election package yet")
+        if region not in election.regions and region not in election.stations:
+            raise HTTPException(404, f"unknown region {region}")
+        if contest is not None and contest not in election.contests:
+            raise HTTPException(404, f"unknown contest {contest}")
+        stations = election.stations_within(region)
+        out = []
+        for cid in [contest] if contest else list(election.contests):
+            sums, counted, states = ledger.storage.totals(region, cid)
+            expected = sum(1 for s in stations if cid in s.contests)
+            fields = election.contests[cid].form.field_ids
+            out.append(
+                {
+                    "contest": cid,
+                    "totals": {f: sums.get(f, 0) for f in fields},
+                    "stations_counted": counted,
+                    "stations_expected": expected,
+                    "states": states,
+                }
+            )
+        return {"region": region, "contests": out}
+
+    @app.get("/v1/stats")
+    def stats() -> dict[str, int]:
+        """Counts: records (every record held), disputes, sheets, equivocations, receipts..."""
+        return ledger.storage.stats()
+
+    return app
+
+
+async def _read_body(request: Request) -> bytes:
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise HTTPException(413, f"a body is at most {MAX_BODY} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    if request.headers.get("content-encoding", "").lower() == "gzip":
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            body = inflater.decompress(body, MAX_INFLATED)
+        except zlib.error as exc:
+            raise HTTPException(400, f"bad gzip: {exc}") from exc
+        if inflater.unconsumed_tail:
+            raise HTTPException(413, f"a batch is at most {MAX_INFLATED} bytes unpacked")
+    return body

@@ -1,0 +1,690 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name />
+    <message>
+        <source>Recap Desktop</source>
+        <translation>Recap Desktop</translation>
+    </message>
+    <message>
+        <source>Time (UTC)</source>
+        <translation>Time (UTC)</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>What</translation>
+    </message>
+    <message>
+        <source>Signed by</source>
+        <translation>Signed by</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>Record</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>correction</source>
+        <translation>correction</translation>
+    </message>
+    <message>
+        <source>sheet</source>
+        <translation>sheet</translation>
+    </message>
+    <message>
+        <source>approved</source>
+        <translation>approved</translation>
+    </message>
+    <message>
+        <source>rejected</source>
+        <translation>rejected</translation>
+    </message>
+    <message>
+        <source>not entered</source>
+        <translation>not entered</translation>
+    </message>
+    <message>
+        <source>signed</source>
+        <translation>signed</translation>
+    </message>
+    <message>
+        <source>corrected</source>
+        <translation>corrected</translation>
+    </message>
+    <message>
+        <source>disputed</source>
+        <translation>disputed</translation>
+    </message>
+    <message>
+        <source>partly entered</source>
+        <translation>partly entered</translation>
+    </message>
+    <message>
+        <source>not yet sent</source>
+        <translation>not yet sent</translation>
+    </message>
+    <message>
+        <source>operator</source>
+        <translation>operator</translation>
+    </message>
+    <message>
+        <source>supervisor</source>
+        <translation>supervisor</translation>
+    </message>
+    <message>
+        <source>Unlock your key</source>
+        <translation>Unlock your key</translation>
+    </message>
+    <message>
+        <source>Passphrase of your signing key:</source>
+        <translation>Passphrase of your signing key:</translation>
+    </message>
+    <message>
+        <source>DEMO key: the passphrase is %1</source>
+        <translation>DEMO key: the passphrase is %1</translation>
+    </message>
+    <message>
+        <source>Sheet (C.Hasil)</source>
+        <translation>Sheet (C.Hasil)</translation>
+    </message>
+    <message>
+        <source>Recap</source>
+        <translation>Recap</translation>
+    </message>
+    <message>
+        <source>Verification</source>
+        <translation>Verification</translation>
+    </message>
+    <message>
+        <source>Contest:</source>
+        <translation>Contest:</translation>
+    </message>
+    <message>
+        <source>History of this sheet</source>
+        <translation>History of this sheet</translation>
+    </message>
+    <message>
+        <source>Save and sign</source>
+        <translation>Save and sign</translation>
+    </message>
+    <message>
+        <source>Import election package…</source>
+        <translation>Import election package…</translation>
+    </message>
+    <message>
+        <source>Import certificate…</source>
+        <translation>Import certificate…</translation>
+    </message>
+    <message>
+        <source>Export certificate request…</source>
+        <translation>Export certificate request…</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <source>Verify every record</source>
+        <translation>Verify every record</translation>
+    </message>
+    <message>
+        <source>Rebuild tables from the records</source>
+        <translation>Rebuild tables from the records</translation>
+    </message>
+    <message>
+        <source>Refresh states</source>
+        <translation>Refresh states</translation>
+    </message>
+    <message>
+        <source>Lock the key now</source>
+        <translation>Lock the key now</translation>
+    </message>
+    <message>
+        <source>Find a polling station</source>
+        <translation>Find a polling station</translation>
+    </message>
+    <message>
+        <source>Lock the key after idle time…</source>
+        <translation>Lock the key after idle time…</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>Sync now</translation>
+    </message>
+    <message>
+        <source>Central server address…</source>
+        <translation>Central server address…</translation>
+    </message>
+    <message>
+        <source>As the system</source>
+        <translation>As the system</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;File</translation>
+    </message>
+    <message>
+        <source>&amp;Sheet</source>
+        <translation>&amp;Sheet</translation>
+    </message>
+    <message>
+        <source>&amp;Tools</source>
+        <translation>&amp;Tools</translation>
+    </message>
+    <message>
+        <source>S&amp;ettings</source>
+        <translation>S&amp;ettings</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <source>Central server address</source>
+        <translation>Central server address</translation>
+    </message>
+    <message>
+        <source>Address of the central server, for example https://recap.example.go.id/ (leave empty to work offline only):</source>
+        <translation>Address of the central server, for example https://recap.example.go.id/ (leave empty to work offline only):</translation>
+    </message>
+    <message>
+        <source>Sync not configured: set the central server in Settings</source>
+        <translation>Sync not configured: set the central server in Settings</translation>
+    </message>
+    <message>
+        <source>Records with problems: %1. See the Verification tab.</source>
+        <translation>Records with problems: %1. See the Verification tab.</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>&lt; Back</source>
+        <translation>&lt; Back</translation>
+    </message>
+    <message>
+        <source>Next &gt;</source>
+        <translation>Next &gt;</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>Finish</translation>
+    </message>
+    <message>
+        <source>DEMO election: not a real election. Names and numbers are invented; the DEMO passphrase is %1. Data folder: %2</source>
+        <translation>DEMO election: not a real election. Names and numbers are invented; the DEMO passphrase is %1. Data folder: %2</translation>
+    </message>
+    <message>
+        <source>key not yet certified</source>
+        <translation>key not yet certified</translation>
+    </message>
+    <message>
+        <source>Lock the key after idle time</source>
+        <translation>Lock the key after idle time</translation>
+    </message>
+    <message>
+        <source>Minutes without a key press or click before the key locks:</source>
+        <translation>Minutes without a key press or click before the key locks:</translation>
+    </message>
+    <message>
+        <source>Opening the election</source>
+        <translation>Opening the election</translation>
+    </message>
+    <message>
+        <source>key locked</source>
+        <translation>key locked</translation>
+    </message>
+    <message>
+        <source>key unlocked</source>
+        <translation>key unlocked</translation>
+    </message>
+    <message>
+        <source>online</source>
+        <translation>online</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>offline</translation>
+    </message>
+    <message>
+        <source>%1 unsent</source>
+        <translation>%1 unsent</translation>
+    </message>
+    <message>
+        <source>last sync %1</source>
+        <translation>last sync %1</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>never</translation>
+    </message>
+    <message>
+        <source>error: %1</source>
+        <translation>error: %1</translation>
+    </message>
+    <message>
+        <source>Import election package</source>
+        <translation>Import election package</translation>
+    </message>
+    <message>
+        <source>Importing the election package</source>
+        <translation>Importing the election package</translation>
+    </message>
+    <message>
+        <source>Import certificate</source>
+        <translation>Import certificate</translation>
+    </message>
+    <message>
+        <source>Export certificate request</source>
+        <translation>Export certificate request</translation>
+    </message>
+    <message>
+        <source>Rebuilding tables from the records</source>
+        <translation>Rebuilding tables from the records</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>Export CSV…</translation>
+    </message>
+    <message>
+        <source>Line of the form</source>
+        <translation>Line of the form</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <source>Choose a region in the tree to see its totals.</source>
+        <translation>Choose a region in the tree to see its totals.</translation>
+    </message>
+    <message>
+        <source>Totals for %1 (computing…)</source>
+        <translation>Totals for %1 (computing…)</translation>
+    </message>
+    <message>
+        <source>Adding up %1</source>
+        <translation>Adding up %1</translation>
+    </message>
+    <message>
+        <source>Totals for %1 could not be computed: %2</source>
+        <translation>Totals for %1 could not be computed: %2</translation>
+    </message>
+    <message>
+        <source>Totals for %1</source>
+        <translation>Totals for %1</translation>
+    </message>
+    <message>
+        <source>%1 of %2 polling stations entered</source>
+        <translation>%1 of %2 polling stations entered</translation>
+    </message>
+    <message>
+        <source>Export the totals</source>
+        <translation>Export the totals</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV files (*.csv)</translation>
+    </message>
+    <message>
+        <source>All polling stations</source>
+        <translation>All polling stations</translation>
+    </message>
+    <message>
+        <source>Needs attention</source>
+        <translation>Needs attention</translation>
+    </message>
+    <message>
+        <source>Not entered yet</source>
+        <translation>Not entered yet</translation>
+    </message>
+    <message>
+        <source>Entered</source>
+        <translation>Entered</translation>
+    </message>
+    <message>
+        <source>Disputed</source>
+        <translation>Disputed</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>Rejected</translation>
+    </message>
+    <message>
+        <source>Find a polling station (code or name)</source>
+        <translation>Find a polling station (code or name)</translation>
+    </message>
+    <message>
+        <source>Region / polling station</source>
+        <translation>Region / polling station</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>Loading the election…</source>
+        <translation>Loading the election…</translation>
+    </message>
+    <message>
+        <source>Polling stations in this state: %1.</source>
+        <translation>Polling stations in this state: %1.</translation>
+    </message>
+    <message>
+        <source>The first %1 are opened in the tree.</source>
+        <translation>The first %1 are opened in the tree.</translation>
+    </message>
+    <message>
+        <source>Reason for the correction</source>
+        <translation>Reason for the correction</translation>
+    </message>
+    <message>
+        <source>Why does this sheet replace the one signed before? (required)</source>
+        <translation>Why does this sheet replace the one signed before? (required)</translation>
+    </message>
+    <message>
+        <source>Correct this sheet…</source>
+        <translation>Correct this sheet…</translation>
+    </message>
+    <message>
+        <source>Save and sign (Ctrl+S)</source>
+        <translation>Save and sign (Ctrl+S)</translation>
+    </message>
+    <message>
+        <source>Choose a polling station in the tree.</source>
+        <translation>Choose a polling station in the tree.</translation>
+    </message>
+    <message>
+        <source>Registered voters: %1 · State: %2</source>
+        <translation>Registered voters: %1 · State: %2</translation>
+    </message>
+    <message>
+        <source>Another officer has signed this sheet; yours will be compared.</source>
+        <translation>Another officer has signed this sheet; yours will be compared.</translation>
+    </message>
+    <message>
+        <source>I checked the paper form: %1</source>
+        <translation>I checked the paper form: %1</translation>
+    </message>
+    <message>
+        <source>Correcting: change the fields, then save; a reason will be asked.</source>
+        <translation>Correcting: change the fields, then save; a reason will be asked.</translation>
+    </message>
+    <message>
+        <source>Not saved: every field must be filled in.</source>
+        <translation>Not saved: every field must be filled in.</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>Not saved: %1</translation>
+    </message>
+    <message>
+        <source>Not saved: tick each warning after checking the paper form.</source>
+        <translation>Not saved: tick each warning after checking the paper form.</translation>
+    </message>
+    <message>
+        <source>Not saved: the key stays locked.</source>
+        <translation>Not saved: the key stays locked.</translation>
+    </message>
+    <message>
+        <source>Saved and signed. Record %1</source>
+        <translation>Saved and signed. Record %1</translation>
+    </message>
+    <message>
+        <source>Reason (required for a rejection):</source>
+        <translation>Reason (required for a rejection):</translation>
+    </message>
+    <message>
+        <source>Note (optional):</source>
+        <translation>Note (optional):</translation>
+    </message>
+    <message>
+        <source>Polling station</source>
+        <translation>Polling station</translation>
+    </message>
+    <message>
+        <source>Contest</source>
+        <translation>Contest</translation>
+    </message>
+    <message>
+        <source>Officer</source>
+        <translation>Officer</translation>
+    </message>
+    <message>
+        <source>Signature</source>
+        <translation>Signature</translation>
+    </message>
+    <message>
+        <source>Chain</source>
+        <translation>Chain</translation>
+    </message>
+    <message>
+        <source>Certificate</source>
+        <translation>Certificate</translation>
+    </message>
+    <message>
+        <source>Role and region</source>
+        <translation>Role and region</translation>
+    </message>
+    <message>
+        <source>Form rules</source>
+        <translation>Form rules</translation>
+    </message>
+    <message>
+        <source>approval</source>
+        <translation>approval</translation>
+    </message>
+    <message>
+        <source>rejection</source>
+        <translation>rejection</translation>
+    </message>
+    <message>
+        <source>damaged row</source>
+        <translation>damaged row</translation>
+    </message>
+    <message>
+        <source>Only records with problems</source>
+        <translation>Only records with problems</translation>
+    </message>
+    <message>
+        <source>Polling station code</source>
+        <translation>Polling station code</translation>
+    </message>
+    <message>
+        <source>Approve sheet…</source>
+        <translation>Approve sheet…</translation>
+    </message>
+    <message>
+        <source>Reject sheet…</source>
+        <translation>Reject sheet…</translation>
+    </message>
+    <message>
+        <source>Open problems</source>
+        <translation>Open problems</translation>
+    </message>
+    <message>
+        <source>Not verified yet in this session.</source>
+        <translation>Not verified yet in this session.</translation>
+    </message>
+    <message>
+        <source>Verifying every record…</source>
+        <translation>Verifying every record…</translation>
+    </message>
+    <message>
+        <source>Verifying every record</source>
+        <translation>Verifying every record</translation>
+    </message>
+    <message>
+        <source>Verification failed: %1</source>
+        <translation>Verification failed: %1</translation>
+    </message>
+    <message>
+        <source>Verification cancelled.</source>
+        <translation>Verification cancelled.</translation>
+    </message>
+    <message>
+        <source>%1 records verified; %2 with problems; %3 open problems.</source>
+        <translation>%1 records verified; %2 with problems; %3 open problems.</translation>
+    </message>
+    <message>
+        <source>Tampered or missing record</source>
+        <translation>Tampered or missing record</translation>
+    </message>
+    <message>
+        <source>Record does not verify</source>
+        <translation>Record does not verify</translation>
+    </message>
+    <message>
+        <source>Dispute: officers signed different sheets</source>
+        <translation>Dispute: officers signed different sheets</translation>
+    </message>
+    <message>
+        <source>Sheet rejected, waiting for a correction</source>
+        <translation>Sheet rejected, waiting for a correction</translation>
+    </message>
+    <message>
+        <source>Warning acknowledged by the officer</source>
+        <translation>Warning acknowledged by the officer</translation>
+    </message>
+    <message>
+        <source>Approve sheet</source>
+        <translation>Approve sheet</translation>
+    </message>
+    <message>
+        <source>Reject sheet</source>
+        <translation>Reject sheet</translation>
+    </message>
+    <message>
+        <source>Signed: %1. The sheet is now %2.</source>
+        <translation>Signed: %1. The sheet is now %2.</translation>
+    </message>
+    <message>
+        <source>Too short: at least 8 characters.</source>
+        <translation>Too short: at least 8 characters.</translation>
+    </message>
+    <message>
+        <source>Weak: a longer passphrase of several words is safer.</source>
+        <translation>Weak: a longer passphrase of several words is safer.</translation>
+    </message>
+    <message>
+        <source>Fair: add a word or two.</source>
+        <translation>Fair: add a word or two.</translation>
+    </message>
+    <message>
+        <source>Good.</source>
+        <translation>Good.</translation>
+    </message>
+    <message>
+        <source>Strong.</source>
+        <translation>Strong.</translation>
+    </message>
+    <message>
+        <source>Welcome to Recap Desktop</source>
+        <translation>Welcome to Recap Desktop</translation>
+    </message>
+    <message>
+        <source>This laptop has no election yet. Try the program with the DEMO election (invented names and numbers, not a real election), or set it up for a real election with the package and certificate from your election authority.</source>
+        <translation>This laptop has no election yet. Try the program with the DEMO election (invented names and numbers, not a real election), or set it up for a real election with the package and certificate from your election authority.</translation>
+    </message>
+    <message>
+        <source>Try the DEMO election</source>
+        <translation>Try the DEMO election</translation>
+    </message>
+    <message>
+        <source>Set up for a real election</source>
+        <translation>Set up for a real election</translation>
+    </message>
+    <message>
+        <source>Your signing key</source>
+        <translation>Your signing key</translation>
+    </message>
+    <message>
+        <source>The key signs every sheet you save. It is sealed with your passphrase.</source>
+        <translation>The key signs every sheet you save. It is sealed with your passphrase.</translation>
+    </message>
+    <message>
+        <source>Full name:</source>
+        <translation>Full name:</translation>
+    </message>
+    <message>
+        <source>Officer id:</source>
+        <translation>Officer id:</translation>
+    </message>
+    <message>
+        <source>Role:</source>
+        <translation>Role:</translation>
+    </message>
+    <message>
+        <source>Passphrase:</source>
+        <translation>Passphrase:</translation>
+    </message>
+    <message>
+        <source>Passphrase again:</source>
+        <translation>Passphrase again:</translation>
+    </message>
+    <message>
+        <source>The two passphrases differ.</source>
+        <translation>The two passphrases differ.</translation>
+    </message>
+    <message>
+        <source>The election package</source>
+        <translation>The election package</translation>
+    </message>
+    <message>
+        <source>Choose the package file and type the authority's fingerprint printed with it.</source>
+        <translation>Choose the package file and type the authority's fingerprint printed with it.</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Choose…</translation>
+    </message>
+    <message>
+        <source>Package file:</source>
+        <translation>Package file:</translation>
+    </message>
+    <message>
+        <source>Authority fingerprint:</source>
+        <translation>Authority fingerprint:</translation>
+    </message>
+    <message>
+        <source>Election package</source>
+        <translation>Election package</translation>
+    </message>
+    <message>
+        <source>Certificate request</source>
+        <translation>Certificate request</translation>
+    </message>
+    <message>
+        <source>Read this fingerprint to the authority and send them the request file. They return a certificate file, which you import on the next page.</source>
+        <translation>Read this fingerprint to the authority and send them the request file. They return a certificate file, which you import on the next page.</translation>
+    </message>
+    <message>
+        <source>Passphrase, to sign the request</source>
+        <translation>Passphrase, to sign the request</translation>
+    </message>
+    <message>
+        <source>Request written to %1</source>
+        <translation>Request written to %1</translation>
+    </message>
+    <message>
+        <source>Import the certificate file now, or later from the File menu.</source>
+        <translation>Import the certificate file now, or later from the File menu.</translation>
+    </message>
+    <message>
+        <source>Certificate file:</source>
+        <translation>Certificate file:</translation>
+    </message>
+    <message>
+        <source>Recap Desktop: first start</source>
+        <translation>Recap Desktop: first start</translation>
+    </message>
+</context>
+</TS>

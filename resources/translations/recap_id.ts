@@ -1,0 +1,691 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="id" sourcelanguage="en">
+<context>
+    <name></name>
+    <message>
+        <source>Recap Desktop</source>
+        <translation>Recap Desktop</translation>
+    </message>
+    <message>
+        <source>Time (UTC)</source>
+        <translation>Waktu (UTC)</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>Apa</translation>
+    </message>
+    <message>
+        <source>Signed by</source>
+        <translation>Ditandatangani oleh</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>Catatan</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Alasan</translation>
+    </message>
+    <message>
+        <source>correction</source>
+        <translation>koreksi</translation>
+    </message>
+    <message>
+        <source>sheet</source>
+        <translation>formulir</translation>
+    </message>
+    <message>
+        <source>approved</source>
+        <translation>disetujui</translation>
+    </message>
+    <message>
+        <source>rejected</source>
+        <translation>ditolak</translation>
+    </message>
+    <message>
+        <source>not entered</source>
+        <translation>belum diisi</translation>
+    </message>
+    <message>
+        <source>signed</source>
+        <translation>ditandatangani</translation>
+    </message>
+    <message>
+        <source>corrected</source>
+        <translation>dikoreksi</translation>
+    </message>
+    <message>
+        <source>disputed</source>
+        <translation>diperselisihkan</translation>
+    </message>
+    <message>
+        <source>partly entered</source>
+        <translation>sebagian diisi</translation>
+    </message>
+    <message>
+        <source>not yet sent</source>
+        <translation>belum terkirim</translation>
+    </message>
+    <message>
+        <source>operator</source>
+        <translation>operator</translation>
+    </message>
+    <message>
+        <source>supervisor</source>
+        <translation>pengawas</translation>
+    </message>
+    <message>
+        <source>Unlock your key</source>
+        <translation>Buka kunci Anda</translation>
+    </message>
+    <message>
+        <source>Passphrase of your signing key:</source>
+        <translation>Frasa sandi kunci tanda tangan Anda:</translation>
+    </message>
+    <message>
+        <source>DEMO key: the passphrase is %1</source>
+        <translation>Kunci DEMO: frasa sandinya %1</translation>
+    </message>
+    <message>
+        <source>Sheet (C.Hasil)</source>
+        <translation>Formulir (C.Hasil)</translation>
+    </message>
+    <message>
+        <source>Recap</source>
+        <translation>Rekapitulasi</translation>
+    </message>
+    <message>
+        <source>Verification</source>
+        <translation>Verifikasi</translation>
+    </message>
+    <message>
+        <source>Contest:</source>
+        <translation>Pemilihan:</translation>
+    </message>
+    <message>
+        <source>History of this sheet</source>
+        <translation>Riwayat formulir ini</translation>
+    </message>
+    <message>
+        <source>Save and sign</source>
+        <translation>Simpan dan tanda tangani</translation>
+    </message>
+    <message>
+        <source>Import election package…</source>
+        <translation>Impor paket pemilu…</translation>
+    </message>
+    <message>
+        <source>Import certificate…</source>
+        <translation>Impor sertifikat…</translation>
+    </message>
+    <message>
+        <source>Export certificate request…</source>
+        <translation>Ekspor permintaan sertifikat…</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Keluar</translation>
+    </message>
+    <message>
+        <source>Verify every record</source>
+        <translation>Verifikasi semua catatan</translation>
+    </message>
+    <message>
+        <source>Rebuild tables from the records</source>
+        <translation>Bangun ulang tabel dari catatan</translation>
+    </message>
+    <message>
+        <source>Refresh states</source>
+        <translation>Perbarui status</translation>
+    </message>
+    <message>
+        <source>Lock the key now</source>
+        <translation>Kunci sekarang</translation>
+    </message>
+    <message>
+        <source>Find a polling station</source>
+        <translation>Cari TPS</translation>
+    </message>
+    <message>
+        <source>Lock the key after idle time…</source>
+        <translation>Kunci otomatis saat tidak aktif…</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>Sinkronkan sekarang</translation>
+    </message>
+    <message>
+        <source>Central server address…</source>
+        <translation>Alamat server pusat…</translation>
+    </message>
+    <message>
+        <source>As the system</source>
+        <translation>Sesuai sistem</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Berkas</translation>
+    </message>
+    <message>
+        <source>&amp;Sheet</source>
+        <translation>&amp;Formulir</translation>
+    </message>
+    <message>
+        <source>&amp;Tools</source>
+        <translation>&amp;Alat</translation>
+    </message>
+    <message>
+        <source>S&amp;ettings</source>
+        <translation>&amp;Pengaturan</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Bahasa</translation>
+    </message>
+    <message>
+        <source>Central server address</source>
+        <translation>Alamat server pusat</translation>
+    </message>
+    <message>
+        <source>Address of the central server, for example https://recap.example.go.id/ (leave empty to work offline only):</source>
+        <translation>Alamat server pusat, misalnya https://recap.example.go.id/ (kosongkan untuk bekerja luring saja):</translation>
+    </message>
+    <message>
+        <source>Sync not configured: set the central server in Settings</source>
+        <translation>Sinkronisasi belum diatur: isi server pusat di Pengaturan</translation>
+    </message>
+    <message>
+        <source>Records with problems: %1. See the Verification tab.</source>
+        <translation>Catatan bermasalah: %1. Lihat tab Verifikasi.</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <source>&lt; Back</source>
+        <translation>&lt; Kembali</translation>
+    </message>
+    <message>
+        <source>Next &gt;</source>
+        <translation>Lanjut &gt;</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>Selesai</translation>
+    </message>
+    <message>
+        <source>DEMO election: not a real election. Names and numbers are invented; the DEMO passphrase is %1. Data folder: %2</source>
+        <translation>Pemilu DEMO: bukan pemilu sungguhan. Nama dan angka rekaan; frasa sandi DEMO adalah %1. Folder data: %2</translation>
+    </message>
+    <message>
+        <source>key not yet certified</source>
+        <translation>kunci belum disertifikasi</translation>
+    </message>
+    <message>
+        <source>Lock the key after idle time</source>
+        <translation>Kunci otomatis saat tidak aktif</translation>
+    </message>
+    <message>
+        <source>Minutes without a key press or click before the key locks:</source>
+        <translation>Menit tanpa tombol ditekan atau klik sebelum kunci terkunci:</translation>
+    </message>
+    <message>
+        <source>Opening the election</source>
+        <translation>Membuka data pemilu</translation>
+    </message>
+    <message>
+        <source>key locked</source>
+        <translation>kunci terkunci</translation>
+    </message>
+    <message>
+        <source>key unlocked</source>
+        <translation>kunci terbuka</translation>
+    </message>
+    <message>
+        <source>online</source>
+        <translation>daring</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>luring</translation>
+    </message>
+    <message>
+        <source>%1 unsent</source>
+        <translation>%1 belum terkirim</translation>
+    </message>
+    <message>
+        <source>last sync %1</source>
+        <translation>sinkronisasi terakhir %1</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>belum pernah</translation>
+    </message>
+    <message>
+        <source>error: %1</source>
+        <translation>galat: %1</translation>
+    </message>
+    <message>
+        <source>Import election package</source>
+        <translation>Impor paket pemilu</translation>
+    </message>
+    <message>
+        <source>Importing the election package</source>
+        <translation>Mengimpor paket pemilu</translation>
+    </message>
+    <message>
+        <source>Import certificate</source>
+        <translation>Impor sertifikat</translation>
+    </message>
+    <message>
+        <source>Export certificate request</source>
+        <translation>Ekspor permintaan sertifikat</translation>
+    </message>
+    <message>
+        <source>Rebuilding tables from the records</source>
+        <translation>Membangun ulang tabel dari catatan</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>Ekspor CSV…</translation>
+    </message>
+    <message>
+        <source>Line of the form</source>
+        <translation>Baris formulir</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>Jumlah</translation>
+    </message>
+    <message>
+        <source>Choose a region in the tree to see its totals.</source>
+        <translation>Pilih wilayah di pohon untuk melihat jumlahnya.</translation>
+    </message>
+    <message>
+        <source>Totals for %1 (computing…)</source>
+        <translation>Jumlah untuk %1 (menghitung…)</translation>
+    </message>
+    <message>
+        <source>Adding up %1</source>
+        <translation>Menjumlahkan %1</translation>
+    </message>
+    <message>
+        <source>Totals for %1 could not be computed: %2</source>
+        <translation>Jumlah untuk %1 tidak dapat dihitung: %2</translation>
+    </message>
+    <message>
+        <source>Totals for %1</source>
+        <translation>Jumlah untuk %1</translation>
+    </message>
+    <message>
+        <source>%1 of %2 polling stations entered</source>
+        <translation>%1 dari %2 TPS sudah diisi</translation>
+    </message>
+    <message>
+        <source>Export the totals</source>
+        <translation>Ekspor jumlah</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Berkas CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>All polling stations</source>
+        <translation>Semua TPS</translation>
+    </message>
+    <message>
+        <source>Needs attention</source>
+        <translation>Perlu perhatian</translation>
+    </message>
+    <message>
+        <source>Not entered yet</source>
+        <translation>Belum diisi</translation>
+    </message>
+    <message>
+        <source>Entered</source>
+        <translation>Sudah diisi</translation>
+    </message>
+    <message>
+        <source>Disputed</source>
+        <translation>Diperselisihkan</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>Ditolak</translation>
+    </message>
+    <message>
+        <source>Find a polling station (code or name)</source>
+        <translation>Cari TPS (kode atau nama)</translation>
+    </message>
+    <message>
+        <source>Region / polling station</source>
+        <translation>Wilayah / TPS</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Loading the election…</source>
+        <translation>Memuat data pemilu…</translation>
+    </message>
+    <message>
+        <source>Polling stations in this state: %1.</source>
+        <translation>TPS dengan status ini: %1.</translation>
+    </message>
+    <message>
+        <source>The first %1 are opened in the tree.</source>
+        <translation>%1 yang pertama dibuka di pohon.</translation>
+    </message>
+    <message>
+        <source>Reason for the correction</source>
+        <translation>Alasan koreksi</translation>
+    </message>
+    <message>
+        <source>Why does this sheet replace the one signed before? (required)</source>
+        <translation>Mengapa formulir ini menggantikan yang ditandatangani sebelumnya? (wajib)</translation>
+    </message>
+    <message>
+        <source>Correct this sheet…</source>
+        <translation>Koreksi formulir ini…</translation>
+    </message>
+    <message>
+        <source>Save and sign (Ctrl+S)</source>
+        <translation>Simpan dan tanda tangani (Ctrl+S)</translation>
+    </message>
+    <message>
+        <source>Choose a polling station in the tree.</source>
+        <translation>Pilih TPS di pohon wilayah.</translation>
+    </message>
+    <message>
+        <source>Registered voters: %1 · State: %2</source>
+        <translation>Pemilih terdaftar: %1 · Status: %2</translation>
+    </message>
+    <message>
+        <source>Another officer has signed this sheet; yours will be compared.</source>
+        <translation>Petugas lain sudah menandatangani formulir ini; formulir Anda akan dibandingkan.</translation>
+    </message>
+    <message>
+        <source>I checked the paper form: %1</source>
+        <translation>Saya sudah memeriksa formulir kertas: %1</translation>
+    </message>
+    <message>
+        <source>Correcting: change the fields, then save; a reason will be asked.</source>
+        <translation>Koreksi: ubah isian, lalu simpan; alasan akan ditanyakan.</translation>
+    </message>
+    <message>
+        <source>Not saved: every field must be filled in.</source>
+        <translation>Tidak disimpan: semua kolom harus diisi.</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>Tidak disimpan: %1</translation>
+    </message>
+    <message>
+        <source>Not saved: tick each warning after checking the paper form.</source>
+        <translation>Tidak disimpan: centang setiap peringatan setelah memeriksa formulir kertas.</translation>
+    </message>
+    <message>
+        <source>Not saved: the key stays locked.</source>
+        <translation>Tidak disimpan: kunci tetap terkunci.</translation>
+    </message>
+    <message>
+        <source>Saved and signed. Record %1</source>
+        <translation>Tersimpan dan ditandatangani. Catatan %1</translation>
+    </message>
+    <message>
+        <source>Reason (required for a rejection):</source>
+        <translation>Alasan (wajib untuk penolakan):</translation>
+    </message>
+    <message>
+        <source>Note (optional):</source>
+        <translation>Catatan (tidak wajib):</translation>
+    </message>
+    <message>
+        <source>Polling station</source>
+        <translation>TPS</translation>
+    </message>
+    <message>
+        <source>Contest</source>
+        <translation>Pemilihan</translation>
+    </message>
+    <message>
+        <source>Officer</source>
+        <translation>Petugas</translation>
+    </message>
+    <message>
+        <source>Signature</source>
+        <translation>Tanda tangan</translation>
+    </message>
+    <message>
+        <source>Chain</source>
+        <translation>Rantai</translation>
+    </message>
+    <message>
+        <source>Certificate</source>
+        <translation>Sertifikat</translation>
+    </message>
+    <message>
+        <source>Role and region</source>
+        <translation>Peran dan wilayah</translation>
+    </message>
+    <message>
+        <source>Form rules</source>
+        <translation>Aturan formulir</translation>
+    </message>
+    <message>
+        <source>approval</source>
+        <translation>persetujuan</translation>
+    </message>
+    <message>
+        <source>rejection</source>
+        <translation>penolakan</translation>
+    </message>
+    <message>
+        <source>damaged row</source>
+        <translation>baris rusak</translation>
+    </message>
+    <message>
+        <source>Only records with problems</source>
+        <translation>Hanya catatan bermasalah</translation>
+    </message>
+    <message>
+        <source>Polling station code</source>
+        <translation>Kode TPS</translation>
+    </message>
+    <message>
+        <source>Approve sheet…</source>
+        <translation>Setujui formulir…</translation>
+    </message>
+    <message>
+        <source>Reject sheet…</source>
+        <translation>Tolak formulir…</translation>
+    </message>
+    <message>
+        <source>Open problems</source>
+        <translation>Masalah terbuka</translation>
+    </message>
+    <message>
+        <source>Not verified yet in this session.</source>
+        <translation>Belum diverifikasi dalam sesi ini.</translation>
+    </message>
+    <message>
+        <source>Verifying every record…</source>
+        <translation>Memverifikasi semua catatan…</translation>
+    </message>
+    <message>
+        <source>Verifying every record</source>
+        <translation>Memverifikasi semua catatan</translation>
+    </message>
+    <message>
+        <source>Verification failed: %1</source>
+        <translation>Verifikasi gagal: %1</translation>
+    </message>
+    <message>
+        <source>Verification cancelled.</source>
+        <translation>Verifikasi dibatalkan.</translation>
+    </message>
+    <message>
+        <source>%1 records verified; %2 with problems; %3 open problems.</source>
+        <translation>%1 catatan diverifikasi; %2 bermasalah; %3 masalah terbuka.</translation>
+    </message>
+    <message>
+        <source>Tampered or missing record</source>
+        <translation>Catatan diubah atau hilang</translation>
+    </message>
+    <message>
+        <source>Record does not verify</source>
+        <translation>Catatan tidak lolos verifikasi</translation>
+    </message>
+    <message>
+        <source>Dispute: officers signed different sheets</source>
+        <translation>Perselisihan: petugas menandatangani formulir yang berbeda</translation>
+    </message>
+    <message>
+        <source>Sheet rejected, waiting for a correction</source>
+        <translation>Formulir ditolak, menunggu koreksi</translation>
+    </message>
+    <message>
+        <source>Warning acknowledged by the officer</source>
+        <translation>Peringatan yang sudah dikonfirmasi petugas</translation>
+    </message>
+    <message>
+        <source>Approve sheet</source>
+        <translation>Setujui formulir</translation>
+    </message>
+    <message>
+        <source>Reject sheet</source>
+        <translation>Tolak formulir</translation>
+    </message>
+    <message>
+        <source>Signed: %1. The sheet is now %2.</source>
+        <translation>Ditandatangani: %1. Formulir kini %2.</translation>
+    </message>
+    <message>
+        <source>Too short: at least 8 characters.</source>
+        <translation>Terlalu pendek: minimal 8 karakter.</translation>
+    </message>
+    <message>
+        <source>Weak: a longer passphrase of several words is safer.</source>
+        <translation>Lemah: frasa sandi yang lebih panjang dari beberapa kata lebih aman.</translation>
+    </message>
+    <message>
+        <source>Fair: add a word or two.</source>
+        <translation>Cukup: tambahkan satu atau dua kata.</translation>
+    </message>
+    <message>
+        <source>Good.</source>
+        <translation>Baik.</translation>
+    </message>
+    <message>
+        <source>Strong.</source>
+        <translation>Kuat.</translation>
+    </message>
+    <message>
+        <source>Welcome to Recap Desktop</source>
+        <translation>Selamat datang di Recap Desktop</translation>
+    </message>
+    <message>
+        <source>This laptop has no election yet. Try the program with the DEMO election (invented names and numbers, not a real election), or set it up for a real election with the package and certificate from your election authority.</source>
+        <translation>Laptop ini belum memiliki data pemilu. Coba program dengan pemilu DEMO (nama dan angka rekaan, bukan pemilu sungguhan), atau siapkan untuk pemilu sungguhan dengan paket dan sertifikat dari penyelenggara pemilu Anda.</translation>
+    </message>
+    <message>
+        <source>Try the DEMO election</source>
+        <translation>Coba pemilu DEMO</translation>
+    </message>
+    <message>
+        <source>Set up for a real election</source>
+        <translation>Siapkan untuk pemilu sungguhan</translation>
+    </message>
+    <message>
+        <source>Your signing key</source>
+        <translation>Kunci tanda tangan Anda</translation>
+    </message>
+    <message>
+        <source>The key signs every sheet you save. It is sealed with your passphrase.</source>
+        <translation>Kunci ini menandatangani setiap formulir yang Anda simpan. Kunci disegel dengan frasa sandi Anda.</translation>
+    </message>
+    <message>
+        <source>Full name:</source>
+        <translation>Nama lengkap:</translation>
+    </message>
+    <message>
+        <source>Officer id:</source>
+        <translation>ID petugas:</translation>
+    </message>
+    <message>
+        <source>Role:</source>
+        <translation>Peran:</translation>
+    </message>
+    <message>
+        <source>Passphrase:</source>
+        <translation>Frasa sandi:</translation>
+    </message>
+    <message>
+        <source>Passphrase again:</source>
+        <translation>Ulangi frasa sandi:</translation>
+    </message>
+    <message>
+        <source>The two passphrases differ.</source>
+        <translation>Kedua frasa sandi berbeda.</translation>
+    </message>
+    <message>
+        <source>The election package</source>
+        <translation>Paket pemilu</translation>
+    </message>
+    <message>
+        <source>Choose the package file and type the authority&apos;s fingerprint printed with it.</source>
+        <translation>Pilih berkas paket dan ketik sidik jari penyelenggara yang dicetak bersamanya.</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Pilih…</translation>
+    </message>
+    <message>
+        <source>Package file:</source>
+        <translation>Berkas paket:</translation>
+    </message>
+    <message>
+        <source>Authority fingerprint:</source>
+        <translation>Sidik jari penyelenggara:</translation>
+    </message>
+    <message>
+        <source>Election package</source>
+        <translation>Paket pemilu</translation>
+    </message>
+    <message>
+        <source>Certificate request</source>
+        <translation>Permintaan sertifikat</translation>
+    </message>
+    <message>
+        <source>Read this fingerprint to the authority and send them the request file. They return a certificate file, which you import on the next page.</source>
+        <translation>Bacakan sidik jari ini kepada penyelenggara dan kirimkan berkas permintaan. Mereka mengembalikan berkas sertifikat, yang Anda impor di halaman berikutnya.</translation>
+    </message>
+    <message>
+        <source>Passphrase, to sign the request</source>
+        <translation>Frasa sandi, untuk menandatangani permintaan</translation>
+    </message>
+    <message>
+        <source>Request written to %1</source>
+        <translation>Permintaan ditulis ke %1</translation>
+    </message>
+    <message>
+        <source>Import the certificate file now, or later from the File menu.</source>
+        <translation>Impor berkas sertifikat sekarang, atau nanti dari menu Berkas.</translation>
+    </message>
+    <message>
+        <source>Certificate file:</source>
+        <translation>Berkas sertifikat:</translation>
+    </message>
+    <message>
+        <source>Recap Desktop: first start</source>
+        <translation>Recap Desktop: mulai pertama</translation>
+    </message>
+</context>
+</TS>

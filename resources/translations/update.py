@@ -1,0 +1,67 @@
+"""Refresh the .ts files from the window's source, then compile them to .qm.
+
+Run ``make translations-update`` after changing a string in ``recap_desktop/ui``; then give
+every new Indonesian message its translation (``pyside6-linguist recap_id.ts`` or any editor)
+and run ``make translations``. English is the source language, so ``recap_en.ts`` gets each
+source text as its own translation here: a finished English catalogue means "checked, no
+string was forgotten", which ``tests/test_ui_translations.py`` asserts for both files.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+BIN = Path(sys.executable).parent
+
+
+def lupdate(lang: str) -> Path:
+    ts = HERE / f"recap_{lang}.ts"
+    sources = sorted(str(p) for p in (ROOT / "recap_desktop" / "ui").glob("*.py"))
+    subprocess.run(
+        [
+            str(BIN / "pyside6-lupdate"),
+            *sources,
+            "-source-language",
+            "en",
+            "-target-language",
+            lang,
+            "-no-obsolete",
+            "-locations",
+            "none",
+            "-ts",
+            str(ts),
+        ],
+        check=True,
+    )
+    return ts
+
+
+def finish_english(ts: Path) -> None:
+    tree = ET.parse(ts)
+    for message in tree.iter("message"):
+        translation = message.find("translation")
+        source = message.find("source")
+        if translation is not None and source is not None and not translation.text:
+            translation.text = source.text
+            translation.attrib.pop("type", None)
+    tree.write(ts, encoding="utf-8", xml_declaration=True)
+
+
+def lrelease() -> None:
+    for ts in sorted(HERE.glob("recap_*.ts")):
+        subprocess.run(
+            [str(BIN / "pyside6-lrelease"), str(ts), "-qm", str(ts.with_suffix(".qm"))],
+            check=True,
+        )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--compile-only"]:
+        lupdate("id")
+        finish_english(lupdate("en"))
+    lrelease()

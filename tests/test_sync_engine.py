@@ -1,0 +1,93 @@
+"""The engine's parts on their own: backoff, the state machine, receipts, incoming checks."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from recap_desktop.crypto.envelope import sign
+from recap_desktop.crypto.keys import SigningKey
+from recap_desktop.sync.backoff import Backoff
+from recap_desktop.sync.client import BadAnswer, ServerClient
+from recap_desktop.sync.engine import SyncEngine
+from recap_desktop.sync.incoming import check_incoming
+from recap_desktop.sync.state import TRANSITIONS, BadTransition, Machine, State
+from tests.sync_support import district_stations, enter, make_laptop, sign_sheet
+
+
+@given(
+    base=st.floats(0.001, 10),
+    cap=st.floats(0.01, 600),
+    tries=st.integers(1, 80),
+    seed=st.integers(0, 2**32),
+)
+def test_backoff_grows_is_capped_and_jittered(
+    base: float, cap: float, tries: int, seed: int
+) -> None:
+    backoff = Backoff(base=base, cap=cap, rng=random.Random(seed))
+    for attempt in range(tries):
+        ceiling = min(cap, base * 2**attempt)
+        assert ceiling / 2 <= backoff.next_delay() <= ceiling
+    backoff.reset()
+    assert backoff.next_delay() <= min(cap, base)
+
+
+@given(st.lists(st.sampled_from(list(State)), max_size=60))
+def test_state_machine_allows_only_its_transitions(moves: list[State]) -> None:
+    machine = Machine()
+    for new in moves:
+        before = machine.state
+        if new == before or new in TRANSITIONS[before]:
+            machine.go(new)
+            assert machine.state == new
+        else:
+            with pytest.raises(BadTransition):
+                machine.go(new)
+            assert machine.state == before
+
+
+def test_a_receipt_not_signed_by_the_pinned_key_is_refused(tmp_path: Path) -> None:
+    a = make_laptop(tmp_path / "a", "op-a")
+    engine = SyncEngine(a.ws.store, ServerClient("http://127.0.0.1:9"), jurisdiction=None)
+    server, impostor = SigningKey.generate(), SigningKey.generate()
+    engine._server_key = server.public_key
+    payload = {"type": "receipt", "server": server.key_id, "stored": [], "held": [], "refused": []}
+    assert engine._verify_receipt({"receipt": sign(server, payload).to_json()}).type == "receipt"
+    for bad in (sign(impostor, payload).to_json(), {"payload": payload}, None):
+        with pytest.raises(BadAnswer):
+            engine._verify_receipt({"receipt": bad})
+
+
+def test_incoming_records_are_checked_one_by_one(tmp_path: Path) -> None:
+    a = make_laptop(tmp_path / "a", "op-a")
+    b = make_laptop(tmp_path / "b", "op-b")
+    stations = district_stations(a.ws)
+    enter(a, stations[0])
+    enter(a, stations[1])
+    chain = [row.record for row in a.ws.store.rows(types=("sheet",)) if row.record]
+    cert = next(row.record for row in a.ws.store.rows(types=("certificate",)) if row.record)
+    fork = sign_sheet(a, stations[2], seq=1, prev=None)
+    store = b.ws.store
+
+    def run(records):  # type: ignore[no-untyped-def]
+        return check_incoming(
+            records,
+            authority_key=next(iter(store.known_keys("authority").values())),
+            held_authority=store.sync_authority_records(),
+            known_keys=store.known_keys(),
+            is_held=store.sync_is_held,
+            lookup=store.record,
+            chain_head=store.chain_head,
+        )
+
+    gap = run([cert, chain[1]])
+    assert [p.kind for p in gap.problems] == ["chain_gap"] and gap.accepted == [cert]
+    unknown = run([chain[0]])  # no certificate for the signer yet
+    assert [p.kind for p in unknown.problems] == ["unknown_signer"]
+    ok = run([cert, *chain, fork])
+    assert ok.accepted == [cert, *chain]
+    assert [p.kind for p in ok.problems] == ["equivocation"]

@@ -1,0 +1,58 @@
+"""The window and the sync worker together: the status bar follows a real server, and a save
+sends itself without the officer asking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from recap_desktop.services import sync as sync_service
+from recap_desktop.ui import i18n
+from recap_desktop.ui.keyholder import KeyHolder
+from recap_desktop.ui.main_window import MainWindow
+from recap_desktop.ui.settings import Settings
+from recap_desktop.ui.sync_worker import SyncWorker
+from tests.sync_support import (
+    LiveServer,
+    district_stations,
+    enter,
+    live_server,
+    make_laptop,
+    server_hashes,
+)
+
+__all__ = ["live_server"]
+
+
+def test_status_bar_follows_the_server_and_a_save_is_sent(
+    qtbot, live_server: LiveServer, tmp_path: Path
+) -> None:
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    stations = district_stations(laptop.ws)
+    first = enter(laptop, stations[0])
+    sync_service.set_server_url(laptop.ws.store, live_server.url)
+    worker = SyncWorker(laptop.data_dir, interval=3600)
+    i18n.install("en")
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(
+        laptop.ws,
+        settings,
+        verify_on_open=False,
+        keys=KeyHolder(laptop.ws, settings.idle_minutes, ask=lambda *_: None),
+        sync_worker=worker,
+    )
+    qtbot.addWidget(window)
+    window.show()
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: "online · 0 unsent" in window.sync_label.text(), timeout=30_000)
+        assert first in server_hashes(live_server)
+        # A sheet saved in the window goes up at once: the window pokes the worker.
+        second = enter(laptop, stations[1])
+        window.form.saved.emit(laptop.ws.store.record(second))
+        qtbot.waitUntil(lambda: second in server_hashes(live_server), timeout=30_000)
+        qtbot.waitUntil(lambda: "online · 0 unsent" in window.sync_label.text(), timeout=30_000)
+    finally:
+        window.close()  # stops the worker; a request in flight is cut
+    assert worker._thread is None

@@ -1,0 +1,89 @@
+"""No untranslated string: the .ts files hold exactly the window's strings, all translated.
+
+``pyside6-lupdate`` reads the source as the release process does; a string added to the
+window without a translation, or a translation left for a string that is gone, fails here.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from recap_desktop.ui import i18n
+from recap_desktop.ui.i18n import tr
+
+ROOT = Path(__file__).resolve().parents[1]
+TRANSLATIONS = ROOT / "resources" / "translations"
+BIN = Path(sys.executable).parent
+
+
+def messages(ts: Path) -> dict[tuple[str, str], ET.Element]:
+    out = {}
+    for context in ET.parse(ts).getroot().iter("context"):
+        name = context.findtext("name") or ""
+        for message in context.iter("message"):
+            out[(name, message.findtext("source") or "")] = message
+    return out
+
+
+@pytest.fixture(scope="module")
+def from_source(tmp_path_factory: pytest.TempPathFactory) -> set[tuple[str, str]]:
+    ts = tmp_path_factory.mktemp("lupdate") / "fresh.ts"
+    sources = sorted(str(p) for p in (ROOT / "recap_desktop" / "ui").glob("*.py"))
+    subprocess.run(
+        [str(BIN / "pyside6-lupdate"), *sources, "-locations", "none", "-ts", str(ts)],
+        check=True,
+        capture_output=True,
+    )
+    found = set(messages(ts))
+    assert len(found) > 100
+    return found
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_window_string_is_translated(lang: str, from_source: set[tuple[str, str]]) -> None:
+    held = messages(TRANSLATIONS / f"recap_{lang}.ts")
+    assert from_source - set(held) == set(), "strings in the source missing from the .ts"
+    assert set(held) - from_source == set(), "translations left for strings that are gone"
+    for (context, source), message in held.items():
+        assert context == "", f"{source!r}: tr() looks up the empty context only"
+        translation = message.find("translation")
+        assert translation is not None and translation.text, f"{source!r} is untranslated"
+        assert translation.get("type") not in ("unfinished", "obsolete", "vanished"), source
+        placeholders = sorted(re.findall(r"%\d", source))
+        assert sorted(re.findall(r"%\d", translation.text)) == placeholders, source
+
+
+def test_compiled_catalogues_match_their_sources(tmp_path: Path) -> None:
+    for ts in sorted(TRANSLATIONS.glob("recap_*.ts")):
+        fresh = tmp_path / ts.with_suffix(".qm").name
+        subprocess.run(
+            [str(BIN / "pyside6-lrelease"), str(ts), "-qm", str(fresh)],
+            check=True,
+            capture_output=True,
+        )
+        assert fresh.read_bytes() == ts.with_suffix(".qm").read_bytes(), "run make translations"
+
+
+def test_indonesian_and_english_load(qapp) -> None:
+    try:
+        assert i18n.install("id")
+        assert tr("Save and sign") == "Simpan dan tanda tangani"
+        assert i18n.state_label("disputed") == "diperselisihkan"
+        assert i18n.install("en")
+        assert tr("Save and sign") == "Save and sign"
+    finally:
+        i18n.install("en")
+
+
+def test_indonesian_locale_chooses_indonesian() -> None:
+    from recap_desktop.ui.qt import QLocale
+
+    assert i18n.language_of(QLocale(QLocale.Language.Indonesian)) == "id"
+    assert i18n.language_of(QLocale(QLocale.Language.English)) == "en"
+    assert i18n.language_of(QLocale(QLocale.Language.Malay)) == "en"
