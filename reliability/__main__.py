@@ -11,6 +11,7 @@ docs/RELIABILITY.md is rendered from all of them, each row labelled with the siz
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import platform
@@ -286,10 +287,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  FAILURE {failure}", file=sys.stderr)
         failed |= bool(result.failures)
         if not args.no_write:
-            results = load()  # another run may have finished a trial meanwhile
-            results[trial.name] = row
-            RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-            DOC.write_text(render(results))
+            # Another run may finish a trial meanwhile: read, add and write under a lock.
+            with open(RESULTS.with_suffix(".lock"), "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                results = load()
+                results[trial.name] = row
+                RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+                DOC.write_text(render(results))
     return 1 if failed else 0
 
 
