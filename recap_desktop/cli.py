@@ -8,7 +8,6 @@ the catalogue (Indonesian or English by locale or RECAP_LANG).
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import json
 import os
@@ -314,31 +313,7 @@ def cmd_recap(ws: Workspace, args: argparse.Namespace) -> int:
     if args.format == "json":
         _json({"region": args.region, "contests": [r.to_json() for r in results]})
     elif args.format == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(
-            [
-                "region",
-                "contest",
-                "field",
-                "label",
-                "total",
-                "stations_counted",
-                "stations_expected",
-            ]
-        )
-        for r in results:
-            for f, total in r.rows():
-                writer.writerow(
-                    [
-                        r.region,
-                        r.contest.id,
-                        f.id,
-                        text(f.label, lang),
-                        total,
-                        r.counted,
-                        r.expected,
-                    ]
-                )
+        recap_service.write_csv(results, sys.stdout, lang)
     else:
         for r in results:
             _out(
