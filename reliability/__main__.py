@@ -209,7 +209,7 @@ def render(results: dict[str, Any]) -> str:
         label = f"{size:,}" + ("" if at_full else " (reduced size)")
         status = row["status"]
         result = (
-            f"**{status}** ({row.get('failure_count', 0)} failures)"
+            f"**{status}** ({row.get('failure_count', 0):,} failures; see Figures)"
             if status != "passed"
             else "**passed**"
         )
@@ -233,8 +233,11 @@ def render(results: dict[str, Any]) -> str:
             lines.append(f"- {key}: {value:,}")
         for note in row.get("notes", []):
             lines.append(f"- note: {note}")
-        for failure in row.get("failures", []):
+        failures = row.get("failures", [])
+        for failure in failures[:5]:
             lines.append(f"- FAILURE: {failure}")
+        if row.get("failure_count", 0) > 5:
+            lines.append(f"- ... {row['failure_count'] - 5:,} more failures like these")
         lines.append("")
     lines += [(ROOT / "reliability" / "NOTES.md").read_text().rstrip(), ""]
     return "\n".join(lines)
@@ -253,7 +256,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trial", action="append", choices=sorted(BY_NAME), help="only these")
     parser.add_argument("--size", type=int, help="run at this size instead")
     parser.add_argument("--no-write", action="store_true", help="do not update the results")
+    parser.add_argument(
+        "--render", action="store_true", help="only rewrite docs/RELIABILITY.md from the results"
+    )
     args = parser.parse_args(argv)
+    if args.render:
+        DOC.write_text(render(load()))
+        return 0
     chosen = [BY_NAME[n] for n in args.trial] if args.trial else TRIALS
     results = load()
     failed = False

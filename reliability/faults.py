@@ -202,7 +202,7 @@ def disk_full_cli(result: TrialResult, demo: Demo, steps: list[dict[str, str]], 
         return
     plan = {
         "size_kib": (demo.db.stat().st_size + 1023) // 1024 + 512,
-        "free_kib": 120,
+        "free_kib": 64,
         "steps": steps,
         "copy_back": str(work / "fullfs-after"),
     }

@@ -79,8 +79,8 @@ def m_flip(column: str) -> Callable[[sqlite3.Connection, random.Random, Attacked
         new = _flip(str(row[index]), rng, hexish=column != "payload")
         conn.execute(f"UPDATE records SET {column} = ? WHERE id = ?", [new, row[0]])
         targets = {str(row[1])}
-        if column == "hash" and isinstance(new, str):
-            targets.add(new)
+        if column == "hash":  # the verifier names the row by the hash it now holds
+            targets.add(new if isinstance(new, str) else new.decode("utf-8", "replace"))
         return Mutation(f"flip {column}", targets)
 
     return run
@@ -125,10 +125,32 @@ def m_noncanonical(conn: sqlite3.Connection, rng: random.Random, att: Attacked) 
     return Mutation("non-canonical, same JSON", {str(row[1])})
 
 
+def _gone(row: tuple[Any, ...]) -> set[str]:
+    """How a verifier can name a deleted record: its hash where anything still names it;
+    else its row number ("row N" of the records table) or, for a revocation list, which
+    list it was."""
+    names = {str(row[1]), f"row {row[0]} "}
+    if row[2] == "revocations":
+        names.add("revocation list")
+    return names
+
+
 def m_delete(conn: sqlite3.Connection, rng: random.Random, att: Attacked) -> Mutation:
     row = _pick(conn, rng)
     conn.execute("DELETE FROM records WHERE id = ?", [row[0]])
-    return Mutation(f"delete a {row[2]}", {str(row[1])})
+    return Mutation(f"delete a {row[2]}", _gone(row))
+
+
+def m_delete_renumbered(conn: sqlite3.Connection, rng: random.Random, att: Attacked) -> Mutation:
+    """Delete a row and close the gap in the row numbers, as a rewrite of the table would."""
+    row = _pick(conn, rng)
+    conn.execute("DELETE FROM records WHERE id = ?", [row[0]])
+    later = [
+        r[0] for r in conn.execute("SELECT id FROM records WHERE id > ? ORDER BY id", [row[0]])
+    ]
+    for old_id in later:
+        conn.execute("UPDATE records SET id = ? WHERE id = ?", [old_id - 1, old_id])
+    return Mutation(f"delete a {row[2]}, rows renumbered", _gone(row) - {f"row {row[0]} "})
 
 
 def m_swap_payloads(conn: sqlite3.Connection, rng: random.Random, att: Attacked) -> Mutation:
@@ -289,6 +311,7 @@ MUTATIONS: list[tuple[str, Callable[[sqlite3.Connection, random.Random, Attacked
     ("seq column", m_seq_column),
     ("non-canonical", m_noncanonical),
     ("delete", m_delete),
+    ("delete, rows renumbered", m_delete_renumbered),
     ("swap payloads", m_swap_payloads),
     ("reorder chain", m_swap_rows_of_chain),
     ("insert forged", m_insert_forged),
@@ -296,6 +319,11 @@ MUTATIONS: list[tuple[str, Callable[[sqlite3.Connection, random.Random, Attacked
     ("insert with a planted key", m_insert_with_key),
     ("swap certificate", m_swap_certificate),
 ]
+
+
+# Kinds the trial finds undetected whose fix waits on a decision (see reliability/NOTES.md).
+# They still count as failures of the trial: the row says FAILED until they are fixed.
+OPEN_DEFECTS: dict[str, str] = {}
 
 
 def _tamper(conn: sqlite3.Connection) -> None:
@@ -308,14 +336,18 @@ def detected(ws: Workspace, mutation: Mutation) -> tuple[bool, str]:
     if report.ok:
         return False, "verify passed"
     named = {p.record for p in report.errors}
-    if not named & mutation.targets:
+    described = any(t in p.detail for p in report.errors for t in mutation.targets)
+    if not (named & mutation.targets or described):
         kinds = sorted({f"{p.kind}:{str(p.record)[:12]}" for p in report.errors})[:4]
         return False, f"verify failed but named none of the changed records ({kinds})"
     return True, ""
 
 
-def mutations_trial(size: int, work: Path, seed: int = 4) -> TrialResult:
+def mutations_trial(
+    size: int, work: Path, seed: int = 4, kinds: list[str] | None = None
+) -> TrialResult:
     result = TrialResult("mutations", size, 10000)
+    chosen = [m for m in MUTATIONS if kinds is None or m[0] in kinds]
     rng = random.Random(seed)
     att = build_attacked(work / "attacked")
     ws = Workspace(att.demo.data_dir)
@@ -330,7 +362,7 @@ def mutations_trial(size: int, work: Path, seed: int = 4) -> TrialResult:
     attempts = 0
     while done < size and attempts < size * 3:
         attempts += 1
-        name, mutate = MUTATIONS[attempts % len(MUTATIONS)]
+        name, mutate = chosen[attempts % len(chosen)]
         conn.execute("SAVEPOINT mutation")
         try:
             _tamper(conn)
@@ -344,21 +376,31 @@ def mutations_trial(size: int, work: Path, seed: int = 4) -> TrialResult:
             if ok:
                 result.count("detected")
             else:
-                result.count(f"{name}: UNDETECTED")
-                result.fail(f"{mutation.kind} ({sorted(mutation.targets)[0][:16]}): {why}")
+                open_defect = " (open defect)" if name in OPEN_DEFECTS else ""
+                result.count(f"{name}: UNDETECTED{open_defect}")
+                result.fail(
+                    f"{mutation.kind}{open_defect} ({sorted(mutation.targets)[0][:16]}): {why}"
+                )
         finally:
             conn.execute("ROLLBACK TO mutation")
             conn.execute("RELEASE mutation")
     ws.close()
     result.size = done
-    _cli_sample(result, att, rng, max(2, size // 100), work)
+    _cli_sample(result, att, rng, max(2, size // 100), work, chosen)
     return result
 
 
-def _cli_sample(result: TrialResult, att: Attacked, rng: random.Random, n: int, work: Path) -> None:
+def _cli_sample(
+    result: TrialResult,
+    att: Attacked,
+    rng: random.Random,
+    n: int,
+    work: Path,
+    chosen: list[tuple[str, Callable[[sqlite3.Connection, random.Random, Attacked], Mutation]]],
+) -> None:
     """The same kinds of mutation applied to a copy of the file and checked by `recap verify`."""
     for i in range(n):
-        _name, mutate = MUTATIONS[(i * 5) % len(MUTATIONS)]
+        _name, mutate = chosen[(i * 5) % len(chosen)]
         copy = work / f"cli-{i}"
         shutil.copytree(att.demo.data_dir, copy)
         conn = sqlite3.connect(copy / "recap.db")

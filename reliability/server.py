@@ -12,5 +12,12 @@ def server_available() -> bool:
     return importlib.util.find_spec("recap_server") is not None
 
 
+NOT_WRITTEN = (
+    "not run: not written yet (the server of issue 4 reached main at the end of this session)"
+)
+
+
 def reason() -> str:
-    return NEEDS_SERVER
+    from reliability.server_trials import server_source
+
+    return NOT_WRITTEN if server_source() is not None else NEEDS_SERVER

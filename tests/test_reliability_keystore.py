@@ -17,7 +17,7 @@ def test_small_keystore_trial(tmp_path: Path) -> None:
     assert result.failures == []
     assert result.counts["wrong passphrases refused"] == 3
     assert result.counts["byte flips"] > 500  # one per byte of the file
-    assert result.counts["byte flips"] == result.counts["truncations"] + 1
+    assert result.counts["byte flips"] == result.counts["truncations"]
 
 
 def test_a_damaged_version_field_is_damage_not_a_newer_version() -> None:

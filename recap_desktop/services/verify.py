@@ -138,4 +138,23 @@ def verify_store(ws: Workspace, progress: Progress | None = None) -> Report:
             report.problems.append(
                 Problem(hash_, "missing_record", f"named in {table} but gone from the records")
             )
+    report.problems.extend(_revocations_kept(store.revoked(), records, anchor))
     return report
+
+
+def _revocations_kept(shown: dict[str, str], records: list[Record], anchor: bytes) -> list[Problem]:
+    """The revoked keys the store shows were projected from the newest revocation list it
+    held. If the records no longer give the same keys, a list was removed or changed (a
+    deleted list un-revokes its keys, and nothing else names it once its row is gone)."""
+    trust, _ = build_trust(anchor, [r for r in records if r.type in AUTHORITY_TYPES])
+    if trust.election is None or set(shown) == set(trust.revoked):
+        return []
+    return [
+        Problem(
+            None,
+            "missing_record",
+            f"the store shows {len(shown)} revoked keys, but the newest revocation list held "
+            f"(version {trust.revocations_version}) revokes {len(trust.revoked)}: a revocation "
+            "list was removed or changed",
+        )
+    ]

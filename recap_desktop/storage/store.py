@@ -430,7 +430,7 @@ class Store:
     def chain_head(self, signer: str) -> tuple[int, str] | None:
         """The signer's last record, read from the records themselves (the truth)."""
         row = self.db.execute(
-            "SELECT id, hash, signer, payload, sig, type, seq FROM records"
+            f"SELECT id, {_RAW_COLUMNS} FROM records"
             " WHERE signer = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
             [signer],
         ).fetchone()
@@ -441,7 +441,7 @@ class Store:
         parsed = _parse_row(*row)
         if parsed.record is None:
             raise TamperedStore(f"the last record of {signer[:16]}… is damaged: {parsed.error}")
-        head = (int(row[6]), str(row[1]))
+        head = (int(row[6]), parsed.record.hash)
         seen = self.db.execute("SELECT seq, hash FROM heads WHERE signer = ?", [signer]).fetchone()
         if seen is None or (int(seen[0]), str(seen[1])) != head:
             raise TamperedStore(
