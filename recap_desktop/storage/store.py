@@ -409,6 +409,20 @@ class Store:
                 last = row[0]
                 yield _parse_row(*row)
 
+    def raw_chunks(self, batch: int = 2000) -> Iterator[list[tuple[Any, ...]]]:
+        """Every records row in arrival order, unparsed, ``batch`` at a time: for verifiers
+        that parse in worker processes. Each row is what ``_parse_row(*row)`` takes."""
+        last = 0
+        while True:
+            chunk = self.db.execute(
+                f"SELECT id, {_RAW_COLUMNS} FROM records WHERE id > ? ORDER BY id LIMIT ?",
+                [last, batch],
+            ).fetchall()
+            if not chunk:
+                return
+            last = chunk[-1][0]
+            yield chunk
+
     def record(self, hash_: str) -> Record | None:
         row = self.db.execute(
             f"SELECT id, {_RAW_COLUMNS} FROM records WHERE hash = ?", [hash_]
