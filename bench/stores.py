@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import tempfile
 import time
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.services import Workspace
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services import identity as identity_service
-from recap_desktop.storage.store import DB_NAME
+from recap_desktop.storage.store import DB_NAME, Store
 
 SPARE = 1000
 SEED = 7
@@ -81,6 +80,7 @@ def cached(records: int, *, rebuild: bool = False, log: bool = True) -> BuiltSto
     root = cache_root()
     target = root / f"store-{records}-s{SEED}-f{FORMAT}"
     if target.exists() and not rebuild:
+        _upgrade(target, log)
         return BuiltStore(target, records, _stations_for(records), None)
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"building-{records}-", dir=root))
@@ -95,20 +95,15 @@ def cached(records: int, *, rebuild: bool = False, log: bool = True) -> BuiltSto
     return BuiltStore(target, records, _stations_for(records), seconds)
 
 
-def working_copy(store: BuiltStore, into: Path) -> BuiltStore:
-    """A private copy to write into, so the cached store stays exactly as built."""
-    into.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(store.path / DB_NAME)
-    dst = sqlite3.connect(into / DB_NAME)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
-    for item in store.path.iterdir():
-        if item.name != DB_NAME and not item.name.startswith(DB_NAME):
-            shutil.copy2(item, into / item.name)
-    return BuiltStore(into, store.records, store.stations, None)
+def _upgrade(folder: Path, log: bool) -> None:
+    """Apply the program's pending migrations to a cached store (once), without the backup
+    copy the store keeps before migrating: the cache can always be built again."""
+    if log:
+        print(f"  checking the schema of {folder.name} ...", flush=True)
+    with Store.in_dir(folder) as store:
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for backup in folder.glob(f"{DB_NAME}.schema*.bak"):
+        backup.unlink()
 
 
 def unlock(store: BuiltStore, ws: Workspace) -> SigningKey:
