@@ -56,32 +56,36 @@ def verify_cpu_per_second(count: int) -> float:
     return count / (time.process_time() - start)
 
 
-def sign_and_commit_ms(folder: Path, count: int) -> list[float]:
+class BareCommit:
     """One raw signature plus one fsynced single-row commit (WAL, synchronous=FULL): the least
     a save can cost. Same disk as the stores (``folder``)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "bare.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, sig BLOB, body BLOB)")
-    key = Ed25519PrivateKey.generate()
-    samples = []
-    try:
-        for _ in range(count + 5):
-            start = time.perf_counter()
-            sig = key.sign(MESSAGE)
-            conn.execute("BEGIN")
-            conn.execute("INSERT INTO t (sig, body) VALUES (?, ?)", [sig, MESSAGE])
-            conn.execute("COMMIT")
-            samples.append((time.perf_counter() - start) * 1000)
-    finally:
-        conn.close()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return samples[5:]  # the first commits create the WAL
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / "bare.db"
+        self._remove()
+        self.conn = sqlite3.connect(self.path, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, sig BLOB, body BLOB)")
+        self.key = Ed25519PrivateKey.generate()
+
+    def once(self) -> float:
+        """Milliseconds for one signature and one committed row."""
+        start = time.perf_counter()
+        sig = self.key.sign(MESSAGE)
+        self.conn.execute("BEGIN")
+        self.conn.execute("INSERT INTO t (sig, body) VALUES (?, ?)", [sig, MESSAGE])
+        self.conn.execute("COMMIT")
+        return (time.perf_counter() - start) * 1000
+
+    def close(self) -> None:
+        self.conn.close()
+        self._remove()
+
+    def _remove(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
 
 def sql_sum_ms(db_path: Path, contests: list[str], region: str, repeats: int) -> list[float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import resource
 import shutil
@@ -9,7 +10,7 @@ import statistics
 import time
 from pathlib import Path
 
-from bench import stores
+from bench import baselines, stores
 from bench.report import percentile
 from recap_desktop.domain.chasil_demo import random_sheet
 from recap_desktop.services import Workspace
@@ -20,37 +21,76 @@ from recap_desktop.services.election import current_election
 from recap_desktop.storage.store import DB_NAME
 
 
-def save_sheet_ms(store: stores.BuiltStore, scratch: Path, count: int) -> list[float]:
-    """enter_sheet (validate + sign + append + project, one fsynced transaction) on a private
-    copy of ``store``, for ``count`` stations left empty; milliseconds per save."""
-    copy = scratch / f"save-{store.records}"
-    if copy.exists():
-        shutil.rmtree(copy)
-    copy.mkdir(parents=True)
-    shutil.copyfile(store.path / DB_NAME, copy / DB_NAME)
-    for item in store.path.iterdir():
-        if not item.name.startswith(DB_NAME):
-            shutil.copy2(item, copy / item.name)
-    ws = Workspace(copy)
+class Saver:
+    """enter_sheet (validate + sign + append + project, one fsynced transaction) into a
+    private copy of ``store``, one empty station's sheet at a time."""
+
+    def __init__(self, store: stores.BuiltStore, scratch: Path, count: int) -> None:
+        self.copy = scratch / f"save-{store.records}"
+        if self.copy.exists():
+            shutil.rmtree(self.copy)
+        self.copy.mkdir(parents=True)
+        shutil.copyfile(store.path / DB_NAME, self.copy / DB_NAME)
+        for item in store.path.iterdir():
+            if not item.name.startswith(DB_NAME):
+                shutil.copy2(item, self.copy / item.name)
+        self.ws = Workspace(self.copy)
+        self.key = stores.unlock(store, self.ws)
+        self.election = current_election(self.ws)  # parsed once, as in a running window
+        entered = {s for (s, _c) in self.ws.store.states_within(None)}
+        free = [s for code, s in sorted(self.election.stations.items()) if code not in entered]
+        self.jobs = [(s, c) for s in free for c in s.contests][:count]
+        if len(self.jobs) < count:
+            raise RuntimeError(f"only {len(self.jobs)} empty sheets left in the store")
+        self.jobs.reverse()
+        self.rng = random.Random(11)
+
+    def once(self) -> float:
+        """Milliseconds for one enter_sheet."""
+        station, contest_id = self.jobs.pop()
+        contest = self.election.contests[contest_id]
+        values = random_sheet(contest, station.registered, self.rng)
+        start = time.perf_counter()
+        sheet_service.enter_sheet(self.ws, self.key, station.code, contest_id, values)
+        return (time.perf_counter() - start) * 1000
+
+    def close(self) -> None:
+        self.ws.close()
+        shutil.rmtree(self.copy, ignore_errors=True)
+
+
+WARM_UP = 5
+
+
+def save_rounds(
+    big: stores.BuiltStore, small: stores.BuiltStore, scratch: Path, count: int
+) -> tuple[list[float], list[float], list[float]]:
+    """(bare sign + commit, save on ``big``, save on ``small``) in milliseconds, taken in
+    interleaved rounds so that all three meet the same disk: this machine's fsync latency
+    moves with what its other jobs write, from a fraction of a millisecond to tens."""
+    bare = baselines.BareCommit(scratch / "bare")
+    savers = [Saver(big, scratch, count + WARM_UP), Saver(small, scratch, count + WARM_UP)]
+    # Gigabytes just copied are still dirty in the page cache; left to the kernel's
+    # writeback they would queue in front of every fsync the saves make.
+    settle_disk()
+    out: tuple[list[float], list[float], list[float]] = ([], [], [])
     try:
-        key = stores.unlock(store, ws)
-        election = current_election(ws)  # parsed once, as in a running window
-        entered = {s for (s, _c) in ws.store.states_within(None)}
-        free = [s for code, s in sorted(election.stations.items()) if code not in entered]
-        rng = random.Random(11)
-        samples = []
-        jobs = [(s, c) for s in free for c in s.contests][: count + 5]
-        if len(jobs) < count + 5:
-            raise RuntimeError(f"only {len(jobs)} empty sheets left in the store")
-        for station, contest_id in jobs:
-            values = random_sheet(election.contests[contest_id], station.registered, rng)
-            start = time.perf_counter()
-            sheet_service.enter_sheet(ws, key, station.code, contest_id, values)
-            samples.append((time.perf_counter() - start) * 1000)
+        for i in range(count + WARM_UP):
+            figures = (bare.once(), savers[0].once(), savers[1].once())
+            if i >= WARM_UP:  # the first rounds warm the page cache and make the WAL
+                for samples, ms in zip(out, figures, strict=True):
+                    samples.append(ms)
     finally:
-        ws.close()
-        shutil.rmtree(copy, ignore_errors=True)
-    return samples[5:]  # the first saves warm the page cache
+        bare.close()
+        for saver in savers:
+            saver.close()
+    return out
+
+
+def settle_disk() -> None:
+    """Flush every dirty page before a latency measurement that fsyncs."""
+    os.sync()
+    time.sleep(1)
 
 
 def _cpu_seconds() -> float:
