@@ -656,9 +656,13 @@ class Store:
             f" AND state IN ({', '.join('?' for _ in COUNTED)})",
             [contest, prefix, low, high, *sorted(COUNTED)],
         ).fetchone()[0]
+        # Two counts, not one with OR: SQLite answers that OR on a WITHOUT ROWID primary key
+        # by scanning the whole contest (94 ms of a 1M-record store's 500,000 stations).
         expected = self.db.execute(
-            f"SELECT COUNT(*) FROM station_contests WHERE contest = ? AND {inside}",
-            [contest, prefix, low, high],
+            "SELECT (SELECT COUNT(*) FROM station_contests"
+            " WHERE contest = ? AND station >= ? AND station < ?)"
+            " + (SELECT COUNT(*) FROM station_contests WHERE contest = ? AND station = ?)",
+            [contest, low, high, contest, prefix],
         ).fetchone()[0]
         return sums, int(counted), int(expected)
 
