@@ -561,6 +561,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         key = f"store.{exc.reason}" if exc.reason else "store.error"
         print(tr(key, detail=exc), file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # `recap recap ... | head`: the reader left; nothing is wrong with the data. Point
+        # stdout at /dev/null so the interpreter's final flush does not complain again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     finally:
         ws.close()
 
