@@ -45,8 +45,10 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# `make bench BENCH_ARGS=--quick` for the 5-minute run; see docs/PERFORMANCE.md.
+BENCH_ARGS ?=
 bench: setup
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 # Every hardening trial of issue 6 at full size; writes docs/RELIABILITY.md (takes a while).
 reliability: setup

@@ -8,7 +8,6 @@ the catalogue (Indonesian or English by locale or RECAP_LANG).
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import json
 import os
@@ -314,31 +313,7 @@ def cmd_recap(ws: Workspace, args: argparse.Namespace) -> int:
     if args.format == "json":
         _json({"region": args.region, "contests": [r.to_json() for r in results]})
     elif args.format == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(
-            [
-                "region",
-                "contest",
-                "field",
-                "label",
-                "total",
-                "stations_counted",
-                "stations_expected",
-            ]
-        )
-        for r in results:
-            for f, total in r.rows():
-                writer.writerow(
-                    [
-                        r.region,
-                        r.contest.id,
-                        f.id,
-                        text(f.label, lang),
-                        total,
-                        r.counted,
-                        r.expected,
-                    ]
-                )
+        recap_service.write_csv(results, sys.stdout, lang)
     else:
         for r in results:
             _out(
@@ -586,6 +561,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         key = f"store.{exc.reason}" if exc.reason else "store.error"
         print(tr(key, detail=exc), file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # `recap recap ... | head`: the reader left; nothing is wrong with the data. Point
+        # stdout at /dev/null so the interpreter's final flush does not complain again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     finally:
         ws.close()
 

@@ -17,7 +17,7 @@ ALLOWED = {
     "domain": set(),
     "crypto": {"domain"},
     "storage": {"crypto", "domain"},
-    "sync": {"crypto", "domain", "storage", "services", "messages"},
+    "sync": {"crypto", "domain", "storage"},
     "services": {"crypto", "domain", "storage", "messages", "sync"},
 }
 

@@ -12,6 +12,7 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 _FIELD_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -57,6 +58,19 @@ class Term:
         if self.station is not None:
             return self.times * station.get(self.station, 0)
         return self.times * (self.const or 0)
+
+
+# One side of a rule: (field, times) pairs, (station figure, times) pairs, and a constant.
+_Side = tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...], int]
+
+
+def _side(terms: tuple[Term, ...]) -> _Side:
+    fields = tuple((t.field, t.times) for t in terms if t.field is not None)
+    figures = tuple(
+        (t.station, t.times) for t in terms if t.field is None and t.station is not None
+    )
+    const = sum(t.times * (t.const or 0) for t in terms if t.field is None and t.station is None)
+    return fields, figures, const
 
 
 @dataclass(frozen=True)
@@ -105,20 +119,25 @@ class Form:
     sections: tuple[Section, ...]
     rules: tuple[Rule, ...]
 
-    @property
+    # Cached: a form never changes, and verifying a store asks for them once per sheet.
+    @cached_property
     def fields(self) -> tuple[Field, ...]:
         return tuple(f for s in self.sections for f in s.fields)
 
-    @property
+    @cached_property
     def field_ids(self) -> tuple[str, ...]:
         return tuple(f.id for f in self.fields)
+
+    @cached_property
+    def _field_set(self) -> frozenset[str]:
+        return frozenset(self.field_ids)
 
     def template(self) -> dict[str, int]:
         return dict.fromkeys(self.field_ids, 0)
 
     def check_values(self, values: Mapping[str, Any]) -> list[ValueProblem]:
         """Every reason ``values`` is not a complete set of counts for this form."""
-        known = set(self.field_ids)
+        known = self._field_set
         problems = [ValueProblem(k, "unknown") for k in values if k not in known]
         for fid in self.field_ids:
             if fid not in values or values[fid] is None:
@@ -133,13 +152,29 @@ class Form:
                 problems.append(ValueProblem(fid, "too_large"))
         return problems
 
+    @cached_property
+    def _plan(self) -> tuple[tuple[Rule, Callable[[int, int], bool], _Side, _Side], ...]:
+        """The rules with their terms sorted once into fields, station figures and a constant:
+        a sheet is checked on every save and every verification, the rules never change."""
+        return tuple(
+            (rule, OPS[rule.op], _side(rule.left), _side(rule.right)) for rule in self.rules
+        )
+
     def evaluate(self, values: Mapping[str, int], station: Mapping[str, int]) -> list[Violation]:
         """Every rule that does not hold, errors and warnings, in the form's order."""
         out = []
-        for rule in self.rules:
-            left = sum(t.value(values, station) for t in rule.left)
-            right = sum(t.value(values, station) for t in rule.right)
-            if not OPS[rule.op](left, right):
+        for rule, op, (lf, ls, lc), (rf, rs, rc) in self._plan:
+            left = lc
+            for name, times in lf:
+                left += times * values.get(name, 0)
+            for name, times in ls:
+                left += times * station.get(name, 0)
+            right = rc
+            for name, times in rf:
+                right += times * values.get(name, 0)
+            for name, times in rs:
+                right += times * station.get(name, 0)
+            if not op(left, right):
                 out.append(
                     Violation(rule.id, rule.severity, rule.fields, left, right, rule.message)
                 )

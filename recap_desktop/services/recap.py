@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
-from recap_desktop.domain.election import Contest
+from recap_desktop.domain.election import Contest, text
 from recap_desktop.domain.form import Field
 from recap_desktop.services.election import current_election
 from recap_desktop.services.workspace import RecapError, Workspace
@@ -51,3 +53,26 @@ def recap_region(ws: Workspace, region: str, contest_id: str | None = None) -> l
         if expected or contest_id:
             out.append(ContestTotals(election.contests[cid], region, sums, counted, expected))
     return out
+
+
+CSV_COLUMNS = (
+    "region",
+    "contest",
+    "field",
+    "label",
+    "total",
+    "stations_counted",
+    "stations_expected",
+)
+
+
+def write_csv(results: Sequence[ContestTotals], out: IO[str], lang: str) -> None:
+    """One row per contest and form line, the counted and expected stations on each row: the
+    same file from `recap recap --format csv` and the window's export."""
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for r in results:
+        for f, total in r.rows():
+            writer.writerow(
+                [r.region, r.contest.id, f.id, text(f.label, lang), total, r.counted, r.expected]
+            )

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +17,7 @@ from recap_desktop.crypto.verifier import (
     ERROR,
     ChainLink,
     Problem,
+    Trust,
     build_trust,
     check_chains,
     check_record,
@@ -104,10 +110,52 @@ def _own_key(ws: Workspace) -> dict[str, bytes]:
     return {k: v for k, v in ws.store.known_keys("self").items() if k == mine}
 
 
+# Below this many records one process is quicker than starting workers (about 0.3 s each).
+PARALLEL_FROM = 20_000
+CHUNK = 2000
+
+
+def worker_count(records: int) -> int:
+    """Processes verify_store uses for a store of ``records`` records: one per usable core."""
+    if records < PARALLEL_FROM:
+        return 1
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        usable = os.cpu_count() or 1
+    return max(1, usable)
+
+
 def verify_store(ws: Workspace, progress: Progress | None = None) -> Report:
-    """Every row of the store, including rows that no longer parse (someone edited the file)."""
+    """Every row of the store, including rows that no longer parse (someone edited the file).
+
+    Large stores are checked in one worker process per core: the signature and the per-record
+    checks (``check_record``) are pure functions of a record and the ``Trust``, so chunks of
+    rows go to the workers and only the cross-record checks (chains, references) stay here.
+    The findings, and their order, are the same as one process would give.
+    """
     from recap_desktop.services.election import authority_key
 
+    store = ws.store
+    try:
+        anchor = authority_key(ws)
+    except RecapError:
+        anchor = None
+    if anchor is not None:
+        workers = worker_count(store.count())
+        if workers > 1:
+            try:
+                report = _verify_store_parallel(ws, anchor, workers, progress)
+            except (BrokenProcessPool, OSError):
+                # No worker could start: a frozen build without freeze_support, a script
+                # without the ``if __name__ == "__main__"`` guard, no fork left. Still verify.
+                report = None
+            if report is not None:
+                return report
+    return _verify_store_serial(ws, anchor, progress)
+
+
+def _verify_store_serial(ws: Workspace, anchor: bytes | None, progress: Progress | None) -> Report:
     store = ws.store
     records: list[Record] = []
     malformed: list[Problem] = []
@@ -116,10 +164,6 @@ def verify_store(ws: Workspace, progress: Progress | None = None) -> Report:
             malformed.append(Problem(row.hash, "malformed", row.error or "unreadable row"))
         else:
             records.append(row.record)
-    try:
-        anchor = authority_key(ws)
-    except RecapError:
-        anchor = None
     if anchor is None:
         report = Report(records=len(records))
         report.problems.append(Problem(None, "no_election", "no election authority is known"))
@@ -127,18 +171,190 @@ def verify_store(ws: Workspace, progress: Progress | None = None) -> Report:
     report = verify_records(records, anchor, _own_key(ws), store.heads(), progress)
     report.records += len(malformed)
     report.problems[:0] = malformed
-    for row_number in store.missing_rows():
+    _add_missing(ws, report, [r for r in records if r.type in AUTHORITY_TYPES], anchor)
+    return report
+
+
+def _add_missing(ws: Workspace, report: Report, authority: list[Record], anchor: bytes) -> None:
+    """Deleted rows, projection rows naming records that are gone, and a revocation list
+    removed or changed: after everything else."""
+    for row_number in ws.store.missing_rows():
         report.problems.append(
             Problem(None, "missing_record", f"row {row_number} of the records table was deleted")
         )
     seen = {p.record for p in report.problems if p.kind in ("missing_record", "chain_gap")}
-    for table, hash_ in store.dangling_references():
+    for table, hash_ in ws.store.dangling_references():
         if hash_ not in seen:
             seen.add(hash_)
             report.problems.append(
                 Problem(hash_, "missing_record", f"named in {table} but gone from the records")
             )
-    report.problems.extend(_revocations_kept(store.revoked(), records, anchor))
+    report.problems.extend(_revocations_kept(ws.store.revoked(), authority, anchor))
+
+
+# -- the parallel path -------------------------------------------------------------------
+
+# What a worker sends back per row: (hash, error, type, signer, seq, prev, station, contest,
+# refs, problems). ``error`` is set for a row that does not parse; the rest is then empty.
+_Row = tuple[
+    str,
+    str | None,
+    str | None,
+    str | None,
+    int | None,
+    str | None,
+    Any,
+    Any,
+    tuple[tuple[str, str], ...],
+    list[Problem],
+]
+
+_TRUST: Trust | None = None
+
+
+def _init_worker(trust: Trust) -> None:
+    global _TRUST
+    _TRUST = trust
+
+
+def _check_chunk(rows: Sequence[tuple[Any, ...]]) -> list[_Row]:
+    """In a worker: parse each row and run every check that needs only the record itself."""
+    from recap_desktop.storage.store import _parse_row
+
+    trust = _TRUST
+    assert trust is not None, "the worker was started without a Trust"
+    out: list[_Row] = []
+    for row in rows:
+        parsed = _parse_row(*row)
+        record = parsed.record
+        if record is None:
+            out.append((parsed.hash, parsed.error or "unreadable row", *_EMPTY))
+            continue
+        kind = record.type
+        problems = check_record(record, trust) if kind not in AUTHORITY_TYPES else []
+        refs: tuple[tuple[str, str], ...] = ()
+        station = contest = None
+        p = record.payload
+        if kind in ("sheet", "review"):
+            refs = tuple(
+                (ref, p[ref]) for ref in ("supersedes", "sheet") if isinstance(p.get(ref), str)
+            )
+            station, contest = p.get("station"), p.get("contest")
+        out.append(
+            (
+                record.hash,
+                None,
+                kind,
+                record.signer,
+                record.seq,
+                record.prev,
+                station,
+                contest,
+                refs,
+                problems,
+            )
+        )
+    return out
+
+
+_EMPTY: tuple[None, None, None, None, None, None, tuple[()], list[Problem]] = (
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    (),
+    [],
+)
+
+
+def _verify_store_parallel(
+    ws: Workspace, anchor: bytes, workers: int, progress: Progress | None
+) -> Report | None:
+    """verify_store in ``workers`` processes; None if the serial path must decide instead."""
+    store = ws.store
+    total = store.count()
+    authority = [row.record for row in store.rows(AUTHORITY_TYPES) if row.record is not None]
+    trust, trust_problems = build_trust(anchor, authority, _own_key(ws))
+    malformed: list[Problem] = []
+    parsed = 0
+    authority_seen: list[str] = []
+    links: list[ChainLink] = []
+    sheets: dict[str, tuple[Any, Any]] = {}
+    notable: list[tuple[str, list[Problem], tuple[tuple[str, str], ...], Any, Any]] = []
+    done = 0
+    cancelled = False
+
+    def take(rows: list[_Row]) -> None:
+        nonlocal parsed
+        for hash_, error, kind, signer, seq, prev, station, contest, refs, problems in rows:
+            if error is not None:
+                malformed.append(Problem(hash_, "malformed", error))
+                continue
+            parsed += 1
+            if kind in AUTHORITY_TYPES:
+                authority_seen.append(hash_)
+            if seq is not None and signer is not None:
+                links.append(ChainLink(hash_, signer, seq, prev))
+            if kind == "sheet":
+                sheets[hash_] = (station, contest)
+            if problems or refs:
+                notable.append((hash_, problems, refs, station, contest))
+
+    # spawn, not fork: the window calls this from a worker thread, and fork copies threads'
+    # locks in whatever state they are in. Rows are read here, in the store's own thread.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, context, _init_worker, (trust,)) as pool:
+        pending: deque[tuple[int, Future[list[_Row]]]] = deque()
+        for chunk in store.raw_chunks(CHUNK):
+            pending.append((len(chunk), pool.submit(_check_chunk, chunk)))
+            while len(pending) > 2 * workers + 2:
+                size, future = pending.popleft()
+                take(future.result())
+                done += size
+                if progress is not None and not progress(done, total):
+                    cancelled = True
+                    break
+            if cancelled:
+                break
+        if cancelled:
+            for _size, future in pending:
+                future.cancel()
+        else:
+            while pending:
+                size, future = pending.popleft()
+                take(future.result())
+                done += size
+                if progress is not None and not progress(done, total):
+                    cancelled = True
+                    for _size, rest in pending:
+                        rest.cancel()
+                    break
+    if cancelled:
+        report = Report(records=parsed + len(malformed), cancelled=True)
+        report.problems.extend(malformed + trust_problems)
+        return report
+    if authority_seen != [r.hash for r in authority if r.type in AUTHORITY_TYPES]:
+        return None  # a row's type column disagrees with its payload: let one process sort it
+    report = Report(records=parsed)
+    report.problems.extend(trust_problems)
+    for hash_, problems, refs, station, contest in notable:
+        report.problems.extend(problems)
+        for ref, target in refs:
+            other = sheets.get(target)
+            if other is None:
+                report.problems.append(
+                    Problem(hash_, "dangling", f"{ref} {target[:16]}… is not held")
+                )
+            elif other != (station, contest):
+                report.problems.append(
+                    Problem(hash_, "dangling", f"{ref} is another station's sheet")
+                )
+    report.problems.extend(check_chains(links, store.heads()))
+    report.records += len(malformed)
+    report.problems[:0] = malformed
+    _add_missing(ws, report, authority, anchor)
     return report
 
 

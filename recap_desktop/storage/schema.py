@@ -12,7 +12,7 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("recap")
 
 # Bump with every migration: PRAGMA user_version lets tools see the schema without our code.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 PROJECTIONS = (
     "packages",
@@ -188,3 +188,13 @@ _M002 = [
 def m002_sync(db: Database) -> None:
     for statement in _M002:
         db.execute(statement)
+
+
+@migrations()
+def m003_perf_totals_index(db: Database) -> None:
+    """Region totals read each field's values for a range of stations: with this covering
+    index that is one contiguous run per field, instead of sorting every row of the region
+    by field (Store.totals; docs/PERFORMANCE.md, recap_region)."""
+    db.execute(
+        "CREATE INDEX current_values_by_field ON current_values(contest, field, station, value)"
+    )

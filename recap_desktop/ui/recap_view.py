@@ -6,12 +6,11 @@ sheets, and the window must not wait for them.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from recap_desktop.domain.election import text
 from recap_desktop.services import RecapError, Workspace
-from recap_desktop.services.recap import ContestTotals, recap_region
+from recap_desktop.services.recap import ContestTotals, recap_region, write_csv
 from recap_desktop.ui import i18n
 from recap_desktop.ui.i18n import tr
 from recap_desktop.ui.qt import (
@@ -175,28 +174,4 @@ class RecapView(QWidget):
         """One row per contest and form line; the counted and expected stations on each row."""
         lang = i18n.current()
         with path.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(
-                [
-                    "region",
-                    "contest",
-                    "field",
-                    "label",
-                    "total",
-                    "stations_counted",
-                    "stations_expected",
-                ]
-            )
-            for t in self.totals:
-                for field, total in t.rows():
-                    writer.writerow(
-                        [
-                            t.region,
-                            t.contest.id,
-                            field.id,
-                            text(field.label, lang),
-                            total,
-                            t.counted,
-                            t.expected,
-                        ]
-                    )
+            write_csv(self.totals, out, lang)

@@ -1,0 +1,58 @@
+"""The benchmark machinery runs end to end at a tiny size and writes the issue's JSON shape.
+
+Times are never asserted: this proves the benchmarks work, not how fast anything is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+KEYS = {"name", "value", "unit", "baseline", "ratio", "better", "target", "meets", "note"}
+TARGETS = {
+    "save_sheet_p99",
+    "save_sheet_flat",
+    "verify_store",
+    "recap_region",
+    "cold_start",
+    "window_rss_mb",
+    "gui_stall_ms",
+    "sync_push",
+    "sync_pull",
+}
+
+
+def test_tiny_bench_run_writes_the_json_shape(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    env = {**os.environ, "RECAP_BENCH_CACHE": str(tmp_path / "cache")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--tiny", "--json", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    doc = json.loads(out.read_text())
+    assert set(doc) == {"machine", "results"}
+    assert doc["machine"]["cores"] >= 1
+    by_name = {r["name"]: r for r in doc["results"]}
+    assert TARGETS <= set(by_name)
+    for row in doc["results"]:
+        assert set(row) == KEYS, row
+        assert row["better"] in ("higher", "lower")
+        assert row["meets"] in (True, False, None)
+        if row["value"] is None:  # not measured: says why, claims nothing
+            assert row["meets"] is None and row["note"].startswith("not measured")
+        if row["baseline"] is not None:
+            assert row["value"] is not None and row["ratio"] is not None
+    for name in ("save_sheet_p99", "save_sheet_flat", "verify_store", "recap_region"):
+        assert by_name[name]["value"] is not None and by_name[name]["baseline"] is not None
+    assert "save_sheet_p99" in done.stdout  # the table
