@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from recap_desktop.crypto.keys import SigningKey
-from recap_desktop.services import Workspace
+from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services.sheets import enter_sheet
 from recap_desktop.storage import StorageError
 from reliability.common import check_store, make_demo
@@ -42,20 +42,21 @@ def test_a_full_disk_is_a_typed_error_with_its_message(
     demo_ws: Workspace, demo_key: SigningKey
 ) -> None:
     """Found by the trial: the CLI printed SQLite's English text inside the generic message;
-    the cause now picks the catalogue entry (store.full, store.readonly, store.io)."""
-    from recap_desktop.messages import tr
+    the cause now picks the catalogue entry (store.full, store.readonly, store.io), and the
+    services raise it as the RecapError the window and the CLI both show."""
     from recap_desktop.services.sheets import template
 
     stations = sorted(demo_ws.store.election().stations)  # type: ignore[union-attr]
     pages = demo_ws.store.db.execute("PRAGMA page_count").fetchone()[0]
     demo_ws.store.db.execute(f"PRAGMA max_page_count = {pages + 2}")
     saved = 0
-    with pytest.raises(StorageError) as caught:
+    with pytest.raises(RecapError) as caught:
         for station in stations:
             enter_sheet(demo_ws, demo_key, station, "ppwp", template(demo_ws, station, "ppwp"))
             saved += 1
-    assert caught.value.reason == "full"
-    assert "disk is full" in tr("store.full", "en", detail=caught.value)
+    assert caught.value.key == "store.full"
+    assert isinstance(caught.value.__cause__, StorageError)
+    assert "disk is full" in caught.value.message("en")
     assert demo_ws.store.count("sheet") == saved < len(stations)
 
 

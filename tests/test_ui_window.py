@@ -14,7 +14,7 @@ import pytest
 
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain.chasil_demo import random_sheet
-from recap_desktop.services import Workspace
+from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import identity as identity_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.services.election import current_election
@@ -286,6 +286,35 @@ def test_switch_language_to_indonesian(qtbot, window: MainWindow, settings: Sett
         )
     finally:
         window.set_language("en")
+
+
+def test_a_full_disk_refuses_the_save_with_a_message_and_the_retry_saves(
+    qtbot, window: MainWindow, demo_ws: Workspace
+) -> None:
+    """The officer sees what is wrong and what to do; nothing is half-saved; freeing space
+    and pressing Ctrl+S again saves the same typed sheet."""
+    values = sheet_values(demo_ws, "ppwp")
+    window.open_sheet(STATION, "ppwp")
+    type_sheet(qtbot, window, values)
+    db = demo_ws.store.db
+    db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0] + 2}")
+    election = current_election(demo_ws)
+    key = identity_service.unlock(demo_ws, identity_service.DEMO_PASSPHRASE)
+    others = [code for code in sorted(election.stations) if code != STATION]
+    with pytest.raises(RecapError):  # fill the disk with other stations' sheets
+        for n, code in enumerate(others):
+            values_n = random_sheet(
+                election.contests["ppwp"], election.stations[code].registered, random.Random(n)
+            )
+            sheet_service.enter_sheet(demo_ws, key, code, "ppwp", values_n)
+    qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert "The disk is full" in window.form.banner.text()
+    assert demo_ws.store.sheet_status(STATION, "ppwp") is None
+    db.execute("PRAGMA max_page_count = 4294967294")
+    window.form.save()
+    status = demo_ws.store.sheet_status(STATION, "ppwp")
+    assert status is not None and status["state"] == "signed"
+    assert verify_store(demo_ws).ok
 
 
 def test_find_a_station_by_code_with_the_keyboard(

@@ -69,5 +69,5 @@ def import_bundle(ws: Workspace, data: bytes, source: str) -> BundleImport:
         lookup=store.record,
         chain_head=store.chain_head,
     )
-    store.append(checked.accepted, "bundle")
+    ws.append(checked.accepted, "bundle")
     return BundleImport(len(checked.accepted), len(checked.already), malformed + checked.problems)

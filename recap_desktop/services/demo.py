@@ -234,7 +234,7 @@ def certify(
         valid_until=EXPIRES,
         issued=format_time(datetime.now(UTC)),
     )
-    ws.store.append([cert], "import")
+    ws.append([cert], "import")
     return cert
 
 
@@ -258,7 +258,7 @@ def populate(
     sheets = 0
 
     def flush() -> None:
-        ws.store.append(pending, "local")
+        ws.append(pending, "local")
         pending.clear()
 
     now = _now()

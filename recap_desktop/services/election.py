@@ -103,7 +103,7 @@ def import_election(
     _check_revocations(ws, election, [r for r in records if r.type == "revocations"])
     if not held_anchor:
         ws.store.add_key(anchor_id, public_key, "authority")
-    added = ws.store.append(records, "import")
+    added = ws.append(records, "import")
     return election, any(added)
 
 

@@ -146,5 +146,5 @@ def import_certificates(ws: Workspace, data: bytes, source: str) -> list[Certifi
     for cert in certs:
         if election is None or cert.election != election.id:
             raise RecapError("certificate.invalid", detail=f"it is for election {cert.election}")
-    ws.store.append(records, "import")
+    ws.append(records, "import")
     return certs

@@ -160,7 +160,7 @@ def enter_sheet(
         "reason": reason.strip() if supersedes and reason else None,
     }
     record = sign(key, payload)
-    ws.store.append([record], "local")
+    ws.append([record], "local")
     return record
 
 
@@ -191,7 +191,7 @@ def review_sheet(
         "reason": reason.strip() if reason else None,
     }
     record = sign(key, payload)
-    ws.store.append([record], "local")
+    ws.append([record], "local")
     return record
 
 

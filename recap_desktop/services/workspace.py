@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import platformdirs
 
 from recap_desktop.crypto import keystore
+from recap_desktop.crypto.envelope import Record
 from recap_desktop.messages import tr
-from recap_desktop.storage import Store
+from recap_desktop.storage import StorageError, Store, TamperedStore
 
 KEYSTORE_NAME = "identity.key"
 
@@ -63,6 +65,17 @@ class Workspace:
                 key = f"store.{exc.reason}" if exc.reason else "store.error"
                 raise RecapError(key, detail=exc) from exc
         return self._store
+
+    def append(self, records: Sequence[Record], origin: str) -> list[bool]:
+        """Append through the store, turning its errors into ones a person can act on: the
+        CLI and the window both show ``store.full``, ``store.readonly``, ``store.io``…"""
+        try:
+            return self.store.append(records, origin)
+        except TamperedStore as exc:
+            raise RecapError("store.tampered", exit_code=1, detail=exc) from exc
+        except StorageError as exc:
+            key = f"store.{exc.reason}" if exc.reason else "store.error"
+            raise RecapError(key, detail=exc) from exc
 
     def close(self) -> None:
         if self._store is not None:
