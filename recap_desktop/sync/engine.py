@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -329,37 +330,52 @@ class SyncEngine:
         held_authority = self.store.sync_authority_records()
         known_keys = self.store.known_keys()
         trust = None
-        while True:
+        # The next page is fetched on a helper thread while this one is verified and stored:
+        # the server builds it on its own core meanwhile. Pages are still checked and stored
+        # strictly in order, one at a time, on this thread.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="recap-pull") as fetcher:
             self._check_cancel()
-            page = self.client.pull(self.jurisdiction, since, self.page_size)
-            try:
-                records = [from_json(x) for x in page["records"]]
-                nxt = int(page["next"])
-                more = bool(page["more"])
-            except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
-                raise BadAnswer(f"a pull page is malformed: {exc}") from exc
-            if nxt < since:
-                raise BadAnswer("the pull cursor went backwards")
-            testpoints.reach("during_pull")
-            checked = check_incoming(
-                records,
-                authority_key=authority_key,
-                held_authority=held_authority,
-                known_keys=known_keys,
-                is_held=self.store.sync_is_held,
-                lookup=self.store.record,
-                chain_head=self.store.chain_head,
-                trust=trust,
+            ahead: Future[dict[str, Any]] | None = fetcher.submit(
+                self.client.pull, self.jurisdiction, since, self.page_size
             )
-            good = set(checked.already) | {r.hash for r in checked.accepted}
-            keep = [r for r in records if r.hash in good]
-            self.store.sync_append_pulled(keep, cursor_key, str(nxt))
-            held_authority, trust = checked.authority, checked.trust
-            result.pulled += len(checked.accepted)
-            result.pull_problems.extend(checked.problems)
-            since = nxt
-            if not more:
-                return
+            try:
+                while ahead is not None:
+                    page = ahead.result()
+                    ahead = None
+                    self._check_cancel()
+                    try:
+                        records = [from_json(x) for x in page["records"]]
+                        nxt = int(page["next"])
+                        more = bool(page["more"])
+                    except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
+                        raise BadAnswer(f"a pull page is malformed: {exc}") from exc
+                    if nxt < since:
+                        raise BadAnswer("the pull cursor went backwards")
+                    if more:
+                        ahead = fetcher.submit(
+                            self.client.pull, self.jurisdiction, nxt, self.page_size
+                        )
+                    testpoints.reach("during_pull")
+                    checked = check_incoming(
+                        records,
+                        authority_key=authority_key,
+                        held_authority=held_authority,
+                        known_keys=known_keys,
+                        is_held=self.store.sync_is_held,
+                        lookup=self.store.record,
+                        chain_head=self.store.chain_head,
+                        trust=trust,
+                    )
+                    good = set(checked.already) | {r.hash for r in checked.accepted}
+                    keep = [r for r in records if r.hash in good]
+                    self.store.sync_append_pulled(keep, cursor_key, str(nxt))
+                    held_authority, trust = checked.authority, checked.trust
+                    result.pulled += len(checked.accepted)
+                    result.pull_problems.extend(checked.problems)
+                    since = nxt
+            finally:
+                if ahead is not None:  # stopped early: let the request in flight end
+                    ahead.cancel() or ahead.exception()
 
 
 def _receipt_message(receipt: Record) -> bytes:
