@@ -7,6 +7,7 @@ The engine owns no thread: the CLI calls ``sync`` on its own thread, the window'
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -18,7 +19,7 @@ from recap_desktop.crypto.keys import BadPublicKey, check_public_key, key_id, ve
 from recap_desktop.crypto.verifier import Problem
 from recap_desktop.sync import testpoints
 from recap_desktop.sync.backoff import Backoff
-from recap_desktop.sync.client import BadAnswer, ServerClient, SyncError
+from recap_desktop.sync.client import BadAnswer, ServerClient, SyncError, push_body
 from recap_desktop.sync.incoming import check_incoming
 from recap_desktop.sync.state import Machine, State
 
@@ -123,6 +124,7 @@ class SyncEngine:
         self._cond = threading.Condition()
         self._cancelled = False
         self._poked = False
+        self._counted = -1e9  # when the unsent records were last counted (monotonic)
         self._status = Status(
             State.IDLE.value,
             None,
@@ -285,37 +287,62 @@ class SyncEngine:
         """Authority records first (certificates before the sheets they certify), then the rest."""
         for authority in (True, False):
             self._push_kind(result, authority)
+        self._emit(unsent=self.store.sync_unsent_count())
 
     def _push_kind(self, result: SyncResult, authority: bool) -> None:
-        after = 0
-        while True:
-            self._check_cancel()
-            batch = self.store.sync_unsent(after, self.batch_count, self.batch_bytes, authority)
-            if not batch:
-                return
-            testpoints.reach("before_send")
-            answer = self.client.push([r.to_json() for _, r in batch])
-            receipt = self._verify_receipt(answer)
-            testpoints.reach("after_server_commit")
-            p = receipt.payload
-            stored, held = set(p["stored"]), set(p["held"])
-            sent = [r.hash for _, r in batch if r.hash in stored or r.hash in held]
-            self.store.sync_mark_sent(sent, receipt)
-            details = {
-                str(x.get("hash")): (str(x.get("reason")), str(x.get("detail") or ""))
-                for x in answer.get("results", [])
-                if isinstance(x, dict) and x.get("status") == "refused"
-            }
-            refused = [
-                (str(x["hash"]), *details.get(str(x["hash"]), (str(x.get("reason")), "")))
-                for x in p["refused"]
-                if isinstance(x, dict) and "hash" in x
-            ]
-            self.store.sync_note_refused(refused)
-            result.sent += sum(1 for _, r in batch if r.hash in stored)
-            result.held += sum(1 for _, r in batch if r.hash in held)
-            result.refused.extend(refused)
-            after = batch[-1][0]
+        # While the server checks one batch, the next is read from the store and encoded on
+        # this thread (the request waits on a helper thread). Batches are still sent one at a
+        # time, in order, and each is marked sent only from its own verified receipt.
+        batch = self._next_batch(0, authority)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="recap-push") as sender:
+            while batch is not None:
+                self._check_cancel()
+                rows, body = batch
+                testpoints.reach("before_send")
+                sending = sender.submit(self.client.push_body, body)
+                try:
+                    batch = self._next_batch(rows[-1][0], authority)
+                except BaseException:
+                    sending.cancel() or sending.exception()
+                    raise
+                answer = sending.result()
+                self._take_answer(result, rows, answer)
+
+    def _next_batch(
+        self, after: int, authority: bool
+    ) -> tuple[list[tuple[int, Record]], bytes] | None:
+        rows = self.store.sync_unsent(after, self.batch_count, self.batch_bytes, authority)
+        if not rows:
+            return None
+        return rows, push_body([r.to_json() for _, r in rows])
+
+    def _take_answer(
+        self, result: SyncResult, batch: list[tuple[int, Record]], answer: dict[str, Any]
+    ) -> None:
+        receipt = self._verify_receipt(answer)
+        testpoints.reach("after_server_commit")
+        p = receipt.payload
+        stored, held = set(p["stored"]), set(p["held"])
+        sent = [r.hash for _, r in batch if r.hash in stored or r.hash in held]
+        self.store.sync_mark_sent(sent, receipt)
+        details = {
+            str(x.get("hash")): (str(x.get("reason")), str(x.get("detail") or ""))
+            for x in answer.get("results", [])
+            if isinstance(x, dict) and x.get("status") == "refused"
+        }
+        refused = [
+            (str(x["hash"]), *details.get(str(x["hash"]), (str(x.get("reason")), "")))
+            for x in p["refused"]
+            if isinstance(x, dict) and "hash" in x
+        ]
+        self.store.sync_note_refused(refused)
+        result.sent += sum(1 for _, r in batch if r.hash in stored)
+        result.held += sum(1 for _, r in batch if r.hash in held)
+        result.refused.extend(refused)
+        # Counting the unsent records reads the whole store: at most once a second.
+        now = time.monotonic()
+        if now - self._counted >= 1.0:
+            self._counted = now
             self._emit(unsent=self.store.sync_unsent_count())
 
     def _pull_all(self, result: SyncResult) -> None:
