@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -52,12 +53,21 @@ def verify_signature(public_key: bytes, signature: bytes, message: bytes) -> boo
     it also refuses non-canonical S and small-order keys and R, and our own key checks run
     first whatever the library does. Signing and keys stay with cryptography.
     """
-    if len(signature) != 64:
+    if len(signature) != 64 or not _acceptable(bytes(public_key)):
         return False
     try:
-        check_public_key(public_key)
         crypto_sign_open(bytes(signature) + bytes(message), bytes(public_key))
-    except (BadPublicKey, BadSignatureError, CryptoError, ValueError, TypeError):
+    except (BadSignatureError, CryptoError, ValueError, TypeError):
+        return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def _acceptable(public_key: bytes) -> bool:
+    """``check_public_key`` as a yes/no, remembered: a store has few signers and many records."""
+    try:
+        check_public_key(public_key)
+    except BadPublicKey:
         return False
     return True
 
