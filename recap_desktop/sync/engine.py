@@ -1,7 +1,9 @@
 """One sync: push the outbox in batches, then pull what is new; retry with backoff.
 
-The engine owns no thread: the CLI calls ``sync`` on its own thread, the window's worker calls
-``run`` on a worker thread. ``cancel`` and ``poke`` are the only methods safe from another thread.
+The engine owns no long-lived thread: the CLI calls ``sync`` on its own thread, the window's
+worker calls ``run`` on a worker thread. During a push or a pull one helper thread carries the
+request in flight, so that the next batch or page is prepared meanwhile; it never touches the
+store. ``cancel`` and ``poke`` are the only methods safe from another thread.
 """
 
 from __future__ import annotations
