@@ -1,8 +1,37 @@
-"""Sync throughput, push and pull over loopback, once the sync client and server exist."""
+"""Sync throughput, push and pull over loopback, end to end.
+
+The real ``recap-server`` (``python -m recap_server``: FastAPI under uvicorn) runs as its own
+process on 127.0.0.1, port 0, serving the bench store's election package. Push: a copy of a
+cached bench store (its certificate and ``N - 2`` signed sheets) is pushed by the real sync
+engine (``services.sync.make_engine`` settings, nothing pulled). Pull: a fresh laptop of the
+same election, certified for the same province, runs one real ``sync`` that pulls and verifies
+every record into its empty store. Both are records per second of wall time, client and
+server included.
+"""
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.stores import BuiltStore
+from recap_desktop.crypto.canonical import canonical_bytes
+from recap_desktop.crypto.keys import key_id
+from recap_desktop.services import Workspace
+from recap_desktop.services import demo as demo_service
+from recap_desktop.services import identity as identity_service
+from recap_desktop.services.election import authority_key, import_election, package_file
+from recap_desktop.services.sync import jurisdiction, make_engine
+from recap_desktop.sync.engine import DONE
+
+PASSPHRASE = "bench-server-only"  # a throwaway server key in the bench's scratch folder
 
 
 def sync_missing() -> str | None:
@@ -18,3 +47,149 @@ def sync_missing() -> str | None:
         if spec is None or spec.origin is None:
             return f"needs {what}, built on the sync branch"
     return None
+
+
+class ServerProcess:
+    """``python -m recap_server --port 0`` in its own process; the URL it listens on."""
+
+    def __init__(self, data_dir: Path, package: Path, authority: str) -> None:
+        env = dict(os.environ, RECAP_SERVER_PASSPHRASE=PASSPHRASE, PYTHONUNBUFFERED="1")
+        self.log = data_dir.parent / f"{data_dir.name}.log"
+        self._log_file = self.log.open("wb")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "recap_server",
+                "--data-dir",
+                str(data_dir),
+                "--port",
+                "0",
+                "--election",
+                str(package),
+                "--trust-authority",
+                authority,
+            ],
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        deadline = time.monotonic() + 120
+        while True:
+            found = re.search(rb"running on http://127\.0\.0\.1:(\d+)", self.log.read_bytes())
+            if found:
+                self.url = f"http://127.0.0.1:{int(found.group(1))}"
+                return
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"recap-server did not start: {self.log.read_text()[-2000:]}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log_file.close()
+
+
+@dataclass(frozen=True)
+class SyncFigures:
+    pushed: int
+    push_seconds: float
+    pulled: int
+    pull_seconds: float
+    pull_problems: int
+
+    @property
+    def push_rate(self) -> float:
+        return self.pushed / self.push_seconds
+
+    @property
+    def pull_rate(self) -> float:
+        return self.pulled / self.pull_seconds
+
+
+def _package(ws: Workspace, folder: Path) -> tuple[Path, str]:
+    """The laptop's election package as a file for ``recap-server --election``."""
+    records = [r for r in ws.store.sync_authority_records() if r.type == "election"]
+    key = authority_key(ws)
+    path = folder / "election-package.json"
+    path.write_bytes(canonical_bytes(package_file(key, records)) + b"\n")
+    return path, key_id(key)
+
+
+def push_and_pull(
+    store: BuiltStore, scratch: Path, *, batch_count: int = 500, page_size: int = 500
+) -> SyncFigures:
+    """Push the store's records to a new server, then pull them into a fresh laptop."""
+    work = scratch / f"sync-{store.records}"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    laptop_dir = work / "laptop"
+    shutil.copytree(store.path, laptop_dir)  # pushing marks records sent: never the cache
+    ws = Workspace(laptop_dir)
+    server = None
+    try:
+        package, authority = _package(ws, work)
+        server = ServerProcess(work / "server", package, authority)
+        engine = make_engine(ws.store, server.url, batch_count=batch_count, page_size=page_size)
+        engine.jurisdiction = None  # push only: what is pulled is measured on its own below
+        start = time.perf_counter()
+        pushed = engine.sync()
+        push_seconds = time.perf_counter() - start
+        engine.client.close()
+        if pushed.outcome != DONE or pushed.sent != store.records - 1:
+            # Everything but the election package, which the server was set up with.
+            raise RuntimeError(
+                f"push: {pushed.outcome}, {pushed.sent} stored, {pushed.held} held,"
+                f" {len(pushed.refused)} refused ({pushed.refused[:1]}, {pushed.error})"
+            )
+        fresh = _fresh_laptop(ws, work / "fresh")
+        try:
+            puller = make_engine(
+                fresh.store, server.url, batch_count=batch_count, page_size=page_size
+            )
+            start = time.perf_counter()
+            pulled = puller.sync()
+            pull_seconds = time.perf_counter() - start
+            puller.client.close()
+            if pulled.outcome not in (DONE,) or pulled.pulled < store.records - 2:
+                raise RuntimeError(
+                    f"pull: {pulled.outcome}, {pulled.pulled} pulled,"
+                    f" {len(pulled.pull_problems)} problems ({pulled.error})"
+                )
+        finally:
+            fresh.close()
+        return SyncFigures(
+            pushed.sent, push_seconds, pulled.pulled, pull_seconds, len(pulled.pull_problems)
+        )
+    finally:
+        ws.close()
+        if server is not None:
+            server.stop()
+
+
+def _fresh_laptop(source: Workspace, folder: Path) -> Workspace:
+    """A new officer's laptop: the same election package, certified for the same region,
+    nothing else."""
+    region = jurisdiction(source.store)
+    assert region is not None
+    ws = Workspace(folder)
+    package = [r for r in source.store.sync_authority_records() if r.type == "election"]
+    data = canonical_bytes(package_file(authority_key(source), package)) + b"\n"
+    import_election(ws, data, "bench", builtin_anchors=demo_service.demo_anchor())
+    ident = identity_service.create_identity(
+        ws,
+        name="Bench Puller",
+        officer_id="bench-puller",
+        role="operator",
+        passphrase=identity_service.DEMO_PASSPHRASE,
+        demo=True,
+    )
+    demo_service.certify(ws, ident, role="operator", jurisdiction=region)
+    return ws

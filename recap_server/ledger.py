@@ -97,6 +97,7 @@ class Ledger:
         authority: list[Record] | None = None  # read only if the batch brings authority records
         accepted: dict[str, Record] = {}
         heads: dict[str, tuple[int, str]] = {}
+        batch_seqs: dict[tuple[str, int], str] = {}  # (signer, seq) -> hash, accepted here
         outcomes: list[Outcome] = []
         received = _now()
         for item in parsed:
@@ -116,11 +117,12 @@ class Ledger:
                     authority.append(record)
                     trust, _ = build_trust(self.authority_key, authority)
             else:
-                refusal = self._check_officer(record, trust, accepted, heads, received)
+                refusal = self._check_officer(record, trust, accepted, heads, received, batch_seqs)
                 if refusal is None:
                     accepted[record.hash] = record
                     if record.seq is not None:
                         heads[record.signer] = (record.seq, record.hash)
+                        batch_seqs[(record.signer, record.seq)] = record.hash
             outcomes.append(refusal or Outcome(record.hash, STORED))
         receipt = self._receipt(outcomes, received)
         stored = [accepted[o.hash] for o in outcomes if o.status == STORED]
@@ -158,6 +160,7 @@ class Ledger:
         accepted: dict[str, Record],
         heads: dict[str, tuple[int, str]],
         received: str,
+        batch_seqs: dict[tuple[str, int], str],
     ) -> Outcome | None:
         # The server knows no key outside certificates, so an uncertified signer is an
         # "unknown_signer" error here, never the laptop's "not yet certified" notice.
@@ -167,14 +170,9 @@ class Ledger:
         assert record.type in CHAINED_TYPES and record.seq is not None
         other = self.storage.hash_at(record.signer, record.seq)
         if other is None:
-            other = next(
-                (
-                    h
-                    for h, r in accepted.items()
-                    if r.signer == record.signer and r.seq == record.seq
-                ),
-                None,
-            )
+            # Accepted earlier in this batch: a dict, not a scan of every accepted record
+            # (that scan made a push quadratic in the batch size).
+            other = batch_seqs.get((record.signer, record.seq))
         if other is not None and other != record.hash:
             self.storage.record_equivocation(record, other, received)
             return Outcome(

@@ -29,6 +29,17 @@ class Held:
     record: Record
 
 
+@dataclass(frozen=True)
+class RawHeld:
+    """A record as stored: its canonical payload text, unparsed (what a pull page sends)."""
+
+    id: int
+    hash: str
+    signer: str
+    payload: str
+    sig: str
+
+
 class ServerStorage(Protocol):
     """What the ledger needs from a database. Every method is safe to call from any thread."""
 
@@ -42,6 +53,7 @@ class ServerStorage(Protocol):
     def commit(self, records: Sequence[Record], receipt: Record) -> None: ...
     def record_equivocation(self, record: Record, held: str, received: str) -> None: ...
     def pull(self, jurisdiction: str, since: int, limit: int) -> list[Held]: ...
+    def pull_raw(self, jurisdiction: str, since: int, limit: int) -> list[RawHeld]: ...
     def stats(self) -> dict[str, int]: ...
     def totals(self, prefix: str, contest: str) -> tuple[dict[str, int], int, dict[str, int]]: ...
     def close(self) -> None: ...
@@ -284,13 +296,21 @@ class SqliteStorage:
         Authority records (packages, certificates, revocations) go to everyone: they are what
         a laptop verifies its colleagues' records with.
         """
+        return [
+            Held(r.id, self._parse((r.hash, r.signer, r.payload, r.sig)))
+            for r in self.pull_raw(jurisdiction, since, limit)
+        ]
+
+    def pull_raw(self, jurisdiction: str, since: int, limit: int) -> list[RawHeld]:
+        """The same records as ``pull``, as stored: every one was verified when it came in,
+        and the laptop verifies each again, so a page needs no parsing here."""
         rows = self._query(
             "SELECT id, hash, signer, payload, sig FROM records WHERE id > ?"
             " AND (station IS NULL OR station = ? OR (station >= ? AND station < ?))"
             " ORDER BY id LIMIT ?",
             [since, jurisdiction, jurisdiction + ".", jurisdiction + "/", limit],
         )
-        return [Held(int(r[0]), self._parse(r[1:])) for r in rows]
+        return [RawHeld(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4])) for r in rows]
 
     def stats(self) -> dict[str, int]:
         out: dict[str, int] = {}

@@ -53,6 +53,13 @@ def test_tiny_bench_run_writes_the_json_shape(tmp_path: Path) -> None:
             assert row["meets"] is None and row["note"].startswith("not measured")
         if row["baseline"] is not None:
             assert row["value"] is not None and row["ratio"] is not None
-    for name in ("save_sheet_p99", "save_sheet_flat", "verify_store", "recap_region"):
+    for name in (
+        "save_sheet_p99",
+        "save_sheet_flat",
+        "verify_store",
+        "recap_region",
+        "sync_push",
+        "sync_pull",
+    ):
         assert by_name[name]["value"] is not None and by_name[name]["baseline"] is not None
     assert "save_sheet_p99" in done.stdout  # the table

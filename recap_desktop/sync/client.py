@@ -153,7 +153,10 @@ class ServerClient:
 
     def push(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         """POST a batch, gzipped. The batch is the bundle format (``batch_bytes``)."""
-        body = gzip.compress(batch_bytes(records), compresslevel=6)
+        return self.push_body(push_body(records))
+
+    def push_body(self, body: bytes) -> dict[str, Any]:
+        """POST a batch made by ``push_body`` (so it can be made while another is in flight)."""
         answer = self._call(
             "POST",
             "/v1/push",
@@ -171,6 +174,11 @@ class ServerClient:
         if not isinstance(answer, dict):
             raise BadAnswer("the pull answer is not an object")
         return answer
+
+
+def push_body(records: list[dict[str, Any]]) -> bytes:
+    """A push request's body: the batch, gzipped."""
+    return gzip.compress(batch_bytes(records), compresslevel=6)
 
 
 def batch_bytes(records: list[dict[str, Any]]) -> bytes:

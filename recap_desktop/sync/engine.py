@@ -1,13 +1,17 @@
 """One sync: push the outbox in batches, then pull what is new; retry with backoff.
 
-The engine owns no thread: the CLI calls ``sync`` on its own thread, the window's worker calls
-``run`` on a worker thread. ``cancel`` and ``poke`` are the only methods safe from another thread.
+The engine owns no long-lived thread: the CLI calls ``sync`` on its own thread, the window's
+worker calls ``run`` on a worker thread. During a push or a pull one helper thread carries the
+request in flight, so that the next batch or page is prepared meanwhile; it never touches the
+store. ``cancel`` and ``poke`` are the only methods safe from another thread.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -17,7 +21,7 @@ from recap_desktop.crypto.keys import BadPublicKey, check_public_key, key_id, ve
 from recap_desktop.crypto.verifier import Problem
 from recap_desktop.sync import testpoints
 from recap_desktop.sync.backoff import Backoff
-from recap_desktop.sync.client import BadAnswer, ServerClient, SyncError
+from recap_desktop.sync.client import BadAnswer, ServerClient, SyncError, push_body
 from recap_desktop.sync.incoming import check_incoming
 from recap_desktop.sync.state import Machine, State
 
@@ -122,6 +126,7 @@ class SyncEngine:
         self._cond = threading.Condition()
         self._cancelled = False
         self._poked = False
+        self._counted = -1e9  # when the unsent records were last counted (monotonic)
         self._status = Status(
             State.IDLE.value,
             None,
@@ -284,37 +289,62 @@ class SyncEngine:
         """Authority records first (certificates before the sheets they certify), then the rest."""
         for authority in (True, False):
             self._push_kind(result, authority)
+        self._emit(unsent=self.store.sync_unsent_count())
 
     def _push_kind(self, result: SyncResult, authority: bool) -> None:
-        after = 0
-        while True:
-            self._check_cancel()
-            batch = self.store.sync_unsent(after, self.batch_count, self.batch_bytes, authority)
-            if not batch:
-                return
-            testpoints.reach("before_send")
-            answer = self.client.push([r.to_json() for _, r in batch])
-            receipt = self._verify_receipt(answer)
-            testpoints.reach("after_server_commit")
-            p = receipt.payload
-            stored, held = set(p["stored"]), set(p["held"])
-            sent = [r.hash for _, r in batch if r.hash in stored or r.hash in held]
-            self.store.sync_mark_sent(sent, receipt)
-            details = {
-                str(x.get("hash")): (str(x.get("reason")), str(x.get("detail") or ""))
-                for x in answer.get("results", [])
-                if isinstance(x, dict) and x.get("status") == "refused"
-            }
-            refused = [
-                (str(x["hash"]), *details.get(str(x["hash"]), (str(x.get("reason")), "")))
-                for x in p["refused"]
-                if isinstance(x, dict) and "hash" in x
-            ]
-            self.store.sync_note_refused(refused)
-            result.sent += sum(1 for _, r in batch if r.hash in stored)
-            result.held += sum(1 for _, r in batch if r.hash in held)
-            result.refused.extend(refused)
-            after = batch[-1][0]
+        # While the server checks one batch, the next is read from the store and encoded on
+        # this thread (the request waits on a helper thread). Batches are still sent one at a
+        # time, in order, and each is marked sent only from its own verified receipt.
+        batch = self._next_batch(0, authority)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="recap-push") as sender:
+            while batch is not None:
+                self._check_cancel()
+                rows, body = batch
+                testpoints.reach("before_send")
+                sending = sender.submit(self.client.push_body, body)
+                try:
+                    batch = self._next_batch(rows[-1][0], authority)
+                except BaseException:
+                    sending.cancel() or sending.exception()
+                    raise
+                answer = sending.result()
+                self._take_answer(result, rows, answer)
+
+    def _next_batch(
+        self, after: int, authority: bool
+    ) -> tuple[list[tuple[int, Record]], bytes] | None:
+        rows = self.store.sync_unsent(after, self.batch_count, self.batch_bytes, authority)
+        if not rows:
+            return None
+        return rows, push_body([r.to_json() for _, r in rows])
+
+    def _take_answer(
+        self, result: SyncResult, batch: list[tuple[int, Record]], answer: dict[str, Any]
+    ) -> None:
+        receipt = self._verify_receipt(answer)
+        testpoints.reach("after_server_commit")
+        p = receipt.payload
+        stored, held = set(p["stored"]), set(p["held"])
+        sent = [r.hash for _, r in batch if r.hash in stored or r.hash in held]
+        self.store.sync_mark_sent(sent, receipt)
+        details = {
+            str(x.get("hash")): (str(x.get("reason")), str(x.get("detail") or ""))
+            for x in answer.get("results", [])
+            if isinstance(x, dict) and x.get("status") == "refused"
+        }
+        refused = [
+            (str(x["hash"]), *details.get(str(x["hash"]), (str(x.get("reason")), "")))
+            for x in p["refused"]
+            if isinstance(x, dict) and "hash" in x
+        ]
+        self.store.sync_note_refused(refused)
+        result.sent += sum(1 for _, r in batch if r.hash in stored)
+        result.held += sum(1 for _, r in batch if r.hash in held)
+        result.refused.extend(refused)
+        # Counting the unsent records reads the whole store: at most once a second.
+        now = time.monotonic()
+        if now - self._counted >= 1.0:
+            self._counted = now
             self._emit(unsent=self.store.sync_unsent_count())
 
     def _pull_all(self, result: SyncResult) -> None:
@@ -329,37 +359,52 @@ class SyncEngine:
         held_authority = self.store.sync_authority_records()
         known_keys = self.store.known_keys()
         trust = None
-        while True:
+        # The next page is fetched on a helper thread while this one is verified and stored:
+        # the server builds it on its own core meanwhile. Pages are still checked and stored
+        # strictly in order, one at a time, on this thread.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="recap-pull") as fetcher:
             self._check_cancel()
-            page = self.client.pull(self.jurisdiction, since, self.page_size)
-            try:
-                records = [from_json(x) for x in page["records"]]
-                nxt = int(page["next"])
-                more = bool(page["more"])
-            except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
-                raise BadAnswer(f"a pull page is malformed: {exc}") from exc
-            if nxt < since:
-                raise BadAnswer("the pull cursor went backwards")
-            testpoints.reach("during_pull")
-            checked = check_incoming(
-                records,
-                authority_key=authority_key,
-                held_authority=held_authority,
-                known_keys=known_keys,
-                is_held=self.store.sync_is_held,
-                lookup=self.store.record,
-                chain_head=self.store.chain_head,
-                trust=trust,
+            ahead: Future[dict[str, Any]] | None = fetcher.submit(
+                self.client.pull, self.jurisdiction, since, self.page_size
             )
-            good = set(checked.already) | {r.hash for r in checked.accepted}
-            keep = [r for r in records if r.hash in good]
-            self.store.sync_append_pulled(keep, cursor_key, str(nxt))
-            held_authority, trust = checked.authority, checked.trust
-            result.pulled += len(checked.accepted)
-            result.pull_problems.extend(checked.problems)
-            since = nxt
-            if not more:
-                return
+            try:
+                while ahead is not None:
+                    page = ahead.result()
+                    ahead = None
+                    self._check_cancel()
+                    try:
+                        records = [from_json(x) for x in page["records"]]
+                        nxt = int(page["next"])
+                        more = bool(page["more"])
+                    except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
+                        raise BadAnswer(f"a pull page is malformed: {exc}") from exc
+                    if nxt < since:
+                        raise BadAnswer("the pull cursor went backwards")
+                    if more:
+                        ahead = fetcher.submit(
+                            self.client.pull, self.jurisdiction, nxt, self.page_size
+                        )
+                    testpoints.reach("during_pull")
+                    checked = check_incoming(
+                        records,
+                        authority_key=authority_key,
+                        held_authority=held_authority,
+                        known_keys=known_keys,
+                        is_held=self.store.sync_is_held,
+                        lookup=self.store.record,
+                        chain_head=self.store.chain_head,
+                        trust=trust,
+                    )
+                    good = set(checked.already) | {r.hash for r in checked.accepted}
+                    keep = [r for r in records if r.hash in good]
+                    self.store.sync_append_pulled(keep, cursor_key, str(nxt))
+                    held_authority, trust = checked.authority, checked.trust
+                    result.pulled += len(checked.accepted)
+                    result.pull_problems.extend(checked.problems)
+                    since = nxt
+            finally:
+                if ahead is not None:  # stopped early: let the request in flight end
+                    ahead.cancel() or ahead.exception()
 
 
 def _receipt_message(receipt: Record) -> bytes:
