@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     worker.start()
     code = app.exec()
+    window.tasks.shutdown()  # quit without closing the window: stop what runs in the background
     worker.stop()
     ws.close()
     return code

@@ -478,7 +478,7 @@ class MainWindow(QMainWindow):
             self.current_task.cancel()
 
     def _verified(self, report: Any) -> None:
-        bad = sum(1 for r in report.records if not r.ok)
+        bad = self.supervisor.bad  # counted on the worker thread
         if bad:
             self.statusBar().showMessage(
                 tr("Records with problems: %1. See the Verification tab.").replace("%1", str(bad)),
