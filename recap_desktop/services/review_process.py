@@ -14,6 +14,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -33,10 +34,25 @@ def _watch_parent(parent: int) -> None:
     orphan would go on for minutes and hold the window's output pipes open."""
     while os.getppid() == parent:
         time.sleep(0.5)
-    os._exit(1)
+    _kill_group(0)
+
+
+def _kill_group(pid: int) -> None:
+    """Kill the child with verify_store's worker processes: they hold each other's queue
+    pipes open, so a worker whose parent is gone would wait forever."""
+    if hasattr(os, "killpg"):
+        try:
+            os.killpg(pid or os.getpgid(0), signal.SIGKILL)
+            return
+        except (ProcessLookupError, PermissionError):
+            pass
+    if pid == 0:
+        os._exit(1)
 
 
 def _child(data_dir: Path, conn: Connection, cancel: Any, parent: int) -> None:
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()  # a process group of its own: it and its workers end together
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     ws = Workspace(data_dir)
     try:
@@ -117,5 +133,7 @@ def review_store_apart(
         receive.close()
         child.join(timeout=1 if deadline is not None else 30)
         if child.is_alive():
+            if child.pid is not None:
+                _kill_group(child.pid)
             child.kill()
             child.join()
