@@ -27,11 +27,6 @@ def test_the_child_process_reports_what_review_store_reports(populated_ws: Works
     assert seen
 
 
-def test_cancel_reaches_the_child(populated_ws: Workspace) -> None:
-    report = review_store_apart(populated_ws.data_dir, lambda d, t: False)
-    assert report.cancelled and report.records == []
-
-
 def test_a_cancel_between_reports_stops_the_child_at_once(populated_ws: Workspace) -> None:
     report = review_store_apart(populated_ws.data_dir, None, lambda: True)
     assert report.cancelled and report.records == []
