@@ -342,6 +342,8 @@ def test_state_filter_opens_matching_stations_anywhere(
     panel = window.regions
     assert far not in panel.station_items
     panel.filter.setCurrentIndex(panel.filter.findData("attention"))
+    # The whole election is searched on the quick worker thread, then the branches open.
+    qtbot.waitUntil(lambda: far in panel.station_items and panel.searching is None)
     item = panel.station_items[far]
     view = panel.view
     assert not view.isRowHidden(item.row(), item.parent().index())

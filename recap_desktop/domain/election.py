@@ -156,10 +156,60 @@ def _ident(value: Any, where: str) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class ElectionOutline:
+    """An election without its regions and stations: what a window needs to show a sheet.
+
+    The regions and stations of a national package (hundreds of thousands) stay in the
+    store's projection tables; ``outline`` reads only the package's leading members.
+    """
+
+    id: str
+    version: int
+    name: Text
+    issued: datetime
+    expires: datetime
+    contests: dict[str, Contest]
+
+    @classmethod
+    def from_members(cls, p: Mapping[str, Any], version: int) -> ElectionOutline:
+        """From a package's members other than regions and stations (checked the same way
+        ``Election.from_payload`` checks them)."""
+        try:
+            return cls(
+                id=_ident(p["election"], "election"),
+                version=_int(version, "version", 1),
+                name=_text(p["name"], "name"),
+                issued=parse_time(p["issued"], "issued"),
+                expires=parse_time(p["expires"], "expires"),
+                contests=_parse_contests(p),
+            )
+        except FormError as exc:
+            raise ElectionError(str(exc)) from exc
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ElectionError(f"the package is incomplete or has a wrong type: {exc!r}") from exc
+
+    @classmethod
+    def of(cls, election: Election) -> ElectionOutline:
+        return cls(
+            election.id,
+            election.version,
+            election.name,
+            election.issued,
+            election.expires,
+            election.contests,
+        )
+
+
 def _parse(p: Mapping[str, Any]) -> Election:
     if p.get("type") != "election":
         raise ElectionError("this is not an election package (type must be 'election')")
     election_id = _ident(p["election"], "election")
+    contests = _parse_contests(p)
+    return _parse_rest(p, election_id, contests)
+
+
+def _parse_contests(p: Mapping[str, Any]) -> dict[str, Contest]:
     contests: dict[str, Contest] = {}
     for i, c in enumerate(p["contests"]):
         where = f"contests[{i}]"
@@ -191,7 +241,10 @@ def _parse(p: Mapping[str, Any]) -> Election:
             raise ElectionError(f"{where}.choices: a contest needs at least one choice")
         form = Form.from_data(c["form"], where=f"{where}.form")
         contests[cid] = Contest(cid, _text(c["name"], f"{where}.name"), kind, tuple(choices), form)
+    return contests
 
+
+def _parse_rest(p: Mapping[str, Any], election_id: str, contests: dict[str, Contest]) -> Election:
     regions: dict[str, Region] = {}
     for i, r in enumerate(p["regions"]):
         where = f"regions[{i}]"

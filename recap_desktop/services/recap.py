@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from recap_desktop.domain.election import Contest, text
 from recap_desktop.domain.form import Field
-from recap_desktop.services.election import current_election
+from recap_desktop.services import regions as region_service
 from recap_desktop.services.workspace import RecapError, Workspace
 
 
@@ -36,8 +36,8 @@ class ContestTotals:
 
 
 def recap_region(ws: Workspace, region: str, contest_id: str | None = None) -> list[ContestTotals]:
-    election = current_election(ws)
-    if region not in election.regions and region not in election.stations:
+    election = region_service.outline(ws)
+    if ws.store.region(region) is None and ws.store.station(region) is None:
         raise RecapError("region.unknown", region=region)
     if contest_id is not None and contest_id not in election.contests:
         raise RecapError(

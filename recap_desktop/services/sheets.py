@@ -13,7 +13,7 @@ from recap_desktop.crypto.verifier import ROLE_FOR_TYPE
 from recap_desktop.domain.election import Contest, Election, Station, format_time, in_region
 from recap_desktop.domain.form import ValueProblem, Violation
 from recap_desktop.messages import tr
-from recap_desktop.services.election import current_election
+from recap_desktop.services import regions as region_service
 from recap_desktop.services.workspace import RecapError, Workspace
 
 
@@ -62,7 +62,7 @@ def locate(election: Election, station_code: str, contest_id: str) -> tuple[Stat
 
 
 def template(ws: Workspace, station_code: str, contest_id: str) -> dict[str, int]:
-    _, contest = locate(current_election(ws), station_code, contest_id)
+    _, contest = region_service.locate(ws, station_code, contest_id)
     return contest.form.template()
 
 
@@ -119,8 +119,8 @@ def enter_sheet(
     ``acknowledged`` lists the warning rules the officer has seen; None accepts every
     warning (the CLI prints them). The warnings go into the signed record either way.
     """
-    election = current_election(ws)
-    station, contest = locate(election, station_code, contest_id)
+    election = region_service.outline(ws)
+    station, contest = region_service.locate(ws, station_code, contest_id)
     check = check_sheet(station, contest, values)
     if check.blocking:
         raise RecapError("sheet.refused", exit_code=check.exit_code, details=check.lines())
@@ -178,7 +178,7 @@ def review_sheet(
     if sheet is None or sheet.type != "sheet":
         raise RecapError("review.unknown_sheet", hash=sheet_hash)
     check_mandate(ws, key, str(sheet.payload.get("station")), "review")
-    election = current_election(ws)
+    election = region_service.outline(ws)
     payload = {
         "type": "review",
         **next_link(ws, key),
@@ -197,7 +197,7 @@ def review_sheet(
 
 def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str, Any]:
     """The current state, every version with its signer, and every review."""
-    locate(current_election(ws), station_code, contest_id)
+    region_service.locate(ws, station_code, contest_id)
     names = {c["key_id"]: c for c in ws.store.certificates()}
     versions = ws.store.sheet_versions(station_code, contest_id)
     for v in versions:

@@ -21,7 +21,13 @@ from sqlite_utils import Database
 
 from recap_desktop.crypto.envelope import CHAINED_TYPES, EnvelopeError, Record, from_parts
 from recap_desktop.crypto.verifier import Certificate, ChainLink
-from recap_desktop.domain.election import Election, ElectionError
+from recap_desktop.domain.election import (
+    Election,
+    ElectionError,
+    ElectionOutline,
+    Region,
+    Station,
+)
 from recap_desktop.domain.status import COUNTED, Review, SheetVersion, sheet_state
 from recap_desktop.storage.schema import PROJECTIONS, SCHEMA_VERSION, migrations
 
@@ -90,6 +96,7 @@ class Store:
                 f"cannot open the store {self.path}: {exc}", reason=_reason(exc)
             ) from exc
         self._election: tuple[str, Election] | None = None
+        self._outline: tuple[str, ElectionOutline] | None = None
 
     def _check_writable(self) -> None:
         """Refuse a read-only file before SQLite opens it: it would make the -wal and -shm
@@ -563,6 +570,150 @@ class Store:
         if hash_ == self.current_package():
             self._election = (hash_, election)
 
+    # -- the current package without its stations (the window's reads) -------------------
+    # A national package is one record of tens of MB; parsing it whole takes seconds and
+    # hundreds of MB. Its regions and stations are in the projection tables (indexed), and
+    # the rest (contests, forms, name, times) is read from the payload's leading members.
+
+    def election_outline(self) -> ElectionOutline | None:
+        """The newest package's id, version, name, times and contests, without its stations."""
+        hash_ = self.current_package()
+        if hash_ is None:
+            return None
+        if self._outline is not None and self._outline[0] == hash_:
+            return self._outline[1]
+        if self._election is not None and self._election[0] == hash_:
+            outline = ElectionOutline.of(self._election[1])
+        else:
+            row = self.db.execute(
+                "SELECT version FROM packages WHERE record = ?", [hash_]
+            ).fetchone()
+            members = self._package_members(hash_)
+            try:
+                outline = ElectionOutline.from_members(members, row[0])
+            except ElectionError as exc:
+                raise TamperedStore(f"the stored election package is damaged: {exc}") from exc
+        self._outline = (hash_, outline)
+        return outline
+
+    def _package_members(self, hash_: str) -> dict[str, Any]:
+        """The package's members before "regions". Stored payloads are canonical JSON (keys
+        sorted), so they are read from the start of the text, a growing prefix at a time;
+        a payload that is not laid out so is read whole by SQLite instead."""
+        decoder = json.JSONDecoder()
+        size = 1 << 18
+        while True:
+            row = self.db.execute(
+                "SELECT substr(payload, 1, ?), length(payload) FROM records"
+                " WHERE hash = ? AND type = 'election'",
+                [size, hash_],
+            ).fetchone()
+            if row is None:
+                raise TamperedStore(f"the election package {hash_[:16]}… has gone from the store")
+            head, total = row
+            members: dict[str, Any] = {}
+            at, complete = 1, False
+            try:
+                if head[:1] != "{":
+                    raise ValueError("not an object")
+                while at < len(head):
+                    key, at = decoder.raw_decode(head, at)
+                    if not isinstance(key, str) or head[at : at + 1] != ":":
+                        raise ValueError("not a member")
+                    if key >= "regions":
+                        complete = True
+                        break
+                    members[key], at = decoder.raw_decode(head, at + 1)
+                    if head[at : at + 1] != ",":
+                        raise ValueError("not followed by another member")
+                    at += 1
+            except ValueError:
+                if len(head) < total and size < total:
+                    size *= 4
+                    continue
+                complete = False
+            if complete and "contests" in members:
+                return members
+            break
+        got = self.db.execute(
+            "SELECT json_extract(payload, '$.election', '$.name', '$.issued', '$.expires',"
+            " '$.contests') FROM records WHERE hash = ?",
+            [hash_],
+        ).fetchone()
+        try:
+            values = json.loads(got[0])
+        except (TypeError, ValueError) as exc:
+            raise TamperedStore(f"the stored election package is damaged: {exc}") from exc
+        return dict(zip(("election", "name", "issued", "expires", "contests"), values, strict=True))
+
+    def region(self, code: str) -> Region | None:
+        row = self.db.execute(
+            "SELECT code, name, level, parent FROM regions WHERE code = ?", [code]
+        ).fetchone()
+        return Region(*row) if row else None
+
+    def child_regions(self, code: str | None) -> list[Region]:
+        """The regions whose parent is ``code`` (None: the top regions), in code order."""
+        if code is None:
+            rows = self.db.execute(
+                "SELECT code, name, level, parent FROM regions WHERE parent IS NULL ORDER BY code"
+            )
+        else:
+            rows = self.db.execute(
+                "SELECT code, name, level, parent FROM regions WHERE parent = ? ORDER BY code",
+                [code],
+            )
+        return [Region(*r) for r in rows]
+
+    def station(self, code: str) -> Station | None:
+        row = self.db.execute(
+            "SELECT code, region, name, registered, contests FROM stations WHERE code = ?", [code]
+        ).fetchone()
+        return _station(row) if row else None
+
+    def stations_in(self, village: str) -> list[Station]:
+        """The polling stations directly in a village, in code order."""
+        rows = self.db.execute(
+            "SELECT code, region, name, registered, contests FROM stations"
+            " WHERE region = ? ORDER BY code",
+            [village],
+        )
+        return [_station(r) for r in rows]
+
+    def stations_within(self, prefix: str) -> list[Station]:
+        """The polling stations inside a region (any level), in code order."""
+        rows = self.db.execute(
+            "SELECT code, region, name, registered, contests FROM stations"
+            " WHERE code >= ? AND code < ? ORDER BY code",
+            [prefix + ".", prefix + "/"],
+        )
+        return [_station(r) for r in rows]
+
+    def station_contest_lists(self, batch: int = 5000) -> Iterator[list[tuple[str, str, str]]]:
+        """Every station's code, village and contests (JSON list), in code order, in batches."""
+        last = ""
+        while True:
+            chunk = self.db.execute(
+                "SELECT code, region, contests FROM stations WHERE code > ? ORDER BY code LIMIT ?",
+                [last, batch],
+            ).fetchall()
+            if not chunk:
+                return
+            last = chunk[-1][0]
+            yield chunk
+
+    def find_station_codes(self, needle: str, limit: int = 50) -> list[str]:
+        """Station codes equal to or ending with ``needle``, in code order."""
+        like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT code FROM stations WHERE code = ? OR code LIKE ? ESCAPE '\\'"
+                " ORDER BY code LIMIT ?",
+                [needle, like, limit],
+            )
+        ]
+
     def sheet_versions(self, station: str, contest: str) -> list[dict[str, Any]]:
         rows = self.db.query(
             'SELECT hash, signer, seq, time, supersedes, reason, "values", acknowledged'
@@ -620,8 +771,8 @@ class Store:
         # The region itself (a polling station's own code) or anything inside it.
         inside = "(station = ? OR (station >= ? AND station < ?))"
         low, high = prefix + ".", prefix + "/"
-        election = self.election()
-        held = election.contests.get(contest) if election is not None else None
+        outline = self.election_outline()
+        held = outline.contests.get(contest) if outline is not None else None
         if held is not None:
             # The form's fields, each a contiguous run of the by-field index; without the IN
             # list SQLite sorts every value of the region by field (or scans the contest).
@@ -803,6 +954,10 @@ _RAW_COLUMNS = (
     "CAST(hash AS BLOB), CAST(signer AS BLOB), CAST(payload AS BLOB), CAST(sig AS BLOB),"
     " CAST(type AS BLOB), seq"
 )
+
+
+def _station(row: Sequence[Any]) -> Station:
+    return Station(row[0], row[1], row[2], int(row[3]), tuple(json.loads(row[4])))
 
 
 def _text(value: Any) -> str:

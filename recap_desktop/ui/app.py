@@ -23,7 +23,7 @@ def demo_data_dir() -> Path:
 
 
 def needs_setup(ws: Workspace) -> bool:
-    return not ws.keystore_path.exists() or ws.store.election() is None
+    return not ws.keystore_path.exists() or ws.store.current_package() is None
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     worker.start()
     code = app.exec()
+    window.tasks.shutdown()  # quit without closing the window: stop what runs in the background
     worker.stop()
     ws.close()
     return code

@@ -1,7 +1,8 @@
 """The main window: region tree on the left; sheet, recap and verification on the right.
 
-It opens at once on any store: the election package is parsed on a worker thread, the tree
-loads branch by branch, and the whole store is verified in the background after opening.
+It opens at once on any store: the election's outline (name and contest forms, not its
+stations) is read on a worker thread, the tree loads branch by branch from the store's
+projections, and the whole store is verified in the background after opening.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from recap_desktop.domain.election import Election, text
+from recap_desktop.domain.election import ElectionOutline, text
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import election as election_service
 from recap_desktop.services import identity as identity_service
+from recap_desktop.services import regions as region_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.services import sync as sync_service
 from recap_desktop.ui import i18n
@@ -69,14 +71,14 @@ class MainWindow(QMainWindow):
         if sync_worker is not None:
             sync_worker.status_changed.connect(self.sync.show_engine_status)
         self.identity = identity_service.show_identity(ws)
-        self.election: Election | None = None
+        self.election: ElectionOutline | None = None
         self.station_code: str | None = None
         self.verify_on_open = verify_on_open
         self.tasks = TaskRunner(ws.data_dir)
         self.keys = keys or KeyHolder(ws, settings.idle_minutes)
         self.resize(1280, 800)
 
-        self.regions = RegionPanel(ws)
+        self.regions = RegionPanel(ws, self.tasks)
         self.regions.station_chosen.connect(self.show_station)
         self.regions.region_chosen.connect(self.show_region)
 
@@ -328,24 +330,18 @@ class MainWindow(QMainWindow):
     # -- loading --------------------------------------------------------------------------
 
     def load_election(self) -> TaskHandle:
-        """Parse the package on the quick thread, then hand it to this thread's store."""
+        """Read the election's outline on the quick thread (its stations stay in the store)."""
         self.regions.show_loading()
 
-        def work(ws: Workspace, handle: TaskHandle) -> tuple[str, Election]:
-            election = election_service.current_election(ws)
-            election.stations_of("")  # group stations by village there, not here
-            hash_ = ws.store.current_package()
-            assert hash_ is not None
-            return hash_, election
+        def work(ws: Workspace, handle: TaskHandle) -> ElectionOutline:
+            return region_service.outline(ws)
 
         return self.tasks.run(tr("Opening the election"), work, self._election_loaded, self._error)
 
     def _reload(self) -> None:
         self.load_election()
 
-    def _election_loaded(self, result: tuple[str, Election]) -> None:
-        hash_, election = result
-        self.ws.store.adopt_election(hash_, election)
+    def _election_loaded(self, election: ElectionOutline) -> None:
         self.election = election
         self.regions.set_election(election)
         self.retranslate()
@@ -367,7 +363,9 @@ class MainWindow(QMainWindow):
     def _fill_contests(self, station_code: str) -> None:
         if self.election is None:
             return
-        station = self.election.stations[station_code]
+        station = region_service.station(self.ws, station_code)
+        if station is None:
+            return
         lang = i18n.current()
         current = self.contest.currentData()
         self.contest.blockSignals(True)
@@ -396,7 +394,7 @@ class MainWindow(QMainWindow):
             self.contest.setCurrentIndex(index)
             self.contest.blockSignals(False)
         try:
-            self.form.load(self.election, station_code, contest_id, self.identity.role)
+            self.form.load(station_code, contest_id, self.identity.role)
             self.history.show_history(
                 sheet_service.sheet_history(self.ws, station_code, contest_id)
             )
@@ -429,8 +427,9 @@ class MainWindow(QMainWindow):
     def show_region(self, code: str) -> None:
         if self.election is None:
             return
-        region = self.election.regions[code]
-        self.recap.show_region(code, f"{region.name} ({code})")
+        region = region_service.region(self.ws, code)
+        if region is not None:
+            self.recap.show_region(code, f"{region.name} ({code})")
 
     # -- status bar -----------------------------------------------------------------------
 
@@ -479,7 +478,7 @@ class MainWindow(QMainWindow):
             self.current_task.cancel()
 
     def _verified(self, report: Any) -> None:
-        bad = sum(1 for r in report.records if not r.ok)
+        bad = self.supervisor.bad  # counted on the worker thread
         if bad:
             self.statusBar().showMessage(
                 tr("Records with problems: %1. See the Verification tab.").replace("%1", str(bad)),

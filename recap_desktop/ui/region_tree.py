@@ -1,15 +1,17 @@
 """The region tree (regency > district > village > polling station) with each station's state.
 
-Children are made when a branch is first expanded, so a national election with hundreds of
-thousands of stations opens at once: a village's stations cost one indexed query when its
-row opens. The filters apply to the station rows that are loaded.
+The tree asks the store's projection tables (through ``services.regions``), one branch at a
+time: a row's children are made when it is first expanded, so a national election with
+hundreds of thousands of stations opens at once and holds only what is shown. The filters
+apply to the station rows that are loaded; a state filter finds its stations in the whole
+election on the quick worker thread, then opens at most REVEAL_LIMIT of them.
 """
 
 from __future__ import annotations
 
-from recap_desktop.domain.election import Election
-from recap_desktop.domain.status import NOT_ENTERED, station_state
+from recap_desktop.domain.election import ElectionOutline
 from recap_desktop.services import Workspace
+from recap_desktop.services import regions as region_service
 from recap_desktop.ui import i18n
 from recap_desktop.ui.i18n import tr
 from recap_desktop.ui.qt import (
@@ -27,10 +29,12 @@ from recap_desktop.ui.qt import (
     QWidget,
     Signal,
 )
+from recap_desktop.ui.tasks import TaskHandle, TaskRunner
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1
 KIND_ROLE = Qt.ItemDataRole.UserRole + 2  # region | station | placeholder
 STATE_ROLE = Qt.ItemDataRole.UserRole + 3
+LEVEL_ROLE = Qt.ItemDataRole.UserRole + 4
 COLOURS = {
     "not_entered": "#757575",
     "signed": "#2e7d32",
@@ -58,10 +62,14 @@ class RegionPanel(QWidget):
     region_chosen = Signal(str)
     station_chosen = Signal(str)
 
-    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ws: Workspace, tasks: TaskRunner | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ws = ws
-        self.election: Election | None = None
+        self.tasks = tasks  # None: the state filter searches on this thread
+        self.election: ElectionOutline | None = None
+        self.searching: TaskHandle | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.filter = QComboBox()
@@ -112,7 +120,7 @@ class RegionPanel(QWidget):
         self.model.removeRows(0, self.model.rowCount())
         self.model.appendRow([QStandardItem(tr("Loading the election…")), QStandardItem()])
 
-    def set_election(self, election: Election) -> None:
+    def set_election(self, election: ElectionOutline) -> None:
         self.election = election
         self.station_items = {}
         self.model.removeRows(0, self.model.rowCount())
@@ -120,20 +128,18 @@ class RegionPanel(QWidget):
         # Open the levels above the districts: there are few of them.
         index = self.model.index(0, 0)
         while index.isValid() and index.data(CODE_ROLE) is not None:
-            code = index.data(CODE_ROLE)
-            if election.regions[code].level in ("district", "village"):
+            if index.data(LEVEL_ROLE) in ("district", "village"):
                 break
             self.view.expand(index)
             index = self.model.index(0, 0, index)
         self.view.resizeColumnToContents(0)
 
-    def _region_item(self, code: str) -> list[QStandardItem]:
-        assert self.election is not None
-        region = self.election.regions[code]
-        item = QStandardItem(region.name)
+    def _region_item(self, code: str, name: str, level: str) -> list[QStandardItem]:
+        item = QStandardItem(name)
         item.setToolTip(code)
         item.setData(code, CODE_ROLE)
         item.setData("region", KIND_ROLE)
+        item.setData(level, LEVEL_ROLE)
         item.setEditable(False)
         placeholder = QStandardItem("…")
         placeholder.setData("placeholder", KIND_ROLE)
@@ -143,44 +149,33 @@ class RegionPanel(QWidget):
         return [item, summary]
 
     def _fill(self, parent: QStandardItem, code: str | None) -> None:
-        assert self.election is not None
-        children = self.election.children(code)
+        """One branch: a region's child regions, or a village's stations (indexed queries)."""
+        children = region_service.children(self.ws, code)
         if children:
-            states = self.ws.store.states_within(code) if code is not None else {}
+            villages = code is not None and any(c.level == "village" for c in children)
+            counts = region_service.progress(self.ws, code) if villages and code else {}
             for child in children:
-                row = self._region_item(child)
-                if self.election.regions[child].level == "village" and code is not None:
-                    stations = self.election.stations_of(child)
-                    done = sum(
-                        1
-                        for s in stations
-                        if all((s, c) in states for c in self.election.stations[s].contests)
-                    )
-                    row[1].setText(f"{done}/{len(stations)}")
+                row = self._region_item(child.code, child.name, child.level)
+                if child.level == "village" and code is not None:
+                    done, total = counts.get(child.code, (0, 0))
+                    row[1].setText(f"{done}/{total}")
                 parent.appendRow(row)
             return
         if code is None:
             return
-        states = self.ws.store.states_within(code)
-        for station_code in self.election.stations_of(code):
-            station = self.election.stations[station_code]
+        for station in region_service.stations_of(self.ws, code):
             item = QStandardItem(station.name)
-            item.setToolTip(station_code)
-            item.setData(station_code, CODE_ROLE)
+            item.setToolTip(station.code)
+            item.setData(station.code, CODE_ROLE)
             item.setData("station", KIND_ROLE)
             item.setEditable(False)
             state_item = QStandardItem()
             state_item.setEditable(False)
-            item.setData(station_state(self._contest_states(station_code, states)), STATE_ROLE)
+            item.setData(station.state, STATE_ROLE)
             parent.appendRow([item, state_item])
-            self.station_items[station_code] = item
+            self.station_items[station.code] = item
             self._paint(item)
         self.apply_filter()
-
-    def _contest_states(self, station_code: str, states: dict[tuple[str, str], str]) -> list[str]:
-        assert self.election is not None
-        contests = self.election.stations[station_code].contests
-        return [states.get((station_code, c), NOT_ENTERED) for c in contests]
 
     def _paint(self, item: QStandardItem) -> None:
         state = str(item.data(STATE_ROLE))
@@ -219,40 +214,62 @@ class RegionPanel(QWidget):
         item = self.station_items.get(station_code)
         if item is None or self.election is None:
             return
-        village = self.election.stations[station_code].region
-        states = self.ws.store.states_within(village)
-        item.setData(station_state(self._contest_states(station_code, states)), STATE_ROLE)
-        self._paint(item)
+        state = region_service.station_state_of(self.ws, station_code)
+        if state is not None:
+            item.setData(state, STATE_ROLE)
+            self._paint(item)
 
     def refresh_all(self) -> None:
-        for code in list(self.station_items):
-            self.refresh_station(code)
+        """Re-read the states of the loaded stations, a village at a time."""
+        villages = {
+            str(item.parent().data(CODE_ROLE))
+            for item in self.station_items.values()
+            if item.parent() is not None
+        }
+        for village in villages:
+            for station in region_service.stations_of(self.ws, village):
+                item = self.station_items.get(station.code)
+                if item is not None:
+                    item.setData(station.state, STATE_ROLE)
+                    self._paint(item)
 
     def filter_changed(self) -> None:
         """Find the stations in the chosen state in the whole election and open their branches.
 
-        One query for every entered sheet (80 ms on 100,000), then at most REVEAL_LIMIT
-        stations are opened, so "Needs attention" shows every dispute and rejection at once.
+        Every station is read (0.5 s on 500,000), so on the quick worker thread when there
+        is one; then at most REVEAL_LIMIT stations are opened, so "Needs attention" shows
+        every dispute and rejection at once.
         """
         wanted = MATCHES.get(str(self.filter.currentData()))
         self.ancestors = None
         self.note.hide()
+        if self.searching is not None:
+            self.searching.cancel()
+            self.searching = None
         if wanted is None or self.election is None:
             self.apply_filter()
             return
-        entered = self.ws.store.states_within(None)
-        matches = sorted(
-            code
-            for code, station in self.election.stations.items()
-            if station_state([entered.get((code, c), NOT_ENTERED) for c in station.contests])
-            in wanted
-        )
-        ancestors: set[str] = set()
-        for code in matches:
-            region: str | None = self.election.stations[code].region
-            while region is not None and region not in ancestors:
-                ancestors.add(region)
-                region = self.election.regions[region].parent
+        key = str(self.filter.currentData())
+
+        def work(ws: Workspace, handle: TaskHandle | None) -> tuple[list[str], set[str]]:
+            return region_service.stations_in_state(
+                ws, wanted, lambda: handle is not None and handle.cancelled
+            )
+
+        def done(result: tuple[list[str], set[str]]) -> None:
+            if str(self.filter.currentData()) == key:
+                self._show_matches(*result)
+
+        if self.tasks is None:
+            done(work(self.ws, None))
+            return
+        label = tr("Looking for the polling stations in this state…")
+        self.note.setText(label)
+        self.note.show()
+        self.searching = self.tasks.run(label, work, done)
+
+    def _show_matches(self, matches: list[str], ancestors: set[str]) -> None:
+        self.searching = None
         self.ancestors = ancestors
         for code in matches[:REVEAL_LIMIT]:
             self._reveal(code)
@@ -294,19 +311,13 @@ class RegionPanel(QWidget):
         """Enter in the search box opens the station whose code or name matches, anywhere.
 
         Codes match by their end too, so "2001.004" finds 32.01.01.2001.004; the search looks
-        at the whole election, not only the branches already open.
+        at the whole election (an indexed read of the codes), names at the loaded rows.
         """
         needle = self.search.text().strip().lower()
         if self.election is None or not needle:
             return False
-        matches = [
-            code
-            for code, station in self.election.stations.items()
-            if code.endswith(needle) or code == needle
-        ] or [
-            code
-            for code, station in self.election.stations.items()
-            if needle in station.name.lower() and code in self.station_items
+        matches = region_service.find_stations(self.ws, needle, limit=1) or [
+            code for code, item in self.station_items.items() if needle in item.text().lower()
         ]
         if not matches:
             return False
@@ -317,13 +328,8 @@ class RegionPanel(QWidget):
         """Open the branches down to a station; its row, once loaded."""
         if self.election is None:
             return None
-        chain: list[str] = []
-        code: str | None = self.election.stations[station_code].region
-        while code is not None:
-            chain.append(code)
-            code = self.election.regions[code].parent
         parent_index = QModelIndex()
-        for region in reversed(chain):
+        for region in region_service.chain(self.ws, station_code):
             found = None
             for row in range(self.model.rowCount(parent_index)):
                 index = self.model.index(row, 0, parent_index)

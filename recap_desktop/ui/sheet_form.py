@@ -13,10 +13,11 @@ from itertools import pairwise
 from typing import Any
 
 from recap_desktop.crypto.envelope import Record
-from recap_desktop.domain.election import Contest, Election, Station, text
+from recap_desktop.domain.election import Contest, Station, text
 from recap_desktop.domain.form import MAX_VALUE, Violation
 from recap_desktop.messages import tr as service_text
 from recap_desktop.services import RecapError, Workspace
+from recap_desktop.services import regions as region_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.ui import i18n
 from recap_desktop.ui.dialogs import ask_text
@@ -150,9 +151,9 @@ class SheetForm(QWidget):
         self.retranslate()
         self._update_buttons()
 
-    def load(self, election: Election, station_code: str, contest_id: str, role: str) -> None:
+    def load(self, station_code: str, contest_id: str, role: str) -> None:
         """Show the station's sheet: this officer's current version read-only, else empty."""
-        station, contest = sheet_service.locate(election, station_code, contest_id)
+        station, contest = region_service.locate(self.ws, station_code, contest_id)
         self.station, self.contest = station, contest
         self.role = role
         history = sheet_service.sheet_history(self.ws, station_code, contest_id)
@@ -428,9 +429,7 @@ class SheetForm(QWidget):
         except RecapError as exc:
             self._say("error", "\n".join([exc.message(lang), *exc.details]))
             return None
-        election = self.ws.store.election()
-        assert election is not None
-        self.load(election, self.station.code, self.contest.id, self.role)
+        self.load(self.station.code, self.contest.id, self.role)
         self._say(
             "ok",
             tr("Saved and signed. Record %1").replace("%1", record.hash[:16] + "…"),

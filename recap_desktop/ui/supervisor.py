@@ -19,8 +19,8 @@ from recap_desktop.services.review import (
     OpenProblem,
     RecordCheck,
     ReviewReport,
-    review_store,
 )
+from recap_desktop.services.review_process import review_store_apart
 from recap_desktop.ui import i18n
 from recap_desktop.ui.dialogs import ask_text
 from recap_desktop.ui.i18n import tr
@@ -168,6 +168,7 @@ class SupervisorView(QWidget):
         super().__init__(parent)
         self.ws, self.tasks, self.get_key, self.role, self.ask = ws, tasks, get_key, role, ask
         self.report: ReviewReport | None = None
+        self.bad = 0  # records of the report with a problem (counted on the worker thread)
         self.running: TaskHandle | None = None
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -188,7 +189,7 @@ class SupervisorView(QWidget):
         self.proxy = ProblemFilter()
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
@@ -197,6 +198,9 @@ class SupervisorView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        # Fitting a column asks Python for each sampled row's text (1,000 rows by default:
+        # 0.3 s on the GUI thread); 50 rows are enough to fit codes, times and names.
+        header.setResizeContentsPrecision(50)
         self.table.selectionModel().currentRowChanged.connect(self._update_buttons)
         split.addWidget(self.table)
         lower = QWidget()
@@ -237,9 +241,16 @@ class SupervisorView(QWidget):
             self._show_report(self.report)
 
     def _filter(self) -> None:
+        """The table shows the model itself unless a filter is set: the proxy asks Python
+        about every row, which on a national store is seconds on the GUI thread."""
         self.proxy.only_problems = self.only_problems.isChecked()
         self.proxy.needle = self.search.text().strip()
         self.proxy.invalidate()
+        wanted = self.proxy if self.proxy.only_problems or self.proxy.needle else self.model
+        if self.table.model() is not wanted:
+            self.table.setModel(wanted)
+            self.table.selectionModel().currentRowChanged.connect(self._update_buttons)
+            self._update_buttons()
 
     def start_verification(self) -> TaskHandle:
         """Verify the whole store on the long worker thread; the status bar shows progress."""
@@ -247,8 +258,10 @@ class SupervisorView(QWidget):
             return self.running
         self.summary.setText(tr("Verifying every record…"))
 
-        def work(ws: Workspace, handle: TaskHandle) -> ReviewReport:
-            return review_store(ws, handle.progress)
+        def work(ws: Workspace, handle: TaskHandle) -> tuple[ReviewReport, int]:
+            # In a child process: parsing every record holds the GIL and hundreds of MB.
+            report = review_store_apart(ws.data_dir, handle.progress, lambda: handle.cancelled)
+            return report, sum(1 for r in report.records if not r.ok)
 
         def prepare(handle: TaskHandle) -> None:
             handle.ended.connect(lambda: self._ended(handle))
@@ -276,8 +289,9 @@ class SupervisorView(QWidget):
         message = exc.message(i18n.current()) if isinstance(exc, RecapError) else str(exc)
         self.summary.setText(tr("Verification failed: %1").replace("%1", message))
 
-    def _verified(self, report: ReviewReport) -> None:
+    def _verified(self, result: tuple[ReviewReport, int]) -> None:
         self._ended()  # the result is in: another verification may start at once
+        report, self.bad = result
         if report.cancelled:
             self.summary.setText(tr("Verification cancelled."))
             return
@@ -297,7 +311,7 @@ class SupervisorView(QWidget):
                 self.table.resizeColumnToContents(column)
 
     def _show_report(self, report: ReviewReport) -> None:
-        bad = sum(1 for r in report.records if not r.ok)
+        bad = self.bad
         self.summary.setText(
             tr("%1 records verified; %2 with problems; %3 open problems.")
             .replace("%1", str(report.verified))
@@ -340,11 +354,14 @@ class SupervisorView(QWidget):
         index = self.table.currentIndex()
         if not index.isValid():
             return None
-        return self.model.check(self.proxy.mapToSource(index).row())
+        if self.table.model() is self.proxy:
+            index = self.proxy.mapToSource(index)
+        return self.model.check(index.row())
 
     def select_record(self, hash_: str) -> bool:
-        for row in range(self.proxy.rowCount()):
-            index = self.proxy.index(row, 0)
+        shown = self.table.model()
+        for row in range(shown.rowCount()):
+            index = shown.index(row, 0)
             if index.data(HASH_ROLE) == hash_:
                 self.table.setCurrentIndex(index)
                 return True

@@ -375,6 +375,10 @@
         <translation>Loading the election…</translation>
     </message>
     <message>
+        <source>Looking for the polling stations in this state…</source>
+        <translation>Looking for the polling stations in this state…</translation>
+    </message>
+    <message>
         <source>Polling stations in this state: %1.</source>
         <translation>Polling stations in this state: %1.</translation>
     </message>

@@ -376,6 +376,10 @@
         <translation>Memuat data pemilu…</translation>
     </message>
     <message>
+        <source>Looking for the polling stations in this state…</source>
+        <translation>Mencari TPS dengan status ini…</translation>
+    </message>
+    <message>
         <source>Polling stations in this state: %1.</source>
         <translation>TPS dengan status ini: %1.</translation>
     </message>
