@@ -33,6 +33,7 @@ from reliability.mutations import mutations_trial
 from reliability.packages import packages_trial
 from reliability.server import reason as server_reason
 from reliability.server_trials import push_idempotent_trial, server_source
+from reliability.syncfaults import sync_faults_trial
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -118,11 +119,13 @@ TRIALS = [
     ),
     Trial(
         "sync-faults",
-        "sync under the fault proxy (latency to 5 s, hangs, resets, truncation, 1 KB/s)",
-        "lost 0, duplicated 0, everything present once faults stop",
-        "10 minutes",
-        0,
-        None,
+        "sync under the fault proxy, sustained (size = seconds of faults; latency to 5 s, "
+        "hangs, resets, drops, truncation, 1 KB/s) while 2 laptops keep entering sheets",
+        "after a final sync: lost 0, duplicated 0, everything once on the server, outboxes "
+        "empty, every receipt verifies, stores and server chains verify, laptops = server",
+        600,
+        3,
+        sync_faults_trial,
         needs_server=True,
     ),
     Trial(
