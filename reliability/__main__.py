@@ -31,6 +31,7 @@ from reliability.faults import faults_trial
 from reliability.keystore import keystore_trial
 from reliability.mutations import mutations_trial
 from reliability.packages import packages_trial
+from reliability.schemafuzz import schemathesis_trial
 from reliability.server import reason as server_reason
 from reliability.server_trials import push_idempotent_trial, server_source
 from reliability.syncfaults import sync_faults_trial
@@ -140,11 +141,12 @@ TRIALS = [
     ),
     Trial(
         "schemathesis",
-        "schemathesis against the server's OpenAPI document, every operation",
-        "0 server errors, 0 responses off the schema",
-        ">= 100 cases each",
-        0,
-        None,
+        "schemathesis 4 against the server's OpenAPI document, every operation (size = cases "
+        "per operation, positive and again negative; operations without parameters have 1)",
+        "0 server errors (5xx), 0 responses off the documented schema or content type",
+        100,
+        5,
+        schemathesis_trial,
         needs_server=True,
     ),
 ]
