@@ -34,6 +34,7 @@ from reliability.packages import packages_trial
 from reliability.schemafuzz import schemathesis_trial
 from reliability.server import reason as server_reason
 from reliability.server_trials import push_idempotent_trial, server_source
+from reliability.statemachine import state_machine_trial
 from reliability.syncfaults import sync_faults_trial
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,12 +132,15 @@ TRIALS = [
     ),
     Trial(
         "state-machine",
-        "hypothesis state machine: enter, correct, approve, sync, crash, restart, server down, "
-        "two laptops and the server",
-        "server records a subset of the laptops' union; every receipt verifies; chains verify",
+        "hypothesis state machine (size = programs of up to 12 steps): enter, correct, approve, "
+        "sync, crash (SIGKILL mid-sync), restart, server down/up; an operator's and a "
+        "supervisor's laptop and the server",
+        "after every step: server records a subset of the laptops' union, every receipt "
+        "verifies, every laptop store verifies, server chains link; at the end of each "
+        "program, after syncing: lost 0, duplicated 0, laptops = server",
         1000,
-        0,
-        None,
+        3,
+        state_machine_trial,
         needs_server=True,
     ),
     Trial(
