@@ -204,8 +204,10 @@ def render(results: dict[str, Any]) -> str:
     for trial in TRIALS:
         row = results.get(trial.name)
         full = _size(trial.full_size)
-        if trial.needs_server and (row is None or row["status"] == NOT_RUN):
-            status = server_reason()
+        if (trial.run is None or (trial.needs_server and server_source() is None)) and (
+            row is None or row["status"] == NOT_RUN
+        ):
+            status = server_reason() if trial.needs_server else "not run: not written yet"
             lines.append(f"| {trial.title} | 0 / {full} | {trial.checked} | **{status}** | - |")
             continue
         if row is None:
