@@ -17,6 +17,7 @@ from recap_desktop.services import Workspace
 from recap_desktop.services import sync as sync_service
 from recap_desktop.services.workspace import RecapError
 from recap_desktop.sync.backoff import Backoff
+from recap_desktop.sync.engine import SyncEngine
 from reliability.common import TrialResult
 from reliability.synclab import LiveServer, check_converged
 from tests.faultproxy import PASS, FaultProxy, _abort, _read_message
@@ -102,7 +103,7 @@ class ChaosProxy(FaultProxy):
         client.sendall(response)
 
 
-def _engine(laptop: Laptop, url: str, attempts: int):  # type: ignore[no-untyped-def]
+def _engine(laptop: Laptop, url: str, attempts: int) -> SyncEngine:
     return sync_service.make_engine(
         laptop.ws.store,
         url,
