@@ -210,7 +210,7 @@ def render(results: dict[str, Any]) -> str:
             status = server_reason() if trial.needs_server else "not run: not written yet"
             lines.append(f"| {trial.title} | 0 / {full} | {trial.checked} | **{status}** | - |")
             continue
-        if row is None:
+        if row is None or row["status"] == NOT_RUN:
             lines.append(
                 f"| {trial.title} | 0 / {full} | {trial.checked} | **not run yet** "
                 f"| `{trial.command()}` |"
