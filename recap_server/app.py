@@ -22,6 +22,7 @@ MAX_INFLATED = 64 * 1024 * 1024  # bytes after gunzip: a zip bomb stops here
 MAX_BATCH = 5000  # records per push
 MAX_PAGE = 2000  # records per pull page
 GZIP_LEVEL = 5
+MAX_CURSOR = 2**63 - 1  # SQLite's largest integer: a pull cursor beyond it is not a cursor
 
 
 class Envelope(BaseModel):
@@ -230,7 +231,9 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
     @app.get("/v1/pull", response_model=Page)
     def pull(
         jurisdiction: str = Query(..., description="region code, e.g. 32.01.01"),
-        since: int = Query(0, ge=0, description="the next value of the previous page"),
+        since: int = Query(
+            0, ge=0, le=MAX_CURSOR, description="the next value of the previous page"
+        ),
         limit: int = Query(500, ge=1, le=MAX_PAGE),
     ) -> Response:
         """What is new for a jurisdiction: authority records, and sheets and reviews inside it."""

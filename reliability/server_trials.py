@@ -3,8 +3,8 @@
 ``recap_server`` importable, or RECAP_SERVER_SRC naming a checkout that has it. Until the
 server is on main, the runner reports them as not run.
 
-Still to write once the server lands: sync under the fault proxy (10 minutes), the hypothesis
-state machine across two laptops and the server, schemathesis against /openapi.json.
+The other server trials: reliability/syncfaults.py (the fault proxy), statemachine.py (the
+hypothesis state machine) and schemafuzz.py (schemathesis).
 """
 
 from __future__ import annotations
