@@ -40,17 +40,10 @@ def station(ws: Workspace, code: str) -> Station | None:
 
 def locate(ws: Workspace, station_code: str, contest_id: str) -> tuple[Station, Contest]:
     """The station and contest of a sheet, refused as ``sheets.locate`` refuses them."""
+    from recap_desktop.services.sheets import held_contest  # sheets imports this module
+
     contests = outline(ws).contests
-    found = ws.store.station(station_code)
-    if found is None:
-        raise RecapError("station.unknown", station=station_code)
-    if contest_id not in found.contests:
-        raise RecapError(
-            "contest.unknown",
-            station=station_code,
-            contest=contest_id,
-            choices=", ".join(found.contests),
-        )
+    found = held_contest(ws.store.station(station_code), station_code, contest_id)
     return found, contests[contest_id]
 
 

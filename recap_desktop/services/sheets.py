@@ -47,8 +47,9 @@ class SheetCheck:
         return out
 
 
-def locate(election: Election, station_code: str, contest_id: str) -> tuple[Station, Contest]:
-    station = election.stations.get(station_code)
+def held_contest(station: Station | None, station_code: str, contest_id: str) -> Station:
+    """The station, if it exists and holds the contest; else the error a person can act on.
+    One check for the full election (CLI) and the store's outline (window)."""
     if station is None:
         raise RecapError("station.unknown", station=station_code)
     if contest_id not in station.contests:
@@ -58,6 +59,11 @@ def locate(election: Election, station_code: str, contest_id: str) -> tuple[Stat
             contest=contest_id,
             choices=", ".join(station.contests),
         )
+    return station
+
+
+def locate(election: Election, station_code: str, contest_id: str) -> tuple[Station, Contest]:
+    station = held_contest(election.stations.get(station_code), station_code, contest_id)
     return station, election.contests[contest_id]
 
 
