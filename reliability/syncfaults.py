@@ -20,7 +20,7 @@ from recap_desktop.sync.backoff import Backoff
 from recap_desktop.sync.engine import SyncEngine
 from reliability.common import TrialResult
 from reliability.synclab import LiveServer, check_converged
-from tests.faultproxy import PASS, FaultProxy, _abort, _read_message
+from tests.faultproxy import PASS, FaultProxy, _abort
 from tests.sync_support import Laptop, district_stations, enter, make_laptop
 
 FAULTS = ["delay", "hang", "reset", "drop_before", "drop_after", "cut", "slow"]
@@ -47,60 +47,20 @@ class ChaosProxy(FaultProxy):
                 fault = f"delay:{self.rng.uniform(0.1, 5.0):.2f}" if kind == "delay" else kind
         return fault
 
-    def _serve(self, client: socket.socket) -> None:
-        buffer = bytearray()
-        try:
-            while not self._stop.is_set():
-                request = _read_message(client, buffer)
-                if request is None:
-                    client.close()
-                    return
-                fault = self._next_fault(request)
-                if fault != "slow":
-                    # Every other fault as tests/faultproxy.py applies it, one request at a time.
-                    self._serve_one(client, request, fault)
-                    if fault != PASS and not fault.startswith("delay:"):
-                        return
-                    continue
-                response = self._exchange(request)
-                if response is None:
-                    _abort(client)
-                    return
-                for i in range(0, len(response), SLOW_BPS):
-                    if self._stop.is_set():
-                        break
-                    client.sendall(response[i : i + SLOW_BPS])
-                    self._stop.wait(1.0)
-        except OSError:
-            client.close()
-
-    def _serve_one(self, client: socket.socket, request: bytes, fault: str) -> None:
-        if fault.startswith("delay:"):
-            self._stop.wait(float(fault.split(":", 1)[1]))
-            fault = PASS
-        if fault == "hang":
-            self._stop.wait()
-            _abort(client)
-            return
-        if fault == "reset":
-            _abort(client)
-            return
-        if fault == "drop_before":
-            client.shutdown(socket.SHUT_RDWR)
-            client.close()
-            return
+    def _serve_one(self, client: socket.socket, request: bytes, fault: str) -> bool:
+        """The 1 KB/s answer; every other fault as tests/faultproxy.py applies it."""
+        if fault != "slow":
+            return super()._serve_one(client, request, fault)
         response = self._exchange(request)
-        if response is None or fault == "drop_after":
+        if response is None:
             _abort(client)
-            return
-        if fault == "cut":
-            head_end = response.index(b"\r\n\r\n") + 4
-            body = response[head_end:]
-            client.sendall(response[:head_end] + body[: len(body) // 2])
-            client.shutdown(socket.SHUT_RDWR)
-            client.close()
-            return
-        client.sendall(response)
+            return False
+        for i in range(0, len(response), SLOW_BPS):
+            if self._stop.is_set():
+                break
+            client.sendall(response[i : i + SLOW_BPS])
+            self._stop.wait(1.0)
+        return True
 
 
 def _engine(laptop: Laptop, url: str, attempts: int) -> SyncEngine:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import socket
 import struct
 import threading
-import time
 from collections import deque
 
 PASS = "pass"
@@ -121,35 +120,40 @@ class FaultProxy:
                 if request is None:
                     client.close()
                     return
-                fault = self._next_fault(request)
-                if fault.startswith("delay:"):
-                    time.sleep(float(fault.split(":", 1)[1]))
-                    fault = PASS
-                if fault == "hang":
-                    self._stop.wait()
-                    _abort(client)
+                if not self._serve_one(client, request, self._next_fault(request)):
                     return
-                if fault == "reset":
-                    _abort(client)
-                    return
-                if fault == "drop_before":
-                    client.shutdown(socket.SHUT_RDWR)
-                    client.close()
-                    return
-                response = self._exchange(request)
-                if response is None or fault == "drop_after":
-                    _abort(client)
-                    return
-                if fault == "cut":
-                    head_end = response.index(b"\r\n\r\n") + 4
-                    body = response[head_end:]
-                    client.sendall(response[:head_end] + body[: len(body) // 2])
-                    client.shutdown(socket.SHUT_RDWR)
-                    client.close()
-                    return
-                client.sendall(response)
         except OSError:
             client.close()
+
+    def _serve_one(self, client: socket.socket, request: bytes, fault: str) -> bool:
+        """Apply one fault to one request; False once the connection is gone."""
+        if fault.startswith("delay:"):
+            self._stop.wait(float(fault.split(":", 1)[1]))
+            fault = PASS
+        if fault == "hang":
+            self._stop.wait()
+            _abort(client)
+            return False
+        if fault == "reset":
+            _abort(client)
+            return False
+        if fault == "drop_before":
+            client.shutdown(socket.SHUT_RDWR)
+            client.close()
+            return False
+        response = self._exchange(request)
+        if response is None or fault == "drop_after":
+            _abort(client)
+            return False
+        if fault == "cut":
+            head_end = response.index(b"\r\n\r\n") + 4
+            body = response[head_end:]
+            client.sendall(response[:head_end] + body[: len(body) // 2])
+            client.shutdown(socket.SHUT_RDWR)
+            client.close()
+            return False
+        client.sendall(response)
+        return True
 
     def stop(self) -> None:
         self._stop.set()
