@@ -467,14 +467,28 @@ class Store:
                 ).fetchall()
             )
 
-        sums: dict[tuple[str, str, str], list[int]] = {}
+        # Summed per innermost region first (a page's stations share few), then spread to
+        # every region that holds it.
+        inner: dict[tuple[str, str], dict[str, list[int]]] = {}
         for key in wanted:
             if new[key] == old[key]:
                 continue
             station, contest = key
             regions = regions_of(station)
+            if not regions:
+                continue
+            fields = inner.setdefault((contest, regions[-1]), {})
             for field, change, count in _deltas(old[key], new[key]):
-                for region in regions:
+                acc = fields.get(field)
+                if acc is None:
+                    fields[field] = [change, count]
+                else:
+                    acc[0] += change
+                    acc[1] += count
+        sums: dict[tuple[str, str, str], list[int]] = {}
+        for (contest, innermost), fields in inner.items():
+            for region in [*regions_of(innermost), innermost]:
+                for field, (change, count) in fields.items():
                     acc = sums.get((contest, region, field))
                     if acc is None:
                         sums[(contest, region, field)] = [change, count]
@@ -1137,6 +1151,8 @@ def _plain(values: Any) -> bool:
 
 def _deltas(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, int, int]]:
     """(field, change of the sum, change of the stations holding it) from old rows to new."""
+    if not old and all(type(v) is int for v in new.values()):
+        return [(field, value, 1) for field, value in new.items()]
     out = []
     for field, value in new.items():
         if field not in old:
