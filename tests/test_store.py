@@ -308,6 +308,15 @@ def test_a_store_written_by_schema_1_opens_upgraded_and_verifies(data_dir: Path)
         assert len(backups) == (1 if SCHEMA_VERSION > 1 else 0)
         report = verify_store(ws)
         assert report.ok and report.records == len(records) == 6
+        # m004 filled the totals per region from the sheets held and dropped m003's index.
+        assert store.db.execute("SELECT COUNT(*) FROM region_totals").fetchone()[0] > 0
+        assert (
+            store.db.execute(
+                "SELECT name FROM sqlite_master WHERE name = 'current_values_by_field'"
+            ).fetchall()
+            == []
+        )
+        _assert_region_projection_is_a_recount(store)
         before = store.projection_dump()
         store.rebuild()
         assert store.projection_dump() == before
