@@ -28,12 +28,7 @@ from recap_desktop.domain.election import (
     Region,
     Station,
 )
-from recap_desktop.domain.status import (
-    COUNTED,
-    Review,
-    SheetVersion,
-    sheet_state,
-)
+from recap_desktop.domain.status import COUNTED, Review, SheetVersion, sheet_state
 from recap_desktop.storage.schema import (
     PROJECTIONS,
     SCHEMA_VERSION,
