@@ -14,12 +14,19 @@ from recap_desktop.crypto.envelope import Record, sign
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain.chasil_demo import random_sheet
 from recap_desktop.domain.election import Election
+from recap_desktop.domain.status import COUNTED
 from recap_desktop.services import Workspace
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.services.sheets import next_link
 from recap_desktop.storage import StorageError, Store
-from recap_desktop.storage.schema import PROJECTIONS, SCHEMA_VERSION, migrations
+from recap_desktop.storage.schema import (
+    PROJECTIONS,
+    SCHEMA_VERSION,
+    fill_region_projection,
+    migrations,
+    regions_of,
+)
 
 
 def _raw(data_dir: Path) -> sqlite3.Connection:
@@ -169,10 +176,8 @@ def _values(election: Election, station: str, contest: str, seed: int) -> dict[s
     )
 
 
-def test_rebuild_gives_identical_projections(
-    populated_ws: Workspace, populated_key: SigningKey
-) -> None:
-    ws, key = populated_ws, populated_key
+def _disputed_history(ws: Workspace, key: SigningKey) -> None:
+    """Corrections, disputes, an approval, a rejection and a second officer's station."""
     election = ws.store.election()
     assert election is not None
     stations = sorted(election.stations)
@@ -209,10 +214,18 @@ def test_rebuild_gives_identical_projections(
         ws, other, stations[5], "ppwp", _values(election, stations[5], "ppwp", 5)
     )
 
+
+def test_rebuild_gives_identical_projections(
+    populated_ws: Workspace, populated_key: SigningKey
+) -> None:
+    ws, key = populated_ws, populated_key
+    _disputed_history(ws, key)
     before = ws.store.projection_dump()
     states = {row[2] for row in before["sheet_status"]}
     assert {"corrected", "disputed", "approved", "rejected", "signed"} <= states
     assert all(before[t] for t in ("sheets", "reviews", "current_values", "heads", "certificates"))
+    assert before["region_totals"] and before["region_counted"]
+    _assert_region_projection_is_a_recount(ws.store)
 
     # Wipe the projections behind the program's back: rebuild must bring them all back.
     with _raw(ws.data_dir) as conn:
@@ -221,6 +234,10 @@ def test_rebuild_gives_identical_projections(
     assert ws.store.rebuild() == ws.store.count()
     assert ws.store.projection_dump() == before
     assert ws.store.rebuild() == ws.store.count()  # twice is the same as once
+    assert ws.store.projection_dump() == before
+    # The migration's fill gives the same rows as the saves' deltas.
+    with ws.store.db.atomic():
+        fill_region_projection(ws.store.db)
     assert ws.store.projection_dump() == before
 
 
@@ -291,8 +308,142 @@ def test_a_store_written_by_schema_1_opens_upgraded_and_verifies(data_dir: Path)
         assert len(backups) == (1 if SCHEMA_VERSION > 1 else 0)
         report = verify_store(ws)
         assert report.ok and report.records == len(records) == 6
+        # m004 filled the totals per region from the sheets held and dropped m003's index.
+        assert store.db.execute("SELECT COUNT(*) FROM region_totals").fetchone()[0] > 0
+        assert (
+            store.db.execute(
+                "SELECT name FROM sqlite_master WHERE name = 'current_values_by_field'"
+            ).fetchall()
+            == []
+        )
+        _assert_region_projection_is_a_recount(store)
         before = store.projection_dump()
         store.rebuild()
         assert store.projection_dump() == before
     finally:
         ws.close()
+
+
+# -- totals per region --------------------------------------------------------------------------
+
+
+def _recount_totals(store: Store, prefix: str, contest: str) -> tuple[dict[str, int], int]:
+    """Store.totals' sums and counted stations, counted again from current_values and
+    sheet_status (the region, or a station of that code, and everything inside it)."""
+    inside = "(station = ? OR (station >= ? AND station < ?))"
+    args = [contest, prefix, prefix + ".", prefix + "/"]
+    sums = {
+        f: int(v)
+        for f, v in store.db.execute(
+            f"SELECT field, SUM(value) FROM current_values WHERE contest = ? AND {inside}"
+            " GROUP BY field",
+            args,
+        )
+    }
+    outline = store.election_outline()
+    held = outline.contests.get(contest) if outline is not None else None
+    if held is not None:
+        sums = {f: v for f, v in sums.items() if f in held.form.field_ids}
+    counted = store.db.execute(
+        f"SELECT COUNT(*) FROM sheet_status WHERE contest = ? AND {inside}"
+        f" AND state IN ({', '.join('?' for _ in COUNTED)})",
+        [*args, *sorted(COUNTED)],
+    ).fetchone()[0]
+    return sums, int(counted)
+
+
+def _assert_region_projection_is_a_recount(store: Store) -> None:
+    totals: dict[tuple[str, str, str], list[int]] = {}
+    for contest, station, field, value in store.db.execute(
+        "SELECT contest, station, field, value FROM current_values"
+    ):
+        for region in regions_of(station):
+            acc = totals.setdefault((contest, region, field), [0, 0])
+            acc[0] += value
+            acc[1] += 1
+    counted: dict[tuple[str, str], int] = {}
+    for station, contest, state in store.db.execute(
+        "SELECT station, contest, state FROM sheet_status"
+    ):
+        if state in COUNTED:
+            for region in regions_of(station):
+                counted[(contest, region)] = counted.get((contest, region), 0) + 1
+    assert sorted(store.db.execute("SELECT * FROM region_totals").fetchall()) == sorted(
+        (c, r, f, v, n) for (c, r, f), (v, n) in totals.items()
+    )
+    assert sorted(store.db.execute("SELECT * FROM region_counted").fetchall()) == sorted(
+        (c, r, n) for (c, r), n in counted.items()
+    )
+    # Store.totals answers every prefix the program passes (each region level, a station)
+    # and any other code, as the recount over current_values does.
+    prefixes = {r for (_, r) in counted} | {s for (s, _) in store.states_within(None)}
+    prefixes |= {r[0] for r in store.db.execute("SELECT code FROM regions").fetchall()}
+    prefixes |= {"", "3", "32.0", "99", "32.01.01.2001.0"}
+    contests = {c for (c, _) in counted} | {"no-such-contest"}
+    for prefix in sorted(prefixes):
+        for contest in sorted(contests):
+            sums, got_counted, _ = store.totals(prefix, contest)
+            assert (sums, got_counted) == _recount_totals(store, prefix, contest), (
+                prefix,
+                contest,
+            )
+
+
+def test_region_totals_follow_saves_corrections_and_reviews(
+    populated_ws: Workspace, populated_key: SigningKey
+) -> None:
+    ws = populated_ws
+    _assert_region_projection_is_a_recount(ws.store)
+    _disputed_history(ws, populated_key)
+    _assert_region_projection_is_a_recount(ws.store)
+    sums, counted, expected = ws.store.totals("32", "ppwp")
+    assert counted and expected >= counted and sums
+
+
+def _history_records(ws: Workspace, key: SigningKey) -> tuple[list[Record], list[Record]]:
+    """(authority records, sheets and reviews) of a store with a disputed history."""
+    _disputed_history(ws, key)
+    records = [r.record for r in ws.store.rows()]
+    assert all(r is not None for r in records)
+    held = [r for r in records if r is not None]
+    authority = [r for r in held if r.type not in ("sheet", "review")]
+    chained = [r for r in held if r.type in ("sheet", "review")]
+    return authority, chained
+
+
+def test_a_pulled_page_projects_as_appending_one_at_a_time(
+    populated_ws: Workspace, populated_key: SigningKey, tmp_path: Path
+) -> None:
+    authority, chained = _history_records(populated_ws, populated_key)
+    assert {r.payload.get("supersedes") is not None for r in chained} == {True, False}
+    assert any(r.type == "review" for r in chained)
+    expected = populated_ws.store.projection_dump()
+    with Store(tmp_path / "one" / "recap.db") as one, Store(tmp_path / "page" / "recap.db") as page:
+        one.append(authority, "import")
+        page.append(authority, "import")
+        for record in chained:
+            assert one.append([record], "server") == [True]
+        # The whole history as one page, a record twice and one held already.
+        assert page.append(chained[:1], "server") == [True]
+        added = page.sync_append_pulled([*chained, chained[3]], "cursor", "9")
+        assert added == [False] + [True] * (len(chained) - 1) + [False]
+        assert page.sync_get("cursor") == "9"
+        assert one.projection_dump() == page.projection_dump() == expected
+        _assert_region_projection_is_a_recount(page)
+        assert [r.hash for r in page.rows()] == [r.hash for r in one.rows()]
+
+
+def test_a_pulled_page_with_a_fork_changes_nothing(
+    populated_ws: Workspace, populated_key: SigningKey, tmp_path: Path
+) -> None:
+    authority, chained = _history_records(populated_ws, populated_key)
+    with Store(tmp_path / "page" / "recap.db") as page:
+        page.append(authority, "import")
+        page.append(chained[:2], "server")
+        before = page.projection_dump()
+        fork = sign(populated_key, {**chained[1].payload, "time": "2026-02-14T23:59:59Z"})
+        with pytest.raises(StorageError):
+            page.sync_append_pulled([*chained[2:], fork], "cursor", "9")
+        assert page.projection_dump() == before
+        assert page.count() == len(authority) + 2
+        assert page.sync_get("cursor") is None

@@ -29,7 +29,13 @@ from recap_desktop.domain.election import (
     Station,
 )
 from recap_desktop.domain.status import COUNTED, Review, SheetVersion, sheet_state
-from recap_desktop.storage.schema import PROJECTIONS, SCHEMA_VERSION, migrations
+from recap_desktop.storage.schema import (
+    PROJECTIONS,
+    SCHEMA_VERSION,
+    migrations,
+    number,
+    regions_of,
+)
 
 DB_NAME = "recap.db"
 
@@ -146,37 +152,33 @@ class Store:
     # -- writing --------------------------------------------------------------------------
 
     def append(self, records: Sequence[Record], origin: str) -> list[bool]:
-        """Append records not yet held and project them; True for each one that was new."""
+        """Append records not yet held and project them; True for each one that was new.
+
+        All or none. Sheets and reviews are written in batches (records, heads, sheets,
+        reviews, then each touched station and contest restated once): the same rows, in the
+        same order, as appending them one at a time.
+        """
         added: list[bool] = []
         received = _now()
         try:
             with self.db.atomic():
+                held = self._held([r.hash for r in records])
+                chained: list[Record] = []
                 for record in records:
-                    held = self.db.execute(
-                        "SELECT 1 FROM records WHERE hash = ?", [record.hash]
-                    ).fetchone()
-                    if held:
+                    if record.hash in held:
                         added.append(False)
                         continue
-                    # A plain INSERT: a different record in the same (signer, seq) place is a
-                    # fork and must fail loudly, never be dropped as if already held.
-                    self.db.execute(
-                        "INSERT INTO records"
-                        " (hash, type, signer, seq, payload, sig, received, origin)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [
-                            record.hash,
-                            record.type,
-                            record.signer,
-                            record.seq if record.type in CHAINED_TYPES else None,
-                            record.canonical.decode("utf-8"),
-                            record.sig,
-                            received,
-                            origin,
-                        ],
-                    )
+                    held.add(record.hash)
                     added.append(True)
+                    if record.type in CHAINED_TYPES:
+                        chained.append(record)
+                        continue
+                    # Packages, certificates and revocations, one at a time and in their place.
+                    self._append_chained(chained, received, origin)
+                    chained = []
+                    self._insert_records([record], received, origin)
                     self._project(record)
+                self._append_chained(chained, received, origin)
         except sqlite3.IntegrityError as exc:
             raise StorageError(
                 f"the store refused the records ({exc}); a record with the same signer and "
@@ -185,6 +187,56 @@ class Store:
         except sqlite3.OperationalError as exc:
             raise StorageError(f"could not write to the store: {exc}", reason=_reason(exc)) from exc
         return added
+
+    def _held(self, hashes: Sequence[str]) -> set[str]:
+        held: set[str] = set()
+        for chunk in _chunks(list(dict.fromkeys(hashes))):
+            held.update(
+                r[0]
+                for r in self.db.execute(
+                    f"SELECT hash FROM records WHERE hash IN ({', '.join('?' for _ in chunk)})",
+                    chunk,
+                )
+            )
+        return held
+
+    def _insert_records(self, records: Sequence[Record], received: str, origin: str) -> None:
+        # A plain INSERT: a different record in the same (signer, seq) place is a fork and
+        # must fail loudly, never be dropped as if already held.
+        self.db.conn.executemany(
+            "INSERT INTO records (hash, type, signer, seq, payload, sig, received, origin)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.hash,
+                    r.type,
+                    r.signer,
+                    r.seq if r.type in CHAINED_TYPES else None,
+                    r.canonical.decode("utf-8"),
+                    r.sig,
+                    received,
+                    origin,
+                )
+                for r in records
+            ],
+        )
+
+    def _append_chained(self, records: Sequence[Record], received: str, origin: str) -> None:
+        """Insert and project new sheets and reviews in bulk (what ``_project`` does for each)."""
+        if not records:
+            return
+        self._insert_records(records, received, origin)
+        conn = self.db.conn
+        conn.executemany(_HEAD_SQL, [(r.signer, r.seq, r.hash) for r in records])
+        sheets = [_sheet_row(r) for r in records if r.type == "sheet"]
+        if sheets:
+            conn.executemany(_SHEET_SQL, sheets)
+        reviews = [_review_row(r) for r in records if r.type == "review"]
+        if reviews:
+            conn.executemany(_REVIEW_SQL, reviews)
+        self._restate_many(
+            (str(r.payload.get("station")), str(r.payload.get("contest"))) for r in records
+        )
 
     def add_key(self, key_id: str, public_key: bytes, origin: str) -> None:
         with self.db.atomic():
@@ -199,46 +251,12 @@ class Store:
         p = record.payload
         kind = record.type
         if kind in CHAINED_TYPES:
-            self.db.execute(
-                "INSERT INTO heads (signer, seq, hash) VALUES (?, ?, ?)"
-                " ON CONFLICT(signer) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
-                " WHERE excluded.seq > heads.seq",
-                [record.signer, record.seq, record.hash],
-            )
+            self.db.execute(_HEAD_SQL, [record.signer, record.seq, record.hash])
         if kind == "sheet":
-            self.db.execute(
-                "INSERT OR IGNORE INTO sheets (hash, station, contest, signer, seq, time,"
-                ' supersedes, reason, "values", acknowledged) VALUES (?,?,?,?,?,?,?,?,?,?)',
-                [
-                    record.hash,
-                    str(p.get("station")),
-                    str(p.get("contest")),
-                    record.signer,
-                    record.seq,
-                    str(p.get("time")),
-                    p.get("supersedes"),
-                    p.get("reason"),
-                    json.dumps(p.get("values"), sort_keys=True),
-                    json.dumps(p.get("warnings", [])),  # the warnings the officer saw, signed
-                ],
-            )
+            self.db.execute(_SHEET_SQL, _sheet_row(record))
             self._restate(str(p.get("station")), str(p.get("contest")))
         elif kind == "review":
-            self.db.execute(
-                "INSERT OR IGNORE INTO reviews (hash, sheet, station, contest, signer, seq, time,"
-                " decision, reason) VALUES (?,?,?,?,?,?,?,?,?)",
-                [
-                    record.hash,
-                    str(p.get("sheet")),
-                    str(p.get("station")),
-                    str(p.get("contest")),
-                    record.signer,
-                    record.seq,
-                    str(p.get("time")),
-                    str(p.get("decision")),
-                    p.get("reason"),
-                ],
-            )
+            self.db.execute(_REVIEW_SQL, _review_row(record))
             self._restate(str(p.get("station")), str(p.get("contest")))
         elif kind == "election":
             self._project_package(record)
@@ -329,37 +347,171 @@ class Store:
         )
 
     def _restate(self, station: str, contest: str) -> None:
-        versions = [
-            SheetVersion(r[0], r[1], r[2], r[3], json.loads(r[4]))
+        self._restate_many([(station, contest)])
+
+    def _restate_many(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Recompute the state of each (station, contest) from its sheets and reviews; store
+        it, its counted values, and the change of both in the totals of every region the
+        station lies in. Statements are batched over the keys; the result is the same as one
+        key at a time, in any order (the region tables hold sums and counts, nothing else)."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return
+        targets = set(wanted)
+        stations = list(dict.fromkeys(station for station, _ in wanted))
+        versions: dict[tuple[str, str], list[SheetVersion]] = {k: [] for k in wanted}
+        reviews: dict[tuple[str, str], list[Review]] = {k: [] for k in wanted}
+        status: dict[tuple[str, str], str] = {}
+        for chunk in _chunks(stations):
+            marks = ", ".join("?" for _ in chunk)
             for r in self.db.execute(
-                'SELECT hash, signer, seq, supersedes, "values" FROM sheets'
-                " WHERE station = ? AND contest = ?",
-                [station, contest],
-            )
-        ]
-        reviews = [
-            Review(r[0], r[1], r[2], r[3], r[4], r[5])
+                'SELECT station, contest, hash, signer, seq, supersedes, "values" FROM sheets'
+                f" WHERE station IN ({marks})",
+                chunk,
+            ):
+                if (r[0], r[1]) in targets:
+                    versions[(r[0], r[1])].append(
+                        SheetVersion(r[2], r[3], r[4], r[5], json.loads(r[6]))
+                    )
             for r in self.db.execute(
-                "SELECT hash, sheet, signer, seq, time, decision FROM reviews"
-                " WHERE station = ? AND contest = ?",
-                [station, contest],
+                "SELECT station, contest, hash, sheet, signer, seq, time, decision FROM reviews"
+                f" WHERE station IN ({marks})",
+                chunk,
+            ):
+                if (r[0], r[1]) in targets:
+                    reviews[(r[0], r[1])].append(Review(r[2], r[3], r[4], r[5], r[6], r[7]))
+            for station, contest, state_ in self.db.execute(
+                f"SELECT station, contest, state FROM sheet_status WHERE station IN ({marks})",
+                chunk,
+            ):
+                status[(station, contest)] = state_
+        old: dict[tuple[str, str], dict[str, Any]] = {k: {} for k in wanted}
+        by_contest: dict[str, list[str]] = {}
+        for station, contest in wanted:
+            by_contest.setdefault(contest, []).append(station)
+        for contest, in_contest in by_contest.items():
+            for chunk in _chunks(in_contest):
+                for station, field, value in self.db.execute(
+                    "SELECT station, field, value FROM current_values"
+                    f" WHERE contest = ? AND station IN ({', '.join('?' for _ in chunk)})",
+                    [contest, *chunk],
+                ):
+                    if (station, contest) in targets:
+                        old[(station, contest)][field] = value
+
+        state_rows = []
+        cleared: list[tuple[str, str]] = []
+        value_rows: list[tuple[str, str, str, int]] = []
+        odd: list[tuple[str, str, str]] = []  # values that are not plain integers
+        new: dict[tuple[str, str], dict[str, Any]] = {}
+        counted_steps: dict[tuple[str, str], int] = {}
+        for key in wanted:
+            station, contest = key
+            state = sheet_state(versions[key], reviews[key])
+            state_rows.append(
+                (station, contest, state.state, state.current, json.dumps(list(state.heads)))
             )
-        ]
-        state = sheet_state(versions, reviews)
-        self.db.execute(
+            values: Any = {}
+            if state.state in COUNTED and state.current is not None:
+                values = next(v.values for v in versions[key] if v.hash == state.current)
+            plain = _plain(values)
+            now = dict(values) if plain else {}
+            new[key] = now
+            if plain and now == old[key]:
+                pass
+            else:
+                if old[key]:
+                    cleared.append((contest, station))
+                if plain:
+                    value_rows.extend((contest, station, f, v) for f, v in now.items())
+                else:
+                    odd.append((contest, station, json.dumps(values)))
+            step = (state.state in COUNTED) - (status.get(key) in COUNTED)
+            if step:
+                for region in regions_of(station):
+                    counted_steps[(contest, region)] = (
+                        counted_steps.get((contest, region), 0) + step
+                    )
+
+        conn = self.db.conn
+        conn.executemany(
             "INSERT OR REPLACE INTO sheet_status (station, contest, state, current, heads)"
             " VALUES (?, ?, ?, ?, ?)",
-            [station, contest, state.state, state.current, json.dumps(list(state.heads))],
+            state_rows,
         )
-        self.db.execute(
-            "DELETE FROM current_values WHERE contest = ? AND station = ?", [contest, station]
-        )
-        if state.state in COUNTED and state.current is not None:
-            values = next(v.values for v in versions if v.hash == state.current)
-            self.db.execute(
+        if cleared:
+            conn.executemany(
+                "DELETE FROM current_values WHERE contest = ? AND station = ?", cleared
+            )
+        if value_rows:
+            conn.executemany(
+                "INSERT INTO current_values (contest, station, field, value) VALUES (?, ?, ?, ?)",
+                value_rows,
+            )
+        for contest, station, text in odd:
+            # SQLite's column affinity decides what is stored: read it back.
+            conn.execute(
                 "INSERT INTO current_values (contest, station, field, value)"
                 " SELECT ?, ?, key, value FROM json_each(?)",
-                [contest, station, json.dumps(values)],
+                [contest, station, text],
+            )
+            new[(station, contest)] = dict(
+                conn.execute(
+                    "SELECT field, value FROM current_values WHERE contest = ? AND station = ?",
+                    [contest, station],
+                ).fetchall()
+            )
+
+        # Summed per innermost region first (a page's stations share few), then spread to
+        # every region that holds it.
+        inner: dict[tuple[str, str], dict[str, list[int]]] = {}
+        for key in wanted:
+            if new[key] == old[key]:
+                continue
+            station, contest = key
+            regions = regions_of(station)
+            if not regions:
+                continue
+            fields = inner.setdefault((contest, regions[-1]), {})
+            for field, change, count in _deltas(old[key], new[key]):
+                acc = fields.get(field)
+                if acc is None:
+                    fields[field] = [change, count]
+                else:
+                    acc[0] += change
+                    acc[1] += count
+        sums: dict[tuple[str, str, str], list[int]] = {}
+        for (contest, innermost), fields in inner.items():
+            for region in [*regions_of(innermost), innermost]:
+                for field, (change, count) in fields.items():
+                    acc = sums.get((contest, region, field))
+                    if acc is None:
+                        sums[(contest, region, field)] = [change, count]
+                    else:
+                        acc[0] += change
+                        acc[1] += count
+        if counted_steps:
+            conn.executemany(
+                "INSERT INTO region_counted (contest, region, stations) VALUES (?, ?, ?)"
+                " ON CONFLICT(contest, region) DO UPDATE"
+                " SET stations = stations + excluded.stations",
+                [(c, r, n) for (c, r), n in counted_steps.items() if n],
+            )
+            conn.executemany(
+                "DELETE FROM region_counted WHERE contest = ? AND region = ? AND stations = 0",
+                [(c, r) for (c, r), n in counted_steps.items() if n < 0],
+            )
+        if sums:
+            conn.executemany(
+                "INSERT INTO region_totals (contest, region, field, value, stations)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(contest, region, field) DO UPDATE"
+                " SET value = value + excluded.value, stations = stations + excluded.stations",
+                [(c, r, f, v, n) for (c, r, f), (v, n) in sums.items() if v or n],
+            )
+            conn.executemany(
+                "DELETE FROM region_totals"
+                " WHERE contest = ? AND region = ? AND field = ? AND stations = 0",
+                [(c, r, f) for (c, r, f), (_, n) in sums.items() if n < 0],
             )
 
     def rebuild(self) -> int:
@@ -767,45 +919,32 @@ class Store:
         return {k: r for k, r in self.db.execute("SELECT key_id, reason FROM revoked")}
 
     def totals(self, prefix: str, contest: str) -> tuple[dict[str, int], int, int]:
-        """Sum of every field over the counted sheets of a region; counted and expected stations."""
-        # The region itself (a polling station's own code) or anything inside it.
-        inside = "(station = ? OR (station >= ? AND station < ?))"
-        low, high = prefix + ".", prefix + "/"
+        """Sum of every field over the counted sheets of a region; counted and expected stations.
+
+        "A region" is any code: the stations inside it (``prefix + "."`` and more) and a
+        station of that very code. The stations inside are read from the region_totals and
+        region_counted projections, which hold every dotted prefix of every station code, so
+        any prefix is answered (a prefix no station lies in has no rows: zeros).
+        """
+        sums: dict[str, int] = {}
+        for field, total in self.db.execute(
+            "SELECT field, value FROM region_totals WHERE contest = ? AND region = ?"
+            " UNION ALL SELECT field, value FROM current_values WHERE contest = ? AND station = ?",
+            [contest, prefix, contest, prefix],
+        ):
+            sums[field] = sums.get(field, 0) + number(total)
         outline = self.election_outline()
         held = outline.contests.get(contest) if outline is not None else None
         if held is not None:
-            # The form's fields, each a contiguous run of the by-field index; without the IN
-            # list SQLite sorts every value of the region by field (or scans the contest).
-            # The station itself, when the prefix is one, is a lookup of its own: an OR on
-            # station would cost the index its range.
-            fields = held.form.field_ids
-            in_range = self.db.execute(
-                "SELECT field, SUM(value) FROM current_values INDEXED BY current_values_by_field"
-                f" WHERE contest = ? AND field IN ({', '.join('?' for _ in fields)})"
-                " AND station >= ? AND station < ? GROUP BY field",
-                [contest, *fields, low, high],
-            ).fetchall()
-            itself = self.db.execute(
-                "SELECT field, value FROM current_values WHERE contest = ? AND station = ?",
-                [contest, prefix],
-            ).fetchall()
-            sums: dict[str, int] = {}
-            for field, total in in_range + itself:
-                if field in fields:
-                    sums[field] = sums.get(field, 0) + int(total)
-        else:
-            sums = {
-                field: int(total)
-                for field, total in self.db.execute(
-                    "SELECT field, SUM(value) FROM current_values"
-                    f" WHERE contest = ? AND {inside} GROUP BY field",
-                    [contest, prefix, low, high],
-                )
-            }
+            fields = set(held.form.field_ids)
+            sums = {f: v for f, v in sums.items() if f in fields}
+        low, high = prefix + ".", prefix + "/"
         counted = self.db.execute(
-            f"SELECT COUNT(*) FROM sheet_status WHERE contest = ? AND {inside}"
-            f" AND state IN ({', '.join('?' for _ in COUNTED)})",
-            [contest, prefix, low, high, *sorted(COUNTED)],
+            "SELECT (SELECT COALESCE(SUM(stations), 0) FROM region_counted"
+            " WHERE contest = ? AND region = ?)"
+            " + (SELECT COUNT(*) FROM sheet_status WHERE station = ? AND contest = ?"
+            f" AND state IN ({', '.join('?' for _ in COUNTED)}))",
+            [contest, prefix, prefix, contest, *sorted(COUNTED)],
         ).fetchone()[0]
         # Two counts, not one with OR: SQLite answers that OR on a WITHOUT ROWID primary key
         # by scanning the whole contest (94 ms of a 1M-record store's 500,000 stations).
@@ -923,11 +1062,10 @@ class Store:
         now = _now()
         with self.db.atomic():
             added = self.append(records, "server")
-            for record in records:
-                self.db.execute(
-                    "INSERT OR IGNORE INTO sync_sent (hash, receipt, sent) VALUES (?, NULL, ?)",
-                    [record.hash, now],
-                )
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO sync_sent (hash, receipt, sent) VALUES (?, NULL, ?)",
+                [(record.hash, now) for record in records],
+            )
             self.db.execute(
                 "INSERT OR REPLACE INTO sync_settings (key, value) VALUES (?, ?)",
                 [cursor_key, cursor],
@@ -946,6 +1084,78 @@ class Store:
                 self.db.execute(
                     "INSERT OR REPLACE INTO sync_settings (key, value) VALUES (?, ?)", [key, value]
                 )
+
+
+_HEAD_SQL = (
+    "INSERT INTO heads (signer, seq, hash) VALUES (?, ?, ?)"
+    " ON CONFLICT(signer) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
+    " WHERE excluded.seq > heads.seq"
+)
+_SHEET_SQL = (
+    "INSERT OR IGNORE INTO sheets (hash, station, contest, signer, seq, time,"
+    ' supersedes, reason, "values", acknowledged) VALUES (?,?,?,?,?,?,?,?,?,?)'
+)
+_REVIEW_SQL = (
+    "INSERT OR IGNORE INTO reviews (hash, sheet, station, contest, signer, seq, time,"
+    " decision, reason) VALUES (?,?,?,?,?,?,?,?,?)"
+)
+
+
+def _sheet_row(record: Record) -> tuple[Any, ...]:
+    p = record.payload
+    return (
+        record.hash,
+        str(p.get("station")),
+        str(p.get("contest")),
+        record.signer,
+        record.seq,
+        str(p.get("time")),
+        p.get("supersedes"),
+        p.get("reason"),
+        json.dumps(p.get("values"), sort_keys=True),
+        json.dumps(p.get("warnings", [])),  # the warnings the officer saw, signed
+    )
+
+
+def _review_row(record: Record) -> tuple[Any, ...]:
+    p = record.payload
+    return (
+        record.hash,
+        str(p.get("sheet")),
+        str(p.get("station")),
+        str(p.get("contest")),
+        record.signer,
+        record.seq,
+        str(p.get("time")),
+        str(p.get("decision")),
+        p.get("reason"),
+    )
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    for at in range(0, len(items), size):
+        yield items[at : at + size]
+
+
+def _plain(values: Any) -> bool:
+    """True if a sheet's values are stored as they are: a JSON object of plain integers."""
+    return isinstance(values, dict) and all(
+        type(v) is int and -(1 << 63) <= v < (1 << 63) for v in values.values()
+    )
+
+
+def _deltas(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, int, int]]:
+    """(field, change of the sum, change of the stations holding it) from old rows to new."""
+    if not old and all(type(v) is int for v in new.values()):
+        return [(field, value, 1) for field, value in new.items()]
+    out = []
+    for field, value in new.items():
+        if field not in old:
+            out.append((field, number(value), 1))
+        elif old[field] != value:
+            out.append((field, number(value) - number(old[field]), 0))
+    out.extend((field, -number(value), -1) for field, value in old.items() if field not in new)
+    return out
 
 
 # Read as bytes: a row edited behind the program's back may hold text that is not UTF-8,
