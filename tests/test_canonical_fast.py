@@ -155,3 +155,112 @@ def test_a_plain_canonical_record_takes_the_fast_path() -> None:
     data = canonical_bytes({"b": [1, -2, 'x\n"\\'], "a": {"z": None, "y": True}, "n": -(2**40)})
     assert _same(canonical._parse_canonical_fast(data), canonical.parse_canonical(data))
     assert canonical._parse_canonical_fast(data) is not canonical._MISS
+
+
+def _strict_reference(data: bytes) -> Any:
+    """parse_json as it was before its shortcuts: a Python duplicate-key hook and the
+    subset check over every value."""
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                raise CanonicalError("duplicate")
+            out[key] = value
+        return out
+
+    def refuse(text: str) -> Any:
+        raise CanonicalError(text)
+
+    try:
+        value = json.loads(
+            data.decode("utf-8"),
+            object_pairs_hook=unique,
+            parse_float=refuse,
+            parse_constant=refuse,
+        )
+        canonical._check(value, "$")
+    except (ValueError, RecursionError) as exc:
+        raise CanonicalError(str(exc)) from exc
+    return value
+
+
+def _parse_json_agrees(data: bytes) -> None:
+    try:
+        expected: Any = _strict_reference(data)
+        accepted = True
+    except CanonicalError:
+        accepted = False
+    try:
+        got = canonical.parse_json(data)
+    except CanonicalError:
+        assert not accepted, data
+    else:
+        assert accepted and _same(got, expected), data
+
+
+@NO_DEADLINE
+@given(values)
+def test_parse_json_agrees_with_its_reference_on_spellings_of_any_value(value: Any) -> None:
+    for data in _spellings(value):
+        _parse_json_agrees(data)
+        _parse_json_agrees(b"\n " + data + b" ")
+
+
+@NO_DEADLINE
+@given(st.binary(max_size=40))
+@example(b"9007199254740992")
+@example(b" -9007199254740992")
+@example(b"[\t9007199254740992]")
+@example(b'{"a":\n-9007199254740992}')
+@example(b'{"a": 9007199254740991}')
+@example(b'{"\\u00e9": 1}')
+@example(b'{"a": "\\ud800"}')
+@example(b'{"a": "\\uD800"}')
+@example(b'{"a": 1, "a": 2}')
+@example(b'{"a": 1.5}')
+@example('{"é": 1}'.encode())
+def test_parse_json_agrees_with_its_reference_on_any_bytes(data: bytes) -> None:
+    _parse_json_agrees(data)
+
+
+@NO_DEADLINE
+@given(st.text(alphabet='{}[]":,-0123456789ab.\\u \n\tD8', max_size=40))
+def test_parse_json_agrees_with_its_reference_on_json_like_text(text: str) -> None:
+    _parse_json_agrees(text.encode("ascii"))
+
+
+python_keys = any_keys | st.integers(-3, 3) | st.booleans() | st.none()
+python_values = st.recursive(
+    scalars,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.lists(children, max_size=3).map(tuple)
+        | st.dictionaries(python_keys, children, max_size=4)
+    ),
+    max_leaves=15,
+)
+
+
+@NO_DEADLINE
+@given(python_values)
+@example({1: "a"})
+@example({"a": (1, 2)})
+@example({True: 1})
+@example({None: 1})
+@example({"a": 1.0})
+@example({"a": 2**53})
+@example({"é": 1})
+@example({"a": "\ud800"})
+def test_canonical_form_is_canonical_bytes_then_parse_canonical(value: Any) -> None:
+    try:
+        expected = canonical_bytes(value)
+    except (CanonicalError, TypeError, ValueError) as exc:
+        try:
+            canonical.canonical_form(value)
+        except type(exc):
+            return
+        raise AssertionError(f"canonical_form accepted {value!r}") from None
+    data, parsed = canonical.canonical_form(value)
+    assert data == expected
+    assert _same(parsed, canonical.parse_canonical(expected))
