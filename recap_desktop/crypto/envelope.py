@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from recap_desktop.crypto.canonical import (
@@ -46,16 +47,17 @@ class Record:
     hash: str
     canonical: bytes = field(repr=False, compare=False)
 
-    @property
+    # Cached (a record is immutable, and verification asks each of these several times).
+    @cached_property
     def type(self) -> str:
         return str(self.payload["type"])
 
-    @property
+    @cached_property
     def seq(self) -> int | None:
         seq = self.payload.get("seq")
         return seq if isinstance(seq, int) else None
 
-    @property
+    @cached_property
     def prev(self) -> str | None:
         prev = self.payload.get("prev")
         return prev if isinstance(prev, str) else None
