@@ -175,7 +175,13 @@ def _verify_store_serial(ws: Workspace, anchor: bytes | None, progress: Progress
     return report
 
 
-def _add_missing(ws: Workspace, report: Report, authority: list[Record], anchor: bytes) -> None:
+def _add_missing(
+    ws: Workspace,
+    report: Report,
+    authority: list[Record],
+    anchor: bytes,
+    trust: Trust | None = None,
+) -> None:
     """Deleted rows, projection rows naming records that are gone, and a revocation list
     removed or changed: after everything else."""
     for row_number in ws.store.missing_rows():
@@ -189,7 +195,7 @@ def _add_missing(ws: Workspace, report: Report, authority: list[Record], anchor:
             report.problems.append(
                 Problem(hash_, "missing_record", f"named in {table} but gone from the records")
             )
-    report.problems.extend(_revocations_kept(ws.store.revoked(), authority, anchor))
+    report.problems.extend(_revocations_kept(ws.store.revoked(), authority, anchor, trust))
 
 
 # -- the parallel path -------------------------------------------------------------------
@@ -354,15 +360,18 @@ def _verify_store_parallel(
     report.problems.extend(check_chains(links, store.heads()))
     report.records += len(malformed)
     report.problems[:0] = malformed
-    _add_missing(ws, report, authority, anchor)
+    _add_missing(ws, report, authority, anchor, trust)
     return report
 
 
-def _revocations_kept(shown: dict[str, str], records: list[Record], anchor: bytes) -> list[Problem]:
+def _revocations_kept(
+    shown: dict[str, str], records: list[Record], anchor: bytes, trust: Trust | None = None
+) -> list[Problem]:
     """The revoked keys the store shows were projected from the newest revocation list it
     held. If the records no longer give the same keys, a list was removed or changed (a
     deleted list un-revokes its keys, and nothing else names it once its row is gone)."""
-    trust, _ = build_trust(anchor, [r for r in records if r.type in AUTHORITY_TYPES])
+    if trust is None:  # else built from the same records already (known keys change nothing here)
+        trust, _ = build_trust(anchor, [r for r in records if r.type in AUTHORITY_TYPES])
     if trust.election is None or set(shown) == set(trust.revoked):
         return []
     return [
