@@ -166,6 +166,21 @@ def _encode(value: Any) -> str:
     return "".join(_ENCODE(value, 0))
 
 
+def _scan_subset(data: bytes) -> tuple[Any, str]:
+    """Parse ASCII bytes with no long integer in C (no float, no NaN): (value, text), or
+    (_MISS, "") when the bytes are anything else."""
+    if not isinstance(data, bytes) or not data.isascii() or data[:1] not in (b"{", b"["):
+        return _MISS, ""
+    if _has_long_int(data.translate(_CLASSES)):
+        return _MISS, ""
+    text = data.decode("ascii")
+    try:
+        value, end = _SCAN(text, 0)
+    except (StopIteration, ValueError, TypeError, RecursionError):
+        return _MISS, ""
+    return (value, text) if end == len(text) else (_MISS, "")
+
+
 def _parse_canonical_fast(data: bytes) -> Any:
     """The common case in C: ASCII bytes, no long integer, and re-encoding gives the same
     text. That equality also rules out duplicate keys (a dict keeps one), whitespace and
@@ -173,31 +188,30 @@ def _parse_canonical_fast(data: bytes) -> Any:
     surrogate escape decodes to a character the encoder writes raw, never as the ASCII text,
     so the value is exactly what the full check accepts. Anything else returns _MISS and
     takes the full path, which gives the precise error."""
-    if not isinstance(data, bytes) or not data.isascii() or data[:1] not in (b"{", b"["):
+    value, text = _scan_subset(data)
+    if value is _MISS:
         return _MISS
-    if _has_long_int(data.translate(_CLASSES)):
-        return _MISS
-    text = data.decode("ascii")
     try:
-        value, end = _SCAN(text, 0)
-        if end != len(text) or _encode(value) != text:
-            return _MISS
-    except (StopIteration, ValueError, TypeError, RecursionError):
+        return value if _encode(value) == text else _MISS
+    except (ValueError, TypeError, RecursionError):
         return _MISS
-    return value
 
 
 def canonical_form(value: JsonValue) -> tuple[bytes, JsonValue]:
     """``canonical_bytes(value)`` and the value parsed back from those bytes, as
-    ``parse_canonical`` gives it, with one encoding in the common case. The parsed value
-    equalling ``value`` shows that no key or number changed kind on the way (an integer
-    key, a tuple); anything unusual takes the exact path and its precise error."""
+    ``parse_canonical`` gives it, with one encoding in the common case.
+
+    The bytes are the encoder's output, so for a value of the subset they are canonical
+    already: parsing them back (ASCII, no long integer, no float) and finding a value equal
+    to ``value`` shows that it was one (no key or number changed kind on the way: an integer
+    key, a tuple), without encoding a second time. Anything unusual takes the exact path and
+    its precise error."""
     try:
         data = _encode(value).encode("utf-8")
     except (TypeError, ValueError, UnicodeEncodeError, RecursionError):
         pass
     else:
-        parsed = _parse_canonical_fast(data)
+        parsed, _text = _scan_subset(data)
         if parsed is not _MISS and parsed == value:
             return data, parsed
     data = canonical_bytes(value)
