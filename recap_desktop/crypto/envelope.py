@@ -133,6 +133,31 @@ def _record(payload: Any, payload_bytes: bytes, signer: str, sig: str, hash_: st
     return Record(payload=payload, signer=signer, sig=sig, hash=hash_, canonical=payload_bytes)
 
 
+def _column_text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def from_row(
+    hash_: Any, signer: Any, payload: Any, sig: Any, type_: Any, seq: Any
+) -> tuple[str, str, Record | None, str | None]:
+    """A stored row's columns (text or bytes) as (hash, signer, record, None), or
+    (hash, signer, None, why) for a row that is not a record or whose type and seq columns
+    disagree with its payload (``type_`` None: a table without those columns)."""
+    hash_, signer = _column_text(hash_), _column_text(signer)
+    try:
+        data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
+        record = from_parts(data, signer, _column_text(sig), hash_)
+    except (EnvelopeError, UnicodeEncodeError, TypeError, ValueError) as exc:
+        return hash_, signer, None, str(exc)
+    # The columns that find and chain records must say what the signed payload says.
+    expected_seq = record.seq if record.type in CHAINED_TYPES else None
+    if type_ is not None and (_column_text(type_) != record.type or seq != expected_seq):
+        return hash_, signer, None, "the row's type or seq column disagrees with its payload"
+    return hash_, signer, record, None
+
+
 def from_json(obj: Any) -> Record:
     """Parse an untrusted envelope object (from a file, a bundle or a server answer)."""
     if not isinstance(obj, dict) or set(obj) != {"payload", "signer", "sig", "hash"}:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
+from recap_desktop.crypto import rowcheck
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.crypto.verifier import (
     AUTHORITY_TYPES,
@@ -200,80 +201,6 @@ def _add_missing(
 
 # -- the parallel path -------------------------------------------------------------------
 
-# What a worker sends back per row: (hash, error, type, signer, seq, prev, station, contest,
-# refs, problems). ``error`` is set for a row that does not parse; the rest is then empty.
-_Row = tuple[
-    str,
-    str | None,
-    str | None,
-    str | None,
-    int | None,
-    str | None,
-    Any,
-    Any,
-    tuple[tuple[str, str], ...],
-    list[Problem],
-]
-
-_TRUST: Trust | None = None
-
-
-def _init_worker(trust: Trust) -> None:
-    global _TRUST
-    _TRUST = trust
-
-
-def _check_chunk(rows: Sequence[tuple[Any, ...]]) -> list[_Row]:
-    """In a worker: parse each row and run every check that needs only the record itself."""
-    from recap_desktop.storage.store import _parse_row
-
-    trust = _TRUST
-    assert trust is not None, "the worker was started without a Trust"
-    out: list[_Row] = []
-    for row in rows:
-        parsed = _parse_row(*row)
-        record = parsed.record
-        if record is None:
-            out.append((parsed.hash, parsed.error or "unreadable row", *_EMPTY))
-            continue
-        kind = record.type
-        problems = check_record(record, trust) if kind not in AUTHORITY_TYPES else []
-        refs: tuple[tuple[str, str], ...] = ()
-        station = contest = None
-        p = record.payload
-        if kind in ("sheet", "review"):
-            refs = tuple(
-                (ref, p[ref]) for ref in ("supersedes", "sheet") if isinstance(p.get(ref), str)
-            )
-            station, contest = p.get("station"), p.get("contest")
-        out.append(
-            (
-                record.hash,
-                None,
-                kind,
-                record.signer,
-                record.seq,
-                record.prev,
-                station,
-                contest,
-                refs,
-                problems,
-            )
-        )
-    return out
-
-
-_EMPTY: tuple[None, None, None, None, None, None, tuple[()], list[Problem]] = (
-    None,
-    None,
-    None,
-    None,
-    None,
-    None,
-    (),
-    [],
-)
-
 
 def _verify_store_parallel(
     ws: Workspace, anchor: bytes, workers: int, progress: Progress | None
@@ -292,7 +219,7 @@ def _verify_store_parallel(
     done = 0
     cancelled = False
 
-    def take(rows: list[_Row]) -> None:
+    def take(rows: list[rowcheck.CheckedRow]) -> None:
         nonlocal parsed
         for hash_, error, kind, signer, seq, prev, station, contest, refs, problems in rows:
             if error is not None:
@@ -311,10 +238,12 @@ def _verify_store_parallel(
     # spawn, not fork: the window calls this from a worker thread, and fork copies threads'
     # locks in whatever state they are in. Rows are read here, in the store's own thread.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, context, _init_worker, (trust,)) as pool:
-        pending: deque[tuple[int, Future[list[_Row]]]] = deque()
+    # The workers' functions live in crypto (not services, not storage): a spawned worker
+    # imports only crypto and domain, not the store's and the keystore's libraries.
+    with ProcessPoolExecutor(workers, context, rowcheck.init_worker, (trust,)) as pool:
+        pending: deque[tuple[int, Future[list[rowcheck.CheckedRow]]]] = deque()
         for chunk in store.raw_chunks(CHUNK):
-            pending.append((len(chunk), pool.submit(_check_chunk, chunk)))
+            pending.append((len(chunk), pool.submit(rowcheck.check_chunk, chunk)))
             while len(pending) > 2 * workers + 2:
                 size, future = pending.popleft()
                 take(future.result())
