@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zlib
 from typing import Any
 
@@ -11,9 +12,10 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
+from recap_desktop.crypto.envelope import Record
 from recap_desktop.crypto.verifier import Certificate
 from recap_desktop.domain.election import in_region
-from recap_server.ledger import BATCH_FORMAT, Ledger
+from recap_server.ledger import BATCH_FORMAT, Ledger, Outcome
 from recap_server.storage import RawHeld
 
 PACKAGE_FORMAT = "recap-election-package/1"
@@ -211,7 +213,7 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
         },
         responses={400: {"description": "not a batch"}, 413: {"description": "too large"}},
     )
-    async def push(request: Request) -> dict[str, Any]:
+    async def push(request: Request) -> Response:
         """Verify and keep a batch. Idempotent: sending it again answers held, stores nothing."""
         body = await _read_body(request)
         try:
@@ -226,7 +228,7 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
         if len(records) > MAX_BATCH:
             raise HTTPException(413, f"at most {MAX_BATCH} records per batch")
         outcomes, receipt = await run_in_threadpool(ledger.push, records)
-        return {"results": [o.to_json() for o in outcomes], "receipt": receipt.to_json()}
+        return Response(_answer_bytes(outcomes, receipt), media_type="application/json")
 
     @app.get("/v1/pull", response_model=Page)
     def pull(
@@ -286,6 +288,25 @@ def _page_bytes(held: list[RawHeld], since: int, limit: int) -> bytes:
     nxt = held[-1].id if held else since
     more = "true" if len(held) == limit else "false"
     return f'{{"more":{more},"next":{nxt},"records":[{records}]}}'.encode()
+
+
+def _answer_bytes(outcomes: list[Outcome], receipt: Record) -> bytes:
+    """A push answer (the ``PushAnswer`` model, every ``Result`` field present) encoded here as
+    FastAPI's JSON response would: validating and encoding 500 results and a receipt through
+    the model was an eighth of the server's time per push."""
+    results = []
+    for outcome in outcomes:
+        out = outcome.to_json()
+        results.append(
+            {
+                "hash": out["hash"],
+                "status": out["status"],
+                "reason": out.get("reason"),
+                "detail": out.get("detail"),
+            }
+        )
+    answer = {"results": results, "receipt": receipt.to_json()}
+    return json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 async def _read_body(request: Request) -> bytes:

@@ -188,66 +188,81 @@ class SqliteStorage:
         return str(rows[0][0]) if rows else None
 
     def commit(self, records: Sequence[Record], receipt: Record) -> None:
-        """Store the accepted records, their projections and the receipt in one transaction."""
+        """Store the accepted records, their projections and the receipt in one transaction.
+
+        Rows go in with one ``executemany`` per table, in the batch's order, and each
+        (station, contest) the batch touches is restated once, from the final rows: the same
+        tables as inserting and restating record by record.
+        """
         received = str(receipt.payload["time"])
-        with self.transaction() as conn:
-            for record in records:
-                p = record.payload
-                station = p.get("station") if record.type in CHAINED_TYPES else None
-                conn.execute(
-                    "INSERT INTO records (hash, type, signer, seq, station, payload, sig,"
-                    " received) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        record.hash,
-                        record.type,
-                        record.signer,
-                        record.seq if record.type in CHAINED_TYPES else None,
-                        station if isinstance(station, str) else None,
-                        record.canonical.decode("utf-8"),
-                        record.sig,
-                        received,
-                    ],
+        rows, sheets, reviews = [], [], []
+        touched: dict[tuple[str, str], None] = {}
+        for record in records:
+            p = record.payload
+            chained = record.type in CHAINED_TYPES
+            station = p.get("station") if chained else None
+            rows.append(
+                (
+                    record.hash,
+                    record.type,
+                    record.signer,
+                    record.seq if chained else None,
+                    station if isinstance(station, str) else None,
+                    record.canonical.decode("utf-8"),
+                    record.sig,
+                    received,
                 )
-                self._project(conn, record)
+            )
+            if record.type == "sheet":
+                sheets.append(
+                    (
+                        record.hash,
+                        p["station"],
+                        p["contest"],
+                        record.signer,
+                        record.seq,
+                        p.get("supersedes"),
+                        json.dumps(p["values"], sort_keys=True),
+                    )
+                )
+            elif record.type == "review":
+                reviews.append(
+                    (
+                        record.hash,
+                        p["sheet"],
+                        p["station"],
+                        p["contest"],
+                        record.signer,
+                        record.seq,
+                        p["time"],
+                        p["decision"],
+                    )
+                )
+            else:
+                continue
+            touched[(str(p["station"]), str(p["contest"]))] = None
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO records (hash, type, signer, seq, station, payload, sig,"
+                " received) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            conn.executemany(
+                'INSERT INTO sheets (hash, station, contest, signer, seq, supersedes, "values")'
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                sheets,
+            )
+            conn.executemany(
+                "INSERT INTO reviews (hash, sheet, station, contest, signer, seq, time, decision)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                reviews,
+            )
+            for station, contest in touched:
+                self._restate(conn, station, contest)
             conn.execute(
                 "INSERT INTO receipts (hash, payload, sig) VALUES (?, ?, ?)",
                 [receipt.hash, receipt.canonical.decode("utf-8"), receipt.sig],
             )
-
-    def _project(self, conn: sqlite3.Connection, record: Record) -> None:
-        p = record.payload
-        if record.type == "sheet":
-            conn.execute(
-                'INSERT INTO sheets (hash, station, contest, signer, seq, supersedes, "values")'
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    record.hash,
-                    p["station"],
-                    p["contest"],
-                    record.signer,
-                    record.seq,
-                    p.get("supersedes"),
-                    json.dumps(p["values"], sort_keys=True),
-                ],
-            )
-        elif record.type == "review":
-            conn.execute(
-                "INSERT INTO reviews (hash, sheet, station, contest, signer, seq, time, decision)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    record.hash,
-                    p["sheet"],
-                    p["station"],
-                    p["contest"],
-                    record.signer,
-                    record.seq,
-                    p["time"],
-                    p["decision"],
-                ],
-            )
-        else:
-            return
-        self._restate(conn, str(p["station"]), str(p["contest"]))
 
     def _restate(self, conn: sqlite3.Connection, station: str, contest: str) -> None:
         """The same rule as every laptop (domain.status): a disagreement is a dispute."""

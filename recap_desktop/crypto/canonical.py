@@ -10,7 +10,7 @@ the encoding; this module only enforces the subset, on the way out and on the wa
 from __future__ import annotations
 
 import json
-import re
+from json import encoder as _json_encoder
 from typing import Any
 
 MAX_SAFE_INT = 2**53 - 1
@@ -68,28 +68,37 @@ def _refuse_constant(text: str) -> float:
 
 
 def _unique_keys(pairs: list[tuple[str, JsonValue]]) -> dict[str, JsonValue]:
-    result: dict[str, JsonValue] = {}
-    for key, value in pairs:
-        if key in result:
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result
+    seen: set[str] = set()
+    for key, _value in pairs:
+        if key in seen:
             raise CanonicalError(f"duplicate object key {key!r}")
-        result[key] = value
-    return result
+        seen.add(key)
+    raise AssertionError("a dict shorter than its pairs has a duplicate key")
+
+
+def _needs_check(data: bytes | str) -> bool:
+    """False when the text alone shows the subset check cannot fail: ASCII with no ``\\u``
+    escape (so every string is valid Unicode and every key ASCII; JSON keys are strings) and
+    no integer token of 16 or more digits (the only kind outside the safe range). Floats and
+    constants are refused by the parser itself."""
+    if not isinstance(data, bytes) or not data.isascii() or b"\\u" in data:
+        return True
+    return _has_long_int(b":" + data.translate(_SPACED_CLASSES))
 
 
 def parse_json(data: bytes | str) -> JsonValue:
     """Parse JSON strictly: no floats, no NaN, no duplicate keys, valid UTF-8."""
+    check = _needs_check(data)
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise CanonicalError(f"not UTF-8: {exc}") from exc
     try:
-        value = json.loads(
-            data,
-            object_pairs_hook=_unique_keys,
-            parse_float=_refuse_float,
-            parse_constant=_refuse_constant,
-        )
+        value = _STRICT_DECODER.decode(data)
     except CanonicalError:
         raise
     except json.JSONDecodeError as exc:
@@ -98,37 +107,115 @@ def parse_json(data: bytes | str) -> JsonValue:
         raise CanonicalError(f"not usable JSON: {exc}") from exc
     except RecursionError as exc:
         raise CanonicalError("not usable JSON: nested too deeply") from exc
-    try:
-        _check(value, "$")
-    except RecursionError as exc:
-        raise CanonicalError("not usable JSON: nested too deeply") from exc
+    if check:
+        try:
+            _check(value, "$")
+        except RecursionError as exc:
+            raise CanonicalError("not usable JSON: nested too deeply") from exc
     return value
 
 
 # An integer token of 16 or more digits: the only kind that can leave the safe range (2^53-1
-# has 16 digits). In canonical JSON a number inside an object or array follows ':', '[' or ','
-# (a number that is the whole text takes the full path).
-_LONG_INT = re.compile(rb"[:,\[]-?[0-9]{16}")
+# has 16 digits). A number token follows ':', '[', ',' or whitespace, or starts the text. To
+# find one at C speed the bytes are mapped class by class (those -> ':'; digits -> '0'; '-'
+# stays; all else -> ' ') and searched for ':' then sixteen '0' with or without a '-' between:
+# the same matches as the regular expression ``[:,\[]-?[0-9]{16}`` (whitespace included in
+# the class for the spaced map) on the original bytes.
+def _classes(starts: bytes) -> bytes:
+    return bytes(
+        ord(":") if b in starts else ord("0") if b in b"0123456789" else b if b == 45 else 32
+        for b in range(256)
+    )
+
+
+_CLASSES = _classes(b":,[")  # canonical text: no whitespace
+_SPACED_CLASSES = _classes(b":,[ \t\n\r")
+_LONG_INT = b":" + b"0" * 16
+_LONG_NEG_INT = b":-" + b"0" * 16
+
+
+def _has_long_int(classes: bytes) -> bool:
+    return _LONG_INT in classes or _LONG_NEG_INT in classes
+
+
 _MISS = object()
+# Built once: ``json.loads``/``json.dumps`` with options build a decoder and an encoder per call.
+_DECODER: Any = json.JSONDecoder(parse_float=_refuse_float, parse_constant=_refuse_constant)
+_SCAN = _DECODER.scan_once
+_STRICT_DECODER = json.JSONDecoder(
+    object_pairs_hook=_unique_keys, parse_float=_refuse_float, parse_constant=_refuse_constant
+)
+_C_ENCODER: Any = getattr(_json_encoder, "c_make_encoder", None)
+# (markers, default, encoder, indent, key_separator, item_separator, sort_keys, skipkeys,
+# allow_nan): what json.dumps passes for the options above, minus the cycle check a parsed
+# value never needs.
+_ENCODE: Any = (
+    _C_ENCODER(None, None, _json_encoder.encode_basestring, None, ":", ",", True, False, False)
+    if _C_ENCODER is not None
+    else None
+)
+
+
+def _encode(value: Any) -> str:
+    """``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    allow_nan=False)``, with the C encoder built once."""
+    if _ENCODE is None:
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    return "".join(_ENCODE(value, 0))
+
+
+def _scan_subset(data: bytes) -> tuple[Any, str]:
+    """Parse ASCII bytes with no long integer in C (no float, no NaN): (value, text), or
+    (_MISS, "") when the bytes are anything else."""
+    if not isinstance(data, bytes) or not data.isascii() or data[:1] not in (b"{", b"["):
+        return _MISS, ""
+    if _has_long_int(data.translate(_CLASSES)):
+        return _MISS, ""
+    text = data.decode("ascii")
+    try:
+        value, end = _SCAN(text, 0)
+    except (StopIteration, ValueError, TypeError, RecursionError):
+        return _MISS, ""
+    return (value, text) if end == len(text) else (_MISS, "")
 
 
 def _parse_canonical_fast(data: bytes) -> Any:
     """The common case in C: ASCII bytes, no long integer, and re-encoding gives the same
-    bytes. That equality also rules out duplicate keys (a dict keeps one), and ASCII rules
-    out non-ASCII keys and bad Unicode, so the value is exactly what the full check accepts.
-    Anything else returns _MISS and takes the full path, which gives the precise error."""
-    if not isinstance(data, bytes) or not data.isascii() or data[:1] in b"-0123456789":
-        return _MISS
-    if _LONG_INT.search(data):
+    text. That equality also rules out duplicate keys (a dict keeps one), whitespace and
+    escapes that are not the canonical ones; ASCII rules out non-ASCII keys, and a lone
+    surrogate escape decodes to a character the encoder writes raw, never as the ASCII text,
+    so the value is exactly what the full check accepts. Anything else returns _MISS and
+    takes the full path, which gives the precise error."""
+    value, text = _scan_subset(data)
+    if value is _MISS:
         return _MISS
     try:
-        value = json.loads(data, parse_float=_refuse_float, parse_constant=_refuse_constant)
-        again = json.dumps(
-            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        ).encode("utf-8")
-    except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
+        return value if _encode(value) == text else _MISS
+    except (ValueError, TypeError, RecursionError):
         return _MISS
-    return value if again == data else _MISS
+
+
+def canonical_form(value: JsonValue) -> tuple[bytes, JsonValue]:
+    """``canonical_bytes(value)`` and the value parsed back from those bytes, as
+    ``parse_canonical`` gives it, with one encoding in the common case.
+
+    The bytes are the encoder's output, so for a value of the subset they are canonical
+    already: parsing them back (ASCII, no long integer, no float) and finding a value equal
+    to ``value`` shows that it was one (no key or number changed kind on the way: an integer
+    key, a tuple), without encoding a second time. Anything unusual takes the exact path and
+    its precise error."""
+    try:
+        data = _encode(value).encode("utf-8")
+    except (TypeError, ValueError, UnicodeEncodeError, RecursionError):
+        pass
+    else:
+        parsed, _text = _scan_subset(data)
+        if parsed is not _MISS and parsed == value:
+            return data, parsed
+    data = canonical_bytes(value)
+    return data, parse_canonical(data)
 
 
 def parse_canonical(data: bytes) -> JsonValue:
@@ -136,6 +223,11 @@ def parse_canonical(data: bytes) -> JsonValue:
     value = _parse_canonical_fast(data)
     if value is not _MISS:
         return value
+    return _parse_canonical_full(data)
+
+
+def _parse_canonical_full(data: bytes) -> JsonValue:
+    """The exact path: strict parse, subset check, re-encode and compare."""
     value = parse_json(data)
     if canonical_bytes(value) != data:
         raise CanonicalError("bytes are valid JSON but not in canonical form")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
@@ -90,6 +91,10 @@ class Trust:
     revoked: Mapping[str, str] = field(default_factory=dict)  # key id -> reason
     revocations_version: int = 0
     known_keys: Mapping[str, bytes] = field(default_factory=dict)  # uncertified, e.g. our own
+
+    @cached_property
+    def authority_id(self) -> str:
+        return key_id(self.authority_key)
 
     def public_key(self, signer: str) -> bytes | None:
         certs = self.certificates.get(signer)
@@ -179,14 +184,12 @@ def build_trust(
 def check_record(record: Record, trust: Trust) -> list[Problem]:
     """Everything about one officer record that does not need the other records."""
     if record.type in AUTHORITY_TYPES:
-        if record.signer != key_id(trust.authority_key) or not record.verify_signature(
-            trust.authority_key
-        ):
+        if record.signer != trust.authority_id or not record.verify_signature(trust.authority_key):
             return [Problem(record.hash, "bad_signature", "not signed by the election authority")]
         return []
     if record.type not in CHAINED_TYPES:
         return [Problem(record.hash, "malformed", f"unknown record type {record.type!r}")]
-    if record.signer == key_id(trust.authority_key):
+    if record.signer == trust.authority_id:
         # The authority certifies officers; it never enters or reviews sheets itself (and the
         # DEMO authority's seed is public, so anyone could sign as it).
         return [Problem(record.hash, "role", f"the election authority never signs a {record.type}")]

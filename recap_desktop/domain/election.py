@@ -89,6 +89,11 @@ class Station:
     registered: int
     contests: tuple[str, ...]
 
+    def __reduce__(self) -> tuple[type[Station], tuple[str, str, str, int, tuple[str, ...]]]:
+        # Pickled as its fields: a national election has 500,000 stations, and each worker
+        # process of a verification receives them (2.7 s to unpickle as plain dataclasses).
+        return (Station, (self.code, self.region, self.name, self.registered, self.contests))
+
 
 @dataclass(frozen=True)
 class Election:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
+from recap_desktop.crypto import rowcheck
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.crypto.verifier import (
     AUTHORITY_TYPES,
@@ -175,7 +176,13 @@ def _verify_store_serial(ws: Workspace, anchor: bytes | None, progress: Progress
     return report
 
 
-def _add_missing(ws: Workspace, report: Report, authority: list[Record], anchor: bytes) -> None:
+def _add_missing(
+    ws: Workspace,
+    report: Report,
+    authority: list[Record],
+    anchor: bytes,
+    trust: Trust | None = None,
+) -> None:
     """Deleted rows, projection rows naming records that are gone, and a revocation list
     removed or changed: after everything else."""
     for row_number in ws.store.missing_rows():
@@ -189,84 +196,10 @@ def _add_missing(ws: Workspace, report: Report, authority: list[Record], anchor:
             report.problems.append(
                 Problem(hash_, "missing_record", f"named in {table} but gone from the records")
             )
-    report.problems.extend(_revocations_kept(ws.store.revoked(), authority, anchor))
+    report.problems.extend(_revocations_kept(ws.store.revoked(), authority, anchor, trust))
 
 
 # -- the parallel path -------------------------------------------------------------------
-
-# What a worker sends back per row: (hash, error, type, signer, seq, prev, station, contest,
-# refs, problems). ``error`` is set for a row that does not parse; the rest is then empty.
-_Row = tuple[
-    str,
-    str | None,
-    str | None,
-    str | None,
-    int | None,
-    str | None,
-    Any,
-    Any,
-    tuple[tuple[str, str], ...],
-    list[Problem],
-]
-
-_TRUST: Trust | None = None
-
-
-def _init_worker(trust: Trust) -> None:
-    global _TRUST
-    _TRUST = trust
-
-
-def _check_chunk(rows: Sequence[tuple[Any, ...]]) -> list[_Row]:
-    """In a worker: parse each row and run every check that needs only the record itself."""
-    from recap_desktop.storage.store import _parse_row
-
-    trust = _TRUST
-    assert trust is not None, "the worker was started without a Trust"
-    out: list[_Row] = []
-    for row in rows:
-        parsed = _parse_row(*row)
-        record = parsed.record
-        if record is None:
-            out.append((parsed.hash, parsed.error or "unreadable row", *_EMPTY))
-            continue
-        kind = record.type
-        problems = check_record(record, trust) if kind not in AUTHORITY_TYPES else []
-        refs: tuple[tuple[str, str], ...] = ()
-        station = contest = None
-        p = record.payload
-        if kind in ("sheet", "review"):
-            refs = tuple(
-                (ref, p[ref]) for ref in ("supersedes", "sheet") if isinstance(p.get(ref), str)
-            )
-            station, contest = p.get("station"), p.get("contest")
-        out.append(
-            (
-                record.hash,
-                None,
-                kind,
-                record.signer,
-                record.seq,
-                record.prev,
-                station,
-                contest,
-                refs,
-                problems,
-            )
-        )
-    return out
-
-
-_EMPTY: tuple[None, None, None, None, None, None, tuple[()], list[Problem]] = (
-    None,
-    None,
-    None,
-    None,
-    None,
-    None,
-    (),
-    [],
-)
 
 
 def _verify_store_parallel(
@@ -286,7 +219,7 @@ def _verify_store_parallel(
     done = 0
     cancelled = False
 
-    def take(rows: list[_Row]) -> None:
+    def take(rows: list[rowcheck.CheckedRow]) -> None:
         nonlocal parsed
         for hash_, error, kind, signer, seq, prev, station, contest, refs, problems in rows:
             if error is not None:
@@ -305,10 +238,12 @@ def _verify_store_parallel(
     # spawn, not fork: the window calls this from a worker thread, and fork copies threads'
     # locks in whatever state they are in. Rows are read here, in the store's own thread.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, context, _init_worker, (trust,)) as pool:
-        pending: deque[tuple[int, Future[list[_Row]]]] = deque()
+    # The workers' functions live in crypto (not services, not storage): a spawned worker
+    # imports only crypto and domain, not the store's and the keystore's libraries.
+    with ProcessPoolExecutor(workers, context, rowcheck.init_worker, (trust,)) as pool:
+        pending: deque[tuple[int, Future[list[rowcheck.CheckedRow]]]] = deque()
         for chunk in store.raw_chunks(CHUNK):
-            pending.append((len(chunk), pool.submit(_check_chunk, chunk)))
+            pending.append((len(chunk), pool.submit(rowcheck.check_chunk, chunk)))
             while len(pending) > 2 * workers + 2:
                 size, future = pending.popleft()
                 take(future.result())
@@ -354,15 +289,18 @@ def _verify_store_parallel(
     report.problems.extend(check_chains(links, store.heads()))
     report.records += len(malformed)
     report.problems[:0] = malformed
-    _add_missing(ws, report, authority, anchor)
+    _add_missing(ws, report, authority, anchor, trust)
     return report
 
 
-def _revocations_kept(shown: dict[str, str], records: list[Record], anchor: bytes) -> list[Problem]:
+def _revocations_kept(
+    shown: dict[str, str], records: list[Record], anchor: bytes, trust: Trust | None = None
+) -> list[Problem]:
     """The revoked keys the store shows were projected from the newest revocation list it
     held. If the records no longer give the same keys, a list was removed or changed (a
     deleted list un-revokes its keys, and nothing else names it once its row is gone)."""
-    trust, _ = build_trust(anchor, [r for r in records if r.type in AUTHORITY_TYPES])
+    if trust is None:  # else built from the same records already (known keys change nothing here)
+        trust, _ = build_trust(anchor, [r for r in records if r.type in AUTHORITY_TYPES])
     if trust.election is None or set(shown) == set(trust.revoked):
         return []
     return [

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from recap_desktop.crypto.envelope import CHAINED_TYPES, EnvelopeError, Record, from_parts
+from recap_desktop.crypto.envelope import CHAINED_TYPES, Record, from_row
 from recap_desktop.crypto.verifier import Certificate, ChainLink
 from recap_desktop.domain.election import (
     Election,
@@ -570,7 +570,8 @@ class Store:
 
     def raw_chunks(self, batch: int = 2000) -> Iterator[list[tuple[Any, ...]]]:
         """Every records row in arrival order, unparsed, ``batch`` at a time: for verifiers
-        that parse in worker processes. Each row is what ``_parse_row(*row)`` takes."""
+        that parse in worker processes. Each row is what ``_parse_row(*row)`` takes (and
+        ``crypto.envelope.from_row(*row[1:])``)."""
         last = 0
         while True:
             chunk = self.db.execute(
@@ -1179,17 +1180,5 @@ def _text(value: Any) -> str:
 def _parse_row(
     row_id: int, hash_: Any, signer: Any, payload: Any, sig: Any, type_: Any, seq: Any
 ) -> StoredRow:
-    hash_, signer = _text(hash_), _text(signer)
-    try:
-        data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
-        record = from_parts(data, signer, _text(sig), hash_)
-    except (EnvelopeError, UnicodeEncodeError, TypeError, ValueError) as exc:
-        return StoredRow(row_id, hash_, signer, None, str(exc))
-    # The columns that find and chain records must say what the signed payload says.
-    expected_seq = record.seq if record.type in CHAINED_TYPES else None
     # Receipts live in their own table, with no type or seq columns to compare (None).
-    if type_ is not None and (_text(type_) != record.type or seq != expected_seq):
-        return StoredRow(
-            row_id, hash_, signer, None, "the row's type or seq column disagrees with its payload"
-        )
-    return StoredRow(row_id, hash_, signer, record, None)
+    return StoredRow(row_id, *from_row(hash_, signer, payload, sig, type_, seq))
