@@ -241,7 +241,7 @@ def regions_of(station: str) -> list[str]:
 def fill_region_projection(db: Database) -> None:
     """Fill region_totals and region_counted from current_values and sheet_status (both
     emptied first): one pass over each in key order, summed per innermost region, then rolled
-    up to the wider ones, one contest at a time (a 1M-record store: 41–53 s, ~32 s CPU)."""
+    up to the wider ones, one contest at a time (a 1M-record store: 41 to 53 s, ~32 s CPU)."""
     db.execute("DELETE FROM region_totals")
     db.execute("DELETE FROM region_counted")
     # innermost region -> field -> [sum, stations], for the contest being read
