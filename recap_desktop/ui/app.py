@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from recap_desktop.services import RecapError, Workspace
-from recap_desktop.services import demo as demo_service
 from recap_desktop.services.workspace import default_data_dir
 from recap_desktop.ui import i18n
 from recap_desktop.ui.dialogs import warn
@@ -51,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if needs_setup(ws):
             if args.demo and not ws.keystore_path.exists():
+                from recap_desktop.services import demo as demo_service
+
                 app.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
                 try:
                     demo_service.init_demo(ws)

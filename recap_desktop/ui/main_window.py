@@ -17,7 +17,6 @@ from recap_desktop.services import election as election_service
 from recap_desktop.services import identity as identity_service
 from recap_desktop.services import regions as region_service
 from recap_desktop.services import sheets as sheet_service
-from recap_desktop.services import sync as sync_service
 from recap_desktop.ui import i18n
 from recap_desktop.ui.dialogs import ask_int, ask_text, warn
 from recap_desktop.ui.history import HistoryPanel
@@ -309,6 +308,8 @@ class MainWindow(QMainWindow):
 
     def _ask_server(self) -> None:
         """The server address lives in the data folder, where `recap sync` reads it too."""
+        from recap_desktop.services import sync as sync_service  # HTTP stack: not at start-up
+
         url = ask_text(
             self,
             tr("Central server address"),
