@@ -6,8 +6,6 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-import platformdirs
-
 from recap_desktop.crypto import keystore
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.messages import tr
@@ -36,6 +34,8 @@ def default_data_dir() -> Path:
     env = os.environ.get("RECAP_DATA_DIR")
     if env:
         return Path(env)
+    import platformdirs  # only when no folder is given: not on the window's start-up path
+
     return Path(platformdirs.user_data_dir("recap-desktop", "recap"))
 
 

@@ -11,7 +11,7 @@ from recap_desktop.services.workspace import default_data_dir
 from recap_desktop.ui import i18n
 from recap_desktop.ui.dialogs import warn
 from recap_desktop.ui.i18n import tr
-from recap_desktop.ui.qt import QApplication, QCursor, Qt
+from recap_desktop.ui.qt import QApplication, QCursor, Qt, QTimer
 from recap_desktop.ui.settings import Settings
 
 
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     worker = SyncWorker(ws.data_dir)
     window = MainWindow(ws, settings, sync_worker=worker)
     window.show()
-    worker.start()
+    QTimer.singleShot(0, worker.start)  # sync begins once the event loop runs: after the show
     code = app.exec()
     window.tasks.shutdown()  # quit without closing the window: stop what runs in the background
     worker.stop()
