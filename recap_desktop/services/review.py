@@ -9,11 +9,14 @@ records, disputes, rejections, and rule warnings on sheets that count.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from recap_desktop.crypto.verifier import AUTHORITY_TYPES, ERROR, Problem
 from recap_desktop.domain.status import DISPUTED, REJECTED
-from recap_desktop.services.verify import Progress, verify_store
 from recap_desktop.services.workspace import Workspace
+
+if TYPE_CHECKING:  # verify (multiprocessing) is imported when a verification runs
+    from recap_desktop.services.verify import Progress
 
 OK = "ok"
 # Which column of the supervisor's table each problem kind belongs to.
@@ -78,6 +81,8 @@ def _checks(problems: list[Problem]) -> dict[str, tuple[str, ...]]:
 
 def review_store(ws: Workspace, progress: Progress | None = None) -> ReviewReport:
     """Verify the store and list every officer record with its state; honours cancel."""
+    from recap_desktop.services.verify import verify_store
+
     verdict = verify_store(ws, progress)
     report = ReviewReport(verified=verdict.records, cancelled=verdict.cancelled)
     if verdict.cancelled:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-
-import platformdirs
+from typing import TYPE_CHECKING
 
 from recap_desktop.crypto import keystore
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.messages import tr
-from recap_desktop.storage import StorageError, Store, TamperedStore
+
+if TYPE_CHECKING:  # imported when the store is first opened: sqlite-utils is slow to import
+    from recap_desktop.storage import Store
 
 KEYSTORE_NAME = "identity.key"
 
@@ -36,6 +37,8 @@ def default_data_dir() -> Path:
     env = os.environ.get("RECAP_DATA_DIR")
     if env:
         return Path(env)
+    import platformdirs  # only when no folder is given: not on the window's start-up path
+
     return Path(platformdirs.user_data_dir("recap-desktop", "recap"))
 
 
@@ -57,7 +60,7 @@ class Workspace:
                 self.data_dir.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise RecapError("usage.data_dir", path=self.data_dir, detail=exc) from exc
-            from recap_desktop.storage import StorageError
+            from recap_desktop.storage import StorageError, Store
 
             try:
                 self._store = Store.in_dir(self.data_dir)
@@ -69,6 +72,8 @@ class Workspace:
     def append(self, records: Sequence[Record], origin: str) -> list[bool]:
         """Append through the store, turning its errors into ones a person can act on: the
         CLI and the window both show ``store.full``, ``store.readonly``, ``store.io``…"""
+        from recap_desktop.storage import StorageError, TamperedStore
+
         try:
             return self.store.append(records, origin)
         except TamperedStore as exc:

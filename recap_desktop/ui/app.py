@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from recap_desktop.services import RecapError, Workspace
-from recap_desktop.services import demo as demo_service
 from recap_desktop.services.workspace import default_data_dir
 from recap_desktop.ui import i18n
 from recap_desktop.ui.dialogs import warn
@@ -38,6 +37,30 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def set_up(app: QApplication, ws: Workspace, demo: bool) -> int | None:
+    """First run: the DEMO election (``--demo`` on an empty folder) or the wizard. None when
+    the folder is ready, else the exit code."""
+    try:
+        if demo and not ws.keystore_path.exists():
+            from recap_desktop.services import demo as demo_service
+
+            app.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
+            try:
+                demo_service.init_demo(ws)
+            finally:
+                app.restoreOverrideCursor()
+        else:
+            from recap_desktop.ui.wizard import FirstRunWizard
+
+            wizard = FirstRunWizard(ws)
+            if not wizard.exec() or needs_setup(ws):
+                return 1
+    except RecapError as exc:
+        warn(None, tr("Recap Desktop"), exc.message(i18n.current()))
+        return 2
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -48,30 +71,45 @@ def main(argv: list[str] | None = None) -> int:
     i18n.install(args.lang or settings.language or i18n.system_language())
     data_dir = args.data_dir or (demo_data_dir() if args.demo else default_data_dir())
     ws = Workspace(data_dir)
-    try:
-        if needs_setup(ws):
-            if args.demo and not ws.keystore_path.exists():
-                app.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
-                try:
-                    demo_service.init_demo(ws)
-                finally:
-                    app.restoreOverrideCursor()
-            else:
-                from recap_desktop.ui.wizard import FirstRunWizard
-
-                wizard = FirstRunWizard(ws)
-                if not wizard.exec() or needs_setup(ws):
-                    return 1
-    except RecapError as exc:
-        warn(None, tr("Recap Desktop"), exc.message(i18n.current()))
-        return 2
+    if not ws.keystore_path.exists():
+        code = set_up(app, ws, args.demo)
+        if code is not None:
+            return code
+    # With a key, the store is first opened by the window's worker thread once the window
+    # shows (importing and opening it is a good part of the start-up); whether the folder
+    # still needs the wizard (no election yet) is learnt there too.
     from recap_desktop.ui.main_window import MainWindow
     from recap_desktop.ui.sync_worker import SyncWorker
 
     worker = SyncWorker(ws.data_dir)
-    window = MainWindow(ws, settings, sync_worker=worker)
+    try:
+        window = MainWindow(ws, settings, sync_worker=worker)
+    except RecapError as exc:  # a damaged keystore
+        warn(None, tr("Recap Desktop"), exc.message(i18n.current()))
+        return 2
+
+    def opened(error: BaseException | None) -> bool:
+        """After the window's first opening of the store: start syncing, or set up."""
+        if isinstance(error, RecapError) and error.key == "election.missing":
+            window.hide()
+            code = set_up(app, ws, args.demo)
+            if code is not None:
+                app.exit(code)
+            else:
+                window.show()
+                window.load_election()
+            return True
+        if isinstance(error, RecapError) and error.key.startswith(("store.", "usage.")):
+            window.hide()
+            warn(None, tr("Recap Desktop"), error.message(i18n.current()))  # cannot open
+            app.exit(2)
+            return True
+        # The sync worker opens the store second, after any migration of it is done.
+        worker.start()
+        return False
+
+    window.on_open = opened
     window.show()
-    worker.start()
     code = app.exec()
     window.tasks.shutdown()  # quit without closing the window: stop what runs in the background
     worker.stop()

@@ -1,13 +1,16 @@
 """The main window: region tree on the left; sheet, recap and verification on the right.
 
-It opens at once on any store: the election's outline (name and contest forms, not its
-stations) is read on a worker thread, the tree loads branch by branch from the store's
-projections, and the whole store is verified in the background after opening.
+It opens at once on any store: the window is built from the keystore alone, and the store is
+first opened on a worker thread once the event loop runs, where the election's outline (name
+and contest forms, not its stations) and the officer's certificate are read; the tree loads
+branch by branch from the store's projections, and the whole store is verified in the
+background after opening.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,6 @@ from recap_desktop.services import election as election_service
 from recap_desktop.services import identity as identity_service
 from recap_desktop.services import regions as region_service
 from recap_desktop.services import sheets as sheet_service
-from recap_desktop.services import sync as sync_service
 from recap_desktop.ui import i18n
 from recap_desktop.ui.dialogs import ask_int, ask_text, warn
 from recap_desktop.ui.history import HistoryPanel
@@ -37,6 +39,7 @@ from recap_desktop.ui.qt import (
     QSplitter,
     Qt,
     QTabWidget,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -70,7 +73,15 @@ class MainWindow(QMainWindow):
         self.sync_worker = sync_worker
         if sync_worker is not None:
             sync_worker.status_changed.connect(self.sync.show_engine_status)
-        self.identity = identity_service.show_identity(ws)
+        # The keystore tells who the officer is; which certificate they hold is in the store,
+        # read with the election on the worker thread (the store is not opened before the
+        # window shows). Until then the status bar says nothing about certification.
+        self.identity = _keystore_identity(ws)
+        self.identity_known = False
+        # Called after each opening of the election until one succeeds, with None or the
+        # error; returns True when it dealt with the error (the app: first-run wizard).
+        self.on_open: Callable[[BaseException | None], bool] | None = None
+        self.opened = False
         self.election: ElectionOutline | None = None
         self.station_code: str | None = None
         self.verify_on_open = verify_on_open
@@ -153,7 +164,8 @@ class MainWindow(QMainWindow):
 
         self._make_actions()
         self.retranslate()
-        self.load_election()
+        self.regions.show_loading()
+        QTimer.singleShot(0, self, self.load_election)  # once the event loop runs: after the show
 
     # -- menus and texts ------------------------------------------------------------------
 
@@ -270,7 +282,11 @@ class MainWindow(QMainWindow):
             self.demo_banner.show()
         else:
             self.demo_banner.hide()
-        certified = "" if self.identity.certificate else " · " + tr("key not yet certified")
+        certified = (
+            ""
+            if self.identity.certificate or not self.identity_known
+            else " · " + tr("key not yet certified")
+        )
         self.who.setText(
             f"{self.identity.name} ({self.identity.officer_id}, "
             f"{i18n.role_label(self.identity.role)}){certified}"
@@ -309,6 +325,8 @@ class MainWindow(QMainWindow):
 
     def _ask_server(self) -> None:
         """The server address lives in the data folder, where `recap sync` reads it too."""
+        from recap_desktop.services import sync as sync_service  # HTTP stack: not at start-up
+
         url = ask_text(
             self,
             tr("Central server address"),
@@ -333,20 +351,32 @@ class MainWindow(QMainWindow):
         """Read the election's outline on the quick thread (its stations stay in the store)."""
         self.regions.show_loading()
 
-        def work(ws: Workspace, handle: TaskHandle) -> ElectionOutline:
-            return region_service.outline(ws)
+        def work(ws: Workspace, handle: TaskHandle) -> tuple[ElectionOutline, Any]:
+            return region_service.outline(ws), identity_service.show_identity(ws)
 
-        return self.tasks.run(tr("Opening the election"), work, self._election_loaded, self._error)
+        return self.tasks.run(
+            tr("Opening the election"), work, self._election_loaded, self._open_failed
+        )
 
     def _reload(self) -> None:
         self.load_election()
 
-    def _election_loaded(self, election: ElectionOutline) -> None:
-        self.election = election
-        self.regions.set_election(election)
+    def _election_loaded(self, loaded: tuple[ElectionOutline, Any]) -> None:
+        self.election, self.identity = loaded
+        self.identity_known = True
+        self.regions.set_election(self.election)
         self.retranslate()
+        if not self.opened:
+            self.opened = True
+            if self.on_open is not None:
+                self.on_open(None)
         if self.verify_on_open:
             self.supervisor.start_verification()
+
+    def _open_failed(self, exc: BaseException) -> None:
+        if not self.opened and self.on_open is not None and self.on_open(exc):
+            return
+        self._error(exc)
 
     def _error(self, exc: BaseException) -> None:
         message = exc.message(i18n.current()) if isinstance(exc, RecapError) else str(exc)
@@ -513,6 +543,7 @@ class MainWindow(QMainWindow):
             self._error(exc)
             return
         self.identity = identity_service.show_identity(self.ws)
+        self.identity_known = True
         self.retranslate()
 
     def _export_request(self) -> None:
@@ -546,3 +577,18 @@ class MainWindow(QMainWindow):
         self.tasks.shutdown()
         self.keys.lock()
         super().closeEvent(event)
+
+
+def _keystore_identity(ws: Workspace) -> identity_service.Identity:
+    """Who the officer is, from the keystore alone (``show_identity`` without the store's
+    certificates): enough to build the window before the store is opened."""
+    info = ws.keystore_info()
+    return identity_service.Identity(
+        key_id=info.key_id,
+        public_key=info.public_key,
+        name=str(info.officer.get("name", "")),
+        officer_id=str(info.officer.get("officer_id", "")),
+        role=str(info.officer.get("role", "")),
+        demo=bool(info.officer.get("demo", False)),
+        certificate=None,
+    )

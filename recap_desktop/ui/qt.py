@@ -2,10 +2,35 @@
 
 Every other module of ``recap_desktop.ui`` imports Qt names from here, so a Qt upgrade or a
 binding change touches one file, and a test can tell which modules use Qt at all.
+
+Names are looked up when first imported, not copied with ``import *``: PySide6 makes each
+class and enum when it is first asked for, and a star import asks for all of them (about
+600 enums, a third of the window's start-up). Type checkers still see the star imports.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import *  # noqa: F403
-from PySide6.QtGui import *  # type: ignore[assignment]  # noqa: F403
-from PySide6.QtWidgets import *  # type: ignore[assignment]  # noqa: F403
+from typing import TYPE_CHECKING, Any
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import *  # noqa: F403
+    from PySide6.QtGui import *  # type: ignore[assignment]  # noqa: F403
+    from PySide6.QtWidgets import *  # type: ignore[assignment]  # noqa: F403
+
+# Later modules win, as the star imports above did (QtWidgets over QtGui over QtCore).
+_MODULES = (QtWidgets, QtGui, QtCore)
+
+
+def __getattr__(name: str) -> Any:
+    if not name.startswith("_"):
+        for module in _MODULES:
+            value = getattr(module, name, _MISSING)
+            if value is not _MISSING:
+                globals()[name] = value  # looked up once
+                return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_MISSING = object()

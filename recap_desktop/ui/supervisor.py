@@ -20,7 +20,6 @@ from recap_desktop.services.review import (
     RecordCheck,
     ReviewReport,
 )
-from recap_desktop.services.review_process import review_store_apart
 from recap_desktop.ui import i18n
 from recap_desktop.ui.dialogs import ask_text
 from recap_desktop.ui.i18n import tr
@@ -260,6 +259,9 @@ class SupervisorView(QWidget):
 
         def work(ws: Workspace, handle: TaskHandle) -> tuple[ReviewReport, int]:
             # In a child process: parsing every record holds the GIL and hundreds of MB.
+            # (Imported here, on the worker thread: multiprocessing is not needed to show.)
+            from recap_desktop.services.review_process import review_store_apart
+
             report = review_store_apart(ws.data_dir, handle.progress, lambda: handle.cancelled)
             return report, sum(1 for r in report.records if not r.ok)
 

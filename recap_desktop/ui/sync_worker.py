@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recap_desktop.services import RecapError, Workspace
-from recap_desktop.services import sync as sync_service
 from recap_desktop.sync.backoff import Backoff
-from recap_desktop.sync.engine import Status, SyncEngine
 from recap_desktop.ui.qt import QObject, QThread, Signal
 
 if TYPE_CHECKING:  # the worker reads the store only through services
     from recap_desktop.storage import Store
+    from recap_desktop.sync.engine import Status, SyncEngine
 
 
 class _EngineThread(QThread):
@@ -109,6 +108,9 @@ class SyncWorker(QObject):
         self.status_changed.emit(status)
 
     def _emit_error(self, store: Store | None, message: str, kind: str) -> None:
+        from recap_desktop.services import sync as sync_service
+        from recap_desktop.sync.engine import Status
+
         base = sync_service.local_status(store) if store is not None else None
         self._emit(
             Status(
@@ -129,6 +131,10 @@ class SyncWorker(QObject):
 
     def _run_engine(self) -> None:
         self.engine_thread_id = threading.get_ident()
+        # Imported here, on the worker thread: the HTTP stack (requests, urllib3) is a good
+        # part of the window's start-up, and nothing before the first paint needs it.
+        from recap_desktop.services import sync as sync_service
+
         ws = Workspace(self.data_dir)
         try:
             while not self._stopping:
