@@ -324,6 +324,42 @@ def test_a_store_written_by_schema_1_opens_upgraded_and_verifies(data_dir: Path)
         ws.close()
 
 
+def test_threads_opening_a_store_that_needs_migrating_all_get_it_migrated_once(
+    data_dir: Path,
+) -> None:
+    """The window opens the store from its quick thread, its sync worker and any task the
+    officer starts while the first opening is still migrating: every one must get the upgraded
+    store, the upgrade must run once, and there must be one backup."""
+    import shutil
+    import threading
+
+    data_dir.mkdir()
+    shutil.copy(SCHEMA_1_STORE, data_dir / "recap.db")
+    start = threading.Barrier(4)
+    opened: list[int] = []
+    failed: list[BaseException] = []
+
+    def open_store() -> None:
+        start.wait()
+        try:
+            with Store.in_dir(data_dir) as store:
+                opened.append(store.db.execute("PRAGMA user_version").fetchone()[0])
+        except BaseException as exc:  # the test reports whatever a thread met
+            failed.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failed == []
+    assert opened == [SCHEMA_VERSION] * 4
+    assert len(list(data_dir.glob("recap.db.schema1.bak"))) == 1
+    with _raw(data_dir) as conn:
+        names = [row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations")]
+    assert len(names) == len(set(names))
+
+
 # -- totals per region --------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +39,9 @@ from recap_desktop.storage.schema import (
 )
 
 DB_NAME = "recap.db"
+
+
+_MIGRATING = threading.Lock()
 
 
 class StorageError(Exception):
@@ -138,9 +142,18 @@ class Store:
                 f"the store has schema {version}, newer than this program's {SCHEMA_VERSION}: "
                 "update Recap Desktop"
             )
-        pending = migrations.pending(self.db)
-        if not pending:
+        if not migrations.pending(self.db):
             return
+        # The window opens the store from several worker threads, and the first opening may
+        # be migrating a large store for a minute: the others wait here, then find nothing
+        # pending, instead of failing on tables the first one created.
+        with _MIGRATING:
+            self._migrate_pending()
+
+    def _migrate_pending(self) -> None:
+        if not migrations.pending(self.db):
+            return
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > 0:
             # A copy before any change, as Vorta does: a failed upgrade never costs data.
             backup = self.path.with_name(f"{self.path.name}.schema{version}.bak")
