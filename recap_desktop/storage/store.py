@@ -1011,6 +1011,10 @@ class Store:
             self.db.execute("SELECT 1 FROM records WHERE hash = ?", [hash_]).fetchone() is not None
         )
 
+    def sync_held(self, hashes: Sequence[str]) -> set[str]:
+        """Which of ``hashes`` the store holds (a pulled page's, in one query or a few)."""
+        return self._held(hashes)
+
     def sync_authority_records(self) -> list[Record]:
         """Packages, certificates and revocations held: what incoming records verify against."""
         out = []
