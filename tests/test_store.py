@@ -324,6 +324,43 @@ def test_a_store_written_by_schema_1_opens_upgraded_and_verifies(data_dir: Path)
         ws.close()
 
 
+def test_sheets_move_to_a_rowid_table_with_every_row_and_the_same_projections(
+    populated_dir: Path, populated_key: SigningKey
+) -> None:
+    """m005: a store whose sheets were a WITHOUT ROWID table (schema 4) opens with the same
+    rows in a rowid table, the same projections, and still refuses nothing it took before."""
+    ws = Workspace(populated_dir)
+    try:
+        _disputed_history(ws, populated_key)
+        before = ws.store.projection_dump()
+        sheets = sorted(ws.store.db.execute("SELECT * FROM sheets").fetchall())
+    finally:
+        ws.close()
+    assert len(sheets) > 2
+    with _raw(populated_dir) as conn:  # back to schema 4's table
+        conn.execute(
+            "CREATE TABLE old_sheets (hash TEXT PRIMARY KEY, station TEXT NOT NULL,"
+            " contest TEXT NOT NULL, signer TEXT NOT NULL, seq INTEGER NOT NULL,"
+            ' time TEXT NOT NULL, supersedes TEXT, reason TEXT, "values" TEXT NOT NULL,'
+            " acknowledged TEXT NOT NULL) WITHOUT ROWID"
+        )
+        conn.execute("INSERT INTO old_sheets SELECT * FROM sheets")
+        conn.execute("DROP TABLE sheets")
+        conn.execute("ALTER TABLE old_sheets RENAME TO sheets")
+        conn.execute("CREATE INDEX sheets_key ON sheets(station, contest)")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_perf_sheets_rowid'")
+        conn.execute("PRAGMA user_version = 4")
+    with Store.in_dir(populated_dir) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        sql = store.db.execute("SELECT sql FROM sqlite_master WHERE name = 'sheets'").fetchone()
+        assert "WITHOUT ROWID" not in sql[0]
+        assert sorted(store.db.execute("SELECT * FROM sheets").fetchall()) == sheets
+        assert store.projection_dump() == before
+        store.rebuild()
+        assert store.projection_dump() == before
+        assert store.dangling_references() == []
+
+
 def test_threads_opening_a_store_that_needs_migrating_all_get_it_migrated_once(
     data_dir: Path,
 ) -> None:
