@@ -520,3 +520,45 @@ def test_a_pulled_page_with_a_fork_changes_nothing(
         assert page.projection_dump() == before
         assert page.count() == len(authority) + 2
         assert page.sync_get("cursor") is None
+
+
+@pytest.mark.parametrize(
+    ("values", "safe"),
+    [
+        ({}, True),
+        ({"a": 1, "b": -2, "c": 0}, True),
+        ({'q"uo\\te': 5, "sp ace": 7}, True),
+        ({"a": 2**53 - 1, "b": -(2**53) + 1}, True),
+        ({"a": 2**53}, False),
+        ({"a": -(2**53)}, False),
+        ({"é": 3}, False),
+    ],
+)
+def test_current_values_unpacked_by_sqlite_are_the_rows_bound_one_by_one(
+    values: dict[str, int], safe: bool
+) -> None:
+    import json
+
+    from recap_desktop.storage.store import _json_safe
+
+    assert _json_safe(values) == safe
+    conn = sqlite3.connect(":memory:")
+    for table in ("one_by_one", "unpacked"):
+        conn.execute(
+            f"CREATE TABLE {table} (contest TEXT NOT NULL, station TEXT NOT NULL,"
+            " field TEXT NOT NULL, value INTEGER NOT NULL,"
+            " PRIMARY KEY (contest, station, field)) WITHOUT ROWID"
+        )
+    conn.executemany(
+        "INSERT INTO one_by_one VALUES (?, ?, ?, ?)", [("c", "s", f, v) for f, v in values.items()]
+    )
+    conn.execute(
+        "INSERT INTO unpacked SELECT ?, ?, key, value FROM json_each(?)",
+        ["c", "s", json.dumps(values)],
+    )
+    rows = [
+        conn.execute(f"SELECT *, typeof(value) FROM {t} ORDER BY field").fetchall()
+        for t in ("one_by_one", "unpacked")
+    ]
+    if safe:
+        assert rows[0] == rows[1]
