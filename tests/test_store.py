@@ -324,6 +324,43 @@ def test_a_store_written_by_schema_1_opens_upgraded_and_verifies(data_dir: Path)
         ws.close()
 
 
+def test_sheets_move_to_a_rowid_table_with_every_row_and_the_same_projections(
+    populated_dir: Path, populated_key: SigningKey
+) -> None:
+    """m005: a store whose sheets were a WITHOUT ROWID table (schema 4) opens with the same
+    rows in a rowid table, the same projections, and still refuses nothing it took before."""
+    ws = Workspace(populated_dir)
+    try:
+        _disputed_history(ws, populated_key)
+        before = ws.store.projection_dump()
+        sheets = sorted(ws.store.db.execute("SELECT * FROM sheets").fetchall())
+    finally:
+        ws.close()
+    assert len(sheets) > 2
+    with _raw(populated_dir) as conn:  # back to schema 4's table
+        conn.execute(
+            "CREATE TABLE old_sheets (hash TEXT PRIMARY KEY, station TEXT NOT NULL,"
+            " contest TEXT NOT NULL, signer TEXT NOT NULL, seq INTEGER NOT NULL,"
+            ' time TEXT NOT NULL, supersedes TEXT, reason TEXT, "values" TEXT NOT NULL,'
+            " acknowledged TEXT NOT NULL) WITHOUT ROWID"
+        )
+        conn.execute("INSERT INTO old_sheets SELECT * FROM sheets")
+        conn.execute("DROP TABLE sheets")
+        conn.execute("ALTER TABLE old_sheets RENAME TO sheets")
+        conn.execute("CREATE INDEX sheets_key ON sheets(station, contest)")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_perf_sheets_rowid'")
+        conn.execute("PRAGMA user_version = 4")
+    with Store.in_dir(populated_dir) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        sql = store.db.execute("SELECT sql FROM sqlite_master WHERE name = 'sheets'").fetchone()
+        assert "WITHOUT ROWID" not in sql[0]
+        assert sorted(store.db.execute("SELECT * FROM sheets").fetchall()) == sheets
+        assert store.projection_dump() == before
+        store.rebuild()
+        assert store.projection_dump() == before
+        assert store.dangling_references() == []
+
+
 def test_threads_opening_a_store_that_needs_migrating_all_get_it_migrated_once(
     data_dir: Path,
 ) -> None:
@@ -483,3 +520,45 @@ def test_a_pulled_page_with_a_fork_changes_nothing(
         assert page.projection_dump() == before
         assert page.count() == len(authority) + 2
         assert page.sync_get("cursor") is None
+
+
+@pytest.mark.parametrize(
+    ("values", "safe"),
+    [
+        ({}, True),
+        ({"a": 1, "b": -2, "c": 0}, True),
+        ({'q"uo\\te': 5, "sp ace": 7}, True),
+        ({"a": 2**53 - 1, "b": -(2**53) + 1}, True),
+        ({"a": 2**53}, False),
+        ({"a": -(2**53)}, False),
+        ({"é": 3}, False),
+    ],
+)
+def test_current_values_unpacked_by_sqlite_are_the_rows_bound_one_by_one(
+    values: dict[str, int], safe: bool
+) -> None:
+    import json
+
+    from recap_desktop.storage.store import _json_safe
+
+    assert _json_safe(values) == safe
+    conn = sqlite3.connect(":memory:")
+    for table in ("one_by_one", "unpacked"):
+        conn.execute(
+            f"CREATE TABLE {table} (contest TEXT NOT NULL, station TEXT NOT NULL,"
+            " field TEXT NOT NULL, value INTEGER NOT NULL,"
+            " PRIMARY KEY (contest, station, field)) WITHOUT ROWID"
+        )
+    conn.executemany(
+        "INSERT INTO one_by_one VALUES (?, ?, ?, ?)", [("c", "s", f, v) for f, v in values.items()]
+    )
+    conn.execute(
+        "INSERT INTO unpacked SELECT ?, ?, key, value FROM json_each(?)",
+        ["c", "s", json.dumps(values)],
+    )
+    rows = [
+        conn.execute(f"SELECT *, typeof(value) FROM {t} ORDER BY field").fetchall()
+        for t in ("one_by_one", "unpacked")
+    ]
+    if safe:
+        assert rows[0] == rows[1]

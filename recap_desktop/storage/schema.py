@@ -16,7 +16,7 @@ from recap_desktop.domain.status import COUNTED
 migrations = Migrations("recap")
 
 # Bump with every migration: PRAGMA user_version lets tools see the schema without our code.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 PROJECTIONS = (
     "packages",
@@ -325,3 +325,35 @@ def m004_region_totals(db: Database) -> None:
     for statement in _M004:
         db.execute(statement)
     fill_region_projection(db)
+
+
+# -- sheets as a rowid table (m005) ------------------------------------------------------------
+# A sheet's row is large (its values and warnings as JSON, ~1 KB): as a WITHOUT ROWID table
+# keyed by the (random) hash, a few rows fit a page and every new sheet dirtied a page of its
+# own to split and rewrite. In a rowid table the rows go to the end, in arrival order, and only
+# the hash's small index entry lands at random (a 20k pull: ~35 us less CPU a record in
+# Store.append; docs/PERFORMANCE.md, sync_pull). Same columns, same rows, same key.
+_M005 = [
+    """
+    CREATE TABLE sheets_m005 (
+        hash TEXT PRIMARY KEY NOT NULL, station TEXT NOT NULL, contest TEXT NOT NULL,
+        signer TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL,
+        supersedes TEXT, reason TEXT, "values" TEXT NOT NULL, acknowledged TEXT NOT NULL
+    )
+    """,
+    """
+    INSERT INTO sheets_m005 (hash, station, contest, signer, seq, time, supersedes, reason,
+        "values", acknowledged)
+    SELECT hash, station, contest, signer, seq, time, supersedes, reason, "values", acknowledged
+    FROM sheets ORDER BY station, contest, hash
+    """,
+    "DROP TABLE sheets",
+    "ALTER TABLE sheets_m005 RENAME TO sheets",
+    "CREATE INDEX sheets_key ON sheets(station, contest)",
+]
+
+
+@migrations()
+def m005_perf_sheets_rowid(db: Database) -> None:
+    for statement in _M005:
+        db.execute(statement)

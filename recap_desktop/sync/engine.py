@@ -18,11 +18,11 @@ from typing import Any, Protocol
 
 from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json
 from recap_desktop.crypto.keys import BadPublicKey, check_public_key, key_id, verify_signature
-from recap_desktop.crypto.verifier import Problem
+from recap_desktop.crypto.verifier import Problem, Trust, build_trust
 from recap_desktop.sync import testpoints
 from recap_desktop.sync.backoff import Backoff
 from recap_desktop.sync.client import BadAnswer, ServerClient, SyncError, push_body
-from recap_desktop.sync.incoming import check_incoming
+from recap_desktop.sync.incoming import Precheck, check_incoming, precheck
 from recap_desktop.sync.state import Machine, State
 
 DONE, REFUSED, UNREACHABLE, CANCELLED, FAILED = (
@@ -49,6 +49,7 @@ class SyncStore(Protocol):
     def sync_get(self, key: str) -> str | None: ...
     def sync_set(self, key: str, value: str | None) -> None: ...
     def sync_is_held(self, hash_: str) -> bool: ...
+    def sync_held(self, hashes: Sequence[str]) -> set[str]: ...
     def sync_authority_records(self) -> list[Record]: ...
     def record(self, hash_: str) -> Record | None: ...
     def chain_head(self, signer: str) -> tuple[int, str] | None: ...
@@ -127,6 +128,7 @@ class SyncEngine:
         self._cancelled = False
         self._poked = False
         self._counted = -1e9  # when the unsent records were last counted (monotonic)
+        self._pull_trust: Trust | None = None  # what a pull's helper prechecks records against
         self._status = Status(
             State.IDLE.value,
             None,
@@ -358,32 +360,29 @@ class SyncEngine:
         authority_key = next(iter(authority.values()))
         held_authority = self.store.sync_authority_records()
         known_keys = self.store.known_keys()
-        trust = None
-        # The next page is fetched on a helper thread while this one is verified and stored:
-        # the server builds it on its own core meanwhile. Pages are still checked and stored
-        # strictly in order, one at a time, on this thread.
+        trust, _ = build_trust(authority_key, held_authority, known_keys)
+        self._pull_trust = trust
+        # The next page is fetched, parsed and checked record by record (``precheck``: the
+        # signature and every check of the record alone) on a helper thread while this one is
+        # checked against the store (chains, references, what is held) and stored: the server
+        # builds it on its own core meanwhile, and libsodium and SQLite let go of the GIL.
+        # Pages are still checked and stored strictly in order, one at a time, on this thread,
+        # and a record's precheck counts only if the Trust it used is still the one in force.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="recap-pull") as fetcher:
             self._check_cancel()
-            ahead: Future[dict[str, Any]] | None = fetcher.submit(
-                self.client.pull, self.jurisdiction, since, self.page_size
-            )
+            ahead: Future[_Page] | None = fetcher.submit(self._fetch_page, self.jurisdiction, since)
             try:
                 while ahead is not None:
                     page = ahead.result()
                     ahead = None
                     self._check_cancel()
-                    try:
-                        records = [from_json(x) for x in page["records"]]
-                        nxt = int(page["next"])
-                        more = bool(page["more"])
-                    except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
-                        raise BadAnswer(f"a pull page is malformed: {exc}") from exc
+                    if page.error is not None:
+                        raise BadAnswer(f"a pull page is malformed: {page.error}")
+                    records, nxt = page.records, page.next
                     if nxt < since:
                         raise BadAnswer("the pull cursor went backwards")
-                    if more:
-                        ahead = fetcher.submit(
-                            self.client.pull, self.jurisdiction, nxt, self.page_size
-                        )
+                    if page.more:
+                        ahead = fetcher.submit(self._fetch_page, self.jurisdiction, nxt)
                     testpoints.reach("during_pull")
                     checked = check_incoming(
                         records,
@@ -394,17 +393,57 @@ class SyncEngine:
                         lookup=self.store.record,
                         chain_head=self.store.chain_head,
                         trust=trust,
+                        prechecked=page.prechecked,
+                        held=self.store.sync_held([r.hash for r in records]),
                     )
                     good = set(checked.already) | {r.hash for r in checked.accepted}
                     keep = [r for r in records if r.hash in good]
                     self.store.sync_append_pulled(keep, cursor_key, str(nxt))
-                    held_authority, trust = checked.authority, checked.trust
+                    held_authority = checked.authority
+                    if checked.trust is not None:
+                        trust = checked.trust
+                    self._pull_trust = trust  # the next pages' prechecks use it from now on
                     result.pulled += len(checked.accepted)
                     result.pull_problems.extend(checked.problems)
                     since = nxt
             finally:
                 if ahead is not None:  # stopped early: let the request in flight end
                     ahead.cancel() or ahead.exception()
+
+    def _fetch_page(self, jurisdiction: str, since: int) -> _Page:
+        """On the helper thread: fetch one page, parse it, precheck its records against the
+        Trust in force now. Never touches the store; a malformed page is reported, not raised,
+        so that the engine thread sees a cancel first, as before."""
+        answer = self.client.pull(jurisdiction, since, self.page_size)
+        try:
+            records = [from_json(x) for x in answer["records"]]
+            nxt = int(answer["next"])
+            more = bool(answer["more"])
+        except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
+            return _Page([], 0, False, [], str(exc))
+        trust = self._pull_trust
+        prechecked: list[Precheck | None] = [None] * len(records)
+        step = 50
+        for start in range(0, len(records), step):
+            # Cancelled: the engine stops at its next check, these would never be used.
+            if self._cancelled or trust is None:
+                break
+            try:
+                prechecked[start : start + step] = precheck(records[start : start + step], trust)
+            except Exception:  # left to check in place, which raises it as before
+                continue
+        return _Page(records, nxt, more, prechecked, None)
+
+
+@dataclass(frozen=True)
+class _Page:
+    """A pull page as the helper thread hands it over: parsed, its records prechecked."""
+
+    records: list[Record]
+    next: int
+    more: bool
+    prechecked: list[Precheck | None]
+    error: str | None
 
 
 def _receipt_message(receipt: Record) -> bytes:

@@ -7,7 +7,7 @@ depends on it gets in either.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from recap_desktop.crypto.envelope import Record
@@ -21,6 +21,16 @@ from recap_desktop.crypto.verifier import (
     check_record,
 )
 from recap_desktop.domain.election import Election, ElectionError
+
+# ``check_record``'s findings for a record, and the Trust they were found against: made ahead
+# of time (on the pull's helper thread), used only if that Trust is still the one in force.
+Precheck = tuple[Trust, list[Problem]]
+
+
+def precheck(records: Sequence[Record], trust: Trust) -> list[Precheck]:
+    """``check_record`` of each record against ``trust``: a pure function of the two, so it
+    may run on another thread, ahead of ``check_incoming``."""
+    return [(trust, check_record(record, trust)) for record in records]
 
 
 @dataclass
@@ -42,9 +52,17 @@ def check_incoming(
     lookup: Callable[[str], Record | None],
     chain_head: Callable[[str], tuple[int, str] | None],
     trust: Trust | None = None,
+    prechecked: Sequence[Precheck | None] | None = None,
+    held: Collection[str] | None = None,
 ) -> Checked:
     """``trust``, if given, must be built from ``held_authority``: it saves parsing the election
-    package again for every page of a pull."""
+    package again for every page of a pull.
+
+    ``prechecked``, if given, has one entry per record (or None): ``precheck``'s result, used
+    only when its Trust is the very one in force when the record's turn comes (a certificate
+    or package accepted earlier in the same call makes a new one: the record is then checked
+    in place). ``held``, if given, is every hash of ``records`` the store holds (one query
+    instead of ``is_held`` per record; the store does not change during the call)."""
     out = Checked()
     authority = list(held_authority)
     if trust is None:
@@ -55,11 +73,15 @@ def check_incoming(
     def refuse(record: Record, kind: str, detail: str) -> None:
         out.problems.append(Problem(record.hash, kind, detail))
 
-    for record in records:
-        if record.hash in accepted or is_held(record.hash):
+    for i, record in enumerate(records):
+        if record.hash in accepted or (
+            record.hash in held if held is not None else is_held(record.hash)
+        ):
             out.already.append(record.hash)
             continue
-        problems = [p for p in check_record(record, trust) if p.severity == ERROR]
+        ahead = prechecked[i] if prechecked is not None else None
+        found = ahead[1] if ahead is not None and ahead[0] is trust else check_record(record, trust)
+        problems = [p for p in found if p.severity == ERROR]
         if problems:
             refuse(record, problems[0].kind, problems[0].detail)
             continue

@@ -1,0 +1,174 @@
+"""A pull checks the next page's records ahead, on its helper thread: never with a Trust that is
+no longer in force, never changing what is refused or reported, and a cancel still stops it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recap_desktop.crypto.envelope import Record
+from recap_desktop.crypto.verifier import Trust, build_trust
+from recap_desktop.sync import incoming
+from recap_desktop.sync.engine import SyncEngine, SyncResult, _Cancelled
+from recap_desktop.sync.incoming import check_incoming, precheck
+from tests.sync_support import DISTRICT, Laptop, district_stations, enter, make_laptop
+
+
+class PagedClient:
+    """Serves a fixed list of records as pull pages, as the server would."""
+
+    base_url = "http://pages.invalid"
+
+    def __init__(self, records: list[Record], on_pull: Callable[[int], None] | None = None):
+        self.records = records
+        self.on_pull = on_pull
+        self.asked: list[int] = []
+
+    def pull(self, jurisdiction: str, since: int, limit: int) -> dict[str, Any]:
+        self.asked.append(since)
+        if self.on_pull is not None:
+            self.on_pull(since)
+        page = self.records[since : since + limit]
+        return {
+            "records": [r.to_json() for r in page],
+            "next": since + len(page),
+            "more": since + len(page) < len(self.records),
+        }
+
+    def abort(self) -> None:
+        pass
+
+
+def _officer_history(tmp_path: Path, sheets: int) -> tuple[Laptop, list[Record]]:
+    """A puller laptop, and another officer's certificate and first ``sheets`` sheets."""
+    a = make_laptop(tmp_path / "a", "op-a")
+    b = make_laptop(tmp_path / "b", "op-b")
+    for station in district_stations(a.ws)[:sheets]:
+        enter(a, station)
+    cert = next(
+        row.record
+        for row in a.ws.store.rows(types=("certificate",))
+        if row.record is not None and row.record.payload["officer_id"] == "op-a"
+    )
+    chain = [row.record for row in a.ws.store.rows(types=("sheet",)) if row.record is not None]
+    return b, [cert, *chain]
+
+
+def _trust_of(laptop: Laptop) -> Trust:
+    store = laptop.ws.store
+    key = next(iter(store.known_keys("authority").values()))
+    trust, _ = build_trust(key, store.sync_authority_records(), store.known_keys())
+    return trust
+
+
+def _check(laptop: Laptop, records: list[Record], **options: Any) -> incoming.Checked:
+    store = laptop.ws.store
+    return check_incoming(
+        records,
+        authority_key=next(iter(store.known_keys("authority").values())),
+        held_authority=store.sync_authority_records(),
+        known_keys=store.known_keys(),
+        is_held=store.sync_is_held,
+        lookup=store.record,
+        chain_head=store.chain_head,
+        **options,
+    )
+
+
+def _bad_signature(record: Record) -> Record:
+    flipped = ("0" if record.sig[0] != "0" else "1") + record.sig[1:]
+    return replace(record, sig=flipped)
+
+
+def test_a_precheck_against_a_trust_no_longer_in_force_is_not_used(tmp_path: Path) -> None:
+    b, records = _officer_history(tmp_path, 3)
+    before = _trust_of(b)  # without op-a's certificate: its sheets have no known signer
+    ahead = precheck(records, before)
+    assert [p.kind for _, found in ahead[1:] for p in found] == ["unknown_signer"] * 3
+    checked = _check(b, records, trust=before, prechecked=ahead)
+    assert checked.accepted == records and not checked.problems
+
+
+def test_prechecks_and_the_held_set_give_the_same_findings_as_checking_in_place(
+    tmp_path: Path,
+) -> None:
+    b, records = _officer_history(tmp_path, 4)
+    b.ws.store.append(records[:1], "server")  # the certificate is held already
+    page = [records[1], _bad_signature(records[2]), records[2], records[3], records[4]]
+    trust = _trust_of(b)
+    plain = _check(b, page, trust=trust)
+    ahead = _check(
+        b,
+        page,
+        trust=trust,
+        prechecked=precheck(page, trust),
+        held=b.ws.store.sync_held([r.hash for r in page]),
+    )
+    assert plain == ahead
+    assert [p.kind for p in ahead.problems] == ["bad_signature"]
+    assert ahead.accepted == records[1:]
+
+
+def test_a_certificate_in_the_same_page_as_its_signers_records(tmp_path: Path) -> None:
+    b, records = _officer_history(tmp_path, 5)
+    client = PagedClient(records)
+    engine = SyncEngine(b.ws.store, client, jurisdiction=DISTRICT, page_size=2)  # type: ignore[arg-type]
+    result = SyncResult()
+    engine._pull_all(result)
+    assert result.pulled == len(records) and not result.pull_problems
+    assert all(b.ws.store.sync_is_held(r.hash) for r in records)
+    assert client.asked == [0, 2, 4]
+
+
+def test_a_bad_signature_checked_ahead_is_refused_and_reported_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    b, records = _officer_history(tmp_path, 5)
+    # Page 3 is fetched once page 1 (with the certificate) is stored: it is checked ahead,
+    # with the Trust that holds the certificate.
+    bad = _bad_signature(records[4])
+    served = [*records[:4], bad, records[5]]
+    where: dict[str, list[str]] = {}
+    real = incoming.check_record
+
+    def spy(record: Record, trust: Trust) -> Any:
+        if record.sig == bad.sig:
+            where.setdefault(record.hash, []).append(threading.current_thread().name)
+        return real(record, trust)
+
+    monkeypatch.setattr(incoming, "check_record", spy)
+    engine = SyncEngine(b.ws.store, PagedClient(served), jurisdiction=DISTRICT, page_size=2)  # type: ignore[arg-type]
+    result = SyncResult()
+    engine._pull_all(result)
+    assert [(p.record, p.kind, p.detail) for p in result.pull_problems] == [
+        (bad.hash, "bad_signature", "the signature does not verify"),
+        (records[5].hash, "chain_gap", "record 5 came, 4 was expected"),
+    ]
+    assert result.pulled == 4
+    assert [len(v) for v in where.values()] == [1]  # checked once, on the helper thread
+    assert all(name.startswith("recap-pull") for name in where[bad.hash])
+    assert not b.ws.store.sync_is_held(bad.hash)
+    assert not b.ws.store.sync_is_held(records[5].hash)
+    assert b.ws.store.sync_get(f"cursor {PagedClient.base_url} {DISTRICT}") == "6"
+
+
+def test_cancel_mid_pull_stores_no_page_after_it(tmp_path: Path) -> None:
+    b, records = _officer_history(tmp_path, 5)
+    engine: SyncEngine
+
+    def cancel_on_the_second_page(since: int) -> None:
+        if since == 2:
+            engine.cancel()
+
+    client = PagedClient(records, on_pull=cancel_on_the_second_page)
+    engine = SyncEngine(b.ws.store, client, jurisdiction=DISTRICT, page_size=2)  # type: ignore[arg-type]
+    with pytest.raises(_Cancelled):
+        engine._pull_all(SyncResult())
+    assert client.asked == [0, 2]
+    assert [b.ws.store.sync_is_held(r.hash) for r in records] == [True, True] + [False] * 4
+    assert b.ws.store.sync_get(f"cursor {PagedClient.base_url} {DISTRICT}") == "2"
