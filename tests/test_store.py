@@ -215,6 +215,57 @@ def _disputed_history(ws: Workspace, key: SigningKey) -> None:
     )
 
 
+def test_a_save_waits_for_a_sync_that_writes_between_its_reads_and_its_writes(
+    populated_ws: Workspace, populated_key: SigningKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window's sync worker writes through its own connection while the officer saves.
+    A save reads (what is held, the chain head) before it writes; when the sync commits in
+    between, the save must wait for it and then succeed, not fail with "database is locked".
+    """
+    import threading
+
+    ws, key = populated_ws, populated_key
+    election = ws.store.election()
+    assert election is not None
+    station = sorted(election.stations)[0]
+    status = ws.store.sheet_status(station, "ppwp")
+    assert status is not None
+    synced: list[str] = []
+
+    def sync_writes() -> None:  # the sync worker, on its own thread and connection
+        with Store.in_dir(ws.data_dir) as sync:
+            sync.sync_set("cursor test", "42")
+        synced.append("done")
+
+    real_held = Store._held
+    racer: list[threading.Thread] = []
+
+    def held_then_sync_commits(self: Store, hashes: Any) -> set[str]:
+        found = real_held(self, hashes)
+        if not racer:
+            racer.append(threading.Thread(target=sync_writes))
+            racer[0].start()
+            # Unfixed, the other connection commits here at once; fixed, it waits for the
+            # save's write lock (this join gives up first) and commits after the save.
+            racer[0].join(timeout=1.0)
+        return found
+
+    monkeypatch.setattr(Store, "_held", held_then_sync_commits)
+    record = sheet_service.enter_sheet(
+        ws,
+        key,
+        station,
+        "ppwp",
+        _values(election, station, "ppwp", 3),
+        supersedes=status["current"],
+        reason="salah baca angka",
+    )
+    racer[0].join()
+    assert synced == ["done"]
+    assert ws.store.sync_get("cursor test") == "42"
+    assert ws.store.record(record.hash) == record
+
+
 def test_rebuild_gives_identical_projections(
     populated_ws: Workspace, populated_key: SigningKey
 ) -> None:

@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -164,6 +165,34 @@ class Store:
 
     # -- writing --------------------------------------------------------------------------
 
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """A write transaction that holds the write lock from its start (BEGIN IMMEDIATE).
+
+        sqlite-utils' ``atomic`` begins a deferred transaction; ours read before they write,
+        and in WAL mode a reader whose snapshot another connection has written past cannot
+        become the writer: SQLite answers "database is locked" at once, without waiting. The
+        window's sync worker and a save are two connections, so a save during a sync failed
+        now and then. Taking the lock first makes the other writer wait (busy timeout)
+        instead. Nested, it is a savepoint of the outer transaction, as ``atomic`` is."""
+        if self.db.conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        self.db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.db.conn.execute("COMMIT")
+        except BaseException:
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("ROLLBACK")
+            raise
+
     def append(self, records: Sequence[Record], origin: str) -> list[bool]:
         """Append records not yet held and project them; True for each one that was new.
 
@@ -174,7 +203,7 @@ class Store:
         added: list[bool] = []
         received = _now()
         try:
-            with self.db.atomic():
+            with self._write():
                 held = self._held([r.hash for r in records])
                 chained: list[Record] = []
                 for record in records:
@@ -252,7 +281,7 @@ class Store:
         )
 
     def add_key(self, key_id: str, public_key: bytes, origin: str) -> None:
-        with self.db.atomic():
+        with self._write():
             self.db.execute(
                 "INSERT OR IGNORE INTO keys (key_id, public_key, origin) VALUES (?, ?, ?)",
                 [key_id, public_key.hex(), origin],
@@ -552,7 +581,7 @@ class Store:
                 f"(first {missing[0][1][:16]}…), and rebuilding would erase that evidence"
             )
         count = 0
-        with self.db.atomic():
+        with self._write():
             for table in PROJECTIONS:
                 self.db.execute(f"DELETE FROM {table}")
             for row in self.rows():
@@ -1047,7 +1076,7 @@ class Store:
     def sync_mark_sent(self, hashes: Iterable[str], receipt: Record) -> None:
         """Keep the receipt and mark what it covers as sent, in one transaction."""
         now = _now()
-        with self.db.atomic():
+        with self._write():
             self.db.execute(
                 "INSERT OR IGNORE INTO sync_receipts (hash, server, payload, sig, received)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -1063,7 +1092,7 @@ class Store:
     def sync_note_refused(self, refused: Iterable[tuple[str, str, str]]) -> None:
         """Remember the server's last refusal of each record (hash, reason, detail)."""
         now = _now()
-        with self.db.atomic():
+        with self._write():
             for hash_, reason, detail in refused:
                 self.db.execute(
                     "INSERT OR REPLACE INTO sync_refused (hash, reason, detail, time)"
@@ -1090,7 +1119,7 @@ class Store:
     ) -> list[bool]:
         """Verified records from the server, their sent marks and the new cursor: all or none."""
         now = _now()
-        with self.db.atomic():
+        with self._write():
             added = self.append(records, "server")
             self.db.conn.executemany(
                 "INSERT OR IGNORE INTO sync_sent (hash, receipt, sent) VALUES (?, NULL, ?)",
@@ -1107,7 +1136,7 @@ class Store:
         return None if row is None else str(row[0])
 
     def sync_set(self, key: str, value: str | None) -> None:
-        with self.db.atomic():
+        with self._write():
             if value is None:
                 self.db.execute("DELETE FROM sync_settings WHERE key = ?", [key])
             else:
