@@ -448,6 +448,50 @@ def test_threads_opening_a_store_that_needs_migrating_all_get_it_migrated_once(
     assert len(names) == len(set(names))
 
 
+def test_processes_opening_a_store_that_needs_migrating_upgrade_it_once(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """The CLI, the window and its verification child are separate processes and may open a
+    store that needs an upgrade at the same moment: each must get the upgraded store, the
+    upgrade must run once, and the backup made before it must not be overwritten."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    data_dir.mkdir()
+    shutil.copy(SCHEMA_1_STORE, data_dir / "recap.db")
+    go = tmp_path / "go"
+    script = (
+        "import sys, time, pathlib\n"
+        "from recap_desktop.storage import Store\n"
+        "go = pathlib.Path(sys.argv[2])\n"
+        "while not go.exists(): time.sleep(0.005)\n"
+        "with Store.in_dir(pathlib.Path(sys.argv[1])) as store:\n"
+        "    print(store.db.execute('PRAGMA user_version').fetchone()[0])\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(data_dir), str(go)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    time.sleep(1.0)  # let the interpreters start and wait at the line
+    go.touch()
+    results = [proc.communicate(timeout=120) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0, 0], results
+    assert [out.strip() for out, _err in results] == [str(SCHEMA_VERSION)] * 3
+    assert len(list(data_dir.glob("recap.db.schema1.bak*"))) == 1
+    with _raw(data_dir) as conn:
+        names = [row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations")]
+    assert len(names) == len(set(names))
+    with sqlite3.connect(data_dir / "recap.db.schema1.bak") as old:
+        assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+
+
 # -- totals per region --------------------------------------------------------------------------
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -152,16 +151,47 @@ class Store:
             self._migrate_pending()
 
     def _migrate_pending(self) -> None:
-        if not migrations.pending(self.db):
+        # Other processes (the CLI, the window's verification child) may open the store
+        # meanwhile: the write lock, taken before looking again at what is pending, makes
+        # them wait (busy timeout) and then find nothing left to do; all migrations commit
+        # together or not at all.
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if migrations.pending(self.db):
+                version = self.db.execute("PRAGMA user_version").fetchone()[0]
+                if version > 0:
+                    self._backup(version)
+                migrations.apply(self.db)
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _backup(self, version: int) -> None:
+        """A copy before any change, as Vorta does: a failed upgrade never costs data.
+
+        SQLite's online backup reads the committed state, WAL included (this connection
+        holds the write lock, so nothing changes meanwhile). The copy is written aside and
+        renamed; an existing one, made before an earlier attempt at the same upgrade, is
+        kept and never overwritten."""
+        backup = self.path.with_name(f"{self.path.name}.schema{version}.bak")
+        if backup.exists():
             return
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version > 0:
-            # A copy before any change, as Vorta does: a failed upgrade never costs data.
-            backup = self.path.with_name(f"{self.path.name}.schema{version}.bak")
-            self.db.execute("PRAGMA wal_checkpoint(FULL)")
-            shutil.copy2(self.path, backup)
-        migrations.apply(self.db)
-        self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        partial = backup.with_name(backup.name + ".partial")
+        partial.unlink(missing_ok=True)
+        # Read through a connection of its own: this one holds the write lock, and SQLite's
+        # backup from a connection inside a write transaction waits forever.
+        source = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+        target = sqlite3.connect(partial)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+        os.replace(partial, backup)
 
     # -- writing --------------------------------------------------------------------------
 

@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             if code is not None:
                 app.exit(code)
             else:
+                window.on_open = opened  # the opening after the wizard starts the sync
                 window.show()
                 window.load_election()
             return True

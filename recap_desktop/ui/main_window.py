@@ -368,15 +368,20 @@ class MainWindow(QMainWindow):
         self.retranslate()
         if not self.opened:
             self.opened = True
-            if self.on_open is not None:
-                self.on_open(None)
+            self._first_open(None)
         if self.verify_on_open:
             self.supervisor.start_verification()
 
     def _open_failed(self, exc: BaseException) -> None:
-        if not self.opened and self.on_open is not None and self.on_open(exc):
+        if not self.opened and self._first_open(exc):
             return
         self._error(exc)
+
+    def _first_open(self, exc: BaseException | None) -> bool:
+        """Report the first opening of the store to ``on_open``, once: a later reload that
+        fails is an error to show, never a reason to quit or to start the sync again."""
+        callback, self.on_open = self.on_open, None
+        return callback is not None and callback(exc)
 
     def _error(self, exc: BaseException) -> None:
         message = exc.message(i18n.current()) if isinstance(exc, RecapError) else str(exc)
