@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from recap_desktop.crypto import keystore
@@ -74,8 +74,15 @@ def create_identity(
 
 
 def show_identity(ws: Workspace) -> Identity:
+    identity = keystore_identity(ws)
+    certs = [c for c in ws.store.certificates() if c["key_id"] == identity.key_id]
+    return replace(identity, certificate=certs[-1] if certs else None)
+
+
+def keystore_identity(ws: Workspace) -> Identity:
+    """Who the officer is from the keystore alone, without the store's certificates: enough
+    for the window to show itself before the store is opened."""
     info = ws.keystore_info()
-    certs = [c for c in ws.store.certificates() if c["key_id"] == info.key_id]
     return Identity(
         key_id=info.key_id,
         public_key=info.public_key,
@@ -83,7 +90,7 @@ def show_identity(ws: Workspace) -> Identity:
         officer_id=str(info.officer.get("officer_id", "")),
         role=str(info.officer.get("role", "")),
         demo=bool(info.officer.get("demo", False)),
-        certificate=certs[-1] if certs else None,
+        certificate=None,
     )
 
 

@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
         # The keystore tells who the officer is; which certificate they hold is in the store,
         # read with the election on the worker thread (the store is not opened before the
         # window shows). Until then the status bar says nothing about certification.
-        self.identity = _keystore_identity(ws)
+        self.identity = identity_service.keystore_identity(ws)
         self.identity_known = False
         # Called after each opening of the election until one succeeds, with None or the
         # error; returns True when it dealt with the error (the app: first-run wizard).
@@ -582,18 +582,3 @@ class MainWindow(QMainWindow):
         self.tasks.shutdown()
         self.keys.lock()
         super().closeEvent(event)
-
-
-def _keystore_identity(ws: Workspace) -> identity_service.Identity:
-    """Who the officer is, from the keystore alone (``show_identity`` without the store's
-    certificates): enough to build the window before the store is opened."""
-    info = ws.keystore_info()
-    return identity_service.Identity(
-        key_id=info.key_id,
-        public_key=info.public_key,
-        name=str(info.officer.get("name", "")),
-        officer_id=str(info.officer.get("officer_id", "")),
-        role=str(info.officer.get("role", "")),
-        demo=bool(info.officer.get("demo", False)),
-        certificate=None,
-    )
