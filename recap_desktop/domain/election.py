@@ -31,11 +31,18 @@ def text(value: Text, lang: str) -> str:
     return value.get(lang) or value.get("id") or next(iter(value.values()), "")
 
 
+# The one time format of the protocol: UTC, to the second, exactly these characters. Python's
+# fromisoformat also reads "20260115T100000Z" or "+07:00"; two verifiers would disagree on what
+# such a text means, so anything else is refused, and times are compared parsed, never as text.
+_TIME_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
+
+
 def parse_time(value: Any, where: str) -> datetime:
-    if not isinstance(value, str) or not value.endswith("Z"):
+    """A protocol time (``YYYY-MM-DDTHH:MM:SSZ``, UTC) as an aware datetime."""
+    if not isinstance(value, str) or not _TIME_RE.match(value):
         raise ElectionError(f"{where}: a UTC time like 2026-02-14T00:00:00Z is expected")
     try:
-        return datetime.fromisoformat(value).astimezone(UTC)
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError as exc:
         raise ElectionError(f"{where}: {exc}") from exc
 
@@ -106,6 +113,7 @@ class Election:
     regions: dict[str, Region]
     stations: dict[str, Station]
     _children: dict[str | None, tuple[str, ...]] = field(repr=False, compare=False)
+    demo: bool = False  # an invented election, for training and trying the program
 
     def children(self, code: str | None) -> tuple[str, ...]:
         """Child region codes of ``code`` (None: the top regions), in code order."""
@@ -306,4 +314,11 @@ def _parse_rest(p: Mapping[str, Any], election_id: str, contests: dict[str, Cont
         regions=regions,
         stations=stations,
         _children={k: tuple(sorted(v)) for k, v in children.items()},
+        demo=_demo(p.get("demo", False)),
     )
+
+
+def _demo(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ElectionError("demo: true or false is expected")
+    return value
