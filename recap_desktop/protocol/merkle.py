@@ -193,6 +193,8 @@ def addresses_for_root(tree_size: int) -> list[Address]:
 
 
 def _fetch(nodes: NodeSource, addresses: list[Address]) -> Mapping[Address, bytes]:
+    if not addresses:
+        return {}  # a one-leaf tree's proof, or a proof between equal sizes: no query at all
     found = nodes if isinstance(nodes, Mapping) else nodes.read_nodes(addresses)
     for address in addresses:
         value = found.get(address)
@@ -259,7 +261,7 @@ def nodes_to_store(
     # do are the smallest ones, the top of the stack `_push` pops from.
     frontier = addresses_for_root(tree_size_before)
     needed = [(level, index) for level, index in frontier if (index + 2) << level <= size_after]
-    found = _fetch(nodes, needed) if needed else {}
+    found = _fetch(nodes, needed)
     stack = [found[address] for address in needed]
     out: list[tuple[Address, bytes]] = []
     for offset, value in enumerate(new_leaf_hashes):
@@ -326,7 +328,9 @@ def root_from_inclusion(
             f" this one {len(proof)}"
         )
     # RFC 9162 §2.1.3.2, steps 2 to 5: fn walks up from the leaf, sn from the last leaf; where
-    # fn is a right child or on the right edge, the proof hash goes on the left.
+    # fn is a right child or on the right edge, the proof hash goes on the left. The RFC's own
+    # length checks (sn reaching 0 early or late) cannot fire after the exact one above; they
+    # stay, as written, in case that one is ever wrong.
     fn, sn, result = index, tree_size - 1, leaf_hash
     for value in proof:
         if sn == 0:
