@@ -16,9 +16,10 @@ PKG = ROOT / "recap_desktop"
 ALLOWED = {
     "domain": set(),
     "crypto": {"domain"},
-    "storage": {"crypto", "domain"},
-    "sync": {"crypto", "domain", "storage"},
-    "services": {"crypto", "domain", "storage", "messages", "sync"},
+    "protocol": {"crypto", "domain"},
+    "storage": {"crypto", "domain", "protocol"},
+    "sync": {"crypto", "domain", "protocol", "storage"},
+    "services": {"crypto", "domain", "protocol", "storage", "messages", "sync"},
 }
 
 
@@ -63,7 +64,7 @@ def test_server_uses_only_crypto_and_domain() -> None:
     for path in (ROOT / "recap_server").rglob("*.py"):
         for name in _imports(path):
             if name.startswith("recap_desktop."):
-                assert name.split(".")[1] in {"crypto", "domain"}, f"{path}: {name}"
+                assert name.split(".")[1] in {"crypto", "domain", "protocol"}, f"{path}: {name}"
 
 
 def test_core_runs_without_qt_loaded() -> None:
