@@ -23,6 +23,7 @@ from recap_desktop.services import demo as demo_service
 ELECTION = demo_service.ELECTION_ID
 S1, S2, S3 = "32.01.01.2001.001", "32.01.01.2001.002", "32.01.01.2001.003"
 FAR = "32.01.02.2001.001"  # a station of another district
+LATER = "2026-02-14T11:00:00Z"  # after the base's last sheet
 
 
 def key(name: str) -> SigningKey:
@@ -223,7 +224,7 @@ def table() -> Table:
         ),
         Case(
             "corrects_another_station",
-            [sheet(OP_A, 3, a2.hash, S3, supersedes=a1.hash, reason="salah")],
+            [sheet(OP_A, 3, a2.hash, S3, time=LATER, supersedes=a1.hash, reason="salah")],
             "dangling",
         ),
         Case(
@@ -257,6 +258,6 @@ def table() -> Table:
             None,
             "a claimed time in the future is admitted: it is a claim, and decides nothing",
         ),
-        Case("honest_sheet", [sheet(OP_A, 3, a2.hash, S3)], None),
+        Case("honest_sheet", [sheet(OP_A, 3, a2.hash, S3, time=LATER)], None),
     ]
     return Table(base, cases)

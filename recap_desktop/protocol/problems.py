@@ -19,25 +19,25 @@ ERROR, ATTENTION, NOTICE = "error", "attention", "notice"
 
 # name -> (severity, what it means). The order is the order of docs/PROTOCOL.md §5.6.
 KINDS: dict[str, tuple[str, str]] = {
-    "malformed": (ERROR, "not a record of this protocol: shape, fields, encoding or time format"),
-    "bad_signature": (ERROR, "the signature does not verify under the signer's key"),
+    "malformed": (ERROR, "not a record of this protocol: shape, members, encoding or time format"),
+    "bad_signature": (ERROR, "the signature is not accepted under the signer's key (§2)"),
     "unknown_signer": (ERROR, "no certificate (nor the holder's own key) gives the signer's key"),
-    "no_election": (ERROR, "no election package is held to check the record against"),
+    "no_election": (ERROR, "no election package is in force to check the record against"),
     "wrong_election": (ERROR, "the record belongs to another election"),
     "expired": (ERROR, "an election package that had expired when it arrived"),
     "unknown_station": (ERROR, "the polling station is not in the election"),
     "unknown_contest": (ERROR, "the polling station does not hold that contest"),
     "bad_values": (ERROR, "a sheet's values are not exactly the form's fields as counts"),
     "breaks_rule": (ERROR, "a sheet breaks an error rule of its form"),
-    "role": (ERROR, "no certificate of the signer has the role this record needs"),
+    "role": (ERROR, "no certificate of the signer has the role the record needs"),
     "jurisdiction": (ERROR, "the station lies outside every region the signer is certified for"),
     "certificate_expired": (
         ERROR,
-        "no certificate covers the record's time, or the record was first seen after it ended",
+        "no certificate covers the record's time, or it was first seen after it ended",
     ),
     "revoked": (
         ATTENTION,
-        "the signer's key is revoked and nothing but its own claim puts the record before that",
+        "the signer's key is revoked and nothing but its claim puts the record before it",
     ),
     "time_order": (ERROR, "the record's time is earlier than its signer's previous record"),
     "chain_gap": (ERROR, "the signer's previous record is missing"),
