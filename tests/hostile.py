@@ -156,6 +156,28 @@ class Table:
     cases: list[Case] = field(default_factory=list)
 
 
+def _small_order_certificate() -> Record:
+    """A certificate for the neutral element as a key: signed by the authority by hand (the
+    program's own certificate function refuses to make it)."""
+    neutral = bytes([1]) + bytes(31)
+    return sign(
+        AUTH,
+        {
+            "type": "certificate",
+            "election": ELECTION,
+            "officer_id": "operator-neutral",
+            "name": "Petugas Netral",
+            "role": "operator",
+            "jurisdiction": "32.01.01",
+            "public_key": neutral.hex(),
+            "key_id": hashlib.sha256(neutral).hexdigest(),
+            "valid_from": "2026-01-01T00:00:00Z",
+            "valid_until": "2031-12-31T23:59:59Z",
+            "issued": "2026-01-01T00:00:00Z",
+        },
+    )
+
+
 def _rehash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(payload)).hexdigest()
 
@@ -204,9 +226,7 @@ def table() -> Table:
         Case("authority_signs_a_sheet", [authority_sheet], "role"),
         Case("breaks_a_rule", [sheet(OP_B, 1, None, S3, values=bad_sum)], "breaks_rule"),
         Case("values_missing", [sheet(OP_B, 1, None, S3, values=missing)], "bad_values"),
-        Case(
-            "unknown_station", [sheet(OP_B, 1, None, "32.01.01.2001.099")], "unknown_station"
-        ),
+        Case("unknown_station", [sheet(OP_B, 1, None, "32.01.01.2001.099")], "unknown_station"),
         Case("unknown_contest", [sheet(OP_B, 1, None, S3, contest="dpd")], "unknown_contest"),
         Case("chain_gap", [sheet(OP_A, 4, a2.hash, S3)], "chain_gap"),
         Case("chain_prev", [sheet(OP_A, 3, a1.hash, S3)], "chain_prev"),
@@ -250,6 +270,19 @@ def table() -> Table:
             "self_signed_certificate",
             [certificate(STRANGER, "supervisor", "32", signer=STRANGER)],
             "bad_signature",
+        ),
+        Case("small_order_key_certified", [_small_order_certificate()], "malformed"),
+        Case("offered_again", [a2], None, "a record held already: held, nothing changes"),
+        Case(
+            "time_before_the_certificate",
+            [sheet(OP_B, 1, None, S3, time="2025-12-31T23:00:00Z")],
+            "certificate_expired",
+            "claims a time before the certificate began",
+        ),
+        Case(
+            "two_revocation_lists_one_version",
+            [revocation_list(1, REVOKED, OP_B)],
+            "equivocation",
         ),
         # Admitted last: they change what later records are checked against.
         Case(

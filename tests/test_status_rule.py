@@ -161,7 +161,9 @@ def _program(raw: list) -> list[Action]:
                     SUPERVISORS[who % 2],
                     target=sheets[target % len(sheets)],
                     decision=decision,
-                    sees=tuple(sorted({reviews[s % len(reviews)] for s in sees})) if reviews else (),
+                    sees=tuple(sorted({reviews[s % len(reviews)] for s in sees}))
+                    if reviews
+                    else (),
                     standing=standing,
                 )
             )

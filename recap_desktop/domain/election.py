@@ -51,6 +51,11 @@ def format_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def is_region_code(value: Any) -> bool:
+    """An official region or station code: 2 digits, then up to 4 dotted groups of 2 to 4."""
+    return isinstance(value, str) and bool(_CODE_RE.match(value))
+
+
 def in_region(code: str, prefix: str) -> bool:
     """True if ``code`` is region ``prefix`` or inside it (codes are dotted, fixed width)."""
     return code == prefix or code.startswith(prefix + ".")

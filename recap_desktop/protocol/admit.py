@@ -63,6 +63,10 @@ class HeldView(Protocol):
         """The hash of the signer's held record number ``seq``."""
         ...
 
+    def signer(self, hash_: str) -> str | None:
+        """Who signed a held record; None if not held."""
+        ...
+
     def record(self, hash_: str) -> Record | None:
         """A held record whole (only to keep a fork's evidence)."""
         ...
@@ -137,9 +141,12 @@ class Replay:
     """`recap verify`'s use of the rule: a store's records in the order they arrived, fed in
     chunks, each against the records fed before it (and nothing else)."""
 
-    def __init__(self, trust: Trust) -> None:
+    def __init__(self, trust: Trust, held: HeldView | None = None) -> None:
+        """``held``: where to look up what a record refers to among the records fed before
+        its chunk (the store being verified); None: the replay keeps them all itself."""
         self.trust = trust
-        self._batch = _Batch(_NOTHING_HELD, replay=True)
+        self._batch = _Batch(held or _NOTHING_HELD, replay=True)
+        self._forgets = held is not None
 
     def feed(
         self,
@@ -150,6 +157,8 @@ class Replay:
         out = _run(records, self._batch, self.trust, arrivals, prechecked)
         assert out.trust is not None
         self.trust = out.trust
+        if self._forgets:
+            self._batch.forget()
         return out
 
 
@@ -236,6 +245,9 @@ class _NothingHeld:
     def hash_at(self, signer: str, seq: int) -> str | None:
         return None
 
+    def signer(self, hash_: str) -> str | None:
+        return None
+
     def record(self, hash_: str) -> Record | None:
         return None
 
@@ -250,6 +262,7 @@ class _Batch:
         self.held = held
         self.replay = replay
         self.refs: dict[str, Ref] = {}
+        self.signers: dict[str, str] = {}  # hash -> signer of the chained records taken
         self.heads: dict[str, Head | None] = {}
         # (signer, seq) -> record: for a fork's evidence (a replay keeps no evidence: the
         # store it replays can hold only one record at a place).
@@ -260,18 +273,28 @@ class _Batch:
         seq = record.seq
         assert seq is not None
         self.refs[record.hash] = (record.type, p.get("station"), p.get("contest"))
+        self.signers[record.hash] = record.signer
         if not forked:
             self.heads[record.signer] = (seq, record.hash, str(p.get("time")))
         if not self.replay:
             self.at[(record.signer, seq)] = record
 
     def head(self, signer: str) -> Head | None:
+        """The signer's last place: a replay knows it from what it was fed (the holder's own
+        head would be the end of the chain, not the place before this record)."""
         if signer not in self.heads:
             self.heads[signer] = None if self.replay else self.held.chain_head(signer)
         return self.heads[signer]
 
     def ref(self, target: str) -> Ref | None:
-        return self.refs.get(target) or (None if self.replay else self.held.ref(target))
+        return self.refs.get(target) or self.held.ref(target)
+
+    def forget(self) -> None:
+        """A replay between chunks: what the chunk's records refer to is in the holder's view
+        from now on (its store); only each signer's last place is kept here, so that a
+        million records are not all held in memory."""
+        self.refs.clear()
+        self.signers.clear()
 
     def check_place(self, record: Record, out: Admission) -> Problem | None:
         """The record's place in its signer's chain, its time after the record before it,
@@ -324,7 +347,13 @@ class _Batch:
                 return Problem(h, "dangling", f"{name} {target[:16]}… is not a {kind} held")
             if (ref[1], ref[2]) != (station, contest):
                 return Problem(h, "dangling", f"{name} {target[:16]}… is another station's {kind}")
+            if name == "supersedes" and self.signer_of(target) not in (None, signer):
+                return Problem(h, "dangling", f"supersedes {target[:16]}…, another officer's sheet")
         return None
+
+    def signer_of(self, target: str) -> str | None:
+        """Who signed a held chained record (None if not known here)."""
+        return self.signers.get(target) or self.held.signer(target)
 
 
 def _time(value: Any) -> datetime:

@@ -6,14 +6,17 @@ records at once in other threads or processes (docs/PROTOCOL.md §5.3).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
-from recap_desktop.domain.election import Election, parse_time
+from recap_desktop.domain.election import Election, format_time, parse_time
 from recap_desktop.protocol.problems import Problem
 from recap_desktop.protocol.records import check_officer_record
 from recap_desktop.protocol.standing import standing
 from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust
+
+# How far ahead of whoever first saw it a record's claimed time may be before it is flagged.
+CLOCK_TOLERANCE = timedelta(minutes=10)
 
 
 def check_record(
@@ -61,12 +64,13 @@ def check_record(
     problems: list[Problem] = []
     if record.type == "sheet":
         problems.extend(_check_values(record, election, station.registered))
+    claimed = parse_time(p["time"], "time")
     why = standing(
         record.type,
         record.signer,
         record.seq or 0,
         station.code,
-        parse_time(p["time"], "time"),
+        claimed,
         seen,
         position,
         mandates=trust.mandates,
@@ -75,6 +79,14 @@ def check_record(
     )
     if why is not None:
         problems.append(Problem(record.hash, why, _STANDING_DETAIL[why]))
+    if claimed > seen + CLOCK_TOLERANCE:
+        # The signer's clock was ahead of whoever first saw the record: shown to supervisors,
+        # never a reason to refuse (a laptop with a wrong clock must still deliver).
+        problems.append(
+            Problem(
+                record.hash, "clock_skew", f"claims {p['time']}, first seen {format_time(seen)}"
+            )
+        )
     return problems
 
 

@@ -47,7 +47,9 @@ KINDS: dict[str, tuple[str, str]] = {
     "missing_record": (ERROR, "a record this holder had (or was given a receipt for) is gone"),
     "forked": (ATTENTION, "a record signed at or after a proven fork of its signer's chain"),
     "awaiting_certificate": (NOTICE, "signed by the holder's own key, not yet certified"),
-    "clock_skew": (NOTICE, "the record claims a time well after the server first held it"),
+    "clock_skew": (NOTICE, "the record claims a time more than 10 minutes after it was first seen"),
+    "review_conflict": (ATTENTION, "reviews in force on one sheet disagree (a station's state)"),
+    "approvals_disagree": (ATTENTION, "approved sheets hold different values (a station's state)"),
 }
 
 

@@ -16,7 +16,7 @@ from functools import cached_property
 
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.crypto.keys import BadPublicKey, check_public_key, key_id
-from recap_desktop.domain.election import Election, ElectionError, parse_time
+from recap_desktop.domain.election import Election, ElectionError, is_region_code, parse_time
 from recap_desktop.protocol.problems import Problem
 from recap_desktop.protocol.records import check_fields
 
@@ -50,9 +50,11 @@ class Certificate:
                 raise ValueError("key_id is not the SHA-256 of public_key")
             if p["role"] not in CERTIFICATE_ROLES:
                 raise ValueError(f"unknown role {p['role']!r}")
-            for name in ("election", "officer_id", "name", "jurisdiction"):
-                if not isinstance(p[name], str) or not p[name]:
-                    raise ValueError(f"{name} must be a non-empty string")
+            for name in ("election", "officer_id", "name"):
+                if not isinstance(p[name], str) or not p[name].strip():
+                    raise ValueError(f"{name} must be a non-blank text")
+            if not is_region_code(p["jurisdiction"]):
+                raise ValueError("jurisdiction must be a region code like 32.01")
             valid_from = parse_time(p["valid_from"], "valid_from")
             valid_until = parse_time(p["valid_until"], "valid_until")
             parse_time(p["issued"], "issued")

@@ -76,7 +76,7 @@ def admission_part() -> dict[str, Any]:
             out = admit(records, held, base.trust, arrivals=(NOW, None))
             last = out.decisions[-1]
             status, reason = last.status, last.problem.kind if last.problem else None
-            if status == "admitted" and reason is not None:
+            if status != "refused":
                 reason = None  # a notice, not a refusal
         assert (reason if status == "refused" else None) == case.expect, (case.name, reason)
         cases.append(
@@ -122,7 +122,55 @@ def holders_part() -> list[dict[str, Any]]:
     def day(n: int) -> Arrival:
         return (_t(n), None)
 
+    correction = sheet(
+        OP_A, 3, a2.hash, S2, time="2026-02-15T09:00:00Z", values=_other(), supersedes=a2.hash,
+        reason="salah baca kertas",
+    )  # fmt: skip
+    b1 = sheet(OP_B, 1, None, S2, time="2026-02-15T08:00:00Z", values=_other())
+    b_fork = sheet(OP_B, 1, None, "32.01.01.2001.007", time="2026-02-15T08:05:00Z")
+    b2 = sheet(OP_B, 2, b1.hash, "32.01.01.2001.008", time="2026-02-15T08:10:00Z")
+    approve_a1 = base[10]
+    approve_b_other = review(SUP2, 1, None, other_values)
+    reject_a2 = review(SUP, 2, approve_a1.hash, a2, "reject")
+
     scenarios: list[tuple[str, str, list[tuple[Record, Arrival]], bool]] = [
+        (
+            "certificate_before_its_package",
+            "a certificate that arrived before any package was admitted to check it against",
+            [(base[1], day(13)), (base[0], day(14)), *((r, day(14)) for r in base[2:])],
+            False,
+        ),
+        (
+            "a_correction_and_its_own_officer",
+            "an officer corrects its own sheet with other numbers: the correction counts "
+            "(corrected)",
+            [*((r, day(14)) for r in base), (correction, day(15))],
+            False,
+        ),
+        (
+            "approvals_that_disagree",
+            "two supervisors approve two different sheets of one station",
+            [
+                *((r, day(14)) for r in base),
+                (sup2_cert, day(14)),
+                (other_values, day(14)),
+                (approve_b_other, day(15)),
+            ],
+            False,
+        ),  # fmt: skip
+        (
+            "a_rejection_with_nothing_else",
+            "the only sheet of a station is rejected: rejected, nothing counts",
+            [*((r, day(14)) for r in base), (reject_a2, day(15))],
+            False,
+        ),
+        (
+            "fork_evidence_held",
+            "the holder keeps proof that operator B signed two records number 1: B's records "
+            "from number 1 on do not count",
+            [*((r, day(14)) for r in base), (b1, day(15)), (b2, day(15))],
+            False,
+        ),
         (
             "agreeing_copies_count_together",
             "two operators' equal sheets both count; rejecting one leaves the other counting",
@@ -138,22 +186,35 @@ def holders_part() -> list[dict[str, Any]]:
         (
             "a_future_date_decides_nothing",
             "a rejection dated 2030 is replaced by a later approval that names it",
-            [*((r, day(14)) for r in base), (sup2_cert, day(14)), (future_reject, day(15)),
-             (later_approve, day(16))],
+            [
+                *((r, day(14)) for r in base),
+                (sup2_cert, day(14)),
+                (future_reject, day(15)),
+                (later_approve, day(16)),
+            ],
             False,
         ),  # fmt: skip
         (
             "review_conflict",
             "a rejection and an approval by two supervisors unaware of each other: disputed",
-            [*((r, day(14)) for r in base), (sup2_cert, day(14)), (reject_a1, day(15)),
-             (unaware_approve, day(15))],
+            [
+                *((r, day(14)) for r in base),
+                (sup2_cert, day(14)),
+                (reject_a1, day(15)),
+                (unaware_approve, day(15)),
+            ],
             False,
         ),  # fmt: skip
         (
             "reviews_that_did_not_see_each_other",
             "a rejection and an approval unaware of it: a conflict; a review naming it settles",
-            [*((r, day(14)) for r in base), (sup2_cert, day(14)), (reject_a1, day(15)),
-             (unaware_approve, day(15)), (settle, day(16))],
+            [
+                *((r, day(14)) for r in base),
+                (sup2_cert, day(14)),
+                (reject_a1, day(15)),
+                (unaware_approve, day(15)),
+                (settle, day(16)),
+            ],
             False,
         ),  # fmt: skip
         (
@@ -181,10 +242,13 @@ def holders_part() -> list[dict[str, Any]]:
             True,
         ),
     ]
+    forks = {"fork_evidence_held": [[b1.to_json(), b_fork.to_json()]]}
     out = []
     for name, why, arrived, own in scenarios:
         known = {OWN.key_id: OWN.public_key} if own else {}
         anchor = Trust(hostile.AUTH.public_key, known_keys=known)
+        if name in forks:
+            anchor = anchor.with_forks({OP_B.key_id: 1})
         findings, trust = replay(arrived, anchor)
         result = tally(arrived, trust)
         states = [
@@ -203,6 +267,7 @@ def holders_part() -> list[dict[str, Any]]:
                 "name": name,
                 "why": why,
                 "own_key": OWN.public_key.hex() if own else None,
+                "forks": forks.get(name, []),
                 "records": [
                     {
                         **({"base": base.index(r)} if r in base else {"record": r.to_json()}),
@@ -221,6 +286,10 @@ def holders_part() -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _other() -> dict[str, int]:
+    return {**hostile.VALUES, "v_p01": 59, "v_p02": 51}
 
 
 def replay(arrived: list[tuple[Record, Arrival]], anchor: Trust) -> tuple[list[Any], Trust]:
@@ -243,7 +312,8 @@ def build() -> dict[str, Any]:
             "'expect' is the last record's verdict (PROTOCOL §5). 'holders': a holder's whole "
             "set in the order it arrived, each record with when it was seen and its position "
             "in the server's log (null: unknown), given whole or as {'base': i}, the i-th "
-            "record of admission.base; 'expect' gives the findings of a replay "
+            "record of admission.base; 'forks' is fork evidence the holder keeps beside its set "
+            "(pairs of records; PROTOCOL section 5.5); 'expect' gives the findings of a replay "
             "(§5.7) as [record hash, problem name] in the order found, the state of every "
             "station and contest (§6), and the totals of a region. Keys are test keys from "
             "published seeds: never use them. Generated by "
