@@ -239,7 +239,7 @@ def test_a_fork_is_refused_and_kept_as_evidence() -> None:
 
 def test_a_replay_reports_each_bad_record_once() -> None:
     op = SigningKey.generate()
-    held, trust = base(cert(op))
+    _, trust = base(cert(op))
     a = sheet(op, 1, None)
     b = sheet(op, 2, a.hash, station="32.01.01.2001.002")
     c = sheet(op, 3, b.hash, station="32.01.01.2001.003")

@@ -157,7 +157,7 @@ def holders_part() -> list[dict[str, Any]]:
                 (approve_b_other, day(15)),
             ],
             False,
-        ),  # fmt: skip
+        ),
         (
             "a_rejection_with_nothing_else",
             "the only sheet of a station is rejected: rejected, nothing counts",
@@ -193,7 +193,7 @@ def holders_part() -> list[dict[str, Any]]:
                 (later_approve, day(16)),
             ],
             False,
-        ),  # fmt: skip
+        ),
         (
             "review_conflict",
             "a rejection and an approval by two supervisors unaware of each other: disputed",
@@ -204,7 +204,7 @@ def holders_part() -> list[dict[str, Any]]:
                 (unaware_approve, day(15)),
             ],
             False,
-        ),  # fmt: skip
+        ),
         (
             "reviews_that_did_not_see_each_other",
             "a rejection and an approval unaware of it: a conflict; a review naming it settles",
@@ -216,7 +216,7 @@ def holders_part() -> list[dict[str, Any]]:
                 (settle, day(16)),
             ],
             False,
-        ),  # fmt: skip
+        ),
         (
             "revoked_key_before_and_after_in_the_log",
             "the server's log puts one record of a revoked key before its revocation, one after",
