@@ -148,6 +148,21 @@ class Election:
             raise ElectionError(f"the package is incomplete or has a wrong type: {exc!r}") from exc
 
 
+def members(
+    value: Any, where: str, required: set[str], optional: frozenset[str] | set[str] = frozenset()
+) -> None:
+    """An object of exactly these members: a package says one thing to every reader (one
+    that ignored a member another refused would disagree with it)."""
+    if not isinstance(value, dict):
+        raise ElectionError(f"{where}: an object is expected")
+    missing = sorted(required - set(value))
+    extra = sorted(set(value) - required - optional)
+    if missing:
+        raise ElectionError(f"{where}: missing {', '.join(missing)}")
+    if extra:
+        raise ElectionError(f"{where}: no member {', '.join(extra)} is allowed here")
+
+
 def _int(value: Any, where: str, minimum: int = 0) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise ElectionError(f"{where}: an integer of at least {minimum} is expected")
@@ -157,6 +172,12 @@ def _int(value: Any, where: str, minimum: int = 0) -> int:
 def _str(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ElectionError(f"{where}: a non-empty string is expected")
+    return value
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ElectionError(f"{where}: a list is expected")
     return value
 
 
@@ -229,8 +250,9 @@ def _parse(p: Mapping[str, Any]) -> Election:
 
 def _parse_contests(p: Mapping[str, Any]) -> dict[str, Contest]:
     contests: dict[str, Contest] = {}
-    for i, c in enumerate(p["contests"]):
+    for i, c in enumerate(_list(p["contests"], "contests")):
         where = f"contests[{i}]"
+        members(c, where, {"id", "name", "kind", "choices", "form"})
         cid = _ident(c["id"], f"{where}.id")
         if cid in contests:
             raise ElectionError(f"{where}.id: contest {cid} appears twice")
@@ -238,7 +260,10 @@ def _parse_contests(p: Mapping[str, Any]) -> dict[str, Contest]:
         if kind not in ("candidates", "parties"):
             raise ElectionError(f"{where}.kind: 'candidates' or 'parties' is expected")
         choices = []
-        for j, ch in enumerate(c["choices"]):
+        for j, ch in enumerate(_list(c["choices"], f"{where}.choices")):
+            members(ch, f"{where}.choices[{j}]", {"id", "number", "name"}, {"candidates"})
+            for k, cd in enumerate(_list(ch.get("candidates", []), f"{where}.choices[{j}]")):
+                members(cd, f"{where}.choices[{j}].candidates[{k}]", {"id", "number", "name"})
             cands = tuple(
                 Candidate(
                     _ident(cd["id"], f"{where}.choices[{j}].candidates[{k}].id"),
@@ -257,6 +282,8 @@ def _parse_contests(p: Mapping[str, Any]) -> dict[str, Contest]:
             )
         if not choices:
             raise ElectionError(f"{where}.choices: a contest needs at least one choice")
+        if len({ch.id for ch in choices}) != len(choices):
+            raise ElectionError(f"{where}.choices: a choice id appears twice")
         form = Form.from_data(c["form"], where=f"{where}.form")
         contests[cid] = Contest(cid, _text(c["name"], f"{where}.name"), kind, tuple(choices), form)
     return contests
@@ -264,8 +291,9 @@ def _parse_contests(p: Mapping[str, Any]) -> dict[str, Contest]:
 
 def _parse_rest(p: Mapping[str, Any], election_id: str, contests: dict[str, Contest]) -> Election:
     regions: dict[str, Region] = {}
-    for i, r in enumerate(p["regions"]):
+    for i, r in enumerate(_list(p["regions"], "regions")):
         where = f"regions[{i}]"
+        members(r, where, {"code", "name", "level", "parent"})
         code = r["code"]
         if not isinstance(code, str) or not _CODE_RE.match(code):
             raise ElectionError(f"{where}.code: an official code like 32.04.01.2001 is expected")
@@ -281,8 +309,9 @@ def _parse_rest(p: Mapping[str, Any], election_id: str, contests: dict[str, Cont
         regions[code] = Region(code, _str(r["name"], f"{where}.name"), r["level"], parent)
 
     stations: dict[str, Station] = {}
-    for i, s in enumerate(p["stations"]):
+    for i, s in enumerate(_list(p["stations"], "stations")):
         where = f"stations[{i}]"
+        members(s, where, {"code", "region", "name", "registered", "contests"})
         code, region = s["code"], s["region"]
         if region not in regions or regions[region].level != "village":
             raise ElectionError(f"{where}.region: {region!r} is not a village of this election")
@@ -290,7 +319,9 @@ def _parse_rest(p: Mapping[str, Any], election_id: str, contests: dict[str, Cont
             raise ElectionError(f"{where}.code: {code!r} must be a code inside {region}")
         if code in stations:
             raise ElectionError(f"{where}.code: station {code} appears twice")
-        held = tuple(s["contests"])
+        held = tuple(_list(s["contests"], f"{where}.contests"))
+        if len(set(held)) != len(held):
+            raise ElectionError(f"{where}.contests: a contest is listed twice")
         for cid in held:
             if cid not in contests:
                 raise ElectionError(f"{where}.contests: contest {cid!r} is not defined")

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
 from recap_desktop.domain.election import Election, format_time, parse_time
-from recap_desktop.protocol.problems import Problem
+from recap_desktop.protocol.problems import ERROR, Problem
 from recap_desktop.protocol.records import check_officer_record
 from recap_desktop.protocol.standing import standing
 from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust
@@ -61,9 +61,11 @@ def check_record(
         return [
             Problem(record.hash, "unknown_contest", f"contest {p['contest']!r} at {station.code}")
         ]
-    problems: list[Problem] = []
     if record.type == "sheet":
-        problems.extend(_check_values(record, election, station.registered))
+        broken = _check_values(record, election, station.registered)
+        if broken:
+            return broken
+    problems: list[Problem] = []
     claimed = parse_time(p["time"], "time")
     why = standing(
         record.type,
@@ -79,6 +81,8 @@ def check_record(
     )
     if why is not None:
         problems.append(Problem(record.hash, why, _STANDING_DETAIL[why]))
+        if problems[-1].severity == ERROR:
+            return problems
     if claimed > seen + CLOCK_TOLERANCE:
         # The signer's clock was ahead of whoever first saw the record: shown to supervisors,
         # never a reason to refuse (a laptop with a wrong clock must still deliver).

@@ -7,7 +7,7 @@ the records in memory: the published vectors, and an auditor recomputing a serve
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from recap_desktop.crypto.envelope import Record
@@ -38,9 +38,15 @@ class Tally:
         return sums, counted
 
 
-def tally(records: Iterable[tuple[Record, Arrival]], trust: Trust) -> Tally:
-    """States and values of admitted officer records (authority records are skipped), each
-    with what its holder knows of its arrival, under ``trust``."""
+def tally(
+    records: Iterable[tuple[Record, Arrival]],
+    trust: Trust,
+    set_aside: Mapping[str, str] | None = None,
+) -> Tally:
+    """States and values of a holder's officer records (authority records are skipped), each
+    with what its holder knows of its arrival, under ``trust``. ``set_aside``: records a
+    replay found an error in (hash -> the finding's name): they count for nothing."""
+    refused = set_aside or {}
     versions: dict[tuple[str, str], list[SheetVersion]] = {}
     reviews: dict[tuple[str, str], list[Review]] = {}
     out = Tally()
@@ -61,6 +67,7 @@ def tally(records: Iterable[tuple[Record, Arrival]], trust: Trust) -> Tally:
             revoked=trust.revoked,
             forks=trust.forks,
         )
+        why = refused.get(record.hash, why) if why is None else why
         if record.type == "sheet":
             out.values[record.hash] = dict(p["values"])
             versions.setdefault(key, []).append(
