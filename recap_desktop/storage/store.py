@@ -8,17 +8,12 @@ none of it.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-from sqlite_utils import Database
 
 from recap_desktop.crypto.envelope import CHAINED_TYPES, Record, from_row
 from recap_desktop.crypto.verifier import Certificate, ChainLink
@@ -30,43 +25,11 @@ from recap_desktop.domain.election import (
     Station,
 )
 from recap_desktop.domain.status import COUNTED, Review, SheetVersion, sheet_state
-from recap_desktop.storage.schema import (
-    PROJECTIONS,
-    SCHEMA_VERSION,
-    migrations,
-    number,
-    regions_of,
-)
+from recap_desktop.storage.connection import Connection
+from recap_desktop.storage.errors import StorageError, TamperedStore, reason_of
+from recap_desktop.storage.schema import PROJECTIONS, number, regions_of
 
 DB_NAME = "recap.db"
-
-
-_MIGRATING = threading.Lock()
-
-
-class StorageError(Exception):
-    """The store cannot be opened or written (locked, read-only, full, newer schema).
-
-    ``reason`` is "full", "readonly", "io" or None; ``store.<reason>`` names its message in
-    the catalogue (recap_desktop.messages), for the CLI and the window alike.
-    """
-
-    def __init__(self, message: str, *, reason: str | None = None) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
-# SQLite's primary result codes that a person can act on.
-_REASONS = {13: "full", 8: "readonly", 10: "io"}
-
-
-def _reason(exc: sqlite3.Error) -> str | None:
-    code = getattr(exc, "sqlite_errorcode", None)
-    return _REASONS.get(code & 0xFF) if isinstance(code, int) else None
-
-
-class TamperedStore(StorageError):
-    """A row read back is not what this program wrote: someone edited the file."""
 
 
 @dataclass(frozen=True)
@@ -86,46 +49,18 @@ def _now() -> str:
 
 class Store:
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not readonly:
-            self._check_writable()
-        try:
-            if readonly:
-                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
-            else:
-                conn = sqlite3.connect(self.path, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            self.db = Database(conn)
-            if not readonly:
-                self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StorageError(
-                f"cannot open the store {self.path}: {exc}", reason=_reason(exc)
-            ) from exc
+        self._connection = Connection(path, readonly=readonly)
+        self.path = self._connection.path
+        self.db = self._connection.db
         self._election: tuple[str, Election] | None = None
         self._outline: tuple[str, ElectionOutline] | None = None
-
-    def _check_writable(self) -> None:
-        """Refuse a read-only file before SQLite opens it: it would make the -wal and -shm
-        read-only too, and they would stay so after the file is made writable again."""
-        for path in (
-            self.path.parent,
-            self.path,
-            self.path.with_name(self.path.name + "-wal"),
-            self.path.with_name(self.path.name + "-shm"),
-        ):
-            if path.exists() and not os.access(path, os.W_OK):
-                raise StorageError(f"{path} is read-only", reason="readonly")
 
     @classmethod
     def in_dir(cls, data_dir: Path, *, readonly: bool = False) -> Store:
         return cls(Path(data_dir) / DB_NAME, readonly=readonly)
 
     def close(self) -> None:
-        self.db.close()
+        self._connection.close()
 
     def __enter__(self) -> Store:
         return self
@@ -133,95 +68,7 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- schema ---------------------------------------------------------------------------
-
-    def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StorageError(
-                f"the store has schema {version}, newer than this program's {SCHEMA_VERSION}: "
-                "update Recap Desktop"
-            )
-        if not migrations.pending(self.db):
-            return
-        # The window opens the store from several worker threads, and the first opening may
-        # be migrating a large store for a minute: the others wait here, then find nothing
-        # pending, instead of failing on tables the first one created.
-        with _MIGRATING:
-            self._migrate_pending()
-
-    def _migrate_pending(self) -> None:
-        # Other processes (the CLI, the window's verification child) may open the store
-        # meanwhile: the write lock, taken before looking again at what is pending, makes
-        # them wait (busy timeout) and then find nothing left to do; all migrations commit
-        # together or not at all.
-        conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if migrations.pending(self.db):
-                version = self.db.execute("PRAGMA user_version").fetchone()[0]
-                if version > 0:
-                    self._backup(version)
-                migrations.apply(self.db)
-                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-
-    def _backup(self, version: int) -> None:
-        """A copy before any change, as Vorta does: a failed upgrade never costs data.
-
-        SQLite's online backup reads the committed state, WAL included (this connection
-        holds the write lock, so nothing changes meanwhile). The copy is written aside and
-        renamed; an existing one, made before an earlier attempt at the same upgrade, is
-        kept and never overwritten."""
-        backup = self.path.with_name(f"{self.path.name}.schema{version}.bak")
-        if backup.exists():
-            return
-        partial = backup.with_name(backup.name + ".partial")
-        partial.unlink(missing_ok=True)
-        # Read through a connection of its own: this one holds the write lock, and SQLite's
-        # backup from a connection inside a write transaction waits forever.
-        source = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
-        target = sqlite3.connect(partial)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
-        os.replace(partial, backup)
-
     # -- writing --------------------------------------------------------------------------
-
-    @contextmanager
-    def _write(self) -> Iterator[None]:
-        """A write transaction that holds the write lock from its start (BEGIN IMMEDIATE).
-
-        sqlite-utils' ``atomic`` begins a deferred transaction; ours read before they write,
-        and in WAL mode a reader whose snapshot another connection has written past cannot
-        become the writer: SQLite answers "database is locked" at once, without waiting. The
-        window's sync worker and a save are two connections, so a save during a sync failed
-        now and then. Taking the lock first makes the other writer wait (busy timeout)
-        instead. Nested, it is a savepoint of the outer transaction, as ``atomic`` is."""
-        if self.db.conn.in_transaction:
-            with self.db.atomic():
-                yield
-            return
-        self.db.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            if self.db.conn.in_transaction:
-                self.db.conn.execute("ROLLBACK")
-            raise
-        try:
-            self.db.conn.execute("COMMIT")
-        except BaseException:
-            if self.db.conn.in_transaction:
-                self.db.conn.execute("ROLLBACK")
-            raise
 
     def append(self, records: Sequence[Record], origin: str) -> list[bool]:
         """Append records not yet held and project them; True for each one that was new.
@@ -233,7 +80,7 @@ class Store:
         added: list[bool] = []
         received = _now()
         try:
-            with self._write():
+            with self._connection.write():
                 held = self._held([r.hash for r in records])
                 chained: list[Record] = []
                 for record in records:
@@ -257,7 +104,9 @@ class Store:
                 "sequence number but different contents is held already"
             ) from exc
         except sqlite3.OperationalError as exc:
-            raise StorageError(f"could not write to the store: {exc}", reason=_reason(exc)) from exc
+            raise StorageError(
+                f"could not write to the store: {exc}", reason=reason_of(exc)
+            ) from exc
         return added
 
     def _held(self, hashes: Sequence[str]) -> set[str]:
@@ -311,7 +160,7 @@ class Store:
         )
 
     def add_key(self, key_id: str, public_key: bytes, origin: str) -> None:
-        with self._write():
+        with self._connection.write():
             self.db.execute(
                 "INSERT OR IGNORE INTO keys (key_id, public_key, origin) VALUES (?, ?, ?)",
                 [key_id, public_key.hex(), origin],
@@ -611,7 +460,7 @@ class Store:
                 f"(first {missing[0][1][:16]}…), and rebuilding would erase that evidence"
             )
         count = 0
-        with self._write():
+        with self._connection.write():
             for table in PROJECTIONS:
                 self.db.execute(f"DELETE FROM {table}")
             for row in self.rows():
@@ -1106,7 +955,7 @@ class Store:
     def sync_mark_sent(self, hashes: Iterable[str], receipt: Record) -> None:
         """Keep the receipt and mark what it covers as sent, in one transaction."""
         now = _now()
-        with self._write():
+        with self._connection.write():
             self.db.execute(
                 "INSERT OR IGNORE INTO sync_receipts (hash, server, payload, sig, received)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -1122,7 +971,7 @@ class Store:
     def sync_note_refused(self, refused: Iterable[tuple[str, str, str]]) -> None:
         """Remember the server's last refusal of each record (hash, reason, detail)."""
         now = _now()
-        with self._write():
+        with self._connection.write():
             for hash_, reason, detail in refused:
                 self.db.execute(
                     "INSERT OR REPLACE INTO sync_refused (hash, reason, detail, time)"
@@ -1149,7 +998,7 @@ class Store:
     ) -> list[bool]:
         """Verified records from the server, their sent marks and the new cursor: all or none."""
         now = _now()
-        with self._write():
+        with self._connection.write():
             added = self.append(records, "server")
             self.db.conn.executemany(
                 "INSERT OR IGNORE INTO sync_sent (hash, receipt, sent) VALUES (?, NULL, ?)",
@@ -1166,7 +1015,7 @@ class Store:
         return None if row is None else str(row[0])
 
     def sync_set(self, key: str, value: str | None) -> None:
-        with self._write():
+        with self._connection.write():
             if value is None:
                 self.db.execute("DELETE FROM sync_settings WHERE key = ?", [key])
             else:
