@@ -151,7 +151,7 @@ def check_store(data_dir: Path, expected: set[str] | frozenset[str] = frozenset(
         lost = sorted(expected - held)
         if lost:
             problems.append(f"{len(lost)} saves reported done are missing, e.g. {lost[0]}")
-        broken = [row for row in store.rows() if row.record is None]
+        broken = [row for row in store.records.rows() if row.record is None]
         if broken:
             problems.append(f"{len(broken)} half or unreadable records, e.g. {broken[0].error}")
         before = store.projection_dump()
@@ -183,7 +183,7 @@ def _rebuild_in_place(store: Any) -> None:
 
     for table in PROJECTIONS:
         store.db.execute(f"DELETE FROM {table}")
-    for row in store.rows():
+    for row in store.records.rows():
         if row.record is not None:
             store._project(row.record)
 

@@ -38,7 +38,12 @@ def _package(
 
 def _state(data_dir: Path) -> tuple[Any, ...]:
     with Store.in_dir(data_dir) as store:
-        return store.count(), store.current_package(), store.known_keys(), store.projection_dump()
+        return (
+            store.records.count(),
+            store.current_package(),
+            store.known_keys(),
+            store.projection_dump(),
+        )
 
 
 def test_demo_package_imports_once(data_dir: Path, recap: Run) -> None:
@@ -230,7 +235,7 @@ def test_package_with_a_sheet_inside_is_refused(
 ) -> None:
     """A package file carries authority records only; a smuggled sheet sinks the file."""
     with Store.in_dir(demo_template.path) as store:
-        sheet = next(r.record for r in store.rows(["sheet"]))
+        sheet = next(r.record for r in store.records.rows(["sheet"]))
     assert sheet is not None
     doc = json.loads(DEMO_FILE.read_bytes())
     doc["records"].append(sheet.to_json())

@@ -57,7 +57,7 @@ def test_a_full_disk_is_a_typed_error_with_its_message(
     assert caught.value.key == "store.full"
     assert isinstance(caught.value.__cause__, StorageError)
     assert "disk is full" in caught.value.message("en")
-    assert demo_ws.store.count("sheet") == saved < len(stations)
+    assert demo_ws.store.records.count("sheet") == saved < len(stations)
 
 
 def test_an_io_error_in_the_cli_says_so_and_the_retry_saves(tmp_path: Path) -> None:

@@ -86,7 +86,7 @@ def test_a_key_planted_in_the_keys_table_vouches_for_nothing(
 
     own = identity_service.unlock(demo_ws, identity_service.DEMO_PASSPHRASE)
     demo_service.populate(demo_ws, own, stations=1)
-    sheet = next(r.record for r in demo_ws.store.rows(["sheet"]) if r.record)
+    sheet = next(r.record for r in demo_ws.store.records.rows(["sheet"]) if r.record)
     intruder = SigningKey.generate()
     forged = sign(intruder, {**sheet.payload, "signer": intruder.key_id, "seq": 1, "prev": None})
     demo_ws.store.add_key(intruder.key_id, intruder.public_key, origin)

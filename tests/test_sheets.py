@@ -37,7 +37,7 @@ def _election(data_dir: Path) -> Election:
 
 def _count(data_dir: Path) -> int:
     with Store.in_dir(data_dir) as store:
-        return store.count()
+        return store.records.count()
 
 
 @pytest.fixture
@@ -212,7 +212,7 @@ def test_warnings_are_stored_with_the_sheet(
     assert "warning [dpt_matches_package]" in result.err
     sheet_hash = result.out.strip()
     with Store.in_dir(populated_dir) as store:
-        record = store.record(sheet_hash)
+        record = store.records.get(sheet_hash)
     assert record is not None and record.payload["warnings"] == ["dpt_matches_package"]
     shown = json.loads(
         recap("sheet", "show", "--station", station, "--contest", "ppwp", "--json").out
@@ -349,13 +349,13 @@ def test_operator_outside_jurisdiction_is_refused_up_front(populated_ws: Workspa
     _certify(ws, operator, "operator", "32.01.01")
     inside, outside = _stations_in(election, "32.01.01")[-1], _stations_in(election, "32.01.02")[0]
     values = _good(ws.data_dir, outside)
-    before = ws.store.count()
+    before = ws.store.records.count()
     with pytest.raises(RecapError) as refused:
         sheet_service.enter_sheet(ws, operator, outside, "ppwp", values)
     assert refused.value.key == "mandate.jurisdiction" and refused.value.exit_code == 2
     assert outside in refused.value.message("en") and "32.01.01" in refused.value.message("en")
     assert refused.value.message("id") != refused.value.message("en")
-    assert ws.store.count() == before
+    assert ws.store.records.count() == before
     sheet_service.enter_sheet(ws, operator, inside, "ppwp", _good(ws.data_dir, inside))
     assert verify_store(ws).ok
 
@@ -469,11 +469,11 @@ def test_supervisor_outside_jurisdiction(
         sheet_in = ws.store.sheet_status(inside, "ppwp")
         sheet_out = ws.store.sheet_status(outside, "ppwp")
         assert sheet_in and sheet_out
-        before = ws.store.count()
+        before = ws.store.records.count()
         with pytest.raises(RecapError) as refused:
             sheet_service.review_sheet(ws, key, sheet_out["current"], "approve", None)
         assert refused.value.key == "mandate.jurisdiction"
-        assert ws.store.count() == before
+        assert ws.store.records.count() == before
         sheet_service.review_sheet(ws, key, sheet_in["current"], "approve", None)
         assert verify_store(ws).ok
         # The same review arriving from elsewhere is reported by the verifier.

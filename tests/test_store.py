@@ -20,6 +20,7 @@ from recap_desktop.services import demo as demo_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.services.sheets import next_link
 from recap_desktop.storage import StorageError, Store
+from recap_desktop.storage.records import Records
 from recap_desktop.storage.schema import (
     PROJECTIONS,
     SCHEMA_VERSION,
@@ -109,23 +110,23 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(
 
 def test_append_is_idempotent(populated_ws: Workspace) -> None:
     store = populated_ws.store
-    rows = [r.record for r in store.rows()]
+    rows = [r.record for r in store.records.rows()]
     assert all(r is not None for r in rows)
     before = store.projection_dump()
     assert store.append([r for r in rows if r is not None], "import") == [False] * len(rows)
-    assert store.count() == len(rows)
+    assert store.records.count() == len(rows)
     assert store.projection_dump() == before
 
 
 def test_a_fork_in_a_chain_is_refused(populated_ws: Workspace, populated_key: SigningKey) -> None:
     store = populated_ws.store
-    last = next(r.record for r in store.rows(["sheet"]) if r.record and r.record.seq == 6)
+    last = next(r.record for r in store.records.rows(["sheet"]) if r.record and r.record.seq == 6)
     assert last is not None
     fork = sign(populated_key, {**last.payload, "time": "2026-02-14T23:59:59Z"})
     with pytest.raises(StorageError):
         store.append([fork], "local")
-    assert store.record(fork.hash) is None
-    assert store.count() == 8
+    assert store.records.get(fork.hash) is None
+    assert store.records.count() == 8
 
 
 # -- rebuild -----------------------------------------------------------------------------------
@@ -206,7 +207,7 @@ def _disputed_history(ws: Workspace, key: SigningKey) -> None:
     _review(ws, supervisor, disputed[0], "approve")
     entered = ws.store.sheet_status(stations[0], "dpr-jabar-1")
     assert entered is not None
-    rejected = ws.store.record(entered["current"])
+    rejected = ws.store.records.get(entered["current"])
     assert rejected is not None
     _review(ws, supervisor, rejected, "reject")
     # A station entered only by the second officer.
@@ -237,10 +238,10 @@ def test_a_save_waits_for_a_sync_that_writes_between_its_reads_and_its_writes(
             sync.sync_set("cursor test", "42")
         synced.append("done")
 
-    real_held = Store._held
+    real_held = Records.held
     racer: list[threading.Thread] = []
 
-    def held_then_sync_commits(self: Store, hashes: Any) -> set[str]:
+    def held_then_sync_commits(self: Records, hashes: Any) -> set[str]:
         found = real_held(self, hashes)
         if not racer:
             racer.append(threading.Thread(target=sync_writes))
@@ -250,7 +251,7 @@ def test_a_save_waits_for_a_sync_that_writes_between_its_reads_and_its_writes(
             racer[0].join(timeout=1.0)
         return found
 
-    monkeypatch.setattr(Store, "_held", held_then_sync_commits)
+    monkeypatch.setattr(Records, "held", held_then_sync_commits)
     record = sheet_service.enter_sheet(
         ws,
         key,
@@ -263,7 +264,7 @@ def test_a_save_waits_for_a_sync_that_writes_between_its_reads_and_its_writes(
     racer[0].join()
     assert synced == ["done"]
     assert ws.store.sync_get("cursor test") == "42"
-    assert ws.store.record(record.hash) == record
+    assert ws.store.records.get(record.hash) == record
 
 
 def test_rebuild_gives_identical_projections(
@@ -282,9 +283,9 @@ def test_rebuild_gives_identical_projections(
     with _raw(ws.data_dir) as conn:
         for table in PROJECTIONS:
             conn.execute(f"DELETE FROM {table}")
-    assert ws.store.rebuild() == ws.store.count()
+    assert ws.store.rebuild() == ws.store.records.count()
     assert ws.store.projection_dump() == before
-    assert ws.store.rebuild() == ws.store.count()  # twice is the same as once
+    assert ws.store.rebuild() == ws.store.records.count()  # twice is the same as once
     assert ws.store.projection_dump() == before
     # The migration's fill gives the same rows as the saves' deltas.
     with ws.store.db.atomic():
@@ -571,7 +572,7 @@ def test_region_totals_follow_saves_corrections_and_reviews(
 def _history_records(ws: Workspace, key: SigningKey) -> tuple[list[Record], list[Record]]:
     """(authority records, sheets and reviews) of a store with a disputed history."""
     _disputed_history(ws, key)
-    records = [r.record for r in ws.store.rows()]
+    records = [r.record for r in ws.store.records.rows()]
     assert all(r is not None for r in records)
     held = [r for r in records if r is not None]
     authority = [r for r in held if r.type not in ("sheet", "review")]
@@ -598,7 +599,7 @@ def test_a_pulled_page_projects_as_appending_one_at_a_time(
         assert page.sync_get("cursor") == "9"
         assert one.projection_dump() == page.projection_dump() == expected
         _assert_region_projection_is_a_recount(page)
-        assert [r.hash for r in page.rows()] == [r.hash for r in one.rows()]
+        assert [r.hash for r in page.records.rows()] == [r.hash for r in one.records.rows()]
 
 
 def test_a_pulled_page_with_a_fork_changes_nothing(
@@ -613,7 +614,7 @@ def test_a_pulled_page_with_a_fork_changes_nothing(
         with pytest.raises(StorageError):
             page.sync_append_pulled([*chained[2:], fork], "cursor", "9")
         assert page.projection_dump() == before
-        assert page.count() == len(authority) + 2
+        assert page.records.count() == len(authority) + 2
         assert page.sync_get("cursor") is None
 
 

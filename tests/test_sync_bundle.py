@@ -59,8 +59,8 @@ def test_bundle_import_refuses_what_does_not_verify_and_keeps_the_rest(tmp_path:
     good = enter(a, stations[0])
     outside = make_laptop(tmp_path / "c", "op-c", jurisdiction="32.01.02")
     foreign = sign_sheet(outside, stations[1])
-    records = [row.record.to_json() for row in a.ws.store.rows() if row.record]
-    records += [row.record.to_json() for row in outside.ws.store.rows() if row.record][1:]
+    records = [row.record.to_json() for row in a.ws.store.records.rows() if row.record]
+    records += [row.record.to_json() for row in outside.ws.store.records.rows() if row.record][1:]
     records.append(foreign.to_json())
     forged = dict(records[2])
     forged["payload"] = {**forged["payload"], "station": stations[5]}

@@ -68,8 +68,8 @@ def test_incoming_records_are_checked_one_by_one(tmp_path: Path) -> None:
     stations = district_stations(a.ws)
     enter(a, stations[0])
     enter(a, stations[1])
-    chain = [row.record for row in a.ws.store.rows(types=("sheet",)) if row.record]
-    cert = next(row.record for row in a.ws.store.rows(types=("certificate",)) if row.record)
+    chain = [row.record for row in a.ws.store.records.rows(types=("sheet",)) if row.record]
+    cert = next(row.record for row in a.ws.store.records.rows(types=("certificate",)) if row.record)
     fork = sign_sheet(a, stations[2], seq=1, prev=None)
     store = b.ws.store
 
@@ -80,7 +80,7 @@ def test_incoming_records_are_checked_one_by_one(tmp_path: Path) -> None:
             held_authority=store.sync_authority_records(),
             known_keys=store.known_keys(),
             is_held=store.sync_is_held,
-            lookup=store.record,
+            lookup=store.records.get,
             chain_head=store.chain_head,
         )
 

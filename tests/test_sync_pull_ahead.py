@@ -52,10 +52,12 @@ def _officer_history(tmp_path: Path, sheets: int) -> tuple[Laptop, list[Record]]
         enter(a, station)
     cert = next(
         row.record
-        for row in a.ws.store.rows(types=("certificate",))
+        for row in a.ws.store.records.rows(types=("certificate",))
         if row.record is not None and row.record.payload["officer_id"] == "op-a"
     )
-    chain = [row.record for row in a.ws.store.rows(types=("sheet",)) if row.record is not None]
+    chain = [
+        row.record for row in a.ws.store.records.rows(types=("sheet",)) if row.record is not None
+    ]
     return b, [cert, *chain]
 
 
@@ -74,7 +76,7 @@ def _check(laptop: Laptop, records: list[Record], **options: Any) -> incoming.Ch
         held_authority=store.sync_authority_records(),
         known_keys=store.known_keys(),
         is_held=store.sync_is_held,
-        lookup=store.record,
+        lookup=store.records.get,
         chain_head=store.chain_head,
         **options,
     )

@@ -27,7 +27,7 @@ def big_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     demo_service.init_demo(ws, stations=STATIONS)
     key = identity_service.unlock(ws, identity_service.DEMO_PASSPHRASE)
     demo_service.populate(ws, key, batch=5000)
-    assert ws.store.count("sheet") == 2 * STATIONS
+    assert ws.store.records.count("sheet") == 2 * STATIONS
     ws.close()
     return data_dir
 

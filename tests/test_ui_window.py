@@ -104,7 +104,7 @@ def test_type_a_whole_sheet_with_the_keyboard_and_save_it_signed(
 
     status = demo_ws.store.sheet_status(STATION, contest_id)
     assert status is not None and status["state"] == "signed"
-    record = demo_ws.store.record(status["current"])
+    record = demo_ws.store.records.get(status["current"])
     assert record is not None and record.payload["values"] == values
     assert verify_store(demo_ws).ok
     assert asker.asked == 1
@@ -167,7 +167,9 @@ def test_a_warning_must_be_ticked_before_the_save(
     qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     status = demo_ws.store.sheet_status(STATION, "ppwp")
     assert status is not None
-    assert demo_ws.store.record(status["current"]).payload["warnings"] == ["dpt_matches_package"]
+    assert demo_ws.store.records.get(status["current"]).payload["warnings"] == [
+        "dpt_matches_package"
+    ]
 
 
 def test_a_correction_asks_a_reason_and_shows_in_the_history(

@@ -50,7 +50,7 @@ def operator_folder(root: Path) -> Workspace:
     election = current_election(ws)
     code = sorted(election.stations)[1]
     first = sheet_service.sheet_history(ws, code, "ppwp")["current"]
-    values = dict(ws.store.record(first).payload["values"])  # type: ignore[union-attr]
+    values = dict(ws.store.records.get(first).payload["values"])  # type: ignore[union-attr]
     values["disabled_voted"] = 0
     sheet_service.enter_sheet(
         ws, key, code, "ppwp", values, supersedes=first, reason="Baris B.2 salah baca / misread"

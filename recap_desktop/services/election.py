@@ -112,7 +112,7 @@ def _check_revocations(ws: Workspace, election: Election, lists: list[Record]) -
     the list held, and a different list under the version held (TUF's rollback and
     mix-and-match attacks)."""
     held: dict[int, str] = {}
-    for row in ws.store.rows(["revocations"]):
+    for row in ws.store.records.rows(["revocations"]):
         r = row.record
         if r is not None and r.payload.get("election") == election.id:
             version = r.payload.get("version")

@@ -91,7 +91,7 @@ def review_store(ws: Workspace, progress: Progress | None = None) -> ReviewRepor
     store = ws.store
     names = {c["key_id"]: c["name"] for c in store.certificates()}
     superseded: set[str] = set()
-    for row in store.rows():
+    for row in store.records.rows():
         rec = row.record
         if rec is not None and rec.type in AUTHORITY_TYPES and row.hash not in by_record:
             continue

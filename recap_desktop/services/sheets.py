@@ -180,7 +180,7 @@ def review_sheet(
         raise RecapError("review.role")
     if decision == "reject" and not (reason and reason.strip()):
         raise RecapError("review.reason_needed")
-    sheet = ws.store.record(sheet_hash)
+    sheet = ws.store.records.get(sheet_hash)
     if sheet is None or sheet.type != "sheet":
         raise RecapError("review.unknown_sheet", hash=sheet_hash)
     check_mandate(ws, key, str(sheet.payload.get("station")), "review")

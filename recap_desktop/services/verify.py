@@ -143,7 +143,7 @@ def verify_store(ws: Workspace, progress: Progress | None = None) -> Report:
     except RecapError:
         anchor = None
     if anchor is not None:
-        workers = worker_count(store.count())
+        workers = worker_count(store.records.count())
         if workers > 1:
             try:
                 report = _verify_store_parallel(ws, anchor, workers, progress)
@@ -160,7 +160,7 @@ def _verify_store_serial(ws: Workspace, anchor: bytes | None, progress: Progress
     store = ws.store
     records: list[Record] = []
     malformed: list[Problem] = []
-    for row in store.rows():
+    for row in store.records.rows():
         if row.record is None:
             malformed.append(Problem(row.hash, "malformed", row.error or "unreadable row"))
         else:
@@ -207,8 +207,10 @@ def _verify_store_parallel(
 ) -> Report | None:
     """verify_store in ``workers`` processes; None if the serial path must decide instead."""
     store = ws.store
-    total = store.count()
-    authority = [row.record for row in store.rows(AUTHORITY_TYPES) if row.record is not None]
+    total = store.records.count()
+    authority = [
+        row.record for row in store.records.rows(AUTHORITY_TYPES) if row.record is not None
+    ]
     trust, trust_problems = build_trust(anchor, authority, _own_key(ws))
     malformed: list[Problem] = []
     parsed = 0
@@ -242,7 +244,7 @@ def _verify_store_parallel(
     # imports only crypto and domain, not the store's and the keystore's libraries.
     with ProcessPoolExecutor(workers, context, rowcheck.init_worker, (trust,)) as pool:
         pending: deque[tuple[int, Future[list[rowcheck.CheckedRow]]]] = deque()
-        for chunk in store.raw_chunks(CHUNK):
+        for chunk in store.records.raw_chunks(CHUNK):
             pending.append((len(chunk), pool.submit(rowcheck.check_chunk, chunk)))
             while len(pending) > 2 * workers + 2:
                 size, future = pending.popleft()

@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from recap_desktop.crypto.envelope import CHAINED_TYPES, Record, from_row
+from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
 from recap_desktop.crypto.verifier import Certificate, ChainLink
 from recap_desktop.domain.election import (
     Election,
@@ -25,26 +23,12 @@ from recap_desktop.domain.election import (
     Station,
 )
 from recap_desktop.domain.status import COUNTED, Review, SheetVersion, sheet_state
-from recap_desktop.storage.connection import Connection
+from recap_desktop.storage.connection import Connection, chunks
 from recap_desktop.storage.errors import StorageError, TamperedStore, reason_of
+from recap_desktop.storage.records import RAW_COLUMNS, Records, parse_row, timestamp
 from recap_desktop.storage.schema import PROJECTIONS, number, regions_of
 
 DB_NAME = "recap.db"
-
-
-@dataclass(frozen=True)
-class StoredRow:
-    """A records row as read back: the record, or why it cannot be one."""
-
-    id: int
-    hash: str
-    signer: str
-    record: Record | None
-    error: str | None
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class Store:
@@ -52,6 +36,7 @@ class Store:
         self._connection = Connection(path, readonly=readonly)
         self.path = self._connection.path
         self.db = self._connection.db
+        self.records = Records(self._connection)
         self._election: tuple[str, Election] | None = None
         self._outline: tuple[str, ElectionOutline] | None = None
 
@@ -78,10 +63,10 @@ class Store:
         same order, as appending them one at a time.
         """
         added: list[bool] = []
-        received = _now()
+        received = timestamp()
         try:
             with self._connection.write():
-                held = self._held([r.hash for r in records])
+                held = self.records.held([r.hash for r in records])
                 chained: list[Record] = []
                 for record in records:
                     if record.hash in held:
@@ -108,18 +93,6 @@ class Store:
                 f"could not write to the store: {exc}", reason=reason_of(exc)
             ) from exc
         return added
-
-    def _held(self, hashes: Sequence[str]) -> set[str]:
-        held: set[str] = set()
-        for chunk in _chunks(list(dict.fromkeys(hashes))):
-            held.update(
-                r[0]
-                for r in self.db.execute(
-                    f"SELECT hash FROM records WHERE hash IN ({', '.join('?' for _ in chunk)})",
-                    chunk,
-                )
-            )
-        return held
 
     def _insert_records(self, records: Sequence[Record], received: str, origin: str) -> None:
         # A plain INSERT: a different record in the same (signer, seq) place is a fork and
@@ -283,7 +256,7 @@ class Store:
         versions: dict[tuple[str, str], list[SheetVersion]] = {k: [] for k in wanted}
         reviews: dict[tuple[str, str], list[Review]] = {k: [] for k in wanted}
         status: dict[tuple[str, str], str] = {}
-        for chunk in _chunks(stations):
+        for chunk in chunks(stations):
             marks = ", ".join("?" for _ in chunk)
             for r in self.db.execute(
                 'SELECT station, contest, hash, signer, seq, supersedes, "values" FROM sheets'
@@ -311,7 +284,7 @@ class Store:
         for station, contest in wanted:
             by_contest.setdefault(contest, []).append(station)
         for contest, in_contest in by_contest.items():
-            for chunk in _chunks(in_contest):
+            for chunk in chunks(in_contest):
                 for station, field, value in self.db.execute(
                     "SELECT station, field, value FROM current_values"
                     f" WHERE contest = ? AND station IN ({', '.join('?' for _ in chunk)})",
@@ -463,7 +436,7 @@ class Store:
         with self._connection.write():
             for table in PROJECTIONS:
                 self.db.execute(f"DELETE FROM {table}")
-            for row in self.rows():
+            for row in self.records.rows():
                 if row.record is not None:
                     self._project(row.record)
                     count += 1
@@ -482,62 +455,10 @@ class Store:
 
     # -- reading --------------------------------------------------------------------------
 
-    def rows(self, types: Iterable[str] | None = None, batch: int = 2000) -> Iterator[StoredRow]:
-        """Every records row in arrival order, parsed; a row that does not parse says why."""
-        where, params = "", []
-        if types is not None:
-            kinds = list(types)
-            where = f" AND type IN ({', '.join('?' for _ in kinds)})"
-            params = kinds
-        last = 0
-        while True:
-            chunk = self.db.execute(
-                f"SELECT id, {_RAW_COLUMNS} FROM records WHERE id > ?{where} ORDER BY id LIMIT ?",
-                [last, *params, batch],
-            ).fetchall()
-            if not chunk:
-                return
-            for row in chunk:
-                last = row[0]
-                yield _parse_row(*row)
-
-    def raw_chunks(self, batch: int = 2000) -> Iterator[list[tuple[Any, ...]]]:
-        """Every records row in arrival order, unparsed, ``batch`` at a time: for verifiers
-        that parse in worker processes. Each row is what ``_parse_row(*row)`` takes (and
-        ``crypto.envelope.from_row(*row[1:])``)."""
-        last = 0
-        while True:
-            chunk = self.db.execute(
-                f"SELECT id, {_RAW_COLUMNS} FROM records WHERE id > ? ORDER BY id LIMIT ?",
-                [last, batch],
-            ).fetchall()
-            if not chunk:
-                return
-            last = chunk[-1][0]
-            yield chunk
-
-    def record(self, hash_: str) -> Record | None:
-        row = self.db.execute(
-            f"SELECT id, {_RAW_COLUMNS} FROM records WHERE hash = ?", [hash_]
-        ).fetchone()
-        if row is None:
-            return None
-        parsed = _parse_row(*row)
-        if parsed.record is None:
-            raise TamperedStore(f"record {hash_[:16]}… in the store is damaged: {parsed.error}")
-        return parsed.record
-
-    def count(self, type_: str | None = None) -> int:
-        if type_ is None:
-            return int(self.db.execute("SELECT COUNT(*) FROM records").fetchone()[0])
-        return int(
-            self.db.execute("SELECT COUNT(*) FROM records WHERE type = ?", [type_]).fetchone()[0]
-        )
-
     def chain_head(self, signer: str) -> tuple[int, str] | None:
         """The signer's last record, read from the records themselves (the truth)."""
         row = self.db.execute(
-            f"SELECT id, {_RAW_COLUMNS} FROM records"
+            f"SELECT id, {RAW_COLUMNS} FROM records"
             " WHERE signer = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
             [signer],
         ).fetchone()
@@ -545,7 +466,7 @@ class Store:
             return None
         # The next record is signed on top of this one: a damaged head would make the
         # officer sign a fork, so it is checked like any row read back.
-        parsed = _parse_row(*row)
+        parsed = parse_row(*row)
         if parsed.record is None:
             raise TamperedStore(f"the last record of {signer[:16]}… is damaged: {parsed.error}")
         head = (int(row[6]), parsed.record.hash)
@@ -638,7 +559,7 @@ class Store:
         if hash_ is None:
             return None
         if self._election is None or self._election[0] != hash_:
-            record = self.record(hash_)
+            record = self.records.get(hash_)
             if record is None:
                 raise TamperedStore(f"the election package {hash_[:16]}… has gone from the store")
             try:
@@ -917,7 +838,7 @@ class Store:
             f"{where[authority]} ORDER BY r.id LIMIT ?",
             [after, limit],
         ):
-            parsed = _parse_row(row_id, hash_, signer, payload, sig, type_, seq)
+            parsed = parse_row(row_id, hash_, signer, payload, sig, type_, seq)
             if parsed.record is None:
                 raise TamperedStore(f"record {hash_[:16]}… in the store is damaged: {parsed.error}")
             size += len(payload) + 300  # the envelope around the payload
@@ -933,12 +854,12 @@ class Store:
 
     def sync_held(self, hashes: Sequence[str]) -> set[str]:
         """Which of ``hashes`` the store holds (a pulled page's, in one query or a few)."""
-        return self._held(hashes)
+        return self.records.held(hashes)
 
     def sync_authority_records(self) -> list[Record]:
         """Packages, certificates and revocations held: what incoming records verify against."""
         out = []
-        for row in self.rows(types=("election", "certificate", "revocations")):
+        for row in self.records.rows(types=("election", "certificate", "revocations")):
             if row.record is None:
                 raise TamperedStore(f"record {row.hash[:16]}… in the store is damaged: {row.error}")
             out.append(row.record)
@@ -954,7 +875,7 @@ class Store:
 
     def sync_mark_sent(self, hashes: Iterable[str], receipt: Record) -> None:
         """Keep the receipt and mark what it covers as sent, in one transaction."""
-        now = _now()
+        now = timestamp()
         with self._connection.write():
             self.db.execute(
                 "INSERT OR IGNORE INTO sync_receipts (hash, server, payload, sig, received)"
@@ -970,7 +891,7 @@ class Store:
 
     def sync_note_refused(self, refused: Iterable[tuple[str, str, str]]) -> None:
         """Remember the server's last refusal of each record (hash, reason, detail)."""
-        now = _now()
+        now = timestamp()
         with self._connection.write():
             for hash_, reason, detail in refused:
                 self.db.execute(
@@ -987,7 +908,7 @@ class Store:
         for hash_, signer, payload, sig in self.db.execute(
             "SELECT hash, server, payload, sig FROM sync_receipts ORDER BY received, hash"
         ):
-            parsed = _parse_row(0, hash_, signer, payload, sig, None, None)
+            parsed = parse_row(0, hash_, signer, payload, sig, None, None)
             if parsed.record is None:
                 raise TamperedStore(f"receipt {hash_[:16]}… is damaged: {parsed.error}")
             out.append(parsed.record)
@@ -997,7 +918,7 @@ class Store:
         self, records: Sequence[Record], cursor_key: str, cursor: str
     ) -> list[bool]:
         """Verified records from the server, their sent marks and the new cursor: all or none."""
-        now = _now()
+        now = timestamp()
         with self._connection.write():
             added = self.append(records, "server")
             self.db.conn.executemany(
@@ -1070,11 +991,6 @@ def _review_row(record: Record) -> tuple[Any, ...]:
     )
 
 
-def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
-    for at in range(0, len(items), size):
-        yield items[at : at + size]
-
-
 def _plain(values: Any) -> bool:
     """True if a sheet's values are stored as they are: a JSON object of plain integers."""
     return isinstance(values, dict) and all(
@@ -1110,14 +1026,6 @@ def _deltas(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, int, in
     return out
 
 
-# Read as bytes: a row edited behind the program's back may hold text that is not UTF-8,
-# which sqlite3 would otherwise refuse to fetch at all (and the verifier could not name it).
-_RAW_COLUMNS = (
-    "CAST(hash AS BLOB), CAST(signer AS BLOB), CAST(payload AS BLOB), CAST(sig AS BLOB),"
-    " CAST(type AS BLOB), seq"
-)
-
-
 def _station(row: Sequence[Any]) -> Station:
     return Station(row[0], row[1], row[2], int(row[3]), tuple(json.loads(row[4])))
 
@@ -1126,10 +1034,3 @@ def _text(value: Any) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return str(value)
-
-
-def _parse_row(
-    row_id: int, hash_: Any, signer: Any, payload: Any, sig: Any, type_: Any, seq: Any
-) -> StoredRow:
-    # Receipts live in their own table, with no type or seq columns to compare (None).
-    return StoredRow(row_id, *from_row(hash_, signer, payload, sig, type_, seq))

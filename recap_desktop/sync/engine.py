@@ -34,8 +34,17 @@ DONE, REFUSED, UNREACHABLE, CANCELLED, FAILED = (
 )
 
 
+class SyncRecords(Protocol):
+    """What the engine reads of the records (storage.Records)."""
+
+    def get(self, hash_: str) -> Record | None: ...
+
+
 class SyncStore(Protocol):
     """What the engine needs from the local store (storage.Store's "sync" section)."""
+
+    @property
+    def records(self) -> SyncRecords: ...
 
     def sync_unsent(
         self, after: int, limit: int, max_bytes: int, authority: bool | None = None
@@ -51,7 +60,6 @@ class SyncStore(Protocol):
     def sync_is_held(self, hash_: str) -> bool: ...
     def sync_held(self, hashes: Sequence[str]) -> set[str]: ...
     def sync_authority_records(self) -> list[Record]: ...
-    def record(self, hash_: str) -> Record | None: ...
     def chain_head(self, signer: str) -> tuple[int, str] | None: ...
     def known_keys(self, origin: str | None = None) -> dict[str, bytes]: ...
 
@@ -390,7 +398,7 @@ class SyncEngine:
                         held_authority=held_authority,
                         known_keys=known_keys,
                         is_held=self.store.sync_is_held,
-                        lookup=self.store.record,
+                        lookup=self.store.records.get,
                         chain_head=self.store.chain_head,
                         trust=trust,
                         prechecked=page.prechecked,
