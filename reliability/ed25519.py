@@ -176,7 +176,7 @@ def _other_election(work: Path, key: SigningKey) -> Workspace:
         issued=demo_service.ISSUED,
     )
     ws.store.append([cert], "import")
-    ws.store.add_key(key.key_id, key.public_key, "self")
+    ws.store.keys.add(key.key_id, key.public_key, "self")
     return ws
 
 

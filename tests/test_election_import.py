@@ -41,7 +41,7 @@ def _state(data_dir: Path) -> tuple[Any, ...]:
         return (
             store.records.count(),
             store.current_package(),
-            store.known_keys(),
+            store.keys.known(),
             store.projection_dump(),
         )
 
@@ -170,7 +170,7 @@ def test_unknown_authority_needs_its_fingerprint(
     accepted = recap("election", "import", path, "--trust-authority", stranger.key_id[:16])
     assert accepted.code == 0, accepted.err
     with Store.in_dir(data_dir) as store:
-        assert set(store.known_keys("authority")) == {stranger.key_id}
+        assert set(store.keys.known("authority")) == {stranger.key_id}
 
 
 def test_another_authority_never_replaces_the_held_one(

@@ -89,7 +89,7 @@ def test_a_key_planted_in_the_keys_table_vouches_for_nothing(
     sheet = next(r.record for r in demo_ws.store.records.rows(["sheet"]) if r.record)
     intruder = SigningKey.generate()
     forged = sign(intruder, {**sheet.payload, "signer": intruder.key_id, "seq": 1, "prev": None})
-    demo_ws.store.add_key(intruder.key_id, intruder.public_key, origin)
+    demo_ws.store.keys.add(intruder.key_id, intruder.public_key, origin)
     demo_ws.store.append([forged], "local")
     report = verify_store(demo_ws)
     assert not report.ok

@@ -328,7 +328,7 @@ def test_revocations_projection_follows_the_newest_list_whatever_the_arrival_ord
         lists.reverse()
     for record in lists:
         ws.store.append([record], "sync")
-    assert ws.store.revoked() == {}
+    assert ws.store.keys.revoked() == {}
     before = ws.store.projection_dump()
     ws.store.rebuild()
     assert ws.store.projection_dump() == before

@@ -76,9 +76,9 @@ def test_incoming_records_are_checked_one_by_one(tmp_path: Path) -> None:
     def run(records):  # type: ignore[no-untyped-def]
         return check_incoming(
             records,
-            authority_key=next(iter(store.known_keys("authority").values())),
+            authority_key=next(iter(store.keys.known("authority").values())),
             held_authority=store.sync_authority_records(),
-            known_keys=store.known_keys(),
+            known_keys=store.keys.known(),
             is_held=store.sync_is_held,
             lookup=store.records.get,
             chain_head=store.chain_head,

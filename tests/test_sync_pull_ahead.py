@@ -63,8 +63,8 @@ def _officer_history(tmp_path: Path, sheets: int) -> tuple[Laptop, list[Record]]
 
 def _trust_of(laptop: Laptop) -> Trust:
     store = laptop.ws.store
-    key = next(iter(store.known_keys("authority").values()))
-    trust, _ = build_trust(key, store.sync_authority_records(), store.known_keys())
+    key = next(iter(store.keys.known("authority").values()))
+    trust, _ = build_trust(key, store.sync_authority_records(), store.keys.known())
     return trust
 
 
@@ -72,9 +72,9 @@ def _check(laptop: Laptop, records: list[Record], **options: Any) -> incoming.Ch
     store = laptop.ws.store
     return check_incoming(
         records,
-        authority_key=next(iter(store.known_keys("authority").values())),
+        authority_key=next(iter(store.keys.known("authority").values())),
         held_authority=store.sync_authority_records(),
-        known_keys=store.known_keys(),
+        known_keys=store.keys.known(),
         is_held=store.sync_is_held,
         lookup=store.records.get,
         chain_head=store.chain_head,

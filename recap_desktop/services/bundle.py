@@ -64,7 +64,7 @@ def import_bundle(ws: Workspace, data: bytes, source: str) -> BundleImport:
         records,
         authority_key=authority_key(ws),
         held_authority=store.sync_authority_records(),
-        known_keys=store.known_keys(),
+        known_keys=store.keys.known(),
         is_held=store.sync_is_held,
         lookup=store.records.get,
         chain_head=store.chain_head,

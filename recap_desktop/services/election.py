@@ -24,7 +24,7 @@ def package_file(authority_public_key: bytes, records: list[Record]) -> dict[str
 
 
 def authority_key(ws: Workspace) -> bytes:
-    keys = ws.store.known_keys("authority")
+    keys = ws.store.keys.known("authority")
     if not keys:
         raise RecapError("election.missing")
     return next(iter(keys.values()))
@@ -61,7 +61,7 @@ def import_election(
     """
     public_key, records = _parse_file(data, source)
     anchor_id = key_id(public_key)
-    held_anchor = ws.store.known_keys("authority")
+    held_anchor = ws.store.keys.known("authority")
     if held_anchor:
         if anchor_id not in held_anchor:
             raise RecapError("election.bad_signature")
@@ -102,7 +102,7 @@ def import_election(
             raise RecapError("election.conflict", version=election.version)
     _check_revocations(ws, election, [r for r in records if r.type == "revocations"])
     if not held_anchor:
-        ws.store.add_key(anchor_id, public_key, "authority")
+        ws.store.keys.add(anchor_id, public_key, "authority")
     added = ws.append(records, "import")
     return election, any(added)
 

@@ -89,7 +89,7 @@ def review_store(ws: Workspace, progress: Progress | None = None) -> ReviewRepor
         return report
     by_record = verdict.by_record()
     store = ws.store
-    names = {c["key_id"]: c["name"] for c in store.certificates()}
+    names = {c["key_id"]: c["name"] for c in store.keys.certificates()}
     superseded: set[str] = set()
     for row in store.records.rows():
         rec = row.record

@@ -96,7 +96,7 @@ def check_mandate(ws: Workspace, key: SigningKey, station_code: str, record_type
     """Refuse up front what `recap verify` would report: the wrong role, or a station outside
     the signer's certified region. A key with no certificate yet may sign (it shows as not yet
     certified until the certificate arrives)."""
-    certs = [c for c in ws.store.certificates() if c["key_id"] == key.key_id]
+    certs = [c for c in ws.store.keys.certificates() if c["key_id"] == key.key_id]
     if not certs:
         return
     need = ROLE_FOR_TYPE[record_type]
@@ -204,7 +204,7 @@ def review_sheet(
 def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str, Any]:
     """The current state, every version with its signer, and every review."""
     region_service.locate(ws, station_code, contest_id)
-    names = {c["key_id"]: c for c in ws.store.certificates()}
+    names = {c["key_id"]: c for c in ws.store.keys.certificates()}
     versions = ws.store.sheet_versions(station_code, contest_id)
     for v in versions:
         cert = names.get(v["signer"])

@@ -26,8 +26,8 @@ def set_server_url(store: Store, url: str | None) -> None:
 
 def jurisdiction(store: Store) -> str | None:
     """What this laptop pulls: its own certificate's region; None before it is certified."""
-    own = set(store.known_keys("self"))
-    certs = [c for c in store.certificates() if c["key_id"] in own]
+    own = set(store.keys.known("self"))
+    certs = [c for c in store.keys.certificates() if c["key_id"] in own]
     return str(certs[-1]["jurisdiction"]) if certs else None
 
 

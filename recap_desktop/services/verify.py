@@ -108,7 +108,7 @@ def _own_key(ws: Workspace) -> dict[str, bytes]:
         mine = ws.keystore_info().key_id
     except RecapError:
         return {}
-    return {k: v for k, v in ws.store.known_keys("self").items() if k == mine}
+    return {k: v for k, v in ws.store.keys.known("self").items() if k == mine}
 
 
 # Below this many records one process is quicker than starting workers (about 0.3 s each).
@@ -196,7 +196,7 @@ def _add_missing(
             report.problems.append(
                 Problem(hash_, "missing_record", f"named in {table} but gone from the records")
             )
-    report.problems.extend(_revocations_kept(ws.store.revoked(), authority, anchor, trust))
+    report.problems.extend(_revocations_kept(ws.store.keys.revoked(), authority, anchor, trust))
 
 
 # -- the parallel path -------------------------------------------------------------------

@@ -25,6 +25,7 @@ from recap_desktop.domain.election import (
 from recap_desktop.domain.status import COUNTED, Review, SheetVersion, sheet_state
 from recap_desktop.storage.connection import Connection, chunks
 from recap_desktop.storage.errors import StorageError, TamperedStore, reason_of
+from recap_desktop.storage.keys import Keys
 from recap_desktop.storage.records import RAW_COLUMNS, Records, parse_row, timestamp
 from recap_desktop.storage.schema import PROJECTIONS, number, regions_of
 
@@ -37,6 +38,7 @@ class Store:
         self.path = self._connection.path
         self.db = self._connection.db
         self.records = Records(self._connection)
+        self.keys = Keys(self._connection)
         self._election: tuple[str, Election] | None = None
         self._outline: tuple[str, ElectionOutline] | None = None
 
@@ -131,13 +133,6 @@ class Store:
         self._restate_many(
             (str(r.payload.get("station")), str(r.payload.get("contest"))) for r in records
         )
-
-    def add_key(self, key_id: str, public_key: bytes, origin: str) -> None:
-        with self._connection.write():
-            self.db.execute(
-                "INSERT OR IGNORE INTO keys (key_id, public_key, origin) VALUES (?, ?, ?)",
-                [key_id, public_key.hex(), origin],
-            )
 
     # -- projections ----------------------------------------------------------------------
 
@@ -532,21 +527,6 @@ class Store:
         ]
         return gaps
 
-    def known_keys(self, origin: str | None = None) -> dict[str, bytes]:
-        """Public keys this laptop knows outside certificates: its own, the authority's."""
-        out = {}
-        query = "SELECT key_id, public_key FROM keys"
-        params: list[str] = []
-        if origin is not None:
-            query += " WHERE origin = ?"
-            params.append(origin)
-        for key_id, public_key in self.db.execute(query, params):
-            try:
-                out[key_id] = bytes.fromhex(public_key)
-            except ValueError as exc:
-                raise TamperedStore(f"the key {key_id[:16]}… in the store is damaged") from exc
-        return out
-
     def current_package(self) -> str | None:
         row = self.db.execute(
             "SELECT record FROM packages ORDER BY version DESC, record LIMIT 1"
@@ -766,12 +746,6 @@ class Store:
                 [prefix + ".", prefix + "/"],
             )
         return {(s, c): state for s, c, state in rows}
-
-    def certificates(self) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT * FROM certificates ORDER BY officer_id, record"))
-
-    def revoked(self) -> dict[str, str]:
-        return {k: r for k, r in self.db.execute("SELECT key_id, reason FROM revoked")}
 
     def totals(self, prefix: str, contest: str) -> tuple[dict[str, int], int, int]:
         """Sum of every field over the counted sheets of a region; counted and expected stations.

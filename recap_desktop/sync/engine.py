@@ -40,11 +40,19 @@ class SyncRecords(Protocol):
     def get(self, hash_: str) -> Record | None: ...
 
 
+class SyncKeys(Protocol):
+    """What the engine reads of the keys known outside certificates (storage.Keys)."""
+
+    def known(self, origin: str | None = None) -> dict[str, bytes]: ...
+
+
 class SyncStore(Protocol):
     """What the engine needs from the local store (storage.Store's "sync" section)."""
 
     @property
     def records(self) -> SyncRecords: ...
+    @property
+    def keys(self) -> SyncKeys: ...
 
     def sync_unsent(
         self, after: int, limit: int, max_bytes: int, authority: bool | None = None
@@ -61,7 +69,6 @@ class SyncStore(Protocol):
     def sync_held(self, hashes: Sequence[str]) -> set[str]: ...
     def sync_authority_records(self) -> list[Record]: ...
     def chain_head(self, signer: str) -> tuple[int, str] | None: ...
-    def known_keys(self, origin: str | None = None) -> dict[str, bytes]: ...
 
 
 @dataclass(frozen=True)
@@ -261,7 +268,7 @@ class SyncEngine:
             check_public_key(public_key)
         except (ValueError, BadPublicKey) as exc:
             raise BadAnswer(f"the server key is unusable: {exc}") from exc
-        authority = self.store.known_keys("authority")
+        authority = self.store.keys.known("authority")
         if authority and health.get("authority_key_id") not in authority:
             raise SyncError("the server serves another election authority", "wrong_server")
         pin_key = f"server_key {self.client.base_url}"
@@ -362,12 +369,12 @@ class SyncEngine:
             return
         cursor_key = f"cursor {self.client.base_url} {self.jurisdiction}"
         since = int(self.store.sync_get(cursor_key) or 0)
-        authority = self.store.known_keys("authority")
+        authority = self.store.keys.known("authority")
         if not authority:
             return
         authority_key = next(iter(authority.values()))
         held_authority = self.store.sync_authority_records()
-        known_keys = self.store.known_keys()
+        known_keys = self.store.keys.known()
         trust, _ = build_trust(authority_key, held_authority, known_keys)
         self._pull_trust = trust
         # The next page is fetched, parsed and checked record by record (``precheck``: the
