@@ -37,7 +37,7 @@ def test_an_edited_type_or_seq_column_is_named_by_verify(
     from recap_desktop.services import demo as demo_service
 
     demo_service.populate(demo_ws, demo_key, stations=2)
-    head = demo_ws.store.chain_head(demo_key.key_id)
+    head = demo_ws.store.integrity.chain_head(demo_key.key_id)
     assert head is not None
     demo_ws.close()
     conn = _untrigger(data_dir / "recap.db")
@@ -62,7 +62,7 @@ def test_an_edited_head_seq_stops_the_next_save_instead_of_forking(
     from recap_desktop.services import demo as demo_service
 
     demo_service.populate(demo_ws, demo_key, stations=1)
-    head = demo_ws.store.chain_head(demo_key.key_id)
+    head = demo_ws.store.integrity.chain_head(demo_key.key_id)
     assert head is not None
     conn = _untrigger(data_dir / "recap.db")
     conn.execute("DROP INDEX records_chain")
@@ -70,7 +70,7 @@ def test_an_edited_head_seq_stops_the_next_save_instead_of_forking(
     conn.commit()
     conn.close()
     with pytest.raises(TamperedStore):
-        demo_ws.store.chain_head(demo_key.key_id)
+        demo_ws.store.integrity.chain_head(demo_key.key_id)
 
 
 @pytest.mark.parametrize("origin", ["self", "authority"])

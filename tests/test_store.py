@@ -410,7 +410,7 @@ def test_sheets_move_to_a_rowid_table_with_every_row_and_the_same_projections(
         assert store.projection_dump() == before
         store.rebuild()
         assert store.projection_dump() == before
-        assert store.dangling_references() == []
+        assert store.integrity.dangling_references() == []
 
 
 def test_threads_opening_a_store_that_needs_migrating_all_get_it_migrated_once(

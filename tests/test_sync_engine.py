@@ -81,7 +81,7 @@ def test_incoming_records_are_checked_one_by_one(tmp_path: Path) -> None:
             known_keys=store.keys.known(),
             is_held=store.sync_is_held,
             lookup=store.records.get,
-            chain_head=store.chain_head,
+            chain_head=store.integrity.chain_head,
         )
 
     gap = run([cert, chain[1]])

@@ -58,7 +58,7 @@ def test_cli_exit_codes_refused_listed_and_unreachable(
     a = make_laptop(tmp_path / "a", "op-a", jurisdiction="32.01.02")
     stations = district_stations(a.ws)  # in 32.01.01: outside this officer's region
     a.ws.store.append([sign_sheet(a, stations[0])], "local")  # as a buggy or hostile client would
-    bad = a.ws.store.chain_head(a.key.key_id)
+    bad = a.ws.store.integrity.chain_head(a.key.key_id)
     a.ws.close()
     data = ["--data-dir", str(tmp_path / "a")]
 

@@ -77,7 +77,7 @@ def _check(laptop: Laptop, records: list[Record], **options: Any) -> incoming.Ch
         known_keys=store.keys.known(),
         is_held=store.sync_is_held,
         lookup=store.records.get,
-        chain_head=store.chain_head,
+        chain_head=store.integrity.chain_head,
         **options,
     )
 

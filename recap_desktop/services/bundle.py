@@ -67,7 +67,7 @@ def import_bundle(ws: Workspace, data: bytes, source: str) -> BundleImport:
         known_keys=store.keys.known(),
         is_held=store.sync_is_held,
         lookup=store.records.get,
-        chain_head=store.chain_head,
+        chain_head=store.integrity.chain_head,
     )
     ws.append(checked.accepted, "bundle")
     return BundleImport(len(checked.accepted), len(checked.already), malformed + checked.problems)

@@ -252,7 +252,7 @@ def populate(
             raise RecapError("demo.too_many", available=len(todo), wanted=stations)
         todo = todo[:stations]
     rng = random.Random(seed)
-    head = ws.store.chain_head(key.key_id)
+    head = ws.store.integrity.chain_head(key.key_id)
     seq, prev = (0, None) if head is None else head
     pending: list[Record] = []
     sheets = 0

@@ -84,7 +84,7 @@ def _now() -> str:
 
 
 def next_link(ws: Workspace, key: SigningKey) -> dict[str, Any]:
-    head = ws.store.chain_head(key.key_id)
+    head = ws.store.integrity.chain_head(key.key_id)
     return {
         "signer": key.key_id,
         "seq": 1 if head is None else head[0] + 1,

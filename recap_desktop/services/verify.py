@@ -169,7 +169,7 @@ def _verify_store_serial(ws: Workspace, anchor: bytes | None, progress: Progress
         report = Report(records=len(records))
         report.problems.append(Problem(None, "no_election", "no election authority is known"))
         return report
-    report = verify_records(records, anchor, _own_key(ws), store.heads(), progress)
+    report = verify_records(records, anchor, _own_key(ws), store.integrity.heads(), progress)
     report.records += len(malformed)
     report.problems[:0] = malformed
     _add_missing(ws, report, [r for r in records if r.type in AUTHORITY_TYPES], anchor)
@@ -185,12 +185,12 @@ def _add_missing(
 ) -> None:
     """Deleted rows, projection rows naming records that are gone, and a revocation list
     removed or changed: after everything else."""
-    for row_number in ws.store.missing_rows():
+    for row_number in ws.store.integrity.missing_rows():
         report.problems.append(
             Problem(None, "missing_record", f"row {row_number} of the records table was deleted")
         )
     seen = {p.record for p in report.problems if p.kind in ("missing_record", "chain_gap")}
-    for table, hash_ in ws.store.dangling_references():
+    for table, hash_ in ws.store.integrity.dangling_references():
         if hash_ not in seen:
             seen.add(hash_)
             report.problems.append(
@@ -288,7 +288,7 @@ def _verify_store_parallel(
                 report.problems.append(
                     Problem(hash_, "dangling", f"{ref} is another station's sheet")
                 )
-    report.problems.extend(check_chains(links, store.heads()))
+    report.problems.extend(check_chains(links, store.integrity.heads()))
     report.records += len(malformed)
     report.problems[:0] = malformed
     _add_missing(ws, report, authority, anchor, trust)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
-from recap_desktop.crypto.verifier import Certificate, ChainLink
+from recap_desktop.crypto.verifier import Certificate
 from recap_desktop.domain.election import (
     Election,
     ElectionError,
@@ -25,8 +25,9 @@ from recap_desktop.domain.election import (
 from recap_desktop.domain.status import COUNTED, Review, SheetVersion, sheet_state
 from recap_desktop.storage.connection import Connection, chunks
 from recap_desktop.storage.errors import StorageError, TamperedStore, reason_of
+from recap_desktop.storage.integrity import Integrity
 from recap_desktop.storage.keys import Keys
-from recap_desktop.storage.records import RAW_COLUMNS, Records, parse_row, timestamp
+from recap_desktop.storage.records import Records, parse_row, timestamp
 from recap_desktop.storage.schema import PROJECTIONS, number, regions_of
 
 DB_NAME = "recap.db"
@@ -39,6 +40,7 @@ class Store:
         self.db = self._connection.db
         self.records = Records(self._connection)
         self.keys = Keys(self._connection)
+        self.integrity = Integrity(self._connection)
         self._election: tuple[str, Election] | None = None
         self._outline: tuple[str, ElectionOutline] | None = None
 
@@ -421,7 +423,7 @@ class Store:
         Refused while the projections name records that are gone: they are the evidence
         that `recap verify` reports a deletion by, and a rebuild would erase it.
         """
-        missing = self.dangling_references()
+        missing = self.integrity.dangling_references()
         if missing:
             raise TamperedStore(
                 f"{len(missing)} records the projections name are gone from the records "
@@ -449,83 +451,6 @@ class Store:
         return dump
 
     # -- reading --------------------------------------------------------------------------
-
-    def chain_head(self, signer: str) -> tuple[int, str] | None:
-        """The signer's last record, read from the records themselves (the truth)."""
-        row = self.db.execute(
-            f"SELECT id, {RAW_COLUMNS} FROM records"
-            " WHERE signer = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
-            [signer],
-        ).fetchone()
-        if row is None:
-            return None
-        # The next record is signed on top of this one: a damaged head would make the
-        # officer sign a fork, so it is checked like any row read back.
-        parsed = parse_row(*row)
-        if parsed.record is None:
-            raise TamperedStore(f"the last record of {signer[:16]}… is damaged: {parsed.error}")
-        head = (int(row[6]), parsed.record.hash)
-        seen = self.db.execute("SELECT seq, hash FROM heads WHERE signer = ?", [signer]).fetchone()
-        if seen is None or (int(seen[0]), str(seen[1])) != head:
-            raise TamperedStore(
-                f"the chain of {signer[:16]}… ends at record {head[0]}, but the store last "
-                f"wrote record {seen[0] if seen else 'none'}"
-            )
-        return head
-
-    def chain_links(self) -> Iterator[ChainLink]:
-        for hash_, signer, seq, payload in self.db.execute(
-            "SELECT CAST(hash AS BLOB), CAST(signer AS BLOB), seq, CAST(payload AS BLOB)"
-            " FROM records WHERE seq IS NOT NULL"
-        ):
-            try:
-                prev = json.loads(payload).get("prev")
-            except (ValueError, AttributeError):
-                prev = None
-            yield ChainLink(
-                _text(hash_), _text(signer), int(seq), prev if isinstance(prev, str) else None
-            )
-
-    def heads(self) -> dict[str, tuple[int, str]]:
-        return {
-            s: (int(q), h) for s, q, h in self.db.execute("SELECT signer, seq, hash FROM heads")
-        }
-
-    def dangling_references(self) -> list[tuple[str, str]]:
-        """(table, hash) for projection rows naming a record the records table no longer has.
-
-        Deleting a record that closes no chain (a certificate, a package) shows up only here.
-        """
-        out: list[tuple[str, str]] = []
-        for table, column in (
-            ("packages", "record"),
-            ("certificates", "record"),
-            ("sheets", "hash"),
-            ("reviews", "hash"),
-            ("heads", "hash"),
-        ):
-            rows = self.db.execute(
-                f"SELECT {column} FROM {table} WHERE {column} NOT IN (SELECT hash FROM records)"
-            )
-            out.extend((table, str(r[0])) for r in rows)
-        return out
-
-    def missing_rows(self) -> list[int]:
-        """Row numbers missing below the last record: each gap is a deleted record.
-
-        Rows are numbered in arrival order and a number is reused only after the last row;
-        so this finds a deletion even when the projections were emptied too.
-        """
-        first = self.db.execute("SELECT MIN(id) FROM records").fetchone()[0]
-        gaps = [1] if first is not None and first > 1 else []
-        gaps += [
-            int(r[0])
-            for r in self.db.execute(
-                "SELECT id + 1 FROM records AS r WHERE id < (SELECT MAX(id) FROM records)"
-                " AND NOT EXISTS (SELECT 1 FROM records AS s WHERE s.id = r.id + 1) ORDER BY id"
-            )
-        ]
-        return gaps
 
     def current_package(self) -> str | None:
         row = self.db.execute(
@@ -1002,9 +927,3 @@ def _deltas(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, int, in
 
 def _station(row: Sequence[Any]) -> Station:
     return Station(row[0], row[1], row[2], int(row[3]), tuple(json.loads(row[4])))
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)

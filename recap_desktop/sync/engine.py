@@ -40,6 +40,12 @@ class SyncRecords(Protocol):
     def get(self, hash_: str) -> Record | None: ...
 
 
+class SyncIntegrity(Protocol):
+    """What the engine reads of the chains held (storage.Integrity)."""
+
+    def chain_head(self, signer: str) -> tuple[int, str] | None: ...
+
+
 class SyncKeys(Protocol):
     """What the engine reads of the keys known outside certificates (storage.Keys)."""
 
@@ -51,6 +57,8 @@ class SyncStore(Protocol):
 
     @property
     def records(self) -> SyncRecords: ...
+    @property
+    def integrity(self) -> SyncIntegrity: ...
     @property
     def keys(self) -> SyncKeys: ...
 
@@ -68,7 +76,6 @@ class SyncStore(Protocol):
     def sync_is_held(self, hash_: str) -> bool: ...
     def sync_held(self, hashes: Sequence[str]) -> set[str]: ...
     def sync_authority_records(self) -> list[Record]: ...
-    def chain_head(self, signer: str) -> tuple[int, str] | None: ...
 
 
 @dataclass(frozen=True)
@@ -406,7 +413,7 @@ class SyncEngine:
                         known_keys=known_keys,
                         is_held=self.store.sync_is_held,
                         lookup=self.store.records.get,
-                        chain_head=self.store.chain_head,
+                        chain_head=self.store.integrity.chain_head,
                         trust=trust,
                         prechecked=page.prechecked,
                         held=self.store.sync_held([r.hash for r in records]),
