@@ -345,7 +345,7 @@ def cmd_verify(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(ws: Workspace, args: argparse.Namespace) -> int:
-    count = ws.store.rebuild()
+    count = ws.store.projections.rebuild()
     _out(tr("rebuild.done", records=count))
     return EXIT_OK
 

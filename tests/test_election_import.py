@@ -42,7 +42,7 @@ def _state(data_dir: Path) -> tuple[Any, ...]:
             store.records.count(),
             store.current_package(),
             store.keys.known(),
-            store.projection_dump(),
+            store.projections.dump(),
         )
 
 

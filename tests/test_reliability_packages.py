@@ -56,6 +56,6 @@ def test_an_older_list_arriving_after_an_empty_newer_one_stays_out_of_force(
     demo_ws.store.append([revocations(2, [])], "sync")
     demo_ws.store.append([revocations(1, ["a" * 64])], "sync")
     assert demo_ws.store.keys.revoked() == {}
-    before = demo_ws.store.projection_dump()
-    demo_ws.store.rebuild()
-    assert demo_ws.store.projection_dump() == before
+    before = demo_ws.store.projections.dump()
+    demo_ws.store.projections.rebuild()
+    assert demo_ws.store.projections.dump() == before

@@ -112,10 +112,10 @@ def test_append_is_idempotent(populated_ws: Workspace) -> None:
     store = populated_ws.store
     rows = [r.record for r in store.records.rows()]
     assert all(r is not None for r in rows)
-    before = store.projection_dump()
+    before = store.projections.dump()
     assert store.append([r for r in rows if r is not None], "import") == [False] * len(rows)
     assert store.records.count() == len(rows)
-    assert store.projection_dump() == before
+    assert store.projections.dump() == before
 
 
 def test_a_fork_in_a_chain_is_refused(populated_ws: Workspace, populated_key: SigningKey) -> None:
@@ -272,7 +272,7 @@ def test_rebuild_gives_identical_projections(
 ) -> None:
     ws, key = populated_ws, populated_key
     _disputed_history(ws, key)
-    before = ws.store.projection_dump()
+    before = ws.store.projections.dump()
     states = {row[2] for row in before["sheet_status"]}
     assert {"corrected", "disputed", "approved", "rejected", "signed"} <= states
     assert all(before[t] for t in ("sheets", "reviews", "current_values", "heads", "certificates"))
@@ -283,24 +283,24 @@ def test_rebuild_gives_identical_projections(
     with _raw(ws.data_dir) as conn:
         for table in PROJECTIONS:
             conn.execute(f"DELETE FROM {table}")
-    assert ws.store.rebuild() == ws.store.records.count()
-    assert ws.store.projection_dump() == before
-    assert ws.store.rebuild() == ws.store.records.count()  # twice is the same as once
-    assert ws.store.projection_dump() == before
+    assert ws.store.projections.rebuild() == ws.store.records.count()
+    assert ws.store.projections.dump() == before
+    assert ws.store.projections.rebuild() == ws.store.records.count()  # twice is the same as once
+    assert ws.store.projections.dump() == before
     # The migration's fill gives the same rows as the saves' deltas.
     with ws.store.db.atomic():
         fill_region_projection(ws.store.db)
-    assert ws.store.projection_dump() == before
+    assert ws.store.projections.dump() == before
 
 
 def test_rebuild_command(populated_dir: Path, recap: Callable[..., Any]) -> None:
     store = Store.in_dir(populated_dir)
-    before = store.projection_dump()
+    before = store.projections.dump()
     store.close()
     result = recap("rebuild")
     assert result.code == 0 and "8" in result.out
     with Store.in_dir(populated_dir) as store:
-        assert store.projection_dump() == before
+        assert store.projections.dump() == before
     assert recap("verify").code == 0
 
 
@@ -329,9 +329,9 @@ def test_revocations_projection_follows_the_newest_list_whatever_the_arrival_ord
     for record in lists:
         ws.store.append([record], "sync")
     assert ws.store.keys.revoked() == {}
-    before = ws.store.projection_dump()
-    ws.store.rebuild()
-    assert ws.store.projection_dump() == before
+    before = ws.store.projections.dump()
+    ws.store.projections.rebuild()
+    assert ws.store.projections.dump() == before
 
 
 SCHEMA_1_STORE = Path(__file__).parent / "data" / "recap-schema1.db"
@@ -369,9 +369,9 @@ def test_a_store_written_by_schema_1_opens_upgraded_and_verifies(data_dir: Path)
             == []
         )
         _assert_region_projection_is_a_recount(store)
-        before = store.projection_dump()
-        store.rebuild()
-        assert store.projection_dump() == before
+        before = store.projections.dump()
+        store.projections.rebuild()
+        assert store.projections.dump() == before
     finally:
         ws.close()
 
@@ -384,7 +384,7 @@ def test_sheets_move_to_a_rowid_table_with_every_row_and_the_same_projections(
     ws = Workspace(populated_dir)
     try:
         _disputed_history(ws, populated_key)
-        before = ws.store.projection_dump()
+        before = ws.store.projections.dump()
         sheets = sorted(ws.store.db.execute("SELECT * FROM sheets").fetchall())
     finally:
         ws.close()
@@ -407,9 +407,9 @@ def test_sheets_move_to_a_rowid_table_with_every_row_and_the_same_projections(
         sql = store.db.execute("SELECT sql FROM sqlite_master WHERE name = 'sheets'").fetchone()
         assert "WITHOUT ROWID" not in sql[0]
         assert sorted(store.db.execute("SELECT * FROM sheets").fetchall()) == sheets
-        assert store.projection_dump() == before
-        store.rebuild()
-        assert store.projection_dump() == before
+        assert store.projections.dump() == before
+        store.projections.rebuild()
+        assert store.projections.dump() == before
         assert store.integrity.dangling_references() == []
 
 
@@ -586,7 +586,7 @@ def test_a_pulled_page_projects_as_appending_one_at_a_time(
     authority, chained = _history_records(populated_ws, populated_key)
     assert {r.payload.get("supersedes") is not None for r in chained} == {True, False}
     assert any(r.type == "review" for r in chained)
-    expected = populated_ws.store.projection_dump()
+    expected = populated_ws.store.projections.dump()
     with Store(tmp_path / "one" / "recap.db") as one, Store(tmp_path / "page" / "recap.db") as page:
         one.append(authority, "import")
         page.append(authority, "import")
@@ -597,7 +597,7 @@ def test_a_pulled_page_projects_as_appending_one_at_a_time(
         added = page.sync_append_pulled([*chained, chained[3]], "cursor", "9")
         assert added == [False] + [True] * (len(chained) - 1) + [False]
         assert page.sync_get("cursor") == "9"
-        assert one.projection_dump() == page.projection_dump() == expected
+        assert one.projections.dump() == page.projections.dump() == expected
         _assert_region_projection_is_a_recount(page)
         assert [r.hash for r in page.records.rows()] == [r.hash for r in one.records.rows()]
 
@@ -609,11 +609,11 @@ def test_a_pulled_page_with_a_fork_changes_nothing(
     with Store(tmp_path / "page" / "recap.db") as page:
         page.append(authority, "import")
         page.append(chained[:2], "server")
-        before = page.projection_dump()
+        before = page.projections.dump()
         fork = sign(populated_key, {**chained[1].payload, "time": "2026-02-14T23:59:59Z"})
         with pytest.raises(StorageError):
             page.sync_append_pulled([*chained[2:], fork], "cursor", "9")
-        assert page.projection_dump() == before
+        assert page.projections.dump() == before
         assert page.records.count() == len(authority) + 2
         assert page.sync_get("cursor") is None
 
@@ -635,7 +635,7 @@ def test_current_values_unpacked_by_sqlite_are_the_rows_bound_one_by_one(
 ) -> None:
     import json
 
-    from recap_desktop.storage.store import _json_safe
+    from recap_desktop.storage.restate import _json_safe
 
     assert _json_safe(values) == safe
     conn = sqlite3.connect(":memory:")

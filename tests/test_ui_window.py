@@ -362,11 +362,11 @@ def test_rebuild_runs_in_the_background_and_changes_nothing(
 ) -> None:
     values = sheet_values(demo_ws, "ppwp")
     sheet_service.enter_sheet(demo_ws, demo_key, STATION, "ppwp", values)
-    before = demo_ws.store.projection_dump()
+    before = demo_ws.store.projections.dump()
     with qtbot.waitSignal(window.tasks.started) as started:
         window.rebuild_action.trigger()
     handle = started.args[0]
     assert window.cancel_button.isVisible()
     qtbot.waitUntil(lambda: not handle.running, timeout=30_000)
-    assert demo_ws.store.projection_dump() == before
+    assert demo_ws.store.projections.dump() == before
     assert not window.cancel_button.isVisible()

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
-from recap_desktop.crypto.verifier import Certificate
 from recap_desktop.domain.election import (
     Election,
     ElectionError,
@@ -22,13 +21,14 @@ from recap_desktop.domain.election import (
     Region,
     Station,
 )
-from recap_desktop.domain.status import COUNTED, Review, SheetVersion, sheet_state
-from recap_desktop.storage.connection import Connection, chunks
+from recap_desktop.domain.status import COUNTED
+from recap_desktop.storage.connection import Connection
 from recap_desktop.storage.errors import StorageError, TamperedStore, reason_of
 from recap_desktop.storage.integrity import Integrity
 from recap_desktop.storage.keys import Keys
+from recap_desktop.storage.projections import Projections
 from recap_desktop.storage.records import Records, parse_row, timestamp
-from recap_desktop.storage.schema import PROJECTIONS, number, regions_of
+from recap_desktop.storage.schema import number
 
 DB_NAME = "recap.db"
 
@@ -41,6 +41,7 @@ class Store:
         self.records = Records(self._connection)
         self.keys = Keys(self._connection)
         self.integrity = Integrity(self._connection)
+        self.projections = Projections(self._connection, self.records, self.integrity)
         self._election: tuple[str, Election] | None = None
         self._outline: tuple[str, ElectionOutline] | None = None
 
@@ -85,7 +86,7 @@ class Store:
                     self._append_chained(chained, received, origin)
                     chained = []
                     self._insert_records([record], received, origin)
-                    self._project(record)
+                    self.projections.project(record)
                 self._append_chained(chained, received, origin)
         except sqlite3.IntegrityError as exc:
             raise StorageError(
@@ -124,331 +125,9 @@ class Store:
         if not records:
             return
         self._insert_records(records, received, origin)
-        conn = self.db.conn
-        conn.executemany(_HEAD_SQL, [(r.signer, r.seq, r.hash) for r in records])
-        sheets = [_sheet_row(r) for r in records if r.type == "sheet"]
-        if sheets:
-            conn.executemany(_SHEET_SQL, sheets)
-        reviews = [_review_row(r) for r in records if r.type == "review"]
-        if reviews:
-            conn.executemany(_REVIEW_SQL, reviews)
-        self._restate_many(
-            (str(r.payload.get("station")), str(r.payload.get("contest"))) for r in records
-        )
+        self.projections.project_chained(records)
 
     # -- projections ----------------------------------------------------------------------
-
-    def _project(self, record: Record) -> None:
-        p = record.payload
-        kind = record.type
-        if kind in CHAINED_TYPES:
-            self.db.execute(_HEAD_SQL, [record.signer, record.seq, record.hash])
-        if kind == "sheet":
-            self.db.execute(_SHEET_SQL, _sheet_row(record))
-            self._restate(str(p.get("station")), str(p.get("contest")))
-        elif kind == "review":
-            self.db.execute(_REVIEW_SQL, _review_row(record))
-            self._restate(str(p.get("station")), str(p.get("contest")))
-        elif kind == "election":
-            self._project_package(record)
-        elif kind == "certificate":
-            try:
-                cert = Certificate.from_record(record)
-            except ValueError:
-                return  # `recap verify` reports it; an unusable certificate certifies nothing
-            self.db.execute(
-                "INSERT OR IGNORE INTO certificates (record, key_id, officer_id, name, role,"
-                " jurisdiction, valid_from, valid_until) VALUES (?,?,?,?,?,?,?,?)",
-                [
-                    cert.record,
-                    cert.key_id,
-                    cert.officer_id,
-                    cert.name,
-                    cert.role,
-                    cert.jurisdiction,
-                    p["valid_from"],
-                    p["valid_until"],
-                ],
-            )
-        elif kind == "revocations":
-            version = p.get("version")
-            # The newest list held in the records (the truth) for this election decides, not
-            # the projection: an empty newer list leaves no rows, and an older list arriving
-            # after it must not bring its revocations back.
-            held = (
-                self.db.execute(
-                    "SELECT MAX(CAST(json_extract(payload, '$.version') AS INTEGER))"
-                    " FROM records WHERE type = 'revocations' AND hash != ?"
-                    " AND json_valid(payload) AND json_extract(payload, '$.election') IS ?",
-                    [record.hash, p.get("election")],
-                ).fetchone()[0]
-                or 0
-            )
-            if isinstance(version, int) and version > held:
-                self.db.execute("DELETE FROM revoked")
-                for entry in p.get("revoked", []):
-                    self.db.execute(
-                        "INSERT OR REPLACE INTO revoked (key_id, reason, version) VALUES (?,?,?)",
-                        [str(entry.get("key_id")), str(entry.get("reason", "")), version],
-                    )
-
-    def _project_package(self, record: Record) -> None:
-        try:
-            election = Election.from_payload(record.payload)
-        except ElectionError:
-            return
-        held = self.db.execute(
-            "SELECT MAX(version) FROM packages WHERE election = ?", [election.id]
-        ).fetchone()[0]
-        self.db.execute(
-            "INSERT OR IGNORE INTO packages (record, election, version) VALUES (?, ?, ?)",
-            [record.hash, election.id, election.version],
-        )
-        if held is not None and held >= election.version:
-            return
-        for table in ("regions", "stations", "station_contests"):
-            self.db.execute(f"DELETE FROM {table}")
-        self.db.table("regions").insert_all(
-            (
-                {"code": r.code, "name": r.name, "level": r.level, "parent": r.parent}
-                for r in election.regions.values()
-            ),
-            batch_size=5000,
-        )
-        self.db.table("stations").insert_all(
-            (
-                {
-                    "code": s.code,
-                    "region": s.region,
-                    "name": s.name,
-                    "registered": s.registered,
-                    "contests": json.dumps(list(s.contests)),
-                }
-                for s in election.stations.values()
-            ),
-            batch_size=5000,
-        )
-        self.db.table("station_contests").insert_all(
-            (
-                {"contest": c, "station": s.code}
-                for s in election.stations.values()
-                for c in s.contests
-            ),
-            batch_size=5000,
-        )
-
-    def _restate(self, station: str, contest: str) -> None:
-        self._restate_many([(station, contest)])
-
-    def _restate_many(self, keys: Iterable[tuple[str, str]]) -> None:
-        """Recompute the state of each (station, contest) from its sheets and reviews; store
-        it, its counted values, and the change of both in the totals of every region the
-        station lies in. Statements are batched over the keys; the result is the same as one
-        key at a time, in any order (the region tables hold sums and counts, nothing else)."""
-        wanted = list(dict.fromkeys(keys))
-        if not wanted:
-            return
-        targets = set(wanted)
-        stations = list(dict.fromkeys(station for station, _ in wanted))
-        versions: dict[tuple[str, str], list[SheetVersion]] = {k: [] for k in wanted}
-        reviews: dict[tuple[str, str], list[Review]] = {k: [] for k in wanted}
-        status: dict[tuple[str, str], str] = {}
-        for chunk in chunks(stations):
-            marks = ", ".join("?" for _ in chunk)
-            for r in self.db.execute(
-                'SELECT station, contest, hash, signer, seq, supersedes, "values" FROM sheets'
-                f" WHERE station IN ({marks})",
-                chunk,
-            ):
-                if (r[0], r[1]) in targets:
-                    versions[(r[0], r[1])].append(
-                        SheetVersion(r[2], r[3], r[4], r[5], json.loads(r[6]))
-                    )
-            for r in self.db.execute(
-                "SELECT station, contest, hash, sheet, signer, seq, time, decision FROM reviews"
-                f" WHERE station IN ({marks})",
-                chunk,
-            ):
-                if (r[0], r[1]) in targets:
-                    reviews[(r[0], r[1])].append(Review(r[2], r[3], r[4], r[5], r[6], r[7]))
-            for station, contest, state_ in self.db.execute(
-                f"SELECT station, contest, state FROM sheet_status WHERE station IN ({marks})",
-                chunk,
-            ):
-                status[(station, contest)] = state_
-        old: dict[tuple[str, str], dict[str, Any]] = {k: {} for k in wanted}
-        by_contest: dict[str, list[str]] = {}
-        for station, contest in wanted:
-            by_contest.setdefault(contest, []).append(station)
-        for contest, in_contest in by_contest.items():
-            for chunk in chunks(in_contest):
-                for station, field, value in self.db.execute(
-                    "SELECT station, field, value FROM current_values"
-                    f" WHERE contest = ? AND station IN ({', '.join('?' for _ in chunk)})",
-                    [contest, *chunk],
-                ):
-                    if (station, contest) in targets:
-                        old[(station, contest)][field] = value
-
-        state_rows = []
-        cleared: list[tuple[str, str]] = []
-        value_rows: list[tuple[str, str, str, int]] = []
-        value_objects: list[tuple[str, str, str]] = []  # contest, station, values as JSON
-        odd: list[tuple[str, str, str]] = []  # values that are not plain integers
-        new: dict[tuple[str, str], dict[str, Any]] = {}
-        counted_steps: dict[tuple[str, str], int] = {}
-        for key in wanted:
-            station, contest = key
-            state = sheet_state(versions[key], reviews[key])
-            state_rows.append(
-                (station, contest, state.state, state.current, json.dumps(list(state.heads)))
-            )
-            values: Any = {}
-            if state.state in COUNTED and state.current is not None:
-                values = next(v.values for v in versions[key] if v.hash == state.current)
-            plain = _plain(values)
-            now = dict(values) if plain else {}
-            new[key] = now
-            if plain and now == old[key]:
-                pass
-            else:
-                if old[key]:
-                    cleared.append((contest, station))
-                if plain:
-                    if _json_safe(now):
-                        value_objects.append((contest, station, json.dumps(now)))
-                    else:
-                        value_rows.extend((contest, station, f, v) for f, v in now.items())
-                else:
-                    odd.append((contest, station, json.dumps(values)))
-            step = (state.state in COUNTED) - (status.get(key) in COUNTED)
-            if step:
-                for region in regions_of(station):
-                    counted_steps[(contest, region)] = (
-                        counted_steps.get((contest, region), 0) + step
-                    )
-
-        conn = self.db.conn
-        conn.executemany(
-            "INSERT OR REPLACE INTO sheet_status (station, contest, state, current, heads)"
-            " VALUES (?, ?, ?, ?, ?)",
-            state_rows,
-        )
-        if cleared:
-            conn.executemany(
-                "DELETE FROM current_values WHERE contest = ? AND station = ?", cleared
-            )
-        if value_objects:
-            # One statement per sheet, its fields unpacked by SQLite (~30 rows of four bound
-            # values each cost more): the same rows, as ``_json_safe`` guarantees.
-            conn.executemany(
-                "INSERT INTO current_values (contest, station, field, value)"
-                " SELECT ?, ?, key, value FROM json_each(?)",
-                value_objects,
-            )
-        if value_rows:
-            conn.executemany(
-                "INSERT INTO current_values (contest, station, field, value) VALUES (?, ?, ?, ?)",
-                value_rows,
-            )
-        for contest, station, text in odd:
-            # SQLite's column affinity decides what is stored: read it back.
-            conn.execute(
-                "INSERT INTO current_values (contest, station, field, value)"
-                " SELECT ?, ?, key, value FROM json_each(?)",
-                [contest, station, text],
-            )
-            new[(station, contest)] = dict(
-                conn.execute(
-                    "SELECT field, value FROM current_values WHERE contest = ? AND station = ?",
-                    [contest, station],
-                ).fetchall()
-            )
-
-        # Summed per innermost region first (a page's stations share few), then spread to
-        # every region that holds it.
-        inner: dict[tuple[str, str], dict[str, list[int]]] = {}
-        for key in wanted:
-            if new[key] == old[key]:
-                continue
-            station, contest = key
-            regions = regions_of(station)
-            if not regions:
-                continue
-            fields = inner.setdefault((contest, regions[-1]), {})
-            for field, change, count in _deltas(old[key], new[key]):
-                acc = fields.get(field)
-                if acc is None:
-                    fields[field] = [change, count]
-                else:
-                    acc[0] += change
-                    acc[1] += count
-        sums: dict[tuple[str, str, str], list[int]] = {}
-        for (contest, innermost), fields in inner.items():
-            for region in [*regions_of(innermost), innermost]:
-                for field, (change, count) in fields.items():
-                    acc = sums.get((contest, region, field))
-                    if acc is None:
-                        sums[(contest, region, field)] = [change, count]
-                    else:
-                        acc[0] += change
-                        acc[1] += count
-        if counted_steps:
-            conn.executemany(
-                "INSERT INTO region_counted (contest, region, stations) VALUES (?, ?, ?)"
-                " ON CONFLICT(contest, region) DO UPDATE"
-                " SET stations = stations + excluded.stations",
-                [(c, r, n) for (c, r), n in counted_steps.items() if n],
-            )
-            conn.executemany(
-                "DELETE FROM region_counted WHERE contest = ? AND region = ? AND stations = 0",
-                [(c, r) for (c, r), n in counted_steps.items() if n < 0],
-            )
-        if sums:
-            conn.executemany(
-                "INSERT INTO region_totals (contest, region, field, value, stations)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(contest, region, field) DO UPDATE"
-                " SET value = value + excluded.value, stations = stations + excluded.stations",
-                [(c, r, f, v, n) for (c, r, f), (v, n) in sums.items() if v or n],
-            )
-            conn.executemany(
-                "DELETE FROM region_totals"
-                " WHERE contest = ? AND region = ? AND field = ? AND stations = 0",
-                [(c, r, f) for (c, r, f), (_, n) in sums.items() if n < 0],
-            )
-
-    def rebuild(self) -> int:
-        """Recreate every projection from the records alone; returns records replayed.
-
-        Refused while the projections name records that are gone: they are the evidence
-        that `recap verify` reports a deletion by, and a rebuild would erase it.
-        """
-        missing = self.integrity.dangling_references()
-        if missing:
-            raise TamperedStore(
-                f"{len(missing)} records the projections name are gone from the records "
-                f"(first {missing[0][1][:16]}…), and rebuilding would erase that evidence"
-            )
-        count = 0
-        with self._connection.write():
-            for table in PROJECTIONS:
-                self.db.execute(f"DELETE FROM {table}")
-            for row in self.records.rows():
-                if row.record is not None:
-                    self._project(row.record)
-                    count += 1
-        return count
-
-    def projection_dump(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Every projection table's rows in a fixed order, to compare two stores or a rebuild."""
-        dump = {}
-        for table in PROJECTIONS:
-            columns = [c.name for c in self.db.table(table).columns]
-            order = ", ".join(f'"{c}"' for c in columns)
-            dump[table] = [
-                tuple(r) for r in self.db.execute(f"SELECT * FROM {table} ORDER BY {order}")
-            ]
-        return dump
 
     # -- reading --------------------------------------------------------------------------
 
@@ -842,87 +521,6 @@ class Store:
                 self.db.execute(
                     "INSERT OR REPLACE INTO sync_settings (key, value) VALUES (?, ?)", [key, value]
                 )
-
-
-_HEAD_SQL = (
-    "INSERT INTO heads (signer, seq, hash) VALUES (?, ?, ?)"
-    " ON CONFLICT(signer) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
-    " WHERE excluded.seq > heads.seq"
-)
-_SHEET_SQL = (
-    "INSERT OR IGNORE INTO sheets (hash, station, contest, signer, seq, time,"
-    ' supersedes, reason, "values", acknowledged) VALUES (?,?,?,?,?,?,?,?,?,?)'
-)
-_REVIEW_SQL = (
-    "INSERT OR IGNORE INTO reviews (hash, sheet, station, contest, signer, seq, time,"
-    " decision, reason) VALUES (?,?,?,?,?,?,?,?,?)"
-)
-
-
-def _sheet_row(record: Record) -> tuple[Any, ...]:
-    p = record.payload
-    return (
-        record.hash,
-        str(p.get("station")),
-        str(p.get("contest")),
-        record.signer,
-        record.seq,
-        str(p.get("time")),
-        p.get("supersedes"),
-        p.get("reason"),
-        json.dumps(p.get("values"), sort_keys=True),
-        json.dumps(p.get("warnings", [])),  # the warnings the officer saw, signed
-    )
-
-
-def _review_row(record: Record) -> tuple[Any, ...]:
-    p = record.payload
-    return (
-        record.hash,
-        str(p.get("sheet")),
-        str(p.get("station")),
-        str(p.get("contest")),
-        record.signer,
-        record.seq,
-        str(p.get("time")),
-        str(p.get("decision")),
-        p.get("reason"),
-    )
-
-
-def _plain(values: Any) -> bool:
-    """True if a sheet's values are stored as they are: a JSON object of plain integers."""
-    return isinstance(values, dict) and all(
-        type(v) is int and -(1 << 63) <= v < (1 << 63) for v in values.values()
-    )
-
-
-_JSON_SAFE = 1 << 53
-
-
-def _json_safe(values: dict[str, int]) -> bool:
-    """True if SQLite's json_each gives back exactly these fields and values from
-    ``json.dumps(values)``: plain integers (``_plain`` holds) well inside every SQLite's exact
-    range, and ASCII field names (nothing to decode, no lone surrogate)."""
-    return not values or (
-        all(map(str.isascii, values))
-        and -_JSON_SAFE < min(values.values())
-        and max(values.values()) < _JSON_SAFE
-    )
-
-
-def _deltas(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, int, int]]:
-    """(field, change of the sum, change of the stations holding it) from old rows to new."""
-    if not old and all(type(v) is int for v in new.values()):
-        return [(field, value, 1) for field, value in new.items()]
-    out = []
-    for field, value in new.items():
-        if field not in old:
-            out.append((field, number(value), 1))
-        elif old[field] != value:
-            out.append((field, number(value) - number(old[field]), 0))
-    out.extend((field, -number(value), -1) for field, value in old.items() if field not in new)
-    return out
 
 
 def _station(row: Sequence[Any]) -> Station:

@@ -566,7 +566,7 @@ class MainWindow(QMainWindow):
 
     def _rebuild(self) -> None:
         def work(ws: Workspace, handle: TaskHandle) -> int:
-            return ws.store.rebuild()
+            return ws.store.projections.rebuild()
 
         self.tasks.run(
             tr("Rebuilding tables from the records"),
