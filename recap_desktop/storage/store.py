@@ -8,12 +8,11 @@ none of it.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
+from recap_desktop.crypto.envelope import Record
 from recap_desktop.domain.election import (
     Election,
     ElectionError,
@@ -22,8 +21,9 @@ from recap_desktop.domain.election import (
     Station,
 )
 from recap_desktop.domain.status import COUNTED
+from recap_desktop.storage.appender import Appender
 from recap_desktop.storage.connection import Connection
-from recap_desktop.storage.errors import StorageError, TamperedStore, reason_of
+from recap_desktop.storage.errors import TamperedStore
 from recap_desktop.storage.integrity import Integrity
 from recap_desktop.storage.keys import Keys
 from recap_desktop.storage.projections import Projections
@@ -42,6 +42,7 @@ class Store:
         self.keys = Keys(self._connection)
         self.integrity = Integrity(self._connection)
         self.projections = Projections(self._connection, self.records, self.integrity)
+        self._appender = Appender(self._connection, self.records, self.projections)
         self._election: tuple[str, Election] | None = None
         self._outline: tuple[str, ElectionOutline] | None = None
 
@@ -58,76 +59,11 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- writing --------------------------------------------------------------------------
-
     def append(self, records: Sequence[Record], origin: str) -> list[bool]:
         """Append records not yet held and project them; True for each one that was new.
 
-        All or none. Sheets and reviews are written in batches (records, heads, sheets,
-        reviews, then each touched station and contest restated once): the same rows, in the
-        same order, as appending them one at a time.
-        """
-        added: list[bool] = []
-        received = timestamp()
-        try:
-            with self._connection.write():
-                held = self.records.held([r.hash for r in records])
-                chained: list[Record] = []
-                for record in records:
-                    if record.hash in held:
-                        added.append(False)
-                        continue
-                    held.add(record.hash)
-                    added.append(True)
-                    if record.type in CHAINED_TYPES:
-                        chained.append(record)
-                        continue
-                    # Packages, certificates and revocations, one at a time and in their place.
-                    self._append_chained(chained, received, origin)
-                    chained = []
-                    self._insert_records([record], received, origin)
-                    self.projections.project(record)
-                self._append_chained(chained, received, origin)
-        except sqlite3.IntegrityError as exc:
-            raise StorageError(
-                f"the store refused the records ({exc}); a record with the same signer and "
-                "sequence number but different contents is held already"
-            ) from exc
-        except sqlite3.OperationalError as exc:
-            raise StorageError(
-                f"could not write to the store: {exc}", reason=reason_of(exc)
-            ) from exc
-        return added
-
-    def _insert_records(self, records: Sequence[Record], received: str, origin: str) -> None:
-        # A plain INSERT: a different record in the same (signer, seq) place is a fork and
-        # must fail loudly, never be dropped as if already held.
-        self.db.conn.executemany(
-            "INSERT INTO records (hash, type, signer, seq, payload, sig, received, origin)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    r.hash,
-                    r.type,
-                    r.signer,
-                    r.seq if r.type in CHAINED_TYPES else None,
-                    r.canonical.decode("utf-8"),
-                    r.sig,
-                    received,
-                    origin,
-                )
-                for r in records
-            ],
-        )
-
-    def _append_chained(self, records: Sequence[Record], received: str, origin: str) -> None:
-        """Insert and project new sheets and reviews in bulk (what ``_project`` does for each)."""
-        if not records:
-            return
-        self._insert_records(records, received, origin)
-        self.projections.project_chained(records)
-
-    # -- projections ----------------------------------------------------------------------
+        All or none, in one write transaction (``Appender.append``)."""
+        return self._appender.append(records, origin)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -498,7 +434,7 @@ class Store:
         """Verified records from the server, their sent marks and the new cursor: all or none."""
         now = timestamp()
         with self._connection.write():
-            added = self.append(records, "server")
+            added = self._appender.append(records, "server")
             self.db.conn.executemany(
                 "INSERT OR IGNORE INTO sync_sent (hash, receipt, sent) VALUES (?, NULL, ?)",
                 [(record.hash, now) for record in records],
