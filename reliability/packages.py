@@ -52,7 +52,7 @@ def file_of(*records: Record, key: SigningKey = AUTHORITY) -> bytes:
 
 def state(ws: Workspace) -> tuple[Any, ...]:
     store = ws.store
-    return (store.records.count(), store.current_package(), sorted(store.keys.revoked().items()))
+    return (store.records.count(), store.package.hash(), sorted(store.keys.revoked().items()))
 
 
 def cases() -> list[tuple[str, Callable[[], bytes], str, dict[str, Any]]]:

@@ -40,7 +40,7 @@ def _state(data_dir: Path) -> tuple[Any, ...]:
     with Store.in_dir(data_dir) as store:
         return (
             store.records.count(),
-            store.current_package(),
+            store.package.hash(),
             store.keys.known(),
             store.projections.dump(),
         )
@@ -114,7 +114,7 @@ def test_older_version_is_refused(populated_dir: Path, recap: Run, tmp_path: Pat
     assert recap("election", "import", newer).code == 0
     before = _state(populated_dir)
     with Store.in_dir(populated_dir) as store:
-        election = store.election()
+        election = store.package.election()
         assert election is not None and election.version == 2
     result = recap("election", "import", str(DEMO_FILE))
     assert result.code == 2

@@ -46,7 +46,7 @@ def test_a_full_disk_is_a_typed_error_with_its_message(
     services raise it as the RecapError the window and the CLI both show."""
     from recap_desktop.services.sheets import template
 
-    stations = sorted(demo_ws.store.election().stations)  # type: ignore[union-attr]
+    stations = sorted(demo_ws.store.package.election().stations)  # type: ignore[union-attr]
     pages = demo_ws.store.db.execute("PRAGMA page_count").fetchone()[0]
     demo_ws.store.db.execute(f"PRAGMA max_page_count = {pages + 2}")
     saved = 0

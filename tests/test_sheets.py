@@ -30,7 +30,7 @@ HASH = re.compile(r"^[0-9a-f]{64}$")
 
 def _election(data_dir: Path) -> Election:
     with Store.in_dir(data_dir) as store:
-        election = store.election()
+        election = store.package.election()
     assert election is not None
     return election
 
@@ -343,7 +343,7 @@ def _stations_in(election: Election, district: str) -> list[str]:
 
 def test_operator_outside_jurisdiction_is_refused_up_front(populated_ws: Workspace) -> None:
     ws = populated_ws
-    election = ws.store.election()
+    election = ws.store.package.election()
     assert election is not None
     operator = SigningKey.generate()
     _certify(ws, operator, "operator", "32.01.01")
@@ -363,7 +363,7 @@ def test_operator_outside_jurisdiction_is_refused_up_front(populated_ws: Workspa
 def test_verify_reports_a_sheet_outside_jurisdiction(populated_ws: Workspace) -> None:
     """Records that arrive by sync or bundle skip the service; the verifier still catches them."""
     ws = populated_ws
-    election = ws.store.election()
+    election = ws.store.package.election()
     assert election is not None
     operator = SigningKey.generate()
     _certify(ws, operator, "operator", "32.01.01")
@@ -390,7 +390,7 @@ def test_verify_reports_a_sheet_outside_jurisdiction(populated_ws: Workspace) ->
 
 def test_supervisor_entering_a_sheet_is_refused(populated_ws: Workspace) -> None:
     ws = populated_ws
-    election = ws.store.election()
+    election = ws.store.package.election()
     assert election is not None
     supervisor = SigningKey.generate()
     _certify(ws, supervisor, "supervisor", "32")
@@ -414,7 +414,7 @@ def test_uncertified_key_may_enter_and_shows_as_a_notice(tmp_path: Path) -> None
             ws, name="Petugas Baru", officer_id="baru-1", role="operator", passphrase="sandi-baru-1"
         )
         newcomer = identity_service.unlock(ws, "sandi-baru-1")
-        election = ws.store.election()
+        election = ws.store.package.election()
         assert election is not None
         station = _stations_in(election, "32.01.02")[0]
         values = random_sheet(
@@ -440,7 +440,7 @@ def supervisor_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path,
         key = identity_service.unlock(ws, identity_service.DEMO_PASSPHRASE)
         operator = SigningKey.generate()
         _certify(ws, operator, "operator", "32")
-        election = ws.store.election()
+        election = ws.store.package.election()
         assert election is not None
         for district in ("32.01.01", "32.01.02"):
             station = _stations_in(election, district)[0]
@@ -460,7 +460,7 @@ def test_supervisor_outside_jurisdiction(
     key = supervisor_template[1]
     ws = Workspace(path)
     try:
-        election = ws.store.election()
+        election = ws.store.package.election()
         assert election is not None
         inside, outside = (
             _stations_in(election, "32.01.01")[0],

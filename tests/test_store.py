@@ -179,7 +179,7 @@ def _values(election: Election, station: str, contest: str, seed: int) -> dict[s
 
 def _disputed_history(ws: Workspace, key: SigningKey) -> None:
     """Corrections, disputes, an approval, a rejection and a second officer's station."""
-    election = ws.store.election()
+    election = ws.store.package.election()
     assert election is not None
     stations = sorted(election.stations)
     # A correction by the operator.
@@ -226,7 +226,7 @@ def test_a_save_waits_for_a_sync_that_writes_between_its_reads_and_its_writes(
     import threading
 
     ws, key = populated_ws, populated_key
-    election = ws.store.election()
+    election = ws.store.package.election()
     assert election is not None
     station = sorted(election.stations)[0]
     status = ws.store.sheet_status(station, "ppwp")
@@ -509,7 +509,7 @@ def _recount_totals(store: Store, prefix: str, contest: str) -> tuple[dict[str, 
             args,
         )
     }
-    outline = store.election_outline()
+    outline = store.package.outline()
     held = outline.contests.get(contest) if outline is not None else None
     if held is not None:
         sums = {f: v for f, v in sums.items() if f in held.form.field_ids}

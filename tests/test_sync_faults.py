@@ -79,7 +79,7 @@ def test_push_survives_every_fault_exactly_once(
             server_key, bytes.fromhex(receipt.sig), signing_message("receipt", receipt.canonical)
         )
         covered |= set(receipt.payload["stored"]) | set(receipt.payload["held"])
-    assert covered >= set(laptop) - {a.ws.store.current_package()}
+    assert covered >= set(laptop) - {a.ws.store.package.hash()}
 
 
 def test_pull_survives_cuts_and_resumes_from_its_cursor(

@@ -141,7 +141,7 @@ def test_a_newer_election_package_and_a_late_certificate_come_through(
     assert [v["version"] for v in live_server.get("/v1/election/versions")["versions"]] == [1, 2]
     assert live_server.get("/v1/election")["records"][0]["hash"] == newer.hash
     assert sync_service.sync_once(ws, live_server.url).outcome == "done"
-    assert ws.store.election().version == 2  # type: ignore[union-attr]
+    assert ws.store.package.election().version == 2  # type: ignore[union-attr]
     ws.close()
 
 

@@ -92,13 +92,13 @@ def import_election(
     moment = now or datetime.now(UTC)
     if election.expires <= moment:
         raise RecapError("election.expired", expires=format_time(election.expires))
-    held = ws.store.election()
+    held = ws.store.package.election()
     if held is not None:
         if held.id != election.id:
             raise RecapError("election.other", other=election.id, held=held.id)
         if election.version < held.version:
             raise RecapError("election.older", version=election.version, held=held.version)
-        if election.version == held.version and ws.store.current_package() != packages[0].hash:
+        if election.version == held.version and ws.store.package.hash() != packages[0].hash:
             raise RecapError("election.conflict", version=election.version)
     _check_revocations(ws, election, [r for r in records if r.type == "revocations"])
     if not held_anchor:
@@ -132,7 +132,7 @@ def _check_revocations(ws: Workspace, election: Election, lists: list[Record]) -
 
 
 def current_election(ws: Workspace) -> Election:
-    election = ws.store.election()
+    election = ws.store.package.election()
     if election is None:
         raise RecapError("election.missing")
     return election

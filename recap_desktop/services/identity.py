@@ -149,7 +149,7 @@ def import_certificates(ws: Workspace, data: bytes, source: str) -> list[Certifi
             certs.append(Certificate.from_record(record))
         except ValueError as exc:
             raise RecapError("certificate.invalid", detail=exc) from exc
-    election = ws.store.election_outline()
+    election = ws.store.package.outline()
     for cert in certs:
         if election is None or cert.election != election.id:
             raise RecapError("certificate.invalid", detail=f"it is for election {cert.election}")

@@ -19,7 +19,7 @@ from recap_desktop.services.workspace import RecapError, Workspace
 
 def outline(ws: Workspace) -> ElectionOutline:
     """The current election's id, name, times and contests (with their forms)."""
-    found = ws.store.election_outline()
+    found = ws.store.package.outline()
     if found is None:
         raise RecapError("election.missing")
     return found

@@ -14,9 +14,6 @@ from typing import Any
 
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.domain.election import (
-    Election,
-    ElectionError,
-    ElectionOutline,
     Region,
     Station,
 )
@@ -26,6 +23,7 @@ from recap_desktop.storage.connection import Connection
 from recap_desktop.storage.errors import TamperedStore
 from recap_desktop.storage.integrity import Integrity
 from recap_desktop.storage.keys import Keys
+from recap_desktop.storage.package import CurrentPackage
 from recap_desktop.storage.projections import Projections
 from recap_desktop.storage.records import Records, parse_row, timestamp
 from recap_desktop.storage.schema import number
@@ -43,8 +41,7 @@ class Store:
         self.integrity = Integrity(self._connection)
         self.projections = Projections(self._connection, self.records, self.integrity)
         self._appender = Appender(self._connection, self.records, self.projections)
-        self._election: tuple[str, Election] | None = None
-        self._outline: tuple[str, ElectionOutline] | None = None
+        self.package = CurrentPackage(self._connection, self.records)
 
     @classmethod
     def in_dir(cls, data_dir: Path, *, readonly: bool = False) -> Store:
@@ -66,112 +63,6 @@ class Store:
         return self._appender.append(records, origin)
 
     # -- reading --------------------------------------------------------------------------
-
-    def current_package(self) -> str | None:
-        row = self.db.execute(
-            "SELECT record FROM packages ORDER BY version DESC, record LIMIT 1"
-        ).fetchone()
-        return str(row[0]) if row else None
-
-    def election(self) -> Election | None:
-        """The newest election package held, parsed once per store and package."""
-        hash_ = self.current_package()
-        if hash_ is None:
-            return None
-        if self._election is None or self._election[0] != hash_:
-            record = self.records.get(hash_)
-            if record is None:
-                raise TamperedStore(f"the election package {hash_[:16]}… has gone from the store")
-            try:
-                self._election = (hash_, Election.from_payload(record.payload))
-            except ElectionError as exc:
-                raise TamperedStore(f"the stored election package is damaged: {exc}") from exc
-        return self._election[1]
-
-    def adopt_election(self, hash_: str, election: Election) -> None:
-        """Use an election another thread's store parsed, if it is still the newest package.
-
-        Parsing a national package takes about a second; the window parses it on a worker
-        thread and hands the (immutable) result to the GUI thread's store.
-        """
-        if hash_ == self.current_package():
-            self._election = (hash_, election)
-
-    # -- the current package without its stations (the window's reads) -------------------
-    # A national package is one record of tens of MB; parsing it whole takes seconds and
-    # hundreds of MB. Its regions and stations are in the projection tables (indexed), and
-    # the rest (contests, forms, name, times) is read from the payload's leading members.
-
-    def election_outline(self) -> ElectionOutline | None:
-        """The newest package's id, version, name, times and contests, without its stations."""
-        hash_ = self.current_package()
-        if hash_ is None:
-            return None
-        if self._outline is not None and self._outline[0] == hash_:
-            return self._outline[1]
-        if self._election is not None and self._election[0] == hash_:
-            outline = ElectionOutline.of(self._election[1])
-        else:
-            row = self.db.execute(
-                "SELECT version FROM packages WHERE record = ?", [hash_]
-            ).fetchone()
-            members = self._package_members(hash_)
-            try:
-                outline = ElectionOutline.from_members(members, row[0])
-            except ElectionError as exc:
-                raise TamperedStore(f"the stored election package is damaged: {exc}") from exc
-        self._outline = (hash_, outline)
-        return outline
-
-    def _package_members(self, hash_: str) -> dict[str, Any]:
-        """The package's members before "regions". Stored payloads are canonical JSON (keys
-        sorted), so they are read from the start of the text, a growing prefix at a time;
-        a payload that is not laid out so is read whole by SQLite instead."""
-        decoder = json.JSONDecoder()
-        size = 1 << 18
-        while True:
-            row = self.db.execute(
-                "SELECT substr(payload, 1, ?), length(payload) FROM records"
-                " WHERE hash = ? AND type = 'election'",
-                [size, hash_],
-            ).fetchone()
-            if row is None:
-                raise TamperedStore(f"the election package {hash_[:16]}… has gone from the store")
-            head, total = row
-            members: dict[str, Any] = {}
-            at, complete = 1, False
-            try:
-                if head[:1] != "{":
-                    raise ValueError("not an object")
-                while at < len(head):
-                    key, at = decoder.raw_decode(head, at)
-                    if not isinstance(key, str) or head[at : at + 1] != ":":
-                        raise ValueError("not a member")
-                    if key >= "regions":
-                        complete = True
-                        break
-                    members[key], at = decoder.raw_decode(head, at + 1)
-                    if head[at : at + 1] != ",":
-                        raise ValueError("not followed by another member")
-                    at += 1
-            except ValueError:
-                if len(head) < total and size < total:
-                    size *= 4
-                    continue
-                complete = False
-            if complete and "contests" in members:
-                return members
-            break
-        got = self.db.execute(
-            "SELECT json_extract(payload, '$.election', '$.name', '$.issued', '$.expires',"
-            " '$.contests') FROM records WHERE hash = ?",
-            [hash_],
-        ).fetchone()
-        try:
-            values = json.loads(got[0])
-        except (TypeError, ValueError) as exc:
-            raise TamperedStore(f"the stored election package is damaged: {exc}") from exc
-        return dict(zip(("election", "name", "issued", "expires", "contests"), values, strict=True))
 
     def region(self, code: str) -> Region | None:
         row = self.db.execute(
@@ -302,7 +193,7 @@ class Store:
             [contest, prefix, contest, prefix],
         ):
             sums[field] = sums.get(field, 0) + number(total)
-        outline = self.election_outline()
+        outline = self.package.outline()
         held = outline.contests.get(contest) if outline is not None else None
         if held is not None:
             fields = set(held.form.field_ids)

@@ -22,7 +22,7 @@ def demo_data_dir() -> Path:
 
 
 def needs_setup(ws: Workspace) -> bool:
-    return not ws.keystore_path.exists() or ws.store.current_package() is None
+    return not ws.keystore_path.exists() or ws.store.package.hash() is None
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
