@@ -49,7 +49,7 @@ def test_window_opens_on_100000_records_while_verifying(
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(1))
     timer.start(0)
-    last = max(code for chunk in ws.store.station_contest_lists() for code, _, _ in chunk)
+    last = max(code for chunk in ws.store.places.station_contest_lists() for code, _, _ in chunk)
     window.regions.select_station(last)
     assert window.station_code == last
     assert window.form.mode == "view" and window.form.edits["valid"].text() != ""

@@ -37,7 +37,7 @@ class ContestTotals:
 
 def recap_region(ws: Workspace, region: str, contest_id: str | None = None) -> list[ContestTotals]:
     election = region_service.outline(ws)
-    if ws.store.region(region) is None and ws.store.station(region) is None:
+    if ws.store.places.region(region) is None and ws.store.places.station(region) is None:
         raise RecapError("region.unknown", region=region)
     if contest_id is not None and contest_id not in election.contests:
         raise RecapError(

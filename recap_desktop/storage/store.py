@@ -8,15 +8,11 @@ none of it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from recap_desktop.crypto.envelope import Record
-from recap_desktop.domain.election import (
-    Region,
-    Station,
-)
 from recap_desktop.domain.status import COUNTED
 from recap_desktop.storage.appender import Appender
 from recap_desktop.storage.connection import Connection
@@ -24,6 +20,7 @@ from recap_desktop.storage.errors import TamperedStore
 from recap_desktop.storage.integrity import Integrity
 from recap_desktop.storage.keys import Keys
 from recap_desktop.storage.package import CurrentPackage
+from recap_desktop.storage.places import Places
 from recap_desktop.storage.projections import Projections
 from recap_desktop.storage.records import Records, parse_row, timestamp
 from recap_desktop.storage.schema import number
@@ -42,6 +39,7 @@ class Store:
         self.projections = Projections(self._connection, self.records, self.integrity)
         self._appender = Appender(self._connection, self.records, self.projections)
         self.package = CurrentPackage(self._connection, self.records)
+        self.places = Places(self._connection)
 
     @classmethod
     def in_dir(cls, data_dir: Path, *, readonly: bool = False) -> Store:
@@ -63,74 +61,6 @@ class Store:
         return self._appender.append(records, origin)
 
     # -- reading --------------------------------------------------------------------------
-
-    def region(self, code: str) -> Region | None:
-        row = self.db.execute(
-            "SELECT code, name, level, parent FROM regions WHERE code = ?", [code]
-        ).fetchone()
-        return Region(*row) if row else None
-
-    def child_regions(self, code: str | None) -> list[Region]:
-        """The regions whose parent is ``code`` (None: the top regions), in code order."""
-        if code is None:
-            rows = self.db.execute(
-                "SELECT code, name, level, parent FROM regions WHERE parent IS NULL ORDER BY code"
-            )
-        else:
-            rows = self.db.execute(
-                "SELECT code, name, level, parent FROM regions WHERE parent = ? ORDER BY code",
-                [code],
-            )
-        return [Region(*r) for r in rows]
-
-    def station(self, code: str) -> Station | None:
-        row = self.db.execute(
-            "SELECT code, region, name, registered, contests FROM stations WHERE code = ?", [code]
-        ).fetchone()
-        return _station(row) if row else None
-
-    def stations_in(self, village: str) -> list[Station]:
-        """The polling stations directly in a village, in code order."""
-        rows = self.db.execute(
-            "SELECT code, region, name, registered, contests FROM stations"
-            " WHERE region = ? ORDER BY code",
-            [village],
-        )
-        return [_station(r) for r in rows]
-
-    def stations_within(self, prefix: str) -> list[Station]:
-        """The polling stations inside a region (any level), in code order."""
-        rows = self.db.execute(
-            "SELECT code, region, name, registered, contests FROM stations"
-            " WHERE code >= ? AND code < ? ORDER BY code",
-            [prefix + ".", prefix + "/"],
-        )
-        return [_station(r) for r in rows]
-
-    def station_contest_lists(self, batch: int = 5000) -> Iterator[list[tuple[str, str, str]]]:
-        """Every station's code, village and contests (JSON list), in code order, in batches."""
-        last = ""
-        while True:
-            chunk = self.db.execute(
-                "SELECT code, region, contests FROM stations WHERE code > ? ORDER BY code LIMIT ?",
-                [last, batch],
-            ).fetchall()
-            if not chunk:
-                return
-            last = chunk[-1][0]
-            yield chunk
-
-    def find_station_codes(self, needle: str, limit: int = 50) -> list[str]:
-        """Station codes equal to or ending with ``needle``, in code order."""
-        like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return [
-            r[0]
-            for r in self.db.execute(
-                "SELECT code FROM stations WHERE code = ? OR code LIKE ? ESCAPE '\\'"
-                " ORDER BY code LIMIT ?",
-                [needle, like, limit],
-            )
-        ]
 
     def sheet_versions(self, station: str, contest: str) -> list[dict[str, Any]]:
         rows = self.db.query(
@@ -348,7 +278,3 @@ class Store:
                 self.db.execute(
                     "INSERT OR REPLACE INTO sync_settings (key, value) VALUES (?, ?)", [key, value]
                 )
-
-
-def _station(row: Sequence[Any]) -> Station:
-    return Station(row[0], row[1], row[2], int(row[3]), tuple(json.loads(row[4])))
