@@ -466,8 +466,8 @@ def test_supervisor_outside_jurisdiction(
             _stations_in(election, "32.01.01")[0],
             _stations_in(election, "32.01.02")[0],
         )
-        sheet_in = ws.store.sheet_status(inside, "ppwp")
-        sheet_out = ws.store.sheet_status(outside, "ppwp")
+        sheet_in = ws.store.sheets.status(inside, "ppwp")
+        sheet_out = ws.store.sheets.status(outside, "ppwp")
         assert sheet_in and sheet_out
         before = ws.store.records.count()
         with pytest.raises(RecapError) as refused:

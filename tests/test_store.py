@@ -183,7 +183,7 @@ def _disputed_history(ws: Workspace, key: SigningKey) -> None:
     assert election is not None
     stations = sorted(election.stations)
     # A correction by the operator.
-    first = ws.store.sheet_status(stations[0], "ppwp")
+    first = ws.store.sheets.status(stations[0], "ppwp")
     assert first is not None and first["current"]
     sheet_service.enter_sheet(
         ws,
@@ -205,7 +205,7 @@ def _disputed_history(ws: Workspace, key: SigningKey) -> None:
     # A supervisor settles one dispute and rejects a sheet elsewhere.
     supervisor = _certified_key(ws, "supervisor", "32", "supervisor-1")
     _review(ws, supervisor, disputed[0], "approve")
-    entered = ws.store.sheet_status(stations[0], "dpr-jabar-1")
+    entered = ws.store.sheets.status(stations[0], "dpr-jabar-1")
     assert entered is not None
     rejected = ws.store.records.get(entered["current"])
     assert rejected is not None
@@ -229,7 +229,7 @@ def test_a_save_waits_for_a_sync_that_writes_between_its_reads_and_its_writes(
     election = ws.store.package.election()
     assert election is not None
     station = sorted(election.stations)[0]
-    status = ws.store.sheet_status(station, "ppwp")
+    status = ws.store.sheets.status(station, "ppwp")
     assert status is not None
     synced: list[str] = []
 
@@ -545,13 +545,13 @@ def _assert_region_projection_is_a_recount(store: Store) -> None:
     )
     # Store.totals answers every prefix the program passes (each region level, a station)
     # and any other code, as the recount over current_values does.
-    prefixes = {r for (_, r) in counted} | {s for (s, _) in store.states_within(None)}
+    prefixes = {r for (_, r) in counted} | {s for (s, _) in store.sheets.states_within(None)}
     prefixes |= {r[0] for r in store.db.execute("SELECT code FROM regions").fetchall()}
     prefixes |= {"", "3", "32.0", "99", "32.01.01.2001.0"}
     contests = {c for (c, _) in counted} | {"no-such-contest"}
     for prefix in sorted(prefixes):
         for contest in sorted(contests):
-            sums, got_counted, _ = store.totals(prefix, contest)
+            sums, got_counted, _ = store.sheets.totals(prefix, contest)
             assert (sums, got_counted) == _recount_totals(store, prefix, contest), (
                 prefix,
                 contest,
@@ -565,7 +565,7 @@ def test_region_totals_follow_saves_corrections_and_reviews(
     _assert_region_projection_is_a_recount(ws.store)
     _disputed_history(ws, populated_key)
     _assert_region_projection_is_a_recount(ws.store)
-    sums, counted, expected = ws.store.totals("32", "ppwp")
+    sums, counted, expected = ws.store.sheets.totals("32", "ppwp")
     assert counted and expected >= counted and sums
 
 

@@ -42,8 +42,8 @@ def test_two_laptops_see_each_other_and_a_disagreement_is_a_dispute_everywhere(
         store = laptop.ws.store
         assert all(store.sync_is_held(h) for h in theirs)
         assert verify_store(laptop.ws).ok, verify_store(laptop.ws).to_json()
-        assert store.sheet_status(stations[9], "ppwp")["state"] == "disputed"  # type: ignore[index]
-        assert store.sheet_status(stations[4], "ppwp")["state"] == "signed"  # type: ignore[index]
+        assert store.sheets.status(stations[9], "ppwp")["state"] == "disputed"  # type: ignore[index]
+        assert store.sheets.status(stations[4], "ppwp")["state"] == "signed"  # type: ignore[index]
         assert store.sync_unsent_count() == 0
         assert sorted(laptop_hashes(laptop)) == sorted(server_hashes(live_server))
     stats = live_server.stats()
@@ -158,13 +158,13 @@ def test_a_supervisors_approval_settles_a_dispute_everywhere(
     enter(b, station, seed=2)
     for laptop in (a, b, boss):
         assert sync_service.sync_once(laptop.ws, live_server.url).outcome == "done"
-    assert boss.ws.store.sheet_status(station, "ppwp")["state"] == "disputed"  # type: ignore[index]
+    assert boss.ws.store.sheets.status(station, "ppwp")["state"] == "disputed"  # type: ignore[index]
     assert live_server.stats()["disputes"] == 1
 
     review_sheet(boss.ws, boss.key, chosen, "approve", None)
     for laptop in (boss, a, b):
         assert sync_service.sync_once(laptop.ws, live_server.url).outcome == "done"
-        status = laptop.ws.store.sheet_status(station, "ppwp")
+        status = laptop.ws.store.sheets.status(station, "ppwp")
         assert status == {"state": "approved", "current": chosen, "heads": status["heads"]}  # type: ignore[index]
     assert live_server.stats()["disputes"] == 0
     totals = live_server.get(f"/v1/regions/{station}/totals?contest=ppwp")["contests"][0]

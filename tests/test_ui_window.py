@@ -102,7 +102,7 @@ def test_type_a_whole_sheet_with_the_keyboard_and_save_it_signed(
     type_sheet(qtbot, window, values)
     qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
 
-    status = demo_ws.store.sheet_status(STATION, contest_id)
+    status = demo_ws.store.sheets.status(STATION, contest_id)
     assert status is not None and status["state"] == "signed"
     record = demo_ws.store.records.get(status["current"])
     assert record is not None and record.payload["values"] == values
@@ -123,7 +123,7 @@ def test_a_broken_rule_refuses_the_save_with_its_message_next_to_the_total(
     type_sheet(qtbot, window, values)
     qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
 
-    assert demo_ws.store.sheet_status(STATION, "ppwp") is None  # nothing stored
+    assert demo_ws.store.sheets.status(STATION, "ppwp") is None  # nothing stored
     note = window.form.message_for("total")
     assert "Valid + invalid votes" in note
     assert window.form.message_for("valid") == ""
@@ -160,12 +160,12 @@ def test_a_warning_must_be_ticked_before_the_save(
     assert "dpt_matches_package" in window.form.acks
     assert "official list" in window.form.message_for("dpt")
     window.form.save()
-    assert demo_ws.store.sheet_status(STATION, "ppwp") is None
+    assert demo_ws.store.sheets.status(STATION, "ppwp") is None
     box = window.form.acks["dpt_matches_package"]
     assert focused() is box
     qtbot.keyClick(box, Qt.Key.Key_Space)
     qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    status = demo_ws.store.sheet_status(STATION, "ppwp")
+    status = demo_ws.store.sheets.status(STATION, "ppwp")
     assert status is not None
     assert demo_ws.store.records.get(status["current"]).payload["warnings"] == [
         "dpt_matches_package"
@@ -187,7 +187,7 @@ def test_a_correction_asks_a_reason_and_shows_in_the_history(
     edit.selectAll()
     qtbot.keyClicks(edit, "0")
     qtbot.keyClick(edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    assert demo_ws.store.sheet_status(STATION, "ppwp")["current"] == first.hash  # cancelled
+    assert demo_ws.store.sheets.status(STATION, "ppwp")["current"] == first.hash  # cancelled
 
     qtbot.keyClick(edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     history = sheet_service.sheet_history(demo_ws, STATION, "ppwp")
@@ -311,10 +311,10 @@ def test_a_full_disk_refuses_the_save_with_a_message_and_the_retry_saves(
             sheet_service.enter_sheet(demo_ws, key, code, "ppwp", values_n)
     qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert "The disk is full" in window.form.banner.text()
-    assert demo_ws.store.sheet_status(STATION, "ppwp") is None
+    assert demo_ws.store.sheets.status(STATION, "ppwp") is None
     db.execute("PRAGMA max_page_count = 4294967294")
     window.form.save()
-    status = demo_ws.store.sheet_status(STATION, "ppwp")
+    status = demo_ws.store.sheets.status(STATION, "ppwp")
     assert status is not None and status["state"] == "signed"
     assert verify_store(demo_ws).ok
 

@@ -77,7 +77,7 @@ def supervisor_folder(root: Path) -> Workspace:
     ):
         current = sheet_service.sheet_history(ws, code, "ppwp")["current"]
         sheet_service.review_sheet(ws, sup, current, decision, reason)
-    victim = ws.store.sheet_versions(codes[5], "dpr-jabar-1")[0]["hash"]
+    victim = ws.store.sheets.versions(codes[5], "dpr-jabar-1")[0]["hash"]
     ws.close()
     db = sqlite3.connect(ws.data_dir / DB_NAME)
     db.execute("DROP TRIGGER records_no_update")

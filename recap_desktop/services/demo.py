@@ -245,7 +245,7 @@ def populate(
     from recap_desktop.services.election import current_election
 
     election = current_election(ws)
-    mine = {s for (s, _c) in ws.store.states_within(None)}
+    mine = {s for (s, _c) in ws.store.sheets.states_within(None)}
     todo = [s for code, s in sorted(election.stations.items()) if code not in mine]
     if stations is not None:
         if stations > len(todo):

@@ -49,7 +49,7 @@ def recap_region(ws: Workspace, region: str, contest_id: str | None = None) -> l
     wanted = [contest_id] if contest_id else list(election.contests)
     out = []
     for cid in wanted:
-        sums, counted, expected = ws.store.totals(region, cid)
+        sums, counted, expected = ws.store.sheets.totals(region, cid)
         if expected or contest_id:
             out.append(ContestTotals(election.contests[cid], region, sums, counted, expected))
     return out

@@ -60,7 +60,7 @@ def _state(code: str, contests: Collection[str], states: dict[tuple[str, str], s
 
 def stations_of(ws: Workspace, village: str) -> list[StationRow]:
     """A village's polling stations with their states (two indexed queries)."""
-    states = ws.store.states_within(village)
+    states = ws.store.sheets.states_within(village)
     return [
         StationRow(s.code, s.name, _state(s.code, s.contests, states))
         for s in ws.store.places.stations_in(village)
@@ -75,14 +75,14 @@ def station_state_of(ws: Workspace, code: str) -> str | None:
     states = {
         (code, c): str(s["state"])
         for c in found.contests
-        if (s := ws.store.sheet_status(code, c)) is not None
+        if (s := ws.store.sheets.status(code, c)) is not None
     }
     return _state(code, found.contests, states)
 
 
 def progress(ws: Workspace, parent: str) -> dict[str, tuple[int, int]]:
     """For each village under ``parent``: stations with every sheet entered, and stations."""
-    states = ws.store.states_within(parent)
+    states = ws.store.sheets.states_within(parent)
     out: dict[str, tuple[int, int]] = {}
     for s in ws.store.places.stations_within(parent):
         done, total = out.get(s.region, (0, 0))
@@ -101,7 +101,7 @@ def stations_in_state(
 
     Reads every station a batch at a time (0.5 s for 500,000): run it off the GUI thread.
     """
-    entered = ws.store.states_within(None)
+    entered = ws.store.sheets.states_within(None)
     matches: list[str] = []
     villages: set[str] = set()
     for chunk in ws.store.places.station_contest_lists():

@@ -132,7 +132,7 @@ def review_store(ws: Workspace, progress: Progress | None = None) -> ReviewRepor
                 f"{problem.kind}: {problem.detail}",
             )
         )
-    for (station, contest), state in sorted(store.states_within(None).items()):
+    for (station, contest), state in sorted(store.sheets.states_within(None).items()):
         if state in (DISPUTED, REJECTED):
             kind = "dispute" if state == DISPUTED else "rejected"
             report.problems.append(OpenProblem(kind, None, station, contest, state))

@@ -136,9 +136,9 @@ def enter_sheet(
         missing = [w for w in warnings if w not in acknowledged]
         if missing:
             raise RecapError("sheet.warnings_unacknowledged", exit_code=1, rules=", ".join(missing))
-    status = ws.store.sheet_status(station_code, contest_id)
+    status = ws.store.sheets.status(station_code, contest_id)
     heads: list[str] = status["heads"] if status else []
-    versions = {v["hash"]: v for v in ws.store.sheet_versions(station_code, contest_id)}
+    versions = {v["hash"]: v for v in ws.store.sheets.versions(station_code, contest_id)}
     if supersedes is None:
         mine = [h for h in heads if versions[h]["signer"] == key.key_id]
         if mine:
@@ -205,16 +205,16 @@ def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str
     """The current state, every version with its signer, and every review."""
     region_service.locate(ws, station_code, contest_id)
     names = {c["key_id"]: c for c in ws.store.keys.certificates()}
-    versions = ws.store.sheet_versions(station_code, contest_id)
+    versions = ws.store.sheets.versions(station_code, contest_id)
     for v in versions:
         cert = names.get(v["signer"])
         v["officer"] = cert["name"] if cert else None
         v["officer_id"] = cert["officer_id"] if cert else None
-    reviews = ws.store.reviews(station_code, contest_id)
+    reviews = ws.store.sheets.reviews(station_code, contest_id)
     for r in reviews:
         cert = names.get(r["signer"])
         r["officer"] = cert["name"] if cert else None
-    status = ws.store.sheet_status(station_code, contest_id) or {
+    status = ws.store.sheets.status(station_code, contest_id) or {
         "state": "not_entered",
         "current": None,
         "heads": [],
