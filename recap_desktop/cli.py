@@ -361,7 +361,7 @@ def cmd_sync(ws: Workspace, args: argparse.Namespace) -> int:
         ws, args.server, read_timeout=args.timeout, attempts=args.attempts
     )
     if args.json:
-        _json({**result.to_json(), "unsent": ws.store.sync_unsent_count()})
+        _json({**result.to_json(), "unsent": ws.store.outbox.unsent_count()})
     elif result.outcome in (DONE, REFUSED):
         _out(
             tr(
@@ -369,7 +369,7 @@ def cmd_sync(ws: Workspace, args: argparse.Namespace) -> int:
                 sent=result.sent,
                 held=result.held,
                 pulled=result.pulled,
-                unsent=ws.store.sync_unsent_count(),
+                unsent=ws.store.outbox.unsent_count(),
             )
         )
     if result.refused and not args.json:

@@ -235,7 +235,7 @@ def test_a_save_waits_for_a_sync_that_writes_between_its_reads_and_its_writes(
 
     def sync_writes() -> None:  # the sync worker, on its own thread and connection
         with Store.in_dir(ws.data_dir) as sync:
-            sync.sync_set("cursor test", "42")
+            sync.outbox.set_setting("cursor test", "42")
         synced.append("done")
 
     real_held = Records.held
@@ -263,7 +263,7 @@ def test_a_save_waits_for_a_sync_that_writes_between_its_reads_and_its_writes(
     )
     racer[0].join()
     assert synced == ["done"]
-    assert ws.store.sync_get("cursor test") == "42"
+    assert ws.store.outbox.setting("cursor test") == "42"
     assert ws.store.records.get(record.hash) == record
 
 
@@ -594,9 +594,9 @@ def test_a_pulled_page_projects_as_appending_one_at_a_time(
             assert one.append([record], "server") == [True]
         # The whole history as one page, a record twice and one held already.
         assert page.append(chained[:1], "server") == [True]
-        added = page.sync_append_pulled([*chained, chained[3]], "cursor", "9")
+        added = page.outbox.append_pulled([*chained, chained[3]], "cursor", "9")
         assert added == [False] + [True] * (len(chained) - 1) + [False]
-        assert page.sync_get("cursor") == "9"
+        assert page.outbox.setting("cursor") == "9"
         assert one.projections.dump() == page.projections.dump() == expected
         _assert_region_projection_is_a_recount(page)
         assert [r.hash for r in page.records.rows()] == [r.hash for r in one.records.rows()]
@@ -612,10 +612,10 @@ def test_a_pulled_page_with_a_fork_changes_nothing(
         before = page.projections.dump()
         fork = sign(populated_key, {**chained[1].payload, "time": "2026-02-14T23:59:59Z"})
         with pytest.raises(StorageError):
-            page.sync_append_pulled([*chained[2:], fork], "cursor", "9")
+            page.outbox.append_pulled([*chained[2:], fork], "cursor", "9")
         assert page.projections.dump() == before
         assert page.records.count() == len(authority) + 2
-        assert page.sync_get("cursor") is None
+        assert page.outbox.setting("cursor") is None
 
 
 @pytest.mark.parametrize(

@@ -77,9 +77,9 @@ def test_incoming_records_are_checked_one_by_one(tmp_path: Path) -> None:
         return check_incoming(
             records,
             authority_key=next(iter(store.keys.known("authority").values())),
-            held_authority=store.sync_authority_records(),
+            held_authority=store.records.authority_records(),
             known_keys=store.keys.known(),
-            is_held=store.sync_is_held,
+            is_held=store.records.is_held,
             lookup=store.records.get,
             chain_head=store.integrity.chain_head,
         )

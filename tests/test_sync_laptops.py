@@ -40,11 +40,11 @@ def test_two_laptops_see_each_other_and_a_disagreement_is_a_dispute_everywhere(
 
     for laptop, theirs in ((a, mine_b), (b, mine_a)):
         store = laptop.ws.store
-        assert all(store.sync_is_held(h) for h in theirs)
+        assert all(store.records.is_held(h) for h in theirs)
         assert verify_store(laptop.ws).ok, verify_store(laptop.ws).to_json()
         assert store.sheets.status(stations[9], "ppwp")["state"] == "disputed"  # type: ignore[index]
         assert store.sheets.status(stations[4], "ppwp")["state"] == "signed"  # type: ignore[index]
-        assert store.sync_unsent_count() == 0
+        assert store.outbox.unsent_count() == 0
         assert sorted(laptop_hashes(laptop)) == sorted(server_hashes(live_server))
     stats = live_server.stats()
     assert stats["disputes"] == 1
@@ -97,10 +97,10 @@ def test_a_changed_server_key_is_refused_and_nothing_is_marked_sent(
     assert sync_service.sync_once(a.ws, live_server.url).outcome == "done"
     enter(a, district_stations(a.ws)[0])
     # Another server (another key) now answers at the pinned address.
-    a.ws.store.sync_set(f"server_key {live_server.url}", "11" * 32)
+    a.ws.store.outbox.set_setting(f"server_key {live_server.url}", "11" * 32)
     result = sync_service.sync_once(a.ws, live_server.url)
     assert result.outcome == "failed" and result.error_kind == "server_key_changed"
-    assert a.ws.store.sync_unsent_count() == 1
+    assert a.ws.store.outbox.unsent_count() == 1
 
 
 def test_a_newer_election_package_and_a_late_certificate_come_through(

@@ -63,9 +63,9 @@ def import_bundle(ws: Workspace, data: bytes, source: str) -> BundleImport:
     checked = check_incoming(
         records,
         authority_key=authority_key(ws),
-        held_authority=store.sync_authority_records(),
+        held_authority=store.records.authority_records(),
         known_keys=store.keys.known(),
-        is_held=store.sync_is_held,
+        is_held=store.records.is_held,
         lookup=store.records.get,
         chain_head=store.integrity.chain_head,
     )
