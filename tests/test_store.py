@@ -497,7 +497,7 @@ def test_processes_opening_a_store_that_needs_migrating_upgrade_it_once(
 
 
 def _recount_totals(store: Store, prefix: str, contest: str) -> tuple[dict[str, int], int]:
-    """Store.totals' sums and counted stations, counted again from current_values and
+    """store.sheets.totals' sums and counted stations, counted again from current_values and
     sheet_status (the region, or a station of that code, and everything inside it)."""
     inside = "(station = ? OR (station >= ? AND station < ?))"
     args = [contest, prefix, prefix + ".", prefix + "/"]
@@ -543,7 +543,7 @@ def _assert_region_projection_is_a_recount(store: Store) -> None:
     assert sorted(store.db.execute("SELECT * FROM region_counted").fetchall()) == sorted(
         (c, r, n) for (c, r), n in counted.items()
     )
-    # Store.totals answers every prefix the program passes (each region level, a station)
+    # store.sheets.totals answers every prefix the program passes (each region level, a station)
     # and any other code, as the recount over current_values does.
     prefixes = {r for (_, r) in counted} | {s for (s, _) in store.sheets.states_within(None)}
     prefixes |= {r[0] for r in store.db.execute("SELECT code FROM regions").fetchall()}
