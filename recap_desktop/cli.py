@@ -28,6 +28,7 @@ from recap_desktop.services import recap as recap_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.services.verify import verify_store
 from recap_desktop.storage import StorageError, TamperedStore
+from recap_desktop.version import add_version_option
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 
@@ -423,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="recap", description="Recap Desktop: signed, offline-first election recapitulation."
     )
+    add_version_option(parser)
     parser.add_argument(
         "--data-dir",
         type=Path,

@@ -290,6 +290,27 @@ def test_switch_language_to_indonesian(qtbot, window: MainWindow, settings: Sett
         window.set_language("en")
 
 
+def test_help_about_shows_the_installed_version_in_both_languages(
+    qtbot, window: MainWindow
+) -> None:
+    from recap_desktop.version import version
+
+    assert window.help_menu.actions() == [window.about_action]
+    box = window.about_box()
+    assert box.text() == f"Recap Desktop {version()}"
+    assert str(window.ws.data_dir) in box.informativeText()
+    box.deleteLater()
+    window.set_language("id")
+    try:
+        assert window.help_menu.title() == "Ban&tuan"
+        box = window.about_box()
+        assert box.windowTitle() == "Tentang Recap Desktop"
+        assert box.informativeText().startswith("Rekapitulasi hasil penghitungan suara manual")
+        box.deleteLater()
+    finally:
+        window.set_language("en")
+
+
 def test_a_full_disk_refuses_the_save_with_a_message_and_the_retry_saves(
     qtbot, window: MainWindow, demo_ws: Workspace
 ) -> None:

@@ -9,9 +9,9 @@ import json
 import math
 import random
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+from recap_desktop import resources
 from recap_desktop.crypto import authority
 from recap_desktop.crypto.canonical import canonical_bytes
 from recap_desktop.crypto.envelope import Record, sign
@@ -24,7 +24,7 @@ from recap_desktop.services.election import import_election, package_file
 from recap_desktop.services.sheets import _now
 from recap_desktop.services.workspace import RecapError, Workspace
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "demo"
+RESOURCES = resources.path("demo")  # the DEMO package and authority seed, wherever installed
 DEFAULT_STATIONS = 60
 ELECTION_ID = "demo-2024"
 ISSUED = "2026-01-15T00:00:00Z"
