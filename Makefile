@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench reliability clean translations translations-update screenshots bytecode
+.PHONY: setup run test lint bench reliability clean translations translations-update screenshots bytecode icons dist
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -35,6 +35,15 @@ translations: $(QM)
 translations-update: setup
 	$(PY) resources/translations/update.py
 
+# The window's icon: PNGs and the Windows ICO from resources/icons/recap-desktop.svg (committed).
+icons: setup
+	QT_QPA_PLATFORM=offscreen $(PY) resources/icons/render.py
+
+# The wheel and the one-folder desktop bundle (PyInstaller) in dist/, with their sizes; see
+# docs/PACKAGING.md. The bundle is built from the wheel in its own environment (build/).
+dist: setup translations
+	$(PY) packaging/build.py
+
 # Screenshots of each main screen in both languages (needs Xvfb: apt-get install xvfb).
 screenshots: setup translations
 	xvfb-run -a -s "-screen 0 1400x900x24" $(PY) docs/screenshots/take.py
@@ -61,4 +70,4 @@ reliability: setup
 	$(PY) -m reliability --full
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

@@ -37,7 +37,7 @@ class Saver:
         self.ws = Workspace(self.copy)
         self.key = stores.unlock(store, self.ws)
         self.election = current_election(self.ws)  # parsed once, as in a running window
-        entered = {s for (s, _c) in self.ws.store.states_within(None)}
+        entered = {s for (s, _c) in self.ws.store.sheets.states_within(None)}
         free = [s for code, s in sorted(self.election.stations.items()) if code not in entered]
         self.jobs = [(s, c) for s in free for c in s.contests][:count]
         if len(self.jobs) < count:
@@ -106,7 +106,7 @@ def verify_store_rate(store: stores.BuiltStore) -> tuple[float, float, int, floa
     for services.verify.verify_store."""
     ws = Workspace(store.path)
     try:
-        ws.store.count()  # open (and migrate) outside the timing
+        ws.store.records.count()  # open (and migrate) outside the timing
         cpu = _cpu_seconds()
         start = time.perf_counter()
         report = verify_service.verify_store(ws)
@@ -124,7 +124,7 @@ def region_of(store: stores.BuiltStore, stations: int = 1000) -> str:
     ws = Workspace(store.path)
     try:
         election = current_election(ws)
-        entered = {s for (s, _c) in ws.store.states_within(None)}
+        entered = {s for (s, _c) in ws.store.sheets.states_within(None)}
         counts: dict[str, int] = {}
         full: dict[str, bool] = {}
         for code in election.stations:

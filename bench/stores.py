@@ -66,7 +66,7 @@ def build(records: int, folder: Path) -> float:
         demo_service.init_demo(ws, stations=stations + SPARE)
         key = identity_service.unlock(ws, identity_service.DEMO_PASSPHRASE)
         demo_service.populate(ws, key, stations=stations, seed=SEED, batch=5000)
-        held = ws.store.count()
+        held = ws.store.records.count()
         if held != records:
             raise RuntimeError(f"built {held} records, wanted {records}")
         ws.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

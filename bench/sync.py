@@ -115,7 +115,7 @@ class SyncFigures:
 
 def _package(ws: Workspace, folder: Path) -> tuple[Path, str]:
     """The laptop's election package as a file for ``recap-server --election``."""
-    records = [r for r in ws.store.sync_authority_records() if r.type == "election"]
+    records = [r for r in ws.store.records.authority_records() if r.type == "election"]
     key = authority_key(ws)
     path = folder / "election-package.json"
     path.write_bytes(canonical_bytes(package_file(key, records)) + b"\n")
@@ -180,7 +180,7 @@ def _fresh_laptop(source: Workspace, folder: Path) -> Workspace:
     region = jurisdiction(source.store)
     assert region is not None
     ws = Workspace(folder)
-    package = [r for r in source.store.sync_authority_records() if r.type == "election"]
+    package = [r for r in source.store.records.authority_records() if r.type == "election"]
     data = canonical_bytes(package_file(authority_key(source), package)) + b"\n"
     import_election(ws, data, "bench", builtin_anchors=demo_service.demo_anchor())
     ident = identity_service.create_identity(

@@ -1,3 +1,4 @@
-"""Recap Desktop: offline-first recapitulation of hand-counted election results."""
+"""Recap Desktop: offline-first recapitulation of hand-counted election results.
 
-__version__ = "0.1.0"
+The version is ``recap_desktop.version.version()``, read from the installed metadata.
+"""

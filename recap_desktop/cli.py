@@ -28,6 +28,7 @@ from recap_desktop.services import recap as recap_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.services.verify import verify_store
 from recap_desktop.storage import StorageError, TamperedStore
+from recap_desktop.version import add_version_option
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 
@@ -345,7 +346,7 @@ def cmd_verify(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(ws: Workspace, args: argparse.Namespace) -> int:
-    count = ws.store.rebuild()
+    count = ws.store.projections.rebuild()
     _out(tr("rebuild.done", records=count))
     return EXIT_OK
 
@@ -361,7 +362,7 @@ def cmd_sync(ws: Workspace, args: argparse.Namespace) -> int:
         ws, args.server, read_timeout=args.timeout, attempts=args.attempts
     )
     if args.json:
-        _json({**result.to_json(), "unsent": ws.store.sync_unsent_count()})
+        _json({**result.to_json(), "unsent": ws.store.outbox.unsent_count()})
     elif result.outcome in (DONE, REFUSED):
         _out(
             tr(
@@ -369,7 +370,7 @@ def cmd_sync(ws: Workspace, args: argparse.Namespace) -> int:
                 sent=result.sent,
                 held=result.held,
                 pulled=result.pulled,
-                unsent=ws.store.sync_unsent_count(),
+                unsent=ws.store.outbox.unsent_count(),
             )
         )
     if result.refused and not args.json:
@@ -423,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="recap", description="Recap Desktop: signed, offline-first election recapitulation."
     )
+    add_version_option(parser)
     parser.add_argument(
         "--data-dir",
         type=Path,

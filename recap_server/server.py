@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import recap_desktop
+from recap_desktop import resources
 from recap_desktop.crypto import keystore
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import EnvelopeError, from_json
@@ -17,7 +17,7 @@ DB_NAME = "server.db"
 KEY_NAME = "server.key"
 PASSPHRASE_ENV = "RECAP_SERVER_PASSPHRASE"
 DEMO_PASSPHRASE = "demo-server-only"
-DEMO_PACKAGE = Path(recap_desktop.__file__).resolve().parents[1] / "resources/demo/election.json"
+DEMO_PACKAGE = resources.path("demo", "election.json")
 
 
 class ServerSetupError(Exception):

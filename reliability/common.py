@@ -151,15 +151,15 @@ def check_store(data_dir: Path, expected: set[str] | frozenset[str] = frozenset(
         lost = sorted(expected - held)
         if lost:
             problems.append(f"{len(lost)} saves reported done are missing, e.g. {lost[0]}")
-        broken = [row for row in store.rows() if row.record is None]
+        broken = [row for row in store.records.rows() if row.record is None]
         if broken:
             problems.append(f"{len(broken)} half or unreadable records, e.g. {broken[0].error}")
-        before = store.projection_dump()
+        before = store.projections.dump()
         # Rebuild inside a savepoint rolled back after: the check changes nothing.
         store.db.execute("SAVEPOINT check_rebuild")
         try:
             _rebuild_in_place(store)
-            after = store.projection_dump()
+            after = store.projections.dump()
         finally:
             store.db.execute("ROLLBACK TO check_rebuild")
             store.db.execute("RELEASE check_rebuild")
@@ -183,9 +183,9 @@ def _rebuild_in_place(store: Any) -> None:
 
     for table in PROJECTIONS:
         store.db.execute(f"DELETE FROM {table}")
-    for row in store.rows():
+    for row in store.records.rows():
         if row.record is not None:
-            store._project(row.record)
+            store.projections.project(row.record)
 
 
 def timed(fn: Callable[[], TrialResult]) -> TrialResult:

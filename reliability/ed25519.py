@@ -176,7 +176,7 @@ def _other_election(work: Path, key: SigningKey) -> Workspace:
         issued=demo_service.ISSUED,
     )
     ws.store.append([cert], "import")
-    ws.store.add_key(key.key_id, key.public_key, "self")
+    ws.store.keys.add(key.key_id, key.public_key, "self")
     return ws
 
 
@@ -224,7 +224,7 @@ def ed25519_trial(size: int, work: Path, seed: int = 5) -> TrialResult:
         att.supervisor.key_id: att.supervisor.public_key,
         demo_service.demo_authority().key_id: demo_service.demo_authority().public_key,
     }
-    records = [(r.record, keys[r.signer]) for r in ws.store.rows() if r.record is not None]
+    records = [(r.record, keys[r.signer]) for r in ws.store.records.rows() if r.record is not None]
     sheets = [r for r, _ in records if r.type == "sheet" and r.signer == att.demo.key.key_id]
     ws.close()
     # A big package is slow to hash a million times over; the flips run on officer records

@@ -177,7 +177,7 @@ def disk_full_services(result: TrialResult, demo: Demo, steps: list[dict[str, st
         },
         "store.full",
     )
-    held = ws.store.count("sheet")
+    held = ws.store.records.count("sheet")
     if held != len(done):
         result.fail(f"{case}: {held} sheets held after the failure, {len(done)} saved")
     ws.store.db.execute("PRAGMA max_page_count = 4294967294")

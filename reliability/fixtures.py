@@ -73,7 +73,7 @@ def build_attacked(dest: Path, seed: int = 7, sheets: int = 24) -> Attacked:
             supervisor.key_id: cert_for(supervisor, "sup-1", "supervisor"),
         }
         ws.store.append(list(certs.values()), "import")
-        for row in ws.store.rows(["certificate"]):
+        for row in ws.store.records.rows(["certificate"]):
             assert row.record is not None
             certs.setdefault(row.record.payload["key_id"], row.record)
         revs = authority.revocations(

@@ -52,7 +52,7 @@ def file_of(*records: Record, key: SigningKey = AUTHORITY) -> bytes:
 
 def state(ws: Workspace) -> tuple[Any, ...]:
     store = ws.store
-    return (store.count(), store.current_package(), sorted(store.revoked().items()))
+    return (store.records.count(), store.package.hash(), sorted(store.keys.revoked().items()))
 
 
 def cases() -> list[tuple[str, Callable[[], bytes], str, dict[str, Any]]]:
@@ -191,10 +191,10 @@ def _arrival_order(result: TrialResult, work: Path) -> None:
         ws.store.append([revocations(2, [])], "sync")
         ws.store.append([revocations(1, ["a" * 64])], "sync")
         result.size += 1
-        if ws.store.revoked():
+        if ws.store.keys.revoked():
             result.fail(
                 "an older revocation list arriving after an empty newer one is in force: "
-                f"{sorted(ws.store.revoked())}"
+                f"{sorted(ws.store.keys.revoked())}"
             )
         else:
             result.count("refused, last trusted version kept")

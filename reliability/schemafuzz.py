@@ -25,7 +25,7 @@ def _server_app(work: Path) -> tuple[Any, Any]:
     laptop = make_laptop(work / "laptop", "op-fuzz")
     try:
         demo_service.populate(laptop.ws, laptop.key, stations=6)
-        records = [r.record.to_json() for r in laptop.ws.store.rows() if r.record]
+        records = [r.record.to_json() for r in laptop.ws.store.records.rows() if r.record]
     finally:
         laptop.ws.close()
     ledger.push(records)

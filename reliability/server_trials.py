@@ -93,7 +93,7 @@ def _batch(work: Path) -> list[dict[str, Any]]:
     ws = Workspace(demo.data_dir)
     try:
         demo_service.populate(ws, demo.key, stations=10)
-        records = [r.record for r in ws.store.rows(["certificate", "sheet"]) if r.record]
+        records = [r.record for r in ws.store.records.rows(["certificate", "sheet"]) if r.record]
     finally:
         ws.close()
     batch = [r.to_json() for r in records]

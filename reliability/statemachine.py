@@ -107,7 +107,7 @@ def build_machine(result: TrialResult, base: Path) -> Any:
             station = self.stations[i]
             op = self.laptops[0]
             if station in self.heads:
-                values = op.ws.store.record(self.heads[station])
+                values = op.ws.store.records.get(self.heads[station])
                 assert values is not None
                 changed = dict(values.payload["values"])
                 self.heads[station] = enter_sheet(
@@ -126,13 +126,13 @@ def build_machine(result: TrialResult, base: Path) -> Any:
 
         # -- the supervisor -------------------------------------------------------------------
         def supervisor_has_sheets(self) -> bool:
-            return any(True for _ in self.laptops[1].ws.store.rows(["sheet"]))
+            return any(True for _ in self.laptops[1].ws.store.records.rows(["sheet"]))
 
         @precondition(supervisor_has_sheets)
         @rule(i=st.integers(0, 50))
         def approve(self, i: int) -> None:
             sup = self.laptops[1]
-            sheets = [r.record for r in sup.ws.store.rows(["sheet"]) if r.record]
+            sheets = [r.record for r in sup.ws.store.records.rows(["sheet"]) if r.record]
             sheet = sheets[i % len(sheets)]
             try:
                 review_sheet(sup.ws, sup.key, sheet.hash, "approve", None)

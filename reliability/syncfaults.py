@@ -99,7 +99,7 @@ def _officer(
                 from recap_desktop.domain.chasil_demo import random_sheet
                 from recap_desktop.services.sheets import enter_sheet
 
-                election = laptop.ws.store.election()
+                election = laptop.ws.store.package.election()
                 assert election is not None
                 values = random_sheet(
                     election.contests["ppwp"], election.stations[station].registered, rng

@@ -29,7 +29,7 @@ def server_records(server: LiveServer) -> list[Record]:
 
 
 def receipts_verify(laptop: Laptop, key: bytes, result: TrialResult, tag: str) -> None:
-    for receipt in laptop.ws.store.sync_receipts():
+    for receipt in laptop.ws.store.outbox.receipts():
         good = verify_signature(
             key, bytes.fromhex(receipt.sig), signing_message("receipt", receipt.canonical)
         )
@@ -79,7 +79,7 @@ def check_converged(
         result.fail(f"{tag}: the server holds {len(extra)} records no laptop has")
     key = server_key(server)
     for i, laptop in enumerate(laptops):
-        unsent = laptop.ws.store.sync_unsent_count()
+        unsent = laptop.ws.store.outbox.unsent_count()
         if unsent:
             result.fail(f"{tag}: laptop {i} still has {unsent} unsent")
         if set(laptop_hashes(laptop)) != set(held):

@@ -34,11 +34,11 @@ def main() -> None:
         station = rng.choice(stations)
         contest_id = rng.choice(station.contests)
         values = random_sheet(election.contests[contest_id], station.registered, rng)
-        status = ws.store.sheet_status(station.code, contest_id)
+        status = ws.store.sheets.status(station.code, contest_id)
         mine = None
         if status:
             signers = {
-                v["hash"]: v["signer"] for v in ws.store.sheet_versions(station.code, contest_id)
+                v["hash"]: v["signer"] for v in ws.store.sheets.versions(station.code, contest_id)
             }
             mine = next((h for h in status["heads"] if signers[h] == key.key_id), None)
         record = enter_sheet(

@@ -106,7 +106,7 @@ def make_laptop(
 
 
 def district_stations(ws: Workspace, prefix: str = DISTRICT) -> list[str]:
-    election = ws.store.election()
+    election = ws.store.package.election()
     assert election is not None
     return sorted(s.code for s in election.stations_within(prefix))
 
@@ -118,7 +118,7 @@ def enter(laptop: Laptop, station: str, contest: str = "ppwp", seed: int = 0) ->
     from recap_desktop.domain.chasil_demo import random_sheet
     from recap_desktop.services.sheets import enter_sheet
 
-    election = laptop.ws.store.election()
+    election = laptop.ws.store.package.election()
     assert election is not None
     values = random_sheet(
         election.contests[contest], election.stations[station].registered, random.Random(seed)

@@ -42,7 +42,7 @@ def _write(tmp_path: Path, records: list[dict[str, Any]]) -> str:
 
 def _count(data_dir: Path) -> int:
     with Store.in_dir(data_dir) as store:
-        return store.count()
+        return store.records.count()
 
 
 def test_request_then_certificate(populated_dir: Path, recap: Run, tmp_path: Path) -> None:

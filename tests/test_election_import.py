@@ -38,7 +38,12 @@ def _package(
 
 def _state(data_dir: Path) -> tuple[Any, ...]:
     with Store.in_dir(data_dir) as store:
-        return store.count(), store.current_package(), store.known_keys(), store.projection_dump()
+        return (
+            store.records.count(),
+            store.package.hash(),
+            store.keys.known(),
+            store.projections.dump(),
+        )
 
 
 def test_demo_package_imports_once(data_dir: Path, recap: Run) -> None:
@@ -109,7 +114,7 @@ def test_older_version_is_refused(populated_dir: Path, recap: Run, tmp_path: Pat
     assert recap("election", "import", newer).code == 0
     before = _state(populated_dir)
     with Store.in_dir(populated_dir) as store:
-        election = store.election()
+        election = store.package.election()
         assert election is not None and election.version == 2
     result = recap("election", "import", str(DEMO_FILE))
     assert result.code == 2
@@ -165,7 +170,7 @@ def test_unknown_authority_needs_its_fingerprint(
     accepted = recap("election", "import", path, "--trust-authority", stranger.key_id[:16])
     assert accepted.code == 0, accepted.err
     with Store.in_dir(data_dir) as store:
-        assert set(store.known_keys("authority")) == {stranger.key_id}
+        assert set(store.keys.known("authority")) == {stranger.key_id}
 
 
 def test_another_authority_never_replaces_the_held_one(
@@ -230,7 +235,7 @@ def test_package_with_a_sheet_inside_is_refused(
 ) -> None:
     """A package file carries authority records only; a smuggled sheet sinks the file."""
     with Store.in_dir(demo_template.path) as store:
-        sheet = next(r.record for r in store.rows(["sheet"]))
+        sheet = next(r.record for r in store.records.rows(["sheet"]))
     assert sheet is not None
     doc = json.loads(DEMO_FILE.read_bytes())
     doc["records"].append(sheet.to_json())

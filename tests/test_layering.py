@@ -19,8 +19,10 @@ ALLOWED = {
     "protocol": {"crypto", "domain"},
     "storage": {"crypto", "domain", "protocol"},
     "sync": {"crypto", "domain", "protocol", "storage"},
-    "services": {"crypto", "domain", "protocol", "storage", "messages", "sync"},
+    "services": {"crypto", "domain", "protocol", "storage", "messages", "sync", "resources"},
 }
+# Leaf modules that import nothing of the project: the shipped files and the version.
+LEAVES = {"resources", "version"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -64,7 +66,9 @@ def test_server_uses_only_crypto_and_domain() -> None:
     for path in (ROOT / "recap_server").rglob("*.py"):
         for name in _imports(path):
             if name.startswith("recap_desktop."):
-                assert name.split(".")[1] in {"crypto", "domain", "protocol"}, f"{path}: {name}"
+                assert name.split(".")[1] in {"crypto", "domain", "protocol", *LEAVES}, (
+                    f"{path}: {name}"
+                )
 
 
 def test_core_runs_without_qt_loaded() -> None:
@@ -88,3 +92,8 @@ def test_no_sql_outside_storage() -> None:
         source = path.read_text(encoding="utf-8")
         for word in keywords:
             assert word not in source, f"{rel} contains SQL ({word.strip()})"
+
+
+@pytest.mark.parametrize("leaf", sorted(LEAVES))
+def test_leaves_import_nothing_of_the_project(leaf: str) -> None:
+    assert not [n for n in _imports(PKG / f"{leaf}.py") if n.startswith("recap_")]

@@ -22,8 +22,8 @@ def test_the_outline_is_the_election_without_its_stations(demo_ws: Workspace) ->
     election = current_election(demo_ws)
     fresh = Store(demo_ws.data_dir / "recap.db")  # nothing parsed yet: read from the payload
     try:
-        outline = fresh.election_outline()
-        assert fresh._election is None, "the package was not parsed whole"
+        outline = fresh.package.outline()
+        assert fresh.package._election is None, "the package was not parsed whole"
     finally:
         fresh.close()
     assert outline == ElectionOutline.of(election)
@@ -35,9 +35,9 @@ def test_the_outline_is_the_election_without_its_stations(demo_ws: Workspace) ->
 def test_a_payload_not_laid_out_canonically_is_read_by_sqlite(demo_ws: Workspace) -> None:
     election = current_election(demo_ws)
     store = demo_ws.store
-    hash_ = store.current_package()
+    hash_ = store.package.hash()
     assert hash_ is not None
-    members = store._package_members(hash_)
+    members = store.package._members(hash_)
     # Force the fallback: pretend the leading members could not be read from the prefix.
     original = store.db.execute
     calls: list[str] = []
@@ -54,7 +54,7 @@ def test_a_payload_not_laid_out_canonically_is_read_by_sqlite(demo_ws: Workspace
 
     store.db.execute = execute  # type: ignore[method-assign]
     try:
-        fallback = store._package_members(hash_)
+        fallback = store.package._members(hash_)
     finally:
         store.db.execute = original  # type: ignore[method-assign]
     assert any("json_extract" in sql for sql in calls)

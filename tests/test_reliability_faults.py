@@ -46,7 +46,7 @@ def test_a_full_disk_is_a_typed_error_with_its_message(
     services raise it as the RecapError the window and the CLI both show."""
     from recap_desktop.services.sheets import template
 
-    stations = sorted(demo_ws.store.election().stations)  # type: ignore[union-attr]
+    stations = sorted(demo_ws.store.package.election().stations)  # type: ignore[union-attr]
     pages = demo_ws.store.db.execute("PRAGMA page_count").fetchone()[0]
     demo_ws.store.db.execute(f"PRAGMA max_page_count = {pages + 2}")
     saved = 0
@@ -57,7 +57,7 @@ def test_a_full_disk_is_a_typed_error_with_its_message(
     assert caught.value.key == "store.full"
     assert isinstance(caught.value.__cause__, StorageError)
     assert "disk is full" in caught.value.message("en")
-    assert demo_ws.store.count("sheet") == saved < len(stations)
+    assert demo_ws.store.records.count("sheet") == saved < len(stations)
 
 
 def test_an_io_error_in_the_cli_says_so_and_the_retry_saves(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ def test_an_edited_type_or_seq_column_is_named_by_verify(
     from recap_desktop.services import demo as demo_service
 
     demo_service.populate(demo_ws, demo_key, stations=2)
-    head = demo_ws.store.chain_head(demo_key.key_id)
+    head = demo_ws.store.integrity.chain_head(demo_key.key_id)
     assert head is not None
     demo_ws.close()
     conn = _untrigger(data_dir / "recap.db")
@@ -62,7 +62,7 @@ def test_an_edited_head_seq_stops_the_next_save_instead_of_forking(
     from recap_desktop.services import demo as demo_service
 
     demo_service.populate(demo_ws, demo_key, stations=1)
-    head = demo_ws.store.chain_head(demo_key.key_id)
+    head = demo_ws.store.integrity.chain_head(demo_key.key_id)
     assert head is not None
     conn = _untrigger(data_dir / "recap.db")
     conn.execute("DROP INDEX records_chain")
@@ -70,7 +70,7 @@ def test_an_edited_head_seq_stops_the_next_save_instead_of_forking(
     conn.commit()
     conn.close()
     with pytest.raises(TamperedStore):
-        demo_ws.store.chain_head(demo_key.key_id)
+        demo_ws.store.integrity.chain_head(demo_key.key_id)
 
 
 @pytest.mark.parametrize("origin", ["self", "authority"])
@@ -86,10 +86,10 @@ def test_a_key_planted_in_the_keys_table_vouches_for_nothing(
 
     own = identity_service.unlock(demo_ws, identity_service.DEMO_PASSPHRASE)
     demo_service.populate(demo_ws, own, stations=1)
-    sheet = next(r.record for r in demo_ws.store.rows(["sheet"]) if r.record)
+    sheet = next(r.record for r in demo_ws.store.records.rows(["sheet"]) if r.record)
     intruder = SigningKey.generate()
     forged = sign(intruder, {**sheet.payload, "signer": intruder.key_id, "seq": 1, "prev": None})
-    demo_ws.store.add_key(intruder.key_id, intruder.public_key, origin)
+    demo_ws.store.keys.add(intruder.key_id, intruder.public_key, origin)
     demo_ws.store.append([forged], "local")
     report = verify_store(demo_ws)
     assert not report.ok

@@ -41,13 +41,13 @@ def _held_v2(ws: Workspace) -> None:
 def test_a_revocation_list_never_rolls_back(demo_ws: Workspace, records, key: str) -> None:
     """Found by the trial: these files were imported and reported as changes."""
     _held_v2(demo_ws)
-    before = (demo_ws.store.count(), sorted(demo_ws.store.revoked()))
+    before = (demo_ws.store.records.count(), sorted(demo_ws.store.keys.revoked()))
     with pytest.raises(RecapError) as caught:
         import_election(
             demo_ws, file_of(*records()), "f", builtin_anchors=demo_service.demo_anchor()
         )
     assert caught.value.key == key
-    assert (demo_ws.store.count(), sorted(demo_ws.store.revoked())) == before
+    assert (demo_ws.store.records.count(), sorted(demo_ws.store.keys.revoked())) == before
 
 
 def test_an_older_list_arriving_after_an_empty_newer_one_stays_out_of_force(
@@ -55,7 +55,7 @@ def test_an_older_list_arriving_after_an_empty_newer_one_stays_out_of_force(
 ) -> None:
     demo_ws.store.append([revocations(2, [])], "sync")
     demo_ws.store.append([revocations(1, ["a" * 64])], "sync")
-    assert demo_ws.store.revoked() == {}
-    before = demo_ws.store.projection_dump()
-    demo_ws.store.rebuild()
-    assert demo_ws.store.projection_dump() == before
+    assert demo_ws.store.keys.revoked() == {}
+    before = demo_ws.store.projections.dump()
+    demo_ws.store.projections.rebuild()
+    assert demo_ws.store.projections.dump() == before

@@ -44,7 +44,7 @@ def statuses(answer: dict[str, Any]) -> list[tuple[str, str | None]]:
 
 
 def all_records(laptop: Any) -> list[Record]:
-    return [row.record for row in laptop.ws.store.rows() if row.record is not None]
+    return [row.record for row in laptop.ws.store.records.rows() if row.record is not None]
 
 
 def test_every_endpoint_is_in_the_openapi_document(live_server: LiveServer) -> None:

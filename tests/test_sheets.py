@@ -30,14 +30,14 @@ HASH = re.compile(r"^[0-9a-f]{64}$")
 
 def _election(data_dir: Path) -> Election:
     with Store.in_dir(data_dir) as store:
-        election = store.election()
+        election = store.package.election()
     assert election is not None
     return election
 
 
 def _count(data_dir: Path) -> int:
     with Store.in_dir(data_dir) as store:
-        return store.count()
+        return store.records.count()
 
 
 @pytest.fixture
@@ -212,7 +212,7 @@ def test_warnings_are_stored_with_the_sheet(
     assert "warning [dpt_matches_package]" in result.err
     sheet_hash = result.out.strip()
     with Store.in_dir(populated_dir) as store:
-        record = store.record(sheet_hash)
+        record = store.records.get(sheet_hash)
     assert record is not None and record.payload["warnings"] == ["dpt_matches_package"]
     shown = json.loads(
         recap("sheet", "show", "--station", station, "--contest", "ppwp", "--json").out
@@ -343,19 +343,19 @@ def _stations_in(election: Election, district: str) -> list[str]:
 
 def test_operator_outside_jurisdiction_is_refused_up_front(populated_ws: Workspace) -> None:
     ws = populated_ws
-    election = ws.store.election()
+    election = ws.store.package.election()
     assert election is not None
     operator = SigningKey.generate()
     _certify(ws, operator, "operator", "32.01.01")
     inside, outside = _stations_in(election, "32.01.01")[-1], _stations_in(election, "32.01.02")[0]
     values = _good(ws.data_dir, outside)
-    before = ws.store.count()
+    before = ws.store.records.count()
     with pytest.raises(RecapError) as refused:
         sheet_service.enter_sheet(ws, operator, outside, "ppwp", values)
     assert refused.value.key == "mandate.jurisdiction" and refused.value.exit_code == 2
     assert outside in refused.value.message("en") and "32.01.01" in refused.value.message("en")
     assert refused.value.message("id") != refused.value.message("en")
-    assert ws.store.count() == before
+    assert ws.store.records.count() == before
     sheet_service.enter_sheet(ws, operator, inside, "ppwp", _good(ws.data_dir, inside))
     assert verify_store(ws).ok
 
@@ -363,7 +363,7 @@ def test_operator_outside_jurisdiction_is_refused_up_front(populated_ws: Workspa
 def test_verify_reports_a_sheet_outside_jurisdiction(populated_ws: Workspace) -> None:
     """Records that arrive by sync or bundle skip the service; the verifier still catches them."""
     ws = populated_ws
-    election = ws.store.election()
+    election = ws.store.package.election()
     assert election is not None
     operator = SigningKey.generate()
     _certify(ws, operator, "operator", "32.01.01")
@@ -390,7 +390,7 @@ def test_verify_reports_a_sheet_outside_jurisdiction(populated_ws: Workspace) ->
 
 def test_supervisor_entering_a_sheet_is_refused(populated_ws: Workspace) -> None:
     ws = populated_ws
-    election = ws.store.election()
+    election = ws.store.package.election()
     assert election is not None
     supervisor = SigningKey.generate()
     _certify(ws, supervisor, "supervisor", "32")
@@ -414,7 +414,7 @@ def test_uncertified_key_may_enter_and_shows_as_a_notice(tmp_path: Path) -> None
             ws, name="Petugas Baru", officer_id="baru-1", role="operator", passphrase="sandi-baru-1"
         )
         newcomer = identity_service.unlock(ws, "sandi-baru-1")
-        election = ws.store.election()
+        election = ws.store.package.election()
         assert election is not None
         station = _stations_in(election, "32.01.02")[0]
         values = random_sheet(
@@ -440,7 +440,7 @@ def supervisor_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path,
         key = identity_service.unlock(ws, identity_service.DEMO_PASSPHRASE)
         operator = SigningKey.generate()
         _certify(ws, operator, "operator", "32")
-        election = ws.store.election()
+        election = ws.store.package.election()
         assert election is not None
         for district in ("32.01.01", "32.01.02"):
             station = _stations_in(election, district)[0]
@@ -460,20 +460,20 @@ def test_supervisor_outside_jurisdiction(
     key = supervisor_template[1]
     ws = Workspace(path)
     try:
-        election = ws.store.election()
+        election = ws.store.package.election()
         assert election is not None
         inside, outside = (
             _stations_in(election, "32.01.01")[0],
             _stations_in(election, "32.01.02")[0],
         )
-        sheet_in = ws.store.sheet_status(inside, "ppwp")
-        sheet_out = ws.store.sheet_status(outside, "ppwp")
+        sheet_in = ws.store.sheets.status(inside, "ppwp")
+        sheet_out = ws.store.sheets.status(outside, "ppwp")
         assert sheet_in and sheet_out
-        before = ws.store.count()
+        before = ws.store.records.count()
         with pytest.raises(RecapError) as refused:
             sheet_service.review_sheet(ws, key, sheet_out["current"], "approve", None)
         assert refused.value.key == "mandate.jurisdiction"
-        assert ws.store.count() == before
+        assert ws.store.records.count() == before
         sheet_service.review_sheet(ws, key, sheet_in["current"], "approve", None)
         assert verify_store(ws).ok
         # The same review arriving from elsewhere is reported by the verifier.

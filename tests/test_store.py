@@ -20,6 +20,7 @@ from recap_desktop.services import demo as demo_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.services.sheets import next_link
 from recap_desktop.storage import StorageError, Store
+from recap_desktop.storage.records import Records
 from recap_desktop.storage.schema import (
     PROJECTIONS,
     SCHEMA_VERSION,
@@ -109,23 +110,23 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(
 
 def test_append_is_idempotent(populated_ws: Workspace) -> None:
     store = populated_ws.store
-    rows = [r.record for r in store.rows()]
+    rows = [r.record for r in store.records.rows()]
     assert all(r is not None for r in rows)
-    before = store.projection_dump()
+    before = store.projections.dump()
     assert store.append([r for r in rows if r is not None], "import") == [False] * len(rows)
-    assert store.count() == len(rows)
-    assert store.projection_dump() == before
+    assert store.records.count() == len(rows)
+    assert store.projections.dump() == before
 
 
 def test_a_fork_in_a_chain_is_refused(populated_ws: Workspace, populated_key: SigningKey) -> None:
     store = populated_ws.store
-    last = next(r.record for r in store.rows(["sheet"]) if r.record and r.record.seq == 6)
+    last = next(r.record for r in store.records.rows(["sheet"]) if r.record and r.record.seq == 6)
     assert last is not None
     fork = sign(populated_key, {**last.payload, "time": "2026-02-14T23:59:59Z"})
     with pytest.raises(StorageError):
         store.append([fork], "local")
-    assert store.record(fork.hash) is None
-    assert store.count() == 8
+    assert store.records.get(fork.hash) is None
+    assert store.records.count() == 8
 
 
 # -- rebuild -----------------------------------------------------------------------------------
@@ -178,11 +179,11 @@ def _values(election: Election, station: str, contest: str, seed: int) -> dict[s
 
 def _disputed_history(ws: Workspace, key: SigningKey) -> None:
     """Corrections, disputes, an approval, a rejection and a second officer's station."""
-    election = ws.store.election()
+    election = ws.store.package.election()
     assert election is not None
     stations = sorted(election.stations)
     # A correction by the operator.
-    first = ws.store.sheet_status(stations[0], "ppwp")
+    first = ws.store.sheets.status(stations[0], "ppwp")
     assert first is not None and first["current"]
     sheet_service.enter_sheet(
         ws,
@@ -204,9 +205,9 @@ def _disputed_history(ws: Workspace, key: SigningKey) -> None:
     # A supervisor settles one dispute and rejects a sheet elsewhere.
     supervisor = _certified_key(ws, "supervisor", "32", "supervisor-1")
     _review(ws, supervisor, disputed[0], "approve")
-    entered = ws.store.sheet_status(stations[0], "dpr-jabar-1")
+    entered = ws.store.sheets.status(stations[0], "dpr-jabar-1")
     assert entered is not None
-    rejected = ws.store.record(entered["current"])
+    rejected = ws.store.records.get(entered["current"])
     assert rejected is not None
     _review(ws, supervisor, rejected, "reject")
     # A station entered only by the second officer.
@@ -225,22 +226,22 @@ def test_a_save_waits_for_a_sync_that_writes_between_its_reads_and_its_writes(
     import threading
 
     ws, key = populated_ws, populated_key
-    election = ws.store.election()
+    election = ws.store.package.election()
     assert election is not None
     station = sorted(election.stations)[0]
-    status = ws.store.sheet_status(station, "ppwp")
+    status = ws.store.sheets.status(station, "ppwp")
     assert status is not None
     synced: list[str] = []
 
     def sync_writes() -> None:  # the sync worker, on its own thread and connection
         with Store.in_dir(ws.data_dir) as sync:
-            sync.sync_set("cursor test", "42")
+            sync.outbox.set_setting("cursor test", "42")
         synced.append("done")
 
-    real_held = Store._held
+    real_held = Records.held
     racer: list[threading.Thread] = []
 
-    def held_then_sync_commits(self: Store, hashes: Any) -> set[str]:
+    def held_then_sync_commits(self: Records, hashes: Any) -> set[str]:
         found = real_held(self, hashes)
         if not racer:
             racer.append(threading.Thread(target=sync_writes))
@@ -250,7 +251,7 @@ def test_a_save_waits_for_a_sync_that_writes_between_its_reads_and_its_writes(
             racer[0].join(timeout=1.0)
         return found
 
-    monkeypatch.setattr(Store, "_held", held_then_sync_commits)
+    monkeypatch.setattr(Records, "held", held_then_sync_commits)
     record = sheet_service.enter_sheet(
         ws,
         key,
@@ -262,8 +263,8 @@ def test_a_save_waits_for_a_sync_that_writes_between_its_reads_and_its_writes(
     )
     racer[0].join()
     assert synced == ["done"]
-    assert ws.store.sync_get("cursor test") == "42"
-    assert ws.store.record(record.hash) == record
+    assert ws.store.outbox.setting("cursor test") == "42"
+    assert ws.store.records.get(record.hash) == record
 
 
 def test_rebuild_gives_identical_projections(
@@ -271,7 +272,7 @@ def test_rebuild_gives_identical_projections(
 ) -> None:
     ws, key = populated_ws, populated_key
     _disputed_history(ws, key)
-    before = ws.store.projection_dump()
+    before = ws.store.projections.dump()
     states = {row[2] for row in before["sheet_status"]}
     assert {"corrected", "disputed", "approved", "rejected", "signed"} <= states
     assert all(before[t] for t in ("sheets", "reviews", "current_values", "heads", "certificates"))
@@ -282,24 +283,24 @@ def test_rebuild_gives_identical_projections(
     with _raw(ws.data_dir) as conn:
         for table in PROJECTIONS:
             conn.execute(f"DELETE FROM {table}")
-    assert ws.store.rebuild() == ws.store.count()
-    assert ws.store.projection_dump() == before
-    assert ws.store.rebuild() == ws.store.count()  # twice is the same as once
-    assert ws.store.projection_dump() == before
+    assert ws.store.projections.rebuild() == ws.store.records.count()
+    assert ws.store.projections.dump() == before
+    assert ws.store.projections.rebuild() == ws.store.records.count()  # twice is the same as once
+    assert ws.store.projections.dump() == before
     # The migration's fill gives the same rows as the saves' deltas.
     with ws.store.db.atomic():
         fill_region_projection(ws.store.db)
-    assert ws.store.projection_dump() == before
+    assert ws.store.projections.dump() == before
 
 
 def test_rebuild_command(populated_dir: Path, recap: Callable[..., Any]) -> None:
     store = Store.in_dir(populated_dir)
-    before = store.projection_dump()
+    before = store.projections.dump()
     store.close()
     result = recap("rebuild")
     assert result.code == 0 and "8" in result.out
     with Store.in_dir(populated_dir) as store:
-        assert store.projection_dump() == before
+        assert store.projections.dump() == before
     assert recap("verify").code == 0
 
 
@@ -327,10 +328,10 @@ def test_revocations_projection_follows_the_newest_list_whatever_the_arrival_ord
         lists.reverse()
     for record in lists:
         ws.store.append([record], "sync")
-    assert ws.store.revoked() == {}
-    before = ws.store.projection_dump()
-    ws.store.rebuild()
-    assert ws.store.projection_dump() == before
+    assert ws.store.keys.revoked() == {}
+    before = ws.store.projections.dump()
+    ws.store.projections.rebuild()
+    assert ws.store.projections.dump() == before
 
 
 SCHEMA_1_STORE = Path(__file__).parent / "data" / "recap-schema1.db"
@@ -368,9 +369,9 @@ def test_a_store_written_by_schema_1_opens_upgraded_and_verifies(data_dir: Path)
             == []
         )
         _assert_region_projection_is_a_recount(store)
-        before = store.projection_dump()
-        store.rebuild()
-        assert store.projection_dump() == before
+        before = store.projections.dump()
+        store.projections.rebuild()
+        assert store.projections.dump() == before
     finally:
         ws.close()
 
@@ -383,7 +384,7 @@ def test_sheets_move_to_a_rowid_table_with_every_row_and_the_same_projections(
     ws = Workspace(populated_dir)
     try:
         _disputed_history(ws, populated_key)
-        before = ws.store.projection_dump()
+        before = ws.store.projections.dump()
         sheets = sorted(ws.store.db.execute("SELECT * FROM sheets").fetchall())
     finally:
         ws.close()
@@ -406,10 +407,10 @@ def test_sheets_move_to_a_rowid_table_with_every_row_and_the_same_projections(
         sql = store.db.execute("SELECT sql FROM sqlite_master WHERE name = 'sheets'").fetchone()
         assert "WITHOUT ROWID" not in sql[0]
         assert sorted(store.db.execute("SELECT * FROM sheets").fetchall()) == sheets
-        assert store.projection_dump() == before
-        store.rebuild()
-        assert store.projection_dump() == before
-        assert store.dangling_references() == []
+        assert store.projections.dump() == before
+        store.projections.rebuild()
+        assert store.projections.dump() == before
+        assert store.integrity.dangling_references() == []
 
 
 def test_threads_opening_a_store_that_needs_migrating_all_get_it_migrated_once(
@@ -496,7 +497,7 @@ def test_processes_opening_a_store_that_needs_migrating_upgrade_it_once(
 
 
 def _recount_totals(store: Store, prefix: str, contest: str) -> tuple[dict[str, int], int]:
-    """Store.totals' sums and counted stations, counted again from current_values and
+    """store.sheets.totals' sums and counted stations, counted again from current_values and
     sheet_status (the region, or a station of that code, and everything inside it)."""
     inside = "(station = ? OR (station >= ? AND station < ?))"
     args = [contest, prefix, prefix + ".", prefix + "/"]
@@ -508,7 +509,7 @@ def _recount_totals(store: Store, prefix: str, contest: str) -> tuple[dict[str, 
             args,
         )
     }
-    outline = store.election_outline()
+    outline = store.package.outline()
     held = outline.contests.get(contest) if outline is not None else None
     if held is not None:
         sums = {f: v for f, v in sums.items() if f in held.form.field_ids}
@@ -542,15 +543,15 @@ def _assert_region_projection_is_a_recount(store: Store) -> None:
     assert sorted(store.db.execute("SELECT * FROM region_counted").fetchall()) == sorted(
         (c, r, n) for (c, r), n in counted.items()
     )
-    # Store.totals answers every prefix the program passes (each region level, a station)
+    # store.sheets.totals answers every prefix the program passes (each region level, a station)
     # and any other code, as the recount over current_values does.
-    prefixes = {r for (_, r) in counted} | {s for (s, _) in store.states_within(None)}
+    prefixes = {r for (_, r) in counted} | {s for (s, _) in store.sheets.states_within(None)}
     prefixes |= {r[0] for r in store.db.execute("SELECT code FROM regions").fetchall()}
     prefixes |= {"", "3", "32.0", "99", "32.01.01.2001.0"}
     contests = {c for (c, _) in counted} | {"no-such-contest"}
     for prefix in sorted(prefixes):
         for contest in sorted(contests):
-            sums, got_counted, _ = store.totals(prefix, contest)
+            sums, got_counted, _ = store.sheets.totals(prefix, contest)
             assert (sums, got_counted) == _recount_totals(store, prefix, contest), (
                 prefix,
                 contest,
@@ -564,14 +565,14 @@ def test_region_totals_follow_saves_corrections_and_reviews(
     _assert_region_projection_is_a_recount(ws.store)
     _disputed_history(ws, populated_key)
     _assert_region_projection_is_a_recount(ws.store)
-    sums, counted, expected = ws.store.totals("32", "ppwp")
+    sums, counted, expected = ws.store.sheets.totals("32", "ppwp")
     assert counted and expected >= counted and sums
 
 
 def _history_records(ws: Workspace, key: SigningKey) -> tuple[list[Record], list[Record]]:
     """(authority records, sheets and reviews) of a store with a disputed history."""
     _disputed_history(ws, key)
-    records = [r.record for r in ws.store.rows()]
+    records = [r.record for r in ws.store.records.rows()]
     assert all(r is not None for r in records)
     held = [r for r in records if r is not None]
     authority = [r for r in held if r.type not in ("sheet", "review")]
@@ -585,7 +586,7 @@ def test_a_pulled_page_projects_as_appending_one_at_a_time(
     authority, chained = _history_records(populated_ws, populated_key)
     assert {r.payload.get("supersedes") is not None for r in chained} == {True, False}
     assert any(r.type == "review" for r in chained)
-    expected = populated_ws.store.projection_dump()
+    expected = populated_ws.store.projections.dump()
     with Store(tmp_path / "one" / "recap.db") as one, Store(tmp_path / "page" / "recap.db") as page:
         one.append(authority, "import")
         page.append(authority, "import")
@@ -593,12 +594,12 @@ def test_a_pulled_page_projects_as_appending_one_at_a_time(
             assert one.append([record], "server") == [True]
         # The whole history as one page, a record twice and one held already.
         assert page.append(chained[:1], "server") == [True]
-        added = page.sync_append_pulled([*chained, chained[3]], "cursor", "9")
+        added = page.outbox.append_pulled([*chained, chained[3]], "cursor", "9")
         assert added == [False] + [True] * (len(chained) - 1) + [False]
-        assert page.sync_get("cursor") == "9"
-        assert one.projection_dump() == page.projection_dump() == expected
+        assert page.outbox.setting("cursor") == "9"
+        assert one.projections.dump() == page.projections.dump() == expected
         _assert_region_projection_is_a_recount(page)
-        assert [r.hash for r in page.rows()] == [r.hash for r in one.rows()]
+        assert [r.hash for r in page.records.rows()] == [r.hash for r in one.records.rows()]
 
 
 def test_a_pulled_page_with_a_fork_changes_nothing(
@@ -608,13 +609,13 @@ def test_a_pulled_page_with_a_fork_changes_nothing(
     with Store(tmp_path / "page" / "recap.db") as page:
         page.append(authority, "import")
         page.append(chained[:2], "server")
-        before = page.projection_dump()
+        before = page.projections.dump()
         fork = sign(populated_key, {**chained[1].payload, "time": "2026-02-14T23:59:59Z"})
         with pytest.raises(StorageError):
-            page.sync_append_pulled([*chained[2:], fork], "cursor", "9")
-        assert page.projection_dump() == before
-        assert page.count() == len(authority) + 2
-        assert page.sync_get("cursor") is None
+            page.outbox.append_pulled([*chained[2:], fork], "cursor", "9")
+        assert page.projections.dump() == before
+        assert page.records.count() == len(authority) + 2
+        assert page.outbox.setting("cursor") is None
 
 
 @pytest.mark.parametrize(
@@ -634,7 +635,7 @@ def test_current_values_unpacked_by_sqlite_are_the_rows_bound_one_by_one(
 ) -> None:
     import json
 
-    from recap_desktop.storage.store import _json_safe
+    from recap_desktop.storage.restate import _json_safe
 
     assert _json_safe(values) == safe
     conn = sqlite3.connect(":memory:")

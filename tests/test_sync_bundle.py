@@ -39,7 +39,7 @@ def test_bundle_carries_records_to_a_laptop_that_then_syncs_them(
     b.ws.close()
     assert cli_main(["--data-dir", str(b.data_dir), "bundle", "import", str(bundle)]) == 0
     assert "5 new records, 1 held already, 0 refused" in capsys.readouterr().out
-    assert all(b.ws.store.sync_is_held(h) for h in mine)
+    assert all(b.ws.store.records.is_held(h) for h in mine)
     assert verify_store(b.ws).ok
     # Importing again changes nothing.
     assert bundle_service.import_bundle(b.ws, bundle.read_bytes(), "again").added == 0
@@ -49,7 +49,7 @@ def test_bundle_carries_records_to_a_laptop_that_then_syncs_them(
     assert set(laptop_hashes(a)) <= set(server_hashes(live_server))
     result = sync_service.sync_once(a.ws, live_server.url)
     assert result.outcome == "done" and result.sent == 0 and result.held == 6
-    assert a.ws.store.sync_unsent_count() == 0
+    assert a.ws.store.outbox.unsent_count() == 0
 
 
 def test_bundle_import_refuses_what_does_not_verify_and_keeps_the_rest(tmp_path: Path) -> None:
@@ -59,8 +59,8 @@ def test_bundle_import_refuses_what_does_not_verify_and_keeps_the_rest(tmp_path:
     good = enter(a, stations[0])
     outside = make_laptop(tmp_path / "c", "op-c", jurisdiction="32.01.02")
     foreign = sign_sheet(outside, stations[1])
-    records = [row.record.to_json() for row in a.ws.store.rows() if row.record]
-    records += [row.record.to_json() for row in outside.ws.store.rows() if row.record][1:]
+    records = [row.record.to_json() for row in a.ws.store.records.rows() if row.record]
+    records += [row.record.to_json() for row in outside.ws.store.records.rows() if row.record][1:]
     records.append(foreign.to_json())
     forged = dict(records[2])
     forged["payload"] = {**forged["payload"], "station": stations[5]}
@@ -73,7 +73,7 @@ def test_bundle_import_refuses_what_does_not_verify_and_keeps_the_rest(tmp_path:
         ("jurisdiction", foreign.hash),
     ]
     assert result.added == 2  # A's and C's certificates
-    assert not b.ws.store.sync_is_held(good)
+    assert not b.ws.store.records.is_held(good)
 
     bundle = tmp_path / "broken.json"
     bundle.write_bytes(data)

@@ -68,20 +68,20 @@ def test_incoming_records_are_checked_one_by_one(tmp_path: Path) -> None:
     stations = district_stations(a.ws)
     enter(a, stations[0])
     enter(a, stations[1])
-    chain = [row.record for row in a.ws.store.rows(types=("sheet",)) if row.record]
-    cert = next(row.record for row in a.ws.store.rows(types=("certificate",)) if row.record)
+    chain = [row.record for row in a.ws.store.records.rows(types=("sheet",)) if row.record]
+    cert = next(row.record for row in a.ws.store.records.rows(types=("certificate",)) if row.record)
     fork = sign_sheet(a, stations[2], seq=1, prev=None)
     store = b.ws.store
 
     def run(records):  # type: ignore[no-untyped-def]
         return check_incoming(
             records,
-            authority_key=next(iter(store.known_keys("authority").values())),
-            held_authority=store.sync_authority_records(),
-            known_keys=store.known_keys(),
-            is_held=store.sync_is_held,
-            lookup=store.record,
-            chain_head=store.chain_head,
+            authority_key=next(iter(store.keys.known("authority").values())),
+            held_authority=store.records.authority_records(),
+            known_keys=store.keys.known(),
+            is_held=store.records.is_held,
+            lookup=store.records.get,
+            chain_head=store.integrity.chain_head,
         )
 
     gap = run([cert, chain[1]])

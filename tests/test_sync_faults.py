@@ -66,7 +66,7 @@ def test_push_survives_every_fault_exactly_once(
     assert result.outcome == "done", result.to_json()
     assert not proxy.faults, "every fault was applied"
     assert len(proxy.applied) == len(faults)
-    assert a.ws.store.sync_unsent_count() == 0
+    assert a.ws.store.outbox.unsent_count() == 0
     held, laptop = server_hashes(live_server), laptop_hashes(a)
     assert len(held) == len(set(held)) == len(laptop) == 26
     assert set(held) == set(laptop)
@@ -74,12 +74,12 @@ def test_push_survives_every_fault_exactly_once(
     # Every record is covered by a receipt this laptop keeps, and every receipt verifies.
     server_key = bytes.fromhex(live_server.get("/v1/health")["server_key"])
     covered: set[str] = set()
-    for receipt in a.ws.store.sync_receipts():
+    for receipt in a.ws.store.outbox.receipts():
         assert verify_signature(
             server_key, bytes.fromhex(receipt.sig), signing_message("receipt", receipt.canonical)
         )
         covered |= set(receipt.payload["stored"]) | set(receipt.payload["held"])
-    assert covered >= set(laptop) - {a.ws.store.current_package()}
+    assert covered >= set(laptop) - {a.ws.store.package.hash()}
 
 
 def test_pull_survives_cuts_and_resumes_from_its_cursor(
@@ -98,7 +98,7 @@ def test_pull_survives_cuts_and_resumes_from_its_cursor(
     assert not proxy.faults
     assert result.pulled == 31  # A's certificate and 30 sheets
     assert sorted(laptop_hashes(b)) == sorted(server_hashes(live_server))
-    assert b.ws.store.sync_unsent_count() == 0
+    assert b.ws.store.outbox.unsent_count() == 0
     pulls = [line for line in proxy.applied if "pull" in line]
     assert len(pulls) == 6
     # Pages already stored are not asked for again: each later request resumes at its cursor.
@@ -141,7 +141,7 @@ def test_any_sequence_of_faults_ends_with_every_record_once(
         held = server_hashes(live_server)
         assert len(held) == len(set(held))
         assert set(held) == set(laptop_hashes(a))
-        assert a.ws.store.sync_unsent_count() == 0
+        assert a.ws.store.outbox.unsent_count() == 0
 
     run()
 

@@ -73,14 +73,14 @@ def test_killed_while_pushing(live_server: LiveServer, tmp_path: Path, point: st
         # The first batch (package and certificate) is committed; its receipt never got stored.
         assert len(committed) == 2 and committed <= expected
         a_store = make_store(a.data_dir)
-        assert a_store.sync_unsent_count() == len(expected)
+        assert a_store.outbox.unsent_count() == len(expected)
         a_store.close()
     else:
         # Killed after the sheets' batch was committed: the server has it all, the laptop
         # holds a receipt for the first batch only.
         assert committed == expected
         a_store = make_store(a.data_dir)
-        assert a_store.sync_unsent_count() == len(expected) - 2
+        assert a_store.outbox.unsent_count() == len(expected) - 2
         a_store.close()
 
     done = recap_sync(a.data_dir, live_server.url)

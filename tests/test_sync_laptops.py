@@ -40,11 +40,11 @@ def test_two_laptops_see_each_other_and_a_disagreement_is_a_dispute_everywhere(
 
     for laptop, theirs in ((a, mine_b), (b, mine_a)):
         store = laptop.ws.store
-        assert all(store.sync_is_held(h) for h in theirs)
+        assert all(store.records.is_held(h) for h in theirs)
         assert verify_store(laptop.ws).ok, verify_store(laptop.ws).to_json()
-        assert store.sheet_status(stations[9], "ppwp")["state"] == "disputed"  # type: ignore[index]
-        assert store.sheet_status(stations[4], "ppwp")["state"] == "signed"  # type: ignore[index]
-        assert store.sync_unsent_count() == 0
+        assert store.sheets.status(stations[9], "ppwp")["state"] == "disputed"  # type: ignore[index]
+        assert store.sheets.status(stations[4], "ppwp")["state"] == "signed"  # type: ignore[index]
+        assert store.outbox.unsent_count() == 0
         assert sorted(laptop_hashes(laptop)) == sorted(server_hashes(live_server))
     stats = live_server.stats()
     assert stats["disputes"] == 1
@@ -58,7 +58,7 @@ def test_cli_exit_codes_refused_listed_and_unreachable(
     a = make_laptop(tmp_path / "a", "op-a", jurisdiction="32.01.02")
     stations = district_stations(a.ws)  # in 32.01.01: outside this officer's region
     a.ws.store.append([sign_sheet(a, stations[0])], "local")  # as a buggy or hostile client would
-    bad = a.ws.store.chain_head(a.key.key_id)
+    bad = a.ws.store.integrity.chain_head(a.key.key_id)
     a.ws.close()
     data = ["--data-dir", str(tmp_path / "a")]
 
@@ -97,10 +97,10 @@ def test_a_changed_server_key_is_refused_and_nothing_is_marked_sent(
     assert sync_service.sync_once(a.ws, live_server.url).outcome == "done"
     enter(a, district_stations(a.ws)[0])
     # Another server (another key) now answers at the pinned address.
-    a.ws.store.sync_set(f"server_key {live_server.url}", "11" * 32)
+    a.ws.store.outbox.set_setting(f"server_key {live_server.url}", "11" * 32)
     result = sync_service.sync_once(a.ws, live_server.url)
     assert result.outcome == "failed" and result.error_kind == "server_key_changed"
-    assert a.ws.store.sync_unsent_count() == 1
+    assert a.ws.store.outbox.unsent_count() == 1
 
 
 def test_a_newer_election_package_and_a_late_certificate_come_through(
@@ -141,7 +141,7 @@ def test_a_newer_election_package_and_a_late_certificate_come_through(
     assert [v["version"] for v in live_server.get("/v1/election/versions")["versions"]] == [1, 2]
     assert live_server.get("/v1/election")["records"][0]["hash"] == newer.hash
     assert sync_service.sync_once(ws, live_server.url).outcome == "done"
-    assert ws.store.election().version == 2  # type: ignore[union-attr]
+    assert ws.store.package.election().version == 2  # type: ignore[union-attr]
     ws.close()
 
 
@@ -158,13 +158,13 @@ def test_a_supervisors_approval_settles_a_dispute_everywhere(
     enter(b, station, seed=2)
     for laptop in (a, b, boss):
         assert sync_service.sync_once(laptop.ws, live_server.url).outcome == "done"
-    assert boss.ws.store.sheet_status(station, "ppwp")["state"] == "disputed"  # type: ignore[index]
+    assert boss.ws.store.sheets.status(station, "ppwp")["state"] == "disputed"  # type: ignore[index]
     assert live_server.stats()["disputes"] == 1
 
     review_sheet(boss.ws, boss.key, chosen, "approve", None)
     for laptop in (boss, a, b):
         assert sync_service.sync_once(laptop.ws, live_server.url).outcome == "done"
-        status = laptop.ws.store.sheet_status(station, "ppwp")
+        status = laptop.ws.store.sheets.status(station, "ppwp")
         assert status == {"state": "approved", "current": chosen, "heads": status["heads"]}  # type: ignore[index]
     assert live_server.stats()["disputes"] == 0
     totals = live_server.get(f"/v1/regions/{station}/totals?contest=ppwp")["contests"][0]

@@ -52,17 +52,19 @@ def _officer_history(tmp_path: Path, sheets: int) -> tuple[Laptop, list[Record]]
         enter(a, station)
     cert = next(
         row.record
-        for row in a.ws.store.rows(types=("certificate",))
+        for row in a.ws.store.records.rows(types=("certificate",))
         if row.record is not None and row.record.payload["officer_id"] == "op-a"
     )
-    chain = [row.record for row in a.ws.store.rows(types=("sheet",)) if row.record is not None]
+    chain = [
+        row.record for row in a.ws.store.records.rows(types=("sheet",)) if row.record is not None
+    ]
     return b, [cert, *chain]
 
 
 def _trust_of(laptop: Laptop) -> Trust:
     store = laptop.ws.store
-    key = next(iter(store.known_keys("authority").values()))
-    trust, _ = build_trust(key, store.sync_authority_records(), store.known_keys())
+    key = next(iter(store.keys.known("authority").values()))
+    trust, _ = build_trust(key, store.records.authority_records(), store.keys.known())
     return trust
 
 
@@ -70,12 +72,12 @@ def _check(laptop: Laptop, records: list[Record], **options: Any) -> incoming.Ch
     store = laptop.ws.store
     return check_incoming(
         records,
-        authority_key=next(iter(store.known_keys("authority").values())),
-        held_authority=store.sync_authority_records(),
-        known_keys=store.known_keys(),
-        is_held=store.sync_is_held,
-        lookup=store.record,
-        chain_head=store.chain_head,
+        authority_key=next(iter(store.keys.known("authority").values())),
+        held_authority=store.records.authority_records(),
+        known_keys=store.keys.known(),
+        is_held=store.records.is_held,
+        lookup=store.records.get,
+        chain_head=store.integrity.chain_head,
         **options,
     )
 
@@ -107,7 +109,7 @@ def test_prechecks_and_the_held_set_give_the_same_findings_as_checking_in_place(
         page,
         trust=trust,
         prechecked=precheck(page, trust),
-        held=b.ws.store.sync_held([r.hash for r in page]),
+        held=b.ws.store.records.held([r.hash for r in page]),
     )
     assert plain == ahead
     assert [p.kind for p in ahead.problems] == ["bad_signature"]
@@ -121,7 +123,7 @@ def test_a_certificate_in_the_same_page_as_its_signers_records(tmp_path: Path) -
     result = SyncResult()
     engine._pull_all(result)
     assert result.pulled == len(records) and not result.pull_problems
-    assert all(b.ws.store.sync_is_held(r.hash) for r in records)
+    assert all(b.ws.store.records.is_held(r.hash) for r in records)
     assert client.asked == [0, 2, 4]
 
 
@@ -152,9 +154,9 @@ def test_a_bad_signature_checked_ahead_is_refused_and_reported_as_before(
     assert result.pulled == 4
     assert [len(v) for v in where.values()] == [1]  # checked once, on the helper thread
     assert all(name.startswith("recap-pull") for name in where[bad.hash])
-    assert not b.ws.store.sync_is_held(bad.hash)
-    assert not b.ws.store.sync_is_held(records[5].hash)
-    assert b.ws.store.sync_get(f"cursor {PagedClient.base_url} {DISTRICT}") == "6"
+    assert not b.ws.store.records.is_held(bad.hash)
+    assert not b.ws.store.records.is_held(records[5].hash)
+    assert b.ws.store.outbox.setting(f"cursor {PagedClient.base_url} {DISTRICT}") == "6"
 
 
 def test_cancel_mid_pull_stores_no_page_after_it(tmp_path: Path) -> None:
@@ -170,5 +172,5 @@ def test_cancel_mid_pull_stores_no_page_after_it(tmp_path: Path) -> None:
     with pytest.raises(_Cancelled):
         engine._pull_all(SyncResult())
     assert client.asked == [0, 2]
-    assert [b.ws.store.sync_is_held(r.hash) for r in records] == [True, True] + [False] * 4
-    assert b.ws.store.sync_get(f"cursor {PagedClient.base_url} {DISTRICT}") == "2"
+    assert [b.ws.store.records.is_held(r.hash) for r in records] == [True, True] + [False] * 4
+    assert b.ws.store.outbox.setting(f"cursor {PagedClient.base_url} {DISTRICT}") == "2"

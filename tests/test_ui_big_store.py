@@ -27,7 +27,7 @@ def big_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     demo_service.init_demo(ws, stations=STATIONS)
     key = identity_service.unlock(ws, identity_service.DEMO_PASSPHRASE)
     demo_service.populate(ws, key, batch=5000)
-    assert ws.store.count("sheet") == 2 * STATIONS
+    assert ws.store.records.count("sheet") == 2 * STATIONS
     ws.close()
     return data_dir
 
@@ -49,7 +49,7 @@ def test_window_opens_on_100000_records_while_verifying(
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(1))
     timer.start(0)
-    last = max(code for chunk in ws.store.station_contest_lists() for code, _, _ in chunk)
+    last = max(code for chunk in ws.store.places.station_contest_lists() for code, _, _ in chunk)
     window.regions.select_station(last)
     assert window.station_code == last
     assert window.form.mode == "view" and window.form.edits["valid"].text() != ""

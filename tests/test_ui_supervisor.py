@@ -67,9 +67,9 @@ def test_approve_and_reject_as_supervisor(qtbot, supervisor_ws: Workspace, setti
     assert view.review_selected("reject")
 
     store = supervisor_ws.store
-    assert store.sheet_status(sheets[0].station, sheets[0].contest)["state"] == "approved"
-    assert store.sheet_status(sheets[1].station, sheets[1].contest)["state"] == "rejected"
-    reviews = store.reviews(sheets[1].station, sheets[1].contest)
+    assert store.sheets.status(sheets[0].station, sheets[0].contest)["state"] == "approved"
+    assert store.sheets.status(sheets[1].station, sheets[1].contest)["state"] == "rejected"
+    reviews = store.sheets.reviews(sheets[1].station, sheets[1].contest)
     assert reviews[0]["reason"] == "Totals copied from the wrong polling station"
 
     report = verified(qtbot, window)
@@ -95,7 +95,7 @@ def test_a_record_tampered_with_in_the_file_is_flagged(
     supervisor_ws: Workspace,
     settings,  # noqa: F811
 ) -> None:
-    victim = supervisor_ws.store.sheet_versions("32.01.01.2001.002", "ppwp")[0]["hash"]
+    victim = supervisor_ws.store.sheets.versions("32.01.01.2001.002", "ppwp")[0]["hash"]
     supervisor_ws.close()
     db = sqlite3.connect(supervisor_ws.data_dir / DB_NAME)
     db.execute("DROP TRIGGER records_no_update")

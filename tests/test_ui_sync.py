@@ -50,7 +50,7 @@ def test_status_bar_follows_the_server_and_a_save_is_sent(
         assert first in server_hashes(live_server)
         # A sheet saved in the window goes up at once: the window pokes the worker.
         second = enter(laptop, stations[1])
-        window.form.saved.emit(laptop.ws.store.record(second))
+        window.form.saved.emit(laptop.ws.store.records.get(second))
         qtbot.waitUntil(lambda: second in server_hashes(live_server), timeout=30_000)
         qtbot.waitUntil(lambda: "online · 0 unsent" in window.sync_label.text(), timeout=30_000)
     finally:

@@ -18,7 +18,7 @@ from recap_desktop.ui import i18n
 from recap_desktop.ui.i18n import tr
 
 ROOT = Path(__file__).resolve().parents[1]
-TRANSLATIONS = ROOT / "resources" / "translations"
+TRANSLATIONS = i18n.TRANSLATIONS  # found as the window finds it
 BIN = Path(sys.executable).parent
 
 

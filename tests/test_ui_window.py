@@ -102,9 +102,9 @@ def test_type_a_whole_sheet_with_the_keyboard_and_save_it_signed(
     type_sheet(qtbot, window, values)
     qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
 
-    status = demo_ws.store.sheet_status(STATION, contest_id)
+    status = demo_ws.store.sheets.status(STATION, contest_id)
     assert status is not None and status["state"] == "signed"
-    record = demo_ws.store.record(status["current"])
+    record = demo_ws.store.records.get(status["current"])
     assert record is not None and record.payload["values"] == values
     assert verify_store(demo_ws).ok
     assert asker.asked == 1
@@ -123,7 +123,7 @@ def test_a_broken_rule_refuses_the_save_with_its_message_next_to_the_total(
     type_sheet(qtbot, window, values)
     qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
 
-    assert demo_ws.store.sheet_status(STATION, "ppwp") is None  # nothing stored
+    assert demo_ws.store.sheets.status(STATION, "ppwp") is None  # nothing stored
     note = window.form.message_for("total")
     assert "Valid + invalid votes" in note
     assert window.form.message_for("valid") == ""
@@ -160,14 +160,16 @@ def test_a_warning_must_be_ticked_before_the_save(
     assert "dpt_matches_package" in window.form.acks
     assert "official list" in window.form.message_for("dpt")
     window.form.save()
-    assert demo_ws.store.sheet_status(STATION, "ppwp") is None
+    assert demo_ws.store.sheets.status(STATION, "ppwp") is None
     box = window.form.acks["dpt_matches_package"]
     assert focused() is box
     qtbot.keyClick(box, Qt.Key.Key_Space)
     qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    status = demo_ws.store.sheet_status(STATION, "ppwp")
+    status = demo_ws.store.sheets.status(STATION, "ppwp")
     assert status is not None
-    assert demo_ws.store.record(status["current"]).payload["warnings"] == ["dpt_matches_package"]
+    assert demo_ws.store.records.get(status["current"]).payload["warnings"] == [
+        "dpt_matches_package"
+    ]
 
 
 def test_a_correction_asks_a_reason_and_shows_in_the_history(
@@ -185,7 +187,7 @@ def test_a_correction_asks_a_reason_and_shows_in_the_history(
     edit.selectAll()
     qtbot.keyClicks(edit, "0")
     qtbot.keyClick(edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    assert demo_ws.store.sheet_status(STATION, "ppwp")["current"] == first.hash  # cancelled
+    assert demo_ws.store.sheets.status(STATION, "ppwp")["current"] == first.hash  # cancelled
 
     qtbot.keyClick(edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     history = sheet_service.sheet_history(demo_ws, STATION, "ppwp")
@@ -288,6 +290,27 @@ def test_switch_language_to_indonesian(qtbot, window: MainWindow, settings: Sett
         window.set_language("en")
 
 
+def test_help_about_shows_the_installed_version_in_both_languages(
+    qtbot, window: MainWindow
+) -> None:
+    from recap_desktop.version import version
+
+    assert window.help_menu.actions() == [window.about_action]
+    box = window.about_box()
+    assert box.text() == f"Recap Desktop {version()}"
+    assert str(window.ws.data_dir) in box.informativeText()
+    box.deleteLater()
+    window.set_language("id")
+    try:
+        assert window.help_menu.title() == "Ban&tuan"
+        box = window.about_box()
+        assert box.windowTitle() == "Tentang Recap Desktop"
+        assert box.informativeText().startswith("Rekapitulasi hasil penghitungan suara manual")
+        box.deleteLater()
+    finally:
+        window.set_language("en")
+
+
 def test_a_full_disk_refuses_the_save_with_a_message_and_the_retry_saves(
     qtbot, window: MainWindow, demo_ws: Workspace
 ) -> None:
@@ -309,10 +332,10 @@ def test_a_full_disk_refuses_the_save_with_a_message_and_the_retry_saves(
             sheet_service.enter_sheet(demo_ws, key, code, "ppwp", values_n)
     qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert "The disk is full" in window.form.banner.text()
-    assert demo_ws.store.sheet_status(STATION, "ppwp") is None
+    assert demo_ws.store.sheets.status(STATION, "ppwp") is None
     db.execute("PRAGMA max_page_count = 4294967294")
     window.form.save()
-    status = demo_ws.store.sheet_status(STATION, "ppwp")
+    status = demo_ws.store.sheets.status(STATION, "ppwp")
     assert status is not None and status["state"] == "signed"
     assert verify_store(demo_ws).ok
 
@@ -360,11 +383,11 @@ def test_rebuild_runs_in_the_background_and_changes_nothing(
 ) -> None:
     values = sheet_values(demo_ws, "ppwp")
     sheet_service.enter_sheet(demo_ws, demo_key, STATION, "ppwp", values)
-    before = demo_ws.store.projection_dump()
+    before = demo_ws.store.projections.dump()
     with qtbot.waitSignal(window.tasks.started) as started:
         window.rebuild_action.trigger()
     handle = started.args[0]
     assert window.cancel_button.isVisible()
     qtbot.waitUntil(lambda: not handle.running, timeout=30_000)
-    assert demo_ws.store.projection_dump() == before
+    assert demo_ws.store.projections.dump() == before
     assert not window.cancel_button.isVisible()

@@ -52,10 +52,10 @@ def test_first_run_makes_a_certified_officer(qtbot, ws: Workspace, tmp_path: Pat
     wizard.next()
     assert wizard.currentId() == FirstRunWizard.PACKAGE, "a wrong fingerprint is refused"
     assert package.error.text()
-    assert ws.store.election() is None
+    assert ws.store.package.election() is None
     package.fingerprint.setText(demo_service.demo_authority().key_id[:16])
     wizard.next()
-    assert ws.store.election() is not None
+    assert ws.store.package.election() is not None
 
     request_page = wizard.currentPage()
     assert wizard.currentId() == FirstRunWizard.REQUEST

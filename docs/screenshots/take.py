@@ -50,7 +50,7 @@ def operator_folder(root: Path) -> Workspace:
     election = current_election(ws)
     code = sorted(election.stations)[1]
     first = sheet_service.sheet_history(ws, code, "ppwp")["current"]
-    values = dict(ws.store.record(first).payload["values"])  # type: ignore[union-attr]
+    values = dict(ws.store.records.get(first).payload["values"])  # type: ignore[union-attr]
     values["disabled_voted"] = 0
     sheet_service.enter_sheet(
         ws, key, code, "ppwp", values, supersedes=first, reason="Baris B.2 salah baca / misread"
@@ -77,7 +77,7 @@ def supervisor_folder(root: Path) -> Workspace:
     ):
         current = sheet_service.sheet_history(ws, code, "ppwp")["current"]
         sheet_service.review_sheet(ws, sup, current, decision, reason)
-    victim = ws.store.sheet_versions(codes[5], "dpr-jabar-1")[0]["hash"]
+    victim = ws.store.sheets.versions(codes[5], "dpr-jabar-1")[0]["hash"]
     ws.close()
     db = sqlite3.connect(ws.data_dir / DB_NAME)
     db.execute("DROP TRIGGER records_no_update")

@@ -38,8 +38,8 @@ def init_worker(trust: Trust) -> None:
 
 
 def check_chunk(rows: Sequence[tuple[Any, ...]]) -> list[CheckedRow]:
-    """In a worker: parse each row (``Store.raw_chunks``: id, then ``from_row``'s columns) and
-    run every check that needs only the record itself."""
+    """In a worker: parse each row (``Store.records.raw_chunks``: id, then ``from_row``'s
+    columns) and run every check that needs only the record itself."""
     trust = _TRUST
     assert trust is not None, "the worker was started without a Trust"
     out: list[CheckedRow] = []

@@ -25,7 +25,7 @@ class BundleImport:
 def export_bundle(ws: Workspace, out: Path) -> int:
     """Every record the store holds, oldest first; returns how many."""
     records: list[Record] = []
-    for row in ws.store.rows():
+    for row in ws.store.records.rows():
         if row.record is None:
             raise RecapError("bundle.damaged_store", hash=row.hash, detail=row.error)
         records.append(row.record)
@@ -63,11 +63,11 @@ def import_bundle(ws: Workspace, data: bytes, source: str) -> BundleImport:
     checked = check_incoming(
         records,
         authority_key=authority_key(ws),
-        held_authority=store.sync_authority_records(),
-        known_keys=store.known_keys(),
-        is_held=store.sync_is_held,
-        lookup=store.record,
-        chain_head=store.chain_head,
+        held_authority=store.records.authority_records(),
+        known_keys=store.keys.known(),
+        is_held=store.records.is_held,
+        lookup=store.records.get,
+        chain_head=store.integrity.chain_head,
     )
     ws.append(checked.accepted, "bundle")
     return BundleImport(len(checked.accepted), len(checked.already), malformed + checked.problems)

@@ -9,9 +9,9 @@ import json
 import math
 import random
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+from recap_desktop import resources
 from recap_desktop.crypto import authority
 from recap_desktop.crypto.canonical import canonical_bytes
 from recap_desktop.crypto.envelope import Record, sign
@@ -24,7 +24,7 @@ from recap_desktop.services.election import import_election, package_file
 from recap_desktop.services.sheets import _now
 from recap_desktop.services.workspace import RecapError, Workspace
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "demo"
+RESOURCES = resources.path("demo")  # the DEMO package and authority seed, wherever installed
 DEFAULT_STATIONS = 60
 ELECTION_ID = "demo-2024"
 ISSUED = "2026-01-15T00:00:00Z"
@@ -245,14 +245,14 @@ def populate(
     from recap_desktop.services.election import current_election
 
     election = current_election(ws)
-    mine = {s for (s, _c) in ws.store.states_within(None)}
+    mine = {s for (s, _c) in ws.store.sheets.states_within(None)}
     todo = [s for code, s in sorted(election.stations.items()) if code not in mine]
     if stations is not None:
         if stations > len(todo):
             raise RecapError("demo.too_many", available=len(todo), wanted=stations)
         todo = todo[:stations]
     rng = random.Random(seed)
-    head = ws.store.chain_head(key.key_id)
+    head = ws.store.integrity.chain_head(key.key_id)
     seq, prev = (0, None) if head is None else head
     pending: list[Record] = []
     sheets = 0

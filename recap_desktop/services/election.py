@@ -24,7 +24,7 @@ def package_file(authority_public_key: bytes, records: list[Record]) -> dict[str
 
 
 def authority_key(ws: Workspace) -> bytes:
-    keys = ws.store.known_keys("authority")
+    keys = ws.store.keys.known("authority")
     if not keys:
         raise RecapError("election.missing")
     return next(iter(keys.values()))
@@ -61,7 +61,7 @@ def import_election(
     """
     public_key, records = _parse_file(data, source)
     anchor_id = key_id(public_key)
-    held_anchor = ws.store.known_keys("authority")
+    held_anchor = ws.store.keys.known("authority")
     if held_anchor:
         if anchor_id not in held_anchor:
             raise RecapError("election.bad_signature")
@@ -92,17 +92,17 @@ def import_election(
     moment = now or datetime.now(UTC)
     if election.expires <= moment:
         raise RecapError("election.expired", expires=format_time(election.expires))
-    held = ws.store.election()
+    held = ws.store.package.election()
     if held is not None:
         if held.id != election.id:
             raise RecapError("election.other", other=election.id, held=held.id)
         if election.version < held.version:
             raise RecapError("election.older", version=election.version, held=held.version)
-        if election.version == held.version and ws.store.current_package() != packages[0].hash:
+        if election.version == held.version and ws.store.package.hash() != packages[0].hash:
             raise RecapError("election.conflict", version=election.version)
     _check_revocations(ws, election, [r for r in records if r.type == "revocations"])
     if not held_anchor:
-        ws.store.add_key(anchor_id, public_key, "authority")
+        ws.store.keys.add(anchor_id, public_key, "authority")
     added = ws.append(records, "import")
     return election, any(added)
 
@@ -112,7 +112,7 @@ def _check_revocations(ws: Workspace, election: Election, lists: list[Record]) -
     the list held, and a different list under the version held (TUF's rollback and
     mix-and-match attacks)."""
     held: dict[int, str] = {}
-    for row in ws.store.rows(["revocations"]):
+    for row in ws.store.records.rows(["revocations"]):
         r = row.record
         if r is not None and r.payload.get("election") == election.id:
             version = r.payload.get("version")
@@ -132,7 +132,7 @@ def _check_revocations(ws: Workspace, election: Election, lists: list[Record]) -
 
 
 def current_election(ws: Workspace) -> Election:
-    election = ws.store.election()
+    election = ws.store.package.election()
     if election is None:
         raise RecapError("election.missing")
     return election

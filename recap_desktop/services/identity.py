@@ -69,13 +69,13 @@ def create_identity(
     officer = {"name": name.strip(), "officer_id": officer_id.strip(), "role": role, "demo": demo}
     data = keystore.seal(key, passphrase, officer, kdf=kdf)
     keystore.atomic_write(ws.keystore_path, data)
-    ws.store.add_key(key.key_id, key.public_key, "self")
+    ws.store.keys.add(key.key_id, key.public_key, "self")
     return show_identity(ws)
 
 
 def show_identity(ws: Workspace) -> Identity:
     identity = keystore_identity(ws)
-    certs = [c for c in ws.store.certificates() if c["key_id"] == identity.key_id]
+    certs = [c for c in ws.store.keys.certificates() if c["key_id"] == identity.key_id]
     return replace(identity, certificate=certs[-1] if certs else None)
 
 
@@ -149,7 +149,7 @@ def import_certificates(ws: Workspace, data: bytes, source: str) -> list[Certifi
             certs.append(Certificate.from_record(record))
         except ValueError as exc:
             raise RecapError("certificate.invalid", detail=exc) from exc
-    election = ws.store.election_outline()
+    election = ws.store.package.outline()
     for cert in certs:
         if election is None or cert.election != election.id:
             raise RecapError("certificate.invalid", detail=f"it is for election {cert.election}")

@@ -37,7 +37,7 @@ class ContestTotals:
 
 def recap_region(ws: Workspace, region: str, contest_id: str | None = None) -> list[ContestTotals]:
     election = region_service.outline(ws)
-    if ws.store.region(region) is None and ws.store.station(region) is None:
+    if ws.store.places.region(region) is None and ws.store.places.station(region) is None:
         raise RecapError("region.unknown", region=region)
     if contest_id is not None and contest_id not in election.contests:
         raise RecapError(
@@ -49,7 +49,7 @@ def recap_region(ws: Workspace, region: str, contest_id: str | None = None) -> l
     wanted = [contest_id] if contest_id else list(election.contests)
     out = []
     for cid in wanted:
-        sums, counted, expected = ws.store.totals(region, cid)
+        sums, counted, expected = ws.store.sheets.totals(region, cid)
         if expected or contest_id:
             out.append(ContestTotals(election.contests[cid], region, sums, counted, expected))
     return out

@@ -19,7 +19,7 @@ from recap_desktop.services.workspace import RecapError, Workspace
 
 def outline(ws: Workspace) -> ElectionOutline:
     """The current election's id, name, times and contests (with their forms)."""
-    found = ws.store.election_outline()
+    found = ws.store.package.outline()
     if found is None:
         raise RecapError("election.missing")
     return found
@@ -27,15 +27,15 @@ def outline(ws: Workspace) -> ElectionOutline:
 
 def children(ws: Workspace, code: str | None) -> list[Region]:
     """Child regions of ``code`` (None: the top regions), in code order."""
-    return ws.store.child_regions(code)
+    return ws.store.places.child_regions(code)
 
 
 def region(ws: Workspace, code: str) -> Region | None:
-    return ws.store.region(code)
+    return ws.store.places.region(code)
 
 
 def station(ws: Workspace, code: str) -> Station | None:
-    return ws.store.station(code)
+    return ws.store.places.station(code)
 
 
 def locate(ws: Workspace, station_code: str, contest_id: str) -> tuple[Station, Contest]:
@@ -43,7 +43,7 @@ def locate(ws: Workspace, station_code: str, contest_id: str) -> tuple[Station, 
     from recap_desktop.services.sheets import held_contest  # sheets imports this module
 
     contests = outline(ws).contests
-    found = held_contest(ws.store.station(station_code), station_code, contest_id)
+    found = held_contest(ws.store.places.station(station_code), station_code, contest_id)
     return found, contests[contest_id]
 
 
@@ -60,31 +60,31 @@ def _state(code: str, contests: Collection[str], states: dict[tuple[str, str], s
 
 def stations_of(ws: Workspace, village: str) -> list[StationRow]:
     """A village's polling stations with their states (two indexed queries)."""
-    states = ws.store.states_within(village)
+    states = ws.store.sheets.states_within(village)
     return [
         StationRow(s.code, s.name, _state(s.code, s.contests, states))
-        for s in ws.store.stations_in(village)
+        for s in ws.store.places.stations_in(village)
     ]
 
 
 def station_state_of(ws: Workspace, code: str) -> str | None:
     """One station's state, None if there is no such station."""
-    found = ws.store.station(code)
+    found = ws.store.places.station(code)
     if found is None:
         return None
     states = {
         (code, c): str(s["state"])
         for c in found.contests
-        if (s := ws.store.sheet_status(code, c)) is not None
+        if (s := ws.store.sheets.status(code, c)) is not None
     }
     return _state(code, found.contests, states)
 
 
 def progress(ws: Workspace, parent: str) -> dict[str, tuple[int, int]]:
     """For each village under ``parent``: stations with every sheet entered, and stations."""
-    states = ws.store.states_within(parent)
+    states = ws.store.sheets.states_within(parent)
     out: dict[str, tuple[int, int]] = {}
-    for s in ws.store.stations_within(parent):
+    for s in ws.store.places.stations_within(parent):
         done, total = out.get(s.region, (0, 0))
         entered = all((s.code, c) in states for c in s.contests)
         out[s.region] = (done + int(entered), total + 1)
@@ -101,10 +101,10 @@ def stations_in_state(
 
     Reads every station a batch at a time (0.5 s for 500,000): run it off the GUI thread.
     """
-    entered = ws.store.states_within(None)
+    entered = ws.store.sheets.states_within(None)
     matches: list[str] = []
     villages: set[str] = set()
-    for chunk in ws.store.station_contest_lists():
+    for chunk in ws.store.places.station_contest_lists():
         if cancelled():
             break
         for code, village, contests in chunk:
@@ -121,25 +121,25 @@ def ancestors(ws: Workspace, villages: Collection[str]) -> set[str]:
         code: str | None = village
         while code is not None and code not in out:
             out.add(code)
-            found = ws.store.region(code)
+            found = ws.store.places.region(code)
             code = found.parent if found is not None else None
     return out
 
 
 def chain(ws: Workspace, station_code: str) -> list[str]:
     """The regions from the top down to the station's village; empty for an unknown station."""
-    found = ws.store.station(station_code)
+    found = ws.store.places.station(station_code)
     if found is None:
         return []
     out: list[str] = []
     code: str | None = found.region
     while code is not None:
         out.append(code)
-        held = ws.store.region(code)
+        held = ws.store.places.region(code)
         code = held.parent if held is not None else None
     return list(reversed(out))
 
 
 def find_stations(ws: Workspace, needle: str, limit: int = 50) -> list[str]:
     """Station codes equal to or ending with ``needle`` (so "2001.004" finds 32.01.01.2001.004)."""
-    return ws.store.find_station_codes(needle.strip().lower(), limit)
+    return ws.store.places.find_station_codes(needle.strip().lower(), limit)

@@ -89,9 +89,9 @@ def review_store(ws: Workspace, progress: Progress | None = None) -> ReviewRepor
         return report
     by_record = verdict.by_record()
     store = ws.store
-    names = {c["key_id"]: c["name"] for c in store.certificates()}
+    names = {c["key_id"]: c["name"] for c in store.keys.certificates()}
     superseded: set[str] = set()
-    for row in store.rows():
+    for row in store.records.rows():
         rec = row.record
         if rec is not None and rec.type in AUTHORITY_TYPES and row.hash not in by_record:
             continue
@@ -132,7 +132,7 @@ def review_store(ws: Workspace, progress: Progress | None = None) -> ReviewRepor
                 f"{problem.kind}: {problem.detail}",
             )
         )
-    for (station, contest), state in sorted(store.states_within(None).items()):
+    for (station, contest), state in sorted(store.sheets.states_within(None).items()):
         if state in (DISPUTED, REJECTED):
             kind = "dispute" if state == DISPUTED else "rejected"
             report.problems.append(OpenProblem(kind, None, station, contest, state))

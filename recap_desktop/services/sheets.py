@@ -84,7 +84,7 @@ def _now() -> str:
 
 
 def next_link(ws: Workspace, key: SigningKey) -> dict[str, Any]:
-    head = ws.store.chain_head(key.key_id)
+    head = ws.store.integrity.chain_head(key.key_id)
     return {
         "signer": key.key_id,
         "seq": 1 if head is None else head[0] + 1,
@@ -96,7 +96,7 @@ def check_mandate(ws: Workspace, key: SigningKey, station_code: str, record_type
     """Refuse up front what `recap verify` would report: the wrong role, or a station outside
     the signer's certified region. A key with no certificate yet may sign (it shows as not yet
     certified until the certificate arrives)."""
-    certs = [c for c in ws.store.certificates() if c["key_id"] == key.key_id]
+    certs = [c for c in ws.store.keys.certificates() if c["key_id"] == key.key_id]
     if not certs:
         return
     need = ROLE_FOR_TYPE[record_type]
@@ -136,9 +136,9 @@ def enter_sheet(
         missing = [w for w in warnings if w not in acknowledged]
         if missing:
             raise RecapError("sheet.warnings_unacknowledged", exit_code=1, rules=", ".join(missing))
-    status = ws.store.sheet_status(station_code, contest_id)
+    status = ws.store.sheets.status(station_code, contest_id)
     heads: list[str] = status["heads"] if status else []
-    versions = {v["hash"]: v for v in ws.store.sheet_versions(station_code, contest_id)}
+    versions = {v["hash"]: v for v in ws.store.sheets.versions(station_code, contest_id)}
     if supersedes is None:
         mine = [h for h in heads if versions[h]["signer"] == key.key_id]
         if mine:
@@ -180,7 +180,7 @@ def review_sheet(
         raise RecapError("review.role")
     if decision == "reject" and not (reason and reason.strip()):
         raise RecapError("review.reason_needed")
-    sheet = ws.store.record(sheet_hash)
+    sheet = ws.store.records.get(sheet_hash)
     if sheet is None or sheet.type != "sheet":
         raise RecapError("review.unknown_sheet", hash=sheet_hash)
     check_mandate(ws, key, str(sheet.payload.get("station")), "review")
@@ -204,17 +204,17 @@ def review_sheet(
 def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str, Any]:
     """The current state, every version with its signer, and every review."""
     region_service.locate(ws, station_code, contest_id)
-    names = {c["key_id"]: c for c in ws.store.certificates()}
-    versions = ws.store.sheet_versions(station_code, contest_id)
+    names = {c["key_id"]: c for c in ws.store.keys.certificates()}
+    versions = ws.store.sheets.versions(station_code, contest_id)
     for v in versions:
         cert = names.get(v["signer"])
         v["officer"] = cert["name"] if cert else None
         v["officer_id"] = cert["officer_id"] if cert else None
-    reviews = ws.store.reviews(station_code, contest_id)
+    reviews = ws.store.sheets.reviews(station_code, contest_id)
     for r in reviews:
         cert = names.get(r["signer"])
         r["officer"] = cert["name"] if cert else None
-    status = ws.store.sheet_status(station_code, contest_id) or {
+    status = ws.store.sheets.status(station_code, contest_id) or {
         "state": "not_entered",
         "current": None,
         "heads": [],

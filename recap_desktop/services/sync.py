@@ -15,19 +15,19 @@ SERVER_URL = "server_url"
 
 def server_url(store: Store) -> str | None:
     """The server URL from the data folder's settings (the window reads the same)."""
-    return store.sync_get(SERVER_URL)
+    return store.outbox.setting(SERVER_URL)
 
 
 def set_server_url(store: Store, url: str | None) -> None:
     if url is not None and not url.startswith(("http://", "https://")):
         raise RecapError("sync.bad_url", url=url)
-    store.sync_set(SERVER_URL, url.rstrip("/") if url else None)
+    store.outbox.set_setting(SERVER_URL, url.rstrip("/") if url else None)
 
 
 def jurisdiction(store: Store) -> str | None:
     """What this laptop pulls: its own certificate's region; None before it is certified."""
-    own = set(store.known_keys("self"))
-    certs = [c for c in store.certificates() if c["key_id"] in own]
+    own = set(store.keys.known("self"))
+    certs = [c for c in store.keys.certificates() if c["key_id"] in own]
     return str(certs[-1]["jurisdiction"]) if certs else None
 
 
@@ -81,4 +81,6 @@ def sync_once(
 
 def local_status(store: Store) -> Status:
     """The status bar's figures without touching the network."""
-    return Status("idle", None, store.sync_unsent_count(), store.sync_get("last_sync"), None, None)
+    return Status(
+        "idle", None, store.outbox.unsent_count(), store.outbox.setting("last_sync"), None, None
+    )

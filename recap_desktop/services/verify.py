@@ -108,7 +108,7 @@ def _own_key(ws: Workspace) -> dict[str, bytes]:
         mine = ws.keystore_info().key_id
     except RecapError:
         return {}
-    return {k: v for k, v in ws.store.known_keys("self").items() if k == mine}
+    return {k: v for k, v in ws.store.keys.known("self").items() if k == mine}
 
 
 # Below this many records one process is quicker than starting workers (about 0.3 s each).
@@ -143,7 +143,7 @@ def verify_store(ws: Workspace, progress: Progress | None = None) -> Report:
     except RecapError:
         anchor = None
     if anchor is not None:
-        workers = worker_count(store.count())
+        workers = worker_count(store.records.count())
         if workers > 1:
             try:
                 report = _verify_store_parallel(ws, anchor, workers, progress)
@@ -160,7 +160,7 @@ def _verify_store_serial(ws: Workspace, anchor: bytes | None, progress: Progress
     store = ws.store
     records: list[Record] = []
     malformed: list[Problem] = []
-    for row in store.rows():
+    for row in store.records.rows():
         if row.record is None:
             malformed.append(Problem(row.hash, "malformed", row.error or "unreadable row"))
         else:
@@ -169,7 +169,7 @@ def _verify_store_serial(ws: Workspace, anchor: bytes | None, progress: Progress
         report = Report(records=len(records))
         report.problems.append(Problem(None, "no_election", "no election authority is known"))
         return report
-    report = verify_records(records, anchor, _own_key(ws), store.heads(), progress)
+    report = verify_records(records, anchor, _own_key(ws), store.integrity.heads(), progress)
     report.records += len(malformed)
     report.problems[:0] = malformed
     _add_missing(ws, report, [r for r in records if r.type in AUTHORITY_TYPES], anchor)
@@ -185,18 +185,18 @@ def _add_missing(
 ) -> None:
     """Deleted rows, projection rows naming records that are gone, and a revocation list
     removed or changed: after everything else."""
-    for row_number in ws.store.missing_rows():
+    for row_number in ws.store.integrity.missing_rows():
         report.problems.append(
             Problem(None, "missing_record", f"row {row_number} of the records table was deleted")
         )
     seen = {p.record for p in report.problems if p.kind in ("missing_record", "chain_gap")}
-    for table, hash_ in ws.store.dangling_references():
+    for table, hash_ in ws.store.integrity.dangling_references():
         if hash_ not in seen:
             seen.add(hash_)
             report.problems.append(
                 Problem(hash_, "missing_record", f"named in {table} but gone from the records")
             )
-    report.problems.extend(_revocations_kept(ws.store.revoked(), authority, anchor, trust))
+    report.problems.extend(_revocations_kept(ws.store.keys.revoked(), authority, anchor, trust))
 
 
 # -- the parallel path -------------------------------------------------------------------
@@ -207,8 +207,10 @@ def _verify_store_parallel(
 ) -> Report | None:
     """verify_store in ``workers`` processes; None if the serial path must decide instead."""
     store = ws.store
-    total = store.count()
-    authority = [row.record for row in store.rows(AUTHORITY_TYPES) if row.record is not None]
+    total = store.records.count()
+    authority = [
+        row.record for row in store.records.rows(AUTHORITY_TYPES) if row.record is not None
+    ]
     trust, trust_problems = build_trust(anchor, authority, _own_key(ws))
     malformed: list[Problem] = []
     parsed = 0
@@ -242,7 +244,7 @@ def _verify_store_parallel(
     # imports only crypto and domain, not the store's and the keystore's libraries.
     with ProcessPoolExecutor(workers, context, rowcheck.init_worker, (trust,)) as pool:
         pending: deque[tuple[int, Future[list[rowcheck.CheckedRow]]]] = deque()
-        for chunk in store.raw_chunks(CHUNK):
+        for chunk in store.records.raw_chunks(CHUNK):
             pending.append((len(chunk), pool.submit(rowcheck.check_chunk, chunk)))
             while len(pending) > 2 * workers + 2:
                 size, future = pending.popleft()
@@ -286,7 +288,7 @@ def _verify_store_parallel(
                 report.problems.append(
                     Problem(hash_, "dangling", f"{ref} is another station's sheet")
                 )
-    report.problems.extend(check_chains(links, store.heads()))
+    report.problems.extend(check_chains(links, store.integrity.heads()))
     report.records += len(malformed)
     report.problems[:0] = malformed
     _add_missing(ws, report, authority, anchor, trust)

@@ -34,26 +34,55 @@ DONE, REFUSED, UNREACHABLE, CANCELLED, FAILED = (
 )
 
 
-class SyncStore(Protocol):
-    """What the engine needs from the local store (storage.Store's "sync" section)."""
+class SyncOutbox(Protocol):
+    """What the engine needs of the store's outbox (storage.Outbox)."""
 
-    def sync_unsent(
+    def unsent(
         self, after: int, limit: int, max_bytes: int, authority: bool | None = None
     ) -> list[tuple[int, Record]]: ...
-    def sync_unsent_count(self) -> int: ...
-    def sync_mark_sent(self, hashes: Iterable[str], receipt: Record) -> None: ...
-    def sync_note_refused(self, refused: Iterable[tuple[str, str, str]]) -> None: ...
-    def sync_append_pulled(
+    def unsent_count(self) -> int: ...
+    def mark_sent(self, hashes: Iterable[str], receipt: Record) -> None: ...
+    def note_refused(self, refused: Iterable[tuple[str, str, str]]) -> None: ...
+    def append_pulled(
         self, records: Sequence[Record], cursor_key: str, cursor: str
     ) -> list[bool]: ...
-    def sync_get(self, key: str) -> str | None: ...
-    def sync_set(self, key: str, value: str | None) -> None: ...
-    def sync_is_held(self, hash_: str) -> bool: ...
-    def sync_held(self, hashes: Sequence[str]) -> set[str]: ...
-    def sync_authority_records(self) -> list[Record]: ...
-    def record(self, hash_: str) -> Record | None: ...
+    def setting(self, key: str) -> str | None: ...
+    def set_setting(self, key: str, value: str | None) -> None: ...
+
+
+class SyncRecords(Protocol):
+    """What the engine reads of the records (storage.Records)."""
+
+    def get(self, hash_: str) -> Record | None: ...
+    def is_held(self, hash_: str) -> bool: ...
+    def held(self, hashes: Sequence[str]) -> set[str]: ...
+    def authority_records(self) -> list[Record]: ...
+
+
+class SyncIntegrity(Protocol):
+    """What the engine reads of the chains held (storage.Integrity)."""
+
     def chain_head(self, signer: str) -> tuple[int, str] | None: ...
-    def known_keys(self, origin: str | None = None) -> dict[str, bytes]: ...
+
+
+class SyncKeys(Protocol):
+    """What the engine reads of the keys known outside certificates (storage.Keys)."""
+
+    def known(self, origin: str | None = None) -> dict[str, bytes]: ...
+
+
+class SyncStore(Protocol):
+    """What the engine needs from the local store (storage.Store): its outbox, and what it
+    reads of the records, the chains and the keys."""
+
+    @property
+    def outbox(self) -> SyncOutbox: ...
+    @property
+    def records(self) -> SyncRecords: ...
+    @property
+    def integrity(self) -> SyncIntegrity: ...
+    @property
+    def keys(self) -> SyncKeys: ...
 
 
 @dataclass(frozen=True)
@@ -132,8 +161,8 @@ class SyncEngine:
         self._status = Status(
             State.IDLE.value,
             None,
-            store.sync_unsent_count(),
-            store.sync_get("last_sync"),
+            store.outbox.unsent_count(),
+            store.outbox.setting("last_sync"),
             None,
             None,
         )
@@ -238,7 +267,7 @@ class SyncEngine:
                 {(p.record, p.kind): p for p in result.pull_problems}.values()
             )
             now = _now()
-            self.store.sync_set("last_sync", now)
+            self.store.outbox.set_setting("last_sync", now)
             result.outcome = REFUSED if (result.refused or result.pull_problems) else DONE
             result.error = result.error_kind = None
             self._go(State.IDLE, online=True, last_sync=now, last_error=None, error_kind=None)
@@ -253,13 +282,13 @@ class SyncEngine:
             check_public_key(public_key)
         except (ValueError, BadPublicKey) as exc:
             raise BadAnswer(f"the server key is unusable: {exc}") from exc
-        authority = self.store.known_keys("authority")
+        authority = self.store.keys.known("authority")
         if authority and health.get("authority_key_id") not in authority:
             raise SyncError("the server serves another election authority", "wrong_server")
         pin_key = f"server_key {self.client.base_url}"
-        pinned = self.store.sync_get(pin_key)
+        pinned = self.store.outbox.setting(pin_key)
         if pinned is None:
-            self.store.sync_set(pin_key, public_key.hex())
+            self.store.outbox.set_setting(pin_key, public_key.hex())
         elif pinned != public_key.hex():
             raise SyncError(
                 f"the server's key changed (pinned {key_id(bytes.fromhex(pinned))[:16]}…, "
@@ -291,7 +320,7 @@ class SyncEngine:
         """Authority records first (certificates before the sheets they certify), then the rest."""
         for authority in (True, False):
             self._push_kind(result, authority)
-        self._emit(unsent=self.store.sync_unsent_count())
+        self._emit(unsent=self.store.outbox.unsent_count())
 
     def _push_kind(self, result: SyncResult, authority: bool) -> None:
         # While the server checks one batch, the next is read from the store and encoded on
@@ -315,7 +344,7 @@ class SyncEngine:
     def _next_batch(
         self, after: int, authority: bool
     ) -> tuple[list[tuple[int, Record]], bytes] | None:
-        rows = self.store.sync_unsent(after, self.batch_count, self.batch_bytes, authority)
+        rows = self.store.outbox.unsent(after, self.batch_count, self.batch_bytes, authority)
         if not rows:
             return None
         return rows, push_body([r.to_json() for _, r in rows])
@@ -328,7 +357,7 @@ class SyncEngine:
         p = receipt.payload
         stored, held = set(p["stored"]), set(p["held"])
         sent = [r.hash for _, r in batch if r.hash in stored or r.hash in held]
-        self.store.sync_mark_sent(sent, receipt)
+        self.store.outbox.mark_sent(sent, receipt)
         details = {
             str(x.get("hash")): (str(x.get("reason")), str(x.get("detail") or ""))
             for x in answer.get("results", [])
@@ -339,7 +368,7 @@ class SyncEngine:
             for x in p["refused"]
             if isinstance(x, dict) and "hash" in x
         ]
-        self.store.sync_note_refused(refused)
+        self.store.outbox.note_refused(refused)
         result.sent += sum(1 for _, r in batch if r.hash in stored)
         result.held += sum(1 for _, r in batch if r.hash in held)
         result.refused.extend(refused)
@@ -347,19 +376,19 @@ class SyncEngine:
         now = time.monotonic()
         if now - self._counted >= 1.0:
             self._counted = now
-            self._emit(unsent=self.store.sync_unsent_count())
+            self._emit(unsent=self.store.outbox.unsent_count())
 
     def _pull_all(self, result: SyncResult) -> None:
         if self.jurisdiction is None:
             return
         cursor_key = f"cursor {self.client.base_url} {self.jurisdiction}"
-        since = int(self.store.sync_get(cursor_key) or 0)
-        authority = self.store.known_keys("authority")
+        since = int(self.store.outbox.setting(cursor_key) or 0)
+        authority = self.store.keys.known("authority")
         if not authority:
             return
         authority_key = next(iter(authority.values()))
-        held_authority = self.store.sync_authority_records()
-        known_keys = self.store.known_keys()
+        held_authority = self.store.records.authority_records()
+        known_keys = self.store.keys.known()
         trust, _ = build_trust(authority_key, held_authority, known_keys)
         self._pull_trust = trust
         # The next page is fetched, parsed and checked record by record (``precheck``: the
@@ -389,16 +418,16 @@ class SyncEngine:
                         authority_key=authority_key,
                         held_authority=held_authority,
                         known_keys=known_keys,
-                        is_held=self.store.sync_is_held,
-                        lookup=self.store.record,
-                        chain_head=self.store.chain_head,
+                        is_held=self.store.records.is_held,
+                        lookup=self.store.records.get,
+                        chain_head=self.store.integrity.chain_head,
                         trust=trust,
                         prechecked=page.prechecked,
-                        held=self.store.sync_held([r.hash for r in records]),
+                        held=self.store.records.held([r.hash for r in records]),
                     )
                     good = set(checked.already) | {r.hash for r in checked.accepted}
                     keep = [r for r in records if r.hash in good]
-                    self.store.sync_append_pulled(keep, cursor_key, str(nxt))
+                    self.store.outbox.append_pulled(keep, cursor_key, str(nxt))
                     held_authority = checked.authority
                     if checked.trust is not None:
                         trust = checked.trust

@@ -6,13 +6,31 @@ import argparse
 import sys
 from pathlib import Path
 
+from recap_desktop import resources
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services.workspace import default_data_dir
 from recap_desktop.ui import i18n
 from recap_desktop.ui.dialogs import warn
 from recap_desktop.ui.i18n import tr
-from recap_desktop.ui.qt import QApplication, QCursor, Qt
+from recap_desktop.ui.qt import QApplication, QCursor, QIcon, QSize, Qt
 from recap_desktop.ui.settings import Settings
+from recap_desktop.version import add_version_option
+
+# The desktop file, the AppStream metainfo and the icon are named after this id
+# (packaging/linux/); Wayland matches the window to its desktop entry by it.
+APP_ID = "id.recap.RecapDesktop"
+ICON_SIZES = (32, 48, 64, 128, 256)
+
+
+def app_icon() -> QIcon:
+    """The ballot-box icon, from the PNGs rendered out of resources/icons/recap-desktop.svg.
+
+    PNGs, not the SVG: Qt reads PNG without a plug-in, so the bundle needs no QtSvg.
+    """
+    icon = QIcon()
+    for size in ICON_SIZES:
+        icon.addFile(str(resources.path("icons", f"recap-desktop-{size}.png")), QSize(size, size))
+    return icon
 
 
 def demo_data_dir() -> Path:
@@ -22,11 +40,12 @@ def demo_data_dir() -> Path:
 
 
 def needs_setup(ws: Workspace) -> bool:
-    return not ws.keystore_path.exists() or ws.store.current_package() is None
+    return not ws.keystore_path.exists() or ws.store.package.hash() is None
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="main.py", description="Recap Desktop window")
+    parser = argparse.ArgumentParser(prog="recap-desktop", description="Recap Desktop window")
+    add_version_option(parser)
     parser.add_argument(
         "--demo",
         action="store_true",
@@ -67,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     assert isinstance(app, QApplication)
     app.setOrganizationName("recap")
     app.setApplicationName("recap-desktop")
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
     settings = Settings()
     i18n.install(args.lang or settings.language or i18n.system_language())
     data_dir = args.data_dir or (demo_data_dir() if args.demo else default_data_dir())

@@ -8,12 +8,11 @@ messages) already carry both languages; the window passes ``current()`` to them.
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from recap_desktop import resources
 from recap_desktop.ui.qt import QCoreApplication, QLocale, QTranslator
 
 LANGUAGES = ("id", "en")
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "resources" / "translations"
+TRANSLATIONS = resources.path("translations")
 
 _current = "en"
 _translator: QTranslator | None = None

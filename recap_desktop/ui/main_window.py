@@ -10,6 +10,7 @@ background after opening.
 from __future__ import annotations
 
 import json
+import platform
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from recap_desktop.ui.qt import (
     QKeySequence,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -42,6 +44,7 @@ from recap_desktop.ui.qt import (
     QTimer,
     QVBoxLayout,
     QWidget,
+    qVersion,
 )
 from recap_desktop.ui.recap_view import RecapView
 from recap_desktop.ui.region_tree import RegionPanel
@@ -51,6 +54,7 @@ from recap_desktop.ui.supervisor import SupervisorView
 from recap_desktop.ui.sync_status import SyncState, SyncStatus
 from recap_desktop.ui.sync_worker import SyncWorker
 from recap_desktop.ui.tasks import TaskHandle, TaskRunner
+from recap_desktop.version import version
 
 
 class MainWindow(QMainWindow):
@@ -235,6 +239,11 @@ class MainWindow(QMainWindow):
             self.language_menu.addAction(a)
         self.settings_menu.addAction(self.idle_action)
         self.settings_menu.addAction(self.server_action)
+        self.about_action = QAction(self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self._show_about)
+        self.help_menu = menu.addMenu("")
+        self.help_menu.addAction(self.about_action)
 
     def retranslate(self) -> None:
         """Every visible text again, after the language changed."""
@@ -269,6 +278,8 @@ class MainWindow(QMainWindow):
         self.tools_menu.setTitle(tr("&Tools"))
         self.settings_menu.setTitle(tr("S&ettings"))
         self.language_menu.setTitle(tr("Language"))
+        self.help_menu.setTitle(tr("&Help"))
+        self.about_action.setText(tr("About Recap Desktop"))
         self.cancel_button.setText(tr("Cancel"))
         if self.identity.demo:
             self.demo_banner.setText(
@@ -305,6 +316,35 @@ class MainWindow(QMainWindow):
         self.settings.language = lang
         i18n.install(lang or i18n.system_language())
         self.retranslate()
+
+    def about_box(self) -> QMessageBox:
+        """Help > About: the version of the installed package (pyproject's, the only copy)."""
+        box = QMessageBox(
+            QMessageBox.Icon.NoIcon,
+            tr("About Recap Desktop"),
+            tr("Recap Desktop %1").replace("%1", version()),
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+        box.setInformativeText(
+            tr(
+                "Offline-first recapitulation of hand-counted election results: every sheet "
+                "is signed with the officer's key, kept on this laptop, and synced whenever "
+                "the central server can be reached."
+            )
+            + "\n\n"
+            + tr("Qt %1, Python %2. Data folder: %3")
+            .replace("%1", qVersion())
+            .replace("%2", platform.python_version())
+            .replace("%3", str(self.ws.data_dir))
+        )
+        box.addButton(tr("OK"), QMessageBox.ButtonRole.AcceptRole)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        return box
+
+    def _show_about(self) -> None:
+        self.about_box().open()
 
     def _ask_idle(self) -> None:
         minutes = ask_int(
@@ -566,7 +606,7 @@ class MainWindow(QMainWindow):
 
     def _rebuild(self) -> None:
         def work(ws: Workspace, handle: TaskHandle) -> int:
-            return ws.store.rebuild()
+            return ws.store.projections.rebuild()
 
         self.tasks.run(
             tr("Rebuilding tables from the records"),

@@ -392,7 +392,7 @@ class SupervisorView(QWidget):
         except RecapError as exc:
             self.summary.setText(exc.message(i18n.current()))
             return False
-        status = self.ws.store.sheet_status(r.station, r.contest or "") or {"state": "?"}
+        status = self.ws.store.sheets.status(r.station, r.contest or "") or {"state": "?"}
         self.summary.setText(
             tr("Signed: %1. The sheet is now %2.")
             .replace("%1", title)

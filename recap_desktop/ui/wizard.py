@@ -185,7 +185,7 @@ class PackagePage(_Page):
             self.path.setText(path)
 
     def validatePage(self) -> bool:
-        if self.w.ws.store.election() is not None:
+        if self.w.ws.store.package.election() is not None:
             return True
         try:
             data = Path(self.path.text()).read_bytes()
@@ -291,4 +291,6 @@ class FirstRunWizard(QWizard):
         self.setPage(self.CERTIFICATE, CertificatePage(self))
         has_key = ws.keystore_path.exists()
         if has_key:
-            self.setStartId(self.REQUEST if ws.store.election() is not None else self.PACKAGE)
+            self.setStartId(
+                self.REQUEST if ws.store.package.election() is not None else self.PACKAGE
+            )

@@ -183,6 +183,26 @@
         <translation>Language</translation>
     </message>
     <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Help</translation>
+    </message>
+    <message>
+        <source>About Recap Desktop</source>
+        <translation>About Recap Desktop</translation>
+    </message>
+    <message>
+        <source>Recap Desktop %1</source>
+        <translation>Recap Desktop %1</translation>
+    </message>
+    <message>
+        <source>Offline-first recapitulation of hand-counted election results: every sheet is signed with the officer's key, kept on this laptop, and synced whenever the central server can be reached.</source>
+        <translation>Offline-first recapitulation of hand-counted election results: every sheet is signed with the officer's key, kept on this laptop, and synced whenever the central server can be reached.</translation>
+    </message>
+    <message>
+        <source>Qt %1, Python %2. Data folder: %3</source>
+        <translation>Qt %1, Python %2. Data folder: %3</translation>
+    </message>
+    <message>
         <source>Central server address</source>
         <translation>Central server address</translation>
     </message>

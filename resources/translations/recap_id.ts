@@ -184,6 +184,26 @@
         <translation>Bahasa</translation>
     </message>
     <message>
+        <source>&amp;Help</source>
+        <translation>Ban&amp;tuan</translation>
+    </message>
+    <message>
+        <source>About Recap Desktop</source>
+        <translation>Tentang Recap Desktop</translation>
+    </message>
+    <message>
+        <source>Recap Desktop %1</source>
+        <translation>Recap Desktop %1</translation>
+    </message>
+    <message>
+        <source>Offline-first recapitulation of hand-counted election results: every sheet is signed with the officer&apos;s key, kept on this laptop, and synced whenever the central server can be reached.</source>
+        <translation>Rekapitulasi hasil penghitungan suara manual yang tidak bergantung pada jaringan: setiap lembar ditandatangani dengan kunci petugas, disimpan di laptop ini, dan disinkronkan setiap kali server pusat dapat dihubungi.</translation>
+    </message>
+    <message>
+        <source>Qt %1, Python %2. Data folder: %3</source>
+        <translation>Qt %1, Python %2. Folder data: %3</translation>
+    </message>
+    <message>
         <source>Central server address</source>
         <translation>Alamat server pusat</translation>
     </message>

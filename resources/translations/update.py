@@ -12,16 +12,21 @@ from __future__ import annotations
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from importlib.resources import files
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
+from recap_desktop import resources
+
+# Found by import name, as the program finds them: with the editable install of `make setup`
+# these are the checkout's resources/translations and recap_desktop/ui folders.
+HERE = resources.path("translations")
+UI = Path(str(files("recap_desktop.ui")))
 BIN = Path(sys.executable).parent
 
 
 def lupdate(lang: str) -> Path:
     ts = HERE / f"recap_{lang}.ts"
-    sources = sorted(str(p) for p in (ROOT / "recap_desktop" / "ui").glob("*.py"))
+    sources = sorted(str(p) for p in UI.glob("*.py"))
     subprocess.run(
         [
             str(BIN / "pyside6-lupdate"),

@@ -1,0 +1,108 @@
+"""The store's checks of its own file: what signatures cannot show.
+
+Deleting the last record of a chain, or a record no chain names (a certificate, a package),
+leaves every remaining signature good. These reads compare the records with what the
+program last wrote (the ``heads`` projection, the projections' references, the row numbers),
+for ``recap verify`` and for the next save, which must never sign on top of a damaged chain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from recap_desktop.crypto.verifier import ChainLink
+from recap_desktop.storage.connection import Connection
+from recap_desktop.storage.errors import TamperedStore
+from recap_desktop.storage.records import RAW_COLUMNS, parse_row
+
+
+class Integrity:
+    """Chain heads, chain links, gaps in the rows and projections naming missing records."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection.db
+
+    def chain_head(self, signer: str) -> tuple[int, str] | None:
+        """The signer's last record, read from the records themselves (the truth)."""
+        row = self._db.execute(
+            f"SELECT id, {RAW_COLUMNS} FROM records"
+            " WHERE signer = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
+            [signer],
+        ).fetchone()
+        if row is None:
+            return None
+        # The next record is signed on top of this one: a damaged head would make the
+        # officer sign a fork, so it is checked like any row read back.
+        parsed = parse_row(*row)
+        if parsed.record is None:
+            raise TamperedStore(f"the last record of {signer[:16]}… is damaged: {parsed.error}")
+        head = (int(row[6]), parsed.record.hash)
+        seen = self._db.execute("SELECT seq, hash FROM heads WHERE signer = ?", [signer]).fetchone()
+        if seen is None or (int(seen[0]), str(seen[1])) != head:
+            raise TamperedStore(
+                f"the chain of {signer[:16]}… ends at record {head[0]}, but the store last "
+                f"wrote record {seen[0] if seen else 'none'}"
+            )
+        return head
+
+    def chain_links(self) -> Iterator[ChainLink]:
+        for hash_, signer, seq, payload in self._db.execute(
+            "SELECT CAST(hash AS BLOB), CAST(signer AS BLOB), seq, CAST(payload AS BLOB)"
+            " FROM records WHERE seq IS NOT NULL"
+        ):
+            try:
+                prev = json.loads(payload).get("prev")
+            except (ValueError, AttributeError):
+                prev = None
+            yield ChainLink(
+                _text(hash_), _text(signer), int(seq), prev if isinstance(prev, str) else None
+            )
+
+    def heads(self) -> dict[str, tuple[int, str]]:
+        return {
+            s: (int(q), h) for s, q, h in self._db.execute("SELECT signer, seq, hash FROM heads")
+        }
+
+    def dangling_references(self) -> list[tuple[str, str]]:
+        """(table, hash) for projection rows naming a record the records table no longer has.
+
+        Deleting a record that closes no chain (a certificate, a package) shows up only here.
+        """
+        out: list[tuple[str, str]] = []
+        for table, column in (
+            ("packages", "record"),
+            ("certificates", "record"),
+            ("sheets", "hash"),
+            ("reviews", "hash"),
+            ("heads", "hash"),
+        ):
+            rows = self._db.execute(
+                f"SELECT {column} FROM {table} WHERE {column} NOT IN (SELECT hash FROM records)"
+            )
+            out.extend((table, str(r[0])) for r in rows)
+        return out
+
+    def missing_rows(self) -> list[int]:
+        """Row numbers missing below the last record: each gap is a deleted record.
+
+        Rows are numbered in arrival order and a number is reused only after the last row;
+        so this finds a deletion even when the projections were emptied too.
+        """
+        first = self._db.execute("SELECT MIN(id) FROM records").fetchone()[0]
+        gaps = [1] if first is not None and first > 1 else []
+        gaps += [
+            int(r[0])
+            for r in self._db.execute(
+                "SELECT id + 1 FROM records AS r WHERE id < (SELECT MAX(id) FROM records)"
+                " AND NOT EXISTS (SELECT 1 FROM records AS s WHERE s.id = r.id + 1) ORDER BY id"
+            )
+        ]
+        return gaps
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)

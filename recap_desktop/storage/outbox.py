@@ -1,0 +1,136 @@
+"""The sync outbox: what was sent, on which receipt, what the server refused, and the cursors.
+
+The records table cannot change, so what was sent lives beside it: a record is unsent until a
+sent mark names it, and marks come only from verified receipts, written in the same transaction
+as the receipt (or from a pull: the server holds what it sends, and the pulled records, their
+marks and the new cursor are written together). Used by ``recap_desktop.sync``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from recap_desktop.crypto.envelope import Record
+from recap_desktop.storage.appender import Appender
+from recap_desktop.storage.connection import Connection
+from recap_desktop.storage.errors import TamperedStore
+from recap_desktop.storage.records import parse_row, timestamp
+
+
+class Outbox:
+    """Unsent records, sent marks and receipts, refusals, and sync settings (cursor, server)."""
+
+    def __init__(self, connection: Connection, appender: Appender) -> None:
+        self._connection = connection
+        self._db = connection.db
+        self._appender = appender
+
+    def unsent(
+        self, after: int, limit: int, max_bytes: int, authority: bool | None = None
+    ) -> list[tuple[int, Record]]:
+        """Unsent records after row ``after``, oldest first (so chains go up in order).
+
+        ``authority`` True: only packages, certificates and revocations (sent first, so that a
+        certificate imported after its officer's sheets still reaches the server before them);
+        False: only the others. Bounded by count and by bytes; at least one record.
+        """
+        kinds = "'election', 'certificate', 'revocations'"
+        where = {
+            None: "",
+            True: f" AND r.type IN ({kinds})",
+            False: f" AND r.type NOT IN ({kinds})",
+        }
+        out: list[tuple[int, Record]] = []
+        size = 0
+        for row_id, hash_, signer, payload, sig, type_, seq in self._db.execute(
+            "SELECT r.id, r.hash, r.signer, r.payload, r.sig, r.type, r.seq FROM records r"
+            " LEFT JOIN sync_sent s ON s.hash = r.hash WHERE s.hash IS NULL AND r.id > ?"
+            f"{where[authority]} ORDER BY r.id LIMIT ?",
+            [after, limit],
+        ):
+            parsed = parse_row(row_id, hash_, signer, payload, sig, type_, seq)
+            if parsed.record is None:
+                raise TamperedStore(f"record {hash_[:16]}… in the store is damaged: {parsed.error}")
+            size += len(payload) + 300  # the envelope around the payload
+            if out and size > max_bytes:
+                break
+            out.append((int(row_id), parsed.record))
+        return out
+
+    def unsent_count(self) -> int:
+        return int(
+            self._db.execute(
+                "SELECT COUNT(*) FROM records r LEFT JOIN sync_sent s ON s.hash = r.hash"
+                " WHERE s.hash IS NULL"
+            ).fetchone()[0]
+        )
+
+    def mark_sent(self, hashes: Iterable[str], receipt: Record) -> None:
+        """Keep the receipt and mark what it covers as sent, in one transaction."""
+        now = timestamp()
+        with self._connection.write():
+            self._db.execute(
+                "INSERT OR IGNORE INTO sync_receipts (hash, server, payload, sig, received)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [receipt.hash, receipt.signer, receipt.canonical.decode("utf-8"), receipt.sig, now],
+            )
+            for hash_ in hashes:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO sync_sent (hash, receipt, sent) VALUES (?, ?, ?)",
+                    [hash_, receipt.hash, now],
+                )
+                self._db.execute("DELETE FROM sync_refused WHERE hash = ?", [hash_])
+
+    def note_refused(self, refused: Iterable[tuple[str, str, str]]) -> None:
+        """Remember the server's last refusal of each record (hash, reason, detail)."""
+        now = timestamp()
+        with self._connection.write():
+            for hash_, reason, detail in refused:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO sync_refused (hash, reason, detail, time)"
+                    " VALUES (?, ?, ?, ?)",
+                    [hash_, reason, detail, now],
+                )
+
+    def refused(self) -> list[dict[str, Any]]:
+        return list(self._db.query("SELECT hash, reason, detail, time FROM sync_refused"))
+
+    def receipts(self) -> list[Record]:
+        out = []
+        for hash_, signer, payload, sig in self._db.execute(
+            "SELECT hash, server, payload, sig FROM sync_receipts ORDER BY received, hash"
+        ):
+            parsed = parse_row(0, hash_, signer, payload, sig, None, None)
+            if parsed.record is None:
+                raise TamperedStore(f"receipt {hash_[:16]}… is damaged: {parsed.error}")
+            out.append(parsed.record)
+        return out
+
+    def append_pulled(self, records: Sequence[Record], cursor_key: str, cursor: str) -> list[bool]:
+        """Verified records from the server, their sent marks and the new cursor: all or none."""
+        now = timestamp()
+        with self._connection.write():
+            added = self._appender.append(records, "server")
+            self._db.conn.executemany(
+                "INSERT OR IGNORE INTO sync_sent (hash, receipt, sent) VALUES (?, NULL, ?)",
+                [(record.hash, now) for record in records],
+            )
+            self._db.execute(
+                "INSERT OR REPLACE INTO sync_settings (key, value) VALUES (?, ?)",
+                [cursor_key, cursor],
+            )
+        return added
+
+    def setting(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM sync_settings WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        with self._connection.write():
+            if value is None:
+                self._db.execute("DELETE FROM sync_settings WHERE key = ?", [key])
+            else:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO sync_settings (key, value) VALUES (?, ?)", [key, value]
+                )

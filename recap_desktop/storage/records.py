@@ -1,0 +1,133 @@
+"""The records table read back: the truth, parsed like any untrusted input.
+
+Rows are read as bytes and parsed as a stranger's file would be (``crypto.envelope.from_row``):
+a row edited behind the program's back comes back as a ``StoredRow`` that says why it is not
+a record, or raises ``TamperedStore`` where the caller needs the record itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from recap_desktop.crypto.envelope import Record, from_row
+from recap_desktop.storage.connection import Connection, chunks
+from recap_desktop.storage.errors import TamperedStore
+
+# Read as bytes: a row edited behind the program's back may hold text that is not UTF-8,
+# which sqlite3 would otherwise refuse to fetch at all (and the verifier could not name it).
+RAW_COLUMNS = (
+    "CAST(hash AS BLOB), CAST(signer AS BLOB), CAST(payload AS BLOB), CAST(sig AS BLOB),"
+    " CAST(type AS BLOB), seq"
+)
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """A records row as read back: the record, or why it cannot be one."""
+
+    id: int
+    hash: str
+    signer: str
+    record: Record | None
+    error: str | None
+
+
+def parse_row(
+    row_id: int, hash_: Any, signer: Any, payload: Any, sig: Any, type_: Any, seq: Any
+) -> StoredRow:
+    # Receipts live in their own table, with no type or seq columns to compare (None).
+    return StoredRow(row_id, *from_row(hash_, signer, payload, sig, type_, seq))
+
+
+def timestamp() -> str:
+    """The store's time stamps (received, sent): UTC to the microsecond."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Records:
+    """Reads of the records table: one record, all of them in arrival order, counts."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection.db
+
+    def get(self, hash_: str) -> Record | None:
+        row = self._db.execute(
+            f"SELECT id, {RAW_COLUMNS} FROM records WHERE hash = ?", [hash_]
+        ).fetchone()
+        if row is None:
+            return None
+        parsed = parse_row(*row)
+        if parsed.record is None:
+            raise TamperedStore(f"record {hash_[:16]}… in the store is damaged: {parsed.error}")
+        return parsed.record
+
+    def rows(self, types: Iterable[str] | None = None, batch: int = 2000) -> Iterator[StoredRow]:
+        """Every records row in arrival order, parsed; a row that does not parse says why."""
+        where, params = "", []
+        if types is not None:
+            kinds = list(types)
+            where = f" AND type IN ({', '.join('?' for _ in kinds)})"
+            params = kinds
+        last = 0
+        while True:
+            chunk = self._db.execute(
+                f"SELECT id, {RAW_COLUMNS} FROM records WHERE id > ?{where} ORDER BY id LIMIT ?",
+                [last, *params, batch],
+            ).fetchall()
+            if not chunk:
+                return
+            for row in chunk:
+                last = row[0]
+                yield parse_row(*row)
+
+    def raw_chunks(self, batch: int = 2000) -> Iterator[list[tuple[Any, ...]]]:
+        """Every records row in arrival order, unparsed, ``batch`` at a time: for verifiers
+        that parse in worker processes. Each row is what ``parse_row(*row)`` takes (and
+        ``crypto.envelope.from_row(*row[1:])``)."""
+        last = 0
+        while True:
+            chunk = self._db.execute(
+                f"SELECT id, {RAW_COLUMNS} FROM records WHERE id > ? ORDER BY id LIMIT ?",
+                [last, batch],
+            ).fetchall()
+            if not chunk:
+                return
+            last = chunk[-1][0]
+            yield chunk
+
+    def count(self, type_: str | None = None) -> int:
+        if type_ is None:
+            return int(self._db.execute("SELECT COUNT(*) FROM records").fetchone()[0])
+        return int(
+            self._db.execute("SELECT COUNT(*) FROM records WHERE type = ?", [type_]).fetchone()[0]
+        )
+
+    def held(self, hashes: Sequence[str]) -> set[str]:
+        """Which of ``hashes`` the store holds (a pulled page's, in one query or a few)."""
+        held: set[str] = set()
+        for chunk in chunks(list(dict.fromkeys(hashes))):
+            held.update(
+                r[0]
+                for r in self._db.execute(
+                    f"SELECT hash FROM records WHERE hash IN ({', '.join('?' for _ in chunk)})",
+                    chunk,
+                )
+            )
+        return held
+
+    def is_held(self, hash_: str) -> bool:
+        return (
+            self._db.execute("SELECT 1 FROM records WHERE hash = ?", [hash_]).fetchone() is not None
+        )
+
+    def authority_records(self) -> list[Record]:
+        """Packages, certificates and revocations held: what incoming records verify against."""
+        out = []
+        for row in self.rows(types=("election", "certificate", "revocations")):
+            if row.record is None:
+                raise TamperedStore(f"record {row.hash[:16]}… in the store is damaged: {row.error}")
+            out.append(row.record)
+        return out
