@@ -83,7 +83,9 @@ class Ledger:
         return self._trust
 
     def election(self) -> Election | None:
-        return self.trust().election
+        election = self.trust().election
+        assert election is None or isinstance(election, Election)  # built from packages
+        return election
 
     def import_authority(self, records: Sequence[Record]) -> list[Outcome]:
         """Load an election package file's records (set-up, not a push): same rule."""

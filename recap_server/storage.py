@@ -68,6 +68,7 @@ class ServerStorage(Protocol):
     def record(self, hash_: str) -> Record | None: ...
     def chain_head(self, signer: str) -> Head | None: ...
     def hash_at(self, signer: str, seq: int) -> str | None: ...
+    def signer(self, hash_: str) -> str | None: ...
     def positions(self, hashes: Iterable[str]) -> dict[str, Position]: ...
     def commit(
         self,
@@ -145,6 +146,8 @@ class SqliteStorage:
         self._conn = sqlite3.connect(
             self.path, check_same_thread=False, isolation_level=None, timeout=30
         )
+        if self.path.stat().st_mode & 0o077:
+            self.path.chmod(0o600)  # SQLite gives the -wal and -shm files the same mode
         self._lock = threading.RLock()
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
@@ -260,6 +263,10 @@ class SqliteStorage:
             )
             out.update((str(h), (int(n), str(t))) for h, n, t in rows)
         return out
+
+    def signer(self, hash_: str) -> str | None:
+        rows = self._query("SELECT signer FROM records WHERE hash = ?", [hash_])
+        return str(rows[0][0]) if rows else None
 
     def hash_at(self, signer: str, seq: int) -> str | None:
         rows = self._query("SELECT hash FROM records WHERE signer = ? AND seq = ?", [signer, seq])

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from recap_desktop.domain.form import Form, FormError
 
@@ -138,6 +138,9 @@ class Election:
     def stations_within(self, prefix: str) -> list[Station]:
         return [s for code, s in self.stations.items() if in_region(code, prefix)]
 
+    def station(self, code: str) -> Station | None:
+        return self.stations.get(code)
+
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Election:
         try:
@@ -193,6 +196,20 @@ def _ident(value: Any, where: str) -> str:
     if not isinstance(value, str) or not _ID_RE.match(value):
         raise ElectionError(f"{where}: an id of lowercase letters, digits, '-' or '_' is expected")
     return value
+
+
+class ElectionView(Protocol):
+    """What checking an officer's record needs of the election in force: its id, its contests
+    (with their forms) and one station at a time. A whole ``Election`` is one; a laptop saving
+    a sheet uses its store's view instead, without parsing a national package."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def contests(self) -> Mapping[str, Contest]: ...
+
+    def station(self, code: str) -> Station | None: ...
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
 from recap_desktop.domain.election import ElectionError, parse_time
@@ -35,12 +35,31 @@ ADMITTED, HELD, REFUSED = "admitted", "held", "refused"
 # What a door knows of a record's arrival: when it was first seen (the door's clock, or the
 # server's for a record the server's log holds) and its position in the server's log.
 Arrival = tuple[datetime, int | None]
-# ``check_record``'s findings made ahead of time, with the Trust they were made against.
-Precheck = tuple[Trust, list[Problem]]
+# ``check_record``'s findings made ahead of time, with the Trust they were made against (None:
+# against the trust a replay holds, which its second pass never changes).
+Precheck = tuple[Trust | None, list[Problem]]
 # A held record as the rule needs it: its type, station and contest (for references).
 Ref = tuple[str, str | None, str | None]
 # A signer's last held record: seq, hash, claimed time.
 Head = tuple[int, str, str]
+
+
+class Admissible(Protocol):
+    """What the rule reads of a record besides ``check_record``'s findings: a ``Record``,
+    or in a replay whose records were checked elsewhere, a summary of one."""
+
+    @property
+    def hash(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def signer(self) -> str: ...
+    @property
+    def seq(self) -> int | None: ...
+    @property
+    def prev(self) -> str | None: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
 
 
 class HeldView(Protocol):
@@ -95,7 +114,7 @@ class Fork:
 @dataclass
 class Admission:
     decisions: list[Decision] = field(default_factory=list)
-    admitted: list[Record] = field(default_factory=list)  # in order
+    admitted: list[Any] = field(default_factory=list)  # Records in order (a replay: summaries)
     findings: list[Problem] = field(default_factory=list)  # every problem, refusals first
     forks: list[Fork] = field(default_factory=list)
     trust: Trust | None = None  # the trust after the authority records admitted
@@ -150,7 +169,7 @@ class Replay:
 
     def feed(
         self,
-        records: Sequence[Record],
+        records: Sequence[Admissible],
         arrivals: Sequence[Arrival],
         prechecked: Sequence[Precheck | None] | None = None,
     ) -> Admission:
@@ -161,9 +180,13 @@ class Replay:
             self._batch.forget()
         return out
 
+    def heads(self) -> dict[str, tuple[int, str]]:
+        """Where each signer's chain ended in what was fed: signer -> (seq, hash)."""
+        return {s: (h[0], h[1]) for s, h in self._batch.heads.items() if h is not None}
+
 
 def _run(
-    records: Sequence[Record],
+    records: Sequence[Admissible],
     batch: _Batch,
     trust: Trust,
     arrivals: Sequence[Arrival] | Arrival,
@@ -175,7 +198,7 @@ def _run(
     current = trust
     already = set() if replay else batch.held.held([r.hash for r in records])
 
-    def decide(record: Record, status: str, problem: Problem | None = None) -> None:
+    def decide(record: Admissible, status: str, problem: Problem | None = None) -> None:
         out.decisions.append(Decision(record.hash, status, problem))
         if status == ADMITTED:
             out.admitted.append(record)
@@ -188,7 +211,7 @@ def _run(
         if record.type in AUTHORITY_TYPES:
             if builder is None:
                 builder = current.builder()
-            problem = builder.add(record, seen, position)
+            problem = builder.add(cast(Record, record), seen, position)
             if problem is None or replay:
                 batch.refs[record.hash] = (record.type, None, None)
             if problem is not None:
@@ -202,8 +225,8 @@ def _run(
         ahead = prechecked[i] if prechecked is not None else None
         found = (
             ahead[1]
-            if ahead is not None and ahead[0] is current
-            else check_record(record, current, seen, position)
+            if ahead is not None and (ahead[0] is current or ahead[0] is None)
+            else check_record(cast(Record, record), current, seen, position)
         )
         refusal = next((p for p in found if refuses(p)), None)
         if refusal is not None and not replay:
@@ -212,8 +235,13 @@ def _run(
             continue
         out.findings.extend(found)
         if record.type not in CHAINED_TYPES or any(p.kind == "malformed" for p in found):
-            # Not a record of a chain at all: nothing more can be said of its place.
-            batch.refs[record.hash] = (record.type, None, None)
+            # Not a well-formed record of a chain: nothing more can be said of its place.
+            # (A replay still keeps the place its signer and number name, if they are
+            # readable: the record after it is then not reported too.)
+            if record.type in CHAINED_TYPES and record.seq is not None:
+                batch.take(record, forked=False)
+            else:
+                batch.refs[record.hash] = (record.type, None, None)
             decide(record, REFUSED, refusal or found[0])
             continue
         place = batch.check_place(record, out)
@@ -268,7 +296,7 @@ class _Batch:
         # store it replays can hold only one record at a place).
         self.at: dict[tuple[str, int], Record] = {}
 
-    def take(self, record: Record, *, forked: bool) -> None:
+    def take(self, record: Admissible, *, forked: bool) -> None:
         p = record.payload
         seq = record.seq
         assert seq is not None
@@ -277,7 +305,7 @@ class _Batch:
         if not forked:
             self.heads[record.signer] = (seq, record.hash, str(p.get("time")))
         if not self.replay:
-            self.at[(record.signer, seq)] = record
+            self.at[(record.signer, seq)] = cast(Record, record)
 
     def head(self, signer: str) -> Head | None:
         """The signer's last place: a replay knows it from what it was fed (the holder's own
@@ -296,7 +324,7 @@ class _Batch:
         self.refs.clear()
         self.signers.clear()
 
-    def check_place(self, record: Record, out: Admission) -> Problem | None:
+    def check_place(self, record: Admissible, out: Admission) -> Problem | None:
         """The record's place in its signer's chain, its time after the record before it,
         and what it refers to (docs/PROTOCOL.md §5.5)."""
         signer, seq, h = record.signer, record.seq, record.hash
@@ -316,7 +344,7 @@ class _Batch:
                 # in): proof the signer equivocated, kept whichever door it came through.
                 first = taken or self.held.record(other)
                 if first is not None:
-                    out.forks.append(Fork(signer, seq, first, record))
+                    out.forks.append(Fork(signer, seq, first, cast(Record, record)))
             named = f" as {other[:16]}…" if other else ""
             return Problem(
                 h, "equivocation", f"signer {signer[:16]}… already signed record {seq}{named}"

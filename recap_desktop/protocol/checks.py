@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
-from recap_desktop.domain.election import Election, format_time, parse_time
+from recap_desktop.domain.election import ElectionView, format_time, parse_time
 from recap_desktop.protocol.problems import ERROR, Problem
 from recap_desktop.protocol.records import check_officer_record
 from recap_desktop.protocol.standing import standing
@@ -54,7 +54,7 @@ def check_record(
     p = record.payload
     if p["election"] != election.id:
         return [Problem(record.hash, "wrong_election", f"signed for election {p['election']!r}")]
-    station = election.stations.get(p["station"])
+    station = election.station(p["station"])
     if station is None:
         return [Problem(record.hash, "unknown_station", f"station {p['station']!r}")]
     if p["contest"] not in station.contests:
@@ -104,7 +104,7 @@ _STANDING_DETAIL = {
 }
 
 
-def _check_values(record: Record, election: Election, registered: int) -> list[Problem]:
+def _check_values(record: Record, election: ElectionView, registered: int) -> list[Problem]:
     p = record.payload
     form = election.contests[p["contest"]].form
     value_problems = form.check_values(p["values"])

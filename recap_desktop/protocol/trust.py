@@ -16,7 +16,13 @@ from functools import cached_property
 
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.crypto.keys import BadPublicKey, check_public_key, key_id
-from recap_desktop.domain.election import Election, ElectionError, is_region_code, parse_time
+from recap_desktop.domain.election import (
+    Election,
+    ElectionError,
+    ElectionView,
+    is_region_code,
+    parse_time,
+)
 from recap_desktop.protocol.problems import Problem
 from recap_desktop.protocol.records import check_fields
 
@@ -104,7 +110,8 @@ class Revocation:
 @dataclass(frozen=True)
 class Trust:
     authority_key: bytes
-    election: Election | None = None
+    election: ElectionView | None = None  # the package in force (a whole Election, but see
+    # ElectionView: a laptop's save checks against its store's view)
     election_record: str | None = None
     certificates: Mapping[str, tuple[Certificate, ...]] = field(default_factory=dict)
     revoked: Mapping[str, Revocation] = field(default_factory=dict)
@@ -152,7 +159,7 @@ class TrustBuilder:
 
     def __init__(self, trust: Trust) -> None:
         self._base = trust
-        self._election = trust.election
+        self._election = trust.election if isinstance(trust.election, Election) else None
         self._election_record = trust.election_record
         self._certificates = {k: list(v) for k, v in trust.certificates.items()}
         self._packages = dict(trust.packages)
