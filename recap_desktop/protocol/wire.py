@@ -94,11 +94,15 @@ def check_fork(pair: Any, trust: Trust) -> Fork:
 
 @dataclass(frozen=True)
 class Entry:
-    """A record of the server's log as a pull page gives it."""
+    """A record of the server's log as a pull page gives it. A record that does not parse is
+    kept as its error (and the hash it claims, if it looks like one): the page goes on, and
+    the door refuses that record alone, as a push refuses one malformed item."""
 
     index: int
     received: datetime
-    record: Record
+    record: Record | None
+    error: str | None = None
+    claimed: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,10 +129,15 @@ def parse_page(answer: Any, since: int) -> Page:
             raise WireError("entries must come in log order, after the cursor")
         try:
             received = parse_time(item["received"], "received")
-            record = from_json(item["record"])
-        except (ElectionError, EnvelopeError) as exc:
+        except ElectionError as exc:
             raise WireError(str(exc)) from exc
-        entries.append(Entry(index, received, record))
+        try:
+            entries.append(Entry(index, received, from_json(item["record"])))
+        except EnvelopeError as exc:
+            raw = item["record"]
+            claimed = raw.get("hash") if isinstance(raw, dict) else None
+            name = claimed if isinstance(claimed, str) and _HEX64.match(claimed) else None
+            entries.append(Entry(index, received, None, str(exc)[:200], name))
         last = index
     if nxt < last or (not entries and nxt < since):
         raise WireError("the pull cursor went backwards")

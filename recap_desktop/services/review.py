@@ -44,7 +44,7 @@ CHECKS: dict[str, tuple[str, ...]] = {
 }
 TAMPERED = frozenset({"bad_signature", "malformed", "missing_record", "chain_gap", "chain_prev"})
 # Findings that leave a record valid: shown beside it, not a failed check.
-NOTICES = frozenset(k for k in ("awaiting_certificate", "clock_skew"))
+NOTICES = frozenset({"awaiting_certificate", "clock_skew"})
 
 
 @dataclass(frozen=True)

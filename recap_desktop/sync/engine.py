@@ -449,6 +449,7 @@ class SyncEngine:
                         trust = self._trust() or admission.trust
                     self._pull_trust = trust  # the next pages' prechecks use it from now on
                     result.pulled += len(admission.admitted)
+                    result.pull_problems.extend(page.unreadable)
                     result.pull_problems.extend(admission.problems)
             finally:
                 if ahead is not None:  # stopped early: let the request in flight end
@@ -462,12 +463,19 @@ class SyncEngine:
         try:
             page = parse_page(answer, since)
         except WireError as exc:
-            return _Page([], [], [], 0, False, [], str(exc))
+            return _Page([], [], [], 0, False, [], [], str(exc))
         arrived = datetime.now(UTC).replace(microsecond=0)
-        records = [e.record for e in page.entries]
+        good = [e for e in page.entries if e.record is not None]
+        records = [e.record for e in good if e.record is not None]
+        unreadable = [
+            Problem(e.claimed, "malformed", e.error or "unreadable") for e in page.entries
+            if e.record is None
+        ]  # fmt: skip
         # Seen: when the server's log took it, or now if that is earlier (PROTOCOL §5.4).
-        arrivals: list[Arrival] = [(min(e.received, arrived), e.index) for e in page.entries]
-        positions = [(e.record.hash, e.index, format_time(e.received)) for e in page.entries]
+        arrivals: list[Arrival] = [(min(e.received, arrived), e.index) for e in good]
+        positions = [
+            (r.hash, e.index, format_time(e.received)) for r, e in zip(records, good, strict=True)
+        ]
         trust = self._pull_trust
         prechecked: list[Precheck | None] = [None] * len(records)
         step = 50
@@ -481,7 +489,9 @@ class SyncEngine:
                 )
             except Exception:  # left to check in place, which raises it as before
                 continue
-        return _Page(records, arrivals, positions, page.next, page.more, prechecked, None)
+        return _Page(
+            records, arrivals, positions, page.next, page.more, prechecked, unreadable, None
+        )
 
     def _pull_evidence(self, result: SyncResult) -> None:
         """The forks the server holds proof of in this laptop's region: kept here too."""
@@ -522,4 +532,5 @@ class _Page:
     next: int
     more: bool
     prechecked: list[Precheck | None]
+    unreadable: list[Problem]  # records of the page that did not parse: refused alone
     error: str | None

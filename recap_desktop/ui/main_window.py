@@ -293,11 +293,12 @@ class MainWindow(QMainWindow):
             self.demo_banner.show()
         else:
             self.demo_banner.hide()
-        certified = (
-            ""
-            if self.identity.certificate or not self.identity_known
-            else " · " + tr("key not yet certified")
-        )
+        status = self.identity.status if self.identity_known else None
+        certified = {
+            "awaiting_certificate": " · " + tr("key not yet certified: sheets do not count yet"),
+            "revoked": " · " + tr("KEY REVOKED: it cannot sign"),
+            "certificate_expired": " · " + tr("certificate ended: it cannot sign"),
+        }.get(status or "", "")
         self.who.setText(
             f"{self.identity.name} ({self.identity.officer_id}, "
             f"{i18n.role_label(self.identity.role)}){certified}"

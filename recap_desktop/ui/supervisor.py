@@ -16,6 +16,7 @@ from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.services.review import (
     CHECKS,
+    NOTICES,
     OpenProblem,
     RecordCheck,
     ReviewReport,
@@ -45,6 +46,7 @@ from recap_desktop.ui.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    plain_tip,
 )
 from recap_desktop.ui.tasks import TaskHandle, TaskRunner
 
@@ -113,7 +115,7 @@ class RecordModel(QAbstractTableModel):
             kinds = r.checks.get(column, ())
             if not kinds:
                 return QBrush(QColor("#2e7d32"))
-            return QBrush(QColor("#8a5300" if kinds == ("uncertified",) else "#c62828"))
+            return QBrush(QColor("#8a5300" if set(kinds) <= NOTICES else "#c62828"))
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         if column in CHECKS:
@@ -323,7 +325,7 @@ class SupervisorView(QWidget):
         self.problems.clear()
         for p in report.problems:
             item = QListWidgetItem(self._problem_text(p))
-            item.setToolTip(p.detail)  # the verifier's technical detail, in English
+            item.setToolTip(plain_tip(p.detail))  # the verifier's detail, in English
             item.setData(HASH_ROLE, p.station)
             colour = "#c62828" if p.kind in ("tampered", "unverifiable", "dispute") else "#8a5300"
             item.setForeground(QBrush(QColor(colour)))
