@@ -25,3 +25,4 @@ def test_stranger_verifier_matches_every_vector():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "ALL MATCH" in result.stdout, result.stdout

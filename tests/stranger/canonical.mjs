@@ -6,6 +6,10 @@
 export class CanonicalError extends Error {}
 
 const MAX_INT = 2n ** 53n - 1n;
+// §1: "a document nested deeper than 500 levels may be refused": refused here (the top-level
+// value is level 1). GAP 41: "may" lets two readers disagree on an election package, whose
+// nested objects may carry unknown members (ignored), nested deeper than 500.
+const MAX_DEPTH = 500;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const NON_ASCII = /[^\x00-\x7f]/;
 const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
@@ -19,7 +23,8 @@ export function hasLoneSurrogate(s) {
 }
 
 // parse(text | bytes, {canonical}) -> value. Refuses floats, NaN, Infinity, integers
-// outside ±(2^53−1), duplicate keys, non-ASCII keys, lone surrogates and invalid UTF-8.
+// outside ±(2^53−1), duplicate keys, non-ASCII keys, lone surrogates, invalid UTF-8, a
+// byte-order mark and nesting deeper than 500 levels.
 // With canonical: true the input must also be exactly the canonical form of its value.
 export function parse(input, { canonical = false } = {}) {
   let text;
@@ -32,6 +37,7 @@ export function parse(input, { canonical = false } = {}) {
       fail('invalid UTF-8');
     }
   }
+  if (text.charCodeAt(0) === 0xfeff) fail('byte-order mark');
   let i = 0;
   const ws = () => {
     while (i < text.length) {
@@ -44,6 +50,7 @@ export function parse(input, { canonical = false } = {}) {
     ws();
     if (i >= text.length) fail('unexpected end');
     const c = text[i];
+    if ((c === '{' || c === '[') && depth > MAX_DEPTH) fail(`nested deeper than ${MAX_DEPTH} levels`);
     if (c === '{') {
       i++;
       const obj = Object.create(null);
@@ -116,7 +123,7 @@ export function parse(input, { canonical = false } = {}) {
     i += m[0].length;
     const big = BigInt(m[0]);
     if (big > MAX_INT || big < -MAX_INT) fail(`integer out of range ${m[0]}`);
-    return Number(big) + 0; // GAP 1: "-0" reads as 0 outside canonical mode; a BOM is refused
+    return Number(big) + 0; // §1: "-0" reads as 0 (in canonical mode it is refused below: not the canonical form)
   };
   const string = () => {
     i++; // opening quote
@@ -152,7 +159,7 @@ export function parse(input, { canonical = false } = {}) {
     if (LONE_SURROGATE.test(out)) fail('lone surrogate');
     return out;
   };
-  const v = value(0);
+  const v = value(1);
   ws();
   if (i !== text.length) fail(`trailing data at ${i}`);
   if (canonical && encode(v) !== text) fail('not in canonical form');
