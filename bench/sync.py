@@ -151,9 +151,7 @@ def push_and_pull(
             )
         fresh = _fresh_laptop(ws, work / "fresh")
         try:
-            puller = make_engine(
-                fresh, server.url, batch_count=batch_count, page_size=page_size
-            )
+            puller = make_engine(fresh, server.url, batch_count=batch_count, page_size=page_size)
             start = time.perf_counter()
             pulled = puller.sync()
             pull_seconds = time.perf_counter() - start

@@ -150,9 +150,7 @@ def packages_trial(size: int, work: Path, seed: int = 7) -> TrialResult:
     result = TrialResult("packages", 0, "each case")
     demo = make_demo(work / "held")
     ws = Workspace(demo.data_dir)
-    import_election(
-        ws, file_of(package(2), revocations(2, ["a" * 64, "b" * 64])), "v2", demo=True
-    )
+    import_election(ws, file_of(package(2), revocations(2, ["a" * 64, "b" * 64])), "v2", demo=True)
     ws.close()
     for name, make, want, options in cases():
         copy = demo.copy(work / "case")

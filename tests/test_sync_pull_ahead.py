@@ -149,7 +149,8 @@ def test_a_bad_signature_checked_ahead_is_refused_and_reported_as_before(
         (
             records[5].hash,
             "chain_gap",
-            f"record 5 came, but 4 ({records[5].prev[:16]}…) of {records[5].signer[:16]}… is missing",
+            f"record 5 came, but 4 ({records[5].prev[:16]}…) of {records[5].signer[:16]}…"
+            " is missing",
         ),
     ]
     assert result.pulled == 4

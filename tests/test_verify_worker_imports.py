@@ -1,5 +1,6 @@
-"""A verification worker process imports only crypto, domain and protocol: what it runs must not pull
-in the store's or the keystore's libraries (their import was most of a worker's start-up)."""
+"""A verification worker process imports only crypto, domain and protocol: what it runs must
+not pull in the store's or the keystore's libraries (their import was most of a worker's
+start-up)."""
 
 from __future__ import annotations
 
