@@ -6,9 +6,9 @@
 export class CanonicalError extends Error {}
 
 const MAX_INT = 2n ** 53n - 1n;
-// §1: "a document nested deeper than 500 levels may be refused": refused here (the top-level
-// value is level 1). GAP 41: "may" lets two readers disagree on an election package, whose
-// nested objects may carry unknown members (ignored), nested deeper than 500.
+// §1: every document has a fixed shape of bounded depth, so anything deeper is `malformed`
+// anyway; a reader "may refuse deeply nested JSON before it reads it (beyond 500 levels, say),
+// with the same verdict": refused here beyond 500 (the top-level value is level 1).
 const MAX_DEPTH = 500;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const NON_ASCII = /[^\x00-\x7f]/;

@@ -91,11 +91,6 @@ function exactMembers(obj, required, optional = [], what = 'payload') {
   const allowed = new Set([...required, ...optional]);
   for (const k of Object.keys(obj)) if (!allowed.has(k)) malformed(`${what} has an unknown member ${k}`);
 }
-// §4 election: "within the nested objects ... the members listed are read and any others are ignored".
-function listedMembers(obj, required, what) {
-  if (!isObject(obj)) malformed(`${what} is not an object`);
-  for (const k of required) if (!(k in obj)) malformed(`${what} lacks ${k}`);
-}
 const needTime = (v, what) => {
   if (parseTime(v) === null) malformed(`${what} is not a time of §3: ${JSON.stringify(v)}`);
 };
@@ -114,11 +109,13 @@ const needHash = (v, what) => {
 const needId = (v, what) => {
   if (typeof v !== 'string' || !ID_RE.test(v)) malformed(`${what} is not an id: ${JSON.stringify(v)}`);
 };
-// §4: a text pair {"id": text, "en": text}; other languages may be added (not read).
+// §4: a text pair is an object of texts (possibly empty strings) with at least `id` and `en`;
+// other languages may be added. GAP 42: a language key's form is not given (any ASCII key
+// §1 allows is accepted).
 const needTextPair = (v, what) => {
-  listedMembers(v, ['id', 'en'], what);
-  needString(v.id, `${what}.id`);
-  needString(v.en, `${what}.en`);
+  if (!isObject(v)) malformed(`${what} is not an object`);
+  for (const k of ['id', 'en']) if (!(k in v)) malformed(`${what} lacks ${k}`);
+  for (const [k, t] of Object.entries(v)) needString(t, `${what}.${k}`);
 };
 const needList = (v, what) => {
   if (!Array.isArray(v)) malformed(`${what} is not a list`);
@@ -181,7 +178,8 @@ export function checkSheet(p, envSigner) {
   // its members are checked by §5.3 item 7 (bad_values)
   if (!isObject(p.values)) malformed('values is not an object');
   needList(p.warnings, 'warnings');
-  for (const w of p.warnings) needText(w, 'a warning');
+  // "list of texts": §5.3 item 1 asks non-empty texts only of election, station, contest.
+  for (const w of p.warnings) needString(w, 'a warning');
   if (p.supersedes !== null) {
     needHash(p.supersedes, 'supersedes');
     needNonBlank(p.reason, 'reason of a correction');
@@ -197,8 +195,7 @@ export function checkReview(p, envSigner) {
   needHash(p.sheet, 'sheet');
   if (p.decision !== 'approve' && p.decision !== 'reject') malformed('decision');
   if (p.decision === 'reject') needNonBlank(p.reason, 'reason of a rejection');
-  // GAP 10: an approval's reason is "null or any text" (§4), which §5.3 item 1 hands over to
-  // §4 ("reason ... as §4 says"): read as any string, the empty string included.
+  // an approval's reason: "null or any text" (§4), the empty string included
   else if (p.reason !== null) needString(p.reason, 'reason');
   if ('overrides' in p) {
     needList(p.overrides, 'overrides');
@@ -218,7 +215,9 @@ function checkPublicKey(p) {
 export function checkCertificate(p) {
   exactMembers(p, ['type', 'election', 'officer_id', 'name', 'role', 'jurisdiction', 'public_key', 'key_id', 'valid_from', 'valid_until', 'issued']);
   if (p.type !== 'certificate') malformed('type');
-  needText(p.election, 'election');
+  // GAP 43: a certificate's or revocation list's `election` is a "text" (§4), not said to be
+  // non-empty nor an id: any string; one that is not the package's id is wrong_election.
+  needString(p.election, 'election');
   needNonBlank(p.officer_id, 'officer_id');
   needNonBlank(p.name, 'name');
   needRole(p.role);
@@ -233,7 +232,7 @@ export function checkCertificate(p) {
 export function checkRevocations(p) {
   exactMembers(p, ['type', 'election', 'version', 'issued', 'revoked']);
   if (p.type !== 'revocations') malformed('type');
-  needText(p.election, 'election');
+  needString(p.election, 'election'); // GAP 43
   if (!isInt(p.version) || p.version < 1) malformed('version is not an integer >= 1');
   needTime(p.issued, 'issued');
   needList(p.revoked, 'revoked');
@@ -246,6 +245,8 @@ export function checkRevocations(p) {
 }
 
 // Not admitted at a door (§5 step 2: malformed there); checked only for the envelope vectors.
+// GAP 47: §4 names a receipt's members but not all their kinds: read as `server` a key id,
+// `index` an integer >= 0, `received` a time, `item` an integer >= 0, `reason` a non-empty text.
 export function checkReceipt(p) {
   exactMembers(p, ['type', 'server', 'time', 'election', 'stored', 'held', 'refused']);
   if (p.type !== 'receipt') malformed('type');
@@ -274,6 +275,8 @@ export function checkReceipt(p) {
   }
 }
 
+// GAP 47: §4 gives a certificate request's members, not their kinds: read as a certificate's
+// (`name`, `officer_id` non-blank, `role`, `public_key` passing §2 items 3-4, `key_id` its id).
 export function checkCertificateRequest(p) {
   exactMembers(p, ['type', 'name', 'officer_id', 'role', 'public_key', 'key_id']);
   if (p.type !== 'certificate_request') malformed('type');
@@ -283,8 +286,9 @@ export function checkCertificateRequest(p) {
   checkPublicKey(p);
 }
 
-// GAP 13: a term that is an object is read by the first of `field`, `const`, `station` it
-// has; one with two of them, or none, is refused.
+// §4: a term is a field id (a string), or an object with exactly one of `field`, `const`,
+// `station` and optionally `times` (default 1); `k` and `n` integers of any sign; `station`
+// is "registered"; a field must be a field of the form.
 function checkTerm(t, fieldIds, what) {
   if (typeof t === 'string') {
     if (!fieldIds.has(t)) malformed(`${what}: unknown field ${t}`);
@@ -293,14 +297,15 @@ function checkTerm(t, fieldIds, what) {
   if (!isObject(t)) malformed(`${what}: a term is neither a field id nor an object`);
   const kinds = ['field', 'const', 'station'].filter((k) => k in t);
   if (kinds.length !== 1) malformed(`${what}: a term must have exactly one of field, const, station`);
+  exactMembers(t, kinds, ['times'], `${what}: term`);
   if (kinds[0] === 'field' && (typeof t.field !== 'string' || !fieldIds.has(t.field))) malformed(`${what}: unknown field ${t.field}`);
   if (kinds[0] === 'const' && !isInt(t.const)) malformed(`${what}: const is not an integer`);
   if (kinds[0] === 'station' && t.station !== 'registered') malformed(`${what}: station term other than registered`);
   if ('times' in t && !isInt(t.times)) malformed(`${what}: times is not an integer`);
 }
 
-// §4 election package. The top level is exact; nested objects need the members listed and
-// may carry others (ignored).
+// §4 election package: the top level and every nested object have exactly the members
+// listed (optional ones marked); a text pair is the one open object (other languages).
 export function checkElection(p) {
   exactMembers(p, ['type', 'election', 'version', 'name', 'issued', 'expires', 'contests', 'regions', 'stations'], ['demo']);
   if (p.type !== 'election') malformed('type');
@@ -314,7 +319,7 @@ export function checkElection(p) {
   needList(p.contests, 'contests');
   const contestIds = new Set();
   for (const c of p.contests) {
-    listedMembers(c, ['id', 'name', 'kind', 'choices', 'form'], 'contest');
+    exactMembers(c, ['id', 'name', 'kind', 'choices', 'form'], [], 'contest');
     needId(c.id, 'contest id');
     if (contestIds.has(c.id)) malformed(`contest ${c.id} twice`);
     contestIds.add(c.id);
@@ -322,33 +327,40 @@ export function checkElection(p) {
     if (c.kind !== 'candidates' && c.kind !== 'parties') malformed('contest kind');
     needList(c.choices, 'choices');
     if (!c.choices.length) malformed(`contest ${c.id} has no choice`);
+    const choiceIds = new Set();
     for (const ch of c.choices) {
-      listedMembers(ch, ['id', 'number', 'name'], 'choice');
+      exactMembers(ch, ['id', 'number', 'name'], ['candidates'], 'choice');
       needId(ch.id, 'choice id');
+      if (choiceIds.has(ch.id)) malformed(`choice ${ch.id} twice in contest ${c.id}`);
+      choiceIds.add(ch.id);
       if (!isInt(ch.number) || ch.number < 1) malformed('choice number is not an integer >= 1');
       needNonBlank(ch.name, 'choice name');
-      // GAP 13: `candidates` "optionally ... (default none)": absent means none; when present
-      // it must be a list (null is refused).
+      // `candidates`: optional, "a list, default empty" (so null is refused).
       if ('candidates' in ch) {
         needList(ch.candidates, 'candidates');
+        // GAP 13: candidate ids (and choice or candidate numbers) are not said to be unique:
+        // repeats are accepted.
         for (const cand of ch.candidates) {
-          listedMembers(cand, ['id', 'number', 'name'], 'candidate');
+          exactMembers(cand, ['id', 'number', 'name'], [], 'candidate');
           needId(cand.id, 'candidate id');
           if (!isInt(cand.number) || cand.number < 1) malformed('candidate number is not an integer >= 1');
-          needNonBlank(cand.name, 'candidate name'); // GAP 13: as a choice's name
+          needNonBlank(cand.name, 'candidate name');
         }
       }
     }
-    listedMembers(c.form, ['sections', 'rules'], 'form');
+    exactMembers(c.form, ['sections', 'rules'], [], 'form');
     needList(c.form.sections, 'sections');
     const fieldIds = new Set();
     for (const s of c.form.sections) {
-      listedMembers(s, ['id', 'label', 'fields'], 'section');
-      needString(s.id, 'section id'); // GAP 13: a section's id and label kinds are not given
+      exactMembers(s, ['id', 'label', 'fields'], [], 'section');
+      needId(s.id, 'section id');
+      // GAP 13: section ids are not said to be unique (repeats accepted); a section's `label`
+      // is read as a text pair, like a field's (the parenthesis "`label` a text pair" follows
+      // the fields).
       needTextPair(s.label, 'section label');
       needList(s.fields, 'fields');
       for (const f of s.fields) {
-        listedMembers(f, ['id', 'label'], 'field');
+        exactMembers(f, ['id', 'label'], [], 'field');
         needId(f.id, 'field id');
         if (fieldIds.has(f.id)) malformed(`field ${f.id} twice`);
         fieldIds.add(f.id);
@@ -359,8 +371,8 @@ export function checkElection(p) {
     needList(c.form.rules, 'rules');
     const ruleIds = new Set();
     for (const r of c.form.rules) {
-      listedMembers(r, ['id', 'severity', 'left', 'op', 'right', 'message'], 'rule');
-      needString(r.id, 'rule id'); // GAP 13: a rule id's kind is not given (any text)
+      exactMembers(r, ['id', 'severity', 'left', 'op', 'right', 'message'], [], 'rule');
+      needId(r.id, 'rule id');
       if (ruleIds.has(r.id)) malformed(`rule ${r.id} twice`);
       ruleIds.add(r.id);
       if (r.severity !== 'error' && r.severity !== 'warning') malformed('rule severity');
@@ -374,7 +386,7 @@ export function checkElection(p) {
   needList(p.regions, 'regions');
   const regions = new Map();
   for (const r of p.regions) {
-    listedMembers(r, ['code', 'name', 'level', 'parent'], 'region');
+    exactMembers(r, ['code', 'name', 'level', 'parent'], [], 'region');
     if (typeof r.code !== 'string' || !REGION_RE.test(r.code)) malformed('region code');
     if (regions.has(r.code)) malformed(`region ${r.code} twice`);
     needNonBlank(r.name, 'region name');
@@ -388,7 +400,7 @@ export function checkElection(p) {
   needList(p.stations, 'stations');
   const stations = new Set();
   for (const s of p.stations) {
-    listedMembers(s, ['code', 'region', 'name', 'registered', 'contests'], 'station');
+    exactMembers(s, ['code', 'region', 'name', 'registered', 'contests'], [], 'station');
     if (typeof s.code !== 'string' || !REGION_RE.test(s.code)) malformed('station code');
     if (stations.has(s.code)) malformed(`station ${s.code} twice`);
     stations.add(s.code);
@@ -398,8 +410,8 @@ export function checkElection(p) {
     needNonBlank(s.name, 'station name');
     if (!isInt(s.registered) || s.registered < 0) malformed('registered is not an integer >= 0');
     needList(s.contests, 'station contests');
-    // GAP 13: a contest named twice in a station's `contests` is not refused (the text does not say)
     for (const id of s.contests) if (typeof id !== 'string' || !contestIds.has(id)) malformed(`station ${s.code}: unknown contest ${id}`);
+    if (new Set(s.contests).size !== s.contests.length) malformed(`station ${s.code}: a contest twice`);
   }
 }
 
@@ -518,9 +530,10 @@ export class Holder {
   }
 
   // Fork evidence kept beside the set (§5.5, §7 `forks`). Returns null when kept, else why not.
-  // GAP 35: the document does not say how a holder checks evidence it is given; read as: both
-  // parse (§3), are chained records of one signer at one seq with different hashes, and both
-  // signatures are accepted under the signer's known key. Evidence that fails is not kept.
+  // §5.7: "both records parse, one signer, one seq, two hashes, both signatures accepted under
+  // a key the trust knows". GAP 35: "parse" is read as §5 step 0 and §5.3 item 1 (a sheet or
+  // review with exact members); "a key the trust knows" as §5.3 item 3 (a certificate of the
+  // key admitted, or the holder's own key). Evidence that fails is not kept.
   addForkEvidence(pair) {
     if (!Array.isArray(pair) || pair.length !== 2) return 'not a pair';
     let a, b;
@@ -532,6 +545,12 @@ export class Holder {
       throw e;
     }
     if (!['sheet', 'review'].includes(a.type) || !['sheet', 'review'].includes(b.type)) return 'not chained records';
+    try {
+      for (const r of [a, b]) (r.type === 'sheet' ? checkSheet : checkReview)(r.payload, r.signer);
+    } catch (e) {
+      if (e instanceof Refusal) return e.message;
+      throw e;
+    }
     if (a.signer !== b.signer || a.payload.seq !== b.payload.seq || a.hash === b.hash) return 'not two records at one place';
     const pk = this.publicKeyOf(a.signer);
     if (!pk || !signatureAccepted(a, pk) || !signatureAccepted(b, pk)) return 'a signature is not accepted';
@@ -543,21 +562,24 @@ export class Holder {
   // {status: 'admitted'|'held'|'refused', reason, detail, hash, findings: [name...]}.
   // reason is the refusal's problem name (null unless refused: §5 "admitted, held, or refused
   // with a problem name"); findings lists every finding of the record, notices included.
-  // With replay: true (§5.7) a record with a finding still takes its place in its signer's
-  // chain (unless it is malformed, or equivocates: that place is taken), and `revoked` is
-  // a finding of severity attention instead of a refusal.
+  // With replay: true (§5.7) every record of the set gets §5.3's findings and then §5.5's: a
+  // record with a finding still takes its place in its signer's chain (a malformed one the
+  // place its signer and seq name, when readable), and `revoked` is a finding of severity
+  // attention instead of a refusal.
   offer(record, { seen, position = null }, { replay = false } = {}) {
     let env;
     try {
       env = parseEnvelope(record);
     } catch (e) {
-      if (e instanceof Refusal) return { status: 'refused', reason: e.reason, detail: e.detail, hash: null, findings: [e.reason] };
-      throw e;
+      if (!(e instanceof Refusal)) throw e;
+      const hash = isObject(record) && typeof record.hash === 'string' ? record.hash : null;
+      if (replay) this._placeMalformed(record, hash, seen, position);
+      return { status: 'refused', reason: e.reason, detail: e.detail, hash, findings: [e.reason] };
     }
-    const entry = { env, seen, position };
-    // §5 step 1: held (no signature check: the held record keeps its own signature).
-    // GAP 40: "Nothing is held in a replay" is read as: a replay starts from an empty set; a
-    // record met twice in one replay would be held (the vectors have none).
+    const entry = { env, seen, position, verified: false, refusal: null, findings: [] };
+    // §5 step 1: held (no signature check: the held record keeps its own signature). In a
+    // replay it never applies (a set holds each hash once); were a hash met twice, the second
+    // would be held here.
     if (this.records.has(env.hash)) return { status: 'held', reason: null, hash: env.hash, findings: [] };
     try {
       if (['election', 'certificate', 'revocations'].includes(env.type)) return this._authority(entry);
@@ -567,6 +589,32 @@ export class Holder {
       if (e instanceof Refusal) return { status: 'refused', reason: e.reason, detail: e.detail, hash: env.hash, findings: [e.reason] };
       throw e;
     }
+  }
+
+  // §5.7: "A malformed record takes the place its signer and seq name when those can be read
+  // ..., and no place otherwise; §5.5 is not checked for it." GAP 45: read as: the signer is
+  // the envelope's `signer` (else the payload's) when it is 64 lowercase hex, the seq the
+  // payload's when an integer >= 1; its identity is the envelope's `hash` member as given
+  // (what a next record's `prev` would name); a place already taken stays with the record
+  // that holds it (no equivocation: §5.5 is not checked). It is kept in the set (counting
+  // for nothing, under `malformed`), and grouped with its station and contest when its
+  // payload names them as texts and calls itself a sheet or review.
+  _placeMalformed(record, hash, seen, position) {
+    if (!isObject(record)) return;
+    const p = isObject(record.payload) ? record.payload : null;
+    const signer = typeof record.signer === 'string' && HEX64.test(record.signer) ? record.signer : p && typeof p.signer === 'string' && HEX64.test(p.signer) ? p.signer : null;
+    const seq = p && isInt(p.seq) && p.seq >= 1 ? p.seq : null;
+    const type = p && (p.type === 'sheet' || p.type === 'review') ? p.type : null;
+    if (hash === null || this.records.has(hash)) return;
+    const entry = { env: { hash, signer, type, payload: p || {} }, seen, position, malformed: true, verified: false, refusal: 'malformed', findings: ['malformed'] };
+    if (signer && seq !== null) {
+      const chain = this.chains.get(signer);
+      if (!chain || !chain.has(seq)) {
+        if (!this.chains.has(signer)) this.chains.set(signer, new Map());
+        this.chains.get(signer).set(seq, entry);
+      }
+    }
+    this._add(entry);
   }
 
   _authority(entry) {
@@ -641,8 +689,8 @@ export class Holder {
       if (st) notices.push(st);
     } catch (e) {
       if (!(e instanceof Refusal)) throw e;
-      // GAP 36: in a replay the §5.3 checks stop at the first failure ("the first failure
-      // decides"); item 9 is then not looked at.
+      // §5.3: "The steps stop at the first error (items 1 to 8)", at a door and in a replay
+      // alike: item 9 (clock_skew) is then not looked at.
       return { refusal: e, notices, verified };
     }
     // 9 (never refuses)
@@ -677,30 +725,49 @@ export class Holder {
     const { env } = entry;
     const p = env.payload;
     // 1
-    if (env.type === 'sheet') checkSheet(p, env.signer);
-    else checkReview(p, env.signer);
+    try {
+      if (env.type === 'sheet') checkSheet(p, env.signer);
+      else checkReview(p, env.signer);
+    } catch (e) {
+      if (!(e instanceof Refusal) || !replay) throw e;
+      // in a replay a malformed record still takes the place its signer and seq name (§5.7)
+      this._placeMalformed({ signer: env.signer, payload: p }, env.hash, entry.seen, entry.position);
+      return { status: 'refused', reason: e.reason, detail: e.detail, hash: env.hash, findings: [e.reason] };
+    }
     const { refusal, notices, verified } = this._check(entry, replay);
+    entry.verified = verified;
     if (refusal && !replay) throw refusal;
     const findings = [...(refusal ? [refusal.reason] : []), ...notices];
+    entry.findings = findings;
+    entry.refusal = refusal ? refusal.reason : null;
+    entry.reachedStanding = !refusal; // §5.3 went through item 8 (no error from items 1 to 8)
+    const result = () => {
+      const err = findings.find((f) => SEVERITY[f] === 'error');
+      if (err) return { status: 'refused', reason: err, hash: env.hash, findings };
+      return { status: 'admitted', reason: null, hash: env.hash, findings };
+    };
     // §5.5 1: equivocation. The held record stays; the offered one is refused (no place).
     const other = (this.chains.get(p.signer) || new Map()).get(p.seq);
     if (other && other.env.hash !== env.hash) {
-      // GAP 39: fork evidence needs "both with accepted signatures"; in a replay a record
-      // placed with a finding (its signature perhaps never checked) makes no evidence.
-      if (verified && !other.refusal) this.forks.push([other.env, env]);
+      // Fork evidence is only ever made of records whose signatures are accepted (§5.7).
+      if (verified && other.verified) this.forks.push([other.env, env]);
       if (!replay) refuse('equivocation', `another record at seq ${p.seq}`);
       findings.push('equivocation');
-      return { status: 'refused', reason: findings[0], hash: env.hash, findings };
+      entry.refusal = entry.refusal || 'equivocation';
+      // In a replay the record is in the set (it counts for nothing), but takes no place.
+      this._add(entry);
+      return result();
     }
     const place = this._placeProblem(env);
     if (place && !replay) throw place;
-    if (place) findings.push(place.reason);
+    if (place) {
+      findings.push(place.reason);
+      entry.refusal = entry.refusal || place.reason;
+    }
     // In a replay a record with a finding still takes its place (§5.7).
-    entry.refusal = refusal ? refusal.reason : place ? place.reason : null;
-    entry.findings = findings;
     this._place(entry);
-    if (entry.refusal) return { status: 'refused', reason: findings[0], hash: env.hash, findings };
-    return { status: 'admitted', reason: null, hash: env.hash, findings };
+    entry.placed = true;
+    return result();
   }
 
   _place(entry) {
@@ -718,36 +785,47 @@ export class Holder {
 // ---------------------------------------------------------------- §5.7 replay
 
 // items: [{record, seen, position}] in arrival order; forks: pairs of records the holder
-// keeps. Returns {holder, findings: [[hash, name]...], forkReports, rejectedEvidence}.
+// keeps. Returns {holder, findings: [[hash, name]...], evidence: [{pair, holds, why}]}.
 export function replay(items, { authorityKey, ownKey = null, forks = [] }) {
   const holder = new Holder({ authorityKey, ownKey });
-  const findings = [];
+  const reports = []; // [hash, findings array] in order
   const isAuthority = (it) => isObject(it.record) && isObject(it.record.payload) && ['election', 'certificate', 'revocations'].includes(it.record.payload.type);
-  const note = (it, res) => {
-    const hash = res.hash || (isObject(it.record) && typeof it.record.hash === 'string' ? it.record.hash : null);
-    for (const name of res.findings) findings.push([hash, name]);
+  const inSet = new Set(items.map((it) => (isObject(it.record) ? it.record.hash : null)).filter((h) => typeof h === 'string'));
+  const run = (it) => {
+    const res = holder.offer(it.record, it, { replay: true });
+    const entry = res.hash !== null ? holder.records.get(res.hash) : null;
+    // officer entries keep their findings array (a fork met later may add to it)
+    reports.push([res.hash, entry && entry.findings && entry.findings === res.findings ? entry.findings : res.findings]);
   };
   // first the authority records, each as it arrived (one with a finding does not enter the trust)
-  for (const it of items.filter(isAuthority)) note(it, holder.offer(it.record, it, { replay: true }));
-  // the fork evidence the holder keeps, checked against the trust so built
-  const rejectedEvidence = [];
-  for (const pair of forks) {
-    const why = holder.addForkEvidence(pair);
-    if (why) rejectedEvidence.push(why);
-  }
-  // GAP 37: §5.7 says kept fork evidence "is reported as equivocation against the signer";
-  // the vectors' findings hold no such entry (only the `forked` findings of the records it
-  // makes forked), so the report is kept apart from the per-record findings.
-  const forkReports = holder.forks.map(([a, b]) => ({ signer: a.signer, seq: a.payload.seq, hashes: [a.hash, b.hash], name: 'equivocation' }));
-  for (const it of items.filter((x) => !isAuthority(x))) note(it, holder.offer(it.record, it, { replay: true }));
-  // Records placed before a fork met later in the replay became `forked` (§5.5 item 1).
+  items.filter(isAuthority).forEach(run);
+  // the fork evidence the holder keeps, checked against the trust so built: the replay uses it
+  const evidence = forks.map((pair) => ({ pair, why: holder.addForkEvidence(pair) }));
+  items.filter((x) => !isAuthority(x)).forEach(run);
+  // GAP 44: a fork found inside the replay (two records of the set at one place) makes
+  // records of the signer at seq >= n `forked` (§5.5 item 1: "the held one included"), also
+  // those replayed before it: such a record, if §5.3 reached its item 8 with no standing
+  // finding, gets `forked` there (before its clock_skew and §5.5 findings).
   for (const e of holder.officerEntries()) {
-    if (!e.refusal && holder.standing(e) === 'forked' && !e.findings.includes('forked')) {
-      e.findings.push('forked');
-      findings.push([e.env.hash, 'forked']);
+    if (e.malformed || !e.placed || !e.reachedStanding) continue;
+    if (holder.standing(e) === 'forked' && !e.findings.some((f) => ['revoked', 'awaiting_certificate', 'forked'].includes(f))) {
+      e.findings.unshift('forked');
     }
   }
-  return { holder, findings, forkReports, rejectedEvidence };
+  const findings = [];
+  for (const [hash, names] of reports) for (const name of names) findings.push([hash, name]);
+  // §5.7: kept fork evidence, after the replay's findings: `equivocation` naming the record of
+  // the pair not in the set when it holds, `malformed` when it does not (and it is not used).
+  // GAP 46: when neither record of a pair that holds is in the set, both are named (in the
+  // pair's order); a pair that does not hold is named by its first record not in the set
+  // (else its first record), by that record's `hash` member.
+  for (const { pair, why } of evidence) {
+    const hashes = (Array.isArray(pair) ? pair : []).map((r) => (isObject(r) && typeof r.hash === 'string' ? r.hash : null));
+    const outside = hashes.filter((h) => h !== null && !inSet.has(h));
+    if (why === null) for (const h of outside) findings.push([h, 'equivocation']);
+    else findings.push([outside[0] ?? hashes[0] ?? null, 'malformed']);
+  }
+  return { holder, findings, evidence };
 }
 
 // ---------------------------------------------------------------- §6 which sheets count
@@ -760,22 +838,25 @@ const sameValues = (a, b) => {
 
 // State of one station and contest from its held sheets and reviews (entries).
 export function contestState(holder, entries) {
-  const sheetsHeld = entries.filter((e) => e.env.type === 'sheet');
-  // GAP 32: a station and contest with reviews but no sheet is not_entered ("no sheet held").
-  if (!sheetsHeld.length) return { state: 'not_entered', counted: [], attention: [] };
   const attention = new Set();
   const counts = [];
   for (const e of entries) {
-    // 1. set aside: standing (§5.4) not "may count". GAP 27: a record placed in a replay
-    // with a finding that refuses (an error of §5.3 or §5.5) whose standing may count is set
-    // aside too, under that finding's name.
-    const st = holder.standing(e) || e.refusal || null;
+    // 1. set aside: standing (§5.4) not "may count", under its name; a record with a finding
+    // of severity error (a replay, §5.7) under that finding's name. GAP 27: a record with
+    // both is listed once, under its standing's name (the vectors'
+    // certificate_before_its_package: unknown_signer sheets listed as awaiting_certificate);
+    // a malformed record has no standing: under `malformed`.
+    const st = e.malformed ? 'malformed' : holder.standing(e) || e.refusal || null;
     if (st) attention.add(st);
     else counts.push(e);
   }
+  const done = (state, counted = []) => ({ state, counted: counted.map((e) => e.env.hash).sort(), attention: [...attention].sort() });
+  // No sheet held: not_entered, whatever reviews are held. GAP 32: the attention list still
+  // names what step 1 set aside (reviews that may not count).
+  if (!entries.some((e) => e.env.type === 'sheet')) return done('not_entered');
   const sheets = counts.filter((e) => e.env.type === 'sheet');
   const reviews = counts.filter((e) => e.env.type === 'review');
-  const done = (state, counted = []) => ({ state, counted: counted.map((e) => e.env.hash).sort(), attention: [...attention].sort() });
+  // sheets held but none may count: uncounted, whatever 2 to 6 would say
   if (!sheets.length) return done('uncounted');
   // 2. latest version of each signer: a sheet no other (counting) sheet of the signer supersedes
   const bySigner = new Map();
@@ -789,10 +870,9 @@ export function contestState(holder, entries) {
     left.sort((a, b) => b.env.payload.seq - a.env.payload.seq);
     if (left.length) latest.push(left[0]);
   }
-  // 3. reviews in force (only reviews that may count). GAP 38: "Reviews of sheets that are
-  // not latest versions change nothing" is read as covering their `overrides` too.
-  const latestHashes = new Set(latest.map((s) => s.env.hash));
-  const overridden = new Set(reviews.filter((r) => latestHashes.has(r.env.payload.sheet)).flatMap((r) => r.env.payload.overrides || []));
+  // 3. reviews in force: only reviews that may count; what any of them overrides stays
+  // overridden (also the overrides of a review of a sheet that is not a latest version).
+  const overridden = new Set(reviews.flatMap((r) => r.env.payload.overrides || []));
   const inForce = reviews.filter(
     (r) =>
       !overridden.has(r.env.hash) &&
@@ -830,6 +910,7 @@ export function contestState(holder, entries) {
 export function allStates(holder) {
   const groups = new Map();
   for (const e of holder.officerEntries()) {
+    if (typeof e.env.payload.station !== 'string' || typeof e.env.payload.contest !== 'string') continue; // a malformed record naming none
     const key = `${e.env.payload.station}\u0000${e.env.payload.contest}`;
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(e);
@@ -861,11 +942,12 @@ export function totals(holder, states, region, contest) {
 }
 
 const URGENCY = ['disputed', 'uncounted', 'rejected', 'partial', 'not_entered', 'corrected', 'signed', 'approved'];
-// §6 summary state of one station from its contests' states (not covered by the vectors).
+// §6 summary state of one station from the states of every contest the package gives it
+// (not_entered for those with nothing held); not covered by the vectors. `partial` when some
+// of them are not_entered and others not, ranked between rejected and not_entered.
 export function stationSummary(contestStates) {
   const states = contestStates.map((s) => s.state);
   const entered = states.filter((s) => s !== 'not_entered');
-  // GAP 34: "partial (some contests entered)" read as: some but not all contests not_entered.
   if (entered.length && entered.length < states.length) {
     const worse = URGENCY.slice(0, URGENCY.indexOf('partial')).find((u) => states.includes(u));
     return worse || 'partial';
