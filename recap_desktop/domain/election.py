@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Protocol
 
 from recap_desktop.domain.form import Form, FormError
@@ -42,9 +42,25 @@ def parse_time(value: Any, where: str) -> datetime:
     if not isinstance(value, str) or not _TIME_RE.match(value):
         raise ElectionError(f"{where}: a UTC time like 2026-02-14T00:00:00Z is expected")
     try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return _instant(value)
     except ValueError as exc:
         raise ElectionError(f"{where}: {exc}") from exc
+
+
+@lru_cache(maxsize=8192)
+def _instant(value: str) -> datetime:
+    """The fields of a text that matched the format, read by position: datetime checks the
+    ranges (month, day of the month, no second 60) as strptime would, at a tenth of its cost
+    (a verifier reads several times per record), and the records of a batch share times."""
+    return datetime(
+        int(value[0:4]),
+        int(value[5:7]),
+        int(value[8:10]),
+        int(value[11:13]),
+        int(value[14:16]),
+        int(value[17:19]),
+        tzinfo=UTC,
+    )
 
 
 def format_time(moment: datetime) -> str:

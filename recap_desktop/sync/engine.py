@@ -336,23 +336,32 @@ class SyncEngine:
         self.store.outbox.set_setting(mark, str(len(forks)))
 
     def _push_kind(self, result: SyncResult, authority: bool) -> None:
-        # While the server checks one batch, the next is read from the store and encoded on
-        # this thread (the request waits on a helper thread). Batches are still sent one at a
-        # time, in order, and each is marked sent only from its own verified receipt.
+        # One request in flight at a time, in order, each batch marked sent only from its own
+        # verified receipt. Around it: while the server checks batch N, batch N+1 is read from
+        # the store and encoded on this thread; as soon as N's answer comes, N+1 is sent, and
+        # N's receipt is checked and its marks written while the server works on N+1.
         batch = self._next_batch(0, authority)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="recap-push") as sender:
-            while batch is not None:
+            sending = None
+            if batch is not None:
                 self._check_cancel()
-                rows, body = batch
                 testpoints.reach("before_send")
-                sending = sender.submit(self.client.push_body, body)
+                sending = sender.submit(self.client.push_body, batch[1])
+            while batch is not None and sending is not None:
+                rows = batch[0]
                 try:
                     batch = self._next_batch(rows[-1][0], authority)
+                    answer = sending.result()
+                    sending = None
+                    if batch is not None:
+                        self._check_cancel()
+                        testpoints.reach("before_send")
+                        sending = sender.submit(self.client.push_body, batch[1])
+                    self._take_answer(result, rows, answer)
                 except BaseException:
-                    sending.cancel() or sending.exception()
+                    if sending is not None:  # let the request in flight end, then stop
+                        sending.cancel() or sending.exception()
                     raise
-                answer = sending.result()
-                self._take_answer(result, rows, answer)
 
     def _next_batch(
         self, after: int, authority: bool

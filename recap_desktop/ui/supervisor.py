@@ -327,7 +327,8 @@ class SupervisorView(QWidget):
             item = QListWidgetItem(self._problem_text(p))
             item.setToolTip(plain_tip(p.detail))  # the verifier's detail, in English
             item.setData(HASH_ROLE, p.station)
-            colour = "#c62828" if p.kind in ("tampered", "unverifiable", "dispute") else "#8a5300"
+            urgent = ("tampered", "unverifiable", "dispute", "uncounted", "revoked", "forked")
+            colour = "#c62828" if p.kind in urgent else "#8a5300"
             item.setForeground(QBrush(QColor(colour)))
             self.problems.addItem(item)
 
@@ -338,6 +339,9 @@ class SupervisorView(QWidget):
             "dispute": tr("Dispute: officers signed different sheets"),
             "rejected": tr("Sheet rejected, waiting for a correction"),
             "warning": tr("Warning acknowledged by the officer"),
+            "uncounted": tr("Not counted: needs attention"),
+            "revoked": tr("Signer revoked: record does not count"),
+            "forked": tr("Signer forked its chain: record does not count"),
         }
         where = " · ".join(x for x in (p.station, p.contest) if x)
         record = f" [{p.record[:12]}]" if p.record else ""
@@ -347,6 +351,10 @@ class SupervisorView(QWidget):
             text += " — " + problem_name(kind, i18n.current())
         elif p.kind == "warning":
             text += " — " + p.detail
+        elif p.kind == "uncounted":
+            text += " — " + ", ".join(
+                problem_name(why.strip(), i18n.current()) for why in p.detail.split(",")
+            )
         return text
 
     def _problem_activated(self, item: QListWidgetItem) -> None:

@@ -599,6 +599,18 @@
         <translation>Warning acknowledged by the officer</translation>
     </message>
     <message>
+        <source>Not counted: needs attention</source>
+        <translation>Not counted: needs attention</translation>
+    </message>
+    <message>
+        <source>Signer revoked: record does not count</source>
+        <translation>Signer revoked: record does not count</translation>
+    </message>
+    <message>
+        <source>Signer forked its chain: record does not count</source>
+        <translation>Signer forked its chain: record does not count</translation>
+    </message>
+    <message>
         <source>Approve sheet</source>
         <translation>Approve sheet</translation>
     </message>

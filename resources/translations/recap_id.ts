@@ -600,6 +600,18 @@
         <translation>Peringatan yang sudah dikonfirmasi petugas</translation>
     </message>
     <message>
+        <source>Not counted: needs attention</source>
+        <translation>Tidak dihitung: perlu diperiksa</translation>
+    </message>
+    <message>
+        <source>Signer revoked: record does not count</source>
+        <translation>Penanda tangan dicabut: catatan tidak dihitung</translation>
+    </message>
+    <message>
+        <source>Signer forked its chain: record does not count</source>
+        <translation>Penanda tangan membuat cabang rantai: catatan tidak dihitung</translation>
+    </message>
+    <message>
         <source>Approve sheet</source>
         <translation>Setujui formulir</translation>
     </message>
