@@ -208,7 +208,14 @@ def test_a_laptop_with_a_wrong_clock_delivers_and_is_told(
         assert "180 minutes" in err and "clock" in err
         assert behind.stats()["sheets"] == 1  # delivered, never locked out
         b = make_laptop(tmp_path / "b", "op-b")
-        assert sync_service.sync_once(b.ws, behind.url).outcome == "done"
+        statuses: list[Any] = []
+        engine = sync_service.make_engine(b.ws, behind.url, on_status=statuses.append)
+        try:
+            assert engine.sync().outcome == "done"
+        finally:
+            engine.client.close()
+        # What the window's status bar is fed: the offset, kept to the end of the sync.
+        assert abs(statuses[-1].clock_offset - 3 * 3600) < 120
         skewed = [p for p in verify_store(b.ws).notices if p.kind == "clock_skew"]
         assert len(skewed) == 1  # shown to supervisors; it still counts
         assert b.ws.store.sheets.status(station, "ppwp")["state"] == "signed"  # type: ignore[index]

@@ -190,8 +190,7 @@ class TrustBuilder:
 
     def _add_package(self, record: Record, seen: datetime) -> Problem | None:
         try:
-            check_fields(record)
-            election = Election.from_payload(record.payload)
+            election = _parse_package(record)
         except (ValueError, ElectionError) as exc:
             return Problem(record.hash, "malformed", str(exc))
         current = self._election
@@ -298,6 +297,23 @@ class TrustBuilder:
             if key in keys and (position := self._list_positions.get(h)) is not None
         ]
         return min(positions, default=None)
+
+
+# The last package parsed, by its record's hash (which fixes its every byte): a trust is built
+# again whenever a certificate or a log position arrives, and parsing a national package takes
+# seconds. One entry, replaced whole, so threads sharing it see one or the other.
+_last_package: tuple[str, Election] | None = None
+
+
+def _parse_package(record: Record) -> Election:
+    global _last_package
+    last = _last_package
+    if last is not None and last[0] == record.hash:
+        return last[1]
+    check_fields(record)
+    election = Election.from_payload(record.payload)
+    _last_package = (record.hash, election)
+    return election
 
 
 def build_trust(

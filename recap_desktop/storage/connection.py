@@ -38,6 +38,7 @@ class Connection:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA cache_size=-32000")
             self.db = Database(conn)
             if not readonly:
                 self._migrate()

@@ -99,6 +99,7 @@ class Status:
     last_sync: str | None
     last_error: str | None
     error_kind: str | None
+    clock_offset: int | None = None  # seconds off the server's clock, when over tolerance
 
 
 @dataclass
@@ -316,7 +317,7 @@ class SyncEngine:
             result.resent += dropped
             self._emit(unsent=self.store.outbox.unsent_count())
         result.clock_offset = _clock_offset(health.get("time"))
-        self._emit(online=True)
+        self._emit(online=True, clock_offset=result.clock_offset)
 
     def _push_all(self, result: SyncResult) -> None:
         """Fork evidence the server has not had from us, then authority records (certificates

@@ -523,6 +523,14 @@ class MainWindow(QMainWindow):
         ]
         if state.last_error:
             parts.append(tr("error: %1").replace("%1", state.last_error))
+        if state.clock_offset is not None:
+            # Records still go up; the officer is told, never locked out (PROTOCOL §5.5).
+            minutes = round(state.clock_offset / 60)
+            parts.append(
+                tr("this laptop's clock is %1 minutes off the server's: set it right").replace(
+                    "%1", f"{minutes:+d}"
+                )
+            )
         self.sync_label.setText(" · ".join(parts))
 
     def _task_started(self, handle: TaskHandle) -> None:

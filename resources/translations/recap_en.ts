@@ -239,6 +239,10 @@
         <translation>Sync not configured: set the central server in Settings</translation>
     </message>
     <message>
+        <source>this laptop's clock is %1 minutes off the server's: set it right</source>
+        <translation>this laptop's clock is %1 minutes off the server's: set it right</translation>
+    </message>
+    <message>
         <source>Records with problems: %1. See the Verification tab.</source>
         <translation>Records with problems: %1. See the Verification tab.</translation>
     </message>

@@ -240,6 +240,10 @@
         <translation>Sinkronisasi belum diatur: isi server pusat di Pengaturan</translation>
     </message>
     <message>
+        <source>this laptop&apos;s clock is %1 minutes off the server&apos;s: set it right</source>
+        <translation>jam laptop ini selisih %1 menit dari jam server: betulkan jamnya</translation>
+    </message>
+    <message>
         <source>Records with problems: %1. See the Verification tab.</source>
         <translation>Catatan bermasalah: %1. Lihat tab Verifikasi.</translation>
     </message>
