@@ -137,7 +137,7 @@ def push_and_pull(
     try:
         package, authority = _package(ws, work)
         server = ServerProcess(work / "server", package, authority)
-        engine = make_engine(ws.store, server.url, batch_count=batch_count, page_size=page_size)
+        engine = make_engine(ws, server.url, batch_count=batch_count, page_size=page_size)
         engine.jurisdiction = None  # push only: what is pulled is measured on its own below
         start = time.perf_counter()
         pushed = engine.sync()
@@ -151,9 +151,7 @@ def push_and_pull(
             )
         fresh = _fresh_laptop(ws, work / "fresh")
         try:
-            puller = make_engine(
-                fresh.store, server.url, batch_count=batch_count, page_size=page_size
-            )
+            puller = make_engine(fresh, server.url, batch_count=batch_count, page_size=page_size)
             start = time.perf_counter()
             pulled = puller.sync()
             pull_seconds = time.perf_counter() - start
@@ -182,7 +180,7 @@ def _fresh_laptop(source: Workspace, folder: Path) -> Workspace:
     ws = Workspace(folder)
     package = [r for r in source.store.records.authority_records() if r.type == "election"]
     data = canonical_bytes(package_file(authority_key(source), package)) + b"\n"
-    import_election(ws, data, "bench", builtin_anchors=demo_service.demo_anchor())
+    import_election(ws, data, "bench", demo=True)
     ident = identity_service.create_identity(
         ws,
         name="Bench Puller",

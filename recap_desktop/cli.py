@@ -161,8 +161,7 @@ def cmd_identity_show(ws: Workspace, args: argparse.Namespace) -> int:
             f"certificate: {c['role']}, region {c['jurisdiction']}, "
             f"{c['valid_from']} .. {c['valid_until']}"
         )
-    else:
-        _out(tr("identity.uncertified"))
+    _out(tr(f"identity.status.{ident.status}"))
     return EXIT_OK
 
 
@@ -187,7 +186,6 @@ def cmd_election_import(ws: Workspace, args: argparse.Namespace) -> int:
         _read_file(args.file),
         args.file,
         trust_authority=args.trust_authority,
-        builtin_anchors=demo_service.demo_anchor(),
     )
     key = "election.imported" if changed else "election.same"
     _out(
@@ -276,7 +274,8 @@ def cmd_sheet_show(ws: Workspace, args: argparse.Namespace) -> int:
     if not history["versions"]:
         _out(tr("sheet.none", station=args.station, contest=args.contest))
         return EXIT_OK
-    _out(f"{args.station} / {args.contest}: {history['state']}")
+    why = ", ".join(problem_name(a) for a in history["attention"])
+    _out(f"{args.station} / {args.contest}: {history['state']}" + (f" ({why})" if why else ""))
     current = next((v for v in history["versions"] if v["hash"] == history["current"]), None)
     if current:
         _out(f"current: {current['hash']}")
@@ -292,11 +291,15 @@ def cmd_sheet_show(ws: Workspace, args: argparse.Namespace) -> int:
             line += f"  corrects {v['supersedes'][:16]}: {v['reason']}"
         if v.get("warnings"):
             line += f"  warnings: {', '.join(v['warnings'])}"
+        if v.get("standing"):
+            line += f"  [{problem_name(v['standing'])}]"
         _out(line)
     for r in history["reviews"]:
         _out(
             f"  {r['time']}  {r['decision']} {r['sheet'][:16]}"
-            f" by {r['officer'] or r['signer'][:16]}" + (f": {r['reason']}" if r["reason"] else "")
+            f" by {r['officer'] or r['signer'][:16]}"
+            + (f": {r['reason']}" if r["reason"] else "")
+            + (f"  [{problem_name(r['standing'])}]" if r.get("standing") else "")
         )
     return EXIT_OK
 
@@ -331,18 +334,31 @@ def cmd_verify(ws: Workspace, args: argparse.Namespace) -> int:
     report = verify_store(ws)
     if args.json:
         _json(report.to_json())
-    else:
-        errors = report.errors
-        if errors:
-            _out(tr("verify.problems", count=len(errors), records=report.records))
-            for p in errors:
-                _out(f"  {p.record or '-'}  {problem_name(p.kind)}: {p.detail}")
-        else:
-            _out(tr("verify.ok", records=report.records))
-        notices = [p for p in report.problems if p.severity != "error"]
-        if notices:
-            _out(tr("verify.notices", count=len(notices)))
+        return EXIT_OK if report.ok else EXIT_PROBLEMS
+    errors, attention = report.errors, report.attention
+    waiting = [p for p in report.notices if p.kind == "awaiting_certificate"]
+    others = [p for p in report.notices if p.kind != "awaiting_certificate"]
+    # Never "holds" while anything held does not count (PROTOCOL §5.7).
+    if errors:
+        _out(tr("verify.problems", count=len(errors), records=report.records))
+        _problems(errors)
+    if attention:
+        _out(tr("verify.attention", count=len(attention)))
+        _problems(attention)
+    if waiting:
+        _out(tr("verify.ok_waiting", records=report.records, count=len(waiting)))
+        _problems(waiting)
+    if not (errors or attention or waiting):
+        _out(tr("verify.ok", records=report.records))
+    if others:
+        _out(tr("verify.notices", count=len(others)))
+        _problems(others)
     return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def _problems(problems: Sequence[Any]) -> None:
+    for p in problems:
+        _out(f"  {p.record or '-'}  {problem_name(p.kind)}: {p.detail}")
 
 
 def cmd_rebuild(ws: Workspace, args: argparse.Namespace) -> int:
@@ -381,6 +397,13 @@ def cmd_sync(ws: Workspace, args: argparse.Namespace) -> int:
         _out(tr("sync.pull_refused", count=len(result.pull_problems)))
         for p in result.pull_problems:
             _out(f"  {p.record or '-'}  {problem_name(p.kind)}: {p.detail}")
+    if not args.json:
+        if result.resent:
+            _out(tr("sync.resent", count=result.resent))
+        if result.forks:
+            _out(tr("sync.forks", count=result.forks))
+        if result.clock_offset is not None:
+            print(tr("sync.clock", minutes=round(result.clock_offset / 60)), file=sys.stderr)
     if result.outcome == DONE:
         return EXIT_OK
     if result.outcome == REFUSED:

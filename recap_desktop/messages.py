@@ -35,6 +35,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Kunci belum disertifikasi oleh otoritas pemilu.",
         "en": "The key is not yet certified by the election authority.",
     },
+    "identity.status.certified": {
+        "id": "Kunci disertifikasi: catatan Anda dihitung.",
+        "en": "The key is certified: your records count.",
+    },
+    "identity.status.awaiting_certificate": {
+        "id": "Kunci belum disertifikasi oleh otoritas pemilu: catatan Anda disimpan tetapi belum dihitung.",
+        "en": "The key is not yet certified by the election authority: your records are kept but do not count yet.",
+    },
+    "identity.status.revoked": {
+        "id": "Kunci ini DICABUT oleh otoritas pemilu: ia tidak dapat menandatangani, dan catatannya dihitung hanya bila log server menempatkannya sebelum pencabutan.",
+        "en": "This key is REVOKED by the election authority: it cannot sign, and its records count only where the server's log puts them before the revocation.",
+    },
+    "identity.status.certificate_expired": {
+        "id": "Sertifikat kunci ini sudah tidak berlaku: ia tidak dapat menandatangani. Minta sertifikat baru.",
+        "en": "This key's certificate has ended: it cannot sign. Ask for a new certificate.",
+    },
     "passphrase.short": {
         "id": "Frasa sandi terlalu pendek: minimal {min} karakter.",
         "en": "The passphrase is too short: at least {min} characters.",
@@ -105,6 +121,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     "revocations.conflict": {
         "id": "Berkas ini memuat daftar pencabutan versi {version} yang berbeda dari versi {version} yang dimiliki. Tidak ada yang diimpor; laporkan ke otoritas.",
         "en": "This file holds a revocation list version {version} that differs from the version {version} held. Nothing was imported; report it to the authority.",
+    },
+    "election.fingerprint_mismatch": {
+        "id": "Sidik jari yang diberikan ({given}) tidak cocok dengan kunci otoritas paket ({fingerprint}). Paket ditolak; tidak ada yang diubah. Periksa sidik jari yang diumumkan KPU.",
+        "en": "The fingerprint given ({given}) does not match the package's authority key ({fingerprint}). The package was refused; nothing was changed. Check the fingerprint the commission published.",
+    },
+    "election.demo_in_real": {
+        "id": "Paket ini ditandatangani otoritas DEMO, yang kunci rahasianya diumumkan: folder data sungguhan tidak pernah mempercayainya. Gunakan folder DEMO ('recap demo init' atau 'Coba pemilu DEMO' di jendela). Tidak ada yang diubah.",
+        "en": "This package is signed by the DEMO authority, whose private key is published: a real data folder never trusts it. Use a DEMO folder ('recap demo init' or 'Try the DEMO election' in the window). Nothing was changed.",
+    },
+    "election.real_in_demo": {
+        "id": "Ini folder DEMO: ia hanya mempercayai otoritas DEMO. Impor paket pemilu sungguhan ke folder data baru (--data-dir). Tidak ada yang diubah.",
+        "en": "This is a DEMO folder: it trusts only the DEMO authority. Import a real election package into a new data folder (--data-dir). Nothing was changed.",
+    },
+    "election.other_authority": {
+        "id": "Folder data ini mempercayai otoritas {held}…; paket ini ditandatangani otoritas lain ({fingerprint}…). Paket ditolak; tidak ada yang diubah.",
+        "en": "This data folder trusts authority {held}…; this package is signed by another authority ({fingerprint}…). The package was refused; nothing was changed.",
     },
     "election.imported": {
         "id": "Paket pemilu {election} versi {version} diimpor: {contests} pemilihan, {stations} TPS.",
@@ -194,6 +226,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "TPS {station} berada di luar wilayah sertifikat Anda ({regions}). Tidak ada yang disimpan; pilih TPS di wilayah Anda, atau minta sertifikat yang mencakupnya kepada otoritas.",
         "en": "Polling station {station} is outside your certified region ({regions}). Nothing was saved; choose a station in your region, or ask the authority for a certificate that covers it.",
     },
+    "mandate.revoked": {
+        "id": "Kunci Anda telah dicabut oleh otoritas pemilu ({reason}); ia tidak dapat menandatangani lagi. Hubungi otoritas untuk kunci dan sertifikat baru.",
+        "en": "Your key was revoked by the election authority ({reason}); it cannot sign any more. Ask the authority for a new key and certificate.",
+    },
+    "mandate.expired": {
+        "id": "Sertifikat Anda tidak berlaku saat ini (berlaku sampai {until}). Minta sertifikat baru kepada otoritas pemilu; tidak ada yang ditandatangani.",
+        "en": "Your certificate is not valid now (valid until {until}). Ask the election authority for a new certificate; nothing was signed.",
+    },
+    "sheet.supersedes_other": {
+        "id": "Lembar {hash} milik petugas lain: koreksi hanya mengganti lembar Anda sendiri. Masukkan lembar Anda sendiri; bila angkanya berbeda, pengawas memutuskan sengketa.",
+        "en": "Sheet {hash} is another officer's: a correction replaces only your own sheet. Enter your own sheet; if the numbers differ, a supervisor decides the dispute.",
+    },
+    "record.refused": {
+        "id": "Catatan ditolak oleh aturan penerimaan ({reason}): {detail}. Tidak ada yang disimpan.",
+        "en": "The record was refused by the admission rule ({reason}): {detail}. Nothing was saved.",
+    },
+    "store.truncated": {
+        "id": "{count} catatan yang sudah dikonfirmasi server hilang dari penyimpanan ini (pertama {first}). Menandatangani sekarang akan terlihat seperti cabang rantai Anda. Pulihkan dari cadangan atau tarik dari server ('recap sync'), lalu jalankan 'recap verify'.",
+        "en": "{count} records the server confirmed holding are gone from this store (first {first}). Signing now would look like a fork of your own chain. Restore from a backup or pull them from the server ('recap sync'), then run 'recap verify'.",
+    },
     "review.role": {
         "id": "Hanya supervisor yang dapat menyetujui atau menolak lembar.",
         "en": "Only a supervisor can approve or reject a sheet.",
@@ -233,16 +285,24 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # verify
     "verify.ok": {
-        "id": "Terverifikasi: {records} catatan, semua tanda tangan, rantai, sertifikat, peran dan wilayah sah.",
-        "en": "Verified: {records} records; every signature, chain, certificate, role and region holds.",
+        "id": "Terverifikasi: {records} catatan, semua tanda tangan, rantai, sertifikat, peran dan wilayah sah, dan semuanya dihitung.",
+        "en": "Verified: {records} records; every signature, chain, certificate, role and region holds, and every record counts.",
+    },
+    "verify.ok_waiting": {
+        "id": "Tanda tangan dan rantai {records} catatan sah, tetapi {count} catatan menunggu sertifikat dan belum dihitung:",
+        "en": "The signatures and chains of {records} records hold, but {count} records await a certificate and do not count yet:",
+    },
+    "verify.attention": {
+        "id": "{count} catatan sah tetapi tidak dihitung; pengawas perlu memeriksanya:",
+        "en": "{count} records verify but do not count; a supervisor must look at them:",
     },
     "verify.problems": {
         "id": "Verifikasi menemukan {count} masalah pada {records} catatan:",
         "en": "Verification found {count} problems in {records} records:",
     },
     "verify.notices": {
-        "id": "{count} catatan ditandatangani kunci yang belum disertifikasi.",
-        "en": "{count} records are signed by a key not yet certified.",
+        "id": "Catatan lain ({count}):",
+        "en": "Other notices ({count}):",
     },
     "rebuild.done": {
         "id": "Proyeksi dibangun ulang dari {records} catatan.",
@@ -289,6 +349,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Server tidak dapat dihubungi ({detail}). Semua catatan tetap aman di laptop; coba lagi nanti.",
         "en": "The server could not be reached ({detail}). Every record stays safe on this laptop; try again later.",
     },
+    "sync.clock": {
+        "id": "Jam laptop ini berbeda {minutes} menit dari jam server. Catatan tetap dikirim, tetapi perbaiki jam (tanggal, waktu dan zona waktu) agar waktu pada lembar benar.",
+        "en": "This laptop's clock is {minutes} minutes off the server's. Records are still sent, but set the clock right (date, time and time zone) so that sheets carry the right time.",
+    },
+    "sync.resent": {
+        "id": "{count} catatan akan dikirim ulang: tanda terkirimnya bersandar pada kunci server yang tidak dipercaya lagi.",
+        "en": "{count} records will be sent again: their sent marks rested on a server key no longer trusted.",
+    },
+    "sync.forks": {
+        "id": "{count} bukti cabang rantai (dua catatan seorang petugas di tempat yang sama) disimpan; catatan petugas itu sejak cabang tidak dihitung.",
+        "en": "{count} fork evidence kept (an officer's two records at one place of the chain); that officer's records from the fork on do not count.",
+    },
     "sync.failed": {
         "id": "Sinkron gagal: {detail}",
         "en": "Sync failed: {detail}",
@@ -305,6 +377,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Bundel {path} tidak dapat dibaca ({detail}); tidak ada yang diubah.",
         "en": "The bundle {path} cannot be read ({detail}); nothing was changed.",
     },
+    "bundle.too_large": {
+        "id": "Penyimpanan memuat {records} catatan, lebih dari yang dapat dibawa satu bundel ({limit}). Gunakan sinkron dengan server.",
+        "en": "The store holds {records} records, more than one bundle carries ({limit}). Use sync with the server.",
+    },
     "bundle.damaged_store": {
         "id": "Catatan {hash} di penyimpanan rusak ({detail}); jalankan 'recap verify'.",
         "en": "Record {hash} in the store is damaged ({detail}); run 'recap verify'.",
@@ -320,8 +396,11 @@ PROBLEMS: dict[str, dict[str, str]] = {
     "malformed": {"id": "catatan cacat", "en": "malformed record"},
     "bad_signature": {"id": "tanda tangan tidak sah", "en": "signature does not verify"},
     "unknown_signer": {"id": "penanda tangan tidak dikenal", "en": "unknown signer"},
-    "uncertified": {"id": "kunci belum disertifikasi", "en": "key not yet certified"},
-    "revoked": {"id": "kunci telah dicabut", "en": "key revoked"},
+    "awaiting_certificate": {"id": "menunggu sertifikat", "en": "awaiting certificate"},
+    "revoked": {
+        "id": "kunci dicabut (penanda tangan dicabut)",
+        "en": "key revoked (signer revoked)",
+    },
     "certificate_expired": {
         "id": "di luar masa berlaku sertifikat",
         "en": "outside the certificate's validity",
@@ -338,10 +417,24 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "id": "rantai terputus (catatan hilang)",
         "en": "chain gap (a record is missing)",
     },
-    "chain_fork": {"id": "rantai bercabang", "en": "chain fork"},
+    "time_order": {"id": "waktu mundur dalam rantai", "en": "time goes back along the chain"},
+    "expired": {"id": "paket kedaluwarsa", "en": "package expired"},
+    "forked": {"id": "setelah cabang rantai", "en": "after a chain fork"},
+    "clock_skew": {"id": "jam penanda tangan maju", "en": "signer's clock ahead"},
+    "review_conflict": {
+        "id": "keputusan pengawas bertentangan",
+        "en": "supervisors' decisions conflict",
+    },
+    "approvals_disagree": {
+        "id": "persetujuan atas angka berbeda",
+        "en": "approvals of different numbers",
+    },
     "chain_prev": {"id": "urutan rantai salah", "en": "chain out of order"},
     "missing_record": {"id": "catatan hilang", "en": "record missing"},
-    "equivocation": {"id": "dua versi berbeda", "en": "two different versions"},
+    "equivocation": {
+        "id": "dua catatan di tempat yang sama (cabang)",
+        "en": "two records at one place (fork)",
+    },
     "dangling": {"id": "merujuk catatan yang tidak ada", "en": "refers to a record that is absent"},
 }
 

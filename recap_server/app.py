@@ -13,15 +13,21 @@ from starlette.concurrency import run_in_threadpool
 
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import Record
-from recap_desktop.crypto.verifier import Certificate
-from recap_desktop.domain.election import in_region
-from recap_server.ledger import BATCH_FORMAT, Ledger, Outcome
+from recap_desktop.domain.election import format_time, in_region
+from recap_desktop.protocol.trust import Certificate
+from recap_desktop.protocol.wire import (
+    BATCH_FORMAT,
+    MAX_BATCH_RECORDS,
+    PACKAGE_FORMAT,
+    WireError,
+    parse_batch,
+)
+from recap_server.ledger import Ledger, Outcome
 from recap_server.storage import RawHeld
 
-PACKAGE_FORMAT = "recap-election-package/1"
 MAX_BODY = 16 * 1024 * 1024  # bytes on the wire
 MAX_INFLATED = 64 * 1024 * 1024  # bytes after gunzip: a zip bomb stops here
-MAX_BATCH = 5000  # records per push
+MAX_BATCH = MAX_BATCH_RECORDS  # records per push
 MAX_PAGE = 2000  # records per pull page
 GZIP_LEVEL = 5
 MAX_CURSOR = 2**63 - 1  # SQLite's largest integer: a pull cursor beyond it is not a cursor
@@ -44,6 +50,7 @@ class Health(BaseModel):
     election: str | None
     version: int | None
     demo: bool
+    time: str = Field(description="the server's clock (UTC): laptops compare theirs with it")
 
 
 class Batch(BaseModel):
@@ -51,6 +58,9 @@ class Batch(BaseModel):
 
     format: str = Field(BATCH_FORMAT, description=f"always {BATCH_FORMAT}")
     records: list[Envelope]
+    forks: list[list[Envelope]] = Field(
+        default_factory=list, description="fork evidence the sender holds (pairs of records)"
+    )
 
 
 class Result(BaseModel):
@@ -65,10 +75,24 @@ class PushAnswer(BaseModel):
     receipt: Envelope = Field(description="type receipt, signed by the server key")
 
 
+class Entry(BaseModel):
+    """A record in the server's log: where it is, and when the server first held it."""
+
+    index: int = Field(description="its position in the server's log (the pull cursor)")
+    received: str = Field(description="when the server first held it (UTC)")
+    record: Envelope
+
+
 class Page(BaseModel):
-    records: list[Envelope]
+    entries: list[Entry] = Field(description="in log order")
     next: int = Field(description="the cursor to send as since for the next page")
     more: bool
+
+
+class Evidence(BaseModel):
+    forks: list[list[Envelope]] = Field(
+        description="pairs of records one signer signed at one place of its chain"
+    )
 
 
 class Package(BaseModel):
@@ -137,6 +161,7 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
             "election": election.id if election else None,
             "version": election.version if election else None,
             "demo": demo,
+            "time": format_time(ledger.clock()),
         }
 
     def packages() -> list[Any]:
@@ -217,17 +242,14 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
         """Verify and keep a batch. Idempotent: sending it again answers held, stores nothing."""
         body = await _read_body(request)
         try:
-            doc = parse_json(body)
+            batch = parse_batch(parse_json(body), max_records=MAX_BATCH)
         except CanonicalError as exc:
             raise HTTPException(400, f"not a batch: {exc}") from exc
-        if not isinstance(doc, dict) or doc.get("format") != BATCH_FORMAT:
-            raise HTTPException(400, f"the format must be {BATCH_FORMAT}")
-        records = doc.get("records")
-        if not isinstance(records, list):
-            raise HTTPException(400, "records must be a list")
-        if len(records) > MAX_BATCH:
-            raise HTTPException(413, f"at most {MAX_BATCH} records per batch")
-        outcomes, receipt = await run_in_threadpool(ledger.push, records)
+        except WireError as exc:
+            status = 413 if str(exc).startswith("at most") else 400
+            raise HTTPException(status, str(exc)) from exc
+        records = batch.items
+        outcomes, receipt = await run_in_threadpool(ledger.push, records, batch.forks)
         return Response(_answer_bytes(outcomes, receipt), media_type="application/json")
 
     @app.get("/v1/pull", response_model=Page)
@@ -241,6 +263,15 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
         """What is new for a jurisdiction: authority records, and sheets and reviews inside it."""
         held = ledger.storage.pull_raw(jurisdiction, since, limit)
         return Response(_page_bytes(held, since, limit), media_type="application/json")
+
+    @app.get("/v1/evidence", response_model=Evidence)
+    def evidence(
+        jurisdiction: str = Query(..., description="region code, e.g. 32.01.01"),
+    ) -> dict[str, Any]:
+        """Forks the server holds proof of (a signer's two records at one place of its chain),
+        for stations within a region: every laptop of the region keeps them as evidence."""
+        pairs = ledger.storage.evidence(jurisdiction)
+        return {"forks": [[a.to_json(), b.to_json()] for a, b in pairs]}
 
     @app.get("/v1/regions/{region}/totals", response_model=RegionTotals)
     def totals(region: str, contest: str | None = None) -> dict[str, Any]:
@@ -279,15 +310,16 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
 
 def _page_bytes(held: list[RawHeld], since: int, limit: int) -> bytes:
     """A pull page (the ``Page`` model) written straight from the stored rows: each payload is
-    canonical JSON text already, and hash, signer and sig are hex, so nothing is parsed and
-    re-encoded per record (that was most of a page's cost)."""
-    records = ",".join(
-        f'{{"hash":"{h.hash}","payload":{h.payload},"sig":"{h.sig}","signer":"{h.signer}"}}'
+    canonical JSON text already, and hash, signer, sig and received are plain ASCII, so
+    nothing is parsed and re-encoded per record (that was most of a page's cost)."""
+    entries = ",".join(
+        f'{{"index":{h.id},"received":"{h.received}","record":'
+        f'{{"hash":"{h.hash}","payload":{h.payload},"sig":"{h.sig}","signer":"{h.signer}"}}}}'
         for h in held
     )
     nxt = held[-1].id if held else since
     more = "true" if len(held) == limit else "false"
-    return f'{{"more":{more},"next":{nxt},"records":[{records}]}}'.encode()
+    return f'{{"entries":[{entries}],"more":{more},"next":{nxt}}}'.encode()
 
 
 def _answer_bytes(outcomes: list[Outcome], receipt: Record) -> bytes:

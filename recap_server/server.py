@@ -66,7 +66,9 @@ def open_ledger(
     kdf: dict[str, int] | None = None,
 ) -> Ledger:
     """Open (or set up, on first run) a server data folder."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if data_dir.stat().st_mode & 0o077:
+        data_dir.chmod(0o700)  # its receipt key and every record: the operator's only
     storage = SqliteStorage(data_dir / DB_NAME)
     try:
         return _open(storage, data_dir, demo, election, trust_authority, kdf)

@@ -10,15 +10,20 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from recap_desktop.crypto.envelope import CHAINED_TYPES, Record, from_parts
-from recap_desktop.crypto.verifier import AUTHORITY_TYPES
+from recap_desktop.crypto.envelope import CHAINED_TYPES, Record, from_json, from_parts
+from recap_desktop.domain.election import ElectionError, format_time, parse_time
 from recap_desktop.domain.status import COUNTED, DISPUTED, Review, SheetVersion, sheet_state
+from recap_desktop.protocol.admit import Fork, Head, Ref
+from recap_desktop.protocol.records import overrides
+from recap_desktop.protocol.standing import standing
+from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust
 
 
 @dataclass(frozen=True)
@@ -31,27 +36,54 @@ class Held:
 
 @dataclass(frozen=True)
 class RawHeld:
-    """A record as stored: its canonical payload text, unparsed (what a pull page sends)."""
+    """A record as stored: its canonical payload text, unparsed (what a pull page sends),
+    with its place in the log and when the server received it."""
 
     id: int
     hash: str
     signer: str
     payload: str
     sig: str
+    received: str
+
+
+# What the server tells of a record it holds: its log index and when it first held it.
+Position = tuple[int, str]
+# Makes the receipt once the stored records have their positions (in the same transaction).
+ReceiptMaker = Callable[[Mapping[str, Position]], Record]
 
 
 class ServerStorage(Protocol):
-    """What the ledger needs from a database. Every method is safe to call from any thread."""
+    """What the ledger needs from a database. Every method is safe to call from any thread.
+
+    It is also the server's ``protocol.admit.HeldView``: the admission rule asks it what is
+    held (held, ref, chain_head, hash_at, record)."""
 
     def get_meta(self, key: str) -> str | None: ...
     def set_meta(self, key: str, value: str) -> None: ...
     def authority_records(self, types: Iterable[str] | None = None) -> list[Record]: ...
+    def authority_rows(self) -> list[tuple[Record, str, int]]: ...
     def held(self, hashes: Iterable[str]) -> set[str]: ...
+    def ref(self, hash_: str) -> Ref | None: ...
     def record(self, hash_: str) -> Record | None: ...
-    def chain_head(self, signer: str) -> tuple[int, str] | None: ...
+    def chain_head(self, signer: str) -> Head | None: ...
     def hash_at(self, signer: str, seq: int) -> str | None: ...
-    def commit(self, records: Sequence[Record], receipt: Record) -> None: ...
-    def record_equivocation(self, record: Record, held: str, received: str) -> None: ...
+    def signer(self, hash_: str) -> str | None: ...
+    def positions(self, hashes: Iterable[str]) -> dict[str, Position]: ...
+    def commit(
+        self,
+        records: Sequence[Record],
+        receipt: ReceiptMaker,
+        *,
+        received: str,
+        trust: Trust,
+        restate_signers: Iterable[str] = (),
+        keep_receipt: bool = True,
+    ) -> Record: ...
+    def record_fork(self, fork: Fork, received: str) -> None: ...
+    def restate(self, trust: Trust, *, signers: Sequence[str] | None = None) -> None: ...
+    def forks(self) -> dict[str, int]: ...
+    def evidence(self, jurisdiction: str) -> list[tuple[Record, Record]]: ...
     def pull(self, jurisdiction: str, since: int, limit: int) -> list[Held]: ...
     def pull_raw(self, jurisdiction: str, since: int, limit: int) -> list[RawHeld]: ...
     def stats(self) -> dict[str, int]: ...
@@ -91,6 +123,13 @@ _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS status (
         station TEXT NOT NULL, contest TEXT NOT NULL, state TEXT NOT NULL,
         current TEXT, PRIMARY KEY (station, contest))""",
+    """CREATE INDEX IF NOT EXISTS sheets_signer ON sheets(signer)""",
+    """CREATE INDEX IF NOT EXISTS reviews_signer ON reviews(signer)""",
+]
+# Columns added since a table was first made: (table, column, definition). A server folder
+# of an earlier version gains them when it opens.
+_ADDED_COLUMNS = [
+    ("status", "attention", "TEXT NOT NULL DEFAULT '[]'"),
 ]
 
 
@@ -107,12 +146,18 @@ class SqliteStorage:
         self._conn = sqlite3.connect(
             self.path, check_same_thread=False, isolation_level=None, timeout=30
         )
+        if self.path.stat().st_mode & 0o077:
+            self.path.chmod(0o600)  # SQLite gives the -wal and -shm files the same mode
         self._lock = threading.RLock()
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         with self.transaction():
             for statement in _SCHEMA:
                 self._conn.execute(statement)
+            for table, column, definition in _ADDED_COLUMNS:
+                have = {r[1] for r in self._conn.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -160,6 +205,17 @@ class SqliteStorage:
         )
         return [self._parse(r) for r in rows]
 
+    def authority_rows(self) -> list[tuple[Record, str, int]]:
+        """Every authority record with when it was received and its log index, in log order:
+        what the server's trust is built from."""
+        kinds = sorted(AUTHORITY_TYPES)
+        rows = self._query(
+            "SELECT hash, signer, payload, sig, received, id FROM records"
+            f" WHERE type IN ({', '.join('?' for _ in kinds)}) ORDER BY id",
+            kinds,
+        )
+        return [(self._parse(r[:4]), str(r[4]), int(r[5])) for r in rows]
+
     def held(self, hashes: Iterable[str]) -> set[str]:
         wanted = list(hashes)
         out: set[str] = set()
@@ -175,26 +231,66 @@ class SqliteStorage:
         rows = self._query("SELECT hash, signer, payload, sig FROM records WHERE hash = ?", [hash_])
         return self._parse(rows[0]) if rows else None
 
-    def chain_head(self, signer: str) -> tuple[int, str] | None:
+    def ref(self, hash_: str) -> Ref | None:
         rows = self._query(
-            "SELECT seq, hash FROM records WHERE signer = ? AND seq IS NOT NULL"
-            " ORDER BY seq DESC LIMIT 1",
+            "SELECT 'sheet', station, contest FROM sheets WHERE hash = ?"
+            " UNION ALL SELECT 'review', station, contest FROM reviews WHERE hash = ?",
+            [hash_, hash_],
+        )
+        if rows:
+            return (str(rows[0][0]), str(rows[0][1]), str(rows[0][2]))
+        kind = self._query("SELECT type FROM records WHERE hash = ?", [hash_])
+        return (str(kind[0][0]), None, None) if kind else None
+
+    def chain_head(self, signer: str) -> Head | None:
+        rows = self._query(
+            "SELECT seq, hash, json_extract(payload, '$.time') FROM records"
+            " WHERE signer = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
             [signer],
         )
-        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+        return (int(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
+
+    def positions(self, hashes: Iterable[str]) -> dict[str, Position]:
+        """The log index and received time of each held record of ``hashes``."""
+        wanted = list(dict.fromkeys(hashes))
+        out: dict[str, Position] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            rows = self._query(
+                "SELECT hash, id, received FROM records"
+                f" WHERE hash IN ({', '.join('?' for _ in chunk)})",
+                chunk,
+            )
+            out.update((str(h), (int(n), str(t))) for h, n, t in rows)
+        return out
+
+    def signer(self, hash_: str) -> str | None:
+        rows = self._query("SELECT signer FROM records WHERE hash = ?", [hash_])
+        return str(rows[0][0]) if rows else None
 
     def hash_at(self, signer: str, seq: int) -> str | None:
         rows = self._query("SELECT hash FROM records WHERE signer = ? AND seq = ?", [signer, seq])
         return str(rows[0][0]) if rows else None
 
-    def commit(self, records: Sequence[Record], receipt: Record) -> None:
-        """Store the accepted records, their projections and the receipt in one transaction.
+    def commit(
+        self,
+        records: Sequence[Record],
+        receipt: ReceiptMaker,
+        *,
+        received: str,
+        trust: Trust,
+        restate_signers: Iterable[str] = (),
+        keep_receipt: bool = True,
+    ) -> Record:
+        """Store the admitted records, their projections and the receipt in one transaction;
+        returns the receipt, made once the records have their log positions.
 
         Rows go in with one ``executemany`` per table, in the batch's order, and each
         (station, contest) the batch touches is restated once, from the final rows: the same
-        tables as inserting and restating record by record.
+        tables as inserting and restating record by record. ``restate_signers``: keys whose
+        standing changed (a certificate, a revocation, a fork): every station they signed
+        for is restated too. ``keep_receipt`` False: a push that stored nothing keeps none.
         """
-        received = str(receipt.payload["time"])
         rows, sheets, reviews = [], [], []
         touched: dict[tuple[str, str], None] = {}
         for record in records:
@@ -257,51 +353,158 @@ class SqliteStorage:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 reviews,
             )
+            signers = list(dict.fromkeys(restate_signers))
+            for chunk in _chunks(signers):
+                marks = ", ".join("?" for _ in chunk)
+                for table in ("sheets", "reviews"):
+                    for station, contest in conn.execute(
+                        f"SELECT DISTINCT station, contest FROM {table} WHERE signer IN ({marks})",
+                        chunk,
+                    ):
+                        touched[(str(station), str(contest))] = None
             for station, contest in touched:
-                self._restate(conn, station, contest)
-            conn.execute(
-                "INSERT INTO receipts (hash, payload, sig) VALUES (?, ?, ?)",
-                [receipt.hash, receipt.canonical.decode("utf-8"), receipt.sig],
+                self._restate(conn, station, contest, trust)
+            positions: dict[str, Position] = {}
+            hashes = [r.hash for r in records]
+            for chunk in _chunks(hashes):
+                for h, n, t in conn.execute(
+                    "SELECT hash, id, received FROM records"
+                    f" WHERE hash IN ({', '.join('?' for _ in chunk)})",
+                    chunk,
+                ):
+                    positions[str(h)] = (int(n), str(t))
+            made = receipt(positions)
+            if keep_receipt:
+                conn.execute(
+                    "INSERT INTO receipts (hash, payload, sig) VALUES (?, ?, ?)",
+                    [made.hash, made.canonical.decode("utf-8"), made.sig],
+                )
+        return made
+
+    def restate(self, trust: Trust, *, signers: Sequence[str] | None = None) -> None:
+        """The state of every station the ``signers`` signed for (None: every station) again,
+        after their standing changed outside a push (fork evidence) or the rule did."""
+        with self.transaction() as conn:
+            if signers is None:
+                keys = conn.execute(
+                    "SELECT DISTINCT station, contest FROM sheets"
+                    " UNION SELECT DISTINCT station, contest FROM reviews"
+                ).fetchall()
+            else:
+                keys = []
+                for chunk in _chunks(list(signers)):
+                    marks = ", ".join("?" for _ in chunk)
+                    keys += conn.execute(
+                        f"SELECT DISTINCT station, contest FROM sheets WHERE signer IN ({marks})"
+                        f" UNION SELECT DISTINCT station, contest FROM reviews"
+                        f" WHERE signer IN ({marks})",
+                        [*chunk, *chunk],
+                    ).fetchall()
+            for station, contest in dict.fromkeys(keys):
+                self._restate(conn, str(station), str(contest), trust)
+
+    def _restate(self, conn: sqlite3.Connection, station: str, contest: str, trust: Trust) -> None:
+        """The same rule as every laptop (domain.status, protocol.standing): a disagreement is
+        a dispute; a record whose signer may not count it is set aside and shown."""
+        mandates, revoked, forks = trust.mandates, trust.revoked, trust.forks
+
+        def stand(
+            kind: str, signer: str, seq: int, time: str, received: str, at: int
+        ) -> str | None:
+            try:
+                claimed, seen = parse_time(time, "time"), parse_received(received)
+            except (ElectionError, ValueError):
+                return "malformed"
+            return standing(
+                kind,
+                signer,
+                seq,
+                station,
+                claimed,
+                seen,
+                at,
+                mandates=mandates,
+                revoked=revoked,
+                forks=forks,
             )
 
-    def _restate(self, conn: sqlite3.Connection, station: str, contest: str) -> None:
-        """The same rule as every laptop (domain.status): a disagreement is a dispute."""
         versions = [
-            SheetVersion(r[0], r[1], r[2], r[3], json.loads(r[4]))
+            SheetVersion(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                json.loads(r[4]),
+                stand("sheet", r[1], r[2], r[5], r[6], r[7]),
+            )
             for r in conn.execute(
-                'SELECT hash, signer, seq, supersedes, "values" FROM sheets'
-                " WHERE station = ? AND contest = ?",
+                'SELECT s.hash, s.signer, s.seq, s.supersedes, s."values",'
+                " json_extract(r.payload, '$.time'), r.received, r.id"
+                " FROM sheets s JOIN records r ON r.hash = s.hash"
+                " WHERE s.station = ? AND s.contest = ?",
                 [station, contest],
             )
         ]
         reviews = [
-            Review(*r)
+            Review(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                overrides({"overrides": json.loads(r[5]) if r[5] else []}),
+                stand("review", r[2], r[3], r[6], r[7], r[8]),
+            )
             for r in conn.execute(
-                "SELECT hash, sheet, signer, seq, time, decision FROM reviews"
-                " WHERE station = ? AND contest = ?",
+                "SELECT v.hash, v.sheet, v.signer, v.seq, v.decision,"
+                " json_extract(r.payload, '$.overrides'), v.time, r.received, r.id"
+                " FROM reviews v JOIN records r ON r.hash = v.hash"
+                " WHERE v.station = ? AND v.contest = ?",
                 [station, contest],
             )
         ]
         state = sheet_state(versions, reviews)
         conn.execute(
-            "INSERT OR REPLACE INTO status (station, contest, state, current) VALUES (?, ?, ?, ?)",
-            [station, contest, state.state, state.current],
+            "INSERT OR REPLACE INTO status (station, contest, state, current, attention)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [station, contest, state.state, state.current, json.dumps(list(state.attention))],
         )
 
-    def record_equivocation(self, record: Record, held: str, received: str) -> None:
+    def record_fork(self, fork: Fork, received: str) -> None:
+        """Keep both records of a signer's fork as evidence (the offered one is refused)."""
         with self.transaction() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO equivocations (signer, seq, held, offered, record,"
                 " received) VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    record.signer,
-                    record.seq,
-                    held,
-                    record.hash,
-                    json.dumps(record.to_json(), sort_keys=True),
+                    fork.signer,
+                    fork.seq,
+                    fork.held.hash,
+                    fork.offered.hash,
+                    json.dumps(fork.offered.to_json(), sort_keys=True),
                     received,
                 ],
             )
+
+    def forks(self) -> dict[str, int]:
+        """Signer -> the first place its chain forked, from the evidence kept."""
+        return {
+            str(s): int(q)
+            for s, q in self._query("SELECT signer, MIN(seq) FROM equivocations GROUP BY signer")
+        }
+
+    def evidence(self, jurisdiction: str) -> list[tuple[Record, Record]]:
+        """The forks (held record, offered record) of stations within a region."""
+        out = []
+        for held_hash, offered in self._query("SELECT held, record FROM equivocations ORDER BY id"):
+            second = from_json(json.loads(offered))
+            station = second.payload.get("station")
+            first = self.record(str(held_hash))
+            if first is None or not isinstance(station, str):
+                continue
+            if station == jurisdiction or station.startswith(jurisdiction + "."):
+                out.append((first, second))
+        return out
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -320,12 +523,15 @@ class SqliteStorage:
         """The same records as ``pull``, as stored: every one was verified when it came in,
         and the laptop verifies each again, so a page needs no parsing here."""
         rows = self._query(
-            "SELECT id, hash, signer, payload, sig FROM records WHERE id > ?"
+            "SELECT id, hash, signer, payload, sig, received FROM records WHERE id > ?"
             " AND (station IS NULL OR station = ? OR (station >= ? AND station < ?))"
             " ORDER BY id LIMIT ?",
             [since, jurisdiction, jurisdiction + ".", jurisdiction + "/", limit],
         )
-        return [RawHeld(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4])) for r in rows]
+        return [
+            RawHeld(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), _protocol_time(r[5]))
+            for r in rows
+        ]
 
     def stats(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -364,3 +570,22 @@ class SqliteStorage:
                 for field, value in json.loads(values).items():
                     sums[field] = sums.get(field, 0) + int(value)
         return sums, counted, states
+
+
+def parse_received(value: str) -> datetime:
+    """A ``received`` column: the server's own clock, in the protocol's time format (older
+    server folders wrote microseconds too)."""
+    try:
+        return parse_time(value, "received")
+    except ElectionError:
+        return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _protocol_time(received: Any) -> str:
+    text = str(received)
+    return text if len(text) == 20 else format_time(parse_received(text))
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    for at in range(0, len(items), size):
+        yield items[at : at + size]

@@ -26,6 +26,7 @@ from typing import Any
 
 from reliability.common import NOT_RUN, Trial, TrialResult
 from reliability.crash import images_trial, sigkill_trial
+from reliability.doors import doors_trial
 from reliability.ed25519 import ed25519_trial
 from reliability.faults import faults_trial
 from reliability.keystore import keystore_trial
@@ -141,6 +142,21 @@ TRIALS = [
         1000,
         3,
         state_machine_trial,
+        needs_server=True,
+    ),
+    Trial(
+        "doors",
+        "hostile records (the table of tests/hostile.py: forgeries, replays, other elections, "
+        "revoked and expired keys, back-dated and basic-format times, forks, dangling "
+        "references, authority records of another election) through the four doors; then "
+        "officers' actions (size = programs) signed with random keys and replayed in random "
+        "orders",
+        "every door (server push, laptop pull from a server serving what it never admitted, "
+        "bundle import, recap verify of a planted store) gives every record the same verdict "
+        "and reason; each program gives one state and one set of totals on laptops and server",
+        1000,
+        3,
+        doors_trial,
         needs_server=True,
     ),
     Trial(

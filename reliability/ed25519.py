@@ -19,7 +19,7 @@ from recap_desktop.crypto.keys import (
     check_public_key,
     verify_signature,
 )
-from recap_desktop.crypto.verifier import Certificate
+from recap_desktop.protocol.trust import Certificate
 from recap_desktop.services import Workspace
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services.election import import_election, package_file
@@ -162,7 +162,7 @@ def _other_election(work: Path, key: SigningKey) -> Workspace:
     package = sign(authority_key, payload)
     data = canonical_bytes(package_file(authority_key.public_key, [package]))
     ws = Workspace(work / "other-election")
-    import_election(ws, data, "trial", builtin_anchors=demo_service.demo_anchor())
+    import_election(ws, data, "trial", demo=True)
     cert = authority.certificate(
         authority_key,
         election="demo-2024-b",

@@ -89,7 +89,7 @@ def cases() -> list[tuple[str, Callable[[], bytes], str, dict[str, Any]]]:
         (
             "package: newer version signed by another key",
             lambda: file_of(sign(ATTACKER, package(3).payload), key=ATTACKER),
-            "election.bad_signature",
+            "election.real_in_demo",
             {},
         ),
         (
@@ -150,17 +150,14 @@ def packages_trial(size: int, work: Path, seed: int = 7) -> TrialResult:
     result = TrialResult("packages", 0, "each case")
     demo = make_demo(work / "held")
     ws = Workspace(demo.data_dir)
-    anchors = demo_service.demo_anchor()
-    import_election(
-        ws, file_of(package(2), revocations(2, ["a" * 64, "b" * 64])), "v2", builtin_anchors=anchors
-    )
+    import_election(ws, file_of(package(2), revocations(2, ["a" * 64, "b" * 64])), "v2", demo=True)
     ws.close()
     for name, make, want, options in cases():
         copy = demo.copy(work / "case")
         ws = Workspace(copy.data_dir)
         before = state(ws)
         try:
-            import_election(ws, make(), "trial", builtin_anchors=anchors, **options)
+            import_election(ws, make(), "trial", demo=True, **options)
             got = ""
         except RecapError as exc:
             got = exc.key

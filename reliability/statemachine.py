@@ -145,7 +145,7 @@ def build_machine(result: TrialResult, base: Path) -> Any:
         def sync(self, n: int) -> None:
             laptop = self.laptops[n]
             engine = sync_service.make_engine(
-                laptop.ws.store,
+                laptop.ws,
                 self.url,
                 connect_timeout=2,
                 read_timeout=30,

@@ -65,7 +65,7 @@ class ChaosProxy(FaultProxy):
 
 def _engine(laptop: Laptop, url: str, attempts: int) -> SyncEngine:
     return sync_service.make_engine(
-        laptop.ws.store,
+        laptop.ws,
         url,
         connect_timeout=2.0,
         read_timeout=3.0,

@@ -6,8 +6,9 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,21 @@ DISTRICT = "32.01.01"  # a district (kecamatan) of the demo election: 3 villages
 class LiveServer:
     """The real FastAPI app under uvicorn on 127.0.0.1, port 0, in a thread of the test."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        storage: Callable[[Any], Any] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """``storage``: wraps the server's storage (a dishonest server: tests/dishonest.py);
+        ``clock``: the server's clock (a laptop whose clock is off)."""
         self.data_dir = data_dir
         self.ledger: Ledger = open_ledger(data_dir, demo=True)
+        if storage is not None:
+            self.ledger.storage = storage(self.ledger.storage)
+        if clock is not None:
+            self.ledger.clock = clock
         config = uvicorn.Config(
             create_app(self.ledger, demo=True),
             host="127.0.0.1",

@@ -162,9 +162,9 @@ def test_every_command_from_a_clean_data_folder(data_dir: Path, recap: Run, tmp_
 def test_identity_create_and_election_import_in_a_clean_folder(
     data_dir: Path, recap: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from recap_desktop.services import demo as demo_service
+    from tests.packages import TRUST, real_package
 
-    imported = recap("election", "import", str(demo_service.RESOURCES / "election.json"))
+    imported = recap("election", "import", real_package(tmp_path / "package.json"), *TRUST)
     assert imported.code == 0, imported.err
     passphrase_file = tmp_path / "pass.txt"
     passphrase_file.write_text("correct horse battery\n")
@@ -201,8 +201,9 @@ def test_identity_create_and_election_import_in_a_clean_folder(
     assert by_env.code == 0, by_env.err
 
     verified = recap("verify")
-    assert verified.code == 0  # uncertified is a notice, not an error
-    assert "not yet certified" in verified.out
+    assert verified.code == 0  # awaiting a certificate is a notice, not an error
+    assert "await a certificate and do not count" in verified.out
+    assert "holds, and every record counts" not in verified.out
 
 
 def test_short_passphrase_is_refused(data_dir: Path, recap: Run, tmp_path: Path) -> None:

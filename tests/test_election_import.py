@@ -15,6 +15,7 @@ from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services.election import package_file
 from recap_desktop.storage import Store
+from tests.packages import COMMISSION, TRUST
 
 Run = Callable[..., Any]
 DEMO_FILE = demo_service.RESOURCES / "election.json"
@@ -46,15 +47,57 @@ def _state(data_dir: Path) -> tuple[Any, ...]:
         )
 
 
-def test_demo_package_imports_once(data_dir: Path, recap: Run) -> None:
-    result = recap("election", "import", str(DEMO_FILE))
+def test_a_real_package_imports_once(data_dir: Path, recap: Run, tmp_path: Path) -> None:
+    path = _package(tmp_path, "real.json", key=COMMISSION, size=6, demo=False)
+    result = recap("election", "import", path, *TRUST)
     assert result.code == 0, result.err
     assert "demo-2024" in result.out
     state = _state(data_dir)
     assert state[0] == 1
-    again = recap("election", "import", str(DEMO_FILE))
+    again = recap("election", "import", path)  # pinned now: no fingerprint needed
     assert again.code == 0 and "nothing changed" in again.out
     assert _state(data_dir) == state
+
+
+def test_the_demo_package_imports_again_only_into_a_demo_folder(
+    populated_dir: Path, recap: Run
+) -> None:
+    before = _state(populated_dir)
+    again = recap("election", "import", str(DEMO_FILE))
+    assert again.code == 0 and "nothing changed" in again.out
+    assert _state(populated_dir) == before
+
+
+@pytest.mark.parametrize("fingerprint", [(), TRUST, ("--trust-authority", "")])
+def test_the_demo_authority_is_never_trusted_in_a_real_folder(
+    data_dir: Path, recap: Run, fingerprint: tuple[str, ...]
+) -> None:
+    """Its seed is published: a DEMO package in a real folder would let anyone certify
+    themselves and sign sheets that verify. Refused whatever fingerprint is given."""
+    demo_fingerprint = ("--trust-authority", demo_service.demo_authority().key_id)
+    for given in (fingerprint, demo_fingerprint):
+        result = recap("election", "import", str(DEMO_FILE), *given)
+        assert result.code == 2
+        assert "DEMO" in result.err or "fingerprint" in result.err
+        assert _state(data_dir)[0] == 0
+
+
+def test_a_wrong_fingerprint_is_refused_for_every_package(populated_dir: Path, recap: Run) -> None:
+    """A DEMO folder too: the fingerprint given is checked, never ignored."""
+    before = _state(populated_dir)
+    result = recap("election", "import", str(DEMO_FILE), "--trust-authority", "0" * 16)
+    assert result.code == 2 and "fingerprint" in result.err
+    assert _state(populated_dir) == before
+
+
+def test_a_real_package_never_enters_a_demo_folder(
+    populated_dir: Path, recap: Run, tmp_path: Path
+) -> None:
+    path = _package(tmp_path, "real.json", key=COMMISSION, size=6, demo=False)
+    before = _state(populated_dir)
+    result = recap("election", "import", path, *TRUST)
+    assert result.code == 2 and "DEMO" in result.err
+    assert _state(populated_dir) == before
 
 
 def test_shipped_demo_package_is_reproduced_byte_for_byte() -> None:
@@ -142,12 +185,13 @@ def test_expired_package_is_refused(
     expired = _package(
         tmp_path,
         "expired.json",
+        key=None if held else COMMISSION,
         version=3,
         issued="2020-01-01T00:00:00Z",
         expires="2021-01-01T00:00:00Z",
     )
     before = _state(data_dir)
-    result = recap("election", "import", expired)
+    result = recap("election", "import", expired, *(() if held else TRUST))
     assert result.code == 2
     assert "expired" in result.err and "2021-01-01" in result.err
     assert _state(data_dir) == before
@@ -237,11 +281,11 @@ def test_package_with_a_sheet_inside_is_refused(
     with Store.in_dir(demo_template.path) as store:
         sheet = next(r.record for r in store.records.rows(["sheet"]))
     assert sheet is not None
-    doc = json.loads(DEMO_FILE.read_bytes())
+    doc = json.loads(Path(_package(tmp_path, "real.json", key=COMMISSION, size=6)).read_bytes())
     doc["records"].append(sheet.to_json())
     path = tmp_path / "smuggled.json"
     path.write_text(json.dumps(doc))
-    result = recap("election", "import", str(path))
+    result = recap("election", "import", str(path), *TRUST)
     assert result.code == 2 and "refused" in result.err
     assert _state(data_dir)[0] == 0
 
@@ -264,8 +308,8 @@ def test_package_with_a_sheet_inside_is_refused(
 def test_signed_but_unusable_contents_are_refused(
     data_dir: Path, recap: Run, tmp_path: Path, changes: dict[str, Any]
 ) -> None:
-    path = _package(tmp_path, "unusable.json", size=6, **changes)
-    result = recap("election", "import", path)
+    path = _package(tmp_path, "unusable.json", key=COMMISSION, size=6, **changes)
+    result = recap("election", "import", path, *TRUST)
     assert result.code == 2, result.out
     assert "cannot be used" in result.err
     assert _state(data_dir)[0] == 0
@@ -276,7 +320,7 @@ def test_a_station_in_a_region_the_package_does_not_define_is_refused(
 ) -> None:
     stations = demo_service.build_package(6)["stations"]
     stray = {**stations[0], "code": "32.09.01.2001.001", "region": "32.09.01.2001"}
-    path = _package(tmp_path, "stray.json", size=6, stations=[*stations, stray])
-    result = recap("election", "import", path)
+    path = _package(tmp_path, "stray.json", key=COMMISSION, size=6, stations=[*stations, stray])
+    result = recap("election", "import", path, *TRUST)
     assert result.code == 2 and "32.09.01.2001" in result.err
     assert _state(data_dir)[0] == 0

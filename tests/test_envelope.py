@@ -205,3 +205,17 @@ def test_record_signed_as_one_type_fails_when_relabelled() -> None:
     forged = from_parts(canonical, sheet.signer, sheet.sig, hashlib.sha256(canonical).hexdigest())
     assert forged.type == "review"
     assert not forged.verify_signature(officer.public_key)
+
+
+@pytest.mark.parametrize("case", VECTORS["signatures"], ids=lambda c: c["name"])
+def test_signature_acceptance_vectors(case: dict[str, Any]) -> None:
+    """PROTOCOL §2's rule, which RFC 8032 alone (and OpenSSL) would answer otherwise for the
+    small-order cases: the program accepts exactly what the vectors say."""
+    from recap_desktop.crypto.keys import verify_signature
+
+    accepted = verify_signature(
+        bytes.fromhex(case["public_key"]),
+        bytes.fromhex(case["sig"]),
+        bytes.fromhex(case["message_hex"]),
+    )
+    assert accepted is case["accept"]

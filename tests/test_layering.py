@@ -16,9 +16,10 @@ PKG = ROOT / "recap_desktop"
 ALLOWED = {
     "domain": set(),
     "crypto": {"domain"},
-    "storage": {"crypto", "domain"},
-    "sync": {"crypto", "domain", "storage"},
-    "services": {"crypto", "domain", "storage", "messages", "sync", "resources"},
+    "protocol": {"crypto", "domain"},
+    "storage": {"crypto", "domain", "protocol"},
+    "sync": {"crypto", "domain", "protocol", "storage"},
+    "services": {"crypto", "domain", "protocol", "storage", "messages", "sync", "resources"},
 }
 # Leaf modules that import nothing of the project: the shipped files and the version.
 LEAVES = {"resources", "version"}
@@ -65,7 +66,9 @@ def test_server_uses_only_crypto_and_domain() -> None:
     for path in (ROOT / "recap_server").rglob("*.py"):
         for name in _imports(path):
             if name.startswith("recap_desktop."):
-                assert name.split(".")[1] in {"crypto", "domain", *LEAVES}, f"{path}: {name}"
+                assert name.split(".")[1] in {"crypto", "domain", "protocol", *LEAVES}, (
+                    f"{path}: {name}"
+                )
 
 
 def test_core_runs_without_qt_loaded() -> None:

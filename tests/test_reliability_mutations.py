@@ -108,7 +108,7 @@ def test_the_laptops_own_uncertified_key_is_still_only_a_notice(tmp_path: Path) 
         ws,
         (demo_service.RESOURCES / "election.json").read_bytes(),
         "demo",
-        builtin_anchors=demo_service.demo_anchor(),
+        demo=True,
     )
     identity_service.create_identity(
         ws, name="Baru", officer_id="op-9", role="operator", passphrase="x", demo=True
@@ -118,7 +118,7 @@ def test_the_laptops_own_uncertified_key_is_still_only_a_notice(tmp_path: Path) 
     enter_sheet(ws, key, station, "ppwp", template(ws, station, "ppwp"))
     report = verify_store(ws)
     assert report.ok
-    assert [p.kind for p in report.problems] == ["uncertified"]
+    assert [p.kind for p in report.problems] == ["awaiting_certificate"]
     ws.close()
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from recap_desktop.services import RecapError, Workspace
-from recap_desktop.services import demo as demo_service
 from recap_desktop.services.election import import_election
 from reliability.packages import file_of, package, packages_trial, revocations
 
@@ -25,7 +24,7 @@ def _held_v2(ws: Workspace) -> None:
         ws,
         file_of(package(2), revocations(2, ["a" * 64, "b" * 64])),
         "v2",
-        builtin_anchors=demo_service.demo_anchor(),
+        demo=True,
     )
 
 
@@ -43,9 +42,7 @@ def test_a_revocation_list_never_rolls_back(demo_ws: Workspace, records, key: st
     _held_v2(demo_ws)
     before = (demo_ws.store.records.count(), sorted(demo_ws.store.keys.revoked()))
     with pytest.raises(RecapError) as caught:
-        import_election(
-            demo_ws, file_of(*records()), "f", builtin_anchors=demo_service.demo_anchor()
-        )
+        import_election(demo_ws, file_of(*records()), "f", demo=True)
     assert caught.value.key == key
     assert (demo_ws.store.records.count(), sorted(demo_ws.store.keys.revoked())) == before
 

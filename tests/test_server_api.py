@@ -67,6 +67,7 @@ def test_every_endpoint_is_in_the_openapi_document(live_server: LiveServer) -> N
         "/v1/pull",
         "/v1/regions/{region}/totals",
         "/v1/stats",
+        "/v1/evidence",
     } <= paths
 
 
@@ -95,10 +96,14 @@ def test_push_stores_once_and_signs_a_receipt(live_server: LiveServer, tmp_path:
     assert verify_signature(
         server_key, bytes.fromhex(receipt.sig), signing_message("receipt", receipt.canonical)
     )
-    assert receipt.payload["stored"] == [r.hash for r in records[1:]]
+    assert [x["hash"] for x in receipt.payload["stored"]] == [r.hash for r in records[1:]]
+    indexes = [x["index"] for x in receipt.payload["stored"]]
+    assert indexes == sorted(indexes) and len(set(indexes)) == len(indexes)  # its log places
     again = push(live_server, records, gzipped=False)  # the same batch, sent twice
     assert statuses(again) == [("held", None)] * len(records)
-    assert from_json(again["receipt"]).payload["held"] == [r.hash for r in records]
+    held = from_json(again["receipt"]).payload["held"]
+    assert [x["hash"] for x in held] == [r.hash for r in records]
+    assert [x["index"] for x in held][1:] == indexes  # the same places, never new ones
     assert live_server.stats()["records"] == len(records)
     certs = live_server.get(f"/v1/certificates?jurisdiction={DISTRICT}")["records"]
     assert [from_json(c).payload["officer_id"] for c in certs] == ["op-a"]
@@ -126,7 +131,13 @@ def test_forged_replayed_foreign_and_revoked_records_are_refused(
         election=demo_service.ELECTION_ID,
         version=1,
         issued="2026-02-01T00:00:00Z",
-        revoked=[{"key_id": revoked.key.key_id, "reason": "laptop stolen"}],
+        revoked=[
+            {
+                "key_id": revoked.key.key_id,
+                "reason": "laptop stolen",
+                "time": "2026-02-01T00:00:00Z",
+            }
+        ],
     )
     by_revoked = sign_sheet(revoked, stations[4])
     answer = push(
@@ -144,7 +155,7 @@ def test_forged_replayed_foreign_and_revoked_records_are_refused(
     ]
     assert all(r["detail"] for r in answer["results"] if r["status"] == "refused")
     receipt = from_json(answer["receipt"]).payload
-    assert receipt["stored"] == [revocation.hash]
+    assert [x["hash"] for x in receipt["stored"]] == [revocation.hash]
     assert [x["reason"] for x in receipt["refused"]][-1] == "revoked"
     stats = live_server.stats()
     assert stats["equivocations"] == 1

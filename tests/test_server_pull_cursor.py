@@ -26,4 +26,4 @@ def test_a_cursor_too_large_for_sqlite_is_refused_not_a_server_error(
         params={"jurisdiction": "32.01.01", "since": 2**63 - 1},
         timeout=10,
     )
-    assert last.status_code == 200 and last.json()["records"] == []
+    assert last.status_code == 200 and last.json()["entries"] == []

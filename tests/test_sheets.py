@@ -408,7 +408,7 @@ def test_uncertified_key_may_enter_and_shows_as_a_notice(tmp_path: Path) -> None
             ws,
             demo_service.package_bytes(),
             "demo",
-            builtin_anchors=demo_service.demo_anchor(),
+            demo=True,
         )
         identity_service.create_identity(
             ws, name="Petugas Baru", officer_id="baru-1", role="operator", passphrase="sandi-baru-1"
@@ -423,7 +423,9 @@ def test_uncertified_key_may_enter_and_shows_as_a_notice(tmp_path: Path) -> None
         record = sheet_service.enter_sheet(ws, newcomer, station, "ppwp", values)
         report = verify_store(ws)
         assert report.ok
-        assert [(p.record, p.kind) for p in report.problems] == [(record.hash, "uncertified")]
+        assert [(p.record, p.kind) for p in report.problems] == [
+            (record.hash, "awaiting_certificate")
+        ]
     finally:
         ws.close()
 
@@ -482,7 +484,6 @@ def test_supervisor_outside_jurisdiction(
             {
                 "type": "review",
                 **sheet_service.next_link(ws, key),
-                "time": "2026-02-15T08:00:00Z",
                 "election": election.id,
                 "station": outside,
                 "contest": "ppwp",

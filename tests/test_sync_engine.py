@@ -1,4 +1,4 @@
-"""The engine's parts on their own: backoff, the state machine, receipts, incoming checks."""
+"""The engine's parts on their own: backoff, the state machine, receipts, the pull's door."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 
 from recap_desktop.crypto.envelope import sign
 from recap_desktop.crypto.keys import SigningKey
+from recap_desktop.protocol.admit import admit
+from recap_desktop.services.admission import now, trust
 from recap_desktop.sync.backoff import Backoff
 from recap_desktop.sync.client import BadAnswer, ServerClient
 from recap_desktop.sync.engine import SyncEngine
-from recap_desktop.sync.incoming import check_incoming
 from recap_desktop.sync.state import TRANSITIONS, BadTransition, Machine, State
 from tests.sync_support import district_stations, enter, make_laptop, sign_sheet
 
@@ -56,13 +57,13 @@ def test_a_receipt_not_signed_by_the_pinned_key_is_refused(tmp_path: Path) -> No
     server, impostor = SigningKey.generate(), SigningKey.generate()
     engine._server_key = server.public_key
     payload = {"type": "receipt", "server": server.key_id, "stored": [], "held": [], "refused": []}
-    assert engine._verify_receipt({"receipt": sign(server, payload).to_json()}).type == "receipt"
+    assert engine._verify_receipt({"receipt": sign(server, payload).to_json()}).holds == {}
     for bad in (sign(impostor, payload).to_json(), {"payload": payload}, None):
         with pytest.raises(BadAnswer):
             engine._verify_receipt({"receipt": bad})
 
 
-def test_incoming_records_are_checked_one_by_one(tmp_path: Path) -> None:
+def test_pulled_records_are_admitted_one_by_one(tmp_path: Path) -> None:
     a = make_laptop(tmp_path / "a", "op-a")
     b = make_laptop(tmp_path / "b", "op-b")
     stations = district_stations(a.ws)
@@ -74,20 +75,12 @@ def test_incoming_records_are_checked_one_by_one(tmp_path: Path) -> None:
     store = b.ws.store
 
     def run(records):  # type: ignore[no-untyped-def]
-        return check_incoming(
-            records,
-            authority_key=next(iter(store.keys.known("authority").values())),
-            held_authority=store.records.authority_records(),
-            known_keys=store.keys.known(),
-            is_held=store.records.is_held,
-            lookup=store.records.get,
-            chain_head=store.integrity.chain_head,
-        )
+        return admit(records, store.view, trust(b.ws), arrivals=(now(), None))
 
     gap = run([cert, chain[1]])
-    assert [p.kind for p in gap.problems] == ["chain_gap"] and gap.accepted == [cert]
+    assert [p.kind for p in gap.problems] == ["chain_gap"] and gap.admitted == [cert]
     unknown = run([chain[0]])  # no certificate for the signer yet
     assert [p.kind for p in unknown.problems] == ["unknown_signer"]
     ok = run([cert, *chain, fork])
-    assert ok.accepted == [cert, *chain]
+    assert ok.admitted == [cert, *chain]
     assert [p.kind for p in ok.problems] == ["equivocation"]

@@ -33,7 +33,7 @@ def proxy(live_server: LiveServer) -> Iterator[FaultProxy]:
 
 def engine_for(laptop, url: str, **options):  # type: ignore[no-untyped-def]
     return sync_service.make_engine(
-        laptop.ws.store,
+        laptop.ws,
         url,
         read_timeout=0.5,
         attempts=40,
@@ -78,7 +78,7 @@ def test_push_survives_every_fault_exactly_once(
         assert verify_signature(
             server_key, bytes.fromhex(receipt.sig), signing_message("receipt", receipt.canonical)
         )
-        covered |= set(receipt.payload["stored"]) | set(receipt.payload["held"])
+        covered |= {x["hash"] for x in (*receipt.payload["stored"], *receipt.payload["held"])}
     assert covered >= set(laptop) - {a.ws.store.package.hash()}
 
 
@@ -161,7 +161,7 @@ def test_cancel_cuts_a_request_stuck_on_a_hanging_server(
 
         ws = Workspace(a.data_dir)  # a store belongs to the thread that opened it
         engine = sync_service.make_engine(
-            ws.store, proxy.url, read_timeout=600, attempts=5, backoff=Backoff(base=60, cap=60)
+            ws, proxy.url, read_timeout=600, attempts=5, backoff=Backoff(base=60, cap=60)
         )
         engines.append(engine)
         started.set()

@@ -121,7 +121,7 @@ def test_a_newer_election_package_and_a_late_certificate_come_through(
         ws,
         (demo_service.RESOURCES / "election.json").read_bytes(),
         "demo",
-        builtin_anchors=demo_service.demo_anchor(),
+        demo=True,
     )
     identity_service.create_identity(
         ws, name="Late", officer_id="op-late", role="operator", passphrase="x", demo=True
@@ -165,7 +165,12 @@ def test_a_supervisors_approval_settles_a_dispute_everywhere(
     for laptop in (boss, a, b):
         assert sync_service.sync_once(laptop.ws, live_server.url).outcome == "done"
         status = laptop.ws.store.sheets.status(station, "ppwp")
-        assert status == {"state": "approved", "current": chosen, "heads": status["heads"]}  # type: ignore[index]
+        assert status == {  # type: ignore[comparison-overlap]
+            "state": "approved",
+            "current": chosen,
+            "heads": status["heads"],  # type: ignore[index]
+            "attention": [],
+        }
     assert live_server.stats()["disputes"] == 0
     totals = live_server.get(f"/v1/regions/{station}/totals?contest=ppwp")["contests"][0]
     assert totals["states"] == {"approved": 1} and totals["stations_counted"] == 1

@@ -12,11 +12,17 @@ from typing import Any
 import pytest
 
 from recap_desktop.crypto.envelope import Record
-from recap_desktop.crypto.verifier import Trust, build_trust
-from recap_desktop.sync import incoming
+from recap_desktop.crypto.keys import SigningKey
+from recap_desktop.protocol import admit as admit_module
+from recap_desktop.protocol import checks
+from recap_desktop.protocol.admit import Admission, admit
+from recap_desktop.protocol.checks import precheck
+from recap_desktop.protocol.trust import Trust
+from recap_desktop.services.admission import now, trust
 from recap_desktop.sync.engine import SyncEngine, SyncResult, _Cancelled
-from recap_desktop.sync.incoming import check_incoming, precheck
 from tests.sync_support import DISTRICT, Laptop, district_stations, enter, make_laptop
+
+SERVER = SigningKey.generate()
 
 
 class PagedClient:
@@ -35,7 +41,10 @@ class PagedClient:
             self.on_pull(since)
         page = self.records[since : since + limit]
         return {
-            "records": [r.to_json() for r in page],
+            "entries": [
+                {"index": since + i + 1, "received": "2026-02-14T12:00:00Z", "record": r.to_json()}
+                for i, r in enumerate(page)
+            ],
             "next": since + len(page),
             "more": since + len(page) < len(self.records),
         }
@@ -62,24 +71,17 @@ def _officer_history(tmp_path: Path, sheets: int) -> tuple[Laptop, list[Record]]
 
 
 def _trust_of(laptop: Laptop) -> Trust:
-    store = laptop.ws.store
-    key = next(iter(store.keys.known("authority").values()))
-    trust, _ = build_trust(key, store.records.authority_records(), store.keys.known())
-    return trust
+    return trust(laptop.ws)
 
 
-def _check(laptop: Laptop, records: list[Record], **options: Any) -> incoming.Checked:
-    store = laptop.ws.store
-    return check_incoming(
-        records,
-        authority_key=next(iter(store.keys.known("authority").values())),
-        held_authority=store.records.authority_records(),
-        known_keys=store.keys.known(),
-        is_held=store.records.is_held,
-        lookup=store.records.get,
-        chain_head=store.integrity.chain_head,
-        **options,
-    )
+def _check(laptop: Laptop, records: list[Record], held: Trust, **options: Any) -> Admission:
+    return admit(records, laptop.ws.store.view, held, arrivals=(now(), None), **options)
+
+
+def _engine(laptop: Laptop, client: PagedClient) -> SyncEngine:
+    engine = SyncEngine(laptop.ws.store, client, jurisdiction=DISTRICT, page_size=2)  # type: ignore[arg-type]
+    engine._server_key = SERVER.public_key
+    return engine
 
 
 def _bad_signature(record: Record) -> Record:
@@ -90,10 +92,10 @@ def _bad_signature(record: Record) -> Record:
 def test_a_precheck_against_a_trust_no_longer_in_force_is_not_used(tmp_path: Path) -> None:
     b, records = _officer_history(tmp_path, 3)
     before = _trust_of(b)  # without op-a's certificate: its sheets have no known signer
-    ahead = precheck(records, before)
+    ahead = precheck(records, before, [(now(), None)] * len(records))
     assert [p.kind for _, found in ahead[1:] for p in found] == ["unknown_signer"] * 3
-    checked = _check(b, records, trust=before, prechecked=ahead)
-    assert checked.accepted == records and not checked.problems
+    checked = _check(b, records, before, prechecked=ahead)
+    assert checked.admitted == records and not checked.problems
 
 
 def test_prechecks_and_the_held_set_give_the_same_findings_as_checking_in_place(
@@ -102,24 +104,18 @@ def test_prechecks_and_the_held_set_give_the_same_findings_as_checking_in_place(
     b, records = _officer_history(tmp_path, 4)
     b.ws.store.append(records[:1], "server")  # the certificate is held already
     page = [records[1], _bad_signature(records[2]), records[2], records[3], records[4]]
-    trust = _trust_of(b)
-    plain = _check(b, page, trust=trust)
-    ahead = _check(
-        b,
-        page,
-        trust=trust,
-        prechecked=precheck(page, trust),
-        held=b.ws.store.records.held([r.hash for r in page]),
-    )
-    assert plain == ahead
+    held = _trust_of(b)
+    plain = _check(b, page, held)
+    ahead = _check(b, page, held, prechecked=precheck(page, held, [(now(), None)] * len(page)))
+    assert plain.decisions == ahead.decisions
     assert [p.kind for p in ahead.problems] == ["bad_signature"]
-    assert ahead.accepted == records[1:]
+    assert ahead.admitted == records[1:]
 
 
 def test_a_certificate_in_the_same_page_as_its_signers_records(tmp_path: Path) -> None:
     b, records = _officer_history(tmp_path, 5)
     client = PagedClient(records)
-    engine = SyncEngine(b.ws.store, client, jurisdiction=DISTRICT, page_size=2)  # type: ignore[arg-type]
+    engine = _engine(b, client)
     result = SyncResult()
     engine._pull_all(result)
     assert result.pulled == len(records) and not result.pull_problems
@@ -136,20 +132,26 @@ def test_a_bad_signature_checked_ahead_is_refused_and_reported_as_before(
     bad = _bad_signature(records[4])
     served = [*records[:4], bad, records[5]]
     where: dict[str, list[str]] = {}
-    real = incoming.check_record
+    real = checks.check_record
 
-    def spy(record: Record, trust: Trust) -> Any:
+    def spy(record: Record, held: Trust, *args: Any) -> Any:
         if record.sig == bad.sig:
             where.setdefault(record.hash, []).append(threading.current_thread().name)
-        return real(record, trust)
+        return real(record, held, *args)
 
-    monkeypatch.setattr(incoming, "check_record", spy)
-    engine = SyncEngine(b.ws.store, PagedClient(served), jurisdiction=DISTRICT, page_size=2)  # type: ignore[arg-type]
+    monkeypatch.setattr(checks, "check_record", spy)
+    monkeypatch.setattr(admit_module, "check_record", spy)
+    engine = _engine(b, PagedClient(served))
     result = SyncResult()
     engine._pull_all(result)
     assert [(p.record, p.kind, p.detail) for p in result.pull_problems] == [
         (bad.hash, "bad_signature", "the signature does not verify"),
-        (records[5].hash, "chain_gap", "record 5 came, 4 was expected"),
+        (
+            records[5].hash,
+            "chain_gap",
+            f"record 5 came, but 4 ({records[5].prev[:16]}…) of {records[5].signer[:16]}…"
+            " is missing",
+        ),
     ]
     assert result.pulled == 4
     assert [len(v) for v in where.values()] == [1]  # checked once, on the helper thread
@@ -168,7 +170,7 @@ def test_cancel_mid_pull_stores_no_page_after_it(tmp_path: Path) -> None:
             engine.cancel()
 
     client = PagedClient(records, on_pull=cancel_on_the_second_page)
-    engine = SyncEngine(b.ws.store, client, jurisdiction=DISTRICT, page_size=2)  # type: ignore[arg-type]
+    engine = _engine(b, client)
     with pytest.raises(_Cancelled):
         engine._pull_all(SyncResult())
     assert client.asked == [0, 2]

@@ -273,6 +273,42 @@ def test_status_bar_takes_the_engine_status(qtbot, window: MainWindow) -> None:
     assert window.sync_label.text() == "online · 0 unsent · last sync 2026-02-14T11:00:00Z"
 
 
+def test_a_clock_off_the_servers_is_said_in_the_status_bar(qtbot, window: MainWindow) -> None:
+    from types import SimpleNamespace
+
+    status = SimpleNamespace(
+        state="idle",
+        online=True,
+        unsent=0,
+        last_sync="2026-02-14T11:00:00Z",
+        last_error=None,
+        error_kind=None,
+        clock_offset=-3 * 3600,
+    )
+    window.sync.show_engine_status(status)
+    text = window.sync_label.text()
+    assert text.startswith("online · 0 unsent")  # records still go up
+    assert "clock is -180 minutes off the server's" in text
+    window.sync.show_engine_status(SimpleNamespace(**{**vars(status), "clock_offset": None}))
+    assert "clock" not in window.sync_label.text()
+
+
+def test_text_from_a_server_or_a_record_is_shown_as_text_never_as_html(
+    qtbot, window: MainWindow
+) -> None:
+    """An HTTP error body with a huge font and a link showed as such in the status bar."""
+    from recap_desktop.ui.qt import QLabel, QMessageBox
+
+    hostile = '<font size=7>SERVER DOWN</font> <a href="http://evil.example">update here</a>'
+    window.sync.update_sync_status(False, 3, None, hostile)
+    assert hostile in window.sync_label.text()
+    assert window.sync_label.textFormat() == Qt.TextFormat.PlainText
+    labels = window.findChildren(QLabel)
+    assert labels and all(label.textFormat() == Qt.TextFormat.PlainText for label in labels)
+    box = QMessageBox(QMessageBox.Icon.Warning, "t", hostile)
+    assert box.textFormat() == Qt.TextFormat.PlainText
+
+
 def test_demo_is_said_plainly(window: MainWindow) -> None:
     assert window.demo_banner.isVisible()
     assert "DEMO election: not a real election" in window.demo_banner.text()

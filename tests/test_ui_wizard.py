@@ -18,6 +18,7 @@ from recap_desktop.services import demo as demo_service
 from recap_desktop.services import identity as identity_service
 from recap_desktop.ui import i18n
 from recap_desktop.ui.wizard import FirstRunWizard, passphrase_strength
+from tests.packages import COMMISSION, TRUST, real_package
 
 PASSPHRASE = "kopi pagi di balai desa"
 
@@ -48,12 +49,17 @@ def test_first_run_makes_a_certified_officer(qtbot, ws: Workspace, tmp_path: Pat
     package = wizard.currentPage()
     assert wizard.currentId() == FirstRunWizard.PACKAGE
     package.path.setText(str(demo_service.RESOURCES / "election.json"))
+    package.fingerprint.setText(demo_service.demo_authority().key_id[:16])
+    wizard.next()
+    assert wizard.currentId() == FirstRunWizard.PACKAGE, "never the DEMO in a real folder"
+    assert "DEMO" in package.error.text()
+    package.path.setText(real_package(tmp_path / "package.json"))
     package.fingerprint.setText("0000 0000 0000 0000")
     wizard.next()
     assert wizard.currentId() == FirstRunWizard.PACKAGE, "a wrong fingerprint is refused"
     assert package.error.text()
     assert ws.store.package.election() is None
-    package.fingerprint.setText(demo_service.demo_authority().key_id[:16])
+    package.fingerprint.setText(" ".join(TRUST[1][i : i + 4] for i in range(0, 16, 4)))
     wizard.next()
     assert ws.store.package.election() is not None
 
@@ -70,7 +76,7 @@ def test_first_run_makes_a_certified_officer(qtbot, ws: Workspace, tmp_path: Pat
     public_key = bytes.fromhex(request.payload["public_key"])
     assert request.verify_signature(public_key)
     cert = authority.certificate(
-        demo_service.demo_authority(),
+        COMMISSION,
         election=demo_service.ELECTION_ID,
         officer_id=request.payload["officer_id"],
         name=request.payload["name"],
@@ -94,7 +100,9 @@ def test_first_run_makes_a_certified_officer(qtbot, ws: Workspace, tmp_path: Pat
     assert not certified.demo
 
 
-def test_choosing_the_demo_sets_it_up(qtbot, ws: Workspace) -> None:
+def test_choosing_the_demo_sets_it_up_in_its_own_folder(qtbot, ws: Workspace) -> None:
+    """The wizard's default (Try the DEMO, then Enter) never writes DEMO data into the real
+    folder: the DEMO authority would be trusted there, and the real package refused."""
     i18n.install("en")
     wizard = FirstRunWizard(ws)
     qtbot.addWidget(wizard)
@@ -102,7 +110,11 @@ def test_choosing_the_demo_sets_it_up(qtbot, ws: Workspace) -> None:
     assert wizard.page(FirstRunWizard.CHOICE).demo.isChecked()
     assert wizard.validateCurrentPage()
     assert wizard.demo_done
-    assert identity_service.show_identity(ws).demo
+    assert wizard.chosen.data_dir == ws.data_dir.with_name(ws.data_dir.name + "-demo")
+    assert identity_service.show_identity(wizard.chosen).demo
+    assert not ws.keystore_path.exists()
+    assert ws.store.package.election() is None and not ws.store.keys.known("authority")
+    wizard.chosen.close()
 
 
 def test_passphrase_strength_hint() -> None:

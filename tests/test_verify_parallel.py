@@ -15,9 +15,8 @@ from recap_desktop.storage.store import DB_NAME
 
 def _both(ws: Workspace) -> tuple[dict, dict]:
     anchor = authority_key(ws)
-    serial = verify_service._verify_store_serial(ws, anchor, None)
-    parallel = verify_service._verify_store_parallel(ws, anchor, 2, None)
-    assert parallel is not None
+    serial = verify_service._verify(ws, anchor, None, 1)
+    parallel = verify_service._verify(ws, anchor, None, 2)
     return serial.to_json(), parallel.to_json()
 
 
@@ -56,8 +55,8 @@ def test_tampered_store_same_report(populated: Workspace) -> None:
 
 def test_cancelled_parallel_run_says_so(populated: Workspace) -> None:
     anchor = authority_key(populated)
-    report = verify_service._verify_store_parallel(populated, anchor, 2, lambda _d, _t: False)
-    assert report is not None and report.cancelled and not report.ok
+    report = verify_service._verify(populated, anchor, lambda _d, _t: False, 2)
+    assert report.cancelled and not report.ok
 
 
 def test_small_stores_use_one_process() -> None:

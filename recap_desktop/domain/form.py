@@ -209,6 +209,9 @@ def _term(value: Any, fields: set[str], where: str) -> Term:
         value = {"field": value}
     if not isinstance(value, dict):
         raise FormError(f"{where}: a field id or a term object is expected")
+    kinds = [k for k in ("field", "const", "station") if k in value]
+    if len(kinds) != 1 or set(value) - {kinds[0], "times"}:
+        raise FormError(f"{where}: a term is one of field, const or station, with times")
     times = value.get("times", 1)
     if not isinstance(times, int) or isinstance(times, bool):
         raise FormError(f"{where}.times: an integer is expected")
@@ -225,12 +228,22 @@ def _term(value: Any, fields: set[str], where: str) -> Term:
     raise FormError(f"{where}: a term names a field, a const or station 'registered'")
 
 
+def _exact(value: Any, where: str, names: set[str]) -> None:
+    if not isinstance(value, dict) or set(value) != names:
+        raise FormError(f"{where}: an object of exactly {', '.join(sorted(names))} is expected")
+
+
 def _parse_form(data: Mapping[str, Any], where: str) -> Form:
+    _exact(data, where, {"sections", "rules"})
     sections = []
     seen: set[str] = set()
     for i, s in enumerate(data["sections"]):
+        _exact(s, f"{where}.sections[{i}]", {"id", "label", "fields"})
+        if not isinstance(s["id"], str) or not _FIELD_RE.match(s["id"]):
+            raise FormError(f"{where}.sections[{i}].id: {s['id']!r} is not an id")
         fields = []
         for j, f in enumerate(s["fields"]):
+            _exact(f, f"{where}.sections[{i}].fields[{j}]", {"id", "label"})
             fid = f["id"]
             if not isinstance(fid, str) or not _FIELD_RE.match(fid):
                 raise FormError(f"{where}.sections[{i}].fields[{j}].id: {fid!r} is not a field id")
@@ -247,6 +260,9 @@ def _parse_form(data: Mapping[str, Any], where: str) -> Form:
     rule_ids: set[str] = set()
     for i, r in enumerate(data["rules"]):
         rw = f"{where}.rules[{i}]"
+        _exact(r, rw, {"id", "severity", "left", "op", "right", "message"})
+        if not isinstance(r["id"], str) or not _FIELD_RE.match(r["id"]):
+            raise FormError(f"{rw}.id: {r['id']!r} is not an id")
         if r["id"] in rule_ids:
             raise FormError(f"{rw}.id: rule {r['id']} appears twice")
         rule_ids.add(r["id"])

@@ -1,8 +1,14 @@
-"""Which sheet counts for a polling station's contest, and the state it is in.
+"""Which sheets count for a polling station's contest, and the state it is in.
 
 Never last-writer-wins: two officers' different sheets are a dispute until a supervisor
-approves one. The outcome depends only on the set of sheets and reviews, not on the order
-they arrived in, so every laptop and the server reach the same state.
+decides. The outcome depends only on the set of sheets and reviews, and on nothing that a
+key or a clock decides: not the order they arrived in, not their hashes (which change with
+the officers' random keys), not the times their signers claim. Every laptop and the server
+therefore reach the same state from the same records (docs/PROTOCOL.md §6).
+
+Whether each record *may* count (its signer certified for it, not revoked, not forked) is
+decided by the admission rule (``protocol.standing``) and passed in: a record that may not
+count is set aside here, and the reason is kept as something a supervisor must look at.
 """
 
 from __future__ import annotations
@@ -16,11 +22,17 @@ CORRECTED = "corrected"
 APPROVED = "approved"
 REJECTED = "rejected"
 DISPUTED = "disputed"
+UNCOUNTED = "uncounted"  # sheets are held, but none may count (see ``attention``)
 PARTIAL = "partial"  # a station with some of its contests entered
 
 # The order a station's summary picks its contests' states in: what needs a person first.
-URGENCY = (DISPUTED, REJECTED, PARTIAL, NOT_ENTERED, CORRECTED, SIGNED, APPROVED)
+URGENCY = (DISPUTED, UNCOUNTED, REJECTED, PARTIAL, NOT_ENTERED, CORRECTED, SIGNED, APPROVED)
 COUNTED = frozenset({SIGNED, CORRECTED, APPROVED})
+
+# Reasons in ``SheetState.attention`` that this module adds itself (the others are the
+# standing of the records set aside: awaiting_certificate, revoked, forked, ...).
+REVIEW_CONFLICT = "review_conflict"  # reviews of one sheet that did not see each other disagree
+APPROVALS_DISAGREE = "approvals_disagree"  # approved sheets with different values
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,7 @@ class SheetVersion:
     seq: int
     supersedes: str | None
     values: Mapping[str, int]
+    standing: str | None = None  # None: it may count; else why not (protocol.standing)
 
 
 @dataclass(frozen=True)
@@ -38,51 +51,113 @@ class Review:
     sheet: str
     signer: str
     seq: int
-    time: str
     decision: str  # approve | reject
+    overrides: tuple[str, ...] = ()  # reviews of the same station and contest it replaces
+    standing: str | None = None
 
 
 @dataclass(frozen=True)
 class SheetState:
     state: str
-    current: str | None  # the sheet that counts, if any
-    heads: tuple[str, ...]  # each signer's latest version
+    current: str | None  # one of ``counted``, for display (all of them hold the same values)
+    heads: tuple[str, ...]  # each counting signer's latest version, by hash
+    counted: tuple[str, ...] = ()  # every sheet that counts: they agree, so any one's values
+    attention: tuple[str, ...] = ()  # what a supervisor must look at, sorted
 
 
 def sheet_state(versions: Iterable[SheetVersion], reviews: Iterable[Review]) -> SheetState:
-    by_hash = {v.hash: v for v in versions}
-    if not by_hash:
-        return SheetState(NOT_ENTERED, None, ())
+    """The rule of docs/PROTOCOL.md §6.
+
+    1. Records that may not count are set aside; their standing goes to ``attention``.
+    2. Each signer's latest version is the one none of its own later versions supersedes
+       (ties by ``seq``: a signer's own order, never a claimed time).
+    3. A review stops being in force when a later review of the same signer on the same
+       sheet, or any review naming it in ``overrides``, exists (causal order: the later
+       review saw it). The reviews still in force on a sheet decide it when they agree; when
+       they do not (two supervisors who did not see each other's review) the station is
+       disputed until a review overriding them settles it.
+    4. If any latest version is approved, the approved ones count (they must agree, else
+       the station is disputed). Otherwise rejected versions are set aside and the others
+       count when they agree in values (all of them together: which one is not a question
+       of hashes), are disputed when they differ, and the station is rejected when none is
+       left.
+    """
+    attention: set[str] = set()
+    live: dict[str, SheetVersion] = {}
+    held = False
+    for v in versions:
+        held = True
+        if v.standing is None:
+            live[v.hash] = v
+        else:
+            attention.add(v.standing)
+    in_force: list[Review] = []
+    for r in reviews:
+        if r.standing is None:
+            in_force.append(r)
+        else:
+            attention.add(r.standing)
+    if not live:
+        state = UNCOUNTED if held else NOT_ENTERED
+        return SheetState(state, None, (), (), tuple(sorted(attention)))
+
     replaced = {
         v.supersedes
-        for v in by_hash.values()
-        if v.supersedes in by_hash and by_hash[v.supersedes].signer == v.signer
+        for v in live.values()
+        if v.supersedes in live and live[v.supersedes].signer == v.signer
     }
     latest: dict[str, SheetVersion] = {}
-    for v in by_hash.values():
+    for v in live.values():
         if v.hash in replaced:
             continue
-        held = latest.get(v.signer)
-        if held is None or (v.seq, v.hash) > (held.seq, held.hash):
+        kept = latest.get(v.signer)
+        if kept is None or v.seq > kept.seq:
             latest[v.signer] = v
     heads = sorted(latest.values(), key=lambda v: v.hash)
-    verdict: dict[str, Review] = {}
-    for r in reviews:
-        held_r = verdict.get(r.sheet)
-        if held_r is None or (r.time, r.seq, r.hash) > (held_r.time, held_r.seq, held_r.hash):
-            verdict[r.sheet] = r
     head_hashes = tuple(v.hash for v in heads)
-    approved = [v for v in heads if v.hash in verdict and verdict[v.hash].decision == "approve"]
+
+    verdicts = _verdicts(in_force)
+    if any(verdicts.get(h) == "conflict" for h in head_hashes):
+        attention.add(REVIEW_CONFLICT)
+        return SheetState(DISPUTED, None, head_hashes, (), tuple(sorted(attention)))
+    approved = [v for v in heads if verdicts.get(v.hash) == "approve"]
     if approved:
-        chosen = max(approved, key=lambda v: (verdict[v.hash].time, v.hash))
-        return SheetState(APPROVED, chosen.hash, head_hashes)
-    distinct = {tuple(sorted(v.values.items())) for v in heads}
-    if len(distinct) > 1:
-        return SheetState(DISPUTED, None, head_hashes)
-    current = heads[0]
-    if current.hash in verdict and verdict[current.hash].decision == "reject":
-        return SheetState(REJECTED, None, head_hashes)
-    return SheetState(CORRECTED if current.supersedes else SIGNED, current.hash, head_hashes)
+        if _agree(approved):
+            counted = tuple(v.hash for v in approved)
+            return SheetState(APPROVED, counted[0], head_hashes, counted, tuple(sorted(attention)))
+        attention.add(APPROVALS_DISAGREE)
+        return SheetState(DISPUTED, None, head_hashes, (), tuple(sorted(attention)))
+    remaining = [v for v in heads if verdicts.get(v.hash) != "reject"]
+    if not remaining:
+        return SheetState(REJECTED, None, head_hashes, (), tuple(sorted(attention)))
+    if not _agree(remaining):
+        return SheetState(DISPUTED, None, head_hashes, (), tuple(sorted(attention)))
+    counted = tuple(v.hash for v in remaining)
+    state = CORRECTED if any(v.supersedes for v in remaining) else SIGNED
+    return SheetState(state, counted[0], head_hashes, counted, tuple(sorted(attention)))
+
+
+def _verdicts(reviews: list[Review]) -> dict[str, str]:
+    """Sheet hash -> approve | reject | conflict, from the reviews still in force."""
+    overridden = {h for r in reviews for h in r.overrides}
+    last: dict[tuple[str, str], Review] = {}
+    for r in reviews:
+        key = (r.signer, r.sheet)
+        kept = last.get(key)
+        if kept is None or r.seq > kept.seq:
+            last[key] = r
+    out: dict[str, str] = {}
+    for r in last.values():
+        if r.hash in overridden:
+            continue
+        before = out.get(r.sheet)
+        out[r.sheet] = r.decision if before in (None, r.decision) else "conflict"
+    return out
+
+
+def _agree(versions: list[SheetVersion]) -> bool:
+    first = dict(versions[0].values)
+    return all(dict(v.values) == first for v in versions[1:])
 
 
 def station_state(states: Iterable[str]) -> str:

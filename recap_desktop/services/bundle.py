@@ -1,4 +1,4 @@
-"""USB bundles: the push batch format in a file, imported with the same verification as a pull."""
+"""USB bundles: the push batch format in a file, admitted by the same rule as a pull."""
 
 from __future__ import annotations
 
@@ -8,66 +8,81 @@ from pathlib import Path
 from recap_desktop.crypto import keystore
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json
-from recap_desktop.crypto.verifier import Problem
-from recap_desktop.services.election import authority_key
+from recap_desktop.protocol.problems import Problem
+from recap_desktop.protocol.wire import (
+    MAX_BUNDLE_BYTES,
+    MAX_BUNDLE_FORKS,
+    MAX_BUNDLE_RECORDS,
+    WireError,
+    batch_bytes,
+    check_fork,
+    parse_batch,
+)
+from recap_desktop.services.admission import admit_into, trust
 from recap_desktop.services.workspace import RecapError, Workspace
-from recap_desktop.sync.client import BATCH_FORMAT, batch_bytes
-from recap_desktop.sync.incoming import check_incoming
 
 
 @dataclass
 class BundleImport:
     added: int = 0
     already: int = 0
+    forks: int = 0  # fork evidence newly kept
     problems: list[Problem] = field(default_factory=list)
 
 
 def export_bundle(ws: Workspace, out: Path) -> int:
-    """Every record the store holds, oldest first; returns how many."""
+    """Every record the store holds, in the order it arrived (so every chain goes up one by
+    one), and the fork evidence it keeps; returns how many records."""
     records: list[Record] = []
     for row in ws.store.records.rows():
         if row.record is None:
             raise RecapError("bundle.damaged_store", hash=row.hash, detail=row.error)
         records.append(row.record)
+    forks = ws.store.evidence.forks()
+    if len(records) > MAX_BUNDLE_RECORDS or len(forks) > MAX_BUNDLE_FORKS:
+        raise RecapError("bundle.too_large", records=len(records), limit=MAX_BUNDLE_RECORDS)
+    data = batch_bytes([r.to_json() for r in records], forks) + b"\n"
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise RecapError("bundle.too_large", records=len(records), limit=MAX_BUNDLE_RECORDS)
     try:
-        keystore.atomic_write(Path(out), batch_bytes([r.to_json() for r in records]) + b"\n")
+        keystore.atomic_write(Path(out), data)
     except OSError as exc:
         raise RecapError("file.unwritable", path=out, detail=exc.strerror or exc) from exc
     return len(records)
 
 
 def import_bundle(ws: Workspace, data: bytes, source: str) -> BundleImport:
-    """Verify each record against what the store holds; keep those that pass, report the rest.
+    """Admit each record by the rule every door applies; keep those admitted and the fork
+    evidence that proves a fork; report the rest. Bounded like a push: a file larger than
+    any laptop's records is refused whole, before it is read.
 
     Imported records stay unsent: the next sync carries them to the server.
     """
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise RecapError("bundle.unreadable", path=source, detail=f"over {MAX_BUNDLE_BYTES} bytes")
     try:
-        doc = parse_json(data)
-        if not isinstance(doc, dict) or doc.get("format") != BATCH_FORMAT:
-            raise EnvelopeError(f"the format is not {BATCH_FORMAT}")
-        if not isinstance(doc.get("records"), list):
-            raise EnvelopeError("records must be a list")
-    except (CanonicalError, EnvelopeError) as exc:
+        batch = parse_batch(parse_json(data), max_records=MAX_BUNDLE_RECORDS)
+    except (CanonicalError, WireError) as exc:
         raise RecapError("bundle.unreadable", path=source, detail=exc) from exc
     records: list[Record] = []
     malformed: list[Problem] = []
-    for item in doc["records"]:
+    for item in batch.items:
         try:
             records.append(from_json(item))
         except EnvelopeError as exc:  # one bad record is refused, as the server would
             claimed = item.get("hash") if isinstance(item, dict) else None
-            malformed.append(
-                Problem(claimed if isinstance(claimed, str) else None, "malformed", str(exc))
-            )
-    store = ws.store
-    checked = check_incoming(
-        records,
-        authority_key=authority_key(ws),
-        held_authority=store.records.authority_records(),
-        known_keys=store.keys.known(),
-        is_held=store.records.is_held,
-        lookup=store.records.get,
-        chain_head=store.integrity.chain_head,
+            name = claimed if isinstance(claimed, str) and len(claimed) == 64 else None
+            malformed.append(Problem(name, "malformed", str(exc)[:200]))
+    admission = admit_into(ws, records, "bundle")
+    out = BundleImport(
+        len(admission.admitted), len(admission.already), problems=malformed + admission.problems
     )
-    ws.append(checked.accepted, "bundle")
-    return BundleImport(len(checked.accepted), len(checked.already), malformed + checked.problems)
+    held = trust(ws)
+    forks = []
+    for pair in batch.forks:
+        try:
+            forks.append(check_fork(pair, held))
+        except WireError as exc:
+            out.problems.append(Problem(None, "malformed", f"fork evidence: {exc}"))
+    out.forks = ws.store.evidence.add_forks(forks, "bundle") + len(admission.forks)
+    return out

@@ -20,8 +20,9 @@ from recap_desktop.domain import chasil
 from recap_desktop.domain.chasil_demo import random_sheet
 from recap_desktop.domain.election import format_time
 from recap_desktop.services import identity as identity_service
+from recap_desktop.services.admission import admit_into
 from recap_desktop.services.election import import_election, package_file
-from recap_desktop.services.sheets import _now
+from recap_desktop.services.sheets import next_link
 from recap_desktop.services.workspace import RecapError, Workspace
 
 RESOURCES = resources.path("demo")  # the DEMO package and authority seed, wherever installed
@@ -204,7 +205,7 @@ def init_demo(
         if stations == DEFAULT_STATIONS
         else package_bytes(stations)
     )
-    import_election(ws, data, "demo", builtin_anchors=demo_anchor())
+    import_election(ws, data, "demo", demo=True)
     ident = identity_service.create_identity(
         ws,
         name=name or ("Petugas Demo" if role == "operator" else "Pengawas Demo"),
@@ -234,7 +235,7 @@ def certify(
         valid_until=EXPIRES,
         issued=format_time(datetime.now(UTC)),
     )
-    ws.append([cert], "import")
+    _admit(ws, [cert], "import")
     return cert
 
 
@@ -252,16 +253,15 @@ def populate(
             raise RecapError("demo.too_many", available=len(todo), wanted=stations)
         todo = todo[:stations]
     rng = random.Random(seed)
-    head = ws.store.integrity.chain_head(key.key_id)
-    seq, prev = (0, None) if head is None else head
+    link = next_link(ws, key)  # the chain's next place, and a time not before its last
+    seq, prev, now = link["seq"] - 1, link["prev"], link["time"]
     pending: list[Record] = []
     sheets = 0
 
     def flush() -> None:
-        ws.append(pending, "local")
+        _admit(ws, pending, "local")
         pending.clear()
 
-    now = _now()
     for station in todo:
         for cid in station.contests:
             contest = election.contests[cid]
@@ -297,6 +297,15 @@ def populate(
     if pending:
         flush()
     return sheets, len(todo)
+
+
+def _admit(ws: Workspace, records: list[Record], origin: str) -> None:
+    """Through the admission rule like every record: a demo that signed what the rule refuses
+    would be a bug, and says so."""
+    admission = admit_into(ws, records, origin)
+    if admission.problems:
+        first = admission.problems[0]
+        raise RecapError("record.refused", reason=first.kind, detail=first.detail)
 
 
 if __name__ == "__main__":  # pragma: no cover - regenerates the shipped package

@@ -8,8 +8,10 @@ from typing import Any
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json
 from recap_desktop.crypto.keys import BadPublicKey, check_public_key, key_id
-from recap_desktop.crypto.verifier import Certificate
 from recap_desktop.domain.election import Election, ElectionError, format_time
+from recap_desktop.protocol.admit import admit
+from recap_desktop.protocol.trust import Certificate, Trust
+from recap_desktop.services.admission import own_keys
 from recap_desktop.services.workspace import RecapError, Workspace
 
 PACKAGE_FORMAT = "recap-election-package/1"
@@ -24,10 +26,10 @@ def package_file(authority_public_key: bytes, records: list[Record]) -> dict[str
 
 
 def authority_key(ws: Workspace) -> bytes:
-    keys = ws.store.keys.known("authority")
-    if not keys:
+    anchor = ws.store.trust.anchor()
+    if anchor is None:
         raise RecapError("election.missing")
-    return next(iter(keys.values()))
+    return anchor
 
 
 def _parse_file(data: bytes, source: str) -> tuple[bytes, list[Record]]:
@@ -45,6 +47,25 @@ def _parse_file(data: bytes, source: str) -> tuple[bytes, list[Record]]:
     return public_key, records
 
 
+DEMO, REAL = "demo", "real"
+
+
+def folder_kind(ws: Workspace) -> str | None:
+    """'demo' or 'real', as the folder was set up; None before its first package."""
+    kind = ws.store.keys.folder()
+    if kind is not None:
+        return kind
+    held = ws.store.keys.known("authority")
+    if not held:
+        return None
+    # A folder from before the kind was written down: what its pinned authority makes it.
+    from recap_desktop.services.demo import demo_anchor
+
+    kind = DEMO if set(held) <= demo_anchor() else REAL
+    ws.store.keys.set_folder(kind)
+    return kind
+
+
 def import_election(
     ws: Workspace,
     data: bytes,
@@ -52,23 +73,39 @@ def import_election(
     *,
     trust_authority: str | None = None,
     now: datetime | None = None,
-    builtin_anchors: frozenset[str] = frozenset(),
+    demo: bool = False,
 ) -> tuple[Election, bool]:
     """Check and import a package file; returns the election and whether anything changed.
 
-    Checks, in order, each refusing with nothing changed: readable file, known authority,
-    authority's signature on every record, contents, expiry, version not older than held.
+    The trust anchors (PROTOCOL §5.1): a DEMO folder (``demo``: `recap demo init`) trusts
+    only the DEMO authority; a real folder never trusts it, and pins its authority at the
+    first import by the fingerprint the officer gives. A fingerprint given must match,
+    whatever the folder. Then, each refusing with nothing changed: the authority's signature
+    on every record, contents, expiry, version not older than held, and the admission rule
+    every door applies to authority records.
     """
+    from recap_desktop.services.demo import demo_anchor
+
     public_key, records = _parse_file(data, source)
     anchor_id = key_id(public_key)
+    kind = folder_kind(ws)
+    is_demo = anchor_id in demo_anchor()
+    wanted = (trust_authority or "").replace(" ", "").lower()
+    if wanted and (len(wanted) < 16 or not anchor_id.startswith(wanted)):
+        raise RecapError("election.fingerprint_mismatch", given=wanted, fingerprint=anchor_id[:16])
+    if is_demo and (kind == REAL or (kind is None and not demo)):
+        raise RecapError("election.demo_in_real")
+    if not is_demo and (kind == DEMO or demo):
+        raise RecapError("election.real_in_demo")
     held_anchor = ws.store.keys.known("authority")
-    if held_anchor:
-        if anchor_id not in held_anchor:
-            raise RecapError("election.bad_signature")
-    elif anchor_id not in builtin_anchors:
-        wanted = (trust_authority or "").replace(" ", "").lower()
-        if not wanted or not anchor_id.startswith(wanted) or len(wanted) < 16:
-            raise RecapError("election.untrusted", fingerprint=anchor_id[:16])
+    if held_anchor and anchor_id not in held_anchor:
+        raise RecapError(
+            "election.other_authority",
+            fingerprint=anchor_id[:16],
+            held=next(iter(held_anchor))[:16],
+        )
+    if not held_anchor and not is_demo and not wanted:
+        raise RecapError("election.untrusted", fingerprint=anchor_id[:16])
     for record in records:
         if record.signer != anchor_id or not record.verify_signature(public_key):
             raise RecapError("election.bad_signature")
@@ -101,9 +138,18 @@ def import_election(
         if election.version == held.version and ws.store.package.hash() != packages[0].hash:
             raise RecapError("election.conflict", version=election.version)
     _check_revocations(ws, election, [r for r in records if r.type == "revocations"])
+    # The rule every door applies (the records above pass it; a file is a door too).
+    base = ws.store.trust.trust(own_keys(ws)) if held_anchor else Trust(public_key)
+    assert base is not None
+    admission = admit(records, ws.store.view, base, arrivals=(moment.replace(microsecond=0), None))
+    if admission.problems:
+        problem = admission.problems[0]
+        raise RecapError("election.invalid", detail=f"{problem.kind}: {problem.detail}")
     if not held_anchor:
         ws.store.keys.add(anchor_id, public_key, "authority")
-    added = ws.append(records, "import")
+    if kind is None:
+        ws.store.keys.set_folder(DEMO if is_demo else REAL)
+    added = ws.append(admission.admitted, "import")
     return election, any(added)
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from recap_desktop.crypto import keystore
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json, sign
 from recap_desktop.crypto.keys import SigningKey, key_id
-from recap_desktop.crypto.verifier import Certificate
+from recap_desktop.domain.election import parse_time
+from recap_desktop.protocol.trust import Certificate
+from recap_desktop.services.admission import admit_into
 from recap_desktop.services.workspace import RecapError, Workspace
 
 ROLES = ("operator", "supervisor")
@@ -26,6 +29,9 @@ class Identity:
     role: str
     demo: bool
     certificate: dict[str, Any] | None
+    # What the key may do now: "certified", "awaiting_certificate", "revoked" or
+    # "certificate_expired" (None: not known yet, the store was not read).
+    status: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -41,7 +47,8 @@ class Identity:
             "officer_id": self.officer_id,
             "role": self.role,
             "demo": self.demo,
-            "certified": self.certificate is not None,
+            "certified": self.status == CERTIFIED,
+            "status": self.status,
             "certificate": self.certificate,
         }
 
@@ -73,10 +80,21 @@ def create_identity(
     return show_identity(ws)
 
 
+CERTIFIED = "certified"
+
+
 def show_identity(ws: Workspace) -> Identity:
     identity = keystore_identity(ws)
     certs = [c for c in ws.store.keys.certificates() if c["key_id"] == identity.key_id]
-    return replace(identity, certificate=certs[-1] if certs else None)
+    if identity.key_id in ws.store.keys.revoked():
+        status = "revoked"
+    elif not certs:
+        status = "awaiting_certificate"
+    elif all(parse_time(c["valid_until"], "until") < datetime.now(UTC) for c in certs):
+        status = "certificate_expired"
+    else:
+        status = CERTIFIED
+    return replace(identity, certificate=certs[-1] if certs else None, status=status)
 
 
 def keystore_identity(ws: Workspace) -> Identity:
@@ -153,5 +171,8 @@ def import_certificates(ws: Workspace, data: bytes, source: str) -> list[Certifi
     for cert in certs:
         if election is None or cert.election != election.id:
             raise RecapError("certificate.invalid", detail=f"it is for election {cert.election}")
-    ws.append(records, "import")
+    admission = admit_into(ws, records, "import", whole=True)  # the rule every door applies
+    if admission.problems:
+        first = admission.problems[0]
+        raise RecapError("certificate.invalid", detail=f"{first.kind}: {first.detail}")
     return certs

@@ -74,5 +74,23 @@ def write_csv(results: Sequence[ContestTotals], out: IO[str], lang: str) -> None
     for r in results:
         for f, total in r.rows():
             writer.writerow(
-                [r.region, r.contest.id, f.id, text(f.label, lang), total, r.counted, r.expected]
+                [
+                    r.region,
+                    r.contest.id,
+                    f.id,
+                    cell(text(f.label, lang)),
+                    total,
+                    r.counted,
+                    r.expected,
+                ]
             )
+
+
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV injection"): a label from a
+# package that starts with one is written with a leading apostrophe, so it stays text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: str) -> str:
+    """A text cell a spreadsheet will show as text, never run as a formula."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from recap_desktop.crypto.verifier import AUTHORITY_TYPES, ERROR, Problem
-from recap_desktop.domain.status import DISPUTED, REJECTED
+from recap_desktop.domain.status import DISPUTED, REJECTED, UNCOUNTED
+from recap_desktop.protocol.problems import ATTENTION, NOTICE, Problem
+from recap_desktop.protocol.trust import AUTHORITY_TYPES
 from recap_desktop.services.workspace import Workspace
 
 if TYPE_CHECKING:  # verify (multiprocessing) is imported when a verification runs
@@ -22,12 +23,28 @@ OK = "ok"
 # Which column of the supervisor's table each problem kind belongs to.
 CHECKS: dict[str, tuple[str, ...]] = {
     "signature": ("bad_signature", "malformed"),
-    "chain": ("chain_gap", "chain_fork", "chain_prev", "missing_record", "dangling"),
-    "certificate": ("unknown_signer", "uncertified", "revoked", "certificate_expired"),
+    "chain": (
+        "chain_gap",
+        "chain_prev",
+        "time_order",
+        "equivocation",
+        "forked",
+        "missing_record",
+        "dangling",
+    ),
+    "certificate": (
+        "unknown_signer",
+        "awaiting_certificate",
+        "revoked",
+        "certificate_expired",
+        "clock_skew",
+    ),
     "authority": ("role", "jurisdiction", "wrong_election", "unknown_station", "unknown_contest"),
-    "form": ("bad_values", "breaks_rule", "no_election", "equivocation"),
+    "form": ("bad_values", "breaks_rule", "no_election", "expired"),
 }
 TAMPERED = frozenset({"bad_signature", "malformed", "missing_record", "chain_gap", "chain_prev"})
+# Findings that leave a record valid: shown beside it, not a failed check.
+NOTICES = frozenset({"awaiting_certificate", "clock_skew"})
 
 
 @dataclass(frozen=True)
@@ -50,12 +67,13 @@ class RecordCheck:
 
     @property
     def ok(self) -> bool:
-        return not any(k for k in self.checks.values() if k and k != ("uncertified",))
+        return not any(set(k) - NOTICES for k in self.checks.values())
 
 
 @dataclass(frozen=True)
 class OpenProblem:
-    kind: str  # tampered | unverifiable | dispute | rejected | warning
+    kind: str  # tampered | unverifiable | revoked | forked | dispute | rejected | uncounted
+    # | warning
     record: str | None
     station: str | None
     contest: str | None
@@ -119,9 +137,12 @@ def review_store(ws: Workspace, progress: Progress | None = None) -> ReviewRepor
         )
     index = {r.hash: r for r in report.records}
     for problem in verdict.problems:
-        if problem.severity != ERROR:
+        if problem.severity == NOTICE:
             continue
-        kind = "tampered" if problem.kind in TAMPERED else "unverifiable"
+        if problem.severity == ATTENTION:
+            kind = problem.kind  # revoked, forked: verified, but may not count
+        else:
+            kind = "tampered" if problem.kind in TAMPERED else "unverifiable"
         entry = index.get(problem.record) if problem.record else None
         report.problems.append(
             OpenProblem(
@@ -132,10 +153,12 @@ def review_store(ws: Workspace, progress: Progress | None = None) -> ReviewRepor
                 f"{problem.kind}: {problem.detail}",
             )
         )
+    attention = store.sheets.attention_within(None)
     for (station, contest), state in sorted(store.sheets.states_within(None).items()):
-        if state in (DISPUTED, REJECTED):
-            kind = "dispute" if state == DISPUTED else "rejected"
-            report.problems.append(OpenProblem(kind, None, station, contest, state))
+        if state in (DISPUTED, REJECTED, UNCOUNTED):
+            kind = {DISPUTED: "dispute", REJECTED: "rejected", UNCOUNTED: "uncounted"}[state]
+            why = ", ".join(attention.get((station, contest), [])) or state
+            report.problems.append(OpenProblem(kind, None, station, contest, why))
     for r in report.records:
         if r.type == "sheet" and r.warnings and r.hash not in superseded:
             report.problems.append(

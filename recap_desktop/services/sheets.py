@@ -9,11 +9,19 @@ from typing import Any
 
 from recap_desktop.crypto.envelope import Record, sign
 from recap_desktop.crypto.keys import SigningKey
-from recap_desktop.crypto.verifier import ROLE_FOR_TYPE
-from recap_desktop.domain.election import Contest, Election, Station, format_time, in_region
+from recap_desktop.domain.election import (
+    Contest,
+    Election,
+    Station,
+    format_time,
+    in_region,
+    parse_time,
+)
 from recap_desktop.domain.form import ValueProblem, Violation
 from recap_desktop.messages import tr
+from recap_desktop.protocol.trust import ROLE_FOR_TYPE
 from recap_desktop.services import regions as region_service
+from recap_desktop.services.admission import admit_own
 from recap_desktop.services.workspace import RecapError, Workspace
 
 
@@ -84,18 +92,34 @@ def _now() -> str:
 
 
 def next_link(ws: Workspace, key: SigningKey) -> dict[str, Any]:
-    head = ws.store.integrity.chain_head(key.key_id)
+    """The signer's next place in its chain, and its time: the clock's, but never before the
+    time of the record before it (times never go back along a chain, PROTOCOL §3). A laptop
+    whose clock was set back keeps signing, its records marked as claiming a time ahead of
+    when they were seen, instead of being locked out."""
+    missing = ws.store.integrity.missing_from_receipts()
+    if missing:
+        # Records the server confirmed holding are gone from this store: signing now would
+        # reuse their places and look like a fork of this officer's own.
+        raise RecapError("store.truncated", exit_code=1, count=len(missing), first=missing[0])
+    head = ws.store.view.chain_head(key.key_id)
+    now = _now()
     return {
         "signer": key.key_id,
         "seq": 1 if head is None else head[0] + 1,
         "prev": None if head is None else head[1],
+        "time": now
+        if head is None or parse_time(head[2], "time") <= parse_time(now, "now")
+        else head[2],
     }
 
 
 def check_mandate(ws: Workspace, key: SigningKey, station_code: str, record_type: str) -> None:
-    """Refuse up front what `recap verify` would report: the wrong role, or a station outside
-    the signer's certified region. A key with no certificate yet may sign (it shows as not yet
-    certified until the certificate arrives)."""
+    """Refuse up front what the admission rule would: a revoked key, the wrong role, a
+    station outside the signer's certified region, a certificate that has ended. A key with
+    no certificate yet may sign (its records await the certificate and count once it comes)."""
+    revoked = ws.store.keys.revoked()
+    if key.key_id in revoked:
+        raise RecapError("mandate.revoked", reason=revoked[key.key_id] or "-")
     certs = [c for c in ws.store.keys.certificates() if c["key_id"] == key.key_id]
     if not certs:
         return
@@ -104,9 +128,17 @@ def check_mandate(ws: Workspace, key: SigningKey, station_code: str, record_type
     if not fitting:
         held = ", ".join(sorted({str(c["role"]) for c in certs}))
         raise RecapError("mandate.role", held=held, need=need)
-    if not any(in_region(station_code, str(c["jurisdiction"])) for c in fitting):
+    inside = [c for c in fitting if in_region(station_code, str(c["jurisdiction"]))]
+    if not inside:
         regions = ", ".join(sorted({str(c["jurisdiction"]) for c in fitting}))
         raise RecapError("mandate.jurisdiction", station=station_code, regions=regions)
+    moment = datetime.now(UTC)
+    if not any(
+        parse_time(c["valid_from"], "from") <= moment <= parse_time(c["valid_until"], "until")
+        for c in inside
+    ):
+        until = max(str(c["valid_until"]) for c in inside)
+        raise RecapError("mandate.expired", until=until)
 
 
 def enter_sheet(
@@ -148,6 +180,10 @@ def enter_sheet(
             raise RecapError("sheet.reason_needed")
         if supersedes not in versions:
             raise RecapError("sheet.supersedes_unknown", hash=supersedes)
+        if versions[supersedes]["signer"] != key.key_id:
+            # A correction replaces one's own sheet; another officer's different numbers are
+            # a new sheet of one's own, and a dispute a supervisor decides.
+            raise RecapError("sheet.supersedes_other", hash=supersedes)
         if supersedes not in heads:
             current = next(
                 (h for h in heads if versions[h]["signer"] == versions[supersedes]["signer"]), "?"
@@ -156,7 +192,6 @@ def enter_sheet(
     payload = {
         "type": "sheet",
         **next_link(ws, key),
-        "time": _now(),
         "election": election.id,
         "station": station_code,
         "contest": contest_id,
@@ -166,7 +201,7 @@ def enter_sheet(
         "reason": reason.strip() if supersedes and reason else None,
     }
     record = sign(key, payload)
-    ws.append([record], "local")
+    admit_own(ws, record)
     return record
 
 
@@ -183,22 +218,46 @@ def review_sheet(
     sheet = ws.store.records.get(sheet_hash)
     if sheet is None or sheet.type != "sheet":
         raise RecapError("review.unknown_sheet", hash=sheet_hash)
-    check_mandate(ws, key, str(sheet.payload.get("station")), "review")
+    station, contest = str(sheet.payload.get("station")), str(sheet.payload.get("contest"))
+    check_mandate(ws, key, station, "review")
     election = region_service.outline(ws)
     payload = {
         "type": "review",
         **next_link(ws, key),
-        "time": _now(),
         "election": election.id,
-        "station": sheet.payload["station"],
-        "contest": sheet.payload["contest"],
+        "station": station,
+        "contest": contest,
         "sheet": sheet_hash,
         "decision": decision,
         "reason": reason.strip() if reason else None,
+        "overrides": seen_reviews(ws, key.key_id, station, contest, sheet_hash, decision),
     }
     record = sign(key, payload)
-    ws.append([record], "local")
+    admit_own(ws, record)
     return record
+
+
+def seen_reviews(
+    ws: Workspace, signer: str, station: str, contest: str, sheet: str, decision: str
+) -> list[str]:
+    """The reviews a supervisor's new review replaces, by cause (PROTOCOL §6): other
+    supervisors' reviews in force on the same sheet, and, when approving, approvals in force
+    of the station's other sheets (the supervisor switches which one counts). Never a
+    claimed time: the review names what its signer saw."""
+    reviews = ws.store.sheets.reviews(station, contest)
+    overridden = {h for r in reviews for h in r["overrides"]}
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in reviews:
+        key = (str(r["signer"]), str(r["sheet"]))
+        if key not in latest or r["seq"] > latest[key]["seq"]:
+            latest[key] = r
+    out = []
+    for (who, target), r in sorted(latest.items()):
+        if r["hash"] in overridden or (who == signer and target == sheet):
+            continue  # replaced already, or one's own earlier review (replaced by its seq)
+        if target == sheet or (decision == "approve" and r["decision"] == "approve"):
+            out.append(str(r["hash"]))
+    return sorted(out)
 
 
 def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str, Any]:
@@ -214,10 +273,15 @@ def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str
     for r in reviews:
         cert = names.get(r["signer"])
         r["officer"] = cert["name"] if cert else None
+    # Why each record may not count (None: it may): shown beside it, never hidden.
+    standing = ws.store.sheets.standings(station_code, contest_id)
+    for item in (*versions, *reviews):
+        item["standing"] = standing.get(item["hash"])
     status = ws.store.sheets.status(station_code, contest_id) or {
         "state": "not_entered",
         "current": None,
         "heads": [],
+        "attention": [],
     }
     return {
         "station": station_code,
@@ -225,6 +289,7 @@ def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str
         "state": status["state"],
         "current": status["current"],
         "heads": status["heads"],
+        "attention": status["attention"],
         "versions": versions,
         "reviews": reviews,
     }

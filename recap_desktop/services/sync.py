@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from recap_desktop.services.admission import own_keys
 from recap_desktop.services.workspace import RecapError, Workspace
 from recap_desktop.storage import Store
 from recap_desktop.sync.backoff import Backoff
@@ -32,7 +33,7 @@ def jurisdiction(store: Store) -> str | None:
 
 
 def make_engine(
-    store: Store,
+    ws: Workspace,
     url: str | None = None,
     *,
     connect_timeout: float = 5.0,
@@ -43,6 +44,7 @@ def make_engine(
     page_size: int = 500,
     on_status: Callable[[Status], None] | None = None,
 ) -> SyncEngine:
+    store = ws.store
     chosen = url or server_url(store)
     if not chosen:
         raise RecapError("sync.no_server")
@@ -53,6 +55,7 @@ def make_engine(
         store,
         client,
         jurisdiction=jurisdiction(store),
+        own_keys=own_keys(ws),
         attempts=attempts,
         backoff=backoff,
         batch_count=batch_count,
@@ -70,9 +73,7 @@ def sync_once(
     backoff: Backoff | None = None,
 ) -> SyncResult:
     """Push everything unsent, pull everything new; the CLI's `recap sync`."""
-    engine = make_engine(
-        ws.store, url, read_timeout=read_timeout, attempts=attempts, backoff=backoff
-    )
+    engine = make_engine(ws, url, read_timeout=read_timeout, attempts=attempts, backoff=backoff)
     try:
         return engine.sync()
     finally:

@@ -1,28 +1,31 @@
-"""Verify everything a store holds, with the one algorithm of docs/PROTOCOL.md."""
+"""`recap verify`: the admission rule replayed over everything the store holds
+(docs/PROTOCOL.md §5.7), and what only the holder can see of its own file.
+
+The store's records are fed to the rule in the order they arrived: authority records first
+(they build the trust), then every other record against that trust and the records before
+it. The per-record half of the rule (signature, certificate, values) is a pure function of a
+row and the trust, so large stores run it in one worker process per core; the replay of
+places and references stays here, in order, and gives the same findings either way.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
-from recap_desktop.crypto import rowcheck
 from recap_desktop.crypto.envelope import Record
-from recap_desktop.crypto.verifier import (
-    AUTHORITY_TYPES,
-    ERROR,
-    ChainLink,
-    Problem,
-    Trust,
-    build_trust,
-    check_chains,
-    check_record,
-)
+from recap_desktop.protocol import rowcheck
+from recap_desktop.protocol.admit import Precheck, Replay
+from recap_desktop.protocol.problems import ATTENTION, ERROR, NOTICE, Problem
+from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust
+from recap_desktop.protocol.wire import WireError, check_fork
+from recap_desktop.services.admission import own_keys
 from recap_desktop.services.workspace import RecapError, Workspace
 
 Progress = Callable[[int, int], bool]  # (done, total) -> keep going?
@@ -39,8 +42,19 @@ class Report:
         return [p for p in self.problems if p.severity == ERROR]
 
     @property
+    def attention(self) -> list[Problem]:
+        """Records that verify but may not count for a reason a supervisor must resolve."""
+        return [p for p in self.problems if p.severity == ATTENTION]
+
+    @property
+    def notices(self) -> list[Problem]:
+        """Records that verify and will count once what they wait for arrives."""
+        return [p for p in self.problems if p.severity == NOTICE]
+
+    @property
     def ok(self) -> bool:
-        return not self.errors and not self.cancelled
+        """Every record verifies and nothing held is kept from counting by a problem."""
+        return not self.errors and not self.attention and not self.cancelled
 
     def by_record(self) -> dict[str | None, list[Problem]]:
         out: dict[str | None, list[Problem]] = {}
@@ -53,62 +67,11 @@ class Report:
             "ok": self.ok,
             "records": self.records,
             "errors": len(self.errors),
+            "attention": len(self.attention),
+            "notices": len(self.notices),
             "cancelled": self.cancelled,
             "problems": [p.to_json() for p in self.problems],
         }
-
-
-def verify_records(
-    records: list[Record],
-    authority_key: bytes,
-    known_keys: dict[str, bytes],
-    heads: dict[str, tuple[int, str]] | None = None,
-    progress: Progress | None = None,
-) -> Report:
-    """Verify a set of records as a whole: the store's, a bundle's or a server's."""
-    report = Report(records=len(records))
-    trust, problems = build_trust(
-        authority_key, [r for r in records if r.type in AUTHORITY_TYPES], known_keys
-    )
-    report.problems.extend(problems)
-    held = {r.hash: r for r in records}
-    links = []
-    for i, record in enumerate(records):
-        if record.type not in AUTHORITY_TYPES:
-            report.problems.extend(check_record(record, trust))
-        if record.seq is not None:
-            links.append(ChainLink(record.hash, record.signer, record.seq, record.prev))
-        for ref in ("supersedes", "sheet"):
-            target = record.payload.get(ref)
-            if record.type in ("sheet", "review") and isinstance(target, str):
-                other = held.get(target)
-                if other is None or other.type != "sheet":
-                    report.problems.append(
-                        Problem(record.hash, "dangling", f"{ref} {target[:16]}… is not held")
-                    )
-                elif (other.payload.get("station"), other.payload.get("contest")) != (
-                    record.payload.get("station"),
-                    record.payload.get("contest"),
-                ):
-                    report.problems.append(
-                        Problem(record.hash, "dangling", f"{ref} is another station's sheet")
-                    )
-        if progress is not None and i % 500 == 0 and not progress(i, len(records)):
-            report.cancelled = True
-            return report
-    report.problems.extend(check_chains(links, heads))
-    return report
-
-
-def _own_key(ws: Workspace) -> dict[str, bytes]:
-    """The one uncertified key whose records are only a notice: this laptop's own, as its
-    keystore names it. Any other key in the keys table (someone may have planted one beside
-    records it signed) vouches for nothing. Without a keystore (a copied store), none."""
-    try:
-        mine = ws.keystore_info().key_id
-    except RecapError:
-        return {}
-    return {k: v for k, v in ws.store.keys.known("self").items() if k == mine}
 
 
 # Below this many records one process is quicker than starting workers (about 0.3 s each).
@@ -128,189 +91,147 @@ def worker_count(records: int) -> int:
 
 
 def verify_store(ws: Workspace, progress: Progress | None = None) -> Report:
-    """Every row of the store, including rows that no longer parse (someone edited the file).
-
-    Large stores are checked in one worker process per core: the signature and the per-record
-    checks (``check_record``) are pure functions of a record and the ``Trust``, so chunks of
-    rows go to the workers and only the cross-record checks (chains, references) stay here.
-    The findings, and their order, are the same as one process would give.
-    """
+    """Every row of the store, including rows that no longer parse (someone edited the file)."""
     from recap_desktop.services.election import authority_key
 
-    store = ws.store
     try:
         anchor = authority_key(ws)
     except RecapError:
-        anchor = None
-    if anchor is not None:
-        workers = worker_count(store.records.count())
-        if workers > 1:
-            try:
-                report = _verify_store_parallel(ws, anchor, workers, progress)
-            except (BrokenProcessPool, OSError):
-                # No worker could start: a frozen build without freeze_support, a script
-                # without the ``if __name__ == "__main__"`` guard, no fork left. Still verify.
-                report = None
-            if report is not None:
-                return report
-    return _verify_store_serial(ws, anchor, progress)
-
-
-def _verify_store_serial(ws: Workspace, anchor: bytes | None, progress: Progress | None) -> Report:
-    store = ws.store
-    records: list[Record] = []
-    malformed: list[Problem] = []
-    for row in store.records.rows():
-        if row.record is None:
-            malformed.append(Problem(row.hash, "malformed", row.error or "unreadable row"))
-        else:
-            records.append(row.record)
-    if anchor is None:
-        report = Report(records=len(records))
+        report = Report(records=ws.store.records.count())
         report.problems.append(Problem(None, "no_election", "no election authority is known"))
         return report
-    report = verify_records(records, anchor, _own_key(ws), store.integrity.heads(), progress)
-    report.records += len(malformed)
-    report.problems[:0] = malformed
-    _add_missing(ws, report, [r for r in records if r.type in AUTHORITY_TYPES], anchor)
+    workers = worker_count(ws.store.records.count())
+    if workers > 1:
+        try:
+            return _verify(ws, anchor, progress, workers)
+        except (BrokenProcessPool, OSError):
+            # No worker could start: a frozen build without freeze_support, a script without
+            # the ``if __name__ == "__main__"`` guard, no fork left. Still verify.
+            pass
+    return _verify(ws, anchor, progress, 1)
+
+
+def _verify(ws: Workspace, anchor: bytes, progress: Progress | None, workers: int) -> Report:
+    store = ws.store
+    total = store.records.count()
+    report = Report()
+    # 1. Authority records, each as it arrived: the trust in force.
+    authority = list(store.records.raw_arrivals(AUTHORITY_TYPES))
+    replay = Replay(Trust(anchor, known_keys=own_keys(ws)), store.view)
+    checked = rowcheck.check_rows(authority, replay.trust)
+    _feed(report, replay, checked)
+    # 2. Fork evidence kept beside the records, checked against that trust.
+    forks, fork_problems = _forks(ws, replay.trust)
+    replay.trust = replay.trust.with_forks(forks)
+    # 3. Every other record, in order, checked (in workers for a big store) then replayed.
+    done = len(authority)
+    for checked in _checked_chunks(ws, replay.trust, workers):
+        _feed(report, replay, checked)
+        done += len(checked)
+        if progress is not None and not progress(done, total):
+            report.cancelled = True
+            return report
+    # 4. What only this holder can see of its own file.
+    report.problems.extend(_holder_checks(ws, replay))
+    report.problems.extend(fork_problems)
     return report
 
 
-def _add_missing(
-    ws: Workspace,
-    report: Report,
-    authority: list[Record],
-    anchor: bytes,
-    trust: Trust | None = None,
-) -> None:
-    """Deleted rows, projection rows naming records that are gone, and a revocation list
-    removed or changed: after everything else."""
-    for row_number in ws.store.integrity.missing_rows():
-        report.problems.append(
-            Problem(None, "missing_record", f"row {row_number} of the records table was deleted")
-        )
-    seen = {p.record for p in report.problems if p.kind in ("missing_record", "chain_gap")}
-    for table, hash_ in ws.store.integrity.dangling_references():
-        if hash_ not in seen:
-            seen.add(hash_)
-            report.problems.append(
-                Problem(hash_, "missing_record", f"named in {table} but gone from the records")
-            )
-    report.problems.extend(_revocations_kept(ws.store.keys.revoked(), authority, anchor, trust))
-
-
-# -- the parallel path -------------------------------------------------------------------
-
-
-def _verify_store_parallel(
-    ws: Workspace, anchor: bytes, workers: int, progress: Progress | None
-) -> Report | None:
-    """verify_store in ``workers`` processes; None if the serial path must decide instead."""
-    store = ws.store
-    total = store.records.count()
-    authority = [
-        row.record for row in store.records.rows(AUTHORITY_TYPES) if row.record is not None
-    ]
-    trust, trust_problems = build_trust(anchor, authority, _own_key(ws))
-    malformed: list[Problem] = []
-    parsed = 0
-    authority_seen: list[str] = []
-    links: list[ChainLink] = []
-    sheets: dict[str, tuple[Any, Any]] = {}
-    notable: list[tuple[str, list[Problem], tuple[tuple[str, str], ...], Any, Any]] = []
-    done = 0
-    cancelled = False
-
-    def take(rows: list[rowcheck.CheckedRow]) -> None:
-        nonlocal parsed
-        for hash_, error, kind, signer, seq, prev, station, contest, refs, problems in rows:
-            if error is not None:
-                malformed.append(Problem(hash_, "malformed", error))
+def _feed(report: Report, replay: Replay, checked: Sequence[rowcheck.Checked]) -> None:
+    summaries: list[rowcheck.Summary | Record] = []
+    arrivals = []
+    prechecks: list[Precheck | None] = []
+    for summary, hash_, error, seen, position, problems in checked:
+        report.records += 1
+        if error is not None:
+            unreadable = Problem(hash_, "malformed", error)
+            if summary is None:  # no place to keep either
+                report.problems.append(unreadable)
                 continue
-            parsed += 1
-            if kind in AUTHORITY_TYPES:
-                authority_seen.append(hash_)
-            if seq is not None and signer is not None:
-                links.append(ChainLink(hash_, signer, seq, prev))
-            if kind == "sheet":
-                sheets[hash_] = (station, contest)
-            if problems or refs:
-                notable.append((hash_, problems, refs, station, contest))
+            problems = [unreadable]  # the row keeps its place (rowcheck._placeholder)
+        assert seen is not None and summary is not None
+        summaries.append(summary)
+        arrivals.append((seen, position))
+        prechecks.append(None if summary.type in AUTHORITY_TYPES else (None, problems))
+    if summaries:
+        report.problems.extend(replay.feed(summaries, arrivals, prechecks).findings)
 
+
+def _checked_chunks(ws: Workspace, trust: Trust, workers: int) -> Iterator[list[rowcheck.Checked]]:
+    chunks = ws.store.records.raw_arrival_chunks(CHUNK, exclude=AUTHORITY_TYPES)
+    if workers <= 1:
+        for chunk in chunks:
+            yield rowcheck.check_rows(chunk, trust)
+        return
     # spawn, not fork: the window calls this from a worker thread, and fork copies threads'
     # locks in whatever state they are in. Rows are read here, in the store's own thread.
     context = multiprocessing.get_context("spawn")
-    # The workers' functions live in crypto (not services, not storage): a spawned worker
-    # imports only crypto and domain, not the store's and the keystore's libraries.
     with ProcessPoolExecutor(workers, context, rowcheck.init_worker, (trust,)) as pool:
-        pending: deque[tuple[int, Future[list[rowcheck.CheckedRow]]]] = deque()
-        for chunk in store.records.raw_chunks(CHUNK):
-            pending.append((len(chunk), pool.submit(rowcheck.check_chunk, chunk)))
-            while len(pending) > 2 * workers + 2:
-                size, future = pending.popleft()
-                take(future.result())
-                done += size
-                if progress is not None and not progress(done, total):
-                    cancelled = True
-                    break
-            if cancelled:
-                break
-        if cancelled:
-            for _size, future in pending:
-                future.cancel()
-        else:
+        pending: deque[Future[list[rowcheck.Checked]]] = deque()
+        try:
+            for chunk in chunks:
+                pending.append(pool.submit(rowcheck.check_chunk, chunk))
+                while len(pending) > 2 * workers + 2:
+                    yield pending.popleft().result()
             while pending:
-                size, future = pending.popleft()
-                take(future.result())
-                done += size
-                if progress is not None and not progress(done, total):
-                    cancelled = True
-                    for _size, rest in pending:
-                        rest.cancel()
-                    break
-    if cancelled:
-        report = Report(records=parsed + len(malformed), cancelled=True)
-        report.problems.extend(malformed + trust_problems)
-        return report
-    if authority_seen != [r.hash for r in authority if r.type in AUTHORITY_TYPES]:
-        return None  # a row's type column disagrees with its payload: let one process sort it
-    report = Report(records=parsed)
-    report.problems.extend(trust_problems)
-    for hash_, problems, refs, station, contest in notable:
-        report.problems.extend(problems)
-        for ref, target in refs:
-            other = sheets.get(target)
-            if other is None:
-                report.problems.append(
-                    Problem(hash_, "dangling", f"{ref} {target[:16]}… is not held")
-                )
-            elif other != (station, contest):
-                report.problems.append(
-                    Problem(hash_, "dangling", f"{ref} is another station's sheet")
-                )
-    report.problems.extend(check_chains(links, store.integrity.heads()))
-    report.records += len(malformed)
-    report.problems[:0] = malformed
-    _add_missing(ws, report, authority, anchor, trust)
-    return report
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
-def _revocations_kept(
-    shown: dict[str, str], records: list[Record], anchor: bytes, trust: Trust | None = None
-) -> list[Problem]:
-    """The revoked keys the store shows were projected from the newest revocation list it
-    held. If the records no longer give the same keys, a list was removed or changed (a
-    deleted list un-revokes its keys, and nothing else names it once its row is gone)."""
-    if trust is None:  # else built from the same records already (known keys change nothing here)
-        trust, _ = build_trust(anchor, [r for r in records if r.type in AUTHORITY_TYPES])
-    if trust.election is None or set(shown) == set(trust.revoked):
-        return []
-    return [
-        Problem(
+def _forks(ws: Workspace, trust: Trust) -> tuple[dict[str, int], list[Problem]]:
+    """The fork evidence kept: each pair checked again (PROTOCOL §5.7), reported as the
+    signer's equivocation naming the record not in the store."""
+    found: dict[str, int] = {}
+    problems = []
+    for fork in ws.store.evidence.forks():
+        try:
+            checked = check_fork(fork.to_json(), trust)
+        except WireError as exc:
+            problems.append(Problem(None, "malformed", f"fork evidence: {exc}"))
+            continue
+        held = ws.store.records.held([checked.held.hash, checked.offered.hash])
+        outside = next((r for r in (checked.offered, checked.held) if r.hash not in held), None)
+        found[checked.signer] = min(checked.seq, found.get(checked.signer, checked.seq))
+        problems.append(
+            Problem(
+                outside.hash if outside else checked.offered.hash,
+                "equivocation",
+                f"signer {checked.signer[:16]}… signed two records number {checked.seq}",
+            )
+        )
+    return found, problems
+
+
+def _holder_checks(ws: Workspace, replay: Replay) -> Iterable[Problem]:
+    """Deleted rows, chains shorter than the store last wrote them, records named by a kept
+    receipt or by a projection that are gone, a revocation list removed or changed."""
+    store = ws.store
+    for row_number in store.integrity.missing_rows():
+        yield Problem(None, "missing_record", f"row {row_number} of the records table was deleted")
+    seen: set[str] = set()
+    reached = replay.heads()
+    for signer, (seq, hash_) in store.integrity.heads().items():
+        got = reached.get(signer)
+        if got is None or got[0] < seq or (got[0] == seq and got[1] != hash_):
+            seen.add(hash_)
+            yield Problem(hash_, "missing_record", f"record number {seq} of {signer[:16]}… is gone")
+    for hash_ in store.integrity.missing_from_receipts():
+        if hash_ not in seen:
+            seen.add(hash_)
+            yield Problem(hash_, "missing_record", "a kept receipt names it, the store lost it")
+    for table, hash_ in store.integrity.dangling_references():
+        if hash_ not in seen:
+            seen.add(hash_)
+            yield Problem(hash_, "missing_record", f"named in {table} but gone from the records")
+    trust = replay.trust
+    shown = store.keys.revoked()
+    if trust.election is not None and set(shown) != set(trust.revoked):
+        yield Problem(
             None,
             "missing_record",
             f"the store shows {len(shown)} revoked keys, but the newest revocation list held "
             f"(version {trust.revocations_version}) revokes {len(trust.revoked)}: a revocation "
             "list was removed or changed",
         )
-    ]

@@ -33,6 +33,20 @@ class RecapError(Exception):
         return tr(self.key, lang, **self.params)
 
 
+def private_folder(path: Path) -> None:
+    """A data folder only its owner may enter (0700): it holds the officer's sealed key and
+    every record. One made looser by an earlier version is tightened."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+
+
+def demo_folder(data_dir: Path) -> Path:
+    """Where the DEMO election of a data folder lives: beside it, never in it. A DEMO folder
+    trusts the DEMO authority, whose seed is published; a real folder never does."""
+    return data_dir.with_name(data_dir.name + "-demo")
+
+
 def default_data_dir() -> Path:
     env = os.environ.get("RECAP_DATA_DIR")
     if env:
@@ -57,7 +71,7 @@ class Workspace:
     def store(self) -> Store:
         if self._store is None:
             try:
-                self.data_dir.mkdir(parents=True, exist_ok=True)
+                private_folder(self.data_dir)
             except OSError as exc:
                 raise RecapError("usage.data_dir", path=self.data_dir, detail=exc) from exc
             from recap_desktop.storage import StorageError, Store

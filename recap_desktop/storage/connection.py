@@ -34,9 +34,11 @@ class Connection:
                 conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
             else:
                 conn = sqlite3.connect(self.path, timeout=30)
+                _private(self.path)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA cache_size=-32000")
             self.db = Database(conn)
             if not readonly:
                 self._migrate()
@@ -149,6 +151,18 @@ class Connection:
             if self.db.conn.in_transaction:
                 self.db.conn.execute("ROLLBACK")
             raise
+
+
+def _private(path: Path) -> None:
+    """The store holds every record an officer signed and saw: only its owner reads it
+    (0600). SQLite gives the -wal and -shm files the database file's mode when it makes them;
+    ones made before are set too."""
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if name.exists() and name.stat().st_mode & 0o077:
+                name.chmod(0o600)
+        except OSError:
+            pass  # not ours to change (a shared folder): SQLite still opens it
 
 
 def chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:

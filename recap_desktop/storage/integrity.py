@@ -9,10 +9,9 @@ for ``recap verify`` and for the next save, which must never sign on top of a da
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-from recap_desktop.crypto.verifier import ChainLink
+from recap_desktop.protocol.wire import receipt_hashes
 from recap_desktop.storage.connection import Connection
 from recap_desktop.storage.errors import TamperedStore
 from recap_desktop.storage.records import RAW_COLUMNS, parse_row
@@ -47,19 +46,6 @@ class Integrity:
             )
         return head
 
-    def chain_links(self) -> Iterator[ChainLink]:
-        for hash_, signer, seq, payload in self._db.execute(
-            "SELECT CAST(hash AS BLOB), CAST(signer AS BLOB), seq, CAST(payload AS BLOB)"
-            " FROM records WHERE seq IS NOT NULL"
-        ):
-            try:
-                prev = json.loads(payload).get("prev")
-            except (ValueError, AttributeError):
-                prev = None
-            yield ChainLink(
-                _text(hash_), _text(signer), int(seq), prev if isinstance(prev, str) else None
-            )
-
     def heads(self) -> dict[str, tuple[int, str]]:
         return {
             s: (int(q), h) for s, q, h in self._db.execute("SELECT signer, seq, hash FROM heads")
@@ -83,6 +69,31 @@ class Integrity:
             )
             out.extend((table, str(r[0])) for r in rows)
         return out
+
+    def missing_from_receipts(self) -> list[str]:
+        """Hashes a kept receipt says the server stored or held that the records no longer
+        have: the trace of deleting the newest records (with their projections) after they
+        were sent, which nothing else in the file shows."""
+        named: dict[str, None] = {}
+        for (payload,) in self._db.execute("SELECT CAST(payload AS BLOB) FROM sync_receipts"):
+            try:
+                parsed = json.loads(payload)
+            except ValueError:
+                continue  # a damaged receipt is reported by the receipts' own read
+            if isinstance(parsed, dict):
+                named.update(dict.fromkeys(receipt_hashes(parsed)))
+        hashes = list(named)
+        held: set[str] = set()
+        for i in range(0, len(hashes), 500):
+            chunk = hashes[i : i + 500]
+            held.update(
+                str(r[0])
+                for r in self._db.execute(
+                    f"SELECT hash FROM records WHERE hash IN ({', '.join('?' for _ in chunk)})",
+                    chunk,
+                )
+            )
+        return [h for h in hashes if h not in held]
 
     def missing_rows(self) -> list[int]:
         """Row numbers missing below the last record: each gap is a deleted record.

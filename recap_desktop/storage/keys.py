@@ -7,6 +7,7 @@ from typing import Any
 
 from recap_desktop.storage.connection import Connection
 from recap_desktop.storage.errors import TamperedStore
+from recap_desktop.storage.standing import revocation_position
 
 
 class Keys:
@@ -44,3 +45,19 @@ class Keys:
 
     def revoked(self) -> dict[str, str]:
         return {k: r for k, r in self._db.execute("SELECT key_id, reason FROM revoked")}
+
+    def revocation_position(self, key_id: str) -> int | None:
+        """Where the server's log first holds the key's revocation, if known."""
+        return revocation_position(self._db, key_id)
+
+    # -- the folder's kind ----------------------------------------------------------------
+    # A DEMO folder trusts only the DEMO authority (whose seed is published); a real folder
+    # pins its authority at the first import and never trusts the DEMO one. Fixed once.
+
+    def folder(self) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'folder'").fetchone()
+        return None if row is None else str(row[0])
+
+    def set_folder(self, kind: str) -> None:
+        with self._connection.write():
+            self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('folder', ?)", [kind])

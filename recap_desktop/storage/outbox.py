@@ -12,19 +12,23 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from recap_desktop.crypto.envelope import Record
+from recap_desktop.domain.election import format_time
+from recap_desktop.protocol.wire import Receipt
 from recap_desktop.storage.appender import Appender
 from recap_desktop.storage.connection import Connection
 from recap_desktop.storage.errors import TamperedStore
+from recap_desktop.storage.evidence import Evidence, Position
 from recap_desktop.storage.records import parse_row, timestamp
 
 
 class Outbox:
     """Unsent records, sent marks and receipts, refusals, and sync settings (cursor, server)."""
 
-    def __init__(self, connection: Connection, appender: Appender) -> None:
+    def __init__(self, connection: Connection, appender: Appender, evidence: Evidence) -> None:
         self._connection = connection
         self._db = connection.db
         self._appender = appender
+        self._evidence = evidence
 
     def unsent(
         self, after: int, limit: int, max_bytes: int, authority: bool | None = None
@@ -66,19 +70,26 @@ class Outbox:
             ).fetchone()[0]
         )
 
-    def mark_sent(self, hashes: Iterable[str], receipt: Record) -> None:
-        """Keep the receipt and mark what it covers as sent, in one transaction."""
+    def mark_sent(self, hashes: Iterable[str], receipt: Receipt) -> None:
+        """Keep the receipt, where its server's log put each record it names, and mark
+        ``hashes`` (ours, that it names) as sent: one transaction."""
         now = timestamp()
+        record = receipt.record
+        server = record.signer
         with self._connection.write():
             self._db.execute(
                 "INSERT OR IGNORE INTO sync_receipts (hash, server, payload, sig, received)"
                 " VALUES (?, ?, ?, ?, ?)",
-                [receipt.hash, receipt.signer, receipt.canonical.decode("utf-8"), receipt.sig, now],
+                [record.hash, server, record.canonical.decode("utf-8"), record.sig, now],
+            )
+            self._evidence.note_positions(
+                [(h, i, format_time(t)) for h, (i, t) in receipt.holds.items()], server
             )
             for hash_ in hashes:
                 self._db.execute(
-                    "INSERT OR IGNORE INTO sync_sent (hash, receipt, sent) VALUES (?, ?, ?)",
-                    [hash_, receipt.hash, now],
+                    "INSERT OR IGNORE INTO sync_sent (hash, receipt, sent, server)"
+                    " VALUES (?, ?, ?, ?)",
+                    [hash_, record.hash, now, server],
                 )
                 self._db.execute("DELETE FROM sync_refused WHERE hash = ?", [hash_])
 
@@ -107,14 +118,27 @@ class Outbox:
             out.append(parsed.record)
         return out
 
-    def append_pulled(self, records: Sequence[Record], cursor_key: str, cursor: str) -> list[bool]:
-        """Verified records from the server, their sent marks and the new cursor: all or none."""
+    def append_pulled(
+        self,
+        records: Sequence[Record],
+        cursor_key: str,
+        cursor: str,
+        *,
+        positions: Sequence[Position] = (),
+        server: str | None = None,
+    ) -> list[bool]:
+        """Admitted records from the server, where its log put each record of the page (those
+        held already too), their sent marks and the new cursor: all or none. The positions go
+        first, so the records are projected knowing them."""
         now = timestamp()
         with self._connection.write():
+            if server is not None:
+                self._evidence.note_positions(positions, server)
             added = self._appender.append(records, "server")
             self._db.conn.executemany(
-                "INSERT OR IGNORE INTO sync_sent (hash, receipt, sent) VALUES (?, NULL, ?)",
-                [(record.hash, now) for record in records],
+                "INSERT OR IGNORE INTO sync_sent (hash, receipt, sent, server)"
+                " VALUES (?, NULL, ?, ?)",
+                [(record.hash, now, server) for record in records],
             )
             self._db.execute(
                 "INSERT OR REPLACE INTO sync_settings (key, value) VALUES (?, ?)",

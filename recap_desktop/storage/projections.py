@@ -13,14 +13,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
-from recap_desktop.crypto.verifier import Certificate
 from recap_desktop.domain.election import Election, ElectionError
+from recap_desktop.protocol.records import overrides
+from recap_desktop.protocol.trust import Certificate
 from recap_desktop.storage.connection import Connection
 from recap_desktop.storage.errors import TamperedStore
 from recap_desktop.storage.integrity import Integrity
 from recap_desktop.storage.records import Records
 from recap_desktop.storage.restate import restate
 from recap_desktop.storage.schema import PROJECTIONS
+from recap_desktop.storage.standing import signer_keys
 
 
 class Projections:
@@ -64,6 +66,8 @@ class Projections:
                     p["valid_until"],
                 ],
             )
+            # Its key's records may count now (a laptop's own sheets signed before it came).
+            restate(self._db, signer_keys(self._db, [cert.key_id]))
         elif kind == "revocations":
             version = p.get("version")
             # The newest list held in the records (the truth) for this election decides, not
@@ -79,12 +83,16 @@ class Projections:
                 or 0
             )
             if isinstance(version, int) and version > held:
+                before = {str(k) for (k,) in self._db.execute("SELECT key_id FROM revoked")}
                 self._db.execute("DELETE FROM revoked")
                 for entry in p.get("revoked", []):
                     self._db.execute(
                         "INSERT OR REPLACE INTO revoked (key_id, reason, version) VALUES (?,?,?)",
                         [str(entry.get("key_id")), str(entry.get("reason", "")), version],
                     )
+                after = {str(k) for (k,) in self._db.execute("SELECT key_id FROM revoked")}
+                # The keys revoked now (and any a newer list left out) are counted again.
+                restate(self._db, signer_keys(self._db, before | after))
 
     def _project_package(self, record: Record) -> None:
         try:
@@ -192,7 +200,7 @@ _SHEET_SQL = (
 )
 _REVIEW_SQL = (
     "INSERT OR IGNORE INTO reviews (hash, sheet, station, contest, signer, seq, time,"
-    " decision, reason) VALUES (?,?,?,?,?,?,?,?,?)"
+    " decision, reason, overrides) VALUES (?,?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -224,4 +232,5 @@ def _review_row(record: Record) -> tuple[Any, ...]:
         str(p.get("time")),
         str(p.get("decision")),
         p.get("reason"),
+        json.dumps(list(overrides(p))),
     )

@@ -24,6 +24,12 @@ RAW_COLUMNS = (
 )
 
 
+_RAW_R = (
+    "CAST(r.hash AS BLOB), CAST(r.signer AS BLOB), CAST(r.payload AS BLOB), CAST(r.sig AS BLOB),"
+    " CAST(r.type AS BLOB), r.seq"
+)
+
+
 @dataclass(frozen=True)
 class StoredRow:
     """A records row as read back: the record, or why it cannot be one."""
@@ -98,6 +104,37 @@ class Records:
             last = chunk[-1][0]
             yield chunk
 
+    def raw_arrivals(self, types: Iterable[str]) -> list[tuple[Any, ...]]:
+        """The rows of these types in arrival order, unparsed, each with when this store took
+        it and where the server's log put it: (id, ``from_row``'s columns, received, log
+        index, log received), what ``protocol.rowcheck.check_rows`` reads."""
+        kinds = sorted(types)
+        return self._db.execute(
+            f"SELECT r.id, {_RAW_R}, r.received, l.idx, l.received FROM records r"
+            " LEFT JOIN server_log l ON l.hash = r.hash"
+            f" WHERE r.type IN ({', '.join('?' for _ in kinds)}) ORDER BY r.id",
+            kinds,
+        ).fetchall()
+
+    def raw_arrival_chunks(
+        self, batch: int, exclude: Iterable[str] = ()
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Every other row, as ``raw_arrivals`` gives them, ``batch`` at a time."""
+        kinds = sorted(exclude)
+        where = f" AND r.type NOT IN ({', '.join('?' for _ in kinds)})" if kinds else ""
+        last = 0
+        while True:
+            chunk = self._db.execute(
+                f"SELECT r.id, {_RAW_R}, r.received, l.idx, l.received FROM records r"
+                f" LEFT JOIN server_log l ON l.hash = r.hash WHERE r.id > ?{where}"
+                " ORDER BY r.id LIMIT ?",
+                [last, *kinds, batch],
+            ).fetchall()
+            if not chunk:
+                return
+            last = chunk[-1][0]
+            yield chunk
+
     def count(self, type_: str | None = None) -> int:
         if type_ is None:
             return int(self._db.execute("SELECT COUNT(*) FROM records").fetchone()[0])
@@ -122,6 +159,20 @@ class Records:
         return (
             self._db.execute("SELECT 1 FROM records WHERE hash = ?", [hash_]).fetchone() is not None
         )
+
+    def certificates_of(self, key_id: str) -> list[Record]:
+        """The certificate records of one key (read back like any record)."""
+        out = []
+        for row in self._db.execute(
+            f"SELECT id, {RAW_COLUMNS} FROM records WHERE type = 'certificate' AND hash IN"
+            " (SELECT record FROM certificates WHERE key_id = ?) ORDER BY id",
+            [key_id],
+        ):
+            parsed = parse_row(*row)
+            if parsed.record is None:
+                raise TamperedStore(f"certificate {parsed.hash[:16]}… is damaged: {parsed.error}")
+            out.append(parsed.record)
+        return out
 
     def authority_records(self) -> list[Record]:
         """Packages, certificates and revocations held: what incoming records verify against."""

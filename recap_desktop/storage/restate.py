@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from recap_desktop.domain.status import COUNTED, Review, SheetVersion, sheet_state
 from recap_desktop.storage.connection import chunks
 from recap_desktop.storage.schema import number, regions_of
+from recap_desktop.storage.standing import Held, standings
 
 
 def restate(db: Database, keys: Iterable[tuple[str, str]]) -> None:
@@ -32,29 +33,45 @@ def restate(db: Database, keys: Iterable[tuple[str, str]]) -> None:
     versions: dict[tuple[str, str], list[SheetVersion]] = {k: [] for k in wanted}
     reviews: dict[tuple[str, str], list[Review]] = {k: [] for k in wanted}
     status: dict[tuple[str, str], str] = {}
+    sheet_rows: list[tuple[Any, ...]] = []
+    review_rows: list[tuple[Any, ...]] = []
+    held: list[Held] = []
     for chunk in chunks(stations):
         marks = ", ".join("?" for _ in chunk)
         for r in db.execute(
-            'SELECT station, contest, hash, signer, seq, supersedes, "values" FROM sheets'
-            f" WHERE station IN ({marks})",
+            'SELECT s.station, s.contest, s.hash, s.signer, s.seq, s.supersedes, s."values",'
+            " s.time, r.received, l.idx, l.received FROM sheets s"
+            " LEFT JOIN records r ON r.hash = s.hash LEFT JOIN server_log l ON l.hash = s.hash"
+            f" WHERE s.station IN ({marks})",
             chunk,
         ):
             if (r[0], r[1]) in targets:
-                versions[(r[0], r[1])].append(
-                    SheetVersion(r[2], r[3], r[4], r[5], json.loads(r[6]))
-                )
+                sheet_rows.append(r)
+                held.append(Held(r[2], "sheet", r[3], r[4], r[0], r[7], r[8], r[9], r[10]))
         for r in db.execute(
-            "SELECT station, contest, hash, sheet, signer, seq, time, decision FROM reviews"
-            f" WHERE station IN ({marks})",
+            "SELECT v.station, v.contest, v.hash, v.sheet, v.signer, v.seq, v.decision,"
+            " v.overrides, v.time, r.received, l.idx, l.received FROM reviews v"
+            " LEFT JOIN records r ON r.hash = v.hash LEFT JOIN server_log l ON l.hash = v.hash"
+            f" WHERE v.station IN ({marks})",
             chunk,
         ):
             if (r[0], r[1]) in targets:
-                reviews[(r[0], r[1])].append(Review(r[2], r[3], r[4], r[5], r[6], r[7]))
+                review_rows.append(r)
+                held.append(Held(r[2], "review", r[4], r[5], r[0], r[8], r[9], r[10], r[11]))
         for station, contest, state_ in db.execute(
             f"SELECT station, contest, state FROM sheet_status WHERE station IN ({marks})",
             chunk,
         ):
             status[(station, contest)] = state_
+    why = standings(db, held)
+    for r in sheet_rows:
+        versions[(r[0], r[1])].append(
+            SheetVersion(r[2], r[3], r[4], r[5], json.loads(r[6]), why[r[2]])
+        )
+    for r in review_rows:
+        reviews[(r[0], r[1])].append(
+            Review(r[2], r[3], r[4], r[5], r[6], tuple(json.loads(r[7])), why[r[2]])
+        )
     old: dict[tuple[str, str], dict[str, Any]] = {k: {} for k in wanted}
     by_contest: dict[str, list[str]] = {}
     for station, contest in wanted:
@@ -80,7 +97,14 @@ def restate(db: Database, keys: Iterable[tuple[str, str]]) -> None:
         station, contest = key
         state = sheet_state(versions[key], reviews[key])
         state_rows.append(
-            (station, contest, state.state, state.current, json.dumps(list(state.heads)))
+            (
+                station,
+                contest,
+                state.state,
+                state.current,
+                json.dumps(list(state.heads)),
+                json.dumps(list(state.attention)),
+            )
         )
         values: Any = {}
         if state.state in COUNTED and state.current is not None:
@@ -107,8 +131,8 @@ def restate(db: Database, keys: Iterable[tuple[str, str]]) -> None:
 
     conn = db.conn
     conn.executemany(
-        "INSERT OR REPLACE INTO sheet_status (station, contest, state, current, heads)"
-        " VALUES (?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO sheet_status (station, contest, state, current, heads,"
+        " attention) VALUES (?, ?, ?, ?, ?, ?)",
         state_rows,
     )
     if cleared:

@@ -16,7 +16,7 @@ from recap_desktop.domain.status import COUNTED
 migrations = Migrations("recap")
 
 # Bump with every migration: PRAGMA user_version lets tools see the schema without our code.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 PROJECTIONS = (
     "packages",
@@ -357,3 +357,58 @@ _M005 = [
 def m005_perf_sheets_rowid(db: Database) -> None:
     for statement in _M005:
         db.execute(statement)
+
+
+# -- standing and evidence (m006) --------------------------------------------------------------
+# Whether a record may count depends on what the laptop learnt besides it: certificates, the
+# revocation in force and where the server's log put each record (server_log), and proof that
+# a signer forked its chain (forks). server_log and forks are truth, like the records: kept by
+# a rebuild, never derived. sheet_status gains what a supervisor must look at (attention), and
+# reviews the reviews each one overrides. Sent marks name the server key that vouched for them,
+# so that marks resting on a key no longer trusted can be cleared. meta holds the folder's kind
+# (a DEMO folder or a real one), fixed when it is first set up.
+_M006 = [
+    "ALTER TABLE sheet_status ADD COLUMN attention TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE reviews ADD COLUMN overrides TEXT NOT NULL DEFAULT '[]'",
+    "CREATE INDEX sheets_signer ON sheets(signer)",
+    "CREATE INDEX reviews_signer ON reviews(signer)",
+    """
+    CREATE TABLE server_log (
+        hash TEXT PRIMARY KEY, idx INTEGER NOT NULL, received TEXT NOT NULL,
+        server TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE forks (
+        signer TEXT NOT NULL, seq INTEGER NOT NULL, first TEXT NOT NULL, second TEXT NOT NULL,
+        evidence TEXT NOT NULL, origin TEXT NOT NULL, received TEXT NOT NULL,
+        PRIMARY KEY (first, second)
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX forks_signer ON forks(signer, seq)",
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+    "ALTER TABLE sync_sent ADD COLUMN server TEXT",
+    """
+    UPDATE sync_sent SET server = (SELECT r.server FROM sync_receipts r
+        WHERE r.hash = sync_sent.receipt) WHERE receipt IS NOT NULL
+    """,
+]
+
+
+@migrations()
+def m006_standing(db: Database) -> None:
+    """Review overrides and every station's state again, by the rule that sets aside what
+    may not count (docs/PROTOCOL.md §5.4, §6)."""
+    for statement in _M006:
+        db.execute(statement)
+    db.execute(
+        "UPDATE reviews SET overrides = COALESCE((SELECT json_extract(r.payload, '$.overrides')"
+        " FROM records r WHERE r.hash = reviews.hash AND json_valid(r.payload)"
+        " AND json_type(r.payload, '$.overrides') = 'array'), '[]')"
+    )
+    from recap_desktop.storage.restate import restate
+
+    keys = db.execute(
+        "SELECT station, contest FROM sheet_status UNION SELECT station, contest FROM reviews"
+    ).fetchall()
+    restate(db, [(str(s), str(c)) for s, c in keys])

@@ -14,6 +14,7 @@ from recap_desktop.domain.status import COUNTED
 from recap_desktop.storage.connection import Connection
 from recap_desktop.storage.package import CurrentPackage
 from recap_desktop.storage.schema import number
+from recap_desktop.storage.standing import Held, standings
 
 
 class Sheets:
@@ -40,22 +41,61 @@ class Sheets:
         ]
 
     def reviews(self, station: str, contest: str) -> list[dict[str, Any]]:
-        return list(
-            self._db.query(
-                "SELECT hash, sheet, signer, seq, time, decision, reason FROM reviews"
+        return [
+            {**r, "overrides": json.loads(r["overrides"])}
+            for r in self._db.query(
+                "SELECT hash, sheet, signer, seq, time, decision, reason, overrides FROM reviews"
                 " WHERE station = ? AND contest = ? ORDER BY time, seq, hash",
                 [station, contest],
             )
-        )
+        ]
 
     def status(self, station: str, contest: str) -> dict[str, Any] | None:
         row = self._db.execute(
-            "SELECT state, current, heads FROM sheet_status WHERE station = ? AND contest = ?",
+            "SELECT state, current, heads, attention FROM sheet_status"
+            " WHERE station = ? AND contest = ?",
             [station, contest],
         ).fetchone()
         if row is None:
             return None
-        return {"state": row[0], "current": row[1], "heads": json.loads(row[2])}
+        return {
+            "state": row[0],
+            "current": row[1],
+            "heads": json.loads(row[2]),
+            "attention": json.loads(row[3]),
+        }
+
+    def standings(self, station: str, contest: str) -> dict[str, str | None]:
+        """Why each sheet and review of a station's contest may not count (None: it may)."""
+        rows = [
+            Held(h, kind, signer, seq, station, time, received, idx, logged)
+            for kind, h, signer, seq, time, received, idx, logged in self._db.execute(
+                "SELECT 'sheet', s.hash, s.signer, s.seq, s.time, r.received, l.idx, l.received"
+                " FROM sheets s LEFT JOIN records r ON r.hash = s.hash"
+                " LEFT JOIN server_log l ON l.hash = s.hash"
+                " WHERE s.station = ? AND s.contest = ?"
+                " UNION ALL SELECT 'review', v.hash, v.signer, v.seq, v.time, r.received, l.idx,"
+                " l.received FROM reviews v LEFT JOIN records r ON r.hash = v.hash"
+                " LEFT JOIN server_log l ON l.hash = v.hash"
+                " WHERE v.station = ? AND v.contest = ?",
+                [station, contest, station, contest],
+            )
+        ]
+        return standings(self._db, rows)
+
+    def attention_within(self, prefix: str | None) -> dict[tuple[str, str], list[str]]:
+        """(station, contest) -> what a supervisor must look at, where anything is."""
+        where, params = "", []
+        if prefix is not None:
+            where, params = " AND station >= ? AND station < ?", [prefix + ".", prefix + "/"]
+        return {
+            (s, c): json.loads(a)
+            for s, c, a in self._db.execute(
+                f"SELECT station, contest, attention FROM sheet_status WHERE attention != '[]'"
+                f"{where}",
+                params,
+            )
+        }
 
     def states_within(self, prefix: str | None) -> dict[tuple[str, str], str]:
         """(station, contest) -> state for every sheet entered inside a region."""

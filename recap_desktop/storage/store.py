@@ -11,6 +11,10 @@ hands out ``col.decks`` and ``col.models``:
 - ``places``: regions and polling stations, for the window's tree and search (places.py)
 - ``sheets``: sheet versions, reviews, states and region totals (sheets.py)
 - ``outbox``: what sync sent, on which receipt, and its cursors (outbox.py)
+- ``evidence``: fork evidence and the server's log positions: proof kept beside the records
+  (evidence.py)
+- ``view``: what is held, as the admission rule asks it (view.py)
+- ``trust``: the trust this folder holds, rebuilt only when it changes (trust.py)
 
 ``append`` stays here: it is the one way records enter, whatever the door (appender.py).
 Every part shares the store's one connection and its write transaction (connection.py): a
@@ -27,6 +31,7 @@ from pathlib import Path
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.storage.appender import Appender
 from recap_desktop.storage.connection import Connection
+from recap_desktop.storage.evidence import Evidence
 from recap_desktop.storage.integrity import Integrity
 from recap_desktop.storage.keys import Keys
 from recap_desktop.storage.outbox import Outbox
@@ -35,6 +40,8 @@ from recap_desktop.storage.places import Places
 from recap_desktop.storage.projections import Projections
 from recap_desktop.storage.records import Records
 from recap_desktop.storage.sheets import Sheets
+from recap_desktop.storage.trust import TrustHeld
+from recap_desktop.storage.view import HeldRecords
 
 DB_NAME = "recap.db"
 
@@ -54,7 +61,10 @@ class Store:
         self.package = CurrentPackage(self._connection, self.records)
         self.places = Places(self._connection)
         self.sheets = Sheets(self._connection, self.package)
-        self.outbox = Outbox(self._connection, self._appender)
+        self.evidence = Evidence(self._connection)
+        self.outbox = Outbox(self._connection, self._appender, self.evidence)
+        self.view = HeldRecords(self._connection, self.records, self.integrity)
+        self.trust = TrustHeld(self._connection, self.keys, self.evidence)
 
     @classmethod
     def in_dir(cls, data_dir: Path, *, readonly: bool = False) -> Store:

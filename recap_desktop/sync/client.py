@@ -12,9 +12,11 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from recap_desktop.crypto.canonical import CanonicalError, canonical_bytes, parse_json
+from recap_desktop.crypto.canonical import CanonicalError, parse_json
+from recap_desktop.protocol.admit import Fork
+from recap_desktop.protocol.wire import BATCH_FORMAT, batch_bytes
 
-BATCH_FORMAT = "recap-batch/1"
+__all__ = ["BATCH_FORMAT", "BadAnswer", "Refused", "ServerClient", "SyncError", "Unreachable"]
 USER_AGENT = "recap-desktop-sync/1"
 
 
@@ -152,7 +154,7 @@ class ServerClient:
         return answer
 
     def push(self, records: list[dict[str, Any]]) -> dict[str, Any]:
-        """POST a batch, gzipped. The batch is the bundle format (``batch_bytes``)."""
+        """POST a batch, gzipped. The batch is the bundle format (``wire.batch_bytes``)."""
         return self.push_body(push_body(records))
 
     def push_body(self, body: bytes) -> dict[str, Any]:
@@ -167,6 +169,12 @@ class ServerClient:
             raise BadAnswer("the push answer is not an object")
         return answer
 
+    def evidence(self, jurisdiction: str) -> dict[str, Any]:
+        answer = self._call("GET", "/v1/evidence", params={"jurisdiction": jurisdiction})
+        if not isinstance(answer, dict):
+            raise BadAnswer("the evidence answer is not an object")
+        return answer
+
     def pull(self, jurisdiction: str, since: int, limit: int) -> dict[str, Any]:
         answer = self._call(
             "GET", "/v1/pull", params={"jurisdiction": jurisdiction, "since": since, "limit": limit}
@@ -176,11 +184,6 @@ class ServerClient:
         return answer
 
 
-def push_body(records: list[dict[str, Any]]) -> bytes:
-    """A push request's body: the batch, gzipped."""
-    return gzip.compress(batch_bytes(records), compresslevel=6)
-
-
-def batch_bytes(records: list[dict[str, Any]]) -> bytes:
-    """A push body and a bundle file: canonical JSON, so the same records give the same bytes."""
-    return canonical_bytes({"format": BATCH_FORMAT, "records": records})
+def push_body(records: list[dict[str, Any]], forks: list[Fork] | None = None) -> bytes:
+    """A push request's body: the batch (and fork evidence to pass on), gzipped."""
+    return gzip.compress(batch_bytes(records, forks or []), compresslevel=6)

@@ -16,13 +16,17 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json
-from recap_desktop.crypto.keys import BadPublicKey, check_public_key, key_id, verify_signature
-from recap_desktop.crypto.verifier import Problem, Trust, build_trust
+from recap_desktop.crypto.envelope import Record
+from recap_desktop.crypto.keys import BadPublicKey, check_public_key, key_id
+from recap_desktop.domain.election import ElectionError, format_time, parse_time
+from recap_desktop.protocol.admit import Arrival, Fork, HeldView, Precheck, admit
+from recap_desktop.protocol.checks import CLOCK_TOLERANCE, precheck
+from recap_desktop.protocol.problems import Problem
+from recap_desktop.protocol.trust import Trust
+from recap_desktop.protocol.wire import Receipt, WireError, check_fork, parse_page, parse_receipt
 from recap_desktop.sync import testpoints
 from recap_desktop.sync.backoff import Backoff
 from recap_desktop.sync.client import BadAnswer, ServerClient, SyncError, push_body
-from recap_desktop.sync.incoming import Precheck, check_incoming, precheck
 from recap_desktop.sync.state import Machine, State
 
 DONE, REFUSED, UNREACHABLE, CANCELLED, FAILED = (
@@ -41,48 +45,48 @@ class SyncOutbox(Protocol):
         self, after: int, limit: int, max_bytes: int, authority: bool | None = None
     ) -> list[tuple[int, Record]]: ...
     def unsent_count(self) -> int: ...
-    def mark_sent(self, hashes: Iterable[str], receipt: Record) -> None: ...
+    def mark_sent(self, hashes: Iterable[str], receipt: Receipt) -> None: ...
     def note_refused(self, refused: Iterable[tuple[str, str, str]]) -> None: ...
     def append_pulled(
-        self, records: Sequence[Record], cursor_key: str, cursor: str
+        self,
+        records: Sequence[Record],
+        cursor_key: str,
+        cursor: str,
+        *,
+        positions: Sequence[tuple[str, int, str]] = (),
+        server: str | None = None,
     ) -> list[bool]: ...
     def setting(self, key: str) -> str | None: ...
     def set_setting(self, key: str, value: str | None) -> None: ...
 
 
-class SyncRecords(Protocol):
-    """What the engine reads of the records (storage.Records)."""
+class SyncEvidence(Protocol):
+    """Fork evidence and what rests on a server key (storage.Evidence)."""
 
-    def get(self, hash_: str) -> Record | None: ...
-    def is_held(self, hash_: str) -> bool: ...
-    def held(self, hashes: Sequence[str]) -> set[str]: ...
-    def authority_records(self) -> list[Record]: ...
-
-
-class SyncIntegrity(Protocol):
-    """What the engine reads of the chains held (storage.Integrity)."""
-
-    def chain_head(self, signer: str) -> tuple[int, str] | None: ...
+    def add_forks(self, forks: Iterable[Fork], origin: str) -> int: ...
+    def forks(self) -> list[Fork]: ...
+    def forget_server(self, trusted: str) -> int: ...
 
 
-class SyncKeys(Protocol):
-    """What the engine reads of the keys known outside certificates (storage.Keys)."""
+class SyncTrust(Protocol):
+    """The trust the store holds (storage.TrustHeld)."""
 
-    def known(self, origin: str | None = None) -> dict[str, bytes]: ...
+    def trust(self, own: Mapping[str, bytes]) -> Trust | None: ...
+    def anchor(self) -> bytes | None: ...
 
 
 class SyncStore(Protocol):
-    """What the engine needs from the local store (storage.Store): its outbox, and what it
-    reads of the records, the chains and the keys."""
+    """What the engine needs from the local store (storage.Store): its outbox, its evidence,
+    its trust, and its view of what is held (what the admission rule asks)."""
 
     @property
     def outbox(self) -> SyncOutbox: ...
     @property
-    def records(self) -> SyncRecords: ...
+    def evidence(self) -> SyncEvidence: ...
     @property
-    def integrity(self) -> SyncIntegrity: ...
+    def trust(self) -> SyncTrust: ...
     @property
-    def keys(self) -> SyncKeys: ...
+    def view(self) -> HeldView: ...
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ class Status:
     last_sync: str | None
     last_error: str | None
     error_kind: str | None
+    clock_offset: int | None = None  # seconds off the server's clock, when over tolerance
 
 
 @dataclass
@@ -105,6 +110,9 @@ class SyncResult:
     refused: list[tuple[str, str, str]] = field(default_factory=list)  # hash, reason, detail
     pulled: int = 0
     pull_problems: list[Problem] = field(default_factory=list)
+    forks: int = 0  # fork evidence newly kept (from the server)
+    resent: int = 0  # sent marks dropped because their server key is not trusted any more
+    clock_offset: int | None = None  # seconds this laptop's clock is off, when over tolerance
     error: str | None = None
     error_kind: str | None = None
 
@@ -116,6 +124,9 @@ class SyncResult:
             "refused": [{"hash": h, "reason": r, "detail": d} for h, r, d in self.refused],
             "pulled": self.pulled,
             "pull_problems": [p.to_json() for p in self.pull_problems],
+            "forks": self.forks,
+            "resent": self.resent,
+            "clock_offset": self.clock_offset,
             "error": self.error,
             "error_kind": self.error_kind,
         }
@@ -136,6 +147,7 @@ class SyncEngine:
         client: ServerClient,
         *,
         jurisdiction: str | None,
+        own_keys: Mapping[str, bytes] | None = None,
         batch_count: int = 500,
         batch_bytes: int = 2 * 1024 * 1024,
         page_size: int = 500,
@@ -146,6 +158,7 @@ class SyncEngine:
         self.store = store
         self.client = client
         self.jurisdiction = jurisdiction
+        self.own_keys = dict(own_keys or {})  # the officer's own key: known before certified
         self.batch_count = batch_count
         self.batch_bytes = batch_bytes
         self.page_size = page_size
@@ -234,10 +247,11 @@ class SyncEngine:
             try:
                 self._check_cancel()
                 self._go(State.PUSHING)
-                self._handshake()
+                self._handshake(result)
                 self._push_all(result)
                 self._go(State.PULLING)
                 self._pull_all(result)
+                self._pull_evidence(result)
             except _Cancelled:
                 self._go(State.IDLE)
                 result.outcome = CANCELLED
@@ -274,16 +288,18 @@ class SyncEngine:
             return result
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _handshake(self) -> None:
-        """Learn the server's receipt key; pin it on first contact, refuse it if it changed."""
+    def _handshake(self, result: SyncResult) -> None:
+        """Learn the server's receipt key; pin it on first contact, refuse it if it changed.
+        Sent marks and log positions resting on any other key are dropped (their records go
+        up again: the server answers "held" if it has them). Compare the clocks."""
         health = self.client.health()
         try:
             public_key = bytes.fromhex(str(health["server_key"]))
             check_public_key(public_key)
         except (ValueError, BadPublicKey) as exc:
             raise BadAnswer(f"the server key is unusable: {exc}") from exc
-        authority = self.store.keys.known("authority")
-        if authority and health.get("authority_key_id") not in authority:
+        anchor = self.store.trust.anchor()
+        if anchor is not None and health.get("authority_key_id") != key_id(anchor):
             raise SyncError("the server serves another election authority", "wrong_server")
         pin_key = f"server_key {self.client.base_url}"
         pinned = self.store.outbox.setting(pin_key)
@@ -296,50 +312,57 @@ class SyncEngine:
                 "server_key_changed",
             )
         self._server_key = public_key
-        self._emit(online=True)
-
-    def _verify_receipt(self, answer: Mapping[str, Any]) -> Record:
-        try:
-            receipt = from_json(answer.get("receipt"))
-        except EnvelopeError as exc:
-            raise BadAnswer(f"the receipt is malformed: {exc}") from exc
-        p = receipt.payload
-        if (
-            receipt.type != "receipt"
-            or receipt.signer != key_id(self._server_key)
-            or not verify_signature(
-                self._server_key, bytes.fromhex(receipt.sig), _receipt_message(receipt)
-            )
-        ):
-            raise BadAnswer("the receipt is not signed by the server's key")
-        if not all(isinstance(p.get(k), list) for k in ("stored", "held", "refused")):
-            raise BadAnswer("the receipt does not list stored, held and refused")
-        return receipt
+        dropped = self.store.evidence.forget_server(key_id(public_key))
+        if dropped:
+            result.resent += dropped
+            self._emit(unsent=self.store.outbox.unsent_count())
+        result.clock_offset = _clock_offset(health.get("time"))
+        self._emit(online=True, clock_offset=result.clock_offset)
 
     def _push_all(self, result: SyncResult) -> None:
-        """Authority records first (certificates before the sheets they certify), then the rest."""
+        """Fork evidence the server has not had from us, then authority records (certificates
+        before the sheets they certify), then the rest."""
+        self._push_forks()
         for authority in (True, False):
             self._push_kind(result, authority)
         self._emit(unsent=self.store.outbox.unsent_count())
 
+    def _push_forks(self) -> None:
+        forks = self.store.evidence.forks()
+        mark = f"forks sent {key_id(self._server_key)}"
+        if not forks or self.store.outbox.setting(mark) == str(len(forks)):
+            return
+        answer = self.client.push_body(push_body([], forks))
+        self._verify_receipt(answer)
+        self.store.outbox.set_setting(mark, str(len(forks)))
+
     def _push_kind(self, result: SyncResult, authority: bool) -> None:
-        # While the server checks one batch, the next is read from the store and encoded on
-        # this thread (the request waits on a helper thread). Batches are still sent one at a
-        # time, in order, and each is marked sent only from its own verified receipt.
+        # One request in flight at a time, in order, each batch marked sent only from its own
+        # verified receipt. Around it: while the server checks batch N, batch N+1 is read from
+        # the store and encoded on this thread; as soon as N's answer comes, N+1 is sent, and
+        # N's receipt is checked and its marks written while the server works on N+1.
         batch = self._next_batch(0, authority)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="recap-push") as sender:
-            while batch is not None:
+            sending = None
+            if batch is not None:
                 self._check_cancel()
-                rows, body = batch
                 testpoints.reach("before_send")
-                sending = sender.submit(self.client.push_body, body)
+                sending = sender.submit(self.client.push_body, batch[1])
+            while batch is not None and sending is not None:
+                rows = batch[0]
                 try:
                     batch = self._next_batch(rows[-1][0], authority)
+                    answer = sending.result()
+                    sending = None
+                    if batch is not None:
+                        self._check_cancel()
+                        testpoints.reach("before_send")
+                        sending = sender.submit(self.client.push_body, batch[1])
+                    self._take_answer(result, rows, answer)
                 except BaseException:
-                    sending.cancel() or sending.exception()
+                    if sending is not None:  # let the request in flight end, then stop
+                        sending.cancel() or sending.exception()
                     raise
-                answer = sending.result()
-                self._take_answer(result, rows, answer)
 
     def _next_batch(
         self, after: int, authority: bool
@@ -349,28 +372,34 @@ class SyncEngine:
             return None
         return rows, push_body([r.to_json() for _, r in rows])
 
+    def _verify_receipt(self, answer: Mapping[str, Any]) -> Receipt:
+        try:
+            return parse_receipt(answer.get("receipt"), self._server_key)
+        except WireError as exc:
+            raise BadAnswer(str(exc)) from exc
+
     def _take_answer(
         self, result: SyncResult, batch: list[tuple[int, Record]], answer: dict[str, Any]
     ) -> None:
         receipt = self._verify_receipt(answer)
         testpoints.reach("after_server_commit")
-        p = receipt.payload
-        stored, held = set(p["stored"]), set(p["held"])
-        sent = [r.hash for _, r in batch if r.hash in stored or r.hash in held]
+        holds = receipt.holds
+        sent = [r.hash for _, r in batch if r.hash in holds]
         self.store.outbox.mark_sent(sent, receipt)
         details = {
             str(x.get("hash")): (str(x.get("reason")), str(x.get("detail") or ""))
             for x in answer.get("results", [])
             if isinstance(x, dict) and x.get("status") == "refused"
         }
+        ours = {r.hash for _, r in batch}
         refused = [
-            (str(x["hash"]), *details.get(str(x["hash"]), (str(x.get("reason")), "")))
-            for x in p["refused"]
-            if isinstance(x, dict) and "hash" in x
+            (name, *details.get(name, (reason, "")))
+            for name, _item, reason in receipt.refused
+            if name is not None and name in ours
         ]
         self.store.outbox.note_refused(refused)
-        result.sent += sum(1 for _, r in batch if r.hash in stored)
-        result.held += sum(1 for _, r in batch if r.hash in held)
+        result.sent += sum(1 for _, r in batch if r.hash in receipt.stored)
+        result.held += sum(1 for _, r in batch if r.hash in receipt.held)
         result.refused.extend(refused)
         # Counting the unsent records reads the whole store: at most once a second.
         now = time.monotonic()
@@ -378,25 +407,25 @@ class SyncEngine:
             self._counted = now
             self._emit(unsent=self.store.outbox.unsent_count())
 
+    def _trust(self) -> Trust | None:
+        return self.store.trust.trust(self.own_keys)
+
     def _pull_all(self, result: SyncResult) -> None:
         if self.jurisdiction is None:
             return
         cursor_key = f"cursor {self.client.base_url} {self.jurisdiction}"
         since = int(self.store.outbox.setting(cursor_key) or 0)
-        authority = self.store.keys.known("authority")
-        if not authority:
+        trust = self._trust()
+        if trust is None:
             return
-        authority_key = next(iter(authority.values()))
-        held_authority = self.store.records.authority_records()
-        known_keys = self.store.keys.known()
-        trust, _ = build_trust(authority_key, held_authority, known_keys)
+        server = key_id(self._server_key)
         self._pull_trust = trust
         # The next page is fetched, parsed and checked record by record (``precheck``: the
         # signature and every check of the record alone) on a helper thread while this one is
-        # checked against the store (chains, references, what is held) and stored: the server
-        # builds it on its own core meanwhile, and libsodium and SQLite let go of the GIL.
-        # Pages are still checked and stored strictly in order, one at a time, on this thread,
-        # and a record's precheck counts only if the Trust it used is still the one in force.
+        # admitted against the store (chains, references, what is held) and stored: the
+        # server builds it on its own core meanwhile, and libsodium and SQLite let go of the
+        # GIL. Pages are still admitted and stored strictly in order, one at a time, on this
+        # thread, and a record's precheck counts only if the Trust it used is still in force.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="recap-pull") as fetcher:
             self._check_cancel()
             ahead: Future[_Page] | None = fetcher.submit(self._fetch_page, self.jurisdiction, since)
@@ -407,34 +436,31 @@ class SyncEngine:
                     self._check_cancel()
                     if page.error is not None:
                         raise BadAnswer(f"a pull page is malformed: {page.error}")
-                    records, nxt = page.records, page.next
-                    if nxt < since:
-                        raise BadAnswer("the pull cursor went backwards")
                     if page.more:
-                        ahead = fetcher.submit(self._fetch_page, self.jurisdiction, nxt)
+                        ahead = fetcher.submit(self._fetch_page, self.jurisdiction, page.next)
                     testpoints.reach("during_pull")
-                    checked = check_incoming(
-                        records,
-                        authority_key=authority_key,
-                        held_authority=held_authority,
-                        known_keys=known_keys,
-                        is_held=self.store.records.is_held,
-                        lookup=self.store.records.get,
-                        chain_head=self.store.integrity.chain_head,
-                        trust=trust,
+                    admission = admit(
+                        page.records,
+                        self.store.view,
+                        trust,
+                        arrivals=page.arrivals,
                         prechecked=page.prechecked,
-                        held=self.store.records.held([r.hash for r in records]),
                     )
-                    good = set(checked.already) | {r.hash for r in checked.accepted}
-                    keep = [r for r in records if r.hash in good]
-                    self.store.outbox.append_pulled(keep, cursor_key, str(nxt))
-                    held_authority = checked.authority
-                    if checked.trust is not None:
-                        trust = checked.trust
+                    self.store.outbox.append_pulled(
+                        admission.admitted,
+                        cursor_key,
+                        str(page.next),
+                        positions=page.positions,
+                        server=server,
+                    )
+                    if admission.forks:
+                        result.forks += self.store.evidence.add_forks(admission.forks, "server")
+                    if admission.trust is not None and admission.trust is not trust:
+                        trust = self._trust() or admission.trust
                     self._pull_trust = trust  # the next pages' prechecks use it from now on
-                    result.pulled += len(checked.accepted)
-                    result.pull_problems.extend(checked.problems)
-                    since = nxt
+                    result.pulled += len(admission.admitted)
+                    result.pull_problems.extend(page.unreadable)
+                    result.pull_problems.extend(admission.problems)
             finally:
                 if ahead is not None:  # stopped early: let the request in flight end
                     ahead.cancel() or ahead.exception()
@@ -445,11 +471,21 @@ class SyncEngine:
         so that the engine thread sees a cancel first, as before."""
         answer = self.client.pull(jurisdiction, since, self.page_size)
         try:
-            records = [from_json(x) for x in answer["records"]]
-            nxt = int(answer["next"])
-            more = bool(answer["more"])
-        except (EnvelopeError, KeyError, TypeError, ValueError) as exc:
-            return _Page([], 0, False, [], str(exc))
+            page = parse_page(answer, since)
+        except WireError as exc:
+            return _Page([], [], [], 0, False, [], [], str(exc))
+        arrived = datetime.now(UTC).replace(microsecond=0)
+        good = [e for e in page.entries if e.record is not None]
+        records = [e.record for e in good if e.record is not None]
+        unreadable = [
+            Problem(e.claimed, "malformed", e.error or "unreadable") for e in page.entries
+            if e.record is None
+        ]  # fmt: skip
+        # Seen: when the server's log took it, or now if that is earlier (PROTOCOL §5.4).
+        arrivals: list[Arrival] = [(min(e.received, arrived), e.index) for e in good]
+        positions = [
+            (r.hash, e.index, format_time(e.received)) for r, e in zip(records, good, strict=True)
+        ]
         trust = self._pull_trust
         prechecked: list[Precheck | None] = [None] * len(records)
         step = 50
@@ -458,10 +494,42 @@ class SyncEngine:
             if self._cancelled or trust is None:
                 break
             try:
-                prechecked[start : start + step] = precheck(records[start : start + step], trust)
+                prechecked[start : start + step] = precheck(
+                    records[start : start + step], trust, arrivals[start : start + step]
+                )
             except Exception:  # left to check in place, which raises it as before
                 continue
-        return _Page(records, nxt, more, prechecked, None)
+        return _Page(
+            records, arrivals, positions, page.next, page.more, prechecked, unreadable, None
+        )
+
+    def _pull_evidence(self, result: SyncResult) -> None:
+        """The forks the server holds proof of in this laptop's region: kept here too."""
+        if self.jurisdiction is None:
+            return
+        trust = self._trust()
+        if trust is None:
+            return
+        answer = self.client.evidence(self.jurisdiction)
+        forks = []
+        for pair in answer.get("forks", []):
+            try:
+                forks.append(check_fork(pair, trust))
+            except WireError as exc:
+                result.pull_problems.append(Problem(None, "malformed", f"fork evidence: {exc}"))
+        if forks:
+            result.forks += self.store.evidence.add_forks(forks, "server")
+
+
+def _clock_offset(server_time: Any) -> int | None:
+    """Seconds this laptop's clock is ahead (+) or behind (-) the server's, when more than
+    the protocol's tolerance; None when within it (or the server did not say)."""
+    try:
+        theirs = parse_time(server_time, "time")
+    except ElectionError:
+        return None
+    offset = int((datetime.now(UTC) - theirs).total_seconds())
+    return offset if abs(offset) > CLOCK_TOLERANCE.total_seconds() else None
 
 
 @dataclass(frozen=True)
@@ -469,13 +537,10 @@ class _Page:
     """A pull page as the helper thread hands it over: parsed, its records prechecked."""
 
     records: list[Record]
+    arrivals: list[Arrival]
+    positions: list[tuple[str, int, str]]  # (hash, log index, when the server took it)
     next: int
     more: bool
     prechecked: list[Precheck | None]
+    unreadable: list[Problem]  # records of the page that did not parse: refused alone
     error: str | None
-
-
-def _receipt_message(receipt: Record) -> bytes:
-    from recap_desktop.crypto.envelope import signing_message
-
-    return signing_message(receipt.type, receipt.canonical)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from recap_desktop import resources
 from recap_desktop.services import RecapError, Workspace
-from recap_desktop.services.workspace import default_data_dir
+from recap_desktop.services.workspace import default_data_dir, demo_folder
 from recap_desktop.ui import i18n
 from recap_desktop.ui.dialogs import warn
 from recap_desktop.ui.i18n import tr
@@ -35,8 +35,7 @@ def app_icon() -> QIcon:
 
 def demo_data_dir() -> Path:
     """The DEMO election lives apart from a real officer's data: never mixed by accident."""
-    base = default_data_dir()
-    return base.with_name(base.name + "-demo")
+    return demo_folder(default_data_dir())
 
 
 def needs_setup(ws: Workspace) -> bool:
@@ -56,9 +55,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def set_up(app: QApplication, ws: Workspace, demo: bool) -> int | None:
-    """First run: the DEMO election (``--demo`` on an empty folder) or the wizard. None when
-    the folder is ready, else the exit code."""
+def set_up(app: QApplication, ws: Workspace, demo: bool) -> Workspace | int:
+    """First run: the DEMO election (``--demo`` on an empty folder) or the wizard. The folder
+    to open when it is ready (the DEMO's own folder if the wizard chose the DEMO), else the
+    exit code."""
     try:
         if demo and not ws.keystore_path.exists():
             from recap_desktop.services import demo as demo_service
@@ -68,16 +68,16 @@ def set_up(app: QApplication, ws: Workspace, demo: bool) -> int | None:
                 demo_service.init_demo(ws)
             finally:
                 app.restoreOverrideCursor()
-        else:
-            from recap_desktop.ui.wizard import FirstRunWizard
+            return ws
+        from recap_desktop.ui.wizard import FirstRunWizard
 
-            wizard = FirstRunWizard(ws)
-            if not wizard.exec() or needs_setup(ws):
-                return 1
+        wizard = FirstRunWizard(ws)
+        if not wizard.exec() or needs_setup(wizard.chosen):
+            return 1
+        return wizard.chosen
     except RecapError as exc:
         warn(None, tr("Recap Desktop"), exc.message(i18n.current()))
         return 2
-    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,9 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = args.data_dir or (demo_data_dir() if args.demo else default_data_dir())
     ws = Workspace(data_dir)
     if not ws.keystore_path.exists():
-        code = set_up(app, ws, args.demo)
-        if code is not None:
-            return code
+        ready = set_up(app, ws, args.demo)
+        if isinstance(ready, int):
+            return ready
+        ws = ready
     # With a key, the store is first opened by the window's worker thread once the window
     # shows (importing and opening it is a good part of the start-up); whether the folder
     # still needs the wizard (no election yet) is learnt there too.
@@ -113,9 +114,16 @@ def main(argv: list[str] | None = None) -> int:
         """After the window's first opening of the store: start syncing, or set up."""
         if isinstance(error, RecapError) and error.key == "election.missing":
             window.hide()
-            code = set_up(app, ws, args.demo)
-            if code is not None:
-                app.exit(code)
+            ready = set_up(app, ws, args.demo)
+            if isinstance(ready, int):
+                app.exit(ready)
+            elif ready is not ws:  # the DEMO, in its own folder: start again on it
+                warn(
+                    None,
+                    tr("Recap Desktop"),
+                    tr("The DEMO is ready: start Recap Desktop again with --demo."),
+                )
+                app.exit(0)
             else:
                 window.on_open = opened  # the opening after the wizard starts the sync
                 window.show()

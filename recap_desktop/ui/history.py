@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from recap_desktop.messages import problem_name
+from recap_desktop.ui import i18n
 from recap_desktop.ui.i18n import tr
 from recap_desktop.ui.qt import (
     QAbstractItemView,
@@ -40,10 +42,12 @@ class HistoryPanel(QTableWidget):
             what = tr("correction") if v["supersedes"] else tr("sheet")
             if v["hash"] == history["current"]:
                 what += " ✓"
+            what += _standing(v.get("standing"))
             who = f"{v['officer'] or tr('unknown officer')} ({v['officer_id'] or v['signer'][:8]})"
             rows.append((v["time"], what, who, v["hash"][:16], v["reason"] or ""))
         for r in history["reviews"]:
             what = tr("approved") if r["decision"] == "approve" else tr("rejected")
+            what += _standing(r.get("standing"))
             who = r["officer"] or r["signer"][:8]
             rows.append((r["time"], what, who, r["sheet"][:16], r["reason"] or ""))
         rows.sort(key=lambda row: row[0])
@@ -53,3 +57,10 @@ class HistoryPanel(QTableWidget):
             for col, value in enumerate(row):
                 self.setItem(n, col, QTableWidgetItem(value))
         self.resizeRowsToContents()
+
+
+def _standing(why: str | None) -> str:
+    """Why a record does not count, beside it: never shown as merely "signed"."""
+    if why is None:
+        return ""
+    return " · " + tr("does not count: %1").replace("%1", problem_name(why, i18n.current()))

@@ -64,6 +64,7 @@ def state_label(state: str) -> str:
         "approved": tr("approved"),
         "rejected": tr("rejected"),
         "disputed": tr("disputed"),
+        "uncounted": tr("not counted: needs attention"),
         "partial": tr("partly entered"),
         "unsent": tr("not yet sent"),
     }

@@ -293,11 +293,12 @@ class MainWindow(QMainWindow):
             self.demo_banner.show()
         else:
             self.demo_banner.hide()
-        certified = (
-            ""
-            if self.identity.certificate or not self.identity_known
-            else " · " + tr("key not yet certified")
-        )
+        status = self.identity.status if self.identity_known else None
+        certified = {
+            "awaiting_certificate": " · " + tr("key not yet certified: sheets do not count yet"),
+            "revoked": " · " + tr("KEY REVOKED: it cannot sign"),
+            "certificate_expired": " · " + tr("certificate ended: it cannot sign"),
+        }.get(status or "", "")
         self.who.setText(
             f"{self.identity.name} ({self.identity.officer_id}, "
             f"{i18n.role_label(self.identity.role)}){certified}"
@@ -522,6 +523,14 @@ class MainWindow(QMainWindow):
         ]
         if state.last_error:
             parts.append(tr("error: %1").replace("%1", state.last_error))
+        if state.clock_offset is not None:
+            # Records still go up; the officer is told, never locked out (PROTOCOL §5.5).
+            minutes = round(state.clock_offset / 60)
+            parts.append(
+                tr("this laptop's clock is %1 minutes off the server's: set it right").replace(
+                    "%1", f"{minutes:+d}"
+                )
+            )
         self.sync_label.setText(" · ".join(parts))
 
     def _task_started(self, handle: TaskHandle) -> None:

@@ -34,3 +34,30 @@ def __getattr__(name: str) -> Any:
 
 
 _MISSING = object()
+
+
+class QLabel(QtWidgets.QLabel):  # type: ignore[no-redef]
+    """Qt's label, plain text by default: a label shows names and messages from packages,
+    records, servers and bundles, and Qt's default (AutoText) would render one that looks
+    like HTML (``<font size=7>``, a link) as HTML. A label that wants rich text says so."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+
+
+class QMessageBox(QtWidgets.QMessageBox):  # type: ignore[no-redef]
+    """Qt's message box, plain text by default, for the same reason as ``QLabel``: its text
+    is often an error from a service, naming a file, a record or a server's answer."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+
+
+def plain_tip(text: str) -> str:
+    """A tooltip that shows ``text`` as it is: Qt renders any tooltip that looks like HTML as
+    HTML, so the text is escaped inside an explicitly rich one."""
+    import html
+
+    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"

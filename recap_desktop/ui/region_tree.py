@@ -42,13 +42,14 @@ COLOURS = {
     "approved": "#1b5e20",
     "rejected": "#c62828",
     "disputed": "#c62828",
+    "uncounted": "#c62828",
     "partial": "#ef6c00",
 }
 REVEAL_LIMIT = 300  # stations a state filter opens in the tree at most
 FILTERS = ("all", "attention", "not_entered", "entered", "disputed", "rejected")
 MATCHES = {
     "all": None,
-    "attention": {"disputed", "rejected", "partial"},
+    "attention": {"disputed", "rejected", "partial", "uncounted"},
     "not_entered": {"not_entered", "partial"},
     "entered": {"signed", "corrected", "approved"},
     "disputed": {"disputed"},

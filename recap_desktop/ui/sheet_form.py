@@ -15,6 +15,7 @@ from typing import Any
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.domain.election import Contest, Station, text
 from recap_desktop.domain.form import MAX_VALUE, Violation
+from recap_desktop.messages import problem_name
 from recap_desktop.messages import tr as service_text
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import regions as region_service
@@ -177,6 +178,7 @@ class SheetForm(QWidget):
             + tr("Registered voters: %1 · State: %2")
             .replace("%1", str(station.registered))
             .replace("%2", i18n.state_label(history["state"]))
+            + "".join(" · " + problem_name(why, lang) for why in history.get("attention", []))
         )
         self._build(contest, lang)
         if shown is not None:

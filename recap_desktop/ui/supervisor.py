@@ -16,6 +16,7 @@ from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.services.review import (
     CHECKS,
+    NOTICES,
     OpenProblem,
     RecordCheck,
     ReviewReport,
@@ -45,6 +46,7 @@ from recap_desktop.ui.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    plain_tip,
 )
 from recap_desktop.ui.tasks import TaskHandle, TaskRunner
 
@@ -113,7 +115,7 @@ class RecordModel(QAbstractTableModel):
             kinds = r.checks.get(column, ())
             if not kinds:
                 return QBrush(QColor("#2e7d32"))
-            return QBrush(QColor("#8a5300" if kinds == ("uncertified",) else "#c62828"))
+            return QBrush(QColor("#8a5300" if set(kinds) <= NOTICES else "#c62828"))
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         if column in CHECKS:
@@ -323,9 +325,10 @@ class SupervisorView(QWidget):
         self.problems.clear()
         for p in report.problems:
             item = QListWidgetItem(self._problem_text(p))
-            item.setToolTip(p.detail)  # the verifier's technical detail, in English
+            item.setToolTip(plain_tip(p.detail))  # the verifier's detail, in English
             item.setData(HASH_ROLE, p.station)
-            colour = "#c62828" if p.kind in ("tampered", "unverifiable", "dispute") else "#8a5300"
+            urgent = ("tampered", "unverifiable", "dispute", "uncounted", "revoked", "forked")
+            colour = "#c62828" if p.kind in urgent else "#8a5300"
             item.setForeground(QBrush(QColor(colour)))
             self.problems.addItem(item)
 
@@ -336,6 +339,9 @@ class SupervisorView(QWidget):
             "dispute": tr("Dispute: officers signed different sheets"),
             "rejected": tr("Sheet rejected, waiting for a correction"),
             "warning": tr("Warning acknowledged by the officer"),
+            "uncounted": tr("Not counted: needs attention"),
+            "revoked": tr("Signer revoked: record does not count"),
+            "forked": tr("Signer forked its chain: record does not count"),
         }
         where = " · ".join(x for x in (p.station, p.contest) if x)
         record = f" [{p.record[:12]}]" if p.record else ""
@@ -345,6 +351,10 @@ class SupervisorView(QWidget):
             text += " — " + problem_name(kind, i18n.current())
         elif p.kind == "warning":
             text += " — " + p.detail
+        elif p.kind == "uncounted":
+            text += " — " + ", ".join(
+                problem_name(why.strip(), i18n.current()) for why in p.detail.split(",")
+            )
         return text
 
     def _problem_activated(self, item: QListWidgetItem) -> None:

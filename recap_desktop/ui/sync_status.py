@@ -19,6 +19,7 @@ class SyncState:
     unsent: int = 0
     last_sync: str | None = None  # UTC time like 2026-02-14T10:00:00Z
     last_error: str | None = None
+    clock_offset: int | None = None  # seconds off the server's clock, when over tolerance
 
 
 class SyncStatus(QObject):
@@ -34,14 +35,16 @@ class SyncStatus(QObject):
         unsent: int,
         last_sync: str | None,
         last_error: str | None,
+        clock_offset: int | None = None,
     ) -> None:
         """Record the engine's latest state; safe from a worker thread (the signal is queued)."""
-        self.state = SyncState(True, online, unsent, last_sync, last_error)
+        self.state = SyncState(True, online, unsent, last_sync, last_error, clock_offset)
         self.changed.emit(self.state)
 
     def show_engine_status(self, status: object) -> None:
         """Slot for the sync worker's ``status_changed``: any object with the engine Status's
-        fields (online, unsent, last_sync, last_error), so this module needs no sync import.
+        fields (online, unsent, last_sync, last_error, clock_offset), so this module needs no
+        sync import.
         """
         if getattr(status, "error_kind", None) == "no_server":
             self.state = SyncState()  # no server set: nothing to sync with, say so
@@ -52,4 +55,5 @@ class SyncStatus(QObject):
             int(getattr(status, "unsent", 0) or 0),
             getattr(status, "last_sync", None),
             getattr(status, "last_error", None),
+            getattr(status, "clock_offset", None),
         )

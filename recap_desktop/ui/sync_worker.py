@@ -143,7 +143,7 @@ class SyncWorker(QObject):
                     store = ws.store
                     self._emit(sync_service.local_status(store))
                     engine = sync_service.make_engine(
-                        store,
+                        ws,
                         self.server_url,
                         connect_timeout=self.connect_timeout,
                         read_timeout=self.read_timeout,

@@ -15,6 +15,7 @@ from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services import election as election_service
 from recap_desktop.services import identity as identity_service
+from recap_desktop.services.workspace import demo_folder
 from recap_desktop.ui import i18n
 from recap_desktop.ui.dialogs import translate_wizard
 from recap_desktop.ui.i18n import tr
@@ -97,10 +98,16 @@ class ChoicePage(_Page):
     def validatePage(self) -> bool:
         if not self.demo.isChecked():
             return True
+        # The DEMO goes to its own folder beside this one, never into it: a real folder
+        # never trusts the DEMO authority (its seed is public).
+        demo = Workspace(demo_folder(self.w.ws.data_dir))
         try:
-            demo_service.init_demo(self.w.ws)
+            if not demo.keystore_path.exists():
+                demo_service.init_demo(demo)
         except RecapError as exc:
+            demo.close()
             return self.fail(exc)
+        self.w.chosen = demo
         self.w.demo_done = True
         return True
 
@@ -281,6 +288,7 @@ class FirstRunWizard(QWizard):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
+        self.chosen = ws  # the folder the window opens: the DEMO's own if that was chosen
         self.demo_done = False
         self.setWindowTitle(tr("Recap Desktop: first start"))
         translate_wizard(self)

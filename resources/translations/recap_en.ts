@@ -7,6 +7,10 @@
         <translation>Recap Desktop</translation>
     </message>
     <message>
+        <source>The DEMO is ready: start Recap Desktop again with --demo.</source>
+        <translation>The DEMO is ready: start Recap Desktop again with --demo.</translation>
+    </message>
+    <message>
         <source>Time (UTC)</source>
         <translation>Time (UTC)</translation>
     </message>
@@ -43,6 +47,10 @@
         <translation>rejected</translation>
     </message>
     <message>
+        <source>does not count: %1</source>
+        <translation>does not count: %1</translation>
+    </message>
+    <message>
         <source>not entered</source>
         <translation>not entered</translation>
     </message>
@@ -57,6 +65,10 @@
     <message>
         <source>disputed</source>
         <translation>disputed</translation>
+    </message>
+    <message>
+        <source>not counted: needs attention</source>
+        <translation>not counted: needs attention</translation>
     </message>
     <message>
         <source>partly entered</source>
@@ -191,6 +203,18 @@
         <translation>About Recap Desktop</translation>
     </message>
     <message>
+        <source>key not yet certified: sheets do not count yet</source>
+        <translation>key not yet certified: sheets do not count yet</translation>
+    </message>
+    <message>
+        <source>KEY REVOKED: it cannot sign</source>
+        <translation>KEY REVOKED: it cannot sign</translation>
+    </message>
+    <message>
+        <source>certificate ended: it cannot sign</source>
+        <translation>certificate ended: it cannot sign</translation>
+    </message>
+    <message>
         <source>Recap Desktop %1</source>
         <translation>Recap Desktop %1</translation>
     </message>
@@ -213,6 +237,10 @@
     <message>
         <source>Sync not configured: set the central server in Settings</source>
         <translation>Sync not configured: set the central server in Settings</translation>
+    </message>
+    <message>
+        <source>this laptop's clock is %1 minutes off the server's: set it right</source>
+        <translation>this laptop's clock is %1 minutes off the server's: set it right</translation>
     </message>
     <message>
         <source>Records with problems: %1. See the Verification tab.</source>
@@ -241,10 +269,6 @@
     <message>
         <source>DEMO election: not a real election. Names and numbers are invented; the DEMO passphrase is %1. Data folder: %2</source>
         <translation>DEMO election: not a real election. Names and numbers are invented; the DEMO passphrase is %1. Data folder: %2</translation>
-    </message>
-    <message>
-        <source>key not yet certified</source>
-        <translation>key not yet certified</translation>
     </message>
     <message>
         <source>Lock the key after idle time</source>
@@ -577,6 +601,18 @@
     <message>
         <source>Warning acknowledged by the officer</source>
         <translation>Warning acknowledged by the officer</translation>
+    </message>
+    <message>
+        <source>Not counted: needs attention</source>
+        <translation>Not counted: needs attention</translation>
+    </message>
+    <message>
+        <source>Signer revoked: record does not count</source>
+        <translation>Signer revoked: record does not count</translation>
+    </message>
+    <message>
+        <source>Signer forked its chain: record does not count</source>
+        <translation>Signer forked its chain: record does not count</translation>
     </message>
     <message>
         <source>Approve sheet</source>

@@ -8,6 +8,10 @@
         <translation>Recap Desktop</translation>
     </message>
     <message>
+        <source>The DEMO is ready: start Recap Desktop again with --demo.</source>
+        <translation>DEMO sudah siap: jalankan Recap Desktop lagi dengan --demo.</translation>
+    </message>
+    <message>
         <source>Time (UTC)</source>
         <translation>Waktu (UTC)</translation>
     </message>
@@ -44,6 +48,10 @@
         <translation>ditolak</translation>
     </message>
     <message>
+        <source>does not count: %1</source>
+        <translation>tidak dihitung: %1</translation>
+    </message>
+    <message>
         <source>not entered</source>
         <translation>belum diisi</translation>
     </message>
@@ -58,6 +66,10 @@
     <message>
         <source>disputed</source>
         <translation>diperselisihkan</translation>
+    </message>
+    <message>
+        <source>not counted: needs attention</source>
+        <translation>tidak dihitung: perlu diperiksa</translation>
     </message>
     <message>
         <source>partly entered</source>
@@ -192,6 +204,18 @@
         <translation>Tentang Recap Desktop</translation>
     </message>
     <message>
+        <source>key not yet certified: sheets do not count yet</source>
+        <translation>kunci belum disertifikasi: lembar belum dihitung</translation>
+    </message>
+    <message>
+        <source>KEY REVOKED: it cannot sign</source>
+        <translation>KUNCI DICABUT: tidak dapat menandatangani</translation>
+    </message>
+    <message>
+        <source>certificate ended: it cannot sign</source>
+        <translation>sertifikat berakhir: tidak dapat menandatangani</translation>
+    </message>
+    <message>
         <source>Recap Desktop %1</source>
         <translation>Recap Desktop %1</translation>
     </message>
@@ -214,6 +238,10 @@
     <message>
         <source>Sync not configured: set the central server in Settings</source>
         <translation>Sinkronisasi belum diatur: isi server pusat di Pengaturan</translation>
+    </message>
+    <message>
+        <source>this laptop&apos;s clock is %1 minutes off the server&apos;s: set it right</source>
+        <translation>jam laptop ini selisih %1 menit dari jam server: betulkan jamnya</translation>
     </message>
     <message>
         <source>Records with problems: %1. See the Verification tab.</source>
@@ -242,10 +270,6 @@
     <message>
         <source>DEMO election: not a real election. Names and numbers are invented; the DEMO passphrase is %1. Data folder: %2</source>
         <translation>Pemilu DEMO: bukan pemilu sungguhan. Nama dan angka rekaan; frasa sandi DEMO adalah %1. Folder data: %2</translation>
-    </message>
-    <message>
-        <source>key not yet certified</source>
-        <translation>kunci belum disertifikasi</translation>
     </message>
     <message>
         <source>Lock the key after idle time</source>
@@ -578,6 +602,18 @@
     <message>
         <source>Warning acknowledged by the officer</source>
         <translation>Peringatan yang sudah dikonfirmasi petugas</translation>
+    </message>
+    <message>
+        <source>Not counted: needs attention</source>
+        <translation>Tidak dihitung: perlu diperiksa</translation>
+    </message>
+    <message>
+        <source>Signer revoked: record does not count</source>
+        <translation>Penanda tangan dicabut: catatan tidak dihitung</translation>
+    </message>
+    <message>
+        <source>Signer forked its chain: record does not count</source>
+        <translation>Penanda tangan membuat cabang rantai: catatan tidak dihitung</translation>
     </message>
     <message>
         <source>Approve sheet</source>

@@ -53,6 +53,83 @@ ESCAPES = (
 )
 
 
+REVIEWER_SEED = hashlib.sha256(b"recap/1 test vector reviewer (never use)").digest()
+SERVER_SEED = hashlib.sha256(b"recap/1 test vector server (never use)").digest()
+
+# Ed25519's group order and the encoding of the neutral element (y = 1).
+L = 2**252 + 27742317777372353535851937790883648493
+IDENTITY = bytes([1]) + bytes(31)
+
+
+def _small_package() -> dict[str, Any]:
+    from recap_desktop.services.demo import build_package
+
+    payload = build_package(1)
+    payload.update(election="vector-2026", demo=False)
+    payload["name"] = {"id": "Pemilu vektor uji", "en": "Test vector election"}
+    return payload
+
+
+def _signatures(officer: SigningKey) -> list[dict[str, Any]]:
+    """Signatures RFC 8032 alone (and OpenSSL) would accept, that PROTOCOL §2 refuses, and
+    the honest one beside them. Built by hand from the curve's equation."""
+    message = b"recap/1\nsheet\n{}"
+    honest = officer.sign(message)
+    # A real key, R the neutral element, S = k·a: [S]B = [k]A, so [S]B - [k]A = R.
+    digest = hashlib.sha512(officer.seed()).digest()
+    a = int.from_bytes(digest[:32], "little")
+    a &= (1 << 254) - 8
+    a |= 1 << 254
+    k = int.from_bytes(hashlib.sha512(IDENTITY + officer.public_key + message).digest(), "little")
+    small_r = IDENTITY + ((k * a) % L).to_bytes(32, "little")
+    identity_signed = IDENTITY + bytes(32)  # A and R neutral, S = 0
+    signed_identity = bytes([1]) + bytes(30) + bytes([0x80])  # the neutral element, sign set
+    return [
+        {
+            "name": "honest",
+            "public_key": officer.public_key.hex(),
+            "message_hex": message.hex(),
+            "sig": honest.hex(),
+            "accept": True,
+            "why": "an ordinary signature",
+        },
+        {
+            "name": "small_order_r",
+            "public_key": officer.public_key.hex(),
+            "message_hex": message.hex(),
+            "sig": small_r.hex(),
+            "accept": False,
+            "why": "R is the neutral element (§2 item 3); the equation of item 5 holds",
+        },
+        {
+            "name": "small_order_key_and_r",
+            "public_key": IDENTITY.hex(),
+            "message_hex": message.hex(),
+            "sig": identity_signed.hex(),
+            "accept": False,
+            "why": "A and R are the neutral element and S is 0 (§2 item 3)",
+        },
+        {
+            "name": "neutral_key_with_sign_bit",
+            "public_key": signed_identity.hex(),
+            "message_hex": message.hex(),
+            "sig": identity_signed.hex(),
+            "accept": False,
+            "why": "A is the neutral element with the sign bit set (§2 item 3)",
+        },
+        {
+            "name": "s_not_reduced",
+            "public_key": officer.public_key.hex(),
+            "message_hex": message.hex(),
+            "sig": (
+                honest[:32] + (int.from_bytes(honest[32:], "little") + L).to_bytes(32, "little")
+            ).hex(),
+            "accept": False,
+            "why": "S + L instead of S (§2 item 2)",
+        },
+    ]
+
+
 def _case(name: str, description: str, key: SigningKey, key_name: str, record: Record) -> dict:
     canonical = canonical_bytes(record.payload)
     message = signing_message(record.type, canonical)
@@ -133,12 +210,80 @@ def build() -> dict[str, Any]:
             "nested": {"b": {"d": 4, "c": 3}, "a": [{"z": 1, "y": 2}]},
         },
     )
+    approve = sign(
+        officer_reviewer := SigningKey.from_seed(REVIEWER_SEED),
+        {
+            "type": "review",
+            "signer": officer_reviewer.key_id,
+            "seq": 1,
+            "prev": None,
+            "time": "2026-02-14T11:00:00Z",
+            "election": "vector-2026",
+            "station": "32.01.01.2001.001",
+            "contest": "ppwp",
+            "sheet": first.hash,
+            "decision": "reject",
+            "reason": "angka suara 01 tidak sesuai kertas",
+        },
+    )
+    overriding = sign(
+        officer_reviewer,
+        {
+            "type": "review",
+            "signer": officer_reviewer.key_id,
+            "seq": 2,
+            "prev": approve.hash,
+            "time": "2026-02-14T11:20:00Z",
+            "election": "vector-2026",
+            "station": "32.01.01.2001.001",
+            "contest": "ppwp",
+            "sheet": second.hash,
+            "decision": "approve",
+            "reason": None,
+            "overrides": [approve.hash],
+        },
+    )
+    revoked = authority.revocations(
+        auth,
+        election="vector-2026",
+        version=1,
+        issued="2026-02-15T08:00:00Z",
+        revoked=[
+            {"key_id": officer.key_id, "reason": "laptop stolen", "time": "2026-02-15T07:30:00Z"}
+        ],
+    )
+    package = sign(auth, _small_package())
+    receipt = sign(
+        SigningKey.from_seed(SERVER_SEED),
+        {
+            "type": "receipt",
+            "server": SigningKey.from_seed(SERVER_SEED).key_id,
+            "time": "2026-02-14T10:05:02Z",
+            "election": "vector-2026",
+            "stored": [{"hash": second.hash, "index": 42, "received": "2026-02-14T10:05:02Z"}],
+            "held": [{"hash": first.hash, "index": 17, "received": "2026-02-14T09:31:10Z"}],
+            "refused": [{"item": 2, "reason": "malformed"}],
+        },
+    )
+    request = sign(
+        officer,
+        {
+            "type": "certificate_request",
+            "name": "Siti Nurhaliza",
+            "officer_id": "ppk-3201-01",
+            "role": "operator",
+            "public_key": officer.public_key.hex(),
+            "key_id": officer.key_id,
+        },
+    )
     return {
         "description": (
             "The published test vectors of docs/PROTOCOL.md (recap/1 envelope). Each positive "
             "case gives a key seed, a payload, and the exact canonical bytes, signing message, "
             "hash (SHA-256 of the canonical bytes, the record id) and Ed25519 signature. Each "
-            "negative case is JSON text a verifier must refuse. The seeds are test keys, "
+            "negative case is JSON text a verifier must refuse. Each signature case is a "
+            "public key, a message and a signature, and whether PROTOCOL section 2 accepts it "
+            "(RFC 8032 alone accepts the small-order ones). The seeds are test keys, "
             "published: never use them to sign anything real. Generated by "
             "tests/vectors/make_envelope_vectors.py; checked by tests/test_envelope.py."
         ),
@@ -155,7 +300,18 @@ def build() -> dict[str, Any]:
                 "public_key": auth.public_key.hex(),
                 "key_id": auth.key_id,
             },
+            "reviewer": {
+                "seed": REVIEWER_SEED.hex(),
+                "public_key": officer_reviewer.public_key.hex(),
+                "key_id": officer_reviewer.key_id,
+            },
+            "server": {
+                "seed": SERVER_SEED.hex(),
+                "public_key": SigningKey.from_seed(SERVER_SEED).public_key.hex(),
+                "key_id": SigningKey.from_seed(SERVER_SEED).key_id,
+            },
         },
+        "signatures": _signatures(officer),
         "cases": [
             _case("sheet_seq1", "first record of the officer's chain", officer, "officer", first),
             _case(
@@ -171,6 +327,36 @@ def build() -> dict[str, Any]:
                 auth,
                 "authority",
                 cert,
+            ),
+            _case(
+                "review_reject",
+                "a supervisor's rejection (chained: the reviewer's first record)",
+                officer_reviewer,
+                "reviewer",
+                approve,
+            ),
+            _case(
+                "review_approve_overriding",
+                "an approval that overrides the rejection it saw (overrides names it)",
+                officer_reviewer,
+                "reviewer",
+                overriding,
+            ),
+            _case("revocations", "a revocation list (version 1)", auth, "authority", revoked),
+            _case("election", "a small election package", auth, "authority", package),
+            _case(
+                "receipt",
+                "a server's receipt: stored and held with their log index, a refused item",
+                SigningKey.from_seed(SERVER_SEED),
+                "server",
+                receipt,
+            ),
+            _case(
+                "certificate_request",
+                "an officer's request for a certificate, signed by its own key",
+                officer,
+                "officer",
+                request,
             ),
             _case(
                 "escapes_and_order",

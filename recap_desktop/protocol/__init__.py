@@ -1,0 +1,1 @@
+"""Wire formats, the admission rule and the transparency log's proofs."""

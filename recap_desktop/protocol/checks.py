@@ -1,0 +1,134 @@
+"""The checks of one officer record that need nothing but the record, the trust and what
+the holder knows of its arrival: a pure function, so that verifiers may run it on many
+records at once in other threads or processes (docs/PROTOCOL.md §5.3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
+from recap_desktop.domain.election import ElectionView, format_time, parse_time
+from recap_desktop.protocol.problems import ERROR, Problem
+from recap_desktop.protocol.records import check_officer_record
+from recap_desktop.protocol.standing import standing
+from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust
+
+# How far ahead of whoever first saw it a record's claimed time may be before it is flagged.
+CLOCK_TOLERANCE = timedelta(minutes=10)
+
+
+def check_record(
+    record: Record, trust: Trust, seen: datetime, position: int | None = None
+) -> list[Problem]:
+    """Everything about one officer record that does not need the other records.
+
+    Authority records are checked as they are added to the trust (``TrustBuilder.add``), in
+    order, since each may change what the next one is checked against: here they pass.
+    ``seen`` and ``position`` are what the holder knows of the record's arrival (see
+    ``protocol.standing``).
+    """
+    if record.type in AUTHORITY_TYPES:
+        return []
+    if record.type not in CHAINED_TYPES:
+        return [Problem(record.hash, "malformed", f"unknown record type {record.type!r}")]
+    try:
+        check_officer_record(record)
+    except ValueError as exc:
+        return [Problem(record.hash, "malformed", str(exc))]
+    if record.signer == trust.authority_id:
+        # The authority certifies officers; it never enters or reviews sheets itself (and the
+        # DEMO authority's seed is public, so anyone could sign as it).
+        return [Problem(record.hash, "role", f"the election authority never signs a {record.type}")]
+    public_key = trust.public_key(record.signer)
+    if public_key is None:
+        return [
+            Problem(record.hash, "unknown_signer", f"no certificate for key {record.signer[:16]}…")
+        ]
+    if not record.verify_signature(public_key):
+        return [Problem(record.hash, "bad_signature", "the signature does not verify")]
+    election = trust.election
+    if election is None:
+        return [Problem(record.hash, "no_election", "no election package to check it against")]
+    p = record.payload
+    if p["election"] != election.id:
+        return [Problem(record.hash, "wrong_election", f"signed for election {p['election']!r}")]
+    station = election.station(p["station"])
+    if station is None:
+        return [Problem(record.hash, "unknown_station", f"station {p['station']!r}")]
+    if p["contest"] not in station.contests:
+        return [
+            Problem(record.hash, "unknown_contest", f"contest {p['contest']!r} at {station.code}")
+        ]
+    if record.type == "sheet":
+        broken = _check_values(record, election, station.registered)
+        if broken:
+            return broken
+    problems: list[Problem] = []
+    claimed = parse_time(p["time"], "time")
+    why = standing(
+        record.type,
+        record.signer,
+        record.seq or 0,
+        station.code,
+        claimed,
+        seen,
+        position,
+        mandates=trust.mandates,
+        revoked=trust.revoked,
+        forks=trust.forks,
+    )
+    if why is not None:
+        problems.append(Problem(record.hash, why, _STANDING_DETAIL[why]))
+        if problems[-1].severity == ERROR:
+            return problems
+    if claimed > seen + CLOCK_TOLERANCE:
+        # The signer's clock was ahead of whoever first saw the record: shown to supervisors,
+        # never a reason to refuse (a laptop with a wrong clock must still deliver).
+        problems.append(
+            Problem(
+                record.hash, "clock_skew", f"claims {p['time']}, first seen {format_time(seen)}"
+            )
+        )
+    return problems
+
+
+_STANDING_DETAIL = {
+    "awaiting_certificate": "key not yet certified",
+    "role": "no certificate of the signer gives the role this record needs",
+    "jurisdiction": "the station is outside the signer's certified region",
+    "certificate_expired": "no certificate covered the record when it was signed and first seen",
+    "revoked": "the key is revoked; nothing puts this record before the revocation",
+    "forked": "the signer's chain forked at or before this record",
+}
+
+
+def _check_values(record: Record, election: ElectionView, registered: int) -> list[Problem]:
+    p = record.payload
+    form = election.contests[p["contest"]].form
+    value_problems = form.check_values(p["values"])
+    if value_problems:
+        listed = ", ".join(f"{vp.field} ({vp.kind})" for vp in value_problems[:5])
+        return [Problem(record.hash, "bad_values", listed)]
+    broken = [
+        v.rule
+        for v in form.evaluate(p["values"], {"registered": registered})
+        if v.severity == "error"
+    ]
+    if broken:
+        return [Problem(record.hash, "breaks_rule", ", ".join(broken))]
+    return []
+
+
+def precheck(
+    records: Sequence[Record],
+    trust: Trust,
+    arrivals: Sequence[tuple[datetime, int | None]],
+) -> list[tuple[Trust, list[Problem]]]:
+    """``check_record`` of each record against ``trust``, ahead of ``admit``: each result
+    carries the Trust it used, and ``admit`` uses it only if that Trust is still in force."""
+    return [
+        (trust, check_record(record, trust, seen, position))
+        for record, (seen, position) in zip(records, arrivals, strict=True)
+    ]

@@ -1,0 +1,216 @@
+"""The documents that travel between holders (docs/PROTOCOL.md §9): batches and bundles, pull
+pages, receipts and fork evidence, each parsed as untrusted input into typed values.
+
+Parsing checks shape and signatures; whether a record may enter is ``admit``'s question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from recap_desktop.crypto.canonical import canonical_bytes
+from recap_desktop.crypto.envelope import CHAINED_TYPES, EnvelopeError, Record, from_json
+from recap_desktop.crypto.keys import key_id
+from recap_desktop.domain.election import ElectionError, parse_time
+from recap_desktop.protocol.admit import Fork
+from recap_desktop.protocol.trust import Trust
+
+BATCH_FORMAT = "recap-batch/1"
+PACKAGE_FORMAT = "recap-election-package/1"
+
+# A push batch: what one request may carry (the server answers 413 beyond it).
+MAX_BATCH_RECORDS = 5000
+# A bundle file (a whole laptop's records, carried by USB): bounded like a push, at the size
+# of a regency's count with its national package (a province is ~100,000 sheets).
+MAX_BUNDLE_BYTES = 256 * 1024 * 1024
+MAX_BUNDLE_RECORDS = 250_000
+MAX_BUNDLE_FORKS = 10_000
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class WireError(ValueError):
+    """A document that is not what the protocol says it is."""
+
+
+def batch_bytes(records: Sequence[Mapping[str, Any]], forks: Sequence[Fork] = ()) -> bytes:
+    """A push body and a bundle file: canonical JSON, so the same records give the same bytes.
+    A bundle also carries the fork evidence its holder keeps."""
+    doc: dict[str, Any] = {"format": BATCH_FORMAT, "records": list(records)}
+    if forks:
+        doc["forks"] = [f.to_json() for f in forks]
+    return canonical_bytes(doc)
+
+
+@dataclass(frozen=True)
+class Batch:
+    items: list[Any]  # the records as sent (each still to be parsed, one by one)
+    forks: list[Any]  # fork evidence as sent (pairs of envelopes)
+
+
+def parse_batch(doc: Any, *, max_records: int, max_forks: int = MAX_BUNDLE_FORKS) -> Batch:
+    """A batch or bundle document, already parsed from JSON."""
+    if not isinstance(doc, dict) or doc.get("format") != BATCH_FORMAT:
+        raise WireError(f"the format is not {BATCH_FORMAT}")
+    if set(doc) - {"format", "records", "forks"}:
+        raise WireError("a batch holds only format, records and forks")
+    items, forks = doc.get("records"), doc.get("forks", [])
+    if not isinstance(items, list) or not isinstance(forks, list):
+        raise WireError("records and forks must be lists")
+    if len(items) > max_records:
+        raise WireError(f"at most {max_records} records, not {len(items)}")
+    if len(forks) > max_forks:
+        raise WireError(f"at most {max_forks} forks, not {len(forks)}")
+    return Batch(items, forks)
+
+
+def check_fork(pair: Any, trust: Trust) -> Fork:
+    """Fork evidence as received: two records the same key signed at one place of its chain,
+    both signatures valid under a key the trust knows. Raises WireError otherwise."""
+    if not isinstance(pair, list) or len(pair) != 2:
+        raise WireError("fork evidence is a pair of records")
+    try:
+        first, second = from_json(pair[0]), from_json(pair[1])
+    except EnvelopeError as exc:
+        raise WireError(f"fork evidence: {exc}") from exc
+    if first.type not in CHAINED_TYPES or second.type not in CHAINED_TYPES:
+        raise WireError("fork evidence holds records of a chain")
+    if first.signer != second.signer or first.seq != second.seq or first.hash == second.hash:
+        raise WireError("fork evidence is two different records of one signer at one place")
+    public_key = trust.public_key(first.signer)
+    if public_key is None:
+        raise WireError(f"fork evidence of an unknown key {first.signer[:16]}…")
+    if not (first.verify_signature(public_key) and second.verify_signature(public_key)):
+        raise WireError("fork evidence whose signatures do not verify")
+    if first.hash > second.hash:  # one pair, one order, whoever held which first
+        first, second = second, first
+    assert first.seq is not None
+    return Fork(first.signer, first.seq, first, second)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A record of the server's log as a pull page gives it. A record that does not parse is
+    kept as its error (and the hash it claims, if it looks like one): the page goes on, and
+    the door refuses that record alone, as a push refuses one malformed item."""
+
+    index: int
+    received: datetime
+    record: Record | None
+    error: str | None = None
+    claimed: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[Entry]
+    next: int
+    more: bool
+
+
+def parse_page(answer: Any, since: int) -> Page:
+    """A pull page: entries in log order, after ``since``, a cursor that moves forward."""
+    if not isinstance(answer, dict) or set(answer) != {"entries", "next", "more"}:
+        raise WireError("a page holds exactly entries, next and more")
+    raw, nxt, more = answer["entries"], answer["next"], answer["more"]
+    if not isinstance(raw, list) or not _int(nxt) or not isinstance(more, bool):
+        raise WireError("entries is a list, next an integer, more true or false")
+    entries: list[Entry] = []
+    last = since
+    for item in raw:
+        if not isinstance(item, dict) or set(item) != {"index", "received", "record"}:
+            raise WireError("an entry holds exactly index, received and record")
+        index = item["index"]
+        if not _int(index) or index <= last:
+            raise WireError("entries must come in log order, after the cursor")
+        try:
+            received = parse_time(item["received"], "received")
+        except ElectionError as exc:
+            raise WireError(str(exc)) from exc
+        try:
+            entries.append(Entry(index, received, from_json(item["record"])))
+        except EnvelopeError as exc:
+            raw = item["record"]
+            claimed = raw.get("hash") if isinstance(raw, dict) else None
+            name = claimed if isinstance(claimed, str) and _HEX64.match(claimed) else None
+            entries.append(Entry(index, received, None, str(exc)[:200], name))
+        last = index
+    if nxt < last or (not entries and nxt < since):
+        raise WireError("the pull cursor went backwards")
+    return Page(entries, nxt, more)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A verified receipt: what the server says it holds, at which log index, since when."""
+
+    record: Record
+    stored: dict[str, tuple[int, datetime]]
+    held: dict[str, tuple[int, datetime]]
+    refused: list[tuple[str | None, int | None, str]]  # hash or batch item, reason
+
+    @property
+    def holds(self) -> dict[str, tuple[int, datetime]]:
+        return {**self.held, **self.stored}
+
+
+def parse_receipt(raw: Any, server_key: bytes) -> Receipt:
+    """A push answer's receipt, signed by the server's key, in the form of PROTOCOL §9.4."""
+    try:
+        record = from_json(raw)
+    except EnvelopeError as exc:
+        raise WireError(f"the receipt is malformed: {exc}") from exc
+    if (
+        record.type != "receipt"
+        or record.signer != key_id(server_key)
+        or not record.verify_signature(server_key)
+    ):
+        raise WireError("the receipt is not signed by the server's key")
+    p = record.payload
+    try:
+        stored = _entries(p["stored"])
+        held = _entries(p["held"])
+        refused: list[tuple[str | None, int | None, str]] = []
+        for x in p["refused"]:
+            if not isinstance(x, dict) or not isinstance(x.get("reason"), str):
+                raise WireError("a refusal names its reason")
+            name, item = x.get("hash"), x.get("item")
+            refused.append(
+                (name if isinstance(name, str) else None, item if _int(item) else None, x["reason"])
+            )
+    except (KeyError, TypeError, ElectionError) as exc:
+        raise WireError(f"the receipt does not list stored, held and refused: {exc}") from exc
+    return Receipt(record, stored, held, refused)
+
+
+def receipt_hashes(payload: Mapping[str, Any]) -> list[str]:
+    """Every hash a kept receipt says the server stored or held (older receipts listed bare
+    hashes; today's list entries with their index)."""
+    out = []
+    for name in ("stored", "held"):
+        for x in payload.get(name, []) or []:
+            value = x.get("hash") if isinstance(x, dict) else x
+            if isinstance(value, str) and _HEX64.match(value):
+                out.append(value)
+    return out
+
+
+def _entries(raw: Any) -> dict[str, tuple[int, datetime]]:
+    if not isinstance(raw, list):
+        raise WireError("stored and held are lists")
+    out = {}
+    for x in raw:
+        if not isinstance(x, dict) or set(x) != {"hash", "index", "received"}:
+            raise WireError("a receipt entry holds exactly hash, index and received")
+        if not (isinstance(x["hash"], str) and _HEX64.match(x["hash"])) or not _int(x["index"]):
+            raise WireError("a receipt entry names a record hash and its log index")
+        out[x["hash"]] = (x["index"], parse_time(x["received"], "received"))
+    return out
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0

@@ -1,0 +1,296 @@
+"""A table of hostile records, each with the verdict every door must give it.
+
+The base is what a holder has before the table is offered: the DEMO package, the
+certificates of a few officers, a revocation list, and honest sheets and a review. Each case
+is a list of records offered after the base; its verdict is the last record's. Keys come from
+fixed seeds, so the table is the same on every run (docs/PROTOCOL.md §8 publishes it as
+admission vectors for other implementations).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from recap_desktop.crypto import authority
+from recap_desktop.crypto.canonical import canonical_bytes
+from recap_desktop.crypto.envelope import Record, from_json, sign
+from recap_desktop.crypto.keys import SigningKey
+from recap_desktop.services import demo as demo_service
+
+ELECTION = demo_service.ELECTION_ID
+S1, S2, S3 = "32.01.01.2001.001", "32.01.01.2001.002", "32.01.01.2001.003"
+FAR = "32.01.02.2001.001"  # a station of another district
+LATER = "2026-02-14T11:00:00Z"  # after the base's last sheet
+
+
+def key(name: str) -> SigningKey:
+    """A test key from a published seed: it must never sign anything real."""
+    return SigningKey.from_seed(hashlib.sha256(f"recap hostile table: {name}".encode()).digest())
+
+
+AUTH = demo_service.demo_authority()
+OP_A, OP_B, SUP = key("operator a"), key("operator b"), key("supervisor")
+FAR_OP, REVOKED, EXPIRED, STRANGER = key("far"), key("revoked"), key("expired"), key("stranger")
+
+VALUES = {
+    "dpt": 200, "dpt_voted": 150, "dptb_voted": 2, "dpk_voted": 1, "voted_total": 153,
+    "disabled": 3, "disabled_voted": 2, "ballots_received": 204, "ballots_returned": 1,
+    "ballots_unused": 50, "ballots_used": 153, "v_p01": 60, "v_p02": 50, "v_p03": 40,
+    "valid": 150, "invalid": 3, "total": 153,
+}  # fmt: skip
+
+
+def package_record() -> Record:
+    doc = json.loads((demo_service.RESOURCES / "election.json").read_text())
+    return from_json(doc["records"][0])
+
+
+def certificate(
+    k: SigningKey,
+    role: str,
+    region: str,
+    *,
+    until: str = "2031-12-31T23:59:59Z",
+    signer: SigningKey = AUTH,
+    election: str = ELECTION,
+) -> Record:
+    return authority.certificate(
+        signer,
+        election=election,
+        officer_id=f"{role}-{k.key_id[:8]}",
+        name=f"Petugas {k.key_id[:4]}",
+        role=role,
+        jurisdiction=region,
+        public_key=k.public_key,
+        valid_from="2026-01-01T00:00:00Z",
+        valid_until=until,
+        issued="2026-01-01T00:00:00Z",
+    )
+
+
+def revocation_list(version: int, *keys: SigningKey, election: str = ELECTION) -> Record:
+    return authority.revocations(
+        AUTH,
+        election=election,
+        version=version,
+        issued="2026-02-01T00:00:00Z",
+        revoked=[
+            {"key_id": k.key_id, "reason": "laptop stolen", "time": "2026-02-01T00:00:00Z"}
+            for k in keys
+        ],
+    )
+
+
+def sheet(
+    k: SigningKey,
+    seq: int,
+    prev: str | None,
+    station: str = S1,
+    *,
+    time: str = "2026-02-14T10:00:00Z",
+    values: dict[str, int] | None = None,
+    **changes: Any,
+) -> Record:
+    payload: dict[str, Any] = {
+        "type": "sheet",
+        "signer": k.key_id,
+        "seq": seq,
+        "prev": prev,
+        "time": time,
+        "election": ELECTION,
+        "station": station,
+        "contest": "ppwp",
+        "values": dict(VALUES if values is None else values),
+        "warnings": [],
+        "supersedes": None,
+        "reason": None,
+        **changes,
+    }
+    return sign(k, payload)
+
+
+def review(
+    k: SigningKey,
+    seq: int,
+    prev: str | None,
+    target: Record,
+    decision: str = "approve",
+    *,
+    time: str = "2026-02-14T11:00:00Z",
+    **changes: Any,
+) -> Record:
+    payload: dict[str, Any] = {
+        "type": "review",
+        "signer": k.key_id,
+        "seq": seq,
+        "prev": prev,
+        "time": time,
+        "election": ELECTION,
+        "station": target.payload["station"],
+        "contest": target.payload["contest"],
+        "sheet": target.hash,
+        "decision": decision,
+        "reason": None if decision == "approve" else "angka tidak sesuai kertas",
+        **changes,
+    }
+    return sign(k, payload)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    records: list[Any]  # offered in order after the base: Records, or raw JSON objects
+    expect: str | None  # the last record's refusal, or None: admitted
+    why: str = ""
+
+    def wire(self) -> list[dict[str, Any]]:
+        return [r.to_json() if isinstance(r, Record) else r for r in self.records]
+
+
+@dataclass(frozen=True)
+class Table:
+    base: list[Record]
+    cases: list[Case] = field(default_factory=list)
+
+
+def _small_order_certificate() -> Record:
+    """A certificate for the neutral element as a key: signed by the authority by hand (the
+    program's own certificate function refuses to make it)."""
+    neutral = bytes([1]) + bytes(31)
+    return sign(
+        AUTH,
+        {
+            "type": "certificate",
+            "election": ELECTION,
+            "officer_id": "operator-neutral",
+            "name": "Petugas Netral",
+            "role": "operator",
+            "jurisdiction": "32.01.01",
+            "public_key": neutral.hex(),
+            "key_id": hashlib.sha256(neutral).hexdigest(),
+            "valid_from": "2026-01-01T00:00:00Z",
+            "valid_until": "2031-12-31T23:59:59Z",
+            "issued": "2026-01-01T00:00:00Z",
+        },
+    )
+
+
+def _rehash(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_bytes(payload)).hexdigest()
+
+
+def table() -> Table:
+    package = package_record()
+    a1 = sheet(OP_A, 1, None, S1)
+    a2 = sheet(OP_A, 2, a1.hash, S2, time="2026-02-14T10:30:00Z")
+    approval = review(SUP, 1, None, a1)
+    base = [
+        package,
+        certificate(OP_A, "operator", "32.01.01"),
+        certificate(OP_B, "operator", "32.01.01"),
+        certificate(SUP, "supervisor", "32.01"),
+        certificate(FAR_OP, "operator", "32.01.02"),
+        certificate(REVOKED, "operator", "32.01.01"),
+        certificate(EXPIRED, "operator", "32.01.01", until="2026-02-01T00:00:00Z"),
+        revocation_list(1, REVOKED),
+        a1,
+        a2,
+        approval,
+    ]
+    forged_payload = {**a2.to_json(), "payload": {**a2.payload, "values": {**VALUES, "v_p01": 99}}}
+    rehashed = {**forged_payload, "hash": _rehash(forged_payload["payload"])}
+    authority_sheet = sign(AUTH, {**a1.payload, "signer": AUTH.key_id, "station": S3})
+    extra = sign(OP_B, {**sheet(OP_B, 1, None, S3).payload, "photo": "x"})
+    bad_sum = {**VALUES, "total": 154}
+    missing = {k: v for k, v in VALUES.items() if k != "invalid"}
+    other_pkg = {**package.payload, "name": {"id": "Paket lain", "en": "Another package"}}
+    expired_pkg = {**package.payload, "version": 2, "expires": "2026-02-02T00:00:00Z"}
+    expired_pkg["issued"] = "2026-01-16T00:00:00Z"
+    s2_review = review(SUP, 2, approval.hash, a2, overrides=[approval.hash])
+    cases = [
+        Case("payload_changed", [forged_payload], "malformed", "the hash no longer matches"),
+        Case("payload_rehashed", [rehashed], "bad_signature", "the signature no longer matches"),
+        Case(
+            "other_election",
+            [sign(OP_B, {**sheet(OP_B, 1, None, S3).payload, "election": "other-2024"})],
+            "wrong_election",
+        ),
+        Case("fork", [sheet(OP_A, 1, None, S3)], "equivocation", "a second record number 1"),
+        Case("out_of_region", [sheet(FAR_OP, 1, None, S1)], "jurisdiction"),
+        Case("revoked_key", [sheet(REVOKED, 1, None, S3)], "revoked"),
+        Case("stranger", [sheet(STRANGER, 1, None, S3)], "unknown_signer"),
+        Case("operator_review", [review(OP_B, 1, None, a1)], "role"),
+        Case("authority_signs_a_sheet", [authority_sheet], "role"),
+        Case("breaks_a_rule", [sheet(OP_B, 1, None, S3, values=bad_sum)], "breaks_rule"),
+        Case("values_missing", [sheet(OP_B, 1, None, S3, values=missing)], "bad_values"),
+        Case("unknown_station", [sheet(OP_B, 1, None, "32.01.01.2001.099")], "unknown_station"),
+        Case("unknown_contest", [sheet(OP_B, 1, None, S3, contest="dpd")], "unknown_contest"),
+        Case("chain_gap", [sheet(OP_A, 4, a2.hash, S3)], "chain_gap"),
+        Case("chain_prev", [sheet(OP_A, 3, a1.hash, S3)], "chain_prev"),
+        Case("basic_time_format", [sheet(OP_B, 1, None, S3, time="20260214T100000Z")], "malformed"),
+        Case(
+            "time_goes_back",
+            [sheet(OP_A, 3, a2.hash, S3, time="2026-02-14T10:00:00Z")],
+            "time_order",
+        ),
+        Case(
+            "back_dated_after_expiry",
+            [sheet(EXPIRED, 1, None, S3, time="2026-01-20T10:00:00Z")],
+            "certificate_expired",
+            "claims a time inside a certificate that ended before the record was seen",
+        ),
+        Case(
+            "corrects_another_station",
+            [sheet(OP_A, 3, a2.hash, S3, time=LATER, supersedes=a1.hash, reason="salah")],
+            "dangling",
+        ),
+        Case(
+            "reviews_an_absent_sheet",
+            [review(SUP, 2, approval.hash, sheet(OP_B, 1, None, S3))],
+            "dangling",
+        ),
+        Case("overrides_another_station", [s2_review], "dangling"),
+        Case("a_member_too_many", [extra], "malformed"),
+        Case(
+            "certificate_of_another_election",
+            [certificate(STRANGER, "supervisor", "32", election="other-2024")],
+            "wrong_election",
+        ),
+        Case(
+            "revocations_of_another_election",
+            [revocation_list(2, OP_A, election="other-2024")],
+            "wrong_election",
+        ),
+        Case("expired_package_newer_version", [sign(AUTH, expired_pkg)], "expired"),
+        Case("two_packages_one_version", [sign(AUTH, other_pkg)], "equivocation"),
+        Case(
+            "self_signed_certificate",
+            [certificate(STRANGER, "supervisor", "32", signer=STRANGER)],
+            "bad_signature",
+        ),
+        Case("small_order_key_certified", [_small_order_certificate()], "malformed"),
+        Case("offered_again", [a2], None, "a record held already: held, nothing changes"),
+        Case(
+            "time_before_the_certificate",
+            [sheet(OP_B, 1, None, S3, time="2025-12-31T23:00:00Z")],
+            "certificate_expired",
+            "claims a time before the certificate began",
+        ),
+        Case(
+            "two_revocation_lists_one_version",
+            [revocation_list(1, REVOKED, OP_B)],
+            "equivocation",
+        ),
+        # Admitted last: they change what later records are checked against.
+        Case(
+            "future_dated_review",
+            [review(SUP, 2, approval.hash, a2, "reject", time="2030-01-01T00:00:00Z")],
+            None,
+            "a claimed time in the future is admitted: it is a claim, and decides nothing",
+        ),
+        Case("honest_sheet", [sheet(OP_A, 3, a2.hash, S3, time=LATER)], None),
+    ]
+    return Table(base, cases)
