@@ -397,10 +397,7 @@ PROBLEMS: dict[str, dict[str, str]] = {
     "bad_signature": {"id": "tanda tangan tidak sah", "en": "signature does not verify"},
     "unknown_signer": {"id": "penanda tangan tidak dikenal", "en": "unknown signer"},
     "awaiting_certificate": {"id": "menunggu sertifikat", "en": "awaiting certificate"},
-    "revoked": {
-        "id": "kunci dicabut (penanda tangan dicabut)",
-        "en": "key revoked (signer revoked)",
-    },
+    "revoked": {"id": "penanda tangan dicabut", "en": "signer revoked"},
     "certificate_expired": {
         "id": "di luar masa berlaku sertifikat",
         "en": "outside the certificate's validity",

@@ -3,7 +3,8 @@
 Run under a virtual X server (``make screenshots`` does it):
 ``xvfb-run -s "-screen 0 1400x900x24" .venv/bin/python docs/screenshots/take.py``.
 The data is the DEMO election with a few states worth seeing: a correction, a dispute, an
-approval, a rejection and one record edited behind the program's back.
+approval, a rejection, one record edited behind the program's back, and a station whose only
+sheet was signed by a key the authority then revoked (it no longer counts).
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ import random
 import sqlite3
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
+from recap_desktop.crypto import authority
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain.chasil_demo import random_sheet
+from recap_desktop.domain.election import format_time
 from recap_desktop.services import Workspace
+from recap_desktop.services import admission as admission_service
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services import identity as identity_service
 from recap_desktop.services import sheets as sheet_service
@@ -31,6 +36,7 @@ from recap_desktop.ui.wizard import FirstRunWizard
 
 OUT = Path(__file__).resolve().parent
 STATION = "32.01.01.2003.005"  # not entered: the form is open for typing
+REVOKED_AT = 21  # the station (by sorted code) whose only sheet a revoked key signed
 
 
 def operator(ws: Workspace, name: str, officer_id: str) -> SigningKey:
@@ -77,6 +83,27 @@ def supervisor_folder(root: Path) -> Workspace:
     ):
         current = sheet_service.sheet_history(ws, code, "ppwp")["current"]
         sheet_service.review_sheet(ws, sup, current, decision, reason)
+    stolen = operator(ws, "Dewi Lestari", "ptg-003")  # her laptop is stolen after one sheet
+    sheet_service.enter_sheet(
+        ws,
+        stolen,
+        codes[REVOKED_AT],
+        "ppwp",
+        random_sheet(
+            election.contests["ppwp"],
+            election.stations[codes[REVOKED_AT]].registered,
+            random.Random(7),
+        ),
+    )
+    now = format_time(datetime.now(UTC))
+    revocation = authority.revocations(
+        demo_service.demo_authority(),
+        election=demo_service.ELECTION_ID,
+        version=1,
+        issued=now,
+        revoked=[{"key_id": stolen.key_id, "reason": "laptop dicuri / stolen", "time": now}],
+    )
+    assert not admission_service.admit_into(ws, [revocation], "import").refused
     victim = ws.store.sheets.versions(codes[5], "dpr-jabar-1")[0]["hash"]
     ws.close()
     db = sqlite3.connect(ws.data_dir / DB_NAME)
@@ -160,6 +187,10 @@ def shots(lang: str, root: Path, app: QApplication) -> None:
     win.supervisor.table.selectRow(0)
     settle(app)
     save(win, f"verification-{lang}.png")
+    win.tabs.setCurrentIndex(0)
+    win.regions.select_station(sorted(current_election(ws).stations)[REVOKED_AT])
+    settle(app)
+    save(win, f"revoked-{lang}.png")
     win.sync.update_sync_status(False, 41, None, "server 10.0.0.5 unreachable")
     settle(app)
     win.close()
