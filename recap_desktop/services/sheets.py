@@ -96,12 +96,20 @@ def next_link(ws: Workspace, key: SigningKey) -> dict[str, Any]:
     time of the record before it (times never go back along a chain, PROTOCOL §3). A laptop
     whose clock was set back keeps signing, its records marked as claiming a time ahead of
     when they were seen, instead of being locked out."""
-    missing = ws.store.integrity.missing_from_receipts()
-    if missing:
-        # Records the server confirmed holding are gone from this store: signing now would
-        # reuse their places and look like a fork of this officer's own.
-        raise RecapError("store.truncated", exit_code=1, count=len(missing), first=missing[0])
     head = ws.store.view.chain_head(key.key_id)
+    # Records the server confirmed holding gone from this store: signing now would reuse
+    # their places and look like a fork of this officer's own.
+    held = 0 if head is None else head[0]
+    acknowledged = ws.store.outbox.acknowledged(key.key_id)
+    if acknowledged is not None:
+        if acknowledged > held:
+            raise RecapError(
+                "store.truncated", exit_code=1, count=acknowledged - held, first=f"#{held + 1}"
+            )
+    elif ws.store.outbox.has_receipts():  # kept before the highest place was: read them all
+        missing = ws.store.integrity.missing_from_receipts()
+        if missing:
+            raise RecapError("store.truncated", exit_code=1, count=len(missing), first=missing[0])
     now = _now()
     return {
         "signer": key.key_id,

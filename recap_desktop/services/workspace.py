@@ -62,6 +62,8 @@ class Workspace:
     def __init__(self, data_dir: Path | None = None) -> None:
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self._store: Store | None = None
+        # The keystore's parsed public part, with the file's identity when it was read.
+        self._keystore: tuple[tuple[int, ...], keystore.KeystoreInfo] | None = None
 
     @property
     def keystore_path(self) -> Path:
@@ -110,8 +112,22 @@ class Workspace:
             raise RecapError("file.unreadable", path=self.keystore_path, detail=exc) from exc
 
     def keystore_info(self) -> keystore.KeystoreInfo:
+        """The keystore's public part. Every save asks (whose key is this folder's own);
+        the file is parsed again only when it changed: its inode, size, modification or
+        status-change time (a swapped or rewritten file changes the last at least)."""
+        stamp: tuple[int, ...] = ()
         try:
-            return keystore.info(self.read_keystore())
+            st = self.keystore_path.stat()
+            stamp = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        except OSError:
+            pass  # read_keystore says what is wrong
+        cached = self._keystore
+        if stamp and cached is not None and cached[0] == stamp:
+            return cached[1]
+        try:
+            found = keystore.info(self.read_keystore())
+            self._keystore = (stamp, found) if stamp else None
+            return found
         except keystore.UnknownKeystoreVersion as exc:
             raise RecapError("keystore.version", path=self.keystore_path, detail=exc) from exc
         except keystore.DamagedKeystore as exc:

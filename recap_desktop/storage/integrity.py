@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from recap_desktop.crypto.envelope import Record
 from recap_desktop.protocol.wire import receipt_hashes
 from recap_desktop.storage.connection import Connection
 from recap_desktop.storage.errors import TamperedStore
@@ -25,6 +26,11 @@ class Integrity:
 
     def chain_head(self, signer: str) -> tuple[int, str] | None:
         """The signer's last record, read from the records themselves (the truth)."""
+        record = self.head_record(signer)
+        return None if record is None else (int(record.payload["seq"]), record.hash)
+
+    def head_record(self, signer: str) -> Record | None:
+        """The signer's last record itself, checked as ``chain_head`` says."""
         row = self._db.execute(
             f"SELECT id, {RAW_COLUMNS} FROM records"
             " WHERE signer = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
@@ -44,7 +50,7 @@ class Integrity:
                 f"the chain of {signer[:16]}… ends at record {head[0]}, but the store last "
                 f"wrote record {seen[0] if seen else 'none'}"
             )
-        return head
+        return parsed.record
 
     def heads(self) -> dict[str, tuple[int, str]]:
         return {

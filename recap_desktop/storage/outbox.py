@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from recap_desktop.crypto.envelope import Record
+from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
 from recap_desktop.domain.election import format_time
 from recap_desktop.protocol.wire import Receipt
 from recap_desktop.storage.appender import Appender
@@ -92,6 +92,7 @@ class Outbox:
                     [hash_, record.hash, now, server],
                 )
                 self._db.execute("DELETE FROM sync_refused WHERE hash = ?", [hash_])
+            self._acknowledge(self._places(receipt.holds))
 
     def note_refused(self, refused: Iterable[tuple[str, str, str]]) -> None:
         """Remember the server's last refusal of each record (hash, reason, detail)."""
@@ -144,7 +145,56 @@ class Outbox:
                 "INSERT OR REPLACE INTO sync_settings (key, value) VALUES (?, ?)",
                 [cursor_key, cursor],
             )
+            self._acknowledge(
+                (r.signer, r.seq) for r in records if r.type in CHAINED_TYPES and r.seq
+            )
         return added
+
+    # -- the highest place of each chain the server holds ---------------------------------
+    # The next save refuses to sign when the store's chain ends below it (records deleted
+    # after sync would otherwise have their places reused: a fork of one's own). Kept as one
+    # setting per signer so that each save asks one row; ``recap verify`` still reads every
+    # receipt, and a save reads them all when the setting is missing (a store from before).
+
+    def _places(self, hashes: Iterable[str]) -> list[tuple[str, int]]:
+        wanted = list(hashes)
+        out: list[tuple[str, int]] = []
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            out.extend(
+                (str(signer), int(seq))
+                for signer, seq in self._db.execute(
+                    "SELECT signer, MAX(seq) FROM records WHERE seq IS NOT NULL"
+                    f" AND hash IN ({', '.join('?' for _ in chunk)}) GROUP BY signer",
+                    chunk,
+                )
+            )
+        return out
+
+    def _acknowledge(self, places: Iterable[tuple[str, int]]) -> None:
+        highest: dict[str, int] = {}
+        for signer, seq in places:
+            highest[signer] = max(seq, highest.get(signer, 0))
+        self._db.conn.executemany(
+            "INSERT INTO sync_settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE"
+            " SET value = excluded.value"
+            " WHERE CAST(excluded.value AS INTEGER) > CAST(sync_settings.value AS INTEGER)",
+            [(f"acknowledged {signer}", str(seq)) for signer, seq in highest.items()],
+        )
+
+    def acknowledged(self, signer: str) -> int | None:
+        """The highest place of ``signer``'s chain a receipt or a pull showed the server
+        holding; None if no sync since this was kept."""
+        value = self.setting(f"acknowledged {signer}")
+        try:
+            return None if value is None else int(value)
+        except ValueError as exc:
+            raise TamperedStore(
+                f"the sync setting 'acknowledged {signer[:16]}…' is damaged"
+            ) from exc
+
+    def has_receipts(self) -> bool:
+        return self._db.execute("SELECT 1 FROM sync_receipts LIMIT 1").fetchone() is not None
 
     def setting(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM sync_settings WHERE key = ?", [key]).fetchone()

@@ -35,12 +35,10 @@ class HeldRecords:
     def chain_head(self, signer: str) -> Head | None:
         """The signer's last record, checked like the next save checks it (a damaged or
         deleted head raises ``TamperedStore``), with its claimed time."""
-        head = self._integrity.chain_head(signer)
-        if head is None:
+        record = self._integrity.head_record(signer)
+        if record is None:
             return None
-        record = self._records.get(head[1])
-        time = record.payload.get("time") if record is not None else None
-        return (head[0], head[1], str(time))
+        return (int(record.payload["seq"]), record.hash, str(record.payload.get("time")))
 
     def hash_at(self, signer: str, seq: int) -> str | None:
         row = self._db.execute(
