@@ -12,6 +12,7 @@ server included.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.stores import BuiltStore
+from recap_desktop.crypto import authority
 from recap_desktop.crypto.canonical import canonical_bytes
 from recap_desktop.crypto.keys import key_id
 from recap_desktop.services import Workspace
@@ -55,21 +57,21 @@ class ServerProcess:
     def __init__(self, data_dir: Path, package: Path, authority: str) -> None:
         env = dict(os.environ, RECAP_SERVER_PASSPHRASE=PASSPHRASE, PYTHONUNBUFFERED="1")
         self.log = data_dir.parent / f"{data_dir.name}.log"
+        args = [
+            sys.executable,
+            "-m",
+            "recap_server",
+            "--data-dir",
+            str(data_dir),
+            "--election",
+            str(package),
+            "--trust-authority",
+            authority,
+        ]
+        certificate = _certify(args, env, data_dir.parent / f"{data_dir.name}.request")
         self._log_file = self.log.open("wb")
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "recap_server",
-                "--data-dir",
-                str(data_dir),
-                "--port",
-                "0",
-                "--election",
-                str(package),
-                "--trust-authority",
-                authority,
-            ],
+            [*args, "--port", "0", "--certificate", str(certificate)],
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
             env=env,
@@ -94,6 +96,28 @@ class ServerProcess:
                 self.proc.kill()
                 self.proc.wait()
         self._log_file.close()
+
+
+def _certify(args: list[str], env: dict[str, str], request: Path) -> Path:
+    """The server's key certified as a real server's is (PROTOCOL §10.1): the server writes
+    a certificate request, the (DEMO) authority of the bench stores signs it."""
+    subprocess.run([*args, "--request", str(request)], env=env, check=True, capture_output=True)
+    asked = json.loads(request.read_text())["request"]["payload"]
+    cert = authority.certificate(
+        demo_service.demo_authority(),
+        election=demo_service.ELECTION_ID,
+        officer_id=asked["officer_id"],
+        name=asked["name"],
+        role="server",
+        jurisdiction="",
+        public_key=bytes.fromhex(asked["public_key"]),
+        valid_from=demo_service.ISSUED,
+        valid_until=demo_service.EXPIRES,
+        issued=demo_service.ISSUED,
+    )
+    path = request.with_suffix(".certificate")
+    path.write_text(json.dumps({"records": [cert.to_json()]}))
+    return path
 
 
 @dataclass(frozen=True)

@@ -110,23 +110,29 @@ class Page:
     entries: list[Entry]
     next: int
     more: bool
+    head: Any  # the signed tree head bounding the page, as sent (``protocol.log.parse_head``)
+    partitions: Any  # on the last page, the proofs of the holder's partitions, as sent
+
+
+_PAGE = frozenset({"entries", "next", "more", "head", "partitions"})
 
 
 def parse_page(answer: Any, since: int) -> Page:
-    """A pull page: entries in log order, after ``since``, a cursor that moves forward."""
-    if not isinstance(answer, dict) or set(answer) != {"entries", "next", "more"}:
-        raise WireError("a page holds exactly entries, next and more")
+    """A pull page: entries in log order from index ``since``, a cursor that moves forward,
+    and the tree head they lie under (PROTOCOL §9.5, §10.5)."""
+    if not isinstance(answer, dict) or set(answer) != _PAGE:
+        raise WireError(f"a page holds exactly {', '.join(sorted(_PAGE))}")
     raw, nxt, more = answer["entries"], answer["next"], answer["more"]
     if not isinstance(raw, list) or not _int(nxt) or not isinstance(more, bool):
         raise WireError("entries is a list, next an integer, more true or false")
     entries: list[Entry] = []
-    last = since
+    floor = since  # the lowest index the next entry may have
     for item in raw:
         if not isinstance(item, dict) or set(item) != {"index", "received", "record"}:
             raise WireError("an entry holds exactly index, received and record")
         index = item["index"]
-        if not _int(index) or index <= last:
-            raise WireError("entries must come in log order, after the cursor")
+        if not _int(index) or index < floor:
+            raise WireError("entries must come in log order, from the cursor")
         try:
             received = parse_time(item["received"], "received")
         except ElectionError as exc:
@@ -138,10 +144,10 @@ def parse_page(answer: Any, since: int) -> Page:
             claimed = raw.get("hash") if isinstance(raw, dict) else None
             name = claimed if isinstance(claimed, str) and _HEX64.match(claimed) else None
             entries.append(Entry(index, received, None, str(exc)[:200], name))
-        last = index
-    if nxt < last or (not entries and nxt < since):
+        floor = index + 1
+    if nxt < floor:
         raise WireError("the pull cursor went backwards")
-    return Page(entries, nxt, more)
+    return Page(entries, nxt, more, answer["head"], answer["partitions"])
 
 
 @dataclass(frozen=True)
@@ -149,9 +155,10 @@ class Receipt:
     """A verified receipt: what the server says it holds, at which log index, since when."""
 
     record: Record
-    stored: dict[str, tuple[int, datetime]]
+    stored: dict[str, tuple[int, datetime]]  # in the order of the log (and the batch)
     held: dict[str, tuple[int, datetime]]
     refused: list[tuple[str | None, int | None, str]]  # hash or batch item, reason
+    head: str  # the hash of the tree head whose log holds what it lists
 
     @property
     def holds(self) -> dict[str, tuple[int, datetime]]:
@@ -171,6 +178,10 @@ def parse_receipt(raw: Any, server_key: bytes) -> Receipt:
     ):
         raise WireError("the receipt is not signed by the server's key")
     p = record.payload
+    if set(p) != _RECEIPT:
+        raise WireError(f"a receipt holds exactly {', '.join(sorted(_RECEIPT))}")
+    if not (isinstance(p["head"], str) and _HEX64.match(p["head"])):
+        raise WireError("a receipt names the tree head it rests on")
     try:
         stored = _entries(p["stored"])
         held = _entries(p["held"])
@@ -184,7 +195,10 @@ def parse_receipt(raw: Any, server_key: bytes) -> Receipt:
             )
     except (KeyError, TypeError, ElectionError) as exc:
         raise WireError(f"the receipt does not list stored, held and refused: {exc}") from exc
-    return Receipt(record, stored, held, refused)
+    return Receipt(record, stored, held, refused, p["head"])
+
+
+_RECEIPT = frozenset({"type", "server", "time", "election", "head", "stored", "held", "refused"})
 
 
 def receipt_hashes(payload: Mapping[str, Any]) -> list[str]:

@@ -16,7 +16,7 @@ from recap_desktop.domain.status import COUNTED
 migrations = Migrations("recap")
 
 # Bump with every migration: PRAGMA user_version lets tools see the schema without our code.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 PROJECTIONS = (
     "packages",
@@ -412,3 +412,40 @@ def m006_standing(db: Database) -> None:
         "SELECT station, contest FROM sheet_status UNION SELECT station, contest FROM reviews"
     ).fetchall()
     restate(db, [(str(s), str(c)) for s, c in keys])
+
+
+# -- the server's log, witnessed (m007) --------------------------------------------------------
+# What a laptop holds the central server to (docs/PROTOCOL.md §10): the newest tree head it
+# verified and heads other holders showed it (log_heads), each partition's tree as far as it
+# was checked (log_partitions: its size, frontier and the index checked up to), and evidence
+# of misbehaviour (log_evidence: the signed heads and answers that show it). Every entry's
+# partition is kept beside its log position. All of it is truth, kept by a rebuild.
+_M007 = [
+    "ALTER TABLE server_log ADD COLUMN partition TEXT",
+    "CREATE INDEX server_log_partition ON server_log(partition, idx)",
+    """
+    CREATE TABLE log_heads (
+        hash TEXT PRIMARY KEY, kind TEXT NOT NULL, size INTEGER NOT NULL,
+        server TEXT NOT NULL, record TEXT NOT NULL, received TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX log_heads_kind ON log_heads(kind, size)",
+    """
+    CREATE TABLE log_partitions (
+        partition TEXT PRIMARY KEY, size INTEGER NOT NULL, frontier TEXT NOT NULL,
+        checked INTEGER NOT NULL
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE log_evidence (
+        id INTEGER PRIMARY KEY, kind TEXT NOT NULL, detail TEXT NOT NULL,
+        first TEXT NOT NULL, second TEXT, server TEXT NOT NULL, found TEXT NOT NULL
+    )
+    """,
+]
+
+
+@migrations()
+def m007_log_witness(db: Database) -> None:
+    for statement in _M007:
+        db.execute(statement)

@@ -15,6 +15,8 @@ hands out ``col.decks`` and ``col.models``:
   (evidence.py)
 - ``view``: what is held, as the admission rule asks it (view.py)
 - ``trust``: the trust this folder holds, rebuilt only when it changes (trust.py)
+- ``witness``: the server's tree heads verified, partitions checked, evidence of its
+  misbehaviour (witness.py)
 
 ``append`` stays here: it is the one way records enter, whatever the door (appender.py).
 Every part shares the store's one connection and its write transaction (connection.py): a
@@ -42,6 +44,7 @@ from recap_desktop.storage.records import Records
 from recap_desktop.storage.sheets import Sheets
 from recap_desktop.storage.trust import TrustHeld
 from recap_desktop.storage.view import HeldRecords
+from recap_desktop.storage.witness import Witness
 
 DB_NAME = "recap.db"
 
@@ -65,6 +68,7 @@ class Store:
         self.outbox = Outbox(self._connection, self._appender, self.evidence)
         self.view = HeldRecords(self._connection, self.records, self.integrity)
         self.trust = TrustHeld(self._connection, self.keys, self.evidence)
+        self.witness = Witness(self._connection)
 
     @classmethod
     def in_dir(cls, data_dir: Path, *, readonly: bool = False) -> Store:

@@ -157,11 +157,13 @@ class ServerClient:
         """POST a batch, gzipped. The batch is the bundle format (``wire.batch_bytes``)."""
         return self.push_body(push_body(records))
 
-    def push_body(self, body: bytes) -> dict[str, Any]:
-        """POST a batch made by ``push_body`` (so it can be made while another is in flight)."""
+    def push_body(self, body: bytes, known: int = 0) -> dict[str, Any]:
+        """POST a batch made by ``push_body`` (so it can be made while another is in flight).
+        ``known``: the size of the newest tree head held, to be proved extended."""
         answer = self._call(
             "POST",
             "/v1/push",
+            params={"known": known},
             data=body,
             headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
         )
@@ -174,6 +176,13 @@ class ServerClient:
         if not isinstance(answer, dict):
             raise BadAnswer("the evidence answer is not an object")
         return answer
+
+    def consistency(self, first: int, second: int) -> list[str]:
+        """The server's proof that its log of ``second`` entries extends that of ``first``."""
+        answer = self._call("GET", "/v1/log/consistency", params={"first": first, "second": second})
+        if not isinstance(answer, dict) or not isinstance(answer.get("proof"), list):
+            raise BadAnswer("the consistency answer has no proof")
+        return list(answer["proof"])
 
     def pull(self, jurisdiction: str, since: int, limit: int) -> dict[str, Any]:
         answer = self._call(
