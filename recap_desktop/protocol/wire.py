@@ -37,35 +37,48 @@ class WireError(ValueError):
     """A document that is not what the protocol says it is."""
 
 
-def batch_bytes(records: Sequence[Mapping[str, Any]], forks: Sequence[Fork] = ()) -> bytes:
+def batch_bytes(
+    records: Sequence[Mapping[str, Any]],
+    forks: Sequence[Fork] = (),
+    heads: Sequence[Mapping[str, Any]] = (),
+) -> bytes:
     """A push body and a bundle file: canonical JSON, so the same records give the same bytes.
-    A bundle also carries the fork evidence its holder keeps."""
+    A bundle also carries the fork evidence its holder keeps, and the server's tree heads it
+    verified (gossip, PROTOCOL §10.7)."""
     doc: dict[str, Any] = {"format": BATCH_FORMAT, "records": list(records)}
     if forks:
         doc["forks"] = [f.to_json() for f in forks]
+    if heads:
+        doc["heads"] = list(heads)
     return canonical_bytes(doc)
+
+
+MAX_HEADS = 16  # tree heads a batch may carry
 
 
 @dataclass(frozen=True)
 class Batch:
     items: list[Any]  # the records as sent (each still to be parsed, one by one)
     forks: list[Any]  # fork evidence as sent (pairs of envelopes)
+    heads: list[Any]  # the server's tree heads the sender verified, as sent
 
 
 def parse_batch(doc: Any, *, max_records: int, max_forks: int = MAX_BUNDLE_FORKS) -> Batch:
     """A batch or bundle document, already parsed from JSON."""
     if not isinstance(doc, dict) or doc.get("format") != BATCH_FORMAT:
         raise WireError(f"the format is not {BATCH_FORMAT}")
-    if set(doc) - {"format", "records", "forks"}:
-        raise WireError("a batch holds only format, records and forks")
-    items, forks = doc.get("records"), doc.get("forks", [])
-    if not isinstance(items, list) or not isinstance(forks, list):
-        raise WireError("records and forks must be lists")
+    if set(doc) - {"format", "records", "forks", "heads"}:
+        raise WireError("a batch holds only format, records, forks and heads")
+    items, forks, heads = doc.get("records"), doc.get("forks", []), doc.get("heads", [])
+    if not (isinstance(items, list) and isinstance(forks, list) and isinstance(heads, list)):
+        raise WireError("records, forks and heads must be lists")
     if len(items) > max_records:
         raise WireError(f"at most {max_records} records, not {len(items)}")
     if len(forks) > max_forks:
         raise WireError(f"at most {max_forks} forks, not {len(forks)}")
-    return Batch(items, forks)
+    if len(heads) > MAX_HEADS:
+        raise WireError(f"at most {MAX_HEADS} tree heads, not {len(heads)}")
+    return Batch(items, forks, heads)
 
 
 def check_fork(pair: Any, trust: Trust) -> Fork:

@@ -111,6 +111,11 @@ class Witness:
             raise TamperedStore(f"the checked state of partition {partition!r} is damaged") from exc
         return Checked(int(row[0]), frontier, int(row[2]))
 
+    def checked_partitions(self) -> list[str]:
+        return [
+            str(n) for (n,) in self._db.execute("SELECT partition FROM log_partitions ORDER BY 1")
+        ]
+
     def set_checked(self, states: dict[str, Checked]) -> None:
         with self._connection.write():
             self._db.conn.executemany(
