@@ -450,6 +450,58 @@ def cmd_bundle_import(ws: Workspace, args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if result.problems else EXIT_OK
 
 
+def cmd_audit(ws: Workspace, args: argparse.Namespace) -> int:
+    """An independent audit of a server: needs no identity, only the authority's fingerprint."""
+    from recap_desktop.services.audit import audit
+
+    heads: list[Any] = []
+    for path in args.head or []:
+        try:
+            doc = parse_json(_read_file(path))
+        except CanonicalError as exc:
+            raise RecapError("file.unreadable", path=path, detail=exc) from exc
+        heads.extend(doc if isinstance(doc, list) else [doc])
+
+    def progress(done: int, total: int) -> None:
+        if not args.json and sys.stderr.isatty():
+            print(f"\r{done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+
+    report = audit(
+        args.server,
+        args.trust_authority,
+        folder=Path(args.keep) if args.keep else None,
+        heads=heads,
+        progress=progress,
+    )
+    if args.json:
+        _json(report.to_json())
+        return EXIT_OK if report.ok else EXIT_PROBLEMS
+    _out(
+        tr(
+            "audit.summary",
+            server=report.server[:16] + "…",
+            size=report.size,
+            root=report.root[:16] + "…",
+            records=report.records,
+            admitted=report.admitted,
+            partitions=report.partitions,
+            regions=report.regions,
+            heads=report.heads,
+            seconds=f"{report.seconds:.1f}",
+        )
+    )
+    if report.ok:
+        _out(tr("audit.ok"))
+        return EXIT_OK
+    _out(tr("audit.found", count=len(report.findings)))
+    for finding in report.findings:
+        name = misbehaviour_name(finding.kind)
+        if name == finding.kind:
+            name = problem_name(finding.kind)
+        _out(f"  {finding.record or '-'}  {name}: {finding.detail}")
+    return EXIT_PROBLEMS
+
+
 def cmd_log(ws: Workspace, args: argparse.Namespace) -> int:
     """What this laptop holds the server to, and the evidence it kept of its misbehaviour."""
     from recap_desktop.services import log as log_service
@@ -602,6 +654,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--attempts", type=int, default=3, help="tries before giving up")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser(
+        "audit",
+        help="audit a server: download its whole log, check it, recount every region",
+    )
+    p.add_argument("--server", required=True, help="the server's URL")
+    p.add_argument(
+        "--trust-authority",
+        required=True,
+        metavar="FINGERPRINT",
+        help="the election authority's key fingerprint (16 or more hex digits)",
+    )
+    p.add_argument("--head", action="append", metavar="FILE", help="a tree head to check too")
+    p.add_argument("--keep", metavar="DIR", help="keep the audited records in this new folder")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser(
         "log", help="the server's log as this laptop verified it, and evidence against it"

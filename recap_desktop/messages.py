@@ -393,6 +393,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Bukti pelanggaran server: {count}. Serahkan folder ini atau 'recap log --json' ke penyelenggara.",
         "en": "Evidence of the server's misbehaviour: {count}. Give this folder or 'recap log --json' to the election authority.",
     },
+    "audit.unreachable": {
+        "id": "Server tidak dapat diaudit: {detail}",
+        "en": "The server could not be audited: {detail}",
+    },
+    "audit.bad_answer": {
+        "id": "Jawaban server tidak dapat diaudit: {detail}",
+        "en": "The server's answer cannot be audited: {detail}",
+    },
+    "audit.summary": {
+        "id": "Log server {server}: {size} entri, akar {root}. {records} catatan diunduh, {admitted} lolos aturan penerimaan, {partitions} partisi, {regions} total wilayah dibandingkan, {heads} kepala lain diperiksa, dalam {seconds} detik.",
+        "en": "Server {server}'s log: {size} entries, root {root}. {records} records downloaded, {admitted} admitted by the rule, {partitions} partitions, {regions} region totals compared, {heads} other heads checked, in {seconds} s.",
+    },
+    "audit.ok": {
+        "id": "Audit selesai: log, kepala bertanda tangan dan semua total yang diterbitkan server cocok.",
+        "en": "Audit passed: the log, its signed head and every total the server publishes agree.",
+    },
+    "audit.found": {
+        "id": "Audit menemukan {count} perbedaan:",
+        "en": "The audit found {count} differences:",
+    },
     "bundle.misbehaved": {
         "id": "Bundel ini menunjukkan server menyimpan dua riwayat berbeda: {detail}. Buktinya disimpan ('recap log').",
         "en": "This bundle shows the server kept two different histories: {detail}. The evidence is kept ('recap log').",

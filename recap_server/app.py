@@ -385,6 +385,27 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
             )
         return {"region": region, "contests": out}
 
+    @app.get("/v1/totals")
+    def all_totals(contest: str = Query(..., description="a contest id")) -> dict[str, Any]:
+        """Every region's totals of one contest, as ``/v1/regions/{code}/totals`` gives each:
+        what an auditor recounts from the log and compares (PROTOCOL §10.8)."""
+        election = ledger.election()
+        if election is None:
+            raise HTTPException(404, "no election package yet")
+        if contest not in election.contests:
+            raise HTTPException(404, f"unknown contest {contest}")
+        fields = election.contests[contest].form.field_ids
+        found = ledger.storage.all_totals(contest)
+        regions = {}
+        for code in election.regions:
+            sums, counted, states = found.get(code, ({}, 0, {}))
+            regions[code] = {
+                "totals": {f: sums.get(f, 0) for f in fields},
+                "stations_counted": counted,
+                "states": states,
+            }
+        return {"contest": contest, "regions": regions}
+
     @app.get("/v1/stats")
     def stats() -> dict[str, int]:
         """Counts: records (every record held), disputes, sheets, equivocations, receipts..."""

@@ -103,6 +103,9 @@ class ServerStorage(Protocol):
     def consistency(self, first: int, second: int) -> list[bytes]: ...
     def inclusion(self, index: int, size: int) -> list[bytes]: ...
     def stats(self) -> dict[str, int]: ...
+    def all_totals(
+        self, contest: str
+    ) -> dict[str, tuple[dict[str, int], int, dict[str, int]]]: ...
     def totals(self, prefix: str, contest: str) -> tuple[dict[str, int], int, dict[str, int]]: ...
     def close(self) -> None: ...
 
@@ -663,6 +666,31 @@ class SqliteStorage:
         )
         out["equivocations"] = int(self._query("SELECT COUNT(*) FROM equivocations")[0][0])
         out["receipts"] = int(self._query("SELECT COUNT(*) FROM receipts")[0][0])
+        return out
+
+    def all_totals(
+        self, contest: str
+    ) -> dict[str, tuple[dict[str, int], int, dict[str, int]]]:
+        """What ``totals`` gives, for every region holding a station of the contest, in one
+        pass over the stations' states (an auditor compares them all)."""
+        out: dict[str, tuple[dict[str, int], int, dict[str, int]]] = {}
+        rows = self._query(
+            'SELECT s.station, s.state, h."values" FROM status s'
+            " LEFT JOIN sheets h ON h.hash = s.current WHERE s.contest = ?",
+            [contest],
+        )
+        for station, state, values in rows:
+            parts = str(station).split(".")
+            counted = state in COUNTED and values is not None
+            decoded = json.loads(values) if counted else {}
+            for depth in range(1, len(parts)):
+                region = ".".join(parts[:depth])
+                sums, number, states = out.setdefault(region, ({}, 0, {}))
+                states[state] = states.get(state, 0) + 1
+                if counted:
+                    for field, value in decoded.items():
+                        sums[field] = sums.get(field, 0) + int(value)
+                    out[region] = (sums, number + 1, states)
         return out
 
     def totals(self, prefix: str, contest: str) -> tuple[dict[str, int], int, dict[str, int]]:

@@ -184,6 +184,25 @@ class ServerClient:
             raise BadAnswer("the consistency answer has no proof")
         return list(answer["proof"])
 
+    def election_package(self) -> dict[str, Any]:
+        answer = self._call("GET", "/v1/election")
+        if not isinstance(answer, dict):
+            raise BadAnswer("the election answer is not an object")
+        return answer
+
+    def log_entries(self, start: int, limit: int) -> dict[str, Any]:
+        """The log's entries from index ``start`` (an auditor's download)."""
+        answer = self._call("GET", "/v1/log/entries", params={"start": start, "limit": limit})
+        if not isinstance(answer, dict):
+            raise BadAnswer("the entries answer is not an object")
+        return answer
+
+    def all_totals(self, contest: str) -> dict[str, Any]:
+        answer = self._call("GET", "/v1/totals", params={"contest": contest})
+        if not isinstance(answer, dict):
+            raise BadAnswer("the totals answer is not an object")
+        return answer
+
     def pull(self, jurisdiction: str, since: int, limit: int) -> dict[str, Any]:
         answer = self._call(
             "GET", "/v1/pull", params={"jurisdiction": jurisdiction, "since": since, "limit": limit}
