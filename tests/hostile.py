@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,7 +215,7 @@ def dhasil(
     *,
     region: str = DISTRICT,
     expected: list[str] | None = None,
-    objections: list[tuple[Record, Record | None]] = (),  # type: ignore[assignment]
+    objections: Sequence[tuple[Record, Record | None]] = (),
     final: bool = False,
     totals: dict[str, int] | None = None,
     time: str = "2026-02-14T13:00:00Z",
