@@ -97,6 +97,19 @@ class Recaps:
             }
         return out
 
+    def counted_times(self, region: str, contest: str) -> list[str]:
+        """The signing time of each counted station's sheet inside a region (claims: for the
+        chart of stations counted over time, never to order anything)."""
+        return [
+            str(t)
+            for (t,) in self._db.execute(
+                "SELECT s.time FROM sheet_status t JOIN sheets s ON s.hash = t.current"
+                f" WHERE t.contest = ? AND t.state IN ({', '.join('?' for _ in COUNTED)})"
+                " AND (t.station = ? OR (t.station >= ? AND t.station < ?)) ORDER BY s.time",
+                [contest, *sorted(COUNTED), region, region + ".", region + "/"],
+            )
+        ]
+
     def regions_with_recaps(self) -> list[tuple[str, str]]:
         """(region, contest) of every D.Hasil held."""
         return [
