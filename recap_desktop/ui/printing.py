@@ -18,7 +18,7 @@ from pathlib import Path
 
 import segno
 
-from recap_desktop.messages import tr
+from recap_desktop.messages import tr as say
 from recap_desktop.services.printing import PrintedForm, Row
 from recap_desktop.ui.qt import (
     QColor,
@@ -174,7 +174,7 @@ def _items(
         out.append(_Item(h, draw))
 
     if form.demo:
-        banner = tr("print.demo", form.lang)
+        banner = say("print.demo", form.lang)
         h = _line_height(painter, fonts.bold) + pad
 
         def draw_banner(p: QPainter, y: float) -> None:
@@ -334,7 +334,7 @@ def _signatures(
     def draw_title(p: QPainter, y: float) -> None:
         p.setFont(fonts.bold)
         p.setPen(QColor("#000000"))
-        p.drawText(QRectF(0, y, width, title_h), 0, tr("print.signatures", form.lang))
+        p.drawText(QRectF(0, y, width, title_h), 0, say("print.signatures", form.lang))
 
     out = [_Item(title_h, draw_title)]
     for start in range(0, len(boxes), per_row):
@@ -352,7 +352,7 @@ def _signatures(
                 if who:
                     p.setFont(fonts.small)
                     p.setPen(QColor("#1c3d7a"))
-                    text = who + "\n" + tr("print.digital", form.lang)
+                    text = who + "\n" + say("print.digital", form.lang)
                     p.drawText(
                         inner.adjusted(0, 4 * dpmm, 0, 0), int(Qt.TextFlag.TextWordWrap), text
                     )
@@ -377,12 +377,12 @@ def _footer(
     draw_qr(painter, form.qr, QRectF(0, top, size, size))
     x = size + 3 * dpmm
     lines = [
-        (fonts.bold, f"{tr('print.hash', form.lang)}:"),
+        (fonts.bold, f"{say('print.hash', form.lang)}:"),
         (fonts.mono, form.record_hash),
-        (fonts.bold, f"{tr('print.signer', form.lang)}:"),
+        (fonts.bold, f"{say('print.signer', form.lang)}:"),
         (fonts.mono, form.signer),
         (fonts.small, form.check_line),
-        (fonts.small, tr("print.page", form.lang, page=page, pages=pages)),
+        (fonts.small, say("print.page", form.lang, page=page, pages=pages)),
     ]
     y = top + dpmm
     painter.setPen(QColor("#000000"))
