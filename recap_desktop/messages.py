@@ -480,7 +480,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Warnings the officer checked",
     },
     "print.registered": {
-        "id": "Pemilih terdaftar (DPT)",
+        "id": "Pemilih terdaftar",
         "en": "Registered voters",
     },
     "print.check": {

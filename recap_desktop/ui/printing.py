@@ -202,16 +202,18 @@ def _items(
     half = (len(pairs) + 1) // 2
     rows_h = half * lh + pad
 
+    label_w = (40 if form.landscape else 30) * dpmm
+
     def draw_header(p: QPainter, y: float) -> None:
         for i, (label, value) in enumerate(pairs):
             col, row = divmod(i, half)
             x = col * width / 2
             p.setFont(fonts.body)
             p.setPen(QColor("#333333"))
-            p.drawText(QRectF(x, y + row * lh, 40 * dpmm, lh), 0, label)
+            p.drawText(QRectF(x, y + row * lh, label_w, lh), 0, label)
             p.setFont(fonts.bold)
             p.setPen(QColor("#000000"))
-            p.drawText(QRectF(x + 40 * dpmm, y + row * lh, width / 2 - 42 * dpmm, lh), 0, value)
+            p.drawText(QRectF(x + label_w, y + row * lh, width / 2 - label_w - dpmm, lh), 0, value)
 
     out.append(_Item(rows_h, draw_header))
     out.extend(_table(form, painter, fonts, width, dpmm))
@@ -388,8 +390,8 @@ def _footer(
     painter.setPen(QColor("#000000"))
     for font, line in lines:
         painter.setFont(font)
-        h = _line_height(painter, font)
-        painter.drawText(QRectF(x, y, width - x, h), 0, line)
+        h = _text_height(painter, font, width - x, line)
+        painter.drawText(QRectF(x, y, width - x, h), int(Qt.TextFlag.TextWrapAnywhere), line)
         y += h
 
 
