@@ -300,7 +300,11 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
             )
         return {"region": region, "contests": out}
 
-    @app.get("/v1/records/{record_hash}", response_model=Entry)
+    @app.get(
+        "/v1/records/{record_hash}",
+        response_model=Entry,
+        responses={400: {"description": "not a record hash"}, 404: {"description": "not held"}},
+    )
     def record(record_hash: str) -> dict[str, Any]:
         """One record the server holds, by hash, with its log index and when the server
         first held it: what `recap check-print --server` compares a printed form with."""

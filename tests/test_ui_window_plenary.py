@@ -4,6 +4,7 @@ it; another laptop and the server then hold it and verify it."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from recap_desktop.services import plenary as plenary_service
 from recap_desktop.services import sync as sync_service
 from recap_desktop.services.check_print import check_print
 from recap_desktop.services.verify import verify_store
-from recap_desktop.ui.qt import Qt
+from recap_desktop.ui.qt import QApplication, Qt
 from recap_desktop.ui.settings import Settings
 from tests.sync_support import LiveServer, district_stations, enter, make_laptop
 from tests.test_ui_window import Asker, open_window, settings  # noqa: F401 - a fixture
@@ -30,6 +31,11 @@ def test_a_full_plenary_through_the_window(
         _plenary(qtbot, tmp_path, settings, server)
     finally:
         server.stop()
+        # Free the window's and the print preview's objects now, not during a later test
+        # that counts references (tests/test_ui_qt_binding.py).
+        QApplication.processEvents()
+        gc.collect()
+        QApplication.processEvents()
 
 
 def _plenary(qtbot, tmp_path: Path, settings: Settings, server: LiveServer) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
@@ -100,6 +106,7 @@ def _plenary(qtbot, tmp_path: Path, settings: Settings, server: LiveServer) -> N
         view.preview()
         assert view.preview_dialog.isVisible()
         view.preview_dialog.close()
+        view.preview_dialog.deleteLater()
     finally:
         window.close()
 
