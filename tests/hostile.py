@@ -150,7 +150,7 @@ def objection(
     prev: str | None,
     place: str = S1,
     *,
-    time: str = "2026-02-14T12:00:00Z",
+    time: str = "2026-02-14T11:05:00Z",
     **changes: Any,
 ) -> Record:
     payload: dict[str, Any] = {
@@ -177,7 +177,7 @@ def resolution(
     prev: str | None,
     target: Record,
     *,
-    time: str = "2026-02-14T12:30:00Z",
+    time: str = "2026-02-14T11:10:00Z",
     **changes: Any,
 ) -> Record:
     payload: dict[str, Any] = {
@@ -218,7 +218,7 @@ def dhasil(
     objections: Sequence[tuple[Record, Record | None]] = (),
     final: bool = False,
     totals: dict[str, int] | None = None,
-    time: str = "2026-02-14T13:00:00Z",
+    time: str = "2026-02-14T11:15:00Z",
     **changes: Any,
 ) -> Record:
     """A D.Hasil of ``region`` resting on ``children`` (code -> sheet or child D.Hasil), every
