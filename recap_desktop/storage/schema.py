@@ -16,7 +16,7 @@ from recap_desktop.domain.status import COUNTED
 migrations = Migrations("recap")
 
 # Bump with every migration: PRAGMA user_version lets tools see the schema without our code.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 PROJECTIONS = (
     "packages",
@@ -32,6 +32,10 @@ PROJECTIONS = (
     "region_totals",
     "region_counted",
     "heads",
+    # the recapitulation (m007)
+    "recaps",
+    "objections",
+    "resolutions",
 )
 
 
@@ -412,3 +416,47 @@ def m006_standing(db: Database) -> None:
         "SELECT station, contest FROM sheet_status UNION SELECT station, contest FROM reviews"
     ).fetchall()
     restate(db, [(str(s), str(c)) for s, c in keys])
+
+
+# -- the recapitulation (m007) -----------------------------------------------------------------
+# Projections of the D.Hasil, objection and resolution records (docs/PROTOCOL.md §4), indexed
+# for the plenary screen: a region's D.Hasil versions, the objections filed inside a region,
+# the rulings on each objection. Self-contained, so that a merge may put it after another
+# branch's migration: it only adds tables. No store before it can hold such records (the
+# admission rule refused their types), so there is nothing to fill.
+_M007 = [
+    """
+    CREATE TABLE recaps (
+        hash TEXT PRIMARY KEY, region TEXT NOT NULL, contest TEXT NOT NULL,
+        signer TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, basis TEXT NOT NULL,
+        final INTEGER NOT NULL, supersedes TEXT, reason TEXT, totals TEXT NOT NULL,
+        children TEXT NOT NULL, pending TEXT NOT NULL, objections TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX recaps_key ON recaps(region, contest)",
+    "CREATE INDEX recaps_signer ON recaps(signer)",
+    """
+    CREATE TABLE objections (
+        hash TEXT PRIMARY KEY, place TEXT NOT NULL, contest TEXT NOT NULL,
+        signer TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, kind TEXT NOT NULL,
+        witness TEXT NOT NULL, paper TEXT, subject TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX objections_place ON objections(place, contest)",
+    """
+    CREATE TABLE resolutions (
+        hash TEXT PRIMARY KEY, objection TEXT NOT NULL, place TEXT NOT NULL,
+        contest TEXT NOT NULL, signer TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL,
+        decision TEXT NOT NULL, reason TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX resolutions_objection ON resolutions(objection)",
+]
+RECAP_PROJECTIONS = ("recaps", "objections", "resolutions")
+
+
+@migrations()
+def m007_recapitulation(db: Database) -> None:
+    """D.Hasil, objections and rulings, as projections of their records."""
+    for statement in _M007:
+        db.execute(statement)

@@ -15,6 +15,7 @@ hands out ``col.decks`` and ``col.models``:
   (evidence.py)
 - ``view``: what is held, as the admission rule asks it (view.py)
 - ``trust``: the trust this folder holds, rebuilt only when it changes (trust.py)
+- ``recaps``: D.Hasil versions, objections and rulings, with their standing (recaps.py)
 
 ``append`` stays here: it is the one way records enter, whatever the door (appender.py).
 Every part shares the store's one connection and its write transaction (connection.py): a
@@ -38,6 +39,7 @@ from recap_desktop.storage.outbox import Outbox
 from recap_desktop.storage.package import CurrentPackage
 from recap_desktop.storage.places import Places
 from recap_desktop.storage.projections import Projections
+from recap_desktop.storage.recaps import Recaps
 from recap_desktop.storage.records import Records
 from recap_desktop.storage.sheets import Sheets
 from recap_desktop.storage.trust import TrustHeld
@@ -65,6 +67,7 @@ class Store:
         self.outbox = Outbox(self._connection, self._appender, self.evidence)
         self.view = HeldRecords(self._connection, self.records, self.integrity)
         self.trust = TrustHeld(self._connection, self.keys, self.evidence)
+        self.recaps = Recaps(self._connection)
 
     @classmethod
     def in_dir(cls, data_dir: Path, *, readonly: bool = False) -> Store:
