@@ -538,6 +538,205 @@ def cmd_log(ws: Workspace, args: argparse.Namespace) -> int:
     return EXIT_SERVER
 
 
+# -- the recapitulation ------------------------------------------------------------------------
+
+
+def _print_pdf(ws: Workspace, kind: str, record_hash: str, path: str, lang: str | None) -> None:
+    """Print a signed record to a PDF with the window's painter (Qt, loaded only here)."""
+    from recap_desktop.services import printing
+
+    form = (
+        printing.dhasil_form(ws, record_hash, lang)
+        if kind == "dhasil"
+        else printing.chasil_form(ws, record_hash, lang)
+    )
+    try:
+        from recap_desktop.ui.printing import write_pdf
+    except ImportError as exc:  # pragma: no cover - Qt is a dependency
+        raise RecapError("print.no_qt", detail=exc) from exc
+    try:
+        pages = write_pdf(form, Path(path))
+    except OSError as exc:
+        raise RecapError("print.failed", path=path, detail=exc) from exc
+    _out(tr("print.written", path=path, pages=pages))
+
+
+def cmd_dhasil(ws: Workspace, args: argparse.Namespace) -> int:
+    from recap_desktop.services import plenary as plenary_service
+    from recap_desktop.services import printing
+
+    if args.show:
+        state = plenary_service.plenary(ws, args.region, args.contest, args.basis)
+        _plenary_summary(state)
+        if args.pdf:
+            _print_pdf(ws, "dhasil", printing.current_dhasil(ws, args.region, args.contest),
+                       args.pdf, args.lang)  # fmt: skip
+        return EXIT_OK
+    key = unlock(ws, args)
+    record = plenary_service.sign_dhasil(
+        ws,
+        key,
+        args.region,
+        args.contest,
+        basis=args.basis,
+        final=not args.interim,
+        reason=args.reason,
+    )
+    _out(tr("dhasil.signed", region=args.region, contest=args.contest, hash=record.hash))
+    if args.pdf:
+        _print_pdf(ws, "dhasil", record.hash, args.pdf, args.lang)
+    return EXIT_OK
+
+
+def _plenary_summary(state: Any) -> None:
+    from recap_desktop.services.plenary import blocker_lines
+
+    lang = language()
+    _out(
+        f"{state.region.code} {state.region.name} · {state.contest.id}: "
+        f"{state.counted}/{len(state.children)} ({state.basis})"
+    )
+    for child in state.children:
+        mark = child.record[:16] + "…" if child.record else "-"
+        _out(f"  {child.code:<22} {child.state:<12} {mark}")
+    for f in state.contest.form.fields:
+        _out(f"  {text(f.label, lang)[:60]:<60} {state.totals.get(f.id, 0):>10}")
+    current = state.current
+    _out(f"D.Hasil: {current.hash if current else '-'} ({state.state.state})")
+    for line in blocker_lines(state):
+        _out(f"  ! {line}")
+
+
+def cmd_sheet_print(ws: Workspace, args: argparse.Namespace) -> int:
+    from recap_desktop.services import printing
+
+    chosen = args.hash or printing.current_sheet(ws, args.station, args.contest)
+    _print_pdf(ws, "sheet", chosen, args.pdf, args.lang)
+    return EXIT_OK
+
+
+def cmd_objection_file(ws: Workspace, args: argparse.Namespace) -> int:
+    from recap_desktop.services import plenary as plenary_service
+
+    key = unlock(ws, args)
+    record = plenary_service.file_objection(
+        ws,
+        key,
+        place=args.place,
+        contest=args.contest,
+        subject=args.subject,
+        kind=args.kind,
+        witness_name=args.witness,
+        represents=args.represents,
+        paper=args.paper,
+    )
+    _out(tr("objection.filed", hash=record.hash))
+    return EXIT_OK
+
+
+def cmd_objection_resolve(ws: Workspace, args: argparse.Namespace) -> int:
+    from recap_desktop.services import plenary as plenary_service
+
+    key = unlock(ws, args)
+    record = plenary_service.resolve_objection(ws, key, args.objection, args.decision, args.reason)
+    _out(tr("resolution.signed", hash=record.hash))
+    return EXIT_OK
+
+
+def cmd_objection_list(ws: Workspace, args: argparse.Namespace) -> int:
+    from recap_desktop.services import plenary as plenary_service
+
+    found = plenary_service.objections_within(ws, args.region, args.contest)
+    if args.json:
+        _json(
+            [
+                {
+                    "hash": o.hash,
+                    "place": o.place,
+                    "contest": o.contest,
+                    "kind": o.kind,
+                    "witness": o.witness,
+                    "paper": o.paper,
+                    "subject": o.subject,
+                    "signer": o.signer,
+                    "time": o.time,
+                    "standing": o.standing,
+                    "open": o.open,
+                    "ruling": None
+                    if o.ruling is None
+                    else {
+                        "hash": o.ruling.hash,
+                        "decision": o.ruling.decision,
+                        "reason": o.ruling.reason,
+                        "signer": o.ruling.signer,
+                    },
+                }
+                for o in found
+            ]
+        )
+        return EXIT_OK
+    if not found:
+        _out(tr("objection.none", region=args.region))
+    for o in found:
+        who = f"{o.witness['name']} ({o.witness['represents']})" if o.witness else "-"
+        ruling = o.ruling.decision if o.ruling else "OPEN"
+        _out(f"{o.hash}  {o.place}  {o.contest}  {o.kind}  {who}  [{ruling}]  {o.subject}")
+    return EXIT_OK
+
+
+def cmd_check_print(ws: Workspace, args: argparse.Namespace) -> int:
+    from recap_desktop.services.check_print import check_print
+
+    given = args.code
+    if args.image:
+        given = _decode_image(args.image)
+    if not given:
+        raise RecapError("check.bad_input", text="")
+    result = check_print(ws, given, server=args.server)
+    code = result.code
+    if result.record is None:
+        where = f" ({args.server})" if args.server else ""
+        _out(tr("check.not_held", hash=code.hash, where=where))
+        return EXIT_PROBLEMS
+    record = result.record
+    if result.signer_differs:
+        _out(tr("check.signer_differs", claimed=(code.signer or "")[:16], hash=record.hash[:16],
+                signer=record.signer[:16]))  # fmt: skip
+        return EXIT_PROBLEMS
+    if result.problems:
+        listed = "; ".join(f"{problem_name(p.kind)}: {p.detail}" for p in result.problems)
+        _out(tr("check.fails", hash=record.hash, problems=listed))
+        return EXIT_PROBLEMS
+    _out(tr("check.matches", type=record.type, hash=record.hash))
+    if result.server:
+        _out(tr("check.from_server", server=result.server, index=result.index))
+    cert = result.certificate
+    time = str(record.payload.get("time"))
+    if cert:
+        _out(tr("check.signed_by", name=cert["name"], role=cert["role"],
+                region=cert["jurisdiction"], keyid=record.signer[:16], time=time))  # fmt: skip
+    else:
+        _out(tr("check.signed_by_unknown", keyid=record.signer[:16], time=time))
+    for line in result.lines:
+        _out("  " + line)
+    if result.newer:
+        _out(tr("check.superseded", newer=result.newer))
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _decode_image(path: str) -> str:
+    """The Recap QR code in a scanned image (PNG, JPEG), read with zxing-cpp."""
+    try:
+        from recap_desktop.ui.scan import read_qr
+    except ImportError as exc:
+        raise RecapError("check.no_decoder") from exc
+    found = read_qr(Path(path))
+    if found is None:
+        raise RecapError("check.no_code", path=path)
+    return found
+
+
 # -- parser -----------------------------------------------------------------------------------
 
 
@@ -571,7 +770,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=demo_service.DEFAULT_STATIONS,
         help="size of a synthetic demo election",
     )
-    p.add_argument("--jurisdiction", default="32", help="region code the certificate covers")
+    p.add_argument(
+        "--jurisdiction",
+        default=None,
+        help="region code the certificate covers (default: 32; a chair: every DEMO sub-district)",
+    )
     p.set_defaults(func=cmd_demo_init)
     p = demo.add_parser("populate", help="sign consistent random sheets")
     p.add_argument("--stations", type=int, default=None)
@@ -635,6 +838,70 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--decision", choices=("approve", "reject"), required=True)
     p.add_argument("--reason")
     p.set_defaults(func=cmd_sheet_review)
+
+    p = sheet.add_parser("print", help="print a signed C.Hasil as a PDF on A4")
+    p.add_argument("--station", required=True)
+    p.add_argument("--contest", required=True)
+    p.add_argument("--hash", help="a sheet version (default: the one that counts)")
+    p.add_argument("--pdf", required=True, help="the PDF file to write")
+    p.add_argument("--lang", choices=("id", "en"), help="the form's language (default: id)")
+    p.set_defaults(func=cmd_sheet_print)
+
+    p = sub.add_parser(
+        "dhasil", help="the recapitulation of a region: sign its D.Hasil as chair, print it"
+    )
+    p.add_argument("--region", required=True, help="a sub-district, regency or province code")
+    p.add_argument("--contest", required=True)
+    p.add_argument(
+        "--basis",
+        choices=("sheets", "recaps"),
+        help="what it rests on (default: the D.Hasil below; a sub-district: its sheets)",
+    )
+    p.add_argument(
+        "--interim",
+        action="store_true",
+        help="sign an interim D.Hasil while children or objections are pending",
+    )
+    p.add_argument("--reason", help="why a new version replaces your earlier D.Hasil")
+    p.add_argument(
+        "--show",
+        action="store_true",
+        help="show the plenary (children, totals, blockers); sign nothing",
+    )
+    p.add_argument("--pdf", help="also print the D.Hasil to this PDF file (A4)")
+    p.add_argument("--lang", choices=("id", "en"), help="the form's language (default: id)")
+    p.set_defaults(func=cmd_dhasil)
+
+    objection = sub.add_parser(
+        "objection", help="witnesses' objections and incidents, and the chair's rulings"
+    ).add_subparsers(dest="sub", required=True)
+    p = objection.add_parser("file", help="record an objection or an incident (signed)")
+    p.add_argument("--place", required=True, help="a polling station or region code")
+    p.add_argument("--contest", required=True)
+    p.add_argument("--subject", required=True, help="what is contested, or what happened")
+    p.add_argument("--kind", choices=("objection", "incident"), default="objection")
+    p.add_argument("--witness", help="the witness's name")
+    p.add_argument("--represents", help="the party or candidate the witness represents")
+    p.add_argument("--paper", help="the paper form's reference (D.Kejadian Khusus No. ...)")
+    p.set_defaults(func=cmd_objection_file)
+    p = objection.add_parser("resolve", help="the chair's signed ruling on an objection")
+    p.add_argument("objection", help="the objection's hash")
+    p.add_argument("--decision", choices=("accepted", "rejected", "noted"), required=True)
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=cmd_objection_resolve)
+    p = objection.add_parser("list", help="objections filed inside a region, open ones first")
+    p.add_argument("--region", required=True)
+    p.add_argument("--contest")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_objection_list)
+
+    p = sub.add_parser(
+        "check-print", help="check a printed D.Hasil or C.Hasil against its signed record"
+    )
+    p.add_argument("code", nargs="?", help="the QR code's text (recap:1:...) or the record hash")
+    p.add_argument("--image", help="a scan or photo of the page's QR code (PNG, JPEG)")
+    p.add_argument("--server", help="fetch the record from this server if it is not held here")
+    p.set_defaults(func=cmd_check_print)
 
     p = sub.add_parser("recap", help="totals for a region")
     p.add_argument("--region", required=True)

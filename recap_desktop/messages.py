@@ -20,8 +20,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "There is no identity yet. Run 'recap identity create' or 'recap demo init' first.",
     },
     "identity.bad_role": {
-        "id": "Peran '{role}' tidak dikenal: pilih operator atau supervisor.",
-        "en": "Role '{role}' is unknown: choose operator or supervisor.",
+        "id": "Peran '{role}' tidak dikenal: pilih operator, supervisor, chair (ketua) atau witness (saksi).",
+        "en": "Role '{role}' is unknown: choose operator, supervisor, chair or witness.",
     },
     "identity.bad_field": {
         "id": "{field} tidak boleh kosong.",
@@ -233,6 +233,371 @@ MESSAGES: dict[str, dict[str, str]] = {
     "mandate.expired": {
         "id": "Sertifikat Anda tidak berlaku saat ini (berlaku sampai {until}). Minta sertifikat baru kepada otoritas pemilu; tidak ada yang ditandatangani.",
         "en": "Your certificate is not valid now (valid until {until}). Ask the election authority for a new certificate; nothing was signed.",
+    },
+    # the recapitulation (D.Hasil, objections, rulings, printed forms)
+    "mandate.chair": {
+        "id": "Anda bukan ketua {region}: D.Hasil ditandatangani oleh ketua wilayah itu sendiri (sertifikat Anda: {regions}). Tidak ada yang ditandatangani.",
+        "en": "You do not chair {region}: a D.Hasil is signed by the chair of exactly that region (your certificates: {regions}). Nothing was signed.",
+    },
+    "dhasil.region": {
+        "id": "{region} bukan kecamatan, kabupaten/kota atau provinsi pemilu ini: D.Hasil dibuat hanya untuk tingkat itu.",
+        "en": "{region} is not a sub-district, regency or province of this election: a D.Hasil is made only at those levels.",
+    },
+    "dhasil.basis": {
+        "id": "D.Hasil {region} tidak dapat disusun dari '{basis}': kecamatan merekap C.Hasil TPS (sheets); kabupaten dan provinsi dari C.Hasil atau dari D.Hasil di bawahnya (recaps).",
+        "en": "The D.Hasil of {region} cannot rest on '{basis}': a sub-district recaps its stations' C.Hasil (sheets); a regency or province its sheets or the D.Hasil below it (recaps).",
+    },
+    "dhasil.blocked": {
+        "id": "Rapat pleno belum dapat ditutup; tidak ada yang ditandatangani. Selesaikan hal berikut, atau tanda tangani D.Hasil sementara (--interim):",
+        "en": "The plenary cannot close yet; nothing was signed. Settle these first, or sign an interim D.Hasil (--interim):",
+    },
+    "dhasil.blocker.missing": {
+        "id": "{code}: belum ada hasil yang dihitung",
+        "en": "{code}: nothing counted yet",
+    },
+    "dhasil.blocker.disputed": {
+        "id": "{code}: hasil disengketakan (angka berbeda)",
+        "en": "{code}: disputed (different numbers)",
+    },
+    "dhasil.blocker.objection": {
+        "id": "keberatan {hash}… di {place} belum diputuskan: {subject}",
+        "en": "objection {hash}… at {place} not ruled on: {subject}",
+    },
+    "dhasil.exists": {
+        "id": "Anda sudah menandatangani D.Hasil ini ({hash}). Versi baru menggantikannya dan memerlukan alasan (--reason).",
+        "en": "You signed this D.Hasil already ({hash}). A new version replaces it and needs a reason (--reason).",
+    },
+    "dhasil.unchanged": {
+        "id": "D.Hasil {hash} sudah menyatakan hal yang sama; tidak ada yang ditandatangani.",
+        "en": "D.Hasil {hash} says the same already; nothing was signed.",
+    },
+    "dhasil.signed": {
+        "id": "D.Hasil {region} ({contest}) ditandatangani: {hash}",
+        "en": "D.Hasil of {region} ({contest}) signed: {hash}",
+    },
+    "dhasil.none": {
+        "id": "Belum ada D.Hasil untuk {region}, pemilihan {contest}.",
+        "en": "No D.Hasil yet for {region}, contest {contest}.",
+    },
+    "objection.kind": {
+        "id": "Jenis '{kind}' tidak dikenal: objection (keberatan) atau incident (kejadian khusus).",
+        "en": "Kind '{kind}' is unknown: objection or incident.",
+    },
+    "objection.subject": {
+        "id": "Tuliskan apa yang dipersoalkan (--subject). Tidak ada yang disimpan.",
+        "en": "Say what is contested (--subject). Nothing was saved.",
+    },
+    "objection.witness": {
+        "id": "Keberatan memerlukan nama saksi (--witness) dan partai atau pasangan calon yang diwakilinya (--represents). Tidak ada yang disimpan.",
+        "en": "An objection needs the witness's name (--witness) and the party or candidate they represent (--represents). Nothing was saved.",
+    },
+    "objection.represents": {
+        "id": "Sebutkan partai atau pasangan calon yang diwakili saksi (--represents). Tidak ada yang disimpan.",
+        "en": "Give the party or candidate the witness represents (--represents). Nothing was saved.",
+    },
+    "objection.paper": {
+        "id": "Keberatan yang dimasukkan petugas menyebut nomor formulir kertasnya (--paper, mis. D.Kejadian Khusus No. 1). Tidak ada yang disimpan.",
+        "en": "An objection entered by an officer names its paper form (--paper, e.g. D.Kejadian Khusus No. 1). Nothing was saved.",
+    },
+    "objection.unknown": {
+        "id": "Keberatan {hash} tidak ada di data ini.",
+        "en": "Objection {hash} is not held here.",
+    },
+    "objection.filed": {
+        "id": "Keberatan dicatat dan ditandatangani: {hash}",
+        "en": "Objection recorded and signed: {hash}",
+    },
+    "objection.none": {
+        "id": "Tidak ada keberatan atau kejadian khusus di {region}.",
+        "en": "No objection or incident in {region}.",
+    },
+    "resolution.decision": {
+        "id": "Keputusan '{decision}' tidak dikenal: accepted (diterima), rejected (ditolak) atau noted (dicatat).",
+        "en": "Decision '{decision}' is unknown: accepted, rejected or noted.",
+    },
+    "resolution.reason": {
+        "id": "Putusan ketua memerlukan alasan (--reason). Tidak ada yang ditandatangani.",
+        "en": "A chair's ruling needs its reason (--reason). Nothing was signed.",
+    },
+    "resolution.signed": {
+        "id": "Putusan atas keberatan ditandatangani: {hash}",
+        "en": "Ruling on the objection signed: {hash}",
+    },
+    "print.written": {
+        "id": "Formulir dicetak ke {path} ({pages} halaman).",
+        "en": "Form printed to {path} ({pages} pages).",
+    },
+    "print.failed": {
+        "id": "Tidak dapat menulis PDF {path}: {detail}",
+        "en": "Could not write the PDF {path}: {detail}",
+    },
+    "print.no_qt": {
+        "id": "Mencetak PDF memerlukan Qt (PySide6), yang tidak dapat dimuat: {detail}",
+        "en": "Printing a PDF needs Qt (PySide6), which could not be loaded: {detail}",
+    },
+    "check.bad_input": {
+        "id": "'{text}' bukan hash catatan (64 digit heksadesimal) maupun isi kode QR formulir (recap:1:…).",
+        "en": "'{text}' is neither a record hash (64 hex digits) nor the text of a form's QR code (recap:1:…).",
+    },
+    "check.not_held": {
+        "id": "Catatan {hash} tidak ada di data ini{where}. Formulir kertas ini TIDAK dapat dicocokkan; sinkronkan atau minta catatannya.",
+        "en": "Record {hash} is not held here{where}. This paper form can NOT be checked; sync, or ask for the record.",
+    },
+    "check.signer_differs": {
+        "id": "Kode QR menyebut penanda tangan {claimed}…, tetapi catatan {hash}… ditandatangani {signer}…: formulir ini TIDAK cocok.",
+        "en": "The QR code names signer {claimed}…, but record {hash}… was signed by {signer}…: this form does NOT match.",
+    },
+    "check.no_decoder": {
+        "id": "Membaca gambar kode QR memerlukan paket zxing-cpp (pip install 'recap-desktop[scan]'); atau ketik teks kode QR atau hash-nya.",
+        "en": "Reading a QR code image needs the zxing-cpp package (pip install 'recap-desktop[scan]'); or type the QR code's text or its hash.",
+    },
+    "check.no_code": {
+        "id": "Tidak ada kode QR formulir Recap yang terbaca di {path}.",
+        "en": "No Recap form QR code could be read in {path}.",
+    },
+    "print.level.district": {
+        "id": "MODEL D.HASIL KECAMATAN",
+        "en": "FORM D.HASIL KECAMATAN (sub-district result)",
+    },
+    "print.level.regency": {
+        "id": "MODEL D.HASIL KABUPATEN/KOTA",
+        "en": "FORM D.HASIL KABUPATEN/KOTA (regency result)",
+    },
+    "print.level.province": {
+        "id": "MODEL D.HASIL PROVINSI",
+        "en": "FORM D.HASIL PROVINSI (province result)",
+    },
+    "print.level.station": {
+        "id": "MODEL C.HASIL",
+        "en": "FORM C.HASIL (polling station result)",
+    },
+    "print.total": {
+        "id": "JUMLAH AKHIR",
+        "en": "TOTAL",
+    },
+    "print.description": {
+        "id": "URAIAN",
+        "en": "DESCRIPTION",
+    },
+    "print.count": {
+        "id": "JUMLAH",
+        "en": "COUNT",
+    },
+    "print.children": {
+        "id": "Rincian yang dihitung ({count})",
+        "en": "Children counted ({count})",
+    },
+    "print.pending": {
+        "id": "Belum dihitung ({count})",
+        "en": "Not yet counted ({count})",
+    },
+    "print.objections": {
+        "id": "Keberatan saksi dan kejadian khusus ({count})",
+        "en": "Objections of witnesses, and incidents ({count})",
+    },
+    "print.open": {
+        "id": "BELUM DIPUTUSKAN",
+        "en": "NOT RULED ON",
+    },
+    "print.no_witness": {
+        "id": "tanpa saksi",
+        "en": "no witness",
+    },
+    "print.kind.objection": {
+        "id": "Keberatan",
+        "en": "Objection",
+    },
+    "print.kind.incident": {
+        "id": "Kejadian khusus",
+        "en": "Incident",
+    },
+    "print.decision.accepted": {
+        "id": "DITERIMA",
+        "en": "ACCEPTED",
+    },
+    "print.decision.rejected": {
+        "id": "DITOLAK",
+        "en": "REJECTED",
+    },
+    "print.decision.noted": {
+        "id": "DICATAT",
+        "en": "NOTED",
+    },
+    "print.correction": {
+        "id": "Koreksi",
+        "en": "Correction",
+    },
+    "print.supersedes": {
+        "id": "Menggantikan catatan {hash}. Alasan: {reason}",
+        "en": "Replaces record {hash}. Reason: {reason}",
+    },
+    "print.uncertified": {
+        "id": "kunci belum disertifikasi",
+        "en": "key not certified",
+    },
+    "print.key": {
+        "id": "Kunci",
+        "en": "Key",
+    },
+    "print.signed_at": {
+        "id": "Ditandatangani (UTC)",
+        "en": "Signed (UTC)",
+    },
+    "print.chair.district": {
+        "id": "Ketua PPK",
+        "en": "Chair of the PPK (sub-district)",
+    },
+    "print.chair.regency": {
+        "id": "Ketua KPU Kabupaten/Kota",
+        "en": "Chair of the regency KPU",
+    },
+    "print.chair.province": {
+        "id": "Ketua KPU Provinsi",
+        "en": "Chair of the province KPU",
+    },
+    "print.witness_box": {
+        "id": "Saksi {n}: nama, partai/paslon, tanda tangan",
+        "en": "Witness {n}: name, party/candidate, signature",
+    },
+    "print.entered_by": {
+        "id": "Dimasukkan dan ditandatangani oleh",
+        "en": "Entered and signed by",
+    },
+    "print.final": {
+        "id": "FINAL",
+        "en": "FINAL",
+    },
+    "print.interim": {
+        "id": "SEMENTARA: rapat pleno belum ditutup",
+        "en": "INTERIM: the plenary has not closed",
+    },
+    "print.not_latest": {
+        "id": "bukan versi yang dihitung",
+        "en": "not the version counted",
+    },
+    "print.warnings": {
+        "id": "Peringatan yang telah diperiksa petugas",
+        "en": "Warnings the officer checked",
+    },
+    "print.registered": {
+        "id": "Pemilih terdaftar",
+        "en": "Registered voters",
+    },
+    "print.check": {
+        "id": "Periksa lembar ini terhadap catatan bertanda tangan: recap check-print {hash}",
+        "en": "Check this page against the signed record: recap check-print {hash}",
+    },
+    "print.hash": {
+        "id": "Hash catatan",
+        "en": "Record hash",
+    },
+    "print.signer": {
+        "id": "Penanda tangan",
+        "en": "Signer",
+    },
+    "print.page": {
+        "id": "Halaman {page} dari {pages}",
+        "en": "Page {page} of {pages}",
+    },
+    "print.demo": {
+        "id": "DEMO — BUKAN PEMILU SUNGGUHAN",
+        "en": "DEMO — NOT A REAL ELECTION",
+    },
+    "print.signatures": {
+        "id": "Tanda tangan",
+        "en": "Signatures",
+    },
+    "print.digital": {
+        "id": "ditandatangani secara digital (Ed25519)",
+        "en": "signed digitally (Ed25519)",
+    },
+    "print.place.province": {
+        "id": "Provinsi",
+        "en": "Province",
+    },
+    "print.place.regency": {
+        "id": "Kabupaten/Kota",
+        "en": "Regency/City",
+    },
+    "print.place.district": {
+        "id": "Kecamatan",
+        "en": "Sub-district",
+    },
+    "print.place.village": {
+        "id": "Desa/Kelurahan",
+        "en": "Village",
+    },
+    "print.place.station": {
+        "id": "TPS",
+        "en": "Polling station",
+    },
+    "print.state.not_entered": {
+        "id": "belum dimasukkan",
+        "en": "not entered",
+    },
+    "print.state.uncounted": {
+        "id": "tidak dihitung",
+        "en": "not counted",
+    },
+    "print.state.signed": {
+        "id": "ditandatangani",
+        "en": "signed",
+    },
+    "print.state.corrected": {
+        "id": "dikoreksi",
+        "en": "corrected",
+    },
+    "print.state.approved": {
+        "id": "disetujui",
+        "en": "approved",
+    },
+    "print.state.rejected": {
+        "id": "ditolak",
+        "en": "rejected",
+    },
+    "print.state.disputed": {
+        "id": "disengketakan",
+        "en": "disputed",
+    },
+    "print.state.partial": {
+        "id": "sebagian",
+        "en": "partial",
+    },
+    "print.state.no_recap": {
+        "id": "belum ada D.Hasil",
+        "en": "no D.Hasil yet",
+    },
+    "print.state.interim": {
+        "id": "D.Hasil sementara",
+        "en": "interim D.Hasil",
+    },
+    "check.matches": {
+        "id": "COCOK: catatan {type} {hash} ada dan terverifikasi. Bandingkan angka di bawah dengan kertas:",
+        "en": "MATCHES: the {type} record {hash} is held and verifies. Compare the numbers below with the paper:",
+    },
+    "check.fails": {
+        "id": "TIDAK TERVERIFIKASI: catatan {hash} ada, tetapi {problems}. Jangan percayai kertas ini.",
+        "en": "DOES NOT VERIFY: record {hash} is held, but {problems}. Do not trust this paper.",
+    },
+    "check.superseded": {
+        "id": "PERHATIAN: catatan ini telah digantikan oleh versi lebih baru {newer}. Kertas ini bukan versi yang berlaku.",
+        "en": "NOTE: this record was replaced by a newer version {newer}. This paper is not the version in force.",
+    },
+    "check.signed_by": {
+        "id": "Ditandatangani oleh {name} ({role}, {region}), kunci {keyid}…, pada {time}",
+        "en": "Signed by {name} ({role}, {region}), key {keyid}…, at {time}",
+    },
+    "check.signed_by_unknown": {
+        "id": "Ditandatangani oleh kunci {keyid}… tanpa sertifikat yang dikenal, pada {time}",
+        "en": "Signed by key {keyid}… with no known certificate, at {time}",
+    },
+    "check.from_server": {
+        "id": "Catatan diambil dari server {server} (posisi log {index}).",
+        "en": "Record fetched from the server {server} (log position {index}).",
+    },
+    "check.server_failed": {
+        "id": "Server {server} tidak dapat ditanya: {detail}",
+        "en": "The server {server} could not be asked: {detail}",
     },
     "sheet.supersedes_other": {
         "id": "Lembar {hash} milik petugas lain: koreksi hanya mengganti lembar Anda sendiri. Masukkan lembar Anda sendiri; bila angkanya berbeda, pengawas memutuskan sengketa.",
@@ -518,6 +883,19 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "en": "two records at one place (fork)",
     },
     "dangling": {"id": "merujuk catatan yang tidak ada", "en": "refers to a record that is absent"},
+    "unknown_region": {"id": "wilayah tidak dikenal", "en": "unknown region"},
+    "bad_children": {
+        "id": "rincian wilayah D.Hasil tidak lengkap atau salah",
+        "en": "a D.Hasil's children are incomplete or wrong",
+    },
+    "bad_totals": {
+        "id": "jumlah D.Hasil tidak sama dengan rinciannya",
+        "en": "a D.Hasil's totals are not the sum of its children",
+    },
+    "not_closed": {
+        "id": "D.Hasil final dengan hal yang belum selesai",
+        "en": "a final D.Hasil with items not settled",
+    },
 }
 
 

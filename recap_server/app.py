@@ -24,7 +24,7 @@ from recap_desktop.protocol.wire import (
     parse_batch,
 )
 from recap_server.ledger import Ledger, Pushed
-from recap_server.storage import RawHeld
+from recap_server.storage import RawHeld, _protocol_time
 
 MAX_BODY = 16 * 1024 * 1024  # bytes on the wire
 MAX_INFLATED = 64 * 1024 * 1024  # bytes after gunzip: a zip bomb stops here
@@ -405,6 +405,22 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
                 "states": states,
             }
         return {"contest": contest, "regions": regions}
+
+    @app.get(
+        "/v1/records/{record_hash}",
+        response_model=Entry,
+        responses={400: {"description": "not a record hash"}, 404: {"description": "not held"}},
+    )
+    def record(record_hash: str) -> dict[str, Any]:
+        """One record the server holds, by hash, with its log index and when the server
+        first held it: what `recap check-print --server` compares a printed form with."""
+        if len(record_hash) != 64 or any(c not in "0123456789abcdef" for c in record_hash):
+            raise HTTPException(400, "a record hash is 64 lowercase hex digits")
+        found = ledger.storage.record(record_hash)
+        if found is None:
+            raise HTTPException(404, f"no record {record_hash}")
+        index, received = ledger.storage.positions([record_hash])[record_hash]
+        return {"index": index, "received": _protocol_time(received), "record": found.to_json()}
 
     @app.get("/v1/stats")
     def stats() -> dict[str, int]:

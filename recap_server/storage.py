@@ -22,7 +22,7 @@ from recap_desktop.domain.election import ElectionError, format_time, parse_time
 from recap_desktop.domain.status import COUNTED, DISPUTED, Review, SheetVersion, sheet_state
 from recap_desktop.protocol.admit import Fork, Head, Ref
 from recap_desktop.protocol.log import leaf_hash, partition_of
-from recap_desktop.protocol.records import overrides
+from recap_desktop.protocol.records import RECAP_TYPES, overrides, place_of
 from recap_desktop.protocol.standing import standing
 from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust
 from recap_server import log
@@ -71,6 +71,7 @@ class ServerStorage(Protocol):
     def held(self, hashes: Iterable[str]) -> set[str]: ...
     def ref(self, hash_: str) -> Ref | None: ...
     def record(self, hash_: str) -> Record | None: ...
+    def payload(self, hash_: str) -> dict[str, Any] | None: ...
     def chain_head(self, signer: str) -> Head | None: ...
     def hash_at(self, signer: str, seq: int) -> str | None: ...
     def signer(self, hash_: str) -> str | None: ...
@@ -290,6 +291,11 @@ class SqliteStorage:
         rows = self._query("SELECT hash, signer, payload, sig FROM records WHERE hash = ?", [hash_])
         return self._parse(rows[0]) if rows else None
 
+    def payload(self, hash_: str) -> dict[str, Any] | None:
+        """A held record's payload (what a D.Hasil's children say, what a ruling rules on)."""
+        found = self.record(hash_)
+        return None if found is None else found.payload
+
     def ref(self, hash_: str) -> Ref | None:
         rows = self._query(
             "SELECT 'sheet', station, contest FROM sheets WHERE hash = ?"
@@ -299,7 +305,12 @@ class SqliteStorage:
         if rows:
             return (str(rows[0][0]), str(rows[0][1]), str(rows[0][2]))
         kind = self._query("SELECT type FROM records WHERE hash = ?", [hash_])
-        return (str(kind[0][0]), None, None) if kind else None
+        if not kind:
+            return None
+        if kind[0][0] in RECAP_TYPES:
+            p = self.payload(hash_) or {}
+            return (str(kind[0][0]), place_of(str(kind[0][0]), p), p.get("contest"))
+        return (str(kind[0][0]), None, None)
 
     def chain_head(self, signer: str) -> Head | None:
         rows = self._query(
@@ -358,7 +369,8 @@ class SqliteStorage:
         for offset, record in enumerate(records):
             p = record.payload
             chained = record.type in CHAINED_TYPES
-            station = p.get("station") if chained else None
+            # The place column serves the record to laptops of regions containing it.
+            station = place_of(record.type, p) if chained else None
             name = partition_of(record)
             index = size + offset
             leaves.append((name, leaf_hash(record.hash, index, name, received)))
@@ -599,7 +611,7 @@ class SqliteStorage:
         out = []
         for held_hash, offered in self._query("SELECT held, record FROM equivocations ORDER BY id"):
             second = from_json(json.loads(offered))
-            station = second.payload.get("station")
+            station = place_of(second.type, second.payload)
             first = self.record(str(held_hash))
             if first is None or not isinstance(station, str):
                 continue

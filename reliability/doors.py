@@ -23,6 +23,7 @@ from typing import Any
 import requests
 
 from recap_desktop.crypto.canonical import canonical_bytes
+from recap_desktop.crypto.envelope import CHAINED_TYPES
 from recap_desktop.domain.election import format_time
 from recap_desktop.protocol.wire import batch_bytes
 from recap_desktop.services import Workspace
@@ -234,7 +235,7 @@ def _plant(db_path: Path, item: dict[str, Any]) -> None:
     admission rule, whatever it is (a second record at a place of a chain included)."""
     payload = item["payload"]
     kind = payload.get("type")
-    seq = payload.get("seq") if kind in ("sheet", "review") else None
+    seq = payload.get("seq") if kind in CHAINED_TYPES else None
     db = sqlite3.connect(db_path)
     try:
         db.execute("DROP INDEX IF EXISTS records_chain")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ ELECTION = demo_service.ELECTION_ID
 S1, S2, S3 = "32.01.01.2001.001", "32.01.01.2001.002", "32.01.01.2001.003"
 FAR = "32.01.02.2001.001"  # a station of another district
 LATER = "2026-02-14T11:00:00Z"  # after the base's last sheet
+CLOSING = "2026-02-14T14:00:00Z"  # after the base's D.Hasil
 
 
 def key(name: str) -> SigningKey:
@@ -34,6 +36,9 @@ def key(name: str) -> SigningKey:
 AUTH = demo_service.demo_authority()
 OP_A, OP_B, SUP = key("operator a"), key("operator b"), key("supervisor")
 FAR_OP, REVOKED, EXPIRED, STRANGER = key("far"), key("revoked"), key("expired"), key("stranger")
+# The recapitulation: the chair of sub-district 32.01.01, the chair of regency 32.01, a witness.
+CHAIR, CHAIR_REG, WITNESS = key("chair 32.01.01"), key("chair 32.01"), key("witness")
+DISTRICT = "32.01.01"
 
 VALUES = {
     "dpt": 200, "dpt_voted": 150, "dptb_voted": 2, "dpk_voted": 1, "voted_total": 153,
@@ -139,6 +144,116 @@ def review(
     return sign(k, payload)
 
 
+def objection(
+    k: SigningKey,
+    seq: int,
+    prev: str | None,
+    place: str = S1,
+    *,
+    time: str = "2026-02-14T11:05:00Z",
+    **changes: Any,
+) -> Record:
+    payload: dict[str, Any] = {
+        "type": "objection",
+        "signer": k.key_id,
+        "seq": seq,
+        "prev": prev,
+        "time": time,
+        "election": ELECTION,
+        "place": place,
+        "contest": "ppwp",
+        "kind": "objection",
+        "witness": {"name": "Saksi Satu", "represents": "Paslon 02"},
+        "paper": None,
+        "subject": "suara paslon 02 di TPS 001 kurang satu",
+        **changes,
+    }
+    return sign(k, payload)
+
+
+def resolution(
+    k: SigningKey,
+    seq: int,
+    prev: str | None,
+    target: Record,
+    *,
+    time: str = "2026-02-14T11:10:00Z",
+    **changes: Any,
+) -> Record:
+    payload: dict[str, Any] = {
+        "type": "resolution",
+        "signer": k.key_id,
+        "seq": seq,
+        "prev": prev,
+        "time": time,
+        "election": ELECTION,
+        "objection": target.hash,
+        "place": target.payload["place"],
+        "contest": target.payload["contest"],
+        "decision": "rejected",
+        "reason": "dicocokkan dengan C.Hasil: angka sesuai",
+        **changes,
+    }
+    return sign(k, payload)
+
+
+def stations_of(region: str, contest: str = "ppwp") -> list[str]:
+    """The package's stations inside a region holding the contest, in code order."""
+    stations = package_record().payload["stations"]
+    return sorted(
+        s["code"]
+        for s in stations
+        if s["code"].startswith(region + ".") and contest in s["contests"]
+    )
+
+
+def dhasil(
+    k: SigningKey,
+    seq: int,
+    prev: str | None,
+    children: dict[str, Record],
+    *,
+    region: str = DISTRICT,
+    expected: list[str] | None = None,
+    objections: Sequence[tuple[Record, Record | None]] = (),
+    final: bool = False,
+    totals: dict[str, int] | None = None,
+    time: str = "2026-02-14T11:15:00Z",
+    **changes: Any,
+) -> Record:
+    """A D.Hasil of ``region`` resting on ``children`` (code -> sheet or child D.Hasil), every
+    other expected child pending, its totals their sum unless given."""
+    codes = stations_of(region) if expected is None else expected
+    summed: dict[str, int] = {}
+    for child in children.values():
+        numbers = child.payload.get("values") or child.payload.get("totals") or {}
+        for name, value in numbers.items():
+            summed[name] = summed.get(name, 0) + value
+    payload: dict[str, Any] = {
+        "type": "dhasil",
+        "signer": k.key_id,
+        "seq": seq,
+        "prev": prev,
+        "time": time,
+        "election": ELECTION,
+        "region": region,
+        "contest": "ppwp",
+        "basis": "sheets",
+        "totals": summed if totals is None else totals,
+        "children": [{"code": c, "record": r.hash} for c, r in sorted(children.items())],
+        "pending": [{"code": c, "state": "not_entered"} for c in codes if c not in children],
+        "objections": sorted(
+            ({"objection": o.hash, "resolution": r.hash if r else None} for o, r in objections),
+            key=lambda e: e["objection"],
+        ),
+        "final": final,
+        "supersedes": None,
+        "reason": None,
+        **changes,
+    }
+    return sign(k, payload)
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -187,6 +302,9 @@ def table() -> Table:
     a1 = sheet(OP_A, 1, None, S1)
     a2 = sheet(OP_A, 2, a1.hash, S2, time="2026-02-14T10:30:00Z")
     approval = review(SUP, 1, None, a1)
+    filed = objection(WITNESS, 1, None)
+    ruling = resolution(CHAIR, 1, None, filed)
+    interim = dhasil(CHAIR, 2, ruling.hash, {S1: a1, S2: a2}, objections=[(filed, ruling)])
     base = [
         package,
         certificate(OP_A, "operator", "32.01.01"),
@@ -199,6 +317,12 @@ def table() -> Table:
         a1,
         a2,
         approval,
+        certificate(CHAIR, "chair", DISTRICT),
+        certificate(CHAIR_REG, "chair", "32.01"),
+        certificate(WITNESS, "witness", DISTRICT),
+        filed,
+        ruling,
+        interim,
     ]
     forged_payload = {**a2.to_json(), "payload": {**a2.payload, "values": {**VALUES, "v_p01": 99}}}
     rehashed = {**forged_payload, "hash": _rehash(forged_payload["payload"])}
@@ -210,6 +334,22 @@ def table() -> Table:
     expired_pkg = {**package.payload, "version": 2, "expires": "2026-02-02T00:00:00Z"}
     expired_pkg["issued"] = "2026-01-16T00:00:00Z"
     s2_review = review(SUP, 2, approval.hash, a2, overrides=[approval.hash])
+    children = {S1: a1, S2: a2}
+    seen = [(filed, ruling)]
+    off_by_one = {**interim.payload["totals"], "v_p02": interim.payload["totals"]["v_p02"] + 1}
+    forgets = stations_of(DISTRICT)[:-1]
+    regency = dhasil(
+        CHAIR_REG, 1, None, {DISTRICT: interim}, region="32.01", basis="recaps",
+        expected=["32.01.01", "32.01.02"],
+    )  # fmt: skip
+    twice = dhasil(CHAIR, 3, interim.hash, children, objections=seen)
+    twice_payload = {**twice.payload, "pending": sorted(
+        [*twice.payload["pending"], {"code": S1, "state": "disputed"}], key=lambda e: e["code"]
+    )}  # fmt: skip
+    correction = dhasil(
+        CHAIR, 3, interim.hash, children, objections=seen, time=CLOSING,
+        supersedes=interim.hash, reason="salah tulis nama TPS",
+    )  # fmt: skip
     cases = [
         Case("payload_changed", [forged_payload], "malformed", "the hash no longer matches"),
         Case("payload_rehashed", [rehashed], "bad_signature", "the signature no longer matches"),
@@ -284,6 +424,110 @@ def table() -> Table:
             [revocation_list(1, REVOKED, OP_B)],
             "equivocation",
         ),
+        # The recapitulation (D.Hasil, objections, rulings).
+        Case(
+            "dhasil_off_by_one_vote",
+            [dhasil(CHAIR, 3, interim.hash, children, objections=seen, totals=off_by_one)],
+            "bad_totals",
+            "its totals give paslon 02 one vote more than the two sheets it names",
+        ),
+        Case(
+            "dhasil_names_another_stations_sheet",
+            [dhasil(CHAIR, 3, interim.hash, {S1: a2, S2: a1}, objections=seen)],
+            "dangling",
+        ),
+        Case(
+            "dhasil_forgets_a_station",
+            [dhasil(CHAIR, 3, interim.hash, children, objections=seen, expected=forgets)],
+            "bad_children",
+        ),
+        Case(
+            "dhasil_counts_a_station_and_calls_it_pending",
+            [sign(CHAIR, twice_payload)],
+            "bad_children",
+        ),
+        Case(
+            "dhasil_final_with_stations_pending",
+            [dhasil(CHAIR, 3, interim.hash, children, objections=seen, final=True)],
+            "not_closed",
+        ),
+        Case(
+            "dhasil_final_with_an_objection_not_ruled",
+            [dhasil(CHAIR, 3, interim.hash, children, objections=[(filed, None)], final=True)],
+            "not_closed",
+        ),
+        Case("dhasil_by_an_operator", [dhasil(OP_A, 3, a2.hash, children)], "role"),
+        Case(
+            "dhasil_by_the_regency_chair_for_a_sub_district",
+            [dhasil(CHAIR_REG, 1, None, children)],
+            "jurisdiction",
+            "a chair signs the D.Hasil of exactly its own region",
+        ),
+        Case(
+            "dhasil_of_a_village",
+            [
+                dhasil(
+                    CHAIR,
+                    3,
+                    interim.hash,
+                    {S1: a1},
+                    region="32.01.01.2001",
+                    expected=stations_of("32.01.01.2001"),
+                )
+            ],
+            "unknown_region",
+        ),
+        Case(
+            "dhasil_of_a_sub_district_from_recaps",
+            [dhasil(CHAIR, 3, interim.hash, children, basis="recaps")],
+            "bad_children",
+        ),
+        Case(
+            "regency_dhasil_on_an_interim_child",
+            [regency],
+            "bad_children",
+            "a level above rests only on final D.Hasil",
+        ),
+        Case(
+            "dhasil_names_an_objection_of_another_district",
+            [
+                dhasil(
+                    CHAIR,
+                    3,
+                    interim.hash,
+                    children,
+                    objections=[(objection(WITNESS, 2, filed.hash, FAR), None)],
+                )
+            ],
+            "dangling",
+        ),
+        Case("objection_by_a_supervisor", [objection(SUP, 2, approval.hash)], "role"),
+        Case(
+            "objection_outside_the_witness_region",
+            [objection(WITNESS, 2, filed.hash, FAR)],
+            "jurisdiction",
+        ),
+        Case(
+            "objection_at_an_unknown_place",
+            [objection(WITNESS, 2, filed.hash, "32.01.01.2001.099")],
+            "unknown_region",
+        ),
+        Case(
+            "objection_without_its_witness",
+            [objection(WITNESS, 2, filed.hash, witness=None)],
+            "malformed",
+        ),
+        Case("resolution_by_a_witness", [resolution(WITNESS, 2, filed.hash, filed)], "role"),
+        Case(
+            "resolution_of_an_absent_objection",
+            [resolution(CHAIR, 3, interim.hash, objection(OP_B, 1, None, S3), time=CLOSING)],
+            "dangling",
+        ),
+        Case(
+            "resolution_at_another_place",
+            [resolution(CHAIR, 3, interim.hash, filed, place=S2, time=CLOSING)],
+            "dangling",
+        ),
         # Admitted last: they change what later records are checked against.
         Case(
             "future_dated_review",
@@ -292,5 +536,27 @@ def table() -> Table:
             "a claimed time in the future is admitted: it is a claim, and decides nothing",
         ),
         Case("honest_sheet", [sheet(OP_A, 3, a2.hash, S3, time=LATER)], None),
+        Case(
+            "honest_incident_entered_from_paper",
+            [
+                objection(
+                    OP_B,
+                    1,
+                    None,
+                    S3,
+                    kind="incident",
+                    witness=None,
+                    paper="D.KK-01",
+                    subject="listrik padam 30 menit saat penghitungan",
+                )
+            ],
+            None,
+        ),
+        Case(
+            "honest_dhasil_correction",
+            [correction],
+            None,
+            "a new version naming the old one, with a reason, as sheets do",
+        ),
     ]
     return Table(base, cases)

@@ -55,6 +55,10 @@ class Memory:
     def record(self, hash_: str) -> Record | None:
         return self.records.get(hash_)
 
+    def payload(self, hash_: str) -> dict[str, Any] | None:
+        r = self.records.get(hash_)
+        return None if r is None else r.payload
+
 
 def package(version: int = 1, expires: str = "2031-12-31T23:59:59Z", **extra: Any) -> Record:
     payload = demo_service.build_package(3)

@@ -273,9 +273,7 @@ def test_status_bar_takes_the_engine_status(qtbot, window: MainWindow) -> None:
     assert window.sync_label.text() == "online · 0 unsent · last sync 2026-02-14T11:00:00Z"
 
 
-def test_a_misbehaving_server_is_said_plainly_in_the_status_bar(
-    qtbot, window: MainWindow
-) -> None:
+def test_a_misbehaving_server_is_said_plainly_in_the_status_bar(qtbot, window: MainWindow) -> None:
     from types import SimpleNamespace
 
     status = SimpleNamespace(

@@ -118,6 +118,30 @@ def supervisor_folder(root: Path) -> Workspace:
     return Workspace(ws.data_dir)
 
 
+def chair_folder(root: Path) -> Workspace:
+    """A sub-district chair with every station's sheets, and one witness's objection open."""
+    from recap_desktop.services import plenary as plenary_service
+
+    ws = Workspace(root / "chair")
+    demo_service.init_demo(ws, officer_id="ketua-ppk-1", role="chair")
+    chair = identity_service.unlock(ws, identity_service.DEMO_PASSPHRASE)
+    a = operator(ws, "Siti Rahayu", "ptg-001")
+    demo_service.populate(ws, a, stations=30)
+    for contest in ("ppwp", "dpr-jabar-1"):
+        plenary_service.sign_dhasil(ws, chair, "32.01.01", contest, final=False)
+    plenary_service.file_objection(
+        ws,
+        chair,
+        place="32.01.01.2002.004",
+        contest="ppwp",
+        subject="Suara paslon 02 tertulis 41, saksi mencatat 42 / witness counted 42",
+        witness_name="Budi Hartono",
+        represents="02. Citra Lestari - Dimas Wibowo",
+        paper="D.Kejadian Khusus No. 1",
+    )
+    return ws
+
+
 def settle(app: QApplication, rounds: int = 30) -> None:
     for _ in range(rounds):
         app.processEvents()
@@ -140,7 +164,27 @@ def window(ws: Workspace, settings: Settings, app: QApplication) -> MainWindow:
     return win
 
 
+def plenary_shots(lang: str, root: Path, app: QApplication) -> None:
+    i18n.install(lang)
+    settings = Settings(QSettings(str(root / f"{lang}.ini"), QSettings.Format.IniFormat))
+    settings.language = lang
+    ws = chair_folder(root / lang)
+    win = window(ws, settings, app)
+    win.show_region("32.01.01")
+    win.tabs.setCurrentIndex(3)
+    settle(app)
+    save(win, f"plenary-{lang}.png")
+    win.tabs.setCurrentIndex(1)
+    while win.recap.pending is not None:
+        app.processEvents()
+    settle(app)
+    save(win, f"recap-chart-{lang}.png")
+    win.close()
+    ws.close()
+
+
 def shots(lang: str, root: Path, app: QApplication) -> None:
+    plenary_shots(lang, root, app)
     i18n.install(lang)
     settings = Settings(QSettings(str(root / f"{lang}.ini"), QSettings.Format.IniFormat))
     settings.language = lang
@@ -215,9 +259,13 @@ def shots(lang: str, root: Path, app: QApplication) -> None:
 
 def main() -> int:
     app = QApplication(sys.argv[:1])
+    only_plenary = "--plenary" in sys.argv[1:]  # the recapitulation's screens alone
     with tempfile.TemporaryDirectory() as tmp:
         for lang in ("id", "en"):
-            shots(lang, Path(tmp), app)
+            if only_plenary:
+                plenary_shots(lang, Path(tmp), app)
+            else:
+                shots(lang, Path(tmp), app)
     return 0
 
 

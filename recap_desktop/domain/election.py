@@ -7,7 +7,8 @@ refuses anything malformed with a message that names the offending path.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from bisect import bisect_left
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
@@ -151,11 +152,26 @@ class Election:
         """Polling stations directly in the village ``region``."""
         return self._stations_by_region.get(region, ())
 
+    @cached_property
+    def _codes(self) -> tuple[str, ...]:
+        return tuple(sorted(self.stations))
+
     def stations_within(self, prefix: str) -> list[Station]:
-        return [s for code, s in self.stations.items() if in_region(code, prefix)]
+        """The stations inside a region (any level), in code order: a range of the sorted
+        codes (a recap checks its children against it; a national package has 500,000)."""
+        codes = self._codes
+        low = bisect_left(codes, prefix + ".")
+        high = bisect_left(codes, prefix + "/")
+        return [self.stations[c] for c in codes[low:high]]
 
     def station(self, code: str) -> Station | None:
         return self.stations.get(code)
+
+    def region(self, code: str) -> Region | None:
+        return self.regions.get(code)
+
+    def child_regions(self, code: str) -> tuple[str, ...]:
+        return self.children(code)
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Election:
@@ -226,6 +242,16 @@ class ElectionView(Protocol):
     def contests(self) -> Mapping[str, Contest]: ...
 
     def station(self, code: str) -> Station | None: ...
+
+    def region(self, code: str) -> Region | None: ...
+
+    def child_regions(self, code: str) -> Sequence[str]:
+        """The codes of the regions whose parent is ``code``, in code order."""
+        ...
+
+    def stations_within(self, prefix: str) -> Sequence[Station]:
+        """The stations inside a region, in code order."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
 from recap_desktop.domain.election import ElectionError, parse_time
 from recap_desktop.protocol.checks import check_record
 from recap_desktop.protocol.problems import ERROR, Problem
-from recap_desktop.protocol.records import overrides
+from recap_desktop.protocol.recap import check_references
+from recap_desktop.protocol.records import RECAP_TYPES, overrides, place_of
 from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust, TrustBuilder
 
 ADMITTED, HELD, REFUSED = "admitted", "held", "refused"
@@ -88,6 +89,11 @@ class HeldView(Protocol):
 
     def record(self, hash_: str) -> Record | None:
         """A held record whole (only to keep a fork's evidence)."""
+        ...
+
+    def payload(self, hash_: str) -> dict[str, Any] | None:
+        """A held record's payload: what a D.Hasil's children say (their numbers), what an
+        objection named by a D.Hasil or a resolution is about. None if not held."""
         ...
 
 
@@ -279,6 +285,9 @@ class _NothingHeld:
     def record(self, hash_: str) -> Record | None:
         return None
 
+    def payload(self, hash_: str) -> dict[str, Any] | None:
+        return None
+
 
 _NOTHING_HELD = _NothingHeld()
 
@@ -295,12 +304,17 @@ class _Batch:
         # (signer, seq) -> record: for a fork's evidence (a replay keeps no evidence: the
         # store it replays can hold only one record at a place).
         self.at: dict[tuple[str, int], Record] = {}
+        # hash -> payload of the whole records taken in this call (a replay's summaries keep
+        # only part of a payload: their numbers are read from the holder's view instead).
+        self.bodies: dict[str, dict[str, Any]] = {}
 
     def take(self, record: Admissible, *, forked: bool) -> None:
         p = record.payload
         seq = record.seq
         assert seq is not None
-        self.refs[record.hash] = (record.type, p.get("station"), p.get("contest"))
+        self.refs[record.hash] = (record.type, place_of(record.type, p), p.get("contest"))
+        if isinstance(record, Record):
+            self.bodies[record.hash] = p
         self.signers[record.hash] = record.signer
         if not forked:
             self.heads[record.signer] = (seq, record.hash, str(p.get("time")))
@@ -323,6 +337,12 @@ class _Batch:
         million records are not all held in memory."""
         self.refs.clear()
         self.signers.clear()
+        self.bodies.clear()
+
+    def body(self, target: str) -> dict[str, Any] | None:
+        """A held record's payload, from this call or the holder's view."""
+        found = self.bodies.get(target)
+        return found if found is not None else self.held.payload(target)
 
     def check_place(self, record: Admissible, out: Admission) -> Problem | None:
         """The record's place in its signer's chain, its time after the record before it,
@@ -364,6 +384,8 @@ class _Batch:
             return Problem(
                 h, "time_order", f"{p.get('time')} is before {head[2]}, the record before"
             )
+        if record.type in RECAP_TYPES:
+            return check_references(h, record.type, signer, p, self.body)
         station, contest = p.get("station"), p.get("contest")
         targets = [(name, p.get(name), "sheet") for name in ("supersedes", "sheet")]
         targets += [("overrides", target, "review") for target in overrides(p)]

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
 from recap_desktop.domain.election import ElectionView, format_time, parse_time
 from recap_desktop.protocol.problems import ERROR, Problem
-from recap_desktop.protocol.records import check_officer_record
+from recap_desktop.protocol.recap import check_claims
+from recap_desktop.protocol.records import RECAP_TYPES, check_officer_record, place_of
 from recap_desktop.protocol.standing import standing
 from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust
 
@@ -54,24 +55,33 @@ def check_record(
     p = record.payload
     if p["election"] != election.id:
         return [Problem(record.hash, "wrong_election", f"signed for election {p['election']!r}")]
-    station = election.station(p["station"])
-    if station is None:
-        return [Problem(record.hash, "unknown_station", f"station {p['station']!r}")]
-    if p["contest"] not in station.contests:
-        return [
-            Problem(record.hash, "unknown_contest", f"contest {p['contest']!r} at {station.code}")
-        ]
-    if record.type == "sheet":
-        broken = _check_values(record, election, station.registered)
-        if broken:
-            return broken
+    if record.type in RECAP_TYPES:
+        claim = check_claims(record.hash, record.type, p, election)
+        if claim is not None:
+            return [claim]
+        place = place_of(record.type, p) or ""
+    else:
+        station = election.station(p["station"])
+        if station is None:
+            return [Problem(record.hash, "unknown_station", f"station {p['station']!r}")]
+        if p["contest"] not in station.contests:
+            return [
+                Problem(
+                    record.hash, "unknown_contest", f"contest {p['contest']!r} at {station.code}"
+                )
+            ]
+        if record.type == "sheet":
+            broken = _check_values(record, election, station.registered)
+            if broken:
+                return broken
+        place = station.code
     problems: list[Problem] = []
     claimed = parse_time(p["time"], "time")
     why = standing(
         record.type,
         record.signer,
         record.seq or 0,
-        station.code,
+        place,
         claimed,
         seen,
         position,
@@ -97,7 +107,7 @@ def check_record(
 _STANDING_DETAIL = {
     "awaiting_certificate": "key not yet certified",
     "role": "no certificate of the signer gives the role this record needs",
-    "jurisdiction": "the station is outside the signer's certified region",
+    "jurisdiction": "the place is outside the signer's certified region",
     "certificate_expired": "no certificate covered the record when it was signed and first seen",
     "revoked": "the key is revoked; nothing puts this record before the revocation",
     "forked": "the signer's chain forked at or before this record",

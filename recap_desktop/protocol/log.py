@@ -25,6 +25,7 @@ from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json, sign
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain.election import ElectionError, format_time, is_region_code, parse_time
 from recap_desktop.protocol import merkle
+from recap_desktop.protocol.records import place_of
 from recap_desktop.protocol.trust import Trust
 
 HEAD_TYPE = "tree_head"
@@ -69,11 +70,11 @@ def partition_of_code(code: str) -> str:
 
 
 def partition_of(record: Record) -> str:
-    """The partition a record is logged in: its station's (sheets, reviews) or its region's
-    district; "" for every other record (the authority's, which every holder needs)."""
-    p = record.payload
-    place = p.get("station", p.get("region")) if record.type not in _AUTHORITY else None
-    return partition_of_code(place) if isinstance(place, str) and is_region_code(place) else ""
+    """The partition a record is logged in: the district of the station or region it acts on
+    (a sheet's or review's station, a D.Hasil's region, an objection's or ruling's place, cut
+    to three groups); "" for the authority's records, which every holder needs."""
+    place = place_of(record.type, record.payload) if record.type not in _AUTHORITY else None
+    return partition_of_code(place) if place is not None and is_region_code(place) else ""
 
 
 _AUTHORITY = frozenset({"election", "certificate", "revocations"})

@@ -27,8 +27,21 @@ KINDS: dict[str, tuple[str, str]] = {
     "expired": (ERROR, "an election package that had expired when it arrived"),
     "unknown_station": (ERROR, "the polling station is not in the election"),
     "unknown_contest": (ERROR, "the polling station does not hold that contest"),
-    "bad_values": (ERROR, "a sheet's values are not exactly the form's fields as counts"),
+    "unknown_region": (
+        ERROR,
+        "a D.Hasil's region signs none, or an objection's place is unknown",
+    ),
+    "bad_values": (
+        ERROR,
+        "a sheet's values or a D.Hasil's totals are not the form's fields as counts",
+    ),
     "breaks_rule": (ERROR, "a sheet breaks an error rule of its form"),
+    "bad_children": (
+        ERROR,
+        "a D.Hasil does not name exactly its region's children, or rests on one not final",
+    ),
+    "bad_totals": (ERROR, "a D.Hasil's totals are not the sum of the children it names"),
+    "not_closed": (ERROR, "a final D.Hasil with a child pending or an objection not ruled on"),
     "role": (ERROR, "no certificate of the signer has the role the record needs"),
     "jurisdiction": (ERROR, "the station lies outside every region the signer is certified for"),
     "certificate_expired": (

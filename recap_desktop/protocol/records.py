@@ -36,6 +36,34 @@ FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ),
         frozenset({"overrides"}),
     ),
+    "dhasil": (
+        frozenset(
+            {
+                "type", "signer", "seq", "prev", "time", "election", "region", "contest",
+                "basis", "totals", "children", "pending", "objections", "final", "supersedes",
+                "reason",
+            }
+        ),
+        frozenset(),
+    ),
+    "objection": (
+        frozenset(
+            {
+                "type", "signer", "seq", "prev", "time", "election", "place", "contest", "kind",
+                "witness", "paper", "subject",
+            }
+        ),
+        frozenset(),
+    ),
+    "resolution": (
+        frozenset(
+            {
+                "type", "signer", "seq", "prev", "time", "election", "objection", "place",
+                "contest", "decision", "reason",
+            }
+        ),
+        frozenset(),
+    ),
     "certificate": (
         frozenset(
             {
@@ -76,18 +104,41 @@ def fields(kind: str, payload: Mapping[str, Any]) -> None:
         raise ValueError(f"a {kind} has no field(s) {', '.join(extra)}")
 
 
+# Where each officer record acts: the member naming its station or region. Standing checks
+# the signer's jurisdiction against it; a server serves the record to laptops of regions
+# that contain it; a record refers only to records whose place lies inside its own.
+PLACE_FIELD = {
+    "sheet": "station",
+    "review": "station",
+    "dhasil": "region",
+    "objection": "place",
+    "resolution": "place",
+}
+RECAP_TYPES = frozenset({"dhasil", "objection", "resolution"})
+MAX_TOTAL = 2**53 - 1  # the largest integer of the canonical JSON
+
+
+def place_of(kind: str, payload: Mapping[str, Any]) -> str | None:
+    """The station or region an officer record acts on (None: not an officer record)."""
+    name = PLACE_FIELD.get(kind)
+    value = payload.get(name) if name else None
+    return value if isinstance(value, str) else None
+
+
 def check_officer_record(record: Record) -> None:
-    """The kinds of a sheet's or a review's fields (their meaning is checked elsewhere)."""
+    """The kinds of an officer record's fields (their meaning is checked elsewhere)."""
     check_fields(record)
     p = record.payload
-    for name in ("election", "station", "contest"):
+    for name in ("election", PLACE_FIELD[record.type], "contest"):
         if not isinstance(p[name], str) or not p[name]:
             raise ValueError(f"{name} must be a non-empty string")
     try:
         parse_time(p["time"], "time")
     except ElectionError as exc:
         raise ValueError(str(exc)) from exc
-    if record.type == "sheet":
+    if record.type in RECAP_TYPES:
+        _check_recap_record(record)
+    elif record.type == "sheet":
         if not isinstance(p["values"], dict):
             raise ValueError("values must be an object")
         warnings = p["warnings"]
@@ -117,6 +168,95 @@ def check_officer_record(record: Record) -> None:
             raise ValueError("overrides must be a list of review hashes")
         if len(set(overrides)) != len(overrides):
             raise ValueError("overrides names a review twice")
+
+
+def _check_recap_record(record: Record) -> None:
+    p = record.payload
+    if record.type == "dhasil":
+        if p["basis"] not in ("sheets", "recaps"):
+            raise ValueError("basis is sheets or recaps")
+        if not isinstance(p["totals"], dict):
+            raise ValueError("totals must be an object")
+        if not isinstance(p["final"], bool):
+            raise ValueError("final must be true or false")
+        _entries(p["children"], "children", ("code", "record"), "code", ("record",))
+        _entries(p["pending"], "pending", ("code", "state"), "code", ())
+        for entry in p["pending"]:
+            if not _nonblank(entry["state"]):
+                raise ValueError("a pending child's state must be a non-blank text")
+        _entries(p["objections"], "objections", ("objection", "resolution"), "objection",
+                 ("objection",), nullable=("resolution",))  # fmt: skip
+        _correction(p)
+    elif record.type == "objection":
+        if p["kind"] not in ("objection", "incident"):
+            raise ValueError("kind is objection or incident")
+        witness = p["witness"]
+        if witness is None:
+            if p["kind"] == "objection":
+                raise ValueError("an objection names its witness")
+        elif not (
+            isinstance(witness, dict)
+            and set(witness) == {"name", "represents"}
+            and _nonblank(witness["name"])
+            and _nonblank(witness["represents"])
+        ):
+            raise ValueError("witness must be null or exactly {name, represents}, non-blank")
+        if p["paper"] is not None and not _nonblank(p["paper"]):
+            raise ValueError("paper must be null or a non-blank text")
+        if not _nonblank(p["subject"]):
+            raise ValueError("subject must be a non-blank text")
+    else:
+        if not _is_hash(p["objection"]):
+            raise ValueError("objection must be the hash of the objection resolved")
+        if p["decision"] not in ("accepted", "rejected", "noted"):
+            raise ValueError("decision is accepted, rejected or noted")
+        if not _nonblank(p["reason"]):
+            raise ValueError("a resolution gives its reason (a non-blank text)")
+
+
+def _entries(
+    value: Any,
+    name: str,
+    members: tuple[str, ...],
+    key: str,
+    hashes: tuple[str, ...],
+    nullable: tuple[str, ...] = (),
+) -> None:
+    """A list of objects of exactly ``members``, in ascending order of ``key`` with no key
+    twice (so two verifiers read the same list, and a duplicate needs no other rule)."""
+    if not isinstance(value, list):
+        raise ValueError(f"{name} must be a list")
+    last: str | None = None
+    for i, entry in enumerate(value):
+        if not isinstance(entry, dict) or set(entry) != set(members):
+            raise ValueError(f"{name}[{i}] must hold exactly {', '.join(members)}")
+        if not isinstance(entry[key], str) or not entry[key]:
+            raise ValueError(f"{name}[{i}].{key} must be a non-empty text")
+        for h in hashes:
+            if not _is_hash(entry[h]):
+                raise ValueError(f"{name}[{i}].{h} must be a record hash")
+        for h in nullable:
+            if entry[h] is not None and not _is_hash(entry[h]):
+                raise ValueError(f"{name}[{i}].{h} must be null or a record hash")
+        if last is not None and entry[key] <= last:
+            raise ValueError(f"{name} must be in ascending order of {key}, none twice")
+        last = entry[key]
+
+
+def _correction(p: Mapping[str, Any]) -> None:
+    if p["supersedes"] is not None and not _is_hash(p["supersedes"]):
+        raise ValueError("supersedes must be null or a record hash")
+    reason = p["reason"]
+    if reason is not None and not isinstance(reason, str):
+        raise ValueError("reason must be null or a text")
+    if p["supersedes"] is not None and not _nonblank(reason):
+        raise ValueError("a correction needs a reason")
+    if p["supersedes"] is None and reason is not None:
+        raise ValueError("only a correction has a reason")
+
+
+def _nonblank(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
 def overrides(payload: Mapping[str, Any]) -> tuple[str, ...]:

@@ -23,7 +23,12 @@ from recap_desktop.protocol.problems import Problem
 from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust
 
 # The payload members a replay reads (admit's place and reference checks).
-_KEPT = ("time", "station", "contest", "supersedes", "sheet", "overrides")
+_KEPT = (
+    "time", "station", "contest", "supersedes", "sheet", "overrides", "type", "signer",
+    # a recap record's own claims (its children's numbers are read from the store)
+    "region", "place", "basis", "totals", "children", "pending", "objections", "final",
+    "objection",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from recap_desktop.domain.election import in_region
-from recap_desktop.protocol.trust import ROLE_FOR_TYPE, Mandate, Revocation
+from recap_desktop.protocol.trust import EXACT_PLACE, ROLES_FOR_TYPE, Mandate, Revocation
 
 
 def standing(
@@ -36,18 +36,23 @@ def standing(
 ) -> str | None:
     """None if the record may count, else the name of why not (docs/PROTOCOL.md §5.4).
 
-    ``time`` is the record's claim; ``seen`` the earliest time something other than the
-    signer attests the record existed (the holder's clock when it arrived, or the server's
-    when it entered the log); ``position`` its index in the server's log, if known.
+    ``station`` is the record's place (``protocol.records.place_of``): a station, or the
+    region of a D.Hasil or an objection. ``time`` is the record's claim; ``seen`` the
+    earliest time something other than the signer attests the record existed (the holder's
+    clock when it arrived, or the server's when it entered the log); ``position`` its index
+    in the server's log, if known.
     """
     held = mandates.get(signer)
     if not held:
         return "awaiting_certificate"
-    need = ROLE_FOR_TYPE.get(kind)
-    fitting = [m for m in held if m.role == need]
+    need = ROLES_FOR_TYPE.get(kind, ())
+    fitting = [m for m in held if m.role in need]
     if not fitting:
         return "role"
-    inside = [m for m in fitting if in_region(station, m.jurisdiction)]
+    if kind in EXACT_PLACE:
+        inside = [m for m in fitting if m.jurisdiction == station]
+    else:
+        inside = [m for m in fitting if in_region(station, m.jurisdiction)]
     if not inside:
         return "jurisdiction"
     if not any(m.valid_from <= time <= m.valid_until and seen <= m.valid_until for m in inside):

@@ -29,9 +29,23 @@ from recap_desktop.protocol.records import check_fields
 AUTHORITY_TYPES = frozenset({"election", "certificate", "revocations"})
 # The roles a certificate may give, and the one each officer record type needs. A "server"
 # certificate lets a key sign the central server's receipts and tree heads (PROTOCOL §10.1).
-CERTIFICATE_ROLES = ("operator", "supervisor", "server")
+CERTIFICATE_ROLES = ("operator", "supervisor", "chair", "witness", "server")
 SERVER_ROLE = "server"
 ROLE_FOR_TYPE = {"sheet": "operator", "review": "supervisor"}
+# The roles that may sign each officer record type. A chair presides over one level's
+# plenary (its certificate's jurisdiction is that region): signs its D.Hasil and rules on
+# objections. An objection is signed by a witness's own certified key, or entered from the
+# paper form by the chair or an operator.
+ROLES_FOR_TYPE: dict[str, tuple[str, ...]] = {
+    "sheet": ("operator",),
+    "review": ("supervisor",),
+    "dhasil": ("chair",),
+    "resolution": ("chair",),
+    "objection": ("witness", "chair", "operator"),
+}
+# A D.Hasil is signed by the chair of exactly its region (a regency's chair does not sign a
+# sub-district's); every other record by anyone certified for a region containing its place.
+EXACT_PLACE = frozenset({"dhasil"})
 
 
 @dataclass(frozen=True)

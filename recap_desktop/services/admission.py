@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from recap_desktop.crypto.envelope import Record
-from recap_desktop.domain.election import Contest, Station
+from recap_desktop.domain.election import Contest, Region, Station
 from recap_desktop.messages import problem_name
 from recap_desktop.protocol.admit import Admission, Arrival, Precheck, admit
 from recap_desktop.protocol.trust import Certificate, Revocation, Trust
@@ -81,6 +81,15 @@ class StoreElection:
 
     def station(self, code: str) -> Station | None:
         return self.ws.store.places.station(code)
+
+    def region(self, code: str) -> Region | None:
+        return self.ws.store.places.region(code)
+
+    def child_regions(self, code: str) -> list[str]:
+        return [r.code for r in self.ws.store.places.child_regions(code)]
+
+    def stations_within(self, prefix: str) -> list[Station]:
+        return self.ws.store.places.stations_within(prefix)
 
 
 def own_trust(ws: Workspace, key_id: str) -> Trust:

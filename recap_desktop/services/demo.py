@@ -194,10 +194,13 @@ def init_demo(
     name: str | None = None,
     passphrase: str | None = None,
     stations: int = DEFAULT_STATIONS,
-    jurisdiction: str = "32",
+    jurisdiction: str | None = None,
     kdf: dict[str, Any] | None = None,
 ) -> identity_service.Identity:
-    """Import the demo election, make an identity and certify it with the demo authority."""
+    """Import the demo election, make an identity and certify it with the demo authority.
+
+    ``jurisdiction`` None: the whole DEMO province, except for a chair, who chairs every DEMO
+    sub-district (one certificate each: a chair signs the D.Hasil of exactly its region)."""
     if ws.keystore_path.exists():
         raise RecapError("identity.exists", path=ws.keystore_path)
     data = (
@@ -208,15 +211,31 @@ def init_demo(
     import_election(ws, data, "demo", demo=True)
     ident = identity_service.create_identity(
         ws,
-        name=name or ("Petugas Demo" if role == "operator" else "Pengawas Demo"),
+        name=name or _DEMO_NAMES.get(role, "Petugas Demo"),
         officer_id=officer_id,
         role=role,
         passphrase=passphrase or identity_service.DEMO_PASSPHRASE,
         demo=True,
         kdf=kdf,
     )
-    certify(ws, ident, role=role, jurisdiction=jurisdiction)
+    if jurisdiction is None and role == "chair":
+        from recap_desktop.services.election import current_election
+
+        election = current_election(ws)
+        for code in sorted(election.regions):
+            if election.regions[code].level == "district":
+                certify(ws, ident, role=role, jurisdiction=code)
+    else:
+        certify(ws, ident, role=role, jurisdiction=jurisdiction or "32")
     return identity_service.show_identity(ws)
+
+
+_DEMO_NAMES = {
+    "operator": "Petugas Demo",
+    "supervisor": "Pengawas Demo",
+    "chair": "Ketua PPK Demo",
+    "witness": "Saksi Demo",
+}
 
 
 def certify(

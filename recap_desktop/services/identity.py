@@ -15,7 +15,7 @@ from recap_desktop.protocol.trust import Certificate
 from recap_desktop.services.admission import admit_into
 from recap_desktop.services.workspace import RecapError, Workspace
 
-ROLES = ("operator", "supervisor")
+ROLES = ("operator", "supervisor", "chair", "witness")
 MIN_PASSPHRASE = 8
 DEMO_PASSPHRASE = "demo-only"
 

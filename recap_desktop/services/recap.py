@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO, Any
 
-from recap_desktop.domain.election import Contest, text
+from recap_desktop.domain.election import Contest, ElectionError, parse_time, text
 from recap_desktop.domain.form import Field
 from recap_desktop.services import regions as region_service
 from recap_desktop.services.workspace import RecapError, Workspace
@@ -52,6 +53,30 @@ def recap_region(ws: Workspace, region: str, contest_id: str | None = None) -> l
         sums, counted, expected = ws.store.sheets.totals(region, cid)
         if expected or contest_id:
             out.append(ContestTotals(election.contests[cid], region, sums, counted, expected))
+    return out
+
+
+def votes_per_choice(totals: ContestTotals, lang: str) -> list[tuple[str, int]]:
+    """Each choice's votes, for the chart: the form's line ``v_<choice>`` (a pair's votes) or
+    ``<choice>_total`` (a party's with its candidates), as the C.Hasil forms name them."""
+    out = []
+    fields = set(totals.contest.form.field_ids)
+    for choice in totals.contest.choices:
+        for name in (f"v_{choice.id}", f"{choice.id}_total"):
+            if name in fields:
+                out.append((f"{choice.number:02d}. {choice.name}", totals.sums.get(name, 0)))
+                break
+    return out
+
+
+def counted_times(ws: Workspace, region: str, contest: str) -> list[datetime]:
+    """When each counted station's sheet was signed (its officer's claim), oldest first."""
+    out = []
+    for value in ws.store.recaps.counted_times(region, contest):
+        try:
+            out.append(parse_time(value, "time"))
+        except ElectionError:
+            continue
     return out
 
 

@@ -19,7 +19,7 @@ from recap_desktop.domain.election import (
 )
 from recap_desktop.domain.form import ValueProblem, Violation
 from recap_desktop.messages import tr
-from recap_desktop.protocol.trust import ROLE_FOR_TYPE
+from recap_desktop.protocol.trust import EXACT_PLACE, ROLES_FOR_TYPE
 from recap_desktop.services import regions as region_service
 from recap_desktop.services.admission import admit_own
 from recap_desktop.services.workspace import RecapError, Workspace
@@ -131,14 +131,19 @@ def check_mandate(ws: Workspace, key: SigningKey, station_code: str, record_type
     certs = [c for c in ws.store.keys.certificates() if c["key_id"] == key.key_id]
     if not certs:
         return
-    need = ROLE_FOR_TYPE[record_type]
-    fitting = [c for c in certs if c["role"] == need]
+    need = ROLES_FOR_TYPE[record_type]
+    fitting = [c for c in certs if c["role"] in need]
     if not fitting:
         held = ", ".join(sorted({str(c["role"]) for c in certs}))
-        raise RecapError("mandate.role", held=held, need=need)
-    inside = [c for c in fitting if in_region(station_code, str(c["jurisdiction"]))]
+        raise RecapError("mandate.role", held=held, need=" / ".join(need))
+    if record_type in EXACT_PLACE:
+        inside = [c for c in fitting if station_code == str(c["jurisdiction"])]
+    else:
+        inside = [c for c in fitting if in_region(station_code, str(c["jurisdiction"]))]
     if not inside:
         regions = ", ".join(sorted({str(c["jurisdiction"]) for c in fitting}))
+        if record_type in EXACT_PLACE:
+            raise RecapError("mandate.chair", region=station_code, regions=regions)
         raise RecapError("mandate.jurisdiction", station=station_code, regions=regions)
     moment = datetime.now(UTC)
     if not any(

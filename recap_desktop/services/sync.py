@@ -26,10 +26,21 @@ def set_server_url(store: Store, url: str | None) -> None:
 
 
 def jurisdiction(store: Store) -> str | None:
-    """What this laptop pulls: its own certificate's region; None before it is certified."""
+    """What this laptop pulls: its own certificate's region; None before it is certified.
+    A key certified for several regions (a chair of several sub-districts) pulls the
+    narrowest region containing them all, if they share one."""
     own = set(store.keys.known("self"))
-    certs = [c for c in store.keys.certificates() if c["key_id"] in own]
-    return str(certs[-1]["jurisdiction"]) if certs else None
+    certs = [str(c["jurisdiction"]) for c in store.keys.certificates() if c["key_id"] in own]
+    if not certs:
+        return None
+    common = certs[0].split(".")
+    for code in certs[1:]:
+        parts = code.split(".")
+        n = 0
+        while n < min(len(common), len(parts)) and common[n] == parts[n]:
+            n += 1
+        common = common[:n]
+    return ".".join(common) if common else certs[-1]
 
 
 def make_engine(

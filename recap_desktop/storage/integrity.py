@@ -69,6 +69,9 @@ class Integrity:
             ("sheets", "hash"),
             ("reviews", "hash"),
             ("heads", "hash"),
+            ("recaps", "hash"),
+            ("objections", "hash"),
+            ("resolutions", "hash"),
         ):
             rows = self._db.execute(
                 f"SELECT {column} FROM {table} WHERE {column} NOT IN (SELECT hash FROM records)"

@@ -45,6 +45,8 @@ class Projections:
         elif kind == "review":
             self._db.execute(_REVIEW_SQL, _review_row(record))
             restate(self._db, [(str(p.get("station")), str(p.get("contest")))])
+        elif kind in _RECAP_SQL:
+            self._db.execute(_RECAP_SQL[kind], _recap_row(record))
         elif kind == "election":
             self._project_package(record)
         elif kind == "certificate":
@@ -150,9 +152,16 @@ class Projections:
         reviews = [_review_row(r) for r in records if r.type == "review"]
         if reviews:
             conn.executemany(_REVIEW_SQL, reviews)
+        for r in records:
+            if r.type in _RECAP_SQL:
+                conn.execute(_RECAP_SQL[r.type], _recap_row(r))
         restate(
             self._db,
-            ((str(r.payload.get("station")), str(r.payload.get("contest"))) for r in records),
+            (
+                (str(r.payload.get("station")), str(r.payload.get("contest")))
+                for r in records
+                if r.type in ("sheet", "review")
+            ),
         )
 
     def rebuild(self) -> int:
@@ -202,6 +211,40 @@ _REVIEW_SQL = (
     "INSERT OR IGNORE INTO reviews (hash, sheet, station, contest, signer, seq, time,"
     " decision, reason, overrides) VALUES (?,?,?,?,?,?,?,?,?,?)"
 )
+
+
+_RECAP_SQL = {
+    "dhasil": "INSERT OR IGNORE INTO recaps (hash, region, contest, signer, seq, time, basis,"
+    " final, supersedes, reason, totals, children, pending, objections)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "objection": "INSERT OR IGNORE INTO objections (hash, place, contest, signer, seq, time,"
+    " kind, witness, paper, subject) VALUES (?,?,?,?,?,?,?,?,?,?)",
+    "resolution": "INSERT OR IGNORE INTO resolutions (hash, objection, place, contest, signer,"
+    " seq, time, decision, reason) VALUES (?,?,?,?,?,?,?,?,?)",
+}
+
+
+def _recap_row(record: Record) -> tuple[Any, ...]:
+    """The row of a D.Hasil, an objection or a resolution (admitted, so of its exact shape)."""
+    p = record.payload
+    head = (record.hash,)
+    chain = (record.signer, record.seq, str(p.get("time")))
+    if record.type == "dhasil":
+        return (
+            *head, str(p["region"]), str(p["contest"]), *chain, str(p["basis"]),
+            int(bool(p["final"])), p.get("supersedes"), p.get("reason"),
+            json.dumps(p["totals"], sort_keys=True), json.dumps(p["children"]),
+            json.dumps(p["pending"]), json.dumps(p["objections"]),
+        )  # fmt: skip
+    if record.type == "objection":
+        return (
+            *head, str(p["place"]), str(p["contest"]), *chain, str(p["kind"]),
+            json.dumps(p["witness"], sort_keys=True), p.get("paper"), str(p["subject"]),
+        )  # fmt: skip
+    return (
+        *head, str(p["objection"]), str(p["place"]), str(p["contest"]), *chain,
+        str(p["decision"]), str(p["reason"]),
+    )  # fmt: skip
 
 
 def _sheet_row(record: Record) -> tuple[Any, ...]:

@@ -16,7 +16,7 @@ from recap_desktop.domain.status import COUNTED
 migrations = Migrations("recap")
 
 # Bump with every migration: PRAGMA user_version lets tools see the schema without our code.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 PROJECTIONS = (
     "packages",
@@ -32,6 +32,10 @@ PROJECTIONS = (
     "region_totals",
     "region_counted",
     "heads",
+    # the recapitulation (m007)
+    "recaps",
+    "objections",
+    "resolutions",
 )
 
 
@@ -414,13 +418,57 @@ def m006_standing(db: Database) -> None:
     restate(db, [(str(s), str(c)) for s, c in keys])
 
 
-# -- the server's log, witnessed (m007) --------------------------------------------------------
+# -- the recapitulation (m007) -----------------------------------------------------------------
+# Projections of the D.Hasil, objection and resolution records (docs/PROTOCOL.md §4), indexed
+# for the plenary screen: a region's D.Hasil versions, the objections filed inside a region,
+# the rulings on each objection. Self-contained, so that a merge may put it after another
+# branch's migration: it only adds tables. No store before it can hold such records (the
+# admission rule refused their types), so there is nothing to fill.
+_M007 = [
+    """
+    CREATE TABLE recaps (
+        hash TEXT PRIMARY KEY, region TEXT NOT NULL, contest TEXT NOT NULL,
+        signer TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, basis TEXT NOT NULL,
+        final INTEGER NOT NULL, supersedes TEXT, reason TEXT, totals TEXT NOT NULL,
+        children TEXT NOT NULL, pending TEXT NOT NULL, objections TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX recaps_key ON recaps(region, contest)",
+    "CREATE INDEX recaps_signer ON recaps(signer)",
+    """
+    CREATE TABLE objections (
+        hash TEXT PRIMARY KEY, place TEXT NOT NULL, contest TEXT NOT NULL,
+        signer TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, kind TEXT NOT NULL,
+        witness TEXT NOT NULL, paper TEXT, subject TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX objections_place ON objections(place, contest)",
+    """
+    CREATE TABLE resolutions (
+        hash TEXT PRIMARY KEY, objection TEXT NOT NULL, place TEXT NOT NULL,
+        contest TEXT NOT NULL, signer TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL,
+        decision TEXT NOT NULL, reason TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX resolutions_objection ON resolutions(objection)",
+]
+RECAP_PROJECTIONS = ("recaps", "objections", "resolutions")
+
+
+@migrations()
+def m007_recapitulation(db: Database) -> None:
+    """D.Hasil, objections and rulings, as projections of their records."""
+    for statement in _M007:
+        db.execute(statement)
+
+
+# -- the server's log, witnessed (m008) --------------------------------------------------------
 # What a laptop holds the central server to (docs/PROTOCOL.md §10): the newest tree head it
 # verified and heads other holders showed it (log_heads), each partition's tree as far as it
 # was checked (log_partitions: its size, frontier and the index checked up to), and evidence
 # of misbehaviour (log_evidence: the signed heads and answers that show it). Every entry's
 # partition is kept beside its log position. All of it is truth, kept by a rebuild.
-_M007 = [
+_M008 = [
     "ALTER TABLE server_log ADD COLUMN partition TEXT",
     "CREATE INDEX server_log_partition ON server_log(partition, idx)",
     """
@@ -446,6 +494,6 @@ _M007 = [
 
 
 @migrations()
-def m007_log_witness(db: Database) -> None:
-    for statement in _M007:
+def m008_log_witness(db: Database) -> None:
+    for statement in _M008:
         db.execute(statement)

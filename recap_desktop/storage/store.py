@@ -17,6 +17,7 @@ hands out ``col.decks`` and ``col.models``:
 - ``trust``: the trust this folder holds, rebuilt only when it changes (trust.py)
 - ``witness``: the server's tree heads verified, partitions checked, evidence of its
   misbehaviour (witness.py)
+- ``recaps``: D.Hasil versions, objections and rulings, with their standing (recaps.py)
 
 ``append`` stays here: it is the one way records enter, whatever the door (appender.py).
 Every part shares the store's one connection and its write transaction (connection.py): a
@@ -40,6 +41,7 @@ from recap_desktop.storage.outbox import Outbox
 from recap_desktop.storage.package import CurrentPackage
 from recap_desktop.storage.places import Places
 from recap_desktop.storage.projections import Projections
+from recap_desktop.storage.recaps import Recaps
 from recap_desktop.storage.records import Records
 from recap_desktop.storage.sheets import Sheets
 from recap_desktop.storage.trust import TrustHeld
@@ -69,6 +71,7 @@ class Store:
         self.view = HeldRecords(self._connection, self.records, self.integrity)
         self.trust = TrustHeld(self._connection, self.keys, self.evidence)
         self.witness = Witness(self._connection)
+        self.recaps = Recaps(self._connection)
 
     @classmethod
     def in_dir(cls, data_dir: Path, *, readonly: bool = False) -> Store:

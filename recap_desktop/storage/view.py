@@ -5,10 +5,13 @@ bundle) hands this to ``admit``; the rule itself never reads a table."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.protocol.admit import Head, Ref
+from recap_desktop.protocol.records import RECAP_TYPES, place_of
 from recap_desktop.storage.connection import Connection
+from recap_desktop.storage.errors import TamperedStore
 from recap_desktop.storage.integrity import Integrity
 from recap_desktop.storage.records import Records
 
@@ -30,7 +33,13 @@ class HeldRecords:
             " AND type NOT IN ('sheet', 'review') LIMIT 1",
             [hash_, hash_, hash_],
         ).fetchone()
-        return None if row is None else (str(row[0]), row[1], row[2])
+        if row is None:
+            return None
+        if row[0] in RECAP_TYPES:
+            # Read from the record itself: a planted row has no projection to name it by.
+            p = self.payload(hash_) or {}
+            return (str(row[0]), place_of(str(row[0]), p), p.get("contest"))
+        return (str(row[0]), row[1], row[2])
 
     def chain_head(self, signer: str) -> Head | None:
         """The signer's last record, checked like the next save checks it (a damaged or
@@ -52,3 +61,12 @@ class HeldRecords:
 
     def record(self, hash_: str) -> Record | None:
         return self._records.get(hash_)
+
+    def payload(self, hash_: str) -> dict[str, Any] | None:
+        """A held record's payload, read back like any record (a damaged row: None, so what
+        names it is reported as naming nothing held)."""
+        try:
+            record = self._records.get(hash_)
+        except TamperedStore:
+            return None
+        return None if record is None else record.payload

@@ -203,6 +203,18 @@ class ServerClient:
             raise BadAnswer("the totals answer is not an object")
         return answer
 
+    def record(self, record_hash: str) -> dict[str, Any] | None:
+        """One record the server holds, with its log index (None: the server has none)."""
+        try:
+            answer = self._call("GET", f"/v1/records/{record_hash}")
+        except Refused as exc:
+            if str(exc).startswith("HTTP 404"):
+                return None
+            raise
+        if not isinstance(answer, dict):
+            raise BadAnswer("the record answer is not an object")
+        return answer
+
     def pull(self, jurisdiction: str, since: int, limit: int) -> dict[str, Any]:
         answer = self._call(
             "GET", "/v1/pull", params={"jurisdiction": jurisdiction, "since": since, "limit": limit}

@@ -67,9 +67,30 @@ def state_label(state: str) -> str:
         "uncounted": tr("not counted: needs attention"),
         "partial": tr("partly entered"),
         "unsent": tr("not yet sent"),
+        "no_recap": tr("no D.Hasil yet"),
+        "interim": tr("interim D.Hasil only"),
+        "awaiting_certificate": tr("key not yet certified"),
+        "revoked": tr("signer revoked"),
+        "role": tr("role not allowed"),
+        "jurisdiction": tr("outside the signer's region"),
+        "forked": tr("after a chain fork"),
     }
     return labels.get(state, state)
 
 
 def role_label(role: str) -> str:
-    return {"operator": tr("operator"), "supervisor": tr("supervisor")}.get(role, role)
+    return {
+        "operator": tr("operator"),
+        "supervisor": tr("supervisor"),
+        "chair": tr("chair"),
+        "witness": tr("witness"),
+    }.get(role, role)
+
+
+def decision_label(decision: str) -> str:
+    """A chair's ruling on an objection."""
+    return {
+        "accepted": tr("accepted"),
+        "rejected": tr("rejected"),
+        "noted": tr("noted"),
+    }.get(decision, decision)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from recap_desktop.domain.election import ElectionOutline, text
+from recap_desktop.domain.recap import RECAP_LEVELS
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import election as election_service
 from recap_desktop.services import identity as identity_service
@@ -26,6 +27,7 @@ from recap_desktop.ui.dialogs import ask_int, ask_text, warn
 from recap_desktop.ui.history import HistoryPanel
 from recap_desktop.ui.i18n import tr
 from recap_desktop.ui.keyholder import KeyHolder
+from recap_desktop.ui.plenary_view import PlenaryView
 from recap_desktop.ui.qt import (
     QAction,
     QActionGroup,
@@ -122,6 +124,9 @@ class MainWindow(QMainWindow):
         sheet_layout.addWidget(sheet_split, 1)
 
         self.recap = RecapView(self.tasks)
+        self.plenary = PlenaryView(ws, self.keys)
+        self.plenary.signed.connect(self._plenary_signed)
+        self.plenary.changed.connect(self._sync_now)
         self.supervisor = SupervisorView(ws, self.tasks, self.keys.key, self.identity.role)
         self.supervisor.reviewed.connect(self._reviewed)
         self.supervisor.verified.connect(self._verified)
@@ -130,6 +135,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(sheet_page, "")
         self.tabs.addTab(self.recap, "")
         self.tabs.addTab(self.supervisor, "")
+        self.tabs.addTab(self.plenary, "")
         split = QSplitter()
         split.addWidget(self.regions)
         split.addWidget(self.tabs)
@@ -255,6 +261,7 @@ class MainWindow(QMainWindow):
         self.tabs.setTabText(0, tr("Sheet (C.Hasil)"))
         self.tabs.setTabText(1, tr("Recap"))
         self.tabs.setTabText(2, tr("Verification"))
+        self.tabs.setTabText(3, tr("Plenary (D.Hasil)"))
         self.contest_label.setText(tr("Contest:"))
         self.history_label.setText(tr("History of this sheet"))
         self.save_action.setText(tr("Save and sign"))
@@ -310,6 +317,7 @@ class MainWindow(QMainWindow):
         self.history.retranslate()
         self.recap.retranslate()
         self.supervisor.retranslate()
+        self.plenary.retranslate()
         if self.election is not None and self.station_code is not None:
             self._fill_contests(self.station_code)
 
@@ -506,6 +514,17 @@ class MainWindow(QMainWindow):
         region = region_service.region(self.ws, code)
         if region is not None:
             self.recap.show_region(code, f"{region.name} ({code})")
+            if region.level in RECAP_LEVELS:
+                lang = i18n.current()
+                contests = [(c.id, text(c.name, lang)) for c in self.election.contests.values()]
+                self.plenary.show_region(code, contests)
+
+    def _plenary_signed(self, record: Any) -> None:
+        self.recap.show_region(*self._recap_region())
+        self._sync_now()
+
+    def _recap_region(self) -> tuple[str, str]:
+        return self.recap.region or "", self.recap.region_name
 
     # -- status bar -----------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 if TYPE_CHECKING:
     from PySide6.QtCore import *  # noqa: F403
     from PySide6.QtGui import *  # type: ignore[assignment]  # noqa: F403
+    from PySide6.QtPrintSupport import *  # type: ignore[assignment]  # noqa: F403
     from PySide6.QtWidgets import *  # type: ignore[assignment]  # noqa: F403
 
 # Later modules win, as the star imports above did (QtWidgets over QtGui over QtCore).
@@ -30,6 +31,13 @@ def __getattr__(name: str) -> Any:
             if value is not _MISSING:
                 globals()[name] = value  # looked up once
                 return value
+        # Printing (the D.Hasil's and C.Hasil's print preview) is imported when first used.
+        from PySide6 import QtPrintSupport
+
+        value = getattr(QtPrintSupport, name, _MISSING)
+        if value is not _MISSING:
+            globals()[name] = value
+            return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

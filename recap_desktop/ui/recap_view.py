@@ -7,11 +7,20 @@ sheets, and the window must not wait for them.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from recap_desktop.domain.election import text
 from recap_desktop.services import RecapError, Workspace
-from recap_desktop.services.recap import ContestTotals, recap_region, write_csv
+from recap_desktop.services.plenary import Objection, objections_within
+from recap_desktop.services.recap import (
+    ContestTotals,
+    counted_times,
+    recap_region,
+    votes_per_choice,
+    write_csv,
+)
 from recap_desktop.ui import i18n
+from recap_desktop.ui.chart import RecapChart
 from recap_desktop.ui.i18n import tr
 from recap_desktop.ui.qt import (
     QAbstractItemView,
@@ -23,6 +32,7 @@ from recap_desktop.ui.qt import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSplitter,
     Qt,
     QTableWidget,
     QTableWidgetItem,
@@ -42,6 +52,8 @@ class RecapView(QWidget):
         self.region: str | None = None
         self.region_name = ""
         self.totals: list[ContestTotals] = []
+        self.times: dict[str, list[Any]] = {}  # contest -> counted times, for the chart
+        self.objections: list[Objection] = []
         layout = QVBoxLayout(self)
         self.title = QLabel()
         font = QFont(self.title.font())
@@ -68,7 +80,17 @@ class RecapView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(
             1, QHeaderView.ResizeMode.ResizeToContents
         )
-        layout.addWidget(self.table, 1)
+        self.chart = RecapChart()
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.chart)
+        split.setSizes([380, 240])
+        layout.addWidget(split, 1)
+        # Open objections inside the region: they show wherever its totals do.
+        self.objection_label = QLabel()
+        self.objection_label.setWordWrap(True)
+        self.objection_label.setStyleSheet("color: #8a1c1c;")
+        layout.addWidget(self.objection_label)
         self.pending: TaskHandle | None = None
         self.retranslate()
 
@@ -87,8 +109,10 @@ class RecapView(QWidget):
         if self.pending is not None:
             self.pending.cancel()
 
-        def work(ws: Workspace, handle: TaskHandle) -> list[ContestTotals]:
-            return recap_region(ws, region)
+        def work(ws: Workspace, handle: TaskHandle) -> Any:
+            totals = recap_region(ws, region)
+            times = {t.contest.id: counted_times(ws, region, t.contest.id) for t in totals}
+            return totals, times, objections_within(ws, region)
 
         def prepare(handle: TaskHandle) -> None:
             handle.succeeded.connect(lambda totals: self._arrived(handle, totals))
@@ -97,10 +121,11 @@ class RecapView(QWidget):
 
         self.tasks.run(tr("Adding up %1").replace("%1", name), work, prepare=prepare)
 
-    def _arrived(self, handle: TaskHandle, totals: list[ContestTotals]) -> None:
+    def _arrived(self, handle: TaskHandle, loaded: Any) -> None:
         if handle is not self.pending:
             return  # a newer region was chosen meanwhile
         self.pending = None
+        totals, self.times, self.objections = loaded
         self.totals = totals
         lang = i18n.current()
         self.contest.blockSignals(True)
@@ -132,6 +157,23 @@ class RecapView(QWidget):
             self.title.setText(tr("Totals for %1").replace("%1", self.region_name))
         chosen = next((t for t in self.totals if t.contest.id == self.contest.currentData()), None)
         self.table.setRowCount(0)
+        open_ones = [
+            o
+            for o in self.objections
+            if o.open and (chosen is None or o.contest == chosen.contest.id)
+        ]
+        self.objection_label.setText(
+            tr("Open objections in this region: %1").replace("%1", str(len(open_ones)))
+            + "".join(f"\n• {o.place}: {o.subject}" for o in open_ones[:5])
+            if open_ones
+            else ""
+        )
+        if chosen is not None:
+            self.chart.set_data(
+                votes_per_choice(chosen, lang),
+                self.times.get(chosen.contest.id, []),
+                chosen.expected,
+            )
         if chosen is None:
             self.counted.setText("")
             self.progress.setRange(0, 1)

@@ -331,6 +331,28 @@ class SupervisorView(QWidget):
             colour = "#c62828" if p.kind in urgent else "#8a5300"
             item.setForeground(QBrush(QColor(colour)))
             self.problems.addItem(item)
+        self._show_open_objections()
+
+    def _show_open_objections(self) -> None:
+        """Witnesses' objections no chair has ruled on yet: they block their D.Hasil."""
+        from recap_desktop.services.plenary import objections_within
+
+        try:
+            tops = self.ws.store.places.child_regions(None)
+            found = [o for r in tops for o in objections_within(self.ws, r.code) if o.open]
+        except RecapError:
+            return
+        for o in found:
+            who = f" ({o.witness['name']}, {o.witness['represents']})" if o.witness else ""
+            item = QListWidgetItem(
+                tr("Open objection at %1%2: %3")
+                .replace("%1", o.place)
+                .replace("%2", who)
+                .replace("%3", o.subject)
+            )
+            item.setData(HASH_ROLE, o.place)
+            item.setForeground(QBrush(QColor("#6a1b9a")))
+            self.problems.addItem(item)
 
     def _problem_text(self, p: OpenProblem) -> str:
         kinds = {

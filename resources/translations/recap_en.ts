@@ -79,12 +79,56 @@
         <translation>not yet sent</translation>
     </message>
     <message>
+        <source>no D.Hasil yet</source>
+        <translation>no D.Hasil yet</translation>
+    </message>
+    <message>
+        <source>interim D.Hasil only</source>
+        <translation>interim D.Hasil only</translation>
+    </message>
+    <message>
+        <source>key not yet certified</source>
+        <translation>key not yet certified</translation>
+    </message>
+    <message>
+        <source>signer revoked</source>
+        <translation>signer revoked</translation>
+    </message>
+    <message>
+        <source>role not allowed</source>
+        <translation>role not allowed</translation>
+    </message>
+    <message>
+        <source>outside the signer's region</source>
+        <translation>outside the signer's region</translation>
+    </message>
+    <message>
+        <source>after a chain fork</source>
+        <translation>after a chain fork</translation>
+    </message>
+    <message>
         <source>operator</source>
         <translation>operator</translation>
     </message>
     <message>
         <source>supervisor</source>
         <translation>supervisor</translation>
+    </message>
+    <message>
+        <source>chair</source>
+        <translation>chair</translation>
+    </message>
+    <message>
+        <source>witness</source>
+        <translation>witness</translation>
+    </message>
+    <message>
+        <source>accepted</source>
+        <translation>accepted</translation>
+    </message>
+    <message>
+        <source>noted</source>
+        <translation>noted</translation>
     </message>
     <message>
         <source>Unlock your key</source>
@@ -109,6 +153,10 @@
     <message>
         <source>Verification</source>
         <translation>Verification</translation>
+    </message>
+    <message>
+        <source>Plenary (D.Hasil)</source>
+        <translation>Plenary (D.Hasil)</translation>
     </message>
     <message>
         <source>Contest:</source>
@@ -343,8 +391,208 @@
         <translation>Export CSV…</translation>
     </message>
     <message>
+        <source>Code</source>
+        <translation>Code</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Record counted</source>
+        <translation>Record counted</translation>
+    </message>
+    <message>
         <source>Line of the form</source>
         <translation>Line of the form</translation>
+    </message>
+    <message>
+        <source>Forming</source>
+        <translation>Forming</translation>
+    </message>
+    <message>
+        <source>Signed D.Hasil</source>
+        <translation>Signed D.Hasil</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>Place</source>
+        <translation>Place</translation>
+    </message>
+    <message>
+        <source>Witness</source>
+        <translation>Witness</translation>
+    </message>
+    <message>
+        <source>What is contested</source>
+        <translation>What is contested</translation>
+    </message>
+    <message>
+        <source>Ruling</source>
+        <translation>Ruling</translation>
+    </message>
+    <message>
+        <source>Witnesses' objections and incidents</source>
+        <translation>Witnesses' objections and incidents</translation>
+    </message>
+    <message>
+        <source>Witness's name</source>
+        <translation>Witness's name</translation>
+    </message>
+    <message>
+        <source>Party or candidate</source>
+        <translation>Party or candidate</translation>
+    </message>
+    <message>
+        <source>Paper form (D.Kejadian Khusus No.)</source>
+        <translation>Paper form (D.Kejadian Khusus No.)</translation>
+    </message>
+    <message>
+        <source>Record and sign the objection</source>
+        <translation>Record and sign the objection</translation>
+    </message>
+    <message>
+        <source>Reason of the ruling</source>
+        <translation>Reason of the ruling</translation>
+    </message>
+    <message>
+        <source>Sign the ruling on the chosen objection</source>
+        <translation>Sign the ruling on the chosen objection</translation>
+    </message>
+    <message>
+        <source>Objection</source>
+        <translation>Objection</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>Incident</translation>
+    </message>
+    <message>
+        <source>Accepted: the count is corrected</source>
+        <translation>Accepted: the count is corrected</translation>
+    </message>
+    <message>
+        <source>Rejected: the count stands</source>
+        <translation>Rejected: the count stands</translation>
+    </message>
+    <message>
+        <source>Noted</source>
+        <translation>Noted</translation>
+    </message>
+    <message>
+        <source>Default basis</source>
+        <translation>Default basis</translation>
+    </message>
+    <message>
+        <source>From the sheets (C.Hasil)</source>
+        <translation>From the sheets (C.Hasil)</translation>
+    </message>
+    <message>
+        <source>From the D.Hasil below</source>
+        <translation>From the D.Hasil below</translation>
+    </message>
+    <message>
+        <source>Interim (the plenary stays open)</source>
+        <translation>Interim (the plenary stays open)</translation>
+    </message>
+    <message>
+        <source>Reason, when it replaces your earlier D.Hasil</source>
+        <translation>Reason, when it replaces your earlier D.Hasil</translation>
+    </message>
+    <message>
+        <source>Sign the D.Hasil</source>
+        <translation>Sign the D.Hasil</translation>
+    </message>
+    <message>
+        <source>Print preview…</source>
+        <translation>Print preview…</translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation>Save as PDF…</translation>
+    </message>
+    <message>
+        <source>Choose a sub-district, regency or province in the tree.</source>
+        <translation>Choose a sub-district, regency or province in the tree.</translation>
+    </message>
+    <message>
+        <source>Plenary of %1 (%2)</source>
+        <translation>Plenary of %1 (%2)</translation>
+    </message>
+    <message>
+        <source>No D.Hasil signed yet.</source>
+        <translation>No D.Hasil signed yet.</translation>
+    </message>
+    <message>
+        <source>Two chairs signed different D.Hasil: disputed.</source>
+        <translation>Two chairs signed different D.Hasil: disputed.</translation>
+    </message>
+    <message>
+        <source>FINAL</source>
+        <translation>FINAL</translation>
+    </message>
+    <message>
+        <source>interim</source>
+        <translation>interim</translation>
+    </message>
+    <message>
+        <source>D.Hasil %1 signed (%2) by %3 at %4</source>
+        <translation>D.Hasil %1 signed (%2) by %3 at %4</translation>
+    </message>
+    <message>
+        <source>OUTDATED: the counts changed since; sign a new version.</source>
+        <translation>OUTDATED: the counts changed since; sign a new version.</translation>
+    </message>
+    <message>
+        <source>%1 of %2 counted.</source>
+        <translation>%1 of %2 counted.</translation>
+    </message>
+    <message>
+        <source>Cannot close yet:</source>
+        <translation>Cannot close yet:</translation>
+    </message>
+    <message>
+        <source>Nothing blocks closing: the D.Hasil can be signed.</source>
+        <translation>Nothing blocks closing: the D.Hasil can be signed.</translation>
+    </message>
+    <message>
+        <source>OPEN</source>
+        <translation>OPEN</translation>
+    </message>
+    <message>
+        <source>Nothing signed: the key stays locked.</source>
+        <translation>Nothing signed: the key stays locked.</translation>
+    </message>
+    <message>
+        <source>Objection recorded and signed: %1</source>
+        <translation>Objection recorded and signed: %1</translation>
+    </message>
+    <message>
+        <source>Choose an objection in the list first.</source>
+        <translation>Choose an objection in the list first.</translation>
+    </message>
+    <message>
+        <source>Ruling signed: %1</source>
+        <translation>Ruling signed: %1</translation>
+    </message>
+    <message>
+        <source>D.Hasil signed: %1</source>
+        <translation>D.Hasil signed: %1</translation>
+    </message>
+    <message>
+        <source>Printed to %1 (%2 pages).</source>
+        <translation>Printed to %1 (%2 pages).</translation>
+    </message>
+    <message>
+        <source>Save the D.Hasil as PDF</source>
+        <translation>Save the D.Hasil as PDF</translation>
+    </message>
+    <message>
+        <source>Print preview</source>
+        <translation>Print preview</translation>
     </message>
     <message>
         <source>Total</source>
@@ -369,6 +617,10 @@
     <message>
         <source>Totals for %1</source>
         <translation>Totals for %1</translation>
+    </message>
+    <message>
+        <source>Open objections in this region: %1</source>
+        <translation>Open objections in this region: %1</translation>
     </message>
     <message>
         <source>%1 of %2 polling stations entered</source>
@@ -587,6 +839,10 @@
         <translation>%1 records verified; %2 with problems; %3 open problems.</translation>
     </message>
     <message>
+        <source>Open objection at %1%2: %3</source>
+        <translation>Open objection at %1%2: %3</translation>
+    </message>
+    <message>
         <source>Tampered or missing record</source>
         <translation>Tampered or missing record</translation>
     </message>
@@ -749,6 +1005,14 @@
     <message>
         <source>Recap Desktop: first start</source>
         <translation>Recap Desktop: first start</translation>
+    </message>
+    <message>
+        <source>Votes per choice</source>
+        <translation>Votes per choice</translation>
+    </message>
+    <message>
+        <source>Stations counted: %1 of %2</source>
+        <translation>Stations counted: %1 of %2</translation>
     </message>
 </context>
 </TS>

@@ -80,12 +80,56 @@
         <translation>belum terkirim</translation>
     </message>
     <message>
+        <source>no D.Hasil yet</source>
+        <translation>belum ada D.Hasil</translation>
+    </message>
+    <message>
+        <source>interim D.Hasil only</source>
+        <translation>baru D.Hasil sementara</translation>
+    </message>
+    <message>
+        <source>key not yet certified</source>
+        <translation>kunci belum disertifikasi</translation>
+    </message>
+    <message>
+        <source>signer revoked</source>
+        <translation>penanda tangan dicabut</translation>
+    </message>
+    <message>
+        <source>role not allowed</source>
+        <translation>peran tidak berwenang</translation>
+    </message>
+    <message>
+        <source>outside the signer&apos;s region</source>
+        <translation>di luar wilayah penanda tangan</translation>
+    </message>
+    <message>
+        <source>after a chain fork</source>
+        <translation>setelah cabang rantai</translation>
+    </message>
+    <message>
         <source>operator</source>
         <translation>operator</translation>
     </message>
     <message>
         <source>supervisor</source>
         <translation>pengawas</translation>
+    </message>
+    <message>
+        <source>chair</source>
+        <translation>ketua</translation>
+    </message>
+    <message>
+        <source>witness</source>
+        <translation>saksi</translation>
+    </message>
+    <message>
+        <source>accepted</source>
+        <translation>diterima</translation>
+    </message>
+    <message>
+        <source>noted</source>
+        <translation>dicatat</translation>
     </message>
     <message>
         <source>Unlock your key</source>
@@ -110,6 +154,10 @@
     <message>
         <source>Verification</source>
         <translation>Verifikasi</translation>
+    </message>
+    <message>
+        <source>Plenary (D.Hasil)</source>
+        <translation>Rapat pleno (D.Hasil)</translation>
     </message>
     <message>
         <source>Contest:</source>
@@ -344,8 +392,208 @@
         <translation>Ekspor CSV…</translation>
     </message>
     <message>
+        <source>Code</source>
+        <translation>Kode</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nama</translation>
+    </message>
+    <message>
+        <source>Record counted</source>
+        <translation>Catatan yang dihitung</translation>
+    </message>
+    <message>
         <source>Line of the form</source>
         <translation>Baris formulir</translation>
+    </message>
+    <message>
+        <source>Forming</source>
+        <translation>Sementara terhitung</translation>
+    </message>
+    <message>
+        <source>Signed D.Hasil</source>
+        <translation>D.Hasil bertanda tangan</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Jenis</translation>
+    </message>
+    <message>
+        <source>Place</source>
+        <translation>Tempat</translation>
+    </message>
+    <message>
+        <source>Witness</source>
+        <translation>Saksi</translation>
+    </message>
+    <message>
+        <source>What is contested</source>
+        <translation>Yang dipersoalkan</translation>
+    </message>
+    <message>
+        <source>Ruling</source>
+        <translation>Putusan</translation>
+    </message>
+    <message>
+        <source>Witnesses&apos; objections and incidents</source>
+        <translation>Keberatan saksi dan kejadian khusus</translation>
+    </message>
+    <message>
+        <source>Witness&apos;s name</source>
+        <translation>Nama saksi</translation>
+    </message>
+    <message>
+        <source>Party or candidate</source>
+        <translation>Partai atau pasangan calon</translation>
+    </message>
+    <message>
+        <source>Paper form (D.Kejadian Khusus No.)</source>
+        <translation>Formulir kertas (D.Kejadian Khusus No.)</translation>
+    </message>
+    <message>
+        <source>Record and sign the objection</source>
+        <translation>Catat dan tandatangani keberatan</translation>
+    </message>
+    <message>
+        <source>Reason of the ruling</source>
+        <translation>Alasan putusan</translation>
+    </message>
+    <message>
+        <source>Sign the ruling on the chosen objection</source>
+        <translation>Tandatangani putusan atas keberatan yang dipilih</translation>
+    </message>
+    <message>
+        <source>Objection</source>
+        <translation>Keberatan</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>Kejadian khusus</translation>
+    </message>
+    <message>
+        <source>Accepted: the count is corrected</source>
+        <translation>Diterima: hasil hitung dikoreksi</translation>
+    </message>
+    <message>
+        <source>Rejected: the count stands</source>
+        <translation>Ditolak: hasil hitung tetap</translation>
+    </message>
+    <message>
+        <source>Noted</source>
+        <translation>Dicatat</translation>
+    </message>
+    <message>
+        <source>Default basis</source>
+        <translation>Dasar bawaan</translation>
+    </message>
+    <message>
+        <source>From the sheets (C.Hasil)</source>
+        <translation>Dari C.Hasil TPS</translation>
+    </message>
+    <message>
+        <source>From the D.Hasil below</source>
+        <translation>Dari D.Hasil tingkat di bawah</translation>
+    </message>
+    <message>
+        <source>Interim (the plenary stays open)</source>
+        <translation>Sementara (rapat pleno tetap terbuka)</translation>
+    </message>
+    <message>
+        <source>Reason, when it replaces your earlier D.Hasil</source>
+        <translation>Alasan, bila menggantikan D.Hasil Anda sebelumnya</translation>
+    </message>
+    <message>
+        <source>Sign the D.Hasil</source>
+        <translation>Tandatangani D.Hasil</translation>
+    </message>
+    <message>
+        <source>Print preview…</source>
+        <translation>Pratinjau cetak…</translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation>Simpan sebagai PDF…</translation>
+    </message>
+    <message>
+        <source>Choose a sub-district, regency or province in the tree.</source>
+        <translation>Pilih kecamatan, kabupaten/kota atau provinsi di pohon wilayah.</translation>
+    </message>
+    <message>
+        <source>Plenary of %1 (%2)</source>
+        <translation>Rapat pleno %1 (%2)</translation>
+    </message>
+    <message>
+        <source>No D.Hasil signed yet.</source>
+        <translation>Belum ada D.Hasil yang ditandatangani.</translation>
+    </message>
+    <message>
+        <source>Two chairs signed different D.Hasil: disputed.</source>
+        <translation>Dua ketua menandatangani D.Hasil yang berbeda: disengketakan.</translation>
+    </message>
+    <message>
+        <source>FINAL</source>
+        <translation>FINAL</translation>
+    </message>
+    <message>
+        <source>interim</source>
+        <translation>sementara</translation>
+    </message>
+    <message>
+        <source>D.Hasil %1 signed (%2) by %3 at %4</source>
+        <translation>D.Hasil %1 ditandatangani (%2) oleh %3 pada %4</translation>
+    </message>
+    <message>
+        <source>OUTDATED: the counts changed since; sign a new version.</source>
+        <translation>USANG: hasil hitung telah berubah; tandatangani versi baru.</translation>
+    </message>
+    <message>
+        <source>%1 of %2 counted.</source>
+        <translation>%1 dari %2 dihitung.</translation>
+    </message>
+    <message>
+        <source>Cannot close yet:</source>
+        <translation>Belum dapat ditutup:</translation>
+    </message>
+    <message>
+        <source>Nothing blocks closing: the D.Hasil can be signed.</source>
+        <translation>Tidak ada yang menghalangi penutupan: D.Hasil dapat ditandatangani.</translation>
+    </message>
+    <message>
+        <source>OPEN</source>
+        <translation>TERBUKA</translation>
+    </message>
+    <message>
+        <source>Nothing signed: the key stays locked.</source>
+        <translation>Tidak ada yang ditandatangani: kunci tetap terkunci.</translation>
+    </message>
+    <message>
+        <source>Objection recorded and signed: %1</source>
+        <translation>Keberatan dicatat dan ditandatangani: %1</translation>
+    </message>
+    <message>
+        <source>Choose an objection in the list first.</source>
+        <translation>Pilih dulu keberatan di daftar.</translation>
+    </message>
+    <message>
+        <source>Ruling signed: %1</source>
+        <translation>Putusan ditandatangani: %1</translation>
+    </message>
+    <message>
+        <source>D.Hasil signed: %1</source>
+        <translation>D.Hasil ditandatangani: %1</translation>
+    </message>
+    <message>
+        <source>Printed to %1 (%2 pages).</source>
+        <translation>Dicetak ke %1 (%2 halaman).</translation>
+    </message>
+    <message>
+        <source>Save the D.Hasil as PDF</source>
+        <translation>Simpan D.Hasil sebagai PDF</translation>
+    </message>
+    <message>
+        <source>Print preview</source>
+        <translation>Pratinjau cetak</translation>
     </message>
     <message>
         <source>Total</source>
@@ -370,6 +618,10 @@
     <message>
         <source>Totals for %1</source>
         <translation>Jumlah untuk %1</translation>
+    </message>
+    <message>
+        <source>Open objections in this region: %1</source>
+        <translation>Keberatan terbuka di wilayah ini: %1</translation>
     </message>
     <message>
         <source>%1 of %2 polling stations entered</source>
@@ -588,6 +840,10 @@
         <translation>%1 catatan diverifikasi; %2 bermasalah; %3 masalah terbuka.</translation>
     </message>
     <message>
+        <source>Open objection at %1%2: %3</source>
+        <translation>Keberatan terbuka di %1%2: %3</translation>
+    </message>
+    <message>
         <source>Tampered or missing record</source>
         <translation>Catatan diubah atau hilang</translation>
     </message>
@@ -750,6 +1006,14 @@
     <message>
         <source>Recap Desktop: first start</source>
         <translation>Recap Desktop: mulai pertama</translation>
+    </message>
+    <message>
+        <source>Votes per choice</source>
+        <translation>Suara per pilihan</translation>
+    </message>
+    <message>
+        <source>Stations counted: %1 of %2</source>
+        <translation>TPS dihitung: %1 dari %2</translation>
     </message>
 </context>
 </TS>

@@ -14,6 +14,14 @@ const TIME_RE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$/;
 const ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/; // §4 an "id" (election, contest, choice, field)
 const REGION_RE = /^[0-9]{2}(\.[0-9]{2,4}){0,4}$/;
 const MAX_VALUE = 10 ** 9;
+const MAX_TOTAL = Number.MAX_SAFE_INTEGER; // §4 dhasil totals: 0 … 2^53−1
+export const CHAINED = ['sheet', 'review', 'dhasil', 'objection', 'resolution']; // §3 Chains
+const AUTHORITY_TYPES = ['election', 'certificate', 'revocations'];
+const ROLES = ['operator', 'supervisor', 'chair', 'witness']; // §4 certificate
+// §5.4 item 2: the roles each chained type needs.
+const ROLE_FOR = { sheet: ['operator'], review: ['supervisor'], dhasil: ['chair'], resolution: ['chair'], objection: ['witness', 'chair', 'operator'] };
+// §5.4 item 3: the record's place.
+export const placeOf = (p) => (p.type === 'dhasil' ? p.region : p.type === 'objection' || p.type === 'resolution' ? p.place : p.station);
 const CLOCK_SKEW_SECONDS = 10 * 60; // §5.3 item 9
 
 export const SEVERITY = {
@@ -30,6 +38,10 @@ export const SEVERITY = {
   role: 'error',
   jurisdiction: 'error',
   certificate_expired: 'error',
+  unknown_region: 'error',
+  bad_children: 'error',
+  bad_totals: 'error',
+  not_closed: 'error',
   revoked: 'attention',
   time_order: 'error',
   chain_gap: 'error',
@@ -121,7 +133,35 @@ const needList = (v, what) => {
   if (!Array.isArray(v)) malformed(`${what} is not a list`);
 };
 const needRole = (v) => {
-  if (v !== 'operator' && v !== 'supervisor') malformed('role is not operator or supervisor');
+  if (!ROLES.includes(v)) malformed(`role is not one of ${ROLES.join(', ')}`);
+};
+// §4 dhasil lists: "ascending by code (compared by code point)". JavaScript's < compares
+// UTF-16 code units, which differs above U+FFFF; compare code points.
+export function compareCodePoints(a, b) {
+  const x = Array.from(a);
+  const y = Array.from(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i].codePointAt(0) - y[i].codePointAt(0);
+    if (d) return d < 0 ? -1 : 1;
+  }
+  return x.length === y.length ? 0 : x.length < y.length ? -1 : 1;
+}
+// A list of exact objects, strictly ascending by `key` (so no key twice).
+function needAscendingObjects(list, members, key, what, checkItem) {
+  needList(list, what);
+  let last = null;
+  for (const item of list) {
+    exactMembers(item, members, [], `${what} entry`);
+    checkItem(item);
+    if (last !== null && compareCodePoints(last, item[key]) >= 0) malformed(`${what} is not ascending by ${key} without repeats`);
+    last = item[key];
+  }
+}
+const needCorrection = (p, what) => {
+  if (p.supersedes !== null) {
+    needHash(p.supersedes, 'supersedes');
+    needNonBlank(p.reason, `reason of ${what}`);
+  } else if (p.reason !== null) malformed('reason is set without supersedes');
 };
 
 // ---------------------------------------------------------------- §3 envelope
@@ -146,7 +186,7 @@ export function parseEnvelope(rec) {
   const hash = sha256hex(canonical);
   if (hash !== rec.hash) malformed('hash is not SHA-256 of the canonical payload');
   // "the chain members of a chained type as §3 says"
-  if (type === 'sheet' || type === 'review') checkChained(rec.payload, rec.signer);
+  if (CHAINED.includes(type)) checkChained(rec.payload, rec.signer);
   return { payload: rec.payload, signer: rec.signer, sig: Buffer.from(rec.sig, 'hex'), hash, type, canonical };
 }
 
@@ -180,10 +220,7 @@ export function checkSheet(p, envSigner) {
   needList(p.warnings, 'warnings');
   // "list of texts": §5.3 item 1 asks non-empty texts only of election, station, contest.
   for (const w of p.warnings) needString(w, 'a warning');
-  if (p.supersedes !== null) {
-    needHash(p.supersedes, 'supersedes');
-    needNonBlank(p.reason, 'reason of a correction');
-  } else if (p.reason !== null) malformed('reason is set without supersedes');
+  needCorrection(p, 'a correction');
 }
 
 export function checkReview(p, envSigner) {
@@ -202,6 +239,70 @@ export function checkReview(p, envSigner) {
     for (const h of p.overrides) needHash(h, 'an override');
     if (new Set(p.overrides).size !== p.overrides.length) malformed('overrides names a hash twice');
   }
+}
+
+// §4 dhasil. Item 1 of §5.3 checks the shape only: the totals' members (bad_values), which
+// children are named (bad_children) and whether a final one is closed (not_closed) are items 6–7.
+export function checkDhasil(p, envSigner) {
+  exactMembers(p, [...CHAIN_MEMBERS, 'region', 'contest', 'basis', 'totals', 'children', 'pending', 'objections', 'final', 'supersedes', 'reason']);
+  if (p.type !== 'dhasil') malformed('type');
+  checkChained(p, envSigner);
+  needText(p.region, 'region');
+  needText(p.contest, 'contest');
+  if (p.basis !== 'sheets' && p.basis !== 'recaps') malformed('basis is not sheets or recaps');
+  if (!isObject(p.totals)) malformed('totals is not an object');
+  needAscendingObjects(p.children, ['code', 'record'], 'code', 'children', (c) => {
+    needText(c.code, 'a child code');
+    needHash(c.record, 'a child record');
+  });
+  needAscendingObjects(p.pending, ['code', 'state'], 'code', 'pending', (c) => {
+    needText(c.code, 'a pending code');
+    needNonBlank(c.state, 'a pending state');
+  });
+  needAscendingObjects(p.objections, ['objection', 'resolution'], 'objection', 'objections', (o) => {
+    needHash(o.objection, 'an objection');
+    if (o.resolution !== null) needHash(o.resolution, 'a resolution');
+  });
+  if (typeof p.final !== 'boolean') malformed('final is not a boolean');
+  needCorrection(p, 'a new version');
+}
+
+export function checkObjection(p, envSigner) {
+  exactMembers(p, [...CHAIN_MEMBERS, 'place', 'contest', 'kind', 'witness', 'paper', 'subject']);
+  if (p.type !== 'objection') malformed('type');
+  checkChained(p, envSigner);
+  needText(p.place, 'place');
+  needText(p.contest, 'contest');
+  if (p.kind !== 'objection' && p.kind !== 'incident') malformed('kind is not objection or incident');
+  if (p.witness === null) {
+    if (p.kind !== 'incident') malformed('an objection names its witness');
+  } else {
+    exactMembers(p.witness, ['name', 'represents'], [], 'witness');
+    needNonBlank(p.witness.name, 'witness name');
+    needNonBlank(p.witness.represents, 'witness represents');
+  }
+  if (p.paper !== null) needNonBlank(p.paper, 'paper');
+  needNonBlank(p.subject, 'subject');
+}
+
+export function checkResolution(p, envSigner) {
+  exactMembers(p, [...CHAIN_MEMBERS, 'objection', 'place', 'contest', 'decision', 'reason']);
+  if (p.type !== 'resolution') malformed('type');
+  checkChained(p, envSigner);
+  needHash(p.objection, 'objection');
+  needText(p.place, 'place');
+  needText(p.contest, 'contest');
+  // GAP 48: `noted` is described as "an incident noted", `accepted`/`rejected` as rulings on
+  // an objection, but no rule ties the decision to the objection's kind: not checked.
+  if (!['accepted', 'rejected', 'noted'].includes(p.decision)) malformed('decision is not accepted, rejected or noted');
+  needNonBlank(p.reason, 'reason');
+}
+
+// §5.3 item 1 for any chained type.
+export function checkOfficer(p, envSigner) {
+  const check = { sheet: checkSheet, review: checkReview, dhasil: checkDhasil, objection: checkObjection, resolution: checkResolution }[p.type];
+  if (!check) malformed(`type ${p.type} is not an officer record`);
+  check(p, envSigner);
 }
 
 function checkPublicKey(p) {
@@ -423,7 +524,24 @@ function indexPackage(p) {
     for (const s of c.form.sections) for (const f of s.fields) fields.push(f.id);
     contests.set(c.id, { contest: c, fields });
   }
-  return { payload: p, id: p.election, version: p.version, contests, stations: new Map(p.stations.map((s) => [s.code, s])) };
+  return { payload: p, id: p.election, version: p.version, contests, stations: new Map(p.stations.map((s) => [s.code, s])), regions: new Map(p.regions.map((r) => [r.code, r])) };
+}
+
+const inside = (region, code) => code.startsWith(region + '.'); // strictly inside
+
+// §4 objection: a place "holds" a contest when it is a station that holds it, or a region
+// with a station inside it that holds it.
+function placeHoldsContest(E, place, contest) {
+  const station = E.stations.get(place);
+  if (station) return station.contests.includes(contest);
+  for (const s of E.stations.values()) if (inside(place, s.code) && s.contests.includes(contest)) return true;
+  return false;
+}
+
+// §4 dhasil: the children a region must name for a basis.
+export function regionChildren(E, region, contest, basis) {
+  if (basis === 'sheets') return [...E.stations.values()].filter((s) => inside(region, s.code) && s.contests.includes(contest)).map((s) => s.code);
+  return [...E.regions.values()].filter((r) => r.parent === region && placeHoldsContest(E, r.code, contest)).map((r) => r.code);
 }
 
 function termValue(t, values, registered) {
@@ -511,11 +629,13 @@ export class Holder {
     const p = entry.env.payload;
     const certs = this.certs.get(p.signer) || [];
     if (!certs.length) return 'awaiting_certificate';
-    const role = p.type === 'sheet' ? 'operator' : 'supervisor';
-    const withRole = certs.filter((c) => c.role === role);
+    const roles = ROLE_FOR[p.type];
+    const withRole = certs.filter((c) => roles.includes(c.role));
     if (!withRole.length) return 'role';
-    // one certificate must fit all of 2 to 4 at once
-    const inRegion = withRole.filter((c) => contains(c.jurisdiction, p.station));
+    // one certificate must fit all of 2 to 4 at once; a dhasil's region must be the
+    // jurisdiction itself
+    const place = placeOf(p);
+    const inRegion = withRole.filter((c) => (p.type === 'dhasil' ? c.jurisdiction === place : contains(c.jurisdiction, place)));
     if (!inRegion.length) return 'jurisdiction';
     const t = parseTime(p.time);
     const seen = parseTime(entry.seen);
@@ -544,9 +664,9 @@ export class Holder {
       if (e instanceof Refusal) return e.message;
       throw e;
     }
-    if (!['sheet', 'review'].includes(a.type) || !['sheet', 'review'].includes(b.type)) return 'not chained records';
+    if (!CHAINED.includes(a.type) || !CHAINED.includes(b.type)) return 'not chained records';
     try {
-      for (const r of [a, b]) (r.type === 'sheet' ? checkSheet : checkReview)(r.payload, r.signer);
+      for (const r of [a, b]) checkOfficer(r.payload, r.signer);
     } catch (e) {
       if (e instanceof Refusal) return e.message;
       throw e;
@@ -582,8 +702,8 @@ export class Holder {
     // would be held here.
     if (this.records.has(env.hash)) return { status: 'held', reason: null, hash: env.hash, findings: [] };
     try {
-      if (['election', 'certificate', 'revocations'].includes(env.type)) return this._authority(entry);
-      if (env.type === 'sheet' || env.type === 'review') return this._officer(entry, replay);
+      if (AUTHORITY_TYPES.includes(env.type)) return this._authority(entry);
+      if (CHAINED.includes(env.type)) return this._officer(entry, replay);
       malformed(`type ${env.type} does not enter a holder's set`); // §5 step 2
     } catch (e) {
       if (e instanceof Refusal) return { status: 'refused', reason: e.reason, detail: e.detail, hash: env.hash, findings: [e.reason] };
@@ -604,7 +724,7 @@ export class Holder {
     const p = isObject(record.payload) ? record.payload : null;
     const signer = typeof record.signer === 'string' && HEX64.test(record.signer) ? record.signer : p && typeof p.signer === 'string' && HEX64.test(p.signer) ? p.signer : null;
     const seq = p && isInt(p.seq) && p.seq >= 1 ? p.seq : null;
-    const type = p && (p.type === 'sheet' || p.type === 'review') ? p.type : null;
+    const type = p && CHAINED.includes(p.type) ? p.type : null;
     if (hash === null || this.records.has(hash)) return;
     const entry = { env: { hash, signer, type, payload: p || {} }, seen, position, malformed: true, verified: false, refusal: 'malformed', findings: ['malformed'] };
     if (signer && seq !== null) {
@@ -670,10 +790,32 @@ export class Holder {
       if (!this.E) refuse('no_election', 'no package in force');
       if (p.election !== this.E.id) refuse('wrong_election', `record of ${p.election}`);
       // 6
-      const station = this.E.stations.get(p.station);
-      if (!station) refuse('unknown_station', p.station);
-      if (!station.contests.includes(p.contest)) refuse('unknown_contest', p.contest);
+      let station = null;
+      if (env.type === 'sheet' || env.type === 'review') {
+        station = this.E.stations.get(p.station);
+        if (!station) refuse('unknown_station', p.station);
+        if (!station.contests.includes(p.contest)) refuse('unknown_contest', p.contest);
+      } else if (env.type === 'dhasil') {
+        const region = this.E.regions.get(p.region);
+        if (!region || !['district', 'regency', 'province'].includes(region.level)) refuse('unknown_region', `${p.region} signs no D.Hasil`);
+        if (!placeHoldsContest(this.E, p.region, p.contest)) refuse('unknown_contest', p.contest);
+      } else {
+        if (!this.E.stations.has(p.place) && !this.E.regions.has(p.place)) refuse('unknown_region', `${p.place} is no station or region`);
+        if (!placeHoldsContest(this.E, p.place, p.contest)) refuse('unknown_contest', p.contest);
+      }
       // 7
+      if (env.type === 'dhasil') {
+        const { fields } = this.E.contests.get(p.contest);
+        const keys = Object.keys(p.totals);
+        const ok = keys.length === fields.length && fields.every((f) => keys.includes(f)) && keys.every((k) => isInt(p.totals[k]) && p.totals[k] >= 0 && p.totals[k] <= MAX_TOTAL);
+        if (!ok) refuse('bad_values', 'totals are not exactly the form fields as counts');
+        const level = this.E.regions.get(p.region).level;
+        if (level === 'district' && p.basis !== 'sheets') refuse('bad_children', 'a district rests only on sheets');
+        const must = new Set(regionChildren(this.E, p.region, p.contest, p.basis));
+        const named = [...p.children.map((c) => c.code), ...p.pending.map((c) => c.code)];
+        if (named.length !== must.size || new Set(named).size !== named.length || !named.every((c) => must.has(c))) refuse('bad_children', "children and pending are not exactly the region's children");
+        if (p.final && (p.pending.length || p.objections.some((o) => o.resolution === null))) refuse('not_closed', 'final with a child pending or an objection not ruled on');
+      }
       if (env.type === 'sheet') {
         const { contest, fields } = this.E.contests.get(p.contest);
         const keys = Object.keys(p.values);
@@ -718,6 +860,58 @@ export class Holder {
       if (!held(p.sheet, 'sheet')) return new Refusal('dangling', 'sheet');
       for (const h of p.overrides || []) if (!held(h, 'review')) return new Refusal('dangling', 'overrides');
     }
+    const get = (h, type) => {
+      const e = this.records.get(h);
+      return e && e.env.type === type && isObject(e.env.payload) ? e : null;
+    };
+    // 6
+    if (env.type === 'resolution') {
+      const o = get(p.objection, 'objection');
+      if (!o || o.env.payload.place !== p.place || o.env.payload.contest !== p.contest) return new Refusal('dangling', 'objection names no held objection of the same place and contest');
+    }
+    // 7
+    if (env.type === 'dhasil') return this._dhasilProblem(env, get);
+    return null;
+  }
+
+  // §5.5 item 7, in its order. GAP 49: each clause is read over every child before the next
+  // clause (all `record`s held, then all child D.Hasil final), not child by child.
+  _dhasilProblem(env, get) {
+    const p = env.payload;
+    if (p.supersedes !== null) {
+      const s = get(p.supersedes, 'dhasil');
+      if (!s || s.env.signer !== env.signer || s.env.payload.region !== p.region || s.env.payload.contest !== p.contest) return new Refusal('dangling', 'supersedes names no held dhasil of the same signer, region and contest');
+    }
+    const childType = p.basis === 'sheets' ? 'sheet' : 'dhasil';
+    const records = [];
+    for (const c of p.children) {
+      const e = get(c.record, childType);
+      const q = e && e.env.payload;
+      if (!e || (childType === 'sheet' ? q.station : q.region) !== c.code || q.contest !== p.contest) return new Refusal('dangling', `child ${c.code}: no held ${childType} of that place and contest`);
+      records.push(q);
+    }
+    if (childType === 'dhasil') for (const q of records) if (q.final !== true) return new Refusal('bad_children', `child ${q.region} is not final`);
+    for (const o of p.objections) {
+      const ob = get(o.objection, 'objection');
+      if (!ob || ob.env.payload.contest !== p.contest || typeof ob.env.payload.place !== 'string' || !contains(p.region, ob.env.payload.place)) return new Refusal('dangling', 'objections names no held objection of the contest inside the region');
+      if (o.resolution !== null) {
+        const r = get(o.resolution, 'resolution');
+        if (!r || r.env.payload.objection !== o.objection) return new Refusal('dangling', 'a resolution named is not a held ruling on that objection');
+      }
+    }
+    // totals = the sum of the children's numbers (a field a child lacks counts 0). GAP 50: a
+    // child whose number is not an integer (a replayed record with bad_values) makes the sum
+    // undefined: bad_totals.
+    for (const [field, total] of Object.entries(p.totals)) {
+      let sum = 0n;
+      for (const q of records) {
+        const numbers = childType === 'sheet' ? q.values : q.totals;
+        const v = isObject(numbers) && field in numbers ? numbers[field] : 0;
+        if (!isInt(v)) return new Refusal('bad_totals', `child number of ${field} is not an integer`);
+        sum += BigInt(v);
+      }
+      if (!isInt(total) || sum !== BigInt(total)) return new Refusal('bad_totals', `${field}: ${total} is not the sum ${sum}`);
+    }
     return null;
   }
 
@@ -726,8 +920,7 @@ export class Holder {
     const p = env.payload;
     // 1
     try {
-      if (env.type === 'sheet') checkSheet(p, env.signer);
-      else checkReview(p, env.signer);
+      checkOfficer(p, env.signer);
     } catch (e) {
       if (!(e instanceof Refusal) || !replay) throw e;
       // in a replay a malformed record still takes the place its signer and seq name (§5.7)
@@ -778,7 +971,7 @@ export class Holder {
   }
 
   officerEntries() {
-    return this.order.map((h) => this.records.get(h)).filter((e) => e.env.type === 'sheet' || e.env.type === 'review');
+    return this.order.map((h) => this.records.get(h)).filter((e) => CHAINED.includes(e.env.type));
   }
 }
 
@@ -789,7 +982,7 @@ export class Holder {
 export function replay(items, { authorityKey, ownKey = null, forks = [] }) {
   const holder = new Holder({ authorityKey, ownKey });
   const reports = []; // [hash, findings array] in order
-  const isAuthority = (it) => isObject(it.record) && isObject(it.record.payload) && ['election', 'certificate', 'revocations'].includes(it.record.payload.type);
+  const isAuthority = (it) => isObject(it.record) && isObject(it.record.payload) && AUTHORITY_TYPES.includes(it.record.payload.type);
   const inSet = new Set(items.map((it) => (isObject(it.record) ? it.record.hash : null)).filter((h) => typeof h === 'string'));
   const run = (it) => {
     const res = holder.offer(it.record, it, { replay: true });
@@ -910,6 +1103,7 @@ export function contestState(holder, entries) {
 export function allStates(holder) {
   const groups = new Map();
   for (const e of holder.officerEntries()) {
+    if (e.env.type !== 'sheet' && e.env.type !== 'review') continue; // §6: from its sheets and reviews alone
     if (typeof e.env.payload.station !== 'string' || typeof e.env.payload.contest !== 'string') continue; // a malformed record naming none
     const key = `${e.env.payload.station}\u0000${e.env.payload.contest}`;
     if (!groups.has(key)) groups.set(key, []);
@@ -953,4 +1147,87 @@ export function stationSummary(contestStates) {
     return worse || 'partial';
   }
   return URGENCY.find((u) => states.includes(u)) || 'not_entered';
+}
+
+// ---------------------------------------------------------------- §6.1 D.Hasil and objections
+// Not covered by the vectors (they give no D.Hasil or objection state): the runner only prints
+// what these say for each holder.
+
+const mayCount = (holder, e) => !e.malformed && !e.refusal && holder.standing(e) === null;
+const setAsideName = (holder, e) => (e.malformed ? 'malformed' : holder.standing(e) || e.refusal);
+
+// Which D.Hasil is in force for one region and contest: §6 items 1, 2 and 6 with `totals` in
+// place of `values` and no reviews. GAP 51: §6.1 names the states signed, corrected and
+// disputed only; with no dhasil held this says `not_entered`, with none that may count
+// `uncounted` (the sheet states' names).
+export function dhasilState(holder, region, contest) {
+  const entries = holder.officerEntries().filter((e) => e.env.type === 'dhasil' && !e.malformed && e.env.payload.region === region && e.env.payload.contest === contest);
+  const attention = new Set();
+  const counts = [];
+  for (const e of entries) {
+    if (mayCount(holder, e)) counts.push(e);
+    else attention.add(setAsideName(holder, e));
+  }
+  const done = (state, counted = []) => ({ region, contest, state, counted: counted.map((e) => e.env.hash).sort(), final: counted.length ? counted[0].env.payload.final : null, attention: [...attention].sort() });
+  if (!entries.length) return done('not_entered');
+  if (!counts.length) return done('uncounted');
+  const bySigner = new Map();
+  for (const e of counts) {
+    if (!bySigner.has(e.env.signer)) bySigner.set(e.env.signer, []);
+    bySigner.get(e.env.signer).push(e);
+  }
+  const latest = [];
+  for (const own of bySigner.values()) {
+    const left = own.filter((d) => !own.some((o) => o !== d && o.env.payload.supersedes === d.env.hash));
+    left.sort((a, b) => b.env.payload.seq - a.env.payload.seq);
+    if (left.length) latest.push(left[0]);
+  }
+  // GAP 52: two counted D.Hasil that agree in totals but differ in `final` (or in what they
+  // name): §6.1 says "any: they agree in totals"; the first by hash is reported.
+  if (latest.every((d) => sameValues(d.env.payload.totals, latest[0].env.payload.totals))) {
+    return done(latest.some((d) => d.env.payload.supersedes !== null) ? 'corrected' : 'signed', latest);
+  }
+  return done('disputed');
+}
+
+// An objection is open while it may count and no resolution that may count names it; the
+// ruling is the latest such resolution by arrival. GAP 53: an objection that may not count is
+// neither open nor ruled: reported `set_aside`.
+export function objectionStatus(holder, hash) {
+  const o = holder.records.get(hash);
+  if (!o || o.env.type !== 'objection' || o.malformed) return null;
+  if (!mayCount(holder, o)) return { objection: hash, state: 'set_aside', ruling: null };
+  const rulings = holder.officerEntries().filter((e) => e.env.type === 'resolution' && !e.malformed && e.env.payload.objection === hash && mayCount(holder, e));
+  if (!rulings.length) return { objection: hash, state: 'open', ruling: null };
+  return { objection: hash, state: 'ruled', ruling: rulings[rulings.length - 1].env.hash };
+}
+
+// §6.1 "outdated": what the holder counts now differs from what the D.Hasil names. GAP 54:
+// read as: a child named whose record no longer counts (sheets: not among its station's
+// counted sheets; recaps: not the child's D.Hasil in force); a pending child that now counts
+// (a station with a counting state, a sub-region with a final D.Hasil in force); an objection
+// that may count, of the contest, inside the region, not named; or a named objection whose
+// ruling now is not the resolution named. A child counted by its named record *and* an
+// agreeing copy is not outdated.
+export function dhasilOutdated(holder, states, hash) {
+  const e = holder.records.get(hash);
+  if (!e || e.env.type !== 'dhasil' || e.malformed) return null;
+  const p = e.env.payload;
+  const counting = (code) => {
+    if (p.basis === 'sheets') {
+      const s = states.find((x) => x.station === code && x.contest === p.contest);
+      return s && COUNTING_STATES.has(s.state) ? s.counted : [];
+    }
+    const d = dhasilState(holder, code, p.contest);
+    return COUNTING_STATES.has(d.state) && d.final ? d.counted : [];
+  };
+  for (const c of p.children) if (!counting(c.code).includes(c.record)) return true;
+  for (const c of p.pending) if (counting(c.code).length) return true;
+  const named = new Map(p.objections.map((o) => [o.objection, o.resolution]));
+  for (const o of holder.officerEntries()) {
+    if (o.env.type !== 'objection' || o.malformed || o.env.payload.contest !== p.contest || typeof o.env.payload.place !== 'string' || !contains(p.region, o.env.payload.place) || !mayCount(holder, o)) continue;
+    if (!named.has(o.env.hash)) return true;
+    if (objectionStatus(holder, o.env.hash).ruling !== named.get(o.env.hash)) return true;
+  }
+  return false;
 }

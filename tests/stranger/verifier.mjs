@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, encode, canonicalBytes } from './canonical.mjs';
 import { signatureProblem, opensslAccepts, publicKeyFromSeed, signWithSeed } from './ed25519.mjs';
-import { parseEnvelope, signingMessage, sha256hex, keyIdOf, checkSheet, checkReview, checkCertificate, checkRevocations, checkElection, checkReceipt, checkCertificateRequest, Holder, replay, allStates, totals, SEVERITY } from './protocol.mjs';
+import { parseEnvelope, signingMessage, sha256hex, keyIdOf, checkOfficer, checkCertificate, checkRevocations, checkElection, checkReceipt, checkCertificateRequest, Holder, replay, allStates, totals, dhasilState, dhasilOutdated, objectionStatus, SEVERITY } from './protocol.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -82,7 +82,8 @@ function envelopePart() {
       try {
         const env = parseEnvelope(c.record);
         check(p, `${label}: record envelope`, env.hash === c.hash && c.record.signer === c.key.key_id && same(env.payload, payload), 'envelope differs from the case');
-        const checker = { sheet: (q) => checkSheet(q, env.signer), review: (q) => checkReview(q, env.signer), certificate: checkCertificate, revocations: checkRevocations, election: checkElection, receipt: checkReceipt, certificate_request: checkCertificateRequest }[env.type];
+        const officer = (q) => checkOfficer(q, env.signer);
+        const checker = { sheet: officer, review: officer, dhasil: officer, objection: officer, resolution: officer, certificate: checkCertificate, revocations: checkRevocations, election: checkElection, receipt: checkReceipt, certificate_request: checkCertificateRequest }[env.type];
         if (checker) {
           try {
             checker(env.payload);
@@ -203,6 +204,11 @@ function holdersPart(av) {
     for (const t of hv.expect.totals) {
       const mine = totals(holder, states, t.region, t.contest);
       check(p, `${label}: totals ${t.region} ${t.contest}`, same(mine, t), `expected ${encode(t)}, got ${encode(mine)}`);
+      // §6.1: not in the vectors; shown, not checked.
+      const d = dhasilState(holder, t.region, t.contest);
+      const od = d.counted.length ? dhasilOutdated(holder, states, d.counted[0]) : null;
+      const objections = holder.officerEntries().filter((e) => e.env.type === 'objection' && !e.malformed).map((e) => objectionStatus(holder, e.env.hash).state);
+      p.info.push(`${label}: §6.1 (unchecked) D.Hasil ${t.region} ${t.contest} ${d.state}${d.final === null ? '' : d.final ? ' final' : ' interim'}${od === null ? '' : od ? ', outdated' : ', up to date'}${d.attention.length ? ` [${d.attention}]` : ''}; objections ${objections.join(', ') || 'none'}`);
     }
   }
 }

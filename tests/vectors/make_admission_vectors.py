@@ -23,6 +23,7 @@ from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json
 from recap_desktop.domain.election import format_time
 from recap_desktop.protocol.admit import Arrival, Replay, admit
 from recap_desktop.protocol.problems import Problem
+from recap_desktop.protocol.records import place_of
 from recap_desktop.protocol.tally import tally
 from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust
 from tests import hostile
@@ -45,7 +46,9 @@ class _Held:
 
     def ref(self, h: str) -> Any:
         r = self.by_hash.get(h)
-        return None if r is None else (r.type, r.payload.get("station"), r.payload.get("contest"))
+        return (
+            None if r is None else (r.type, place_of(r.type, r.payload), r.payload.get("contest"))
+        )
 
     def chain_head(self, signer: str) -> Any:
         mine = [r for r in self.by_hash.values() if r.signer == signer and r.seq]
@@ -58,6 +61,14 @@ class _Held:
 
     def record(self, h: str) -> Record | None:
         return self.by_hash.get(h)
+
+    def payload(self, h: str) -> dict[str, Any] | None:
+        r = self.by_hash.get(h)
+        return None if r is None else r.payload
+
+    def signer(self, h: str) -> str | None:
+        r = self.by_hash.get(h)
+        return None if r is None else r.signer
 
 
 def admission_part() -> dict[str, Any]:

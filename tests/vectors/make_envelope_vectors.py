@@ -54,6 +54,7 @@ ESCAPES = (
 
 
 REVIEWER_SEED = hashlib.sha256(b"recap/1 test vector reviewer (never use)").digest()
+CHAIR_SEED = hashlib.sha256(b"recap/1 test vector chair (never use)").digest()
 SERVER_SEED = hashlib.sha256(b"recap/1 test vector server (never use)").digest()
 
 # Ed25519's group order and the encoding of the neutral element (y = 1).
@@ -243,6 +244,64 @@ def build() -> dict[str, Any]:
             "overrides": [approve.hash],
         },
     )
+    # The recapitulation: a chair enters a
+    # witness's objection from the paper form, rules on it, and signs the sub-district's
+    # D.Hasil resting on the officer's corrected sheet (one station counted, one pending).
+    chair = SigningKey.from_seed(CHAIR_SEED)
+    objection = sign(
+        chair,
+        {
+            "type": "objection",
+            "signer": chair.key_id,
+            "seq": 1,
+            "prev": None,
+            "time": "2026-02-15T09:00:00Z",
+            "election": "vector-2026",
+            "place": "32.01.01.2001.001",
+            "contest": "ppwp",
+            "kind": "objection",
+            "witness": {"name": "Budi Santoso", "represents": "02. Paslon Dua"},
+            "paper": "D.Kejadian Khusus No. 1",
+            "subject": "suara paslon 02 tertulis 49, saksi mencatat 50",
+        },
+    )
+    ruling = sign(
+        chair,
+        {
+            "type": "resolution",
+            "signer": chair.key_id,
+            "seq": 2,
+            "prev": objection.hash,
+            "time": "2026-02-15T09:30:00Z",
+            "election": "vector-2026",
+            "objection": objection.hash,
+            "place": "32.01.01.2001.001",
+            "contest": "ppwp",
+            "decision": "rejected",
+            "reason": "dicocokkan dengan C.Hasil plano di depan saksi: 49",
+        },
+    )
+    dhasil = sign(
+        chair,
+        {
+            "type": "dhasil",
+            "signer": chair.key_id,
+            "seq": 3,
+            "prev": ruling.hash,
+            "time": "2026-02-15T10:00:00Z",
+            "election": "vector-2026",
+            "region": "32.01.01",
+            "contest": "ppwp",
+            "basis": "sheets",
+            "totals": second.payload["values"],
+            "children": [{"code": "32.01.01.2001.001", "record": second.hash}],
+            "pending": [{"code": "32.01.01.2001.002", "state": "not_entered"}],
+            "objections": [{"objection": objection.hash, "resolution": ruling.hash}],
+            "final": False,
+            "supersedes": None,
+            "reason": None,
+        },
+    )
     revoked = authority.revocations(
         auth,
         election="vector-2026",
@@ -305,6 +364,11 @@ def build() -> dict[str, Any]:
                 "public_key": officer_reviewer.public_key.hex(),
                 "key_id": officer_reviewer.key_id,
             },
+            "chair": {
+                "seed": CHAIR_SEED.hex(),
+                "public_key": chair.public_key.hex(),
+                "key_id": chair.key_id,
+            },
             "server": {
                 "seed": SERVER_SEED.hex(),
                 "public_key": SigningKey.from_seed(SERVER_SEED).public_key.hex(),
@@ -341,6 +405,22 @@ def build() -> dict[str, Any]:
                 officer_reviewer,
                 "reviewer",
                 overriding,
+            ),
+            _case(
+                "objection",
+                "a witness's objection entered by the chair from the paper form (chained)",
+                chair,
+                "chair",
+                objection,
+            ),
+            _case("resolution", "the chair's ruling on that objection", chair, "chair", ruling),
+            _case(
+                "dhasil_interim",
+                "an interim sub-district D.Hasil: one station counted, one pending, the "
+                "objection and its ruling",
+                chair,
+                "chair",
+                dhasil,
             ),
             _case("revocations", "a revocation list (version 1)", auth, "authority", revoked),
             _case("election", "a small election package", auth, "authority", package),

@@ -1,0 +1,515 @@
+"""The plenary of one level: its children's states, the totals forming, what blocks closing,
+witnesses' objections and the chair's rulings, and the signed D.Hasil.
+
+The window's plenary screen and `recap dhasil` / `recap objection` call these. The D.Hasil a
+chair signs is built here from what the store counts, and then goes through the one
+admission rule like every record, which recomputes it from the children it names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from recap_desktop.crypto.envelope import Record, sign
+from recap_desktop.crypto.keys import SigningKey
+from recap_desktop.domain.election import Contest, Region
+from recap_desktop.domain.recap import (
+    DECISIONS,
+    OBJECTION_KINDS,
+    RECAP_LEVELS,
+    RECAPS,
+    SHEETS,
+    Blockers,
+    add_up,
+)
+from recap_desktop.domain.status import (
+    DISPUTED,
+    NOT_ENTERED,
+    SheetState,
+    SheetVersion,
+    sheet_state,
+)
+from recap_desktop.services import regions as region_service
+from recap_desktop.services.admission import admit_own
+from recap_desktop.services.sheets import check_mandate, next_link
+from recap_desktop.services.workspace import RecapError, Workspace
+
+NO_RECAP = "no_recap"  # a sub-region without a final D.Hasil yet
+INTERIM = "interim"  # a sub-region whose D.Hasil is not final
+
+
+@dataclass(frozen=True)
+class Child:
+    """A station (for a D.Hasil on the sheets) or a sub-region (on their D.Hasil)."""
+
+    code: str
+    name: str
+    state: str  # a station's state (PROTOCOL §6), or signed/corrected/disputed/no_recap/interim
+    record: str | None  # the sheet or final D.Hasil counted; None: pending
+    values: dict[str, int] | None
+    attention: tuple[str, ...] = ()
+
+    @property
+    def counted(self) -> bool:
+        return self.record is not None
+
+
+@dataclass(frozen=True)
+class Ruling:
+    hash: str
+    signer: str
+    signer_name: str | None
+    time: str
+    decision: str
+    reason: str
+    standing: str | None
+
+
+@dataclass(frozen=True)
+class Objection:
+    hash: str
+    place: str
+    contest: str
+    kind: str  # objection | incident
+    witness: dict[str, str] | None
+    paper: str | None
+    subject: str
+    signer: str
+    signer_name: str | None
+    signer_role: str | None  # witness: signed by the witness's own key
+    time: str
+    standing: str | None
+    rulings: tuple[Ruling, ...] = ()
+
+    @property
+    def ruling(self) -> Ruling | None:
+        """The ruling in force: the latest that may count (None: still open)."""
+        counting = [r for r in self.rulings if r.standing is None]
+        return counting[-1] if counting else None
+
+    @property
+    def open(self) -> bool:
+        return self.standing is None and self.ruling is None
+
+
+@dataclass(frozen=True)
+class Version:
+    """One signed D.Hasil of the region."""
+
+    hash: str
+    signer: str
+    signer_name: str | None
+    seq: int
+    time: str
+    basis: str
+    final: bool
+    supersedes: str | None
+    reason: str | None
+    totals: dict[str, int]
+    children: list[dict[str, str]]
+    pending: list[dict[str, str]]
+    objections: list[dict[str, str | None]]
+    standing: str | None
+
+
+@dataclass(frozen=True)
+class Plenary:
+    region: Region
+    contest: Contest
+    basis: str
+    bases: tuple[str, ...]
+    children: list[Child]
+    totals: dict[str, int]  # forming: the sum of the counted children
+    objections: list[Objection]
+    versions: list[Version]
+    state: SheetState  # of the D.Hasil versions (PROTOCOL §6 applied to them)
+    blockers: Blockers = field(default_factory=Blockers)
+
+    @property
+    def counted(self) -> int:
+        return sum(1 for c in self.children if c.counted)
+
+    @property
+    def current(self) -> Version | None:
+        """The D.Hasil in force (None: none signed, or disputed)."""
+        return next((v for v in self.versions if v.hash == self.state.current), None)
+
+    @property
+    def can_close(self) -> bool:
+        return self.blockers.none
+
+    @property
+    def outdated(self) -> bool:
+        """The D.Hasil in force no longer says what the plenary would sign now (a sheet
+        corrected, a station counted, an objection filed or ruled on since)."""
+        current = self.current
+        if current is None:
+            return False
+        return (
+            current.basis != self.basis
+            or current.children != self.payload_children()
+            or current.objections != self.payload_objections()
+            or current.totals != self.totals
+        )
+
+    def payload_children(self) -> list[dict[str, str]]:
+        return [{"code": c.code, "record": c.record} for c in self.children if c.record]
+
+    def payload_pending(self) -> list[dict[str, str]]:
+        return [{"code": c.code, "state": c.state} for c in self.children if not c.record]
+
+    def payload_objections(self) -> list[dict[str, str | None]]:
+        entries = [
+            {"objection": o.hash, "resolution": o.ruling.hash if o.ruling else None}
+            for o in self.objections
+            if o.standing is None
+        ]
+        return sorted(entries, key=lambda e: str(e["objection"]))
+
+
+def plenary(ws: Workspace, region_code: str, contest_id: str, basis: str | None = None) -> Plenary:
+    """Everything the chair of ``region_code`` sees at the plenary for one contest."""
+    outline = region_service.outline(ws)
+    region = ws.store.places.region(region_code)
+    if region is None or region.level not in RECAP_LEVELS:
+        raise RecapError("dhasil.region", region=region_code)
+    contest = outline.contests.get(contest_id)
+    if contest is None:
+        raise RecapError(
+            "contest.unknown",
+            station=region_code,
+            contest=contest_id,
+            choices=", ".join(outline.contests),
+        )
+    allowed = (SHEETS,) if region.level == "district" else (SHEETS, RECAPS)
+    chosen = basis or allowed[-1]
+    if chosen not in allowed:
+        raise RecapError("dhasil.basis", region=region_code, basis=chosen)
+    names = _signer_names(ws)
+    children = (
+        _station_children(ws, region_code, contest_id)
+        if chosen == SHEETS
+        else _region_children(ws, region_code, contest_id)
+    )
+    fields = contest.form.field_ids
+    totals = add_up([c.values or {} for c in children if c.record], fields)
+    objections = [_objection(o, names) for o in ws.store.recaps.objections_within(region_code)]
+    objections = [o for o in objections if o.contest == contest_id]
+    versions = [_version(v, names) for v in ws.store.recaps.versions(region_code, contest_id)]
+    blockers = Blockers(
+        missing=tuple(c.code for c in children if not c.record and c.state != DISPUTED),
+        disputed=tuple(c.code for c in children if not c.record and c.state == DISPUTED),
+        open_objections=tuple(o.hash for o in objections if o.open),
+    )
+    return Plenary(
+        region,
+        contest,
+        chosen,
+        allowed,
+        children,
+        totals,
+        objections,
+        versions,
+        recap_state(versions),
+        blockers,
+    )
+
+
+def recap_state(versions: list[Version]) -> SheetState:
+    """Which D.Hasil of a region is in force: each chair's latest version (a correction names
+    the one it replaces); different totals from two chairs are disputed (PROTOCOL §6)."""
+    return sheet_state(
+        [
+            SheetVersion(v.hash, v.signer, v.seq, v.supersedes, v.totals, v.standing)
+            for v in versions
+        ],
+        [],
+    )
+
+
+def _station_children(ws: Workspace, region: str, contest: str) -> list[Child]:
+    held = ws.store.recaps.counted_sheets(region, contest)
+    out = []
+    for station in ws.store.places.stations_within(region):
+        if contest not in station.contests:
+            continue
+        found = held.get(station.code)
+        if found is None:
+            out.append(Child(station.code, station.name, NOT_ENTERED, None, None))
+            continue
+        out.append(
+            Child(
+                station.code,
+                station.name,
+                str(found["state"]),
+                found["current"],
+                found["values"],
+                tuple(found["attention"]),
+            )
+        )
+    return out
+
+
+def _region_children(ws: Workspace, region: str, contest: str) -> list[Child]:
+    out = []
+    names = _signer_names(ws)
+    for sub in ws.store.places.child_regions(region):
+        if not any(contest in s.contests for s in ws.store.places.stations_within(sub.code)):
+            continue
+        versions = [_version(v, names) for v in ws.store.recaps.versions(sub.code, contest)]
+        state = recap_state(versions)
+        current = next((v for v in versions if v.hash == state.current), None)
+        if state.state == DISPUTED:
+            out.append(Child(sub.code, sub.name, DISPUTED, None, None, state.attention))
+        elif current is None:
+            out.append(Child(sub.code, sub.name, NO_RECAP, None, None, state.attention))
+        elif not current.final:
+            out.append(Child(sub.code, sub.name, INTERIM, None, None, state.attention))
+        else:
+            out.append(
+                Child(
+                    sub.code, sub.name, state.state, current.hash, current.totals, state.attention
+                )
+            )
+    return out
+
+
+def _signer_names(ws: Workspace) -> dict[str, dict[str, Any]]:
+    return {str(c["key_id"]): c for c in ws.store.keys.certificates()}
+
+
+def _name(names: dict[str, dict[str, Any]], signer: str) -> str | None:
+    found = names.get(signer)
+    return str(found["name"]) if found else None
+
+
+def _objection(row: dict[str, Any], names: dict[str, dict[str, Any]]) -> Objection:
+    cert = names.get(str(row["signer"]))
+    return Objection(
+        hash=str(row["hash"]),
+        place=str(row["place"]),
+        contest=str(row["contest"]),
+        kind=str(row["kind"]),
+        witness=row["witness"],
+        paper=row["paper"],
+        subject=str(row["subject"]),
+        signer=str(row["signer"]),
+        signer_name=str(cert["name"]) if cert else None,
+        signer_role=str(cert["role"]) if cert else None,
+        time=str(row["time"]),
+        standing=row["standing"],
+        rulings=tuple(
+            Ruling(
+                str(r["hash"]),
+                str(r["signer"]),
+                _name(names, str(r["signer"])),
+                str(r["time"]),
+                str(r["decision"]),
+                str(r["reason"]),
+                r["standing"],
+            )
+            for r in row["rulings"]
+        ),
+    )
+
+
+def _version(row: dict[str, Any], names: dict[str, dict[str, Any]]) -> Version:
+    return Version(
+        hash=str(row["hash"]),
+        signer=str(row["signer"]),
+        signer_name=_name(names, str(row["signer"])),
+        seq=int(row["seq"]),
+        time=str(row["time"]),
+        basis=str(row["basis"]),
+        final=bool(row["final"]),
+        supersedes=row["supersedes"],
+        reason=row["reason"],
+        totals=dict(row["totals"]),
+        children=list(row["children"]),
+        pending=list(row["pending"]),
+        objections=list(row["objections"]),
+        standing=row["standing"],
+    )
+
+
+# -- signing --------------------------------------------------------------------------------
+
+
+def sign_dhasil(
+    ws: Workspace,
+    key: SigningKey,
+    region_code: str,
+    contest_id: str,
+    *,
+    basis: str | None = None,
+    final: bool = True,
+    reason: str | None = None,
+) -> Record:
+    """Build the D.Hasil the plenary stands at and sign it as the region's chair.
+
+    Refused, with nothing signed, when the key does not chair this region, when a final
+    D.Hasil is asked while something blocks closing (each blocker listed), when the chair's
+    own D.Hasil exists and no reason for the new version is given, or when nothing changed.
+    """
+    check_mandate(ws, key, region_code, "dhasil")
+    state = plenary(ws, region_code, contest_id, basis)
+    if final and not state.can_close:
+        raise RecapError("dhasil.blocked", exit_code=1, details=blocker_lines(state))
+    mine = [v for v in state.versions if v.signer == key.key_id and v.hash in state.state.heads]
+    previous = mine[-1] if mine else None
+    payload: dict[str, Any] = {
+        "type": "dhasil",
+        **next_link(ws, key),
+        "election": region_service.outline(ws).id,
+        "region": region_code,
+        "contest": contest_id,
+        "basis": state.basis,
+        "totals": state.totals,
+        "children": state.payload_children(),
+        "pending": state.payload_pending(),
+        "objections": state.payload_objections(),
+        "final": final,
+        "supersedes": None,
+        "reason": None,
+    }
+    if previous is not None:
+        if not (reason and reason.strip()):
+            raise RecapError("dhasil.exists", hash=previous.hash)
+        same = {k: payload[k] for k in ("basis", "totals", "children", "pending", "objections")}
+        if final == previous.final and same == {
+            "basis": previous.basis,
+            "totals": previous.totals,
+            "children": previous.children,
+            "pending": previous.pending,
+            "objections": previous.objections,
+        }:
+            raise RecapError("dhasil.unchanged", hash=previous.hash)
+        payload["supersedes"] = previous.hash
+        payload["reason"] = reason.strip()
+    record = sign(key, payload)
+    admit_own(ws, record)
+    return record
+
+
+def blocker_lines(state: Plenary, lang: str | None = None) -> list[str]:
+    """One line per blocker, for the CLI and the window."""
+    from recap_desktop.messages import tr
+
+    out = [tr("dhasil.blocker.missing", lang, code=c) for c in state.blockers.missing]
+    out += [tr("dhasil.blocker.disputed", lang, code=c) for c in state.blockers.disputed]
+    subjects = {o.hash: o for o in state.objections}
+    out += [
+        tr(
+            "dhasil.blocker.objection",
+            lang,
+            hash=h[:16],
+            place=subjects[h].place,
+            subject=subjects[h].subject,
+        )
+        for h in state.blockers.open_objections
+    ]
+    return out
+
+
+def file_objection(
+    ws: Workspace,
+    key: SigningKey,
+    *,
+    place: str,
+    contest: str,
+    subject: str,
+    kind: str = "objection",
+    witness_name: str | None = None,
+    represents: str | None = None,
+    paper: str | None = None,
+) -> Record:
+    """A witness's objection or an incident, signed by the witness's own key or entered by
+    the officer from the paper form (then ``paper`` names that form)."""
+    if kind not in OBJECTION_KINDS:
+        raise RecapError("objection.kind", kind=kind)
+    outline = region_service.outline(ws)
+    if ws.store.places.station(place) is None and ws.store.places.region(place) is None:
+        raise RecapError("region.unknown", region=place)
+    if contest not in outline.contests:
+        raise RecapError(
+            "contest.unknown", station=place, contest=contest, choices=", ".join(outline.contests)
+        )
+    if not subject.strip():
+        raise RecapError("objection.subject")
+    witness = None
+    if witness_name and witness_name.strip():
+        if not (represents and represents.strip()):
+            raise RecapError("objection.represents")
+        witness = {"name": witness_name.strip(), "represents": represents.strip()}
+    elif kind == "objection":
+        raise RecapError("objection.witness")
+    check_mandate(ws, key, place, "objection")
+    from recap_desktop.services.identity import show_identity
+
+    role = show_identity(ws).role
+    if role != "witness" and not (paper and paper.strip()):
+        raise RecapError("objection.paper")
+    record = sign(
+        key,
+        {
+            "type": "objection",
+            **next_link(ws, key),
+            "election": outline.id,
+            "place": place,
+            "contest": contest,
+            "kind": kind,
+            "witness": witness,
+            "paper": paper.strip() if paper and paper.strip() else None,
+            "subject": subject.strip(),
+        },
+    )
+    admit_own(ws, record)
+    return record
+
+
+def resolve_objection(
+    ws: Workspace, key: SigningKey, objection: str, decision: str, reason: str
+) -> Record:
+    """The chair's signed ruling on an objection or incident."""
+    if decision not in DECISIONS:
+        raise RecapError("resolution.decision", decision=decision)
+    if not reason.strip():
+        raise RecapError("resolution.reason")
+    found = ws.store.recaps.objection(objection)
+    if found is None:
+        raise RecapError("objection.unknown", hash=objection)
+    check_mandate(ws, key, str(found["place"]), "resolution")
+    record = sign(
+        key,
+        {
+            "type": "resolution",
+            **next_link(ws, key),
+            "election": region_service.outline(ws).id,
+            "objection": objection,
+            "place": found["place"],
+            "contest": found["contest"],
+            "decision": decision,
+            "reason": reason.strip(),
+        },
+    )
+    admit_own(ws, record)
+    return record
+
+
+def objections_within(ws: Workspace, region: str, contest: str | None = None) -> list[Objection]:
+    """Every objection filed inside a region (open ones first), for the boards."""
+    names = _signer_names(ws)
+    found = [_objection(o, names) for o in ws.store.recaps.objections_within(region, contest)]
+    return sorted(found, key=lambda o: (not o.open, o.time, o.hash))
+
+
+def chaired_regions(ws: Workspace, key_id: str) -> list[str]:
+    """The regions a key chairs (its chair certificates' jurisdictions that hold a plenary)."""
+    out = []
+    for cert in ws.store.keys.certificates():
+        if cert["key_id"] == key_id and cert["role"] == "chair":
+            found = ws.store.places.region(str(cert["jurisdiction"]))
+            if found is not None and found.level in RECAP_LEVELS:
+                out.append(found.code)
+    return sorted(set(out))
