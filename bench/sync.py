@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,9 +148,16 @@ def _package(ws: Workspace, folder: Path) -> tuple[Path, str]:
 
 
 def push_and_pull(
-    store: BuiltStore, scratch: Path, *, batch_count: int = 500, page_size: int = 500
+    store: BuiltStore,
+    scratch: Path,
+    *,
+    batch_count: int = 500,
+    page_size: int = 500,
+    pull: bool = True,
+    then: Callable[[str], None] | None = None,
 ) -> SyncFigures:
-    """Push the store's records to a new server, then pull them into a fresh laptop."""
+    """Push the store's records to a new server, then pull them into a fresh laptop (unless
+    ``pull`` is False); ``then`` gets the server's URL before it stops (the auditor)."""
     work = scratch / f"sync-{store.records}"
     if work.exists():
         shutil.rmtree(work)
@@ -173,6 +181,10 @@ def push_and_pull(
                 f"push: {pushed.outcome}, {pushed.sent} stored, {pushed.held} held,"
                 f" {len(pushed.refused)} refused ({pushed.refused[:1]}, {pushed.error})"
             )
+        if not pull:
+            if then is not None:
+                then(server.url)
+            return SyncFigures(pushed.sent, push_seconds, 0, 0.0, 0)
         fresh = _fresh_laptop(ws, work / "fresh")
         try:
             puller = make_engine(fresh, server.url, batch_count=batch_count, page_size=page_size)
@@ -187,6 +199,8 @@ def push_and_pull(
                 )
         finally:
             fresh.close()
+        if then is not None:
+            then(server.url)
         return SyncFigures(
             pushed.sent, push_seconds, pulled.pulled, pull_seconds, len(pulled.pull_problems)
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from recap_desktop.protocol import merkle
@@ -139,12 +139,26 @@ def partition_states(conn: sqlite3.Connection) -> dict[str, tuple[int, bytes]]:
     }
 
 
-@dataclass(frozen=True)
 class Summary:
     """Every partition's (size, root), as the newest head commits to them: what a pull's
-    proofs are made from, replaced whole after each commit (readers never wait on pushes)."""
+    proofs are made from, replaced whole after each commit (readers never wait on pushes).
 
-    states: Mapping[str, tuple[int, bytes]] = field(default_factory=dict)
+    Each partition's leaf hash is kept and a new Summary recomputes only those of the
+    partitions a push grew: a national log has some 7,000, and hashing every leaf again per
+    push would cost more than the push. The tree for proofs is built only when one is asked.
+    """
+
+    def __init__(
+        self,
+        states: Mapping[str, tuple[int, bytes]] | None = None,
+        _leaves: dict[str, bytes] | None = None,
+    ) -> None:
+        self.states: dict[str, tuple[int, bytes]] = dict(states or {})
+        self._leaves = (
+            _leaves
+            if _leaves is not None
+            else {n: summary_leaf_hash(n, *v) for n, v in self.states.items()}
+        )
 
     @cached_property
     def names(self) -> list[str]:
@@ -153,7 +167,7 @@ class Summary:
     @cached_property
     def _tree(self) -> merkle.InMemoryNodes:
         tree = merkle.InMemoryNodes()
-        tree.append([summary_leaf_hash(n, *self.states[n]) for n in self.names])
+        tree.append([self._leaves[n] for n in self.names])
         return tree
 
     @property
@@ -162,10 +176,13 @@ class Summary:
 
     @cached_property
     def root(self) -> bytes:
-        return merkle.tree_root(self._tree, self.count) if self.count else merkle.EMPTY_ROOT
+        return merkle.root(self._leaves[n] for n in self.names)
 
     def grown(self, changes: Mapping[str, tuple[int, bytes]]) -> Summary:
-        return Summary({**self.states, **changes})
+        leaves = dict(self._leaves)
+        for name, state in changes.items():
+            leaves[name] = summary_leaf_hash(name, *state)
+        return Summary({**self.states, **changes}, leaves)
 
     def prove(self, lo: str, hi: str) -> list[dict[str, object]]:
         """The leaves inside [lo, hi) with their neighbours, each with its inclusion proof."""
