@@ -39,10 +39,13 @@ PER_PARTITION = 150
 _RECEIVED = "2026-02-14T10:00:00Z"
 
 
+def _digest(index: int) -> str:
+    return hashlib.sha256(index.to_bytes(8, "big")).hexdigest()
+
+
 def _leaf(index: int, partitions: int) -> tuple[str, bytes]:
     name = f"32.{index % partitions // 100:02d}.{index % partitions % 100:02d}"
-    digest = hashlib.sha256(index.to_bytes(8, "big")).hexdigest()
-    return name, protocol.leaf_hash(digest, index, name, _RECEIVED)
+    return name, protocol.leaf_hash(_digest(index), index, name, _RECEIVED)
 
 
 def cached_log(size: int) -> Path:
@@ -87,7 +90,12 @@ def receipt_costs(size: int, repeats: int = 5) -> dict[str, float]:
     )
     server_us, client_us, push_bytes, pull_bytes = [], [], [], []
     for _ in range(repeats):
-        leaves = [_leaf(i, partitions) for i in range(size, size + BATCH)]
+        # One laptop's batch: its district's records, one partition.
+        district = _leaf(size, partitions)[0]
+        leaves = [
+            (district, protocol.leaf_hash(_digest(i), i, district, _RECEIVED))
+            for i in range(size, size + BATCH)
+        ]
         conn.execute("BEGIN")
         started = time.process_time()
         appended = server_log.append(conn, size, leaves)
@@ -115,7 +123,7 @@ def receipt_costs(size: int, repeats: int = 5) -> dict[str, float]:
         )
         frontier = protocol.hashes(answer["proofs"]["append"]["frontier"], "f")
         mine = [
-            protocol.leaf_hash(hashlib.sha256(i.to_bytes(8, "big")).hexdigest(), i, name, _RECEIVED)
+            protocol.leaf_hash(_digest(i), i, name, _RECEIVED)
             for i, (name, _) in zip(range(size, size + BATCH), leaves, strict=True)
         ]
         protocol.check_append(parsed, size, frontier, mine)

@@ -143,32 +143,35 @@ class Summary:
     """Every partition's (size, root), as the newest head commits to them: what a pull's
     proofs are made from, replaced whole after each commit (readers never wait on pushes).
 
-    Each partition's leaf hash is kept and a new Summary recomputes only those of the
-    partitions a push grew: a national log has some 7,000, and hashing every leaf again per
-    push would cost more than the push. The tree for proofs is built only when one is asked.
+    A national log has some 7,000 partitions and a push grows one or two: a new Summary
+    copies the tree's nodes and recomputes only the paths of the leaves that changed
+    (O(log n) hashes each), unless a new partition appeared (its name moves the others'
+    places): then the tree is built again, once.
     """
 
     def __init__(
         self,
         states: Mapping[str, tuple[int, bytes]] | None = None,
-        _leaves: dict[str, bytes] | None = None,
+        _nodes: dict[merkle.Address, bytes] | None = None,
     ) -> None:
         self.states: dict[str, tuple[int, bytes]] = dict(states or {})
-        self._leaves = (
-            _leaves
-            if _leaves is not None
-            else {n: summary_leaf_hash(n, *v) for n, v in self.states.items()}
-        )
+        self._nodes = _nodes
 
     @cached_property
     def names(self) -> list[str]:
         return sorted(self.states)
 
     @cached_property
-    def _tree(self) -> merkle.InMemoryNodes:
-        tree = merkle.InMemoryNodes()
-        tree.append([self._leaves[n] for n in self.names])
-        return tree
+    def _place(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.names)}
+
+    @property
+    def _tree(self) -> dict[merkle.Address, bytes]:
+        if self._nodes is None:
+            tree = merkle.InMemoryNodes()
+            tree.append([summary_leaf_hash(n, *self.states[n]) for n in self.names])
+            self._nodes = tree.nodes
+        return self._nodes
 
     @property
     def count(self) -> int:
@@ -176,13 +179,29 @@ class Summary:
 
     @cached_property
     def root(self) -> bytes:
-        return merkle.root(self._leaves[n] for n in self.names)
+        return merkle.tree_root(self._tree, self.count) if self.count else merkle.EMPTY_ROOT
 
     def grown(self, changes: Mapping[str, tuple[int, bytes]]) -> Summary:
-        leaves = dict(self._leaves)
+        states = {**self.states, **changes}
+        if not changes:
+            return Summary(states, self._nodes)
+        if any(name not in self.states for name in changes):
+            return Summary(states)
+        nodes = dict(self._tree)
+        size = self.count
         for name, state in changes.items():
-            leaves[name] = summary_leaf_hash(name, *state)
-        return Summary({**self.states, **changes}, leaves)
+            index = self._place[name]
+            nodes[(0, index)] = summary_leaf_hash(name, *state)
+            level = 0
+            # Up through the perfect subtrees that hold this leaf (a node exists once its
+            # last leaf does): each parent from its two children.
+            while ((index >> (level + 1)) + 1) << (level + 1) <= size:
+                parent = index >> (level + 1)
+                nodes[(level + 1, parent)] = merkle.node_hash(
+                    nodes[(level, parent * 2)], nodes[(level, parent * 2 + 1)]
+                )
+                level += 1
+        return Summary(states, nodes)
 
     def prove(self, lo: str, hi: str) -> list[dict[str, object]]:
         """The leaves inside [lo, hi) with their neighbours, each with its inclusion proof."""
