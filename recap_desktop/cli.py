@@ -525,7 +525,10 @@ def cmd_log(ws: Workspace, args: argparse.Namespace) -> int:
         )
         if state.partitions:
             _out(
-                tr("log.partitions", names=", ".join(p or "(authority)" for p in state.partitions))
+                tr(
+                    "log.partitions",
+                    names=", ".join(p or tr("log.authority") for p in state.partitions),
+                )
             )
     if state.gossip:
         _out(tr("log.gossip", count=state.gossip))

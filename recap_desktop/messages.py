@@ -746,6 +746,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Partisi yang sudah diperiksa lengkap: {names}",
         "en": "Partitions checked complete: {names}",
     },
+    "log.authority": {"id": "(penyelenggara)", "en": "(authority)"},
     "log.gossip": {
         "id": "Kepala log dari laptop lain, menunggu diperiksa saat sinkron berikut: {count}",
         "en": "Heads shown by other laptops, to check at the next sync: {count}",

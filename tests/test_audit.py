@@ -43,9 +43,7 @@ def test_an_honest_server_passes_the_audit(
         report = audit(server.url, FINGERPRINT)
         assert report.ok, report.findings
         assert report.size == report.records == size
-        # All but the package and the server's certificate, which came first (the import of
-        # the package, and the server's answer that names its key).
-        assert report.admitted == size - 2
+        assert report.admitted == size  # every entry passes the rule
         assert report.partitions == 2 and report.regions > 0
         capsys.readouterr()
         code = cli_main(

@@ -46,7 +46,7 @@ class AuditReport:
     size: int = 0
     root: str = ""
     records: int = 0
-    admitted: int = 0
+    admitted: int = 0  # records the admission rule lets in (or held already, as admitted)
     partitions: int = 0
     regions: int = 0  # (region, contest) totals compared
     heads: int = 0  # extra heads checked against the log
@@ -228,7 +228,7 @@ def _admit(
     ws.store.outbox.append_pulled(
         admission.admitted, "audit", str(positions[-1][1] + 1), positions=positions, server=server
     )
-    report.admitted += len(admission.admitted)
+    report.admitted += len(admission.admitted) + len(admission.already)  # held: the package
     for problem in admission.problems:
         if problem.severity == "error":
             report.findings.append(Finding(problem.kind, problem.detail, problem.record))
