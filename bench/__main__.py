@@ -28,6 +28,8 @@ class Sizes:
     windows: int  # cold interpreters for the bare window
     watch: float  # seconds the window is watched for memory and for stalls
     sync: int  # records in the store pushed to the server and pulled back
+    log: int  # entries of the log the receipt and pull costs are measured at
+    audit: int  # records of the log the auditor replays (the sync store's, or a bigger one)
 
 
 FULL = Sizes(
@@ -39,6 +41,8 @@ FULL = Sizes(
     windows=5,
     watch=12,
     sync=100_000,
+    log=1_000_000,
+    audit=1_000_000,
 )
 QUICK = Sizes(
     big=20_000,
@@ -49,9 +53,20 @@ QUICK = Sizes(
     windows=3,
     watch=8,
     sync=20_000,
+    log=100_000,
+    audit=20_000,
 )
 TINY = Sizes(
-    big=2_200, small=1_000, saves=10, crypto_loop=50, repeats=3, windows=1, watch=2, sync=2_200
+    big=2_200,
+    small=1_000,
+    saves=10,
+    crypto_loop=50,
+    repeats=3,
+    windows=1,
+    watch=2,
+    sync=2_200,
+    log=5_000,
+    audit=2_200,
 )
 
 
@@ -167,7 +182,9 @@ def run(sizes: Sizes, scratch: Path, log: Callable[[str], None]) -> tuple[dict, 
     bare_start = statistics.median(bare_window)
     results.append(Result.plain("baseline.bare_window", bare_start, "s", "lower"))
     results.extend(_window(big, bare_start, scratch, sizes.watch, log))
-    results.extend(_sync(sync_store(sizes), verify["median"], scratch, log))
+    audited: list[Result] = []
+    results.extend(_sync(sync_store(sizes), verify["median"], scratch, log, sizes, audited))
+    results.extend(_log(sizes, sodium["median"], scratch, log, audited))
     machine["noise"] = noise
     machine["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return machine, results
@@ -230,8 +247,74 @@ def sync_store(sizes: Sizes) -> stores.BuiltStore:
     return stores.cached(sizes.sync, log=True)
 
 
+def _log(
+    sizes: Sizes,
+    sodium: float,
+    scratch: Path,
+    log: Callable[[str], None],
+    audited: list[Result],
+) -> list[Result]:
+    """The transparency log's costs per record at ``sizes.log`` entries, and the auditor."""
+    from bench import log as log_bench
+
+    log(f"log: building or reading a log of {sizes.log:,} entries")
+    costs = log_bench.receipt_costs(sizes.log)
+    where = f"a 500-record push at {sizes.log:,} entries, {costs['partitions']:,.0f} partitions"
+    verify_us = 1e6 / sodium
+    out = [
+        Result.plain(
+            "log_receipt_server_us",
+            costs["server_us"],
+            "µs/record",
+            "lower",
+            note=f"{where}; libsodium verify is {verify_us:.0f} µs",
+        ),
+        Result.plain("log_receipt_client_us", costs["client_us"], "µs/record", "lower", note=where),
+        Result.plain("log_push_bytes", costs["push_bytes"], "B/record", "lower", note=where),
+        Result.plain(
+            "log_pull_bytes",
+            costs["pull_bytes"],
+            "B/record",
+            "lower",
+            note=f"head and partition proofs of a 500-record pull at {sizes.log:,} entries",
+        ),
+    ]
+    if sizes.audit != sizes.sync:
+        log(f"audit: {sizes.audit:,} records pushed into recap-server, then audited")
+        store = stores.cached(sizes.audit, log=True)
+        sync.push_and_pull(store, scratch, pull=False, then=_auditor(store, audited))
+    return out + audited
+
+
+def _auditor(store: stores.BuiltStore, audited: list[Result]) -> Callable[[str], None]:
+    from bench import log as log_bench
+    from recap_desktop.services import demo as demo_service
+
+    def run(url: str) -> None:
+        rate, records, seconds, ok = log_bench.audit_rate(
+            url, demo_service.demo_authority().key_id[:16], Path(store.path).parent
+        )
+        audited.append(
+            Result.plain(
+                "audit_rate",
+                rate,
+                "records/s",
+                "higher",
+                note=f"recap audit of {records:,} log entries in {seconds:.1f} s"
+                + ("" if ok else "; IT FOUND DIFFERENCES"),
+            )
+        )
+
+    return run
+
+
 def _sync(
-    store: stores.BuiltStore, raw_verify: float, scratch: Path, log: Callable[[str], None]
+    store: stores.BuiltStore,
+    raw_verify: float,
+    scratch: Path,
+    log: Callable[[str], None],
+    sizes: Sizes,
+    audited: list[Result],
 ) -> list[Result]:
     why = sync.sync_missing()
     if why is not None:
@@ -240,7 +323,8 @@ def _sync(
             Result.not_measured("sync_pull", "records/s", "higher", 0.5, why),
         ]
     log(f"sync_push and sync_pull: {store.records:,} records through recap-server on loopback")
-    got = sync.push_and_pull(store, scratch)
+    then = _auditor(store, audited) if sizes.audit == sizes.sync else None
+    got = sync.push_and_pull(store, scratch, then=then)
     return [
         Result.against(
             "sync_push",

@@ -12,16 +12,19 @@ server included.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.stores import BuiltStore
+from recap_desktop.crypto import authority
 from recap_desktop.crypto.canonical import canonical_bytes
 from recap_desktop.crypto.keys import key_id
 from recap_desktop.services import Workspace
@@ -55,21 +58,21 @@ class ServerProcess:
     def __init__(self, data_dir: Path, package: Path, authority: str) -> None:
         env = dict(os.environ, RECAP_SERVER_PASSPHRASE=PASSPHRASE, PYTHONUNBUFFERED="1")
         self.log = data_dir.parent / f"{data_dir.name}.log"
+        args = [
+            sys.executable,
+            "-m",
+            "recap_server",
+            "--data-dir",
+            str(data_dir),
+            "--election",
+            str(package),
+            "--trust-authority",
+            authority,
+        ]
+        certificate = _certify(args, env, data_dir.parent / f"{data_dir.name}.request")
         self._log_file = self.log.open("wb")
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "recap_server",
-                "--data-dir",
-                str(data_dir),
-                "--port",
-                "0",
-                "--election",
-                str(package),
-                "--trust-authority",
-                authority,
-            ],
+            [*args, "--port", "0", "--certificate", str(certificate)],
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
             env=env,
@@ -94,6 +97,28 @@ class ServerProcess:
                 self.proc.kill()
                 self.proc.wait()
         self._log_file.close()
+
+
+def _certify(args: list[str], env: dict[str, str], request: Path) -> Path:
+    """The server's key certified as a real server's is (PROTOCOL §10.1): the server writes
+    a certificate request, the (DEMO) authority of the bench stores signs it."""
+    subprocess.run([*args, "--request", str(request)], env=env, check=True, capture_output=True)
+    asked = json.loads(request.read_text())["request"]["payload"]
+    cert = authority.certificate(
+        demo_service.demo_authority(),
+        election=demo_service.ELECTION_ID,
+        officer_id=asked["officer_id"],
+        name=asked["name"],
+        role="server",
+        jurisdiction="",
+        public_key=bytes.fromhex(asked["public_key"]),
+        valid_from=demo_service.ISSUED,
+        valid_until=demo_service.EXPIRES,
+        issued=demo_service.ISSUED,
+    )
+    path = request.with_suffix(".certificate")
+    path.write_text(json.dumps({"records": [cert.to_json()]}))
+    return path
 
 
 @dataclass(frozen=True)
@@ -123,9 +148,16 @@ def _package(ws: Workspace, folder: Path) -> tuple[Path, str]:
 
 
 def push_and_pull(
-    store: BuiltStore, scratch: Path, *, batch_count: int = 500, page_size: int = 500
+    store: BuiltStore,
+    scratch: Path,
+    *,
+    batch_count: int = 500,
+    page_size: int = 500,
+    pull: bool = True,
+    then: Callable[[str], None] | None = None,
 ) -> SyncFigures:
-    """Push the store's records to a new server, then pull them into a fresh laptop."""
+    """Push the store's records to a new server, then pull them into a fresh laptop (unless
+    ``pull`` is False); ``then`` gets the server's URL before it stops (the auditor)."""
     work = scratch / f"sync-{store.records}"
     if work.exists():
         shutil.rmtree(work)
@@ -149,6 +181,10 @@ def push_and_pull(
                 f"push: {pushed.outcome}, {pushed.sent} stored, {pushed.held} held,"
                 f" {len(pushed.refused)} refused ({pushed.refused[:1]}, {pushed.error})"
             )
+        if not pull:
+            if then is not None:
+                then(server.url)
+            return SyncFigures(pushed.sent, push_seconds, 0, 0.0, 0)
         fresh = _fresh_laptop(ws, work / "fresh")
         try:
             puller = make_engine(fresh, server.url, batch_count=batch_count, page_size=page_size)
@@ -163,6 +199,8 @@ def push_and_pull(
                 )
         finally:
             fresh.close()
+        if then is not None:
+            then(server.url)
         return SyncFigures(
             pushed.sent, push_seconds, pulled.pulled, pull_seconds, len(pulled.pull_problems)
         )

@@ -19,7 +19,7 @@ from typing import Any
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain.election import text
-from recap_desktop.messages import language, problem_name, tr
+from recap_desktop.messages import language, misbehaviour_name, problem_name, tr
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services import election as election_service
@@ -30,7 +30,7 @@ from recap_desktop.services.verify import verify_store
 from recap_desktop.storage import StorageError, TamperedStore
 from recap_desktop.version import add_version_option
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_SERVER = 0, 1, 2, 3, 4
 
 
 class Parser(argparse.ArgumentParser):
@@ -411,6 +411,12 @@ def cmd_sync(ws: Workspace, args: argparse.Namespace) -> int:
     if result.outcome == UNREACHABLE:
         print(tr("sync.unreachable", detail=result.error), file=sys.stderr)
         return EXIT_UNREACHABLE
+    if result.misbehaviour:
+        for kind, detail in result.misbehaviour:
+            print(
+                tr("sync.misbehaved", kind=misbehaviour_name(kind), detail=detail), file=sys.stderr
+            )
+        return EXIT_SERVER
     print(tr("sync.failed", detail=result.error), file=sys.stderr)
     return EXIT_USAGE
 
@@ -437,7 +443,102 @@ def cmd_bundle_import(ws: Workspace, args: argparse.Namespace) -> int:
     )
     for p in result.problems:
         _out(f"  {p.record or '-'}  {problem_name(p.kind)}: {p.detail}")
+    for _kind, detail in result.misbehaviour:
+        print(tr("bundle.misbehaved", detail=detail), file=sys.stderr)
+    if result.misbehaviour:
+        return EXIT_SERVER
     return EXIT_PROBLEMS if result.problems else EXIT_OK
+
+
+def cmd_audit(ws: Workspace, args: argparse.Namespace) -> int:
+    """An independent audit of a server: needs no identity, only the authority's fingerprint."""
+    from recap_desktop.services.audit import audit
+
+    heads: list[Any] = []
+    for path in args.head or []:
+        try:
+            doc = parse_json(_read_file(path))
+        except CanonicalError as exc:
+            raise RecapError("file.unreadable", path=path, detail=exc) from exc
+        heads.extend(doc if isinstance(doc, list) else [doc])
+
+    def progress(done: int, total: int) -> None:
+        if not args.json and sys.stderr.isatty():
+            print(f"\r{done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+
+    report = audit(
+        args.server,
+        args.trust_authority,
+        folder=Path(args.keep) if args.keep else None,
+        heads=heads,
+        progress=progress,
+    )
+    if args.json:
+        _json(report.to_json())
+        return EXIT_OK if report.ok else EXIT_PROBLEMS
+    _out(
+        tr(
+            "audit.summary",
+            server=report.server[:16] + "…",
+            size=report.size,
+            root=report.root[:16] + "…",
+            records=report.records,
+            admitted=report.admitted,
+            partitions=report.partitions,
+            regions=report.regions,
+            heads=report.heads,
+            seconds=f"{report.seconds:.1f}",
+        )
+    )
+    if report.ok:
+        _out(tr("audit.ok"))
+        return EXIT_OK
+    _out(tr("audit.found", count=len(report.findings)))
+    for finding in report.findings:
+        name = misbehaviour_name(finding.kind)
+        if name == finding.kind:
+            name = problem_name(finding.kind)
+        _out(f"  {finding.record or '-'}  {name}: {finding.detail}")
+    return EXIT_PROBLEMS
+
+
+def cmd_log(ws: Workspace, args: argparse.Namespace) -> int:
+    """What this laptop holds the server to, and the evidence it kept of its misbehaviour."""
+    from recap_desktop.services import log as log_service
+
+    state = log_service.log_state(ws)
+    if args.json:
+        _json(state.to_json())
+        return EXIT_SERVER if state.evidence else EXIT_OK
+    head = state.head
+    if head is None:
+        _out(tr("log.none"))
+    else:
+        _out(
+            tr(
+                "log.head",
+                size=head["size"],
+                root=head["root"][:16] + "…",
+                server=head["server"][:16] + "…",
+                time=head["time"],
+            )
+        )
+        if state.partitions:
+            _out(
+                tr(
+                    "log.partitions",
+                    names=", ".join(p or tr("log.authority") for p in state.partitions),
+                )
+            )
+    if state.gossip:
+        _out(tr("log.gossip", count=state.gossip))
+    if not state.evidence:
+        _out(tr("log.clean"))
+        return EXIT_OK
+    _out(tr("log.evidence", count=len(state.evidence)))
+    for item in state.evidence:
+        _out(f"  {item.found}  {misbehaviour_name(item.kind)}: {item.detail}")
+    return EXIT_SERVER
 
 
 # -- the recapitulation ------------------------------------------------------------------------
@@ -823,6 +924,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--attempts", type=int, default=3, help="tries before giving up")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser(
+        "audit",
+        help="audit a server: download its whole log, check it, recount every region",
+    )
+    p.add_argument("--server", required=True, help="the server's URL")
+    p.add_argument(
+        "--trust-authority",
+        required=True,
+        metavar="FINGERPRINT",
+        help="the election authority's key fingerprint (16 or more hex digits)",
+    )
+    p.add_argument("--head", action="append", metavar="FILE", help="a tree head to check too")
+    p.add_argument("--keep", metavar="DIR", help="keep the audited records in this new folder")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser(
+        "log", help="the server's log as this laptop verified it, and evidence against it"
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_log)
 
     bundle = sub.add_parser("bundle", help="carry records by USB").add_subparsers(
         dest="sub", required=True

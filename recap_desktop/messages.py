@@ -730,6 +730,59 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Sinkron gagal: {detail}",
         "en": "Sync failed: {detail}",
     },
+    "sync.misbehaved": {
+        "id": "Server melanggar janji yang ditandatanganinya sendiri ({kind}): {detail}. Tidak ada yang ditandai terkirim atas dasar jawabannya; bukti bertanda tangan disimpan di folder ini ('recap log'). Laporkan ke penyelenggara pemilu.",
+        "en": "The server broke a promise its own signatures make ({kind}): {detail}. Nothing was marked sent on its word; the signed evidence is kept in this folder ('recap log'). Tell the election authority.",
+    },
+    "log.none": {
+        "id": "Belum ada kepala pohon log server yang terverifikasi (belum pernah sinkron).",
+        "en": "No tree head of the server's log verified yet (never synced).",
+    },
+    "log.head": {
+        "id": "Log server: {size} entri, akar {root}, ditandatangani server {server} pada {time}.",
+        "en": "The server's log: {size} entries, root {root}, signed by server {server} at {time}.",
+    },
+    "log.partitions": {
+        "id": "Partisi yang sudah diperiksa lengkap: {names}",
+        "en": "Partitions checked complete: {names}",
+    },
+    "log.authority": {"id": "(penyelenggara)", "en": "(authority)"},
+    "log.gossip": {
+        "id": "Kepala log dari laptop lain, menunggu diperiksa saat sinkron berikut: {count}",
+        "en": "Heads shown by other laptops, to check at the next sync: {count}",
+    },
+    "log.clean": {
+        "id": "Tidak ada bukti pelanggaran server.",
+        "en": "No evidence of misbehaviour by the server.",
+    },
+    "log.evidence": {
+        "id": "Bukti pelanggaran server: {count}. Serahkan folder ini atau 'recap log --json' ke penyelenggara.",
+        "en": "Evidence of the server's misbehaviour: {count}. Give this folder or 'recap log --json' to the election authority.",
+    },
+    "audit.unreachable": {
+        "id": "Server tidak dapat diaudit: {detail}",
+        "en": "The server could not be audited: {detail}",
+    },
+    "audit.bad_answer": {
+        "id": "Jawaban server tidak dapat diaudit: {detail}",
+        "en": "The server's answer cannot be audited: {detail}",
+    },
+    "audit.summary": {
+        "id": "Log server {server}: {size} entri, akar {root}. {records} catatan diunduh, {admitted} lolos aturan penerimaan, {partitions} partisi, {regions} total wilayah dibandingkan, {heads} kepala lain diperiksa, dalam {seconds} detik.",
+        "en": "Server {server}'s log: {size} entries, root {root}. {records} records downloaded, {admitted} admitted by the rule, {partitions} partitions, {regions} region totals compared, {heads} other heads checked, in {seconds} s.",
+    },
+    "audit.ok": {
+        "id": "Audit selesai: log, kepala bertanda tangan dan semua total yang diterbitkan server cocok.",
+        "en": "Audit passed: the log, its signed head and every total the server publishes agree.",
+    },
+    "audit.found": {
+        "id": "Audit menemukan {count} perbedaan:",
+        "en": "The audit found {count} differences:",
+    },
+    "bundle.misbehaved": {
+        "id": "Bundel ini menunjukkan server menyimpan dua riwayat berbeda: {detail}. Buktinya disimpan ('recap log').",
+        "en": "This bundle shows the server kept two different histories: {detail}. The evidence is kept ('recap log').",
+    },
     "bundle.exported": {
         "id": "{count} catatan ditulis ke {path}.",
         "en": "{count} records written to {path}.",
@@ -755,6 +808,39 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Cannot write {path}: {detail}",
     },
 }
+
+# What a laptop may find the server did (PROTOCOL §10.6), by the names of protocol/log.py.
+MISBEHAVIOUR: dict[str, dict[str, str]] = {
+    "uncertified_server": {
+        "id": "kunci server tidak bersertifikat dari penyelenggara",
+        "en": "server key not certified by the authority",
+    },
+    "bad_head": {"id": "kepala log tidak sah", "en": "an invalid tree head"},
+    "forked": {
+        "id": "dua log berbeda dengan ukuran sama (riwayat bercabang)",
+        "en": "two different logs of one size (a forked history)",
+    },
+    "inconsistent": {
+        "id": "log baru tidak melanjutkan log lama (riwayat ditulis ulang)",
+        "en": "the new log does not extend the old one (history rewritten)",
+    },
+    "rolled_back": {"id": "log server memendek", "en": "the server's log shrank"},
+    "bad_receipt": {
+        "id": "tanda terima tanpa bukti catatan ada di log",
+        "en": "a receipt without proof its records are in the log",
+    },
+    "withheld": {
+        "id": "server menahan catatan yang ada di lognya",
+        "en": "the server withheld records its log holds",
+    },
+    "misplaced": {"id": "entri log di tempat yang salah", "en": "a log entry out of place"},
+}
+
+
+def misbehaviour_name(kind: str, lang: str | None = None) -> str:
+    entry = MISBEHAVIOUR.get(kind)
+    return entry[lang or language()] if entry else kind
+
 
 # Names for the verifier's problem kinds, shown beside each record.
 PROBLEMS: dict[str, dict[str, str]] = {

@@ -29,6 +29,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--trust-authority", metavar="FINGERPRINT", help="the authority's key id, on first run"
     )
+    parser.add_argument(
+        "--certificate", type=Path, metavar="FILE", help="the authority's certificate of this key"
+    )
+    parser.add_argument(
+        "--request",
+        type=Path,
+        metavar="FILE",
+        help="write a certificate request for this server's key to FILE, and stop",
+    )
     args = parser.parse_args(argv)
 
     import uvicorn
@@ -42,10 +51,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             demo=args.demo,
             election=args.election,
             trust_authority=args.trust_authority,
+            certificate=args.certificate,
+            require_certificate=args.request is None,
         )
     except ServerSetupError as exc:
         print(f"recap-server: {exc}", file=sys.stderr)
         return 2
+    if args.request is not None:
+        import json
+
+        from recap_server.server import certificate_request
+
+        request = certificate_request(ledger.server_key, "central server")
+        args.request.write_text(json.dumps(request, indent=2, sort_keys=True) + "\n")
+        ledger.storage.close()
+        print(f"recap-server: wrote {args.request} for key {ledger.server_key.key_id}")
+        return 0
     print(f"recap-server: receipt key {ledger.server_key.key_id}", file=sys.stderr)
     uvicorn.run(create_app(ledger, demo=args.demo), host=args.host, port=args.port)
     return 0

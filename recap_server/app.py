@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.domain.election import format_time, in_region
+from recap_desktop.protocol.log import needed_ranges
 from recap_desktop.protocol.trust import Certificate
 from recap_desktop.protocol.wire import (
     BATCH_FORMAT,
@@ -22,7 +23,7 @@ from recap_desktop.protocol.wire import (
     WireError,
     parse_batch,
 )
-from recap_server.ledger import Ledger, Outcome
+from recap_server.ledger import Ledger, Pushed
 from recap_server.storage import RawHeld, _protocol_time
 
 MAX_BODY = 16 * 1024 * 1024  # bytes on the wire
@@ -51,6 +52,10 @@ class Health(BaseModel):
     version: int | None
     demo: bool
     time: str = Field(description="the server's clock (UTC): laptops compare theirs with it")
+    head: Envelope | None = Field(description="the newest signed tree head (PROTOCOL §10.2)")
+    certificates: list[Envelope] = Field(
+        description="the authority's certificates of the server key (role server)"
+    )
 
 
 class Batch(BaseModel):
@@ -70,23 +75,61 @@ class Result(BaseModel):
     detail: str | None = None
 
 
+class AppendProof(BaseModel):
+    size: int = Field(description="entries in the log before the records stored now")
+    frontier: list[str] = Field(description="that tree's perfect subtrees, largest first")
+
+
+class PushProofs(BaseModel):
+    append: AppendProof
+    held: dict[str, list[str]] = Field(description="each held record's inclusion proof")
+    consistency: list[str] | None = Field(
+        description="from the size given as known to the head's size"
+    )
+
+
 class PushAnswer(BaseModel):
     results: list[Result] = Field(description="one per record sent, in the order sent")
     receipt: Envelope = Field(description="type receipt, signed by the server key")
+    head: Envelope = Field(description="the tree head the receipt names")
+    proofs: PushProofs
 
 
 class Entry(BaseModel):
     """A record in the server's log: where it is, and when the server first held it."""
 
-    index: int = Field(description="its position in the server's log (the pull cursor)")
+    index: int = Field(description="its index in the server's log, from 0")
     received: str = Field(description="when the server first held it (UTC)")
     record: Envelope
+
+
+class PartitionProof(BaseModel):
+    partition: str
+    position: int = Field(description="its place in the partitions tree")
+    size: int
+    root: str
+    proof: list[str]
 
 
 class Page(BaseModel):
     entries: list[Entry] = Field(description="in log order")
     next: int = Field(description="the cursor to send as since for the next page")
     more: bool
+    head: Envelope | None = Field(description="the tree head the page is bounded by")
+    partitions: list[list[PartitionProof]] | None = Field(
+        None, description="on the last page: the partitions of each range (PROTOCOL §10.5)"
+    )
+
+
+class LogEntries(BaseModel):
+    entries: list[dict[str, Any]] = Field(description="index, received, partition, record")
+    head: Envelope | None
+
+
+class Consistency(BaseModel):
+    first: int
+    second: int
+    proof: list[str]
 
 
 class Evidence(BaseModel):
@@ -162,6 +205,8 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
             "version": election.version if election else None,
             "demo": demo,
             "time": format_time(ledger.clock()),
+            "head": head.to_json() if (head := ledger.view.head) is not None else None,
+            "certificates": [r.to_json() for r in ledger.certificates()],
         }
 
     def packages() -> list[Any]:
@@ -238,7 +283,10 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
         },
         responses={400: {"description": "not a batch"}, 413: {"description": "too large"}},
     )
-    async def push(request: Request) -> Response:
+    async def push(
+        request: Request,
+        known: int = Query(0, ge=0, le=MAX_CURSOR, description="the newest head size you hold"),
+    ) -> Response:
         """Verify and keep a batch. Idempotent: sending it again answers held, stores nothing."""
         body = await _read_body(request)
         try:
@@ -249,8 +297,8 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
             status = 413 if str(exc).startswith("at most") else 400
             raise HTTPException(status, str(exc)) from exc
         records = batch.items
-        outcomes, receipt = await run_in_threadpool(ledger.push, records, batch.forks)
-        return Response(_answer_bytes(outcomes, receipt), media_type="application/json")
+        pushed = await run_in_threadpool(ledger.push, records, batch.forks, known)
+        return Response(_answer_bytes(pushed), media_type="application/json")
 
     @app.get("/v1/pull", response_model=Page)
     def pull(
@@ -260,9 +308,46 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
         ),
         limit: int = Query(500, ge=1, le=MAX_PAGE),
     ) -> Response:
-        """What is new for a jurisdiction: authority records, and sheets and reviews inside it."""
-        held = ledger.storage.pull_raw(jurisdiction, since, limit)
-        return Response(_page_bytes(held, since, limit), media_type="application/json")
+        """What is new for a jurisdiction: every entry of its partitions (PROTOCOL §10.5) up
+        to the newest head, and on the last page the proofs of those partitions."""
+        view = ledger.view
+        ranges = needed_ranges(jurisdiction)
+        held = ledger.storage.pull_raw(ranges, since, limit, view.size)
+        more = len(held) == limit
+        partitions = None if more else [view.summary.prove(lo, hi) for lo, hi in ranges]
+        return Response(
+            _page_bytes(held, since, more, view.head, partitions), media_type="application/json"
+        )
+
+    @app.get("/v1/log/consistency", response_model=Consistency)
+    def log_consistency(
+        first: int = Query(..., ge=1, le=MAX_CURSOR),
+        second: int = Query(..., ge=1, le=MAX_CURSOR),
+    ) -> dict[str, Any]:
+        """RFC 9162 consistency proof between two sizes of the log (second at most the
+        newest head's)."""
+        if first > second or second > ledger.view.size:
+            held = ledger.view.size
+            raise HTTPException(404, f"no proof from {first} to {second}: the log holds {held}")
+        proof = ledger.storage.consistency(first, second)
+        return {"first": first, "second": second, "proof": [h.hex() for h in proof]}
+
+    @app.get("/v1/log/entries", response_model=LogEntries)
+    def log_entries(
+        start: int = Query(0, ge=0, le=MAX_CURSOR),
+        limit: int = Query(1000, ge=1, le=MAX_PAGE),
+    ) -> Response:
+        """Every entry of the log from ``start``, in order, up to the newest head: what an
+        auditor downloads to rebuild the log and recount every region."""
+        view = ledger.view
+        held = ledger.storage.pull_raw(None, start, limit, view.size)
+        return Response(_entries_bytes(held, view.head), media_type="application/json")
+
+    @app.get("/v1/log/heads")
+    def log_heads() -> dict[str, Any]:
+        """The newest signed tree head."""
+        head = ledger.view.head
+        return {"head": head.to_json() if head is not None else None}
 
     @app.get("/v1/evidence", response_model=Evidence)
     def evidence(
@@ -300,6 +385,27 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
             )
         return {"region": region, "contests": out}
 
+    @app.get("/v1/totals")
+    def all_totals(contest: str = Query(..., description="a contest id")) -> dict[str, Any]:
+        """Every region's totals of one contest, as ``/v1/regions/{code}/totals`` gives each:
+        what an auditor recounts from the log and compares (PROTOCOL §10.8)."""
+        election = ledger.election()
+        if election is None:
+            raise HTTPException(404, "no election package yet")
+        if contest not in election.contests:
+            raise HTTPException(404, f"unknown contest {contest}")
+        fields = election.contests[contest].form.field_ids
+        found = ledger.storage.all_totals(contest)
+        regions = {}
+        for code in election.regions:
+            sums, counted, states = found.get(code, ({}, 0, {}))
+            regions[code] = {
+                "totals": {f: sums.get(f, 0) for f in fields},
+                "stations_counted": counted,
+                "states": states,
+            }
+        return {"contest": contest, "regions": regions}
+
     @app.get(
         "/v1/records/{record_hash}",
         response_model=Entry,
@@ -324,26 +430,47 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
     return app
 
 
-def _page_bytes(held: list[RawHeld], since: int, limit: int) -> bytes:
+def _entry(h: RawHeld, partition: bool = False) -> str:
+    extra = f',"partition":"{h.partition}"' if partition else ""
+    return (
+        f'{{"index":{h.index}{extra},"received":"{h.received}","record":'
+        f'{{"hash":"{h.hash}","payload":{h.payload},"sig":"{h.sig}","signer":"{h.signer}"}}}}'
+    )
+
+
+def _page_bytes(
+    held: list[RawHeld],
+    since: int,
+    more: bool,
+    head: Record | None,
+    partitions: list[list[dict[str, Any]]] | None,
+) -> bytes:
     """A pull page (the ``Page`` model) written straight from the stored rows: each payload is
     canonical JSON text already, and hash, signer, sig and received are plain ASCII, so
     nothing is parsed and re-encoded per record (that was most of a page's cost)."""
-    entries = ",".join(
-        f'{{"index":{h.id},"received":"{h.received}","record":'
-        f'{{"hash":"{h.hash}","payload":{h.payload},"sig":"{h.sig}","signer":"{h.signer}"}}}}'
-        for h in held
-    )
-    nxt = held[-1].id if held else since
-    more = "true" if len(held) == limit else "false"
-    return f'{{"entries":[{entries}],"more":{more},"next":{nxt}}}'.encode()
+    entries = ",".join(_entry(h) for h in held)
+    nxt = held[-1].index + 1 if held else since
+    tail = {
+        "head": head.to_json() if head is not None else None,
+        "partitions": partitions,
+    }
+    rest = json.dumps(tail, separators=(",", ":"))[1:-1]
+    flag = "true" if more else "false"
+    return f'{{"entries":[{entries}],"more":{flag},"next":{nxt},{rest}}}'.encode()
 
 
-def _answer_bytes(outcomes: list[Outcome], receipt: Record) -> bytes:
+def _entries_bytes(held: list[RawHeld], head: Record | None) -> bytes:
+    entries = ",".join(_entry(h, partition=True) for h in held)
+    top = json.dumps(head.to_json() if head is not None else None, separators=(",", ":"))
+    return f'{{"entries":[{entries}],"head":{top}}}'.encode()
+
+
+def _answer_bytes(pushed: Pushed) -> bytes:
     """A push answer (the ``PushAnswer`` model, every ``Result`` field present) encoded here as
     FastAPI's JSON response would: validating and encoding 500 results and a receipt through
     the model was an eighth of the server's time per push."""
     results = []
-    for outcome in outcomes:
+    for outcome in pushed.outcomes:
         out = outcome.to_json()
         results.append(
             {
@@ -353,7 +480,12 @@ def _answer_bytes(outcomes: list[Outcome], receipt: Record) -> bytes:
                 "detail": out.get("detail"),
             }
         )
-    answer = {"results": results, "receipt": receipt.to_json()}
+    answer = {
+        "results": results,
+        "receipt": pushed.receipt.to_json(),
+        "head": pushed.head.to_json(),
+        "proofs": pushed.proofs.to_json(),
+    }
     return json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 

@@ -21,14 +21,56 @@ from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json, sign
 from recap_desktop.crypto.keys import SigningKey, key_id
 from recap_desktop.domain.election import Election, format_time
 from recap_desktop.protocol.admit import ADMITTED, HELD, Fork, admit
-from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust, build_trust
+from recap_desktop.protocol.log import sign_head
+from recap_desktop.protocol.trust import AUTHORITY_TYPES, SERVER_ROLE, Trust, build_trust
 from recap_desktop.protocol.wire import BATCH_FORMAT, WireError, check_fork
+from recap_server.log import Appended, Summary
 from recap_server.storage import Position, ServerStorage, parse_received
 
 STORED, REFUSED = "stored", "refused"
 __all__ = ["BATCH_FORMAT", "HELD", "REFUSED", "STORED", "Ledger", "Outcome"]
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 MAX_DETAIL = 200  # characters of a refusal's sentence: an answer never echoes a sender's bulk
+
+
+@dataclass(frozen=True)
+class LogView:
+    """The newest tree head with the partitions it commits to: replaced whole after each
+    commit, so that a pull reads one consistent state without waiting on pushes."""
+
+    head: Record | None
+    summary: Summary
+
+    @property
+    def size(self) -> int:
+        return int(self.head.payload["size"]) if self.head is not None else 0
+
+
+@dataclass(frozen=True)
+class Proofs:
+    """What shows a pusher that its receipt's records are in the log (PROTOCOL §10.4)."""
+
+    size_before: int
+    frontier: list[bytes]
+    held: dict[str, list[bytes]]
+    consistency: list[bytes] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "append": {"size": self.size_before, "frontier": [h.hex() for h in self.frontier]},
+            "held": {k: [h.hex() for h in v] for k, v in self.held.items()},
+            "consistency": None
+            if self.consistency is None
+            else [h.hex() for h in self.consistency],
+        }
+
+
+@dataclass(frozen=True)
+class Pushed:
+    outcomes: list[Outcome]
+    receipt: Record
+    head: Record
+    proofs: Proofs
 
 
 @dataclass(frozen=True)
@@ -67,6 +109,9 @@ class Ledger:
         self.clock = clock
         self._lock = threading.Lock()
         self._trust: Trust | None = None
+        self.view = LogView(storage.head(), Summary(storage.partition_states()))
+        with self._lock:
+            self._sign_head_if_stale()
 
     # -- trust ------------------------------------------------------------------------------
 
@@ -89,16 +134,59 @@ class Ledger:
 
     def import_authority(self, records: Sequence[Record]) -> list[Outcome]:
         """Load an election package file's records (set-up, not a push): same rule."""
-        return self.push([r.to_json() for r in records])[0]
+        return self.push([r.to_json() for r in records]).outcomes
+
+    def certificates(self) -> list[Record]:
+        """The certificates that make this server's key a server of the election."""
+        mine = self.trust().certificates.get(self.server_key.key_id, ())
+        wanted = {c.record for c in mine if c.role == SERVER_ROLE}
+        return [r for r in self.storage.authority_records(["certificate"]) if r.hash in wanted]
+
+    def certified(self) -> bool:
+        return self.trust().server_certificate(self.server_key.key_id, self.clock()) is not None
+
+    # -- the log ----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Read the log's state from the storage again and sign a head for it if the newest
+        one does not describe it (the storage was changed from outside the ledger)."""
+        with self._lock:
+            self.view = LogView(self.storage.head(), Summary(self.storage.partition_states()))
+            self._sign_head_if_stale()
+
+    def _sign_head_if_stale(self) -> None:
+        """A head for the log as it is, if the newest signed one is not (a server folder from
+        before the log, or a key that changed). Needs an election: a head names it."""
+        view = self.view
+        size = self.storage.log_size()
+        head = view.head
+        election = self.election()
+        if election is None:
+            return
+        if head is not None and view.size == size and head.signer == self.server_key.key_id:
+            return
+        made = sign_head(
+            self.server_key,
+            election.id,
+            size,
+            self.storage.log_root(size),
+            view.summary.root,
+            view.summary.count,
+            self.clock(),
+        )
+        self.storage.keep_head(made)
+        self.view = LogView(made, view.summary)
 
     # -- push -------------------------------------------------------------------------------
 
-    def push(self, raw: Sequence[Any], forks: Sequence[Any] = ()) -> tuple[list[Outcome], Record]:
-        """Admit and store a batch; returns the answer per record and the signed receipt.
-        ``forks``: evidence the laptop passes on; each pair that proves a fork is kept."""
+    def push(self, raw: Sequence[Any], forks: Sequence[Any] = (), known: int = 0) -> Pushed:
+        """Admit and store a batch; returns the answer per record, the signed receipt and
+        tree head, and the proofs that what the receipt lists is in the log. ``forks``:
+        evidence the laptop passes on; each pair that proves a fork is kept. ``known``: the
+        size of the newest head the laptop holds, for a consistency proof to the new one."""
         with self._lock:
             self._take_forks(forks)
-            return self._push(raw)
+            return self._push(raw, known)
 
     def _take_forks(self, pairs: Sequence[Any]) -> None:
         trust = self.trust()
@@ -120,7 +208,7 @@ class Ledger:
             self.storage.restate(trust, signers=list(found))
             self._trust = trust
 
-    def _push(self, raw: Sequence[Any]) -> tuple[list[Outcome], Record]:
+    def _push(self, raw: Sequence[Any], known: int) -> Pushed:
         items: list[Record | Outcome] = []
         malformed: list[tuple[int, Outcome]] = []
         for i, item in enumerate(raw):
@@ -163,21 +251,46 @@ class Ledger:
                 )
         stored = admission.admitted
         held_positions = self.storage.positions(o.hash for o in outcomes if o.status == HELD)
+        summaries: list[Summary] = []
 
-        def receipt(positions: Mapping[str, Position]) -> Record:
-            return self._receipt(outcomes, malformed, {**held_positions, **positions}, received)
+        def seal(positions: Mapping[str, Position], appended: Appended) -> tuple[Record, Record]:
+            view = self.view
+            summary = view.summary.grown(appended.partitions)
+            summaries.append(summary)
+            if view.head is not None and not appended.partitions and view.size == appended.size:
+                head = view.head  # nothing new in the log: the newest head still says it all
+            else:
+                election = trust.election
+                head = sign_head(
+                    self.server_key,
+                    election.id if election is not None else "",
+                    appended.size,
+                    appended.root,
+                    summary.root,
+                    summary.count,
+                    now,
+                )
+            made = self._receipt(
+                outcomes, malformed, {**held_positions, **positions}, received, head.hash
+            )
+            return head, made
 
-        made = self.storage.commit(
+        head, made, appended = self.storage.commit(
             stored,
-            receipt,
+            seal,
             received=received,
             trust=trust,
             restate_signers=_changed_signers(before, trust, stored),
             keep_receipt=bool(stored),
         )
+        self.view = LogView(head, summaries[-1])
         if any(r.type in AUTHORITY_TYPES for r in stored) or admission.forks:
             self._trust = trust
-        return outcomes, made
+        size = appended.size
+        held = {h: self.storage.inclusion(i, size) for h, (i, _) in held_positions.items()}
+        consistency = self.storage.consistency(known, size) if 0 < known <= size else None
+        proofs = Proofs(appended.size_before, appended.frontier, held, consistency)
+        return Pushed(outcomes, made, head, proofs)
 
     def _receipt(
         self,
@@ -185,6 +298,7 @@ class Ledger:
         malformed: Sequence[tuple[int, Outcome]],
         positions: Mapping[str, Position],
         received: str,
+        head: str,
     ) -> Record:
         """What the server computed of a batch, signed: every hash in it is one the server
         computed from a record it parsed (an item it could not parse is named by its place
@@ -203,6 +317,7 @@ class Ledger:
                 "server": self.server_key.key_id,
                 "time": received,
                 "election": election.id if election else None,
+                "head": head,
                 "stored": [entry(o) for o in outcomes if o.status == STORED],
                 "held": [entry(o) for o in outcomes if o.status == HELD],
                 "refused": [

@@ -6,10 +6,12 @@ import os
 from pathlib import Path
 
 from recap_desktop import resources
-from recap_desktop.crypto import keystore
+from recap_desktop.crypto import authority, keystore
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
-from recap_desktop.crypto.envelope import EnvelopeError, from_json
+from recap_desktop.crypto.envelope import EnvelopeError, from_json, sign
 from recap_desktop.crypto.keys import BadPublicKey, SigningKey, check_public_key, key_id
+from recap_desktop.domain.election import format_time
+from recap_desktop.protocol.trust import SERVER_ROLE
 from recap_server.ledger import REFUSED, Ledger
 from recap_server.storage import SqliteStorage
 
@@ -46,6 +48,58 @@ def load_server_key(data_dir: Path, *, demo: bool, kdf: dict[str, int] | None = 
     return key
 
 
+def import_certificates(ledger: Ledger, data: bytes, source: str) -> None:
+    """A certificate file from the authority ({"records": [certificate...]}), as officers
+    get theirs: admitted by the same rule as any authority record."""
+    try:
+        doc = parse_json(data)
+        records = [from_json(r) for r in doc["records"]]
+    except (CanonicalError, EnvelopeError, KeyError, TypeError) as exc:
+        raise ServerSetupError(f"{source} is not a certificate file: {exc}") from exc
+    refused = [o for o in ledger.import_authority(records) if o.status == REFUSED]
+    if refused:
+        raise ServerSetupError(f"{source} was refused: {refused[0].reason}: {refused[0].detail}")
+
+
+def certify_demo_server(ledger: Ledger) -> None:
+    """A DEMO server certifies its own key with the DEMO authority, whose seed is published:
+    its receipts and heads convince DEMO laptops and nobody else."""
+    election = ledger.election()
+    if election is None or ledger.certified():
+        return
+    seed = resources.path("demo", "demo_authority_seed.hex").read_text().strip()
+    cert = authority.certificate(
+        SigningKey.from_seed(bytes.fromhex(seed)),
+        election=election.id,
+        officer_id=f"server-{ledger.server_key.key_id[:8]}",
+        name="DEMO central server",
+        role=SERVER_ROLE,
+        jurisdiction="",
+        public_key=ledger.server_key.public_key,
+        valid_from=format_time(election.issued),
+        valid_until=format_time(election.expires),
+        issued=format_time(ledger.clock()),
+    )
+    ledger.import_authority([cert])
+
+
+def certificate_request(key: SigningKey, name: str) -> dict[str, object]:
+    """A file for the authority: the server's public key, signed by it (proof of
+    possession), in the format officers' requests have."""
+    record = sign(
+        key,
+        {
+            "type": "certificate_request",
+            "name": name,
+            "officer_id": f"server-{key.key_id[:8]}",
+            "role": SERVER_ROLE,
+            "public_key": key.public_key.hex(),
+            "key_id": key.key_id,
+        },
+    )
+    return {"format": "recap-certificate-request/1", "request": record.to_json()}
+
+
 def import_package(ledger: Ledger, data: bytes) -> None:
     try:
         doc = parse_json(data)
@@ -63,15 +117,36 @@ def open_ledger(
     demo: bool = False,
     election: Path | None = None,
     trust_authority: str | None = None,
+    certificate: Path | None = None,
     kdf: dict[str, int] | None = None,
+    require_certificate: bool = True,
 ) -> Ledger:
-    """Open (or set up, on first run) a server data folder."""
+    """Open (or set up, on first run) a server data folder. Laptops trust only a server whose
+    key the election authority certified (PROTOCOL §10.1): a DEMO server certifies its own
+    with the DEMO authority; a real one is given its certificate file (``certificate``), and
+    refuses to serve without one unless ``require_certificate`` is False (to write a
+    certificate request)."""
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     if data_dir.stat().st_mode & 0o077:
         data_dir.chmod(0o700)  # its receipt key and every record: the operator's only
     storage = SqliteStorage(data_dir / DB_NAME)
     try:
-        return _open(storage, data_dir, demo, election, trust_authority, kdf)
+        ledger = _open(storage, data_dir, demo, election, trust_authority, kdf)
+        if demo:
+            certify_demo_server(ledger)
+        if certificate is not None:
+            try:
+                data = certificate.read_bytes()
+            except OSError as exc:
+                raise ServerSetupError(f"cannot read {certificate}: {exc}") from exc
+            import_certificates(ledger, data, str(certificate))
+        if require_certificate and not ledger.certified():
+            raise ServerSetupError(
+                f"the server key {ledger.server_key.key_id[:16]}… has no certificate from the"
+                " election authority in force: write a request with --request FILE, have the"
+                " authority sign it, and start with --certificate FILE"
+            )
+        return ledger
     except BaseException:
         storage.close()
         raise

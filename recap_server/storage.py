@@ -21,36 +21,41 @@ from recap_desktop.crypto.envelope import CHAINED_TYPES, Record, from_json, from
 from recap_desktop.domain.election import ElectionError, format_time, parse_time
 from recap_desktop.domain.status import COUNTED, DISPUTED, Review, SheetVersion, sheet_state
 from recap_desktop.protocol.admit import Fork, Head, Ref
+from recap_desktop.protocol.log import leaf_hash, partition_of
 from recap_desktop.protocol.records import RECAP_TYPES, overrides, place_of
 from recap_desktop.protocol.standing import standing
 from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust
+from recap_server import log
+from recap_server.log import Appended
 
 
 @dataclass(frozen=True)
 class Held:
-    """A record as the server holds it, with its position in the server's log (the cursor)."""
+    """A record as the server holds it, with its index in the server's log."""
 
-    id: int
+    index: int
     record: Record
 
 
 @dataclass(frozen=True)
 class RawHeld:
     """A record as stored: its canonical payload text, unparsed (what a pull page sends),
-    with its place in the log and when the server received it."""
+    with its index in the log, its partition and when the server received it."""
 
-    id: int
+    index: int
     hash: str
     signer: str
     payload: str
     sig: str
     received: str
+    partition: str
 
 
 # What the server tells of a record it holds: its log index and when it first held it.
 Position = tuple[int, str]
-# Makes the receipt once the stored records have their positions (in the same transaction).
-ReceiptMaker = Callable[[Mapping[str, Position]], Record]
+# Makes the tree head and the receipt once the stored records are in the log (in the same
+# transaction): from their positions and what the commit did to the log.
+Sealer = Callable[[Mapping[str, Position], Appended], tuple[Record, Record]]
 
 
 class ServerStorage(Protocol):
@@ -74,35 +79,48 @@ class ServerStorage(Protocol):
     def commit(
         self,
         records: Sequence[Record],
-        receipt: ReceiptMaker,
+        seal: Sealer,
         *,
         received: str,
         trust: Trust,
         restate_signers: Iterable[str] = (),
         keep_receipt: bool = True,
-    ) -> Record: ...
+    ) -> tuple[Record, Record, Appended]: ...
     def record_fork(self, fork: Fork, received: str) -> None: ...
     def restate(self, trust: Trust, *, signers: Sequence[str] | None = None) -> None: ...
     def forks(self) -> dict[str, int]: ...
     def evidence(self, jurisdiction: str) -> list[tuple[Record, Record]]: ...
-    def pull(self, jurisdiction: str, since: int, limit: int) -> list[Held]: ...
-    def pull_raw(self, jurisdiction: str, since: int, limit: int) -> list[RawHeld]: ...
+    def pull(
+        self, ranges: Sequence[tuple[str, str]] | None, since: int, limit: int, upto: int
+    ) -> list[Held]: ...
+    def pull_raw(
+        self, ranges: Sequence[tuple[str, str]] | None, since: int, limit: int, upto: int
+    ) -> list[RawHeld]: ...
+    def log_size(self) -> int: ...
+    def head(self) -> Record | None: ...
+    def keep_head(self, head: Record) -> None: ...
+    def partition_states(self) -> dict[str, tuple[int, bytes]]: ...
+    def log_root(self, size: int) -> bytes: ...
+    def consistency(self, first: int, second: int) -> list[bytes]: ...
+    def inclusion(self, index: int, size: int) -> list[bytes]: ...
     def stats(self) -> dict[str, int]: ...
+    def all_totals(self, contest: str) -> dict[str, tuple[dict[str, int], int, dict[str, int]]]: ...
     def totals(self, prefix: str, contest: str) -> tuple[dict[str, int], int, dict[str, int]]: ...
     def close(self) -> None: ...
 
 
+_NO_UPDATE = """CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
+        BEGIN SELECT RAISE(ABORT, 'records are append-only'); END"""
 _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS records (
         id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
         signer TEXT NOT NULL, seq INTEGER, station TEXT, payload TEXT NOT NULL,
-        sig TEXT NOT NULL, received TEXT NOT NULL)""",
+        sig TEXT NOT NULL, received TEXT NOT NULL, idx INTEGER, partition TEXT)""",
     """CREATE UNIQUE INDEX IF NOT EXISTS records_chain ON records(signer, seq)
         WHERE seq IS NOT NULL""",
     """CREATE INDEX IF NOT EXISTS records_station ON records(station, id)""",
-    """CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
-        BEGIN SELECT RAISE(ABORT, 'records are append-only'); END""",
+    _NO_UPDATE,
     """CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
         BEGIN SELECT RAISE(ABORT, 'records are append-only'); END""",
     """CREATE TABLE IF NOT EXISTS equivocations (
@@ -126,11 +144,19 @@ _SCHEMA = [
         current TEXT, PRIMARY KEY (station, contest))""",
     """CREATE INDEX IF NOT EXISTS sheets_signer ON sheets(signer)""",
     """CREATE INDEX IF NOT EXISTS reviews_signer ON reviews(signer)""",
+    *log.SCHEMA,
+]
+# Indexes on columns added since (made after the columns exist).
+_LATE_INDEXES = [
+    "CREATE UNIQUE INDEX IF NOT EXISTS records_idx ON records(idx)",
+    "CREATE INDEX IF NOT EXISTS records_partition ON records(partition, idx)",
 ]
 # Columns added since a table was first made: (table, column, definition). A server folder
 # of an earlier version gains them when it opens.
 _ADDED_COLUMNS = [
     ("status", "attention", "TEXT NOT NULL DEFAULT '[]'"),
+    ("records", "idx", "INTEGER"),
+    ("records", "partition", "TEXT"),
 ]
 
 
@@ -159,6 +185,39 @@ class SqliteStorage:
                 have = {r[1] for r in self._conn.execute(f"PRAGMA table_info({table})")}
                 if column not in have:
                     self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+            for statement in _LATE_INDEXES:
+                self._conn.execute(statement)
+            self._log_records_before_the_log()
+
+    def _log_records_before_the_log(self) -> None:
+        """A server folder from before the log: its records enter the log in the order they
+        were stored (inside the opening transaction)."""
+        conn = self._conn
+        rows = conn.execute(
+            "SELECT id, hash, type, payload, signer, sig, received FROM records"
+            " WHERE idx IS NULL ORDER BY id"
+        ).fetchall()
+        if not rows:
+            return
+        size = self._size(conn)
+        leaves = []
+        # The one update records ever get: their place in the log, which they had none of.
+        conn.execute("DROP TRIGGER records_no_update")
+        for offset, (row_id, hash_, _type, payload, signer, sig, received) in enumerate(rows):
+            record = from_parts(str(payload).encode("utf-8"), signer, sig, hash_)
+            name = partition_of(record)
+            index = size + offset
+            conn.execute(
+                "UPDATE records SET idx = ?, partition = ? WHERE id = ?", [index, name, row_id]
+            )
+            leaves.append((name, leaf_hash(hash_, index, name, _protocol_time(received))))
+        conn.execute(_NO_UPDATE)
+        log.append(conn, size, leaves)
+
+    @staticmethod
+    def _size(conn: sqlite3.Connection) -> int:
+        top = conn.execute("SELECT MAX(idx) FROM records").fetchone()[0]
+        return 0 if top is None else int(top) + 1
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -211,8 +270,8 @@ class SqliteStorage:
         what the server's trust is built from."""
         kinds = sorted(AUTHORITY_TYPES)
         rows = self._query(
-            "SELECT hash, signer, payload, sig, received, id FROM records"
-            f" WHERE type IN ({', '.join('?' for _ in kinds)}) ORDER BY id",
+            "SELECT hash, signer, payload, sig, received, idx FROM records"
+            f" WHERE type IN ({', '.join('?' for _ in kinds)}) ORDER BY idx",
             kinds,
         )
         return [(self._parse(r[:4]), str(r[4]), int(r[5])) for r in rows]
@@ -268,11 +327,11 @@ class SqliteStorage:
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
             rows = self._query(
-                "SELECT hash, id, received FROM records"
+                "SELECT hash, idx, received FROM records"
                 f" WHERE hash IN ({', '.join('?' for _ in chunk)})",
                 chunk,
             )
-            out.update((str(h), (int(n), str(t))) for h, n, t in rows)
+            out.update((str(h), (int(n), _protocol_time(t))) for h, n, t in rows)
         return out
 
     def signer(self, hash_: str) -> str | None:
@@ -286,15 +345,16 @@ class SqliteStorage:
     def commit(
         self,
         records: Sequence[Record],
-        receipt: ReceiptMaker,
+        seal: Sealer,
         *,
         received: str,
         trust: Trust,
         restate_signers: Iterable[str] = (),
         keep_receipt: bool = True,
-    ) -> Record:
-        """Store the admitted records, their projections and the receipt in one transaction;
-        returns the receipt, made once the records have their log positions.
+    ) -> tuple[Record, Record, Appended]:
+        """Store the admitted records in the log, their projections, the new tree head and
+        the receipt in one transaction; returns (head, receipt, what the log did), the head
+        and receipt made by ``seal`` once the records have their log positions.
 
         Rows go in with one ``executemany`` per table, in the batch's order, and each
         (station, contest) the batch touches is restated once, from the final rows: the same
@@ -302,13 +362,18 @@ class SqliteStorage:
         standing changed (a certificate, a revocation, a fork): every station they signed
         for is restated too. ``keep_receipt`` False: a push that stored nothing keeps none.
         """
-        rows, sheets, reviews = [], [], []
+        rows, sheets, reviews, leaves = [], [], [], []
         touched: dict[tuple[str, str], None] = {}
-        for record in records:
+        with self._lock:
+            size = self._size(self._conn)  # the push lock is held: nothing appends meanwhile
+        for offset, record in enumerate(records):
             p = record.payload
             chained = record.type in CHAINED_TYPES
             # The place column serves the record to laptops of regions containing it.
             station = place_of(record.type, p) if chained else None
+            name = partition_of(record)
+            index = size + offset
+            leaves.append((name, leaf_hash(record.hash, index, name, received)))
             rows.append(
                 (
                     record.hash,
@@ -319,6 +384,8 @@ class SqliteStorage:
                     record.canonical.decode("utf-8"),
                     record.sig,
                     received,
+                    index,
+                    name,
                 )
             )
             if record.type == "sheet":
@@ -350,11 +417,14 @@ class SqliteStorage:
                 continue
             touched[(str(p["station"]), str(p["contest"]))] = None
         with self.transaction() as conn:
+            if self._size(conn) != size:
+                raise RuntimeError("the log grew during a push: pushes must be serialised")
             conn.executemany(
                 "INSERT INTO records (hash, type, signer, seq, station, payload, sig,"
-                " received) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " received, idx, partition) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+            appended = log.append(conn, size, leaves)
             conn.executemany(
                 'INSERT INTO sheets (hash, station, contest, signer, seq, supersedes, "values")'
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -376,22 +446,53 @@ class SqliteStorage:
                         touched[(str(station), str(contest))] = None
             for station, contest in touched:
                 self._restate(conn, station, contest, trust)
-            positions: dict[str, Position] = {}
-            hashes = [r.hash for r in records]
-            for chunk in _chunks(hashes):
-                for h, n, t in conn.execute(
-                    "SELECT hash, id, received FROM records"
-                    f" WHERE hash IN ({', '.join('?' for _ in chunk)})",
-                    chunk,
-                ):
-                    positions[str(h)] = (int(n), str(t))
-            made = receipt(positions)
+            positions = {r.hash: (size + i, received) for i, r in enumerate(records)}
+            head, made = seal(positions, appended)
+            self._keep_head(conn, head, appended.size)
             if keep_receipt:
                 conn.execute(
                     "INSERT INTO receipts (hash, payload, sig) VALUES (?, ?, ?)",
                     [made.hash, made.canonical.decode("utf-8"), made.sig],
                 )
-        return made
+        return head, made, appended
+
+    # -- the log ----------------------------------------------------------------------------
+
+    def log_size(self) -> int:
+        with self._lock:
+            return self._size(self._conn)
+
+    def head(self) -> Record | None:
+        """The newest tree head signed."""
+        rows = self._query("SELECT record FROM heads ORDER BY size DESC, rowid DESC LIMIT 1")
+        return from_json(json.loads(rows[0][0])) if rows else None
+
+    def keep_head(self, head: Record) -> None:
+        with self.transaction() as conn:
+            self._keep_head(conn, head, int(head.payload["size"]))
+
+    @staticmethod
+    def _keep_head(conn: sqlite3.Connection, head: Record, size: int) -> None:
+        conn.execute(
+            "INSERT OR IGNORE INTO heads (size, hash, record) VALUES (?, ?, ?)",
+            [size, head.hash, json.dumps(head.to_json(), sort_keys=True)],
+        )
+
+    def partition_states(self) -> dict[str, tuple[int, bytes]]:
+        with self._lock:
+            return log.partition_states(self._conn)
+
+    def log_root(self, size: int) -> bytes:
+        with self._lock:
+            return log.root(self._conn, size)
+
+    def consistency(self, first: int, second: int) -> list[bytes]:
+        with self._lock:
+            return log.consistency(self._conn, first, second)
+
+    def inclusion(self, index: int, size: int) -> list[bytes]:
+        with self._lock:
+            return log.inclusion(self._conn, index, size)
 
     def restate(self, trust: Trust, *, signers: Sequence[str] | None = None) -> None:
         """The state of every station the ``signers`` signed for (None: every station) again,
@@ -451,7 +552,7 @@ class SqliteStorage:
             )
             for r in conn.execute(
                 'SELECT s.hash, s.signer, s.seq, s.supersedes, s."values",'
-                " json_extract(r.payload, '$.time'), r.received, r.id"
+                " json_extract(r.payload, '$.time'), r.received, r.idx"
                 " FROM sheets s JOIN records r ON r.hash = s.hash"
                 " WHERE s.station = ? AND s.contest = ?",
                 [station, contest],
@@ -469,7 +570,7 @@ class SqliteStorage:
             )
             for r in conn.execute(
                 "SELECT v.hash, v.sheet, v.signer, v.seq, v.decision,"
-                " json_extract(r.payload, '$.overrides'), v.time, r.received, r.id"
+                " json_extract(r.payload, '$.overrides'), v.time, r.received, r.idx"
                 " FROM reviews v JOIN records r ON r.hash = v.hash"
                 " WHERE v.station = ? AND v.contest = ?",
                 [station, contest],
@@ -520,28 +621,40 @@ class SqliteStorage:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def pull(self, jurisdiction: str, since: int, limit: int) -> list[Held]:
-        """Records after ``since`` that a laptop of ``jurisdiction`` needs, in log order.
-
-        Authority records (packages, certificates, revocations) go to everyone: they are what
-        a laptop verifies its colleagues' records with.
-        """
+    def pull(
+        self, ranges: Sequence[tuple[str, str]] | None, since: int, limit: int, upto: int
+    ) -> list[Held]:
+        """Log entries from index ``since`` up to (not including) ``upto`` whose partition
+        lies in ``ranges`` (None: every entry), in log order."""
         return [
-            Held(r.id, self._parse((r.hash, r.signer, r.payload, r.sig)))
-            for r in self.pull_raw(jurisdiction, since, limit)
+            Held(r.index, self._parse((r.hash, r.signer, r.payload, r.sig)))
+            for r in self.pull_raw(ranges, since, limit, upto)
         ]
 
-    def pull_raw(self, jurisdiction: str, since: int, limit: int) -> list[RawHeld]:
-        """The same records as ``pull``, as stored: every one was verified when it came in,
+    def pull_raw(
+        self, ranges: Sequence[tuple[str, str]] | None, since: int, limit: int, upto: int
+    ) -> list[RawHeld]:
+        """The same entries as ``pull``, as stored: every one was verified when it came in,
         and the laptop verifies each again, so a page needs no parsing here."""
+        where, params = "", []
+        if ranges is not None:
+            either = " OR ".join("(partition >= ? AND partition < ?)" for _ in ranges)
+            where, params = f" AND ({either})", [bound for pair in ranges for bound in pair]
         rows = self._query(
-            "SELECT id, hash, signer, payload, sig, received FROM records WHERE id > ?"
-            " AND (station IS NULL OR station = ? OR (station >= ? AND station < ?))"
-            " ORDER BY id LIMIT ?",
-            [since, jurisdiction, jurisdiction + ".", jurisdiction + "/", limit],
+            "SELECT idx, hash, signer, payload, sig, received, partition FROM records"
+            f" WHERE idx >= ? AND idx < ?{where} ORDER BY idx LIMIT ?",
+            [since, upto, *params, limit],
         )
         return [
-            RawHeld(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), _protocol_time(r[5]))
+            RawHeld(
+                int(r[0]),
+                str(r[1]),
+                str(r[2]),
+                str(r[3]),
+                str(r[4]),
+                _protocol_time(r[5]),
+                str(r[6]),
+            )
             for r in rows
         ]
 
@@ -563,6 +676,29 @@ class SqliteStorage:
         )
         out["equivocations"] = int(self._query("SELECT COUNT(*) FROM equivocations")[0][0])
         out["receipts"] = int(self._query("SELECT COUNT(*) FROM receipts")[0][0])
+        return out
+
+    def all_totals(self, contest: str) -> dict[str, tuple[dict[str, int], int, dict[str, int]]]:
+        """What ``totals`` gives, for every region holding a station of the contest, in one
+        pass over the stations' states (an auditor compares them all)."""
+        out: dict[str, tuple[dict[str, int], int, dict[str, int]]] = {}
+        rows = self._query(
+            'SELECT s.station, s.state, h."values" FROM status s'
+            " LEFT JOIN sheets h ON h.hash = s.current WHERE s.contest = ?",
+            [contest],
+        )
+        for station, state, values in rows:
+            parts = str(station).split(".")
+            counted = state in COUNTED and values is not None
+            decoded = json.loads(values) if counted else {}
+            for depth in range(1, len(parts)):
+                region = ".".join(parts[:depth])
+                sums, number, states = out.setdefault(region, ({}, 0, {}))
+                states[state] = states.get(state, 0) + 1
+                if counted:
+                    for field, value in decoded.items():
+                        sums[field] = sums.get(field, 0) + int(value)
+                    out[region] = (sums, number + 1, states)
         return out
 
     def totals(self, prefix: str, contest: str) -> tuple[dict[str, int], int, dict[str, int]]:

@@ -192,6 +192,7 @@ def _pull_door(folder: Path) -> dict[str, str]:
         out = {}
         for case in TABLE.cases:  # one at a time: two cases may claim one hash
             storage.inject(case.wire())
+            server.ledger.refresh()
             result = sync_service.sync_once(laptop.ws, server.url, attempts=1)
             if result.pull_problems:
                 out[case.name] = result.pull_problems[-1].kind

@@ -1,50 +1,212 @@
-"""A server that misbehaves: the real server process, its storage wrapped to lie.
+"""Servers that misbehave: the real server on a loopback port, its storage wrapped to lie, or
+its data folder edited behind its back (docs/PROTOCOL.md §10.6 names what each breaks).
 
-Used where a test needs what an honest server never does: serve records it never admitted
-(a pull door's hostile records), or leave records out of its pages.
+- ``Injecting``: logs and serves entries it never admitted (a pull door's hostile records).
+- ``Withholding``: leaves one officer's records out of its pull pages; its log is honest.
+- ``NotStoring``: answers a push with a receipt saying "stored" and keeps nothing.
+- ``rewrite_entry``: edits an old entry of a stopped server's log and rebuilds the trees.
+- ``uncertified``: swaps the server's key for one the authority never certified.
+
+A fork of the server's history needs no wrapper: two servers started from copies of one data
+folder share its key and its log, then each grows its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from recap_desktop.crypto.canonical import canonical_bytes
+from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json
+from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain.election import format_time
+from recap_desktop.protocol import merkle
+from recap_desktop.protocol.log import (
+    in_ranges,
+    leaf_hash,
+    partition_of,
+    partition_of_code,
+)
+from recap_server import log
+from recap_server.log import Appended
 from recap_server.storage import RawHeld
 
-FAR = 10**9  # injected entries sit beyond every real index
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
-class Injecting:
-    """Serves, after the real log, entries the server never admitted."""
-
+class _Wrapper:
     def __init__(self, storage: Any) -> None:
         self._storage = storage
-        self.injected: list[RawHeld] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._storage, name)
 
-    def inject(self, items: Sequence[dict[str, Any]], received: str | None = None) -> None:
-        """Envelopes (as JSON objects, malformed ones included) served as log entries."""
-        from datetime import UTC, datetime
 
+class Injecting(_Wrapper):
+    """Appends to its log, after the real entries, entries the server never admitted, and
+    serves them like any other: its heads and proofs cover them, so a laptop's admission rule
+    is what refuses them. Nothing more may be stored once it injected (their indices would
+    clash)."""
+
+    def __init__(self, storage: Any) -> None:
+        super().__init__(storage)
+        self.injected: list[RawHeld] = []
+
+    def inject(self, items: Sequence[dict[str, Any]], received: str | None = None) -> None:
+        """Envelopes (as JSON objects, malformed ones included), logged and served; then call
+        the ledger's ``refresh`` so that it signs a head over them."""
         when = received or format_time(datetime.now(UTC))
         for item in items:
+            payload = item["payload"]
+            try:
+                name = partition_of(from_json(item))
+            except EnvelopeError:
+                station = payload.get("station") if isinstance(payload, dict) else None
+                name = partition_of_code(station) if isinstance(station, str) else ""
+            claimed = str(item.get("hash"))
             self.injected.append(
                 RawHeld(
-                    FAR + len(self.injected),
-                    str(item["hash"]),
+                    self.log_size(),
+                    claimed if _HEX64.match(claimed) else "0" * 64,
                     str(item["signer"]),
-                    canonical_bytes(item["payload"]).decode("utf-8"),
+                    canonical_bytes(payload).decode("utf-8"),
                     str(item["sig"]),
                     when,
+                    name,
                 )
             )
 
-    def pull_raw(self, jurisdiction: str, since: int, limit: int) -> list[RawHeld]:
-        real = self._storage.pull_raw(jurisdiction, since, limit)
-        room = limit - len(real)
-        extra = [h for h in self.injected if h.id > since][: max(room, 0)]
-        return [*real, *extra]
+    # -- the log as it claims it ------------------------------------------------------------
+
+    def _entries(self) -> list[tuple[str, int, str, str]]:
+        real = [
+            (str(h), int(i), str(n), str(t))
+            for h, i, n, t in self._storage._query(
+                "SELECT hash, idx, partition, received FROM records ORDER BY idx"
+            )
+        ]
+        return real + [(h.hash, h.index, h.partition, h.received) for h in self.injected]
+
+    def _tree(self, partition: str | None = None) -> merkle.InMemoryNodes:
+        tree = merkle.InMemoryNodes()
+        tree.append(
+            [
+                leaf_hash(h, i, n, t)
+                for h, i, n, t in self._entries()
+                if partition is None or n == partition
+            ]
+        )
+        return tree
+
+    def log_size(self) -> int:
+        return int(self._storage.log_size()) + len(self.injected)
+
+    def log_root(self, size: int) -> bytes:
+        return merkle.tree_root(self._tree(), size) if size else merkle.EMPTY_ROOT
+
+    def consistency(self, first: int, second: int) -> list[bytes]:
+        return merkle.consistency_proof(self._tree(), first, second)
+
+    def inclusion(self, index: int, size: int) -> list[bytes]:
+        return merkle.inclusion_proof(self._tree(), index, size)
+
+    def partition_states(self) -> dict[str, tuple[int, bytes]]:
+        out = {}
+        for name in {n for _, _, n, _ in self._entries()}:
+            tree = self._tree(name)
+            out[name] = (tree.tree_size, merkle.tree_root(tree, tree.tree_size))
+        return out
+
+    def pull_raw(
+        self, ranges: Sequence[tuple[str, str]] | None, since: int, limit: int, upto: int
+    ) -> list[RawHeld]:
+        real = self._storage.pull_raw(ranges, since, limit, upto)
+        extra = [
+            h
+            for h in self.injected
+            if since <= h.index < upto and (ranges is None or in_ranges(h.partition, ranges))
+        ]
+        return sorted([*real, *extra], key=lambda h: h.index)[:limit]
+
+    def commit(self, records: Sequence[Record], seal: Any, **kwargs: Any) -> Any:
+        if not self.injected:
+            return self._storage.commit(records, seal, **kwargs)
+        if records:
+            raise RuntimeError("this dishonest server stores nothing after it injected")
+        size = self.log_size()
+        tree = self._tree()
+        appended = Appended(size, merkle.frontier(tree, size), size, self.log_root(size), {})
+        head, receipt = seal({}, appended)
+        return head, receipt, appended
+
+
+class Withholding(_Wrapper):
+    """Leaves every record of one signer out of its pull pages. Its log, heads and proofs
+    are honest: the pages are what lies."""
+
+    def __init__(self, storage: Any) -> None:
+        super().__init__(storage)
+        self.hidden: set[str] = set()  # signers whose records are never served
+
+    def pull_raw(
+        self, ranges: Sequence[tuple[str, str]] | None, since: int, limit: int, upto: int
+    ) -> list[RawHeld]:
+        return [
+            h
+            for h in self._storage.pull_raw(ranges, since, limit, upto)
+            if h.signer not in self.hidden
+        ]
+
+
+class NotStoring(_Wrapper):
+    """Answers a push as if it stored the batch, with the receipt listing every record as
+    stored at the next places of its log, and keeps none of it: its head does not move."""
+
+    def __init__(self, storage: Any) -> None:
+        super().__init__(storage)
+        self.lying = False
+
+    def commit(self, records: Sequence[Record], seal: Any, **kwargs: Any) -> Any:
+        if not self.lying or not records:
+            return self._storage.commit(records, seal, **kwargs)
+        size = int(self._storage.log_size())
+        with self._storage._lock:
+            frontier = log.frontier(self._storage._conn, size)
+        received = kwargs["received"]
+        positions: Mapping[str, tuple[int, str]] = {
+            r.hash: (size + i, received) for i, r in enumerate(records)
+        }
+        appended = Appended(size, frontier, size, self._storage.log_root(size), {})
+        head, receipt = seal(positions, appended)
+        return head, receipt, appended
+
+
+def uncertified(server: Any) -> SigningKey:
+    """The live server now answers with a fresh key the authority never certified."""
+    key = SigningKey.generate()
+    server.ledger.server_key = key
+    return key
+
+
+def rewrite_entry(data_dir: Path, index: int, received: str) -> None:
+    """An operator with the database file changes when entry ``index`` says the server
+    received it, and rebuilds the log's trees to match (the server must be stopped)."""
+    db = sqlite3.connect(data_dir / "server.db", isolation_level=None)
+    try:
+        db.execute("BEGIN")
+        for table in ("records", "log_nodes", "partition_nodes", "heads"):
+            for verb in ("update", "delete"):
+                db.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+        db.execute("UPDATE records SET received = ? WHERE idx = ?", [received, index])
+        for table in ("log_nodes", "partition_nodes", "partitions", "heads"):
+            db.execute(f"DELETE FROM {table}")
+        rows = db.execute("SELECT hash, idx, partition, received FROM records ORDER BY idx")
+        leaves = [(str(n), leaf_hash(str(h), int(i), str(n), str(t))) for h, i, n, t in rows]
+        log.append(db, 0, leaves)
+        db.execute("COMMIT")
+    finally:
+        db.close()

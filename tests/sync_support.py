@@ -174,3 +174,88 @@ def server_hashes(server: LiveServer) -> list[str]:
 
 def laptop_hashes(laptop: Laptop) -> list[str]:
     return [str(r[0]) for r in laptop.ws.store.db.execute("SELECT hash FROM records")]
+
+
+class MemoryLog:
+    """A server's log kept in memory and signed with a certified key: pages and heads exactly
+    as the real server makes them (PROTOCOL §10), for tests whose client must control the
+    timing of pages. Built from the protocol's own functions, so it is the log, not a stub."""
+
+    def __init__(self, key: SigningKey, election: str, received: str = "2026-02-14T12:00:00Z"):
+        from recap_desktop.protocol import merkle
+
+        self.key, self.election, self.received = key, election, received
+        self.entries: list[tuple[Any, str]] = []  # (record, partition)
+        self.tree = merkle.InMemoryNodes()
+        self.parts: dict[str, merkle.InMemoryNodes] = {}
+
+    def append(self, records: Any) -> None:
+        from recap_desktop.protocol import merkle
+        from recap_desktop.protocol.log import leaf_hash, partition_of
+
+        for record in records:
+            name = partition_of(record)
+            leaf = leaf_hash(record.hash, len(self.entries), name, self.received)
+            self.tree.append([leaf])
+            self.parts.setdefault(name, merkle.InMemoryNodes()).append([leaf])
+            self.entries.append((record, name))
+
+    def summary(self) -> Any:
+        from recap_desktop.protocol import merkle
+        from recap_server.log import Summary
+
+        return Summary(
+            {n: (t.tree_size, merkle.tree_root(t, t.tree_size)) for n, t in self.parts.items()}
+        )
+
+    def head(self) -> Any:
+        from datetime import UTC, datetime
+
+        from recap_desktop.protocol import merkle
+        from recap_desktop.protocol.log import sign_head
+
+        size = len(self.entries)
+        summary = self.summary()
+        root = merkle.tree_root(self.tree, size) if size else merkle.EMPTY_ROOT
+        return sign_head(
+            self.key, self.election, size, root, summary.root, summary.count, datetime.now(UTC)
+        )
+
+    def page(self, jurisdiction: str, since: int, limit: int) -> dict[str, Any]:
+        from recap_desktop.protocol.log import in_ranges, needed_ranges
+
+        ranges = needed_ranges(jurisdiction)
+        wanted = [
+            (i, r) for i, (r, n) in enumerate(self.entries) if i >= since and in_ranges(n, ranges)
+        ]
+        taken, more = wanted[:limit], len(wanted) > limit
+        summary = self.summary()
+        return {
+            "entries": [
+                {"index": i, "received": self.received, "record": r.to_json()} for i, r in taken
+            ],
+            "next": taken[-1][0] + 1 if taken else since,
+            "more": more,
+            "head": self.head().to_json(),
+            "partitions": None if more else [summary.prove(lo, hi) for lo, hi in ranges],
+        }
+
+
+def certify_server(ws: Workspace, key: SigningKey) -> None:
+    """The DEMO authority certifies ``key`` as a server of the DEMO election, in this folder."""
+    from recap_desktop.crypto import authority
+    from recap_desktop.services.admission import admit_into
+
+    cert = authority.certificate(
+        demo_service.demo_authority(),
+        election=demo_service.ELECTION_ID,
+        officer_id="server-test",
+        name="test server",
+        role="server",
+        jurisdiction="",
+        public_key=key.public_key,
+        valid_from=demo_service.ISSUED,
+        valid_until=demo_service.EXPIRES,
+        issued=demo_service.ISSUED,
+    )
+    assert not admit_into(ws, [cert], "import").refused

@@ -213,7 +213,7 @@ def _server_outcome(folder: Path, certs: list[Record], ordered: list[Record]) ->
     ledger = Ledger(storage, SigningKey.generate(), demo_service.demo_authority().public_key)
     try:
         for batch in (package, [c.to_json() for c in certs], *([r.to_json()] for r in ordered)):
-            outcomes, _ = ledger.push(batch)
+            outcomes = ledger.push(batch).outcomes
             assert {o.status for o in outcomes} <= {"stored", "held"}, outcomes
         rows = storage._query(
             "SELECT state, attention FROM status WHERE station = ? AND contest = ?",

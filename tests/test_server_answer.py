@@ -9,7 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from recap_desktop.crypto.envelope import sign
 from recap_desktop.crypto.keys import SigningKey
 from recap_server.app import PushAnswer, _answer_bytes
-from recap_server.ledger import HELD, REFUSED, STORED, Outcome
+from recap_server.ledger import HELD, REFUSED, STORED, Outcome, Proofs, Pushed
 
 
 def test_the_push_answer_matches_the_response_model() -> None:
@@ -30,6 +30,14 @@ def test_the_push_answer_matches_the_response_model() -> None:
             "refused": [{"hash": "c" * 64, "reason": "equivocation"}],
         },
     )
-    answer = {"results": [o.to_json() for o in outcomes], "receipt": receipt.to_json()}
+    head = sign(key, {"type": "tree_head", "size": 3})
+    proofs = Proofs(2, [b"\x01" * 32, b"\x02" * 32], {"b" * 64: [b"\x03" * 32]}, None)
+    pushed = Pushed(outcomes, receipt, head, proofs)
+    answer = {
+        "results": [o.to_json() for o in outcomes],
+        "receipt": receipt.to_json(),
+        "head": head.to_json(),
+        "proofs": proofs.to_json(),
+    }
     expected = jsonable_encoder(PushAnswer.model_validate(answer))
-    assert json.loads(_answer_bytes(outcomes, receipt)) == expected
+    assert json.loads(_answer_bytes(pushed)) == expected

@@ -82,7 +82,11 @@ def test_demo_server_serves_the_demo_election(live_server: LiveServer) -> None:
     versions = live_server.get("/v1/election/versions")
     assert [v["version"] for v in versions["versions"]] == [1]
     assert live_server.get("/v1/election/versions/1") == package
-    assert live_server.get("/v1/stats")["records"] == 1
+    # The package and the DEMO authority's certificate of the server's own key (§10.1).
+    assert live_server.get("/v1/stats")["records"] == 2
+    (cert,) = health["certificates"]
+    assert from_json(cert).payload["role"] == "server"
+    assert from_json(cert).payload["public_key"] == health["server_key"]
 
 
 def test_push_stores_once_and_signs_a_receipt(live_server: LiveServer, tmp_path: Path) -> None:
@@ -104,7 +108,7 @@ def test_push_stores_once_and_signs_a_receipt(live_server: LiveServer, tmp_path:
     held = from_json(again["receipt"]).payload["held"]
     assert [x["hash"] for x in held] == [r.hash for r in records]
     assert [x["index"] for x in held][1:] == indexes  # the same places, never new ones
-    assert live_server.stats()["records"] == len(records)
+    assert live_server.stats()["records"] == len(records) + 1  # and the server's certificate
     certs = live_server.get(f"/v1/certificates?jurisdiction={DISTRICT}")["records"]
     assert [from_json(c).payload["officer_id"] for c in certs] == ["op-a"]
 
@@ -261,4 +265,4 @@ def test_bad_bodies_are_refused_whole(live_server: LiveServer) -> None:
             live_server.url + "/v1/push", data=body, headers=headers, timeout=10
         )
         assert response.status_code == 400
-    assert live_server.stats()["records"] == 1
+    assert live_server.stats()["records"] == 2  # the package and the server's certificate

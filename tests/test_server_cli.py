@@ -51,7 +51,8 @@ def test_demo_server_process_and_demo_laptop(tmp_path: Path) -> None:
         assert synced.returncode == 0, synced.stdout + synced.stderr
         assert "Unsent: 0" in synced.stdout
         stats = requests.get(url + "/v1/stats", timeout=10).json()
-        assert stats["records"] == 6 and stats["disputes"] == 0  # package, certificate, 4 sheets
+        # The package, the server's certificate and the officer's, 4 sheets.
+        assert stats["records"] == 7 and stats["disputes"] == 0
     finally:
         server.terminate()
         server.wait(timeout=30)

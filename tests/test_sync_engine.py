@@ -14,8 +14,6 @@ from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.protocol.admit import admit
 from recap_desktop.services.admission import now, trust
 from recap_desktop.sync.backoff import Backoff
-from recap_desktop.sync.client import BadAnswer, ServerClient
-from recap_desktop.sync.engine import SyncEngine
 from recap_desktop.sync.state import TRANSITIONS, BadTransition, Machine, State
 from tests.sync_support import district_stations, enter, make_laptop, sign_sheet
 
@@ -51,16 +49,30 @@ def test_state_machine_allows_only_its_transitions(moves: list[State]) -> None:
             assert machine.state == before
 
 
-def test_a_receipt_not_signed_by_the_pinned_key_is_refused(tmp_path: Path) -> None:
-    a = make_laptop(tmp_path / "a", "op-a")
-    engine = SyncEngine(a.ws.store, ServerClient("http://127.0.0.1:9"), jurisdiction=None)
+def test_a_receipt_not_signed_by_the_servers_key_is_refused() -> None:
+    from recap_desktop.protocol.wire import WireError, parse_receipt
+
     server, impostor = SigningKey.generate(), SigningKey.generate()
-    engine._server_key = server.public_key
-    payload = {"type": "receipt", "server": server.key_id, "stored": [], "held": [], "refused": []}
-    assert engine._verify_receipt({"receipt": sign(server, payload).to_json()}).holds == {}
-    for bad in (sign(impostor, payload).to_json(), {"payload": payload}, None):
-        with pytest.raises(BadAnswer):
-            engine._verify_receipt({"receipt": bad})
+    payload = {
+        "type": "receipt",
+        "server": server.key_id,
+        "time": "2026-02-14T10:00:00Z",
+        "election": "demo-2024",
+        "head": "ab" * 32,
+        "stored": [],
+        "held": [],
+        "refused": [],
+    }
+    assert parse_receipt(sign(server, payload).to_json(), server.public_key).holds == {}
+    without_head = {k: v for k, v in payload.items() if k != "head"}
+    for bad in (
+        sign(impostor, payload).to_json(),
+        {"payload": payload},
+        None,
+        sign(server, without_head).to_json(),  # a receipt resting on no tree head
+    ):
+        with pytest.raises(WireError):
+            parse_receipt(bad, server.public_key)
 
 
 def test_pulled_records_are_admitted_one_by_one(tmp_path: Path) -> None:

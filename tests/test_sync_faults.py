@@ -68,7 +68,7 @@ def test_push_survives_every_fault_exactly_once(
     assert len(proxy.applied) == len(faults)
     assert a.ws.store.outbox.unsent_count() == 0
     held, laptop = server_hashes(live_server), laptop_hashes(a)
-    assert len(held) == len(set(held)) == len(laptop) == 26
+    assert len(held) == len(set(held)) == len(laptop) == 27  # with the server's certificate
     assert set(held) == set(laptop)
     assert result.held >= 5, "records the server stored before a drop came back as held"
     # Every record is covered by a receipt this laptop keeps, and every receipt verifies.

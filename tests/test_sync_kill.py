@@ -61,17 +61,20 @@ def recap_sync(
 def test_killed_while_pushing(live_server: LiveServer, tmp_path: Path, point: str) -> None:
     a = make_laptop(tmp_path / "a", "op-a")
     demo_service.populate(a.ws, a.key, stations=5)
-    expected = set(laptop_hashes(a))
+    base = set(server_hashes(live_server))  # its package and its own certificate
+    # The laptop learns the server's certificate at its first contact, and sends it on too.
+    expected = set(laptop_hashes(a)) | base
     a.ws.close()
 
     killed = recap_sync(a.data_dir, live_server.url, kill_at=point)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     committed = set(server_hashes(live_server))
+    authority = 3  # the package, the server's certificate and the officer's
     if point == "before_send":
-        assert len(committed) == 1  # only the server's own election package
+        assert committed == base
     elif point == "after_server_commit":
-        # The first batch (package and certificate) is committed; its receipt never got stored.
-        assert len(committed) == 2 and committed <= expected
+        # The first batch (the authority's records) is committed; its receipt never got stored.
+        assert len(committed) == authority and committed <= expected
         a_store = make_store(a.data_dir)
         assert a_store.outbox.unsent_count() == len(expected)
         a_store.close()
@@ -80,7 +83,7 @@ def test_killed_while_pushing(live_server: LiveServer, tmp_path: Path, point: st
         # holds a receipt for the first batch only.
         assert committed == expected
         a_store = make_store(a.data_dir)
-        assert a_store.outbox.unsent_count() == len(expected) - 2
+        assert a_store.outbox.unsent_count() == len(expected) - authority
         a_store.close()
 
     done = recap_sync(a.data_dir, live_server.url)
@@ -88,9 +91,9 @@ def test_killed_while_pushing(live_server: LiveServer, tmp_path: Path, point: st
     report = json.loads(done.stdout)
     assert report["unsent"] == 0
     if point == "after_server_commit":
-        assert report["held"] == 2 and report["sent"] == len(expected) - 2
+        assert report["held"] == authority and report["sent"] == len(expected) - authority
     if point == "after_server_commit#2":
-        assert report["held"] == len(expected) - 2 and report["sent"] == 0
+        assert report["held"] == len(expected) - authority and report["sent"] == 0
     held = server_hashes(live_server)
     assert len(held) == len(set(held)) and set(held) == expected
 

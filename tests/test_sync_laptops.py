@@ -90,17 +90,25 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_a_changed_server_key_is_refused_and_nothing_is_marked_sent(
+def test_another_log_is_refused_and_nothing_is_marked_sent(
     live_server: LiveServer, tmp_path: Path
 ) -> None:
+    """Another server, certified too (any DEMO server is) but holding another history: its
+    log does not extend the one this laptop verified, so nothing goes to it."""
     a = make_laptop(tmp_path / "a", "op-a")
     assert sync_service.sync_once(a.ws, live_server.url).outcome == "done"
-    enter(a, district_stations(a.ws)[0])
-    # Another server (another key) now answers at the pinned address.
-    a.ws.store.outbox.set_setting(f"server_key {live_server.url}", "11" * 32)
-    result = sync_service.sync_once(a.ws, live_server.url)
-    assert result.outcome == "failed" and result.error_kind == "server_key_changed"
-    assert a.ws.store.outbox.unsent_count() == 1
+    sheet = enter(a, district_stations(a.ws)[0])
+    other = LiveServer(tmp_path / "other")
+    try:
+        result = sync_service.sync_once(a.ws, other.url)
+        assert result.outcome == "failed" and result.error_kind == "server_misbehaved"
+        assert [kind for kind, _ in result.misbehaviour] == ["rolled_back"]
+        unsent = [r.hash for _, r in a.ws.store.outbox.unsent(0, 100, 10**9)]
+        assert sheet in unsent
+        assert other.stats()["sheets"] == 0
+        assert [e.kind for e in a.ws.store.witness.evidence()] == ["rolled_back"]
+    finally:
+        other.stop()
 
 
 def test_a_newer_election_package_and_a_late_certificate_come_through(
@@ -206,8 +214,8 @@ def test_laptops_syncing_at_the_same_time(live_server: LiveServer, tmp_path: Pat
     for laptop in laptops:  # a second round brings everyone everyone else's sheets
         assert sync_service.sync_once(laptop.ws, live_server.url).outcome == "done"
     stats = live_server.stats()
-    assert stats["sheets"] == 20 and stats["certificates"] == 4
+    assert stats["sheets"] == 20 and stats["certificates"] == 4 + 1  # and the server's own
     held = server_hashes(live_server)
-    assert len(held) == len(set(held)) == 25
+    assert len(held) == len(set(held)) == 26  # 20 sheets, 5 certificates, the package
     for laptop in laptops:
         assert sorted(laptop_hashes(laptop)) == sorted(held)

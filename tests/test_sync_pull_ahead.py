@@ -19,19 +19,29 @@ from recap_desktop.protocol.admit import Admission, admit
 from recap_desktop.protocol.checks import precheck
 from recap_desktop.protocol.trust import Trust
 from recap_desktop.services.admission import now, trust
+from recap_desktop.services.demo import ELECTION_ID
 from recap_desktop.sync.engine import SyncEngine, SyncResult, _Cancelled
-from tests.sync_support import DISTRICT, Laptop, district_stations, enter, make_laptop
+from tests.sync_support import (
+    DISTRICT,
+    Laptop,
+    MemoryLog,
+    certify_server,
+    district_stations,
+    enter,
+    make_laptop,
+)
 
 SERVER = SigningKey.generate()
 
 
 class PagedClient:
-    """Serves a fixed list of records as pull pages, as the server would."""
+    """Serves a fixed list of records as pull pages of a real log, as the server would."""
 
     base_url = "http://pages.invalid"
 
     def __init__(self, records: list[Record], on_pull: Callable[[int], None] | None = None):
-        self.records = records
+        self.log = MemoryLog(SERVER, ELECTION_ID)
+        self.log.append(records)
         self.on_pull = on_pull
         self.asked: list[int] = []
 
@@ -39,15 +49,7 @@ class PagedClient:
         self.asked.append(since)
         if self.on_pull is not None:
             self.on_pull(since)
-        page = self.records[since : since + limit]
-        return {
-            "entries": [
-                {"index": since + i + 1, "received": "2026-02-14T12:00:00Z", "record": r.to_json()}
-                for i, r in enumerate(page)
-            ],
-            "next": since + len(page),
-            "more": since + len(page) < len(self.records),
-        }
+        return self.log.page(jurisdiction, since, limit)
 
     def abort(self) -> None:
         pass
@@ -79,6 +81,7 @@ def _check(laptop: Laptop, records: list[Record], held: Trust, **options: Any) -
 
 
 def _engine(laptop: Laptop, client: PagedClient) -> SyncEngine:
+    certify_server(laptop.ws, SERVER)
     engine = SyncEngine(laptop.ws.store, client, jurisdiction=DISTRICT, page_size=2)  # type: ignore[arg-type]
     engine._server_key = SERVER.public_key
     return engine
@@ -158,7 +161,7 @@ def test_a_bad_signature_checked_ahead_is_refused_and_reported_as_before(
     assert all(name.startswith("recap-pull") for name in where[bad.hash])
     assert not b.ws.store.records.is_held(bad.hash)
     assert not b.ws.store.records.is_held(records[5].hash)
-    assert b.ws.store.outbox.setting(f"cursor {PagedClient.base_url} {DISTRICT}") == "6"
+    assert b.ws.store.outbox.setting(f"log cursor {PagedClient.base_url} {DISTRICT}") == "6"
 
 
 def test_cancel_mid_pull_stores_no_page_after_it(tmp_path: Path) -> None:
@@ -175,4 +178,4 @@ def test_cancel_mid_pull_stores_no_page_after_it(tmp_path: Path) -> None:
         engine._pull_all(SyncResult())
     assert client.asked == [0, 2]
     assert [b.ws.store.records.is_held(r.hash) for r in records] == [True, True] + [False] * 4
-    assert b.ws.store.outbox.setting(f"cursor {PagedClient.base_url} {DISTRICT}") == "2"
+    assert b.ws.store.outbox.setting(f"log cursor {PagedClient.base_url} {DISTRICT}") == "2"

@@ -305,25 +305,39 @@ def test_records_deleted_after_sync_are_found_and_the_officer_is_not_blamed(
 def test_sent_marks_on_a_server_key_no_longer_trusted_are_sent_again(
     tmp_path: Path,
 ) -> None:
+    from recap_desktop.services.admission import admit_into
+
     a = make_laptop(tmp_path / "a", "op-a")
     enter(a, district_stations(a.ws)[0], seed=1)
     old = LiveServer(tmp_path / "old")
     try:
         assert sync_service.sync_once(a.ws, old.url).outcome == "done"
-        url = old.url
+        old_key = old.ledger.server_key.key_id
     finally:
         old.stop()
     assert a.ws.store.outbox.unsent_count() == 0
-    # The operator replaces the server (a new key); the laptop now trusts the new key (it
-    # deleted the old pin, as PROTOCOL §9.1 says). The marks the old key vouched for go.
+    # The old server was broken into: the authority revokes its key and a new server (a new
+    # key, a new log) takes over. The laptop learns of the revocation (here from a file);
+    # the marks, positions and heads the old key vouched for prove nothing now.
+    revoked = authority.revocations(
+        demo_service.demo_authority(),
+        election=demo_service.ELECTION_ID,
+        version=1,
+        issued=format_time(datetime.now(UTC)),
+        revoked=[
+            {"key_id": old_key, "reason": "server broken into", "time": "2026-02-20T00:00:00Z"}
+        ],
+    )
+    assert not admit_into(a.ws, [revoked], "import").refused
     new = LiveServer(tmp_path / "new")
     try:
-        a.ws.store.outbox.set_setting(f"server_key {url}", None)
         result = sync_service.sync_once(a.ws, new.url)
         assert result.outcome == "done", result.to_json()
         assert result.resent >= 2  # the sheet and the certificate rested on the old key
         assert new.stats()["sheets"] == 1  # nothing was lost: the records went up again
         assert a.ws.store.outbox.unsent_count() == 0
+        assert a.ws.store.witness.newest().signer == new.ledger.server_key.key_id  # type: ignore[union-attr]
+        assert not a.ws.store.witness.evidence()  # a new log under a new key is no fork
     finally:
         new.stop()
 

@@ -273,6 +273,26 @@ def test_status_bar_takes_the_engine_status(qtbot, window: MainWindow) -> None:
     assert window.sync_label.text() == "online · 0 unsent · last sync 2026-02-14T11:00:00Z"
 
 
+def test_a_misbehaving_server_is_said_plainly_in_the_status_bar(qtbot, window: MainWindow) -> None:
+    from types import SimpleNamespace
+
+    status = SimpleNamespace(
+        state="idle",
+        online=True,
+        unsent=3,
+        last_sync=None,
+        last_error="a pull left out records the signed head says a partition holds: ...",
+        error_kind="server_misbehaved",
+    )
+    window.sync.show_engine_status(status)
+    text = window.sync_label.text()
+    assert "3 unsent" in text and "broke its own signed promises" in text
+    assert "Tell the election authority" in text and "pull left out" not in text
+    assert "c62828" in window.sync_label.styleSheet()
+    window.sync.show_engine_status(SimpleNamespace(**{**vars(status), "error_kind": None}))
+    assert window.sync_label.styleSheet() == ""
+
+
 def test_a_clock_off_the_servers_is_said_in_the_status_bar(qtbot, window: MainWindow) -> None:
     from types import SimpleNamespace
 

@@ -269,6 +269,38 @@ def nodes_to_store(
     return out
 
 
+def frontier(nodes: NodeSource, tree_size: int) -> list[bytes]:
+    """The hashes of the perfect subtrees a tree of `tree_size` is made of, largest first:
+    what a verifier needs to append leaves and reach the new root (`root_after_append`)."""
+    addresses = addresses_for_root(tree_size)
+    found = _fetch(nodes, addresses)
+    return [found[address] for address in addresses]
+
+
+def extend(size: int, pieces: Sequence[bytes], leaf_hashes: Iterable[bytes]) -> list[bytes]:
+    """The frontier of the tree of `size` leaves (`pieces`, largest first) after appending
+    `leaf_hashes`: how a receipt's new leaves or a partition's next leaves are checked
+    without the leaves before them."""
+    _check_size("tree size", size)
+    if len(pieces) != size.bit_count():
+        raise ProofError(
+            f"a tree of {size} leaves is made of {size.bit_count()} perfect subtrees,"
+            f" not {len(pieces)}"
+        )
+    for position, value in enumerate(pieces):
+        _check_hash(f"frontier hash {position}", value)
+    stack = list(pieces)
+    for offset, value in enumerate(leaf_hashes):
+        _check_hash("leaf hash", value)
+        stack.append(_push(stack, size + offset, value, None))
+    return stack
+
+
+def frontier_root(pieces: Sequence[bytes]) -> bytes:
+    """The root of the tree a frontier describes (the empty tree's for none)."""
+    return _fold(pieces) if pieces else EMPTY_ROOT
+
+
 class InMemoryNodes:
     """A `NodeReader` over a dict, with its own size: for tests, tools and small logs."""
 

@@ -27,8 +27,10 @@ from recap_desktop.protocol.problems import Problem
 from recap_desktop.protocol.records import check_fields
 
 AUTHORITY_TYPES = frozenset({"election", "certificate", "revocations"})
-# The roles a certificate may give, and the one each officer record type needs.
-CERTIFICATE_ROLES = ("operator", "supervisor", "chair", "witness")
+# The roles a certificate may give, and the one each officer record type needs. A "server"
+# certificate lets a key sign the central server's receipts and tree heads (PROTOCOL §10.1).
+CERTIFICATE_ROLES = ("operator", "supervisor", "chair", "witness", "server")
+SERVER_ROLE = "server"
 ROLE_FOR_TYPE = {"sheet": "operator", "review": "supervisor"}
 # The roles that may sign each officer record type. A chair presides over one level's
 # plenary (its certificate's jurisdiction is that region): signs its D.Hasil and rules on
@@ -73,7 +75,8 @@ class Certificate:
             for name in ("election", "officer_id", "name"):
                 if not isinstance(p[name], str) or not p[name].strip():
                     raise ValueError(f"{name} must be a non-blank text")
-            if not is_region_code(p["jurisdiction"]):
+            national = p["role"] == SERVER_ROLE and p["jurisdiction"] == ""
+            if not (national or is_region_code(p["jurisdiction"])):
                 raise ValueError("jurisdiction must be a region code like 32.01")
             valid_from = parse_time(p["valid_from"], "valid_from")
             valid_until = parse_time(p["valid_until"], "valid_until")
@@ -148,6 +151,20 @@ class Trust:
         if certs:
             return certs[0].public_key
         return self.known_keys.get(signer)
+
+    def server_certificate(self, key: str, at: datetime) -> Certificate | None:
+        """A certificate that lets ``key`` sign as the election's server at ``at``, unless
+        the key is revoked (a revoked server key vouches for nothing, whenever it signed)."""
+        if key in self.revoked:
+            return None
+        for cert in self.certificates.get(key, ()):
+            if cert.role == SERVER_ROLE and cert.valid_from <= at <= cert.valid_until:
+                return cert
+        return None
+
+    def server_keys(self, at: datetime) -> set[str]:
+        """Every key certified as a server at ``at``."""
+        return {k for k in self.certificates if self.server_certificate(k, at) is not None}
 
     @cached_property
     def mandates(self) -> dict[str, tuple[Mandate, ...]]:

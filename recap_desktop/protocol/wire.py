@@ -37,35 +37,48 @@ class WireError(ValueError):
     """A document that is not what the protocol says it is."""
 
 
-def batch_bytes(records: Sequence[Mapping[str, Any]], forks: Sequence[Fork] = ()) -> bytes:
+def batch_bytes(
+    records: Sequence[Mapping[str, Any]],
+    forks: Sequence[Fork] = (),
+    heads: Sequence[Mapping[str, Any]] = (),
+) -> bytes:
     """A push body and a bundle file: canonical JSON, so the same records give the same bytes.
-    A bundle also carries the fork evidence its holder keeps."""
+    A bundle also carries the fork evidence its holder keeps, and the server's tree heads it
+    verified (gossip, PROTOCOL §10.7)."""
     doc: dict[str, Any] = {"format": BATCH_FORMAT, "records": list(records)}
     if forks:
         doc["forks"] = [f.to_json() for f in forks]
+    if heads:
+        doc["heads"] = list(heads)
     return canonical_bytes(doc)
+
+
+MAX_HEADS = 16  # tree heads a batch may carry
 
 
 @dataclass(frozen=True)
 class Batch:
     items: list[Any]  # the records as sent (each still to be parsed, one by one)
     forks: list[Any]  # fork evidence as sent (pairs of envelopes)
+    heads: list[Any]  # the server's tree heads the sender verified, as sent
 
 
 def parse_batch(doc: Any, *, max_records: int, max_forks: int = MAX_BUNDLE_FORKS) -> Batch:
     """A batch or bundle document, already parsed from JSON."""
     if not isinstance(doc, dict) or doc.get("format") != BATCH_FORMAT:
         raise WireError(f"the format is not {BATCH_FORMAT}")
-    if set(doc) - {"format", "records", "forks"}:
-        raise WireError("a batch holds only format, records and forks")
-    items, forks = doc.get("records"), doc.get("forks", [])
-    if not isinstance(items, list) or not isinstance(forks, list):
-        raise WireError("records and forks must be lists")
+    if set(doc) - {"format", "records", "forks", "heads"}:
+        raise WireError("a batch holds only format, records, forks and heads")
+    items, forks, heads = doc.get("records"), doc.get("forks", []), doc.get("heads", [])
+    if not (isinstance(items, list) and isinstance(forks, list) and isinstance(heads, list)):
+        raise WireError("records, forks and heads must be lists")
     if len(items) > max_records:
         raise WireError(f"at most {max_records} records, not {len(items)}")
     if len(forks) > max_forks:
         raise WireError(f"at most {max_forks} forks, not {len(forks)}")
-    return Batch(items, forks)
+    if len(heads) > MAX_HEADS:
+        raise WireError(f"at most {MAX_HEADS} tree heads, not {len(heads)}")
+    return Batch(items, forks, heads)
 
 
 def check_fork(pair: Any, trust: Trust) -> Fork:
@@ -110,23 +123,29 @@ class Page:
     entries: list[Entry]
     next: int
     more: bool
+    head: Any  # the signed tree head bounding the page, as sent (``protocol.log.parse_head``)
+    partitions: Any  # on the last page, the proofs of the holder's partitions, as sent
+
+
+_PAGE = frozenset({"entries", "next", "more", "head", "partitions"})
 
 
 def parse_page(answer: Any, since: int) -> Page:
-    """A pull page: entries in log order, after ``since``, a cursor that moves forward."""
-    if not isinstance(answer, dict) or set(answer) != {"entries", "next", "more"}:
-        raise WireError("a page holds exactly entries, next and more")
+    """A pull page: entries in log order from index ``since``, a cursor that moves forward,
+    and the tree head they lie under (PROTOCOL §9.5, §10.5)."""
+    if not isinstance(answer, dict) or set(answer) != _PAGE:
+        raise WireError(f"a page holds exactly {', '.join(sorted(_PAGE))}")
     raw, nxt, more = answer["entries"], answer["next"], answer["more"]
     if not isinstance(raw, list) or not _int(nxt) or not isinstance(more, bool):
         raise WireError("entries is a list, next an integer, more true or false")
     entries: list[Entry] = []
-    last = since
+    floor = since  # the lowest index the next entry may have
     for item in raw:
         if not isinstance(item, dict) or set(item) != {"index", "received", "record"}:
             raise WireError("an entry holds exactly index, received and record")
         index = item["index"]
-        if not _int(index) or index <= last:
-            raise WireError("entries must come in log order, after the cursor")
+        if not _int(index) or index < floor:
+            raise WireError("entries must come in log order, from the cursor")
         try:
             received = parse_time(item["received"], "received")
         except ElectionError as exc:
@@ -138,10 +157,10 @@ def parse_page(answer: Any, since: int) -> Page:
             claimed = raw.get("hash") if isinstance(raw, dict) else None
             name = claimed if isinstance(claimed, str) and _HEX64.match(claimed) else None
             entries.append(Entry(index, received, None, str(exc)[:200], name))
-        last = index
-    if nxt < last or (not entries and nxt < since):
+        floor = index + 1
+    if nxt < floor:
         raise WireError("the pull cursor went backwards")
-    return Page(entries, nxt, more)
+    return Page(entries, nxt, more, answer["head"], answer["partitions"])
 
 
 @dataclass(frozen=True)
@@ -149,9 +168,10 @@ class Receipt:
     """A verified receipt: what the server says it holds, at which log index, since when."""
 
     record: Record
-    stored: dict[str, tuple[int, datetime]]
+    stored: dict[str, tuple[int, datetime]]  # in the order of the log (and the batch)
     held: dict[str, tuple[int, datetime]]
     refused: list[tuple[str | None, int | None, str]]  # hash or batch item, reason
+    head: str  # the hash of the tree head whose log holds what it lists
 
     @property
     def holds(self) -> dict[str, tuple[int, datetime]]:
@@ -171,6 +191,10 @@ def parse_receipt(raw: Any, server_key: bytes) -> Receipt:
     ):
         raise WireError("the receipt is not signed by the server's key")
     p = record.payload
+    if set(p) != _RECEIPT:
+        raise WireError(f"a receipt holds exactly {', '.join(sorted(_RECEIPT))}")
+    if not (isinstance(p["head"], str) and _HEX64.match(p["head"])):
+        raise WireError("a receipt names the tree head it rests on")
     try:
         stored = _entries(p["stored"])
         held = _entries(p["held"])
@@ -184,7 +208,10 @@ def parse_receipt(raw: Any, server_key: bytes) -> Receipt:
             )
     except (KeyError, TypeError, ElectionError) as exc:
         raise WireError(f"the receipt does not list stored, held and refused: {exc}") from exc
-    return Receipt(record, stored, held, refused)
+    return Receipt(record, stored, held, refused, p["head"])
+
+
+_RECEIPT = frozenset({"type", "server", "time", "election", "head", "stored", "held", "refused"})
 
 
 def receipt_hashes(payload: Mapping[str, Any]) -> list[str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from recap_desktop.crypto import keystore
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json
+from recap_desktop.protocol.log import LogError, parse_head
 from recap_desktop.protocol.problems import Problem
 from recap_desktop.protocol.wire import (
     MAX_BUNDLE_BYTES,
@@ -28,6 +29,8 @@ class BundleImport:
     already: int = 0
     forks: int = 0  # fork evidence newly kept
     problems: list[Problem] = field(default_factory=list)
+    heads: int = 0  # the server's tree heads newly learnt, to check at the next sync
+    misbehaviour: list[tuple[str, str]] = field(default_factory=list)  # kind, detail (§10.6)
 
 
 def export_bundle(ws: Workspace, out: Path) -> int:
@@ -41,7 +44,9 @@ def export_bundle(ws: Workspace, out: Path) -> int:
     forks = ws.store.evidence.forks()
     if len(records) > MAX_BUNDLE_RECORDS or len(forks) > MAX_BUNDLE_FORKS:
         raise RecapError("bundle.too_large", records=len(records), limit=MAX_BUNDLE_RECORDS)
-    data = batch_bytes([r.to_json() for r in records], forks) + b"\n"
+    newest = ws.store.witness.newest()
+    heads = [newest.to_json()] if newest is not None else []
+    data = batch_bytes([r.to_json() for r in records], forks, heads) + b"\n"
     if len(data) > MAX_BUNDLE_BYTES:
         raise RecapError("bundle.too_large", records=len(records), limit=MAX_BUNDLE_RECORDS)
     try:
@@ -85,4 +90,33 @@ def import_bundle(ws: Workspace, data: bytes, source: str) -> BundleImport:
         except WireError as exc:
             out.problems.append(Problem(None, "malformed", f"fork evidence: {exc}"))
     out.forks = ws.store.evidence.add_forks(forks, "bundle") + len(admission.forks)
+    _take_heads(ws, batch.heads, out)
     return out
+
+
+def _take_heads(ws: Workspace, raw: list[object], out: BundleImport) -> None:
+    """The server's tree heads another laptop verified (gossip, PROTOCOL §10.7): a head of
+    the same size as one held but another root is a fork of the server's history, found
+    here; any other is kept, and the next sync asks the server to prove its log extends it."""
+    held = trust(ws)
+    witness = ws.store.witness
+    newest = witness.newest()
+    for item in raw:
+        try:
+            shown = parse_head(item, held)
+        except LogError as exc:
+            out.problems.append(Problem(None, "malformed", f"tree head: {exc}"))
+            continue
+        if newest is not None:
+            try:
+                mine = parse_head(newest, held)
+            except LogError:
+                mine = None
+            if mine is not None and mine.size == shown.size and mine.root != shown.root:
+                detail = f"two different logs of {mine.size} entries"
+                witness.add_evidence("forked", detail, mine.record, shown.record)
+                out.misbehaviour.append(("forked", detail))
+                continue
+            if mine is not None and mine.hash == shown.hash:
+                continue
+        out.heads += witness.keep_gossip(shown.record)

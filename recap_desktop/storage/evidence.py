@@ -10,7 +10,7 @@ came before the revocation. Both are truth: a rebuild keeps them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from recap_desktop.crypto.canonical import canonical_bytes
 from recap_desktop.crypto.envelope import EnvelopeError, from_json
@@ -21,8 +21,8 @@ from recap_desktop.storage.records import timestamp
 from recap_desktop.storage.restate import restate
 from recap_desktop.storage.standing import signer_keys
 
-# (hash, log index, when the server first held it)
-Position = tuple[str, int, str]
+# (hash, log index, when the server first held it, the partition it is logged in)
+Position = tuple[str, int, str, str]
 
 
 class Evidence:
@@ -94,14 +94,14 @@ class Evidence:
             return
         with self._connection.write():
             self._db.conn.executemany(
-                "INSERT OR IGNORE INTO server_log (hash, idx, received, server)"
-                " VALUES (?, ?, ?, ?)",
-                [(h, i, t, server) for h, i, t in positions],
+                "INSERT OR IGNORE INTO server_log (hash, idx, received, server, partition)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(h, i, t, server, n) for h, i, t, n in positions],
             )
             revoked = {str(k) for (k,) in self._db.execute("SELECT key_id FROM revoked")}
             if not revoked:
                 return
-            hashes = [h for h, _, _ in positions]
+            hashes = [h for h, _, _, _ in positions]
             signers: set[str] = set()
             lists = False
             for i in range(0, len(hashes), 500):
@@ -129,16 +129,26 @@ class Evidence:
             for h, i, t in self._db.execute("SELECT hash, idx, received FROM server_log")
         }
 
-    def forget_server(self, trusted: str) -> int:
-        """Drop what rests on any server key but ``trusted``: sent marks (their records go
-        up again) and log positions (they prove nothing now). Returns the marks dropped."""
+    def forget_server(self, trusted: Collection[str]) -> int:
+        """Drop what rests on server keys not in ``trusted`` (the keys the authority
+        certifies as the election's server now): sent marks (their records go up again), log
+        positions and the heads they signed (they prove nothing now); the partitions checked
+        against them are checked again. Evidence of misbehaviour stays. Returns the marks
+        dropped."""
+        keys = sorted(trusted)
+        marks = ", ".join("?" for _ in keys) or "NULL"
         with self._connection.write():
             dropped = self._db.execute(
-                "DELETE FROM sync_sent WHERE server IS NULL OR server != ?", [trusted]
+                f"DELETE FROM sync_sent WHERE server IS NULL OR server NOT IN ({marks})", keys
             ).rowcount
             positions = self._db.execute(
-                "DELETE FROM server_log WHERE server != ?", [trusted]
+                f"DELETE FROM server_log WHERE server NOT IN ({marks})", keys
             ).rowcount
+            heads = self._db.execute(
+                f"DELETE FROM log_heads WHERE server NOT IN ({marks})", keys
+            ).rowcount
+            if positions or heads:
+                self._db.execute("DELETE FROM log_partitions")
             if positions:
                 revoked = [str(k) for (k,) in self._db.execute("SELECT key_id FROM revoked")]
                 restate(self._db, signer_keys(self._db, revoked))

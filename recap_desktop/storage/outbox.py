@@ -8,7 +8,7 @@ marks and the new cursor are written together). Used by ``recap_desktop.sync``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
@@ -70,9 +70,12 @@ class Outbox:
             ).fetchone()[0]
         )
 
-    def mark_sent(self, hashes: Iterable[str], receipt: Receipt) -> None:
-        """Keep the receipt, where its server's log put each record it names, and mark
-        ``hashes`` (ours, that it names) as sent: one transaction."""
+    def mark_sent(
+        self, hashes: Iterable[str], receipt: Receipt, partitions: Mapping[str, str]
+    ) -> None:
+        """Keep the receipt, where its server's log put each record it names (``partitions``:
+        each one's partition, computed here from the record), and mark ``hashes`` (ours, that
+        it names, and checked to be in the server's log) as sent: one transaction."""
         now = timestamp()
         record = receipt.record
         server = record.signer
@@ -83,7 +86,12 @@ class Outbox:
                 [record.hash, server, record.canonical.decode("utf-8"), record.sig, now],
             )
             self._evidence.note_positions(
-                [(h, i, format_time(t)) for h, (i, t) in receipt.holds.items()], server
+                [
+                    (h, i, format_time(t), partitions[h])
+                    for h, (i, t) in receipt.holds.items()
+                    if h in partitions
+                ],
+                server,
             )
             for hash_ in hashes:
                 self._db.execute(

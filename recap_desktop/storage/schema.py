@@ -16,7 +16,7 @@ from recap_desktop.domain.status import COUNTED
 migrations = Migrations("recap")
 
 # Bump with every migration: PRAGMA user_version lets tools see the schema without our code.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 PROJECTIONS = (
     "packages",
@@ -459,4 +459,41 @@ RECAP_PROJECTIONS = ("recaps", "objections", "resolutions")
 def m007_recapitulation(db: Database) -> None:
     """D.Hasil, objections and rulings, as projections of their records."""
     for statement in _M007:
+        db.execute(statement)
+
+
+# -- the server's log, witnessed (m008) --------------------------------------------------------
+# What a laptop holds the central server to (docs/PROTOCOL.md §10): the newest tree head it
+# verified and heads other holders showed it (log_heads), each partition's tree as far as it
+# was checked (log_partitions: its size, frontier and the index checked up to), and evidence
+# of misbehaviour (log_evidence: the signed heads and answers that show it). Every entry's
+# partition is kept beside its log position. All of it is truth, kept by a rebuild.
+_M008 = [
+    "ALTER TABLE server_log ADD COLUMN partition TEXT",
+    "CREATE INDEX server_log_partition ON server_log(partition, idx)",
+    """
+    CREATE TABLE log_heads (
+        hash TEXT PRIMARY KEY, kind TEXT NOT NULL, size INTEGER NOT NULL,
+        server TEXT NOT NULL, record TEXT NOT NULL, received TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX log_heads_kind ON log_heads(kind, size)",
+    """
+    CREATE TABLE log_partitions (
+        partition TEXT PRIMARY KEY, size INTEGER NOT NULL, frontier TEXT NOT NULL,
+        checked INTEGER NOT NULL
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE log_evidence (
+        id INTEGER PRIMARY KEY, kind TEXT NOT NULL, detail TEXT NOT NULL,
+        first TEXT NOT NULL, second TEXT, server TEXT NOT NULL, found TEXT NOT NULL
+    )
+    """,
+]
+
+
+@migrations()
+def m008_log_witness(db: Database) -> None:
+    for statement in _M008:
         db.execute(statement)

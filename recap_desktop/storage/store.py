@@ -15,6 +15,8 @@ hands out ``col.decks`` and ``col.models``:
   (evidence.py)
 - ``view``: what is held, as the admission rule asks it (view.py)
 - ``trust``: the trust this folder holds, rebuilt only when it changes (trust.py)
+- ``witness``: the server's tree heads verified, partitions checked, evidence of its
+  misbehaviour (witness.py)
 - ``recaps``: D.Hasil versions, objections and rulings, with their standing (recaps.py)
 
 ``append`` stays here: it is the one way records enter, whatever the door (appender.py).
@@ -44,6 +46,7 @@ from recap_desktop.storage.records import Records
 from recap_desktop.storage.sheets import Sheets
 from recap_desktop.storage.trust import TrustHeld
 from recap_desktop.storage.view import HeldRecords
+from recap_desktop.storage.witness import Witness
 
 DB_NAME = "recap.db"
 
@@ -67,6 +70,7 @@ class Store:
         self.outbox = Outbox(self._connection, self._appender, self.evidence)
         self.view = HeldRecords(self._connection, self.records, self.integrity)
         self.trust = TrustHeld(self._connection, self.keys, self.evidence)
+        self.witness = Witness(self._connection)
         self.recaps = Recaps(self._connection)
 
     @classmethod

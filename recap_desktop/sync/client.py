@@ -157,11 +157,13 @@ class ServerClient:
         """POST a batch, gzipped. The batch is the bundle format (``wire.batch_bytes``)."""
         return self.push_body(push_body(records))
 
-    def push_body(self, body: bytes) -> dict[str, Any]:
-        """POST a batch made by ``push_body`` (so it can be made while another is in flight)."""
+    def push_body(self, body: bytes, known: int = 0) -> dict[str, Any]:
+        """POST a batch made by ``push_body`` (so it can be made while another is in flight).
+        ``known``: the size of the newest tree head held, to be proved extended."""
         answer = self._call(
             "POST",
             "/v1/push",
+            params={"known": known},
             data=body,
             headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
         )
@@ -173,6 +175,32 @@ class ServerClient:
         answer = self._call("GET", "/v1/evidence", params={"jurisdiction": jurisdiction})
         if not isinstance(answer, dict):
             raise BadAnswer("the evidence answer is not an object")
+        return answer
+
+    def consistency(self, first: int, second: int) -> list[str]:
+        """The server's proof that its log of ``second`` entries extends that of ``first``."""
+        answer = self._call("GET", "/v1/log/consistency", params={"first": first, "second": second})
+        if not isinstance(answer, dict) or not isinstance(answer.get("proof"), list):
+            raise BadAnswer("the consistency answer has no proof")
+        return list(answer["proof"])
+
+    def election_package(self) -> dict[str, Any]:
+        answer = self._call("GET", "/v1/election")
+        if not isinstance(answer, dict):
+            raise BadAnswer("the election answer is not an object")
+        return answer
+
+    def log_entries(self, start: int, limit: int) -> dict[str, Any]:
+        """The log's entries from index ``start`` (an auditor's download)."""
+        answer = self._call("GET", "/v1/log/entries", params={"start": start, "limit": limit})
+        if not isinstance(answer, dict):
+            raise BadAnswer("the entries answer is not an object")
+        return answer
+
+    def all_totals(self, contest: str) -> dict[str, Any]:
+        answer = self._call("GET", "/v1/totals", params={"contest": contest})
+        if not isinstance(answer, dict):
+            raise BadAnswer("the totals answer is not an object")
         return answer
 
     def record(self, record_hash: str) -> dict[str, Any] | None:

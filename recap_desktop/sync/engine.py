@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
-from recap_desktop.crypto.envelope import Record
+from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json
 from recap_desktop.crypto.keys import BadPublicKey, check_public_key, key_id
 from recap_desktop.domain.election import ElectionError, format_time, parse_time
+from recap_desktop.protocol import log, merkle
 from recap_desktop.protocol.admit import Arrival, Fork, HeldView, Precheck, admit
 from recap_desktop.protocol.checks import CLOCK_TOLERANCE, precheck
+from recap_desktop.protocol.log import LogError, TreeHead
 from recap_desktop.protocol.problems import Problem
 from recap_desktop.protocol.trust import Trust
 from recap_desktop.protocol.wire import Receipt, WireError, check_fork, parse_page, parse_receipt
@@ -45,7 +47,9 @@ class SyncOutbox(Protocol):
         self, after: int, limit: int, max_bytes: int, authority: bool | None = None
     ) -> list[tuple[int, Record]]: ...
     def unsent_count(self) -> int: ...
-    def mark_sent(self, hashes: Iterable[str], receipt: Receipt) -> None: ...
+    def mark_sent(
+        self, hashes: Iterable[str], receipt: Receipt, partitions: Mapping[str, str]
+    ) -> None: ...
     def note_refused(self, refused: Iterable[tuple[str, str, str]]) -> None: ...
     def append_pulled(
         self,
@@ -53,7 +57,7 @@ class SyncOutbox(Protocol):
         cursor_key: str,
         cursor: str,
         *,
-        positions: Sequence[tuple[str, int, str]] = (),
+        positions: Sequence[tuple[str, int, str, str]] = (),
         server: str | None = None,
     ) -> list[bool]: ...
     def setting(self, key: str) -> str | None: ...
@@ -65,7 +69,28 @@ class SyncEvidence(Protocol):
 
     def add_forks(self, forks: Iterable[Fork], origin: str) -> int: ...
     def forks(self) -> list[Fork]: ...
-    def forget_server(self, trusted: str) -> int: ...
+    def forget_server(self, trusted: Collection[str]) -> int: ...
+
+
+class SyncWitness(Protocol):
+    """The server's heads this laptop verified, its partitions checked, and the evidence of
+    its misbehaviour (storage.Witness)."""
+
+    def newest(self) -> Record | None: ...
+    def gossip(self) -> list[Record]: ...
+    def keep_newest(self, head: Record) -> None: ...
+    def drop_gossip(self, hashes: Sequence[str]) -> None: ...
+    def checked(self, partition: str) -> Any: ...
+    def set_checked(self, states: dict[str, Any]) -> None: ...
+    def entries(self, partition: str, start: int, upto: int) -> list[tuple[str, int, str]]: ...
+    def partitions_seen(self, upto: int) -> set[str]: ...
+    def add_evidence(
+        self,
+        kind: str,
+        detail: str,
+        first: Record | dict[str, Any],
+        second: Record | dict[str, Any] | None,
+    ) -> bool: ...
 
 
 class SyncTrust(Protocol):
@@ -87,6 +112,10 @@ class SyncStore(Protocol):
     def trust(self) -> SyncTrust: ...
     @property
     def view(self) -> HeldView: ...
+    @property
+    def witness(self) -> SyncWitness: ...
+
+    def append(self, records: Sequence[Record], origin: str) -> list[bool]: ...
 
 
 @dataclass(frozen=True)
@@ -113,6 +142,7 @@ class SyncResult:
     forks: int = 0  # fork evidence newly kept (from the server)
     resent: int = 0  # sent marks dropped because their server key is not trusted any more
     clock_offset: int | None = None  # seconds this laptop's clock is off, when over tolerance
+    misbehaviour: list[tuple[str, str]] = field(default_factory=list)  # kind, detail (§10.6)
     error: str | None = None
     error_kind: str | None = None
 
@@ -127,6 +157,7 @@ class SyncResult:
             "forks": self.forks,
             "resent": self.resent,
             "clock_offset": self.clock_offset,
+            "misbehaviour": [{"kind": k, "detail": d} for k, d in self.misbehaviour],
             "error": self.error,
             "error_kind": self.error_kind,
         }
@@ -134,6 +165,13 @@ class SyncResult:
 
 class _Cancelled(Exception):
     pass
+
+
+class ServerMisbehaved(SyncError):
+    """The server broke a promise its own signatures make (PROTOCOL §10.6): the evidence is
+    kept and the sync stops, marking nothing sent on its word."""
+
+    kind = "server_misbehaved"
 
 
 def _now() -> str:
@@ -171,6 +209,8 @@ class SyncEngine:
         self._poked = False
         self._counted = -1e9  # when the unsent records were last counted (monotonic)
         self._pull_trust: Trust | None = None  # what a pull's helper prechecks records against
+        self._head: TreeHead | None = None  # the newest tree head verified in this sync
+        self._server_key = b""
         self._status = Status(
             State.IDLE.value,
             None,
@@ -289,9 +329,12 @@ class SyncEngine:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _handshake(self, result: SyncResult) -> None:
-        """Learn the server's receipt key; pin it on first contact, refuse it if it changed.
-        Sent marks and log positions resting on any other key are dropped (their records go
-        up again: the server answers "held" if it has them). Compare the clocks."""
+        """Learn the server's key and accept it only if the election authority certified it as
+        this election's server (its certificates come with the answer and are admitted like
+        any authority record): no trust on first use. Then hold the server to its log: its
+        head must extend every head this laptop verified or was shown (§10.3). Sent marks and
+        log positions resting on keys no longer certified are dropped (those records go up
+        again). Compare the clocks."""
         health = self.client.health()
         try:
             public_key = bytes.fromhex(str(health["server_key"]))
@@ -301,68 +344,169 @@ class SyncEngine:
         anchor = self.store.trust.anchor()
         if anchor is not None and health.get("authority_key_id") != key_id(anchor):
             raise SyncError("the server serves another election authority", "wrong_server")
-        pin_key = f"server_key {self.client.base_url}"
-        pinned = self.store.outbox.setting(pin_key)
-        if pinned is None:
-            self.store.outbox.set_setting(pin_key, public_key.hex())
-        elif pinned != public_key.hex():
-            raise SyncError(
-                f"the server's key changed (pinned {key_id(bytes.fromhex(pinned))[:16]}…, "
-                f"now {key_id(public_key)[:16]}…); nothing was sent",
-                "server_key_changed",
+        trust = self._admit_certificates(health.get("certificates"))
+        if trust is None:
+            raise SyncError("this folder holds no election package yet: import it first")
+        now = datetime.now(UTC)
+        server = key_id(public_key)
+        if trust.server_certificate(server, now) is None:
+            self._misbehaved(
+                result,
+                LogError(
+                    "uncertified_server",
+                    f"the server's key {server[:16]}… has no certificate from the election"
+                    " authority: nothing was sent to it",
+                ),
+                _shown(health.get("head"), server),
+                None,
             )
         self._server_key = public_key
-        dropped = self.store.evidence.forget_server(key_id(public_key))
+        dropped = self.store.evidence.forget_server(trust.server_keys(now))
         if dropped:
             result.resent += dropped
             self._emit(unsent=self.store.outbox.unsent_count())
+        head = self._parse_head(result, health.get("head"), trust)
+        if head.server != server:
+            self._misbehaved(
+                result, LogError("bad_head", "the head is signed by another key"), head.record, None
+            )
+        self._head = None
+        self._advance(result, head, trust)
+        self._check_gossip(result, head, trust)
         result.clock_offset = _clock_offset(health.get("time"))
         self._emit(online=True, clock_offset=result.clock_offset)
+
+    def _admit_certificates(self, raw: Any) -> Trust | None:
+        """The server's certificates, as it sent them, through the admission rule."""
+        records = []
+        for item in raw if isinstance(raw, list) else []:
+            try:
+                records.append(from_json(item))
+            except EnvelopeError:
+                continue  # what does not parse certifies nothing
+        trust = self._trust()
+        if trust is None or not records:
+            return trust
+        arrived = datetime.now(UTC).replace(microsecond=0)
+        admission = admit(records, self.store.view, trust, arrivals=(arrived, None))
+        if admission.admitted:
+            self.store.append(admission.admitted, "server")
+            return self._trust()
+        return trust
+
+    def _parse_head(self, result: SyncResult, raw: Any, trust: Trust) -> TreeHead:
+        try:
+            return log.parse_head(raw, trust)
+        except LogError as exc:
+            first = raw if isinstance(raw, dict) else {"head": repr(raw)[:200]}
+            self._misbehaved(result, exc, first, None)
+
+    def _advance(self, result: SyncResult, head: TreeHead, trust: Trust) -> None:
+        """Make ``head`` the newest verified, if it extends the newest one held (asking the
+        server for the proof when the sizes differ)."""
+        if self._head is not None and head.hash == self._head.hash:
+            return
+        kept = self.store.witness.newest()
+        old = self._head or (self._kept_head(kept, trust) if kept is not None else None)
+        if old is not None:
+            self._extends(result, old, head)
+        self.store.witness.keep_newest(head.record)
+        self._head = head
+
+    def _kept_head(self, record: Record, trust: Trust) -> TreeHead | None:
+        try:
+            return log.parse_head(record, trust)
+        except LogError:
+            return None  # its key is no longer certified: it proves nothing now
+
+    def _extends(self, result: SyncResult, old: TreeHead, new: TreeHead) -> None:
+        proof: list[bytes] = []
+        if 0 < old.size < new.size:
+            try:
+                proof = log.hashes(self.client.consistency(old.size, new.size), "the proof")
+            except LogError as exc:
+                self._misbehaved(result, LogError("inconsistent", str(exc)), old.record, new.record)
+        try:
+            log.check_extends(old, new, proof)
+        except LogError as exc:
+            self._misbehaved(result, exc, old.record, new.record)
+
+    def _check_gossip(self, result: SyncResult, head: TreeHead, trust: Trust) -> None:
+        """Heads other laptops showed this one (in bundles): the server's log must extend each
+        (two laptops shown different histories find out here)."""
+        done = []
+        for record in self.store.witness.gossip():
+            shown = self._kept_head(record, trust)
+            if shown is not None:
+                self._extends(result, shown, head)
+            done.append(record.hash)
+        if done:
+            self.store.witness.drop_gossip(done)
+
+    def _misbehaved(
+        self,
+        result: SyncResult,
+        error: LogError,
+        first: Record | dict[str, Any],
+        second: Record | dict[str, Any] | None,
+    ) -> NoReturn:
+        """Keep the evidence, say it, stop: nothing more is sent to or taken from this server
+        in this sync."""
+        self.store.witness.add_evidence(error.kind, str(error), first, second)
+        result.misbehaviour.append((error.kind, str(error)))
+        raise ServerMisbehaved(f"{log.EVIDENCE_KINDS.get(error.kind, error.kind)}: {error}")
 
     def _push_all(self, result: SyncResult) -> None:
         """Fork evidence the server has not had from us, then authority records (certificates
         before the sheets they certify), then the rest."""
-        self._push_forks()
+        self._push_forks(result)
         for authority in (True, False):
             self._push_kind(result, authority)
         self._emit(unsent=self.store.outbox.unsent_count())
 
-    def _push_forks(self) -> None:
+    def _push_forks(self, result: SyncResult) -> None:
         forks = self.store.evidence.forks()
         mark = f"forks sent {key_id(self._server_key)}"
         if not forks or self.store.outbox.setting(mark) == str(len(forks)):
             return
-        answer = self.client.push_body(push_body([], forks))
-        self._verify_receipt(answer)
+        known = self._head
+        answer = self.client.push_body(push_body([], forks), known.size if known else 0)
+        self._check_answer(result, answer, [], known)
         self.store.outbox.set_setting(mark, str(len(forks)))
 
     def _push_kind(self, result: SyncResult, authority: bool) -> None:
         # One request in flight at a time, in order, each batch marked sent only from its own
         # verified receipt. Around it: while the server checks batch N, batch N+1 is read from
         # the store and encoded on this thread; as soon as N's answer comes, N+1 is sent, and
-        # N's receipt is checked and its marks written while the server works on N+1.
+        # N's receipt is checked and its marks written while the server works on N+1. Each
+        # request names the newest head held when it was sent, to be proved extended.
         batch = self._next_batch(0, authority)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="recap-push") as sender:
             sending = None
+            known = self._head
             if batch is not None:
                 self._check_cancel()
                 testpoints.reach("before_send")
-                sending = sender.submit(self.client.push_body, batch[1])
+                sending = sender.submit(self._send, batch[1], known)
             while batch is not None and sending is not None:
                 rows = batch[0]
                 try:
                     batch = self._next_batch(rows[-1][0], authority)
                     answer = sending.result()
                     sending = None
+                    sent_with, known = known, self._head
                     if batch is not None:
                         self._check_cancel()
                         testpoints.reach("before_send")
-                        sending = sender.submit(self.client.push_body, batch[1])
-                    self._take_answer(result, rows, answer)
+                        sending = sender.submit(self._send, batch[1], known)
+                    self._take_answer(result, rows, answer, sent_with)
                 except BaseException:
                     if sending is not None:  # let the request in flight end, then stop
                         sending.cancel() or sending.exception()
                     raise
+
+    def _send(self, body: bytes, known: TreeHead | None) -> dict[str, Any]:
+        return self.client.push_body(body, known.size if known is not None else 0)
 
     def _next_batch(
         self, after: int, authority: bool
@@ -372,20 +516,89 @@ class SyncEngine:
             return None
         return rows, push_body([r.to_json() for _, r in rows])
 
-    def _verify_receipt(self, answer: Mapping[str, Any]) -> Receipt:
+    def _check_answer(
+        self,
+        result: SyncResult,
+        answer: Mapping[str, Any],
+        records: Sequence[Record],
+        known: TreeHead | None,
+    ) -> tuple[Receipt, dict[str, str]]:
+        """The receipt, and the partition of each record it lists, once the log shows it
+        holds them (§10.4): the receipt names a head signed by a certified server key that
+        extends ``known``; the records stored now are the log's last entries, which appended
+        to the tree before them give the head's root; each held one has its inclusion proof.
+        Anything else is evidence, and nothing is marked sent."""
         try:
-            return parse_receipt(answer.get("receipt"), self._server_key)
+            receipt = parse_receipt(answer.get("receipt"), self._server_key)
         except WireError as exc:
             raise BadAnswer(str(exc)) from exc
+        trust = self._trust()
+        assert trust is not None  # the handshake needed it
+        head = self._parse_head(result, answer.get("head"), trust)
+        if head.hash != receipt.head or head.server != receipt.record.signer:
+            self._misbehaved(
+                result,
+                LogError("bad_receipt", "the receipt names another tree head than it came with"),
+                receipt.record,
+                head.record,
+            )
+        proofs = answer.get("proofs")
+        try:
+            if not isinstance(proofs, dict):
+                raise LogError("bad_receipt", "the answer has no proofs")
+            if known is not None and known.size > 0 and head.size > known.size:
+                steps = log.hashes(proofs.get("consistency"), "the consistency proof")
+            else:
+                steps = []
+            if known is not None:
+                log.check_extends(known, head, steps)
+            ours = {r.hash: r for r in records}
+            partitions: dict[str, str] = {}
+            leaves = []
+            for hash_, (index, received) in receipt.stored.items():
+                record = ours.get(hash_)
+                if record is None:
+                    raise LogError("bad_receipt", f"the receipt stored {hash_[:16]}…, not sent")
+                partitions[hash_] = log.partition_of(record)
+                leaves.append(log.leaf_hash(hash_, index, partitions[hash_], format_time(received)))
+            append = proofs.get("append")
+            if not isinstance(append, dict) or not isinstance(append.get("size"), int):
+                raise LogError("bad_receipt", "the answer does not show where the log grew")
+            first = append["size"]
+            indices = [i for i, _ in receipt.stored.values()]
+            if indices != list(range(first, first + len(indices))):
+                raise LogError("bad_receipt", "the records stored are not the log's newest")
+            log.check_append(head, first, log.hashes(append.get("frontier"), "frontier"), leaves)
+            held = proofs.get("held")
+            for hash_, (index, received) in receipt.held.items():
+                record = ours.get(hash_)
+                if record is None:
+                    raise LogError("bad_receipt", f"the receipt holds {hash_[:16]}…, not sent")
+                partitions[hash_] = log.partition_of(record)
+                leaf = log.leaf_hash(hash_, index, partitions[hash_], format_time(received))
+                steps = log.hashes(
+                    held.get(hash_) if isinstance(held, dict) else None, "an inclusion proof"
+                )
+                log.check_included(head, leaf, index, steps)
+        except LogError as exc:
+            self._misbehaved(result, exc, receipt.record, head.record)
+        if self._head is None or head.size >= self._head.size:
+            self.store.witness.keep_newest(head.record)
+            self._head = head
+        return receipt, partitions
 
     def _take_answer(
-        self, result: SyncResult, batch: list[tuple[int, Record]], answer: dict[str, Any]
+        self,
+        result: SyncResult,
+        batch: list[tuple[int, Record]],
+        answer: dict[str, Any],
+        known: TreeHead | None,
     ) -> None:
-        receipt = self._verify_receipt(answer)
+        receipt, partitions = self._check_answer(result, answer, [r for _, r in batch], known)
         testpoints.reach("after_server_commit")
         holds = receipt.holds
         sent = [r.hash for _, r in batch if r.hash in holds]
-        self.store.outbox.mark_sent(sent, receipt)
+        self.store.outbox.mark_sent(sent, receipt, partitions)
         details = {
             str(x.get("hash")): (str(x.get("reason")), str(x.get("detail") or ""))
             for x in answer.get("results", [])
@@ -413,12 +626,14 @@ class SyncEngine:
     def _pull_all(self, result: SyncResult) -> None:
         if self.jurisdiction is None:
             return
-        cursor_key = f"cursor {self.client.base_url} {self.jurisdiction}"
+        # Pages hold whole partitions (§10.5), so a cursor of the time before must not go on.
+        cursor_key = f"log cursor {self.client.base_url} {self.jurisdiction}"
         since = int(self.store.outbox.setting(cursor_key) or 0)
         trust = self._trust()
         if trust is None:
             return
         server = key_id(self._server_key)
+        ranges = log.needed_ranges(self.jurisdiction)
         self._pull_trust = trust
         # The next page is fetched, parsed and checked record by record (``precheck``: the
         # signature and every check of the record alone) on a helper thread while this one is
@@ -426,6 +641,7 @@ class SyncEngine:
         # server builds it on its own core meanwhile, and libsodium and SQLite let go of the
         # GIL. Pages are still admitted and stored strictly in order, one at a time, on this
         # thread, and a record's precheck counts only if the Trust it used is still in force.
+        last: _Page | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="recap-pull") as fetcher:
             self._check_cancel()
             ahead: Future[_Page] | None = fetcher.submit(self._fetch_page, self.jurisdiction, since)
@@ -439,6 +655,9 @@ class SyncEngine:
                     if page.more:
                         ahead = fetcher.submit(self._fetch_page, self.jurisdiction, page.next)
                     testpoints.reach("during_pull")
+                    head = self._parse_head(result, page.head, trust)
+                    self._advance(result, head, trust)
+                    self._check_entries(result, page, head, ranges)
                     admission = admit(
                         page.records,
                         self.store.view,
@@ -461,9 +680,65 @@ class SyncEngine:
                     result.pulled += len(admission.admitted)
                     result.pull_problems.extend(page.unreadable)
                     result.pull_problems.extend(admission.problems)
+                    last = page
             finally:
                 if ahead is not None:  # stopped early: let the request in flight end
                     ahead.cancel() or ahead.exception()
+        if last is not None and self._head is not None:
+            self._check_partitions(result, self._head, ranges, last.partitions)
+
+    def _check_entries(
+        self, result: SyncResult, page: _Page, head: TreeHead, ranges: list[tuple[str, str]]
+    ) -> None:
+        """Every entry lies below the page's head, in one of the partitions asked for."""
+        for hash_, index, _received, partition in page.positions:
+            if index >= head.size or not log.in_ranges(partition, ranges):
+                self._misbehaved(
+                    result,
+                    LogError(
+                        "misplaced",
+                        f"entry {index} ({hash_[:16]}…, partition {partition!r}) is not one"
+                        f" this page of a log of {head.size} entries may hold",
+                    ),
+                    head.record,
+                    None,
+                )
+
+    def _check_partitions(
+        self, result: SyncResult, head: TreeHead, ranges: list[tuple[str, str]], proofs: Any
+    ) -> None:
+        """Completeness (§10.5): the head proves each partition of this laptop's ranges (its
+        size and root); the entries this laptop learnt of in each, rebuilt into its tree from
+        where it was last checked, must give that size and root. A partition the head leaves
+        out must hold nothing this laptop learnt of."""
+        try:
+            proved = log.check_ranges(head, ranges, proofs)
+        except LogError as exc:
+            self._misbehaved(result, exc, head.record, None)
+        witness = self.store.witness
+        seen = {p for p in witness.partitions_seen(head.size) if log.in_ranges(p, ranges)}
+        states = {}
+        for name in sorted(set(proved) | seen):
+            state = proved.get(name, log.PartitionState(0, merkle.EMPTY_ROOT))
+            checked = witness.checked(name)
+            if checked.checked > head.size:
+                checked = type(checked)(0, [], 0)  # checked against a longer log: again
+            rows = witness.entries(name, checked.checked, head.size)
+            leaves = [log.leaf_hash(h, i, name, t) for h, i, t in rows]
+            size, frontier, root = log.partition_frontier(checked.size, checked.frontier, leaves)
+            if size != state.size or root != state.root:
+                self._misbehaved(
+                    result,
+                    LogError(
+                        "withheld",
+                        f"the head of {head.size} entries says partition {name or '(authority)'}"
+                        f" holds {state.size} records; the server showed this laptop {size}",
+                    ),
+                    head.record,
+                    None,
+                )
+            states[name] = type(checked)(size, frontier, head.size)
+        witness.set_checked(states)
 
     def _fetch_page(self, jurisdiction: str, since: int) -> _Page:
         """On the helper thread: fetch one page, parse it, precheck its records against the
@@ -473,7 +748,7 @@ class SyncEngine:
         try:
             page = parse_page(answer, since)
         except WireError as exc:
-            return _Page([], [], [], 0, False, [], [], str(exc))
+            return _Page([], [], [], 0, False, [], [], str(exc), None, None)
         arrived = datetime.now(UTC).replace(microsecond=0)
         good = [e for e in page.entries if e.record is not None]
         records = [e.record for e in good if e.record is not None]
@@ -484,7 +759,8 @@ class SyncEngine:
         # Seen: when the server's log took it, or now if that is earlier (PROTOCOL §5.4).
         arrivals: list[Arrival] = [(min(e.received, arrived), e.index) for e in good]
         positions = [
-            (r.hash, e.index, format_time(e.received)) for r, e in zip(records, good, strict=True)
+            (r.hash, e.index, format_time(e.received), log.partition_of(r))
+            for r, e in zip(records, good, strict=True)
         ]
         trust = self._pull_trust
         prechecked: list[Precheck | None] = [None] * len(records)
@@ -500,7 +776,16 @@ class SyncEngine:
             except Exception:  # left to check in place, which raises it as before
                 continue
         return _Page(
-            records, arrivals, positions, page.next, page.more, prechecked, unreadable, None
+            records,
+            arrivals,
+            positions,
+            page.next,
+            page.more,
+            prechecked,
+            unreadable,
+            None,
+            page.head,
+            page.partitions,
         )
 
     def _pull_evidence(self, result: SyncResult) -> None:
@@ -538,9 +823,16 @@ class _Page:
 
     records: list[Record]
     arrivals: list[Arrival]
-    positions: list[tuple[str, int, str]]  # (hash, log index, when the server took it)
+    positions: list[tuple[str, int, str, str]]  # (hash, log index, when taken, partition)
     next: int
     more: bool
     prechecked: list[Precheck | None]
     unreadable: list[Problem]  # records of the page that did not parse: refused alone
     error: str | None
+    head: Any  # the tree head as sent
+    partitions: Any  # the last page's partition proofs, as sent
+
+
+def _shown(raw: Any, server: str) -> dict[str, Any]:
+    """What a server showed, kept as evidence even when it is not a record."""
+    return raw if isinstance(raw, dict) else {"server_key_id": server, "head": None}

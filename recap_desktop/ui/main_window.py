@@ -540,7 +540,15 @@ class MainWindow(QMainWindow):
             tr("%1 unsent").replace("%1", str(state.unsent)),
             tr("last sync %1").replace("%1", state.last_sync or tr("never")),
         ]
-        if state.last_error:
+        if state.error_kind == "server_misbehaved":
+            # Said in plain words, whatever the engine's English detail (`recap log` has it).
+            parts.append(
+                tr(
+                    "the server broke its own signed promises: nothing was marked sent on its"
+                    " word; the evidence is kept in this folder. Tell the election authority"
+                )
+            )
+        elif state.last_error:
             parts.append(tr("error: %1").replace("%1", state.last_error))
         if state.clock_offset is not None:
             # Records still go up; the officer is told, never locked out (PROTOCOL §5.5).
@@ -551,6 +559,8 @@ class MainWindow(QMainWindow):
                 )
             )
         self.sync_label.setText(" · ".join(parts))
+        alarming = state.error_kind == "server_misbehaved"
+        self.sync_label.setStyleSheet("color: #c62828; font-weight: bold" if alarming else "")
 
     def _task_started(self, handle: TaskHandle) -> None:
         self.current_task = handle

@@ -20,6 +20,7 @@ class SyncState:
     last_sync: str | None = None  # UTC time like 2026-02-14T10:00:00Z
     last_error: str | None = None
     clock_offset: int | None = None  # seconds off the server's clock, when over tolerance
+    error_kind: str | None = None  # the engine's kind of failure (server_misbehaved, ...)
 
 
 class SyncStatus(QObject):
@@ -36,9 +37,12 @@ class SyncStatus(QObject):
         last_sync: str | None,
         last_error: str | None,
         clock_offset: int | None = None,
+        error_kind: str | None = None,
     ) -> None:
         """Record the engine's latest state; safe from a worker thread (the signal is queued)."""
-        self.state = SyncState(True, online, unsent, last_sync, last_error, clock_offset)
+        self.state = SyncState(
+            True, online, unsent, last_sync, last_error, clock_offset, error_kind
+        )
         self.changed.emit(self.state)
 
     def show_engine_status(self, status: object) -> None:
@@ -56,4 +60,5 @@ class SyncStatus(QObject):
             getattr(status, "last_sync", None),
             getattr(status, "last_error", None),
             getattr(status, "clock_offset", None),
+            getattr(status, "error_kind", None),
         )

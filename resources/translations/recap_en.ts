@@ -287,6 +287,10 @@
         <translation>Sync not configured: set the central server in Settings</translation>
     </message>
     <message>
+        <source>the server broke its own signed promises: nothing was marked sent on its word; the evidence is kept in this folder. Tell the election authority</source>
+        <translation>the server broke its own signed promises: nothing was marked sent on its word; the evidence is kept in this folder. Tell the election authority</translation>
+    </message>
+    <message>
         <source>this laptop's clock is %1 minutes off the server's: set it right</source>
         <translation>this laptop's clock is %1 minutes off the server's: set it right</translation>
     </message>

@@ -288,6 +288,10 @@
         <translation>Sinkronisasi belum diatur: isi server pusat di Pengaturan</translation>
     </message>
     <message>
+        <source>the server broke its own signed promises: nothing was marked sent on its word; the evidence is kept in this folder. Tell the election authority</source>
+        <translation>server melanggar janji yang ditandatanganinya sendiri: tidak ada yang ditandai terkirim atas dasar jawabannya; buktinya disimpan di folder ini. Laporkan ke penyelenggara pemilu</translation>
+    </message>
+    <message>
         <source>this laptop&apos;s clock is %1 minutes off the server&apos;s: set it right</source>
         <translation>jam laptop ini selisih %1 menit dari jam server: betulkan jamnya</translation>
     </message>

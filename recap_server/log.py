@@ -1,0 +1,229 @@
+"""The server's transparency log in its database: one RFC 9162 tree over every record stored,
+one per partition, and the signed heads (docs/PROTOCOL.md §10).
+
+Every node is written once, in the transaction that stores the records it covers
+(``protocol.merkle.nodes_to_store``), so the trees never lag the records; like the records,
+the node tables refuse updates and deletes. Proofs read O(log n) nodes in one query.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from recap_desktop.protocol import merkle
+from recap_desktop.protocol.log import summary_leaf_hash
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS log_nodes (
+        level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+        PRIMARY KEY (level, idx)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS partition_nodes (
+        partition TEXT NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL,
+        hash BLOB NOT NULL, PRIMARY KEY (partition, level, idx)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS partitions (
+        partition TEXT PRIMARY KEY, size INTEGER NOT NULL, root BLOB NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS heads (
+        size INTEGER NOT NULL, hash TEXT PRIMARY KEY, record TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS heads_size ON heads(size)",
+    *(
+        f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{verb} BEFORE {verb.upper()} ON {table}
+        BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END"""
+        for table in ("log_nodes", "partition_nodes", "heads")
+        for verb in ("update", "delete")
+    ),
+]
+
+
+class _Nodes:
+    """A ``merkle.NodeReader`` over one tree's table, inside the caller's transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, partition: str | None = None) -> None:
+        self._conn = conn
+        self._partition = partition
+
+    def read_node(self, level: int, index: int) -> bytes | None:
+        return self.read_nodes([(level, index)]).get((level, index))
+
+    def read_nodes(self, addresses: Sequence[merkle.Address]) -> dict[merkle.Address, bytes]:
+        out: dict[merkle.Address, bytes] = {}
+        wanted = list(dict.fromkeys(addresses))
+        for at in range(0, len(wanted), 200):
+            chunk = wanted[at : at + 200]
+            pairs = " OR ".join("(level = ? AND idx = ?)" for _ in chunk)
+            flat = [x for address in chunk for x in address]
+            if self._partition is None:
+                rows = self._conn.execute(
+                    f"SELECT level, idx, hash FROM log_nodes WHERE {pairs}", flat
+                )
+            else:
+                rows = self._conn.execute(
+                    f"SELECT level, idx, hash FROM partition_nodes WHERE partition = ?"
+                    f" AND ({pairs})",
+                    [self._partition, *flat],
+                )
+            out.update(((int(lv), int(ix)), bytes(h)) for lv, ix, h in rows)
+        return out
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What one commit did to the log: the size before (and that tree's frontier, which
+    with the new leaves proves them to a holder), the size and root after."""
+
+    size_before: int
+    frontier: list[bytes]
+    size: int
+    root: bytes
+    partitions: dict[str, tuple[int, bytes]]  # the partitions it grew: name -> (size, root)
+
+
+def append(conn: sqlite3.Connection, size: int, leaves: Sequence[tuple[str, bytes]]) -> Appended:
+    """Append ``leaves`` ((partition, leaf hash), in log order) to the log of ``size``
+    entries and to their partitions' trees; inside the caller's transaction."""
+    log = _Nodes(conn)
+    frontier = merkle.frontier(log, size)
+    stored = merkle.nodes_to_store(size, [h for _, h in leaves], log)
+    conn.executemany(
+        "INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)",
+        [(lv, ix, h) for (lv, ix), h in stored],
+    )
+    grown: dict[str, list[bytes]] = {}
+    for name, value in leaves:
+        grown.setdefault(name, []).append(value)
+    states: dict[str, tuple[int, bytes]] = {}
+    for name, values in grown.items():
+        row = conn.execute("SELECT size FROM partitions WHERE partition = ?", [name]).fetchone()
+        before = int(row[0]) if row else 0
+        nodes = _Nodes(conn, name)
+        added = merkle.nodes_to_store(before, values, nodes)
+        conn.executemany(
+            "INSERT INTO partition_nodes (partition, level, idx, hash) VALUES (?, ?, ?, ?)",
+            [(name, lv, ix, h) for (lv, ix), h in added],
+        )
+        after = before + len(values)
+        root = merkle.tree_root(nodes, after)
+        conn.execute(
+            "INSERT INTO partitions (partition, size, root) VALUES (?, ?, ?)"
+            " ON CONFLICT(partition) DO UPDATE SET size = excluded.size, root = excluded.root",
+            [name, after, root],
+        )
+        states[name] = (after, root)
+    new_size = size + len(leaves)
+    root = merkle.tree_root(log, new_size) if new_size else merkle.EMPTY_ROOT
+    return Appended(size, frontier, new_size, root, states)
+
+
+def consistency(conn: sqlite3.Connection, first: int, second: int) -> list[bytes]:
+    return merkle.consistency_proof(_Nodes(conn), first, second)
+
+
+def inclusion(conn: sqlite3.Connection, index: int, size: int) -> list[bytes]:
+    return merkle.inclusion_proof(_Nodes(conn), index, size)
+
+
+def frontier(conn: sqlite3.Connection, size: int) -> list[bytes]:
+    return merkle.frontier(_Nodes(conn), size)
+
+
+def root(conn: sqlite3.Connection, size: int) -> bytes:
+    return merkle.tree_root(_Nodes(conn), size) if size else merkle.EMPTY_ROOT
+
+
+def partition_states(conn: sqlite3.Connection) -> dict[str, tuple[int, bytes]]:
+    return {
+        str(name): (int(size), bytes(value))
+        for name, size, value in conn.execute("SELECT partition, size, root FROM partitions")
+    }
+
+
+class Summary:
+    """Every partition's (size, root), as the newest head commits to them: what a pull's
+    proofs are made from, replaced whole after each commit (readers never wait on pushes).
+
+    A national log has some 7,000 partitions and a push grows one or two: a new Summary
+    copies the tree's nodes and recomputes only the paths of the leaves that changed
+    (O(log n) hashes each), unless a new partition appeared (its name moves the others'
+    places): then the tree is built again, once.
+    """
+
+    def __init__(
+        self,
+        states: Mapping[str, tuple[int, bytes]] | None = None,
+        _nodes: dict[merkle.Address, bytes] | None = None,
+    ) -> None:
+        self.states: dict[str, tuple[int, bytes]] = dict(states or {})
+        self._nodes = _nodes
+
+    @cached_property
+    def names(self) -> list[str]:
+        return sorted(self.states)
+
+    @cached_property
+    def _place(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.names)}
+
+    @property
+    def _tree(self) -> dict[merkle.Address, bytes]:
+        if self._nodes is None:
+            tree = merkle.InMemoryNodes()
+            tree.append([summary_leaf_hash(n, *self.states[n]) for n in self.names])
+            self._nodes = tree.nodes
+        return self._nodes
+
+    @property
+    def count(self) -> int:
+        return len(self.states)
+
+    @cached_property
+    def root(self) -> bytes:
+        return merkle.tree_root(self._tree, self.count) if self.count else merkle.EMPTY_ROOT
+
+    def grown(self, changes: Mapping[str, tuple[int, bytes]]) -> Summary:
+        states = {**self.states, **changes}
+        if not changes:
+            return Summary(states, self._nodes)
+        if any(name not in self.states for name in changes):
+            return Summary(states)
+        nodes = dict(self._tree)
+        size = self.count
+        for name, state in changes.items():
+            index = self._place[name]
+            nodes[(0, index)] = summary_leaf_hash(name, *state)
+            level = 0
+            # Up through the perfect subtrees that hold this leaf (a node exists once its
+            # last leaf does): each parent from its two children.
+            while ((index >> (level + 1)) + 1) << (level + 1) <= size:
+                parent = index >> (level + 1)
+                nodes[(level + 1, parent)] = merkle.node_hash(
+                    nodes[(level, parent * 2)], nodes[(level, parent * 2 + 1)]
+                )
+                level += 1
+        return Summary(states, nodes)
+
+    def prove(self, lo: str, hi: str) -> list[dict[str, object]]:
+        """The leaves inside [lo, hi) with their neighbours, each with its inclusion proof."""
+        from bisect import bisect_left
+
+        names = self.names
+        first = bisect_left(names, lo)
+        last = bisect_left(names, hi)  # the first name at or after hi
+        begin, end = max(first - 1, 0), min(last + 1, len(names))
+        out: list[dict[str, object]] = []
+        for position in range(begin, end):
+            name = names[position]
+            size, value = self.states[name]
+            out.append(
+                {
+                    "partition": name,
+                    "position": position,
+                    "size": size,
+                    "root": value.hex(),
+                    "proof": [
+                        h.hex() for h in merkle.inclusion_proof(self._tree, position, self.count)
+                    ],
+                }
+            )
+        return out
