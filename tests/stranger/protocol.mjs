@@ -17,7 +17,8 @@ const MAX_VALUE = 10 ** 9;
 const MAX_TOTAL = Number.MAX_SAFE_INTEGER; // §4 dhasil totals: 0 … 2^53−1
 export const CHAINED = ['sheet', 'review', 'dhasil', 'objection', 'resolution']; // §3 Chains
 const AUTHORITY_TYPES = ['election', 'certificate', 'revocations'];
-const ROLES = ['operator', 'supervisor', 'chair', 'witness']; // §4 certificate
+// §4 certificate: `server` (§10.1) signs the server's receipts and tree heads, nothing else.
+const ROLES = ['operator', 'supervisor', 'chair', 'witness', 'server']; // §4 certificate
 // §5.4 item 2: the roles each chained type needs.
 const ROLE_FOR = { sheet: ['operator'], review: ['supervisor'], dhasil: ['chair'], resolution: ['chair'], objection: ['witness', 'chair', 'operator'] };
 // §5.4 item 3: the record's place.
@@ -322,7 +323,12 @@ export function checkCertificate(p) {
   needNonBlank(p.officer_id, 'officer_id');
   needNonBlank(p.name, 'name');
   needRole(p.role);
-  if (typeof p.jurisdiction !== 'string' || !REGION_RE.test(p.jurisdiction)) malformed('jurisdiction is not a region code');
+  // §4: "region code, or "" for "server"" and ""(only for a server) is the whole election".
+  // GAP 59: whether a `server` certificate may hold a region code is not said; read as: a
+  // server's jurisdiction is exactly "" and "" is only a server's (anything else malformed).
+  if (p.role === 'server') {
+    if (p.jurisdiction !== '') malformed('a server certificate\'s jurisdiction is not ""');
+  } else if (typeof p.jurisdiction !== 'string' || !REGION_RE.test(p.jurisdiction)) malformed('jurisdiction is not a region code');
   needTime(p.valid_from, 'valid_from');
   needTime(p.valid_until, 'valid_until');
   needTime(p.issued, 'issued');
@@ -345,13 +351,15 @@ export function checkRevocations(p) {
   }
 }
 
-// Not admitted at a door (§5 step 2: malformed there); checked only for the envelope vectors.
+// Not admitted at a door (§5 step 2: malformed there); checked for the envelope vectors and §10.4.
 // GAP 47: §4 names a receipt's members but not all their kinds: read as `server` a key id,
 // `index` an integer >= 0, `received` a time, `item` an integer >= 0, `reason` a non-empty text.
+// `head` (added with §10) is "the hash of the tree head": 64 lowercase hex.
 export function checkReceipt(p) {
-  exactMembers(p, ['type', 'server', 'time', 'election', 'stored', 'held', 'refused']);
+  exactMembers(p, ['type', 'server', 'time', 'election', 'head', 'stored', 'held', 'refused']);
   if (p.type !== 'receipt') malformed('type');
   needHash(p.server, 'server');
+  needHash(p.head, 'head');
   needTime(p.time, 'time');
   needText(p.election, 'election');
   for (const list of ['stored', 'held']) {
@@ -374,6 +382,24 @@ export function checkReceipt(p) {
     }
     needText(e.reason, 'refused reason');
   }
+}
+
+// §10.2 tree head: exactly type, election, server (key id, the envelope's signer), size
+// (integer >= 0), root and partitions (hex: read as 64 lowercase hex, SHA-256 roots),
+// partition_count (integer >= 0), time. GAP 60: `election` is a "text" (read: non-empty; one
+// that is not the holder's is bad_head anyway); no rule ties size 0 to the empty root, nor
+// partition_count to size (not checked: a head that lies about them fails its proofs).
+export function checkTreeHead(p, envSigner) {
+  exactMembers(p, ['type', 'election', 'server', 'size', 'root', 'partitions', 'partition_count', 'time']);
+  if (p.type !== 'tree_head') malformed('type');
+  needText(p.election, 'election');
+  needHash(p.server, 'server');
+  if (envSigner !== undefined && p.server !== envSigner) malformed('server is not the envelope\'s signer');
+  if (!isInt(p.size) || p.size < 0) malformed('size is not an integer >= 0');
+  needHash(p.root, 'root');
+  needHash(p.partitions, 'partitions');
+  if (!isInt(p.partition_count) || p.partition_count < 0) malformed('partition_count is not an integer >= 0');
+  needTime(p.time, 'time');
 }
 
 // GAP 47: §4 gives a certificate request's members, not their kinds: read as a certificate's

@@ -1,0 +1,408 @@
+// The transparency log of PROTOCOL.md §10, written from the document alone (and RFC 9162
+// §2.1, which it cites). Where the document leaves a choice open, the choice is marked
+// "GAP n" (the numbers refer to the list in README.md).
+
+import { createHash } from 'node:crypto';
+import { canonicalBytes, isObject } from './canonical.mjs';
+import { parseEnvelope, signatureAccepted, checkCertificate, checkTreeHead, checkReceipt, parseTime, Refusal, compareCodePoints, placeOf, CHAINED, keyIdOf } from './protocol.mjs';
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const isInt = (v) => typeof v === 'number' && Number.isSafeInteger(v);
+
+// ---------------------------------------------------------------- RFC 9162 §2.1
+
+const sha256 = (...parts) => createHash('sha256').update(Buffer.concat(parts)).digest();
+export const EMPTY_ROOT = sha256(Buffer.alloc(0)); // MTH({}) = SHA-256()
+export const hashLeaf = (bytes) => sha256(Buffer.from([0x00]), bytes); // MTH({d}) = SHA-256(0x00 || d)
+export const hashNode = (l, r) => sha256(Buffer.from([0x01]), l, r); // SHA-256(0x01 || left || right)
+
+// k: the largest power of two smaller than n (n > 1).
+function split(n) {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+// MTH(D[n]) over leaf hashes already computed (§2.1.1).
+export function treeRoot(leafHashes) {
+  const n = leafHashes.length;
+  if (n === 0) return EMPTY_ROOT;
+  if (n === 1) return leafHashes[0];
+  const k = split(n);
+  return hashNode(treeRoot(leafHashes.slice(0, k)), treeRoot(leafHashes.slice(k)));
+}
+
+// PATH(m, D[n]) (§2.1.3.1), over leaf hashes.
+export function inclusionProof(m, leafHashes) {
+  const n = leafHashes.length;
+  if (n <= 1) return [];
+  const k = split(n);
+  if (m < k) return [...inclusionProof(m, leafHashes.slice(0, k)), treeRoot(leafHashes.slice(k))];
+  return [...inclusionProof(m - k, leafHashes.slice(k)), treeRoot(leafHashes.slice(0, k))];
+}
+
+// PROOF(m, D[n]) = SUBPROOF(m, D[n], true) (§2.1.4.1), over leaf hashes.
+export function consistencyProof(m, leafHashes) {
+  const sub = (m, d, b) => {
+    const n = d.length;
+    if (m === n) return b ? [] : [treeRoot(d)];
+    const k = split(n);
+    if (m <= k) return [...sub(m, d.slice(0, k), b), treeRoot(d.slice(k))];
+    return [...sub(m - k, d.slice(k), false), treeRoot(d.slice(0, k))];
+  };
+  return sub(m, leafHashes, true);
+}
+
+const asBuf = (h) => (Buffer.isBuffer(h) ? h : Buffer.from(h, 'hex'));
+const is32 = (b) => Buffer.isBuffer(b) && b.length === 32;
+
+// Verifying an inclusion proof (§2.1.3.2). Sizes as BigInt so that any index up to 2^53 works.
+export function verifyInclusion(index, size, leaf, proof, root) {
+  leaf = asBuf(leaf);
+  root = asBuf(root);
+  if (!is32(leaf) || !is32(root) || !Array.isArray(proof)) return false;
+  if (!isInt(index) || !isInt(size) || index < 0 || index >= size) return false;
+  let fn = BigInt(index);
+  let sn = BigInt(size - 1);
+  let r = leaf;
+  for (const p0 of proof) {
+    const p = asBuf(p0);
+    if (!is32(p)) return false;
+    if (sn === 0n) return false;
+    if ((fn & 1n) === 1n || fn === sn) {
+      r = hashNode(p, r);
+      if ((fn & 1n) === 0n) {
+        while ((fn & 1n) === 0n && fn !== 0n) {
+          fn >>= 1n;
+          sn >>= 1n;
+        }
+      }
+    } else r = hashNode(r, p);
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  return sn === 0n && r.equals(root);
+}
+
+// Verifying a consistency proof (§2.1.4.2). As the Go library's vectors require, sizes of 0
+// are refused here (§10.3 needs no proof from 0: the caller decides that, not this function).
+export function verifyConsistency(first, second, firstRoot, secondRoot, proof) {
+  firstRoot = asBuf(firstRoot);
+  secondRoot = asBuf(secondRoot);
+  if (!Array.isArray(proof)) return false;
+  if (!isInt(first) || !isInt(second) || first < 1 || first > second) return false;
+  // equal sizes: an empty proof and the same root (RFC 9162 §2.1.4.2 step 2)
+  if (first === second) return proof.length === 0 && firstRoot.equals(secondRoot);
+  if (!is32(firstRoot) || !is32(secondRoot)) return false;
+  const path = proof.map(asBuf);
+  if (!path.every(is32)) return false;
+  let fn = BigInt(first - 1);
+  let sn = BigInt(second - 1);
+  const pow2 = (BigInt(first) & BigInt(first - 1)) === 0n;
+  if (pow2) path.unshift(firstRoot);
+  if (path.length === 0) return false;
+  while ((fn & 1n) === 1n) {
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  let fr = path[0];
+  let sr = path[0];
+  for (const c of path.slice(1)) {
+    if (sn === 0n) return false;
+    if ((fn & 1n) === 1n || fn === sn) {
+      fr = hashNode(c, fr);
+      sr = hashNode(c, sr);
+      if ((fn & 1n) === 0n) {
+        while ((fn & 1n) === 0n && fn !== 0n) {
+          fn >>= 1n;
+          sn >>= 1n;
+        }
+      }
+    } else sr = hashNode(sr, c);
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  return fr.equals(firstRoot) && sr.equals(secondRoot) && sn === 0n;
+}
+
+// ---------------------------------------------------------------- §10.2 entries and partitions
+
+// A record's partition: the first three dot-separated groups of the code of the place it acts
+// on; a code of fewer groups is its own partition; authority records are in "".
+export const partitionOfPlace = (code) => code.split('.').slice(0, 3).join('.');
+export function partitionOf(payload) {
+  if (CHAINED.includes(payload.type)) return partitionOfPlace(placeOf(payload));
+  // GAP 61: §10.2 names packages, certificates and revocation lists; every record the log
+  // stores is one of these or an officer record (§5 admits nothing else), so the rest is "".
+  return '';
+}
+
+// The leaf of an entry: the canonical JSON of exactly {hash, index, partition, received}.
+export const entryLeaf = ({ hash, index, partition, received }) => canonicalBytes({ hash, index, partition, received });
+export const entryLeafHash = (e) => hashLeaf(entryLeaf(e));
+// A leaf of the partitions tree: {partition, root (hex), size}.
+export const partitionLeaf = ({ partition, root, size }) => canonicalBytes({ partition, root, size });
+export const partitionLeafHash = (l) => hashLeaf(partitionLeaf(l));
+
+// The whole log from its entries (in index order): the log's root, each partition's size and
+// root (sorted by name, as strings of code points, "" first), the partitions tree's root.
+export function buildLog(entries) {
+  const leaves = entries.map(entryLeafHash);
+  const byPartition = new Map();
+  entries.forEach((e, i) => {
+    if (!byPartition.has(e.partition)) byPartition.set(e.partition, []);
+    byPartition.get(e.partition).push(leaves[i]);
+  });
+  const partitions = [...byPartition.keys()].sort(compareCodePoints).map((p) => {
+    const l = byPartition.get(p);
+    return { partition: p, size: l.length, root: treeRoot(l).toString('hex') };
+  });
+  const summary = partitions.map(partitionLeafHash);
+  return { size: entries.length, leaves, root: treeRoot(leaves).toString('hex'), partitions, summaryLeaves: summary, partitionsRoot: treeRoot(summary).toString('hex'), partitionCount: partitions.length };
+}
+
+// ---------------------------------------------------------------- §10.1, §10.2 heads
+
+// The server certificates a holder has admitted (§10.1): each checked as an authority record
+// (§5.2: signed by the authority, members exact, of the holder's election) with role server and
+// jurisdiction "". GAP 62: §5.2 also wants a package in force (`no_election`); the log vectors
+// carry none, so the certificate is checked against the election the file names.
+export function admitServerCertificate(record, { authorityKey, election }) {
+  let env;
+  try {
+    env = parseEnvelope(record);
+  } catch (e) {
+    return { ok: false, why: e.message };
+  }
+  if (env.type !== 'certificate') return { ok: false, why: 'not a certificate' };
+  if (env.signer !== keyIdOf(authorityKey) || !signatureAccepted(env, authorityKey)) return { ok: false, why: 'bad_signature' };
+  try {
+    checkCertificate(env.payload);
+  } catch (e) {
+    return { ok: false, why: e.message };
+  }
+  if (env.payload.election !== election) return { ok: false, why: 'wrong_election' };
+  if (env.payload.role !== 'server' || env.payload.jurisdiction !== '') return { ok: false, why: 'not a server certificate' };
+  return { ok: true, cert: env.payload };
+}
+
+// A head's verdict for a holder: {valid, kind (null | bad_head | uncertified_server), why, env}.
+// §10.2: valid when it parses exactly, names the holder's election, and is signed (§2) by a key
+// with a server certificate in force at its `time` (§10.1: valid_from <= time <= valid_until,
+// the key not revoked). §10.6 names what fails. GAP 63: the order of the checks is not given;
+// read as: parse, election, `server` = signer (bad_head), a certificate in force
+// (uncertified_server), then the signature (bad_head). Only this order can check a signature at
+// all for a key no certificate gives. GAP 64: "certified now" (§10.1) needs a clock the vectors
+// do not give: only the head's own `time` is checked.
+export function headVerdict(record, { election, certificates, revoked = new Set() }) {
+  const bad = (kind, why, env = null) => ({ valid: false, kind, why, env });
+  let env;
+  try {
+    env = parseEnvelope(record);
+    if (env.type !== 'tree_head') return bad('bad_head', `type ${env.type}`);
+    checkTreeHead(env.payload);
+  } catch (e) {
+    if (e instanceof Refusal) return bad('bad_head', e.message);
+    throw e;
+  }
+  const p = env.payload;
+  if (p.election !== election) return bad('bad_head', `names the election ${p.election}`, env);
+  if (p.server !== env.signer) return bad('bad_head', 'server is not the signer', env);
+  const t = parseTime(p.time);
+  const inForce = certificates.filter((c) => c.key_id === env.signer && c.role === 'server' && c.jurisdiction === '' && parseTime(c.valid_from) <= t && t <= parseTime(c.valid_until) && !revoked.has(c.key_id));
+  if (!inForce.length) return bad('uncertified_server', 'no server certificate of the key is in force at the head\'s time', env);
+  if (!signatureAccepted(env, inForce[0].public_key)) return bad('bad_head', 'the signature is not accepted (§2)', env);
+  return { valid: true, kind: null, why: null, env };
+}
+
+// §10.3: whether `next` extends `kept` (both valid heads' payloads). Returns null, or the
+// evidence name: forked, rolled_back, inconsistent. `proof` is the consistency proof (hex).
+export function extendsVerdict(kept, next, proof) {
+  if (next.size < kept.size) return 'rolled_back';
+  if (next.size === kept.size) return next.root === kept.root ? null : 'forked';
+  if (kept.size === 0) return null; // none needed from 0 (GAP 69)
+  return verifyConsistency(kept.size, next.size, kept.root, next.root, proof || []) ? null : 'inconsistent';
+}
+
+// ---------------------------------------------------------------- §10.4 receipts
+
+const popcount = (n) => {
+  let c = 0;
+  for (let x = BigInt(n); x > 0n; x >>= 1n) c += Number(x & 1n);
+  return c;
+};
+
+// Appending leaf hashes to a frontier (the perfect subtrees of a tree of `size` leaves,
+// largest first, one per set bit of `size`), as a tree grows. Returns {size, root} (hex), or
+// null when the frontier does not have the shape its size gives.
+export function appendToFrontier(size, frontier, leaves) {
+  if (!isInt(size) || size < 0 || !Array.isArray(frontier) || !Array.isArray(leaves)) return null;
+  if (frontier.length !== popcount(size)) return null;
+  if (![...frontier, ...leaves].every((h) => typeof h === 'string' && HEX64.test(h))) return null;
+  const bits = [];
+  for (let b = 52; b >= 0; b--) if (Math.floor(size / 2 ** b) % 2 === 1) bits.push(2 ** b);
+  const stack = frontier.map((h, i) => ({ h: Buffer.from(h, 'hex'), s: bits[i] }));
+  for (const l of leaves) {
+    stack.push({ h: Buffer.from(l, 'hex'), s: 1 });
+    while (stack.length >= 2 && stack[stack.length - 1].s === stack[stack.length - 2].s) {
+      const r = stack.pop();
+      const l2 = stack.pop();
+      stack.push({ h: hashNode(l2.h, r.h), s: l2.s * 2 });
+    }
+  }
+  let root = stack.length ? stack[stack.length - 1].h : EMPTY_ROOT;
+  for (let i = stack.length - 2; i >= 0; i--) root = hashNode(stack[i].h, root);
+  return { size: size + leaves.length, root: root.toString('hex') };
+}
+
+// The append check alone (§10.4 `append`): the leaves (hashes) appended to the frontier of
+// `size_before` give the head's root, and size_before plus their number is the head's size.
+export function appendHolds(head, sizeBefore, frontier, leafHashes) {
+  const r = appendToFrontier(sizeBefore, frontier, leafHashes);
+  return r !== null && r.size === head.size && r.root === head.root;
+}
+
+// The whole of §10.4 for one push: `receipt` and `head` envelopes (the head already valid),
+// `proofs` {append: {size, frontier}, held: [[hex]], consistency}, `known` (the size of the
+// newest head the laptop holds, and that head `keptHead` or null), and partitionOfHash (the
+// partition of each record the laptop pushed, by hash). Returns null when every record listed
+// may be marked sent, else why not (evidence bad_receipt, or what §10.3 names).
+// GAP 65: §10.4 does not say which `received` the laptop compares (it can only take the
+// receipt's), nor that `stored` indices must be exactly a, a+1, … (read: they must), nor what
+// `held` proofs look like when the head's size is 0; `held` is read as a list of proofs in the
+// order of the receipt's `held`.
+export function receiptVerdict({ receipt, head, proofs, known = 0, keptHead = null, partitionOfHash }) {
+  const r = receipt.payload;
+  const h = head.payload;
+  try {
+    checkReceipt(r);
+  } catch (e) {
+    return `bad_receipt: ${e.message}`;
+  }
+  if (r.server !== receipt.signer) return 'bad_receipt: server is not the signer';
+  if (r.head !== head.hash || head.signer !== receipt.signer) return 'bad_receipt: names another head';
+  if (!isObject(proofs) || !isObject(proofs.append)) return 'bad_receipt: no append proof';
+  const a = proofs.append.size;
+  if (!isInt(a) || a < 0) return 'bad_receipt: append size';
+  const leaves = [];
+  for (const [i, s] of r.stored.entries()) {
+    if (s.index !== a + i) return `bad_receipt: stored ${s.hash} is at ${s.index}, not ${a + i}`;
+    const partition = partitionOfHash(s.hash);
+    if (partition == null) return `bad_receipt: stored ${s.hash} was not pushed`;
+    leaves.push(entryLeafHash({ hash: s.hash, index: s.index, partition, received: s.received }).toString('hex'));
+  }
+  if (!appendHolds(h, a, proofs.append.frontier, leaves)) return 'bad_receipt: the stored records are not the head\'s new leaves';
+  if (!Array.isArray(proofs.held) || proofs.held.length !== r.held.length) return 'bad_receipt: one inclusion proof per held record';
+  for (const [i, e] of r.held.entries()) {
+    const partition = partitionOfHash(e.hash);
+    if (partition == null) return `bad_receipt: held ${e.hash} was not pushed`;
+    const leaf = entryLeafHash({ hash: e.hash, index: e.index, partition, received: e.received });
+    if (!verifyInclusion(e.index, h.size, leaf, proofs.held[i], h.root)) return `bad_receipt: held ${e.hash} is not at ${e.index} in the head's tree`;
+  }
+  if (keptHead) {
+    if (keptHead.size !== known) return 'known is not the kept head\'s size';
+    const v = extendsVerdict(keptHead, h, proofs.consistency);
+    if (v) return v;
+  } else if (known !== 0) return 'known without a kept head';
+  return null;
+}
+
+// ---------------------------------------------------------------- §10.5 pulls
+
+// The ranges of names a laptop of jurisdiction J checks: "" , J cut to one, two and three
+// groups, and, when J has fewer than three groups, every name from J + "." up to J + "/".
+// A single name p is written as the half-open range [p, p + "\u0000") (the vectors' form;
+// GAP 66: the document does not say how a one-name range is written, nor that the cuts of a
+// short J collapse into one). Sorted by their first name.
+export function jurisdictionRanges(J) {
+  const groups = J.split('.');
+  const names = [''];
+  for (let k = 1; k <= Math.min(3, groups.length); k++) {
+    const n = groups.slice(0, k).join('.');
+    if (!names.includes(n)) names.push(n);
+  }
+  const ranges = names.map((n) => [n, n + '\u0000']);
+  if (groups.length < 3) ranges.push([J + '.', J + '/']);
+  return ranges.sort((x, y) => compareCodePoints(x[0], y[0]) || compareCodePoints(x[1], y[1]));
+}
+const inRange = (name, [start, end]) => compareCodePoints(name, start) >= 0 && compareCodePoints(name, end) < 0;
+
+// The last page's `partitions` checked against a valid head (payload): one list per range, in
+// order; every leaf's proof against the head's `partitions` root and `partition_count`;
+// positions consecutive, names strictly increasing; the first leaf before the range or at
+// position 0, the last at or after the range's end or the tree's last leaf. Returns
+// {ok: true, partitions: {name: {size, root}}} (the partitions of the ranges the log holds),
+// or {ok: false, why} (evidence `withheld`).
+// GAP 68: an empty list is read as a proof only for an empty partitions tree (a non-empty tree
+// always has a leaf to show at an edge); extra leaves beyond the one just before and just after
+// are accepted (the checks the document lists hold for them).
+export function checkRanges(head, J, answer) {
+  const ranges = jurisdictionRanges(J);
+  const no = (why) => ({ ok: false, why });
+  if (!Array.isArray(answer) || answer.length !== ranges.length) return no(`${Array.isArray(answer) ? answer.length : 'no'} lists for ${ranges.length} ranges`);
+  const count = head.partition_count;
+  const proven = {};
+  for (const [i, list] of answer.entries()) {
+    const range = ranges[i];
+    const label = `range ${JSON.stringify(range)}`;
+    if (!Array.isArray(list)) return no(`${label}: not a list`);
+    if (count === 0) {
+      if (list.length) return no(`${label}: leaves of an empty tree`);
+      continue;
+    }
+    if (!list.length) return no(`${label}: no leaf shown`);
+    let prev = null;
+    for (const leaf of list) {
+      if (!isObject(leaf) || Object.keys(leaf).sort().join(',') !== 'partition,position,proof,root,size') return no(`${label}: a leaf is not exactly {partition, position, size, root, proof}`);
+      const { partition, position, size, root, proof } = leaf;
+      if (typeof partition !== 'string' || !isInt(position) || !isInt(size) || size < 0 || typeof root !== 'string' || !HEX64.test(root) || !Array.isArray(proof) || !proof.every((x) => typeof x === 'string' && HEX64.test(x))) return no(`${label}: a leaf's members are not of their kinds`);
+      if (!verifyInclusion(position, count, partitionLeafHash({ partition, root, size }), proof, head.partitions)) return no(`${label}: the proof of ${JSON.stringify(partition)} at ${position} fails`);
+      if (prev && (position !== prev.position + 1 || compareCodePoints(prev.partition, partition) >= 0)) return no(`${label}: ${JSON.stringify(partition)} at ${position} does not follow ${JSON.stringify(prev.partition)} at ${prev.position}`);
+      prev = leaf;
+    }
+    const first = list[0];
+    const last = list[list.length - 1];
+    if (!(compareCodePoints(first.partition, range[0]) < 0 || first.position === 0)) return no(`${label}: the first leaf shown is neither before the range nor the first`);
+    if (!(compareCodePoints(last.partition, range[1]) >= 0 || last.position === count - 1)) return no(`${label}: the last leaf shown is neither after the range nor the last`);
+    for (const leaf of list) if (inRange(leaf.partition, range)) proven[leaf.partition] = { size: leaf.size, root: leaf.root };
+  }
+  return { ok: true, partitions: proven };
+}
+
+// After the ranges hold: each partition's tree rebuilt from the entries the laptop learnt of
+// (below the head's size, in index order) must have the size and root proven; a partition the
+// head leaves out must hold none. `learnt`: [{hash, index, partition, received}]. Returns null
+// or why (`withheld`, or `misplaced` for an entry outside the ranges or beyond the head).
+// GAP 70: entries named by a receipt come with the partition the laptop computes for them.
+export function checkLearnt(head, J, proven, learnt) {
+  const ranges = jurisdictionRanges(J);
+  const byPartition = new Map();
+  for (const e of [...learnt].sort((x, y) => x.index - y.index)) {
+    if (e.index >= head.size) return `misplaced: entry ${e.index} is beyond the head's size ${head.size}`;
+    if (!ranges.some((r) => inRange(e.partition, r))) return `misplaced: entry ${e.index} of ${JSON.stringify(e.partition)} is outside the ranges of ${J}`;
+    if (!byPartition.has(e.partition)) byPartition.set(e.partition, []);
+    byPartition.get(e.partition).push(entryLeafHash(e));
+  }
+  for (const [name, leaves] of byPartition) if (!(name in proven)) return `withheld: the head leaves out ${JSON.stringify(name)}, which holds entries`;
+  for (const [name, { size, root }] of Object.entries(proven)) {
+    const leaves = byPartition.get(name) || [];
+    if (leaves.length !== size || treeRoot(leaves).toString('hex') !== root) return `withheld: ${JSON.stringify(name)} has ${leaves.length} entries learnt, the head says ${size}`;
+  }
+  return null;
+}
+
+// The frontier of a tree (the roots of its perfect subtrees, largest first), from its leaves.
+export function frontierOf(leafHashes) {
+  const out = [];
+  let start = 0;
+  let n = leafHashes.length;
+  for (let b = 52; b >= 0; b--) {
+    const s = 2 ** b;
+    if (n >= s) {
+      out.push(treeRoot(leafHashes.slice(start, start + s)).toString('hex'));
+      start += s;
+      n -= s;
+    }
+  }
+  return out;
+}
