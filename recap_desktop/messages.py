@@ -275,6 +275,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "D.Hasil {region} ({contest}) ditandatangani: {hash}",
         "en": "D.Hasil of {region} ({contest}) signed: {hash}",
     },
+    "dhasil.several": {
+        "id": "Ada beberapa D.Hasil {region} ({contest}) dari ketua yang berbeda, dan tidak satu pun milik laptop ini: {hashes}. Cetak satu dengan --hash.",
+        "en": "Several chairs' D.Hasil of {region} ({contest}) stand, none of them this laptop's: {hashes}. Print one with --hash.",
+    },
     "dhasil.none": {
         "id": "Belum ada D.Hasil untuk {region}, pemilihan {contest}.",
         "en": "No D.Hasil yet for {region}, contest {contest}.",
@@ -296,8 +300,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Give the party or candidate the witness represents (--represents). Nothing was saved.",
     },
     "objection.paper": {
-        "id": "Keberatan yang dimasukkan petugas menyebut nomor formulir kertasnya (--paper, mis. D.Kejadian Khusus No. 1). Tidak ada yang disimpan.",
-        "en": "An objection entered by an officer names its paper form (--paper, e.g. D.Kejadian Khusus No. 1). Nothing was saved.",
+        "id": "Keberatan atau kejadian khusus yang dimasukkan petugas menyebut nomor formulir kertasnya (--paper, mis. D.Kejadian Khusus No. 1); hanya saksi dengan kuncinya sendiri yang menandatangani tanpa kertas. Tidak ada yang disimpan.",
+        "en": "An objection or incident entered by an officer names its paper form (--paper, e.g. D.Kejadian Khusus No. 1); only a witness signing with its own key needs none. Nothing was saved.",
     },
     "objection.unknown": {
         "id": "Keberatan {hash} tidak ada di data ini.",
@@ -314,6 +318,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "resolution.decision": {
         "id": "Keputusan '{decision}' tidak dikenal: accepted (diterima), rejected (ditolak) atau noted (dicatat).",
         "en": "Decision '{decision}' is unknown: accepted, rejected or noted.",
+    },
+    "resolution.kind": {
+        "id": "Keberatan diputuskan 'accepted' (diterima) atau 'rejected' (ditolak); kejadian khusus hanya 'noted' (dicatat). '{decision}' tidak berlaku untuk {kind}. Tidak ada yang ditandatangani.",
+        "en": "An objection is ruled 'accepted' or 'rejected'; an incident is only 'noted'. '{decision}' does not apply to an {kind}. Nothing was signed.",
     },
     "resolution.reason": {
         "id": "Putusan ketua memerlukan alasan (--reason). Tidak ada yang ditandatangani.",
@@ -810,6 +818,10 @@ PROBLEMS: dict[str, dict[str, str]] = {
     "not_closed": {
         "id": "D.Hasil final dengan hal yang belum selesai",
         "en": "a final D.Hasil with items not settled",
+    },
+    "bad_ruling": {
+        "id": "putusan tidak sesuai jenisnya (keberatan atau kejadian khusus)",
+        "en": "a ruling that does not fit what it rules on",
     },
 }
 
