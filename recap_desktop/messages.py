@@ -263,6 +263,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "keberatan {hash}… di {place} belum diputuskan: {subject}",
         "en": "objection {hash}… at {place} not ruled on: {subject}",
     },
+    "dhasil.blocker.ruling_disputed": {
+        "id": "keberatan {hash}… di {place} diputuskan berbeda oleh dua ketua yang tidak saling melihat putusannya; putuskan lagi (putusan baru menggantikan keduanya): {subject}",
+        "en": "objection {hash}… at {place} was ruled differently by two chairs who did not see each other's ruling; rule again (the new ruling replaces both): {subject}",
+    },
     "dhasil.exists": {
         "id": "Anda sudah menandatangani D.Hasil ini ({hash}). Versi baru menggantikannya dan memerlukan alasan (--reason).",
         "en": "You signed this D.Hasil already ({hash}). A new version replaces it and needs a reason (--reason).",

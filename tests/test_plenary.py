@@ -346,6 +346,8 @@ def test_rulings_that_did_not_see_each_other_block_closing_until_one_overrides_t
     with pytest.raises(RecapError) as blocked:
         plenary_service.sign_dhasil(chair, key, "32.01.01", "ppwp")
     assert blocked.value.key == "dhasil.blocked"
+    (line,) = [x for x in plenary_service.blocker_lines(state, "en") if filed.hash[:16] in x]
+    assert "ruled differently by two chairs" in line
     # The chair rules again, having seen the other ruling: it overrides it.
     again = plenary_service.resolve_objection(chair, key, filed.hash, "accepted", "diterima")
     assert again.payload["overrides"] == [unaware.hash]

@@ -534,7 +534,9 @@ def blocker_lines(state: Plenary, lang: str | None = None) -> list[str]:
     subjects = {o.hash: o for o in state.objections}
     out += [
         tr(
-            "dhasil.blocker.objection",
+            "dhasil.blocker.ruling_disputed"
+            if subjects[h].status.state == DISPUTED
+            else "dhasil.blocker.objection",
             lang,
             hash=h[:16],
             place=subjects[h].place,
