@@ -572,8 +572,8 @@ def cmd_dhasil(ws: Workspace, args: argparse.Namespace) -> int:
         state = plenary_service.plenary(ws, args.region, args.contest, args.basis)
         _plenary_summary(state)
         if args.pdf:
-            _print_pdf(ws, "dhasil", printing.current_dhasil(ws, args.region, args.contest),
-                       args.pdf, args.lang)  # fmt: skip
+            chosen = args.hash or printing.current_dhasil(ws, args.region, args.contest)
+            _print_pdf(ws, "dhasil", chosen, args.pdf, args.lang)
         return EXIT_OK
     key = unlock(ws, args)
     record = plenary_service.sign_dhasil(
@@ -665,14 +665,17 @@ def cmd_objection_list(ws: Workspace, args: argparse.Namespace) -> int:
                     "time": o.time,
                     "standing": o.standing,
                     "open": o.open,
-                    "ruling": None
-                    if o.ruling is None
-                    else {
-                        "hash": o.ruling.hash,
-                        "decision": o.ruling.decision,
-                        "reason": o.ruling.reason,
-                        "signer": o.ruling.signer,
-                    },
+                    "state": o.status.state,
+                    "decision": o.status.decision,
+                    "rulings": [
+                        {
+                            "hash": r.hash,
+                            "decision": r.decision,
+                            "reason": r.reason,
+                            "signer": r.signer,
+                        }
+                        for r in o.in_force
+                    ],
                 }
                 for o in found
             ]
@@ -682,7 +685,7 @@ def cmd_objection_list(ws: Workspace, args: argparse.Namespace) -> int:
         _out(tr("objection.none", region=args.region))
     for o in found:
         who = f"{o.witness['name']} ({o.witness['represents']})" if o.witness else "-"
-        ruling = o.ruling.decision if o.ruling else "OPEN"
+        ruling = o.status.decision or o.status.state.upper()
         _out(f"{o.hash}  {o.place}  {o.contest}  {o.kind}  {who}  [{ruling}]  {o.subject}")
     return EXIT_OK
 
@@ -872,6 +875,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="show the plenary (children, totals, blockers); sign nothing",
     )
     p.add_argument("--pdf", help="also print the D.Hasil to this PDF file (A4)")
+    p.add_argument(
+        "--hash", help="with --show --pdf: the D.Hasil version to print (default: the one shown)"
+    )
     p.add_argument("--lang", choices=("id", "en"), help="the form's language (default: id)")
     p.set_defaults(func=cmd_dhasil)
 

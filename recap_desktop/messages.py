@@ -263,6 +263,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "keberatan {hash}… di {place} belum diputuskan: {subject}",
         "en": "objection {hash}… at {place} not ruled on: {subject}",
     },
+    "dhasil.blocker.ruling_disputed": {
+        "id": "keberatan {hash}… di {place} diputuskan berbeda oleh dua ketua yang tidak saling melihat putusannya; putuskan lagi (putusan baru menggantikan keduanya): {subject}",
+        "en": "objection {hash}… at {place} was ruled differently by two chairs who did not see each other's ruling; rule again (the new ruling replaces both): {subject}",
+    },
     "dhasil.exists": {
         "id": "Anda sudah menandatangani D.Hasil ini ({hash}). Versi baru menggantikannya dan memerlukan alasan (--reason).",
         "en": "You signed this D.Hasil already ({hash}). A new version replaces it and needs a reason (--reason).",
@@ -274,6 +278,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "dhasil.signed": {
         "id": "D.Hasil {region} ({contest}) ditandatangani: {hash}",
         "en": "D.Hasil of {region} ({contest}) signed: {hash}",
+    },
+    "dhasil.several": {
+        "id": "Ada beberapa D.Hasil {region} ({contest}) dari ketua yang berbeda, dan tidak satu pun milik laptop ini: {hashes}. Cetak satu dengan --hash.",
+        "en": "Several chairs' D.Hasil of {region} ({contest}) stand, none of them this laptop's: {hashes}. Print one with --hash.",
     },
     "dhasil.none": {
         "id": "Belum ada D.Hasil untuk {region}, pemilihan {contest}.",
@@ -296,8 +304,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Give the party or candidate the witness represents (--represents). Nothing was saved.",
     },
     "objection.paper": {
-        "id": "Keberatan yang dimasukkan petugas menyebut nomor formulir kertasnya (--paper, mis. D.Kejadian Khusus No. 1). Tidak ada yang disimpan.",
-        "en": "An objection entered by an officer names its paper form (--paper, e.g. D.Kejadian Khusus No. 1). Nothing was saved.",
+        "id": "Keberatan atau kejadian khusus yang dimasukkan petugas menyebut nomor formulir kertasnya (--paper, mis. D.Kejadian Khusus No. 1); hanya saksi dengan kuncinya sendiri yang menandatangani tanpa kertas. Tidak ada yang disimpan.",
+        "en": "An objection or incident entered by an officer names its paper form (--paper, e.g. D.Kejadian Khusus No. 1); only a witness signing with its own key needs none. Nothing was saved.",
     },
     "objection.unknown": {
         "id": "Keberatan {hash} tidak ada di data ini.",
@@ -314,6 +322,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "resolution.decision": {
         "id": "Keputusan '{decision}' tidak dikenal: accepted (diterima), rejected (ditolak) atau noted (dicatat).",
         "en": "Decision '{decision}' is unknown: accepted, rejected or noted.",
+    },
+    "resolution.kind": {
+        "id": "Keberatan diputuskan 'accepted' (diterima) atau 'rejected' (ditolak); kejadian khusus hanya 'noted' (dicatat). '{decision}' tidak berlaku untuk {kind}. Tidak ada yang ditandatangani.",
+        "en": "An objection is ruled 'accepted' or 'rejected'; an incident is only 'noted'. '{decision}' does not apply to an {kind}. Nothing was signed.",
     },
     "resolution.reason": {
         "id": "Putusan ketua memerlukan alasan (--reason). Tidak ada yang ditandatangani.",
@@ -896,6 +908,10 @@ PROBLEMS: dict[str, dict[str, str]] = {
     "not_closed": {
         "id": "D.Hasil final dengan hal yang belum selesai",
         "en": "a final D.Hasil with items not settled",
+    },
+    "bad_ruling": {
+        "id": "putusan tidak sesuai jenisnya (keberatan atau kejadian khusus)",
+        "en": "a ruling that does not fit what it rules on",
     },
 }
 

@@ -39,6 +39,13 @@ FAR_OP, REVOKED, EXPIRED, STRANGER = key("far"), key("revoked"), key("expired"),
 # The recapitulation: the chair of sub-district 32.01.01, the chair of regency 32.01, a witness.
 CHAIR, CHAIR_REG, WITNESS = key("chair 32.01.01"), key("chair 32.01"), key("witness")
 DISTRICT = "32.01.01"
+# The other sub-district, recapped and closed in the base (so that a regency's D.Hasil on its
+# sub-districts' D.Hasil has a final child to rest on); a second witness of 32.01.01, who
+# reports an incident with its own key; the province's chair, who rules on appeal.
+FAR_DISTRICT = "32.01.02"
+CHAIR_FAR, FAR_WITNESS = key("chair 32.01.02"), key("witness 32.01.02")
+WITNESS2, CHAIR_PROV = key("witness two"), key("chair 32")
+CHAIR2 = key("second chair 32.01.01")  # another key certified to chair 32.01.01
 
 VALUES = {
     "dpt": 200, "dpt_voted": 150, "dptb_voted": 2, "dpk_voted": 1, "voted_total": 153,
@@ -192,6 +199,7 @@ def resolution(
         "contest": target.payload["contest"],
         "decision": "rejected",
         "reason": "dicocokkan dengan C.Hasil: angka sesuai",
+        "overrides": [],
         **changes,
     }
     return sign(k, payload)
@@ -225,7 +233,7 @@ def dhasil(
     other expected child pending, its totals their sum unless given."""
     codes = stations_of(region) if expected is None else expected
     summed: dict[str, int] = {}
-    for child in children.values():
+    for child in children.values() if totals is None else ():
         numbers = child.payload.get("values") or child.payload.get("totals") or {}
         for name, value in numbers.items():
             summed[name] = summed.get(name, 0) + value
@@ -297,6 +305,40 @@ def _rehash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(payload)).hexdigest()
 
 
+@dataclass(frozen=True)
+class Far:
+    """Sub-district 32.01.02 closed: a sheet of every station by FAR_OP, a witness's
+    objection ruled on by its chair, and the chair's final D.Hasil naming them all."""
+
+    sheets: list[Record]
+    objection: Record
+    ruling: Record
+    final: Record
+
+
+def far_district() -> Far:
+    sheets: list[Record] = []
+    for i, station in enumerate(stations_of(FAR_DISTRICT)):
+        prev = sheets[-1].hash if sheets else None
+        sheets.append(sheet(FAR_OP, i + 1, prev, station, time="2026-02-14T09:00:00Z"))
+    filed = objection(
+        FAR_WITNESS, 1, None, FAR, subject="saksi tidak diberi salinan C.Hasil di TPS 001"
+    )
+    ruling = resolution(
+        CHAIR_FAR, 1, None, filed, decision="accepted", reason="salinan diberikan di pleno"
+    )
+    final = dhasil(
+        CHAIR_FAR,
+        2,
+        ruling.hash,
+        {r.payload["station"]: r for r in sheets},
+        region=FAR_DISTRICT,
+        objections=[(filed, ruling)],
+        final=True,
+    )
+    return Far(sheets, filed, ruling, final)
+
+
 def table() -> Table:
     package = package_record()
     a1 = sheet(OP_A, 1, None, S1)
@@ -305,6 +347,11 @@ def table() -> Table:
     filed = objection(WITNESS, 1, None)
     ruling = resolution(CHAIR, 1, None, filed)
     interim = dhasil(CHAIR, 2, ruling.hash, {S1: a1, S2: a2}, objections=[(filed, ruling)])
+    far = far_district()
+    incident = objection(
+        WITNESS2, 1, None, S2, kind="incident", witness=None,
+        subject="kotak suara tiba tanpa segel di PPK",
+    )  # fmt: skip
     base = [
         package,
         certificate(OP_A, "operator", "32.01.01"),
@@ -323,6 +370,17 @@ def table() -> Table:
         filed,
         ruling,
         interim,
+        # appended after the first revision's base: the indices above stay as they were
+        certificate(CHAIR_FAR, "chair", FAR_DISTRICT),
+        certificate(FAR_WITNESS, "witness", FAR_DISTRICT),
+        certificate(WITNESS2, "witness", DISTRICT),
+        certificate(CHAIR_PROV, "chair", "32"),
+        certificate(CHAIR2, "chair", DISTRICT),
+        *far.sheets,
+        far.objection,
+        far.ruling,
+        far.final,
+        incident,
     ]
     forged_payload = {**a2.to_json(), "payload": {**a2.payload, "values": {**VALUES, "v_p01": 99}}}
     rehashed = {**forged_payload, "hash": _rehash(forged_payload["payload"])}
@@ -349,6 +407,14 @@ def table() -> Table:
     correction = dhasil(
         CHAIR, 3, interim.hash, children, objections=seen, time=CLOSING,
         supersedes=interim.hash, reason="salah tulis nama TPS",
+    )  # fmt: skip
+    negative = {**interim.payload["totals"], "v_p03": -1}
+    far_totals = far.final.payload["totals"]
+    regency_off = {**far_totals, "v_p01": far_totals["v_p01"] - 1}
+    far_absent = dhasil(
+        CHAIR_FAR, 3, far.final.hash, {r.payload["station"]: r for r in far.sheets},
+        region=FAR_DISTRICT, objections=[(far.objection, far.ruling)], final=True,
+        time=CLOSING, supersedes=far.final.hash, reason="tidak pernah dikirim",
     )  # fmt: skip
     cases = [
         Case("payload_changed", [forged_payload], "malformed", "the hash no longer matches"),
@@ -453,8 +519,22 @@ def table() -> Table:
         ),
         Case(
             "dhasil_final_with_an_objection_not_ruled",
-            [dhasil(CHAIR, 3, interim.hash, children, objections=[(filed, None)], final=True)],
+            [
+                dhasil(
+                    CHAIR_FAR,
+                    3,
+                    far.final.hash,
+                    {r.payload["station"]: r for r in far.sheets},
+                    region=FAR_DISTRICT,
+                    objections=[(far.objection, None)],
+                    final=True,
+                    time=CLOSING,
+                    supersedes=far.final.hash,
+                    reason="keberatan dibuka lagi",
+                )
+            ],
             "not_closed",
+            "every station counted; the one objection it names has no ruling",
         ),
         Case("dhasil_by_an_operator", [dhasil(OP_A, 3, a2.hash, children)], "role"),
         Case(
@@ -490,16 +570,145 @@ def table() -> Table:
         ),
         Case(
             "dhasil_names_an_objection_of_another_district",
+            [dhasil(CHAIR, 3, interim.hash, children, objections=[*seen, (far.objection, None)])],
+            "dangling",
+            "the objection is held, but filed in 32.01.02: not inside the region",
+        ),
+        Case(
+            "dhasil_names_an_objection_not_held",
             [
                 dhasil(
                     CHAIR,
                     3,
                     interim.hash,
                     children,
-                    objections=[(objection(WITNESS, 2, filed.hash, FAR), None)],
+                    objections=[*seen, (objection(WITNESS, 2, filed.hash, S3), None)],
                 )
             ],
             "dangling",
+        ),
+        Case(
+            "dhasil_names_a_ruling_on_another_objection",
+            [dhasil(CHAIR, 3, interim.hash, children, objections=[*seen, (incident, ruling)])],
+            "dangling",
+            "the ruling it names for the incident rules on the witness's objection",
+        ),
+        Case(
+            "dhasil_supersedes_nothing_held",
+            [
+                dhasil(
+                    CHAIR,
+                    3,
+                    interim.hash,
+                    children,
+                    objections=seen,
+                    supersedes=_rehash({"nothing": "held"}),
+                    reason="versi baru",
+                )
+            ],
+            "dangling",
+        ),
+        Case(
+            "dhasil_supersedes_another_chairs_dhasil",
+            [
+                dhasil(
+                    CHAIR2,
+                    1,
+                    None,
+                    children,
+                    objections=seen,
+                    supersedes=interim.hash,
+                    reason="versi baru",
+                )
+            ],
+            "dangling",
+            "another chair of the same region: a D.Hasil replaces only its own signer's",
+        ),
+        Case(
+            "dhasil_totals_not_counts",
+            [dhasil(CHAIR, 3, interim.hash, children, objections=seen, totals=negative)],
+            "bad_values",
+        ),
+        Case(
+            "dhasil_of_a_contest_no_station_holds",
+            [dhasil(CHAIR, 3, interim.hash, children, objections=seen, contest="dpd")],
+            "unknown_contest",
+        ),
+        Case(
+            "regency_dhasil_off_by_one_vote",
+            [
+                dhasil(
+                    CHAIR_REG,
+                    1,
+                    None,
+                    {FAR_DISTRICT: far.final},
+                    region="32.01",
+                    basis="recaps",
+                    expected=["32.01.01", "32.01.02"],
+                    totals=regency_off,
+                )
+            ],
+            "bad_totals",
+            "a regency's totals are one vote off the final D.Hasil of the sub-district it names",
+        ),
+        Case(
+            "regency_dhasil_on_an_interim_child_and_an_absent_one",
+            [
+                dhasil(
+                    CHAIR_REG,
+                    1,
+                    None,
+                    {DISTRICT: interim, FAR_DISTRICT: far_absent},
+                    region="32.01",
+                    basis="recaps",
+                    expected=["32.01.01", "32.01.02"],
+                )
+            ],
+            "bad_children",
+            "children are checked one by one in code order: the first is held and not final",
+        ),
+        Case(
+            "objection_of_a_contest_its_place_does_not_hold",
+            [objection(WITNESS, 2, filed.hash, contest="dpd")],
+            "unknown_contest",
+        ),
+        Case(
+            "objection_without_paper_by_an_operator",
+            [objection(OP_B, 1, None, S3)],
+            "role",
+            "without a paper form only a witness's own key signs an objection",
+        ),
+        Case(
+            "incident_without_paper_by_a_chair",
+            [objection(CHAIR, 3, interim.hash, S3, kind="incident", witness=None, time=CLOSING)],
+            "role",
+        ),
+        Case(
+            "ruling_notes_an_objection",
+            [resolution(CHAIR_PROV, 1, None, filed, decision="noted")],
+            "bad_ruling",
+            "an objection is upheld or dismissed, never only noted",
+        ),
+        Case(
+            "ruling_accepts_an_incident",
+            [resolution(CHAIR_PROV, 1, None, incident, decision="accepted")],
+            "bad_ruling",
+            "an incident is noted",
+        ),
+        Case(
+            "ruling_overrides_a_ruling_on_another_objection",
+            [resolution(CHAIR_PROV, 1, None, filed, overrides=[far.ruling.hash])],
+            "dangling",
+        ),
+        Case(
+            "ruling_overrides_nothing_held",
+            [resolution(CHAIR_PROV, 1, None, filed, overrides=[_rehash({"nothing": "held"})])],
+            "dangling",
+        ),
+        Case(
+            "ruling_by_a_chair_of_another_district",
+            [resolution(CHAIR_FAR, 3, far.final.hash, filed, time=CLOSING)],
+            "jurisdiction",
         ),
         Case("objection_by_a_supervisor", [objection(SUP, 2, approval.hash)], "role"),
         Case(
@@ -557,6 +766,45 @@ def table() -> Table:
             [correction],
             None,
             "a new version naming the old one, with a reason, as sheets do",
+        ),
+        Case(
+            "honest_regency_dhasil_on_its_sub_districts",
+            [
+                dhasil(
+                    CHAIR_REG,
+                    1,
+                    None,
+                    {FAR_DISTRICT: far.final},
+                    region="32.01",
+                    basis="recaps",
+                    expected=["32.01.01", "32.01.02"],
+                    objections=[(filed, ruling), (far.objection, far.ruling), (incident, None)],
+                )
+            ],
+            None,
+            "resting on the final D.Hasil of 32.01.02; 32.01.01, still interim, pending",
+        ),
+        Case(
+            "honest_incident_signed_by_a_witness",
+            [objection(WITNESS, 2, filed.hash, S3, kind="incident", witness=None)],
+            None,
+            "a witness's own key may report an incident too; it need not name a witness",
+        ),
+        Case(
+            "honest_appeal_overrides_a_ruling",
+            [
+                resolution(
+                    CHAIR_PROV,
+                    1,
+                    None,
+                    filed,
+                    decision="accepted",
+                    overrides=[ruling.hash],
+                    reason="banding: suara dihitung ulang, paslon 02 bertambah satu",
+                )
+            ],
+            None,
+            "the province's chair rules again on an objection, naming the ruling it replaces",
         ),
     ]
     return Table(base, cases)

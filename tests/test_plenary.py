@@ -4,16 +4,20 @@ code read back by a real decoder."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from recap_desktop.crypto.envelope import sign
+from recap_desktop.crypto import authority
+from recap_desktop.crypto.envelope import Record, sign
 from recap_desktop.crypto.keys import SigningKey
+from recap_desktop.domain.election import format_time
 from recap_desktop.protocol.admit import admit
 from recap_desktop.services import Workspace, printing
 from recap_desktop.services import demo as demo_service
@@ -24,6 +28,7 @@ from recap_desktop.services.bundle import export_bundle, import_bundle
 from recap_desktop.services.check_print import check_print
 from recap_desktop.services.verify import verify_store
 from recap_desktop.services.workspace import RecapError
+from recap_desktop.storage.store import DB_NAME
 
 DISTRICTS = ("32.01.01", "32.01.02")
 
@@ -253,3 +258,241 @@ def test_check_print_says_when_a_paper_was_replaced(chair: Workspace, key: Signi
     assert check_print(chair, final.hash).ok
     other = check_print(chair, f"recap:1:dhasil:{final.hash}:{'0' * 64}")
     assert other.signer_differs and not other.ok
+
+
+# -- PROTOCOL §6.1 and the rules the stranger's gaps settled, through the program's own doors --
+
+STATION = "32.01.01.2001.004"
+
+
+def _certify(ws: Workspace, key: SigningKey, role: str, region: str) -> None:
+    """The DEMO authority certifies another officer's key, imported as a certificate file."""
+    cert = authority.certificate(
+        demo_service.demo_authority(),
+        election=demo_service.ELECTION_ID,
+        officer_id=f"{role}-{key.key_id[:6]}",
+        name=f"Petugas {key.key_id[:4]}",
+        role=role,
+        jurisdiction=region,
+        public_key=key.public_key,
+        valid_from=demo_service.ISSUED,
+        valid_until=demo_service.EXPIRES,
+        issued=demo_service.ISSUED,
+    )
+    assert not admit_into(ws, [cert], "import").problems
+
+
+def _officer(name: str) -> SigningKey:
+    return SigningKey.from_seed(hashlib.sha256(f"recap plenary test: {name}".encode()).digest())
+
+
+def _signed(key: SigningKey, seq: int, prev: str | None, **payload: Any) -> Record:
+    return sign(
+        key,
+        {
+            "signer": key.key_id,
+            "seq": seq,
+            "prev": prev,
+            "time": format_time(now()),
+            "election": demo_service.ELECTION_ID,
+            **payload,
+        },
+    )
+
+
+def _body(record: Record, *names: str) -> dict[str, Any]:
+    """A record's payload without its signer's chain members (or only ``names``): to sign the
+    same statement with another key."""
+    chain = ("signer", "seq", "prev", "time", "election")
+    p = record.payload
+    return {k: p[k] for k in (names or [k for k in p if k not in chain])}
+
+
+def _ruling(key: SigningKey, seq: int, prev: str | None, objection: Record, **kw: Any) -> Record:
+    return _signed(
+        key, seq, prev, type="resolution", objection=objection.hash,
+        place=objection.payload["place"], contest=objection.payload["contest"],
+        decision=kw.pop("decision", "accepted"), reason=kw.pop("reason", "dihitung ulang"),
+        overrides=kw.pop("overrides", []),
+    )  # fmt: skip
+
+
+def _file(chair: Workspace, key: SigningKey) -> Record:
+    return plenary_service.file_objection(
+        chair, key, place=STATION, contest="ppwp", subject="Suara paslon 02 kurang satu",
+        witness_name="Budi", represents="Paslon 02", paper="D.Kejadian Khusus No. 3",
+    )  # fmt: skip
+
+
+def test_rulings_that_did_not_see_each_other_block_closing_until_one_overrides_them(
+    chair: Workspace, key: SigningKey
+) -> None:
+    """GAP 53: the ruling shown was the latest by arrival. Now two chairs' rulings in force
+    that disagree leave the objection disputed, whichever arrived first; a ruling that names
+    the other in ``overrides`` settles it."""
+    filed = _file(chair, key)
+    mine = plenary_service.resolve_objection(chair, key, filed.hash, "rejected", "angka sesuai")
+    assert mine.payload["overrides"] == []
+    other = _officer("second chair of 32.01.01")
+    _certify(chair, other, "chair", "32.01.01")
+    unaware = _ruling(other, 1, None, filed, decision="accepted")
+    assert not admit_into(chair, [unaware], "usb").problems
+    state = plenary_service.plenary(chair, "32.01.01", "ppwp")
+    (shown,) = [o for o in state.objections if o.hash == filed.hash]
+    assert shown.status.state == "disputed" and shown.open
+    assert {r.hash for r in shown.in_force} == {mine.hash, unaware.hash}
+    assert state.blockers.open_objections == (filed.hash,)
+    assert state.payload_objections() == [{"objection": filed.hash, "resolution": None}]
+    with pytest.raises(RecapError) as blocked:
+        plenary_service.sign_dhasil(chair, key, "32.01.01", "ppwp")
+    assert blocked.value.key == "dhasil.blocked"
+    (line,) = [x for x in plenary_service.blocker_lines(state, "en") if filed.hash[:16] in x]
+    assert "ruled differently by two chairs" in line
+    # The chair rules again, having seen the other ruling: it overrides it.
+    again = plenary_service.resolve_objection(chair, key, filed.hash, "accepted", "diterima")
+    assert again.payload["overrides"] == [unaware.hash]
+    state = plenary_service.plenary(chair, "32.01.01", "ppwp")
+    (shown,) = [o for o in state.objections if o.hash == filed.hash]
+    assert (shown.status.state, shown.status.decision) == ("ruled", "accepted")
+    assert [r.hash for r in shown.in_force] == [again.hash]
+    closed = plenary_service.sign_dhasil(chair, key, "32.01.01", "ppwp")
+    assert {"objection": filed.hash, "resolution": again.hash} in closed.payload["objections"]
+    assert verify_store(chair).ok
+
+
+def test_a_ruling_fits_the_kind_and_an_officer_names_the_paper(
+    chair: Workspace, key: SigningKey
+) -> None:
+    """GAP 48: an objection is accepted or rejected, an incident noted; without its paper
+    form only a witness's own key signs one."""
+    filed = _file(chair, key)
+    with pytest.raises(RecapError) as refused:
+        plenary_service.resolve_objection(chair, key, filed.hash, "noted", "dicatat")
+    assert refused.value.key == "resolution.kind"
+    link = plenary_service.next_link(chair, key)
+    noted = _ruling(key, link["seq"], link["prev"], filed, decision="noted")
+    assert [p.kind for p in admit_into(chair, [noted], "local").problems] == ["bad_ruling"]
+    with pytest.raises(RecapError) as no_paper:
+        plenary_service.file_objection(
+            chair, key, place=STATION, contest="ppwp", subject="listrik padam",
+            kind="incident",
+        )  # fmt: skip
+    assert no_paper.value.key == "objection.paper"
+    link = plenary_service.next_link(chair, key)
+    unpapered = _signed(
+        key, link["seq"], link["prev"], type="objection", place=STATION, contest="ppwp",
+        kind="incident", witness=None, paper=None, subject="listrik padam",
+    )  # fmt: skip
+    assert [p.kind for p in admit_into(chair, [unpapered], "local").problems] == ["role"]
+    witness = _officer("witness of 32.01.01")
+    _certify(chair, witness, "witness", "32.01.01")
+    own_word = _signed(
+        witness, 1, None, type="objection", place=STATION, contest="ppwp", kind="incident",
+        witness=None, paper=None, subject="listrik padam 30 menit",
+    )  # fmt: skip
+    assert not admit_into(chair, [own_word], "usb").problems
+    noted_ok = plenary_service.resolve_objection(chair, key, own_word.hash, "noted", "dicatat")
+    assert noted_ok.payload["decision"] == "noted"
+
+
+def test_two_chairs_agreeing_are_both_in_force_and_one_not_closing_is_a_dispute(
+    chair: Workspace, key: SigningKey
+) -> None:
+    """GAP 52: 'the first by hash' was in force. Two chairs' versions that agree in totals
+    and in final are both in force (this laptop shows its own); one final, one interim:
+    disputed, none in force."""
+    mine = plenary_service.sign_dhasil(chair, key, "32.01.01", "ppwp")
+    other = _officer("second chair of 32.01.01")
+    _certify(chair, other, "chair", "32.01.01")
+    fields = _body(mine, "type", "region", "contest", "basis", "totals", "children", "pending")
+    fields["objections"] = mine.payload["objections"]
+    agreeing = _signed(other, 1, None, **fields, final=True, supersedes=None, reason=None)
+    assert not admit_into(chair, [agreeing], "usb").problems
+    state = plenary_service.plenary(chair, "32.01.01", "ppwp")
+    assert {v.hash for v in state.in_force} == {mine.hash, agreeing.hash}
+    assert state.current is not None and state.current.hash == mine.hash
+    assert state.state.final is True and not state.outdated
+    interim = _signed(
+        other, 2, agreeing.hash, **fields, final=False, supersedes=agreeing.hash, reason="dibuka"
+    )
+    assert not admit_into(chair, [interim], "usb").problems
+    state = plenary_service.plenary(chair, "32.01.01", "ppwp")
+    assert (state.state.state, state.in_force, state.current) == ("disputed", [], None)
+    # The regency's plenary shows the sub-district as disputed, not counted.
+    regency = plenary_service.plenary(chair, "32.01", "ppwp", "recaps")
+    assert [c.state for c in regency.children if c.code == "32.01.01"] == ["disputed"]
+
+
+def test_a_dhasil_naming_either_agreeing_copy_is_up_to_date(
+    chair: Workspace, key: SigningKey
+) -> None:
+    """GAP 54: 'outdated' compared a D.Hasil with the copy of the lowest hash; a D.Hasil
+    naming the other agreeing copy of a station's sheet was shown outdated."""
+    held = chair.store.recaps.counted_sheets("32.01.01", "ppwp")[STATION]
+    copy_of = chair.store.records.get(str(held["current"]))
+    assert copy_of is not None
+    operator = _officer("second operator of 32.01.01")
+    _certify(chair, operator, "operator", "32.01.01")
+    copy = _signed(operator, 1, None, **_body(copy_of))
+    assert not admit_into(chair, [copy], "usb").problems
+    mine = plenary_service.sign_dhasil(chair, key, "32.01.01", "ppwp")
+    named = {c["code"]: c["record"] for c in mine.payload["children"]}[STATION]
+    other_copy = ({copy.hash, copy_of.hash} - {named}).pop()
+    other = _officer("second chair of 32.01.01")
+    _certify(chair, other, "chair", "32.01.01")
+    children = [
+        {**c, "record": other_copy} if c["code"] == STATION else c for c in mine.payload["children"]
+    ]
+    theirs = _signed(other, 1, None, **{**_body(mine), "children": children})
+    assert not admit_into(chair, [theirs], "usb").problems
+    state = plenary_service.plenary(chair, "32.01.01", "ppwp")
+    assert {v.hash for v in state.in_force} == {mine.hash, theirs.hash}
+    assert state.stale == frozenset()
+    # Rejecting the copy one of them names makes that one, and only that one, outdated.
+    supervisor = _officer("supervisor of 32.01")
+    _certify(chair, supervisor, "supervisor", "32.01")
+    reject = _signed(
+        supervisor, 1, None, type="review", station=STATION, contest="ppwp", sheet=other_copy,
+        decision="reject", reason="salinan salah", overrides=[],
+    )  # fmt: skip
+    assert not admit_into(chair, [reject], "usb").problems
+    state = plenary_service.plenary(chair, "32.01.01", "ppwp")
+    assert state.stale == frozenset({theirs.hash})
+    assert not state.outdated  # this laptop shows its own version, which is up to date
+
+
+def test_verify_replays_a_dhasil_resting_on_numbers_that_are_not_counts(
+    chair: Workspace, key: SigningKey
+) -> None:
+    """GAP 50: in a replay a child sheet may hold a text for a number (refused bad_values, it
+    keeps its place); the D.Hasil naming it gets bad_totals. The sum took int('60') as 60,
+    and int('abc') crashed `recap verify`."""
+    from reliability.doors import _plant
+
+    operator = _officer("second operator of 32.01.01")
+    _certify(chair, operator, "operator", "32.01.01")
+    other = _officer("second chair of 32.01.01")
+    _certify(chair, other, "chair", "32.01.01")
+    template = plenary_service.sign_dhasil(chair, key, "32.01.01", "ppwp", final=False)
+    held = chair.store.recaps.counted_sheets("32.01.01", "ppwp")[STATION]
+    original = chair.store.records.get(str(held["current"]))
+    assert original is not None
+    values = {**original.payload["values"], "v_p01": "abc"}
+    odd = _signed(operator, 1, None, **{**_body(original), "values": values})
+    children = [
+        {**c, "record": odd.hash} if c["code"] == STATION else c
+        for c in template.payload["children"]
+    ]
+    on_odd = _signed(other, 1, None, **{**_body(template), "children": children})
+    path = chair.data_dir
+    chair.close()
+    for record in (odd, on_odd):
+        _plant(path / DB_NAME, record.to_json())
+    again = Workspace(path)
+    try:
+        report = verify_store(again)
+    finally:
+        again.close()
+    found = {(p.record, p.kind) for p in report.problems}
+    assert (odd.hash, "bad_values") in found and (on_odd.hash, "bad_totals") in found
+    assert not report.ok

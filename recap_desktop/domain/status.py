@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 NOT_ENTERED = "not_entered"
 SIGNED = "signed"
@@ -101,19 +102,7 @@ def sheet_state(versions: Iterable[SheetVersion], reviews: Iterable[Review]) -> 
         state = UNCOUNTED if held else NOT_ENTERED
         return SheetState(state, None, (), (), tuple(sorted(attention)))
 
-    replaced = {
-        v.supersedes
-        for v in live.values()
-        if v.supersedes in live and live[v.supersedes].signer == v.signer
-    }
-    latest: dict[str, SheetVersion] = {}
-    for v in live.values():
-        if v.hash in replaced:
-            continue
-        kept = latest.get(v.signer)
-        if kept is None or v.seq > kept.seq:
-            latest[v.signer] = v
-    heads = sorted(latest.values(), key=lambda v: v.hash)
+    heads = latest_versions(live)
     head_hashes = tuple(v.hash for v in heads)
 
     verdicts = _verdicts(in_force)
@@ -135,6 +124,43 @@ def sheet_state(versions: Iterable[SheetVersion], reviews: Iterable[Review]) -> 
     counted = tuple(v.hash for v in remaining)
     state = CORRECTED if any(v.supersedes for v in remaining) else SIGNED
     return SheetState(state, counted[0], head_hashes, counted, tuple(sorted(attention)))
+
+
+class Versioned(Protocol):
+    """A signed version that may replace its signer's earlier one: a sheet or a D.Hasil."""
+
+    @property
+    def hash(self) -> str: ...
+    @property
+    def signer(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def supersedes(self) -> str | None: ...
+
+
+V = TypeVar("V", bound=Versioned)
+
+
+def latest_versions(live: Mapping[str, V]) -> list[V]:
+    """Each signer's latest version among ``live`` (hash -> version, all of which may count):
+    the one none of its own versions supersedes, ties by ``seq`` (the signer's own order).
+    Sorted by hash only so that the result is a set written down the same way everywhere."""
+    replaced = {
+        v.supersedes
+        for v in live.values()
+        if v.supersedes is not None
+        and v.supersedes in live
+        and live[v.supersedes].signer == v.signer
+    }
+    latest: dict[str, V] = {}
+    for v in live.values():
+        if v.hash in replaced:
+            continue
+        kept = latest.get(v.signer)
+        if kept is None or v.seq > kept.seq:
+            latest[v.signer] = v
+    return sorted(latest.values(), key=lambda v: v.hash)
 
 
 def _verdicts(reviews: list[Review]) -> dict[str, str]:

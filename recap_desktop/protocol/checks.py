@@ -14,7 +14,7 @@ from recap_desktop.protocol.problems import ERROR, Problem
 from recap_desktop.protocol.recap import check_claims
 from recap_desktop.protocol.records import RECAP_TYPES, check_officer_record, place_of
 from recap_desktop.protocol.standing import standing
-from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust
+from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust, roles_for
 
 # How far ahead of whoever first saw it a record's claimed time may be before it is flagged.
 CLOCK_TOLERANCE = timedelta(minutes=10)
@@ -88,6 +88,7 @@ def check_record(
         mandates=trust.mandates,
         revoked=trust.revoked,
         forks=trust.forks,
+        roles=roles_for(record.type, p),
     )
     if why is not None:
         problems.append(Problem(record.hash, why, _STANDING_DETAIL[why]))

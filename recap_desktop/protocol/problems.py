@@ -26,10 +26,13 @@ KINDS: dict[str, tuple[str, str]] = {
     "wrong_election": (ERROR, "the record belongs to another election"),
     "expired": (ERROR, "an election package that had expired when it arrived"),
     "unknown_station": (ERROR, "the polling station is not in the election"),
-    "unknown_contest": (ERROR, "the polling station does not hold that contest"),
+    "unknown_contest": (
+        ERROR,
+        "the record's station, or no station inside its region, holds that contest",
+    ),
     "unknown_region": (
         ERROR,
-        "a D.Hasil's region signs none, or an objection's place is unknown",
+        "a D.Hasil's region is no level that signs one, or a place is no station or region",
     ),
     "bad_values": (
         ERROR,
@@ -42,8 +45,15 @@ KINDS: dict[str, tuple[str, str]] = {
     ),
     "bad_totals": (ERROR, "a D.Hasil's totals are not the sum of the children it names"),
     "not_closed": (ERROR, "a final D.Hasil with a child pending or an objection not ruled on"),
+    "bad_ruling": (
+        ERROR,
+        "a ruling's decision does not fit what it rules on (an objection, or an incident)",
+    ),
     "role": (ERROR, "no certificate of the signer has the role the record needs"),
-    "jurisdiction": (ERROR, "the station lies outside every region the signer is certified for"),
+    "jurisdiction": (
+        ERROR,
+        "the record's place lies outside every region the signer is certified for",
+    ),
     "certificate_expired": (
         ERROR,
         "no certificate covers the record's time, or it was first seen after it ended",
@@ -56,7 +66,10 @@ KINDS: dict[str, tuple[str, str]] = {
     "chain_gap": (ERROR, "the signer's previous record is missing"),
     "chain_prev": (ERROR, "the record does not name its signer's previous record"),
     "equivocation": (ERROR, "the signer signed two different records at one place in its chain"),
-    "dangling": (ERROR, "the record refers to a record that is not held, or to another station's"),
+    "dangling": (
+        ERROR,
+        "the record refers to a record not held, or to one that is not what it must be (§5.5)",
+    ),
     "missing_record": (ERROR, "a record this holder had (or was given a receipt for) is gone"),
     "forked": (ATTENTION, "a record signed at or after a proven fork of its signer's chain"),
     "awaiting_certificate": (NOTICE, "signed by the holder's own key, not yet certified"),

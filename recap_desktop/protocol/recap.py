@@ -17,6 +17,7 @@ from typing import Any
 
 from recap_desktop.domain.election import ElectionView, in_region
 from recap_desktop.domain.recap import (
+    DECISIONS_FOR_KIND,
     RECAPS,
     add_up,
     bases,
@@ -101,6 +102,23 @@ def check_references(
             return _dangling(record_hash, "objection", p["objection"], "an objection held")
         if (target.get("place"), target.get("contest")) != (p["place"], p["contest"]):
             return _dangling(record_hash, "objection", p["objection"], "of this place and contest")
+        for replaced in p["overrides"]:
+            earlier = body(replaced)
+            if (
+                earlier is None
+                or earlier.get("type") != "resolution"
+                or earlier.get("objection") != p["objection"]
+            ):
+                return _dangling(
+                    record_hash, "overrides", replaced, "a ruling on the same objection held"
+                )
+        allowed = DECISIONS_FOR_KIND.get(str(target.get("kind")), ())
+        if p["decision"] not in allowed:
+            return Problem(
+                record_hash,
+                "bad_ruling",
+                f"{p['decision']} on an {target.get('kind')}: it may be {' or '.join(allowed)}",
+            )
         return None
     region, contest = p["region"], p["contest"]
     if p["supersedes"] is not None:
@@ -114,7 +132,7 @@ def check_references(
             return _dangling(
                 record_hash, "supersedes", p["supersedes"], "a D.Hasil of its signer held here"
             )
-    counted: list[Mapping[str, int]] = []
+    counted: list[Mapping[str, Any]] = []
     want = "dhasil" if p["basis"] == RECAPS else "sheet"
     for child in p["children"]:
         got = body(child["record"])
@@ -149,12 +167,20 @@ def check_references(
             )
         if entry["resolution"] is not None:
             ruling = body(entry["resolution"])
-            if ruling is None or ruling.get("objection") != entry["objection"]:
+            if (
+                ruling is None
+                or ruling.get("type") != "resolution"
+                or ruling.get("objection") != entry["objection"]
+            ):
                 return _dangling(
                     record_hash, "resolution", entry["resolution"], "a ruling on that objection"
                 )
     totals = p["totals"]
     summed = add_up(counted, list(totals))
+    if summed is None:
+        return Problem(
+            record_hash, "bad_totals", "a child it names holds numbers that are not counts"
+        )
     off = [f for f in sorted(totals) if summed[f] != totals[f]]
     if off:
         first = off[0]

@@ -59,7 +59,7 @@ FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset(
             {
                 "type", "signer", "seq", "prev", "time", "election", "objection", "place",
-                "contest", "decision", "reason",
+                "contest", "decision", "reason", "overrides",
             }
         ),
         frozenset(),
@@ -163,11 +163,7 @@ def check_officer_record(record: Record) -> None:
             raise ValueError("reason must be null or a text")
         if p["decision"] == "reject" and not (isinstance(reason, str) and reason.strip()):
             raise ValueError("a rejection needs a reason")
-        overrides = p.get("overrides", [])
-        if not isinstance(overrides, list) or not all(_is_hash(h) for h in overrides):
-            raise ValueError("overrides must be a list of review hashes")
-        if len(set(overrides)) != len(overrides):
-            raise ValueError("overrides names a review twice")
+        _hash_list(p.get("overrides", []), "overrides", "review")
 
 
 def _check_recap_record(record: Record) -> None:
@@ -212,6 +208,7 @@ def _check_recap_record(record: Record) -> None:
             raise ValueError("decision is accepted, rejected or noted")
         if not _nonblank(p["reason"]):
             raise ValueError("a resolution gives its reason (a non-blank text)")
+        _hash_list(p["overrides"], "overrides", "resolution")
 
 
 def _entries(
@@ -243,6 +240,14 @@ def _entries(
         last = entry[key]
 
 
+def _hash_list(value: Any, name: str, kind: str) -> None:
+    """A list of record hashes, none twice (a review's or a resolution's ``overrides``)."""
+    if not isinstance(value, list) or not all(_is_hash(h) for h in value):
+        raise ValueError(f"{name} must be a list of {kind} hashes")
+    if len(set(value)) != len(value):
+        raise ValueError(f"{name} names a {kind} twice")
+
+
 def _correction(p: Mapping[str, Any]) -> None:
     if p["supersedes"] is not None and not _is_hash(p["supersedes"]):
         raise ValueError("supersedes must be null or a record hash")
@@ -260,7 +265,8 @@ def _nonblank(value: Any) -> bool:
 
 
 def overrides(payload: Mapping[str, Any]) -> tuple[str, ...]:
-    """A review's ``overrides`` (absent in reviews signed before the field existed: none)."""
+    """A review's or a resolution's ``overrides`` (absent in reviews signed before the field
+    existed: none)."""
     value = payload.get("overrides", [])
     return tuple(value) if isinstance(value, list) else ()
 

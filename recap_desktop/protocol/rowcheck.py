@@ -27,7 +27,7 @@ _KEPT = (
     "time", "station", "contest", "supersedes", "sheet", "overrides", "type", "signer",
     # a recap record's own claims (its children's numbers are read from the store)
     "region", "place", "basis", "totals", "children", "pending", "objections", "final",
-    "objection",
+    "objection", "decision",
 )  # fmt: skip
 
 

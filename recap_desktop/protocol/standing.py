@@ -33,6 +33,7 @@ def standing(
     mandates: Mapping[str, tuple[Mandate, ...]],
     revoked: Mapping[str, Revocation],
     forks: Mapping[str, int],
+    roles: tuple[str, ...] | None = None,
 ) -> str | None:
     """None if the record may count, else the name of why not (docs/PROTOCOL.md §5.4).
 
@@ -40,12 +41,13 @@ def standing(
     region of a D.Hasil or an objection. ``time`` is the record's claim; ``seen`` the
     earliest time something other than the signer attests the record existed (the holder's
     clock when it arrived, or the server's when it entered the log); ``position`` its index
-    in the server's log, if known.
+    in the server's log, if known. ``roles``: the roles that may sign this record
+    (``trust.roles_for``, which looks at its payload), if not those of its type.
     """
     held = mandates.get(signer)
     if not held:
         return "awaiting_certificate"
-    need = ROLES_FOR_TYPE.get(kind, ())
+    need = ROLES_FOR_TYPE.get(kind, ()) if roles is None else roles
     fitting = [m for m in held if m.role in need]
     if not fitting:
         return "role"

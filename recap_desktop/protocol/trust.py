@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.crypto.keys import BadPublicKey, check_public_key, key_id
@@ -43,6 +44,19 @@ ROLES_FOR_TYPE: dict[str, tuple[str, ...]] = {
     "resolution": ("chair",),
     "objection": ("witness", "chair", "operator"),
 }
+# An objection that names no paper form is the witness's own word: only a witness's key signs
+# it. A chair or an operator enters one only from the paper form the witness signed, and says
+# which (so that anyone can hold the paper against the record).
+UNPAPERED_ROLES = ("witness",)
+
+
+def roles_for(kind: str, payload: Mapping[str, Any]) -> tuple[str, ...]:
+    """The roles that may sign this record (docs/PROTOCOL.md §5.4 item 2)."""
+    if kind == "objection" and payload.get("paper") is None:
+        return UNPAPERED_ROLES
+    return ROLES_FOR_TYPE.get(kind, ())
+
+
 # A D.Hasil is signed by the chair of exactly its region (a regency's chair does not sign a
 # sub-district's); every other record by anyone certified for a region containing its place.
 EXACT_PLACE = frozenset({"dhasil"})

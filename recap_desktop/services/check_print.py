@@ -119,7 +119,10 @@ def _newer(ws: Workspace, record: Record) -> str | None:
         state = plenary(ws, p["region"], p["contest"], p["basis"])
         if record.hash in state.state.heads:
             return None
-        return state.state.current
+        # Replaced: by its signer's own latest version, else by every D.Hasil in force.
+        mine = [v.hash for v in state.versions if v.signer == record.signer]
+        latest = [h for h in state.state.heads if h in mine]
+        return ", ".join(latest or state.state.in_force) or None
     return None
 
 

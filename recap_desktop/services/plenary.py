@@ -16,20 +16,25 @@ from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain.election import Contest, Region
 from recap_desktop.domain.recap import (
     DECISIONS,
+    DECISIONS_FOR_KIND,
     OBJECTION_KINDS,
     RECAP_LEVELS,
     RECAPS,
+    RULED,
+    SET_ASIDE,
     SHEETS,
     Blockers,
+    ObjectionState,
+    RecapState,
+    RecapVersion,
+    RulingVersion,
     add_up,
+    objection_state,
+    recap_outdated,
+    recap_state,
 )
-from recap_desktop.domain.status import (
-    DISPUTED,
-    NOT_ENTERED,
-    SheetState,
-    SheetVersion,
-    sheet_state,
-)
+from recap_desktop.domain.status import COUNTED, DISPUTED, NOT_ENTERED
+from recap_desktop.protocol.trust import roles_for
 from recap_desktop.services import regions as region_service
 from recap_desktop.services.admission import admit_own
 from recap_desktop.services.sheets import check_mandate, next_link
@@ -49,6 +54,9 @@ class Child:
     record: str | None  # the sheet or final D.Hasil counted; None: pending
     values: dict[str, int] | None
     attention: tuple[str, ...] = ()
+    # Every record that counts for it now (``record`` is one of them): agreeing copies of a
+    # station's sheet, or the agreeing final D.Hasil of a sub-region's chairs.
+    counting: frozenset[str] = frozenset()
 
     @property
     def counted(self) -> bool:
@@ -64,6 +72,8 @@ class Ruling:
     decision: str
     reason: str
     standing: str | None
+    seq: int = 0
+    overrides: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,14 +93,36 @@ class Objection:
     rulings: tuple[Ruling, ...] = ()
 
     @property
-    def ruling(self) -> Ruling | None:
-        """The ruling in force: the latest that may count (None: still open)."""
-        counting = [r for r in self.rulings if r.standing is None]
-        return counting[-1] if counting else None
+    def status(self) -> ObjectionState:
+        """Open, ruled, disputed or set aside, from its rulings alone (PROTOCOL §6.1)."""
+        return objection_state(
+            self.standing,
+            [
+                RulingVersion(r.hash, r.signer, r.seq, r.decision, r.overrides, r.standing)
+                for r in self.rulings
+            ],
+        )
+
+    @property
+    def in_force(self) -> tuple[Ruling, ...]:
+        """The rulings in force (they agree when the objection is ruled), oldest claim first."""
+        chosen = set(self.status.in_force)
+        return tuple(r for r in self.rulings if r.hash in chosen)
 
     @property
     def open(self) -> bool:
-        return self.standing is None and self.ruling is None
+        """Whether it keeps a plenary from closing: nothing rules on it, or rulings in force
+        that disagree."""
+        return not self.status.settled
+
+    def cited(self, signer: str | None = None) -> str | None:
+        """The ruling a D.Hasil names for it: None while it is not ruled; else one of the
+        rulings in force (they agree), the signer's own if it is one of them."""
+        status = self.status
+        if status.state != RULED:
+            return None
+        own = [r.hash for r in self.in_force if r.signer == signer]
+        return own[0] if own else status.in_force[0]
 
 
 @dataclass(frozen=True)
@@ -123,17 +155,43 @@ class Plenary:
     totals: dict[str, int]  # forming: the sum of the counted children
     objections: list[Objection]
     versions: list[Version]
-    state: SheetState  # of the D.Hasil versions (PROTOCOL §6 applied to them)
+    state: RecapState  # which D.Hasil of the region is in force (PROTOCOL §6.1)
     blockers: Blockers = field(default_factory=Blockers)
+    stale: frozenset[str] = frozenset()  # the versions in force that are outdated (§6.1)
+    own: str | None = None  # this laptop's key: its own version is the one it shows
 
     @property
     def counted(self) -> int:
         return sum(1 for c in self.children if c.counted)
 
     @property
+    def in_force(self) -> list[Version]:
+        """Every D.Hasil in force (they agree in totals and in ``final``); none if disputed."""
+        return [v for v in self.versions if v.hash in self.state.in_force]
+
+    @property
     def current(self) -> Version | None:
-        """The D.Hasil in force (None: none signed, or disputed)."""
-        return next((v for v in self.versions if v.hash == self.state.current), None)
+        """The D.Hasil in force this laptop shows and prints: its own key's, or the only one.
+        None when none is in force, or when several chairs' agreeing versions are and none is
+        this laptop's: the window lists them all then (never one of them by hash)."""
+        in_force = self.in_force
+        own = [v for v in in_force if v.signer == self.own]
+        if own:
+            return own[0]
+        return in_force[0] if len(in_force) == 1 else None
+
+    @property
+    def printable(self) -> Version | None:
+        """The version to show and print: the one in force shown (``current``); when none is
+        in force, this laptop's own latest version, or the only latest version there is."""
+        if self.current is not None:
+            return self.current
+        if self.in_force:
+            return None
+        heads = [v for v in self.versions if v.hash in self.state.heads]
+        own = [v for v in heads if v.signer == self.own]
+        candidates = own or heads or self.versions
+        return candidates[0] if len(candidates) == 1 else None
 
     @property
     def can_close(self) -> bool:
@@ -141,17 +199,15 @@ class Plenary:
 
     @property
     def outdated(self) -> bool:
-        """The D.Hasil in force no longer says what the plenary would sign now (a sheet
-        corrected, a station counted, an objection filed or ruled on since)."""
+        """The D.Hasil shown no longer says what this laptop counts (PROTOCOL §6.1): a child
+        it counts counted by another record now, a pending child counted, an objection filed
+        or ruled on that it does not name as it stands. With several in force and none shown,
+        when every one of them is."""
         current = self.current
-        if current is None:
-            return False
-        return (
-            current.basis != self.basis
-            or current.children != self.payload_children()
-            or current.objections != self.payload_objections()
-            or current.totals != self.totals
-        )
+        if current is not None:
+            return current.hash in self.stale
+        in_force = self.in_force
+        return bool(in_force) and all(v.hash in self.stale for v in in_force)
 
     def payload_children(self) -> list[dict[str, str]]:
         return [{"code": c.code, "record": c.record} for c in self.children if c.record]
@@ -159,11 +215,13 @@ class Plenary:
     def payload_pending(self) -> list[dict[str, str]]:
         return [{"code": c.code, "state": c.state} for c in self.children if not c.record]
 
-    def payload_objections(self) -> list[dict[str, str | None]]:
+    def payload_objections(self, signer: str | None = None) -> list[dict[str, str | None]]:
+        """Every objection of the contest inside the region that is not set aside, with the
+        ruling it rests on (null while open or disputed)."""
         entries = [
-            {"objection": o.hash, "resolution": o.ruling.hash if o.ruling else None}
+            {"objection": o.hash, "resolution": o.cited(signer or self.own)}
             for o in self.objections
-            if o.standing is None
+            if o.status.state != SET_ASIDE
         ]
         return sorted(entries, key=lambda e: str(e["objection"]))
 
@@ -187,21 +245,24 @@ def plenary(ws: Workspace, region_code: str, contest_id: str, basis: str | None 
     if chosen not in allowed:
         raise RecapError("dhasil.basis", region=region_code, basis=chosen)
     names = _signer_names(ws)
+    own = _own_key(ws)
     children = (
         _station_children(ws, region_code, contest_id)
         if chosen == SHEETS
-        else _region_children(ws, region_code, contest_id)
+        else _region_children(ws, region_code, contest_id, own)
     )
     fields = contest.form.field_ids
-    totals = add_up([c.values or {} for c in children if c.record], fields)
+    totals = add_up([c.values or {} for c in children if c.record], fields) or {}
     objections = [_objection(o, names) for o in ws.store.recaps.objections_within(region_code)]
     objections = [o for o in objections if o.contest == contest_id]
     versions = [_version(v, names) for v in ws.store.recaps.versions(region_code, contest_id)]
+    state = versions_state(versions)
     blockers = Blockers(
         missing=tuple(c.code for c in children if not c.record and c.state != DISPUTED),
         disputed=tuple(c.code for c in children if not c.record and c.state == DISPUTED),
         open_objections=tuple(o.hash for o in objections if o.open),
     )
+    stale = _stale(ws, region_code, contest_id, versions, state, objections, own)
     return Plenary(
         region,
         contest,
@@ -211,25 +272,68 @@ def plenary(ws: Workspace, region_code: str, contest_id: str, basis: str | None 
         totals,
         objections,
         versions,
-        recap_state(versions),
+        state,
         blockers,
+        stale,
+        own,
     )
 
 
-def recap_state(versions: list[Version]) -> SheetState:
-    """Which D.Hasil of a region is in force: each chair's latest version (a correction names
-    the one it replaces); different totals from two chairs are disputed (PROTOCOL §6)."""
-    return sheet_state(
-        [
-            SheetVersion(v.hash, v.signer, v.seq, v.supersedes, v.totals, v.standing)
-            for v in versions
-        ],
-        [],
+def versions_state(versions: list[Version]) -> RecapState:
+    """Which D.Hasil of a region is in force (PROTOCOL §6.1): each chair's latest version (a
+    correction names the one it replaces); all of them when they agree in totals and in
+    ``final``, none (disputed) when they do not."""
+    return recap_state(
+        RecapVersion(v.hash, v.signer, v.seq, v.supersedes, v.totals, v.final, v.standing)
+        for v in versions
     )
 
 
-def _station_children(ws: Workspace, region: str, contest: str) -> list[Child]:
+def _stale(
+    ws: Workspace,
+    region: str,
+    contest: str,
+    versions: list[Version],
+    state: RecapState,
+    objections: list[Objection],
+    own: str | None,
+) -> frozenset[str]:
+    """The versions in force that no longer say what this laptop counts (PROTOCOL §6.1),
+    each judged on its own basis."""
+    in_force = [v for v in versions if v.hash in state.in_force]
+    if not in_force:
+        return frozenset()
+    now = {o.hash: o.status for o in objections if o.status.state != SET_ASIDE}
+    counting: dict[str, dict[str, frozenset[str]]] = {}
+    for basis in {v.basis for v in in_force}:
+        children = (
+            _station_children(ws, region, contest, full=True)
+            if basis == SHEETS
+            else _region_children(ws, region, contest, own)
+        )
+        counting[basis] = {c.code: c.counting for c in children}
+    return frozenset(
+        v.hash
+        for v in in_force
+        if recap_outdated(
+            {"children": v.children, "pending": v.pending, "objections": v.objections},
+            counting[v.basis],
+            now,
+        )
+    )
+
+
+def _station_children(
+    ws: Workspace, region: str, contest: str, *, full: bool = False
+) -> list[Child]:
+    """The stations of a D.Hasil on the sheets, each with the sheet it would name (one of its
+    counted sheets). ``full``: each with every counted sheet too, read from its sheets and
+    reviews where the projection, which keeps one, cannot say (several copies counted)."""
     held = ws.store.recaps.counted_sheets(region, contest)
+    several = [
+        (code, contest) for code, found in held.items() if found["current"] and found["several"]
+    ]
+    whole = ws.store.recaps.sheet_states(several) if full and several else {}
     out = []
     for station in ws.store.places.stations_within(region):
         if contest not in station.contests:
@@ -238,6 +342,14 @@ def _station_children(ws: Workspace, region: str, contest: str) -> list[Child]:
         if found is None:
             out.append(Child(station.code, station.name, NOT_ENTERED, None, None))
             continue
+        counting: frozenset[str] = frozenset()
+        if found["current"]:
+            complete = whole.get((station.code, contest))
+            counting = (
+                frozenset(complete.counted)
+                if complete is not None and complete.state in COUNTED
+                else frozenset({found["current"]})
+            )
         out.append(
             Child(
                 station.code,
@@ -246,33 +358,52 @@ def _station_children(ws: Workspace, region: str, contest: str) -> list[Child]:
                 found["current"],
                 found["values"],
                 tuple(found["attention"]),
+                counting,
             )
         )
     return out
 
 
-def _region_children(ws: Workspace, region: str, contest: str) -> list[Child]:
+def _region_children(ws: Workspace, region: str, contest: str, own: str | None) -> list[Child]:
+    """The sub-regions of a D.Hasil on the D.Hasil below: each counts when its D.Hasil in
+    force are final; the one named is its own laptop's, else any (they agree)."""
     out = []
     names = _signer_names(ws)
     for sub in ws.store.places.child_regions(region):
         if not any(contest in s.contests for s in ws.store.places.stations_within(sub.code)):
             continue
         versions = [_version(v, names) for v in ws.store.recaps.versions(sub.code, contest)]
-        state = recap_state(versions)
-        current = next((v for v in versions if v.hash == state.current), None)
+        state = versions_state(versions)
+        in_force = [v for v in versions if v.hash in state.in_force]
         if state.state == DISPUTED:
             out.append(Child(sub.code, sub.name, DISPUTED, None, None, state.attention))
-        elif current is None:
+        elif not in_force:
             out.append(Child(sub.code, sub.name, NO_RECAP, None, None, state.attention))
-        elif not current.final:
+        elif not state.final:
             out.append(Child(sub.code, sub.name, INTERIM, None, None, state.attention))
         else:
+            mine = [v for v in in_force if v.signer == own]
+            named = (mine or in_force)[0]
             out.append(
                 Child(
-                    sub.code, sub.name, state.state, current.hash, current.totals, state.attention
+                    sub.code,
+                    sub.name,
+                    state.state,
+                    named.hash,
+                    named.totals,
+                    state.attention,
+                    frozenset(state.in_force),
                 )
             )
     return out
+
+
+def _own_key(ws: Workspace) -> str | None:
+    """This laptop's key id (None: a folder without an identity)."""
+    try:
+        return ws.keystore_info().key_id
+    except RecapError:  # no keystore, or one that does not read: no key of its own
+        return None
 
 
 def _signer_names(ws: Workspace) -> dict[str, dict[str, Any]]:
@@ -308,6 +439,8 @@ def _objection(row: dict[str, Any], names: dict[str, dict[str, Any]]) -> Objecti
                 str(r["decision"]),
                 str(r["reason"]),
                 r["standing"],
+                int(r["seq"]),
+                tuple(r["overrides"]),
             )
             for r in row["rulings"]
         ),
@@ -368,7 +501,7 @@ def sign_dhasil(
         "totals": state.totals,
         "children": state.payload_children(),
         "pending": state.payload_pending(),
-        "objections": state.payload_objections(),
+        "objections": state.payload_objections(key.key_id),
         "final": final,
         "supersedes": None,
         "reason": None,
@@ -401,7 +534,9 @@ def blocker_lines(state: Plenary, lang: str | None = None) -> list[str]:
     subjects = {o.hash: o for o in state.objections}
     out += [
         tr(
-            "dhasil.blocker.objection",
+            "dhasil.blocker.ruling_disputed"
+            if subjects[h].status.state == DISPUTED
+            else "dhasil.blocker.objection",
             lang,
             hash=h[:16],
             place=subjects[h].place,
@@ -444,12 +579,11 @@ def file_objection(
         witness = {"name": witness_name.strip(), "represents": represents.strip()}
     elif kind == "objection":
         raise RecapError("objection.witness")
-    check_mandate(ws, key, place, "objection")
-    from recap_desktop.services.identity import show_identity
-
-    role = show_identity(ws).role
-    if role != "witness" and not (paper and paper.strip()):
+    paper = paper.strip() if paper and paper.strip() else None
+    if paper is None and "witness" not in _roles(ws, key):
+        # Without a paper form it is the witness's own word: only a witness's key signs it.
         raise RecapError("objection.paper")
+    check_mandate(ws, key, place, "objection", roles_for("objection", {"paper": paper}))
     record = sign(
         key,
         {
@@ -460,7 +594,7 @@ def file_objection(
             "contest": contest,
             "kind": kind,
             "witness": witness,
-            "paper": paper.strip() if paper and paper.strip() else None,
+            "paper": paper,
             "subject": subject.strip(),
         },
     )
@@ -471,7 +605,9 @@ def file_objection(
 def resolve_objection(
     ws: Workspace, key: SigningKey, objection: str, decision: str, reason: str
 ) -> Record:
-    """The chair's signed ruling on an objection or incident."""
+    """The chair's signed ruling on an objection or incident. It overrides every ruling in
+    force on it that this laptop holds (another chair's, or an appeal's): the chair saw them
+    and decides again, so the new ruling stands alone whatever order the records travel in."""
     if decision not in DECISIONS:
         raise RecapError("resolution.decision", decision=decision)
     if not reason.strip():
@@ -479,7 +615,11 @@ def resolve_objection(
     found = ws.store.recaps.objection(objection)
     if found is None:
         raise RecapError("objection.unknown", hash=objection)
+    if decision not in DECISIONS_FOR_KIND[str(found["kind"])]:
+        raise RecapError("resolution.kind", decision=decision, kind=found["kind"])
     check_mandate(ws, key, str(found["place"]), "resolution")
+    seen = _objection(found, {})
+    replaced = sorted(r.hash for r in seen.in_force if r.signer != key.key_id)
     record = sign(
         key,
         {
@@ -491,10 +631,22 @@ def resolve_objection(
             "contest": found["contest"],
             "decision": decision,
             "reason": reason.strip(),
+            "overrides": replaced,
         },
     )
     admit_own(ws, record)
     return record
+
+
+def _roles(ws: Workspace, key: SigningKey) -> set[str]:
+    """The roles this key's certificates give; before any certificate, the role its keystore
+    was made for."""
+    roles = {str(c["role"]) for c in ws.store.keys.certificates() if c["key_id"] == key.key_id}
+    if roles:
+        return roles
+    from recap_desktop.services.identity import keystore_identity
+
+    return {keystore_identity(ws).role}
 
 
 def objections_within(ws: Workspace, region: str, contest: str | None = None) -> list[Objection]:

@@ -153,7 +153,16 @@ def dhasil_form(ws: Workspace, record_hash: str, lang: str | None = None) -> Pri
                 ),
             )
         )
-    blocks.append(_objections_block(ws, p["objections"], lang))
+    blocks.append(
+        _objections_block(
+            ws,
+            [
+                (e["objection"], [e["resolution"]] if e["resolution"] else [])
+                for e in p["objections"]
+            ],
+            lang,
+        )
+    )
     if p["supersedes"]:
         blocks.append(
             Block(
@@ -210,7 +219,7 @@ def chasil_form(ws: Workspace, record_hash: str, lang: str | None = None) -> Pri
             )
         )
     objections = [
-        {"objection": o.hash, "resolution": o.ruling.hash if o.ruling else None}
+        (o.hash, [r.hash for r in o.in_force])
         for o in plenary_service.objections_within(ws, p["station"], p["contest"])
     ]
     if objections:
@@ -256,11 +265,19 @@ def current_sheet(ws: Workspace, station: str, contest: str) -> str:
 
 
 def current_dhasil(ws: Workspace, region: str, contest: str) -> str:
+    """The D.Hasil to print: the one this laptop shows (``Plenary.printable``). Refused, with
+    the versions listed, when several chairs' versions stand and none is this laptop's."""
     state = plenary_service.plenary(ws, region, contest)
-    if state.current is not None:
-        return state.current.hash
+    chosen = state.printable
+    if chosen is not None:
+        return chosen.hash
     if state.versions:
-        return state.versions[-1].hash
+        raise RecapError(
+            "dhasil.several",
+            region=region,
+            contest=contest,
+            hashes=", ".join(sorted(state.state.in_force or state.state.heads)),
+        )
     raise RecapError("dhasil.none", region=region, contest=contest)
 
 
@@ -295,11 +312,13 @@ def _n(value: object) -> str:
     return f"{int(value):,}".replace(",", ".") if isinstance(value, int) else str(value)
 
 
-def _objections_block(ws: Workspace, entries: list[dict[str, str | None]], lang: str) -> Block:
+def _objections_block(ws: Workspace, entries: list[tuple[str, list[str]]], lang: str) -> Block:
+    """Each objection and the rulings it is shown with: the one a D.Hasil names, or every
+    ruling in force on it (two that disagree are both shown)."""
     names = {str(c["key_id"]): c for c in ws.store.keys.certificates()}
     lines: list[str] = []
-    for entry in entries:
-        record = ws.store.records.get(str(entry["objection"]))
+    for objection, named in entries:
+        record = ws.store.records.get(objection)
         if record is None:
             continue
         p = record.payload
@@ -311,10 +330,10 @@ def _objections_block(ws: Workspace, entries: list[dict[str, str | None]], lang:
         kind = _t(f"print.kind.{p['kind']}", lang)
         paper = f" [{p['paper']}]" if p["paper"] else ""
         lines.append(f"{kind} {record.hash[:12]}… · {p['place']} · {who}{paper}: {p['subject']}")
-        ruling = ws.store.records.get(str(entry["resolution"])) if entry["resolution"] else None
-        if ruling is None:
+        rulings = [r for r in (ws.store.records.get(h) for h in named) if r is not None]
+        if not rulings:
             lines.append("    → " + _t("print.open", lang))
-        else:
+        for ruling in rulings:
             r = ruling.payload
             cert = names.get(ruling.signer)
             by = cert["name"] if cert else ruling.signer[:16]

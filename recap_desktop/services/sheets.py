@@ -121,17 +121,24 @@ def next_link(ws: Workspace, key: SigningKey) -> dict[str, Any]:
     }
 
 
-def check_mandate(ws: Workspace, key: SigningKey, station_code: str, record_type: str) -> None:
+def check_mandate(
+    ws: Workspace,
+    key: SigningKey,
+    station_code: str,
+    record_type: str,
+    roles: tuple[str, ...] | None = None,
+) -> None:
     """Refuse up front what the admission rule would: a revoked key, the wrong role, a
     station outside the signer's certified region, a certificate that has ended. A key with
-    no certificate yet may sign (its records await the certificate and count once it comes)."""
+    no certificate yet may sign (its records await the certificate and count once it comes).
+    ``roles``: who may sign this very record (``protocol.trust.roles_for``), if not its type's."""
     revoked = ws.store.keys.revoked()
     if key.key_id in revoked:
         raise RecapError("mandate.revoked", reason=revoked[key.key_id] or "-")
     certs = [c for c in ws.store.keys.certificates() if c["key_id"] == key.key_id]
     if not certs:
         return
-    need = ROLES_FOR_TYPE[record_type]
+    need = ROLES_FOR_TYPE[record_type] if roles is None else roles
     fitting = [c for c in certs if c["role"] in need]
     if not fitting:
         held = ", ".join(sorted({str(c["role"]) for c in certs}))

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from recap_desktop.domain.status import COUNTED
+from recap_desktop.domain.status import COUNTED, SheetState
+from recap_desktop.protocol.trust import roles_for
 from recap_desktop.storage.connection import Connection
+from recap_desktop.storage.restate import sheet_states
 from recap_desktop.storage.standing import Held, standings
 
 
@@ -69,22 +71,33 @@ class Recaps:
         return next((o for o in self.objections_within(str(row[0])) if o["hash"] == hash_), None)
 
     def rulings(self, objection: str) -> list[dict[str, Any]]:
-        rows = list(
-            self._db.query(
-                "SELECT hash, objection, place, contest, signer, seq, time, decision, reason"
-                " FROM resolutions WHERE objection = ? ORDER BY time, seq, hash",
+        """Every ruling on an objection, each with its standing and ``overrides`` (read from
+        the signed record: the rulings it replaces)."""
+        rows = [
+            {**r, "overrides": _hashes(r["overrides"])}
+            for r in self._db.query(
+                "SELECT s.hash, s.objection, s.place, s.contest, s.signer, s.seq, s.time,"
+                " s.decision, s.reason, CASE WHEN json_valid(r.payload)"
+                " THEN json_extract(r.payload, '$.overrides') END AS overrides"
+                " FROM resolutions s LEFT JOIN records r ON r.hash = s.hash"
+                " WHERE s.objection = ? ORDER BY s.time, s.seq, s.hash",
                 [objection],
             )
-        )
+        ]
         return self._with_standing(rows, "resolution", "resolutions", "place")
 
+    def sheet_states(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], SheetState]:
+        """The whole state of each (station, contest), every counted sheet included."""
+        return sheet_states(self._db, keys)
+
     def counted_sheets(self, region: str, contest: str) -> dict[str, dict[str, Any]]:
-        """station -> {state, current, values, attention} for every station inside a region
-        with a sheet: what a D.Hasil resting on the sheets would name."""
+        """station -> {state, current, values, attention, several} for every station inside a
+        region with a sheet: what a D.Hasil resting on the sheets would name. ``several``:
+        more than one signer's latest version, so more than ``current`` may count."""
         out: dict[str, dict[str, Any]] = {}
-        for station, state, current, attention, values in self._db.execute(
-            'SELECT t.station, t.state, t.current, t.attention, s."values" FROM sheet_status t'
-            " LEFT JOIN sheets s ON s.hash = t.current"
+        for station, state, current, attention, heads, values in self._db.execute(
+            'SELECT t.station, t.state, t.current, t.attention, t.heads, s."values"'
+            " FROM sheet_status t LEFT JOIN sheets s ON s.hash = t.current"
             " WHERE t.contest = ? AND t.station >= ? AND t.station < ?",
             [contest, region + ".", region + "/"],
         ):
@@ -94,6 +107,7 @@ class Recaps:
                 "current": current if counted else None,
                 "values": json.loads(values) if counted else None,
                 "attention": json.loads(attention),
+                "several": len(_hashes(heads)) > 1,
             }
         return out
 
@@ -142,6 +156,7 @@ class Recaps:
                 str(r[place]),
                 str(r["time"]),
                 *arrivals.get(str(r["hash"]), (None, None, None)),
+                roles_for(kind, r),
             )
             for r in rows
         ]
@@ -149,3 +164,12 @@ class Recaps:
         for r in rows:
             r["standing"] = why.get(str(r["hash"]))
         return rows
+
+
+def _hashes(text: Any) -> list[str]:
+    """A JSON list of hashes as the record holds it (anything else: none)."""
+    try:
+        value = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return []
+    return [h for h in value if isinstance(h, str)] if isinstance(value, list) else []

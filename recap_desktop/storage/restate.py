@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from recap_desktop.domain.status import COUNTED, Review, SheetVersion, sheet_state
+from recap_desktop.domain.status import COUNTED, Review, SheetState, SheetVersion, sheet_state
 from recap_desktop.storage.connection import chunks
 from recap_desktop.storage.schema import number, regions_of
 from recap_desktop.storage.standing import Held, standings
@@ -28,50 +28,7 @@ def restate(db: Database, keys: Iterable[tuple[str, str]]) -> None:
     wanted = list(dict.fromkeys(keys))
     if not wanted:
         return
-    targets = set(wanted)
-    stations = list(dict.fromkeys(station for station, _ in wanted))
-    versions: dict[tuple[str, str], list[SheetVersion]] = {k: [] for k in wanted}
-    reviews: dict[tuple[str, str], list[Review]] = {k: [] for k in wanted}
-    status: dict[tuple[str, str], str] = {}
-    sheet_rows: list[tuple[Any, ...]] = []
-    review_rows: list[tuple[Any, ...]] = []
-    held: list[Held] = []
-    for chunk in chunks(stations):
-        marks = ", ".join("?" for _ in chunk)
-        for r in db.execute(
-            'SELECT s.station, s.contest, s.hash, s.signer, s.seq, s.supersedes, s."values",'
-            " s.time, r.received, l.idx, l.received FROM sheets s"
-            " LEFT JOIN records r ON r.hash = s.hash LEFT JOIN server_log l ON l.hash = s.hash"
-            f" WHERE s.station IN ({marks})",
-            chunk,
-        ):
-            if (r[0], r[1]) in targets:
-                sheet_rows.append(r)
-                held.append(Held(r[2], "sheet", r[3], r[4], r[0], r[7], r[8], r[9], r[10]))
-        for r in db.execute(
-            "SELECT v.station, v.contest, v.hash, v.sheet, v.signer, v.seq, v.decision,"
-            " v.overrides, v.time, r.received, l.idx, l.received FROM reviews v"
-            " LEFT JOIN records r ON r.hash = v.hash LEFT JOIN server_log l ON l.hash = v.hash"
-            f" WHERE v.station IN ({marks})",
-            chunk,
-        ):
-            if (r[0], r[1]) in targets:
-                review_rows.append(r)
-                held.append(Held(r[2], "review", r[4], r[5], r[0], r[8], r[9], r[10], r[11]))
-        for station, contest, state_ in db.execute(
-            f"SELECT station, contest, state FROM sheet_status WHERE station IN ({marks})",
-            chunk,
-        ):
-            status[(station, contest)] = state_
-    why = standings(db, held)
-    for r in sheet_rows:
-        versions[(r[0], r[1])].append(
-            SheetVersion(r[2], r[3], r[4], r[5], json.loads(r[6]), why[r[2]])
-        )
-    for r in review_rows:
-        reviews[(r[0], r[1])].append(
-            Review(r[2], r[3], r[4], r[5], r[6], tuple(json.loads(r[7])), why[r[2]])
-        )
+    versions, reviews, status = _load(db, wanted)
     old: dict[tuple[str, str], dict[str, Any]] = {k: {} for k in wanted}
     by_contest: dict[str, list[str]] = {}
     for station, contest in wanted:
@@ -83,7 +40,7 @@ def restate(db: Database, keys: Iterable[tuple[str, str]]) -> None:
                 f" WHERE contest = ? AND station IN ({', '.join('?' for _ in chunk)})",
                 [contest, *chunk],
             ):
-                if (station, contest) in targets:
+                if (station, contest) in old:
                     old[(station, contest)][field] = value
 
     state_rows = []
@@ -215,6 +172,74 @@ def restate(db: Database, keys: Iterable[tuple[str, str]]) -> None:
             " WHERE contest = ? AND region = ? AND field = ? AND stations = 0",
             [(c, r, f) for (c, r, f), (_, n) in sums.items() if n < 0],
         )
+
+
+def sheet_states(
+    db: Database, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], SheetState]:
+    """The whole state of each (station, contest), every counted sheet included (the
+    projection keeps one of them, ``current``): what a D.Hasil naming another agreeing copy
+    is checked against (PROTOCOL §6.1)."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return {}
+    versions, reviews, _ = _load(db, wanted)
+    return {k: sheet_state(versions[k], reviews[k]) for k in wanted}
+
+
+def _load(
+    db: Database, wanted: list[tuple[str, str]]
+) -> tuple[
+    dict[tuple[str, str], list[SheetVersion]],
+    dict[tuple[str, str], list[Review]],
+    dict[tuple[str, str], str],
+]:
+    """The sheets and reviews of each key with their standing, and each key's stored state."""
+    targets = set(wanted)
+    stations = list(dict.fromkeys(station for station, _ in wanted))
+    versions: dict[tuple[str, str], list[SheetVersion]] = {k: [] for k in wanted}
+    reviews: dict[tuple[str, str], list[Review]] = {k: [] for k in wanted}
+    status: dict[tuple[str, str], str] = {}
+    sheet_rows: list[tuple[Any, ...]] = []
+    review_rows: list[tuple[Any, ...]] = []
+    held: list[Held] = []
+    for chunk in chunks(stations):
+        marks = ", ".join("?" for _ in chunk)
+        for r in db.execute(
+            'SELECT s.station, s.contest, s.hash, s.signer, s.seq, s.supersedes, s."values",'
+            " s.time, r.received, l.idx, l.received FROM sheets s"
+            " LEFT JOIN records r ON r.hash = s.hash LEFT JOIN server_log l ON l.hash = s.hash"
+            f" WHERE s.station IN ({marks})",
+            chunk,
+        ):
+            if (r[0], r[1]) in targets:
+                sheet_rows.append(r)
+                held.append(Held(r[2], "sheet", r[3], r[4], r[0], r[7], r[8], r[9], r[10]))
+        for r in db.execute(
+            "SELECT v.station, v.contest, v.hash, v.sheet, v.signer, v.seq, v.decision,"
+            " v.overrides, v.time, r.received, l.idx, l.received FROM reviews v"
+            " LEFT JOIN records r ON r.hash = v.hash LEFT JOIN server_log l ON l.hash = v.hash"
+            f" WHERE v.station IN ({marks})",
+            chunk,
+        ):
+            if (r[0], r[1]) in targets:
+                review_rows.append(r)
+                held.append(Held(r[2], "review", r[4], r[5], r[0], r[8], r[9], r[10], r[11]))
+        for station, contest, state_ in db.execute(
+            f"SELECT station, contest, state FROM sheet_status WHERE station IN ({marks})",
+            chunk,
+        ):
+            status[(station, contest)] = state_
+    why = standings(db, held)
+    for r in sheet_rows:
+        versions[(r[0], r[1])].append(
+            SheetVersion(r[2], r[3], r[4], r[5], json.loads(r[6]), why[r[2]])
+        )
+    for r in review_rows:
+        reviews[(r[0], r[1])].append(
+            Review(r[2], r[3], r[4], r[5], r[6], tuple(json.loads(r[7])), why[r[2]])
+        )
+    return versions, reviews, status
 
 
 def _plain(values: Any) -> bool:

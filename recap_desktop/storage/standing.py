@@ -23,7 +23,7 @@ from recap_desktop.storage.connection import chunks
 
 @dataclass(frozen=True)
 class Held:
-    """One held sheet or review, as the standing rule needs it."""
+    """One held officer record, as the standing rule needs it."""
 
     hash: str
     kind: str  # sheet | review
@@ -34,6 +34,7 @@ class Held:
     received: str | None  # when this laptop stored it (None: the record row is gone)
     position: int | None  # its index in the server's log, if known
     logged: str | None  # when the server first held it, if known
+    roles: tuple[str, ...] | None = None  # who may sign it, if not its type's roles
 
 
 def standings(db: Database, rows: Sequence[Held]) -> dict[str, str | None]:
@@ -87,6 +88,7 @@ def standings(db: Database, rows: Sequence[Held]) -> dict[str, str | None]:
             mandates=held_mandates,
             revoked=revoked,
             forks=forks,
+            roles=r.roles,
         )
     return out
 

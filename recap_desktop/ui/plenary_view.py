@@ -248,6 +248,16 @@ class PlenaryView(QWidget):
             said = tr("No D.Hasil signed yet.")
             if state.state.state == DISPUTED:
                 said = tr("Two chairs signed different D.Hasil: disputed.")
+            elif state.in_force:
+                said = (
+                    tr("%1 D.Hasil in force, signed by several chairs: they agree.").replace(
+                        "%1", str(len(state.in_force))
+                    )
+                    + " "
+                    + ", ".join(v.signer_name or v.signer[:16] for v in state.in_force)
+                )
+                if state.outdated:
+                    said += " · " + tr("OUTDATED: the counts changed since; sign a new version.")
         else:
             kind = tr("FINAL") if current.final else tr("interim")
             said = (
@@ -317,13 +327,17 @@ class PlenaryView(QWidget):
             who = f"{o.witness['name']} ({o.witness['represents']})" if o.witness else "—"
             if o.signer_role == "witness":
                 who += " ✓"
+            said = "; ".join(f"{i18n.decision_label(r.decision)}: {r.reason}" for r in o.in_force)
+            status = o.status.state
             ruling = (
                 tr("OPEN")
-                if o.ruling is None
-                else f"{i18n.decision_label(o.ruling.decision)}: {o.ruling.reason}"
+                if status == "open"
+                else tr("DISPUTED:") + " " + said
+                if status == "disputed"
+                else i18n.state_label(o.standing or "")
+                if status == "set_aside"
+                else said
             )
-            if o.standing is not None:
-                ruling = i18n.state_label(o.standing)
             kind = tr("Objection") if o.kind == "objection" else tr("Incident")
             for col, value in enumerate([kind, o.place, who, o.subject, ruling]):
                 item = QTableWidgetItem(value)
@@ -344,7 +358,7 @@ class PlenaryView(QWidget):
             self.represents.addItem(f"{choice.number:02d}. {choice.name}")
         self.represents.setEditText(typed)
         self._enable_sign()
-        has = state.current is not None or bool(state.versions)
+        has = state.printable is not None
         self.preview_button.setEnabled(has)
         self.pdf_button.setEnabled(has)
 
@@ -451,10 +465,10 @@ class PlenaryView(QWidget):
         return record
 
     def printed_form(self) -> printing_service.PrintedForm | None:
-        """The form of the D.Hasil in force (or the newest), in the window's language."""
+        """The form of the D.Hasil shown (``Plenary.printable``), in the window's language."""
         if self.state is None:
             return None
-        chosen = self.state.current or (self.state.versions[-1] if self.state.versions else None)
+        chosen = self.state.printable
         if chosen is None:
             return None
         return printing_service.dhasil_form(self.ws, chosen.hash, i18n.current())

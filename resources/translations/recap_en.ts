@@ -531,6 +531,10 @@
         <translation>Two chairs signed different D.Hasil: disputed.</translation>
     </message>
     <message>
+        <source>%1 D.Hasil in force, signed by several chairs: they agree.</source>
+        <translation>%1 D.Hasil in force, signed by several chairs: they agree.</translation>
+    </message>
+    <message>
         <source>FINAL</source>
         <translation>FINAL</translation>
     </message>
@@ -561,6 +565,10 @@
     <message>
         <source>OPEN</source>
         <translation>OPEN</translation>
+    </message>
+    <message>
+        <source>DISPUTED:</source>
+        <translation>DISPUTED:</translation>
     </message>
     <message>
         <source>Nothing signed: the key stays locked.</source>

@@ -532,6 +532,10 @@
         <translation>Dua ketua menandatangani D.Hasil yang berbeda: disengketakan.</translation>
     </message>
     <message>
+        <source>%1 D.Hasil in force, signed by several chairs: they agree.</source>
+        <translation>%1 D.Hasil berlaku, ditandatangani beberapa ketua: isinya sama.</translation>
+    </message>
+    <message>
         <source>FINAL</source>
         <translation>FINAL</translation>
     </message>
@@ -562,6 +566,10 @@
     <message>
         <source>OPEN</source>
         <translation>TERBUKA</translation>
+    </message>
+    <message>
+        <source>DISPUTED:</source>
+        <translation>DISENGKETAKAN:</translation>
     </message>
     <message>
         <source>Nothing signed: the key stays locked.</source>

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json
 from recap_desktop.domain.election import format_time
@@ -27,12 +27,34 @@ from recap_desktop.protocol.records import place_of
 from recap_desktop.protocol.tally import tally
 from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust
 from tests import hostile
-from tests.hostile import OP_A, OP_B, REVOKED, S1, S2, SUP, key, review, sheet
+from tests.hostile import (
+    CHAIR,
+    CHAIR2,
+    CHAIR_PROV,
+    CHAIR_REG,
+    DISTRICT,
+    FAR_DISTRICT,
+    FAR_OP,
+    OP_A,
+    OP_B,
+    REVOKED,
+    S1,
+    S2,
+    S3,
+    SUP,
+    dhasil,
+    key,
+    objection,
+    resolution,
+    review,
+    sheet,
+)
 
 OUT = Path(__file__).with_name("admission_vectors.json")
 NOW = datetime(2026, 11, 26, tzinfo=UTC)  # every door's clock in the admission part
 SUP2 = key("supervisor two")
 OWN = key("the holder's own key")
+CHAIR_FAR2 = key("second chair 32.01.02")
 
 
 class _Held:
@@ -237,7 +259,7 @@ def holders_part() -> list[dict[str, Any]]:
                 (by_revoked_early, (_t(14), 8)),
                 (base[7], (_t(15), 9)),  # the revocation list
                 *((r, (_t(15), 10 + i)) for i, r in enumerate(base[8:])),
-                (by_revoked_late, (_t(16), 20)),
+                (by_revoked_late, (_t(16), 10 + len(base[8:]))),
             ],
             False,
         ),
@@ -254,6 +276,7 @@ def holders_part() -> list[dict[str, Any]]:
             True,
         ),
     ]
+    scenarios += _recap_scenarios(base, day)
     forks = {"fork_evidence_held": [[b1.to_json(), b_fork.to_json()]]}
     out = []
     for name, why, arrived, own in scenarios:
@@ -279,6 +302,28 @@ def holders_part() -> list[dict[str, Any]]:
             for (station, contest), state in sorted(result.states.items())
         ]
         sums, counted = result.totals("32.01.01", "ppwp")
+        recaps = [
+            {
+                "region": region,
+                "contest": contest,
+                "state": state.state,
+                "final": state.final,
+                "in_force": list(state.in_force),
+                "outdated": [h for h in state.in_force if result.outdated(h)],
+                "attention": list(state.attention),
+            }
+            for (region, contest), state in sorted(result.recaps.items())
+        ]
+        objections = [
+            {
+                "objection": h,
+                "state": state.state,
+                "decision": state.decision,
+                "rulings": list(state.in_force),
+                "attention": list(state.attention),
+            }
+            for h, state in sorted(result.objections.items())
+        ]
         out.append(
             {
                 "name": name,
@@ -299,10 +344,150 @@ def holders_part() -> list[dict[str, Any]]:
                     "totals": [
                         {"region": "32.01.01", "contest": "ppwp", "counted": counted, "sums": sums}
                     ],
+                    "recaps": recaps,
+                    "objections": objections,
                 },
             }
         )
     return out
+
+
+Scenario = tuple[str, str, list[tuple[Record, Arrival]], bool]
+
+
+def _recap_scenarios(base: list[Record], day: Any) -> list[Scenario]:
+    """Holders' sets for §6.1: which D.Hasil is in force, whether it is outdated, and whether
+    each objection is open, ruled, disputed or set aside (every one starts from the base,
+    where 32.01.02 is closed and up to date, and 32.01.01 has an interim D.Hasil that names
+    the witness's objection and its ruling but not the later incident)."""
+    held = [(r, day(14)) for r in base]
+    far = hostile.far_district()
+    filed, ruling, interim = base[14], base[15], base[16]
+    incident = base[-1]
+    assert (filed.type, ruling.type, interim.type, incident.type) == (
+        "objection", "resolution", "dhasil", "objection",
+    )  # fmt: skip
+    children = {S1: base[8], S2: base[9]}
+    far_children = {r.payload["station"]: r for r in far.sheets}
+    first = far.sheets[0]
+    recount = sheet(
+        FAR_OP, 31, far.sheets[-1].hash, first.payload["station"], time="2026-02-15T08:00:00Z",
+        values=_other(), supersedes=first.hash, reason="hitung ulang di pleno",
+    )  # fmt: skip
+    agreeing = dhasil(
+        CHAIR2, 1, None, children, objections=[(filed, ruling)], time="2026-02-14T11:30:00Z"
+    )
+    fewer = dhasil(
+        CHAIR2, 1, None, {S1: base[8]}, objections=[(filed, ruling)], time="2026-02-14T11:30:00Z"
+    )
+    far2_cert = hostile.certificate(CHAIR_FAR2, "chair", FAR_DISTRICT)
+    not_closed = dhasil(
+        CHAIR_FAR2, 1, None, far_children, region=FAR_DISTRICT,
+        objections=[(far.objection, far.ruling)], time="2026-02-14T11:30:00Z",
+    )  # fmt: skip
+    appeal = resolution(
+        CHAIR_PROV, 1, None, filed, decision="accepted", overrides=[ruling.hash],
+        reason="banding: suara dihitung ulang", time="2026-02-15T09:00:00Z",
+    )  # fmt: skip
+    unaware = resolution(
+        CHAIR_PROV, 1, None, filed, decision="accepted", reason="banding tanpa melihat putusan",
+        time="2026-02-15T09:00:00Z",
+    )  # fmt: skip
+    again = resolution(
+        CHAIR, 3, interim.hash, filed, decision="rejected", overrides=[unaware.hash],
+        reason="dicocokkan ulang dengan plano di depan kedua saksi", time="2026-02-15T10:00:00Z",
+    )  # fmt: skip
+    unreadable = {**hostile.VALUES, "v_p01": "60"}
+    odd_sheet = sheet(OP_B, 1, None, S3, values=cast(dict[str, int], unreadable))
+    summed = {
+        f: sum(int(v) for v in (r.payload["values"][f] for r in (base[8], base[9], odd_sheet)))
+        for f in hostile.VALUES
+    }
+    on_odd = dhasil(
+        CHAIR, 3, interim.hash, {**children, S3: odd_sheet}, objections=[(filed, ruling)],
+        totals=summed, time="2026-02-14T12:00:00Z",
+    )  # fmt: skip
+    regency = dhasil(
+        CHAIR_REG, 1, None, {FAR_DISTRICT: far.final}, region="32.01", basis="recaps",
+        expected=[DISTRICT, FAR_DISTRICT],
+        objections=[(filed, ruling), (far.objection, far.ruling), (incident, None)],
+    )  # fmt: skip
+    by_revoked = objection(
+        REVOKED, 1, None, S3, kind="incident", witness=None, paper="D.KK-09",
+        subject="listrik padam",
+    )  # fmt: skip
+    return [
+        (
+            "recap_outdated_by_a_recount",
+            "32.01.02's final D.Hasil is in force; a sheet it names is then corrected: it is "
+            "still in force (its sums still verify) and outdated",
+            [*held, (recount, day(15))],
+            False,
+        ),
+        (
+            "two_chairs_agree",
+            "a second chair of 32.01.01 signs a D.Hasil with the same totals and the same "
+            "final: both are in force, neither chosen by hash",
+            [*held, (agreeing, day(15))],
+            False,
+        ),
+        (
+            "two_chairs_disagree",
+            "a second chair of 32.01.01 signs other totals: disputed, none in force",
+            [*held, (fewer, day(15))],
+            False,
+        ),
+        (
+            "one_chair_closed_one_did_not",
+            "two chairs of 32.01.02 agree in totals, but one closed the plenary and the other "
+            "signed an interim D.Hasil: disputed",
+            [*held, (far2_cert, day(15)), (not_closed, day(15))],
+            False,
+        ),
+        (
+            "an_appeal_overrides_a_ruling",
+            "the province's chair rules again on the objection, naming the ruling it replaces: "
+            "the objection is ruled by the appeal alone, and 32.01.01's D.Hasil is outdated",
+            [*held, (appeal, day(15))],
+            False,
+        ),
+        (
+            "rulings_that_did_not_see_each_other",
+            "two chairs' rulings in force disagree: the objection is disputed, whatever order "
+            "they arrived in",
+            [*held, (unaware, day(15))],
+            False,
+        ),
+        (
+            "a_ruling_that_saw_both_settles",
+            "the district's chair rules again, overriding the province's ruling it saw (its own "
+            "earlier ruling is replaced by its own later one): ruled",
+            [*held, (unaware, day(15)), (again, day(16))],
+            False,
+        ),
+        (
+            "a_recap_resting_on_unreadable_numbers",
+            "a sheet whose number is a text (refused bad_values, met in a replay) is named by a "
+            "D.Hasil: numbers that are not counts have no sum (bad_totals), and the D.Hasil is "
+            "set aside",
+            [*held, (odd_sheet, day(15)), (on_odd, day(15))],
+            False,
+        ),
+        (
+            "a_regency_on_its_sub_districts",
+            "the regency's chair recaps the final D.Hasil of 32.01.02, 32.01.01 pending, and "
+            "names every objection inside the regency: in force and up to date",
+            [*held, (regency, day(15))],
+            False,
+        ),
+        (
+            "an_objection_of_a_revoked_key",
+            "an incident entered by a revoked key that nothing places before the revocation: "
+            "set aside, it blocks nothing and no D.Hasil needs to name it",
+            [*held, (by_revoked, day(15))],
+            False,
+        ),
+    ]
 
 
 def _other() -> dict[str, int]:
@@ -336,7 +521,12 @@ def build() -> dict[str, Any]:
             "(§5.7) as [record hash, problem name] in the order found, the state of every "
             "station and contest with a sheet or review (§6), and the totals of a region: "
             "'counted' the number of stations that count, 'sums' per field the sum over them "
-            "(only fields some counted sheet has). Keys are test keys from "
+            "(only fields some counted sheet has); 'recaps', for every region and contest with a "
+            "D.Hasil held (§6.1): its state, whether the D.Hasil in force are final (null: none "
+            "in force), every D.Hasil in force, those of them that are outdated, and the "
+            "attention list; 'objections', for every objection held (§6.1): its state, the "
+            "decision of its rulings in force when they agree, those rulings, and the attention "
+            "list. Keys are test keys from "
             "published seeds: never use them. Generated by "
             "tests/vectors/make_admission_vectors.py; checked by tests/test_protocol_vectors.py."
         ),

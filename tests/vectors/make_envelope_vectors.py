@@ -279,6 +279,7 @@ def build() -> dict[str, Any]:
             "contest": "ppwp",
             "decision": "rejected",
             "reason": "dicocokkan dengan C.Hasil plano di depan saksi: 49",
+            "overrides": [],
         },
     )
     dhasil = sign(
