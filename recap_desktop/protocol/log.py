@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +27,7 @@ from recap_desktop.domain.election import ElectionError, format_time, is_region_
 from recap_desktop.protocol import merkle
 from recap_desktop.protocol.records import place_of
 from recap_desktop.protocol.trust import Trust
+from recap_desktop.protocol.wire import Receipt
 
 HEAD_TYPE = "tree_head"
 HEAD_FIELDS = frozenset(
@@ -287,6 +288,75 @@ def check_included(head: TreeHead, leaf: bytes, index: int, proof: Sequence[byte
         merkle.verify_inclusion(leaf, index, head.size, proof, head.root)
     except merkle.ProofError as exc:
         raise LogError("bad_receipt", f"entry {index} is not in the log: {exc}") from exc
+
+
+def check_receipt(
+    receipt: Receipt,
+    head: TreeHead,
+    known: TreeHead | None,
+    proofs: Any,
+    partitions: Mapping[str, str],
+) -> None:
+    """A push's answer (§10.4): the receipt rests on ``head`` (its ``head`` member, the same
+    signer); the head extends ``known`` (the newest the pusher held when it sent, by the
+    answer's consistency proof); the records stored are the log's entries from the append
+    proof's size on, in the receipt's order; each held one is in the head's tree by its
+    inclusion proof. ``partitions``: the partition of each record sent, which the pusher
+    computes from its own records; a receipt naming any other is refused. Raises LogError."""
+    if head.hash != receipt.head or head.server != receipt.record.signer:
+        raise LogError("bad_receipt", "the receipt names another tree head than it came with")
+    if not isinstance(proofs, dict) or set(proofs) != {"append", "held", "consistency"}:
+        raise LogError("bad_receipt", "the proofs hold exactly append, held and consistency")
+    if known is not None:
+        needs = 0 < known.size < head.size
+        steps = hashes(proofs["consistency"], "the consistency proof") if needs else []
+        check_extends(known, head, steps)
+    leaves = []
+    for hash_, (index, received) in receipt.stored.items():
+        if hash_ not in partitions:
+            raise LogError("bad_receipt", f"the receipt stored {hash_[:16]}…, which was not sent")
+        leaves.append(leaf_hash(hash_, index, partitions[hash_], format_time(received)))
+    append = proofs["append"]
+    if not isinstance(append, dict) or set(append) != {"size", "frontier"}:
+        raise LogError("bad_receipt", "the append proof holds exactly size and frontier")
+    first = append["size"]
+    if not _count(first):
+        raise LogError("bad_receipt", "the append proof's size is a count")
+    indices = [i for i, _ in receipt.stored.values()]
+    if indices != list(range(first, first + len(indices))):
+        raise LogError("bad_receipt", "the records stored are not the log's newest entries")
+    check_append(head, first, hashes(append["frontier"], "the frontier"), leaves)
+    held = proofs["held"]
+    if not isinstance(held, dict):
+        raise LogError("bad_receipt", "held proofs are an object of record hash to proof")
+    for hash_, (index, received) in receipt.held.items():
+        if hash_ not in partitions:
+            raise LogError("bad_receipt", f"the receipt holds {hash_[:16]}…, which was not sent")
+        leaf = leaf_hash(hash_, index, partitions[hash_], format_time(received))
+        check_included(head, leaf, index, hashes(held.get(hash_), "an inclusion proof"))
+
+
+def check_partition(
+    name: str,
+    proved: PartitionState,
+    size: int,
+    pieces: Sequence[bytes],
+    entries: Sequence[tuple[str, int, str]],
+    head_size: int,
+) -> tuple[int, list[bytes]]:
+    """A partition rebuilt (§10.5): from its tree of ``size`` leaves (``pieces``, its
+    frontier; 0 and none from the start), the entries learnt of it after that, in index
+    order ((hash, index, received)), must give the size and root the head proves. Returns the
+    new size and frontier. Raises LogError (withheld)."""
+    leaves = [leaf_hash(h, i, name, t) for h, i, t in entries]
+    grown, frontier, root = partition_frontier(size, pieces, leaves)
+    if grown != proved.size or root != proved.root:
+        raise LogError(
+            "withheld",
+            f"the head of {head_size} entries says partition {name or '(authority)'} holds"
+            f" {proved.size} records; this holder was shown {grown}",
+        )
+    return grown, frontier
 
 
 @dataclass(frozen=True)

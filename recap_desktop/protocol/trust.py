@@ -89,8 +89,10 @@ class Certificate:
             for name in ("election", "officer_id", "name"):
                 if not isinstance(p[name], str) or not p[name].strip():
                     raise ValueError(f"{name} must be a non-blank text")
-            national = p["role"] == SERVER_ROLE and p["jurisdiction"] == ""
-            if not (national or is_region_code(p["jurisdiction"])):
+            if p["role"] == SERVER_ROLE:
+                if p["jurisdiction"] != "":
+                    raise ValueError('a server\'s jurisdiction is the whole election: ""')
+            elif not is_region_code(p["jurisdiction"]):
                 raise ValueError("jurisdiction must be a region code like 32.01")
             valid_from = parse_time(p["valid_from"], "valid_from")
             valid_until = parse_time(p["valid_until"], "valid_until")

@@ -535,51 +535,9 @@ class SyncEngine:
         trust = self._trust()
         assert trust is not None  # the handshake needed it
         head = self._parse_head(result, answer.get("head"), trust)
-        if head.hash != receipt.head or head.server != receipt.record.signer:
-            self._misbehaved(
-                result,
-                LogError("bad_receipt", "the receipt names another tree head than it came with"),
-                receipt.record,
-                head.record,
-            )
-        proofs = answer.get("proofs")
+        partitions = {r.hash: log.partition_of(r) for r in records}
         try:
-            if not isinstance(proofs, dict):
-                raise LogError("bad_receipt", "the answer has no proofs")
-            if known is not None and known.size > 0 and head.size > known.size:
-                steps = log.hashes(proofs.get("consistency"), "the consistency proof")
-            else:
-                steps = []
-            if known is not None:
-                log.check_extends(known, head, steps)
-            ours = {r.hash: r for r in records}
-            partitions: dict[str, str] = {}
-            leaves = []
-            for hash_, (index, received) in receipt.stored.items():
-                record = ours.get(hash_)
-                if record is None:
-                    raise LogError("bad_receipt", f"the receipt stored {hash_[:16]}…, not sent")
-                partitions[hash_] = log.partition_of(record)
-                leaves.append(log.leaf_hash(hash_, index, partitions[hash_], format_time(received)))
-            append = proofs.get("append")
-            if not isinstance(append, dict) or not isinstance(append.get("size"), int):
-                raise LogError("bad_receipt", "the answer does not show where the log grew")
-            first = append["size"]
-            indices = [i for i, _ in receipt.stored.values()]
-            if indices != list(range(first, first + len(indices))):
-                raise LogError("bad_receipt", "the records stored are not the log's newest")
-            log.check_append(head, first, log.hashes(append.get("frontier"), "frontier"), leaves)
-            held = proofs.get("held")
-            for hash_, (index, received) in receipt.held.items():
-                record = ours.get(hash_)
-                if record is None:
-                    raise LogError("bad_receipt", f"the receipt holds {hash_[:16]}…, not sent")
-                partitions[hash_] = log.partition_of(record)
-                leaf = log.leaf_hash(hash_, index, partitions[hash_], format_time(received))
-                steps = log.hashes(
-                    held.get(hash_) if isinstance(held, dict) else None, "an inclusion proof"
-                )
-                log.check_included(head, leaf, index, steps)
+            log.check_receipt(receipt, head, known, answer.get("proofs"), partitions)
         except LogError as exc:
             self._misbehaved(result, exc, receipt.record, head.record)
         if self._head is None or head.size >= self._head.size:
@@ -724,19 +682,12 @@ class SyncEngine:
             if checked.checked > head.size:
                 checked = type(checked)(0, [], 0)  # checked against a longer log: again
             rows = witness.entries(name, checked.checked, head.size)
-            leaves = [log.leaf_hash(h, i, name, t) for h, i, t in rows]
-            size, frontier, root = log.partition_frontier(checked.size, checked.frontier, leaves)
-            if size != state.size or root != state.root:
-                self._misbehaved(
-                    result,
-                    LogError(
-                        "withheld",
-                        f"the head of {head.size} entries says partition {name or '(authority)'}"
-                        f" holds {state.size} records; the server showed this laptop {size}",
-                    ),
-                    head.record,
-                    None,
+            try:
+                size, frontier = log.check_partition(
+                    name, state, checked.size, checked.frontier, rows, head.size
                 )
+            except LogError as exc:
+                self._misbehaved(result, exc, head.record, None)
             states[name] = type(checked)(size, frontier, head.size)
         witness.set_checked(states)
 

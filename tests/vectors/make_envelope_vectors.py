@@ -313,6 +313,19 @@ def build() -> dict[str, Any]:
         ],
     )
     package = sign(auth, _small_package())
+    head = sign(
+        SigningKey.from_seed(SERVER_SEED),
+        {
+            "type": "tree_head",
+            "election": "vector-2026",
+            "server": SigningKey.from_seed(SERVER_SEED).key_id,
+            "size": 43,
+            "root": hashlib.sha256(b"a log of 43 entries (not a real root)").hexdigest(),
+            "partitions": hashlib.sha256(b"its partitions (not a real root)").hexdigest(),
+            "partition_count": 4,
+            "time": "2026-02-14T10:05:02Z",
+        },
+    )
     receipt = sign(
         SigningKey.from_seed(SERVER_SEED),
         {
@@ -320,6 +333,7 @@ def build() -> dict[str, Any]:
             "server": SigningKey.from_seed(SERVER_SEED).key_id,
             "time": "2026-02-14T10:05:02Z",
             "election": "vector-2026",
+            "head": head.hash,
             "stored": [{"hash": second.hash, "index": 42, "received": "2026-02-14T10:05:02Z"}],
             "held": [{"hash": first.hash, "index": 17, "received": "2026-02-14T09:31:10Z"}],
             "refused": [{"item": 2, "reason": "malformed"}],
@@ -431,6 +445,13 @@ def build() -> dict[str, Any]:
                 SigningKey.from_seed(SERVER_SEED),
                 "server",
                 receipt,
+            ),
+            _case(
+                "tree_head",
+                "the server's signed head of its log (§10.2; the roots here are not of a log)",
+                SigningKey.from_seed(SERVER_SEED),
+                "server",
+                head,
             ),
             _case(
                 "certificate_request",

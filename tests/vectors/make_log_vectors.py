@@ -326,7 +326,177 @@ def build() -> dict[str, Any]:
             ok = False
         assert ok == case["valid"], case["name"]
     out["range_proofs"] = {"head": "valid", "cases": ranges_cases}
+    out.update(_extensions(server, trust, all_entries, leaves, tree, parts, head))
     return out
+
+
+def _head_at(
+    server: SigningKey, leaves: list[bytes], entries: list[dict[str, Any]], n: int
+) -> Record:
+    parts: dict[str, list[bytes]] = {}
+    for e, value in zip(entries[:n], leaves[:n], strict=True):
+        parts.setdefault(e["partition"], []).append(value)
+    summary = Summary({k: (len(v), merkle.root(v)) for k, v in parts.items()})
+    root = merkle.root(leaves[:n])
+    return log.sign_head(server, ELECTION, n, root, summary.root, summary.count, HEAD_TIME)
+
+
+def _extensions(
+    server: SigningKey,
+    trust: Trust,
+    all_entries: list[dict[str, Any]],
+    leaves: list[bytes],
+    tree: merkle.InMemoryNodes,
+    parts: dict[str, list[bytes]],
+    head: Record,
+) -> dict[str, Any]:
+    """Head extension (§10.3), whole receipts (§10.4) and partitions rebuilt (§10.5)."""
+    heads = {n: _head_at(server, leaves, all_entries, n) for n in (0, 5, 9)}
+    heads[13] = head
+    # The same log with entry 8 received at another time: a history rewritten at index 8.
+    other = [dict(e) for e in all_entries]
+    other[8]["received"] = "2026-02-14T09:00:00Z"
+    other_leaves = [leaf(e) for e in other]
+    rewritten = _head_at(server, other_leaves, other, 9)
+
+    def proof(m: int, n: int) -> list[str]:
+        return [h.hex() for h in merkle.consistency_proof(tree, m, n)] if 0 < m < n else []
+
+    extends = []
+    for name, old, new, steps, kind in [
+        ("grows", heads[5], heads[13], proof(5, 13), None),
+        ("from_the_empty_log", heads[0], heads[13], [], None),
+        ("the_same_head", heads[13], heads[13], [], None),
+        ("the_same_size_another_root", rewritten, heads[9], [], "forked"),
+        ("a_rewritten_entry", rewritten, heads[13], proof(9, 13), "inconsistent"),
+        ("smaller_than_before", heads[13], heads[9], [], "rolled_back"),
+        ("a_proof_cut_short", heads[5], heads[13], proof(5, 13)[:-1], "inconsistent"),
+    ]:
+        extends.append(
+            {"name": name, "old": old.to_json(), "new": new.to_json(), "proof": steps, "kind": kind}
+        )
+    for case in extends:
+        try:
+            log.check_extends(
+                log.parse_head(case["old"], trust),
+                log.parse_head(case["new"], trust),
+                [bytes.fromhex(h) for h in case["proof"]],
+            )
+            got = None
+        except log.LogError as exc:
+            got = exc.kind
+        assert got == case["kind"], case["name"]
+
+    # A push of entries 10, 11, 12 by a laptop that also sent entry 3 again (held), and held
+    # the head of 5 entries: the answer as the server writes it, and lies told about it.
+    parsed = log.parse_head(head.to_json(), trust)
+    sent = {e["hash"]: e["partition"] for e in all_entries[10:13]}
+    sent[all_entries[3]["hash"]] = all_entries[3]["partition"]
+
+    def receipt_for(head_hash: str, stored: list[dict[str, Any]]) -> Record:
+        return sign(
+            server,
+            {
+                "type": "receipt",
+                "server": server.key_id,
+                "time": "2026-02-14T18:00:00Z",
+                "election": ELECTION,
+                "head": head_hash,
+                "stored": stored,
+                "held": [{k: all_entries[3][k] for k in ("hash", "index", "received")}],
+                "refused": [],
+            },
+        )
+
+    stored = [{k: e[k] for k in ("hash", "index", "received")} for e in all_entries[10:13]]
+    honest_proofs = {
+        "append": {"size": 10, "frontier": [h.hex() for h in merkle.frontier(tree, 10)]},
+        "held": {all_entries[3]["hash"]: [h.hex() for h in merkle.inclusion_proof(tree, 3, 13)]},
+        "consistency": proof(5, 13),
+    }
+    lying_held = json.loads(json.dumps(honest_proofs))
+    lying_held["held"][all_entries[3]["hash"]] = proof(5, 13)[:4]
+    lying_consistency = json.loads(json.dumps(honest_proofs))
+    lying_consistency["consistency"] = proof(9, 13)
+    shifted = [dict(x, index=x["index"] + 1) for x in stored]
+    receipts = []
+    for name, rec, proofs, kind in [
+        ("honest", receipt_for(head.hash, stored), honest_proofs, None),
+        ("names_another_head", receipt_for(heads[9].hash, stored), honest_proofs, "bad_receipt"),
+        ("stored_at_other_places", receipt_for(head.hash, shifted), honest_proofs, "bad_receipt"),
+        ("a_held_record_not_in_the_log", receipt_for(head.hash, stored), lying_held, "bad_receipt"),
+        (
+            "a_wrong_consistency_proof",
+            receipt_for(head.hash, stored),
+            lying_consistency,
+            "inconsistent",
+        ),
+    ]:
+        receipts.append(
+            {
+                "name": name,
+                "receipt": rec.to_json(),
+                "head": head.to_json(),
+                "known": heads[5].to_json(),
+                "proofs": proofs,
+                "kind": kind,
+            }
+        )
+    from recap_desktop.protocol.wire import parse_receipt
+
+    for case in receipts:
+        try:
+            log.check_receipt(
+                parse_receipt(case["receipt"], server.public_key),
+                parsed,
+                log.parse_head(case["known"], trust),
+                case["proofs"],
+                sent,
+            )
+            got = None
+        except log.LogError as exc:
+            got = exc.kind
+        assert got == case["kind"], (case["name"], got)
+
+    # Partitions rebuilt from what a laptop of 32.01.01 learnt, against the head's proofs.
+    learnt = {
+        n: [{k: e[k] for k in ("hash", "index", "received")} for e in all_entries
+            if e["partition"] == n]
+        for n in ("", "32.01", "32.01.01")
+    }  # fmt: skip
+    missing = json.loads(json.dumps(learnt))
+    del missing["32.01.01"][1]
+    extra = json.loads(json.dumps(learnt))
+    extra["32.01.01"].append(
+        {"hash": hashlib.sha256(b"not in the log").hexdigest(), "index": 12,
+         "received": "2026-02-14T17:30:00Z"}
+    )  # fmt: skip
+    rebuilt = []
+    for name, seen, kind in [
+        ("everything", learnt, None),
+        ("a_sheet_left_out", missing, "withheld"),
+        ("a_record_the_log_does_not_hold", extra, "withheld"),
+    ]:
+        rebuilt.append({"name": name, "jurisdiction": "32.01.01", "learnt": seen, "kind": kind})
+    for case in rebuilt:
+        proved = log.check_ranges(
+            parsed, log.needed_ranges(case["jurisdiction"]),
+            [Summary({k: (len(v), merkle.root(v)) for k, v in parts.items()}).prove(lo, hi)
+             for lo, hi in log.needed_ranges(case["jurisdiction"])],
+        )  # fmt: skip
+        got = None
+        try:
+            for n, state in proved.items():
+                rows = [(x["hash"], x["index"], x["received"]) for x in case["learnt"].get(n, [])]
+                log.check_partition(n, state, 0, [], rows, parsed.size)
+        except log.LogError as exc:
+            got = exc.kind
+        assert got == case["kind"], case["name"]
+    return {
+        "extends": extends,
+        "receipts": {"partitions_of_what_was_sent": sent, "cases": receipts},
+        "rebuilt": {"head": "valid", "cases": rebuilt},
+    }
 
 
 def main() -> None:
