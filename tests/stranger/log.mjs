@@ -132,8 +132,8 @@ export function verifyConsistency(first, second, firstRoot, secondRoot, proof) {
 export const partitionOfPlace = (code) => code.split('.').slice(0, 3).join('.');
 export function partitionOf(payload) {
   if (CHAINED.includes(payload.type)) return partitionOfPlace(placeOf(payload));
-  // GAP 61: §10.2 names packages, certificates and revocation lists; every record the log
-  // stores is one of these or an officer record (§5 admits nothing else), so the rest is "".
+  // §10.2: "Every other record (packages, certificates, revocation lists: the authority's) is in
+  // the partition """ (the log stores nothing else: §5 admits nothing else).
   return '';
 }
 
@@ -186,14 +186,26 @@ export function admitServerCertificate(record, { authorityKey, election }) {
   return { ok: true, cert: env.payload };
 }
 
+// The server certificates of a key in force at a time (§10.1): role server, jurisdiction "",
+// valid_from <= time <= valid_until, the key not revoked ("a revoked server key vouches for
+// nothing, whenever it signed").
+export function serverCertificatesAt(certificates, keyId, time, revoked = new Set()) {
+  const t = parseTime(time);
+  if (t === null || revoked.has(keyId)) return [];
+  return certificates.filter((c) => c.key_id === keyId && c.role === 'server' && c.jurisdiction === '' && parseTime(c.valid_from) <= t && t <= parseTime(c.valid_until));
+}
+
+// §10.1 the handshake: a laptop talks to a server only while its key has a server certificate
+// in force at the laptop's own clock (`now`). Returns null or `uncertified_server`.
+export function handshake(certificates, keyId, now, revoked = new Set()) {
+  return serverCertificatesAt(certificates, keyId, now, revoked).length ? null : 'uncertified_server';
+}
+
 // A head's verdict for a holder: {valid, kind (null | bad_head | uncertified_server), why, env}.
-// §10.2: valid when it parses exactly, names the holder's election, and is signed (§2) by a key
-// with a server certificate in force at its `time` (§10.1: valid_from <= time <= valid_until,
-// the key not revoked). §10.6 names what fails. GAP 63: the order of the checks is not given;
-// read as: parse, election, `server` = signer (bad_head), a certificate in force
-// (uncertified_server), then the signature (bad_head). Only this order can check a signature at
-// all for a key no certificate gives. GAP 64: "certified now" (§10.1) needs a clock the vectors
-// do not give: only the head's own `time` is checked.
+// §10.2, checked in this order: members exactly these and of these kinds (bad_head); `election`
+// the holder's (bad_head); `server` its envelope's `signer` (bad_head); a server certificate of
+// that key, not revoked, in force at the head's `time` (uncertified_server); the signature under
+// that certificate's key (bad_head). The laptop's own clock is the handshake's (above).
 export function headVerdict(record, { election, certificates, revoked = new Set() }) {
   const bad = (kind, why, env = null) => ({ valid: false, kind, why, env });
   let env;
@@ -208,9 +220,8 @@ export function headVerdict(record, { election, certificates, revoked = new Set(
   const p = env.payload;
   if (p.election !== election) return bad('bad_head', `names the election ${p.election}`, env);
   if (p.server !== env.signer) return bad('bad_head', 'server is not the signer', env);
-  const t = parseTime(p.time);
-  const inForce = certificates.filter((c) => c.key_id === env.signer && c.role === 'server' && c.jurisdiction === '' && parseTime(c.valid_from) <= t && t <= parseTime(c.valid_until) && !revoked.has(c.key_id));
-  if (!inForce.length) return bad('uncertified_server', 'no server certificate of the key is in force at the head\'s time', env);
+  const inForce = serverCertificatesAt(certificates, env.signer, p.time, revoked);
+  if (!inForce.length) return bad('uncertified_server', "no server certificate of the key is in force at the head's time", env);
   if (!signatureAccepted(env, inForce[0].public_key)) return bad('bad_head', 'the signature is not accepted (§2)', env);
   return { valid: true, kind: null, why: null, env };
 }
@@ -220,7 +231,7 @@ export function headVerdict(record, { election, certificates, revoked = new Set(
 export function extendsVerdict(kept, next, proof) {
   if (next.size < kept.size) return 'rolled_back';
   if (next.size === kept.size) return next.root === kept.root ? null : 'forked';
-  if (kept.size === 0) return null; // none needed from 0 (GAP 69)
+  if (kept.size === 0) return null; // none asked or checked from 0 (every log extends the empty one)
   return verifyConsistency(kept.size, next.size, kept.root, next.root, proof || []) ? null : 'inconsistent';
 }
 
@@ -262,58 +273,84 @@ export function appendHolds(head, sizeBefore, frontier, leafHashes) {
   return r !== null && r.size === head.size && r.root === head.root;
 }
 
-// The whole of §10.4 for one push: `receipt` and `head` envelopes (the head already valid),
-// `proofs` {append: {size, frontier}, held: [[hex]], consistency}, `known` (the size of the
-// newest head the laptop holds, and that head `keptHead` or null), and partitionOfHash (the
-// partition of each record the laptop pushed, by hash). Returns null when every record listed
-// may be marked sent, else why not (evidence bad_receipt, or what §10.3 names).
-// GAP 65: §10.4 does not say which `received` the laptop compares (it can only take the
-// receipt's), nor that `stored` indices must be exactly a, a+1, … (read: they must), nor what
-// `held` proofs look like when the head's size is 0; `held` is read as a list of proofs in the
-// order of the receipt's `held`.
-export function receiptVerdict({ receipt, head, proofs, known = 0, keptHead = null, partitionOfHash }) {
-  const r = receipt.payload;
-  const h = head.payload;
+// The whole of §10.4 for one push answer. `receipt` and `head` are the answer's envelopes (as
+// received), `proofs` its proofs, `known` the payload of the newest head the laptop holds (null:
+// none, `known` = 0), `partitionOfHash` the partition of each record the laptop pushed, by hash.
+// Returns {kind, why}: kind null when every record listed may be marked sent, else the evidence
+// name. In the document's order: the head is valid (§10.2: bad_head, uncertified_server); it is
+// the receipt's (bad_receipt); it extends `known` (§10.3: forked, rolled_back, inconsistent); the
+// stored entries' indices are a, a+1, …; they give the head's root; each held one is included
+// (bad_receipt).
+// GAP 75: where the receipt's own checks (§9.4: exact members, signature under the head's
+// certified key) and the shape of `proofs` fall in that order is not said: read as part of "it
+// is the receipt's" (bad_receipt). A receipt whose `time` lies outside every server certificate
+// of its key (§10.1 "every head and receipt must be signed within that certificate's validity at
+// its own time") is read as `uncertified_server`; its `election` must be the holder's and its
+// `server` its signer (bad_receipt); `proofs.held` must map exactly the held hashes.
+export function receiptVerdict({ receipt, head, proofs, known = null, election, certificates, revoked = new Set(), partitionOfHash }) {
+  const no = (kind, why) => ({ kind, why });
+  // 1. the head is valid
+  const hv = headVerdict(head, { election, certificates, revoked });
+  if (!hv.valid) return no(hv.kind, hv.why);
+  const h = hv.env.payload;
+  // 2. it is the receipt's
+  let env;
   try {
-    checkReceipt(r);
+    env = parseEnvelope(receipt);
+    if (env.type !== 'receipt') return no('bad_receipt', `type ${env.type}`);
+    checkReceipt(env.payload);
   } catch (e) {
-    return `bad_receipt: ${e.message}`;
+    if (e instanceof Refusal) return no('bad_receipt', e.message);
+    throw e;
   }
-  if (r.server !== receipt.signer) return 'bad_receipt: server is not the signer';
-  if (r.head !== head.hash || head.signer !== receipt.signer) return 'bad_receipt: names another head';
-  if (!isObject(proofs) || !isObject(proofs.append)) return 'bad_receipt: no append proof';
+  const r = env.payload;
+  if (r.election !== election) return no('bad_receipt', `names the election ${r.election}`);
+  if (r.server !== env.signer) return no('bad_receipt', 'server is not the signer');
+  if (env.signer !== hv.env.signer) return no('bad_receipt', "the head's signer is not the receipt's");
+  if (r.head !== hv.env.hash) return no('bad_receipt', 'names another head');
+  const certs = serverCertificatesAt(certificates, env.signer, r.time, revoked);
+  if (!certs.length) return no('uncertified_server', "no server certificate of the key is in force at the receipt's time");
+  if (!signatureAccepted(env, certs[0].public_key)) return no('bad_receipt', 'the signature is not accepted (§2)');
+  const hexList = (l) => Array.isArray(l) && l.every((x) => typeof x === 'string' && HEX64.test(x));
+  if (!isObject(proofs) || Object.keys(proofs).sort().join() !== 'append,consistency,held') return no('bad_receipt', 'proofs is not exactly {append, held, consistency}');
+  if (!isObject(proofs.append) || Object.keys(proofs.append).sort().join() !== 'frontier,size') return no('bad_receipt', 'append is not exactly {size, frontier}');
+  if (!isInt(proofs.append.size) || proofs.append.size < 0 || !hexList(proofs.append.frontier)) return no('bad_receipt', 'append is not a size and a list of hashes');
+  if (!isObject(proofs.held) || !Object.values(proofs.held).every(hexList)) return no('bad_receipt', 'held is not an object of proofs');
+  if (proofs.consistency !== null && !hexList(proofs.consistency)) return no('bad_receipt', 'consistency is neither null nor a list of hashes');
+  // 3. it extends `known`
+  if (known) {
+    const v = extendsVerdict(known, h, proofs.consistency);
+    if (v) return no(v, `the head of ${h.size} does not extend the head of ${known.size} held`);
+  }
+  // 4. the stored entries' indices are a, a+1, …
   const a = proofs.append.size;
-  if (!isInt(a) || a < 0) return 'bad_receipt: append size';
   const leaves = [];
   for (const [i, s] of r.stored.entries()) {
-    if (s.index !== a + i) return `bad_receipt: stored ${s.hash} is at ${s.index}, not ${a + i}`;
+    if (s.index !== a + i) return no('bad_receipt', `stored ${s.hash} is at ${s.index}, not ${a + i}`);
     const partition = partitionOfHash(s.hash);
-    if (partition == null) return `bad_receipt: stored ${s.hash} was not pushed`;
+    if (partition == null) return no('bad_receipt', `stored ${s.hash} is no record this laptop pushed`);
     leaves.push(entryLeafHash({ hash: s.hash, index: s.index, partition, received: s.received }).toString('hex'));
   }
-  if (!appendHolds(h, a, proofs.append.frontier, leaves)) return 'bad_receipt: the stored records are not the head\'s new leaves';
-  if (!Array.isArray(proofs.held) || proofs.held.length !== r.held.length) return 'bad_receipt: one inclusion proof per held record';
-  for (const [i, e] of r.held.entries()) {
+  // 5. they give the head's root (and a plus their number is the head's size)
+  if (!appendHolds(h, a, proofs.append.frontier, leaves)) return no('bad_receipt', "the stored records are not the head's new leaves");
+  // 6. each held one is included
+  const heldHashes = r.held.map((e) => e.hash);
+  if (Object.keys(proofs.held).sort().join() !== [...heldHashes].sort().join()) return no('bad_receipt', 'held proofs are not exactly one per held record');
+  for (const e of r.held) {
     const partition = partitionOfHash(e.hash);
-    if (partition == null) return `bad_receipt: held ${e.hash} was not pushed`;
+    if (partition == null) return no('bad_receipt', `held ${e.hash} is no record this laptop pushed`);
     const leaf = entryLeafHash({ hash: e.hash, index: e.index, partition, received: e.received });
-    if (!verifyInclusion(e.index, h.size, leaf, proofs.held[i], h.root)) return `bad_receipt: held ${e.hash} is not at ${e.index} in the head's tree`;
+    if (!verifyInclusion(e.index, h.size, leaf, proofs.held[e.hash], h.root)) return no('bad_receipt', `held ${e.hash} is not at ${e.index} in the head's tree`);
   }
-  if (keptHead) {
-    if (keptHead.size !== known) return 'known is not the kept head\'s size';
-    const v = extendsVerdict(keptHead, h, proofs.consistency);
-    if (v) return v;
-  } else if (known !== 0) return 'known without a kept head';
-  return null;
+  return no(null, null);
 }
 
 // ---------------------------------------------------------------- §10.5 pulls
 
 // The ranges of names a laptop of jurisdiction J checks: "" , J cut to one, two and three
 // groups, and, when J has fewer than three groups, every name from J + "." up to J + "/".
-// A single name p is written as the half-open range [p, p + "\u0000") (the vectors' form;
-// GAP 66: the document does not say how a one-name range is written, nor that the cuts of a
-// short J collapse into one). Sorted by their first name.
+// A single name p is the half-open range [p, p + U+0000), which holds p alone; each name once
+// (a J of one or two groups gives the same cut twice); taken in name order (they never overlap).
 export function jurisdictionRanges(J) {
   const groups = J.split('.');
   const names = [''];
@@ -333,9 +370,8 @@ const inRange = (name, [start, end]) => compareCodePoints(name, start) >= 0 && c
 // position 0, the last at or after the range's end or the tree's last leaf. Returns
 // {ok: true, partitions: {name: {size, root}}} (the partitions of the ranges the log holds),
 // or {ok: false, why} (evidence `withheld`).
-// GAP 68: an empty list is read as a proof only for an empty partitions tree (a non-empty tree
-// always has a leaf to show at an edge); extra leaves beyond the one just before and just after
-// are accepted (the checks the document lists hold for them).
+// An empty list only when the partitions tree is empty; more leaves outside the range change
+// nothing; each leaf exactly {partition, position, size, root, proof} (§10.5).
 export function checkRanges(head, J, answer) {
   const ranges = jurisdictionRanges(J);
   const no = (why) => ({ ok: false, why });
@@ -369,24 +405,32 @@ export function checkRanges(head, J, answer) {
   return { ok: true, partitions: proven };
 }
 
-// After the ranges hold: each partition's tree rebuilt from the entries the laptop learnt of
-// (below the head's size, in index order) must have the size and root proven; a partition the
-// head leaves out must hold none. `learnt`: [{hash, index, partition, received}]. Returns null
-// or why (`withheld`, or `misplaced` for an entry outside the ranges or beyond the head).
-// GAP 70: entries named by a receipt come with the partition the laptop computes for them.
+// After the ranges hold: each partition proven, and each partition of the ranges the laptop
+// learnt an entry of, rebuilt from the entries it learnt of below the head's size, in index
+// order, must have the size and root proven; a partition the head leaves out must hold none.
+// `learnt`: [{hash, index, partition, received, source?}] (source 'receipt' for an entry named
+// by a receipt, whose partition is the one the laptop computes from its own record). Returns
+// null or why (`withheld`; `misplaced` for a pulled entry outside the ranges or beyond the head).
+// GAP 76: §10.5 "Entries outside the ranges or beyond the head's size are misplaced" is read,
+// with §10.6 ("an entry outside the partitions asked for, or beyond the page's head"), for pulled
+// entries only: an entry a receipt names outside the ranges (a record from another district,
+// carried by a bundle) or beyond this head is not rebuilt and proves nothing against the server.
 export function checkLearnt(head, J, proven, learnt) {
   const ranges = jurisdictionRanges(J);
   const byPartition = new Map();
   for (const e of [...learnt].sort((x, y) => x.index - y.index)) {
-    if (e.index >= head.size) return `misplaced: entry ${e.index} is beyond the head's size ${head.size}`;
-    if (!ranges.some((r) => inRange(e.partition, r))) return `misplaced: entry ${e.index} of ${JSON.stringify(e.partition)} is outside the ranges of ${J}`;
+    const pulled = e.source !== 'receipt';
+    const inRanges = ranges.some((r) => inRange(e.partition, r));
+    if (pulled && e.index >= head.size) return `misplaced: entry ${e.index} is beyond the head's size ${head.size}`;
+    if (pulled && !inRanges) return `misplaced: entry ${e.index} of ${JSON.stringify(e.partition)} is outside the ranges of ${J}`;
+    if (!inRanges || e.index >= head.size) continue;
     if (!byPartition.has(e.partition)) byPartition.set(e.partition, []);
     byPartition.get(e.partition).push(entryLeafHash(e));
   }
-  for (const [name, leaves] of byPartition) if (!(name in proven)) return `withheld: the head leaves out ${JSON.stringify(name)}, which holds entries`;
+  for (const [name] of byPartition) if (!(name in proven)) return `withheld: the head leaves out ${JSON.stringify(name)}, which holds entries`;
   for (const [name, { size, root }] of Object.entries(proven)) {
     const leaves = byPartition.get(name) || [];
-    if (leaves.length !== size || treeRoot(leaves).toString('hex') !== root) return `withheld: ${JSON.stringify(name)} has ${leaves.length} entries learnt, the head says ${size}`;
+    if (leaves.length !== size || treeRoot(leaves).toString('hex') !== root) return `withheld: ${JSON.stringify(name)} rebuilt from ${leaves.length} entries learnt does not give the size ${size} and root the head proves`;
   }
   return null;
 }

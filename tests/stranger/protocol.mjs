@@ -19,8 +19,10 @@ export const CHAINED = ['sheet', 'review', 'dhasil', 'objection', 'resolution'];
 const AUTHORITY_TYPES = ['election', 'certificate', 'revocations'];
 // §4 certificate: `server` (§10.1) signs the server's receipts and tree heads, nothing else.
 const ROLES = ['operator', 'supervisor', 'chair', 'witness', 'server']; // §4 certificate
-// §5.4 item 2: the roles each chained type needs.
-const ROLE_FOR = { sheet: ['operator'], review: ['supervisor'], dhasil: ['chair'], resolution: ['chair'], objection: ['witness', 'chair', 'operator'] };
+// §5.4 item 2: the roles each chained type needs. An objection: `witness`, `chair` or
+// `operator` when it names its `paper`, only `witness` when `paper` is null.
+const ROLE_FOR = { sheet: ['operator'], review: ['supervisor'], dhasil: ['chair'], resolution: ['chair'] };
+const rolesFor = (p) => (p.type === 'objection' ? (p.paper === null ? ['witness'] : ['witness', 'chair', 'operator']) : ROLE_FOR[p.type]);
 // §5.4 item 3: the record's place.
 export const placeOf = (p) => (p.type === 'dhasil' ? p.region : p.type === 'objection' || p.type === 'resolution' ? p.place : p.station);
 const CLOCK_SKEW_SECONDS = 10 * 60; // §5.3 item 9
@@ -43,6 +45,7 @@ export const SEVERITY = {
   bad_children: 'error',
   bad_totals: 'error',
   not_closed: 'error',
+  bad_ruling: 'error',
   revoked: 'attention',
   time_order: 'error',
   chain_gap: 'error',
@@ -287,16 +290,19 @@ export function checkObjection(p, envSigner) {
 }
 
 export function checkResolution(p, envSigner) {
-  exactMembers(p, [...CHAIN_MEMBERS, 'objection', 'place', 'contest', 'decision', 'reason']);
+  exactMembers(p, [...CHAIN_MEMBERS, 'objection', 'place', 'contest', 'decision', 'reason', 'overrides']);
   if (p.type !== 'resolution') malformed('type');
   checkChained(p, envSigner);
   needHash(p.objection, 'objection');
   needText(p.place, 'place');
   needText(p.contest, 'contest');
-  // GAP 48: `noted` is described as "an incident noted", `accepted`/`rejected` as rulings on
-  // an objection, but no rule ties the decision to the objection's kind: not checked.
+  // the pairing of `decision` with the objection's `kind` is §5.5 item 6 (bad_ruling), not shape
   if (!['accepted', 'rejected', 'noted'].includes(p.decision)) malformed('decision is not accepted, rejected or noted');
   needNonBlank(p.reason, 'reason');
+  // `overrides`: required (unlike a review's), a list of hashes, possibly empty, no hash twice
+  needList(p.overrides, 'overrides');
+  for (const h of p.overrides) needHash(h, 'an override');
+  if (new Set(p.overrides).size !== p.overrides.length) malformed('overrides names a hash twice');
 }
 
 // §5.3 item 1 for any chained type.
@@ -323,9 +329,7 @@ export function checkCertificate(p) {
   needNonBlank(p.officer_id, 'officer_id');
   needNonBlank(p.name, 'name');
   needRole(p.role);
-  // §4: "region code, or "" for "server"" and ""(only for a server) is the whole election".
-  // GAP 59: whether a `server` certificate may hold a region code is not said; read as: a
-  // server's jurisdiction is exactly "" and "" is only a server's (anything else malformed).
+  // §4: "region code; exactly "" for "server" (and only for it)".
   if (p.role === 'server') {
     if (p.jurisdiction !== '') malformed('a server certificate\'s jurisdiction is not ""');
   } else if (typeof p.jurisdiction !== 'string' || !REGION_RE.test(p.jurisdiction)) malformed('jurisdiction is not a region code');
@@ -353,8 +357,9 @@ export function checkRevocations(p) {
 
 // Not admitted at a door (§5 step 2: malformed there); checked for the envelope vectors and §10.4.
 // GAP 47: §4 names a receipt's members but not all their kinds: read as `server` a key id,
-// `index` an integer >= 0, `received` a time, `item` an integer >= 0, `reason` a non-empty text.
-// `head` (added with §10) is "the hash of the tree head": 64 lowercase hex.
+// `index` an integer >= 0, `received` a time, `item` an integer >= 0, `reason` a non-empty text
+// (§9.4's answers give a problem name of §5.6; the receipt's `reason` is not said to be one).
+// `head` is "the hash of the tree head": 64 lowercase hex.
 export function checkReceipt(p) {
   exactMembers(p, ['type', 'server', 'time', 'election', 'head', 'stored', 'held', 'refused']);
   if (p.type !== 'receipt') malformed('type');
@@ -386,9 +391,9 @@ export function checkReceipt(p) {
 
 // §10.2 tree head: exactly type, election, server (key id, the envelope's signer), size
 // (integer >= 0), root and partitions (hex: read as 64 lowercase hex, SHA-256 roots),
-// partition_count (integer >= 0), time. GAP 60: `election` is a "text" (read: non-empty; one
-// that is not the holder's is bad_head anyway); no rule ties size 0 to the empty root, nor
-// partition_count to size (not checked: a head that lies about them fails its proofs).
+// partition_count (integer >= 0), time. `election` is a "text" (read: non-empty; one that is
+// not the holder's is bad_head anyway). "Nothing more is checked of a head by itself" (§10.2):
+// not that a size-0 head's root is SHA-256(""), nor partition_count against size.
 export function checkTreeHead(p, envSigner) {
   exactMembers(p, ['type', 'election', 'server', 'size', 'root', 'partitions', 'partition_count', 'time']);
   if (p.type !== 'tree_head') malformed('type');
@@ -402,8 +407,11 @@ export function checkTreeHead(p, envSigner) {
   needTime(p.time, 'time');
 }
 
-// GAP 47: §4 gives a certificate request's members, not their kinds: read as a certificate's
-// (`name`, `officer_id` non-blank, `role`, `public_key` passing §2 items 3-4, `key_id` its id).
+// GAP 47: §4 gives a certificate request's `name` and `officer_id` as "texts, as the officer
+// gave them" and `public_key` as 64 lowercase hex: read as a certificate's (non-blank texts, a
+// key passing §2 items 3-4, `key_id` its id). GAP 77 (contradiction): §4 gives `role` as "one of
+// the four roles of a certificate: operator, supervisor, chair, witness", but §10.1 has the
+// server write a certificate_request "of §4 ... role \"server\"": the five roles are accepted.
 export function checkCertificateRequest(p) {
   exactMembers(p, ['type', 'name', 'officer_id', 'role', 'public_key', 'key_id']);
   if (p.type !== 'certificate_request') malformed('type');
@@ -655,7 +663,7 @@ export class Holder {
     const p = entry.env.payload;
     const certs = this.certs.get(p.signer) || [];
     if (!certs.length) return 'awaiting_certificate';
-    const roles = ROLE_FOR[p.type];
+    const roles = rolesFor(p);
     const withRole = certs.filter((c) => roles.includes(c.role));
     if (!withRole.length) return 'role';
     // one certificate must fit all of 2 to 4 at once; a dhasil's region must be the
@@ -890,18 +898,24 @@ export class Holder {
       const e = this.records.get(h);
       return e && e.env.type === type && isObject(e.env.payload) ? e : null;
     };
-    // 6
+    // 6, in its order: the objection, each override in the order listed, then the decision
     if (env.type === 'resolution') {
       const o = get(p.objection, 'objection');
       if (!o || o.env.payload.place !== p.place || o.env.payload.contest !== p.contest) return new Refusal('dangling', 'objection names no held objection of the same place and contest');
+      for (const h of p.overrides) {
+        const r = get(h, 'resolution');
+        if (!r || r.env.payload.objection !== p.objection) return new Refusal('dangling', `overrides ${h}: no held ruling on the same objection`);
+      }
+      const fits = { objection: ['accepted', 'rejected'], incident: ['noted'] }[o.env.payload.kind] || [];
+      if (!fits.includes(p.decision)) return new Refusal('bad_ruling', `${p.decision} does not fit an objection of kind ${o.env.payload.kind}`);
     }
     // 7
     if (env.type === 'dhasil') return this._dhasilProblem(env, get);
     return null;
   }
 
-  // §5.5 item 7, in its order. GAP 49: each clause is read over every child before the next
-  // clause (all `record`s held, then all child D.Hasil final), not child by child.
+  // §5.5 item 7, in its order (7.1 supersedes, 7.2 the children one at a time, each checked
+  // whole before the next, 7.3 the objections one at a time, 7.4 the totals).
   _dhasilProblem(env, get) {
     const p = env.payload;
     if (p.supersedes !== null) {
@@ -914,9 +928,9 @@ export class Holder {
       const e = get(c.record, childType);
       const q = e && e.env.payload;
       if (!e || (childType === 'sheet' ? q.station : q.region) !== c.code || q.contest !== p.contest) return new Refusal('dangling', `child ${c.code}: no held ${childType} of that place and contest`);
+      if (childType === 'dhasil' && q.final !== true) return new Refusal('bad_children', `child ${q.region} is not final`);
       records.push(q);
     }
-    if (childType === 'dhasil') for (const q of records) if (q.final !== true) return new Refusal('bad_children', `child ${q.region} is not final`);
     for (const o of p.objections) {
       const ob = get(o.objection, 'objection');
       if (!ob || ob.env.payload.contest !== p.contest || typeof ob.env.payload.place !== 'string' || !contains(p.region, ob.env.payload.place)) return new Refusal('dangling', 'objections names no held objection of the contest inside the region');
@@ -925,9 +939,9 @@ export class Holder {
         if (!r || r.env.payload.objection !== o.objection) return new Refusal('dangling', 'a resolution named is not a held ruling on that objection');
       }
     }
-    // totals = the sum of the children's numbers (a field a child lacks counts 0). GAP 50: a
-    // child whose number is not an integer (a replayed record with bad_values) makes the sum
-    // undefined: bad_totals.
+    // 7.4 totals, field by field over the fields of `totals`: the sum of the children's numbers
+    // (a field a child lacks counts 0, fields `totals` lacks are not summed); a child holding
+    // anything but an integer (a boolean included) for a field of `totals` has no sum: bad_totals.
     for (const [field, total] of Object.entries(p.totals)) {
       let sum = 0n;
       for (const q of records) {
@@ -1176,27 +1190,31 @@ export function stationSummary(contestStates) {
 }
 
 // ---------------------------------------------------------------- §6.1 D.Hasil and objections
-// Not covered by the vectors (they give no D.Hasil or objection state): the runner only prints
-// what these say for each holder.
 
-const mayCount = (holder, e) => !e.malformed && !e.refusal && holder.standing(e) === null;
-const setAsideName = (holder, e) => (e.malformed ? 'malformed' : holder.standing(e) || e.refusal);
+// §6.1 item 1 (D.Hasil and objections alike): the name a record is set aside under, or null when
+// it may count. A standing that is not "may count" is listed under its name; else a finding of
+// severity error (a replay) under that finding's name (GAP 27, as in §6: a record with both is
+// listed once, under its standing's name; a malformed record has no standing: `malformed`).
+export const setAsideName = (holder, e) => (e.malformed ? 'malformed' : holder.standing(e) || e.refusal || null);
+const byCodePoints = (a, b) => compareCodePoints(a, b);
 
-// Which D.Hasil is in force for one region and contest: §6 items 1, 2 and 6 with `totals` in
-// place of `values` and no reviews. GAP 51: §6.1 names the states signed, corrected and
-// disputed only; with no dhasil held this says `not_entered`, with none that may count
-// `uncounted` (the sheet states' names).
+// The D.Hasil of one region and contest (§6.1 "D.Hasil", items 1 to 3). Returns {region, contest,
+// state, final, in_force, attention}: state not_entered | uncounted | signed | corrected |
+// disputed; final true/false as the D.Hasil in force say, null when none is in force.
 export function dhasilState(holder, region, contest) {
-  const entries = holder.officerEntries().filter((e) => e.env.type === 'dhasil' && !e.malformed && e.env.payload.region === region && e.env.payload.contest === contest);
+  const entries = holder.officerEntries().filter((e) => e.env.type === 'dhasil' && e.env.payload.region === region && e.env.payload.contest === contest);
   const attention = new Set();
   const counts = [];
   for (const e of entries) {
-    if (mayCount(holder, e)) counts.push(e);
-    else attention.add(setAsideName(holder, e));
+    const name = setAsideName(holder, e);
+    if (name) attention.add(name); // 1: set aside, supersedes nothing
+    else counts.push(e);
   }
-  const done = (state, counted = []) => ({ region, contest, state, counted: counted.map((e) => e.env.hash).sort(), final: counted.length ? counted[0].env.payload.final : null, attention: [...attention].sort() });
+  const done = (state, inForce = []) => ({ region, contest, state, final: inForce.length ? inForce[0].env.payload.final : null, in_force: inForce.map((e) => e.env.hash).sort(), attention: [...attention].sort() });
   if (!entries.length) return done('not_entered');
   if (!counts.length) return done('uncounted');
+  // 2: each signer's latest version (no other D.Hasil of the signer supersedes it; if two remain,
+  // the higher seq)
   const bySigner = new Map();
   for (const e of counts) {
     if (!bySigner.has(e.env.signer)) bySigner.set(e.env.signer, []);
@@ -1208,52 +1226,90 @@ export function dhasilState(holder, region, contest) {
     left.sort((a, b) => b.env.payload.seq - a.env.payload.seq);
     if (left.length) latest.push(left[0]);
   }
-  // GAP 52: two counted D.Hasil that agree in totals but differ in `final` (or in what they
-  // name): §6.1 says "any: they agree in totals"; the first by hash is reported.
-  if (latest.every((d) => sameValues(d.env.payload.totals, latest[0].env.payload.totals))) {
+  // 3: the same totals (every field, the same integer) and the same `final`: all in force
+  const first = latest[0].env.payload;
+  if (latest.every((d) => sameValues(d.env.payload.totals, first.totals) && d.env.payload.final === first.final)) {
     return done(latest.some((d) => d.env.payload.supersedes !== null) ? 'corrected' : 'signed', latest);
   }
   return done('disputed');
 }
 
-// An objection is open while it may count and no resolution that may count names it; the
-// ruling is the latest such resolution by arrival. GAP 53: an objection that may not count is
-// neither open nor ruled: reported `set_aside`.
-export function objectionStatus(holder, hash) {
+// One objection (§6.1 "Objections", items 1 to 3). Returns {objection, state, decision, rulings,
+// attention}: state set_aside | open | ruled | disputed; decision the rulings' in force when
+// ruled, else null; rulings the rulings in force (sorted).
+// GAP 73: for an objection set aside, its rulings are still looked at for the attention list
+// ("beside the objection's own name"), but none is reported in force and the decision is null.
+// GAP 74: "its signer has a later ruling on the same objection" is read among the considered
+// rulings (those that may count), as §6 item 3 reads reviews.
+export function objectionState(holder, hash) {
   const o = holder.records.get(hash);
-  if (!o || o.env.type !== 'objection' || o.malformed) return null;
-  if (!mayCount(holder, o)) return { objection: hash, state: 'set_aside', ruling: null };
-  const rulings = holder.officerEntries().filter((e) => e.env.type === 'resolution' && !e.malformed && e.env.payload.objection === hash && mayCount(holder, e));
-  if (!rulings.length) return { objection: hash, state: 'open', ruling: null };
-  return { objection: hash, state: 'ruled', ruling: rulings[rulings.length - 1].env.hash };
+  if (!o || o.env.type !== 'objection') return null;
+  const attention = new Set();
+  const own = setAsideName(holder, o);
+  if (own) attention.add(own);
+  const rulings = holder.officerEntries().filter((e) => e.env.type === 'resolution' && e.env.payload.objection === hash);
+  const considered = [];
+  for (const r of rulings) {
+    const name = setAsideName(holder, r);
+    if (name) attention.add(name);
+    else considered.push(r);
+  }
+  const done = (state, inForce = [], decision = null) => ({ objection: hash, state, decision, rulings: inForce.map((e) => e.env.hash).sort(), attention: [...attention].sort() });
+  if (own) return done('set_aside');
+  const overridden = new Set(considered.flatMap((r) => r.env.payload.overrides));
+  const inForce = considered.filter((r) => !overridden.has(r.env.hash) && !considered.some((x) => x.env.signer === r.env.signer && x.env.payload.seq > r.env.payload.seq));
+  if (!inForce.length) return done('open');
+  const decisions = new Set(inForce.map((r) => r.env.payload.decision));
+  if (decisions.size === 1) return done('ruled', inForce, [...decisions][0]);
+  return done('disputed', inForce);
 }
 
-// §6.1 "outdated": what the holder counts now differs from what the D.Hasil names. GAP 54:
-// read as: a child named whose record no longer counts (sheets: not among its station's
-// counted sheets; recaps: not the child's D.Hasil in force); a pending child that now counts
-// (a station with a counting state, a sub-region with a final D.Hasil in force); an objection
-// that may count, of the contest, inside the region, not named; or a named objection whose
-// ruling now is not the resolution named. A child counted by its named record *and* an
-// agreeing copy is not outdated.
+// Every objection held, by hash (§8: "for every objection").
+export function allObjections(holder) {
+  return holder.officerEntries().filter((e) => e.env.type === 'objection').map((e) => e.env.hash).sort(byCodePoints).map((h) => objectionState(holder, h));
+}
+
+// §6.1 "Outdated": one D.Hasil in force, judged on its own basis against what the holder counts
+// now (`states`: the §6 states of every station and contest).
 export function dhasilOutdated(holder, states, hash) {
   const e = holder.records.get(hash);
-  if (!e || e.env.type !== 'dhasil' || e.malformed) return null;
   const p = e.env.payload;
-  const counting = (code) => {
+  // the records a child counts by
+  const countsBy = (code) => {
     if (p.basis === 'sheets') {
       const s = states.find((x) => x.station === code && x.contest === p.contest);
       return s && COUNTING_STATES.has(s.state) ? s.counted : [];
     }
     const d = dhasilState(holder, code, p.contest);
-    return COUNTING_STATES.has(d.state) && d.final ? d.counted : [];
+    return d.final === true ? d.in_force : [];
   };
-  for (const c of p.children) if (!counting(c.code).includes(c.record)) return true;
-  for (const c of p.pending) if (counting(c.code).length) return true;
+  for (const c of p.children) if (!countsBy(c.code).includes(c.record)) return true;
+  for (const c of p.pending) if (countsBy(c.code).length) return true;
+  // the objections it names are exactly those of its contest, at its region or inside it, not set aside
+  const must = holder.officerEntries().filter((o) => o.env.type === 'objection' && o.env.payload.contest === p.contest && typeof o.env.payload.place === 'string' && contains(p.region, o.env.payload.place) && !setAsideName(holder, o));
   const named = new Map(p.objections.map((o) => [o.objection, o.resolution]));
-  for (const o of holder.officerEntries()) {
-    if (o.env.type !== 'objection' || o.malformed || o.env.payload.contest !== p.contest || typeof o.env.payload.place !== 'string' || !contains(p.region, o.env.payload.place) || !mayCount(holder, o)) continue;
-    if (!named.has(o.env.hash)) return true;
-    if (objectionStatus(holder, o.env.hash).ruling !== named.get(o.env.hash)) return true;
+  if (must.length !== named.size || !must.every((o) => named.has(o.env.hash))) return true;
+  for (const o of must) {
+    const st = objectionState(holder, o.env.hash);
+    const r = named.get(o.env.hash);
+    if (st.state === 'open' && r !== null) return true;
+    if (st.state === 'ruled' && !st.rulings.includes(r)) return true;
+    if (st.state === 'disputed') return true;
   }
   return false;
+}
+
+// For every region and contest with a D.Hasil held (§8): its state, whether the D.Hasil in force
+// are final, those in force, which of them are outdated, and the attention list.
+export function allRecaps(holder, states) {
+  const keys = new Map();
+  for (const e of holder.officerEntries()) {
+    if (e.env.type !== 'dhasil' || typeof e.env.payload.region !== 'string' || typeof e.env.payload.contest !== 'string') continue;
+    keys.set(`${e.env.payload.region}\u0000${e.env.payload.contest}`, [e.env.payload.region, e.env.payload.contest]);
+  }
+  const out = [...keys.values()].map(([region, contest]) => {
+    const d = dhasilState(holder, region, contest);
+    return { region, contest, state: d.state, final: d.final, in_force: d.in_force, outdated: d.in_force.filter((h) => dhasilOutdated(holder, states, h)), attention: d.attention };
+  });
+  return out.sort((a, b) => byCodePoints(a.region, b.region) || byCodePoints(a.contest, b.contest));
 }

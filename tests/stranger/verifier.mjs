@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, encode, canonicalBytes } from './canonical.mjs';
 import { signatureProblem, opensslAccepts, publicKeyFromSeed, signWithSeed } from './ed25519.mjs';
 import * as log from './log.mjs';
-import { parseEnvelope, signingMessage, sha256hex, keyIdOf, checkOfficer, checkCertificate, checkRevocations, checkElection, checkReceipt, checkCertificateRequest, checkTreeHead, Holder, replay, allStates, totals, dhasilState, dhasilOutdated, objectionStatus, compareCodePoints, SEVERITY } from './protocol.mjs';
+import { parseEnvelope, signingMessage, sha256hex, keyIdOf, checkOfficer, checkCertificate, checkRevocations, checkElection, checkReceipt, checkCertificateRequest, checkTreeHead, Holder, replay, allStates, totals, allRecaps, allObjections, compareCodePoints, SEVERITY } from './protocol.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -36,6 +36,13 @@ const same = (a, b) => encode(a) === encode(b);
 
 function envelopePart() {
   const p = part('1. envelope vectors');
+  // §5.6: the problem names and severities of the document's table are the verifier's
+  const doc0 = fs.readFileSync(path.join(REPO, 'docs/PROTOCOL.md'), 'utf8');
+  const tm = doc0.match(/```problems\n([\s\S]*?)```/);
+  if (check(p, '§5.6 problems table present', !!tm, 'no ```problems block in PROTOCOL.md')) {
+    const table = Object.fromEntries(tm[1].trim().split('\n').map((l) => l.trim().split(/\s+/).slice(0, 2)));
+    check(p, '§5.6 problem names and severities', same(table, SEVERITY), `document ${encode(table)}, verifier ${encode(SEVERITY)}`);
+  }
   const ev = readJSON(path.join(REPO, 'tests/vectors/envelope_vectors.json'));
   if (ev.protocol !== 'recap/1') check(p, 'protocol', false, ev.protocol);
   for (const [name, k] of Object.entries(ev.keys)) {
@@ -85,17 +92,7 @@ function envelopePart() {
         check(p, `${label}: record envelope`, env.hash === c.hash && c.record.signer === c.key.key_id && same(env.payload, payload), 'envelope differs from the case');
         const officer = (q) => checkOfficer(q, env.signer);
         const checker = { sheet: officer, review: officer, dhasil: officer, objection: officer, resolution: officer, certificate: checkCertificate, revocations: checkRevocations, election: checkElection, receipt: checkReceipt, certificate_request: checkCertificateRequest, tree_head: (q) => checkTreeHead(q, env.signer) }[env.type];
-        if (env.type === 'receipt' && !('head' in env.payload)) {
-          // GAP 67 (contradiction): §4 now gives a receipt exactly `type, server, time, election,
-          // head, stored, held, refused`; this vector predates `head`. Its bytes, hash and
-          // signature are checked above; its members are reported, not counted either way.
-          try {
-            checker({ ...env.payload, head: '0'.repeat(64) });
-            p.info.push(`${label}: CONTRADICTION: the receipt has no \`head\`, which §4 now requires (it has every other member right)`);
-          } catch (e) {
-            check(p, `${label}: §4 members of ${env.type} (but head)`, false, e.message);
-          }
-        } else if (checker) {
+        if (checker) {
           try {
             checker(env.payload);
             check(p, `${label}: §4 members of ${env.type}`, true);
@@ -188,6 +185,7 @@ function admissionPart(av) {
     check(p, 'base admitted in order', false, e.message);
     return;
   }
+  p.info.push(`${cases.length} cases, after a base of ${base.length} records`);
   for (const c of cases) {
     const h = door();
     let res;
@@ -202,7 +200,8 @@ function admissionPart(av) {
 // ------------------------------------------------------------------ part 4: holders
 
 function holdersPart(av) {
-  const p = part('4. holder vectors (replay §5.7, states and totals §6)');
+  const p = part('4. holder vectors (replay §5.7, states and totals §6, D.Hasil and objections §6.1)');
+  p.info.push(`${av.holders.length} holders: findings, states, totals, §6.1 D.Hasil and objections of each`);
   for (const hv of av.holders) {
     const items = hv.records.map((it) => ('base' in it ? { record: av.admission.base[it.base], seen: it.seen, position: it.position } : { record: it.record, seen: it.seen, position: it.position }));
     const { holder, findings, evidence } = replay(items, { authorityKey: av.authority_key, ownKey: hv.own_key, forks: hv.forks || [] });
@@ -215,12 +214,12 @@ function holdersPart(av) {
     for (const t of hv.expect.totals) {
       const mine = totals(holder, states, t.region, t.contest);
       check(p, `${label}: totals ${t.region} ${t.contest}`, same(mine, t), `expected ${encode(t)}, got ${encode(mine)}`);
-      // §6.1: not in the vectors; shown, not checked.
-      const d = dhasilState(holder, t.region, t.contest);
-      const od = d.counted.length ? dhasilOutdated(holder, states, d.counted[0]) : null;
-      const objections = holder.officerEntries().filter((e) => e.env.type === 'objection' && !e.malformed).map((e) => objectionStatus(holder, e.env.hash).state);
-      p.info.push(`${label}: §6.1 (unchecked) D.Hasil ${t.region} ${t.contest} ${d.state}${d.final === null ? '' : d.final ? ' final' : ' interim'}${od === null ? '' : od ? ', outdated' : ', up to date'}${d.attention.length ? ` [${d.attention}]` : ''}; objections ${objections.join(', ') || 'none'}`);
     }
+    // §6.1: every region and contest with a D.Hasil held; every objection held
+    const recaps = allRecaps(holder, states);
+    check(p, `${label}: §6.1 D.Hasil (state, final, in force, outdated, attention)`, same(recaps, hv.expect.recaps), `\n   expected ${encode(hv.expect.recaps)}\n   got      ${encode(recaps)}`);
+    const objections = allObjections(holder);
+    check(p, `${label}: §6.1 objections (state, decision, rulings in force, attention)`, same(objections, hv.expect.objections), `\n   expected ${encode(hv.expect.objections)}\n   got      ${encode(objections)}`);
   }
 }
 
@@ -314,6 +313,61 @@ function logPart(lv) {
       }
     }
   }
+  return { certificates, heads, built };
+}
+
+// §10.3 pairs of heads: both valid, then whether the new one extends the old one.
+function extendsPart(lv, { certificates }) {
+  const p = part('5b. log vectors: extends (§10.3)');
+  p.info.push(`${lv.extends.length} head pairs`);
+  for (const c of lv.extends) {
+    const old = log.headVerdict(c.old, { election: lv.election, certificates });
+    const next = log.headVerdict(c.new, { election: lv.election, certificates });
+    if (!check(p, `extends ${c.name}: both heads valid`, old.valid && next.valid, `${old.why || ''} ${next.why || ''}`)) continue;
+    const kind = log.extendsVerdict(old.env.payload, next.env.payload, c.proof);
+    check(p, `extends ${c.name}`, kind === c.kind, `want ${c.kind ?? 'extends'}, got ${kind ?? 'extends'}`);
+  }
+}
+
+// §10.4 whole push answers: the receipt, its head, the proofs and the head held before.
+function receiptsPart(lv, { certificates }) {
+  const p = part('5c. log vectors: receipts (§10.4)');
+  p.info.push(`${lv.receipts.cases.length} push answers`);
+  const partitions = lv.receipts.partitions_of_what_was_sent;
+  for (const c of lv.receipts.cases) {
+    let known = null;
+    if (c.known) {
+      const k = log.headVerdict(c.known, { election: lv.election, certificates });
+      if (!check(p, `receipt ${c.name}: the head held before is valid`, k.valid, k.why)) continue;
+      known = k.env.payload;
+    }
+    const v = log.receiptVerdict({ receipt: c.receipt, head: c.head, proofs: c.proofs, known, election: lv.election, certificates, partitionOfHash: (h) => (Object.hasOwn(partitions, h) ? partitions[h] : null) });
+    check(p, `receipt ${c.name}`, v.kind === c.kind, `want ${c.kind ?? 'holds'}, got ${v.kind ?? 'holds'}${v.why ? ` (${v.why})` : ''}`);
+    if (VERBOSE && v.why) p.info.push(`receipt ${c.name}: ${v.kind} (${v.why})`);
+  }
+}
+
+// §10.5 partitions rebuilt from the entries a laptop learnt. The vectors give no range answer
+// for these: the partitions the head proves are taken from `log.partitions`, after checking that
+// they are exactly what the head's `partitions` root and `partition_count` commit to.
+function rebuiltPart(lv, { heads }) {
+  const p = part('5d. log vectors: partitions rebuilt (§10.5)');
+  p.info.push(`${lv.rebuilt.cases.length} cases`);
+  const hv = heads[lv.rebuilt.head];
+  if (!check(p, `rebuilt: head ${lv.rebuilt.head} is valid`, hv && hv.valid, 'not valid')) return;
+  const head = hv.env.payload;
+  const committed = log.treeRoot(lv.log.partitions.map((x) => log.partitionLeafHash(x))).toString('hex');
+  if (!check(p, "rebuilt: log.partitions are what the head's partitions root commits to", committed === head.partitions && lv.log.partitions.length === head.partition_count, committed)) return;
+  for (const c of lv.rebuilt.cases) {
+    const ranges = log.jurisdictionRanges(c.jurisdiction);
+    const proven = {};
+    for (const x of lv.log.partitions) if (ranges.some(([a, b]) => compareCodePoints(x.partition, a) >= 0 && compareCodePoints(x.partition, b) < 0)) proven[x.partition] = { size: x.size, root: x.root };
+    const learnt = Object.entries(c.learnt).flatMap(([partition, list]) => list.map((e) => ({ ...e, partition })));
+    const why = log.checkLearnt(head, c.jurisdiction, proven, learnt);
+    const kind = why === null ? null : why.split(':')[0];
+    check(p, `rebuilt ${c.name}`, kind === c.kind, `want ${c.kind ?? 'holds'}, got ${why ?? 'holds'}`);
+    if (VERBOSE && why) p.info.push(`rebuilt ${c.name}: ${why}`);
+  }
 }
 
 // ------------------------------------------------------------------ part 6: RFC 9162 proofs
@@ -405,21 +459,35 @@ function ownLogPart(lv) {
   const H8x = sign(seedS, { ...H8.payload, root: log.treeRoot(L.slice(1, 9)).toString('hex') });
   check(p, '§10.3 another 8 -> 13: inconsistent', ext(H8x, H13, log.consistencyProof(8, L).map((x) => x.toString('hex'))) === 'inconsistent', 'not so');
   check(p, '§10.3 0 -> 13 needs no proof', ext(headOf(0), H13, null) === null, 'not so');
+  // §10.1 the handshake: a server certificate in force at the laptop's own clock
+  check(p, '§10.1 handshake inside the certificate', log.handshake(certificates, keyIdOf(pkS), '2026-06-01T00:00:00Z') === null, 'refused');
+  check(p, '§10.1 handshake after the certificate ended: uncertified_server', log.handshake(certificates, keyIdOf(pkS), '2027-01-01T00:00:00Z') === 'uncertified_server', 'accepted');
+  check(p, '§10.1 handshake with the key revoked: uncertified_server', log.handshake(certificates, keyIdOf(pkS), '2026-06-01T00:00:00Z', new Set([keyIdOf(pkS)])) === 'uncertified_server', 'accepted');
   // §10.4: the laptop pushed entries 10, 11, 12 (stored now) and 3 (held already)
   const E = lv.entries;
   const pushed = new Map([10, 11, 12, 3].map((i) => [E[i].hash, E[i].partition]));
-  const receiptOf = (head, changes = {}) => sign(seedS, { type: 'receipt', server: keyIdOf(pkS), time: '2026-02-14T18:00:00Z', election, head: head.hash, stored: [10, 11, 12].map((i) => ({ hash: E[i].hash, index: i, received: E[i].received })), held: [{ hash: E[3].hash, index: 3, received: E[3].received }], refused: [], ...changes });
-  const proofs = { append: { size: 10, frontier: log.frontierOf(L.slice(0, 10)) }, held: [log.inclusionProof(3, L).map((x) => x.toString('hex'))], consistency: log.consistencyProof(8, L).map((x) => x.toString('hex')) };
-  const rv = (receipt, head, pr, kept = H8) => log.receiptVerdict({ receipt, head, proofs: pr, known: kept ? kept.payload.size : 0, keptHead: kept ? kept.payload : null, partitionOfHash: (h) => pushed.get(h) });
-  check(p, '§10.4 an honest receipt holds', rv(receiptOf(H13), H13, proofs) === null, rv(receiptOf(H13), H13, proofs));
-  check(p, '§10.4 no kept head, known 0', rv(receiptOf(H13), H13, { ...proofs, consistency: null }, null) === null, 'not so');
-  check(p, '§10.4 a receipt naming another head: bad_receipt', String(rv(receiptOf(H8), H13, proofs)).startsWith('bad_receipt'), 'not so');
+  const receiptOf = (head, changes = {}, seed = seedS) => sign(seed, { type: 'receipt', server: keyIdOf(publicKeyFromSeed(seed).toString('hex')), time: '2026-02-14T18:00:00Z', election, head: head.hash, stored: [10, 11, 12].map((i) => ({ hash: E[i].hash, index: i, received: E[i].received })), held: [{ hash: E[3].hash, index: 3, received: E[3].received }], refused: [], ...changes });
+  const proofs = { append: { size: 10, frontier: log.frontierOf(L.slice(0, 10)) }, held: { [E[3].hash]: log.inclusionProof(3, L).map((x) => x.toString('hex')) }, consistency: log.consistencyProof(8, L).map((x) => x.toString('hex')) };
+  const rv = (receipt, head, pr, kept = H8) => log.receiptVerdict({ receipt, head, proofs: pr, known: kept ? kept.payload : null, election, certificates, partitionOfHash: (h) => pushed.get(h) });
+  const is = (v, kind) => v.kind === kind;
+  const show = (v) => `${v.kind ?? 'holds'}${v.why ? ` (${v.why})` : ''}`;
+  let v;
+  check(p, '§10.4 an honest receipt holds', is((v = rv(receiptOf(H13), H13, proofs)), null), show(v));
+  check(p, '§10.4 no head held before (known 0)', is((v = rv(receiptOf(H13), H13, { ...proofs, consistency: null }, null)), null), show(v));
+  check(p, '§10.4 an invalid head comes first: bad_head', is((v = rv(receiptOf(H8), forged, proofs)), 'bad_head'), show(v));
+  check(p, '§10.4 a receipt naming another head: bad_receipt', is((v = rv(receiptOf(H8), H13, proofs)), 'bad_receipt'), show(v));
+  check(p, "§10.4 a receipt signed by another key than the head's: bad_receipt", is((v = rv(receiptOf(H13, {}, seedA), H13, proofs)), 'bad_receipt'), show(v));
+  check(p, "§10.4 a receipt dated after the certificate: uncertified_server (GAP 75)", is((v = rv(receiptOf(H13, { time: '2027-01-01T00:00:00Z' }), H13, proofs)), 'uncertified_server'), show(v));
+  check(p, '§10.4 proofs with a member more: bad_receipt', is((v = rv(receiptOf(H13), H13, { ...proofs, extra: [] })), 'bad_receipt'), show(v));
+  check(p, '§10.4 append with a member more: bad_receipt', is((v = rv(receiptOf(H13), H13, { ...proofs, append: { ...proofs.append, leaves: [] } })), 'bad_receipt'), show(v));
   const swapped = receiptOf(H13, { stored: [11, 10, 12].map((i) => ({ hash: E[i].hash, index: i, received: E[i].received })) });
-  check(p, "§10.4 stored out of the log's order: bad_receipt", String(rv(swapped, H13, proofs)).startsWith('bad_receipt'), 'not so');
+  check(p, "§10.4 stored out of the log's order: bad_receipt", is((v = rv(swapped, H13, proofs)), 'bad_receipt'), show(v));
   const lied = receiptOf(H13, { stored: [10, 11, 12].map((i) => ({ hash: E[i].hash, index: i, received: '2026-02-14T18:00:00Z' })) });
-  check(p, '§10.4 stored with another received time: bad_receipt', String(rv(lied, H13, proofs)).startsWith('bad_receipt'), 'not so');
-  check(p, '§10.4 a held proof at another index: bad_receipt', String(rv(receiptOf(H13), H13, { ...proofs, held: [log.inclusionProof(4, L).map((x) => x.toString('hex'))] })).startsWith('bad_receipt'), 'not so');
-  check(p, '§10.4 a kept head the new one does not extend: inconsistent', rv(receiptOf(H13), H13, proofs, H8x) === 'inconsistent', 'not so');
+  check(p, '§10.4 stored with another received time: bad_receipt', is((v = rv(lied, H13, proofs)), 'bad_receipt'), show(v));
+  check(p, '§10.4 a held proof at another index: bad_receipt', is((v = rv(receiptOf(H13), H13, { ...proofs, held: { [E[3].hash]: log.inclusionProof(4, L).map((x) => x.toString('hex')) } })), 'bad_receipt'), show(v));
+  check(p, '§10.4 no proof for a held record: bad_receipt', is((v = rv(receiptOf(H13), H13, { ...proofs, held: {} })), 'bad_receipt'), show(v));
+  check(p, '§10.4 a head held before that the new one does not extend: inconsistent', is((v = rv(receiptOf(H13), H13, proofs, H8x)), 'inconsistent'), show(v));
+  check(p, '§10.4 a head held before that is larger: rolled_back', is((v = rv(receiptOf(H8), H8, { ...proofs, consistency: null }, H13)), 'rolled_back'), show(v));
   // §10.5 after the ranges: one entry left out of what was pulled
   const c = lv.range_proofs.cases.find((x) => x.name === 'honest 32.01');
   if (c) {
@@ -430,6 +498,102 @@ function ownLogPart(lv) {
     check(p, '§10.5 an entry of 32.01.02 left out of the pull: withheld', String(log.checkLearnt(rh.env.payload, c.jurisdiction, r.partitions, learnt.filter((e) => e.index !== 7))).startsWith('withheld'), 'not so');
     check(p, '§10.5 an entry of 33.02.01 in a pull for 32.01: misplaced', String(log.checkLearnt(rh.env.payload, c.jurisdiction, r.partitions, [...learnt, E[10]])).startsWith('misplaced'), 'not so');
   }
+}
+
+// ------------------------------------------------------------------ part 8: own §6.1 cases
+
+// Not vectors: the stranger's own authority (re-signing the admission vectors' package payload)
+// and keys, to exercise what of §6.1 the holder vectors do not reach: a `corrected` and an
+// `uncounted` D.Hasil, a pending child that now counts, a disputed objection, a signer's later
+// ruling, a ruling set aside, a D.Hasil of the level above naming one of two agreeing copies.
+// The expectations are the stranger's reading of §6.1, not the program's verdicts.
+function ownRecapPart(av) {
+  const p = part('8. own §6.1 cases (stranger keys, not vectors)');
+  const seed = (n) => Buffer.from(sha256hex(Buffer.from(`stranger ${n}`)), 'hex');
+  const pk = (sd) => publicKeyFromSeed(sd).toString('hex');
+  const id = (sd) => keyIdOf(pk(sd));
+  const sign = (sd, payload) => {
+    const bytes = canonicalBytes(payload);
+    return { payload, signer: id(sd), sig: signWithSeed(sd, signingMessage(payload.type, bytes)).toString('hex'), hash: sha256hex(bytes) };
+  };
+  const A = seed('recap authority');
+  const pkg = sign(A, av.admission.base[0].payload);
+  const election = pkg.payload.election;
+  const T = '2026-02-14T10:00:00Z';
+  const cert = (sd, role, jurisdiction) => sign(A, { type: 'certificate', election, officer_id: `${role}-${id(sd).slice(0, 8)}`, name: `stranger ${role}`, role, jurisdiction, public_key: pk(sd), key_id: id(sd), valid_from: '2026-01-01T00:00:00Z', valid_until: '2031-12-31T23:59:59Z', issued: '2026-01-01T00:00:00Z' });
+  const [O1, O2, W, C1, C2, C3, C4, R] = ['op 32.01.01', 'op 32.01.02', 'witness', 'chair one', 'chair two', 'chair 32.01.02', 'chair 32.01.02 bis', 'chair 32.01'].map(seed);
+  const certs = [cert(O1, 'operator', '32.01.01'), cert(O2, 'operator', '32.01.02'), cert(W, 'witness', '32.01.01'), cert(C1, 'chair', '32.01.01'), cert(C2, 'chair', '32.01.01'), cert(C3, 'chair', '32.01.02'), cert(C4, 'chair', '32.01.02'), cert(R, 'chair', '32.01')];
+  const revoke = (...sds) => sign(A, { type: 'revocations', election, version: 1, issued: T, revoked: sds.map((sd) => ({ key_id: id(sd), reason: 'test', time: T })) });
+  // records are made afresh for each scenario, so that every chain starts at 1
+  const make = () => {
+    const chains = new Map();
+    const rec = (sd, payload) => {
+      const c = chains.get(id(sd)) || { seq: 0, prev: null };
+      const env = sign(sd, { ...payload, signer: id(sd), seq: c.seq + 1, prev: c.prev, time: T, election });
+      chains.set(id(sd), { seq: c.seq + 1, prev: env.hash });
+      return env;
+    };
+    const values = av.admission.base[8].payload.values;
+    const stations = (region) => pkg.payload.stations.filter((x) => x.code.startsWith(region + '.') && x.contests.includes('ppwp')).map((x) => x.code).sort();
+    const sheet = (sd, station, supersedes = null) => rec(sd, { type: 'sheet', station, contest: 'ppwp', values: supersedes ? { ...values, v_p01: values.v_p01 + 1, v_p02: values.v_p02 - 1 } : values, warnings: [], supersedes, reason: supersedes ? 'salah baca' : null });
+    const dhasil = (sd, region, basis, children, objections, { final = false, supersedes = null, all = null } = {}) => {
+      const codes = all || (basis === 'sheets' ? stations(region) : pkg.payload.regions.filter((r) => r.parent === region).map((r) => r.code).sort());
+      const totals = {};
+      for (const env of Object.values(children)) {
+        const nums = env.payload.type === 'sheet' ? env.payload.values : env.payload.totals;
+        for (const [k, v] of Object.entries(nums)) totals[k] = (totals[k] || 0) + v;
+      }
+      if (!Object.keys(children).length) for (const k of Object.keys(values)) totals[k] = 0;
+      return rec(sd, { type: 'dhasil', region, contest: 'ppwp', basis, totals, children: Object.entries(children).sort(([a], [b]) => (a < b ? -1 : 1)).map(([code, env]) => ({ code, record: env.hash })), pending: codes.filter((c) => !(c in children)).map((code) => ({ code, state: 'not_entered' })), objections: objections.map(([o, r]) => ({ objection: o.hash, resolution: r ? r.hash : null })).sort((a, b) => (a.objection < b.objection ? -1 : 1)), final, supersedes, reason: supersedes ? 'versi baru' : null });
+    };
+    const objection = (sd, place) => rec(sd, { type: 'objection', place, contest: 'ppwp', kind: 'objection', witness: { name: 'Saksi', represents: 'Paslon 01' }, paper: null, subject: 'angka tidak cocok' });
+    const ruling = (sd, o, decision, overrides = []) => rec(sd, { type: 'resolution', objection: o.hash, place: o.payload.place, contest: 'ppwp', decision, reason: 'diputuskan di pleno', overrides });
+    return { rec, sheet, dhasil, objection, ruling, stations };
+  };
+  const run = (name, records, expect, findingNames = []) => {
+    const items = [pkg, ...certs, ...records].map((record) => ({ record, seen: '2026-02-15T00:00:00Z', position: null }));
+    const { holder, findings } = replay(items, { authorityKey: pk(A) });
+    if (!check(p, `${name}: findings ${findingNames.join(', ') || 'none'}`, same(findings.map(([, n]) => n), findingNames), encode(findings))) return;
+    const states = allStates(holder);
+    const recaps = Object.fromEntries(allRecaps(holder, states).map((r) => [r.region, r]));
+    const objections = allObjections(holder);
+    check(p, name, expect(recaps, objections), `recaps ${encode(recaps)} objections ${encode(objections)}`);
+  };
+  // the base scenario: two sheets, an objection ruled, an interim D.Hasil naming all of it
+  const scenario = () => {
+    const m = make();
+    const s1 = m.sheet(O1, '32.01.01.2001.001');
+    const s2 = m.sheet(O1, '32.01.01.2001.002');
+    const o = m.objection(W, '32.01.01.2001.001');
+    const r1 = m.ruling(C1, o, 'rejected');
+    const d1 = m.dhasil(C1, '32.01.01', 'sheets', { '32.01.01.2001.001': s1, '32.01.01.2001.002': s2 }, [[o, r1]]);
+    return { m, s1, s2, o, r1, d1, records: [s1, s2, o, r1, d1] };
+  };
+  let x = scenario();
+  run('an interim D.Hasil naming everything: signed, up to date', x.records, (rc, ob) => rc['32.01.01'].state === 'signed' && rc['32.01.01'].final === false && same(rc['32.01.01'].in_force, [x.d1.hash]) && rc['32.01.01'].outdated.length === 0 && ob[0].state === 'ruled' && ob[0].decision === 'rejected');
+  x = scenario();
+  const d2 = x.m.dhasil(C1, '32.01.01', 'sheets', { '32.01.01.2001.001': x.s1, '32.01.01.2001.002': x.s2 }, [[x.o, x.r1]], { supersedes: x.d1.hash });
+  run('a new version superseding the first: corrected, only it in force', [...x.records, d2], (rc) => rc['32.01.01'].state === 'corrected' && same(rc['32.01.01'].in_force, [d2.hash]) && rc['32.01.01'].outdated.length === 0);
+  x = scenario();
+  run('a pending station that now counts: outdated', [...x.records, x.m.sheet(O1, '32.01.01.2001.003')], (rc) => same(rc['32.01.01'].outdated, [x.d1.hash]));
+  x = scenario();
+  const r2 = x.m.ruling(C2, x.o, 'accepted');
+  run('a second chair rules without seeing the first: objection disputed, D.Hasil outdated', [...x.records, r2], (rc, ob) => ob[0].state === 'disputed' && ob[0].decision === null && same(ob[0].rulings, [x.r1.hash, r2.hash].sort()) && same(rc['32.01.01'].outdated, [x.d1.hash]));
+  x = scenario();
+  const r3 = x.m.ruling(C1, x.o, 'accepted');
+  run("the same chair's later ruling replaces its earlier one: ruled, D.Hasil outdated", [...x.records, r3], (rc, ob) => ob[0].state === 'ruled' && ob[0].decision === 'accepted' && same(ob[0].rulings, [r3.hash]) && same(rc['32.01.01'].outdated, [x.d1.hash]));
+  x = scenario();
+  const r4 = x.m.ruling(C2, x.o, 'accepted');
+  run('a ruling by a revoked key: set aside, listed; the objection stays ruled', [revoke(C2), ...x.records, r4], (rc, ob) => ob[0].state === 'ruled' && ob[0].decision === 'rejected' && same(ob[0].attention, ['revoked']) && rc['32.01.01'].outdated.length === 0, ['revoked']);
+  x = scenario();
+  run("the only chair's key revoked: uncounted, the objection open", [revoke(C1), ...x.records], (rc, ob) => rc['32.01.01'].state === 'uncounted' && rc['32.01.01'].final === null && rc['32.01.01'].in_force.length === 0 && same(rc['32.01.01'].attention, ['revoked']) && ob[0].state === 'open' && same(ob[0].attention, ['revoked']), ['revoked', 'revoked']);
+  // the level above: 32.01.02 closed by two chairs who agree; the regency names one of them
+  x = scenario();
+  const sheets2 = Object.fromEntries(x.m.stations('32.01.02').map((code) => [code, x.m.sheet(O2, code)]));
+  const f3 = x.m.dhasil(C3, '32.01.02', 'sheets', sheets2, [], { final: true });
+  const f4 = x.m.dhasil(C4, '32.01.02', 'sheets', sheets2, [], { final: true });
+  const reg = x.m.dhasil(R, '32.01', 'recaps', { '32.01.02': f3 }, [[x.o, x.r1]]);
+  run('a regency naming one of two agreeing final D.Hasil: both in force, the regency up to date', [...x.records, ...Object.values(sheets2), f3, f4, reg], (rc) => same(rc['32.01.02'].in_force, [f3.hash, f4.hash].sort()) && rc['32.01.02'].final === true && rc['32.01'].state === 'signed' && rc['32.01'].outdated.length === 0);
 }
 
 // ------------------------------------------------------------------ main
@@ -451,11 +615,19 @@ try {
 
 try {
   const lv = readJSON(path.join(REPO, 'tests/vectors/log_vectors.json'));
-  logPart(lv);
+  const ctx = logPart(lv);
+  extendsPart(lv, ctx);
+  receiptsPart(lv, ctx);
+  rebuiltPart(lv, ctx);
   merklePart();
   ownLogPart(lv);
 } catch (e) {
   check(part('crash in log'), 'no crash', false, e.stack);
+}
+try {
+  ownRecapPart(readJSON(path.join(REPO, 'tests/vectors/admission_vectors.json')));
+} catch (e) {
+  check(part('crash in own §6.1 cases'), 'no crash', false, e.stack);
 }
 
 let bad = 0;
