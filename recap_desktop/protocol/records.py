@@ -13,6 +13,7 @@ from typing import Any
 
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.domain.election import ElectionError, parse_time
+from recap_desktop.protocol.photos import check_photos
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -25,7 +26,7 @@ FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "values", "warnings", "supersedes", "reason",
             }
         ),
-        frozenset(),
+        frozenset({"photos"}),
     ),
     "review": (
         frozenset(
@@ -153,6 +154,8 @@ def check_officer_record(record: Record) -> None:
             raise ValueError("a correction needs a reason")
         if p["supersedes"] is None and reason is not None:
             raise ValueError("only a correction has a reason")
+        if "photos" in p:
+            check_photos(p["photos"])
     else:
         if not _is_hash(p["sheet"]):
             raise ValueError("sheet must be the hash of the sheet reviewed")

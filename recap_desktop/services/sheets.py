@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +20,7 @@ from recap_desktop.domain.election import (
 from recap_desktop.domain.form import ValueProblem, Violation
 from recap_desktop.messages import tr
 from recap_desktop.protocol.trust import EXACT_PLACE, ROLES_FOR_TYPE
+from recap_desktop.services import photos as photo_service
 from recap_desktop.services import regions as region_service
 from recap_desktop.services.admission import admit_own
 from recap_desktop.services.workspace import RecapError, Workspace
@@ -171,11 +172,13 @@ def enter_sheet(
     supersedes: str | None = None,
     reason: str | None = None,
     acknowledged: Collection[str] | None = None,
+    photos: Sequence[bytes] = (),
 ) -> Record:
     """Validate, sign, append and project one sheet; refuse with every reason, storing nothing.
 
     ``acknowledged`` lists the warning rules the officer has seen; None accepts every
     warning (the CLI prints them). The warnings go into the signed record either way.
+    ``photos``: images of the paper (PNG or JPEG), kept by hash and named in the record.
     """
     election = region_service.outline(ws)
     station, contest = region_service.locate(ws, station_code, contest_id)
@@ -220,6 +223,8 @@ def enter_sheet(
         "supersedes": supersedes,
         "reason": reason.strip() if supersedes and reason else None,
     }
+    if photos:
+        payload["photos"] = photo_service.keep(ws, photos)
     record = sign(key, payload)
     admit_own(ws, record)
     return record
@@ -297,6 +302,8 @@ def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str
     standing = ws.store.sheets.standings(station_code, contest_id)
     for item in (*versions, *reviews):
         item["standing"] = standing.get(item["hash"])
+    for v in versions:
+        v["photos"] = [p.to_json() for p in photo_service.sheet_photos(ws, v["hash"])]
     status = ws.store.sheets.status(station_code, contest_id) or {
         "state": "not_entered",
         "current": None,
