@@ -127,7 +127,7 @@ class PhotoView(QGraphicsView):
         else:
             super().keyPressEvent(event)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         """A fitted page stays fitted as the splitter or the window changes size."""
         super().resizeEvent(event)
         if self._fitted:
