@@ -1022,5 +1022,45 @@
         <source>Stations counted: %1 of %2</source>
         <translation>Stations counted: %1 of %2</translation>
     </message>
+    <message>
+        <source>not a PNG or JPEG image</source>
+        <translation>not a PNG or JPEG image</translation>
+    </message>
+    <message>
+        <source>Photos of the paper (zoom: + - 0)</source>
+        <translation>Photos of the paper (zoom: + - 0)</translation>
+    </message>
+    <message>
+        <source>Attach photo… (Ctrl+Shift+P)</source>
+        <translation>Attach photo… (Ctrl+Shift+P)</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <source>+ and - zoom, 0 fits the page; drag to move</source>
+        <translation>+ and - zoom, 0 fits the page; drag to move</translation>
+    </message>
+    <message>
+        <source>to be signed with the sheet</source>
+        <translation>to be signed with the sheet</translation>
+    </message>
+    <message>
+        <source>No photo of the paper is attached.</source>
+        <translation>No photo of the paper is attached.</translation>
+    </message>
+    <message>
+        <source>Attach photos of the C.Hasil pages</source>
+        <translation>Attach photos of the C.Hasil pages</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.PNG *.JPG *.JPEG)</source>
+        <translation>Images (*.png *.jpg *.jpeg *.PNG *.JPG *.JPEG)</translation>
+    </message>
+    <message>
+        <source>The file %1 cannot be read as an image: %2</source>
+        <translation>The file %1 cannot be read as an image: %2</translation>
+    </message>
 </context>
 </TS>

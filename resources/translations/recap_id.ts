@@ -1023,5 +1023,45 @@
         <source>Stations counted: %1 of %2</source>
         <translation>TPS dihitung: %1 dari %2</translation>
     </message>
+    <message>
+        <source>not a PNG or JPEG image</source>
+        <translation>bukan gambar PNG atau JPEG</translation>
+    </message>
+    <message>
+        <source>Photos of the paper (zoom: + - 0)</source>
+        <translation>Foto formulir kertas (perbesar: + - 0)</translation>
+    </message>
+    <message>
+        <source>Attach photo… (Ctrl+Shift+P)</source>
+        <translation>Lampirkan foto… (Ctrl+Shift+P)</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Lepaskan</translation>
+    </message>
+    <message>
+        <source>+ and - zoom, 0 fits the page; drag to move</source>
+        <translation>+ dan - memperbesar/memperkecil, 0 menyesuaikan halaman; seret untuk menggeser</translation>
+    </message>
+    <message>
+        <source>to be signed with the sheet</source>
+        <translation>akan ditandatangani bersama lembar</translation>
+    </message>
+    <message>
+        <source>No photo of the paper is attached.</source>
+        <translation>Belum ada foto formulir kertas yang dilampirkan.</translation>
+    </message>
+    <message>
+        <source>Attach photos of the C.Hasil pages</source>
+        <translation>Lampirkan foto halaman C.Hasil</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.PNG *.JPG *.JPEG)</source>
+        <translation>Gambar (*.png *.jpg *.jpeg *.PNG *.JPG *.JPEG)</translation>
+    </message>
+    <message>
+        <source>The file %1 cannot be read as an image: %2</source>
+        <translation>Berkas %1 tidak dapat dibaca sebagai gambar: %2</translation>
+    </message>
 </context>
 </TS>
