@@ -117,8 +117,9 @@ def test_an_altered_or_missing_photo_is_said_on_both_desks(
     panel = window.form.photos
     states = {r.photo.sha256: r.state for r in panel.rows}
     assert states == {altered.sha256: "altered", missing.sha256: "missing"}
-    labels = [panel.list.item(i).text() for i in range(panel.list.count())]
+    labels = [panel.list.item(i).toolTip() for i in range(panel.list.count())]
     assert any("PHOTO ALTERED" in t for t in labels) and any("PHOTO MISSING" in t for t in labels)
+    assert "photos missing: 1 · photos ALTERED: 1" in window.form.title.text()
     assert not panel.view.has_image()  # an altered file is never shown as the photo
     window.close()
 

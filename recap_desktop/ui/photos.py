@@ -232,20 +232,34 @@ class PhotoPanel(QWidget):
     def pending_images(self) -> list[bytes]:
         return [r.data for r in self.rows if r.state == "pending" and r.data is not None]
 
-    def _label(self, number: int, row: Shown) -> str:
+    def _label(self, number: int, row: Shown, *, short: bool = False) -> str:
         size = f"{row.photo.bytes / (1024 * 1024):.1f} MB"
         if row.state == "pending":
             state = tr("to be signed with the sheet")
+        elif short:
+            state = {OK: tr("kept"), "missing": tr("MISSING"), "altered": tr("ALTERED")}[row.state]
         else:
             state = service_text(f"photo.state.{row.state}", i18n.current())
         return f"{number}. {row.photo.sha256[:12]} · {size} · {state}"
+
+    def summary(self) -> str:
+        """What is wrong with the photos, for the sheet's title ("" when nothing is)."""
+        missing = sum(1 for r in self.rows if r.state == "missing")
+        altered = sum(1 for r in self.rows if r.state == "altered")
+        parts = []
+        if missing:
+            parts.append(tr("photos missing: %1").replace("%1", str(missing)))
+        if altered:
+            parts.append(tr("photos ALTERED: %1").replace("%1", str(altered)))
+        return " · ".join(parts)
 
     def _fill(self) -> None:
         current = max(self.list.currentRow(), 0)
         self.list.blockSignals(True)
         self.list.clear()
         for number, row in enumerate(self.rows, 1):
-            self.list.addItem(self._label(number, row))
+            self.list.addItem(self._label(number, row, short=True))
+            self.list.item(number - 1).setToolTip(self._label(number, row))
         self.list.blockSignals(False)
         if self.rows:
             self.list.setCurrentRow(min(current, len(self.rows) - 1))
@@ -265,7 +279,7 @@ class PhotoPanel(QWidget):
             data = self._read(row.photo)
             if data is None:  # changed since the list was made: say so, never show it
                 row.state = photo_service.ALTERED
-                self.list.item(index).setText(self._label(index + 1, row))
+                self.list.item(index).setText(self._label(index + 1, row, short=True))
         image = decode(data)[0] if data is not None else None
         self.view.show_image(image)
         self.state.setText(self._label(index + 1, row))

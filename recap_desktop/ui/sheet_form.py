@@ -202,6 +202,7 @@ class SheetForm(QWidget):
             .replace("%1", str(station.registered))
             .replace("%2", i18n.state_label(history["state"]))
             + "".join(" · " + problem_name(why, lang) for why in history.get("attention", []))
+            + (" · " + self.photos.summary() if self.photos.summary() else "")
         )
         self._build(contest, lang)
         if shown is not None:

@@ -1047,6 +1047,26 @@
         <translation>to be signed with the sheet</translation>
     </message>
     <message>
+        <source>kept</source>
+        <translation>kept</translation>
+    </message>
+    <message>
+        <source>MISSING</source>
+        <translation>MISSING</translation>
+    </message>
+    <message>
+        <source>ALTERED</source>
+        <translation>ALTERED</translation>
+    </message>
+    <message>
+        <source>photos missing: %1</source>
+        <translation>photos missing: %1</translation>
+    </message>
+    <message>
+        <source>photos ALTERED: %1</source>
+        <translation>photos ALTERED: %1</translation>
+    </message>
+    <message>
         <source>No photo of the paper is attached.</source>
         <translation>No photo of the paper is attached.</translation>
     </message>

@@ -1048,6 +1048,26 @@
         <translation>akan ditandatangani bersama lembar</translation>
     </message>
     <message>
+        <source>kept</source>
+        <translation>tersimpan</translation>
+    </message>
+    <message>
+        <source>MISSING</source>
+        <translation>HILANG</translation>
+    </message>
+    <message>
+        <source>ALTERED</source>
+        <translation>DIUBAH</translation>
+    </message>
+    <message>
+        <source>photos missing: %1</source>
+        <translation>foto hilang: %1</translation>
+    </message>
+    <message>
+        <source>photos ALTERED: %1</source>
+        <translation>foto DIUBAH: %1</translation>
+    </message>
+    <message>
         <source>No photo of the paper is attached.</source>
         <translation>Belum ada foto formulir kertas yang dilampirkan.</translation>
     </message>
