@@ -673,6 +673,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Satu lembar memuat paling banyak {limit} foto. Lepaskan foto yang tidak perlu.",
         "en": "A sheet holds at most {limit} photos. Remove the ones not needed.",
     },
+    "photo.not_named": {
+        "id": "Foto {sha} tidak disebut oleh lembar yang dikoreksi; lampirkan berkasnya.",
+        "en": "Photo {sha} is not named by the sheet being corrected; attach its file.",
+    },
     "photo.state.ok": {"id": "foto tersimpan", "en": "photo kept"},
     "photo.state.missing": {
         "id": "FOTO HILANG: belum ada di folder ini (sinkronkan untuk mengambilnya)",

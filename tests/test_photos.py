@@ -122,3 +122,38 @@ def test_cli_attaches_photos_and_flags_an_altered_or_missing_file(
     monkeypatch.setenv("RECAP_LANG", "id")
     code, out, _ = run(capsys, *show)
     assert "FOTO DIUBAH" in out and "FOTO HILANG" in out
+
+
+def test_a_correction_names_the_photos_again_even_those_not_held_here(tmp_path: Path) -> None:
+    import random
+
+    from recap_desktop.domain.chasil_demo import random_sheet
+    from recap_desktop.services import sheets as sheet_service
+    from recap_desktop.services.workspace import RecapError
+
+    laptop = make_laptop(tmp_path / "op", "op-correct")
+    ws = laptop.ws
+    election = ws.store.package.election()
+    assert election is not None
+    values = random_sheet(
+        election.contests["ppwp"], election.stations[STATION].registered, random.Random(2)
+    )
+    one, two, three = png(20, 20, seed=31), png(20, 20, seed=32), png(20, 20, seed=33)
+    first = sheet_service.enter_sheet(ws, laptop.key, STATION, "ppwp", values, photos=[one, two])
+    ws.store.photos.path(describe(two).sha256).unlink()  # not held here any more
+
+    def correct(prev: str, **kw: Any) -> Any:
+        return sheet_service.enter_sheet(
+            ws, laptop.key, STATION, "ppwp", values, supersedes=prev, reason="baca ulang", **kw
+        )
+
+    again = correct(first.hash, photos=[three])
+    named = {p["sha256"] for p in again.payload["photos"]}
+    assert named == {describe(d).sha256 for d in (one, two, three)}
+    fewer = correct(again.hash, keep_photos=[describe(one).sha256])
+    assert [p["sha256"] for p in fewer.payload["photos"]] == [describe(one).sha256]
+    with pytest.raises(RecapError) as refused:
+        correct(fewer.hash, keep_photos=[describe(two).sha256])  # not named by the one corrected
+    assert refused.value.key == "photo.not_named"
+    none = correct(fewer.hash, keep_photos=[])
+    assert "photos" not in none.payload

@@ -99,6 +99,27 @@ def test_attach_a_photo_view_it_zoomed_and_sign_it_with_the_sheet(
     assert record is not None and record.payload["photos"] == [photo.to_json()]
     assert [(r.state, r.photo) for r in panel.rows] == [("ok", photo)]  # shown, signed
     assert "photo kept" in panel.state.text()
+    qtbot.waitUntil(panel.view.has_image)  # read and decoded off the GUI thread
+
+    # A second page, added by a correction: the first is named again, the second attached.
+    second = tmp_path / "c-hasil-hal-2.jpg"
+    from recap_desktop.ui.qt import QImage
+
+    assert QImage(str(page)).save(str(second), "JPEG")  # a scan saved as JPEG
+    window.form.ask_reason = lambda parent: "foto halaman 2 ditambahkan"  # the reason dialog
+    window.form.correct_button.setFocus()  # (where a Tab or a click puts it)
+    qtbot.keyClick(focused(), Qt.Key.Key_Space)  # "Correct this sheet…"
+    attach_by_keyboard(qtbot, second)
+    qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    status = demo_ws.store.sheets.status(STATION, "ppwp")
+    assert status is not None
+    corrected = demo_ws.store.records.get(status["current"])
+    assert corrected is not None and corrected.payload["supersedes"] == record.hash
+    assert {p["sha256"] for p in corrected.payload["photos"]} == {
+        photo.sha256,
+        describe(second.read_bytes()).sha256,
+    }
+    assert {p["type"] for p in corrected.payload["photos"]} == {"image/png", "image/jpeg"}
 
 
 def test_an_altered_or_missing_photo_is_said_on_both_desks(

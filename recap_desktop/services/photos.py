@@ -7,7 +7,7 @@ names is shown with its state (kept, missing, altered), never dropped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,13 +72,30 @@ def read_file(path: str | Path) -> bytes:
     return data
 
 
-def keep(ws: Workspace, images: Sequence[bytes]) -> list[dict[str, Any]]:
-    """Keep each image by its hash beside the store; the sheet's ``photos`` member."""
+def carried(ws: Workspace, corrected: str, keep: Collection[str] | None) -> list[Photo]:
+    """The photos of the corrected sheet that its correction names again (``keep``: their
+    hashes; None: all). Only photos that sheet names can be carried: a hash is not a photo."""
+    record = ws.store.records.get(corrected)
+    named = photos_of(record.payload) if record is not None else []
+    if keep is None:
+        return named
+    unknown = sorted(set(keep) - {p.sha256 for p in named})
+    if unknown:
+        raise RecapError("photo.not_named", sha=unknown[0])
+    return [p for p in named if p.sha256 in keep]
+
+
+def keep(
+    ws: Workspace, images: Sequence[bytes], named: Sequence[Photo] = ()
+) -> list[dict[str, Any]]:
+    """Keep each image by its hash beside the store; the sheet's ``photos`` member (with
+    ``named``, photos named again without their bytes)."""
     from recap_desktop.storage import StorageError
 
-    if len({check(d, f"#{i + 1}").sha256 for i, d in enumerate(images)}) > MAX_PHOTOS:
+    hashes = {check(d, f"#{i + 1}").sha256 for i, d in enumerate(images)}
+    if len(hashes | {p.sha256 for p in named}) > MAX_PHOTOS:
         raise RecapError("photo.too_many", limit=MAX_PHOTOS)
-    kept: list[Photo] = []
+    kept: list[Photo] = list(named)
     for data in images:
         try:
             kept.append(ws.store.photos.put(data))

@@ -173,12 +173,15 @@ def enter_sheet(
     reason: str | None = None,
     acknowledged: Collection[str] | None = None,
     photos: Sequence[bytes] = (),
+    keep_photos: Collection[str] | None = None,
 ) -> Record:
     """Validate, sign, append and project one sheet; refuse with every reason, storing nothing.
 
     ``acknowledged`` lists the warning rules the officer has seen; None accepts every
     warning (the CLI prints them). The warnings go into the signed record either way.
     ``photos``: images of the paper (PNG or JPEG), kept by hash and named in the record.
+    ``keep_photos``: the hashes of the corrected sheet's photos the correction names again
+    (None: all of them; a photo need not be held here to be named again).
     """
     election = region_service.outline(ws)
     station, contest = region_service.locate(ws, station_code, contest_id)
@@ -223,8 +226,9 @@ def enter_sheet(
         "supersedes": supersedes,
         "reason": reason.strip() if supersedes and reason else None,
     }
-    if photos:
-        payload["photos"] = photo_service.keep(ws, photos)
+    kept = photo_service.carried(ws, supersedes, keep_photos) if supersedes else []
+    if photos or kept:
+        payload["photos"] = photo_service.keep(ws, photos, kept)
     record = sign(key, payload)
     admit_own(ws, record)
     return record

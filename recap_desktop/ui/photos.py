@@ -36,11 +36,13 @@ from recap_desktop.ui.qt import (
     QKeyEvent,
     QLabel,
     QListWidget,
+    QObject,
     QPainter,
     QPixmap,
     QPushButton,
     QResizeEvent,
     Qt,
+    QThreadPool,
     QVBoxLayout,
     QWheelEvent,
     QWidget,
@@ -148,6 +150,13 @@ class Shown:
     photo: Photo
     state: str  # ok, missing, altered, or "pending"
     data: bytes | None = None
+    image: QImage | None = None  # decoded once, when first shown
+
+
+class _Loaded(QObject):
+    """Carries a photo read and decoded on a pool thread back to the GUI thread (queued)."""
+
+    done = Signal(int, int, object)  # token, row, QImage or None (the file is not the photo)
 
 
 class PhotoPanel(QWidget):
@@ -160,6 +169,11 @@ class PhotoPanel(QWidget):
         self.setAcceptDrops(True)
         self.rows: list[Shown] = []
         self.editable = False
+        # Reading (hashing up to 10 MiB) and decoding a photo happen on a pool thread; a
+        # result for a list shown before (an older token) is dropped.
+        self._token = 0
+        self._loaded = _Loaded(self)
+        self._loaded.done.connect(self._on_loaded)
         self._read: Callable[[Photo], bytes | None] = lambda photo: None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -210,6 +224,7 @@ class PhotoPanel(QWidget):
     ) -> None:
         """The photos a signed sheet names (``views``); ``editable``: the officer may attach."""
         self._read = read
+        self._token += 1
         self.rows = [Shown(v.photo, v.state) for v in views]
         self.editable = editable
         self.message.clear()
@@ -219,18 +234,18 @@ class PhotoPanel(QWidget):
         self.show_photos([], lambda photo: None, editable=False)
 
     def begin_correction(self) -> None:
-        """A correction signs the photos again: the intact ones stay, to be signed anew."""
-        kept = []
-        for row in self.rows:
-            data = self._read(row.photo) if row.state == OK else None
-            if data is not None:
-                kept.append(Shown(row.photo, "pending", data))
-        self.rows = kept + [r for r in self.rows if r.state not in (OK, "pending")]
+        """A correction names the photos of the version it corrects (by hash, whether this
+        folder holds them or not) unless the officer removes them, and any attached now."""
         self.editable = True
         self._fill()
 
     def pending_images(self) -> list[bytes]:
+        """The images attached here, to be kept and named by the next signature."""
         return [r.data for r in self.rows if r.state == "pending" and r.data is not None]
+
+    def kept_photos(self) -> list[str]:
+        """The hashes of the shown version's photos still listed (what a correction keeps)."""
+        return [r.photo.sha256 for r in self.rows if r.state != "pending"]
 
     def _label(self, number: int, row: Shown, *, short: bool = False) -> str:
         size = f"{row.photo.bytes / (1024 * 1024):.1f} MB"
@@ -274,23 +289,38 @@ class PhotoPanel(QWidget):
         if not 0 <= index < len(self.rows):
             return
         row = self.rows[index]
-        data = row.data if row.data is not None else None
-        if data is None and row.state == OK:
-            data = self._read(row.photo)
-            if data is None:  # changed since the list was made: say so, never show it
-                row.state = photo_service.ALTERED
-                self.list.item(index).setText(self._label(index + 1, row, short=True))
-        image = decode(data)[0] if data is not None else None
-        self.view.show_image(image)
         self.state.setText(self._label(index + 1, row))
         self.state.setStyleSheet(STATE_CSS.get(row.state, ""))
+        if row.image is not None or row.state not in (OK, "pending"):
+            self.view.show_image(row.image)  # a missing or altered file is never shown
+            return
+        self.view.show_image(None)
+        token, read, data, photo = self._token, self._read, row.data, row.photo
+
+        def load() -> None:  # on a pool thread: file I/O and decoding only, no store, no widget
+            raw = data if data is not None else read(photo)
+            image = decode(raw)[0] if raw is not None else None
+            self._loaded.done.emit(token, index, image)
+
+        QThreadPool.globalInstance().start(load)
+
+    def _on_loaded(self, token: int, index: int, image: QImage | None) -> None:
+        if token != self._token or not 0 <= index < len(self.rows):
+            return
+        row = self.rows[index]
+        if image is None:  # changed since the list was made: say so, never show it
+            row.state = photo_service.ALTERED
+            self.list.item(index).setText(self._label(index + 1, row, short=True))
+            self.list.item(index).setToolTip(self._label(index + 1, row))
+        row.image = image
+        if self.list.currentRow() == index:
+            self._show_row(index)
+            self.changed.emit()
 
     def _update(self) -> None:
         self.attach_button.setVisible(self.editable)
-        pending = 0 <= self.list.currentRow() < len(self.rows) and (
-            self.rows[self.list.currentRow()].state == "pending"
-        )
-        self.remove_button.setVisible(self.editable and pending)
+        chosen = 0 <= self.list.currentRow() < len(self.rows)
+        self.remove_button.setVisible(self.editable and chosen)
 
     # -- attaching --------------------------------------------------------------------------
 
@@ -330,7 +360,7 @@ class PhotoPanel(QWidget):
             photo = photo_service.check(data, str(path))
             if any(r.photo.sha256 == photo.sha256 for r in self.rows):
                 continue
-            self.rows.append(Shown(photo, "pending", data))
+            self.rows.append(Shown(photo, "pending", data, image))
             added += 1
         self._fill()
         if added:
@@ -342,7 +372,7 @@ class PhotoPanel(QWidget):
 
     def remove_current(self) -> None:
         index = self.list.currentRow()
-        if self.editable and 0 <= index < len(self.rows) and self.rows[index].state == "pending":
+        if self.editable and 0 <= index < len(self.rows):
             del self.rows[index]
             self._fill()
             self.changed.emit()

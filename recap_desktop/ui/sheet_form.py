@@ -453,6 +453,7 @@ class SheetForm(QWidget):
                 reason=reason,
                 acknowledged=[r for r, box in self.acks.items() if box.isChecked()],
                 photos=self.photos.pending_images(),
+                keep_photos=self.photos.kept_photos() if self.mode == "correct" else (),
             )
         except RecapError as exc:
             self._say("error", "\n".join([exc.message(lang), *exc.details]))
