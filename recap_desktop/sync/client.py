@@ -254,7 +254,13 @@ class ServerClient:
 
     def get_photo(self, sha256: str) -> bytes:
         """A photo's bytes as the server sends them (the caller checks them)."""
-        return self._send("GET", f"/v1/photos/{sha256}", limit=MAX_PHOTO_BYTES)
+        # identity: an image does not compress, and gzip would only cost the server time
+        return self._send(
+            "GET",
+            f"/v1/photos/{sha256}",
+            limit=MAX_PHOTO_BYTES,
+            headers={"Accept-Encoding": "identity"},
+        )
 
     def pull(self, jurisdiction: str, since: int, limit: int) -> dict[str, Any]:
         answer = self._call(
