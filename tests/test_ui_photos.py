@@ -4,6 +4,7 @@ on the officer's desk and on the supervisor's."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from recap_desktop.services import photos as photo_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.ui.main_window import MainWindow
 from recap_desktop.ui.photos import ZOOM_STEP
-from recap_desktop.ui.qt import QApplication, Qt, QTimer
+from recap_desktop.ui.qt import QApplication, QEvent, Qt, QThreadPool, QTimer
 from recap_desktop.ui.settings import Settings
 from tests.photo_support import png
 from tests.test_ui_window import (
@@ -33,6 +34,18 @@ from tests.test_ui_window import (
 
 __all__ = ["asker", "settings"]
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+@pytest.fixture(autouse=True)
+def settled(qapp) -> Iterator[None]:
+    """Photos load on the pool's threads: each test ends with them done and their results
+    delivered, so nothing of it is freed during a later test."""
+    yield
+    QThreadPool.globalInstance().waitForDone()
+    for _ in range(3):
+        qapp.processEvents()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()
 
 
 @pytest.fixture
