@@ -351,7 +351,7 @@ class SyncEngine:
         trust = self._admit_certificates(health.get("certificates"))
         if trust is None:
             raise SyncError("this folder holds no election package yet: import it first")
-        now = datetime.now(UTC)
+        now = _laptop_clock()
         server = key_id(public_key)
         if trust.server_certificate(server, now) is None and trust.has_server_certificate(server):
             # Certified, but not at this laptop's clock: a wrong clock or a lapsed certificate
@@ -873,6 +873,11 @@ class SyncEngine:
                 result.pull_problems.append(Problem(None, "malformed", f"fork evidence: {exc}"))
         if forks:
             result.forks += self.store.evidence.add_forks(forks, "server")
+
+
+def _laptop_clock() -> datetime:
+    """This laptop's clock, which the handshake holds the server's certificate to."""
+    return datetime.now(UTC)
 
 
 def _clock_offset(server_time: Any) -> int | None:
