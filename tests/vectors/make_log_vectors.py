@@ -470,10 +470,18 @@ def _extensions(
             unparsable_consistency,
             "bad_answer",
         ),
-        ("a_sent_record_not_listed", receipt_for(head.hash, stored[:2]), honest_proofs,
-         "bad_receipt"),
-        ("a_record_listed_twice", receipt_for(head.hash, stored, refused=twice), honest_proofs,
-         "bad_receipt"),
+        (
+            "a_sent_record_not_listed",
+            receipt_for(head.hash, stored[:2]),
+            honest_proofs,
+            "bad_receipt",
+        ),
+        (
+            "a_record_listed_twice",
+            receipt_for(head.hash, stored, refused=twice),
+            honest_proofs,
+            "bad_receipt",
+        ),
     ]:
         receipts.append(
             {
