@@ -679,9 +679,10 @@ class SyncEngine:
         # Pages hold whole partitions (§10.5), so a cursor of the time before must not go on.
         cursor_key = f"log cursor {self.client.base_url} {self.jurisdiction}"
         ranges = log.needed_ranges(self.jurisdiction)
+        report_from = int(self.store.outbox.setting(cursor_key) or 0)
         for attempt in (1, 2):
             since = int(self.store.outbox.setting(cursor_key) or 0)
-            last = self._pull_pages(result, cursor_key, since, ranges)
+            last = self._pull_pages(result, cursor_key, since, ranges, report_from)
             if last is None or self._head is None:
                 return
             head = self._head
@@ -697,6 +698,7 @@ class SyncEngine:
                 start = min((self.store.witness.checked(n).checked for n in names), default=0)
                 self.store.witness.forget_from(start, sorted(names))
                 self.store.outbox.set_setting(cursor_key, str(start))
+                report_from = last.next
 
     def _partitions_of(self, ranges: list[tuple[str, str]]) -> set[str]:
         """The partitions of ``ranges`` this laptop learnt entries of (below any size)."""
@@ -704,9 +706,15 @@ class SyncEngine:
         return {p for p in seen if log.in_ranges(p, ranges)}
 
     def _pull_pages(
-        self, result: SyncResult, cursor_key: str, since: int, ranges: list[tuple[str, str]]
+        self,
+        result: SyncResult,
+        cursor_key: str,
+        since: int,
+        ranges: list[tuple[str, str]],
+        report_from: int,
     ) -> _Page | None:
-        """Every page from ``since``, admitted and stored in order; returns the last."""
+        """Every page from ``since``, admitted and stored in order; returns the last. The
+        records refused at ``report_from`` or later are reported."""
         trust = self._trust()
         if trust is None:
             return None
@@ -762,8 +770,15 @@ class SyncEngine:
                         trust = self._trust() or admission.trust
                     self._pull_trust = trust  # the next pages' prechecks use it from now on
                     result.pulled += len(admission.admitted)
-                    result.pull_problems.extend(page.unreadable)
-                    result.pull_problems.extend(admission.problems)
+                    # Pulled again after partitions that did not add up: what was refused
+                    # before is not reported twice.
+                    index_of = {h: i for h, i, _, _ in page.positions}
+                    result.pull_problems.extend(p for i, p in page.unreadable if i >= report_from)
+                    result.pull_problems.extend(
+                        p
+                        for p in admission.problems
+                        if p.record is None or index_of.get(p.record, report_from) >= report_from
+                    )
                     last = page
             finally:
                 if ahead is not None:  # stopped early: let the request in flight end
@@ -822,8 +837,8 @@ class SyncEngine:
         good = [e for e in page.entries if e.record is not None]
         records = [e.record for e in good if e.record is not None]
         unreadable = [
-            Problem(e.claimed, "malformed", e.error or "unreadable") for e in page.entries
-            if e.record is None
+            (e.index, Problem(e.claimed, "malformed", e.error or "unreadable"))
+            for e in page.entries if e.record is None
         ]  # fmt: skip
         # Seen: when the server's log took it, or now if that is earlier (PROTOCOL §5.4).
         arrivals: list[Arrival] = [(min(e.received, arrived), e.index) for e in good]
@@ -901,7 +916,7 @@ class _Page:
     next: int
     more: bool
     prechecked: list[Precheck | None]
-    unreadable: list[Problem]  # records of the page that did not parse: refused alone
+    unreadable: list[tuple[int, Problem]]  # (index, why) of records that did not parse
     error: str | None
     head: Any  # the tree head as sent
     partitions: Any  # the last page's partition proofs, as sent
