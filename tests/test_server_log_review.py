@@ -175,6 +175,79 @@ def test_the_server_lists_the_heads_it_signed_at_a_size(live_server: LiveServer)
     assert "heads" not in live_server.get("/v1/log/heads")  # the newest alone, as before
 
 
+class Balancer:
+    """A load balancer on loopback in front of two replicas of one server: requests whose
+    path starts with one of ``behind_paths`` go to the replica behind, the rest to the
+    current one (real HTTP both ways)."""
+
+    def __init__(self, current: str, behind: str) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.behind_paths: tuple[str, ...] = ()
+        balancer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _forward(self) -> None:
+                base = behind if self.path.startswith(balancer.behind_paths) else current
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k: v for k, v in self.headers.items() if k.lower() in _FORWARDED_HEADERS}
+                answer = requests.request(
+                    self.command, base + self.path, data=body or None, headers=headers, timeout=30
+                )
+                self.send_response(answer.status_code)
+                self.send_header("Content-Type", answer.headers.get("Content-Type", "text/plain"))
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            do_GET = do_POST = _forward
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+_FORWARDED_HEADERS = {"content-type", "content-encoding", "user-agent"}
+
+
+def test_a_404_for_a_proof_is_settled_by_the_heads_the_server_signed(tmp_path: Path) -> None:
+    """Behind a balancer, the replica asked for the proof has not seen the newest head yet
+    (404): a stale answer while the server still lists that head, a roll-back once it
+    disowns it."""
+    current = LiveServer(tmp_path / "current")
+    a = make_laptop(tmp_path / "a", "op-a")
+    b = make_laptop(tmp_path / "b", "op-b")
+    assert once(a, current.url).outcome == "done"
+    current.stop()
+    shutil.copytree(tmp_path / "current", tmp_path / "behind")
+    current = LiveServer(tmp_path / "current")
+    enter(b, district_stations(b.ws)[7], seed=7)
+    assert once(b, current.url).outcome == "done"
+    behind = LiveServer(tmp_path / "behind")
+    balancer = Balancer(current.url, behind.url)
+    try:
+        balancer.behind_paths = ("/v1/log/consistency",)
+        result = once(a, balancer.url)
+        assert result.error_kind == "bad_answer" and kinds(a) == []
+        balancer.behind_paths = ("/v1/log/consistency", "/v1/log/heads")
+        result = once(a, balancer.url)
+        assert [k for k, _ in result.misbehaviour] == ["rolled_back"]
+        (found,) = a.ws.store.witness.evidence()
+        assert found.first == current.ledger.view.head.to_json()  # type: ignore[union-attr]
+    finally:
+        balancer.stop()
+        behind.stop()
+        current.stop()
+
+
 # -- 2. a consistency proof that fails is asked for once more --------------------------------
 
 
