@@ -293,6 +293,7 @@ def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str
     for r in reviews:
         cert = names.get(r["signer"])
         r["officer"] = cert["name"] if cert else None
+    check_held_rows(ws, [item["hash"] for item in (*versions, *reviews)])
     # Why each record may not count (None: it may): shown beside it, never hidden.
     standing = ws.store.sheets.standings(station_code, contest_id)
     for item in (*versions, *reviews):
@@ -313,3 +314,19 @@ def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str
         "versions": versions,
         "reviews": reviews,
     }
+
+
+def check_held_rows(ws: Workspace, hashes: list[str]) -> dict[str, str]:
+    """Check the held rows of the records a person is about to see (one station's handful)
+    against their own bytes and signatures; rows edited behind the program's back are kept as
+    tampered and their stations restated at once, so that the state, the history and the
+    totals never show such a record as signed and counted. hash -> problem name."""
+    from recap_desktop.storage import StorageError
+
+    found = ws.store.integrity.row_problems(hashes)
+    if found:
+        try:
+            ws.store.projections.record_tampered(found)
+        except StorageError:
+            pass  # a read-only copy: the standing below still reads the rows as they are
+    return found
