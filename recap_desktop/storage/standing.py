@@ -10,7 +10,6 @@ rows, whatever the size of the election.
 from __future__ import annotations
 
 import sqlite3
-
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
