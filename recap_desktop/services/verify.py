@@ -97,9 +97,9 @@ def verify_store(ws: Workspace, progress: Progress | None = None) -> Report:
     try:
         anchor = authority_key(ws)
     except RecapError:
-        report = Report(records=ws.store.records.count())
-        report.problems.append(Problem(None, "no_election", "no election authority is known"))
-        return report
+        empty = Report(records=ws.store.records.count())
+        empty.problems.append(Problem(None, "no_election", "no election authority is known"))
+        return empty
     workers = worker_count(ws.store.records.count())
     report: Report | None = None
     if workers > 1:
