@@ -109,6 +109,26 @@ class Sheets:
             )
         return {(s, c): state for s, c, state in rows}
 
+    def missing_within(self, prefix: str) -> list[tuple[str, str]]:
+        """(station, contest) the package holds inside a region (or that station) for which
+        no sheet is held at all, in code order: the stations still to come in."""
+        # Per contest and by range, as ``totals`` counts them: the primary key leads with
+        # the contest, so an OR over the station would scan the whole election.
+        contests = [c for (c,) in self._db.execute("SELECT DISTINCT contest FROM station_contests")]
+        out: list[tuple[str, str]] = []
+        for contest in contests:
+            out += [
+                (str(s), contest)
+                for (s,) in self._db.execute(
+                    "SELECT sc.station FROM station_contests sc WHERE sc.contest = ?"
+                    " AND ((sc.station >= ? AND sc.station < ?) OR sc.station = ?)"
+                    " AND NOT EXISTS (SELECT 1 FROM sheet_status s"
+                    " WHERE s.station = sc.station AND s.contest = sc.contest)",
+                    [contest, prefix + ".", prefix + "/", prefix],
+                )
+            ]
+        return sorted(out)
+
     def totals(self, prefix: str, contest: str) -> tuple[dict[str, int], int, int]:
         """Sum of every field over the counted sheets of a region; counted and expected stations.
 
