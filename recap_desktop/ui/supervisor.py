@@ -143,12 +143,15 @@ class ProblemFilter(QSortFilterProxyModel):
         super().__init__()
         self.only_problems = False
         self.needle = ""
+        # Stations with an open problem (a dispute, a rejection): their sheets verify, yet
+        # they are what a supervisor ticking "only problems" came to see.
+        self.problem_places: set[tuple[str | None, str | None]] = set()
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()
         assert isinstance(model, RecordModel)
         r = model.check(source_row)
-        if self.only_problems and r.ok:
+        if self.only_problems and r.ok and (r.station, r.contest) not in self.problem_places:
             return False
         return not self.needle or self.needle in (r.station or "")
 
@@ -323,6 +326,8 @@ class SupervisorView(QWidget):
             .replace("%3", str(len(report.problems)))
         )
         self.problems.clear()
+        self.proxy.problem_places = {(p.station, p.contest) for p in report.problems if p.station}
+        self.proxy.invalidate()
         for p in report.problems:
             item = QListWidgetItem(self._problem_text(p))
             item.setToolTip(plain_tip(p.detail))  # the verifier's detail, in English
