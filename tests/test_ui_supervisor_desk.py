@@ -5,6 +5,7 @@ by side, decided in one signed step."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,15 @@ from PySide6.QtTest import QTest
 from recap_desktop.services import Workspace
 from recap_desktop.ui.qt import QApplication, Qt
 from recap_desktop.ui.supervisor_desk import DisputeDialog, local_time
-from tests.supervisor_support import CONTEST, DISPUTED, DISTRICT, REJECTED, Folder, make_folder
+from tests.supervisor_support import (
+    CONTEST,
+    COUNTED,
+    DISPUTED,
+    DISTRICT,
+    REJECTED,
+    Folder,
+    make_folder,
+)
 from tests.test_ui_window import Asker, open_window, settings  # noqa: F401  (fixture)
 
 
@@ -145,5 +154,44 @@ def test_the_board_in_indonesian_counts_with_the_right_forms(
     ]
     assert groups[0].startswith("1 sengketa")
     window.set_language("en")
+    window.close()
+    ws.close()
+
+
+def test_a_record_edited_in_the_file_reads_tampered_in_the_sheet_tab_and_is_not_counted(
+    qtbot,
+    folder: Folder,
+    data_dir: Path,
+    settings,  # noqa: F811
+) -> None:
+    """One byte of a saved sheet changed in SQLite behind the program's back."""
+    with sqlite3.connect(data_dir / "recap.db") as conn:
+        conn.execute("DROP TRIGGER records_no_update")
+        (row_id, payload) = conn.execute(
+            "SELECT r.id, CAST(r.payload AS BLOB) FROM records r JOIN sheets s ON s.hash = r.hash"
+            " WHERE s.station = ?",
+            [COUNTED],
+        ).fetchone()
+        edited = bytearray(payload)
+        edited[len(edited) // 2] ^= 0x01
+        conn.execute(
+            "UPDATE records SET payload = CAST(? AS TEXT) WHERE id = ?", [bytes(edited), row_id]
+        )
+    ws = Workspace(data_dir)
+    window = open_window(qtbot, ws, settings, Asker(), verify_on_open=False)
+    window.open_sheet(COUNTED, CONTEST)
+    history = window.history
+    rows = [history.item(r, 1).text() for r in range(history.rowCount())]
+    assert rows and all("does not count" in r for r in rows), rows
+    assert "not counted" in window.form.title.text()
+    with qtbot.waitSignal(window.recap.loaded, timeout=30_000):
+        window.show_region(DISTRICT)
+    assert window.recap.counted.text().startswith("0 of ")
+    assert "3 stations hold sheets that do not count" in window.recap.counted.text()
+    groups = [
+        window.desk.tree.topLevelItem(i).text(0)
+        for i in range(window.desk.tree.topLevelItemCount())
+    ]
+    assert "1 station with a tampered or missing record" in groups
     window.close()
     ws.close()

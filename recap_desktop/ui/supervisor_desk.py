@@ -20,12 +20,12 @@ from recap_desktop.domain.election import text
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import board as board_service
 from recap_desktop.ui import i18n
+from recap_desktop.ui.i18n import tr
 from recap_desktop.ui.qt import (
     QAbstractItemView,
     QBrush,
     QColor,
     QComboBox,
-    QCoreApplication,
     QDialog,
     QDialogButtonBox,
     QFont,
@@ -47,12 +47,6 @@ from recap_desktop.ui.qt import (
 )
 
 PLACE_ROLE = Qt.ItemDataRole.UserRole + 2
-
-
-def tr(text: str, disambiguation: str = "", n: int = -1) -> str:
-    """``i18n.tr`` with Qt's ``%n``: the count in the language's plural form. Called as
-    ``tr(text, "", n)`` so that lupdate marks the message as having plural forms."""
-    return QCoreApplication.translate("", text, disambiguation or None, n)
 
 
 DIFFERS = QColor("#ffe082")  # amber: a field whose values are not the same in every version

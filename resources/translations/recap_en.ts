@@ -642,6 +642,13 @@
         <source>%1 of %2 polling stations entered</source>
         <translation>%1 of %2 polling stations entered</translation>
     </message>
+    <message numerus="yes">
+        <source>%n station(s) hold sheets that do not count (disputed, rejected, tampered…): see the Supervisor's desk</source>
+        <translation>
+            <numerusform>%n station holds sheets that do not count (disputed, rejected, tampered…): see the Supervisor's desk</numerusform>
+            <numerusform>%n stations hold sheets that do not count (disputed, rejected, tampered…): see the Supervisor's desk</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Export the totals</source>
         <translation>Export the totals</translation>

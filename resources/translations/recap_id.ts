@@ -643,6 +643,12 @@
         <source>%1 of %2 polling stations entered</source>
         <translation>%1 dari %2 TPS sudah diisi</translation>
     </message>
+    <message numerus="yes">
+        <source>%n station(s) hold sheets that do not count (disputed, rejected, tampered…): see the Supervisor&apos;s desk</source>
+        <translation>
+            <numerusform>%n TPS memiliki lembar yang tidak dihitung (sengketa, ditolak, diubah…): lihat Meja pengawas</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Export the totals</source>
         <translation>Ekspor jumlah</translation>
