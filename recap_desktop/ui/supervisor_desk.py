@@ -303,12 +303,12 @@ class DisputeDialog(QDialog):
         """Who signed the version and when, as a column heading of three lines."""
         officer = v.officer or tr("unknown officer")
         head = tr("Version %1: %2").replace("%1", str(index + 1)).replace("%2", officer)
-        ident = tr("officer id %1 · key %2").replace("%1", v.officer_id or "—")
-        ident = ident.replace("%2", v.signer[:16])
+        ident = tr("officer id %1").replace("%1", v.officer_id or "—")
+        key = tr("key %1").replace("%1", v.signer[:16])
         when = local_time(v.time)
         if v.standing is not None:
             when += " · " + tr("does not count")
-        return f"{head}\n{ident}\n{when}"
+        return f"{head}\n{ident}\n{key}\n{when}"
 
     def say(self, message: str) -> None:
         self.status.setText(message)

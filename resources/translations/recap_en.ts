@@ -1165,8 +1165,12 @@
         <translation>Version %1: %2</translation>
     </message>
     <message>
-        <source>officer id %1 · key %2</source>
-        <translation>officer id %1 · key %2</translation>
+        <source>officer id %1</source>
+        <translation>officer id %1</translation>
+    </message>
+    <message>
+        <source>key %1</source>
+        <translation>key %1</translation>
     </message>
     <message>
         <source>does not count</source>

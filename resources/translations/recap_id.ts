@@ -1156,8 +1156,12 @@
         <translation>Versi %1: %2</translation>
     </message>
     <message>
-        <source>officer id %1 · key %2</source>
-        <translation>id petugas %1 · kunci %2</translation>
+        <source>officer id %1</source>
+        <translation>id petugas %1</translation>
+    </message>
+    <message>
+        <source>key %1</source>
+        <translation>kunci %1</translation>
     </message>
     <message>
         <source>does not count</source>
