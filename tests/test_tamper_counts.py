@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from recap_desktop.services import Workspace
+from recap_desktop.services import plenary as plenary_service
 from recap_desktop.services import recap as recap_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.services.verify import verify_store
@@ -97,9 +98,12 @@ def test_the_sheet_tab_reads_a_tampered_record_so_and_the_recap_leaves_it_out(
     after, counted_after = _totals(populated_dir, region, sheet["contest"])
     assert counted_after == counted_before - 1
     values = own[sheet["hash"]]
-    assert after == {
-        f: before[f] - values[f] for f in before if before[f] - values[f] or f in after
-    }
+    assert {f: after.get(f, 0) for f in before} == {f: before[f] - values[f] for f in before}
+    with opened(populated_dir) as ws:  # the plenary of the sub-district reads it so too
+        state = plenary_service.plenary(ws, region, sheet["contest"], None)
+    [child] = [c for c in state.children if c.code == sheet["station"]]
+    assert child.state == "uncounted" and kind in child.attention
+    assert {f: state.totals.get(f, 0) for f in before} == {f: after.get(f, 0) for f in before}
 
 
 def test_a_verification_sets_a_tampered_record_aside_for_the_cli_recap(
