@@ -16,7 +16,6 @@ from typing import Any
 from recap_desktop.crypto.envelope import Record, sign
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain.status import DISPUTED, REJECTED, UNCOUNTED
-from recap_desktop.messages import problem_name
 from recap_desktop.services import regions as region_service
 from recap_desktop.services.admission import admit_own_records
 from recap_desktop.services.sheets import check_mandate, next_link, seen_reviews
@@ -37,7 +36,8 @@ class BoardItem:
     kind: str  # one of GROUPS
     station: str  # a polling station, or the place of an objection
     contest: str
-    detail: str  # in the catalogue's language: the reasons, or the objection's subject
+    reasons: tuple[str, ...] = ()  # why it does not count: names of protocol/problems.py
+    subject: str = ""  # an objection's subject, as the witness gave it
     record: str | None = None  # the objection's hash
 
 
@@ -51,7 +51,7 @@ class Board:
         return sum(len(items) for items in self.groups.values())
 
 
-def board(ws: Workspace, region: str, lang: str | None = None) -> Board:
+def board(ws: Workspace, region: str) -> Board:
     """Every open problem inside ``region`` (a region or station code), grouped."""
     from recap_desktop.services.plenary import objections_within
 
@@ -61,8 +61,7 @@ def board(ws: Workspace, region: str, lang: str | None = None) -> Board:
     sheets = ws.store.sheets
     attention = sheets.attention_within(region)
     for (station, contest), state in sorted(sheets.states_within(region).items()):
-        why = attention.get((station, contest), [])
-        detail = ", ".join(problem_name(k, lang) for k in why)
+        why = tuple(attention.get((station, contest), []))
         kinds = set(why)
         if state == DISPUTED or kinds & DISPUTE_KINDS:
             group = "dispute"
@@ -76,14 +75,14 @@ def board(ws: Workspace, region: str, lang: str | None = None) -> Board:
             group = "uncounted"
         else:
             continue
-        out.groups[group].append(BoardItem(group, station, contest, detail))
+        out.groups[group].append(BoardItem(group, station, contest, why))
     for o in objections_within(ws, region):
         if o.open:
             out.groups["objection"].append(
-                BoardItem("objection", o.place, o.contest, o.subject, o.hash)
+                BoardItem("objection", o.place, o.contest, subject=o.subject, record=o.hash)
             )
     for station, contest in sheets.missing_within(region):
-        out.groups["missing"].append(BoardItem("missing", station, contest, ""))
+        out.groups["missing"].append(BoardItem("missing", station, contest))
     return out
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain.election import text
+from recap_desktop.messages import problem_name
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import board as board_service
 from recap_desktop.ui import i18n
@@ -130,7 +131,7 @@ class SupervisorDesk(QWidget):
             self.board = None
         else:
             try:
-                self.board = board_service.board(self.ws, self.region, i18n.current())
+                self.board = board_service.board(self.ws, self.region)
             except RecapError as exc:
                 self.board = None
                 self.message.setText(exc.message(i18n.current()))
@@ -161,9 +162,11 @@ class SupervisorDesk(QWidget):
             self.tree.addTopLevelItem(group)
             group.setFirstColumnSpanned(True)
             for item in items:
-                row = QTreeWidgetItem([item.station, item.contest, item.detail])
+                lang = i18n.current()
+                why = item.subject or ", ".join(problem_name(k, lang) for k in item.reasons)
+                row = QTreeWidgetItem([item.station, item.contest, why])
                 row.setData(0, PLACE_ROLE, (item.kind, item.station, item.contest))
-                row.setToolTip(2, plain_tip(item.detail))
+                row.setToolTip(2, plain_tip(why))
                 group.addChild(row)
             # Disputes and tampering open; the long list of stations still to come stays shut.
             group.setExpanded(kind != "missing")
