@@ -49,6 +49,8 @@ def test_the_board_groups_and_counts_every_open_problem_of_the_district(ws: Work
     b = board_service.board(ws, DISTRICT)
     assert [(i.station, i.contest) for i in b.groups["dispute"]] == [(DISPUTED, CONTEST)]
     assert [(i.station, i.contest) for i in b.groups["rejected"]] == [(REJECTED, CONTEST)]
+    assert sorted(b.groups["dispute"][0].officers) == ["Budi Santoso", "Siti Rahma"]
+    assert b.groups["rejected"][0].subject == "totals unreadable"
     assert not b.groups["tampered"] and not b.groups["revoked"]
     # Stations entered nowhere: every (station, contest) of the district but the three.
     expected = set(ws.store.sheets.missing_within(DISTRICT))

@@ -37,7 +37,8 @@ class BoardItem:
     station: str  # a polling station, or the place of an objection
     contest: str
     reasons: tuple[str, ...] = ()  # why it does not count: names of protocol/problems.py
-    subject: str = ""  # an objection's subject, as the witness gave it
+    subject: str = ""  # an objection's subject, as the witness gave it; a rejection's reason
+    officers: tuple[str, ...] = ()  # a dispute's: who signed each version in dispute
     record: str | None = None  # the objection's hash
 
 
@@ -59,6 +60,7 @@ def board(ws: Workspace, region: str) -> Board:
         raise RecapError("region.unknown", region=region)
     out = Board(region)
     sheets = ws.store.sheets
+    names = {str(c["key_id"]): str(c["name"]) for c in ws.store.keys.certificates()}
     attention = sheets.attention_within(region)
     for (station, contest), state in sorted(sheets.states_within(region).items()):
         why = tuple(attention.get((station, contest), []))
@@ -75,7 +77,12 @@ def board(ws: Workspace, region: str) -> Board:
             group = "uncounted"
         else:
             continue
-        out.groups[group].append(BoardItem(group, station, contest, why))
+        item = BoardItem(group, station, contest, why)
+        if group == "dispute":
+            item = BoardItem(group, station, contest, why, officers=_officers(ws, item, names))
+        elif group == "rejected":
+            item = BoardItem(group, station, contest, why, subject=_rejection(ws, item))
+        out.groups[group].append(item)
     for o in objections_within(ws, region):
         if o.open:
             out.groups["objection"].append(
@@ -84,6 +91,24 @@ def board(ws: Workspace, region: str) -> Board:
     for station, contest in sheets.missing_within(region):
         out.groups["missing"].append(BoardItem("missing", station, contest))
     return out
+
+
+def _officers(ws: Workspace, item: BoardItem, names: dict[str, str]) -> tuple[str, ...]:
+    """Who signed the versions in dispute (a handful of rows), named as certified."""
+    status = ws.store.sheets.status(item.station, item.contest)
+    heads = set(status["heads"]) if status else set()
+    versions = ws.store.sheets.versions(item.station, item.contest)
+    return tuple(
+        names.get(str(v["signer"]), str(v["signer"])[:12]) for v in versions if v["hash"] in heads
+    )
+
+
+def _rejection(ws: Workspace, item: BoardItem) -> str:
+    """The latest rejection's reason, as the supervisor wrote it."""
+    rejections = [
+        r for r in ws.store.sheets.reviews(item.station, item.contest) if r["decision"] == "reject"
+    ]
+    return str(rejections[-1]["reason"] or "") if rejections else ""
 
 
 @dataclass(frozen=True)

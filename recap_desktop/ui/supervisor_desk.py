@@ -164,6 +164,8 @@ class SupervisorDesk(QWidget):
             for item in items:
                 lang = i18n.current()
                 why = item.subject or ", ".join(problem_name(k, lang) for k in item.reasons)
+                if item.officers:
+                    why = tr("signed differently by %1").replace("%1", " ≠ ".join(item.officers))
                 row = QTreeWidgetItem([item.station, item.contest, why])
                 row.setData(0, PLACE_ROLE, (item.kind, item.station, item.contest))
                 row.setToolTip(2, plain_tip(why))

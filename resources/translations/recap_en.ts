@@ -1114,6 +1114,10 @@
         <translation>No open problem in %1.</translation>
     </message>
     <message>
+        <source>signed differently by %1</source>
+        <translation>signed differently by %1</translation>
+    </message>
+    <message>
         <source>Signed: version of %1 approved, the other rejected. %2 is counted.</source>
         <translation>Signed: version of %1 approved, the other rejected. %2 is counted.</translation>
     </message>

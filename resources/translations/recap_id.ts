@@ -1106,6 +1106,10 @@
         <translation>Tidak ada masalah terbuka di %1.</translation>
     </message>
     <message>
+        <source>signed differently by %1</source>
+        <translation>ditandatangani berbeda oleh %1</translation>
+    </message>
+    <message>
         <source>Signed: version of %1 approved, the other rejected. %2 is counted.</source>
         <translation>Ditandatangani: versi %1 disetujui, yang lain ditolak. %2 dihitung.</translation>
     </message>
