@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtTest import QTest
 
 from recap_desktop.services import Workspace
+from recap_desktop.services import board as board_service
 from recap_desktop.ui.qt import QApplication, Qt
 from recap_desktop.ui.supervisor_desk import DisputeDialog, local_time
 from tests.supervisor_support import (
@@ -193,5 +194,39 @@ def test_a_record_edited_in_the_file_reads_tampered_in_the_sheet_tab_and_is_not_
         for i in range(window.desk.tree.topLevelItemCount())
     ]
     assert "1 station with a tampered or missing record" in groups
+    window.close()
+    ws.close()
+
+
+def test_a_dispute_decided_meanwhile_is_refused_in_the_dialog_and_nothing_is_signed(
+    qtbot,
+    folder: Folder,
+    data_dir: Path,
+    settings,  # noqa: F811
+) -> None:
+    ws = Workspace(data_dir)
+    window = open_window(qtbot, ws, settings, Asker(), verify_on_open=False)
+    qtbot.waitUntil(lambda: window.desk.board is not None)
+    press(Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.desk.tree)
+    press(Qt.Key.Key_Down)
+    press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), DisputeDialog))
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, DisputeDialog)
+    # Meanwhile the decision arrives from elsewhere (another session of the supervisor).
+    other = Workspace(data_dir)
+    board_service.resolve_dispute(
+        other, folder.supervisor, DISPUTED, CONTEST, folder.first_sheet, "decided at the office"
+    )
+    other.close()
+    before = ws.store.records.count()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.choice)
+    press(Qt.Key.Key_Tab)
+    type_text("paper checked")
+    press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "no dispute" in dialog.status.text())
+    assert dialog.isVisible() and dialog.sign_button.isEnabled()
+    assert ws.store.records.count() == before
     window.close()
     ws.close()

@@ -133,7 +133,11 @@ class MainWindow(QMainWindow):
         self.supervisor.verified.connect(self._verified)
         cert = self.identity.certificate
         self.desk = SupervisorDesk(
-            ws, self.keys.key, self.identity.role, str(cert["jurisdiction"]) if cert else None
+            ws,
+            self.tasks,
+            self.keys.key,
+            self.identity.role,
+            str(cert["jurisdiction"]) if cert else None,
         )
         self.desk.resolved.connect(self._reviewed)
 

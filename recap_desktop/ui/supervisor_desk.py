@@ -46,6 +46,7 @@ from recap_desktop.ui.qt import (
     Signal,
     plain_tip,
 )
+from recap_desktop.ui.tasks import TaskHandle, TaskRunner
 
 PLACE_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -83,13 +84,14 @@ class SupervisorDesk(QWidget):
     def __init__(
         self,
         ws: Workspace,
+        tasks: TaskRunner,
         get_key: Callable[[QWidget | None], SigningKey | None],
         role: str,
         region: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.ws, self.get_key, self.role = ws, get_key, role
+        self.ws, self.tasks, self.get_key, self.role = ws, tasks, get_key, role
         self.region = region
         self.board: board_service.Board | None = None
         self.dialog: DisputeDialog | None = None
@@ -198,15 +200,29 @@ class SupervisorDesk(QWidget):
         return dialog
 
     def _resolve(self, dialog: DisputeDialog, chosen: str, reason: str) -> None:
+        """Sign on the quick worker thread (it has its own connection): the write may wait
+        behind a sync's commit, and the window keeps painting meanwhile."""
         key = self.get_key(self)
         if key is None:
             return
         d = dialog.dispute
-        try:
-            board_service.resolve_dispute(self.ws, key, d.station, d.contest, chosen, reason)
-        except RecapError as exc:
-            dialog.say(exc.message(i18n.current()))
-            return
+
+        def work(ws: Workspace, handle: TaskHandle) -> None:
+            board_service.resolve_dispute(ws, key, d.station, d.contest, chosen, reason)
+
+        def failed(exc: BaseException) -> None:
+            dialog.sign_button.setEnabled(True)
+            text = exc.message(i18n.current()) if isinstance(exc, RecapError) else str(exc)
+            dialog.say(text)
+
+        dialog.sign_button.setEnabled(False)
+        dialog.say("")
+        self.tasks.run(
+            tr("Signing the decision"), work, lambda _: self._resolved(dialog, chosen), failed
+        )
+
+    def _resolved(self, dialog: DisputeDialog, chosen: str) -> None:
+        d = dialog.dispute
         dialog.accept()
         version = next(v for v in d.versions if v.hash == chosen)
         self.message.setText(

@@ -1118,6 +1118,10 @@
         <translation>signed differently by %1</translation>
     </message>
     <message>
+        <source>Signing the decision</source>
+        <translation>Signing the decision</translation>
+    </message>
+    <message>
         <source>Signed: version of %1 approved, the other rejected. %2 is counted.</source>
         <translation>Signed: version of %1 approved, the other rejected. %2 is counted.</translation>
     </message>

@@ -1110,6 +1110,10 @@
         <translation>ditandatangani berbeda oleh %1</translation>
     </message>
     <message>
+        <source>Signing the decision</source>
+        <translation>Menandatangani keputusan</translation>
+    </message>
+    <message>
         <source>Signed: version of %1 approved, the other rejected. %2 is counted.</source>
         <translation>Ditandatangani: versi %1 disetujui, yang lain ditolak. %2 dihitung.</translation>
     </message>
