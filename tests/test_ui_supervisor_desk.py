@@ -230,3 +230,28 @@ def test_a_dispute_decided_meanwhile_is_refused_in_the_dialog_and_nothing_is_sig
     assert ws.store.records.count() == before
     window.close()
     ws.close()
+
+
+def test_a_dispute_in_the_verification_tab_opens_the_comparison(
+    qtbot,
+    folder: Folder,
+    data_dir: Path,
+    settings,  # noqa: F811
+) -> None:
+    ws = Workspace(data_dir)
+    window = open_window(qtbot, ws, settings, Asker(), verify_on_open=False)
+    with qtbot.waitSignal(window.supervisor.verified, timeout=60_000):
+        window.supervisor.start_verification()
+    problems = window.supervisor.problems
+    [row] = [r for r in range(problems.count()) if problems.item(r).text().startswith("Dispute")]
+    problems.setFocus()
+    problems.setCurrentRow(row)
+    press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), DisputeDialog))
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, DisputeDialog)
+    assert (dialog.dispute.station, dialog.dispute.contest) == (DISPUTED, CONTEST)
+    assert window.tabs.currentWidget() is window.desk
+    dialog.reject()
+    window.close()
+    ws.close()

@@ -140,6 +140,7 @@ class MainWindow(QMainWindow):
             str(cert["jurisdiction"]) if cert else None,
         )
         self.desk.resolved.connect(self._reviewed)
+        self.supervisor.compare.connect(self._compare)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(sheet_page, "")
@@ -545,6 +546,10 @@ class MainWindow(QMainWindow):
     def _open_desk(self) -> None:
         self.tabs.setCurrentWidget(self.desk)
         self.desk.tree.setFocus()
+
+    def _compare(self, station: str, contest: str) -> None:
+        self._open_desk()
+        self.desk.open_dispute(station, contest)
 
     def _plenary_signed(self, record: Any) -> None:
         self.recap.show_region(*self._recap_region())

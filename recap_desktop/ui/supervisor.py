@@ -52,6 +52,7 @@ from recap_desktop.ui.tasks import TaskHandle, TaskRunner
 
 AskText = Callable[[QWidget | None, str, bool], str | None]
 HASH_ROLE = Qt.ItemDataRole.UserRole + 1
+DISPUTE_ROLE = Qt.ItemDataRole.UserRole + 3  # (station, contest) of a dispute's problem line
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -159,6 +160,7 @@ class ProblemFilter(QSortFilterProxyModel):
 class SupervisorView(QWidget):
     reviewed = Signal(str)  # station code
     verified = Signal(object)  # ReviewReport
+    compare = Signal(str, str)  # a dispute's station and contest: open its versions side by side
 
     def __init__(
         self,
@@ -332,6 +334,8 @@ class SupervisorView(QWidget):
             item = QListWidgetItem(self._problem_text(p))
             item.setToolTip(plain_tip(p.detail))  # the verifier's detail, in English
             item.setData(HASH_ROLE, p.station)
+            if p.kind == "dispute" and p.station and p.contest:
+                item.setData(DISPUTE_ROLE, (p.station, p.contest))
             urgent = ("tampered", "unverifiable", "dispute", "uncounted", "revoked", "forked")
             colour = "#c62828" if p.kind in urgent else "#8a5300"
             item.setForeground(QBrush(QColor(colour)))
@@ -388,6 +392,9 @@ class SupervisorView(QWidget):
         station = item.data(HASH_ROLE)
         if station:
             self.search.setText(str(station))
+        dispute = item.data(DISPUTE_ROLE)
+        if dispute:  # the versions side by side, on the supervisor's desk
+            self.compare.emit(*dispute)
 
     def selected(self) -> RecordCheck | None:
         index = self.table.currentIndex()
