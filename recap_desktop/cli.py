@@ -330,6 +330,8 @@ def cmd_recap(ws: Workspace, args: argparse.Namespace) -> int:
                 f"{r.region} {r.contest.id}: {text(r.contest.name, lang)}"
                 f"  ({r.counted}/{r.expected} TPS)"
             )
+            if r.not_counted:
+                _out("  " + tr("recap.not_counted", count=r.not_counted))
             for f, total in r.rows():
                 _out(f"  {text(f.label, lang)[:60]:<60} {total:>10}")
             _out("")

@@ -639,6 +639,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Lembar {hash} bukan salah satu versi yang disengketakan di TPS {station}; pilih salah satu versi yang ditampilkan.",
         "en": "Sheet {hash} is not one of the versions in dispute at polling station {station}; choose one of the versions shown.",
     },
+    "recap.not_counted": {
+        "id": "! {count} TPS memiliki lembar yang tidak dihitung (sengketa, ditolak, diubah, penanda tangan dicabut): lihat 'recap verify' dan meja pengawas.",
+        "en": "! {count} station(s) hold sheets that do not count (disputed, rejected, tampered, signer revoked): see 'recap verify' and the supervisor's desk.",
+    },
     "hash.bad_prefix": {
         "id": "'{text}' bukan awal hash catatan: tulis paling sedikit {min} angka heksadesimal (0-9, a-f), misalnya 16 karakter pertama yang dicetak 'recap sheet show'.",
         "en": "'{text}' is not the start of a record hash: give at least {min} hexadecimal digits (0-9, a-f), for example the first 16 characters 'recap sheet show' prints.",

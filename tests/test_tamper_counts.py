@@ -116,6 +116,8 @@ def test_a_verification_sets_a_tampered_record_aside_for_the_cli_recap(
     assert recap("verify").code == 1
     _, counted_after = _totals(populated_dir, region, sheet["contest"])
     assert counted_after == counted_before - 1
+    table = recap("recap", "--region", region, "--contest", sheet["contest"])
+    assert "! 1 station(s) hold sheets that do not count" in table.out, table.out
     shown = recap("sheet", "show", "--station", sheet["station"], "--contest", sheet["contest"])
     assert "malformed" in shown.out.lower() or "not a record" in shown.out.lower(), shown.out
 
