@@ -4,6 +4,7 @@ by side, decided in one signed step."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -131,6 +132,13 @@ def test_only_problems_keeps_the_disputed_sheets(
     with qtbot.waitSignal(window.supervisor.verified, timeout=60_000):
         window.supervisor.start_verification()
     view = window.supervisor
+    summary = re.fullmatch(
+        r"(\d+) (records?) verified; \d+ with problems; (\d+) open (problems?)\.",
+        view.summary.text(),
+    )
+    assert summary is not None, view.summary.text()
+    for count, word in ((summary[1], summary[2]), (summary[3], summary[4])):
+        assert word.endswith("s") == (count != "1"), view.summary.text()  # "1 problems" no more
     view.only_problems.setChecked(True)
     shown = view.table.model()
     stations = {shown.index(r, 1).data() for r in range(shown.rowCount())}

@@ -322,10 +322,11 @@ class SupervisorView(QWidget):
     def _show_report(self, report: ReviewReport) -> None:
         bad = self.bad
         self.summary.setText(
-            tr("%1 records verified; %2 with problems; %3 open problems.")
-            .replace("%1", str(report.verified))
-            .replace("%2", str(bad))
-            .replace("%3", str(len(report.problems)))
+            tr("%n record(s) verified", "", report.verified)
+            + "; "
+            + tr("%n with problems", "", bad)
+            + "; "
+            + tr("%n open problem(s).", "", len(report.problems))
         )
         self.problems.clear()
         self.proxy.problem_places = {(p.station, p.contest) for p in report.problems if p.station}

@@ -857,9 +857,26 @@
         <source>Verification cancelled.</source>
         <translation>Verification cancelled.</translation>
     </message>
-    <message>
-        <source>%1 records verified; %2 with problems; %3 open problems.</source>
-        <translation>%1 records verified; %2 with problems; %3 open problems.</translation>
+    <message numerus="yes">
+        <source>%n record(s) verified</source>
+        <translation>
+            <numerusform>%n record verified</numerusform>
+            <numerusform>%n records verified</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n with problems</source>
+        <translation>
+            <numerusform>%n with problems</numerusform>
+            <numerusform>%n with problems</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open problem(s).</source>
+        <translation>
+            <numerusform>%n open problem.</numerusform>
+            <numerusform>%n open problems.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Open objection at %1%2: %3</source>

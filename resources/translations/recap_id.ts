@@ -857,9 +857,23 @@
         <source>Verification cancelled.</source>
         <translation>Verifikasi dibatalkan.</translation>
     </message>
-    <message>
-        <source>%1 records verified; %2 with problems; %3 open problems.</source>
-        <translation>%1 catatan diverifikasi; %2 bermasalah; %3 masalah terbuka.</translation>
+    <message numerus="yes">
+        <source>%n record(s) verified</source>
+        <translation>
+            <numerusform>%n catatan diverifikasi</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n with problems</source>
+        <translation>
+            <numerusform>%n bermasalah</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open problem(s).</source>
+        <translation>
+            <numerusform>%n masalah terbuka.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Open objection at %1%2: %3</source>
