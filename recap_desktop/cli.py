@@ -425,6 +425,9 @@ def cmd_sync(ws: Workspace, args: argparse.Namespace) -> int:
                 tr("sync.misbehaved", kind=misbehaviour_name(kind), detail=detail), file=sys.stderr
             )
         return EXIT_SERVER
+    if result.error_kind == "server_certificate_time":
+        print(tr("sync.server_certificate_time"), file=sys.stderr)
+        return EXIT_USAGE
     print(tr("sync.failed", detail=result.error), file=sys.stderr)
     return EXIT_USAGE
 

@@ -766,6 +766,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "{count} bukti cabang rantai (dua catatan seorang petugas di tempat yang sama) disimpan; catatan petugas itu sejak cabang tidak dihitung.",
         "en": "{count} fork evidence kept (an officer's two records at one place of the chain); that officer's records from the fork on do not count.",
     },
+    "sync.server_certificate_time": {
+        "id": "Sertifikat server dari penyelenggara tidak berlaku menurut jam laptop ini. Periksa tanggal, waktu dan zona waktu laptop; jika sudah benar, minta penyelenggara memperbarui sertifikat server. Tidak ada yang dikirim.",
+        "en": "The server's certificate from the election authority is not in force by this laptop's clock. Check the laptop's date, time and time zone; if they are right, ask the authority to renew the server's certificate. Nothing was sent.",
+    },
     "sync.failed": {
         "id": "Sinkron gagal: {detail}",
         "en": "Sync failed: {detail}",
