@@ -109,6 +109,18 @@ class Sheets:
             )
         return {(s, c): state for s, c, state in rows}
 
+    def counted_field(self, village: str, contest: str, field: str) -> dict[str, int]:
+        """station -> ``field`` of its counted sheet, for the stations of a village (the
+        village warning compares a station with these)."""
+        return {
+            station: number(value)
+            for station, value in self._db.execute(
+                "SELECT station, value FROM current_values WHERE contest = ? AND field = ?"
+                " AND station >= ? AND station < ?",
+                [contest, field, village + ".", village + "/"],
+            )
+        }
+
     def totals(self, prefix: str, contest: str) -> tuple[dict[str, int], int, int]:
         """Sum of every field over the counted sheets of a region; counted and expected stations.
 
