@@ -129,6 +129,19 @@ def compare_typings(
     return differing(contest.form.field_ids, first, second)
 
 
+def second_typists(ws: Workspace, station_code: str, me: str | None) -> list[tuple[str, str]]:
+    """(key id, "name · officer id") of the other operators certified for a station: who may
+    type a double entry's second time on this laptop."""
+    out = {
+        str(c["key_id"]): f"{c['name']} · {c['officer_id']}"
+        for c in ws.store.keys.certificates()
+        if c["role"] == "operator"
+        and c["key_id"] != me
+        and in_region(station_code, str(c["jurisdiction"]))
+    }
+    return sorted(out.items(), key=lambda item: item[1])
+
+
 def held_contest(station: Station | None, station_code: str, contest_id: str) -> Station:
     """The station, if it exists and holds the contest; else the error a person can act on.
     One check for the full election (CLI) and the store's outline (window)."""
