@@ -229,8 +229,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Every number is zero, yet this station has {bound} registered voters.",
     },
     "warning.bound:village": {
-        "id": "Partisipasi {value}‰ jauh dari median desa/kelurahan ({bound}‰).",
-        "en": "Turnout of {value}‰ is far from the village's median ({bound}‰).",
+        "id": "Partisipasi {value}% jauh dari TPS lain di desa/kelurahan ini (median {bound}%).",
+        "en": "Turnout of {value}% is far from the other stations of this village"
+        " (median {bound}%).",
     },
     "sheet.double_entry_required": {
         "id": "Wilayah {region} mewajibkan entri ganda: ketik lembar ini dua kali"

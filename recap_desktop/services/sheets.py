@@ -71,7 +71,10 @@ class SheetWarning:
         if self.violation is not None:
             return self.violation.text(lang or language())
         assert self.hit is not None
-        return tr(f"warning.{self.hit.name}", lang, value=self.hit.value, bound=self.hit.bound)
+        value, bound = self.hit.value, self.hit.bound
+        if self.hit.name == warning_bounds.VILLAGE:  # per mille, shown in whole percents
+            value, bound = value // 10, bound // 10
+        return tr(f"warning.{self.hit.name}", lang, value=value, bound=bound)
 
     def line(self, lang: str | None = None) -> str:
         return f"[{self.name}] {self.text(lang)}"

@@ -42,7 +42,13 @@ if TYPE_CHECKING:
 class Typing(QWidget):
     """One typing of some of the form's fields, in the paper's order; Enter goes on."""
 
-    def __init__(self, name: str, fields: list[Field], finish: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        name: str,
+        fields: list[Field],
+        finish: Callable[[], None],
+        sections: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.setObjectName(name)
         self.finish = finish
@@ -50,7 +56,10 @@ class Typing(QWidget):
         grid = QGridLayout(self)
         self.edits: dict[str, QLineEdit] = {}
         for row, field in enumerate(fields):
-            label = QLabel(text(field.label, lang))
+            shown = text(field.label, lang)
+            if sections is not None:  # a field alone on the page: say where it is on the paper
+                shown = f"{sections[field.id]}\n    {shown}"
+            label = QLabel(shown)
             edit = QLineEdit()
             edit.setObjectName(f"{name}_{field.id}")
             edit.setValidator(QIntValidator(0, min(MAX_VALUE, 2**31 - 1), edit))
@@ -160,7 +169,7 @@ class DoubleEntryDialog(QDialog):
             self.heading.setText(tr("Look at the paper again"))
             self.hint.setText(
                 tr(
-                    "The two typings differ in %1 field(s). Type only these from the paper."
+                    "Fields where the two typings differ: %1. Type only these from the paper."
                 ).replace("%1", str(len(self.differ)))
             )
         self.pages.setCurrentIndex(index)
@@ -180,7 +189,13 @@ class DoubleEntryDialog(QDialog):
             self._sign(self.first_values)
             return
         wanted = [f for f in self.fields if f.id in self.differ]
-        self.third = Typing("third", wanted, self._third_done)
+        lang = i18n.current()
+        sections = {
+            f.id: text(section.label, lang)
+            for section in self.contest.form.sections
+            for f in section.fields
+        }
+        self.third = Typing("third", wanted, self._third_done, sections)
         self.pages.addWidget(self._scrolled(self.third))
         self._show_page(2)
 

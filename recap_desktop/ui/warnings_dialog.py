@@ -48,7 +48,8 @@ class WarningsDialog(QDialog):
         self.list.setFocusPolicy(self.list.focusPolicy().NoFocus)
         for warning in warnings:
             self.list.addItem("⚠ " + warning.text(lang))
-        self.list.setMinimumHeight(min(200, 28 * (len(warnings) + 1)))
+        rows = self.list.sizeHintForRow(0) if warnings else 20
+        self.list.setFixedHeight(min(240, rows * len(warnings) + 2 * self.list.frameWidth() + 8))
         layout.addWidget(self.list)
         label = QLabel(tr("&Reason (required):"))
         self.reason = QLineEdit()
