@@ -321,6 +321,10 @@ def cmd_sheet_show(ws: Workspace, args: argparse.Namespace) -> int:
             line += f"  corrects {v['supersedes'][:16]}: {v['reason']}"
         if v.get("warnings"):
             line += f"  warnings: {', '.join(v['warnings'])}"
+        if v.get("warnings_reason"):
+            line += f" ({v['warnings_reason']})"
+        if v.get("double_entry"):
+            line += "  " + tr("sheet.double_entered")
         if v.get("standing"):
             line += f"  [{problem_name(v['standing'])}]"
         _out(line)

@@ -532,6 +532,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "bukan versi yang dihitung",
         "en": "not the version counted",
     },
+    "print.warnings_reason": {
+        "id": "Alasan petugas: {reason}",
+        "en": "The officer's reason: {reason}",
+    },
+    "print.typing": {"id": "Pengetikan", "en": "Typing"},
+    "sheet.double_entered": {
+        "id": "diketik dua kali (entri ganda)",
+        "en": "typed twice (double entry)",
+    },
     "print.warnings": {
         "id": "Peringatan yang telah diperiksa petugas",
         "en": "Warnings the officer checked",

@@ -104,6 +104,8 @@ def test_a_required_region_refuses_a_single_typed_sheet_and_signs_a_double_enter
         record = store.records.get(said.strip().splitlines()[-1])
     assert record is not None and record.payload["double_entry"] == {"second": None}
     assert _run(op, capsys, "verify")[0] == 0
+    code, said = _run(op, capsys, "sheet", "show", "--station", STATION, "--contest", "ppwp")
+    assert "typed twice (double entry)" in said
 
     # A station outside the region is signed typed once, as before.
     other = "32.01.02.2001.001"

@@ -194,6 +194,8 @@ def test_cli_signs_it_with_accept_warnings_and_the_reason_is_signed(
     assert record.payload["warnings_reason"] == reason
     assert {"bound:all_zero", "zero_votes"} <= set(record.payload["warnings"])
     assert recap("verify").code == 0
+    shown = recap("sheet", "show", "--station", STATION, "--contest", "ppwp").out
+    assert reason in shown
 
 
 def test_a_blank_reason_is_no_reason(populated_dir: Path, recap: Any, tmp_path: Path) -> None:

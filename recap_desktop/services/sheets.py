@@ -398,6 +398,11 @@ def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str
         cert = names.get(v["signer"])
         v["officer"] = cert["name"] if cert else None
         v["officer_id"] = cert["officer_id"] if cert else None
+        # What the projection does not keep: the reason warnings were signed, double entry.
+        signed = ws.store.records.get(v["hash"])
+        payload = signed.payload if signed is not None else {}
+        v["warnings_reason"] = payload.get("warnings_reason")
+        v["double_entry"] = payload.get("double_entry")
     reviews = ws.store.sheets.reviews(station_code, contest_id)
     for r in reviews:
         cert = names.get(r["signer"])
