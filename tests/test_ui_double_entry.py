@@ -111,3 +111,54 @@ def test_escape_leaves_the_double_entry_without_signing(
     qtbot.keyClick(focused(), Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert demo_ws.store.sheets.status(STATION, "ppwp") is None
+
+
+def test_a_required_region_refuses_ctrl_s_and_says_to_press_ctrl_shift_d(
+    qtbot, window: MainWindow, demo_ws: Workspace
+) -> None:
+    """A supervisor of the station's sub-district requires double entry (its certificate and
+    requirement arrive as from a USB bundle): the sheet typed once is not signed."""
+    from recap_desktop.crypto import authority
+    from recap_desktop.crypto.envelope import sign
+    from recap_desktop.crypto.keys import SigningKey
+    from recap_desktop.services import admission
+    from recap_desktop.services import demo as demo_service
+
+    supervisor = SigningKey.generate()
+    cert = authority.certificate(
+        demo_service.demo_authority(),
+        election=demo_service.ELECTION_ID,
+        officer_id="pengawas-9",
+        name="Pengawas Sembilan",
+        role="supervisor",
+        jurisdiction="32.01.01",
+        public_key=supervisor.public_key,
+        valid_from=demo_service.ISSUED,
+        valid_until=demo_service.EXPIRES,
+        issued=demo_service.ISSUED,
+    )
+    requirement = sign(
+        supervisor,
+        {
+            "type": "requirement",
+            "signer": supervisor.key_id,
+            "seq": 1,
+            "prev": None,
+            "time": "2026-02-14T07:00:00Z",
+            "election": demo_service.ELECTION_ID,
+            "region": "32.01.01",
+            "double_entry": True,
+        },
+    )
+    assert not admission.admit_into(demo_ws, [cert, requirement], "bundle").refused
+
+    values = sheet_values(demo_ws, "ppwp")
+    window.open_sheet(STATION, "ppwp")
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.form.first_edit())
+    for fid in window.form.contest.form.field_ids:  # type: ignore[union-attr]
+        qtbot.keyClicks(focused(), str(values[fid]))
+        qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert demo_ws.store.sheets.status(STATION, "ppwp") is None
+    banner = window.form.banner.text()
+    assert "32.01.01" in banner and "Ctrl+Shift+D" in banner

@@ -17,6 +17,7 @@ from recap_desktop.services import demo as demo_service
 from recap_desktop.storage import Store
 
 STATION = "32.01.01.2001.006"  # a station with voters the populated folder has not entered
+LAST = "32.01.01.2001.010"  # the last station of that village
 BOUNDS = w.Bounds(
     turnout=w.Share("voted", None, 90),
     invalid_share=w.Share("invalid", "total", 10),
@@ -76,7 +77,7 @@ def test_a_package_without_bounds_gets_the_documented_defaults() -> None:
         w.Share("voted_total", None, 100),
         w.Share("invalid", "total", 10),
         True,
-        w.Village("voted_total", 4, 100, 3),
+        w.Village("voted_total", 6, 200, 4),
     )
 
 
@@ -204,7 +205,7 @@ def test_a_blank_reason_is_no_reason(populated_dir: Path, recap: Any, tmp_path: 
 
 
 def test_a_sheet_far_from_its_village_warns(
-    populated_dir: Path, recap: Any, tmp_path: Path
+    populated_dir: Path, populated_key: Any, recap: Any, tmp_path: Path
 ) -> None:
     """The village rule needs the other stations' sheets: the CLI asks the same service."""
     from recap_desktop.services import Workspace
@@ -212,15 +213,16 @@ def test_a_sheet_far_from_its_village_warns(
 
     ws = Workspace(populated_dir)
     try:
+        demo_service.populate(ws, populated_key, stations=6)  # 9 of the village's 10 counted
         election = ws.store.package.election()
         assert election is not None
-        station = election.stations[STATION]
+        station = election.stations[LAST]
         contest = election.contests["ppwp"]
         counted = ws.store.sheets.counted_field(station.region, "ppwp", "voted_total")
-        assert len(counted) >= 3  # the village has a pattern to compare with
-        values = _zeros(recap, STATION)
+        assert len(counted) == 9  # the village has a pattern to compare with
+        values = _zeros(recap, LAST)
         registered = station.registered
-        voted = registered * 30 // 100  # 30% turnout in a village of 60% to 90%
+        voted = registered * 5 // 100  # 5% turnout in a village of 60% to 90%
         values.update(
             dpt=registered, dpt_voted=voted, voted_total=voted, ballots_received=registered,
             ballots_unused=registered - voted, ballots_used=voted, valid=voted, total=voted,

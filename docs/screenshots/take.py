@@ -267,7 +267,7 @@ def entry_shots(lang: str, root: Path, app: QApplication) -> None:
     ws = Workspace(root / lang / "entry")
     demo_service.init_demo(ws)
     key = identity_service.unlock(ws, identity_service.DEMO_PASSPHRASE)
-    demo_service.populate(ws, key, stations=23)
+    demo_service.populate(ws, key, stations=24)  # 4 other stations of STATION's village
     win = window(ws, settings, app)
     win.regions.select_station(STATION)
     settle(app)

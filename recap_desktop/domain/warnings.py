@@ -78,14 +78,16 @@ def defaults(field_ids: Sequence[str]) -> Bounds:
     each bound off where its fields are not on the form. Turnout above 100% of the registered
     voters; invalid votes above 10% of all votes (2024: some 2% for the president, 10% at the
     worst DPR stations); every value zero at a station with voters; a station's turnout more
-    than 100 per mille (10 points) and more than 4 MADs (about 2.7 standard deviations of a
-    normal spread) from its village's median, with 3 other stations known."""
+    than 200 per mille (20 points) and more than 6 MADs (about 4 standard deviations of a
+    normal spread) from its village's median, with 4 other stations known. Conservative on
+    purpose: the DEMO's random sheets (turnout spread evenly over 60% to 90%) fire it for
+    about 1 station in 200; a package tightens it where the commission wants."""
     have = set(field_ids)
     return Bounds(
         turnout=Share("voted_total", None, 100) if "voted_total" in have else None,
         invalid_share=Share("invalid", "total", 10) if {"invalid", "total"} <= have else None,
         all_zero=True,
-        village=Village("voted_total", 4, 100, 3) if "voted_total" in have else None,
+        village=Village("voted_total", 6, 200, 4) if "voted_total" in have else None,
     )
 
 
