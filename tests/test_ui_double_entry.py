@@ -162,3 +162,37 @@ def test_a_required_region_refuses_ctrl_s_and_says_to_press_ctrl_shift_d(
     assert demo_ws.store.sheets.status(STATION, "ppwp") is None
     banner = window.form.banner.text()
     assert "32.01.01" in banner and "Ctrl+Shift+D" in banner
+
+
+def test_the_second_typing_by_another_operator_is_recorded_with_its_key(
+    qtbot, window: MainWindow, demo_ws: Workspace
+) -> None:
+    from recap_desktop.crypto.keys import SigningKey
+    from recap_desktop.services import demo as demo_service
+    from recap_desktop.services import identity as identity_service
+
+    colleague = SigningKey.generate()
+    demo_service.certify(
+        demo_ws,
+        identity_service.Identity(
+            colleague.key_id, colleague.public_key, "Agus Setiawan", "ptg-002", "operator",
+            True, None,
+        ),
+        role="operator",
+        jurisdiction="32.01",
+    )  # fmt: skip
+    values = sheet_values(demo_ws, "ppwp", seed=3)
+    dialog = open_double_entry(qtbot, window)
+    order = [f.id for f in dialog.fields]
+    type_with_enter(qtbot, [values[f] for f in order])
+    # Shift+Tab from the second typing's first field reaches "typed by"; Down picks the colleague.
+    qtbot.keyClick(focused(), Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    combo = QApplication.focusWidget()
+    assert combo is dialog.typist
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert "Agus Setiawan" in dialog.typist.currentText()
+    qtbot.keyClick(combo, Qt.Key.Key_Tab)
+    type_with_enter(qtbot, [values[f] for f in order])
+    qtbot.waitUntil(lambda: demo_ws.store.sheets.status(STATION, "ppwp") is not None)
+    record = demo_ws.store.records.get(demo_ws.store.sheets.status(STATION, "ppwp")["current"])
+    assert record is not None and record.payload["double_entry"] == {"second": colleague.key_id}

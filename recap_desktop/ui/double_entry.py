@@ -150,6 +150,7 @@ class DoubleEntryDialog(QDialog):
         area = QScrollArea()
         area.setWidgetResizable(True)
         area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes between the fields and "typed by"
         area.setWidget(page)
         return area
 
