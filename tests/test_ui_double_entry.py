@@ -15,6 +15,7 @@ from recap_desktop.services.verify import verify_store
 from recap_desktop.ui.main_window import MainWindow
 from recap_desktop.ui.qt import QApplication, QLineEdit, QSettings, Qt
 from recap_desktop.ui.settings import Settings
+from tests.dialog_keys import answer_modal
 from tests.test_ui_window import STATION, Asker, open_window, sheet_values
 
 
@@ -196,3 +197,21 @@ def test_the_second_typing_by_another_operator_is_recorded_with_its_key(
     qtbot.waitUntil(lambda: demo_ws.store.sheets.status(STATION, "ppwp") is not None)
     record = demo_ws.store.records.get(demo_ws.store.sheets.status(STATION, "ppwp")["current"])
     assert record is not None and record.payload["double_entry"] == {"second": colleague.key_id}
+
+
+def test_a_double_entered_sheet_with_a_warning_asks_the_reason_over_the_dialog(
+    qtbot, window: MainWindow, demo_ws: Workspace
+) -> None:
+    values = sheet_values(demo_ws, "ppwp")
+    values["dpt"] += 1  # differs from the station's official list: a warning
+    dialog = open_double_entry(qtbot, window)
+    order = [f.id for f in dialog.fields]
+    type_with_enter(qtbot, [values[f] for f in order])
+    shown = answer_modal("warnings_dialog", "DPT diperbarui KPU")
+    type_with_enter(qtbot, [values[f] for f in order])
+    qtbot.waitUntil(lambda: demo_ws.store.sheets.status(STATION, "ppwp") is not None)
+    assert any("official list" in line for line in shown)
+    record = demo_ws.store.records.get(demo_ws.store.sheets.status(STATION, "ppwp")["current"])
+    assert record is not None
+    assert record.payload["warnings_reason"] == "DPT diperbarui KPU"
+    assert record.payload["double_entry"] == {"second": None}

@@ -424,7 +424,11 @@ class SheetForm(QWidget):
             anchor = max(first.fields, key=lambda f: order.get(f, -1))
             self.edits[anchor].setFocus()
             return None
+        # A double entry's sheet is signed from its own dialog, over the form: the warnings
+        # dialog below lists every warning for it, ticked or not.
         unchecked = [r for r, box in self.acks.items() if not box.isChecked()]
+        if double_entry is not None:
+            unchecked = []
         if unchecked:
             self._say("error", tr("Not saved: tick each warning after checking the paper form."))
             self.acks[unchecked[0]].setFocus()
