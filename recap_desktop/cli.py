@@ -266,6 +266,10 @@ def cmd_sheet_enter(ws: Workspace, args: argparse.Namespace) -> int:
         double = sheet_service.double_entered(
             contest, values, _values_file(args.second_values), second=args.second_typist
         )
+    if double is None:  # before the passphrase: a refusal should not cost one
+        required = requirement_service.double_entry_required(ws, args.station)
+        if required is not None:
+            raise RecapError("sheet.double_entry_required", exit_code=1, region=required)
     fired = sheet_service.sheet_warnings(ws, station, contest, values)
     if fired and not (args.accept_warnings and args.accept_warnings.strip()):
         raise RecapError(

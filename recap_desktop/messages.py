@@ -234,10 +234,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         " (median {bound}%).",
     },
     "sheet.double_entry_required": {
-        "id": "Wilayah {region} mewajibkan entri ganda: ketik lembar ini dua kali"
-        " (Ctrl+Shift+D di jendela) sebelum ditandatangani.",
-        "en": "Region {region} requires double entry: type this sheet twice"
-        " (Ctrl+Shift+D in the window) before it is signed.",
+        "id": "Wilayah {region} mewajibkan entri ganda: ketik lembar ini dua kali sebelum"
+        " ditandatangani (di jendela: Ctrl+Shift+D; di baris perintah: --second-values BERKAS)."
+        " Tidak ada yang disimpan.",
+        "en": "Region {region} requires double entry: type this sheet twice before it is signed"
+        " (in the window: Ctrl+Shift+D; on the command line: --second-values FILE)."
+        " Nothing was saved.",
     },
     "sheet.double_entry_differs": {
         "id": "Kedua ketikan berbeda pada: {fields}. Periksa kertas untuk kolom itu saja.",

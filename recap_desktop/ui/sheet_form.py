@@ -20,6 +20,7 @@ from recap_desktop.messages import problem_name
 from recap_desktop.messages import tr as service_text
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import regions as region_service
+from recap_desktop.services import requirements as requirement_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.ui import i18n
 from recap_desktop.ui.dialogs import ask_text
@@ -433,6 +434,13 @@ class SheetForm(QWidget):
             self._say("error", tr("Not saved: tick each warning after checking the paper form."))
             self.acks[unchecked[0]].setFocus()
             return None
+        if double_entry is None:  # said before the reason and the key are asked for
+            required = requirement_service.double_entry_required(self.ws, self.station.code)
+            if required is not None:
+                self._say(
+                    "error", service_text("sheet.double_entry_required", lang, region=required)
+                )
+                return None
         fired = sheet_service.sheet_warnings(self.ws, self.station, self.contest, typed)
         warnings_reason = None
         if fired:
