@@ -398,16 +398,17 @@ def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str
         cert = names.get(v["signer"])
         v["officer"] = cert["name"] if cert else None
         v["officer_id"] = cert["officer_id"] if cert else None
-        # What the projection does not keep: the reason warnings were signed, double entry.
-        signed = ws.store.records.get(v["hash"])
-        payload = signed.payload if signed is not None else {}
-        v["warnings_reason"] = payload.get("warnings_reason")
-        v["double_entry"] = payload.get("double_entry")
     reviews = ws.store.sheets.reviews(station_code, contest_id)
     for r in reviews:
         cert = names.get(r["signer"])
         r["officer"] = cert["name"] if cert else None
-    check_held_rows(ws, [item["hash"] for item in (*versions, *reviews)])
+    tampered = check_held_rows(ws, [item["hash"] for item in (*versions, *reviews)])
+    for v in versions:
+        # What the projection does not keep, from the signed record (none from a tampered
+        # row: what it says is not what was signed): the warnings' reason, double entry.
+        payload = {} if v["hash"] in tampered else _signed_payload(ws, v["hash"])
+        v["warnings_reason"] = payload.get("warnings_reason")
+        v["double_entry"] = payload.get("double_entry")
     # Why each record may not count (None: it may): shown beside it, never hidden.
     standing = ws.store.sheets.standings(station_code, contest_id)
     for item in (*versions, *reviews):
@@ -428,6 +429,16 @@ def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str
         "versions": versions,
         "reviews": reviews,
     }
+
+
+def _signed_payload(ws: Workspace, hash_: str) -> dict[str, Any]:
+    from recap_desktop.storage import TamperedStore
+
+    try:
+        record = ws.store.records.get(hash_)
+    except TamperedStore:
+        return {}
+    return dict(record.payload) if record is not None else {}
 
 
 def check_held_rows(ws: Workspace, hashes: list[str]) -> dict[str, str]:
