@@ -106,8 +106,14 @@ def keep(
 
 
 def sheet_photos(ws: Workspace, sheet_hash: str) -> list[PhotoView]:
-    """The photos a held sheet names, each with its state here."""
-    record = ws.store.records.get(sheet_hash)
+    """The photos a held sheet names, each with its state here (none for a record edited
+    behind the program's back: what it names is not what was signed; it reads tampered)."""
+    from recap_desktop.storage import TamperedStore
+
+    try:
+        record = ws.store.records.get(sheet_hash)
+    except TamperedStore:
+        return []
     if record is None or record.type != "sheet":
         return []
     files = ws.store.photos
