@@ -174,8 +174,8 @@ class NotStoring(_Wrapper):
         if not self.lying or not records:
             return self._storage.commit(records, seal, **kwargs)
         size = int(self._storage.log_size())
-        with self._storage._lock:
-            frontier = log.frontier(self._storage._conn, size)
+        with self._storage._connection() as conn:
+            frontier = log.frontier(conn, size)
         received = kwargs["received"]
         positions: Mapping[str, tuple[int, str]] = {
             r.hash: (size + i, received) for i, r in enumerate(records)
