@@ -895,7 +895,7 @@ def _unpack(pairs: Iterable[tuple[str, int]]) -> tuple[dict[str, int], int, dict
             sums[key[2:]] = n
         elif key.startswith("s:") and n:
             states[key[2:]] = n
-    return sums, counted, states
+    return (sums if counted else {}), counted, states
 
 
 def _raw(r: Sequence[Any]) -> RawHeld:
@@ -939,7 +939,13 @@ def _add_totals(conn: Any, station: str, contest: str, delta: Mapping[str, int],
     conn.executemany(
         "INSERT INTO region_totals (region, contest, key, n) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (region, contest, key) DO UPDATE SET n = region_totals.n + excluded.n",
-        [(r, contest, k, sign * v) for r in regions for k, v in delta.items() if v],
+        # A field's zero counts (it is in the sums once a sheet with it counts).
+        [
+            (r, contest, k, sign * v)
+            for r in regions
+            for k, v in delta.items()
+            if v or k.startswith("f:")
+        ],
     )
 
 
