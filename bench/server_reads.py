@@ -145,7 +145,7 @@ def read_costs(size: int, repeats: int = 15) -> dict[str, float]:
 
         def old_totals() -> tuple[dict[str, int], int, dict[str, int]]:
             sums: dict[str, int] = {}
-            counted, states = 0, {}
+            counted, states = 0, dict[str, int]()
             for state, values in raw.execute(
                 'SELECT s.state, h."values" FROM status s LEFT JOIN sheets h ON h.hash = s.current'
                 " WHERE s.contest = ? AND (s.station = ? OR (s.station >= ? AND s.station < ?))",
