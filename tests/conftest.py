@@ -126,7 +126,14 @@ def populated_key(demo_template: DemoTemplate) -> SigningKey:
 
 # -- the server's tests on PostgreSQL (tests/pg_support.py) -------------------------------------
 # Modules that start or use a server: the PostgreSQL pass runs them, and only them.
-_SERVER_MARKS = ("sync_support", "open_ledger", "schemafuzz", "SqliteStorage", '"recap_server"')
+_SERVER_MARKS = (
+    "sync_support",
+    "pg_support",
+    "open_ledger",
+    "open_storage",
+    "schemafuzz",
+    '"recap_server"',
+)
 _PG_SKIPPED: list[str] = []
 
 
