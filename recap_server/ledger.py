@@ -238,13 +238,14 @@ class Ledger:
         tree head, and the proofs that what the receipt lists is in the log. ``forks``:
         evidence the laptop passes on; each pair that proves a fork is kept. ``known``: the
         size of the newest head the laptop holds, for a consistency proof to the new one."""
+        items, malformed = _parse(raw)  # before the lock: parsing needs no database
         with self.storage.transaction():
             # The database's writers' lock from here to the commit (whichever worker runs
             # it): admission reads chain heads and held records, and the insert that follows
             # sees the same state. The view and trust are caught up inside it first.
             view = self._keep_view(self._read_view(self._view))
             self._take_forks(forks)
-            return self._push(raw, known, view)
+            return self._push(items, malformed, known, view)
 
     def _take_forks(self, pairs: Sequence[Any]) -> None:
         trust = self.trust()
@@ -265,20 +266,13 @@ class Ledger:
             trust = trust.with_forks(found)
             self.storage.restate(trust, signers=list(found))
 
-    def _push(self, raw: Sequence[Any], known: int, view: LogView) -> Pushed:
-        items: list[Record | Outcome] = []
-        malformed: list[tuple[int, Outcome]] = []
-        for i, item in enumerate(raw):
-            try:
-                items.append(from_json(item))
-            except EnvelopeError as exc:
-                # Named by what the sender claimed only if it looks like a hash: a refused
-                # item's bulk is never copied into the answer or the receipt.
-                claimed = item.get("hash") if isinstance(item, dict) else None
-                name = claimed if isinstance(claimed, str) and _HEX64.match(claimed) else ""
-                outcome = Outcome(name, REFUSED, "malformed", str(exc)[:MAX_DETAIL])
-                items.append(outcome)
-                malformed.append((i, outcome))
+    def _push(
+        self,
+        items: list[Record | Outcome],
+        malformed: list[tuple[int, Outcome]],
+        known: int,
+        view: LogView,
+    ) -> Pushed:
         records = [r for r in items if isinstance(r, Record)]
         now = self.clock()
         before = self.trust()
@@ -388,6 +382,25 @@ class Ledger:
 
     def authority_key_id(self) -> str:
         return key_id(self.authority_key)
+
+
+def _parse(raw: Sequence[Any]) -> tuple[list[Record | Outcome], list[tuple[int, Outcome]]]:
+    """Each item of a batch as a record, or the refusal of one that does not parse (with its
+    place in the batch)."""
+    items: list[Record | Outcome] = []
+    malformed: list[tuple[int, Outcome]] = []
+    for i, item in enumerate(raw):
+        try:
+            items.append(from_json(item))
+        except EnvelopeError as exc:
+            # Named by what the sender claimed only if it looks like a hash: a refused
+            # item's bulk is never copied into the answer or the receipt.
+            claimed = item.get("hash") if isinstance(item, dict) else None
+            name = claimed if isinstance(claimed, str) and _HEX64.match(claimed) else ""
+            outcome = Outcome(name, REFUSED, "malformed", str(exc)[:MAX_DETAIL])
+            items.append(outcome)
+            malformed.append((i, outcome))
+    return items, malformed
 
 
 def _changed_signers(before: Trust, after: Trust, stored: Sequence[Record]) -> list[str]:
