@@ -210,6 +210,53 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Peringatan harus dikonfirmasi sebelum disimpan: {rules}",
         "en": "Warnings must be acknowledged before saving: {rules}",
     },
+    "sheet.warnings_need_reason": {
+        "id": "Lembar tidak disimpan: ada peringatan. Periksa formulir kertas; bila angkanya"
+        " benar, simpan dengan alasan (--accept-warnings ALASAN):",
+        "en": "The sheet was not saved: it has warnings. Check the paper form; if the numbers"
+        " are right, save it with a reason (--accept-warnings REASON):",
+    },
+    "warning.bound:turnout": {
+        "id": "Partisipasi {value}% dari pemilih terdaftar, di atas batas {bound}%.",
+        "en": "Turnout is {value}% of the registered voters, above the bound of {bound}%.",
+    },
+    "warning.bound:invalid_share": {
+        "id": "Suara tidak sah {value}% dari seluruh suara, di atas batas {bound}%.",
+        "en": "Invalid votes are {value}% of all votes, above the bound of {bound}%.",
+    },
+    "warning.bound:all_zero": {
+        "id": "Semua angka nol, padahal TPS ini punya {bound} pemilih terdaftar.",
+        "en": "Every number is zero, yet this station has {bound} registered voters.",
+    },
+    "warning.bound:village": {
+        "id": "Partisipasi {value}% jauh dari TPS lain di desa/kelurahan ini (median {bound}%).",
+        "en": "Turnout of {value}% is far from the other stations of this village"
+        " (median {bound}%).",
+    },
+    "sheet.double_entry_required": {
+        "id": "Wilayah {region} mewajibkan entri ganda: ketik lembar ini dua kali sebelum"
+        " ditandatangani (di jendela: Ctrl+Shift+D; di baris perintah: --second-values BERKAS)."
+        " Tidak ada yang disimpan.",
+        "en": "Region {region} requires double entry: type this sheet twice before it is signed"
+        " (in the window: Ctrl+Shift+D; on the command line: --second-values FILE)."
+        " Nothing was saved.",
+    },
+    "sheet.double_entry_differs": {
+        "id": "Kedua ketikan berbeda pada: {fields}. Periksa kertas untuk kolom itu saja.",
+        "en": "The two typings differ in: {fields}. Check the paper for those fields only.",
+    },
+    "requirement.unknown_region": {
+        "id": "Wilayah {region} tidak ada dalam paket pemilu.",
+        "en": "Region {region} is not in the election package.",
+    },
+    "requirement.role": {
+        "id": "Hanya pengawas bersertifikat yang dapat mewajibkan entri ganda.",
+        "en": "Only a certified supervisor can require double entry.",
+    },
+    "requirement.saved": {
+        "id": "Ketentuan entri ganda ditandatangani dan disimpan: {hash}",
+        "en": "Double-entry requirement signed and saved: {hash}",
+    },
     "sheet.saved": {
         "id": "Lembar ditandatangani dan disimpan: {hash}",
         "en": "Sheet signed and saved: {hash}",
@@ -487,6 +534,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "bukan versi yang dihitung",
         "en": "not the version counted",
     },
+    "print.warnings_reason": {
+        "id": "Alasan petugas: {reason}",
+        "en": "The officer's reason: {reason}",
+    },
+    "print.typing": {"id": "Pengetikan", "en": "Typing"},
+    "sheet.double_entered": {
+        "id": "diketik dua kali (entri ganda)",
+        "en": "typed twice (double entry)",
+    },
     "print.warnings": {
         "id": "Peringatan yang telah diperiksa petugas",
         "en": "Warnings the officer checked",
@@ -627,6 +683,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Hanya supervisor yang dapat menyetujui atau menolak lembar.",
         "en": "Only a supervisor can approve or reject a sheet.",
     },
+    "sheet.show_what": {
+        "id": "Sebutkan lembar yang ditampilkan: --station dan --contest, atau --hash dari salah satu versinya.",
+        "en": "Say which sheet to show: --station and --contest, or --hash of one of its versions.",
+    },
+    "dispute.none": {
+        "id": "Tidak ada sengketa di TPS {station} untuk {contest}: sudah diputuskan, atau hanya satu versi yang ditandatangani. Muat ulang papan.",
+        "en": "There is no dispute at polling station {station} for {contest}: it was decided already, or only one version is signed. Reload the board.",
+    },
+    "dispute.not_a_version": {
+        "id": "Lembar {hash} bukan salah satu versi yang disengketakan di TPS {station}; pilih salah satu versi yang ditampilkan.",
+        "en": "Sheet {hash} is not one of the versions in dispute at polling station {station}; choose one of the versions shown.",
+    },
+    "recap.not_counted": {
+        "id": "! {count} TPS memiliki lembar yang tidak dihitung (sengketa, ditolak, diubah, penanda tangan dicabut): lihat 'recap verify' dan meja pengawas.",
+        "en": "! {count} station(s) hold sheets that do not count (disputed, rejected, tampered, signer revoked): see 'recap verify' and the supervisor's desk.",
+    },
+    "hash.bad_prefix": {
+        "id": "'{text}' bukan awal hash catatan: tulis paling sedikit {min} angka heksadesimal (0-9, a-f), misalnya 16 karakter pertama yang dicetak 'recap sheet show'.",
+        "en": "'{text}' is not the start of a record hash: give at least {min} hexadecimal digits (0-9, a-f), for example the first 16 characters 'recap sheet show' prints.",
+    },
+    "hash.unknown": {
+        "id": "Tidak ada catatan di penyimpanan ini yang hash-nya diawali {prefix}. Periksa ketikan, atau tarik catatan dari server dulu.",
+        "en": "No record in this store has a hash starting with {prefix}. Check the typing, or pull the records from the server first.",
+    },
+    "hash.ambiguous": {
+        "id": "Awalan {prefix} cocok dengan lebih dari satu catatan ({matches}); tulis lebih banyak karakter.",
+        "en": "The prefix {prefix} matches more than one record ({matches}); give more characters.",
+    },
     "review.unknown_sheet": {
         "id": "Lembar {hash} tidak ada di penyimpanan ini.",
         "en": "Sheet {hash} is not in this store.",
@@ -737,6 +821,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sync.forks": {
         "id": "{count} bukti cabang rantai (dua catatan seorang petugas di tempat yang sama) disimpan; catatan petugas itu sejak cabang tidak dihitung.",
         "en": "{count} fork evidence kept (an officer's two records at one place of the chain); that officer's records from the fork on do not count.",
+    },
+    "sync.server_certificate_time": {
+        "id": "Sertifikat server dari penyelenggara tidak berlaku menurut jam laptop ini. Periksa tanggal, waktu dan zona waktu laptop; jika sudah benar, minta penyelenggara memperbarui sertifikat server. Tidak ada yang dikirim.",
+        "en": "The server's certificate from the election authority is not in force by this laptop's clock. Check the laptop's date, time and time zone; if they are right, ask the authority to renew the server's certificate. Nothing was sent.",
     },
     "sync.failed": {
         "id": "Sinkron gagal: {detail}",
@@ -873,6 +961,10 @@ PROBLEMS: dict[str, dict[str, str]] = {
     "unknown_contest": {"id": "pemilihan tidak dikenal", "en": "unknown contest"},
     "bad_values": {"id": "nilai tidak sah", "en": "invalid values"},
     "breaks_rule": {"id": "melanggar aturan formulir", "en": "breaks a form rule"},
+    "unacknowledged_warning": {
+        "id": "peringatan paket tanpa alasan",
+        "en": "a package warning without a reason",
+    },
     "chain_gap": {
         "id": "rantai terputus (catatan hilang)",
         "en": "chain gap (a record is missing)",

@@ -57,7 +57,49 @@ def database_for(data_dir: Path) -> str | None:
         with psycopg.connect(base, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')
         _made[key] = (schema, with_schema(base, schema))
+        # A folder copied from another (a backup a test restores) holds that one's marker:
+        # its database is a copy of that schema, as a restored dump would be.
+        marker = key / MARKER
+        source = marker.read_text().strip() if marker.exists() else None
+        if source and any(made == source for made, _ in _made.values()):
+            _copy(base, source, schema)
+        key.mkdir(mode=0o700, parents=True, exist_ok=True)
+        marker.write_text(schema)
     return _made[key][1]
+
+
+MARKER = ".test-postgres-schema"
+
+
+def _copy(base: str, source: str, target: str) -> None:
+    """Every row of ``source``'s tables into ``target``, made by the server's migrations."""
+    import psycopg
+
+    from recap_server.storage import PostgresStorage
+
+    PostgresStorage(with_schema(base, target)).close()
+    with psycopg.connect(base, autocommit=True) as conn:
+        tables = [
+            str(r[0])
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                [source],
+            ).fetchall()
+        ]
+        conn.execute("BEGIN")
+        for table in tables:
+            if table in ("migrations", "counters"):
+                conn.execute(f'DELETE FROM "{target}".{table}')
+            conn.execute(
+                f'INSERT INTO "{target}".{table} OVERRIDING SYSTEM VALUE'
+                f' SELECT * FROM "{source}".{table}'
+            )
+        for table, column in (("records", "id"), ("equivocations", "id"), ("heads", "rowid")):
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('\"{target}\".{table}', '{column}'),"
+                f' (SELECT COALESCE(MAX({column}), 0) + 1 FROM "{target}".{table}), false)'
+            )
+        conn.execute("COMMIT")
 
 
 def drop_schemas() -> None:
