@@ -57,15 +57,33 @@ def database_for(data_dir: Path) -> str | None:
         with psycopg.connect(base, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')
         _made[key] = (schema, with_schema(base, schema))
-        # A folder copied from another (a backup a test restores) holds that one's marker:
-        # its database is a copy of that schema, as a restored dump would be.
+        # A folder copied from a stopped server's (a backup a test restores) names the
+        # snapshot taken when it stopped: its database is a copy of it, as a restored dump.
         marker = key / MARKER
         source = marker.read_text().strip() if marker.exists() else None
-        if source and any(made == source for made, _ in _made.values()):
+        if source in _snapshots:
             _copy(base, source, schema)
-        key.mkdir(mode=0o700, parents=True, exist_ok=True)
-        marker.write_text(schema)
     return _made[key][1]
+
+
+def stopped(data_dir: Path) -> None:
+    """A test's server stopped: its database as of now, for a copy of its folder (a backup)
+    to start from; named in the folder, as a backup's files would hold it."""
+    base = test_database()
+    key = Path(data_dir).resolve()
+    if base is None or key not in _made:
+        return
+    import psycopg
+
+    snapshot = f"recap_s_{uuid.uuid4().hex[:20]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{snapshot}"')
+    _snapshots.append(snapshot)
+    _copy(base, _made[key][0], snapshot)
+    (key / MARKER).write_text(snapshot)
+
+
+_snapshots: list[str] = []
 
 
 MARKER = ".test-postgres-schema"
@@ -105,11 +123,12 @@ def _copy(base: str, source: str, target: str) -> None:
 def drop_schemas() -> None:
     """Drop every schema made for the test that ends."""
     base = test_database()
-    if base is None or not _made:
+    if base is None or not (_made or _snapshots):
         return
     import psycopg
 
     with psycopg.connect(base, autocommit=True) as conn:
-        for schema, _url in _made.values():
+        for schema in [*(made for made, _url in _made.values()), *_snapshots]:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     _made.clear()
+    _snapshots.clear()
