@@ -5,8 +5,8 @@ The server never decodes an image: it checks the first bytes (PNG or JPEG, the t
 names), the size the sheet names, and on the last chunk the SHA-256. An upload is resumable:
 chunks are kept as they arrive (``photo_parts``), and ``received`` tells a laptop where to go
 on after a cut connection. The SQL is kept here, apart from ``storage.py``, and uses only the
-storage's ``transaction()``; a PostgreSQL backend needs these few statements with its
-placeholders and ``BYTEA`` for ``BLOB``.
+storage's ``transaction()`` (its ``?`` placeholders serve SQLite and PostgreSQL alike); the
+tables are migration 3 of ``migrations.py``.
 """
 
 from __future__ import annotations
@@ -26,14 +26,6 @@ from recap_desktop.protocol.photos import MAX_PHOTO_BYTES, Photo, photos_of, sni
 MAX_CHUNK = 2 * 1024 * 1024  # bytes of one PUT
 MAX_SHEETS = 500  # sheets per question
 BINARY = {"type": "string", "format": "binary"}
-SCHEMA = [
-    """CREATE TABLE IF NOT EXISTS photos (
-        sha256 TEXT PRIMARY KEY, type TEXT NOT NULL, bytes INTEGER NOT NULL,
-        data BLOB NOT NULL, received TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS photo_parts (
-        sha256 TEXT NOT NULL, start INTEGER NOT NULL, data BLOB NOT NULL,
-        PRIMARY KEY (sha256, start))""",
-]
 
 
 class _Storage(Protocol):
@@ -67,9 +59,7 @@ class ServerPhotos:
 
     def __init__(self, storage: _Storage) -> None:
         self.storage = storage
-        with storage.transaction() as conn:
-            for statement in SCHEMA:
-                conn.execute(statement)
+        # Its tables are the storage's migration 3 (recap_server/migrations.py).
 
     def named(self, sheet: str) -> list[Photo]:
         """The photos a held sheet names (none for a record that is no sheet, or not held)."""
