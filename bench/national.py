@@ -191,7 +191,9 @@ class Server:
         serve = [*args, "--certificate", str(certificates), "--port", str(self.port)]
         if backend.workers > 1:
             serve += ["--workers", str(backend.workers)]
-        self.proc = subprocess.Popen(serve, stdout=self._log_file, stderr=subprocess.STDOUT, env=env)
+        self.proc = subprocess.Popen(
+            serve, stdout=self._log_file, stderr=subprocess.STDOUT, env=env
+        )
         deadline = time.monotonic() + 900
         while not self._answers():
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -332,7 +334,7 @@ class Generator:
                 ) as answer:
                     text = await _read(answer)
                     status = answer.status
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 self.tally.errors[f"{name}: {type(exc).__name__}"] += 1
                 return 0, None
             ms = (time.perf_counter() - start) * 1000
@@ -421,7 +423,9 @@ class Generator:
         if n < len(laptop.steady):
             self.steady_next[laptop.index] = n + 1
             self.tally.sent.add(laptop.steady_hashes[n])
-            await self.push(laptop, self.span(laptop.steady[n]), self.head_size.get(laptop.index, 0))
+            await self.push(
+                laptop, self.span(laptop.steady[n]), self.head_size.get(laptop.index, 0)
+            )
         await self.pull(laptop)
         await self.call(
             "evidence", "GET", "/v1/evidence", params={"jurisdiction": laptop.jurisdiction}
@@ -473,13 +477,13 @@ class Probe:
                         await answer.read()
                         if answer.status != 200:
                             self.failed += 1
-                except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                except (TimeoutError, aiohttp.ClientError, OSError):
                     self.failed += 1
                 self.health.append((time.perf_counter() - start) * 1000)
                 self.rss_peak = max(self.rss_peak, await asyncio.to_thread(rss_mb, self.pid))
                 try:
                     await asyncio.wait_for(self._stop.wait(), 0.1)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
 
     def stop(self) -> None:
@@ -518,7 +522,9 @@ class Figures:
     notes: list[str] = field(default_factory=list)
 
 
-async def _first_contact(gen: Generator, server: Server, late: list[Laptop]) -> list[tuple[str, int, float]]:
+async def _first_contact(
+    gen: Generator, server: Server, late: list[Laptop]
+) -> list[tuple[str, int, float]]:
     """Laptops the server has no certificate of yet, one at a time on an idle server: first as
     today's client does (its election package and certificate in one push), then, if that
     was refused, its certificate alone."""
@@ -538,6 +544,22 @@ async def _first_contact(gen: Generator, server: Server, late: list[Laptop]) -> 
             ok = await gen.push(laptop, gen.span(laptop.cert_body), 0)
             out.append(("certificate", 200 if ok else 0, cpu_seconds(server.pid) - before))
     return out
+
+
+def audit(
+    sent: list[str], receipted: dict[str, int], held: dict[str, list[int]]
+) -> tuple[int, int, int, int]:
+    """(lost, duplicated, misplaced, unanswered) of the sheets ``sent``: a receipted one the
+    server does not hold is lost; one held at two places is duplicated; one held elsewhere
+    than its receipt said is misplaced; one sent without a receipt is unanswered (a request
+    cut by the time box or an error: the laptop would send it again)."""
+    lost = sum(1 for h in sent if h in receipted and h not in held)
+    duplicated = sum(1 for h in sent if len(held.get(h, [])) > 1)
+    misplaced = sum(
+        1 for h in sent if h in receipted and held.get(h, [receipted[h]])[0] != receipted[h]
+    )
+    unanswered = sum(1 for h in sent if h not in receipted)
+    return lost, duplicated, misplaced, unanswered
 
 
 def _steady_laptops(gen: Generator, laptops: list[Laptop], finished: list[Laptop]) -> list[Laptop]:
@@ -567,7 +589,9 @@ def _gzip_batch(records: list[dict[str, Any]]) -> bytes:
     return gzip.compress(batch_bytes(records), compresslevel=6)
 
 
-async def _run(national: National, server: Server, shape: Shape, log: Callable[[str], None]) -> Figures:
+async def _run(
+    national: National, server: Server, shape: Shape, log: Callable[[str], None]
+) -> Figures:
     tally = Tally()
     gen = Generator(server.url, national, national.bodies(), tally)
     await gen.open(shape.connections, shape.first_pulls)
@@ -581,7 +605,10 @@ async def _run(national: National, server: Server, shape: Shape, log: Callable[[
         contact = await _first_contact(gen, server, late)
         for what, status, cpu in contact:
             log(f"    {what}: HTTP {status}, {cpu:.2f} s of server CPU")
-        log(f"  surge: {len(national.laptops):,} laptops' first syncs, {shape.connections} in flight")
+        log(
+            f"  surge: {len(national.laptops):,} laptops' first syncs,"
+            f" {shape.connections} requests in flight"
+        )
         gen.phase = "surge"
         probe.health.clear()
         cpu0, t0 = cpu_seconds(server.pid), time.perf_counter()
@@ -591,7 +618,8 @@ async def _run(national: National, server: Server, shape: Shape, log: Callable[[
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         finished = [
-            lap for lap, task in zip(national.laptops, tasks, strict=True)
+            lap
+            for lap, task in zip(national.laptops, tasks, strict=True)
             if task in done and task.exception() is None and task.result()
         ]
         crashed = [t.exception() for t in done if t.exception() is not None]
@@ -601,7 +629,10 @@ async def _run(national: National, server: Server, shape: Shape, log: Callable[[
         surge_cpu = cpu_seconds(server.pid) - cpu0
         surge_health = list(probe.health) + tally.latency.get("surge:health", [])
         surge_stored = tally.stored
-        log(f"    {len(finished):,} finished in {surge_seconds:.0f} s, {tally.stored:,} sheets stored")
+        log(
+            f"    {len(finished):,} finished in {surge_seconds:.0f} s,"
+            f" {tally.stored:,} sheets stored"
+        )
         syncing = _steady_laptops(gen, national.laptops, finished)
         gen.phase = "steady"
         log(
@@ -613,8 +644,8 @@ async def _run(national: National, server: Server, shape: Shape, log: Callable[[
         until = time.monotonic() + shape.steady_seconds
         steady = [asyncio.create_task(gen.steady(lap, shape.interval, until)) for lap in syncing]
         await asyncio.wait(steady, timeout=shape.steady_seconds + 120)
-        for task in steady:
-            task.cancel()
+        for later in steady:
+            later.cancel()
         await asyncio.gather(*steady, return_exceptions=True)
         steady_wall = time.perf_counter() - t0
         steady_cpu = cpu_seconds(server.pid) - cpu0
@@ -629,13 +660,7 @@ async def _run(national: National, server: Server, shape: Shape, log: Callable[[
     rss_end = rss_mb(server.pid)
     log("  checking every receipted sheet on the server, by hash")
     hashes = sorted(tally.sent)
-    held = server.held(hashes)
-    lost = sum(1 for h in hashes if h in tally.receipted and h not in held)
-    duplicated = sum(1 for h in hashes if len(held.get(h, [])) > 1)
-    misplaced = sum(
-        1 for h in hashes if h in tally.receipted and held.get(h) and held[h][0] != tally.receipted[h]
-    )
-    unanswered = sum(1 for h in hashes if h not in tally.receipted)
+    lost, duplicated, misplaced, unanswered = audit(hashes, tally.receipted, server.held(hashes))
     return Figures(
         backend=server.backend,
         shape=shape,
@@ -667,7 +692,10 @@ def run_backend(
     national: National, backend: Backend, shape: Shape, scratch: Path, log: Callable[[str], None]
 ) -> Figures:
     preload = json.loads(national.certificates.read_text())["records"][shape.late :]
-    log(f"{backend.name}: starting recap-server ({national.stations:,} stations, {len(preload):,} certificates loaded first)")
+    log(
+        f"{backend.name}: starting recap-server ({national.stations:,} stations,"
+        f" {len(preload):,} certificates loaded first)"
+    )
     server = Server(national, scratch / f"national-{backend.name}", backend, preload)
     log(f"  serving after {server.start_seconds:.0f} s")
     try:
@@ -694,7 +722,8 @@ def results(figures: Figures, sodium: float, cores_used: int) -> list[Result]:
             "higher",
             sodium * cores_used,
             0.5,
-            note=f"{figures.surge_stored:,} sheets stored in the surge's {figures.surge_seconds:.0f} s"
+            note=f"{figures.surge_stored:,} sheets stored in the surge's"
+            f" {figures.surge_seconds:.0f} s"
             f" (pulls and all); baseline: libsodium verify x {cores_used} core(s)",
         )
     )
@@ -765,7 +794,8 @@ def results(figures: Figures, sodium: float, cores_used: int) -> list[Result]:
             "laptops",
             "higher",
             shape.laptops,
-            note=f"first syncs done (pushed, pulled, evidence) in the {shape.surge_seconds:.0f} s box",
+            note="first syncs done (pushed, pulled, evidence) in the"
+            f" {shape.surge_seconds:.0f} s box",
         )
     )
     errors = sum(t.errors.values())

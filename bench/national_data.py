@@ -86,11 +86,15 @@ def build_package(stations: int, districts: int) -> dict[str, Any]:
         ):
             if region not in seen:
                 seen.add(region)
-                regions.append({"code": region, "name": f"Bench {region}", "level": level, "parent": parent})
+                regions.append(
+                    {"code": region, "name": f"Bench {region}", "level": level, "parent": parent}
+                )
         count = base + (1 if d < extra else 0)
         for v in range((count + PER_VILLAGE - 1) // PER_VILLAGE):
             village = f"{code}.{2001 + v}"
-            regions.append({"code": village, "name": f"Desa {village}", "level": "village", "parent": code})
+            regions.append(
+                {"code": village, "name": f"Desa {village}", "level": "village", "parent": code}
+            )
             for t in range(min(PER_VILLAGE, count - v * PER_VILLAGE)):
                 rows.append(
                     {
@@ -261,15 +265,17 @@ def cached(stations: int, laptops: int, surge: int, steady: int, log: Any = prin
             m["index"],
             m["jurisdiction"],
             m["cert_hash"],
-            tuple(m["cert_body"]),  # type: ignore[arg-type]
-            tuple(m["surge"]),  # type: ignore[arg-type]
+            tuple(m["cert_body"]),
+            tuple(m["surge"]),
             m["surge_hashes"],
-            [tuple(s) for s in m["steady"]],  # type: ignore[misc]
+            [tuple(s) for s in m["steady"]],
             m["steady_hashes"],
         )
         for m in meta["laptops"]
     ]
-    return National(target, meta["stations"], machines, built, (target / "package.json").stat().st_size)
+    return National(
+        target, meta["stations"], machines, built, (target / "package.json").stat().st_size
+    )
 
 
 def _build(folder: Path, stations: int, laptops: int, surge: int, steady: int, log: Any) -> float:
@@ -284,15 +290,20 @@ def _build(folder: Path, stations: int, laptops: int, surge: int, steady: int, l
     by_district: dict[str, list[tuple[str, int]]] = {}
     for row in payload["stations"]:
         by_district.setdefault(row["code"][:8], []).append((row["code"], row["registered"]))
-    work = [(i, district_code(i), by_district[district_code(i)], surge, steady) for i in range(laptops)]
+    work = [
+        (i, district_code(i), by_district[district_code(i)], surge, steady) for i in range(laptops)
+    ]
     contests_only = {**payload, "regions": [], "stations": []}
     del payload
     out: list[dict[str, Any]] = []
     certs: list[dict[str, Any]] = []
     offset = 0
-    with (folder / "bodies.bin").open("wb") as bodies, multiprocessing.get_context("fork").Pool(
-        initializer=_init_worker, initargs=(contests_only,)
-    ) as pool:
+    with (
+        (folder / "bodies.bin").open("wb") as bodies,
+        multiprocessing.get_context("fork").Pool(
+            initializer=_init_worker, initargs=(contests_only,)
+        ) as pool,
+    ):
 
         def put(data: bytes) -> list[int]:
             nonlocal offset
