@@ -449,7 +449,10 @@ def _page_bytes(
     canonical JSON text already, and hash, signer, sig and received are plain ASCII, so
     nothing is parsed and re-encoded per record (that was most of a page's cost)."""
     entries = ",".join(_entry(h) for h in held)
-    nxt = held[-1].index + 1 if held else since
+    # The last page moves the cursor to the head's size: every entry below it was looked
+    # at, so the next (empty) pull starts there instead of scanning the same rows again.
+    size = int(head.payload["size"]) if head is not None else 0
+    nxt = held[-1].index + 1 if more else max(since, size, held[-1].index + 1 if held else 0)
     tail = {
         "head": head.to_json() if head is not None else None,
         "partitions": partitions,
