@@ -69,7 +69,7 @@ class Shape:
     first_pulls: int
 
 
-FULL = Shape("full", 820_000, 7_000, 20, 2, 240, 75, 30.0, 500, 3, 4)
+FULL = Shape("full", 820_000, 7_000, 20, 2, 180, 60, 30.0, 500, 3, 4)
 QUICK = Shape("quick", 20_000, 300, 10, 1, 30, 12, 5.0, 100, 2, 8)
 TINY = Shape("tiny", 600, 20, 4, 1, 10, 4, 2.0, 20, 1, 4)
 
@@ -128,6 +128,14 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def _own_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     total = 0
     for p in _tree(pid):
@@ -153,22 +161,22 @@ class Server:
         self.data = folder / "server"
         self.backend = backend
         env = dict(os.environ, RECAP_SERVER_PASSPHRASE=PASSPHRASE, PYTHONUNBUFFERED="1")
-        args = [
-            sys.executable,
-            "-m",
-            "recap_server",
-            "--data-dir",
-            str(self.data),
+        args = [sys.executable, "-m", "recap_server", "--data-dir", str(self.data)]
+        if backend.database is not None:
+            args += ["--database", backend.database]
+        first = [
             "--election",
             str(national.package),
             "--trust-authority",
             national_data.authority_key().key_id[:16],
         ]
-        if backend.database is not None:
-            args += ["--database", backend.database]
         started = time.perf_counter()
         request = folder / "server.request"
-        subprocess.run([*args, "--request", str(request)], env=env, check=True, capture_output=True)
+        # The first start imports the package and writes the key's request; the second serves
+        # the folder it set up (the package is not read from the file again).
+        subprocess.run(
+            [*args, *first, "--request", str(request)], env=env, check=True, capture_output=True
+        )
         asked = json.loads(request.read_text())["request"]["payload"]
         cert = authority.certificate(
             national_data.authority_key(),
@@ -241,10 +249,10 @@ class Server:
             return out
         import psycopg  # type: ignore[import-not-found, unused-ignore]
 
-        with psycopg.connect(self.backend.database) as conn:
+        with psycopg.connect(self.backend.database) as pg:
             for at in range(0, len(hashes), 500):
                 chunk = hashes[at : at + 500]
-                rows = conn.execute(sql.format(",".join(["%s"] * len(chunk))), chunk).fetchall()
+                rows = pg.execute(sql.format(",".join(["%s"] * len(chunk))), chunk).fetchall()
                 for h, idx in rows:
                     out.setdefault(str(h), []).append(int(idx))
         return out
@@ -258,9 +266,24 @@ class Server:
                 conn.close()
         import psycopg  # type: ignore[import-not-found, unused-ignore]
 
-        with psycopg.connect(self.backend.database) as conn:
-            row = conn.execute("SELECT COUNT(*) FROM records").fetchone()
+        with psycopg.connect(self.backend.database) as pg:
+            row = pg.execute("SELECT COUNT(*) FROM records").fetchone()
             return int(row[0]) if row else 0
+
+    def cpu(self) -> float:
+        """CPU seconds of the server's processes and, on PostgreSQL, of the database's
+        backends serving it (those connected now: the workers' pools keep theirs open)."""
+        total = cpu_seconds(self.pid)
+        if self.backend.database is None:
+            return total
+        import psycopg  # type: ignore[import-not-found, unused-ignore]
+
+        with psycopg.connect(self.backend.database) as pg:
+            rows = pg.execute(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        return total + sum(_own_cpu(int(r[0])) for r in rows)
 
 
 # -- the load generator -------------------------------------------------------------------------
@@ -499,6 +522,7 @@ class Figures:
     shape: Shape
     start_seconds: float
     first_contact: list[tuple[str, int, float]]  # what was sent, status, server CPU s
+    costs: dict[str, float]  # request kind -> server CPU s of one, on the idle server
     surge_seconds: float
     surge_done: int
     surge_stored: int
@@ -522,6 +546,41 @@ class Figures:
     notes: list[str] = field(default_factory=list)
 
 
+async def _request_costs(gen: Generator, server: Server, sample: list[Laptop]) -> dict[str, float]:
+    """Server CPU seconds per request of each kind, on the idle server, at the national
+    shape: what the surge's and the projection's arithmetic rests on. Each kind is timed
+    over the whole sample (the kernel counts CPU in 10 ms ticks). The sample laptops make
+    their first sync here; two pull the package's page, the others start from the cursor
+    that page would end at."""
+    costs: dict[str, float] = {}
+
+    async def timed(kind: str, calls: list[Any]) -> None:
+        before = server.cpu()
+        for call in calls:
+            await call
+        costs[kind] = (server.cpu() - before) / max(1, len(calls))
+
+    await timed("health", [gen.health(lap) for lap in sample])
+    await timed(
+        "push_held_certificate", [gen.push(lap, gen.span(lap.cert_body), 0) for lap in sample]
+    )
+    for lap in sample:
+        gen.tally.sent.update(lap.surge_hashes)
+    sheets = len(sample[0].surge_hashes)
+    await timed(f"push_{sheets}_sheets", [gen.push(lap, gen.span(lap.surge), 0) for lap in sample])
+    await timed("first_pull", [gen.pull(lap) for lap in sample[:2]])
+    _steady_laptops(gen, sample[2:], [])
+    await timed("empty_pull", [gen.pull(lap) for lap in sample])
+    await timed(
+        "evidence",
+        [
+            gen.call("evidence", "GET", "/v1/evidence", params={"jurisdiction": lap.jurisdiction})
+            for lap in sample
+        ],
+    )
+    return costs
+
+
 async def _first_contact(
     gen: Generator, server: Server, late: list[Laptop]
 ) -> list[tuple[str, int, float]]:
@@ -532,17 +591,17 @@ async def _first_contact(
     out = []
     for n, laptop in enumerate(late):
         cert = json.loads(zlib.decompress(gen.span(laptop.cert_body), wbits=31))["records"]
-        before = cpu_seconds(server.pid)
+        before = server.cpu()
         await gen.health(laptop)
         status = 0
         if n == 0:
             body = await asyncio.to_thread(_gzip_batch, package + cert)
             status, _ = await gen.call("first_contact_package", "POST", "/v1/push", data=body)
-            out.append(("package + certificate", status, cpu_seconds(server.pid) - before))
-            before = cpu_seconds(server.pid)
+            out.append(("package + certificate", status, server.cpu() - before))
+            before = server.cpu()
         if status != 200:
             ok = await gen.push(laptop, gen.span(laptop.cert_body), 0)
-            out.append(("certificate", 200 if ok else 0, cpu_seconds(server.pid) - before))
+            out.append(("certificate", 200 if ok else 0, server.cpu() - before))
     return out
 
 
@@ -605,13 +664,18 @@ async def _run(
         contact = await _first_contact(gen, server, late)
         for what, status, cpu in contact:
             log(f"    {what}: HTTP {status}, {cpu:.2f} s of server CPU")
+        sample = national.laptops[shape.late : shape.late + 20]
+        log(f"  server CPU per request, {len(sample)} laptops' first syncs one at a time")
+        gen.phase = "idle"
+        costs = await _request_costs(gen, server, sample)
+        log("    " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in costs.items()))
         log(
             f"  surge: {len(national.laptops):,} laptops' first syncs,"
             f" {shape.connections} requests in flight"
         )
         gen.phase = "surge"
         probe.health.clear()
-        cpu0, t0 = cpu_seconds(server.pid), time.perf_counter()
+        cpu0, t0 = server.cpu(), time.perf_counter()
         tasks = [asyncio.create_task(gen.first_sync(lap)) for lap in national.laptops]
         done, pending = await asyncio.wait(tasks, timeout=shape.surge_seconds)
         for task in pending:
@@ -626,7 +690,7 @@ async def _run(
         if crashed:
             raise RuntimeError(f"the generator failed: {crashed[0]!r}") from crashed[0]
         surge_seconds = time.perf_counter() - t0
-        surge_cpu = cpu_seconds(server.pid) - cpu0
+        surge_cpu = server.cpu() - cpu0
         surge_health = list(probe.health) + tally.latency.get("surge:health", [])
         surge_stored = tally.stored
         log(
@@ -640,15 +704,16 @@ async def _run(
             f" cursor their first pull would end at) syncing every {shape.interval:.0f} s"
             f" for {shape.steady_seconds:.0f} s"
         )
-        cpu0, t0 = cpu_seconds(server.pid), time.perf_counter()
+        cpu0, t0 = server.cpu(), time.perf_counter()
         until = time.monotonic() + shape.steady_seconds
         steady = [asyncio.create_task(gen.steady(lap, shape.interval, until)) for lap in syncing]
-        await asyncio.wait(steady, timeout=shape.steady_seconds + 120)
+        if steady:
+            await asyncio.wait(steady, timeout=shape.steady_seconds + 120)
         for later in steady:
             later.cancel()
         await asyncio.gather(*steady, return_exceptions=True)
         steady_wall = time.perf_counter() - t0
-        steady_cpu = cpu_seconds(server.pid) - cpu0
+        steady_cpu = server.cpu() - cpu0
         log(
             f"    {tally.stored - surge_stored:,} sheets stored,"
             f" {len(tally.latency.get('steady:pull', [])):,} pulls in {steady_wall:.0f} s"
@@ -666,6 +731,7 @@ async def _run(
         shape=shape,
         start_seconds=server.start_seconds,
         first_contact=contact,
+        costs=costs,
         surge_seconds=surge_seconds,
         surge_done=len(finished),
         surge_stored=surge_stored,
@@ -774,6 +840,16 @@ def results(figures: Figures, sodium: float, cores_used: int) -> list[Result]:
         )
         if status != 200:
             out[-1].meets = False
+    for kind, cpu in figures.costs.items():
+        out.append(
+            Result.plain(
+                f"national.{b}.cpu_{kind}",
+                cpu * 1000,
+                "ms",
+                "lower",
+                note="server CPU per request on the idle server, over 20 laptops' (first pull: 2)",
+            )
+        )
     health = figures.probe_health
     if health:
         out.append(
