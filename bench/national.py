@@ -893,7 +893,8 @@ def results(figures: Figures, sodium: float, cores_used: int) -> list[Result]:
             "records",
             "lower",
             0,
-            note=f"{len(t.receipted):,} receipted sheets looked up by hash: {figures.lost} lost,"
+            note=f"{len(t.sent) - figures.unanswered:,} receipted sheets looked up by hash:"
+            f" {figures.lost} lost,"
             f" {figures.duplicated} duplicated, {figures.misplaced} at another index;"
             f" {figures.unanswered:,} sent without an answer; {figures.records_end:,} records held",
         )
