@@ -542,6 +542,7 @@ class Figures:
     surge_seconds: float
     surge_done: int
     surge_stored: int
+    stored_loaded: int  # sheets stored in the surge and the steady phase
     surge_cpu: float
     steady_seconds: float
     steady_laptops: int
@@ -697,6 +698,7 @@ async def _run(
         gen.phase = "surge"
         probe.health.clear()
         cpu0, t0 = server.cpu(), time.perf_counter()
+        stored_before = tally.stored
         tasks = [asyncio.create_task(gen.first_sync(lap)) for lap in national.laptops]
         done, pending = await asyncio.wait(tasks, timeout=shape.surge_seconds)
         for task in pending:
@@ -713,7 +715,7 @@ async def _run(
         surge_seconds = time.perf_counter() - t0
         surge_cpu = server.cpu() - cpu0
         surge_health = list(probe.health) + tally.latency.get("surge:health", [])
-        surge_stored = tally.stored
+        surge_stored = tally.stored - stored_before
         log(
             f"    {len(finished):,} finished in {surge_seconds:.0f} s,"
             f" {tally.stored:,} sheets stored"
@@ -736,7 +738,7 @@ async def _run(
         steady_wall = time.perf_counter() - t0
         steady_cpu = server.cpu() - cpu0
         log(
-            f"    {tally.stored - surge_stored:,} sheets stored,"
+            f"    {tally.stored - stored_before - surge_stored:,} sheets stored,"
             f" {len(tally.latency.get('steady:pull', [])):,} pulls in {steady_wall:.0f} s"
         )
     finally:
@@ -756,6 +758,7 @@ async def _run(
         surge_seconds=surge_seconds,
         surge_done=len(finished),
         surge_stored=surge_stored,
+        stored_loaded=tally.stored - stored_before,
         surge_cpu=surge_cpu,
         steady_seconds=shape.steady_seconds,
         steady_laptops=len(syncing),
@@ -931,7 +934,7 @@ def results(figures: Figures, sodium: float, cores_used: int) -> list[Result]:
                 note=f"p99 {percentile(samples, 99):,.0f} ms, {len(samples):,} requests",
             )
         )
-    stored = max(t.stored, 1)
+    stored = max(figures.stored_loaded, 1)
     out.append(
         Result.plain(
             f"national.{b}.cpu_per_record",
