@@ -42,7 +42,7 @@ import aiohttp
 
 from bench import national_data
 from bench.national_data import Laptop, National
-from bench.report import Result, percentile
+from bench.report import Result, percentile, table
 
 PASSPHRASE = "bench-server-only"
 PAGE = 500  # records per pull page, the client's default
@@ -148,6 +148,10 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+class ServerFailed(RuntimeError):
+    """recap-server did not come to serve."""
+
+
 class Server:
     """``recap-server`` on a free loopback port, its key certified by the bench authority,
     the laptops' certificates (but the ``late`` ones) loaded before it serves."""
@@ -204,9 +208,13 @@ class Server:
         )
         deadline = time.monotonic() + 900
         while not self._answers():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
+            # uvicorn restarts a worker that does not answer its health check in 5 s: one
+            # that takes longer to load the election dies and starts again, for ever.
+            died = self.log.read_bytes().count(b"died")
+            if self.proc.poll() is not None or time.monotonic() > deadline or died >= 3:
                 self.stop()
-                raise RuntimeError(f"recap-server did not start: {self.log.read_text()[-2000:]}")
+                why = f"{died} workers died while starting" if died else "it did not answer"
+                raise ServerFailed(f"{why}: {self.log.read_text()[-600:]}")
             time.sleep(0.2)
         self.start_seconds = time.perf_counter() - started
 
@@ -1017,9 +1025,23 @@ def run(
             backend = Backend(backend.name, fresh_database(postgres or "", name), backend.workers)
         try:
             figures = run_backend(national, backend, shape, scratch, log)
+        except ServerFailed as exc:
+            log(f"  {backend.name}: recap-server did not serve: {str(exc)[:200]}")
+            out.append(
+                Result.not_measured(
+                    f"national.{backend.name}.push",
+                    "sheets/s",
+                    "higher",
+                    0.5,
+                    f"recap-server --workers {backend.workers} did not serve:"
+                    f" {str(exc).splitlines()[0]}",
+                )
+            )
+            continue
         finally:
             if backend.database is not None:
                 drop_database(postgres or "", name)
         cores = min(backend.workers, os.cpu_count() or 1)
         out += results(figures, sodium["median"], cores)
+        log("\n" + table(out))  # each backend's rows as soon as they are known
     return machine, out
