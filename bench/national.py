@@ -8,11 +8,14 @@ does before election day. An asynchronous load generator (aiohttp, one process) 
 1. first contact of a few laptops whose certificates the server does not hold yet, one at a
    time on an idle server, as today's client makes it (the package and its certificate in
    one push, then the certificate alone if that is refused): the server CPU it costs;
-2. the surge: every laptop's first sync at once (health, its certificate, its sheets, every
-   pull page of its district, the fork evidence), at most ``connections`` requests in flight,
-   inside a time box (what is not done by then is reported, not waited for);
-3. steady syncs: each laptop that finished syncs again every ``interval`` seconds (health, a
-   consistency proof when the head grew, a new sheet, a pull from its cursor, evidence).
+2. the server CPU of one request of each kind, on the idle server, over 20 laptops' first
+   syncs made one request at a time (what the projection in docs/PERFORMANCE.md uses);
+3. the surge: every laptop's first sync at once (health, its certificate, its sheets, every
+   pull page of its district, the fork evidence), at most ``connections`` requests and
+   ``first_pulls`` package pages in flight, inside a time box (what is not done by then is
+   reported, not waited for);
+4. steady syncs every ``interval`` seconds (health, a consistency proof when the head grew,
+   a new sheet, a pull from its cursor, evidence) by every laptop whose sheets are stored.
 
 Meanwhile a probe asks ``/v1/health`` every 100 ms and the server's CPU and RSS (with its
 worker processes) are sampled. At the end every sheet a laptop got a receipt for is looked
