@@ -11,6 +11,7 @@ against.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -111,6 +112,9 @@ class Ledger:
         # as of the authority records up to log index _trust_at (and fork evidence at
         # _trust_version), and the log as of the newest head. Each is checked against the
         # database (one indexed read) before use, and caught up with what is new.
+        # Guards these in-memory caches only (threads of this process catching them up); the
+        # order of pushes is the database's writers' lock, not this.
+        self._cache = threading.Lock()
         self._trust: Trust | None = None
         self._trust_base: Trust | None = None
         self._trust_at = -1
@@ -130,18 +134,19 @@ class Ledger:
         trust = self._trust
         if trust is not None and version == self._trust_version:
             return trust
-        base = self._trust_base or Trust(self.authority_key)
-        rows = self.storage.authority_rows(after=self._trust_at)
-        if rows:
-            builder = base.builder()
-            for record, received, index in rows:
-                builder.add(record, parse_received(received), index)
-                self._trust_at = index
-            base = builder.freeze()
-        self._trust_base = base
-        trust = base.with_forks(self.storage.forks())
-        self._trust, self._trust_version = trust, version
-        return trust
+        with self._cache:
+            base = self._trust_base or Trust(self.authority_key)
+            rows = self.storage.authority_rows(after=self._trust_at)
+            if rows:
+                builder = base.builder()
+                for record, received, index in rows:
+                    builder.add(record, parse_received(received), index)
+                    self._trust_at = index
+                base = builder.freeze()
+            self._trust_base = base
+            trust = base.with_forks(self.storage.forks())
+            self._trust, self._trust_version = trust, version
+            return trust
 
     def election(self) -> Election | None:
         election = self.trust().election
@@ -170,12 +175,19 @@ class Ledger:
         view = self._view
         newest = self.storage.newest_head_hash()
         if newest is not None and (view.head is None or view.head.hash != newest):
-            view = self._view = self._read_view(view)
+            view = self._keep_view(self._read_view(view))
         return view
 
     @view.setter
     def view(self, value: LogView) -> None:
         self._view = value
+
+    def _keep_view(self, view: LogView) -> LogView:
+        """Keep ``view`` unless another thread kept a newer one meanwhile."""
+        with self._cache:
+            if view.size >= self._view.size:
+                self._view = view
+            return view
 
     def _read_view(self, old: LogView | None = None) -> LogView:
         """The newest head and its partitions, read together (one snapshot). From ``old``,
@@ -226,13 +238,14 @@ class Ledger:
         tree head, and the proofs that what the receipt lists is in the log. ``forks``:
         evidence the laptop passes on; each pair that proves a fork is kept. ``known``: the
         size of the newest head the laptop holds, for a consistency proof to the new one."""
+        items, malformed = _parse(raw)  # before the lock: parsing needs no database
         with self.storage.transaction():
             # The database's writers' lock from here to the commit (whichever worker runs
             # it): admission reads chain heads and held records, and the insert that follows
             # sees the same state. The view and trust are caught up inside it first.
-            self._view = self._read_view(self._view)
+            view = self._keep_view(self._read_view(self._view))
             self._take_forks(forks)
-            return self._push(raw, known)
+            return self._push(items, malformed, known, view)
 
     def _take_forks(self, pairs: Sequence[Any]) -> None:
         trust = self.trust()
@@ -253,20 +266,13 @@ class Ledger:
             trust = trust.with_forks(found)
             self.storage.restate(trust, signers=list(found))
 
-    def _push(self, raw: Sequence[Any], known: int) -> Pushed:
-        items: list[Record | Outcome] = []
-        malformed: list[tuple[int, Outcome]] = []
-        for i, item in enumerate(raw):
-            try:
-                items.append(from_json(item))
-            except EnvelopeError as exc:
-                # Named by what the sender claimed only if it looks like a hash: a refused
-                # item's bulk is never copied into the answer or the receipt.
-                claimed = item.get("hash") if isinstance(item, dict) else None
-                name = claimed if isinstance(claimed, str) and _HEX64.match(claimed) else ""
-                outcome = Outcome(name, REFUSED, "malformed", str(exc)[:MAX_DETAIL])
-                items.append(outcome)
-                malformed.append((i, outcome))
+    def _push(
+        self,
+        items: list[Record | Outcome],
+        malformed: list[tuple[int, Outcome]],
+        known: int,
+        view: LogView,
+    ) -> Pushed:
         records = [r for r in items if isinstance(r, Record)]
         now = self.clock()
         before = self.trust()
@@ -299,7 +305,6 @@ class Ledger:
         summaries: list[Summary] = []
 
         def seal(positions: Mapping[str, Position], appended: Appended) -> tuple[Record, Record]:
-            view = self._view
             summary = view.summary.grown(appended.partitions)
             summaries.append(summary)
             if view.head is not None and not appended.partitions and view.size == appended.size:
@@ -328,10 +333,10 @@ class Ledger:
             restate_signers=_changed_signers(before, trust, stored),
             keep_receipt=bool(stored),
         )
-        self._view = LogView(head, summaries[-1])
+        self._keep_view(LogView(head, summaries[-1]))
         size = appended.size
         held = {h: self.storage.inclusion(i, size) for h, (i, _) in held_positions.items()}
-        consistency = self.storage.consistency(known, size) if 0 < known <= size else None
+        consistency = self.storage.consistency(known, size) if 0 < known < size else None
         proofs = Proofs(appended.size_before, appended.frontier, held, consistency)
         return Pushed(outcomes, made, head, proofs)
 
@@ -377,6 +382,30 @@ class Ledger:
 
     def authority_key_id(self) -> str:
         return key_id(self.authority_key)
+
+
+def _parse(raw: Sequence[Any]) -> tuple[list[Record | Outcome], list[tuple[int, Outcome]]]:
+    """Each item of a batch as a record, or the refusal of one that does not parse (with its
+    place in the batch)."""
+    items: list[Record | Outcome] = []
+    malformed: list[tuple[int, Outcome]] = []
+    seen: set[str] = set()  # a record sent twice in one batch is answered once
+    for i, item in enumerate(raw):
+        try:
+            record = from_json(item)
+            if record.hash in seen:
+                continue
+            seen.add(record.hash)
+            items.append(record)
+        except EnvelopeError as exc:
+            # Named by what the sender claimed only if it looks like a hash: a refused
+            # item's bulk is never copied into the answer or the receipt.
+            claimed = item.get("hash") if isinstance(item, dict) else None
+            name = claimed if isinstance(claimed, str) and _HEX64.match(claimed) else ""
+            outcome = Outcome(name, REFUSED, "malformed", str(exc)[:MAX_DETAIL])
+            items.append(outcome)
+            malformed.append((i, outcome))
+    return items, malformed
 
 
 def _changed_signers(before: Trust, after: Trust, stored: Sequence[Record]) -> list[str]:

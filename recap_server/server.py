@@ -134,7 +134,11 @@ def open_ledger(
     try:
         storage = open_storage(database or data_dir / DB_NAME)
     except Exception as exc:  # psycopg.Error, sqlite3.Error, ImportError: all say why
-        raise ServerSetupError(f"cannot open the database {database or DB_NAME}: {exc}") from exc
+        shown = _without_password(database) if database else str(data_dir / DB_NAME)
+        raise ServerSetupError(
+            f"cannot open the database {shown}: {str(exc).strip()}; check --database"
+            " (postgresql://USER@HOST/DB, or a SQLite file)"
+        ) from exc
     try:
         ledger = _open(storage, data_dir, demo, election, trust_authority, kdf)
         if demo:
@@ -155,6 +159,17 @@ def open_ledger(
     except BaseException:
         storage.close()
         raise
+
+
+def _without_password(url: str) -> str:
+    """A database URL as it may be shown or logged: its password replaced by ***."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _open(

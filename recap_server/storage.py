@@ -101,6 +101,7 @@ class ServerStorage(Protocol):
     def log_size(self) -> int: ...
     def head(self) -> Record | None: ...
     def keep_head(self, head: Record) -> None: ...
+    def heads_at(self, size: int) -> list[Record]: ...
     def partition_states(self) -> dict[str, tuple[int, bytes]]: ...
     def log_root(self, size: int) -> bytes: ...
     def consistency(self, first: int, second: int) -> list[bytes]: ...
@@ -395,7 +396,7 @@ class SqlStorage:
         kind = self._query("SELECT type FROM records WHERE hash = ?", [hash_])
         if not kind:
             return None
-        if kind[0][0] in RECAP_TYPES:
+        if kind[0][0] in RECAP_TYPES or kind[0][0] == "requirement":  # placed by its payload
             p = self.payload(hash_) or {}
             return (str(kind[0][0]), place_of(str(kind[0][0]), p), p.get("contest"))
         return (str(kind[0][0]), None, None)
@@ -569,6 +570,12 @@ class SqlStorage:
         """The newest tree head signed."""
         rows = self._query("SELECT record FROM heads ORDER BY size DESC, rowid DESC LIMIT 1")
         return from_json(json.loads(rows[0][0])) if rows else None
+
+    def heads_at(self, size: int) -> list[Record]:
+        """Every tree head this server signed of a log of ``size`` entries, oldest first: what
+        a laptop holding a head of that size asks when shown a smaller one (§10.3)."""
+        rows = self._query("SELECT record FROM heads WHERE size = ? ORDER BY rowid", [size])
+        return [from_json(json.loads(text)) for (text,) in rows]
 
     def keep_head(self, head: Record) -> None:
         with self.transaction() as conn:
@@ -895,7 +902,7 @@ def _unpack(pairs: Iterable[tuple[str, int]]) -> tuple[dict[str, int], int, dict
             sums[key[2:]] = n
         elif key.startswith("s:") and n:
             states[key[2:]] = n
-    return sums, counted, states
+    return (sums if counted else {}), counted, states
 
 
 def _raw(r: Sequence[Any]) -> RawHeld:
@@ -939,7 +946,13 @@ def _add_totals(conn: Any, station: str, contest: str, delta: Mapping[str, int],
     conn.executemany(
         "INSERT INTO region_totals (region, contest, key, n) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (region, contest, key) DO UPDATE SET n = region_totals.n + excluded.n",
-        [(r, contest, k, sign * v) for r in regions for k, v in delta.items() if v],
+        # A field's zero counts (it is in the sums once a sheet with it counts).
+        [
+            (r, contest, k, sign * v)
+            for r in regions
+            for k, v in delta.items()
+            if v or k.startswith("f:")
+        ],
     )
 
 
