@@ -19,7 +19,14 @@ from typing import Any
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain.election import text
-from recap_desktop.messages import language, misbehaviour_name, problem_name, tr
+from recap_desktop.messages import (
+    NETWORK,
+    language,
+    misbehaviour_name,
+    network_error,
+    problem_name,
+    tr,
+)
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services import election as election_service
@@ -255,7 +262,7 @@ def cmd_sheet_enter(ws: Workspace, args: argparse.Namespace) -> int:
     station, contest = sheet_service.locate(election, args.station, args.contest)
     check = sheet_service.check_sheet(station, contest, values)
     if check.blocking:
-        raise RecapError("sheet.refused", exit_code=check.exit_code, details=check.lines())
+        raise RecapError("sheet.refused", exit_code=check.exit_code, details=check.messages())
     key = unlock(ws, args)
     record = sheet_service.enter_sheet(
         ws, key, args.station, args.contest, values, supersedes=args.supersedes, reason=args.reason
@@ -409,7 +416,7 @@ def cmd_sync(ws: Workspace, args: argparse.Namespace) -> int:
     if result.outcome == REFUSED:
         return EXIT_PROBLEMS
     if result.outcome == UNREACHABLE:
-        print(tr("sync.unreachable", detail=result.error), file=sys.stderr)
+        print(tr("sync.unreachable", detail=network_error(result.error_kind)), file=sys.stderr)
         return EXIT_UNREACHABLE
     if result.misbehaviour:
         for kind, detail in result.misbehaviour:
@@ -417,7 +424,9 @@ def cmd_sync(ws: Workspace, args: argparse.Namespace) -> int:
                 tr("sync.misbehaved", kind=misbehaviour_name(kind), detail=detail), file=sys.stderr
             )
         return EXIT_SERVER
-    print(tr("sync.failed", detail=result.error), file=sys.stderr)
+    # A network failure in plain words; anything else (the store, a bug) as it is.
+    plain = network_error(result.error_kind) if result.error_kind in NETWORK else result.error
+    print(tr("sync.failed", detail=plain), file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -972,7 +981,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(ws, args))
     except RecapError as exc:
         print(exc.message(), file=sys.stderr)
-        for line in exc.details:
+        for line in exc.detail_lines():
             print(f"  - {line}", file=sys.stderr)
         return exc.exit_code
     except TamperedStore as exc:

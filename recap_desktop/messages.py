@@ -6,10 +6,14 @@ services are looked up here so that the CLI and the window say the same thing.
 
 from __future__ import annotations
 
-import locale
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+LANGS = ("id", "en")
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "sheet.rule_line": {"id": "[{rule}] {text}", "en": "[{rule}] {text}"},
     # identity
     "identity.exists": {
         "id": "Sudah ada identitas di {path}. Satu folder data menyimpan satu petugas; gunakan --data-dir lain.",
@@ -916,17 +920,35 @@ PROBLEMS: dict[str, dict[str, str]] = {
 }
 
 
-def language() -> str:
-    """'id' or 'en': RECAP_LANG, else the system locale (Indonesian gets Indonesian)."""
+_chosen: str | None = None  # the window's choice (its Language menu), when it runs
+
+
+def use_language(lang: str | None) -> None:
+    """Make ``lang`` the language of every message rendered without one (the window calls
+    this when its language changes, so services and the window speak alike); None: back to
+    the environment's."""
+    global _chosen
+    _chosen = lang if lang in ("id", "en") else None
+
+
+def system_language() -> str:
+    """Indonesian unless the system asks for English explicitly.
+
+    A laptop installed with an English or C locale (the installers' default) is still an
+    Indonesian officer's: only ``RECAP_LANG=en`` or an English first choice in ``LANGUAGE``
+    (the user's own list of preferred languages, GNU gettext's) asks for English.
+    """
     chosen = os.environ.get("RECAP_LANG")
     if chosen in ("id", "en"):
         return chosen
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var)
-        if value:
-            return "id" if value.lower().startswith(("id", "in_")) else "en"
-    loc = locale.getlocale()[0] or ""
-    return "id" if loc.lower().startswith("id") else "en"
+    preferred = os.environ.get("LANGUAGE", "").split(":")[0].strip().lower()
+    return "en" if preferred.startswith("en") else "id"
+
+
+def language() -> str:
+    """'id' or 'en': the window's choice while it runs, else RECAP_LANG, else Indonesian
+    unless the system asks for English explicitly (``system_language``)."""
+    return _chosen or system_language()
 
 
 def tr(key: str, lang: str | None = None, **params: object) -> str:
@@ -937,3 +959,88 @@ def tr(key: str, lang: str | None = None, **params: object) -> str:
 def problem_name(kind: str, lang: str | None = None) -> str:
     entry = PROBLEMS.get(kind)
     return entry[lang or language()] if entry else kind
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message as data: a catalogue key and its parameters, rendered in a language only at
+    the edge (the CLI's print, the window's label). A parameter that is itself a Message, or
+    a mapping of language to text (an election package's bilingual label), is rendered in
+    the same language."""
+
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def render(self, lang: str | None = None) -> str:
+        chosen = lang or language()
+        return tr(self.key, chosen, **{k: _render(v, chosen) for k, v in self.params.items()})
+
+
+def _render(value: object, lang: str) -> object:
+    if isinstance(value, Message):
+        return value.render(lang)
+    if isinstance(value, Mapping) and ("id" in value or "en" in value):
+        return value.get(lang) or value.get("id") or value.get("en") or ""
+    return value
+
+
+def render(message: Message | str, lang: str | None = None) -> str:
+    """A detail line as a person reads it (a plain string is a literal: a hash, a path)."""
+    return message.render(lang) if isinstance(message, Message) else message
+
+
+# A network failure in plain words, by the sync client's kind of failure (sync/client.py);
+# the raw library text goes to the log and `--json`, never to the officer.
+NETWORK: dict[str, dict[str, str]] = {
+    "connection": {
+        "id": "server tidak dapat dihubungi: periksa jaringan dan alamat server",
+        "en": "the server cannot be reached: check the network and the server address",
+    },
+    "timeout": {
+        "id": "server tidak menjawab pada waktunya: jaringan lambat atau server sibuk",
+        "en": "the server did not answer in time: the network is slow or the server busy",
+    },
+    "server": {
+        "id": "server sedang bermasalah atau sibuk: dicoba lagi nanti",
+        "en": "the server is having trouble or is busy: it will be tried again later",
+    },
+    "protocol": {
+        "id": "server menolak permintaan: periksa alamat server (mungkin bukan server rekap)",
+        "en": "the server refused the request: check the server address (it may not be a recap server)",
+    },
+    "bad_answer": {
+        "id": "jawaban server tidak dapat dibaca: periksa alamat server",
+        "en": "the server's answer cannot be read: check the server address",
+    },
+}
+
+
+MESSAGES.update({f"net.{kind}": texts for kind, texts in NETWORK.items()})
+
+
+def network_error(kind: str | None, lang: str | None = None) -> str:
+    """What went wrong with the network, in plain words; any unknown kind reads as "cannot be
+    reached", the one thing the officer can act on."""
+    entry = NETWORK.get(kind or "", NETWORK["connection"])
+    return entry[lang or language()]
+
+
+def local_time(utc: str | None, *, seconds: bool = False) -> str:
+    """A record's UTC time (2026-02-14T10:00:00Z) as the officer's clock reads it, with the
+    zone (``2026-02-14 17:00 WIB``): records keep UTC, people read their own time. A time
+    that does not parse is shown as it is, never hidden."""
+    from datetime import datetime
+
+    if not utc:
+        return ""
+    try:
+        moment = datetime.fromisoformat(utc.replace("Z", "+00:00"))
+    except ValueError:
+        return utc
+    if moment.tzinfo is None:
+        return utc
+    local = moment.astimezone()
+    zone = local.tzname() or ""
+    if not zone or zone[0] in "+-":  # a zone without a name: say its offset from UTC
+        zone = "UTC" + local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:]
+    return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M") + " " + zone

@@ -8,28 +8,27 @@ messages) already carry both languages; the window passes ``current()`` to them.
 
 from __future__ import annotations
 
-from recap_desktop import resources
-from recap_desktop.ui.qt import QCoreApplication, QLocale, QTranslator
+from recap_desktop import messages, resources
+from recap_desktop.ui.qt import QCoreApplication, QTranslator
 
 LANGUAGES = ("id", "en")
 TRANSLATIONS = resources.path("translations")
 
-_current = "en"
+_current = "id"
 _translator: QTranslator | None = None
 
 
-def tr(text: str) -> str:
-    """Translate one of the window's strings into the current language."""
-    return QCoreApplication.translate("", text)
-
-
-def language_of(locale: QLocale) -> str:
-    """Indonesian for an Indonesian locale, English for every other one."""
-    return "id" if locale.language() == QLocale.Language.Indonesian else "en"
+def tr(text: str, disambiguation: str | None = None, n: int = -1) -> str:
+    """Translate one of the window's strings into the current language. With ``n``, the
+    text's ``%n`` is the count, in the plural form the language wants (the .ts files hold
+    the numerus forms: English two, Indonesian one): ``tr("%n record(s)", "", n)``."""
+    return QCoreApplication.translate("", text, disambiguation or None, n)
 
 
 def system_language() -> str:
-    return language_of(QLocale.system())
+    """Indonesian unless the system asks for English explicitly: the one rule, shared with
+    the CLI and the services (``messages.system_language``)."""
+    return messages.system_language()
 
 
 def current() -> str:
@@ -46,6 +45,7 @@ def install(lang: str) -> bool:
         app.removeTranslator(_translator)
         _translator = None
     _current = lang
+    messages.use_language(lang)  # one language for the window and the services it calls
     translator = QTranslator()
     if not translator.load(str(TRANSLATIONS / f"recap_{lang}.qm")):
         return False

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from recap_desktop.crypto.keys import SigningKey
-from recap_desktop.messages import problem_name
+from recap_desktop.messages import local_time, problem_name
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.services.review import (
@@ -91,7 +91,7 @@ class RecordModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
         names = {
-            "time": tr("Time (UTC)"),
+            "time": tr("Time"),
             "station": tr("Polling station"),
             "contest": tr("Contest"),
             "type": tr("Record"),
@@ -130,7 +130,7 @@ class RecordModel(QAbstractTableModel):
         if column == "officer":
             return r.officer or r.signer[:12]
         if column == "time" and r.time:
-            return r.time.replace("T", " ")[:16]  # minutes are enough to find it; UTC
+            return local_time(r.time)  # the laptop's zone, named
         value = getattr(r, column)
         return value or "—"
 

@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from recap_desktop.services import Workspace
-from recap_desktop.ui.qt import QObject, QRunnable, QThreadPool, Signal
+from recap_desktop.ui.qt import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 _local = threading.local()
+
+# Longer than this and a job shows in the status bar, with its progress (a blink: ~150 ms).
+SHOW_PROGRESS_AFTER_MS = 150
 
 
 def _thread_workspace(data_dir: Path) -> Workspace:
@@ -108,6 +111,7 @@ class TaskRunner(QObject):
         *,
         slow: bool = False,
         prepare: Callable[[TaskHandle], None] | None = None,
+        show_after_ms: int | None = None,
     ) -> TaskHandle:
         """Start ``work`` on a worker thread.
 
@@ -125,9 +129,17 @@ class TaskRunner(QObject):
         self.handles.append(handle)
         if slow:
             self.started.emit(handle)
+        elif show_after_ms is not None:
+            # A quick job shows its progress only if it outlasts a blink (a save waiting
+            # behind a sync commit, a key unlock): no flicker for the usual few milliseconds.
+            QTimer.singleShot(show_after_ms, self, lambda: self._show_if_running(handle))
         pool = self.long if slow else self.quick
         pool.start(_Runnable(work, self.data_dir, handle, keep=not slow))
         return handle
+
+    def _show_if_running(self, handle: TaskHandle) -> None:
+        if handle.running:
+            self.started.emit(handle)
 
     def _ended(self, handle: TaskHandle) -> None:
         handle.running = False

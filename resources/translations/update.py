@@ -9,6 +9,7 @@ string was forgotten", which ``tests/test_ui_translations.py`` asserts for both 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -51,6 +52,17 @@ def finish_english(ts: Path) -> None:
     for message in tree.iter("message"):
         translation = message.find("translation")
         source = message.find("source")
+        if message.get("numerus") == "yes" and translation is not None and source is not None:
+            # "%n record(s)": English's two forms, "%n record" and "%n records".
+            text = source.text or ""
+            forms = [re.sub(r"\((\w+)\)", "", text), re.sub(r"\((\w+)\)", r"\1", text)]
+            for old in list(translation):
+                translation.remove(old)
+            for form in forms:
+                ET.SubElement(translation, "numerusform").text = form
+            translation.text = None
+            translation.attrib.pop("type", None)
+            continue
         if translation is not None and source is not None and not translation.text:
             translation.text = source.text
             translation.attrib.pop("type", None)
