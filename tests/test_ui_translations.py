@@ -53,9 +53,17 @@ def test_every_window_string_is_translated(lang: str, from_source: set[tuple[str
     for (context, source), message in held.items():
         assert context == "", f"{source!r}: tr() looks up the empty context only"
         translation = message.find("translation")
-        assert translation is not None and translation.text, f"{source!r} is untranslated"
+        assert translation is not None, f"{source!r} is untranslated"
         assert translation.get("type") not in ("unfinished", "obsolete", "vanished"), source
         placeholders = sorted(re.findall(r"%\d", source))
+        if message.get("numerus") == "yes":
+            # A count's forms: English two (one, many), Indonesian one; each says %n.
+            forms = [f.text or "" for f in translation.iter("numerusform")]
+            assert len(forms) == (2 if lang == "en" else 1), source
+            for form in forms:
+                assert "%n" in form and sorted(re.findall(r"%\d", form)) == placeholders, source
+            continue
+        assert translation.text, f"{source!r} is untranslated"
         assert sorted(re.findall(r"%\d", translation.text)) == placeholders, source
 
 
@@ -81,9 +89,43 @@ def test_indonesian_and_english_load(qapp) -> None:
         i18n.install("en")
 
 
-def test_indonesian_locale_chooses_indonesian() -> None:
-    from recap_desktop.ui.qt import QLocale
+def test_plural_forms_are_right_in_both_languages(qapp) -> None:
+    """ "1 records" was wrong: a count picks its form (Qt's %n and the .ts numerus forms)."""
+    try:
+        assert i18n.install("en")
+        assert tr("%n record(s) refused:", "", 1) == "1 record refused:"
+        assert tr("%n record(s) refused:", "", 3) == "3 records refused:"
+        assert tr("%n rule(s) broken", "", 1) == "1 rule broken"
+        assert i18n.install("id")
+        assert tr("%n record(s) refused:", "", 1) == "1 catatan ditolak:"
+        assert tr("%n record(s) refused:", "", 3) == "3 catatan ditolak:"
+    finally:
+        i18n.install("en")
 
-    assert i18n.language_of(QLocale(QLocale.Language.Indonesian)) == "id"
-    assert i18n.language_of(QLocale(QLocale.Language.English)) == "en"
-    assert i18n.language_of(QLocale(QLocale.Language.Malay)) == "en"
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "id"),
+        ({"LANG": "C"}, "id"),
+        ({"LANG": "en_US.UTF-8"}, "id"),  # an installer's default is no explicit ask
+        ({"LC_ALL": "en_GB.UTF-8"}, "id"),
+        ({"LANG": "id_ID.UTF-8"}, "id"),
+        ({"LANGUAGE": "en_US:en"}, "en"),  # the user's own list of preferred languages
+        ({"RECAP_LANG": "en", "LANG": "id_ID.UTF-8"}, "en"),
+        ({"RECAP_LANG": "id", "LANGUAGE": "en"}, "id"),
+    ],
+)
+def test_indonesian_unless_the_system_asks_for_english_explicitly(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: str
+) -> None:
+    """The window and the CLI choose alike (one rule): a C or English locale opened the
+    window in English before."""
+    from recap_desktop import messages
+
+    for var in ("RECAP_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    assert i18n.system_language() == expected
+    assert messages.system_language() == expected
