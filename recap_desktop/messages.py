@@ -1044,3 +1044,81 @@ def local_time(utc: str | None, *, seconds: bool = False) -> str:
     if not zone or zone[0] in "+-":  # a zone without a name: say its offset from UTC
         zone = "UTC" + local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:]
     return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M") + " " + zone
+
+
+# `recap --help` in Indonesian: each English help text of the parser (cli.py) and of
+# argparse's own, by its English words (the parser is written in English, like the window's
+# source strings; tests/test_cli_language.py checks that none is left without its Indonesian).
+HELP_ID: dict[str, str] = {
+    "usage: ": "penggunaan: ",
+    "Recap Desktop: signed, offline-first election recapitulation.": "Recap Desktop: rekapitulasi pemilu bertanda tangan, tetap jalan tanpa jaringan.",
+    "positional arguments": "argumen posisi",
+    "options": "opsi",
+    "show this help message and exit": "tampilkan bantuan ini lalu keluar",
+    "show the version and exit": "tampilkan versi lalu keluar",
+    "data folder (default: $RECAP_DATA_DIR or the user data folder)": "folder data (bawaan: $RECAP_DATA_DIR atau folder data pengguna)",
+    "read the passphrase from this file (default: $RECAP_PASSPHRASE or a prompt)": "baca frasa sandi dari berkas ini (bawaan: $RECAP_PASSPHRASE atau ditanyakan)",
+    "the built-in DEMO election": "pemilu DEMO bawaan",
+    "the officer's key": "kunci petugas",
+    "the election package": "paket pemilu",
+    "polling station sheets (C.Hasil)": "formulir TPS (C.Hasil)",
+    "the recapitulation of a region: sign its D.Hasil as chair, print it": "rekapitulasi suatu wilayah: tandatangani D.Hasil-nya sebagai ketua, cetak",
+    "witnesses' objections and incidents, and the chair's rulings": "keberatan saksi dan kejadian khusus, serta putusan ketua",
+    "check a printed D.Hasil or C.Hasil against its signed record": "cocokkan D.Hasil atau C.Hasil cetak dengan catatan bertanda tangannya",
+    "totals for a region": "jumlah suara suatu wilayah",
+    "verify every signature, chain, certificate, role and region": "verifikasi setiap tanda tangan, rantai, sertifikat, peran dan wilayah",
+    "recreate every projection from the records": "bangun ulang semua tabel dari catatan",
+    "send unsent records to the server, receive colleagues' ones": "kirim catatan yang belum terkirim ke server, terima catatan rekan",
+    "audit a server: download its whole log, check it, recount every region": "audit server: unduh seluruh lognya, periksa, hitung ulang setiap wilayah",
+    "the server's log as this laptop verified it, and evidence against it": "log server sebagaimana diverifikasi laptop ini, dan bukti pelanggarannya",
+    "carry records by USB": "bawa catatan dengan USB",
+    "import the demo election, make an identity certified by the demo authority": "impor pemilu DEMO, buat identitas yang disertifikasi otoritas DEMO",
+    "sign consistent random sheets": "tandatangani formulir acak yang konsisten",
+    "size of a synthetic demo election": "ukuran pemilu DEMO sintetis",
+    "region code the certificate covers (default: 32; a chair: every DEMO sub-district)": "kode wilayah yang dicakup sertifikat (bawaan: 32; ketua: setiap kecamatan DEMO)",
+    "write a certificate request file for the authority": "tulis berkas permintaan sertifikat untuk otoritas",
+    "import the certificate file from the authority": "impor berkas sertifikat dari otoritas",
+    "the authority key's published fingerprint, on first import": "sidik jari kunci otoritas yang diumumkan, pada impor pertama",
+    "approve or reject a sheet (supervisors)": "setujui atau tolak formulir (pengawas)",
+    "print a signed C.Hasil as a PDF on A4": "cetak C.Hasil bertanda tangan sebagai PDF A4",
+    "JSON file: field id -> count": "berkas JSON: id kolom -> jumlah",
+    "a sheet version (default: the one that counts)": "versi formulir (bawaan: yang dihitung)",
+    "the PDF file to write": "berkas PDF yang ditulis",
+    "the form's language (default: id)": "bahasa formulir (bawaan: id)",
+    "a sub-district, regency or province code": "kode kecamatan, kabupaten/kota atau provinsi",
+    "what it rests on (default: the D.Hasil below; a sub-district: its sheets)": "dasarnya (bawaan: D.Hasil di bawahnya; kecamatan: formulir TPS-nya)",
+    "sign an interim D.Hasil while children or objections are pending": "tandatangani D.Hasil sementara selagi wilayah bawahan atau keberatan belum selesai",
+    "why a new version replaces your earlier D.Hasil": "mengapa versi baru menggantikan D.Hasil Anda sebelumnya",
+    "show the plenary (children, totals, blockers); sign nothing": "tampilkan pleno (wilayah bawahan, jumlah, penghambat); tidak menandatangani apa pun",
+    "also print the D.Hasil to this PDF file (A4)": "cetak juga D.Hasil ke berkas PDF ini (A4)",
+    "with --show --pdf: the D.Hasil version to print (default: the one shown)": "dengan --show --pdf: versi D.Hasil yang dicetak (bawaan: yang ditampilkan)",
+    "record an objection or an incident (signed)": "catat keberatan atau kejadian khusus (bertanda tangan)",
+    "the chair's signed ruling on an objection": "putusan ketua yang bertanda tangan atas keberatan",
+    "objections filed inside a region, open ones first": "keberatan di dalam suatu wilayah, yang belum diputus lebih dulu",
+    "a polling station or region code": "kode TPS atau wilayah",
+    "what is contested, or what happened": "apa yang dipersoalkan, atau apa yang terjadi",
+    "the witness's name": "nama saksi",
+    "the party or candidate the witness represents": "partai atau calon yang diwakili saksi",
+    "the paper form's reference (D.Kejadian Khusus No. ...)": "rujukan formulir kertas (D.Kejadian Khusus No. ...)",
+    "the objection's hash": "hash keberatan",
+    "the QR code's text (recap:1:...) or the record hash": "teks kode QR (recap:1:...) atau hash catatan",
+    "a scan or photo of the page's QR code (PNG, JPEG)": "pindaian atau foto kode QR halaman (PNG, JPEG)",
+    "fetch the record from this server if it is not held here": "ambil catatan dari server ini bila tidak ada di sini",
+    "server address (kept once a sync with it went through)": "alamat server (disimpan setelah sinkron dengannya berhasil)",
+    "seconds to wait for an answer": "detik menunggu jawaban",
+    "tries before giving up": "jumlah percobaan sebelum menyerah",
+    "the server's URL": "URL server",
+    "the election authority's key fingerprint (16 or more hex digits)": "sidik jari kunci otoritas pemilu (16 digit heksadesimal atau lebih)",
+    "a tree head to check too": "kepala pohon log yang ikut diperiksa",
+    "keep the audited records in this new folder": "simpan catatan yang diaudit di folder baru ini",
+    "write every record to a bundle file": "tulis semua catatan ke berkas bundel",
+    "verify and import a bundle file": "verifikasi dan impor berkas bundel",
+}
+
+
+def help_text(english: str, lang: str | None = None) -> str:
+    """A help text of the command line in ``lang``; English where no Indonesian is known
+    yet (the test lists any such)."""
+    if (lang or language()) == "en":
+        return english
+    return HELP_ID.get(english, english)

@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.cancel_button)
         bar.addPermanentWidget(self.sync_label)
         self.current_task: TaskHandle | None = None
+        self.last_told = ""  # the last result said in a box (a bundle's import or export)
         self._task_idle()
         self.tasks.started.connect(self._task_started)
         self.sync.changed.connect(self._sync_changed)
@@ -190,6 +191,11 @@ class MainWindow(QMainWindow):
         self.save_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.save_action.triggered.connect(self._save_shortcut)
         self.addAction(self.save_action)
+        self.correct_action = QAction(self)
+        self.correct_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.correct_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.correct_action.triggered.connect(self._correct_shortcut)
+        self.addAction(self.correct_action)
         self.import_election_action = QAction(self)
         self.import_election_action.triggered.connect(self._import_election)
         self.import_cert_action = QAction(self)
@@ -251,6 +257,7 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.quit_action)
         self.sheet_menu = menu.addMenu("")
         self.sheet_menu.addAction(self.save_action)
+        self.sheet_menu.addAction(self.correct_action)
         self.sheet_menu.addAction(self.find_action)
         self.sheet_menu.addAction(self.lock_action)
         self.sheet_menu.addAction(self.refresh_action)
@@ -286,6 +293,7 @@ class MainWindow(QMainWindow):
         self.contest_label.setText(tr("Contest:"))
         self.history_label.setText(tr("History of this sheet"))
         self.save_action.setText(tr("Save and sign"))
+        self.correct_action.setText(tr("Correct this sheet…"))
         self.import_election_action.setText(tr("Import election package…"))
         self.import_cert_action.setText(tr("Import certificate…"))
         self.export_request_action.setText(tr("Export certificate request…"))
@@ -519,6 +527,11 @@ class MainWindow(QMainWindow):
         if self.tabs.currentIndex() == 0:
             self.form.save()
 
+    def _correct_shortcut(self) -> None:
+        """Ctrl+E: correct the signed sheet shown, without reaching for the mouse."""
+        if self.tabs.currentIndex() == 0:
+            self.form.start_correction()
+
     def _saved(self, record: Any) -> None:
         station = str(record.payload["station"])
         self.history.show_history(
@@ -678,14 +691,16 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(
             self, tr("Export a USB bundle"), "recap-bundle.json", "*.json"
         )
-        if not path:
-            return
+        if path:
+            self.export_bundle(path)
+
+    def export_bundle(self, path: str) -> TaskHandle:
         from recap_desktop.services import bundle as bundle_service
 
         def work(ws: Workspace, handle: TaskHandle) -> int:
             return bundle_service.export_bundle(ws, Path(path))
 
-        self.tasks.run(
+        return self.tasks.run(
             tr("Writing the bundle"),
             work,
             lambda count: self._tell(
@@ -699,8 +714,10 @@ class MainWindow(QMainWindow):
     def _import_bundle(self) -> None:
         """A bundle's records, admitted by the same rule as a pull: a bad one is refused."""
         path, _ = QFileDialog.getOpenFileName(self, tr("Import a USB bundle"), "", "*.json")
-        if not path:
-            return
+        if path:
+            self.import_bundle(path)
+
+    def import_bundle(self, path: str) -> TaskHandle:
         from recap_desktop.services import bundle as bundle_service
 
         def work(ws: Workspace, handle: TaskHandle) -> Any:
@@ -712,7 +729,7 @@ class MainWindow(QMainWindow):
                 ) from exc
             return bundle_service.import_bundle(ws, data, path)
 
-        self.tasks.run(
+        return self.tasks.run(
             tr("Importing the bundle"), work, self._bundle_imported, self._error, slow=True
         )
 
@@ -736,6 +753,7 @@ class MainWindow(QMainWindow):
             self._contest_changed()
 
     def _tell(self, title: str, message: str, *, bad: bool = False) -> None:
+        self.last_told = message
         self.statusBar().showMessage(message.split("\n")[0], 15_000)
         box = QMessageBox(
             QMessageBox.Icon.Warning if bad else QMessageBox.Icon.Information,

@@ -39,6 +39,7 @@ from recap_desktop.ui.qt import (
     QPushButton,
     QScrollArea,
     Qt,
+    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -138,6 +139,9 @@ class SheetForm(QWidget):
         self.scroller.setWidgetResizable(True)
         self.scroller.setFrameShape(QFrame.Shape.NoFrame)
         outer.addWidget(self.scroller, 1)
+        # The summary above and the warnings' ticks below come and go as the officer types,
+        # shrinking the visible part after the field was scrolled to: follow it again then.
+        self.scroller.viewport().installEventFilter(self)
         self.ack_box = QWidget()
         self.ack_layout = QVBoxLayout(self.ack_box)
         self.ack_layout.setContentsMargins(0, 0, 0, 0)
@@ -295,6 +299,10 @@ class SheetForm(QWidget):
         """A field that gets the focus (Tab, Enter, a click, a refusal) scrolls into view."""
         if event.type() == QEvent.Type.FocusIn and isinstance(watched, QLineEdit):
             self.show_field(watched)
+        elif event.type() == QEvent.Type.Resize and watched is self.scroller.viewport():
+            focus = QApplication.focusWidget()
+            if focus is not None and focus in self.edits.values():
+                QTimer.singleShot(0, self, lambda: self.show_field(focus))
         return False
 
     def _set_readonly(self, readonly: bool) -> None:
