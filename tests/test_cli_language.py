@@ -21,7 +21,8 @@ from recap_desktop.messages import HELP_ID, Message
 from recap_desktop.services import Workspace
 from recap_desktop.services import sync as sync_service
 from recap_desktop.services.election import current_election
-from tests.sync_support import live_server  # noqa: F401  (a fixture)
+from tests.sync_support import LiveServer
+from tests.sync_support import live_server as live_server  # a fixture
 
 STATION = "32.01.01.2001.001"
 
@@ -175,7 +176,7 @@ def test_a_failed_sync_keeps_the_saved_server_address(
 
 
 def test_a_sync_that_goes_through_keeps_its_new_address(
-    recap, data_dir: Path, closed_port: str, live_server
+    recap, data_dir: Path, closed_port: str, live_server: LiveServer
 ) -> None:
     """The other half: the address given to a sync that reached the server is kept, so the
     next `recap sync` needs none."""

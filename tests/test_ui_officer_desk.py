@@ -231,7 +231,7 @@ def test_f1_opens_help_in_the_windows_language(qtbot, window: MainWindow) -> Non
     officer.open_station(STATION)
     officer.press(Qt.Key.Key_F1)
     qtbot.waitUntil(lambda: any(w.isVisible() for w in window.findChildren(HelpDialog)))
-    shown = [w for w in window.findChildren(HelpDialog) if w.isVisible()][0]
+    shown = next(w for w in window.findChildren(HelpDialog) if w.isVisible())
     assert "press Enter" in shown.browser.toPlainText()
     shown.close()
     window.set_language("id")
