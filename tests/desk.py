@@ -61,11 +61,20 @@ class Officer:
 
     # -- the keyboard -----------------------------------------------------------------------
 
+    def _window_manager(self) -> None:
+        """What a window manager does when a dialog closes: the main window is active again
+        (the offscreen platform has none, so the window would stay without focus)."""
+        if QApplication.activeWindow() is None and QApplication.activeModalWidget() is None:
+            self.window.activateWindow()
+            self.qtbot.waitUntil(lambda: QApplication.activeWindow() is not None)  # type: ignore[attr-defined]
+
     def press(self, key: Qt.Key, modifiers: Qt.KeyboardModifier = NONE) -> None:
+        self._window_manager()
         self.keys += 1
         self.qtbot.keyClick(focused(), key, modifiers)  # type: ignore[attr-defined]
 
     def type(self, text: str) -> None:
+        self._window_manager()
         self.keys += len(text)
         self.qtbot.keyClicks(focused(), text)  # type: ignore[attr-defined]
 
@@ -76,10 +85,16 @@ class Officer:
 
         def answer() -> None:
             dialog = QApplication.activeModalWidget()
-            if dialog is None or not isinstance(focused(), (QLineEdit, QPlainTextEdit)):
+            edit = QApplication.focusWidget()
+            if dialog is not None and QApplication.activeWindow() is not dialog:
+                dialog.activateWindow()  # the window manager's part: a new dialog is active
+            if (
+                dialog is None
+                or not isinstance(edit, (QLineEdit, QPlainTextEdit))
+                or not dialog.isAncestorOf(edit)
+            ):
                 QTimer.singleShot(10, answer)
                 return
-            edit = focused()
             if isinstance(edit, QPlainTextEdit):
                 edit.setTabChangesFocus(True)  # as a form's text box: Tab leaves it
             self.type(text)
@@ -164,18 +179,24 @@ class Officer:
         self.sheets.append(log)
         return log
 
-    def correct_sheet(self, code: str, field_id: str, value: int, reason: str) -> None:
-        """Open a signed sheet, Ctrl+E to correct it, retype one field, Ctrl+S, the reason
-        typed into its dialog, Tab to OK, Enter."""
-        self.open_station_viewed(code)
+    TAB_TO_OK = (Qt.Key.Key_Tab, Qt.Key.Key_Return)  # a multi-line dialog: leave the box, OK
+
+    def press_correct(self) -> None:
+        """Ctrl+E on a signed sheet: its fields open for a correction, the focus in field 1."""
         self.press(Qt.Key.Key_E, CTRL)
         form = self.window.form
-        while focused() is not form.edits[field_id]:
+        assert form.mode == "correct", form.banner.text()
+
+    def retype(self, field_id: str, value: int) -> None:
+        """Tab to a field, select what it holds (Ctrl+A), type the new number."""
+        form = self.window.form
+        for _ in range(len(form.edits) + 2):
+            if focused() is form.edits[field_id]:
+                break
             self.press(Qt.Key.Key_Tab)
+        assert focused() is form.edits[field_id], f"Tab never reached {field_id}"
         self.press(Qt.Key.Key_A, CTRL)
         self.type(str(value))
-        self.answer_dialog(reason, then=(Qt.Key.Key_Tab, Qt.Key.Key_Return))
-        self.save()
 
     def open_station_viewed(self, code: str) -> None:
         """Ctrl+F and the code of a station whose sheet is signed: it opens read-only."""

@@ -533,6 +533,10 @@ class MainWindow(QMainWindow):
             self.form.start_correction()
 
     def _saved(self, record: Any) -> None:
+        # The sheet is now read-only: the keyboard goes on to the next station (type its
+        # code, Enter), never to nowhere.
+        self.regions.search.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.regions.search.selectAll()
         station = str(record.payload["station"])
         self.history.show_history(
             sheet_service.sheet_history(self.ws, station, str(record.payload["contest"]))
