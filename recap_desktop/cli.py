@@ -993,7 +993,12 @@ def build_parser() -> argparse.ArgumentParser:
 def help_texts(parser: argparse.ArgumentParser) -> list[str]:
     """Every help text a parser shows, its sub-commands' too, as written (in English)."""
     out: list[str] = []
-    _walk_help(parser, lambda text: out.append(text) or text)
+
+    def keep(text: str) -> str:
+        out.append(text)
+        return text
+
+    _walk_help(parser, keep)
     return out
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from recap_desktop.crypto.envelope import Record
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.messages import local_time, problem_name
 from recap_desktop.services import RecapError, Workspace
@@ -48,7 +49,7 @@ from recap_desktop.ui.qt import (
     Signal,
     plain_tip,
 )
-from recap_desktop.ui.tasks import TaskHandle, TaskRunner
+from recap_desktop.ui.tasks import SHOW_PROGRESS_AFTER_MS, TaskHandle, TaskRunner
 
 AskText = Callable[[QWidget | None, str, bool], str | None]
 HASH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -168,6 +169,7 @@ class SupervisorView(QWidget):
     ) -> None:
         super().__init__(parent)
         self.ws, self.tasks, self.get_key, self.role, self.ask = ws, tasks, get_key, role, ask
+        self.reviewing: TaskHandle | None = None  # the review being signed, off the GUI thread
         self.report: ReviewReport | None = None
         self.bad = 0  # records of the report with a problem (counted on the worker thread)
         self.running: TaskHandle | None = None
@@ -419,17 +421,40 @@ class SupervisorView(QWidget):
         key = self.get_key(self)
         if key is None:
             return False
-        try:
-            record = sheet_service.review_sheet(self.ws, key, r.hash, decision, reason or None)
-        except RecapError as exc:
-            self.summary.setText(exc.message(i18n.current()))
-            return False
-        status = self.ws.store.sheets.status(r.station, r.contest or "") or {"state": "?"}
-        self.summary.setText(
-            tr("Signed: %1. The sheet is now %2.")
-            .replace("%1", title)
-            .replace("%2", i18n.state_label(status["state"]))
+        if self.reviewing is not None:
+            return False  # one signature at a time
+
+        def work(ws: Workspace, handle: TaskHandle) -> tuple[Record, dict[str, Any]]:
+            """Signed and stored on the task runner's thread: the store may wait behind a
+            sync commit, and the window keeps painting."""
+            record = sheet_service.review_sheet(ws, key, r.hash, decision, reason or None)
+            status = ws.store.sheets.status(r.station or "", r.contest or "") or {"state": "?"}
+            return record, status
+
+        def failed(exc: BaseException) -> None:
+            self.reviewing = None
+            message = exc.message(i18n.current()) if isinstance(exc, RecapError) else str(exc)
+            self.summary.setText(message)
+
+        self.reviewing = self.tasks.run(
+            title,
+            work,
+            lambda done: self._reviewed(r, decision, reason, title, *done),
+            failed,
+            show_after_ms=SHOW_PROGRESS_AFTER_MS,
         )
+        return True
+
+    def _reviewed(
+        self,
+        r: RecordCheck,
+        decision: str,
+        reason: str | None,
+        title: str,
+        record: Record,
+        status: dict[str, Any],
+    ) -> None:
+        self.reviewing = None
         self.model.beginInsertRows(QModelIndex(), len(self.model.rows), len(self.model.rows))
         self.model.rows.append(
             RecordCheck(
@@ -450,4 +475,3 @@ class SupervisorView(QWidget):
         )
         self.model.endInsertRows()
         self.reviewed.emit(r.station)
-        return True
