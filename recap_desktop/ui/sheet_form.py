@@ -103,6 +103,8 @@ class SheetForm(QWidget):
         self.tasks = tasks or TaskRunner(ws.data_dir)
         self.signing: TaskHandle | None = None
         self.refused = False  # the last Ctrl+S was refused: its banner goes once all is fixed
+        self._filling = False  # load() fills the fields: one check at the end, not per field
+        self._built_for: tuple[str, str] | None = None  # the contest and language built
         self.ask_reason = ask
         self.station: Station | None = None
         self.contest: Contest | None = None
@@ -171,6 +173,7 @@ class SheetForm(QWidget):
         self.station = self.contest = None
         self.mode = "empty"
         self.scroller.takeWidget()
+        self._built_for = None
         self.edits, self.notes, self.sums = {}, {}, {}
         self._rebuild_acks([])
         self.banner.hide()
@@ -205,10 +208,18 @@ class SheetForm(QWidget):
             .replace("%2", i18n.state_label(history["state"]))
             + "".join(" · " + problem_name(why, lang) for why in history.get("attention", []))
         )
-        self._build(contest, lang)
-        if shown is not None:
+        if self._built_for != (contest.id, lang) or self.scroller.widget() is None:
+            self._build(contest, lang)
+            self._built_for = (contest.id, lang)
+        # The same contest's form is kept, only its numbers change (building 17 rows of
+        # widgets took ~100 ms of the GUI thread after each save). One check after all the
+        # fields are filled, not one per field: each check restyles every message.
+        self._filling = True
+        try:
             for fid, edit in self.edits.items():
-                edit.setText(str(shown.get(fid, "")))
+                edit.setText("" if shown is None else str(shown.get(fid, "")))
+        finally:
+            self._filling = False
         self._set_readonly(self.mode in ("view", "readonly"))
         self.banner.hide()
         if self.mode == "new" and history["heads"]:
@@ -329,7 +340,7 @@ class SheetForm(QWidget):
 
     def refresh(self) -> None:
         """Recompute sums and rule messages from what is typed; called on every key press."""
-        if self.contest is None or self.station is None:
+        if self.contest is None or self.station is None or self._filling:
             return
         form = self.contest.form
         typed = self.values()
@@ -410,9 +421,9 @@ class SheetForm(QWidget):
         for fid, note in self.notes.items():
             entries = notes.get(fid, [])
             note.setText("\n".join(("✖ " if s == "error" else "⚠ ") + m for s, m in entries))
-            note.setStyleSheet(
-                NOTE_CSS["error" if any(s == "error" for s, _ in entries) else "warning"]
-            )
+            css = NOTE_CSS["error" if any(s == "error" for s, _ in entries) else "warning"]
+            if note.styleSheet() != css:  # restyling is costly: only on a change
+                note.setStyleSheet(css)
             edit = self.edits[fid]
             mark = marks.get(fid, "")
             if edit.property("problem") != mark:
