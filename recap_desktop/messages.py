@@ -631,6 +631,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Hanya supervisor yang dapat menyetujui atau menolak lembar.",
         "en": "Only a supervisor can approve or reject a sheet.",
     },
+    "sheet.show_what": {
+        "id": "Sebutkan lembar yang ditampilkan: --station dan --contest, atau --hash dari salah satu versinya.",
+        "en": "Say which sheet to show: --station and --contest, or --hash of one of its versions.",
+    },
+    "dispute.none": {
+        "id": "Tidak ada sengketa di TPS {station} untuk {contest}: sudah diputuskan, atau hanya satu versi yang ditandatangani. Muat ulang papan.",
+        "en": "There is no dispute at polling station {station} for {contest}: it was decided already, or only one version is signed. Reload the board.",
+    },
+    "dispute.not_a_version": {
+        "id": "Lembar {hash} bukan salah satu versi yang disengketakan di TPS {station}; pilih salah satu versi yang ditampilkan.",
+        "en": "Sheet {hash} is not one of the versions in dispute at polling station {station}; choose one of the versions shown.",
+    },
+    "recap.not_counted": {
+        "id": "! {count} TPS memiliki lembar yang tidak dihitung (sengketa, ditolak, diubah, penanda tangan dicabut): lihat 'recap verify' dan meja pengawas.",
+        "en": "! {count} station(s) hold sheets that do not count (disputed, rejected, tampered, signer revoked): see 'recap verify' and the supervisor's desk.",
+    },
+    "hash.bad_prefix": {
+        "id": "'{text}' bukan awal hash catatan: tulis paling sedikit {min} angka heksadesimal (0-9, a-f), misalnya 16 karakter pertama yang dicetak 'recap sheet show'.",
+        "en": "'{text}' is not the start of a record hash: give at least {min} hexadecimal digits (0-9, a-f), for example the first 16 characters 'recap sheet show' prints.",
+    },
+    "hash.unknown": {
+        "id": "Tidak ada catatan di penyimpanan ini yang hash-nya diawali {prefix}. Periksa ketikan, atau tarik catatan dari server dulu.",
+        "en": "No record in this store has a hash starting with {prefix}. Check the typing, or pull the records from the server first.",
+    },
+    "hash.ambiguous": {
+        "id": "Awalan {prefix} cocok dengan lebih dari satu catatan ({matches}); tulis lebih banyak karakter.",
+        "en": "The prefix {prefix} matches more than one record ({matches}); give more characters.",
+    },
     "review.unknown_sheet": {
         "id": "Lembar {hash} tidak ada di penyimpanan ini.",
         "en": "Sheet {hash} is not in this store.",
@@ -741,6 +769,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sync.forks": {
         "id": "{count} bukti cabang rantai (dua catatan seorang petugas di tempat yang sama) disimpan; catatan petugas itu sejak cabang tidak dihitung.",
         "en": "{count} fork evidence kept (an officer's two records at one place of the chain); that officer's records from the fork on do not count.",
+    },
+    "sync.server_certificate_time": {
+        "id": "Sertifikat server dari penyelenggara tidak berlaku menurut jam laptop ini. Periksa tanggal, waktu dan zona waktu laptop; jika sudah benar, minta penyelenggara memperbarui sertifikat server. Tidak ada yang dikirim.",
+        "en": "The server's certificate from the election authority is not in force by this laptop's clock. Check the laptop's date, time and time zone; if they are right, ask the authority to renew the server's certificate. Nothing was sent.",
     },
     "sync.failed": {
         "id": "Sinkron gagal: {detail}",

@@ -178,9 +178,20 @@ class Trust:
                 return cert
         return None
 
-    def server_keys(self, at: datetime) -> set[str]:
-        """Every key certified as a server at ``at``."""
-        return {k for k in self.certificates if self.server_certificate(k, at) is not None}
+    def server_keys(self, at: datetime | None = None) -> set[str]:
+        """Every key certified as a server at ``at``; without a time, every key the authority
+        certified as a server at all, unless revoked (what a laptop's marks may rest on)."""
+        if at is not None:
+            return {k for k in self.certificates if self.server_certificate(k, at) is not None}
+        return {
+            k
+            for k, certs in self.certificates.items()
+            if k not in self.revoked and any(c.role == SERVER_ROLE for c in certs)
+        }
+
+    def has_server_certificate(self, key: str) -> bool:
+        """The key was certified as a server at some time (and is not revoked)."""
+        return key in self.server_keys()
 
     @cached_property
     def mandates(self) -> dict[str, tuple[Mandate, ...]]:

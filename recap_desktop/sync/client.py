@@ -16,7 +16,15 @@ from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.protocol.admit import Fork
 from recap_desktop.protocol.wire import BATCH_FORMAT, batch_bytes
 
-__all__ = ["BATCH_FORMAT", "BadAnswer", "Refused", "ServerClient", "SyncError", "Unreachable"]
+__all__ = [
+    "BATCH_FORMAT",
+    "BadAnswer",
+    "NotHeld",
+    "Refused",
+    "ServerClient",
+    "SyncError",
+    "Unreachable",
+]
 USER_AGENT = "recap-desktop-sync/1"
 
 
@@ -52,6 +60,10 @@ class Refused(SyncError):
     """The server said no to the request itself (4xx): retrying the same will not help."""
 
     kind = "protocol"
+
+
+class NotHeld(Refused):
+    """The server answered 404: it says it does not hold what was asked (a proof, a record)."""
 
 
 class _AbortableAdapter(HTTPAdapter):
@@ -140,6 +152,8 @@ class ServerClient:
             raise Unreachable(f"could not reach the server: {exc}") from exc
         if response.status_code in (429, 502, 503, 504) or response.status_code >= 500:
             raise Unreachable(f"the server is unavailable (HTTP {response.status_code})", "server")
+        if response.status_code == 404:
+            raise NotHeld(f"HTTP 404: {body[:300]!r}")
         if response.status_code >= 400:
             raise Refused(f"HTTP {response.status_code}: {body[:300]!r}")
         try:
@@ -183,6 +197,14 @@ class ServerClient:
         if not isinstance(answer, dict) or not isinstance(answer.get("proof"), list):
             raise BadAnswer("the consistency answer has no proof")
         return list(answer["proof"])
+
+    def heads_at(self, size: int) -> list[Any]:
+        """Every tree head the server says it signed of a log of ``size`` entries (each to be
+        verified by the caller)."""
+        answer = self._call("GET", "/v1/log/heads", params={"size": size})
+        if not isinstance(answer, dict) or not isinstance(answer.get("heads"), list):
+            raise BadAnswer("the heads answer has no list of heads")
+        return list(answer["heads"])
 
     def election_package(self) -> dict[str, Any]:
         answer = self._call("GET", "/v1/election")

@@ -18,10 +18,10 @@ _current = "id"
 _translator: QTranslator | None = None
 
 
-def tr(text: str, disambiguation: str | None = None, n: int = -1) -> str:
-    """Translate one of the window's strings into the current language. With ``n``, the
-    text's ``%n`` is the count, in the plural form the language wants (the .ts files hold
-    the numerus forms: English two, Indonesian one): ``tr("%n record(s)", "", n)``."""
+def tr(text: str, disambiguation: str = "", n: int = -1) -> str:
+    """Translate one of the window's strings into the current language. With a count,
+    written ``tr("%n station(s)", "", n)`` so that lupdate gives the message its plural
+    forms, Qt puts ``n`` for ``%n`` in the form the language's plural rule picks."""
     return QCoreApplication.translate("", text, disambiguation or None, n)
 
 

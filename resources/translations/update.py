@@ -52,18 +52,21 @@ def finish_english(ts: Path) -> None:
     for message in tree.iter("message"):
         translation = message.find("translation")
         source = message.find("source")
-        if message.get("numerus") == "yes" and translation is not None and source is not None:
-            # "%n record(s)": English's two forms, "%n record" and "%n records".
-            text = source.text or ""
-            forms = [re.sub(r"\((\w+)\)", "", text), re.sub(r"\((\w+)\)", r"\1", text)]
-            for old in list(translation):
-                translation.remove(old)
-            for form in forms:
-                ET.SubElement(translation, "numerusform").text = form
-            translation.text = None
-            translation.attrib.pop("type", None)
+        if translation is None or source is None:
             continue
-        if translation is not None and source is not None and not translation.text:
+        if message.get("numerus") == "yes":
+            # English's two plural forms: written by hand ("1 dispute", "2 disputes"), or
+            # made from a "(s)" in the source ("%n record(s)": "%n record", "%n records").
+            text = source.text or ""
+            made = [re.sub(r"\((\w+)\)", "", text), re.sub(r"\((\w+)\)", r"\1", text)]
+            forms = translation.findall("numerusform")
+            while len(forms) < 2:
+                forms.append(ET.SubElement(translation, "numerusform"))
+            for form, default in zip(forms, made, strict=False):
+                if not form.text or not form.text.strip():
+                    form.text = default if "(" in text else source.text
+            translation.attrib.pop("type", None)
+        elif not translation.text or not translation.text.strip():
             translation.text = source.text
             translation.attrib.pop("type", None)
     tree.write(ts, encoding="utf-8", xml_declaration=True)
