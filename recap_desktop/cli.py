@@ -27,6 +27,7 @@ from recap_desktop.messages import (
     network_error,
     problem_name,
     tr,
+    use_language,
 )
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import demo as demo_service
@@ -1055,6 +1056,7 @@ def _walk_help(parser: argparse.ArgumentParser, change: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    use_language(None)  # the command line speaks as RECAP_LANG and the system ask, no window
     args = build_parser().parse_args(argv)
     ws = Workspace(args.data_dir)
     try:

@@ -1145,6 +1145,8 @@ HELP_ID: dict[str, str] = {
     "keep the audited records in this new folder": "simpan catatan yang diaudit di folder baru ini",
     "write every record to a bundle file": "tulis semua catatan ke berkas bundel",
     "verify and import a bundle file": "verifikasi dan impor berkas bundel",
+    "instead: any version's or review's hash, or its first 8+ digits": "sebagai gantinya: hash versi atau tinjauan mana pun, atau 8+ digit pertamanya",
+    "the sheet version's hash, or its first 8+ digits": "hash versi formulir, atau 8+ digit pertamanya",
 }
 
 
