@@ -13,12 +13,14 @@ from itertools import pairwise
 from typing import Any
 
 from recap_desktop.crypto.envelope import Record
+from recap_desktop.domain.double_entry import DoubleEntry
 from recap_desktop.domain.election import Contest, Station, text
 from recap_desktop.domain.form import MAX_VALUE, Violation
 from recap_desktop.messages import problem_name
 from recap_desktop.messages import tr as service_text
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import regions as region_service
+from recap_desktop.services import requirements as requirement_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.ui import i18n
 from recap_desktop.ui.dialogs import ask_text
@@ -45,6 +47,7 @@ from recap_desktop.ui.qt import (
     Signal,
 )
 from recap_desktop.ui.tasks import SHOW_PROGRESS_AFTER_MS, TaskHandle, TaskRunner
+from recap_desktop.ui.warnings_dialog import AskWarnings, ask_warnings_reason
 
 AskReason = Callable[[QWidget | None], str | None]
 
@@ -106,6 +109,7 @@ class SheetForm(QWidget):
         self._filling = False  # load() fills the fields: one check at the end, not per field
         self._built_for: tuple[str, str] | None = None  # the contest and language built
         self.ask_reason = ask
+        self.ask_warnings: AskWarnings = ask_warnings_reason
         self.station: Station | None = None
         self.contest: Contest | None = None
         self.role = "operator"
@@ -474,7 +478,26 @@ class SheetForm(QWidget):
         self.refresh()
         self.first_edit().setFocus()
 
-    def save(self) -> TaskHandle | None:
+    def start_double_entry(self) -> None:
+        """Type this sheet twice, blind, in its own dialog (ui/double_entry.py)."""
+        if self.station is None or self.contest is None or self.mode not in ("new", "correct"):
+            self._say("info", tr("Double entry is for a new sheet or a correction: open one."))
+            return
+        from recap_desktop.ui.double_entry import DoubleEntryDialog
+
+        self.double_dialog = DoubleEntryDialog(self)
+        self.double_dialog.open()
+
+    def sign_double_entered(
+        self, values: dict[str, int], double_entry: DoubleEntry
+    ) -> TaskHandle | None:
+        """Sign the agreed values of a double entry, as Ctrl+S signs a typed sheet (on the
+        task runner's thread: the handle, or None if nothing is signed)."""
+        for fid, edit in self.edits.items():
+            edit.setText(str(values[fid]))
+        return self.save(double_entry=double_entry)
+
+    def save(self, *_: object, double_entry: DoubleEntry | None = None) -> TaskHandle | None:
         """Check, ask for the key (and the reason of a correction), then sign and store on the
         task runner's thread; ``saved`` is emitted when the record is stored. The handle of
         the signing job, or None when nothing is signed (refused, cancelled)."""
@@ -519,11 +542,29 @@ class SheetForm(QWidget):
             anchor = max(first.fields, key=lambda f: order.get(f, -1))
             self.focus_field(self.edits[anchor])
             return None
+        # A double entry's sheet is signed from its own dialog, over the form: the warnings
+        # dialog below lists every warning for it, ticked or not.
         unchecked = [r for r, box in self.acks.items() if not box.isChecked()]
+        if double_entry is not None:
+            unchecked = []
         if unchecked:
             self._say("error", tr("Not saved: tick each warning after checking the paper form."))
             self.acks[unchecked[0]].setFocus()
             return None
+        if double_entry is None:  # said before the reason and the key are asked for
+            required = requirement_service.double_entry_required(self.ws, self.station.code)
+            if required is not None:
+                self._say(
+                    "error", service_text("sheet.double_entry_required", lang, region=required)
+                )
+                return None
+        fired = sheet_service.sheet_warnings(self.ws, self.station, self.contest, typed)
+        warnings_reason = None
+        if fired:
+            warnings_reason = self.ask_warnings(self, fired)
+            if warnings_reason is None:
+                self._say("error", tr("Not saved: signing despite warnings needs a reason."))
+                return None
         reason = None
         if self.mode == "correct":
             reason = self.ask_reason(self)
@@ -535,7 +576,10 @@ class SheetForm(QWidget):
             return None
         station, contest = self.station.code, self.contest.id
         supersedes = self.own_head if self.mode == "correct" else None
-        acknowledged = [r for r, box in self.acks.items() if box.isChecked()]
+        acknowledged = [
+            *(r for r, box in self.acks.items() if box.isChecked()),
+            *(w.name for w in fired),  # the warnings dialog listed each
+        ]
 
         def work(ws: Workspace, handle: TaskHandle) -> Record:
             return sheet_service.enter_sheet(
@@ -547,6 +591,8 @@ class SheetForm(QWidget):
                 supersedes=supersedes,
                 reason=reason,
                 acknowledged=acknowledged,
+                warnings_reason=warnings_reason,
+                double_entry=double_entry,
             )
 
         self.save_button.setEnabled(False)
