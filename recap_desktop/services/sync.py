@@ -9,7 +9,7 @@ from recap_desktop.services.workspace import RecapError, Workspace
 from recap_desktop.storage import Store
 from recap_desktop.sync.backoff import Backoff
 from recap_desktop.sync.client import ServerClient
-from recap_desktop.sync.engine import Status, SyncEngine, SyncResult
+from recap_desktop.sync.engine import DONE, REFUSED, Status, SyncEngine, SyncResult
 from recap_desktop.sync.photos import sync_photos
 
 SERVER_URL = "server_url"
@@ -20,9 +20,14 @@ def server_url(store: Store) -> str | None:
     return store.outbox.setting(SERVER_URL)
 
 
-def set_server_url(store: Store, url: str | None) -> None:
-    if url is not None and not url.startswith(("http://", "https://")):
+def check_url(url: str) -> None:
+    if not url.startswith(("http://", "https://")):
         raise RecapError("sync.bad_url", url=url)
+
+
+def set_server_url(store: Store, url: str | None) -> None:
+    if url is not None:
+        check_url(url)
     store.outbox.set_setting(SERVER_URL, url.rstrip("/") if url else None)
 
 
@@ -60,8 +65,7 @@ def make_engine(
     chosen = url or server_url(store)
     if not chosen:
         raise RecapError("sync.no_server")
-    if url:
-        set_server_url(store, url)
+    check_url(chosen)  # kept only once a sync with it went through (``sync_once``)
     client = ServerClient(chosen, connect_timeout=connect_timeout, read_timeout=read_timeout)
     engine: SyncEngine
 
@@ -96,9 +100,14 @@ def sync_once(
     """Push everything unsent, pull everything new; the CLI's `recap sync`."""
     engine = make_engine(ws, url, read_timeout=read_timeout, attempts=attempts, backoff=backoff)
     try:
-        return engine.sync()
+        result = engine.sync()
     finally:
         engine.client.close()
+    # A new address is kept once a server answered at it: a mistyped one that fails must
+    # not replace the address that worked (the window's setting reads the same).
+    if url and result.outcome in (DONE, REFUSED):
+        set_server_url(ws.store, url)
+    return result
 
 
 def local_status(store: Store) -> Status:
