@@ -38,11 +38,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="FILE",
         help="write a certificate request for this server's key to FILE, and stop",
     )
+    parser.add_argument(
+        "--load-certificates",
+        type=Path,
+        metavar="FILE",
+        help="admit the authority's certificates in FILE ({records: [...]}, e.g. every officer's"
+        " before election day), and stop",
+    )
+    parser.add_argument("--certfile", type=Path, help="TLS certificate chain (PEM): serve HTTPS")
+    parser.add_argument("--keyfile", type=Path, help="TLS private key (PEM) of --certfile")
+    parser.add_argument(
+        "--max-connections", type=int, default=1000, help="open connections at most"
+    )
+    parser.add_argument(
+        "--header-timeout", type=float, default=10.0, help="seconds for a request's headers"
+    )
+    parser.add_argument(
+        "--body-timeout", type=float, default=60.0, help="seconds for a request's body"
+    )
+    parser.add_argument(
+        "--push-rate", type=float, default=5.0, help="pushes a second per key, sustained"
+    )
+    parser.add_argument("--push-burst", type=int, default=20, help="pushes per key at once")
     args = parser.parse_args(argv)
+    if (args.certfile is None) != (args.keyfile is None):
+        parser.error("--certfile and --keyfile go together")
 
     import uvicorn
 
     from recap_server.app import create_app
+    from recap_server.edge import EdgeLimits, uvicorn_config
+    from recap_server.gate import GateLimits
     from recap_server.server import ServerSetupError, open_ledger
 
     try:
@@ -67,8 +93,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         ledger.storage.close()
         print(f"recap-server: wrote {args.request} for key {ledger.server_key.key_id}")
         return 0
+    if args.load_certificates is not None:
+        from recap_server.server import import_certificates
+
+        try:
+            data = args.load_certificates.read_bytes()
+            before = ledger.storage.stats().get("certificates", 0)
+            import_certificates(ledger, data, str(args.load_certificates))
+            after = ledger.storage.stats().get("certificates", 0)
+        except (OSError, ServerSetupError) as exc:
+            print(f"recap-server: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            ledger.storage.close()
+        print(f"recap-server: {after - before} new certificates loaded ({after} held)")
+        return 0
     print(f"recap-server: receipt key {ledger.server_key.key_id}", file=sys.stderr)
-    uvicorn.run(create_app(ledger, demo=args.demo), host=args.host, port=args.port)
+    tls = {}
+    if args.certfile is not None:
+        tls = {"ssl_certfile": str(args.certfile), "ssl_keyfile": str(args.keyfile)}
+    edge = EdgeLimits(
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+        max_connections=args.max_connections,
+    )
+    app = create_app(
+        ledger, demo=args.demo, gate=GateLimits(rate=args.push_rate, burst=args.push_burst)
+    )
+    try:
+        uvicorn.Server(uvicorn_config(app, args.host, args.port, edge, **tls)).run()
+    except (OSError, ValueError) as exc:  # an unreadable certificate or key, a port in use
+        print(f"recap-server: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -27,7 +27,7 @@ from recap_desktop.protocol.wire import BATCH_FORMAT, WireError, check_fork
 from recap_server.log import Appended, Summary
 from recap_server.storage import Position, ServerStorage, parse_received
 
-STORED, REFUSED = "stored", "refused"
+STORED, REFUSED, UNKNOWN = "stored", "refused", "unknown"
 __all__ = ["BATCH_FORMAT", "HELD", "REFUSED", "STORED", "Ledger", "Outcome"]
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 MAX_DETAIL = 200  # characters of a refusal's sentence: an answer never echoes a sender's bulk
@@ -249,7 +249,42 @@ class Ledger:
                 outcomes.append(
                     Outcome(item.hash, REFUSED, problem.kind, problem.detail[:MAX_DETAIL])
                 )
-        stored = admission.admitted
+        return self._answer(
+            outcomes,
+            malformed,
+            admission.admitted,
+            before,
+            trust,
+            bool(admission.forks),
+            now,
+            known,
+        )
+
+    def holds(self, hashes: Sequence[str], known: int = 0) -> Pushed:
+        """Which of ``hashes`` the log holds, answered as a push of those records would be
+        (held, with a receipt and inclusion proofs), without the records: a laptop asks this
+        before it sends what it has (the package, certificates) so that what the server
+        holds never crosses the network again (PROTOCOL §9.8). A hash not held is answered
+        ``unknown`` and is in no list of the receipt."""
+        with self._lock:
+            found = self.storage.positions(hashes)
+            outcomes = [Outcome(h, HELD if h in found else UNKNOWN) for h in hashes]
+            trust = self.trust()
+            return self._answer(outcomes, [], [], trust, trust, False, self.clock(), known)
+
+    def _answer(
+        self,
+        outcomes: list[Outcome],
+        malformed: list[tuple[int, Outcome]],
+        stored: list[Record],
+        before: Trust,
+        trust: Trust,
+        forked: bool,
+        now: datetime,
+        known: int,
+    ) -> Pushed:
+        """Commit what was admitted, sign the head and the receipt, prove them."""
+        received = format_time(now)
         held_positions = self.storage.positions(o.hash for o in outcomes if o.status == HELD)
         summaries: list[Summary] = []
 
@@ -284,7 +319,7 @@ class Ledger:
             keep_receipt=bool(stored),
         )
         self.view = LogView(head, summaries[-1])
-        if any(r.type in AUTHORITY_TYPES for r in stored) or admission.forks:
+        if any(r.type in AUTHORITY_TYPES for r in stored) or forked:
             self._trust = trust
         size = appended.size
         held = {h: self.storage.inclusion(i, size) for h, (i, _) in held_positions.items()}

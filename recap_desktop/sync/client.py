@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import ipaddress
+import json
 import socket
 import threading
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -14,10 +17,21 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.protocol.admit import Fork
+from recap_desktop.protocol.pushauth import HEADER as TOKEN_HEADER
 from recap_desktop.protocol.wire import BATCH_FORMAT, batch_bytes
 
-__all__ = ["BATCH_FORMAT", "BadAnswer", "Refused", "ServerClient", "SyncError", "Unreachable"]
+__all__ = [
+    "BATCH_FORMAT",
+    "BadAnswer",
+    "Insecure",
+    "Refused",
+    "ServerClient",
+    "SyncError",
+    "Unreachable",
+    "is_loopback",
+]
 USER_AGENT = "recap-desktop-sync/1"
+MAX_RETRY_AFTER = 600.0  # seconds: a server asking for longer is waited on this long at most
 
 
 class SyncError(Exception):
@@ -39,6 +53,37 @@ class SyncError(Exception):
 class Unreachable(SyncError):
     kind = "connection"
     transient = True
+
+    def __init__(
+        self, message: str, kind: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, kind)
+        self.retry_after = retry_after  # what the server asked for (429/503 Retry-After)
+
+
+class Insecure(SyncError):
+    """Plain http:// to a server that is not this machine: records and the push token
+    would cross the network readable and changeable by anyone on the way."""
+
+    kind = "insecure"
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds (RFC 9110 allows a date too; this server sends seconds, and
+    a date or nonsense falls back to the backoff)."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return min(float(value.strip()), MAX_RETRY_AFTER)
 
 
 class BadAnswer(SyncError):
@@ -112,11 +157,23 @@ class ServerClient:
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
         session: requests.Session | None = None,
+        token: str | None = None,
+        ca_file: str | None = None,
+        allow_http: bool = False,
     ) -> None:
+        """``token``: the push token sent with pushes (PROTOCOL §9.8); ``ca_file``: the
+        certificates (PEM) an https:// server's certificate must chain to, instead of the
+        system's; ``allow_http``: accept plain http:// to another machine (a test network)."""
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
+        self.token = token
+        self.insecure = (
+            self.base_url.startswith("http://") and not allow_http and not is_loopback(base_url)
+        )
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
+        # Given on every request: requests would otherwise let $REQUESTS_CA_BUNDLE win.
+        self.verify: str | bool = ca_file or True
         self._adapter = _AbortableAdapter()
         self.session.mount("http://", self._adapter)
         self.session.mount("https://", self._adapter)
@@ -129,9 +186,14 @@ class ServerClient:
         self._adapter.abort()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self.insecure:
+            raise Insecure(
+                f"{self.base_url} is plain http:// to another machine: use https://, or allow"
+                " plain http for a test network in the settings"
+            )
         try:
             response = self.session.request(
-                method, self.base_url + path, timeout=self.timeout, **kwargs
+                method, self.base_url + path, timeout=self.timeout, verify=self.verify, **kwargs
             )
             body = response.content  # read it all here, so a cut body raises here
         except requests.Timeout as exc:
@@ -139,7 +201,11 @@ class ServerClient:
         except requests.RequestException as exc:
             raise Unreachable(f"could not reach the server: {exc}") from exc
         if response.status_code in (429, 502, 503, 504) or response.status_code >= 500:
-            raise Unreachable(f"the server is unavailable (HTTP {response.status_code})", "server")
+            raise Unreachable(
+                f"the server is unavailable (HTTP {response.status_code})",
+                "server",
+                _retry_after(response.headers.get("Retry-After")),
+            )
         if response.status_code >= 400:
             raise Refused(f"HTTP {response.status_code}: {body[:300]!r}")
         try:
@@ -160,15 +226,25 @@ class ServerClient:
     def push_body(self, body: bytes, known: int = 0) -> dict[str, Any]:
         """POST a batch made by ``push_body`` (so it can be made while another is in flight).
         ``known``: the size of the newest tree head held, to be proved extended."""
-        answer = self._call(
-            "POST",
-            "/v1/push",
-            params={"known": known},
-            data=body,
-            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
-        )
+        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        if self.token is not None:
+            headers[TOKEN_HEADER] = self.token
+        answer = self._call("POST", "/v1/push", params={"known": known}, data=body, headers=headers)
         if not isinstance(answer, dict):
             raise BadAnswer("the push answer is not an object")
+        return answer
+
+    def push_held(self, hashes: list[str], known: int = 0) -> dict[str, Any]:
+        """Which of these records the server's log holds, answered as a push (§9.8)."""
+        headers = {"Content-Type": "application/json"}
+        if self.token is not None:
+            headers[TOKEN_HEADER] = self.token
+        body = json.dumps({"hashes": hashes}, separators=(",", ":")).encode("ascii")
+        answer = self._call(
+            "POST", "/v1/push/held", params={"known": known}, data=body, headers=headers
+        )
+        if not isinstance(answer, dict):
+            raise BadAnswer("the held answer is not an object")
         return answer
 
     def evidence(self, jurisdiction: str) -> dict[str, Any]:
