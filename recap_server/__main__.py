@@ -43,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         metavar="FILE",
         help="admit the authority's certificates in FILE ({records: [...]}, e.g. every officer's"
-        " before election day), and stop",
+        " before election day), and stop (with the server stopped: a running one reads its"
+        " trust once)",
     )
     parser.add_argument("--certfile", type=Path, help="TLS certificate chain (PEM): serve HTTPS")
     parser.add_argument("--keyfile", type=Path, help="TLS private key (PEM) of --certfile")
@@ -57,9 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--body-timeout", type=float, default=60.0, help="seconds for a request's body"
     )
     parser.add_argument(
-        "--push-rate", type=float, default=5.0, help="pushes a second per key, sustained"
+        "--push-rate", type=float, default=10.0, help="pushes a second per key, sustained"
     )
-    parser.add_argument("--push-burst", type=int, default=20, help="pushes per key at once")
+    parser.add_argument("--push-burst", type=int, default=50, help="pushes per key at once")
     args = parser.parse_args(argv)
     if (args.certfile is None) != (args.keyfile is None):
         parser.error("--certfile and --keyfile go together")
@@ -94,19 +95,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"recap-server: wrote {args.request} for key {ledger.server_key.key_id}")
         return 0
     if args.load_certificates is not None:
-        from recap_server.server import import_certificates
+        from recap_server.server import load_certificates
 
         try:
             data = args.load_certificates.read_bytes()
-            before = ledger.storage.stats().get("certificates", 0)
-            import_certificates(ledger, data, str(args.load_certificates))
-            after = ledger.storage.stats().get("certificates", 0)
-        except (OSError, ServerSetupError) as exc:
+            new, held = load_certificates(ledger, data, str(args.load_certificates))
+        except OSError as exc:
+            print(f"recap-server: cannot read {args.load_certificates}: {exc}", file=sys.stderr)
+            return 2
+        except ServerSetupError as exc:
             print(f"recap-server: {exc}", file=sys.stderr)
             return 2
         finally:
             ledger.storage.close()
-        print(f"recap-server: {after - before} new certificates loaded ({after} held)")
+        print(f"recap-server: {new} certificates loaded, {held} held already")
         return 0
     print(f"recap-server: receipt key {ledger.server_key.key_id}", file=sys.stderr)
     tls = {}

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from recap_desktop.crypto.envelope import sign
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.protocol.pushauth import HEADER, make_token
 from recap_desktop.services import RecapError
@@ -354,3 +355,57 @@ def test_https_serves_and_the_laptop_trusts_its_ca_file(start: Any, tmp_path: Pa
     assert result.sent >= 1 and laptop.ws.store.outbox.unsent_count() == 0
     with pytest.raises(Unreachable):
         ServerClient(server.url.replace("https", "http")).health()
+
+
+def load_certificates(data_dir: Path, file: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "recap_server", "--demo", "--data-dir", str(data_dir)]
+        + ["--load-certificates", str(file)],
+        env=DEMO_ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_first_contact_sends_nothing_the_server_holds(start: Any, tmp_path: Path) -> None:
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    records = laptop.ws.store.records.authority_records()
+    certs = [r.to_json() for r in records if r.type == "certificate"]
+    bulk = tmp_path / "certificates.json"
+    bulk.write_text(json.dumps({"records": certs}))
+    # A certificate signed by another key than the authority's: refused whole, nothing loaded.
+    payload = {**certs[0]["payload"], "jurisdiction": "32"}
+    forged = sign(SigningKey.generate(), payload).to_json()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"records": [*certs, forged]}))
+    refused = load_certificates(tmp_path / "server0", bad)
+    assert refused.returncode == 2 and "nothing loaded" in refused.stderr
+    loaded = load_certificates(tmp_path / "server0", bulk)
+    assert loaded.returncode == 0, loaded.stderr
+    assert f"{len(certs)} certificates loaded" in loaded.stdout
+    again = load_certificates(tmp_path / "server0", bulk)
+    assert f"0 certificates loaded, {len(certs)} held already" in again.stdout
+
+    server = start()  # its data folder is server0, loaded above
+    engine = sync_service.make_engine(laptop.ws, server.url, attempts=1)
+    engine.jurisdiction = None  # the push phase only
+    pushes: list[bytes] = []
+    real_push = engine.client.push_body
+
+    def push_body(body: bytes, known: int = 0) -> dict[str, Any]:
+        pushes.append(body)
+        return real_push(body, known)
+
+    engine.client.push_body = push_body  # type: ignore[method-assign]
+    result = engine.sync()
+    engine.client.close()
+    assert result.outcome == "done", result.error
+    # The package and the certificate were found held by hash and proved: nothing pushed.
+    assert pushes == []
+    # The package, the officer's certificate and the server's (learnt at the handshake).
+    after = laptop.ws.store.records.authority_records()
+    assert result.held == len([r for r in after if r.type in ("election", "certificate")]) == 3
+    assert laptop.ws.store.outbox.unsent_count() == 0
+    assert len(laptop.ws.store.outbox.receipts()) == 1
