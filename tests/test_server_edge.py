@@ -359,8 +359,10 @@ def test_https_serves_and_the_laptop_trusts_its_ca_file(start: Any, tmp_path: Pa
 
 def load_certificates(data_dir: Path, file: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "recap_server", "--demo", "--data-dir", str(data_dir)]
-        + ["--load-certificates", str(file)],
+        [
+            *(sys.executable, "-m", "recap_server", "--demo", "--data-dir", str(data_dir)),
+            *("--load-certificates", str(file)),
+        ],
         env=DEMO_ENV,
         capture_output=True,
         text=True,
