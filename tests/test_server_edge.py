@@ -411,3 +411,30 @@ def test_first_contact_sends_nothing_the_server_holds(start: Any, tmp_path: Path
     assert result.held == len([r for r in after if r.type in ("election", "certificate")]) == 3
     assert laptop.ws.store.outbox.unsent_count() == 0
     assert len(laptop.ws.store.outbox.receipts()) == 1
+
+
+def test_health_answers_while_a_heavy_push_is_parsed(start: Any, tmp_path: Path) -> None:
+    """A small body that unpacks to 60 MB of JSON: its unpacking and parsing run on a worker
+    thread, so /v1/health is answered while the push is still being worked on (on the event
+    loop, the push's answer would come first)."""
+    server = start()
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    first_sync(server, laptop)
+    item = b'{"payload":{"n":[' + b"1234567," * 6000 + b'0]},"signer":"","sig":"","hash":""},'
+    bulk = b'{"format":"recap-batch/1","records":[' + item * (60_000_000 // len(item)) + b"0]}"
+    body = gzip.compress(bulk, compresslevel=6)
+    assert len(body) < 1_000_000
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.sendall(
+        b"POST /v1/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + f"{HEADER}: {certified_token(laptop)}\r\nContent-Encoding: gzip\r\n".encode()
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    time.sleep(0.2)  # the body is in; the server is at work on it
+    assert requests.get(server.url + "/v1/health", timeout=30).json()["status"] == "ok"
+    sock.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        sock.recv(1)  # the push's answer has not come yet
+    status, _ = answer_of(sock, within=120)
+    assert status == 200  # and it was worked on: each item refused, not an envelope
