@@ -240,11 +240,12 @@ class FirstContact:
     requests: str  # what the laptop sent
 
 
-def first_contact(stations: int, scratch: Path) -> FirstContact:
+def first_contact(stations: int, scratch: Path, *, preloaded: bool = True) -> FirstContact:
     """A new laptop's first sync against a server of a package of ``stations`` stations
     whose officers' certificates the authority loaded before election day: the server's CPU
     for the handshake and the push phase (asking by hash; nothing to send). The pull is not
-    included: its first page still carries the package (the pull's rework, issue 14)."""
+    included: its first page still carries the package (the pull's rework, issue 14).
+    ``preloaded`` False: the authority did not load the certificates; the laptop sends its own."""
     work = scratch / f"first-contact-{stations}"
     if work.exists():
         shutil.rmtree(work)
@@ -260,7 +261,9 @@ def first_contact(stations: int, scratch: Path) -> FirstContact:
         ]
         bulk = work / "certificates.json"
         bulk.write_text(json.dumps({"records": certs}))
-        server = ServerProcess(work / "server", package, authority, certificates=bulk)
+        server = ServerProcess(
+            work / "server", package, authority, certificates=bulk if preloaded else None
+        )
         engine = make_engine(ws, server.url)
         engine.jurisdiction = None  # the push phase: handshake, ask by hash, send the rest
         sent: list[str] = []

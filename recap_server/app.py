@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import json
 import re
 import zlib
@@ -188,6 +190,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     # Parsing and admission run on their own threads, never on the event loop, and never in
     # the pool the other endpoints share: a queue of pushes cannot delay /v1/health.
     push_threads = CapacityLimiter(limits.max_active)
+    package_turn = asyncio.Lock()  # a version is made once, not by each laptop at once
     app = FastAPI(
         title="Recap central server",
         version="1",
@@ -267,6 +270,49 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         if not chosen:
             raise HTTPException(404, f"no package version {version}")
         return package(chosen[:1])
+
+    packed: dict[str, bytes] = {}  # package hash -> its file, gzipped: immutable
+
+    def packed_package(record_hash: str) -> bytes | None:
+        """A package file made and compressed once per version (a national one is ~100 MB
+        of JSON, ~15 MB gzipped): every later laptop costs the server a copy, not a parse."""
+        if record_hash not in packed:
+            chosen = [r for r in packages() if r.hash == record_hash]
+            if not chosen:
+                return None
+            data = json.dumps(package(chosen), separators=(",", ":")).encode()
+            packed[record_hash] = gzip.compress(data, compresslevel=GZIP_LEVEL)
+        return packed[record_hash]
+
+    @app.get(
+        "/v1/election/packages/{record_hash}",
+        response_model=Package,
+        responses={
+            304: {"description": "the client holds it (If-None-Match)"},
+            400: {"description": "not a record hash"},
+            404: {"description": "no package of that hash"},
+        },
+    )
+    async def election_by_hash(record_hash: str, request: Request) -> Response:
+        """One package version by its record's hash (listed by /v1/election/versions), as a
+        package file: immutable, so a reverse proxy or the laptop caches it (ETag), sent
+        gzipped as made once (PROTOCOL §9.8)."""
+        if not _HASH.match(record_hash):
+            raise HTTPException(400, "a record hash is 64 lowercase hex digits")
+        tag = f'"{record_hash}"'
+        cache = {"ETag": tag, "Cache-Control": "public, max-age=31536000, immutable"}
+        if request.headers.get("if-none-match") == tag:
+            return Response(status_code=304, headers=cache)
+        async with package_turn:
+            data = await to_thread.run_sync(packed_package, record_hash, limiter=push_threads)
+        if data is None:
+            raise HTTPException(404, f"no package {record_hash}")
+        if "gzip" not in request.headers.get("accept-encoding", "").lower():
+            body = await to_thread.run_sync(gzip.decompress, data, limiter=push_threads)
+            return Response(body, media_type="application/json", headers=cache)
+        return Response(
+            data, media_type="application/json", headers={**cache, "Content-Encoding": "gzip"}
+        )
 
     @app.get("/v1/certificates", response_model=RecordList)
     def certificates(

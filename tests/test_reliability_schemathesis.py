@@ -16,10 +16,10 @@ def test_schemathesis_trial(tmp_path: Path) -> None:
     result = schemathesis_trial(5, tmp_path)
     assert result.failures == []
     assert result.counts["server errors (5xx)"] == 0
-    assert result.counts["operations in the OpenAPI document"] == 17
+    assert result.counts["operations in the OpenAPI document"] == 18
     per_operation = {k: v for k, v in result.counts.items() if k.startswith("cases GET ")}
     per_operation |= {k: v for k, v in result.counts.items() if k.startswith("cases POST ")}
-    assert len(per_operation) == 17 and all(v >= 1 for v in per_operation.values())
+    assert len(per_operation) == 18 and all(v >= 1 for v in per_operation.values())
 
 
 class Answer(BaseModel):

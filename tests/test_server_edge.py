@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import http.server
 import ipaddress
 import json
 import os
@@ -15,6 +16,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +34,8 @@ from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.protocol.pushauth import HEADER, make_token
 from recap_desktop.services import RecapError
 from recap_desktop.services import sync as sync_service
-from recap_desktop.sync.client import Insecure, ServerClient, Unreachable
+from recap_desktop.sync import client as client_module
+from recap_desktop.sync.client import BadAnswer, Insecure, ServerClient, Unreachable
 from recap_desktop.sync.engine import UNREACHABLE, SyncEngine
 from tests.sync_support import enter, make_laptop
 
@@ -438,3 +441,72 @@ def test_health_answers_while_a_heavy_push_is_parsed(start: Any, tmp_path: Path)
         sock.recv(1)  # the push's answer has not come yet
     status, _ = answer_of(sock, within=120)
     assert status == 200  # and it was worked on: each item refused, not an envelope
+
+
+def test_the_package_is_fetched_by_hash_once_made(start: Any) -> None:
+    server = start()
+    client = ServerClient(server.url)
+    listing = requests.get(server.url + "/v1/election/versions", timeout=10).json()
+    current = next(v for v in listing["versions"] if v["version"] == listing["current"])
+    package = client.election_package()
+    assert package["records"][0]["hash"] == current["hash"]
+    assert package == requests.get(server.url + "/v1/election", timeout=10).json()
+    url = f"{server.url}/v1/election/packages/{current['hash']}"
+    first = requests.get(url, timeout=10)
+    assert first.headers["ETag"] == f'"{current["hash"]}"'
+    assert "immutable" in first.headers["Cache-Control"]
+    again = requests.get(url, headers={"If-None-Match": first.headers["ETag"]}, timeout=10)
+    assert again.status_code == 304 and again.content == b""
+    plain = requests.get(url, headers={"Accept-Encoding": "identity"}, timeout=10)
+    assert "Content-Encoding" not in plain.headers and plain.json() == package
+    assert (
+        requests.get(server.url + "/v1/election/packages/" + "0" * 64, timeout=10).status_code
+        == 404
+    )
+    assert requests.get(server.url + "/v1/election/packages/XYZ", timeout=10).status_code == 400
+    client.close()
+
+
+class Impostor(http.server.BaseHTTPRequestHandler):
+    """A server that lists one package and serves another (or too much of one)."""
+
+    listed = "ab" * 32
+    body = b""
+
+    def do_GET(self) -> None:
+        if self.path == "/v1/election/versions":
+            data = json.dumps(
+                {"election": "x", "current": 1, "versions": [{"version": 1, "hash": self.listed}]}
+            ).encode()
+        else:
+            data = self.body
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_package_that_is_not_the_one_asked_for_is_refused(
+    start: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = ServerClient(start().url).election_package()
+    other = json.dumps(real).encode()
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Impostor)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client = ServerClient(f"http://127.0.0.1:{httpd.server_address[1]}")
+        Impostor.body = other  # a real package, but not the hash listed
+        with pytest.raises(BadAnswer, match="not the package"):
+            client.election_package()
+        Impostor.listed = real["records"][0]["hash"]
+        assert client.election_package() == real
+        monkeypatch.setattr(client_module, "MAX_PACKAGE_BYTES", len(other) // 2)
+        with pytest.raises(BadAnswer, match="over"):
+            client.election_package()  # read as it streams in, refused at the limit
+        client.close()
+    finally:
+        httpd.shutdown()

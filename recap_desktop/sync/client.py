@@ -7,7 +7,7 @@ import ipaddress
 import json
 import socket
 import threading
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import requests
@@ -31,6 +31,8 @@ __all__ = [
     "is_loopback",
 ]
 USER_AGENT = "recap-desktop-sync/1"
+# A package file, unpacked: a national one (~820,000 stations) is ~100 MB; room for 2.5x.
+MAX_PACKAGE_BYTES = 256 * 1024 * 1024
 MAX_RETRY_AFTER = 600.0  # seconds: a server asking for longer is waited on this long at most
 
 
@@ -185,12 +187,15 @@ class ServerClient:
         """Cut every request in flight (from any thread); it fails as a connection error."""
         self._adapter.abort()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _check_secure(self) -> None:
         if self.insecure:
             raise Insecure(
                 f"{self.base_url} is plain http:// to another machine: use https://, or allow"
                 " plain http for a test network in the settings"
             )
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        self._check_secure()
         try:
             response = self.session.request(
                 method, self.base_url + path, timeout=self.timeout, verify=self.verify, **kwargs
@@ -200,18 +205,23 @@ class ServerClient:
             raise Unreachable(f"the server did not answer in time ({exc})", "timeout") from exc
         except requests.RequestException as exc:
             raise Unreachable(f"could not reach the server: {exc}") from exc
-        if response.status_code in (429, 502, 503, 504) or response.status_code >= 500:
-            raise Unreachable(
-                f"the server is unavailable (HTTP {response.status_code})",
-                "server",
-                _retry_after(response.headers.get("Retry-After")),
-            )
         if response.status_code >= 400:
-            raise Refused(f"HTTP {response.status_code}: {body[:300]!r}")
+            self._status(response.status_code, response.headers, body)
         try:
             return parse_json(body)
         except CanonicalError as exc:
             raise BadAnswer(f"the server's answer is not valid JSON: {exc}") from exc
+
+    @staticmethod
+    def _status(status: int, headers: Any, body: bytes) -> NoReturn:
+        """The failure an error status is: 429 and 5xx transient (after Retry-After)."""
+        if status == 429 or status >= 500:
+            raise Unreachable(
+                f"the server is unavailable (HTTP {status})",
+                "server",
+                _retry_after(headers.get("Retry-After")),
+            )
+        raise Refused(f"HTTP {status}: {body[:300]!r}")
 
     def health(self) -> dict[str, Any]:
         answer = self._call("GET", "/v1/health")
@@ -261,9 +271,54 @@ class ServerClient:
         return list(answer["proof"])
 
     def election_package(self) -> dict[str, Any]:
-        answer = self._call("GET", "/v1/election")
-        if not isinstance(answer, dict):
-            raise BadAnswer("the election answer is not an object")
+        """The current package: its version and hash from /v1/election/versions, then the
+        file by hash (PROTOCOL §9.8), streamed and bounded."""
+        listing = self._call("GET", "/v1/election/versions")
+        versions = listing.get("versions") if isinstance(listing, dict) else None
+        current = [
+            v
+            for v in versions or []
+            if isinstance(v, dict) and v.get("version") == listing.get("current")
+        ]
+        if not current or not isinstance(current[-1].get("hash"), str):
+            raise BadAnswer("the server lists no current election package")
+        return self.package_by_hash(current[-1]["hash"])
+
+    def package_by_hash(self, record_hash: str) -> dict[str, Any]:
+        """One package version, by its record's hash: read as it streams in and refused
+        beyond MAX_PACKAGE_BYTES unpacked; its one record must have that hash."""
+        self._check_secure()
+        try:
+            with self.session.get(
+                f"{self.base_url}/v1/election/packages/{record_hash}",
+                timeout=self.timeout,
+                verify=self.verify,
+                stream=True,
+            ) as response:
+                if response.status_code >= 400:
+                    self._status(response.status_code, response.headers, response.content)
+                chunks, size = [], 0
+                for chunk in response.iter_content(1 << 20):
+                    size += len(chunk)
+                    if size > MAX_PACKAGE_BYTES:
+                        raise BadAnswer(f"the package is over {MAX_PACKAGE_BYTES} bytes")
+                    chunks.append(chunk)
+        except requests.Timeout as exc:
+            raise Unreachable(f"the server did not answer in time ({exc})", "timeout") from exc
+        except requests.RequestException as exc:
+            raise Unreachable(f"could not reach the server: {exc}") from exc
+        try:
+            answer = parse_json(b"".join(chunks))
+        except CanonicalError as exc:
+            raise BadAnswer(f"the package is not valid JSON: {exc}") from exc
+        records = answer.get("records") if isinstance(answer, dict) else None
+        if (
+            not isinstance(records, list)
+            or len(records) != 1
+            or not isinstance(records[0], dict)
+            or records[0].get("hash") != record_hash
+        ):
+            raise BadAnswer(f"the server's answer is not the package {record_hash[:16]}…")
         return answer
 
     def log_entries(self, start: int, limit: int) -> dict[str, Any]:
