@@ -274,6 +274,7 @@ def test_plain_http_to_another_machine_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RecapError) as refused:
         sync_service.make_engine(laptop.ws, "http://192.0.2.7:8470")
     assert refused.value.key == "sync.insecure"
+    assert sync_service.server_url(laptop.ws.store) is None  # not kept
     with pytest.raises(Insecure):
         ServerClient("http://192.0.2.7:8470").health()  # before any connection is tried
     # Loopback is this machine: allowed; and a test network when told so.
@@ -348,9 +349,11 @@ def test_https_serves_and_the_laptop_trusts_its_ca_file(start: Any, tmp_path: Pa
     assert server.url.startswith("https://")
     laptop = make_laptop(tmp_path / "a", "op-a")
     enter(laptop, laptop_station(laptop))
-    # Without the CA file the certificate is not trusted: nothing is sent.
-    result = sync_service.sync_once(laptop.ws, server.url, attempts=1)
-    assert result.outcome == UNREACHABLE
+    # Without the CA file the certificate is not trusted: nothing is sent, and a person is
+    # told what to do (retrying would not help).
+    result = sync_service.sync_once(laptop.ws, server.url, attempts=3)
+    assert result.outcome == "failed" and result.error_kind == "tls"
+    assert "--ca-file" in str(result.error)
     assert laptop.ws.store.outbox.unsent_count() > 0
     sync_service.set_transport(laptop.ws.store, ca_file=str(cafile), allow_http=None)
     result = sync_service.sync_once(laptop.ws, server.url, attempts=1)

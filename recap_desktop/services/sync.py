@@ -105,11 +105,11 @@ def make_engine(
     chosen = url or server_url(store)
     if not chosen:
         raise RecapError("sync.no_server")
-    if url:
-        set_server_url(store, url)
     allow_http = store.outbox.setting(ALLOW_HTTP) == "yes"
     if chosen.startswith("http://") and not allow_http and not is_loopback(chosen):
-        raise RecapError("sync.insecure", url=chosen)
+        raise RecapError("sync.insecure", url=chosen)  # before it is kept: changes nothing
+    if url:
+        set_server_url(store, url)
     client = ServerClient(
         chosen,
         connect_timeout=connect_timeout,

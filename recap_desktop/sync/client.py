@@ -28,6 +28,7 @@ __all__ = [
     "ServerClient",
     "SyncError",
     "Unreachable",
+    "Untrusted",
     "is_loopback",
 ]
 USER_AGENT = "recap-desktop-sync/1"
@@ -61,6 +62,19 @@ class Unreachable(SyncError):
     ) -> None:
         super().__init__(message, kind)
         self.retry_after = retry_after  # what the server asked for (429/503 Retry-After)
+
+
+class Untrusted(SyncError):
+    """The https:// server's certificate does not verify: retrying will not change that."""
+
+    kind = "tls"
+
+
+def _untrusted(exc: Exception) -> Untrusted:
+    return Untrusted(
+        f"the server's TLS certificate is not trusted ({exc}): if the server uses its own"
+        " certificate authority, give its CA file (recap sync --ca-file FILE)"
+    )
 
 
 class Insecure(SyncError):
@@ -203,6 +217,8 @@ class ServerClient:
             body = response.content  # read it all here, so a cut body raises here
         except requests.Timeout as exc:
             raise Unreachable(f"the server did not answer in time ({exc})", "timeout") from exc
+        except requests.exceptions.SSLError as exc:
+            raise _untrusted(exc) from exc
         except requests.RequestException as exc:
             raise Unreachable(f"could not reach the server: {exc}") from exc
         if response.status_code >= 400:
@@ -305,6 +321,8 @@ class ServerClient:
                     chunks.append(chunk)
         except requests.Timeout as exc:
             raise Unreachable(f"the server did not answer in time ({exc})", "timeout") from exc
+        except requests.exceptions.SSLError as exc:
+            raise _untrusted(exc) from exc
         except requests.RequestException as exc:
             raise Unreachable(f"could not reach the server: {exc}") from exc
         try:
