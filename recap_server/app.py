@@ -371,7 +371,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             name, limit = pushes.who(request.headers, client)
             pushes.spend(name)
             async with pushes.turn():
-                body = await _read_body(request, limit or MAX_BODY)
+                body = await _read_body(request, limit or MAX_BODY, limit is not None)
                 gzipped = request.headers.get("content-encoding", "").lower() == "gzip"
                 work = _PushWork(ledger, body, gzipped, known)
                 pushed = await to_thread.run_sync(work.run, limiter=push_threads)
@@ -663,17 +663,23 @@ def _inflate(body: bytes) -> bytes:
     return out
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int, anonymous: bool = False) -> bytes:
     """The body, refused (413) as soon as it is known to be over ``limit``: from its
     Content-Length before a byte is read, else while it streams in."""
+    why = f"this push may carry at most {limit} bytes"
+    if anonymous:
+        why = (
+            f"a push without a push token of a certified key may carry at most {limit} bytes"
+            " (PROTOCOL §9.8): the laptop's key signs one whenever it is unlocked"
+        )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise HTTPException(413, f"this push may carry at most {limit} bytes")
+        raise HTTPException(413, why)
     chunks = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise HTTPException(413, f"this push may carry at most {limit} bytes")
+            raise HTTPException(413, why)
         chunks.append(chunk)
     return b"".join(chunks)
