@@ -275,6 +275,9 @@ def test_plain_http_to_another_machine_is_refused(tmp_path: Path) -> None:
         sync_service.make_engine(laptop.ws, "http://192.0.2.7:8470")
     assert refused.value.key == "sync.insecure"
     assert sync_service.server_url(laptop.ws.store) is None  # not kept
+    with pytest.raises(RecapError):  # nor from the window's server address dialog
+        sync_service.set_server_url(laptop.ws.store, "http://recap.example.go.id")
+    sync_service.set_server_url(laptop.ws.store, "https://recap.example.go.id")
     with pytest.raises(Insecure):
         ServerClient("http://192.0.2.7:8470").health()  # before any connection is tried
     # Loopback is this machine: allowed; and a test network when told so.

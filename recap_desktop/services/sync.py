@@ -57,7 +57,18 @@ def server_url(store: Store) -> str | None:
 def set_server_url(store: Store, url: str | None) -> None:
     if url is not None and not url.startswith(("http://", "https://")):
         raise RecapError("sync.bad_url", url=url)
+    if url is not None:
+        check_secure(store, url)
     store.outbox.set_setting(SERVER_URL, url.rstrip("/") if url else None)
+
+
+def check_secure(store: Store, url: str) -> bool:
+    """Refuse plain http:// to another machine unless the settings allow it (PROTOCOL §9.8);
+    returns whether they do."""
+    allowed = store.outbox.setting(ALLOW_HTTP) == "yes"
+    if url.startswith("http://") and not allowed and not is_loopback(url):
+        raise RecapError("sync.insecure", url=url)
+    return allowed
 
 
 def set_transport(store: Store, *, ca_file: str | None, allow_http: bool | None) -> None:
@@ -105,9 +116,7 @@ def make_engine(
     chosen = url or server_url(store)
     if not chosen:
         raise RecapError("sync.no_server")
-    allow_http = store.outbox.setting(ALLOW_HTTP) == "yes"
-    if chosen.startswith("http://") and not allow_http and not is_loopback(chosen):
-        raise RecapError("sync.insecure", url=chosen)  # before it is kept: changes nothing
+    allow_http = check_secure(store, chosen)  # before it is kept: changes nothing
     if url:
         set_server_url(store, url)
     client = ServerClient(
