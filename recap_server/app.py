@@ -183,9 +183,9 @@ def _batch_schema() -> dict[str, Any]:
 
 def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = None) -> FastAPI:
     """The API over ``ledger``. ``gate``: who may push and how much (PROTOCOL §9.8);
-    `recap-server` always requires push tokens, an app made without ``gate`` (tests of the
-    API alone) does not."""
-    limits = gate if gate is not None else GateLimits(require_token=False)
+    `recap-server` always requires push tokens and rates pushes, an app made without
+    ``gate`` (the API alone, under its tests) does neither (a token sent is still checked)."""
+    limits = gate if gate is not None else GateLimits(require_token=False, limit_rate=False)
     pushes = PushGate(ledger.trust, ledger.clock, limits)
     # Parsing and admission run on their own threads, never on the event loop, and never in
     # the pool the other endpoints share: a queue of pushes cannot delay /v1/health.

@@ -31,6 +31,7 @@ from recap_desktop.protocol.trust import Trust
 @dataclass(frozen=True)
 class GateLimits:
     require_token: bool = True
+    limit_rate: bool = True  # per-key token buckets (off: an API alone, under its tests)
     anonymous_bytes: int = 64 * 1024  # a push without a token: on the wire
     max_active: int = 2  # pushes parsed or admitted at once (admission is serialised anyway)
     max_waiting: int = 64  # pushes queued behind them
@@ -107,8 +108,10 @@ class PushGate:
 
     def spend(self, name: str) -> None:
         """Take one push from ``name``'s bucket, or refuse 429 saying when one is back."""
-        now = self._monotonic()
         limits = self.limits
+        if not limits.limit_rate:
+            return
+        now = self._monotonic()
         bucket = self._buckets.pop(name, None) or _Bucket(float(limits.burst), now)
         bucket.tokens = min(float(limits.burst), bucket.tokens + (now - bucket.at) * limits.rate)
         bucket.at = now

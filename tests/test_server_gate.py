@@ -36,12 +36,15 @@ def test_tokens_decide_who_pushes_and_how_much(ledger: Ledger, tmp_path: Path) -
     assert gate.who({}, "10.0.0.1") == ("address 10.0.0.1", 1000)
     ledger.import_authority(certs)
     assert gate.who({HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
-    # Forged, expired, of another type of document, or not canonical: 401 before the body.
+    # A laptop whose clock is hours off still pushes (a wrong clock locks nobody out).
+    ahead = make_token(laptop.key, now + dt.timedelta(hours=5))
+    assert gate.who({HEADER: ahead}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
+    # Forged, expired, too long-lived, not a token, too long: 401 before the body.
     encoded, sig = token.split(".")
     for bad in (
         encoded + "." + sig[::-1],
         make_token(laptop.key, now - dt.timedelta(days=40)),
-        make_token(laptop.key, now + dt.timedelta(hours=1)),  # issued in the future
+        make_token(laptop.key, now, lifetime=dt.timedelta(days=90)),  # too long a life
         "e30." + sig,  # {}
         "x" * 5000,
     ):

@@ -26,7 +26,8 @@ HEADER = "Recap-Token"
 TOKEN_TYPE = "push_token"
 LIFETIME = timedelta(days=30)
 MAX_TOKEN_CHARS = 1024
-SKEW = timedelta(minutes=10)  # a laptop's clock may run ahead (PROTOCOL §9.6)
+MAX_LIFETIME = timedelta(days=60)
+GRACE = timedelta(days=1)
 
 
 class TokenError(ValueError):
@@ -35,7 +36,7 @@ class TokenError(ValueError):
 
 class Uncertified(TokenError):
     """The token's key has no certificate in force here (yet: a laptop's first push may
-    carry it)."""
+    carry it), or is revoked: it vouches for nothing more than a stranger's push."""
 
 
 @dataclass(frozen=True)
@@ -88,10 +89,14 @@ def check_token(text: str, trust: Trust, now: datetime) -> PushToken:
     force; else TokenError saying why."""
     token = parse_token(text)
     encoded, sig_hex = text.split(".")
-    if not token.issued - SKEW <= now <= token.expires:
-        raise TokenError("the push token is not in force: unlock the key to sign a new one")
+    # A laptop's clock may be off by hours (a wrong clock never locks anyone out, §9.6): only
+    # the end counts, with a day's grace, and no token lives longer than MAX_LIFETIME.
+    if not token.issued < token.expires <= token.issued + MAX_LIFETIME:
+        raise TokenError(f"a push token lives at most {MAX_LIFETIME.days} days")
+    if now > token.expires + GRACE:
+        raise TokenError("the push token has expired: unlock the key to sign a new one")
     if token.key_id in trust.revoked:
-        raise TokenError("the push token's key is revoked")
+        raise Uncertified("the push token's key is revoked")
     certs = [
         c for c in trust.certificates.get(token.key_id, ()) if c.valid_from <= now <= c.valid_until
     ]
