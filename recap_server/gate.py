@@ -6,8 +6,9 @@ before a byte of its body is read.
   which the authority signed), so a stranger can cost the server at most that.
 - Each key (or, without a token, each client address) has a token bucket: beyond its rate the
   answer is 429 with ``Retry-After``.
-- At most ``max_active`` pushes are parsed and admitted at once and ``max_waiting`` wait for
-  their turn; beyond that the answer is 503 with ``Retry-After``, at once.
+- At most ``max_reading`` bodies are received at once, and ``max_active`` pushes parsed and
+  admitted at once with ``max_waiting`` waiting for their turn; beyond either the answer is
+  503 with ``Retry-After``, at once.
 
 The bucket is our own few lines: a dependency for a dictionary of two floats per key would
 cost more than it saves.
@@ -35,6 +36,7 @@ class GateLimits:
     anonymous_bytes: int = 64 * 1024  # a push without a token: on the wire
     max_active: int = 2  # pushes parsed or admitted at once (admission is serialised anyway)
     max_waiting: int = 64  # pushes queued behind them
+    max_reading: int = 32  # bodies being received at once (at most 16 MiB each in memory)
     # Pushes a second per key, sustained, and at once: a push of 500 sheets costs the server
     # ~0.1 s, so 10 a second is one key taking the whole of a core; a laptop back from an
     # outage with a regency's bundle sends 50 batches at once.
@@ -79,6 +81,7 @@ class PushGate:
         self._checked: OrderedDict[str, tuple[Trust, str]] = OrderedDict()
         self._running = asyncio.Semaphore(limits.max_active)
         self._queued = 0
+        self._reading = 0
 
     def who(self, headers: Mapping[str, str], client: str) -> tuple[str, int | None]:
         """The bucket's name and the largest body allowed (None: the server's own limit).
@@ -122,6 +125,20 @@ class PushGate:
             wait = math.ceil((1.0 - bucket.tokens) / limits.rate)
             raise Refusal(429, "too many pushes from this key: wait and try again", max(1, wait))
         bucket.tokens -= 1.0
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        """One of ``max_reading`` bodies being received: a slow sender holds this, never a
+        place of the work (two slow bodies must not stop every push)."""
+        if self._reading >= self.limits.max_reading:
+            raise Refusal(
+                503, "the server is busy: try again shortly", self.limits.busy_retry_after
+            )
+        self._reading += 1
+        try:
+            yield
+        finally:
+            self._reading -= 1
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:

@@ -516,3 +516,39 @@ def test_a_package_that_is_not_the_one_asked_for_is_refused(
         client.close()
     finally:
         httpd.shutdown()
+
+
+def slow_bodies(server: ServerProcess, token: str, count: int) -> list[socket.socket]:
+    """Pushes whose headers came at once and whose body comes a byte at a time."""
+    out = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", server.port))
+        sock.sendall(
+            b"POST /v1/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"{HEADER}: {token}\r\nContent-Length: 1000\r\n\r\n{{".encode()
+        )
+        out.append(sock)
+    return out
+
+
+def test_slow_bodies_hold_no_place_of_the_work_and_are_cut(start: Any, tmp_path: Path) -> None:
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    patient = start("--body-timeout", "120")
+    first_sync(patient, laptop)
+    slow = slow_bodies(patient, certified_token(laptop), 4)  # the work takes 2 at once
+    enter(laptop, laptop_station(laptop))
+    result = sync_service.sync_once(laptop.ws, patient.url, attempts=1, read_timeout=10)
+    assert result.outcome == "done" and result.sent == 1, result.error
+    for sock in slow:
+        sock.close()
+
+    strict = start("--body-timeout", "1")
+    slow = slow_bodies(strict, certified_token(laptop), 4)
+    for _ in range(3):  # a byte now and then does not keep a body's connection
+        for sock in slow:
+            try:
+                sock.sendall(b" ")
+            except OSError:
+                pass
+        time.sleep(0.3)
+    assert all(closed_by_server(sock, within=10) for sock in slow)
