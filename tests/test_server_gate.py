@@ -101,3 +101,20 @@ def test_a_full_queue_answers_503_at_once(ledger: Ledger) -> None:
     outcomes = asyncio.run(scenario())
     assert outcomes[:2] == ["a in", "d 503 {'Retry-After': '5'}"]
     assert sorted(outcomes[2:]) == ["b in", "c in"]
+
+
+def test_too_many_bodies_at_once_answer_503(ledger: Ledger) -> None:
+    gate = PushGate(ledger.trust, ledger.clock, GateLimits(max_reading=2))
+
+    async def scenario() -> tuple[int, dict[str, str] | None]:
+        async with gate.reading(), gate.reading():
+            try:
+                async with gate.reading():
+                    pass
+            except Refusal as exc:
+                return exc.status, exc.headers
+        async with gate.reading():  # the places came back
+            pass
+        return 0, None
+
+    assert asyncio.run(scenario()) == (503, {"Retry-After": "5"})
