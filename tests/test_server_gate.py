@@ -106,15 +106,16 @@ def test_a_full_queue_answers_503_at_once(ledger: Ledger) -> None:
 def test_too_many_bodies_at_once_answer_503(ledger: Ledger) -> None:
     gate = PushGate(ledger.trust, ledger.clock, GateLimits(max_reading=2))
 
-    async def scenario() -> tuple[int, dict[str, str] | None]:
+    async def scenario() -> list[object]:
+        seen: list[object] = []
         async with gate.reading(), gate.reading():
             try:
                 async with gate.reading():
-                    pass
+                    seen.append("in")
             except Refusal as exc:
-                return exc.status, exc.headers
-        async with gate.reading():  # the places came back
-            pass
-        return 0, None
+                seen.append((exc.status, exc.headers))
+        async with gate.reading(), gate.reading():  # the places came back
+            seen.append("in again")
+        return seen
 
-    assert asyncio.run(scenario()) == (503, {"Retry-After": "5"})
+    assert asyncio.run(scenario()) == [(503, {"Retry-After": "5"}), "in again"]
