@@ -57,10 +57,13 @@ def raise_fd_limit() -> int:
     return int(soft)
 
 
-def connection_limit(wanted: int) -> int:
-    """``wanted``, or fewer if the descriptor limit would not hold that many sockets."""
-    soft = raise_fd_limit()
-    return max(1, min(wanted, soft - RESERVED_FDS))
+def sizes(wanted: int) -> tuple[int, int]:
+    """The connection limit (``wanted``, or fewer) and the listen backlog, within the
+    descriptor limit: asyncio accepts up to a backlog of connections in one go before any
+    of them is looked at, so connections and backlog together stay below the limit."""
+    room = raise_fd_limit() - RESERVED_FDS
+    backlog = min(2048, max(16, room // 4))
+    return max(1, min(wanted, room - backlog)), backlog
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -157,14 +160,11 @@ def uvicorn_config(app: Any, host: str, port: int, limits: EdgeLimits, **tls: An
     """A uvicorn configuration with the guarded protocol and these limits."""
     import uvicorn
 
+    limit, backlog = sizes(limits.max_connections)
     guarded = type(
         "Guarded",
         (GuardedH11Protocol,),
-        {
-            "limits": EdgeLimits(
-                **{**limits.__dict__, "max_connections": connection_limit(limits.max_connections)}
-            )
-        },
+        {"limits": EdgeLimits(**{**limits.__dict__, "max_connections": limit})},
     )
     return uvicorn.Config(
         app,
@@ -173,6 +173,6 @@ def uvicorn_config(app: Any, host: str, port: int, limits: EdgeLimits, **tls: An
         http=guarded,
         timeout_keep_alive=int(limits.keep_alive),
         h11_max_incomplete_event_size=limits.max_header_bytes,
-        backlog=min(2048, max(128, limits.max_connections)),
+        backlog=backlog,
         **tls,
     )
