@@ -256,9 +256,10 @@ def cmd_sheet_enter(ws: Workspace, args: argparse.Namespace) -> int:
     check = sheet_service.check_sheet(station, contest, values)
     if check.blocking:
         raise RecapError("sheet.refused", exit_code=check.exit_code, details=check.lines())
+    supersedes = sheet_service.full_hash(ws, args.supersedes) if args.supersedes else None
     key = unlock(ws, args)
     record = sheet_service.enter_sheet(
-        ws, key, args.station, args.contest, values, supersedes=args.supersedes, reason=args.reason
+        ws, key, args.station, args.contest, values, supersedes=supersedes, reason=args.reason
     )
     for w in check.warnings:
         print(f"warning [{w.rule}] {w.text(language())}", file=sys.stderr)
@@ -267,6 +268,10 @@ def cmd_sheet_enter(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_sheet_show(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.hash:  # a version or review named by (a prefix of) its hash: its station's sheet
+        args.station, args.contest = sheet_service.sheet_of(ws, args.hash)
+    elif not (args.station and args.contest):
+        raise RecapError("sheet.show_what")
     history = sheet_service.sheet_history(ws, args.station, args.contest)
     if args.json:
         _json(history)
@@ -305,8 +310,9 @@ def cmd_sheet_show(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_sheet_review(ws: Workspace, args: argparse.Namespace) -> int:
+    sheet = sheet_service.full_hash(ws, args.sheet)
     key = unlock(ws, args)
-    record = sheet_service.review_sheet(ws, key, args.sheet, args.decision, args.reason)
+    record = sheet_service.review_sheet(ws, key, sheet, args.decision, args.reason)
     _out(record.hash)
     return EXIT_OK
 
@@ -324,6 +330,8 @@ def cmd_recap(ws: Workspace, args: argparse.Namespace) -> int:
                 f"{r.region} {r.contest.id}: {text(r.contest.name, lang)}"
                 f"  ({r.counted}/{r.expected} TPS)"
             )
+            if r.not_counted:
+                _out("  " + tr("recap.not_counted", count=r.not_counted))
             for f, total in r.rows():
                 _out(f"  {text(f.label, lang)[:60]:<60} {total:>10}")
             _out("")
@@ -573,7 +581,11 @@ def cmd_dhasil(ws: Workspace, args: argparse.Namespace) -> int:
         state = plenary_service.plenary(ws, args.region, args.contest, args.basis)
         _plenary_summary(state)
         if args.pdf:
-            chosen = args.hash or printing.current_dhasil(ws, args.region, args.contest)
+            chosen = (
+                sheet_service.full_hash(ws, args.hash)
+                if args.hash
+                else printing.current_dhasil(ws, args.region, args.contest)
+            )
             _print_pdf(ws, "dhasil", chosen, args.pdf, args.lang)
         return EXIT_OK
     key = unlock(ws, args)
@@ -614,7 +626,11 @@ def _plenary_summary(state: Any) -> None:
 def cmd_sheet_print(ws: Workspace, args: argparse.Namespace) -> int:
     from recap_desktop.services import printing
 
-    chosen = args.hash or printing.current_sheet(ws, args.station, args.contest)
+    chosen = (
+        sheet_service.full_hash(ws, args.hash)
+        if args.hash
+        else printing.current_sheet(ws, args.station, args.contest)
+    )
     _print_pdf(ws, "sheet", chosen, args.pdf, args.lang)
     return EXIT_OK
 
@@ -641,8 +657,9 @@ def cmd_objection_file(ws: Workspace, args: argparse.Namespace) -> int:
 def cmd_objection_resolve(ws: Workspace, args: argparse.Namespace) -> int:
     from recap_desktop.services import plenary as plenary_service
 
+    objection = sheet_service.full_hash(ws, args.objection)
     key = unlock(ws, args)
-    record = plenary_service.resolve_objection(ws, key, args.objection, args.decision, args.reason)
+    record = plenary_service.resolve_objection(ws, key, objection, args.decision, args.reason)
     _out(tr("resolution.signed", hash=record.hash))
     return EXIT_OK
 
@@ -836,12 +853,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason")
     p.set_defaults(func=cmd_sheet_enter)
     p = sheet.add_parser("show")
-    p.add_argument("--station", required=True)
-    p.add_argument("--contest", required=True)
+    p.add_argument("--station")
+    p.add_argument("--contest")
+    p.add_argument("--hash", help="instead: any version's or review's hash, or its first 8+ digits")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sheet_show)
     p = sheet.add_parser("review", help="approve or reject a sheet (supervisors)")
-    p.add_argument("sheet", metavar="HASH")
+    p.add_argument("sheet", metavar="HASH", help="the sheet version's hash, or its first 8+ digits")
     p.add_argument("--decision", choices=("approve", "reject"), required=True)
     p.add_argument("--reason")
     p.set_defaults(func=cmd_sheet_review)

@@ -627,6 +627,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Hanya supervisor yang dapat menyetujui atau menolak lembar.",
         "en": "Only a supervisor can approve or reject a sheet.",
     },
+    "sheet.show_what": {
+        "id": "Sebutkan lembar yang ditampilkan: --station dan --contest, atau --hash dari salah satu versinya.",
+        "en": "Say which sheet to show: --station and --contest, or --hash of one of its versions.",
+    },
+    "dispute.none": {
+        "id": "Tidak ada sengketa di TPS {station} untuk {contest}: sudah diputuskan, atau hanya satu versi yang ditandatangani. Muat ulang papan.",
+        "en": "There is no dispute at polling station {station} for {contest}: it was decided already, or only one version is signed. Reload the board.",
+    },
+    "dispute.not_a_version": {
+        "id": "Lembar {hash} bukan salah satu versi yang disengketakan di TPS {station}; pilih salah satu versi yang ditampilkan.",
+        "en": "Sheet {hash} is not one of the versions in dispute at polling station {station}; choose one of the versions shown.",
+    },
+    "recap.not_counted": {
+        "id": "! {count} TPS memiliki lembar yang tidak dihitung (sengketa, ditolak, diubah, penanda tangan dicabut): lihat 'recap verify' dan meja pengawas.",
+        "en": "! {count} station(s) hold sheets that do not count (disputed, rejected, tampered, signer revoked): see 'recap verify' and the supervisor's desk.",
+    },
+    "hash.bad_prefix": {
+        "id": "'{text}' bukan awal hash catatan: tulis paling sedikit {min} angka heksadesimal (0-9, a-f), misalnya 16 karakter pertama yang dicetak 'recap sheet show'.",
+        "en": "'{text}' is not the start of a record hash: give at least {min} hexadecimal digits (0-9, a-f), for example the first 16 characters 'recap sheet show' prints.",
+    },
+    "hash.unknown": {
+        "id": "Tidak ada catatan di penyimpanan ini yang hash-nya diawali {prefix}. Periksa ketikan, atau tarik catatan dari server dulu.",
+        "en": "No record in this store has a hash starting with {prefix}. Check the typing, or pull the records from the server first.",
+    },
+    "hash.ambiguous": {
+        "id": "Awalan {prefix} cocok dengan lebih dari satu catatan ({matches}); tulis lebih banyak karakter.",
+        "en": "The prefix {prefix} matches more than one record ({matches}); give more characters.",
+    },
     "review.unknown_sheet": {
         "id": "Lembar {hash} tidak ada di penyimpanan ini.",
         "en": "Sheet {hash} is not in this store.",

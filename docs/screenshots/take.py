@@ -183,6 +183,32 @@ def plenary_shots(lang: str, root: Path, app: QApplication) -> None:
     ws.close()
 
 
+def desk_shots(lang: str, root: Path, app: QApplication) -> None:
+    """The supervisor's desk: the board of a district, and a dispute side by side."""
+    i18n.install(lang)
+    settings = Settings(QSettings(str(root / f"{lang}-desk.ini"), QSettings.Format.IniFormat))
+    settings.language = lang
+    ws = supervisor_folder(root / lang / "desk")
+    win = window(ws, settings, app)
+    handle = win.supervisor.start_verification()  # finds the edited record, sets it aside
+    while handle.running:
+        app.processEvents()
+    settle(app)
+    win.tabs.setCurrentWidget(win.desk)
+    win.desk.show_region("32.01.01")
+    settle(app)
+    save(win, f"desk-board-{lang}.png")
+    code = sorted(current_election(ws).stations)[2]
+    dialog = win.desk.open_dispute(code, "ppwp")
+    assert dialog is not None
+    dialog.resize(820, 760)
+    settle(app)
+    save(dialog, f"desk-dispute-{lang}.png")
+    dialog.close()
+    win.close()
+    ws.close()
+
+
 def shots(lang: str, root: Path, app: QApplication) -> None:
     plenary_shots(lang, root, app)
     i18n.install(lang)
@@ -260,12 +286,16 @@ def shots(lang: str, root: Path, app: QApplication) -> None:
 def main() -> int:
     app = QApplication(sys.argv[:1])
     only_plenary = "--plenary" in sys.argv[1:]  # the recapitulation's screens alone
+    only_desk = "--desk" in sys.argv[1:]  # the supervisor's desk alone
     with tempfile.TemporaryDirectory() as tmp:
         for lang in ("id", "en"):
             if only_plenary:
                 plenary_shots(lang, Path(tmp), app)
+            elif only_desk:
+                desk_shots(lang, Path(tmp), app)
             else:
                 shots(lang, Path(tmp), app)
+                desk_shots(lang, Path(tmp), app)
     return 0
 
 

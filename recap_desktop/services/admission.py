@@ -122,15 +122,22 @@ def own_trust(ws: Workspace, key_id: str) -> Trust:
 def admit_own(ws: Workspace, record: Record) -> None:
     """A record this laptop's officer just signed: through the same rule as any door, then
     into the store; refused with the rule's reason (nothing changes then)."""
-    admission = admit([record], ws.store.view, own_trust(ws, record.signer), arrivals=(now(), None))
-    decision = admission.decisions[0]
-    if decision.status != "admitted":
-        problem = decision.problem
-        kind = problem.kind if problem else "malformed"
-        raise RecapError(
-            "record.refused",
-            exit_code=1,
-            reason=problem_name(kind),
-            detail=problem.detail if problem else "",
-        )
-    ws.append([record], "local")
+    admit_own_records(ws, [record])
+
+
+def admit_own_records(ws: Workspace, records: Sequence[Record]) -> None:
+    """Records this laptop's officer just signed as one act (one chain, in order): each
+    through the rule, then all appended in one transaction; any refusal appends none."""
+    signer = records[0].signer
+    admission = admit(records, ws.store.view, own_trust(ws, signer), arrivals=(now(), None))
+    for decision in admission.decisions:
+        if decision.status != "admitted":
+            problem = decision.problem
+            kind = problem.kind if problem else "malformed"
+            raise RecapError(
+                "record.refused",
+                exit_code=1,
+                reason=problem_name(kind),
+                detail=problem.detail if problem else "",
+            )
+    ws.append(list(records), "local")

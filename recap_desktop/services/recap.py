@@ -21,6 +21,7 @@ class ContestTotals:
     sums: dict[str, int]
     counted: int
     expected: int
+    not_counted: int = 0  # stations holding sheets none of which counts (see the board)
 
     def rows(self) -> list[tuple[Field, int]]:
         """Every field of the form in the paper's order with its total."""
@@ -32,6 +33,7 @@ class ContestTotals:
             "contest": self.contest.id,
             "stations_counted": self.counted,
             "stations_expected": self.expected,
+            "stations_not_counted": self.not_counted,
             "totals": {f.id: self.sums.get(f.id, 0) for f in self.contest.form.fields},
         }
 
@@ -52,7 +54,10 @@ def recap_region(ws: Workspace, region: str, contest_id: str | None = None) -> l
     for cid in wanted:
         sums, counted, expected = ws.store.sheets.totals(region, cid)
         if expected or contest_id:
-            out.append(ContestTotals(election.contests[cid], region, sums, counted, expected))
+            held_out = ws.store.sheets.not_counted(region, cid)
+            out.append(
+                ContestTotals(election.contests[cid], region, sums, counted, expected, held_out)
+            )
     return out
 
 

@@ -293,6 +293,7 @@ def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str
     for r in reviews:
         cert = names.get(r["signer"])
         r["officer"] = cert["name"] if cert else None
+    check_held_rows(ws, [item["hash"] for item in (*versions, *reviews)])
     # Why each record may not count (None: it may): shown beside it, never hidden.
     standing = ws.store.sheets.standings(station_code, contest_id)
     for item in (*versions, *reviews):
@@ -313,3 +314,49 @@ def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str
         "versions": versions,
         "reviews": reviews,
     }
+
+
+def check_held_rows(ws: Workspace, hashes: list[str]) -> dict[str, str]:
+    """Check the held rows of the records a person is about to see (one station's handful)
+    against their own bytes and signatures; rows edited behind the program's back are kept as
+    tampered and their stations restated at once, so that the state, the history and the
+    totals never show such a record as signed and counted. hash -> problem name."""
+    from recap_desktop.storage import StorageError
+
+    found = ws.store.integrity.row_problems(hashes)
+    if found:
+        try:
+            ws.store.projections.record_tampered(found)
+        except StorageError:
+            pass  # a read-only copy: the standing below still reads the rows as they are
+    return found
+
+
+HASH_PREFIX_MIN = 8  # 32 bits: a typed slip hits another record once in four billion
+
+
+def full_hash(ws: Workspace, text: str) -> str:
+    """The held record whose hash begins with ``text`` (at least 8 hex digits, any case):
+    what a person types or copies from a listing that shortens hashes. Refuses a prefix that
+    is not hex, matches nothing, or matches several, naming what to do."""
+    prefix = text.strip().lower()
+    if not (HASH_PREFIX_MIN <= len(prefix) <= 64) or any(
+        c not in "0123456789abcdef" for c in prefix
+    ):
+        raise RecapError("hash.bad_prefix", text=text, min=HASH_PREFIX_MIN)
+    found = ws.store.records.starting_with(prefix, limit=3)
+    if not found:
+        raise RecapError("hash.unknown", prefix=prefix)
+    if len(found) > 1:
+        shown = ", ".join(h[: len(prefix) + 4] + "…" for h in found[:2])
+        raise RecapError("hash.ambiguous", prefix=prefix, matches=shown)
+    return found[0]
+
+
+def sheet_of(ws: Workspace, text: str) -> tuple[str, str]:
+    """The (station, contest) of a sheet version or review named by its hash or a prefix."""
+    hash_ = full_hash(ws, text)
+    record = ws.store.records.get(hash_)
+    if record is None or record.type not in ("sheet", "review"):
+        raise RecapError("review.unknown_sheet", hash=hash_)
+    return str(record.payload["station"]), str(record.payload["contest"])

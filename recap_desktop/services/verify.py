@@ -97,18 +97,40 @@ def verify_store(ws: Workspace, progress: Progress | None = None) -> Report:
     try:
         anchor = authority_key(ws)
     except RecapError:
-        report = Report(records=ws.store.records.count())
-        report.problems.append(Problem(None, "no_election", "no election authority is known"))
-        return report
+        empty = Report(records=ws.store.records.count())
+        empty.problems.append(Problem(None, "no_election", "no election authority is known"))
+        return empty
     workers = worker_count(ws.store.records.count())
+    report: Report | None = None
     if workers > 1:
         try:
-            return _verify(ws, anchor, progress, workers)
+            report = _verify(ws, anchor, progress, workers)
         except (BrokenProcessPool, OSError):
             # No worker could start: a frozen build without freeze_support, a script without
             # the ``if __name__ == "__main__"`` guard, no fork left. Still verify.
             pass
-    return _verify(ws, anchor, progress, 1)
+    if report is None:
+        report = _verify(ws, anchor, progress, 1)
+    if not report.cancelled:
+        set_aside_tampered(ws, report)
+    return report
+
+
+# What a held row's own bytes show: edited behind the program's back (its projections were
+# written from the record it was).
+EDITED = frozenset({"malformed", "bad_signature"})
+
+
+def set_aside_tampered(ws: Workspace, report: Report) -> None:
+    """Keep the rows a whole verification found edited, so that the store's projections
+    stop counting them (``storage/standing``): the totals then read what the records prove."""
+    from recap_desktop.storage import StorageError
+
+    found = {p.record: p.kind for p in report.errors if p.record and p.kind in EDITED}
+    try:
+        ws.store.projections.record_tampered(found, whole=True)
+    except StorageError:
+        pass  # a read-only copy: the report says it all the same
 
 
 def _verify(ws: Workspace, anchor: bytes, progress: Progress | None, workers: int) -> Report:

@@ -9,11 +9,14 @@ for ``recap verify`` and for the next save, which must never sign on top of a da
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from recap_desktop.crypto.envelope import Record
+from recap_desktop.crypto.keys import key_id
+from recap_desktop.protocol.trust import Certificate
 from recap_desktop.protocol.wire import receipt_hashes
-from recap_desktop.storage.connection import Connection
+from recap_desktop.storage.connection import Connection, chunks
 from recap_desktop.storage.errors import TamperedStore
 from recap_desktop.storage.records import RAW_COLUMNS, parse_row
 
@@ -51,6 +54,59 @@ class Integrity:
                 f"wrote record {seen[0] if seen else 'none'}"
             )
         return parsed.record
+
+    def row_problems(self, hashes: Sequence[str]) -> dict[str, str]:
+        """hash -> ``malformed`` or ``bad_signature`` for each of ``hashes`` whose held row is
+        no longer the record it was: it does not parse, its hash or columns disagree with its
+        payload, or its signature fails under the signer's key. A handful of rows (what one
+        station shows); a row not held, or whose signer's key is unknown, is left out."""
+        rows: list[Any] = []
+        for chunk in chunks(list(dict.fromkeys(hashes))):
+            marks = ", ".join("?" for _ in chunk)
+            rows += self._db.execute(
+                f"SELECT id, {RAW_COLUMNS} FROM records WHERE hash IN ({marks})", chunk
+            ).fetchall()
+        out: dict[str, str] = {}
+        keys: dict[str, bytes | None] = {}
+        for row in rows:
+            parsed = parse_row(*row)
+            if parsed.record is None:
+                out[parsed.hash] = "malformed"
+                continue
+            signer = parsed.record.signer
+            if signer not in keys:
+                keys[signer] = self._public_key(signer)
+            public = keys[signer]
+            if public is not None and not parsed.record.verify_signature(public):
+                out[parsed.hash] = "bad_signature"
+        return out
+
+    def _public_key(self, signer: str) -> bytes | None:
+        """The signer's public key from a held certificate or the keys table: any source will
+        do, since a key is accepted only if it hashes to the signer's id."""
+        candidates: list[bytes] = []
+        for (public,) in self._db.execute("SELECT public_key FROM keys WHERE key_id = ?", [signer]):
+            try:
+                candidates.append(bytes.fromhex(str(public)))
+            except ValueError:
+                continue
+        for row in self._db.execute(
+            f"SELECT id, {RAW_COLUMNS} FROM records WHERE type = 'certificate' AND hash IN"
+            " (SELECT record FROM certificates WHERE key_id = ?)",
+            [signer],
+        ):
+            parsed = parse_row(*row)
+            if parsed.record is None:
+                continue
+            try:
+                candidates.append(Certificate.from_record(parsed.record).public_key)
+            except (ValueError, KeyError, TypeError):
+                continue
+        return next((k for k in candidates if key_id(k) == signer), None)
+
+    def tampered(self) -> dict[str, str]:
+        """Every row found edited so far: hash -> the problem's name."""
+        return {str(h): str(k) for h, k in self._db.execute("SELECT hash, kind FROM tampered")}
 
     def heads(self) -> dict[str, tuple[int, str]]:
         return {

@@ -9,17 +9,18 @@ converge.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
 from recap_desktop.domain.election import Election, ElectionError
 from recap_desktop.protocol.records import overrides
 from recap_desktop.protocol.trust import Certificate
-from recap_desktop.storage.connection import Connection
-from recap_desktop.storage.errors import TamperedStore
+from recap_desktop.storage.connection import Connection, chunks
+from recap_desktop.storage.errors import StorageError, TamperedStore, reason_of
 from recap_desktop.storage.integrity import Integrity
-from recap_desktop.storage.records import Records
+from recap_desktop.storage.records import Records, timestamp
 from recap_desktop.storage.restate import restate
 from recap_desktop.storage.schema import PROJECTIONS
 from recap_desktop.storage.standing import signer_keys
@@ -163,6 +164,50 @@ class Projections:
                 if r.type in ("sheet", "review")
             ),
         )
+
+    def record_tampered(self, found: Mapping[str, str], *, whole: bool = False) -> bool:
+        """Keep what was found wrong with held rows (hash -> problem name) and restate the
+        stations those records belong to, so that none of them counts. ``whole``: ``found``
+        is a verification of every row, so marks it no longer finds are dropped (the file was
+        restored). True if anything changed."""
+        kept = self._integrity.tampered()
+        added = {h: k for h, k in found.items() if kept.get(h) != k}
+        dropped = [h for h in kept if h not in found] if whole else []
+        if not added and not dropped:
+            return False
+        changed = [*added, *dropped]
+        try:
+            self._write_tampered(added, dropped, changed)
+        except sqlite3.Error as exc:  # a read-only copy, a full disk: the caller says so
+            raise StorageError(
+                f"cannot keep the tampered marks: {exc}", reason=reason_of(exc)
+            ) from exc
+        return True
+
+    def _write_tampered(
+        self, added: Mapping[str, str], dropped: Sequence[str], changed: Sequence[str]
+    ) -> None:
+        with self._connection.write():
+            found_at = timestamp()
+            self._db.conn.executemany(
+                "INSERT OR REPLACE INTO tampered (hash, kind, found) VALUES (?, ?, ?)",
+                [(h, k, found_at) for h, k in added.items()],
+            )
+            self._db.conn.executemany(
+                "DELETE FROM tampered WHERE hash = ?", [(h,) for h in dropped]
+            )
+            keys: list[tuple[str, str]] = []
+            for chunk in chunks(changed):
+                marks = ", ".join("?" for _ in chunk)
+                keys += [
+                    (str(s), str(c))
+                    for s, c in self._db.execute(
+                        f"SELECT station, contest FROM sheets WHERE hash IN ({marks})"
+                        f" UNION SELECT station, contest FROM reviews WHERE hash IN ({marks})",
+                        [*chunk, *chunk],
+                    )
+                ]
+            restate(self._db, keys)
 
     def rebuild(self) -> int:
         """Recreate every projection from the records alone; returns records replayed.

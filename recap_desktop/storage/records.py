@@ -155,6 +155,18 @@ class Records:
             )
         return held
 
+    def starting_with(self, prefix: str, limit: int = 5) -> list[str]:
+        """Held hashes that begin with ``prefix`` (lowercase hex), at most ``limit``: a range
+        of the hash column's unique index, so one probe whatever the store's size."""
+        high = prefix + "g"  # every hex digit sorts below "g"
+        return [
+            str(r[0])
+            for r in self._db.execute(
+                "SELECT hash FROM records WHERE hash >= ? AND hash < ? ORDER BY hash LIMIT ?",
+                [prefix, high, limit],
+            )
+        ]
+
     def is_held(self, hash_: str) -> bool:
         return (
             self._db.execute("SELECT 1 FROM records WHERE hash = ?", [hash_]).fetchone() is not None

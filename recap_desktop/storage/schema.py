@@ -16,7 +16,7 @@ from recap_desktop.domain.status import COUNTED
 migrations = Migrations("recap")
 
 # Bump with every migration: PRAGMA user_version lets tools see the schema without our code.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 PROJECTIONS = (
     "packages",
@@ -496,4 +496,24 @@ _M008 = [
 @migrations()
 def m008_log_witness(db: Database) -> None:
     for statement in _M008:
+        db.execute(statement)
+
+
+# -- records found tampered (m011) -------------------------------------------------------------
+# A records row edited behind the program's back leaves its projections as they were written:
+# the sheet still counted. What a verification or a view found wrong with a held row is kept
+# here (hash, the problem's name, when found), and the standing rule reads it, so such a record
+# never counts. Evidence, like the forks: kept by a rebuild, never derived from the records.
+_M011 = [
+    """
+    CREATE TABLE tampered (
+        hash TEXT PRIMARY KEY, kind TEXT NOT NULL, found TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+]
+
+
+@migrations()
+def m011_tampered(db: Database) -> None:
+    for statement in _M011:
         db.execute(statement)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from recap_desktop.domain.status import COUNTED
+from recap_desktop.domain.status import COUNTED, DISPUTED, REJECTED, UNCOUNTED
 from recap_desktop.storage.connection import Connection
 from recap_desktop.storage.package import CurrentPackage
 from recap_desktop.storage.schema import number
 from recap_desktop.storage.standing import Held, standings
+
+# States of a station that holds sheets none of which counts.
+UNCOUNTED_STATES = frozenset({DISPUTED, REJECTED, UNCOUNTED})
 
 
 class Sheets:
@@ -108,6 +111,39 @@ class Sheets:
                 [prefix + ".", prefix + "/"],
             )
         return {(s, c): state for s, c, state in rows}
+
+    def not_counted(self, prefix: str, contest: str) -> int:
+        """Stations of a region (or that station) holding sheets of which none counts:
+        disputed, rejected, tampered, a revoked signer… Few, and found by the state index."""
+        states = sorted(UNCOUNTED_STATES)
+        marks = ", ".join("?" for _ in states)
+        return int(
+            self._db.execute(
+                f"SELECT COUNT(*) FROM sheet_status WHERE state IN ({marks})"
+                " AND contest = ? AND ((station >= ? AND station < ?) OR station = ?)",
+                [*states, contest, prefix + ".", prefix + "/", prefix],
+            ).fetchone()[0]
+        )
+
+    def missing_within(self, prefix: str) -> list[tuple[str, str]]:
+        """(station, contest) the package holds inside a region (or that station) for which
+        no sheet is held at all, in code order: the stations still to come in."""
+        # Per contest and by range, as ``totals`` counts them: the primary key leads with
+        # the contest, so an OR over the station would scan the whole election.
+        contests = [c for (c,) in self._db.execute("SELECT DISTINCT contest FROM station_contests")]
+        out: list[tuple[str, str]] = []
+        for contest in contests:
+            out += [
+                (str(s), contest)
+                for (s,) in self._db.execute(
+                    "SELECT sc.station FROM station_contests sc WHERE sc.contest = ?"
+                    " AND ((sc.station >= ? AND sc.station < ?) OR sc.station = ?)"
+                    " AND NOT EXISTS (SELECT 1 FROM sheet_status s"
+                    " WHERE s.station = sc.station AND s.contest = sc.contest)",
+                    [contest, prefix + ".", prefix + "/", prefix],
+                )
+            ]
+        return sorted(out)
 
     def totals(self, prefix: str, contest: str) -> tuple[dict[str, int], int, int]:
         """Sum of every field over the counted sheets of a region; counted and expected stations.

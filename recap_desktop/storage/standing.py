@@ -9,6 +9,7 @@ rows, whatever the size of the election.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,11 +67,15 @@ def standings(db: Database, rows: Sequence[Held]) -> dict[str, str | None]:
             chunk,
         ):
             forks[signer] = int(seq)
+    tampered = tampered_kinds(db, [r.hash for r in rows])
     held_mandates = {k: tuple(v) for k, v in mandates.items()}
     out: dict[str, str | None] = {}
     for r in rows:
         if r.received is None:
             out[r.hash] = "missing_record"  # the projection names a record that is gone
+            continue
+        if r.hash in tampered:
+            out[r.hash] = tampered[r.hash]  # its row was edited behind the program's back
             continue
         try:
             claimed = parse_time(r.time, "time")
@@ -90,6 +95,22 @@ def standings(db: Database, rows: Sequence[Held]) -> dict[str, str | None]:
             forks=forks,
             roles=r.roles,
         )
+    return out
+
+
+def tampered_kinds(db: Database, hashes: Sequence[str]) -> dict[str, str]:
+    """hash -> what was found wrong with its held row (``malformed``, ``bad_signature``), for
+    those of ``hashes`` a verification or a view found edited behind the program's back."""
+    out: dict[str, str] = {}
+    for chunk in chunks(list(dict.fromkeys(hashes))):
+        marks = ", ".join("?" for _ in chunk)
+        try:
+            rows = db.execute(f"SELECT hash, kind FROM tampered WHERE hash IN ({marks})", chunk)
+        except sqlite3.OperationalError:
+            # An earlier migration (m006) restates every station before m011 adds the
+            # table: nothing can have been found yet then.
+            return {}
+        out.update((str(h), str(k)) for h, k in rows)
     return out
 
 

@@ -18,9 +18,11 @@ _current = "en"
 _translator: QTranslator | None = None
 
 
-def tr(text: str) -> str:
-    """Translate one of the window's strings into the current language."""
-    return QCoreApplication.translate("", text)
+def tr(text: str, disambiguation: str = "", n: int = -1) -> str:
+    """Translate one of the window's strings into the current language. With a count,
+    written ``tr("%n station(s)", "", n)`` so that lupdate gives the message its plural
+    forms, Qt puts ``n`` for ``%n`` in the form the language's plural rule picks."""
+    return QCoreApplication.translate("", text, disambiguation or None, n)
 
 
 def language_of(locale: QLocale) -> str:

@@ -53,6 +53,7 @@ from recap_desktop.ui.region_tree import RegionPanel
 from recap_desktop.ui.settings import Settings
 from recap_desktop.ui.sheet_form import SheetForm
 from recap_desktop.ui.supervisor import SupervisorView
+from recap_desktop.ui.supervisor_desk import SupervisorDesk
 from recap_desktop.ui.sync_status import SyncState, SyncStatus
 from recap_desktop.ui.sync_worker import SyncWorker
 from recap_desktop.ui.tasks import TaskHandle, TaskRunner
@@ -130,12 +131,23 @@ class MainWindow(QMainWindow):
         self.supervisor = SupervisorView(ws, self.tasks, self.keys.key, self.identity.role)
         self.supervisor.reviewed.connect(self._reviewed)
         self.supervisor.verified.connect(self._verified)
+        cert = self.identity.certificate
+        self.desk = SupervisorDesk(
+            ws,
+            self.tasks,
+            self.keys.key,
+            self.identity.role,
+            str(cert["jurisdiction"]) if cert else None,
+        )
+        self.desk.resolved.connect(self._reviewed)
+        self.supervisor.compare.connect(self._compare)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(sheet_page, "")
         self.tabs.addTab(self.recap, "")
         self.tabs.addTab(self.supervisor, "")
         self.tabs.addTab(self.plenary, "")
+        self.tabs.addTab(self.desk, "")
         split = QSplitter()
         split.addWidget(self.regions)
         split.addWidget(self.tabs)
@@ -215,6 +227,9 @@ class MainWindow(QMainWindow):
         self.sync_now_action.setEnabled(self.sync_worker is not None)
         self.server_action = QAction(self)
         self.server_action.triggered.connect(self._ask_server)
+        self.desk_action = QAction(self)
+        self.desk_action.setShortcut(QKeySequence("Ctrl+B"))
+        self.desk_action.triggered.connect(self._open_desk)
         self.lang_group = QActionGroup(self)
         self.lang_actions: dict[str | None, QAction] = {}
         for lang in (None, "id", "en"):
@@ -239,6 +254,7 @@ class MainWindow(QMainWindow):
         self.tools_menu.addAction(self.sync_now_action)
         self.tools_menu.addAction(self.verify_action)
         self.tools_menu.addAction(self.rebuild_action)
+        self.tools_menu.addAction(self.desk_action)
         self.settings_menu = menu.addMenu("")
         self.language_menu = self.settings_menu.addMenu("")
         for a in self.lang_actions.values():
@@ -262,6 +278,7 @@ class MainWindow(QMainWindow):
         self.tabs.setTabText(1, tr("Recap"))
         self.tabs.setTabText(2, tr("Verification"))
         self.tabs.setTabText(3, tr("Plenary (D.Hasil)"))
+        self.tabs.setTabText(4, tr("Supervisor's desk"))
         self.contest_label.setText(tr("Contest:"))
         self.history_label.setText(tr("History of this sheet"))
         self.save_action.setText(tr("Save and sign"))
@@ -271,6 +288,7 @@ class MainWindow(QMainWindow):
         self.quit_action.setText(tr("Quit"))
         self.verify_action.setText(tr("Verify every record"))
         self.rebuild_action.setText(tr("Rebuild tables from the records"))
+        self.desk_action.setText(tr("Supervisor's desk: open problems"))
         self.refresh_action.setText(tr("Refresh states"))
         self.lock_action.setText(tr("Lock the key now"))
         self.find_action.setText(tr("Find a polling station"))
@@ -318,6 +336,7 @@ class MainWindow(QMainWindow):
         self.recap.retranslate()
         self.supervisor.retranslate()
         self.plenary.retranslate()
+        self.desk.retranslate()
         if self.election is not None and self.station_code is not None:
             self._fill_contests(self.station_code)
 
@@ -418,6 +437,10 @@ class MainWindow(QMainWindow):
         if not self.opened:
             self.opened = True
             self._first_open(None)
+        cert = self.identity.certificate
+        if self.desk.region is None and cert:
+            self.desk.region = str(cert["jurisdiction"])
+        self.desk.reload()
         if self.verify_on_open:
             self.supervisor.start_verification()
 
@@ -514,10 +537,19 @@ class MainWindow(QMainWindow):
         region = region_service.region(self.ws, code)
         if region is not None:
             self.recap.show_region(code, f"{region.name} ({code})")
+            self.desk.show_region(code)
             if region.level in RECAP_LEVELS:
                 lang = i18n.current()
                 contests = [(c.id, text(c.name, lang)) for c in self.election.contests.values()]
                 self.plenary.show_region(code, contests)
+
+    def _open_desk(self) -> None:
+        self.tabs.setCurrentWidget(self.desk)
+        self.desk.tree.setFocus()
+
+    def _compare(self, station: str, contest: str) -> None:
+        self._open_desk()
+        self.desk.open_dispute(station, contest)
 
     def _plenary_signed(self, record: Any) -> None:
         self.recap.show_region(*self._recap_region())
@@ -592,6 +624,10 @@ class MainWindow(QMainWindow):
 
     def _verified(self, report: Any) -> None:
         bad = self.supervisor.bad  # counted on the worker thread
+        # The verification set aside what it found tampered: totals and states changed.
+        self.desk.reload()
+        if self.recap.region:
+            self.recap.show_region(*self._recap_region())
         if bad:
             self.statusBar().showMessage(
                 tr("Records with problems: %1. See the Verification tab.").replace("%1", str(bad)),

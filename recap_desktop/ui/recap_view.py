@@ -183,6 +183,17 @@ class RecapView(QWidget):
             tr("%1 of %2 polling stations entered")
             .replace("%1", str(chosen.counted))
             .replace("%2", str(chosen.expected))
+            + (
+                " · "
+                + tr(
+                    "%n station(s) hold sheets that do not count (disputed, rejected, tampered…): "
+                    "see the Supervisor's desk",
+                    "",
+                    chosen.not_counted,
+                )
+                if chosen.not_counted
+                else ""
+            )
         )
         self.progress.setRange(0, max(1, chosen.expected))
         self.progress.setValue(chosen.counted)

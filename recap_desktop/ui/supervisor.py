@@ -52,6 +52,7 @@ from recap_desktop.ui.tasks import TaskHandle, TaskRunner
 
 AskText = Callable[[QWidget | None, str, bool], str | None]
 HASH_ROLE = Qt.ItemDataRole.UserRole + 1
+DISPUTE_ROLE = Qt.ItemDataRole.UserRole + 3  # (station, contest) of a dispute's problem line
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -143,12 +144,15 @@ class ProblemFilter(QSortFilterProxyModel):
         super().__init__()
         self.only_problems = False
         self.needle = ""
+        # Stations with an open problem (a dispute, a rejection): their sheets verify, yet
+        # they are what a supervisor ticking "only problems" came to see.
+        self.problem_places: set[tuple[str | None, str | None]] = set()
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()
         assert isinstance(model, RecordModel)
         r = model.check(source_row)
-        if self.only_problems and r.ok:
+        if self.only_problems and r.ok and (r.station, r.contest) not in self.problem_places:
             return False
         return not self.needle or self.needle in (r.station or "")
 
@@ -156,6 +160,7 @@ class ProblemFilter(QSortFilterProxyModel):
 class SupervisorView(QWidget):
     reviewed = Signal(str)  # station code
     verified = Signal(object)  # ReviewReport
+    compare = Signal(str, str)  # a dispute's station and contest: open its versions side by side
 
     def __init__(
         self,
@@ -317,16 +322,21 @@ class SupervisorView(QWidget):
     def _show_report(self, report: ReviewReport) -> None:
         bad = self.bad
         self.summary.setText(
-            tr("%1 records verified; %2 with problems; %3 open problems.")
-            .replace("%1", str(report.verified))
-            .replace("%2", str(bad))
-            .replace("%3", str(len(report.problems)))
+            tr("%n record(s) verified", "", report.verified)
+            + "; "
+            + tr("%n with problems", "", bad)
+            + "; "
+            + tr("%n open problem(s).", "", len(report.problems))
         )
         self.problems.clear()
+        self.proxy.problem_places = {(p.station, p.contest) for p in report.problems if p.station}
+        self.proxy.invalidate()
         for p in report.problems:
             item = QListWidgetItem(self._problem_text(p))
             item.setToolTip(plain_tip(p.detail))  # the verifier's detail, in English
             item.setData(HASH_ROLE, p.station)
+            if p.kind == "dispute" and p.station and p.contest:
+                item.setData(DISPUTE_ROLE, (p.station, p.contest))
             urgent = ("tampered", "unverifiable", "dispute", "uncounted", "revoked", "forked")
             colour = "#c62828" if p.kind in urgent else "#8a5300"
             item.setForeground(QBrush(QColor(colour)))
@@ -383,6 +393,9 @@ class SupervisorView(QWidget):
         station = item.data(HASH_ROLE)
         if station:
             self.search.setText(str(station))
+        dispute = item.data(DISPUTE_ROLE)
+        if dispute:  # the versions side by side, on the supervisor's desk
+            self.compare.emit(*dispute)
 
     def selected(self) -> RecordCheck | None:
         index = self.table.currentIndex()

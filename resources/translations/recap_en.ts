@@ -159,6 +159,10 @@
         <translation>Plenary (D.Hasil)</translation>
     </message>
     <message>
+        <source>Supervisor's desk</source>
+        <translation>Supervisor's desk</translation>
+    </message>
+    <message>
         <source>Contest:</source>
         <translation>Contest:</translation>
     </message>
@@ -193,6 +197,10 @@
     <message>
         <source>Rebuild tables from the records</source>
         <translation>Rebuild tables from the records</translation>
+    </message>
+    <message>
+        <source>Supervisor's desk: open problems</source>
+        <translation>Supervisor's desk: open problems</translation>
     </message>
     <message>
         <source>Refresh states</source>
@@ -634,6 +642,13 @@
         <source>%1 of %2 polling stations entered</source>
         <translation>%1 of %2 polling stations entered</translation>
     </message>
+    <message numerus="yes">
+        <source>%n station(s) hold sheets that do not count (disputed, rejected, tampered…): see the Supervisor's desk</source>
+        <translation>
+            <numerusform>%n station holds sheets that do not count (disputed, rejected, tampered…): see the Supervisor's desk</numerusform>
+            <numerusform>%n stations hold sheets that do not count (disputed, rejected, tampered…): see the Supervisor's desk</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Export the totals</source>
         <translation>Export the totals</translation>
@@ -842,9 +857,26 @@
         <source>Verification cancelled.</source>
         <translation>Verification cancelled.</translation>
     </message>
-    <message>
-        <source>%1 records verified; %2 with problems; %3 open problems.</source>
-        <translation>%1 records verified; %2 with problems; %3 open problems.</translation>
+    <message numerus="yes">
+        <source>%n record(s) verified</source>
+        <translation>
+            <numerusform>%n record verified</numerusform>
+            <numerusform>%n records verified</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n with problems</source>
+        <translation>
+            <numerusform>%n with problems</numerusform>
+            <numerusform>%n with problems</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open problem(s).</source>
+        <translation>
+            <numerusform>%n open problem.</numerusform>
+            <numerusform>%n open problems.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Open objection at %1%2: %3</source>
@@ -1021,6 +1053,157 @@
     <message>
         <source>Stations counted: %1 of %2</source>
         <translation>Stations counted: %1 of %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n dispute(s): officers signed different numbers</source>
+        <translation>
+            <numerusform>%n dispute: officers signed different numbers</numerusform>
+            <numerusform>%n disputes: officers signed different numbers</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n station(s) with a tampered or missing record</source>
+        <translation>
+            <numerusform>%n station with a tampered or missing record</numerusform>
+            <numerusform>%n stations with a tampered or missing record</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n station(s) with a revoked or forked signer</source>
+        <translation>
+            <numerusform>%n station with a revoked or forked signer</numerusform>
+            <numerusform>%n stations with a revoked or forked signer</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n rejected sheet(s) waiting for a correction</source>
+        <translation>
+            <numerusform>%n rejected sheet waiting for a correction</numerusform>
+            <numerusform>%n rejected sheets waiting for a correction</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open objection(s)</source>
+        <translation>
+            <numerusform>%n open objection</numerusform>
+            <numerusform>%n open objections</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n station(s) not counted for another reason</source>
+        <translation>
+            <numerusform>%n station not counted for another reason</numerusform>
+            <numerusform>%n stations not counted for another reason</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n station(s) not entered yet</source>
+        <translation>
+            <numerusform>%n station not entered yet</numerusform>
+            <numerusform>%n stations not entered yet</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Reload the board</source>
+        <translation>Reload the board</translation>
+    </message>
+    <message>
+        <source>Polling station or place</source>
+        <translation>Polling station or place</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>Why</translation>
+    </message>
+    <message>
+        <source>Choose a region in the tree to see its open problems.</source>
+        <translation>Choose a region in the tree to see its open problems.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Open problems in %1: %n</source>
+        <translation>
+            <numerusform>Open problems in %1: %n</numerusform>
+            <numerusform>Open problems in %1: %n</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No open problem in %1.</source>
+        <translation>No open problem in %1.</translation>
+    </message>
+    <message>
+        <source>signed differently by %1</source>
+        <translation>signed differently by %1</translation>
+    </message>
+    <message>
+        <source>Signing the decision</source>
+        <translation>Signing the decision</translation>
+    </message>
+    <message>
+        <source>Signed: version of %1 approved, the other rejected. %2 is counted.</source>
+        <translation>Signed: version of %1 approved, the other rejected. %2 is counted.</translation>
+    </message>
+    <message>
+        <source>Dispute at %1 · %2</source>
+        <translation>Dispute at %1 · %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n field(s) differ (highlighted). Compare with the paper C.Hasil, then approve the version that matches it; the others are rejected with your reason.</source>
+        <translation>
+            <numerusform>%n field differs (highlighted). Compare with the paper C.Hasil, then approve the version that matches it; the others are rejected with your reason.</numerusform>
+            <numerusform>%n fields differ (highlighted). Compare with the paper C.Hasil, then approve the version that matches it; the others are rejected with your reason.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The versions differ here</source>
+        <translation>The versions differ here</translation>
+    </message>
+    <message>
+        <source>Version %1: %2 (%3)</source>
+        <translation>Version %1: %2 (%3)</translation>
+    </message>
+    <message>
+        <source>unknown officer</source>
+        <translation>unknown officer</translation>
+    </message>
+    <message>
+        <source>e.g. the paper shows 120 votes for 01, not 102</source>
+        <translation>e.g. the paper shows 120 votes for 01, not 102</translation>
+    </message>
+    <message>
+        <source>&amp;Approve the version of:</source>
+        <translation>&amp;Approve the version of:</translation>
+    </message>
+    <message>
+        <source>&amp;Reason for rejecting the other(s):</source>
+        <translation>&amp;Reason for rejecting the other(s):</translation>
+    </message>
+    <message>
+        <source>Approve and reject (signs)</source>
+        <translation>Approve and reject (signs)</translation>
+    </message>
+    <message>
+        <source>Only a supervisor decides a dispute.</source>
+        <translation>Only a supervisor decides a dispute.</translation>
+    </message>
+    <message>
+        <source>Version %1: %2</source>
+        <translation>Version %1: %2</translation>
+    </message>
+    <message>
+        <source>officer id %1</source>
+        <translation>officer id %1</translation>
+    </message>
+    <message>
+        <source>key %1</source>
+        <translation>key %1</translation>
+    </message>
+    <message>
+        <source>does not count</source>
+        <translation>does not count</translation>
+    </message>
+    <message>
+        <source>Give the reason for rejecting the other version(s).</source>
+        <translation>Give the reason for rejecting the other version(s).</translation>
     </message>
 </context>
 </TS>

@@ -160,6 +160,10 @@
         <translation>Rapat pleno (D.Hasil)</translation>
     </message>
     <message>
+        <source>Supervisor&apos;s desk</source>
+        <translation>Meja pengawas</translation>
+    </message>
+    <message>
         <source>Contest:</source>
         <translation>Pemilihan:</translation>
     </message>
@@ -194,6 +198,10 @@
     <message>
         <source>Rebuild tables from the records</source>
         <translation>Bangun ulang tabel dari catatan</translation>
+    </message>
+    <message>
+        <source>Supervisor&apos;s desk: open problems</source>
+        <translation>Meja pengawas: masalah terbuka</translation>
     </message>
     <message>
         <source>Refresh states</source>
@@ -635,6 +643,12 @@
         <source>%1 of %2 polling stations entered</source>
         <translation>%1 dari %2 TPS sudah diisi</translation>
     </message>
+    <message numerus="yes">
+        <source>%n station(s) hold sheets that do not count (disputed, rejected, tampered…): see the Supervisor&apos;s desk</source>
+        <translation>
+            <numerusform>%n TPS memiliki lembar yang tidak dihitung (sengketa, ditolak, diubah…): lihat Meja pengawas</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Export the totals</source>
         <translation>Ekspor jumlah</translation>
@@ -843,9 +857,23 @@
         <source>Verification cancelled.</source>
         <translation>Verifikasi dibatalkan.</translation>
     </message>
-    <message>
-        <source>%1 records verified; %2 with problems; %3 open problems.</source>
-        <translation>%1 catatan diverifikasi; %2 bermasalah; %3 masalah terbuka.</translation>
+    <message numerus="yes">
+        <source>%n record(s) verified</source>
+        <translation>
+            <numerusform>%n catatan diverifikasi</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n with problems</source>
+        <translation>
+            <numerusform>%n bermasalah</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open problem(s).</source>
+        <translation>
+            <numerusform>%n masalah terbuka.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Open objection at %1%2: %3</source>
@@ -1022,6 +1050,148 @@
     <message>
         <source>Stations counted: %1 of %2</source>
         <translation>TPS dihitung: %1 dari %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n dispute(s): officers signed different numbers</source>
+        <translation>
+            <numerusform>%n sengketa: petugas menandatangani angka yang berbeda</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n station(s) with a tampered or missing record</source>
+        <translation>
+            <numerusform>%n TPS dengan catatan yang diubah atau hilang</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n station(s) with a revoked or forked signer</source>
+        <translation>
+            <numerusform>%n TPS dengan penanda tangan yang dicabut atau bercabang</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n rejected sheet(s) waiting for a correction</source>
+        <translation>
+            <numerusform>%n lembar ditolak, menunggu perbaikan</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open objection(s)</source>
+        <translation>
+            <numerusform>%n keberatan terbuka</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n station(s) not counted for another reason</source>
+        <translation>
+            <numerusform>%n TPS tidak dihitung karena alasan lain</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n station(s) not entered yet</source>
+        <translation>
+            <numerusform>%n TPS belum dimasukkan</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Reload the board</source>
+        <translation>Muat ulang papan</translation>
+    </message>
+    <message>
+        <source>Polling station or place</source>
+        <translation>TPS atau tempat</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>Alasan</translation>
+    </message>
+    <message>
+        <source>Choose a region in the tree to see its open problems.</source>
+        <translation>Pilih wilayah di pohon untuk melihat masalah terbukanya.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Open problems in %1: %n</source>
+        <translation>
+            <numerusform>Masalah terbuka di %1: %n</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No open problem in %1.</source>
+        <translation>Tidak ada masalah terbuka di %1.</translation>
+    </message>
+    <message>
+        <source>signed differently by %1</source>
+        <translation>ditandatangani berbeda oleh %1</translation>
+    </message>
+    <message>
+        <source>Signing the decision</source>
+        <translation>Menandatangani keputusan</translation>
+    </message>
+    <message>
+        <source>Signed: version of %1 approved, the other rejected. %2 is counted.</source>
+        <translation>Ditandatangani: versi %1 disetujui, yang lain ditolak. %2 dihitung.</translation>
+    </message>
+    <message>
+        <source>Dispute at %1 · %2</source>
+        <translation>Sengketa di %1 · %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n field(s) differ (highlighted). Compare with the paper C.Hasil, then approve the version that matches it; the others are rejected with your reason.</source>
+        <translation>
+            <numerusform>%n isian berbeda (disorot). Bandingkan dengan C.Hasil kertas, lalu setujui versi yang sesuai; versi lainnya ditolak dengan alasan Anda.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The versions differ here</source>
+        <translation>Versi-versi berbeda di sini</translation>
+    </message>
+    <message>
+        <source>Version %1: %2 (%3)</source>
+        <translation>Versi %1: %2 (%3)</translation>
+    </message>
+    <message>
+        <source>unknown officer</source>
+        <translation>petugas tidak dikenal</translation>
+    </message>
+    <message>
+        <source>e.g. the paper shows 120 votes for 01, not 102</source>
+        <translation>mis. kertas menunjukkan 120 suara untuk 01, bukan 102</translation>
+    </message>
+    <message>
+        <source>&amp;Approve the version of:</source>
+        <translation>&amp;Setujui versi dari:</translation>
+    </message>
+    <message>
+        <source>&amp;Reason for rejecting the other(s):</source>
+        <translation>&amp;Alasan menolak yang lain:</translation>
+    </message>
+    <message>
+        <source>Approve and reject (signs)</source>
+        <translation>Setujui dan tolak (menandatangani)</translation>
+    </message>
+    <message>
+        <source>Only a supervisor decides a dispute.</source>
+        <translation>Hanya pengawas yang memutuskan sengketa.</translation>
+    </message>
+    <message>
+        <source>Version %1: %2</source>
+        <translation>Versi %1: %2</translation>
+    </message>
+    <message>
+        <source>officer id %1</source>
+        <translation>id petugas %1</translation>
+    </message>
+    <message>
+        <source>key %1</source>
+        <translation>kunci %1</translation>
+    </message>
+    <message>
+        <source>does not count</source>
+        <translation>tidak dihitung</translation>
+    </message>
+    <message>
+        <source>Give the reason for rejecting the other version(s).</source>
+        <translation>Tuliskan alasan menolak versi lainnya.</translation>
     </message>
 </context>
 </TS>

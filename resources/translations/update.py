@@ -51,7 +51,18 @@ def finish_english(ts: Path) -> None:
     for message in tree.iter("message"):
         translation = message.find("translation")
         source = message.find("source")
-        if translation is not None and source is not None and not translation.text:
+        if translation is None or source is None:
+            continue
+        if message.get("numerus") == "yes":
+            # English's two plural forms are written by hand ("1 dispute", "2 disputes");
+            # a form left empty gets the source, marked finished only once all are given.
+            forms = translation.findall("numerusform")
+            for form in forms:
+                if not form.text:
+                    form.text = source.text
+            if len(forms) == 2:
+                translation.attrib.pop("type", None)
+        elif not translation.text or not translation.text.strip():
             translation.text = source.text
             translation.attrib.pop("type", None)
     tree.write(ts, encoding="utf-8", xml_declaration=True)
