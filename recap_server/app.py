@@ -13,6 +13,7 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 from pydantic import BaseModel, Field
+from starlette.requests import ClientDisconnect
 
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import Record
@@ -679,9 +680,14 @@ async def _read_body(request: Request, limit: int, anonymous: bool = False) -> b
         raise HTTPException(413, why)
     chunks = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HTTPException(413, why)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise HTTPException(413, why)
+            chunks.append(chunk)
+    except ClientDisconnect as exc:
+        # Cut by the body deadline (edge.py) or by the sender: answered (to no one) rather
+        # than raised, so that a crowd of slow senders does not fill the log with tracebacks.
+        raise HTTPException(408, "the body did not arrive in time") from exc
     return b"".join(chunks)

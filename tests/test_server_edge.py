@@ -579,3 +579,7 @@ def test_slow_bodies_hold_no_place_of_the_work_and_are_cut(start: Any, tmp_path:
                 pass
         time.sleep(0.3)
     assert all(closed_by_server(sock, within=10) for sock in slow)
+    strict.stop()
+    assert strict.proc.stderr is not None
+    log = strict.proc.stderr.read()
+    assert "Traceback" not in log and "ClientDisconnect" not in log  # cut quietly
