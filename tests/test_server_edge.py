@@ -100,6 +100,13 @@ def start(tmp_path: Path) -> Iterator[Any]:
         server.stop()
 
 
+def quiet_log(server: ServerProcess) -> str:
+    """What the server wrote to stderr, once stopped."""
+    server.stop()
+    assert server.proc.stderr is not None
+    return server.proc.stderr.read()
+
+
 def closed_by_server(sock: socket.socket, within: float) -> bool:
     """True if the server closes (or resets) the connection within ``within`` seconds."""
     sock.settimeout(within)
@@ -143,6 +150,7 @@ def test_slow_headers_are_cut_and_health_still_answers(start: Any) -> None:
         time.sleep(0.2)
     assert requests.get(server.url + "/v1/health", timeout=10).json()["status"] == "ok"
     assert all(closed_by_server(sock, within=10) for sock in slow)
+    assert "Traceback" not in quiet_log(server)
 
 
 def test_connection_limit_holds_and_health_answers(start: Any) -> None:
@@ -158,6 +166,7 @@ def test_connection_limit_holds_and_health_answers(start: Any) -> None:
     assert closed >= 150 - 30
     for sock in idle:
         sock.close()
+    assert "Traceback" not in quiet_log(server)
 
 
 def test_more_idle_connections_than_descriptors_exhaust_nothing(start: Any) -> None:
