@@ -17,7 +17,7 @@ from starlette.requests import ClientDisconnect
 
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import Record
-from recap_desktop.domain.election import format_time, in_region
+from recap_desktop.domain.election import format_time, in_region, is_region_code
 from recap_desktop.protocol.log import needed_ranges
 from recap_desktop.protocol.trust import Certificate
 from recap_desktop.protocol.wire import (
@@ -443,13 +443,18 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     ) -> Response:
         """What is new for a jurisdiction: every entry of its partitions (PROTOCOL §10.5) up
         to the newest head, and on the last page the proofs of those partitions."""
+        if not is_region_code(jurisdiction):
+            raise HTTPException(400, f"the jurisdiction {jurisdiction!r} is not a region code")
         view = ledger.view
         ranges = needed_ranges(jurisdiction)
         held = ledger.storage.pull_raw(ranges, since, limit, view.size)
         more = len(held) == limit
         partitions = None if more else [view.summary.prove(lo, hi) for lo, hi in ranges]
+        # The last page ends at its head: the next pull starts there, whatever it skipped.
+        nxt = None if more else max(view.size, since)
         return Response(
-            _page_bytes(held, since, more, view.head, partitions), media_type="application/json"
+            _page_bytes(held, since, more, view.head, partitions, nxt),
+            media_type="application/json",
         )
 
     @app.get("/v1/log/consistency", response_model=Consistency)
@@ -477,10 +482,18 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         return Response(_entries_bytes(held, view.head), media_type="application/json")
 
     @app.get("/v1/log/heads")
-    def log_heads() -> dict[str, Any]:
-        """The newest signed tree head."""
+    def log_heads(
+        size: int | None = Query(
+            None, ge=0, le=MAX_CURSOR, description="list every head signed at this size"
+        ),
+    ) -> dict[str, Any]:
+        """The newest signed tree head; with ``size``, also every head this server signed of
+        a log of that size (``heads``, oldest first; PROTOCOL §10.3)."""
         head = ledger.view.head
-        return {"head": head.to_json() if head is not None else None}
+        out: dict[str, Any] = {"head": head.to_json() if head is not None else None}
+        if size is not None:
+            out["heads"] = [h.to_json() for h in ledger.storage.heads_at(size)]
+        return out
 
     @app.get("/v1/evidence", response_model=Evidence)
     def evidence(
@@ -577,12 +590,13 @@ def _page_bytes(
     more: bool,
     head: Record | None,
     partitions: list[list[dict[str, Any]]] | None,
+    last: int | None = None,
 ) -> bytes:
     """A pull page (the ``Page`` model) written straight from the stored rows: each payload is
     canonical JSON text already, and hash, signer, sig and received are plain ASCII, so
     nothing is parsed and re-encoded per record (that was most of a page's cost)."""
     entries = ",".join(_entry(h) for h in held)
-    nxt = held[-1].index + 1 if held else since
+    nxt = last if last is not None else held[-1].index + 1 if held else since
     tail = {
         "head": head.to_json() if head is not None else None,
         "partitions": partitions,

@@ -211,9 +211,14 @@ class Ledger:
     def _push(self, raw: Sequence[Any], known: int) -> Pushed:
         items: list[Record | Outcome] = []
         malformed: list[tuple[int, Outcome]] = []
+        seen: set[str] = set()  # a record sent twice in one batch is answered once
         for i, item in enumerate(raw):
             try:
-                items.append(from_json(item))
+                record = from_json(item)
+                if record.hash in seen:
+                    continue
+                seen.add(record.hash)
+                items.append(record)
             except EnvelopeError as exc:
                 # Named by what the sender claimed only if it looks like a hash: a refused
                 # item's bulk is never copied into the answer or the receipt.
@@ -323,7 +328,7 @@ class Ledger:
             self._trust = trust
         size = appended.size
         held = {h: self.storage.inclusion(i, size) for h, (i, _) in held_positions.items()}
-        consistency = self.storage.consistency(known, size) if 0 < known <= size else None
+        consistency = self.storage.consistency(known, size) if 0 < known < size else None
         proofs = Proofs(appended.size_before, appended.frontier, held, consistency)
         return Pushed(outcomes, made, head, proofs)
 

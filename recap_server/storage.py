@@ -99,6 +99,7 @@ class ServerStorage(Protocol):
     def log_size(self) -> int: ...
     def head(self) -> Record | None: ...
     def keep_head(self, head: Record) -> None: ...
+    def heads_at(self, size: int) -> list[Record]: ...
     def partition_states(self) -> dict[str, tuple[int, bytes]]: ...
     def log_root(self, size: int) -> bytes: ...
     def consistency(self, first: int, second: int) -> list[bytes]: ...
@@ -307,7 +308,7 @@ class SqliteStorage:
         kind = self._query("SELECT type FROM records WHERE hash = ?", [hash_])
         if not kind:
             return None
-        if kind[0][0] in RECAP_TYPES:
+        if kind[0][0] in RECAP_TYPES or kind[0][0] == "requirement":  # placed by its payload
             p = self.payload(hash_) or {}
             return (str(kind[0][0]), place_of(str(kind[0][0]), p), p.get("contest"))
         return (str(kind[0][0]), None, None)
@@ -466,6 +467,12 @@ class SqliteStorage:
         """The newest tree head signed."""
         rows = self._query("SELECT record FROM heads ORDER BY size DESC, rowid DESC LIMIT 1")
         return from_json(json.loads(rows[0][0])) if rows else None
+
+    def heads_at(self, size: int) -> list[Record]:
+        """Every tree head this server signed of a log of ``size`` entries, oldest first: what
+        a laptop holding a head of that size asks when shown a smaller one (§10.3)."""
+        rows = self._query("SELECT record FROM heads WHERE size = ? ORDER BY rowid", [size])
+        return [from_json(json.loads(text)) for (text,) in rows]
 
     def keep_head(self, head: Record) -> None:
         with self.transaction() as conn:

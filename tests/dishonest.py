@@ -6,6 +6,9 @@ its data folder edited behind its back (docs/PROTOCOL.md §10.6 names what each 
 - ``NotStoring``: answers a push with a receipt saying "stored" and keeps nothing.
 - ``rewrite_entry``: edits an old entry of a stopped server's log and rebuilds the trees.
 - ``uncertified``: swaps the server's key for one the authority never certified.
+- ``FlakyProof``: its first consistency proof is wrong (a reply that crossed a newer head).
+- ``WithholdingOnce``: leaves one officer's records out of its first pull page only.
+- ``serve_head``: the live server answers with an older head of its own (a lagging replica).
 
 A fork of the server's history needs no wrapper: two servers started from copies of one data
 folder share its key and its log, then each grows its own.
@@ -210,3 +213,60 @@ def rewrite_entry(data_dir: Path, index: int, received: str) -> None:
         db.execute("COMMIT")
     finally:
         db.close()
+
+
+class FlakyProof(_Wrapper):
+    """Its next ``flaky`` consistency proofs are wrong (every hash flipped); then honest."""
+
+    def __init__(self, storage: Any) -> None:
+        super().__init__(storage)
+        self.flaky = 0
+        self.asked = 0
+
+    def consistency(self, first: int, second: int) -> list[bytes]:
+        self.asked += 1
+        proof = list(self._storage.consistency(first, second))
+        if self.flaky > 0:
+            self.flaky -= 1
+            return [bytes(b ^ 0xFF for b in h) for h in proof]
+        return proof
+
+
+class WithholdingOnce(Withholding):
+    """Leaves the hidden signers' records out of its next ``times`` pull pages, then serves
+    them: a page that crossed a commit, as a laptop cannot tell from a lie at first."""
+
+    def __init__(self, storage: Any) -> None:
+        super().__init__(storage)
+        self.times = 0
+
+    def pull_raw(
+        self, ranges: Sequence[tuple[str, str]] | None, since: int, limit: int, upto: int
+    ) -> list[RawHeld]:
+        if ranges is None or self.times <= 0:
+            return list(self._storage.pull_raw(ranges, since, limit, upto))
+        self.times -= 1
+        return super().pull_raw(ranges, since, limit, upto)
+
+
+def serve_head(server: Any, head: Record) -> None:
+    """The live server answers health, pulls and proofs as of ``head``, an older head it
+    signed (a replica behind the others); its database still holds every head it signed."""
+    from recap_server.ledger import LogView
+    from recap_server.log import Summary
+
+    ledger = server.ledger
+    size = int(head.payload["size"])
+    parts: dict[str, list[bytes]] = {}
+    with ledger.storage._lock:
+        for name, _idx, value in _leaves(ledger.storage._conn, size):
+            parts.setdefault(name, []).append(value)
+    summary = Summary({n: (len(v), merkle.root(v)) for n, v in parts.items()})
+    ledger.view = LogView(head, summary)
+
+
+def _leaves(conn: sqlite3.Connection, size: int) -> list[tuple[str, int, bytes]]:
+    rows = conn.execute(
+        "SELECT hash, idx, partition, received FROM records WHERE idx < ? ORDER BY idx", [size]
+    ).fetchall()
+    return [(str(n), int(i), leaf_hash(str(h), int(i), str(n), str(t))) for h, i, n, t in rows]

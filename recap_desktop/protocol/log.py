@@ -48,6 +48,12 @@ EVIDENCE_KINDS = {
     "withheld": "a pull left out records the signed head says a partition holds",
     "misplaced": "a log entry whose partition or index is not what the log says",
 }
+# What a holder concludes that is not evidence: the answer is retried, nothing is kept.
+# "stale": a head smaller than one held, signed no later (a server behind, or a reply that
+# crossed a newer one): the server is asked which heads it signed at the held size (§10.3).
+# "bad_answer": a proof that does not parse, which its server's signature does not cover.
+NOT_EVIDENCE = frozenset({"stale", "bad_answer"})
+MAX_COUNT = 2**63 - 1  # sizes, indices and counts: what a signed 64-bit integer holds
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _PLAIN = re.compile(r"^[0-9.]*$")  # a partition: a region code cut to PARTITION_DEPTH, or ""
@@ -109,7 +115,7 @@ def leaf_bytes(record_hash: str, index: int, partition: str, received: str) -> b
     ``canonical_bytes`` at a tenth of the cost: a server hashes one per record it stores."""
     if not _HEX64.match(record_hash):
         raise ValueError("a leaf names a record by its 64-digit hash")
-    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+    if not _count(index):
         raise ValueError("a leaf's index is a count from 0")
     if not _PLAIN.match(partition):
         raise ValueError(f"{partition!r} is not a partition")
@@ -219,7 +225,17 @@ def parse_head(raw: Any, trust: Trust) -> TreeHead:
 
 
 def _count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT
+
+
+def same_log(a: TreeHead, b: TreeHead) -> bool:
+    """Two heads describe one log: the same size, root, partitions root and count."""
+    return (a.size, a.root, a.partitions, a.partition_count) == (
+        b.size,
+        b.root,
+        b.partitions,
+        b.partition_count,
+    )
 
 
 def _hash(value: Any) -> bytes:
@@ -228,28 +244,37 @@ def _hash(value: Any) -> bytes:
     return bytes.fromhex(value)
 
 
-def hashes(raw: Any, what: str) -> list[bytes]:
-    """A proof as sent: a list of hex SHA-256 hashes."""
+def hashes(raw: Any, what: str, kind: str = "bad_receipt") -> list[bytes]:
+    """A proof as sent: a list of hex SHA-256 hashes; else LogError of ``kind``."""
     if not isinstance(raw, list):
-        raise LogError("bad_receipt", f"{what} is not a list of hashes")
+        raise LogError(kind, f"{what} is not a list of hashes")
     try:
         return [_hash(x) for x in raw]
     except ValueError as exc:
-        raise LogError("bad_receipt", f"{what}: {exc}") from exc
+        raise LogError(kind, f"{what}: {exc}") from exc
 
 
 # -- what a holder checks -------------------------------------------------------------------
 
 
 def check_extends(old: TreeHead, new: TreeHead, proof: Sequence[bytes]) -> None:
-    """The log of ``new`` holds the log of ``old`` unchanged (RFC 9162 consistency)."""
+    """The log of ``new`` holds the log of ``old`` unchanged (RFC 9162 consistency). A
+    smaller head signed no later than ``old`` is ``stale`` (not evidence by itself: the
+    holder asks the server which heads it signed at ``old``'s size); signed later, the
+    server went back on ``old``: ``rolled_back``."""
     if new.size < old.size:
+        if new.time <= old.time:
+            raise LogError(
+                "stale",
+                f"a head of {new.size} entries signed at {format_time(new.time)}, older than"
+                f" the head of {old.size} held",
+            )
         raise LogError(
             "rolled_back",
             f"the log has {new.size} entries now, but the server signed a head of {old.size}",
         )
     if new.size == old.size:
-        if new.root != old.root:
+        if not same_log(old, new):
             raise LogError("forked", f"two different logs of {old.size} entries")
         return
     if old.size == 0:
@@ -296,26 +321,51 @@ def check_receipt(
     known: TreeHead | None,
     proofs: Any,
     partitions: Mapping[str, str],
+    *,
+    trust: Trust,
 ) -> None:
-    """A push's answer (§10.4): the receipt rests on ``head`` (its ``head`` member, the same
-    signer); the head extends ``known`` (the newest the pusher held when it sent, by the
-    answer's consistency proof); the records stored are the log's entries from the append
-    proof's size on, in the receipt's order; each held one is in the head's tree by its
-    inclusion proof. ``partitions``: the partition of each record sent, which the pusher
-    computes from its own records; a receipt naming any other is refused. Raises LogError."""
+    """A push's answer (§10.4), in this order: the receipt rests on ``head`` (its ``head``
+    member, the same signer); its ``time`` lies within a server certificate of its key;
+    ``proofs`` has its members; the head extends ``known`` (the newest the pusher held when
+    it sent, by the answer's consistency proof); every record sent is listed exactly once as
+    stored, held or refused, and nothing else is; the records stored are the log's entries
+    from the append proof's size on, in the receipt's order; each held one is in the head's
+    tree by its inclusion proof. ``partitions``: the partition of each record sent, which the
+    pusher computes from its own records. Raises LogError."""
     if head.hash != receipt.head or head.server != receipt.record.signer:
         raise LogError("bad_receipt", "the receipt names another tree head than it came with")
+    try:
+        signed_at = parse_time(receipt.record.payload.get("time"), "time")
+    except ElectionError as exc:
+        raise LogError("bad_receipt", f"the receipt's time: {exc}") from exc
+    if trust.server_certificate(receipt.record.signer, signed_at) is None:
+        raise LogError(
+            "uncertified_server",
+            f"the receipt was signed at {format_time(signed_at)}, when the server key"
+            f" {receipt.record.signer[:16]}… had no certificate in force",
+        )
     if not isinstance(proofs, dict) or set(proofs) != {"append", "held", "consistency"}:
         raise LogError("bad_receipt", "the proofs hold exactly append, held and consistency")
     if known is not None:
         needs = 0 < known.size < head.size
-        steps = hashes(proofs["consistency"], "the consistency proof") if needs else []
+        steps = (
+            hashes(proofs["consistency"], "the consistency proof", "bad_answer") if needs else []
+        )
         check_extends(known, head, steps)
-    leaves = []
-    for hash_, (index, received) in receipt.stored.items():
+    listed = [*receipt.stored, *receipt.held, *(h for h, _, _ in receipt.refused if h is not None)]
+    counts: dict[str, int] = {}
+    for hash_ in listed:
         if hash_ not in partitions:
-            raise LogError("bad_receipt", f"the receipt stored {hash_[:16]}…, which was not sent")
-        leaves.append(leaf_hash(hash_, index, partitions[hash_], format_time(received)))
+            raise LogError("bad_receipt", f"the receipt lists {hash_[:16]}…, which was not sent")
+        counts[hash_] = counts.get(hash_, 0) + 1
+    for hash_ in partitions:
+        if counts.get(hash_, 0) != 1:
+            said = "twice" if counts.get(hash_, 0) > 1 else "not at all"
+            raise LogError("bad_receipt", f"the receipt lists {hash_[:16]}… {said}")
+    leaves = [
+        leaf_hash(hash_, index, partitions[hash_], format_time(received))
+        for hash_, (index, received) in receipt.stored.items()
+    ]
     append = proofs["append"]
     if not isinstance(append, dict) or set(append) != {"size", "frontier"}:
         raise LogError("bad_receipt", "the append proof holds exactly size and frontier")
@@ -330,8 +380,6 @@ def check_receipt(
     if not isinstance(held, dict):
         raise LogError("bad_receipt", "held proofs are an object of record hash to proof")
     for hash_, (index, received) in receipt.held.items():
-        if hash_ not in partitions:
-            raise LogError("bad_receipt", f"the receipt holds {hash_[:16]}…, which was not sent")
         leaf = leaf_hash(hash_, index, partitions[hash_], format_time(received))
         check_included(head, leaf, index, hashes(held.get(hash_), "an inclusion proof"))
 

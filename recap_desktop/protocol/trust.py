@@ -43,6 +43,7 @@ ROLES_FOR_TYPE: dict[str, tuple[str, ...]] = {
     "dhasil": ("chair",),
     "resolution": ("chair",),
     "objection": ("witness", "chair", "operator"),
+    "requirement": ("supervisor",),
 }
 # An objection that names no paper form is the witness's own word: only a witness's key signs
 # it. A chair or an operator enters one only from the paper form the witness signed, and says
@@ -178,9 +179,20 @@ class Trust:
                 return cert
         return None
 
-    def server_keys(self, at: datetime) -> set[str]:
-        """Every key certified as a server at ``at``."""
-        return {k for k in self.certificates if self.server_certificate(k, at) is not None}
+    def server_keys(self, at: datetime | None = None) -> set[str]:
+        """Every key certified as a server at ``at``; without a time, every key the authority
+        certified as a server at all, unless revoked (what a laptop's marks may rest on)."""
+        if at is not None:
+            return {k for k in self.certificates if self.server_certificate(k, at) is not None}
+        return {
+            k
+            for k, certs in self.certificates.items()
+            if k not in self.revoked and any(c.role == SERVER_ROLE for c in certs)
+        }
+
+    def has_server_certificate(self, key: str) -> bool:
+        """The key was certified as a server at some time (and is not revoked)."""
+        return key in self.server_keys()
 
     @cached_property
     def mandates(self) -> dict[str, tuple[Mandate, ...]]:

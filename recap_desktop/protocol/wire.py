@@ -198,6 +198,8 @@ def parse_receipt(raw: Any, server_key: bytes) -> Receipt:
     try:
         stored = _entries(p["stored"])
         held = _entries(p["held"])
+        if stored.keys() & held.keys():
+            raise WireError("a receipt lists a record as both stored and held")
         refused: list[tuple[str | None, int | None, str]] = []
         for x in p["refused"]:
             if not isinstance(x, dict) or not isinstance(x.get("reason"), str):
@@ -235,9 +237,14 @@ def _entries(raw: Any) -> dict[str, tuple[int, datetime]]:
             raise WireError("a receipt entry holds exactly hash, index and received")
         if not (isinstance(x["hash"], str) and _HEX64.match(x["hash"])) or not _int(x["index"]):
             raise WireError("a receipt entry names a record hash and its log index")
+        if x["hash"] in out:
+            raise WireError(f"a receipt lists the record {x['hash'][:16]}… twice")
         out[x["hash"]] = (x["index"], parse_time(x["received"], "received"))
     return out
 
 
+MAX_COUNT = 2**63 - 1  # indices and cursors: what a signed 64-bit integer holds
+
+
 def _int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT

@@ -152,6 +152,11 @@ def _audit(
     pieces: list[bytes] = []
     parts: dict[str, tuple[int, list[bytes]]] = {}
     index = 0
+    for shown in wanted.pop(0, []):  # the empty log: its roots are those of empty trees
+        report.heads += 1
+        empty = (merkle.EMPTY_ROOT, merkle.EMPTY_ROOT, 0)
+        if (shown.root, shown.partitions, shown.partition_count) != empty:
+            report.findings.append(Finding("forked", "a head of 0 entries is not this log's"))
     while index < head.size:
         try:
             answer = client.log_entries(index, PAGE)
@@ -192,7 +197,14 @@ def _audit(
             index += 1
             for shown in wanted.pop(index, []):
                 report.heads += 1
-                if merkle.frontier_root(pieces) != shown.root:
+                summary = log.summary_root(
+                    (n, s, merkle.frontier_root(f)) for n, (s, f) in parts.items()
+                )
+                if (
+                    merkle.frontier_root(pieces) != shown.root
+                    or summary != shown.partitions
+                    or len(parts) != shown.partition_count
+                ):
                     report.findings.append(
                         Finding("forked", f"a head of {shown.size} entries is not this log's")
                     )

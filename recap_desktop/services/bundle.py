@@ -8,12 +8,13 @@ from pathlib import Path
 from recap_desktop.crypto import keystore
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json
-from recap_desktop.protocol.log import LogError, parse_head
+from recap_desktop.protocol.log import LogError, parse_head, same_log
 from recap_desktop.protocol.problems import Problem
 from recap_desktop.protocol.wire import (
     MAX_BUNDLE_BYTES,
     MAX_BUNDLE_FORKS,
     MAX_BUNDLE_RECORDS,
+    MAX_HEADS,
     WireError,
     batch_bytes,
     check_fork,
@@ -44,8 +45,11 @@ def export_bundle(ws: Workspace, out: Path) -> int:
     forks = ws.store.evidence.forks()
     if len(records) > MAX_BUNDLE_RECORDS or len(forks) > MAX_BUNDLE_FORKS:
         raise RecapError("bundle.too_large", records=len(records), limit=MAX_BUNDLE_RECORDS)
-    newest = ws.store.witness.newest()
-    heads = [newest.to_json()] if newest is not None else []
+    # The newest head and the latest it replaced (each relied on): bounded like a batch.
+    witness = ws.store.witness
+    newest = witness.newest()
+    kept = ([newest] if newest is not None else []) + witness.relied()
+    heads = [h.to_json() for h in kept[:MAX_HEADS]]
     data = batch_bytes([r.to_json() for r in records], forks, heads) + b"\n"
     if len(data) > MAX_BUNDLE_BYTES:
         raise RecapError("bundle.too_large", records=len(records), limit=MAX_BUNDLE_RECORDS)
@@ -95,28 +99,35 @@ def import_bundle(ws: Workspace, data: bytes, source: str) -> BundleImport:
 
 
 def _take_heads(ws: Workspace, raw: list[object], out: BundleImport) -> None:
-    """The server's tree heads another laptop verified (gossip, PROTOCOL §10.7): a head of
-    the same size as one held but another root is a fork of the server's history, found
-    here; any other is kept, and the next sync asks the server to prove its log extends it."""
+    """The server's tree heads another laptop verified (gossip, PROTOCOL §10.7), checked like
+    the server's own: a head of the same size as any head held (the newest, one relied on,
+    gossip) that describes another log (root, partitions root or count) is a fork of the
+    server's history, found here; any other is kept, and the next sync asks the server to
+    prove its log extends it."""
     held = trust(ws)
     witness = ws.store.witness
-    newest = witness.newest()
+    mine = []
+    for record in witness.kept():
+        try:
+            mine.append(parse_head(record, held))
+        except LogError:
+            continue  # its key is no longer certified: it proves nothing now
     for item in raw:
         try:
             shown = parse_head(item, held)
         except LogError as exc:
             out.problems.append(Problem(None, "malformed", f"tree head: {exc}"))
             continue
-        if newest is not None:
-            try:
-                mine = parse_head(newest, held)
-            except LogError:
-                mine = None
-            if mine is not None and mine.size == shown.size and mine.root != shown.root:
-                detail = f"two different logs of {mine.size} entries"
-                witness.add_evidence("forked", detail, mine.record, shown.record)
-                out.misbehaviour.append(("forked", detail))
-                continue
-            if mine is not None and mine.hash == shown.hash:
-                continue
-        out.heads += witness.keep_gossip(shown.record)
+        if any(h.hash == shown.hash for h in mine):
+            continue
+        other = next((h for h in mine if h.size == shown.size and not same_log(h, shown)), None)
+        if other is not None:
+            detail = f"two different logs of {other.size} entries"
+            witness.add_evidence("forked", detail, other.record, shown.record)
+            out.misbehaviour.append(("forked", detail))
+            # Histories that parted once differ at every later size: one pair shows it (the
+            # newest head first, as exported); the rest would be the same fork again.
+            return
+        if witness.keep_gossip(shown.record):
+            out.heads += 1
+            mine.append(shown)

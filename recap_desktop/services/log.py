@@ -17,12 +17,16 @@ class LogState:
     partitions: list[str]
     gossip: int
     evidence: list[Misbehaviour] = field(default_factory=list)
+    # Every head kept, as signed (newest, relied on, gossip): later evidence cites them, and
+    # an auditor checks them (`recap audit --head`).
+    heads: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "head": self.head,
             "partitions": self.partitions,
             "gossip": self.gossip,
+            "heads": self.heads,
             "evidence": [
                 {
                     "kind": e.kind,
@@ -45,4 +49,5 @@ def log_state(ws: Workspace) -> LogState:
         witness.checked_partitions(),
         len(witness.gossip()),
         witness.evidence(),
+        [h.to_json() for h in witness.kept()],
     )

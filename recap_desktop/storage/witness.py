@@ -15,7 +15,7 @@ from recap_desktop.storage.connection import Connection
 from recap_desktop.storage.errors import TamperedStore
 from recap_desktop.storage.records import timestamp
 
-NEWEST, GOSSIP = "newest", "gossip"
+NEWEST, GOSSIP, RELIED = "newest", "gossip", "relied"
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,26 @@ class Witness:
                 raise TamperedStore(f"the kept tree head {hash_[:16]}… is damaged") from exc
         return out
 
+    def relied(self) -> list[Record]:
+        """Heads this laptop relied on before its newest (a receipt's marks, a pull's checks
+        rest on each), largest first: later evidence cites them."""
+        return self._heads(RELIED)
+
+    def kept(self) -> list[Record]:
+        """Every head kept: the newest, those relied on, and gossip."""
+        return [*self._heads(NEWEST), *self._heads(RELIED), *self._heads(GOSSIP)]
+
     def keep_newest(self, head: Record) -> None:
+        """``head`` is the newest verified; the one it replaces stays, as relied on (a head
+        once shown as gossip or relied on becomes the newest: one row per head)."""
         with self._connection.write():
-            self._db.execute("DELETE FROM log_heads WHERE kind = ?", [NEWEST])
+            self._db.execute(
+                "UPDATE log_heads SET kind = ? WHERE kind = ? AND hash != ?",
+                [RELIED, NEWEST, head.hash],
+            )
+            self._db.execute(
+                "DELETE FROM log_heads WHERE hash = ? AND kind != ?", [head.hash, NEWEST]
+            )
             self._keep(head, NEWEST)
 
     def keep_gossip(self, head: Record) -> bool:
@@ -138,6 +155,25 @@ class Witness:
                 [partition, start, upto],
             )
         ]
+
+    def forget_from(self, index: int, partitions: Sequence[str]) -> int:
+        """Forget where the server's log put entries of ``partitions`` from ``index`` on, and
+        how far those partitions were checked past it: a pull whose partitions did not add up
+        is fetched again from there (PROTOCOL §10.5). Returns the positions forgotten."""
+        names = list(partitions)
+        if not names:
+            return 0
+        marks = ", ".join("?" for _ in names)
+        with self._connection.write():
+            forgotten = self._db.execute(
+                f"DELETE FROM server_log WHERE idx >= ? AND partition IN ({marks})",
+                [index, *names],
+            ).rowcount
+            self._db.execute(
+                f"DELETE FROM log_partitions WHERE checked > ? AND partition IN ({marks})",
+                [index, *names],
+            )
+        return int(forgotten)
 
     def partitions_seen(self, upto: int) -> set[str]:
         """Partitions of entries below ``upto`` this laptop holds positions for."""

@@ -24,6 +24,7 @@ __all__ = [
     "BATCH_FORMAT",
     "BadAnswer",
     "Insecure",
+    "NotHeld",
     "Refused",
     "ServerClient",
     "SyncError",
@@ -113,6 +114,10 @@ class Refused(SyncError):
     """The server said no to the request itself (4xx): retrying the same will not help."""
 
     kind = "protocol"
+
+
+class NotHeld(Refused):
+    """The server answered 404: it says it does not hold what was asked (a proof, a record)."""
 
 
 class _AbortableAdapter(HTTPAdapter):
@@ -230,13 +235,16 @@ class ServerClient:
 
     @staticmethod
     def _status(status: int, headers: Any, body: bytes) -> NoReturn:
-        """The failure an error status is: 429 and 5xx transient (after Retry-After)."""
+        """The failure an error status is: 429 and 5xx transient (after Retry-After), 404
+        NotHeld, another 4xx Refused."""
         if status == 429 or status >= 500:
             raise Unreachable(
                 f"the server is unavailable (HTTP {status})",
                 "server",
                 _retry_after(headers.get("Retry-After")),
             )
+        if status == 404:
+            raise NotHeld(f"HTTP 404: {body[:300]!r}")
         raise Refused(f"HTTP {status}: {body[:300]!r}")
 
     def health(self) -> dict[str, Any]:
@@ -285,6 +293,14 @@ class ServerClient:
         if not isinstance(answer, dict) or not isinstance(answer.get("proof"), list):
             raise BadAnswer("the consistency answer has no proof")
         return list(answer["proof"])
+
+    def heads_at(self, size: int) -> list[Any]:
+        """Every tree head the server says it signed of a log of ``size`` entries (each to be
+        verified by the caller)."""
+        answer = self._call("GET", "/v1/log/heads", params={"size": size})
+        if not isinstance(answer, dict) or not isinstance(answer.get("heads"), list):
+            raise BadAnswer("the heads answer has no list of heads")
+        return list(answer["heads"])
 
     def election_package(self) -> dict[str, Any]:
         """The current package: its version and hash from /v1/election/versions, then the

@@ -28,7 +28,7 @@ from recap_desktop.protocol.trust import Trust
 from recap_desktop.protocol.wire import Receipt, WireError, check_fork, parse_page, parse_receipt
 from recap_desktop.sync import testpoints
 from recap_desktop.sync.backoff import Backoff
-from recap_desktop.sync.client import BadAnswer, ServerClient, SyncError, push_body
+from recap_desktop.sync.client import BadAnswer, NotHeld, ServerClient, SyncError, push_body
 from recap_desktop.sync.state import Machine, State
 
 DONE, REFUSED, UNREACHABLE, CANCELLED, FAILED = (
@@ -80,6 +80,7 @@ class SyncWitness(Protocol):
     def gossip(self) -> list[Record]: ...
     def keep_newest(self, head: Record) -> None: ...
     def drop_gossip(self, hashes: Sequence[str]) -> None: ...
+    def forget_from(self, index: int, partitions: Sequence[str]) -> int: ...
     def checked(self, partition: str) -> Any: ...
     def set_checked(self, states: dict[str, Any]) -> None: ...
     def entries(self, partition: str, start: int, upto: int) -> list[tuple[str, int, str]]: ...
@@ -165,6 +166,9 @@ class SyncResult:
 
 class _Cancelled(Exception):
     pass
+
+
+TRUSTED_SERVERS = "trusted server keys"  # setting: the certified server keys last seen
 
 
 class ServerMisbehaved(SyncError):
@@ -358,8 +362,17 @@ class SyncEngine:
         trust = self._admit_certificates(health.get("certificates"))
         if trust is None:
             raise SyncError("this folder holds no election package yet: import it first")
-        now = datetime.now(UTC)
+        now = _laptop_clock()
         server = key_id(public_key)
+        if trust.server_certificate(server, now) is None and trust.has_server_certificate(server):
+            # Certified, but not at this laptop's clock: a wrong clock or a lapsed certificate
+            # the authority has yet to renew. No evidence: the server signed nothing false.
+            raise SyncError(
+                f"the server key {server[:16]}… has a certificate from the election authority,"
+                " but none in force at this laptop's clock: check the laptop's date and time,"
+                " or ask the authority to renew the server's certificate",
+                "server_certificate_time",
+            )
         if trust.server_certificate(server, now) is None:
             self._misbehaved(
                 result,
@@ -372,10 +385,16 @@ class SyncEngine:
                 None,
             )
         self._server_key = public_key
-        dropped = self.store.evidence.forget_server(trust.server_keys(now))
-        if dropped:
-            result.resent += dropped
-            self._emit(unsent=self.store.outbox.unsent_count())
+        # What rests on server keys no longer certified is dropped when the set of certified
+        # keys changes (a certificate or a revocation admitted), not at every sync: it reads
+        # and may rewrite every sent mark.
+        trusted = sorted(trust.server_keys())
+        if self.store.outbox.setting(TRUSTED_SERVERS) != ",".join(trusted):
+            dropped = self.store.evidence.forget_server(trusted)
+            self.store.outbox.set_setting(TRUSTED_SERVERS, ",".join(trusted))
+            if dropped:
+                result.resent += dropped
+                self._emit(unsent=self.store.outbox.unsent_count())
         head = self._parse_head(result, health.get("head"), trust)
         if head.server != server:
             self._misbehaved(
@@ -431,16 +450,64 @@ class SyncEngine:
             return None  # its key is no longer certified: it proves nothing now
 
     def _extends(self, result: SyncResult, old: TreeHead, new: TreeHead) -> None:
-        proof: list[bytes] = []
-        if 0 < old.size < new.size:
+        """``new`` extends ``old`` (§10.3), by the server's consistency proof. A proof that
+        does not verify is asked for once more (a newer head may have raced it) before it is
+        evidence; one that does not parse is a broken answer. A smaller head signed no later
+        (stale), or a 404 for the proof, is settled by the heads the server signed."""
+        for attempt in (1, 2):
+            proof: list[bytes] = []
+            if 0 < old.size < new.size:
+                try:
+                    raw = self.client.consistency(old.size, new.size)
+                except NotHeld:
+                    self._settle(result, new, old)
+                try:
+                    proof = log.hashes(raw, "the consistency proof", "bad_answer")
+                except LogError as exc:
+                    raise BadAnswer(str(exc)) from exc
             try:
-                proof = log.hashes(self.client.consistency(old.size, new.size), "the proof")
+                log.check_extends(old, new, proof)
+                return
             except LogError as exc:
-                self._misbehaved(result, LogError("inconsistent", str(exc)), old.record, new.record)
-        try:
-            log.check_extends(old, new, proof)
-        except LogError as exc:
-            self._misbehaved(result, exc, old.record, new.record)
+                if exc.kind == "stale":
+                    self._settle(result, old, new)
+                if exc.kind == "inconsistent" and attempt == 1:
+                    continue
+                self._misbehaved(result, exc, old.record, new.record)
+
+    def _settle(self, result: SyncResult, held: TreeHead, shown: TreeHead) -> NoReturn:
+        """The server showed ``shown`` where a head of ``held``'s size was due (a smaller head
+        signed no later, or a 404 for a proof to ``held``): ask which heads it signed at that
+        size. ``held`` among them: a stale answer, retried later; another: ``forked``; none:
+        it denies a head it signed, ``rolled_back``."""
+        trust = self._trust()
+        assert trust is not None  # the handshake needed it
+        listed = [self._parse_head(result, raw, trust) for raw in self.client.heads_at(held.size)]
+        if any(h.size != held.size for h in listed):
+            raise BadAnswer(f"the server listed heads of another size than {held.size}")
+        if any(log.same_log(h, held) for h in listed):
+            raise BadAnswer(
+                f"the server answered with a head of {shown.size} entries, older than its head"
+                f" of {held.size}: retried later"
+            )
+        if listed:
+            other = listed[0]
+            self._misbehaved(
+                result,
+                LogError("forked", f"two different logs of {held.size} entries"),
+                held.record,
+                other.record,
+            )
+        self._misbehaved(
+            result,
+            LogError(
+                "rolled_back",
+                f"the server signed a head of {held.size} entries and now holds none of that"
+                f" size (it shows {shown.size})",
+            ),
+            held.record,
+            shown.record,
+        )
 
     def _check_gossip(self, result: SyncResult, head: TreeHead, trust: Trust) -> None:
         """Heads other laptops showed this one (in bundles): the server's log must extend each
@@ -462,7 +529,10 @@ class SyncEngine:
         second: Record | dict[str, Any] | None,
     ) -> NoReturn:
         """Keep the evidence, say it, stop: nothing more is sent to or taken from this server
-        in this sync."""
+        in this sync. What is not evidence (a stale head, a proof that does not parse) is a
+        broken answer: nothing is kept, the sync is retried."""
+        if error.kind in log.NOT_EVIDENCE:
+            raise BadAnswer(str(error))
         self.store.witness.add_evidence(error.kind, str(error), first, second)
         result.misbehaviour.append((error.kind, str(error)))
         raise ServerMisbehaved(f"{log.EVIDENCE_KINDS.get(error.kind, error.kind)}: {error}")
@@ -523,7 +593,9 @@ class SyncEngine:
                     batch = self._next_batch(rows[-1][0], authority)
                     answer = sending.result()
                     sending = None
-                    sent_with, known = known, self._head
+                    # The next batch names the head this answer brings (checked below, before
+                    # anything rests on it): each receipt proves the head before it extended.
+                    sent_with, known = known, self._peek_head(answer) or self._head
                     if batch is not None:
                         self._check_cancel()
                         testpoints.reach("before_send")
@@ -533,6 +605,14 @@ class SyncEngine:
                     if sending is not None:  # let the request in flight end, then stop
                         sending.cancel() or sending.exception()
                     raise
+
+    def _peek_head(self, answer: Mapping[str, Any]) -> TreeHead | None:
+        """The head an answer brings, if it verifies (its receipt is checked later)."""
+        trust = self._trust()
+        try:
+            return log.parse_head(answer.get("head"), trust) if trust is not None else None
+        except LogError:
+            return None
 
     def _send(self, body: bytes, known: TreeHead | None) -> dict[str, Any]:
         return self.client.push_body(body, known.size if known is not None else 0)
@@ -565,13 +645,25 @@ class SyncEngine:
         assert trust is not None  # the handshake needed it
         head = self._parse_head(result, answer.get("head"), trust)
         partitions = {r.hash: log.partition_of(r) for r in records}
+        proofs = answer.get("proofs")
         try:
-            log.check_receipt(receipt, head, known, answer.get("proofs"), partitions)
+            log.check_receipt(receipt, head, known, proofs, partitions, trust=trust)
         except LogError as exc:
-            self._misbehaved(result, exc, receipt.record, head.record)
-        if self._head is None or head.size >= self._head.size:
+            if known is None or exc.kind not in ("inconsistent", "stale"):
+                self._misbehaved(result, exc, receipt.record, head.record)
+            # The head against the one held when sent: asked again, or settled (§10.3).
+            self._extends(result, known, head)
+            try:
+                log.check_receipt(receipt, head, None, proofs, partitions, trust=trust)
+            except LogError as again:
+                self._misbehaved(result, again, receipt.record, head.record)
+        # The newest head held moves on with each receipt: proved from ``known`` by this
+        # one, or, when another came in between, by a proof asked for.
+        if self._head is None or (known is not None and self._head.hash == known.hash):
             self.store.witness.keep_newest(head.record)
             self._head = head
+        else:
+            self._advance(result, head, trust)
         return receipt, partitions
 
     def _take_answer(
@@ -615,12 +707,49 @@ class SyncEngine:
             return
         # Pages hold whole partitions (§10.5), so a cursor of the time before must not go on.
         cursor_key = f"log cursor {self.client.base_url} {self.jurisdiction}"
-        since = int(self.store.outbox.setting(cursor_key) or 0)
+        ranges = log.needed_ranges(self.jurisdiction)
+        report_from = int(self.store.outbox.setting(cursor_key) or 0)
+        for attempt in (1, 2):
+            since = int(self.store.outbox.setting(cursor_key) or 0)
+            last = self._pull_pages(result, cursor_key, since, ranges, report_from)
+            if last is None or self._head is None:
+                return
+            head = self._head
+            try:
+                self._check_partitions(head, ranges, last.partitions)
+                return
+            except LogError as exc:
+                if attempt == 2:
+                    self._misbehaved(result, exc, head.record, None)
+                # A page may have crossed a commit: forget what was learnt of these
+                # partitions since they last added up, and pull them again once.
+                names = self._partitions_of(ranges)
+                start = min((self.store.witness.checked(n).checked for n in names), default=0)
+                self.store.witness.forget_from(start, sorted(names))
+                self.store.outbox.set_setting(cursor_key, str(start))
+                report_from = last.next
+
+    def _partitions_of(self, ranges: list[tuple[str, str]]) -> set[str]:
+        """The partitions of ``ranges`` this laptop learnt entries of (below any size)."""
+        seen = self.store.witness.partitions_seen(log.MAX_COUNT)
+        return {p for p in seen if log.in_ranges(p, ranges)}
+
+    def _pull_pages(
+        self,
+        result: SyncResult,
+        cursor_key: str,
+        since: int,
+        ranges: list[tuple[str, str]],
+        report_from: int,
+    ) -> _Page | None:
+        """Every page from ``since``, admitted and stored in order; returns the last. The
+        records refused at ``report_from`` or later are reported."""
         trust = self._trust()
         if trust is None:
-            return
+            return None
         server = key_id(self._server_key)
-        ranges = log.needed_ranges(self.jurisdiction)
+        jurisdiction = self.jurisdiction
+        assert jurisdiction is not None
         self._pull_trust = trust
         # The next page is fetched, parsed and checked record by record (``precheck``: the
         # signature and every check of the record alone) on a helper thread while this one is
@@ -631,7 +760,7 @@ class SyncEngine:
         last: _Page | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="recap-pull") as fetcher:
             self._check_cancel()
-            ahead: Future[_Page] | None = fetcher.submit(self._fetch_page, self.jurisdiction, since)
+            ahead: Future[_Page] | None = fetcher.submit(self._fetch_page, jurisdiction, since)
             try:
                 while ahead is not None:
                     page = ahead.result()
@@ -640,9 +769,14 @@ class SyncEngine:
                     if page.error is not None:
                         raise BadAnswer(f"a pull page is malformed: {page.error}")
                     if page.more:
-                        ahead = fetcher.submit(self._fetch_page, self.jurisdiction, page.next)
+                        ahead = fetcher.submit(self._fetch_page, jurisdiction, page.next)
                     testpoints.reach("during_pull")
                     head = self._parse_head(result, page.head, trust)
+                    if not page.more and page.next != head.size:
+                        raise BadAnswer(
+                            f"the last pull page ends at {page.next}, not at its head's size"
+                            f" {head.size}"
+                        )
                     self._advance(result, head, trust)
                     self._check_entries(result, page, head, ranges)
                     admission = admit(
@@ -665,14 +799,20 @@ class SyncEngine:
                         trust = self._trust() or admission.trust
                     self._pull_trust = trust  # the next pages' prechecks use it from now on
                     result.pulled += len(admission.admitted)
-                    result.pull_problems.extend(page.unreadable)
-                    result.pull_problems.extend(admission.problems)
+                    # Pulled again after partitions that did not add up: what was refused
+                    # before is not reported twice.
+                    index_of = {h: i for h, i, _, _ in page.positions}
+                    result.pull_problems.extend(p for i, p in page.unreadable if i >= report_from)
+                    result.pull_problems.extend(
+                        p
+                        for p in admission.problems
+                        if p.record is None or index_of.get(p.record, report_from) >= report_from
+                    )
                     last = page
             finally:
                 if ahead is not None:  # stopped early: let the request in flight end
                     ahead.cancel() or ahead.exception()
-        if last is not None and self._head is not None:
-            self._check_partitions(result, self._head, ranges, last.partitions)
+        return last
 
     def _check_entries(
         self, result: SyncResult, page: _Page, head: TreeHead, ranges: list[tuple[str, str]]
@@ -691,17 +831,13 @@ class SyncEngine:
                     None,
                 )
 
-    def _check_partitions(
-        self, result: SyncResult, head: TreeHead, ranges: list[tuple[str, str]], proofs: Any
-    ) -> None:
+    def _check_partitions(self, head: TreeHead, ranges: list[tuple[str, str]], proofs: Any) -> None:
         """Completeness (§10.5): the head proves each partition of this laptop's ranges (its
         size and root); the entries this laptop learnt of in each, rebuilt into its tree from
         where it was last checked, must give that size and root. A partition the head leaves
-        out must hold nothing this laptop learnt of."""
-        try:
-            proved = log.check_ranges(head, ranges, proofs)
-        except LogError as exc:
-            self._misbehaved(result, exc, head.record, None)
+        out must hold nothing this laptop learnt of. Raises LogError; keeps the states checked
+        only when every partition adds up."""
+        proved = log.check_ranges(head, ranges, proofs)
         witness = self.store.witness
         seen = {p for p in witness.partitions_seen(head.size) if log.in_ranges(p, ranges)}
         states = {}
@@ -711,12 +847,9 @@ class SyncEngine:
             if checked.checked > head.size:
                 checked = type(checked)(0, [], 0)  # checked against a longer log: again
             rows = witness.entries(name, checked.checked, head.size)
-            try:
-                size, frontier = log.check_partition(
-                    name, state, checked.size, checked.frontier, rows, head.size
-                )
-            except LogError as exc:
-                self._misbehaved(result, exc, head.record, None)
+            size, frontier = log.check_partition(
+                name, state, checked.size, checked.frontier, rows, head.size
+            )
             states[name] = type(checked)(size, frontier, head.size)
         witness.set_checked(states)
 
@@ -733,8 +866,8 @@ class SyncEngine:
         good = [e for e in page.entries if e.record is not None]
         records = [e.record for e in good if e.record is not None]
         unreadable = [
-            Problem(e.claimed, "malformed", e.error or "unreadable") for e in page.entries
-            if e.record is None
+            (e.index, Problem(e.claimed, "malformed", e.error or "unreadable"))
+            for e in page.entries if e.record is None
         ]  # fmt: skip
         # Seen: when the server's log took it, or now if that is earlier (PROTOCOL §5.4).
         arrivals: list[Arrival] = [(min(e.received, arrived), e.index) for e in good]
@@ -786,6 +919,11 @@ class SyncEngine:
             result.forks += self.store.evidence.add_forks(forks, "server")
 
 
+def _laptop_clock() -> datetime:
+    """This laptop's clock, which the handshake holds the server's certificate to."""
+    return datetime.now(UTC)
+
+
 def _clock_offset(server_time: Any) -> int | None:
     """Seconds this laptop's clock is ahead (+) or behind (-) the server's, when more than
     the protocol's tolerance; None when within it (or the server did not say)."""
@@ -807,7 +945,7 @@ class _Page:
     next: int
     more: bool
     prechecked: list[Precheck | None]
-    unreadable: list[Problem]  # records of the page that did not parse: refused alone
+    unreadable: list[tuple[int, Problem]]  # (index, why) of records that did not parse
     error: str | None
     head: Any  # the tree head as sent
     partitions: Any  # the last page's partition proofs, as sent

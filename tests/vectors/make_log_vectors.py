@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -331,14 +331,18 @@ def build() -> dict[str, Any]:
 
 
 def _head_at(
-    server: SigningKey, leaves: list[bytes], entries: list[dict[str, Any]], n: int
+    server: SigningKey,
+    leaves: list[bytes],
+    entries: list[dict[str, Any]],
+    n: int,
+    time: datetime = HEAD_TIME,
 ) -> Record:
     parts: dict[str, list[bytes]] = {}
     for e, value in zip(entries[:n], leaves[:n], strict=True):
         parts.setdefault(e["partition"], []).append(value)
     summary = Summary({k: (len(v), merkle.root(v)) for k, v in parts.items()})
     root = merkle.root(leaves[:n])
-    return log.sign_head(server, ELECTION, n, root, summary.root, summary.count, HEAD_TIME)
+    return log.sign_head(server, ELECTION, n, root, summary.root, summary.count, time)
 
 
 def _extensions(
@@ -358,6 +362,18 @@ def _extensions(
     other[8]["received"] = "2026-02-14T09:00:00Z"
     other_leaves = [leaf(e) for e in other]
     rewritten = _head_at(server, other_leaves, other, 9)
+    # A smaller head signed after the head of 13: the server went back on it.
+    later = _head_at(server, leaves, all_entries, 9, HEAD_TIME + timedelta(minutes=5))
+    # The same log of 13 entries, with another partitions root, or another count of them.
+    honest = log.parse_head(head.to_json(), trust)
+    other_partitions = log.sign_head(
+        server, ELECTION, 13, honest.root, hashlib.sha256(b"other").digest(),
+        honest.partition_count, HEAD_TIME,
+    )  # fmt: skip
+    other_count = log.sign_head(
+        server, ELECTION, 13, honest.root, honest.partitions, honest.partition_count + 1,
+        HEAD_TIME,
+    )  # fmt: skip
 
     def proof(m: int, n: int) -> list[str]:
         return [h.hex() for h in merkle.consistency_proof(tree, m, n)] if 0 < m < n else []
@@ -369,7 +385,10 @@ def _extensions(
         ("the_same_head", heads[13], heads[13], [], None),
         ("the_same_size_another_root", rewritten, heads[9], [], "forked"),
         ("a_rewritten_entry", rewritten, heads[13], proof(9, 13), "inconsistent"),
-        ("smaller_than_before", heads[13], heads[9], [], "rolled_back"),
+        ("smaller_signed_no_later", heads[13], heads[9], [], "stale"),
+        ("smaller_signed_later", heads[13], later, [], "rolled_back"),
+        ("the_same_size_other_partitions", heads[13], other_partitions, [], "forked"),
+        ("the_same_size_another_partition_count", heads[13], other_count, [], "forked"),
         ("a_proof_cut_short", heads[5], heads[13], proof(5, 13)[:-1], "inconsistent"),
     ]:
         extends.append(
@@ -393,18 +412,23 @@ def _extensions(
     sent = {e["hash"]: e["partition"] for e in all_entries[10:13]}
     sent[all_entries[3]["hash"]] = all_entries[3]["partition"]
 
-    def receipt_for(head_hash: str, stored: list[dict[str, Any]]) -> Record:
+    def receipt_for(
+        head_hash: str,
+        stored: list[dict[str, Any]],
+        time: str = "2026-02-14T18:00:00Z",
+        refused: list[dict[str, Any]] | None = None,
+    ) -> Record:
         return sign(
             server,
             {
                 "type": "receipt",
                 "server": server.key_id,
-                "time": "2026-02-14T18:00:00Z",
+                "time": time,
                 "election": ELECTION,
                 "head": head_hash,
                 "stored": stored,
                 "held": [{k: all_entries[3][k] for k in ("hash", "index", "received")}],
-                "refused": [],
+                "refused": refused or [],
             },
         )
 
@@ -419,6 +443,9 @@ def _extensions(
     lying_consistency = json.loads(json.dumps(honest_proofs))
     lying_consistency["consistency"] = proof(9, 13)
     shifted = [dict(x, index=x["index"] + 1) for x in stored]
+    unparsable_consistency = json.loads(json.dumps(honest_proofs))
+    unparsable_consistency["consistency"] = ["not a hash"]
+    twice = [{"hash": stored[0]["hash"], "reason": "malformed"}]
     receipts = []
     for name, rec, proofs, kind in [
         ("honest", receipt_for(head.hash, stored), honest_proofs, None),
@@ -430,6 +457,30 @@ def _extensions(
             receipt_for(head.hash, stored),
             lying_consistency,
             "inconsistent",
+        ),
+        (
+            "signed_outside_the_certificate",
+            receipt_for(head.hash, stored, time="2027-01-01T00:00:00Z"),
+            honest_proofs,
+            "uncertified_server",
+        ),
+        (
+            "an_unparsable_consistency_proof",
+            receipt_for(head.hash, stored),
+            unparsable_consistency,
+            "bad_answer",
+        ),
+        (
+            "a_sent_record_not_listed",
+            receipt_for(head.hash, stored[:2]),
+            honest_proofs,
+            "bad_receipt",
+        ),
+        (
+            "a_record_listed_twice",
+            receipt_for(head.hash, stored, refused=twice),
+            honest_proofs,
+            "bad_receipt",
         ),
     ]:
         receipts.append(
@@ -452,6 +503,7 @@ def _extensions(
                 log.parse_head(case["known"], trust),
                 case["proofs"],
                 sent,
+                trust=trust,
             )
             got = None
         except log.LogError as exc:
