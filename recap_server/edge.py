@@ -59,11 +59,12 @@ def raise_fd_limit() -> int:
 
 def sizes(wanted: int) -> tuple[int, int]:
     """The connection limit (``wanted``, or fewer) and the listen backlog, within the
-    descriptor limit: asyncio accepts up to a backlog of connections in one go before any
-    of them is looked at, so connections and backlog together stay below the limit."""
+    descriptor limit: asyncio accepts up to a backlog of connections in one go, and a few
+    such batches may be open before the first is looked at (and the excess closed), so the
+    limit leaves room for four backlogs."""
     room = raise_fd_limit() - RESERVED_FDS
-    backlog = min(2048, max(16, room // 4))
-    return max(1, min(wanted, room - backlog)), backlog
+    backlog = min(2048, max(8, room // 8))
+    return max(1, min(wanted, room - 4 * backlog)), backlog
 
 
 class GuardedH11Protocol(H11Protocol):

@@ -567,11 +567,19 @@ class SyncEngine:
             after = rows[-1][0]
             known = self._head
             answer = self.client.push_held([r.hash for _, r in rows], known.size if known else 0)
-            receipt, partitions = self._check_answer(result, answer, [r for _, r in rows], known)
-            held = [r.hash for _, r in rows if r.hash in receipt.held]
-            if held:
-                self.store.outbox.mark_sent(held, receipt, partitions)
-                result.held += len(held)
+            # The receipt lists only what the log holds; it is checked as a push's of those
+            # records (each listed once, each proved included). A hash it leaves out is simply
+            # pushed next: a server that hides what it holds costs itself a push, no more.
+            try:
+                listed = parse_receipt(answer.get("receipt"), self._server_key).held
+            except WireError as exc:
+                raise BadAnswer(str(exc)) from exc
+            ours = [r for _, r in rows if r.hash in listed]
+            if not ours:
+                continue
+            receipt, partitions = self._check_answer(result, answer, ours, known)
+            self.store.outbox.mark_sent([r.hash for r in ours], receipt, partitions)
+            result.held += len(ours)
 
     def _push_kind(self, result: SyncResult, authority: bool) -> None:
         # One request in flight at a time, in order, each batch marked sent only from its own
