@@ -7,11 +7,15 @@ receipt key's passphrase in $RECAP_SERVER_PASSPHRASE. --demo serves the DEMO ele
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from recap_desktop.version import add_version_option
+
+DATABASE_ENV = "RECAP_SERVER_DATABASE"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,6 +43,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="write a certificate request for this server's key to FILE, and stop",
     )
     parser.add_argument(
+        "--database",
+        metavar="URL",
+        default=os.environ.get(DATABASE_ENV),
+        help="postgresql://USER@HOST/DB, or a SQLite file (default: $RECAP_SERVER_DATABASE,"
+        " else DIR/server.db)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes (several need PostgreSQL or share one SQLite file's writer)",
+    )
+    parser.add_argument(
         "--load-certificates",
         type=Path,
         metavar="FILE",
@@ -62,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--push-burst", type=int, default=50, help="pushes per key at once")
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be 1 or more")
     if (args.certfile is None) != (args.keyfile is None):
         parser.error("--certfile and --keyfile go together")
 
@@ -80,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             trust_authority=args.trust_authority,
             certificate=args.certificate,
             require_certificate=args.request is None,
+            database=args.database,
         )
     except ServerSetupError as exc:
         print(f"recap-server: {exc}", file=sys.stderr)
@@ -111,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"recap-server: {new} certificates loaded, {held} held already")
         return 0
     print(f"recap-server: receipt key {ledger.server_key.key_id}", file=sys.stderr)
-    tls = {}
+    tls: dict[str, Any] = {}
     if args.certfile is not None:
         tls = {"ssl_certfile": str(args.certfile), "ssl_keyfile": str(args.keyfile)}
     edge = EdgeLimits(
@@ -119,14 +140,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         body_timeout=args.body_timeout,
         max_connections=args.max_connections,
     )
-    app = create_app(
-        ledger, demo=args.demo, gate=GateLimits(rate=args.push_rate, burst=args.push_burst)
+    gate = GateLimits(rate=args.push_rate, burst=args.push_burst)
+    if args.workers == 1:
+        app = create_app(ledger, demo=args.demo, gate=gate)
+        try:
+            uvicorn.Server(uvicorn_config(app, args.host, args.port, edge, **tls)).run()
+        except (OSError, ValueError) as exc:  # an unreadable certificate or key, a port in use
+            print(f"recap-server: {exc}", file=sys.stderr)
+            return 2
+        return 0
+    # The set-up is done (package, certificate): the workers open the same folder and
+    # database, each with its own connections; nothing is shared but the database.
+    ledger.storage.close()
+    import json
+
+    from recap_server.asgi import WORKER_ENV
+    from recap_server.edge import GuardedH11Protocol
+
+    os.environ[WORKER_ENV] = json.dumps(
+        {
+            "data_dir": str(args.data_dir),
+            "demo": args.demo,
+            "database": args.database,
+            "push_rate": args.push_rate,
+            "push_burst": args.push_burst,
+        }
     )
-    try:
-        uvicorn.Server(uvicorn_config(app, args.host, args.port, edge, **tls)).run()
-    except (OSError, ValueError) as exc:  # an unreadable certificate or key, a port in use
-        print(f"recap-server: {exc}", file=sys.stderr)
-        return 2
+    # Each worker guards its connections with the edge's default deadlines (the flags for
+    # them apply to one process; a class made here would not reach the workers).
+    uvicorn.run(
+        "recap_server.asgi:worker_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        http=GuardedH11Protocol,
+        timeout_keep_alive=int(edge.keep_alive),
+        h11_max_incomplete_event_size=edge.max_header_bytes,
+        **tls,
+    )
     return 0
 
 
