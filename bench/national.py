@@ -397,7 +397,7 @@ class Generator:
         return status, text, size
 
     async def push(self, laptop: Laptop, body: bytes, known: int) -> bool:
-        # Each laptop's key vouches for its pushes, as a real laptop's does (PROTOCOL §9.8).
+        # Each laptop's key vouches for its pushes, as a real laptop's does (PROTOCOL §9.9).
         token = _push_token(laptop.index)
         status, text = await self.call(
             "push", "POST", "/v1/push", params={"known": known}, data=body, extra=token

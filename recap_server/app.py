@@ -7,7 +7,7 @@ import gzip
 import json
 import re
 import zlib
-from typing import Any
+from typing import Any, cast
 
 from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, HTTPException, Query, Request, Response
@@ -29,6 +29,8 @@ from recap_desktop.protocol.wire import (
 )
 from recap_server.gate import GateLimits, PushGate, Refusal
 from recap_server.ledger import Ledger, Pushed
+from recap_server.photos import ServerPhotos
+from recap_server.photos import router as photo_router
 from recap_server.storage import RawHeld, _protocol_time
 
 MAX_BODY = 16 * 1024 * 1024  # bytes on the wire
@@ -183,7 +185,7 @@ def _batch_schema() -> dict[str, Any]:
 
 
 def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = None) -> FastAPI:
-    """The API over ``ledger``. ``gate``: who may push and how much (PROTOCOL §9.8);
+    """The API over ``ledger``. ``gate``: who may push and how much (PROTOCOL §9.9);
     `recap-server` always requires push tokens and rates pushes, an app made without
     ``gate`` (the API alone, under its tests) does neither (a token sent is still checked)."""
     limits = gate if gate is not None else GateLimits(require_token=False, limit_rate=False)
@@ -297,7 +299,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     async def election_by_hash(record_hash: str, request: Request) -> Response:
         """One package version by its record's hash (listed by /v1/election/versions), as a
         package file: immutable, so a reverse proxy or the laptop caches it (ETag), sent
-        gzipped as made once (PROTOCOL §9.8)."""
+        gzipped as made once (PROTOCOL §9.9)."""
         if not _HASH.match(record_hash):
             raise HTTPException(400, "a record hash is 64 lowercase hex digits")
         tag = f'"{record_hash}"'
@@ -353,7 +355,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         },
         responses={
             400: {"description": "not a batch"},
-            401: {"description": "no push token, or one that does not hold (§9.8)"},
+            401: {"description": "no push token, or one that does not hold (§9.9)"},
             413: {"description": "too large"},
             429: {"description": "this key's rate is spent: Retry-After says when to retry"},
             503: {"description": "the server is busy: Retry-After says when to retry"},
@@ -366,7 +368,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         """Verify and keep a batch. Idempotent: sending it again answers held, stores nothing.
 
         Who sends it, at what rate and how large are settled from the headers before the body
-        is read (§9.8); the body is counted as it streams in and refused at the limit."""
+        is read (§9.9); the body is counted as it streams in and refused at the limit."""
         client = request.client.host if request.client is not None else "?"
         try:
             name, limit = pushes.who(request.headers, client)
@@ -417,7 +419,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         request: Request,
         known: int = Query(0, ge=0, le=MAX_CURSOR, description="the newest head size you hold"),
     ) -> Response:
-        """First ask by hash (§9.8): ``{"hashes": [...]}`` answered as a push of those records
+        """First ask by hash (§9.9): ``{"hashes": [...]}`` answered as a push of those records
         would be, for the ones the log holds (``held``, with the receipt and inclusion proofs);
         the others ``unknown``, to be pushed. Nothing is stored."""
         client = request.client.host if request.client is not None else "?"
@@ -573,6 +575,8 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         """Counts: records (every record held), disputes, sheets, equivocations, receipts..."""
         return ledger.storage.stats()
 
+    # Photos of the paper (PROTOCOL §9.8): their tables and routes live in photos.py.
+    app.include_router(photo_router(ServerPhotos(cast(Any, ledger.storage))))
     return app
 
 
@@ -687,7 +691,7 @@ async def _read_body(request: Request, limit: int, anonymous: bool = False) -> b
     if anonymous:
         why = (
             f"a push without a push token of a certified key may carry at most {limit} bytes"
-            " (PROTOCOL §9.8): the laptop's key signs one whenever it is unlocked"
+            " (PROTOCOL §9.9): the laptop's key signs one whenever it is unlocked"
         )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:

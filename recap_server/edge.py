@@ -35,7 +35,7 @@ RESERVED_FDS = 64  # the database, the log, the thread pool's files: never given
 
 @dataclass(frozen=True)
 class EdgeLimits:
-    """The edge's settings (PROTOCOL §9.8 says which a laptop sees)."""
+    """The edge's settings (PROTOCOL §9.9 says which a laptop sees)."""
 
     header_timeout: float = 10.0  # seconds for a request's line and headers
     body_timeout: float = 60.0  # seconds for its body (16 MiB at 280 KB/s)

@@ -1,4 +1,4 @@
-"""Who may make the server work, and how much (PROTOCOL §9.8), decided from a push's headers
+"""Who may make the server work, and how much (PROTOCOL §9.9), decided from a push's headers
 before a byte of its body is read.
 
 - A push names its certified key by a push token (``recap_desktop.protocol.pushauth``); one

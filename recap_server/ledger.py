@@ -251,7 +251,7 @@ class Ledger:
         """Which of ``hashes`` the log holds, answered as a push of those records would be
         (held, with a receipt and inclusion proofs), without the records: a laptop asks this
         before it sends what it has (the package, certificates) so that what the server
-        holds never crosses the network again (PROTOCOL §9.8). A hash not held is answered
+        holds never crosses the network again (PROTOCOL §9.9). A hash not held is answered
         ``unknown`` and is in no list of the receipt. Nothing is stored."""
         with self.storage.transaction():
             view = self._keep_view(self._read_view(self._view))

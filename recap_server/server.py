@@ -64,7 +64,7 @@ def import_certificates(ledger: Ledger, data: bytes, source: str) -> None:
 
 def load_certificates(ledger: Ledger, data: bytes, source: str) -> tuple[int, int]:
     """The authority's bulk file of officers' certificates, loaded before election day so
-    that no laptop needs to send its own (PROTOCOL §9.8): all of it, or nothing if any one
+    that no laptop needs to send its own (PROTOCOL §9.9): all of it, or nothing if any one
     is refused (a forged or foreign certificate says the file is not the authority's).
     Returns (new, already held)."""
     try:

@@ -1,4 +1,4 @@
-"""The server's edge against hostile and slow clients (PROTOCOL §9.8), on a real `recap-server`
+"""The server's edge against hostile and slow clients (PROTOCOL §9.9), on a real `recap-server`
 process over real sockets: slow headers cut, a connection limit that keeps /v1/health
 answering, 429 with Retry-After that the laptop honours, bodies refused at the limit before
 they are read, pushes without a valid token refused before their body, HTTPS, and no plain

@@ -1,4 +1,4 @@
-"""The push gate's decisions (PROTOCOL §9.8), made from headers alone: tokens, rates, the
+"""The push gate's decisions (PROTOCOL §9.9), made from headers alone: tokens, rates, the
 queue. The sockets and the real server process are in test_server_edge.py."""
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ def test_killed_while_pushing(live_server: LiveServer, tmp_path: Path, point: st
     elif point == "after_server_commit":
         # The first batch (the authority's records) is committed; its receipt never got stored.
         # What the server held before (its package and certificate) was asked by hash first
-        # and marked sent from that answer's receipt (PROTOCOL §9.8).
+        # and marked sent from that answer's receipt (PROTOCOL §9.9).
         assert len(committed) == authority and committed <= expected
         a_store = make_store(a.data_dir)
         assert a_store.outbox.unsent_count() == len(expected) - len(base)

@@ -1,4 +1,4 @@
-"""The push token (PROTOCOL §9.8): a laptop's certified key vouches for its pushes, so that the
+"""The push token (PROTOCOL §9.9): a laptop's certified key vouches for its pushes, so that the
 server can refuse a stranger's body before reading it.
 
 A laptop's signing key is sealed except while the officer signs, and sync runs without it; so

@@ -124,7 +124,7 @@ def unlock(ws: Workspace, passphrase: str) -> SigningKey:
         raise RecapError("keystore.damaged", path=ws.keystore_path, detail=exc) from exc
     from recap_desktop.services.sync import keep_push_token
 
-    keep_push_token(ws, key)  # while the key is open: sync runs without it (PROTOCOL §9.8)
+    keep_push_token(ws, key)  # while the key is open: sync runs without it (PROTOCOL §9.9)
     return key
 
 

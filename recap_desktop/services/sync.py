@@ -14,6 +14,7 @@ from recap_desktop.storage import Store
 from recap_desktop.sync.backoff import Backoff
 from recap_desktop.sync.client import ServerClient, is_loopback
 from recap_desktop.sync.engine import Status, SyncEngine, SyncResult
+from recap_desktop.sync.photos import sync_photos
 
 SERVER_URL = "server_url"
 PUSH_TOKEN = "push_token"
@@ -23,7 +24,7 @@ ALLOW_HTTP = "allow_plain_http"
 
 def keep_push_token(ws: Workspace, key: SigningKey) -> None:
     """Sign a new push token with the open key when the kept one is missing, another key's,
-    or past half its life: the laptop's pushes carry it (PROTOCOL §9.8)."""
+    or past half its life: the laptop's pushes carry it (PROTOCOL §9.9)."""
     now = datetime.now(UTC).replace(microsecond=0)
     held = ws.store.outbox.setting(PUSH_TOKEN)
     if held is not None:
@@ -63,7 +64,7 @@ def set_server_url(store: Store, url: str | None) -> None:
 
 
 def check_secure(store: Store, url: str) -> bool:
-    """Refuse plain http:// to another machine unless the settings allow it (PROTOCOL §9.8);
+    """Refuse plain http:// to another machine unless the settings allow it (PROTOCOL §9.9);
     returns whether they do."""
     allowed = store.outbox.setting(ALLOW_HTTP) == "yes"
     if url.startswith("http://") and not allowed and not is_loopback(url):
@@ -127,9 +128,17 @@ def make_engine(
         ca_file=store.outbox.setting(CA_FILE),
         allow_http=allow_http,
     )
-    return SyncEngine(
+    engine: SyncEngine
+
+    def photos(result: SyncResult) -> None:
+        result.extra["photos"] = sync_photos(
+            store.photos, client, cancelled=lambda: engine.cancelled
+        )
+
+    engine = SyncEngine(
         store,
         client,
+        after=(photos,),
         jurisdiction=jurisdiction(store),
         own_keys=own_keys(ws),
         attempts=attempts,
@@ -138,6 +147,7 @@ def make_engine(
         page_size=page_size,
         on_status=on_status,
     )
+    return engine
 
 
 def sync_once(
