@@ -11,8 +11,8 @@ request, in the order they are queued, and passes requests through once the queu
 - ``cut``       let the server answer, send the client half of the body, then close.
 
 ``fault@word`` applies only to the next request to the endpoint ``/v1/word`` (for example
-``drop_after@push``: a push, not ``/v1/push/held``); other requests pass by without using
-it up.
+``drop_after@push``: a push, not ``/v1/push/held``) or with the method ``word`` (``@PUT``);
+other requests pass by without using it up.
 """
 
 from __future__ import annotations
@@ -88,7 +88,8 @@ class FaultProxy:
             if self.faults:
                 name, _, word = self.faults[0].partition("@")
                 path = line.split(" ")[1].split("?")[0] if line.count(" ") >= 2 else ""
-                if not word or path == f"/v1/{word}":
+                method = line.split(" ", 1)[0]
+                if not word or path == f"/v1/{word}" or method == word:
                     self.faults.popleft()
                     fault = name
                     self.applied.append(f"{fault} {line}")
