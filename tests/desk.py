@@ -90,25 +90,19 @@ class Officer:
         self.keys += len(text)
         self.qtbot.keyClicks(focused(), text)  # type: ignore[attr-defined]
 
-    def answer_dialog(
-        self,
-        text: str,
-        *,
-        then: Iterable[Qt.Key] = (Qt.Key.Key_Return,),
-        into: type[QWidget] = QInputDialog,
-    ) -> None:
-        """Queue the answer to the next modal dialog of kind ``into``: typed into its focused
-        field, then ``then`` (Enter accepts a one-line dialog; a multi-line one tabs to OK
-        first). The kind keeps it off a modal dialog already open (the dispute's)."""
+    def answer_dialog(self, text: str, *, then: Iterable[Qt.Key] = (Qt.Key.Key_Return,)) -> None:
+        """Queue the answer to the next input dialog (a passphrase, a reason): typed into its
+        focused field, then ``then`` (Enter accepts a one-line dialog; a multi-line one tabs
+        to OK first). Only an input dialog: not a modal dialog already open (the dispute's)."""
         keys = list(then)
 
         def answer() -> None:
             dialog = QApplication.activeModalWidget()
             edit = QApplication.focusWidget()
-            if isinstance(dialog, into) and QApplication.activeWindow() is not dialog:
+            if isinstance(dialog, QInputDialog) and QApplication.activeWindow() is not dialog:
                 dialog.activateWindow()  # the window manager's part: a new dialog is active
             if (
-                not isinstance(dialog, into)
+                not isinstance(dialog, QInputDialog)
                 or not isinstance(edit, (QLineEdit, QPlainTextEdit))
                 or not dialog.isAncestorOf(edit)
             ):
