@@ -108,8 +108,8 @@ class Officer:
             ):
                 QTimer.singleShot(10, answer)
                 return
-            if isinstance(edit, QPlainTextEdit):
-                edit.setTabChangesFocus(True)  # as a form's text box: Tab leaves it
+            if isinstance(edit, QPlainTextEdit):  # the window's reason box: Tab leaves it
+                assert edit.tabChangesFocus(), "Tab would be typed into the reason"
             self.type(text)
             for key in keys:
                 self.press(key)

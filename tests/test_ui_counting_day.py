@@ -17,8 +17,6 @@ widget method is called to drive the windows. What remains outside the keyboard,
   demo authority and their sheet signed and exported as a bundle through the services in
   setup (``init_demo``, ``enter_sheet``, ``export_bundle``); the supervisor's own folder is
   made by ``init_demo`` likewise (what ``recap init`` does);
-- a correction's reason box is multi-line: ``Officer.answer_dialog`` makes its Tab leave the
-  box (``setTabChangesFocus``) so that Tab, Enter reach OK, as a form's text box would;
 - the offscreen platform has no window manager: ``activateWindow`` stands in for it when a
   dialog opens or closes.
 The results are checked where a user relies on them: the signed records in the stores and
