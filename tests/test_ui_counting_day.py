@@ -44,7 +44,7 @@ from recap_desktop.services.verify import verify_store
 from recap_desktop.ui import i18n
 from recap_desktop.ui.keyholder import KeyHolder
 from recap_desktop.ui.main_window import MainWindow
-from recap_desktop.ui.qt import QApplication, QSettings, Qt
+from recap_desktop.ui.qt import QApplication, QSettings, Qt, QThreadPool
 from recap_desktop.ui.settings import Settings
 from recap_desktop.ui.supervisor_desk import DisputeDialog
 from tests.desk import CTRL, Officer
@@ -76,6 +76,7 @@ def window(qtbot, demo_ws: Workspace, tmp_path: Path) -> Iterator[MainWindow]:
     win = open_desk(qtbot, demo_ws, tmp_path / "settings.ini")
     yield win
     win.close()
+    QThreadPool.globalInstance().waitForDone()  # the photo's reading ends inside this test
 
 
 def day_stations(ws: Workspace, count: int = SHEETS) -> list[str]:
@@ -252,7 +253,9 @@ def test_a_counting_day_typed_with_the_keyboard_alone(
         assert reviews[right.hash]["decision"] == "approve"
         assert reviews[wrong.hash]["decision"] == "reject"
         assert reviews[wrong.hash]["reason"] == "paper C.Hasil checked: 01 and 02 swapped by op-2"
-        assert verify_store(boss_ws).ok  # both reviews signed by the supervisor's key
+        me = identity_service.show_identity(boss_ws).key_id
+        assert {r["signer"] for r in reviews.values()} == {me}  # the supervisor's own key
+        assert verify_store(boss_ws).ok  # every signature checks, reviews included
 
         # The district's totals count every sheet of the day, the dispute as decided.
         [totals] = recap_region(boss_ws, DISTRICT, "ppwp")
