@@ -5,20 +5,20 @@ At the officer's desk: twenty polling stations' sheets found with Ctrl+F, typed 
 the real passphrase dialog; one corrected with Ctrl+E and a reason typed into its dialog; a
 21st sheet double-entered with Ctrl+Shift+D, one digit mistyped the second time and caught; a
 22nd with a photo of the paper attached by Ctrl+Shift+P through Qt's file dialog; then the
-day's records exported as a USB bundle from the File menu (Alt+F). A second operator signed
-different numbers for one of the day's stations on their own laptop. At the supervisor's
-desk (a second window on the supervisor's own data folder): both bundles imported from the
-File menu, Ctrl+B to the board, Enter on the dispute, the right version chosen and the
-other rejected with a reason, in one signed step.
+day's records exported as a USB bundle from the File menu (Alt+F). A second operator, in
+his own laptop's window, types different numbers for one of the day's stations, signs them
+and exports his bundle the same way. At the supervisor's desk (another window, on the
+supervisor's own data folder): both bundles imported from the File menu, Ctrl+B to the
+board, Enter on the dispute, the right version chosen and the other rejected with a reason,
+in one signed step.
 
 Every key goes to whatever widget has the focus, or to the open menu (tests/desk.py); no
 widget method is called to drive the windows. What remains outside the keyboard, and why:
-- the second operator's laptop is not a window: their identity is made, certified by the
-  demo authority and their sheet signed and exported as a bundle through the services in
-  setup (``init_demo``, ``enter_sheet``, ``export_bundle``); the supervisor's own folder is
-  made by ``init_demo`` likewise (what ``recap init`` does);
+- the second operator's and the supervisor's identities are made and certified by the demo
+  authority in setup (``demo.init_demo``, what ``recap init --demo`` does); everything they
+  then do (his sheet, his bundle, her imports and decision) is typed in their windows;
 - the offscreen platform has no window manager: ``activateWindow`` stands in for it when a
-  dialog opens or closes.
+  window or a dialog opens or closes.
 The results are checked where a user relies on them: the signed records in the stores and
 the supervisor's totals. Offscreen in CI; under ``xvfb-run`` by hand.
 """
@@ -34,7 +34,6 @@ import pytest
 from recap_desktop.domain.chasil_demo import random_sheet
 from recap_desktop.protocol.photos import describe
 from recap_desktop.services import Workspace
-from recap_desktop.services import bundle as bundle_service
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services import identity as identity_service
 from recap_desktop.services import sheets as sheet_service
@@ -105,18 +104,35 @@ def counting_day(officer: Officer, ws: Workspace) -> dict[str, dict[str, int]]:
     return papers
 
 
-def second_officer_bundle(tmp_path: Path, station: str, values: dict[str, int]) -> Path:
-    """Budi Santoso's laptop: his own identity, certified by the demo authority, signs what
-    he read off the same station's paper, and writes his USB bundle (the services a CLI
-    would call: this laptop is not the window under test)."""
+def export_by_menu(officer: Officer, out: Path) -> str:
+    """File > Export a USB bundle (Alt+F, Down to it, Enter), the path typed into the file
+    dialog; returns what the window then says."""
+    told: list[str] = []
+    officer.answer_file_dialog(str(out))
+    officer.read_next_box(told)
+    officer.menu(Qt.Key.Key_F, officer.window.export_bundle_action)
+    officer.qtbot.waitUntil(lambda: bool(told))  # type: ignore[attr-defined]
+    return told[0]
+
+
+def second_officer_bundle(qtbot, tmp_path: Path, station: str, values: dict[str, int]) -> Path:
+    """Budi Santoso's laptop: his own identity made and certified by the demo authority in
+    setup (what ``recap init --demo`` does), then his window: the station's sheet as he read
+    it typed with Enter, signed with Ctrl+S, and his USB bundle exported from the File menu."""
     ws = Workspace(tmp_path / "op-2")
+    demo_service.init_demo(ws, officer_id="op-2", name="Budi Santoso")
+    win = open_desk(qtbot, ws, tmp_path / "op-2-settings.ini")
     try:
-        demo_service.init_demo(ws, officer_id="op-2", name="Budi Santoso")
-        key = identity_service.unlock(ws, identity_service.DEMO_PASSPHRASE)
-        sheet_service.enter_sheet(ws, key, station, "ppwp", values)
+        budi = Officer(qtbot, win)
+        budi.answer_dialog(identity_service.DEMO_PASSPHRASE)
+        budi.count_sheet(station, values)
+        status = ws.store.sheets.status(station, "ppwp")
+        assert status is not None and status["state"] == "signed", win.form.banner.text()
         out = tmp_path / "op-2-bundle.json"
-        bundle_service.export_bundle(ws, out)
+        told = export_by_menu(budi, out)
+        assert "written to the bundle" in told and out.exists(), told
     finally:
+        win.close()
         ws.close()
     return out
 
@@ -189,19 +205,15 @@ def test_a_counting_day_typed_with_the_keyboard_alone(
 
     # The day's records leave on a USB stick: File > Export a USB bundle, its path typed.
     mine = tmp_path / "op-1-bundle.json"
-    told: list[str] = []
-    officer.answer_file_dialog(str(mine))
-    officer.read_next_box(told)
-    officer.menu(Qt.Key.Key_F, window.export_bundle_action)
-    qtbot.waitUntil(lambda: bool(told))
-    assert "written to the bundle" in told[0] and mine.exists(), told
+    told = export_by_menu(officer, mine)
+    assert "written to the bundle" in told and mine.exists(), told
 
     # Another operator read the first station's paper with two candidates swapped.
     disputed = stations[0]
     theirs = dict(papers[disputed])
     theirs["v_p01"], theirs["v_p02"] = theirs["v_p02"], theirs["v_p01"]
     assert theirs != papers[disputed]
-    others = second_officer_bundle(tmp_path, disputed, theirs)
+    others = second_officer_bundle(qtbot, tmp_path, disputed, theirs)
 
     # The supervisor's desk, on the supervisor's own folder: both bundles in by the File menu.
     boss_ws = Workspace(tmp_path / "boss")
