@@ -386,7 +386,29 @@ def _sync(
             note=f"{got.pulled:,} records pulled and verified into a fresh store"
             f" in {got.pull_seconds:.1f} s",
         ),
+        *_first_contact(scratch, log, sizes),
     ]
+
+
+def _first_contact(scratch: Path, log: Callable[[str], None], sizes: Sizes) -> list[Result]:
+    """A new laptop's first contact (handshake and push phase) at two package sizes, ten
+    times apart: the server's CPU must not grow with the package (issue 14: < 1 s)."""
+    out = []
+    for label, stations in (("small", max(200, sizes.sync // 10)), ("large", sizes.sync)):
+        log(f"first_contact_cpu_{label}: a new laptop, a package of {stations:,} stations")
+        got = sync.first_contact(stations, scratch)
+        out.append(
+            Result.absolute(
+                f"first_contact_cpu_{label}",
+                got.server_cpu,
+                "s",
+                "lower",
+                1.0,
+                note=f"server CPU; package of {stations:,} stations ({got.package_bytes:,}"
+                f" bytes), certificates loaded before; the laptop sent: {got.requests}",
+            )
+        )
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -466,6 +466,7 @@ def cmd_sync(ws: Workspace, args: argparse.Namespace) -> int:
     from recap_desktop.services import sync as sync_service
     from recap_desktop.sync.engine import DONE, REFUSED, UNREACHABLE
 
+    sync_service.set_transport(ws.store, ca_file=args.ca_file, allow_http=args.allow_http)
     result = sync_service.sync_once(
         ws, args.server, read_timeout=args.timeout, attempts=args.attempts
     )
@@ -1078,6 +1079,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for an answer")
     p.add_argument("--attempts", type=int, default=3, help="tries before giving up")
+    p.add_argument(
+        "--ca-file", metavar="PEM", help="trust this CA for the https:// server (kept; '' resets)"
+    )
+    p.add_argument(
+        "--allow-http",
+        action="store_true",
+        default=None,
+        help="allow plain http:// to another machine: a test network only (kept)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sync)
 

@@ -844,6 +844,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Alamat server '{url}' tidak sah: harus diawali http:// atau https://.",
         "en": "The server address '{url}' is not valid: it must start with http:// or https://.",
     },
+    "sync.insecure": {
+        "id": "Alamat server '{url}' memakai http:// biasa ke mesin lain: catatan dan token kirim akan melintasi jaringan tanpa perlindungan. Gunakan https:// (dengan --ca-file bila server memakai sertifikat sendiri), atau untuk jaringan uji saja izinkan dengan 'recap sync --allow-http'.",
+        "en": "The server address '{url}' is plain http:// to another machine: records and the push token would cross the network unprotected. Use https:// (with --ca-file if the server has its own certificate), or, for a test network only, allow it with 'recap sync --allow-http'.",
+    },
+    "sync.bad_ca_file": {
+        "id": "Berkas sertifikat CA '{path}' tidak ditemukan: berikan berkas PEM dari pengelola server.",
+        "en": "The CA certificate file '{path}' was not found: give the PEM file from the server's operator.",
+    },
     "sync.done": {
         "id": "Sinkron selesai: {sent} catatan dikirim, {held} sudah ada di server, {pulled} diterima. Belum terkirim: {unsent}.",
         "en": "Sync done: {sent} records sent, {held} already on the server, {pulled} received. Unsent: {unsent}.",
@@ -1259,6 +1267,8 @@ HELP_ID: dict[str, str] = {
     "sign despite the warnings listed, saying why (kept in the signed sheet)": "tandatangani walau ada peringatan yang tercantum, dengan alasannya (disimpan dalam formulir bertanda tangan)",
     "supervisors: sheets of a region must be typed twice before they are signed": "pengawas: formulir suatu wilayah harus diketik dua kali sebelum ditandatangani",
     "a photo or scan of the C.Hasil page (PNG/JPEG, at most 10 MiB); repeat for more": "foto atau pindaian halaman C.Hasil (PNG/JPEG, paling besar 10 MiB); ulangi untuk lebih dari satu",
+    "allow plain http:// to another machine: a test network only (kept)": "izinkan http:// biasa ke mesin lain: hanya untuk jaringan uji (disimpan)",
+    "trust this CA for the https:// server (kept; '' resets)": "percayai CA ini untuk server https:// (disimpan; '' mengatur ulang)",
 }
 
 
