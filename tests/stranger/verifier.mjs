@@ -341,7 +341,7 @@ function receiptsPart(lv, { certificates }) {
       if (!check(p, `receipt ${c.name}: the head held before is valid`, k.valid, k.why)) continue;
       known = k.env.payload;
     }
-    const v = log.receiptVerdict({ receipt: c.receipt, head: c.head, proofs: c.proofs, known, election: lv.election, certificates, partitionOfHash: (h) => (Object.hasOwn(partitions, h) ? partitions[h] : null) });
+    const v = log.receiptVerdict({ receipt: c.receipt, head: c.head, proofs: c.proofs, known, sent: Object.keys(partitions), election: lv.election, certificates, partitionOfHash: (h) => (Object.hasOwn(partitions, h) ? partitions[h] : null) });
     check(p, `receipt ${c.name}`, v.kind === c.kind, `want ${c.kind ?? 'holds'}, got ${v.kind ?? 'holds'}${v.why ? ` (${v.why})` : ''}`);
     if (VERBOSE && v.why) p.info.push(`receipt ${c.name}: ${v.kind} (${v.why})`);
   }
@@ -455,8 +455,42 @@ function ownLogPart(lv) {
   check(p, '§10.3 13 -> 13 same root extends', ext(H13, H13, []) === null, 'not so');
   const H13x = sign(seedS, { ...H13.payload, root: log.treeRoot(L.slice(1)).toString('hex') });
   check(p, '§10.3 13 -> 13 other root: forked', ext(H13, H13x, []) === 'forked', 'not so');
-  check(p, '§10.3 13 -> 8: rolled_back', ext(H13, H8, []) === 'rolled_back', 'not so');
   const H8x = sign(seedS, { ...H8.payload, root: log.treeRoot(L.slice(1, 9)).toString('hex') });
+  check(p, '§10.3 13 -> 8 signed at the same time: stale (item 1)', ext(H13, H8, []) === 'stale', 'not so');
+  const H8later = headOf(8, { time: '2026-02-14T18:00:01Z' });
+  check(p, '§10.3 13 -> 8 signed a second later: rolled_back (item 2)', ext(H13, H8later, []) === 'rolled_back', 'not so');
+  check(p, '§10.3 13 -> 8 signed earlier: stale', ext(H13, headOf(8, { time: '2026-02-14T17:00:00Z' }), []) === 'stale', 'not so');
+  check(p, '§10.3 13 -> 13 other partition_count only: forked (item 3)', ext(H13, sign(seedS, { ...H13.payload, partition_count: H13.payload.partition_count + 1 }), []) === 'forked', 'not so');
+  check(p, '§10.3 13 -> 13 signed later, same log: extends', ext(H13, headOf(13, { time: '2026-02-15T00:00:00Z' }), []) === null, 'not so');
+  const P8 = log.consistencyProof(8, L).map((x) => x.toString('hex'));
+  check(p, '§10.3 8 -> 13 a proof that does not parse: bad_answer (item 5)', ext(H8, H13, ['zz']) === 'bad_answer' && ext(H8, H13, null) === 'bad_answer' && ext(H8, H13, [P8[0].toUpperCase()]) === 'bad_answer', 'not so');
+  check(p, '§10.3 8 -> 13 a wrong proof, asked once more and right: extends', log.extendsVerdict(H8.payload, H13.payload, P8.slice(1), P8) === null, 'not so');
+  check(p, '§10.3 8 -> 13 a wrong proof twice: inconsistent', log.extendsVerdict(H8.payload, H13.payload, P8.slice(1), P8.slice(1)) === 'inconsistent', 'not so');
+  // §10.3 item 1: settled by the heads the server lists at the larger size
+  const ctx = { election, certificates };
+  const settle = (ref, listed) => log.settleByHeads(ref.payload, listed, ctx).kind;
+  const H13y = sign(seedS, { ...H13.payload, partitions: log.treeRoot([]).toString('hex') });
+  check(p, '§10.3 stale, the server lists the head held: stale (retried, nothing kept)', settle(H13, [H13]) === 'stale', 'not so');
+  check(p, '§10.3 stale, the server lists the head held signed again: stale', settle(H13, [headOf(13, { time: '2026-02-14T17:59:00Z' })]) === 'stale', 'not so');
+  check(p, '§10.3 stale, the server lists another head of 13: forked', settle(H13, [H13x]) === 'forked' && settle(H13, [H13y]) === 'forked', 'not so');
+  check(p, '§10.3 stale, the server lists the head held and another: forked (GAP 79)', settle(H13, [H13, H13x]) === 'forked', 'not so');
+  check(p, '§10.3 stale, the server lists no head of 13: rolled_back', settle(H13, []) === 'rolled_back', 'not so');
+  check(p, '§10.3 stale, the server lists a head of another size: bad_answer (broken, retried)', settle(H13, [H8]) === 'bad_answer', 'not so');
+  check(p, '§10.3 stale, the server lists a head with a bad signature: bad_head (GAP 80)', settle(H13, [forged]) === 'bad_head', 'not so');
+  check(p, '§10.3 404 for the proof 8 -> 13, the server lists 13 as held: stale', settle(H13, [H13]) === 'stale', 'not so');
+  // §10.7 gossip
+  const gossip = (imported, kept) => log.gossipVerdict(imported, kept.map((h) => log.headVerdict(h, ctx).env), ctx);
+  let g = gossip([H13, H8], [H8]);
+  check(p, '§10.7 gossip heads that agree are kept', g.kind === null && g.kept.length === 2, JSON.stringify(g.kind));
+  g = gossip([H13x], [H8, H13]);
+  check(p, '§10.7 gossip head of a size kept with another root: forked at once', g.kind === 'forked' && g.pair[0].hash === H13.hash, JSON.stringify(g.kind));
+  g = gossip([H13, H8x], [H8]);
+  check(p, '§10.7 gossip: a relied-on head of 8 of another history: forked', g.kind === 'forked', JSON.stringify(g.kind));
+  g = gossip([forged, H8], []);
+  check(p, '§10.7 gossip head not valid is ignored (GAP 81)', g.kind === null && g.ignored.length === 1 && g.kept.length === 1, JSON.stringify(g));
+  check(p, '§10.7 more than 16 gossip heads: refused (GAP 81)', gossip(Array(17).fill(H8), []).kind === 'bad_answer', 'not so');
+  // then at the next sync, the gossip head as old and the server's as new
+  check(p, '§10.7 gossip 13, server at 8 signed no later: stale, settled by the heads of 13', ext(H13, H8, []) === 'stale' && settle(H13, [H13x]) === 'forked', 'not so');
   check(p, '§10.3 another 8 -> 13: inconsistent', ext(H8x, H13, log.consistencyProof(8, L).map((x) => x.toString('hex'))) === 'inconsistent', 'not so');
   check(p, '§10.3 0 -> 13 needs no proof', ext(headOf(0), H13, null) === null, 'not so');
   // §10.1 the handshake: a server certificate in force at the laptop's own clock
@@ -468,7 +502,7 @@ function ownLogPart(lv) {
   const pushed = new Map([10, 11, 12, 3].map((i) => [E[i].hash, E[i].partition]));
   const receiptOf = (head, changes = {}, seed = seedS) => sign(seed, { type: 'receipt', server: keyIdOf(publicKeyFromSeed(seed).toString('hex')), time: '2026-02-14T18:00:00Z', election, head: head.hash, stored: [10, 11, 12].map((i) => ({ hash: E[i].hash, index: i, received: E[i].received })), held: [{ hash: E[3].hash, index: 3, received: E[3].received }], refused: [], ...changes });
   const proofs = { append: { size: 10, frontier: log.frontierOf(L.slice(0, 10)) }, held: { [E[3].hash]: log.inclusionProof(3, L).map((x) => x.toString('hex')) }, consistency: log.consistencyProof(8, L).map((x) => x.toString('hex')) };
-  const rv = (receipt, head, pr, kept = H8) => log.receiptVerdict({ receipt, head, proofs: pr, known: kept ? kept.payload : null, election, certificates, partitionOfHash: (h) => pushed.get(h) });
+  const rv = (receipt, head, pr, kept = H8, sent = [...pushed.keys()]) => log.receiptVerdict({ receipt, head, proofs: pr, known: kept ? kept.payload : null, sent, election, certificates, partitionOfHash: (h) => pushed.get(h) });
   const is = (v, kind) => v.kind === kind;
   const show = (v) => `${v.kind ?? 'holds'}${v.why ? ` (${v.why})` : ''}`;
   let v;
@@ -476,7 +510,28 @@ function ownLogPart(lv) {
   check(p, '§10.4 no head held before (known 0)', is((v = rv(receiptOf(H13), H13, { ...proofs, consistency: null }, null)), null), show(v));
   check(p, '§10.4 an invalid head comes first: bad_head', is((v = rv(receiptOf(H8), forged, proofs)), 'bad_head'), show(v));
   check(p, '§10.4 a receipt naming another head: bad_receipt', is((v = rv(receiptOf(H8), H13, proofs)), 'bad_receipt'), show(v));
-  check(p, "§10.4 a receipt signed by another key than the head's: bad_receipt", is((v = rv(receiptOf(H13, {}, seedA), H13, proofs)), 'bad_receipt'), show(v));
+  check(p, "§10.4 a receipt signed by another key than the server's: bad_answer (broken, retried)", is((v = rv(receiptOf(H13, {}, seedA), H13, proofs)), 'bad_answer'), show(v));
+  check(p, '§10.4 a receipt whose signature does not verify: bad_answer', is((v = rv({ ...receiptOf(H13), sig: receiptOf(H8).sig }, H13, proofs)), 'bad_answer'), show(v));
+  check(p, '§10.4 a receipt with a member more: bad_answer', is((v = rv(receiptOf(H13, { extra: 1 }), H13, proofs)), 'bad_answer'), show(v));
+  const dupSH = receiptOf(H13, { held: [{ hash: E[3].hash, index: 3, received: E[3].received }, { hash: E[10].hash, index: 10, received: E[10].received }] });
+  check(p, '§10.4 a hash in stored and held together: bad_answer (before the head is checked)', is((v = rv(dupSH, forged, proofs)), 'bad_answer'), show(v));
+  const dupS = receiptOf(H13, { stored: [10, 11, 12, 12].map((i) => ({ hash: E[i].hash, index: i, received: E[i].received })) });
+  check(p, '§10.4 a hash twice in stored: bad_answer', is((v = rv(dupS, H13, proofs)), 'bad_answer'), show(v));
+  const dupR = receiptOf(H13, { refused: [{ hash: E[3].hash, reason: 'malformed' }] });
+  check(p, '§10.4 a held hash refused too: bad_receipt', is((v = rv(dupR, H13, proofs)), 'bad_receipt'), show(v));
+  const strange = receiptOf(H13, { refused: [{ hash: E[0].hash, reason: 'malformed' }] });
+  check(p, '§10.4 a refused hash this laptop did not send: bad_receipt', is((v = rv(strange, H13, proofs)), 'bad_receipt'), show(v));
+  const pushed5 = [...pushed.keys(), E[0].hash];
+  pushed.set(E[0].hash, E[0].partition);
+  check(p, '§10.4 a fifth record sent and refused by its hash: holds', is((v = rv(receiptOf(H13, { refused: [{ hash: E[0].hash, reason: 'role' }] }), H13, proofs, H8, pushed5)), null), show(v));
+  check(p, '§10.4 a fifth record sent and refused by its item (GAP 84): holds', is((v = rv(receiptOf(H13, { refused: [{ item: 4, reason: 'malformed' }] }), H13, proofs, H8, pushed5)), null), show(v));
+  check(p, '§10.4 a refused item beyond the batch: bad_receipt', is((v = rv(receiptOf(H13, { refused: [{ item: 5, reason: 'malformed' }] }), H13, proofs, H8, pushed5)), 'bad_receipt'), show(v));
+  check(p, '§10.4 a fifth record sent, not listed: bad_receipt', is((v = rv(receiptOf(H13), H13, proofs, H8, pushed5)), 'bad_receipt'), show(v));
+  pushed.delete(E[0].hash);
+  check(p, '§10.4 a record sent twice in one batch, answered once: holds', is((v = rv(receiptOf(H13), H13, proofs, H8, [...pushed.keys(), E[10].hash])), null), show(v));
+  check(p, '§10.4 a consistency proof that does not parse: bad_answer', is((v = rv(receiptOf(H13), H13, { ...proofs, consistency: 'none' })), 'bad_answer'), show(v));
+  check(p, '§10.4 a consistency proof given where none is needed is not read', is((v = rv(receiptOf(H13), H13, { ...proofs, consistency: 'none' }, null)), null) && is(rv(receiptOf(H13), H13, { ...proofs, consistency: ['x'] }, H13), null), show(v));
+  check(p, '§10.4 a head held before, of the same size, another partitions root: forked', is((v = rv(receiptOf(H13), H13, proofs, H13y)), 'forked'), show(v));
   check(p, "§10.4 a receipt dated after the certificate: uncertified_server (GAP 75)", is((v = rv(receiptOf(H13, { time: '2027-01-01T00:00:00Z' }), H13, proofs)), 'uncertified_server'), show(v));
   check(p, '§10.4 proofs with a member more: bad_receipt', is((v = rv(receiptOf(H13), H13, { ...proofs, extra: [] })), 'bad_receipt'), show(v));
   check(p, '§10.4 append with a member more: bad_receipt', is((v = rv(receiptOf(H13), H13, { ...proofs, append: { ...proofs.append, leaves: [] } })), 'bad_receipt'), show(v));
@@ -487,7 +542,8 @@ function ownLogPart(lv) {
   check(p, '§10.4 a held proof at another index: bad_receipt', is((v = rv(receiptOf(H13), H13, { ...proofs, held: { [E[3].hash]: log.inclusionProof(4, L).map((x) => x.toString('hex')) } })), 'bad_receipt'), show(v));
   check(p, '§10.4 no proof for a held record: bad_receipt', is((v = rv(receiptOf(H13), H13, { ...proofs, held: {} })), 'bad_receipt'), show(v));
   check(p, '§10.4 a head held before that the new one does not extend: inconsistent', is((v = rv(receiptOf(H13), H13, proofs, H8x)), 'inconsistent'), show(v));
-  check(p, '§10.4 a head held before that is larger: rolled_back', is((v = rv(receiptOf(H8), H8, { ...proofs, consistency: null }, H13)), 'rolled_back'), show(v));
+  check(p, '§10.4 a head held before that is larger, signed no later: stale (settled by asking)', is((v = rv(receiptOf(H8), H8, { ...proofs, consistency: null }, H13)), 'stale'), show(v));
+  check(p, '§10.4 a head held before that is larger, the new one signed later: rolled_back', is((v = rv(receiptOf(H8later), H8later, { ...proofs, consistency: null }, H13)), 'rolled_back'), show(v));
   // §10.5 after the ranges: one entry left out of what was pulled
   const c = lv.range_proofs.cases.find((x) => x.name === 'honest 32.01');
   if (c) {
