@@ -196,9 +196,21 @@ export function serverCertificatesAt(certificates, keyId, time, revoked = new Se
 }
 
 // §10.1 the handshake: a laptop talks to a server only while its key has a server certificate
-// in force at the laptop's own clock (`now`). Returns null or `uncertified_server`.
+// in force at the laptop's own clock (`now`). Returns null, `uncertified_server` (evidence: no
+// server certificate of the key at all, or the key revoked), or `server_certificate_time` (not
+// evidence, nothing kept: the key has server certificates, none in force at the laptop's clock).
+// GAP 85: a revoked key with certificates is read as `uncertified_server` ("a revoked server key
+// vouches for nothing"), not `server_certificate_time`.
 export function handshake(certificates, keyId, now, revoked = new Set()) {
-  return serverCertificatesAt(certificates, keyId, now, revoked).length ? null : 'uncertified_server';
+  if (serverCertificatesAt(certificates, keyId, now, revoked).length) return null;
+  if (revoked.has(keyId)) return 'uncertified_server';
+  return certificates.some((c) => c.key_id === keyId && c.role === 'server' && c.jurisdiction === '') ? 'server_certificate_time' : 'uncertified_server';
+}
+
+// §10.1 rotation: the keys a laptop trusts as servers, those with a server certificate (at any
+// time) that are not revoked. When the set changes, what rests on keys outside it is dropped.
+export function trustedServerKeys(certificates, revoked = new Set()) {
+  return [...new Set(certificates.filter((c) => c.role === 'server' && c.jurisdiction === '' && !revoked.has(c.key_id)).map((c) => c.key_id))].sort();
 }
 
 // A head's verdict for a holder: {valid, kind (null | bad_head | uncertified_server), why, env}.
@@ -524,6 +536,44 @@ export function checkLearnt(head, J, proven, learnt) {
     if (leaves.length !== size || treeRoot(leaves).toString('hex') !== root) return `withheld: ${JSON.stringify(name)} rebuilt from ${leaves.length} entries learnt does not give the size ${size} and root the head proves`;
   }
   return null;
+}
+
+// §9.5 a pull page against its head (payload) and the cursor it was asked from: entries in index
+// order from `since`, none at or beyond the head's size (`misplaced`); `next` the index after the
+// page's last entry, and on the last page (`more` false) the head's size (else a broken answer,
+// `bad_answer`, retried). GAP 86: only the last page's `next` is said to be broken when wrong;
+// a wrong `next` on another page, or entries out of order, are read as broken too.
+export function pageVerdict(page, head, since) {
+  if (!isObject(page) || !Array.isArray(page.entries) || typeof page.more !== 'boolean' || !isInt(page.next)) return 'bad_answer';
+  let prev = since - 1;
+  for (const e of page.entries) {
+    if (!isObject(e) || !isInt(e.index) || e.index <= prev) return 'bad_answer';
+    if (e.index >= head.size) return 'misplaced';
+    prev = e.index;
+  }
+  if (!page.more) return page.next === head.size ? null : 'bad_answer';
+  if (page.entries.length && page.next !== prev + 1) return 'bad_answer';
+  return page.next >= since && page.next <= head.size ? null : 'bad_answer';
+}
+
+// §10.5 after the last page: the ranges' proofs (checkRanges), then the partitions rebuilt
+// (checkLearnt). Returns null or the kind (withheld, misplaced). A failure is retried once (the
+// laptop forgets those partitions' positions from where they were last checked, moves its
+// cursor back and pulls again): `attempts` are the results of the first and second pulls, each
+// {head, answer, learnt}; only a second failure is evidence.
+export function afterLastPage(head, J, answer, learnt) {
+  const r = checkRanges(head, J, answer);
+  if (!r.ok) return 'withheld';
+  const why = checkLearnt(head, J, r.partitions, learnt);
+  return why === null ? null : why.split(':')[0];
+}
+export function pullVerdict(J, attempts) {
+  let kind = null;
+  for (const [i, a] of attempts.slice(0, 2).entries()) {
+    kind = afterLastPage(a.head, J, a.answer, a.learnt);
+    if (kind === null || kind === 'misplaced' || i === 1) return kind;
+  }
+  return kind === null ? null : 'retry';
 }
 
 // The frontier of a tree (the roots of its perfect subtrees, largest first), from its leaves.

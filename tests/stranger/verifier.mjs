@@ -495,7 +495,10 @@ function ownLogPart(lv) {
   check(p, '§10.3 0 -> 13 needs no proof', ext(headOf(0), H13, null) === null, 'not so');
   // §10.1 the handshake: a server certificate in force at the laptop's own clock
   check(p, '§10.1 handshake inside the certificate', log.handshake(certificates, keyIdOf(pkS), '2026-06-01T00:00:00Z') === null, 'refused');
-  check(p, '§10.1 handshake after the certificate ended: uncertified_server', log.handshake(certificates, keyIdOf(pkS), '2027-01-01T00:00:00Z') === 'uncertified_server', 'accepted');
+  check(p, '§10.1 handshake after the certificate ended: server_certificate_time (not evidence)', log.handshake(certificates, keyIdOf(pkS), '2027-01-01T00:00:00Z') === 'server_certificate_time', 'not so');
+  check(p, '§10.1 handshake before the certificate starts (a laptop clock far off): server_certificate_time', log.handshake(certificates, keyIdOf(pkS), '2025-06-01T00:00:00Z') === 'server_certificate_time', 'not so');
+  check(p, '§10.1 handshake with a key no certificate names: uncertified_server', log.handshake(certificates, keyIdOf(pkA), '2026-06-01T00:00:00Z') === 'uncertified_server', 'not so');
+  check(p, '§10.1 trusted server keys: certified at any time, not revoked', same(log.trustedServerKeys(certificates), [keyIdOf(pkS)]) && same(log.trustedServerKeys(certificates, new Set([keyIdOf(pkS)])), []), 'not so');
   check(p, '§10.1 handshake with the key revoked: uncertified_server', log.handshake(certificates, keyIdOf(pkS), '2026-06-01T00:00:00Z', new Set([keyIdOf(pkS)])) === 'uncertified_server', 'accepted');
   // §10.4: the laptop pushed entries 10, 11, 12 (stored now) and 3 (held already)
   const E = lv.entries;
@@ -553,6 +556,20 @@ function ownLogPart(lv) {
     const learnt = E.filter((e) => ranges.some(([a, b]) => compareCodePoints(e.partition, a) >= 0 && compareCodePoints(e.partition, b) < 0));
     check(p, '§10.5 an entry of 32.01.02 left out of the pull: withheld', String(log.checkLearnt(rh.env.payload, c.jurisdiction, r.partitions, learnt.filter((e) => e.index !== 7))).startsWith('withheld'), 'not so');
     check(p, '§10.5 an entry of 33.02.01 in a pull for 32.01: misplaced', String(log.checkLearnt(rh.env.payload, c.jurisdiction, r.partitions, [...learnt, E[10]])).startsWith('misplaced'), 'not so');
+    // the retry of §10.5: a failure after the last page is pulled once more before it is evidence
+    const H = rh.env.payload;
+    const good = { head: H, answer: c.answer, learnt };
+    const short = { head: H, answer: c.answer, learnt: learnt.filter((e) => e.index !== 7) };
+    check(p, '§10.5 a partition short once, whole when pulled again: holds', log.pullVerdict(c.jurisdiction, [short, good]) === null, 'not so');
+    check(p, '§10.5 a partition short twice: withheld', log.pullVerdict(c.jurisdiction, [short, short]) === 'withheld', 'not so');
+    check(p, '§10.5 a partition short on the first pull: retried, not evidence yet', log.pullVerdict(c.jurisdiction, [short]) === 'retry', 'not so');
+    check(p, '§10.5 range proofs that fail twice: withheld', log.pullVerdict(c.jurisdiction, [{ ...good, answer: [] }, { ...good, answer: [] }]) === 'withheld', 'not so');
+    // §9.5 pages
+    const entry = (i) => ({ index: i, received: E[i].received, record: null });
+    check(p, '§9.5 a last page whose next is its head\'s size: holds', log.pageVerdict({ entries: [entry(7), entry(9)], next: H.size, more: false, head: null, partitions: [] }, H, 5) === null, 'not so');
+    check(p, '§9.5 a last page whose next is not its head\'s size: bad_answer (retried)', log.pageVerdict({ entries: [entry(7), entry(9)], next: 10, more: false }, H, 5) === 'bad_answer', 'not so');
+    check(p, '§9.5 a page with an entry at its head\'s size: misplaced', log.pageVerdict({ entries: [entry(7), { index: H.size }], next: H.size + 1, more: false }, H, 5) === 'misplaced', 'not so');
+    check(p, '§9.5 a page before the last: next after its last entry (GAP 86)', log.pageVerdict({ entries: [entry(7)], next: 8, more: true }, H, 5) === null && log.pageVerdict({ entries: [entry(7)], next: 9, more: true }, H, 5) === 'bad_answer', 'not so');
   }
 }
 
