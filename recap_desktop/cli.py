@@ -25,6 +25,7 @@ from recap_desktop.services import demo as demo_service
 from recap_desktop.services import election as election_service
 from recap_desktop.services import identity as identity_service
 from recap_desktop.services import recap as recap_service
+from recap_desktop.services import requirements as requirement_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.services.verify import verify_store
 from recap_desktop.storage import StorageError, TamperedStore
@@ -235,17 +236,20 @@ def cmd_sheet_template(ws: Workspace, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_sheet_enter(ws: Workspace, args: argparse.Namespace) -> int:
+def _values_file(path: str) -> dict[str, Any]:
     try:
-        values = parse_json(_read_file(args.values))
+        values = parse_json(_read_file(path))
     except CanonicalError as exc:
-        raise RecapError("values.unreadable", path=args.values, detail=exc) from exc
+        raise RecapError("values.unreadable", path=path, detail=exc) from exc
     if not isinstance(values, dict):
         raise RecapError(
-            "values.unreadable",
-            path=args.values,
-            detail="a JSON object of field -> number is expected",
+            "values.unreadable", path=path, detail="a JSON object of field -> number is expected"
         )
+    return values
+
+
+def cmd_sheet_enter(ws: Workspace, args: argparse.Namespace) -> int:
+    values = _values_file(args.values)
     if args.reason and not args.supersedes:
         raise RecapError("sheet.reason_without_supersedes")
     if args.supersedes and not (args.reason and args.reason.strip()):
@@ -256,14 +260,44 @@ def cmd_sheet_enter(ws: Workspace, args: argparse.Namespace) -> int:
     check = sheet_service.check_sheet(station, contest, values)
     if check.blocking:
         raise RecapError("sheet.refused", exit_code=check.exit_code, details=check.lines())
+    double = None
+    if args.second_values:
+        # The same file twice is no second typing: the service compares what it is given.
+        double = sheet_service.double_entered(
+            contest, values, _values_file(args.second_values), second=args.second_typist
+        )
+    if double is None:  # before the passphrase: a refusal should not cost one
+        required = requirement_service.double_entry_required(ws, args.station)
+        if required is not None:
+            raise RecapError("sheet.double_entry_required", exit_code=1, region=required)
+    fired = sheet_service.sheet_warnings(ws, station, contest, values)
+    if fired and not (args.accept_warnings and args.accept_warnings.strip()):
+        raise RecapError(
+            "sheet.warnings_need_reason", exit_code=1, details=[w.line() for w in fired]
+        )
     supersedes = sheet_service.full_hash(ws, args.supersedes) if args.supersedes else None
     key = unlock(ws, args)
     record = sheet_service.enter_sheet(
-        ws, key, args.station, args.contest, values, supersedes=supersedes, reason=args.reason
+        ws,
+        key,
+        args.station,
+        args.contest,
+        values,
+        supersedes=supersedes,
+        reason=args.reason,
+        warnings_reason=args.accept_warnings,
+        double_entry=double,
     )
-    for w in check.warnings:
-        print(f"warning [{w.rule}] {w.text(language())}", file=sys.stderr)
+    for w in fired:
+        print(f"warning {w.line()}", file=sys.stderr)
     _out(record.hash)
+    return EXIT_OK
+
+
+def cmd_require_double_entry(ws: Workspace, args: argparse.Namespace) -> int:
+    key = unlock(ws, args)
+    record = requirement_service.require_double_entry(ws, key, args.region, not args.lift)
+    _out(tr("requirement.saved", hash=record.hash))
     return EXIT_OK
 
 
@@ -296,6 +330,10 @@ def cmd_sheet_show(ws: Workspace, args: argparse.Namespace) -> int:
             line += f"  corrects {v['supersedes'][:16]}: {v['reason']}"
         if v.get("warnings"):
             line += f"  warnings: {', '.join(v['warnings'])}"
+        if v.get("warnings_reason"):
+            line += f" ({v['warnings_reason']})"
+        if v.get("double_entry"):
+            line += "  " + tr("sheet.double_entered")
         if v.get("standing"):
             line += f"  [{problem_name(v['standing'])}]"
         _out(line)
@@ -853,7 +891,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--values", required=True, help="JSON file: field id -> count")
     p.add_argument("--supersedes", metavar="HASH")
     p.add_argument("--reason")
+    p.add_argument(
+        "--accept-warnings",
+        metavar="REASON",
+        help="sign despite the warnings listed, saying why (kept in the signed sheet)",
+    )
+    p.add_argument(
+        "--second-values",
+        metavar="FILE",
+        help="double entry: the same sheet typed a second time, blind; signed only if equal",
+    )
+    p.add_argument(
+        "--second-typist", metavar="KEY_ID", help="double entry: the second operator's key id"
+    )
     p.set_defaults(func=cmd_sheet_enter)
+    p = sheet.add_parser(
+        "require-double-entry",
+        help="supervisors: sheets of a region must be typed twice before they are signed",
+    )
+    p.add_argument("--region", required=True)
+    p.add_argument("--lift", action="store_true", help="lift your earlier requirement")
+    p.set_defaults(func=cmd_require_double_entry)
     p = sheet.add_parser("show")
     p.add_argument("--station")
     p.add_argument("--contest")

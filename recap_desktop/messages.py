@@ -210,6 +210,53 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Peringatan harus dikonfirmasi sebelum disimpan: {rules}",
         "en": "Warnings must be acknowledged before saving: {rules}",
     },
+    "sheet.warnings_need_reason": {
+        "id": "Lembar tidak disimpan: ada peringatan. Periksa formulir kertas; bila angkanya"
+        " benar, simpan dengan alasan (--accept-warnings ALASAN):",
+        "en": "The sheet was not saved: it has warnings. Check the paper form; if the numbers"
+        " are right, save it with a reason (--accept-warnings REASON):",
+    },
+    "warning.bound:turnout": {
+        "id": "Partisipasi {value}% dari pemilih terdaftar, di atas batas {bound}%.",
+        "en": "Turnout is {value}% of the registered voters, above the bound of {bound}%.",
+    },
+    "warning.bound:invalid_share": {
+        "id": "Suara tidak sah {value}% dari seluruh suara, di atas batas {bound}%.",
+        "en": "Invalid votes are {value}% of all votes, above the bound of {bound}%.",
+    },
+    "warning.bound:all_zero": {
+        "id": "Semua angka nol, padahal TPS ini punya {bound} pemilih terdaftar.",
+        "en": "Every number is zero, yet this station has {bound} registered voters.",
+    },
+    "warning.bound:village": {
+        "id": "Partisipasi {value}% jauh dari TPS lain di desa/kelurahan ini (median {bound}%).",
+        "en": "Turnout of {value}% is far from the other stations of this village"
+        " (median {bound}%).",
+    },
+    "sheet.double_entry_required": {
+        "id": "Wilayah {region} mewajibkan entri ganda: ketik lembar ini dua kali sebelum"
+        " ditandatangani (di jendela: Ctrl+Shift+D; di baris perintah: --second-values BERKAS)."
+        " Tidak ada yang disimpan.",
+        "en": "Region {region} requires double entry: type this sheet twice before it is signed"
+        " (in the window: Ctrl+Shift+D; on the command line: --second-values FILE)."
+        " Nothing was saved.",
+    },
+    "sheet.double_entry_differs": {
+        "id": "Kedua ketikan berbeda pada: {fields}. Periksa kertas untuk kolom itu saja.",
+        "en": "The two typings differ in: {fields}. Check the paper for those fields only.",
+    },
+    "requirement.unknown_region": {
+        "id": "Wilayah {region} tidak ada dalam paket pemilu.",
+        "en": "Region {region} is not in the election package.",
+    },
+    "requirement.role": {
+        "id": "Hanya pengawas bersertifikat yang dapat mewajibkan entri ganda.",
+        "en": "Only a certified supervisor can require double entry.",
+    },
+    "requirement.saved": {
+        "id": "Ketentuan entri ganda ditandatangani dan disimpan: {hash}",
+        "en": "Double-entry requirement signed and saved: {hash}",
+    },
     "sheet.saved": {
         "id": "Lembar ditandatangani dan disimpan: {hash}",
         "en": "Sheet signed and saved: {hash}",
@@ -486,6 +533,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "print.not_latest": {
         "id": "bukan versi yang dihitung",
         "en": "not the version counted",
+    },
+    "print.warnings_reason": {
+        "id": "Alasan petugas: {reason}",
+        "en": "The officer's reason: {reason}",
+    },
+    "print.typing": {"id": "Pengetikan", "en": "Typing"},
+    "sheet.double_entered": {
+        "id": "diketik dua kali (entri ganda)",
+        "en": "typed twice (double entry)",
     },
     "print.warnings": {
         "id": "Peringatan yang telah diperiksa petugas",
@@ -905,6 +961,10 @@ PROBLEMS: dict[str, dict[str, str]] = {
     "unknown_contest": {"id": "pemilihan tidak dikenal", "en": "unknown contest"},
     "bad_values": {"id": "nilai tidak sah", "en": "invalid values"},
     "breaks_rule": {"id": "melanggar aturan formulir", "en": "breaks a form rule"},
+    "unacknowledged_warning": {
+        "id": "peringatan paket tanpa alasan",
+        "en": "a package warning without a reason",
+    },
     "chain_gap": {
         "id": "rantai terputus (catatan hilang)",
         "en": "chain gap (a record is missing)",

@@ -308,7 +308,7 @@ class SqliteStorage:
         kind = self._query("SELECT type FROM records WHERE hash = ?", [hash_])
         if not kind:
             return None
-        if kind[0][0] in RECAP_TYPES:
+        if kind[0][0] in RECAP_TYPES or kind[0][0] == "requirement":  # placed by its payload
             p = self.payload(hash_) or {}
             return (str(kind[0][0]), place_of(str(kind[0][0]), p), p.get("contest"))
         return (str(kind[0][0]), None, None)

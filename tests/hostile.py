@@ -46,6 +46,8 @@ FAR_DISTRICT = "32.01.02"
 CHAIR_FAR, FAR_WITNESS = key("chair 32.01.02"), key("witness 32.01.02")
 WITNESS2, CHAIR_PROV = key("witness two"), key("chair 32")
 CHAIR2 = key("second chair 32.01.01")  # another key certified to chair 32.01.01
+# Double entry and warnings: an operator and a supervisor of sub-district 32.01.01.
+OP_C, SUP_D = key("operator c"), key("supervisor 32.01.01")
 
 VALUES = {
     "dpt": 200, "dpt_voted": 150, "dptb_voted": 2, "dpk_voted": 1, "voted_total": 153,
@@ -119,6 +121,29 @@ def sheet(
         "warnings": [],
         "supersedes": None,
         "reason": None,
+        **changes,
+    }
+    return sign(k, payload)
+
+
+def requirement(
+    k: SigningKey,
+    seq: int,
+    prev: str | None,
+    region: str = DISTRICT,
+    *,
+    time: str = "2026-02-14T09:00:00Z",
+    **changes: Any,
+) -> Record:
+    payload: dict[str, Any] = {
+        "type": "requirement",
+        "signer": k.key_id,
+        "seq": seq,
+        "prev": prev,
+        "time": time,
+        "election": ELECTION,
+        "region": region,
+        "double_entry": True,
         **changes,
     }
     return sign(k, payload)
@@ -381,12 +406,17 @@ def table() -> Table:
         far.ruling,
         far.final,
         incident,
+        certificate(OP_C, "operator", DISTRICT),
+        certificate(SUP_D, "supervisor", DISTRICT),
     ]
     forged_payload = {**a2.to_json(), "payload": {**a2.payload, "values": {**VALUES, "v_p01": 99}}}
     rehashed = {**forged_payload, "hash": _rehash(forged_payload["payload"])}
     authority_sheet = sign(AUTH, {**a1.payload, "signer": AUTH.key_id, "station": S3})
     extra = sign(OP_B, {**sheet(OP_B, 1, None, S3).payload, "photo": "x"})
     bad_sum = {**VALUES, "total": 154}
+    zeros = dict.fromkeys(VALUES, 0)
+    zero_names = ["zero_votes", "dpt_matches_package", "bound:all_zero"]
+    invalid_heavy = {**VALUES, "v_p01": 40, "valid": 130, "invalid": 23}  # 15% invalid
     missing = {k: v for k, v in VALUES.items() if k != "invalid"}
     other_pkg = {**package.payload, "name": {"id": "Paket lain", "en": "Another package"}}
     expired_pkg = {**package.payload, "version": 2, "expires": "2026-02-02T00:00:00Z"}
@@ -737,6 +767,50 @@ def table() -> Table:
             [resolution(CHAIR, 3, interim.hash, filed, place=S2, time=CLOSING)],
             "dangling",
         ),
+        # Warnings of the package (§4): a sheet that fires one carries it and a reason.
+        Case(
+            "all_zero_without_a_reason",
+            [sheet(OP_B, 1, None, S3, values=zeros)],
+            "unacknowledged_warning",
+            "every number zero at a station with voters, signed as if nothing were odd",
+        ),
+        Case(
+            "all_zero_reason_without_the_warning",
+            [sheet(OP_B, 1, None, S3, values=zeros, warnings_reason="dicek di kertas")],
+            "unacknowledged_warning",
+            "a reason, but the warning it answers is not listed",
+        ),
+        Case(
+            "invalid_share_without_a_reason",
+            [sheet(OP_B, 1, None, S3, values=invalid_heavy)],
+            "unacknowledged_warning",
+        ),
+        Case(
+            "blank_warnings_reason",
+            [sheet(OP_B, 1, None, S3, values=zeros, warnings=zero_names, warnings_reason=" ")],
+            "malformed",
+        ),
+        Case(
+            "double_entry_not_a_key",
+            [sheet(OP_B, 1, None, S3, double_entry={"second": "operator b"})],
+            "malformed",
+        ),
+        Case("requirement_by_an_operator", [requirement(OP_B, 1, None)], "role"),
+        Case(
+            "requirement_outside_the_supervisors_region",
+            [requirement(SUP_D, 1, None, FAR_DISTRICT)],
+            "jurisdiction",
+        ),
+        Case(
+            "requirement_of_no_region",
+            [requirement(SUP, 2, approval.hash, "32.01.09")],
+            "unknown_region",
+        ),
+        Case(
+            "requirement_not_a_boolean",
+            [requirement(SUP, 2, approval.hash, double_entry="yes")],
+            "malformed",
+        ),
         # Admitted last: they change what later records are checked against.
         Case(
             "future_dated_review",
@@ -806,5 +880,23 @@ def table() -> Table:
             None,
             "the province's chair rules again on an objection, naming the ruling it replaces",
         ),
-    ]
+        Case(
+            "honest_all_zero_sheet_acknowledged",
+            [
+                sheet(
+                    OP_C, 1, None, S3, values=zeros, warnings=zero_names,
+                    warnings_reason="TPS tidak dibuka: banjir",
+                    double_entry={"second": OP_B.key_id},
+                ),
+            ],
+            None,
+            "the warnings listed and a reason given; typed twice, the second time by OP_B",
+        ),
+        Case(
+            "honest_requirement_of_double_entry",
+            [requirement(SUP_D, 1, None)],
+            None,
+            "a supervisor of 32.01.01 requires double entry inside it",
+        ),
+    ]  # fmt: skip
     return Table(base, cases)

@@ -125,7 +125,7 @@ def test_every_command_from_a_clean_data_folder(data_dir: Path, recap: Run, tmp_
     values_file.write_text(template.out)
     entered = recap(
         "sheet", "enter", "--station", first["code"], "--contest", "ppwp",
-        "--values", str(values_file),
+        "--values", str(values_file), "--accept-warnings", "TPS kosong: latihan",
     )  # fmt: skip
     assert entered.code == 0, entered.err
     assert HASH.match(entered.out.strip())
@@ -185,7 +185,7 @@ def test_identity_create_and_election_import_in_a_clean_folder(
     def enter(station: str, *extra: str) -> Any:
         return recap(
             *extra, "sheet", "enter", "--station", station, "--contest", "ppwp",
-            "--values", str(values),
+            "--values", str(values), "--accept-warnings", "latihan",
         )  # fmt: skip
 
     missing = enter(stations[0])  # no passphrase at all and no terminal to ask on
@@ -326,8 +326,9 @@ def test_damaged_keystore_is_reported_and_nothing_signed(
         recap("sheet", "template", "--station", stations[10], "--contest", "ppwp").out
     )
     entered = recap(
-        "sheet", "enter", "--station", stations[10], "--contest", "ppwp", "--values", str(values)
-    )
+        "sheet", "enter", "--station", stations[10], "--contest", "ppwp", "--values", str(values),
+        "--accept-warnings", "latihan",
+    )  # fmt: skip
     assert entered.code == 2 and "damaged" in entered.err
     assert json.loads(recap("verify", "--json").out)["records"] == 8
 

@@ -52,7 +52,8 @@ def test_a_full_disk_is_a_typed_error_with_its_message(
     saved = 0
     with pytest.raises(RecapError) as caught:
         for station in stations:
-            enter_sheet(demo_ws, demo_key, station, "ppwp", template(demo_ws, station, "ppwp"))
+            zeros = template(demo_ws, station, "ppwp")
+            enter_sheet(demo_ws, demo_key, station, "ppwp", zeros, warnings_reason="latihan")
             saved += 1
     assert caught.value.key == "store.full"
     assert isinstance(caught.value.__cause__, StorageError)

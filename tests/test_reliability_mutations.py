@@ -115,7 +115,7 @@ def test_the_laptops_own_uncertified_key_is_still_only_a_notice(tmp_path: Path) 
     )
     key = identity_service.unlock(ws, "x")
     station = "32.01.01.2001.001"
-    enter_sheet(ws, key, station, "ppwp", template(ws, station, "ppwp"))
+    enter_sheet(ws, key, station, "ppwp", template(ws, station, "ppwp"), warnings_reason="latihan")
     report = verify_store(ws)
     assert report.ok
     assert [p.kind for p in report.problems] == ["awaiting_certificate"]

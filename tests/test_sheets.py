@@ -107,16 +107,6 @@ def test_sheet_breaking_error_rules_is_refused_with_every_rule_named(
     assert _count(populated_dir) == before
 
 
-def test_the_all_zero_template_is_refused_only_for_what_it_breaks(
-    populated_dir: Path, recap: Run, tmp_path: Path, station: str
-) -> None:
-    """Zeros add up: only warnings (no votes, DPT differs) apply, so it is stored with them."""
-    template = json.loads(recap("sheet", "template", "--station", station, "--contest", "ppwp").out)
-    result = _enter(recap, station, _write(tmp_path, template))
-    assert result.code == 0, result.err
-    assert "zero_votes" in result.err and "dpt_matches_package" in result.err
-
-
 @pytest.mark.parametrize(
     ("change", "field", "kind"),
     [
@@ -207,7 +197,9 @@ def test_warnings_are_stored_with_the_sheet(
 ) -> None:
     values = _good(populated_dir, station)
     values["dpt"] += 1  # differs from the station's registered voters: a warning, not an error
-    result = _enter(recap, station, _write(tmp_path, values))
+    refused = _enter(recap, station, _write(tmp_path, values))
+    assert refused.code == 1 and "[dpt_matches_package]" in refused.err
+    result = _enter(recap, station, _write(tmp_path, values), "--accept-warnings", "DPT baru")
     assert result.code == 0, result.err
     assert "warning [dpt_matches_package]" in result.err
     sheet_hash = result.out.strip()

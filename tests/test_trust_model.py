@@ -122,7 +122,7 @@ def test_a_revoked_key_counts_only_where_the_servers_log_puts_it_first(
     values.write_text(json.dumps(a.ws.store.sheets.versions(stations[0], "ppwp")[0]["values"]))
     code, _, err = recap(
         capsys, a, "sheet", "enter", "--station", stations[3], "--contest", "ppwp",
-        "--values", str(values),
+        "--values", str(values), "--accept-warnings", "DPT berbeda",
     )  # fmt: skip
     assert code == 2 and "revoked" in err
     # The USB laptop learns of the revocation from a file: nothing of the key is proven

@@ -24,6 +24,7 @@ from recap_desktop.ui.keyholder import KeyHolder
 from recap_desktop.ui.main_window import MainWindow
 from recap_desktop.ui.qt import QApplication, QSettings, Qt
 from recap_desktop.ui.settings import Settings
+from tests.dialog_keys import answer_modal
 
 STATION = "32.01.01.2001.001"
 
@@ -164,12 +165,14 @@ def test_a_warning_must_be_ticked_before_the_save(
     box = window.form.acks["dpt_matches_package"]
     assert focused() is box
     qtbot.keyClick(box, Qt.Key.Key_Space)
+    shown = answer_modal("warnings_dialog", "DPT baru dari KPU kabupaten")
     qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert any("official list" in line for line in shown)
     status = demo_ws.store.sheets.status(STATION, "ppwp")
     assert status is not None
-    assert demo_ws.store.records.get(status["current"]).payload["warnings"] == [
-        "dpt_matches_package"
-    ]
+    payload = demo_ws.store.records.get(status["current"]).payload
+    assert payload["warnings"] == ["dpt_matches_package"]
+    assert payload["warnings_reason"] == "DPT baru dari KPU kabupaten"
 
 
 def test_a_correction_asks_a_reason_and_shows_in_the_history(

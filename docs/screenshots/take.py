@@ -283,19 +283,72 @@ def shots(lang: str, root: Path, app: QApplication) -> None:
     wizard.close()
 
 
+def entry_shots(lang: str, root: Path, app: QApplication) -> None:
+    """The warnings dialog of an all-zero sheet, and a double entry's third look at the paper."""
+    from recap_desktop.ui.warnings_dialog import WarningsDialog
+
+    i18n.install(lang)
+    settings = Settings(QSettings(str(root / f"{lang}-entry.ini"), QSettings.Format.IniFormat))
+    settings.language = lang
+    ws = Workspace(root / lang / "entry")
+    demo_service.init_demo(ws)
+    key = identity_service.unlock(ws, identity_service.DEMO_PASSPHRASE)
+    demo_service.populate(ws, key, stations=24)  # 4 other stations of STATION's village
+    win = window(ws, settings, app)
+    win.regions.select_station(STATION)
+    settle(app)
+    form = win.form
+    assert form.station is not None and form.contest is not None
+    zeros = form.contest.form.template()
+    for fid, edit in form.edits.items():
+        edit.setText(str(zeros[fid]))
+    fired = sheet_service.sheet_warnings(ws, form.station, form.contest, zeros)
+    dialog = WarningsDialog(fired, win)
+    dialog.reason.setText("TPS tidak dibuka: banjir (berita acara No. 7)")
+    dialog.show()
+    settle(app)
+    save(dialog, f"warnings-{lang}.png")
+    dialog.close()
+
+    election = current_election(ws)
+    values = random_sheet(
+        election.contests["ppwp"], election.stations[STATION].registered, random.Random(4)
+    )
+    win.regions.select_station(STATION)
+    settle(app)
+    form.start_double_entry()
+    double = form.double_dialog
+    for fid, edit in double.first.edits.items():
+        edit.setText(str(values[fid]))
+    double._first_done()
+    slip = {**values, "v_p02": values["v_p02"] + 10}
+    for fid, edit in double.second.edits.items():
+        edit.setText(str(slip[fid]))
+    double._second_done()
+    settle(app)
+    save(double, f"double-entry-{lang}.png")
+    double.reject()
+    win.close()
+    ws.close()
+
+
 def main() -> int:
     app = QApplication(sys.argv[:1])
     only_plenary = "--plenary" in sys.argv[1:]  # the recapitulation's screens alone
+    only_entry = "--entry" in sys.argv[1:]  # the warnings dialog and double entry alone
     only_desk = "--desk" in sys.argv[1:]  # the supervisor's desk alone
     with tempfile.TemporaryDirectory() as tmp:
         for lang in ("id", "en"):
             if only_plenary:
                 plenary_shots(lang, Path(tmp), app)
+            elif only_entry:
+                entry_shots(lang, Path(tmp), app)
             elif only_desk:
                 desk_shots(lang, Path(tmp), app)
             else:
                 shots(lang, Path(tmp), app)
                 desk_shots(lang, Path(tmp), app)
+                entry_shots(lang, Path(tmp), app)
     return 0
 
 

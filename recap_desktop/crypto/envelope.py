@@ -27,7 +27,7 @@ _HEX128 = re.compile(r"^[0-9a-f]{128}$")
 # Records an officer signs form a chain per signer (seq, prev). Authority documents and
 # server receipts are versioned instead: the same demo authority key signs on many laptops at
 # once, so one chain for it could never be kept consistent.
-CHAINED_TYPES = frozenset({"sheet", "review", "dhasil", "objection", "resolution"})
+CHAINED_TYPES = frozenset({"sheet", "review", "dhasil", "objection", "resolution", "requirement"})
 
 
 class EnvelopeError(ValueError):

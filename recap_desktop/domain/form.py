@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from recap_desktop.domain import warnings as bounds_mod
+
 _FIELD_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 OPS: dict[str, Callable[[int, int], bool]] = {
     "eq": operator.eq,
@@ -118,6 +120,15 @@ class ValueProblem:
 class Form:
     sections: tuple[Section, ...]
     rules: tuple[Rule, ...]
+    # The package's warning bounds (the form's ``warnings`` member); None: the defaults.
+    declared_bounds: bounds_mod.Bounds | None = None
+
+    @cached_property
+    def bounds(self) -> bounds_mod.Bounds:
+        """The warning bounds in force for this form: declared, or the documented defaults."""
+        if self.declared_bounds is not None:
+            return self.declared_bounds
+        return bounds_mod.defaults(self.field_ids)
 
     # Cached: a form never changes, and verifying a store asks for them once per sheet.
     @cached_property
@@ -234,7 +245,10 @@ def _exact(value: Any, where: str, names: set[str]) -> None:
 
 
 def _parse_form(data: Mapping[str, Any], where: str) -> Form:
-    _exact(data, where, {"sections", "rules"})
+    if isinstance(data, dict) and "warnings" in data:
+        _exact(data, where, {"sections", "rules", "warnings"})
+    else:
+        _exact(data, where, {"sections", "rules"})
     sections = []
     seen: set[str] = set()
     for i, s in enumerate(data["sections"]):
@@ -280,4 +294,10 @@ def _parse_form(data: Mapping[str, Any], where: str) -> Form:
                 message=_label(r["message"], f"{rw}.message"),
             )
         )
-    return Form(tuple(sections), tuple(rules))
+    declared = None
+    if "warnings" in data:
+        try:
+            declared = bounds_mod.parse(data["warnings"], sorted(seen), f"{where}.warnings")
+        except bounds_mod.BoundsError as exc:
+            raise FormError(str(exc)) from exc
+    return Form(tuple(sections), tuple(rules), declared)

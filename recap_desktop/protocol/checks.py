@@ -5,10 +5,12 @@ records at once in other threads or processes (docs/PROTOCOL.md §5.3).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
+from recap_desktop.domain import warnings as warning_bounds
 from recap_desktop.domain.election import ElectionView, format_time, parse_time
 from recap_desktop.protocol.problems import ERROR, Problem
 from recap_desktop.protocol.recap import check_claims
@@ -60,6 +62,10 @@ def check_record(
         if claim is not None:
             return [claim]
         place = place_of(record.type, p) or ""
+    elif record.type == "requirement":
+        if election.region(p["region"]) is None:
+            return [Problem(record.hash, "unknown_region", f"region {p['region']!r}")]
+        place = p["region"]
     else:
         station = election.station(p["station"])
         if station is None:
@@ -129,7 +135,23 @@ def _check_values(record: Record, election: ElectionView, registered: int) -> li
     ]
     if broken:
         return [Problem(record.hash, "breaks_rule", ", ".join(broken))]
+    unacknowledged = unacknowledged_warnings(p, form.bounds, registered)
+    if unacknowledged:
+        return [Problem(record.hash, "unacknowledged_warning", ", ".join(unacknowledged))]
     return []
+
+
+def unacknowledged_warnings(
+    payload: Mapping[str, Any], bounds: warning_bounds.Bounds, registered: int
+) -> list[str]:
+    """The package's warnings (§4, recomputed from the sheet alone) that the sheet fires and
+    does not acknowledge: each must be listed in ``warnings``, with a ``warnings_reason``."""
+    fired = [h.name for h in warning_bounds.local_hits(bounds, payload["values"], registered)]
+    if not fired:
+        return []
+    if "warnings_reason" not in payload:
+        return fired
+    return [name for name in fired if name not in payload["warnings"]]
 
 
 def precheck(

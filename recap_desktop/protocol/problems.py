@@ -39,6 +39,10 @@ KINDS: dict[str, tuple[str, str]] = {
         "a sheet's values or a D.Hasil's totals are not the form's fields as counts",
     ),
     "breaks_rule": (ERROR, "a sheet breaks an error rule of its form"),
+    "unacknowledged_warning": (
+        ERROR,
+        "a sheet fires a warning bound of its package without listing it and giving a reason",
+    ),
     "bad_children": (
         ERROR,
         "a D.Hasil does not name exactly its region's children, or rests on one not final",

@@ -25,7 +25,7 @@ FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "values", "warnings", "supersedes", "reason",
             }
         ),
-        frozenset(),
+        frozenset({"warnings_reason", "double_entry"}),
     ),
     "review": (
         frozenset(
@@ -61,6 +61,12 @@ FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "type", "signer", "seq", "prev", "time", "election", "objection", "place",
                 "contest", "decision", "reason", "overrides",
             }
+        ),
+        frozenset(),
+    ),
+    "requirement": (
+        frozenset(
+            {"type", "signer", "seq", "prev", "time", "election", "region", "double_entry"}
         ),
         frozenset(),
     ),
@@ -113,6 +119,7 @@ PLACE_FIELD = {
     "dhasil": "region",
     "objection": "place",
     "resolution": "place",
+    "requirement": "region",
 }
 RECAP_TYPES = frozenset({"dhasil", "objection", "resolution"})
 MAX_TOTAL = 2**53 - 1  # the largest integer of the canonical JSON
@@ -129,7 +136,8 @@ def check_officer_record(record: Record) -> None:
     """The kinds of an officer record's fields (their meaning is checked elsewhere)."""
     check_fields(record)
     p = record.payload
-    for name in ("election", PLACE_FIELD[record.type], "contest"):
+    named = ("election", PLACE_FIELD[record.type])
+    for name in named if record.type == "requirement" else (*named, "contest"):
         if not isinstance(p[name], str) or not p[name]:
             raise ValueError(f"{name} must be a non-empty string")
     try:
@@ -138,6 +146,9 @@ def check_officer_record(record: Record) -> None:
         raise ValueError(str(exc)) from exc
     if record.type in RECAP_TYPES:
         _check_recap_record(record)
+    elif record.type == "requirement":
+        if not isinstance(p["double_entry"], bool):
+            raise ValueError("double_entry must be true or false")
     elif record.type == "sheet":
         if not isinstance(p["values"], dict):
             raise ValueError("values must be an object")
@@ -153,6 +164,10 @@ def check_officer_record(record: Record) -> None:
             raise ValueError("a correction needs a reason")
         if p["supersedes"] is None and reason is not None:
             raise ValueError("only a correction has a reason")
+        if "warnings_reason" in p and not _nonblank(p["warnings_reason"]):
+            raise ValueError("warnings_reason, when present, must be a non-blank text")
+        if "double_entry" in p:
+            _double_entry(p["double_entry"])
     else:
         if not _is_hash(p["sheet"]):
             raise ValueError("sheet must be the hash of the sheet reviewed")
@@ -258,6 +273,15 @@ def _correction(p: Mapping[str, Any]) -> None:
         raise ValueError("a correction needs a reason")
     if p["supersedes"] is None and reason is not None:
         raise ValueError("only a correction has a reason")
+
+
+def _double_entry(value: Any) -> None:
+    """A sheet typed twice: exactly ``{second}``, the second typist's key id, or null when
+    the signer typed it both times (PROTOCOL §4)."""
+    if not isinstance(value, dict) or set(value) != {"second"}:
+        raise ValueError("double_entry must be exactly {second}")
+    if value["second"] is not None and not _is_hash(value["second"]):
+        raise ValueError("double_entry.second must be null or a key id")
 
 
 def _nonblank(value: Any) -> bool:

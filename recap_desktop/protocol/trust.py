@@ -43,6 +43,7 @@ ROLES_FOR_TYPE: dict[str, tuple[str, ...]] = {
     "dhasil": ("chair",),
     "resolution": ("chair",),
     "objection": ("witness", "chair", "operator"),
+    "requirement": ("supervisor",),
 }
 # An objection that names no paper form is the witness's own word: only a witness's key signs
 # it. A chair or an operator enters one only from the paper form the witness signed, and says

@@ -19,6 +19,7 @@ from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain import chasil
 from recap_desktop.domain.chasil_demo import random_sheet
 from recap_desktop.domain.election import format_time
+from recap_desktop.domain.warnings import local_hits
 from recap_desktop.services import identity as identity_service
 from recap_desktop.services.admission import admit_into
 from recap_desktop.services.election import import_election, package_file
@@ -290,10 +291,15 @@ def populate(
                 for v in contest.form.evaluate(values, {"registered": station.registered})
                 if v.severity == "warning"
             ]
+            hits = local_hits(contest.form.bounds, values, station.registered)
+            warnings += [h.name for h in hits]
+            # A random sheet that fires a package warning is acknowledged as what it is.
+            acknowledgement = {"warnings_reason": "DEMO"} if hits else {}
             seq += 1
             record = sign(
                 key,
                 {
+                    **acknowledgement,
                     "type": "sheet",
                     "signer": key.key_id,
                     "seq": seq,

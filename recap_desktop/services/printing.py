@@ -210,7 +210,14 @@ def chasil_form(ws: Workspace, record_hash: str, lang: str | None = None) -> Pri
     counted = status is not None and record.hash in (status.get("heads") or [])
     blocks = []
     if p["warnings"]:
-        blocks.append(Block(_t("print.warnings", lang), tuple(p["warnings"])))
+        because = p.get("warnings_reason")
+        lines = (
+            *p["warnings"],
+            *([_t("print.warnings_reason", lang, reason=because)] if because else []),
+        )
+        blocks.append(Block(_t("print.warnings", lang), tuple(lines)))
+    if p.get("double_entry"):
+        blocks.append(Block(_t("print.typing", lang), (_t("sheet.double_entered", lang),)))
     if p["supersedes"]:
         blocks.append(
             Block(

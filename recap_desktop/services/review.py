@@ -40,7 +40,7 @@ CHECKS: dict[str, tuple[str, ...]] = {
         "clock_skew",
     ),
     "authority": ("role", "jurisdiction", "wrong_election", "unknown_station", "unknown_contest"),
-    "form": ("bad_values", "breaks_rule", "no_election", "expired"),
+    "form": ("bad_values", "breaks_rule", "unacknowledged_warning", "no_election", "expired"),
 }
 TAMPERED = frozenset({"bad_signature", "malformed", "missing_record", "chain_gap", "chain_prev"})
 # Findings that leave a record valid: shown beside it, not a failed check.

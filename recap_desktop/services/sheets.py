@@ -9,6 +9,8 @@ from typing import Any
 
 from recap_desktop.crypto.envelope import Record, sign
 from recap_desktop.crypto.keys import SigningKey
+from recap_desktop.domain import warnings as warning_bounds
+from recap_desktop.domain.double_entry import DoubleEntry, differing
 from recap_desktop.domain.election import (
     Contest,
     Election,
@@ -18,9 +20,10 @@ from recap_desktop.domain.election import (
     parse_time,
 )
 from recap_desktop.domain.form import ValueProblem, Violation
-from recap_desktop.messages import tr
+from recap_desktop.messages import language, tr
 from recap_desktop.protocol.trust import EXACT_PLACE, ROLES_FOR_TYPE
 from recap_desktop.services import regions as region_service
+from recap_desktop.services import requirements as requirement_service
 from recap_desktop.services.admission import admit_own
 from recap_desktop.services.workspace import RecapError, Workspace
 
@@ -53,6 +56,93 @@ class SheetCheck:
         out = [tr(f"values.{p.kind}", lang, field=p.field) for p in self.value_problems]
         out += [f"[{v.rule}] {v.text(lang or 'en')}" for v in self.errors]
         return out
+
+
+@dataclass(frozen=True)
+class SheetWarning:
+    """One warning a sheet fires: a form rule of severity warning, or a package bound
+    (``domain.warnings``). ``name`` is what the signed sheet's ``warnings`` lists."""
+
+    name: str
+    violation: Violation | None = None
+    hit: warning_bounds.Hit | None = None
+
+    def text(self, lang: str | None = None) -> str:
+        if self.violation is not None:
+            return self.violation.text(lang or language())
+        assert self.hit is not None
+        value, bound = self.hit.value, self.hit.bound
+        if self.hit.name == warning_bounds.VILLAGE:  # per mille, shown in whole percents
+            value, bound = value // 10, bound // 10
+        return tr(f"warning.{self.hit.name}", lang, value=value, bound=bound)
+
+    def line(self, lang: str | None = None) -> str:
+        return f"[{self.name}] {self.text(lang)}"
+
+
+def sheet_warnings(
+    ws: Workspace, station: Station, contest: Contest, values: Mapping[str, int]
+) -> list[SheetWarning]:
+    """Every warning a sheet of counts fires, in one list for the window and the CLI: the
+    form's warning rules, the package's bounds on the sheet alone, and the village rule
+    against the counted sheets of the station's other stations this laptop holds."""
+    check = check_sheet(station, contest, values)
+    out = [SheetWarning(v.rule, violation=v) for v in check.warnings]
+    bounds = contest.form.bounds
+    out += [
+        SheetWarning(h.name, hit=h)
+        for h in warning_bounds.local_hits(bounds, values, station.registered)
+    ]
+    rule = bounds.village
+    if rule is not None:
+        counted = ws.store.sheets.counted_field(station.region, contest.id, rule.field)
+        others = []
+        for other in ws.store.places.stations_in(station.region):
+            if other.code != station.code and other.code in counted:
+                share = warning_bounds.permille(
+                    {rule.field: counted[other.code]}, other.registered, rule.field
+                )
+                if share is not None:
+                    others.append(share)
+        own = warning_bounds.permille(values, station.registered, rule.field)
+        hit = warning_bounds.village_hit(rule, own, others)
+        if hit is not None:
+            out.append(SheetWarning(hit.name, hit=hit))
+    return out
+
+
+def double_entered(
+    contest: Contest,
+    first: Mapping[str, Any],
+    second_values: Mapping[str, Any],
+    second: str | None = None,
+) -> DoubleEntry:
+    """The ``double_entry`` of a sheet typed twice, if the typings agree field by field;
+    else refused, naming only the fields that differ (the officer looks at those again)."""
+    differ = compare_typings(contest, first, second_values)
+    if differ:
+        raise RecapError("sheet.double_entry_differs", exit_code=1, fields=", ".join(differ))
+    return DoubleEntry(second)
+
+
+def compare_typings(
+    contest: Contest, first: Mapping[str, Any], second: Mapping[str, Any]
+) -> list[str]:
+    """The form's fields where two blind typings of one sheet differ, in the paper's order."""
+    return differing(contest.form.field_ids, first, second)
+
+
+def second_typists(ws: Workspace, station_code: str, me: str | None) -> list[tuple[str, str]]:
+    """(key id, "name · officer id") of the other operators certified for a station: who may
+    type a double entry's second time on this laptop."""
+    out = {
+        str(c["key_id"]): f"{c['name']} · {c['officer_id']}"
+        for c in ws.store.keys.certificates()
+        if c["role"] == "operator"
+        and c["key_id"] != me
+        and in_region(station_code, str(c["jurisdiction"]))
+    }
+    return sorted(out.items(), key=lambda item: item[1])
 
 
 def held_contest(station: Station | None, station_code: str, contest_id: str) -> Station:
@@ -171,11 +261,16 @@ def enter_sheet(
     supersedes: str | None = None,
     reason: str | None = None,
     acknowledged: Collection[str] | None = None,
+    warnings_reason: str | None = None,
+    double_entry: DoubleEntry | None = None,
 ) -> Record:
     """Validate, sign, append and project one sheet; refuse with every reason, storing nothing.
 
-    ``acknowledged`` lists the warning rules the officer has seen; None accepts every
-    warning (the CLI prints them). The warnings go into the signed record either way.
+    Every warning the sheet fires (``sheet_warnings``) needs ``warnings_reason``, which the
+    signed sheet carries beside the list of them; ``acknowledged``, if given, must name each
+    (the window's list, so that a warning that appeared after the officer looked is seen).
+    ``double_entry``: the sheet was typed twice and the typings agreed (``domain.double_entry``);
+    a region whose supervisor requires it refuses a sheet without.
     """
     election = region_service.outline(ws)
     station, contest = region_service.locate(ws, station_code, contest_id)
@@ -183,11 +278,21 @@ def enter_sheet(
     if check.blocking:
         raise RecapError("sheet.refused", exit_code=check.exit_code, details=check.lines())
     check_mandate(ws, key, station_code, "sheet")
-    warnings = [v.rule for v in check.warnings]
+    fired = sheet_warnings(ws, station, contest, values)
+    warnings = [w.name for w in fired]
     if acknowledged is not None:
         missing = [w for w in warnings if w not in acknowledged]
         if missing:
             raise RecapError("sheet.warnings_unacknowledged", exit_code=1, rules=", ".join(missing))
+    reason_given = bool(warnings_reason and warnings_reason.strip())
+    if fired and not reason_given:
+        raise RecapError(
+            "sheet.warnings_need_reason", exit_code=1, details=[w.line() for w in fired]
+        )
+    if double_entry is None:
+        required = requirement_service.double_entry_required(ws, station_code)
+        if required is not None:
+            raise RecapError("sheet.double_entry_required", exit_code=1, region=required)
     status = ws.store.sheets.status(station_code, contest_id)
     heads: list[str] = status["heads"] if status else []
     versions = {v["hash"]: v for v in ws.store.sheets.versions(station_code, contest_id)}
@@ -220,6 +325,10 @@ def enter_sheet(
         "supersedes": supersedes,
         "reason": reason.strip() if supersedes and reason else None,
     }
+    if fired and warnings_reason:
+        payload["warnings_reason"] = warnings_reason.strip()
+    if double_entry is not None:
+        payload["double_entry"] = {"second": double_entry.second}
     record = sign(key, payload)
     admit_own(ws, record)
     return record
@@ -293,7 +402,13 @@ def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str
     for r in reviews:
         cert = names.get(r["signer"])
         r["officer"] = cert["name"] if cert else None
-    check_held_rows(ws, [item["hash"] for item in (*versions, *reviews)])
+    tampered = check_held_rows(ws, [item["hash"] for item in (*versions, *reviews)])
+    for v in versions:
+        # What the projection does not keep, from the signed record (none from a tampered
+        # row: what it says is not what was signed): the warnings' reason, double entry.
+        payload = {} if v["hash"] in tampered else _signed_payload(ws, v["hash"])
+        v["warnings_reason"] = payload.get("warnings_reason")
+        v["double_entry"] = payload.get("double_entry")
     # Why each record may not count (None: it may): shown beside it, never hidden.
     standing = ws.store.sheets.standings(station_code, contest_id)
     for item in (*versions, *reviews):
@@ -314,6 +429,16 @@ def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str
         "versions": versions,
         "reviews": reviews,
     }
+
+
+def _signed_payload(ws: Workspace, hash_: str) -> dict[str, Any]:
+    from recap_desktop.storage import TamperedStore
+
+    try:
+        record = ws.store.records.get(hash_)
+    except TamperedStore:
+        return {}
+    return dict(record.payload) if record is not None else {}
 
 
 def check_held_rows(ws: Workspace, hashes: list[str]) -> dict[str, str]:

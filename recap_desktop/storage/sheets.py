@@ -112,6 +112,18 @@ class Sheets:
             )
         return {(s, c): state for s, c, state in rows}
 
+    def counted_field(self, village: str, contest: str, field: str) -> dict[str, int]:
+        """station -> ``field`` of its counted sheet, for the stations of a village (the
+        village warning compares a station with these)."""
+        return {
+            station: number(value)
+            for station, value in self._db.execute(
+                "SELECT station, value FROM current_values WHERE contest = ? AND field = ?"
+                " AND station >= ? AND station < ?",
+                [contest, field, village + ".", village + "/"],
+            )
+        }
+
     def not_counted(self, prefix: str, contest: str) -> int:
         """Stations of a region (or that station) holding sheets of which none counts:
         disputed, rejected, tampered, a revoked signer… Few, and found by the state index."""

@@ -35,7 +35,7 @@ class HeldRecords:
         ).fetchone()
         if row is None:
             return None
-        if row[0] in RECAP_TYPES:
+        if row[0] in RECAP_TYPES or row[0] == "requirement":
             # Read from the record itself: a planted row has no projection to name it by.
             p = self.payload(hash_) or {}
             return (str(row[0]), place_of(str(row[0]), p), p.get("contest"))

@@ -13,12 +13,14 @@ from itertools import pairwise
 from typing import Any
 
 from recap_desktop.crypto.envelope import Record
+from recap_desktop.domain.double_entry import DoubleEntry
 from recap_desktop.domain.election import Contest, Station, text
 from recap_desktop.domain.form import MAX_VALUE, Violation
 from recap_desktop.messages import problem_name
 from recap_desktop.messages import tr as service_text
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import regions as region_service
+from recap_desktop.services import requirements as requirement_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.ui import i18n
 from recap_desktop.ui.dialogs import ask_text
@@ -40,6 +42,7 @@ from recap_desktop.ui.qt import (
     QWidget,
     Signal,
 )
+from recap_desktop.ui.warnings_dialog import AskWarnings, ask_warnings_reason
 
 AskReason = Callable[[QWidget | None], str | None]
 
@@ -89,6 +92,7 @@ class SheetForm(QWidget):
         self.ws = ws
         self.keys = keys
         self.ask_reason = ask
+        self.ask_warnings: AskWarnings = ask_warnings_reason
         self.station: Station | None = None
         self.contest: Contest | None = None
         self.role = "operator"
@@ -377,7 +381,25 @@ class SheetForm(QWidget):
         self.refresh()
         self.first_edit().setFocus()
 
-    def save(self) -> Record | None:
+    def start_double_entry(self) -> None:
+        """Type this sheet twice, blind, in its own dialog (ui/double_entry.py)."""
+        if self.station is None or self.contest is None or self.mode not in ("new", "correct"):
+            self._say("info", tr("Double entry is for a new sheet or a correction: open one."))
+            return
+        from recap_desktop.ui.double_entry import DoubleEntryDialog
+
+        self.double_dialog = DoubleEntryDialog(self)
+        self.double_dialog.open()
+
+    def sign_double_entered(
+        self, values: dict[str, int], double_entry: DoubleEntry
+    ) -> Record | None:
+        """Sign the agreed values of a double entry, as Ctrl+S signs a typed sheet."""
+        for fid, edit in self.edits.items():
+            edit.setText(str(values[fid]))
+        return self.save(double_entry=double_entry)
+
+    def save(self, *_: object, double_entry: DoubleEntry | None = None) -> Record | None:
         """Check, ask for the key (and the reason of a correction), sign and store."""
         if self.station is None or self.contest is None or self.mode not in ("new", "correct"):
             return None
@@ -403,11 +425,29 @@ class SheetForm(QWidget):
             anchor = max(first.fields, key=lambda f: order.get(f, -1))
             self.edits[anchor].setFocus()
             return None
+        # A double entry's sheet is signed from its own dialog, over the form: the warnings
+        # dialog below lists every warning for it, ticked or not.
         unchecked = [r for r, box in self.acks.items() if not box.isChecked()]
+        if double_entry is not None:
+            unchecked = []
         if unchecked:
             self._say("error", tr("Not saved: tick each warning after checking the paper form."))
             self.acks[unchecked[0]].setFocus()
             return None
+        if double_entry is None:  # said before the reason and the key are asked for
+            required = requirement_service.double_entry_required(self.ws, self.station.code)
+            if required is not None:
+                self._say(
+                    "error", service_text("sheet.double_entry_required", lang, region=required)
+                )
+                return None
+        fired = sheet_service.sheet_warnings(self.ws, self.station, self.contest, typed)
+        warnings_reason = None
+        if fired:
+            warnings_reason = self.ask_warnings(self, fired)
+            if warnings_reason is None:
+                self._say("error", tr("Not saved: signing despite warnings needs a reason."))
+                return None
         reason = None
         if self.mode == "correct":
             reason = self.ask_reason(self)
@@ -426,7 +466,12 @@ class SheetForm(QWidget):
                 typed,
                 supersedes=self.own_head if self.mode == "correct" else None,
                 reason=reason,
-                acknowledged=[r for r, box in self.acks.items() if box.isChecked()],
+                acknowledged=[
+                    *(r for r, box in self.acks.items() if box.isChecked()),
+                    *(w.name for w in fired),  # the warnings dialog listed each
+                ],
+                warnings_reason=warnings_reason,
+                double_entry=double_entry,
             )
         except RecapError as exc:
             self._say("error", "\n".join([exc.message(lang), *exc.details]))

@@ -211,6 +211,10 @@
         <translation>Lock the key now</translation>
     </message>
     <message>
+        <source>Double entry: type this sheet twice…</source>
+        <translation>Double entry: type this sheet twice…</translation>
+    </message>
+    <message>
         <source>Find a polling station</source>
         <translation>Find a polling station</translation>
     </message>
@@ -746,6 +750,10 @@
         <translation>Correcting: change the fields, then save; a reason will be asked.</translation>
     </message>
     <message>
+        <source>Double entry is for a new sheet or a correction: open one.</source>
+        <translation>Double entry is for a new sheet or a correction: open one.</translation>
+    </message>
+    <message>
         <source>Not saved: every field must be filled in.</source>
         <translation>Not saved: every field must be filled in.</translation>
     </message>
@@ -756,6 +764,10 @@
     <message>
         <source>Not saved: tick each warning after checking the paper form.</source>
         <translation>Not saved: tick each warning after checking the paper form.</translation>
+    </message>
+    <message>
+        <source>Not saved: signing despite warnings needs a reason.</source>
+        <translation>Not saved: signing despite warnings needs a reason.</translation>
     </message>
     <message>
         <source>Not saved: the key stays locked.</source>
@@ -1204,6 +1216,66 @@
     <message>
         <source>Give the reason for rejecting the other version(s).</source>
         <translation>Give the reason for rejecting the other version(s).</translation>
+    </message>
+    <message>
+        <source>Double entry — %1</source>
+        <translation>Double entry — %1</translation>
+    </message>
+    <message>
+        <source>Me again (the same operator)</source>
+        <translation>Me again (the same operator)</translation>
+    </message>
+    <message>
+        <source>Second typing by:</source>
+        <translation>Second typing by:</translation>
+    </message>
+    <message>
+        <source>First typing</source>
+        <translation>First typing</translation>
+    </message>
+    <message>
+        <source>Type the paper form. Enter goes to the next field.</source>
+        <translation>Type the paper form. Enter goes to the next field.</translation>
+    </message>
+    <message>
+        <source>Second typing</source>
+        <translation>Second typing</translation>
+    </message>
+    <message>
+        <source>Type the paper form again. The first typing is hidden: do not look at it.</source>
+        <translation>Type the paper form again. The first typing is hidden: do not look at it.</translation>
+    </message>
+    <message>
+        <source>Look at the paper again</source>
+        <translation>Look at the paper again</translation>
+    </message>
+    <message>
+        <source>Fields where the two typings differ: %1. Type only these from the paper.</source>
+        <translation>Fields where the two typings differ: %1. Type only these from the paper.</translation>
+    </message>
+    <message>
+        <source>Warnings on this sheet</source>
+        <translation>Warnings on this sheet</translation>
+    </message>
+    <message>
+        <source>The numbers are consistent, but unusual. Look at the paper form again. If it says the same, give the reason: it is signed with the sheet.</source>
+        <translation>The numbers are consistent, but unusual. Look at the paper form again. If it says the same, give the reason: it is signed with the sheet.</translation>
+    </message>
+    <message>
+        <source>&amp;Reason (required):</source>
+        <translation>&amp;Reason (required):</translation>
+    </message>
+    <message>
+        <source>e.g. the polling station did not open: flood</source>
+        <translation>e.g. the polling station did not open: flood</translation>
+    </message>
+    <message>
+        <source>Sign with this reason</source>
+        <translation>Sign with this reason</translation>
+    </message>
+    <message>
+        <source>Back to the form</source>
+        <translation>Back to the form</translation>
     </message>
 </context>
 </TS>

@@ -212,6 +212,10 @@
         <translation>Kunci sekarang</translation>
     </message>
     <message>
+        <source>Double entry: type this sheet twice…</source>
+        <translation>Entri ganda: ketik lembar ini dua kali…</translation>
+    </message>
+    <message>
         <source>Find a polling station</source>
         <translation>Cari TPS</translation>
     </message>
@@ -746,6 +750,10 @@
         <translation>Koreksi: ubah isian, lalu simpan; alasan akan ditanyakan.</translation>
     </message>
     <message>
+        <source>Double entry is for a new sheet or a correction: open one.</source>
+        <translation>Entri ganda untuk lembar baru atau koreksi: buka salah satunya.</translation>
+    </message>
+    <message>
         <source>Not saved: every field must be filled in.</source>
         <translation>Tidak disimpan: semua kolom harus diisi.</translation>
     </message>
@@ -756,6 +764,10 @@
     <message>
         <source>Not saved: tick each warning after checking the paper form.</source>
         <translation>Tidak disimpan: centang setiap peringatan setelah memeriksa formulir kertas.</translation>
+    </message>
+    <message>
+        <source>Not saved: signing despite warnings needs a reason.</source>
+        <translation>Tidak disimpan: menandatangani meski ada peringatan memerlukan alasan.</translation>
     </message>
     <message>
         <source>Not saved: the key stays locked.</source>
@@ -1192,6 +1204,66 @@
     <message>
         <source>Give the reason for rejecting the other version(s).</source>
         <translation>Tuliskan alasan menolak versi lainnya.</translation>
+    </message>
+    <message>
+        <source>Double entry — %1</source>
+        <translation>Entri ganda — %1</translation>
+    </message>
+    <message>
+        <source>Me again (the same operator)</source>
+        <translation>Saya lagi (operator yang sama)</translation>
+    </message>
+    <message>
+        <source>Second typing by:</source>
+        <translation>Ketikan kedua oleh:</translation>
+    </message>
+    <message>
+        <source>First typing</source>
+        <translation>Ketikan pertama</translation>
+    </message>
+    <message>
+        <source>Type the paper form. Enter goes to the next field.</source>
+        <translation>Ketik formulir kertas. Enter pindah ke kolom berikutnya.</translation>
+    </message>
+    <message>
+        <source>Second typing</source>
+        <translation>Ketikan kedua</translation>
+    </message>
+    <message>
+        <source>Type the paper form again. The first typing is hidden: do not look at it.</source>
+        <translation>Ketik formulir kertas sekali lagi. Ketikan pertama disembunyikan: jangan melihatnya.</translation>
+    </message>
+    <message>
+        <source>Look at the paper again</source>
+        <translation>Lihat kertasnya sekali lagi</translation>
+    </message>
+    <message>
+        <source>Fields where the two typings differ: %1. Type only these from the paper.</source>
+        <translation>Kolom yang berbeda antara kedua ketikan: %1. Ketik hanya kolom ini dari kertas.</translation>
+    </message>
+    <message>
+        <source>Warnings on this sheet</source>
+        <translation>Peringatan pada lembar ini</translation>
+    </message>
+    <message>
+        <source>The numbers are consistent, but unusual. Look at the paper form again. If it says the same, give the reason: it is signed with the sheet.</source>
+        <translation>Angkanya konsisten, tetapi tidak biasa. Lihat formulir kertas sekali lagi. Bila isinya sama, tuliskan alasannya: alasan ditandatangani bersama lembar.</translation>
+    </message>
+    <message>
+        <source>&amp;Reason (required):</source>
+        <translation>&amp;Alasan (wajib):</translation>
+    </message>
+    <message>
+        <source>e.g. the polling station did not open: flood</source>
+        <translation>mis. TPS tidak dibuka: banjir</translation>
+    </message>
+    <message>
+        <source>Sign with this reason</source>
+        <translation>Tandatangani dengan alasan ini</translation>
+    </message>
+    <message>
+        <source>Back to the form</source>
+        <translation>Kembali ke formulir</translation>
     </message>
 </context>
 </TS>

@@ -363,7 +363,7 @@ def _recap_scenarios(base: list[Record], day: Any) -> list[Scenario]:
     held = [(r, day(14)) for r in base]
     far = hostile.far_district()
     filed, ruling, interim = base[14], base[15], base[16]
-    incident = base[-1]
+    incident = next(r for r in reversed(base) if r.type == "objection")
     assert (filed.type, ruling.type, interim.type, incident.type) == (
         "objection", "resolution", "dhasil", "objection",
     )  # fmt: skip
