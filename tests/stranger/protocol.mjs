@@ -1396,3 +1396,19 @@ export function allRecaps(holder, states) {
   });
   return out.sort((a, b) => byCodePoints(a.region, b.region) || byCodePoints(a.contest, b.contest));
 }
+
+// ---------------------------------------------------------------- §6.3 double entry required
+
+// A requirement that may count (standing none of the findings; in a replay, no error finding
+// either, as for every record, §5.7) is in force unless the same signer has a requirement (that
+// may count, GAP 94) for the same `region` with a higher `seq`. Returns the requirements in force.
+export function requirementsInForce(holder) {
+  const mayCount = holder.officerEntries().filter((e) => e.env.type === 'requirement' && !e.malformed && !e.refusal && !holder.standing(e));
+  return mayCount.filter((r) => !mayCount.some((o) => o.env.signer === r.env.signer && o.env.payload.region === r.env.payload.region && o.env.payload.seq > r.env.payload.seq));
+}
+
+// Double entry is required at a station when a requirement in force with `double_entry` true has
+// a region containing it. Returns the regions that require it (sorted), [] when none.
+export function doubleEntryRequiredAt(holder, station) {
+  return [...new Set(requirementsInForce(holder).filter((r) => r.env.payload.double_entry === true && contains(r.env.payload.region, station)).map((r) => r.env.payload.region))].sort(compareCodePoints);
+}

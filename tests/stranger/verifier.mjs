@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, encode, canonicalBytes } from './canonical.mjs';
 import { signatureProblem, opensslAccepts, publicKeyFromSeed, signWithSeed } from './ed25519.mjs';
 import * as log from './log.mjs';
+import { requirementsInForce, doubleEntryRequiredAt, boundsFired, warningBoundsOf } from './protocol.mjs';
 import { parseEnvelope, signingMessage, sha256hex, keyIdOf, checkOfficer, checkCertificate, checkRevocations, checkElection, checkReceipt, checkCertificateRequest, checkTreeHead, Holder, replay, allStates, totals, allRecaps, allObjections, compareCodePoints, SEVERITY } from './protocol.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -669,6 +670,144 @@ function ownRecapPart(av) {
   run('a regency naming one of two agreeing final D.Hasil: both in force, the regency up to date', [...x.records, ...Object.values(sheets2), f3, f4, reg], (rc) => same(rc['32.01.02'].in_force, [f3.hash, f4.hash].sort()) && rc['32.01.02'].final === true && rc['32.01'].state === 'signed' && rc['32.01'].outdated.length === 0);
 }
 
+
+// ------------------------------------------------------------------ part 9: own warning bounds and requirements
+
+// Not vectors: the stranger's own authority re-signing the admission vectors' package (with its
+// form's warning bounds changed), its own operators and supervisors, to exercise §4's bounds,
+// §5.3 item 7 (`unacknowledged_warning`) and the requirement record (§4, §5.3 item 6, §5.4, §6.3)
+// beyond the vectors. The expectations are the stranger's reading, not the program's verdicts.
+function ownWarningsPart(av) {
+  const p = part('9. own warning bound and requirement cases (stranger keys, not vectors)');
+  const seed = (n) => Buffer.from(sha256hex(Buffer.from(`stranger ${n}`)), 'hex');
+  const pk = (sd) => publicKeyFromSeed(sd).toString('hex');
+  const id = (sd) => keyIdOf(pk(sd));
+  const sign = (sd, payload) => {
+    const bytes = canonicalBytes(payload);
+    return { payload, signer: id(sd), sig: signWithSeed(sd, signingMessage(payload.type, bytes)).toString('hex'), hash: sha256hex(bytes) };
+  };
+  const A = seed('warnings authority');
+  const T = '2026-02-14T10:00:00Z';
+  const base = av.admission.base[0].payload;
+  const election = base.election;
+  const withBounds = (warnings) => {
+    const q = JSON.parse(JSON.stringify(base));
+    if (warnings !== undefined) for (const c of q.contests) c.form.warnings = typeof warnings === 'function' ? warnings(c.form) : warnings;
+    return sign(A, q);
+  };
+  const cert = (sd, role, jurisdiction) => sign(A, { type: 'certificate', election, officer_id: `${role}-${id(sd).slice(0, 8)}`, name: `stranger ${role}`, role, jurisdiction, public_key: pk(sd), key_id: id(sd), valid_from: '2026-01-01T00:00:00Z', valid_until: '2031-12-31T23:59:59Z', issued: '2026-01-01T00:00:00Z' });
+  const [O, O2, S, S2, S3] = ['w op', 'w op two', 'w sup 32.01.01', 'w sup 32.01', 'w sup 32.01.02'].map(seed);
+  const certs = [cert(O, 'operator', '32.01.01'), cert(O2, 'operator', '32.01.01'), cert(S, 'supervisor', '32.01.01'), cert(S2, 'supervisor', '32.01'), cert(S3, 'supervisor', '32.01.02')];
+  const values = av.admission.base[8].payload.values; // an honest sheet of the vectors
+  const chains = new Map();
+  const rec = (sd, payload) => {
+    const c = chains.get(id(sd)) || { seq: 0, prev: null };
+    const env = sign(sd, { ...payload, signer: id(sd), seq: c.seq + 1, prev: c.prev, time: T, election });
+    chains.set(id(sd), { seq: c.seq + 1, prev: env.hash });
+    return env;
+  };
+  const sheet = (sd, station, vals, extra = {}) => rec(sd, { type: 'sheet', station, contest: 'ppwp', values: vals, warnings: [], supersedes: null, reason: null, ...extra });
+  const requirement = (sd, region, double_entry = true) => rec(sd, { type: 'requirement', region, double_entry });
+  const door = (pkg, records) => {
+    chains.clear();
+    const h = new Holder({ authorityKey: pk(A) });
+    for (const r of [pkg, ...certs]) {
+      const res = h.offer(r, { seen: T, position: null });
+      if (res.status !== 'admitted') return { h, res, base: true };
+    }
+    let res = null;
+    for (const r of typeof records === 'function' ? records() : records) res = h.offer(r, { seen: T, position: null });
+    return { h, res };
+  };
+  const verdict = (x) => (x.base ? `base refused: ${x.res.reason} (${x.res.detail})` : x.res.status === 'refused' ? x.res.reason : x.res.status);
+  const expect = (name, pkg, records, want) => {
+    const x = door(pkg, records);
+    check(p, name, verdict(x) === want, `want ${want}, got ${verdict(x)}${x.res && x.res.detail ? ` (${x.res.detail})` : ''}`);
+    return x;
+  };
+  const st = '32.01.01.2001.001';
+  const registered = base.stations.find((x) => x.code === st).registered;
+  const dflt = withBounds(undefined);
+  // the defaults (§4: a form without `warnings`)
+  const bounds = warningBoundsOf(base.contests[0].form);
+  check(p, 'the defaults of a form without warnings (2024 field ids)', same(bounds, { turnout: { field: 'voted_total', max_percent: 100 }, invalid_share: { field: 'invalid', of: 'total', max_percent: 10 }, all_zero: true, village: { field: 'voted_total', k: 6, floor_permille: 200, min_stations: 4 } }), encode(bounds));
+  check(p, 'the honest sheet of the vectors fires no bound', boundsFired(bounds, values, registered).length === 0, encode(boundsFired(bounds, values, registered)));
+  // turnout: 100 · voted_total > 100 · registered. Raise voted_total and its parts past registered.
+  const over = { ...values, dpt_voted: values.dpt_voted + (registered - values.voted_total) + 1, voted_total: registered + 1, dpt: Math.max(values.dpt, values.dpt_voted + (registered - values.voted_total) + 1) };
+  check(p, 'bound:turnout fires one voter above the registered (integers)', boundsFired(bounds, over, registered).includes('bound:turnout') && !boundsFired(bounds, { ...over, voted_total: registered }, registered).includes('bound:turnout'), encode(boundsFired(bounds, over, registered)));
+  check(p, 'bound:invalid_share at exactly 10 % does not fire, above it does', !boundsFired(bounds, { ...values, invalid: 10, total: 100 }, registered).includes('bound:invalid_share') && boundsFired(bounds, { ...values, invalid: 11, total: 100 }, registered).includes('bound:invalid_share'), 'not so');
+  const zeros = Object.fromEntries(Object.keys(values).map((k) => [k, 0]));
+  check(p, 'bound:all_zero needs registered > 0', boundsFired(bounds, zeros, 1).includes('bound:all_zero') && !boundsFired(bounds, zeros, 0).includes('bound:all_zero'), 'not so');
+  check(p, 'bound:village is never checked by a verifier', !boundsFired(bounds, zeros, 1).includes('bound:village'), 'fired');
+  // at the door
+  expect('an all-zero sheet with the bound listed and a reason: admitted', dflt, () => [sheet(O, st, zeros, { warnings: ['bound:all_zero'], warnings_reason: 'TPS tidak dibuka' })], 'admitted');
+  expect('an all-zero sheet listing the bound without a reason: unacknowledged_warning', dflt, () => [sheet(O, st, zeros, { warnings: ['bound:all_zero'] })], 'unacknowledged_warning');
+  expect('a reason and an unrelated bound listed: unacknowledged_warning', dflt, () => [sheet(O, st, zeros, { warnings: ['bound:turnout'], warnings_reason: 'x' })], 'unacknowledged_warning');
+  expect('bound:village listed, a reason given, nothing fires: admitted (the rest is not checked)', dflt, () => [sheet(O, st, values, { warnings: ['bound:village', 'anything'], warnings_reason: 'dicek' })], 'admitted');
+  expect('a warnings_reason with nothing fired: admitted (not checked)', dflt, () => [sheet(O, st, values, { warnings_reason: 'just in case' })], 'admitted');
+  expect('an error rule broken comes before a bound: breaks_rule', dflt, () => [sheet(O, st, { ...zeros, voted_total: 1 })], 'breaks_rule');
+  expect('a bad value comes before a bound: bad_values', dflt, () => [sheet(O, st, { ...zeros, voted_total: -1 })], 'bad_values');
+  const off = withBounds({ turnout: null, invalid_share: null, all_zero: false, village: null });
+  expect('bounds off in the package: an all-zero sheet without a reason is admitted', off, () => [sheet(O, st, zeros)], 'admitted');
+  const strict = withBounds({ turnout: { field: 'voted_total', max_percent: 50 }, invalid_share: { field: 'invalid', of: 'valid', max_percent: 1 }, all_zero: null, village: { field: 'voted_total', k: 1, floor_permille: 0, min_stations: 1 } });
+  const fired = boundsFired(strict.payload.contests[0].form.warnings, values, registered);
+  check(p, "a package's own bounds: turnout over 50 % and invalid over 1 % of valid fire", same(fired, ['bound:turnout', 'bound:invalid_share']), encode(fired));
+  expect('under those bounds, the honest sheet without a reason: unacknowledged_warning', strict, () => [sheet(O, st, values)], 'unacknowledged_warning');
+  expect('under those bounds, the honest sheet listing both with a reason: admitted', strict, () => [sheet(O, st, values, { warnings: ['bound:invalid_share', 'bound:turnout'], warnings_reason: 'pemilih banyak' })], 'admitted');
+  // the package's shape
+  for (const [name, w] of [
+    ['lack a member', { turnout: null, invalid_share: null, all_zero: true }],
+    ['have a member more', { turnout: null, invalid_share: null, all_zero: true, village: null, median: null }],
+    ['name a field not on the form', { turnout: { field: 'voters', max_percent: 100 }, invalid_share: null, all_zero: true, village: null }],
+    ['have max_percent 1001', { turnout: { field: 'voted_total', max_percent: 1001 }, invalid_share: null, all_zero: true, village: null }],
+    ['have k 0', { turnout: null, invalid_share: null, all_zero: true, village: { field: 'voted_total', k: 0, floor_permille: 200, min_stations: 4 } }],
+    ['have min_stations 1001', { turnout: null, invalid_share: null, all_zero: true, village: { field: 'voted_total', k: 6, floor_permille: 200, min_stations: 1001 } }],
+    ['have all_zero 1', { turnout: null, invalid_share: null, all_zero: 1, village: null }],
+    ['have a boolean for a number', { turnout: { field: 'voted_total', max_percent: true }, invalid_share: null, all_zero: true, village: null }],
+    ['have invalid_share without of', { turnout: null, invalid_share: { field: 'invalid', max_percent: 10 }, all_zero: true, village: null }],
+  ]) {
+    const x = door(withBounds(w), []);
+    check(p, `a package whose bounds ${name}: malformed`, x.base && x.res.reason === 'malformed', x.base ? `${x.res.reason} (${x.res.detail})` : 'admitted');
+  }
+  // double_entry on a sheet
+  expect('double_entry {second: null} (typed twice by the signer): admitted', dflt, () => [sheet(O, st, values, { double_entry: { second: null } })], 'admitted');
+  expect('double_entry naming the second operator: admitted', dflt, () => [sheet(O, st, values, { double_entry: { second: id(O2) } })], 'admitted');
+  expect('double_entry naming a key no certificate gives: admitted (a claim, not checked)', dflt, () => [sheet(O, st, values, { double_entry: { second: id(A) } })], 'admitted');
+  expect('double_entry with a member more: malformed', dflt, () => [sheet(O, st, values, { double_entry: { second: null, third: null } })], 'malformed');
+  expect('double_entry true: malformed', dflt, () => [sheet(O, st, values, { double_entry: true })], 'malformed');
+  expect('warnings_reason null: malformed', dflt, () => [sheet(O, st, values, { warnings_reason: null })], 'malformed');
+  // requirements (§4, §5.3 item 6, §5.4, §6.3)
+  expect('a requirement of a station: admitted', dflt, () => [requirement(S, st)], 'admitted');
+  expect("a regency's supervisor requiring it in a district: admitted", dflt, () => [requirement(S2, '32.01.01')], 'admitted');
+  expect("a district's supervisor requiring it in its regency: jurisdiction", dflt, () => [requirement(S, '32.01')], 'jurisdiction');
+  expect('a requirement with a contest: malformed', dflt, () => [rec(S, { type: 'requirement', region: '32.01.01', double_entry: true, contest: 'ppwp' })], 'malformed');
+  expect('a requirement of an empty region: malformed', dflt, () => [requirement(S, '')], 'malformed');
+  expect('a requirement lifted (false): admitted', dflt, () => [requirement(S, '32.01.01'), requirement(S, '32.01.01', false)], 'admitted');
+  expect('a sheet typed once where double entry is required: admitted (a rule of the laptop, §6.3)', dflt, () => [requirement(S, '32.01.01'), sheet(O, st, values)], 'admitted');
+  const inForce = (records) => {
+    const x = door(dflt, records);
+    return x.h;
+  };
+  let h = inForce(() => [requirement(S, '32.01.01')]);
+  check(p, '§6.3 required at a station inside the region', same(doubleEntryRequiredAt(h, st), ['32.01.01']) && same(doubleEntryRequiredAt(h, '32.01.02.2001.001'), []), encode(doubleEntryRequiredAt(h, st)));
+  h = inForce(() => [requirement(S, '32.01.01'), requirement(S, '32.01.01', false)]);
+  check(p, "§6.3 lifted by the signer's later requirement", same(doubleEntryRequiredAt(h, st), []) && requirementsInForce(h).length === 1, encode(doubleEntryRequiredAt(h, st)));
+  h = inForce(() => [requirement(S2, '32.01.01'), requirement(S, '32.01.01', false)]);
+  check(p, "§6.3 another supervisor's false does not lift it", same(doubleEntryRequiredAt(h, st), ['32.01.01']), encode(doubleEntryRequiredAt(h, st)));
+  h = inForce(() => [requirement(S, '32.01.01.2001'), requirement(S, '32.01.01', false)]);
+  check(p, '§6.3 a false for the district does not lift one for a village inside it (same region only)', same(doubleEntryRequiredAt(h, st), ['32.01.01.2001']), encode(doubleEntryRequiredAt(h, st)));
+  h = inForce(() => [requirement(S, '32.01.01.200')]);
+  check(p, '§6.3 "containing" is by code groups, not by prefix', same(doubleEntryRequiredAt(h, st), []), encode(doubleEntryRequiredAt(h, st)));
+  // in a replay: a revoked supervisor's requirement is not in force
+  const revoke = sign(A, { type: 'revocations', election, version: 1, issued: T, revoked: [{ key_id: id(S), reason: 'test', time: T }] });
+  chains.clear();
+  const req = requirement(S, '32.01.01');
+  const { holder } = replay([dflt, ...certs, revoke, req].map((record) => ({ record, seen: '2026-02-15T00:00:00Z', position: null })), { authorityKey: pk(A) });
+  check(p, "§6.3 a revoked supervisor's requirement is not in force (replay)", same(doubleEntryRequiredAt(holder, st), []), encode(doubleEntryRequiredAt(holder, st)));
+  // the partition of a requirement (§10.2): its region's first three groups
+  check(p, "§10.2 a requirement's partition is its region's district", log.partitionOf(req.payload) === '32.01.01' && log.partitionOf({ ...req.payload, region: '32.01' }) === '32.01', 'not so');
+}
+
 // ------------------------------------------------------------------ main
 
 const started = Date.now();
@@ -701,6 +840,12 @@ try {
   ownRecapPart(readJSON(path.join(REPO, 'tests/vectors/admission_vectors.json')));
 } catch (e) {
   check(part('crash in own §6.1 cases'), 'no crash', false, e.stack);
+}
+
+try {
+  ownWarningsPart(readJSON(path.join(REPO, 'tests/vectors/admission_vectors.json')));
+} catch (e) {
+  check(part('crash in own warning cases'), 'no crash', false, e.stack);
 }
 
 let bad = 0;
