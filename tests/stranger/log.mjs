@@ -315,6 +315,72 @@ export function gossipVerdict(imported, keptHeads, ctx) {
   return { kind: null, pair: null, kept, ignored };
 }
 
+// §10.3 and §10.7 together: the heads a laptop keeps (the newest, those relied on before, gossip)
+// and what each new head does to them. `offer` takes a head from the server (handshake, receipt,
+// pull page) with the proof from the newest held's size (`proof`, and `retried` when asked once
+// more) and the heads the server lists at a size (`listed`, by size, for item 1 and a 404);
+// `importBundle` takes a bundle's heads (§10.7); `sync` checks the server's head against every
+// gossip head (the gossip head as `old`). Each returns {kind, kept}: kind null when all holds,
+// else the verdict; `kept` the pair of signed heads kept as evidence (none for stale or
+// bad_answer, which are retried).
+export class HeadKeeper {
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.newest = null;
+    this.relied = [];
+    this.gossip = [];
+  }
+
+  all() {
+    return [...(this.newest ? [this.newest] : []), ...this.relied, ...this.gossip];
+  }
+
+  _extends(old, env, { proof, retried, listed = {}, notFound = false } = {}) {
+    if (notFound && old.payload.size < env.payload.size) {
+      // item 5: a 404 for the proof, settled as in 1 with `new` in the place of `old`
+      const s = settleByHeads(env.payload, listed[env.payload.size], this.ctx);
+      return { kind: s.kind, kept: s.kind === 'forked' ? [env, s.head] : s.kind === 'rolled_back' ? [old, env] : null };
+    }
+    const kind = extendsVerdict(old.payload, env.payload, proof, retried);
+    if (kind !== 'stale') return { kind, kept: kind && kind !== 'bad_answer' ? [old, env] : null };
+    const s = settleByHeads(old.payload, listed[old.payload.size], this.ctx);
+    return { kind: s.kind, kept: s.kind === 'forked' ? [old, s.head] : s.kind === 'rolled_back' ? [old, env] : null };
+  }
+
+  offer(record, opts = {}) {
+    const v = headVerdict(record, this.ctx);
+    if (!v.valid) return { kind: v.kind, kept: [record] };
+    if (this.newest) {
+      const r = this._extends(this.newest, v.env, opts);
+      if (r.kind) return r;
+      if (this.newest.hash !== v.env.hash) this.relied.push(this.newest);
+    }
+    this.newest = v.env;
+    return { kind: null, kept: null };
+  }
+
+  importBundle(heads) {
+    const g = gossipVerdict(heads, this.all(), this.ctx);
+    if (g.kind) return { kind: g.kind, kept: g.pair };
+    for (const e of g.kept) if (!this.all().some((k) => k.hash === e.hash)) this.gossip.push(e);
+    return { kind: null, kept: null };
+  }
+
+  // the server's head against every gossip head: proofs[m] the proof from size m, listed[m] the
+  // heads the server lists at size m. A gossip head that holds is dropped from gossip (read so:
+  // it is then a head the server's extends, GAP 99).
+  sync(record, { proofs = {}, listed = {} } = {}) {
+    const v = headVerdict(record, this.ctx);
+    if (!v.valid) return { kind: v.kind, kept: [record] };
+    for (const g of [...this.gossip]) {
+      const r = this._extends(g, v.env, { proof: proofs[g.payload.size], listed });
+      if (r.kind) return r;
+      this.gossip = this.gossip.filter((x) => x !== g);
+    }
+    return this.offer(record, { proof: this.newest ? proofs[this.newest.payload.size] : undefined, listed });
+  }
+}
+
 // ---------------------------------------------------------------- §10.4 receipts
 
 const popcount = (n) => {

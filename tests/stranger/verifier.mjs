@@ -494,6 +494,44 @@ function ownLogPart(lv) {
   check(p, '§10.7 gossip 13, server at 8 signed no later: stale, settled by the heads of 13', ext(H13, H8, []) === 'stale' && settle(H13, [H13x]) === 'forked', 'not so');
   check(p, '§10.3 another 8 -> 13: inconsistent', ext(H8x, H13, log.consistencyProof(8, L).map((x) => x.toString('hex'))) === 'inconsistent', 'not so');
   check(p, '§10.3 0 -> 13 needs no proof', ext(headOf(0), H13, null) === null, 'not so');
+  // §10.3 and §10.7 together: the heads a laptop keeps
+  {
+    const hx = (n) => log.consistencyProof(n, L).map((x) => x.toString('hex'));
+    const H5 = headOf(5);
+    let k = new log.HeadKeeper(ctx);
+    let r = [k.offer(H5), k.offer(H8, { proof: log.consistencyProof(5, L.slice(0, 8)).map((x) => x.toString('hex')) }), k.offer(H13, { proof: hx(8) })];
+    check(p, '§10.3 keeper: 5, 8, 13 extend; 13 newest, 5 and 8 relied on', r.every((x) => x.kind === null) && k.newest.hash === H13.hash && k.relied.length === 2, encode(r.map((x) => x.kind)));
+    r = k.importBundle([H13x]);
+    check(p, '§10.7 keeper: a bundle head of 13 with another root: forked, both kept', r.kind === 'forked' && r.kept[0].hash === H13.hash && r.kept[1].hash === H13x.hash, encode(r.kind));
+    r = k.importBundle([sign(seedS, { ...H8.payload, partition_count: 9 })]);
+    check(p, '§10.7 keeper: a bundle head of 8 unlike the relied-on 8: forked', r.kind === 'forked' && r.kept[0].hash === H8.hash, encode(r.kind));
+    k = new log.HeadKeeper(ctx);
+    k.offer(H8);
+    r = k.importBundle([H13, H5]);
+    check(p, '§10.7 keeper: bundle heads 13 and 5 kept as gossip', r.kind === null && k.gossip.length === 2, encode(r.kind));
+    r = k.sync(H13, { proofs: { 5: log.consistencyProof(5, L).map((x) => x.toString('hex')), 8: hx(8) } });
+    check(p, '§10.7 keeper: the server at 13 extends the gossip 5 and equals the gossip 13: holds', r.kind === null && k.newest.hash === H13.hash && k.gossip.length === 0, encode(r));
+    k = new log.HeadKeeper(ctx);
+    k.offer(H8);
+    k.importBundle([H13]);
+    r = k.sync(H8later, { listed: { 13: [] } });
+    check(p, '§10.7 keeper: gossip 13, the server answers 8 signed later: rolled_back (gossip and server heads kept)', r.kind === 'rolled_back' && r.kept[0].hash === H13.hash, encode(r.kind));
+    k = new log.HeadKeeper(ctx);
+    k.offer(H8);
+    k.importBundle([H13]);
+    r = k.sync(H8, { listed: { 13: [H13] } });
+    check(p, '§10.7 keeper: gossip 13, the server behind at 8 but listing that 13: stale, nothing kept', r.kind === 'stale' && r.kept === null, encode(r));
+    r = k.sync(H8, { listed: { 13: [H13y] } });
+    check(p, '§10.7 keeper: gossip 13, the server lists another 13: forked (gossip and that head)', r.kind === 'forked' && r.kept[0].hash === H13.hash && r.kept[1].hash === H13y.hash, encode(r.kind));
+    k = new log.HeadKeeper(ctx);
+    k.offer(H8);
+    r = k.offer(H13, { notFound: true, listed: { 13: [] } });
+    check(p, '§10.3 keeper: a 404 for the proof, no head of 13 listed: rolled_back (GAP 90: old and new kept)', r.kind === 'rolled_back' && r.kept[0].hash === H8.hash && r.kept[1].hash === H13.hash, encode(r.kind));
+    r = k.offer(H13, { notFound: true, listed: { 13: [H13] } });
+    check(p, '§10.3 keeper: a 404 for the proof, the head of 13 listed: stale (retried)', r.kind === 'stale' && k.newest.hash === H8.hash, encode(r.kind));
+    r = k.offer(forged);
+    check(p, '§10.3 keeper: an invalid head from the server: bad_head, what was sent kept', r.kind === 'bad_head' && r.kept[0] === forged, encode(r.kind));
+  }
   // §10.1 the handshake: a server certificate in force at the laptop's own clock
   check(p, '§10.1 handshake inside the certificate', log.handshake(certificates, keyIdOf(pkS), '2026-06-01T00:00:00Z') === null, 'refused');
   check(p, '§10.1 handshake after the certificate ended: server_certificate_time (not evidence)', log.handshake(certificates, keyIdOf(pkS), '2027-01-01T00:00:00Z') === 'server_certificate_time', 'not so');
