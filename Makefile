@@ -52,8 +52,14 @@ screenshots: setup translations
 run: setup translations bytecode
 	$(PY) main.py --demo
 
+# The server's tests run twice: on SQLite, then on PostgreSQL (tests/pg_support.py; each
+# server gets its own fresh schema). Without PostgreSQL the second pass skips them and says so
+# in one line; RECAP_REQUIRE_POSTGRES=1 (CI) makes that a failure.
+RECAP_TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
+
 test: setup translations
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	RECAP_TEST_DATABASE=$(RECAP_TEST_POSTGRES) QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -185,6 +185,10 @@ def run(sizes: Sizes, scratch: Path, log: Callable[[str], None]) -> tuple[dict, 
     audited: list[Result] = []
     results.extend(_sync(sync_store(sizes), verify["median"], scratch, log, sizes, audited))
     results.extend(_log(sizes, sodium["median"], scratch, log, audited))
+    log(f"server reads: an empty pull, totals and stats at {sizes.log:,} records")
+    from bench import server_reads
+
+    results.extend(server_reads.results(sizes.log))
     machine["noise"] = noise
     machine["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return machine, results

@@ -7,11 +7,14 @@ receipt key's passphrase in $RECAP_SERVER_PASSPHRASE. --demo serves the DEMO ele
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from recap_desktop.version import add_version_option
+
+DATABASE_ENV = "RECAP_SERVER_DATABASE"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,7 +41,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="FILE",
         help="write a certificate request for this server's key to FILE, and stop",
     )
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        default=os.environ.get(DATABASE_ENV),
+        help="postgresql://USER@HOST/DB, or a SQLite file (default: $RECAP_SERVER_DATABASE,"
+        " else DIR/server.db)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes (several need PostgreSQL or share one SQLite file's writer)",
+    )
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be 1 or more")
 
     import uvicorn
 
@@ -53,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             trust_authority=args.trust_authority,
             certificate=args.certificate,
             require_certificate=args.request is None,
+            database=args.database,
         )
     except ServerSetupError as exc:
         print(f"recap-server: {exc}", file=sys.stderr)
@@ -68,7 +88,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"recap-server: wrote {args.request} for key {ledger.server_key.key_id}")
         return 0
     print(f"recap-server: receipt key {ledger.server_key.key_id}", file=sys.stderr)
-    uvicorn.run(create_app(ledger, demo=args.demo), host=args.host, port=args.port)
+    if args.workers == 1:
+        uvicorn.run(create_app(ledger, demo=args.demo), host=args.host, port=args.port)
+        return 0
+    # The set-up is done (package, certificate): the workers open the same folder and
+    # database, each with its own connections; nothing is shared but the database.
+    ledger.storage.close()
+    import json
+
+    from recap_server.asgi import WORKER_ENV
+
+    os.environ[WORKER_ENV] = json.dumps(
+        {"data_dir": str(args.data_dir), "demo": args.demo, "database": args.database}
+    )
+    uvicorn.run(
+        "recap_server.asgi:worker_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+    )
     return 0
 
 

@@ -22,7 +22,7 @@ from recap_desktop.crypto.keys import SigningKey, key_id
 from recap_desktop.domain.election import Election, format_time
 from recap_desktop.protocol.admit import ADMITTED, HELD, Fork, admit
 from recap_desktop.protocol.log import sign_head
-from recap_desktop.protocol.trust import AUTHORITY_TYPES, SERVER_ROLE, Trust, build_trust
+from recap_desktop.protocol.trust import SERVER_ROLE, Trust
 from recap_desktop.protocol.wire import BATCH_FORMAT, WireError, check_fork
 from recap_server.log import Appended, Summary
 from recap_server.storage import Position, ServerStorage, parse_received
@@ -30,6 +30,7 @@ from recap_server.storage import Position, ServerStorage, parse_received
 STORED, REFUSED = "stored", "refused"
 __all__ = ["BATCH_FORMAT", "HELD", "REFUSED", "STORED", "Ledger", "Outcome"]
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+CATCH_UP = 5000  # entries another worker added that a view catches up with, not rebuilds
 MAX_DETAIL = 200  # characters of a refusal's sentence: an answer never echoes a sender's bulk
 
 
@@ -107,25 +108,45 @@ class Ledger:
         self.server_key = server_key
         self.authority_key = authority_key
         self.clock = clock
-        self._lock = threading.Lock()
+        # What this process knows of the database (several workers may serve it): the trust
+        # as of the authority records up to log index _trust_at (and fork evidence at
+        # _trust_version), and the log as of the newest head. Each is checked against the
+        # database (one indexed read) before use, and caught up with what is new.
+        # Guards these in-memory caches only (threads of this process catching them up); the
+        # order of pushes is the database's writers' lock, not this.
+        self._cache = threading.Lock()
         self._trust: Trust | None = None
-        self.view = LogView(storage.head(), Summary(storage.partition_states()))
-        with self._lock:
+        self._trust_base: Trust | None = None
+        self._trust_at = -1
+        self._trust_version: int | None = None
+        self._view = self._read_view()
+        with self.storage.transaction():
             self._sign_head_if_stale()
 
     # -- trust ------------------------------------------------------------------------------
 
     def trust(self) -> Trust:
-        """Built once from the authority records held, each judged as it arrived (its
-        received time and log index); kept up to date by each push."""
-        if self._trust is None:
-            rows = [
-                (record, parse_received(received), index)
-                for record, received, index in self.storage.authority_rows()
-            ]
-            trust, _ = build_trust(self.authority_key, rows)
-            self._trust = trust.with_forks(self.storage.forks())
-        return self._trust
+        """The authority records held, each judged as it arrived (its received time and log
+        index), with the forks proven: built once, then caught up incrementally whenever
+        the database's trust version moved (a certificate, a revocation or fork evidence
+        stored by any worker)."""
+        version = self.storage.trust_version()
+        trust = self._trust
+        if trust is not None and version == self._trust_version:
+            return trust
+        with self._cache:
+            base = self._trust_base or Trust(self.authority_key)
+            rows = self.storage.authority_rows(after=self._trust_at)
+            if rows:
+                builder = base.builder()
+                for record, received, index in rows:
+                    builder.add(record, parse_received(received), index)
+                    self._trust_at = index
+                base = builder.freeze()
+            self._trust_base = base
+            trust = base.with_forks(self.storage.forks())
+            self._trust, self._trust_version = trust, version
+            return trust
 
     def election(self) -> Election | None:
         election = self.trust().election
@@ -147,17 +168,50 @@ class Ledger:
 
     # -- the log ----------------------------------------------------------------------------
 
+    @property
+    def view(self) -> LogView:
+        """The newest head and the partitions it commits to, as the database has them now
+        (another worker may have pushed): one index probe when nothing changed."""
+        view = self._view
+        newest = self.storage.newest_head_hash()
+        if newest is not None and (view.head is None or view.head.hash != newest):
+            view = self._keep_view(self._read_view(view))
+        return view
+
+    @view.setter
+    def view(self, value: LogView) -> None:
+        self._view = value
+
+    def _keep_view(self, view: LogView) -> LogView:
+        """Keep ``view`` unless another thread kept a newer one meanwhile."""
+        with self._cache:
+            if view.size >= self._view.size:
+                self._view = view
+            return view
+
+    def _read_view(self, old: LogView | None = None) -> LogView:
+        """The newest head and its partitions, read together (one snapshot). From ``old``,
+        only the partitions of the entries added since are read again."""
+        with self.storage.snapshot():
+            head = self.storage.head()
+            size = int(head.payload["size"]) if head is not None else 0
+            if old is not None and old.head is not None and 0 <= size - old.size <= CATCH_UP:
+                changed = self.storage.partitions_grown(old.size, size)
+                return LogView(head, old.summary.grown(changed))
+            return LogView(head, Summary(self.storage.partition_states()))
+
     def refresh(self) -> None:
         """Read the log's state from the storage again and sign a head for it if the newest
         one does not describe it (the storage was changed from outside the ledger)."""
-        with self._lock:
-            self.view = LogView(self.storage.head(), Summary(self.storage.partition_states()))
+        with self.storage.transaction():
+            self._view = self._read_view()
+            self._trust, self._trust_base, self._trust_at = None, None, -1
             self._sign_head_if_stale()
 
     def _sign_head_if_stale(self) -> None:
         """A head for the log as it is, if the newest signed one is not (a server folder from
         before the log, or a key that changed). Needs an election: a head names it."""
-        view = self.view
+        view = self._view
         size = self.storage.log_size()
         head = view.head
         election = self.election()
@@ -175,7 +229,7 @@ class Ledger:
             self.clock(),
         )
         self.storage.keep_head(made)
-        self.view = LogView(made, view.summary)
+        self._view = LogView(made, view.summary)
 
     # -- push -------------------------------------------------------------------------------
 
@@ -184,9 +238,14 @@ class Ledger:
         tree head, and the proofs that what the receipt lists is in the log. ``forks``:
         evidence the laptop passes on; each pair that proves a fork is kept. ``known``: the
         size of the newest head the laptop holds, for a consistency proof to the new one."""
-        with self._lock:
+        items, malformed = _parse(raw)  # before the lock: parsing needs no database
+        with self.storage.transaction():
+            # The database's writers' lock from here to the commit (whichever worker runs
+            # it): admission reads chain heads and held records, and the insert that follows
+            # sees the same state. The view and trust are caught up inside it first.
+            view = self._keep_view(self._read_view(self._view))
             self._take_forks(forks)
-            return self._push(raw, known)
+            return self._push(items, malformed, known, view)
 
     def _take_forks(self, pairs: Sequence[Any]) -> None:
         trust = self.trust()
@@ -206,27 +265,14 @@ class Ledger:
         if found:
             trust = trust.with_forks(found)
             self.storage.restate(trust, signers=list(found))
-            self._trust = trust
 
-    def _push(self, raw: Sequence[Any], known: int) -> Pushed:
-        items: list[Record | Outcome] = []
-        malformed: list[tuple[int, Outcome]] = []
-        seen: set[str] = set()  # a record sent twice in one batch is answered once
-        for i, item in enumerate(raw):
-            try:
-                record = from_json(item)
-                if record.hash in seen:
-                    continue
-                seen.add(record.hash)
-                items.append(record)
-            except EnvelopeError as exc:
-                # Named by what the sender claimed only if it looks like a hash: a refused
-                # item's bulk is never copied into the answer or the receipt.
-                claimed = item.get("hash") if isinstance(item, dict) else None
-                name = claimed if isinstance(claimed, str) and _HEX64.match(claimed) else ""
-                outcome = Outcome(name, REFUSED, "malformed", str(exc)[:MAX_DETAIL])
-                items.append(outcome)
-                malformed.append((i, outcome))
+    def _push(
+        self,
+        items: list[Record | Outcome],
+        malformed: list[tuple[int, Outcome]],
+        known: int,
+        view: LogView,
+    ) -> Pushed:
         records = [r for r in items if isinstance(r, Record)]
         now = self.clock()
         before = self.trust()
@@ -259,7 +305,6 @@ class Ledger:
         summaries: list[Summary] = []
 
         def seal(positions: Mapping[str, Position], appended: Appended) -> tuple[Record, Record]:
-            view = self.view
             summary = view.summary.grown(appended.partitions)
             summaries.append(summary)
             if view.head is not None and not appended.partitions and view.size == appended.size:
@@ -288,9 +333,7 @@ class Ledger:
             restate_signers=_changed_signers(before, trust, stored),
             keep_receipt=bool(stored),
         )
-        self.view = LogView(head, summaries[-1])
-        if any(r.type in AUTHORITY_TYPES for r in stored) or admission.forks:
-            self._trust = trust
+        self._keep_view(LogView(head, summaries[-1]))
         size = appended.size
         held = {h: self.storage.inclusion(i, size) for h, (i, _) in held_positions.items()}
         consistency = self.storage.consistency(known, size) if 0 < known < size else None
@@ -339,6 +382,30 @@ class Ledger:
 
     def authority_key_id(self) -> str:
         return key_id(self.authority_key)
+
+
+def _parse(raw: Sequence[Any]) -> tuple[list[Record | Outcome], list[tuple[int, Outcome]]]:
+    """Each item of a batch as a record, or the refusal of one that does not parse (with its
+    place in the batch)."""
+    items: list[Record | Outcome] = []
+    malformed: list[tuple[int, Outcome]] = []
+    seen: set[str] = set()  # a record sent twice in one batch is answered once
+    for i, item in enumerate(raw):
+        try:
+            record = from_json(item)
+            if record.hash in seen:
+                continue
+            seen.add(record.hash)
+            items.append(record)
+        except EnvelopeError as exc:
+            # Named by what the sender claimed only if it looks like a hash: a refused
+            # item's bulk is never copied into the answer or the receipt.
+            claimed = item.get("hash") if isinstance(item, dict) else None
+            name = claimed if isinstance(claimed, str) and _HEX64.match(claimed) else ""
+            outcome = Outcome(name, REFUSED, "malformed", str(exc)[:MAX_DETAIL])
+            items.append(outcome)
+            malformed.append((i, outcome))
+    return items, malformed
 
 
 def _changed_signers(before: Trust, after: Trust, stored: Sequence[Record]) -> list[str]:

@@ -13,7 +13,7 @@ from recap_desktop.crypto.keys import BadPublicKey, SigningKey, check_public_key
 from recap_desktop.domain.election import format_time
 from recap_desktop.protocol.trust import SERVER_ROLE
 from recap_server.ledger import REFUSED, Ledger
-from recap_server.storage import SqliteStorage
+from recap_server.storage import SqlStorage, open_storage
 
 DB_NAME = "server.db"
 KEY_NAME = "server.key"
@@ -120,16 +120,25 @@ def open_ledger(
     certificate: Path | None = None,
     kdf: dict[str, int] | None = None,
     require_certificate: bool = True,
+    database: str | None = None,
 ) -> Ledger:
     """Open (or set up, on first run) a server data folder. Laptops trust only a server whose
     key the election authority certified (PROTOCOL §10.1): a DEMO server certifies its own
     with the DEMO authority; a real one is given its certificate file (``certificate``), and
     refuses to serve without one unless ``require_certificate`` is False (to write a
-    certificate request)."""
+    certificate request). ``database``: a PostgreSQL URL or a SQLite file (default: the
+    folder's server.db); the folder keeps the receipt key either way."""
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     if data_dir.stat().st_mode & 0o077:
         data_dir.chmod(0o700)  # its receipt key and every record: the operator's only
-    storage = SqliteStorage(data_dir / DB_NAME)
+    try:
+        storage = open_storage(database or data_dir / DB_NAME)
+    except Exception as exc:  # psycopg.Error, sqlite3.Error, ImportError: all say why
+        shown = _without_password(database) if database else str(data_dir / DB_NAME)
+        raise ServerSetupError(
+            f"cannot open the database {shown}: {str(exc).strip()}; check --database"
+            " (postgresql://USER@HOST/DB, or a SQLite file)"
+        ) from exc
     try:
         ledger = _open(storage, data_dir, demo, election, trust_authority, kdf)
         if demo:
@@ -152,8 +161,19 @@ def open_ledger(
         raise
 
 
+def _without_password(url: str) -> str:
+    """A database URL as it may be shown or logged: its password replaced by ***."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def _open(
-    storage: SqliteStorage,
+    storage: SqlStorage,
     data_dir: Path,
     demo: bool,
     election: Path | None,

@@ -7,11 +7,13 @@ both dialects accept apart from the placeholders and the upsert of ``status``.
 
 from __future__ import annotations
 
+import functools
 import json
+import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +27,7 @@ from recap_desktop.protocol.log import leaf_hash, partition_of
 from recap_desktop.protocol.records import RECAP_TYPES, overrides, place_of
 from recap_desktop.protocol.standing import standing
 from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust
-from recap_server import log
+from recap_server import log, migrations
 from recap_server.log import Appended
 
 
@@ -67,7 +69,7 @@ class ServerStorage(Protocol):
     def get_meta(self, key: str) -> str | None: ...
     def set_meta(self, key: str, value: str) -> None: ...
     def authority_records(self, types: Iterable[str] | None = None) -> list[Record]: ...
-    def authority_rows(self) -> list[tuple[Record, str, int]]: ...
+    def authority_rows(self, after: int = -1) -> list[tuple[Record, str, int]]: ...
     def held(self, hashes: Iterable[str]) -> set[str]: ...
     def ref(self, hash_: str) -> Ref | None: ...
     def record(self, hash_: str) -> Record | None: ...
@@ -108,136 +110,218 @@ class ServerStorage(Protocol):
     def all_totals(self, contest: str) -> dict[str, tuple[dict[str, int], int, dict[str, int]]]: ...
     def totals(self, prefix: str, contest: str) -> tuple[dict[str, int], int, dict[str, int]]: ...
     def close(self) -> None: ...
+    def transaction(self) -> AbstractContextManager[Any]: ...
+    def snapshot(self) -> AbstractContextManager[Any]: ...
+    def trust_version(self) -> int: ...
+    def newest_head_hash(self) -> str | None: ...
+    def partitions_grown(self, first: int, second: int) -> dict[str, tuple[int, bytes]]: ...
 
 
-_NO_UPDATE = """CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
-        BEGIN SELECT RAISE(ABORT, 'records are append-only'); END"""
-_SCHEMA = [
-    """CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS records (
-        id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
-        signer TEXT NOT NULL, seq INTEGER, station TEXT, payload TEXT NOT NULL,
-        sig TEXT NOT NULL, received TEXT NOT NULL, idx INTEGER, partition TEXT)""",
-    """CREATE UNIQUE INDEX IF NOT EXISTS records_chain ON records(signer, seq)
-        WHERE seq IS NOT NULL""",
-    """CREATE INDEX IF NOT EXISTS records_station ON records(station, id)""",
-    _NO_UPDATE,
-    """CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
-        BEGIN SELECT RAISE(ABORT, 'records are append-only'); END""",
-    """CREATE TABLE IF NOT EXISTS equivocations (
-        id INTEGER PRIMARY KEY, signer TEXT NOT NULL, seq INTEGER NOT NULL,
-        held TEXT NOT NULL, offered TEXT NOT NULL, record TEXT NOT NULL,
-        received TEXT NOT NULL, UNIQUE (held, offered))""",
-    """CREATE TABLE IF NOT EXISTS receipts (
-        hash TEXT PRIMARY KEY, payload TEXT NOT NULL, sig TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS sheets (
-        hash TEXT PRIMARY KEY, station TEXT NOT NULL, contest TEXT NOT NULL,
-        signer TEXT NOT NULL, seq INTEGER NOT NULL, supersedes TEXT,
-        "values" TEXT NOT NULL)""",
-    """CREATE INDEX IF NOT EXISTS sheets_key ON sheets(station, contest)""",
-    """CREATE TABLE IF NOT EXISTS reviews (
-        hash TEXT PRIMARY KEY, sheet TEXT NOT NULL, station TEXT NOT NULL,
-        contest TEXT NOT NULL, signer TEXT NOT NULL, seq INTEGER NOT NULL,
-        time TEXT NOT NULL, decision TEXT NOT NULL)""",
-    """CREATE INDEX IF NOT EXISTS reviews_key ON reviews(station, contest)""",
-    """CREATE TABLE IF NOT EXISTS status (
-        station TEXT NOT NULL, contest TEXT NOT NULL, state TEXT NOT NULL,
-        current TEXT, PRIMARY KEY (station, contest))""",
-    """CREATE INDEX IF NOT EXISTS sheets_signer ON sheets(signer)""",
-    """CREATE INDEX IF NOT EXISTS reviews_signer ON reviews(signer)""",
-    *log.SCHEMA,
-]
-# Indexes on columns added since (made after the columns exist).
-_LATE_INDEXES = [
-    "CREATE UNIQUE INDEX IF NOT EXISTS records_idx ON records(idx)",
-    "CREATE INDEX IF NOT EXISTS records_partition ON records(partition, idx)",
-]
-# Columns added since a table was first made: (table, column, definition). A server folder
-# of an earlier version gains them when it opens.
-_ADDED_COLUMNS = [
-    ("status", "attention", "TEXT NOT NULL DEFAULT '[]'"),
-    ("records", "idx", "INTEGER"),
-    ("records", "partition", "TEXT"),
-]
+# The writers' lock on PostgreSQL (pg_advisory_xact_lock): one log, so one writer at a time,
+# held to the end of the transaction; on SQLite BEGIN IMMEDIATE is the same lock.
+WRITERS_LOCK = 0x7265636170  # "recap"
+MAX_SEEKS = 32  # partitions a pull reads one by one; more: one pass from the cursor
+POOL_SIZE = 8  # connections per process; the thread pool's other threads wait for one
 
 
-class SqliteStorage:
-    """One SQLite file, one connection guarded by a lock (uvicorn serves from a thread pool).
+class _Pool:
+    """Connections shared by the threads of one process, each used by one thread at a time.
 
-    A lock rather than a connection per thread: pushes must be serialised anyway, because the
-    chain check and the insert that follows it have to see the same state.
+    Our own (some 30 lines) rather than psycopg_pool: sqlite3 has no pool, and one mechanism
+    for both databases keeps the two backends one class."""
+
+    def __init__(self, connect: Callable[[], Any], size: int) -> None:
+        self._connect = connect
+        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+        self._all: list[Any] = []
+        self._guard = threading.Lock()
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        self._slots.acquire()
+        try:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                conn = self._connect()
+                with self._guard:
+                    self._all.append(conn)
+            try:
+                yield conn
+            finally:
+                if getattr(conn, "broken", False):
+                    with self._guard:
+                        self._all.remove(conn)
+                    conn.close()
+                else:
+                    self._idle.put(conn)
+        finally:
+            self._slots.release()
+
+    def close(self) -> None:
+        with self._guard:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+
+
+class _PgConnection:
+    """A psycopg connection that takes the ``?`` placeholders the shared SQL is written with
+    (recap_server/log.py's too), so the statements are written once for both databases."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    @property
+    def broken(self) -> bool:
+        return bool(self.raw.broken or self.raw.closed)
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        if not params:
+            return self.raw.execute(sql)  # no placeholders: the text goes as it is
+        return self.raw.execute(_pg_sql(sql), list(params))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            with self.raw.cursor() as cursor:
+                cursor.executemany(_pg_sql(sql), rows)
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+@functools.lru_cache(maxsize=512)
+def _pg_sql(sql: str) -> str:
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class SqlStorage:
+    """The server's storage over one SQL database; ``SqliteStorage`` and ``PostgresStorage``
+    differ only in how they connect, begin a write and migrate.
+
+    Stateless between calls (several processes may serve one database): every write runs in a
+    transaction that holds the database's writers' lock, so a push's admission (which reads
+    chain heads, held records, the trust) and its insert see the same state whichever worker
+    runs it; reads take no lock and never wait for a push (WAL on SQLite, MVCC on PostgreSQL).
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(
-            self.path, check_same_thread=False, isolation_level=None, timeout=30
-        )
-        if self.path.stat().st_mode & 0o077:
-            self.path.chmod(0o600)  # SQLite gives the -wal and -shm files the same mode
-        self._lock = threading.RLock()
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        with self.transaction():
-            for statement in _SCHEMA:
-                self._conn.execute(statement)
-            for table, column, definition in _ADDED_COLUMNS:
-                have = {r[1] for r in self._conn.execute(f"PRAGMA table_info({table})")}
-                if column not in have:
-                    self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
-            for statement in _LATE_INDEXES:
-                self._conn.execute(statement)
-            self._log_records_before_the_log()
+    dialect = "sql"
 
-    def _log_records_before_the_log(self) -> None:
-        """A server folder from before the log: its records enter the log in the order they
-        were stored (inside the opening transaction)."""
-        conn = self._conn
-        rows = conn.execute(
-            "SELECT id, hash, type, payload, signer, sig, received FROM records"
-            " WHERE idx IS NULL ORDER BY id"
-        ).fetchall()
-        if not rows:
+    def __init__(self, connect: Callable[[], Any], pool_size: int = POOL_SIZE) -> None:
+        self._pool = _Pool(connect, pool_size)
+        self._local = threading.local()  # .conn: this thread's connection in a transaction
+
+    # -- connections and transactions ---------------------------------------------------------
+
+    def _begin(self, conn: Any) -> None:
+        raise NotImplementedError
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        held = getattr(self._local, "conn", None)
+        if held is not None:
+            yield held
             return
-        size = self._size(conn)
-        leaves = []
-        # The one update records ever get: their place in the log, which they had none of.
-        conn.execute("DROP TRIGGER records_no_update")
-        for offset, (row_id, hash_, _type, payload, signer, sig, received) in enumerate(rows):
-            record = from_parts(str(payload).encode("utf-8"), signer, sig, hash_)
-            name = partition_of(record)
-            index = size + offset
-            conn.execute(
-                "UPDATE records SET idx = ?, partition = ? WHERE id = ?", [index, name, row_id]
-            )
-            leaves.append((name, leaf_hash(hash_, index, name, _protocol_time(received))))
-        conn.execute(_NO_UPDATE)
-        log.append(conn, size, leaves)
+        with self._pool.connection() as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A write transaction holding the writers' lock; nested calls join the outer one."""
+        held = getattr(self._local, "conn", None)
+        if held is not None:
+            yield held
+            return
+        with self._pool.connection() as conn:
+            self._begin(conn)
+            self._local.conn = conn
+            try:
+                yield conn
+            except BaseException:
+                self._local.conn = None
+                conn.execute("ROLLBACK")
+                raise
+            self._local.conn = None
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Any]:
+        """Reads that must agree with each other (a head and the partitions it commits to),
+        in one read transaction: no lock, a consistent view of the last commit."""
+        held = getattr(self._local, "conn", None)
+        if held is not None:
+            yield held
+            return
+        with self._pool.connection() as conn:
+            conn.execute(self._read_begin)
+            self._local.conn = conn
+            try:
+                yield conn
+            finally:
+                self._local.conn = None
+                conn.execute("ROLLBACK")
+
+    _read_begin = "BEGIN"
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._connection() as conn:
+            return list(conn.execute(sql, params).fetchall())
+
+    def close(self) -> None:
+        self._pool.close()
 
     @staticmethod
-    def _size(conn: sqlite3.Connection) -> int:
+    def _size(conn: Any) -> int:
         top = conn.execute("SELECT MAX(idx) FROM records").fetchone()[0]
         return 0 if top is None else int(top) + 1
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+    def _migrate(self, migrations: Sequence[Sequence[Any]]) -> None:
+        """Apply the migrations this database lacks, in one transaction."""
+        with self.transaction() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY,"
+                " applied TEXT NOT NULL)"
+            )
+            done = {int(r[0]) for r in conn.execute("SELECT version FROM migrations").fetchall()}
+            for version, steps in enumerate(migrations, start=1):
+                if version in done:
+                    continue
+                for step in steps:
+                    if callable(step):
+                        step(conn)
+                    else:
+                        conn.execute(step)
+                conn.execute(
+                    "INSERT INTO migrations (version, applied) VALUES (?, ?)",
+                    [version, format_time(datetime.now(UTC))],
+                )
 
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+    def schema_version(self) -> int:
+        rows = self._query("SELECT MAX(version) FROM migrations")
+        return int(rows[0][0] or 0)
 
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+    def _fill_projections(self, conn: Any) -> None:
+        """Migration 2: the counters and region totals of what a database already holds."""
+        counts: dict[str, int] = {"records": 0, "trust_version": 0}
+        for kind, n in conn.execute("SELECT type, COUNT(*) FROM records GROUP BY type").fetchall():
+            counts["records"] += int(n)
+            if kind in _COUNTED_TYPES:
+                counts[_COUNTED_TYPES[kind]] = int(n)
+        for table in ("equivocations", "receipts"):
+            counts[table] = int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+        counts["disputes"] = int(
+            conn.execute("SELECT COUNT(*) FROM status WHERE state = ?", [DISPUTED]).fetchone()[0]
+        )
+        _bump(conn, counts)
+        rows = conn.execute(
+            'SELECT s.station, s.contest, s.state, h."values" FROM status s'
+            " LEFT JOIN sheets h ON h.hash = s.current"
+        ).fetchall()
+        for station, contest, state, values in rows:
+            decoded = json.loads(values) if values is not None else None
+            _add_totals(conn, str(station), str(contest), _contribution(state, decoded), 1)
 
     # -- meta -------------------------------------------------------------------------------
 
@@ -247,7 +331,11 @@ class SqliteStorage:
 
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
 
     # -- records ----------------------------------------------------------------------------
 
@@ -266,14 +354,14 @@ class SqliteStorage:
         )
         return [self._parse(r) for r in rows]
 
-    def authority_rows(self) -> list[tuple[Record, str, int]]:
-        """Every authority record with when it was received and its log index, in log order:
-        what the server's trust is built from."""
+    def authority_rows(self, after: int = -1) -> list[tuple[Record, str, int]]:
+        """Every authority record (of log index above ``after``) with when it was received
+        and its log index, in log order: what the server's trust is built from."""
         kinds = sorted(AUTHORITY_TYPES)
         rows = self._query(
             "SELECT hash, signer, payload, sig, received, idx FROM records"
-            f" WHERE type IN ({', '.join('?' for _ in kinds)}) ORDER BY idx",
-            kinds,
+            f" WHERE type IN ({', '.join('?' for _ in kinds)}) AND idx > ? ORDER BY idx",
+            [*kinds, after],
         )
         return [(self._parse(r[:4]), str(r[4]), int(r[5])) for r in rows]
 
@@ -315,11 +403,13 @@ class SqliteStorage:
 
     def chain_head(self, signer: str) -> Head | None:
         rows = self._query(
-            "SELECT seq, hash, json_extract(payload, '$.time') FROM records"
+            "SELECT seq, hash, payload FROM records"
             " WHERE signer = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
             [signer],
         )
-        return (int(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
+        if not rows:
+            return None
+        return (int(rows[0][0]), str(rows[0][1]), str(json.loads(rows[0][2]).get("time")))
 
     def positions(self, hashes: Iterable[str]) -> dict[str, Position]:
         """The log index and received time of each held record of ``hashes``."""
@@ -363,18 +453,17 @@ class SqliteStorage:
         standing changed (a certificate, a revocation, a fork): every station they signed
         for is restated too. ``keep_receipt`` False: a push that stored nothing keeps none.
         """
-        rows, sheets, reviews, leaves = [], [], [], []
+        rows: list[tuple[Any, ...]] = []
+        sheets: list[tuple[Any, ...]] = []
+        reviews: list[tuple[Any, ...]] = []
+        leaves: list[tuple[str, bytes]] = []
         touched: dict[tuple[str, str], None] = {}
-        with self._lock:
-            size = self._size(self._conn)  # the push lock is held: nothing appends meanwhile
-        for offset, record in enumerate(records):
+        for record in records:
             p = record.payload
             chained = record.type in CHAINED_TYPES
             # The place column serves the record to laptops of regions containing it.
             station = place_of(record.type, p) if chained else None
             name = partition_of(record)
-            index = size + offset
-            leaves.append((name, leaf_hash(record.hash, index, name, received)))
             rows.append(
                 (
                     record.hash,
@@ -385,7 +474,7 @@ class SqliteStorage:
                     record.canonical.decode("utf-8"),
                     record.sig,
                     received,
-                    index,
+                    None,
                     name,
                 )
             )
@@ -418,8 +507,14 @@ class SqliteStorage:
                 continue
             touched[(str(p["station"]), str(p["contest"]))] = None
         with self.transaction() as conn:
-            if self._size(conn) != size:
-                raise RuntimeError("the log grew during a push: pushes must be serialised")
+            # The writers' lock is held from here to the commit: the log's next index is
+            # read and taken in the same transaction (one log, no gaps, whichever worker).
+            size = self._size(conn)
+            for offset, (record, row) in enumerate(zip(records, rows, strict=True)):
+                index = size + offset
+                name = str(row[9])
+                leaves.append((name, leaf_hash(record.hash, index, name, received)))
+                rows[offset] = (*row[:8], index, name)
             conn.executemany(
                 "INSERT INTO records (hash, type, signer, seq, station, payload, sig,"
                 " received, idx, partition) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -455,13 +550,21 @@ class SqliteStorage:
                     "INSERT INTO receipts (hash, payload, sig) VALUES (?, ?, ?)",
                     [made.hash, made.canonical.decode("utf-8"), made.sig],
                 )
+            counts = {"records": len(records), "receipts": int(keep_receipt)}
+            for record in records:
+                kind = _COUNTED_TYPES.get(record.type)
+                if kind is not None:
+                    counts[kind] = counts.get(kind, 0) + 1
+                if record.type in AUTHORITY_TYPES:
+                    counts["trust_version"] = 1
+            _bump(conn, counts)
         return head, made, appended
 
     # -- the log ----------------------------------------------------------------------------
 
     def log_size(self) -> int:
-        with self._lock:
-            return self._size(self._conn)
+        with self._connection() as conn:
+            return self._size(conn)
 
     def head(self) -> Record | None:
         """The newest tree head signed."""
@@ -481,25 +584,46 @@ class SqliteStorage:
     @staticmethod
     def _keep_head(conn: sqlite3.Connection, head: Record, size: int) -> None:
         conn.execute(
-            "INSERT OR IGNORE INTO heads (size, hash, record) VALUES (?, ?, ?)",
+            "INSERT INTO heads (size, hash, record) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             [size, head.hash, json.dumps(head.to_json(), sort_keys=True)],
         )
 
     def partition_states(self) -> dict[str, tuple[int, bytes]]:
-        with self._lock:
-            return log.partition_states(self._conn)
+        with self._connection() as conn:
+            return log.partition_states(conn)
+
+    def partitions_grown(self, first: int, second: int) -> dict[str, tuple[int, bytes]]:
+        """The (size, root) of each partition that entries ``first`` to ``second`` (not
+        included) went to: what a view catches up with after another worker's pushes."""
+        with self._connection() as conn:
+            names = [
+                str(r[0])
+                for r in conn.execute(
+                    "SELECT DISTINCT partition FROM records WHERE idx >= ? AND idx < ?",
+                    [first, second],
+                ).fetchall()
+            ]
+            out: dict[str, tuple[int, bytes]] = {}
+            for chunk in _chunks(names):
+                marks = ", ".join("?" for _ in chunk)
+                for name, size, value in conn.execute(
+                    f"SELECT partition, size, root FROM partitions WHERE partition IN ({marks})",
+                    list(chunk),
+                ).fetchall():
+                    out[str(name)] = (int(size), bytes(value))
+            return out
 
     def log_root(self, size: int) -> bytes:
-        with self._lock:
-            return log.root(self._conn, size)
+        with self._connection() as conn:
+            return log.root(conn, size)
 
     def consistency(self, first: int, second: int) -> list[bytes]:
-        with self._lock:
-            return log.consistency(self._conn, first, second)
+        with self._connection() as conn:
+            return log.consistency(conn, first, second)
 
     def inclusion(self, index: int, size: int) -> list[bytes]:
-        with self._lock:
-            return log.inclusion(self._conn, index, size)
+        with self._connection() as conn:
+            return log.inclusion(conn, index, size)
 
     def restate(self, trust: Trust, *, signers: Sequence[str] | None = None) -> None:
         """The state of every station the ``signers`` signed for (None: every station) again,
@@ -523,7 +647,7 @@ class SqliteStorage:
             for station, contest in dict.fromkeys(keys):
                 self._restate(conn, str(station), str(contest), trust)
 
-    def _restate(self, conn: sqlite3.Connection, station: str, contest: str, trust: Trust) -> None:
+    def _restate(self, conn: Any, station: str, contest: str, trust: Trust) -> None:
         """The same rule as every laptop (domain.status, protocol.standing): a disagreement is
         a dispute; a record whose signer may not count it is set aside and shown."""
         mandates, revoked, forks = trust.mandates, trust.revoked, trust.forks
@@ -555,11 +679,11 @@ class SqliteStorage:
                 r[2],
                 r[3],
                 json.loads(r[4]),
-                stand("sheet", r[1], r[2], r[5], r[6], r[7]),
+                stand("sheet", r[1], r[2], str(json.loads(r[5]).get("time")), r[6], r[7]),
             )
             for r in conn.execute(
                 'SELECT s.hash, s.signer, s.seq, s.supersedes, s."values",'
-                " json_extract(r.payload, '$.time'), r.received, r.idx"
+                " r.payload, r.received, r.idx"
                 " FROM sheets s JOIN records r ON r.hash = s.hash"
                 " WHERE s.station = ? AND s.contest = ?",
                 [station, contest],
@@ -572,30 +696,49 @@ class SqliteStorage:
                 r[2],
                 r[3],
                 r[4],
-                overrides({"overrides": json.loads(r[5]) if r[5] else []}),
+                overrides({"overrides": json.loads(r[5]).get("overrides") or []}),
                 stand("review", r[2], r[3], r[6], r[7], r[8]),
             )
             for r in conn.execute(
                 "SELECT v.hash, v.sheet, v.signer, v.seq, v.decision,"
-                " json_extract(r.payload, '$.overrides'), v.time, r.received, r.idx"
+                " r.payload, v.time, r.received, r.idx"
                 " FROM reviews v JOIN records r ON r.hash = v.hash"
                 " WHERE v.station = ? AND v.contest = ?",
                 [station, contest],
             )
         ]
         state = sheet_state(versions, reviews)
+        before = conn.execute(
+            'SELECT s.state, s.current, h."values" FROM status s'
+            " LEFT JOIN sheets h ON h.hash = s.current WHERE s.station = ? AND s.contest = ?",
+            [station, contest],
+        ).fetchone()
         conn.execute(
-            "INSERT OR REPLACE INTO status (station, contest, state, current, attention)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO status (station, contest, state, current, attention)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (station, contest) DO UPDATE SET"
+            " state = excluded.state, current = excluded.current,"
+            " attention = excluded.attention",
             [station, contest, state.state, state.current, json.dumps(list(state.attention))],
         )
+        # The projections (region totals, the disputes counter) move by the difference.
+        if before is not None and (before[0], before[1]) == (state.state, state.current):
+            return
+        values = {v.hash: v.values for v in versions}.get(state.current or "")
+        delta = _contribution(state.state, values)
+        if before is not None:
+            old = json.loads(before[2]) if before[2] is not None else None
+            for key, n in _contribution(before[0], old).items():
+                delta[key] = delta.get(key, 0) - n
+        _add_totals(conn, station, contest, delta, 1)
+        was = before is not None and before[0] == DISPUTED
+        _bump(conn, {"disputes": int(state.state == DISPUTED) - int(was)})
 
     def record_fork(self, fork: Fork, received: str) -> None:
         """Keep both records of a signer's fork as evidence (the offered one is refused)."""
         with self.transaction() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO equivocations (signer, seq, held, offered, record,"
-                " received) VALUES (?, ?, ?, ?, ?, ?)",
+            added = conn.execute(
+                "INSERT INTO equivocations (signer, seq, held, offered, record,"
+                " received) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [
                     fork.signer,
                     fork.seq,
@@ -604,7 +747,9 @@ class SqliteStorage:
                     json.dumps(fork.offered.to_json(), sort_keys=True),
                     received,
                 ],
-            )
+            ).rowcount
+            if added:
+                _bump(conn, {"equivocations": 1, "trust_version": 1})
 
     def forks(self) -> dict[str, int]:
         """Signer -> the first place its chain forked, from the evidence kept."""
@@ -643,88 +788,268 @@ class SqliteStorage:
     ) -> list[RawHeld]:
         """The same entries as ``pull``, as stored: every one was verified when it came in,
         and the laptop verifies each again, so a page needs no parsing here."""
-        where, params = "", []
-        if ranges is not None:
-            either = " OR ".join("(partition >= ? AND partition < ?)" for _ in ranges)
-            where, params = f" AND ({either})", [bound for pair in ranges for bound in pair]
-        rows = self._query(
-            "SELECT idx, hash, signer, payload, sig, received, partition FROM records"
-            f" WHERE idx >= ? AND idx < ?{where} ORDER BY idx LIMIT ?",
-            [since, upto, *params, limit],
-        )
-        return [
-            RawHeld(
-                int(r[0]),
-                str(r[1]),
-                str(r[2]),
-                str(r[3]),
-                str(r[4]),
-                _protocol_time(r[5]),
-                str(r[6]),
+        columns = "SELECT idx, hash, signer, payload, sig, received, partition FROM records"
+        if ranges is None:
+            rows = self._query(
+                f"{columns} WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ?", [since, upto, limit]
             )
-            for r in rows
-        ]
+            return [_raw(r) for r in rows]
+        names = self._partitions_in(ranges)
+        if len(names) > MAX_SEEKS:
+            # A jurisdiction of many partitions (a province): one pass over the log from the
+            # cursor, which the last page moves to the head's size (so it never scans twice).
+            either = " OR ".join("partition = ?" for _ in names)
+            rows = self._query(
+                f"{columns} WHERE idx >= ? AND idx < ? AND ({either}) ORDER BY idx LIMIT ?",
+                [since, upto, *names, limit],
+            )
+            return [_raw(r) for r in rows]
+        # One index seek per partition (records_partition: partition, idx): a pull costs what
+        # it returns, however large the nation's log beside it.
+        found: list[tuple[Any, ...]] = []
+        with self._connection() as conn:
+            for name in names:
+                found += conn.execute(
+                    f"{columns} WHERE partition = ? AND idx >= ? AND idx < ? ORDER BY idx LIMIT ?",
+                    [name, since, upto, limit],
+                ).fetchall()
+        found.sort(key=lambda r: int(r[0]))
+        return [_raw(r) for r in found[:limit]]
+
+    def _partitions_in(self, ranges: Sequence[tuple[str, str]]) -> list[str]:
+        """The partitions of the log whose names lie in the half-open ``ranges``. Names hold
+        no NUL (digits and dots), so a bound P + NUL + ... (a range that holds P alone, or a
+        hostile jurisdiction) compares with every name as P does, and PostgreSQL never sees
+        a NUL."""
+        names: dict[str, None] = {}
+        for lo, hi in ranges:
+            low_op, low = (">", lo[: lo.index("\x00")]) if "\x00" in lo else (">=", lo)
+            high_op, high = ("<=", hi[: hi.index("\x00")]) if "\x00" in hi else ("<", hi)
+            if low_op == ">=" and high_op == "<=" and low == high:
+                rows = self._query("SELECT partition FROM partitions WHERE partition = ?", [low])
+            else:
+                rows = self._query(
+                    f"SELECT partition FROM partitions WHERE partition {low_op} ?"
+                    f" AND partition {high_op} ? ORDER BY partition",
+                    [low, high],
+                )
+            names.update((str(r[0]), None) for r in rows)
+        return list(names)
 
     def stats(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        out["records"] = int(self._query("SELECT COUNT(*) FROM records")[0][0])
-        for kind, name in (
-            ("sheet", "sheets"),
-            ("review", "reviews"),
-            ("certificate", "certificates"),
-            ("election", "packages"),
-            ("revocations", "revocation_lists"),
-        ):
-            out[name] = int(
-                self._query("SELECT COUNT(*) FROM records WHERE type = ?", [kind])[0][0]
-            )
-        out["disputes"] = int(
-            self._query("SELECT COUNT(*) FROM status WHERE state = ?", [DISPUTED])[0][0]
-        )
-        out["equivocations"] = int(self._query("SELECT COUNT(*) FROM equivocations")[0][0])
-        out["receipts"] = int(self._query("SELECT COUNT(*) FROM receipts")[0][0])
-        return out
+        """Counts kept on insert (the counters table): no scan, whatever the log's size."""
+        held = {str(k): int(n) for k, n in self._query("SELECT name, n FROM counters")}
+        names = ("records", *_COUNTED_TYPES.values(), "disputes", "equivocations", "receipts")
+        return {name: held.get(name, 0) for name in names}
+
+    def trust_version(self) -> int:
+        """Bumped by every authority record and fork evidence stored: a worker whose trust
+        was built at another version reads what is new."""
+        rows = self._query("SELECT n FROM counters WHERE name = 'trust_version'")
+        return int(rows[0][0]) if rows else 0
+
+    def newest_head_hash(self) -> str | None:
+        """The newest head's hash: one index probe, for a worker to see whether its view of
+        the log is the database's."""
+        rows = self._query("SELECT hash FROM heads ORDER BY size DESC, rowid DESC LIMIT 1")
+        return str(rows[0][0]) if rows else None
 
     def all_totals(self, contest: str) -> dict[str, tuple[dict[str, int], int, dict[str, int]]]:
-        """What ``totals`` gives, for every region holding a station of the contest, in one
-        pass over the stations' states (an auditor compares them all)."""
+        """What ``totals`` gives, for every region holding a station of the contest, from the
+        projection kept on insert (region_totals)."""
         out: dict[str, tuple[dict[str, int], int, dict[str, int]]] = {}
         rows = self._query(
-            'SELECT s.station, s.state, h."values" FROM status s'
-            " LEFT JOIN sheets h ON h.hash = s.current WHERE s.contest = ?",
+            "SELECT region, key, n FROM region_totals WHERE contest = ? ORDER BY region",
             [contest],
         )
-        for station, state, values in rows:
-            parts = str(station).split(".")
-            counted = state in COUNTED and values is not None
-            decoded = json.loads(values) if counted else {}
-            for depth in range(1, len(parts)):
-                region = ".".join(parts[:depth])
-                sums, number, states = out.setdefault(region, ({}, 0, {}))
-                states[state] = states.get(state, 0) + 1
-                if counted:
-                    for field, value in decoded.items():
-                        sums[field] = sums.get(field, 0) + int(value)
-                    out[region] = (sums, number + 1, states)
+        grouped: dict[str, list[tuple[str, int]]] = {}
+        for region, key, n in rows:
+            grouped.setdefault(str(region), []).append((str(key), int(n)))
+        for region, pairs in grouped.items():
+            found = _unpack(pairs)
+            if found[2]:
+                out[region] = found
         return out
 
     def totals(self, prefix: str, contest: str) -> tuple[dict[str, int], int, dict[str, int]]:
-        """(sums over counted sheets, stations counted, stations per state) within a region."""
+        """(sums over counted sheets, stations counted, stations per state) within a region:
+        the projection's few rows; a station (no region above nothing) from its own row."""
         rows = self._query(
-            'SELECT s.state, h."values" FROM status s LEFT JOIN sheets h ON h.hash = s.current'
-            " WHERE s.contest = ? AND (s.station = ? OR (s.station >= ? AND s.station < ?))",
-            [contest, prefix, prefix + ".", prefix + "/"],
+            "SELECT key, n FROM region_totals WHERE region = ? AND contest = ?",
+            [prefix, contest],
         )
-        sums: dict[str, int] = {}
-        counted = 0
-        states: dict[str, int] = {}
-        for state, values in rows:
-            states[state] = states.get(state, 0) + 1
-            if state in COUNTED and values is not None:
-                counted += 1
-                for field, value in json.loads(values).items():
-                    sums[field] = sums.get(field, 0) + int(value)
-        return sums, counted, states
+        if rows:
+            return _unpack([(str(k), int(n)) for k, n in rows])
+        own = self._query(
+            'SELECT s.state, h."values" FROM status s LEFT JOIN sheets h ON h.hash = s.current'
+            " WHERE s.contest = ? AND s.station = ?",
+            [contest, prefix],
+        )
+        if not own:
+            return {}, 0, {}
+        state, values = own[0]
+        return _unpack(list(_contribution(state, json.loads(values) if values else None).items()))
+
+
+def _unpack(pairs: Iterable[tuple[str, int]]) -> tuple[dict[str, int], int, dict[str, int]]:
+    sums: dict[str, int] = {}
+    states: dict[str, int] = {}
+    counted = 0
+    for key, n in pairs:
+        if key == "counted":
+            counted = n
+        elif key.startswith("f:"):
+            sums[key[2:]] = n
+        elif key.startswith("s:") and n:
+            states[key[2:]] = n
+    return (sums if counted else {}), counted, states
+
+
+def _raw(r: Sequence[Any]) -> RawHeld:
+    return RawHeld(
+        int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), _protocol_time(r[5]), str(r[6])
+    )
+
+
+_COUNTED_TYPES = {
+    "sheet": "sheets",
+    "review": "reviews",
+    "certificate": "certificates",
+    "election": "packages",
+    "revocations": "revocation_lists",
+}
+
+
+def _bump(conn: Any, deltas: Mapping[str, int]) -> None:
+    conn.executemany(
+        "INSERT INTO counters (name, n) VALUES (?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET n = counters.n + excluded.n",
+        [(k, v) for k, v in deltas.items() if v],
+    )
+
+
+def _contribution(state: str | None, values: Mapping[str, Any] | None) -> dict[str, int]:
+    """What one station's state adds to each region above it (see migrations.V2)."""
+    if state is None:
+        return {}
+    out = {f"s:{state}": 1}
+    if state in COUNTED and values is not None:
+        out["counted"] = 1
+        for field, value in values.items():
+            out[f"f:{field}"] = int(value)
+    return out
+
+
+def _add_totals(conn: Any, station: str, contest: str, delta: Mapping[str, int], sign: int) -> None:
+    parts = station.split(".")
+    regions = [".".join(parts[:depth]) for depth in range(1, len(parts))]
+    conn.executemany(
+        "INSERT INTO region_totals (region, contest, key, n) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (region, contest, key) DO UPDATE SET n = region_totals.n + excluded.n",
+        # A field's zero counts (it is in the sums once a sheet with it counts).
+        [
+            (r, contest, k, sign * v)
+            for r in regions
+            for k, v in delta.items()
+            if v or k.startswith("f:")
+        ],
+    )
+
+
+class SqliteStorage(SqlStorage):
+    """One SQLite file in WAL mode: the embedded default. A connection per thread in use;
+    BEGIN IMMEDIATE is the writers' lock."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        super().__init__(self._connect)
+        with self._connection() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+        if self.path.stat().st_mode & 0o077:
+            self.path.chmod(0o600)  # SQLite gives the -wal and -shm files the same mode
+        self._migrate(migrations.sqlite_migrations(self._fill_projections, self._v1))
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=60)
+        conn.execute("PRAGMA synchronous=FULL")
+        return conn
+
+    def _begin(self, conn: Any) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+
+    def _v1(self, conn: Any) -> None:
+        """Version 1: the tables as they were before migrations were numbered (an old server
+        folder gains the columns added since, and its records enter the log)."""
+        for statement in migrations.SQLITE_V1:
+            conn.execute(statement)
+        for table, column, definition in migrations.SQLITE_V1_COLUMNS:
+            have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        for statement in migrations.SQLITE_V1_LATE:
+            conn.execute(statement)
+        self._log_records_before_the_log(conn)
+
+    def _log_records_before_the_log(self, conn: Any) -> None:
+        """A server folder from before the log: its records enter the log in the order they
+        were stored (inside the opening transaction)."""
+        rows = conn.execute(
+            "SELECT id, hash, type, payload, signer, sig, received FROM records"
+            " WHERE idx IS NULL ORDER BY id"
+        ).fetchall()
+        if not rows:
+            return
+        size = self._size(conn)
+        leaves = []
+        # The one update records ever get: their place in the log, which they had none of.
+        conn.execute("DROP TRIGGER records_no_update")
+        for offset, (row_id, hash_, _type, payload, signer, sig, received) in enumerate(rows):
+            record = from_parts(str(payload).encode("utf-8"), signer, sig, hash_)
+            name = partition_of(record)
+            index = size + offset
+            conn.execute(
+                "UPDATE records SET idx = ?, partition = ? WHERE id = ?", [index, name, row_id]
+            )
+            leaves.append((name, leaf_hash(hash_, index, name, _protocol_time(received))))
+        conn.execute(migrations._NO_UPDATE)
+        log.append(conn, size, leaves)
+
+
+class PostgresStorage(SqlStorage):
+    """A PostgreSQL database (psycopg 3): the server at national scale, any number of
+    workers. The writers' lock is an advisory lock held to the end of the transaction."""
+
+    dialect = "postgresql"
+    _read_begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
+    def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
+        import psycopg  # only a server at scale needs it: the `server` extra
+
+        self.url = url
+        self._psycopg = psycopg
+        super().__init__(self._connect, pool_size)
+        self._migrate(migrations.pg_migrations(self._fill_projections))
+
+    def _connect(self) -> _PgConnection:
+        return _PgConnection(self._psycopg.connect(self.url, autocommit=True))
+
+    def _begin(self, conn: Any) -> None:
+        conn.execute("BEGIN")
+        conn.execute("SELECT pg_advisory_xact_lock(?)", [WRITERS_LOCK])
+
+
+def open_storage(database: str | Path) -> SqlStorage:
+    """The storage a ``--database`` names: ``postgresql://...`` (or ``postgres://``), else
+    the path of a SQLite file (``sqlite:///PATH`` too)."""
+    text = str(database)
+    if text.startswith(("postgresql://", "postgres://")):
+        return PostgresStorage(text)
+    if text.startswith("sqlite:///"):
+        text = text[len("sqlite:///") - 1 :] if text.startswith("sqlite:////") else text[10:]
+    return SqliteStorage(Path(text))
 
 
 def parse_received(value: str) -> datetime:

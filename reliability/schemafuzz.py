@@ -19,9 +19,10 @@ def _server_app(work: Path) -> tuple[Any, Any]:
     from recap_desktop.services import demo as demo_service
     from recap_server.app import create_app
     from recap_server.server import open_ledger
+    from tests.pg_support import database_for
     from tests.sync_support import make_laptop
 
-    ledger = open_ledger(work / "server", demo=True)
+    ledger = open_ledger(work / "server", demo=True, database=database_for(work / "server"))
     laptop = make_laptop(work / "laptop", "op-fuzz")
     try:
         demo_service.populate(laptop.ws, laptop.key, stations=6)

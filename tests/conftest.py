@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -121,3 +122,70 @@ def populated_ws(populated_dir: Path) -> Iterator[Workspace]:
 def populated_key(demo_template: DemoTemplate) -> SigningKey:
     """The demo operator's key of the populated folder, unlocked once per session."""
     return demo_template.key
+
+
+# -- the server's tests on PostgreSQL (tests/pg_support.py) -------------------------------------
+# Modules that start or use a server: the PostgreSQL pass runs them, and only them.
+_SERVER_MARKS = (
+    "sync_support",
+    "pg_support",
+    "open_ledger",
+    "open_storage",
+    "schemafuzz",
+    '"recap_server"',
+)
+_PG_SKIPPED: list[str] = []
+
+
+def _uses_server(item: pytest.Item) -> bool:
+    path = Path(str(item.fspath))
+    text = path.read_text(encoding="utf-8") if path.suffix == ".py" else ""
+    return path.name.startswith(("test_server", "test_sync", "test_audit")) or (
+        any(mark in text for mark in _SERVER_MARKS)
+        and path.name not in ("test_layering.py", "test_packaging.py")
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from tests import pg_support
+
+    url = pg_support.test_database()
+    if url is None:
+        return
+    keep = [i for i in items if _uses_server(i)]
+    config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+    items[:] = keep
+    why = pg_support.unreachable(url)
+    if why is None:
+        return
+    if os.environ.get(pg_support.REQUIRE_ENV) == "1":
+        raise pytest.UsageError(
+            f"PostgreSQL is required ({pg_support.REQUIRE_ENV}=1) but {url} cannot be"
+            f" reached: {why}"
+        )
+    # Skipped as a whole, said once (pytest_terminal_summary), not once per test.
+    _PG_SKIPPED.append(f"{len(items)} server tests, no PostgreSQL at {url} ({why})")
+    config.hook.pytest_deselected(items=list(items))
+    items[:] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _PG_SKIPPED:
+        terminalreporter.write_line(
+            f"PostgreSQL pass skipped: {_PG_SKIPPED[0]}; start PostgreSQL there, or set"
+            " RECAP_TEST_DATABASE to one that runs"
+        )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _PG_SKIPPED and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.OK  # nothing to run is not a failure here
+
+
+@pytest.fixture(autouse=True)
+def _fresh_postgres_schemas() -> Iterator[None]:
+    """Each test's servers get their own schemas on the PostgreSQL pass, dropped after."""
+    yield
+    from tests import pg_support
+
+    pg_support.drop_schemas()

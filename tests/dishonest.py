@@ -37,6 +37,7 @@ from recap_desktop.protocol.log import (
 from recap_server import log
 from recap_server.log import Appended
 from recap_server.storage import RawHeld
+from tests.pg_support import database_for
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -177,8 +178,8 @@ class NotStoring(_Wrapper):
         if not self.lying or not records:
             return self._storage.commit(records, seal, **kwargs)
         size = int(self._storage.log_size())
-        with self._storage._lock:
-            frontier = log.frontier(self._storage._conn, size)
+        with self._storage._connection() as conn:
+            frontier = log.frontier(conn, size)
         received = kwargs["received"]
         positions: Mapping[str, tuple[int, str]] = {
             r.hash: (size + i, received) for i, r in enumerate(records)
@@ -195,15 +196,32 @@ def uncertified(server: Any) -> SigningKey:
     return key
 
 
+_APPEND_ONLY = ("records", "log_nodes", "partition_nodes", "heads")
+
+
 def rewrite_entry(data_dir: Path, index: int, received: str) -> None:
     """An operator with the database file changes when entry ``index`` says the server
     received it, and rebuilds the log's trees to match (the server must be stopped)."""
-    db = sqlite3.connect(data_dir / "server.db", isolation_level=None)
+    url = database_for(data_dir)
+    db: Any
+    if url is not None:  # the PostgreSQL pass (tests/pg_support.py): the same, in its schema
+        import psycopg
+
+        from recap_server.storage import _PgConnection
+
+        db = _PgConnection(psycopg.connect(url, autocommit=True))
+        untrigger = [f"ALTER TABLE {t} DISABLE TRIGGER USER" for t in _APPEND_ONLY]
+    else:
+        db = sqlite3.connect(data_dir / "server.db", isolation_level=None)
+        untrigger = [
+            f"DROP TRIGGER IF EXISTS {t}_no_{verb}"
+            for t in _APPEND_ONLY
+            for verb in ("update", "delete")
+        ]
     try:
         db.execute("BEGIN")
-        for table in ("records", "log_nodes", "partition_nodes", "heads"):
-            for verb in ("update", "delete"):
-                db.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+        for statement in untrigger:
+            db.execute(statement)
         db.execute("UPDATE records SET received = ? WHERE idx = ?", [received, index])
         for table in ("log_nodes", "partition_nodes", "partitions", "heads"):
             db.execute(f"DELETE FROM {table}")
@@ -252,20 +270,32 @@ class WithholdingOnce(Withholding):
 def serve_head(server: Any, head: Record) -> None:
     """The live server answers health, pulls and proofs as of ``head``, an older head it
     signed (a replica behind the others); its database still holds every head it signed."""
-    from recap_server.ledger import LogView
+    from recap_server.ledger import Ledger, LogView
     from recap_server.log import Summary
+
+    class Lagging(Ledger):
+        """Reads its view as it was set, without catching up with the database."""
+
+        @property
+        def view(self) -> LogView:
+            return self._view
+
+        @view.setter
+        def view(self, value: LogView) -> None:
+            self._view = value
 
     ledger = server.ledger
     size = int(head.payload["size"])
     parts: dict[str, list[bytes]] = {}
-    with ledger.storage._lock:
-        for name, _idx, value in _leaves(ledger.storage._conn, size):
+    with ledger.storage._connection() as conn:
+        for name, _idx, value in _leaves(conn, size):
             parts.setdefault(name, []).append(value)
     summary = Summary({n: (len(v), merkle.root(v)) for n, v in parts.items()})
+    ledger.__class__ = Lagging
     ledger.view = LogView(head, summary)
 
 
-def _leaves(conn: sqlite3.Connection, size: int) -> list[tuple[str, int, bytes]]:
+def _leaves(conn: Any, size: int) -> list[tuple[str, int, bytes]]:
     rows = conn.execute(
         "SELECT hash, idx, partition, received FROM records WHERE idx < ? ORDER BY idx", [size]
     ).fetchall()

@@ -23,6 +23,8 @@ from recap_desktop.services import identity as identity_service
 from recap_server.app import create_app
 from recap_server.ledger import Ledger
 from recap_server.server import open_ledger
+from tests import pg_support
+from tests.pg_support import database_for
 
 DISTRICT = "32.01.01"  # a district (kecamatan) of the demo election: 3 villages, 30 stations
 
@@ -40,7 +42,7 @@ class LiveServer:
         """``storage``: wraps the server's storage (a dishonest server: tests/dishonest.py);
         ``clock``: the server's clock (a laptop whose clock is off)."""
         self.data_dir = data_dir
-        self.ledger: Ledger = open_ledger(data_dir, demo=True)
+        self.ledger: Ledger = open_ledger(data_dir, demo=True, database=database_for(data_dir))
         if storage is not None:
             self.ledger.storage = storage(self.ledger.storage)
         if clock is not None:
@@ -75,6 +77,7 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(timeout=30)
         self.ledger.storage.close()
+        pg_support.stopped(self.data_dir)  # on the PostgreSQL pass: for a backup copied now
 
 
 @pytest.fixture

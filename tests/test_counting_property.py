@@ -29,7 +29,8 @@ from recap_desktop.services import Workspace
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services.admission import admit_into
 from recap_server.ledger import Ledger
-from recap_server.storage import SqliteStorage
+from recap_server.storage import open_storage
+from tests.pg_support import database_for
 
 STATION, CONTEST, REGION = "32.01.01.2002.003", "ppwp", "32.01.01"
 OPERATORS = ("op1", "op2", "op3")
@@ -209,7 +210,7 @@ def _server_outcome(folder: Path, certs: list[Record], ordered: list[Record]) ->
     import json
 
     package = json.loads((demo_service.RESOURCES / "election.json").read_text())["records"]
-    storage = SqliteStorage(folder / "server.db")
+    storage = open_storage(database_for(folder) or folder / "server.db")
     ledger = Ledger(storage, SigningKey.generate(), demo_service.demo_authority().public_key)
     try:
         for batch in (package, [c.to_json() for c in certs], *([r.to_json()] for r in ordered)):

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import requests
 
+from tests.pg_support import database_for
+
 
 def test_demo_server_process_and_demo_laptop(tmp_path: Path) -> None:
     env = {**os.environ, "RECAP_LANG": "en"}
@@ -24,6 +26,7 @@ def test_demo_server_process_and_demo_laptop(tmp_path: Path) -> None:
             "--demo",
             "--port",
             "0",
+            *(["--database", db] if (db := database_for(tmp_path / "srv")) else []),
         ],
         stderr=subprocess.PIPE,
         text=True,

@@ -123,3 +123,13 @@ def test_a_certificate_of_another_key_or_role_does_not_make_a_server(
         file.write_text(json.dumps({"records": [wrong.to_json()]}))
         with pytest.raises(ServerSetupError, match="no certificate from the election authority"):
             open_ledger(data, certificate=file)
+
+
+def test_a_database_that_cannot_be_opened_is_named_without_its_password(tmp_path: Path) -> None:
+    url = "postgresql://recap:s3cret@127.0.0.1:1/nowhere"
+    with pytest.raises(ServerSetupError) as refused:
+        open_ledger(tmp_path / "data", demo=True, database=url)
+    message = str(refused.value)
+    assert "s3cret" not in message and "recap:***@127.0.0.1:1/nowhere" in message
+    assert "--database" in message
+    assert not (tmp_path / "data" / "server.db").exists()  # nothing made in its place

@@ -1,0 +1,26 @@
+"""The app each worker process of ``recap-server --workers N`` serves (a uvicorn factory).
+
+Workers are stateless: each opens the same data folder and database as the parent, which did
+the first-run set-up before starting them; everything they share lives in the database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from fastapi import FastAPI
+
+WORKER_ENV = "RECAP_SERVER_WORKER"  # the parent's choices, as JSON, for its workers
+
+
+def worker_app() -> FastAPI:
+    from recap_server.app import create_app
+    from recap_server.server import open_ledger
+
+    config = json.loads(os.environ[WORKER_ENV])
+    ledger = open_ledger(
+        Path(config["data_dir"]), demo=bool(config["demo"]), database=config["database"]
+    )
+    return create_app(ledger, demo=bool(config["demo"]))

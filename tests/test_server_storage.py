@@ -1,0 +1,190 @@
+"""The server's storage on SQLite and PostgreSQL alike (the PostgreSQL pass runs this file
+against its own schema): append-only tables, projections equal to a recount, migrations of a
+database from before the projections, a trust and a log shared between workers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from recap_desktop.domain.status import COUNTED, DISPUTED
+from recap_desktop.services import sync as sync_service
+from recap_server.server import open_ledger
+from recap_server.storage import SqlStorage
+from tests.pg_support import database_for
+from tests.sync_support import DISTRICT, LiveServer, district_stations, enter, make_laptop
+
+# (table, a statement that would rewrite history)
+REWRITES = [
+    ("records", "UPDATE records SET received = '2020-01-01T00:00:00Z'"),
+    ("records", "DELETE FROM records"),
+    ("log_nodes", "UPDATE log_nodes SET hash = hash"),
+    ("log_nodes", "DELETE FROM log_nodes"),
+    ("partition_nodes", "DELETE FROM partition_nodes"),
+    ("heads", "DELETE FROM heads"),
+]
+
+
+def _synced_server(tmp_path: Path) -> LiveServer:
+    """A server holding two officers' sheets of a district: one station disputed."""
+    server = LiveServer(tmp_path / "server")
+    a = make_laptop(tmp_path / "a", "op-a")
+    b = make_laptop(tmp_path / "b", "op-b")
+    try:
+        stations = district_stations(a.ws)
+        for i, station in enumerate(stations[:4]):
+            enter(a, station, seed=i)
+        enter(b, stations[0], seed=99)  # other numbers for the same station: a dispute
+        enter(b, stations[5], seed=5)
+        for laptop in (a, b):
+            assert sync_service.sync_once(laptop.ws, server.url).outcome == "done"
+    finally:
+        a.ws.close()
+        b.ws.close()
+    return server
+
+
+def _recount(storage: SqlStorage, contest: str) -> dict[str, Any]:
+    """The totals and stats by scanning every row, as the server answered before projections."""
+    out: dict[str, Any] = {}
+    for station, state, values in storage._query(
+        'SELECT s.station, s.state, h."values" FROM status s'
+        " LEFT JOIN sheets h ON h.hash = s.current WHERE s.contest = ?",
+        [contest],
+    ):
+        parts = str(station).split(".")
+        for depth in range(1, len(parts)):
+            sums, counted, states = out.setdefault(".".join(parts[:depth]), ({}, 0, {}))
+            states[state] = states.get(state, 0) + 1
+            if state in COUNTED and values is not None:
+                for field, value in json.loads(values).items():
+                    sums[field] = sums.get(field, 0) + int(value)
+                out[".".join(parts[:depth])] = (sums, counted + 1, states)
+    return out
+
+
+def test_history_cannot_be_rewritten_in_the_database(tmp_path: Path) -> None:
+    server = _synced_server(tmp_path)
+    try:
+        storage = server.ledger.storage
+        assert isinstance(storage, SqlStorage)
+        size = storage.log_size()
+        for table, statement in REWRITES:
+            with pytest.raises(Exception, match="append-only") as refused:
+                storage._query(statement)
+            assert table in statement, refused
+        assert storage.log_size() == size
+        assert len(storage.pull_raw(None, 0, 10_000, size)) == size
+    finally:
+        server.stop()
+
+
+def test_totals_and_stats_from_projections_equal_a_recount(tmp_path: Path) -> None:
+    server = _synced_server(tmp_path)
+    try:
+        storage = server.ledger.storage
+        assert isinstance(storage, SqlStorage)
+        for contest in ("ppwp",):
+            recount = _recount(storage, contest)
+            assert recount, "the district holds sheets of the contest"
+            assert storage.all_totals(contest) == recount
+            for region, expected in recount.items():
+                assert storage.totals(region, contest) == expected
+        stats = server.stats()
+        disputes = storage._query("SELECT COUNT(*) FROM status WHERE state = ?", [DISPUTED])
+        assert stats["disputes"] == int(disputes[0][0]) == 1
+        assert stats["records"] == storage.log_size()
+        sheets = storage._query("SELECT COUNT(*) FROM records WHERE type = 'sheet'")
+        assert stats["sheets"] == int(sheets[0][0])
+        region = requests.get(f"{server.url}/v1/regions/{DISTRICT}/totals", timeout=10).json()
+        assert {c["contest"]: c["states"] for c in region["contests"]}["ppwp"] == {
+            s: n for s, n in _recount(storage, "ppwp")[DISTRICT][2].items()
+        }
+    finally:
+        server.stop()
+
+
+def test_a_database_from_before_the_projections_gains_them_when_opened(tmp_path: Path) -> None:
+    server = _synced_server(tmp_path)
+    storage = server.ledger.storage
+    assert isinstance(storage, SqlStorage)
+    expected = (storage.all_totals("ppwp"), server.stats())
+    server.stop()
+    # As migration 1 left it: no projections, no record of migration 2.
+    db = database_for(tmp_path / "server")
+    old = open_ledger(tmp_path / "server", demo=True, database=db).storage
+    assert isinstance(old, SqlStorage)
+    with old.transaction() as conn:
+        for statement in (
+            "DROP TABLE counters",
+            "DROP TABLE region_totals",
+            "DROP INDEX records_type",
+            "DELETE FROM migrations WHERE version = 2",
+        ):
+            conn.execute(statement)
+    old.close()
+    again = open_ledger(tmp_path / "server", demo=True, database=db).storage
+    try:
+        assert isinstance(again, SqlStorage)
+        assert again.schema_version() == 2
+        assert (again.all_totals("ppwp"), again.stats()) == expected
+    finally:
+        again.close()
+
+
+def test_a_worker_sees_what_another_worker_stored(tmp_path: Path) -> None:
+    """Two ledgers on one database (two workers): a certificate the first stores makes the
+    second admit that officer's sheet; each sees the other's log."""
+    first = LiveServer(tmp_path / "server")
+    second = open_ledger(tmp_path / "server", demo=True, database=database_for(tmp_path / "server"))
+    newcomer = make_laptop(tmp_path / "c", "op-newcomer")
+    try:
+        trust_before = second.trust()
+        records = [r.record for r in newcomer.ws.store.records.rows() if r.record]
+        certificate = [r for r in records if r.type == "certificate"]
+        answer = first.ledger.push([r.to_json() for r in certificate])
+        assert {o.status for o in answer.outcomes} <= {"stored", "held"}
+        sheet = enter(newcomer, district_stations(newcomer.ws)[7], seed=7)
+        record = newcomer.ws.store.records.get(sheet)
+        assert record is not None
+        pushed = second.push([record.to_json()])
+        assert [o.status for o in pushed.outcomes] == ["stored"], pushed.outcomes
+        assert second.trust() is not trust_before
+        # One log: the second's entry follows the first's, and the first serves it.
+        size = second.view.size
+        assert first.ledger.view.size == size == first.ledger.storage.log_size()
+        assert first.ledger.view.head is not None
+        assert first.ledger.view.head.hash == pushed.head.hash
+        page = requests.get(
+            first.url + "/v1/pull", params={"jurisdiction": DISTRICT, "since": 0}, timeout=10
+        ).json()
+        assert sheet in {e["record"]["hash"] for e in page["entries"]}
+        assert page["next"] == size
+    finally:
+        newcomer.ws.close()
+        second.storage.close()
+        first.stop()
+
+
+def test_a_pull_for_a_jurisdiction_with_a_nul_is_answered_not_a_server_error(
+    tmp_path: Path,
+) -> None:
+    server = _synced_server(tmp_path)
+    try:
+        for jurisdiction in ("32\x00", "32.01\x00.01", "\x00"):
+            answer = requests.get(
+                server.url + "/v1/pull", params={"jurisdiction": jurisdiction}, timeout=10
+            )
+            assert answer.status_code < 500, answer.text
+        empty = requests.get(
+            server.url + "/v1/pull",
+            params={"jurisdiction": DISTRICT, "since": server.ledger.view.size},
+            timeout=10,
+        ).json()
+        assert empty["entries"] == [] and empty["next"] == server.ledger.view.size
+    finally:
+        server.stop()
