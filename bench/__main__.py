@@ -358,7 +358,20 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--quick", action="store_true", help="smaller sizes, under 5 minutes")
     size.add_argument("--tiny", action="store_true", help="a smoke run of seconds (for tests)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument(
+        "--national",
+        action="store_true",
+        help="only the national load run (bench/national.py): 820,000 stations, 7,000 laptops",
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="with --national: also run on PostgreSQL at URL (2 and 4 workers, a fresh"
+        " database each), e.g. postgresql://postgres@127.0.0.1:5432/test",
+    )
     args = parser.parse_args(argv)
+    if args.national:
+        return _national(args)
     sizes = TINY if args.tiny else QUICK if args.quick else FULL
     started = time.perf_counter()
 
@@ -369,6 +382,32 @@ def main(argv: list[str] | None = None) -> int:
         machine, results = run(sizes, Path(tmp), log)
     machine["run_seconds"] = round(time.perf_counter() - started, 1)
     machine["mode"] = "tiny" if args.tiny else "quick" if args.quick else "full"
+    print(table(results))
+    print(
+        f"\n{machine['mode']} run, {machine['run_seconds']} s; machine: {machine['cpu']}, "
+        f"{machine['cores']} cores, load {machine['load_at_start']} -> {machine['load_at_end']}"
+    )
+    if args.json:
+        write_json(args.json, machine, results)
+    return 0
+
+
+def _national(args: argparse.Namespace) -> int:
+    from bench import national
+
+    shape = national.TINY if args.tiny else national.QUICK if args.quick else national.FULL
+    started = time.perf_counter()
+
+    def log(line: str) -> None:
+        print(f"[{time.perf_counter() - started:7.1f} s] {line}", file=sys.stderr, flush=True)
+
+    machine = machine_info()
+    with tempfile.TemporaryDirectory(prefix="recap-national-", dir=stores.cache_root_made()) as tmp:
+        extra, results = national.run(shape, args.postgres, Path(tmp), log)
+    machine |= extra
+    machine["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    machine["run_seconds"] = round(time.perf_counter() - started, 1)
+    machine["mode"] = f"national-{shape.name}"
     print(table(results))
     print(
         f"\n{machine['mode']} run, {machine['run_seconds']} s; machine: {machine['cpu']}, "

@@ -24,6 +24,7 @@ from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services import election as election_service
 from recap_desktop.services import identity as identity_service
+from recap_desktop.services import photos as photo_service
 from recap_desktop.services import recap as recap_service
 from recap_desktop.services import requirements as requirement_service
 from recap_desktop.services import sheets as sheet_service
@@ -276,6 +277,7 @@ def cmd_sheet_enter(ws: Workspace, args: argparse.Namespace) -> int:
             "sheet.warnings_need_reason", exit_code=1, details=[w.line() for w in fired]
         )
     supersedes = sheet_service.full_hash(ws, args.supersedes) if args.supersedes else None
+    photos = [photo_service.read_file(path) for path in args.photo]
     key = unlock(ws, args)
     record = sheet_service.enter_sheet(
         ws,
@@ -285,6 +287,7 @@ def cmd_sheet_enter(ws: Workspace, args: argparse.Namespace) -> int:
         values,
         supersedes=supersedes,
         reason=args.reason,
+        photos=photos,
         warnings_reason=args.accept_warnings,
         double_entry=double,
     )
@@ -337,6 +340,11 @@ def cmd_sheet_show(ws: Workspace, args: argparse.Namespace) -> int:
         if v.get("standing"):
             line += f"  [{problem_name(v['standing'])}]"
         _out(line)
+        for photo in v.get("photos", []):
+            _out(
+                f"    {photo['sha256'][:16]}  {photo['type']:<10} {photo['bytes']:>9} B  "
+                + tr(f"photo.state.{photo['state']}")
+            )
     for r in history["reviews"]:
         _out(
             f"  {r['time']}  {r['decision']} {r['sheet'][:16]}"
@@ -378,9 +386,22 @@ def cmd_recap(ws: Workspace, args: argparse.Namespace) -> int:
 
 def cmd_verify(ws: Workspace, args: argparse.Namespace) -> int:
     report = verify_store(ws)
+    # Photos are not records: a missing one is shown (sync fetches it), an altered one fails.
+    photo_problems = photo_service.problems(ws)
+    missing, altered = photo_service.counts(photo_problems)
+    ok = report.ok and not altered
     if args.json:
-        _json(report.to_json())
-        return EXIT_OK if report.ok else EXIT_PROBLEMS
+        _json(
+            {
+                **report.to_json(),
+                "photos": [
+                    {"sheet": p.sheet, **p.photo.to_json(), "state": p.state}
+                    for p in photo_problems
+                ],
+            }
+        )
+        return EXIT_OK if ok else EXIT_PROBLEMS
+
     errors, attention = report.errors, report.attention
     waiting = [p for p in report.notices if p.kind == "awaiting_certificate"]
     others = [p for p in report.notices if p.kind != "awaiting_certificate"]
@@ -399,7 +420,11 @@ def cmd_verify(ws: Workspace, args: argparse.Namespace) -> int:
     if others:
         _out(tr("verify.notices", count=len(others)))
         _problems(others)
-    return EXIT_OK if report.ok else EXIT_PROBLEMS
+    if photo_problems:
+        _out(tr("verify.photos", missing=missing, altered=altered))
+        for p in photo_problems:
+            _out(f"  {p.sheet}  {p.photo.sha256}  {tr(f'photo.state.{p.state}')}")
+    return EXIT_OK if ok else EXIT_PROBLEMS
 
 
 def _problems(problems: Sequence[Any]) -> None:
@@ -443,6 +468,20 @@ def cmd_sync(ws: Workspace, args: argparse.Namespace) -> int:
         _out(tr("sync.pull_refused", count=len(result.pull_problems)))
         for p in result.pull_problems:
             _out(f"  {p.record or '-'}  {problem_name(p.kind)}: {p.detail}")
+    photos = result.extra.get("photos")
+    if photos is not None and not args.json:
+        _out(
+            tr(
+                "sync.photos",
+                sent=photos.sent,
+                fetched=photos.fetched,
+                missing=photos.server_lacks,
+            )
+        )
+        for sha, detail in photos.refused:
+            _out("  " + tr("sync.photo_refused", sha=sha, detail=detail))
+        for sha in photos.bad:
+            print(tr("sync.photo_bad", sha=sha), file=sys.stderr)
     if not args.json:
         if result.resent:
             _out(tr("sync.resent", count=result.resent))
@@ -891,6 +930,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--values", required=True, help="JSON file: field id -> count")
     p.add_argument("--supersedes", metavar="HASH")
     p.add_argument("--reason")
+    p.add_argument(
+        "--photo",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a photo or scan of the C.Hasil page (PNG/JPEG, at most 10 MiB); repeat for more",
+    )
     p.add_argument(
         "--accept-warnings",
         metavar="REASON",

@@ -740,6 +740,52 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Penyimpanan telah diubah di luar program: {detail}. Jalankan 'recap verify'.",
         "en": "The store was changed outside the program: {detail}. Run 'recap verify'.",
     },
+    # photos of the paper (services/photos.py, sync/photos.py)
+    "photo.not_image": {
+        "id": "Berkas {path} bukan foto PNG atau JPEG. Lampirkan foto atau pindaian halaman C.Hasil (PNG/JPEG).",
+        "en": "The file {path} is not a PNG or JPEG image. Attach a photo or scan of the C.Hasil page (PNG/JPEG).",
+    },
+    "photo.too_big": {
+        "id": "Berkas {path} lebih dari {limit} MiB. Kecilkan resolusinya atau pindai ulang, lalu lampirkan lagi.",
+        "en": "The file {path} is larger than {limit} MiB. Lower its resolution or scan again, then attach it again.",
+    },
+    "photo.empty": {
+        "id": "Berkas {path} kosong. Pilih foto halaman C.Hasil.",
+        "en": "The file {path} is empty. Choose a photo of the C.Hasil page.",
+    },
+    "photo.too_many": {
+        "id": "Satu lembar memuat paling banyak {limit} foto. Lepaskan foto yang tidak perlu.",
+        "en": "A sheet holds at most {limit} photos. Remove the ones not needed.",
+    },
+    "photo.not_named": {
+        "id": "Foto {sha} tidak disebut oleh lembar yang dikoreksi; lampirkan berkasnya.",
+        "en": "Photo {sha} is not named by the sheet being corrected; attach its file.",
+    },
+    "photo.state.ok": {"id": "foto tersimpan", "en": "photo kept"},
+    "photo.state.missing": {
+        "id": "FOTO HILANG: belum ada di folder ini (sinkronkan untuk mengambilnya)",
+        "en": "PHOTO MISSING: not in this folder yet (sync to fetch it)",
+    },
+    "photo.state.altered": {
+        "id": "FOTO DIUBAH: berkas di folder ini bukan foto yang ditandatangani",
+        "en": "PHOTO ALTERED: the file in this folder is not the photo that was signed",
+    },
+    "verify.photos": {
+        "id": "{missing} foto hilang, {altered} foto diubah (disebut oleh lembar yang ditandatangani):",
+        "en": "{missing} photo(s) missing, {altered} photo(s) altered (named by signed sheets):",
+    },
+    "sync.photos": {
+        "id": "Foto: {sent} dikirim, {fetched} diambil, {missing} belum ada di server.",
+        "en": "Photos: {sent} sent, {fetched} fetched, {missing} not on the server yet.",
+    },
+    "sync.photo_refused": {
+        "id": "Server menolak foto {sha}: {detail}",
+        "en": "The server refused photo {sha}: {detail}",
+    },
+    "sync.photo_bad": {
+        "id": "Server mengirim byte yang bukan foto {sha}; tidak disimpan. Coba lagi nanti atau laporkan ke pengelola server.",
+        "en": "The server sent bytes that are not photo {sha}; nothing was kept. Try again later or tell the server's operator.",
+    },
     "file.unreadable": {
         "id": "Berkas {path} tidak dapat dibaca: {detail}",
         "en": "The file {path} cannot be read: {detail}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
@@ -24,6 +24,8 @@ from recap_desktop.protocol.wire import (
     parse_batch,
 )
 from recap_server.ledger import Ledger, Pushed
+from recap_server.photos import ServerPhotos
+from recap_server.photos import router as photo_router
 from recap_server.storage import RawHeld, _protocol_time
 
 MAX_BODY = 16 * 1024 * 1024  # bytes on the wire
@@ -440,6 +442,8 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
         """Counts: records (every record held), disputes, sheets, equivocations, receipts..."""
         return ledger.storage.stats()
 
+    # Photos of the paper (PROTOCOL §9.8): their tables and routes live in photos.py.
+    app.include_router(photo_router(ServerPhotos(cast(Any, ledger.storage))))
     return app
 
 

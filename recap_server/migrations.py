@@ -141,6 +141,24 @@ V2 = [
     "CREATE INDEX records_type ON records(type, idx)",
 ]
 
+
+# -- version 3 (both): photos of the paper (PROTOCOL §9.8; recap_server/photos.py) -------------
+# photos: each image held whole, by its SHA-256; photo_parts: the chunks of an upload in
+# progress, kept as they arrive so that a cut connection resumes from what is held.
+def _photo_tables(blob: str) -> list[str]:
+    return [
+        f"""CREATE TABLE photos (
+        sha256 TEXT PRIMARY KEY, type TEXT NOT NULL, bytes INTEGER NOT NULL,
+        data {blob} NOT NULL, received TEXT NOT NULL)""",
+        f"""CREATE TABLE photo_parts (
+        sha256 TEXT NOT NULL, start INTEGER NOT NULL, data {blob} NOT NULL,
+        PRIMARY KEY (sha256, start))""",
+    ]
+
+
+SQLITE_V3 = _photo_tables("BLOB")
+PG_V3 = _photo_tables("BYTEA")
+
 Statement = str | Callable[[Any], None]
 
 
@@ -148,8 +166,8 @@ def sqlite_migrations(
     fill: Callable[[Any], None], v1: Callable[[Any], None]
 ) -> list[Sequence[Statement]]:
     """Version n is item n - 1: statements, or functions of the connection."""
-    return [[v1], [*V2, fill]]
+    return [[v1], [*V2, fill], SQLITE_V3]
 
 
 def pg_migrations(fill: Callable[[Any], None]) -> list[Sequence[Statement]]:
-    return [PG_V1, [*V2, fill]]
+    return [PG_V1, [*V2, fill], PG_V3]

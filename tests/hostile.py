@@ -364,6 +364,11 @@ def far_district() -> Far:
     return Far(sheets, filed, ruling, final)
 
 
+# Photos a sheet names (PROTOCOL §4): the hashes of stand-in bytes, in ascending order.
+PHOTO_A = {"bytes": 2_345_678, "sha256": "0f" + "1" * 62, "type": "image/jpeg"}
+PHOTO_B = {"bytes": 812_004, "sha256": "a0" + "2" * 62, "type": "image/png"}
+
+
 def table() -> Table:
     package = package_record()
     a1 = sheet(OP_A, 1, None, S1)
@@ -467,6 +472,27 @@ def table() -> Table:
         Case("chain_gap", [sheet(OP_A, 4, a2.hash, S3)], "chain_gap"),
         Case("chain_prev", [sheet(OP_A, 3, a1.hash, S3)], "chain_prev"),
         Case("basic_time_format", [sheet(OP_B, 1, None, S3, time="20260214T100000Z")], "malformed"),
+        # Photos of the paper (PROTOCOL §4 `photos`, §9.8): only the list's shape is checked.
+        Case(
+            "photos_out_of_order",
+            [sheet(OP_B, 1, None, S3, photos=[PHOTO_B, PHOTO_A])],
+            "malformed",
+        ),
+        Case(
+            "photo_over_10_mib",
+            [sheet(OP_B, 1, None, S3, photos=[{**PHOTO_A, "bytes": 10 * 1024 * 1024 + 1}])],
+            "malformed",
+        ),
+        Case(
+            "photo_not_png_or_jpeg",
+            [sheet(OP_B, 1, None, S3, photos=[{**PHOTO_A, "type": "image/svg+xml"}])],
+            "malformed",
+        ),
+        Case(
+            "photo_member_too_many",
+            [sheet(OP_B, 1, None, S3, photos=[{**PHOTO_A, "url": "http://x.example/a.jpg"}])],
+            "malformed",
+        ),
         Case(
             "time_goes_back",
             [sheet(OP_A, 3, a2.hash, S3, time="2026-02-14T10:00:00Z")],
@@ -818,7 +844,12 @@ def table() -> Table:
             None,
             "a claimed time in the future is admitted: it is a claim, and decides nothing",
         ),
-        Case("honest_sheet", [sheet(OP_A, 3, a2.hash, S3, time=LATER)], None),
+        Case(
+            "honest_sheet",
+            [sheet(OP_A, 3, a2.hash, S3, time=LATER, photos=[PHOTO_A, PHOTO_B])],
+            None,
+            "it names two photos of its paper (§4): only the list's shape is checked",
+        ),
         Case(
             "honest_incident_entered_from_paper",
             [

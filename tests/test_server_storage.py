@@ -130,7 +130,7 @@ def test_a_database_from_before_the_projections_gains_them_when_opened(tmp_path:
     again = open_ledger(tmp_path / "server", demo=True, database=db).storage
     try:
         assert isinstance(again, SqlStorage)
-        assert again.schema_version() == 2
+        assert again.schema_version() == 3  # the latest: 3 adds the photo tables
         assert (again.all_totals("ppwp"), again.stats()) == expected
     finally:
         again.close()

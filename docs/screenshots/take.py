@@ -332,10 +332,108 @@ def entry_shots(lang: str, root: Path, app: QApplication) -> None:
     ws.close()
 
 
+def paper_photo(values: dict[str, int], title: str, seed: int) -> bytes:
+    """A JPEG that looks like a phone photo of a C.Hasil page: the form's lines, and the
+    numbers written in by hand (slightly off the lines, as a pen writes them)."""
+    from recap_desktop.ui.qt import (
+        QBuffer,
+        QColor,
+        QFont,
+        QImage,
+        QIODevice,
+        QPainter,
+        QPen,
+        QRect,
+        Qt,
+    )
+
+    rng = random.Random(seed)
+    image = QImage(1240, 1754, QImage.Format.Format_RGB32)
+    image.fill(QColor(236, 232, 220))
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.fillRect(QRect(60, 50, 1120, 1650), QColor(250, 249, 244))
+    painter.setPen(QPen(QColor(30, 30, 30), 3))
+    painter.setFont(QFont("DejaVu Sans", 30, QFont.Weight.Bold))
+    painter.drawText(QRect(60, 80, 1120, 60), Qt.AlignmentFlag.AlignCenter, title)
+    painter.setFont(QFont("DejaVu Sans", 18))
+    painter.drawText(
+        QRect(60, 140, 1120, 40),
+        Qt.AlignmentFlag.AlignCenter,
+        f"TPS {STATION} · Pemilu Presiden dan Wakil Presiden 2024",
+    )
+    y = 220
+    for number, (fid, value) in enumerate(values.items(), 1):
+        painter.setPen(QPen(QColor(120, 120, 120), 1))
+        painter.drawRect(QRect(100, y, 1040, 60))
+        painter.drawLine(880, y, 880, y + 60)
+        painter.setPen(QPen(QColor(40, 40, 40), 1))
+        painter.setFont(QFont("DejaVu Sans", 16))
+        painter.drawText(QRect(120, y, 740, 60), Qt.AlignmentFlag.AlignVCenter, f"{number}. {fid}")
+        painter.setPen(QPen(QColor(20, 40, 140), 2))
+        painter.setFont(QFont("DejaVu Serif", 28, QFont.Weight.Normal, True))
+        jitter = rng.randint(-6, 6)
+        painter.drawText(QRect(900, y + jitter, 220, 60), Qt.AlignmentFlag.AlignCenter, str(value))
+        y += 66
+        if y > 1600:
+            break
+    painter.end()
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "JPEG", 85)
+    return bytes(buffer.data().data())
+
+
+def photo_shots(lang: str, root: Path, app: QApplication) -> None:
+    """The photos of the paper beside the numbers: zoomed on the officer's desk; one photo
+    missing and one altered on the supervisor's."""
+    i18n.install(lang)
+    settings = Settings(QSettings(str(root / f"{lang}.ini"), QSettings.Format.IniFormat))
+    settings.language = lang
+    ws = Workspace(root / lang / "photos-operator")
+    demo_service.init_demo(ws)
+    key = identity_service.unlock(ws, identity_service.DEMO_PASSPHRASE)
+    election = current_election(ws)
+    values = random_sheet(
+        election.contests["ppwp"], election.stations[STATION].registered, random.Random(4)
+    )
+    pages = [paper_photo(values, "MODEL C.HASIL-PPWP", 1), paper_photo(values, "C.HASIL hal. 2", 2)]
+    sheet_service.enter_sheet(ws, key, STATION, "ppwp", values, photos=pages)
+    win = window(ws, settings, app)
+    win.regions.select_station(STATION)
+    settle(app)
+    view = win.form.photos.view
+    view.setFocus()
+    for _ in range(3):
+        view.zoom_by(1.25)
+    view.centerOn(900, 300)
+    settle(app)
+    save(win, f"photos-{lang}.png")
+    win.close()
+
+    sup = Workspace(root / lang / "photos-supervisor")
+    demo_service.init_demo(sup, officer_id="pengawas-1", role="supervisor")
+    held = [r.record for r in ws.store.records.rows() if r.record and r.record.type != "election"]
+    assert not admission_service.admit_into(sup, held, "import").refused
+    ws.close()
+    from recap_desktop.protocol.photos import describe
+
+    first = describe(pages[0])  # the second page was never fetched: missing
+    sup.store.photos.path(first.sha256).parent.mkdir(parents=True, exist_ok=True)
+    sup.store.photos.path(first.sha256).write_bytes(pages[1])  # altered behind our back
+    win = window(sup, settings, app)
+    win.regions.select_station(STATION)
+    settle(app)
+    save(win, f"photos-supervisor-{lang}.png")
+    win.close()
+    sup.close()
+
+
 def main() -> int:
     app = QApplication(sys.argv[:1])
     only_plenary = "--plenary" in sys.argv[1:]  # the recapitulation's screens alone
     only_entry = "--entry" in sys.argv[1:]  # the warnings dialog and double entry alone
+    only_photos = "--photos" in sys.argv[1:]  # the photos of the paper alone
     only_desk = "--desk" in sys.argv[1:]  # the supervisor's desk alone
     with tempfile.TemporaryDirectory() as tmp:
         for lang in ("id", "en"):
@@ -343,12 +441,15 @@ def main() -> int:
                 plenary_shots(lang, Path(tmp), app)
             elif only_entry:
                 entry_shots(lang, Path(tmp), app)
+            elif only_photos:
+                photo_shots(lang, Path(tmp), app)
             elif only_desk:
                 desk_shots(lang, Path(tmp), app)
             else:
                 shots(lang, Path(tmp), app)
                 desk_shots(lang, Path(tmp), app)
                 entry_shots(lang, Path(tmp), app)
+                photo_shots(lang, Path(tmp), app)
     return 0
 
 

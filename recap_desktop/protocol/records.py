@@ -13,6 +13,7 @@ from typing import Any
 
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.domain.election import ElectionError, parse_time
+from recap_desktop.protocol.photos import check_photos
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -25,7 +26,7 @@ FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "values", "warnings", "supersedes", "reason",
             }
         ),
-        frozenset({"warnings_reason", "double_entry"}),
+        frozenset({"warnings_reason", "double_entry", "photos"}),
     ),
     "review": (
         frozenset(
@@ -168,6 +169,8 @@ def check_officer_record(record: Record) -> None:
             raise ValueError("warnings_reason, when present, must be a non-blank text")
         if "double_entry" in p:
             _double_entry(p["double_entry"])
+        if "photos" in p:
+            check_photos(p["photos"])
     else:
         if not _is_hash(p["sheet"]):
             raise ValueError("sheet must be the hash of the sheet reviewed")

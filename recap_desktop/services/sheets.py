@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +22,7 @@ from recap_desktop.domain.election import (
 from recap_desktop.domain.form import ValueProblem, Violation
 from recap_desktop.messages import language, tr
 from recap_desktop.protocol.trust import EXACT_PLACE, ROLES_FOR_TYPE
+from recap_desktop.services import photos as photo_service
 from recap_desktop.services import regions as region_service
 from recap_desktop.services import requirements as requirement_service
 from recap_desktop.services.admission import admit_own
@@ -261,6 +262,8 @@ def enter_sheet(
     supersedes: str | None = None,
     reason: str | None = None,
     acknowledged: Collection[str] | None = None,
+    photos: Sequence[bytes] = (),
+    keep_photos: Collection[str] | None = None,
     warnings_reason: str | None = None,
     double_entry: DoubleEntry | None = None,
 ) -> Record:
@@ -271,6 +274,9 @@ def enter_sheet(
     (the window's list, so that a warning that appeared after the officer looked is seen).
     ``double_entry``: the sheet was typed twice and the typings agreed (``domain.double_entry``);
     a region whose supervisor requires it refuses a sheet without.
+    ``photos``: images of the paper (PNG or JPEG), kept by hash and named in the record.
+    ``keep_photos``: the hashes of the corrected sheet's photos the correction names again
+    (None: all of them; a photo need not be held here to be named again).
     """
     election = region_service.outline(ws)
     station, contest = region_service.locate(ws, station_code, contest_id)
@@ -329,6 +335,9 @@ def enter_sheet(
         payload["warnings_reason"] = warnings_reason.strip()
     if double_entry is not None:
         payload["double_entry"] = {"second": double_entry.second}
+    kept = photo_service.carried(ws, supersedes, keep_photos) if supersedes else []
+    if photos or kept:
+        payload["photos"] = photo_service.keep(ws, photos, kept)
     record = sign(key, payload)
     admit_own(ws, record)
     return record
@@ -413,6 +422,8 @@ def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str
     standing = ws.store.sheets.standings(station_code, contest_id)
     for item in (*versions, *reviews):
         item["standing"] = standing.get(item["hash"])
+    for v in versions:
+        v["photos"] = [p.to_json() for p in photo_service.sheet_photos(ws, v["hash"])]
     status = ws.store.sheets.status(station_code, contest_id) or {
         "state": "not_entered",
         "current": None,

@@ -10,6 +10,7 @@ from recap_desktop.storage import Store
 from recap_desktop.sync.backoff import Backoff
 from recap_desktop.sync.client import ServerClient
 from recap_desktop.sync.engine import Status, SyncEngine, SyncResult
+from recap_desktop.sync.photos import sync_photos
 
 SERVER_URL = "server_url"
 
@@ -62,9 +63,17 @@ def make_engine(
     if url:
         set_server_url(store, url)
     client = ServerClient(chosen, connect_timeout=connect_timeout, read_timeout=read_timeout)
-    return SyncEngine(
+    engine: SyncEngine
+
+    def photos(result: SyncResult) -> None:
+        result.extra["photos"] = sync_photos(
+            store.photos, client, cancelled=lambda: engine.cancelled
+        )
+
+    engine = SyncEngine(
         store,
         client,
+        after=(photos,),
         jurisdiction=jurisdiction(store),
         own_keys=own_keys(ws),
         attempts=attempts,
@@ -73,6 +82,7 @@ def make_engine(
         page_size=page_size,
         on_status=on_status,
     )
+    return engine
 
 
 def sync_once(

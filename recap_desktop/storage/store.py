@@ -18,6 +18,7 @@ hands out ``col.decks`` and ``col.models``:
 - ``witness``: the server's tree heads verified, partitions checked, evidence of its
   misbehaviour (witness.py)
 - ``recaps``: D.Hasil versions, objections and rulings, with their standing (recaps.py)
+- ``photos``: images of the paper kept by hash beside the store (photos.py)
 
 ``append`` stays here: it is the one way records enter, whatever the door (appender.py).
 Every part shares the store's one connection and its write transaction (connection.py): a
@@ -39,6 +40,7 @@ from recap_desktop.storage.integrity import Integrity
 from recap_desktop.storage.keys import Keys
 from recap_desktop.storage.outbox import Outbox
 from recap_desktop.storage.package import CurrentPackage
+from recap_desktop.storage.photos import PhotoFiles
 from recap_desktop.storage.places import Places
 from recap_desktop.storage.projections import Projections
 from recap_desktop.storage.recaps import Recaps
@@ -72,6 +74,7 @@ class Store:
         self.trust = TrustHeld(self._connection, self.keys, self.evidence)
         self.witness = Witness(self._connection)
         self.recaps = Recaps(self._connection)
+        self.photos = PhotoFiles(self._connection)
 
     @classmethod
     def in_dir(cls, data_dir: Path, *, readonly: bool = False) -> Store:

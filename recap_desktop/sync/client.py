@@ -11,9 +11,11 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import HTTPError as Urllib3Error
 
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.protocol.admit import Fork
+from recap_desktop.protocol.photos import MAX_PHOTO_BYTES
 from recap_desktop.protocol.wire import BATCH_FORMAT, batch_bytes
 
 __all__ = [
@@ -141,14 +143,30 @@ class ServerClient:
         self._adapter.abort()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        body = self._send(method, path, **kwargs)
+        try:
+            return parse_json(body)
+        except CanonicalError as exc:
+            raise BadAnswer(f"the server's answer is not valid JSON: {exc}") from exc
+
+    def _send(self, method: str, path: str, limit: int | None = None, **kwargs: Any) -> bytes:
+        """The answer's body, or the failure by kind (shared by JSON calls and photos).
+        ``limit``: refuse a body longer than this many bytes without reading it all."""
         try:
             response = self.session.request(
-                method, self.base_url + path, timeout=self.timeout, **kwargs
-            )
-            body = response.content  # read it all here, so a cut body raises here
+                method, self.base_url + path, timeout=self.timeout, stream=limit is not None,
+                **kwargs,
+            )  # fmt: skip
+            if limit is None:
+                body = response.content  # read it all here, so a cut body raises here
+            else:
+                body = response.raw.read(limit + 1, decode_content=True)
+                response.close()
+                if len(body) > limit and response.status_code < 400:
+                    raise BadAnswer(f"the answer is longer than {limit} bytes")
         except requests.Timeout as exc:
             raise Unreachable(f"the server did not answer in time ({exc})", "timeout") from exc
-        except requests.RequestException as exc:
+        except (requests.RequestException, Urllib3Error, OSError) as exc:
             raise Unreachable(f"could not reach the server: {exc}") from exc
         if response.status_code in (429, 502, 503, 504) or response.status_code >= 500:
             raise Unreachable(f"the server is unavailable (HTTP {response.status_code})", "server")
@@ -156,10 +174,7 @@ class ServerClient:
             raise NotHeld(f"HTTP 404: {body[:300]!r}")
         if response.status_code >= 400:
             raise Refused(f"HTTP {response.status_code}: {body[:300]!r}")
-        try:
-            return parse_json(body)
-        except CanonicalError as exc:
-            raise BadAnswer(f"the server's answer is not valid JSON: {exc}") from exc
+        return body
 
     def health(self) -> dict[str, Any]:
         answer = self._call("GET", "/v1/health")
@@ -236,6 +251,38 @@ class ServerClient:
         if not isinstance(answer, dict):
             raise BadAnswer("the record answer is not an object")
         return answer
+
+    # -- photos of the paper (PROTOCOL §9.8) ------------------------------------------------
+
+    def photos_missing(self, sheets: list[str]) -> list[dict[str, Any]]:
+        """The photos these sheets name that the server lacks, with the bytes it has of each."""
+        answer = self._call("POST", "/v1/photos/missing", json={"sheets": sheets})
+        if not isinstance(answer, dict) or not isinstance(answer.get("photos"), list):
+            raise BadAnswer("the photos answer has no list of photos")
+        return list(answer["photos"])
+
+    def put_photo(self, sha256: str, sheet: str, offset: int, chunk: bytes) -> dict[str, Any]:
+        """Send the bytes of a photo from ``offset`` on; the server says how many it holds."""
+        answer = self._call(
+            "PUT",
+            f"/v1/photos/{sha256}",
+            params={"sheet": sheet, "offset": offset},
+            data=chunk,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        if not isinstance(answer, dict) or type(answer.get("received")) is not int:
+            raise BadAnswer("the photo answer does not say what was received")
+        return answer
+
+    def get_photo(self, sha256: str) -> bytes:
+        """A photo's bytes as the server sends them (the caller checks them)."""
+        # identity: an image does not compress, and gzip would only cost the server time
+        return self._send(
+            "GET",
+            f"/v1/photos/{sha256}",
+            limit=MAX_PHOTO_BYTES,
+            headers={"Accept-Encoding": "identity"},
+        )
 
     def pull(self, jurisdiction: str, since: int, limit: int) -> dict[str, Any]:
         answer = self._call(

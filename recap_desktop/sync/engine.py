@@ -146,9 +146,12 @@ class SyncResult:
     misbehaviour: list[tuple[str, str]] = field(default_factory=list)  # kind, detail (§10.6)
     error: str | None = None
     error_kind: str | None = None
+    # What steps run after the records' sync found (``after``), by name: e.g. "photos".
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
+            **{k: v.to_json() for k, v in self.extra.items()},
             "outcome": self.outcome,
             "sent": self.sent,
             "held": self.held,
@@ -196,8 +199,11 @@ class SyncEngine:
         attempts: int = 4,
         backoff: Backoff | None = None,
         on_status: Callable[[Status], None] | None = None,
+        after: Sequence[Callable[[SyncResult], None]] = (),
     ) -> None:
         self.store = store
+        # Steps run once the records are synced, inside the same retries (photos, §9.8).
+        self.after = tuple(after)
         self.client = client
         self.jurisdiction = jurisdiction
         self.own_keys = dict(own_keys or {})  # the officer's own key: known before certified
@@ -296,6 +302,9 @@ class SyncEngine:
                 self._go(State.PULLING)
                 self._pull_all(result)
                 self._pull_evidence(result)
+                for step in self.after:
+                    self._check_cancel()
+                    step(result)
             except _Cancelled:
                 self._go(State.IDLE)
                 result.outcome = CANCELLED

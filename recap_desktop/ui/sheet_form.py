@@ -19,6 +19,7 @@ from recap_desktop.domain.form import MAX_VALUE, Violation
 from recap_desktop.messages import problem_name
 from recap_desktop.messages import tr as service_text
 from recap_desktop.services import RecapError, Workspace
+from recap_desktop.services import photos as photo_service
 from recap_desktop.services import regions as region_service
 from recap_desktop.services import requirements as requirement_service
 from recap_desktop.services import sheets as sheet_service
@@ -26,6 +27,7 @@ from recap_desktop.ui import i18n
 from recap_desktop.ui.dialogs import ask_text
 from recap_desktop.ui.i18n import tr
 from recap_desktop.ui.keyholder import KeyHolder
+from recap_desktop.ui.photos import PhotoPanel
 from recap_desktop.ui.qt import (
     QCheckBox,
     QFont,
@@ -33,10 +35,13 @@ from recap_desktop.ui.qt import (
     QGridLayout,
     QHBoxLayout,
     QIntValidator,
+    QKeySequence,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QShortcut,
+    QSplitter,
     Qt,
     QVBoxLayout,
     QWidget,
@@ -120,7 +125,15 @@ class SheetForm(QWidget):
         self.scroller = QScrollArea()
         self.scroller.setWidgetResizable(True)
         self.scroller.setFrameShape(QFrame.Shape.NoFrame)
-        outer.addWidget(self.scroller, 1)
+        # The photos of the paper beside the numbers (ui/photos.py).
+        self.photos = PhotoPanel()
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.scroller)
+        split.addWidget(self.photos)
+        split.setSizes([560, 360])
+        outer.addWidget(split, 1)
+        attach = QShortcut(QKeySequence("Ctrl+Shift+P"), self, self.photos.choose_files)
+        attach.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.ack_box = QWidget()
         self.ack_layout = QVBoxLayout(self.ack_box)
         self.ack_layout.setContentsMargins(0, 0, 0, 0)
@@ -141,6 +154,7 @@ class SheetForm(QWidget):
     # -- building -------------------------------------------------------------------------
 
     def retranslate(self) -> None:
+        self.photos.retranslate()
         self.correct_button.setText(tr("Correct this sheet…"))
         self.save_button.setText(tr("Save and sign (Ctrl+S)"))
         if self.station is None:
@@ -152,6 +166,7 @@ class SheetForm(QWidget):
         self.scroller.takeWidget()
         self.edits, self.notes, self.sums = {}, {}, {}
         self._rebuild_acks([])
+        self.photos.clear()
         self.banner.hide()
         self.retranslate()
         self._update_buttons()
@@ -167,15 +182,23 @@ class SheetForm(QWidget):
         mine = [h for h in history["heads"] if versions[h]["signer"] == me]
         self.own_head = mine[0] if mine else None
         shown: dict[str, int] | None = None
+        shown_hash: str | None = None
         if self.own_head is not None:
             shown = versions[self.own_head]["values"]
+            shown_hash = self.own_head
             self.mode = "view"
         elif role != "operator":
             current = history["current"] or (history["heads"][0] if history["heads"] else None)
             shown = versions[current]["values"] if current else None
+            shown_hash = current
             self.mode = "readonly"
         else:
             self.mode = "new"
+        self.photos.show_photos(
+            photo_service.sheet_photos(self.ws, shown_hash) if shown_hash else [],
+            lambda photo: photo_service.read(self.ws, photo),
+            editable=self.mode == "new",
+        )
         lang = i18n.current()
         self.title.setText(
             f"{station.name} · {station.code} — {text(contest.name, lang)}\n"
@@ -183,6 +206,7 @@ class SheetForm(QWidget):
             .replace("%1", str(station.registered))
             .replace("%2", i18n.state_label(history["state"]))
             + "".join(" · " + problem_name(why, lang) for why in history.get("attention", []))
+            + (" · " + self.photos.summary() if self.photos.summary() else "")
         )
         self._build(contest, lang)
         if shown is not None:
@@ -375,6 +399,7 @@ class SheetForm(QWidget):
         if self.mode != "view":
             return
         self.mode = "correct"
+        self.photos.begin_correction()
         self._set_readonly(False)
         self._update_buttons()
         self._say("info", tr("Correcting: change the fields, then save; a reason will be asked."))
@@ -472,6 +497,8 @@ class SheetForm(QWidget):
                 ],
                 warnings_reason=warnings_reason,
                 double_entry=double_entry,
+                photos=self.photos.pending_images(),
+                keep_photos=self.photos.kept_photos() if self.mode == "correct" else (),
             )
         except RecapError as exc:
             self._say("error", "\n".join([exc.message(lang), *exc.details]))

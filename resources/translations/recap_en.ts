@@ -159,10 +159,6 @@
         <translation>Plenary (D.Hasil)</translation>
     </message>
     <message>
-        <source>Supervisor's desk</source>
-        <translation>Supervisor's desk</translation>
-    </message>
-    <message>
         <source>Contest:</source>
         <translation>Contest:</translation>
     </message>
@@ -197,10 +193,6 @@
     <message>
         <source>Rebuild tables from the records</source>
         <translation>Rebuild tables from the records</translation>
-    </message>
-    <message>
-        <source>Supervisor's desk: open problems</source>
-        <translation>Supervisor's desk: open problems</translation>
     </message>
     <message>
         <source>Refresh states</source>
@@ -646,13 +638,6 @@
         <source>%1 of %2 polling stations entered</source>
         <translation>%1 of %2 polling stations entered</translation>
     </message>
-    <message numerus="yes">
-        <source>%n station(s) hold sheets that do not count (disputed, rejected, tampered…): see the Supervisor's desk</source>
-        <translation>
-            <numerusform>%n station holds sheets that do not count (disputed, rejected, tampered…): see the Supervisor's desk</numerusform>
-            <numerusform>%n stations hold sheets that do not count (disputed, rejected, tampered…): see the Supervisor's desk</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Export the totals</source>
         <translation>Export the totals</translation>
@@ -869,27 +854,6 @@
         <source>Verification cancelled.</source>
         <translation>Verification cancelled.</translation>
     </message>
-    <message numerus="yes">
-        <source>%n record(s) verified</source>
-        <translation>
-            <numerusform>%n record verified</numerusform>
-            <numerusform>%n records verified</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n with problems</source>
-        <translation>
-            <numerusform>%n with problems</numerusform>
-            <numerusform>%n with problems</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n open problem(s).</source>
-        <translation>
-            <numerusform>%n open problem.</numerusform>
-            <numerusform>%n open problems.</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Open objection at %1%2: %3</source>
         <translation>Open objection at %1%2: %3</translation>
@@ -1065,6 +1029,102 @@
     <message>
         <source>Stations counted: %1 of %2</source>
         <translation>Stations counted: %1 of %2</translation>
+    </message>
+    <message>
+        <source>not a PNG or JPEG image</source>
+        <translation>not a PNG or JPEG image</translation>
+    </message>
+    <message>
+        <source>Photos of the paper (zoom: + - 0)</source>
+        <translation>Photos of the paper (zoom: + - 0)</translation>
+    </message>
+    <message>
+        <source>Attach photo… (Ctrl+Shift+P)</source>
+        <translation>Attach photo… (Ctrl+Shift+P)</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <source>+ and - zoom, 0 fits the page; drag to move</source>
+        <translation>+ and - zoom, 0 fits the page; drag to move</translation>
+    </message>
+    <message>
+        <source>to be signed with the sheet</source>
+        <translation>to be signed with the sheet</translation>
+    </message>
+    <message>
+        <source>kept</source>
+        <translation>kept</translation>
+    </message>
+    <message>
+        <source>MISSING</source>
+        <translation>MISSING</translation>
+    </message>
+    <message>
+        <source>ALTERED</source>
+        <translation>ALTERED</translation>
+    </message>
+    <message>
+        <source>photos missing: %1</source>
+        <translation>photos missing: %1</translation>
+    </message>
+    <message>
+        <source>photos ALTERED: %1</source>
+        <translation>photos ALTERED: %1</translation>
+    </message>
+    <message>
+        <source>No photo of the paper is attached.</source>
+        <translation>No photo of the paper is attached.</translation>
+    </message>
+    <message>
+        <source>Attach photos of the C.Hasil pages</source>
+        <translation>Attach photos of the C.Hasil pages</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.PNG *.JPG *.JPEG)</source>
+        <translation>Images (*.png *.jpg *.jpeg *.PNG *.JPG *.JPEG)</translation>
+    </message>
+    <message>
+        <source>The file %1 cannot be read as an image: %2</source>
+        <translation>The file %1 cannot be read as an image: %2</translation>
+    </message>
+    <message>
+        <source>Supervisor's desk</source>
+        <translation>Supervisor's desk</translation>
+    </message>
+    <message>
+        <source>Supervisor's desk: open problems</source>
+        <translation>Supervisor's desk: open problems</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n station(s) hold sheets that do not count (disputed, rejected, tampered…): see the Supervisor's desk</source>
+        <translation>
+            <numerusform>%n station holds sheets that do not count (disputed, rejected, tampered…): see the Supervisor's desk</numerusform>
+            <numerusform>%n stations hold sheets that do not count (disputed, rejected, tampered…): see the Supervisor's desk</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) verified</source>
+        <translation>
+            <numerusform>%n record verified</numerusform>
+            <numerusform>%n records verified</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n with problems</source>
+        <translation>
+            <numerusform>%n with problems</numerusform>
+            <numerusform>%n with problems</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open problem(s).</source>
+        <translation>
+            <numerusform>%n open problem.</numerusform>
+            <numerusform>%n open problems.</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n dispute(s): officers signed different numbers</source>

@@ -160,10 +160,6 @@
         <translation>Rapat pleno (D.Hasil)</translation>
     </message>
     <message>
-        <source>Supervisor&apos;s desk</source>
-        <translation>Meja pengawas</translation>
-    </message>
-    <message>
         <source>Contest:</source>
         <translation>Pemilihan:</translation>
     </message>
@@ -198,10 +194,6 @@
     <message>
         <source>Rebuild tables from the records</source>
         <translation>Bangun ulang tabel dari catatan</translation>
-    </message>
-    <message>
-        <source>Supervisor&apos;s desk: open problems</source>
-        <translation>Meja pengawas: masalah terbuka</translation>
     </message>
     <message>
         <source>Refresh states</source>
@@ -647,12 +639,6 @@
         <source>%1 of %2 polling stations entered</source>
         <translation>%1 dari %2 TPS sudah diisi</translation>
     </message>
-    <message numerus="yes">
-        <source>%n station(s) hold sheets that do not count (disputed, rejected, tampered…): see the Supervisor&apos;s desk</source>
-        <translation>
-            <numerusform>%n TPS memiliki lembar yang tidak dihitung (sengketa, ditolak, diubah…): lihat Meja pengawas</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Export the totals</source>
         <translation>Ekspor jumlah</translation>
@@ -869,24 +855,6 @@
         <source>Verification cancelled.</source>
         <translation>Verifikasi dibatalkan.</translation>
     </message>
-    <message numerus="yes">
-        <source>%n record(s) verified</source>
-        <translation>
-            <numerusform>%n catatan diverifikasi</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n with problems</source>
-        <translation>
-            <numerusform>%n bermasalah</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n open problem(s).</source>
-        <translation>
-            <numerusform>%n masalah terbuka.</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Open objection at %1%2: %3</source>
         <translation>Keberatan terbuka di %1%2: %3</translation>
@@ -1062,6 +1030,98 @@
     <message>
         <source>Stations counted: %1 of %2</source>
         <translation>TPS dihitung: %1 dari %2</translation>
+    </message>
+    <message>
+        <source>not a PNG or JPEG image</source>
+        <translation>bukan gambar PNG atau JPEG</translation>
+    </message>
+    <message>
+        <source>Photos of the paper (zoom: + - 0)</source>
+        <translation>Foto formulir kertas (perbesar: + - 0)</translation>
+    </message>
+    <message>
+        <source>Attach photo… (Ctrl+Shift+P)</source>
+        <translation>Lampirkan foto… (Ctrl+Shift+P)</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Lepaskan</translation>
+    </message>
+    <message>
+        <source>+ and - zoom, 0 fits the page; drag to move</source>
+        <translation>+ dan - memperbesar/memperkecil, 0 menyesuaikan halaman; seret untuk menggeser</translation>
+    </message>
+    <message>
+        <source>to be signed with the sheet</source>
+        <translation>akan ditandatangani bersama lembar</translation>
+    </message>
+    <message>
+        <source>kept</source>
+        <translation>tersimpan</translation>
+    </message>
+    <message>
+        <source>MISSING</source>
+        <translation>HILANG</translation>
+    </message>
+    <message>
+        <source>ALTERED</source>
+        <translation>DIUBAH</translation>
+    </message>
+    <message>
+        <source>photos missing: %1</source>
+        <translation>foto hilang: %1</translation>
+    </message>
+    <message>
+        <source>photos ALTERED: %1</source>
+        <translation>foto DIUBAH: %1</translation>
+    </message>
+    <message>
+        <source>No photo of the paper is attached.</source>
+        <translation>Belum ada foto formulir kertas yang dilampirkan.</translation>
+    </message>
+    <message>
+        <source>Attach photos of the C.Hasil pages</source>
+        <translation>Lampirkan foto halaman C.Hasil</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.PNG *.JPG *.JPEG)</source>
+        <translation>Gambar (*.png *.jpg *.jpeg *.PNG *.JPG *.JPEG)</translation>
+    </message>
+    <message>
+        <source>The file %1 cannot be read as an image: %2</source>
+        <translation>Berkas %1 tidak dapat dibaca sebagai gambar: %2</translation>
+    </message>
+    <message>
+        <source>Supervisor&apos;s desk</source>
+        <translation>Meja pengawas</translation>
+    </message>
+    <message>
+        <source>Supervisor&apos;s desk: open problems</source>
+        <translation>Meja pengawas: masalah terbuka</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n station(s) hold sheets that do not count (disputed, rejected, tampered…): see the Supervisor&apos;s desk</source>
+        <translation>
+            <numerusform>%n TPS memiliki lembar yang tidak dihitung (sengketa, ditolak, diubah…): lihat Meja pengawas</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) verified</source>
+        <translation>
+            <numerusform>%n catatan diverifikasi</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n with problems</source>
+        <translation>
+            <numerusform>%n bermasalah</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open problem(s).</source>
+        <translation>
+            <numerusform>%n masalah terbuka.</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n dispute(s): officers signed different numbers</source>

@@ -185,6 +185,42 @@ def build() -> dict[str, Any]:
             "reason": "salah ketik: 61 dan 49 tertukar",
         },
     )
+    # A sheet naming two photos of its paper by hash (§4 `photos`, §9.8): the images are
+    # the bytes b"vector photo 1" etc. standing in for a JPEG and a PNG; only the list's
+    # shape is part of the record.
+    photos = sorted(
+        (
+            {
+                "bytes": 2_345_678,
+                "sha256": hashlib.sha256(b"vector photo 1").hexdigest(),
+                "type": "image/jpeg",
+            },
+            {
+                "bytes": 812_004,
+                "sha256": hashlib.sha256(b"vector photo 2").hexdigest(),
+                "type": "image/png",
+            },
+        ),
+        key=lambda p: str(p["sha256"]),
+    )
+    with_photos = sign(
+        officer,
+        {
+            "type": "sheet",
+            "signer": officer.key_id,
+            "seq": 3,
+            "prev": second.hash,
+            "time": "2026-02-14T10:20:00Z",
+            "election": "vector-2026",
+            "station": "32.01.01.2001.002",
+            "contest": "ppwp",
+            "values": SHEET_VALUES,
+            "warnings": [],
+            "supersedes": None,
+            "reason": None,
+            "photos": photos,
+        },
+    )
     cert = authority.certificate(
         auth,
         election="vector-2026",
@@ -399,6 +435,13 @@ def build() -> dict[str, Any]:
                 officer,
                 "officer",
                 second,
+            ),
+            _case(
+                "sheet_seq3_photos",
+                "third record: a sheet naming two photos of its paper by SHA-256 (§4, §9.8)",
+                officer,
+                "officer",
+                with_photos,
             ),
             _case(
                 "certificate",
