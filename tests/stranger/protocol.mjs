@@ -215,7 +215,7 @@ function checkChained(p, envSigner) {
 }
 
 export function checkSheet(p, envSigner) {
-  exactMembers(p, [...CHAIN_MEMBERS, 'station', 'contest', 'values', 'warnings', 'supersedes', 'reason'], ['warnings_reason', 'double_entry']);
+  exactMembers(p, [...CHAIN_MEMBERS, 'station', 'contest', 'values', 'warnings', 'supersedes', 'reason'], ['warnings_reason', 'double_entry', 'photos']);
   if (p.type !== 'sheet') malformed('type');
   checkChained(p, envSigner);
   needText(p.station, 'station');
@@ -230,9 +230,31 @@ export function checkSheet(p, envSigner) {
   // a key id (64 lowercase hex). GAP 92: whether `second` may be the signer's own key id (the
   // signer typed it both times is said to be null) is not said: accepted.
   if ('warnings_reason' in p) needNonBlank(p.warnings_reason, 'warnings_reason');
+  if ('photos' in p) checkPhotos(p.photos);
   if ('double_entry' in p) {
     exactMembers(p.double_entry, ['second'], [], 'double_entry');
     if (p.double_entry.second !== null) needHash(p.double_entry.second, 'double_entry.second');
+  }
+}
+
+// §4 sheet `photos` (optional): a list of at most 12 objects, each exactly {bytes, sha256, type}:
+// `sha256` 64 lowercase hex, `bytes` an integer 1 … 10,485,760 (not a boolean), `type`
+// "image/jpeg" or "image/png"; in ascending order of `sha256`, none twice. GAP 100: an empty
+// list is not said to be refused ("Absent: no photo"): read as allowed (at most 12). "Ascending"
+// is read as by code points (the same as byte order for lowercase hex).
+export const MAX_PHOTOS = 12;
+export const MAX_PHOTO_BYTES = 10485760;
+function checkPhotos(photos) {
+  needList(photos, 'photos');
+  if (photos.length > MAX_PHOTOS) malformed(`more than ${MAX_PHOTOS} photos`);
+  let prev = null;
+  for (const ph of photos) {
+    exactMembers(ph, ['bytes', 'sha256', 'type'], [], 'photo');
+    needHash(ph.sha256, 'photo sha256');
+    if (!isInt(ph.bytes) || ph.bytes < 1 || ph.bytes > MAX_PHOTO_BYTES) malformed('photo bytes is not an integer 1 … 10,485,760');
+    if (ph.type !== 'image/jpeg' && ph.type !== 'image/png') malformed('photo type is not image/jpeg or image/png');
+    if (prev !== null && !(prev < ph.sha256)) malformed('photos are not in ascending order of sha256, or one is there twice');
+    prev = ph.sha256;
   }
 }
 

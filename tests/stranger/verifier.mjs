@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, encode, canonicalBytes } from './canonical.mjs';
 import { signatureProblem, opensslAccepts, publicKeyFromSeed, signWithSeed } from './ed25519.mjs';
 import * as log from './log.mjs';
+import * as photos from './photos.mjs';
 import { requirementsInForce, doubleEntryRequiredAt, boundsFired, warningBoundsOf } from './protocol.mjs';
 import { parseEnvelope, signingMessage, sha256hex, keyIdOf, checkOfficer, checkCertificate, checkRevocations, checkElection, checkReceipt, checkCertificateRequest, checkTreeHead, Holder, replay, allStates, totals, allRecaps, allObjections, compareCodePoints, SEVERITY } from './protocol.mjs';
 
@@ -814,6 +815,21 @@ function ownWarningsPart(av) {
   expect('double_entry with a member more: malformed', dflt, () => [sheet(O, st, values, { double_entry: { second: null, third: null } })], 'malformed');
   expect('double_entry true: malformed', dflt, () => [sheet(O, st, values, { double_entry: true })], 'malformed');
   expect('warnings_reason null: malformed', dflt, () => [sheet(O, st, values, { warnings_reason: null })], 'malformed');
+  // photos (§4): only the list's shape is checked
+  const ph = (i, extra = {}) => ({ bytes: 1000 + i, sha256: i.toString(16).padStart(2, '0').repeat(32), type: i % 2 ? 'image/png' : 'image/jpeg', ...extra });
+  const photoCase = (name, list, want) => expect(`photos ${name}: ${want}`, dflt, () => [sheet(O, st, values, { photos: list })], want);
+  photoCase('twelve in order', Array.from({ length: 12 }, (_, i) => ph(i + 1)), 'admitted');
+  photoCase('thirteen', Array.from({ length: 13 }, (_, i) => ph(i + 1)), 'malformed');
+  photoCase('an empty list (GAP 100)', [], 'admitted');
+  photoCase('one twice', [ph(1), ph(1)], 'malformed');
+  photoCase('of 0 bytes', [ph(1, { bytes: 0 })], 'malformed');
+  photoCase('of exactly 10,485,760 bytes', [ph(1, { bytes: 10485760 })], 'admitted');
+  photoCase('with bytes true', [ph(1, { bytes: true })], 'malformed');
+  photoCase('with an uppercase sha256', [ph(1, { sha256: 'AB'.repeat(32) })], 'malformed');
+  photoCase('with a type member missing', [{ bytes: 10, sha256: 'ab'.repeat(32) }], 'malformed');
+  photoCase('image/jpg', [ph(2, { type: 'image/jpg' })], 'malformed');
+  photoCase('not a list', { a: ph(1) }, 'malformed');
+  photoCase('null', null, 'malformed');
   // requirements (§4, §5.3 item 6, §5.4, §6.3)
   expect('a requirement of a station: admitted', dflt, () => [requirement(S, st)], 'admitted');
   expect("a regency's supervisor requiring it in a district: admitted", dflt, () => [requirement(S2, '32.01.01')], 'admitted');
@@ -844,6 +860,54 @@ function ownWarningsPart(av) {
   check(p, "§6.3 a revoked supervisor's requirement is not in force (replay)", same(doubleEntryRequiredAt(holder, st), []), encode(doubleEntryRequiredAt(holder, st)));
   // the partition of a requirement (§10.2): its region's first three groups
   check(p, "§10.2 a requirement's partition is its region's district", log.partitionOf(req.payload) === '32.01.01' && log.partitionOf({ ...req.payload, region: '32.01' }) === '32.01', 'not so');
+}
+
+
+// ------------------------------------------------------------------ part 10: own §9.8 cases
+
+// Not vectors: images of the stranger's own making, a holder's photo states and the server's
+// answers to a resumable upload (§9.8), as the stranger reads them.
+function ownPhotosPart() {
+  const p = part('10. own §9.8 photo cases (not vectors)');
+  const sha = (b) => sha256hex(b);
+  const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(3 * 1024 * 1024 + 17, 7)]);
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('not really a png')]);
+  const J = { bytes: jpeg.length, sha256: sha(jpeg), type: 'image/jpeg' };
+  const P = { bytes: png.length, sha256: sha(png), type: 'image/png' };
+  check(p, 'what an image is: the PNG signature, FF D8 FF', photos.imageType(png) === 'image/png' && photos.imageType(jpeg) === 'image/jpeg' && photos.imageType(Buffer.from('GIF89a')) === null && photos.imageType(Buffer.alloc(0)) === null, 'not so');
+  check(p, 'a photo kept, missing, altered', photos.photoState(J, jpeg) === 'kept' && photos.photoState(J, null) === 'missing' && photos.photoState(J, Buffer.concat([jpeg, Buffer.from([0])])) === 'altered' && photos.photoState(P, png) === 'kept', 'not so');
+  const asJpeg = { ...P, type: 'image/jpeg' };
+  check(p, 'the right bytes under a sheet naming another type: altered (first bytes)', photos.photoState(asJpeg, png) === 'altered', 'not so');
+  check(p, 'down: only exactly the photo named is kept', photos.acceptDownload(J, jpeg) && !photos.acceptDownload(J, png) && !photos.acceptDownload(J, jpeg.subarray(0, 100)), 'not so');
+  // up
+  const sheetHash = 'cd'.repeat(32);
+  const server = { sheets: new Map([[sheetHash, { type: 'sheet', photos: [J, P].sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1)) }], ['ef'.repeat(32), { type: 'review' }]]), store: new Map() };
+  let m = photos.missingPhotos(server, [sheetHash, 'ef'.repeat(32), '00'.repeat(32)]);
+  check(p, 'missing: both photos of the held sheet, none for a review or a sheet not held', m.status === 200 && m.photos.length === 2 && m.photos.every((x) => x.sheet === sheetHash && x.received === 0), encode(m));
+  const put = (h, off, chunk, sheetH = sheetHash) => photos.putChunk(server, h, sheetH, off, chunk);
+  const MiB = 1024 * 1024;
+  check(p, 'PUT 400: an empty chunk; a hash not hex', put(J.sha256, 0, Buffer.alloc(0)).status === 400 && put('XY', 0, jpeg.subarray(0, 10)).status === 400, 'not so');
+  check(p, 'PUT 404: a sheet not held; a photo the sheet does not name', put(J.sha256, 0, jpeg.subarray(0, MiB), 'aa'.repeat(32)).status === 404 && put('11'.repeat(32), 0, jpeg.subarray(0, MiB)).status === 404, 'not so');
+  check(p, 'PUT 415: a first chunk that does not begin as image/jpeg', put(J.sha256, 0, png).status === 415, 'not so');
+  check(p, 'PUT 413: a chunk over 2 MiB', put(J.sha256, 0, jpeg.subarray(0, 2 * MiB + 1)).status === 413, 'not so');
+  let r = put(J.sha256, 0, jpeg.subarray(0, MiB));
+  check(p, 'PUT a first chunk of 1 MiB: kept, not complete', r.status === 200 && r.received === MiB && !r.complete, encode(r));
+  check(p, 'PUT 409: a chunk at another offset (the answer says how many)', put(J.sha256, 0, jpeg.subarray(0, MiB)).status === 409 && put(J.sha256, 0, jpeg.subarray(0, MiB)).received === MiB, 'not so');
+  m = photos.missingPhotos(server, [sheetHash]);
+  check(p, 'missing: an interrupted upload says the bytes received', m.photos.find((x) => x.sha256 === J.sha256).received === MiB, encode(m));
+  check(p, 'PUT 413: past the bytes the sheet names', put(J.sha256, MiB, Buffer.concat([jpeg.subarray(MiB, 3 * MiB), Buffer.alloc(0)])).status === 200 && put(J.sha256, 3 * MiB, Buffer.alloc(jpeg.length - 3 * MiB + 1, 7)).status === 413, 'not so');
+  r = put(J.sha256, 3 * MiB, jpeg.subarray(3 * MiB));
+  check(p, 'PUT the last chunk: complete', r.status === 200 && r.complete && r.received === jpeg.length, encode(r));
+  r = put(J.sha256, 0, jpeg.subarray(0, 10));
+  check(p, 'PUT a photo held whole: complete at once', r.status === 200 && r.complete, encode(r));
+  const bad = Buffer.from(png);
+  bad[bad.length - 1] ^= 1;
+  r = put(P.sha256, 0, bad);
+  check(p, 'PUT 422: whole, but another SHA-256: dropped, start again from 0', r.status === 422 && r.received === 0 && !server.store.has(P.sha256), encode(r));
+  r = put(P.sha256, 0, png.subarray(0, 4));
+  check(p, 'PUT a first chunk shorter than the PNG signature, a prefix of it (GAP 101): kept', r.status === 200 && r.received === 4, encode(r));
+  m = photos.missingPhotos(server, [sheetHash]);
+  check(p, 'missing: a photo held whole is not listed', m.photos.length === 1 && m.photos[0].sha256 === P.sha256, encode(m));
 }
 
 // ------------------------------------------------------------------ main
@@ -884,6 +948,12 @@ try {
   ownWarningsPart(readJSON(path.join(REPO, 'tests/vectors/admission_vectors.json')));
 } catch (e) {
   check(part('crash in own warning cases'), 'no crash', false, e.stack);
+}
+
+try {
+  ownPhotosPart();
+} catch (e) {
+  check(part('crash in own photo cases'), 'no crash', false, e.stack);
 }
 
 let bad = 0;
