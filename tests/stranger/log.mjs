@@ -479,7 +479,7 @@ export function receiptVerdict({ receipt, head, proofs, known = null, sent = nul
   // 5. it extends `known`
   if (known) {
     const v = extendsVerdict(known, h, proofs.consistency);
-    if (v) return no(v, `the head of ${h.size} does not extend the head of ${known.size} held`);
+    if (v) return no(v, v === 'bad_answer' ? 'the consistency proof does not parse (a broken answer, retried)' : v === 'stale' ? `the head of ${h.size} is smaller than the head of ${known.size} held and signed no later (settled by asking the server)` : `the head of ${h.size} does not extend the head of ${known.size} held`);
   }
   // 6. every hash listed was sent; every hash sent is listed exactly once
   const sentList = sent ?? listed.concat(r.refused.filter((e) => 'hash' in e).map((e) => e.hash));
