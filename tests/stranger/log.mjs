@@ -657,3 +657,13 @@ export function frontierOf(leafHashes) {
   }
   return out;
 }
+
+// §10.8 item 4: a head given to the auditor (`--head`, from a laptop's `recap log --json`) against
+// the whole log's entries: the root of the first `size` entries must be its root, and the
+// partitions tree of those entries its `partitions` and `partition_count` (else `forked`). A head
+// larger than the log is read as `rolled_back` (the server once signed a longer log; GAP 103).
+export function auditHead(entries, head) {
+  if (head.size > entries.length) return 'rolled_back';
+  const b = buildLog(entries.slice(0, head.size));
+  return b.root === head.root && b.partitionsRoot === head.partitions && b.partitionCount === head.partition_count ? null : 'forked';
+}

@@ -443,6 +443,7 @@ function ownLogPart(lv) {
   const certificates = [sc.cert];
   const headOf = (n, extra = {}) => sign(seedS, { type: 'tree_head', election, server: keyIdOf(pkS), size: n, root: log.treeRoot(L.slice(0, n)).toString('hex'), partitions: log.buildLog(lv.entries.slice(0, n)).partitionsRoot, partition_count: log.buildLog(lv.entries.slice(0, n)).partitionCount, time: '2026-02-14T18:00:00Z', ...extra });
   const H13 = headOf(13);
+  const H5x = () => headOf(5);
   const H8 = headOf(8);
   const v13 = log.headVerdict(H13, { election, certificates });
   check(p, 'own head of 13 valid', v13.valid, v13.why);
@@ -533,6 +534,10 @@ function ownLogPart(lv) {
     r = k.offer(forged);
     check(p, '§10.3 keeper: an invalid head from the server: bad_head, what was sent kept', r.kind === 'bad_head' && r.kept[0] === forged, encode(r.kind));
   }
+  // §10.8 item 4: heads collected from laptops against the whole log
+  check(p, '§10.8 the auditor: heads of 0, 5, 8, 13 of this log agree', [headOf(0), H5x(), H8, H13].every((h) => log.auditHead(lv.entries, h.payload) === null), 'not so');
+  check(p, '§10.8 the auditor: a head of 13 with another partitions root or count: forked', log.auditHead(lv.entries, H13y.payload) === 'forked' && log.auditHead(lv.entries, { ...H13.payload, partition_count: 6 }) === 'forked' && log.auditHead(lv.entries, H13x.payload) === 'forked', 'not so');
+  check(p, '§10.8 the auditor: a head larger than the log: rolled_back (GAP 103)', log.auditHead(lv.entries, { ...H13.payload, size: 14 }) === 'rolled_back', 'not so');
   // §10.1 the handshake: a server certificate in force at the laptop's own clock
   check(p, '§10.1 handshake inside the certificate', log.handshake(certificates, keyIdOf(pkS), '2026-06-01T00:00:00Z') === null, 'refused');
   check(p, '§10.1 handshake after the certificate ended: server_certificate_time (not evidence)', log.handshake(certificates, keyIdOf(pkS), '2027-01-01T00:00:00Z') === 'server_certificate_time', 'not so');
