@@ -182,6 +182,7 @@ def run(sizes: Sizes, scratch: Path, log: Callable[[str], None]) -> tuple[dict, 
     bare_start = statistics.median(bare_window)
     results.append(Result.plain("baseline.bare_window", bare_start, "s", "lower"))
     results.extend(_window(big, bare_start, scratch, sizes.watch, log))
+    results.extend(_desk(scratch, log))
     audited: list[Result] = []
     results.extend(_sync(sync_store(sizes), verify["median"], scratch, log, sizes, audited))
     results.extend(_log(sizes, sodium["median"], scratch, log, audited))
@@ -243,6 +244,42 @@ def _window(
         if control is not None:
             out.append(Result.plain("gui_stall_no_sync_ms", control, "ms", "lower", note=detail))
     return out
+
+
+def _desk(scratch: Path, log: Callable[[str], None]) -> list[Result]:
+    """The officer's desk (bench/desk.py): the GUI thread's largest gap while a key unlocks,
+    sheets are signed and a review is signed, and what a sheet typed with Enter costs."""
+    why = window.window_missing()
+    if why is not None:
+        return [Result.not_measured("gui_stall_desk_ms", "ms", "lower", 50, why)]
+    from bench import desk
+
+    log("gui_stall_desk_ms: a key unlock, sheets typed and signed, a review, keyboard only")
+    figures, why = desk.measure(scratch)
+    if figures is None:
+        return [Result.not_measured("gui_stall_desk_ms", "ms", "lower", 50, why)]
+    gaps = figures["gaps"]
+    worst = max(gaps, key=gaps.get)
+    detail = ", ".join(f"{k} {v:.1f}" for k, v in gaps.items())
+    return [
+        Result.absolute(
+            "gui_stall_desk_ms", gaps[worst], "ms", "lower", 50, note=f"largest gap: {detail}"
+        ),
+        Result.plain(
+            "desk_keys_per_sheet",
+            figures["keys_per_sheet"],
+            "keys",
+            "lower",
+            note="Ctrl+F, the code, Enter, 17 fields with Enter, Ctrl+S",
+        ),
+        Result.plain(
+            "desk_ms_per_sheet",
+            figures["ms_per_sheet"],
+            "ms",
+            "lower",
+            note=f"program time from Ctrl+F to the signed sheet, {figures['sheets']} sheets",
+        ),
+    ]
 
 
 def sync_store(sizes: Sizes) -> stores.BuiltStore:
@@ -349,7 +386,29 @@ def _sync(
             note=f"{got.pulled:,} records pulled and verified into a fresh store"
             f" in {got.pull_seconds:.1f} s",
         ),
+        *_first_contact(scratch, log, sizes),
     ]
+
+
+def _first_contact(scratch: Path, log: Callable[[str], None], sizes: Sizes) -> list[Result]:
+    """A new laptop's first contact (handshake and push phase) at two package sizes, ten
+    times apart: the server's CPU must not grow with the package (issue 14: < 1 s)."""
+    out = []
+    for label, stations in (("small", max(200, sizes.sync // 10)), ("large", sizes.sync)):
+        log(f"first_contact_cpu_{label}: a new laptop, a package of {stations:,} stations")
+        got = sync.first_contact(stations, scratch)
+        out.append(
+            Result.absolute(
+                f"first_contact_cpu_{label}",
+                got.server_cpu,
+                "s",
+                "lower",
+                1.0,
+                note=f"server CPU; package of {stations:,} stations ({got.package_bytes:,}"
+                f" bytes), certificates loaded before; the laptop sent: {got.requests}",
+            )
+        )
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,7 @@ up in the server's database by hash: present exactly once, at the index its rece
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import random
@@ -38,6 +39,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -355,8 +357,11 @@ class Generator:
         *,
         params: dict[str, Any] | None = None,
         data: bytes | None = None,
+        extra: dict[str, str] | None = None,
     ) -> tuple[int, bytes | None]:
-        status, text, _ = await self.sized(name, method, path, params=params, data=data)
+        status, text, _ = await self.sized(
+            name, method, path, params=params, data=data, extra=extra
+        )
         return status, text
 
     async def sized(
@@ -367,10 +372,11 @@ class Generator:
         *,
         params: dict[str, Any] | None = None,
         data: bytes | None = None,
+        extra: dict[str, str] | None = None,
     ) -> tuple[int, bytes | None, int]:
         """One request: (status, the decoded body or only its last 64 kB if it was bigger than
         BIG_PAGE, the decoded body's size)."""
-        headers = {"Accept-Encoding": "gzip"}
+        headers = {"Accept-Encoding": "gzip", **(extra or {})}
         if data is not None:
             headers |= {"Content-Type": "application/json", "Content-Encoding": "gzip"}
         async with self.gate:
@@ -391,8 +397,10 @@ class Generator:
         return status, text, size
 
     async def push(self, laptop: Laptop, body: bytes, known: int) -> bool:
+        # Each laptop's key vouches for its pushes, as a real laptop's does (PROTOCOL §9.9).
+        token = _push_token(laptop.index)
         status, text = await self.call(
-            "push", "POST", "/v1/push", params={"known": known}, data=body
+            "push", "POST", "/v1/push", params={"known": known}, data=body, extra=token
         )
         if status != 200 or text is None:
             return False
@@ -1048,3 +1056,12 @@ def run(
         out += results(figures, sodium["median"], cores)
         log("\n" + table(out))  # each backend's rows as soon as they are known
     return machine, out
+
+
+@functools.cache
+def _push_token(index: int) -> dict[str, str]:
+    """The push token header of laptop ``index`` (its key signs it once)."""
+    from recap_desktop.protocol.pushauth import HEADER, make_token
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    return {HEADER: make_token(national_data.laptop_key(index), now)}

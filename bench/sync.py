@@ -55,7 +55,11 @@ def sync_missing() -> str | None:
 class ServerProcess:
     """``python -m recap_server --port 0`` in its own process; the URL it listens on."""
 
-    def __init__(self, data_dir: Path, package: Path, authority: str) -> None:
+    def __init__(
+        self, data_dir: Path, package: Path, authority: str, certificates: Path | None = None
+    ) -> None:
+        """``certificates``: a file of officers' certificates loaded before the server starts
+        (``--load-certificates``, as the authority does before election day)."""
         env = dict(os.environ, RECAP_SERVER_PASSPHRASE=PASSPHRASE, PYTHONUNBUFFERED="1")
         self.log = data_dir.parent / f"{data_dir.name}.log"
         args = [
@@ -70,6 +74,19 @@ class ServerProcess:
             authority,
         ]
         certificate = _certify(args, env, data_dir.parent / f"{data_dir.name}.request")
+        if certificates is not None:
+            subprocess.run(
+                [
+                    *args,
+                    "--certificate",
+                    str(certificate),
+                    "--load-certificates",
+                    str(certificates),
+                ],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
         self._log_file = self.log.open("wb")
         self.proc = subprocess.Popen(
             [*args, "--port", "0", "--certificate", str(certificate)],
@@ -87,6 +104,11 @@ class ServerProcess:
                 self.stop()
                 raise RuntimeError(f"recap-server did not start: {self.log.read_text()[-2000:]}")
             time.sleep(0.05)
+
+    def cpu_seconds(self) -> float:
+        """The server process's CPU time so far (user and system), from /proc."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -204,6 +226,64 @@ def push_and_pull(
         return SyncFigures(
             pushed.sent, push_seconds, pulled.pulled, pull_seconds, len(pulled.pull_problems)
         )
+    finally:
+        ws.close()
+        if server is not None:
+            server.stop()
+
+
+@dataclass(frozen=True)
+class FirstContact:
+    stations: int
+    package_bytes: int
+    server_cpu: float  # seconds of the server's CPU for the laptop's first sync
+    requests: str  # what the laptop sent
+
+
+def first_contact(stations: int, scratch: Path, *, preloaded: bool = True) -> FirstContact:
+    """A new laptop's first sync against a server of a package of ``stations`` stations
+    whose officers' certificates the authority loaded before election day: the server's CPU
+    for the handshake and the push phase (asking by hash; nothing to send). The pull is not
+    included: its first page still carries the package (the pull's rework, issue 14).
+    ``preloaded`` False: the authority did not load the certificates; the laptop sends its own."""
+    work = scratch / f"first-contact-{stations}"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    ws = Workspace(work / "laptop")
+    server = None
+    try:
+        demo_service.init_demo(ws, stations=stations)
+        identity_service.unlock(ws, identity_service.DEMO_PASSPHRASE)  # its push token
+        package, authority = _package(ws, work)
+        certs = [
+            r.to_json() for r in ws.store.records.authority_records() if r.type == "certificate"
+        ]
+        bulk = work / "certificates.json"
+        bulk.write_text(json.dumps({"records": certs}))
+        server = ServerProcess(
+            work / "server", package, authority, certificates=bulk if preloaded else None
+        )
+        engine = make_engine(ws, server.url)
+        engine.jurisdiction = None  # the push phase: handshake, ask by hash, send the rest
+        sent: list[str] = []
+        client = engine.client
+        for name in ("health", "push_held", "push_body"):
+            call = getattr(client, name)
+
+            def counted(*args: object, _name: str = name, _call: Callable = call) -> object:
+                sent.append(_name)
+                return _call(*args)
+
+            setattr(client, name, counted)
+        time.sleep(0.5)  # the server settles after its start
+        before = server.cpu_seconds()
+        result = engine.sync()
+        cpu = server.cpu_seconds() - before
+        client.close()
+        if result.outcome != DONE or ws.store.outbox.unsent_count():
+            raise RuntimeError(f"first contact: {result.outcome} ({result.error})")
+        return FirstContact(stations, package.stat().st_size, cpu, ", ".join(sent))
     finally:
         ws.close()
         if server is not None:

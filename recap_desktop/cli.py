@@ -19,7 +19,16 @@ from typing import Any
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain.election import text
-from recap_desktop.messages import language, misbehaviour_name, problem_name, tr
+from recap_desktop.messages import (
+    NETWORK,
+    help_text,
+    language,
+    misbehaviour_name,
+    network_error,
+    problem_name,
+    tr,
+    use_language,
+)
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services import election as election_service
@@ -35,7 +44,19 @@ from recap_desktop.version import add_version_option
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_SERVER = 0, 1, 2, 3, 4
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's layout, with its "usage: " in the reader's language."""
+
+    def _format_usage(self, usage: Any, actions: Any, groups: Any, prefix: Any) -> str:
+        chosen = help_text("usage: ") if prefix is None else prefix
+        return super()._format_usage(usage, actions, groups, chosen)
+
+
 class Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> Any:  # argparse exits 2 on usage errors, as we want
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
@@ -260,7 +281,7 @@ def cmd_sheet_enter(ws: Workspace, args: argparse.Namespace) -> int:
     station, contest = sheet_service.locate(election, args.station, args.contest)
     check = sheet_service.check_sheet(station, contest, values)
     if check.blocking:
-        raise RecapError("sheet.refused", exit_code=check.exit_code, details=check.lines())
+        raise RecapError("sheet.refused", exit_code=check.exit_code, details=check.messages())
     double = None
     if args.second_values:
         # The same file twice is no second typing: the service compares what it is given.
@@ -445,6 +466,7 @@ def cmd_sync(ws: Workspace, args: argparse.Namespace) -> int:
     from recap_desktop.services import sync as sync_service
     from recap_desktop.sync.engine import DONE, REFUSED, UNREACHABLE
 
+    sync_service.set_transport(ws.store, ca_file=args.ca_file, allow_http=args.allow_http)
     result = sync_service.sync_once(
         ws, args.server, read_timeout=args.timeout, attempts=args.attempts
     )
@@ -494,7 +516,7 @@ def cmd_sync(ws: Workspace, args: argparse.Namespace) -> int:
     if result.outcome == REFUSED:
         return EXIT_PROBLEMS
     if result.outcome == UNREACHABLE:
-        print(tr("sync.unreachable", detail=result.error), file=sys.stderr)
+        print(tr("sync.unreachable", detail=network_error(result.error_kind)), file=sys.stderr)
         return EXIT_UNREACHABLE
     if result.misbehaviour:
         for kind, detail in result.misbehaviour:
@@ -505,7 +527,9 @@ def cmd_sync(ws: Workspace, args: argparse.Namespace) -> int:
     if result.error_kind == "server_certificate_time":
         print(tr("sync.server_certificate_time"), file=sys.stderr)
         return EXIT_USAGE
-    print(tr("sync.failed", detail=result.error), file=sys.stderr)
+    # A network failure in plain words; anything else (the store, a bug) as it is.
+    plain = network_error(result.error_kind) if result.error_kind in NETWORK else result.error
+    print(tr("sync.failed", detail=plain), file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -1050,9 +1074,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rebuild", help="recreate every projection from the records")
     p.set_defaults(func=cmd_rebuild)
     p = sub.add_parser("sync", help="send unsent records to the server, receive colleagues' ones")
-    p.add_argument("--server", metavar="URL", help="server address (kept in the settings)")
+    p.add_argument(
+        "--server", metavar="URL", help="server address (kept once a sync with it went through)"
+    )
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for an answer")
     p.add_argument("--attempts", type=int, default=3, help="tries before giving up")
+    p.add_argument(
+        "--ca-file", metavar="PEM", help="trust this CA for the https:// server (kept; '' resets)"
+    )
+    p.add_argument(
+        "--allow-http",
+        action="store_true",
+        default=None,
+        help="allow plain http:// to another machine: a test network only (kept)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sync)
 
@@ -1087,17 +1122,62 @@ def build_parser() -> argparse.ArgumentParser:
     p = bundle.add_parser("import", help="verify and import a bundle file")
     p.add_argument("file")
     p.set_defaults(func=cmd_bundle_import)
+    localize_help(parser)
     return parser
 
 
+def help_texts(parser: argparse.ArgumentParser) -> list[str]:
+    """Every help text a parser shows, its sub-commands' too, as written (in English)."""
+    out: list[str] = []
+
+    def keep(text: str) -> str:
+        out.append(text)
+        return text
+
+    _walk_help(parser, keep)
+    return out
+
+
+def localize_help(parser: argparse.ArgumentParser, lang: str | None = None) -> None:
+    """Every help text of the parser in the reader's language (``recap --help`` in both)."""
+    chosen = lang or language()
+    _walk_help(parser, lambda text: help_text(text, chosen))
+
+
+def _walk_help(parser: argparse.ArgumentParser, change: Any) -> None:
+    seen: set[int] = set()
+
+    def walk(p: argparse.ArgumentParser) -> None:
+        if id(p) in seen:
+            return
+        seen.add(id(p))
+        if p.description:
+            p.description = change(p.description)
+        for group in p._action_groups:
+            if group.title:
+                group.title = change(group.title)
+        for action in p._actions:
+            if action.help and action.help != argparse.SUPPRESS:
+                action.help = change(action.help)
+            if isinstance(action, argparse._SubParsersAction):
+                for choice in action._choices_actions:
+                    if choice.help:
+                        choice.help = change(choice.help)
+                for sub in action.choices.values():
+                    walk(sub)
+
+    walk(parser)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    use_language(None)  # the command line speaks as RECAP_LANG and the system ask, no window
     args = build_parser().parse_args(argv)
     ws = Workspace(args.data_dir)
     try:
         return int(args.func(ws, args))
     except RecapError as exc:
         print(exc.message(), file=sys.stderr)
-        for line in exc.details:
+        for line in exc.detail_lines():
             print(f"  - {line}", file=sys.stderr)
         return exc.exit_code
     except TamperedStore as exc:

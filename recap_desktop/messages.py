@@ -6,10 +6,14 @@ services are looked up here so that the CLI and the window say the same thing.
 
 from __future__ import annotations
 
-import locale
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+LANGS = ("id", "en")
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "sheet.rule_line": {"id": "[{rule}] {text}", "en": "[{rule}] {text}"},
     # identity
     "identity.exists": {
         "id": "Sudah ada identitas di {path}. Satu folder data menyimpan satu petugas; gunakan --data-dir lain.",
@@ -840,6 +844,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Alamat server '{url}' tidak sah: harus diawali http:// atau https://.",
         "en": "The server address '{url}' is not valid: it must start with http:// or https://.",
     },
+    "sync.insecure": {
+        "id": "Alamat server '{url}' memakai http:// biasa ke mesin lain: catatan dan token kirim akan melintasi jaringan tanpa perlindungan. Gunakan https:// (dengan --ca-file bila server memakai sertifikat sendiri), atau untuk jaringan uji saja izinkan dengan 'recap sync --allow-http'.",
+        "en": "The server address '{url}' is plain http:// to another machine: records and the push token would cross the network unprotected. Use https:// (with --ca-file if the server has its own certificate), or, for a test network only, allow it with 'recap sync --allow-http'.",
+    },
+    "sync.bad_ca_file": {
+        "id": "Berkas sertifikat CA '{path}' tidak ditemukan: berikan berkas PEM dari pengelola server.",
+        "en": "The CA certificate file '{path}' was not found: give the PEM file from the server's operator.",
+    },
     "sync.done": {
         "id": "Sinkron selesai: {sent} catatan dikirim, {held} sudah ada di server, {pulled} diterima. Belum terkirim: {unsent}.",
         "en": "Sync done: {sent} records sent, {held} already on the server, {pulled} received. Unsent: {unsent}.",
@@ -1054,17 +1066,35 @@ PROBLEMS: dict[str, dict[str, str]] = {
 }
 
 
-def language() -> str:
-    """'id' or 'en': RECAP_LANG, else the system locale (Indonesian gets Indonesian)."""
+_chosen: str | None = None  # the window's choice (its Language menu), when it runs
+
+
+def use_language(lang: str | None) -> None:
+    """Make ``lang`` the language of every message rendered without one (the window calls
+    this when its language changes, so services and the window speak alike); None: back to
+    the environment's."""
+    global _chosen
+    _chosen = lang if lang in ("id", "en") else None
+
+
+def system_language() -> str:
+    """Indonesian unless the system asks for English explicitly.
+
+    A laptop installed with an English or C locale (the installers' default) is still an
+    Indonesian officer's: only ``RECAP_LANG=en`` or an English first choice in ``LANGUAGE``
+    (the user's own list of preferred languages, GNU gettext's) asks for English.
+    """
     chosen = os.environ.get("RECAP_LANG")
     if chosen in ("id", "en"):
         return chosen
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var)
-        if value:
-            return "id" if value.lower().startswith(("id", "in_")) else "en"
-    loc = locale.getlocale()[0] or ""
-    return "id" if loc.lower().startswith("id") else "en"
+    preferred = os.environ.get("LANGUAGE", "").split(":")[0].strip().lower()
+    return "en" if preferred.startswith("en") else "id"
+
+
+def language() -> str:
+    """'id' or 'en': the window's choice while it runs, else RECAP_LANG, else Indonesian
+    unless the system asks for English explicitly (``system_language``)."""
+    return _chosen or system_language()
 
 
 def tr(key: str, lang: str | None = None, **params: object) -> str:
@@ -1075,3 +1105,176 @@ def tr(key: str, lang: str | None = None, **params: object) -> str:
 def problem_name(kind: str, lang: str | None = None) -> str:
     entry = PROBLEMS.get(kind)
     return entry[lang or language()] if entry else kind
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message as data: a catalogue key and its parameters, rendered in a language only at
+    the edge (the CLI's print, the window's label). A parameter that is itself a Message, or
+    a mapping of language to text (an election package's bilingual label), is rendered in
+    the same language."""
+
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def render(self, lang: str | None = None) -> str:
+        chosen = lang or language()
+        return tr(self.key, chosen, **{k: _render(v, chosen) for k, v in self.params.items()})
+
+
+def _render(value: object, lang: str) -> object:
+    if isinstance(value, Message):
+        return value.render(lang)
+    if isinstance(value, Mapping) and ("id" in value or "en" in value):
+        return value.get(lang) or value.get("id") or value.get("en") or ""
+    return value
+
+
+def render(message: Message | str, lang: str | None = None) -> str:
+    """A detail line as a person reads it (a plain string is a literal: a hash, a path)."""
+    return message.render(lang) if isinstance(message, Message) else message
+
+
+# A network failure in plain words, by the sync client's kind of failure (sync/client.py);
+# the raw library text goes to the log and `--json`, never to the officer.
+NETWORK: dict[str, dict[str, str]] = {
+    "connection": {
+        "id": "server tidak dapat dihubungi: periksa jaringan dan alamat server",
+        "en": "the server cannot be reached: check the network and the server address",
+    },
+    "timeout": {
+        "id": "server tidak menjawab pada waktunya: jaringan lambat atau server sibuk",
+        "en": "the server did not answer in time: the network is slow or the server busy",
+    },
+    "server": {
+        "id": "server sedang bermasalah atau sibuk: dicoba lagi nanti",
+        "en": "the server is having trouble or is busy: it will be tried again later",
+    },
+    "protocol": {
+        "id": "server menolak permintaan: periksa alamat server (mungkin bukan server rekap)",
+        "en": "the server refused the request: check the server address (it may not be a recap server)",
+    },
+    "bad_answer": {
+        "id": "jawaban server tidak dapat dibaca: periksa alamat server",
+        "en": "the server's answer cannot be read: check the server address",
+    },
+}
+
+
+MESSAGES.update({f"net.{kind}": texts for kind, texts in NETWORK.items()})
+
+
+def network_error(kind: str | None, lang: str | None = None) -> str:
+    """What went wrong with the network, in plain words; any unknown kind reads as "cannot be
+    reached", the one thing the officer can act on."""
+    entry = NETWORK.get(kind or "", NETWORK["connection"])
+    return entry[lang or language()]
+
+
+def local_time(utc: str | None, *, seconds: bool = False) -> str:
+    """A record's UTC time (2026-02-14T10:00:00Z) as the officer's clock reads it, with the
+    zone (``2026-02-14 17:00 WIB``): records keep UTC, people read their own time. A time
+    that does not parse is shown as it is, never hidden."""
+    from datetime import datetime
+
+    if not utc:
+        return ""
+    try:
+        moment = datetime.fromisoformat(utc.replace("Z", "+00:00"))
+    except ValueError:
+        return utc
+    if moment.tzinfo is None:
+        return utc
+    local = moment.astimezone()
+    zone = local.tzname() or ""
+    if not zone or zone[0] in "+-":  # a zone without a name: say its offset from UTC
+        zone = "UTC" + local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:]
+    return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M") + " " + zone
+
+
+# `recap --help` in Indonesian: each English help text of the parser (cli.py) and of
+# argparse's own, by its English words (the parser is written in English, like the window's
+# source strings; tests/test_cli_language.py checks that none is left without its Indonesian).
+HELP_ID: dict[str, str] = {
+    "usage: ": "penggunaan: ",
+    "Recap Desktop: signed, offline-first election recapitulation.": "Recap Desktop: rekapitulasi pemilu bertanda tangan, tetap jalan tanpa jaringan.",
+    "positional arguments": "argumen posisi",
+    "options": "opsi",
+    "show this help message and exit": "tampilkan bantuan ini lalu keluar",
+    "show the version and exit": "tampilkan versi lalu keluar",
+    "data folder (default: $RECAP_DATA_DIR or the user data folder)": "folder data (bawaan: $RECAP_DATA_DIR atau folder data pengguna)",
+    "read the passphrase from this file (default: $RECAP_PASSPHRASE or a prompt)": "baca frasa sandi dari berkas ini (bawaan: $RECAP_PASSPHRASE atau ditanyakan)",
+    "the built-in DEMO election": "pemilu DEMO bawaan",
+    "the officer's key": "kunci petugas",
+    "the election package": "paket pemilu",
+    "polling station sheets (C.Hasil)": "formulir TPS (C.Hasil)",
+    "the recapitulation of a region: sign its D.Hasil as chair, print it": "rekapitulasi suatu wilayah: tandatangani D.Hasil-nya sebagai ketua, cetak",
+    "witnesses' objections and incidents, and the chair's rulings": "keberatan saksi dan kejadian khusus, serta putusan ketua",
+    "check a printed D.Hasil or C.Hasil against its signed record": "cocokkan D.Hasil atau C.Hasil cetak dengan catatan bertanda tangannya",
+    "totals for a region": "jumlah suara suatu wilayah",
+    "verify every signature, chain, certificate, role and region": "verifikasi setiap tanda tangan, rantai, sertifikat, peran dan wilayah",
+    "recreate every projection from the records": "bangun ulang semua tabel dari catatan",
+    "send unsent records to the server, receive colleagues' ones": "kirim catatan yang belum terkirim ke server, terima catatan rekan",
+    "audit a server: download its whole log, check it, recount every region": "audit server: unduh seluruh lognya, periksa, hitung ulang setiap wilayah",
+    "the server's log as this laptop verified it, and evidence against it": "log server sebagaimana diverifikasi laptop ini, dan bukti pelanggarannya",
+    "carry records by USB": "bawa catatan dengan USB",
+    "import the demo election, make an identity certified by the demo authority": "impor pemilu DEMO, buat identitas yang disertifikasi otoritas DEMO",
+    "sign consistent random sheets": "tandatangani formulir acak yang konsisten",
+    "size of a synthetic demo election": "ukuran pemilu DEMO sintetis",
+    "region code the certificate covers (default: 32; a chair: every DEMO sub-district)": "kode wilayah yang dicakup sertifikat (bawaan: 32; ketua: setiap kecamatan DEMO)",
+    "write a certificate request file for the authority": "tulis berkas permintaan sertifikat untuk otoritas",
+    "import the certificate file from the authority": "impor berkas sertifikat dari otoritas",
+    "the authority key's published fingerprint, on first import": "sidik jari kunci otoritas yang diumumkan, pada impor pertama",
+    "approve or reject a sheet (supervisors)": "setujui atau tolak formulir (pengawas)",
+    "print a signed C.Hasil as a PDF on A4": "cetak C.Hasil bertanda tangan sebagai PDF A4",
+    "JSON file: field id -> count": "berkas JSON: id kolom -> jumlah",
+    "a sheet version (default: the one that counts)": "versi formulir (bawaan: yang dihitung)",
+    "the PDF file to write": "berkas PDF yang ditulis",
+    "the form's language (default: id)": "bahasa formulir (bawaan: id)",
+    "a sub-district, regency or province code": "kode kecamatan, kabupaten/kota atau provinsi",
+    "what it rests on (default: the D.Hasil below; a sub-district: its sheets)": "dasarnya (bawaan: D.Hasil di bawahnya; kecamatan: formulir TPS-nya)",
+    "sign an interim D.Hasil while children or objections are pending": "tandatangani D.Hasil sementara selagi wilayah bawahan atau keberatan belum selesai",
+    "why a new version replaces your earlier D.Hasil": "mengapa versi baru menggantikan D.Hasil Anda sebelumnya",
+    "show the plenary (children, totals, blockers); sign nothing": "tampilkan pleno (wilayah bawahan, jumlah, penghambat); tidak menandatangani apa pun",
+    "also print the D.Hasil to this PDF file (A4)": "cetak juga D.Hasil ke berkas PDF ini (A4)",
+    "with --show --pdf: the D.Hasil version to print (default: the one shown)": "dengan --show --pdf: versi D.Hasil yang dicetak (bawaan: yang ditampilkan)",
+    "record an objection or an incident (signed)": "catat keberatan atau kejadian khusus (bertanda tangan)",
+    "the chair's signed ruling on an objection": "putusan ketua yang bertanda tangan atas keberatan",
+    "objections filed inside a region, open ones first": "keberatan di dalam suatu wilayah, yang belum diputus lebih dulu",
+    "a polling station or region code": "kode TPS atau wilayah",
+    "what is contested, or what happened": "apa yang dipersoalkan, atau apa yang terjadi",
+    "the witness's name": "nama saksi",
+    "the party or candidate the witness represents": "partai atau calon yang diwakili saksi",
+    "the paper form's reference (D.Kejadian Khusus No. ...)": "rujukan formulir kertas (D.Kejadian Khusus No. ...)",
+    "the objection's hash": "hash keberatan",
+    "the QR code's text (recap:1:...) or the record hash": "teks kode QR (recap:1:...) atau hash catatan",
+    "a scan or photo of the page's QR code (PNG, JPEG)": "pindaian atau foto kode QR halaman (PNG, JPEG)",
+    "fetch the record from this server if it is not held here": "ambil catatan dari server ini bila tidak ada di sini",
+    "server address (kept once a sync with it went through)": "alamat server (disimpan setelah sinkron dengannya berhasil)",
+    "seconds to wait for an answer": "detik menunggu jawaban",
+    "tries before giving up": "jumlah percobaan sebelum menyerah",
+    "the server's URL": "URL server",
+    "the election authority's key fingerprint (16 or more hex digits)": "sidik jari kunci otoritas pemilu (16 digit heksadesimal atau lebih)",
+    "a tree head to check too": "kepala pohon log yang ikut diperiksa",
+    "keep the audited records in this new folder": "simpan catatan yang diaudit di folder baru ini",
+    "write every record to a bundle file": "tulis semua catatan ke berkas bundel",
+    "verify and import a bundle file": "verifikasi dan impor berkas bundel",
+    "instead: any version's or review's hash, or its first 8+ digits": "sebagai gantinya: hash versi atau tinjauan mana pun, atau 8+ digit pertamanya",
+    "the sheet version's hash, or its first 8+ digits": "hash versi formulir, atau 8+ digit pertamanya",
+    "double entry: the same sheet typed a second time, blind; signed only if equal": "entri ganda: formulir yang sama diketik kedua kalinya tanpa melihat yang pertama; ditandatangani hanya bila sama",
+    "double entry: the second operator's key id": "entri ganda: id kunci operator kedua",
+    "lift your earlier requirement": "cabut persyaratan Anda sebelumnya",
+    "sign despite the warnings listed, saying why (kept in the signed sheet)": "tandatangani walau ada peringatan yang tercantum, dengan alasannya (disimpan dalam formulir bertanda tangan)",
+    "supervisors: sheets of a region must be typed twice before they are signed": "pengawas: formulir suatu wilayah harus diketik dua kali sebelum ditandatangani",
+    "a photo or scan of the C.Hasil page (PNG/JPEG, at most 10 MiB); repeat for more": "foto atau pindaian halaman C.Hasil (PNG/JPEG, paling besar 10 MiB); ulangi untuk lebih dari satu",
+    "allow plain http:// to another machine: a test network only (kept)": "izinkan http:// biasa ke mesin lain: hanya untuk jaringan uji (disimpan)",
+    "trust this CA for the https:// server (kept; '' resets)": "percayai CA ini untuk server https:// (disimpan; '' mengatur ulang)",
+}
+
+
+def help_text(english: str, lang: str | None = None) -> str:
+    """A help text of the command line in ``lang``; English where no Indonesian is known
+    yet (the test lists any such)."""
+    if (lang or language()) == "en":
+        return english
+    return HELP_ID.get(english, english)

@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from recap_desktop.version import add_version_option
 
@@ -55,13 +56,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="N",
         help="worker processes (several need PostgreSQL or share one SQLite file's writer)",
     )
+    parser.add_argument(
+        "--load-certificates",
+        type=Path,
+        metavar="FILE",
+        help="admit the authority's certificates in FILE ({records: [...]}, e.g. every officer's"
+        " before election day), and stop (with the server stopped: a running one reads its"
+        " trust once)",
+    )
+    parser.add_argument("--certfile", type=Path, help="TLS certificate chain (PEM): serve HTTPS")
+    parser.add_argument("--keyfile", type=Path, help="TLS private key (PEM) of --certfile")
+    parser.add_argument(
+        "--max-connections", type=int, default=1000, help="open connections at most"
+    )
+    parser.add_argument(
+        "--header-timeout", type=float, default=10.0, help="seconds for a request's headers"
+    )
+    parser.add_argument(
+        "--body-timeout", type=float, default=60.0, help="seconds for a request's body"
+    )
+    parser.add_argument(
+        "--push-rate", type=float, default=10.0, help="pushes a second per key, sustained"
+    )
+    parser.add_argument("--push-burst", type=int, default=50, help="pushes per key at once")
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be 1 or more")
+    if (args.certfile is None) != (args.keyfile is None):
+        parser.error("--certfile and --keyfile go together")
 
     import uvicorn
 
     from recap_server.app import create_app
+    from recap_server.edge import EdgeLimits, uvicorn_config
+    from recap_server.gate import GateLimits
     from recap_server.server import ServerSetupError, open_ledger
 
     try:
@@ -87,9 +115,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         ledger.storage.close()
         print(f"recap-server: wrote {args.request} for key {ledger.server_key.key_id}")
         return 0
+    if args.load_certificates is not None:
+        from recap_server.server import load_certificates
+
+        try:
+            data = args.load_certificates.read_bytes()
+            new, held = load_certificates(ledger, data, str(args.load_certificates))
+        except OSError as exc:
+            print(f"recap-server: cannot read {args.load_certificates}: {exc}", file=sys.stderr)
+            return 2
+        except ServerSetupError as exc:
+            print(f"recap-server: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            ledger.storage.close()
+        print(f"recap-server: {new} certificates loaded, {held} held already")
+        return 0
     print(f"recap-server: receipt key {ledger.server_key.key_id}", file=sys.stderr)
+    tls: dict[str, Any] = {}
+    if args.certfile is not None:
+        tls = {"ssl_certfile": str(args.certfile), "ssl_keyfile": str(args.keyfile)}
+    edge = EdgeLimits(
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+        max_connections=args.max_connections,
+    )
+    gate = GateLimits(rate=args.push_rate, burst=args.push_burst)
     if args.workers == 1:
-        uvicorn.run(create_app(ledger, demo=args.demo), host=args.host, port=args.port)
+        app = create_app(ledger, demo=args.demo, gate=gate)
+        try:
+            uvicorn.Server(uvicorn_config(app, args.host, args.port, edge, **tls)).run()
+        except (OSError, ValueError) as exc:  # an unreadable certificate or key, a port in use
+            print(f"recap-server: {exc}", file=sys.stderr)
+            return 2
         return 0
     # The set-up is done (package, certificate): the workers open the same folder and
     # database, each with its own connections; nothing is shared but the database.
@@ -97,16 +155,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     import json
 
     from recap_server.asgi import WORKER_ENV
+    from recap_server.edge import GuardedH11Protocol
 
     os.environ[WORKER_ENV] = json.dumps(
-        {"data_dir": str(args.data_dir), "demo": args.demo, "database": args.database}
+        {
+            "data_dir": str(args.data_dir),
+            "demo": args.demo,
+            "database": args.database,
+            "push_rate": args.push_rate,
+            "push_burst": args.push_burst,
+        }
     )
+    # Each worker guards its connections with the edge's default deadlines (the flags for
+    # them apply to one process; a class made here would not reach the workers).
     uvicorn.run(
         "recap_server.asgi:worker_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
+        http=GuardedH11Protocol,
+        timeout_keep_alive=int(edge.keep_alive),
+        h11_max_incomplete_event_size=edge.max_header_bytes,
+        **tls,
     )
     return 0
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import json
+import re
 import zlib
 from typing import Any, cast
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import Record
@@ -23,6 +27,7 @@ from recap_desktop.protocol.wire import (
     WireError,
     parse_batch,
 )
+from recap_server.gate import GateLimits, PushGate, Refusal
 from recap_server.ledger import Ledger, Pushed
 from recap_server.photos import ServerPhotos
 from recap_server.photos import router as photo_router
@@ -33,6 +38,8 @@ MAX_INFLATED = 64 * 1024 * 1024  # bytes after gunzip: a zip bomb stops here
 MAX_BATCH = MAX_BATCH_RECORDS  # records per push
 MAX_PAGE = 2000  # records per pull page
 GZIP_LEVEL = 5
+MAX_HELD_BODY = 80 * (MAX_BATCH + 1)  # {"hashes": [...]}: 67 bytes a hash, and some room
+_HASH = re.compile(r"^[0-9a-f]{64}$")
 MAX_CURSOR = 2**63 - 1  # SQLite's largest integer: a pull cursor beyond it is not a cursor
 
 
@@ -177,7 +184,16 @@ def _batch_schema() -> dict[str, Any]:
     return schema
 
 
-def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
+def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = None) -> FastAPI:
+    """The API over ``ledger``. ``gate``: who may push and how much (PROTOCOL §9.9);
+    `recap-server` always requires push tokens and rates pushes, an app made without
+    ``gate`` (the API alone, under its tests) does neither (a token sent is still checked)."""
+    limits = gate if gate is not None else GateLimits(require_token=False, limit_rate=False)
+    pushes = PushGate(ledger.trust, ledger.clock, limits)
+    # Parsing and admission run on their own threads, never on the event loop, and never in
+    # the pool the other endpoints share: a queue of pushes cannot delay /v1/health.
+    push_threads = CapacityLimiter(limits.max_active)
+    package_turn = asyncio.Lock()  # a version is made once, not by each laptop at once
     app = FastAPI(
         title="Recap central server",
         version="1",
@@ -195,8 +211,19 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
             "records": [r.to_json() for r in records],
         }
 
+    shown: dict[str, Any] = {}
+
+    def server_certificates() -> list[dict[str, Any]]:
+        """The server's certificates, read again only when the trust changes."""
+        trust = ledger.trust()
+        if shown.get("trust") is not trust:
+            shown["certificates"] = [r.to_json() for r in ledger.certificates()]
+            shown["trust"] = trust
+        return list(shown["certificates"])
+
     @app.get("/v1/health", response_model=Health)
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:
+        """Answered on the event loop from memory: it never waits behind pushes."""
         election = ledger.election()
         return {
             "status": "ok",
@@ -208,7 +235,7 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
             "demo": demo,
             "time": format_time(ledger.clock()),
             "head": head.to_json() if (head := ledger.view.head) is not None else None,
-            "certificates": [r.to_json() for r in ledger.certificates()],
+            "certificates": server_certificates(),
         }
 
     def packages() -> list[Any]:
@@ -247,6 +274,49 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
             raise HTTPException(404, f"no package version {version}")
         return package(chosen[:1])
 
+    packed: dict[str, bytes] = {}  # package hash -> its file, gzipped: immutable
+
+    def packed_package(record_hash: str) -> bytes | None:
+        """A package file made and compressed once per version (a national one is ~100 MB
+        of JSON, ~15 MB gzipped): every later laptop costs the server a copy, not a parse."""
+        if record_hash not in packed:
+            chosen = [r for r in packages() if r.hash == record_hash]
+            if not chosen:
+                return None
+            data = json.dumps(package(chosen), separators=(",", ":")).encode()
+            packed[record_hash] = gzip.compress(data, compresslevel=GZIP_LEVEL)
+        return packed[record_hash]
+
+    @app.get(
+        "/v1/election/packages/{record_hash}",
+        response_model=Package,
+        responses={
+            304: {"description": "the client holds it (If-None-Match)"},
+            400: {"description": "not a record hash"},
+            404: {"description": "no package of that hash"},
+        },
+    )
+    async def election_by_hash(record_hash: str, request: Request) -> Response:
+        """One package version by its record's hash (listed by /v1/election/versions), as a
+        package file: immutable, so a reverse proxy or the laptop caches it (ETag), sent
+        gzipped as made once (PROTOCOL §9.9)."""
+        if not _HASH.match(record_hash):
+            raise HTTPException(400, "a record hash is 64 lowercase hex digits")
+        tag = f'"{record_hash}"'
+        cache = {"ETag": tag, "Cache-Control": "public, max-age=31536000, immutable"}
+        if request.headers.get("if-none-match") == tag:
+            return Response(status_code=304, headers=cache)
+        async with package_turn:
+            data = await to_thread.run_sync(packed_package, record_hash, limiter=push_threads)
+        if data is None:
+            raise HTTPException(404, f"no package {record_hash}")
+        if "gzip" not in request.headers.get("accept-encoding", "").lower():
+            body = await to_thread.run_sync(gzip.decompress, data, limiter=push_threads)
+            return Response(body, media_type="application/json", headers=cache)
+        return Response(
+            data, media_type="application/json", headers={**cache, "Content-Encoding": "gzip"}
+        )
+
     @app.get("/v1/certificates", response_model=RecordList)
     def certificates(
         jurisdiction: str | None = Query(None, description="only certificates within this region"),
@@ -283,23 +353,86 @@ def create_app(ledger: Ledger, *, demo: bool = False) -> FastAPI:
                 "content": {"application/json": {"schema": _batch_schema()}},
             }
         },
-        responses={400: {"description": "not a batch"}, 413: {"description": "too large"}},
+        responses={
+            400: {"description": "not a batch"},
+            401: {"description": "no push token, or one that does not hold (§9.9)"},
+            413: {"description": "too large"},
+            429: {"description": "this key's rate is spent: Retry-After says when to retry"},
+            503: {"description": "the server is busy: Retry-After says when to retry"},
+        },
     )
     async def push(
         request: Request,
         known: int = Query(0, ge=0, le=MAX_CURSOR, description="the newest head size you hold"),
     ) -> Response:
-        """Verify and keep a batch. Idempotent: sending it again answers held, stores nothing."""
-        body = await _read_body(request)
+        """Verify and keep a batch. Idempotent: sending it again answers held, stores nothing.
+
+        Who sends it, at what rate and how large are settled from the headers before the body
+        is read (§9.9); the body is counted as it streams in and refused at the limit."""
+        client = request.client.host if request.client is not None else "?"
         try:
-            batch = parse_batch(parse_json(body), max_records=MAX_BATCH)
-        except CanonicalError as exc:
-            raise HTTPException(400, f"not a batch: {exc}") from exc
-        except WireError as exc:
-            status = 413 if str(exc).startswith("at most") else 400
-            raise HTTPException(status, str(exc)) from exc
-        records = batch.items
-        pushed = await run_in_threadpool(ledger.push, records, batch.forks, known)
+            name, limit = pushes.who(request.headers, client)
+            pushes.spend(name)
+            async with pushes.reading():
+                body = await _read_body(request, limit or MAX_BODY, limit is not None)
+            gzipped = request.headers.get("content-encoding", "").lower() == "gzip"
+            work = _PushWork(ledger, body, gzipped, known)
+            async with pushes.turn():
+                pushed = await to_thread.run_sync(work.run, limiter=push_threads)
+        except Refusal as exc:
+            raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc
+        return Response(_answer_bytes(pushed), media_type="application/json")
+
+    @app.post(
+        "/v1/push/held",
+        response_model=PushAnswer,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "description": "The hashes of records the laptop would push.",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["hashes"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "hashes": {
+                                    "type": "array",
+                                    "maxItems": MAX_BATCH,
+                                    "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                                }
+                            },
+                        }
+                    }
+                },
+            }
+        },
+        responses={
+            400: {"description": "not a list of record hashes"},
+            413: {"description": "too many hashes"},
+            429: {"description": "this key's rate is spent: Retry-After says when to retry"},
+            503: {"description": "the server is busy: Retry-After says when to retry"},
+        },
+    )
+    async def push_held(
+        request: Request,
+        known: int = Query(0, ge=0, le=MAX_CURSOR, description="the newest head size you hold"),
+    ) -> Response:
+        """First ask by hash (§9.9): ``{"hashes": [...]}`` answered as a push of those records
+        would be, for the ones the log holds (``held``, with the receipt and inclusion proofs);
+        the others ``unknown``, to be pushed. Nothing is stored."""
+        client = request.client.host if request.client is not None else "?"
+        try:
+            name, _limit = pushes.who(request.headers, client)
+            pushes.spend(name)
+            async with pushes.reading():
+                body = await _read_body(request, MAX_HELD_BODY)
+            hashes = _hash_list(body)
+            async with pushes.turn():
+                pushed = await to_thread.run_sync(ledger.holds, hashes, known, limiter=push_threads)
+        except Refusal as exc:
+            raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc
         return Response(_answer_bytes(pushed), media_type="application/json")
 
     @app.get("/v1/pull", response_model=Page)
@@ -507,21 +640,72 @@ def _answer_bytes(pushed: Pushed) -> bytes:
     return json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
-async def _read_body(request: Request) -> bytes:
+def _hash_list(body: bytes) -> list[str]:
+    try:
+        doc = parse_json(body)
+    except CanonicalError as exc:
+        raise HTTPException(400, f"not a list of hashes: {exc}") from exc
+    hashes = doc.get("hashes") if isinstance(doc, dict) and set(doc) == {"hashes"} else None
+    if not isinstance(hashes, list) or not all(
+        isinstance(h, str) and _HASH.match(h) for h in hashes
+    ):
+        raise HTTPException(400, 'the body is {"hashes": [64 lowercase hex digits, ...]}')
+    if len(hashes) > MAX_BATCH:
+        raise HTTPException(413, f"at most {MAX_BATCH} hashes")
+    return list(dict.fromkeys(hashes))
+
+
+class _PushWork:
+    """A push's heavy part, on a worker thread: unpack, parse, admit and store."""
+
+    def __init__(self, ledger: Ledger, body: bytes, gzipped: bool, known: int) -> None:
+        self.ledger, self.body, self.gzipped, self.known = ledger, body, gzipped, known
+
+    def run(self) -> Pushed:
+        body = _inflate(self.body) if self.gzipped else self.body
+        try:
+            batch = parse_batch(parse_json(body), max_records=MAX_BATCH)
+        except CanonicalError as exc:
+            raise HTTPException(400, f"not a batch: {exc}") from exc
+        except WireError as exc:
+            status = 413 if str(exc).startswith("at most") else 400
+            raise HTTPException(status, str(exc)) from exc
+        return self.ledger.push(batch.items, batch.forks, self.known)
+
+
+def _inflate(body: bytes) -> bytes:
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(body, MAX_INFLATED)
+    except zlib.error as exc:
+        raise HTTPException(400, f"bad gzip: {exc}") from exc
+    if inflater.unconsumed_tail:
+        raise HTTPException(413, f"a batch is at most {MAX_INFLATED} bytes unpacked")
+    return out
+
+
+async def _read_body(request: Request, limit: int, anonymous: bool = False) -> bytes:
+    """The body, refused (413) as soon as it is known to be over ``limit``: from its
+    Content-Length before a byte is read, else while it streams in."""
+    why = f"this push may carry at most {limit} bytes"
+    if anonymous:
+        why = (
+            f"a push without a push token of a certified key may carry at most {limit} bytes"
+            " (PROTOCOL §9.9): the laptop's key signs one whenever it is unlocked"
+        )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, why)
     chunks = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise HTTPException(413, f"a body is at most {MAX_BODY} bytes")
-        chunks.append(chunk)
-    body = b"".join(chunks)
-    if request.headers.get("content-encoding", "").lower() == "gzip":
-        inflater = zlib.decompressobj(wbits=31)
-        try:
-            body = inflater.decompress(body, MAX_INFLATED)
-        except zlib.error as exc:
-            raise HTTPException(400, f"bad gzip: {exc}") from exc
-        if inflater.unconsumed_tail:
-            raise HTTPException(413, f"a batch is at most {MAX_INFLATED} bytes unpacked")
-    return body
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise HTTPException(413, why)
+            chunks.append(chunk)
+    except ClientDisconnect as exc:
+        # Cut by the body deadline (edge.py) or by the sender: answered (to no one) rather
+        # than raised, so that a crowd of slow senders does not fill the log with tracebacks.
+        raise HTTPException(408, "the body did not arrive in time") from exc
+    return b"".join(chunks)

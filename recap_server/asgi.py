@@ -23,4 +23,7 @@ def worker_app() -> FastAPI:
     ledger = open_ledger(
         Path(config["data_dir"]), demo=bool(config["demo"]), database=config["database"]
     )
-    return create_app(ledger, demo=bool(config["demo"]))
+    from recap_server.gate import GateLimits
+
+    gate = GateLimits(rate=float(config["push_rate"]), burst=int(config["push_burst"]))
+    return create_app(ledger, demo=bool(config["demo"]), gate=gate)

@@ -27,7 +27,7 @@ from recap_desktop.protocol.wire import BATCH_FORMAT, WireError, check_fork
 from recap_server.log import Appended, Summary
 from recap_server.storage import Position, ServerStorage, parse_received
 
-STORED, REFUSED = "stored", "refused"
+STORED, REFUSED, UNKNOWN = "stored", "refused", "unknown"
 __all__ = ["BATCH_FORMAT", "HELD", "REFUSED", "STORED", "Ledger", "Outcome"]
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 CATCH_UP = 5000  # entries another worker added that a view catches up with, not rebuilds
@@ -246,6 +246,20 @@ class Ledger:
             view = self._keep_view(self._read_view(self._view))
             self._take_forks(forks)
             return self._push(items, malformed, known, view)
+
+    def holds(self, hashes: Sequence[str], known: int = 0) -> Pushed:
+        """Which of ``hashes`` the log holds, answered as a push of those records would be
+        (held, with a receipt and inclusion proofs), without the records: a laptop asks this
+        before it sends what it has (the package, certificates) so that what the server
+        holds never crosses the network again (PROTOCOL §9.9). A hash not held is answered
+        ``unknown`` and is in no list of the receipt. Nothing is stored."""
+        with self.storage.transaction():
+            view = self._keep_view(self._read_view(self._view))
+            found = self.storage.positions(hashes)
+            items: list[Record | Outcome] = [
+                Outcome(h, HELD if h in found else UNKNOWN) for h in hashes
+            ]
+            return self._push(items, [], known, view)
 
     def _take_forks(self, pairs: Sequence[Any]) -> None:
         trust = self.trust()

@@ -11,6 +11,7 @@ from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import EnvelopeError, from_json, sign
 from recap_desktop.crypto.keys import BadPublicKey, SigningKey, check_public_key, key_id
 from recap_desktop.domain.election import format_time
+from recap_desktop.protocol.admit import admit
 from recap_desktop.protocol.trust import SERVER_ROLE
 from recap_server.ledger import REFUSED, Ledger
 from recap_server.storage import SqlStorage, open_storage
@@ -59,6 +60,33 @@ def import_certificates(ledger: Ledger, data: bytes, source: str) -> None:
     refused = [o for o in ledger.import_authority(records) if o.status == REFUSED]
     if refused:
         raise ServerSetupError(f"{source} was refused: {refused[0].reason}: {refused[0].detail}")
+
+
+def load_certificates(ledger: Ledger, data: bytes, source: str) -> tuple[int, int]:
+    """The authority's bulk file of officers' certificates, loaded before election day so
+    that no laptop needs to send its own (PROTOCOL §9.9): all of it, or nothing if any one
+    is refused (a forged or foreign certificate says the file is not the authority's).
+    Returns (new, already held)."""
+    try:
+        doc = parse_json(data)
+        records = [from_json(r) for r in doc["records"]]
+    except (CanonicalError, EnvelopeError, KeyError, TypeError) as exc:
+        raise ServerSetupError(
+            f"{source} is not a certificate file ({exc}): nothing loaded"
+        ) from exc
+    if any(r.type != "certificate" for r in records):
+        raise ServerSetupError(f"{source} holds records other than certificates: nothing loaded")
+    checked = admit(records, ledger.storage, ledger.trust(), arrivals=(ledger.clock(), None))
+    refused = checked.refused
+    if refused:
+        first = refused[0]
+        detail = first.problem.detail if first.problem is not None else ""
+        raise ServerSetupError(
+            f"{source}: {len(refused)} certificates refused (the first, {first.hash[:16]}…:"
+            f" {detail}): nothing loaded"
+        )
+    outcomes = ledger.import_authority(records)
+    return sum(o.status == "stored" for o in outcomes), sum(o.status == "held" for o in outcomes)
 
 
 def certify_demo_server(ledger: Ledger) -> None:

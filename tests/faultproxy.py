@@ -10,8 +10,9 @@ request, in the order they are queued, and passes requests through once the queu
 - ``drop_after``  let the server answer (it has committed), then abort the client's connection;
 - ``cut``       let the server answer, send the client half of the body, then close.
 
-``fault@word`` applies only to the next request whose request line contains ``word`` (for
-example ``drop_after@push``); other requests pass by without using it up.
+``fault@word`` applies only to the next request to the endpoint ``/v1/word`` (for example
+``drop_after@push``: a push, not ``/v1/push/held``) or with the method ``word`` (``@PUT``);
+other requests pass by without using it up.
 """
 
 from __future__ import annotations
@@ -86,7 +87,9 @@ class FaultProxy:
             fault = PASS
             if self.faults:
                 name, _, word = self.faults[0].partition("@")
-                if not word or word in line:
+                path = line.split(" ")[1].split("?")[0] if line.count(" ") >= 2 else ""
+                method = line.split(" ", 1)[0]
+                if not word or path == f"/v1/{word}" or method == word:
                     self.faults.popleft()
                     fault = name
                     self.applied.append(f"{fault} {line}")

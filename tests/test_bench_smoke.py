@@ -23,6 +23,8 @@ TARGETS = {
     "gui_stall_ms",
     "sync_push",
     "sync_pull",
+    "first_contact_cpu_small",
+    "first_contact_cpu_large",
 }
 
 

@@ -104,6 +104,7 @@ def test_attach_a_photo_view_it_zoomed_and_sign_it_with_the_sheet(
     assert view.zoom == pytest.approx(fitted)
     # The numbers checked against the paper: sign from where the officer is.
     qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.form.signing is None)  # signed on the task runner
 
     status = demo_ws.store.sheets.status(STATION, "ppwp")
     assert status is not None and status["state"] == "signed"
@@ -124,6 +125,7 @@ def test_attach_a_photo_view_it_zoomed_and_sign_it_with_the_sheet(
     qtbot.keyClick(focused(), Qt.Key.Key_Space)  # "Correct this sheet…"
     attach_by_keyboard(qtbot, second)
     qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.form.signing is None)  # signed on the task runner
     status = demo_ws.store.sheets.status(STATION, "ppwp")
     assert status is not None
     corrected = demo_ws.store.records.get(status["current"])

@@ -63,8 +63,10 @@ def test_approve_and_reject_as_supervisor(qtbot, supervisor_ws: Workspace, setti
     assert view.select_record(sheets[0].hash)
     assert view.approve_button.isEnabled()
     assert view.review_selected("approve")
+    qtbot.waitUntil(lambda: view.reviewing is None)  # signed on the task runner's thread
     assert view.select_record(sheets[1].hash)
     assert view.review_selected("reject")
+    qtbot.waitUntil(lambda: view.reviewing is None)
 
     store = supervisor_ws.store
     assert store.sheets.status(sheets[0].station, sheets[0].contest)["state"] == "approved"

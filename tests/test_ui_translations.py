@@ -87,9 +87,43 @@ def test_indonesian_and_english_load(qapp) -> None:
         i18n.install("en")
 
 
-def test_indonesian_locale_chooses_indonesian() -> None:
-    from recap_desktop.ui.qt import QLocale
+def test_plural_forms_are_right_in_both_languages(qapp) -> None:
+    """ "1 records" was wrong: a count picks its form (Qt's %n and the .ts numerus forms)."""
+    try:
+        assert i18n.install("en")
+        assert tr("%n record(s) refused:", "", 1) == "1 record refused:"
+        assert tr("%n record(s) refused:", "", 3) == "3 records refused:"
+        assert tr("%n rule(s) broken", "", 1) == "1 rule broken"
+        assert i18n.install("id")
+        assert tr("%n record(s) refused:", "", 1) == "1 catatan ditolak:"
+        assert tr("%n record(s) refused:", "", 3) == "3 catatan ditolak:"
+    finally:
+        i18n.install("en")
 
-    assert i18n.language_of(QLocale(QLocale.Language.Indonesian)) == "id"
-    assert i18n.language_of(QLocale(QLocale.Language.English)) == "en"
-    assert i18n.language_of(QLocale(QLocale.Language.Malay)) == "en"
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "id"),
+        ({"LANG": "C"}, "id"),
+        ({"LANG": "en_US.UTF-8"}, "id"),  # an installer's default is no explicit ask
+        ({"LC_ALL": "en_GB.UTF-8"}, "id"),
+        ({"LANG": "id_ID.UTF-8"}, "id"),
+        ({"LANGUAGE": "en_US:en"}, "en"),  # the user's own list of preferred languages
+        ({"RECAP_LANG": "en", "LANG": "id_ID.UTF-8"}, "en"),
+        ({"RECAP_LANG": "id", "LANGUAGE": "en"}, "id"),
+    ],
+)
+def test_indonesian_unless_the_system_asks_for_english_explicitly(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: str
+) -> None:
+    """The window and the CLI choose alike (one rule): a C or English locale opened the
+    window in English before."""
+    from recap_desktop import messages
+
+    for var in ("RECAP_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    assert i18n.system_language() == expected
+    assert messages.system_language() == expected

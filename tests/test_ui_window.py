@@ -14,6 +14,7 @@ import pytest
 
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain.chasil_demo import random_sheet
+from recap_desktop.messages import local_time
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import identity as identity_service
 from recap_desktop.services import sheets as sheet_service
@@ -87,6 +88,19 @@ def type_sheet(qtbot, window: MainWindow, values: dict[str, int]) -> None:
         qtbot.keyClick(focused(), Qt.Key.Key_Return if i % 2 else Qt.Key.Key_Tab)
 
 
+def saved(qtbot, window: MainWindow) -> None:
+    """Wait for the signing job a save started (it runs on the task runner's thread)."""
+    qtbot.waitUntil(lambda: window.form.signing is None)
+
+
+def on_runner(qtbot, window: MainWindow, work) -> None:
+    """Run ``work(ws)`` on the task runner's quick thread, with its Workspace, and wait."""
+    done: list[object] = []
+    window.tasks.run("test", lambda ws, handle: work(ws), done.append, done.append)
+    qtbot.waitUntil(lambda: bool(done))
+    assert not isinstance(done[0], BaseException), done[0]
+
+
 def sheet_values(ws: Workspace, contest_id: str, seed: int = 7) -> dict[str, int]:
     election = current_election(ws)
     station = election.stations[STATION]
@@ -102,6 +116,7 @@ def test_type_a_whole_sheet_with_the_keyboard_and_save_it_signed(
     window.open_sheet(STATION, contest_id)
     type_sheet(qtbot, window, values)
     qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    saved(qtbot, window)
 
     status = demo_ws.store.sheets.status(STATION, contest_id)
     assert status is not None and status["state"] == "signed"
@@ -167,6 +182,7 @@ def test_a_warning_must_be_ticked_before_the_save(
     qtbot.keyClick(box, Qt.Key.Key_Space)
     shown = answer_modal("warnings_dialog", "DPT baru dari KPU kabupaten")
     qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    saved(qtbot, window)
     assert any("official list" in line for line in shown)
     status = demo_ws.store.sheets.status(STATION, "ppwp")
     assert status is not None
@@ -193,6 +209,7 @@ def test_a_correction_asks_a_reason_and_shows_in_the_history(
     assert demo_ws.store.sheets.status(STATION, "ppwp")["current"] == first.hash  # cancelled
 
     qtbot.keyClick(edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    saved(qtbot, window)
     history = sheet_service.sheet_history(demo_ws, STATION, "ppwp")
     assert history["state"] == "corrected"
     assert [v["supersedes"] for v in history["versions"]] == [None, first.hash]
@@ -253,12 +270,35 @@ def test_recap_view_totals_progress_and_csv(
     assert f"32.01,ppwp,valid,Valid votes,{expected_valid},4,60" in lines
 
 
-def test_status_bar_sync_state(qtbot, window: MainWindow) -> None:
+@pytest.fixture
+def jakarta(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This laptop's clock in Western Indonesian Time (UTC+7, no daylight saving)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Jakarta")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_status_bar_sync_state(qtbot, window: MainWindow, jakarta: None) -> None:
     assert window.sync_label.text() == "Sync not configured: set the central server in Settings"
-    window.sync.update_sync_status(False, 12, "2026-02-14T10:00:00Z", "connection refused")
+    raw = "HTTPConnectionPool(host='127.0.0.1', port=9): Max retries exceeded with url: /v1/health"
+    window.sync.update_sync_status(False, 12, "2026-02-14T10:00:00Z", raw, None, "connection")
     text = window.sync_label.text()
     assert "offline" in text and "12 unsent" in text
-    assert "2026-02-14T10:00:00Z" in text and "connection refused" in text
+    assert "last sync 2026-02-14 17:00 WIB" in text  # local time, with its zone
+    assert "cannot be reached: check the network and the server address" in text
+    assert "Max retries" not in text and "Max retries" in window.sync_label.toolTip()
+    window.sync.update_sync_status(True, 1, None, "HTTP 404: b''", None, "protocol")
+    assert "b''" not in window.sync_label.text() and "1 unsent" in window.sync_label.text()
+    window.set_language("id")
+    try:
+        assert "server menolak permintaan" in window.sync_label.text()
+        assert "1 belum terkirim" in window.sync_label.text()
+    finally:
+        window.set_language("en")
 
 
 def test_status_bar_takes_the_engine_status(qtbot, window: MainWindow) -> None:
@@ -273,7 +313,9 @@ def test_status_bar_takes_the_engine_status(qtbot, window: MainWindow) -> None:
         error_kind=None,
     )
     window.sync.show_engine_status(status)
-    assert window.sync_label.text() == "online · 0 unsent · last sync 2026-02-14T11:00:00Z"
+    assert window.sync_label.text() == "online · 0 unsent · last sync " + local_time(
+        "2026-02-14T11:00:00Z"
+    )
 
 
 def test_a_misbehaving_server_is_said_plainly_in_the_status_bar(qtbot, window: MainWindow) -> None:
@@ -324,7 +366,9 @@ def test_text_from_a_server_or_a_record_is_shown_as_text_never_as_html(
 
     hostile = '<font size=7>SERVER DOWN</font> <a href="http://evil.example">update here</a>'
     window.sync.update_sync_status(False, 3, None, hostile)
-    assert hostile in window.sync_label.text()
+    assert "SERVER DOWN" not in window.sync_label.text()  # plain words, the body in the tip
+    tip = window.sync_label.toolTip()
+    assert "&lt;font size=7&gt;SERVER DOWN" in tip and "<font" not in tip and "<a " not in tip
     assert window.sync_label.textFormat() == Qt.TextFormat.PlainText
     labels = window.findChildren(QLabel)
     assert labels and all(label.textFormat() == Qt.TextFormat.PlainText for label in labels)
@@ -354,7 +398,7 @@ def test_help_about_shows_the_installed_version_in_both_languages(
 ) -> None:
     from recap_desktop.version import version
 
-    assert window.help_menu.actions() == [window.about_action]
+    assert window.help_menu.actions() == [window.help_action, window.about_action]
     box = window.about_box()
     assert box.text() == f"Recap Desktop {version()}"
     assert str(window.ws.data_dir) in box.informativeText()
@@ -378,22 +422,31 @@ def test_a_full_disk_refuses_the_save_with_a_message_and_the_retry_saves(
     values = sheet_values(demo_ws, "ppwp")
     window.open_sheet(STATION, "ppwp")
     type_sheet(qtbot, window, values)
-    db = demo_ws.store.db
-    db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0] + 2}")
     election = current_election(demo_ws)
     key = identity_service.unlock(demo_ws, identity_service.DEMO_PASSPHRASE)
     others = [code for code in sorted(election.stations) if code != STATION]
-    with pytest.raises(RecapError):  # fill the disk with other stations' sheets
-        for n, code in enumerate(others):
-            values_n = random_sheet(
-                election.contests["ppwp"], election.stations[code].registered, random.Random(n)
-            )
-            sheet_service.enter_sheet(demo_ws, key, code, "ppwp", values_n)
+
+    def fill_the_disk(ws: Workspace) -> None:
+        """On the connection the window signs with (the task runner's): a disk two pages
+        from full, then other stations' sheets until it is full."""
+        db = ws.store.db
+        db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0] + 2}")
+        with pytest.raises(RecapError, match="disk is full"):
+            for n, code in enumerate(others):
+                values_n = random_sheet(
+                    election.contests["ppwp"], election.stations[code].registered, random.Random(n)
+                )
+                sheet_service.enter_sheet(ws, key, code, "ppwp", values_n)
+
+    assert window.keys.key(window) is not None  # unlocked before: the save goes straight on
+    on_runner(qtbot, window, fill_the_disk)
     qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    saved(qtbot, window)
     assert "The disk is full" in window.form.banner.text()
     assert demo_ws.store.sheets.status(STATION, "ppwp") is None
-    db.execute("PRAGMA max_page_count = 4294967294")
+    on_runner(qtbot, window, lambda ws: ws.store.db.execute("PRAGMA max_page_count = 4294967294"))
     window.form.save()
+    saved(qtbot, window)
     status = demo_ws.store.sheets.status(STATION, "ppwp")
     assert status is not None and status["state"] == "signed"
     assert verify_store(demo_ws).ok

@@ -429,12 +429,54 @@ def photo_shots(lang: str, root: Path, app: QApplication) -> None:
     sup.close()
 
 
+def officer_shots(lang: str, root: Path, app: QApplication) -> None:
+    """The officer's desk on a laptop's screen: a refused sheet with every broken rule listed
+    and the broken field in view, the status bar in plain words and local time, F1's help."""
+    i18n.install(lang)
+    settings = Settings(QSettings(str(root / f"desk-{lang}.ini"), QSettings.Format.IniFormat))
+    settings.language = lang
+    ws = operator_folder(root / f"desk-{lang}")
+    win = window(ws, settings, app)
+    win.resize(1100, 620)
+    win.regions.select_station(STATION)
+    settle(app)
+    form = win.form
+    election = current_election(ws)
+    values = random_sheet(
+        election.contests["ppwp"], election.stations[STATION].registered, random.Random(4)
+    )
+    values["voted_total"] += 2  # two slips: the voters' sum and the ballots used
+    values["total"] += 1
+    for fid, value in values.items():
+        form.edits[fid].setText(str(value))
+    win.sync.update_sync_status(
+        False,
+        1,
+        "2026-02-14T10:00:00Z",
+        "HTTPConnectionPool(host='10.0.0.5', port=443): Max retries exceeded",
+        None,
+        "connection",
+    )
+    form.save()  # refused: every broken rule in the list, the first broken field in view
+    settle(app)
+    save(win, f"sheet-refused-{lang}.png")
+    win.show_help()
+    settle(app)
+    for dialog in win.findChildren(QWidget):
+        if dialog.isWindow() and dialog.isVisible() and dialog is not win:
+            save(dialog, f"help-{lang}.png")
+            dialog.close()
+    win.close()
+    ws.close()
+
+
 def main() -> int:
     app = QApplication(sys.argv[:1])
     only_plenary = "--plenary" in sys.argv[1:]  # the recapitulation's screens alone
     only_entry = "--entry" in sys.argv[1:]  # the warnings dialog and double entry alone
     only_photos = "--photos" in sys.argv[1:]  # the photos of the paper alone
     only_desk = "--desk" in sys.argv[1:]  # the supervisor's desk alone
+    only_officer = "--officer" in sys.argv[1:]  # the officer's desk alone
     with tempfile.TemporaryDirectory() as tmp:
         for lang in ("id", "en"):
             if only_plenary:
@@ -445,11 +487,14 @@ def main() -> int:
                 photo_shots(lang, Path(tmp), app)
             elif only_desk:
                 desk_shots(lang, Path(tmp), app)
+            elif only_officer:
+                officer_shots(lang, Path(tmp), app)
             else:
                 shots(lang, Path(tmp), app)
                 desk_shots(lang, Path(tmp), app)
                 entry_shots(lang, Path(tmp), app)
                 photo_shots(lang, Path(tmp), app)
+                officer_shots(lang, Path(tmp), app)
     return 0
 
 

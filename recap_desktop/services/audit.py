@@ -19,6 +19,7 @@ from recap_desktop.crypto.canonical import canonical_bytes
 from recap_desktop.crypto.envelope import EnvelopeError, from_json
 from recap_desktop.crypto.keys import key_id
 from recap_desktop.domain.election import ElectionError, format_time, parse_time
+from recap_desktop.messages import NETWORK, Message
 from recap_desktop.protocol import log, merkle
 from recap_desktop.protocol.admit import Arrival, admit
 from recap_desktop.protocol.log import LogError
@@ -116,7 +117,9 @@ def _audit(
         health = client.health()
         package = client.election_package()
     except SyncError as exc:
-        raise RecapError("audit.unreachable", detail=exc) from exc
+        raise RecapError(
+            "audit.unreachable", detail=Message("net." + exc.kind) if exc.kind in NETWORK else exc
+        ) from exc
     anchor = str(package.get("authority_key", ""))
     try:
         demo = key_id(bytes.fromhex(anchor)) in demo_anchor()
@@ -161,7 +164,10 @@ def _audit(
         try:
             answer = client.log_entries(index, PAGE)
         except SyncError as exc:
-            raise RecapError("audit.unreachable", detail=exc) from exc
+            raise RecapError(
+                "audit.unreachable",
+                detail=Message("net." + exc.kind) if exc.kind in NETWORK else exc,
+            ) from exc
         entries = answer.get("entries") if isinstance(answer, dict) else None
         if not isinstance(entries, list) or not entries:
             report.findings.append(
@@ -253,7 +259,10 @@ def _compare_totals(client: ServerClient, ws: Workspace, report: AuditReport) ->
         try:
             answer = client.all_totals(contest)
         except SyncError as exc:
-            raise RecapError("audit.unreachable", detail=exc) from exc
+            raise RecapError(
+                "audit.unreachable",
+                detail=Message("net." + exc.kind) if exc.kind in NETWORK else exc,
+            ) from exc
         published = answer.get("regions", {}) if isinstance(answer, dict) else {}
         for code in election.regions:
             mine, counted, _expected = ws.store.sheets.totals(code, contest)

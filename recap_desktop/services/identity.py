@@ -115,13 +115,17 @@ def keystore_identity(ws: Workspace) -> Identity:
 def unlock(ws: Workspace, passphrase: str) -> SigningKey:
     data = ws.read_keystore()
     try:
-        return keystore.unseal(data, passphrase)
+        key = keystore.unseal(data, passphrase)
     except keystore.WrongPassphrase as exc:
         raise RecapError("keystore.wrong_passphrase") from exc
     except keystore.UnknownKeystoreVersion as exc:
         raise RecapError("keystore.version", path=ws.keystore_path, detail=exc) from exc
     except keystore.DamagedKeystore as exc:
         raise RecapError("keystore.damaged", path=ws.keystore_path, detail=exc) from exc
+    from recap_desktop.services.sync import keep_push_token
+
+    keep_push_token(ws, key)  # while the key is open: sync runs without it (PROTOCOL §9.9)
+    return key
 
 
 def certificate_request(ws: Workspace, key: SigningKey) -> dict[str, Any]:

@@ -51,3 +51,24 @@ def log_state(ws: Workspace) -> LogState:
         witness.evidence(),
         [h.to_json() for h in witness.kept()],
     )
+
+
+def receipts(ws: Workspace) -> list[dict[str, Any]]:
+    """The server's signed receipts this laptop keeps, newest first: when, which server, how
+    many records it stored, held already or refused. The records themselves are checked
+    against them by `recap verify` (PROTOCOL §10.4); this is what the officer can show."""
+    out = []
+    for record in ws.store.outbox.receipts():
+        payload = record.payload
+        out.append(
+            {
+                "hash": record.hash,
+                "server": str(payload.get("server", "")),
+                "time": str(payload.get("time", "")),
+                "stored": len(payload.get("stored") or []),
+                "held": len(payload.get("held") or []),
+                "refused": len(payload.get("refused") or []),
+            }
+        )
+    out.reverse()
+    return out

@@ -20,7 +20,7 @@ from recap_desktop.domain.election import (
     parse_time,
 )
 from recap_desktop.domain.form import ValueProblem, Violation
-from recap_desktop.messages import language, tr
+from recap_desktop.messages import LANGS, Message, language, tr
 from recap_desktop.protocol.trust import EXACT_PLACE, ROLES_FOR_TYPE
 from recap_desktop.services import photos as photo_service
 from recap_desktop.services import regions as region_service
@@ -53,10 +53,17 @@ class SheetCheck:
         """2 for values that are not counts (bad input), 1 for counts that break a rule."""
         return 2 if self.value_problems else 1
 
-    def lines(self, lang: str | None = None) -> list[str]:
-        out = [tr(f"values.{p.kind}", lang, field=p.field) for p in self.value_problems]
-        out += [f"[{v.rule}] {v.text(lang or 'en')}" for v in self.errors]
+    def messages(self) -> list[Message]:
+        """Every blocking problem as data, rendered in the reader's language at the edge."""
+        out = [Message(f"values.{p.kind}", {"field": p.field}) for p in self.value_problems]
+        out += [
+            Message("sheet.rule_line", {"rule": v.rule, "text": {g: v.text(g) for g in LANGS}})
+            for v in self.errors
+        ]
         return out
+
+    def lines(self, lang: str | None = None) -> list[str]:
+        return [m.render(lang) for m in self.messages()]
 
 
 @dataclass(frozen=True)
@@ -282,7 +289,7 @@ def enter_sheet(
     station, contest = region_service.locate(ws, station_code, contest_id)
     check = check_sheet(station, contest, values)
     if check.blocking:
-        raise RecapError("sheet.refused", exit_code=check.exit_code, details=check.lines())
+        raise RecapError("sheet.refused", exit_code=check.exit_code, details=check.messages())
     check_mandate(ws, key, station_code, "sheet")
     fired = sheet_warnings(ws, station, contest, values)
     warnings = [w.name for w in fired]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from recap_desktop.crypto import keystore
 from recap_desktop.crypto.envelope import Record
-from recap_desktop.messages import tr
+from recap_desktop.messages import Message, render
 
 if TYPE_CHECKING:  # imported when the store is first opened: sqlite-utils is slow to import
     from recap_desktop.storage import Store
@@ -21,16 +21,28 @@ class RecapError(Exception):
     """An error a person can act on: a catalogue key, its parameters and an exit code."""
 
     def __init__(
-        self, key: str, exit_code: int = 2, details: list[str] | None = None, **params: object
+        self,
+        key: str,
+        exit_code: int = 2,
+        details: Sequence[Message | str] | None = None,
+        **params: object,
     ):
         self.key = key
         self.params = params
         self.exit_code = exit_code
-        self.details = details or []
-        super().__init__(tr(key, "en", **params))
+        self.detail_messages: list[Message | str] = list(details or [])
+        super().__init__(Message(key, params).render("en"))
 
     def message(self, lang: str | None = None) -> str:
-        return tr(self.key, lang, **self.params)
+        return Message(self.key, self.params).render(lang)
+
+    def detail_lines(self, lang: str | None = None) -> list[str]:
+        """Each detail rendered in ``lang`` (the caller's language, at the edge)."""
+        return [render(d, lang) for d in self.detail_messages]
+
+    @property
+    def details(self) -> list[str]:
+        return self.detail_lines()
 
 
 def private_folder(path: Path) -> None:

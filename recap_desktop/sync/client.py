@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import ipaddress
+import json
 import socket
 import threading
-from typing import Any
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -16,18 +19,25 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.protocol.admit import Fork
 from recap_desktop.protocol.photos import MAX_PHOTO_BYTES
+from recap_desktop.protocol.pushauth import HEADER as TOKEN_HEADER
 from recap_desktop.protocol.wire import BATCH_FORMAT, batch_bytes
 
 __all__ = [
     "BATCH_FORMAT",
     "BadAnswer",
+    "Insecure",
     "NotHeld",
     "Refused",
     "ServerClient",
     "SyncError",
     "Unreachable",
+    "Untrusted",
+    "is_loopback",
 ]
 USER_AGENT = "recap-desktop-sync/1"
+# A package file, unpacked: a national one (~820,000 stations) is ~100 MB; room for 2.5x.
+MAX_PACKAGE_BYTES = 256 * 1024 * 1024
+MAX_RETRY_AFTER = 600.0  # seconds: a server asking for longer is waited on this long at most
 
 
 class SyncError(Exception):
@@ -49,6 +59,50 @@ class SyncError(Exception):
 class Unreachable(SyncError):
     kind = "connection"
     transient = True
+
+    def __init__(
+        self, message: str, kind: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, kind)
+        self.retry_after = retry_after  # what the server asked for (429/503 Retry-After)
+
+
+class Untrusted(SyncError):
+    """The https:// server's certificate does not verify: retrying will not change that."""
+
+    kind = "tls"
+
+
+def _untrusted(exc: Exception) -> Untrusted:
+    return Untrusted(
+        f"the server's TLS certificate is not trusted ({exc}): if the server uses its own"
+        " certificate authority, give its CA file (recap sync --ca-file FILE)"
+    )
+
+
+class Insecure(SyncError):
+    """Plain http:// to a server that is not this machine: records and the push token
+    would cross the network readable and changeable by anyone on the way."""
+
+    kind = "insecure"
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds (RFC 9110 allows a date too; this server sends seconds, and
+    a date or nonsense falls back to the backoff)."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return min(float(value.strip()), MAX_RETRY_AFTER)
 
 
 class BadAnswer(SyncError):
@@ -126,11 +180,23 @@ class ServerClient:
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
         session: requests.Session | None = None,
+        token: str | None = None,
+        ca_file: str | None = None,
+        allow_http: bool = False,
     ) -> None:
+        """``token``: the push token sent with pushes (PROTOCOL §9.9); ``ca_file``: the
+        certificates (PEM) an https:// server's certificate must chain to, instead of the
+        system's; ``allow_http``: accept plain http:// to another machine (a test network)."""
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
+        self.token = token
+        self.insecure = (
+            self.base_url.startswith("http://") and not allow_http and not is_loopback(base_url)
+        )
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
+        # Given on every request: requests would otherwise let $REQUESTS_CA_BUNDLE win.
+        self.verify: str | bool = ca_file or True
         self._adapter = _AbortableAdapter()
         self.session.mount("http://", self._adapter)
         self.session.mount("https://", self._adapter)
@@ -142,6 +208,13 @@ class ServerClient:
         """Cut every request in flight (from any thread); it fails as a connection error."""
         self._adapter.abort()
 
+    def _check_secure(self) -> None:
+        if self.insecure:
+            raise Insecure(
+                f"{self.base_url} is plain http:// to another machine: use https://, or allow"
+                " plain http for a test network in the settings"
+            )
+
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         body = self._send(method, path, **kwargs)
         try:
@@ -152,10 +225,11 @@ class ServerClient:
     def _send(self, method: str, path: str, limit: int | None = None, **kwargs: Any) -> bytes:
         """The answer's body, or the failure by kind (shared by JSON calls and photos).
         ``limit``: refuse a body longer than this many bytes without reading it all."""
+        self._check_secure()
         try:
             response = self.session.request(
                 method, self.base_url + path, timeout=self.timeout, stream=limit is not None,
-                **kwargs,
+                verify=self.verify, **kwargs,
             )  # fmt: skip
             if limit is None:
                 body = response.content  # read it all here, so a cut body raises here
@@ -166,15 +240,27 @@ class ServerClient:
                     raise BadAnswer(f"the answer is longer than {limit} bytes")
         except requests.Timeout as exc:
             raise Unreachable(f"the server did not answer in time ({exc})", "timeout") from exc
+        except requests.exceptions.SSLError as exc:
+            raise _untrusted(exc) from exc
         except (requests.RequestException, Urllib3Error, OSError) as exc:
             raise Unreachable(f"could not reach the server: {exc}") from exc
-        if response.status_code in (429, 502, 503, 504) or response.status_code >= 500:
-            raise Unreachable(f"the server is unavailable (HTTP {response.status_code})", "server")
-        if response.status_code == 404:
-            raise NotHeld(f"HTTP 404: {body[:300]!r}")
         if response.status_code >= 400:
-            raise Refused(f"HTTP {response.status_code}: {body[:300]!r}")
+            self._status(response.status_code, response.headers, body)
         return body
+
+    @staticmethod
+    def _status(status: int, headers: Any, body: bytes) -> NoReturn:
+        """The failure an error status is: 429 and 5xx transient (after Retry-After), 404
+        NotHeld, another 4xx Refused."""
+        if status == 429 or status >= 500:
+            raise Unreachable(
+                f"the server is unavailable (HTTP {status})",
+                "server",
+                _retry_after(headers.get("Retry-After")),
+            )
+        if status == 404:
+            raise NotHeld(f"HTTP 404: {body[:300]!r}")
+        raise Refused(f"HTTP {status}: {body[:300]!r}")
 
     def health(self) -> dict[str, Any]:
         answer = self._call("GET", "/v1/health")
@@ -189,15 +275,25 @@ class ServerClient:
     def push_body(self, body: bytes, known: int = 0) -> dict[str, Any]:
         """POST a batch made by ``push_body`` (so it can be made while another is in flight).
         ``known``: the size of the newest tree head held, to be proved extended."""
-        answer = self._call(
-            "POST",
-            "/v1/push",
-            params={"known": known},
-            data=body,
-            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
-        )
+        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        if self.token is not None:
+            headers[TOKEN_HEADER] = self.token
+        answer = self._call("POST", "/v1/push", params={"known": known}, data=body, headers=headers)
         if not isinstance(answer, dict):
             raise BadAnswer("the push answer is not an object")
+        return answer
+
+    def push_held(self, hashes: list[str], known: int = 0) -> dict[str, Any]:
+        """Which of these records the server's log holds, answered as a push (§9.9)."""
+        headers = {"Content-Type": "application/json"}
+        if self.token is not None:
+            headers[TOKEN_HEADER] = self.token
+        body = json.dumps({"hashes": hashes}, separators=(",", ":")).encode("ascii")
+        answer = self._call(
+            "POST", "/v1/push/held", params={"known": known}, data=body, headers=headers
+        )
+        if not isinstance(answer, dict):
+            raise BadAnswer("the held answer is not an object")
         return answer
 
     def evidence(self, jurisdiction: str) -> dict[str, Any]:
@@ -222,9 +318,56 @@ class ServerClient:
         return list(answer["heads"])
 
     def election_package(self) -> dict[str, Any]:
-        answer = self._call("GET", "/v1/election")
-        if not isinstance(answer, dict):
-            raise BadAnswer("the election answer is not an object")
+        """The current package: its version and hash from /v1/election/versions, then the
+        file by hash (PROTOCOL §9.9), streamed and bounded."""
+        listing = self._call("GET", "/v1/election/versions")
+        versions = listing.get("versions") if isinstance(listing, dict) else None
+        current = [
+            v
+            for v in versions or []
+            if isinstance(v, dict) and v.get("version") == listing.get("current")
+        ]
+        if not current or not isinstance(current[-1].get("hash"), str):
+            raise BadAnswer("the server lists no current election package")
+        return self.package_by_hash(current[-1]["hash"])
+
+    def package_by_hash(self, record_hash: str) -> dict[str, Any]:
+        """One package version, by its record's hash: read as it streams in and refused
+        beyond MAX_PACKAGE_BYTES unpacked; its one record must have that hash."""
+        self._check_secure()
+        try:
+            with self.session.get(
+                f"{self.base_url}/v1/election/packages/{record_hash}",
+                timeout=self.timeout,
+                verify=self.verify,
+                stream=True,
+            ) as response:
+                if response.status_code >= 400:
+                    self._status(response.status_code, response.headers, response.content)
+                chunks, size = [], 0
+                for chunk in response.iter_content(1 << 20):
+                    size += len(chunk)
+                    if size > MAX_PACKAGE_BYTES:
+                        raise BadAnswer(f"the package is over {MAX_PACKAGE_BYTES} bytes")
+                    chunks.append(chunk)
+        except requests.Timeout as exc:
+            raise Unreachable(f"the server did not answer in time ({exc})", "timeout") from exc
+        except requests.exceptions.SSLError as exc:
+            raise _untrusted(exc) from exc
+        except requests.RequestException as exc:
+            raise Unreachable(f"could not reach the server: {exc}") from exc
+        try:
+            answer = parse_json(b"".join(chunks))
+        except CanonicalError as exc:
+            raise BadAnswer(f"the package is not valid JSON: {exc}") from exc
+        records = answer.get("records") if isinstance(answer, dict) else None
+        if (
+            not isinstance(records, list)
+            or len(records) != 1
+            or not isinstance(records[0], dict)
+            or records[0].get("hash") != record_hash
+        ):
+            raise BadAnswer(f"the server's answer is not the package {record_hash[:16]}…")
         return answer
 
     def log_entries(self, start: int, limit: int) -> dict[str, Any]:

@@ -221,6 +221,7 @@ class SyncEngine:
         self._pull_trust: Trust | None = None  # what a pull's helper prechecks records against
         self._head: TreeHead | None = None  # the newest tree head verified in this sync
         self._server_key = b""
+        self._asked: float | None = None  # the last Retry-After the server sent
         self._status = Status(
             State.IDLE.value,
             None,
@@ -284,7 +285,7 @@ class SyncEngine:
             result = self.sync()
             if self._cancelled:
                 break
-            delay = self.backoff.next_delay() if result.outcome == UNREACHABLE else interval
+            delay = self._retry_delay(None) if result.outcome == UNREACHABLE else interval
             if self.wait(delay):
                 break
 
@@ -319,11 +320,12 @@ class SyncEngine:
                     self._go(
                         State.BACKING_OFF, online=False, last_error=str(exc), error_kind=exc.kind
                     )
-                    if self.wait(self.backoff.next_delay()):
+                    if self.wait(self._retry_delay(exc)):
                         self._go(State.IDLE)
                         result.outcome = CANCELLED
                         return result
                     continue
+                self._asked = getattr(exc, "retry_after", None)
                 self._go(State.OFFLINE, online=False, last_error=str(exc), error_kind=exc.kind)
                 result.outcome = UNREACHABLE
                 return result
@@ -340,6 +342,15 @@ class SyncEngine:
             self._go(State.IDLE, online=True, last_sync=now, last_error=None, error_kind=None)
             return result
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _retry_delay(self, exc: SyncError | None) -> float:
+        """The backoff's delay, or longer if the server said when to come back (429/503
+        Retry-After; ``exc`` None: the last failure's): thousands of laptops then spread
+        over the time the server asked."""
+        if exc is not None:
+            self._asked = getattr(exc, "retry_after", None)
+        delay = self.backoff.next_delay()
+        return max(delay, self._asked) if self._asked is not None else delay
 
     def _handshake(self, result: SyncResult) -> None:
         """Learn the server's key and accept it only if the election authority certified it as
@@ -539,6 +550,7 @@ class SyncEngine:
         """Fork evidence the server has not had from us, then authority records (certificates
         before the sheets they certify), then the rest."""
         self._push_forks(result)
+        self._ask_held(result)
         for authority in (True, False):
             self._push_kind(result, authority)
         self._emit(unsent=self.store.outbox.unsent_count())
@@ -552,6 +564,31 @@ class SyncEngine:
         answer = self.client.push_body(push_body([], forks), known.size if known else 0)
         self._check_answer(result, answer, [], known)
         self.store.outbox.set_setting(mark, str(len(forks)))
+
+    def _ask_held(self, result: SyncResult) -> None:
+        """First contact by hash (§9.9): the server is asked which of the unsent authority
+        records (the package, certificates) its log holds already, and proves it like a
+        push's receipt; those are marked sent without crossing the network. A national
+        package is ~100 MB: sent once by whoever holds it first, never by every laptop."""
+        after = 0
+        while rows := self.store.outbox.unsent(after, self.batch_count, self.batch_bytes, True):
+            self._check_cancel()
+            after = rows[-1][0]
+            known = self._head
+            answer = self.client.push_held([r.hash for _, r in rows], known.size if known else 0)
+            # The receipt lists only what the log holds; it is checked as a push's of those
+            # records (each listed once, each proved included). A hash it leaves out is simply
+            # pushed next: a server that hides what it holds costs itself a push, no more.
+            try:
+                listed = parse_receipt(answer.get("receipt"), self._server_key).held
+            except WireError as exc:
+                raise BadAnswer(str(exc)) from exc
+            ours = [r for _, r in rows if r.hash in listed]
+            if not ours:
+                continue
+            receipt, partitions = self._check_answer(result, answer, ours, known)
+            self.store.outbox.mark_sent([r.hash for r in ours], receipt, partitions)
+            result.held += len(ours)
 
     def _push_kind(self, result: SyncResult, authority: bool) -> None:
         # One request in flight at a time, in order, each batch marked sent only from its own

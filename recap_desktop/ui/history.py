@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from recap_desktop.messages import problem_name
+from recap_desktop.messages import local_time, problem_name
 from recap_desktop.ui import i18n
 from recap_desktop.ui.i18n import tr
 from recap_desktop.ui.qt import (
@@ -29,7 +29,7 @@ class HistoryPanel(QTableWidget):
 
     def retranslate(self) -> None:
         self.setHorizontalHeaderLabels(
-            [tr("Time (UTC)"), tr("What"), tr("Signed by"), tr("Record"), tr("Reason")]
+            [tr("Time"), tr("What"), tr("Signed by"), tr("Record"), tr("Reason")]
         )
 
     def show_history(self, history: dict[str, Any] | None) -> None:
@@ -55,7 +55,9 @@ class HistoryPanel(QTableWidget):
             n = self.rowCount()
             self.insertRow(n)
             for col, value in enumerate(row):
-                self.setItem(n, col, QTableWidgetItem(value))
+                # Sorted by the records' UTC times; shown in the laptop's zone, named.
+                shown = local_time(value) if col == 0 else value
+                self.setItem(n, col, QTableWidgetItem(shown))
         self.resizeRowsToContents()
 
 

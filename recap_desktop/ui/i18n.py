@@ -8,13 +8,13 @@ messages) already carry both languages; the window passes ``current()`` to them.
 
 from __future__ import annotations
 
-from recap_desktop import resources
-from recap_desktop.ui.qt import QCoreApplication, QLocale, QTranslator
+from recap_desktop import messages, resources
+from recap_desktop.ui.qt import QCoreApplication, QTranslator
 
 LANGUAGES = ("id", "en")
 TRANSLATIONS = resources.path("translations")
 
-_current = "en"
+_current = "id"
 _translator: QTranslator | None = None
 
 
@@ -25,13 +25,10 @@ def tr(text: str, disambiguation: str = "", n: int = -1) -> str:
     return QCoreApplication.translate("", text, disambiguation or None, n)
 
 
-def language_of(locale: QLocale) -> str:
-    """Indonesian for an Indonesian locale, English for every other one."""
-    return "id" if locale.language() == QLocale.Language.Indonesian else "en"
-
-
 def system_language() -> str:
-    return language_of(QLocale.system())
+    """Indonesian unless the system asks for English explicitly: the one rule, shared with
+    the CLI and the services (``messages.system_language``)."""
+    return messages.system_language()
 
 
 def current() -> str:
@@ -48,6 +45,7 @@ def install(lang: str) -> bool:
         app.removeTranslator(_translator)
         _translator = None
     _current = lang
+    messages.use_language(lang)  # one language for the window and the services it calls
     translator = QTranslator()
     if not translator.load(str(TRANSLATIONS / f"recap_{lang}.qm")):
         return False

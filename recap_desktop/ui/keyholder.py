@@ -18,11 +18,13 @@ from recap_desktop.ui.i18n import tr
 from recap_desktop.ui.qt import (
     QApplication,
     QEvent,
+    QEventLoop,
     QObject,
     QTimer,
     QWidget,
     Signal,
 )
+from recap_desktop.ui.tasks import SHOW_PROGRESS_AFTER_MS, TaskHandle, TaskRunner
 
 Ask = Callable[[QWidget | None, str], str | None]
 
@@ -36,10 +38,19 @@ def ask_passphrase(parent: QWidget | None, hint: str) -> str | None:
 class KeyHolder(QObject):
     locked_changed = Signal(bool)  # True when locked
 
-    def __init__(self, ws: Workspace, idle_minutes: int, ask: Ask = ask_passphrase) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        idle_minutes: int,
+        ask: Ask = ask_passphrase,
+        tasks: TaskRunner | None = None,
+    ) -> None:
         super().__init__()
         self.ws = ws
         self.ask = ask
+        # Unsealing the key (Argon2id, 64 MiB) takes about a second: it runs on the task
+        # runner's thread while the window keeps painting. The window gives its runner.
+        self.tasks = tasks
         self._key: SigningKey | None = None
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -65,11 +76,43 @@ class KeyHolder(QObject):
             self.locked_changed.emit(True)
 
     def unlock(self, passphrase: str) -> SigningKey:
-        """Unseal with ``passphrase``; raises RecapError on a wrong one (the key stays locked)."""
-        key = identity_service.unlock(self.ws, passphrase)
+        """Unseal with ``passphrase``; raises RecapError on a wrong one (the key stays locked).
+
+        With a task runner the unsealing runs on its thread, and this waits in a local event
+        loop: the window paints and takes input meanwhile (a modal dialog waits the same way),
+        and every caller keeps its plain "ask, then sign" order."""
+        key = self._unseal(passphrase)
         self._key = key
         self.timer.start()
         self.locked_changed.emit(False)
+        return key
+
+    def _unseal(self, passphrase: str) -> SigningKey:
+        if self.tasks is None:
+            return identity_service.unlock(self.ws, passphrase)
+        loop = QEventLoop()
+        out: dict[str, object] = {}
+
+        def work(ws: Workspace, handle: TaskHandle) -> SigningKey:
+            return identity_service.unlock(ws, passphrase)
+
+        def prepare(handle: TaskHandle) -> None:
+            handle.ended.connect(loop.quit)
+
+        self.tasks.run(
+            tr("Unlocking the key"),
+            work,
+            lambda key: out.update(key=key),
+            lambda exc: out.update(error=exc),
+            show_after_ms=SHOW_PROGRESS_AFTER_MS,
+            prepare=prepare,
+        )
+        loop.exec()  # the ended signal is queued to this thread: it cannot be missed
+        error = out.get("error")
+        if isinstance(error, BaseException):
+            raise error
+        key = out["key"]
+        assert isinstance(key, SigningKey)
         return key
 
     def key(self, parent: QWidget | None) -> SigningKey | None:

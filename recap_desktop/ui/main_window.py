@@ -17,12 +17,14 @@ from typing import Any
 
 from recap_desktop.domain.election import ElectionOutline, text
 from recap_desktop.domain.recap import RECAP_LEVELS
+from recap_desktop.messages import local_time, misbehaviour_name, network_error, problem_name
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import election as election_service
 from recap_desktop.services import identity as identity_service
 from recap_desktop.services import regions as region_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.ui import i18n
+from recap_desktop.ui.desk import HelpDialog, ReceiptsDialog
 from recap_desktop.ui.dialogs import ask_int, ask_text, warn
 from recap_desktop.ui.history import HistoryPanel
 from recap_desktop.ui.i18n import tr
@@ -46,6 +48,7 @@ from recap_desktop.ui.qt import (
     QTimer,
     QVBoxLayout,
     QWidget,
+    plain_tip,
     qVersion,
 )
 from recap_desktop.ui.recap_view import RecapView
@@ -56,7 +59,7 @@ from recap_desktop.ui.supervisor import SupervisorView
 from recap_desktop.ui.supervisor_desk import SupervisorDesk
 from recap_desktop.ui.sync_status import SyncState, SyncStatus
 from recap_desktop.ui.sync_worker import SyncWorker
-from recap_desktop.ui.tasks import TaskHandle, TaskRunner
+from recap_desktop.ui.tasks import SHOW_PROGRESS_AFTER_MS, TaskHandle, TaskRunner
 from recap_desktop.version import version
 
 
@@ -94,6 +97,8 @@ class MainWindow(QMainWindow):
         self.verify_on_open = verify_on_open
         self.tasks = TaskRunner(ws.data_dir)
         self.keys = keys or KeyHolder(ws, settings.idle_minutes)
+        if self.keys.tasks is None:
+            self.keys.tasks = self.tasks  # the key unseals on the runner's thread
         self.resize(1280, 800)
 
         self.regions = RegionPanel(ws, self.tasks)
@@ -109,7 +114,7 @@ class MainWindow(QMainWindow):
         chooser.addWidget(self.contest_label)
         chooser.addWidget(self.contest, 1)
         sheet_layout.addLayout(chooser)
-        self.form = SheetForm(ws, self.keys)
+        self.form = SheetForm(ws, self.keys, tasks=self.tasks)
         self.form.saved.connect(self._saved)
         self.history = HistoryPanel()
         self.history_label = QLabel()
@@ -179,6 +184,7 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.cancel_button)
         bar.addPermanentWidget(self.sync_label)
         self.current_task: TaskHandle | None = None
+        self.last_told = ""  # the last result said in a box (a bundle's import or export)
         self._task_idle()
         self.tasks.started.connect(self._task_started)
         self.sync.changed.connect(self._sync_changed)
@@ -197,12 +203,28 @@ class MainWindow(QMainWindow):
         self.save_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.save_action.triggered.connect(self._save_shortcut)
         self.addAction(self.save_action)
+        self.correct_action = QAction(self)
+        self.correct_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.correct_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.correct_action.triggered.connect(self._correct_shortcut)
+        self.addAction(self.correct_action)
         self.import_election_action = QAction(self)
         self.import_election_action.triggered.connect(self._import_election)
         self.import_cert_action = QAction(self)
         self.import_cert_action.triggered.connect(self._import_certificate)
         self.export_request_action = QAction(self)
         self.export_request_action.triggered.connect(self._export_request)
+        self.export_bundle_action = QAction(self)
+        self.export_bundle_action.triggered.connect(self._export_bundle)
+        self.import_bundle_action = QAction(self)
+        self.import_bundle_action.triggered.connect(self._import_bundle)
+        self.receipts_action = QAction(self)
+        self.receipts_action.triggered.connect(self.show_receipts)
+        self.help_action = QAction(self)
+        self.help_action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+        self.help_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.help_action.triggered.connect(self.show_help)
+        self.addAction(self.help_action)
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
@@ -248,15 +270,20 @@ class MainWindow(QMainWindow):
         for a in (self.import_election_action, self.import_cert_action, self.export_request_action):
             self.file_menu.addAction(a)
         self.file_menu.addSeparator()
+        self.file_menu.addAction(self.import_bundle_action)
+        self.file_menu.addAction(self.export_bundle_action)
+        self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self.sheet_menu = menu.addMenu("")
         self.sheet_menu.addAction(self.save_action)
+        self.sheet_menu.addAction(self.correct_action)
         self.sheet_menu.addAction(self.double_entry_action)
         self.sheet_menu.addAction(self.find_action)
         self.sheet_menu.addAction(self.lock_action)
         self.sheet_menu.addAction(self.refresh_action)
         self.tools_menu = menu.addMenu("")
         self.tools_menu.addAction(self.sync_now_action)
+        self.tools_menu.addAction(self.receipts_action)
         self.tools_menu.addAction(self.verify_action)
         self.tools_menu.addAction(self.rebuild_action)
         self.tools_menu.addAction(self.desk_action)
@@ -270,6 +297,7 @@ class MainWindow(QMainWindow):
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self._show_about)
         self.help_menu = menu.addMenu("")
+        self.help_menu.addAction(self.help_action)
         self.help_menu.addAction(self.about_action)
 
     def retranslate(self) -> None:
@@ -287,9 +315,14 @@ class MainWindow(QMainWindow):
         self.contest_label.setText(tr("Contest:"))
         self.history_label.setText(tr("History of this sheet"))
         self.save_action.setText(tr("Save and sign"))
+        self.correct_action.setText(tr("Correct this sheet…"))
         self.import_election_action.setText(tr("Import election package…"))
         self.import_cert_action.setText(tr("Import certificate…"))
         self.export_request_action.setText(tr("Export certificate request…"))
+        self.import_bundle_action.setText(tr("Import a USB bundle…"))
+        self.export_bundle_action.setText(tr("Export a USB bundle…"))
+        self.receipts_action.setText(tr("Receipts from the server…"))
+        self.help_action.setText(tr("Help"))
         self.quit_action.setText(tr("Quit"))
         self.verify_action.setText(tr("Verify every record"))
         self.rebuild_action.setText(tr("Rebuild tables from the records"))
@@ -523,7 +556,16 @@ class MainWindow(QMainWindow):
         if self.tabs.currentIndex() == 0:
             self.form.save()
 
+    def _correct_shortcut(self) -> None:
+        """Ctrl+E: correct the signed sheet shown, without reaching for the mouse."""
+        if self.tabs.currentIndex() == 0:
+            self.form.start_correction()
+
     def _saved(self, record: Any) -> None:
+        # The sheet is now read-only: the keyboard goes on to the next station (type its
+        # code, Enter), never to nowhere.
+        self.regions.search.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.regions.search.selectAll()
         station = str(record.payload["station"])
         self.history.show_history(
             sheet_service.sheet_history(self.ws, station, str(record.payload["contest"]))
@@ -575,8 +617,10 @@ class MainWindow(QMainWindow):
             return
         parts = [
             tr("online") if state.online else tr("offline") if state.online is False else "…",
-            tr("%1 unsent").replace("%1", str(state.unsent)),
-            tr("last sync %1").replace("%1", state.last_sync or tr("never")),
+            tr("%n unsent", "", state.unsent),
+            tr("last sync %1").replace(
+                "%1", local_time(state.last_sync) if state.last_sync else tr("never")
+            ),
         ]
         if state.error_kind == "server_misbehaved":
             # Said in plain words, whatever the engine's English detail (`recap log` has it).
@@ -587,7 +631,9 @@ class MainWindow(QMainWindow):
                 )
             )
         elif state.last_error:
-            parts.append(tr("error: %1").replace("%1", state.last_error))
+            # In plain words by the kind of failure; the library's own text stays in the tip.
+            parts.append(network_error(state.error_kind, i18n.current()))
+        self.sync_label.setToolTip(plain_tip(state.last_error) if state.last_error else "")
         if state.clock_offset is not None:
             # Records still go up; the officer is told, never locked out (PROTOCOL §5.5).
             minutes = round(state.clock_offset / 60)
@@ -636,7 +682,7 @@ class MainWindow(QMainWindow):
             self.recap.show_region(*self._recap_region())
         if bad:
             self.statusBar().showMessage(
-                tr("Records with problems: %1. See the Verification tab.").replace("%1", str(bad)),
+                tr("%n record(s) with problems: see the Verification tab.", "", bad),
                 30_000,
             )
 
@@ -662,14 +708,129 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, tr("Import certificate"), "", "*.json")
         if not path:
             return
-        try:
-            identity_service.import_certificates(self.ws, Path(path).read_bytes(), path)
-        except (RecapError, OSError) as exc:
-            self._error(exc)
-            return
-        self.identity = identity_service.show_identity(self.ws)
+
+        def work(ws: Workspace, handle: TaskHandle) -> Any:
+            try:
+                data = Path(path).read_bytes()
+            except OSError as exc:
+                raise RecapError("file.unreadable", path=path, detail=exc.strerror or exc) from exc
+            identity_service.import_certificates(ws, data, path)
+            return identity_service.show_identity(ws)
+
+        self.tasks.run(
+            tr("Importing the certificate"),
+            work,
+            self._certificate_imported,
+            self._error,
+            show_after_ms=SHOW_PROGRESS_AFTER_MS,
+        )
+
+    def _certificate_imported(self, identity: Any) -> None:
+        self.identity = identity
         self.identity_known = True
         self.retranslate()
+
+    # -- USB bundles and receipts ---------------------------------------------------------
+
+    def _export_bundle(self) -> None:
+        """Every record to a file, for a colleague or the office without a network."""
+        path, _ = QFileDialog.getSaveFileName(
+            self, tr("Export a USB bundle"), "recap-bundle.json", "*.json"
+        )
+        if path:
+            self.export_bundle(path)
+
+    def export_bundle(self, path: str) -> TaskHandle:
+        from recap_desktop.services import bundle as bundle_service
+
+        def work(ws: Workspace, handle: TaskHandle) -> int:
+            return bundle_service.export_bundle(ws, Path(path))
+
+        return self.tasks.run(
+            tr("Writing the bundle"),
+            work,
+            lambda count: self._tell(
+                tr("Bundle written"),
+                tr("%n record(s) written to the bundle.", "", int(count)) + "\n" + path,
+            ),
+            self._error,
+            slow=True,
+        )
+
+    def _import_bundle(self) -> None:
+        """A bundle's records, admitted by the same rule as a pull: a bad one is refused."""
+        path, _ = QFileDialog.getOpenFileName(self, tr("Import a USB bundle"), "", "*.json")
+        if path:
+            self.import_bundle(path)
+
+    def import_bundle(self, path: str) -> TaskHandle:
+        from recap_desktop.services import bundle as bundle_service
+
+        def work(ws: Workspace, handle: TaskHandle) -> Any:
+            try:
+                data = Path(path).read_bytes()
+            except OSError as exc:
+                raise RecapError(
+                    "bundle.unreadable", path=path, detail=exc.strerror or exc
+                ) from exc
+            return bundle_service.import_bundle(ws, data, path)
+
+        return self.tasks.run(
+            tr("Importing the bundle"), work, self._bundle_imported, self._error, slow=True
+        )
+
+    def _bundle_imported(self, result: Any) -> None:
+        lang = i18n.current()
+        lines = [
+            tr("%n new record(s) imported.", "", result.added),
+            tr("%n record(s) held already.", "", result.already),
+        ]
+        if result.problems:
+            lines.append(tr("%n record(s) refused:", "", len(result.problems)))
+            lines += [
+                f"  {(p.record or '-')[:16]}  {problem_name(p.kind, lang)}: {p.detail}"
+                for p in result.problems[:20]
+            ]
+        for kind, detail in result.misbehaviour:
+            lines.append(misbehaviour_name(kind, lang) + ": " + detail)
+        self._tell(tr("Bundle imported"), "\n".join(lines), bad=bool(result.problems))
+        self.regions.refresh_all()
+        if self.station_code is not None:
+            self._contest_changed()
+
+    def _tell(self, title: str, message: str, *, bad: bool = False) -> None:
+        self.last_told = message
+        self.statusBar().showMessage(message.split("\n")[0], 15_000)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning if bad else QMessageBox.Icon.Information,
+            title,
+            message,
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def show_receipts(self) -> ReceiptsDialog:
+        """The server's signed receipts kept in this folder: proof of what it took, and when."""
+
+        def work(ws: Workspace, handle: TaskHandle) -> list[dict[str, Any]]:
+            from recap_desktop.services import log as log_service
+
+            return log_service.receipts(ws)
+
+        dialog = ReceiptsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.tasks.run(tr("Reading the receipts"), work, dialog.show_receipts, self._error)
+        dialog.open()
+        return dialog
+
+    def show_help(self) -> HelpDialog:
+        """F1: how to count a day's sheets, in the window's language."""
+        dialog = HelpDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _export_request(self) -> None:
         key = self.keys.key(self)

@@ -14,6 +14,7 @@ from typing import Any
 
 from recap_desktop.domain.election import text
 from recap_desktop.domain.status import DISPUTED
+from recap_desktop.messages import local_time
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import plenary as plenary_service
 from recap_desktop.services import printing as printing_service
@@ -265,7 +266,7 @@ class PlenaryView(QWidget):
                 .replace("%1", current.hash[:16] + "…")
                 .replace("%2", kind)
                 .replace("%3", current.signer_name or current.signer[:16])
-                .replace("%4", current.time)
+                .replace("%4", local_time(current.time))
             )
             if state.outdated:
                 said += " · " + tr("OUTDATED: the counts changed since; sign a new version.")
@@ -375,7 +376,7 @@ class PlenaryView(QWidget):
         self.message.setText(message)
 
     def _failed(self, exc: RecapError) -> None:
-        details = "".join(f"\n• {d}" for d in exc.details)
+        details = "".join(f"\n• {d}" for d in exc.detail_lines(i18n.current()))
         self._say(False, exc.message(i18n.current()) + details)
 
     def file_objection(self) -> Any:

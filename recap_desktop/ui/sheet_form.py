@@ -29,7 +29,9 @@ from recap_desktop.ui.i18n import tr
 from recap_desktop.ui.keyholder import KeyHolder
 from recap_desktop.ui.photos import PhotoPanel
 from recap_desktop.ui.qt import (
+    QApplication,
     QCheckBox,
+    QEvent,
     QFont,
     QFrame,
     QGridLayout,
@@ -38,15 +40,18 @@ from recap_desktop.ui.qt import (
     QKeySequence,
     QLabel,
     QLineEdit,
+    QObject,
     QPushButton,
     QScrollArea,
     QShortcut,
     QSplitter,
     Qt,
+    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
 )
+from recap_desktop.ui.tasks import SHOW_PROGRESS_AFTER_MS, TaskHandle, TaskRunner
 from recap_desktop.ui.warnings_dialog import AskWarnings, ask_warnings_reason
 
 AskReason = Callable[[QWidget | None], str | None]
@@ -59,6 +64,10 @@ EDIT_CSS = {
     "": "",
 }
 NOTE_CSS = {"error": "color: #b71c1c;", "warning": "color: #8a5300;"}
+SUMMARY_CSS = {
+    "error": "color: #b71c1c; background: #fdecea; padding: 4px;",
+    "warning": "color: #8a5300; background: #fff4e0; padding: 4px;",
+}
 BANNER_CSS = {
     "error": "color: white; background: #c62828; padding: 4px;",
     "ok": "color: white; background: #2e7d32; padding: 4px;",
@@ -92,10 +101,18 @@ class SheetForm(QWidget):
         keys: KeyHolder,
         ask: AskReason = ask_reason,
         parent: QWidget | None = None,
+        tasks: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self.ws = ws
         self.keys = keys
+        # Signing and storing run on the task runner's thread: the store may wait behind a
+        # sync commit, and the window must keep painting meanwhile.
+        self.tasks = tasks or TaskRunner(ws.data_dir)
+        self.signing: TaskHandle | None = None
+        self.refused = False  # the last Ctrl+S was refused: its banner goes once all is fixed
+        self._filling = False  # load() fills the fields: one check at the end, not per field
+        self._built_for: tuple[str, str] | None = None  # the contest and language built
         self.ask_reason = ask
         self.ask_warnings: AskWarnings = ask_warnings_reason
         self.station: Station | None = None
@@ -122,6 +139,13 @@ class SheetForm(QWidget):
         self.banner.setWordWrap(True)
         self.banner.hide()
         outer.addWidget(self.banner)
+        # Every broken rule at once, in paper order, as the officer types: the same lines
+        # stand beside their fields, this list is for the one who looks at the top.
+        self.summary = QLabel()
+        self.summary.setObjectName("summary")
+        self.summary.setWordWrap(True)
+        self.summary.hide()
+        outer.addWidget(self.summary)
         self.scroller = QScrollArea()
         self.scroller.setWidgetResizable(True)
         self.scroller.setFrameShape(QFrame.Shape.NoFrame)
@@ -130,10 +154,16 @@ class SheetForm(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.scroller)
         split.addWidget(self.photos)
-        split.setSizes([560, 360])
+        # The numbers first: the photos take what the form leaves (the officer widens them).
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([720, 240])
         outer.addWidget(split, 1)
         attach = QShortcut(QKeySequence("Ctrl+Shift+P"), self, self.photos.choose_files)
         attach.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # The summary above and the warnings' ticks below come and go as the officer types,
+        # shrinking the visible part after the field was scrolled to: follow it again then.
+        self.scroller.viewport().installEventFilter(self)
         self.ack_box = QWidget()
         self.ack_layout = QVBoxLayout(self.ack_box)
         self.ack_layout.setContentsMargins(0, 0, 0, 0)
@@ -164,6 +194,7 @@ class SheetForm(QWidget):
         self.station = self.contest = None
         self.mode = "empty"
         self.scroller.takeWidget()
+        self._built_for = None
         self.edits, self.notes, self.sums = {}, {}, {}
         self._rebuild_acks([])
         self.photos.clear()
@@ -208,10 +239,18 @@ class SheetForm(QWidget):
             + "".join(" · " + problem_name(why, lang) for why in history.get("attention", []))
             + (" · " + self.photos.summary() if self.photos.summary() else "")
         )
-        self._build(contest, lang)
-        if shown is not None:
+        if self._built_for != (contest.id, lang) or self.scroller.widget() is None:
+            self._build(contest, lang)
+            self._built_for = (contest.id, lang)
+        # The same contest's form is kept, only its numbers change (building 17 rows of
+        # widgets took ~100 ms of the GUI thread after each save). One check after all the
+        # fields are filled, not one per field: each check restyles every message.
+        self._filling = True
+        try:
             for fid, edit in self.edits.items():
-                edit.setText(str(shown.get(fid, "")))
+                edit.setText("" if shown is None else str(shown.get(fid, "")))
+        finally:
+            self._filling = False
         self._set_readonly(self.mode in ("view", "readonly"))
         self.banner.hide()
         if self.mode == "new" and history["heads"]:
@@ -254,6 +293,7 @@ class SheetForm(QWidget):
                 label.setBuddy(edit)
                 edit.textChanged.connect(self.refresh)
                 edit.returnPressed.connect(self._next_field)
+                edit.installEventFilter(self)
                 sum_label = QLabel()
                 sum_label.setStyleSheet("color: #1b5e20;")
                 note = QLabel()
@@ -281,6 +321,31 @@ class SheetForm(QWidget):
     def _next_field(self) -> None:
         """Enter moves on like Tab: the officer's hand stays on the number pad."""
         self.focusNextChild()
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QLineEdit) and focus in self.edits.values():
+            self.show_field(focus)
+
+    def show_field(self, edit: QWidget) -> None:
+        """Scroll so that ``edit`` and the message beside it are on screen."""
+        for fid, widget in self.edits.items():
+            if widget is edit and self.notes[fid].text():
+                self.scroller.ensureWidgetVisible(self.notes[fid], 8, 24)
+        self.scroller.ensureWidgetVisible(edit, 8, 24)
+
+    def focus_field(self, edit: QWidget) -> None:
+        """Put the focus on a field and bring it into view (a refused save's broken field)."""
+        edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.show_field(edit)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A field that gets the focus (Tab, Enter, a click, a refusal) scrolls into view."""
+        if event.type() == QEvent.Type.FocusIn and isinstance(watched, QLineEdit):
+            self.show_field(watched)
+        elif event.type() == QEvent.Type.Resize and watched is self.scroller.viewport():
+            focus = QApplication.focusWidget()
+            if focus is not None and focus in self.edits.values():
+                QTimer.singleShot(0, self, lambda: self.show_field(focus))
+        return False
 
     def _set_readonly(self, readonly: bool) -> None:
         for edit in self.edits.values():
@@ -306,7 +371,7 @@ class SheetForm(QWidget):
 
     def refresh(self) -> None:
         """Recompute sums and rule messages from what is typed; called on every key press."""
-        if self.contest is None or self.station is None:
+        if self.contest is None or self.station is None or self._filling:
             return
         form = self.contest.form
         typed = self.values()
@@ -332,7 +397,40 @@ class SheetForm(QWidget):
         ]
         self.violations = violations
         self._show_notes(violations, {}, order)
+        self._show_summary(violations, order)
         self._rebuild_acks([v for v in violations if v.severity == "warning"])
+        if self.refused:
+            # The refusal's banner stays while a reason for it remains, and goes with it.
+            check = sheet_service.check_sheet(self.station, self.contest, typed)
+            if not check.blocking:
+                self.refused = False
+                self.banner.hide()
+
+    def _show_summary(self, violations: list[Violation], order: dict[str, int]) -> None:
+        """Every broken rule, errors first, each once; hidden when there is none."""
+        lang = i18n.current()
+        shown = sorted(
+            violations,
+            key=lambda v: (
+                v.severity != "error",
+                max((order.get(f, -1) for f in v.fields), default=-1),
+            ),
+        )
+        if not shown:
+            self.summary.hide()
+            self.summary.clear()
+            return
+        errors = sum(1 for v in shown if v.severity == "error")
+        warnings = len(shown) - errors
+        head = []
+        if errors:
+            head.append(tr("%n rule(s) broken", "", errors))
+        if warnings:
+            head.append(tr("%n warning(s) to check against the paper", "", warnings))
+        lines = [("✖ " if v.severity == "error" else "⚠ ") + v.text(lang) for v in shown]
+        self.summary.setText(" · ".join(head) + "\n" + "\n".join(lines))
+        self.summary.setStyleSheet(SUMMARY_CSS["error" if errors else "warning"])
+        self.summary.show()
 
     def _show_notes(
         self, violations: list[Violation], value_notes: dict[str, str], order: dict[str, int]
@@ -354,9 +452,9 @@ class SheetForm(QWidget):
         for fid, note in self.notes.items():
             entries = notes.get(fid, [])
             note.setText("\n".join(("✖ " if s == "error" else "⚠ ") + m for s, m in entries))
-            note.setStyleSheet(
-                NOTE_CSS["error" if any(s == "error" for s, _ in entries) else "warning"]
-            )
+            css = NOTE_CSS["error" if any(s == "error" for s, _ in entries) else "warning"]
+            if note.styleSheet() != css:  # restyling is costly: only on a change
+                note.setStyleSheet(css)
             edit = self.edits[fid]
             mark = marks.get(fid, "")
             if edit.property("problem") != mark:
@@ -390,6 +488,8 @@ class SheetForm(QWidget):
     # -- saving ---------------------------------------------------------------------------
 
     def _say(self, kind: str, message: str) -> None:
+        if kind != "error":
+            self.refused = False
         self.banner.setStyleSheet(BANNER_CSS[kind])
         self.banner.setText(message)
         self.banner.show()
@@ -418,16 +518,21 @@ class SheetForm(QWidget):
 
     def sign_double_entered(
         self, values: dict[str, int], double_entry: DoubleEntry
-    ) -> Record | None:
-        """Sign the agreed values of a double entry, as Ctrl+S signs a typed sheet."""
+    ) -> TaskHandle | None:
+        """Sign the agreed values of a double entry, as Ctrl+S signs a typed sheet (on the
+        task runner's thread: the handle, or None if nothing is signed)."""
         for fid, edit in self.edits.items():
             edit.setText(str(values[fid]))
         return self.save(double_entry=double_entry)
 
-    def save(self, *_: object, double_entry: DoubleEntry | None = None) -> Record | None:
-        """Check, ask for the key (and the reason of a correction), sign and store."""
+    def save(self, *_: object, double_entry: DoubleEntry | None = None) -> TaskHandle | None:
+        """Check, ask for the key (and the reason of a correction), then sign and store on the
+        task runner's thread; ``saved`` is emitted when the record is stored. The handle of
+        the signing job, or None when nothing is signed (refused, cancelled)."""
         if self.station is None or self.contest is None or self.mode not in ("new", "correct"):
             return None
+        if self.signing is not None:
+            return None  # a second Ctrl+S while the first signs: one record, not two
         lang = i18n.current()
         form = self.contest.form
         order = {fid: i for i, fid in enumerate(form.field_ids)}
@@ -439,16 +544,31 @@ class SheetForm(QWidget):
                 p.field: service_text(f"values.{p.kind}", lang, field=labels.get(p.field, p.field))
                 for p in check.value_problems
             }
-            self._show_notes([], value_notes, order)
-            self._say("error", tr("Not saved: every field must be filled in."))
-            self.edits[check.value_problems[0].field].setFocus()
+            self._show_notes(check.violations, value_notes, order)
+            self._refuse(
+                tr(
+                    "Not saved: %n field(s) still empty or wrong, marked below.",
+                    "",
+                    len(value_notes),
+                )
+            )
+            self.focus_field(self.edits[check.value_problems[0].field])
             return None
         if check.errors:
             self._show_notes(check.violations, {}, order)
-            first = check.errors[0]
-            self._say("error", tr("Not saved: %1").replace("%1", first.text(lang)))
+            self._show_summary(check.violations, order)
+            self._refuse(
+                tr(
+                    "Not saved: %n rule(s) broken, listed below and beside their fields.",
+                    "",
+                    len(check.errors),
+                )
+            )
+            first = min(
+                check.errors, key=lambda v: max((order.get(f, -1) for f in v.fields), default=-1)
+            )
             anchor = max(first.fields, key=lambda f: order.get(f, -1))
-            self.edits[anchor].setFocus()
+            self.focus_field(self.edits[anchor])
             return None
         # A double entry's sheet is signed from its own dialog, over the form: the warnings
         # dialog below lists every warning for it, ticked or not.
@@ -482,34 +602,63 @@ class SheetForm(QWidget):
         if key is None:
             self._say("error", tr("Not saved: the key stays locked."))
             return None
-        try:
-            record = sheet_service.enter_sheet(
-                self.ws,
+        station, contest = self.station.code, self.contest.id
+        supersedes = self.own_head if self.mode == "correct" else None
+        acknowledged = [
+            *(r for r, box in self.acks.items() if box.isChecked()),
+            *(w.name for w in fired),  # the warnings dialog listed each
+        ]
+
+        def work(ws: Workspace, handle: TaskHandle) -> Record:
+            return sheet_service.enter_sheet(
+                ws,
                 key,
-                self.station.code,
-                self.contest.id,
+                station,
+                contest,
                 typed,
-                supersedes=self.own_head if self.mode == "correct" else None,
+                supersedes=supersedes,
                 reason=reason,
-                acknowledged=[
-                    *(r for r, box in self.acks.items() if box.isChecked()),
-                    *(w.name for w in fired),  # the warnings dialog listed each
-                ],
+                acknowledged=acknowledged,
                 warnings_reason=warnings_reason,
                 double_entry=double_entry,
                 photos=self.photos.pending_images(),
                 keep_photos=self.photos.kept_photos() if self.mode == "correct" else (),
             )
-        except RecapError as exc:
-            self._say("error", "\n".join([exc.message(lang), *exc.details]))
-            return None
-        self.load(self.station.code, self.contest.id, self.role)
+
+        self.save_button.setEnabled(False)
+        self._say("info", tr("Signing and storing the sheet…"))
+        self.signing = self.tasks.run(
+            tr("Signing and storing the sheet"),
+            work,
+            self._stored,
+            self._not_stored,
+            show_after_ms=SHOW_PROGRESS_AFTER_MS,
+        )
+        return self.signing
+
+    def _refuse(self, message: str) -> None:
+        self.refused = True
+        self._say("error", message)
+
+    def _stored(self, record: Record) -> None:
+        self.signing = None
+        self.save_button.setEnabled(True)
+        if self.station is not None:
+            self.load(self.station.code, str(record.payload["contest"]), self.role)
         self._say(
             "ok",
             tr("Saved and signed. Record %1").replace("%1", record.hash[:16] + "…"),
         )
         self.saved.emit(record)
-        return record
+
+    def _not_stored(self, exc: BaseException) -> None:
+        self.signing = None
+        self.save_button.setEnabled(True)
+        lang = i18n.current()
+        if isinstance(exc, RecapError):
+            self._say("error", "\n".join([exc.message(lang), *exc.detail_lines(lang)]))
+        else:
+            self._say("error", tr("Not saved: %1").replace("%1", str(exc)))
 
     def shown_values(self) -> dict[str, Any]:
         return {fid: e.text() for fid, e in self.edits.items()}

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from recap_desktop.crypto.envelope import Record
 from recap_desktop.crypto.keys import SigningKey
-from recap_desktop.messages import problem_name
+from recap_desktop.messages import local_time, problem_name
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.services.review import (
@@ -48,7 +49,7 @@ from recap_desktop.ui.qt import (
     Signal,
     plain_tip,
 )
-from recap_desktop.ui.tasks import TaskHandle, TaskRunner
+from recap_desktop.ui.tasks import SHOW_PROGRESS_AFTER_MS, TaskHandle, TaskRunner
 
 AskText = Callable[[QWidget | None, str, bool], str | None]
 HASH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -92,7 +93,7 @@ class RecordModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
         names = {
-            "time": tr("Time (UTC)"),
+            "time": tr("Time"),
             "station": tr("Polling station"),
             "contest": tr("Contest"),
             "type": tr("Record"),
@@ -131,7 +132,7 @@ class RecordModel(QAbstractTableModel):
         if column == "officer":
             return r.officer or r.signer[:12]
         if column == "time" and r.time:
-            return r.time.replace("T", " ")[:16]  # minutes are enough to find it; UTC
+            return local_time(r.time)  # the laptop's zone, named
         value = getattr(r, column)
         return value or "—"
 
@@ -173,6 +174,7 @@ class SupervisorView(QWidget):
     ) -> None:
         super().__init__(parent)
         self.ws, self.tasks, self.get_key, self.role, self.ask = ws, tasks, get_key, role, ask
+        self.reviewing: TaskHandle | None = None  # the review being signed, off the GUI thread
         self.report: ReviewReport | None = None
         self.bad = 0  # records of the report with a problem (counted on the worker thread)
         self.running: TaskHandle | None = None
@@ -432,17 +434,40 @@ class SupervisorView(QWidget):
         key = self.get_key(self)
         if key is None:
             return False
-        try:
-            record = sheet_service.review_sheet(self.ws, key, r.hash, decision, reason or None)
-        except RecapError as exc:
-            self.summary.setText(exc.message(i18n.current()))
-            return False
-        status = self.ws.store.sheets.status(r.station, r.contest or "") or {"state": "?"}
-        self.summary.setText(
-            tr("Signed: %1. The sheet is now %2.")
-            .replace("%1", title)
-            .replace("%2", i18n.state_label(status["state"]))
+        if self.reviewing is not None:
+            return False  # one signature at a time
+
+        def work(ws: Workspace, handle: TaskHandle) -> tuple[Record, dict[str, Any]]:
+            """Signed and stored on the task runner's thread: the store may wait behind a
+            sync commit, and the window keeps painting."""
+            record = sheet_service.review_sheet(ws, key, r.hash, decision, reason or None)
+            status = ws.store.sheets.status(r.station or "", r.contest or "") or {"state": "?"}
+            return record, status
+
+        def failed(exc: BaseException) -> None:
+            self.reviewing = None
+            message = exc.message(i18n.current()) if isinstance(exc, RecapError) else str(exc)
+            self.summary.setText(message)
+
+        self.reviewing = self.tasks.run(
+            title,
+            work,
+            lambda done: self._reviewed(r, decision, reason, title, *done),
+            failed,
+            show_after_ms=SHOW_PROGRESS_AFTER_MS,
         )
+        return True
+
+    def _reviewed(
+        self,
+        r: RecordCheck,
+        decision: str,
+        reason: str | None,
+        title: str,
+        record: Record,
+        status: dict[str, Any],
+    ) -> None:
+        self.reviewing = None
         self.model.beginInsertRows(QModelIndex(), len(self.model.rows), len(self.model.rows))
         self.model.rows.append(
             RecordCheck(
@@ -463,4 +488,3 @@ class SupervisorView(QWidget):
         )
         self.model.endInsertRows()
         self.reviewed.emit(r.station)
-        return True

@@ -15,24 +15,35 @@ from pathlib import Path
 from typing import Any
 
 from recap_desktop.services import Workspace
-from recap_desktop.ui.qt import QObject, QRunnable, QThreadPool, Signal
+from recap_desktop.ui.qt import QObject, QRunnable, QThreadPool, QTimer, Signal
 
-_local = threading.local()
+# Longer than this and a job shows in the status bar, with its progress (a blink: ~150 ms).
+SHOW_PROGRESS_AFTER_MS = 150
+
+# Keyed by the OS thread, not in a threading.local: a pool thread is Qt's, and Python may
+# give it a fresh thread state for each job it runs, so a threading.local came back empty
+# now and then and a job opened (and leaked) a Workspace of its own, on another connection.
+_held: dict[tuple[int, Path], Workspace] = {}
+_held_lock = threading.Lock()
 
 
 def _thread_workspace(data_dir: Path) -> Workspace:
     """The quick pool's one thread keeps its Workspace (and parsed election) between tasks."""
-    held: dict[Path, Workspace] = getattr(_local, "workspaces", {})
-    _local.workspaces = held
-    if data_dir not in held:
-        held[data_dir] = Workspace(data_dir)
-    return held[data_dir]
+    key = (threading.get_ident(), data_dir)
+    with _held_lock:
+        if key not in _held:
+            _held[key] = Workspace(data_dir)
+        return _held[key]
 
 
 def close_thread_workspaces() -> None:
-    for ws in getattr(_local, "workspaces", {}).values():
+    """Close the calling thread's Workspaces (run on that thread: a connection is its own)."""
+    me = threading.get_ident()
+    with _held_lock:
+        mine = [k for k in _held if k[0] == me]
+        closing = [_held.pop(k) for k in mine]
+    for ws in closing:
         ws.close()
-    _local.workspaces = {}
 
 
 class TaskHandle(QObject):
@@ -108,6 +119,7 @@ class TaskRunner(QObject):
         *,
         slow: bool = False,
         prepare: Callable[[TaskHandle], None] | None = None,
+        show_after_ms: int | None = None,
     ) -> TaskHandle:
         """Start ``work`` on a worker thread.
 
@@ -125,9 +137,17 @@ class TaskRunner(QObject):
         self.handles.append(handle)
         if slow:
             self.started.emit(handle)
+        elif show_after_ms is not None:
+            # A quick job shows its progress only if it outlasts a blink (a save waiting
+            # behind a sync commit, a key unlock): no flicker for the usual few milliseconds.
+            QTimer.singleShot(show_after_ms, self, lambda: self._show_if_running(handle))
         pool = self.long if slow else self.quick
         pool.start(_Runnable(work, self.data_dir, handle, keep=not slow))
         return handle
+
+    def _show_if_running(self, handle: TaskHandle) -> None:
+        if handle.running:
+            self.started.emit(handle)
 
     def _ended(self, handle: TaskHandle) -> None:
         handle.running = False

@@ -11,10 +11,6 @@
         <translation>The DEMO is ready: start Recap Desktop again with --demo.</translation>
     </message>
     <message>
-        <source>Time (UTC)</source>
-        <translation>Time (UTC)</translation>
-    </message>
-    <message>
         <source>What</source>
         <translation>What</translation>
     </message>
@@ -139,6 +135,10 @@
         <translation>Passphrase of your signing key:</translation>
     </message>
     <message>
+        <source>Unlocking the key</source>
+        <translation>Unlocking the key</translation>
+    </message>
+    <message>
         <source>DEMO key: the passphrase is %1</source>
         <translation>DEMO key: the passphrase is %1</translation>
     </message>
@@ -181,6 +181,18 @@
     <message>
         <source>Export certificate request…</source>
         <translation>Export certificate request…</translation>
+    </message>
+    <message>
+        <source>Import a USB bundle…</source>
+        <translation>Import a USB bundle…</translation>
+    </message>
+    <message>
+        <source>Export a USB bundle…</source>
+        <translation>Export a USB bundle…</translation>
+    </message>
+    <message>
+        <source>Receipts from the server…</source>
+        <translation>Receipts from the server…</translation>
     </message>
     <message>
         <source>Quit</source>
@@ -290,6 +302,13 @@
         <source>Sync not configured: set the central server in Settings</source>
         <translation>Sync not configured: set the central server in Settings</translation>
     </message>
+    <message numerus="yes">
+        <source>%n unsent</source>
+        <translation>
+            <numerusform>%n unsent</numerusform>
+            <numerusform>%n unsent</numerusform>
+        </translation>
+    </message>
     <message>
         <source>the server broke its own signed promises: nothing was marked sent on its word; the evidence is kept in this folder. Tell the election authority</source>
         <translation>the server broke its own signed promises: nothing was marked sent on its word; the evidence is kept in this folder. Tell the election authority</translation>
@@ -298,9 +317,12 @@
         <source>this laptop's clock is %1 minutes off the server's: set it right</source>
         <translation>this laptop's clock is %1 minutes off the server's: set it right</translation>
     </message>
-    <message>
-        <source>Records with problems: %1. See the Verification tab.</source>
-        <translation>Records with problems: %1. See the Verification tab.</translation>
+    <message numerus="yes">
+        <source>%n record(s) with problems: see the Verification tab.</source>
+        <translation>
+            <numerusform>%n record with problems: see the Verification tab.</numerusform>
+            <numerusform>%n records with problems: see the Verification tab.</numerusform>
+        </translation>
     </message>
     <message>
         <source>OK</source>
@@ -355,20 +377,12 @@
         <translation>offline</translation>
     </message>
     <message>
-        <source>%1 unsent</source>
-        <translation>%1 unsent</translation>
-    </message>
-    <message>
         <source>last sync %1</source>
         <translation>last sync %1</translation>
     </message>
     <message>
         <source>never</source>
         <translation>never</translation>
-    </message>
-    <message>
-        <source>error: %1</source>
-        <translation>error: %1</translation>
     </message>
     <message>
         <source>Import election package</source>
@@ -381,6 +395,66 @@
     <message>
         <source>Import certificate</source>
         <translation>Import certificate</translation>
+    </message>
+    <message>
+        <source>Importing the certificate</source>
+        <translation>Importing the certificate</translation>
+    </message>
+    <message>
+        <source>Export a USB bundle</source>
+        <translation>Export a USB bundle</translation>
+    </message>
+    <message>
+        <source>Writing the bundle</source>
+        <translation>Writing the bundle</translation>
+    </message>
+    <message>
+        <source>Bundle written</source>
+        <translation>Bundle written</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) written to the bundle.</source>
+        <translation>
+            <numerusform>%n record written to the bundle.</numerusform>
+            <numerusform>%n records written to the bundle.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Import a USB bundle</source>
+        <translation>Import a USB bundle</translation>
+    </message>
+    <message>
+        <source>Importing the bundle</source>
+        <translation>Importing the bundle</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n new record(s) imported.</source>
+        <translation>
+            <numerusform>%n new record imported.</numerusform>
+            <numerusform>%n new records imported.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) held already.</source>
+        <translation>
+            <numerusform>%n record held already.</numerusform>
+            <numerusform>%n records held already.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) refused:</source>
+        <translation>
+            <numerusform>%n record refused:</numerusform>
+            <numerusform>%n records refused:</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Bundle imported</source>
+        <translation>Bundle imported</translation>
+    </message>
+    <message>
+        <source>Reading the receipts</source>
+        <translation>Reading the receipts</translation>
     </message>
     <message>
         <source>Export certificate request</source>
@@ -726,6 +800,20 @@
         <source>Another officer has signed this sheet; yours will be compared.</source>
         <translation>Another officer has signed this sheet; yours will be compared.</translation>
     </message>
+    <message numerus="yes">
+        <source>%n rule(s) broken</source>
+        <translation>
+            <numerusform>%n rule broken</numerusform>
+            <numerusform>%n rules broken</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n warning(s) to check against the paper</source>
+        <translation>
+            <numerusform>%n warning to check against the paper</numerusform>
+            <numerusform>%n warnings to check against the paper</numerusform>
+        </translation>
+    </message>
     <message>
         <source>I checked the paper form: %1</source>
         <translation>I checked the paper form: %1</translation>
@@ -739,16 +827,26 @@
         <translation>Double entry is for a new sheet or a correction: open one.</translation>
     </message>
     <message>
-        <source>Not saved: every field must be filled in.</source>
-        <translation>Not saved: every field must be filled in.</translation>
-    </message>
-    <message>
         <source>Not saved: %1</source>
         <translation>Not saved: %1</translation>
     </message>
     <message>
         <source>Not saved: tick each warning after checking the paper form.</source>
         <translation>Not saved: tick each warning after checking the paper form.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Not saved: %n field(s) still empty or wrong, marked below.</source>
+        <translation>
+            <numerusform>Not saved: %n field still empty or wrong, marked below.</numerusform>
+            <numerusform>Not saved: %n fields still empty or wrong, marked below.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Not saved: %n rule(s) broken, listed below and beside their fields.</source>
+        <translation>
+            <numerusform>Not saved: %n rule broken, listed below and beside their fields.</numerusform>
+            <numerusform>Not saved: %n rules broken, listed below and beside their fields.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Not saved: signing despite warnings needs a reason.</source>
@@ -757,6 +855,14 @@
     <message>
         <source>Not saved: the key stays locked.</source>
         <translation>Not saved: the key stays locked.</translation>
+    </message>
+    <message>
+        <source>Signing and storing the sheet…</source>
+        <translation>Signing and storing the sheet…</translation>
+    </message>
+    <message>
+        <source>Signing and storing the sheet</source>
+        <translation>Signing and storing the sheet</translation>
     </message>
     <message>
         <source>Saved and signed. Record %1</source>
@@ -897,10 +1003,6 @@
     <message>
         <source>Reject sheet</source>
         <translation>Reject sheet</translation>
-    </message>
-    <message>
-        <source>Signed: %1. The sheet is now %2.</source>
-        <translation>Signed: %1. The sheet is now %2.</translation>
     </message>
     <message>
         <source>Too short: at least 8 characters.</source>
@@ -1336,6 +1438,124 @@
     <message>
         <source>Back to the form</source>
         <translation>Back to the form</translation>
+    </message>
+    <message>
+        <source>Typing a sheet</source>
+        <translation>Typing a sheet</translation>
+    </message>
+    <message>
+        <source>Choose the polling station in the tree (Ctrl+F finds it by name or code) and the contest above the form.</source>
+        <translation>Choose the polling station in the tree (Ctrl+F finds it by name or code) and the contest above the form.</translation>
+    </message>
+    <message>
+        <source>Type each number from the paper and press Enter: the next field follows, in the paper's order, and the form scrolls with you.</source>
+        <translation>Type each number from the paper and press Enter: the next field follows, in the paper's order, and the form scrolls with you.</translation>
+    </message>
+    <message>
+        <source>A broken rule shows at once beside the field it concerns and in the list at the top; it goes away as soon as the numbers agree.</source>
+        <translation>A broken rule shows at once beside the field it concerns and in the list at the top; it goes away as soon as the numbers agree.</translation>
+    </message>
+    <message>
+        <source>Ctrl+S signs and stores the sheet. A warning must be ticked after checking the paper; an error must be fixed first.</source>
+        <translation>Ctrl+S signs and stores the sheet. A warning must be ticked after checking the paper; an error must be fixed first.</translation>
+    </message>
+    <message>
+        <source>Correcting a signed sheet</source>
+        <translation>Correcting a signed sheet</translation>
+    </message>
+    <message>
+        <source>Open the sheet, choose “Correct this sheet…”, change the numbers and save: a reason is asked, and both versions stay in the history.</source>
+        <translation>Open the sheet, choose “Correct this sheet…”, change the numbers and save: a reason is asked, and both versions stay in the history.</translation>
+    </message>
+    <message>
+        <source>The key</source>
+        <translation>The key</translation>
+    </message>
+    <message>
+        <source>Your passphrase unlocks your signing key once; the key locks itself after the idle time (Settings) or at once with Ctrl+L.</source>
+        <translation>Your passphrase unlocks your signing key once; the key locks itself after the idle time (Settings) or at once with Ctrl+L.</translation>
+    </message>
+    <message>
+        <source>Sending the sheets</source>
+        <translation>Sending the sheets</translation>
+    </message>
+    <message>
+        <source>Sheets are sent whenever the central server can be reached (F9 sends now); the status bar says how many are still unsent.</source>
+        <translation>Sheets are sent whenever the central server can be reached (F9 sends now); the status bar says how many are still unsent.</translation>
+    </message>
+    <message>
+        <source>Without a network, File &gt; Export a USB bundle writes every record to a file; the other laptop imports it with File &gt; Import a USB bundle.</source>
+        <translation>Without a network, File &gt; Export a USB bundle writes every record to a file; the other laptop imports it with File &gt; Import a USB bundle.</translation>
+    </message>
+    <message>
+        <source>Tools &gt; Receipts from the server lists the server's signed receipts: its proof of what it took from this laptop, and when.</source>
+        <translation>Tools &gt; Receipts from the server lists the server's signed receipts: its proof of what it took from this laptop, and when.</translation>
+    </message>
+    <message>
+        <source>Times</source>
+        <translation>Times</translation>
+    </message>
+    <message>
+        <source>Times are shown in this laptop's time zone, named after each time; records keep them in UTC.</source>
+        <translation>Times are shown in this laptop's time zone, named after each time; records keep them in UTC.</translation>
+    </message>
+    <message>
+        <source>Help</source>
+        <translation>Help</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Receipts from the server</source>
+        <translation>Receipts from the server</translation>
+    </message>
+    <message>
+        <source>Reading the receipts…</source>
+        <translation>Reading the receipts…</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>Stored</source>
+        <translation>Stored</translation>
+    </message>
+    <message>
+        <source>Held already</source>
+        <translation>Held already</translation>
+    </message>
+    <message>
+        <source>Refused</source>
+        <translation>Refused</translation>
+    </message>
+    <message>
+        <source>Server key</source>
+        <translation>Server key</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>Receipt</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n receipt(s) kept</source>
+        <translation>
+            <numerusform>%n receipt kept</numerusform>
+            <numerusform>%n receipts kept</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) stored by the server</source>
+        <translation>
+            <numerusform>%n record stored by the server</numerusform>
+            <numerusform>%n records stored by the server</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No receipt yet: nothing has been sent to the server from this laptop.</source>
+        <translation>No receipt yet: nothing has been sent to the server from this laptop.</translation>
     </message>
 </context>
 </TS>

@@ -1,8 +1,7 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="id" sourcelanguage="en">
 <context>
-    <name></name>
+    <name />
     <message>
         <source>Recap Desktop</source>
         <translation>Recap Desktop</translation>
@@ -10,10 +9,6 @@
     <message>
         <source>The DEMO is ready: start Recap Desktop again with --demo.</source>
         <translation>DEMO sudah siap: jalankan Recap Desktop lagi dengan --demo.</translation>
-    </message>
-    <message>
-        <source>Time (UTC)</source>
-        <translation>Waktu (UTC)</translation>
     </message>
     <message>
         <source>What</source>
@@ -100,7 +95,7 @@
         <translation>peran tidak berwenang</translation>
     </message>
     <message>
-        <source>outside the signer&apos;s region</source>
+        <source>outside the signer's region</source>
         <translation>di luar wilayah penanda tangan</translation>
     </message>
     <message>
@@ -138,6 +133,10 @@
     <message>
         <source>Passphrase of your signing key:</source>
         <translation>Frasa sandi kunci tanda tangan Anda:</translation>
+    </message>
+    <message>
+        <source>Unlocking the key</source>
+        <translation>Membuka kunci</translation>
     </message>
     <message>
         <source>DEMO key: the passphrase is %1</source>
@@ -182,6 +181,18 @@
     <message>
         <source>Export certificate request…</source>
         <translation>Ekspor permintaan sertifikat…</translation>
+    </message>
+    <message>
+        <source>Import a USB bundle…</source>
+        <translation>Impor bundel USB…</translation>
+    </message>
+    <message>
+        <source>Export a USB bundle…</source>
+        <translation>Ekspor bundel USB…</translation>
+    </message>
+    <message>
+        <source>Receipts from the server…</source>
+        <translation>Tanda terima dari server…</translation>
     </message>
     <message>
         <source>Quit</source>
@@ -272,7 +283,7 @@
         <translation>Recap Desktop %1</translation>
     </message>
     <message>
-        <source>Offline-first recapitulation of hand-counted election results: every sheet is signed with the officer&apos;s key, kept on this laptop, and synced whenever the central server can be reached.</source>
+        <source>Offline-first recapitulation of hand-counted election results: every sheet is signed with the officer's key, kept on this laptop, and synced whenever the central server can be reached.</source>
         <translation>Rekapitulasi hasil penghitungan suara manual yang tidak bergantung pada jaringan: setiap lembar ditandatangani dengan kunci petugas, disimpan di laptop ini, dan disinkronkan setiap kali server pusat dapat dihubungi.</translation>
     </message>
     <message>
@@ -291,17 +302,25 @@
         <source>Sync not configured: set the central server in Settings</source>
         <translation>Sinkronisasi belum diatur: isi server pusat di Pengaturan</translation>
     </message>
+    <message numerus="yes">
+        <source>%n unsent</source>
+        <translation>
+            <numerusform>%n belum terkirim</numerusform>
+        </translation>
+    </message>
     <message>
         <source>the server broke its own signed promises: nothing was marked sent on its word; the evidence is kept in this folder. Tell the election authority</source>
         <translation>server melanggar janji yang ditandatanganinya sendiri: tidak ada yang ditandai terkirim atas dasar jawabannya; buktinya disimpan di folder ini. Laporkan ke penyelenggara pemilu</translation>
     </message>
     <message>
-        <source>this laptop&apos;s clock is %1 minutes off the server&apos;s: set it right</source>
+        <source>this laptop's clock is %1 minutes off the server's: set it right</source>
         <translation>jam laptop ini selisih %1 menit dari jam server: betulkan jamnya</translation>
     </message>
-    <message>
-        <source>Records with problems: %1. See the Verification tab.</source>
-        <translation>Catatan bermasalah: %1. Lihat tab Verifikasi.</translation>
+    <message numerus="yes">
+        <source>%n record(s) with problems: see the Verification tab.</source>
+        <translation>
+            <numerusform>%n catatan bermasalah: lihat tab Verifikasi.</numerusform>
+        </translation>
     </message>
     <message>
         <source>OK</source>
@@ -356,20 +375,12 @@
         <translation>luring</translation>
     </message>
     <message>
-        <source>%1 unsent</source>
-        <translation>%1 belum terkirim</translation>
-    </message>
-    <message>
         <source>last sync %1</source>
         <translation>sinkronisasi terakhir %1</translation>
     </message>
     <message>
         <source>never</source>
         <translation>belum pernah</translation>
-    </message>
-    <message>
-        <source>error: %1</source>
-        <translation>galat: %1</translation>
     </message>
     <message>
         <source>Import election package</source>
@@ -382,6 +393,62 @@
     <message>
         <source>Import certificate</source>
         <translation>Impor sertifikat</translation>
+    </message>
+    <message>
+        <source>Importing the certificate</source>
+        <translation>Mengimpor sertifikat</translation>
+    </message>
+    <message>
+        <source>Export a USB bundle</source>
+        <translation>Ekspor bundel USB</translation>
+    </message>
+    <message>
+        <source>Writing the bundle</source>
+        <translation>Menulis bundel</translation>
+    </message>
+    <message>
+        <source>Bundle written</source>
+        <translation>Bundel ditulis</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) written to the bundle.</source>
+        <translation>
+            <numerusform>%n catatan ditulis ke bundel.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Import a USB bundle</source>
+        <translation>Impor bundel USB</translation>
+    </message>
+    <message>
+        <source>Importing the bundle</source>
+        <translation>Mengimpor bundel</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n new record(s) imported.</source>
+        <translation>
+            <numerusform>%n catatan baru diimpor.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) held already.</source>
+        <translation>
+            <numerusform>%n catatan sudah ada.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) refused:</source>
+        <translation>
+            <numerusform>%n catatan ditolak:</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Bundle imported</source>
+        <translation>Bundel diimpor</translation>
+    </message>
+    <message>
+        <source>Reading the receipts</source>
+        <translation>Membaca tanda terima</translation>
     </message>
     <message>
         <source>Export certificate request</source>
@@ -440,11 +507,11 @@
         <translation>Putusan</translation>
     </message>
     <message>
-        <source>Witnesses&apos; objections and incidents</source>
+        <source>Witnesses' objections and incidents</source>
         <translation>Keberatan saksi dan kejadian khusus</translation>
     </message>
     <message>
-        <source>Witness&apos;s name</source>
+        <source>Witness's name</source>
         <translation>Nama saksi</translation>
     </message>
     <message>
@@ -727,6 +794,18 @@
         <source>Another officer has signed this sheet; yours will be compared.</source>
         <translation>Petugas lain sudah menandatangani formulir ini; formulir Anda akan dibandingkan.</translation>
     </message>
+    <message numerus="yes">
+        <source>%n rule(s) broken</source>
+        <translation>
+            <numerusform>%n aturan dilanggar</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n warning(s) to check against the paper</source>
+        <translation>
+            <numerusform>%n peringatan untuk dicocokkan dengan formulir kertas</numerusform>
+        </translation>
+    </message>
     <message>
         <source>I checked the paper form: %1</source>
         <translation>Saya sudah memeriksa formulir kertas: %1</translation>
@@ -740,16 +819,24 @@
         <translation>Entri ganda untuk lembar baru atau koreksi: buka salah satunya.</translation>
     </message>
     <message>
-        <source>Not saved: every field must be filled in.</source>
-        <translation>Tidak disimpan: semua kolom harus diisi.</translation>
-    </message>
-    <message>
         <source>Not saved: %1</source>
         <translation>Tidak disimpan: %1</translation>
     </message>
     <message>
         <source>Not saved: tick each warning after checking the paper form.</source>
         <translation>Tidak disimpan: centang setiap peringatan setelah memeriksa formulir kertas.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Not saved: %n field(s) still empty or wrong, marked below.</source>
+        <translation>
+            <numerusform>Tidak disimpan: %n kolom masih kosong atau salah, ditandai di bawah.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Not saved: %n rule(s) broken, listed below and beside their fields.</source>
+        <translation>
+            <numerusform>Tidak disimpan: %n aturan dilanggar, tercantum di bawah dan di samping kolomnya.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Not saved: signing despite warnings needs a reason.</source>
@@ -758,6 +845,14 @@
     <message>
         <source>Not saved: the key stays locked.</source>
         <translation>Tidak disimpan: kunci tetap terkunci.</translation>
+    </message>
+    <message>
+        <source>Signing and storing the sheet…</source>
+        <translation>Menandatangani dan menyimpan formulir…</translation>
+    </message>
+    <message>
+        <source>Signing and storing the sheet</source>
+        <translation>Menandatangani dan menyimpan formulir</translation>
     </message>
     <message>
         <source>Saved and signed. Record %1</source>
@@ -900,10 +995,6 @@
         <translation>Tolak formulir</translation>
     </message>
     <message>
-        <source>Signed: %1. The sheet is now %2.</source>
-        <translation>Ditandatangani: %1. Formulir kini %2.</translation>
-    </message>
-    <message>
         <source>Too short: at least 8 characters.</source>
         <translation>Terlalu pendek: minimal 8 karakter.</translation>
     </message>
@@ -976,7 +1067,7 @@
         <translation>Paket pemilu</translation>
     </message>
     <message>
-        <source>Choose the package file and type the authority&apos;s fingerprint printed with it.</source>
+        <source>Choose the package file and type the authority's fingerprint printed with it.</source>
         <translation>Pilih berkas paket dan ketik sidik jari penyelenggara yang dicetak bersamanya.</translation>
     </message>
     <message>
@@ -1092,15 +1183,15 @@
         <translation>Berkas %1 tidak dapat dibaca sebagai gambar: %2</translation>
     </message>
     <message>
-        <source>Supervisor&apos;s desk</source>
+        <source>Supervisor's desk</source>
         <translation>Meja pengawas</translation>
     </message>
     <message>
-        <source>Supervisor&apos;s desk: open problems</source>
+        <source>Supervisor's desk: open problems</source>
         <translation>Meja pengawas: masalah terbuka</translation>
     </message>
     <message numerus="yes">
-        <source>%n station(s) hold sheets that do not count (disputed, rejected, tampered…): see the Supervisor&apos;s desk</source>
+        <source>%n station(s) hold sheets that do not count (disputed, rejected, tampered…): see the Supervisor's desk</source>
         <translation>
             <numerusform>%n TPS memiliki lembar yang tidak dihitung (sengketa, ditolak, diubah…): lihat Meja pengawas</numerusform>
         </translation>
@@ -1324,6 +1415,122 @@
     <message>
         <source>Back to the form</source>
         <translation>Kembali ke formulir</translation>
+    </message>
+    <message>
+        <source>Typing a sheet</source>
+        <translation>Mengetik formulir</translation>
+    </message>
+    <message>
+        <source>Choose the polling station in the tree (Ctrl+F finds it by name or code) and the contest above the form.</source>
+        <translation>Pilih TPS di pohon wilayah (Ctrl+F mencarinya menurut nama atau kode) dan jenis pemilihan di atas formulir.</translation>
+    </message>
+    <message>
+        <source>Type each number from the paper and press Enter: the next field follows, in the paper's order, and the form scrolls with you.</source>
+        <translation>Ketik setiap angka dari formulir kertas lalu tekan Enter: kolom berikutnya menyusul, sesuai urutan kertas, dan formulir bergulir mengikuti Anda.</translation>
+    </message>
+    <message>
+        <source>A broken rule shows at once beside the field it concerns and in the list at the top; it goes away as soon as the numbers agree.</source>
+        <translation>Aturan yang dilanggar langsung tampil di samping kolomnya dan di daftar di atas; ia hilang begitu angkanya cocok.</translation>
+    </message>
+    <message>
+        <source>Ctrl+S signs and stores the sheet. A warning must be ticked after checking the paper; an error must be fixed first.</source>
+        <translation>Ctrl+S menandatangani dan menyimpan formulir. Peringatan harus dicentang setelah memeriksa kertas; kesalahan harus diperbaiki dulu.</translation>
+    </message>
+    <message>
+        <source>Correcting a signed sheet</source>
+        <translation>Mengoreksi formulir yang sudah ditandatangani</translation>
+    </message>
+    <message>
+        <source>Open the sheet, choose “Correct this sheet…”, change the numbers and save: a reason is asked, and both versions stay in the history.</source>
+        <translation>Buka formulirnya, pilih “Koreksi formulir ini…”, ubah angkanya lalu simpan: alasan akan ditanyakan, dan kedua versi tetap ada di riwayat.</translation>
+    </message>
+    <message>
+        <source>The key</source>
+        <translation>Kunci</translation>
+    </message>
+    <message>
+        <source>Your passphrase unlocks your signing key once; the key locks itself after the idle time (Settings) or at once with Ctrl+L.</source>
+        <translation>Frasa sandi membuka kunci tanda tangan Anda sekali; kunci terkunci sendiri setelah waktu diam (Pengaturan) atau seketika dengan Ctrl+L.</translation>
+    </message>
+    <message>
+        <source>Sending the sheets</source>
+        <translation>Mengirim formulir</translation>
+    </message>
+    <message>
+        <source>Sheets are sent whenever the central server can be reached (F9 sends now); the status bar says how many are still unsent.</source>
+        <translation>Formulir dikirim setiap kali server pusat dapat dihubungi (F9 mengirim sekarang); bilah status menyebut berapa yang belum terkirim.</translation>
+    </message>
+    <message>
+        <source>Without a network, File &gt; Export a USB bundle writes every record to a file; the other laptop imports it with File &gt; Import a USB bundle.</source>
+        <translation>Tanpa jaringan, Berkas &gt; Ekspor bundel USB menulis semua catatan ke sebuah berkas; laptop lain mengimpornya dengan Berkas &gt; Impor bundel USB.</translation>
+    </message>
+    <message>
+        <source>Tools &gt; Receipts from the server lists the server's signed receipts: its proof of what it took from this laptop, and when.</source>
+        <translation>Alat &gt; Tanda terima dari server menampilkan tanda terima bertanda tangan dari server: buktinya atas apa yang diterimanya dari laptop ini, dan kapan.</translation>
+    </message>
+    <message>
+        <source>Times</source>
+        <translation>Waktu</translation>
+    </message>
+    <message>
+        <source>Times are shown in this laptop's time zone, named after each time; records keep them in UTC.</source>
+        <translation>Waktu ditampilkan dalam zona waktu laptop ini, dengan nama zonanya; catatan menyimpannya dalam UTC.</translation>
+    </message>
+    <message>
+        <source>Help</source>
+        <translation>Bantuan</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Tutup</translation>
+    </message>
+    <message>
+        <source>Receipts from the server</source>
+        <translation>Tanda terima dari server</translation>
+    </message>
+    <message>
+        <source>Reading the receipts…</source>
+        <translation>Membaca tanda terima…</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Waktu</translation>
+    </message>
+    <message>
+        <source>Stored</source>
+        <translation>Disimpan</translation>
+    </message>
+    <message>
+        <source>Held already</source>
+        <translation>Sudah ada</translation>
+    </message>
+    <message>
+        <source>Refused</source>
+        <translation>Ditolak</translation>
+    </message>
+    <message>
+        <source>Server key</source>
+        <translation>Kunci server</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>Tanda terima</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n receipt(s) kept</source>
+        <translation>
+            <numerusform>%n tanda terima disimpan</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) stored by the server</source>
+        <translation>
+            <numerusform>%n catatan disimpan server</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No receipt yet: nothing has been sent to the server from this laptop.</source>
+        <translation>Belum ada tanda terima: belum ada yang dikirim ke server dari laptop ini.</translation>
     </message>
 </context>
 </TS>

@@ -9,6 +9,7 @@ string was forgotten", which ``tests/test_ui_translations.py`` asserts for both 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -54,14 +55,17 @@ def finish_english(ts: Path) -> None:
         if translation is None or source is None:
             continue
         if message.get("numerus") == "yes":
-            # English's two plural forms are written by hand ("1 dispute", "2 disputes");
-            # a form left empty gets the source, marked finished only once all are given.
+            # English's two plural forms: written by hand ("1 dispute", "2 disputes"), or
+            # made from a "(s)" in the source ("%n record(s)": "%n record", "%n records").
+            text = source.text or ""
+            made = [re.sub(r"\((\w+)\)", "", text), re.sub(r"\((\w+)\)", r"\1", text)]
             forms = translation.findall("numerusform")
-            for form in forms:
-                if not form.text:
-                    form.text = source.text
-            if len(forms) == 2:
-                translation.attrib.pop("type", None)
+            while len(forms) < 2:
+                forms.append(ET.SubElement(translation, "numerusform"))
+            for form, default in zip(forms, made, strict=False):
+                if not form.text or not form.text.strip():
+                    form.text = default if "(" in text else source.text
+            translation.attrib.pop("type", None)
         elif not translation.text or not translation.text.strip():
             translation.text = source.text
             translation.attrib.pop("type", None)

@@ -1,0 +1,179 @@
+"""The server's edge: what a hostile or merely slow client can cost it, bounded.
+
+Uvicorn times out only idle keep-alive connections, and only until the next byte: a client
+that dribbles a header a byte at a time keeps its connection (and a descriptor) forever, and
+``limit_concurrency`` answers 503 only once a whole request has arrived, so idle connections
+beyond it still pile up until the process runs out of descriptors. Uvicorn has no setting for
+either, so this module adds a small subclass of its h11 protocol (our own code, because no
+well-kept library does this inside uvicorn):
+
+- a **header deadline**: a request's line and headers must arrive within ``header_timeout``
+  of the connection opening (or of the previous answer);
+- a **body deadline**: its body within ``body_timeout`` of its headers;
+- a **connection limit**: at the limit, a new connection replaces the one that has waited
+  longest without a complete request (so a crowd of idle or slow connections cannot keep
+  ``/v1/health`` or a laptop out); if every connection is busy, the newcomer gets a 503 with
+  ``Retry-After`` and is closed at once.
+
+The descriptor limit is raised to its hard limit on start and the connection limit kept below
+it, so ``accept`` never fails with "Too many open files".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import time
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+RESERVED_FDS = 64  # the database, the log, the thread pool's files: never given to sockets
+
+
+@dataclass(frozen=True)
+class EdgeLimits:
+    """The edge's settings (PROTOCOL §9.9 says which a laptop sees)."""
+
+    header_timeout: float = 10.0  # seconds for a request's line and headers
+    body_timeout: float = 60.0  # seconds for its body (16 MiB at 280 KB/s)
+    keep_alive: float = 5.0  # seconds an idle connection is kept between requests
+    max_connections: int = 1000  # open connections
+    retry_after: int = 5  # seconds, in the 503 of a connection refused at the limit
+    max_header_bytes: int = 16 * 1024  # a request's line and headers
+
+
+def raise_fd_limit() -> int:
+    """Raise the soft descriptor limit to the hard one; return the soft limit now."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass  # a container may refuse: keep the soft limit, and stay below it
+    return int(soft)
+
+
+def sizes(wanted: int) -> tuple[int, int]:
+    """The connection limit (``wanted``, or fewer) and the listen backlog, within the
+    descriptor limit: asyncio accepts up to a backlog of connections in one go, and a few
+    such batches may be open before the first is looked at (and the excess closed), so the
+    limit leaves room for four backlogs."""
+    room = raise_fd_limit() - RESERVED_FDS
+    backlog = min(2048, max(8, room // 8))
+    return max(1, min(wanted, room - 4 * backlog)), backlog
+
+
+class GuardedH11Protocol(H11Protocol):
+    """Uvicorn's h11 protocol with header and body deadlines and a connection limit."""
+
+    limits: ClassVar[EdgeLimits] = EdgeLimits()
+
+    _deadline: asyncio.TimerHandle | None = None
+    _phase = "header"
+    _since = 0.0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._since = time.monotonic()
+        if len(self.connections) > self.limits.max_connections and not self._evict_one():
+            self.connections.discard(self)
+            transport.write(
+                b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: "
+                + str(self.limits.retry_after).encode()
+                + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+            transport.close()
+            return
+        self._arm("header", self.limits.header_timeout)
+
+    def _evict_one(self) -> bool:
+        """Close the connection that has waited longest for a complete request, if any."""
+        waiting = [
+            c
+            for c in self.connections
+            if isinstance(c, GuardedH11Protocol) and c is not self and c._phase == "header"
+        ]
+        if not waiting:
+            return False
+        oldest = min(waiting, key=lambda c: c._since)
+        oldest._close("evicted")
+        return True
+
+    def _arm(self, phase: str, seconds: float) -> None:
+        self._disarm()
+        self._phase = phase
+        self._since = time.monotonic()
+        self._deadline = self.loop.call_later(seconds, self._close, phase)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _close(self, why: str) -> None:
+        """Too slow (or evicted): cut the connection; a request being answered is not cut."""
+        self._disarm()
+        self._phase = "closed"
+        if self.cycle is not None and not self.cycle.response_complete and why != "body":
+            return
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._follow()
+
+    def on_response_complete(self) -> None:
+        if self.conn.their_state is h11.SEND_BODY and not self.transport.is_closing():
+            # Answered before the body was read (413, 401, 429): the rest is not wanted, and
+            # reading it to keep the connection would let the sender push it all anyway.
+            self._disarm()
+            self.transport.close()
+            return
+        super().on_response_complete()
+        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+            self._arm("header", self.limits.header_timeout)
+        self._follow()
+
+    def _follow(self) -> None:
+        """Move the deadline along with the request: headers done, then body done."""
+        if self.transport.is_closing():
+            self._disarm()
+            return
+        state = self.conn.their_state
+        if state is h11.SEND_BODY and self._phase == "header":
+            self._arm("body", self.limits.body_timeout)
+        elif state is not h11.IDLE and state is not h11.SEND_BODY and self._phase != "done":
+            self._disarm()
+            self._phase = "done"
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        self._phase = "closed"
+        super().connection_lost(exc)
+
+
+def uvicorn_config(app: Any, host: str, port: int, limits: EdgeLimits, **tls: Any) -> Any:
+    """A uvicorn configuration with the guarded protocol and these limits."""
+    import uvicorn
+
+    limit, backlog = sizes(limits.max_connections)
+    guarded = type(
+        "Guarded",
+        (GuardedH11Protocol,),
+        {"limits": EdgeLimits(**{**limits.__dict__, "max_connections": limit})},
+    )
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=guarded,
+        timeout_keep_alive=int(limits.keep_alive),
+        h11_max_incomplete_event_size=limits.max_header_bytes,
+        backlog=backlog,
+        **tls,
+    )

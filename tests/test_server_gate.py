@@ -1,0 +1,121 @@
+"""The push gate's decisions (PROTOCOL §9.9), made from headers alone: tokens, rates, the
+queue. The sockets and the real server process are in test_server_edge.py."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from recap_desktop.crypto.keys import SigningKey
+from recap_desktop.protocol.pushauth import HEADER, TokenError, check_token, make_token
+from recap_server.gate import GateLimits, PushGate, Refusal
+from recap_server.ledger import Ledger
+from recap_server.server import open_ledger
+from tests.sync_support import make_laptop
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    opened = open_ledger(tmp_path / "server", demo=True)
+    yield opened
+    opened.storage.close()
+
+
+def test_tokens_decide_who_pushes_and_how_much(ledger: Ledger, tmp_path: Path) -> None:
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    certs = [r for r in laptop.ws.store.records.authority_records() if r.type == "certificate"]
+    gate = PushGate(ledger.trust, ledger.clock, GateLimits(anonymous_bytes=1000))
+    now = ledger.clock()
+    token = make_token(laptop.key, now)
+    # Before the server holds the officer's certificate: a small push only (to bring it).
+    assert gate.who({HEADER: token}, "10.0.0.1") == ("address 10.0.0.1", 1000)
+    assert gate.who({}, "10.0.0.1") == ("address 10.0.0.1", 1000)
+    ledger.import_authority(certs)
+    assert gate.who({HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
+    # A laptop whose clock is hours off still pushes (a wrong clock locks nobody out).
+    ahead = make_token(laptop.key, now + dt.timedelta(hours=5))
+    assert gate.who({HEADER: ahead}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
+    # Forged, expired, too long-lived, not a token, too long: 401 before the body.
+    encoded, sig = token.split(".")
+    for bad in (
+        encoded + "." + sig[::-1],
+        make_token(laptop.key, now - dt.timedelta(days=40)),
+        make_token(laptop.key, now, lifetime=dt.timedelta(days=90)),  # too long a life
+        "e30." + sig,  # {}
+        "x" * 5000,
+    ):
+        with pytest.raises(Refusal) as refused:
+            gate.who({HEADER: bad}, "10.0.0.1")
+        assert refused.value.status == 401
+    # Another key's signature under this key's id.
+    stranger = SigningKey.generate()
+    borrowed = make_token(stranger, now)
+    swapped = borrowed.split(".")[0]  # a payload naming the stranger ...
+    with pytest.raises(TokenError):
+        check_token(swapped + "." + sig, ledger.trust(), now)  # ... with the officer's sig
+
+
+def test_a_key_beyond_its_rate_is_told_when_to_come_back(ledger: Ledger) -> None:
+    clock = [100.0]
+    gate = PushGate(
+        ledger.trust, ledger.clock, GateLimits(rate=0.5, burst=3), monotonic=lambda: clock[0]
+    )
+    for _ in range(3):
+        gate.spend("key a")
+    with pytest.raises(Refusal) as refused:
+        gate.spend("key a")
+    assert refused.value.status == 429 and refused.value.headers == {"Retry-After": "2"}
+    gate.spend("key b")  # another key has its own bucket
+    clock[0] += 2.0  # one push back
+    gate.spend("key a")
+    with pytest.raises(Refusal):
+        gate.spend("key a")
+
+
+def test_a_full_queue_answers_503_at_once(ledger: Ledger) -> None:
+    gate = PushGate(ledger.trust, ledger.clock, GateLimits(max_active=1, max_waiting=2))
+
+    async def scenario() -> list[str]:
+        release = asyncio.Event()
+        outcomes: list[str] = []
+
+        async def push(name: str) -> None:
+            try:
+                async with gate.turn():
+                    outcomes.append(f"{name} in")
+                    await release.wait()
+            except Refusal as exc:
+                outcomes.append(f"{name} {exc.status} {exc.headers}")
+
+        tasks = [asyncio.create_task(push(n)) for n in ("a", "b", "c")]
+        await asyncio.sleep(0)
+        await push("d")  # a is in, b and c wait: d is refused without waiting
+        release.set()
+        await asyncio.gather(*tasks)
+        return outcomes
+
+    outcomes = asyncio.run(scenario())
+    assert outcomes[:2] == ["a in", "d 503 {'Retry-After': '5'}"]
+    assert sorted(outcomes[2:]) == ["b in", "c in"]
+
+
+def test_too_many_bodies_at_once_answer_503(ledger: Ledger) -> None:
+    gate = PushGate(ledger.trust, ledger.clock, GateLimits(max_reading=2))
+
+    async def scenario() -> list[object]:
+        seen: list[object] = []
+        async with gate.reading(), gate.reading():
+            try:
+                async with gate.reading():
+                    seen.append("in")
+            except Refusal as exc:
+                seen.append((exc.status, exc.headers))
+        async with gate.reading(), gate.reading():  # the places came back
+            seen.append("in again")
+        return seen
+
+    assert asyncio.run(scenario()) == [(503, {"Retry-After": "5"}), "in again"]
