@@ -444,7 +444,12 @@ export function appendHolds(head, sizeBefore, frontier, leafHashes) {
 //  7. the stored entries' indices are a, a+1, …; 8. they give the head's root (and a plus their
 //     number is its size); 9. each held one is included, its proof under its hash in `held`
 //     (exactly one proof per held hash, read so) (`bad_receipt`).
-export function receiptVerdict({ receipt, head, proofs, known = null, sent = null, election, certificates, revoked = new Set(), partitionOfHash, serverKey = null }) {
+// `heldOnly` (§9.9 first contact, `POST /v1/push/held`): the laptop sent hashes only; the answer
+// is checked "exactly as the answer to a push of the records its receipt lists `held`": each
+// listed once, each with its inclusion proof, a hash listed that was not asked `bad_receipt`; a
+// hash not held is answered `unknown` and is in no list, so a hash asked need not be listed.
+// GAP 105: read also: such a receipt lists nothing `stored` or `refused` (else `bad_receipt`).
+export function receiptVerdict({ receipt, head, proofs, known = null, sent = null, election, certificates, revoked = new Set(), partitionOfHash, serverKey = null, heldOnly = false }) {
   const no = (kind, why) => ({ kind, why });
   // 0. a broken answer
   let env;
@@ -493,7 +498,8 @@ export function receiptVerdict({ receipt, head, proofs, known = null, sent = nul
   for (const x of named) if (!sentSet.has(x) || partitionOfHash(x) == null) return no('bad_receipt', `${x} is no record this laptop sent`);
   const counts = new Map();
   for (const x of named) counts.set(x, (counts.get(x) || 0) + 1);
-  for (const x of sentSet) if ((counts.get(x) || 0) !== 1) return no('bad_receipt', `${x}, sent, is listed ${counts.get(x) || 0} times`);
+  if (heldOnly && (r.stored.length || r.refused.length)) return no('bad_receipt', 'an answer to push/held lists records stored or refused');
+  for (const x of sentSet) if ((counts.get(x) || 0) !== 1 && !(heldOnly && !counts.has(x))) return no('bad_receipt', `${x}, sent, is listed ${counts.get(x) || 0} times`);
   // 7. the stored entries' indices are a, a+1, …
   const a = proofs.append.size;
   if (!isInt(a) || a < 0 || !hexList(proofs.append.frontier)) return no('bad_receipt', 'append is not a size and a list of hashes');

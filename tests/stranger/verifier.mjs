@@ -10,6 +10,7 @@ import { parse, encode, canonicalBytes } from './canonical.mjs';
 import { signatureProblem, opensslAccepts, publicKeyFromSeed, signWithSeed } from './ed25519.mjs';
 import * as log from './log.mjs';
 import * as photos from './photos.mjs';
+import * as edge from './edge.mjs';
 import { requirementsInForce, doubleEntryRequiredAt, boundsFired, warningBoundsOf } from './protocol.mjs';
 import { parseEnvelope, signingMessage, sha256hex, keyIdOf, checkOfficer, checkCertificate, checkRevocations, checkElection, checkReceipt, checkCertificateRequest, checkTreeHead, Holder, replay, allStates, totals, allRecaps, allObjections, compareCodePoints, SEVERITY } from './protocol.mjs';
 
@@ -592,6 +593,20 @@ function ownLogPart(lv) {
   check(p, '§10.4 a head held before that the new one does not extend: inconsistent', is((v = rv(receiptOf(H13), H13, proofs, H8x)), 'inconsistent'), show(v));
   check(p, '§10.4 a head held before that is larger, signed no later: stale (settled by asking)', is((v = rv(receiptOf(H8), H8, { ...proofs, consistency: null }, H13)), 'stale'), show(v));
   check(p, '§10.4 a head held before that is larger, the new one signed later: rolled_back', is((v = rv(receiptOf(H8later), H8later, { ...proofs, consistency: null }, H13)), 'rolled_back'), show(v));
+  // §9.9 first contact: POST /v1/push/held, the answer checked as a push whose records are all held
+  {
+    const heldProofs = (idx) => Object.fromEntries(idx.map((i) => [E[i].hash, log.inclusionProof(i, L).map((x) => x.toString('hex'))]));
+    const heldReceipt = (idx) => receiptOf(H13, { stored: [], held: idx.map((i) => ({ hash: E[i].hash, index: i, received: E[i].received })) });
+    const asked = [0, 1, 3].map((i) => E[i].hash);
+    const partitionOf = (h) => E.find((e) => e.hash === h)?.partition ?? null;
+    const hv = (receipt, idx, opts = {}) => log.receiptVerdict({ receipt, head: H13, proofs: { append: { size: 13, frontier: log.frontierOf(L) }, held: heldProofs(idx), consistency: null }, known: H13.payload, sent: asked, election, certificates, partitionOfHash: partitionOf, heldOnly: true, ...opts });
+    check(p, '§9.9 push/held: the three asked, all held, proved: holds', is((v = hv(heldReceipt([0, 1, 3]), [0, 1, 3])), null), show(v));
+    check(p, '§9.9 push/held: one asked is unknown, in no list: holds', is((v = hv(heldReceipt([0, 3]), [0, 3])), null), show(v));
+    check(p, '§9.9 push/held: a hash listed that was not asked: bad_receipt', is((v = hv(heldReceipt([0, 3, 4]), [0, 3, 4])), 'bad_receipt'), show(v));
+    check(p, '§9.9 push/held: a held hash without its proof: bad_receipt', is((v = hv(heldReceipt([0, 3]), [0])), 'bad_receipt'), show(v));
+    check(p, '§9.9 push/held: a record listed as stored (GAP 105): bad_receipt', is((v = hv(receiptOf(H13, { stored: [{ hash: E[12].hash, index: 12, received: E[12].received }], held: [] }), [], { proofs: { append: { size: 12, frontier: log.frontierOf(L.slice(0, 12)) }, held: {}, consistency: null }, sent: [...asked, E[12].hash] })), 'bad_receipt'), show(v));
+    check(p, '§9.9 the same answer as a push (not held-only): the unknown one is not listed: bad_receipt', is((v = hv(heldReceipt([0, 3]), [0, 3], { heldOnly: false })), 'bad_receipt'), show(v));
+  }
   // §10.5 after the ranges: one entry left out of what was pulled
   const c = lv.range_proofs.cases.find((x) => x.name === 'honest 32.01');
   if (c) {
@@ -915,6 +930,48 @@ function ownPhotosPart() {
   check(p, 'missing: a photo held whole is not listed', m.photos.length === 1 && m.photos[0].sha256 === P.sha256, encode(m));
 }
 
+
+// ------------------------------------------------------------------ part 11: own §9.9 push token cases
+
+function ownTokenPart() {
+  const p = part('11. own §9.9 push token cases (stranger keys, not vectors)');
+  const seed = (n) => Buffer.from(sha256hex(Buffer.from(`stranger ${n}`)), 'hex');
+  const K = seed('token officer');
+  const X = seed('token stranger');
+  const pkK = publicKeyFromSeed(K).toString('hex');
+  const kid = keyIdOf(pkK);
+  const cert = { type: 'certificate', election: 'e', officer_id: 'o', name: 'n', role: 'operator', jurisdiction: '32.01.01', public_key: pkK, key_id: kid, valid_from: '2026-01-01T00:00:00Z', valid_until: '2026-12-31T23:59:59Z', issued: '2026-01-01T00:00:00Z' };
+  const ctx = { certificates: [cert], now: '2026-02-14T10:00:00Z' };
+  const tok = (payload, sd = K) => edge.makeToken(payload, (msg) => signWithSeed(sd, msg));
+  const P0 = { type: 'push_token', key_id: kid, issued: '2026-02-01T00:00:00Z', expires: '2026-03-03T00:00:00Z' };
+  const is = (header, want, c = ctx) => {
+    const v = edge.tokenVerdict(header, c);
+    return [v.verdict === want, `want ${want}, got ${v.verdict}${v.why ? ` (${v.why})` : ''}`];
+  };
+  const t = (name, header, want, c) => check(p, `§9.9 token ${name}: ${want}`, ...is(header, want, c));
+  t('honest, 30 days', tok(P0), 'accepted');
+  t('absent', undefined, 'anonymous');
+  t('of a key with no certificate', tok({ ...P0, key_id: keyIdOf(publicKeyFromSeed(X).toString('hex')) }, X), 'anonymous');
+  t('of a revoked key', tok(P0), 'anonymous', { ...ctx, revoked: new Set([kid]) });
+  t('whose certificate is not in force now', tok(P0), 401, { ...ctx, now: '2027-02-01T00:00:00Z' });
+  t('signed by another key', tok(P0, X), 401);
+  t('signed without the domain (the payload alone)', `${canonicalBytes(P0).toString('base64url')}.${signWithSeed(K, canonicalBytes(P0)).toString('hex')}`, 401);
+  t('of exactly 60 days', tok({ ...P0, expires: '2026-04-02T00:00:00Z' }), 'accepted');
+  t('of 60 days and a second', tok({ ...P0, expires: '2026-04-02T00:00:01Z' }), 401);
+  t('expires = issued', tok({ ...P0, expires: P0.issued }), 401);
+  t('expired less than a day ago', tok(P0), 'accepted', { ...ctx, now: '2026-03-03T23:59:59Z' });
+  t('expired more than a day ago', tok(P0), 401, { ...ctx, now: '2026-03-04T00:00:01Z' });
+  t('issued in the future (not compared with the clock)', tok({ ...P0, issued: '2026-02-20T00:00:00Z' }), 'accepted');
+  t('with a member more', tok({ ...P0, role: 'operator' }), 401);
+  t('of another type', tok({ ...P0, type: 'push' }), 401);
+  const [b, sg] = tok(P0).split('.');
+  t('with padding', `${b}==.${sg}`, 401);
+  t('with an uppercase signature', `${b}.${sg.toUpperCase()}`, 401);
+  t('with two dots', `${b}.${sg}.x`, 401);
+  const pretty = Buffer.from(JSON.stringify(P0, null, 1)).toString('base64url');
+  t('whose payload is not canonical', `${pretty}.${signWithSeed(K, Buffer.concat([Buffer.from(edge.TOKEN_DOMAIN), Buffer.from(JSON.stringify(P0, null, 1))])).toString('hex')}`, 401);
+}
+
 // ------------------------------------------------------------------ main
 
 const started = Date.now();
@@ -959,6 +1016,12 @@ try {
   ownPhotosPart();
 } catch (e) {
   check(part('crash in own photo cases'), 'no crash', false, e.stack);
+}
+
+try {
+  ownTokenPart();
+} catch (e) {
+  check(part('crash in own token cases'), 'no crash', false, e.stack);
 }
 
 let bad = 0;
