@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Stranger's verifier for PROTOCOL.md §1–§8 and §10, and a runner over the published vectors.
+// Stranger's verifier for PROTOCOL.md §1–§8, §9.8–§9.9 and §10, and a runner over the published vectors.
 // Usage (from the repository root): node tests/stranger/verifier.mjs [--verbose]
 // Exit code 0 only when every vector matches.
 
