@@ -13,10 +13,16 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from shiboken6 import isValid
+
 from recap_desktop.ui.main_window import MainWindow
 from recap_desktop.ui.qt import (
+    QAction,
     QApplication,
+    QFileDialog,
+    QInputDialog,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     Qt,
@@ -30,8 +36,14 @@ NONE = Qt.KeyboardModifier.NoModifier
 
 
 def focused() -> QWidget:
-    widget = QApplication.focusWidget()
-    assert widget is not None, "no widget has the focus"
+    """Where a key goes: an open menu takes the keyboard (as the window system routes it),
+    else the widget with the focus, else the active window itself (its shortcuts work)."""
+    widget = (
+        QApplication.activePopupWidget()
+        or QApplication.focusWidget()
+        or QApplication.activeWindow()
+    )
+    assert widget is not None, "no window is active"
     return widget
 
 
@@ -79,24 +91,25 @@ class Officer:
         self.qtbot.keyClicks(focused(), text)  # type: ignore[attr-defined]
 
     def answer_dialog(self, text: str, *, then: Iterable[Qt.Key] = (Qt.Key.Key_Return,)) -> None:
-        """Queue the answer to the next modal dialog: typed into its focused field, then
-        ``then`` (Enter accepts a one-line dialog; a multi-line one tabs to OK first)."""
+        """Queue the answer to the next input dialog (a passphrase, a reason): typed into its
+        focused field, then ``then`` (Enter accepts a one-line dialog; a multi-line one tabs
+        to OK first). Only an input dialog: not a modal dialog already open (the dispute's)."""
         keys = list(then)
 
         def answer() -> None:
             dialog = QApplication.activeModalWidget()
             edit = QApplication.focusWidget()
-            if dialog is not None and QApplication.activeWindow() is not dialog:
+            if isinstance(dialog, QInputDialog) and QApplication.activeWindow() is not dialog:
                 dialog.activateWindow()  # the window manager's part: a new dialog is active
             if (
-                dialog is None
+                not isinstance(dialog, QInputDialog)
                 or not isinstance(edit, (QLineEdit, QPlainTextEdit))
                 or not dialog.isAncestorOf(edit)
             ):
                 QTimer.singleShot(10, answer)
                 return
-            if isinstance(edit, QPlainTextEdit):
-                edit.setTabChangesFocus(True)  # as a form's text box: Tab leaves it
+            if isinstance(edit, QPlainTextEdit):  # the window's reason box: Tab leaves it
+                assert edit.tabChangesFocus(), "Tab would be typed into the reason"
             self.type(text)
             for key in keys:
                 self.press(key)
@@ -104,8 +117,8 @@ class Officer:
         QTimer.singleShot(0, answer)
 
     def read_next_box(self, said: list[str]) -> None:
-        """Queue the reading of the next message box to open: its text into ``said``, then
-        Enter (its one button) closes it."""
+        """Queue the reading of the next message box to open: Enter (its one button) closes
+        it, then its text goes into ``said``."""
         before = set(map(id, _boxes()))
 
         def read() -> None:
@@ -113,10 +126,48 @@ class Officer:
             if not new:
                 QTimer.singleShot(10, read)
                 return
-            said.append(new[0].text())
-            self.qtbot.keyClick(new[0], Qt.Key.Key_Return)  # type: ignore[attr-defined]
+            close(new[0], new[0].text())
+
+        def close(box: QMessageBox, text: str) -> None:
+            """Enter until the box has gone (a box that has just opened may not take it yet);
+            ``said`` is filled once it has, so a wait on it ends with the box closed."""
+            if isValid(box) and box.isVisible():  # closed, it is deleted (WA_DeleteOnClose)
+                self.qtbot.keyClick(box, Qt.Key.Key_Return)  # type: ignore[attr-defined]
+                QTimer.singleShot(10, lambda: close(box, text))
+            else:
+                said.append(text)
 
         QTimer.singleShot(0, read)
+
+    def answer_file_dialog(self, path: str) -> None:
+        """Queue the answer to the next file dialog (Qt's own, as offscreen and under Xvfb):
+        the file's path typed into its name box, then Enter."""
+
+        def answer() -> None:
+            dialog = QApplication.activeModalWidget()
+            box = QApplication.focusWidget()
+            if not isinstance(dialog, QFileDialog) or box is None or not dialog.isAncestorOf(box):
+                QTimer.singleShot(10, answer)
+                return
+            if QApplication.activeWindow() is not dialog:
+                dialog.activateWindow()  # the window manager's part: a new dialog is active
+            self.type(path)
+            self.press(Qt.Key.Key_Return)
+
+        QTimer.singleShot(0, answer)
+
+    def menu(self, alt: Qt.Key, action: QAction) -> None:
+        """Alt+letter opens a menu, Down until ``action`` is the active entry, Enter."""
+        self.press(alt, Qt.KeyboardModifier.AltModifier)
+        self.qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu))  # type: ignore[attr-defined]
+        menu = QApplication.activePopupWidget()
+        assert isinstance(menu, QMenu) and action in menu.actions(), action.text()
+        for _ in range(len(menu.actions())):
+            if menu.activeAction() is action:
+                break
+            self.press(Qt.Key.Key_Down)
+        assert menu.activeAction() is action, f"Down never reached {action.text()!r}"
+        self.press(Qt.Key.Key_Return)
 
     # -- the officer's steps ----------------------------------------------------------------
 
@@ -205,3 +256,34 @@ class Officer:
         self.press(Qt.Key.Key_Return)
         form = self.window.form
         self.qtbot.waitUntil(lambda: form.mode == "view")  # type: ignore[attr-defined]
+
+    def double_entry(self, code: str, values: Mapping[str, int], slip: str) -> bool:
+        """Ctrl+F to the station, Ctrl+Shift+D: the sheet typed twice blind (``slip`` one
+        digit off the second time), then only the differing field typed a third time from
+        the paper. Returns whether the mistyped field alone was shown for that third look."""
+        self.open_station(code)
+        self.press(Qt.Key.Key_D, CTRL | SHIFT)
+        form = self.window.form
+        self.qtbot.waitUntil(lambda: getattr(form, "double_dialog", None) is not None)  # type: ignore[attr-defined]
+        dialog = form.double_dialog
+        self.qtbot.waitUntil(lambda: focused().objectName().startswith("first_"))  # type: ignore[attr-defined]
+        order = [f.id for f in dialog.fields]
+        wrong = values[slip] + 9 if values[slip] % 10 == 0 else values[slip] - 1
+        for typing in (values, {**values, slip: wrong}):
+            for fid in order:
+                self.type(str(typing[fid]))
+                self.press(Qt.Key.Key_Return)
+        third = dialog.third is not None and list(dialog.third.edits) == [slip]
+        third = third and focused().objectName() == f"third_{slip}"
+        self.type(str(values[slip]))
+        self.press(Qt.Key.Key_Return)
+        self.qtbot.waitUntil(lambda: not dialog.isVisible() and form.signing is None)  # type: ignore[attr-defined]
+        return third
+
+    def attach_photo(self, path: str) -> None:
+        """Ctrl+Shift+P opens Qt's file dialog; the photo's path typed into it, Enter."""
+        self.answer_file_dialog(path)
+        self.press(Qt.Key.Key_P, CTRL | SHIFT)
+        panel = self.window.form.photos
+        self.qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None)  # type: ignore[attr-defined]
+        self.qtbot.waitUntil(lambda: focused() is panel.view)  # type: ignore[attr-defined]

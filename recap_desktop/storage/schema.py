@@ -499,7 +499,7 @@ def m008_log_witness(db: Database) -> None:
         db.execute(statement)
 
 
-# -- records found tampered (m011) -------------------------------------------------------------
+# -- records found tampered (m009) -------------------------------------------------------------
 # A records row edited behind the program's back leaves its projections as they were written:
 # the sheet still counted. What a verification or a view found wrong with a held row is kept
 # here (hash, the problem's name, when found), and the standing rule reads it, so such a record
@@ -514,6 +514,6 @@ _M011 = [
 
 
 @migrations()
-def m011_tampered(db: Database) -> None:
+def m009_tampered(db: Database) -> None:
     for statement in _M011:
         db.execute(statement)

@@ -107,7 +107,7 @@ def tampered_kinds(db: Database, hashes: Sequence[str]) -> dict[str, str]:
         try:
             rows = db.execute(f"SELECT hash, kind FROM tampered WHERE hash IN ({marks})", chunk)
         except sqlite3.OperationalError:
-            # An earlier migration (m006) restates every station before m011 adds the
+            # An earlier migration (m006) restates every station before m009 adds the
             # table: nothing can have been found yet then.
             return {}
         out.update((str(h), str(k)) for h, k in rows)

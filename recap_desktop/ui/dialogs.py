@@ -8,7 +8,14 @@ helpers set every button text through our translations instead.
 from __future__ import annotations
 
 from recap_desktop.ui.i18n import tr
-from recap_desktop.ui.qt import QInputDialog, QLineEdit, QMessageBox, QWidget, QWizard
+from recap_desktop.ui.qt import (
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QWidget,
+    QWizard,
+)
 
 
 def ask_text(
@@ -29,6 +36,10 @@ def ask_text(
     dialog.setCancelButtonText(tr("Cancel"))
     if multiline:
         dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
+        # A reason needs no tab characters: Tab leaves the box for OK, so the keyboard alone
+        # can finish the dialog (Qt's box keeps Tab, and Enter, for itself).
+        for box in dialog.findChildren(QPlainTextEdit):
+            box.setTabChangesFocus(True)
     if password:
         dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
     return dialog.textValue() if dialog.exec() else None

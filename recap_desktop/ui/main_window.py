@@ -795,6 +795,7 @@ class MainWindow(QMainWindow):
             lines.append(misbehaviour_name(kind, lang) + ": " + detail)
         self._tell(tr("Bundle imported"), "\n".join(lines), bad=bool(result.problems))
         self.regions.refresh_all()
+        self.desk.reload()  # a colleague's sheets may open a dispute: the board says so now
         if self.station_code is not None:
             self._contest_changed()
 

@@ -196,9 +196,21 @@ export function serverCertificatesAt(certificates, keyId, time, revoked = new Se
 }
 
 // §10.1 the handshake: a laptop talks to a server only while its key has a server certificate
-// in force at the laptop's own clock (`now`). Returns null or `uncertified_server`.
+// in force at the laptop's own clock (`now`). Returns null, `uncertified_server` (evidence: no
+// server certificate of the key at all, or the key revoked), or `server_certificate_time` (not
+// evidence, nothing kept: the key has server certificates, none in force at the laptop's clock).
+// GAP 85: a revoked key with certificates is read as `uncertified_server` ("a revoked server key
+// vouches for nothing"), not `server_certificate_time`.
 export function handshake(certificates, keyId, now, revoked = new Set()) {
-  return serverCertificatesAt(certificates, keyId, now, revoked).length ? null : 'uncertified_server';
+  if (serverCertificatesAt(certificates, keyId, now, revoked).length) return null;
+  if (revoked.has(keyId)) return 'uncertified_server';
+  return certificates.some((c) => c.key_id === keyId && c.role === 'server' && c.jurisdiction === '') ? 'server_certificate_time' : 'uncertified_server';
+}
+
+// §10.1 rotation: the keys a laptop trusts as servers, those with a server certificate (at any
+// time) that are not revoked. When the set changes, what rests on keys outside it is dropped.
+export function trustedServerKeys(certificates, revoked = new Set()) {
+  return [...new Set(certificates.filter((c) => c.role === 'server' && c.jurisdiction === '' && !revoked.has(c.key_id)).map((c) => c.key_id))].sort();
 }
 
 // A head's verdict for a holder: {valid, kind (null | bad_head | uncertified_server), why, env}.
@@ -226,13 +238,147 @@ export function headVerdict(record, { election, certificates, revoked = new Set(
   return { valid: true, kind: null, why: null, env };
 }
 
-// §10.3: whether `next` extends `kept` (both valid heads' payloads). Returns null, or the
-// evidence name: forked, rolled_back, inconsistent. `proof` is the consistency proof (hex).
-export function extendsVerdict(kept, next, proof) {
-  if (next.size < kept.size) return 'rolled_back';
-  if (next.size === kept.size) return next.root === kept.root ? null : 'forked';
-  if (kept.size === 0) return null; // none asked or checked from 0 (every log extends the empty one)
-  return verifyConsistency(kept.size, next.size, kept.root, next.root, proof || []) ? null : 'inconsistent';
+// Two heads state the same log when their `size`, `root`, `partitions` and `partition_count`
+// are equal (§10.3 items 1 and 3, §10.7).
+export const sameLog = (a, b) => a.size === b.size && a.root === b.root && a.partitions === b.partitions && a.partition_count === b.partition_count;
+const hexList = (l) => Array.isArray(l) && l.every((x) => typeof x === 'string' && HEX64.test(x));
+
+// §10.3: whether `next` (new, size n) extends `kept` (old, size m), both valid heads' payloads,
+// in the document's order. Returns null (extends) or the verdict:
+//  1. n < m, new signed no later than old: `stale` (not evidence: settled by the heads the server
+//     lists at size m, `settleByHeads` below);
+//  2. n < m, new signed later: `rolled_back`;
+//  3. n = m: equal root, partitions and partition_count, else `forked`;
+//  4. m = 0: extends (no proof asked or read);
+//  5. m < n: the proof must parse (a list of 64-hex hashes; else `bad_answer`, a broken answer,
+//     not evidence) and verify against the two roots (else `inconsistent`; the document asks for
+//     it once more first: `retried`, when given, is that second proof).
+export function extendsVerdict(kept, next, proof, retried) {
+  const m = kept.size;
+  const n = next.size;
+  if (n < m) return parseTime(next.time) <= parseTime(kept.time) ? 'stale' : 'rolled_back';
+  if (n === m) return sameLog(kept, next) ? null : 'forked';
+  if (m === 0) return null;
+  if (!hexList(proof)) return 'bad_answer';
+  if (verifyConsistency(m, n, kept.root, next.root, proof)) return null;
+  if (retried === undefined) return 'inconsistent';
+  if (!hexList(retried)) return 'bad_answer';
+  return verifyConsistency(m, n, kept.root, next.root, retried) ? null : 'inconsistent';
+}
+
+// §10.3 item 1 (and item 5's 404): the heads the server lists at `GET /v1/log/heads?size=N`,
+// checked against `ref` (old, or new for a 404), N its size. Each listed head is checked by
+// §10.2 (its kind when it is not valid, GAP 80) and must be of size N (else `bad_answer`: a
+// broken answer, retried). One stating the same log as `ref`: `stale` (a stale answer, retried
+// later, nothing kept); another: `forked` (kept: ref and that head); none: `rolled_back`.
+// GAP 79: a list holding both one equal to `ref` and another is read as `forked` (two valid
+// heads of one size with different roots are `forked` by §10.6, whatever else is listed).
+// Returns {kind, head} (head: the other head of a fork).
+export function settleByHeads(ref, listed, ctx) {
+  if (!Array.isArray(listed)) return { kind: 'bad_answer', head: null };
+  const valid = [];
+  for (const h of listed) {
+    const v = headVerdict(h, ctx);
+    if (!v.valid) return { kind: v.kind, head: h };
+    if (v.env.payload.size !== ref.size) return { kind: 'bad_answer', head: h };
+    valid.push(v.env);
+  }
+  const other = valid.find((e) => !sameLog(e.payload, ref));
+  if (other) return { kind: 'forked', head: other };
+  if (valid.length) return { kind: 'stale', head: null };
+  return { kind: 'rolled_back', head: null };
+}
+
+// §10.7 gossip: heads imported from a bundle (the exporter's newest, then those it relied on,
+// largest first; at most 16), each checked by §10.2 and compared with every head the laptop keeps
+// of the same size: another root, partitions or partition_count is `forked` at once (the first
+// such pair). Returns {kind: null | 'forked', pair, kept: [valid heads kept as gossip],
+// ignored: [heads that are not valid]}. GAP 81: a head of a bundle that is not valid (§10.2) is
+// read as ignored (not kept, not evidence: the server did not sign it, or not for this election),
+// and a bundle with more than 16 heads as refused whole (`bad_answer`).
+export function gossipVerdict(imported, keptHeads, ctx) {
+  if (!Array.isArray(imported) || imported.length > 16) return { kind: 'bad_answer', pair: null, kept: [], ignored: [] };
+  const kept = [];
+  const ignored = [];
+  const all = [...keptHeads];
+  for (const h of imported) {
+    const v = headVerdict(h, ctx);
+    if (!v.valid) {
+      ignored.push(h);
+      continue;
+    }
+    const clash = all.find((k) => k.payload.size === v.env.payload.size && !sameLog(k.payload, v.env.payload));
+    if (clash) return { kind: 'forked', pair: [clash, v.env], kept, ignored };
+    kept.push(v.env);
+    all.push(v.env);
+  }
+  return { kind: null, pair: null, kept, ignored };
+}
+
+// §10.3 and §10.7 together: the heads a laptop keeps (the newest, those relied on before, gossip)
+// and what each new head does to them. `offer` takes a head from the server (handshake, receipt,
+// pull page) with the proof from the newest held's size (`proof`, and `retried` when asked once
+// more) and the heads the server lists at a size (`listed`, by size, for item 1 and a 404);
+// `importBundle` takes a bundle's heads (§10.7); `sync` checks the server's head against every
+// gossip head (the gossip head as `old`). Each returns {kind, kept}: kind null when all holds,
+// else the verdict; `kept` the pair of signed heads kept as evidence (none for stale or
+// bad_answer, which are retried).
+export class HeadKeeper {
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.newest = null;
+    this.relied = [];
+    this.gossip = [];
+  }
+
+  all() {
+    return [...(this.newest ? [this.newest] : []), ...this.relied, ...this.gossip];
+  }
+
+  _extends(old, env, { proof, retried, listed = {}, notFound = false } = {}) {
+    if (notFound && old.payload.size < env.payload.size) {
+      // item 5: a 404 for the proof, settled as in 1 with `new` in the place of `old`
+      const s = settleByHeads(env.payload, listed[env.payload.size], this.ctx);
+      return { kind: s.kind, kept: s.kind === 'forked' ? [env, s.head] : s.kind === 'rolled_back' ? [old, env] : null };
+    }
+    const kind = extendsVerdict(old.payload, env.payload, proof, retried);
+    if (kind !== 'stale') return { kind, kept: kind && kind !== 'bad_answer' ? [old, env] : null };
+    const s = settleByHeads(old.payload, listed[old.payload.size], this.ctx);
+    return { kind: s.kind, kept: s.kind === 'forked' ? [old, s.head] : s.kind === 'rolled_back' ? [old, env] : null };
+  }
+
+  offer(record, opts = {}) {
+    const v = headVerdict(record, this.ctx);
+    if (!v.valid) return { kind: v.kind, kept: [record] };
+    if (this.newest) {
+      const r = this._extends(this.newest, v.env, opts);
+      if (r.kind) return r;
+      if (this.newest.hash !== v.env.hash) this.relied.push(this.newest);
+    }
+    this.newest = v.env;
+    return { kind: null, kept: null };
+  }
+
+  importBundle(heads) {
+    const g = gossipVerdict(heads, this.all(), this.ctx);
+    if (g.kind) return { kind: g.kind, kept: g.pair };
+    for (const e of g.kept) if (!this.all().some((k) => k.hash === e.hash)) this.gossip.push(e);
+    return { kind: null, kept: null };
+  }
+
+  // the server's head against every gossip head: proofs[m] the proof from size m, listed[m] the
+  // heads the server lists at size m. A gossip head that holds is dropped from gossip (read so:
+  // it is then a head the server's extends, GAP 99).
+  sync(record, { proofs = {}, listed = {} } = {}) {
+    const v = headVerdict(record, this.ctx);
+    if (!v.valid) return { kind: v.kind, kept: [record] };
+    for (const g of [...this.gossip]) {
+      const r = this._extends(g, v.env, { proof: proofs[g.payload.size], listed });
+      if (r.kind) return r;
+      this.gossip = this.gossip.filter((x) => x !== g);
+    }
+    return this.offer(record, { proof: this.newest ? proofs[this.newest.payload.size] : undefined, listed });
+  }
 }
 
 // ---------------------------------------------------------------- §10.4 receipts
@@ -275,72 +421,101 @@ export function appendHolds(head, sizeBefore, frontier, leafHashes) {
 
 // The whole of §10.4 for one push answer. `receipt` and `head` are the answer's envelopes (as
 // received), `proofs` its proofs, `known` the payload of the newest head the laptop holds (null:
-// none, `known` = 0), `partitionOfHash` the partition of each record the laptop pushed, by hash.
-// Returns {kind, why}: kind null when every record listed may be marked sent, else the evidence
-// name. In the document's order: the head is valid (§10.2: bad_head, uncertified_server); it is
-// the receipt's (bad_receipt); it extends `known` (§10.3: forked, rolled_back, inconsistent); the
-// stored entries' indices are a, a+1, …; they give the head's root; each held one is included
-// (bad_receipt).
-// GAP 75: where the receipt's own checks (§9.4: exact members, signature under the head's
-// certified key) and the shape of `proofs` fall in that order is not said: read as part of "it
-// is the receipt's" (bad_receipt). A receipt whose `time` lies outside every server certificate
-// of its key (§10.1 "every head and receipt must be signed within that certificate's validity at
-// its own time") is read as `uncertified_server`; its `election` must be the holder's and its
-// `server` its signer (bad_receipt); `proofs.held` must map exactly the held hashes.
-export function receiptVerdict({ receipt, head, proofs, known = null, election, certificates, revoked = new Set(), partitionOfHash }) {
+// none, `known` = 0), `sent` the hashes the laptop sent, in the batch's order, and
+// `partitionOfHash` the partition of each record the laptop pushed, by hash. `serverKey` is the
+// key id the laptop talks to (the handshake's); by default the head's `server`, else the
+// receipt's signer. Returns {kind, why}: kind null when every record listed may be marked sent,
+// else the verdict, in the document's order:
+//  0. a broken answer, not evidence (`bad_answer`, the push retried): the receipt does not parse
+//     (envelope, §4 members), or does not verify under the server's key (the certified key of the
+//     answer's head: read as the public key of a server certificate of `serverKey`, at any time,
+//     GAP 82), or lists a hash twice in `stored` and `held` together;
+//  1. the head is valid (§10.2: `bad_head`, `uncertified_server`);
+//  2. it is the receipt's: its hash, its signer (and, read so, the receipt's `server` is its
+//     signer and its `election` the holder's) (`bad_receipt`);
+//  3. the receipt's `time` lies within a server certificate of its key, not revoked
+//     (`uncertified_server`);
+//  4. `proofs` has exactly its three members, `append` exactly its two (`bad_receipt`, GAP 83);
+//  5. the head extends `known` (§10.3: `stale`, `rolled_back`, `forked`, `bad_answer` for a
+//     proof that does not parse, `inconsistent`); a proof given where none is needed is not read;
+//  6. every hash listed as stored, held or refused is one the laptop sent, and every hash it sent
+//     is listed exactly once among them (a `{item, reason}` refusal lists the batch's item, GAP
+//     84) (`bad_receipt`);
+//  7. the stored entries' indices are a, a+1, …; 8. they give the head's root (and a plus their
+//     number is its size); 9. each held one is included, its proof under its hash in `held`
+//     (exactly one proof per held hash, read so) (`bad_receipt`).
+// `heldOnly` (§9.9 first contact, `POST /v1/push/held`): the laptop sent hashes only; the answer
+// is checked "exactly as the answer to a push of the records its receipt lists `held`": each
+// listed once, each with its inclusion proof, a hash listed that was not asked `bad_receipt`; a
+// hash not held is answered `unknown` and is in no list, so a hash asked need not be listed.
+// GAP 105: read also: such a receipt lists nothing `stored` or `refused` (else `bad_receipt`).
+export function receiptVerdict({ receipt, head, proofs, known = null, sent = null, election, certificates, revoked = new Set(), partitionOfHash, serverKey = null, heldOnly = false }) {
   const no = (kind, why) => ({ kind, why });
+  // 0. a broken answer
+  let env;
+  try {
+    env = parseEnvelope(receipt);
+    if (env.type !== 'receipt') return no('bad_answer', `type ${env.type}`);
+    checkReceipt(env.payload);
+  } catch (e) {
+    if (e instanceof Refusal) return no('bad_answer', `the receipt does not parse: ${e.message}`);
+    throw e;
+  }
+  const r = env.payload;
+  if (serverKey === null) serverKey = isObject(head) && isObject(head.payload) && typeof head.payload.server === 'string' ? head.payload.server : env.signer;
+  const keyCert = certificates.find((c) => c.key_id === serverKey && c.role === 'server' && c.jurisdiction === '');
+  if (!keyCert || env.signer !== serverKey || !signatureAccepted(env, keyCert.public_key)) return no('bad_answer', "the receipt does not verify under the server's key");
+  const listed = [...r.stored, ...r.held].map((e) => e.hash);
+  if (new Set(listed).size !== listed.length) return no('bad_answer', 'a hash is listed twice in stored and held together');
   // 1. the head is valid
   const hv = headVerdict(head, { election, certificates, revoked });
   if (!hv.valid) return no(hv.kind, hv.why);
   const h = hv.env.payload;
   // 2. it is the receipt's
-  let env;
-  try {
-    env = parseEnvelope(receipt);
-    if (env.type !== 'receipt') return no('bad_receipt', `type ${env.type}`);
-    checkReceipt(env.payload);
-  } catch (e) {
-    if (e instanceof Refusal) return no('bad_receipt', e.message);
-    throw e;
-  }
-  const r = env.payload;
-  if (r.election !== election) return no('bad_receipt', `names the election ${r.election}`);
-  if (r.server !== env.signer) return no('bad_receipt', 'server is not the signer');
-  if (env.signer !== hv.env.signer) return no('bad_receipt', "the head's signer is not the receipt's");
   if (r.head !== hv.env.hash) return no('bad_receipt', 'names another head');
-  const certs = serverCertificatesAt(certificates, env.signer, r.time, revoked);
-  if (!certs.length) return no('uncertified_server', "no server certificate of the key is in force at the receipt's time");
-  if (!signatureAccepted(env, certs[0].public_key)) return no('bad_receipt', 'the signature is not accepted (§2)');
-  const hexList = (l) => Array.isArray(l) && l.every((x) => typeof x === 'string' && HEX64.test(x));
+  if (env.signer !== hv.env.signer) return no('bad_receipt', "the head's signer is not the receipt's");
+  if (r.server !== env.signer) return no('bad_receipt', 'server is not the signer');
+  if (r.election !== election) return no('bad_receipt', `names the election ${r.election}`);
+  // 3. the receipt's time
+  if (!serverCertificatesAt(certificates, env.signer, r.time, revoked).length) return no('uncertified_server', "no server certificate of the key is in force at the receipt's time");
+  // 4. proofs has its members
   if (!isObject(proofs) || Object.keys(proofs).sort().join() !== 'append,consistency,held') return no('bad_receipt', 'proofs is not exactly {append, held, consistency}');
   if (!isObject(proofs.append) || Object.keys(proofs.append).sort().join() !== 'frontier,size') return no('bad_receipt', 'append is not exactly {size, frontier}');
-  if (!isInt(proofs.append.size) || proofs.append.size < 0 || !hexList(proofs.append.frontier)) return no('bad_receipt', 'append is not a size and a list of hashes');
-  if (!isObject(proofs.held) || !Object.values(proofs.held).every(hexList)) return no('bad_receipt', 'held is not an object of proofs');
-  if (proofs.consistency !== null && !hexList(proofs.consistency)) return no('bad_receipt', 'consistency is neither null nor a list of hashes');
-  // 3. it extends `known`
+  // 5. it extends `known`
   if (known) {
     const v = extendsVerdict(known, h, proofs.consistency);
-    if (v) return no(v, `the head of ${h.size} does not extend the head of ${known.size} held`);
+    if (v) return no(v, v === 'bad_answer' ? 'the consistency proof does not parse (a broken answer, retried)' : v === 'stale' ? `the head of ${h.size} is smaller than the head of ${known.size} held and signed no later (settled by asking the server)` : `the head of ${h.size} does not extend the head of ${known.size} held`);
   }
-  // 4. the stored entries' indices are a, a+1, …
+  // 6. every hash listed was sent; every hash sent is listed exactly once
+  const sentList = sent ?? listed.concat(r.refused.filter((e) => 'hash' in e).map((e) => e.hash));
+  const sentSet = new Set(sentList);
+  const named = [...listed];
+  for (const e of r.refused) {
+    if ('hash' in e) named.push(e.hash);
+    else if (e.item < sentList.length) named.push(sentList[e.item]);
+    else return no('bad_receipt', `refused item ${e.item} is beyond the batch`);
+  }
+  for (const x of named) if (!sentSet.has(x) || partitionOfHash(x) == null) return no('bad_receipt', `${x} is no record this laptop sent`);
+  const counts = new Map();
+  for (const x of named) counts.set(x, (counts.get(x) || 0) + 1);
+  if (heldOnly && (r.stored.length || r.refused.length)) return no('bad_receipt', 'an answer to push/held lists records stored or refused');
+  for (const x of sentSet) if ((counts.get(x) || 0) !== 1 && !(heldOnly && !counts.has(x))) return no('bad_receipt', `${x}, sent, is listed ${counts.get(x) || 0} times`);
+  // 7. the stored entries' indices are a, a+1, …
   const a = proofs.append.size;
+  if (!isInt(a) || a < 0 || !hexList(proofs.append.frontier)) return no('bad_receipt', 'append is not a size and a list of hashes');
   const leaves = [];
   for (const [i, s] of r.stored.entries()) {
     if (s.index !== a + i) return no('bad_receipt', `stored ${s.hash} is at ${s.index}, not ${a + i}`);
-    const partition = partitionOfHash(s.hash);
-    if (partition == null) return no('bad_receipt', `stored ${s.hash} is no record this laptop pushed`);
-    leaves.push(entryLeafHash({ hash: s.hash, index: s.index, partition, received: s.received }).toString('hex'));
+    leaves.push(entryLeafHash({ hash: s.hash, index: s.index, partition: partitionOfHash(s.hash), received: s.received }).toString('hex'));
   }
-  // 5. they give the head's root (and a plus their number is the head's size)
+  // 8. they give the head's root (and a plus their number is the head's size)
   if (!appendHolds(h, a, proofs.append.frontier, leaves)) return no('bad_receipt', "the stored records are not the head's new leaves");
-  // 6. each held one is included
+  // 9. each held one is included
   const heldHashes = r.held.map((e) => e.hash);
-  if (Object.keys(proofs.held).sort().join() !== [...heldHashes].sort().join()) return no('bad_receipt', 'held proofs are not exactly one per held record');
+  if (!isObject(proofs.held) || Object.keys(proofs.held).sort().join() !== [...heldHashes].sort().join()) return no('bad_receipt', 'held proofs are not exactly one per held record');
   for (const e of r.held) {
-    const partition = partitionOfHash(e.hash);
-    if (partition == null) return no('bad_receipt', `held ${e.hash} is no record this laptop pushed`);
-    const leaf = entryLeafHash({ hash: e.hash, index: e.index, partition, received: e.received });
-    if (!verifyInclusion(e.index, h.size, leaf, proofs.held[e.hash], h.root)) return no('bad_receipt', `held ${e.hash} is not at ${e.index} in the head's tree`);
+    const leaf = entryLeafHash({ hash: e.hash, index: e.index, partition: partitionOfHash(e.hash), received: e.received });
+    if (!hexList(proofs.held[e.hash]) || !verifyInclusion(e.index, h.size, leaf, proofs.held[e.hash], h.root)) return no('bad_receipt', `held ${e.hash} is not at ${e.index} in the head's tree`);
   }
   return no(null, null);
 }
@@ -435,6 +610,44 @@ export function checkLearnt(head, J, proven, learnt) {
   return null;
 }
 
+// §9.5 a pull page against its head (payload) and the cursor it was asked from: entries in index
+// order from `since`, none at or beyond the head's size (`misplaced`); `next` the index after the
+// page's last entry, and on the last page (`more` false) the head's size (else a broken answer,
+// `bad_answer`, retried). GAP 86: only the last page's `next` is said to be broken when wrong;
+// a wrong `next` on another page, or entries out of order, are read as broken too.
+export function pageVerdict(page, head, since) {
+  if (!isObject(page) || !Array.isArray(page.entries) || typeof page.more !== 'boolean' || !isInt(page.next)) return 'bad_answer';
+  let prev = since - 1;
+  for (const e of page.entries) {
+    if (!isObject(e) || !isInt(e.index) || e.index <= prev) return 'bad_answer';
+    if (e.index >= head.size) return 'misplaced';
+    prev = e.index;
+  }
+  if (!page.more) return page.next === head.size ? null : 'bad_answer';
+  if (page.entries.length && page.next !== prev + 1) return 'bad_answer';
+  return page.next >= since && page.next <= head.size ? null : 'bad_answer';
+}
+
+// §10.5 after the last page: the ranges' proofs (checkRanges), then the partitions rebuilt
+// (checkLearnt). Returns null or the kind (withheld, misplaced). A failure is retried once (the
+// laptop forgets those partitions' positions from where they were last checked, moves its
+// cursor back and pulls again): `attempts` are the results of the first and second pulls, each
+// {head, answer, learnt}; only a second failure is evidence.
+export function afterLastPage(head, J, answer, learnt) {
+  const r = checkRanges(head, J, answer);
+  if (!r.ok) return 'withheld';
+  const why = checkLearnt(head, J, r.partitions, learnt);
+  return why === null ? null : why.split(':')[0];
+}
+export function pullVerdict(J, attempts) {
+  let kind = null;
+  for (const [i, a] of attempts.slice(0, 2).entries()) {
+    kind = afterLastPage(a.head, J, a.answer, a.learnt);
+    if (kind === null || kind === 'misplaced' || i === 1) return kind;
+  }
+  return kind === null ? null : 'retry';
+}
+
 // The frontier of a tree (the roots of its perfect subtrees, largest first), from its leaves.
 export function frontierOf(leafHashes) {
   const out = [];
@@ -449,4 +662,14 @@ export function frontierOf(leafHashes) {
     }
   }
   return out;
+}
+
+// §10.8 item 4: a head given to the auditor (`--head`, from a laptop's `recap log --json`) against
+// the whole log's entries: the root of the first `size` entries must be its root, and the
+// partitions tree of those entries its `partitions` and `partition_count` (else `forked`). A head
+// larger than the log is read as `rolled_back` (the server once signed a longer log; GAP 103).
+export function auditHead(entries, head) {
+  if (head.size > entries.length) return 'rolled_back';
+  const b = buildLog(entries.slice(0, head.size));
+  return b.root === head.root && b.partitionsRoot === head.partitions && b.partitionCount === head.partition_count ? null : 'forked';
 }

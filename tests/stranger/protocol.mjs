@@ -15,16 +15,16 @@ const ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/; // §4 an "id" (election, contest, c
 const REGION_RE = /^[0-9]{2}(\.[0-9]{2,4}){0,4}$/;
 const MAX_VALUE = 10 ** 9;
 const MAX_TOTAL = Number.MAX_SAFE_INTEGER; // §4 dhasil totals: 0 … 2^53−1
-export const CHAINED = ['sheet', 'review', 'dhasil', 'objection', 'resolution']; // §3 Chains
+export const CHAINED = ['sheet', 'review', 'dhasil', 'objection', 'resolution', 'requirement']; // §3 Chains
 const AUTHORITY_TYPES = ['election', 'certificate', 'revocations'];
 // §4 certificate: `server` (§10.1) signs the server's receipts and tree heads, nothing else.
 const ROLES = ['operator', 'supervisor', 'chair', 'witness', 'server']; // §4 certificate
 // §5.4 item 2: the roles each chained type needs. An objection: `witness`, `chair` or
 // `operator` when it names its `paper`, only `witness` when `paper` is null.
-const ROLE_FOR = { sheet: ['operator'], review: ['supervisor'], dhasil: ['chair'], resolution: ['chair'] };
+const ROLE_FOR = { sheet: ['operator'], review: ['supervisor'], dhasil: ['chair'], resolution: ['chair'], requirement: ['supervisor'] };
 const rolesFor = (p) => (p.type === 'objection' ? (p.paper === null ? ['witness'] : ['witness', 'chair', 'operator']) : ROLE_FOR[p.type]);
 // §5.4 item 3: the record's place.
-export const placeOf = (p) => (p.type === 'dhasil' ? p.region : p.type === 'objection' || p.type === 'resolution' ? p.place : p.station);
+export const placeOf = (p) => (p.type === 'dhasil' || p.type === 'requirement' ? p.region : p.type === 'objection' || p.type === 'resolution' ? p.place : p.station);
 const CLOCK_SKEW_SECONDS = 10 * 60; // §5.3 item 9
 
 export const SEVERITY = {
@@ -38,6 +38,7 @@ export const SEVERITY = {
   unknown_contest: 'error',
   bad_values: 'error',
   breaks_rule: 'error',
+  unacknowledged_warning: 'error',
   role: 'error',
   jurisdiction: 'error',
   certificate_expired: 'error',
@@ -214,7 +215,7 @@ function checkChained(p, envSigner) {
 }
 
 export function checkSheet(p, envSigner) {
-  exactMembers(p, [...CHAIN_MEMBERS, 'station', 'contest', 'values', 'warnings', 'supersedes', 'reason']);
+  exactMembers(p, [...CHAIN_MEMBERS, 'station', 'contest', 'values', 'warnings', 'supersedes', 'reason'], ['warnings_reason', 'double_entry', 'photos']);
   if (p.type !== 'sheet') malformed('type');
   checkChained(p, envSigner);
   needText(p.station, 'station');
@@ -225,6 +226,46 @@ export function checkSheet(p, envSigner) {
   // "list of texts": §5.3 item 1 asks non-empty texts only of election, station, contest.
   for (const w of p.warnings) needString(w, 'a warning');
   needCorrection(p, 'a correction');
+  // optional: `warnings_reason` a non-blank text; `double_entry` exactly {second}, second null or
+  // a key id (64 lowercase hex). GAP 92: whether `second` may be the signer's own key id (the
+  // signer typed it both times is said to be null) is not said: accepted.
+  if ('warnings_reason' in p) needNonBlank(p.warnings_reason, 'warnings_reason');
+  if ('photos' in p) checkPhotos(p.photos);
+  if ('double_entry' in p) {
+    exactMembers(p.double_entry, ['second'], [], 'double_entry');
+    if (p.double_entry.second !== null) needHash(p.double_entry.second, 'double_entry.second');
+  }
+}
+
+// §4 sheet `photos` (optional): a list of at most 12 objects, each exactly {bytes, sha256, type}:
+// `sha256` 64 lowercase hex, `bytes` an integer 1 … 10,485,760 (not a boolean), `type`
+// "image/jpeg" or "image/png"; in ascending order of `sha256`, none twice. GAP 100: an empty
+// list is not said to be refused ("Absent: no photo"): read as allowed (at most 12). "Ascending"
+// is read as by code points (the same as byte order for lowercase hex).
+export const MAX_PHOTOS = 12;
+export const MAX_PHOTO_BYTES = 10485760;
+function checkPhotos(photos) {
+  needList(photos, 'photos');
+  if (photos.length > MAX_PHOTOS) malformed(`more than ${MAX_PHOTOS} photos`);
+  let prev = null;
+  for (const ph of photos) {
+    exactMembers(ph, ['bytes', 'sha256', 'type'], [], 'photo');
+    needHash(ph.sha256, 'photo sha256');
+    if (!isInt(ph.bytes) || ph.bytes < 1 || ph.bytes > MAX_PHOTO_BYTES) malformed('photo bytes is not an integer 1 … 10,485,760');
+    if (ph.type !== 'image/jpeg' && ph.type !== 'image/png') malformed('photo type is not image/jpeg or image/png');
+    if (prev !== null && !(prev < ph.sha256)) malformed('photos are not in ascending order of sha256, or one is there twice');
+    prev = ph.sha256;
+  }
+}
+
+// §4 requirement: exactly the chain members, `region` (a non-empty text; whether it is a code of
+// the package is §5.3 item 6) and `double_entry` (a boolean).
+export function checkRequirement(p, envSigner) {
+  exactMembers(p, [...CHAIN_MEMBERS, 'region', 'double_entry']);
+  if (p.type !== 'requirement') malformed('type');
+  checkChained(p, envSigner);
+  needText(p.region, 'region');
+  if (typeof p.double_entry !== 'boolean') malformed('double_entry is not a boolean');
 }
 
 export function checkReview(p, envSigner) {
@@ -307,7 +348,7 @@ export function checkResolution(p, envSigner) {
 
 // §5.3 item 1 for any chained type.
 export function checkOfficer(p, envSigner) {
-  const check = { sheet: checkSheet, review: checkReview, dhasil: checkDhasil, objection: checkObjection, resolution: checkResolution }[p.type];
+  const check = { sheet: checkSheet, review: checkReview, dhasil: checkDhasil, objection: checkObjection, resolution: checkResolution, requirement: checkRequirement }[p.type];
   if (!check) malformed(`type ${p.type} is not an officer record`);
   check(p, envSigner);
 }
@@ -439,6 +480,63 @@ function checkTerm(t, fieldIds, what) {
   if ('times' in t && !isInt(t.times)) malformed(`${what}: times is not an integer`);
 }
 
+// §4 election, the form's warning bounds: exactly {turnout, invalid_share, all_zero, village},
+// each null (off) or its shape; every `field`/`of` a field of the form, every number an integer
+// (not a boolean) in its range. GAP 93: `all_zero` "true or false" and "each null (off)": null,
+// true and false are all accepted (false and null both off).
+function checkWarningBounds(w, fieldIds, what) {
+  exactMembers(w, ['turnout', 'invalid_share', 'all_zero', 'village'], [], `${what} warnings`);
+  const field = (v, name) => {
+    if (typeof v !== 'string' || !fieldIds.has(v)) malformed(`${what} warnings: ${name} is not a field of the form`);
+  };
+  const int = (v, lo, hi, name) => {
+    if (!isInt(v) || v < lo || v > hi) malformed(`${what} warnings: ${name} is not an integer ${lo} … ${hi}`);
+  };
+  if (w.turnout !== null) {
+    exactMembers(w.turnout, ['field', 'max_percent'], [], `${what} turnout`);
+    field(w.turnout.field, 'turnout.field');
+    int(w.turnout.max_percent, 0, 1000, 'turnout.max_percent');
+  }
+  if (w.invalid_share !== null) {
+    exactMembers(w.invalid_share, ['field', 'of', 'max_percent'], [], `${what} invalid_share`);
+    field(w.invalid_share.field, 'invalid_share.field');
+    field(w.invalid_share.of, 'invalid_share.of');
+    int(w.invalid_share.max_percent, 0, 1000, 'invalid_share.max_percent');
+  }
+  if (w.all_zero !== null && typeof w.all_zero !== 'boolean') malformed(`${what} warnings: all_zero is not true, false or null`);
+  if (w.village !== null) {
+    exactMembers(w.village, ['field', 'k', 'floor_permille', 'min_stations'], [], `${what} village`);
+    field(w.village.field, 'village.field');
+    int(w.village.k, 1, 100, 'village.k');
+    int(w.village.floor_permille, 0, 1000, 'village.floor_permille');
+    int(w.village.min_stations, 1, 1000, 'village.min_stations');
+  }
+}
+
+// §4: a form without `warnings` is read with the defaults (a bound whose fields are not on the
+// form is null).
+export function warningBoundsOf(form) {
+  if ('warnings' in form) return form.warnings;
+  const ids = new Set(form.sections.flatMap((s) => s.fields.map((f) => f.id)));
+  return {
+    turnout: ids.has('voted_total') ? { field: 'voted_total', max_percent: 100 } : null,
+    invalid_share: ids.has('invalid') && ids.has('total') ? { field: 'invalid', of: 'total', max_percent: 10 } : null,
+    all_zero: true,
+    village: ids.has('voted_total') ? { field: 'voted_total', k: 6, floor_permille: 200, min_stations: 4 } : null,
+  };
+}
+
+// §5.3 item 7: the bounds other than `village` that a sheet's values fire (integers only).
+export function boundsFired(bounds, values, registered) {
+  const fired = [];
+  const R = BigInt(registered);
+  const v = (f) => BigInt(values[f]);
+  if (bounds.turnout && 100n * v(bounds.turnout.field) > BigInt(bounds.turnout.max_percent) * R) fired.push('bound:turnout');
+  if (bounds.invalid_share && 100n * v(bounds.invalid_share.field) > BigInt(bounds.invalid_share.max_percent) * v(bounds.invalid_share.of)) fired.push('bound:invalid_share');
+  if (bounds.all_zero === true && R > 0n && Object.values(values).every((x) => x === 0)) fired.push('bound:all_zero');
+  return fired;
+}
+
 // §4 election package: the top level and every nested object have exactly the members
 // listed (optional ones marked); a text pair is the one open object (other languages).
 export function checkElection(p) {
@@ -483,7 +581,7 @@ export function checkElection(p) {
         }
       }
     }
-    exactMembers(c.form, ['sections', 'rules'], [], 'form');
+    exactMembers(c.form, ['sections', 'rules'], ['warnings'], 'form');
     needList(c.form.sections, 'sections');
     const fieldIds = new Set();
     for (const s of c.form.sections) {
@@ -517,6 +615,7 @@ export function checkElection(p) {
       for (const t of [...r.left, ...r.right]) checkTerm(t, fieldIds, `rule ${r.id}`);
       needTextPair(r.message, 'rule message');
     }
+    if ('warnings' in c.form) checkWarningBounds(c.form.warnings, fieldIds, `contest ${c.id}`);
   }
   needList(p.regions, 'regions');
   const regions = new Map();
@@ -833,6 +932,8 @@ export class Holder {
         const region = this.E.regions.get(p.region);
         if (!region || !['district', 'regency', 'province'].includes(region.level)) refuse('unknown_region', `${p.region} signs no D.Hasil`);
         if (!placeHoldsContest(this.E, p.region, p.contest)) refuse('unknown_contest', p.contest);
+      } else if (env.type === 'requirement') {
+        if (!this.E.stations.has(p.region) && !this.E.regions.has(p.region)) refuse('unknown_region', `${p.region} is no station or region`);
       } else {
         if (!this.E.stations.has(p.place) && !this.E.regions.has(p.place)) refuse('unknown_region', `${p.place} is no station or region`);
         if (!placeHoldsContest(this.E, p.place, p.contest)) refuse('unknown_contest', p.contest);
@@ -858,6 +959,10 @@ export class Holder {
         for (const rule of contest.form.rules) {
           if (rule.severity === 'error' && !ruleHolds(rule, p.values, station.registered)) refuse('breaks_rule', rule.id);
         }
+        const fired = boundsFired(warningBoundsOf(contest.form), p.values, station.registered);
+        const unlisted = fired.filter((b) => !p.warnings.includes(b));
+        if (unlisted.length) refuse('unacknowledged_warning', `${unlisted.join(', ')} fired and not listed`);
+        if (fired.length && !('warnings_reason' in p)) refuse('unacknowledged_warning', `${fired.join(', ')} fired without a warnings_reason`);
       }
       // 8
       const st = this.standing(entry);
@@ -1312,4 +1417,20 @@ export function allRecaps(holder, states) {
     return { region, contest, state: d.state, final: d.final, in_force: d.in_force, outdated: d.in_force.filter((h) => dhasilOutdated(holder, states, h)), attention: d.attention };
   });
   return out.sort((a, b) => byCodePoints(a.region, b.region) || byCodePoints(a.contest, b.contest));
+}
+
+// ---------------------------------------------------------------- §6.3 double entry required
+
+// A requirement that may count (standing none of the findings; in a replay, no error finding
+// either, as for every record, §5.7) is in force unless the same signer has a requirement (that
+// may count, GAP 94) for the same `region` with a higher `seq`. Returns the requirements in force.
+export function requirementsInForce(holder) {
+  const mayCount = holder.officerEntries().filter((e) => e.env.type === 'requirement' && !e.malformed && !e.refusal && !holder.standing(e));
+  return mayCount.filter((r) => !mayCount.some((o) => o.env.signer === r.env.signer && o.env.payload.region === r.env.payload.region && o.env.payload.seq > r.env.payload.seq));
+}
+
+// Double entry is required at a station when a requirement in force with `double_entry` true has
+// a region containing it. Returns the regions that require it (sorted), [] when none.
+export function doubleEntryRequiredAt(holder, station) {
+  return [...new Set(requirementsInForce(holder).filter((r) => r.env.payload.double_entry === true && contains(r.env.payload.region, station)).map((r) => r.env.payload.region))].sort(compareCodePoints);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Stranger's verifier for PROTOCOL.md §1–§8 and §10, and a runner over the published vectors.
+// Stranger's verifier for PROTOCOL.md §1–§8, §9.8–§9.9 and §10, and a runner over the published vectors.
 // Usage (from the repository root): node tests/stranger/verifier.mjs [--verbose]
 // Exit code 0 only when every vector matches.
 
@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { parse, encode, canonicalBytes } from './canonical.mjs';
 import { signatureProblem, opensslAccepts, publicKeyFromSeed, signWithSeed } from './ed25519.mjs';
 import * as log from './log.mjs';
+import * as photos from './photos.mjs';
+import * as edge from './edge.mjs';
+import { requirementsInForce, doubleEntryRequiredAt, boundsFired, warningBoundsOf } from './protocol.mjs';
 import { parseEnvelope, signingMessage, sha256hex, keyIdOf, checkOfficer, checkCertificate, checkRevocations, checkElection, checkReceipt, checkCertificateRequest, checkTreeHead, Holder, replay, allStates, totals, allRecaps, allObjections, compareCodePoints, SEVERITY } from './protocol.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -341,7 +344,7 @@ function receiptsPart(lv, { certificates }) {
       if (!check(p, `receipt ${c.name}: the head held before is valid`, k.valid, k.why)) continue;
       known = k.env.payload;
     }
-    const v = log.receiptVerdict({ receipt: c.receipt, head: c.head, proofs: c.proofs, known, election: lv.election, certificates, partitionOfHash: (h) => (Object.hasOwn(partitions, h) ? partitions[h] : null) });
+    const v = log.receiptVerdict({ receipt: c.receipt, head: c.head, proofs: c.proofs, known, sent: Object.keys(partitions), election: lv.election, certificates, partitionOfHash: (h) => (Object.hasOwn(partitions, h) ? partitions[h] : null) });
     check(p, `receipt ${c.name}`, v.kind === c.kind, `want ${c.kind ?? 'holds'}, got ${v.kind ?? 'holds'}${v.why ? ` (${v.why})` : ''}`);
     if (VERBOSE && v.why) p.info.push(`receipt ${c.name}: ${v.kind} (${v.why})`);
   }
@@ -441,6 +444,7 @@ function ownLogPart(lv) {
   const certificates = [sc.cert];
   const headOf = (n, extra = {}) => sign(seedS, { type: 'tree_head', election, server: keyIdOf(pkS), size: n, root: log.treeRoot(L.slice(0, n)).toString('hex'), partitions: log.buildLog(lv.entries.slice(0, n)).partitionsRoot, partition_count: log.buildLog(lv.entries.slice(0, n)).partitionCount, time: '2026-02-14T18:00:00Z', ...extra });
   const H13 = headOf(13);
+  const H5x = () => headOf(5);
   const H8 = headOf(8);
   const v13 = log.headVerdict(H13, { election, certificates });
   check(p, 'own head of 13 valid', v13.valid, v13.why);
@@ -455,20 +459,99 @@ function ownLogPart(lv) {
   check(p, '§10.3 13 -> 13 same root extends', ext(H13, H13, []) === null, 'not so');
   const H13x = sign(seedS, { ...H13.payload, root: log.treeRoot(L.slice(1)).toString('hex') });
   check(p, '§10.3 13 -> 13 other root: forked', ext(H13, H13x, []) === 'forked', 'not so');
-  check(p, '§10.3 13 -> 8: rolled_back', ext(H13, H8, []) === 'rolled_back', 'not so');
   const H8x = sign(seedS, { ...H8.payload, root: log.treeRoot(L.slice(1, 9)).toString('hex') });
+  check(p, '§10.3 13 -> 8 signed at the same time: stale (item 1)', ext(H13, H8, []) === 'stale', 'not so');
+  const H8later = headOf(8, { time: '2026-02-14T18:00:01Z' });
+  check(p, '§10.3 13 -> 8 signed a second later: rolled_back (item 2)', ext(H13, H8later, []) === 'rolled_back', 'not so');
+  check(p, '§10.3 13 -> 8 signed earlier: stale', ext(H13, headOf(8, { time: '2026-02-14T17:00:00Z' }), []) === 'stale', 'not so');
+  check(p, '§10.3 13 -> 13 other partition_count only: forked (item 3)', ext(H13, sign(seedS, { ...H13.payload, partition_count: H13.payload.partition_count + 1 }), []) === 'forked', 'not so');
+  check(p, '§10.3 13 -> 13 signed later, same log: extends', ext(H13, headOf(13, { time: '2026-02-15T00:00:00Z' }), []) === null, 'not so');
+  const P8 = log.consistencyProof(8, L).map((x) => x.toString('hex'));
+  check(p, '§10.3 8 -> 13 a proof that does not parse: bad_answer (item 5)', ext(H8, H13, ['zz']) === 'bad_answer' && ext(H8, H13, null) === 'bad_answer' && ext(H8, H13, [P8[0].toUpperCase()]) === 'bad_answer', 'not so');
+  check(p, '§10.3 8 -> 13 a wrong proof, asked once more and right: extends', log.extendsVerdict(H8.payload, H13.payload, P8.slice(1), P8) === null, 'not so');
+  check(p, '§10.3 8 -> 13 a wrong proof twice: inconsistent', log.extendsVerdict(H8.payload, H13.payload, P8.slice(1), P8.slice(1)) === 'inconsistent', 'not so');
+  // §10.3 item 1: settled by the heads the server lists at the larger size
+  const ctx = { election, certificates };
+  const settle = (ref, listed) => log.settleByHeads(ref.payload, listed, ctx).kind;
+  const H13y = sign(seedS, { ...H13.payload, partitions: log.treeRoot([]).toString('hex') });
+  check(p, '§10.3 stale, the server lists the head held: stale (retried, nothing kept)', settle(H13, [H13]) === 'stale', 'not so');
+  check(p, '§10.3 stale, the server lists the head held signed again: stale', settle(H13, [headOf(13, { time: '2026-02-14T17:59:00Z' })]) === 'stale', 'not so');
+  check(p, '§10.3 stale, the server lists another head of 13: forked', settle(H13, [H13x]) === 'forked' && settle(H13, [H13y]) === 'forked', 'not so');
+  check(p, '§10.3 stale, the server lists the head held and another: forked (GAP 79)', settle(H13, [H13, H13x]) === 'forked', 'not so');
+  check(p, '§10.3 stale, the server lists no head of 13: rolled_back', settle(H13, []) === 'rolled_back', 'not so');
+  check(p, '§10.3 stale, the server lists a head of another size: bad_answer (broken, retried)', settle(H13, [H8]) === 'bad_answer', 'not so');
+  check(p, '§10.3 stale, the server lists a head with a bad signature: bad_head (GAP 80)', settle(H13, [forged]) === 'bad_head', 'not so');
+  check(p, '§10.3 404 for the proof 8 -> 13, the server lists 13 as held: stale', settle(H13, [H13]) === 'stale', 'not so');
+  // §10.7 gossip
+  const gossip = (imported, kept) => log.gossipVerdict(imported, kept.map((h) => log.headVerdict(h, ctx).env), ctx);
+  let g = gossip([H13, H8], [H8]);
+  check(p, '§10.7 gossip heads that agree are kept', g.kind === null && g.kept.length === 2, JSON.stringify(g.kind));
+  g = gossip([H13x], [H8, H13]);
+  check(p, '§10.7 gossip head of a size kept with another root: forked at once', g.kind === 'forked' && g.pair[0].hash === H13.hash, JSON.stringify(g.kind));
+  g = gossip([H13, H8x], [H8]);
+  check(p, '§10.7 gossip: a relied-on head of 8 of another history: forked', g.kind === 'forked', JSON.stringify(g.kind));
+  g = gossip([forged, H8], []);
+  check(p, '§10.7 gossip head not valid is ignored (GAP 81)', g.kind === null && g.ignored.length === 1 && g.kept.length === 1, JSON.stringify(g));
+  check(p, '§10.7 more than 16 gossip heads: refused (GAP 81)', gossip(Array(17).fill(H8), []).kind === 'bad_answer', 'not so');
+  // then at the next sync, the gossip head as old and the server's as new
+  check(p, '§10.7 gossip 13, server at 8 signed no later: stale, settled by the heads of 13', ext(H13, H8, []) === 'stale' && settle(H13, [H13x]) === 'forked', 'not so');
   check(p, '§10.3 another 8 -> 13: inconsistent', ext(H8x, H13, log.consistencyProof(8, L).map((x) => x.toString('hex'))) === 'inconsistent', 'not so');
   check(p, '§10.3 0 -> 13 needs no proof', ext(headOf(0), H13, null) === null, 'not so');
+  // §10.3 and §10.7 together: the heads a laptop keeps
+  {
+    const hx = (n) => log.consistencyProof(n, L).map((x) => x.toString('hex'));
+    const H5 = headOf(5);
+    let k = new log.HeadKeeper(ctx);
+    let r = [k.offer(H5), k.offer(H8, { proof: log.consistencyProof(5, L.slice(0, 8)).map((x) => x.toString('hex')) }), k.offer(H13, { proof: hx(8) })];
+    check(p, '§10.3 keeper: 5, 8, 13 extend; 13 newest, 5 and 8 relied on', r.every((x) => x.kind === null) && k.newest.hash === H13.hash && k.relied.length === 2, encode(r.map((x) => x.kind)));
+    r = k.importBundle([H13x]);
+    check(p, '§10.7 keeper: a bundle head of 13 with another root: forked, both kept', r.kind === 'forked' && r.kept[0].hash === H13.hash && r.kept[1].hash === H13x.hash, encode(r.kind));
+    r = k.importBundle([sign(seedS, { ...H8.payload, partition_count: 9 })]);
+    check(p, '§10.7 keeper: a bundle head of 8 unlike the relied-on 8: forked', r.kind === 'forked' && r.kept[0].hash === H8.hash, encode(r.kind));
+    k = new log.HeadKeeper(ctx);
+    k.offer(H8);
+    r = k.importBundle([H13, H5]);
+    check(p, '§10.7 keeper: bundle heads 13 and 5 kept as gossip', r.kind === null && k.gossip.length === 2, encode(r.kind));
+    r = k.sync(H13, { proofs: { 5: log.consistencyProof(5, L).map((x) => x.toString('hex')), 8: hx(8) } });
+    check(p, '§10.7 keeper: the server at 13 extends the gossip 5 and equals the gossip 13: holds', r.kind === null && k.newest.hash === H13.hash && k.gossip.length === 0, encode(r));
+    k = new log.HeadKeeper(ctx);
+    k.offer(H8);
+    k.importBundle([H13]);
+    r = k.sync(H8later, { listed: { 13: [] } });
+    check(p, '§10.7 keeper: gossip 13, the server answers 8 signed later: rolled_back (gossip and server heads kept)', r.kind === 'rolled_back' && r.kept[0].hash === H13.hash, encode(r.kind));
+    k = new log.HeadKeeper(ctx);
+    k.offer(H8);
+    k.importBundle([H13]);
+    r = k.sync(H8, { listed: { 13: [H13] } });
+    check(p, '§10.7 keeper: gossip 13, the server behind at 8 but listing that 13: stale, nothing kept', r.kind === 'stale' && r.kept === null, encode(r));
+    r = k.sync(H8, { listed: { 13: [H13y] } });
+    check(p, '§10.7 keeper: gossip 13, the server lists another 13: forked (gossip and that head)', r.kind === 'forked' && r.kept[0].hash === H13.hash && r.kept[1].hash === H13y.hash, encode(r.kind));
+    k = new log.HeadKeeper(ctx);
+    k.offer(H8);
+    r = k.offer(H13, { notFound: true, listed: { 13: [] } });
+    check(p, '§10.3 keeper: a 404 for the proof, no head of 13 listed: rolled_back (GAP 90: old and new kept)', r.kind === 'rolled_back' && r.kept[0].hash === H8.hash && r.kept[1].hash === H13.hash, encode(r.kind));
+    r = k.offer(H13, { notFound: true, listed: { 13: [H13] } });
+    check(p, '§10.3 keeper: a 404 for the proof, the head of 13 listed: stale (retried)', r.kind === 'stale' && k.newest.hash === H8.hash, encode(r.kind));
+    r = k.offer(forged);
+    check(p, '§10.3 keeper: an invalid head from the server: bad_head, what was sent kept', r.kind === 'bad_head' && r.kept[0] === forged, encode(r.kind));
+  }
+  // §10.8 item 4: heads collected from laptops against the whole log
+  check(p, '§10.8 the auditor: heads of 0, 5, 8, 13 of this log agree', [headOf(0), H5x(), H8, H13].every((h) => log.auditHead(lv.entries, h.payload) === null), 'not so');
+  check(p, '§10.8 the auditor: a head of 13 with another partitions root or count: forked', log.auditHead(lv.entries, H13y.payload) === 'forked' && log.auditHead(lv.entries, { ...H13.payload, partition_count: 6 }) === 'forked' && log.auditHead(lv.entries, H13x.payload) === 'forked', 'not so');
+  check(p, '§10.8 the auditor: a head larger than the log: rolled_back (GAP 103)', log.auditHead(lv.entries, { ...H13.payload, size: 14 }) === 'rolled_back', 'not so');
   // §10.1 the handshake: a server certificate in force at the laptop's own clock
   check(p, '§10.1 handshake inside the certificate', log.handshake(certificates, keyIdOf(pkS), '2026-06-01T00:00:00Z') === null, 'refused');
-  check(p, '§10.1 handshake after the certificate ended: uncertified_server', log.handshake(certificates, keyIdOf(pkS), '2027-01-01T00:00:00Z') === 'uncertified_server', 'accepted');
+  check(p, '§10.1 handshake after the certificate ended: server_certificate_time (not evidence)', log.handshake(certificates, keyIdOf(pkS), '2027-01-01T00:00:00Z') === 'server_certificate_time', 'not so');
+  check(p, '§10.1 handshake before the certificate starts (a laptop clock far off): server_certificate_time', log.handshake(certificates, keyIdOf(pkS), '2025-06-01T00:00:00Z') === 'server_certificate_time', 'not so');
+  check(p, '§10.1 handshake with a key no certificate names: uncertified_server', log.handshake(certificates, keyIdOf(pkA), '2026-06-01T00:00:00Z') === 'uncertified_server', 'not so');
+  check(p, '§10.1 trusted server keys: certified at any time, not revoked', same(log.trustedServerKeys(certificates), [keyIdOf(pkS)]) && same(log.trustedServerKeys(certificates, new Set([keyIdOf(pkS)])), []), 'not so');
   check(p, '§10.1 handshake with the key revoked: uncertified_server', log.handshake(certificates, keyIdOf(pkS), '2026-06-01T00:00:00Z', new Set([keyIdOf(pkS)])) === 'uncertified_server', 'accepted');
   // §10.4: the laptop pushed entries 10, 11, 12 (stored now) and 3 (held already)
   const E = lv.entries;
   const pushed = new Map([10, 11, 12, 3].map((i) => [E[i].hash, E[i].partition]));
   const receiptOf = (head, changes = {}, seed = seedS) => sign(seed, { type: 'receipt', server: keyIdOf(publicKeyFromSeed(seed).toString('hex')), time: '2026-02-14T18:00:00Z', election, head: head.hash, stored: [10, 11, 12].map((i) => ({ hash: E[i].hash, index: i, received: E[i].received })), held: [{ hash: E[3].hash, index: 3, received: E[3].received }], refused: [], ...changes });
   const proofs = { append: { size: 10, frontier: log.frontierOf(L.slice(0, 10)) }, held: { [E[3].hash]: log.inclusionProof(3, L).map((x) => x.toString('hex')) }, consistency: log.consistencyProof(8, L).map((x) => x.toString('hex')) };
-  const rv = (receipt, head, pr, kept = H8) => log.receiptVerdict({ receipt, head, proofs: pr, known: kept ? kept.payload : null, election, certificates, partitionOfHash: (h) => pushed.get(h) });
+  const rv = (receipt, head, pr, kept = H8, sent = [...pushed.keys()]) => log.receiptVerdict({ receipt, head, proofs: pr, known: kept ? kept.payload : null, sent, election, certificates, partitionOfHash: (h) => pushed.get(h) });
   const is = (v, kind) => v.kind === kind;
   const show = (v) => `${v.kind ?? 'holds'}${v.why ? ` (${v.why})` : ''}`;
   let v;
@@ -476,7 +559,28 @@ function ownLogPart(lv) {
   check(p, '§10.4 no head held before (known 0)', is((v = rv(receiptOf(H13), H13, { ...proofs, consistency: null }, null)), null), show(v));
   check(p, '§10.4 an invalid head comes first: bad_head', is((v = rv(receiptOf(H8), forged, proofs)), 'bad_head'), show(v));
   check(p, '§10.4 a receipt naming another head: bad_receipt', is((v = rv(receiptOf(H8), H13, proofs)), 'bad_receipt'), show(v));
-  check(p, "§10.4 a receipt signed by another key than the head's: bad_receipt", is((v = rv(receiptOf(H13, {}, seedA), H13, proofs)), 'bad_receipt'), show(v));
+  check(p, "§10.4 a receipt signed by another key than the server's: bad_answer (broken, retried)", is((v = rv(receiptOf(H13, {}, seedA), H13, proofs)), 'bad_answer'), show(v));
+  check(p, '§10.4 a receipt whose signature does not verify: bad_answer', is((v = rv({ ...receiptOf(H13), sig: receiptOf(H8).sig }, H13, proofs)), 'bad_answer'), show(v));
+  check(p, '§10.4 a receipt with a member more: bad_answer', is((v = rv(receiptOf(H13, { extra: 1 }), H13, proofs)), 'bad_answer'), show(v));
+  const dupSH = receiptOf(H13, { held: [{ hash: E[3].hash, index: 3, received: E[3].received }, { hash: E[10].hash, index: 10, received: E[10].received }] });
+  check(p, '§10.4 a hash in stored and held together: bad_answer (before the head is checked)', is((v = rv(dupSH, forged, proofs)), 'bad_answer'), show(v));
+  const dupS = receiptOf(H13, { stored: [10, 11, 12, 12].map((i) => ({ hash: E[i].hash, index: i, received: E[i].received })) });
+  check(p, '§10.4 a hash twice in stored: bad_answer', is((v = rv(dupS, H13, proofs)), 'bad_answer'), show(v));
+  const dupR = receiptOf(H13, { refused: [{ hash: E[3].hash, reason: 'malformed' }] });
+  check(p, '§10.4 a held hash refused too: bad_receipt', is((v = rv(dupR, H13, proofs)), 'bad_receipt'), show(v));
+  const strange = receiptOf(H13, { refused: [{ hash: E[0].hash, reason: 'malformed' }] });
+  check(p, '§10.4 a refused hash this laptop did not send: bad_receipt', is((v = rv(strange, H13, proofs)), 'bad_receipt'), show(v));
+  const pushed5 = [...pushed.keys(), E[0].hash];
+  pushed.set(E[0].hash, E[0].partition);
+  check(p, '§10.4 a fifth record sent and refused by its hash: holds', is((v = rv(receiptOf(H13, { refused: [{ hash: E[0].hash, reason: 'role' }] }), H13, proofs, H8, pushed5)), null), show(v));
+  check(p, '§10.4 a fifth record sent and refused by its item (GAP 84): holds', is((v = rv(receiptOf(H13, { refused: [{ item: 4, reason: 'malformed' }] }), H13, proofs, H8, pushed5)), null), show(v));
+  check(p, '§10.4 a refused item beyond the batch: bad_receipt', is((v = rv(receiptOf(H13, { refused: [{ item: 5, reason: 'malformed' }] }), H13, proofs, H8, pushed5)), 'bad_receipt'), show(v));
+  check(p, '§10.4 a fifth record sent, not listed: bad_receipt', is((v = rv(receiptOf(H13), H13, proofs, H8, pushed5)), 'bad_receipt'), show(v));
+  pushed.delete(E[0].hash);
+  check(p, '§10.4 a record sent twice in one batch, answered once: holds', is((v = rv(receiptOf(H13), H13, proofs, H8, [...pushed.keys(), E[10].hash])), null), show(v));
+  check(p, '§10.4 a consistency proof that does not parse: bad_answer', is((v = rv(receiptOf(H13), H13, { ...proofs, consistency: 'none' })), 'bad_answer'), show(v));
+  check(p, '§10.4 a consistency proof given where none is needed is not read', is((v = rv(receiptOf(H13), H13, { ...proofs, consistency: 'none' }, null)), null) && is(rv(receiptOf(H13), H13, { ...proofs, consistency: ['x'] }, H13), null), show(v));
+  check(p, '§10.4 a head held before, of the same size, another partitions root: forked', is((v = rv(receiptOf(H13), H13, proofs, H13y)), 'forked'), show(v));
   check(p, "§10.4 a receipt dated after the certificate: uncertified_server (GAP 75)", is((v = rv(receiptOf(H13, { time: '2027-01-01T00:00:00Z' }), H13, proofs)), 'uncertified_server'), show(v));
   check(p, '§10.4 proofs with a member more: bad_receipt', is((v = rv(receiptOf(H13), H13, { ...proofs, extra: [] })), 'bad_receipt'), show(v));
   check(p, '§10.4 append with a member more: bad_receipt', is((v = rv(receiptOf(H13), H13, { ...proofs, append: { ...proofs.append, leaves: [] } })), 'bad_receipt'), show(v));
@@ -487,7 +591,22 @@ function ownLogPart(lv) {
   check(p, '§10.4 a held proof at another index: bad_receipt', is((v = rv(receiptOf(H13), H13, { ...proofs, held: { [E[3].hash]: log.inclusionProof(4, L).map((x) => x.toString('hex')) } })), 'bad_receipt'), show(v));
   check(p, '§10.4 no proof for a held record: bad_receipt', is((v = rv(receiptOf(H13), H13, { ...proofs, held: {} })), 'bad_receipt'), show(v));
   check(p, '§10.4 a head held before that the new one does not extend: inconsistent', is((v = rv(receiptOf(H13), H13, proofs, H8x)), 'inconsistent'), show(v));
-  check(p, '§10.4 a head held before that is larger: rolled_back', is((v = rv(receiptOf(H8), H8, { ...proofs, consistency: null }, H13)), 'rolled_back'), show(v));
+  check(p, '§10.4 a head held before that is larger, signed no later: stale (settled by asking)', is((v = rv(receiptOf(H8), H8, { ...proofs, consistency: null }, H13)), 'stale'), show(v));
+  check(p, '§10.4 a head held before that is larger, the new one signed later: rolled_back', is((v = rv(receiptOf(H8later), H8later, { ...proofs, consistency: null }, H13)), 'rolled_back'), show(v));
+  // §9.9 first contact: POST /v1/push/held, the answer checked as a push whose records are all held
+  {
+    const heldProofs = (idx) => Object.fromEntries(idx.map((i) => [E[i].hash, log.inclusionProof(i, L).map((x) => x.toString('hex'))]));
+    const heldReceipt = (idx) => receiptOf(H13, { stored: [], held: idx.map((i) => ({ hash: E[i].hash, index: i, received: E[i].received })) });
+    const asked = [0, 1, 3].map((i) => E[i].hash);
+    const partitionOf = (h) => E.find((e) => e.hash === h)?.partition ?? null;
+    const hv = (receipt, idx, opts = {}) => log.receiptVerdict({ receipt, head: H13, proofs: { append: { size: 13, frontier: log.frontierOf(L) }, held: heldProofs(idx), consistency: null }, known: H13.payload, sent: asked, election, certificates, partitionOfHash: partitionOf, heldOnly: true, ...opts });
+    check(p, '§9.9 push/held: the three asked, all held, proved: holds', is((v = hv(heldReceipt([0, 1, 3]), [0, 1, 3])), null), show(v));
+    check(p, '§9.9 push/held: one asked is unknown, in no list: holds', is((v = hv(heldReceipt([0, 3]), [0, 3])), null), show(v));
+    check(p, '§9.9 push/held: a hash listed that was not asked: bad_receipt', is((v = hv(heldReceipt([0, 3, 4]), [0, 3, 4])), 'bad_receipt'), show(v));
+    check(p, '§9.9 push/held: a held hash without its proof: bad_receipt', is((v = hv(heldReceipt([0, 3]), [0])), 'bad_receipt'), show(v));
+    check(p, '§9.9 push/held: a record listed as stored (GAP 105): bad_receipt', is((v = hv(receiptOf(H13, { stored: [{ hash: E[12].hash, index: 12, received: E[12].received }], held: [] }), [], { proofs: { append: { size: 12, frontier: log.frontierOf(L.slice(0, 12)) }, held: {}, consistency: null }, sent: [...asked, E[12].hash] })), 'bad_receipt'), show(v));
+    check(p, '§9.9 the same answer as a push (not held-only): the unknown one is not listed: bad_receipt', is((v = hv(heldReceipt([0, 3]), [0, 3], { heldOnly: false })), 'bad_receipt'), show(v));
+  }
   // §10.5 after the ranges: one entry left out of what was pulled
   const c = lv.range_proofs.cases.find((x) => x.name === 'honest 32.01');
   if (c) {
@@ -497,6 +616,20 @@ function ownLogPart(lv) {
     const learnt = E.filter((e) => ranges.some(([a, b]) => compareCodePoints(e.partition, a) >= 0 && compareCodePoints(e.partition, b) < 0));
     check(p, '§10.5 an entry of 32.01.02 left out of the pull: withheld', String(log.checkLearnt(rh.env.payload, c.jurisdiction, r.partitions, learnt.filter((e) => e.index !== 7))).startsWith('withheld'), 'not so');
     check(p, '§10.5 an entry of 33.02.01 in a pull for 32.01: misplaced', String(log.checkLearnt(rh.env.payload, c.jurisdiction, r.partitions, [...learnt, E[10]])).startsWith('misplaced'), 'not so');
+    // the retry of §10.5: a failure after the last page is pulled once more before it is evidence
+    const H = rh.env.payload;
+    const good = { head: H, answer: c.answer, learnt };
+    const short = { head: H, answer: c.answer, learnt: learnt.filter((e) => e.index !== 7) };
+    check(p, '§10.5 a partition short once, whole when pulled again: holds', log.pullVerdict(c.jurisdiction, [short, good]) === null, 'not so');
+    check(p, '§10.5 a partition short twice: withheld', log.pullVerdict(c.jurisdiction, [short, short]) === 'withheld', 'not so');
+    check(p, '§10.5 a partition short on the first pull: retried, not evidence yet', log.pullVerdict(c.jurisdiction, [short]) === 'retry', 'not so');
+    check(p, '§10.5 range proofs that fail twice: withheld', log.pullVerdict(c.jurisdiction, [{ ...good, answer: [] }, { ...good, answer: [] }]) === 'withheld', 'not so');
+    // §9.5 pages
+    const entry = (i) => ({ index: i, received: E[i].received, record: null });
+    check(p, '§9.5 a last page whose next is its head\'s size: holds', log.pageVerdict({ entries: [entry(7), entry(9)], next: H.size, more: false, head: null, partitions: [] }, H, 5) === null, 'not so');
+    check(p, '§9.5 a last page whose next is not its head\'s size: bad_answer (retried)', log.pageVerdict({ entries: [entry(7), entry(9)], next: 10, more: false }, H, 5) === 'bad_answer', 'not so');
+    check(p, '§9.5 a page with an entry at its head\'s size: misplaced', log.pageVerdict({ entries: [entry(7), { index: H.size }], next: H.size + 1, more: false }, H, 5) === 'misplaced', 'not so');
+    check(p, '§9.5 a page before the last: next after its last entry (GAP 86)', log.pageVerdict({ entries: [entry(7)], next: 8, more: true }, H, 5) === null && log.pageVerdict({ entries: [entry(7)], next: 9, more: true }, H, 5) === 'bad_answer', 'not so');
   }
 }
 
@@ -596,6 +729,249 @@ function ownRecapPart(av) {
   run('a regency naming one of two agreeing final D.Hasil: both in force, the regency up to date', [...x.records, ...Object.values(sheets2), f3, f4, reg], (rc) => same(rc['32.01.02'].in_force, [f3.hash, f4.hash].sort()) && rc['32.01.02'].final === true && rc['32.01'].state === 'signed' && rc['32.01'].outdated.length === 0);
 }
 
+
+// ------------------------------------------------------------------ part 9: own warning bounds and requirements
+
+// Not vectors: the stranger's own authority re-signing the admission vectors' package (with its
+// form's warning bounds changed), its own operators and supervisors, to exercise §4's bounds,
+// §5.3 item 7 (`unacknowledged_warning`) and the requirement record (§4, §5.3 item 6, §5.4, §6.3)
+// beyond the vectors. The expectations are the stranger's reading, not the program's verdicts.
+function ownWarningsPart(av) {
+  const p = part('9. own warning bound and requirement cases (stranger keys, not vectors)');
+  const seed = (n) => Buffer.from(sha256hex(Buffer.from(`stranger ${n}`)), 'hex');
+  const pk = (sd) => publicKeyFromSeed(sd).toString('hex');
+  const id = (sd) => keyIdOf(pk(sd));
+  const sign = (sd, payload) => {
+    const bytes = canonicalBytes(payload);
+    return { payload, signer: id(sd), sig: signWithSeed(sd, signingMessage(payload.type, bytes)).toString('hex'), hash: sha256hex(bytes) };
+  };
+  const A = seed('warnings authority');
+  const T = '2026-02-14T10:00:00Z';
+  const base = av.admission.base[0].payload;
+  const election = base.election;
+  const withBounds = (warnings) => {
+    const q = JSON.parse(JSON.stringify(base));
+    if (warnings !== undefined) for (const c of q.contests) c.form.warnings = typeof warnings === 'function' ? warnings(c.form) : warnings;
+    return sign(A, q);
+  };
+  const cert = (sd, role, jurisdiction) => sign(A, { type: 'certificate', election, officer_id: `${role}-${id(sd).slice(0, 8)}`, name: `stranger ${role}`, role, jurisdiction, public_key: pk(sd), key_id: id(sd), valid_from: '2026-01-01T00:00:00Z', valid_until: '2031-12-31T23:59:59Z', issued: '2026-01-01T00:00:00Z' });
+  const [O, O2, S, S2, S3] = ['w op', 'w op two', 'w sup 32.01.01', 'w sup 32.01', 'w sup 32.01.02'].map(seed);
+  const certs = [cert(O, 'operator', '32.01.01'), cert(O2, 'operator', '32.01.01'), cert(S, 'supervisor', '32.01.01'), cert(S2, 'supervisor', '32.01'), cert(S3, 'supervisor', '32.01.02')];
+  const values = av.admission.base[8].payload.values; // an honest sheet of the vectors
+  const chains = new Map();
+  const rec = (sd, payload) => {
+    const c = chains.get(id(sd)) || { seq: 0, prev: null };
+    const env = sign(sd, { ...payload, signer: id(sd), seq: c.seq + 1, prev: c.prev, time: T, election });
+    chains.set(id(sd), { seq: c.seq + 1, prev: env.hash });
+    return env;
+  };
+  const sheet = (sd, station, vals, extra = {}) => rec(sd, { type: 'sheet', station, contest: 'ppwp', values: vals, warnings: [], supersedes: null, reason: null, ...extra });
+  const requirement = (sd, region, double_entry = true) => rec(sd, { type: 'requirement', region, double_entry });
+  const door = (pkg, records) => {
+    chains.clear();
+    const h = new Holder({ authorityKey: pk(A) });
+    for (const r of [pkg, ...certs]) {
+      const res = h.offer(r, { seen: T, position: null });
+      if (res.status !== 'admitted') return { h, res, base: true };
+    }
+    let res = null;
+    for (const r of typeof records === 'function' ? records() : records) res = h.offer(r, { seen: T, position: null });
+    return { h, res };
+  };
+  const verdict = (x) => (x.base ? `base refused: ${x.res.reason} (${x.res.detail})` : x.res.status === 'refused' ? x.res.reason : x.res.status);
+  const expect = (name, pkg, records, want) => {
+    const x = door(pkg, records);
+    check(p, name, verdict(x) === want, `want ${want}, got ${verdict(x)}${x.res && x.res.detail ? ` (${x.res.detail})` : ''}`);
+    return x;
+  };
+  const st = '32.01.01.2001.001';
+  const registered = base.stations.find((x) => x.code === st).registered;
+  const dflt = withBounds(undefined);
+  // the defaults (§4: a form without `warnings`)
+  const bounds = warningBoundsOf(base.contests[0].form);
+  check(p, 'the defaults of a form without warnings (2024 field ids)', same(bounds, { turnout: { field: 'voted_total', max_percent: 100 }, invalid_share: { field: 'invalid', of: 'total', max_percent: 10 }, all_zero: true, village: { field: 'voted_total', k: 6, floor_permille: 200, min_stations: 4 } }), encode(bounds));
+  check(p, 'the honest sheet of the vectors fires no bound', boundsFired(bounds, values, registered).length === 0, encode(boundsFired(bounds, values, registered)));
+  // turnout: 100 · voted_total > 100 · registered. Raise voted_total and its parts past registered.
+  const over = { ...values, dpt_voted: values.dpt_voted + (registered - values.voted_total) + 1, voted_total: registered + 1, dpt: Math.max(values.dpt, values.dpt_voted + (registered - values.voted_total) + 1) };
+  check(p, 'bound:turnout fires one voter above the registered (integers)', boundsFired(bounds, over, registered).includes('bound:turnout') && !boundsFired(bounds, { ...over, voted_total: registered }, registered).includes('bound:turnout'), encode(boundsFired(bounds, over, registered)));
+  check(p, 'bound:invalid_share at exactly 10 % does not fire, above it does', !boundsFired(bounds, { ...values, invalid: 10, total: 100 }, registered).includes('bound:invalid_share') && boundsFired(bounds, { ...values, invalid: 11, total: 100 }, registered).includes('bound:invalid_share'), 'not so');
+  const zeros = Object.fromEntries(Object.keys(values).map((k) => [k, 0]));
+  check(p, 'bound:all_zero needs registered > 0', boundsFired(bounds, zeros, 1).includes('bound:all_zero') && !boundsFired(bounds, zeros, 0).includes('bound:all_zero'), 'not so');
+  check(p, 'bound:village is never checked by a verifier', !boundsFired(bounds, zeros, 1).includes('bound:village'), 'fired');
+  // at the door
+  expect('an all-zero sheet with the bound listed and a reason: admitted', dflt, () => [sheet(O, st, zeros, { warnings: ['bound:all_zero'], warnings_reason: 'TPS tidak dibuka' })], 'admitted');
+  expect('an all-zero sheet listing the bound without a reason: unacknowledged_warning', dflt, () => [sheet(O, st, zeros, { warnings: ['bound:all_zero'] })], 'unacknowledged_warning');
+  expect('a reason and an unrelated bound listed: unacknowledged_warning', dflt, () => [sheet(O, st, zeros, { warnings: ['bound:turnout'], warnings_reason: 'x' })], 'unacknowledged_warning');
+  expect('bound:village listed, a reason given, nothing fires: admitted (the rest is not checked)', dflt, () => [sheet(O, st, values, { warnings: ['bound:village', 'anything'], warnings_reason: 'dicek' })], 'admitted');
+  expect('a warnings_reason with nothing fired: admitted (not checked)', dflt, () => [sheet(O, st, values, { warnings_reason: 'just in case' })], 'admitted');
+  expect('an error rule broken comes before a bound: breaks_rule', dflt, () => [sheet(O, st, { ...zeros, voted_total: 1 })], 'breaks_rule');
+  expect('a bad value comes before a bound: bad_values', dflt, () => [sheet(O, st, { ...zeros, voted_total: -1 })], 'bad_values');
+  const off = withBounds({ turnout: null, invalid_share: null, all_zero: false, village: null });
+  expect('bounds off in the package: an all-zero sheet without a reason is admitted', off, () => [sheet(O, st, zeros)], 'admitted');
+  const strict = withBounds({ turnout: { field: 'voted_total', max_percent: 50 }, invalid_share: { field: 'invalid', of: 'valid', max_percent: 1 }, all_zero: null, village: { field: 'voted_total', k: 1, floor_permille: 0, min_stations: 1 } });
+  const fired = boundsFired(strict.payload.contests[0].form.warnings, values, registered);
+  check(p, "a package's own bounds: turnout over 50 % and invalid over 1 % of valid fire", same(fired, ['bound:turnout', 'bound:invalid_share']), encode(fired));
+  expect('under those bounds, the honest sheet without a reason: unacknowledged_warning', strict, () => [sheet(O, st, values)], 'unacknowledged_warning');
+  expect('under those bounds, the honest sheet listing both with a reason: admitted', strict, () => [sheet(O, st, values, { warnings: ['bound:invalid_share', 'bound:turnout'], warnings_reason: 'pemilih banyak' })], 'admitted');
+  // the package's shape
+  for (const [name, w] of [
+    ['lack a member', { turnout: null, invalid_share: null, all_zero: true }],
+    ['have a member more', { turnout: null, invalid_share: null, all_zero: true, village: null, median: null }],
+    ['name a field not on the form', { turnout: { field: 'voters', max_percent: 100 }, invalid_share: null, all_zero: true, village: null }],
+    ['have max_percent 1001', { turnout: { field: 'voted_total', max_percent: 1001 }, invalid_share: null, all_zero: true, village: null }],
+    ['have k 0', { turnout: null, invalid_share: null, all_zero: true, village: { field: 'voted_total', k: 0, floor_permille: 200, min_stations: 4 } }],
+    ['have min_stations 1001', { turnout: null, invalid_share: null, all_zero: true, village: { field: 'voted_total', k: 6, floor_permille: 200, min_stations: 1001 } }],
+    ['have all_zero 1', { turnout: null, invalid_share: null, all_zero: 1, village: null }],
+    ['have a boolean for a number', { turnout: { field: 'voted_total', max_percent: true }, invalid_share: null, all_zero: true, village: null }],
+    ['have invalid_share without of', { turnout: null, invalid_share: { field: 'invalid', max_percent: 10 }, all_zero: true, village: null }],
+  ]) {
+    const x = door(withBounds(w), []);
+    check(p, `a package whose bounds ${name}: malformed`, x.base && x.res.reason === 'malformed', x.base ? `${x.res.reason} (${x.res.detail})` : 'admitted');
+  }
+  // double_entry on a sheet
+  expect('double_entry {second: null} (typed twice by the signer): admitted', dflt, () => [sheet(O, st, values, { double_entry: { second: null } })], 'admitted');
+  expect('double_entry naming the second operator: admitted', dflt, () => [sheet(O, st, values, { double_entry: { second: id(O2) } })], 'admitted');
+  expect('double_entry naming a key no certificate gives: admitted (a claim, not checked)', dflt, () => [sheet(O, st, values, { double_entry: { second: id(A) } })], 'admitted');
+  expect('double_entry with a member more: malformed', dflt, () => [sheet(O, st, values, { double_entry: { second: null, third: null } })], 'malformed');
+  expect('double_entry true: malformed', dflt, () => [sheet(O, st, values, { double_entry: true })], 'malformed');
+  expect('warnings_reason null: malformed', dflt, () => [sheet(O, st, values, { warnings_reason: null })], 'malformed');
+  // photos (§4): only the list's shape is checked
+  const ph = (i, extra = {}) => ({ bytes: 1000 + i, sha256: i.toString(16).padStart(2, '0').repeat(32), type: i % 2 ? 'image/png' : 'image/jpeg', ...extra });
+  const photoCase = (name, list, want) => expect(`photos ${name}: ${want}`, dflt, () => [sheet(O, st, values, { photos: list })], want);
+  photoCase('twelve in order', Array.from({ length: 12 }, (_, i) => ph(i + 1)), 'admitted');
+  photoCase('thirteen', Array.from({ length: 13 }, (_, i) => ph(i + 1)), 'malformed');
+  photoCase('an empty list (GAP 100)', [], 'admitted');
+  photoCase('one twice', [ph(1), ph(1)], 'malformed');
+  photoCase('of 0 bytes', [ph(1, { bytes: 0 })], 'malformed');
+  photoCase('of exactly 10,485,760 bytes', [ph(1, { bytes: 10485760 })], 'admitted');
+  photoCase('with bytes true', [ph(1, { bytes: true })], 'malformed');
+  photoCase('with an uppercase sha256', [ph(1, { sha256: 'AB'.repeat(32) })], 'malformed');
+  photoCase('with a type member missing', [{ bytes: 10, sha256: 'ab'.repeat(32) }], 'malformed');
+  photoCase('image/jpg', [ph(2, { type: 'image/jpg' })], 'malformed');
+  photoCase('not a list', { a: ph(1) }, 'malformed');
+  photoCase('null', null, 'malformed');
+  // requirements (§4, §5.3 item 6, §5.4, §6.3)
+  expect('a requirement of a station: admitted', dflt, () => [requirement(S, st)], 'admitted');
+  expect("a regency's supervisor requiring it in a district: admitted", dflt, () => [requirement(S2, '32.01.01')], 'admitted');
+  expect("a district's supervisor requiring it in its regency: jurisdiction", dflt, () => [requirement(S, '32.01')], 'jurisdiction');
+  expect('a requirement with a contest: malformed', dflt, () => [rec(S, { type: 'requirement', region: '32.01.01', double_entry: true, contest: 'ppwp' })], 'malformed');
+  expect('a requirement of an empty region: malformed', dflt, () => [requirement(S, '')], 'malformed');
+  expect('a requirement lifted (false): admitted', dflt, () => [requirement(S, '32.01.01'), requirement(S, '32.01.01', false)], 'admitted');
+  expect('a sheet typed once where double entry is required: admitted (a rule of the laptop, §6.3)', dflt, () => [requirement(S, '32.01.01'), sheet(O, st, values)], 'admitted');
+  const inForce = (records) => {
+    const x = door(dflt, records);
+    return x.h;
+  };
+  let h = inForce(() => [requirement(S, '32.01.01')]);
+  check(p, '§6.3 required at a station inside the region', same(doubleEntryRequiredAt(h, st), ['32.01.01']) && same(doubleEntryRequiredAt(h, '32.01.02.2001.001'), []), encode(doubleEntryRequiredAt(h, st)));
+  h = inForce(() => [requirement(S, '32.01.01'), requirement(S, '32.01.01', false)]);
+  check(p, "§6.3 lifted by the signer's later requirement", same(doubleEntryRequiredAt(h, st), []) && requirementsInForce(h).length === 1, encode(doubleEntryRequiredAt(h, st)));
+  h = inForce(() => [requirement(S2, '32.01.01'), requirement(S, '32.01.01', false)]);
+  check(p, "§6.3 another supervisor's false does not lift it", same(doubleEntryRequiredAt(h, st), ['32.01.01']), encode(doubleEntryRequiredAt(h, st)));
+  h = inForce(() => [requirement(S, '32.01.01.2001'), requirement(S, '32.01.01', false)]);
+  check(p, '§6.3 a false for the district does not lift one for a village inside it (same region only)', same(doubleEntryRequiredAt(h, st), ['32.01.01.2001']), encode(doubleEntryRequiredAt(h, st)));
+  h = inForce(() => [requirement(S, '32.01.01.200')]);
+  check(p, '§6.3 "containing" is by code groups, not by prefix', same(doubleEntryRequiredAt(h, st), []), encode(doubleEntryRequiredAt(h, st)));
+  // in a replay: a revoked supervisor's requirement is not in force
+  const revoke = sign(A, { type: 'revocations', election, version: 1, issued: T, revoked: [{ key_id: id(S), reason: 'test', time: T }] });
+  chains.clear();
+  const req = requirement(S, '32.01.01');
+  const { holder } = replay([dflt, ...certs, revoke, req].map((record) => ({ record, seen: '2026-02-15T00:00:00Z', position: null })), { authorityKey: pk(A) });
+  check(p, "§6.3 a revoked supervisor's requirement is not in force (replay)", same(doubleEntryRequiredAt(holder, st), []), encode(doubleEntryRequiredAt(holder, st)));
+  // the partition of a requirement (§10.2): its region's first three groups
+  check(p, "§10.2 a requirement's partition is its region's district", log.partitionOf(req.payload) === '32.01.01' && log.partitionOf({ ...req.payload, region: '32.01' }) === '32.01', 'not so');
+}
+
+
+// ------------------------------------------------------------------ part 10: own §9.8 cases
+
+// Not vectors: images of the stranger's own making, a holder's photo states and the server's
+// answers to a resumable upload (§9.8), as the stranger reads them.
+function ownPhotosPart() {
+  const p = part('10. own §9.8 photo cases (not vectors)');
+  const sha = (b) => sha256hex(b);
+  const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(3 * 1024 * 1024 + 17, 7)]);
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('not really a png')]);
+  const J = { bytes: jpeg.length, sha256: sha(jpeg), type: 'image/jpeg' };
+  const P = { bytes: png.length, sha256: sha(png), type: 'image/png' };
+  check(p, 'what an image is: the PNG signature, FF D8 FF', photos.imageType(png) === 'image/png' && photos.imageType(jpeg) === 'image/jpeg' && photos.imageType(Buffer.from('GIF89a')) === null && photos.imageType(Buffer.alloc(0)) === null, 'not so');
+  check(p, 'a photo kept, missing, altered', photos.photoState(J, jpeg) === 'kept' && photos.photoState(J, null) === 'missing' && photos.photoState(J, Buffer.concat([jpeg, Buffer.from([0])])) === 'altered' && photos.photoState(P, png) === 'kept', 'not so');
+  const asJpeg = { ...P, type: 'image/jpeg' };
+  check(p, 'the right bytes under a sheet naming another type: altered (first bytes)', photos.photoState(asJpeg, png) === 'altered', 'not so');
+  check(p, 'down: only exactly the photo named is kept', photos.acceptDownload(J, jpeg) && !photos.acceptDownload(J, png) && !photos.acceptDownload(J, jpeg.subarray(0, 100)), 'not so');
+  // up
+  const sheetHash = 'cd'.repeat(32);
+  const server = { sheets: new Map([[sheetHash, { type: 'sheet', photos: [J, P].sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1)) }], ['ef'.repeat(32), { type: 'review' }]]), store: new Map() };
+  let m = photos.missingPhotos(server, [sheetHash, 'ef'.repeat(32), '00'.repeat(32)]);
+  check(p, 'missing: both photos of the held sheet, none for a review or a sheet not held', m.status === 200 && m.photos.length === 2 && m.photos.every((x) => x.sheet === sheetHash && x.received === 0), encode(m));
+  const put = (h, off, chunk, sheetH = sheetHash) => photos.putChunk(server, h, sheetH, off, chunk);
+  const MiB = 1024 * 1024;
+  check(p, 'PUT 400: an empty chunk; a hash not hex', put(J.sha256, 0, Buffer.alloc(0)).status === 400 && put('XY', 0, jpeg.subarray(0, 10)).status === 400, 'not so');
+  check(p, 'PUT 404: a sheet not held; a photo the sheet does not name', put(J.sha256, 0, jpeg.subarray(0, MiB), 'aa'.repeat(32)).status === 404 && put('11'.repeat(32), 0, jpeg.subarray(0, MiB)).status === 404, 'not so');
+  check(p, 'PUT 415: a first chunk that does not begin as image/jpeg', put(J.sha256, 0, png).status === 415, 'not so');
+  check(p, 'PUT 413: a chunk over 2 MiB', put(J.sha256, 0, jpeg.subarray(0, 2 * MiB + 1)).status === 413, 'not so');
+  let r = put(J.sha256, 0, jpeg.subarray(0, MiB));
+  check(p, 'PUT a first chunk of 1 MiB: kept, not complete', r.status === 200 && r.received === MiB && !r.complete, encode(r));
+  check(p, 'PUT 409: a chunk at another offset (the answer says how many)', put(J.sha256, 0, jpeg.subarray(0, MiB)).status === 409 && put(J.sha256, 0, jpeg.subarray(0, MiB)).received === MiB, 'not so');
+  m = photos.missingPhotos(server, [sheetHash]);
+  check(p, 'missing: an interrupted upload says the bytes received', m.photos.find((x) => x.sha256 === J.sha256).received === MiB, encode(m));
+  check(p, 'PUT 413: past the bytes the sheet names', put(J.sha256, MiB, Buffer.concat([jpeg.subarray(MiB, 3 * MiB), Buffer.alloc(0)])).status === 200 && put(J.sha256, 3 * MiB, Buffer.alloc(jpeg.length - 3 * MiB + 1, 7)).status === 413, 'not so');
+  r = put(J.sha256, 3 * MiB, jpeg.subarray(3 * MiB));
+  check(p, 'PUT the last chunk: complete', r.status === 200 && r.complete && r.received === jpeg.length, encode(r));
+  r = put(J.sha256, 0, jpeg.subarray(0, 10));
+  check(p, 'PUT a photo held whole: complete at once', r.status === 200 && r.complete, encode(r));
+  const bad = Buffer.from(png);
+  bad[bad.length - 1] ^= 1;
+  r = put(P.sha256, 0, bad);
+  check(p, 'PUT 422: whole, but another SHA-256: dropped, start again from 0', r.status === 422 && r.received === 0 && !server.store.has(P.sha256), encode(r));
+  r = put(P.sha256, 0, png.subarray(0, 4));
+  check(p, 'PUT a first chunk shorter than the PNG signature, a prefix of it (GAP 101): kept', r.status === 200 && r.received === 4, encode(r));
+  m = photos.missingPhotos(server, [sheetHash]);
+  check(p, 'missing: a photo held whole is not listed', m.photos.length === 1 && m.photos[0].sha256 === P.sha256, encode(m));
+}
+
+
+// ------------------------------------------------------------------ part 11: own §9.9 push token cases
+
+function ownTokenPart() {
+  const p = part('11. own §9.9 push token cases (stranger keys, not vectors)');
+  const seed = (n) => Buffer.from(sha256hex(Buffer.from(`stranger ${n}`)), 'hex');
+  const K = seed('token officer');
+  const X = seed('token stranger');
+  const pkK = publicKeyFromSeed(K).toString('hex');
+  const kid = keyIdOf(pkK);
+  const cert = { type: 'certificate', election: 'e', officer_id: 'o', name: 'n', role: 'operator', jurisdiction: '32.01.01', public_key: pkK, key_id: kid, valid_from: '2026-01-01T00:00:00Z', valid_until: '2026-12-31T23:59:59Z', issued: '2026-01-01T00:00:00Z' };
+  const ctx = { certificates: [cert], now: '2026-02-14T10:00:00Z' };
+  const tok = (payload, sd = K) => edge.makeToken(payload, (msg) => signWithSeed(sd, msg));
+  const P0 = { type: 'push_token', key_id: kid, issued: '2026-02-01T00:00:00Z', expires: '2026-03-03T00:00:00Z' };
+  const is = (header, want, c = ctx) => {
+    const v = edge.tokenVerdict(header, c);
+    return [v.verdict === want, `want ${want}, got ${v.verdict}${v.why ? ` (${v.why})` : ''}`];
+  };
+  const t = (name, header, want, c) => check(p, `§9.9 token ${name}: ${want}`, ...is(header, want, c));
+  t('honest, 30 days', tok(P0), 'accepted');
+  t('absent', undefined, 'anonymous');
+  t('of a key with no certificate', tok({ ...P0, key_id: keyIdOf(publicKeyFromSeed(X).toString('hex')) }, X), 'anonymous');
+  t('of a revoked key', tok(P0), 'anonymous', { ...ctx, revoked: new Set([kid]) });
+  t('whose certificate is not in force now', tok(P0), 401, { ...ctx, now: '2027-02-01T00:00:00Z' });
+  t('signed by another key', tok(P0, X), 401);
+  t('signed without the domain (the payload alone)', `${canonicalBytes(P0).toString('base64url')}.${signWithSeed(K, canonicalBytes(P0)).toString('hex')}`, 401);
+  t('of exactly 60 days', tok({ ...P0, expires: '2026-04-02T00:00:00Z' }), 'accepted');
+  t('of 60 days and a second', tok({ ...P0, expires: '2026-04-02T00:00:01Z' }), 401);
+  t('expires = issued', tok({ ...P0, expires: P0.issued }), 401);
+  t('expired less than a day ago', tok(P0), 'accepted', { ...ctx, now: '2026-03-03T23:59:59Z' });
+  t('expired more than a day ago', tok(P0), 401, { ...ctx, now: '2026-03-04T00:00:01Z' });
+  t('issued in the future (not compared with the clock)', tok({ ...P0, issued: '2026-02-20T00:00:00Z' }), 'accepted');
+  t('with a member more', tok({ ...P0, role: 'operator' }), 401);
+  t('of another type', tok({ ...P0, type: 'push' }), 401);
+  const [b, sg] = tok(P0).split('.');
+  t('with padding', `${b}==.${sg}`, 401);
+  t('with an uppercase signature', `${b}.${sg.toUpperCase()}`, 401);
+  t('with two dots', `${b}.${sg}.x`, 401);
+  const pretty = Buffer.from(JSON.stringify(P0, null, 1)).toString('base64url');
+  t('whose payload is not canonical', `${pretty}.${signWithSeed(K, Buffer.concat([Buffer.from(edge.TOKEN_DOMAIN), Buffer.from(JSON.stringify(P0, null, 1))])).toString('hex')}`, 401);
+}
+
 // ------------------------------------------------------------------ main
 
 const started = Date.now();
@@ -628,6 +1004,24 @@ try {
   ownRecapPart(readJSON(path.join(REPO, 'tests/vectors/admission_vectors.json')));
 } catch (e) {
   check(part('crash in own §6.1 cases'), 'no crash', false, e.stack);
+}
+
+try {
+  ownWarningsPart(readJSON(path.join(REPO, 'tests/vectors/admission_vectors.json')));
+} catch (e) {
+  check(part('crash in own warning cases'), 'no crash', false, e.stack);
+}
+
+try {
+  ownPhotosPart();
+} catch (e) {
+  check(part('crash in own photo cases'), 'no crash', false, e.stack);
+}
+
+try {
+  ownTokenPart();
+} catch (e) {
+  check(part('crash in own token cases'), 'no crash', false, e.stack);
 }
 
 let bad = 0;
