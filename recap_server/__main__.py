@@ -16,9 +16,11 @@ from typing import Any
 from recap_desktop.version import add_version_option
 
 DATABASE_ENV = "RECAP_SERVER_DATABASE"
+WORKER_TIMEOUT = 600  # seconds; see worker_options
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def make_parser() -> argparse.ArgumentParser:
+    """The command line (apart so a test can read what a flag becomes)."""
     parser = argparse.ArgumentParser(
         prog="recap-server",
         description=__doc__,
@@ -79,9 +81,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--push-rate", type=float, default=10.0, help="pushes a second per key, sustained"
     )
     parser.add_argument("--push-burst", type=int, default=50, help="pushes per key at once")
+    parser.add_argument(
+        "--worker-timeout",
+        type=int,
+        default=WORKER_TIMEOUT,
+        metavar="SECONDS",
+        help="with --workers: seconds a worker may go without answering the supervisor before"
+        f" it is killed as hung (default {WORKER_TIMEOUT}: a worker's start loads the election,"
+        " minutes at 820,000 stations)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be 1 or more")
+    if args.worker_timeout < 1:
+        parser.error("--worker-timeout must be 1 or more")
     if (args.certfile is None) != (args.keyfile is None):
         parser.error("--certfile and --keyfile go together")
 
@@ -166,20 +184,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             "push_burst": args.push_burst,
         }
     )
+    uvicorn.run(**worker_options(args, edge, GuardedH11Protocol, tls))
+    return 0
+
+
+def worker_options(
+    args: argparse.Namespace, edge: Any, protocol: type, tls: dict[str, Any]
+) -> dict[str, Any]:
+    """What ``uvicorn.run`` gets for ``--workers N``.
+
+    uvicorn's supervisor kills a worker that misses its health check
+    (``timeout_worker_healthcheck``, 5 s by default). The check is answered from a thread,
+    which starves while a worker's start parses a national package in C calls that hold the
+    GIL (124 MB at 820,000 stations: measured minutes), so at that size every worker was
+    killed as hung and restarted for ever. The timeout is ours to choose (``--worker-timeout``);
+    the price is that a truly hung worker is replaced only after it.
+    """
     # Each worker guards its connections with the edge's default deadlines (the flags for
     # them apply to one process; a class made here would not reach the workers).
-    uvicorn.run(
-        "recap_server.asgi:worker_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        http=GuardedH11Protocol,
-        timeout_keep_alive=int(edge.keep_alive),
-        h11_max_incomplete_event_size=edge.max_header_bytes,
+    return {
+        "app": "recap_server.asgi:worker_app",
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "workers": args.workers,
+        "http": protocol,
+        "timeout_keep_alive": int(edge.keep_alive),
+        "h11_max_incomplete_event_size": edge.max_header_bytes,
+        "timeout_worker_healthcheck": args.worker_timeout,
         **tls,
-    )
-    return 0
+    }
 
 
 if __name__ == "__main__":

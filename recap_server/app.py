@@ -112,6 +112,15 @@ class Entry(BaseModel):
     record: Envelope
 
 
+class PackageEntry(BaseModel):
+    """An election package in a pull page: named by hash, its body fetched apart, once, from
+    /v1/election/packages/{hash} (PROTOCOL §9.5)."""
+
+    index: int = Field(description="its index in the server's log, from 0")
+    received: str = Field(description="when the server first held it (UTC)")
+    package: str = Field(description="the package record's hash")
+
+
 class PartitionProof(BaseModel):
     partition: str
     position: int = Field(description="its place in the partitions tree")
@@ -121,7 +130,7 @@ class PartitionProof(BaseModel):
 
 
 class Page(BaseModel):
-    entries: list[Entry] = Field(description="in log order")
+    entries: list[Entry | PackageEntry] = Field(description="in log order")
     next: int = Field(description="the cursor to send as since for the next page")
     more: bool
     head: Envelope | None = Field(description="the tree head the page is bounded by")
@@ -449,7 +458,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             raise HTTPException(400, f"the jurisdiction {jurisdiction!r} is not a region code")
         view = ledger.view
         ranges = needed_ranges(jurisdiction)
-        held = ledger.storage.pull_raw(ranges, since, limit, view.size)
+        held = ledger.storage.pull_raw(ranges, since, limit, view.size, bodies=False)
         more = len(held) == limit
         partitions = None if more else [view.summary.prove(lo, hi) for lo, hi in ranges]
         # The last page ends at its head: the next pull starts there, whatever it skipped.
@@ -582,6 +591,8 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
 
 def _entry(h: RawHeld, partition: bool = False) -> str:
     extra = f',"partition":"{h.partition}"' if partition else ""
+    if h.payload is None:  # an election package, read without its body: named by hash
+        return f'{{"index":{h.index}{extra},"package":"{h.hash}","received":"{h.received}"}}'
     return (
         f'{{"index":{h.index}{extra},"received":"{h.received}","record":'
         f'{{"hash":"{h.hash}","payload":{h.payload},"sig":"{h.sig}","signer":"{h.signer}"}}}}'

@@ -47,7 +47,7 @@ class RawHeld:
     index: int
     hash: str
     signer: str
-    payload: str
+    payload: str | None  # None: an election package read without its body (pull_raw)
     sig: str
     received: str
     partition: str
@@ -96,7 +96,12 @@ class ServerStorage(Protocol):
         self, ranges: Sequence[tuple[str, str]] | None, since: int, limit: int, upto: int
     ) -> list[Held]: ...
     def pull_raw(
-        self, ranges: Sequence[tuple[str, str]] | None, since: int, limit: int, upto: int
+        self,
+        ranges: Sequence[tuple[str, str]] | None,
+        since: int,
+        limit: int,
+        upto: int,
+        bodies: bool = True,
     ) -> list[RawHeld]: ...
     def log_size(self) -> int: ...
     def head(self) -> Record | None: ...
@@ -784,11 +789,19 @@ class SqlStorage:
         ]
 
     def pull_raw(
-        self, ranges: Sequence[tuple[str, str]] | None, since: int, limit: int, upto: int
+        self,
+        ranges: Sequence[tuple[str, str]] | None,
+        since: int,
+        limit: int,
+        upto: int,
+        bodies: bool = True,
     ) -> list[RawHeld]:
         """The same entries as ``pull``, as stored: every one was verified when it came in,
-        and the laptop verifies each again, so a page needs no parsing here."""
-        columns = "SELECT idx, hash, signer, payload, sig, received, partition FROM records"
+        and the laptop verifies each again, so a page needs no parsing here. Without
+        ``bodies`` an election package's payload is not read (None): a pull page names it by
+        hash, and a laptop fetches it apart, once (PROTOCOL §9.5)."""
+        payload = "payload" if bodies else "CASE WHEN type = 'election' THEN NULL ELSE payload END"
+        columns = f"SELECT idx, hash, signer, {payload}, sig, received, partition FROM records"
         if ranges is None:
             rows = self._query(
                 f"{columns} WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ?", [since, upto, limit]
@@ -907,7 +920,13 @@ def _unpack(pairs: Iterable[tuple[str, int]]) -> tuple[dict[str, int], int, dict
 
 def _raw(r: Sequence[Any]) -> RawHeld:
     return RawHeld(
-        int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), _protocol_time(r[5]), str(r[6])
+        int(r[0]),
+        str(r[1]),
+        str(r[2]),
+        None if r[3] is None else str(r[3]),
+        str(r[4]),
+        _protocol_time(r[5]),
+        str(r[6]),
     )
 
 

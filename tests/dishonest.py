@@ -126,9 +126,14 @@ class Injecting(_Wrapper):
         return out
 
     def pull_raw(
-        self, ranges: Sequence[tuple[str, str]] | None, since: int, limit: int, upto: int
+        self,
+        ranges: Sequence[tuple[str, str]] | None,
+        since: int,
+        limit: int,
+        upto: int,
+        bodies: bool = True,
     ) -> list[RawHeld]:
-        real = self._storage.pull_raw(ranges, since, limit, upto)
+        real = self._storage.pull_raw(ranges, since, limit, upto, bodies)
         extra = [
             h
             for h in self.injected
@@ -157,11 +162,16 @@ class Withholding(_Wrapper):
         self.hidden: set[str] = set()  # signers whose records are never served
 
     def pull_raw(
-        self, ranges: Sequence[tuple[str, str]] | None, since: int, limit: int, upto: int
+        self,
+        ranges: Sequence[tuple[str, str]] | None,
+        since: int,
+        limit: int,
+        upto: int,
+        bodies: bool = True,
     ) -> list[RawHeld]:
         return [
             h
-            for h in self._storage.pull_raw(ranges, since, limit, upto)
+            for h in self._storage.pull_raw(ranges, since, limit, upto, bodies)
             if h.signer not in self.hidden
         ]
 
@@ -259,12 +269,17 @@ class WithholdingOnce(Withholding):
         self.times = 0
 
     def pull_raw(
-        self, ranges: Sequence[tuple[str, str]] | None, since: int, limit: int, upto: int
+        self,
+        ranges: Sequence[tuple[str, str]] | None,
+        since: int,
+        limit: int,
+        upto: int,
+        bodies: bool = True,
     ) -> list[RawHeld]:
         if ranges is None or self.times <= 0:
-            return list(self._storage.pull_raw(ranges, since, limit, upto))
+            return list(self._storage.pull_raw(ranges, since, limit, upto, bodies))
         self.times -= 1
-        return super().pull_raw(ranges, since, limit, upto)
+        return super().pull_raw(ranges, since, limit, upto, bodies)
 
 
 def serve_head(server: Any, head: Record) -> None:

@@ -149,3 +149,23 @@ def test_two_workers_take_concurrent_pushes_into_one_log_without_gaps(tmp_path: 
         server.wait(timeout=60)
         for laptop in laptops:
             laptop.ws.close()
+
+
+def test_workers_wait_for_a_national_election_to_load() -> None:
+    """A worker's start loads the election (minutes at 820,000 stations) while uvicorn's
+    supervisor pings it; at its 5 s default every worker was killed as hung, for ever. The
+    supervisor is given the server's own timeout, and uvicorn takes it under that name."""
+    import inspect
+
+    import uvicorn
+
+    from recap_server.__main__ import make_parser, worker_options
+    from recap_server.edge import EdgeLimits, GuardedH11Protocol
+
+    for argv, expected in (([], 600), (["--worker-timeout", "1200"], 1200)):
+        args = make_parser().parse_args(["--data-dir", "x", "--workers", "2", *argv])
+        options = worker_options(args, EdgeLimits(), GuardedH11Protocol, {})
+        inspect.signature(uvicorn.run).bind(**options)  # every option is one uvicorn knows
+        config = uvicorn.Config(**options)
+        assert config.timeout_worker_healthcheck == expected
+        assert config.workers == 2

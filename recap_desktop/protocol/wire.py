@@ -116,6 +116,7 @@ class Entry:
     record: Record | None
     error: str | None = None
     claimed: str | None = None
+    package: str | None = None  # an election package named by hash, sent apart (§9.5)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ class Page:
 
 
 _PAGE = frozenset({"entries", "next", "more", "head", "partitions"})
+_ENTRY = (frozenset({"index", "received", "record"}), frozenset({"index", "received", "package"}))
 
 
 def parse_page(answer: Any, since: int) -> Page:
@@ -141,8 +143,8 @@ def parse_page(answer: Any, since: int) -> Page:
     entries: list[Entry] = []
     floor = since  # the lowest index the next entry may have
     for item in raw:
-        if not isinstance(item, dict) or set(item) != {"index", "received", "record"}:
-            raise WireError("an entry holds exactly index, received and record")
+        if not isinstance(item, dict) or set(item) not in _ENTRY:
+            raise WireError("an entry holds exactly index, received and record (or package)")
         index = item["index"]
         if not _int(index) or index < floor:
             raise WireError("entries must come in log order, from the cursor")
@@ -150,6 +152,14 @@ def parse_page(answer: Any, since: int) -> Page:
             received = parse_time(item["received"], "received")
         except ElectionError as exc:
             raise WireError(str(exc)) from exc
+        if "package" in item:
+            # The package's body is fetched by hash apart (§9.5); its leaf needs the hash only.
+            named = item["package"]
+            if not isinstance(named, str) or not _HEX64.match(named):
+                raise WireError("an entry's package is 64 lowercase hex digits")
+            entries.append(Entry(index, received, None, package=named))
+            floor = index + 1
+            continue
         try:
             entries.append(Entry(index, received, from_json(item["record"])))
         except EnvelopeError as exc:

@@ -796,12 +796,13 @@ class SyncEngine:
                         )
                     self._advance(result, head, trust)
                     self._check_entries(result, page, head, ranges)
+                    records, arrivals, prechecked = self._packages(page)
                     admission = admit(
-                        page.records,
+                        records,
                         self.store.view,
                         trust,
-                        arrivals=page.arrivals,
-                        prechecked=page.prechecked,
+                        arrivals=arrivals,
+                        prechecked=prechecked,
                     )
                     self.store.outbox.append_pulled(
                         admission.admitted,
@@ -830,6 +831,39 @@ class SyncEngine:
                 if ahead is not None:  # stopped early: let the request in flight end
                     ahead.cancel() or ahead.exception()
         return last
+
+    def _packages(self, page: _Page) -> tuple[list[Record], list[Arrival], list[Precheck | None]]:
+        """The page's records with the election packages it names by hash (§9.5) put in
+        their log places: one this laptop holds is not fetched again (its position is in the
+        page's already); another is fetched once by hash, streamed and bounded, and must be
+        a package whose record has exactly that hash (else the answer is broken). It is then
+        admitted by §5 like any pulled record."""
+        if not page.packages:
+            return page.records, page.arrivals, page.prechecked
+        held = self.store.view.held([h for h, _, _ in page.packages])
+        rows: list[tuple[int, Record, Arrival, Precheck | None]] = [
+            (arrival[1] or 0, record, arrival, check)
+            for record, arrival, check in zip(
+                page.records, page.arrivals, page.prechecked, strict=True
+            )
+        ]
+        for hash_, index, seen in page.packages:
+            if hash_ in held:
+                ref = self.store.view.ref(hash_)
+                if ref is None or ref[0] != "election":  # its leaf would be in another partition
+                    raise BadAnswer(f"entry {index} names {hash_[:16]}… as a package: it is not")
+                continue
+            self._check_cancel()
+            answer = self.client.package_by_hash(hash_)
+            try:
+                record = from_json(answer["records"][0])
+            except EnvelopeError as exc:
+                raise BadAnswer(f"the package {hash_[:16]}… is malformed: {exc}") from exc
+            if record.hash != hash_ or record.type != "election":
+                raise BadAnswer(f"the server's answer is not the package {hash_[:16]}…")
+            rows.append((index, record, (seen, index), None))
+        rows.sort(key=lambda row: row[0])
+        return [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]
 
     def _check_entries(
         self, result: SyncResult, page: _Page, head: TreeHead, ranges: list[tuple[str, str]]
@@ -878,13 +912,14 @@ class SyncEngine:
         try:
             page = parse_page(answer, since)
         except WireError as exc:
-            return _Page([], [], [], 0, False, [], [], str(exc), None, None)
+            return _Page([], [], [], 0, False, [], [], str(exc), None, None, [])
         arrived = datetime.now(UTC).replace(microsecond=0)
         good = [e for e in page.entries if e.record is not None]
         records = [e.record for e in good if e.record is not None]
+        packages = [e for e in page.entries if e.package is not None]
         unreadable = [
             (e.index, Problem(e.claimed, "malformed", e.error or "unreadable"))
-            for e in page.entries if e.record is None
+            for e in page.entries if e.record is None and e.package is None
         ]  # fmt: skip
         # Seen: when the server's log took it, or now if that is earlier (PROTOCOL §5.4).
         arrivals: list[Arrival] = [(min(e.received, arrived), e.index) for e in good]
@@ -892,6 +927,12 @@ class SyncEngine:
             (r.hash, e.index, format_time(e.received), log.partition_of(r))
             for r, e in zip(records, good, strict=True)
         ]
+        # A package named by hash is an authority record, of the partition "" (§10.2): its
+        # leaf is made without its body, which the engine thread supplies (_packages).
+        positions += [
+            (e.package, e.index, format_time(e.received), "") for e in packages if e.package
+        ]
+        positions.sort(key=lambda p: p[1])
         trust = self._pull_trust
         prechecked: list[Precheck | None] = [None] * len(records)
         step = 50
@@ -916,6 +957,7 @@ class SyncEngine:
             None,
             page.head,
             page.partitions,
+            [(e.package, e.index, min(e.received, arrived)) for e in packages if e.package],
         )
 
     def _pull_evidence(self, result: SyncResult) -> None:
@@ -966,6 +1008,7 @@ class _Page:
     error: str | None
     head: Any  # the tree head as sent
     partitions: Any  # the last page's partition proofs, as sent
+    packages: list[tuple[str, int, datetime]]  # (hash, log index, seen): named, not sent
 
 
 def _shown(raw: Any, server: str) -> dict[str, Any]:
