@@ -37,7 +37,7 @@ from recap_desktop.services import photos as photo_service
 from recap_desktop.services import recap as recap_service
 from recap_desktop.services import requirements as requirement_service
 from recap_desktop.services import sheets as sheet_service
-from recap_desktop.services.verify import verify_store
+from recap_desktop.services.verify import rebuild_tables, verify_store
 from recap_desktop.storage import StorageError, TamperedStore
 from recap_desktop.version import add_version_option
 
@@ -454,7 +454,7 @@ def _problems(problems: Sequence[Any]) -> None:
 
 
 def cmd_rebuild(ws: Workspace, args: argparse.Namespace) -> int:
-    count = ws.store.projections.rebuild()
+    count = rebuild_tables(ws)
     _out(tr("rebuild.done", records=count))
     return EXIT_OK
 

@@ -177,6 +177,11 @@ def _check_revocations(ws: Workspace, election: Election, lists: list[Record]) -
             raise RecapError("revocations.conflict", version=version)
 
 
+def has_election(ws: Workspace) -> bool:
+    """Whether this folder holds an election package yet (the first-run wizard's question)."""
+    return ws.store.package.election() is not None
+
+
 def current_election(ws: Workspace) -> Election:
     election = ws.store.package.election()
     if election is None:

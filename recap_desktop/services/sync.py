@@ -55,6 +55,16 @@ def server_url(store: Store) -> str | None:
     return store.outbox.setting(SERVER_URL)
 
 
+def saved_address(ws: Workspace) -> str | None:
+    """The server address this folder syncs with (the window's address dialog)."""
+    return server_url(ws.store)
+
+
+def save_address(ws: Workspace, url: str | None) -> None:
+    """The address a person typed, checked (scheme, plain http to another machine) and kept."""
+    set_server_url(ws.store, url)
+
+
 def check_url(url: str) -> None:
     if not url.startswith(("http://", "https://")):
         raise RecapError("sync.bad_url", url=url)

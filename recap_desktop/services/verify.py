@@ -90,6 +90,12 @@ def worker_count(records: int) -> int:
     return max(1, usable)
 
 
+def rebuild_tables(ws: Workspace) -> int:
+    """Every projection rebuilt from the records (after a crash trial or a suspected edit);
+    the number of records read. The CLI's ``recap rebuild`` and the window's menu call this."""
+    return ws.store.projections.rebuild()
+
+
 def verify_store(ws: Workspace, progress: Progress | None = None) -> Report:
     """Every row of the store, including rows that no longer parse (someone edited the file)."""
     from recap_desktop.services.election import authority_key

@@ -441,12 +441,12 @@ class MainWindow(QMainWindow):
                 "Address of the central server, for example https://recap.example.go.id/ "
                 "(leave empty to work offline only):"
             ),
-            initial=sync_service.server_url(self.ws.store) or "",
+            initial=sync_service.saved_address(self.ws) or "",
         )
         if url is None:
             return
         try:
-            sync_service.set_server_url(self.ws.store, url.strip() or None)
+            sync_service.save_address(self.ws, url.strip() or None)
         except RecapError as exc:
             warn(self, tr("Central server address"), exc.message(i18n.current()))
             return
@@ -848,7 +848,9 @@ class MainWindow(QMainWindow):
 
     def _rebuild(self) -> None:
         def work(ws: Workspace, handle: TaskHandle) -> int:
-            return ws.store.projections.rebuild()
+            from recap_desktop.services import verify as verify_service
+
+            return verify_service.rebuild_tables(ws)
 
         self.tasks.run(
             tr("Rebuilding tables from the records"),

@@ -192,7 +192,7 @@ class PackagePage(_Page):
             self.path.setText(path)
 
     def validatePage(self) -> bool:
-        if self.w.ws.store.package.election() is not None:
+        if election_service.has_election(self.w.ws):
             return True
         try:
             data = Path(self.path.text()).read_bytes()
@@ -299,6 +299,4 @@ class FirstRunWizard(QWizard):
         self.setPage(self.CERTIFICATE, CertificatePage(self))
         has_key = ws.keystore_path.exists()
         if has_key:
-            self.setStartId(
-                self.REQUEST if ws.store.package.election() is not None else self.PACKAGE
-            )
+            self.setStartId(self.REQUEST if election_service.has_election(ws) else self.PACKAGE)
