@@ -658,3 +658,20 @@ def test_current_values_unpacked_by_sqlite_are_the_rows_bound_one_by_one(
     ]
     if safe:
         assert rows[0] == rows[1]
+
+
+def test_a_store_from_a_build_that_named_the_tampered_migration_m011_opens(
+    data_dir: Path,
+) -> None:
+    """Stores written by development builds recorded the same table under another name."""
+    with Store.in_dir(data_dir):
+        pass
+    with _raw(data_dir) as conn:
+        conn.execute(
+            "UPDATE _sqlite_migrations SET name = 'm011_tampered' WHERE name = 'm009_tampered'"
+        )
+        conn.execute("INSERT INTO tampered VALUES ('ab' || hex(zeroblob(31)), 'payload', 'x')")
+        conn.execute("PRAGMA user_version = 8")
+    with Store.in_dir(data_dir) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert store.db.execute("SELECT COUNT(*) FROM tampered").fetchone()[0] == 1

@@ -504,9 +504,12 @@ def m008_log_witness(db: Database) -> None:
 # the sheet still counted. What a verification or a view found wrong with a held row is kept
 # here (hash, the problem's name, when found), and the standing rule reads it, so such a record
 # never counts. Evidence, like the forks: kept by a rebuild, never derived from the records.
-_M011 = [
+# Development builds between 0.1.0 and this one named the same migration m011_tampered: their
+# stores hold the table already (recorded under the other name), so it is created only when
+# missing, with the same columns either way.
+_M009 = [
     """
-    CREATE TABLE tampered (
+    CREATE TABLE IF NOT EXISTS tampered (
         hash TEXT PRIMARY KEY, kind TEXT NOT NULL, found TEXT NOT NULL
     ) WITHOUT ROWID
     """,
@@ -515,5 +518,5 @@ _M011 = [
 
 @migrations()
 def m009_tampered(db: Database) -> None:
-    for statement in _M011:
+    for statement in _M009:
         db.execute(statement)
