@@ -1018,6 +1018,7 @@ def run(
     ]
     if national.build_seconds is not None:
         out.append(Result.plain("national.build", national.build_seconds, "s", "lower"))
+    out += storage_baselines(postgres, scratch, log, 20_000 if shape.name == "full" else 5_000)
     machine: dict[str, Any] = {
         "national": {
             "stations": national.stations,
@@ -1056,6 +1057,35 @@ def run(
         out += results(figures, sodium["median"], cores)
         log("\n" + table(out))  # each backend's rows as soon as they are known
     return machine, out
+
+
+def storage_baselines(
+    postgres: str | None, scratch: Path, log: Callable[[str], None], count: int
+) -> list[Result]:
+    """What the databases store without the server's work (``baselines.server_insert``): a
+    push's rate read beside it says how much of the push is storage and how much the rest."""
+    from bench import baselines
+    from bench.report import spread
+
+    log(f"baseline.server_insert: {count:,} server-shaped rows in batches of 500")
+    rows = [("sqlite", baselines.server_insert_per_second(scratch / "insert.db", count))]
+    if postgres is not None:
+        name = "recap_national_insert"
+        try:
+            url = fresh_database(postgres, name)
+            rows.append(("pg", baselines.server_insert_per_second(url, count)))
+        finally:
+            drop_database(postgres, name)
+    return [
+        Result.plain(
+            f"baseline.server_insert_{backend}",
+            spread(rates)["median"],
+            "rows/s",
+            "higher",
+            note="a records row and a sheets row a sheet, 500 a transaction, one process",
+        )
+        for backend, rates in rows
+    ]
 
 
 @functools.cache
