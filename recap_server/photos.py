@@ -16,14 +16,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from recap_desktop.domain.election import format_time
 from recap_desktop.protocol.photos import MAX_PHOTO_BYTES, Photo, photos_of, sniff
+from recap_server.gate import PHOTO, PushGate, Refusal, read_body
 
-MAX_CHUNK = 2 * 1024 * 1024  # bytes of one PUT
+# Bytes of one PUT: the laptop sends 1 MiB (a cut connection costs one chunk); 2 MiB is
+# what still arrives within the edge's 60 s body deadline at 35 KB/s, a poor rural link.
+# A chunk is also never more than what remains of the photo its sheet names.
+MAX_CHUNK = 2 * 1024 * 1024
 MAX_SHEETS = 500  # sheets per question
 BINARY = {"type": "string", "format": "binary"}
 
@@ -93,6 +98,21 @@ class ServerPhotos:
                         "received": self._received(conn, photo.sha256),
                     }
         return [out[h] for h in sorted(out)]
+
+    def expect(self, sha256: str, sheet: str, offset: int) -> tuple[Photo, Progress]:
+        """Before a body is read: the photo ``sheet`` names under ``sha256`` and where its
+        upload stands; PhotoRefused (404, 409) if a chunk from ``offset`` would be refused
+        whatever its bytes."""
+        photo = next((p for p in self.named(sheet) if p.sha256 == sha256), None)
+        if photo is None:
+            raise PhotoRefused(404, "no sheet the server holds names this photo under that sheet")
+        with self.storage.transaction() as conn:
+            if self._held(conn, sha256):
+                return photo, Progress(photo.bytes, True)
+            received = self._received(conn, sha256)
+        if offset != received:
+            raise PhotoRefused(409, f"received {received}: send from byte {received}")
+        return photo, Progress(received, False)
 
     def put(self, sha256: str, sheet: str, offset: int, chunk: bytes) -> Progress:
         """Take the bytes of a photo from ``offset`` on; PhotoRefused says why not."""
@@ -169,17 +189,33 @@ def _hash_or_400(value: str, what: str) -> None:
         raise HTTPException(400, f"{what} is 64 lowercase hex digits")
 
 
-def router(photos: ServerPhotos) -> APIRouter:
-    """The photo endpoints (PROTOCOL §9.8)."""
+def router(photos: ServerPhotos, gate: PushGate) -> APIRouter:
+    """The photo endpoints (PROTOCOL §9.8), behind the gate's photo door (§9.9)."""
     api = APIRouter()
+    # Chunks are written on threads of their own: a queue of uploads cannot take the
+    # threads the other calls share.
+    writers = CapacityLimiter(gate.limits.photo_active)
 
-    @api.post("/v1/photos/missing", response_model=PhotoAnswer)
-    def photos_missing(question: PhotoQuestion) -> dict[str, Any]:
+    @api.post(
+        "/v1/photos/missing",
+        response_model=PhotoAnswer,
+        responses={
+            401: {"description": "a push token that does not hold"},
+            429: {"description": "this key's rate is spent: Retry-After says when to retry"},
+        },
+    )
+    async def photos_missing(question: PhotoQuestion, request: Request) -> dict[str, Any]:
         """The photos these sheets name that the server does not hold whole, with how many
         bytes of each it holds. Sheets it does not hold name nothing here: push them first."""
         for sheet in question.sheets:
             _hash_or_400(sheet, "a sheet hash")
-        return {"photos": photos.missing(question.sheets)}
+        client = request.client.host if request.client is not None else "?"
+        try:
+            name, _limit = gate.who(request.headers, client)
+            gate.spend(name, PHOTO)
+        except Refusal as exc:
+            raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc
+        return {"photos": await run_in_threadpool(photos.missing, question.sheets)}
 
     @api.put(
         "/v1/photos/{sha256}",
@@ -192,11 +228,14 @@ def router(photos: ServerPhotos) -> APIRouter:
         },
         responses={
             400: {"description": "not a hash, or an empty chunk"},
+            401: {"description": "no push token of a certified key (§9.9), body unread"},
             404: {"description": "no held sheet names this photo"},
             409: {"description": "offset is not the bytes received"},
             413: {"description": "beyond the size the sheet names, or a chunk over 2 MiB"},
             415: {"description": "the first bytes are not the type the sheet names"},
             422: {"description": "the whole is not the photo: its SHA-256 differs"},
+            429: {"description": "this key's rate is spent: Retry-After says when to retry"},
+            503: {"description": "the server is busy: Retry-After says when to retry"},
         },
     )
     async def photo_put(
@@ -205,17 +244,33 @@ def router(photos: ServerPhotos) -> APIRouter:
         sheet: str = Query(..., description="the hash of a held sheet that names the photo"),
         offset: int = Query(..., ge=0, le=MAX_PHOTO_BYTES, description="bytes sent before"),
     ) -> dict[str, Any]:
-        """Bytes of a photo an admitted sheet names, from ``offset`` on (resumable)."""
+        """Bytes of a photo an admitted sheet names, from ``offset`` on (resumable), sent
+        with the push token of a certified key (header ``Recap-Token``).
+
+        Who sends it, at what rate, whether a sheet names it and how many bytes may follow
+        are settled before the body is read; the body is counted as it streams in."""
         _hash_or_400(sha256, "a photo hash")
         _hash_or_400(sheet, "sheet")
-        chunks, size = [], 0
-        async for part in request.stream():
-            size += len(part)
-            if size > MAX_CHUNK:
-                raise HTTPException(413, f"a chunk is at most {MAX_CHUNK} bytes")
-            chunks.append(part)
+        client = request.client.host if request.client is not None else "?"
         try:
-            progress = await run_in_threadpool(photos.put, sha256, sheet, offset, b"".join(chunks))
+            name, _limit = gate.who(request.headers, client, strangers=False)
+            gate.spend(name, PHOTO)
+            photo, stands = await run_in_threadpool(photos.expect, sha256, sheet, offset)
+            if stands.complete:
+                return {"sha256": sha256, "received": photo.bytes, "complete": True}
+            room = min(MAX_CHUNK, photo.bytes - offset)
+            why = (
+                f"a chunk is at most {MAX_CHUNK} bytes, and at most what remains of the"
+                f" {photo.bytes} bytes the sheet names ({room} from byte {offset})"
+            )
+            async with gate.reading(PHOTO):
+                chunk = await read_body(request, room, why)
+            async with gate.turn(PHOTO):
+                progress = await to_thread.run_sync(
+                    photos.put, sha256, sheet, offset, chunk, limiter=writers
+                )
+        except Refusal as exc:
+            raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc
         except PhotoRefused as exc:
             raise HTTPException(exc.status, exc.detail) from exc
         if progress.received < 0:
