@@ -583,8 +583,12 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         """Counts: records (every record held), disputes, sheets, equivocations, receipts..."""
         return ledger.storage.stats()
 
-    # Photos of the paper (PROTOCOL §9.8): their tables and routes live in photos.py.
-    app.include_router(photo_router(ServerPhotos(cast(Any, ledger.storage)), pushes))
+    # Photos of the paper (PROTOCOL §9.8): their tables, folder and routes live in photos.py.
+    folder = getattr(ledger.storage, "photos_dir", None)
+    if folder is None:
+        raise ValueError("the server's storage names no photo folder (open_ledger sets it)")
+    photos = ServerPhotos(cast(Any, ledger.storage), folder)
+    app.include_router(photo_router(photos, pushes))
     return app
 
 

@@ -1,19 +1,33 @@
 """Photos of the paper on the server: kept by hash, accepted only when an admitted sheet
-names them (PROTOCOL §9.8).
+names them (PROTOCOL §9.8), and only from a certified key, at its rate (§9.9).
 
 The server never decodes an image: it checks the first bytes (PNG or JPEG, the type the sheet
 names), the size the sheet names, and on the last chunk the SHA-256. An upload is resumable:
 chunks are kept as they arrive (``photo_parts``), and ``received`` tells a laptop where to go
-on after a cut connection. The SQL is kept here, apart from ``storage.py``, and uses only the
-storage's ``transaction()`` (its ``?`` placeholders serve SQLite and PostgreSQL alike); the
-tables are migration 3 of ``migrations.py``.
+on after a cut connection.
+
+**Where the images live.** A whole image is a file in a folder by hash beside the database
+(``<data dir>/photos/ab/abcd…``, ``PhotoFolder``), written to a temporary name, fsynced and
+renamed, and checked against its hash on every read; the database holds only the index (the
+``photos`` row, with an empty ``data``). A national election's 4.1 million photos of ~300 KB
+are over a terabyte: in the database they would make every backup, vacuum and replica carry
+them, and a photo read would pass through the database's buffers. Rows of photos kept by
+servers before this (their ``data`` not empty: a photo is never empty) are read as they are.
+
+The SQL is kept here, apart from ``storage.py``, and uses only the storage's
+``transaction()`` (its ``?`` placeholders serve SQLite and PostgreSQL alike); the tables are
+migration 3 of ``migrations.py``; the folder is the storage's ``photos_dir``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from anyio import CapacityLimiter, to_thread
@@ -31,6 +45,9 @@ from recap_server.gate import PHOTO, PushGate, Refusal, read_body
 MAX_CHUNK = 2 * 1024 * 1024
 MAX_SHEETS = 500  # sheets per question
 BINARY = {"type": "string", "format": "binary"}
+DISK_RETRY_AFTER = 60  # seconds, when the photo folder cannot be written (full, read-only)
+PHOTO_DIR = "photos"
+_log = logging.getLogger("recap_server.photos")
 
 
 class _Storage(Protocol):
@@ -43,10 +60,65 @@ class _Storage(Protocol):
 class PhotoRefused(Exception):
     """An upload the server will not take: an HTTP status and why."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, retry_after: int | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.retry_after = retry_after
+
+
+class PhotoFolder:
+    """Whole images as files by hash: written atomically and durably, checked on read."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256
+
+    def size(self, sha256: str) -> int | None:
+        try:
+            return self.path(sha256).stat().st_size
+        except OSError:
+            return None
+
+    def write(self, sha256: str, data: bytes) -> None:
+        """Keep ``data`` (whose hash the caller checked) under its hash: a temporary file,
+        fsynced, renamed over, the folder fsynced; a crash leaves the whole image or none."""
+        target = self.path(sha256)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def read(self, sha256: str, size: int) -> bytes | None:
+        """The image if its file is exactly it (length and SHA-256), else None; a file of
+        other bytes is moved aside (``….altered``), kept for whoever looks into it."""
+        target = self.path(sha256)
+        try:
+            data = target.read_bytes()
+        except OSError:
+            return None
+        if len(data) == size and hashlib.sha256(data).hexdigest() == sha256:
+            return data
+        _log.warning("photo file %s is not the photo of its name: moved aside", target)
+        try:
+            os.replace(target, target.with_name(sha256 + ".altered"))
+        except OSError:
+            pass
+        return None
 
 
 @dataclass(frozen=True)
@@ -62,8 +134,9 @@ def _is_hash(value: str) -> bool:
 class ServerPhotos:
     """The photo tables of the server's database."""
 
-    def __init__(self, storage: _Storage) -> None:
+    def __init__(self, storage: _Storage, folder: Path) -> None:
         self.storage = storage
+        self.folder = PhotoFolder(folder)
         # Its tables are the storage's migration 3 (recap_server/migrations.py).
 
     def named(self, sheet: str) -> list[Photo]:
@@ -80,9 +153,14 @@ class ServerPhotos:
         return int(row[0])
 
     def _held(self, conn: Any, sha256: str) -> bool:
-        return (
-            conn.execute("SELECT 1 FROM photos WHERE sha256 = ?", [sha256]).fetchone() is not None
-        )
+        """Indexed, and its file there at its length (a file lost or cut behind the
+        server's back is asked for again; its bytes are checked in full when read)."""
+        row = conn.execute(
+            "SELECT bytes, LENGTH(data) FROM photos WHERE sha256 = ?", [sha256]
+        ).fetchone()
+        if row is None:
+            return False
+        return int(row[1]) > 0 or self.folder.size(sha256) == int(row[0])
 
     def missing(self, sheets: list[str]) -> list[dict[str, Any]]:
         """Each photo these (held) sheets name that the server does not hold whole."""
@@ -145,18 +223,41 @@ class ServerPhotos:
             conn.execute("DELETE FROM photo_parts WHERE sha256 = ?", [sha256])
             if hashlib.sha256(data).hexdigest() != sha256:
                 return Progress(-1, False)  # the parts are dropped; the caller refuses (422)
+            try:
+                self.folder.write(sha256, data)
+            except OSError as exc:  # the transaction rolls back: the last chunk is not kept
+                _log.error("cannot keep photo %s: %s", sha256, exc)
+                raise PhotoRefused(
+                    503, "the server cannot keep photos now: try again later", DISK_RETRY_AFTER
+                ) from exc
+            # A row whose file was lost is replaced (the photo is held again now).
+            conn.execute("DELETE FROM photos WHERE sha256 = ?", [sha256])
             conn.execute(
                 "INSERT INTO photos (sha256, type, bytes, data, received) VALUES (?, ?, ?, ?, ?)",
-                [sha256, photo.type, len(data), data, format_time(datetime.now(UTC))],
+                [sha256, photo.type, len(data), b"", format_time(datetime.now(UTC))],
             )
         return Progress(photo.bytes, True)
 
     def get(self, sha256: str) -> tuple[str, bytes] | None:
+        """The image held whole, checked against its hash (None: not held, or its file is
+        not the image any more: then its row is dropped, so that laptops send it again)."""
         with self.storage.transaction() as conn:
             row = conn.execute(
-                "SELECT type, data FROM photos WHERE sha256 = ?", [sha256]
+                "SELECT type, bytes, data FROM photos WHERE sha256 = ?", [sha256]
             ).fetchone()
-        return None if row is None else (str(row[0]), bytes(row[1]))
+        if row is None:
+            return None
+        kind, size, kept = str(row[0]), int(row[1]), bytes(row[2])
+        if kept:  # held in the database by an older server: checked all the same
+            data: bytes | None = kept if hashlib.sha256(kept).hexdigest() == sha256 else None
+        else:
+            data = self.folder.read(sha256, size)
+        if data is None:
+            _log.warning("photo %s is not held intact any more: asked for again", sha256)
+            with self.storage.transaction() as conn:
+                conn.execute("DELETE FROM photos WHERE sha256 = ? AND bytes = ?", [sha256, size])
+            return None
+        return kind, data
 
 
 # -- the HTTP API ---------------------------------------------------------------------------
@@ -272,7 +373,8 @@ def router(photos: ServerPhotos, gate: PushGate) -> APIRouter:
         except Refusal as exc:
             raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc
         except PhotoRefused as exc:
-            raise HTTPException(exc.status, exc.detail) from exc
+            after = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+            raise HTTPException(exc.status, exc.detail, headers=after) from exc
         if progress.received < 0:
             raise HTTPException(422, "the bytes received are not this photo (SHA-256); send again")
         return {"sha256": sha256, "received": progress.received, "complete": progress.complete}
@@ -287,7 +389,8 @@ def router(photos: ServerPhotos, gate: PushGate) -> APIRouter:
         },
     )
     def photo_get(sha256: str) -> Response:
-        """A photo the server holds whole; the laptop checks its bytes against the sheet."""
+        """A photo the server holds whole, its bytes checked against its hash as they are
+        read; the laptop checks them again against the sheet."""
         _hash_or_400(sha256, "a photo hash")
         found = photos.get(sha256)
         if found is None:

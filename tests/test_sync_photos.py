@@ -19,6 +19,7 @@ from recap_desktop.services.workspace import RecapError
 from recap_desktop.sync.backoff import Backoff
 from recap_desktop.sync.engine import DONE, UNREACHABLE
 from recap_desktop.sync.photos import CHUNK
+from recap_server.photos import PhotoFolder, ServerPhotos
 from tests.faultproxy import FaultProxy
 from tests.photo_support import png
 from tests.sync_support import (
@@ -101,7 +102,7 @@ def test_a_photo_goes_up_by_hash_and_the_supervisor_pulls_and_sees_it(
 
 
 def test_a_server_that_serves_wrong_bytes_is_refused_and_nothing_is_kept(
-    live_server: LiveServer, tmp_path: Path
+    live_server: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     officer = make_laptop(tmp_path / "op", "op-photo")
     boss = make_laptop(tmp_path / "sup", "sup-photo", role="supervisor")
@@ -110,11 +111,10 @@ def test_a_server_that_serves_wrong_bytes_is_refused_and_nothing_is_kept(
     photo = describe(image)
     enter_with_photos(officer, station, [image])
     assert sync(officer, live_server.url).extra["photos"].sent == 1
-    # The server's copy changes behind its back (a dishonest or damaged server): same
-    # length, same PNG signature, other pixels.
+    # A dishonest server serves other bytes under the photo's name: same length, same PNG
+    # signature, other pixels. (Patched in: the honest server checks what it reads, below.)
     forged = image[:-20] + bytes(20)
-    with live_server.ledger.storage.transaction() as conn:  # type: ignore[attr-defined]
-        conn.execute("UPDATE photos SET data = ? WHERE sha256 = ?", [forged, photo.sha256])
+    monkeypatch.setattr(ServerPhotos, "get", lambda self, sha: ("image/png", forged))
 
     result = sync(boss, live_server.url)
     assert result.extra["photos"].bad == [photo.sha256]
@@ -124,6 +124,39 @@ def test_a_server_that_serves_wrong_bytes_is_refused_and_nothing_is_kept(
     assert [(p.sheet is not None, p.state) for p in photo_service.problems(boss.ws)] == [
         (True, "missing")
     ]
+
+
+def test_the_server_keeps_photos_as_files_checked_on_every_read(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    """A photo is a file by hash beside the database, the database its index; a file
+    changed, cut or lost behind the server's back is never served, and is asked for again."""
+    officer = make_laptop(tmp_path / "op", "op-photo")
+    station = district_stations(officer.ws)[5]
+    image = png(80, 60, seed=11)
+    photo = describe(image)
+    enter_with_photos(officer, station, [image])
+    assert sync(officer, live_server.url).extra["photos"].sent == 1
+    folder = PhotoFolder(live_server.data_dir / "photos")
+    kept = folder.path(photo.sha256)
+    assert kept.read_bytes() == image
+    with live_server.ledger.storage.transaction() as conn:  # type: ignore[attr-defined]
+        row = conn.execute(
+            "SELECT bytes, LENGTH(data) FROM photos WHERE sha256 = ?", [photo.sha256]
+        ).fetchone()
+    assert (int(row[0]), int(row[1])) == (photo.bytes, 0)  # the index only
+    url = f"{live_server.url}/v1/photos/{photo.sha256}"
+    for damage in (
+        lambda: kept.write_bytes(image[:-20] + bytes(20)),  # same length, other pixels
+        lambda: kept.write_bytes(image[:100]),  # cut
+        lambda: kept.unlink(),  # lost
+    ):
+        damage()
+        assert requests.get(url, timeout=10).status_code == 404  # never the wrong bytes
+        again = sync(officer, live_server.url)  # the server asks for it; it goes up again
+        assert again.outcome == DONE and again.extra["photos"].sent == 1
+        assert requests.get(url, timeout=10).content == image
+    assert kept.with_name(photo.sha256 + ".altered").exists()  # kept for a person to see
 
 
 def test_the_server_refuses_junk_oversize_and_photos_no_sheet_names(

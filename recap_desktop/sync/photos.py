@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from recap_desktop.protocol.photos import MISSING, OK, Photo, matches
@@ -117,7 +118,7 @@ def push_photos(
     for start in range(0, len(sheets), ASK):
         asked = sheets[start : start + ASK]
         try:
-            lacking = patience.call(lambda: client.photos_missing(asked))
+            lacking = patience.call(partial(client.photos_missing, asked))
         except Refused as exc:  # a server without photos: the records' sync still counts
             result.refused.append(("-", str(exc)))
             return
@@ -147,11 +148,9 @@ def _upload(
     if not 0 <= offset <= len(data):
         offset = 0
     while True:
-        start = offset
+        chunk = data[offset : offset + CHUNK]
         answer = patience.call(
-            lambda: client.put_photo(
-                item.photo.sha256, item.sheet, start, data[start : start + CHUNK]
-            )
+            partial(client.put_photo, item.photo.sha256, item.sheet, offset, chunk)
         )
         if answer.get("complete") is True:
             return True
