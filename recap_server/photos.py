@@ -385,14 +385,23 @@ def router(photos: ServerPhotos, gate: PushGate) -> APIRouter:
         responses={
             200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "the image"},
             400: {"description": "not a hash"},
+            401: {"description": "a push token that does not hold"},
             404: {"description": "not held whole"},
+            429: {"description": "this key's rate is spent: Retry-After says when to retry"},
         },
     )
-    def photo_get(sha256: str) -> Response:
+    async def photo_get(sha256: str, request: Request) -> Response:
         """A photo the server holds whole, its bytes checked against its hash as they are
-        read; the laptop checks them again against the sheet."""
+        read; the laptop checks them again against the sheet. Rated as uploads are, per key
+        (with a push token) or per address (without: an observer)."""
         _hash_or_400(sha256, "a photo hash")
-        found = photos.get(sha256)
+        client = request.client.host if request.client is not None else "?"
+        try:
+            name, _limit = gate.who(request.headers, client)
+            gate.spend(name, PHOTO)
+        except Refusal as exc:
+            raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc
+        found = await run_in_threadpool(photos.get, sha256)
         if found is None:
             raise HTTPException(404, f"no photo {sha256}")
         return Response(found[1], media_type=found[0])

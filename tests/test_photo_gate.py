@@ -7,6 +7,9 @@ as it is told and finishes."""
 from __future__ import annotations
 
 import datetime as dt
+import http.client
+import itertools
+import json
 import random
 import socket
 import time
@@ -117,15 +120,34 @@ def answer_of(sock: socket.socket, within: float = 10.0) -> tuple[int, dict[str,
     return int(lines[0].split()[1]), headers, rest
 
 
+_ADDRESSES = itertools.count(10)
+
+
+def observer(server: LiveServer) -> http.client.HTTPConnection:
+    """A connection from a loopback address of its own: an observer without a token, whose
+    questions spend no one else's rate (each address has its own bucket)."""
+    address = f"127.0.1.{next(_ADDRESSES) % 250 + 1}"
+    return http.client.HTTPConnection("127.0.0.1", server.port, 10, (address, 0))
+
+
 def received(server: LiveServer, sheet: str) -> dict[str, int]:
     """What the server says it holds of each photo the sheet names and it lacks."""
-    answer = requests.post(f"{server.url}/v1/photos/missing", json={"sheets": [sheet]}, timeout=10)
-    assert answer.status_code == 200, answer.text
-    return {p["sha256"]: p["received"] for p in answer.json()["photos"]}
+    conn = observer(server)
+    body = json.dumps({"sheets": [sheet]})
+    conn.request("POST", "/v1/photos/missing", body, {"Content-Type": "application/json"})
+    answer = conn.getresponse()
+    data = answer.read()
+    conn.close()
+    assert answer.status == 200, data
+    return {p["sha256"]: p["received"] for p in json.loads(data)["photos"]}
 
 
 def served(server: LiveServer, photo: Photo) -> int:
-    return requests.get(f"{server.url}/v1/photos/{photo.sha256}", timeout=10).status_code
+    conn = observer(server)
+    conn.request("GET", f"/v1/photos/{photo.sha256}")
+    status = conn.getresponse().status
+    conn.close()
+    return status
 
 
 def put(
@@ -298,12 +320,8 @@ def test_a_replayed_token_shares_its_keys_rate_and_stores_nothing_but_the_photo(
     assert received(server, sheet) == {photo.sha256: 0}
 
 
-def test_the_laptop_waits_as_told_and_its_photos_go_up(gated: Any, tmp_path: Path) -> None:
-    server = gated(photo_rate=2.0, photo_burst=1)
-    laptop = make_laptop(tmp_path / "a", "op-a")
-    image = png(900, 900, seed=26)  # three chunks
-    assert 2 * CHUNK < len(image) <= 3 * CHUNK
-    with_photos(laptop, district_stations(laptop.ws)[5], [image])
+def recorded_sync(laptop: Laptop, url: str) -> tuple[Any, list[float]]:
+    """One sync attempt whose waits are recorded (and waited)."""
     waits: list[float] = []
 
     class Recording(SyncEngine):
@@ -311,15 +329,42 @@ def test_the_laptop_waits_as_told_and_its_photos_go_up(gated: Any, tmp_path: Pat
             waits.append(seconds)
             return super().wait(seconds)
 
-    engine = sync_service.make_engine(laptop.ws, server.url, attempts=1)
+    engine = sync_service.make_engine(laptop.ws, url, attempts=1)
     engine.__class__ = Recording
     try:
-        result = engine.sync()
+        return engine.sync(), waits
     finally:
         engine.client.close()
+
+
+def test_the_laptops_wait_as_told_and_photos_go_up_and_down(gated: Any, tmp_path: Path) -> None:
+    server = gated(photo_rate=2.0, photo_burst=1)
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    boss = make_laptop(tmp_path / "b", "sup-b", role="supervisor")
+    images = [png(900, 900, seed=26), png(30, 30, seed=27)]  # three chunks, and one
+    assert 2 * CHUNK < len(images[0]) <= 3 * CHUNK
+    with_photos(laptop, district_stations(laptop.ws)[5], images)
+    result, waits = recorded_sync(laptop, server.url)
     # One attempt: the photo step itself waited the Retry-After (1 s) between chunks, the
     # whole sync was not run again.
     assert result.outcome == DONE, result.error
-    assert result.extra["photos"].sent == 1
-    assert waits and all(w >= 1.0 for w in waits) and len(waits) <= 4
-    assert served(server, describe(image)) == 200
+    assert result.extra["photos"].sent == 2
+    assert len(waits) >= 3 and all(w >= 1.0 for w in waits)
+    assert all(served(server, describe(image)) == 200 for image in images)
+    # The supervisor's laptop fetches both at its key's rate, waiting as told.
+    result, waits = recorded_sync(boss, server.url)
+    assert result.outcome == DONE, result.error
+    assert result.extra["photos"].fetched == 2
+    assert len(waits) >= 1 and all(w >= 1.0 for w in waits)
+
+
+def test_an_observer_flooding_photo_reads_is_told_to_wait(gated: Any, tmp_path: Path) -> None:
+    server = gated(photo_rate=0.2, photo_burst=5)
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    image = png(30, 30, seed=28)
+    with_photos(laptop, district_stations(laptop.ws)[6], [image])
+    assert sync_service.sync_once(laptop.ws, server.url, attempts=1).outcome == DONE
+    url = f"{server.url}/v1/photos/{describe(image).sha256}"
+    statuses = [requests.get(url, timeout=10).status_code for _ in range(12)]
+    assert statuses == [200] * 5 + [429] * 7
+    assert served(server, describe(image)) == 200  # another address: its own share

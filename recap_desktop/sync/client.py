@@ -432,7 +432,7 @@ class ServerClient:
             "GET",
             f"/v1/photos/{sha256}",
             limit=MAX_PHOTO_BYTES,
-            headers={"Accept-Encoding": "identity"},
+            headers=self._token_headers(**{"Accept-Encoding": "identity"}),
         )
 
     def pull(self, jurisdiction: str, since: int, limit: int) -> dict[str, Any]:

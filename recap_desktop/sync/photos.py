@@ -97,11 +97,12 @@ def sync_photos(
     429 or 503 is waited on (None: not here; it goes up to the caller)."""
     result = PhotoSync()
     named = files.named()
+    patience = patience or Patience()
     try:
-        push_photos(files, client, named, result, cancelled, patience or Patience())
+        push_photos(files, client, named, result, cancelled, patience)
+        fetch_photos(files, client, named, result, cancelled, patience)
     except _Cancelled:
-        return result
-    fetch_photos(files, client, named, result, cancelled)
+        pass
     return result
 
 
@@ -166,7 +167,9 @@ def fetch_photos(
     named: list[Named],
     result: PhotoSync,
     cancelled: Callable[[], bool],
+    patience: Patience | None = None,
 ) -> None:
+    patience = patience or Patience()
     wanted: dict[str, Photo] = {}
     for n in named:
         if n.photo.sha256 not in wanted and files.state(n.photo) == MISSING:
@@ -175,7 +178,7 @@ def fetch_photos(
         if cancelled():
             return
         try:
-            data = client.get_photo(sha)
+            data = patience.call(partial(client.get_photo, sha))
         except Refused:
             continue  # not on the server yet: still flagged missing here
         if not matches(photo, data):
