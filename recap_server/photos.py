@@ -3,28 +3,35 @@ names them (PROTOCOL §9.8), and only from a certified key, at its rate (§9.9).
 
 The server never decodes an image: it checks the first bytes (PNG or JPEG, the type the sheet
 names), the size the sheet names, and on the last chunk the SHA-256. An upload is resumable:
-chunks are kept as they arrive (``photo_parts``), and ``received`` tells a laptop where to go
-on after a cut connection.
+chunks are appended to a part file as they arrive, and ``received`` tells a laptop where to
+go on after a cut connection.
 
 **Where the images live.** A whole image is a file in a folder by hash beside the database
-(``<data dir>/photos/ab/abcd…``, ``PhotoFolder``), written to a temporary name, fsynced and
-renamed, and checked against its hash on every read; the database holds only the index (the
-``photos`` row, with an empty ``data``). A national election's 4.1 million photos of ~300 KB
+(``<data dir>/photos/ab/abcd…``, ``PhotoFolder``): its upload's part file, fsynced chunk by
+chunk, is checked whole and renamed into place, and the image is checked against its hash on
+every read; the database holds only the index (the ``photos`` row, with an empty ``data``).
+Neither a chunk nor a read takes the database's writers' lock, so photos never hold up a
+push; only the index row of a photo held whole is written in a (short) transaction. A national election's 4.1 million photos of ~300 KB
 are over a terabyte: in the database they would make every backup, vacuum and replica carry
 them, and a photo read would pass through the database's buffers. Rows of photos kept by
-servers before this (their ``data`` not empty: a photo is never empty) are read as they are.
+servers before this (their ``data`` not empty: a photo is never empty) are read as they are,
+checked the same way; their chunks in ``photo_parts`` are not resumed (the upload starts
+again from 0) and are dropped when the photo is held whole.
 
 The SQL is kept here, apart from ``storage.py``, and uses only the storage's
-``transaction()`` (its ``?`` placeholders serve SQLite and PostgreSQL alike); the tables are
+``snapshot()`` and ``transaction()`` (its ``?`` placeholders serve SQLite and PostgreSQL
+alike); the tables are
 migration 3 of ``migrations.py``; the folder is the storage's ``photos_dir``.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
-import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +61,7 @@ class _Storage(Protocol):
     """What this module needs of the server's storage."""
 
     def transaction(self) -> Any: ...
+    def snapshot(self) -> Any: ...
     def payload(self, hash_: str) -> dict[str, Any] | None: ...
 
 
@@ -68,7 +76,11 @@ class PhotoRefused(Exception):
 
 
 class PhotoFolder:
-    """Whole images as files by hash: written atomically and durably, checked on read."""
+    """Whole images as files by hash (``ab/abcd…``), and the part file of each upload in
+    progress (``ab/abcd….part``): appended and fsynced chunk by chunk, checked whole and
+    renamed into place; every read checks the image against its hash. Uploads of one photo
+    are serialised by a file lock (one of 256, by the hash's first byte), which holds across
+    the worker processes of one machine."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -76,32 +88,63 @@ class PhotoFolder:
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
+    def part(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / (sha256 + ".part")
+
     def size(self, sha256: str) -> int | None:
         try:
             return self.path(sha256).stat().st_size
         except OSError:
             return None
 
-    def write(self, sha256: str, data: bytes) -> None:
-        """Keep ``data`` (whose hash the caller checked) under its hash: a temporary file,
-        fsynced, renamed over, the folder fsynced; a crash leaves the whole image or none."""
-        target = self.path(sha256)
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+    def received(self, sha256: str) -> int:
+        """Bytes held of an upload in progress."""
         try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(target.parent, os.O_RDONLY)
+            return self.part(sha256).stat().st_size
+        except OSError:
+            return 0
+
+    @contextmanager
+    def locked(self, sha256: str) -> Iterator[None]:
+        locks = self.root / ".locks"
+        locks.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(locks / sha256[:2], os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            os.fsync(dir_fd)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
         finally:
-            os.close(dir_fd)
+            os.close(fd)  # releases the lock
+
+    def append(self, sha256: str, chunk: bytes) -> int:
+        """Add ``chunk`` to the photo's part file, durably; the bytes held now."""
+        part = self.part(sha256)
+        part.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fresh = not part.exists()
+        with open(part, "ab") as out:
+            out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+            size = out.tell()
+        if fresh:
+            _fsync_dir(part.parent)
+        return size
+
+    def finish(self, sha256: str, size: int) -> bool:
+        """The part file, whole: renamed into place if it is the photo (its length and
+        SHA-256), else dropped (False). Either way no part is left."""
+        part = self.part(sha256)
+        digest = hashlib.sha256()
+        with open(part, "rb") as held:
+            for block in iter(lambda: held.read(1 << 20), b""):
+                digest.update(block)
+            length = held.tell()
+        if length != size or digest.hexdigest() != sha256:
+            part.unlink()
+            _fsync_dir(part.parent)
+            return False
+        os.replace(part, self.path(sha256))  # fsynced as it was appended
+        _fsync_dir(part.parent)
+        return True
 
     def read(self, sha256: str, size: int) -> bytes | None:
         """The image if its file is exactly it (length and SHA-256), else None; a file of
@@ -121,6 +164,15 @@ class PhotoFolder:
         return None
 
 
+def _fsync_dir(path: Path) -> None:
+    """Make a name made or removed in ``path`` durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @dataclass(frozen=True)
 class Progress:
     received: int
@@ -132,7 +184,7 @@ def _is_hash(value: str) -> bool:
 
 
 class ServerPhotos:
-    """The photo tables of the server's database."""
+    """The server's photos: the index in its database, the images in its photo folder."""
 
     def __init__(self, storage: _Storage, folder: Path) -> None:
         self.storage = storage
@@ -145,12 +197,6 @@ class ServerPhotos:
         if payload is None or payload.get("type") != "sheet":
             return []
         return photos_of(payload)
-
-    def _received(self, conn: Any, sha256: str) -> int:
-        row = conn.execute(
-            "SELECT COALESCE(SUM(LENGTH(data)), 0) FROM photo_parts WHERE sha256 = ?", [sha256]
-        ).fetchone()
-        return int(row[0])
 
     def _held(self, conn: Any, sha256: str) -> bool:
         """Indexed, and its file there at its length (a file lost or cut behind the
@@ -165,7 +211,7 @@ class ServerPhotos:
     def missing(self, sheets: list[str]) -> list[dict[str, Any]]:
         """Each photo these (held) sheets name that the server does not hold whole."""
         out: dict[str, dict[str, Any]] = {}
-        with self.storage.transaction() as conn:
+        with self.storage.snapshot() as conn:  # reads: never the writers' lock
             for sheet in sheets:
                 for photo in self.named(sheet):
                     if photo.sha256 in out or self._held(conn, photo.sha256):
@@ -173,75 +219,77 @@ class ServerPhotos:
                     out[photo.sha256] = {
                         **photo.to_json(),
                         "sheet": sheet,
-                        "received": self._received(conn, photo.sha256),
+                        "received": self.folder.received(photo.sha256),
                     }
         return [out[h] for h in sorted(out)]
+
+    def _named(self, sha256: str, sheet: str) -> Photo:
+        photo = next((p for p in self.named(sheet) if p.sha256 == sha256), None)
+        if photo is None:
+            raise PhotoRefused(404, "no sheet the server holds names this photo under that sheet")
+        return photo
 
     def expect(self, sha256: str, sheet: str, offset: int) -> tuple[Photo, Progress]:
         """Before a body is read: the photo ``sheet`` names under ``sha256`` and where its
         upload stands; PhotoRefused (404, 409) if a chunk from ``offset`` would be refused
         whatever its bytes."""
-        photo = next((p for p in self.named(sheet) if p.sha256 == sha256), None)
-        if photo is None:
-            raise PhotoRefused(404, "no sheet the server holds names this photo under that sheet")
-        with self.storage.transaction() as conn:
+        photo = self._named(sha256, sheet)
+        with self.storage.snapshot() as conn:
             if self._held(conn, sha256):
                 return photo, Progress(photo.bytes, True)
-            received = self._received(conn, sha256)
+        received = self.folder.received(sha256)
         if offset != received:
             raise PhotoRefused(409, f"received {received}: send from byte {received}")
         return photo, Progress(received, False)
 
     def put(self, sha256: str, sheet: str, offset: int, chunk: bytes) -> Progress:
-        """Take the bytes of a photo from ``offset`` on; PhotoRefused says why not."""
-        photo = next((p for p in self.named(sheet) if p.sha256 == sha256), None)
-        if photo is None:
-            raise PhotoRefused(404, "no sheet the server holds names this photo under that sheet")
-        with self.storage.transaction() as conn:
-            if self._held(conn, sha256):
-                return Progress(photo.bytes, True)
-            received = self._received(conn, sha256)
-            if offset != received:
-                raise PhotoRefused(409, f"received {received}: send from byte {received}")
-            if not chunk:
-                raise PhotoRefused(400, "an empty chunk")
-            if offset + len(chunk) > photo.bytes:
-                raise PhotoRefused(413, f"the sheet names a photo of {photo.bytes} bytes")
-            if offset == 0 and sniff(chunk) != photo.type:
-                raise PhotoRefused(415, f"the bytes do not begin as {photo.type}")
-            conn.execute(
-                "INSERT INTO photo_parts (sha256, start, data) VALUES (?, ?, ?)",
-                [sha256, offset, chunk],
-            )
-            received += len(chunk)
-            if received < photo.bytes:
-                return Progress(received, False)
-            parts = conn.execute(
-                "SELECT data FROM photo_parts WHERE sha256 = ? ORDER BY start", [sha256]
-            ).fetchall()
-            data = b"".join(bytes(p[0]) for p in parts)
-            conn.execute("DELETE FROM photo_parts WHERE sha256 = ?", [sha256])
-            if hashlib.sha256(data).hexdigest() != sha256:
-                return Progress(-1, False)  # the parts are dropped; the caller refuses (422)
-            try:
-                self.folder.write(sha256, data)
-            except OSError as exc:  # the transaction rolls back: the last chunk is not kept
-                _log.error("cannot keep photo %s: %s", sha256, exc)
-                raise PhotoRefused(
-                    503, "the server cannot keep photos now: try again later", DISK_RETRY_AFTER
-                ) from exc
-            # A row whose file was lost is replaced (the photo is held again now).
-            conn.execute("DELETE FROM photos WHERE sha256 = ?", [sha256])
-            conn.execute(
-                "INSERT INTO photos (sha256, type, bytes, data, received) VALUES (?, ?, ?, ?, ?)",
-                [sha256, photo.type, len(data), b"", format_time(datetime.now(UTC))],
-            )
+        """Take the bytes of a photo from ``offset`` on; PhotoRefused says why not.
+
+        The chunks of one photo are appended to its part file under that photo's file lock
+        (uploads of one photo, from any worker, one at a time), never under the database's
+        writers' lock: a photo's upload does not hold up a push. Only the index row of a
+        photo held whole is written in a (short) transaction."""
+        photo = self._named(sha256, sheet)
+        try:
+            with self.folder.locked(sha256):
+                with self.storage.snapshot() as conn:
+                    if self._held(conn, sha256):
+                        return Progress(photo.bytes, True)
+                received = self.folder.received(sha256)
+                if offset != received:
+                    raise PhotoRefused(409, f"received {received}: send from byte {received}")
+                if not chunk:
+                    raise PhotoRefused(400, "an empty chunk")
+                if offset + len(chunk) > photo.bytes:
+                    raise PhotoRefused(413, f"the sheet names a photo of {photo.bytes} bytes")
+                if offset == 0 and sniff(chunk) != photo.type:
+                    raise PhotoRefused(415, f"the bytes do not begin as {photo.type}")
+                received = self.folder.append(sha256, chunk)
+                if received < photo.bytes:
+                    return Progress(received, False)
+                if not self.folder.finish(sha256, photo.bytes):
+                    return Progress(-1, False)  # the part is dropped; the caller refuses (422)
+                with self.storage.transaction() as conn:
+                    # A row whose file was lost is replaced (the photo is held again now);
+                    # chunks an older server kept in the database are dropped.
+                    conn.execute("DELETE FROM photos WHERE sha256 = ?", [sha256])
+                    conn.execute(
+                        "INSERT INTO photos (sha256, type, bytes, data, received)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        [sha256, photo.type, photo.bytes, b"", format_time(datetime.now(UTC))],
+                    )
+                    conn.execute("DELETE FROM photo_parts WHERE sha256 = ?", [sha256])
+        except OSError as exc:  # the folder cannot be written: full, read-only, gone
+            _log.error("cannot keep photo %s: %s", sha256, exc)
+            raise PhotoRefused(
+                503, "the server cannot keep photos now: try again later", DISK_RETRY_AFTER
+            ) from exc
         return Progress(photo.bytes, True)
 
     def get(self, sha256: str) -> tuple[str, bytes] | None:
         """The image held whole, checked against its hash (None: not held, or its file is
         not the image any more: then its row is dropped, so that laptops send it again)."""
-        with self.storage.transaction() as conn:
+        with self.storage.snapshot() as conn:
             row = conn.execute(
                 "SELECT type, bytes, data FROM photos WHERE sha256 = ?", [sha256]
             ).fetchone()

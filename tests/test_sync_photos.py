@@ -4,6 +4,7 @@ on arrival, only for admitted sheets), down by hash (checked before it is kept).
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -259,3 +260,85 @@ def test_an_interrupted_upload_resumes_where_the_server_stands(
     assert len(puts) == 1  # only the last chunk went again
     served = requests.get(f"{live_server.url}/v1/photos/{photo.sha256}", timeout=10)
     assert served.content == image
+
+
+def test_photos_are_served_and_taken_while_a_push_holds_the_writers_lock(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    """Photo reads and chunks never wait for the database's writers' lock (a push's): the
+    chunks go to a part file under the photo's own file lock; only a photo's index row, once
+    it is whole, is written in a transaction."""
+    officer = make_laptop(tmp_path / "op", "op-photo")
+    station = district_stations(officer.ws)[6]
+    big, small = png(700, 600, seed=12), png(30, 30, seed=13)  # big: 2 chunks
+    sheet = enter_with_photos(officer, station, [big, small])
+    engine = sync_service.make_engine(officer.ws, live_server.url, attempts=1)
+    engine.after = ()  # the records only
+    assert engine.sync().outcome == DONE
+    engine.client.close()
+    assert sync(officer, live_server.url).extra["photos"].sent == 2  # small held; big ...
+    big_photo = describe(big)
+    with live_server.ledger.storage.transaction() as conn:  # type: ignore[attr-defined]
+        conn.execute("DELETE FROM photos WHERE sha256 = ?", [big_photo.sha256])  # ... not
+    taken = threading.Event()
+    release = threading.Event()
+
+    def push_holding_the_lock() -> None:
+        with live_server.ledger.storage.transaction():  # type: ignore[attr-defined]
+            taken.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=push_holding_the_lock)
+    holder.start()
+    try:
+        assert taken.wait(10)
+        small_url = f"{live_server.url}/v1/photos/{describe(small).sha256}"
+        assert requests.get(small_url, timeout=5).content == small
+        missing = requests.post(
+            f"{live_server.url}/v1/photos/missing", json={"sheets": [sheet]}, timeout=5
+        )
+        assert [m["received"] for m in missing.json()["photos"]] == [0]
+        first = requests.put(
+            f"{live_server.url}/v1/photos/{big_photo.sha256}",
+            params={"sheet": sheet, "offset": 0},
+            data=big[:CHUNK],
+            headers={"Content-Type": "application/octet-stream"},
+            timeout=5,
+        )
+        assert first.json() == {"sha256": big_photo.sha256, "received": CHUNK, "complete": False}
+    finally:
+        release.set()
+        holder.join()
+    assert sync(officer, live_server.url).extra["photos"].sent == 1  # from CHUNK on
+    assert (
+        requests.get(f"{live_server.url}/v1/photos/{big_photo.sha256}", timeout=10).content == big
+    )
+
+
+def test_photos_an_older_server_kept_in_its_database_are_still_served_checked(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    officer = make_laptop(tmp_path / "op", "op-photo")
+    station = district_stations(officer.ws)[7]
+    image = png(40, 40, seed=14)
+    photo = describe(image)
+    enter_with_photos(officer, station, [image])
+    engine = sync_service.make_engine(officer.ws, live_server.url, attempts=1)
+    engine.after = ()  # the records only: the photo is put in as an older server kept it
+    assert engine.sync().outcome == DONE
+    engine.client.close()
+    with live_server.ledger.storage.transaction() as conn:  # type: ignore[attr-defined]
+        conn.execute(
+            "INSERT INTO photos (sha256, type, bytes, data, received) VALUES (?, ?, ?, ?, ?)",
+            [photo.sha256, photo.type, photo.bytes, image, "2026-02-14T10:00:00Z"],
+        )
+    url = f"{live_server.url}/v1/photos/{photo.sha256}"
+    assert requests.get(url, timeout=10).content == image
+    assert sync(officer, live_server.url).extra["photos"].sent == 0  # held already
+    with live_server.ledger.storage.transaction() as conn:  # type: ignore[attr-defined]
+        conn.execute(
+            "UPDATE photos SET data = ? WHERE sha256 = ?", [image[:-5] + bytes(5), photo.sha256]
+        )
+    assert requests.get(url, timeout=10).status_code == 404  # never other bytes
+    assert sync(officer, live_server.url).extra["photos"].sent == 1  # asked for again
+    assert requests.get(url, timeout=10).content == image
