@@ -11,17 +11,17 @@ go on after a cut connection.
 chunk, is checked whole and renamed into place, and the image is checked against its hash on
 every read; the database holds only the index (the ``photos`` row, with an empty ``data``).
 Neither a chunk nor a read takes the database's writers' lock, so photos never hold up a
-push; only the index row of a photo held whole is written in a (short) transaction. A national election's 4.1 million photos of ~300 KB
-are over a terabyte: in the database they would make every backup, vacuum and replica carry
-them, and a photo read would pass through the database's buffers. Rows of photos kept by
-servers before this (their ``data`` not empty: a photo is never empty) are read as they are,
-checked the same way; their chunks in ``photo_parts`` are not resumed (the upload starts
-again from 0) and are dropped when the photo is held whole.
+push; only the index row of a photo held whole is written in a (short) transaction. A
+national election's 4.1 million photos of ~300 KB are over a terabyte: in the database they
+would make every backup, vacuum and replica carry them, and a photo read would pass through
+the database's buffers. Rows of photos kept by servers before this (their ``data`` not
+empty: a photo is never empty) are read as they are, checked the same way; their chunks in
+``photo_parts`` are not resumed (the upload starts again from 0) and are dropped when the
+photo is held whole.
 
-The SQL is kept here, apart from ``storage.py``, and uses only the storage's
-``snapshot()`` and ``transaction()`` (its ``?`` placeholders serve SQLite and PostgreSQL
-alike); the tables are
-migration 3 of ``migrations.py``; the folder is the storage's ``photos_dir``.
+The SQL is kept here, apart from ``storage.py``, and uses only the storage's ``snapshot()``
+and ``transaction()`` (its ``?`` placeholders serve SQLite and PostgreSQL alike); the tables
+are migration 3 of ``migrations.py``; the folder is the storage's ``photos_dir``.
 """
 
 from __future__ import annotations
