@@ -342,3 +342,38 @@ def test_photos_an_older_server_kept_in_its_database_are_still_served_checked(
     assert requests.get(url, timeout=10).status_code == 404  # never other bytes
     assert sync(officer, live_server.url).extra["photos"].sent == 1  # asked for again
     assert requests.get(url, timeout=10).content == image
+
+
+def test_a_photo_folder_that_cannot_be_written_answers_503_and_keeps_nothing(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    officer = make_laptop(tmp_path / "op", "op-photo")
+    station = district_stations(officer.ws)[8]
+    image = png(30, 20, seed=15)
+    photo = describe(image)
+    sheet = enter_with_photos(officer, station, [image])
+    engine = sync_service.make_engine(officer.ws, live_server.url, attempts=1)
+    engine.after = ()  # the records only
+    assert engine.sync().outcome == DONE
+    engine.client.close()
+    # The photo's shard of the folder is a file, not a folder: nothing can be written there
+    # (a real fault, as a full or read-only disk would be; chmod does not stop root).
+    blocker = PhotoFolder(live_server.data_dir / "photos").path(photo.sha256).parent
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_bytes(b"")
+    answer = requests.put(
+        f"{live_server.url}/v1/photos/{photo.sha256}",
+        params={"sheet": sheet, "offset": 0},
+        data=image,
+        headers={"Content-Type": "application/octet-stream"},
+        timeout=10,
+    )
+    assert answer.status_code == 503 and int(answer.headers["Retry-After"]) >= 1
+    missing = requests.post(
+        f"{live_server.url}/v1/photos/missing", json={"sheets": [sheet]}, timeout=10
+    )
+    assert missing.json()["photos"][0]["received"] == 0
+    blocker.unlink()
+    assert sync(officer, live_server.url).extra["photos"].sent == 1
+    served = requests.get(f"{live_server.url}/v1/photos/{photo.sha256}", timeout=10)
+    assert served.content == image
