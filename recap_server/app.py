@@ -13,7 +13,6 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 from pydantic import BaseModel, Field
-from starlette.requests import ClientDisconnect
 
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import Record
@@ -27,7 +26,7 @@ from recap_desktop.protocol.wire import (
     WireError,
     parse_batch,
 )
-from recap_server.gate import GateLimits, PushGate, Refusal
+from recap_server.gate import GateLimits, PushGate, Refusal, read_body
 from recap_server.ledger import Ledger, Pushed
 from recap_server.photos import ServerPhotos
 from recap_server.photos import router as photo_router
@@ -584,8 +583,12 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         """Counts: records (every record held), disputes, sheets, equivocations, receipts..."""
         return ledger.storage.stats()
 
-    # Photos of the paper (PROTOCOL §9.8): their tables and routes live in photos.py.
-    app.include_router(photo_router(ServerPhotos(cast(Any, ledger.storage))))
+    # Photos of the paper (PROTOCOL §9.8): their tables, folder and routes live in photos.py.
+    folder = getattr(ledger.storage, "photos_dir", None)
+    if folder is None:
+        raise ValueError("the server's storage names no photo folder (open_ledger sets it)")
+    photos = ServerPhotos(cast(Any, ledger.storage), folder)
+    app.include_router(photo_router(photos, pushes))
     return app
 
 
@@ -704,19 +707,4 @@ async def _read_body(request: Request, limit: int, anonymous: bool = False) -> b
             f"a push without a push token of a certified key may carry at most {limit} bytes"
             " (PROTOCOL §9.9): the laptop's key signs one whenever it is unlocked"
         )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise HTTPException(413, why)
-    chunks = []
-    size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise HTTPException(413, why)
-            chunks.append(chunk)
-    except ClientDisconnect as exc:
-        # Cut by the body deadline (edge.py) or by the sender: answered (to no one) rather
-        # than raised, so that a crowd of slow senders does not fill the log with tracebacks.
-        raise HTTPException(408, "the body did not arrive in time") from exc
-    return b"".join(chunks)
+    return await read_body(request, limit, why)

@@ -213,6 +213,9 @@ class SqlStorage:
     """
 
     dialect = "sql"
+    # Where whole photos are kept as files, beside the database (recap_server/photos.py): the
+    # server's data folder's photos/, set by open_ledger; workers of one server share it.
+    photos_dir: Path | None = None
 
     def __init__(self, connect: Callable[[], Any], pool_size: int = POOL_SIZE) -> None:
         self._pool = _Pool(connect, pool_size)

@@ -21,6 +21,7 @@ from recap_desktop.services import Workspace
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services import identity as identity_service
 from recap_server.app import create_app
+from recap_server.gate import GateLimits
 from recap_server.ledger import Ledger
 from recap_server.server import open_ledger
 from tests import pg_support
@@ -38,9 +39,11 @@ class LiveServer:
         *,
         storage: Callable[[Any], Any] | None = None,
         clock: Callable[[], datetime] | None = None,
+        gate: GateLimits | None = None,
     ) -> None:
         """``storage``: wraps the server's storage (a dishonest server: tests/dishonest.py);
-        ``clock``: the server's clock (a laptop whose clock is off)."""
+        ``clock``: the server's clock (a laptop whose clock is off); ``gate``: who may push
+        or send photos and how much (None: the API alone, no tokens required, no rates)."""
         self.data_dir = data_dir
         self.ledger: Ledger = open_ledger(data_dir, demo=True, database=database_for(data_dir))
         if storage is not None:
@@ -48,7 +51,7 @@ class LiveServer:
         if clock is not None:
             self.ledger.clock = clock
         config = uvicorn.Config(
-            create_app(self.ledger, demo=True),
+            create_app(self.ledger, demo=True, gate=gate),
             host="127.0.0.1",
             port=0,
             log_level="warning",

@@ -397,21 +397,29 @@ class ServerClient:
 
     # -- photos of the paper (PROTOCOL §9.8) ------------------------------------------------
 
+    def _token_headers(self, **headers: str) -> dict[str, str]:
+        if self.token is not None:
+            headers[TOKEN_HEADER] = self.token
+        return headers
+
     def photos_missing(self, sheets: list[str]) -> list[dict[str, Any]]:
         """The photos these sheets name that the server lacks, with the bytes it has of each."""
-        answer = self._call("POST", "/v1/photos/missing", json={"sheets": sheets})
+        answer = self._call(
+            "POST", "/v1/photos/missing", json={"sheets": sheets}, headers=self._token_headers()
+        )
         if not isinstance(answer, dict) or not isinstance(answer.get("photos"), list):
             raise BadAnswer("the photos answer has no list of photos")
         return list(answer["photos"])
 
     def put_photo(self, sha256: str, sheet: str, offset: int, chunk: bytes) -> dict[str, Any]:
-        """Send the bytes of a photo from ``offset`` on; the server says how many it holds."""
+        """Send the bytes of a photo from ``offset`` on, with the push token (the server
+        takes photos only from certified keys, §9.8); the server says how many it holds."""
         answer = self._call(
             "PUT",
             f"/v1/photos/{sha256}",
             params={"sheet": sheet, "offset": offset},
             data=chunk,
-            headers={"Content-Type": "application/octet-stream"},
+            headers=self._token_headers(**{"Content-Type": "application/octet-stream"}),
         )
         if not isinstance(answer, dict) or type(answer.get("received")) is not int:
             raise BadAnswer("the photo answer does not say what was received")
@@ -424,7 +432,7 @@ class ServerClient:
             "GET",
             f"/v1/photos/{sha256}",
             limit=MAX_PHOTO_BYTES,
-            headers={"Accept-Encoding": "identity"},
+            headers=self._token_headers(**{"Accept-Encoding": "identity"}),
         )
 
     def pull(self, jurisdiction: str, since: int, limit: int) -> dict[str, Any]:
