@@ -28,7 +28,14 @@ from recap_desktop.protocol.trust import Trust
 from recap_desktop.protocol.wire import Receipt, WireError, check_fork, parse_page, parse_receipt
 from recap_desktop.sync import testpoints
 from recap_desktop.sync.backoff import Backoff
-from recap_desktop.sync.client import BadAnswer, NotHeld, ServerClient, SyncError, push_body
+from recap_desktop.sync.client import (
+    MAX_AUTHORITY_FETCH,
+    BadAnswer,
+    NotHeld,
+    ServerClient,
+    SyncError,
+    push_body,
+)
 from recap_desktop.sync.state import Machine, State
 
 DONE, REFUSED, UNREACHABLE, CANCELLED, FAILED = (
@@ -796,7 +803,7 @@ class SyncEngine:
                         )
                     self._advance(result, head, trust)
                     self._check_entries(result, page, head, ranges)
-                    records, arrivals, prechecked = self._packages(page)
+                    records, arrivals, prechecked = self._named(result, page, head)
                     admission = admit(
                         records,
                         self.store.view,
@@ -832,26 +839,38 @@ class SyncEngine:
                     ahead.cancel() or ahead.exception()
         return last
 
-    def _packages(self, page: _Page) -> tuple[list[Record], list[Arrival], list[Precheck | None]]:
-        """The page's records with the election packages it names by hash (§9.5) put in
-        their log places: one this laptop holds is not fetched again (its position is in the
-        page's already); another is fetched once by hash, streamed and bounded, and must be
-        a package whose record has exactly that hash (else the answer is broken). It is then
-        admitted by §5 like any pulled record."""
-        if not page.packages:
+    def _named(
+        self, result: SyncResult, page: _Page, head: TreeHead
+    ) -> tuple[list[Record], list[Arrival], list[Precheck | None]]:
+        """The page's records with the authority records it names by hash (§9.5) put in
+        their log places. One this laptop holds is not fetched again (its position is in the
+        page's already), but must be of the kind named. An election package it lacks is
+        fetched once by hash, streamed and bounded; certificates and revocation lists it
+        lacks are fetched together, by hash (``_authority_bodies``). Each must be the record
+        named (else the answer is broken); each is then admitted by §5 like any pulled
+        record."""
+        if not page.packages and not page.authority:
             return page.records, page.arrivals, page.prechecked
-        held = self.store.view.held([h for h, _, _ in page.packages])
         rows: list[tuple[int, Record, Arrival, Precheck | None]] = [
             (arrival[1] or 0, record, arrival, check)
             for record, arrival, check in zip(
                 page.records, page.arrivals, page.prechecked, strict=True
             )
         ]
+        kinds = [
+            (page.packages, _PACKAGE_TYPES, "a package"),
+            (page.authority, _AUTHORITY_TYPES, "a certificate or revocation list"),
+        ]
+        held = self.store.view.held([h for named, _, _ in kinds for h, _, _ in named])
+        for named, types, what in kinds:
+            for hash_, index, _seen in named:
+                if hash_ not in held:
+                    continue
+                ref = self.store.view.ref(hash_)
+                if ref is None or ref[0] not in types:  # its leaf would be in another partition
+                    raise BadAnswer(f"entry {index} names {hash_[:16]}… as {what}: it is not")
         for hash_, index, seen in page.packages:
             if hash_ in held:
-                ref = self.store.view.ref(hash_)
-                if ref is None or ref[0] != "election":  # its leaf would be in another partition
-                    raise BadAnswer(f"entry {index} names {hash_[:16]}… as a package: it is not")
                 continue
             self._check_cancel()
             answer = self.client.package_by_hash(hash_)
@@ -862,8 +881,57 @@ class SyncEngine:
             if record.hash != hash_ or record.type != "election":
                 raise BadAnswer(f"the server's answer is not the package {hash_[:16]}…")
             rows.append((index, record, (seen, index), None))
+        lacking = [(h, i, seen) for h, i, seen in page.authority if h not in held]
+        if lacking:
+            bodies = self._authority_bodies(result, [h for h, _, _ in lacking], head)
+            rows += [(i, bodies[h], (seen, i), None) for h, i, seen in lacking]
         rows.sort(key=lambda row: row[0])
         return [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]
+
+    def _authority_bodies(
+        self, result: SyncResult, wanted: list[str], head: TreeHead
+    ) -> dict[str, Record]:
+        """The certificates and revocation lists of ``wanted``, which a page named by hash and
+        this laptop lacks, asked for at most MAX_AUTHORITY_FETCH a request (§9.5). A record
+        answered that does not parse, was not asked, comes twice or is of another type is a
+        broken answer. One asked and not answered is asked once more; still not answered,
+        the server withholds what its signed log holds: evidence, with the page's head."""
+        got: dict[str, Record] = {}
+        for _attempt in (1, 2):
+            missing = [h for h in wanted if h not in got]
+            for start in range(0, len(missing), MAX_AUTHORITY_FETCH):
+                self._check_cancel()
+                asked = missing[start : start + MAX_AUTHORITY_FETCH]
+                expected = set(asked)
+                for raw in self.client.authority_records(asked):
+                    try:
+                        record = from_json(raw)
+                    except EnvelopeError as exc:
+                        raise BadAnswer(f"an authority record is malformed: {exc}") from exc
+                    if record.hash not in expected or record.hash in got:
+                        raise BadAnswer(
+                            f"the server answered {record.hash[:16]}…, which was not asked for"
+                            " or came twice"
+                        )
+                    if record.type not in _AUTHORITY_TYPES:
+                        raise BadAnswer(
+                            f"the server answered {record.hash[:16]}… as an authority record:"
+                            f" it is a {record.type}"
+                        )
+                    got[record.hash] = record
+            if len(got) == len(wanted):
+                return got
+        missing = [h for h in wanted if h not in got]
+        self._misbehaved(
+            result,
+            LogError(
+                "withheld",
+                f"the pull page named {len(missing)} authority record(s) of the log (first"
+                f" {missing[0][:16]}…) that the server, asked twice, did not send",
+            ),
+            head.record,
+            None,
+        )
 
     def _check_entries(
         self, result: SyncResult, page: _Page, head: TreeHead, ranges: list[tuple[str, str]]
@@ -912,14 +980,15 @@ class SyncEngine:
         try:
             page = parse_page(answer, since)
         except WireError as exc:
-            return _Page([], [], [], 0, False, [], [], str(exc), None, None, [])
+            return _Page([], [], [], 0, False, [], [], str(exc), None, None, [], [])
         arrived = datetime.now(UTC).replace(microsecond=0)
         good = [e for e in page.entries if e.record is not None]
         records = [e.record for e in good if e.record is not None]
         packages = [e for e in page.entries if e.package is not None]
+        authority = [e for e in page.entries if e.authority is not None]
         unreadable = [
             (e.index, Problem(e.claimed, "malformed", e.error or "unreadable"))
-            for e in page.entries if e.record is None and e.package is None
+            for e in page.entries if e.record is None and e.package is None and e.authority is None
         ]  # fmt: skip
         # Seen: when the server's log took it, or now if that is earlier (PROTOCOL §5.4).
         arrivals: list[Arrival] = [(min(e.received, arrived), e.index) for e in good]
@@ -927,10 +996,12 @@ class SyncEngine:
             (r.hash, e.index, format_time(e.received), log.partition_of(r))
             for r, e in zip(records, good, strict=True)
         ]
-        # A package named by hash is an authority record, of the partition "" (§10.2): its
-        # leaf is made without its body, which the engine thread supplies (_packages).
+        # An authority record named by hash is of the partition "" (§10.2): its leaf is made
+        # without its body, which the engine thread supplies if it lacks it (_named).
         positions += [
-            (e.package, e.index, format_time(e.received), "") for e in packages if e.package
+            (name, e.index, format_time(e.received), "")
+            for e in packages + authority
+            if (name := e.package or e.authority)
         ]
         positions.sort(key=lambda p: p[1])
         trust = self._pull_trust
@@ -958,6 +1029,7 @@ class SyncEngine:
             page.head,
             page.partitions,
             [(e.package, e.index, min(e.received, arrived)) for e in packages if e.package],
+            [(e.authority, e.index, min(e.received, arrived)) for e in authority if e.authority],
         )
 
     def _pull_evidence(self, result: SyncResult) -> None:
@@ -976,6 +1048,11 @@ class SyncEngine:
                 result.pull_problems.append(Problem(None, "malformed", f"fork evidence: {exc}"))
         if forks:
             result.forks += self.store.evidence.add_forks(forks, "server")
+
+
+# What a page's entry may name by hash (§9.5): a package, or a certificate or revocation list.
+_PACKAGE_TYPES = frozenset({"election"})
+_AUTHORITY_TYPES = frozenset({"certificate", "revocations"})
 
 
 def _laptop_clock() -> datetime:
@@ -1009,6 +1086,7 @@ class _Page:
     head: Any  # the tree head as sent
     partitions: Any  # the last page's partition proofs, as sent
     packages: list[tuple[str, int, datetime]]  # (hash, log index, seen): named, not sent
+    authority: list[tuple[str, int, datetime]]  # certificates, revocation lists: the same
 
 
 def _shown(raw: Any, server: str) -> dict[str, Any]:
