@@ -69,6 +69,7 @@ class SyncOutbox(Protocol):
     ) -> list[bool]: ...
     def setting(self, key: str) -> str | None: ...
     def set_setting(self, key: str, value: str | None) -> None: ...
+    def held_of_types(self, types: Sequence[str]) -> frozenset[str]: ...
 
 
 class SyncEvidence(Protocol):
@@ -226,6 +227,7 @@ class SyncEngine:
         self._poked = False
         self._counted = -1e9  # when the unsent records were last counted (monotonic)
         self._pull_trust: Trust | None = None  # what a pull's helper prechecks records against
+        self._authority_held: frozenset[str] = frozenset()  # held when the pull started
         self._head: TreeHead | None = None  # the newest tree head verified in this sync
         self._server_key = b""
         self._asked: float | None = None  # the last Retry-After the server sent
@@ -775,6 +777,10 @@ class SyncEngine:
         jurisdiction = self.jurisdiction
         assert jurisdiction is not None
         self._pull_trust = trust
+        # The certificates and revocation lists held when the pull starts: the helper thread
+        # fetches the bodies of those a page names and this laptop lacks (§9.5) without
+        # touching the store; the engine thread checks against the store again.
+        self._authority_held = self.store.outbox.held_of_types(sorted(_AUTHORITY_TYPES))
         # The next page is fetched, parsed and checked record by record (``precheck``: the
         # signature and every check of the record alone) on a helper thread while this one is
         # admitted against the store (chains, references, what is held) and stored: the
@@ -882,43 +888,29 @@ class SyncEngine:
                 raise BadAnswer(f"the server's answer is not the package {hash_[:16]}…")
             rows.append((index, record, (seen, index), None))
         lacking = [(h, i, seen) for h, i, seen in page.authority if h not in held]
-        if lacking:
-            bodies = self._authority_bodies(result, [h for h, _, _ in lacking], head)
-            rows += [(i, bodies[h], (seen, i), None) for h, i, seen in lacking]
+        missing = [h for h, _, _ in lacking if h not in page.fetched]
+        # The helper thread asked for every one the laptop lacked when the pull started
+        # (once); what it did not get, or was not asked, is asked for here.
+        bodies = {h: (r, c) for h, (r, c) in page.fetched.items()}
+        if missing:
+            tries = 1 if all(h in page.asked for h in missing) else 2
+            for h, record in self._authority_bodies(result, missing, head, tries).items():
+                bodies[h] = (record, None)
+        rows += [(i, bodies[h][0], (seen, i), bodies[h][1]) for h, i, seen in lacking]
         rows.sort(key=lambda row: row[0])
         return [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]
 
     def _authority_bodies(
-        self, result: SyncResult, wanted: list[str], head: TreeHead
+        self, result: SyncResult, wanted: list[str], head: TreeHead, tries: int = 2
     ) -> dict[str, Record]:
         """The certificates and revocation lists of ``wanted``, which a page named by hash and
-        this laptop lacks, asked for at most MAX_AUTHORITY_FETCH a request (§9.5). A record
-        answered that does not parse, was not asked, comes twice or is of another type is a
-        broken answer. One asked and not answered is asked once more; still not answered,
-        the server withholds what its signed log holds: evidence, with the page's head."""
+        this laptop lacks (§9.5), asked for ``tries`` times at most (twice in all). One not
+        answered then: the server withholds what its signed log holds, evidence kept with
+        the page's head. A wrong answer raises BadAnswer (``_ask_authority``)."""
         got: dict[str, Record] = {}
-        for _attempt in (1, 2):
-            missing = [h for h in wanted if h not in got]
-            for start in range(0, len(missing), MAX_AUTHORITY_FETCH):
-                self._check_cancel()
-                asked = missing[start : start + MAX_AUTHORITY_FETCH]
-                expected = set(asked)
-                for raw in self.client.authority_records(asked):
-                    try:
-                        record = from_json(raw)
-                    except EnvelopeError as exc:
-                        raise BadAnswer(f"an authority record is malformed: {exc}") from exc
-                    if record.hash not in expected or record.hash in got:
-                        raise BadAnswer(
-                            f"the server answered {record.hash[:16]}…, which was not asked for"
-                            " or came twice"
-                        )
-                    if record.type not in _AUTHORITY_TYPES:
-                        raise BadAnswer(
-                            f"the server answered {record.hash[:16]}… as an authority record:"
-                            f" it is a {record.type}"
-                        )
-                    got[record.hash] = record
+        for _attempt in range(tries):
+            self._check_cancel()
+            got |= self._ask_authority([h for h in wanted if h not in got])
             if len(got) == len(wanted):
                 return got
         missing = [h for h in wanted if h not in got]
@@ -932,6 +924,32 @@ class SyncEngine:
             head.record,
             None,
         )
+
+    def _ask_authority(self, wanted: list[str]) -> dict[str, Record]:
+        """One ask for the bodies of ``wanted``, at most MAX_AUTHORITY_FETCH a request: each
+        record answered must parse, be a certificate or revocation list, have been asked and
+        come once, else the answer is broken (BadAnswer). Those not answered are left out."""
+        got: dict[str, Record] = {}
+        for start in range(0, len(wanted), MAX_AUTHORITY_FETCH):
+            asked = wanted[start : start + MAX_AUTHORITY_FETCH]
+            expected = set(asked)
+            for raw in self.client.authority_records(asked):
+                try:
+                    record = from_json(raw)
+                except EnvelopeError as exc:
+                    raise BadAnswer(f"an authority record is malformed: {exc}") from exc
+                if record.hash not in expected or record.hash in got:
+                    raise BadAnswer(
+                        f"the server answered {record.hash[:16]}…, which was not asked for"
+                        " or came twice"
+                    )
+                if record.type not in _AUTHORITY_TYPES:
+                    raise BadAnswer(
+                        f"the server answered {record.hash[:16]}… as an authority record:"
+                        f" it is a {record.type}"
+                    )
+                got[record.hash] = record
+        return got
 
     def _check_entries(
         self, result: SyncResult, page: _Page, head: TreeHead, ranges: list[tuple[str, str]]
@@ -1004,6 +1022,19 @@ class SyncEngine:
             if (name := e.package or e.authority)
         ]
         positions.sort(key=lambda p: p[1])
+        # The bodies of the authority records named that this laptop lacked when the pull
+        # started, asked for here, off the engine thread, and prechecked with the page.
+        asked = [
+            e.authority
+            for e in authority
+            if e.authority and e.authority not in self._authority_held
+        ]
+        try:
+            got = self._ask_authority(asked) if asked and not self._cancelled else {}
+        except BadAnswer as exc:
+            return _Page([], [], [], 0, False, [], [], str(exc), None, None, [], [])
+        fetched = list(got.values())
+        seen_at = {e.authority: min(e.received, arrived) for e in authority}
         trust = self._pull_trust
         prechecked: list[Precheck | None] = [None] * len(records)
         step = 50
@@ -1017,6 +1048,19 @@ class SyncEngine:
                 )
             except Exception:  # left to check in place, which raises it as before
                 continue
+        checks: list[Precheck | None] = [None] * len(fetched)
+        if fetched and trust is not None and not self._cancelled:
+            index_of = {e.authority: e.index for e in authority}
+            try:
+                checks = list(
+                    precheck(
+                        fetched,
+                        trust,
+                        [(seen_at[r.hash], index_of[r.hash]) for r in fetched],
+                    )
+                )
+            except Exception:  # left to check in place
+                pass
         return _Page(
             records,
             arrivals,
@@ -1030,6 +1074,8 @@ class SyncEngine:
             page.partitions,
             [(e.package, e.index, min(e.received, arrived)) for e in packages if e.package],
             [(e.authority, e.index, min(e.received, arrived)) for e in authority if e.authority],
+            {r.hash: (r, c) for r, c in zip(fetched, checks, strict=True)},
+            frozenset(asked),
         )
 
     def _pull_evidence(self, result: SyncResult) -> None:
@@ -1087,6 +1133,10 @@ class _Page:
     partitions: Any  # the last page's partition proofs, as sent
     packages: list[tuple[str, int, datetime]]  # (hash, log index, seen): named, not sent
     authority: list[tuple[str, int, datetime]]  # certificates, revocation lists: the same
+    # Their bodies the helper thread fetched (those lacking when the pull started), each with
+    # its precheck, and the hashes it asked for.
+    fetched: dict[str, tuple[Record, Precheck | None]] = field(default_factory=dict)
+    asked: frozenset[str] = frozenset()
 
 
 def _shown(raw: Any, server: str) -> dict[str, Any]:
