@@ -592,3 +592,36 @@ def test_slow_bodies_hold_no_place_of_the_work_and_are_cut(start: Any, tmp_path:
     assert strict.proc.stderr is not None
     log = strict.proc.stderr.read()
     assert "Traceback" not in log and "ClientDisconnect" not in log  # cut quietly
+
+
+def test_an_answer_before_the_body_reaches_a_client_still_sending_it(start: Any) -> None:
+    """A 413 given on the headers, while the client goes on sending its body (as `requests`
+    does with a push the gate refuses, 429 included): the client reads the answer, not a
+    connection reset; the server then closes, having read a bounded amount."""
+    server = start()
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.sendall(
+        b"POST /v1/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 300000\r\n\r\n"
+    )
+    time.sleep(0.5)  # answered (anonymous, over the small-body limit) while nothing came
+    for _ in range(30):  # the body as a client's writes send it, a piece at a time
+        sock.sendall(b"[" * 10_000)
+        time.sleep(0.02)
+    status, _ = answer_of(sock)
+    assert status == 413
+    assert closed_by_server(sock, within=10)
+    # A client that goes on and on is cut after a bounded amount.
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.sendall(
+        b"POST /v1/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {100 * 1024 * 1024}\r\n\r\n".encode()
+    )
+    sent = 0
+    try:
+        for _ in range(100):
+            sock.sendall(b"[" * 1024 * 1024)
+            sent += 1
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    assert sent < 100

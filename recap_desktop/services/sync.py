@@ -184,8 +184,8 @@ def sync_once(
     return result
 
 
-def local_status(store: Store) -> Status:
-    """The status bar's figures without touching the network."""
-    return Status(
-        "idle", None, store.outbox.unsent_count(), store.outbox.setting("last_sync"), None, None
-    )
+def local_status(ws: Workspace) -> Status:
+    """The status bar's figures without touching the network (opens the store: a
+    RecapError when it cannot)."""
+    outbox = ws.store.outbox
+    return Status("idle", None, outbox.unsent_count(), outbox.setting("last_sync"), None, None)

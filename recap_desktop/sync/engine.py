@@ -138,6 +138,9 @@ class Status:
     last_error: str | None
     error_kind: str | None
     clock_offset: int | None = None  # seconds off the server's clock, when over tolerance
+    # Records admitted from the server since this engine started: the window reloads what it
+    # shows (states, the board, a sheet's history) when it changes.
+    pulled: int = 0
 
 
 @dataclass
@@ -830,6 +833,8 @@ class SyncEngine:
                         trust = self._trust() or admission.trust
                     self._pull_trust = trust  # the next pages' prechecks use it from now on
                     result.pulled += len(admission.admitted)
+                    if admission.admitted:
+                        self._emit(pulled=self._status.pulled + len(admission.admitted))
                     # Pulled again after partitions that did not add up: what was refused
                     # before is not reported twice.
                     index_of = {h: i for h, i, _, _ in page.positions}
