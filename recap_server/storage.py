@@ -581,15 +581,15 @@ class SqlStorage:
         the order asked; any other hash (not held, or another type) is left out. Read by the
         primary key: a laptop asks only for those a pull page named and it lacks (§9.5)."""
         asked = list(dict.fromkeys(hashes))[:MAX_AUTHORITY_FETCH]
-        if not asked:
-            return []
-        marks = ",".join("?" for _ in asked)
-        rows = self._query(
-            "SELECT idx, hash, signer, payload, sig, received, partition, NULL FROM records"
-            f" WHERE hash IN ({marks}) AND type IN ('certificate', 'revocations')",
-            asked,
-        )
-        found = {str(r[1]): _raw(r) for r in rows}
+        found: dict[str, RawHeld] = {}
+        for chunk in _chunks(asked):
+            rows = self._query(
+                "SELECT idx, hash, signer, payload, sig, received, partition, NULL FROM records"
+                f" WHERE hash IN ({', '.join('?' for _ in chunk)})"
+                " AND type IN ('certificate', 'revocations')",
+                chunk,
+            )
+            found.update((str(r[1]), _raw(r)) for r in rows)
         return [found[h] for h in asked if h in found]
 
     def log_size(self) -> int:

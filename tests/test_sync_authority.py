@@ -380,6 +380,16 @@ def test_the_bulk_fetch_is_bounded_and_answers_only_authority_records(tmp_path: 
         answer = requests.post(url, json={"hashes": asked}, timeout=10)
         assert answer.status_code == 200
         assert [r["hash"] for r in answer.json()["records"]] == [officers[1].hash, officers[0].hash]
+        # The most a request may ask, the records spread over it: every one found.
+        fill = [f"{i:064x}" for i in range(MAX_AUTHORITY_FETCH - len(officers))]
+        full = [*fill[:400], officers[2].hash, *fill[400:], officers[0].hash, officers[1].hash]
+        answer = requests.post(url, json={"hashes": full}, timeout=10)
+        assert answer.status_code == 200
+        assert [r["hash"] for r in answer.json()["records"]] == [
+            officers[2].hash,
+            officers[0].hash,
+            officers[1].hash,
+        ]
         too_many = requests.post(
             url, json={"hashes": ["ab" * 32] * (MAX_AUTHORITY_FETCH + 1)}, timeout=10
         )
