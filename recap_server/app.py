@@ -512,7 +512,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         """The certificates and revocation lists of these hashes that the server holds, each
         once, in the order asked (PROTOCOL §9.5): what a laptop lacks of those a pull page
         named by hash. Any other hash is left out."""
-        body = await _read_body(request, MAX_AUTHORITY_BODY)
+        body = await _read_body(request, MAX_AUTHORITY_BODY, what="a request for records")
         hashes = _hash_list(body, MAX_AUTHORITY_FETCH)
         held = await to_thread.run_sync(ledger.storage.authority_raw, hashes)
         return Response(_records_bytes(held), media_type="application/json")
@@ -754,10 +754,12 @@ def _inflate(body: bytes) -> bytes:
     return out
 
 
-async def _read_body(request: Request, limit: int, anonymous: bool = False) -> bytes:
+async def _read_body(
+    request: Request, limit: int, anonymous: bool = False, what: str = "this push"
+) -> bytes:
     """The body, refused (413) as soon as it is known to be over ``limit``: from its
     Content-Length before a byte is read, else while it streams in."""
-    why = f"this push may carry at most {limit} bytes"
+    why = f"{what} may carry at most {limit} bytes"
     if anonymous:
         why = (
             f"a push without a push token of a certified key may carry at most {limit} bytes"
