@@ -401,3 +401,56 @@ def test_the_bulk_fetch_is_bounded_and_answers_only_authority_records(tmp_path: 
         a.ws.close()
     finally:
         server.stop()
+
+
+class SheetAsAuthority:
+    """A dishonest storage: its pages name one sheet by hash as if it were a certificate."""
+
+    def __init__(self, storage: Any) -> None:
+        self._storage = storage
+        self.named: str | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._storage, name)
+
+    def pull_raw(self, *args: Any, **kwargs: Any) -> list[Any]:
+        rows = self._storage.pull_raw(*args, **kwargs)
+        return [
+            replace(r, payload=None, named="authority") if r.hash == self.named else r for r in rows
+        ]
+
+
+def test_a_sheet_named_as_an_authority_record_is_refused(tmp_path: Path) -> None:
+    """Held: the laptop would make its leaf in the authority's partition, a broken answer.
+    Not held: the server does not serve it as an authority record, asked twice: withheld."""
+    held: list[SheetAsAuthority] = []
+
+    def wrap(storage: Any) -> SheetAsAuthority:
+        held.append(SheetAsAuthority(storage))
+        return held[0]
+
+    server = LiveServer(tmp_path / "server", storage=wrap)
+    try:
+        a = make_laptop(tmp_path / "a", "op-a")
+        b = make_laptop(tmp_path / "b", "op-b")
+        assert sync_service.sync_once(b.ws, server.url).outcome == "done"
+        sheet = enter(a, district_stations(a.ws)[0])
+        assert sync_service.sync_once(a.ws, server.url).outcome == "done"
+        held[0].named = sheet
+        _from_zero(a, server.url)
+        result, traffic = _sync(a, server.url)
+        assert result.error_kind == "bad_answer", result
+        assert "certificate or revocation list" in str(result.error)
+        # The helper thread knows only the certificates held when the pull started: it may
+        # ask once for the body (not served), never twice.
+        assert len(traffic.asked) <= 1
+        assert not a.ws.store.witness.evidence()
+        result, traffic = _sync(b, server.url)
+        assert result.error_kind == "server_misbehaved", result
+        assert [kind for kind, _ in result.misbehaviour] == ["withheld"]
+        assert sheet in traffic.asked[0] and traffic.asked[-1] == [sheet]
+        assert not b.ws.store.records.is_held(sheet)
+        a.ws.close()
+        b.ws.close()
+    finally:
+        server.stop()
