@@ -47,10 +47,18 @@ class RawHeld:
     index: int
     hash: str
     signer: str
-    payload: str | None  # None: an election package read without its body (pull_raw)
+    payload: str | None  # None: an authority record read without its body (pull_raw)
     sig: str
     received: str
     partition: str
+    # Read without its body: how a pull page names it, "package" (an election package) or
+    # "authority" (a certificate or revocation list); None when the body was read.
+    named: str | None = None
+
+
+# Authority records a pull page names by hash (PROTOCOL §9.5), and the key it names them by.
+NAMED_TYPES = {"election": "package", "certificate": "authority", "revocations": "authority"}
+MAX_AUTHORITY_FETCH = 1000  # hashes per POST /v1/authority/records
 
 
 # What the server tells of a record it holds: its log index and when it first held it.
@@ -103,6 +111,7 @@ class ServerStorage(Protocol):
         upto: int,
         bodies: bool = True,
     ) -> list[RawHeld]: ...
+    def authority_raw(self, hashes: Sequence[str]) -> list[RawHeld]: ...
     def log_size(self) -> int: ...
     def head(self) -> Record | None: ...
     def keep_head(self, head: Record) -> None: ...
@@ -570,6 +579,22 @@ class SqlStorage:
 
     # -- the log ----------------------------------------------------------------------------
 
+    def authority_raw(self, hashes: Sequence[str]) -> list[RawHeld]:
+        """The certificates and revocation lists of these hashes, as stored, each once, in
+        the order asked; any other hash (not held, or another type) is left out. Read by the
+        primary key: a laptop asks only for those a pull page named and it lacks (§9.5)."""
+        asked = list(dict.fromkeys(hashes))[:MAX_AUTHORITY_FETCH]
+        found: dict[str, RawHeld] = {}
+        for chunk in _chunks(asked):
+            rows = self._query(
+                "SELECT idx, hash, signer, payload, sig, received, partition, NULL FROM records"
+                f" WHERE hash IN ({', '.join('?' for _ in chunk)})"
+                " AND type IN ('certificate', 'revocations')",
+                chunk,
+            )
+            found.update((str(r[1]), _raw(r)) for r in rows)
+        return [found[h] for h in asked if h in found]
+
     def log_size(self) -> int:
         with self._connection() as conn:
             return self._size(conn)
@@ -801,10 +826,18 @@ class SqlStorage:
     ) -> list[RawHeld]:
         """The same entries as ``pull``, as stored: every one was verified when it came in,
         and the laptop verifies each again, so a page needs no parsing here. Without
-        ``bodies`` an election package's payload is not read (None): a pull page names it by
-        hash, and a laptop fetches it apart, once (PROTOCOL §9.5)."""
-        payload = "payload" if bodies else "CASE WHEN type = 'election' THEN NULL ELSE payload END"
-        columns = f"SELECT idx, hash, signer, {payload}, sig, received, partition FROM records"
+        ``bodies`` an authority record's payload is not read (None, ``named`` saying how the
+        page names it): a pull page names packages, certificates and revocation lists by
+        hash, and a laptop fetches only those it lacks, apart (PROTOCOL §9.5)."""
+        if bodies:
+            payload, named = "payload", "NULL"
+        else:
+            kinds = " ".join(f"WHEN '{t}' THEN '{k}'" for t, k in NAMED_TYPES.items())
+            named = f"CASE type {kinds} END"
+            payload = f"CASE WHEN type IN ({_NAMED_IN}) THEN NULL ELSE payload END"
+        columns = (
+            f"SELECT idx, hash, signer, {payload}, sig, received, partition, {named} FROM records"
+        )
         if ranges is None:
             rows = self._query(
                 f"{columns} WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ?", [since, upto, limit]
@@ -921,6 +954,9 @@ def _unpack(pairs: Iterable[tuple[str, int]]) -> tuple[dict[str, int], int, dict
     return (sums if counted else {}), counted, states
 
 
+_NAMED_IN = ", ".join(f"'{t}'" for t in NAMED_TYPES)
+
+
 def _raw(r: Sequence[Any]) -> RawHeld:
     return RawHeld(
         int(r[0]),
@@ -930,6 +966,7 @@ def _raw(r: Sequence[Any]) -> RawHeld:
         str(r[4]),
         _protocol_time(r[5]),
         str(r[6]),
+        None if len(r) < 8 or r[7] is None else str(r[7]),
     )
 
 

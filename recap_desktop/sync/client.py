@@ -35,6 +35,7 @@ __all__ = [
     "is_loopback",
 ]
 USER_AGENT = "recap-desktop-sync/1"
+MAX_AUTHORITY_FETCH = 1000  # hashes per POST /v1/authority/records (PROTOCOL §9.5)
 # A package file, unpacked: a national one (~820,000 stations) is ~100 MB; room for 2.5x.
 MAX_PACKAGE_BYTES = 256 * 1024 * 1024
 MAX_RETRY_AFTER = 600.0  # seconds: a server asking for longer is waited on this long at most
@@ -369,6 +370,21 @@ class ServerClient:
         ):
             raise BadAnswer(f"the server's answer is not the package {record_hash[:16]}…")
         return answer
+
+    def authority_records(self, hashes: list[str]) -> list[Any]:
+        """The certificates and revocation lists of these hashes (at most
+        ``MAX_AUTHORITY_FETCH``) that the server holds, as it sends them: the caller checks
+        each against what its pull page named (§9.5)."""
+        body = json.dumps({"hashes": hashes}, separators=(",", ":")).encode("ascii")
+        answer = self._call(
+            "POST",
+            "/v1/authority/records",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        if not isinstance(answer, dict) or not isinstance(answer.get("records"), list):
+            raise BadAnswer("the authority records answer has no list of records")
+        return list(answer["records"])
 
     def log_entries(self, start: int, limit: int) -> dict[str, Any]:
         """The log's entries from index ``start`` (an auditor's download)."""
