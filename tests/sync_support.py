@@ -135,6 +135,7 @@ def enter(laptop: Laptop, station: str, contest: str = "ppwp", seed: int = 0) ->
     import random
 
     from recap_desktop.domain.chasil_demo import random_sheet
+    from recap_desktop.services import RecapError
     from recap_desktop.services.sheets import enter_sheet
 
     election = laptop.ws.store.package.election()
@@ -142,7 +143,16 @@ def enter(laptop: Laptop, station: str, contest: str = "ppwp", seed: int = 0) ->
     values = random_sheet(
         election.contests[contest], election.stations[station].registered, random.Random(seed)
     )
-    return enter_sheet(laptop.ws, laptop.key, station, contest, values).hash
+    try:
+        return enter_sheet(laptop.ws, laptop.key, station, contest, values).hash
+    except RecapError as exc:
+        if exc.key != "sheet.warnings_need_reason":
+            raise
+        # A random form may fire one of the package's warning bounds (turnout, spoilt
+        # ballots): the officer then says why, as the window asks them to.
+        return enter_sheet(
+            laptop.ws, laptop.key, station, contest, values, warnings_reason="as on the paper form"
+        ).hash
 
 
 def sign_sheet(laptop: Laptop, station: str, *, seed: int = 0, **overrides: Any) -> Any:
