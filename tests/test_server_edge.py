@@ -37,7 +37,7 @@ from recap_desktop.services import RecapError
 from recap_desktop.services import sync as sync_service
 from recap_desktop.sync import client as client_module
 from recap_desktop.sync.client import BadAnswer, Insecure, ServerClient, Unreachable
-from recap_desktop.sync.engine import UNREACHABLE, SyncEngine
+from recap_desktop.sync.engine import RETRY_AFTER_SPREAD, UNREACHABLE, SyncEngine
 from tests.sync_support import enter, make_laptop
 
 DEMO_ENV = {**os.environ, "RECAP_SERVER_PASSPHRASE": "demo-server-only"}
@@ -295,8 +295,17 @@ def test_rate_limit_answers_429_and_the_laptop_waits_as_told(start: Any, tmp_pat
     engine.backoff.base = 0.01  # its own backoff alone would retry at once
     result = engine.sync()
     engine.client.close()
-    assert result.outcome == UNREACHABLE and result.error_kind == "server"
-    assert waits and waits[0] >= told - 2
+    assert result.outcome == UNREACHABLE and result.error_kind == "server", result.error
+    assert waits and told - 2 <= waits[0] <= told * RETRY_AFTER_SPREAD + 1, (told, waits)
+    # A surge of laptops told the same Retry-After comes back spread, not in one second.
+    engine._asked = float(told)
+    spread = []
+    for _ in range(50):
+        engine.backoff.reset()  # each as a laptop's first retry
+        spread.append(engine._retry_delay(None))
+    spread.sort()
+    assert told <= spread[0] and spread[-1] <= told * RETRY_AFTER_SPREAD
+    assert spread[-1] - spread[0] > told * 0.2
 
 
 def laptop_station(laptop: Any) -> str:
