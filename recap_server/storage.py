@@ -971,35 +971,43 @@ def _contribution(state: str | None, values: Mapping[str, Any] | None) -> dict[s
 class _Totals:
     """Changes to region_totals gathered over many stations and written in one statement
     when the transaction ends: a push of 500 sheets of one district moves a few hundred rows
-    (region, contest, key), not 45,000 one at a time, which was half a push's CPU. A row is
-    written wherever one change alone would have written it (a field's zero; a state that
-    came and went in the batch), so the table ends exactly as with a statement per station."""
+    (region, contest, key), not 45,000 one at a time, which was half a push's CPU. Changes
+    are summed per village (the region right above a station), then carried to every region
+    above it. A row is written wherever one change alone would have written it (a field's
+    zero; a state that came and went), so the table ends exactly as with a statement per
+    station."""
 
     def __init__(self) -> None:
-        self.rows: dict[tuple[str, str, str], int] = {}
+        self.villages: dict[tuple[str, str], dict[str, int]] = {}
 
     def add(self, station: str, contest: str, delta: Mapping[str, int], sign: int) -> None:
+        village, dot, _ = station.rpartition(".")
+        if not dot:
+            return  # a code with no region above it
         # A field's zero counts (it is in the sums once a sheet with it counts).
         moved = [(k, sign * v) for k, v in delta.items() if v or k.startswith("f:")]
-        if not moved:
-            return
-        rows = self.rows
-        parts = station.split(".")
-        for depth in range(1, len(parts)):
-            region = ".".join(parts[:depth])
+        if moved:
+            sums = self.villages.setdefault((village, contest), {})
             for key, n in moved:
-                at = (region, contest, key)
-                rows[at] = rows.get(at, 0) + n
+                sums[key] = sums.get(key, 0) + n
 
     def write(self, conn: Any) -> None:
-        if self.rows:
+        rows: dict[tuple[str, str, str], int] = {}
+        for (village, contest), sums in self.villages.items():
+            parts = village.split(".")
+            for depth in range(1, len(parts) + 1):
+                region = ".".join(parts[:depth])
+                for key, n in sums.items():
+                    at = (region, contest, key)
+                    rows[at] = rows.get(at, 0) + n
+        if rows:
             conn.executemany(
                 "INSERT INTO region_totals (region, contest, key, n) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (region, contest, key)"
                 " DO UPDATE SET n = region_totals.n + excluded.n",
-                [(*at, n) for at, n in sorted(self.rows.items())],
+                [(*at, n) for at, n in sorted(rows.items())],
             )
-        self.rows = {}
+        self.villages = {}
 
 
 class SqliteStorage(SqlStorage):
