@@ -313,3 +313,24 @@ def test_a_signed_sheet_and_a_push_body_take_the_compiled_path() -> None:
     body = batch_bytes([r.to_json() for r in sheets])
     assert canonical._parse_canonical_fast(body) is not canonical._MISS
     assert _same(canonical.parse_json(body + b"\n"), json.loads(body))
+
+
+def test_the_compiled_path_gives_the_same_answers_on_many_threads_at_once() -> None:
+    """The server parses pushes on worker threads with one shared encoder and decoder."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bench.hotpath import fixture
+
+    _package, _cert, sheets = fixture(60)
+    payloads = [json.loads(r.canonical) for r in sheets]
+
+    def run(_: int) -> bool:
+        for record, payload in zip(sheets, payloads, strict=True):
+            if canonical.parse_canonical(record.canonical) != payload:
+                return False
+            if canonical.canonical_form(payload)[0] != record.canonical:
+                return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert all(pool.map(run, range(40)))
