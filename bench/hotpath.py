@@ -4,10 +4,11 @@ A focused micro-benchmark (under a minute): a DEMO election of 200 stations, one
 operator, 500 signed sheets as a laptop makes them. It times, per sheet, the steps every door
 of a record takes (the server's push, the laptop's pull, ``verify_store``): the canonical
 parse of the stored bytes (``parse_canonical``), a record rebuilt from stored parts
-(``from_parts``), from a pushed envelope (``from_json``), the strict parse of a 500-sheet push
-body (``parse_json``), and a whole ``Ledger.push`` of the 500 on a fresh SQLite server; with
-libsodium's verify of the same sheets, measured in the same run, as the baseline. Each figure
-is the best of a few repeats of CPU time (``time.process_time``), since this machine is shared.
+(``from_parts``), from a pushed envelope (``from_json``), the strict parse of a 500-sheet
+push body and of a pull page of them (``parse_json``), and a whole ``Ledger.push`` of the 500
+on a fresh SQLite server; with libsodium's verify of the same sheets, measured in the same
+run, as the baseline. Each figure is the best of a few repeats of CPU time
+(``time.process_time``), since this machine is shared.
 """
 
 from __future__ import annotations
@@ -94,6 +95,18 @@ def fixture(sheets: int = SHEETS) -> tuple[list[Any], Record, list[Record]]:
     return records, cert, out
 
 
+def page_bytes(sheets: list[Record]) -> bytes:
+    """A pull page of ``sheets`` as the server writes it (``recap_server.app._page_bytes``):
+    each entry's members sorted, the page's own not (so not canonical)."""
+    entries = ",".join(
+        f'{{"index":{i},"received":"{SIGNED_AT}","record":{{"hash":"{r.hash}",'
+        f'"payload":{r.canonical.decode()},"sig":"{r.sig}","signer":"{r.signer}"}}}}'
+        for i, r in enumerate(sheets)
+    )
+    tail = f'"more":false,"next":{len(sheets)},"head":null,"partitions":null'
+    return f'{{"entries":[{entries}],{tail}}}'.encode()
+
+
 def best(run: Callable[[], object], repeats: int) -> float:
     """The least CPU time of ``repeats`` runs."""
     times = []
@@ -136,6 +149,7 @@ def measure(repeats: int = 5, push_repeats: int = 3) -> dict[str, float]:
     stored = [(r.canonical, r.signer, r.sig, r.hash) for r in sheets]
     envelopes = [json.loads(json.dumps(r.to_json())) for r in sheets]  # fresh, as parsed
     body = batch_bytes([r.to_json() for r in sheets])
+    page = page_bytes(sheets)
     key = bytes.fromhex(cert.payload["public_key"])
     messages = [(bytes.fromhex(r.sig), signing_message(r.type, r.canonical)) for r in sheets]
 
@@ -149,6 +163,7 @@ def measure(repeats: int = 5, push_repeats: int = 3) -> dict[str, float]:
         "from_parts": lambda: [from_parts(*s) for s in stored],
         "from_json": lambda: [from_json(e) for e in envelopes],
         "parse_json_batch": lambda: parse_json(body),
+        "parse_json_page": lambda: parse_json(page),
     }
     out = {name: best(run, repeats) / n * 1e6 for name, run in steps.items()}
     with tempfile.TemporaryDirectory(prefix="recap-hotpath-") as tmp:

@@ -334,3 +334,81 @@ def test_the_compiled_path_gives_the_same_answers_on_many_threads_at_once() -> N
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert all(pool.map(run, range(40)))
+
+
+# -- parse_json: any spelling of plain JSON in compiled code ---------------------------------
+
+colon_text = st.text(alphabet=':ab "\\\t/', max_size=6)
+plain_values = st.recursive(
+    st.none() | st.booleans() | safe_ints | colon_text,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(colon_text, children, max_size=4)
+    ),
+    max_leaves=15,
+)
+
+
+def _spaced(value: Any, sort_keys: bool) -> list[bytes]:
+    return [
+        json.dumps(value, sort_keys=sort_keys, separators=seps).encode()
+        for seps in ((",", ":"), (", ", ": "), (" ,\t", " :\n"))
+    ]
+
+
+@SETTINGS
+@given(plain_values, st.booleans())
+@example({"a": "x:y", "b": {"c": ":"}}, False)
+def test_plain_json_in_any_spelling_takes_the_compiled_path(value: Any, sort_keys: bool) -> None:
+    for data in _spaced(value, sort_keys):
+        if not canonical._needs_check(data):  # ASCII, no \u escape, no 16-digit integer
+            assert canonical._parse_plain_fast(data) is not canonical._MISS, data
+        _parse_json_agrees(data)
+
+
+@SETTINGS
+@given(
+    st.dictionaries(st.sampled_from(["a", "b", "a:b", ":"]), plain_values, min_size=1, max_size=3),
+    plain_values,
+    st.booleans(),
+)
+def test_a_duplicated_key_in_any_spelling_is_refused(
+    obj: dict[str, Any], extra: Any, nested: bool
+) -> None:
+    for key in obj:
+        for text in _spaced(obj, False):
+            for dup in _spaced({key: extra}, False):
+                data = text[:-1] + b"," + dup[1:]
+                if nested:
+                    data = b'{"outer":[1,' + data + b"]}"
+                assert canonical._parse_plain_fast(data) is canonical._MISS, data
+                with pytest.raises(CanonicalError, match="duplicate"):
+                    canonical.parse_json(data)
+
+
+PLAIN_HOSTILE = [
+    b'{"a":1,"a":"\\u003a"}',  # an escaped ':' would make up for the member lost
+    b'{"a":"\\u003a\\u003a","a":1}',
+    b'{"a":"::","a":"::"}',
+    b'{"a" : 1 , "a" : 2}',
+    b'{"a":{"b":1},"a":{"b":1}}',
+    b'{"a":{},"a":{}}',
+    b'{"a":[],"b":{"c":1,"c":1}}',
+    b'{"a:":1,"a:":1}',
+    b'{"\\"":1,"\\"":1}',
+    b'{"a\\\\":1,"a\\\\":1}',
+    b'{"x":"\\\\u003a","x":1}',
+    b"[1, 2.0]",
+    b"[1, 9007199254740992]",
+    b"[1,\t-9007199254740992]",
+    b'{"\\u00e9":1}',
+    '{"é":1}'.encode(),
+    b'{"a":"\\ud800"}',
+    b"\x0c[1]",
+    b"[1]\x0b",
+    b"\xef\xbb\xbf[1]",
+]
+
+
+@pytest.mark.parametrize("data", PLAIN_HOSTILE)
+def test_hostile_plain_json_gets_the_strict_parses_answer(data: bytes) -> None:
+    _parse_json_agrees(data)

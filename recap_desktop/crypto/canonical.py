@@ -98,12 +98,9 @@ def _needs_check(data: bytes | str) -> bool:
 
 def parse_json(data: bytes | str) -> JsonValue:
     """Parse JSON strictly: no floats, no NaN, no duplicate keys, valid UTF-8."""
-    if isinstance(data, bytes):
-        # Push bodies, bundles and packages are canonical bytes (a file may end in one
-        # newline): those parse in compiled code, to the value the strict parse gives them.
-        value = _parse_canonical_fast(data[:-1] if data[-1:] == b"\n" else data)
-        if value is not _MISS:
-            return value
+    value = _parse_plain_fast(data)
+    if value is not _MISS:
+        return value
     check = _needs_check(data)
     if isinstance(data, bytes):
         try:
@@ -174,6 +171,7 @@ def _refuse_compiled_float(text: str) -> Any:
 # msgspec/msgspec#402, 2023, long before the 0.22 pinned here).
 _C_DECODER = msgspec.json.Decoder(float_hook=_refuse_compiled_float)
 _C_ENCODER = msgspec.json.Encoder(order="sorted")
+_C_PLAIN_ENCODER = msgspec.json.Encoder()  # members in the order parsed: only counted
 # What msgspec raises on input outside the subset or an unusual Python value: its DecodeError
 # and ValidationError are ValueErrors; RecursionError for deep nesting.
 _C_ERRORS = (ValueError, TypeError, OverflowError, RecursionError)
@@ -207,6 +205,24 @@ def _parse_canonical_fast(data: bytes) -> Any:
         return value if _C_ENCODER.encode(value) == data else _MISS
     except _C_ERRORS:
         return _MISS
+
+
+def _parse_plain_fast(data: bytes | str) -> Any:
+    """``parse_json``'s common case in compiled code (push bodies, pull pages, answers,
+    files), for any spelling: ASCII bytes with no ``\\u`` escape and no long integer (so, as
+    ``_needs_check`` says, every key is ASCII, every string valid and every integer safe),
+    parsed refusing floats, and holding as many ``:`` as the value written back: a ``:``
+    outside a string separates a member and one inside a string is itself (no escape but
+    ``\\u`` writes one), so a member lost to a duplicate key leaves the value a ``:`` short.
+    Anything else returns _MISS and takes the strict parse."""
+    if not isinstance(data, bytes) or _needs_check(data):
+        return _MISS
+    try:
+        value = _C_DECODER.decode(data)
+        written = _C_PLAIN_ENCODER.encode(value)
+    except _C_ERRORS:
+        return _MISS
+    return value if written.count(b":") == data.count(b":") else _MISS
 
 
 def canonical_form(value: JsonValue) -> tuple[bytes, JsonValue]:
