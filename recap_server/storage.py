@@ -336,9 +336,11 @@ class SqlStorage:
             'SELECT s.station, s.contest, s.state, h."values" FROM status s'
             " LEFT JOIN sheets h ON h.hash = s.current"
         ).fetchall()
+        totals = _Totals()
         for station, contest, state, values in rows:
             decoded = json.loads(values) if values is not None else None
-            _add_totals(conn, str(station), str(contest), _contribution(state, decoded), 1)
+            totals.add(str(station), str(contest), _contribution(state, decoded), 1)
+        totals.write(conn)
 
     # -- meta -------------------------------------------------------------------------------
 
@@ -557,8 +559,10 @@ class SqlStorage:
                         chunk,
                     ):
                         touched[(str(station), str(contest))] = None
+            totals = _Totals()
             for station, contest in touched:
-                self._restate(conn, station, contest, trust)
+                self._restate(conn, station, contest, trust, totals)
+            totals.write(conn)
             positions = {r.hash: (size + i, received) for i, r in enumerate(records)}
             head, made = seal(positions, appended)
             self._keep_head(conn, head, appended.size)
@@ -677,12 +681,17 @@ class SqlStorage:
                         f" WHERE signer IN ({marks})",
                         [*chunk, *chunk],
                     ).fetchall()
+            totals = _Totals()
             for station, contest in dict.fromkeys(keys):
-                self._restate(conn, str(station), str(contest), trust)
+                self._restate(conn, str(station), str(contest), trust, totals)
+            totals.write(conn)
 
-    def _restate(self, conn: Any, station: str, contest: str, trust: Trust) -> None:
+    def _restate(
+        self, conn: Any, station: str, contest: str, trust: Trust, totals: _Totals
+    ) -> None:
         """The same rule as every laptop (domain.status, protocol.standing): a disagreement is
-        a dispute; a record whose signer may not count it is set aside and shown."""
+        a dispute; a record whose signer may not count it is set aside and shown. The region
+        totals move in ``totals``, which the caller writes before its transaction ends."""
         mandates, revoked, forks = trust.mandates, trust.revoked, trust.forks
 
         def stand(
@@ -762,7 +771,7 @@ class SqlStorage:
             old = json.loads(before[2]) if before[2] is not None else None
             for key, n in _contribution(before[0], old).items():
                 delta[key] = delta.get(key, 0) - n
-        _add_totals(conn, station, contest, delta, 1)
+        totals.add(station, contest, delta, 1)
         was = before is not None and before[0] == DISPUTED
         _bump(conn, {"disputes": int(state.state == DISPUTED) - int(was)})
 
@@ -999,20 +1008,46 @@ def _contribution(state: str | None, values: Mapping[str, Any] | None) -> dict[s
     return out
 
 
-def _add_totals(conn: Any, station: str, contest: str, delta: Mapping[str, int], sign: int) -> None:
-    parts = station.split(".")
-    regions = [".".join(parts[:depth]) for depth in range(1, len(parts))]
-    conn.executemany(
-        "INSERT INTO region_totals (region, contest, key, n) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (region, contest, key) DO UPDATE SET n = region_totals.n + excluded.n",
+class _Totals:
+    """Changes to region_totals gathered over many stations and written in one statement
+    when the transaction ends: a push of 500 sheets of one district moves a few hundred rows
+    (region, contest, key), not 45,000 one at a time, which was half a push's CPU. Changes
+    are summed per village (the region right above a station), then carried to every region
+    above it. A row is written wherever one change alone would have written it (a field's
+    zero; a state that came and went), so the table ends exactly as with a statement per
+    station."""
+
+    def __init__(self) -> None:
+        self.villages: dict[tuple[str, str], dict[str, int]] = {}
+
+    def add(self, station: str, contest: str, delta: Mapping[str, int], sign: int) -> None:
+        village, dot, _ = station.rpartition(".")
+        if not dot:
+            return  # a code with no region above it
         # A field's zero counts (it is in the sums once a sheet with it counts).
-        [
-            (r, contest, k, sign * v)
-            for r in regions
-            for k, v in delta.items()
-            if v or k.startswith("f:")
-        ],
-    )
+        moved = [(k, sign * v) for k, v in delta.items() if v or k.startswith("f:")]
+        if moved:
+            sums = self.villages.setdefault((village, contest), {})
+            for key, n in moved:
+                sums[key] = sums.get(key, 0) + n
+
+    def write(self, conn: Any) -> None:
+        rows: dict[tuple[str, str, str], int] = {}
+        for (village, contest), sums in self.villages.items():
+            parts = village.split(".")
+            for depth in range(1, len(parts) + 1):
+                region = ".".join(parts[:depth])
+                for key, n in sums.items():
+                    at = (region, contest, key)
+                    rows[at] = rows.get(at, 0) + n
+        if rows:
+            conn.executemany(
+                "INSERT INTO region_totals (region, contest, key, n) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (region, contest, key)"
+                " DO UPDATE SET n = region_totals.n + excluded.n",
+                [(*at, n) for at, n in sorted(rows.items())],
+            )
+        self.villages = {}
 
 
 class SqliteStorage(SqlStorage):
