@@ -419,7 +419,8 @@ def check_ranges(
     """The partitions a server proves for ``ranges``: for each range, the consecutive leaves
     of the partitions tree inside it and, where they exist, the neighbours on either side
     that show nothing else lies in it, each with its inclusion proof in the head's
-    partitions root. Returns every partition inside the ranges (absent ones hold nothing)."""
+    partitions root. Returns every partition inside the ranges (absent ones hold nothing).
+    Whatever of these proofs does not hold is ``withheld`` (§10.6), retried once (§10.5)."""
     if not isinstance(answer, list) or len(answer) != len(ranges):
         raise LogError("withheld", "the server did not prove one list of partitions per range")
     found: dict[str, PartitionState] = {}
@@ -447,7 +448,7 @@ def _check_range(head: TreeHead, lo: str, hi: str, leaves: Any) -> dict[str, Par
             root = _hash(item["root"])
         except ValueError as exc:
             raise LogError("withheld", f"partition {name!r}: {exc}") from exc
-        proof = hashes(item["proof"], f"the proof of partition {name!r}")
+        proof = hashes(item["proof"], f"the proof of partition {name!r}", "withheld")
         try:
             merkle.verify_inclusion(
                 summary_leaf_hash(name, size, root),
@@ -465,7 +466,7 @@ def _check_range(head: TreeHead, lo: str, hi: str, leaves: Any) -> dict[str, Par
             raise LogError("withheld", "a range's partitions are not consecutive in the tree")
         names = [x[1] for x in parsed]
         if names != sorted(set(names)):
-            raise LogError("misplaced", "the partitions tree is not in name order")
+            raise LogError("withheld", "the partitions tree is not in name order")
     first_inside = not parsed or lo <= parsed[0][1]
     last_inside = not parsed or parsed[-1][1] < hi
     # The left edge: the first leaf shown is the tree's first, or lies before the range.
