@@ -522,6 +522,23 @@ def test_a_pull_names_a_region_and_its_last_page_ends_at_the_head(
     assert once(a, live_server.url).outcome == "done"
 
 
+def test_a_page_before_the_last_ends_right_after_its_last_entry(live_server: LiveServer) -> None:
+    """A page with more to come: its entries in index order from the cursor and its `next`
+    the index after its last entry; one that skips ahead, or has nothing, is a broken answer
+    (§9.5, GAP 86), not a cursor that silently jumps over entries."""
+    page = live_server.get("/v1/pull?jurisdiction=32.01.01&since=0&limit=2")
+    assert page["more"] is True and len(page["entries"]) == 2
+    assert page["next"] == page["entries"][-1]["index"] + 1
+    parse_page(page, 0)
+    for changed in (
+        {"next": page["next"] + 1},
+        {"entries": []},
+        {"entries": page["entries"][::-1]},
+    ):
+        with pytest.raises(WireError):
+            parse_page({**page, **changed}, 0)
+
+
 # -- 7. counts --------------------------------------------------------------------------------
 
 

@@ -170,6 +170,10 @@ def parse_page(answer: Any, since: int) -> Page:
         floor = index + 1
     if nxt < floor:
         raise WireError("the pull cursor went backwards")
+    if more and (not entries or nxt != floor):
+        # A page before the last ends right after its last entry (§9.5): a cursor that
+        # skips ahead would pass over entries without a word until §10.5's checks.
+        raise WireError("a page with more to come ends right after its last entry")
     return Page(entries, nxt, more, answer["head"], answer["partitions"])
 
 
