@@ -330,7 +330,9 @@ def check_receipt(
     it sent, by the answer's consistency proof); every record sent is listed exactly once as
     stored, held or refused, and nothing else is; the records stored are the log's entries
     from the append proof's size on, in the receipt's order; each held one is in the head's
-    tree by its inclusion proof. ``partitions``: the partition of each record sent, which the
+    tree by its inclusion proof (``held`` holds exactly one proof per record listed held). A
+    refusal by batch item (``{item, reason}``, an item the server could not parse) names no
+    record: it is not read, and each record sent must be listed by its hash. ``partitions``: the partition of each record sent, which the
     pusher computes from its own records. Raises LogError."""
     if head.hash != receipt.head or head.server != receipt.record.signer:
         raise LogError("bad_receipt", "the receipt names another tree head than it came with")
@@ -352,7 +354,14 @@ def check_receipt(
             hashes(proofs["consistency"], "the consistency proof", "bad_answer") if needs else []
         )
         check_extends(known, head, steps)
-    listed = [*receipt.stored, *receipt.held, *(h for h, _, _ in receipt.refused if h is not None)]
+    order = list(partitions)  # the batch, as sent
+    listed = [*receipt.stored, *receipt.held]
+    for hash_, item, _reason in receipt.refused:
+        if hash_ is None:  # an item the server could not parse, by its place in the batch
+            if item is None or item >= len(order):
+                raise LogError("bad_receipt", f"the receipt refuses item {item}, not sent")
+            hash_ = order[item]
+        listed.append(hash_)
     counts: dict[str, int] = {}
     for hash_ in listed:
         if hash_ not in partitions:
@@ -377,8 +386,8 @@ def check_receipt(
         raise LogError("bad_receipt", "the records stored are not the log's newest entries")
     check_append(head, first, hashes(append["frontier"], "the frontier"), leaves)
     held = proofs["held"]
-    if not isinstance(held, dict):
-        raise LogError("bad_receipt", "held proofs are an object of record hash to proof")
+    if not isinstance(held, dict) or set(held) != set(receipt.held):
+        raise LogError("bad_receipt", "held proofs are one proof under each held record's hash")
     for hash_, (index, received) in receipt.held.items():
         leaf = leaf_hash(hash_, index, partitions[hash_], format_time(received))
         check_included(head, leaf, index, hashes(held.get(hash_), "an inclusion proof"))
