@@ -331,9 +331,10 @@ def check_receipt(
     stored, held or refused, and nothing else is; the records stored are the log's entries
     from the append proof's size on, in the receipt's order; each held one is in the head's
     tree by its inclusion proof (``held`` holds exactly one proof per record listed held). A
-    refusal by batch item (``{item, reason}``, an item the server could not parse) names no
-    record: it is not read, and each record sent must be listed by its hash. ``partitions``: the partition of each record sent, which the
-    pusher computes from its own records. Raises LogError."""
+    refusal by batch item (``{item, reason}``, an item the server could not parse) lists the
+    record sent at that place; an item beyond the batch is ``bad_receipt``. ``partitions``:
+    the partition of each record sent, in the batch's order, which the pusher computes from
+    its own records. Raises LogError."""
     if head.hash != receipt.head or head.server != receipt.record.signer:
         raise LogError("bad_receipt", "the receipt names another tree head than it came with")
     try:
