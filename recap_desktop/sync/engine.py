@@ -507,25 +507,28 @@ class SyncEngine:
     def _settle(self, result: SyncResult, held: TreeHead, shown: TreeHead) -> NoReturn:
         """The server showed ``shown`` where a head of ``held``'s size was due (a smaller head
         signed no later, or a 404 for a proof to ``held``): ask which heads it signed at that
-        size. ``held`` among them: a stale answer, retried later; another: ``forked``; none:
-        it denies a head it signed, ``rolled_back``."""
+        size. Each listed is checked (§10.2: one that is not valid is evidence by its name)
+        and must be of that size (else the answer is broken). Another log than ``held``'s
+        among them: ``forked``, whatever else is listed (two signed heads of one size that
+        differ); else ``held`` among them: a stale answer, retried later; none: it denies a
+        head it signed, ``rolled_back``."""
         trust = self._trust()
         assert trust is not None  # the handshake needed it
         listed = [self._parse_head(result, raw, trust) for raw in self.client.heads_at(held.size)]
         if any(h.size != held.size for h in listed):
             raise BadAnswer(f"the server listed heads of another size than {held.size}")
-        if any(log.same_log(h, held) for h in listed):
-            raise BadAnswer(
-                f"the server answered with a head of {shown.size} entries, older than its head"
-                f" of {held.size}: retried later"
-            )
-        if listed:
-            other = listed[0]
+        other = next((h for h in listed if not log.same_log(h, held)), None)
+        if other is not None:
             self._misbehaved(
                 result,
                 LogError("forked", f"two different logs of {held.size} entries"),
                 held.record,
                 other.record,
+            )
+        if listed:
+            raise BadAnswer(
+                f"the server answered with a head of {shown.size} entries, older than its head"
+                f" of {held.size}: retried later"
             )
         self._misbehaved(
             result,
