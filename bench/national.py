@@ -50,6 +50,7 @@ import aiohttp
 from bench import national_data
 from bench.national_data import Laptop, National
 from bench.report import Result, percentile, table
+from recap_desktop.sync.engine import RETRY_AFTER_SPREAD
 
 PASSPHRASE = "bench-server-only"
 PAGE = 500  # records per pull page, the client's default
@@ -312,6 +313,7 @@ class Tally:
 
     latency: dict[str, list[float]] = field(default_factory=dict)
     errors: Counter[str] = field(default_factory=Counter)
+    waited: Counter[str] = field(default_factory=Counter)  # 429/503 answers waited out
     receipted: dict[str, int] = field(default_factory=dict)  # hash -> index the receipt gave
     sent: set[str] = field(default_factory=set)
     stored: int = 0
@@ -386,22 +388,30 @@ class Generator:
             headers |= {"Content-Type": "application/json"}
             if gzipped:
                 headers |= {"Content-Encoding": "gzip"}
-        async with self.gate:
-            start = time.perf_counter()
-            try:
-                async with self.session.request(
-                    method, self.url + path, params=params, data=data, headers=headers
-                ) as answer:
-                    text, size = await _read(answer)
-                    status = answer.status
-            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                self.tally.errors[f"{name}: {type(exc).__name__}"] += 1
-                return 0, None, 0
-            ms = (time.perf_counter() - start) * 1000
-        self.tally.took(f"{self.phase}:{name}", ms)
-        if status != 200:
-            self.tally.errors[f"{name}: {status}"] += 1
-        return status, text, size
+        while True:
+            async with self.gate:
+                start = time.perf_counter()
+                try:
+                    async with self.session.request(
+                        method, self.url + path, params=params, data=data, headers=headers
+                    ) as answer:
+                        text, size = await _read(answer)
+                        status = answer.status
+                        told = answer.headers.get("Retry-After")
+                except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                    self.tally.errors[f"{name}: {type(exc).__name__}"] += 1
+                    return 0, None, 0
+                ms = (time.perf_counter() - start) * 1000
+            self.tally.took(f"{self.phase}:{name}", ms)
+            if status in (429, 503) and told is not None and told.isdigit():
+                # Backpressure, not an error: the laptop waits as the client does (PROTOCOL
+                # §9.9, RETRY_AFTER_SPREAD) and asks again; the time box cuts what is left.
+                self.tally.waited[f"{name}: {status}"] += 1
+                await asyncio.sleep(min(600, int(told)) * random.uniform(1.0, RETRY_AFTER_SPREAD))
+                continue
+            if status != 200:
+                self.tally.errors[f"{name}: {status}"] += 1
+            return status, text, size
 
     async def push(self, laptop: Laptop, body: bytes, known: int) -> bool:
         # Each laptop's key vouches for its pushes, as a real laptop's does (PROTOCOL §9.9).
@@ -987,6 +997,16 @@ def results(figures: Figures, sodium: float, cores_used: int) -> list[Result]:
             "lower",
             0,
             note=", ".join(f"{k} x{v}" for k, v in t.errors.most_common()) or "none",
+        )
+    )
+    out.append(
+        Result.plain(
+            f"national.{b}.told_to_wait",
+            sum(t.waited.values()),
+            "answers",
+            "lower",
+            note=(", ".join(f"{k} x{v}" for k, v in t.waited.most_common()) or "none")
+            + " (429/503 with Retry-After, waited out and asked again as the client does)",
         )
     )
     bad = figures.lost + figures.duplicated + figures.misplaced
