@@ -196,15 +196,6 @@ def parse_page(answer: Any, since: int) -> Page:
         # A page before the last ends right after its last entry (§9.5): a cursor that
         # skips ahead would pass over entries without a word until §10.5's checks.
         raise WireError("a page with more to come ends right after its last entry")
-    # The server holds each record once, at one index: a page naming a hash twice (by body,
-    # by name, or a malformed entry claiming another's hash) is not a page of its log.
-    seen: set[str] = set()
-    for entry in entries:
-        if entry.name is None:
-            continue
-        if entry.name in seen:
-            raise WireError(f"the page names {entry.name[:16]}… twice")
-        seen.add(entry.name)
     return Page(entries, nxt, more, answer["head"], answer["partitions"])
 
 
