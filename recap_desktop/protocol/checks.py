@@ -22,15 +22,64 @@ from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust, roles_for
 CLOCK_TOLERANCE = timedelta(minutes=10)
 
 
+class Verified:
+    """Signatures verified ahead of admission (``preverify``), each kept with the exact public
+    key it verified against and the exact bytes it covers (the record's type, canonical payload
+    and signature). A check asks ``holds(record, key)`` with the key *its* trust gives for the
+    signer: a different key, a different signature or different bytes is not in here, and is
+    verified again. Only a signature that verified is kept: a memo can skip work, never turn a
+    refusal into an admission. Nothing else of a record's check is kept: its standing, its
+    election and its place are decided by ``admit`` against the trust in force then."""
+
+    def __init__(self) -> None:
+        self._held: set[tuple[bytes, str, str, bytes]] = set()
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def holds(self, record: Record, public_key: bytes) -> bool:
+        return (bytes(public_key), record.sig, record.type, record.canonical) in self._held
+
+    def verify(self, record: Record, public_key: bytes) -> bool:
+        """Whether ``record``'s signature verifies against ``public_key``: from the memo if
+        this exact pair verified before, else by libsodium (and kept if it verifies)."""
+        if self.holds(record, public_key):
+            return True
+        if not record.verify_signature(public_key):
+            return False
+        self._held.add((bytes(public_key), record.sig, record.type, record.canonical))
+        return True
+
+
+def preverify(records: Sequence[Record], trust: Trust) -> Verified:
+    """Verify the officers' signatures of ``records`` against the keys ``trust`` gives their
+    signers, ahead of ``admit`` and outside any lock (a server's worker, before the database's
+    writers' lock). ``admit(..., verified=...)`` then skips a verification only where its own
+    trust gives the same key for the same bytes (docs/PROTOCOL.md §9.7)."""
+    memo = Verified()
+    for record in records:
+        if record.type in AUTHORITY_TYPES or record.signer == trust.authority_id:
+            continue  # checked when added to the trust, in order; or refused without a verify
+        public_key = trust.public_key(record.signer)
+        if public_key is not None:
+            memo.verify(record, public_key)
+    return memo
+
+
 def check_record(
-    record: Record, trust: Trust, seen: datetime, position: int | None = None
+    record: Record,
+    trust: Trust,
+    seen: datetime,
+    position: int | None = None,
+    verified: Verified | None = None,
 ) -> list[Problem]:
     """Everything about one officer record that does not need the other records.
 
     Authority records are checked as they are added to the trust (``TrustBuilder.add``), in
     order, since each may change what the next one is checked against: here they pass.
     ``seen`` and ``position`` are what the holder knows of the record's arrival (see
-    ``protocol.standing``).
+    ``protocol.standing``). ``verified``: signatures verified ahead (``preverify``); one is
+    taken from it only for the key ``trust`` gives the signer now.
     """
     if record.type in AUTHORITY_TYPES:
         return []
@@ -49,7 +98,12 @@ def check_record(
         return [
             Problem(record.hash, "unknown_signer", f"no certificate for key {record.signer[:16]}…")
         ]
-    if not record.verify_signature(public_key):
+    good = (
+        verified.holds(record, public_key) or record.verify_signature(public_key)
+        if verified is not None
+        else record.verify_signature(public_key)
+    )
+    if not good:
         return [Problem(record.hash, "bad_signature", "the signature does not verify")]
     election = trust.election
     if election is None:
