@@ -545,8 +545,10 @@ class SqlStorage:
                         chunk,
                     ):
                         touched[(str(station), str(contest))] = None
+            deltas = _Deltas()
             for station, contest in touched:
-                self._restate(conn, station, contest, trust)
+                self._restate(conn, station, contest, trust, deltas)
+            deltas.write(conn)
             positions = {r.hash: (size + i, received) for i, r in enumerate(records)}
             head, made = seal(positions, appended)
             self._keep_head(conn, head, appended.size)
@@ -649,12 +651,18 @@ class SqlStorage:
                         f" WHERE signer IN ({marks})",
                         [*chunk, *chunk],
                     ).fetchall()
+            deltas = _Deltas()
             for station, contest in dict.fromkeys(keys):
-                self._restate(conn, str(station), str(contest), trust)
+                self._restate(conn, str(station), str(contest), trust, deltas)
+            deltas.write(conn)
 
-    def _restate(self, conn: Any, station: str, contest: str, trust: Trust) -> None:
+    def _restate(
+        self, conn: Any, station: str, contest: str, trust: Trust, deltas: _Deltas
+    ) -> None:
         """The same rule as every laptop (domain.status, protocol.standing): a disagreement is
-        a dispute; a record whose signer may not count it is set aside and shown."""
+        a dispute; a record whose signer may not count it is set aside and shown. What the
+        change adds to the region totals and counters goes into ``deltas`` (written once per
+        transaction by the caller)."""
         mandates, revoked, forks = trust.mandates, trust.revoked, trust.forks
 
         def stand(
@@ -734,9 +742,9 @@ class SqlStorage:
             old = json.loads(before[2]) if before[2] is not None else None
             for key, n in _contribution(before[0], old).items():
                 delta[key] = delta.get(key, 0) - n
-        _add_totals(conn, station, contest, delta, 1)
+        deltas.totals(station, contest, delta)
         was = before is not None and before[0] == DISPUTED
-        _bump(conn, {"disputes": int(state.state == DISPUTED) - int(was)})
+        deltas.count("disputes", int(state.state == DISPUTED) - int(was))
 
     def record_fork(self, fork: Fork, received: str) -> None:
         """Keep both records of a signer's fork as evidence (the offered one is refused)."""
@@ -957,6 +965,56 @@ def _contribution(state: str | None, values: Mapping[str, Any] | None) -> dict[s
         for field, value in values.items():
             out[f"f:{field}"] = int(value)
     return out
+
+
+class _Deltas:
+    """What one transaction's restated stations add to the region totals and the counters,
+    summed per row and written with one statement each at the end: a 500-sheet push touched
+    ~45,000 total rows one upsert at a time (420 µs a sheet on SQLite, several ms on
+    PostgreSQL, all under the writers' lock); summed, a few hundred. The tables end the same:
+    a row is written exactly when the station-by-station upserts would have written it (a
+    field's zero too), with the sum of what they would have added."""
+
+    def __init__(self) -> None:
+        # (the station's parent region, contest) -> key -> n: stations of one village are
+        # summed first, and spread to every region above at the end.
+        self._by_parent: dict[tuple[str, str], dict[str, int]] = {}
+        self._counters: dict[str, int] = {}
+
+    def totals(self, station: str, contest: str, delta: Mapping[str, int]) -> None:
+        parent = station.rpartition(".")[0]
+        if not parent:
+            return  # a station code with no region above it adds to no region
+        into = self._by_parent.setdefault((parent, contest), {})
+        for key, n in delta.items():
+            if n or key.startswith("f:"):  # a field's zero counts (see _add_totals)
+                into[key] = into.get(key, 0) + n
+
+    def count(self, name: str, n: int) -> None:
+        self._counters[name] = self._counters.get(name, 0) + n
+
+    def rows(self) -> dict[tuple[str, str, str], int]:
+        """(region, contest, key) -> what to add, for every region above each station."""
+        out: dict[tuple[str, str, str], int] = {}
+        for (parent, contest), sums in self._by_parent.items():
+            parts = parent.split(".")
+            for depth in range(1, len(parts) + 1):
+                region = ".".join(parts[:depth])
+                for key, n in sums.items():
+                    row = (region, contest, key)
+                    out[row] = out.get(row, 0) + n
+        return out
+
+    def write(self, conn: Any) -> None:
+        rows = self.rows()
+        if rows:
+            conn.executemany(
+                "INSERT INTO region_totals (region, contest, key, n) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (region, contest, key) DO UPDATE"
+                " SET n = region_totals.n + excluded.n",
+                [(r, c, k, n) for (r, c, k), n in rows.items()],
+            )
+        _bump(conn, self._counters)
 
 
 def _add_totals(conn: Any, station: str, contest: str, delta: Mapping[str, int], sign: int) -> None:
