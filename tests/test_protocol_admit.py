@@ -3,6 +3,7 @@ chains and evidence, against a plain in-memory view of what is held."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -339,6 +340,44 @@ def test_admission_does_not_verify_again_what_was_verified_ahead(
         return real(self, public_key)
 
     monkeypatch.setattr(Record, "verify_signature", counted)
+    assert verdict(batch, held, trust, verified=verified) == [(ADMITTED, None)] * 3
+    assert calls == []
+    assert verdict(batch, held, trust) == [(ADMITTED, None)] * 3
+    assert len(calls) == 3
+
+
+def test_what_was_checked_against_one_package_is_never_taken_for_another() -> None:
+    """The form's rules and the record's station are checked ahead against the election the
+    worker's trust held; if the trust in force at admission holds another package (a newer
+    version arrived meanwhile), they are checked again against it."""
+    a = SigningKey.generate()
+    held, trust = base(cert(a))
+    record = sheet(a, 1, None)
+    verified = preverify([record], trust)
+    assert verdict([record], held, trust, verified=verified) == [(ADMITTED, None)]
+    assert trust.election is not None
+    renamed = dataclasses.replace(trust.election, id="another-election")  # type: ignore[type-var]
+    other = dataclasses.replace(trust, election=renamed)
+    assert verdict([record], held, other, verified=verified) == [(REFUSED, "wrong_election")]
+
+
+def test_admission_does_not_check_the_rules_again_when_the_package_is_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from recap_desktop.protocol import checks
+
+    keys = [SigningKey.generate() for _ in range(3)]
+    held, trust = base(*(cert(k) for k in keys))
+    batch = [sheet(k, 1, None, station=f"32.01.01.2001.00{i + 1}") for i, k in enumerate(keys)]
+    verified = preverify(batch, trust)
+    calls: list[str] = []
+    real = checks._check_values
+
+    def counted(record: Record, election: Any, registered: int) -> list[Any]:
+        calls.append(record.hash)
+        return real(record, election, registered)
+
+    monkeypatch.setattr(checks, "_check_values", counted)
     assert verdict(batch, held, trust, verified=verified) == [(ADMITTED, None)] * 3
     assert calls == []
     assert verdict(batch, held, trust) == [(ADMITTED, None)] * 3
