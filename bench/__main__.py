@@ -366,7 +366,16 @@ def _sync(
     log(f"sync_push and sync_pull: {store.records:,} records through recap-server on loopback")
     then = _auditor(store, audited) if sizes.audit == sizes.sync else None
     got = sync.push_and_pull(store, scratch, then=then)
+    log(f"baseline.server_insert: {sizes.sync:,} server-shaped rows, 500 a transaction")
+    insert = spread(baselines.server_insert_per_second(scratch / "insert.db", sizes.sync))
     return [
+        Result.plain(
+            "baseline.server_insert",
+            insert["median"],
+            "rows/s",
+            "higher",
+            note="what the server's SQLite stores without parsing, signatures, rules or log",
+        ),
         Result.against(
             "sync_push",
             got.push_rate,
@@ -374,7 +383,8 @@ def _sync(
             "higher",
             raw_verify,
             0.5,
-            note=f"{got.pushed:,} records stored by the server in {got.push_seconds:.1f} s",
+            note=f"{got.pushed:,} records stored by the server in {got.push_seconds:.1f} s"
+            f" ({got.push_rate / insert['median']:.2f} x baseline.server_insert)",
         ),
         Result.against(
             "sync_pull",

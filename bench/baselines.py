@@ -188,3 +188,62 @@ def bare_window_seconds(repeats: int) -> list[float]:
             raise RuntimeError(f"the bare window did not start: {tail}")
         samples.append(seconds)
     return samples
+
+
+def server_insert_per_second(
+    database: str | Path, count: int, batch: int = 500, repeats: int = 3
+) -> list[float]:
+    """The storage baseline beside the server's push rate (issue 14): rows shaped as a push
+    writes them (a ``records`` row of a ~900-byte sheet payload and its ``sheets`` row),
+    bulk-inserted ``batch`` at a time, each batch one transaction under the writers' lock,
+    through the server's own storage (schema, indexes, append-only triggers) but without
+    parsing, signatures, rules or the log. No push can store sheets faster than this.
+
+    ``database``: a SQLite file (a new one per repeat, beside it) or a PostgreSQL URL whose
+    database the caller made for this and drops after (repeats use new hashes there)."""
+    from recap_server.storage import open_storage
+
+    payload = '{"contest":"ppwp","values":{' + ",".join(f'"v{i}":{i}' for i in range(60)) + "}}"
+    payload += " " * max(0, 900 - len(payload))
+    signer, sig, received, values = "ab" * 32, "cd" * 64, "2026-11-26T08:00:00Z", '{"v1":1}'
+    rates = []
+    for repeat in range(repeats):
+        target = database
+        if not str(database).startswith(("postgresql://", "postgres://")):
+            target = Path(f"{database}.{repeat}")
+        storage = open_storage(target)
+        try:
+            start = time.perf_counter()
+            for first in range(0, count, batch):
+                rows = [
+                    (f"{repeat:04x}{n:060x}", n) for n in range(first, min(count, first + batch))
+                ]
+                with storage.transaction() as conn:
+                    conn.executemany(
+                        "INSERT INTO records (hash, type, signer, seq, station, payload, sig,"
+                        " received, idx, partition) VALUES (?, 'sheet', ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [
+                            (h, signer, seq, station, payload, sig, received, seq, "32.01.01")
+                            for h, n in rows
+                            for seq, station in [(repeat * count + n, f"32.01.01.{n % 9999:04d}")]
+                        ],
+                    )
+                    conn.executemany(
+                        "INSERT INTO sheets (hash, station, contest, signer, seq, supersedes,"
+                        ' "values") VALUES (?, ?, ?, ?, ?, NULL, ?)',
+                        [
+                            (
+                                h,
+                                f"32.01.01.{n % 9999:04d}",
+                                "ppwp",
+                                signer,
+                                repeat * count + n,
+                                values,
+                            )
+                            for h, n in rows
+                        ],
+                    )
+            rates.append(count / (time.perf_counter() - start))
+        finally:
+            storage.close()
+    return rates

@@ -6,12 +6,14 @@ authority's certificates of the laptops are loaded into it before the run, as th
 does before election day. An asynchronous load generator (aiohttp, one process) then plays:
 
 1. first contact of a few laptops whose certificates the server does not hold yet, one at a
-   time on an idle server, as today's client makes it (the package and its certificate in
-   one push, then the certificate alone if that is refused): the server CPU it costs;
+   time on an idle server, as today's client makes it (the hashes of its package and its
+   certificate asked with ``POST /v1/push/held``, then only what the server lacks pushed: its
+   certificate): the server CPU it costs;
 2. the server CPU of one request of each kind, on the idle server, over 20 laptops' first
    syncs made one request at a time (what the projection in docs/PERFORMANCE.md uses);
 3. the surge: every laptop's first sync at once (health, its certificate, its sheets, every
-   pull page of its district, the fork evidence), at most ``connections`` requests and
+   pull page of its district and the certificates those pages name by hash that it lacks,
+   the fork evidence), at most ``connections`` requests and
    ``first_pulls`` package pages in flight, inside a time box (what is not done by then is
    reported, not waited for);
 4. steady syncs every ``interval`` seconds (health, a consistency proof when the head grew,
@@ -48,9 +50,11 @@ import aiohttp
 from bench import national_data
 from bench.national_data import Laptop, National
 from bench.report import Result, percentile, table
+from recap_desktop.sync.engine import RETRY_AFTER_SPREAD
 
 PASSPHRASE = "bench-server-only"
 PAGE = 500  # records per pull page, the client's default
+AUTHORITY_FETCH = 1000  # hashes per POST /v1/authority/records, as the client asks
 BIG_PAGE = 8 * 1024 * 1024  # a page bigger than this is read to its end, not parsed whole
 _TAIL = re.compile(rb'"more":(true|false),"next":(\d+)')
 
@@ -309,6 +313,7 @@ class Tally:
 
     latency: dict[str, list[float]] = field(default_factory=dict)
     errors: Counter[str] = field(default_factory=Counter)
+    waited: Counter[str] = field(default_factory=Counter)  # 429/503 answers waited out
     receipted: dict[str, int] = field(default_factory=dict)  # hash -> index the receipt gave
     sent: set[str] = field(default_factory=set)
     stored: int = 0
@@ -358,9 +363,10 @@ class Generator:
         params: dict[str, Any] | None = None,
         data: bytes | None = None,
         extra: dict[str, str] | None = None,
+        gzipped: bool = True,
     ) -> tuple[int, bytes | None]:
         status, text, _ = await self.sized(
-            name, method, path, params=params, data=data, extra=extra
+            name, method, path, params=params, data=data, extra=extra, gzipped=gzipped
         )
         return status, text
 
@@ -373,28 +379,39 @@ class Generator:
         params: dict[str, Any] | None = None,
         data: bytes | None = None,
         extra: dict[str, str] | None = None,
+        gzipped: bool = True,
     ) -> tuple[int, bytes | None, int]:
         """One request: (status, the decoded body or only its last 64 kB if it was bigger than
-        BIG_PAGE, the decoded body's size)."""
+        BIG_PAGE, the decoded body's size). ``data`` is sent gzipped unless not ``gzipped``."""
         headers = {"Accept-Encoding": "gzip", **(extra or {})}
         if data is not None:
-            headers |= {"Content-Type": "application/json", "Content-Encoding": "gzip"}
-        async with self.gate:
-            start = time.perf_counter()
-            try:
-                async with self.session.request(
-                    method, self.url + path, params=params, data=data, headers=headers
-                ) as answer:
-                    text, size = await _read(answer)
-                    status = answer.status
-            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                self.tally.errors[f"{name}: {type(exc).__name__}"] += 1
-                return 0, None, 0
-            ms = (time.perf_counter() - start) * 1000
-        self.tally.took(f"{self.phase}:{name}", ms)
-        if status != 200:
-            self.tally.errors[f"{name}: {status}"] += 1
-        return status, text, size
+            headers |= {"Content-Type": "application/json"}
+            if gzipped:
+                headers |= {"Content-Encoding": "gzip"}
+        while True:
+            async with self.gate:
+                start = time.perf_counter()
+                try:
+                    async with self.session.request(
+                        method, self.url + path, params=params, data=data, headers=headers
+                    ) as answer:
+                        text, size = await _read(answer)
+                        status = answer.status
+                        told = answer.headers.get("Retry-After")
+                except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                    self.tally.errors[f"{name}: {type(exc).__name__}"] += 1
+                    return 0, None, 0
+                ms = (time.perf_counter() - start) * 1000
+            self.tally.took(f"{self.phase}:{name}", ms)
+            if status in (429, 503) and told is not None and told.isdigit():
+                # Backpressure, not an error: the laptop waits as the client does (PROTOCOL
+                # §9.9, RETRY_AFTER_SPREAD) and asks again; the time box cuts what is left.
+                self.tally.waited[f"{name}: {status}"] += 1
+                await asyncio.sleep(min(600, int(told)) * random.uniform(1.0, RETRY_AFTER_SPREAD))
+                continue
+            if status != 200:
+                self.tally.errors[f"{name}: {status}"] += 1
+            return status, text, size
 
     async def push(self, laptop: Laptop, body: bytes, known: int) -> bool:
         # Each laptop's key vouches for its pushes, as a real laptop's does (PROTOCOL §9.9).
@@ -448,13 +465,36 @@ class Generator:
             more, nxt = found.group(1) == b"true", int(found.group(2))
             self.tally.pulled_bytes += size
             if size <= BIG_PAGE:
-                entries = len(json.loads(text)["entries"])
-                self.tally.pulled += entries
-                if entries == 0 and not more:
+                entries = json.loads(text)["entries"]
+                self.tally.pulled += len(entries)
+                if not entries and not more:
                     self.tally.empty_pulls.append((time.perf_counter() - start) * 1000)
+                named = [e["authority"] for e in entries if "authority" in e]
+                if named and not await self.authority_records(laptop, named):
+                    return False
             self.cursor[laptop.index] = nxt
             if not more:
                 return True
+
+    async def authority_records(self, laptop: Laptop, named: list[str]) -> bool:
+        """The certificates a page named by hash that the laptop lacks, fetched as the client
+        does (PROTOCOL §9.5: ``POST /v1/authority/records``, 1,000 a request). A bench laptop
+        holds its own certificate only, and meets the others' entries once (its first pull
+        from 0: no authority record is stored after the late laptops' first contacts)."""
+        own = {
+            r["hash"]
+            for r in json.loads(zlib.decompress(self.span(laptop.cert_body), wbits=31))["records"]
+        }
+        lacking = [h for h in named if h not in own]
+        for start in range(0, len(lacking), AUTHORITY_FETCH):
+            body = json.dumps({"hashes": lacking[start : start + AUTHORITY_FETCH]}).encode()
+            status, text, size = await self.sized(
+                "authority_records", "POST", "/v1/authority/records", data=body, gzipped=False
+            )
+            if status != 200 or text is None:
+                return False
+            self.tally.pulled_bytes += size
+        return True
 
     async def first_sync(self, laptop: Laptop) -> bool:
         """A fresh laptop's first sync, request by request as the client makes it (the package
@@ -620,26 +660,48 @@ async def _request_costs(gen: Generator, server: Server, sample: list[Laptop]) -
 async def _first_contact(
     gen: Generator, server: Server, late: list[Laptop]
 ) -> list[tuple[str, int, float]]:
-    """Laptops the server has no certificate of yet, one at a time on an idle server: first as
-    today's client does (its election package and certificate in one push), then, if that
-    was refused, its certificate alone."""
+    """Laptops the server has no certificate of yet, one at a time on an idle server, as
+    today's client makes first contact (PROTOCOL §9.9; ``SyncEngine._ask_held``): after
+    ``/v1/health`` it asks ``POST /v1/push/held`` with the hashes of its unsent authority
+    records (its election package and its certificate), and pushes only those the answer's
+    receipt does not list as held (its certificate: the authority loaded the package). Each
+    row is the server CPU of one step; ``first contact`` is their sum, the laptop's whole."""
     out = []
-    for n, laptop in enumerate(late):
+    package_hash = await asyncio.to_thread(_package_hash, gen.national.package)
+    for laptop in late:
         cert = json.loads(zlib.decompress(gen.span(laptop.cert_body), wbits=31))["records"]
-        before = server.cpu()
+        token = _push_token(laptop.index)
+        start = before = server.cpu()
         await gen.health(laptop)
-        status = 0
-        if n == 0:
-            if laptop.index not in _FIRST_BODIES:  # made once for every backend's run
-                package = json.loads(gen.national.package.read_bytes())["records"]
-                _FIRST_BODIES[laptop.index] = await asyncio.to_thread(_gzip_batch, package + cert)
-            body = _FIRST_BODIES[laptop.index]
-            status, _ = await gen.call("first_contact_package", "POST", "/v1/push", data=body)
-            out.append(("package + certificate", status, server.cpu() - before))
-            before = server.cpu()
-        if status != 200:
-            ok = await gen.push(laptop, gen.span(laptop.cert_body), 0)
-            out.append(("certificate", 200 if ok else 0, server.cpu() - before))
+        asked = [package_hash, *(c["hash"] for c in cert)]
+        body = json.dumps({"hashes": asked}, separators=(",", ":")).encode("ascii")
+        status, text = await gen.call(
+            "first_contact_held",
+            "POST",
+            "/v1/push/held",
+            params={"known": 0},
+            data=body,
+            extra=token,
+            gzipped=False,
+        )
+        held: set[str] = set()
+        if status == 200 and text is not None:
+            held = {e["hash"] for e in json.loads(text)["receipt"]["payload"]["held"]}
+            if package_hash not in held:  # the client would push ~100 MB: the probe does not
+                gen.tally.errors["first_contact: the server does not hold the package"] += 1
+                status = 0
+        out.append(
+            ("held: health, package + certificate asked by hash", status, server.cpu() - before)
+        )
+        before = server.cpu()
+        missing = [c for c in cert if c["hash"] not in held]
+        pushed = 200
+        if status == 200 and missing:
+            body = await asyncio.to_thread(_gzip_batch, missing)
+            pushed = 200 if await gen.push(laptop, body, 0) else 0
+            out.append(("certificate pushed alone", pushed, server.cpu() - before))
+        whole = status if status != 200 else pushed
+        out.append(("first contact, health to receipt", whole, server.cpu() - start))
     return out
 
 
@@ -678,7 +740,16 @@ def _steady_laptops(gen: Generator, laptops: list[Laptop], finished: list[Laptop
     return out
 
 
-_FIRST_BODIES: dict[int, bytes] = {}
+_PACKAGE_HASHES: dict[Path, str] = {}
+# The rows of a first contact (``_first_contact``'s steps), by how each step's label begins.
+_CONTACT_ROWS = (("held", "held"), ("certificate", "certificate"), ("first contact", "whole"))
+
+
+def _package_hash(path: Path) -> str:
+    """The hash of the package file's record (read once for every backend's run)."""
+    if path not in _PACKAGE_HASHES:
+        _PACKAGE_HASHES[path] = str(json.loads(path.read_bytes())["records"][0]["hash"])
+    return _PACKAGE_HASHES[path]
 
 
 def _gzip_batch(records: list[dict[str, Any]]) -> bytes:
@@ -869,7 +940,7 @@ def results(figures: Figures, sodium: float, cores_used: int) -> list[Result]:
             )
         )
     for what, status, cpu in figures.first_contact:
-        kind = "package" if what.startswith("package") else "certificate"
+        kind = next(k for p, k in _CONTACT_ROWS if what.startswith(p))
         out.append(
             Result.absolute(
                 f"national.{b}.first_contact_cpu.{kind}",
@@ -926,6 +997,16 @@ def results(figures: Figures, sodium: float, cores_used: int) -> list[Result]:
             "lower",
             0,
             note=", ".join(f"{k} x{v}" for k, v in t.errors.most_common()) or "none",
+        )
+    )
+    out.append(
+        Result.plain(
+            f"national.{b}.told_to_wait",
+            sum(t.waited.values()),
+            "answers",
+            "lower",
+            note=(", ".join(f"{k} x{v}" for k, v in t.waited.most_common()) or "none")
+            + " (429/503 with Retry-After, waited out and asked again as the client does)",
         )
     )
     bad = figures.lost + figures.duplicated + figures.misplaced
@@ -1018,6 +1099,7 @@ def run(
     ]
     if national.build_seconds is not None:
         out.append(Result.plain("national.build", national.build_seconds, "s", "lower"))
+    out += storage_baselines(postgres, scratch, log, 20_000 if shape.name == "full" else 5_000)
     machine: dict[str, Any] = {
         "national": {
             "stations": national.stations,
@@ -1056,6 +1138,35 @@ def run(
         out += results(figures, sodium["median"], cores)
         log("\n" + table(out))  # each backend's rows as soon as they are known
     return machine, out
+
+
+def storage_baselines(
+    postgres: str | None, scratch: Path, log: Callable[[str], None], count: int
+) -> list[Result]:
+    """What the databases store without the server's work (``baselines.server_insert``): a
+    push's rate read beside it says how much of the push is storage and how much the rest."""
+    from bench import baselines
+    from bench.report import spread
+
+    log(f"baseline.server_insert: {count:,} server-shaped rows in batches of 500")
+    rows = [("sqlite", baselines.server_insert_per_second(scratch / "insert.db", count))]
+    if postgres is not None:
+        name = "recap_national_insert"
+        try:
+            url = fresh_database(postgres, name)
+            rows.append(("pg", baselines.server_insert_per_second(url, count)))
+        finally:
+            drop_database(postgres, name)
+    return [
+        Result.plain(
+            f"baseline.server_insert_{backend}",
+            spread(rates)["median"],
+            "rows/s",
+            "higher",
+            note="a records row and a sheets row a sheet, 500 a transaction, one process",
+        )
+        for backend, rates in rows
+    ]
 
 
 @functools.cache

@@ -13,7 +13,6 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 from pydantic import BaseModel, Field
-from starlette.requests import ClientDisconnect
 
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import Record
@@ -27,11 +26,11 @@ from recap_desktop.protocol.wire import (
     WireError,
     parse_batch,
 )
-from recap_server.gate import GateLimits, PushGate, Refusal
+from recap_server.gate import GateLimits, PushGate, Refusal, read_body
 from recap_server.ledger import Ledger, Pushed
 from recap_server.photos import ServerPhotos
 from recap_server.photos import router as photo_router
-from recap_server.storage import RawHeld, _protocol_time
+from recap_server.storage import MAX_AUTHORITY_FETCH, RawHeld, _protocol_time
 
 MAX_BODY = 16 * 1024 * 1024  # bytes on the wire
 MAX_INFLATED = 64 * 1024 * 1024  # bytes after gunzip: a zip bomb stops here
@@ -40,6 +39,7 @@ MAX_PAGE = 2000  # records per pull page
 GZIP_LEVEL = 5
 MAX_HELD_BODY = 80 * (MAX_BATCH + 1)  # {"hashes": [...]}: 67 bytes a hash, and some room
 _HASH = re.compile(r"^[0-9a-f]{64}$")
+MAX_AUTHORITY_BODY = 80 * (MAX_AUTHORITY_FETCH + 1)  # {"hashes": [...]}, as MAX_HELD_BODY
 MAX_CURSOR = 2**63 - 1  # SQLite's largest integer: a pull cursor beyond it is not a cursor
 
 
@@ -121,6 +121,15 @@ class PackageEntry(BaseModel):
     package: str = Field(description="the package record's hash")
 
 
+class AuthorityEntry(BaseModel):
+    """A certificate or revocation list in a pull page: named by hash, its body fetched apart,
+    only by a laptop that lacks it, from POST /v1/authority/records (PROTOCOL §9.5)."""
+
+    index: int = Field(description="its index in the server's log, from 0")
+    received: str = Field(description="when the server first held it (UTC)")
+    authority: str = Field(description="the certificate's or revocation list's record hash")
+
+
 class PartitionProof(BaseModel):
     partition: str
     position: int = Field(description="its place in the partitions tree")
@@ -130,7 +139,7 @@ class PartitionProof(BaseModel):
 
 
 class Page(BaseModel):
-    entries: list[Entry | PackageEntry] = Field(description="in log order")
+    entries: list[Entry | PackageEntry | AuthorityEntry] = Field(description="in log order")
     next: int = Field(description="the cursor to send as since for the next page")
     more: bool
     head: Envelope | None = Field(description="the tree head the page is bounded by")
@@ -468,6 +477,45 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             media_type="application/json",
         )
 
+    @app.post(
+        "/v1/authority/records",
+        response_model=RecordList,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "description": "The hashes of authority records a pull page named.",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["hashes"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "hashes": {
+                                    "type": "array",
+                                    "maxItems": MAX_AUTHORITY_FETCH,
+                                    "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                                }
+                            },
+                        }
+                    }
+                },
+            }
+        },
+        responses={
+            400: {"description": "not a list of record hashes"},
+            413: {"description": "too many hashes"},
+        },
+    )
+    async def authority_records(request: Request) -> Response:
+        """The certificates and revocation lists of these hashes that the server holds, each
+        once, in the order asked (PROTOCOL §9.5): what a laptop lacks of those a pull page
+        named by hash. Any other hash is left out."""
+        body = await _read_body(request, MAX_AUTHORITY_BODY, what="a request for records")
+        hashes = _hash_list(body, MAX_AUTHORITY_FETCH)
+        held = await to_thread.run_sync(ledger.storage.authority_raw, hashes)
+        return Response(_records_bytes(held), media_type="application/json")
+
     @app.get("/v1/log/consistency", response_model=Consistency)
     def log_consistency(
         first: int = Query(..., ge=1, le=MAX_CURSOR),
@@ -584,15 +632,20 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         """Counts: records (every record held), disputes, sheets, equivocations, receipts..."""
         return ledger.storage.stats()
 
-    # Photos of the paper (PROTOCOL §9.8): their tables and routes live in photos.py.
-    app.include_router(photo_router(ServerPhotos(cast(Any, ledger.storage))))
+    # Photos of the paper (PROTOCOL §9.8): their tables, folder and routes live in photos.py.
+    folder = getattr(ledger.storage, "photos_dir", None)
+    if folder is None:
+        raise ValueError("the server's storage names no photo folder (open_ledger sets it)")
+    photos = ServerPhotos(cast(Any, ledger.storage), folder)
+    app.include_router(photo_router(photos, pushes))
     return app
 
 
 def _entry(h: RawHeld, partition: bool = False) -> str:
     extra = f',"partition":"{h.partition}"' if partition else ""
-    if h.payload is None:  # an election package, read without its body: named by hash
-        return f'{{"index":{h.index}{extra},"package":"{h.hash}","received":"{h.received}"}}'
+    if h.payload is None:  # an authority record, read without its body: named by hash
+        key = h.named or "package"
+        return f'{{"index":{h.index}{extra},"{key}":"{h.hash}","received":"{h.received}"}}'
     return (
         f'{{"index":{h.index}{extra},"received":"{h.received}","record":'
         f'{{"hash":"{h.hash}","payload":{h.payload},"sig":"{h.sig}","signer":"{h.signer}"}}}}'
@@ -619,6 +672,15 @@ def _page_bytes(
     rest = json.dumps(tail, separators=(",", ":"))[1:-1]
     flag = "true" if more else "false"
     return f'{{"entries":[{entries}],"more":{flag},"next":{nxt},{rest}}}'.encode()
+
+
+def _records_bytes(held: list[RawHeld]) -> bytes:
+    """``{"records": [envelope, ...]}`` written straight from the stored rows (as a page)."""
+    records = ",".join(
+        f'{{"hash":"{h.hash}","payload":{h.payload},"sig":"{h.sig}","signer":"{h.signer}"}}'
+        for h in held
+    )
+    return f'{{"records":[{records}]}}'.encode()
 
 
 def _entries_bytes(held: list[RawHeld], head: Record | None) -> bytes:
@@ -651,7 +713,7 @@ def _answer_bytes(pushed: Pushed) -> bytes:
     return json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
-def _hash_list(body: bytes) -> list[str]:
+def _hash_list(body: bytes, most: int = MAX_BATCH) -> list[str]:
     try:
         doc = parse_json(body)
     except CanonicalError as exc:
@@ -661,8 +723,8 @@ def _hash_list(body: bytes) -> list[str]:
         isinstance(h, str) and _HASH.match(h) for h in hashes
     ):
         raise HTTPException(400, 'the body is {"hashes": [64 lowercase hex digits, ...]}')
-    if len(hashes) > MAX_BATCH:
-        raise HTTPException(413, f"at most {MAX_BATCH} hashes")
+    if len(hashes) > most:
+        raise HTTPException(413, f"at most {most} hashes")
     return list(dict.fromkeys(hashes))
 
 
@@ -695,28 +757,15 @@ def _inflate(body: bytes) -> bytes:
     return out
 
 
-async def _read_body(request: Request, limit: int, anonymous: bool = False) -> bytes:
+async def _read_body(
+    request: Request, limit: int, anonymous: bool = False, what: str = "this push"
+) -> bytes:
     """The body, refused (413) as soon as it is known to be over ``limit``: from its
     Content-Length before a byte is read, else while it streams in."""
-    why = f"this push may carry at most {limit} bytes"
+    why = f"{what} may carry at most {limit} bytes"
     if anonymous:
         why = (
             f"a push without a push token of a certified key may carry at most {limit} bytes"
             " (PROTOCOL §9.9): the laptop's key signs one whenever it is unlocked"
         )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise HTTPException(413, why)
-    chunks = []
-    size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise HTTPException(413, why)
-            chunks.append(chunk)
-    except ClientDisconnect as exc:
-        # Cut by the body deadline (edge.py) or by the sender: answered (to no one) rather
-        # than raised, so that a crowd of slow senders does not fill the log with tracebacks.
-        raise HTTPException(408, "the body did not arrive in time") from exc
-    return b"".join(chunks)
+    return await read_body(request, limit, why)

@@ -31,6 +31,13 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 RESERVED_FDS = 64  # the database, the log, the thread pool's files: never given to sockets
+# An answer given before the body was read (413, 401, 429): closing at once, with the body's
+# bytes still arriving, makes the kernel reset the connection, and a reset can reach the client
+# before it has read the answer, so the laptop sees "connection reset" instead of 429 and
+# Retry-After. So, as Apache and nginx do ("lingering close"), the server shuts its side for
+# writing and reads and drops what still comes, for at most this long and this much.
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,7 @@ class GuardedH11Protocol(H11Protocol):
     _deadline: asyncio.TimerHandle | None = None
     _phase = "header"
     _since = 0.0
+    _lingered = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -124,15 +132,26 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.close()
 
     def data_received(self, data: bytes) -> None:
+        if self._phase == "lingering":
+            self._lingered += len(data)
+            if self._lingered > LINGER_BYTES:
+                self._disarm()
+                self.transport.close()
+            return  # dropped: the request was answered already
         super().data_received(data)
         self._follow()
 
     def on_response_complete(self) -> None:
         if self.conn.their_state is h11.SEND_BODY and not self.transport.is_closing():
             # Answered before the body was read (413, 401, 429): the rest is not wanted, and
-            # reading it to keep the connection would let the sender push it all anyway.
+            # reading it to keep the connection would let the sender push it all anyway. A
+            # bounded lingering close (LINGER_*) lets the client read the answer first.
             self._disarm()
-            self.transport.close()
+            self._phase, self._lingered = "lingering", 0
+            if self.transport.can_write_eof():
+                self.transport.write_eof()  # sent once the answer is flushed
+            self.transport.resume_reading()
+            self._deadline = self.loop.call_later(LINGER_SECONDS, self.transport.close)
             return
         super().on_response_complete()
         if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:

@@ -1,14 +1,18 @@
-"""Who may make the server work, and how much (PROTOCOL §9.9), decided from a push's headers
-before a byte of its body is read.
+"""Who may make the server work, and how much (PROTOCOL §9.9), decided from a request's
+headers before a byte of its body is read. Two doors go through it: pushes (``/v1/push``,
+``/v1/push/held``) and photo uploads (``PUT /v1/photos``, §9.8).
 
 - A push names its certified key by a push token (``recap_desktop.protocol.pushauth``); one
   without a token may carry only a small body (a laptop's first push of its own certificate,
-  which the authority signed), so a stranger can cost the server at most that.
-- Each key (or, without a token, each client address) has a token bucket: beyond its rate the
-  answer is 429 with ``Retry-After``.
-- At most ``max_reading`` bodies are received at once, and ``max_active`` pushes parsed and
-  admitted at once with ``max_waiting`` waiting for their turn; beyond either the answer is
-  503 with ``Retry-After``, at once.
+  which the authority signed), so a stranger can cost the server at most that. A photo is
+  taken only with the token of a certified key (a photo is named by a sheet the server
+  admitted, so whoever sends it has pushed, and holds a token that holds).
+- Each key (or, without a token, each client address) has a token bucket per door: beyond
+  its rate the answer is 429 with ``Retry-After``.
+- At most ``max_reading`` bodies are received at once, and ``max_active`` requests worked
+  on at once with ``max_waiting`` waiting for their turn, per door (photos cannot take the
+  places of pushes); beyond either the answer is 503 with ``Retry-After``, at once.
+- A body is counted as it streams in and refused (413) at its limit (``read_body``).
 
 The bucket is our own few lines: a dependency for a dictionary of two floats per key would
 cost more than it saves.
@@ -25,8 +29,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from fastapi import HTTPException
+from starlette.requests import ClientDisconnect, Request
+
 from recap_desktop.protocol.pushauth import HEADER, TokenError, Uncertified, check_token
 from recap_desktop.protocol.trust import Trust
+
+PUSH, PHOTO = "push", "photo"  # the doors
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,16 @@ class GateLimits:
     burst: int = 50
     busy_retry_after: int = 5  # seconds, when the queue is full
     max_keys: int = 100_000  # buckets remembered (the oldest forgotten first)
+    # Photo PUTs (a chunk of at most 2 MiB each; the laptop sends 1 MiB). A district's
+    # laptop holds ~600 sheets of 1-4 photos of 0.3-5 MB: 4 PUTs a second send the usual
+    # 300 KB photos at their pace on any link a district has, and a regency's backlog of
+    # 5 MB ones (~12,000 chunks) within the hour; one key cannot take more than that of
+    # the disk. 40 at once: a laptop back from an outage finishes its first photos at once.
+    photo_rate: float = 4.0
+    photo_burst: int = 40
+    photo_active: int = 2  # chunks written at once (one transaction, fsynced, each)
+    photo_waiting: int = 64
+    photo_reading: int = 16  # photo bodies being received at once (2 MiB each at most)
 
 
 class Refusal(Exception):
@@ -65,6 +84,19 @@ class _Bucket:
     at: float
 
 
+class _Places:
+    """One door's places: bodies being received, and work done at once or waiting."""
+
+    def __init__(self, reading: int, active: int, waiting: int, retry_after: int) -> None:
+        self.max_reading, self.max_waiting, self.retry_after = reading, waiting, retry_after
+        self.running = asyncio.Semaphore(active)
+        self.queued = 0
+        self.reading = 0
+
+    def busy(self) -> Refusal:
+        return Refusal(503, "the server is busy: try again shortly", self.retry_after)
+
+
 class PushGate:
     def __init__(
         self,
@@ -79,19 +111,29 @@ class PushGate:
         self._monotonic = monotonic
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
         self._checked: OrderedDict[str, tuple[Trust, str]] = OrderedDict()
-        self._running = asyncio.Semaphore(limits.max_active)
-        self._queued = 0
-        self._reading = 0
+        after = limits.busy_retry_after
+        self._places = {
+            PUSH: _Places(limits.max_reading, limits.max_active, limits.max_waiting, after),
+            PHOTO: _Places(limits.photo_reading, limits.photo_active, limits.photo_waiting, after),
+        }
 
-    def who(self, headers: Mapping[str, str], client: str) -> tuple[str, int | None]:
+    def who(
+        self, headers: Mapping[str, str], client: str, *, strangers: bool = True
+    ) -> tuple[str, int | None]:
         """The bucket's name and the largest body allowed (None: the server's own limit).
-        Raises Refusal (401) for a token that does not hold or a missing one where needed."""
+        Raises Refusal (401) for a token that does not hold or a missing one where needed.
+        ``strangers`` False (photos): without the token of a certified key, 401 too."""
         text = headers.get(HEADER.lower()) or headers.get(HEADER)
         anonymous = (
             f"address {client}",
             (self.limits.anonymous_bytes if self.limits.require_token else None),
         )
+        refuse = self.limits.require_token and not strangers
         if text is None:
+            if refuse:
+                raise Refusal(
+                    401, "a photo is sent with the push token of a certified key (PROTOCOL §9.8)"
+                )
             return anonymous
         trust = self._trust()
         cached = self._checked.get(text)
@@ -100,59 +142,88 @@ class PushGate:
             return f"key {cached[1]}", None
         try:
             token = check_token(text, trust, self._clock())
-        except Uncertified:
+        except Uncertified as exc:
+            if refuse:
+                raise Refusal(401, f"photo refused: {exc}") from exc
             return anonymous  # its certificate may be in this very push
         except TokenError as exc:
-            raise Refusal(401, f"push refused: {exc}") from exc
+            what = "push" if strangers else "photo"
+            raise Refusal(401, f"{what} refused: {exc}") from exc
         self._checked[text] = (trust, token.key_id)
         if len(self._checked) > self.limits.max_keys:
             self._checked.popitem(last=False)
         return f"key {token.key_id}", None
 
-    def spend(self, name: str) -> None:
-        """Take one push from ``name``'s bucket, or refuse 429 saying when one is back."""
+    def spend(self, name: str, door: str = PUSH) -> None:
+        """Take one request from ``name``'s bucket at ``door``, or refuse 429 saying when one
+        is back."""
         limits = self.limits
         if not limits.limit_rate:
             return
+        rate, burst = (
+            (limits.rate, limits.burst) if door == PUSH else (limits.photo_rate, limits.photo_burst)
+        )
+        key = name if door == PUSH else f"{door} {name}"
         now = self._monotonic()
-        bucket = self._buckets.pop(name, None) or _Bucket(float(limits.burst), now)
-        bucket.tokens = min(float(limits.burst), bucket.tokens + (now - bucket.at) * limits.rate)
+        bucket = self._buckets.pop(key, None) or _Bucket(float(burst), now)
+        bucket.tokens = min(float(burst), bucket.tokens + (now - bucket.at) * rate)
         bucket.at = now
-        self._buckets[name] = bucket
+        self._buckets[key] = bucket
         if len(self._buckets) > limits.max_keys:
             self._buckets.popitem(last=False)
         if bucket.tokens < 1.0:
-            wait = math.ceil((1.0 - bucket.tokens) / limits.rate)
-            raise Refusal(429, "too many pushes from this key: wait and try again", max(1, wait))
+            wait = math.ceil((1.0 - bucket.tokens) / rate)
+            what = "pushes" if door == PUSH else "photo uploads"
+            raise Refusal(429, f"too many {what} from this key: wait and try again", max(1, wait))
         bucket.tokens -= 1.0
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[None]:
+    async def reading(self, door: str = PUSH) -> AsyncIterator[None]:
         """One of ``max_reading`` bodies being received: a slow sender holds this, never a
         place of the work (two slow bodies must not stop every push)."""
-        if self._reading >= self.limits.max_reading:
-            raise Refusal(
-                503, "the server is busy: try again shortly", self.limits.busy_retry_after
-            )
-        self._reading += 1
+        places = self._places[door]
+        if places.reading >= places.max_reading:
+            raise places.busy()
+        places.reading += 1
         try:
             yield
         finally:
-            self._reading -= 1
+            places.reading -= 1
 
     @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
+    async def turn(self, door: str = PUSH) -> AsyncIterator[None]:
         """One of ``max_active`` places, waiting in a queue of at most ``max_waiting``."""
-        if self._running.locked() and self._queued >= self.limits.max_waiting:
-            raise Refusal(
-                503, "the server is busy: try again shortly", self.limits.busy_retry_after
-            )
-        self._queued += 1
+        places = self._places[door]
+        if places.running.locked() and places.queued >= places.max_waiting:
+            raise places.busy()
+        places.queued += 1
         try:
-            await self._running.acquire()
+            await places.running.acquire()
         finally:
-            self._queued -= 1
+            places.queued -= 1
         try:
             yield
         finally:
-            self._running.release()
+            places.running.release()
+
+
+async def read_body(request: Request, limit: int, why: str) -> bytes:
+    """The body, refused (413, ``why``) as soon as it is known to be over ``limit``: from
+    its Content-Length before a byte is read, else while it streams in (a sender dribbling
+    a body past its limit is answered at the limit, and the rest never read)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, why)
+    chunks = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise HTTPException(413, why)
+            chunks.append(chunk)
+    except ClientDisconnect as exc:
+        # Cut by the body deadline (edge.py) or by the sender: answered (to no one) rather
+        # than raised, so that a crowd of slow senders does not fill the log with tracebacks.
+        raise HTTPException(408, "the body did not arrive in time") from exc
+    return b"".join(chunks)

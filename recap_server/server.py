@@ -14,6 +14,7 @@ from recap_desktop.domain.election import format_time
 from recap_desktop.protocol.admit import admit
 from recap_desktop.protocol.trust import SERVER_ROLE
 from recap_server.ledger import REFUSED, Ledger
+from recap_server.photos import PHOTO_DIR
 from recap_server.storage import SqlStorage, open_storage
 
 DB_NAME = "server.db"
@@ -167,6 +168,7 @@ def open_ledger(
             f"cannot open the database {shown}: {str(exc).strip()}; check --database"
             " (postgresql://USER@HOST/DB, or a SQLite file)"
         ) from exc
+    storage.photos_dir = data_dir / PHOTO_DIR
     try:
         ledger = _open(storage, data_dir, demo, election, trust_authority, kdf)
         if demo:

@@ -47,10 +47,18 @@ class RawHeld:
     index: int
     hash: str
     signer: str
-    payload: str | None  # None: an election package read without its body (pull_raw)
+    payload: str | None  # None: an authority record read without its body (pull_raw)
     sig: str
     received: str
     partition: str
+    # Read without its body: how a pull page names it, "package" (an election package) or
+    # "authority" (a certificate or revocation list); None when the body was read.
+    named: str | None = None
+
+
+# Authority records a pull page names by hash (PROTOCOL §9.5), and the key it names them by.
+NAMED_TYPES = {"election": "package", "certificate": "authority", "revocations": "authority"}
+MAX_AUTHORITY_FETCH = 1000  # hashes per POST /v1/authority/records
 
 
 # What the server tells of a record it holds: its log index and when it first held it.
@@ -103,6 +111,7 @@ class ServerStorage(Protocol):
         upto: int,
         bodies: bool = True,
     ) -> list[RawHeld]: ...
+    def authority_raw(self, hashes: Sequence[str]) -> list[RawHeld]: ...
     def log_size(self) -> int: ...
     def head(self) -> Record | None: ...
     def keep_head(self, head: Record) -> None: ...
@@ -213,6 +222,9 @@ class SqlStorage:
     """
 
     dialect = "sql"
+    # Where whole photos are kept as files, beside the database (recap_server/photos.py): the
+    # server's data folder's photos/, set by open_ledger; workers of one server share it.
+    photos_dir: Path | None = None
 
     def __init__(self, connect: Callable[[], Any], pool_size: int = POOL_SIZE) -> None:
         self._pool = _Pool(connect, pool_size)
@@ -324,9 +336,11 @@ class SqlStorage:
             'SELECT s.station, s.contest, s.state, h."values" FROM status s'
             " LEFT JOIN sheets h ON h.hash = s.current"
         ).fetchall()
+        totals = _Totals()
         for station, contest, state, values in rows:
             decoded = json.loads(values) if values is not None else None
-            _add_totals(conn, str(station), str(contest), _contribution(state, decoded), 1)
+            totals.add(str(station), str(contest), _contribution(state, decoded), 1)
+        totals.write(conn)
 
     # -- meta -------------------------------------------------------------------------------
 
@@ -545,9 +559,9 @@ class SqlStorage:
                         chunk,
                     ):
                         touched[(str(station), str(contest))] = None
-            deltas = _Deltas()
-            self._restate(conn, touched, trust, deltas)
-            deltas.write(conn)
+            totals = _Totals()
+            self._restate(conn, touched, trust, totals)
+            totals.write(conn)
             positions = {r.hash: (size + i, received) for i, r in enumerate(records)}
             head, made = seal(positions, appended)
             self._keep_head(conn, head, appended.size)
@@ -567,6 +581,22 @@ class SqlStorage:
         return head, made, appended
 
     # -- the log ----------------------------------------------------------------------------
+
+    def authority_raw(self, hashes: Sequence[str]) -> list[RawHeld]:
+        """The certificates and revocation lists of these hashes, as stored, each once, in
+        the order asked; any other hash (not held, or another type) is left out. Read by the
+        primary key: a laptop asks only for those a pull page named and it lacks (§9.5)."""
+        asked = list(dict.fromkeys(hashes))[:MAX_AUTHORITY_FETCH]
+        found: dict[str, RawHeld] = {}
+        for chunk in _chunks(asked):
+            rows = self._query(
+                "SELECT idx, hash, signer, payload, sig, received, partition, NULL FROM records"
+                f" WHERE hash IN ({', '.join('?' for _ in chunk)})"
+                " AND type IN ('certificate', 'revocations')",
+                chunk,
+            )
+            found.update((str(r[1]), _raw(r)) for r in rows)
+        return [found[h] for h in asked if h in found]
 
     def log_size(self) -> int:
         with self._connection() as conn:
@@ -650,17 +680,17 @@ class SqlStorage:
                         f" WHERE signer IN ({marks})",
                         [*chunk, *chunk],
                     ).fetchall()
-            deltas = _Deltas()
-            self._restate(conn, [(str(st), str(c)) for st, c in keys], trust, deltas)
-            deltas.write(conn)
+            totals = _Totals()
+            self._restate(conn, [(str(st), str(c)) for st, c in keys], trust, totals)
+            totals.write(conn)
 
     def _restate(
-        self, conn: Any, keys: Iterable[tuple[str, str]], trust: Trust, deltas: _Deltas
+        self, conn: Any, keys: Iterable[tuple[str, str]], trust: Trust, totals: _Totals
     ) -> None:
         """The state of each (station, contest) of ``keys`` again, by the same rule as every
         laptop (domain.status, protocol.standing): a disagreement is a dispute; a record whose
-        signer may not count it is set aside and shown. What the change adds to the region
-        totals and counters goes into ``deltas`` (written once per transaction by the caller).
+        signer may not count it is set aside and shown. The region totals move in
+        ``totals``, which the caller writes before its transaction ends.
 
         Read and written a chunk of stations at a time: one query per table and one
         ``executemany`` of the states, not four statements per station (on PostgreSQL each
@@ -688,6 +718,7 @@ class SqlStorage:
             )
 
         ordered = list(dict.fromkeys((str(st), str(c)) for st, c in keys))
+        disputes = 0
         for at in range(0, len(ordered), 500):
             chunk = ordered[at : at + 500]
             stations = list(dict.fromkeys(st for st, _ in chunk))
@@ -767,9 +798,9 @@ class SqlStorage:
                     old = json.loads(before[2]) if before[2] is not None else None
                     for key, n in _contribution(before[0], old).items():
                         delta[key] = delta.get(key, 0) - n
-                deltas.totals(station, contest, delta)
+                totals.add(station, contest, delta, 1)
                 was = before is not None and before[0] == DISPUTED
-                deltas.count("disputes", int(state.state == DISPUTED) - int(was))
+                disputes += int(state.state == DISPUTED) - int(was)
             conn.executemany(
                 "INSERT INTO status (station, contest, state, current, attention)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (station, contest) DO UPDATE SET"
@@ -777,6 +808,7 @@ class SqlStorage:
                 " attention = excluded.attention",
                 states,
             )
+        _bump(conn, {"disputes": disputes})
 
     def record_fork(self, fork: Fork, received: str) -> None:
         """Keep both records of a signer's fork as evidence (the offered one is refused)."""
@@ -838,10 +870,18 @@ class SqlStorage:
     ) -> list[RawHeld]:
         """The same entries as ``pull``, as stored: every one was verified when it came in,
         and the laptop verifies each again, so a page needs no parsing here. Without
-        ``bodies`` an election package's payload is not read (None): a pull page names it by
-        hash, and a laptop fetches it apart, once (PROTOCOL §9.5)."""
-        payload = "payload" if bodies else "CASE WHEN type = 'election' THEN NULL ELSE payload END"
-        columns = f"SELECT idx, hash, signer, {payload}, sig, received, partition FROM records"
+        ``bodies`` an authority record's payload is not read (None, ``named`` saying how the
+        page names it): a pull page names packages, certificates and revocation lists by
+        hash, and a laptop fetches only those it lacks, apart (PROTOCOL §9.5)."""
+        if bodies:
+            payload, named = "payload", "NULL"
+        else:
+            kinds = " ".join(f"WHEN '{t}' THEN '{k}'" for t, k in NAMED_TYPES.items())
+            named = f"CASE type {kinds} END"
+            payload = f"CASE WHEN type IN ({_NAMED_IN}) THEN NULL ELSE payload END"
+        columns = (
+            f"SELECT idx, hash, signer, {payload}, sig, received, partition, {named} FROM records"
+        )
         if ranges is None:
             rows = self._query(
                 f"{columns} WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ?", [since, upto, limit]
@@ -958,6 +998,9 @@ def _unpack(pairs: Iterable[tuple[str, int]]) -> tuple[dict[str, int], int, dict
     return (sums if counted else {}), counted, states
 
 
+_NAMED_IN = ", ".join(f"'{t}'" for t in NAMED_TYPES)
+
+
 def _raw(r: Sequence[Any]) -> RawHeld:
     return RawHeld(
         int(r[0]),
@@ -967,6 +1010,7 @@ def _raw(r: Sequence[Any]) -> RawHeld:
         str(r[4]),
         _protocol_time(r[5]),
         str(r[6]),
+        None if len(r) < 8 or r[7] is None else str(r[7]),
     )
 
 
@@ -999,70 +1043,46 @@ def _contribution(state: str | None, values: Mapping[str, Any] | None) -> dict[s
     return out
 
 
-class _Deltas:
-    """What one transaction's restated stations add to the region totals and the counters,
-    summed per row and written with one statement each at the end: a 500-sheet push touched
-    ~45,000 total rows one upsert at a time (420 µs a sheet on SQLite, several ms on
-    PostgreSQL, all under the writers' lock); summed, a few hundred. The tables end the same:
-    a row is written exactly when the station-by-station upserts would have written it (a
-    field's zero too), with the sum of what they would have added."""
+class _Totals:
+    """Changes to region_totals gathered over many stations and written in one statement
+    when the transaction ends: a push of 500 sheets of one district moves a few hundred rows
+    (region, contest, key), not 45,000 one at a time, which was half a push's CPU. Changes
+    are summed per village (the region right above a station), then carried to every region
+    above it. A row is written wherever one change alone would have written it (a field's
+    zero; a state that came and went), so the table ends exactly as with a statement per
+    station."""
 
     def __init__(self) -> None:
-        # (the station's parent region, contest) -> key -> n: stations of one village are
-        # summed first, and spread to every region above at the end.
-        self._by_parent: dict[tuple[str, str], dict[str, int]] = {}
-        self._counters: dict[str, int] = {}
+        self.villages: dict[tuple[str, str], dict[str, int]] = {}
 
-    def totals(self, station: str, contest: str, delta: Mapping[str, int]) -> None:
-        parent = station.rpartition(".")[0]
-        if not parent:
-            return  # a station code with no region above it adds to no region
-        into = self._by_parent.setdefault((parent, contest), {})
-        for key, n in delta.items():
-            if n or key.startswith("f:"):  # a field's zero counts (see _add_totals)
-                into[key] = into.get(key, 0) + n
+    def add(self, station: str, contest: str, delta: Mapping[str, int], sign: int) -> None:
+        village, dot, _ = station.rpartition(".")
+        if not dot:
+            return  # a code with no region above it
+        # A field's zero counts (it is in the sums once a sheet with it counts).
+        moved = [(k, sign * v) for k, v in delta.items() if v or k.startswith("f:")]
+        if moved:
+            sums = self.villages.setdefault((village, contest), {})
+            for key, n in moved:
+                sums[key] = sums.get(key, 0) + n
 
-    def count(self, name: str, n: int) -> None:
-        self._counters[name] = self._counters.get(name, 0) + n
-
-    def rows(self) -> dict[tuple[str, str, str], int]:
-        """(region, contest, key) -> what to add, for every region above each station."""
-        out: dict[tuple[str, str, str], int] = {}
-        for (parent, contest), sums in self._by_parent.items():
-            parts = parent.split(".")
+    def write(self, conn: Any) -> None:
+        rows: dict[tuple[str, str, str], int] = {}
+        for (village, contest), sums in self.villages.items():
+            parts = village.split(".")
             for depth in range(1, len(parts) + 1):
                 region = ".".join(parts[:depth])
                 for key, n in sums.items():
-                    row = (region, contest, key)
-                    out[row] = out.get(row, 0) + n
-        return out
-
-    def write(self, conn: Any) -> None:
-        rows = self.rows()
+                    at = (region, contest, key)
+                    rows[at] = rows.get(at, 0) + n
         if rows:
             conn.executemany(
                 "INSERT INTO region_totals (region, contest, key, n) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (region, contest, key) DO UPDATE"
-                " SET n = region_totals.n + excluded.n",
-                [(r, c, k, n) for (r, c, k), n in rows.items()],
+                " ON CONFLICT (region, contest, key)"
+                " DO UPDATE SET n = region_totals.n + excluded.n",
+                [(*at, n) for at, n in sorted(rows.items())],
             )
-        _bump(conn, self._counters)
-
-
-def _add_totals(conn: Any, station: str, contest: str, delta: Mapping[str, int], sign: int) -> None:
-    parts = station.split(".")
-    regions = [".".join(parts[:depth]) for depth in range(1, len(parts))]
-    conn.executemany(
-        "INSERT INTO region_totals (region, contest, key, n) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (region, contest, key) DO UPDATE SET n = region_totals.n + excluded.n",
-        # A field's zero counts (it is in the sums once a sheet with it counts).
-        [
-            (r, contest, k, sign * v)
-            for r in regions
-            for k, v in delta.items()
-            if v or k.startswith("f:")
-        ],
-    )
+        self.villages = {}
 
 
 class SqliteStorage(SqlStorage):

@@ -21,6 +21,7 @@ from recap_desktop.services import Workspace
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services import identity as identity_service
 from recap_server.app import create_app
+from recap_server.gate import GateLimits
 from recap_server.ledger import Ledger
 from recap_server.server import open_ledger
 from tests import pg_support
@@ -38,9 +39,11 @@ class LiveServer:
         *,
         storage: Callable[[Any], Any] | None = None,
         clock: Callable[[], datetime] | None = None,
+        gate: GateLimits | None = None,
     ) -> None:
         """``storage``: wraps the server's storage (a dishonest server: tests/dishonest.py);
-        ``clock``: the server's clock (a laptop whose clock is off)."""
+        ``clock``: the server's clock (a laptop whose clock is off); ``gate``: who may push
+        or send photos and how much (None: the API alone, no tokens required, no rates)."""
         self.data_dir = data_dir
         self.ledger: Ledger = open_ledger(data_dir, demo=True, database=database_for(data_dir))
         if storage is not None:
@@ -48,7 +51,7 @@ class LiveServer:
         if clock is not None:
             self.ledger.clock = clock
         config = uvicorn.Config(
-            create_app(self.ledger, demo=True),
+            create_app(self.ledger, demo=True, gate=gate),
             host="127.0.0.1",
             port=0,
             log_level="warning",
@@ -132,6 +135,7 @@ def enter(laptop: Laptop, station: str, contest: str = "ppwp", seed: int = 0) ->
     import random
 
     from recap_desktop.domain.chasil_demo import random_sheet
+    from recap_desktop.services import RecapError
     from recap_desktop.services.sheets import enter_sheet
 
     election = laptop.ws.store.package.election()
@@ -139,7 +143,16 @@ def enter(laptop: Laptop, station: str, contest: str = "ppwp", seed: int = 0) ->
     values = random_sheet(
         election.contests[contest], election.stations[station].registered, random.Random(seed)
     )
-    return enter_sheet(laptop.ws, laptop.key, station, contest, values).hash
+    try:
+        return enter_sheet(laptop.ws, laptop.key, station, contest, values).hash
+    except RecapError as exc:
+        if exc.key != "sheet.warnings_need_reason":
+            raise
+        # A random form may fire one of the package's warning bounds (turnout, spoilt
+        # ballots): the officer then says why, as the window asks them to.
+        return enter_sheet(
+            laptop.ws, laptop.key, station, contest, values, warnings_reason="as on the paper form"
+        ).hash
 
 
 def sign_sheet(laptop: Laptop, station: str, *, seed: int = 0, **overrides: Any) -> Any:

@@ -16,11 +16,11 @@ def test_schemathesis_trial(tmp_path: Path) -> None:
     result = schemathesis_trial(5, tmp_path)
     assert result.failures == []
     assert result.counts["server errors (5xx)"] == 0
-    assert result.counts["operations in the OpenAPI document"] == 21
+    assert result.counts["operations in the OpenAPI document"] == 22
     per_operation = {k: v for k, v in result.counts.items() if k.startswith("cases GET ")}
     per_operation |= {k: v for k, v in result.counts.items() if k.startswith("cases POST ")}
     per_operation |= {k: v for k, v in result.counts.items() if k.startswith("cases PUT ")}
-    assert len(per_operation) == 21 and all(v >= 1 for v in per_operation.values())
+    assert len(per_operation) == 22 and all(v >= 1 for v in per_operation.values())
 
 
 class Answer(BaseModel):

@@ -137,36 +137,3 @@ def test_a_bad_signature_among_good_ones_is_refused_alone_by_the_server(tmp_path
             officer.ws.close()
         first.storage.close()
         second.storage.close()
-
-
-def test_region_totals_summed_per_push_equal_the_station_by_station_upserts() -> None:
-    """A push writes what its stations add to the region totals once, summed (``_Deltas``):
-    the table must end exactly as the upserts one station at a time left it, rows of a
-    field's zero and of sums that cancel out included."""
-    import random
-    import sqlite3
-
-    from recap_server.storage import _add_totals, _Deltas
-
-    table = (
-        "CREATE TABLE region_totals (region TEXT, contest TEXT, key TEXT, n INTEGER,"
-        " PRIMARY KEY (region, contest, key))"
-    )
-    rng = random.Random(14)
-    for _ in range(20):
-        one, summed = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
-        for conn in (one, summed):
-            conn.execute(table)
-            conn.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, n INTEGER)")
-        deltas = _Deltas()
-        for _ in range(rng.randrange(1, 40)):
-            a, b, c, d = (rng.randrange(n) for n in (2, 2, 3, 4))
-            station = f"32.0{a}.0{b}.200{c}.00{d}"
-            contest = rng.choice(["ppwp", "dpr"])
-            keys = ["s:counted", "s:disputed", "counted", "f:valid", "f:invalid"]
-            delta = {k: rng.choice([-1, 0, 0, 1, 7]) for k in rng.sample(keys, 3)}
-            _add_totals(one, station, contest, delta, 1)
-            deltas.totals(station, contest, delta)
-        deltas.write(summed)
-        query = "SELECT region, contest, key, n FROM region_totals ORDER BY 1, 2, 3"
-        assert summed.execute(query).fetchall() == one.execute(query).fetchall()

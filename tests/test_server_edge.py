@@ -37,7 +37,7 @@ from recap_desktop.services import RecapError
 from recap_desktop.services import sync as sync_service
 from recap_desktop.sync import client as client_module
 from recap_desktop.sync.client import BadAnswer, Insecure, ServerClient, Unreachable
-from recap_desktop.sync.engine import UNREACHABLE, SyncEngine
+from recap_desktop.sync.engine import RETRY_AFTER_SPREAD, UNREACHABLE, SyncEngine
 from tests.sync_support import enter, make_laptop
 
 DEMO_ENV = {**os.environ, "RECAP_SERVER_PASSPHRASE": "demo-server-only"}
@@ -295,8 +295,17 @@ def test_rate_limit_answers_429_and_the_laptop_waits_as_told(start: Any, tmp_pat
     engine.backoff.base = 0.01  # its own backoff alone would retry at once
     result = engine.sync()
     engine.client.close()
-    assert result.outcome == UNREACHABLE and result.error_kind == "server"
-    assert waits and waits[0] >= told - 2
+    assert result.outcome == UNREACHABLE and result.error_kind == "server", result.error
+    assert waits and told - 2 <= waits[0] <= told * RETRY_AFTER_SPREAD + 1, (told, waits)
+    # A surge of laptops told the same Retry-After comes back spread, not in one second.
+    engine._asked = float(told)
+    spread = []
+    for _ in range(50):
+        engine.backoff.reset()  # each as a laptop's first retry
+        spread.append(engine._retry_delay(None))
+    spread.sort()
+    assert told <= spread[0] and spread[-1] <= told * RETRY_AFTER_SPREAD
+    assert spread[-1] - spread[0] > told * 0.2
 
 
 def laptop_station(laptop: Any) -> str:
@@ -592,3 +601,36 @@ def test_slow_bodies_hold_no_place_of_the_work_and_are_cut(start: Any, tmp_path:
     assert strict.proc.stderr is not None
     log = strict.proc.stderr.read()
     assert "Traceback" not in log and "ClientDisconnect" not in log  # cut quietly
+
+
+def test_an_answer_before_the_body_reaches_a_client_still_sending_it(start: Any) -> None:
+    """A 413 given on the headers, while the client goes on sending its body (as `requests`
+    does with a push the gate refuses, 429 included): the client reads the answer, not a
+    connection reset; the server then closes, having read a bounded amount."""
+    server = start()
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.sendall(
+        b"POST /v1/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 300000\r\n\r\n"
+    )
+    time.sleep(0.5)  # answered (anonymous, over the small-body limit) while nothing came
+    for _ in range(30):  # the body as a client's writes send it, a piece at a time
+        sock.sendall(b"[" * 10_000)
+        time.sleep(0.02)
+    status, _ = answer_of(sock)
+    assert status == 413
+    assert closed_by_server(sock, within=10)
+    # A client that goes on and on is cut after a bounded amount.
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.sendall(
+        b"POST /v1/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {100 * 1024 * 1024}\r\n\r\n".encode()
+    )
+    sent = 0
+    try:
+        for _ in range(100):
+            sock.sendall(b"[" * 1024 * 1024)
+            sent += 1
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    assert sent < 100

@@ -12,7 +12,7 @@ import pytest
 
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.protocol.pushauth import HEADER, TokenError, check_token, make_token
-from recap_server.gate import GateLimits, PushGate, Refusal
+from recap_server.gate import PHOTO, GateLimits, PushGate, Refusal
 from recap_server.ledger import Ledger
 from recap_server.server import open_ledger
 from tests.sync_support import make_laptop
@@ -119,3 +119,49 @@ def test_too_many_bodies_at_once_answer_503(ledger: Ledger) -> None:
         return seen
 
     assert asyncio.run(scenario()) == [(503, {"Retry-After": "5"}), "in again"]
+
+
+def test_the_photo_door_takes_only_certified_keys_and_keeps_its_own_rates_and_places(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    certs = [r for r in laptop.ws.store.records.authority_records() if r.type == "certificate"]
+    clock = [100.0]
+    gate = PushGate(
+        ledger.trust,
+        ledger.clock,
+        GateLimits(rate=1.0, burst=1, photo_rate=1.0, photo_burst=2, photo_reading=1),
+        monotonic=lambda: clock[0],
+    )
+    token = make_token(laptop.key, ledger.clock())
+    # No token, or one of a key not certified here (yet): a push may bring its certificate,
+    # a photo may not come at all.
+    for headers in ({}, {HEADER: token}):
+        assert gate.who(headers, "10.0.0.1")[0] == "address 10.0.0.1"
+        with pytest.raises(Refusal) as refused:
+            gate.who(headers, "10.0.0.1", strangers=False)
+        assert refused.value.status == 401
+    ledger.import_authority(certs)
+    name = f"key {laptop.key.key_id}"
+    assert gate.who({HEADER: token}, "10.0.0.1", strangers=False) == (name, None)
+    # The key's photo bucket and its push bucket are apart: photos never spend pushes.
+    gate.spend(name, PHOTO)
+    gate.spend(name, PHOTO)
+    with pytest.raises(Refusal) as refused:
+        gate.spend(name, PHOTO)
+    assert refused.value.status == 429 and "photo" in str(refused.value)
+    gate.spend(name)  # the push still goes
+
+    async def scenario() -> list[object]:
+        seen: list[object] = []
+        async with gate.reading(PHOTO):
+            try:
+                async with gate.reading(PHOTO):
+                    seen.append("in")
+            except Refusal as exc:
+                seen.append(exc.status)
+            async with gate.reading():  # a push body still comes in
+                seen.append("push in")
+        return seen
+
+    assert asyncio.run(scenario()) == [503, "push in"]

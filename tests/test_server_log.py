@@ -245,3 +245,30 @@ def test_a_man_in_the_middle_cannot_forge_a_head(live_server: LiveServer, tmp_pa
     with pytest.raises(log_protocol.LogError) as refused:
         log_protocol.parse_head(forged, trust(a.ws))
     assert refused.value.kind == "bad_head"
+
+
+def test_range_proofs_that_do_not_hold_are_withheld_whatever_broke(
+    live_server: LiveServer,
+) -> None:
+    """§10.5's proofs of the ranges are one check: a proof that is not a list of hashes, a
+    leaf that is not an object, a range cut short, all fail as `withheld` (what §10.6 files
+    them under), never a receipt's name (GAP 87)."""
+    jurisdiction = "32.01.01"
+    page = live_server.get(f"/v1/pull?jurisdiction={jurisdiction}&since=0&limit=1000")
+    assert page["more"] is False
+    head = log_protocol.parse_head(page["head"], live_server.ledger.trust())
+    ranges = log_protocol.needed_ranges(jurisdiction)
+    log_protocol.check_ranges(head, ranges, page["partitions"])  # the honest answer holds
+    shown = [i for i, leaves in enumerate(page["partitions"]) if leaves]
+    assert shown
+    for broken in ("not a hash", ["not a hash"], None):
+        answer = [[dict(leaf) for leaf in leaves] for leaves in page["partitions"]]
+        answer[shown[0]][0]["proof"] = broken
+        with pytest.raises(log_protocol.LogError) as refused:
+            log_protocol.check_ranges(head, ranges, answer)
+        assert refused.value.kind == "withheld", broken
+    answer = [list(leaves) for leaves in page["partitions"]]
+    answer[shown[0]][0] = "a leaf"
+    with pytest.raises(log_protocol.LogError) as refused:
+        log_protocol.check_ranges(head, ranges, answer)
+    assert refused.value.kind == "withheld"

@@ -85,6 +85,34 @@ def test_a_lagging_replica_s_older_head_is_retried_not_evidence(tmp_path: Path) 
         server.stop()
 
 
+def test_a_held_head_listed_beside_another_of_its_size_is_a_fork(tmp_path: Path) -> None:
+    """Shown an older head, the laptop asks for the heads of its size: the server lists the
+    laptop's own head and another it signed over another log of that size. Two valid heads of
+    one size that differ are a fork, whatever else is listed (§10.3 item 1, GAP 79), not a
+    stale answer to retry."""
+    server = LiveServer(tmp_path / "server")
+    try:
+        a = make_laptop(tmp_path / "a", "op-a")
+        assert once(a, server.url).outcome == "done"
+        older = server.ledger.view.head
+        assert older is not None
+        enter(a, district_stations(a.ws)[0], seed=1)
+        assert once(a, server.url).outcome == "done"
+        held = log_protocol.parse_head(a.ws.store.witness.newest(), server.ledger.trust())
+        other = log_protocol.sign_head(
+            server.ledger.server_key, held.election, held.size, bytes(32), held.partitions,
+            held.partition_count, held.time,
+        )  # fmt: skip
+        server.ledger.storage.keep_head(other)  # it signed another log of that size too
+        serve_head(server, older)
+        result = once(a, server.url)
+        assert [k for k, _ in result.misbehaviour] == ["forked"]
+        (found,) = a.ws.store.witness.evidence()
+        assert found.first == held.to_json() and found.second == other.to_json()
+    finally:
+        server.stop()
+
+
 def test_a_server_restored_from_a_backup_has_rolled_back(tmp_path: Path) -> None:
     """The operator restores last night's copy: its newest head is older and smaller than
     the one the laptop holds, and it signed no head of the laptop's size any more."""
@@ -492,6 +520,23 @@ def test_a_pull_names_a_region_and_its_last_page_ends_at_the_head(
     page = live_server.get("/v1/pull?jurisdiction=32.01.02&since=0")
     assert page["more"] is False and page["next"] == page["head"]["payload"]["size"]
     assert once(a, live_server.url).outcome == "done"
+
+
+def test_a_page_before_the_last_ends_right_after_its_last_entry(live_server: LiveServer) -> None:
+    """A page with more to come: its entries in index order from the cursor and its `next`
+    the index after its last entry; one that skips ahead, or has nothing, is a broken answer
+    (§9.5, GAP 86), not a cursor that silently jumps over entries."""
+    page = live_server.get("/v1/pull?jurisdiction=32.01.01&since=0&limit=2")
+    assert page["more"] is True and len(page["entries"]) == 2
+    assert page["next"] == page["entries"][-1]["index"] + 1
+    parse_page(page, 0)
+    for changed in (
+        {"next": page["next"] + 1},
+        {"entries": []},
+        {"entries": page["entries"][::-1]},
+    ):
+        with pytest.raises(WireError):
+            parse_page({**page, **changed}, 0)
 
 
 # -- 7. counts --------------------------------------------------------------------------------

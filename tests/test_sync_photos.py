@@ -4,6 +4,7 @@ on arrival, only for admitted sheets), down by hash (checked before it is kept).
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from recap_desktop.services.workspace import RecapError
 from recap_desktop.sync.backoff import Backoff
 from recap_desktop.sync.engine import DONE, UNREACHABLE
 from recap_desktop.sync.photos import CHUNK
+from recap_server.photos import PhotoFolder, ServerPhotos
 from tests.faultproxy import FaultProxy
 from tests.photo_support import png
 from tests.sync_support import (
@@ -101,7 +103,7 @@ def test_a_photo_goes_up_by_hash_and_the_supervisor_pulls_and_sees_it(
 
 
 def test_a_server_that_serves_wrong_bytes_is_refused_and_nothing_is_kept(
-    live_server: LiveServer, tmp_path: Path
+    live_server: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     officer = make_laptop(tmp_path / "op", "op-photo")
     boss = make_laptop(tmp_path / "sup", "sup-photo", role="supervisor")
@@ -110,11 +112,10 @@ def test_a_server_that_serves_wrong_bytes_is_refused_and_nothing_is_kept(
     photo = describe(image)
     enter_with_photos(officer, station, [image])
     assert sync(officer, live_server.url).extra["photos"].sent == 1
-    # The server's copy changes behind its back (a dishonest or damaged server): same
-    # length, same PNG signature, other pixels.
+    # A dishonest server serves other bytes under the photo's name: same length, same PNG
+    # signature, other pixels. (Patched in: the honest server checks what it reads, below.)
     forged = image[:-20] + bytes(20)
-    with live_server.ledger.storage.transaction() as conn:  # type: ignore[attr-defined]
-        conn.execute("UPDATE photos SET data = ? WHERE sha256 = ?", [forged, photo.sha256])
+    monkeypatch.setattr(ServerPhotos, "get", lambda self, sha: ("image/png", forged))
 
     result = sync(boss, live_server.url)
     assert result.extra["photos"].bad == [photo.sha256]
@@ -124,6 +125,39 @@ def test_a_server_that_serves_wrong_bytes_is_refused_and_nothing_is_kept(
     assert [(p.sheet is not None, p.state) for p in photo_service.problems(boss.ws)] == [
         (True, "missing")
     ]
+
+
+def test_the_server_keeps_photos_as_files_checked_on_every_read(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    """A photo is a file by hash beside the database, the database its index; a file
+    changed, cut or lost behind the server's back is never served, and is asked for again."""
+    officer = make_laptop(tmp_path / "op", "op-photo")
+    station = district_stations(officer.ws)[5]
+    image = png(80, 60, seed=11)
+    photo = describe(image)
+    enter_with_photos(officer, station, [image])
+    assert sync(officer, live_server.url).extra["photos"].sent == 1
+    folder = PhotoFolder(live_server.data_dir / "photos")
+    kept = folder.path(photo.sha256)
+    assert kept.read_bytes() == image
+    with live_server.ledger.storage.transaction() as conn:  # type: ignore[attr-defined]
+        row = conn.execute(
+            "SELECT bytes, LENGTH(data) FROM photos WHERE sha256 = ?", [photo.sha256]
+        ).fetchone()
+    assert (int(row[0]), int(row[1])) == (photo.bytes, 0)  # the index only
+    url = f"{live_server.url}/v1/photos/{photo.sha256}"
+    for damage in (
+        lambda: kept.write_bytes(image[:-20] + bytes(20)),  # same length, other pixels
+        lambda: kept.write_bytes(image[:100]),  # cut
+        lambda: kept.unlink(),  # lost
+    ):
+        damage()
+        assert requests.get(url, timeout=10).status_code == 404  # never the wrong bytes
+        again = sync(officer, live_server.url)  # the server asks for it; it goes up again
+        assert again.outcome == DONE and again.extra["photos"].sent == 1
+        assert requests.get(url, timeout=10).content == image
+    assert kept.with_name(photo.sha256 + ".altered").exists()  # kept for a person to see
 
 
 def test_the_server_refuses_junk_oversize_and_photos_no_sheet_names(
@@ -224,5 +258,122 @@ def test_an_interrupted_upload_resumes_where_the_server_stands(
     assert second.outcome == DONE and second.extra["photos"].sent == 1
     puts = [line for line in proxy.applied[2:] if line.startswith("pass PUT")]
     assert len(puts) == 1  # only the last chunk went again
+    served = requests.get(f"{live_server.url}/v1/photos/{photo.sha256}", timeout=10)
+    assert served.content == image
+
+
+def test_photos_are_served_and_taken_while_a_push_holds_the_writers_lock(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    """Photo reads and chunks never wait for the database's writers' lock (a push's): the
+    chunks go to a part file under the photo's own file lock; only a photo's index row, once
+    it is whole, is written in a transaction."""
+    officer = make_laptop(tmp_path / "op", "op-photo")
+    station = district_stations(officer.ws)[6]
+    big, small = png(700, 600, seed=12), png(30, 30, seed=13)  # big: 2 chunks
+    sheet = enter_with_photos(officer, station, [big, small])
+    engine = sync_service.make_engine(officer.ws, live_server.url, attempts=1)
+    engine.after = ()  # the records only
+    assert engine.sync().outcome == DONE
+    engine.client.close()
+    assert sync(officer, live_server.url).extra["photos"].sent == 2  # small held; big ...
+    big_photo = describe(big)
+    with live_server.ledger.storage.transaction() as conn:  # type: ignore[attr-defined]
+        conn.execute("DELETE FROM photos WHERE sha256 = ?", [big_photo.sha256])  # ... not
+    taken = threading.Event()
+    release = threading.Event()
+
+    def push_holding_the_lock() -> None:
+        with live_server.ledger.storage.transaction():  # type: ignore[attr-defined]
+            taken.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=push_holding_the_lock)
+    holder.start()
+    try:
+        assert taken.wait(10)
+        small_url = f"{live_server.url}/v1/photos/{describe(small).sha256}"
+        assert requests.get(small_url, timeout=5).content == small
+        missing = requests.post(
+            f"{live_server.url}/v1/photos/missing", json={"sheets": [sheet]}, timeout=5
+        )
+        assert [m["received"] for m in missing.json()["photos"]] == [0]
+        first = requests.put(
+            f"{live_server.url}/v1/photos/{big_photo.sha256}",
+            params={"sheet": sheet, "offset": 0},
+            data=big[:CHUNK],
+            headers={"Content-Type": "application/octet-stream"},
+            timeout=5,
+        )
+        assert first.json() == {"sha256": big_photo.sha256, "received": CHUNK, "complete": False}
+    finally:
+        release.set()
+        holder.join()
+    assert sync(officer, live_server.url).extra["photos"].sent == 1  # from CHUNK on
+    assert (
+        requests.get(f"{live_server.url}/v1/photos/{big_photo.sha256}", timeout=10).content == big
+    )
+
+
+def test_photos_an_older_server_kept_in_its_database_are_still_served_checked(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    officer = make_laptop(tmp_path / "op", "op-photo")
+    station = district_stations(officer.ws)[7]
+    image = png(40, 40, seed=14)
+    photo = describe(image)
+    enter_with_photos(officer, station, [image])
+    engine = sync_service.make_engine(officer.ws, live_server.url, attempts=1)
+    engine.after = ()  # the records only: the photo is put in as an older server kept it
+    assert engine.sync().outcome == DONE
+    engine.client.close()
+    with live_server.ledger.storage.transaction() as conn:  # type: ignore[attr-defined]
+        conn.execute(
+            "INSERT INTO photos (sha256, type, bytes, data, received) VALUES (?, ?, ?, ?, ?)",
+            [photo.sha256, photo.type, photo.bytes, image, "2026-02-14T10:00:00Z"],
+        )
+    url = f"{live_server.url}/v1/photos/{photo.sha256}"
+    assert requests.get(url, timeout=10).content == image
+    assert sync(officer, live_server.url).extra["photos"].sent == 0  # held already
+    with live_server.ledger.storage.transaction() as conn:  # type: ignore[attr-defined]
+        conn.execute(
+            "UPDATE photos SET data = ? WHERE sha256 = ?", [image[:-5] + bytes(5), photo.sha256]
+        )
+    assert requests.get(url, timeout=10).status_code == 404  # never other bytes
+    assert sync(officer, live_server.url).extra["photos"].sent == 1  # asked for again
+    assert requests.get(url, timeout=10).content == image
+
+
+def test_a_photo_folder_that_cannot_be_written_answers_503_and_keeps_nothing(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    officer = make_laptop(tmp_path / "op", "op-photo")
+    station = district_stations(officer.ws)[8]
+    image = png(30, 20, seed=15)
+    photo = describe(image)
+    sheet = enter_with_photos(officer, station, [image])
+    engine = sync_service.make_engine(officer.ws, live_server.url, attempts=1)
+    engine.after = ()  # the records only
+    assert engine.sync().outcome == DONE
+    engine.client.close()
+    # The photo's shard of the folder is a file, not a folder: nothing can be written there
+    # (a real fault, as a full or read-only disk would be; chmod does not stop root).
+    blocker = PhotoFolder(live_server.data_dir / "photos").path(photo.sha256).parent
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_bytes(b"")
+    answer = requests.put(
+        f"{live_server.url}/v1/photos/{photo.sha256}",
+        params={"sheet": sheet, "offset": 0},
+        data=image,
+        headers={"Content-Type": "application/octet-stream"},
+        timeout=10,
+    )
+    assert answer.status_code == 503 and int(answer.headers["Retry-After"]) >= 1
+    missing = requests.post(
+        f"{live_server.url}/v1/photos/missing", json={"sheets": [sheet]}, timeout=10
+    )
+    assert missing.json()["photos"][0]["received"] == 0
+    blocker.unlink()
+    assert sync(officer, live_server.url).extra["photos"].sent == 1
     served = requests.get(f"{live_server.url}/v1/photos/{photo.sha256}", timeout=10)
     assert served.content == image

@@ -37,3 +37,18 @@ def test_one_qt_import_point() -> None:
         if path.name not in OWN_QT_IMPORTS:
             text = path.read_text()
             assert "import PySide6" not in text and "from PySide6" not in text, path.name
+
+
+def test_the_window_never_holds_the_store() -> None:
+    """The UI asks services (DESIGN: the UI never writes SQL nor holds the store): no window
+    module names the Workspace's store or imports the storage package."""
+    import re
+
+    reach = re.compile(r"\.store\b|recap_desktop\.storage|from recap_desktop import storage")
+    found = [
+        f"{path.name}:{n}: {line.strip()}"
+        for path in sorted((ROOT / "ui").glob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if reach.search(line.split("#", 1)[0])
+    ]
+    assert found == []

@@ -56,3 +56,44 @@ def test_status_bar_follows_the_server_and_a_save_is_sent(
     finally:
         window.close()  # stops the worker; a request in flight is cut
     assert worker._thread is None
+
+
+def test_what_a_background_pull_brings_shows_without_asking(
+    qtbot, live_server: LiveServer, tmp_path: Path
+) -> None:
+    """A colleague's sheet reaches this laptop by the worker's pull: the open sheet's history
+    and the station's state in the tree change on their own, the form is left alone."""
+    mine = make_laptop(tmp_path / "a", "op-a")
+    colleague = make_laptop(tmp_path / "b", "op-b")
+    stations = district_stations(mine.ws)
+    station = stations[3]
+    sync_service.set_server_url(mine.ws.store, live_server.url)
+    sync_service.set_server_url(colleague.ws.store, live_server.url)
+    worker = SyncWorker(mine.data_dir, interval=3600)
+    i18n.install("en")
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(
+        mine.ws,
+        settings,
+        verify_on_open=False,
+        keys=KeyHolder(mine.ws, settings.idle_minutes, ask=lambda *_: None),
+        sync_worker=worker,
+    )
+    qtbot.addWidget(window)
+    window.show()
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: window.election is not None, timeout=30_000)
+        window.show_station(station)
+        qtbot.waitUntil(lambda: window.station_code == station, timeout=10_000)
+        assert window.history.rowCount() == 0
+        qtbot.waitUntil(lambda: "online · 0 unsent" in window.sync_label.text(), timeout=30_000)
+
+        theirs = enter(colleague, station)
+        sync_service.sync_once(colleague.ws, live_server.url)
+        assert theirs in server_hashes(live_server)
+        worker.sync_now()  # as the worker's own interval would, sooner
+        qtbot.waitUntil(lambda: window.history.rowCount() == 1, timeout=30_000)
+        assert window.history.item(0, 3).text() == theirs[:16]
+    finally:
+        window.close()

@@ -5,13 +5,20 @@ booleans and null. No floats: a float's canonical form is subtle (RFC 8785 secti
 and no record needs one. Within this subset Python's ``json.dumps`` with sorted keys, no
 spaces and ``ensure_ascii=False`` produces exactly the JCS bytes, so the standard library does
 the encoding; this module only enforces the subset, on the way out and on the way in.
+
+That is the exact path. Every record's admission (the server's push, a laptop's pull,
+``verify_store``) parses and checks canonical bytes, so the common case runs in compiled code
+(msgspec) first: it accepts only what it can show the exact path accepts, with the same value,
+and hands everything else to the exact path (``tests/test_canonical_fast.py`` and
+``tests/test_canonical_compiled.py`` hold the two to agreement on generated and hostile input).
 """
 
 from __future__ import annotations
 
 import json
-from json import encoder as _json_encoder
 from typing import Any
+
+import msgspec
 
 MAX_SAFE_INT = 2**53 - 1
 
@@ -91,6 +98,9 @@ def _needs_check(data: bytes | str) -> bool:
 
 def parse_json(data: bytes | str) -> JsonValue:
     """Parse JSON strictly: no floats, no NaN, no duplicate keys, valid UTF-8."""
+    value = _parse_plain_fast(data)
+    if value is not _MISS:
+        return value
     check = _needs_check(data)
     if isinstance(data, bytes):
         try:
@@ -139,79 +149,97 @@ def _has_long_int(classes: bytes) -> bool:
 
 
 _MISS = object()
-# Built once: ``json.loads``/``json.dumps`` with options build a decoder and an encoder per call.
-_DECODER: Any = json.JSONDecoder(parse_float=_refuse_float, parse_constant=_refuse_constant)
-_SCAN = _DECODER.scan_once
+# The strict decoder of the exact path, built once (``json.loads`` with options builds one per
+# call): a Python hook per object refuses duplicate keys.
 _STRICT_DECODER = json.JSONDecoder(
     object_pairs_hook=_unique_keys, parse_float=_refuse_float, parse_constant=_refuse_constant
 )
-_C_ENCODER: Any = getattr(_json_encoder, "c_make_encoder", None)
-# (markers, default, encoder, indent, key_separator, item_separator, sort_keys, skipkeys,
-# allow_nan): what json.dumps passes for the options above, minus the cycle check a parsed
-# value never needs.
-_ENCODE: Any = (
-    _C_ENCODER(None, None, _json_encoder.encode_basestring, None, ":", ",", True, False, False)
-    if _C_ENCODER is not None
-    else None
-)
 
 
-def _encode(value: Any) -> str:
-    """``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-    allow_nan=False)``, with the C encoder built once."""
-    if _ENCODE is None:
-        return json.dumps(
-            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        )
-    return "".join(_ENCODE(value, 0))
+def _refuse_compiled_float(text: str) -> Any:
+    raise ValueError(f"floats are not allowed: {text}")
 
 
-def _scan_subset(data: bytes) -> tuple[Any, str]:
-    """Parse ASCII bytes with no long integer in C (no float, no NaN): (value, text), or
-    (_MISS, "") when the bytes are anything else."""
+# The compiled path (msgspec, C): a decoder that refuses every float token (msgspec calls the
+# hook for each number with a fraction or an exponent; NaN and Infinity are not JSON to it)
+# and an encoder with sorted keys. For a value of the subset whose encoding is ASCII the
+# encoder writes exactly the bytes ``json.dumps`` writes with the options above: keys in code
+# point order, ``\b \t \n \f \r \" \\`` as two characters, other control characters as
+# ``\u00xx`` in lower case, DEL and ``/`` raw, integers in decimal, no spaces
+# (``tests/test_canonical_compiled.py`` checks each of these against ``json.dumps``).
+# Shared by the server's threads: Encoder and Decoder methods are thread-safe (made so in
+# msgspec/msgspec#402, 2023, long before the 0.22 pinned here).
+_C_DECODER = msgspec.json.Decoder(float_hook=_refuse_compiled_float)
+_C_ENCODER = msgspec.json.Encoder(order="sorted")
+_C_PLAIN_ENCODER = msgspec.json.Encoder()  # members in the order parsed: only counted
+# What msgspec raises on input outside the subset or an unusual Python value: its DecodeError
+# and ValidationError are ValueErrors; RecursionError for deep nesting.
+_C_ERRORS = (ValueError, TypeError, OverflowError, RecursionError)
+
+
+def _decode_subset(data: bytes) -> Any:
+    """Parse ASCII bytes with no long integer in C, refusing floats: the value, or _MISS when
+    the bytes are anything else (not JSON, a float, not ASCII, a long integer, not an object
+    or an array)."""
     if not isinstance(data, bytes) or not data.isascii() or data[:1] not in (b"{", b"["):
-        return _MISS, ""
+        return _MISS
     if _has_long_int(data.translate(_CLASSES)):
-        return _MISS, ""
-    text = data.decode("ascii")
+        return _MISS
     try:
-        value, end = _SCAN(text, 0)
-    except (StopIteration, ValueError, TypeError, RecursionError):
-        return _MISS, ""
-    return (value, text) if end == len(text) else (_MISS, "")
+        return _C_DECODER.decode(data)
+    except _C_ERRORS:
+        return _MISS
 
 
 def _parse_canonical_fast(data: bytes) -> Any:
-    """The common case in C: ASCII bytes, no long integer, and re-encoding gives the same
-    text. That equality also rules out duplicate keys (a dict keeps one), whitespace and
-    escapes that are not the canonical ones; ASCII rules out non-ASCII keys, and a lone
-    surrogate escape decodes to a character the encoder writes raw, never as the ASCII text,
-    so the value is exactly what the full check accepts. Anything else returns _MISS and
-    takes the full path, which gives the precise error."""
-    value, text = _scan_subset(data)
+    """The common case in compiled code: ASCII bytes, no long integer, no float, and
+    re-encoding gives the same bytes. That equality also rules out duplicate keys (a dict
+    keeps one), whitespace, and escapes that are not the canonical ones; ASCII rules out
+    non-ASCII keys, and a lone surrogate escape is refused by the decoder, so the value is
+    exactly what the full check accepts. Anything else returns _MISS and takes the exact
+    path, which decides and gives the precise error."""
+    value = _decode_subset(data)
     if value is _MISS:
         return _MISS
     try:
-        return value if _encode(value) == text else _MISS
-    except (ValueError, TypeError, RecursionError):
+        return value if _C_ENCODER.encode(value) == data else _MISS
+    except _C_ERRORS:
         return _MISS
+
+
+def _parse_plain_fast(data: bytes | str) -> Any:
+    """``parse_json``'s common case in compiled code (push bodies, pull pages, answers,
+    files), for any spelling: ASCII bytes with no ``\\u`` escape and no long integer (so, as
+    ``_needs_check`` says, every key is ASCII, every string valid and every integer safe),
+    parsed refusing floats, and holding as many ``:`` as the value written back: a ``:``
+    outside a string separates a member and one inside a string is itself (no escape but
+    ``\\u`` writes one), so a member lost to a duplicate key leaves the value a ``:`` short.
+    Anything else returns _MISS and takes the strict parse."""
+    if not isinstance(data, bytes) or _needs_check(data):
+        return _MISS
+    try:
+        value = _C_DECODER.decode(data)
+        written = _C_PLAIN_ENCODER.encode(value)
+    except _C_ERRORS:
+        return _MISS
+    return value if written.count(b":") == data.count(b":") else _MISS
 
 
 def canonical_form(value: JsonValue) -> tuple[bytes, JsonValue]:
     """``canonical_bytes(value)`` and the value parsed back from those bytes, as
-    ``parse_canonical`` gives it, with one encoding in the common case.
+    ``parse_canonical`` gives it, in compiled code in the common case.
 
-    The bytes are the encoder's output, so for a value of the subset they are canonical
-    already: parsing them back (ASCII, no long integer, no float) and finding a value equal
-    to ``value`` shows that it was one (no key or number changed kind on the way: an integer
-    key, a tuple), without encoding a second time. Anything unusual takes the exact path and
-    its precise error."""
+    The compiled encoder's bytes, parsed back (ASCII, no long integer, no float) into a
+    value equal to ``value``, show that ``value`` was of the subset (no key or number
+    changed kind on the way: an integer key, a tuple, a float, bytes or a date the encoder
+    knows and JSON does not), and for such a value the encoder's bytes are ``json.dumps``'s.
+    Anything unusual takes the exact path and its precise error."""
     try:
-        data = _encode(value).encode("utf-8")
-    except (TypeError, ValueError, UnicodeEncodeError, RecursionError):
+        data = _C_ENCODER.encode(value)
+    except _C_ERRORS:
         pass
     else:
-        parsed, _text = _scan_subset(data)
+        parsed = _decode_subset(data)
         if parsed is not _MISS and parsed == value:
             return data, parsed
     data = canonical_bytes(value)

@@ -330,8 +330,11 @@ def check_receipt(
     it sent, by the answer's consistency proof); every record sent is listed exactly once as
     stored, held or refused, and nothing else is; the records stored are the log's entries
     from the append proof's size on, in the receipt's order; each held one is in the head's
-    tree by its inclusion proof. ``partitions``: the partition of each record sent, which the
-    pusher computes from its own records. Raises LogError."""
+    tree by its inclusion proof (``held`` holds exactly one proof per record listed held). A
+    refusal by batch item (``{item, reason}``, an item the server could not parse) lists the
+    record sent at that place; an item beyond the batch is ``bad_receipt``. ``partitions``:
+    the partition of each record sent, in the batch's order, which the pusher computes from
+    its own records. Raises LogError."""
     if head.hash != receipt.head or head.server != receipt.record.signer:
         raise LogError("bad_receipt", "the receipt names another tree head than it came with")
     try:
@@ -352,7 +355,14 @@ def check_receipt(
             hashes(proofs["consistency"], "the consistency proof", "bad_answer") if needs else []
         )
         check_extends(known, head, steps)
-    listed = [*receipt.stored, *receipt.held, *(h for h, _, _ in receipt.refused if h is not None)]
+    order = list(partitions)  # the batch, as sent
+    listed = [*receipt.stored, *receipt.held]
+    for hash_, item, _reason in receipt.refused:
+        if hash_ is None:  # an item the server could not parse, by its place in the batch
+            if item is None or item >= len(order):
+                raise LogError("bad_receipt", f"the receipt refuses item {item}, not sent")
+            hash_ = order[item]
+        listed.append(hash_)
     counts: dict[str, int] = {}
     for hash_ in listed:
         if hash_ not in partitions:
@@ -377,8 +387,8 @@ def check_receipt(
         raise LogError("bad_receipt", "the records stored are not the log's newest entries")
     check_append(head, first, hashes(append["frontier"], "the frontier"), leaves)
     held = proofs["held"]
-    if not isinstance(held, dict):
-        raise LogError("bad_receipt", "held proofs are an object of record hash to proof")
+    if not isinstance(held, dict) or set(held) != set(receipt.held):
+        raise LogError("bad_receipt", "held proofs are one proof under each held record's hash")
     for hash_, (index, received) in receipt.held.items():
         leaf = leaf_hash(hash_, index, partitions[hash_], format_time(received))
         check_included(head, leaf, index, hashes(held.get(hash_), "an inclusion proof"))
@@ -419,7 +429,8 @@ def check_ranges(
     """The partitions a server proves for ``ranges``: for each range, the consecutive leaves
     of the partitions tree inside it and, where they exist, the neighbours on either side
     that show nothing else lies in it, each with its inclusion proof in the head's
-    partitions root. Returns every partition inside the ranges (absent ones hold nothing)."""
+    partitions root. Returns every partition inside the ranges (absent ones hold nothing).
+    Whatever of these proofs does not hold is ``withheld`` (§10.6), retried once (§10.5)."""
     if not isinstance(answer, list) or len(answer) != len(ranges):
         raise LogError("withheld", "the server did not prove one list of partitions per range")
     found: dict[str, PartitionState] = {}
@@ -447,7 +458,7 @@ def _check_range(head: TreeHead, lo: str, hi: str, leaves: Any) -> dict[str, Par
             root = _hash(item["root"])
         except ValueError as exc:
             raise LogError("withheld", f"partition {name!r}: {exc}") from exc
-        proof = hashes(item["proof"], f"the proof of partition {name!r}")
+        proof = hashes(item["proof"], f"the proof of partition {name!r}", "withheld")
         try:
             merkle.verify_inclusion(
                 summary_leaf_hash(name, size, root),
@@ -465,7 +476,7 @@ def _check_range(head: TreeHead, lo: str, hi: str, leaves: Any) -> dict[str, Par
             raise LogError("withheld", "a range's partitions are not consecutive in the tree")
         names = [x[1] for x in parsed]
         if names != sorted(set(names)):
-            raise LogError("misplaced", "the partitions tree is not in name order")
+            raise LogError("withheld", "the partitions tree is not in name order")
     first_inside = not parsed or lo <= parsed[0][1]
     last_inside = not parsed or parsed[-1][1] < hi
     # The left edge: the first leaf shown is the tree's first, or lies before the range.

@@ -117,6 +117,15 @@ class Entry:
     error: str | None = None
     claimed: str | None = None
     package: str | None = None  # an election package named by hash, sent apart (§9.5)
+    authority: str | None = None  # a certificate or revocation list named by hash (§9.5)
+
+    @property
+    def name(self) -> str | None:
+        """The hash this entry names: its record's, the one it names its body by, or the one
+        a malformed record claims (None if it claims none)."""
+        if self.record is not None:
+            return self.record.hash
+        return self.package or self.authority or self.claimed
 
 
 @dataclass(frozen=True)
@@ -129,7 +138,11 @@ class Page:
 
 
 _PAGE = frozenset({"entries", "next", "more", "head", "partitions"})
-_ENTRY = (frozenset({"index", "received", "record"}), frozenset({"index", "received", "package"}))
+_ENTRY = (
+    frozenset({"index", "received", "record"}),
+    frozenset({"index", "received", "package"}),
+    frozenset({"index", "received", "authority"}),
+)
 
 
 def parse_page(answer: Any, since: int) -> Page:
@@ -144,7 +157,9 @@ def parse_page(answer: Any, since: int) -> Page:
     floor = since  # the lowest index the next entry may have
     for item in raw:
         if not isinstance(item, dict) or set(item) not in _ENTRY:
-            raise WireError("an entry holds exactly index, received and record (or package)")
+            raise WireError(
+                "an entry holds exactly index, received and record (or package, or authority)"
+            )
         index = item["index"]
         if not _int(index) or index < floor:
             raise WireError("entries must come in log order, from the cursor")
@@ -152,12 +167,19 @@ def parse_page(answer: Any, since: int) -> Page:
             received = parse_time(item["received"], "received")
         except ElectionError as exc:
             raise WireError(str(exc)) from exc
-        if "package" in item:
-            # The package's body is fetched by hash apart (§9.5); its leaf needs the hash only.
-            named = item["package"]
+        for key in ("package", "authority"):
+            if key not in item:
+                continue
+            # An authority record's body is fetched by hash apart, only by a laptop that
+            # lacks it (§9.5); its leaf needs the hash only.
+            named = item[key]
             if not isinstance(named, str) or not _HEX64.match(named):
-                raise WireError("an entry's package is 64 lowercase hex digits")
-            entries.append(Entry(index, received, None, package=named))
+                raise WireError(f"an entry's {key} is 64 lowercase hex digits")
+            if key == "package":
+                entries.append(Entry(index, received, None, package=named))
+            else:
+                entries.append(Entry(index, received, None, authority=named))
+        if "record" not in item:
             floor = index + 1
             continue
         try:
@@ -170,6 +192,19 @@ def parse_page(answer: Any, since: int) -> Page:
         floor = index + 1
     if nxt < floor:
         raise WireError("the pull cursor went backwards")
+    if more and (not entries or nxt != floor):
+        # A page before the last ends right after its last entry (§9.5): a cursor that
+        # skips ahead would pass over entries without a word until §10.5's checks.
+        raise WireError("a page with more to come ends right after its last entry")
+    # The server holds each record once, at one index: a page naming a hash twice (by body,
+    # by name, or a malformed entry claiming another's hash) is not a page of its log.
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.name is None:
+            continue
+        if entry.name in seen:
+            raise WireError(f"the page names {entry.name[:16]}… twice")
+        seen.add(entry.name)
     return Page(entries, nxt, more, answer["head"], answer["partitions"])
 
 

@@ -178,8 +178,10 @@ def _check_revocations(ws: Workspace, election: Election, lists: list[Record]) -
 
 
 def has_election(ws: Workspace) -> bool:
-    """Whether this folder holds an election package yet (the first-run wizard's question)."""
-    return ws.store.package.election() is not None
+    """Whether this folder holds an election package yet (the first-run wizard's question):
+    answered from the package table, without parsing the package (the window asks before
+    its first paint)."""
+    return ws.store.package.hash() is not None
 
 
 def current_election(ws: Workspace) -> Election:

@@ -656,6 +656,13 @@ def objections_within(ws: Workspace, region: str, contest: str | None = None) ->
     return sorted(found, key=lambda o: (not o.open, o.time, o.hash))
 
 
+def open_objections(ws: Workspace) -> list[Objection]:
+    """Every objection no chair has ruled on yet, in the whole election (the supervisor's
+    problem list): they block their D.Hasil."""
+    tops = ws.store.places.child_regions(None)
+    return [o for r in tops for o in objections_within(ws, r.code) if o.open]
+
+
 def chaired_regions(ws: Workspace, key_id: str) -> list[str]:
     """The regions a key chairs (its chair certificates' jurisdictions that hold a plenary)."""
     out = []

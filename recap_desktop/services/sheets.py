@@ -405,6 +405,11 @@ def seen_reviews(
     return sorted(out)
 
 
+def sheet_state(ws: Workspace, station_code: str, contest_id: str) -> dict[str, Any]:
+    """A sheet's standing as the projections hold it now (state "?" when none is held)."""
+    return ws.store.sheets.status(station_code, contest_id) or {"state": "?"}
+
+
 def sheet_history(ws: Workspace, station_code: str, contest_id: str) -> dict[str, Any]:
     """The current state, every version with its signer, and every review."""
     region_service.locate(ws, station_code, contest_id)

@@ -14,7 +14,7 @@ from recap_desktop.storage import Store
 from recap_desktop.sync.backoff import Backoff
 from recap_desktop.sync.client import ServerClient, is_loopback
 from recap_desktop.sync.engine import DONE, REFUSED, Status, SyncEngine, SyncResult
-from recap_desktop.sync.photos import sync_photos
+from recap_desktop.sync.photos import Patience, sync_photos
 
 SERVER_URL = "server_url"
 PUSH_TOKEN = "push_token"
@@ -144,8 +144,10 @@ def make_engine(
     engine: SyncEngine
 
     def photos(result: SyncResult) -> None:
+        # A 429/503 is waited on as the server asks, cancellable as the engine's own waits.
+        patience = Patience(engine.wait, Backoff(engine.backoff.base, engine.backoff.cap))
         result.extra["photos"] = sync_photos(
-            store.photos, client, cancelled=lambda: engine.cancelled
+            store.photos, client, cancelled=lambda: engine.cancelled, patience=patience
         )
 
     engine = SyncEngine(
@@ -184,8 +186,8 @@ def sync_once(
     return result
 
 
-def local_status(store: Store) -> Status:
-    """The status bar's figures without touching the network."""
-    return Status(
-        "idle", None, store.outbox.unsent_count(), store.outbox.setting("last_sync"), None, None
-    )
+def local_status(ws: Workspace) -> Status:
+    """The status bar's figures without touching the network (opens the store: a
+    RecapError when it cannot)."""
+    outbox = ws.store.outbox
+    return Status("idle", None, outbox.unsent_count(), outbox.setting("last_sync"), None, None)

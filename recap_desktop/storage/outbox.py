@@ -204,6 +204,13 @@ class Outbox:
     def has_receipts(self) -> bool:
         return self._db.execute("SELECT 1 FROM sync_receipts LIMIT 1").fetchone() is not None
 
+    def held_of_types(self, types: Sequence[str]) -> frozenset[str]:
+        """The hashes of the records of these types held (the certificates and revocation
+        lists a pull's helper thread need not fetch, PROTOCOL §9.5)."""
+        marks = ", ".join("?" for _ in types)
+        rows = self._db.execute(f"SELECT hash FROM records WHERE type IN ({marks})", list(types))
+        return frozenset(str(r[0]) for r in rows)
+
     def setting(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM sync_settings WHERE key = ?", [key]).fetchone()
         return None if row is None else str(row[0])

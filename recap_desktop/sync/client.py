@@ -35,6 +35,7 @@ __all__ = [
     "is_loopback",
 ]
 USER_AGENT = "recap-desktop-sync/1"
+MAX_AUTHORITY_FETCH = 1000  # hashes per POST /v1/authority/records (PROTOCOL §9.5)
 # A package file, unpacked: a national one (~820,000 stations) is ~100 MB; room for 2.5x.
 MAX_PACKAGE_BYTES = 256 * 1024 * 1024
 MAX_RETRY_AFTER = 600.0  # seconds: a server asking for longer is waited on this long at most
@@ -370,6 +371,21 @@ class ServerClient:
             raise BadAnswer(f"the server's answer is not the package {record_hash[:16]}…")
         return answer
 
+    def authority_records(self, hashes: list[str]) -> list[Any]:
+        """The certificates and revocation lists of these hashes (at most
+        ``MAX_AUTHORITY_FETCH``) that the server holds, as it sends them: the caller checks
+        each against what its pull page named (§9.5)."""
+        body = json.dumps({"hashes": hashes}, separators=(",", ":")).encode("ascii")
+        answer = self._call(
+            "POST",
+            "/v1/authority/records",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        if not isinstance(answer, dict) or not isinstance(answer.get("records"), list):
+            raise BadAnswer("the authority records answer has no list of records")
+        return list(answer["records"])
+
     def log_entries(self, start: int, limit: int) -> dict[str, Any]:
         """The log's entries from index ``start`` (an auditor's download)."""
         answer = self._call("GET", "/v1/log/entries", params={"start": start, "limit": limit})
@@ -397,21 +413,29 @@ class ServerClient:
 
     # -- photos of the paper (PROTOCOL §9.8) ------------------------------------------------
 
+    def _token_headers(self, **headers: str) -> dict[str, str]:
+        if self.token is not None:
+            headers[TOKEN_HEADER] = self.token
+        return headers
+
     def photos_missing(self, sheets: list[str]) -> list[dict[str, Any]]:
         """The photos these sheets name that the server lacks, with the bytes it has of each."""
-        answer = self._call("POST", "/v1/photos/missing", json={"sheets": sheets})
+        answer = self._call(
+            "POST", "/v1/photos/missing", json={"sheets": sheets}, headers=self._token_headers()
+        )
         if not isinstance(answer, dict) or not isinstance(answer.get("photos"), list):
             raise BadAnswer("the photos answer has no list of photos")
         return list(answer["photos"])
 
     def put_photo(self, sha256: str, sheet: str, offset: int, chunk: bytes) -> dict[str, Any]:
-        """Send the bytes of a photo from ``offset`` on; the server says how many it holds."""
+        """Send the bytes of a photo from ``offset`` on, with the push token (the server
+        takes photos only from certified keys, §9.8); the server says how many it holds."""
         answer = self._call(
             "PUT",
             f"/v1/photos/{sha256}",
             params={"sheet": sheet, "offset": offset},
             data=chunk,
-            headers={"Content-Type": "application/octet-stream"},
+            headers=self._token_headers(**{"Content-Type": "application/octet-stream"}),
         )
         if not isinstance(answer, dict) or type(answer.get("received")) is not int:
             raise BadAnswer("the photo answer does not say what was received")
@@ -424,7 +448,7 @@ class ServerClient:
             "GET",
             f"/v1/photos/{sha256}",
             limit=MAX_PHOTO_BYTES,
-            headers={"Accept-Encoding": "identity"},
+            headers=self._token_headers(**{"Accept-Encoding": "identity"}),
         )
 
     def pull(self, jurisdiction: str, since: int, limit: int) -> dict[str, Any]:

@@ -28,7 +28,14 @@ from recap_desktop.protocol.trust import Trust
 from recap_desktop.protocol.wire import Receipt, WireError, check_fork, parse_page, parse_receipt
 from recap_desktop.sync import testpoints
 from recap_desktop.sync.backoff import Backoff
-from recap_desktop.sync.client import BadAnswer, NotHeld, ServerClient, SyncError, push_body
+from recap_desktop.sync.client import (
+    MAX_AUTHORITY_FETCH,
+    BadAnswer,
+    NotHeld,
+    ServerClient,
+    SyncError,
+    push_body,
+)
 from recap_desktop.sync.state import Machine, State
 
 DONE, REFUSED, UNREACHABLE, CANCELLED, FAILED = (
@@ -62,6 +69,7 @@ class SyncOutbox(Protocol):
     ) -> list[bool]: ...
     def setting(self, key: str) -> str | None: ...
     def set_setting(self, key: str, value: str | None) -> None: ...
+    def held_of_types(self, types: Sequence[str]) -> frozenset[str]: ...
 
 
 class SyncEvidence(Protocol):
@@ -119,6 +127,10 @@ class SyncStore(Protocol):
     def append(self, records: Sequence[Record], origin: str) -> list[bool]: ...
 
 
+# A server's Retry-After is waited, and up to this many times as long (spread at random).
+RETRY_AFTER_SPREAD = 1.5
+
+
 @dataclass(frozen=True)
 class Status:
     """What the status bar shows. ``online`` is None until the server was first tried."""
@@ -130,6 +142,9 @@ class Status:
     last_error: str | None
     error_kind: str | None
     clock_offset: int | None = None  # seconds off the server's clock, when over tolerance
+    # Records admitted from the server since this engine started: the window reloads what it
+    # shows (states, the board, a sheet's history) when it changes.
+    pulled: int = 0
 
 
 @dataclass
@@ -219,6 +234,7 @@ class SyncEngine:
         self._poked = False
         self._counted = -1e9  # when the unsent records were last counted (monotonic)
         self._pull_trust: Trust | None = None  # what a pull's helper prechecks records against
+        self._authority_held: frozenset[str] = frozenset()  # held when the pull started
         self._head: TreeHead | None = None  # the newest tree head verified in this sync
         self._server_key = b""
         self._asked: float | None = None  # the last Retry-After the server sent
@@ -350,7 +366,11 @@ class SyncEngine:
         if exc is not None:
             self._asked = getattr(exc, "retry_after", None)
         delay = self.backoff.next_delay()
-        return max(delay, self._asked) if self._asked is not None else delay
+        if self._asked is None:
+            return delay
+        # Spread over half as long again: a server that tells every laptop of a surge
+        # "Retry-After: 5" would otherwise get them all back in the same second.
+        return max(delay, self._asked * self.backoff.rng.uniform(1.0, RETRY_AFTER_SPREAD))
 
     def _handshake(self, result: SyncResult) -> None:
         """Learn the server's key and accept it only if the election authority certified it as
@@ -487,25 +507,28 @@ class SyncEngine:
     def _settle(self, result: SyncResult, held: TreeHead, shown: TreeHead) -> NoReturn:
         """The server showed ``shown`` where a head of ``held``'s size was due (a smaller head
         signed no later, or a 404 for a proof to ``held``): ask which heads it signed at that
-        size. ``held`` among them: a stale answer, retried later; another: ``forked``; none:
-        it denies a head it signed, ``rolled_back``."""
+        size. Each listed is checked (§10.2: one that is not valid is evidence by its name)
+        and must be of that size (else the answer is broken). Another log than ``held``'s
+        among them: ``forked``, whatever else is listed (two signed heads of one size that
+        differ); else ``held`` among them: a stale answer, retried later; none: it denies a
+        head it signed, ``rolled_back``."""
         trust = self._trust()
         assert trust is not None  # the handshake needed it
         listed = [self._parse_head(result, raw, trust) for raw in self.client.heads_at(held.size)]
         if any(h.size != held.size for h in listed):
             raise BadAnswer(f"the server listed heads of another size than {held.size}")
-        if any(log.same_log(h, held) for h in listed):
-            raise BadAnswer(
-                f"the server answered with a head of {shown.size} entries, older than its head"
-                f" of {held.size}: retried later"
-            )
-        if listed:
-            other = listed[0]
+        other = next((h for h in listed if not log.same_log(h, held)), None)
+        if other is not None:
             self._misbehaved(
                 result,
                 LogError("forked", f"two different logs of {held.size} entries"),
                 held.record,
                 other.record,
+            )
+        if listed:
+            raise BadAnswer(
+                f"the server answered with a head of {shown.size} entries, older than its head"
+                f" of {held.size}: retried later"
             )
         self._misbehaved(
             result,
@@ -768,6 +791,10 @@ class SyncEngine:
         jurisdiction = self.jurisdiction
         assert jurisdiction is not None
         self._pull_trust = trust
+        # The certificates and revocation lists held when the pull starts: the helper thread
+        # fetches the bodies of those a page names and this laptop lacks (§9.5) without
+        # touching the store; the engine thread checks against the store again.
+        self._authority_held = self.store.outbox.held_of_types(sorted(_AUTHORITY_TYPES))
         # The next page is fetched, parsed and checked record by record (``precheck``: the
         # signature and every check of the record alone) on a helper thread while this one is
         # admitted against the store (chains, references, what is held) and stored: the
@@ -796,7 +823,7 @@ class SyncEngine:
                         )
                     self._advance(result, head, trust)
                     self._check_entries(result, page, head, ranges)
-                    records, arrivals, prechecked = self._packages(page)
+                    records, arrivals, prechecked = self._named(result, page, head)
                     admission = admit(
                         records,
                         self.store.view,
@@ -817,6 +844,8 @@ class SyncEngine:
                         trust = self._trust() or admission.trust
                     self._pull_trust = trust  # the next pages' prechecks use it from now on
                     result.pulled += len(admission.admitted)
+                    if admission.admitted:
+                        self._emit(pulled=self._status.pulled + len(admission.admitted))
                     # Pulled again after partitions that did not add up: what was refused
                     # before is not reported twice.
                     index_of = {h: i for h, i, _, _ in page.positions}
@@ -832,26 +861,38 @@ class SyncEngine:
                     ahead.cancel() or ahead.exception()
         return last
 
-    def _packages(self, page: _Page) -> tuple[list[Record], list[Arrival], list[Precheck | None]]:
-        """The page's records with the election packages it names by hash (§9.5) put in
-        their log places: one this laptop holds is not fetched again (its position is in the
-        page's already); another is fetched once by hash, streamed and bounded, and must be
-        a package whose record has exactly that hash (else the answer is broken). It is then
-        admitted by §5 like any pulled record."""
-        if not page.packages:
+    def _named(
+        self, result: SyncResult, page: _Page, head: TreeHead
+    ) -> tuple[list[Record], list[Arrival], list[Precheck | None]]:
+        """The page's records with the authority records it names by hash (§9.5) put in
+        their log places. One this laptop holds is not fetched again (its position is in the
+        page's already), but must be of the kind named. An election package it lacks is
+        fetched once by hash, streamed and bounded; certificates and revocation lists it
+        lacks are fetched together, by hash (``_authority_bodies``). Each must be the record
+        named (else the answer is broken); each is then admitted by §5 like any pulled
+        record."""
+        if not page.packages and not page.authority:
             return page.records, page.arrivals, page.prechecked
-        held = self.store.view.held([h for h, _, _ in page.packages])
         rows: list[tuple[int, Record, Arrival, Precheck | None]] = [
             (arrival[1] or 0, record, arrival, check)
             for record, arrival, check in zip(
                 page.records, page.arrivals, page.prechecked, strict=True
             )
         ]
+        kinds = [
+            (page.packages, _PACKAGE_TYPES, "a package"),
+            (page.authority, _AUTHORITY_TYPES, "a certificate or revocation list"),
+        ]
+        held = self.store.view.held([h for named, _, _ in kinds for h, _, _ in named])
+        for named, types, what in kinds:
+            for hash_, index, _seen in named:
+                if hash_ not in held:
+                    continue
+                ref = self.store.view.ref(hash_)
+                if ref is None or ref[0] not in types:  # its leaf would be in another partition
+                    raise BadAnswer(f"entry {index} names {hash_[:16]}… as {what}: it is not")
         for hash_, index, seen in page.packages:
             if hash_ in held:
-                ref = self.store.view.ref(hash_)
-                if ref is None or ref[0] != "election":  # its leaf would be in another partition
-                    raise BadAnswer(f"entry {index} names {hash_[:16]}… as a package: it is not")
                 continue
             self._check_cancel()
             answer = self.client.package_by_hash(hash_)
@@ -862,8 +903,69 @@ class SyncEngine:
             if record.hash != hash_ or record.type != "election":
                 raise BadAnswer(f"the server's answer is not the package {hash_[:16]}…")
             rows.append((index, record, (seen, index), None))
+        lacking = [(h, i, seen) for h, i, seen in page.authority if h not in held]
+        missing = [h for h, _, _ in lacking if h not in page.fetched]
+        # The helper thread asked for every one the laptop lacked when the pull started
+        # (once); what it did not get, or was not asked, is asked for here.
+        bodies = {h: (r, c) for h, (r, c) in page.fetched.items()}
+        if missing:
+            tries = 1 if all(h in page.asked for h in missing) else 2
+            for h, record in self._authority_bodies(result, missing, head, tries).items():
+                bodies[h] = (record, None)
+        rows += [(i, bodies[h][0], (seen, i), bodies[h][1]) for h, i, seen in lacking]
         rows.sort(key=lambda row: row[0])
         return [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]
+
+    def _authority_bodies(
+        self, result: SyncResult, wanted: list[str], head: TreeHead, tries: int = 2
+    ) -> dict[str, Record]:
+        """The certificates and revocation lists of ``wanted``, which a page named by hash and
+        this laptop lacks (§9.5), asked for ``tries`` times at most (twice in all). One not
+        answered then: the server withholds what its signed log holds, evidence kept with
+        the page's head. A wrong answer raises BadAnswer (``_ask_authority``)."""
+        got: dict[str, Record] = {}
+        for _attempt in range(tries):
+            self._check_cancel()
+            got |= self._ask_authority([h for h in wanted if h not in got])
+            if len(got) == len(wanted):
+                return got
+        missing = [h for h in wanted if h not in got]
+        self._misbehaved(
+            result,
+            LogError(
+                "withheld",
+                f"the pull page named {len(missing)} authority record(s) of the log (first"
+                f" {missing[0][:16]}…) that the server, asked twice, did not send",
+            ),
+            head.record,
+            None,
+        )
+
+    def _ask_authority(self, wanted: list[str]) -> dict[str, Record]:
+        """One ask for the bodies of ``wanted``, at most MAX_AUTHORITY_FETCH a request: each
+        record answered must parse, be a certificate or revocation list, have been asked and
+        come once, else the answer is broken (BadAnswer). Those not answered are left out."""
+        got: dict[str, Record] = {}
+        for start in range(0, len(wanted), MAX_AUTHORITY_FETCH):
+            asked = wanted[start : start + MAX_AUTHORITY_FETCH]
+            expected = set(asked)
+            for raw in self.client.authority_records(asked):
+                try:
+                    record = from_json(raw)
+                except EnvelopeError as exc:
+                    raise BadAnswer(f"an authority record is malformed: {exc}") from exc
+                if record.hash not in expected or record.hash in got:
+                    raise BadAnswer(
+                        f"the server answered {record.hash[:16]}…, which was not asked for"
+                        " or came twice"
+                    )
+                if record.type not in _AUTHORITY_TYPES:
+                    raise BadAnswer(
+                        f"the server answered {record.hash[:16]}… as an authority record:"
+                        f" it is a {record.type}"
+                    )
+                got[record.hash] = record
+        return got
 
     def _check_entries(
         self, result: SyncResult, page: _Page, head: TreeHead, ranges: list[tuple[str, str]]
@@ -912,14 +1014,15 @@ class SyncEngine:
         try:
             page = parse_page(answer, since)
         except WireError as exc:
-            return _Page([], [], [], 0, False, [], [], str(exc), None, None, [])
+            return _Page([], [], [], 0, False, [], [], str(exc), None, None, [], [])
         arrived = datetime.now(UTC).replace(microsecond=0)
         good = [e for e in page.entries if e.record is not None]
         records = [e.record for e in good if e.record is not None]
         packages = [e for e in page.entries if e.package is not None]
+        authority = [e for e in page.entries if e.authority is not None]
         unreadable = [
             (e.index, Problem(e.claimed, "malformed", e.error or "unreadable"))
-            for e in page.entries if e.record is None and e.package is None
+            for e in page.entries if e.record is None and e.package is None and e.authority is None
         ]  # fmt: skip
         # Seen: when the server's log took it, or now if that is earlier (PROTOCOL §5.4).
         arrivals: list[Arrival] = [(min(e.received, arrived), e.index) for e in good]
@@ -927,12 +1030,27 @@ class SyncEngine:
             (r.hash, e.index, format_time(e.received), log.partition_of(r))
             for r, e in zip(records, good, strict=True)
         ]
-        # A package named by hash is an authority record, of the partition "" (§10.2): its
-        # leaf is made without its body, which the engine thread supplies (_packages).
+        # An authority record named by hash is of the partition "" (§10.2): its leaf is made
+        # without its body, which the engine thread supplies if it lacks it (_named).
         positions += [
-            (e.package, e.index, format_time(e.received), "") for e in packages if e.package
+            (name, e.index, format_time(e.received), "")
+            for e in packages + authority
+            if (name := e.package or e.authority)
         ]
         positions.sort(key=lambda p: p[1])
+        # The bodies of the authority records named that this laptop lacked when the pull
+        # started, asked for here, off the engine thread, and prechecked with the page.
+        asked = [
+            e.authority
+            for e in authority
+            if e.authority and e.authority not in self._authority_held
+        ]
+        try:
+            got = self._ask_authority(asked) if asked and not self._cancelled else {}
+        except BadAnswer as exc:
+            return _Page([], [], [], 0, False, [], [], str(exc), None, None, [], [])
+        fetched = list(got.values())
+        seen_at = {e.authority: min(e.received, arrived) for e in authority}
         trust = self._pull_trust
         prechecked: list[Precheck | None] = [None] * len(records)
         step = 50
@@ -946,6 +1064,19 @@ class SyncEngine:
                 )
             except Exception:  # left to check in place, which raises it as before
                 continue
+        checks: list[Precheck | None] = [None] * len(fetched)
+        if fetched and trust is not None and not self._cancelled:
+            index_of = {e.authority: e.index for e in authority}
+            try:
+                checks = list(
+                    precheck(
+                        fetched,
+                        trust,
+                        [(seen_at[r.hash], index_of[r.hash]) for r in fetched],
+                    )
+                )
+            except Exception:  # left to check in place
+                pass
         return _Page(
             records,
             arrivals,
@@ -958,6 +1089,9 @@ class SyncEngine:
             page.head,
             page.partitions,
             [(e.package, e.index, min(e.received, arrived)) for e in packages if e.package],
+            [(e.authority, e.index, min(e.received, arrived)) for e in authority if e.authority],
+            {r.hash: (r, c) for r, c in zip(fetched, checks, strict=True)},
+            frozenset(asked),
         )
 
     def _pull_evidence(self, result: SyncResult) -> None:
@@ -976,6 +1110,11 @@ class SyncEngine:
                 result.pull_problems.append(Problem(None, "malformed", f"fork evidence: {exc}"))
         if forks:
             result.forks += self.store.evidence.add_forks(forks, "server")
+
+
+# What a page's entry may name by hash (§9.5): a package, or a certificate or revocation list.
+_PACKAGE_TYPES = frozenset({"election"})
+_AUTHORITY_TYPES = frozenset({"certificate", "revocations"})
 
 
 def _laptop_clock() -> datetime:
@@ -1009,6 +1148,11 @@ class _Page:
     head: Any  # the tree head as sent
     partitions: Any  # the last page's partition proofs, as sent
     packages: list[tuple[str, int, datetime]]  # (hash, log index, seen): named, not sent
+    authority: list[tuple[str, int, datetime]]  # certificates, revocation lists: the same
+    # Their bodies the helper thread fetched (those lacking when the pull started), each with
+    # its precheck, and the hashes it asked for.
+    fetched: dict[str, tuple[Record, Precheck | None]] = field(default_factory=dict)
+    asked: frozenset[str] = frozenset()
 
 
 def _shown(raw: Any, server: str) -> dict[str, Any]:

@@ -4,6 +4,10 @@ Runs after the records' sync, so that the server holds the sheets that name the 
 accepts only images an admitted sheet names). Up: ask which photos of the held sheets the
 server lacks and how many bytes of each it has, then send the rest in chunks; a cut
 connection costs at most one chunk, and the next sync goes on from what the server holds.
+A server that answers 429 or 503 with ``Retry-After`` (PROTOCOL §9.9) is waited on here, as
+long as it asked and at least the backoff's delay, and the same request sent again: a busy
+server costs the photos a pause, not the whole sync run again. After ``PATIENCE`` such
+answers in a row the step gives up to the engine's retries.
 Down: fetch each photo a held sheet names that this folder lacks, and keep it only if its
 bytes are exactly the ones named (size, SHA-256, format).
 """
@@ -12,14 +16,53 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from recap_desktop.protocol.photos import MISSING, OK, Photo, matches
 from recap_desktop.storage.photos import Named, PhotoFiles
-from recap_desktop.sync.client import Refused, ServerClient
+from recap_desktop.sync.backoff import Backoff
+from recap_desktop.sync.client import Refused, ServerClient, Unreachable
 
 CHUNK = 1024 * 1024  # bytes per PUT: what a cut connection costs at most
 ASK = 500  # sheets per question
+PATIENCE = 5  # 429/503 answers in a row waited on before the engine's retries take over
+T = TypeVar("T")
+
+
+class _Cancelled(Exception):
+    """The wait for the server was cut short by a cancel: stop the step."""
+
+
+class Patience:
+    """Each request again after a 429/503, once the server's ``Retry-After`` (and at least
+    the backoff's delay) has passed. ``wait(seconds)`` sleeps and returns True if the sync
+    was cancelled meanwhile; without it nothing is waited on here (the error goes up)."""
+
+    def __init__(
+        self, wait: Callable[[float], bool] | None = None, backoff: Backoff | None = None
+    ) -> None:
+        self.wait = wait
+        self.backoff = backoff or Backoff()
+        self.waited: list[float] = []  # what was waited, in seconds (for the caller to show)
+
+    def call(self, request: Callable[[], T]) -> T:
+        tries = 0
+        while True:
+            try:
+                answer = request()
+            except Unreachable as exc:
+                told = exc.retry_after
+                if self.wait is None or told is None or tries >= PATIENCE:
+                    raise  # a cut connection, or patience spent: the engine retries
+                tries += 1
+                delay = max(told, self.backoff.next_delay())
+                self.waited.append(delay)
+                if self.wait(delay):
+                    raise _Cancelled from exc
+                continue
+            self.backoff.reset()
+            return answer
 
 
 @dataclass
@@ -48,12 +91,18 @@ def sync_photos(
     client: ServerClient,
     *,
     cancelled: Callable[[], bool] = lambda: False,
+    patience: Patience | None = None,
 ) -> PhotoSync:
-    """Push what the server lacks, then fetch what this folder lacks."""
+    """Push what the server lacks, then fetch what this folder lacks. ``patience``: how a
+    429 or 503 is waited on (None: not here; it goes up to the caller)."""
     result = PhotoSync()
     named = files.named()
-    push_photos(files, client, named, result, cancelled)
-    fetch_photos(files, client, named, result, cancelled)
+    patience = patience or Patience()
+    try:
+        push_photos(files, client, named, result, cancelled, patience)
+        fetch_photos(files, client, named, result, cancelled, patience)
+    except _Cancelled:
+        pass
     return result
 
 
@@ -63,12 +112,14 @@ def push_photos(
     named: list[Named],
     result: PhotoSync,
     cancelled: Callable[[], bool],
+    patience: Patience,
 ) -> None:
     held = {n.photo.sha256: n for n in named if files.state(n.photo) == OK}
     sheets = sorted({n.sheet for n in held.values()})
     for start in range(0, len(sheets), ASK):
+        asked = sheets[start : start + ASK]
         try:
-            lacking = client.photos_missing(sheets[start : start + ASK])
+            lacking = patience.call(partial(client.photos_missing, asked))
         except Refused as exc:  # a server without photos: the records' sync still counts
             result.refused.append(("-", str(exc)))
             return
@@ -82,13 +133,15 @@ def push_photos(
                 return
             item = held[sha]
             try:
-                if _upload(files, client, item, received):
+                if _upload(files, client, item, received, patience):
                     result.sent += 1
             except Refused as exc:
                 result.refused.append((sha, str(exc)))
 
 
-def _upload(files: PhotoFiles, client: ServerClient, item: Named, offset: int) -> bool:
+def _upload(
+    files: PhotoFiles, client: ServerClient, item: Named, offset: int, patience: Patience
+) -> bool:
     """Send the photo from ``offset`` on, chunk by chunk; True once the server holds it."""
     data = files.read(item.photo)
     if data is None:
@@ -96,8 +149,9 @@ def _upload(files: PhotoFiles, client: ServerClient, item: Named, offset: int) -
     if not 0 <= offset <= len(data):
         offset = 0
     while True:
-        answer = client.put_photo(
-            item.photo.sha256, item.sheet, offset, data[offset : offset + CHUNK]
+        chunk = data[offset : offset + CHUNK]
+        answer = patience.call(
+            partial(client.put_photo, item.photo.sha256, item.sheet, offset, chunk)
         )
         if answer.get("complete") is True:
             return True
@@ -113,7 +167,9 @@ def fetch_photos(
     named: list[Named],
     result: PhotoSync,
     cancelled: Callable[[], bool],
+    patience: Patience | None = None,
 ) -> None:
+    patience = patience or Patience()
     wanted: dict[str, Photo] = {}
     for n in named:
         if n.photo.sha256 not in wanted and files.state(n.photo) == MISSING:
@@ -122,7 +178,7 @@ def fetch_photos(
         if cancelled():
             return
         try:
-            data = client.get_photo(sha)
+            data = patience.call(partial(client.get_photo, sha))
         except Refused:
             continue  # not on the server yet: still flagged missing here
         if not matches(photo, data):

@@ -39,7 +39,9 @@ def demo_data_dir() -> Path:
 
 
 def needs_setup(ws: Workspace) -> bool:
-    return not ws.keystore_path.exists() or ws.store.package.hash() is None
+    from recap_desktop.services import election as election_service
+
+    return not ws.keystore_path.exists() or not election_service.has_election(ws)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -62,6 +62,9 @@ from recap_desktop.ui.sync_worker import SyncWorker
 from recap_desktop.ui.tasks import SHOW_PROGRESS_AFTER_MS, TaskHandle, TaskRunner
 from recap_desktop.version import version
 
+# How long the pages of a background pull must stop coming before the window reloads.
+PULLED_RELOAD_MS = 1500
+
 
 class MainWindow(QMainWindow):
     def __init__(
@@ -83,6 +86,15 @@ class MainWindow(QMainWindow):
         self.sync_worker = sync_worker
         if sync_worker is not None:
             sync_worker.status_changed.connect(self.sync.show_engine_status)
+            sync_worker.status_changed.connect(self._engine_status)
+        # What a background pull brought in is shown without the officer asking: states, the
+        # board, the open sheet's history, once the pages stop coming (a fresh laptop pulls
+        # hundreds of pages: one reload, not one per page).
+        self._pulled_seen = 0
+        self._pulled_reload = QTimer(self)
+        self._pulled_reload.setSingleShot(True)
+        self._pulled_reload.setInterval(PULLED_RELOAD_MS)
+        self._pulled_reload.timeout.connect(self._show_pulled)
         # The keystore tells who the officer is; which certificate they hold is in the store,
         # read with the election on the worker thread (the store is not opened before the
         # window shows). Until then the status bar says nothing about certification.
@@ -425,6 +437,33 @@ class MainWindow(QMainWindow):
         if minutes is not None:
             self.settings.idle_minutes = minutes
             self.keys.set_idle_minutes(minutes)
+
+    def _engine_status(self, status: object) -> None:
+        pulled = int(getattr(status, "pulled", 0) or 0)
+        # A new engine (after an error) counts from 0 again: any change with something
+        # pulled is news.
+        if pulled and pulled != self._pulled_seen:
+            self._pulled_reload.start()
+        self._pulled_seen = pulled
+
+    def _show_pulled(self) -> None:
+        """Reload what the window shows from the store after a background pull. The form
+        is left alone: the officer may be typing in it (its history panel says what came)."""
+        if not self.opened:
+            return
+        self.regions.refresh_all()
+        self.desk.reload()
+        if self.recap.region:
+            self.recap.show_region(*self._recap_region())
+        if self.station_code is not None and self.contest.currentData() is not None:
+            try:
+                self.history.show_history(
+                    sheet_service.sheet_history(
+                        self.ws, self.station_code, str(self.contest.currentData())
+                    )
+                )
+            except RecapError as exc:
+                self._error(exc)
 
     def _sync_now(self) -> None:
         if self.sync_worker is not None:

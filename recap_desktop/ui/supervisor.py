@@ -347,11 +347,10 @@ class SupervisorView(QWidget):
 
     def _show_open_objections(self) -> None:
         """Witnesses' objections no chair has ruled on yet: they block their D.Hasil."""
-        from recap_desktop.services.plenary import objections_within
+        from recap_desktop.services.plenary import open_objections
 
         try:
-            tops = self.ws.store.places.child_regions(None)
-            found = [o for r in tops for o in objections_within(self.ws, r.code) if o.open]
+            found = open_objections(self.ws)
         except RecapError:
             return
         for o in found:
@@ -441,7 +440,7 @@ class SupervisorView(QWidget):
             """Signed and stored on the task runner's thread: the store may wait behind a
             sync commit, and the window keeps painting."""
             record = sheet_service.review_sheet(ws, key, r.hash, decision, reason or None)
-            status = ws.store.sheets.status(r.station or "", r.contest or "") or {"state": "?"}
+            status = sheet_service.sheet_state(ws, r.station or "", r.contest or "")
             return record, status
 
         def failed(exc: BaseException) -> None:

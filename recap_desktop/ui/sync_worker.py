@@ -17,7 +17,6 @@ from recap_desktop.sync.backoff import Backoff
 from recap_desktop.ui.qt import QObject, QThread, Signal
 
 if TYPE_CHECKING:  # the worker reads the store only through services
-    from recap_desktop.storage import Store
     from recap_desktop.sync.engine import Status, SyncEngine
 
 
@@ -107,11 +106,14 @@ class SyncWorker(QObject):
         self.last_status = status
         self.status_changed.emit(status)
 
-    def _emit_error(self, store: Store | None, message: str, kind: str) -> None:
+    def _emit_error(self, ws: Workspace, message: str, kind: str) -> None:
         from recap_desktop.services import sync as sync_service
         from recap_desktop.sync.engine import Status
 
-        base = sync_service.local_status(store) if store is not None else None
+        try:
+            base: Status | None = sync_service.local_status(ws)
+        except RecapError:
+            base = None  # the store does not open: the message says why
         self._emit(
             Status(
                 "offline" if kind != "no_server" else "idle",
@@ -138,10 +140,8 @@ class SyncWorker(QObject):
         ws = Workspace(self.data_dir)
         try:
             while not self._stopping:
-                store: Store | None = None
                 try:
-                    store = ws.store
-                    self._emit(sync_service.local_status(store))
+                    self._emit(sync_service.local_status(ws))
                     engine = sync_service.make_engine(
                         ws,
                         self.server_url,
@@ -154,7 +154,7 @@ class SyncWorker(QObject):
                 except RecapError as exc:
                     # No server set yet (or the store cannot open): wait for "Sync now".
                     kind = "no_server" if exc.key == "sync.no_server" else "error"
-                    self._emit_error(store, exc.message(), kind)
+                    self._emit_error(ws, exc.message(), kind)
                     if self._idle_until_woken(None if kind == "no_server" else self.interval):
                         return
                     continue
@@ -170,7 +170,7 @@ class SyncWorker(QObject):
                     engine.run(self.interval)
                     return  # run returns only when cancelled
                 except Exception as exc:  # a damaged store, a bug: say so, keep the window alive
-                    self._emit_error(store, str(exc), "error")
+                    self._emit_error(ws, str(exc), "error")
                 finally:
                     engine.client.close()
                     with self._lock:

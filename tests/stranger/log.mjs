@@ -613,8 +613,9 @@ export function checkLearnt(head, J, proven, learnt) {
 // §9.5 a pull page against its head (payload) and the cursor it was asked from: entries in index
 // order from `since`, none at or beyond the head's size (`misplaced`); `next` the index after the
 // page's last entry, and on the last page (`more` false) the head's size (else a broken answer,
-// `bad_answer`, retried). GAP 86: only the last page's `next` is said to be broken when wrong;
-// a wrong `next` on another page, or entries out of order, are read as broken too.
+// `bad_answer`, retried). GAP 86, settled by §9.5: entries in increasing index order, none below
+// `since`; a page before the last holds at least one entry and its `next` is exactly the index
+// after its last; anything else is broken.
 export function pageVerdict(page, head, since) {
   if (!isObject(page) || !Array.isArray(page.entries) || typeof page.more !== 'boolean' || !isInt(page.next)) return 'bad_answer';
   let prev = since - 1;
@@ -624,7 +625,7 @@ export function pageVerdict(page, head, since) {
     prev = e.index;
   }
   if (!page.more) return page.next === head.size ? null : 'bad_answer';
-  if (page.entries.length && page.next !== prev + 1) return 'bad_answer';
+  if (!page.entries.length || page.next !== prev + 1) return 'bad_answer';
   return page.next >= since && page.next <= head.size ? null : 'bad_answer';
 }
 

@@ -446,8 +446,83 @@ def _extensions(
     unparsable_consistency = json.loads(json.dumps(honest_proofs))
     unparsable_consistency["consistency"] = ["not a hash"]
     twice = [{"hash": stored[0]["hash"], "reason": "malformed"}]
-    receipts = []
-    for name, rec, proofs, kind in [
+    held_entry = {k: all_entries[3][k] for k in ("hash", "index", "received")}
+    no_held = {k: v for k, v in honest_proofs.items() if k != "held"}
+    bad_frontier = json.loads(json.dumps(honest_proofs))
+    bad_frontier["append"]["frontier"] = ["not a hash"]
+    held_missing = dict(honest_proofs, held={})
+    held_extra = json.loads(json.dumps(honest_proofs))
+    held_extra["held"][all_entries[4]["hash"]] = held_extra["held"][all_entries[3]["hash"]]
+    other_key = keys()[2]
+    by_another_key = sign(
+        other_key,
+        {**receipt_for(head.hash, stored).payload, "server": other_key.key_id},
+    )
+    forged_head = head.to_json()
+    forged_head["sig"] = ("0" if forged_head["sig"][0] != "0" else "1") + forged_head["sig"][1:]
+    # The broken answers of §10.4 (not evidence, retried), then its ordered checks; the head
+    # and the head held before are those below unless a case names its own.
+    more_cases: list[tuple[Any, ...]] = [
+        (
+            "a_hash_twice_in_stored",
+            receipt_for(head.hash, [*stored, stored[0]]),
+            honest_proofs,
+            "bad_answer",
+        ),
+        (
+            "a_hash_stored_and_held",
+            receipt_for(head.hash, [*stored, held_entry]),
+            honest_proofs,
+            "bad_answer",
+        ),
+        ("signed_by_another_key", by_another_key, honest_proofs, "bad_answer"),
+        (
+            "a_head_that_does_not_verify",
+            receipt_for(head.hash, stored),
+            honest_proofs,
+            "bad_head",
+            forged_head,
+            heads[5].to_json(),
+        ),
+        ("proofs_without_held", receipt_for(head.hash, stored), no_held, "bad_receipt"),
+        ("a_frontier_not_of_hashes", receipt_for(head.hash, stored), bad_frontier, "bad_receipt"),
+        ("a_held_proof_missing", receipt_for(head.hash, stored), held_missing, "bad_receipt"),
+        (
+            "a_proof_for_a_record_not_held",
+            receipt_for(head.hash, stored),
+            held_extra,
+            "bad_receipt",
+        ),
+        (
+            "a_stored_record_refused_by_its_item",
+            receipt_for(head.hash, stored, refused=[{"item": 0, "reason": "malformed"}]),
+            honest_proofs,
+            "bad_receipt",
+        ),
+        (
+            "a_refused_item_beyond_the_batch",
+            receipt_for(head.hash, stored, refused=[{"item": 4, "reason": "malformed"}]),
+            honest_proofs,
+            "bad_receipt",
+        ),
+        (
+            "a_head_smaller_than_known_signed_later",
+            receipt_for(later.hash, stored),
+            honest_proofs,
+            "rolled_back",
+            later.to_json(),
+            head.to_json(),
+        ),
+        (
+            "a_head_smaller_than_known_signed_no_later",
+            receipt_for(heads[9].hash, stored),
+            honest_proofs,
+            "stale",
+            heads[9].to_json(),
+            head.to_json(),
+        ),
+    ]
+    cases: list[tuple[Any, ...]] = [
         ("honest", receipt_for(head.hash, stored), honest_proofs, None),
         ("names_another_head", receipt_for(heads[9].hash, stored), honest_proofs, "bad_receipt"),
         ("stored_at_other_places", receipt_for(head.hash, shifted), honest_proofs, "bad_receipt"),
@@ -482,30 +557,38 @@ def _extensions(
             honest_proofs,
             "bad_receipt",
         ),
-    ]:
+    ]
+    receipts = []
+    for name, rec, proofs, kind, *heads_of in [*cases, *more_cases]:
+        given, held_before = heads_of or (head.to_json(), heads[5].to_json())
         receipts.append(
             {
                 "name": name,
                 "receipt": rec.to_json(),
-                "head": head.to_json(),
-                "known": heads[5].to_json(),
+                "head": given,
+                "known": held_before,
                 "proofs": proofs,
                 "kind": kind,
             }
         )
-    from recap_desktop.protocol.wire import parse_receipt
+    from recap_desktop.protocol.wire import WireError, parse_receipt
 
     for case in receipts:
+        # §10.4's order: a receipt that does not parse or verify under the server's key (the
+        # handshake's) is a broken answer; then the head is valid; then check_receipt.
         try:
+            receipt = parse_receipt(case["receipt"], server.public_key)
             log.check_receipt(
-                parse_receipt(case["receipt"], server.public_key),
-                parsed,
+                receipt,
+                log.parse_head(case["head"], trust),
                 log.parse_head(case["known"], trust),
                 case["proofs"],
                 sent,
                 trust=trust,
             )
             got = None
+        except WireError:
+            got = "bad_answer"
         except log.LogError as exc:
             got = exc.kind
         assert got == case["kind"], (case["name"], got)
