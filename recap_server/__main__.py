@@ -182,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "database": args.database,
             "push_rate": args.push_rate,
             "push_burst": args.push_burst,
+            "edge": edge.__dict__,  # each worker guards its connections as one process does
         }
     )
     uvicorn.run(**worker_options(args, edge, GuardedH11Protocol, tls))
@@ -200,8 +201,13 @@ def worker_options(
     killed as hung and restarted for ever. The timeout is ours to choose (``--worker-timeout``);
     the price is that a truly hung worker is replaced only after it.
     """
-    # Each worker guards its connections with the edge's default deadlines (the flags for
-    # them apply to one process; a class made here would not reach the workers).
+    # Each worker guards its connections with the same edge limits (--header-timeout,
+    # --body-timeout, --max-connections): ``protocol`` reaches the workers by reference, and
+    # each worker sets its limits from the parent's flags at its start (edge.worker_limits,
+    # called by asgi.worker_app). The listen backlog is sized as for one process.
+    from recap_server.edge import sizes
+
+    _, backlog = sizes(edge.max_connections)
     return {
         "app": "recap_server.asgi:worker_app",
         "factory": True,
@@ -212,6 +218,7 @@ def worker_options(
         "timeout_keep_alive": int(edge.keep_alive),
         "h11_max_incomplete_event_size": edge.max_header_bytes,
         "timeout_worker_healthcheck": args.worker_timeout,
+        "backlog": backlog,
         **tls,
     }
 

@@ -23,7 +23,9 @@ def worker_app() -> FastAPI:
     ledger = open_ledger(
         Path(config["data_dir"]), demo=bool(config["demo"]), database=config["database"]
     )
+    from recap_server.edge import EdgeLimits, worker_limits
     from recap_server.gate import GateLimits
 
+    worker_limits(EdgeLimits(**config["edge"]))
     gate = GateLimits(rate=float(config["push_rate"]), burst=int(config["push_burst"]))
     return create_app(ledger, demo=bool(config["demo"]), gate=gate)

@@ -176,6 +176,16 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
 
+def worker_limits(limits: EdgeLimits) -> None:
+    """In a worker process of ``recap-server --workers N``: guard its connections with
+    ``limits`` (the parent's flags). uvicorn hands its workers the protocol class by reference
+    (a class made at run time would not reach them), so each worker sets the limits of the
+    class it imported, once, at its start, before it accepts a connection. The connection
+    limit is per worker, within the worker's own descriptor limit."""
+    limit, _ = sizes(limits.max_connections)
+    GuardedH11Protocol.limits = EdgeLimits(**{**limits.__dict__, "max_connections": limit})
+
+
 def uvicorn_config(app: Any, host: str, port: int, limits: EdgeLimits, **tls: Any) -> Any:
     """A uvicorn configuration with the guarded protocol and these limits."""
     import uvicorn

@@ -21,6 +21,7 @@ from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json, sign
 from recap_desktop.crypto.keys import SigningKey, key_id
 from recap_desktop.domain.election import Election, format_time
 from recap_desktop.protocol.admit import ADMITTED, HELD, Fork, admit
+from recap_desktop.protocol.checks import Verified, preverify
 from recap_desktop.protocol.log import sign_head
 from recap_desktop.protocol.trust import SERVER_ROLE, Trust
 from recap_desktop.protocol.wire import BATCH_FORMAT, WireError, check_fork
@@ -239,13 +240,18 @@ class Ledger:
         evidence the laptop passes on; each pair that proves a fork is kept. ``known``: the
         size of the newest head the laptop holds, for a consistency proof to the new one."""
         items, malformed = _parse(raw)  # before the lock: parsing needs no database
+        # Also before the lock, in this worker: the signatures, against the keys the trust
+        # gives their signers now. Admission inside the lock takes a result only for the key
+        # its own trust gives then (a certificate or revocation may arrive meanwhile), so it
+        # decides as if it had verified itself; the workers' verifies run in parallel.
+        verified = preverify([r for r in items if isinstance(r, Record)], self.trust())
         with self.storage.transaction():
             # The database's writers' lock from here to the commit (whichever worker runs
             # it): admission reads chain heads and held records, and the insert that follows
             # sees the same state. The view and trust are caught up inside it first.
             view = self._keep_view(self._read_view(self._view))
             self._take_forks(forks)
-            return self._push(items, malformed, known, view)
+            return self._push(items, malformed, known, view, verified)
 
     def holds(self, hashes: Sequence[str], known: int = 0) -> Pushed:
         """Which of ``hashes`` the log holds, answered as a push of those records would be
@@ -286,11 +292,12 @@ class Ledger:
         malformed: list[tuple[int, Outcome]],
         known: int,
         view: LogView,
+        verified: Verified | None = None,
     ) -> Pushed:
         records = [r for r in items if isinstance(r, Record)]
         now = self.clock()
         before = self.trust()
-        admission = admit(records, self.storage, before, arrivals=(now, None))
+        admission = admit(records, self.storage, before, arrivals=(now, None), verified=verified)
         received = format_time(now)
         for fork in admission.forks:
             self.storage.record_fork(fork, received)

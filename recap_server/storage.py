@@ -560,8 +560,7 @@ class SqlStorage:
                     ):
                         touched[(str(station), str(contest))] = None
             totals = _Totals()
-            for station, contest in touched:
-                self._restate(conn, station, contest, trust, totals)
+            self._restate(conn, touched, trust, totals)
             totals.write(conn)
             positions = {r.hash: (size + i, received) for i, r in enumerate(records)}
             head, made = seal(positions, appended)
@@ -682,20 +681,24 @@ class SqlStorage:
                         [*chunk, *chunk],
                     ).fetchall()
             totals = _Totals()
-            for station, contest in dict.fromkeys(keys):
-                self._restate(conn, str(station), str(contest), trust, totals)
+            self._restate(conn, [(str(st), str(c)) for st, c in keys], trust, totals)
             totals.write(conn)
 
     def _restate(
-        self, conn: Any, station: str, contest: str, trust: Trust, totals: _Totals
+        self, conn: Any, keys: Iterable[tuple[str, str]], trust: Trust, totals: _Totals
     ) -> None:
-        """The same rule as every laptop (domain.status, protocol.standing): a disagreement is
-        a dispute; a record whose signer may not count it is set aside and shown. The region
-        totals move in ``totals``, which the caller writes before its transaction ends."""
+        """The state of each (station, contest) of ``keys`` again, by the same rule as every
+        laptop (domain.status, protocol.standing): a disagreement is a dispute; a record whose
+        signer may not count it is set aside and shown. The region totals move in
+        ``totals``, which the caller writes before its transaction ends.
+
+        Read and written a chunk of stations at a time: one query per table and one
+        ``executemany`` of the states, not four statements per station (on PostgreSQL each
+        was a round trip under the writers' lock, ~1.7 ms a sheet of a push)."""
         mandates, revoked, forks = trust.mandates, trust.revoked, trust.forks
 
         def stand(
-            kind: str, signer: str, seq: int, time: str, received: str, at: int
+            kind: str, station: str, signer: str, seq: int, time: str, received: str, at: int
         ) -> str | None:
             try:
                 claimed, seen = parse_time(time, "time"), parse_received(received)
@@ -714,66 +717,98 @@ class SqlStorage:
                 forks=forks,
             )
 
-        versions = [
-            SheetVersion(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                json.loads(r[4]),
-                stand("sheet", r[1], r[2], str(json.loads(r[5]).get("time")), r[6], r[7]),
-            )
+        ordered = list(dict.fromkeys((str(st), str(c)) for st, c in keys))
+        disputes = 0
+        for at in range(0, len(ordered), 500):
+            chunk = ordered[at : at + 500]
+            stations = list(dict.fromkeys(st for st, _ in chunk))
+            marks = ", ".join("?" for _ in stations)
+            versions: dict[tuple[str, str], list[SheetVersion]] = {k: [] for k in chunk}
             for r in conn.execute(
-                'SELECT s.hash, s.signer, s.seq, s.supersedes, s."values",'
+                'SELECT s.station, s.contest, s.hash, s.signer, s.seq, s.supersedes, s."values",'
                 " r.payload, r.received, r.idx"
                 " FROM sheets s JOIN records r ON r.hash = s.hash"
-                " WHERE s.station = ? AND s.contest = ?",
-                [station, contest],
-            )
-        ]
-        reviews = [
-            Review(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                overrides({"overrides": json.loads(r[5]).get("overrides") or []}),
-                stand("review", r[2], r[3], r[6], r[7], r[8]),
-            )
+                f" WHERE s.station IN ({marks})",
+                stations,
+            ):
+                mine = versions.get((str(r[0]), str(r[1])))
+                if mine is None:
+                    continue  # another contest of the station, not restated
+                when = str(json.loads(r[7]).get("time"))
+                mine.append(
+                    SheetVersion(
+                        r[2],
+                        r[3],
+                        r[4],
+                        r[5],
+                        json.loads(r[6]),
+                        stand("sheet", str(r[0]), r[3], r[4], when, r[8], r[9]),
+                    )
+                )
+            reviews: dict[tuple[str, str], list[Review]] = {k: [] for k in chunk}
             for r in conn.execute(
-                "SELECT v.hash, v.sheet, v.signer, v.seq, v.decision,"
+                "SELECT v.station, v.contest, v.hash, v.sheet, v.signer, v.seq, v.decision,"
                 " r.payload, v.time, r.received, r.idx"
                 " FROM reviews v JOIN records r ON r.hash = v.hash"
-                " WHERE v.station = ? AND v.contest = ?",
-                [station, contest],
+                f" WHERE v.station IN ({marks})",
+                stations,
+            ):
+                found = reviews.get((str(r[0]), str(r[1])))
+                if found is None:
+                    continue
+                found.append(
+                    Review(
+                        r[2],
+                        r[3],
+                        r[4],
+                        r[5],
+                        r[6],
+                        overrides({"overrides": json.loads(r[7]).get("overrides") or []}),
+                        stand("review", str(r[0]), r[4], r[5], r[8], r[9], r[10]),
+                    )
+                )
+            befores = {
+                (str(r[0]), str(r[1])): (r[2], r[3], r[4])
+                for r in conn.execute(
+                    'SELECT s.station, s.contest, s.state, s.current, h."values" FROM status s'
+                    f" LEFT JOIN sheets h ON h.hash = s.current WHERE s.station IN ({marks})",
+                    stations,
+                ).fetchall()
+            }
+            states: list[tuple[str, str, str, str | None, str]] = []
+            for station, contest in chunk:
+                mine = versions[(station, contest)]
+                state = sheet_state(mine, reviews[(station, contest)])
+                states.append(
+                    (
+                        station,
+                        contest,
+                        state.state,
+                        state.current,
+                        json.dumps(list(state.attention)),
+                    )
+                )
+                # The projections (region totals, the disputes counter) move by the difference.
+                before = befores.get((station, contest))
+                if before is not None and (before[0], before[1]) == (state.state, state.current):
+                    continue
+                values = {v.hash: v.values for v in mine}.get(state.current or "")
+                delta = _contribution(state.state, values)
+                if before is not None:
+                    old = json.loads(before[2]) if before[2] is not None else None
+                    for key, n in _contribution(before[0], old).items():
+                        delta[key] = delta.get(key, 0) - n
+                totals.add(station, contest, delta, 1)
+                was = before is not None and before[0] == DISPUTED
+                disputes += int(state.state == DISPUTED) - int(was)
+            conn.executemany(
+                "INSERT INTO status (station, contest, state, current, attention)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (station, contest) DO UPDATE SET"
+                " state = excluded.state, current = excluded.current,"
+                " attention = excluded.attention",
+                states,
             )
-        ]
-        state = sheet_state(versions, reviews)
-        before = conn.execute(
-            'SELECT s.state, s.current, h."values" FROM status s'
-            " LEFT JOIN sheets h ON h.hash = s.current WHERE s.station = ? AND s.contest = ?",
-            [station, contest],
-        ).fetchone()
-        conn.execute(
-            "INSERT INTO status (station, contest, state, current, attention)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (station, contest) DO UPDATE SET"
-            " state = excluded.state, current = excluded.current,"
-            " attention = excluded.attention",
-            [station, contest, state.state, state.current, json.dumps(list(state.attention))],
-        )
-        # The projections (region totals, the disputes counter) move by the difference.
-        if before is not None and (before[0], before[1]) == (state.state, state.current):
-            return
-        values = {v.hash: v.values for v in versions}.get(state.current or "")
-        delta = _contribution(state.state, values)
-        if before is not None:
-            old = json.loads(before[2]) if before[2] is not None else None
-            for key, n in _contribution(before[0], old).items():
-                delta[key] = delta.get(key, 0) - n
-        totals.add(station, contest, delta, 1)
-        was = before is not None and before[0] == DISPUTED
-        _bump(conn, {"disputes": int(state.state == DISPUTED) - int(was)})
+        _bump(conn, {"disputes": disputes})
 
     def record_fork(self, fork: Fork, received: str) -> None:
         """Keep both records of a signer's fork as evidence (the offered one is refused)."""

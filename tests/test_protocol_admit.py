@@ -3,6 +3,7 @@ chains and evidence, against a plain in-memory view of what is held."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from recap_desktop.crypto.envelope import Record, sign
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain.election import format_time
 from recap_desktop.protocol.admit import ADMITTED, HELD, REFUSED, Head, Ref, Replay, admit
+from recap_desktop.protocol.checks import preverify
 from recap_desktop.protocol.trust import Trust
 from recap_desktop.protocol.wire import WireError, check_fork
 from recap_desktop.services import demo as demo_service
@@ -254,3 +256,129 @@ def test_a_replay_reports_each_bad_record_once() -> None:
     assert [(p.record, p.kind) for p in out.findings] == [(b.hash, "bad_values")]
     gap = Replay(trust).feed([a, c], arrivals[:2])
     assert [p.kind for p in gap.findings] == ["chain_gap"]
+
+
+# -- signatures verified ahead of admission (a server's workers, before the writers' lock) ------
+
+
+def test_a_signature_verified_against_one_key_is_never_taken_for_another() -> None:
+    """The memo of a verification is tied to the key: if the trust in force at admission
+    gives the signer another key than the trust the worker verified against, the signature
+    is verified again, against that key, and fails."""
+    a, b = SigningKey.generate(), SigningKey.generate()
+    held, trust = base(cert(a))
+    record = sheet(a, 1, None)
+    verified = preverify([record], trust)
+    assert len(verified) == 1
+    assert verdict([record], held, trust, verified=verified) == [(ADMITTED, None)]
+    # The same signer id, another key (no real certificate can say so: the key id is the
+    # key's hash; a holder's own key table can, and a memo must not care which).
+    other = Trust(trust.authority_key, trust.election, trust.election_record, known_keys={
+        a.key_id: b.public_key
+    })  # fmt: skip
+    assert verdict([record], held, other, verified=verified) == [(REFUSED, "bad_signature")]
+
+
+def test_a_signature_verified_for_some_bytes_is_never_taken_for_others() -> None:
+    """Tied to the exact record: the same hash and payload with another signature (or the
+    same signature over other bytes) is verified afresh."""
+    a = SigningKey.generate()
+    held, trust = base(cert(a))
+    record = sheet(a, 1, None)
+    verified = preverify([record], trust)
+    other_sig = sign(a, {**record.payload, "time": "2026-02-14T10:00:01Z"}).sig
+    swapped = Record(record.payload, record.signer, other_sig, record.hash, record.canonical)
+    assert verdict([swapped], held, trust, verified=verified) == [(REFUSED, "bad_signature")]
+    moved = sign(a, {**record.payload, "station": "32.01.01.2001.002"})
+    rebytes = Record(moved.payload, moved.signer, record.sig, moved.hash, moved.canonical)
+    assert verdict([rebytes], held, trust, verified=verified) == [(REFUSED, "bad_signature")]
+
+
+def test_a_revocation_between_the_verify_and_admission_still_refuses() -> None:
+    """A worker verified the sheet while its key was certified; the revocation reached the
+    trust before the sheet's turn at admission: the signature still holds, the key does not."""
+    a = SigningKey.generate()
+    held, trust = base(cert(a))
+    record = sheet(a, 1, None)
+    verified = preverify([record], trust)
+    listed = admit([revocations(1, a)], held, trust, arrivals=(NOW, 50))
+    assert listed.trust is not None
+    assert verdict([record], held, listed.trust, verified=verified) == [(REFUSED, "revoked")]
+
+
+def test_a_bad_signature_among_good_ones_is_refused_alone() -> None:
+    keys = [SigningKey.generate() for _ in range(3)]
+    held, trust = base(*(cert(k) for k in keys))
+    good = [sheet(k, 1, None, station=f"32.01.01.2001.00{i + 1}") for i, k in enumerate(keys)]
+    # The signer's signature over other bytes (its time changed): right key, wrong message.
+    bad_sig = sign(keys[1], {**good[1].payload, "time": "2026-02-14T10:00:01Z"}).sig
+    bad = Record(good[1].payload, good[1].signer, bad_sig, good[1].hash, good[1].canonical)
+    batch = [good[0], bad, good[2]]
+    verified = preverify(batch, trust)
+    assert len(verified) == 2  # only what verified is kept
+    assert verdict(batch, held, trust, verified=verified) == [
+        (ADMITTED, None),
+        (REFUSED, "bad_signature"),
+        (ADMITTED, None),
+    ]
+
+
+def test_admission_does_not_verify_again_what_was_verified_ahead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The point of verifying ahead: inside the lock, no signature of the batch is verified
+    a second time when the trust gives the same keys."""
+    keys = [SigningKey.generate() for _ in range(3)]
+    held, trust = base(*(cert(k) for k in keys))
+    batch = [sheet(k, 1, None, station=f"32.01.01.2001.00{i + 1}") for i, k in enumerate(keys)]
+    verified = preverify(batch, trust)
+    calls: list[str] = []
+    real = Record.verify_signature
+
+    def counted(self: Record, public_key: bytes) -> bool:
+        calls.append(self.hash)
+        return real(self, public_key)
+
+    monkeypatch.setattr(Record, "verify_signature", counted)
+    assert verdict(batch, held, trust, verified=verified) == [(ADMITTED, None)] * 3
+    assert calls == []
+    assert verdict(batch, held, trust) == [(ADMITTED, None)] * 3
+    assert len(calls) == 3
+
+
+def test_what_was_checked_against_one_package_is_never_taken_for_another() -> None:
+    """The form's rules and the record's station are checked ahead against the election the
+    worker's trust held; if the trust in force at admission holds another package (a newer
+    version arrived meanwhile), they are checked again against it."""
+    a = SigningKey.generate()
+    held, trust = base(cert(a))
+    record = sheet(a, 1, None)
+    verified = preverify([record], trust)
+    assert verdict([record], held, trust, verified=verified) == [(ADMITTED, None)]
+    assert trust.election is not None
+    renamed = dataclasses.replace(trust.election, id="another-election")  # type: ignore[type-var]
+    other = dataclasses.replace(trust, election=renamed)
+    assert verdict([record], held, other, verified=verified) == [(REFUSED, "wrong_election")]
+
+
+def test_admission_does_not_check_the_rules_again_when_the_package_is_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from recap_desktop.protocol import checks
+
+    keys = [SigningKey.generate() for _ in range(3)]
+    held, trust = base(*(cert(k) for k in keys))
+    batch = [sheet(k, 1, None, station=f"32.01.01.2001.00{i + 1}") for i, k in enumerate(keys)]
+    verified = preverify(batch, trust)
+    calls: list[str] = []
+    real = checks._check_values
+
+    def counted(record: Record, election: Any, registered: int) -> list[Any]:
+        calls.append(record.hash)
+        return real(record, election, registered)
+
+    monkeypatch.setattr(checks, "_check_values", counted)
+    assert verdict(batch, held, trust, verified=verified) == [(ADMITTED, None)] * 3
+    assert calls == []
+    assert verdict(batch, held, trust) == [(ADMITTED, None)] * 3
+    assert len(calls) == 3

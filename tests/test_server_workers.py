@@ -32,7 +32,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start(data_dir: Path, workers: int) -> tuple[subprocess.Popen[str], str, list[str]]:
+def _start(
+    data_dir: Path, workers: int, *flags: str
+) -> tuple[subprocess.Popen[str], str, list[str]]:
     port = _free_port()
     db = database_for(data_dir)
     server = subprocess.Popen(
@@ -48,6 +50,7 @@ def _start(data_dir: Path, workers: int) -> tuple[subprocess.Popen[str], str, li
             "--workers",
             str(workers),
             *(["--database", db] if db else []),
+            *flags,
         ],
         stderr=subprocess.PIPE,
         text=True,
@@ -169,3 +172,65 @@ def test_workers_wait_for_a_national_election_to_load() -> None:
         config = uvicorn.Config(**options)
         assert config.timeout_worker_healthcheck == expected
         assert config.workers == 2
+
+
+def _closed_by_server(sock: socket.socket, within: float) -> bool:
+    """True if the server closes (or resets) the connection within ``within`` seconds."""
+    sock.settimeout(within)
+    try:
+        while sock.recv(4096):
+            pass
+        return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_workers_cut_slow_headers_and_bodies_as_one_process_does(tmp_path: Path) -> None:
+    """--header-timeout and --body-timeout reach every worker (they had the defaults: 10 s
+    and 60 s, whatever the flags said)."""
+    server, url, _ = _start(tmp_path / "server", 2, "--header-timeout", "1", "--body-timeout", "1")
+    try:
+        slow_headers, slow_bodies = [], []
+        for _ in range(8):  # spread over both workers by the kernel
+            sock = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])))
+            sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n")
+            slow_headers.append(sock)
+            sock = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])))
+            sock.sendall(
+                b"POST /v1/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 1000\r\n\r\n{"
+            )
+            slow_bodies.append(sock)
+        started = time.monotonic()
+        assert all(_closed_by_server(sock, within=6) for sock in slow_headers + slow_bodies)
+        assert time.monotonic() - started < 6
+        assert requests.get(url + "/v1/health", timeout=10).json()["status"] == "ok"
+        for sock in slow_headers + slow_bodies:
+            sock.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def test_workers_hold_the_connection_limit(tmp_path: Path) -> None:
+    """--max-connections reaches every worker: each keeps at most that many open (the
+    newcomer replaces the connection that waited longest), so two workers hold at most
+    twice it, and /v1/health still gets in."""
+    server, url, _ = _start(
+        tmp_path / "server", 2, "--max-connections", "20", "--header-timeout", "60"
+    )
+    try:
+        port = int(url.rsplit(":", 1)[1])
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(120)]
+        time.sleep(1.0)
+        for _ in range(3):
+            assert requests.get(url + "/v1/health", timeout=10).json()["status"] == "ok"
+        closed = sum(_closed_by_server(sock, within=0.2) for sock in idle)
+        assert closed >= 120 - 2 * 20, closed
+        for sock in idle:
+            sock.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=60)

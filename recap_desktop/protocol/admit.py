@@ -25,7 +25,7 @@ from typing import Any, Protocol, cast
 
 from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
 from recap_desktop.domain.election import ElectionError, parse_time
-from recap_desktop.protocol.checks import check_record
+from recap_desktop.protocol.checks import Verified, check_record
 from recap_desktop.protocol.problems import ERROR, Problem
 from recap_desktop.protocol.recap import check_references
 from recap_desktop.protocol.records import RECAP_TYPES, overrides, place_of
@@ -152,14 +152,18 @@ def admit(
     *,
     arrivals: Sequence[Arrival] | Arrival,
     prechecked: Sequence[Precheck | None] | None = None,
+    verified: Verified | None = None,
 ) -> Admission:
     """Decide each record in order against ``held`` plus the records admitted before it.
 
     ``arrivals``: one Arrival for all records, or one per record. ``prechecked``: per record,
-    ``checks.precheck``'s result or None.
+    ``checks.precheck``'s result or None. ``verified``: signatures verified ahead of time
+    (``checks.preverify``, e.g. by a server's worker before the writers' lock); each is used
+    only for the exact key the trust in force gives the signer and the exact bytes, so the
+    decision is the one ``admit`` would make without it.
     """
     batch = _Batch(held, replay=False)
-    return _run(records, batch, trust, arrivals, prechecked)
+    return _run(records, batch, trust, arrivals, prechecked, verified)
 
 
 class Replay:
@@ -197,6 +201,7 @@ def _run(
     trust: Trust,
     arrivals: Sequence[Arrival] | Arrival,
     prechecked: Sequence[Precheck | None] | None,
+    verified: Verified | None = None,
 ) -> Admission:
     replay = batch.replay
     out = Admission()
@@ -232,7 +237,7 @@ def _run(
         found = (
             ahead[1]
             if ahead is not None and (ahead[0] is current or ahead[0] is None)
-            else check_record(cast(Record, record), current, seen, position)
+            else check_record(cast(Record, record), current, seen, position, verified)
         )
         refusal = next((p for p in found if refuses(p)), None)
         if refusal is not None and not replay:

@@ -22,15 +22,88 @@ from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust, roles_for
 CLOCK_TOLERANCE = timedelta(minutes=10)
 
 
+class Verified:
+    """Signatures verified ahead of admission (``preverify``), each kept with the exact public
+    key it verified against and the exact bytes it covers (the record's type, canonical payload
+    and signature). A check asks ``holds(record, key)`` with the key *its* trust gives for the
+    signer: a different key, a different signature or different bytes is not in here, and is
+    verified again. Only a signature that verified is kept: a memo can skip work, never turn a
+    refusal into an admission.
+
+    Beside it, what a record says against the election package alone (``_content``: its
+    election, station, contest, the form's rules), kept for that record object and that
+    election object only: a trust that holds another package (a newer version arrived
+    meanwhile) is checked afresh. Its standing (certificate, role, jurisdiction, revocation,
+    forks, the time it was seen) is never kept: ``admit`` decides it against the trust in
+    force then."""
+
+    def __init__(self) -> None:
+        self._held: set[tuple[bytes, str, str, bytes]] = set()
+        # id(record) -> (the record, the election object, what _content found)
+        self._content: dict[int, tuple[Record, ElectionView, tuple[Problem | None, str]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def holds(self, record: Record, public_key: bytes) -> bool:
+        return (bytes(public_key), record.sig, record.type, record.canonical) in self._held
+
+    def verify(self, record: Record, public_key: bytes) -> bool:
+        """Whether ``record``'s signature verifies against ``public_key``: from the memo if
+        this exact pair verified before, else by libsodium (and kept if it verifies)."""
+        if self.holds(record, public_key):
+            return True
+        if not record.verify_signature(public_key):
+            return False
+        self._held.add((bytes(public_key), record.sig, record.type, record.canonical))
+        return True
+
+    def content(self, record: Record, election: ElectionView) -> tuple[Problem | None, str]:
+        """``_content(record, election)``: kept if this record was checked against this very
+        election object before, else computed now (and kept)."""
+        kept = self._content.get(id(record))
+        if kept is not None and kept[0] is record and kept[1] is election:
+            return kept[2]
+        found = _content(record, election)
+        self._content[id(record)] = (record, election, found)
+        return found
+
+
+def preverify(records: Sequence[Record], trust: Trust) -> Verified:
+    """Verify the officers' signatures of ``records`` against the keys ``trust`` gives their
+    signers, ahead of ``admit`` and outside any lock (a server's worker, before the database's
+    writers' lock). ``admit(..., verified=...)`` then skips a verification only where its own
+    trust gives the same key for the same bytes (docs/PROTOCOL.md §9.7)."""
+    memo = Verified()
+    for record in records:
+        if record.type in AUTHORITY_TYPES or record.signer == trust.authority_id:
+            continue  # checked when added to the trust, in order; or refused without a verify
+        public_key = trust.public_key(record.signer)
+        if public_key is None or not memo.verify(record, public_key):
+            continue
+        if trust.election is not None and record.type in CHAINED_TYPES:
+            try:
+                check_officer_record(record)
+            except ValueError:
+                continue  # refused as malformed before its content is looked at
+            memo.content(record, trust.election)
+    return memo
+
+
 def check_record(
-    record: Record, trust: Trust, seen: datetime, position: int | None = None
+    record: Record,
+    trust: Trust,
+    seen: datetime,
+    position: int | None = None,
+    verified: Verified | None = None,
 ) -> list[Problem]:
     """Everything about one officer record that does not need the other records.
 
     Authority records are checked as they are added to the trust (``TrustBuilder.add``), in
     order, since each may change what the next one is checked against: here they pass.
     ``seen`` and ``position`` are what the holder knows of the record's arrival (see
-    ``protocol.standing``).
+    ``protocol.standing``). ``verified``: signatures verified ahead (``preverify``); one is
+    taken from it only for the key ``trust`` gives the signer now.
     """
     if record.type in AUTHORITY_TYPES:
         return []
@@ -49,38 +122,22 @@ def check_record(
         return [
             Problem(record.hash, "unknown_signer", f"no certificate for key {record.signer[:16]}…")
         ]
-    if not record.verify_signature(public_key):
+    good = (
+        verified.holds(record, public_key) or record.verify_signature(public_key)
+        if verified is not None
+        else record.verify_signature(public_key)
+    )
+    if not good:
         return [Problem(record.hash, "bad_signature", "the signature does not verify")]
     election = trust.election
     if election is None:
         return [Problem(record.hash, "no_election", "no election package to check it against")]
+    found, place = (
+        verified.content(record, election) if verified is not None else _content(record, election)
+    )
+    if found is not None:
+        return [found]
     p = record.payload
-    if p["election"] != election.id:
-        return [Problem(record.hash, "wrong_election", f"signed for election {p['election']!r}")]
-    if record.type in RECAP_TYPES:
-        claim = check_claims(record.hash, record.type, p, election)
-        if claim is not None:
-            return [claim]
-        place = place_of(record.type, p) or ""
-    elif record.type == "requirement":
-        if election.region(p["region"]) is None:
-            return [Problem(record.hash, "unknown_region", f"region {p['region']!r}")]
-        place = p["region"]
-    else:
-        station = election.station(p["station"])
-        if station is None:
-            return [Problem(record.hash, "unknown_station", f"station {p['station']!r}")]
-        if p["contest"] not in station.contests:
-            return [
-                Problem(
-                    record.hash, "unknown_contest", f"contest {p['contest']!r} at {station.code}"
-                )
-            ]
-        if record.type == "sheet":
-            broken = _check_values(record, election, station.registered)
-            if broken:
-                return broken
-        place = station.code
     problems: list[Problem] = []
     claimed = parse_time(p["time"], "time")
     why = standing(
@@ -109,6 +166,37 @@ def check_record(
             )
         )
     return problems
+
+
+def _content(record: Record, election: ElectionView) -> tuple[Problem | None, str]:
+    """What a well-formed officer record says against the election package alone: the first
+    problem (wrong election, unknown region, station or contest, a claim or the form's values
+    and rules broken), or None and the place it is about."""
+    p = record.payload
+    if p["election"] != election.id:
+        return Problem(record.hash, "wrong_election", f"signed for election {p['election']!r}"), ""
+    if record.type in RECAP_TYPES:
+        claim = check_claims(record.hash, record.type, p, election)
+        if claim is not None:
+            return claim, ""
+        return None, place_of(record.type, p) or ""
+    if record.type == "requirement":
+        if election.region(p["region"]) is None:
+            return Problem(record.hash, "unknown_region", f"region {p['region']!r}"), ""
+        return None, p["region"]
+    station = election.station(p["station"])
+    if station is None:
+        return Problem(record.hash, "unknown_station", f"station {p['station']!r}"), ""
+    if p["contest"] not in station.contests:
+        return (
+            Problem(record.hash, "unknown_contest", f"contest {p['contest']!r} at {station.code}"),
+            "",
+        )
+    if record.type == "sheet":
+        broken = _check_values(record, election, station.registered)
+        if broken:
+            return broken[0], ""
+    return None, station.code
 
 
 _STANDING_DETAIL = {
