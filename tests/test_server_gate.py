@@ -165,3 +165,33 @@ def test_the_photo_door_takes_only_certified_keys_and_keeps_its_own_rates_and_pl
         return seen
 
     assert asyncio.run(scenario()) == [503, "push in"]
+
+
+def test_a_crowd_refused_is_told_to_come_back_later_in_proportion(ledger: Ledger) -> None:
+    """One refused now and then hears 5 s; a crowd refused in one second hears longer, in
+    proportion to it per waiting place (at most 600 s), so it comes back at about the rate
+    the queue takes it; once the crowd is gone, 5 s again."""
+    clock = [100.0]
+    gate = PushGate(
+        ledger.trust,
+        ledger.clock,
+        GateLimits(max_active=1, max_waiting=10),
+        monotonic=lambda: clock[0],
+    )
+    places = gate._places["push"]
+
+    def told() -> int:
+        after = places.busy().retry_after
+        assert after is not None
+        return after
+
+    assert [told() for _ in range(10)] == [5] * 10
+    waits = [told() for _ in range(190)]  # 200 refused within this second
+    assert waits[-1] == 100 and waits == sorted(waits)
+    clock[0] += 1.5  # the next second still remembers the crowd of the last
+    assert told() == 100
+    for _ in range(100_000):
+        places.busy()
+    assert told() == 600  # what a laptop honours at most
+    clock[0] += 10  # quiet since
+    assert told() == 5
