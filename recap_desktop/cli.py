@@ -44,6 +44,12 @@ from recap_desktop.version import add_version_option
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_SERVER = 0, 1, 2, 3, 4
 
 
+# argparse looks its own sentences up through gettext at the moment it needs them (a usage
+# error, a section title), and Python ships no Indonesian for them: the CLI's catalogue
+# answers instead, so an officer's usage errors read in the officer's language.
+argparse._ = help_text  # type: ignore[attr-defined]
+
+
 class HelpFormatter(argparse.HelpFormatter):
     """argparse's layout, with its "usage: " in the reader's language."""
 

@@ -1197,6 +1197,25 @@ def local_time(utc: str | None, *, seconds: bool = False) -> str:
 # source strings; tests/test_cli_language.py checks that none is left without its Indonesian).
 HELP_ID: dict[str, str] = {
     "usage: ": "penggunaan: ",
+    # argparse's own sentences (cli.py hands argparse this catalogue): usage errors.
+    "the following arguments are required: %s": "argumen berikut wajib diberikan: %s",
+    "unrecognized arguments: %s": "argumen tidak dikenal: %s",
+    "one of the arguments %s is required": "salah satu argumen %s wajib diberikan",
+    "argument %(argument_name)s: %(message)s": "argumen %(argument_name)s: %(message)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "pilihan tidak sah: %(value)r (pilih dari %(choices)s)"
+    ),
+    "invalid %(type)s value: %(value)r": "nilai %(type)s tidak sah: %(value)r",
+    "expected one argument": "harus diikuti satu nilai",
+    "expected at most one argument": "paling banyak diikuti satu nilai",
+    "expected at least one argument": "paling sedikit diikuti satu nilai",
+    "not allowed with argument %s": "tidak boleh bersama argumen %s",
+    "ignored explicit argument %r": "nilai %r untuk opsi ini diabaikan",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "opsi ambigu: %(option)s bisa berarti %(matches)s"
+    ),
+    "unexpected option string: %s": "opsi tak terduga: %s",
+    "can't open '%(filename)s': %(error)s": "tidak dapat membuka '%(filename)s': %(error)s",
     "Recap Desktop: signed, offline-first election recapitulation.": "Recap Desktop: rekapitulasi pemilu bertanda tangan, tetap jalan tanpa jaringan.",
     "positional arguments": "argumen posisi",
     "options": "opsi",

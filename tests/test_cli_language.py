@@ -184,3 +184,24 @@ def test_a_sync_that_goes_through_keeps_its_new_address(
     assert recap("sync", "--server", live_server.url).code == 0
     assert recap("sync", "--server", closed_port, "--attempts", "1").code == 3
     assert recap("sync").code == 0  # the address that worked, still there
+
+
+def test_usage_errors_in_both_languages(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """argparse's own error sentences were English whatever RECAP_LANG said."""
+    monkeypatch.setenv("RECAP_LANG", "id")
+    for argv, said in (
+        (["sheet", "enter"], "argumen berikut wajib diberikan: --station"),
+        (["verifx"], "pilihan tidak sah: 'verifx'"),
+        (["verify", "--nope"], "argumen tidak dikenal: --nope"),
+    ):
+        with pytest.raises(SystemExit) as exited:
+            cli_main(argv)
+        assert exited.value.code == 2
+        err = capsys.readouterr().err
+        assert said in err and "penggunaan: recap" in err, err
+    monkeypatch.setenv("RECAP_LANG", "en")
+    with pytest.raises(SystemExit):
+        cli_main(["sheet", "enter"])
+    assert "the following arguments are required: --station" in capsys.readouterr().err
