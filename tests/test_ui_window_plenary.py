@@ -68,23 +68,29 @@ def _plenary(qtbot, tmp_path: Path, settings: Settings, server: LiveServer) -> N
         qtbot.keyClicks(view.paper, "D.Kejadian Khusus No. 1")
         qtbot.keyClicks(view.subject, "Suara paslon 02 di TPS 005 tertulis kurang satu")
         qtbot.mouseClick(view.file_button, Qt.MouseButton.LeftButton)
+        # Signed and stored on the task runner's thread: the window keeps painting.
+        qtbot.waitUntil(
+            lambda: view.state is not None and len(view.state.blockers.open_objections) == 1,
+            timeout=30_000,
+        )
         state = view.state
-        assert state is not None and len(state.blockers.open_objections) == 1
+        assert state is not None
         filed = state.blockers.open_objections[0]
         assert not view.sign_button.isEnabled()
         assert "Cannot close yet" in view.blockers.text()
         assert view.objections_table.rowCount() == 1
 
         # Signing now is refused even if asked (the button's action, called directly).
-        assert view.sign() is None
-        assert "cannot close" in view.message.text()
+        view.sign()
+        qtbot.waitUntil(lambda: "cannot close" in view.message.text(), timeout=30_000)
+        assert view.signing is None
 
         # The chair rules on it in the plenary.
         view.select_objection(filed)
         view.decision.setCurrentIndex(view.decision.findData("rejected"))
         qtbot.keyClicks(view.ruling_reason, "Dicocokkan dengan C.Hasil TPS 005 di depan saksi")
         qtbot.mouseClick(view.rule_button, Qt.MouseButton.LeftButton)
-        assert view.state is not None and view.state.can_close
+        qtbot.waitUntil(lambda: view.state is not None and view.state.can_close, timeout=30_000)
         assert view.sign_button.isEnabled()
         assert "Nothing blocks closing" in view.blockers.text()
 

@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         sheet_layout.addWidget(sheet_split, 1)
 
         self.recap = RecapView(self.tasks)
-        self.plenary = PlenaryView(ws, self.keys)
+        self.plenary = PlenaryView(ws, self.keys, tasks=self.tasks)
         self.plenary.signed.connect(self._plenary_signed)
         self.plenary.changed.connect(self._sync_now)
         self.supervisor = SupervisorView(ws, self.tasks, self.keys.key, self.identity.role)

@@ -9,9 +9,11 @@ Every action calls the same service as `recap dhasil` and `recap objection`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from recap_desktop.crypto.envelope import Record
 from recap_desktop.domain.election import text
 from recap_desktop.domain.status import DISPUTED
 from recap_desktop.messages import local_time
@@ -44,6 +46,7 @@ from recap_desktop.ui.qt import (
     QWidget,
     Signal,
 )
+from recap_desktop.ui.tasks import SHOW_PROGRESS_AFTER_MS, TaskRunner
 
 _COLORS = {"counted": "#dff0d8", DISPUTED: "#f8d7da", "pending": "#fff3cd"}
 
@@ -54,10 +57,20 @@ class PlenaryView(QWidget):
     signed = Signal(object)  # the D.Hasil Record
     changed = Signal()  # an objection or ruling recorded
 
-    def __init__(self, ws: Workspace, keys: KeyHolder, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        keys: KeyHolder,
+        parent: QWidget | None = None,
+        tasks: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ws = ws
         self.keys = keys
+        # Signing and storing happen on the runner's thread (the store may wait behind a
+        # sync's commit); without a runner (a bare view), on this one.
+        self.tasks = tasks
+        self.signing: object | None = None  # one signature at a time
         self.region: str | None = None
         self.state: Plenary | None = None
         layout = QVBoxLayout(self)
@@ -386,27 +399,34 @@ class PlenaryView(QWidget):
         if key is None:
             self._say(False, tr("Nothing signed: the key stays locked."))
             return None
-        try:
-            record = plenary_service.file_objection(
-                self.ws,
+        place, contest = str(self.place.currentData()), self.state.contest.id
+        subject, kind = self.subject.text(), str(self.kind.currentData())
+        witness = self.witness.text() or None
+        represents = self.represents.currentText() or None
+        paper = self.paper.text() or None
+
+        def filed(record: Record) -> None:
+            for field in (self.witness, self.paper, self.subject):
+                field.clear()
+            self._say(True, tr("Objection recorded and signed: %1").replace("%1", record.hash[:16]))
+            self.refresh()
+            self.changed.emit()
+
+        return self._sign(
+            tr("Signing the objection"),
+            lambda ws: plenary_service.file_objection(
+                ws,
                 key,
-                place=str(self.place.currentData()),
-                contest=self.state.contest.id,
-                subject=self.subject.text(),
-                kind=str(self.kind.currentData()),
-                witness_name=self.witness.text() or None,
-                represents=self.represents.currentText() or None,
-                paper=self.paper.text() or None,
-            )
-        except RecapError as exc:
-            self._failed(exc)
-            return None
-        for field in (self.witness, self.paper, self.subject):
-            field.clear()
-        self._say(True, tr("Objection recorded and signed: %1").replace("%1", record.hash[:16]))
-        self.refresh()
-        self.changed.emit()
-        return record
+                place=place,
+                contest=contest,
+                subject=subject,
+                kind=kind,
+                witness_name=witness,
+                represents=represents,
+                paper=paper,
+            ),
+            filed,
+        )
 
     def select_objection(self, objection: str) -> None:
         for row in range(self.objections_table.rowCount()):
@@ -426,18 +446,19 @@ class PlenaryView(QWidget):
         if key is None:
             self._say(False, tr("Nothing signed: the key stays locked."))
             return None
-        try:
-            record = plenary_service.resolve_objection(
-                self.ws, key, objection, str(self.decision.currentData()), self.ruling_reason.text()
-            )
-        except RecapError as exc:
-            self._failed(exc)
-            return None
-        self.ruling_reason.clear()
-        self._say(True, tr("Ruling signed: %1").replace("%1", record.hash[:16]))
-        self.refresh()
-        self.changed.emit()
-        return record
+        decision, reason = str(self.decision.currentData()), self.ruling_reason.text()
+
+        def ruled(record: Record) -> None:
+            self.ruling_reason.clear()
+            self._say(True, tr("Ruling signed: %1").replace("%1", record.hash[:16]))
+            self.refresh()
+            self.changed.emit()
+
+        return self._sign(
+            tr("Signing the ruling"),
+            lambda ws: plenary_service.resolve_objection(ws, key, objection, decision, reason),
+            ruled,
+        )
 
     def sign(self) -> Any:
         if self.state is None or self.region is None:
@@ -446,24 +467,54 @@ class PlenaryView(QWidget):
         if key is None:
             self._say(False, tr("Nothing signed: the key stays locked."))
             return None
-        try:
-            record = plenary_service.sign_dhasil(
-                self.ws,
-                key,
-                self.region,
-                self.state.contest.id,
-                basis=self.state.basis,
-                final=not self.interim.isChecked(),
-                reason=self.reason.text() or None,
-            )
-        except RecapError as exc:
-            self._failed(exc)
-            return None
-        self.reason.clear()
-        self._say(True, tr("D.Hasil signed: %1").replace("%1", record.hash))
-        self.refresh()
-        self.signed.emit(record)
-        return record
+        region, contest, basis = self.region, self.state.contest.id, self.state.basis
+        final, reason = not self.interim.isChecked(), self.reason.text() or None
+
+        def signed(record: Record) -> None:
+            self.reason.clear()
+            self._say(True, tr("D.Hasil signed: %1").replace("%1", record.hash))
+            self.refresh()
+            self.signed.emit(record)
+
+        return self._sign(
+            tr("Signing the D.Hasil"),
+            lambda ws: plenary_service.sign_dhasil(
+                ws, key, region, contest, basis=basis, final=final, reason=reason
+            ),
+            signed,
+        )
+
+    def _sign(
+        self, title: str, work: Callable[[Workspace], Record], done: Callable[[Record], None]
+    ) -> Any:
+        """Sign and store with ``work``, then ``done`` on this thread; a refusal is shown.
+        Returns the record (no runner) or the task's handle; None if nothing was signed."""
+        if self.tasks is None:
+            try:
+                record = work(self.ws)
+            except RecapError as exc:
+                self._failed(exc)
+                return None
+            done(record)
+            return record
+        if self.signing is not None:
+            return None  # one signature at a time
+
+        def ok(record: Record) -> None:
+            self.signing = None
+            done(record)
+
+        def failed(exc: BaseException) -> None:
+            self.signing = None
+            if isinstance(exc, RecapError):
+                self._failed(exc)
+            else:
+                self._say(False, str(exc))
+
+        self.signing = self.tasks.run(
+            title, lambda ws, _handle: work(ws), ok, failed, show_after_ms=SHOW_PROGRESS_AFTER_MS
+        )
+        return self.signing
 
     def printed_form(self) -> printing_service.PrintedForm | None:
         """The form of the D.Hasil shown (``Plenary.printable``), in the window's language."""

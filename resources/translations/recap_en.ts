@@ -657,6 +657,10 @@
         <translation>Objection recorded and signed: %1</translation>
     </message>
     <message>
+        <source>Signing the objection</source>
+        <translation>Signing the objection</translation>
+    </message>
+    <message>
         <source>Choose an objection in the list first.</source>
         <translation>Choose an objection in the list first.</translation>
     </message>
@@ -665,8 +669,16 @@
         <translation>Ruling signed: %1</translation>
     </message>
     <message>
+        <source>Signing the ruling</source>
+        <translation>Signing the ruling</translation>
+    </message>
+    <message>
         <source>D.Hasil signed: %1</source>
         <translation>D.Hasil signed: %1</translation>
+    </message>
+    <message>
+        <source>Signing the D.Hasil</source>
+        <translation>Signing the D.Hasil</translation>
     </message>
     <message>
         <source>Printed to %1 (%2 pages).</source>

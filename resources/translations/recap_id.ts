@@ -1,7 +1,8 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="id" sourcelanguage="en">
 <context>
-    <name />
+    <name></name>
     <message>
         <source>Recap Desktop</source>
         <translation>Recap Desktop</translation>
@@ -95,7 +96,7 @@
         <translation>peran tidak berwenang</translation>
     </message>
     <message>
-        <source>outside the signer's region</source>
+        <source>outside the signer&apos;s region</source>
         <translation>di luar wilayah penanda tangan</translation>
     </message>
     <message>
@@ -283,7 +284,7 @@
         <translation>Recap Desktop %1</translation>
     </message>
     <message>
-        <source>Offline-first recapitulation of hand-counted election results: every sheet is signed with the officer's key, kept on this laptop, and synced whenever the central server can be reached.</source>
+        <source>Offline-first recapitulation of hand-counted election results: every sheet is signed with the officer&apos;s key, kept on this laptop, and synced whenever the central server can be reached.</source>
         <translation>Rekapitulasi hasil penghitungan suara manual yang tidak bergantung pada jaringan: setiap lembar ditandatangani dengan kunci petugas, disimpan di laptop ini, dan disinkronkan setiap kali server pusat dapat dihubungi.</translation>
     </message>
     <message>
@@ -313,7 +314,7 @@
         <translation>server melanggar janji yang ditandatanganinya sendiri: tidak ada yang ditandai terkirim atas dasar jawabannya; buktinya disimpan di folder ini. Laporkan ke penyelenggara pemilu</translation>
     </message>
     <message>
-        <source>this laptop's clock is %1 minutes off the server's: set it right</source>
+        <source>this laptop&apos;s clock is %1 minutes off the server&apos;s: set it right</source>
         <translation>jam laptop ini selisih %1 menit dari jam server: betulkan jamnya</translation>
     </message>
     <message numerus="yes">
@@ -507,11 +508,11 @@
         <translation>Putusan</translation>
     </message>
     <message>
-        <source>Witnesses' objections and incidents</source>
+        <source>Witnesses&apos; objections and incidents</source>
         <translation>Keberatan saksi dan kejadian khusus</translation>
     </message>
     <message>
-        <source>Witness's name</source>
+        <source>Witness&apos;s name</source>
         <translation>Nama saksi</translation>
     </message>
     <message>
@@ -651,6 +652,10 @@
         <translation>Keberatan dicatat dan ditandatangani: %1</translation>
     </message>
     <message>
+        <source>Signing the objection</source>
+        <translation>Menandatangani keberatan</translation>
+    </message>
+    <message>
         <source>Choose an objection in the list first.</source>
         <translation>Pilih dulu keberatan di daftar.</translation>
     </message>
@@ -659,8 +664,16 @@
         <translation>Putusan ditandatangani: %1</translation>
     </message>
     <message>
+        <source>Signing the ruling</source>
+        <translation>Menandatangani putusan</translation>
+    </message>
+    <message>
         <source>D.Hasil signed: %1</source>
         <translation>D.Hasil ditandatangani: %1</translation>
+    </message>
+    <message>
+        <source>Signing the D.Hasil</source>
+        <translation>Menandatangani D.Hasil</translation>
     </message>
     <message>
         <source>Printed to %1 (%2 pages).</source>
@@ -1067,7 +1080,7 @@
         <translation>Paket pemilu</translation>
     </message>
     <message>
-        <source>Choose the package file and type the authority's fingerprint printed with it.</source>
+        <source>Choose the package file and type the authority&apos;s fingerprint printed with it.</source>
         <translation>Pilih berkas paket dan ketik sidik jari penyelenggara yang dicetak bersamanya.</translation>
     </message>
     <message>
@@ -1183,15 +1196,15 @@
         <translation>Berkas %1 tidak dapat dibaca sebagai gambar: %2</translation>
     </message>
     <message>
-        <source>Supervisor's desk</source>
+        <source>Supervisor&apos;s desk</source>
         <translation>Meja pengawas</translation>
     </message>
     <message>
-        <source>Supervisor's desk: open problems</source>
+        <source>Supervisor&apos;s desk: open problems</source>
         <translation>Meja pengawas: masalah terbuka</translation>
     </message>
     <message numerus="yes">
-        <source>%n station(s) hold sheets that do not count (disputed, rejected, tampered…): see the Supervisor's desk</source>
+        <source>%n station(s) hold sheets that do not count (disputed, rejected, tampered…): see the Supervisor&apos;s desk</source>
         <translation>
             <numerusform>%n TPS memiliki lembar yang tidak dihitung (sengketa, ditolak, diubah…): lihat Meja pengawas</numerusform>
         </translation>
@@ -1425,7 +1438,7 @@
         <translation>Pilih TPS di pohon wilayah (Ctrl+F mencarinya menurut nama atau kode) dan jenis pemilihan di atas formulir.</translation>
     </message>
     <message>
-        <source>Type each number from the paper and press Enter: the next field follows, in the paper's order, and the form scrolls with you.</source>
+        <source>Type each number from the paper and press Enter: the next field follows, in the paper&apos;s order, and the form scrolls with you.</source>
         <translation>Ketik setiap angka dari formulir kertas lalu tekan Enter: kolom berikutnya menyusul, sesuai urutan kertas, dan formulir bergulir mengikuti Anda.</translation>
     </message>
     <message>
@@ -1465,7 +1478,7 @@
         <translation>Tanpa jaringan, Berkas &gt; Ekspor bundel USB menulis semua catatan ke sebuah berkas; laptop lain mengimpornya dengan Berkas &gt; Impor bundel USB.</translation>
     </message>
     <message>
-        <source>Tools &gt; Receipts from the server lists the server's signed receipts: its proof of what it took from this laptop, and when.</source>
+        <source>Tools &gt; Receipts from the server lists the server&apos;s signed receipts: its proof of what it took from this laptop, and when.</source>
         <translation>Alat &gt; Tanda terima dari server menampilkan tanda terima bertanda tangan dari server: buktinya atas apa yang diterimanya dari laptop ini, dan kapan.</translation>
     </message>
     <message>
@@ -1473,7 +1486,7 @@
         <translation>Waktu</translation>
     </message>
     <message>
-        <source>Times are shown in this laptop's time zone, named after each time; records keep them in UTC.</source>
+        <source>Times are shown in this laptop&apos;s time zone, named after each time; records keep them in UTC.</source>
         <translation>Waktu ditampilkan dalam zona waktu laptop ini, dengan nama zonanya; catatan menyimpannya dalam UTC.</translation>
     </message>
     <message>
