@@ -50,7 +50,7 @@ import aiohttp
 from bench import national_data
 from bench.national_data import Laptop, National
 from bench.report import Result, percentile, table
-from recap_desktop.sync.engine import RETRY_AFTER_SPREAD
+from recap_desktop.sync.backoff import RETRY_AFTER_SPREAD
 
 PASSPHRASE = "bench-server-only"
 PAGE = 500  # records per pull page, the client's default

@@ -391,11 +391,11 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         try:
             name, limit = pushes.who(request.headers, client)
             pushes.spend(name)
-            async with pushes.reading():
+            async with pushes.reading(who=name):
                 body = await _read_body(request, limit or MAX_BODY, limit is not None)
             gzipped = request.headers.get("content-encoding", "").lower() == "gzip"
             work = _PushWork(ledger, body, gzipped, known)
-            async with pushes.turn():
+            async with pushes.turn(who=name):
                 pushed = await to_thread.run_sync(work.run, limiter=push_threads)
         except Refusal as exc:
             raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc
@@ -444,10 +444,10 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         try:
             name, _limit = pushes.who(request.headers, client)
             pushes.spend(name)
-            async with pushes.reading():
+            async with pushes.reading(who=name):
                 body = await _read_body(request, MAX_HELD_BODY)
             hashes = _hash_list(body)
-            async with pushes.turn():
+            async with pushes.turn(who=name):
                 pushed = await to_thread.run_sync(ledger.holds, hashes, known, limiter=push_threads)
         except Refusal as exc:
             raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc

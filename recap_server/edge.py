@@ -136,7 +136,7 @@ class GuardedH11Protocol(H11Protocol):
             self._lingered += len(data)
             if self._lingered > LINGER_BYTES:
                 self._disarm()
-                self.transport.close()
+                self.transport.abort()  # the answer went long ago: free the descriptor now
             return  # dropped: the request was answered already
         super().data_received(data)
         self._follow()
@@ -151,7 +151,9 @@ class GuardedH11Protocol(H11Protocol):
             if self.transport.can_write_eof():
                 self.transport.write_eof()  # sent once the answer is flushed
             self.transport.resume_reading()
-            self._deadline = self.loop.call_later(LINGER_SECONDS, self.transport.close)
+            # abort, not close: close would wait for a write buffer a client that never
+            # reads keeps full, holding the descriptor.
+            self._deadline = self.loop.call_later(LINGER_SECONDS, self.transport.abort)
             return
         super().on_response_complete()
         if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:

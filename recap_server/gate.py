@@ -86,6 +86,7 @@ class _Bucket:
 
 # The longest Retry-After the server gives: what a laptop honours at most (PROTOCOL §9.9).
 MAX_RETRY_AFTER = 600
+MAX_CROWD = 100_000  # certified keys remembered as refused in one second (a bound on memory)
 
 
 class _Places:
@@ -104,24 +105,34 @@ class _Places:
         self.queued = 0
         self.reading = 0
         self._monotonic = monotonic
-        self._second, self._refused, self._refused_before = monotonic(), 0, 0
+        self._second = monotonic()
+        self._refused: set[str] = set()  # the certified keys refused this second
+        self._refused_before = 0  # how many in the last second
+        self._told = self._told_before = retry_after  # the longest wait told, now and before
 
-    def busy(self) -> Refusal:
+    def busy(self, who: str | None = None) -> Refusal:
         """A 503 whose Retry-After grows with the crowd. A constant answer brings everyone
         refused back together: in the national surge 7,000 laptops told "5 s" came back at
         ~600 a second (111,262 in 182 s), and the server spent itself refusing them. Told
-        ``retry_after`` times the refusals of the last second per waiting place, the crowd
-        returns at about the rate the queue takes it (laptops spread it further, §9.9)."""
+        ``retry_after`` times the certified keys refused in the last second per waiting
+        place, the crowd returns at about the rate the queue takes it (laptops spread it
+        further, §9.9). Only certified keys count (``who``, the gate's bucket name: "key
+        ..."; anyone can send pushes without a token from many addresses), each once a
+        second, and the wait at most doubles from one second to the next: a burst cannot
+        send honest laptops away for ten minutes."""
         now = self._monotonic()
         if now - self._second >= 1.0:
-            self._refused_before = self._refused if now - self._second < 2.0 else 0
-            self._second, self._refused = now, 0
-        self._refused += 1
-        crowd = max(self._refused, self._refused_before)
+            recent = now - self._second < 2.0
+            self._refused_before = len(self._refused) if recent else 0
+            self._told_before = self._told if recent else self.retry_after
+            self._second, self._refused, self._told = now, set(), self.retry_after
+        if who is not None and who.startswith("key ") and len(self._refused) < MAX_CROWD:
+            self._refused.add(who)
+        crowd = max(len(self._refused), self._refused_before)
         wait = self.retry_after * max(1.0, crowd / max(1, self.max_waiting))
-        return Refusal(
-            503, "the server is busy: try again shortly", min(MAX_RETRY_AFTER, math.ceil(wait))
-        )
+        told = min(MAX_RETRY_AFTER, 2 * self._told_before, math.ceil(wait))
+        self._told = max(self._told, told)
+        return Refusal(503, "the server is busy: try again shortly", told)
 
 
 class PushGate:
@@ -209,12 +220,13 @@ class PushGate:
         bucket.tokens -= 1.0
 
     @asynccontextmanager
-    async def reading(self, door: str = PUSH) -> AsyncIterator[None]:
+    async def reading(self, door: str = PUSH, who: str | None = None) -> AsyncIterator[None]:
         """One of ``max_reading`` bodies being received: a slow sender holds this, never a
-        place of the work (two slow bodies must not stop every push)."""
+        place of the work (two slow bodies must not stop every push). ``who``: the bucket's
+        name (``who()``), for the crowd a 503 counts."""
         places = self._places[door]
         if places.reading >= places.max_reading:
-            raise places.busy()
+            raise places.busy(who)
         places.reading += 1
         try:
             yield
@@ -222,11 +234,11 @@ class PushGate:
             places.reading -= 1
 
     @asynccontextmanager
-    async def turn(self, door: str = PUSH) -> AsyncIterator[None]:
+    async def turn(self, door: str = PUSH, who: str | None = None) -> AsyncIterator[None]:
         """One of ``max_active`` places, waiting in a queue of at most ``max_waiting``."""
         places = self._places[door]
         if places.running.locked() and places.queued >= places.max_waiting:
-            raise places.busy()
+            raise places.busy(who)
         places.queued += 1
         try:
             await places.running.acquire()

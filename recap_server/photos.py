@@ -412,9 +412,9 @@ def router(photos: ServerPhotos, gate: PushGate) -> APIRouter:
                 f"a chunk is at most {MAX_CHUNK} bytes, and at most what remains of the"
                 f" {photo.bytes} bytes the sheet names ({room} from byte {offset})"
             )
-            async with gate.reading(PHOTO):
+            async with gate.reading(PHOTO, name):
                 chunk = await read_body(request, room, why)
-            async with gate.turn(PHOTO):
+            async with gate.turn(PHOTO, name):
                 progress = await to_thread.run_sync(
                     photos.put, sha256, sheet, offset, chunk, limiter=writers
                 )

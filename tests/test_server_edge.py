@@ -36,8 +36,9 @@ from recap_desktop.protocol.pushauth import HEADER, make_token
 from recap_desktop.services import RecapError
 from recap_desktop.services import sync as sync_service
 from recap_desktop.sync import client as client_module
+from recap_desktop.sync.backoff import RETRY_AFTER_SPREAD
 from recap_desktop.sync.client import BadAnswer, Insecure, ServerClient, Unreachable
-from recap_desktop.sync.engine import RETRY_AFTER_SPREAD, UNREACHABLE, SyncEngine
+from recap_desktop.sync.engine import UNREACHABLE, SyncEngine
 from tests.sync_support import enter, make_laptop
 
 DEMO_ENV = {**os.environ, "RECAP_SERVER_PASSPHRASE": "demo-server-only"}
@@ -633,4 +634,5 @@ def test_an_answer_before_the_body_reaches_a_client_still_sending_it(start: Any)
             sent += 1
     except (BrokenPipeError, ConnectionResetError):
         pass
+    sock.close()
     assert sent < 100

@@ -168,9 +168,10 @@ def test_the_photo_door_takes_only_certified_keys_and_keeps_its_own_rates_and_pl
 
 
 def test_a_crowd_refused_is_told_to_come_back_later_in_proportion(ledger: Ledger) -> None:
-    """One refused now and then hears 5 s; a crowd refused in one second hears longer, in
-    proportion to it per waiting place (at most 600 s), so it comes back at about the rate
-    the queue takes it; once the crowd is gone, 5 s again."""
+    """One refused now and then hears 5 s; a crowd of certified keys refused in one second
+    hears longer, in proportion to it per waiting place, the wait at most doubling from one
+    second to the next, at most 600 s; once the crowd is gone, 5 s again. Pushes without a
+    token (anyone, from many addresses) and one key refused again and again do not count."""
     clock = [100.0]
     gate = PushGate(
         ledger.trust,
@@ -180,18 +181,25 @@ def test_a_crowd_refused_is_told_to_come_back_later_in_proportion(ledger: Ledger
     )
     places = gate._places["push"]
 
-    def told() -> int:
-        after = places.busy().retry_after
+    def told(who: str | None) -> int:
+        after = places.busy(who).retry_after
         assert after is not None
         return after
 
-    assert [told() for _ in range(10)] == [5] * 10
-    waits = [told() for _ in range(190)]  # 200 refused within this second
-    assert waits[-1] == 100 and waits == sorted(waits)
-    clock[0] += 1.5  # the next second still remembers the crowd of the last
-    assert told() == 100
-    for _ in range(100_000):
-        places.busy()
-    assert told() == 600  # what a laptop honours at most
+    assert [told(f"key {n}") for n in range(10)] == [5] * 10
+    assert {told(f"address 10.0.{n // 250}.{n % 250}") for n in range(5000)} == {5}
+    assert {told("key 0") for _ in range(1000)} == {5}  # the same key again
+    waits = [told(f"key {n}") for n in range(10, 200)]  # 200 keys refused within this second
+    assert waits[-1] == 10 and waits == sorted(waits)  # 5 s doubled at most
+    longest = []
+    for _second in range(6):  # the crowd of 200 keys keeps coming: 100 s, reached by doubling
+        clock[0] += 1.0
+        longest.append(max(told(f"key {n}") for n in range(200)))
+    assert longest == [20, 40, 80, 100, 100, 100]
+    for _second in range(4):  # a crowd of 100,000 keys: at most 600 s
+        clock[0] += 1.0
+        for n in range(100_000):
+            places.busy(f"key {n}")
+    assert told("key y") == 600
     clock[0] += 10  # quiet since
-    assert told() == 5
+    assert told("key z") == 5

@@ -127,10 +127,6 @@ class SyncStore(Protocol):
     def append(self, records: Sequence[Record], origin: str) -> list[bool]: ...
 
 
-# A server's Retry-After is waited, and up to this many times as long (spread at random).
-RETRY_AFTER_SPREAD = 1.5
-
-
 @dataclass(frozen=True)
 class Status:
     """What the status bar shows. ``online`` is None until the server was first tried."""
@@ -365,12 +361,7 @@ class SyncEngine:
         over the time the server asked."""
         if exc is not None:
             self._asked = getattr(exc, "retry_after", None)
-        delay = self.backoff.next_delay()
-        if self._asked is None:
-            return delay
-        # Spread over half as long again: a server that tells every laptop of a surge
-        # "Retry-After: 5" would otherwise get them all back in the same second.
-        return max(delay, self._asked * self.backoff.rng.uniform(1.0, RETRY_AFTER_SPREAD))
+        return self.backoff.after(self._asked)
 
     def _handshake(self, result: SyncResult) -> None:
         """Learn the server's key and accept it only if the election authority certified it as

@@ -35,9 +35,10 @@ class _Cancelled(Exception):
 
 
 class Patience:
-    """Each request again after a 429/503, once the server's ``Retry-After`` (and at least
-    the backoff's delay) has passed. ``wait(seconds)`` sleeps and returns True if the sync
-    was cancelled meanwhile; without it nothing is waited on here (the error goes up)."""
+    """Each request again after a 429/503, once the server's ``Retry-After`` (spread, and at
+    least the backoff's delay: ``Backoff.after``) has passed. ``wait(seconds)`` sleeps and
+    returns True if the sync was cancelled meanwhile; without it nothing is waited on here
+    (the error goes up)."""
 
     def __init__(
         self, wait: Callable[[float], bool] | None = None, backoff: Backoff | None = None
@@ -56,7 +57,7 @@ class Patience:
                 if self.wait is None or told is None or tries >= PATIENCE:
                     raise  # a cut connection, or patience spent: the engine retries
                 tries += 1
-                delay = max(told, self.backoff.next_delay())
+                delay = self.backoff.after(told)
                 self.waited.append(delay)
                 if self.wait(delay):
                     raise _Cancelled from exc

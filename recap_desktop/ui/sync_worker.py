@@ -112,8 +112,8 @@ class SyncWorker(QObject):
 
         try:
             base: Status | None = sync_service.local_status(ws)
-        except RecapError:
-            base = None  # the store does not open: the message says why
+        except Exception:  # a store that does not open, or is damaged: the message says
+            base = None  # why, and the worker must live on to say it
         self._emit(
             Status(
                 "offline" if kind != "no_server" else "idle",
