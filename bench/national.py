@@ -228,9 +228,11 @@ class Server:
         # One worker answering is not all of them: the others may still be loading the
         # election, and their start-up CPU would land in the first request measured.
         while self.log.read_bytes().count(b"Application startup complete") < backend.workers:
-            if self.proc.poll() is not None or time.monotonic() > deadline:
+            died = self.log.read_bytes().count(b"died")
+            if self.proc.poll() is not None or time.monotonic() > deadline or died >= 3:
                 self.stop()
-                raise ServerFailed(f"not every worker started: {self.log.read_text()[-600:]}")
+                why = f"{died} workers died while starting" if died else "not every worker started"
+                raise ServerFailed(f"{why}: {self.log.read_text()[-600:]}")
             time.sleep(0.2)
         self.start_seconds = time.perf_counter() - started
 
@@ -409,13 +411,13 @@ class Generator:
                     self.tally.errors[f"{name}: {type(exc).__name__}"] += 1
                     return 0, None, 0
                 ms = (time.perf_counter() - start) * 1000
-            self.tally.took(f"{self.phase}:{name}", ms)
             if status in (429, 503) and told is not None and told.isdigit():
                 # Backpressure, not an error: the laptop waits as the client does (PROTOCOL
                 # §9.9, RETRY_AFTER_SPREAD) and asks again; the time box cuts what is left.
                 self.tally.waited[f"{name}: {status}"] += 1
                 await asyncio.sleep(min(600, int(told)) * random.uniform(1.0, RETRY_AFTER_SPREAD))
-                continue
+                continue  # its latency is not the request's: only answers count there
+            self.tally.took(f"{self.phase}:{name}", ms)
             if status != 200:
                 self.tally.errors[f"{name}: {status}"] += 1
             return status, text, size

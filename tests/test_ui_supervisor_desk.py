@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from recap_desktop.services import Workspace
 from recap_desktop.services import board as board_service
 from recap_desktop.ui.qt import QApplication, Qt
-from recap_desktop.ui.supervisor_desk import DisputeDialog, local_time
+from recap_desktop.ui.supervisor_desk import PLACE_ROLE, DisputeDialog, local_time
 from tests.supervisor_support import (
     CONTEST,
     COUNTED,
@@ -261,5 +261,33 @@ def test_a_dispute_in_the_verification_tab_opens_the_comparison(
     assert (dialog.dispute.station, dialog.dispute.contest) == (DISPUTED, CONTEST)
     assert window.tabs.currentWidget() is window.desk
     dialog.reject()
+    window.close()
+    ws.close()
+
+
+def test_a_reload_keeps_the_supervisors_place_on_the_board(
+    qtbot,
+    folder: Folder,
+    data_dir: Path,
+    settings,  # noqa: F811
+) -> None:
+    """A background sync reloads the board every interval: the row the supervisor stands on
+    and the groups they opened stay as they were."""
+    ws = Workspace(data_dir)
+    window = open_window(qtbot, ws, settings, Asker(), verify_on_open=False)
+    desk = window.desk
+    qtbot.waitUntil(lambda: desk.board is not None)
+    tops = [desk.tree.topLevelItem(i) for i in range(desk.tree.topLevelItemCount())]
+    missing = next(g for g in tops if g.text(0).endswith("stations not entered yet"))
+    assert not missing.isExpanded()
+    missing.setExpanded(True)
+    row = missing.child(3)
+    desk.tree.setCurrentItem(row)
+    place = row.data(0, PLACE_ROLE)
+    desk.reload()
+    assert desk.tree.currentItem() is not row  # a new tree ...
+    assert desk.tree.currentItem().data(0, PLACE_ROLE) == place  # ... the same place
+    tops = [desk.tree.topLevelItem(i) for i in range(desk.tree.topLevelItemCount())]
+    assert next(g for g in tops if g.text(0).endswith("not entered yet")).isExpanded()
     window.close()
     ws.close()

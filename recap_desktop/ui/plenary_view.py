@@ -395,6 +395,8 @@ class PlenaryView(QWidget):
     def file_objection(self) -> Any:
         if self.state is None:
             return None
+        if self.signing is not None:
+            return None  # one signature at a time: the first is still being stored
         key = self.keys.key(self)
         if key is None:
             self._say(False, tr("Nothing signed: the key stays locked."))
@@ -405,9 +407,12 @@ class PlenaryView(QWidget):
         represents = self.represents.currentText() or None
         paper = self.paper.text() or None
 
+        sent = {self.witness: witness or "", self.paper: paper or "", self.subject: subject}
+
         def filed(record: Record) -> None:
-            for field in (self.witness, self.paper, self.subject):
-                field.clear()
+            for field, typed in sent.items():
+                if field.text() == typed:  # not what was typed meanwhile
+                    field.clear()
             self._say(True, tr("Objection recorded and signed: %1").replace("%1", record.hash[:16]))
             self.refresh()
             self.changed.emit()
@@ -442,6 +447,8 @@ class PlenaryView(QWidget):
             return None
         item = self.objections_table.item(rows[0].row(), 0)
         objection = str(item.data(Qt.ItemDataRole.UserRole)) if item else ""
+        if self.signing is not None:
+            return None  # one signature at a time: the first is still being stored
         key = self.keys.key(self)
         if key is None:
             self._say(False, tr("Nothing signed: the key stays locked."))
@@ -449,7 +456,8 @@ class PlenaryView(QWidget):
         decision, reason = str(self.decision.currentData()), self.ruling_reason.text()
 
         def ruled(record: Record) -> None:
-            self.ruling_reason.clear()
+            if self.ruling_reason.text() == reason:
+                self.ruling_reason.clear()
             self._say(True, tr("Ruling signed: %1").replace("%1", record.hash[:16]))
             self.refresh()
             self.changed.emit()
@@ -463,6 +471,8 @@ class PlenaryView(QWidget):
     def sign(self) -> Any:
         if self.state is None or self.region is None:
             return None
+        if self.signing is not None:
+            return None  # one signature at a time: the first is still being stored
         key = self.keys.key(self)
         if key is None:
             self._say(False, tr("Nothing signed: the key stays locked."))
@@ -471,7 +481,8 @@ class PlenaryView(QWidget):
         final, reason = not self.interim.isChecked(), self.reason.text() or None
 
         def signed(record: Record) -> None:
-            self.reason.clear()
+            if self.reason.text() == (reason or ""):
+                self.reason.clear()
             self._say(True, tr("D.Hasil signed: %1").replace("%1", record.hash))
             self.refresh()
             self.signed.emit(record)
@@ -497,8 +508,6 @@ class PlenaryView(QWidget):
                 return None
             done(record)
             return record
-        if self.signing is not None:
-            return None  # one signature at a time
 
         def ok(record: Record) -> None:
             self.signing = None

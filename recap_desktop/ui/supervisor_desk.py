@@ -49,6 +49,7 @@ from recap_desktop.ui.qt import (
 from recap_desktop.ui.tasks import TaskHandle, TaskRunner
 
 PLACE_ROLE = Qt.ItemDataRole.UserRole + 2
+GROUP_ROLE = Qt.ItemDataRole.UserRole + 3  # a group row: its kind
 
 
 DIFFERS = QColor("#ffe082")  # amber: a field whose values are not the same in every version
@@ -140,6 +141,16 @@ class SupervisorDesk(QWidget):
         self._fill()
 
     def _fill(self) -> None:
+        # A reload (the officer's, or after a background sync) keeps the supervisor's place:
+        # the row they stood on, if it is still there, and the groups they opened or shut.
+        current = self.tree.currentItem()
+        was_on = current.data(0, PLACE_ROLE) if current is not None else None
+        was_group = current.data(0, GROUP_ROLE) if current is not None else None
+        opened = {
+            g.data(0, GROUP_ROLE): g.isExpanded()
+            for g in (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+            if g is not None
+        }
         self.tree.clear()
         if self.board is None:
             self.title.setText(tr("Choose a region in the tree to see its open problems."))
@@ -153,11 +164,13 @@ class SupervisorDesk(QWidget):
         bold = QFont(self.tree.font())
         bold.setBold(True)
         first: QTreeWidgetItem | None = None
+        stay: QTreeWidgetItem | None = None
         for kind in board_service.GROUPS:
             items = b.groups[kind]
             if not items:
                 continue
             group = QTreeWidgetItem([group_title(kind, len(items))])
+            group.setData(0, GROUP_ROLE, kind)
             group.setFont(0, bold)
             urgent = kind in ("dispute", "tampered", "revoked")
             group.setForeground(0, QBrush(QColor("#c62828" if urgent else "#8a5300")))
@@ -169,13 +182,20 @@ class SupervisorDesk(QWidget):
                 if item.officers:
                     why = tr("signed differently by %1").replace("%1", " ≠ ".join(item.officers))
                 row = QTreeWidgetItem([item.station, item.contest, why])
-                row.setData(0, PLACE_ROLE, (item.kind, item.station, item.contest))
+                place = (item.kind, item.station, item.contest)
+                row.setData(0, PLACE_ROLE, place)
                 row.setToolTip(2, plain_tip(why))
                 group.addChild(row)
+                if place == was_on:
+                    stay = row
             # Disputes and tampering open; the long list of stations still to come stays shut.
-            group.setExpanded(kind != "missing")
+            group.setExpanded(opened.get(kind, kind != "missing"))
             first = first or group
-        if first is not None:
+            if kind == was_group:
+                stay = group
+        if stay is not None:
+            self.tree.setCurrentItem(stay)
+        elif first is not None:
             self.tree.setCurrentItem(first)
 
     def _activated(self, item: QTreeWidgetItem) -> None:
