@@ -142,10 +142,11 @@ class SupervisorDesk(QWidget):
 
     def _fill(self) -> None:
         # A reload (the officer's, or after a background sync) keeps the supervisor's place:
-        # the row they stood on, if it is still there, and the groups they opened or shut.
+        # the problem they stood on, if it is still there, and the groups they opened or
+        # shut. Standing on no problem (a group), they see the most urgent group first, as
+        # on opening: a dispute that just came in is where the cursor is.
         current = self.tree.currentItem()
         was_on = current.data(0, PLACE_ROLE) if current is not None else None
-        was_group = current.data(0, GROUP_ROLE) if current is not None else None
         opened = {
             g.data(0, GROUP_ROLE): g.isExpanded()
             for g in (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
@@ -191,8 +192,6 @@ class SupervisorDesk(QWidget):
             # Disputes and tampering open; the long list of stations still to come stays shut.
             group.setExpanded(opened.get(kind, kind != "missing"))
             first = first or group
-            if kind == was_group:
-                stay = group
         if stay is not None:
             self.tree.setCurrentItem(stay)
         elif first is not None:
