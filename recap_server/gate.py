@@ -9,7 +9,8 @@ headers before a byte of its body is read. Two doors go through it: pushes (``/v
   admitted, so whoever sends it has pushed, and holds a token that holds).
 - Each key (or, without a token, each client address) has a token bucket per door: beyond
   its rate the answer is 429 with ``Retry-After``.
-- At most ``max_reading`` bodies are received at once, and ``max_active`` requests worked
+- At most ``max_reading`` bodies are received at once (``reading_per_sender`` of them from
+  one key or address, else 429), and ``max_active`` requests worked
   on at once with ``max_waiting`` waiting for their turn, per door (photos cannot take the
   places of pushes); beyond either the answer is 503 with ``Retry-After``, at once.
 - A body is counted as it streams in and refused (413) at its limit (``read_body``).
@@ -46,6 +47,9 @@ class GateLimits:
     max_active: int = 2  # pushes parsed or admitted at once (admission is serialised anyway)
     max_waiting: int = 64  # pushes queued behind them
     max_reading: int = 32  # bodies being received at once (at most 16 MiB each in memory)
+    # of them, from one key or address: a slow sender alone cannot hold every place for
+    # the body deadline (60 s) and so stop every push (a laptop sends one body at a time)
+    reading_per_sender: int = 4
     # Pushes a second per key, sustained, and at once: a push of 500 sheets costs the server
     # ~0.1 s, so 10 a second is one key taking the whole of a core; a laptop back from an
     # outage with a regency's bundle sends 50 batches at once.
@@ -101,6 +105,7 @@ class _Places:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_reading, self.max_waiting, self.retry_after = reading, waiting, retry_after
+        self.by_sender: dict[str, int] = {}  # bodies being received, per bucket name
         self.running = asyncio.Semaphore(active)
         self.queued = 0
         self.reading = 0
@@ -222,16 +227,28 @@ class PushGate:
     @asynccontextmanager
     async def reading(self, door: str = PUSH, who: str | None = None) -> AsyncIterator[None]:
         """One of ``max_reading`` bodies being received: a slow sender holds this, never a
-        place of the work (two slow bodies must not stop every push). ``who``: the bucket's
-        name (``who()``), for the crowd a 503 counts."""
+        place of the work (two slow bodies must not stop every push), and one sender
+        (``who``, the bucket's name from ``who()``) at most ``reading_per_sender`` of them.
+        ``who`` is also the crowd a 503 counts."""
         places = self._places[door]
         if places.reading >= places.max_reading:
             raise places.busy(who)
+        mine = places.by_sender.get(who, 0) if who is not None else 0
+        if who is not None and mine >= self.limits.reading_per_sender:
+            raise Refusal(429, "too many bodies from this sender at once: send one at a time", 1)
         places.reading += 1
+        if who is not None:
+            places.by_sender[who] = mine + 1
         try:
             yield
         finally:
             places.reading -= 1
+            if who is not None:
+                left = places.by_sender[who] - 1
+                if left:
+                    places.by_sender[who] = left
+                else:
+                    del places.by_sender[who]
 
     @asynccontextmanager
     async def turn(self, door: str = PUSH, who: str | None = None) -> AsyncIterator[None]:

@@ -579,9 +579,12 @@ def slow_bodies(server: ServerProcess, token: str, count: int) -> list[socket.so
 
 def test_slow_bodies_hold_no_place_of_the_work_and_are_cut(start: Any, tmp_path: Path) -> None:
     laptop = make_laptop(tmp_path / "a", "op-a")
+    # The slow sender is another certified laptop: one sender holds at most 4 body places.
+    slow_one = make_laptop(tmp_path / "b", "op-b")
     patient = start("--body-timeout", "120")
     first_sync(patient, laptop)
-    slow = slow_bodies(patient, certified_token(laptop), 4)  # the work takes 2 at once
+    first_sync(patient, slow_one)
+    slow = slow_bodies(patient, certified_token(slow_one), 4)  # the work takes 2 at once
     enter(laptop, laptop_station(laptop))
     result = sync_service.sync_once(laptop.ws, patient.url, attempts=1, read_timeout=10)
     assert result.outcome == "done" and result.sent == 1, result.error

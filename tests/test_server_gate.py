@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,28 @@ def test_a_crowd_refused_is_told_to_come_back_later_in_proportion(ledger: Ledger
     assert told("key y") == 600
     clock[0] += 10  # quiet since
     assert told("key z") == 5
+
+
+def test_one_sender_holds_few_of_the_body_places(ledger: Ledger) -> None:
+    """A slow sender (one address without a token, or one key) could hold every body place
+    for the body deadline and stop every push: it holds at most four; others still send."""
+    gate = PushGate(ledger.trust, ledger.clock, GateLimits(max_reading=32))
+
+    async def scenario() -> list[object]:
+        seen: list[object] = []
+        async with AsyncExitStack() as held:
+            for _ in range(4):
+                await held.enter_async_context(gate.reading(who="address 10.0.0.9"))
+            try:
+                async with gate.reading(who="address 10.0.0.9"):
+                    seen.append("fifth in")
+            except Refusal as exc:
+                seen.append((exc.status, exc.headers))
+            async with gate.reading(who="key abc"):  # an honest laptop meanwhile
+                seen.append("other in")
+        async with gate.reading(who="address 10.0.0.9"):  # its places came back
+            seen.append("in again")
+        return seen
+
+    assert asyncio.run(scenario()) == [(429, {"Retry-After": "1"}), "other in", "in again"]
+    assert gate._places["push"].by_sender == {}
