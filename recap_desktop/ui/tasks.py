@@ -83,16 +83,37 @@ class _Runnable(QRunnable):
 
     def run(self) -> None:
         ws = _thread_workspace(self.data_dir) if self.keep else Workspace(self.data_dir)
+        handle, self.handle = self.handle, None  # type: ignore[assignment]
         try:
-            result = self.work(ws, self.handle)
+            result = self.work(ws, handle)
         except Exception as exc:  # every failure goes back to the window, which shows it
-            self.handle.failed.emit(exc)
+            handle.failed.emit(exc)
         else:
-            self.handle.succeeded.emit(result)
+            handle.succeeded.emit(result)
         finally:
             if not self.keep:
                 ws.close()
-            self.handle.ended.emit()
+            handle.ended.emit()
+            # The window may have let go of the handle already (its ``ended`` arrived): the
+            # last reference must not die here. A QObject deleted on a thread other than its
+            # own while that thread delivers its queued signals crashes the program (a rare
+            # segfault seen in the window's tests), so it goes back to the GUI thread to die.
+            with _released_lock:
+                _released.append(handle)
+            del handle
+
+
+# Handles whose worker is done with them, dropped on the GUI thread (``_bury``).
+_released: list[TaskHandle] = []
+_released_lock = threading.Lock()
+
+
+def _bury() -> None:
+    """Drop, on the calling (GUI) thread, the handles workers have finished with."""
+    with _released_lock:
+        dead = _released[:]
+        _released.clear()
+    del dead
 
 
 class TaskRunner(QObject):
@@ -153,6 +174,9 @@ class TaskRunner(QObject):
         handle.running = False
         if handle in self.handles:
             self.handles.remove(handle)
+        # The ones released before this: their ``ended`` was delivered (this one's worker
+        # may still be on its way out; it goes at the next end).
+        QTimer.singleShot(0, _bury)
 
     def shutdown(self) -> None:
         """Cancel what runs, wait for it, and close the quick thread's Workspace."""
