@@ -38,7 +38,8 @@ MAX_BATCH = MAX_BATCH_RECORDS  # records per push
 MAX_PAGE = 2000  # records per pull page
 GZIP_LEVEL = 5
 MAX_HELD_BODY = 80 * (MAX_BATCH + 1)  # {"hashes": [...]}: 67 bytes a hash, and some room
-_HASH = re.compile(r"^[0-9a-f]{64}$")
+_HEX = "^[0-9a-f]{64}$"  # a record hash, in the OpenAPI schemas and in _hash_list
+_HASH = re.compile(_HEX)
 MAX_AUTHORITY_BODY = 80 * (MAX_AUTHORITY_FETCH + 1)  # {"hashes": [...]}, as MAX_HELD_BODY
 MAX_CURSOR = 2**63 - 1  # SQLite's largest integer: a pull cursor beyond it is not a cursor
 
@@ -200,6 +201,24 @@ def _batch_schema() -> dict[str, Any]:
     schema = Batch.model_json_schema(ref_template="#/components/schemas/{model}")
     schema.pop("$defs", None)
     return schema
+
+
+def _hashes_body(description: str, most: int) -> dict[str, Any]:
+    """The OpenAPI request body ``{"hashes": [...]}`` that ``_hash_list`` reads."""
+    hashes = {"type": "array", "maxItems": most, "items": {"type": "string", "pattern": _HEX}}
+    schema = {
+        "type": "object",
+        "required": ["hashes"],
+        "additionalProperties": False,
+        "properties": {"hashes": hashes},
+    }
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {"application/json": {"schema": schema}},
+        }
+    }
 
 
 def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = None) -> FastAPI:
@@ -404,28 +423,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     @app.post(
         "/v1/push/held",
         response_model=PushAnswer,
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "description": "The hashes of records the laptop would push.",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["hashes"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "hashes": {
-                                    "type": "array",
-                                    "maxItems": MAX_BATCH,
-                                    "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                                }
-                            },
-                        }
-                    }
-                },
-            }
-        },
+        openapi_extra=_hashes_body("The hashes of records the laptop would push.", MAX_BATCH),
         responses={
             400: {"description": "not a list of record hashes"},
             413: {"description": "too many hashes"},
@@ -480,28 +478,9 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     @app.post(
         "/v1/authority/records",
         response_model=RecordList,
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "description": "The hashes of authority records a pull page named.",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["hashes"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "hashes": {
-                                    "type": "array",
-                                    "maxItems": MAX_AUTHORITY_FETCH,
-                                    "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                                }
-                            },
-                        }
-                    }
-                },
-            }
-        },
+        openapi_extra=_hashes_body(
+            "The hashes of authority records a pull page named.", MAX_AUTHORITY_FETCH
+        ),
         responses={
             400: {"description": "not a list of record hashes"},
             413: {"description": "too many hashes"},
