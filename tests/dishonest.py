@@ -9,6 +9,8 @@ its data folder edited behind its back (docs/PROTOCOL.md §10.6 names what each 
 - ``FlakyProof``: its first consistency proof is wrong (a reply that crossed a newer head).
 - ``WithholdingOnce``: leaves one officer's records out of its first pull page only.
 - ``serve_head``: the live server answers with an older head of its own (a lagging replica).
+- ``SheetNamedAs``: its pages name one sheet by hash as if it were a package or an
+  authority record (PROTOCOL §9.5).
 
 A fork of the server's history needs no wrapper: two servers started from copies of one data
 folder share its key and its log, then each grows its own.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,6 +51,22 @@ class _Wrapper:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._storage, name)
+
+
+class SheetNamedAs(_Wrapper):
+    """Pages that name the sheet ``named`` (set it once stored) by hash, without its body,
+    as ``kind`` names a record: "package" or "authority" (a certificate or revocation list)."""
+
+    def __init__(self, storage: Any, kind: str) -> None:
+        super().__init__(storage)
+        self.kind = kind
+        self.named: str | None = None
+
+    def pull_raw(self, *args: Any, **kwargs: Any) -> list[RawHeld]:
+        rows = self._storage.pull_raw(*args, **kwargs)
+        return [
+            replace(r, payload=None, named=self.kind) if r.hash == self.named else r for r in rows
+        ]
 
 
 class Injecting(_Wrapper):

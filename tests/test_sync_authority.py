@@ -22,7 +22,7 @@ from recap_desktop.protocol.wire import WireError, parse_page
 from recap_desktop.services import sync as sync_service
 from recap_desktop.services.bundle import export_bundle, import_bundle
 from recap_server.storage import MAX_AUTHORITY_FETCH
-from tests.dishonest import Injecting
+from tests.dishonest import Injecting, SheetNamedAs
 from tests.hostile import certificate, revocation_list
 from tests.sync_support import (
     DISTRICT,
@@ -381,30 +381,13 @@ def test_the_bulk_fetch_is_bounded_and_answers_only_authority_records(tmp_path: 
         server.stop()
 
 
-class SheetAsAuthority:
-    """A dishonest storage: its pages name one sheet by hash as if it were a certificate."""
-
-    def __init__(self, storage: Any) -> None:
-        self._storage = storage
-        self.named: str | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._storage, name)
-
-    def pull_raw(self, *args: Any, **kwargs: Any) -> list[Any]:
-        rows = self._storage.pull_raw(*args, **kwargs)
-        return [
-            replace(r, payload=None, named="authority") if r.hash == self.named else r for r in rows
-        ]
-
-
 def test_a_sheet_named_as_an_authority_record_is_refused(tmp_path: Path) -> None:
     """Held: the laptop would make its leaf in the authority's partition, a broken answer.
     Not held: the server does not serve it as an authority record, asked twice: withheld."""
-    held: list[SheetAsAuthority] = []
+    held: list[SheetNamedAs] = []
 
-    def wrap(storage: Any) -> SheetAsAuthority:
-        held.append(SheetAsAuthority(storage))
+    def wrap(storage: Any) -> SheetNamedAs:
+        held.append(SheetNamedAs(storage, "authority"))
         return held[0]
 
     server = LiveServer(tmp_path / "server", storage=wrap)

@@ -6,7 +6,6 @@ complete (§10.5). Real server on loopback, real stores, real signatures."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from recap_desktop.protocol.wire import WireError, parse_page
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services import sync as sync_service
 from recap_desktop.services.election import package_file
+from tests.dishonest import SheetNamedAs
 from tests.sync_support import Laptop, LiveServer, district_stations, enter, make_laptop
 
 
@@ -151,26 +151,11 @@ def test_a_package_body_other_than_its_hash_is_refused(
         laptop.ws.close()
 
 
-class SheetAsPackage:
-    """A dishonest storage: its pages name one sheet by hash as if it were a package."""
-
-    def __init__(self, storage: Any) -> None:
-        self._storage = storage
-        self.named: str | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._storage, name)
-
-    def pull_raw(self, *args: Any, **kwargs: Any) -> list[Any]:
-        rows = self._storage.pull_raw(*args, **kwargs)
-        return [replace(r, payload=None) if r.hash == self.named else r for r in rows]
-
-
 def test_a_record_named_as_a_package_that_is_none_is_refused(tmp_path: Path) -> None:
-    held: list[SheetAsPackage] = []
+    held: list[SheetNamedAs] = []
 
-    def wrap(storage: Any) -> SheetAsPackage:
-        held.append(SheetAsPackage(storage))
+    def wrap(storage: Any) -> SheetNamedAs:
+        held.append(SheetNamedAs(storage, "package"))
         return held[0]
 
     server = LiveServer(tmp_path / "server", storage=wrap)
