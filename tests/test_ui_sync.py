@@ -14,6 +14,7 @@ from recap_desktop.ui.main_window import MainWindow
 from recap_desktop.ui.settings import Settings
 from recap_desktop.ui.sync_worker import SyncWorker
 from tests.sync_support import (
+    Laptop,
     LiveServer,
     district_stations,
     enter,
@@ -25,13 +26,9 @@ from tests.sync_support import (
 __all__ = ["live_server"]
 
 
-def test_status_bar_follows_the_server_and_a_save_is_sent(
-    qtbot, live_server: LiveServer, tmp_path: Path
-) -> None:
-    laptop = make_laptop(tmp_path / "a", "op-a")
-    stations = district_stations(laptop.ws)
-    first = enter(laptop, stations[0])
-    sync_service.set_server_url(laptop.ws.store, live_server.url)
+def _window_with_worker(qtbot, laptop: Laptop, tmp_path: Path) -> tuple[MainWindow, SyncWorker]:  # type: ignore[no-untyped-def]
+    """The window over ``laptop``'s folder with its sync worker started (hourly: the tests
+    poke it), as the app starts them."""
     worker = SyncWorker(laptop.data_dir, interval=3600)
     i18n.install("en")
     settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
@@ -45,6 +42,17 @@ def test_status_bar_follows_the_server_and_a_save_is_sent(
     qtbot.addWidget(window)
     window.show()
     worker.start()
+    return window, worker
+
+
+def test_status_bar_follows_the_server_and_a_save_is_sent(
+    qtbot, live_server: LiveServer, tmp_path: Path
+) -> None:
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    stations = district_stations(laptop.ws)
+    first = enter(laptop, stations[0])
+    sync_service.set_server_url(laptop.ws.store, live_server.url)
+    window, worker = _window_with_worker(qtbot, laptop, tmp_path)
     try:
         qtbot.waitUntil(lambda: "online · 0 unsent" in window.sync_label.text(), timeout=30_000)
         assert first in server_hashes(live_server)
@@ -69,19 +77,7 @@ def test_what_a_background_pull_brings_shows_without_asking(
     station = stations[3]
     sync_service.set_server_url(mine.ws.store, live_server.url)
     sync_service.set_server_url(colleague.ws.store, live_server.url)
-    worker = SyncWorker(mine.data_dir, interval=3600)
-    i18n.install("en")
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(
-        mine.ws,
-        settings,
-        verify_on_open=False,
-        keys=KeyHolder(mine.ws, settings.idle_minutes, ask=lambda *_: None),
-        sync_worker=worker,
-    )
-    qtbot.addWidget(window)
-    window.show()
-    worker.start()
+    window, worker = _window_with_worker(qtbot, mine, tmp_path)
     try:
         qtbot.waitUntil(lambda: window.election is not None, timeout=30_000)
         window.show_station(station)
