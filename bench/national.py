@@ -50,6 +50,7 @@ import aiohttp
 from bench import national_data
 from bench.national_data import Laptop, National
 from bench.report import Result, percentile, table
+from recap_desktop.protocol.wire import MAX_RETRY_AFTER
 from recap_desktop.sync.backoff import RETRY_AFTER_SPREAD
 
 PASSPHRASE = "bench-server-only"
@@ -415,7 +416,9 @@ class Generator:
                 # Backpressure, not an error: the laptop waits as the client does (PROTOCOL
                 # §9.9, RETRY_AFTER_SPREAD) and asks again; the time box cuts what is left.
                 self.tally.waited[f"{name}: {status}"] += 1
-                await asyncio.sleep(min(600, int(told)) * random.uniform(1.0, RETRY_AFTER_SPREAD))
+                await asyncio.sleep(
+                    min(MAX_RETRY_AFTER, int(told)) * random.uniform(1.0, RETRY_AFTER_SPREAD)
+                )
                 continue  # its latency is not the request's: only answers count there
             self.tally.took(f"{self.phase}:{name}", ms)
             if status != 200:

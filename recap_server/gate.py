@@ -35,6 +35,7 @@ from starlette.requests import ClientDisconnect, Request
 
 from recap_desktop.protocol.pushauth import HEADER, TokenError, Uncertified, check_token
 from recap_desktop.protocol.trust import Trust
+from recap_desktop.protocol.wire import MAX_RETRY_AFTER
 
 PUSH, PHOTO = "push", "photo"  # the doors
 
@@ -88,8 +89,6 @@ class _Bucket:
     at: float
 
 
-# The longest Retry-After the server gives: what a laptop honours at most (PROTOCOL §9.9).
-MAX_RETRY_AFTER = 600
 MAX_CROWD = 100_000  # certified keys remembered as refused in one second (a bound on memory)
 
 

@@ -29,6 +29,8 @@ MAX_BATCH_RECORDS = 5000
 MAX_BUNDLE_BYTES = 256 * 1024 * 1024
 MAX_BUNDLE_RECORDS = 250_000
 MAX_BUNDLE_FORKS = 10_000
+# The longest Retry-After (seconds) a server gives and a laptop honours (PROTOCOL §9.9).
+MAX_RETRY_AFTER = 600
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 

@@ -20,7 +20,7 @@ from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.protocol.admit import Fork
 from recap_desktop.protocol.photos import MAX_PHOTO_BYTES
 from recap_desktop.protocol.pushauth import HEADER as TOKEN_HEADER
-from recap_desktop.protocol.wire import BATCH_FORMAT, batch_bytes
+from recap_desktop.protocol.wire import BATCH_FORMAT, MAX_RETRY_AFTER, batch_bytes
 
 __all__ = [
     "BATCH_FORMAT",
@@ -38,7 +38,6 @@ USER_AGENT = "recap-desktop-sync/1"
 MAX_AUTHORITY_FETCH = 1000  # hashes per POST /v1/authority/records (PROTOCOL §9.5)
 # A package file, unpacked: a national one (~820,000 stations) is ~100 MB; room for 2.5x.
 MAX_PACKAGE_BYTES = 256 * 1024 * 1024
-MAX_RETRY_AFTER = 600.0  # seconds: a server asking for longer is waited on this long at most
 
 
 class SyncError(Exception):
