@@ -183,6 +183,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _cycles_collected_on_the_gui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A window's test collects cycles on the GUI thread only, as the program does (main()
+    installs the same collector): set up before pytest-qt's fixtures and torn down after them,
+    so every window the test made is collected here, on this thread."""
+    if not {"qtbot", "qapp"} & set(request.fixturenames):
+        yield
+        return
+    request.getfixturevalue("qapp")
+    from recap_desktop.ui.collector import GuiThreadCollector
+
+    collector = GuiThreadCollector()
+    try:
+        yield
+    finally:
+        collector.stop()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_postgres_schemas() -> Iterator[None]:
     """Each test's servers get their own schemas on the PostgreSQL pass, dropped after."""
     yield

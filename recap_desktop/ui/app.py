@@ -10,6 +10,7 @@ from recap_desktop import resources
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services.workspace import default_data_dir, demo_folder
 from recap_desktop.ui import i18n
+from recap_desktop.ui.collector import GuiThreadCollector
 from recap_desktop.ui.dialogs import warn
 from recap_desktop.ui.i18n import tr
 from recap_desktop.ui.qt import QApplication, QCursor, QIcon, QSize, Qt
@@ -90,6 +91,14 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("recap-desktop")
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(app_icon())
+    collector = GuiThreadCollector(app)  # Qt objects in cycles die on the GUI thread only
+    try:
+        return _run(app, args)
+    finally:
+        collector.stop()
+
+
+def _run(app: QApplication, args: argparse.Namespace) -> int:
     settings = Settings()
     i18n.install(args.lang or settings.language or i18n.system_language())
     data_dir = args.data_dir or (demo_data_dir() if args.demo else default_data_dir())

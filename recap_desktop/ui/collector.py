@@ -1,0 +1,51 @@
+"""Python's cycle collector, run on the GUI thread only (as pyqtgraph's and GitFourchette's are).
+
+Python runs its cycle collector on whichever thread happens to allocate when a generation
+fills up: a task runner's worker, the sync worker, a test's server thread. A Qt object caught
+in a reference cycle (a job's handle whose ``ended`` slot is a lambda over itself, a window
+whose slots close over the window) is then destroyed on that thread, and Qt crashes when a
+QObject dies off its own thread while the GUI thread delivers its queued signals: the rare
+segfault CI met in the window's bundle test. Python offers no per-thread collector, so the
+automatic one is switched off and this timer, on the GUI thread, collects when Python would
+have (the same thresholds).
+"""
+
+from __future__ import annotations
+
+import gc
+
+from recap_desktop.ui.qt import QObject, QTimer
+
+INTERVAL_MS = 500
+
+
+class GuiThreadCollector(QObject):
+    """While it runs, cycles are collected on the thread that made it (the GUI thread)."""
+
+    def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS) -> None:
+        super().__init__(parent)
+        self._threshold = gc.get_threshold()
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.check)
+        self._timer.start(interval_ms)
+
+    def check(self) -> None:
+        """Collect the generations Python's own collector would have collected by now."""
+        counts = gc.get_count()
+        generation = -1
+        for level in range(3):
+            if counts[level] > self._threshold[level]:
+                generation = level
+            else:
+                break
+        if generation >= 0:
+            gc.collect(generation)
+
+    def stop(self) -> None:
+        """Collect everything now, on this thread, and give collecting back to Python."""
+        self._timer.stop()
+        gc.collect()
+        if self._was_enabled:
+            gc.enable()
