@@ -13,10 +13,15 @@ have (the same thresholds).
 from __future__ import annotations
 
 import gc
+import time
 
 from recap_desktop.ui.qt import QObject, QTimer
 
 INTERVAL_MS = 500
+# A full collection walks every object (a parsed national election is millions of them: a
+# second of stalled window), and Python's own collector runs one only when a quarter of the
+# old objects are new, which it does not tell. At most one every five minutes instead.
+FULL_EVERY_S = 300.0
 
 
 class GuiThreadCollector(QObject):
@@ -26,6 +31,7 @@ class GuiThreadCollector(QObject):
         super().__init__(parent)
         self._threshold = gc.get_threshold()
         self._was_enabled = gc.isenabled()
+        self._full_at = time.monotonic()
         gc.disable()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.check)
@@ -40,6 +46,11 @@ class GuiThreadCollector(QObject):
                 generation = level
             else:
                 break
+        if generation == 2:
+            if time.monotonic() - self._full_at < FULL_EVERY_S:
+                generation = 1
+            else:
+                self._full_at = time.monotonic()
         if generation >= 0:
             gc.collect(generation)
 
