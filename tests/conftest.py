@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,6 +168,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     _PG_SKIPPED.append(f"{len(items)} server tests, no PostgreSQL at {url} ({why})")
     config.hook.pytest_deselected(items=list(items))
     items[:] = []
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """A crash prints the stack of the thread that crashed, alone: CI shows a part of long
+    output, and with every thread's stack (pytest's default) the crashing one was cut."""
+    import faulthandler
+
+    if faulthandler.is_enabled():  # onto a copy of stderr made now, as pytest's own is
+        faulthandler.enable(file=os.dup(sys.stderr.fileno()), all_threads=False)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
