@@ -32,7 +32,9 @@ def _certificates(regions: list[str], per_region: int, seed: int) -> dict[str, l
     """``per_region`` operators certified for each of ``regions``, by the demo authority."""
     out: dict[str, list[Record]] = {}
     for r, region in enumerate(regions):
-        keys = [SigningKey.from_seed(bytes([seed, r, i]) * 10 + b"\x00\x00") for i in range(per_region)]
+        keys = [
+            SigningKey.from_seed(bytes([seed, r, i]) * 10 + b"\x00\x00") for i in range(per_region)
+        ]
         out[region] = [certificate(k, "operator", region) for k in keys]
     return out
 
@@ -86,7 +88,9 @@ def test_a_first_pull_names_only_the_certificates_of_the_laptops_partitions(
             assert record is not None and partition_of(record) in ("", DISTRICT)
 
         # A supervisor of the regency: its path and every district inside, not the others.
-        regency = make_laptop(tmp_path / "regency", "sup-r", role="supervisor", jurisdiction=REGENCY)
+        regency = make_laptop(
+            tmp_path / "regency", "sup-r", role="supervisor", jurisdiction=REGENCY
+        )
         result, traffic = _sync(regency.ws, server.url)
         assert result.outcome == "done", result
         named_loaded = set(_named(traffic)) & {c.hash for c in loaded}
