@@ -491,8 +491,9 @@ class Generator:
     async def authority_records(self, laptop: Laptop, named: list[str]) -> bool:
         """The certificates a page named by hash that the laptop lacks, fetched as the client
         does (PROTOCOL §9.5: ``POST /v1/authority/records``, 1,000 a request). A bench laptop
-        holds its own certificate only, and meets the others' entries once (its first pull
-        from 0: no authority record is stored after the late laptops' first contacts)."""
+        holds its own certificate only; a page names only the certificates of its partitions
+        (its district's and the server's, §10.2), once (its first pull from 0: no authority
+        record is stored after the late laptops' first contacts)."""
         own = {
             r["hash"]
             for r in json.loads(zlib.decompress(self.span(laptop.cert_body), wbits=31))["records"]

@@ -2,13 +2,14 @@
 record belongs to, the signed tree head, and the checks a holder runs on what a server shows.
 
 Pure: no I/O. The server appends every record it stores to one RFC 9162 Merkle tree (the
-log) and to the tree of the record's partition (its district, or "" for the authority's
-records); a signed tree head commits to both, the partitions through a third tree of their
-sizes and roots. A laptop checks that the log only grows (consistency proofs between heads),
-that what a receipt says was stored is in it (the receipt's new leaves extend the tree to the
-head's root; held records by inclusion proofs), and that a pull gave it every record of its
-partitions (the partitions' roots, proved in the head, rebuilt from what it received). What
-fails is evidence of the server's misbehaviour, signed by the server itself.
+log) and to the tree of the record's partition (its district; a certificate's, the district
+of its jurisdiction; "" for the package and revocation lists); a signed tree head commits to
+both, the partitions through a third tree of their sizes and roots. A laptop checks that
+the log only grows (consistency proofs between heads), that what a receipt says was stored is
+in it (the receipt's new leaves extend the tree to the head's root; held records by
+inclusion proofs), and that a pull gave it every record of its partitions (the partitions'
+roots, proved in the head, rebuilt from what it received). What fails is evidence of the
+server's misbehaviour, signed by the server itself.
 """
 
 from __future__ import annotations
@@ -79,9 +80,17 @@ def partition_of_code(code: str) -> str:
 def partition_of(record: Record) -> str:
     """The partition a record is logged in: the district of the station or region it acts on
     (a sheet's or review's station, a D.Hasil's region, an objection's or ruling's place, cut
-    to three groups); "" for the authority's records, which every holder needs."""
-    place = place_of(record.type, record.payload) if record.type not in _AUTHORITY else None
-    return partition_of_code(place) if place is not None and is_region_code(place) else ""
+    to three groups); a certificate's, that of its jurisdiction, so that a laptop receives
+    the certificates of its path and of what lies inside it, not the nation's (§10.2);
+    "" for the package and revocation lists, which every holder needs, and a server's
+    certificate (its jurisdiction is the whole election)."""
+    if record.type == "certificate":
+        place = record.payload.get("jurisdiction")
+    elif record.type in _AUTHORITY:
+        place = None
+    else:
+        place = place_of(record.type, record.payload)
+    return partition_of_code(place) if isinstance(place, str) and is_region_code(place) else ""
 
 
 _AUTHORITY = frozenset({"election", "certificate", "revocations"})

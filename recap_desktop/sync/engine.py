@@ -813,15 +813,16 @@ class SyncEngine:
                             f" {head.size}"
                         )
                     self._advance(result, head, trust)
+                    page = self._named(result, page, head)
                     self._check_entries(result, page, head, ranges)
-                    records, arrivals, prechecked = self._named(result, page, head)
                     admission = admit(
-                        records,
+                        page.records,
                         self.store.view,
                         trust,
-                        arrivals=arrivals,
-                        prechecked=prechecked,
+                        arrivals=page.arrivals,
+                        prechecked=page.prechecked,
                     )
+                    self._check_signers_known(page, admission.problems)
                     self.store.outbox.append_pulled(
                         admission.admitted,
                         cursor_key,
@@ -852,18 +853,17 @@ class SyncEngine:
                     ahead.cancel() or ahead.exception()
         return last
 
-    def _named(
-        self, result: SyncResult, page: _Page, head: TreeHead
-    ) -> tuple[list[Record], list[Arrival], list[Precheck | None]]:
-        """The page's records with the authority records it names by hash (§9.5) put in
-        their log places. One this laptop holds is not fetched again (its position is in the
-        page's already), but must be of the kind named. An election package it lacks is
-        fetched once by hash, streamed and bounded; certificates and revocation lists it
-        lacks are fetched together, by hash (``_authority_bodies``). Each must be the record
-        named (else the answer is broken); each is then admitted by §5 like any pulled
-        record."""
+    def _named(self, result: SyncResult, page: _Page, head: TreeHead) -> _Page:
+        """The page with the authority records it names by hash (§9.5) put in their log
+        places among its records. One this laptop holds is not fetched again, but must be
+        of the kind named. An election package it lacks is fetched once by hash, streamed
+        and bounded; certificates and revocation lists it lacks are fetched together, by
+        hash (``_authority_bodies``). Each must be the record named (else the answer is
+        broken); each is then admitted by §5 like any pulled record. A certificate's entry
+        takes the partition of its body (its jurisdiction's, §10.2), held or fetched: the
+        server's word for it would let a misplaced certificate pass unseen."""
         if not page.packages and not page.authority:
-            return page.records, page.arrivals, page.prechecked
+            return page
         rows: list[tuple[int, Record, Arrival, Precheck | None]] = [
             (arrival[1] or 0, record, arrival, check)
             for record, arrival, check in zip(
@@ -875,13 +875,15 @@ class SyncEngine:
             (page.authority, _AUTHORITY_TYPES, "a certificate or revocation list"),
         ]
         held = self.store.view.held([h for named, _, _ in kinds for h, _, _ in named])
+        partition: dict[str, str] = {}
         for named, types, what in kinds:
             for hash_, index, _seen in named:
                 if hash_ not in held:
                     continue
-                ref = self.store.view.ref(hash_)
-                if ref is None or ref[0] not in types:  # its leaf would be in another partition
+                mine = self.store.view.record(hash_)
+                if mine is None or mine.type not in types:  # its leaf would be another's
                     raise BadAnswer(f"entry {index} names {hash_[:16]}… as {what}: it is not")
+                partition[hash_] = log.partition_of(mine)
         for hash_, index, seen in page.packages:
             if hash_ in held:
                 continue
@@ -905,7 +907,14 @@ class SyncEngine:
                 bodies[h] = (record, None)
         rows += [(i, bodies[h][0], (seen, i), bodies[h][1]) for h, i, seen in lacking]
         rows.sort(key=lambda row: row[0])
-        return [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]
+        partition |= {h: log.partition_of(bodies[h][0]) for h, _, _ in lacking}
+        return replace(
+            page,
+            records=[r[1] for r in rows],
+            arrivals=[r[2] for r in rows],
+            prechecked=[r[3] for r in rows],
+            positions=[(h, i, t, partition.get(h, p)) for h, i, t, p in page.positions],
+        )
 
     def _authority_bodies(
         self, result: SyncResult, wanted: list[str], head: TreeHead, tries: int = 2
@@ -957,6 +966,22 @@ class SyncEngine:
                     )
                 got[record.hash] = record
         return got
+
+    @staticmethod
+    def _check_signers_known(page: _Page, problems: Sequence[Problem]) -> None:
+        """A pulled record whose signer this laptop holds no certificate of: the server logs
+        no record without its signer's certificate, and that certificate, whose jurisdiction
+        holds the record's place (§5.4), lies in a partition this laptop pulls (§10.2), at a
+        lower index. Its absence is the server's doing, never the record's: the page is a
+        broken answer (retried, nothing of it stored, the cursor where it was), not a record
+        refused and passed over for good."""
+        pulled = {r.hash for r in page.records}
+        for p in problems:
+            if p.kind == "unknown_signer" and p.record is not None and p.record in pulled:
+                raise BadAnswer(
+                    f"the pull page holds {p.record[:16]}… but not the certificate of its"
+                    " signer, which comes with the partitions this laptop pulls (§10.2)"
+                )
 
     def _check_entries(
         self, result: SyncResult, page: _Page, head: TreeHead, ranges: list[tuple[str, str]]
@@ -1021,8 +1046,8 @@ class SyncEngine:
             (r.hash, e.index, format_time(e.received), log.partition_of(r))
             for r, e in zip(records, good, strict=True)
         ]
-        # An authority record named by hash is of the partition "" (§10.2): its leaf is made
-        # without its body, which the engine thread supplies if it lacks it (_named).
+        # An authority record named by hash: a package is of the partition "" (§10.2); a
+        # certificate's partition is its body's, which the engine thread puts here (_named).
         positions += [
             (name, e.index, format_time(e.received), "")
             for e in packages + authority

@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { canonicalBytes, isObject } from './canonical.mjs';
-import { parseEnvelope, signatureAccepted, checkCertificate, checkTreeHead, checkReceipt, parseTime, Refusal, compareCodePoints, placeOf, CHAINED, keyIdOf } from './protocol.mjs';
+import { parseEnvelope, signatureAccepted, checkCertificate, checkTreeHead, checkReceipt, parseTime, Refusal, compareCodePoints, placeOf, CHAINED, keyIdOf, REGION_RE } from './protocol.mjs';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const isInt = (v) => typeof v === 'number' && Number.isSafeInteger(v);
@@ -128,12 +128,15 @@ export function verifyConsistency(first, second, firstRoot, secondRoot, proof) {
 // ---------------------------------------------------------------- §10.2 entries and partitions
 
 // A record's partition: the first three dot-separated groups of the code of the place it acts
-// on; a code of fewer groups is its own partition; authority records are in "".
+// on; a code of fewer groups is its own partition; a certificate's place is its jurisdiction (a
+// server's, "", is the whole election); packages and revocation lists are in "".
 export const partitionOfPlace = (code) => code.split('.').slice(0, 3).join('.');
 export function partitionOf(payload) {
   if (CHAINED.includes(payload.type)) return partitionOfPlace(placeOf(payload));
-  // §10.2: "Every other record (packages, certificates, revocation lists: the authority's) is in
-  // the partition """ (the log stores nothing else: §5 admits nothing else).
+  // §10.2: "A certificate is in the partition of its jurisdiction (…); a server's certificate,
+  // whose jurisdiction is "", and the package and revocation lists are in the partition """
+  // (the log stores nothing else: §5 admits nothing else).
+  if (payload.type === 'certificate' && typeof payload.jurisdiction === 'string' && REGION_RE.test(payload.jurisdiction)) return partitionOfPlace(payload.jurisdiction);
   return '';
 }
 

@@ -228,7 +228,7 @@ function holdersPart(av) {
 
 // ------------------------------------------------------------------ part 5: the log (§10)
 
-const PLACE_MEMBER = { sheet: 'station', review: 'station', dhasil: 'region', objection: 'place', resolution: 'place' };
+const PLACE_MEMBER = { sheet: 'station', review: 'station', dhasil: 'region', objection: 'place', resolution: 'place', certificate: 'jurisdiction' };
 
 function logPart(lv) {
   const p = part('5. log vectors (§10)');

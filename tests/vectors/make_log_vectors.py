@@ -83,15 +83,16 @@ def _h(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-# The log: 13 entries in three partitions, as a server would have stored them.
+# The log: 13 entries in five partitions (a certificate in its jurisdiction's), as a server
+# would have stored them.
 ENTRIES: list[tuple[str, str, str]] = [  # (what the hash stands for, partition, received)
     ("package", "", "2026-02-14T07:00:00Z"),
-    ("certificate op-1", "", "2026-02-14T07:00:00Z"),
+    ("certificate op-1 32.01.01", "32.01.01", "2026-02-14T07:00:00Z"),
     ("certificate server", "", "2026-02-14T07:00:01Z"),
     ("sheet 32.01.01.2001.001", "32.01.01", "2026-02-14T10:00:00Z"),
     ("sheet 32.01.01.2001.002", "32.01.01", "2026-02-14T10:00:00Z"),
     ("sheet 32.01.02.2005.001", "32.01.02", "2026-02-14T10:05:00Z"),
-    ("certificate op-2", "", "2026-02-14T10:06:00Z"),
+    ("certificate op-2 32.01.02.2005", "32.01.02", "2026-02-14T10:06:00Z"),
     ("sheet 32.01.02.2005.002", "32.01.02", "2026-02-14T10:07:00Z"),
     ("review 32.01.01.2001.001", "32.01.01", "2026-02-14T11:00:00Z"),
     ("dhasil 32.01.02", "32.01.02", "2026-02-14T15:00:00Z"),
@@ -144,7 +145,10 @@ def build() -> dict[str, Any]:
             ("objection", "32.01.01.2001", "32.01.01"),
             ("resolution", "32.01.01.2001.001", "32.01.01"),
             ("election", None, ""),
-            ("certificate", None, ""),
+            ("certificate", "32.01.01.2001", "32.01.01"),
+            ("certificate", "32.01", "32.01"),
+            ("certificate", "32", "32"),
+            ("certificate", "", ""),
             ("revocations", None, ""),
         ]
     ]
