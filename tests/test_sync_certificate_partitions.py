@@ -2,9 +2,10 @@
 pull names the certificates of its path (its district, the regency and province above it) and,
 above a district, of every partition inside it: not the nation's 7,000+, which every fresh
 laptop used to page, account for and fetch. A server that keeps from a laptop the certificate
-of a record it serves it (by logging it where the laptop does not look) gets a broken answer,
-retried: the record is neither admitted nor refused and passed over. Real server on loopback,
-real stores, real signatures; the dishonest server is the real one with its storage wrapped."""
+of a record it serves it (by logging it where the laptop does not look) gets that record
+refused `unknown_signer`, as every door refuses it, and the laptop's sync goes on. Real server
+on loopback, real stores, real signatures; the dishonest server is the real one with its
+storage wrapped."""
 
 from __future__ import annotations
 
@@ -19,7 +20,13 @@ from recap_desktop.protocol.log import partition_of
 from recap_desktop.services import sync as sync_service
 from tests.dishonest import Injecting
 from tests.hostile import certificate
-from tests.sync_support import DISTRICT, LiveServer, district_stations, make_laptop, sign_sheet
+from tests.sync_support import (
+    DISTRICT,
+    LiveServer,
+    district_stations,
+    make_laptop,
+    sign_sheet,
+)
 from tests.test_sync_authority import Traffic
 
 REGENCY = "32.01"
@@ -101,38 +108,39 @@ def test_a_first_pull_names_only_the_certificates_of_the_laptops_partitions(
         server.stop()
 
 
-def test_a_record_whose_certificate_the_server_logs_out_of_reach_is_held_back(
+def test_a_record_whose_certificate_the_server_logs_out_of_reach_is_refused_and_sync_goes_on(
     tmp_path: Path,
 ) -> None:
     """The attacker's move: log the certificate of a district's officer in a partition the
     district does not pull, then serve that officer's sheet. The head and proofs hold (the log
-    is what it says), so only the admission rule sees it: the sheet's signer is unknown. Not
-    refused and passed over (the cursor would move past it for good): a broken answer, the
-    page not stored, the cursor where it was, asked again at every sync."""
+    is what it says), so only the admission rule sees it: the sheet's signer is unknown. It is
+    refused as at every door (the doors trial holds them to one verdict), and a page holding
+    it must not stop the laptop: a later honest sheet of the district still arrives."""
     server = LiveServer(tmp_path / "server", storage=Injecting)
     try:
         b = make_laptop(tmp_path / "b", "op-b")
         assert sync_service.sync_once(b.ws, server.url).outcome == "done"
-        cursor_key = f"log cursor {server.url} {DISTRICT}"
-        cursor = b.ws.store.outbox.setting(cursor_key)
         c = make_laptop(tmp_path / "c", "op-c")  # never syncs: the server has its record alone
         cert = next(r.record for r in c.ws.store.records.rows(types=("certificate",)) if r.record)
         assert partition_of(cert) == DISTRICT
-        sheet = sign_sheet(c, district_stations(c.ws)[0])
+        stations = district_stations(c.ws)
+        sheet = sign_sheet(c, stations[0])
         storage = server.ledger.storage
         storage.inject([cert.to_json()])  # type: ignore[attr-defined]
         injected = storage.injected  # type: ignore[attr-defined]
         injected[-1] = replace(injected[-1], partition="33.01.01")  # out of the district's reach
         storage.inject([sheet.to_json()])  # type: ignore[attr-defined]
         server.ledger.refresh()
-        for _again in range(2):
-            result, _ = _sync(b.ws, server.url)
-            assert result.outcome == "unreachable" and result.error_kind == "bad_answer", result
-            assert "certificate of its signer" in str(result.error)
-            assert not b.ws.store.records.is_held(sheet.hash)
-            assert b.ws.store.outbox.setting(cursor_key) == cursor
-            assert not b.ws.store.witness.evidence()
-        b.ws.close()
-        c.ws.close()
+        result, _ = _sync(b.ws, server.url)
+        assert result.outcome == "refused", result  # shown to the officer, not a failure
+        assert not b.ws.store.records.is_held(sheet.hash)
+        refused = {p.record: p.kind for p in result.pull_problems}
+        assert refused.get(sheet.hash) == "unknown_signer", result.pull_problems
+        # Not stuck on that page: the cursor moved past it, and the next sync is done.
+        size = server.get("/v1/log/heads")["head"]["payload"]["size"]
+        assert int(b.ws.store.outbox.setting(f"log cursor {server.url} {DISTRICT}")) == size
+        assert sync_service.sync_once(b.ws, server.url).outcome == "done"
+        for laptop in (b, c):
+            laptop.ws.close()
     finally:
         server.stop()

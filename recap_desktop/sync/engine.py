@@ -822,7 +822,6 @@ class SyncEngine:
                         arrivals=page.arrivals,
                         prechecked=page.prechecked,
                     )
-                    self._check_signers_known(page, admission.problems)
                     self.store.outbox.append_pulled(
                         admission.admitted,
                         cursor_key,
@@ -966,22 +965,6 @@ class SyncEngine:
                     )
                 got[record.hash] = record
         return got
-
-    @staticmethod
-    def _check_signers_known(page: _Page, problems: Sequence[Problem]) -> None:
-        """A pulled record whose signer this laptop holds no certificate of: the server logs
-        no record without its signer's certificate, and that certificate, whose jurisdiction
-        holds the record's place (§5.4), lies in a partition this laptop pulls (§10.2), at a
-        lower index. Its absence is the server's doing, never the record's: the page is a
-        broken answer (retried, nothing of it stored, the cursor where it was), not a record
-        refused and passed over for good."""
-        pulled = {r.hash for r in page.records}
-        for p in problems:
-            if p.kind == "unknown_signer" and p.record is not None and p.record in pulled:
-                raise BadAnswer(
-                    f"the pull page holds {p.record[:16]}… but not the certificate of its"
-                    " signer, which comes with the partitions this laptop pulls (§10.2)"
-                )
 
     def _check_entries(
         self, result: SyncResult, page: _Page, head: TreeHead, ranges: list[tuple[str, str]]
