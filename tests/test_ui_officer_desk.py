@@ -255,7 +255,6 @@ def test_bundles_carry_the_days_sheets_between_two_windows(
     first = make_laptop(tmp_path / "first", "demo-operator-1")
     second = make_laptop(tmp_path / "second", "demo-operator-2")
     from recap_desktop.services import sheets as sheet_service
-
     from tests.photo_support import png
 
     photos = {STATION: [png(seed=61)], "32.01.01.2001.002": [png(seed=62), png(seed=63)]}
