@@ -52,18 +52,23 @@ def test_photos_travel_beside_the_bundle_and_the_supervisor_keeps_them(tmp_path:
     stations = district_stations(officer.ws)
     first, second, lost = png(seed=11), png(50, 40, seed=12), png(30, 20, seed=13)
     enter_with_photos(officer, stations[0], [first, second])
-    enter_with_photos(officer, stations[1], [lost], seed=4)
+    changed = png(30, 20, seed=14)
+    enter_with_photos(officer, stations[1], [lost, changed], seed=4)
     officer.ws.store.photos.path(sha(lost)).unlink()  # named by a sheet, not held here
+    officer.ws.store.photos.path(sha(changed)).write_bytes(png(30, 20, seed=15))  # altered
 
     bundle = tmp_path / "usb" / "day1.json"
     exported = bundle_service.export_bundle(officer.ws, bundle)
     folder = tmp_path / "usb" / "day1.photos"
-    assert (exported.photos, exported.not_held, exported.folder) == (2, 1, folder)
+    assert (exported.photos, exported.not_held, exported.folder) == (2, 2, folder)
     assert sorted(p.name for p in folder.iterdir()) == sorted([sha(first), sha(second)])
     assert (folder / sha(first)).read_bytes() == first
     # The bundle's JSON is the batch format as before: no photo inside, nothing new to read.
     assert set(json.loads(bundle.read_text())) <= {"format", "records", "forks", "heads"}
-    assert bundle_service.export_bundle(officer.ws, bundle).photos == 2  # again: same files
+    (folder / sha(second)).write_bytes(png(50, 40, seed=16))  # spoilt on the stick
+    assert bundle_service.export_bundle(officer.ws, bundle).photos == 2  # again: made whole
+    assert (folder / sha(second)).read_bytes() == second
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no part file left
 
     # An older laptop (no folder given) still reads it: records only.
     result = bundle_service.import_bundle(boss.ws, bundle.read_bytes(), "old")

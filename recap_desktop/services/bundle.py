@@ -121,18 +121,13 @@ def _export_photos(ws: Workspace, out: Path, bundle_bytes: int) -> BundleExport:
     if not named:
         return result
     folder = photos_folder(out)
-    todo: list[Photo] = []
-    for photo in named.values():
-        if files.state(photo) != "ok":
-            result.not_held += 1
-        elif _intact(folder / photo.sha256, photo):
-            result.photos += 1
-        else:
-            todo.append(photo)
-    if result.photos == 0 and not todo:
+    # Sizes alone first (each file is read once, below, where it is checked whole).
+    held = [p for p in named.values() if _size(files.path(p.sha256), follow=True) == p.bytes]
+    result.not_held = len(named) - len(held)
+    if not held:
         return result
     result.folder = folder
-    needed = sum(p.bytes for p in todo) + bundle_bytes
+    needed = sum(p.bytes for p in held if _size(folder / p.sha256) != p.bytes) + bundle_bytes
     try:
         free = shutil.disk_usage(_existing(folder)).free
     except OSError as exc:
@@ -141,9 +136,12 @@ def _export_photos(ws: Workspace, out: Path, bundle_bytes: int) -> BundleExport:
         raise RecapError(
             "bundle.no_room", path=folder, detail=f"{_mb(needed)} MB needed, {_mb(free)} MB free"
         )
-    for photo in todo:
+    for photo in held:
+        if _intact(folder / photo.sha256, photo):
+            result.photos += 1  # exported before: left as it is
+            continue
         data = files.read(photo)
-        if data is None:  # changed behind the program's back since it was looked at
+        if data is None:  # not the photo named: altered behind the program's back
             result.not_held += 1
             continue
         target = folder / photo.sha256
@@ -155,6 +153,15 @@ def _export_photos(ws: Workspace, out: Path, bundle_bytes: int) -> BundleExport:
             raise RecapError(key, path=target, detail=exc.strerror or exc) from exc
         result.photos += 1
     return result
+
+
+def _size(path: Path, *, follow: bool = False) -> int | None:
+    """The length of the file at ``path`` (None: none, or a link when ``follow`` is off)."""
+    try:
+        info = os.stat(path) if follow else os.lstat(path)
+    except OSError:
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
 def _existing(path: Path) -> Path:

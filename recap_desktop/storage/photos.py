@@ -78,9 +78,20 @@ class PhotoFiles:
         as it is, for ``recap verify`` to show."""
         wanted: dict[str, Photo] = {}
         for n in named:
-            if n.photo.sha256 not in wanted and self.state(n.photo) == MISSING:
+            if n.photo.sha256 not in wanted and self._absent(n.photo.sha256):
                 wanted[n.photo.sha256] = n.photo
         return wanted
+
+    def _absent(self, sha256: str) -> bool:
+        """No file under the name (``state`` would say ``missing``), asked without reading
+        the images a district holds, gigabytes of them."""
+        try:
+            os.stat(self.path(sha256))
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        return False
 
     def take(self, photo: Photo, data: bytes) -> bool:
         """Keep ``data`` only if they are exactly the photo a sheet names (length, SHA-256,
