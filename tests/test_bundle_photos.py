@@ -4,6 +4,7 @@ photo a signed sheet names, whatever else the folder holds."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -206,3 +207,28 @@ def test_the_cli_says_what_photos_travelled_and_refuses_a_bad_one(
     assert code == 1  # a refused photo is a problem found, as a refused record is
     assert "Foto dari bundel: 1 disimpan, 1 ditolak." in out
     assert f"foto {sha(bad)}: isinya tidak cocok dengan SHA-256 namanya" in out
+
+
+def test_a_stick_that_fills_while_writing_leaves_no_half_photo_and_no_bundle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    officer = make_laptop(tmp_path / "op", "op-usb")
+    first, second = png(seed=71), png(seed=72)
+    enter_with_photos(officer, district_stations(officer.ws)[0], [first, second])
+    bundle = tmp_path / "usb" / "b.json"
+    real_fsync, calls = os.fsync, []
+
+    def fsync(fd: int) -> None:  # the stick fills as the second photo's bytes go down
+        calls.append(fd)
+        if len(calls) == 3:  # the first photo: its file and its folder; then the second
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(RecapError) as raised:
+        bundle_service.export_bundle(officer.ws, bundle)
+    assert raised.value.key == "bundle.no_room"
+    folder = bundle_service.photos_folder(bundle)
+    left = sorted(p.name for p in folder.iterdir())
+    assert len(left) == 1 and (folder / left[0]).read_bytes() in (first, second)  # whole
+    assert not bundle.exists()  # no bundle claims photos that are not there
