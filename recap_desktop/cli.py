@@ -542,15 +542,20 @@ def cmd_sync(ws: Workspace, args: argparse.Namespace) -> int:
 def cmd_bundle_export(ws: Workspace, args: argparse.Namespace) -> int:
     from recap_desktop.services import bundle as bundle_service
 
-    count = bundle_service.export_bundle(ws, Path(args.out))
-    _out(tr("bundle.exported", count=count, path=args.out))
+    result = bundle_service.export_bundle(ws, Path(args.out))
+    _out(tr("bundle.exported", count=result.records, path=args.out))
+    if result.folder is not None:
+        _out(tr("bundle.photos_exported", count=result.photos, path=result.folder))
+    if result.not_held:
+        _out(tr("bundle.photos_not_held", count=result.not_held))
     return EXIT_OK
 
 
 def cmd_bundle_import(ws: Workspace, args: argparse.Namespace) -> int:
     from recap_desktop.services import bundle as bundle_service
 
-    result = bundle_service.import_bundle(ws, _read_file(args.file), args.file)
+    folder = bundle_service.photos_folder(Path(args.file))
+    result = bundle_service.import_bundle(ws, _read_file(args.file), args.file, folder)
     _out(
         tr(
             "bundle.imported",
@@ -561,11 +566,15 @@ def cmd_bundle_import(ws: Workspace, args: argparse.Namespace) -> int:
     )
     for p in result.problems:
         _out(f"  {p.record or '-'}  {problem_name(p.kind)}: {p.detail}")
+    if result.photos or result.photos_refused:
+        _out(tr("bundle.photos_imported", kept=result.photos, refused=len(result.photos_refused)))
+    for r in result.photos_refused:
+        _out("  " + tr(f"bundle.photo_refused.{r.kind}", sha=r.sha256, detail=r.detail))
     for _kind, detail in result.misbehaviour:
         print(tr("bundle.misbehaved", detail=detail), file=sys.stderr)
     if result.misbehaviour:
         return EXIT_SERVER
-    return EXIT_PROBLEMS if result.problems else EXIT_OK
+    return EXIT_PROBLEMS if result.problems or result.photos_refused else EXIT_OK
 
 
 def cmd_audit(ws: Workspace, args: argparse.Namespace) -> int:

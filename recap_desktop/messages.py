@@ -949,6 +949,50 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Bundel diimpor: {added} catatan baru, {already} sudah ada, {refused} ditolak.",
         "en": "Bundle imported: {added} new records, {already} held already, {refused} refused.",
     },
+    "bundle.photos_exported": {
+        "id": "{count} foto ditulis ke {path}.",
+        "en": "{count} photos written to {path}.",
+    },
+    "bundle.photos_not_held": {
+        "id": "{count} foto yang disebut lembar tidak ada di laptop ini dan tidak disertakan; penerima tetap dapat mengambilnya dari server.",
+        "en": "{count} photos the sheets name are not held on this laptop and were not included; the receiver can still fetch them from the server.",
+    },
+    "bundle.photos_imported": {
+        "id": "Foto dari bundel: {kept} disimpan, {refused} ditolak.",
+        "en": "Photos from the bundle: {kept} kept, {refused} refused.",
+    },
+    "bundle.no_room": {
+        "id": "Tidak ada cukup ruang untuk bundel di {path} ({detail}). Tidak ada foto yang setengah tertulis dan berkas bundel tidak ditulis; kosongkan ruang atau gunakan USB lain, lalu ulangi.",
+        "en": "There is no room for the bundle at {path} ({detail}). No photo is half-written and the bundle file was not written; free some space or use another USB stick, then try again.",
+    },
+    "bundle.photo_refused.link": {
+        "id": "foto {sha}: sebuah tautan (link), bukan berkas; tidak dibaca dan tidak disimpan",
+        "en": "photo {sha}: a link, not a file; not read and not kept",
+    },
+    "bundle.photo_refused.not_file": {
+        "id": "foto {sha}: bukan berkas biasa; tidak dibaca dan tidak disimpan",
+        "en": "photo {sha}: not a regular file; not read and not kept",
+    },
+    "bundle.photo_refused.too_big": {
+        "id": "foto {sha}: berkas lebih besar dari foto yang disebut lembar; tidak dibaca dan tidak disimpan",
+        "en": "photo {sha}: the file is larger than the photo the sheet names; not read and not kept",
+    },
+    "bundle.photo_refused.altered": {
+        "id": "foto {sha}: isinya tidak cocok dengan SHA-256 namanya; tidak disimpan",
+        "en": "photo {sha}: its bytes do not hash to its name; not kept",
+    },
+    "bundle.photo_refused.not_named": {
+        "id": "foto {sha}: bukan gambar (jenis atau ukuran) yang disebut lembar; tidak disimpan",
+        "en": "photo {sha}: not the image (type or size) the sheet names; not kept",
+    },
+    "bundle.photo_refused.unreadable": {
+        "id": "foto {sha}: tidak dapat dibaca ({detail}); tidak disimpan",
+        "en": "photo {sha}: cannot be read ({detail}); not kept",
+    },
+    "bundle.photo_refused.not_kept": {
+        "id": "foto {sha}: laptop ini tidak dapat menyimpannya ({detail}); foto lainnya juga tidak diambil",
+        "en": "photo {sha}: this laptop cannot keep it ({detail}); the photos after it were not taken either",
+    },
     "bundle.unreadable": {
         "id": "Bundel {path} tidak dapat dibaca ({detail}); tidak ada yang diubah.",
         "en": "The bundle {path} cannot be read ({detail}); nothing was changed.",

@@ -255,10 +255,12 @@ def test_bundles_carry_the_days_sheets_between_two_windows(
     first = make_laptop(tmp_path / "first", "demo-operator-1")
     second = make_laptop(tmp_path / "second", "demo-operator-2")
     from recap_desktop.services import sheets as sheet_service
+    from tests.photo_support import png
 
-    for station in (STATION, "32.01.01.2001.002"):
+    photos = {STATION: [png(seed=61)], "32.01.01.2001.002": [png(seed=62), png(seed=63)]}
+    for station, images in photos.items():
         sheet_service.enter_sheet(
-            first.ws, first.key, station, "ppwp", values_for(first.ws, station)
+            first.ws, first.key, station, "ppwp", values_for(first.ws, station), photos=images
         )
     window = open_window(qtbot, first.ws, settings)
     bundle = tmp_path / "usb" / "bundle.json"
@@ -268,14 +270,22 @@ def test_bundles_carry_the_days_sheets_between_two_windows(
         qtbot.waitUntil(lambda: not handle.running)
         assert bundle.exists()
         assert "records written to the bundle" in window.last_told
+        assert "3 photos written beside it" in window.last_told  # the photos travel too
     finally:
         window.close()
+    folder = tmp_path / "usb" / "bundle.photos"
+    victim = sorted(folder.iterdir())[0]
+    victim.write_bytes(png(seed=64))  # one photo changed on the stick: refused, not kept
     other = open_window(qtbot, second.ws, settings)
     try:
         handle = other.import_bundle(str(bundle))
         qtbot.waitUntil(lambda: not handle.running)
         assert "new records imported" in other.last_told
+        assert "2 photos kept from the bundle" in other.last_told
+        assert "1 photo refused:" in other.last_told
+        assert f"photo {victim.name[:16]}: its bytes do not hash to its name" in other.last_told
         assert second.ws.store.sheets.status(STATION, "ppwp") is not None
+        assert not second.ws.store.photos.path(victim.name).exists()
         bundle.write_bytes(bundle.read_bytes()[:-40])  # a damaged file: refused, said plainly
         told = other.last_told
         said: list[str] = []

@@ -1,7 +1,17 @@
-"""USB bundles: the push batch format in a file, admitted by the same rule as a pull."""
+"""USB bundles: the push batch format in a file, admitted by the same rule as a pull.
+
+The photos its sheets name travel beside it, one file per photo named by its SHA-256 in a
+folder named after the bundle (``bundle.json`` → ``bundle.photos/<sha256>``): the bundle's
+JSON stays the batch format, so a laptop that knows no photos folder reads it as before.
+"""
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import os
+import shutil
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,6 +19,7 @@ from recap_desktop.crypto import keystore
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json
 from recap_desktop.protocol.log import LogError, parse_head, same_log
+from recap_desktop.protocol.photos import Photo, matches
 from recap_desktop.protocol.problems import Problem
 from recap_desktop.protocol.wire import (
     MAX_BUNDLE_BYTES,
@@ -22,6 +33,20 @@ from recap_desktop.protocol.wire import (
 )
 from recap_desktop.services.admission import admit_into, trust
 from recap_desktop.services.workspace import RecapError, Workspace
+from recap_desktop.storage.errors import StorageError
+
+PHOTOS_SUFFIX = ".photos"
+# Why a bundle's photo file was not kept (each a catalogue key ``bundle.photo_refused.<kind>``).
+REFUSALS = ("link", "not_file", "too_big", "altered", "not_named", "unreadable", "not_kept")
+
+
+@dataclass(frozen=True)
+class PhotoRefusal:
+    """A file of the bundle's photos folder, named by a photo a sheet names, not kept."""
+
+    sha256: str
+    kind: str  # one of REFUSALS
+    detail: str = ""
 
 
 @dataclass
@@ -32,11 +57,29 @@ class BundleImport:
     problems: list[Problem] = field(default_factory=list)
     heads: int = 0  # the server's tree heads newly learnt, to check at the next sync
     misbehaviour: list[tuple[str, str]] = field(default_factory=list)  # kind, detail (§10.6)
+    photos: int = 0  # photos kept from the folder beside the bundle
+    photos_refused: list[PhotoRefusal] = field(default_factory=list)
 
 
-def export_bundle(ws: Workspace, out: Path) -> int:
+@dataclass
+class BundleExport:
+    records: int
+    photos: int = 0  # photo files in the folder beside the bundle, intact
+    not_held: int = 0  # photos the sheets name that this laptop does not hold intact
+    folder: Path | None = None  # the photos folder (None: no sheet names a photo held here)
+
+
+def photos_folder(bundle: Path) -> Path:
+    """The folder beside a bundle that carries its photos: ``x.json`` → ``x.photos``."""
+    bundle = Path(bundle)
+    folder = bundle.with_name(bundle.stem + PHOTOS_SUFFIX)
+    return folder if folder != bundle else bundle.with_name(bundle.name + PHOTOS_SUFFIX)
+
+
+def export_bundle(ws: Workspace, out: Path) -> BundleExport:
     """Every record the store holds, in the order it arrived (so every chain goes up one by
-    one), and the fork evidence it keeps; returns how many records."""
+    one), and the fork evidence it keeps; the photos its sheets name, beside it. The photos
+    are written first and the bundle last, so a bundle file found whole has its photos."""
     records: list[Record] = []
     for row in ws.store.records.rows():
         if row.record is None:
@@ -53,17 +96,103 @@ def export_bundle(ws: Workspace, out: Path) -> int:
     data = batch_bytes([r.to_json() for r in records], forks, heads) + b"\n"
     if len(data) > MAX_BUNDLE_BYTES:
         raise RecapError("bundle.too_large", records=len(records), limit=MAX_BUNDLE_RECORDS)
+    out = Path(out)
+    result = _export_photos(ws, out, len(data))
+    result.records = len(records)
     try:
-        keystore.atomic_write(Path(out), data)
+        keystore.atomic_write(out, data)
     except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise RecapError("bundle.no_room", path=out, detail=exc.strerror or exc) from exc
         raise RecapError("file.unwritable", path=out, detail=exc.strerror or exc) from exc
-    return len(records)
+    return result
 
 
-def import_bundle(ws: Workspace, data: bytes, source: str) -> BundleImport:
+def _export_photos(ws: Workspace, out: Path, bundle_bytes: int) -> BundleExport:
+    """Write each photo a held sheet names and this laptop holds intact into the folder
+    beside ``out`` (a file already there intact is left), each atomically. Checks first that
+    the disk has room for them and the bundle: a full USB stick is said before anything is
+    written; one that fills meanwhile leaves no part file (``atomic_write``)."""
+    files = ws.store.photos
+    named: dict[str, Photo] = {}
+    for n in files.named():
+        named.setdefault(n.photo.sha256, n.photo)
+    result = BundleExport(0)
+    if not named:
+        return result
+    folder = photos_folder(out)
+    # Sizes alone first (each file is read once, below, where it is checked whole).
+    held = [p for p in named.values() if _size(files.path(p.sha256), follow=True) == p.bytes]
+    result.not_held = len(named) - len(held)
+    if not held:
+        return result
+    result.folder = folder
+    needed = sum(p.bytes for p in held if _size(folder / p.sha256) != p.bytes) + bundle_bytes
+    try:
+        free = shutil.disk_usage(_existing(folder)).free
+    except OSError as exc:
+        raise RecapError("file.unwritable", path=folder, detail=exc.strerror or exc) from exc
+    if needed > free:
+        raise RecapError(
+            "bundle.no_room", path=folder, detail=f"{_mb(needed)} MB needed, {_mb(free)} MB free"
+        )
+    for photo in held:
+        if _intact(folder / photo.sha256, photo):
+            result.photos += 1  # exported before: left as it is
+            continue
+        data = files.read(photo)
+        if data is None:  # not the photo named: altered behind the program's back
+            result.not_held += 1
+            continue
+        target = folder / photo.sha256
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            keystore.atomic_write(target, data)
+        except OSError as exc:
+            key = "bundle.no_room" if exc.errno == errno.ENOSPC else "file.unwritable"
+            raise RecapError(key, path=target, detail=exc.strerror or exc) from exc
+        result.photos += 1
+    return result
+
+
+def _size(path: Path, *, follow: bool = False) -> int | None:
+    """The length of the file at ``path`` (None: none, or a link when ``follow`` is off)."""
+    try:
+        info = os.stat(path) if follow else os.lstat(path)
+    except OSError:
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
+def _existing(path: Path) -> Path:
+    """The nearest folder of ``path`` that exists (to ask its disk for room)."""
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
+
+
+def _mb(n: int) -> int:
+    return -(-n // (1024 * 1024))
+
+
+def _intact(path: Path, photo: Photo) -> bool:
+    """Whether a regular file (not a link) at ``path`` is exactly the photo."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+        return matches(photo, path.read_bytes())
+    except OSError:
+        return False
+
+
+def import_bundle(
+    ws: Workspace, data: bytes, source: str, photos: Path | None = None
+) -> BundleImport:
     """Admit each record by the rule every door applies; keep those admitted and the fork
     evidence that proves a fork; report the rest. Bounded like a push: a file larger than
-    any laptop's records is refused whole, before it is read.
+    any laptop's records is refused whole, before it is read. Then, from the folder
+    ``photos`` (``photos_folder`` of the bundle's path; absent: none), each photo a held
+    sheet names that this laptop lacks (``take_photos``).
 
     Imported records stay unsent: the next sync carries them to the server.
     """
@@ -95,7 +224,108 @@ def import_bundle(ws: Workspace, data: bytes, source: str) -> BundleImport:
             out.problems.append(Problem(None, "malformed", f"fork evidence: {exc}"))
     out.forks = ws.store.evidence.add_forks(forks, "bundle") + len(admission.forks)
     _take_heads(ws, batch.heads, out)
+    if photos is not None:
+        take_photos(ws, Path(photos), out)
     return out
+
+
+def take_photos(ws: Workspace, folder: Path, out: BundleImport) -> None:
+    """Keep each photo a held sheet names that this laptop lacks, from ``folder``'s file of
+    that exact name, by the rule a sync's fetch keeps one by (``PhotoFiles.take``).
+
+    The folder is never listed: only the names the signed sheets give (64 hex digits) are
+    looked up, so a file of another name (``../x``, junk, a million of them) is never read.
+    Each is opened without following a link (inside a folder opened the same way, where the
+    system allows), must be a regular file no longer than the photo named, and is read no
+    further than that: a link to ``/etc/passwd``, a device, a pipe or a huge file is refused
+    unread. A file that is not the photo named is refused and nothing is kept of it."""
+    files = ws.store.photos
+    wanted = files.lacking(files.named())
+    if not wanted:
+        return
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return  # no photos beside this bundle: an older laptop's, or records alone
+    if not stat.S_ISDIR(info.st_mode):
+        kind = "link" if stat.S_ISLNK(info.st_mode) else "not_file"
+        out.photos_refused.append(PhotoRefusal("-", kind, str(folder)))
+        return
+    dir_fd: int | None = None
+    if os.open in os.supports_dir_fd and hasattr(os, "O_DIRECTORY"):
+        try:
+            dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW)
+        except OSError as exc:
+            out.photos_refused.append(PhotoRefusal("-", "unreadable", exc.strerror or str(exc)))
+            return
+    try:
+        for sha, photo in wanted.items():
+            data, refusal = _read_photo(folder, dir_fd, photo)
+            if refusal is not None:
+                out.photos_refused.append(refusal)
+                continue
+            if data is None:
+                continue  # not in this bundle: still missing here
+            try:
+                kept = files.take(photo, data)
+            except StorageError as exc:  # this laptop's disk: the rest would fail alike
+                out.photos_refused.append(PhotoRefusal(sha, "not_kept", str(exc)))
+                return
+            if kept:
+                out.photos += 1
+            elif hashlib.sha256(data).hexdigest() != sha:
+                out.photos_refused.append(PhotoRefusal(sha, "altered"))
+            else:
+                out.photos_refused.append(PhotoRefusal(sha, "not_named"))
+    finally:
+        if dir_fd is not None:
+            os.close(dir_fd)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a pipe named like a photo must not hang the open
+
+
+def _read_photo(
+    folder: Path, dir_fd: int | None, photo: Photo
+) -> tuple[bytes | None, PhotoRefusal | None]:
+    """The bytes of the folder's file named ``photo.sha256`` (None: no such file), or why
+    it is refused unread (a link, not a regular file, longer than the photo named)."""
+    sha = photo.sha256
+    flags = os.O_RDONLY | _NOFOLLOW | _NONBLOCK | getattr(os, "O_BINARY", 0)
+    try:
+        if dir_fd is not None:
+            fd = os.open(sha, flags, dir_fd=dir_fd)
+        else:  # no dir_fd here (Windows): refuse a link seen before the open
+            path = folder / sha
+            if os.path.islink(path):
+                return None, PhotoRefusal(sha, "link")
+            fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return None, PhotoRefusal(sha, "link")
+        return None, PhotoRefusal(sha, "unreadable", exc.strerror or str(exc))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, PhotoRefusal(sha, "not_file")
+        if info.st_size > photo.bytes:
+            return None, PhotoRefusal(sha, "too_big")
+        chunks: list[bytes] = []
+        left = photo.bytes + 1  # one byte more shows a file that grew since its size was read
+        while left > 0:
+            chunk = os.read(fd, min(left, 1024 * 1024))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks), None
+    except OSError as exc:
+        return None, PhotoRefusal(sha, "unreadable", exc.strerror or str(exc))
+    finally:
+        os.close(fd)
 
 
 def _take_heads(ws: Workspace, raw: list[object], out: BundleImport) -> None:

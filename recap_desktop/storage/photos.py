@@ -72,6 +72,36 @@ class PhotoFiles:
             raise StorageError(f"cannot keep the photo {target}: {exc}", reason=reason) from exc
         return photo
 
+    def lacking(self, named: list[Named]) -> dict[str, Photo]:
+        """The photos named that this folder holds no file of, each once: what a door that
+        brings photos (a sync's fetch, a bundle's folder) may add. An altered file is left
+        as it is, for ``recap verify`` to show."""
+        wanted: dict[str, Photo] = {}
+        for n in named:
+            if n.photo.sha256 not in wanted and self._absent(n.photo.sha256):
+                wanted[n.photo.sha256] = n.photo
+        return wanted
+
+    def _absent(self, sha256: str) -> bool:
+        """No file under the name (``state`` would say ``missing``), asked without reading
+        the images a district holds, gigabytes of them."""
+        try:
+            os.stat(self.path(sha256))
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        return False
+
+    def take(self, photo: Photo, data: bytes) -> bool:
+        """Keep ``data`` only if they are exactly the photo a sheet names (length, SHA-256,
+        format): the one rule for bytes from elsewhere, a server's answer or a bundle's file.
+        False (nothing kept) otherwise."""
+        if not matches(photo, data):
+            return False
+        self.put(data)
+        return True
+
     def read(self, photo: Photo) -> bytes | None:
         """The image's bytes if the kept file is exactly the one named, else None."""
         try:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
-from recap_desktop.protocol.photos import MISSING, OK, Photo, matches
+from recap_desktop.protocol.photos import OK
 from recap_desktop.storage.photos import Named, PhotoFiles
 from recap_desktop.sync.backoff import Backoff
 from recap_desktop.sync.client import Refused, ServerClient, Unreachable
@@ -171,19 +171,14 @@ def fetch_photos(
     patience: Patience | None = None,
 ) -> None:
     patience = patience or Patience()
-    wanted: dict[str, Photo] = {}
-    for n in named:
-        if n.photo.sha256 not in wanted and files.state(n.photo) == MISSING:
-            wanted[n.photo.sha256] = n.photo
-    for sha, photo in wanted.items():
+    for sha, photo in files.lacking(named).items():
         if cancelled():
             return
         try:
             data = patience.call(partial(client.get_photo, sha))
         except Refused:
             continue  # not on the server yet: still flagged missing here
-        if not matches(photo, data):
+        if not files.take(photo, data):
             result.bad.append(sha)  # never kept: the sheet names other bytes
             continue
-        files.put(data)
         result.fetched += 1

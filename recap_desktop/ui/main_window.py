@@ -18,6 +18,7 @@ from typing import Any
 from recap_desktop.domain.election import ElectionOutline, text
 from recap_desktop.domain.recap import RECAP_LEVELS
 from recap_desktop.messages import local_time, misbehaviour_name, network_error, problem_name
+from recap_desktop.messages import tr as message
 from recap_desktop.services import RecapError, Workspace
 from recap_desktop.services import election as election_service
 from recap_desktop.services import identity as identity_service
@@ -782,19 +783,27 @@ class MainWindow(QMainWindow):
     def export_bundle(self, path: str) -> TaskHandle:
         from recap_desktop.services import bundle as bundle_service
 
-        def work(ws: Workspace, handle: TaskHandle) -> int:
+        def work(ws: Workspace, handle: TaskHandle) -> Any:
             return bundle_service.export_bundle(ws, Path(path))
 
         return self.tasks.run(
-            tr("Writing the bundle"),
-            work,
-            lambda count: self._tell(
-                tr("Bundle written"),
-                tr("%n record(s) written to the bundle.", "", int(count)) + "\n" + path,
-            ),
-            self._error,
-            slow=True,
+            tr("Writing the bundle"), work, self._bundle_written, self._error, slow=True
         )
+
+    def _bundle_written(self, result: Any) -> None:
+        lines = [tr("%n record(s) written to the bundle.", "", result.records)]
+        if result.folder is not None:
+            lines.append(tr("%n photo(s) written beside it, in:", "", result.photos))
+            lines.append(str(result.folder))
+        if result.not_held:
+            lines.append(
+                tr(
+                    "%n photo(s) the sheets name are not held here and were not included.",
+                    "",
+                    result.not_held,
+                )
+            )
+        self._tell(tr("Bundle written"), "\n".join(lines))
 
     def _import_bundle(self) -> None:
         """A bundle's records, admitted by the same rule as a pull: a bad one is refused."""
@@ -812,7 +821,8 @@ class MainWindow(QMainWindow):
                 raise RecapError(
                     "bundle.unreadable", path=path, detail=exc.strerror or exc
                 ) from exc
-            return bundle_service.import_bundle(ws, data, path)
+            folder = bundle_service.photos_folder(Path(path))
+            return bundle_service.import_bundle(ws, data, path, folder)
 
         return self.tasks.run(
             tr("Importing the bundle"), work, self._bundle_imported, self._error, slow=True
@@ -830,9 +840,21 @@ class MainWindow(QMainWindow):
                 f"  {(p.record or '-')[:16]}  {problem_name(p.kind, lang)}: {p.detail}"
                 for p in result.problems[:20]
             ]
+        if result.photos:
+            lines.append(tr("%n photo(s) kept from the bundle.", "", result.photos))
+        if result.photos_refused:
+            lines.append(tr("%n photo(s) refused:", "", len(result.photos_refused)))
+            lines += [
+                "  "
+                + message(
+                    f"bundle.photo_refused.{r.kind}", lang, sha=r.sha256[:16], detail=r.detail
+                )
+                for r in result.photos_refused[:20]
+            ]
         for kind, detail in result.misbehaviour:
             lines.append(misbehaviour_name(kind, lang) + ": " + detail)
-        self._tell(tr("Bundle imported"), "\n".join(lines), bad=bool(result.problems))
+        bad = bool(result.problems or result.photos_refused)
+        self._tell(tr("Bundle imported"), "\n".join(lines), bad=bad)
         self.regions.refresh_all()
         self.desk.reload()  # a colleague's sheets may open a dispute: the board says so now
         if self.station_code is not None:

@@ -408,6 +408,20 @@
         <source>Writing the bundle</source>
         <translation>Writing the bundle</translation>
     </message>
+    <message numerus="yes">
+        <source>%n photo(s) written beside it, in:</source>
+        <translation>
+            <numerusform>%n photo written beside it, in:</numerusform>
+            <numerusform>%n photos written beside it, in:</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) the sheets name are not held here and were not included.</source>
+        <translation>
+            <numerusform>%n photo the sheets name is not held here and was not included.</numerusform>
+            <numerusform>%n photos the sheets name are not held here and were not included.</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Bundle written</source>
         <translation>Bundle written</translation>
@@ -446,6 +460,20 @@
         <translation>
             <numerusform>%n record refused:</numerusform>
             <numerusform>%n records refused:</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) kept from the bundle.</source>
+        <translation>
+            <numerusform>%n photo kept from the bundle.</numerusform>
+            <numerusform>%n photos kept from the bundle.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) refused:</source>
+        <translation>
+            <numerusform>%n photo refused:</numerusform>
+            <numerusform>%n photos refused:</numerusform>
         </translation>
     </message>
     <message>

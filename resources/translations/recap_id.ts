@@ -407,6 +407,18 @@
         <source>Writing the bundle</source>
         <translation>Menulis bundel</translation>
     </message>
+    <message numerus="yes">
+        <source>%n photo(s) written beside it, in:</source>
+        <translation>
+            <numerusform>%n foto ditulis di sampingnya, di:</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) the sheets name are not held here and were not included.</source>
+        <translation>
+            <numerusform>%n foto yang disebut lembar tidak ada di sini dan tidak disertakan.</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Bundle written</source>
         <translation>Bundel ditulis</translation>
@@ -441,6 +453,18 @@
         <source>%n record(s) refused:</source>
         <translation>
             <numerusform>%n catatan ditolak:</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) kept from the bundle.</source>
+        <translation>
+            <numerusform>%n foto dari bundel disimpan.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) refused:</source>
+        <translation>
+            <numerusform>%n foto ditolak:</numerusform>
         </translation>
     </message>
     <message>
