@@ -72,7 +72,8 @@ def help_sections() -> list[tuple[str, list[str]]]:
                 ),
                 tr(
                     "Without a network, File > Export a USB bundle writes every record to a "
-                    "file; the other laptop imports it with File > Import a USB bundle."
+                    "file, and the photos of the forms to a folder beside it (copy both); the "
+                    "other laptop imports them with File > Import a USB bundle."
                 ),
                 tr(
                     "Tools > Receipts from the server lists the server's signed receipts: its "

@@ -1524,8 +1524,8 @@
         <translation>Sheets are sent whenever the central server can be reached (F9 sends now); the status bar says how many are still unsent.</translation>
     </message>
     <message>
-        <source>Without a network, File &gt; Export a USB bundle writes every record to a file; the other laptop imports it with File &gt; Import a USB bundle.</source>
-        <translation>Without a network, File &gt; Export a USB bundle writes every record to a file; the other laptop imports it with File &gt; Import a USB bundle.</translation>
+        <source>Without a network, File &gt; Export a USB bundle writes every record to a file, and the photos of the forms to a folder beside it (copy both); the other laptop imports them with File &gt; Import a USB bundle.</source>
+        <translation>Without a network, File &gt; Export a USB bundle writes every record to a file, and the photos of the forms to a folder beside it (copy both); the other laptop imports them with File &gt; Import a USB bundle.</translation>
     </message>
     <message>
         <source>Tools &gt; Receipts from the server lists the server's signed receipts: its proof of what it took from this laptop, and when.</source>

@@ -1498,8 +1498,8 @@
         <translation>Formulir dikirim setiap kali server pusat dapat dihubungi (F9 mengirim sekarang); bilah status menyebut berapa yang belum terkirim.</translation>
     </message>
     <message>
-        <source>Without a network, File &gt; Export a USB bundle writes every record to a file; the other laptop imports it with File &gt; Import a USB bundle.</source>
-        <translation>Tanpa jaringan, Berkas &gt; Ekspor bundel USB menulis semua catatan ke sebuah berkas; laptop lain mengimpornya dengan Berkas &gt; Impor bundel USB.</translation>
+        <source>Without a network, File &gt; Export a USB bundle writes every record to a file, and the photos of the forms to a folder beside it (copy both); the other laptop imports them with File &gt; Import a USB bundle.</source>
+        <translation>Tanpa jaringan, Berkas &gt; Ekspor bundel USB menulis semua catatan ke sebuah berkas, dan foto formulir ke folder di sampingnya (salin keduanya); laptop lain mengimpornya dengan Berkas &gt; Impor bundel USB.</translation>
     </message>
     <message>
         <source>Tools &gt; Receipts from the server lists the server&apos;s signed receipts: its proof of what it took from this laptop, and when.</source>
