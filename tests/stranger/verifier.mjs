@@ -953,7 +953,9 @@ function ownTokenPart() {
   t('absent', undefined, 'anonymous');
   t('of a key with no certificate', tok({ ...P0, key_id: keyIdOf(publicKeyFromSeed(X).toString('hex')) }, X), 'anonymous');
   t('of a revoked key', tok(P0), 'anonymous', { ...ctx, revoked: new Set([kid]) });
-  t('whose certificate is not in force now', tok(P0), 401, { ...ctx, now: '2027-02-01T00:00:00Z' });
+  t('whose certificate is not in force now (GAP 104 settled)', tok({ ...P0, issued: '2027-01-01T00:00:00Z', expires: '2027-01-31T00:00:00Z' }), 'anonymous', { ...ctx, now: '2027-01-02T00:00:00Z' });
+  t('of a revoked key, expired more than a day ago (times first)', tok(P0), 401, { ...ctx, revoked: new Set([kid]), now: '2026-03-04T00:00:01Z' });
+  t('whose certificate is not in force now, signed by another key', tok({ ...P0, issued: '2027-01-01T00:00:00Z', expires: '2027-01-31T00:00:00Z' }, X), 'anonymous', { ...ctx, now: '2027-01-02T00:00:00Z' });
   t('signed by another key', tok(P0, X), 401);
   t('signed without the domain (the payload alone)', `${canonicalBytes(P0).toString('base64url')}.${signWithSeed(K, canonicalBytes(P0)).toString('hex')}`, 401);
   t('of exactly 60 days', tok({ ...P0, expires: '2026-04-02T00:00:00Z' }), 'accepted');
