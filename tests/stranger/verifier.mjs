@@ -94,7 +94,7 @@ function envelopePart() {
         const env = parseEnvelope(c.record);
         check(p, `${label}: record envelope`, env.hash === c.hash && c.record.signer === c.key.key_id && same(env.payload, payload), 'envelope differs from the case');
         const officer = (q) => checkOfficer(q, env.signer);
-        const checker = { sheet: officer, review: officer, dhasil: officer, objection: officer, resolution: officer, certificate: checkCertificate, revocations: checkRevocations, election: checkElection, receipt: checkReceipt, certificate_request: checkCertificateRequest, tree_head: (q) => checkTreeHead(q, env.signer) }[env.type];
+        const checker = { sheet: officer, review: officer, dhasil: officer, objection: officer, resolution: officer, requirement: officer, certificate: checkCertificate, revocations: checkRevocations, election: checkElection, receipt: checkReceipt, certificate_request: checkCertificateRequest, tree_head: (q) => checkTreeHead(q, env.signer) }[env.type];
         if (checker) {
           try {
             checker(env.payload);
