@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -333,9 +335,36 @@ class PutAnswer(BaseModel):
     complete: bool
 
 
-def _hash_or_400(value: str, what: str) -> None:
-    if not _is_hash(value):
+def _question(body: bytes) -> list[str]:
+    """The sheets a ``missing`` question names; HTTPException 400 for anything else."""
+    try:
+        question = json.loads(body)
+    except ValueError as exc:
+        raise HTTPException(400, "the body is not JSON") from exc
+    sheets = question.get("sheets") if isinstance(question, dict) else None
+    if not isinstance(sheets, list) or set(question) != {"sheets"}:
+        raise HTTPException(400, "the body is exactly {sheets: [hash, ...]}")
+    if len(sheets) > MAX_SHEETS:
+        raise HTTPException(400, f"at most {MAX_SHEETS} sheets a question")
+    for sheet in sheets:
+        _hash_or_400(sheet, "a sheet hash")
+    return sheets
+
+
+def _offset_or_400(value: str | None) -> int:
+    """A PUT's ``offset``: a decimal integer 0 … MAX_PHOTO_BYTES, else 400 (not 422)."""
+    if value is None or not _DECIMAL.fullmatch(value) or int(value) > MAX_PHOTO_BYTES:
+        raise HTTPException(400, f"offset is an integer 0 … {MAX_PHOTO_BYTES}")
+    return int(value)
+
+
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,9}")
+
+
+def _hash_or_400(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not _is_hash(value):
         raise HTTPException(400, f"{what} is 64 lowercase hex digits")
+    return value
 
 
 def router(photos: ServerPhotos, gate: PushGate) -> APIRouter:
@@ -348,23 +377,31 @@ def router(photos: ServerPhotos, gate: PushGate) -> APIRouter:
     @api.post(
         "/v1/photos/missing",
         response_model=PhotoAnswer,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": PhotoQuestion.model_json_schema()}},
+            }
+        },
         responses={
+            400: {"description": "not {sheets: [hash, ...]} of at most 500 hashes"},
             401: {"description": "a push token that does not hold"},
             429: {"description": "this key's rate is spent: Retry-After says when to retry"},
         },
     )
-    async def photos_missing(question: PhotoQuestion, request: Request) -> dict[str, Any]:
+    async def photos_missing(request: Request) -> dict[str, Any]:
         """The photos these sheets name that the server does not hold whole, with how many
-        bytes of each it holds. Sheets it does not hold name nothing here: push them first."""
-        for sheet in question.sheets:
-            _hash_or_400(sheet, "a sheet hash")
+        bytes of each it holds. Sheets it does not hold name nothing here: push them first.
+        A body that is not ``{sheets: [hash, ...]}`` of at most 500 is 400 (§9.8), never
+        the framework's 422, which §9.8 gives another meaning."""
+        sheets = _question(await request.body())
         client = request.client.host if request.client is not None else "?"
         try:
             name, _limit = gate.who(request.headers, client)
             gate.spend(name, PHOTO)
         except Refusal as exc:
             raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc
-        return {"photos": await run_in_threadpool(photos.missing, question.sheets)}
+        return {"photos": await run_in_threadpool(photos.missing, sheets)}
 
     @api.put(
         "/v1/photos/{sha256}",
@@ -390,8 +427,8 @@ def router(photos: ServerPhotos, gate: PushGate) -> APIRouter:
     async def photo_put(
         sha256: str,
         request: Request,
-        sheet: str = Query(..., description="the hash of a held sheet that names the photo"),
-        offset: int = Query(..., ge=0, le=MAX_PHOTO_BYTES, description="bytes sent before"),
+        sheet: str | None = Query(None, description="the hash of a held sheet naming the photo"),
+        offset: str | None = Query(None, description="bytes sent before: 0 … 10485760"),
     ) -> dict[str, Any]:
         """Bytes of a photo an admitted sheet names, from ``offset`` on (resumable), sent
         with the push token of a certified key (header ``Recap-Token``).
@@ -399,24 +436,25 @@ def router(photos: ServerPhotos, gate: PushGate) -> APIRouter:
         Who sends it, at what rate, whether a sheet names it and how many bytes may follow
         are settled before the body is read; the body is counted as it streams in."""
         _hash_or_400(sha256, "a photo hash")
-        _hash_or_400(sheet, "sheet")
+        named_by = _hash_or_400(sheet, "sheet")
+        at = _offset_or_400(offset)
         client = request.client.host if request.client is not None else "?"
         try:
             name, _limit = gate.who(request.headers, client, strangers=False)
             gate.spend(name, PHOTO)
-            photo, stands = await run_in_threadpool(photos.expect, sha256, sheet, offset)
+            photo, stands = await run_in_threadpool(photos.expect, sha256, named_by, at)
             if stands.complete:
                 return {"sha256": sha256, "received": photo.bytes, "complete": True}
-            room = min(MAX_CHUNK, photo.bytes - offset)
+            room = min(MAX_CHUNK, photo.bytes - at)
             why = (
                 f"a chunk is at most {MAX_CHUNK} bytes, and at most what remains of the"
-                f" {photo.bytes} bytes the sheet names ({room} from byte {offset})"
+                f" {photo.bytes} bytes the sheet names ({room} from byte {at})"
             )
             async with gate.reading(PHOTO, name):
                 chunk = await read_body(request, room, why)
             async with gate.turn(PHOTO, name):
                 progress = await to_thread.run_sync(
-                    photos.put, sha256, sheet, offset, chunk, limiter=writers
+                    photos.put, sha256, named_by, at, chunk, limiter=writers
                 )
         except Refusal as exc:
             raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc

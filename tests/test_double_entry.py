@@ -112,3 +112,31 @@ def test_a_required_region_refuses_a_single_typed_sheet_and_signs_a_double_enter
     code, said = _run(op, capsys, "sheet", "enter", "--station", other, "--contest", "ppwp",
                       "--values", str(first))  # fmt: skip
     assert "double entry" not in said
+
+
+def test_a_forked_supervisors_later_lifting_leaves_its_requirement_in_force(
+    tmp_path: Path,
+) -> None:
+    """§6.3 weighs only requirements that may count: a supervisor key that signed two records
+    at one place (a stolen key, say) cannot lift its own requirement from the fork on."""
+    from recap_desktop.crypto.envelope import sign
+    from recap_desktop.services import requirements as requirement_service
+    from recap_desktop.services.admission import admit_into
+    from tests.sync_support import make_laptop
+
+    sup = make_laptop(tmp_path / "sup", "sup-fork", role="supervisor")
+    op = make_laptop(tmp_path / "op", "op-fork")
+    required = requirement_service.require_double_entry(sup.ws, sup.key, "32.01.01")
+    lifted = requirement_service.require_double_entry(sup.ws, sup.key, "32.01.01", False)
+    certificate = [
+        r.record
+        for r in sup.ws.store.records.rows(types=["certificate"])
+        if r.record is not None and r.record.payload["key_id"] == sup.key.key_id
+    ]
+    admit_into(op.ws, [*certificate, required, lifted], "import")
+    assert requirement_service.double_entry_required(op.ws, STATION) is None  # lifted, so far
+
+    other = sign(sup.key, {**lifted.payload, "double_entry": True})  # a second record at seq 2
+    fork = admit_into(op.ws, [other], "import")
+    assert fork.forks and not fork.admitted
+    assert requirement_service.double_entry_required(op.ws, STATION) == "32.01.01"

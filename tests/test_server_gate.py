@@ -4,13 +4,17 @@ queue. The sockets and the real server process are in test_server_edge.py."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
+import json
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
 
+from recap_desktop.crypto.canonical import canonical_bytes
+from recap_desktop.crypto.envelope import signing_message
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.protocol.pushauth import HEADER, TokenError, check_token, make_token
 from recap_server.gate import PHOTO, GateLimits, PushGate, Refusal
@@ -58,6 +62,35 @@ def test_tokens_decide_who_pushes_and_how_much(ledger: Ledger, tmp_path: Path) -
     swapped = borrowed.split(".")[0]  # a payload naming the stranger ...
     with pytest.raises(TokenError):
         check_token(swapped + "." + sig, ledger.trust(), now)  # ... with the officer's sig
+
+
+def test_a_token_is_written_one_way_only(ledger: Ledger, tmp_path: Path) -> None:
+    """§9.9: base64url without padding, as the payload's bytes encode, and 128 lowercase hex
+    digits: any other spelling of a good token is 401, so one token is one header text (a
+    server's per-token cache and a stranger's verifier cannot be told apart by spelling)."""
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    certs = [r for r in laptop.ws.store.records.authority_records() if r.type == "certificate"]
+    ledger.import_authority(certs)
+    gate = PushGate(ledger.trust, ledger.clock, GateLimits(anonymous_bytes=1000))
+    token = make_token(laptop.key, ledger.clock())
+    assert gate.who({HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
+    encoded, sig = token.split(".")
+    payload = json.loads(base64.urlsafe_b64decode(encoded + "=="))
+    shouted = canonical_bytes({**payload, "key_id": payload["key_id"].upper()})
+    shouted_sig = laptop.key.sign(signing_message("push_token", shouted)).hex()
+    for spelling in (
+        base64.urlsafe_b64encode(shouted).decode().rstrip("=") + "." + shouted_sig,
+        encoded + "." + sig.upper(),
+        encoded + "." + sig[:64] + " " + sig[64:],
+        encoded + "==." + sig,
+        encoded[:10] + "!" + encoded[10:] + "." + sig,
+        encoded.replace("-", "+").replace("_", "/") + "." + sig,
+    ):
+        if spelling == token:
+            continue
+        with pytest.raises(Refusal) as refused:
+            gate.who({HEADER: spelling}, "10.0.0.1")
+        assert refused.value.status == 401, spelling
 
 
 def test_a_key_beyond_its_rate_is_told_when_to_come_back(ledger: Ledger) -> None:

@@ -372,6 +372,26 @@ def test_each_pipelined_push_names_the_head_the_last_receipt_brought(tmp_path: P
         server.stop()
 
 
+def test_a_held_answer_listing_only_a_hash_not_asked_is_a_bad_receipt(tmp_path: Path) -> None:
+    """First contact (§9.9, GAP 105): a push/held receipt lists in ``held`` only hashes the
+    laptop asked. One that lists none of them but another record the log holds is signed
+    nonsense, evidence, not an answer to pass over because nothing of ours is in it."""
+    server = LiveServer(tmp_path / "server")
+    try:
+        a = make_laptop(tmp_path / "a", "op-a")
+        sheet = enter(a, district_stations(a.ws)[0], seed=1)
+        assert once(a, server.url).outcome == "done"
+        holds = server.ledger.holds
+        server.ledger.holds = lambda hashes, known=0: holds([sheet], known)  # type: ignore[method-assign]
+        b = make_laptop(tmp_path / "b", "op-b")
+        result = once(b, server.url)
+        assert result.error_kind == "server_misbehaved", result.to_json()
+        assert [kind for kind, _ in result.misbehaviour] == ["bad_receipt"]
+        assert kinds(b) == ["bad_receipt"]
+    finally:
+        server.stop()
+
+
 def test_a_receipt_that_lists_a_record_twice_does_not_parse() -> None:
     key = SigningKey.generate()
     entry = {"hash": "ab" * 32, "index": 3, "received": "2026-02-14T10:00:00Z"}

@@ -170,7 +170,9 @@ def test_the_server_refuses_junk_oversize_and_photos_no_sheet_names(
     sheet = enter_with_photos(officer, station, [image])
     url = live_server.url
 
-    def put(sha: str, data: bytes, offset: int = 0, named_by: str = sheet) -> requests.Response:
+    def put(
+        sha: str, data: bytes, offset: int | str = 0, named_by: str = sheet
+    ) -> requests.Response:
         return requests.put(
             f"{url}/v1/photos/{sha}",
             params={"sheet": named_by, "offset": offset},
@@ -191,6 +193,13 @@ def test_the_server_refuses_junk_oversize_and_photos_no_sheet_names(
     assert put(photo.sha256, not_image).status_code == 415  # magic bytes, not the named type
     assert put(photo.sha256, image + b"more").status_code == 413  # beyond the size named
     assert put(photo.sha256, image, offset=5).status_code == 409  # not where it stands
+    # What the server cannot read is 400 (§9.8): 422 there says the bytes were not the photo.
+    for offset in (-1, "1.0", "07", "", 10 * 1024 * 1024 + 1):
+        assert put(photo.sha256, image, offset=offset).status_code == 400, offset
+    for question in ({"sheets": [sheet] * 501}, {"sheets": sheet}, [sheet], {"sheets": [7]}):
+        asked = requests.post(f"{url}/v1/photos/missing", json=question, timeout=10)
+        assert asked.status_code == 400, question
+    assert put(photo.sha256, image[:4]).status_code == 415  # the PNG signature's start only
     too_big = put(photo.sha256, bytes(2 * 1024 * 1024 + 1))
     assert too_big.status_code == 413
     wrong = image[:-10] + bytes(10)  # the right size and signature, other bytes

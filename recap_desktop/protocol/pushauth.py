@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -57,16 +58,34 @@ def make_token(key: SigningKey, now: datetime, lifetime: timedelta = LIFETIME) -
     }
     canonical = canonical_bytes(payload)
     sig = key.sign(signing_message(TOKEN_TYPE, canonical)).hex()
-    return base64.urlsafe_b64encode(canonical).decode("ascii").rstrip("=") + "." + sig
+    return _b64(canonical) + "." + sig
+
+
+_HEX_SIGNATURE = re.compile(r"[0-9a-f]{128}")
+_HEX_KEY_ID = re.compile(r"[0-9a-f]{64}")
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
 def parse_token(text: str) -> PushToken:
     """The token's claims, unchecked (its shape only)."""
     if not isinstance(text, str) or len(text) > MAX_TOKEN_CHARS or text.count(".") != 1:
         raise TokenError("a push token is base64url(payload).signature")
-    encoded, _sig = text.split(".")
+    encoded, sig = text.split(".")
+    # One spelling only (lowercase hex, unpadded base64url of exactly these bytes): base64's
+    # decoder skips stray characters and hex allows capitals and spaces, so one token could
+    # otherwise be sent as many header texts.
+    if not _HEX_SIGNATURE.fullmatch(sig):
+        raise TokenError("a push token's signature is 128 lowercase hex digits")
     try:
+        if not _BASE64URL.fullmatch(encoded):
+            raise ValueError("not unpadded base64url")
         raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        if _b64(raw) != encoded:
+            raise ValueError("not the base64url of its bytes")
         payload = parse_json(raw)
     except (binascii.Error, ValueError, CanonicalError) as exc:
         raise TokenError(f"the push token does not parse: {exc}") from exc
@@ -74,8 +93,10 @@ def parse_token(text: str) -> PushToken:
         raise TokenError("a push token's payload is exactly type, key_id, issued, expires")
     if canonical_bytes(payload) != raw:
         raise TokenError("a push token's payload is canonical JSON (PROTOCOL §1)")
-    if payload["type"] != TOKEN_TYPE or not isinstance(payload["key_id"], str):
+    if payload["type"] != TOKEN_TYPE:
         raise TokenError("not a push token")
+    if not isinstance(payload["key_id"], str) or not _HEX_KEY_ID.fullmatch(payload["key_id"]):
+        raise TokenError("a push token's key_id is 64 lowercase hex digits")
     try:
         issued = parse_time(payload["issued"], "issued")
         expires = parse_time(payload["expires"], "expires")
@@ -86,7 +107,9 @@ def parse_token(text: str) -> PushToken:
 
 def check_token(text: str, trust: Trust, now: datetime) -> PushToken:
     """The token, if its key holds a certificate in force now and signed it, and it is in
-    force; else TokenError saying why."""
+    force; else TokenError saying why. In §9.9's order: shape (401), times (401), then a
+    revoked key or one with no certificate in force now (none held, not yet begun, all ended)
+    is Uncertified (treated as no token: anyone can send none), then the signature (401)."""
     token = parse_token(text)
     encoded, sig_hex = text.split(".")
     # A laptop's clock may be off by hours (a wrong clock never locks anyone out, §9.6): only
@@ -103,10 +126,7 @@ def check_token(text: str, trust: Trust, now: datetime) -> PushToken:
     if not certs:
         raise Uncertified("the push token's key has no certificate in force on this server")
     raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-    try:
-        sig = bytes.fromhex(sig_hex)
-    except ValueError as exc:
-        raise TokenError("the push token's signature is not hex") from exc
+    sig = bytes.fromhex(sig_hex)  # its shape was checked by parse_token
     if not verify_signature(certs[0].public_key, sig, signing_message(TOKEN_TYPE, raw)):
         raise TokenError("the push token's signature does not verify")
     return token

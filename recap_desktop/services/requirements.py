@@ -6,7 +6,6 @@ from __future__ import annotations
 from recap_desktop.crypto.envelope import Record, sign
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain.double_entry import Requirement, requiring_region
-from recap_desktop.domain.election import in_region, parse_time
 from recap_desktop.services import regions as region_service
 from recap_desktop.services.admission import admit_own
 from recap_desktop.services.workspace import RecapError, Workspace
@@ -42,25 +41,12 @@ def require_double_entry(
 
 def double_entry_required(ws: Workspace, station: str) -> str | None:
     """The region whose requirement in force makes ``station`` need double entry, or None.
-    A requirement counts only if a supervisor certificate of its signer, not revoked, covers
-    its region and its time (the standing of PROTOCOL §5.4, items 2 to 5)."""
-    certs = [c for c in ws.store.keys.certificates() if c["role"] == "supervisor"]
-    revoked = ws.store.keys.revoked()
-    found = []
-    for row in ws.store.records.rows(types=["requirement"]):
-        record = row.record
-        if record is None or record.signer in revoked:
-            continue
-        p = record.payload
-        region, flag = p.get("region"), p.get("double_entry")
-        if not isinstance(region, str) or not isinstance(flag, bool):
-            continue
-        moment = parse_time(p["time"], "time")
-        if any(
-            c["key_id"] == record.signer
-            and in_region(region, str(c["jurisdiction"]))
-            and parse_time(c["valid_from"], "from") <= moment <= parse_time(c["valid_until"], "u")
-            for c in certs
-        ):
-            found.append(Requirement(record.signer, record.seq or 0, region, flag))
+    Only requirements that may count (standing none, PROTOCOL §5.4, as every other record's
+    is judged: certificate, time seen, revocation by log position, forks) are weighed, as in
+    force and as lifting an earlier one (§6.3)."""
+    found = [
+        Requirement(record.signer, record.seq or 0, record.payload["region"], flag)
+        for record, why in ws.store.records.requirements()
+        if why is None and isinstance(flag := record.payload.get("double_entry"), bool)
+    ]
     return requiring_region(found, station)

@@ -15,6 +15,7 @@ from typing import Any
 from recap_desktop.crypto.envelope import Record, from_row
 from recap_desktop.storage.connection import Connection, chunks
 from recap_desktop.storage.errors import TamperedStore
+from recap_desktop.storage.standing import Held, standings
 
 # Read as bytes: a row edited behind the program's back may hold text that is not UTF-8,
 # which sqlite3 would otherwise refuse to fetch at all (and the verifier could not name it).
@@ -134,6 +135,36 @@ class Records:
                 return
             last = chunk[-1][0]
             yield chunk
+
+    def requirements(self) -> list[tuple[Record, str | None]]:
+        """Every held ``requirement`` that parses, in arrival order, with its standing
+        (``storage.standing``: None when it may count). §6.3 weighs only requirements that
+        may count, both as in force and as lifting an earlier one: a forked or revoked
+        supervisor's later word must not undo its earlier one."""
+        held: list[tuple[Record, Held]] = []
+        for _id, *raw, received, position, logged in self.raw_arrivals(["requirement"]):
+            _hash, _signer, record, _error = from_row(*raw)
+            if record is None or not isinstance(record.payload.get("region"), str):
+                continue
+            p = record.payload
+            held.append(
+                (
+                    record,
+                    Held(
+                        record.hash,
+                        "requirement",
+                        record.signer,
+                        record.seq or 0,
+                        p["region"],
+                        str(p.get("time")),
+                        str(received),
+                        position,
+                        logged,
+                    ),
+                )
+            )
+        why = standings(self._db, [h for _, h in held])
+        return [(record, why.get(record.hash)) for record, _ in held]
 
     def count(self, type_: str | None = None) -> int:
         if type_ is None:

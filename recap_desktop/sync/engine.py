@@ -593,13 +593,15 @@ class SyncEngine:
             # The receipt lists only what the log holds; it is checked as a push's of those
             # records (each listed once, each proved included). A hash it leaves out is simply
             # pushed next: a server that hides what it holds costs itself a push, no more.
+            # Only ``held`` may list anything, and only hashes asked: whatever else it lists
+            # (a hash not asked, anything stored or refused) is checked against the records
+            # it holds, which it is not among, and is bad_receipt (§9.9, stranger's GAP 105).
+            # A receipt listing none of ours is checked all the same (its head too).
             try:
-                listed = parse_receipt(answer.get("receipt"), self._server_key).held
+                said = parse_receipt(answer.get("receipt"), self._server_key)
             except WireError as exc:
                 raise BadAnswer(str(exc)) from exc
-            ours = [r for _, r in rows if r.hash in listed]
-            if not ours:
-                continue
+            ours = [r for _, r in rows if r.hash in said.held]
             receipt, partitions = self._check_answer(result, answer, ours, known)
             self.store.outbox.mark_sent([r.hash for r in ours], receipt, partitions)
             result.held += len(ours)

@@ -22,17 +22,16 @@ export function makeToken(payload, sign) {
 // The server's verdict on a `Recap-Token` header at its clock `now`, with the certificates it
 // holds (payloads) and the revoked key ids: {verdict, why} with verdict
 //  'accepted'  — the key's share of the server (rates by key, the 16 MiB body limit);
-//  'anonymous' — no token, or the token of a key the server holds no certificate of (yet) or of
-//                a revoked key: a push of at most 64 KiB on the wire;
+//  'anonymous' — no token, or the token of a revoked key or of one with no certificate in force
+//                now (none yet, none begun, all ended): a push of at most 64 KiB on the wire;
 //  401         — a token that does not hold (checked from the headers alone, the body unread).
 // GAP 104: the document lists the conditions without an order, and puts "the token of a key the
 // server holds no certificate of, or of a revoked key" among pushes without a token (64 KiB),
 // while "the server accepts a token whose … key is not revoked and holds a certificate in force
-// now": read in this order: the text and payload parse (else 401); a key with no certificate at
-// all, or revoked: anonymous; no certificate of the key in force now: 401; the signature (§2,
-// under that certificate's key): 401; issued < expires ≤ issued + 60 days and now ≤ expires + 1
-// day: 401. The signature is read as 128 lowercase hex digits and the base64url as canonical
-// (no padding, no other alphabet, re-encoding gives the same text).
+// now": read first as: parse, no certificate at all or revoked (anonymous), none in force now
+// (401), signature, times. Settled by §9.9 (1)–(4): the text and payload (401); the times (401);
+// a revoked key or one with no certificate in force now: anonymous; the signature (401). The
+// signature is 128 lowercase hex digits and the base64url canonical, as read.
 export function tokenVerdict(header, { certificates, revoked = new Set(), now }) {
   const no = (why) => ({ verdict: 401, why });
   if (header === undefined || header === null) return { verdict: 'anonymous', why: 'no token' };
@@ -54,16 +53,16 @@ export function tokenVerdict(header, { certificates, revoked = new Set(), now })
   const issued = parseTime(p.issued);
   const expires = parseTime(p.expires);
   if (issued === null || expires === null) return no('issued or expires is not a protocol time');
-  const certs = certificates.filter((c) => c.key_id === p.key_id);
-  if (!certs.length) return { verdict: 'anonymous', why: 'a key the server holds no certificate of' };
-  if (revoked.has(p.key_id)) return { verdict: 'anonymous', why: 'a revoked key' };
+  // GAP 104 settled (§9.9 (1)–(4)): times before the key; no certificate in force now is anonymous.
   const t = parseTime(now);
-  const inForce = certs.filter((c) => parseTime(c.valid_from) <= t && t <= parseTime(c.valid_until) && keyIdOf(c.public_key) === p.key_id);
-  if (!inForce.length) return no('no certificate of the key is in force now');
-  const msg = Buffer.concat([Buffer.from(TOKEN_DOMAIN, 'ascii'), bytes]);
-  if (!accepted(Buffer.from(inForce[0].public_key, 'hex'), Buffer.from(sigHex, 'hex'), msg)) return no('the signature is not accepted (§2)');
   if (!(issued < expires)) return no('expires is not after issued');
   if (expires > issued + 60 * DAY) return no('expires is more than 60 days after issued');
   if (t > expires + DAY) return no('expired more than a day ago');
+  if (revoked.has(p.key_id)) return { verdict: 'anonymous', why: 'a revoked key' };
+  const certs = certificates.filter((c) => c.key_id === p.key_id);
+  const inForce = certs.filter((c) => parseTime(c.valid_from) <= t && t <= parseTime(c.valid_until) && keyIdOf(c.public_key) === p.key_id);
+  if (!inForce.length) return { verdict: 'anonymous', why: 'no certificate of the key in force now' };
+  const msg = Buffer.concat([Buffer.from(TOKEN_DOMAIN, 'ascii'), bytes]);
+  if (!accepted(Buffer.from(inForce[0].public_key, 'hex'), Buffer.from(sigHex, 'hex'), msg)) return no('the signature is not accepted (§2)');
   return { verdict: 'accepted', why: null };
 }

@@ -33,12 +33,12 @@ export const acceptDownload = (named, answer) => Buffer.isBuffer(answer) && answ
 // "Up": the server's side of PUT /v1/photos/{sha256}?sheet=HASH&offset=N. `sheets` maps the hash
 // of each sheet the server holds to its payload; `store` maps sha256 to {received: Buffer,
 // complete}. Returns {status, received, complete}; a refusal keeps nothing of the request.
-// GAP 101: the table gives no order among its refusals; read in the table's order (400, 404,
-// 409, 413, 415, 422), with a photo held whole answered complete at once after 400 and 404. A
-// first chunk shorter than the type's signature "begins as" the type when it is a prefix of it.
+// GAP 101 (settled, §9.8): 400 (hashes, offset), 404, a photo held whole answered complete at
+// once, 409, 413, 400 (an empty chunk), 415, 422. A first chunk begins as its type only when it
+// holds the type's whole signature (a prefix of it is 415).
 export function putChunk({ sheets, store }, sha, sheetHash, offset, chunk) {
   const refuse = (status) => ({ status, received: store.has(sha) ? store.get(sha).received.length : 0, complete: false });
-  if (typeof sha !== 'string' || !HEX64.test(sha) || typeof sheetHash !== 'string' || !HEX64.test(sheetHash) || !Buffer.isBuffer(chunk) || chunk.length === 0) return refuse(400);
+  if (typeof sha !== 'string' || !HEX64.test(sha) || typeof sheetHash !== 'string' || !HEX64.test(sheetHash) || !Buffer.isBuffer(chunk)) return refuse(400);
   const sheet = sheets.get(sheetHash);
   const named = sheet && sheet.type === 'sheet' && Array.isArray(sheet.photos) ? sheet.photos.find((ph) => ph.sha256 === sha) : null;
   if (!named) return refuse(404);
@@ -46,10 +46,10 @@ export function putChunk({ sheets, store }, sha, sheetHash, offset, chunk) {
   if (have.complete) return { status: 200, received: have.received.length, complete: true };
   if (!Number.isSafeInteger(offset) || offset !== have.received.length) return refuse(409);
   if (chunk.length > MAX_CHUNK || offset + chunk.length > named.bytes) return refuse(413);
+  if (chunk.length === 0) return refuse(400);
   if (offset === 0) {
     const sig = SIGNATURES[named.type];
-    const n = Math.min(sig.length, chunk.length);
-    if (!chunk.subarray(0, n).equals(sig.subarray(0, n))) return refuse(415);
+    if (chunk.length < sig.length || !chunk.subarray(0, sig.length).equals(sig)) return refuse(415);
   }
   const received = Buffer.concat([have.received, chunk]);
   if (received.length === named.bytes) {
@@ -66,7 +66,8 @@ export function putChunk({ sheets, store }, sha, sheetHash, offset, chunk) {
 
 // POST /v1/photos/missing: for each photo the sheets named (held sheets only; a record that is
 // no sheet names none) that the server does not hold whole: {sha256, bytes, type, sheet,
-// received}. At most 500 sheets (else 400, read so).
+// received}: each photo once, by ascending sha256, with the first sheet naming it. At most 500
+// sheets, else 400 (GAP 102 settled, as read).
 export function missingPhotos({ sheets, store }, sheetHashes) {
   if (!Array.isArray(sheetHashes) || sheetHashes.length > 500) return { status: 400 };
   const photos = [];
@@ -81,5 +82,5 @@ export function missingPhotos({ sheets, store }, sheetHashes) {
       photos.push({ sha256: ph.sha256, bytes: ph.bytes, type: ph.type, sheet: h, received: have ? have.received.length : 0 });
     }
   }
-  return { status: 200, photos };
+  return { status: 200, photos: photos.sort((a, b) => (a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0)) };
 }

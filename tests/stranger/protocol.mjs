@@ -482,8 +482,8 @@ function checkTerm(t, fieldIds, what) {
 
 // §4 election, the form's warning bounds: exactly {turnout, invalid_share, all_zero, village},
 // each null (off) or its shape; every `field`/`of` a field of the form, every number an integer
-// (not a boolean) in its range. GAP 93: `all_zero` "true or false" and "each null (off)": null,
-// true and false are all accepted (false and null both off).
+// (not a boolean) in its range. GAP 93 (settled, §4): `all_zero` is true or false only (false
+// off; null is malformed); an invalid_share's `field` may equal its `of`.
 function checkWarningBounds(w, fieldIds, what) {
   exactMembers(w, ['turnout', 'invalid_share', 'all_zero', 'village'], [], `${what} warnings`);
   const field = (v, name) => {
@@ -503,7 +503,7 @@ function checkWarningBounds(w, fieldIds, what) {
     field(w.invalid_share.of, 'invalid_share.of');
     int(w.invalid_share.max_percent, 0, 1000, 'invalid_share.max_percent');
   }
-  if (w.all_zero !== null && typeof w.all_zero !== 'boolean') malformed(`${what} warnings: all_zero is not true, false or null`);
+  if (typeof w.all_zero !== 'boolean') malformed(`${what} warnings: all_zero is not true or false`);
   if (w.village !== null) {
     exactMembers(w.village, ['field', 'k', 'floor_permille', 'min_stations'], [], `${what} village`);
     field(w.village.field, 'village.field');

@@ -94,7 +94,7 @@ function envelopePart() {
         const env = parseEnvelope(c.record);
         check(p, `${label}: record envelope`, env.hash === c.hash && c.record.signer === c.key.key_id && same(env.payload, payload), 'envelope differs from the case');
         const officer = (q) => checkOfficer(q, env.signer);
-        const checker = { sheet: officer, review: officer, dhasil: officer, objection: officer, resolution: officer, certificate: checkCertificate, revocations: checkRevocations, election: checkElection, receipt: checkReceipt, certificate_request: checkCertificateRequest, tree_head: (q) => checkTreeHead(q, env.signer) }[env.type];
+        const checker = { sheet: officer, review: officer, dhasil: officer, objection: officer, resolution: officer, requirement: officer, certificate: checkCertificate, revocations: checkRevocations, election: checkElection, receipt: checkReceipt, certificate_request: checkCertificateRequest, tree_head: (q) => checkTreeHead(q, env.signer) }[env.type];
         if (checker) {
           try {
             checker(env.payload);
@@ -808,7 +808,7 @@ function ownWarningsPart(av) {
   expect('a bad value comes before a bound: bad_values', dflt, () => [sheet(O, st, { ...zeros, voted_total: -1 })], 'bad_values');
   const off = withBounds({ turnout: null, invalid_share: null, all_zero: false, village: null });
   expect('bounds off in the package: an all-zero sheet without a reason is admitted', off, () => [sheet(O, st, zeros)], 'admitted');
-  const strict = withBounds({ turnout: { field: 'voted_total', max_percent: 50 }, invalid_share: { field: 'invalid', of: 'valid', max_percent: 1 }, all_zero: null, village: { field: 'voted_total', k: 1, floor_permille: 0, min_stations: 1 } });
+  const strict = withBounds({ turnout: { field: 'voted_total', max_percent: 50 }, invalid_share: { field: 'invalid', of: 'valid', max_percent: 1 }, all_zero: false, village: { field: 'voted_total', k: 1, floor_permille: 0, min_stations: 1 } });
   const fired = boundsFired(strict.payload.contests[0].form.warnings, values, registered);
   check(p, "a package's own bounds: turnout over 50 % and invalid over 1 % of valid fire", same(fired, ['bound:turnout', 'bound:invalid_share']), encode(fired));
   expect('under those bounds, the honest sheet without a reason: unacknowledged_warning', strict, () => [sheet(O, st, values)], 'unacknowledged_warning');
@@ -822,6 +822,7 @@ function ownWarningsPart(av) {
     ['have k 0', { turnout: null, invalid_share: null, all_zero: true, village: { field: 'voted_total', k: 0, floor_permille: 200, min_stations: 4 } }],
     ['have min_stations 1001', { turnout: null, invalid_share: null, all_zero: true, village: { field: 'voted_total', k: 6, floor_permille: 200, min_stations: 1001 } }],
     ['have all_zero 1', { turnout: null, invalid_share: null, all_zero: 1, village: null }],
+    ['have all_zero null (GAP 93 settled)', { turnout: null, invalid_share: null, all_zero: null, village: null }],
     ['have a boolean for a number', { turnout: { field: 'voted_total', max_percent: true }, invalid_share: null, all_zero: true, village: null }],
     ['have invalid_share without of', { turnout: null, invalid_share: { field: 'invalid', max_percent: 10 }, all_zero: true, village: null }],
   ]) {
@@ -925,7 +926,8 @@ function ownPhotosPart() {
   r = put(P.sha256, 0, bad);
   check(p, 'PUT 422: whole, but another SHA-256: dropped, start again from 0', r.status === 422 && r.received === 0 && !server.store.has(P.sha256), encode(r));
   r = put(P.sha256, 0, png.subarray(0, 4));
-  check(p, 'PUT a first chunk shorter than the PNG signature, a prefix of it (GAP 101): kept', r.status === 200 && r.received === 4, encode(r));
+  check(p, 'PUT a first chunk shorter than the PNG signature, a prefix of it (GAP 101 settled): 415', r.status === 415 && r.received === 0, encode(r));
+  check(p, 'PUT an empty chunk at another offset: 409 before 400 (GAP 101 settled)', put(P.sha256, 5, Buffer.alloc(0)).status === 409, 'not so');
   m = photos.missingPhotos(server, [sheetHash]);
   check(p, 'missing: a photo held whole is not listed', m.photos.length === 1 && m.photos[0].sha256 === P.sha256, encode(m));
 }
@@ -953,7 +955,9 @@ function ownTokenPart() {
   t('absent', undefined, 'anonymous');
   t('of a key with no certificate', tok({ ...P0, key_id: keyIdOf(publicKeyFromSeed(X).toString('hex')) }, X), 'anonymous');
   t('of a revoked key', tok(P0), 'anonymous', { ...ctx, revoked: new Set([kid]) });
-  t('whose certificate is not in force now', tok(P0), 401, { ...ctx, now: '2027-02-01T00:00:00Z' });
+  t('whose certificate is not in force now (GAP 104 settled)', tok({ ...P0, issued: '2027-01-01T00:00:00Z', expires: '2027-01-31T00:00:00Z' }), 'anonymous', { ...ctx, now: '2027-01-02T00:00:00Z' });
+  t('of a revoked key, expired more than a day ago (times first)', tok(P0), 401, { ...ctx, revoked: new Set([kid]), now: '2026-03-04T00:00:01Z' });
+  t('whose certificate is not in force now, signed by another key', tok({ ...P0, issued: '2027-01-01T00:00:00Z', expires: '2027-01-31T00:00:00Z' }, X), 'anonymous', { ...ctx, now: '2027-01-02T00:00:00Z' });
   t('signed by another key', tok(P0, X), 401);
   t('signed without the domain (the payload alone)', `${canonicalBytes(P0).toString('base64url')}.${signWithSeed(K, canonicalBytes(P0)).toString('hex')}`, 401);
   t('of exactly 60 days', tok({ ...P0, expires: '2026-04-02T00:00:00Z' }), 'accepted');

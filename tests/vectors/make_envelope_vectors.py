@@ -280,6 +280,40 @@ def build() -> dict[str, Any]:
             "overrides": [approve.hash],
         },
     )
+    # A supervisor's requirement of double entry for the district (§4 `requirement`, §6.3),
+    # and the officer's next sheet, typed twice, acknowledging a warning with its reason.
+    requirement = sign(
+        officer_reviewer,
+        {
+            "type": "requirement",
+            "signer": officer_reviewer.key_id,
+            "seq": 3,
+            "prev": overriding.hash,
+            "time": "2026-02-14T11:30:00Z",
+            "election": "vector-2026",
+            "region": "32.01.01",
+            "double_entry": True,
+        },
+    )
+    typed_twice = sign(
+        officer,
+        {
+            "type": "sheet",
+            "signer": officer.key_id,
+            "seq": 4,
+            "prev": with_photos.hash,
+            "time": "2026-02-14T11:40:00Z",
+            "election": "vector-2026",
+            "station": "32.01.01.2001.003",
+            "contest": "ppwp",
+            "values": SHEET_VALUES,
+            "warnings": ["bound:turnout"],
+            "warnings_reason": "sesuai formulir C.Hasil: banyak pemilih pindahan",
+            "double_entry": {"second": officer_reviewer.key_id},
+            "supersedes": None,
+            "reason": None,
+        },
+    )
     # The recapitulation: a chair enters a
     # witness's objection from the paper form, rules on it, and signs the sub-district's
     # D.Hasil resting on the officer's corrected sheet (one station counted, one pending).
@@ -463,6 +497,22 @@ def build() -> dict[str, Any]:
                 officer_reviewer,
                 "reviewer",
                 overriding,
+            ),
+            _case(
+                "requirement",
+                "a supervisor requires double entry in the district (§4, §6.3; chained: the "
+                "reviewer's third record)",
+                officer_reviewer,
+                "reviewer",
+                requirement,
+            ),
+            _case(
+                "sheet_seq4_double_entry_and_reason",
+                "fourth record: a sheet typed twice (double_entry names the second typist) "
+                "that lists a warning bound with its warnings_reason (§4)",
+                officer,
+                "officer",
+                typed_twice,
             ),
             _case(
                 "objection",
