@@ -965,6 +965,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Tidak ada cukup ruang untuk bundel di {path} ({detail}). Tidak ada foto yang setengah tertulis dan berkas bundel tidak ditulis; kosongkan ruang atau gunakan USB lain, lalu ulangi.",
         "en": "There is no room for the bundle at {path} ({detail}). No photo is half-written and the bundle file was not written; free some space or use another USB stick, then try again.",
     },
+    "bundle.photos_folder_bad": {
+        "id": "{path} sudah ada tetapi bukan folder biasa (sebuah tautan atau berkas): foto bundel tidak ditulis ke sana dan berkas bundel tidak ditulis. Hapus atau ganti namanya, atau pilih nama bundel lain.",
+        "en": "{path} exists but is not a plain folder (a link or a file): the bundle's photos are not written there and the bundle file was not written. Remove or rename it, or choose another bundle name.",
+    },
     "bundle.photo_refused.link": {
         "id": "foto {sha}: sebuah tautan (link), bukan berkas; tidak dibaca dan tidak disimpan",
         "en": "photo {sha}: a link, not a file; not read and not kept",

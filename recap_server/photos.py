@@ -335,11 +335,17 @@ class PutAnswer(BaseModel):
     complete: bool
 
 
+# A question's body: 500 hashes of 67 bytes (quotes and comma) and some room. Read bounded
+# (413 as soon as it is known to be longer) before it is parsed on the event loop.
+MAX_QUESTION_BYTES = 80 * (MAX_SHEETS + 1)
+_QUESTION_TOO_BIG = f"a question is at most {MAX_QUESTION_BYTES} bytes ({MAX_SHEETS} sheets)"
+
+
 def _question(body: bytes) -> list[str]:
     """The sheets a ``missing`` question names; HTTPException 400 for anything else."""
     try:
         question = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # [[[[…: nesting too deep for the parser
         raise HTTPException(400, "the body is not JSON") from exc
     sheets = question.get("sheets") if isinstance(question, dict) else None
     if not isinstance(sheets, list) or set(question) != {"sheets"}:
@@ -394,7 +400,7 @@ def router(photos: ServerPhotos, gate: PushGate) -> APIRouter:
         bytes of each it holds. Sheets it does not hold name nothing here: push them first.
         A body that is not ``{sheets: [hash, ...]}`` of at most 500 is 400 (§9.8), never
         the framework's 422, which §9.8 gives another meaning."""
-        sheets = _question(await request.body())
+        sheets = _question(await read_body(request, MAX_QUESTION_BYTES, _QUESTION_TOO_BIG))
         client = request.client.host if request.client is not None else "?"
         try:
             name, _limit = gate.who(request.headers, client)

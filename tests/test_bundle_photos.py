@@ -232,3 +232,29 @@ def test_a_stick_that_fills_while_writing_leaves_no_half_photo_and_no_bundle(
     left = sorted(p.name for p in folder.iterdir())
     assert len(left) == 1 and (folder / left[0]).read_bytes() in (first, second)  # whole
     assert not bundle.exists()  # no bundle claims photos that are not there
+
+
+@pytest.mark.parametrize("kind", ["link", "file"])
+def test_an_export_never_writes_photos_through_a_link_or_over_a_file(
+    tmp_path: Path, kind: str
+) -> None:
+    """A stick prepared by someone else, its ``b.photos`` a link to a folder of this user's
+    (or a file): the photos are not written there, nor the bundle, and the officer is told
+    what to do; import refuses the same folder, so the two doors agree."""
+    officer = make_laptop(tmp_path / "op", "op-usb")
+    enter_with_photos(officer, district_stations(officer.ws)[0], [png(seed=51)])
+    bundle = tmp_path / "usb" / "b.json"
+    bundle.parent.mkdir()
+    elsewhere = tmp_path / "home" / "documents"
+    elsewhere.mkdir(parents=True)
+    folder = bundle_service.photos_folder(bundle)
+    if kind == "link":
+        folder.symlink_to(elsewhere, target_is_directory=True)
+    else:
+        folder.write_bytes(b"not a folder")
+    with pytest.raises(RecapError) as raised:
+        bundle_service.export_bundle(officer.ws, bundle)
+    assert raised.value.key == "bundle.photos_folder_bad"
+    assert "not a plain folder" in raised.value.message("en")
+    assert list(elsewhere.iterdir()) == []
+    assert not bundle.exists()

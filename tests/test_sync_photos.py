@@ -199,6 +199,13 @@ def test_the_server_refuses_junk_oversize_and_photos_no_sheet_names(
     for question in ({"sheets": [sheet] * 501}, {"sheets": sheet}, [sheet], {"sheets": [7]}):
         asked = requests.post(f"{url}/v1/photos/missing", json=question, timeout=10)
         assert asked.status_code == 400, question
+    # Nesting too deep for the parser is 400 too, and a body past 500 hashes' size is 413,
+    # answered before it is read whole, never parsed.
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for body, status in ((deep[:39_000] + deep[-1_000:], 400), (deep, 413)):
+        headers = {"Content-Type": "application/json"}
+        asked = requests.post(f"{url}/v1/photos/missing", data=body, headers=headers, timeout=10)
+        assert asked.status_code == status, (len(body), asked.status_code)
     assert put(photo.sha256, image[:4]).status_code == 415  # the PNG signature's start only
     too_big = put(photo.sha256, bytes(2 * 1024 * 1024 + 1))
     assert too_big.status_code == 413

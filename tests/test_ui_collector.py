@@ -37,8 +37,13 @@ def test_a_cycle_dropped_on_a_worker_thread_dies_on_the_gui_thread(qtbot) -> Non
 
 
 def test_stopping_gives_collecting_back_to_python(qapp) -> None:
-    was = gc.isenabled()
-    collector = GuiThreadCollector()
-    assert not gc.isenabled()
-    collector.stop()
-    assert gc.isenabled() == was
+    was = gc.isenabled()  # off: the fixture's collector runs for this test (conftest)
+    gc.enable()  # as in a program without one
+    try:
+        collector = GuiThreadCollector()
+        assert not gc.isenabled()
+        collector.stop()
+        assert gc.isenabled()
+    finally:
+        if not was:
+            gc.disable()

@@ -127,6 +127,7 @@ def _export_photos(ws: Workspace, out: Path, bundle_bytes: int) -> BundleExport:
     if not held:
         return result
     result.folder = folder
+    _plain_folder_or_none(folder)
     needed = sum(p.bytes for p in held if _size(folder / p.sha256) != p.bytes) + bundle_bytes
     try:
         free = shutil.disk_usage(_existing(folder)).free
@@ -153,6 +154,20 @@ def _export_photos(ws: Workspace, out: Path, bundle_bytes: int) -> BundleExport:
             raise RecapError(key, path=target, detail=exc.strerror or exc) from exc
         result.photos += 1
     return result
+
+
+def _plain_folder_or_none(folder: Path) -> None:
+    """Refuse a photos folder that is a link or not a folder: a stick prepared by someone
+    else could send the photos' writes anywhere this user may write (import refuses the
+    same folder, so the two doors agree)."""
+    try:
+        info = os.lstat(folder)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise RecapError("file.unwritable", path=folder, detail=exc.strerror or exc) from exc
+    if not stat.S_ISDIR(info.st_mode):
+        raise RecapError("bundle.photos_folder_bad", path=folder)
 
 
 def _size(path: Path, *, follow: bool = False) -> int | None:

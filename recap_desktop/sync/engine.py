@@ -815,6 +815,9 @@ class SyncEngine:
                             f" {head.size}"
                         )
                     self._advance(result, head, trust)
+                    # Indices (and the partitions the page gives) before anything it names
+                    # is fetched; then a named certificate's, from its body (_named).
+                    self._check_entries(result, page, head, ranges)
                     page = self._named(result, page, head)
                     self._check_entries(result, page, head, ranges)
                     admission = admit(
