@@ -226,10 +226,11 @@ def _hashes_body(description: str, most: int) -> dict[str, Any]:
 
 
 # Threads the endpoints that are not pushes (pulls, log reads, fetches) share in one process.
-# Python runs one thread at a time: anyio's 40 only add turns for the GIL, and the event loop
-# waits its turn behind every one of them (a surge's /v1/health took 0.3-1.8 s with 40). A
-# request past these waits on the event loop, at no cost; 8 still overlap the database's
-# round trips on PostgreSQL.
+# Python runs one thread at a time: past a few, anyio's 40 only add turns for the GIL, which
+# the event loop waits for too; a request past these waits on the event loop at no cost. 8
+# still overlap the database's round trips on PostgreSQL; 2 made a national surge a third
+# slower for the same health latency (docs/PERFORMANCE.md, run E). 8 against 40 alone was
+# not measured apart.
 READ_THREADS = 8
 
 
