@@ -144,3 +144,63 @@ def test_a_record_whose_certificate_the_server_logs_out_of_reach_is_refused_and_
             laptop.ws.close()
     finally:
         server.stop()
+
+
+class _NamesBeyondHead:
+    """The real server's storage, whose pull pages also name a certificate at an index past
+    the page's head (an entry no log of that size holds), and which never serves its body."""
+
+    def __init__(self, storage: Any) -> None:
+        self._storage = storage
+        self.extra: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._storage, name)
+
+    def authority_raw(self, hashes: Any) -> list[Any]:
+        """Nor does it serve that certificate's body when asked for it."""
+        held = self._storage.authority_raw(hashes)
+        return [r for r in held if self.extra is None or r.hash != self.extra.hash]
+
+    def pull_raw(self, ranges: Any, since: int, limit: int, upto: int, **kw: Any) -> list[Any]:
+        rows = list(self._storage.pull_raw(ranges, since, limit, upto, **kw))
+        if self.extra is not None and ranges is not None:
+            rows.append(replace(self.extra, index=upto + 3, payload=None, named="authority"))
+        return rows
+
+
+def test_an_entry_past_the_head_is_misplaced_before_anything_it_names_is_fetched(
+    tmp_path: Path,
+) -> None:
+    """A page's indices are judged before what it names is asked for and found missing: an
+    entry past its head is misplaced (the server's misbehaviour, shown as such), not a body
+    "withheld" that no log of that size holds. The page fills its page size, so it gives no
+    next cursor a parse could hold it to; only its head can."""
+    held: list[_NamesBeyondHead] = []
+
+    def wrap(storage: Any) -> _NamesBeyondHead:
+        held.append(_NamesBeyondHead(storage))
+        return held[0]
+
+    server = LiveServer(tmp_path / "server", storage=wrap)
+    try:
+        laptop = make_laptop(tmp_path / "b", "op-b")
+        assert sync_service.sync_once(laptop.ws, server.url).outcome == "done"
+        elsewhere = _certificates(["33.01.01"], 1, seed=4)["33.01.01"][0]
+        assert {o.status for o in server.ledger.push([elsewhere.to_json()]).outcomes} == {"stored"}
+        (held[0].extra,) = held[0]._storage.authority_raw([elsewhere.hash])
+        # Pages of one entry: the hostile one fills its page (more follow, no next cursor).
+        traffic = Traffic()
+        engine = sync_service.make_engine(laptop.ws, server.url, attempts=1, page_size=1)
+        engine.client.session.hooks["response"].append(traffic.hook)
+        try:
+            result = engine.sync()
+        finally:
+            engine.client.close()
+        # Misplaced, judged first: not "withheld" for a body it was never owed.
+        assert result.error_kind == "server_misbehaved", result
+        assert [kind for kind, _ in result.misbehaviour] == ["misplaced"]
+        assert not laptop.ws.store.records.is_held(elsewhere.hash)
+        laptop.ws.close()
+    finally:
+        server.stop()
