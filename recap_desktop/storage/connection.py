@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,26 @@ from recap_desktop.storage.schema import SCHEMA_VERSION, migrations
 _MIGRATING = threading.Lock()
 
 
+OPEN_TIMEOUT = 30.0  # seconds: SQLite's busy timeout, and the WAL switch's retries
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the store to WAL. A store made by an early version keeps a rollback journal,
+    and leaving it needs the file alone: when another connection opens it at the same
+    moment (the window's threads, the CLI), SQLite answers "database is locked" at once,
+    without its busy timeout (it would deadlock waiting), as 5 of 150 openings from four
+    threads did. So ask again, for as long as the busy timeout would have waited."""
+    deadline = time.monotonic() + OPEN_TIMEOUT
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class Connection:
     """An open store file (WAL, ``synchronous=FULL``, foreign keys on), migrated on opening."""
 
@@ -31,11 +52,11 @@ class Connection:
             self._check_writable()
         try:
             if readonly:
-                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=OPEN_TIMEOUT)
             else:
-                conn = sqlite3.connect(self.path, timeout=30)
+                conn = sqlite3.connect(self.path, timeout=OPEN_TIMEOUT)
                 _private(self.path)
-            conn.execute("PRAGMA journal_mode=WAL")
+            _use_wal(conn)
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA cache_size=-32000")
