@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 
 from recap_desktop.services import Workspace
 from recap_desktop.services import board as board_service
-from recap_desktop.ui.qt import QApplication, Qt, QTimer
+from recap_desktop.ui.qt import QApplication, Qt, QTimer, QTreeWidgetItem
 from recap_desktop.ui.supervisor_desk import PLACE_ROLE, DisputeDialog, local_time
 from tests.supervisor_support import (
     CONTEST,
@@ -339,5 +339,35 @@ def test_the_board_is_read_off_the_gui_thread_and_the_newest_request_wins(
     assert DISPUTED in desk.title.text()  # the tree shows the board that came
     qtbot.wait(50)  # the first request, cancelled, changes nothing even if it was read
     assert desk.board.region == DISPUTED
+    window.close()
+    ws.close()
+
+
+def test_a_shut_group_gets_its_rows_when_the_supervisor_opens_it(
+    qtbot,
+    folder: Folder,
+    data_dir: Path,
+    settings,  # noqa: F811
+) -> None:
+    """The stations not entered yet are thousands on a province's board: their rows are made
+    when the group opens, not before the board first shows. Enter opens it, all rows there."""
+    ws = Workspace(data_dir)
+    window = open_window(qtbot, ws, settings, Asker(), verify_on_open=False)
+    desk = window.desk
+    qtbot.waitUntil(lambda: desk.board is not None)
+    tops = [desk.tree.topLevelItem(i) for i in range(desk.tree.topLevelItemCount())]
+    missing = next(g for g in tops if g.text(0).endswith("stations not entered yet"))
+    assert not missing.isExpanded() and missing.childCount() == 0  # made only when opened
+    shown = QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator
+    assert missing.childIndicatorPolicy() == shown  # yet it shows it can open
+    press(Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is desk.tree)
+    desk.tree.setCurrentItem(missing)
+    press(Qt.Key.Key_Return)
+    assert missing.isExpanded()
+    expected = [i.station for i in desk.board.groups["missing"]]
+    assert [missing.child(r).text(0) for r in range(missing.childCount())] == expected
+    press(Qt.Key.Key_Down)
+    assert desk.tree.currentItem() is missing.child(0)
     window.close()
     ws.close()

@@ -115,6 +115,7 @@ class SupervisorDesk(QWidget):
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.tree.header().setStretchLastSection(True)
         self.tree.itemActivated.connect(self._activated)
+        self.tree.itemExpanded.connect(self._expanded)
         layout.addWidget(self.tree, 1)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -208,25 +209,46 @@ class SupervisorDesk(QWidget):
             group.setForeground(0, QBrush(QColor("#c62828" if urgent else "#8a5300")))
             self.tree.addTopLevelItem(group)
             group.setFirstColumnSpanned(True)
-            for item in items:
-                lang = i18n.current()
-                why = item.subject or ", ".join(problem_name(k, lang) for k in item.reasons)
-                if item.officers:
-                    why = tr("signed differently by %1").replace("%1", " ≠ ".join(item.officers))
-                row = QTreeWidgetItem([item.station, item.contest, why])
-                place = (item.kind, item.station, item.contest)
-                row.setData(0, PLACE_ROLE, place)
-                row.setToolTip(2, plain_tip(why))
-                group.addChild(row)
-                if place == was_on:
-                    stay = row
-            # Disputes and tampering open; the long list of stations still to come stays shut.
-            group.setExpanded(opened.get(kind, kind != "missing"))
+            # Disputes and tampering open; the long list of stations still to come stays shut,
+            # and a shut group's rows are made when it opens (thousands of rows: a stall).
+            shut = not opened.get(kind, kind != "missing")
+            if shut and not (was_on and was_on[0] == kind):
+                group.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
+            else:
+                stay = self._add_rows(group, items, was_on) or stay
+            group.setExpanded(not shut)
             first = first or group
         if stay is not None:
             self.tree.setCurrentItem(stay)
         elif first is not None:
             self.tree.setCurrentItem(first)
+
+    def _add_rows(
+        self, group: QTreeWidgetItem, items: list[board_service.BoardItem], was_on: object
+    ) -> QTreeWidgetItem | None:
+        """Put a group's problems under it; returns the row of ``was_on``, if there is one."""
+        lang = i18n.current()
+        stay = None
+        rows = []
+        for item in items:
+            why = item.subject or ", ".join(problem_name(k, lang) for k in item.reasons)
+            if item.officers:
+                why = tr("signed differently by %1").replace("%1", " ≠ ".join(item.officers))
+            row = QTreeWidgetItem([item.station, item.contest, why])
+            place = (item.kind, item.station, item.contest)
+            row.setData(0, PLACE_ROLE, place)
+            row.setToolTip(2, plain_tip(why))
+            rows.append(row)
+            if place == was_on:
+                stay = row
+        group.addChildren(rows)
+        return stay
+
+    def _expanded(self, group: QTreeWidgetItem) -> None:
+        """A shut group opened: its rows are made now."""
+        kind = group.data(0, GROUP_ROLE)
+        if kind and group.childCount() == 0 and self.board is not None:
+            self._add_rows(group, self.board.groups[kind], None)
 
     def _activated(self, item: QTreeWidgetItem) -> None:
         place = item.data(0, PLACE_ROLE)
