@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from PySide6.QtTest import QTest
 
 from recap_desktop.services import Workspace
 from recap_desktop.services import board as board_service
-from recap_desktop.ui.qt import QApplication, Qt
+from recap_desktop.ui.qt import QApplication, Qt, QTimer, QTreeWidgetItem
 from recap_desktop.ui.supervisor_desk import PLACE_ROLE, DisputeDialog, local_time
 from tests.supervisor_support import (
     CONTEST,
@@ -103,8 +104,9 @@ def test_a_dispute_is_resolved_on_the_desk_by_keyboard_alone(
     assert dialog.isVisible() and "reason" in dialog.status.text()
     assert ws.store.sheets.status(DISPUTED, CONTEST)["state"] == "disputed"
     type_text("paper C.Hasil checked: 01 and 02 swapped")
-    press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: not dialog.isVisible())
+    with qtbot.waitSignal(desk.loaded):  # signed, then the board read again
+        press(Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: not dialog.isVisible())
 
     status = ws.store.sheets.status(DISPUTED, CONTEST)
     assert status["state"] == "approved" and status["current"] == chosen.hash
@@ -156,7 +158,8 @@ def test_the_board_in_indonesian_counts_with_the_right_forms(
     ws = Workspace(data_dir)
     window = open_window(qtbot, ws, settings, Asker(), verify_on_open=False)
     window.set_language("id")
-    window.desk.show_region(DISTRICT)
+    with qtbot.waitSignal(window.desk.loaded):
+        window.desk.show_region(DISTRICT)
     groups = [
         window.desk.tree.topLevelItem(i).text(0)
         for i in range(window.desk.tree.topLevelItemCount())
@@ -197,6 +200,7 @@ def test_a_record_edited_in_the_file_reads_tampered_in_the_sheet_tab_and_is_not_
         window.show_region(DISTRICT)
     assert window.recap.counted.text().startswith("0 of ")
     assert "3 stations hold sheets that do not count" in window.recap.counted.text()
+    qtbot.waitUntil(lambda: window.desk.board is not None and window.desk.pending is None)
     groups = [
         window.desk.tree.topLevelItem(i).text(0)
         for i in range(window.desk.tree.topLevelItemCount())
@@ -284,10 +288,86 @@ def test_a_reload_keeps_the_supervisors_place_on_the_board(
     row = missing.child(3)
     desk.tree.setCurrentItem(row)
     place = row.data(0, PLACE_ROLE)
-    desk.reload()
+    with qtbot.waitSignal(desk.loaded):
+        desk.reload()
     assert desk.tree.currentItem() is not row  # a new tree ...
     assert desk.tree.currentItem().data(0, PLACE_ROLE) == place  # ... the same place
     tops = [desk.tree.topLevelItem(i) for i in range(desk.tree.topLevelItemCount())]
     assert next(g for g in tops if g.text(0).endswith("not entered yet")).isExpanded()
+    window.close()
+    ws.close()
+
+
+def test_the_board_is_read_off_the_gui_thread_and_the_newest_request_wins(
+    qtbot,
+    folder: Folder,
+    data_dir: Path,
+    settings,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The board's queries cover every station of the region (a tenth of a second on a
+    province): read on the GUI thread, they froze the window as it first showed and at every
+    sync. The window answers while the board is read, and a reload asked for meanwhile wins."""
+    read_on: list[tuple[int, str]] = []
+    real = board_service.board
+
+    def board(ws: Workspace, region: str) -> board_service.Board:
+        read_on.append((threading.get_ident(), region))  # a spy: the real board is read
+        return real(ws, region)
+
+    monkeypatch.setattr(board_service, "board", board)
+    ws = Workspace(data_dir)
+    window = open_window(qtbot, ws, settings, Asker(), verify_on_open=False)
+    desk = window.desk
+    qtbot.waitUntil(lambda: desk.board is not None)
+    assert read_on and all(t != threading.main_thread().ident for t, _ in read_on)
+
+    gate = threading.Event()
+    window.tasks.run("busy", lambda _ws, _h: gate.wait(30))  # the worker is busy elsewhere
+    try:
+        desk.show_region(COUNTED)
+        desk.show_region(DISPUTED)  # the supervisor moved on before the first board came
+        answered: list[bool] = []
+        QTimer.singleShot(0, lambda: answered.append(True))
+        qtbot.waitUntil(lambda: bool(answered))  # the event loop runs while the board is read
+        assert desk.board is not None and desk.board.region == DISTRICT  # the new one: not yet
+        with qtbot.waitSignal(desk.loaded, timeout=10_000):
+            gate.set()
+    finally:
+        gate.set()
+    assert desk.board.region == DISPUTED and read_on[-1][1] == DISPUTED
+    assert DISPUTED in desk.title.text()  # the tree shows the board that came
+    qtbot.wait(50)  # the first request, cancelled, changes nothing even if it was read
+    assert desk.board.region == DISPUTED
+    window.close()
+    ws.close()
+
+
+def test_a_shut_group_gets_its_rows_when_the_supervisor_opens_it(
+    qtbot,
+    folder: Folder,
+    data_dir: Path,
+    settings,  # noqa: F811
+) -> None:
+    """The stations not entered yet are thousands on a province's board: their rows are made
+    when the group opens, not before the board first shows. Enter opens it, all rows there."""
+    ws = Workspace(data_dir)
+    window = open_window(qtbot, ws, settings, Asker(), verify_on_open=False)
+    desk = window.desk
+    qtbot.waitUntil(lambda: desk.board is not None)
+    tops = [desk.tree.topLevelItem(i) for i in range(desk.tree.topLevelItemCount())]
+    missing = next(g for g in tops if g.text(0).endswith("stations not entered yet"))
+    assert not missing.isExpanded() and missing.childCount() == 0  # made only when opened
+    shown = QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator
+    assert missing.childIndicatorPolicy() == shown  # yet it shows it can open
+    press(Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is desk.tree)
+    desk.tree.setCurrentItem(missing)
+    press(Qt.Key.Key_Return)
+    assert missing.isExpanded()
+    expected = [i.station for i in desk.board.groups["missing"]]
+    assert [missing.child(r).text(0) for r in range(missing.childCount())] == expected
+    press(Qt.Key.Key_Down)
+    assert desk.tree.currentItem() is missing.child(0)
     window.close()
     ws.close()

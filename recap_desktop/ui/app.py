@@ -93,12 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(app_icon())
     collector = GuiThreadCollector(app)  # Qt objects in cycles die on the GUI thread only
     try:
-        return _run(app, args)
+        return _run(app, args, collector)
     finally:
         collector.stop()
 
 
-def _run(app: QApplication, args: argparse.Namespace) -> int:
+def _run(app: QApplication, args: argparse.Namespace, collector: GuiThreadCollector) -> int:
     settings = Settings()
     i18n.install(args.lang or settings.language or i18n.system_language())
     data_dir = args.data_dir or (demo_data_dir() if args.demo else default_data_dir())
@@ -147,6 +147,7 @@ def _run(app: QApplication, args: argparse.Namespace) -> int:
             return True
         # The sync worker opens the store second, after any migration of it is done.
         worker.start()
+        collector.freeze()  # the election just read lives as long as the window
         return False
 
     window.on_open = opened

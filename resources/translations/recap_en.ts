@@ -1330,6 +1330,10 @@
         <translation>Why</translation>
     </message>
     <message>
+        <source>Reading the board</source>
+        <translation>Reading the board</translation>
+    </message>
+    <message>
         <source>Choose a region in the tree to see its open problems.</source>
         <translation>Choose a region in the tree to see its open problems.</translation>
     </message>

@@ -1306,6 +1306,10 @@
         <translation>Alasan</translation>
     </message>
     <message>
+        <source>Reading the board</source>
+        <translation>Membaca papan</translation>
+    </message>
+    <message>
         <source>Choose a region in the tree to see its open problems.</source>
         <translation>Pilih wilayah di pohon untuk melihat masalah terbukanya.</translation>
     </message>
