@@ -136,6 +136,8 @@ class ServerStorage(Protocol):
 WRITERS_LOCK = 0x7265636170  # "recap"
 MAX_SEEKS = 32  # partitions a pull reads one by one; more: one pass from the cursor
 POOL_SIZE = 8  # connections per process; the thread pool's other threads wait for one
+# A log index no record reaches: ``_restate`` with no fresh records reads every row.
+_NO_INDEX = 2**62
 
 
 class _Pool:
@@ -560,7 +562,9 @@ class SqlStorage:
                     ):
                         touched[(str(station), str(contest))] = None
             totals = _Totals()
-            self._restate(conn, touched, trust, totals)
+            self._restate(
+                conn, touched, trust, totals, fresh={r.hash: r for r in records}, first=size
+            )
             totals.write(conn)
             positions = {r.hash: (size + i, received) for i, r in enumerate(records)}
             head, made = seal(positions, appended)
@@ -685,7 +689,14 @@ class SqlStorage:
             totals.write(conn)
 
     def _restate(
-        self, conn: Any, keys: Iterable[tuple[str, str]], trust: Trust, totals: _Totals
+        self,
+        conn: Any,
+        keys: Iterable[tuple[str, str]],
+        trust: Trust,
+        totals: _Totals,
+        *,
+        fresh: Mapping[str, Record] | None = None,
+        first: int = _NO_INDEX,
     ) -> None:
         """The state of each (station, contest) of ``keys`` again, by the same rule as every
         laptop (domain.status, protocol.standing): a disagreement is a dispute; a record whose
@@ -694,14 +705,27 @@ class SqlStorage:
 
         Read and written a chunk of stations at a time: one query per table and one
         ``executemany`` of the states, not four statements per station (on PostgreSQL each
-        was a round trip under the writers' lock, ~1.7 ms a sheet of a push)."""
+        was a round trip under the writers' lock, ~1.7 ms a sheet of a push).
+
+        ``fresh``: the records the caller just inserted, at log indexes ``first`` and on (a
+        push's batch), as the push parsed them: their payloads and values are taken from
+        here, not read back and json-decoded again (half of a push's restate, under the
+        lock). Every other row is read from the database as before."""
         mandates, revoked, forks = trust.mandates, trust.revoked, trust.forks
+        fresh = fresh or {}
+        claims: dict[str, datetime] = {}  # the times a chunk's records share, parsed once
+        seens: dict[str, datetime] = {}
 
         def stand(
             kind: str, station: str, signer: str, seq: int, time: str, received: str, at: int
         ) -> str | None:
             try:
-                claimed, seen = parse_time(time, "time"), parse_received(received)
+                claimed = claims.get(time)
+                if claimed is None:
+                    claimed = claims[time] = parse_time(time, "time")
+                seen = seens.get(received)
+                if seen is None:
+                    seen = seens[received] = parse_received(received)
             except (ElectionError, ValueError):
                 return "malformed"
             return standing(
@@ -724,38 +748,45 @@ class SqlStorage:
             stations = list(dict.fromkeys(st for st, _ in chunk))
             marks = ", ".join("?" for _ in stations)
             versions: dict[tuple[str, str], list[SheetVersion]] = {k: [] for k in chunk}
+            # A fresh record's payload and values are not read (NULL): they are in memory.
             for r in conn.execute(
-                'SELECT s.station, s.contest, s.hash, s.signer, s.seq, s.supersedes, s."values",'
-                " r.payload, r.received, r.idx"
+                "SELECT s.station, s.contest, s.hash, s.signer, s.seq, s.supersedes,"
+                ' CASE WHEN r.idx >= ? THEN NULL ELSE s."values" END,'
+                " CASE WHEN r.idx >= ? THEN NULL ELSE r.payload END, r.received, r.idx"
                 " FROM sheets s JOIN records r ON r.hash = s.hash"
                 f" WHERE s.station IN ({marks})",
-                stations,
+                [first, first, *stations],
             ):
                 mine = versions.get((str(r[0]), str(r[1])))
                 if mine is None:
                     continue  # another contest of the station, not restated
-                when = str(json.loads(r[7]).get("time"))
+                if r[7] is None:
+                    p = fresh[r[2]].payload
+                    when, values = str(p.get("time")), p["values"]
+                else:
+                    when, values = str(json.loads(r[7]).get("time")), json.loads(r[6])
                 mine.append(
                     SheetVersion(
                         r[2],
                         r[3],
                         r[4],
                         r[5],
-                        json.loads(r[6]),
+                        values,
                         stand("sheet", str(r[0]), r[3], r[4], when, r[8], r[9]),
                     )
                 )
             reviews: dict[tuple[str, str], list[Review]] = {k: [] for k in chunk}
             for r in conn.execute(
                 "SELECT v.station, v.contest, v.hash, v.sheet, v.signer, v.seq, v.decision,"
-                " r.payload, v.time, r.received, r.idx"
+                " CASE WHEN r.idx >= ? THEN NULL ELSE r.payload END, v.time, r.received, r.idx"
                 " FROM reviews v JOIN records r ON r.hash = v.hash"
                 f" WHERE v.station IN ({marks})",
-                stations,
+                [first, *stations],
             ):
                 found = reviews.get((str(r[0]), str(r[1])))
                 if found is None:
                     continue
+                named = (fresh[r[2]].payload if r[7] is None else json.loads(r[7])).get("overrides")
                 found.append(
                     Review(
                         r[2],
@@ -763,7 +794,7 @@ class SqlStorage:
                         r[4],
                         r[5],
                         r[6],
-                        overrides({"overrides": json.loads(r[7]).get("overrides") or []}),
+                        overrides({"overrides": named or []}),
                         stand("review", str(r[0]), r[4], r[5], r[8], r[9], r[10]),
                     )
                 )
@@ -785,7 +816,7 @@ class SqlStorage:
                         contest,
                         state.state,
                         state.current,
-                        json.dumps(list(state.attention)),
+                        json.dumps(list(state.attention)) if state.attention else "[]",
                     )
                 )
                 # The projections (region totals, the disputes counter) move by the difference.

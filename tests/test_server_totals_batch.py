@@ -106,3 +106,93 @@ def test_a_batch_moves_the_totals_as_its_records_one_by_one_do(tmp_path: Path) -
         finally:
             storage.close()
     assert states[0] == states[1]
+
+
+def _status(storage: SqlStorage) -> list[tuple[Any, ...]]:
+    return sorted(
+        tuple(r)
+        for r in storage._query("SELECT station, contest, state, current, attention FROM status")
+    )
+
+
+def _supervised() -> tuple[list[Any], list[Record], list[Record]]:
+    """``_records`` and, in the same batch as the sheets they name, a supervisor's reviews:
+    approvals that settle disputes, and reviews whose ``overrides`` change the state (the
+    restate reads them from the records it parsed)."""
+    package, certs, sheets = _records()
+    election = Election.from_payload(package[0]["payload"])
+    key = SigningKey.from_seed(bytes([9]) * 32)
+    cert = authority.certificate(
+        demo.demo_authority(),
+        election=election.id,
+        officer_id="bench-supervisor",
+        name="Pengawas",
+        role="supervisor",
+        jurisdiction="32",
+        public_key=key.public_key,
+        valid_from=demo.ISSUED,
+        valid_until=demo.EXPIRES,
+        issued=demo.ISSUED,
+    )
+    reviews: list[Record] = []
+
+    def review(target: Record, decision: str, overrides: list[str]) -> Record:
+        record = sign(
+            key,
+            {
+                "type": "review",
+                "signer": key.key_id,
+                "seq": len(reviews) + 1,
+                "prev": reviews[-1].hash if reviews else None,
+                "time": "2026-02-14T14:00:00Z",
+                "election": election.id,
+                "station": target.payload["station"],
+                "contest": target.payload["contest"],
+                "sheet": target.hash,
+                "decision": decision,
+                "reason": None if decision == "approve" else "angka tidak sesuai kertas",
+                "overrides": overrides,
+            },
+        )
+        reviews.append(record)
+        return record
+
+    # sheets[5:8]: A's sheets of the stations B disputes (sheets[-3:], B's numbers).
+    review(sheets[6], "approve", [])  # settles the dispute: approved
+    seen = review(sheets[5], "approve", [])
+    review(sheets[-3], "reject", [seen.hash])  # B's set aside, A's approval withdrawn: signed
+    rejected = review(sheets[20], "reject", [])
+    review(sheets[20], "approve", [rejected.hash])
+    return package, [*certs, cert], [*sheets, *reviews]
+
+
+def test_a_batch_restated_from_memory_equals_a_restate_from_the_database(
+    tmp_path: Path,
+) -> None:
+    """A push restates its stations from the records it parsed (not read back); the states,
+    totals and stats are those of the records pushed one at a time, and of a restate of
+    every station read from the database. The batch holds a correction of one of its own
+    sheets, disputes, reviews of its own sheets (one overriding another), and a record sent
+    twice."""
+    package, certs, records = _supervised()
+    found = []
+    for name, batches in (("batch", [[*records, records[3]]]), ("single", [[r] for r in records])):
+        storage, ledger = _server(tmp_path / name)
+        try:
+            ledger.push(package)
+            ledger.push([c.to_json() for c in certs])
+            for batch in batches:
+                outcomes = ledger.push([r.to_json() for r in batch]).outcomes
+                stored = ["stored"] * len({r.hash for r in batch})  # a repeat answered once
+                assert [o.status for o in outcomes] == stored, outcomes
+            pushed = (_status(storage), _state(storage))
+            states = {r[2] for r in pushed[0]}
+            assert {"approved", "disputed", "corrected", "signed"} <= states, states
+            storage.restate(ledger.trust())  # every station again, from the database
+            assert (_status(storage), _state(storage)) == pushed
+            for contest, totals in pushed[1][0].items():
+                assert totals == _recount(storage, contest)
+            found.append(pushed)
+        finally:
+            storage.close()
+    assert found[0] == found[1]
