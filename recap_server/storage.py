@@ -508,7 +508,7 @@ class SqlStorage:
                         record.signer,
                         record.seq,
                         p.get("supersedes"),
-                        json.dumps(p["values"], sort_keys=True),
+                        _VALUES.encode(p["values"]),
                     )
                 )
             elif record.type == "review":
@@ -824,12 +824,14 @@ class SqlStorage:
                 if before is not None and (before[0], before[1]) == (state.state, state.current):
                     continue
                 values = {v.hash: v.values for v in mine}.get(state.current or "")
-                delta = _contribution(state.state, values)
-                if before is not None:
+                if before is None:
+                    totals.count(station, contest, state.state, values)  # a station's first
+                else:
+                    delta = _contribution(state.state, values)
                     old = json.loads(before[2]) if before[2] is not None else None
                     for key, n in _contribution(before[0], old).items():
                         delta[key] = delta.get(key, 0) - n
-                totals.add(station, contest, delta, 1)
+                    totals.add(station, contest, delta, 1)
                 was = before is not None and before[0] == DISPUTED
                 disputes += int(state.state == DISPUTED) - int(was)
             conn.executemany(
@@ -1062,6 +1064,12 @@ def _bump(conn: Any, deltas: Mapping[str, int]) -> None:
     )
 
 
+# ``json.dumps(values, sort_keys=True)``, the same text, without making an encoder per call
+# (a sheet's values are encoded under the writers' lock).
+_VALUES = json.JSONEncoder(sort_keys=True)
+_FIELD_KEYS: dict[str, str] = {}  # field -> its key in region_totals, "f:" + field
+
+
 def _contribution(state: str | None, values: Mapping[str, Any] | None) -> dict[str, int]:
     """What one station's state adds to each region above it (see migrations.V2)."""
     if state is None:
@@ -1096,6 +1104,24 @@ class _Totals:
             sums = self.villages.setdefault((village, contest), {})
             for key, n in moved:
                 sums[key] = sums.get(key, 0) + n
+
+    def count(
+        self, station: str, contest: str, state: str | None, values: Mapping[str, Any] | None
+    ) -> None:
+        """``add(station, contest, _contribution(state, values), 1)`` without the dict in
+        between: a station's first state, what most of a push's stations get (every key of
+        a contribution moves: its states and counts are 1, its fields are kept at zero)."""
+        village, dot, _ = station.rpartition(".")
+        if not dot or state is None:
+            return
+        sums = self.villages.setdefault((village, contest), {})
+        key = "s:" + state
+        sums[key] = sums.get(key, 0) + 1
+        if state in COUNTED and values is not None:
+            sums["counted"] = sums.get("counted", 0) + 1
+            for field, value in values.items():
+                key = _FIELD_KEYS.get(field) or _FIELD_KEYS.setdefault(field, "f:" + field)
+                sums[key] = sums.get(key, 0) + int(value)
 
     def write(self, conn: Any) -> None:
         rows: dict[tuple[str, str, str], int] = {}

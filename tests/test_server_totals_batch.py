@@ -16,7 +16,7 @@ from recap_desktop.domain.chasil_demo import random_sheet
 from recap_desktop.domain.election import Election
 from recap_desktop.services import demo
 from recap_server.ledger import Ledger
-from recap_server.storage import SqlStorage, open_storage
+from recap_server.storage import SqlStorage, _contribution, _Totals, open_storage
 from tests.pg_support import database_for
 from tests.test_server_storage import _recount
 
@@ -196,3 +196,24 @@ def test_a_batch_restated_from_memory_equals_a_restate_from_the_database(
         finally:
             storage.close()
     assert found[0] == found[1]
+
+
+def test_a_first_state_counts_as_its_contribution_added() -> None:
+    """``_Totals.count`` (a station's first state, without the dict between) gathers what
+    ``add(_contribution(...), 1)`` does: a field's zero kept, a state that does not count
+    adding its state only, no state nothing, a code with no region above it nothing."""
+    cases: list[tuple[str, str | None, dict[str, int] | None]] = [
+        ("32.01.001", "signed", {"a": 3, "b": 0}),
+        ("32.01.002", "approved", {"a": 1, "c": 0}),
+        ("32.01.002", "disputed", None),
+        ("32.02.001", "rejected", {"a": 5}),
+        ("32.02.002", "corrected", {}),
+        ("32.02.003", None, None),
+        ("32", "signed", {"a": 1}),
+    ]
+    counted, added = _Totals(), _Totals()
+    for station, state, values in cases:
+        counted.count(station, "ppwp", state, values)
+        added.add(station, "ppwp", _contribution(state, values), 1)
+    assert counted.villages == added.villages
+    assert counted.villages[("32.01", "ppwp")]["f:b"] == 0
