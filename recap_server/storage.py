@@ -95,6 +95,7 @@ class ServerStorage(Protocol):
         trust: Trust,
         restate_signers: Iterable[str] = (),
         keep_receipt: bool = True,
+        prepared: Prepared | None = None,
     ) -> tuple[Record, Record, Appended]: ...
     def record_fork(self, fork: Fork, received: str) -> None: ...
     def restate(self, trust: Trust, *, signers: Sequence[str] | None = None) -> None: ...
@@ -211,6 +212,73 @@ class _PgConnection:
 @functools.lru_cache(maxsize=512)
 def _pg_sql(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A record's rows as ``commit`` inserts them, less what only the commit knows (when it
+    was received, its log index): made from the record alone, so that a push makes them
+    before the writers' lock."""
+
+    record: tuple[Any, ...]  # records: hash, type, signer, seq, station, payload, sig
+    partition: str
+    sheet: tuple[Any, ...] | None = None  # a sheet's row of sheets
+    review: tuple[Any, ...] | None = None  # a review's row of reviews
+    key: tuple[str, str] | None = None  # the (station, contest) a sheet or review restates
+
+
+def _rows_of(record: Record) -> Rows:
+    p = record.payload
+    chained = record.type in CHAINED_TYPES
+    # The place column serves the record to laptops of regions containing it.
+    station = place_of(record.type, p) if chained else None
+    row = (
+        record.hash,
+        record.type,
+        record.signer,
+        record.seq if chained else None,
+        station if isinstance(station, str) else None,
+        record.canonical.decode("utf-8"),
+        record.sig,
+    )
+    name = partition_of(record)
+    if record.type == "sheet":
+        sheet = (
+            record.hash,
+            p["station"],
+            p["contest"],
+            record.signer,
+            record.seq,
+            p.get("supersedes"),
+            _VALUES.encode(p["values"]),
+        )
+        return Rows(row, name, sheet=sheet, key=(str(p["station"]), str(p["contest"])))
+    if record.type == "review":
+        review = (
+            record.hash,
+            p["sheet"],
+            p["station"],
+            p["contest"],
+            record.signer,
+            record.seq,
+            p["time"],
+            p["decision"],
+        )
+        return Rows(row, name, review=review, key=(str(p["station"]), str(p["contest"])))
+    return Rows(row, name)
+
+
+class Prepared:
+    """The rows of a batch's records, made by a push's worker before the writers' lock (a
+    tenth of what a push did under it); ``commit`` takes a record's rows from here only for
+    that very record object, and makes any other's itself."""
+
+    def __init__(self, records: Iterable[Record]) -> None:
+        self._rows = {id(r): (r, _rows_of(r)) for r in records}
+
+    def rows(self, record: Record) -> Rows:
+        kept = self._rows.get(id(record))
+        return kept[1] if kept is not None and kept[0] is record else _rows_of(record)
 
 
 class SqlStorage:
@@ -463,6 +531,7 @@ class SqlStorage:
         trust: Trust,
         restate_signers: Iterable[str] = (),
         keep_receipt: bool = True,
+        prepared: Prepared | None = None,
     ) -> tuple[Record, Record, Appended]:
         """Store the admitted records in the log, their projections, the new tree head and
         the receipt in one transaction; returns (head, receipt, what the log did), the head
@@ -473,69 +542,27 @@ class SqlStorage:
         tables as inserting and restating record by record. ``restate_signers``: keys whose
         standing changed (a certificate, a revocation, a fork): every station they signed
         for is restated too. ``keep_receipt`` False: a push that stored nothing keeps none.
+        ``prepared``: the records' rows made ahead (``Prepared``, before the writers' lock);
+        a record's not in it are made here.
         """
+        parts = [
+            prepared.rows(record) if prepared is not None else _rows_of(record)
+            for record in records
+        ]
+        sheets = [m.sheet for m in parts if m.sheet is not None]
+        reviews = [m.review for m in parts if m.review is not None]
+        touched = {m.key: None for m in parts if m.key is not None}
         rows: list[tuple[Any, ...]] = []
-        sheets: list[tuple[Any, ...]] = []
-        reviews: list[tuple[Any, ...]] = []
         leaves: list[tuple[str, bytes]] = []
-        touched: dict[tuple[str, str], None] = {}
-        for record in records:
-            p = record.payload
-            chained = record.type in CHAINED_TYPES
-            # The place column serves the record to laptops of regions containing it.
-            station = place_of(record.type, p) if chained else None
-            name = partition_of(record)
-            rows.append(
-                (
-                    record.hash,
-                    record.type,
-                    record.signer,
-                    record.seq if chained else None,
-                    station if isinstance(station, str) else None,
-                    record.canonical.decode("utf-8"),
-                    record.sig,
-                    received,
-                    None,
-                    name,
-                )
-            )
-            if record.type == "sheet":
-                sheets.append(
-                    (
-                        record.hash,
-                        p["station"],
-                        p["contest"],
-                        record.signer,
-                        record.seq,
-                        p.get("supersedes"),
-                        _VALUES.encode(p["values"]),
-                    )
-                )
-            elif record.type == "review":
-                reviews.append(
-                    (
-                        record.hash,
-                        p["sheet"],
-                        p["station"],
-                        p["contest"],
-                        record.signer,
-                        record.seq,
-                        p["time"],
-                        p["decision"],
-                    )
-                )
-            else:
-                continue
-            touched[(str(p["station"]), str(p["contest"]))] = None
         with self.transaction() as conn:
             # The writers' lock is held from here to the commit: the log's next index is
             # read and taken in the same transaction (one log, no gaps, whichever worker).
             size = self._size(conn)
-            for offset, (record, row) in enumerate(zip(records, rows, strict=True)):
+            for offset, (record, m) in enumerate(zip(records, parts, strict=True)):
                 index = size + offset
-                name = str(row[9])
+                name = m.partition
                 leaves.append((name, leaf_hash(record.hash, index, name, received)))
-                rows[offset] = (*row[:8], index, name)
+                rows.append((*m.record, received, index, name))
             conn.executemany(
                 "INSERT INTO records (hash, type, signer, seq, station, payload, sig,"
                 " received, idx, partition) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

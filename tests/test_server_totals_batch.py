@@ -4,6 +4,7 @@ one at a time, and both equal a recount (on SQLite, and on PostgreSQL in its pas
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from recap_desktop.domain.chasil_demo import random_sheet
 from recap_desktop.domain.election import Election
 from recap_desktop.services import demo
 from recap_server.ledger import Ledger
-from recap_server.storage import SqlStorage, _contribution, _Totals, open_storage
+from recap_server.storage import Prepared, SqlStorage, _contribution, _Totals, open_storage
 from tests.pg_support import database_for
 from tests.test_server_storage import _recount
 
@@ -217,3 +218,14 @@ def test_a_first_state_counts_as_its_contribution_added() -> None:
         added.add(station, "ppwp", _contribution(state, values), 1)
     assert counted.villages == added.villages
     assert counted.villages[("32.01", "ppwp")]["f:b"] == 0
+
+
+def test_rows_made_ahead_are_taken_for_that_very_record_only() -> None:
+    """A push makes its records' rows before the writers' lock (``Prepared``); the commit
+    takes them for the same record objects only, and makes any other record's itself."""
+    _, _, sheets = fixture(2)
+    prepared = Prepared(sheets[:1])
+    assert prepared.rows(sheets[0]) is prepared.rows(sheets[0])  # made once, ahead
+    other = prepared.rows(sheets[1])
+    assert other.record[0] == sheets[1].hash and other.key is not None
+    assert other.sheet is not None and json.loads(other.sheet[-1]) == sheets[1].payload["values"]
