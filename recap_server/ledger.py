@@ -26,7 +26,7 @@ from recap_desktop.protocol.log import sign_head
 from recap_desktop.protocol.trust import SERVER_ROLE, Trust
 from recap_desktop.protocol.wire import BATCH_FORMAT, WireError, check_fork
 from recap_server.log import Appended, Summary
-from recap_server.storage import Position, ServerStorage, parse_received
+from recap_server.storage import Position, Prepared, ServerStorage, parse_received
 
 STORED, REFUSED, UNKNOWN = "stored", "refused", "unknown"
 __all__ = ["BATCH_FORMAT", "HELD", "REFUSED", "STORED", "Ledger", "Outcome"]
@@ -244,14 +244,16 @@ class Ledger:
         # gives their signers now. Admission inside the lock takes a result only for the key
         # its own trust gives then (a certificate or revocation may arrive meanwhile), so it
         # decides as if it had verified itself; the workers' verifies run in parallel.
-        verified = preverify([r for r in items if isinstance(r, Record)], self.trust())
+        parsed = [r for r in items if isinstance(r, Record)]
+        verified = preverify(parsed, self.trust())
+        prepared = Prepared(parsed)  # their rows, should they be stored: no database either
         with self.storage.transaction():
             # The database's writers' lock from here to the commit (whichever worker runs
             # it): admission reads chain heads and held records, and the insert that follows
             # sees the same state. The view and trust are caught up inside it first.
             view = self._keep_view(self._read_view(self._view))
             self._take_forks(forks)
-            return self._push(items, malformed, known, view, verified)
+            return self._push(items, malformed, known, view, verified, prepared)
 
     def holds(self, hashes: Sequence[str], known: int = 0) -> Pushed:
         """Which of ``hashes`` the log holds, answered as a push of those records would be
@@ -293,6 +295,7 @@ class Ledger:
         known: int,
         view: LogView,
         verified: Verified | None = None,
+        prepared: Prepared | None = None,
     ) -> Pushed:
         records = [r for r in items if isinstance(r, Record)]
         now = self.clock()
@@ -353,6 +356,7 @@ class Ledger:
             trust=trust,
             restate_signers=_changed_signers(before, trust, stored),
             keep_receipt=bool(stored),
+            prepared=prepared,
         )
         self._keep_view(LogView(head, summaries[-1]))
         size = appended.size

@@ -95,6 +95,7 @@ class ServerStorage(Protocol):
         trust: Trust,
         restate_signers: Iterable[str] = (),
         keep_receipt: bool = True,
+        prepared: Prepared | None = None,
     ) -> tuple[Record, Record, Appended]: ...
     def record_fork(self, fork: Fork, received: str) -> None: ...
     def restate(self, trust: Trust, *, signers: Sequence[str] | None = None) -> None: ...
@@ -136,6 +137,8 @@ class ServerStorage(Protocol):
 WRITERS_LOCK = 0x7265636170  # "recap"
 MAX_SEEKS = 32  # partitions a pull reads one by one; more: one pass from the cursor
 POOL_SIZE = 8  # connections per process; the thread pool's other threads wait for one
+# A log index no record reaches: ``_restate`` with no fresh records reads every row.
+_NO_INDEX = 2**62
 
 
 class _Pool:
@@ -209,6 +212,73 @@ class _PgConnection:
 @functools.lru_cache(maxsize=512)
 def _pg_sql(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A record's rows as ``commit`` inserts them, less what only the commit knows (when it
+    was received, its log index): made from the record alone, so that a push makes them
+    before the writers' lock."""
+
+    record: tuple[Any, ...]  # records: hash, type, signer, seq, station, payload, sig
+    partition: str
+    sheet: tuple[Any, ...] | None = None  # a sheet's row of sheets
+    review: tuple[Any, ...] | None = None  # a review's row of reviews
+    key: tuple[str, str] | None = None  # the (station, contest) a sheet or review restates
+
+
+def _rows_of(record: Record) -> Rows:
+    p = record.payload
+    chained = record.type in CHAINED_TYPES
+    # The place column serves the record to laptops of regions containing it.
+    station = place_of(record.type, p) if chained else None
+    row = (
+        record.hash,
+        record.type,
+        record.signer,
+        record.seq if chained else None,
+        station if isinstance(station, str) else None,
+        record.canonical.decode("utf-8"),
+        record.sig,
+    )
+    name = partition_of(record)
+    if record.type == "sheet":
+        sheet = (
+            record.hash,
+            p["station"],
+            p["contest"],
+            record.signer,
+            record.seq,
+            p.get("supersedes"),
+            _VALUES.encode(p["values"]),
+        )
+        return Rows(row, name, sheet=sheet, key=(str(p["station"]), str(p["contest"])))
+    if record.type == "review":
+        review = (
+            record.hash,
+            p["sheet"],
+            p["station"],
+            p["contest"],
+            record.signer,
+            record.seq,
+            p["time"],
+            p["decision"],
+        )
+        return Rows(row, name, review=review, key=(str(p["station"]), str(p["contest"])))
+    return Rows(row, name)
+
+
+class Prepared:
+    """The rows of a batch's records, made by a push's worker before the writers' lock (a
+    tenth of what a push did under it); ``commit`` takes a record's rows from here only for
+    that very record object, and makes any other's itself."""
+
+    def __init__(self, records: Iterable[Record]) -> None:
+        self._rows = {id(r): (r, _rows_of(r)) for r in records}
+
+    def rows(self, record: Record) -> Rows:
+        kept = self._rows.get(id(record))
+        return kept[1] if kept is not None and kept[0] is record else _rows_of(record)
 
 
 class SqlStorage:
@@ -461,6 +531,7 @@ class SqlStorage:
         trust: Trust,
         restate_signers: Iterable[str] = (),
         keep_receipt: bool = True,
+        prepared: Prepared | None = None,
     ) -> tuple[Record, Record, Appended]:
         """Store the admitted records in the log, their projections, the new tree head and
         the receipt in one transaction; returns (head, receipt, what the log did), the head
@@ -471,69 +542,27 @@ class SqlStorage:
         tables as inserting and restating record by record. ``restate_signers``: keys whose
         standing changed (a certificate, a revocation, a fork): every station they signed
         for is restated too. ``keep_receipt`` False: a push that stored nothing keeps none.
+        ``prepared``: the records' rows made ahead (``Prepared``, before the writers' lock);
+        a record's not in it are made here.
         """
+        parts = [
+            prepared.rows(record) if prepared is not None else _rows_of(record)
+            for record in records
+        ]
+        sheets = [m.sheet for m in parts if m.sheet is not None]
+        reviews = [m.review for m in parts if m.review is not None]
+        touched = {m.key: None for m in parts if m.key is not None}
         rows: list[tuple[Any, ...]] = []
-        sheets: list[tuple[Any, ...]] = []
-        reviews: list[tuple[Any, ...]] = []
         leaves: list[tuple[str, bytes]] = []
-        touched: dict[tuple[str, str], None] = {}
-        for record in records:
-            p = record.payload
-            chained = record.type in CHAINED_TYPES
-            # The place column serves the record to laptops of regions containing it.
-            station = place_of(record.type, p) if chained else None
-            name = partition_of(record)
-            rows.append(
-                (
-                    record.hash,
-                    record.type,
-                    record.signer,
-                    record.seq if chained else None,
-                    station if isinstance(station, str) else None,
-                    record.canonical.decode("utf-8"),
-                    record.sig,
-                    received,
-                    None,
-                    name,
-                )
-            )
-            if record.type == "sheet":
-                sheets.append(
-                    (
-                        record.hash,
-                        p["station"],
-                        p["contest"],
-                        record.signer,
-                        record.seq,
-                        p.get("supersedes"),
-                        json.dumps(p["values"], sort_keys=True),
-                    )
-                )
-            elif record.type == "review":
-                reviews.append(
-                    (
-                        record.hash,
-                        p["sheet"],
-                        p["station"],
-                        p["contest"],
-                        record.signer,
-                        record.seq,
-                        p["time"],
-                        p["decision"],
-                    )
-                )
-            else:
-                continue
-            touched[(str(p["station"]), str(p["contest"]))] = None
         with self.transaction() as conn:
             # The writers' lock is held from here to the commit: the log's next index is
             # read and taken in the same transaction (one log, no gaps, whichever worker).
             size = self._size(conn)
-            for offset, (record, row) in enumerate(zip(records, rows, strict=True)):
+            for offset, (record, m) in enumerate(zip(records, parts, strict=True)):
                 index = size + offset
-                name = str(row[9])
+                name = m.partition
                 leaves.append((name, leaf_hash(record.hash, index, name, received)))
-                rows[offset] = (*row[:8], index, name)
+                rows.append((*m.record, received, index, name))
             conn.executemany(
                 "INSERT INTO records (hash, type, signer, seq, station, payload, sig,"
                 " received, idx, partition) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -560,7 +589,9 @@ class SqlStorage:
                     ):
                         touched[(str(station), str(contest))] = None
             totals = _Totals()
-            self._restate(conn, touched, trust, totals)
+            self._restate(
+                conn, touched, trust, totals, fresh={r.hash: r for r in records}, first=size
+            )
             totals.write(conn)
             positions = {r.hash: (size + i, received) for i, r in enumerate(records)}
             head, made = seal(positions, appended)
@@ -685,7 +716,14 @@ class SqlStorage:
             totals.write(conn)
 
     def _restate(
-        self, conn: Any, keys: Iterable[tuple[str, str]], trust: Trust, totals: _Totals
+        self,
+        conn: Any,
+        keys: Iterable[tuple[str, str]],
+        trust: Trust,
+        totals: _Totals,
+        *,
+        fresh: Mapping[str, Record] | None = None,
+        first: int = _NO_INDEX,
     ) -> None:
         """The state of each (station, contest) of ``keys`` again, by the same rule as every
         laptop (domain.status, protocol.standing): a disagreement is a dispute; a record whose
@@ -694,14 +732,27 @@ class SqlStorage:
 
         Read and written a chunk of stations at a time: one query per table and one
         ``executemany`` of the states, not four statements per station (on PostgreSQL each
-        was a round trip under the writers' lock, ~1.7 ms a sheet of a push)."""
+        was a round trip under the writers' lock, ~1.7 ms a sheet of a push).
+
+        ``fresh``: the records the caller just inserted, at log indexes ``first`` and on (a
+        push's batch), as the push parsed them: their payloads and values are taken from
+        here, not read back and json-decoded again (half of a push's restate, under the
+        lock). Every other row is read from the database as before."""
         mandates, revoked, forks = trust.mandates, trust.revoked, trust.forks
+        fresh = fresh or {}
+        claims: dict[str, datetime] = {}  # the times a chunk's records share, parsed once
+        seens: dict[str, datetime] = {}
 
         def stand(
             kind: str, station: str, signer: str, seq: int, time: str, received: str, at: int
         ) -> str | None:
             try:
-                claimed, seen = parse_time(time, "time"), parse_received(received)
+                claimed = claims.get(time)
+                if claimed is None:
+                    claimed = claims[time] = parse_time(time, "time")
+                seen = seens.get(received)
+                if seen is None:
+                    seen = seens[received] = parse_received(received)
             except (ElectionError, ValueError):
                 return "malformed"
             return standing(
@@ -724,38 +775,45 @@ class SqlStorage:
             stations = list(dict.fromkeys(st for st, _ in chunk))
             marks = ", ".join("?" for _ in stations)
             versions: dict[tuple[str, str], list[SheetVersion]] = {k: [] for k in chunk}
+            # A fresh record's payload and values are not read (NULL): they are in memory.
             for r in conn.execute(
-                'SELECT s.station, s.contest, s.hash, s.signer, s.seq, s.supersedes, s."values",'
-                " r.payload, r.received, r.idx"
+                "SELECT s.station, s.contest, s.hash, s.signer, s.seq, s.supersedes,"
+                ' CASE WHEN r.idx >= ? THEN NULL ELSE s."values" END,'
+                " CASE WHEN r.idx >= ? THEN NULL ELSE r.payload END, r.received, r.idx"
                 " FROM sheets s JOIN records r ON r.hash = s.hash"
                 f" WHERE s.station IN ({marks})",
-                stations,
+                [first, first, *stations],
             ):
                 mine = versions.get((str(r[0]), str(r[1])))
                 if mine is None:
                     continue  # another contest of the station, not restated
-                when = str(json.loads(r[7]).get("time"))
+                if r[7] is None:
+                    p = fresh[r[2]].payload
+                    when, values = str(p.get("time")), p["values"]
+                else:
+                    when, values = str(json.loads(r[7]).get("time")), json.loads(r[6])
                 mine.append(
                     SheetVersion(
                         r[2],
                         r[3],
                         r[4],
                         r[5],
-                        json.loads(r[6]),
+                        values,
                         stand("sheet", str(r[0]), r[3], r[4], when, r[8], r[9]),
                     )
                 )
             reviews: dict[tuple[str, str], list[Review]] = {k: [] for k in chunk}
             for r in conn.execute(
                 "SELECT v.station, v.contest, v.hash, v.sheet, v.signer, v.seq, v.decision,"
-                " r.payload, v.time, r.received, r.idx"
+                " CASE WHEN r.idx >= ? THEN NULL ELSE r.payload END, v.time, r.received, r.idx"
                 " FROM reviews v JOIN records r ON r.hash = v.hash"
                 f" WHERE v.station IN ({marks})",
-                stations,
+                [first, *stations],
             ):
                 found = reviews.get((str(r[0]), str(r[1])))
                 if found is None:
                     continue
+                named = (fresh[r[2]].payload if r[7] is None else json.loads(r[7])).get("overrides")
                 found.append(
                     Review(
                         r[2],
@@ -763,7 +821,7 @@ class SqlStorage:
                         r[4],
                         r[5],
                         r[6],
-                        overrides({"overrides": json.loads(r[7]).get("overrides") or []}),
+                        overrides({"overrides": named or []}),
                         stand("review", str(r[0]), r[4], r[5], r[8], r[9], r[10]),
                     )
                 )
@@ -785,7 +843,7 @@ class SqlStorage:
                         contest,
                         state.state,
                         state.current,
-                        json.dumps(list(state.attention)),
+                        json.dumps(list(state.attention)) if state.attention else "[]",
                     )
                 )
                 # The projections (region totals, the disputes counter) move by the difference.
@@ -793,12 +851,14 @@ class SqlStorage:
                 if before is not None and (before[0], before[1]) == (state.state, state.current):
                     continue
                 values = {v.hash: v.values for v in mine}.get(state.current or "")
-                delta = _contribution(state.state, values)
-                if before is not None:
+                if before is None:
+                    totals.count(station, contest, state.state, values)  # a station's first
+                else:
+                    delta = _contribution(state.state, values)
                     old = json.loads(before[2]) if before[2] is not None else None
                     for key, n in _contribution(before[0], old).items():
                         delta[key] = delta.get(key, 0) - n
-                totals.add(station, contest, delta, 1)
+                    totals.add(station, contest, delta, 1)
                 was = before is not None and before[0] == DISPUTED
                 disputes += int(state.state == DISPUTED) - int(was)
             conn.executemany(
@@ -1031,6 +1091,12 @@ def _bump(conn: Any, deltas: Mapping[str, int]) -> None:
     )
 
 
+# ``json.dumps(values, sort_keys=True)``, the same text, without making an encoder per call
+# (a sheet's values are encoded under the writers' lock).
+_VALUES = json.JSONEncoder(sort_keys=True)
+_FIELD_KEYS: dict[str, str] = {}  # field -> its key in region_totals, "f:" + field
+
+
 def _contribution(state: str | None, values: Mapping[str, Any] | None) -> dict[str, int]:
     """What one station's state adds to each region above it (see migrations.V2)."""
     if state is None:
@@ -1065,6 +1131,24 @@ class _Totals:
             sums = self.villages.setdefault((village, contest), {})
             for key, n in moved:
                 sums[key] = sums.get(key, 0) + n
+
+    def count(
+        self, station: str, contest: str, state: str | None, values: Mapping[str, Any] | None
+    ) -> None:
+        """``add(station, contest, _contribution(state, values), 1)`` without the dict in
+        between: a station's first state, what most of a push's stations get (every key of
+        a contribution moves: its states and counts are 1, its fields are kept at zero)."""
+        village, dot, _ = station.rpartition(".")
+        if not dot or state is None:
+            return
+        sums = self.villages.setdefault((village, contest), {})
+        key = "s:" + state
+        sums[key] = sums.get(key, 0) + 1
+        if state in COUNTED and values is not None:
+            sums["counted"] = sums.get("counted", 0) + 1
+            for field, value in values.items():
+                key = _FIELD_KEYS.get(field) or _FIELD_KEYS.setdefault(field, "f:" + field)
+                sums[key] = sums.get(key, 0) + int(value)
 
     def write(self, conn: Any) -> None:
         rows: dict[tuple[str, str, str], int] = {}

@@ -382,3 +382,34 @@ def test_admission_does_not_check_the_rules_again_when_the_package_is_the_same(
     assert calls == []
     assert verdict(batch, held, trust) == [(ADMITTED, None)] * 3
     assert len(calls) == 3
+
+
+def test_admission_does_not_check_a_record_s_form_again_when_checked_ahead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``check_officer_record`` looks at the record alone: one that passed it ahead (in a
+    server's worker) is not checked again under the writers' lock; one that failed it is
+    checked again and refused as malformed, its signature verified or not."""
+    from recap_desktop.protocol import checks
+
+    keys = [SigningKey.generate() for _ in range(3)]
+    held, trust = base(*(cert(k) for k in keys))
+    batch = [sheet(k, 1, None, station=f"32.01.01.2001.00{i + 1}") for i, k in enumerate(keys)]
+    broken = sheet(keys[0], 2, batch[0].hash, reason="no correction has none")
+    verified = preverify([*batch, broken], trust)
+    assert len(verified) == 4  # every signature holds; the broken one's form does not
+    calls: list[str] = []
+    real = checks.check_officer_record
+
+    def counted(record: Record) -> None:
+        calls.append(record.hash)
+        real(record)
+
+    monkeypatch.setattr(checks, "check_officer_record", counted)
+    assert verdict([*batch, broken], held, trust, verified=verified) == [
+        *[(ADMITTED, None)] * 3,
+        (REFUSED, "malformed"),
+    ]
+    assert calls == [broken.hash]
+    assert verdict(batch, held, trust) == [(ADMITTED, None)] * 3
+    assert len(calls) == 4

@@ -4,6 +4,7 @@ one at a time, and both equal a recount (on SQLite, and on PostgreSQL in its pas
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from recap_desktop.domain.chasil_demo import random_sheet
 from recap_desktop.domain.election import Election
 from recap_desktop.services import demo
 from recap_server.ledger import Ledger
-from recap_server.storage import SqlStorage, open_storage
+from recap_server.storage import Prepared, SqlStorage, _contribution, _Totals, open_storage
 from tests.pg_support import database_for
 from tests.test_server_storage import _recount
 
@@ -106,3 +107,125 @@ def test_a_batch_moves_the_totals_as_its_records_one_by_one_do(tmp_path: Path) -
         finally:
             storage.close()
     assert states[0] == states[1]
+
+
+def _status(storage: SqlStorage) -> list[tuple[Any, ...]]:
+    return sorted(
+        tuple(r)
+        for r in storage._query("SELECT station, contest, state, current, attention FROM status")
+    )
+
+
+def _supervised() -> tuple[list[Any], list[Record], list[Record]]:
+    """``_records`` and, in the same batch as the sheets they name, a supervisor's reviews:
+    approvals that settle disputes, and reviews whose ``overrides`` change the state (the
+    restate reads them from the records it parsed)."""
+    package, certs, sheets = _records()
+    election = Election.from_payload(package[0]["payload"])
+    key = SigningKey.from_seed(bytes([9]) * 32)
+    cert = authority.certificate(
+        demo.demo_authority(),
+        election=election.id,
+        officer_id="bench-supervisor",
+        name="Pengawas",
+        role="supervisor",
+        jurisdiction="32",
+        public_key=key.public_key,
+        valid_from=demo.ISSUED,
+        valid_until=demo.EXPIRES,
+        issued=demo.ISSUED,
+    )
+    reviews: list[Record] = []
+
+    def review(target: Record, decision: str, overrides: list[str]) -> Record:
+        record = sign(
+            key,
+            {
+                "type": "review",
+                "signer": key.key_id,
+                "seq": len(reviews) + 1,
+                "prev": reviews[-1].hash if reviews else None,
+                "time": "2026-02-14T14:00:00Z",
+                "election": election.id,
+                "station": target.payload["station"],
+                "contest": target.payload["contest"],
+                "sheet": target.hash,
+                "decision": decision,
+                "reason": None if decision == "approve" else "angka tidak sesuai kertas",
+                "overrides": overrides,
+            },
+        )
+        reviews.append(record)
+        return record
+
+    # sheets[5:8]: A's sheets of the stations B disputes (sheets[-3:], B's numbers).
+    review(sheets[6], "approve", [])  # settles the dispute: approved
+    seen = review(sheets[5], "approve", [])
+    review(sheets[-3], "reject", [seen.hash])  # B's set aside, A's approval withdrawn: signed
+    rejected = review(sheets[20], "reject", [])
+    review(sheets[20], "approve", [rejected.hash])
+    return package, [*certs, cert], [*sheets, *reviews]
+
+
+def test_a_batch_restated_from_memory_equals_a_restate_from_the_database(
+    tmp_path: Path,
+) -> None:
+    """A push restates its stations from the records it parsed (not read back); the states,
+    totals and stats are those of the records pushed one at a time, and of a restate of
+    every station read from the database. The batch holds a correction of one of its own
+    sheets, disputes, reviews of its own sheets (one overriding another), and a record sent
+    twice."""
+    package, certs, records = _supervised()
+    found = []
+    for name, batches in (("batch", [[*records, records[3]]]), ("single", [[r] for r in records])):
+        storage, ledger = _server(tmp_path / name)
+        try:
+            ledger.push(package)
+            ledger.push([c.to_json() for c in certs])
+            for batch in batches:
+                outcomes = ledger.push([r.to_json() for r in batch]).outcomes
+                stored = ["stored"] * len({r.hash for r in batch})  # a repeat answered once
+                assert [o.status for o in outcomes] == stored, outcomes
+            pushed = (_status(storage), _state(storage))
+            states = {r[2] for r in pushed[0]}
+            assert {"approved", "disputed", "corrected", "signed"} <= states, states
+            storage.restate(ledger.trust())  # every station again, from the database
+            assert (_status(storage), _state(storage)) == pushed
+            for contest, totals in pushed[1][0].items():
+                assert totals == _recount(storage, contest)
+            found.append(pushed)
+        finally:
+            storage.close()
+    assert found[0] == found[1]
+
+
+def test_a_first_state_counts_as_its_contribution_added() -> None:
+    """``_Totals.count`` (a station's first state, without the dict between) gathers what
+    ``add(_contribution(...), 1)`` does: a field's zero kept, a state that does not count
+    adding its state only, no state nothing, a code with no region above it nothing."""
+    cases: list[tuple[str, str | None, dict[str, int] | None]] = [
+        ("32.01.001", "signed", {"a": 3, "b": 0}),
+        ("32.01.002", "approved", {"a": 1, "c": 0}),
+        ("32.01.002", "disputed", None),
+        ("32.02.001", "rejected", {"a": 5}),
+        ("32.02.002", "corrected", {}),
+        ("32.02.003", None, None),
+        ("32", "signed", {"a": 1}),
+    ]
+    counted, added = _Totals(), _Totals()
+    for station, state, values in cases:
+        counted.count(station, "ppwp", state, values)
+        added.add(station, "ppwp", _contribution(state, values), 1)
+    assert counted.villages == added.villages
+    assert counted.villages[("32.01", "ppwp")]["f:b"] == 0
+
+
+def test_rows_made_ahead_are_taken_for_that_very_record_only() -> None:
+    """A push makes its records' rows before the writers' lock (``Prepared``); the commit
+    takes them for the same record objects only, and makes any other record's itself."""
+    _, _, sheets = fixture(2)
+    prepared = Prepared(sheets[:1])
+    assert prepared.rows(sheets[0]) is prepared.rows(sheets[0])  # made once, ahead
+    other = prepared.rows(sheets[1])
+    assert other.record[0] == sheets[1].hash and other.key is not None
+    assert other.sheet is not None and json.loads(other.sheet[-1]) == sheets[1].payload["values"]

@@ -35,12 +35,15 @@ class Verified:
     election object only: a trust that holds another package (a newer version arrived
     meanwhile) is checked afresh. Its standing (certificate, role, jurisdiction, revocation,
     forks, the time it was seen) is never kept: ``admit`` decides it against the trust in
-    force then."""
+    force then. And the records found well-formed (``check_officer_record``, which looks at
+    the record alone), so that a server's admission does not check them again under the
+    writers' lock; one that was not is checked afresh (and refused)."""
 
     def __init__(self) -> None:
         self._held: set[tuple[bytes, str, str, bytes]] = set()
         # id(record) -> (the record, the election object, what _content found)
         self._content: dict[int, tuple[Record, ElectionView, tuple[Problem | None, str]]] = {}
+        self._shaped: dict[int, Record] = {}  # id(record) -> the record, found well-formed
 
     def __len__(self) -> int:
         return len(self._held)
@@ -57,6 +60,14 @@ class Verified:
             return False
         self._held.add((bytes(public_key), record.sig, record.type, record.canonical))
         return True
+
+    def shaped(self, record: Record) -> None:
+        """``check_officer_record(record)`` (raises ValueError), skipped if this very record
+        object passed it before."""
+        if self._shaped.get(id(record)) is record:
+            return
+        check_officer_record(record)
+        self._shaped[id(record)] = record
 
     def content(self, record: Record, election: ElectionView) -> tuple[Problem | None, str]:
         """``_content(record, election)``: kept if this record was checked against this very
@@ -83,7 +94,7 @@ def preverify(records: Sequence[Record], trust: Trust) -> Verified:
             continue
         if trust.election is not None and record.type in CHAINED_TYPES:
             try:
-                check_officer_record(record)
+                memo.shaped(record)
             except ValueError:
                 continue  # refused as malformed before its content is looked at
             memo.content(record, trust.election)
@@ -110,7 +121,7 @@ def check_record(
     if record.type not in CHAINED_TYPES:
         return [Problem(record.hash, "malformed", f"unknown record type {record.type!r}")]
     try:
-        check_officer_record(record)
+        verified.shaped(record) if verified is not None else check_officer_record(record)
     except ValueError as exc:
         return [Problem(record.hash, "malformed", str(exc))]
     if record.signer == trust.authority_id:
