@@ -274,7 +274,14 @@ class Prepared:
     that very record object, and makes any other's itself."""
 
     def __init__(self, records: Iterable[Record]) -> None:
-        self._rows = {id(r): (r, _rows_of(r)) for r in records}
+        self._rows: dict[int, tuple[Record, Rows]] = {}
+        for r in records:
+            try:
+                self._rows[id(r)] = (r, _rows_of(r))
+            except (KeyError, TypeError, AttributeError, ValueError):
+                # Not yet checked here: a record without the members of its type is refused
+                # by admission as malformed, alone, and never reaches ``commit``.
+                continue
 
     def rows(self, record: Record) -> Rows:
         kept = self._rows.get(id(record))

@@ -137,3 +137,34 @@ def test_a_bad_signature_among_good_ones_is_refused_alone_by_the_server(tmp_path
             officer.ws.close()
         first.storage.close()
         second.storage.close()
+
+
+@pytest.mark.parametrize("missing", ["values", "station", "contest"])
+def test_a_sheet_without_a_member_of_its_type_is_refused_alone_beside_good_ones(
+    tmp_path: Path, missing: str
+) -> None:
+    """A push's rows are made before the writers' lock, before admission has looked at the
+    records: a sheet that lacks a member of its type must still be refused alone, as
+    malformed, and the good records beside it stored; never a failed push (a laptop whose
+    outbox held it would send that batch again for ever)."""
+    from recap_desktop.crypto.envelope import sign
+    from tests.sync_support import sign_sheet
+
+    server = open_ledger(tmp_path / "server", demo=True, database=database_for(tmp_path / "server"))
+    officer = make_laptop(tmp_path / "a", "op-malformed-beside")
+    try:
+        stations = district_stations(officer.ws)
+        good = officer.ws.store.records.get(enter(officer, stations[0], seed=1))
+        assert good is not None
+        held = [r.record.to_json() for r in officer.ws.store.records.rows() if r.record]
+        whole = sign_sheet(officer, stations[1], seed=2)
+        payload = {k: v for k, v in whole.payload.items() if k != missing}
+        bad = sign(officer.key, payload)
+        outcomes = server.push([*held, bad.to_json()]).outcomes
+        by_hash = {o.to_json().get("hash"): o for o in outcomes}
+        assert by_hash[good.hash].status == STORED
+        assert by_hash[bad.hash].status == REFUSED and by_hash[bad.hash].reason == "malformed"
+        assert server.storage.record(bad.hash) is None
+    finally:
+        officer.ws.close()
+        server.storage.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 if TYPE_CHECKING:
@@ -42,6 +43,12 @@ def __getattr__(name: str) -> Any:
 
 
 _MISSING = object()
+
+
+def alive(obj: QtCore.QObject) -> bool:
+    """Whether a Qt object's C++ side still exists: a worker's queued result may arrive after
+    the widget it was for was deleted (a window closed meanwhile)."""
+    return bool(shiboken6.isValid(obj))
 
 
 class QLabel(QtWidgets.QLabel):  # type: ignore[no-redef]

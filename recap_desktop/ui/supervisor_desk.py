@@ -44,6 +44,7 @@ from recap_desktop.ui.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    alive,
     plain_tip,
 )
 from recap_desktop.ui.tasks import TaskHandle, TaskRunner
@@ -146,7 +147,9 @@ class SupervisorDesk(QWidget):
             self.loaded.emit()
             return
 
-        def work(ws: Workspace, handle: TaskHandle) -> board_service.Board:
+        def work(ws: Workspace, handle: TaskHandle) -> board_service.Board | None:
+            if handle.cancelled:  # a newer reload is queued behind: skip the ~0.1 s read
+                return None
             return board_service.board(ws, region)
 
         def prepare(handle: TaskHandle) -> None:
@@ -162,8 +165,8 @@ class SupervisorDesk(QWidget):
         board: board_service.Board | None,
         exc: BaseException | None = None,
     ) -> None:
-        if handle is not self.pending:
-            return  # a newer reload was asked for meanwhile
+        if handle is not self.pending or not alive(self.tree):
+            return  # a newer reload was asked for meanwhile, or the desk is gone
         self.pending = None
         self.board = board
         if exc is not None:
