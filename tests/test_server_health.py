@@ -100,3 +100,27 @@ def test_a_crowd_asking_health_at_once_does_not_ask_the_database_once_each(
     # after its asking), and one more for each round of stragglers a loaded machine sends
     # late: never one each (20 without the coalescing).
     assert 2 <= storage.asked <= 10, storage.asked
+
+
+def test_the_servers_lifespan_gives_the_other_reads_their_few_threads(tmp_path: Path) -> None:
+    """What uvicorn runs as the app starts (its lifespan) sets the event loop's default thread
+    pool, which Starlette runs the reads in, to READ_THREADS, not anyio's 40."""
+    import anyio
+    from anyio import to_thread
+
+    from recap_server.app import READ_THREADS, create_app
+    from recap_server.server import open_ledger
+    from tests.pg_support import database_for
+
+    ledger = open_ledger(tmp_path / "s", demo=True, database=database_for(tmp_path / "s"))
+    app = create_app(ledger, demo=True)
+
+    async def started() -> tuple[float, float]:
+        before = to_thread.current_default_thread_limiter().total_tokens
+        async with app.router.lifespan_context(app):
+            return before, to_thread.current_default_thread_limiter().total_tokens
+
+    try:
+        assert anyio.run(started) == (40, READ_THREADS)
+    finally:
+        ledger.storage.close()
