@@ -30,7 +30,7 @@ from recap_desktop.protocol.wire import (
     WireError,
     parse_batch,
 )
-from recap_server.gate import GateLimits, PushGate, Refusal, read_body
+from recap_server.gate import GateLimits, PushGate, Refusal, hashes_body_bytes, read_body
 from recap_server.ledger import Ledger, Pushed
 from recap_server.photos import ServerPhotos
 from recap_server.photos import router as photo_router
@@ -41,10 +41,10 @@ MAX_INFLATED = 64 * 1024 * 1024  # bytes after gunzip: a zip bomb stops here
 MAX_BATCH = MAX_BATCH_RECORDS  # records per push
 MAX_PAGE = 2000  # records per pull page
 GZIP_LEVEL = 5
-MAX_HELD_BODY = 80 * (MAX_BATCH + 1)  # {"hashes": [...]}: 67 bytes a hash, and some room
+MAX_HELD_BODY = hashes_body_bytes(MAX_BATCH)  # {"hashes": [...]}
 _HEX = "^[0-9a-f]{64}$"  # a record hash, in the OpenAPI schemas and in _hash_list
 _HASH = re.compile(_HEX)
-MAX_AUTHORITY_BODY = 80 * (MAX_AUTHORITY_FETCH + 1)  # {"hashes": [...]}, as MAX_HELD_BODY
+MAX_AUTHORITY_BODY = hashes_body_bytes(MAX_AUTHORITY_FETCH)  # {"hashes": [...]}
 MAX_CURSOR = 2**63 - 1  # SQLite's largest integer: a pull cursor beyond it is not a cursor
 
 

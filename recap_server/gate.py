@@ -266,6 +266,12 @@ class PushGate:
             places.running.release()
 
 
+def hashes_body_bytes(count: int) -> int:
+    """The most a JSON body of ``count`` record hashes may take: 67 bytes a hash (quotes
+    and comma) and room for its key and spacing; read with ``read_body`` at that limit."""
+    return 80 * (count + 1)
+
+
 async def read_body(request: Request, limit: int, why: str) -> bytes:
     """The body, refused (413, ``why``) as soon as it is known to be over ``limit``: from
     its Content-Length before a byte is read, else while it streams in (a sender dribbling

@@ -46,7 +46,7 @@ from starlette.concurrency import run_in_threadpool
 
 from recap_desktop.domain.election import format_time
 from recap_desktop.protocol.photos import MAX_PHOTO_BYTES, Photo, photos_of, sniff
-from recap_server.gate import PHOTO, PushGate, Refusal, read_body
+from recap_server.gate import PHOTO, PushGate, Refusal, hashes_body_bytes, read_body
 
 # Bytes of one PUT: the laptop sends 1 MiB (a cut connection costs one chunk); 2 MiB is
 # what still arrives within the edge's 60 s body deadline at 35 KB/s, a poor rural link.
@@ -335,9 +335,9 @@ class PutAnswer(BaseModel):
     complete: bool
 
 
-# A question's body: 500 hashes of 67 bytes (quotes and comma) and some room. Read bounded
-# (413 as soon as it is known to be longer) before it is parsed on the event loop.
-MAX_QUESTION_BYTES = 80 * (MAX_SHEETS + 1)
+# A question's body, read bounded (413 as soon as it is known to be longer) before it is
+# parsed on the event loop.
+MAX_QUESTION_BYTES = hashes_body_bytes(MAX_SHEETS)
 _QUESTION_TOO_BIG = f"a question is at most {MAX_QUESTION_BYTES} bytes ({MAX_SHEETS} sheets)"
 
 

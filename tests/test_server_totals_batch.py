@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.hotpath import fixture
-from recap_desktop.crypto import authority
 from recap_desktop.crypto.envelope import Record, sign
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain.chasil_demo import random_sheet
@@ -18,6 +17,7 @@ from recap_desktop.domain.election import Election
 from recap_desktop.services import demo
 from recap_server.ledger import Ledger
 from recap_server.storage import Prepared, SqlStorage, _contribution, _Totals, open_storage
+from tests.hostile import certificate
 from tests.pg_support import database_for
 from tests.test_server_storage import _recount
 
@@ -28,18 +28,7 @@ def _records() -> tuple[list[Any], list[Record], list[Record]]:
     package, cert_a, sheets_a = fixture(120)
     election = Election.from_payload(package[0]["payload"])
     key_b = SigningKey.from_seed(bytes([7]) * 32)
-    cert_b = authority.certificate(
-        demo.demo_authority(),
-        election=election.id,
-        officer_id="bench-operator-b",
-        name="Petugas B",
-        role="operator",
-        jurisdiction="32",
-        public_key=key_b.public_key,
-        valid_from=demo.ISSUED,
-        valid_until=demo.EXPIRES,
-        issued=demo.ISSUED,
-    )
+    cert_b = certificate(key_b, "operator", "32", election=election.id)
     rng = random.Random(99)
     first = sheets_a[0].payload
     contest = election.contests[first["contest"]]
@@ -123,18 +112,7 @@ def _supervised() -> tuple[list[Any], list[Record], list[Record]]:
     package, certs, sheets = _records()
     election = Election.from_payload(package[0]["payload"])
     key = SigningKey.from_seed(bytes([9]) * 32)
-    cert = authority.certificate(
-        demo.demo_authority(),
-        election=election.id,
-        officer_id="bench-supervisor",
-        name="Pengawas",
-        role="supervisor",
-        jurisdiction="32",
-        public_key=key.public_key,
-        valid_from=demo.ISSUED,
-        valid_until=demo.EXPIRES,
-        issued=demo.ISSUED,
-    )
+    cert = certificate(key, "supervisor", "32", election=election.id)
     reviews: list[Record] = []
 
     def review(target: Record, decision: str, overrides: list[str]) -> Record:

@@ -16,7 +16,7 @@ from PySide6.QtTest import QTest
 from recap_desktop.services import Workspace
 from recap_desktop.services import board as board_service
 from recap_desktop.ui.qt import QApplication, Qt, QTimer, QTreeWidgetItem
-from recap_desktop.ui.supervisor_desk import PLACE_ROLE, DisputeDialog, local_time
+from recap_desktop.ui.supervisor_desk import PLACE_ROLE, DisputeDialog, SupervisorDesk, local_time
 from tests.supervisor_support import (
     CONTEST,
     COUNTED,
@@ -269,6 +269,12 @@ def test_a_dispute_in_the_verification_tab_opens_the_comparison(
     ws.close()
 
 
+def _not_entered_group(desk: SupervisorDesk) -> QTreeWidgetItem:
+    """The board's group of the stations not entered yet."""
+    tops = [desk.tree.topLevelItem(i) for i in range(desk.tree.topLevelItemCount())]
+    return next(g for g in tops if g.text(0).endswith("stations not entered yet"))
+
+
 def test_a_reload_keeps_the_supervisors_place_on_the_board(
     qtbot,
     folder: Folder,
@@ -281,8 +287,7 @@ def test_a_reload_keeps_the_supervisors_place_on_the_board(
     window = open_window(qtbot, ws, settings, Asker(), verify_on_open=False)
     desk = window.desk
     qtbot.waitUntil(lambda: desk.board is not None)
-    tops = [desk.tree.topLevelItem(i) for i in range(desk.tree.topLevelItemCount())]
-    missing = next(g for g in tops if g.text(0).endswith("stations not entered yet"))
+    missing = _not_entered_group(desk)
     assert not missing.isExpanded()
     missing.setExpanded(True)
     row = missing.child(3)
@@ -355,8 +360,7 @@ def test_a_shut_group_gets_its_rows_when_the_supervisor_opens_it(
     window = open_window(qtbot, ws, settings, Asker(), verify_on_open=False)
     desk = window.desk
     qtbot.waitUntil(lambda: desk.board is not None)
-    tops = [desk.tree.topLevelItem(i) for i in range(desk.tree.topLevelItemCount())]
-    missing = next(g for g in tops if g.text(0).endswith("stations not entered yet"))
+    missing = _not_entered_group(desk)
     assert not missing.isExpanded() and missing.childCount() == 0  # made only when opened
     shown = QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator
     assert missing.childIndicatorPolicy() == shown  # yet it shows it can open
