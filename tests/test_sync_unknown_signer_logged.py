@@ -26,6 +26,7 @@ from recap_desktop.protocol import log, merkle
 from recap_desktop.services import log as log_service
 from recap_desktop.services import sync as sync_service
 from recap_desktop.services.admission import trust
+from recap_desktop.sync import engine as engine_module
 from tests.dishonest import Injecting
 from tests.hostile import certificate
 from tests.sync_support import (
@@ -252,6 +253,33 @@ def test_an_honest_log_across_pages_accuses_no_one(tmp_path: Path) -> None:
         assert not b.ws.store.witness.evidence()
         assert not b.ws.store.evidence.unvouched()
         for laptop in (b, c, regency):
+            laptop.ws.close()
+    finally:
+        server.stop()
+
+
+def test_a_flood_of_such_records_keeps_a_bounded_evidence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One record proves the server's misbehaviour; a server that logs thousands must not
+    fill the laptop's disk with their proofs: at most MAX_UNVOUCHED_KEPT are kept from one
+    pull, the rest counted in the sync's message, and none waits for a later judgment."""
+    monkeypatch.setattr(engine_module, "MAX_UNVOUCHED_KEPT", 2)
+    server = LiveServer(tmp_path / "server", storage=Injecting)
+    try:
+        b = make_laptop(tmp_path / "b", "op-b")
+        assert sync_service.sync_once(b.ws, server.url).outcome == "done"
+        c = make_laptop(tmp_path / "c", "op-c")
+        sheets = [sign_sheet(c, station) for station in district_stations(c.ws)[:5]]
+        _inject(server, *sheets)
+        server.ledger.refresh()
+
+        result = _sync(b, server.url)
+        assert [k for k, _ in result.misbehaviour] == [KIND, KIND], result
+        assert result.error is not None and "(and 4 more)" in result.error
+        assert len(b.ws.store.witness.evidence()) == 2
+        assert not b.ws.store.evidence.unvouched()
+        for laptop in (b, c):
             laptop.ws.close()
     finally:
         server.stop()

@@ -187,6 +187,10 @@ class _Cancelled(Exception):
 
 
 TRUSTED_SERVERS = "trusted server keys"  # setting: the certified server keys last seen
+# Records of an unknown signer logged (§10.6) kept as evidence from one pull: one proves the
+# server's misbehaviour; a server that logs a million must not fill the laptop's disk with
+# their proofs (the rest are counted in the sync's message, and no longer kept).
+MAX_UNVOUCHED_KEPT = 16
 
 
 class ServerMisbehaved(SyncError):
@@ -797,6 +801,7 @@ class SyncEngine:
         witness = self.store.witness
         settled: list[str] = []
         found: list[tuple[str, dict[str, Any]]] = []
+        beyond = 0
         for entry in waiting:
             if entry.server != server or entry.index >= head.size:
                 continue  # another log's, or not yet covered by a checked head
@@ -805,6 +810,10 @@ class SyncEngine:
                 continue  # left for a pull that checks them all (another jurisdiction's)
             if self.store.evidence.certified_before(entry.record.signer, entry.index):
                 settled.append(entry.hash)  # vouched for after all (pulled again, in order)
+                continue
+            if len(found) >= MAX_UNVOUCHED_KEPT:
+                settled.append(entry.hash)  # one proves it; more are counted, not kept
+                beyond += 1
                 continue
             rows = witness.entries(entry.partition, 0, head.size)
             state = proved.get(entry.partition)
@@ -852,9 +861,10 @@ class SyncEngine:
             result.misbehaviour.append((kind, detail))
         self.store.evidence.settle_unvouched(settled)
         if found:
+            more = len(found) - 1 + beyond
             raise ServerMisbehaved(
                 f"{log.EVIDENCE_KINDS[kind]}: {found[0][0]}"
-                + (f" (and {len(found) - 1} more)" if len(found) > 1 else "")
+                + (f" (and {more} more)" if more else "")
             )
 
     def _partitions_of(self, ranges: list[tuple[str, str]]) -> set[str]:
