@@ -1040,6 +1040,10 @@ MISBEHAVIOUR: dict[str, dict[str, str]] = {
         "en": "the server withheld records its log holds",
     },
     "misplaced": {"id": "entri log di tempat yang salah", "en": "a log entry out of place"},
+    "unknown_signer_logged": {
+        "id": "server mencatat catatan dari penanda tangan yang sertifikatnya tidak ada di lognya",
+        "en": "the server logged a record whose signer's certificate its log does not hold",
+    },
 }
 
 

@@ -10,6 +10,7 @@ import json
 import os
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -258,3 +259,52 @@ def test_an_export_never_writes_photos_through_a_link_or_over_a_file(
     assert "not a plain folder" in raised.value.message("en")
     assert list(elsewhere.iterdir()) == []
     assert not bundle.exists()
+
+
+@pytest.mark.parametrize("dir_fd", [True, False], ids=["dir_fd", "paths_as_on_windows"])
+@pytest.mark.parametrize("there", [True, False], ids=["folder_there", "folder_made"])
+def test_a_folder_swapped_for_a_link_after_its_check_gets_no_photo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, there: bool, dir_fd: bool
+) -> None:
+    """The race a local attacker could win against a check of the folder's path followed by
+    writes by path: ``b.photos`` is a plain folder (or none) when the export looks, and a link
+    to a folder of this user's by the time the photos are written. Made deterministic: the
+    swap happens while the first photo is read from the store, between the check and the
+    first write. The export writes through the folder it opened (O_DIRECTORY | O_NOFOLLOW,
+    files relative to it), so nothing goes through the link; and it writes no bundle whose
+    folder path no longer names the folder that holds its photos. Where the system has no
+    dir_fd (Windows), the folder's path is checked again before each write: that one is
+    refused before its first photo (the window is narrowed there, not closed)."""
+    if not dir_fd:
+        monkeypatch.setattr(bundle_service, "_DIR_FD", False)
+    officer = make_laptop(tmp_path / "op", "op-usb")
+    enter_with_photos(officer, district_stations(officer.ws)[0], [png(seed=61), png(seed=62)])
+    bundle = tmp_path / "usb" / "b.json"
+    bundle.parent.mkdir()
+    folder = bundle_service.photos_folder(bundle)
+    if there:
+        folder.mkdir()
+    elsewhere = tmp_path / "home" / "documents"
+    elsewhere.mkdir(parents=True)
+    files = officer.ws.store.photos
+    real_read = files.read
+    swaps = []
+
+    def read(photo: Any) -> bytes | None:
+        if not folder.is_symlink():
+            if folder.exists():
+                folder.rename(tmp_path / "usb" / "aside")
+            folder.symlink_to(elsewhere, target_is_directory=True)
+            swaps.append(photo)
+        return real_read(photo)
+
+    monkeypatch.setattr(files, "read", read)
+    with pytest.raises(RecapError) as raised:
+        bundle_service.export_bundle(officer.ws, bundle)
+    assert swaps  # the swap happened after the check
+    assert raised.value.key == "bundle.photos_folder_bad"
+    assert list(elsewhere.iterdir()) == []  # not one byte through the link
+    assert not bundle.exists()
+    # The photos went to the folder opened (moved aside), whole, with no part file left.
+    aside = sorted(p.name for p in (tmp_path / "usb" / "aside").iterdir())
+    assert len(aside) == (2 if dir_fd else 0) and not [n for n in aside if n.endswith(".tmp")]

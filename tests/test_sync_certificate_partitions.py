@@ -3,7 +3,8 @@ pull names the certificates of its path (its district, the regency and province 
 above a district, of every partition inside it: not the nation's 7,000+, which every fresh
 laptop used to page, account for and fetch. A server that keeps from a laptop the certificate
 of a record it serves it (by logging it where the laptop does not look) gets that record
-refused `unknown_signer`, as every door refuses it, and the laptop's sync goes on. Real server
+refused `unknown_signer`, as every door refuses it, the evidence kept (§10.6,
+`unknown_signer_logged`), and the laptop's later syncs go on. Real server
 on loopback, real stores, real signatures; the dishonest server is the real one with its
 storage wrapped."""
 
@@ -114,8 +115,8 @@ def test_a_record_whose_certificate_the_server_logs_out_of_reach_is_refused_and_
     """The attacker's move: log the certificate of a district's officer in a partition the
     district does not pull, then serve that officer's sheet. The head and proofs hold (the log
     is what it says), so only the admission rule sees it: the sheet's signer is unknown. It is
-    refused as at every door (the doors trial holds them to one verdict), and a page holding
-    it must not stop the laptop: a later honest sheet of the district still arrives."""
+    refused as at every door (the doors trial holds them to one verdict), the evidence is
+    kept, and a page holding it must not stop the laptop's later syncs."""
     server = LiveServer(tmp_path / "server", storage=Injecting)
     try:
         b = make_laptop(tmp_path / "b", "op-b")
@@ -132,10 +133,13 @@ def test_a_record_whose_certificate_the_server_logs_out_of_reach_is_refused_and_
         storage.inject([sheet.to_json()])  # type: ignore[attr-defined]
         server.ledger.refresh()
         result, _ = _sync(b.ws, server.url)
-        assert result.outcome == "refused", result  # shown to the officer, not a failure
         assert not b.ws.store.records.is_held(sheet.hash)
         refused = {p.record: p.kind for p in result.pull_problems}
         assert refused.get(sheet.hash) == "unknown_signer", result.pull_problems
+        # The district's partitions are proved complete and hold no certificate of the
+        # signer: the server logged what it had to refuse, and this sync says so (evidence
+        # kept, tests/test_sync_unknown_signer_logged.py).
+        assert [k for k, _ in result.misbehaviour] == ["unknown_signer_logged"], result
         # Not stuck on that page: the cursor moved past it, and the next sync is done.
         size = server.get("/v1/log/heads")["head"]["payload"]["size"]
         assert int(b.ws.store.outbox.setting(f"log cursor {server.url} {DISTRICT}")) == size

@@ -48,6 +48,9 @@ EVIDENCE_KINDS = {
     "bad_receipt": "a receipt whose records are not in the head it names",
     "withheld": "a pull left out records the signed head says a partition holds",
     "misplaced": "a log entry whose partition or index is not what the log says",
+    "unknown_signer_logged": (
+        "a record logged with no certificate of its signer before it where one must be"
+    ),
 }
 # What a holder concludes that is not evidence: the answer is retried, nothing is kept.
 # "stale": a head smaller than one held, signed no later (a server behind, or a reply that
@@ -113,6 +116,56 @@ def needed_ranges(jurisdiction: str) -> list[tuple[str, str]]:
 
 def in_ranges(partition: str, ranges: Sequence[tuple[str, str]]) -> bool:
     return any(lo <= partition < hi for lo, hi in ranges)
+
+
+def vouching_partitions(partition: str) -> list[str]:
+    """The partitions that hold every certificate that may let a key sign a record logged in
+    ``partition``: the certificate's jurisdiction contains the record's place (§5.4), so it
+    is a prefix of the place by groups and its partition (§10.2) is "" or the record's
+    partition cut to one, two or three groups. An honest server logs one of them below the
+    record (it admits no record before its signer's certificate, §9.5)."""
+    parts = partition.split(".") if partition else []
+    return [AUTHORITY_PARTITION, *(".".join(parts[:d]) for d in range(1, len(parts) + 1))]
+
+
+@dataclass(frozen=True)
+class Unvouched:
+    """A pulled record refused ``unknown_signer``, where the server's log put it: it waits
+    until the partitions that must hold its signer's certificate (``vouching_partitions``)
+    are proved complete past ``index``; then, with no certificate of the signer among them
+    below it, the server logged a record it had to refuse (§10.6,
+    ``unknown_signer_logged``)."""
+
+    hash: str
+    index: int
+    received: str
+    partition: str  # the holder's own computation (§10.2), never the server's word
+    server: str  # the key whose log it was pulled from
+    record: Record
+
+
+def partition_inclusion(
+    name: str, entries: Sequence[tuple[str, int, str]], index: int
+) -> tuple[int, int, bytes, list[bytes]]:
+    """The inclusion proof of the entry at log ``index`` in partition ``name``'s tree of
+    ``entries`` ((hash, index, received), all of the partition below some size, in index
+    order): (its position in the partition, the partition's size, root, proof). A holder
+    that rebuilt the partition has every entry, so it makes the proof itself; anyone checks
+    it against the root the partitions tree proves in the head. Raises KeyError if no entry
+    is at ``index``. (merkle.InMemoryNodes: a district's few thousand leaves.)"""
+    at = [p for p, (_, i, _) in enumerate(entries) if i == index]
+    if not at:
+        raise KeyError(index)
+    position = at[0]
+    nodes = merkle.InMemoryNodes()
+    nodes.append([leaf_hash(h, i, name, t) for h, i, t in entries])
+    size = len(entries)
+    return (
+        position,
+        size,
+        merkle.tree_root(nodes, size),
+        merkle.inclusion_proof(nodes, position, size),
+    )
 
 
 # -- leaves ---------------------------------------------------------------------------------

@@ -7,9 +7,11 @@ JSON stays the batch format, so a laptop that knows no photos folder reads it as
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
+import secrets
 import shutil
 import stat
 from dataclasses import dataclass, field
@@ -112,7 +114,9 @@ def _export_photos(ws: Workspace, out: Path, bundle_bytes: int) -> BundleExport:
     """Write each photo a held sheet names and this laptop holds intact into the folder
     beside ``out`` (a file already there intact is left), each atomically. Checks first that
     the disk has room for them and the bundle: a full USB stick is said before anything is
-    written; one that fills meanwhile leaves no part file (``atomic_write``)."""
+    written; one that fills meanwhile leaves no part file. Every read and write of the folder
+    goes through a descriptor of the folder itself (``_PhotoFolder``), so a folder swapped
+    for a link after it was checked cannot send the photos elsewhere."""
     files = ws.store.photos
     named: dict[str, Photo] = {}
     for n in files.named():
@@ -127,47 +131,198 @@ def _export_photos(ws: Workspace, out: Path, bundle_bytes: int) -> BundleExport:
     if not held:
         return result
     result.folder = folder
-    _plain_folder_or_none(folder)
-    needed = sum(p.bytes for p in held if _size(folder / p.sha256) != p.bytes) + bundle_bytes
+    target = _PhotoFolder.open(folder)  # None: not there yet (made after the room check)
     try:
-        free = shutil.disk_usage(_existing(folder)).free
-    except OSError as exc:
-        raise RecapError("file.unwritable", path=folder, detail=exc.strerror or exc) from exc
-    if needed > free:
-        raise RecapError(
-            "bundle.no_room", path=folder, detail=f"{_mb(needed)} MB needed, {_mb(free)} MB free"
-        )
-    for photo in held:
-        if _intact(folder / photo.sha256, photo):
-            result.photos += 1  # exported before: left as it is
-            continue
-        data = files.read(photo)
-        if data is None:  # not the photo named: altered behind the program's back
-            result.not_held += 1
-            continue
-        target = folder / photo.sha256
+        there = target.size if target is not None else lambda name: None
+        needed = sum(p.bytes for p in held if there(p.sha256) != p.bytes) + bundle_bytes
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            keystore.atomic_write(target, data)
+            free = shutil.disk_usage(_existing(folder)).free
         except OSError as exc:
-            key = "bundle.no_room" if exc.errno == errno.ENOSPC else "file.unwritable"
-            raise RecapError(key, path=target, detail=exc.strerror or exc) from exc
-        result.photos += 1
+            raise RecapError("file.unwritable", path=folder, detail=exc.strerror or exc) from exc
+        if needed > free:
+            raise RecapError(
+                "bundle.no_room",
+                path=folder,
+                detail=f"{_mb(needed)} MB needed, {_mb(free)} MB free",
+            )
+        if target is None:
+            target = _PhotoFolder.open(folder, create=True)
+            assert target is not None
+        for photo in held:
+            if target.intact(photo):
+                result.photos += 1  # exported before: left as it is
+                continue
+            data = files.read(photo)
+            if data is None:  # not the photo named: altered behind the program's back
+                result.not_held += 1
+                continue
+            try:
+                target.write(photo.sha256, data)
+            except OSError as exc:
+                key = "bundle.no_room" if exc.errno == errno.ENOSPC else "file.unwritable"
+                raise RecapError(
+                    key, path=folder / photo.sha256, detail=exc.strerror or exc
+                ) from exc
+            result.photos += 1
+        # The bundle is written next, by its path: its photos must be in the folder that
+        # path names, not in one moved aside while a link took its place.
+        target.still_there()
+    finally:
+        if target is not None:
+            target.close()
     return result
 
 
-def _plain_folder_or_none(folder: Path) -> None:
-    """Refuse a photos folder that is a link or not a folder: a stick prepared by someone
-    else could send the photos' writes anywhere this user may write (import refuses the
-    same folder, so the two doors agree)."""
+# Linux and macOS write the photos relative to a descriptor of the folder, opened without
+# following a link (the standard library's dir_fd calls: openat, renameat, fstatat, unlinkat;
+# no library does this better). Windows has no dir_fd: there the folder is checked (no link,
+# no junction) when opened and again before each file is written, which narrows the window a
+# local attacker has but does not close it.
+_DIR_FD = (
+    # os.replace is renameat like os.rename, which is the one supports_dir_fd lists.
+    all(f in os.supports_dir_fd for f in (os.open, os.rename, os.stat, os.unlink))
+    and hasattr(os, "O_DIRECTORY")
+    and hasattr(os, "O_NOFOLLOW")
+)
+_REPARSE_POINT = getattr(stat, "FILE_ATTRIBUTE_REPARSE_POINT", 0x400)
+
+
+class _PhotoFolder:
+    """The photos folder beside a bundle, as the export reads and writes it: a descriptor of
+    the folder itself, opened with O_DIRECTORY | O_NOFOLLOW (a link, or anything but a
+    folder, is ``bundle.photos_folder_bad``), and every file opened relative to it, never
+    following a link (``O_NOFOLLOW``; a part file made with ``O_CREAT | O_EXCL``, then
+    renamed over the photo's name inside the same folder). Swapping the folder's path for a
+    link after it was opened changes nothing of where the photos go."""
+
+    def __init__(self, path: Path, fd: int | None, identity: tuple[int, int]) -> None:
+        self.path = path
+        self._fd = fd  # None on Windows (no dir_fd): paths, checked before each write
+        self._identity = identity  # (device, inode) of the folder opened
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = False) -> _PhotoFolder | None:
+        """The folder at ``path``; None when there is none and ``create`` is off. Made when
+        missing (its parent too: the place the officer chose for the bundle), by a mkdir that
+        never follows a link, then opened as above."""
+        if create:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                os.mkdir(path)
+            except FileExistsError:
+                pass  # whatever is there is judged by the open
+            except OSError as exc:
+                raise RecapError("file.unwritable", path=path, detail=exc.strerror or exc) from exc
+        if not _DIR_FD:
+            info = _plain_folder(path)
+            return None if info is None else cls(path, None, (info.st_dev, info.st_ino))
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
+                raise RecapError("bundle.photos_folder_bad", path=path) from exc
+            raise RecapError("file.unwritable", path=path, detail=exc.strerror or exc) from exc
+        info = os.fstat(fd)
+        return cls(path, fd, (info.st_dev, info.st_ino))
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def size(self, name: str) -> int | None:
+        """The length of the regular file ``name`` in the folder (None: none, or a link)."""
+        try:
+            if self._fd is None:
+                info = os.lstat(self.path / name)
+            else:
+                info = os.stat(name, dir_fd=self._fd, follow_symlinks=False)
+        except OSError:
+            return None
+        return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+    def intact(self, photo: Photo) -> bool:
+        """Whether the folder's regular file (not a link) named by the photo is exactly it."""
+        if self.size(photo.sha256) != photo.bytes:
+            return False
+        flags = os.O_RDONLY | _NOFOLLOW | _NONBLOCK | getattr(os, "O_BINARY", 0)
+        try:
+            if self._fd is None:
+                self._check_again()
+                fd = os.open(self.path / photo.sha256, flags)
+            else:
+                fd = os.open(photo.sha256, flags, dir_fd=self._fd)
+        except (OSError, RecapError):
+            return False
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return False
+            chunks, left = [], photo.bytes + 1
+            while left > 0 and (chunk := os.read(fd, min(left, 1024 * 1024))):
+                chunks.append(chunk)
+                left -= len(chunk)
+            return matches(photo, b"".join(chunks))
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
+
+    def write(self, name: str, data: bytes) -> None:
+        """``data`` as the folder's file ``name``, atomically: a part file of its own (never
+        one that was there, never through a link), fsynced, renamed over ``name`` inside the
+        folder, and the folder fsynced. A failure leaves no part file. Raises OSError."""
+        if self._fd is None:
+            self._check_again()
+            keystore.atomic_write(self.path / name, data)
+            return
+        part = f".{name}.{secrets.token_hex(4)}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_BINARY", 0)
+        fd = os.open(part, flags, 0o644, dir_fd=self._fd)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(part, name, src_dir_fd=self._fd, dst_dir_fd=self._fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(part, dir_fd=self._fd)
+            raise
+        os.fsync(self._fd)
+
+    def still_there(self) -> None:
+        """The folder's path still names the folder written into (not a link put in its
+        place, nor another folder): else ``bundle.photos_folder_bad``, and no bundle."""
+        try:
+            info = os.lstat(self.path)
+        except OSError as exc:
+            raise RecapError("bundle.photos_folder_bad", path=self.path) from exc
+        if not stat.S_ISDIR(info.st_mode) or (info.st_dev, info.st_ino) != self._identity:
+            raise RecapError("bundle.photos_folder_bad", path=self.path)
+
+    def _check_again(self) -> None:
+        """Windows: the path is still the plain folder first opened."""
+        info = _plain_folder(self.path)
+        if info is None or (info.st_dev, info.st_ino) != self._identity:
+            raise RecapError("bundle.photos_folder_bad", path=self.path)
+
+
+def _plain_folder(folder: Path) -> os.stat_result | None:
+    """Refuse a photos folder that is a link (a junction too, on Windows) or not a folder:
+    a stick prepared by someone else could send the photos' writes anywhere this user may
+    write (import refuses the same folder, so the two doors agree). None: there is none."""
     try:
         info = os.lstat(folder)
     except FileNotFoundError:
-        return
+        return None
     except OSError as exc:
         raise RecapError("file.unwritable", path=folder, detail=exc.strerror or exc) from exc
-    if not stat.S_ISDIR(info.st_mode):
+    reparse = getattr(info, "st_file_attributes", 0) & _REPARSE_POINT
+    if not stat.S_ISDIR(info.st_mode) or reparse:
         raise RecapError("bundle.photos_folder_bad", path=folder)
+    return info
 
 
 def _size(path: Path, *, follow: bool = False) -> int | None:
@@ -188,16 +343,6 @@ def _existing(path: Path) -> Path:
 
 def _mb(n: int) -> int:
     return -(-n // (1024 * 1024))
-
-
-def _intact(path: Path, photo: Photo) -> bool:
-    """Whether a regular file (not a link) at ``path`` is exactly the photo."""
-    try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):
-            return False
-        return matches(photo, path.read_bytes())
-    except OSError:
-        return False
 
 
 def import_bundle(

@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable, Sequence
 from recap_desktop.crypto.canonical import canonical_bytes
 from recap_desktop.crypto.envelope import EnvelopeError, from_json
 from recap_desktop.protocol.admit import Fork
+from recap_desktop.protocol.log import Unvouched
 from recap_desktop.storage.connection import Connection
 from recap_desktop.storage.errors import TamperedStore
 from recap_desktop.storage.records import timestamp
@@ -129,6 +130,65 @@ class Evidence:
             for h, i, t in self._db.execute("SELECT hash, idx, received FROM server_log")
         }
 
+    # -- records of an unknown signer the server logged ---------------------------------------
+
+    def note_unvouched(self, entries: Iterable[Unvouched]) -> None:
+        """Keep pulled records refused ``unknown_signer`` until their partitions are checked.
+        Inside the caller's transaction (the page's), or one of its own."""
+        rows = [
+            (
+                e.hash,
+                e.index,
+                e.received,
+                e.partition,
+                e.server,
+                json.dumps(e.record.to_json(), sort_keys=True),
+            )
+            for e in entries
+        ]
+        if not rows:
+            return
+        with self._connection.write():
+            self._db.conn.executemany(
+                "INSERT OR REPLACE INTO log_unvouched (hash, idx, received, partition, server,"
+                " record) VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def unvouched(self) -> list[Unvouched]:
+        """Every record waiting, in log order (read back like any untrusted input)."""
+        out = []
+        for hash_, idx, received, partition, server, text in self._db.execute(
+            "SELECT hash, idx, received, partition, server, record FROM log_unvouched ORDER BY idx"
+        ):
+            try:
+                record = from_json(json.loads(text))
+            except (EnvelopeError, ValueError, TypeError) as exc:
+                raise TamperedStore(f"the pulled record {hash_[:16]}… kept is damaged") from exc
+            if record.hash != hash_:
+                raise TamperedStore(f"the pulled record {hash_[:16]}… kept is another's")
+            out.append(
+                Unvouched(str(hash_), int(idx), str(received), str(partition), str(server), record)
+            )
+        return out
+
+    def settle_unvouched(self, hashes: Sequence[str]) -> None:
+        """Judged (evidence kept, or vouched for after all): no longer waiting."""
+        with self._connection.write():
+            self._db.conn.executemany(
+                "DELETE FROM log_unvouched WHERE hash = ?", [(h,) for h in hashes]
+            )
+
+    def certified_before(self, key: str, index: int) -> bool:
+        """Whether an admitted certificate of ``key`` lies in the server's log below
+        ``index`` (its position known: pulled, or named by a receipt)."""
+        row = self._db.execute(
+            "SELECT 1 FROM certificates c JOIN server_log s ON s.hash = c.record"
+            " WHERE c.key_id = ? AND s.idx < ? LIMIT 1",
+            [key, index],
+        ).fetchone()
+        return row is not None
+
     def forget_server(self, trusted: Collection[str]) -> int:
         """Drop what rests on server keys not in ``trusted`` (the keys the authority
         certifies as the election's server now): sent marks (their records go up again), log
@@ -147,6 +207,7 @@ class Evidence:
             heads = self._db.execute(
                 f"DELETE FROM log_heads WHERE server NOT IN ({marks})", keys
             ).rowcount
+            self._db.execute(f"DELETE FROM log_unvouched WHERE server NOT IN ({marks})", keys)
             if positions or heads:
                 self._db.execute("DELETE FROM log_partitions")
             if positions:

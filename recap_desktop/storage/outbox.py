@@ -13,6 +13,7 @@ from typing import Any
 
 from recap_desktop.crypto.envelope import CHAINED_TYPES, Record
 from recap_desktop.domain.election import format_time
+from recap_desktop.protocol.log import Unvouched
 from recap_desktop.protocol.wire import Receipt
 from recap_desktop.storage.appender import Appender
 from recap_desktop.storage.connection import Connection
@@ -135,14 +136,18 @@ class Outbox:
         *,
         positions: Sequence[Position] = (),
         server: str | None = None,
+        unvouched: Sequence[Unvouched] = (),
     ) -> list[bool]:
         """Admitted records from the server, where its log put each record of the page (those
         held already too), their sent marks and the new cursor: all or none. The positions go
-        first, so the records are projected knowing them."""
+        first, so the records are projected knowing them. Records of the page refused
+        ``unknown_signer`` are kept with it (``unvouched``): a cursor past them must not let
+        the laptop forget what the partitions' check will judge."""
         now = timestamp()
         with self._connection.write():
             if server is not None:
                 self._evidence.note_positions(positions, server)
+            self._evidence.note_unvouched(unvouched)
             added = self._appender.append(records, "server")
             self._db.conn.executemany(
                 "INSERT OR IGNORE INTO sync_sent (hash, receipt, sent, server)"

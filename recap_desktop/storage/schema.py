@@ -16,7 +16,7 @@ from recap_desktop.domain.status import COUNTED
 migrations = Migrations("recap")
 
 # Bump with every migration: PRAGMA user_version lets tools see the schema without our code.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 PROJECTIONS = (
     "packages",
@@ -519,4 +519,27 @@ _M009 = [
 @migrations()
 def m009_tampered(db: Database) -> None:
     for statement in _M009:
+        db.execute(statement)
+
+
+# -- records of an unknown signer the server logged (m010) -------------------------------------
+# A pulled record whose signer no certificate gives is refused (docs/PROTOCOL.md §9.5) and not
+# stored; but once the partitions that must hold its signer's certificate are proved complete
+# past its index, the server's log is shown to hold a record it should have refused (§10.6,
+# `unknown_signer_logged`). Until then it waits here, written with its page (so that a sync the
+# server breaks off cannot make the laptop forget it), with its log index and partition (the
+# laptop's own computation) and the server key whose log it is in. Truth, kept by a rebuild.
+_M010 = [
+    """
+    CREATE TABLE IF NOT EXISTS log_unvouched (
+        hash TEXT PRIMARY KEY, idx INTEGER NOT NULL, received TEXT NOT NULL,
+        partition TEXT NOT NULL, server TEXT NOT NULL, record TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+]
+
+
+@migrations()
+def m010_unvouched(db: Database) -> None:
+    for statement in _M010:
         db.execute(statement)

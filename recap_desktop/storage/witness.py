@@ -173,6 +173,12 @@ class Witness:
                 f"DELETE FROM log_partitions WHERE checked > ? AND partition IN ({marks})",
                 [index, *names],
             )
+            # Pulled again from there: a record of an unknown signer is kept again if the
+            # server serves it again, at the index it gives then.
+            self._db.execute(
+                f"DELETE FROM log_unvouched WHERE idx >= ? AND partition IN ({marks})",
+                [index, *names],
+            )
         return int(forgotten)
 
     def partitions_seen(self, upto: int) -> set[str]:

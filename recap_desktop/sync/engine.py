@@ -22,7 +22,7 @@ from recap_desktop.domain.election import ElectionError, format_time, parse_time
 from recap_desktop.protocol import log, merkle
 from recap_desktop.protocol.admit import Arrival, Fork, HeldView, Precheck, admit
 from recap_desktop.protocol.checks import CLOCK_TOLERANCE, precheck
-from recap_desktop.protocol.log import LogError, TreeHead
+from recap_desktop.protocol.log import LogError, TreeHead, Unvouched
 from recap_desktop.protocol.problems import Problem
 from recap_desktop.protocol.trust import Trust
 from recap_desktop.protocol.wire import Receipt, WireError, check_fork, parse_page, parse_receipt
@@ -66,6 +66,7 @@ class SyncOutbox(Protocol):
         *,
         positions: Sequence[tuple[str, int, str, str]] = (),
         server: str | None = None,
+        unvouched: Sequence[Unvouched] = (),
     ) -> list[bool]: ...
     def setting(self, key: str) -> str | None: ...
     def set_setting(self, key: str, value: str | None) -> None: ...
@@ -78,6 +79,9 @@ class SyncEvidence(Protocol):
     def add_forks(self, forks: Iterable[Fork], origin: str) -> int: ...
     def forks(self) -> list[Fork]: ...
     def forget_server(self, trusted: Collection[str]) -> int: ...
+    def unvouched(self) -> list[Unvouched]: ...
+    def settle_unvouched(self, hashes: Sequence[str]) -> None: ...
+    def certified_before(self, key: str, index: int) -> bool: ...
 
 
 class SyncWitness(Protocol):
@@ -183,6 +187,10 @@ class _Cancelled(Exception):
 
 
 TRUSTED_SERVERS = "trusted server keys"  # setting: the certified server keys last seen
+# Records of an unknown signer logged (§10.6) kept as evidence from one pull: one proves the
+# server's misbehaviour; a server that logs a million must not fill the laptop's disk with
+# their proofs (the rest are counted in the sync's message, and no longer kept).
+MAX_UNVOUCHED_KEPT = 16
 
 
 class ServerMisbehaved(SyncError):
@@ -749,8 +757,7 @@ class SyncEngine:
                 return
             head = self._head
             try:
-                self._check_partitions(head, ranges, last.partitions)
-                return
+                proved = self._check_partitions(head, ranges, last.partitions)
             except LogError as exc:
                 if attempt == 2:
                     self._misbehaved(result, exc, head.record, None)
@@ -761,6 +768,104 @@ class SyncEngine:
                 self.store.witness.forget_from(start, sorted(names))
                 self.store.outbox.set_setting(cursor_key, str(start))
                 report_from = last.next
+                continue
+            self._judge_unvouched(result, head, ranges, proved, last.partitions)
+            return
+
+    def _judge_unvouched(
+        self,
+        result: SyncResult,
+        head: TreeHead,
+        ranges: list[tuple[str, str]],
+        proved: Mapping[str, log.PartitionState],
+        proofs: Any,
+    ) -> None:
+        """Records pulled and refused ``unknown_signer`` (kept with their pages), judged now
+        that ``head`` proved this laptop's partitions complete (PROTOCOL §10.6,
+        ``unknown_signer_logged``). An honest server admits no record before a certificate
+        of its signer whose jurisdiction contains the record's place, and logs that
+        certificate in one of ``log.vouching_partitions`` of the record's partition, below
+        it. When all of those are among the partitions just proved, this laptop learnt every
+        entry of them below the head; if no certificate of the signer it admitted lies below
+        the record's index, the server logged a record it had to refuse. A certificate logged
+        later (at or past the record's index) excuses nothing: it was not there when the
+        record was. One the laptop refused (not the authority's, malformed) excuses nothing
+        either: the server had to refuse it as well. The evidence (the head, the record, its
+        entry with its inclusion proof in its partition, and the partitions' proofs as sent)
+        is kept and the sync stops, like any evidence; the record stays refused, and the next
+        sync goes on from the cursor past it."""
+        waiting = self.store.evidence.unvouched()
+        if not waiting:
+            return
+        server = key_id(self._server_key)
+        witness = self.store.witness
+        settled: list[str] = []
+        found: list[tuple[str, dict[str, Any]]] = []
+        beyond = 0
+        for entry in waiting:
+            if entry.server != server or entry.index >= head.size:
+                continue  # another log's, or not yet covered by a checked head
+            vouching = log.vouching_partitions(entry.partition)
+            if not all(log.in_ranges(n, ranges) for n in vouching):
+                continue  # left for a pull that checks them all (another jurisdiction's)
+            if self.store.evidence.certified_before(entry.record.signer, entry.index):
+                settled.append(entry.hash)  # vouched for after all (pulled again, in order)
+                continue
+            if len(found) >= MAX_UNVOUCHED_KEPT:
+                settled.append(entry.hash)  # one proves it; more are counted, not kept
+                beyond += 1
+                continue
+            rows = witness.entries(entry.partition, 0, head.size)
+            state = proved.get(entry.partition)
+            try:
+                position, size, root, path = log.partition_inclusion(
+                    entry.partition, rows, entry.index
+                )
+            except KeyError:
+                continue  # its position is not kept: nothing to show, nothing accused
+            if state is None or (size, root) != (state.size, state.root):
+                continue  # the positions kept do not rebuild what was just checked
+            settled.append(entry.hash)
+            detail = (
+                f"entry {entry.index} ({entry.hash[:16]}…, a {entry.record.type} of partition"
+                f" {entry.partition or '(authority)'}) is signed by"
+                f" {entry.record.signer[:16]}…, and no certificate of that key lies before it"
+                f" in partitions {', '.join(repr(n) for n in vouching)}, proved complete by"
+                f" the head of {head.size} entries"
+            )
+            found.append(
+                (
+                    detail,
+                    {
+                        "record": entry.record.to_json(),
+                        "entry": {
+                            "hash": entry.hash,
+                            "index": entry.index,
+                            "partition": entry.partition,
+                            "received": entry.received,
+                        },
+                        "inclusion": {
+                            "position": position,
+                            "size": size,
+                            "root": root.hex(),
+                            "proof": [h.hex() for h in path],
+                        },
+                        "vouching": vouching,
+                        "partitions": proofs,
+                    },
+                )
+            )
+        kind = "unknown_signer_logged"
+        for detail, shown in found:
+            self.store.witness.add_evidence(kind, detail, head.record, shown)
+            result.misbehaviour.append((kind, detail))
+        self.store.evidence.settle_unvouched(settled)
+        if found:
+            more = len(found) - 1 + beyond
+            raise ServerMisbehaved(
+                f"{log.EVIDENCE_KINDS[kind]}: {found[0][0]}"
+                + (f" (and {more} more)" if more else "")
+            )
 
     def _partitions_of(self, ranges: list[tuple[str, str]]) -> set[str]:
         """The partitions of ``ranges`` this laptop learnt entries of (below any size)."""
@@ -833,6 +938,7 @@ class SyncEngine:
                         str(page.next),
                         positions=page.positions,
                         server=server,
+                        unvouched=_unvouched(page, admission.problems, server),
                     )
                     if admission.forks:
                         result.forks += self.store.evidence.add_forks(admission.forks, "server")
@@ -988,12 +1094,14 @@ class SyncEngine:
                     None,
                 )
 
-    def _check_partitions(self, head: TreeHead, ranges: list[tuple[str, str]], proofs: Any) -> None:
+    def _check_partitions(
+        self, head: TreeHead, ranges: list[tuple[str, str]], proofs: Any
+    ) -> dict[str, log.PartitionState]:
         """Completeness (§10.5): the head proves each partition of this laptop's ranges (its
         size and root); the entries this laptop learnt of in each, rebuilt into its tree from
         where it was last checked, must give that size and root. A partition the head leaves
         out must hold nothing this laptop learnt of. Raises LogError; keeps the states checked
-        only when every partition adds up."""
+        only when every partition adds up. Returns what the head proves of each partition."""
         proved = log.check_ranges(head, ranges, proofs)
         witness = self.store.witness
         seen = {p for p in witness.partitions_seen(head.size) if log.in_ranges(p, ranges)}
@@ -1009,6 +1117,7 @@ class SyncEngine:
             )
             states[name] = type(checked)(size, frontier, head.size)
         witness.set_checked(states)
+        return proved
 
     def _fetch_page(self, jurisdiction: str, since: int) -> _Page:
         """On the helper thread: fetch one page, parse it, precheck its records against the
@@ -1157,6 +1266,20 @@ class _Page:
     # its precheck, and the hashes it asked for.
     fetched: dict[str, tuple[Record, Precheck | None]] = field(default_factory=dict)
     asked: frozenset[str] = frozenset()
+
+
+def _unvouched(page: _Page, problems: Sequence[Problem], server: str) -> list[Unvouched]:
+    """The page's records refused ``unknown_signer``, each where the log put it: kept with
+    the page until the partitions' check judges them (``SyncEngine._judge_unvouched``)."""
+    unknown = {p.record for p in problems if p.kind == "unknown_signer" and p.record}
+    if not unknown:
+        return []
+    where = {h: (i, t, n) for h, i, t, n in page.positions}
+    return [
+        Unvouched(r.hash, *where[r.hash], server, r)
+        for r in page.records
+        if r.hash in unknown and r.hash in where
+    ]
 
 
 def _shown(raw: Any, server: str) -> dict[str, Any]:
