@@ -86,6 +86,8 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    if os.name == "nt":
+        return  # Windows opens no folder as a file to fsync it; NTFS journals the rename
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

@@ -147,7 +147,8 @@ def _export_photos(ws: Workspace, out: Path, bundle_bytes: int) -> BundleExport:
             )
         if target is None:
             target = _PhotoFolder.open(folder, create=True)
-            assert target is not None
+            if target is None:  # made, then removed before it could be opened
+                raise RecapError("bundle.photos_folder_bad", path=folder)
         for photo in held:
             if target.intact(photo):
                 result.photos += 1  # exported before: left as it is
@@ -224,7 +225,11 @@ class _PhotoFolder:
             if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
                 raise RecapError("bundle.photos_folder_bad", path=path) from exc
             raise RecapError("file.unwritable", path=path, detail=exc.strerror or exc) from exc
-        info = os.fstat(fd)
+        try:
+            info = os.fstat(fd)
+        except OSError as exc:
+            os.close(fd)
+            raise RecapError("file.unwritable", path=path, detail=exc.strerror or exc) from exc
         return cls(path, fd, (info.st_dev, info.st_ino))
 
     def close(self) -> None:

@@ -797,14 +797,17 @@ class SyncEngine:
         waiting = self.store.evidence.unvouched()
         if not waiting:
             return
-        server = key_id(self._server_key)
+        # Judged under this sync's head whatever server key signed the page it came in: a
+        # server that rotated keys must not escape by answering every later sync under its
+        # other key. A record of another log cannot be accused: its partition's entries, as
+        # kept, must rebuild the root this head proves (below).
         witness = self.store.witness
         settled: list[str] = []
         found: list[tuple[str, dict[str, Any]]] = []
         beyond = 0
         for entry in waiting:
-            if entry.server != server or entry.index >= head.size:
-                continue  # another log's, or not yet covered by a checked head
+            if entry.index >= head.size:
+                continue  # not yet covered by a checked head
             vouching = log.vouching_partitions(entry.partition)
             if not all(log.in_ranges(n, ranges) for n in vouching):
                 continue  # left for a pull that checks them all (another jurisdiction's)
