@@ -27,7 +27,7 @@ from recap_desktop.protocol.log import leaf_hash, partition_of
 from recap_desktop.protocol.records import RECAP_TYPES, overrides, place_of
 from recap_desktop.protocol.standing import standing
 from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust
-from recap_server import log, migrations
+from recap_server import bulk, log, migrations
 from recap_server.log import Appended
 
 
@@ -204,6 +204,32 @@ class _PgConnection:
         if rows:
             with self.raw.cursor() as cursor:
                 cursor.executemany(_pg_sql(sql), rows)
+
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """``bulk.insert`` on PostgreSQL: one COPY, not a statement per row."""
+        with self.raw.cursor() as cursor:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    def upsert_arrays(
+        self,
+        table: str,
+        columns: Sequence[tuple[str, str]],
+        rows: Sequence[Sequence[Any]],
+        conflict: str,
+    ) -> None:
+        """``bulk.upsert`` on PostgreSQL: the rows as one array per column, unnested by one
+        statement (in the rows' order)."""
+        names = ", ".join(name for name, _ in columns)
+        arrays = ", ".join(f"?::{kind}[]" for _, kind in columns)
+        self.raw.execute(
+            _pg_sql(
+                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"
+                f" ON CONFLICT {conflict}"
+            ),
+            [list(column) for column in zip(*rows, strict=True)],
+        )
 
     def close(self) -> None:
         self.raw.close()
@@ -570,22 +596,10 @@ class SqlStorage:
                 name = m.partition
                 leaves.append((name, leaf_hash(record.hash, index, name, received)))
                 rows.append((*m.record, received, index, name))
-            conn.executemany(
-                "INSERT INTO records (hash, type, signer, seq, station, payload, sig,"
-                " received, idx, partition) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+            bulk.insert(conn, "records", _RECORD_COLUMNS, rows)
             appended = log.append(conn, size, leaves)
-            conn.executemany(
-                'INSERT INTO sheets (hash, station, contest, signer, seq, supersedes, "values")'
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                sheets,
-            )
-            conn.executemany(
-                "INSERT INTO reviews (hash, sheet, station, contest, signer, seq, time, decision)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                reviews,
-            )
+            bulk.insert(conn, "sheets", _SHEET_COLUMNS, sheets)
+            bulk.insert(conn, "reviews", _REVIEW_COLUMNS, reviews)
             signers = list(dict.fromkeys(restate_signers))
             for chunk in _chunks(signers):
                 marks = ", ".join("?" for _ in chunk)
@@ -868,12 +882,13 @@ class SqlStorage:
                     totals.add(station, contest, delta, 1)
                 was = before is not None and before[0] == DISPUTED
                 disputes += int(state.state == DISPUTED) - int(was)
-            conn.executemany(
-                "INSERT INTO status (station, contest, state, current, attention)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (station, contest) DO UPDATE SET"
-                " state = excluded.state, current = excluded.current,"
-                " attention = excluded.attention",
+            bulk.upsert(
+                conn,
+                "status",
+                _STATUS_COLUMNS,
                 states,
+                "(station, contest) DO UPDATE SET state = excluded.state,"
+                " current = excluded.current, attention = excluded.attention",
             )
         _bump(conn, {"disputes": disputes})
 
@@ -1091,11 +1106,37 @@ _COUNTED_TYPES = {
 
 
 def _bump(conn: Any, deltas: Mapping[str, int]) -> None:
-    conn.executemany(
-        "INSERT INTO counters (name, n) VALUES (?, ?)"
-        " ON CONFLICT (name) DO UPDATE SET n = counters.n + excluded.n",
+    bulk.upsert(
+        conn,
+        "counters",
+        (("name", "text"), ("n", "bigint")),
         [(k, v) for k, v in deltas.items() if v],
+        "(name) DO UPDATE SET n = counters.n + excluded.n",
     )
+
+
+# The columns of the rows ``commit`` inserts (``Rows``), and of the states ``_restate`` keeps.
+_RECORD_COLUMNS = (
+    "hash",
+    "type",
+    "signer",
+    "seq",
+    "station",
+    "payload",
+    "sig",
+    "received",
+    "idx",
+    "partition",
+)
+_SHEET_COLUMNS = ("hash", "station", "contest", "signer", "seq", "supersedes", '"values"')
+_REVIEW_COLUMNS = ("hash", "sheet", "station", "contest", "signer", "seq", "time", "decision")
+_STATUS_COLUMNS = (
+    ("station", "text"),
+    ("contest", "text"),
+    ("state", "text"),
+    ("current", "text"),
+    ("attention", "text"),
+)
 
 
 # ``json.dumps(values, sort_keys=True)``, the same text, without making an encoder per call
@@ -1166,13 +1207,13 @@ class _Totals:
                 for key, n in sums.items():
                     at = (region, contest, key)
                     rows[at] = rows.get(at, 0) + n
-        if rows:
-            conn.executemany(
-                "INSERT INTO region_totals (region, contest, key, n) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (region, contest, key)"
-                " DO UPDATE SET n = region_totals.n + excluded.n",
-                [(*at, n) for at, n in sorted(rows.items())],
-            )
+        bulk.upsert(
+            conn,
+            "region_totals",
+            (("region", "text"), ("contest", "text"), ("key", "text"), ("n", "bigint")),
+            [(*at, n) for at, n in sorted(rows.items())],
+            "(region, contest, key) DO UPDATE SET n = region_totals.n + excluded.n",
+        )
         self.villages = {}
 
 
