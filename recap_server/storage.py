@@ -385,6 +385,11 @@ class SqlStorage:
 
     _read_begin = "BEGIN"
 
+    def _in(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """``column IN (values)`` and its parameters: on SQLite a placeholder a value (so a
+        caller passes a chunk of at most 500); ``PostgresStorage`` passes one array."""
+        return f"{column} IN ({', '.join('?' for _ in values)})", list(values)
+
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._connection() as conn:
             return list(conn.execute(sql, params).fetchall())
@@ -492,9 +497,8 @@ class SqlStorage:
         out: set[str] = set()
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
-            rows = self._query(
-                f"SELECT hash FROM records WHERE hash IN ({', '.join('?' for _ in chunk)})", chunk
-            )
+            where, params = self._in("hash", chunk)
+            rows = self._query(f"SELECT hash FROM records WHERE {where}", params)
             out.update(str(r[0]) for r in rows)
         return out
 
@@ -538,12 +542,8 @@ class SqlStorage:
         wanted = list(dict.fromkeys(hashes))
         out: dict[str, Position] = {}
         for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            rows = self._query(
-                "SELECT hash, idx, received FROM records"
-                f" WHERE hash IN ({', '.join('?' for _ in chunk)})",
-                chunk,
-            )
+            where, params = self._in("hash", wanted[i : i + 500])
+            rows = self._query(f"SELECT hash, idx, received FROM records WHERE {where}", params)
             out.update((str(h), (int(n), _protocol_time(t))) for h, n, t in rows)
         return out
 
@@ -602,11 +602,10 @@ class SqlStorage:
             bulk.insert(conn, "reviews", _REVIEW_COLUMNS, reviews)
             signers = list(dict.fromkeys(restate_signers))
             for chunk in _chunks(signers):
-                marks = ", ".join("?" for _ in chunk)
+                where, params = self._in("signer", chunk)
                 for table in ("sheets", "reviews"):
                     for station, contest in conn.execute(
-                        f"SELECT DISTINCT station, contest FROM {table} WHERE signer IN ({marks})",
-                        chunk,
+                        f"SELECT DISTINCT station, contest FROM {table} WHERE {where}", params
                     ):
                         touched[(str(station), str(contest))] = None
             totals = _Totals()
@@ -693,10 +692,9 @@ class SqlStorage:
             ]
             out: dict[str, tuple[int, bytes]] = {}
             for chunk in _chunks(names):
-                marks = ", ".join("?" for _ in chunk)
+                where, params = self._in("partition", chunk)
                 for name, size, value in conn.execute(
-                    f"SELECT partition, size, root FROM partitions WHERE partition IN ({marks})",
-                    list(chunk),
+                    f"SELECT partition, size, root FROM partitions WHERE {where}", params
                 ).fetchall():
                     out[str(name)] = (int(size), bytes(value))
             return out
@@ -794,7 +792,7 @@ class SqlStorage:
         for at in range(0, len(ordered), 500):
             chunk = ordered[at : at + 500]
             stations = list(dict.fromkeys(st for st, _ in chunk))
-            marks = ", ".join("?" for _ in stations)
+            where, params = self._in("station", stations)
             versions: dict[tuple[str, str], list[SheetVersion]] = {k: [] for k in chunk}
             # A fresh record's payload and values are not read (NULL): they are in memory.
             for r in conn.execute(
@@ -802,8 +800,8 @@ class SqlStorage:
                 ' CASE WHEN r.idx >= ? THEN NULL ELSE s."values" END,'
                 " CASE WHEN r.idx >= ? THEN NULL ELSE r.payload END, r.received, r.idx"
                 " FROM sheets s JOIN records r ON r.hash = s.hash"
-                f" WHERE s.station IN ({marks})",
-                [first, first, *stations],
+                f" WHERE s.{where}",
+                [first, first, *params],
             ):
                 mine = versions.get((str(r[0]), str(r[1])))
                 if mine is None:
@@ -828,8 +826,8 @@ class SqlStorage:
                 "SELECT v.station, v.contest, v.hash, v.sheet, v.signer, v.seq, v.decision,"
                 " CASE WHEN r.idx >= ? THEN NULL ELSE r.payload END, v.time, r.received, r.idx"
                 " FROM reviews v JOIN records r ON r.hash = v.hash"
-                f" WHERE v.station IN ({marks})",
-                [first, *stations],
+                f" WHERE v.{where}",
+                [first, *params],
             ):
                 found = reviews.get((str(r[0]), str(r[1])))
                 if found is None:
@@ -850,8 +848,8 @@ class SqlStorage:
                 (str(r[0]), str(r[1])): (r[2], r[3], r[4])
                 for r in conn.execute(
                     'SELECT s.station, s.contest, s.state, s.current, h."values" FROM status s'
-                    f" LEFT JOIN sheets h ON h.hash = s.current WHERE s.station IN ({marks})",
-                    stations,
+                    f" LEFT JOIN sheets h ON h.hash = s.current WHERE s.{where}",
+                    params,
                 ).fetchall()
             }
             states: list[tuple[str, str, str, str | None, str]] = []
@@ -1296,6 +1294,12 @@ class PostgresStorage(SqlStorage):
 
     def _connect(self) -> _PgConnection:
         return _PgConnection(self._psycopg.connect(self.url, autocommit=True))
+
+    def _in(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """One array, not a parameter a value: one statement text whatever the count, which
+        psycopg prepares once used often enough, and ~3 x less for the server to parse and
+        plan than 500 parameters (a push's held, positions and restate reads)."""
+        return f"{column} = ANY(?)", [list(values)]
 
     def _begin(self, conn: Any) -> None:
         conn.execute("BEGIN")
