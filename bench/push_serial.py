@@ -67,6 +67,7 @@ def _count_pg(counts: _Counts) -> contextlib.ExitStack:
 
         def wrapped(self: Any, *args: Any, _original: Any = original, **kw: Any) -> Any:
             counts.trips += 1
+            counts.statements += 1
             return _original(self, *args, **kw)
 
         setattr(cls, name, wrapped)

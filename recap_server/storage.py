@@ -1297,8 +1297,8 @@ class PostgresStorage(SqlStorage):
 
     def _in(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """One array, not a parameter a value: one statement text whatever the count, which
-        psycopg prepares once used often enough, and ~3 x less for the server to parse and
-        plan than 500 parameters (a push's held, positions and restate reads)."""
+        psycopg prepares once used often enough, and 2-3 x less for the server to parse
+        and plan than 500 parameters (a push's held, positions and restate reads)."""
         return f"{column} = ANY(?)", [list(values)]
 
     def _begin(self, conn: Any) -> None:
