@@ -15,6 +15,7 @@ from functools import cached_property
 
 from recap_desktop.protocol import merkle
 from recap_desktop.protocol.log import summary_leaf_hash
+from recap_server import bulk
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS log_nodes (
@@ -86,9 +87,8 @@ def append(conn: sqlite3.Connection, size: int, leaves: Sequence[tuple[str, byte
     log = _Nodes(conn)
     frontier = merkle.frontier(log, size)
     stored = merkle.nodes_to_store(size, [h for _, h in leaves], log)
-    conn.executemany(
-        "INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)",
-        [(lv, ix, h) for (lv, ix), h in stored],
+    bulk.insert(
+        conn, "log_nodes", ("level", "idx", "hash"), [(lv, ix, h) for (lv, ix), h in stored]
     )
     grown: dict[str, list[bytes]] = {}
     for name, value in leaves:
@@ -99,8 +99,10 @@ def append(conn: sqlite3.Connection, size: int, leaves: Sequence[tuple[str, byte
         before = int(row[0]) if row else 0
         nodes = _Nodes(conn, name)
         added = merkle.nodes_to_store(before, values, nodes)
-        conn.executemany(
-            "INSERT INTO partition_nodes (partition, level, idx, hash) VALUES (?, ?, ?, ?)",
+        bulk.insert(
+            conn,
+            "partition_nodes",
+            ("partition", "level", "idx", "hash"),
             [(name, lv, ix, h) for (lv, ix), h in added],
         )
         after = before + len(values)

@@ -1,0 +1,189 @@
+"""``python -m bench.push_serial``: the serial part of a push, measured apart (issue 14).
+
+The ledger in one process, no HTTP: one operator's chain of signed sheets over a DEMO
+election of ``--stations`` stations, pushed in batches of 500 after one warm-up batch. For
+each push it takes the time inside the outermost writers' lock transaction (from BEGIN and
+the lock to COMMIT: what every worker waits for), wall clock and this process's CPU, per
+sheet; on PostgreSQL also the statements and round trips sent inside it (``execute`` is a
+round trip; an ``executemany`` or a pipeline is one too, however many statements it holds).
+Every sheet must come back ``stored``.
+
+    python -m bench.push_serial [--postgres URL] [--stations 1200] [--pushes 3] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bench import hotpath
+from recap_desktop.crypto.keys import SigningKey
+from recap_desktop.services import demo
+
+BATCH = 500
+
+
+class _Counts:
+    def __init__(self) -> None:
+        self.trips = 0
+        self.statements = 0
+
+
+def _count_pg(counts: _Counts) -> contextlib.ExitStack:
+    """Count what ``_PgConnection`` sends (the storage's and the log's statements)."""
+    from recap_server import storage
+
+    stack = contextlib.ExitStack()
+    cls: Any = storage._PgConnection
+    execute, executemany = cls.execute, cls.executemany
+
+    def counted_execute(self: Any, sql: str, params: Any = None) -> Any:
+        counts.trips += 1
+        counts.statements += 1
+        return execute(self, sql, params)
+
+    def counted_many(self: Any, sql: str, rows: Any) -> None:
+        rows = list(rows)
+        if rows:
+            counts.trips += 1
+            counts.statements += len(rows)
+        executemany(self, sql, rows)
+
+    cls.execute, cls.executemany = counted_execute, counted_many
+    stack.callback(setattr, cls, "execute", execute)
+    stack.callback(setattr, cls, "executemany", executemany)
+    for name in ("copy_rows", "upsert_arrays"):  # bulk.py's one-statement forms
+        original = getattr(cls, name, None)
+        if original is None:
+            continue
+
+        def wrapped(self: Any, *args: Any, _original: Any = original, **kw: Any) -> Any:
+            counts.trips += 1
+            counts.statements += 1
+            return _original(self, *args, **kw)
+
+        setattr(cls, name, wrapped)
+        stack.callback(setattr, cls, name, original)
+    return stack
+
+
+def run(database: str, stations: int, pushes: int) -> dict[str, float]:
+    from recap_server.ledger import Ledger
+    from recap_server.storage import open_storage
+
+    hotpath.STATIONS = stations
+    package, cert, sheets = hotpath.fixture(BATCH * (pushes + 1))
+    storage = open_storage(database)
+    locked = {"wall": 0.0, "cpu": 0.0}
+    measuring = [False]
+    outer = storage.transaction
+
+    @contextlib.contextmanager
+    def timed() -> Iterator[Any]:
+        if getattr(storage._local, "conn", None) is not None or not measuring[0]:
+            with outer() as conn:
+                yield conn
+            return
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            with outer() as conn:
+                yield conn
+        finally:
+            locked["wall"] += time.perf_counter() - wall
+            locked["cpu"] += time.process_time() - cpu
+
+    storage.transaction = timed  # type: ignore[method-assign]
+    counts = _Counts()
+    try:
+        ledger = Ledger(storage, SigningKey.from_seed(bytes(32)), demo.demo_authority().public_key)
+        ledger.push(package)
+        ledger.push([cert.to_json()])
+        ledger.push([r.to_json() for r in sheets[:BATCH]])  # warm-up
+        stack = _count_pg(counts) if storage.dialect == "postgresql" else contextlib.ExitStack()
+        with stack:
+            measuring[0] = True
+            wall = time.perf_counter()
+            for at in range(BATCH, len(sheets), BATCH):
+                pushed = ledger.push([r.to_json() for r in sheets[at : at + BATCH]])
+                bad = [o for o in pushed.outcomes if o.status != "stored"]
+                assert not bad, bad[:3]
+            total = time.perf_counter() - wall
+            measuring[0] = False
+    finally:
+        storage.close()
+    n = BATCH * pushes
+    return {
+        "push_us": total / n * 1e6,
+        "lock_wall_us": locked["wall"] / n * 1e6,
+        "lock_cpu_us": locked["cpu"] / n * 1e6,
+        "trips_per_push": counts.trips / pushes,
+        "statements_per_push": counts.statements / pushes,
+    }
+
+
+def _fresh_pg(url: str) -> tuple[str, str]:
+    import psycopg
+
+    from tests.pg_support import with_schema
+
+    schema = f"bench_serial_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return schema, with_schema(url, schema)
+
+
+def _drop_pg(url: str, schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--postgres", help="also PostgreSQL at this URL (a fresh schema a run)")
+    parser.add_argument("--stations", type=int, default=1200)
+    parser.add_argument("--pushes", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only-postgres", action="store_true")
+    args = parser.parse_args(argv)
+    backends = [] if args.only_postgres else ["sqlite"]
+    if args.postgres:
+        backends.append("postgresql")
+    results: dict[str, list[dict[str, float]]] = {b: [] for b in backends}
+    for _ in range(args.rounds):
+        for backend in backends:  # interleaved: the machine's load moves between rounds
+            folder = Path(tempfile.mkdtemp(prefix="push-serial-"))
+            schema = None
+            try:
+                if backend == "sqlite":
+                    database = str(folder / "server.db")
+                else:
+                    schema, database = _fresh_pg(args.postgres)
+                results[backend].append(run(database, args.stations, args.pushes))
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+                if schema is not None:
+                    _drop_pg(args.postgres, schema)
+    import os
+
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    for backend, rows in results.items():
+        for key in rows[0]:
+            values = [r[key] for r in rows]
+            print(
+                f"{backend:10} {key:20} best {min(values):9.1f}"
+                f"  median {statistics.median(values):9.1f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
