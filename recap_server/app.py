@@ -537,7 +537,8 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             raise HTTPException(400, f"the jurisdiction {jurisdiction!r} is not a region code")
         view = ledger.view
         ranges = needed_ranges(jurisdiction)
-        held = ledger.storage.pull_raw(ranges, since, limit, view.size, bodies=False)
+        names = view.summary.within(ranges)  # as of the head: no query of the partitions
+        held = ledger.storage.pull_raw(ranges, since, limit, view.size, bodies=False, names=names)
         more = len(held) == limit
         partitions = None if more else [view.summary.prove(lo, hi) for lo, hi in ranges]
         # The last page ends at its head: the next pull starts there, whatever it skipped.

@@ -271,6 +271,8 @@ class Ledger:
             return self._push(items, [], known, view)
 
     def _take_forks(self, pairs: Sequence[Any]) -> None:
+        if not pairs:
+            return  # most pushes: not even the trust's version is asked again
         trust = self.trust()
         found: dict[str, int] = {}
         received = format_time(self.clock())

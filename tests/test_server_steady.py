@@ -19,7 +19,7 @@ from recap_server.app import GZIP_MIN, Health
 from recap_server.log import Summary
 from recap_server.server import open_ledger
 from tests.pg_support import database_for
-from tests.sync_support import LiveServer, make_laptop
+from tests.sync_support import LiveServer, district_stations, enter, make_laptop
 from tests.test_server_api import all_records, push
 
 
@@ -190,5 +190,36 @@ def test_health_names_a_certificate_of_the_server_as_soon_as_it_is_held(tmp_path
         )
         assert packed.headers["Content-Encoding"] == "gzip"
         assert json.loads(gzip.decompress(packed.raw.read(decode_content=False))) == after
+    finally:
+        server.stop()
+
+
+def test_a_pull_finds_the_partitions_of_its_ranges_as_the_database_does(tmp_path: Path) -> None:
+    """A pull takes the partitions of its jurisdiction from the head's summary, not from the
+    partitions table: the same names, in the same order, for every kind of range."""
+    from recap_desktop.protocol.log import needed_ranges
+
+    server = LiveServer(tmp_path / "server")
+    try:
+        for n, district in enumerate(("32.01.01", "32.01.02", "32.02.01")):
+            laptop = make_laptop(tmp_path / district, f"op-{n}", jurisdiction=district)
+            for station in district_stations(laptop.ws, district)[:2]:
+                enter(laptop, station, seed=n)
+            push(server, all_records(laptop))
+        view = server.ledger.view
+        storage = server.ledger.storage
+        held = list(view.summary.names)
+        assert len(held) == 4, held  # the authority's and three districts'
+        asked = {p.rsplit(".", 1)[0] for p in held if "." in p} | set(held)
+        asked |= {"", "3", "32", "99", "99.99.99", held[-1] + ".0"}
+        for jurisdiction in sorted(asked):
+            ranges = needed_ranges(jurisdiction) if jurisdiction else [("", "\x7f")]
+            assert view.summary.within(ranges) == storage._partitions_in(ranges), jurisdiction
+        # The page a laptop gets is the one the table's names gave.
+        code = held[-1]
+        for since in (0, 3):
+            page = server.get(f"/v1/pull?jurisdiction={code}&since={since}")
+            rows = storage.pull_raw(needed_ranges(code), since, 500, view.size, bodies=False)
+            assert [e["index"] for e in page["entries"]] == [r.index for r in rows]
     finally:
         server.stop()
