@@ -20,9 +20,9 @@ from pydantic import BaseModel, Field
 
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import Record
-from recap_desktop.domain.election import format_time, in_region, is_region_code
+from recap_desktop.domain.election import Election, format_time, in_region, is_region_code
 from recap_desktop.protocol.log import needed_ranges
-from recap_desktop.protocol.trust import Certificate
+from recap_desktop.protocol.trust import Certificate, Trust
 from recap_desktop.protocol.wire import (
     BATCH_FORMAT,
     MAX_BATCH_RECORDS,
@@ -271,7 +271,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
 
     shown: dict[str, Any] = {}
 
-    def server_certificates(trust: Any) -> list[dict[str, Any]]:
+    def server_certificates(trust: Trust) -> list[dict[str, Any]]:
         """The server's certificates, read again only when the trust changes."""
         if shown.get("trust") is not trust:
             shown["certificates"] = [r.to_json() for r in ledger.certificates()]
@@ -281,12 +281,13 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     # The health answer as bytes around its time field, made again only when the newest head
     # or the trust changed (each is one indexed read to check); the time is written in at each
     # build, and the body gzipped once per second at most. Validating and encoding the model
-    # and gzipping it were most of the server's CPU for each of the nation's syncs.
+    # for each request cost more than the build (docs/PERFORMANCE.md, the `steady` branch).
     kept: dict[str, Any] = {"head": None, "trust": None, "time": None}
 
-    def health_parts(trust: Any, head: Record | None) -> tuple[bytes, bytes]:
+    def health_parts(trust: Trust, head: Record | None) -> tuple[bytes, bytes]:
         """The body before the time's value and after it, as the ``Health`` model writes it."""
         election = trust.election
+        assert election is None or isinstance(election, Election)  # built from packages
         before = {
             "status": "ok",
             "server_key": ledger.server_key.public_key.hex(),
