@@ -667,6 +667,27 @@ async def _request_costs(gen: Generator, server: Server, sample: list[Laptop]) -
             for lap in sample
         ],
     )
+    # The rest of a steady sync: its one new sheet (taken from the steady phase's sheets, so
+    # it is not pushed twice), and the consistency proof from the head the laptop saw last
+    # to the newest, which those pushes grew.
+    steady = [lap for lap in sample if lap.steady]
+    for lap in steady:
+        gen.tally.sent.add(lap.steady_hashes[0])
+        gen.steady_next[lap.index] = 1
+    await timed("push_1_sheet", [gen.push(lap, gen.span(lap.steady[0]), 0) for lap in steady])
+    newest = max(int(i) for i in gen.tally.receipted.values()) + 1
+    await timed(
+        "consistency",
+        [
+            gen.call(
+                "consistency",
+                "GET",
+                "/v1/log/consistency",
+                params={"first": max(1, gen.head_size.get(lap.index, 1)), "second": newest},
+            )
+            for lap in sample
+        ],
+    )
     return costs
 
 

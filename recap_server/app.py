@@ -20,9 +20,9 @@ from pydantic import BaseModel, Field
 
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import Record
-from recap_desktop.domain.election import format_time, in_region, is_region_code
+from recap_desktop.domain.election import Election, format_time, in_region, is_region_code
 from recap_desktop.protocol.log import needed_ranges
-from recap_desktop.protocol.trust import Certificate
+from recap_desktop.protocol.trust import Certificate, Trust
 from recap_desktop.protocol.wire import (
     BATCH_FORMAT,
     MAX_BATCH_RECORDS,
@@ -41,6 +41,7 @@ MAX_INFLATED = 64 * 1024 * 1024  # bytes after gunzip: a zip bomb stops here
 MAX_BATCH = MAX_BATCH_RECORDS  # records per push
 MAX_PAGE = 2000  # records per pull page
 GZIP_LEVEL = 5
+GZIP_MIN = 2048  # bytes: a smaller answer is sent as it is
 MAX_HELD_BODY = hashes_body_bytes(MAX_BATCH)  # {"hashes": [...]}
 _HEX = "^[0-9a-f]{64}$"  # a record hash, in the OpenAPI schemas and in _hash_list
 _HASH = re.compile(_HEX)
@@ -259,7 +260,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     )
     # Level 9 (Starlette's default) cost more CPU than building a pull page; level 5 makes
     # JSON of signed records within a few percent as small.
-    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=GZIP_LEVEL)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN, compresslevel=GZIP_LEVEL)
 
     def package(records: list[Any]) -> dict[str, Any]:
         return {
@@ -270,17 +271,24 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
 
     shown: dict[str, Any] = {}
 
-    def server_certificates() -> list[dict[str, Any]]:
+    def server_certificates(trust: Trust) -> list[dict[str, Any]]:
         """The server's certificates, read again only when the trust changes."""
-        trust = ledger.trust()
         if shown.get("trust") is not trust:
             shown["certificates"] = [r.to_json() for r in ledger.certificates()]
             shown["trust"] = trust
         return list(shown["certificates"])
 
-    def health_body() -> dict[str, Any]:
-        election = ledger.election()
-        return {
+    # The health answer as bytes around its time field, made again only when the newest head
+    # or the trust changed (each is one indexed read to check); the time is written in at each
+    # build, and the body gzipped once per second at most. Validating and encoding the model
+    # for each request cost more than the build (docs/PERFORMANCE.md, the `steady` branch).
+    kept: dict[str, Any] = {"head": None, "trust": None, "time": None}
+
+    def health_parts(trust: Trust, head: Record | None) -> tuple[bytes, bytes]:
+        """The body before the time's value and after it, as the ``Health`` model writes it."""
+        election = trust.election
+        assert election is None or isinstance(election, Election)  # built from packages
+        before = {
             "status": "ok",
             "server_key": ledger.server_key.public_key.hex(),
             "server_key_id": ledger.server_key.key_id,
@@ -288,17 +296,40 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             "election": election.id if election else None,
             "version": election.version if election else None,
             "demo": demo,
-            "time": format_time(ledger.clock()),
-            "head": head.to_json() if (head := ledger.view.head) is not None else None,
-            "certificates": server_certificates(),
         }
+        after = {
+            "head": head.to_json() if head is not None else None,
+            "certificates": server_certificates(trust),
+        }
+        # Written as FastAPI's JSONResponse writes a model's answer (compact, UTF-8); the
+        # time is ASCII (format_time), so nothing in it needs escaping.
+        return (
+            _json_bytes(before)[:-1] + b',"time":"',
+            b'",' + _json_bytes(after)[1:],
+        )
+
+    def health_answer() -> tuple[bytes, bytes | None]:
+        """The answer now: (body, the body gzipped or None when it is too small to be)."""
+        trust = ledger.trust()
+        head = ledger.view.head
+        now = format_time(ledger.clock()).encode()
+        if kept["trust"] is not trust or kept["head"] is not head:
+            kept["parts"] = health_parts(trust, head)
+            kept.update(trust=trust, head=head, time=None)
+        elif kept["time"] == now:
+            return cast(tuple[bytes, bytes | None], kept["answer"])
+        before, after = kept["parts"]
+        body = before + now + after
+        packed = gzip.compress(body, GZIP_LEVEL, mtime=0) if len(body) >= GZIP_MIN else None
+        kept.update(time=now, answer=(body, packed))
+        return body, packed
 
     health_thread = CapacityLimiter(1)
     health_turn = asyncio.Lock()
-    built: dict[str, Any] = {"started": -math.inf, "body": None}
+    built: dict[str, Any] = {"started": -math.inf, "answer": None}
 
     @app.get("/v1/health", response_model=Health)
-    async def health() -> dict[str, Any]:
+    async def health(request: Request) -> Response:
         """Built on a thread of its own, never on the event loop (the newest head and the
         trust are asked of the database, which another worker may have written), nor in the
         pool the other reads share; and once for all who asked while no build had begun: a
@@ -308,9 +339,14 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         async with health_turn:
             if built["started"] < asked:
                 started = time.monotonic()
-                body = await to_thread.run_sync(health_body, limiter=health_thread)
-                built.update(started=started, body=body)
-            return cast(dict[str, Any], built["body"])
+                answer = await to_thread.run_sync(health_answer, limiter=health_thread)
+                built.update(started=started, answer=answer)
+            body, packed = cast(tuple[bytes, bytes | None], built["answer"])
+        headers = {"Vary": "Accept-Encoding"}
+        if packed is not None and "gzip" in request.headers.get("accept-encoding", "").lower():
+            headers["Content-Encoding"] = "gzip"  # the GZip middleware passes it as it is
+            return Response(packed, media_type="application/json", headers=headers)
+        return Response(body, media_type="application/json", headers=headers)
 
     def packages() -> list[Any]:
         return ledger.storage.authority_records(["election"])
@@ -502,7 +538,8 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             raise HTTPException(400, f"the jurisdiction {jurisdiction!r} is not a region code")
         view = ledger.view
         ranges = needed_ranges(jurisdiction)
-        held = ledger.storage.pull_raw(ranges, since, limit, view.size, bodies=False)
+        names = view.summary.within(ranges)  # as of the head: no query of the partitions
+        held = ledger.storage.pull_raw(ranges, since, limit, view.size, bodies=False, names=names)
         more = len(held) == limit
         partitions = None if more else [view.summary.prove(lo, hi) for lo, hi in ranges]
         # The last page ends at its head: the next pull starts there, whatever it skipped.
@@ -536,14 +573,19 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     def log_consistency(
         first: int = Query(..., ge=1, le=MAX_CURSOR),
         second: int = Query(..., ge=1, le=MAX_CURSOR),
-    ) -> dict[str, Any]:
+    ) -> Response:
         """RFC 9162 consistency proof between two sizes of the log (second at most the
         newest head's)."""
-        if first > second or second > ledger.view.size:
-            held = ledger.view.size
+        # Written here with the ``Consistency`` model's fields, not validated again through
+        # the model: every steady sync after the head grew asks one.
+        held = ledger.view.size
+        if first > second or second > held:
             raise HTTPException(404, f"no proof from {first} to {second}: the log holds {held}")
-        proof = ledger.storage.consistency(first, second)
-        return {"first": first, "second": second, "proof": [h.hex() for h in proof]}
+        proof = ",".join(f'"{h.hex()}"' for h in ledger.storage.consistency(first, second))
+        return Response(
+            f'{{"first":{first},"second":{second},"proof":[{proof}]}}'.encode(),
+            media_type="application/json",
+        )
 
     @app.get("/v1/log/entries", response_model=LogEntries)
     def log_entries(
@@ -573,11 +615,13 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     @app.get("/v1/evidence", response_model=Evidence)
     def evidence(
         jurisdiction: str = Query(..., description="region code, e.g. 32.01.01"),
-    ) -> dict[str, Any]:
+    ) -> Response:
         """Forks the server holds proof of (a signer's two records at one place of its chain),
         for stations within a region: every laptop of the region keeps them as evidence."""
+        # Encoded here as the ``Evidence`` model would, not through it: every sync asks it.
         pairs = ledger.storage.evidence(jurisdiction)
-        return {"forks": [[a.to_json(), b.to_json()] for a, b in pairs]}
+        forks = [[a.to_json(), b.to_json()] for a, b in pairs]
+        return Response(_json_bytes({"forks": forks}), media_type="application/json")
 
     @app.get("/v1/regions/{region}/totals", response_model=RegionTotals)
     def totals(region: str, contest: str | None = None) -> dict[str, Any]:
@@ -727,6 +771,11 @@ def _answer_bytes(pushed: Pushed) -> bytes:
         "proofs": pushed.proofs.to_json(),
     }
     return json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def _json_bytes(value: Any) -> bytes:
+    """``value`` as FastAPI's JSONResponse encodes an answer."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 def _hash_list(body: bytes, most: int = MAX_BATCH) -> list[str]:

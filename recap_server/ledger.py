@@ -250,8 +250,9 @@ class Ledger:
         with self.storage.transaction():
             # The database's writers' lock from here to the commit (whichever worker runs
             # it): admission reads chain heads and held records, and the insert that follows
-            # sees the same state. The view and trust are caught up inside it first.
-            view = self._keep_view(self._read_view(self._view))
+            # sees the same state. The view and trust are caught up inside it first (the view
+            # read again only if another worker's head is newer: one index probe otherwise).
+            view = self.view
             self._take_forks(forks)
             return self._push(items, malformed, known, view, verified, prepared)
 
@@ -262,7 +263,7 @@ class Ledger:
         holds never crosses the network again (PROTOCOL §9.9). A hash not held is answered
         ``unknown`` and is in no list of the receipt. Nothing is stored."""
         with self.storage.transaction():
-            view = self._keep_view(self._read_view(self._view))
+            view = self.view
             found = self.storage.positions(hashes)
             items: list[Record | Outcome] = [
                 Outcome(h, HELD if h in found else UNKNOWN) for h in hashes
@@ -270,6 +271,8 @@ class Ledger:
             return self._push(items, [], known, view)
 
     def _take_forks(self, pairs: Sequence[Any]) -> None:
+        if not pairs:
+            return  # most pushes: not even the trust's version is asked again
         trust = self.trust()
         found: dict[str, int] = {}
         received = format_time(self.clock())

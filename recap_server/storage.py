@@ -111,6 +111,7 @@ class ServerStorage(Protocol):
         limit: int,
         upto: int,
         bodies: bool = True,
+        names: Sequence[str] | None = None,
     ) -> list[RawHeld]: ...
     def authority_raw(self, hashes: Sequence[str]) -> list[RawHeld]: ...
     def log_size(self) -> int: ...
@@ -947,12 +948,15 @@ class SqlStorage:
         limit: int,
         upto: int,
         bodies: bool = True,
+        names: Sequence[str] | None = None,
     ) -> list[RawHeld]:
         """The same entries as ``pull``, as stored: every one was verified when it came in,
         and the laptop verifies each again, so a page needs no parsing here. Without
         ``bodies`` an authority record's payload is not read (None, ``named`` saying how the
         page names it): a pull page names packages, certificates and revocation lists by
-        hash, and a laptop fetches only those it lacks, apart (PROTOCOL §9.5)."""
+        hash, and a laptop fetches only those it lacks, apart (PROTOCOL §9.5). ``names``:
+        the partitions in ``ranges`` as of ``upto`` when the caller knows them (the
+        server's view: ``Summary.within``), else read from the partitions table."""
         if bodies:
             payload, named = "payload", "NULL"
         else:
@@ -967,7 +971,8 @@ class SqlStorage:
                 f"{columns} WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ?", [since, upto, limit]
             )
             return [_raw(r) for r in rows]
-        names = self._partitions_in(ranges)
+        if names is None:
+            names = self._partitions_in(ranges)
         if len(names) > MAX_SEEKS:
             # A jurisdiction of many partitions (a province): one pass over the log from the
             # cursor, which the last page moves to the head's size (so it never scans twice).

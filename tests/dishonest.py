@@ -151,8 +151,9 @@ class Injecting(_Wrapper):
         limit: int,
         upto: int,
         bodies: bool = True,
+        names: Sequence[str] | None = None,
     ) -> list[RawHeld]:
-        real = self._storage.pull_raw(ranges, since, limit, upto, bodies)
+        real = self._storage.pull_raw(ranges, since, limit, upto, bodies, names)
         extra = [
             h
             for h in self.injected
@@ -187,10 +188,11 @@ class Withholding(_Wrapper):
         limit: int,
         upto: int,
         bodies: bool = True,
+        names: Sequence[str] | None = None,
     ) -> list[RawHeld]:
         return [
             h
-            for h in self._storage.pull_raw(ranges, since, limit, upto, bodies)
+            for h in self._storage.pull_raw(ranges, since, limit, upto, bodies, names)
             if h.signer not in self.hidden
         ]
 
@@ -294,11 +296,12 @@ class WithholdingOnce(Withholding):
         limit: int,
         upto: int,
         bodies: bool = True,
+        names: Sequence[str] | None = None,
     ) -> list[RawHeld]:
         if ranges is None or self.times <= 0:
-            return list(self._storage.pull_raw(ranges, since, limit, upto, bodies))
+            return list(self._storage.pull_raw(ranges, since, limit, upto, bodies, names))
         self.times -= 1
-        return super().pull_raw(ranges, since, limit, upto, bodies)
+        return super().pull_raw(ranges, since, limit, upto, bodies, names)
 
 
 def serve_head(server: Any, head: Record) -> None:

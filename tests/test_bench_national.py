@@ -50,6 +50,9 @@ def test_tiny_national_run_stores_every_sheet_once(tmp_path: Path) -> None:
     rows = {r["name"]: r for r in doc["results"]}
     assert {f"national.sqlite.{t}" for t in TARGETS} <= set(rows)
     assert any(name.startswith("national.sqlite.first_contact_cpu.") for name in rows)
+    # Every kind of request a steady sync makes has its server CPU measured on the idle server.
+    kinds = ("health", "push_1_sheet", "consistency", "empty_pull", "evidence")
+    assert {f"national.sqlite.cpu_{k}" for k in kinds} <= set(rows)
     # Every laptop's first sync finished and every receipted sheet is on the server once.
     assert rows["national.sqlite.surge_finished"]["value"] == national.TINY.laptops
     assert rows["national.sqlite.lost_or_duplicated"]["value"] == 0

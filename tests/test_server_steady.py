@@ -1,0 +1,225 @@
+"""What every steady sync asks, on the real server on a loopback port: /v1/health answered from
+kept bytes (made again only when the head or the trust changed) must still name the newest
+head, tell the time and equal its model; a push catches its view up only when another
+worker's head is newer, and must still build on that head."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from recap_desktop.domain.election import format_time
+from recap_desktop.services import demo as demo_service
+from recap_server.app import GZIP_MIN, Health
+from recap_server.log import Summary
+from recap_server.server import open_ledger
+from tests.pg_support import database_for
+from tests.sync_support import LiveServer, district_stations, enter, make_laptop
+from tests.test_server_api import all_records, push
+
+
+def _health(server: LiveServer, encoding: str = "gzip") -> tuple[dict[str, Any], Any]:
+    answer = requests.get(
+        server.url + "/v1/health", headers={"Accept-Encoding": encoding}, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json()), answer
+
+
+def test_health_after_each_push_names_its_head_and_equals_its_model(tmp_path: Path) -> None:
+    server = LiveServer(tmp_path / "server")
+    try:
+        before, _ = _health(server)
+        laptop = make_laptop(tmp_path / "op-a", "op-a")
+        sent: set[str] = set()
+        for n in range(3):
+            # Its certificate first, then sheets alone (the trust stands still: the head moves).
+            demo_service.populate(laptop.ws, laptop.key, stations=1 + n, seed=n + 1)
+            fresh = [r for r in all_records(laptop) if r.hash not in sent]
+            sent.update(r.hash for r in fresh)
+            answer = push(server, fresh)
+            assert "stored" in {r["status"] for r in answer["results"]}
+            body, raw = _health(server)
+            # The head the receipt names, at once: never an older one from the same worker.
+            assert body["head"] == answer["head"] != before["head"]
+            assert Health.model_validate(body).model_dump(mode="json") == body
+            assert raw.headers.get("Vary") == "Accept-Encoding"
+            # A client that does not take gzip gets the same answer, as it is; one that does
+            # gets it gzipped once it is large enough to be worth it (GZIP_MIN), as before.
+            plain, plain_raw = _health(server, "identity")
+            assert "Content-Encoding" not in plain_raw.headers
+            assert plain == body
+            packed = requests.get(
+                server.url + "/v1/health", headers={"Accept-Encoding": "gzip"}, stream=True
+            )
+            wire = packed.raw.read(decode_content=False)
+            if len(plain_raw.content) >= GZIP_MIN:
+                assert packed.headers["Content-Encoding"] == "gzip"
+                wire = gzip.decompress(wire)
+            assert json.loads(wire) == body
+            before = body
+        assert [c["hash"] for c in body["certificates"]] == [
+            r.hash for r in server.ledger.certificates()
+        ]
+    finally:
+        server.stop()
+
+
+def test_health_tells_the_time_of_each_answer_while_the_head_stands_still(
+    tmp_path: Path,
+) -> None:
+    now = [datetime(2029, 2, 14, 8, 0, 0, tzinfo=UTC)]
+    server = LiveServer(tmp_path / "server", clock=lambda: now[0])
+    try:
+        first, _ = _health(server)
+        assert first["time"] == "2029-02-14T08:00:00Z"
+        for step in range(1, 4):
+            now[0] += timedelta(seconds=1)
+            later, _ = _health(server, "gzip" if step % 2 else "identity")
+            assert later["time"] == format_time(now[0])
+            assert {k: v for k, v in later.items() if k != "time"} == {
+                k: v for k, v in first.items() if k != "time"
+            }
+    finally:
+        server.stop()
+
+
+class CountedHeads:
+    """The server's storage, counting how often a push reads the newest head whole."""
+
+    def __init__(self, storage: Any) -> None:
+        self._storage = storage
+        self.heads_read = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._storage, name)
+
+    def head(self) -> Any:
+        self.heads_read += 1
+        return self._storage.head()
+
+
+def test_a_push_reads_the_head_again_only_after_another_worker_moved_it(tmp_path: Path) -> None:
+    counted: list[CountedHeads] = []
+
+    def wrap(storage: Any) -> CountedHeads:
+        counted.append(CountedHeads(storage))
+        return counted[0]
+
+    server = LiveServer(tmp_path / "server", storage=wrap)
+    other = open_ledger(tmp_path / "server", demo=True, database=database_for(tmp_path / "server"))
+    try:
+        laptops = []
+        for n, officer in enumerate(("op-a", "op-b", "op-c")):
+            laptop = make_laptop(tmp_path / officer, officer)
+            demo_service.populate(laptop.ws, laptop.key, stations=1, seed=n + 1)
+            laptops.append(all_records(laptop))
+        counted[0].heads_read = 0
+        first = push(server, laptops[0])
+        # Its own head is the newest: one index probe says so, the head is not read again
+        # (without the change, once a push).
+        assert counted[0].heads_read == 0
+        # Another worker (a second ledger on the same database) pushes meanwhile: the next
+        # push of this one builds on that worker's head, not on its own older one.
+        pushed = other.push([r.to_json() for r in laptops[1]])
+        third = push(server, laptops[2])
+        assert counted[0].heads_read == 1
+        sizes = [int(a["payload"]["size"]) for a in (first["head"], pushed.head.to_json())]
+        assert sizes[0] < sizes[1] < int(third["head"]["payload"]["size"])
+        assert third["proofs"]["append"]["size"] == sizes[1]
+        assert int(third["head"]["payload"]["size"]) == server.ledger.storage.log_size()
+        fresh = Summary(server.ledger.storage.partition_states())
+        assert third["head"]["payload"]["partitions"] == fresh.root.hex()
+    finally:
+        other.storage.close()
+        server.stop()
+
+
+def test_a_grown_summary_is_the_one_built_anew_and_keeps_the_names_order() -> None:
+    states = {f"32.{i:02d}": (i + 1, bytes([i]) * 32) for i in range(40)}
+    summary = Summary(states)
+    assert summary.root  # its tree and names made
+    changed = {"32.07": (99, b"\x07" * 32), "32.31": (5, b"\x31" * 32)}
+    grown = summary.grown(changed)
+    anew = Summary({**states, **changed})
+    assert grown.root == anew.root
+    for lo, hi in (("32.07", "32.08"), ("32.30", "32.40"), ("", "\x7f")):
+        assert grown.prove(lo, hi) == anew.prove(lo, hi)
+    # The same names in the same places: not sorted again for each push (fails without).
+    assert grown.names is summary.names
+    assert summary.grown({}) is summary
+    added = summary.grown({"32.005": (1, b"\x01" * 32)})  # a new name moves the others
+    assert added.root == Summary({**states, "32.005": (1, b"\x01" * 32)}).root
+    assert added.names is not summary.names
+
+
+def test_health_names_a_certificate_of_the_server_as_soon_as_it_is_held(tmp_path: Path) -> None:
+    """The trust changed, the head did not: the kept answer is made again. Two certificates
+    make it large enough to be sent gzipped."""
+    from recap_desktop.crypto import authority
+
+    server = LiveServer(tmp_path / "server")
+    try:
+        before, _ = _health(server)
+        key = server.ledger.server_key
+        renewed = authority.certificate(
+            demo_service.demo_authority(),
+            election=demo_service.ELECTION_ID,
+            officer_id="server-renewed",
+            name="the server, renewed",
+            role="server",
+            jurisdiction="",
+            public_key=key.public_key,
+            valid_from=demo_service.ISSUED,
+            valid_until=demo_service.EXPIRES,
+            issued=demo_service.ISSUED,
+        )
+        answer = push(server, [renewed])
+        assert [r["status"] for r in answer["results"]] == ["stored"]
+        after, _ = _health(server)
+        held = [c["hash"] for c in after["certificates"]]
+        assert renewed.hash in held and len(held) == len(before["certificates"]) + 1
+        assert Health.model_validate(after).model_dump(mode="json") == after
+        packed = requests.get(
+            server.url + "/v1/health", headers={"Accept-Encoding": "gzip"}, stream=True
+        )
+        assert packed.headers["Content-Encoding"] == "gzip"
+        assert json.loads(gzip.decompress(packed.raw.read(decode_content=False))) == after
+    finally:
+        server.stop()
+
+
+def test_a_pull_finds_the_partitions_of_its_ranges_as_the_database_does(tmp_path: Path) -> None:
+    """A pull takes the partitions of its jurisdiction from the head's summary, not from the
+    partitions table: the same names, in the same order, for every kind of range."""
+    from recap_desktop.protocol.log import needed_ranges
+
+    server = LiveServer(tmp_path / "server")
+    try:
+        for n, district in enumerate(("32.01.01", "32.01.02", "32.02.01")):
+            laptop = make_laptop(tmp_path / district, f"op-{n}", jurisdiction=district)
+            for station in district_stations(laptop.ws, district)[:2]:
+                enter(laptop, station, seed=n)
+            push(server, all_records(laptop))
+        view = server.ledger.view
+        storage: Any = server.ledger.storage  # its _partitions_in: what the table gives
+        held = list(view.summary.names)
+        assert len(held) == 4, held  # the authority's and three districts'
+        asked = {p.rsplit(".", 1)[0] for p in held if "." in p} | set(held)
+        asked |= {"", "3", "32", "99", "99.99.99", held[-1] + ".0"}
+        for jurisdiction in sorted(asked):
+            ranges = needed_ranges(jurisdiction) if jurisdiction else [("", "\x7f")]
+            assert view.summary.within(ranges) == storage._partitions_in(ranges), jurisdiction
+        # The page a laptop gets is the one the table's names gave.
+        code = held[-1]
+        for since in (0, 3):
+            page = server.get(f"/v1/pull?jurisdiction={code}&since={since}")
+            rows = storage.pull_raw(needed_ranges(code), since, 500, view.size, bodies=False)
+            assert [e["index"] for e in page["entries"]] == [r.index for r in rows]
+    finally:
+        server.stop()
