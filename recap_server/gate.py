@@ -102,7 +102,11 @@ class _Places:
         waiting: int,
         retry_after: int,
         monotonic: Callable[[], float] = time.monotonic,
+        fresh: Callable[[], Trust] | None = None,
     ) -> None:
+        """``trust``: the trust tokens are judged by, which may be a moment old (it is asked
+        on the event loop); ``fresh``: the database's own, asked only when a token's key is
+        not certified in it, so a key certified a moment ago is known at once."""
         self.max_reading, self.max_waiting, self.retry_after = reading, waiting, retry_after
         self.by_sender: dict[str, int] = {}  # bodies being received, per bucket name
         self.running = asyncio.Semaphore(active)
@@ -146,9 +150,14 @@ class PushGate:
         clock: Callable[[], datetime],
         limits: GateLimits = GateLimits(),
         monotonic: Callable[[], float] = time.monotonic,
+        fresh: Callable[[], Trust] | None = None,
     ) -> None:
+        """``trust``: the trust tokens are judged by, which may be a moment old (it is asked
+        on the event loop); ``fresh``: the database's own, asked only when a token's key is
+        not certified in it, so a key certified a moment ago is known at once."""
         self.limits = limits
         self._trust = trust
+        self._fresh = fresh
         self._clock = clock
         self._monotonic = monotonic
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
@@ -164,7 +173,11 @@ class PushGate:
         }
 
     def who(
-        self, headers: Mapping[str, str], client: str, *, strangers: bool = True
+        self,
+        headers: Mapping[str, str],
+        client: str,
+        *,
+        strangers: bool = True,
     ) -> tuple[str, int | None]:
         """The bucket's name and the largest body allowed (None: the server's own limit).
         Raises Refusal (401) for a token that does not hold or a missing one where needed.
@@ -187,7 +200,14 @@ class PushGate:
             self._checked.move_to_end(text)
             return f"key {cached[1]}", None
         try:
-            token = check_token(text, trust, self._clock())
+            try:
+                token = check_token(text, trust, self._clock())
+            except Uncertified:
+                fresh = self._fresh() if self._fresh is not None else trust
+                if fresh is trust:
+                    raise
+                trust = fresh  # certified since the trust the gate holds was read?
+                token = check_token(text, trust, self._clock())
         except Uncertified as exc:
             if refuse:
                 raise Refusal(401, f"photo refused: {exc}") from exc

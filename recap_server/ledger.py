@@ -10,8 +10,10 @@ against.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +34,9 @@ STORED, REFUSED, UNKNOWN = "stored", "refused", "unknown"
 __all__ = ["BATCH_FORMAT", "HELD", "REFUSED", "STORED", "Ledger", "Outcome"]
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 CATCH_UP = 5000  # entries another worker added that a view catches up with, not rebuilds
+# Seconds the push gate may judge a token by a trust read that long ago (PROTOCOL §9.9): a key
+# revoked within it is still rated as its key's, not yet refused, at the gate only.
+TRUST_RECHECK = 1.0
 MAX_DETAIL = 200  # characters of a refusal's sentence: an answer never echoes a sender's bulk
 
 
@@ -120,6 +125,8 @@ class Ledger:
         self._trust_base: Trust | None = None
         self._trust_at = -1
         self._trust_version: int | None = None
+        self._trust_read = -math.inf  # when the database's trust version was last read
+        self.monotonic: Callable[[], float] = time.monotonic
         self._view = self._read_view()
         with self.storage.transaction():
             self._sign_head_if_stale()
@@ -131,9 +138,11 @@ class Ledger:
         index), with the forks proven: built once, then caught up incrementally whenever
         the database's trust version moved (a certificate, a revocation or fork evidence
         stored by any worker)."""
+        read = self.monotonic()
         version = self.storage.trust_version()
         trust = self._trust
         if trust is not None and version == self._trust_version:
+            self._trust_read = read
             return trust
         with self._cache:
             base = self._trust_base or Trust(self.authority_key)
@@ -147,7 +156,19 @@ class Ledger:
             self._trust_base = base
             trust = base.with_forks(self.storage.forks())
             self._trust, self._trust_version = trust, version
+            self._trust_read = read
             return trust
+
+    def recent_trust(self, within: float = TRUST_RECHECK) -> Trust:
+        """The trust as read from the database at most ``within`` seconds ago, for the push
+        gate, which runs on the event loop: a database read there (a round trip and a pooled
+        connection on PostgreSQL, which busy threads may all hold) would stall every
+        connection of the process, ``/v1/health`` included. What admits a record is always
+        ``trust()``, under the writers' lock."""
+        trust = self._trust
+        if trust is not None and self.monotonic() - self._trust_read < within:
+            return trust
+        return self.trust()
 
     def election(self) -> Election | None:
         election = self.trust().election

@@ -18,7 +18,7 @@ from recap_desktop.crypto.envelope import signing_message
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.protocol.pushauth import HEADER, TokenError, check_token, make_token
 from recap_server.gate import PHOTO, GateLimits, PushGate, Refusal
-from recap_server.ledger import Ledger
+from recap_server.ledger import TRUST_RECHECK, Ledger
 from recap_server.server import open_ledger
 from tests.sync_support import make_laptop
 
@@ -262,3 +262,53 @@ def test_one_sender_holds_few_of_the_body_places(ledger: Ledger) -> None:
 
     assert asyncio.run(scenario()) == [(429, {"Retry-After": "1"}), "other in", "in again"]
     assert gate._places["push"].by_sender == {}
+
+
+def test_the_gate_reads_the_trust_from_the_database_at_most_once_a_moment(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gate runs on the event loop: a database read per push there (a round trip and a
+    pooled connection on PostgreSQL) stalls every connection of the process, /v1/health
+    included. It judges tokens by a trust read at most TRUST_RECHECK seconds ago."""
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    now = [100.0]
+    ledger.monotonic = lambda: now[0]
+    ledger.import_authority(
+        [r for r in laptop.ws.store.records.authority_records() if r.type == "certificate"]
+    )
+    ledger.trust()  # read at 100.0, the certificate in it
+    reads: list[int] = []
+    version = ledger.storage.trust_version
+    monkeypatch.setattr(ledger.storage, "trust_version", lambda: reads.append(1) or version())
+    gate = PushGate(ledger.recent_trust, ledger.clock, GateLimits(), fresh=ledger.trust)
+    token = make_token(laptop.key, ledger.clock())
+    for _ in range(50):
+        assert gate.who({HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
+    assert reads == []
+    now[0] += TRUST_RECHECK  # a moment later the database is asked again
+    assert gate.who({HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
+    assert len(reads) == 1
+
+
+def test_a_key_certified_a_moment_ago_is_known_at_the_gate_at_once(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """A laptop pushes its certificate to one worker, then its photos at once to another:
+    the gate, holding a trust read before the certificate came, asks the database again
+    before it calls the key a stranger (a photo from a stranger is 401)."""
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    ledger.monotonic = lambda: 100.0  # the trust the gate holds never ages by itself
+    gate = PushGate(ledger.recent_trust, ledger.clock, GateLimits(), fresh=ledger.trust)
+    token = make_token(laptop.key, ledger.clock())
+    assert gate.who({HEADER: token}, "10.0.0.1")[0] == "address 10.0.0.1"
+    other = open_ledger(tmp_path / "server", demo=True)  # another worker, the same database
+    try:
+        other.import_authority(
+            [r for r in laptop.ws.store.records.authority_records() if r.type == "certificate"]
+        )
+    finally:
+        other.storage.close()
+    assert gate.who({HEADER: token}, "10.0.0.1", strangers=False) == (
+        f"key {laptop.key.key_id}",
+        None,
+    )
