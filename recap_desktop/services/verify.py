@@ -186,6 +186,11 @@ def _feed(report: Report, replay: Replay, checked: Sequence[rowcheck.Checked]) -
 
 
 def _checked_chunks(ws: Workspace, trust: Trust, workers: int) -> Iterator[list[rowcheck.Checked]]:
+    """The checked rows, chunk by chunk in the store's order. With ``workers`` > 1 this
+    process is one of them: ``workers - 1`` spawned processes take chunks ahead, and whenever
+    the oldest of theirs is not back yet, this process checks the next chunk itself instead
+    of waiting (while they start, and whenever it is ahead of them). Each chunk is checked by
+    the same ``rowcheck.check_rows`` wherever it runs, and yielded in order."""
     chunks = ws.store.records.raw_arrival_chunks(CHUNK, exclude=AUTHORITY_TYPES)
     if workers <= 1:
         for chunk in chunks:
@@ -193,19 +198,47 @@ def _checked_chunks(ws: Workspace, trust: Trust, workers: int) -> Iterator[list[
         return
     # spawn, not fork: the window calls this from a worker thread, and fork copies threads'
     # locks in whatever state they are in. Rows are read here, in the store's own thread.
+    # One process fewer than cores: this one checks too, and every process spawned costs
+    # ~0.3 CPU-s to start (the interpreter, the modules, the trust unpickled) and a pickle of
+    # each chunk's results on both sides.
+    helpers = workers - 1
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, context, rowcheck.init_worker, (trust,)) as pool:
-        pending: deque[Future[list[rowcheck.Checked]]] = deque()
+    with ProcessPoolExecutor(helpers, context, rowcheck.init_worker, (trust,)) as pool:
+        # In order: a helper's future, or a chunk this process checked (its result).
+        pending: deque[Future[list[rowcheck.Checked]] | list[rowcheck.Checked]] = deque()
+        in_flight = 0  # futures in ``pending``
+        ahead = 2 * helpers + 2  # chunks given to the helpers at a time
+        most = ahead + 4 * workers  # chunks held at all: a bound on memory if they stall
+        more = True
         try:
-            for chunk in chunks:
-                pending.append(pool.submit(rowcheck.check_chunk, chunk))
-                while len(pending) > 2 * workers + 2:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+            while True:
+                while more and in_flight < ahead and len(pending) < most:
+                    chunk = next(chunks, [])  # the store never gives an empty chunk
+                    if not chunk:
+                        more = False
+                        break
+                    pending.append(pool.submit(rowcheck.check_chunk, chunk))
+                    in_flight += 1
+                if not pending:
+                    return
+                head = pending[0]
+                if isinstance(head, list):
+                    pending.popleft()
+                    yield head
+                elif head.done() or not more or len(pending) >= most:
+                    pending.popleft()
+                    in_flight -= 1
+                    yield head.result()
+                else:
+                    chunk = next(chunks, [])
+                    if not chunk:
+                        more = False
+                    else:
+                        pending.append(rowcheck.check_rows(chunk, trust))
         finally:
-            for future in pending:
-                future.cancel()
+            for item in pending:
+                if not isinstance(item, list):
+                    item.cancel()
 
 
 def _forks(ws: Workspace, trust: Trust) -> tuple[dict[str, int], list[Problem]]:
