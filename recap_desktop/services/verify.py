@@ -4,8 +4,9 @@
 The store's records are fed to the rule in the order they arrived: authority records first
 (they build the trust), then every other record against that trust and the records before
 it. The per-record half of the rule (signature, certificate, values) is a pure function of a
-row and the trust, so large stores run it in one worker process per core; the replay of
-places and references stays here, in order, and gives the same findings either way.
+row and the trust, so large stores run it on every core (this process and a spawned helper
+per other core); the replay of places and references stays here, in order, and gives the
+same findings either way.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ CHUNK = 2000
 
 
 def worker_count(records: int) -> int:
-    """Processes verify_store uses for a store of ``records`` records: one per usable core."""
+    """Processes verify_store checks with for a store of ``records`` records: one per usable
+    core (this one and ``workers - 1`` helpers)."""
     if records < PARALLEL_FROM:
         return 1
     try:
