@@ -27,6 +27,8 @@ _KEPT = (
     # a recap record's own claims (its children's numbers are read from the store)
     "region", "place", "basis", "totals", "children", "pending", "objections", "final",
     "objection", "decision",
+    # what the supervisor's list shows besides (services.review, made from the summaries)
+    "reason", "warnings",
 )  # fmt: skip
 
 

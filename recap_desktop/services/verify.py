@@ -30,6 +30,10 @@ from recap_desktop.services.admission import own_keys
 from recap_desktop.services.workspace import RecapError, Workspace
 
 Progress = Callable[[int, int], bool]  # (done, total) -> keep going?
+# What a caller keeps of each row verified, made as it is checked (``review_store``'s list,
+# without a second pass over the store): (row id, the row's signer column, its check) ->
+# the item, or None to keep nothing.
+Listing = Callable[[int, str, rowcheck.Checked], Any]
 
 
 @dataclass
@@ -37,6 +41,8 @@ class Report:
     records: int = 0
     problems: list[Problem] = field(default_factory=list)
     cancelled: bool = False
+    # ``listing``'s items for every row, in the store's order (row id), when one was given.
+    listed: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -98,8 +104,11 @@ def rebuild_tables(ws: Workspace) -> int:
     return ws.store.projections.rebuild()
 
 
-def verify_store(ws: Workspace, progress: Progress | None = None) -> Report:
-    """Every row of the store, including rows that no longer parse (someone edited the file)."""
+def verify_store(
+    ws: Workspace, progress: Progress | None = None, listing: Listing | None = None
+) -> Report:
+    """Every row of the store, including rows that no longer parse (someone edited the file).
+    ``listing``: what to keep of each row in ``Report.listed`` (see ``Listing``)."""
     from recap_desktop.services.election import authority_key
 
     try:
@@ -112,13 +121,13 @@ def verify_store(ws: Workspace, progress: Progress | None = None) -> Report:
     report: Report | None = None
     if workers > 1:
         try:
-            report = _verify(ws, anchor, progress, workers)
+            report = _verify(ws, anchor, progress, workers, listing)
         except (BrokenProcessPool, OSError):
             # No worker could start: a frozen build without freeze_support, a script without
             # the ``if __name__ == "__main__"`` guard, no fork left. Still verify.
             pass
     if report is None:
-        report = _verify(ws, anchor, progress, 1)
+        report = _verify(ws, anchor, progress, 1, listing)
     if not report.cancelled:
         set_aside_tampered(ws, report)
     return report
@@ -141,7 +150,13 @@ def set_aside_tampered(ws: Workspace, report: Report) -> None:
         pass  # a read-only copy: the report says it all the same
 
 
-def _verify(ws: Workspace, anchor: bytes, progress: Progress | None, workers: int) -> Report:
+def _verify(
+    ws: Workspace,
+    anchor: bytes,
+    progress: Progress | None,
+    workers: int,
+    listing: Listing | None = None,
+) -> Report:
     store = ws.store
     total = store.records.count()
     report = Report()
@@ -149,14 +164,17 @@ def _verify(ws: Workspace, anchor: bytes, progress: Progress | None, workers: in
     authority = list(store.records.raw_arrivals(AUTHORITY_TYPES))
     replay = Replay(Trust(anchor, known_keys=own_keys(ws)), store.view)
     checked = rowcheck.check_rows(authority, replay.trust)
+    listed: list[tuple[int, Any]] = []
     _feed(report, replay, checked)
+    _list(listed, listing, _keys(authority), checked)
     # 2. Fork evidence kept beside the records, checked against that trust.
     forks, fork_problems = _forks(ws, replay.trust)
     replay.trust = replay.trust.with_forks(forks)
     # 3. Every other record, in order, checked (in workers for a big store) then replayed.
     done = len(authority)
-    for checked in _checked_chunks(ws, replay.trust, workers):
+    for keys, checked in _checked_chunks(ws, replay.trust, workers):
         _feed(report, replay, checked)
+        _list(listed, listing, keys, checked)
         done += len(checked)
         if progress is not None and not progress(done, total):
             report.cancelled = True
@@ -164,7 +182,33 @@ def _verify(ws: Workspace, anchor: bytes, progress: Progress | None, workers: in
     # 4. What only this holder can see of its own file.
     report.problems.extend(_holder_checks(ws, replay))
     report.problems.extend(fork_problems)
+    if listing is not None:
+        # The authority's rows were read first; the store's order is the rows' ids.
+        listed.sort(key=lambda item: item[0])
+        report.listed = [item for _id, item in listed if item is not None]
     return report
+
+
+def _keys(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, str]]:
+    """Each row's id and signer column, kept here while the row is checked elsewhere."""
+    # As ``from_row`` reads the column (text or bytes, whatever an edited file holds).
+    return [
+        (row[0], row[2].decode("utf-8", "replace") if isinstance(row[2], bytes) else str(row[2]))
+        for row in rows
+    ]
+
+
+def _list(
+    out: list[tuple[int, Any]],
+    listing: Listing | None,
+    keys: Sequence[tuple[int, str]],
+    checked: Sequence[rowcheck.Checked],
+) -> None:
+    if listing is not None:
+        out.extend(
+            (row_id, listing(row_id, signer, one))
+            for (row_id, signer), one in zip(keys, checked, strict=True)
+        )
 
 
 def _feed(report: Report, replay: Replay, checked: Sequence[rowcheck.Checked]) -> None:
@@ -187,7 +231,10 @@ def _feed(report: Report, replay: Replay, checked: Sequence[rowcheck.Checked]) -
         report.problems.extend(replay.feed(summaries, arrivals, prechecks).findings)
 
 
-def _checked_chunks(ws: Workspace, trust: Trust, workers: int) -> Iterator[list[rowcheck.Checked]]:
+Chunk = tuple[list[tuple[int, str]], list[rowcheck.Checked]]  # (_keys of the rows, checks)
+
+
+def _checked_chunks(ws: Workspace, trust: Trust, workers: int) -> Iterator[Chunk]:
     """The checked rows, chunk by chunk in the store's order. With ``workers`` > 1 this
     process is one of them: ``workers - 1`` spawned processes take chunks ahead, and whenever
     the oldest of theirs is not back yet, this process checks the next chunk itself instead
@@ -196,7 +243,7 @@ def _checked_chunks(ws: Workspace, trust: Trust, workers: int) -> Iterator[list[
     chunks = ws.store.records.raw_arrival_chunks(CHUNK, exclude=AUTHORITY_TYPES)
     if workers <= 1:
         for chunk in chunks:
-            yield rowcheck.check_rows(chunk, trust)
+            yield _keys(chunk), rowcheck.check_rows(chunk, trust)
         return
     # spawn, not fork: the window calls this from a worker thread, and fork copies threads'
     # locks in whatever state they are in. Rows are read here, in the store's own thread.
@@ -206,8 +253,10 @@ def _checked_chunks(ws: Workspace, trust: Trust, workers: int) -> Iterator[list[
     helpers = workers - 1
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(helpers, context, rowcheck.init_worker, (trust,)) as pool:
-        # In order: a helper's future, or a chunk this process checked (its result).
-        pending: deque[Future[list[rowcheck.Checked]] | list[rowcheck.Checked]] = deque()
+        # In order: each chunk's keys, and a helper's future or this process's result.
+        pending: deque[
+            tuple[list[tuple[int, str]], Future[list[rowcheck.Checked]] | list[rowcheck.Checked]]
+        ] = deque()
         in_flight = 0  # futures in ``pending``
         ahead = 2 * helpers + 2  # chunks given to the helpers at a time
         most = ahead + 4 * workers  # chunks held at all: a bound on memory if they stall
@@ -219,26 +268,26 @@ def _checked_chunks(ws: Workspace, trust: Trust, workers: int) -> Iterator[list[
                     if not chunk:
                         more = False
                         break
-                    pending.append(pool.submit(rowcheck.check_chunk, chunk))
+                    pending.append((_keys(chunk), pool.submit(rowcheck.check_chunk, chunk)))
                     in_flight += 1
                 if not pending:
                     return
-                head = pending[0]
+                keys, head = pending[0]
                 if isinstance(head, list):
                     pending.popleft()
-                    yield head
+                    yield keys, head
                 elif head.done() or not more or len(pending) >= most:
                     pending.popleft()
                     in_flight -= 1
-                    yield head.result()
+                    yield keys, head.result()
                 else:
                     chunk = next(chunks, [])
                     if not chunk:
                         more = False
                     else:
-                        pending.append(rowcheck.check_rows(chunk, trust))
+                        pending.append((_keys(chunk), rowcheck.check_rows(chunk, trust)))
         finally:
-            for item in pending:
+            for _, item in pending:
                 if not isinstance(item, list):
                     item.cancel()
 
