@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing.spawn
 import sqlite3
 from typing import Any
 
@@ -107,3 +108,23 @@ def test_tampered_row_in_every_chunk_found_wherever_checked(
         p["kind"] == "malformed" and p["record"] == hashes[others[5][0]]
         for p in parallel["problems"]
     )
+
+
+def test_no_helper_can_start_so_this_process_verifies_alone(
+    populated: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A helper that cannot start (here its interpreter is a program that exits at once): the
+    store is verified in this process all the same, and a listing holds each row once."""
+    monkeypatch.setattr(multiprocessing.spawn, "_python_exe", b"/bin/false")
+    monkeypatch.setattr(verify_service, "worker_count", lambda _records: 2)
+    seen: list[int] = []
+
+    def listing(row_id: int, _signer: str, _checked: Any) -> int:
+        seen.append(row_id)
+        return row_id
+
+    report = verify_service.verify_store(populated, None, listing)
+    assert report.ok and report.records == 82
+    held = [r[0] for r in populated.store.db.execute("SELECT id FROM records ORDER BY id")]
+    assert report.listed == held
+    assert len(seen) > len(held)  # the authority's rows were listed by the run that broke

@@ -32,7 +32,8 @@ from recap_desktop.services.workspace import RecapError, Workspace
 Progress = Callable[[int, int], bool]  # (done, total) -> keep going?
 # What a caller keeps of each row verified, made as it is checked (``review_store``'s list,
 # without a second pass over the store): (row id, the row's signer column, its check) ->
-# the item, or None to keep nothing.
+# the item, or None to keep nothing. A run that restarts in one process (no helper could
+# start) calls it again for the rows it had seen, and keeps only the second run's items.
 Listing = Callable[[int, str, rowcheck.Checked], Any]
 
 
