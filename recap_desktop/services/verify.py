@@ -173,7 +173,7 @@ def _verify(
     replay.trust = replay.trust.with_forks(forks)
     # 3. Every other record, in order, checked (in workers for a big store) then replayed.
     done = len(authority)
-    for keys, checked in _checked_chunks(ws, replay.trust, workers):
+    for keys, checked in _checked_chunks(ws, replay.trust, workers, listing is not None):
         _feed(report, replay, checked)
         _list(listed, listing, keys, checked)
         done += len(checked)
@@ -197,6 +197,10 @@ def _keys(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, str]]:
         (row[0], row[2].decode("utf-8", "replace") if isinstance(row[2], bytes) else str(row[2]))
         for row in rows
     ]
+
+
+def _no_keys(_rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, str]]:
+    return []
 
 
 def _list(
@@ -235,16 +239,20 @@ def _feed(report: Report, replay: Replay, checked: Sequence[rowcheck.Checked]) -
 Chunk = tuple[list[tuple[int, str]], list[rowcheck.Checked]]  # (_keys of the rows, checks)
 
 
-def _checked_chunks(ws: Workspace, trust: Trust, workers: int) -> Iterator[Chunk]:
+def _checked_chunks(
+    ws: Workspace, trust: Trust, workers: int, keyed: bool = False
+) -> Iterator[Chunk]:
     """The checked rows, chunk by chunk in the store's order. With ``workers`` > 1 this
     process is one of them: ``workers - 1`` spawned processes take chunks ahead, and whenever
     the oldest of theirs is not back yet, this process checks the next chunk itself instead
     of waiting (while they start, and whenever it is ahead of them). Each chunk is checked by
-    the same ``rowcheck.check_rows`` wherever it runs, and yielded in order."""
+    the same ``rowcheck.check_rows`` wherever it runs, and yielded in order, with the rows'
+    ``_keys`` if ``keyed`` (else none: nothing will be listed)."""
     chunks = ws.store.records.raw_arrival_chunks(CHUNK, exclude=AUTHORITY_TYPES)
+    keys = _keys if keyed else _no_keys
     if workers <= 1:
         for chunk in chunks:
-            yield _keys(chunk), rowcheck.check_rows(chunk, trust)
+            yield keys(chunk), rowcheck.check_rows(chunk, trust)
         return
     # spawn, not fork: the window calls this from a worker thread, and fork copies threads'
     # locks in whatever state they are in. Rows are read here, in the store's own thread.
@@ -269,24 +277,24 @@ def _checked_chunks(ws: Workspace, trust: Trust, workers: int) -> Iterator[Chunk
                     if not chunk:
                         more = False
                         break
-                    pending.append((_keys(chunk), pool.submit(rowcheck.check_chunk, chunk)))
+                    pending.append((keys(chunk), pool.submit(rowcheck.check_chunk, chunk)))
                     in_flight += 1
                 if not pending:
                     return
-                keys, head = pending[0]
+                held, head = pending[0]
                 if isinstance(head, list):
                     pending.popleft()
-                    yield keys, head
+                    yield held, head
                 elif head.done() or not more or len(pending) >= most:
                     pending.popleft()
                     in_flight -= 1
-                    yield keys, head.result()
+                    yield held, head.result()
                 else:
                     chunk = next(chunks, [])
                     if not chunk:
                         more = False
                     else:
-                        pending.append((_keys(chunk), rowcheck.check_rows(chunk, trust)))
+                        pending.append((keys(chunk), rowcheck.check_rows(chunk, trust)))
         finally:
             for _, item in pending:
                 if not isinstance(item, list):
