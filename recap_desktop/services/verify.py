@@ -4,8 +4,9 @@
 The store's records are fed to the rule in the order they arrived: authority records first
 (they build the trust), then every other record against that trust and the records before
 it. The per-record half of the rule (signature, certificate, values) is a pure function of a
-row and the trust, so large stores run it in one worker process per core; the replay of
-places and references stays here, in order, and gives the same findings either way.
+row and the trust, so large stores run it on every core (this process and a spawned helper
+per other core); the replay of places and references stays here, in order, and gives the
+same findings either way.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ from recap_desktop.services.admission import own_keys
 from recap_desktop.services.workspace import RecapError, Workspace
 
 Progress = Callable[[int, int], bool]  # (done, total) -> keep going?
+# What a caller keeps of each row verified, made as it is checked (``review_store``'s list,
+# without a second pass over the store): (row id, the row's signer column, its check) ->
+# the item, or None to keep nothing. A run that restarts in one process (no helper could
+# start) calls it again for the rows it had seen, and keeps only the second run's items.
+Listing = Callable[[int, str, rowcheck.Checked], Any]
 
 
 @dataclass
@@ -36,6 +42,8 @@ class Report:
     records: int = 0
     problems: list[Problem] = field(default_factory=list)
     cancelled: bool = False
+    # ``listing``'s items for every row, in the store's order (row id), when one was given.
+    listed: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -80,7 +88,8 @@ CHUNK = 2000
 
 
 def worker_count(records: int) -> int:
-    """Processes verify_store uses for a store of ``records`` records: one per usable core."""
+    """Processes verify_store checks with for a store of ``records`` records: one per usable
+    core (this one and ``workers - 1`` helpers)."""
     if records < PARALLEL_FROM:
         return 1
     try:
@@ -96,8 +105,11 @@ def rebuild_tables(ws: Workspace) -> int:
     return ws.store.projections.rebuild()
 
 
-def verify_store(ws: Workspace, progress: Progress | None = None) -> Report:
-    """Every row of the store, including rows that no longer parse (someone edited the file)."""
+def verify_store(
+    ws: Workspace, progress: Progress | None = None, listing: Listing | None = None
+) -> Report:
+    """Every row of the store, including rows that no longer parse (someone edited the file).
+    ``listing``: what to keep of each row in ``Report.listed`` (see ``Listing``)."""
     from recap_desktop.services.election import authority_key
 
     try:
@@ -110,13 +122,13 @@ def verify_store(ws: Workspace, progress: Progress | None = None) -> Report:
     report: Report | None = None
     if workers > 1:
         try:
-            report = _verify(ws, anchor, progress, workers)
+            report = _verify(ws, anchor, progress, workers, listing)
         except (BrokenProcessPool, OSError):
             # No worker could start: a frozen build without freeze_support, a script without
             # the ``if __name__ == "__main__"`` guard, no fork left. Still verify.
             pass
     if report is None:
-        report = _verify(ws, anchor, progress, 1)
+        report = _verify(ws, anchor, progress, 1, listing)
     if not report.cancelled:
         set_aside_tampered(ws, report)
     return report
@@ -139,7 +151,13 @@ def set_aside_tampered(ws: Workspace, report: Report) -> None:
         pass  # a read-only copy: the report says it all the same
 
 
-def _verify(ws: Workspace, anchor: bytes, progress: Progress | None, workers: int) -> Report:
+def _verify(
+    ws: Workspace,
+    anchor: bytes,
+    progress: Progress | None,
+    workers: int,
+    listing: Listing | None = None,
+) -> Report:
     store = ws.store
     total = store.records.count()
     report = Report()
@@ -147,14 +165,17 @@ def _verify(ws: Workspace, anchor: bytes, progress: Progress | None, workers: in
     authority = list(store.records.raw_arrivals(AUTHORITY_TYPES))
     replay = Replay(Trust(anchor, known_keys=own_keys(ws)), store.view)
     checked = rowcheck.check_rows(authority, replay.trust)
+    listed: list[tuple[int, Any]] = []
     _feed(report, replay, checked)
+    _list(listed, listing, _keys(authority), checked)
     # 2. Fork evidence kept beside the records, checked against that trust.
     forks, fork_problems = _forks(ws, replay.trust)
     replay.trust = replay.trust.with_forks(forks)
     # 3. Every other record, in order, checked (in workers for a big store) then replayed.
     done = len(authority)
-    for checked in _checked_chunks(ws, replay.trust, workers):
+    for keys, checked in _checked_chunks(ws, replay.trust, workers, listing is not None):
         _feed(report, replay, checked)
+        _list(listed, listing, keys, checked)
         done += len(checked)
         if progress is not None and not progress(done, total):
             report.cancelled = True
@@ -162,7 +183,37 @@ def _verify(ws: Workspace, anchor: bytes, progress: Progress | None, workers: in
     # 4. What only this holder can see of its own file.
     report.problems.extend(_holder_checks(ws, replay))
     report.problems.extend(fork_problems)
+    if listing is not None:
+        # The authority's rows were read first; the store's order is the rows' ids.
+        listed.sort(key=lambda item: item[0])
+        report.listed = [item for _id, item in listed if item is not None]
     return report
+
+
+def _keys(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, str]]:
+    """Each row's id and signer column, kept here while the row is checked elsewhere."""
+    # As ``from_row`` reads the column (text or bytes, whatever an edited file holds).
+    return [
+        (row[0], row[2].decode("utf-8", "replace") if isinstance(row[2], bytes) else str(row[2]))
+        for row in rows
+    ]
+
+
+def _no_keys(_rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, str]]:
+    return []
+
+
+def _list(
+    out: list[tuple[int, Any]],
+    listing: Listing | None,
+    keys: Sequence[tuple[int, str]],
+    checked: Sequence[rowcheck.Checked],
+) -> None:
+    if listing is not None:
+        out.extend(
+            (row_id, listing(row_id, signer, one))
+            for (row_id, signer), one in zip(keys, checked, strict=True)
+        )
 
 
 def _feed(report: Report, replay: Replay, checked: Sequence[rowcheck.Checked]) -> None:
@@ -185,27 +236,69 @@ def _feed(report: Report, replay: Replay, checked: Sequence[rowcheck.Checked]) -
         report.problems.extend(replay.feed(summaries, arrivals, prechecks).findings)
 
 
-def _checked_chunks(ws: Workspace, trust: Trust, workers: int) -> Iterator[list[rowcheck.Checked]]:
+Chunk = tuple[list[tuple[int, str]], list[rowcheck.Checked]]  # (_keys of the rows, checks)
+
+
+def _checked_chunks(
+    ws: Workspace, trust: Trust, workers: int, keyed: bool = False
+) -> Iterator[Chunk]:
+    """The checked rows, chunk by chunk in the store's order. With ``workers`` > 1 this
+    process is one of them: ``workers - 1`` spawned processes take chunks ahead, and whenever
+    the oldest of theirs is not back yet, this process checks the next chunk itself instead
+    of waiting (while they start, and whenever it is ahead of them). Each chunk is checked by
+    the same ``rowcheck.check_rows`` wherever it runs, and yielded in order, with the rows'
+    ``_keys`` if ``keyed`` (else none: nothing will be listed)."""
     chunks = ws.store.records.raw_arrival_chunks(CHUNK, exclude=AUTHORITY_TYPES)
+    keys = _keys if keyed else _no_keys
     if workers <= 1:
         for chunk in chunks:
-            yield rowcheck.check_rows(chunk, trust)
+            yield keys(chunk), rowcheck.check_rows(chunk, trust)
         return
     # spawn, not fork: the window calls this from a worker thread, and fork copies threads'
     # locks in whatever state they are in. Rows are read here, in the store's own thread.
+    # One process fewer than cores: this one checks too, and every process spawned costs
+    # ~0.3 CPU-s to start (the interpreter, the modules, the trust unpickled) and a pickle of
+    # each chunk's results on both sides.
+    helpers = workers - 1
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, context, rowcheck.init_worker, (trust,)) as pool:
-        pending: deque[Future[list[rowcheck.Checked]]] = deque()
+    with ProcessPoolExecutor(helpers, context, rowcheck.init_worker, (trust,)) as pool:
+        # In order: each chunk's keys, and a helper's future or this process's result.
+        pending: deque[
+            tuple[list[tuple[int, str]], Future[list[rowcheck.Checked]] | list[rowcheck.Checked]]
+        ] = deque()
+        in_flight = 0  # futures in ``pending``
+        ahead = 2 * helpers + 2  # chunks given to the helpers at a time
+        most = ahead + 4 * workers  # chunks held at all: a bound on memory if they stall
+        more = True
         try:
-            for chunk in chunks:
-                pending.append(pool.submit(rowcheck.check_chunk, chunk))
-                while len(pending) > 2 * workers + 2:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+            while True:
+                while more and in_flight < ahead and len(pending) < most:
+                    chunk = next(chunks, [])  # the store never gives an empty chunk
+                    if not chunk:
+                        more = False
+                        break
+                    pending.append((keys(chunk), pool.submit(rowcheck.check_chunk, chunk)))
+                    in_flight += 1
+                if not pending:
+                    return
+                held, head = pending[0]
+                if isinstance(head, list):
+                    pending.popleft()
+                    yield held, head
+                elif head.done() or not more or len(pending) >= most:
+                    pending.popleft()
+                    in_flight -= 1
+                    yield held, head.result()
+                else:
+                    chunk = next(chunks, [])
+                    if not chunk:
+                        more = False
+                    else:
+                        pending.append((keys(chunk), rowcheck.check_rows(chunk, trust)))
         finally:
-            for future in pending:
-                future.cancel()
+            for _, item in pending:
+                if not isinstance(item, list):
+                    item.cancel()
 
 
 def _forks(ws: Workspace, trust: Trust) -> tuple[dict[str, int], list[Problem]]:
