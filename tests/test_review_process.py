@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from recap_desktop.services import Workspace
 from recap_desktop.services.review import review_store
@@ -30,3 +35,24 @@ def test_the_child_process_reports_what_review_store_reports(populated_ws: Works
 def test_a_cancel_between_reports_stops_the_child_at_once(populated_ws: Workspace) -> None:
     report = review_store_apart(populated_ws.data_dir, None, lambda: True)
     assert report.cancelled and report.records == []
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        Path(__file__).resolve().parent.parent / "main.py",
+        Path(sys.executable).parent / "recap-desktop",  # the installed command (make setup)
+    ],
+    ids=["main.py", "recap-desktop"],
+)
+def test_a_spawned_child_of_the_window_does_not_load_qt(script: Path) -> None:
+    """A process the window spawns runs the script that started it again, as `__mp_main__`
+    (multiprocessing's spawn); it checks records, and must not pay for Qt and the window."""
+    code = (
+        "import runpy, sys; runpy.run_path(sys.argv[1], run_name='__mp_main__'); "
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'recap_desktop.ui.'))))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code, str(script)], capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.strip() == "[]", shown.stdout
