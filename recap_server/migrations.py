@@ -159,15 +159,25 @@ def _photo_tables(blob: str) -> list[str]:
 SQLITE_V3 = _photo_tables("BLOB")
 PG_V3 = _photo_tables("BYTEA")
 
+# -- version 4 (both): fork evidence by station (`/v1/evidence` reads a region's, not all) -----
+# Every laptop asks its region's forks at every sync; read by scanning and parsing every fork
+# kept, that cost grew with what signers anywhere had forked (a hostile signer's to make).
+V4 = [
+    "ALTER TABLE equivocations ADD COLUMN station TEXT",
+    "CREATE INDEX equivocations_station ON equivocations(station, id)",
+]
+
 Statement = str | Callable[[Any], None]
 
 
 def sqlite_migrations(
-    fill: Callable[[Any], None], v1: Callable[[Any], None]
+    fill: Callable[[Any], None], v1: Callable[[Any], None], fill_stations: Callable[[Any], None]
 ) -> list[Sequence[Statement]]:
     """Version n is item n - 1: statements, or functions of the connection."""
-    return [[v1], [*V2, fill], SQLITE_V3]
+    return [[v1], [*V2, fill], SQLITE_V3, [*V4, fill_stations]]
 
 
-def pg_migrations(fill: Callable[[Any], None]) -> list[Sequence[Statement]]:
-    return [PG_V1, [*V2, fill], PG_V3]
+def pg_migrations(
+    fill: Callable[[Any], None], fill_stations: Callable[[Any], None]
+) -> list[Sequence[Statement]]:
+    return [PG_V1, [*V2, fill], PG_V3, [*V4, fill_stations]]

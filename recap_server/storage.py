@@ -896,7 +896,7 @@ class SqlStorage:
         with self.transaction() as conn:
             added = conn.execute(
                 "INSERT INTO equivocations (signer, seq, held, offered, record,"
-                " received) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                " received, station) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [
                     fork.signer,
                     fork.seq,
@@ -904,6 +904,7 @@ class SqlStorage:
                     fork.offered.hash,
                     json.dumps(fork.offered.to_json(), sort_keys=True),
                     received,
+                    _fork_station(fork.offered),
                 ],
             ).rowcount
             if added:
@@ -918,15 +919,17 @@ class SqlStorage:
 
     def evidence(self, jurisdiction: str) -> list[tuple[Record, Record]]:
         """The forks (held record, offered record) of stations within a region."""
+        # The station itself, and those below it: "32.01" holds "32.01.xx", whose codes sort
+        # between "32.01." and "32.01/" ('/' follows '.'), by the index on station.
         out = []
-        for held_hash, offered in self._query("SELECT held, record FROM equivocations ORDER BY id"):
-            second = from_json(json.loads(offered))
-            station = place_of(second.type, second.payload)
+        for held_hash, offered in self._query(
+            "SELECT held, record FROM equivocations WHERE station = ? OR"
+            " (station > ? AND station < ?) ORDER BY id",
+            [jurisdiction, jurisdiction + ".", jurisdiction + "/"],
+        ):
             first = self.record(str(held_hash))
-            if first is None or not isinstance(station, str):
-                continue
-            if station == jurisdiction or station.startswith(jurisdiction + "."):
-                out.append((first, second))
+            if first is not None:
+                out.append((first, from_json(json.loads(offered))))
         return out
 
     # -- reading ----------------------------------------------------------------------------
@@ -1067,6 +1070,20 @@ class SqlStorage:
             return {}, 0, {}
         state, values = own[0]
         return _unpack(list(_contribution(state, json.loads(values) if values else None).items()))
+
+
+def _fork_station(offered: Record) -> str | None:
+    """The station a fork's evidence is served for (None: a record of no station)."""
+    station = place_of(offered.type, offered.payload)
+    return station if isinstance(station, str) else None
+
+
+def _fill_fork_stations(conn: Any) -> None:
+    """Migration 4: the station of the forks a database already holds."""
+    rows = conn.execute("SELECT id, record FROM equivocations").fetchall()
+    for id_, text in rows:
+        station = _fork_station(from_json(json.loads(text)))
+        conn.execute("UPDATE equivocations SET station = ? WHERE id = ?", [station, id_])
 
 
 def _unpack(pairs: Iterable[tuple[str, int]]) -> tuple[dict[str, int], int, dict[str, int]]:
@@ -1234,7 +1251,9 @@ class SqliteStorage(SqlStorage):
             conn.execute("PRAGMA journal_mode=WAL")
         if self.path.stat().st_mode & 0o077:
             self.path.chmod(0o600)  # SQLite gives the -wal and -shm files the same mode
-        self._migrate(migrations.sqlite_migrations(self._fill_projections, self._v1))
+        self._migrate(
+            migrations.sqlite_migrations(self._fill_projections, self._v1, _fill_fork_stations)
+        )
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=60)
@@ -1295,7 +1314,7 @@ class PostgresStorage(SqlStorage):
         self.url = url
         self._psycopg = psycopg
         super().__init__(self._connect, pool_size)
-        self._migrate(migrations.pg_migrations(self._fill_projections))
+        self._migrate(migrations.pg_migrations(self._fill_projections, _fill_fork_stations))
 
     def _connect(self) -> _PgConnection:
         return _PgConnection(self._psycopg.connect(self.url, autocommit=True))

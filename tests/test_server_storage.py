@@ -5,6 +5,7 @@ database from before the projections, a trust and a log shared between workers."
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,20 @@ import pytest
 import requests
 
 from recap_desktop.domain.status import COUNTED, DISPUTED
+from recap_desktop.services import Workspace
 from recap_desktop.services import sync as sync_service
+from recap_server import storage as storage_module
 from recap_server.server import open_ledger
 from recap_server.storage import SqlStorage
 from tests.pg_support import database_for
-from tests.sync_support import DISTRICT, LiveServer, district_stations, enter, make_laptop
+from tests.sync_support import (
+    DISTRICT,
+    Laptop,
+    LiveServer,
+    district_stations,
+    enter,
+    make_laptop,
+)
 
 # (table, a statement that would rewrite history)
 REWRITES = [
@@ -130,7 +140,7 @@ def test_a_database_from_before_the_projections_gains_them_when_opened(tmp_path:
     again = open_ledger(tmp_path / "server", demo=True, database=db).storage
     try:
         assert isinstance(again, SqlStorage)
-        assert again.schema_version() == 3  # the latest: 3 adds the photo tables
+        assert again.schema_version() == 4  # the latest: 4 keeps forks by station
         assert (again.all_totals("ppwp"), again.stats()) == expected
     finally:
         again.close()
@@ -189,3 +199,81 @@ def test_a_pull_for_a_jurisdiction_with_a_nul_is_answered_not_a_server_error(
         assert empty["entries"] == [] and empty["next"] == server.ledger.view.size
     finally:
         server.stop()
+
+
+def _forked_server(tmp_path: Path) -> tuple[LiveServer, str]:
+    """A server holding one fork: an officer's key on two laptops, each signing the same
+    place of its chain for another station of the district. Returns the forked station."""
+    server = LiveServer(tmp_path / "server")
+    a = make_laptop(tmp_path / "a", "op-a")
+    twin = Laptop(Workspace(tmp_path / "twin"), a.key)  # the same key on a second laptop
+    a.ws.close()
+    shutil.copytree(a.data_dir, twin.data_dir)
+    try:
+        stations = district_stations(a.ws)
+        enter(a, stations[0], seed=1)
+        enter(twin, stations[1], seed=2)  # the same place of the chain: a fork
+        assert sync_service.sync_once(a.ws, server.url).outcome == "done"
+        sync_service.sync_once(twin.ws, server.url)
+        assert server.stats()["equivocations"] == 1
+    finally:
+        a.ws.close()
+        twin.ws.close()
+    return server, stations[1]
+
+
+def test_a_regions_fork_evidence_is_read_by_its_stations_not_by_scanning_every_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every laptop asks its region's forks at every sync: the read finds them by station
+    (a fork's offered record's), and parses none of another region's."""
+    server, station = _forked_server(tmp_path)
+    storage = server.ledger.storage
+    try:
+        parsed: list[int] = []
+        real = storage_module.from_json
+        monkeypatch.setattr(
+            storage_module, "from_json", lambda value: parsed.append(1) or real(value)
+        )
+        for region, forks in [
+            (station, 1),
+            (DISTRICT, 1),
+            (DISTRICT.rsplit(".", 1)[0], 1),  # the regency above
+            (DISTRICT + "0", 0),  # a code that starts like it, but is not within it
+            ("99", 0),
+        ]:
+            parsed.clear()
+            pairs = storage.evidence(region)
+            assert [b.payload.get("station") for _, b in pairs] == [station] * forks, region
+            assert len(parsed) <= forks, region  # no other region's fork parsed
+        answer = requests.get(server.url + "/v1/evidence", params={"jurisdiction": DISTRICT})
+        assert len(answer.json()["forks"]) == 1
+    finally:
+        server.stop()
+
+
+def test_forks_kept_before_they_were_kept_by_station_are_found_after_the_migration(
+    tmp_path: Path,
+) -> None:
+    """A database from before migration 4 (forks without their station) gains the column,
+    filled from each fork's record, when opened."""
+    server, station = _forked_server(tmp_path)
+    server.stop()
+    db = database_for(tmp_path / "server")
+    old = open_ledger(tmp_path / "server", demo=True, database=db).storage
+    assert isinstance(old, SqlStorage)
+    with old.transaction() as conn:
+        for statement in (
+            "DROP INDEX equivocations_station",
+            "ALTER TABLE equivocations DROP COLUMN station",
+            "DELETE FROM migrations WHERE version = 4",
+        ):
+            conn.execute(statement)
+    old.close()
+    again = open_ledger(tmp_path / "server", demo=True, database=db).storage
+    try:
+        assert isinstance(again, SqlStorage)
+        assert again.schema_version() == 4
+        assert [b.payload.get("station") for _, b in again.evidence(DISTRICT)] == [station]
+    finally:
+        again.close()
