@@ -31,6 +31,10 @@ from recap_server import bulk, log, migrations
 from recap_server.log import Appended
 
 
+class NewerSchema(Exception):
+    """The database was migrated by a newer recap-server than this one."""
+
+
 @dataclass(frozen=True)
 class Held:
     """A record as the server holds it, with its index in the server's log."""
@@ -411,6 +415,13 @@ class SqlStorage:
                 " applied TEXT NOT NULL)"
             )
             done = {int(r[0]) for r in conn.execute("SELECT version FROM migrations").fetchall()}
+            if done and max(done) > len(migrations):
+                # An older server would write rows the newer schema's reads miss (a fork
+                # without its station): it leaves the database as it is.
+                raise NewerSchema(
+                    f"it holds schema version {max(done)}, newer than this recap-server's"
+                    f" {len(migrations)}: run the recap-server that wrote it (or newer)"
+                )
             for version, steps in enumerate(migrations, start=1):
                 if version in done:
                     continue

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from recap_desktop.domain.status import COUNTED, DISPUTED
 from recap_desktop.services import Workspace
 from recap_desktop.services import sync as sync_service
 from recap_server import storage as storage_module
-from recap_server.server import open_ledger
+from recap_server.server import DB_NAME, ServerSetupError, open_ledger
 from recap_server.storage import SqlStorage
 from tests.pg_support import database_for
 from tests.sync_support import (
@@ -277,3 +279,27 @@ def test_forks_kept_before_they_were_kept_by_station_are_found_after_the_migrati
         assert [b.payload.get("station") for _, b in again.evidence(DISTRICT)] == [station]
     finally:
         again.close()
+
+
+def test_a_database_a_newer_server_migrated_is_left_as_it_is(tmp_path: Path) -> None:
+    """An older server would write rows the newer schema's reads miss: it refuses to open
+    the database, says why, and changes nothing."""
+    db = database_for(tmp_path / "server")
+    storage = open_ledger(tmp_path / "server", demo=True, database=db).storage
+    assert isinstance(storage, SqlStorage)
+    latest = storage.schema_version()
+    with storage.transaction() as conn:
+        conn.execute("INSERT INTO migrations (version, applied) VALUES (?, 'later')", [latest + 1])
+    count = "SELECT (SELECT COUNT(*) FROM records), (SELECT COUNT(*) FROM migrations)"
+    before = storage._query(count)
+    storage.close()
+    with pytest.raises(ServerSetupError, match=f"schema version {latest + 1}, newer"):
+        open_ledger(tmp_path / "server", demo=True, database=db)
+    if db is None:  # read by hand, as an operator would: nothing written, nothing migrated
+        with closing(sqlite3.connect(tmp_path / "server" / DB_NAME)) as conn:
+            assert conn.execute(count).fetchall() == before
+    else:
+        import psycopg
+
+        with psycopg.connect(db) as conn:
+            assert conn.execute(count).fetchall() == before
