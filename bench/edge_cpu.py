@@ -2,15 +2,21 @@
 ``--requests`` times in a row on one kept-alive connection to ``recap-server --demo`` (one
 process, SQLite), after 200 of each to warm up. Reported: the server process's CPU (user +
 system, from /proc, so Linux only) and the client's wall time per request, with the load
-average. It measures whichever ``recap_server`` Python imports, so a baseline is measured by
-putting another checkout first on ``PYTHONPATH`` (docs/PERFORMANCE.md, issue 14 fastedge).
+average. Then ``--crowd`` clients (aiohttp, each on its own kept-alive connection) ask
+empty pulls and health as fast as they are answered for ``--seconds``, while a probe asks
+``/v1/health`` every 50 ms on a connection of its own: the requests answered a second, the
+server's CPU per request, and the probe's p50 and max, event-loop work alone (no pushes, no
+database writes). It measures whichever ``recap_server`` Python imports, so a baseline is
+measured by putting another checkout first on ``PYTHONPATH`` (docs/PERFORMANCE.md, issue 14
+fastedge).
 
-    python -m bench.edge_cpu [--requests 3000]
+    python -m bench.edge_cpu [--requests 3000] [--crowd 300] [--seconds 10]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import os
 import re
@@ -28,9 +34,51 @@ def _cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+async def _crowd(url: str, pid: int, empty: str, clients: int, seconds: float) -> None:
+    """The crowd and the probe (module docstring)."""
+    import aiohttp
+
+    done = 0
+    probe: list[float] = []
+    stop = time.perf_counter() + seconds
+
+    async def client(session: aiohttp.ClientSession, path: str) -> None:
+        nonlocal done
+        while time.perf_counter() < stop:
+            async with session.get(url + path) as answer:
+                await answer.read()
+                done += 1
+
+    async def probing(session: aiohttp.ClientSession) -> None:
+        while time.perf_counter() < stop:
+            start = time.perf_counter()
+            async with session.get(url + "/v1/health") as answer:
+                await answer.read()
+            probe.append((time.perf_counter() - start) * 1000)
+            await asyncio.sleep(0.05)
+
+    limit = aiohttp.TCPConnector(limit=clients)
+    async with (
+        aiohttp.ClientSession(connector=limit) as session,
+        aiohttp.ClientSession() as alone,
+    ):
+        cpu0, wall0 = _cpu(pid), time.perf_counter()
+        paths = [empty if i % 2 else "/v1/health" for i in range(clients)]
+        await asyncio.gather(probing(alone), *(client(session, p) for p in paths))
+        cpu, wall = _cpu(pid) - cpu0, time.perf_counter() - wall0
+    probe.sort()
+    print(
+        f"crowd of {clients}: {done / wall:,.0f} requests/s, server CPU"
+        f" {cpu / max(1, done) * 1000:.3f} ms a request; probe health p50"
+        f" {probe[len(probe) // 2]:.1f} ms, max {probe[-1]:.1f} ms ({len(probe)} asked)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.edge_cpu")
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--crowd", type=int, default=300, help="clients at once (0: none)")
+    parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="recap-edge-cpu-") as data:
         proc = subprocess.Popen(
@@ -76,6 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 cpu = (_cpu(proc.pid) - cpu0) / args.requests * 1000
                 wall = (time.perf_counter() - wall0) / args.requests * 1000
                 print(f"{name}: server CPU {cpu:.3f} ms, wall {wall:.3f} ms a request")
+            if args.crowd:
+                url = f"http://127.0.0.1:{port}"
+                asyncio.run(_crowd(url, proc.pid, empty, args.crowd, args.seconds))
             after = os.getloadavg()
             print(f"load {load[0]:.2f} -> {after[0]:.2f}")
         finally:

@@ -174,7 +174,7 @@ class GuardedProtocol(HttpToolsProtocol):
             if self._in_head:
                 # A piece in which one request ended and the next began holds an unknown
                 # share of the new head: it is not counted, so a pipelined request's head
-                # may reach twice the limit, never more.
+                # may pass the limit by one piece (one read at most), never grow without end.
                 self._head_bytes = 0 if self._ended or not head else self._head_bytes + len(piece)
                 if self._head_bytes > limit:
                     self.logger.warning("Request line and headers over %d bytes.", limit)
