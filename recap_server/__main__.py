@@ -173,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import json
 
     from recap_server.asgi import WORKER_ENV
-    from recap_server.edge import GuardedH11Protocol
+    from recap_server.edge import GuardedProtocol
 
     os.environ[WORKER_ENV] = json.dumps(
         {
@@ -185,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "edge": edge.__dict__,  # each worker guards its connections as one process does
         }
     )
-    uvicorn.run(**worker_options(args, edge, GuardedH11Protocol, tls))
+    uvicorn.run(**worker_options(args, edge, GuardedProtocol, tls))
     return 0
 
 
@@ -205,7 +205,7 @@ def worker_options(
     # --body-timeout, --max-connections): ``protocol`` reaches the workers by reference, and
     # each worker sets its limits from the parent's flags at its start (edge.worker_limits,
     # called by asgi.worker_app). The listen backlog is sized as for one process.
-    from recap_server.edge import sizes
+    from recap_server.edge import LOOP, sizes
 
     _, backlog = sizes(edge.max_connections)
     return {
@@ -216,7 +216,7 @@ def worker_options(
         "workers": args.workers,
         "http": protocol,
         "timeout_keep_alive": int(edge.keep_alive),
-        "h11_max_incomplete_event_size": edge.max_header_bytes,
+        "loop": LOOP,
         "timeout_worker_healthcheck": args.worker_timeout,
         "backlog": backlog,
         **tls,

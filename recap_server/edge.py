@@ -4,16 +4,21 @@ Uvicorn times out only idle keep-alive connections, and only until the next byte
 that dribbles a header a byte at a time keeps its connection (and a descriptor) forever, and
 ``limit_concurrency`` answers 503 only once a whole request has arrived, so idle connections
 beyond it still pile up until the process runs out of descriptors. Uvicorn has no setting for
-either, so this module adds a small subclass of its h11 protocol (our own code, because no
-well-kept library does this inside uvicorn):
+either, so this module adds a small subclass of its httptools protocol (our own code, because
+no well-kept library does this inside uvicorn):
 
 - a **header deadline**: a request's line and headers must arrive within ``header_timeout``
   of the connection opening (or of the previous answer);
 - a **body deadline**: its body within ``body_timeout`` of its headers;
+- a **head limit**: a request's line and headers are at most ``max_header_bytes``;
 - a **connection limit**: at the limit, a new connection replaces the one that has waited
   longest without a complete request (so a crowd of idle or slow connections cannot keep
   ``/v1/health`` or a laptop out); if every connection is busy, the newcomer gets a 503 with
   ``Retry-After`` and is closed at once.
+
+The protocol is uvicorn's C-backed one (httptools parses, uvloop runs the event loop where it
+is installed, asyncio's loop otherwise): under a national surge the event loop is what bounds
+``/v1/health`` (docs/PERFORMANCE.md), and h11 parses in pure Python.
 
 The descriptor limit is raised to its hard limit on start and the connection limit kept below
 it, so ``accept`` never fails with "Too many open files".
@@ -28,9 +33,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+# uvloop where it is installed (not on Windows), else asyncio's own loop: uvicorn's "auto".
+LOOP = "auto"
 RESERVED_FDS = 64  # the database, the log, the thread pool's files: never given to sockets
 # An answer given before the body was read (413, 401, 429): closing at once, with the body's
 # bytes still arriving, makes the kernel reset the connection, and a reset can reach the client
@@ -75,8 +81,15 @@ def sizes(wanted: int) -> tuple[int, int]:
     return max(1, min(wanted, room - 4 * backlog)), backlog
 
 
-class GuardedH11Protocol(H11Protocol):
-    """Uvicorn's h11 protocol with header and body deadlines and a connection limit."""
+class GuardedProtocol(HttpToolsProtocol):
+    """Uvicorn's httptools protocol with header and body deadlines, a bound on a request's
+    line and headers, a connection limit and a lingering close.
+
+    The request's progress is followed through httptools' callbacks, in ``_request``:
+    "idle" until its headers are complete (and again once it is answered), "body" until its
+    body is, "done" until it is answered. With a pipelined request (which uvicorn queues) the
+    callbacks of the next request move it early; the deadlines then never cut a request
+    being answered (``_close``), so the worst is a deadline armed late."""
 
     limits: ClassVar[EdgeLimits] = EdgeLimits()
 
@@ -84,6 +97,10 @@ class GuardedH11Protocol(H11Protocol):
     _phase = "header"
     _since = 0.0
     _lingered = 0
+    _request = "idle"
+    _in_head = True  # the parser is inside a request's line and headers (or before them)
+    _head_bytes = 0  # bytes of those fed so far
+    _ended = False  # a request ended within the piece being fed
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -105,7 +122,7 @@ class GuardedH11Protocol(H11Protocol):
         waiting = [
             c
             for c in self.connections
-            if isinstance(c, GuardedH11Protocol) and c is not self and c._phase == "header"
+            if isinstance(c, GuardedProtocol) and c is not self and c._phase == "header"
         ]
         if not waiting:
             return False
@@ -140,15 +157,49 @@ class GuardedH11Protocol(H11Protocol):
                 self._disarm()
                 self.transport.abort()  # the answer went long ago: free the descriptor now
             return  # dropped: the request was answered already
-        super().data_received(data)
+        # httptools has no bound on a request's line and headers (h11 had one): it keeps an
+        # unfinished header in its own buffer, so a client could grow it without end. So
+        # while the parser is in a request's head it is fed at most the bytes still allowed,
+        # and a head that has not ended within ``max_header_bytes`` is answered 400 as
+        # uvicorn answers any malformed request.
+        limit = self.limits.max_header_bytes
+        while data:
+            head = self._in_head
+            piece = data[: limit - self._head_bytes + 1] if head else data
+            data = data[len(piece) :]
+            self._ended = False
+            super().data_received(piece)
+            if self.transport.is_closing() or self.transport.get_protocol() is not self:
+                break  # answered 400 (malformed), gone, or upgraded
+            if self._in_head:
+                # A piece in which one request ended and the next began holds an unknown
+                # share of the new head: it is not counted, so a pipelined request's head
+                # may pass the limit by one piece (one read at most), never grow without end.
+                self._head_bytes = 0 if self._ended or not head else self._head_bytes + len(piece)
+                if self._head_bytes > limit:
+                    self.logger.warning("Request line and headers over %d bytes.", limit)
+                    self.send_400_response("Invalid HTTP request received.")
+                    break
         self._follow()
 
+    def on_headers_complete(self) -> None:
+        self._in_head, self._request = False, "body"
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._in_head, self._head_bytes, self._ended = True, 0, True
+        self._request = "done"
+        super().on_message_complete()
+
     def on_response_complete(self) -> None:
-        if self.conn.their_state is h11.SEND_BODY and not self.transport.is_closing():
+        answered = self.cycle is None or self.cycle.response_complete  # not a pipelined one
+        if answered and self._request == "body" and not self.transport.is_closing():
             # Answered before the body was read (413, 401, 429): the rest is not wanted, and
             # reading it to keep the connection would let the sender push it all anyway. A
             # bounded lingering close (LINGER_*) lets the client read the answer first.
+            self.server_state.total_requests += 1
             self._disarm()
+            self._unset_keepalive_if_required()
             self._phase, self._lingered = "lingering", 0
             if self.transport.can_write_eof():
                 self.transport.write_eof()  # sent once the answer is flushed
@@ -158,7 +209,9 @@ class GuardedH11Protocol(H11Protocol):
             self._deadline = self.loop.call_later(LINGER_SECONDS, self.transport.abort)
             return
         super().on_response_complete()
-        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+        if answered:
+            self._request = "idle"
+        if not self.transport.is_closing() and self._request == "idle":
             self._arm("header", self.limits.header_timeout)
         self._follow()
 
@@ -167,10 +220,9 @@ class GuardedH11Protocol(H11Protocol):
         if self.transport.is_closing():
             self._disarm()
             return
-        state = self.conn.their_state
-        if state is h11.SEND_BODY and self._phase == "header":
+        if self._request == "body" and self._phase == "header":
             self._arm("body", self.limits.body_timeout)
-        elif state is not h11.IDLE and state is not h11.SEND_BODY and self._phase != "done":
+        elif self._request == "done" and self._phase != "done":
             self._disarm()
             self._phase = "done"
 
@@ -201,7 +253,7 @@ def worker_limits(limits: EdgeLimits) -> None:
     class it imported, once, at its start, before it accepts a connection. The connection
     limit is per worker, within the worker's own descriptor limit."""
     limit, _ = sizes(limits.max_connections)
-    GuardedH11Protocol.limits = EdgeLimits(**{**limits.__dict__, "max_connections": limit})
+    GuardedProtocol.limits = EdgeLimits(**{**limits.__dict__, "max_connections": limit})
 
 
 def uvicorn_config(app: Any, host: str, port: int, limits: EdgeLimits, **tls: Any) -> Any:
@@ -211,7 +263,7 @@ def uvicorn_config(app: Any, host: str, port: int, limits: EdgeLimits, **tls: An
     limit, backlog = sizes(limits.max_connections)
     guarded = type(
         "Guarded",
-        (GuardedH11Protocol,),
+        (GuardedProtocol,),
         {"limits": EdgeLimits(**{**limits.__dict__, "max_connections": limit})},
     )
     return uvicorn.Config(
@@ -220,7 +272,7 @@ def uvicorn_config(app: Any, host: str, port: int, limits: EdgeLimits, **tls: An
         port=port,
         http=guarded,
         timeout_keep_alive=int(limits.keep_alive),
-        h11_max_incomplete_event_size=limits.max_header_bytes,
+        loop=LOOP,
         backlog=backlog,
         **tls,
     )

@@ -21,6 +21,7 @@ from recap_desktop.services import Workspace
 from recap_desktop.services import demo as demo_service
 from recap_desktop.services import identity as identity_service
 from recap_server.app import create_app
+from recap_server.edge import EdgeLimits, uvicorn_config
 from recap_server.gate import GateLimits
 from recap_server.ledger import Ledger
 from recap_server.server import open_ledger
@@ -50,10 +51,12 @@ class LiveServer:
             self.ledger.storage = storage(self.ledger.storage)
         if clock is not None:
             self.ledger.clock = clock
-        config = uvicorn.Config(
+        # Behind the server's own edge (recap_server/edge.py), as `recap-server` serves it.
+        config = uvicorn_config(
             create_app(self.ledger, demo=True, gate=gate),
-            host="127.0.0.1",
-            port=0,
+            "127.0.0.1",
+            0,
+            EdgeLimits(),
             log_level="warning",
             lifespan="off",
         )

@@ -639,3 +639,50 @@ def test_an_answer_before_the_body_reaches_a_client_still_sending_it(start: Any)
         pass
     sock.close()
     assert sent < 100
+
+
+def test_a_head_over_its_limit_is_answered_400_and_not_kept(start: Any) -> None:
+    """httptools (unlike h11) bounds no request's line and headers: it keeps an unfinished
+    header in its own buffer. The edge answers one over 16 KiB with 400 and closes, whether
+    it comes in one piece or goes on and on; one just under the limit is served."""
+    server = start()
+    under = b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 15_000 + b"\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(under)
+        assert answer_of(sock)[0] == 200
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 20_000 + b"\r\n\r\n")
+        assert answer_of(sock)[0] == 400
+        assert closed_by_server(sock, within=10)
+    # A header without end, a piece at a time: answered and cut once past the limit.
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Pad: ")
+        sent = 0
+        try:
+            for _ in range(1000):
+                sock.sendall(b"a" * 1024)
+                sent += 1
+                time.sleep(0.002)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        assert sent < 1000
+    assert requests.get(server.url + "/v1/health", timeout=10).json()["status"] == "ok"
+    assert "Traceback" not in quiet_log(server)
+
+
+def test_pipelined_requests_past_the_head_limit_together_are_all_answered(start: Any) -> None:
+    """The head limit counts one request's head, not the requests a client pipelines in one
+    write: 120 small GETs (over 16 KiB together) are all answered, in order."""
+    server = start()
+    one = b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 120 + b"\r\n\r\n"
+    assert len(one) * 120 > 16 * 1024
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(one * 120)
+        sock.settimeout(10)
+        data = b""
+        while data.count(b"HTTP/1.1 ") < 120:
+            chunk = sock.recv(65536)
+            assert chunk, data[-300:]
+            data += chunk
+    assert data.count(b"HTTP/1.1 200 ") == 120
+    assert "Traceback" not in quiet_log(server)

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from recap_desktop.crypto.envelope import from_json
@@ -163,11 +164,11 @@ def test_workers_wait_for_a_national_election_to_load() -> None:
     import uvicorn
 
     from recap_server.__main__ import make_parser, worker_options
-    from recap_server.edge import EdgeLimits, GuardedH11Protocol
+    from recap_server.edge import EdgeLimits, GuardedProtocol
 
     for argv, expected in (([], 600), (["--worker-timeout", "1200"], 1200)):
         args = make_parser().parse_args(["--data-dir", "x", "--workers", "2", *argv])
-        options = worker_options(args, EdgeLimits(), GuardedH11Protocol, {})
+        options = worker_options(args, EdgeLimits(), GuardedProtocol, {})
         inspect.signature(uvicorn.run).bind(**options)  # every option is one uvicorn knows
         config = uvicorn.Config(**options)
         assert config.timeout_worker_healthcheck == expected
@@ -236,13 +237,15 @@ def test_workers_hold_the_connection_limit(tmp_path: Path) -> None:
         server.wait(timeout=60)
 
 
-def test_a_connection_to_a_socket_bound_as_for_workers_has_nagle_off() -> None:
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_a_connection_to_a_socket_bound_as_for_workers_has_nagle_off(loop: str) -> None:
     """``--workers N`` serves a socket uvicorn binds itself, with proto 0 (uvicorn issue
     3149), and asyncio turns Nagle off only on a socket that says TCP: each kept-alive
     answer's body then waited for the laptop's delayed ACK of its headers (40 ms on Linux;
     an empty pull took 44 ms with two workers on either database, 2 ms with one,
     docs/PERFORMANCE.md). The guarded protocol turns it off on every connection it takes.
-    Checked on the server's own socket, in-process, not by timing a pull."""
+    Checked on the server's own socket, in-process, not by timing a pull, on either loop
+    the server may run (uvloop, or asyncio's where uvloop is not installed)."""
     import uvicorn
 
     from recap_server.edge import EdgeLimits, uvicorn_config
@@ -253,6 +256,7 @@ def test_a_connection_to_a_socket_bound_as_for_workers_has_nagle_off() -> None:
 
     config = uvicorn_config(app, "127.0.0.1", 0, EdgeLimits())
     config.lifespan = "off"
+    config.loop = loop
     bound = config.bind_socket()  # as uvicorn's parent binds it for its workers
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [bound]}, daemon=True)
