@@ -25,7 +25,7 @@ from recap_desktop.domain.election import Election, format_time
 from recap_desktop.protocol.admit import ADMITTED, HELD, Fork, admit
 from recap_desktop.protocol.checks import Verified, preverify
 from recap_desktop.protocol.log import sign_head
-from recap_desktop.protocol.trust import SERVER_ROLE, Trust
+from recap_desktop.protocol.trust import AUTHORITY_TYPES, SERVER_ROLE, Trust
 from recap_desktop.protocol.wire import BATCH_FORMAT, WireError, check_fork
 from recap_server.log import Appended, Summary
 from recap_server.storage import Position, Prepared, ServerStorage, parse_received
@@ -275,7 +275,12 @@ class Ledger:
             # read again only if another worker's head is newer: one index probe otherwise).
             view = self.view
             self._take_forks(forks)
-            return self._push(items, malformed, known, view, verified, prepared)
+            pushed = self._push(items, malformed, known, view, verified, prepared)
+        if any(r.type in AUTHORITY_TYPES for r in parsed):
+            # Committed: this worker's gate judges the next token by the new certificates and
+            # revocations at once (another worker's, within TRUST_RECHECK).
+            self._trust_read = -math.inf
+        return pushed
 
     def holds(self, hashes: Sequence[str], known: int = 0) -> Pushed:
         """Which of ``hashes`` the log holds, answered as a push of those records would be

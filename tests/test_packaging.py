@@ -73,7 +73,7 @@ def test_desktop_entry_metainfo_and_window_share_one_id() -> None:
     assert meta.findtext("launchable") == f"{APP_ID}.desktop"
     assert f'APP_ID = "{APP_ID}"' in (ROOT / "packaging" / "build.py").read_text()
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["gui-scripts"]
-    assert scripts == {"recap-desktop": "recap_desktop.ui.app:main"}
+    assert scripts == {"recap-desktop": "recap_desktop.ui:start"}
 
 
 def test_icon_pngs_have_the_sizes_the_window_loads() -> None:
