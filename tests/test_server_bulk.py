@@ -58,11 +58,10 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield out
 
 
+@pytest.mark.postgres_only
 def test_a_push_of_500_sheets_sends_tens_of_statements_not_thousands(
     tmp_path: Path, sent: list[str]
 ) -> None:
-    if database_for(tmp_path) is None:
-        pytest.skip("PostgreSQL's statements: its pass (RECAP_TEST_DATABASE)")
     package, cert, sheets = fixture(500)
     storage, ledger = _server(tmp_path)
     try:
