@@ -9,6 +9,7 @@ round trip; an ``executemany`` or a pipeline is one too, however many statements
 Every sheet must come back ``stored``.
 
     python -m bench.push_serial [--postgres URL] [--stations 1200] [--pushes 3] [--rounds 3]
+                                [--batch 500]   (--batch 1 --pushes 200: a steady sync's push)
 """
 
 from __future__ import annotations
@@ -75,12 +76,12 @@ def _count_pg(counts: _Counts) -> contextlib.ExitStack:
     return stack
 
 
-def run(database: str, stations: int, pushes: int) -> dict[str, float]:
+def run(database: str, stations: int, pushes: int, batch: int = BATCH) -> dict[str, float]:
     from recap_server.ledger import Ledger
     from recap_server.storage import open_storage
 
     hotpath.STATIONS = stations
-    package, cert, sheets = hotpath.fixture(BATCH * (pushes + 1))
+    package, cert, sheets = hotpath.fixture(batch * (pushes + 1))
     storage = open_storage(database)
     locked = {"wall": 0.0, "cpu": 0.0}
     measuring = [False]
@@ -106,20 +107,20 @@ def run(database: str, stations: int, pushes: int) -> dict[str, float]:
         ledger = Ledger(storage, SigningKey.from_seed(bytes(32)), demo.demo_authority().public_key)
         ledger.push(package)
         ledger.push([cert.to_json()])
-        ledger.push([r.to_json() for r in sheets[:BATCH]])  # warm-up
+        ledger.push([r.to_json() for r in sheets[:batch]])  # warm-up
         stack = _count_pg(counts) if storage.dialect == "postgresql" else contextlib.ExitStack()
         with stack:
             measuring[0] = True
             wall = time.perf_counter()
-            for at in range(BATCH, len(sheets), BATCH):
-                pushed = ledger.push([r.to_json() for r in sheets[at : at + BATCH]])
+            for at in range(batch, len(sheets), batch):
+                pushed = ledger.push([r.to_json() for r in sheets[at : at + batch]])
                 bad = [o for o in pushed.outcomes if o.status != "stored"]
                 assert not bad, bad[:3]
             total = time.perf_counter() - wall
             measuring[0] = False
     finally:
         storage.close()
-    n = BATCH * pushes
+    n = batch * pushes
     return {
         "push_us": total / n * 1e6,
         "lock_wall_us": locked["wall"] / n * 1e6,
@@ -153,6 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stations", type=int, default=1200)
     parser.add_argument("--pushes", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=BATCH, help="sheets a push (steady: 1)")
     parser.add_argument("--only-postgres", action="store_true")
     args = parser.parse_args(argv)
     backends = [] if args.only_postgres else ["sqlite"]
@@ -168,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
                     database = str(folder / "server.db")
                 else:
                     schema, database = _fresh_pg(args.postgres)
-                results[backend].append(run(database, args.stations, args.pushes))
+                results[backend].append(run(database, args.stations, args.pushes, args.batch))
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
                 if schema is not None:

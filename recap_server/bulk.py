@@ -17,6 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+# Rows from which a COPY is cheaper than a pipelined ``executemany``: a COPY costs two round
+# trips (its start is answered before the data goes) and its own set-up, a row of
+# ``executemany`` a statement. A steady sync's one-sheet push writes one to a few rows a table:
+# by COPY its 28 statements were 36 round trips and ~10 ms under the writers' lock
+# (`python -m bench.push_serial --batch 1`, docs/PERFORMANCE.md).
+COPY_FROM = 8
+
 
 def insert(conn: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """``INSERT INTO table (columns)`` each of ``rows``, in order; nothing for none."""
@@ -24,7 +31,7 @@ def insert(conn: Any, table: str, columns: Sequence[str], rows: Iterable[Sequenc
     if not rows:
         return
     copy = getattr(conn, "copy_rows", None)
-    if copy is not None:
+    if copy is not None and len(rows) >= COPY_FROM:
         copy(table, columns, rows)
         return
     names = ", ".join(columns)

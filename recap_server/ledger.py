@@ -25,7 +25,7 @@ from recap_desktop.domain.election import Election, format_time
 from recap_desktop.protocol.admit import ADMITTED, HELD, Fork, admit
 from recap_desktop.protocol.checks import Verified, preverify
 from recap_desktop.protocol.log import sign_head
-from recap_desktop.protocol.trust import AUTHORITY_TYPES, SERVER_ROLE, Trust
+from recap_desktop.protocol.trust import AUTHORITY_TYPES, SERVER_ROLE, ElectionView, Trust
 from recap_desktop.protocol.wire import BATCH_FORMAT, WireError, check_fork
 from recap_server.log import Appended, Summary
 from recap_server.storage import Position, Prepared, ServerStorage, parse_received
@@ -374,7 +374,12 @@ class Ledger:
                     now,
                 )
             made = self._receipt(
-                outcomes, malformed, {**held_positions, **positions}, received, head.hash
+                outcomes,
+                malformed,
+                {**held_positions, **positions},
+                received,
+                head.hash,
+                trust.election,
             )
             return head, made
 
@@ -401,11 +406,13 @@ class Ledger:
         positions: Mapping[str, Position],
         received: str,
         head: str,
+        election: ElectionView | None,
     ) -> Record:
         """What the server computed of a batch, signed: every hash in it is one the server
         computed from a record it parsed (an item it could not parse is named by its place
-        in the batch), with the log index and received time of each record stored or held."""
-        election = self.election()
+        in the batch), with the log index and received time of each record stored or held.
+        ``election``: the one in force in the push's trust (not ``self.election()``, which
+        would read the database's trust again inside the push's own transaction)."""
         unparsed = {id(o): i for i, o in malformed}
 
         def entry(o: Outcome) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from bench.hotpath import fixture
 from recap_desktop.crypto.envelope import sign
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.services import demo
+from recap_server import bulk
 from recap_server.ledger import Ledger
 from recap_server.storage import SqlStorage, open_storage
 from tests.pg_support import database_for
@@ -85,7 +86,12 @@ def test_a_push_of_500_sheets_sends_tens_of_statements_not_thousands(
 AWKWARD = "\\N\t\\.\n\\\\ \r\"'; DROP TABLE records; -- ü 选举 \u0000 \x7f"
 
 
-def test_awkward_text_is_stored_and_served_byte_for_byte(tmp_path: Path) -> None:
+@pytest.mark.parametrize("copy_from", [1, bulk.COPY_FROM], ids=["by COPY", "as pushed"])
+def test_awkward_text_is_stored_and_served_byte_for_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copy_from: int
+) -> None:
+    """On PostgreSQL a push's few rows go by statements, many by COPY: both keep the text."""
+    monkeypatch.setattr(bulk, "COPY_FROM", copy_from)
     package, cert, sheets = fixture(3)
     last = sheets[-1]
     correction = sign(
