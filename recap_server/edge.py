@@ -10,7 +10,13 @@ no well-kept library does this inside uvicorn):
 - a **header deadline**: a request's line and headers must arrive within ``header_timeout``
   of the connection opening (or of the previous answer);
 - a **body deadline**: its body within ``body_timeout`` of its headers;
-- a **head limit**: a request's line and headers are at most ``max_header_bytes``;
+- a **head limit**: a request's line and headers are at most ``max_header_bytes``, and so
+  are a chunked body's trailers (uvicorn adds them to the request's headers, without bound);
+- **one request at a time**: pipelined requests are fed to httptools one by one, reading
+  paused while one is answered (uvicorn parses and queues every request a read brings,
+  without bound: one connection could take gigabytes);
+- a **write deadline**: a client must take some of an answer waiting for it every
+  ``write_timeout`` (as nginx's ``send_timeout``), else the connection is aborted;
 - a **connection limit**: at the limit, a new connection replaces the one that has waited
   longest without a complete request (so a crowd of idle or slow connections cannot keep
   ``/v1/health`` or a laptop out); if every connection is busy, the newcomer gets a 503 with
@@ -207,8 +213,10 @@ class GuardedProtocol(HttpToolsProtocol):
                 if self._tail > limit:
                     self._refuse(limit)
                     return
-        if self._buffer and self._request == "done" and not self._paused:
-            self._paused = True  # the client's own TCP window now holds what it pipelines
+        if self._buffer and self._request == "done":
+            # The client's own TCP window now holds what it pipelines. Again on every read:
+            # uvicorn resumes reading when the application asks for the body.
+            self._paused = True
             self.transport.pause_reading()
         self._follow()
 
