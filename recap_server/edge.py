@@ -98,7 +98,7 @@ class GuardedProtocol(HttpToolsProtocol):
     body is, "done" until it is answered. What a read brings is kept in ``_buffer`` and fed to
     httptools a piece at a time, each piece ending where a request can end, and nothing more
     is fed while a request is "done" (reading is paused instead): so, as with h11, a
-    connection holds one request and at most one read ahead, however fast it pipelines
+    connection holds one request and a read or two ahead, however fast it pipelines
     (uvicorn would parse and queue every request of a read, without bound), and every piece
     belongs to one request, whose head and trailers are counted exactly."""
 
