@@ -78,6 +78,12 @@ def make_parser() -> argparse.ArgumentParser:
         "--body-timeout", type=float, default=60.0, help="seconds for a request's body"
     )
     parser.add_argument(
+        "--write-timeout",
+        type=float,
+        default=60.0,
+        help="seconds a client may take none of an answer waiting for it",
+    )
+    parser.add_argument(
         "--push-rate", type=float, default=10.0, help="pushes a second per key, sustained"
     )
     parser.add_argument("--push-burst", type=int, default=50, help="pushes per key at once")
@@ -156,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     edge = EdgeLimits(
         header_timeout=args.header_timeout,
         body_timeout=args.body_timeout,
+        write_timeout=args.write_timeout,
         max_connections=args.max_connections,
     )
     gate = GateLimits(rate=args.push_rate, burst=args.push_burst)

@@ -10,7 +10,13 @@ no well-kept library does this inside uvicorn):
 - a **header deadline**: a request's line and headers must arrive within ``header_timeout``
   of the connection opening (or of the previous answer);
 - a **body deadline**: its body within ``body_timeout`` of its headers;
-- a **head limit**: a request's line and headers are at most ``max_header_bytes``;
+- a **head limit**: a request's line and headers are at most ``max_header_bytes``, and so
+  are a chunked body's trailers (uvicorn adds them to the request's headers, without bound);
+- **one request at a time**: pipelined requests are fed to httptools one by one, reading
+  paused while one is answered (uvicorn parses and queues every request a read brings,
+  without bound: one connection could take gigabytes);
+- a **write deadline**: a client must take some of an answer waiting for it every
+  ``write_timeout`` (as nginx's ``send_timeout``), else the connection is aborted;
 - a **connection limit**: at the limit, a new connection replaces the one that has waited
   longest without a complete request (so a crowd of idle or slow connections cannot keep
   ``/v1/health`` or a laptop out); if every connection is busy, the newcomer gets a 503 with
@@ -56,7 +62,8 @@ class EdgeLimits:
     keep_alive: float = 5.0  # seconds an idle connection is kept between requests
     max_connections: int = 1000  # open connections
     retry_after: int = 5  # seconds, in the 503 of a connection refused at the limit
-    max_header_bytes: int = 16 * 1024  # a request's line and headers
+    max_header_bytes: int = 16 * 1024  # a request's line, headers and trailers
+    write_timeout: float = 60.0  # seconds a client may take none of its answer
 
 
 def raise_fd_limit() -> int:
@@ -83,13 +90,17 @@ def sizes(wanted: int) -> tuple[int, int]:
 
 class GuardedProtocol(HttpToolsProtocol):
     """Uvicorn's httptools protocol with header and body deadlines, a bound on a request's
-    line and headers, a connection limit and a lingering close.
+    line, headers and trailers, one request read at a time, a connection limit and a
+    lingering close.
 
     The request's progress is followed through httptools' callbacks, in ``_request``:
     "idle" until its headers are complete (and again once it is answered), "body" until its
-    body is, "done" until it is answered. With a pipelined request (which uvicorn queues) the
-    callbacks of the next request move it early; the deadlines then never cut a request
-    being answered (``_close``), so the worst is a deadline armed late."""
+    body is, "done" until it is answered. What a read brings is kept in ``_buffer`` and fed to
+    httptools a piece at a time, each piece ending where a request can end, and nothing more
+    is fed while a request is "done" (reading is paused instead): so, as with h11, a
+    connection holds one request and a read or two ahead, however fast it pipelines
+    (uvicorn would parse and queue every request of a read, without bound), and every piece
+    belongs to one request, whose head and trailers are counted exactly."""
 
     limits: ClassVar[EdgeLimits] = EdgeLimits()
 
@@ -98,12 +109,18 @@ class GuardedProtocol(HttpToolsProtocol):
     _since = 0.0
     _lingered = 0
     _request = "idle"
-    _in_head = True  # the parser is inside a request's line and headers (or before them)
-    _head_bytes = 0  # bytes of those fed so far
-    _ended = False  # a request ended within the piece being fed
+    _buffer: bytearray
+    _paused = False  # reading paused by the edge while a request is answered
+    _outside = 0  # bytes of this request's line and headers fed so far
+    _tail = 0  # bytes of a chunked body fed since its last byte of data: its trailers
+    _body_left: int | None = None  # of a Content-Length body; None when chunked
+    _body_bytes = 0  # body bytes httptools gave so far (all requests)
+    _stall: asyncio.TimerHandle | None = None
+    _unsent = 0  # the write buffer when the write deadline was armed
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._buffer = bytearray()
         _no_delay(transport)
         self._since = time.monotonic()
         if len(self.connections) > self.limits.max_connections and not self._evict_one():
@@ -149,6 +166,7 @@ class GuardedProtocol(HttpToolsProtocol):
             return
         if not self.transport.is_closing():
             self.transport.close()
+        self._watch_writes()  # close waits for the write buffer: it must drain
 
     def data_received(self, data: bytes) -> None:
         if self._phase == "lingering":
@@ -157,43 +175,99 @@ class GuardedProtocol(HttpToolsProtocol):
                 self._disarm()
                 self.transport.abort()  # the answer went long ago: free the descriptor now
             return  # dropped: the request was answered already
-        # httptools has no bound on a request's line and headers (h11 had one): it keeps an
-        # unfinished header in its own buffer, so a client could grow it without end. So
-        # while the parser is in a request's head it is fed at most the bytes still allowed,
-        # and a head that has not ended within ``max_header_bytes`` is answered 400 as
-        # uvicorn answers any malformed request.
+        self._unset_keepalive_if_required()
+        self._buffer += data
+        self._pump()
+
+    def _pump(self) -> None:
+        """Feed httptools what is buffered, a piece at a time (``_piece``), until a request
+        is complete; then pause reading until it is answered."""
         limit = self.limits.max_header_bytes
-        while data:
-            head = self._in_head
-            piece = data[: limit - self._head_bytes + 1] if head else data
-            data = data[len(piece) :]
-            self._ended = False
+        while self._buffer and self._request != "done" and not self.transport.is_closing():
+            size = self._piece()
+            if size <= 0:
+                break  # a few bytes that may end a request: wait for what follows them
+            head = self._request == "idle"
+            chunked = self._request == "body" and self._body_left is None
+            if head and self._outside + size > limit:
+                # httptools has no bound on a request's line and headers (h11 had one): it
+                # keeps an unfinished header in its own buffer. A head that has not ended
+                # within ``max_header_bytes`` is answered 400, as uvicorn answers any
+                # malformed request, before httptools holds it.
+                self._refuse(limit)
+                return
+            piece = bytes(self._buffer[:size])
+            del self._buffer[:size]
+            body = self._body_bytes
             super().data_received(piece)
             if self.transport.is_closing() or self.transport.get_protocol() is not self:
+                self._buffer.clear()
                 break  # answered 400 (malformed), gone, or upgraded
-            if self._in_head:
-                # A piece in which one request ended and the next began holds an unknown
-                # share of the new head: it is not counted, so a pipelined request's head
-                # may pass the limit by one piece (one read at most), never grow without end.
-                self._head_bytes = 0 if self._ended or not head else self._head_bytes + len(piece)
-                if self._head_bytes > limit:
-                    self.logger.warning("Request line and headers over %d bytes.", limit)
-                    self.send_400_response("Invalid HTTP request received.")
-                    break
+            if self._request == "idle":
+                self._outside += size
+            elif chunked and self._request == "body":
+                # After the last chunk come trailers (header lines, which uvicorn appends to
+                # the request's headers, without bound): what is fed without a byte of body
+                # counts toward the limit as a head does; a byte of body starts it again.
+                self._tail = self._tail + size if self._body_bytes == body else 0
+                if self._tail > limit:
+                    self._refuse(limit)
+                    return
+        if self._buffer and self._request == "done":
+            # The client's own TCP window now holds what it pipelines. Again on every read:
+            # uvicorn resumes reading when the application asks for the body.
+            self._paused = True
+            self.transport.pause_reading()
+        self._follow()
+
+    def _piece(self) -> int:
+        """How much of the buffer to feed next: never past the end of the current request.
+
+        A Content-Length body ends where its length says. A head, and a chunked body, end
+        with CRLF CRLF, so a piece ends with the first of those in the buffer (or, if there
+        is none, three bytes short of the buffer's end, which may begin one). In a chunked
+        body a piece also ends before CRLF "0", which may begin the last chunk, so that the
+        trailers after it begin a piece of their own (and are counted); and at most the
+        bytes the limit still allows, so httptools never holds more of them."""
+        buf = self._buffer
+        if self._request == "body" and self._body_left is not None:
+            return min(len(buf), self._body_left)
+        allowed = self.limits.max_header_bytes + 1
+        allowed -= self._outside if self._request == "idle" else self._tail
+        window = min(len(buf), allowed + 3)
+        end = buf.find(b"\r\n\r\n", 0, window)
+        size = window - 3 if end < 0 else end + 4
+        if self._request == "body":
+            last = buf.find(b"\r\n0", 1, size + 2)
+            if last > 0:
+                size = last
+        return size
+
+    def _refuse(self, limit: int) -> None:
+        self.logger.warning("Request line and headers, or trailers, over %d bytes.", limit)
+        self._buffer.clear()
+        self.send_400_response("Invalid HTTP request received.")
         self._follow()
 
     def on_headers_complete(self) -> None:
-        self._in_head, self._request = False, "body"
+        self._request, self._tail, self._body_left = "body", 0, None
+        for name, value in self.headers:
+            if name == b"content-length":  # one, all digits: httptools refuses others
+                self._body_left = int(value)
         super().on_headers_complete()
 
+    def on_body(self, body: bytes) -> None:
+        self._body_bytes += len(body)
+        if self._body_left is not None:
+            self._body_left -= len(body)
+        super().on_body(body)
+
     def on_message_complete(self) -> None:
-        self._in_head, self._head_bytes, self._ended = True, 0, True
         self._request = "done"
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
-        answered = self.cycle is None or self.cycle.response_complete  # not a pipelined one
-        if answered and self._request == "body" and not self.transport.is_closing():
+        if self._request == "body" and not self.transport.is_closing():
             # Answered before the body was read (413, 401, 429): the rest is not wanted, and
             # reading it to keep the connection would let the sender push it all anyway. A
             # bounded lingering close (LINGER_*) lets the client read the answer first.
@@ -201,6 +275,7 @@ class GuardedProtocol(HttpToolsProtocol):
             self._disarm()
             self._unset_keepalive_if_required()
             self._phase, self._lingered = "lingering", 0
+            self._buffer.clear()
             if self.transport.can_write_eof():
                 self.transport.write_eof()  # sent once the answer is flushed
             self.transport.resume_reading()
@@ -209,16 +284,21 @@ class GuardedProtocol(HttpToolsProtocol):
             self._deadline = self.loop.call_later(LINGER_SECONDS, self.transport.abort)
             return
         super().on_response_complete()
-        if answered:
-            self._request = "idle"
-        if not self.transport.is_closing() and self._request == "idle":
-            self._arm("header", self.limits.header_timeout)
-        self._follow()
+        self._request, self._outside = "idle", 0
+        if self.transport.is_closing():
+            self._watch_writes()
+            return
+        self._arm("header", self.limits.header_timeout)
+        if self._paused:
+            self._paused = False
+            self.transport.resume_reading()
+        self._pump()  # the next request, if it came while this one was answered
 
     def _follow(self) -> None:
         """Move the deadline along with the request: headers done, then body done."""
         if self.transport.is_closing():
             self._disarm()
+            self._watch_writes()  # an answer (a 400) may wait to be sent
             return
         if self._request == "body" and self._phase == "header":
             self._arm("body", self.limits.body_timeout)
@@ -226,9 +306,52 @@ class GuardedProtocol(HttpToolsProtocol):
             self._disarm()
             self._phase = "done"
 
+    def timeout_keep_alive_handler(self) -> None:
+        super().timeout_keep_alive_handler()
+        self._watch_writes()
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self._watch_writes()
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._stall is not None:
+            self._stall.cancel()
+            self._stall = None
+
+    def _watch_writes(self) -> None:
+        """A write deadline, as nginx's ``send_timeout``: while answers wait to be sent (the
+        write buffer over its high-water mark, or a connection closing with bytes unsent),
+        the client must take some of them every ``write_timeout``, or the connection is
+        aborted. Otherwise a client that never reads would hold its connection (and its
+        place under the connection limit) for ever: ``close`` waits for the buffer to
+        drain, and no other deadline runs while a request is answered."""
+        if self._stall is not None or self.transport.get_write_buffer_size() == 0:
+            return
+        self._unsent = self.transport.get_write_buffer_size()
+        self._stall = self.loop.call_later(self.limits.write_timeout, self._stalled)
+
+    def _stalled(self) -> None:
+        self._stall = None
+        if self._phase == "gone":
+            return
+        unsent = self.transport.get_write_buffer_size()
+        if unsent and unsent >= self._unsent:
+            self.logger.warning(
+                "Client took none of its answer in %s s.", self.limits.write_timeout
+            )
+            self.transport.abort()
+        else:
+            self._watch_writes()
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
-        self._phase = "closed"
+        if self._stall is not None:
+            self._stall.cancel()
+            self._stall = None
+        self._phase = "gone"
+        self._buffer = bytearray()
         super().connection_lost(exc)
 
 

@@ -686,3 +686,150 @@ def test_pipelined_requests_past_the_head_limit_together_are_all_answered(start:
             data += chunk
     assert data.count(b"HTTP/1.1 200 ") == 120
     assert "Traceback" not in quiet_log(server)
+
+
+def rss(server: ServerProcess) -> int:
+    """The server process's resident memory, in bytes."""
+    with open(f"/proc/{server.proc.pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_a_pipelining_flood_holds_one_request_at_a_time(start: Any) -> None:
+    """uvicorn parses and queues every request a read brings, without bound: one connection
+    pipelining tiny requests as fast as it could grew the server by 1.1 GB in 8 s. The edge
+    feeds one request at a time and pauses reading while it is answered: the flood waits in
+    the client's TCP window, and the server's memory stays where it was."""
+    server = start()
+    before = rss(server)
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    answered = [0]
+
+    def read() -> None:
+        try:
+            while data := sock.recv(1 << 20):
+                answered[0] += data.count(b"HTTP/1.1 404 ")
+        except OSError:
+            pass
+
+    threading.Thread(target=read, daemon=True).start()
+    flood = b"GET /v1/nope HTTP/1.1\r\nHost: x\r\n\r\n" * 10_000
+    sock.settimeout(5)
+    try:
+        for _ in range(30):  # 300,000 requests, 10 MB
+            sock.sendall(flood)
+    except TimeoutError:
+        pass  # the server stopped reading: the flood is the client's to hold
+    time.sleep(1)
+    grown = rss(server) - before
+    assert answered[0] > 0
+    assert grown < 100 * 1024 * 1024, grown  # 570 MB before
+    assert requests.get(server.url + "/v1/health", timeout=10).json()["status"] == "ok"
+    sock.close()
+    assert "Traceback" not in quiet_log(server)
+
+
+CHUNKED_HELD = (
+    b"POST /v1/push/held HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\n"
+)
+
+
+def test_trailers_past_the_head_limit_are_refused(start: Any) -> None:
+    """Trailer lines after a chunked body's last chunk went to uvicorn's list of the
+    request's headers without bound (2.5 GB in 8 s). They count toward the head limit:
+    past 16 KiB, 400 and the connection closed, whether in many lines or one; a chunked body
+    of tiny chunks with a short trailer is served, and a request pipelined after it too."""
+    server = start()
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(CHUNKED_HELD + b"2\r\n{}\r\n0\r\n")
+        sock.sendall(b"X-T: abcdefgh\r\n" * 1400)  # 21 KB
+        assert answer_of(sock)[0] == 400
+        assert closed_by_server(sock, within=10)
+    for endless in (b"X-T: abcdefgh\r\n" * 4096, b"a" * 65536):
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
+            sock.sendall(CHUNKED_HELD + b"2\r\n{}\r\n0\r\nX-T: ")
+            try:
+                for _ in range(16):  # 1 MB
+                    sock.sendall(endless)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            assert closed_by_server(sock, within=10)
+    body = b'{"hashes": []}'
+    chunks = b"".join(b"1\r\n" + body[i : i + 1] + b"\r\n" for i in range(len(body)))
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(
+            CHUNKED_HELD + chunks + b"0\r\nX-T: 1\r\n\r\nGET /v1/nope HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        sock.settimeout(10)
+        data = b""
+        while data.count(b"HTTP/1.1 ") < 2 or not data.endswith(b"}"):
+            chunk = sock.recv(65536)
+            assert chunk, data[-300:]
+            data += chunk
+        assert re.findall(rb"HTTP/1\.1 (\d+) ", data) == [b"200", b"404"]
+    assert "Traceback" not in quiet_log(server)
+
+
+def test_a_pipelined_head_past_the_limit_is_refused(start: Any) -> None:
+    """A head that came in the same read as the end of the request before it was not
+    counted: a small GET and a 30 KB head in one write were both served."""
+    server = start()
+    big = b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 30_000 + b"\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n" + big)
+        sock.settimeout(10)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    assert re.findall(rb"HTTP/1\.1 (\d+) ", data) == [b"200", b"400"]
+    assert "Traceback" not in quiet_log(server)
+
+
+def test_a_body_pipelined_behind_an_answer_is_still_timed(start: Any) -> None:
+    """A request whose headers arrived while the one before it was answered had no body
+    deadline: about half such connections, their body never sent, were held for good."""
+    server = start("--body-timeout", "2", "--header-timeout", "2")
+    held = []
+    for _ in range(10):
+        sock = socket.create_connection(("127.0.0.1", server.port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.001)
+        sock.sendall(
+            b"POST /v1/push/held HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 100\r\n\r\n{"
+        )
+        held.append(sock)
+    assert all(closed_by_server(sock, within=20) for sock in held)
+    for sock in held:
+        sock.close()
+    assert "Traceback" not in quiet_log(server)
+
+
+def test_a_client_that_never_reads_is_cut(start: Any) -> None:
+    """No deadline ran while a request was answered, and a close waits for the answer to
+    be sent: clients that pipelined requests and never read held their connections (and
+    every place under the limit, /v1/health answered 503) for good. Now a client must take
+    some of its answer every --write-timeout."""
+    server = start("--max-connections", "4", "--write-timeout", "2", "--header-timeout", "2")
+    readers = []
+    for _ in range(4):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+        sock.connect(("127.0.0.1", server.port))
+        sock.sendall(b"GET /v1/election HTTP/1.1\r\nHost: x\r\n\r\n" * 400)  # 10 MB of answers
+        readers.append(sock)
+    for _ in range(60):  # the four hold every place (503) until they are cut
+        status = requests.get(server.url + "/v1/health", timeout=10).status_code
+        if status == 200:
+            break
+        time.sleep(1)
+    assert status == 200
+    assert all(closed_by_server(sock, within=10) for sock in readers)
+    for sock in readers:
+        sock.close()
+    log = quiet_log(server)
+    assert "Traceback" not in log and "took none of its answer" in log
