@@ -35,11 +35,20 @@ from __future__ import annotations
 import asyncio
 import resource
 import socket
+import struct
 import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+try:  # the kernel's unsent bytes of a socket (Linux: SIOCOUTQ, the same number as TIOCOUTQ)
+    import fcntl
+    import termios
+
+    _OUTQ: int | None = termios.TIOCOUTQ if hasattr(termios, "TIOCOUTQ") else None
+except ImportError:  # Windows
+    _OUTQ = None
 
 # uvloop where it is installed (not on Windows), else asyncio's own loop: uvicorn's "auto".
 LOOP = "auto"
@@ -329,15 +338,29 @@ class GuardedProtocol(HttpToolsProtocol):
         drain, and no other deadline runs while a request is answered."""
         if self._stall is not None or self.transport.get_write_buffer_size() == 0:
             return
-        self._unsent = self.transport.get_write_buffer_size()
+        self._unsent = self._queued()
         self._stall = self.loop.call_later(self.limits.write_timeout, self._stalled)
+
+    def _queued(self) -> int:
+        """Bytes of answers not yet taken by the client: the transport's buffer and the
+        kernel's send queue. The buffer alone can stand still for long while a slow client
+        reads steadily (the kernel's queue, megabytes, drains first, and the buffer moves only
+        once a third of it is free): a laptop on a poor link would be cut mid-package."""
+        queued = self.transport.get_write_buffer_size()
+        sock = self.transport.get_extra_info("socket")
+        if _OUTQ is not None and sock is not None:
+            try:
+                queued += struct.unpack("i", fcntl.ioctl(sock.fileno(), _OUTQ, b"\0" * 4))[0]
+            except (OSError, ValueError):
+                pass  # no such ioctl here: the buffer alone, as nginx's send_timeout
+        return queued
 
     def _stalled(self) -> None:
         self._stall = None
         if self._phase == "gone":
             return
         unsent = self.transport.get_write_buffer_size()
-        if unsent and unsent >= self._unsent:
+        if unsent and self._queued() >= self._unsent:
             self.logger.warning(
                 "Client took none of its answer in %s s.", self.limits.write_timeout
             )

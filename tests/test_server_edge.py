@@ -833,3 +833,22 @@ def test_a_client_that_never_reads_is_cut(start: Any) -> None:
         sock.close()
     log = quiet_log(server)
     assert "Traceback" not in log and "took none of its answer" in log
+
+
+def test_a_slow_client_reading_steadily_is_not_cut(start: Any) -> None:
+    """The write deadline asks for progress, not speed: a laptop on a poor link that takes
+    its answers steadily keeps its connection, however long they take. Progress counts the
+    kernel's send queue too: it drains first, megabytes of it, while the transport's own
+    buffer stands still (with that buffer alone, a 256 KB/s reader was cut in 3 s)."""
+    server = start("--write-timeout", "2")
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.sendall(b"GET /v1/election HTTP/1.1\r\nHost: x\r\n\r\n" * 400)  # megabytes of answers
+    sock.settimeout(10)
+    got, until = 0, time.monotonic() + 8
+    while time.monotonic() < until:  # 32 KB every 0.1 s: ~320 KB/s, for 4 write deadlines
+        chunk = sock.recv(32 * 1024)
+        assert chunk, f"cut after {got:,} bytes"
+        got += len(chunk)
+        time.sleep(0.1)
+    sock.close()
+    assert "took none of its answer" not in quiet_log(server)
