@@ -102,11 +102,7 @@ class _Places:
         waiting: int,
         retry_after: int,
         monotonic: Callable[[], float] = time.monotonic,
-        fresh: Callable[[], Trust] | None = None,
     ) -> None:
-        """``trust``: the trust tokens are judged by, which may be a moment old (it is asked
-        on the event loop); ``fresh``: the database's own, asked only when a token's key is
-        not certified in it, so a key certified a moment ago is known at once."""
         self.max_reading, self.max_waiting, self.retry_after = reading, waiting, retry_after
         self.by_sender: dict[str, int] = {}  # bodies being received, per bucket name
         self.running = asyncio.Semaphore(active)
