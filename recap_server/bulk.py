@@ -4,9 +4,8 @@ SQLite runs ``executemany`` in process, a row costing a few µs. On PostgreSQL t
 ``executemany`` (psycopg's pipeline) is one round trip but still a statement per row for the
 server to bind and run, ~20-40 µs a row under the writers' lock: most of a push's serial part
 there (issue 14). So on PostgreSQL plain inserts of many rows (``COPY_FROM``) go by ``COPY``
-and upserts by one
-``INSERT ... SELECT FROM unnest(arrays) ON CONFLICT``: one statement each, the same rows in
-the same order, the same constraints and triggers (COPY fires the tables' triggers, checks
+and upserts by one ``INSERT ... SELECT FROM unnest(arrays) ON CONFLICT``: one statement
+each, the same rows in the same order, the same constraints and triggers (COPY fires the tables' triggers, checks
 their keys and takes identity values in row order as the INSERTs did).
 
 A connection that can do better says so with ``copy_rows`` and ``upsert_arrays`` methods
