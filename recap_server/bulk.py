@@ -5,8 +5,9 @@ SQLite runs ``executemany`` in process, a row costing a few µs. On PostgreSQL t
 server to bind and run, ~20-40 µs a row under the writers' lock: most of a push's serial part
 there (issue 14). So on PostgreSQL plain inserts of many rows (``COPY_FROM``) go by ``COPY``
 and upserts by one ``INSERT ... SELECT FROM unnest(arrays) ON CONFLICT``: one statement
-each, the same rows in the same order, the same constraints and triggers (COPY fires the tables' triggers, checks
-their keys and takes identity values in row order as the INSERTs did).
+each, the same rows in the same order, the same constraints and triggers (COPY fires the
+tables' triggers, checks their keys and takes identity values in row order as the INSERTs
+did).
 
 A connection that can do better says so with ``copy_rows`` and ``upsert_arrays`` methods
 (``storage._PgConnection``); a sqlite3 connection has neither and gets ``executemany``.
