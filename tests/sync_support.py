@@ -16,6 +16,7 @@ import pytest
 import requests
 import uvicorn
 
+from recap_desktop.crypto.envelope import Record
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.services import Workspace
 from recap_desktop.services import demo as demo_service
@@ -260,16 +261,17 @@ class MemoryLog:
         }
 
 
-def certify_server(ws: Workspace, key: SigningKey) -> None:
-    """The DEMO authority certifies ``key`` as a server of the DEMO election, in this folder."""
+def server_certificate(
+    key: SigningKey, officer_id: str = "server-test", name: str = "test server"
+) -> Record:
+    """The DEMO authority's certificate of ``key`` as a server of the DEMO election."""
     from recap_desktop.crypto import authority
-    from recap_desktop.services.admission import admit_into
 
-    cert = authority.certificate(
+    return authority.certificate(
         demo_service.demo_authority(),
         election=demo_service.ELECTION_ID,
-        officer_id="server-test",
-        name="test server",
+        officer_id=officer_id,
+        name=name,
         role="server",
         jurisdiction="",
         public_key=key.public_key,
@@ -277,4 +279,10 @@ def certify_server(ws: Workspace, key: SigningKey) -> None:
         valid_until=demo_service.EXPIRES,
         issued=demo_service.ISSUED,
     )
-    assert not admit_into(ws, [cert], "import").refused
+
+
+def certify_server(ws: Workspace, key: SigningKey) -> None:
+    """The DEMO authority certifies ``key`` as a server of the DEMO election, in this folder."""
+    from recap_desktop.services.admission import admit_into
+
+    assert not admit_into(ws, [server_certificate(key)], "import").refused

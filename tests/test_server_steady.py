@@ -19,7 +19,13 @@ from recap_server.app import GZIP_MIN, Health
 from recap_server.log import Summary
 from recap_server.server import open_ledger
 from tests.pg_support import database_for
-from tests.sync_support import LiveServer, district_stations, enter, make_laptop
+from tests.sync_support import (
+    LiveServer,
+    district_stations,
+    enter,
+    make_laptop,
+    server_certificate,
+)
 from tests.test_server_api import all_records, push
 
 
@@ -161,23 +167,11 @@ def test_a_grown_summary_is_the_one_built_anew_and_keeps_the_names_order() -> No
 def test_health_names_a_certificate_of_the_server_as_soon_as_it_is_held(tmp_path: Path) -> None:
     """The trust changed, the head did not: the kept answer is made again. Two certificates
     make it large enough to be sent gzipped."""
-    from recap_desktop.crypto import authority
-
     server = LiveServer(tmp_path / "server")
     try:
         before, _ = _health(server)
-        key = server.ledger.server_key
-        renewed = authority.certificate(
-            demo_service.demo_authority(),
-            election=demo_service.ELECTION_ID,
-            officer_id="server-renewed",
-            name="the server, renewed",
-            role="server",
-            jurisdiction="",
-            public_key=key.public_key,
-            valid_from=demo_service.ISSUED,
-            valid_until=demo_service.EXPIRES,
-            issued=demo_service.ISSUED,
+        renewed = server_certificate(
+            server.ledger.server_key, "server-renewed", "the server, renewed"
         )
         answer = push(server, [renewed])
         assert [r["status"] for r in answer["results"]] == ["stored"]

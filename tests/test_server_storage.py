@@ -120,6 +120,21 @@ def test_totals_and_stats_from_projections_equal_a_recount(tmp_path: Path) -> No
         server.stop()
 
 
+def _reopened_after(tmp_path: Path, *statements: str) -> SqlStorage:
+    """The stopped server's database as an earlier version left it (``statements`` undo a
+    migration), opened again: its migrations run."""
+    db = database_for(tmp_path / "server")
+    old = open_ledger(tmp_path / "server", demo=True, database=db).storage
+    assert isinstance(old, SqlStorage)
+    with old.transaction() as conn:
+        for statement in statements:
+            conn.execute(statement)
+    old.close()
+    again = open_ledger(tmp_path / "server", demo=True, database=db).storage
+    assert isinstance(again, SqlStorage)
+    return again
+
+
 def test_a_database_from_before_the_projections_gains_them_when_opened(tmp_path: Path) -> None:
     server = _synced_server(tmp_path)
     storage = server.ledger.storage
@@ -127,21 +142,14 @@ def test_a_database_from_before_the_projections_gains_them_when_opened(tmp_path:
     expected = (storage.all_totals("ppwp"), server.stats())
     server.stop()
     # As migration 1 left it: no projections, no record of migration 2.
-    db = database_for(tmp_path / "server")
-    old = open_ledger(tmp_path / "server", demo=True, database=db).storage
-    assert isinstance(old, SqlStorage)
-    with old.transaction() as conn:
-        for statement in (
-            "DROP TABLE counters",
-            "DROP TABLE region_totals",
-            "DROP INDEX records_type",
-            "DELETE FROM migrations WHERE version = 2",
-        ):
-            conn.execute(statement)
-    old.close()
-    again = open_ledger(tmp_path / "server", demo=True, database=db).storage
+    again = _reopened_after(
+        tmp_path,
+        "DROP TABLE counters",
+        "DROP TABLE region_totals",
+        "DROP INDEX records_type",
+        "DELETE FROM migrations WHERE version = 2",
+    )
     try:
-        assert isinstance(again, SqlStorage)
         assert again.schema_version() == 4  # the latest: 4 keeps forks by station
         assert (again.all_totals("ppwp"), again.stats()) == expected
     finally:
@@ -261,20 +269,13 @@ def test_forks_kept_before_they_were_kept_by_station_are_found_after_the_migrati
     filled from each fork's record, when opened."""
     server, station = _forked_server(tmp_path)
     server.stop()
-    db = database_for(tmp_path / "server")
-    old = open_ledger(tmp_path / "server", demo=True, database=db).storage
-    assert isinstance(old, SqlStorage)
-    with old.transaction() as conn:
-        for statement in (
-            "DROP INDEX equivocations_station",
-            "ALTER TABLE equivocations DROP COLUMN station",
-            "DELETE FROM migrations WHERE version = 4",
-        ):
-            conn.execute(statement)
-    old.close()
-    again = open_ledger(tmp_path / "server", demo=True, database=db).storage
+    again = _reopened_after(
+        tmp_path,
+        "DROP INDEX equivocations_station",
+        "ALTER TABLE equivocations DROP COLUMN station",
+        "DELETE FROM migrations WHERE version = 4",
+    )
     try:
-        assert isinstance(again, SqlStorage)
         assert again.schema_version() == 4
         assert [b.payload.get("station") for _, b in again.evidence(DISTRICT)] == [station]
     finally:
