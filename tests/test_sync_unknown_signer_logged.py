@@ -91,6 +91,13 @@ def _check_evidence(laptop: Laptop, sheet: Record) -> None:
     assert all(log.in_ranges(n, ranges) for n in shown["vouching"])
 
 
+def _witness(tmp_path: Path, server: LiveServer) -> Laptop:
+    """The district's laptop that pulls and judges, after a first sync that adds up."""
+    b = make_laptop(tmp_path / "b", "op-b")
+    assert sync_service.sync_once(b.ws, server.url).outcome == "done"
+    return b
+
+
 def test_vouching_partitions_are_the_record_partitions_path() -> None:
     assert log.vouching_partitions("32.01.01") == ["", "32", "32.01", "32.01.01"]
     assert log.vouching_partitions("32") == ["", "32"]
@@ -107,8 +114,7 @@ def test_a_certificate_logged_out_of_reach_is_kept_as_evidence(
     holds a certificate of the signer before the sheet. The next sync goes on."""
     server = LiveServer(tmp_path / "server", storage=Injecting)
     try:
-        b = make_laptop(tmp_path / "b", "op-b")
-        assert sync_service.sync_once(b.ws, server.url).outcome == "done"
+        b = _witness(tmp_path, server)
         c = make_laptop(tmp_path / "c", "op-c")  # never syncs: the server has its record alone
         sheet = sign_sheet(c, district_stations(c.ws)[0])
         injected = _inject(server, _own_certificate(c))
@@ -149,8 +155,7 @@ def test_a_certificate_logged_after_the_record_does_not_excuse_it(tmp_path: Path
     now holds a certificate of the key."""
     server = LiveServer(tmp_path / "server", storage=Injecting)
     try:
-        b = make_laptop(tmp_path / "b", "op-b")
-        assert sync_service.sync_once(b.ws, server.url).outcome == "done"
+        b = _witness(tmp_path, server)
         c = make_laptop(tmp_path / "c", "op-c")
         sheet = sign_sheet(c, district_stations(c.ws)[0])
         cert = _own_certificate(c)
@@ -194,8 +199,7 @@ def test_a_sync_broken_off_after_the_record_neither_forgets_nor_excuses_it(
     The certificate came after the sheet: evidence all the same."""
     server = LiveServer(tmp_path / "server", storage=Injecting)
     try:
-        b = make_laptop(tmp_path / "b", "op-b")
-        assert sync_service.sync_once(b.ws, server.url).outcome == "done"
+        b = _witness(tmp_path, server)
         c = make_laptop(tmp_path / "c", "op-c")
         sheet = sign_sheet(c, district_stations(c.ws)[0])
         other = certificate(SigningKey.from_seed(b"\x07" * 32), "operator", DISTRICT)
@@ -232,8 +236,7 @@ def test_an_honest_log_across_pages_accuses_no_one(tmp_path: Path) -> None:
     district) signs in the district with no evidence either."""
     server = LiveServer(tmp_path / "server", storage=Injecting)
     try:
-        b = make_laptop(tmp_path / "b", "op-b")
-        assert sync_service.sync_once(b.ws, server.url).outcome == "done"
+        b = _witness(tmp_path, server)
         c = make_laptop(tmp_path / "c", "op-c")
         regency = make_laptop(tmp_path / "r", "op-r", jurisdiction="32.01")
         stations = district_stations(c.ws)
@@ -268,8 +271,7 @@ def test_a_flood_of_such_records_keeps_a_bounded_evidence(
     monkeypatch.setattr(engine_module, "MAX_UNVOUCHED_KEPT", 2)
     server = LiveServer(tmp_path / "server", storage=Injecting)
     try:
-        b = make_laptop(tmp_path / "b", "op-b")
-        assert sync_service.sync_once(b.ws, server.url).outcome == "done"
+        b = _witness(tmp_path, server)
         c = make_laptop(tmp_path / "c", "op-c")
         sheets = [sign_sheet(c, station) for station in district_stations(c.ws)[:5]]
         _inject(server, *sheets)

@@ -27,7 +27,7 @@ from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain.election import ElectionError, format_time, is_region_code, parse_time
 from recap_desktop.protocol import merkle
 from recap_desktop.protocol.records import place_of
-from recap_desktop.protocol.trust import Trust
+from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust
 from recap_desktop.protocol.wire import Receipt
 
 HEAD_TYPE = "tree_head"
@@ -89,14 +89,11 @@ def partition_of(record: Record) -> str:
     certificate (its jurisdiction is the whole election)."""
     if record.type == "certificate":
         place = record.payload.get("jurisdiction")
-    elif record.type in _AUTHORITY:
+    elif record.type in AUTHORITY_TYPES:
         place = None
     else:
         place = place_of(record.type, record.payload)
     return partition_of_code(place) if isinstance(place, str) and is_region_code(place) else ""
-
-
-_AUTHORITY = frozenset({"election", "certificate", "revocations"})
 
 
 def needed_ranges(jurisdiction: str) -> list[tuple[str, str]]:
