@@ -5,7 +5,9 @@ election of ``--stations`` stations, pushed in batches of 500 after one warm-up 
 each push it takes the time inside the outermost writers' lock transaction (from BEGIN and
 the lock to COMMIT: what every worker waits for), wall clock and this process's CPU, per
 sheet; on PostgreSQL also the statements and round trips sent inside it (``execute`` is a
-round trip; an ``executemany`` or a pipeline is one too, however many statements it holds).
+round trip; an ``executemany`` is one too, however many statements it holds; in a pipelined
+transaction, a push's of fewer than ``bulk.COPY_FROM`` records, a trip is a read whose
+answer is waited for, and the pipeline's end).
 Every sheet must come back ``stored``.
 
     python -m bench.push_serial [--postgres URL] [--stations 1200] [--pushes 3] [--rounds 3]
@@ -47,20 +49,39 @@ def _count_pg(counts: _Counts) -> contextlib.ExitStack:
     execute, executemany = cls.execute, cls.executemany
 
     def counted_execute(self: Any, sql: str, params: Any = None) -> Any:
-        counts.trips += 1
+        counts.trips += not self.in_pipeline  # pipelined: a trip when its answer is read
         counts.statements += 1
         return execute(self, sql, params)
 
     def counted_many(self: Any, sql: str, rows: Any) -> None:
         rows = list(rows)
         if rows:
-            counts.trips += 1
+            counts.trips += not self.in_pipeline
             counts.statements += len(rows)
         executemany(self, sql, rows)
 
-    cls.execute, cls.executemany = counted_execute, counted_many
+    @contextlib.contextmanager
+    def counted_pipeline(self: Any) -> Iterator[None]:
+        with pipelined(self):
+            yield
+        counts.trips += 1  # its end: what is still queued goes, and its answers come back
+
+    import psycopg
+
+    fetch = psycopg.Cursor._fetch_pipeline
+
+    def counted_fetch(self: Any) -> None:
+        if self._conn._pipeline and not self.pgresult:
+            counts.trips += 1  # a read inside the pipeline: waits for the server
+        fetch(self)
+
+    pipelined = cls.pipelined
+    cls.execute, cls.executemany, cls.pipelined = counted_execute, counted_many, counted_pipeline
+    psycopg.Cursor._fetch_pipeline = counted_fetch  # type: ignore[method-assign]
     stack.callback(setattr, cls, "execute", execute)
     stack.callback(setattr, cls, "executemany", executemany)
+    stack.callback(setattr, cls, "pipelined", pipelined)
+    stack.callback(setattr, psycopg.Cursor, "_fetch_pipeline", fetch)
     for name in ("copy_rows", "upsert_arrays"):  # bulk.py's one-statement forms
         original = getattr(cls, name, None)
         if original is None:
@@ -88,14 +109,14 @@ def run(database: str, stations: int, pushes: int, batch: int = BATCH) -> dict[s
     outer = storage.transaction
 
     @contextlib.contextmanager
-    def timed() -> Iterator[Any]:
+    def timed(*, pipelined: bool = False) -> Iterator[Any]:
         if getattr(storage._local, "conn", None) is not None or not measuring[0]:
-            with outer() as conn:
+            with outer(pipelined=pipelined) as conn:
                 yield conn
             return
         wall, cpu = time.perf_counter(), time.process_time()
         try:
-            with outer() as conn:
+            with outer(pipelined=pipelined) as conn:
                 yield conn
         finally:
             locked["wall"] += time.perf_counter() - wall

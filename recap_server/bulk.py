@@ -22,7 +22,9 @@ from typing import Any
 # trips (its start is answered before the data goes) and its own set-up, a row of
 # ``executemany`` a statement. A steady sync's one-sheet push writes one to a few rows a table:
 # by COPY its 28 statements were 36 round trips and ~10 ms under the writers' lock
-# (`python -m bench.push_serial --batch 1`, docs/PERFORMANCE.md).
+# (`python -m bench.push_serial --batch 1`, docs/PERFORMANCE.md). A push of fewer records is
+# also pipelined (``SqlStorage.transaction``), which cannot carry a COPY: its rows go by
+# ``executemany`` however many (a log's nodes may be more).
 COPY_FROM = 8
 
 
@@ -32,7 +34,7 @@ def insert(conn: Any, table: str, columns: Sequence[str], rows: Iterable[Sequenc
     if not rows:
         return
     copy = getattr(conn, "copy_rows", None)
-    if copy is not None and len(rows) >= COPY_FROM:
+    if copy is not None and len(rows) >= COPY_FROM and not getattr(conn, "in_pipeline", False):
         copy(table, columns, rows)
         return
     names = ", ".join(columns)

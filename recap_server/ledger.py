@@ -27,6 +27,7 @@ from recap_desktop.protocol.checks import Verified, preverify
 from recap_desktop.protocol.log import sign_head
 from recap_desktop.protocol.trust import AUTHORITY_TYPES, SERVER_ROLE, ElectionView, Trust
 from recap_desktop.protocol.wire import BATCH_FORMAT, WireError, check_fork
+from recap_server import bulk
 from recap_server.log import Appended, Summary
 from recap_server.storage import Position, Prepared, ServerStorage, parse_received
 
@@ -133,13 +134,14 @@ class Ledger:
 
     # -- trust ------------------------------------------------------------------------------
 
-    def trust(self) -> Trust:
+    def trust(self, version: int | None = None) -> Trust:
         """The authority records held, each judged as it arrived (its received time and log
         index), with the forks proven: built once, then caught up incrementally whenever
         the database's trust version moved (a certificate, a revocation or fork evidence
-        stored by any worker)."""
+        stored by any worker). ``version``: the database's, when the caller just read it."""
         read = self.monotonic()
-        version = self.storage.trust_version()
+        if version is None:
+            version = self.storage.trust_version()
         trust = self._trust
         if trust is not None and version == self._trust_version:
             self._trust_read = read
@@ -194,15 +196,18 @@ class Ledger:
     def view(self) -> LogView:
         """The newest head and the partitions it commits to, as the database has them now
         (another worker may have pushed): one index probe when nothing changed."""
-        view = self._view
-        newest = self.storage.newest_head_hash()
-        if newest is not None and (view.head is None or view.head.hash != newest):
-            view = self._keep_view(self._read_view(view))
-        return view
+        return self._view_at(self.storage.newest_head_hash())
 
     @view.setter
     def view(self, value: LogView) -> None:
         self._view = value
+
+    def _view_at(self, newest: str | None) -> LogView:
+        """The view, caught up if ``newest`` (the database's newest head) is not its head."""
+        view = self._view
+        if newest is not None and (view.head is None or view.head.hash != newest):
+            view = self._keep_view(self._read_view(view))
+        return view
 
     def _keep_view(self, view: LogView) -> LogView:
         """Keep ``view`` unless another thread kept a newer one meanwhile."""
@@ -268,14 +273,20 @@ class Ledger:
         parsed = [r for r in items if isinstance(r, Record)]
         verified = preverify(parsed, self.trust())
         prepared = Prepared(parsed)  # their rows, should they be stored: no database either
-        with self.storage.transaction():
+        # A small push (a steady sync's) sends its statements pipelined; a large one keeps
+        # its COPYs (bulk.py), which a pipeline cannot carry.
+        with self.storage.transaction(pipelined=len(parsed) < bulk.COPY_FROM):
             # The database's writers' lock from here to the commit (whichever worker runs
             # it): admission reads chain heads and held records, and the insert that follows
             # sees the same state. The view and trust are caught up inside it first (the view
-            # read again only if another worker's head is newer: one index probe otherwise).
-            view = self.view
-            self._take_forks(forks)
-            pushed = self._push(items, malformed, known, view, verified, prepared)
+            # read again only if another worker's head is newer; both asked in one probe).
+            newest, version = self.storage.newest()
+            view = self._view_at(newest)
+            trust = self.trust(version)
+            if forks:
+                self._take_forks(forks)
+                trust = self.trust()  # the evidence kept may have changed it
+            pushed = self._push(items, malformed, known, view, verified, prepared, trust)
         if any(r.type in AUTHORITY_TYPES for r in parsed):
             # Committed: this worker's gate judges the next token by the new certificates and
             # revocations at once (another worker's, within TRUST_RECHECK).
@@ -297,8 +308,6 @@ class Ledger:
             return self._push(items, [], known, view)
 
     def _take_forks(self, pairs: Sequence[Any]) -> None:
-        if not pairs:
-            return  # most pushes: not even the trust's version is asked again
         trust = self.trust()
         found: dict[str, int] = {}
         received = format_time(self.clock())
@@ -325,10 +334,12 @@ class Ledger:
         view: LogView,
         verified: Verified | None = None,
         prepared: Prepared | None = None,
+        trust: Trust | None = None,
     ) -> Pushed:
+        """``trust``: the trust as of this transaction, when the caller just caught it up."""
         records = [r for r in items if isinstance(r, Record)]
         now = self.clock()
-        before = self.trust()
+        before = trust if trust is not None else self.trust()
         admission = admit(records, self.storage, before, arrivals=(now, None), verified=verified)
         received = format_time(now)
         for fork in admission.forks:

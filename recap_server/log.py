@@ -70,6 +70,26 @@ class _Nodes:
         return out
 
 
+class _Kept:
+    """A tree's nodes as one append reads and writes them: each read once. The frontier is
+    read first; what the append then reads (the pieces that gain a parent) is in it, and the
+    new root is made of its pieces and the nodes just stored. Three queries of a push's
+    log (each a round trip under the writers' lock on PostgreSQL) become one."""
+
+    def __init__(self, nodes: _Nodes) -> None:
+        self._nodes = nodes
+        self.known: dict[merkle.Address, bytes] = {}
+
+    def read_node(self, level: int, index: int) -> bytes | None:
+        return self.read_nodes([(level, index)]).get((level, index))
+
+    def read_nodes(self, addresses: Sequence[merkle.Address]) -> dict[merkle.Address, bytes]:
+        missing = [a for a in addresses if a not in self.known]
+        if missing:
+            self.known.update(self._nodes.read_nodes(missing))
+        return {a: self.known[a] for a in addresses if a in self.known}
+
+
 @dataclass(frozen=True)
 class Appended:
     """What one commit did to the log: the size before (and that tree's frontier, which
@@ -85,9 +105,10 @@ class Appended:
 def append(conn: sqlite3.Connection, size: int, leaves: Sequence[tuple[str, bytes]]) -> Appended:
     """Append ``leaves`` ((partition, leaf hash), in log order) to the log of ``size``
     entries and to their partitions' trees; inside the caller's transaction."""
-    log = _Nodes(conn)
+    log = _Kept(_Nodes(conn))
     frontier = merkle.frontier(log, size)
     stored = merkle.nodes_to_store(size, [h for _, h in leaves], log)
+    log.known.update(stored)
     bulk.insert(
         conn, "log_nodes", ("level", "idx", "hash"), [(lv, ix, h) for (lv, ix), h in stored]
     )
@@ -98,8 +119,10 @@ def append(conn: sqlite3.Connection, size: int, leaves: Sequence[tuple[str, byte
     for name, values in grown.items():
         row = conn.execute("SELECT size FROM partitions WHERE partition = ?", [name]).fetchone()
         before = int(row[0]) if row else 0
-        nodes = _Nodes(conn, name)
+        nodes = _Kept(_Nodes(conn, name))
+        nodes.read_nodes(merkle.addresses_for_root(before))  # its frontier, in one query
         added = merkle.nodes_to_store(before, values, nodes)
+        nodes.known.update(added)
         bulk.insert(
             conn,
             "partition_nodes",

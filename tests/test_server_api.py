@@ -164,6 +164,10 @@ def test_forged_replayed_foreign_and_revoked_records_are_refused(
     stats = live_server.stats()
     assert stats["equivocations"] == 1
     assert stats["sheets"] == 1
+    # The same fork offered again is refused again and kept once, counted once (a one-record
+    # push is pipelined on PostgreSQL: whether the evidence was new is read, not guessed).
+    assert statuses(push(live_server, [replay_seq])) == [("refused", "equivocation")]
+    assert live_server.stats()["equivocations"] == 1
     assert live_server.get("/v1/revocations")["records"][0]["hash"] == revocation.hash
     # The genuine record, replayed exactly, is held, never stored twice.
     assert statuses(push(live_server, all_records(a)[-1:])) == [("held", None)]

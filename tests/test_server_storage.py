@@ -304,3 +304,70 @@ def test_a_database_a_newer_server_migrated_is_left_as_it_is(tmp_path: Path) -> 
 
         with psycopg.connect(db) as conn:
             assert conn.execute(count).fetchall() == before
+
+
+def _ledger_with_a_sheet(tmp_path: Path) -> tuple[Any, Any, Laptop]:
+    """A server's ledger holding an officer's certificate, and that officer's next sheet."""
+    ledger = open_ledger(tmp_path / "server", demo=True, database=database_for(tmp_path / "server"))
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    records = [r.record for r in laptop.ws.store.records.rows() if r.record]
+    certificate = [r.to_json() for r in records if r.type == "certificate"]
+    assert {o.status for o in ledger.push(certificate).outcomes} == {"stored"}
+    sheet = laptop.ws.store.records.get(enter(laptop, district_stations(laptop.ws)[0], seed=1))
+    assert sheet is not None
+    return ledger, sheet, laptop
+
+
+def test_a_push_that_fails_after_its_writes_were_sent_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small push's statements go pipelined on PostgreSQL: its inserts are sent before
+    anything can fail. A failure before the commit (here: signing its head) takes them all
+    back and leaves the connection fit for the next push, which stores the sheet at the
+    same place of the log."""
+    from recap_server import ledger as ledger_module
+
+    ledger, sheet, laptop = _ledger_with_a_sheet(tmp_path)
+    try:
+        size, stats = ledger.storage.log_size(), ledger.storage.stats()
+
+        def failing(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("the server key's device failed")
+
+        monkeypatch.setattr(ledger_module, "sign_head", failing)
+        with pytest.raises(RuntimeError, match="device failed"):
+            ledger.push([sheet.to_json()])
+        assert (ledger.storage.log_size(), ledger.storage.stats()) == (size, stats)
+        assert ledger.storage.positions([sheet.hash]) == {}
+        monkeypatch.undo()
+        pushed = ledger.push([sheet.to_json()])
+        assert [o.status for o in pushed.outcomes] == ["stored"]
+        assert [e["index"] for e in pushed.receipt.payload["stored"]] == [size]
+        assert ledger.storage.log_size() == size + 1
+    finally:
+        laptop.ws.close()
+        ledger.storage.close()
+
+
+def test_a_push_whose_insert_the_database_refuses_changes_nothing(tmp_path: Path) -> None:
+    """The log's next node was written behind the server's back: the push's insert of it is
+    refused by the database. On PostgreSQL that insert was pipelined, so the refusal comes
+    back at a later statement; either way the push fails with the database's own error,
+    nothing it sent stays, and the next push gets that same error again (not one of a
+    transaction left aborted on a pooled connection)."""
+    ledger, sheet, laptop = _ledger_with_a_sheet(tmp_path)
+    try:
+        size, stats = ledger.storage.log_size(), ledger.storage.stats()
+        with ledger.storage.transaction() as conn:
+            conn.execute(
+                "INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)", [0, size, bytes(32)]
+            )
+        for _ in range(2):
+            with pytest.raises(Exception, match=r"(?i)unique") as refused:
+                ledger.push([sheet.to_json()])
+            assert "aborted" not in str(refused.value)
+            assert (ledger.storage.log_size(), ledger.storage.stats()) == (size, stats)
+            assert ledger.storage.positions([sheet.hash]) == {}
+    finally:
+        laptop.ws.close()
+        ledger.storage.close()
