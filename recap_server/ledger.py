@@ -161,6 +161,12 @@ class Ledger:
             self._trust_read = read
             return trust
 
+    def _forget_trust(self) -> None:
+        with self._cache:
+            self._trust, self._trust_base, self._trust_at = None, None, -1
+            self._trust_version = None
+            self._trust_read = -math.inf
+
     def recent_trust(self, within: float = TRUST_RECHECK) -> Trust:
         """The trust as read from the database at most ``within`` seconds ago, for the push
         gate, which runs on the event loop: a database read there (a round trip and a pooled
@@ -224,7 +230,11 @@ class Ledger:
             size = int(head.payload["size"]) if head is not None else 0
             if old is not None and old.head is not None and 0 <= size - old.size <= CATCH_UP:
                 changed = self.storage.partitions_grown(old.size, size)
-                return LogView(head, old.summary.grown(changed))
+                summary = old.summary.grown(changed)
+                # Caught up only if it is what the head commits to (a view is read whole
+                # again, not trusted, when anything made it differ).
+                if head is None or summary.root.hex() == head.payload.get("partitions"):
+                    return LogView(head, summary)
             return LogView(head, Summary(self.storage.partition_states()))
 
     def refresh(self) -> None:
@@ -232,7 +242,7 @@ class Ledger:
         one does not describe it (the storage was changed from outside the ledger)."""
         with self.storage.transaction():
             self._view = self._read_view()
-            self._trust, self._trust_base, self._trust_at = None, None, -1
+            self._forget_trust()
             self._sign_head_if_stale()
 
     def _sign_head_if_stale(self) -> None:
@@ -275,18 +285,29 @@ class Ledger:
         prepared = Prepared(parsed)  # their rows, should they be stored: no database either
         # A small push (a steady sync's) sends its statements pipelined; a large one keeps
         # its COPYs (bulk.py), which a pipeline cannot carry.
-        with self.storage.transaction(pipelined=len(parsed) < bulk.COPY_FROM):
-            # The database's writers' lock from here to the commit (whichever worker runs
-            # it): admission reads chain heads and held records, and the insert that follows
-            # sees the same state. The view and trust are caught up inside it first (the view
-            # read again only if another worker's head is newer; both asked in one probe).
-            newest, version = self.storage.newest()
-            view = self._view_at(newest)
-            trust = self.trust(version)
-            if forks:
-                self._take_forks(forks)
-                trust = self.trust()  # the evidence kept may have changed it
-            pushed = self._push(items, malformed, known, view, verified, prepared, trust)
+        try:
+            with self.storage.transaction(pipelined=len(parsed) < bulk.COPY_FROM):
+                # The database's writers' lock from here to the commit (whichever worker
+                # runs it): admission reads chain heads and held records, and the insert
+                # that follows sees the same state. The view and trust are caught up inside
+                # it first (the view read again only if another worker's head is newer; both
+                # asked in one probe).
+                newest, version = self.storage.newest()
+                view = self._view_at(newest)
+                trust = self.trust(version)
+                if forks:
+                    self._take_forks(forks)
+                    trust = self.trust()  # the evidence kept may have changed it
+                pushed, grown = self._push(items, malformed, known, view, verified, prepared, trust)
+        except BaseException:
+            # Rolled back: a trust this transaction read may hold what it stored (fork
+            # evidence, certificates) at a version number another worker may reach with
+            # other changes. Read it whole again rather than trust the number.
+            self._forget_trust()
+            raise
+        # The new view only once committed: a pipelined push's error may come at its COMMIT,
+        # and a view of a log that never was would serve wrong partition roots for good.
+        self._keep_view(grown)
         if any(r.type in AUTHORITY_TYPES for r in parsed):
             # Committed: this worker's gate judges the next token by the new certificates and
             # revocations at once (another worker's, within TRUST_RECHECK).
@@ -305,7 +326,9 @@ class Ledger:
             items: list[Record | Outcome] = [
                 Outcome(h, HELD if h in found else UNKNOWN) for h in hashes
             ]
-            return self._push(items, [], known, view)
+            pushed, grown = self._push(items, [], known, view)
+        self._keep_view(grown)
+        return pushed
 
     def _take_forks(self, pairs: Sequence[Any]) -> None:
         trust = self.trust()
@@ -335,8 +358,9 @@ class Ledger:
         verified: Verified | None = None,
         prepared: Prepared | None = None,
         trust: Trust | None = None,
-    ) -> Pushed:
-        """``trust``: the trust as of this transaction, when the caller just caught it up."""
+    ) -> tuple[Pushed, LogView]:
+        """The answer, and the view it leaves, for the caller to keep once committed.
+        ``trust``: the trust as of this transaction, when the caller just caught it up."""
         records = [r for r in items if isinstance(r, Record)]
         now = self.clock()
         before = trust if trust is not None else self.trust()
@@ -403,12 +427,11 @@ class Ledger:
             keep_receipt=bool(stored),
             prepared=prepared,
         )
-        self._keep_view(LogView(head, summaries[-1]))
         size = appended.size
         held = {h: self.storage.inclusion(i, size) for h, (i, _) in held_positions.items()}
         consistency = self.storage.consistency(known, size) if 0 < known < size else None
         proofs = Proofs(appended.size_before, appended.frontier, held, consistency)
-        return Pushed(outcomes, made, head, proofs)
+        return Pushed(outcomes, made, head, proofs), LogView(head, summaries[-1])
 
     def _receipt(
         self,

@@ -238,6 +238,13 @@ class _PgConnection:
             [list(column) for column in zip(*rows, strict=True)],
         )
 
+    def rollback(self) -> None:
+        """End a failed pipelined transaction by psycopg's own rollback, not a ROLLBACK
+        statement: a statement psycopg meant to prepare (at its sixth use) that was queued
+        behind the failure was skipped by the server, and only this makes psycopg forget it
+        (else every later use on this connection fails: InvalidSqlStatementName)."""
+        self.raw.rollback()
+
     @contextmanager
     def pipelined(self) -> Iterator[None]:
         """psycopg's pipeline mode for what runs inside (``SqlStorage.transaction``)."""
@@ -393,7 +400,7 @@ class SqlStorage:
                         conn.execute("COMMIT")
                 except BaseException:
                     self._local.conn = None
-                    conn.execute("ROLLBACK")
+                    conn.rollback()
                     raise
                 return
             self._begin(conn)

@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from recap_desktop.domain.status import COUNTED, DISPUTED
 from recap_desktop.services import Workspace
 from recap_desktop.services import sync as sync_service
 from recap_server import storage as storage_module
+from recap_server.log import Summary
 from recap_server.server import DB_NAME, ServerSetupError, open_ledger
 from recap_server.storage import SqlStorage
 from tests.pg_support import database_for
@@ -370,4 +373,94 @@ def test_a_push_whose_insert_the_database_refuses_changes_nothing(tmp_path: Path
             assert ledger.storage.positions([sheet.hash]) == {}
     finally:
         laptop.ws.close()
+        ledger.storage.close()
+
+
+@contextmanager
+def _refusing(storage: Any, table: str) -> Iterator[None]:
+    """Inserts into ``table`` refused by the database (a trigger), as a full disk or an
+    operator's mistake would refuse them, until the block ends: made on a connection of its
+    own, behind the server's back (DDL on the server's own connections would also make
+    psycopg forget its prepared statements)."""
+    if storage.dialect == "sqlite":
+        conn: Any = sqlite3.connect(storage.path, isolation_level=None)
+        made = [
+            f"CREATE TRIGGER refuse BEFORE INSERT ON {table}"
+            " BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END"
+        ]
+        undone = ["DROP TRIGGER refuse"]
+    else:
+        import psycopg
+
+        conn = psycopg.connect(storage.url, autocommit=True)
+        made = [
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$BEGIN RAISE EXCEPTION 'refused by a trigger'; END$$",
+            f"CREATE TRIGGER refuse BEFORE INSERT ON {table}"
+            " FOR EACH ROW EXECUTE FUNCTION refuse()",
+        ]
+        undone = [f"DROP TRIGGER refuse ON {table}", "DROP FUNCTION refuse()"]
+    with closing(conn):
+        for statement in made:
+            conn.execute(statement)
+        try:
+            yield
+        finally:
+            for statement in undone:
+                conn.execute(statement)
+
+
+def test_pushes_the_database_refused_are_stored_once_the_cause_is_gone(tmp_path: Path) -> None:
+    """However many pushes the database refused, each is stored when pushed again after.
+    psycopg prepares a statement at its sixth use: one queued in a pipelined push behind
+    the refused insert is never prepared, and a connection that still counted it as
+    prepared would fail every later push that uses it."""
+    ledger, sheet, laptop = _ledger_with_a_sheet(tmp_path)
+    stations = district_stations(laptop.ws)
+    try:
+        tables = ["records", "log_nodes", "partition_nodes", "sheets", "status", "heads"]
+        for n, table in enumerate(tables * 2):
+            record = sheet
+            if n:
+                made = laptop.ws.store.records.get(enter(laptop, stations[n], seed=n + 10))
+                assert made is not None
+                record = made
+            with _refusing(ledger.storage, table):
+                with pytest.raises(Exception, match="refused by a trigger"):
+                    ledger.push([record.to_json()])
+            assert [o.status for o in ledger.push([record.to_json()]).outcomes] == ["stored"]
+    finally:
+        laptop.ws.close()
+        ledger.storage.close()
+
+
+def test_a_push_refused_at_its_commit_leaves_the_view_of_the_log_as_committed(
+    tmp_path: Path,
+) -> None:
+    """The receipt's insert is refused: on PostgreSQL a small push's last statements are
+    pipelined, so the refusal comes at its COMMIT, after its new head was made. The worker
+    must keep serving the log as committed: once another worker stores the same sheet at the
+    same place (another second, so another leaf), the partitions this worker proves in a
+    pull are the ones the signed head commits to."""
+    ledger, sheet, laptop = _ledger_with_a_sheet(tmp_path)
+    other = open_ledger(tmp_path / "server", demo=True, database=database_for(tmp_path / "server"))
+    other.clock = lambda: datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=5)
+    try:
+        size = ledger.storage.log_size()
+        with _refusing(ledger.storage, "receipts"):
+            with pytest.raises(Exception, match="refused by a trigger"):
+                ledger.push([sheet.to_json()])
+        assert ledger.view.size == ledger.storage.log_size() == size
+        assert [o.status for o in other.push([sheet.to_json()]).outcomes] == ["stored"]
+        view = ledger.view
+        assert view.head is not None and view.size == size + 1
+        committed = Summary(ledger.storage.partition_states()).root
+        assert view.summary.root == committed
+        assert view.summary.root.hex() == view.head.payload["partitions"]
+        # A push that stores nothing keeps the view: still the committed one.
+        assert [o.status for o in ledger.push([sheet.to_json()]).outcomes] == ["held"]
+        assert ledger.view.summary.root == committed
+    finally:
+        laptop.ws.close()
+        other.storage.close()
         ledger.storage.close()
