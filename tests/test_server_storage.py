@@ -464,3 +464,45 @@ def test_a_push_refused_at_its_commit_leaves_the_view_of_the_log_as_committed(
         laptop.ws.close()
         other.storage.close()
         ledger.storage.close()
+
+
+def test_a_rolled_back_push_leaves_no_fork_in_the_trust_a_worker_holds(tmp_path: Path) -> None:
+    """A push carrying fork evidence stores it, and so moves the trust's version, inside its
+    transaction; when the push is then rolled back (its receipt refused), the worker must
+    not keep the trust it read there. Another worker then moves the database's version to
+    that same number with a certificate: this worker must judge by that certificate, and
+    by no fork that was never kept."""
+    ledger = open_ledger(tmp_path / "server", demo=True, database=database_for(tmp_path / "server"))
+    other = open_ledger(tmp_path / "server", demo=True, database=database_for(tmp_path / "server"))
+    a = make_laptop(tmp_path / "a", "op-a")
+    newcomer = make_laptop(tmp_path / "c", "op-newcomer")
+    twin = Laptop(Workspace(tmp_path / "twin"), a.key)  # the same key on a second laptop
+    a.ws.close()
+    shutil.copytree(a.data_dir, twin.data_dir)
+    try:
+        certificates = [r.record for r in a.ws.store.records.rows() if r.record]
+        ledger.push([r.to_json() for r in certificates if r.type == "certificate"])
+        stations = district_stations(a.ws)
+        held = a.ws.store.records.get(enter(a, stations[0], seed=1))
+        forked = twin.ws.store.records.get(enter(twin, stations[1], seed=2))  # same seq
+        after = a.ws.store.records.get(enter(a, stations[2], seed=3))
+        assert held is not None and forked is not None and after is not None
+        assert [o.status for o in ledger.push([held.to_json()]).outcomes] == ["stored"]
+        version = ledger.storage.trust_version()
+        with _refusing(ledger.storage, "receipts"):
+            with pytest.raises(Exception, match="refused by a trigger"):
+                ledger.push([after.to_json()], forks=[[held.to_json(), forked.to_json()]])
+        assert ledger.storage.trust_version() == version  # nothing of it was kept
+        assert a.key.key_id not in ledger.storage.forks()
+        records = [r.record for r in newcomer.ws.store.records.rows() if r.record]
+        stored = other.push([r.to_json() for r in records if r.type == "certificate"])
+        assert {o.status for o in stored.outcomes} == {"stored"}
+        assert ledger.storage.trust_version() == version + 1
+        trust = ledger.trust()
+        assert newcomer.key.key_id in trust.certificates
+        assert a.key.key_id not in trust.forks
+    finally:
+        for laptop in (a, twin, newcomer):
+            laptop.ws.close()
+        other.storage.close()
+        ledger.storage.close()
