@@ -161,11 +161,13 @@ class Ledger:
             self._trust_read = read
             return trust
 
-    def _forget_trust(self) -> None:
+    def _forget_trust(self, *, base: bool = True) -> None:
+        """Build the trust again at the next ``trust()``: whole, or (``base`` False) only
+        its forks, the authority records it was caught up with standing."""
         with self._cache:
-            self._trust, self._trust_base, self._trust_at = None, None, -1
-            self._trust_version = None
-            self._trust_read = -math.inf
+            self._trust, self._trust_version, self._trust_read = None, None, -math.inf
+            if base:
+                self._trust_base, self._trust_at = None, -1
 
     def recent_trust(self, within: float = TRUST_RECHECK) -> Trust:
         """The trust as read from the database at most ``within`` seconds ago, for the push
@@ -300,10 +302,12 @@ class Ledger:
                     trust = self.trust()  # the evidence kept may have changed it
                 pushed, grown = self._push(items, malformed, known, view, verified, prepared, trust)
         except BaseException:
-            # Rolled back: a trust this transaction read may hold what it stored (fork
-            # evidence, certificates) at a version number another worker may reach with
-            # other changes. Read it whole again rather than trust the number.
-            self._forget_trust()
+            # Rolled back: the trust read after its fork evidence was kept holds those forks,
+            # at a version number another worker may reach with other changes; the forks are
+            # read again. The authority records it was caught up with were read before this
+            # push wrote anything (all committed), and stand: a full rebuild (the package's
+            # parse, every certificate) is not paid for a failed push.
+            self._forget_trust(base=False)
             raise
         # The new view only once committed: a pipelined push's error may come at its COMMIT,
         # and a view of a log that never was would serve wrong partition roots for good.
