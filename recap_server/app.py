@@ -481,7 +481,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         is read (§9.9); the body is counted as it streams in and refused at the limit."""
         client = request.client.host if request.client is not None else "?"
         try:
-            name, limit = pushes.who(request.headers, client)
+            name, limit = await pushes.who_async(request.headers, client)
             pushes.spend(name)
             async with pushes.reading(who=name):
                 body = await _read_body(request, limit or MAX_BODY, limit is not None)
@@ -513,7 +513,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         the others ``unknown``, to be pushed. Nothing is stored."""
         client = request.client.host if request.client is not None else "?"
         try:
-            name, _limit = pushes.who(request.headers, client)
+            name, _limit = await pushes.who_async(request.headers, client)
             pushes.spend(name)
             async with pushes.reading(who=name):
                 body = await _read_body(request, MAX_HELD_BODY)

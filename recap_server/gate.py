@@ -30,6 +30,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from anyio import to_thread
 from fastapi import HTTPException
 from starlette.requests import ClientDisconnect, Request
 
@@ -38,6 +39,13 @@ from recap_desktop.protocol.trust import Trust
 from recap_desktop.protocol.wire import MAX_RETRY_AFTER
 
 PUSH, PHOTO = "push", "photo"  # the doors
+
+
+class _Ask:
+    """``PushGate._judge``'s answer when only the database's trust can tell."""
+
+
+_ASK = _Ask()
 
 
 @dataclass(frozen=True)
@@ -154,6 +162,9 @@ class PushGate:
         self.limits = limits
         self._trust = trust
         self._fresh = fresh
+        # who_async's fresh trust: (when its read began, the trust), and one read at a time.
+        self._fresh_read: tuple[float, Trust] | None = None
+        self._fresh_turn: asyncio.Lock | None = None
         self._clock = clock
         self._monotonic = monotonic
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
@@ -177,7 +188,54 @@ class PushGate:
     ) -> tuple[str, int | None]:
         """The bucket's name and the largest body allowed (None: the server's own limit).
         Raises Refusal (401) for a token that does not hold or a missing one where needed.
-        ``strangers`` False (photos): without the token of a certified key, 401 too."""
+        ``strangers`` False (photos): without the token of a certified key, 401 too.
+        Off the event loop only: a key the trust does not know is looked up in the
+        database here (``who_async`` is the event loop's)."""
+        judged = self._judge(headers, client, strangers, None)
+        if judged is _ASK:
+            assert self._fresh is not None
+            judged = self._judge(headers, client, strangers, self._fresh())
+        assert not isinstance(judged, _Ask)
+        return judged
+
+    async def who_async(
+        self,
+        headers: Mapping[str, str],
+        client: str,
+        *,
+        strangers: bool = True,
+    ) -> tuple[str, int | None]:
+        """``who`` on the event loop: a token of a key the trust does not know (certified
+        a moment ago by another worker, or a stranger's) is judged again by the database's
+        trust, read on a thread, never on the loop (a round trip and a pooled connection,
+        which busy threads may all hold, would stall every connection of the process,
+        /v1/health included). One read at a time, and once for all who asked while none had
+        begun: a flood of tokens of unknown keys costs reads back to back, not one each."""
+        judged = self._judge(headers, client, strangers, None)
+        if judged is _ASK:
+            judged = self._judge(headers, client, strangers, await self._fresh_trust())
+        assert not isinstance(judged, _Ask)
+        return judged
+
+    async def _fresh_trust(self) -> Trust:
+        assert self._fresh is not None
+        asked = self._monotonic()
+        if self._fresh_turn is None:
+            self._fresh_turn = asyncio.Lock()  # made on the loop that uses it
+        async with self._fresh_turn:
+            kept = self._fresh_read
+            if kept is not None and kept[0] >= asked:
+                return kept[1]  # read since this request asked: it knows what there was
+            began = self._monotonic()
+            fresh = await to_thread.run_sync(self._fresh)
+            self._fresh_read = (began, fresh)
+            return fresh
+
+    def _judge(
+        self, headers: Mapping[str, str], client: str, strangers: bool, fresh: Trust | None
+    ) -> tuple[str, int | None] | _Ask:
+        """``who``'s answer by the trust the gate holds, or by ``fresh`` (the database's)
+        once ``_ASK`` said the key is not in the one it holds."""
         text = headers.get(HEADER.lower()) or headers.get(HEADER)
         anonymous = (
             f"address {client}",
@@ -199,10 +257,13 @@ class PushGate:
             try:
                 token = check_token(text, trust, self._clock())
             except Uncertified:
-                fresh = self._fresh() if self._fresh is not None else trust
+                if fresh is None:
+                    if self._fresh is not None:
+                        return _ASK  # certified since the trust the gate holds was read?
+                    raise
                 if fresh is trust:
                     raise
-                trust = fresh  # certified since the trust the gate holds was read?
+                trust = fresh
                 token = check_token(text, trust, self._clock())
         except Uncertified as exc:
             if refuse:

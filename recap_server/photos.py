@@ -403,7 +403,7 @@ def router(photos: ServerPhotos, gate: PushGate) -> APIRouter:
         sheets = _question(await read_body(request, MAX_QUESTION_BYTES, _QUESTION_TOO_BIG))
         client = request.client.host if request.client is not None else "?"
         try:
-            name, _limit = gate.who(request.headers, client)
+            name, _limit = await gate.who_async(request.headers, client)
             gate.spend(name, PHOTO)
         except Refusal as exc:
             raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc
@@ -446,7 +446,7 @@ def router(photos: ServerPhotos, gate: PushGate) -> APIRouter:
         at = _offset_or_400(offset)
         client = request.client.host if request.client is not None else "?"
         try:
-            name, _limit = gate.who(request.headers, client, strangers=False)
+            name, _limit = await gate.who_async(request.headers, client, strangers=False)
             gate.spend(name, PHOTO)
             photo, stands = await run_in_threadpool(photos.expect, sha256, named_by, at)
             if stands.complete:
@@ -489,7 +489,7 @@ def router(photos: ServerPhotos, gate: PushGate) -> APIRouter:
         _hash_or_400(sha256, "a photo hash")
         client = request.client.host if request.client is not None else "?"
         try:
-            name, _limit = gate.who(request.headers, client)
+            name, _limit = await gate.who_async(request.headers, client)
             gate.spend(name, PHOTO)
         except Refusal as exc:
             raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc

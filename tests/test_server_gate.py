@@ -7,6 +7,7 @@ import asyncio
 import base64
 import datetime as dt
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -17,6 +18,7 @@ from recap_desktop.crypto.canonical import canonical_bytes
 from recap_desktop.crypto.envelope import signing_message
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.protocol.pushauth import HEADER, TokenError, check_token, make_token
+from recap_desktop.protocol.trust import Trust
 from recap_server.gate import PHOTO, GateLimits, PushGate, Refusal
 from recap_server.ledger import TRUST_RECHECK, Ledger
 from recap_server.server import open_ledger
@@ -312,3 +314,49 @@ def test_a_key_certified_a_moment_ago_is_known_at_the_gate_at_once(
         f"key {laptop.key.key_id}",
         None,
     )
+    # As the event loop asks it (the database read on a thread): the same answer.
+    asked = gate.who_async({HEADER: token}, "10.0.0.2", strangers=False)
+    assert asyncio.run(asked) == (f"key {laptop.key.key_id}", None)
+
+
+def test_tokens_of_unknown_keys_never_make_the_event_loop_wait_for_the_database(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """A flood of push tokens signed by keys the server does not know: each needs the
+    database's trust (its key may have been certified a moment ago by another worker). Read
+    on the event loop, a slow database (or a pool whose connections busy threads hold)
+    stalled every connection of the process. Now the loop keeps turning while the read
+    runs on a thread, and the flood costs one read, not one each."""
+    strangers = [SigningKey.generate() for _ in range(40)]
+    started = threading.Event()
+    release = threading.Event()
+    reads: list[int] = []
+
+    def slow_fresh() -> Trust:
+        reads.append(1)
+        started.set()
+        release.wait(10)
+        return ledger.trust()
+
+    gate = PushGate(ledger.recent_trust, ledger.clock, GateLimits(), fresh=slow_fresh)
+    tokens = [make_token(key, ledger.clock()) for key in strangers]
+
+    async def scenario() -> tuple[int, list[tuple[str, int | None]]]:
+        asked = [
+            asyncio.ensure_future(gate.who_async({HEADER: t}, f"10.0.0.{i}"))
+            for i, t in enumerate(tokens)
+        ]
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        turns = 0
+        for _ in range(20):  # the database still answering: the loop turns all the same
+            await asyncio.sleep(0.005)
+            turns += 1
+        release.set()
+        return turns, list(await asyncio.gather(*asked))
+
+    turns, answers = asyncio.run(scenario())
+    assert turns == 20
+    assert answers == [(f"address 10.0.0.{i}", 64 * 1024) for i in range(len(tokens))]
+    # All asked before the first read began, except that read's own asker: at most two.
+    assert 1 <= len(reads) <= 2
