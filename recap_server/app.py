@@ -279,7 +279,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         return list(shown["certificates"])
 
     # The health answer as bytes around its time field, made again only when the newest head
-    # or the trust changed (each is one indexed read to check); the time is written in at each
+    # or the trust changed (both checked by one indexed read); the time is written in at each
     # build, and the body gzipped once per second at most. Validating and encoding the model
     # for each request cost more than the build (docs/PERFORMANCE.md, the `steady` branch).
     kept: dict[str, Any] = {"head": None, "trust": None, "time": None}
@@ -310,8 +310,8 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
 
     def health_answer() -> tuple[bytes, bytes | None]:
         """The answer now: (body, the body gzipped or None when it is too small to be)."""
-        trust = ledger.trust()
-        head = ledger.view.head
+        trust, view = ledger.caught_up()
+        head = view.head
         now = format_time(ledger.clock()).encode()
         if kept["trust"] is not trust or kept["head"] is not head:
             kept["parts"] = health_parts(trust, head)

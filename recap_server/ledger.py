@@ -161,6 +161,13 @@ class Ledger:
             self._trust_read = read
             return trust
 
+    def caught_up(self) -> tuple[Trust, LogView]:
+        """The trust and the view of the log as the database has them now, both checked by
+        one probe (``storage.newest``): what a push asks first under the writers' lock and
+        what every ``/v1/health`` asks, one round trip instead of two."""
+        newest, version = self.storage.newest()
+        return self.trust(version), self._view_at(newest)
+
     def _forget_trust(self, *, base: bool = True) -> None:
         """Build the trust again at the next ``trust()``: whole, or (``base`` False) only
         its forks, the authority records it was caught up with standing."""
@@ -294,9 +301,7 @@ class Ledger:
                 # that follows sees the same state. The view and trust are caught up inside
                 # it first (the view read again only if another worker's head is newer; both
                 # asked in one probe).
-                newest, version = self.storage.newest()
-                view = self._view_at(newest)
-                trust = self.trust(version)
+                trust, view = self.caught_up()
                 if forks:
                     self._take_forks(forks)
                     trust = self.trust()  # the evidence kept may have changed it

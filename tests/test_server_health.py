@@ -22,8 +22,9 @@ from tests.sync_support import LiveServer
 
 
 class SlowHeads:
-    """The server's storage, whose newest-head probe waits, once armed, until the test lets
-    it go (a database under load): a fault a test cannot make for real on a loopback one."""
+    """The server's storage, whose newest-head probes (``newest_head_hash``, and ``newest``,
+    which health and a push ask) wait, once armed, until the test lets them go (a database
+    under load): a fault a test cannot make for real on a loopback one."""
 
     def __init__(self, storage: Any) -> None:
         self._storage = storage
@@ -35,12 +36,27 @@ class SlowHeads:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._storage, name)
 
-    def newest_head_hash(self) -> str | None:
+    def _wait(self) -> None:
         with self._lock:
             self.asked += 1
         if self.armed:
             self.go.wait(30)
+
+    def newest_head_hash(self) -> str | None:
+        self._wait()
         return self._storage.newest_head_hash()  # type: ignore[no-any-return]
+
+    def newest(self) -> tuple[str | None, int]:
+        self._wait()
+        return self._storage.newest()  # type: ignore[no-any-return]
+
+
+def _until_asked(storage: SlowHeads) -> None:
+    """Until a health's build has reached the database (and waits there)."""
+    deadline = time.monotonic() + 30
+    while storage.asked == 0:
+        assert time.monotonic() < deadline, "no health build reached the database"
+        time.sleep(0.01)
 
 
 @pytest.fixture
@@ -70,8 +86,7 @@ def test_a_slow_database_does_not_hold_other_requests_behind_health(
     storage.armed = True
     with ThreadPoolExecutor(1) as laptop:
         health = laptop.submit(_health, server.url)
-        while storage.asked == 0:  # the health's build has reached the database, and waits
-            time.sleep(0.01)
+        _until_asked(storage)
         # Served on the event loop: answered while health still waits for the database
         # (without the fix the event loop itself waits there, and this times out).
         assert requests.get(server.url + "/openapi.json", timeout=10).status_code == 200
@@ -88,8 +103,7 @@ def test_a_crowd_asking_health_at_once_does_not_ask_the_database_once_each(
     storage.asked, storage.armed = 0, True
     with ThreadPoolExecutor(20) as crowd:
         first = crowd.submit(_health, server.url)
-        while storage.asked == 0:  # a build waits on the database
-            time.sleep(0.01)
+        _until_asked(storage)  # a build waits on the database
         rest = [crowd.submit(_health, server.url) for _ in range(19)]
         time.sleep(0.5)  # the 19 are sent; they wait behind the build (or their own, without)
         storage.armed = False
