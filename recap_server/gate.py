@@ -34,7 +34,13 @@ from anyio import to_thread
 from fastapi import HTTPException
 from starlette.requests import ClientDisconnect, Request
 
-from recap_desktop.protocol.pushauth import HEADER, TokenError, Uncertified, check_token
+from recap_desktop.protocol.pushauth import (
+    GRACE,
+    HEADER,
+    TokenError,
+    Uncertified,
+    check_token,
+)
 from recap_desktop.protocol.trust import Trust
 from recap_desktop.protocol.wire import MAX_RETRY_AFTER
 
@@ -162,13 +168,18 @@ class PushGate:
         self.limits = limits
         self._trust = trust
         self._fresh = fresh
-        # who_async's fresh trust: (when its read began, the trust), and one read at a time.
-        self._fresh_read: tuple[float, Trust] | None = None
-        self._fresh_turn: asyncio.Lock | None = None
+        # who_async's reads of the database's trust: how many have begun, the last one's
+        # number and what it gave (a trust or the error it raised), and one read at a time
+        # (a lock of the event loop that runs the gate).
+        self._reads_begun = 0
+        self._fresh_read: tuple[int, Trust | Exception] | None = None
+        self._fresh_turn: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._clock = clock
         self._monotonic = monotonic
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
-        self._checked: OrderedDict[str, tuple[Trust, str]] = OrderedDict()
+        # token text -> (the trust it was judged by, its key, until when that judgment holds:
+        # the token's end with its grace, the key's certificate's end)
+        self._checked: OrderedDict[str, tuple[Trust, str, datetime]] = OrderedDict()
         after = limits.busy_retry_after
         self._places = {
             PUSH: _Places(
@@ -218,18 +229,28 @@ class PushGate:
         return judged
 
     async def _fresh_trust(self) -> Trust:
-        assert self._fresh is not None
-        asked = self._monotonic()
-        if self._fresh_turn is None:
-            self._fresh_turn = asyncio.Lock()  # made on the loop that uses it
-        async with self._fresh_turn:
+        """The database's trust, read after this call began: a read that began later is
+        taken (its answer, or its error), counted by the reads begun, not by a clock (one
+        reading of a coarse clock, 15.6 ms on Windows, would take a read that began before)."""
+        fresh = self._fresh
+        assert fresh is not None
+        asked = self._reads_begun
+        loop = asyncio.get_running_loop()
+        if self._fresh_turn is None or self._fresh_turn[0] is not loop:
+            self._fresh_turn = (loop, asyncio.Lock())  # a lock serves the loop it waits on
+        async with self._fresh_turn[1]:
             kept = self._fresh_read
-            if kept is not None and kept[0] >= asked:
-                return kept[1]  # read since this request asked: it knows what there was
-            began = self._monotonic()
-            fresh = await to_thread.run_sync(self._fresh)
-            self._fresh_read = (began, fresh)
-            return fresh
+            if kept is None or kept[0] <= asked:
+                self._reads_begun += 1
+                number = self._reads_begun
+                try:
+                    kept = (number, await to_thread.run_sync(fresh))
+                except Exception as exc:  # the database down: those waiting share the error
+                    kept = (number, exc)
+                self._fresh_read = kept
+            if isinstance(kept[1], Exception):
+                raise kept[1]
+            return kept[1]
 
     def _judge(
         self, headers: Mapping[str, str], client: str, strangers: bool, fresh: Trust | None
@@ -250,12 +271,13 @@ class PushGate:
             return anonymous
         trust = self._trust()
         cached = self._checked.get(text)
-        if cached is not None and cached[0] is trust:
+        now = self._clock()
+        if cached is not None and cached[0] is trust and now <= cached[2]:
             self._checked.move_to_end(text)
             return f"key {cached[1]}", None
         try:
             try:
-                token = check_token(text, trust, self._clock())
+                token = check_token(text, trust, now)
             except Uncertified:
                 if fresh is None:
                     if self._fresh is not None:
@@ -264,7 +286,7 @@ class PushGate:
                 if fresh is trust:
                     raise
                 trust = fresh
-                token = check_token(text, trust, self._clock())
+                token = check_token(text, trust, now)
         except Uncertified as exc:
             if refuse:
                 raise Refusal(401, f"photo refused: {exc}") from exc
@@ -272,7 +294,12 @@ class PushGate:
         except TokenError as exc:
             what = "push" if strangers else "photo"
             raise Refusal(401, f"{what} refused: {exc}") from exc
-        self._checked[text] = (trust, token.key_id)
+        ends = [
+            c.valid_until
+            for c in trust.certificates.get(token.key_id, ())
+            if c.valid_from <= now <= c.valid_until
+        ]
+        self._checked[text] = (trust, token.key_id, min(token.expires + GRACE, max(ends)))
         if len(self._checked) > self.limits.max_keys:
             self._checked.popitem(last=False)
         return f"key {token.key_id}", None

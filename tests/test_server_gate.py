@@ -8,9 +8,11 @@ import base64
 import datetime as dt
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -360,3 +362,80 @@ def test_tokens_of_unknown_keys_never_make_the_event_loop_wait_for_the_database(
     assert answers == [(f"address 10.0.0.{i}", 64 * 1024) for i in range(len(tokens))]
     # All asked before the first read began, except that read's own asker: at most two.
     assert 1 <= len(reads) <= 2
+
+
+def _certify_elsewhere(tmp_path: Path, laptop: Any) -> None:
+    """Another worker (the same database) stores the laptop's certificate."""
+    other = open_ledger(tmp_path / "server", demo=True)
+    try:
+        other.import_authority(
+            [r for r in laptop.ws.store.records.authority_records() if r.type == "certificate"]
+        )
+    finally:
+        other.storage.close()
+
+
+def test_a_read_of_the_trust_begun_before_a_request_is_never_its_answer(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """The gate reuses the database's trust only if its read began after the request asked.
+    Counted by reads, not by a clock: here the clock never moves (as a coarse clock, 15.6 ms
+    on Windows, does not between two requests), and the key certified between the two
+    requests must be known to the second."""
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    ledger.monotonic = lambda: 100.0
+    gate = PushGate(
+        ledger.recent_trust, ledger.clock, GateLimits(), monotonic=lambda: 5.0, fresh=ledger.trust
+    )
+    token = make_token(laptop.key, ledger.clock())
+
+    async def ask(strangers: bool) -> tuple[str, int | None]:
+        return await gate.who_async({HEADER: token}, "10.0.0.1", strangers=strangers)
+
+    assert asyncio.run(ask(True))[0] == "address 10.0.0.1"
+    _certify_elsewhere(tmp_path, laptop)
+    assert asyncio.run(ask(False)) == (f"key {laptop.key.key_id}", None)
+
+
+def test_a_token_judged_once_is_judged_again_when_it_ends(ledger: Ledger, tmp_path: Path) -> None:
+    """A token the gate accepted is remembered with the trust it was judged by, but only
+    until the token ends (with its day of grace) or its key's certificate does: the trust
+    may stay the same object for days."""
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    ledger.import_authority(
+        [r for r in laptop.ws.store.records.authority_records() if r.type == "certificate"]
+    )
+    now = [ledger.clock()]
+    gate = PushGate(ledger.recent_trust, lambda: now[0], GateLimits(), fresh=ledger.trust)
+    token = make_token(laptop.key, now[0])
+    assert gate.who({HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
+    now[0] += dt.timedelta(days=400)
+    with pytest.raises(Refusal, match="expired"):
+        gate.who({HEADER: token}, "10.0.0.1")
+
+
+def test_a_failed_read_of_the_trust_is_shared_by_those_who_waited_for_it(
+    ledger: Ledger,
+) -> None:
+    """The database does not answer: the tokens of unknown keys waiting for the same read
+    get its error (a 500 each), not one failing read after another."""
+    reads: list[int] = []
+
+    def failing() -> Trust:
+        reads.append(1)
+        time.sleep(0.2)
+        raise OSError("the database does not answer")
+
+    gate = PushGate(ledger.recent_trust, ledger.clock, GateLimits(), fresh=failing)
+    tokens = [make_token(SigningKey.generate(), ledger.clock()) for _ in range(6)]
+
+    async def scenario() -> list[Any]:
+        asked = [gate.who_async({HEADER: t}, "10.0.0.1") for t in tokens]
+        return list(await asyncio.gather(*asked, return_exceptions=True))
+
+    answers = asyncio.run(scenario())
+    assert all(isinstance(a, OSError) for a in answers)
+    assert 1 <= len(reads) <= 2
+    # Another event loop (a test's second client, a restarted app) waits on its own lock.
+    answers = asyncio.run(scenario())
+    assert all(isinstance(a, OSError) for a in answers), answers
