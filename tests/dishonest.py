@@ -321,6 +321,9 @@ def serve_head(server: Any, head: Record) -> None:
         def view(self, value: LogView) -> None:
             self._view = value
 
+        def _view_at(self, newest: str | None) -> LogView:
+            return self._view  # what health and pushes catch up by (Ledger.caught_up)
+
     ledger = server.ledger
     size = int(head.payload["size"])
     parts: dict[str, list[bytes]] = {}
