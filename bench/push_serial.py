@@ -6,7 +6,7 @@ each push it takes the time inside the outermost writers' lock transaction (from
 the lock to COMMIT: what every worker waits for), wall clock and this process's CPU, per
 sheet; on PostgreSQL also the statements and round trips sent inside it (``execute`` is a
 round trip; an ``executemany`` is one too, however many statements it holds; in a pipelined
-transaction, a push's of fewer than ``bulk.COPY_FROM`` records, a trip is a read whose
+transaction (a push of fewer than ``bulk.COPY_FROM`` records) a trip is a read whose
 answer is waited for, and the pipeline's end).
 Every sheet must come back ``stored``.
 

@@ -246,7 +246,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     `recap-server` always requires push tokens and rates pushes, an app made without
     ``gate`` (the API alone, under its tests) does neither (a token sent is still checked)."""
     limits = gate if gate is not None else GateLimits(require_token=False, limit_rate=False)
-    pushes = PushGate(ledger.recent_trust, ledger.clock, limits, fresh=ledger.trust)
+    pushes = PushGate(ledger.held_trust, ledger.clock, limits, fresh=ledger.trust)
     # Parsing and admission run on their own threads, never on the event loop, and never in
     # the pool the other endpoints share: a queue of pushes cannot delay /v1/health.
     push_threads = CapacityLimiter(limits.max_active)

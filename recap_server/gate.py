@@ -40,6 +40,7 @@ from recap_desktop.protocol.pushauth import (
     TokenError,
     Uncertified,
     check_token,
+    in_force,
 )
 from recap_desktop.protocol.trust import Trust
 from recap_desktop.protocol.wire import MAX_RETRY_AFTER
@@ -156,15 +157,16 @@ class _Places:
 class PushGate:
     def __init__(
         self,
-        trust: Callable[[], Trust],
+        trust: Callable[[], Trust | None],
         clock: Callable[[], datetime],
         limits: GateLimits = GateLimits(),
         monotonic: Callable[[], float] = time.monotonic,
         fresh: Callable[[], Trust] | None = None,
     ) -> None:
         """``trust``: the trust tokens are judged by, which may be a moment old (it is asked
-        on the event loop); ``fresh``: the database's own, asked only when a token's key is
-        not certified in it, so a key certified a moment ago is known at once."""
+        on the event loop), or None when it is older than that; ``fresh``: the database's
+        own, asked then, and when a token's key is not certified in the held one, so a key
+        certified a moment ago is known at once (``who_async`` asks it on a thread)."""
         self.limits = limits
         self._trust = trust
         self._fresh = fresh
@@ -200,8 +202,8 @@ class PushGate:
         """The bucket's name and the largest body allowed (None: the server's own limit).
         Raises Refusal (401) for a token that does not hold or a missing one where needed.
         ``strangers`` False (photos): without the token of a certified key, 401 too.
-        Off the event loop only: a key the trust does not know is looked up in the
-        database here (``who_async`` is the event loop's)."""
+        Off the event loop only: the database's trust is read here when needed
+        (``who_async`` is the event loop's)."""
         judged = self._judge(headers, client, strangers, None)
         if judged is _ASK:
             assert self._fresh is not None
@@ -216,12 +218,13 @@ class PushGate:
         *,
         strangers: bool = True,
     ) -> tuple[str, int | None]:
-        """``who`` on the event loop: a token of a key the trust does not know (certified
-        a moment ago by another worker, or a stranger's) is judged again by the database's
-        trust, read on a thread, never on the loop (a round trip and a pooled connection,
-        which busy threads may all hold, would stall every connection of the process,
-        /v1/health included). One read at a time, and once for all who asked while none had
-        begun: a flood of tokens of unknown keys costs reads back to back, not one each."""
+        """``who`` on the event loop: when the held trust is too old, or does not know a
+        token's key (certified a moment ago by another worker, or a stranger's), the token is
+        judged by the database's trust, read on a thread, never on the loop (a round trip
+        and a pooled connection, which busy threads may all hold, would stall every
+        connection of the process, /v1/health included). One read at a time, and once for
+        all who asked while none had begun: a flood of tokens of unknown keys costs reads
+        back to back, not one each."""
         judged = self._judge(headers, client, strangers, None)
         if judged is _ASK:
             judged = self._judge(headers, client, strangers, await self._fresh_trust())
@@ -256,7 +259,7 @@ class PushGate:
         self, headers: Mapping[str, str], client: str, strangers: bool, fresh: Trust | None
     ) -> tuple[str, int | None] | _Ask:
         """``who``'s answer by the trust the gate holds, or by ``fresh`` (the database's)
-        once ``_ASK`` said the key is not in the one it holds."""
+        once ``_ASK`` said the held one is too old or does not know the key."""
         text = headers.get(HEADER.lower()) or headers.get(HEADER)
         anonymous = (
             f"address {client}",
@@ -269,7 +272,12 @@ class PushGate:
                     401, "a photo is sent with the push token of a certified key (PROTOCOL §9.8)"
                 )
             return anonymous
-        trust = self._trust()
+        held = self._trust()
+        if held is None and fresh is None:
+            assert self._fresh is not None, "a gate whose trust may be None needs fresh"
+            return _ASK
+        trust = held if held is not None else fresh
+        assert trust is not None
         cached = self._checked.get(text)
         now = self._clock()
         if cached is not None and cached[0] is trust and now <= cached[2]:
@@ -294,12 +302,8 @@ class PushGate:
         except TokenError as exc:
             what = "push" if strangers else "photo"
             raise Refusal(401, f"{what} refused: {exc}") from exc
-        ends = [
-            c.valid_until
-            for c in trust.certificates.get(token.key_id, ())
-            if c.valid_from <= now <= c.valid_until
-        ]
-        self._checked[text] = (trust, token.key_id, min(token.expires + GRACE, max(ends)))
+        ends = max(c.valid_until for c in in_force(trust, token.key_id, now))
+        self._checked[text] = (trust, token.key_id, min(token.expires + GRACE, ends))
         if len(self._checked) > self.limits.max_keys:
             self._checked.popitem(last=False)
         return f"key {token.key_id}", None

@@ -176,16 +176,17 @@ class Ledger:
             if base:
                 self._trust_base, self._trust_at = None, -1
 
-    def recent_trust(self, within: float = TRUST_RECHECK) -> Trust:
-        """The trust as read from the database at most ``within`` seconds ago, for the push
-        gate, which runs on the event loop: a database read there (a round trip and a pooled
-        connection on PostgreSQL, which busy threads may all hold) would stall every
-        connection of the process, ``/v1/health`` included. What admits a record is always
+    def held_trust(self, within: float = TRUST_RECHECK) -> Trust | None:
+        """The trust as read from the database at most ``within`` seconds ago, or None, for
+        the push gate, which runs on the event loop: a database read there (a round trip and
+        a pooled connection on PostgreSQL, which busy threads may all hold) would stall
+        every connection of the process, ``/v1/health`` included, so on None it reads
+        ``trust()`` on a thread (``PushGate.who_async``). What admits a record is always
         ``trust()``, under the writers' lock."""
         trust = self._trust
         if trust is not None and self.monotonic() - self._trust_read < within:
             return trust
-        return self.trust()
+        return None
 
     def election(self) -> Election | None:
         election = self.trust().election

@@ -379,8 +379,8 @@ class SqlStorage:
 
         ``pipelined``: on PostgreSQL, statements whose results nobody reads (the inserts,
         BEGIN, the lock, COMMIT) go with the next one that is read instead of each waiting
-        for its answer: a steady sync's one-sheet push sent 27 statements, one round trip
-        each, under the lock every worker waits for. Its writes then go row by row, never
+        for its answer: a steady sync's one-sheet push made 27 round trips, one a statement,
+        under the lock every worker waits for. Its writes then go row by row, never
         by COPY (which the pipeline cannot carry): for small pushes only."""
         held = getattr(self._local, "conn", None)
         if held is not None:

@@ -284,7 +284,7 @@ def test_the_gate_reads_the_trust_from_the_database_at_most_once_a_moment(
     reads: list[int] = []
     version = ledger.storage.trust_version
     monkeypatch.setattr(ledger.storage, "trust_version", lambda: reads.append(1) or version())
-    gate = PushGate(ledger.recent_trust, ledger.clock, GateLimits(), fresh=ledger.trust)
+    gate = PushGate(ledger.held_trust, ledger.clock, GateLimits(), fresh=ledger.trust)
     token = make_token(laptop.key, ledger.clock())
     for _ in range(50):
         assert gate.who({HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
@@ -292,6 +292,24 @@ def test_the_gate_reads_the_trust_from_the_database_at_most_once_a_moment(
     now[0] += TRUST_RECHECK  # a moment later the database is asked again
     assert gate.who({HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
     assert len(reads) == 1
+    # On the event loop the read a moment later runs on a thread (the held trust is None).
+    now[0] += TRUST_RECHECK
+    assert ledger.held_trust() is None
+    loop_thread = threading.get_ident()
+    where: list[int] = []
+    version_read = ledger.storage.trust_version
+    monkeypatch.setattr(
+        ledger.storage,
+        "trust_version",
+        lambda: where.append(threading.get_ident()) or version_read(),
+    )
+
+    async def asked() -> tuple[str, int | None]:
+        assert threading.get_ident() == loop_thread
+        return await gate.who_async({HEADER: token}, "10.0.0.1")
+
+    assert asyncio.run(asked()) == (f"key {laptop.key.key_id}", None)
+    assert len(where) == 1 and where[0] != loop_thread
 
 
 def test_a_key_certified_a_moment_ago_is_known_at_the_gate_at_once(
@@ -302,9 +320,10 @@ def test_a_key_certified_a_moment_ago_is_known_at_the_gate_at_once(
     before it calls the key a stranger (a photo from a stranger is 401)."""
     laptop = make_laptop(tmp_path / "a", "op-a")
     ledger.monotonic = lambda: 100.0  # the trust the gate holds never ages by itself
-    gate = PushGate(ledger.recent_trust, ledger.clock, GateLimits(), fresh=ledger.trust)
+    gate = PushGate(ledger.held_trust, ledger.clock, GateLimits(), fresh=ledger.trust)
     token = make_token(laptop.key, ledger.clock())
     assert gate.who({HEADER: token}, "10.0.0.1")[0] == "address 10.0.0.1"
+    held = ledger.trust()
     other = open_ledger(tmp_path / "server", demo=True)  # another worker, the same database
     try:
         other.import_authority(
@@ -316,9 +335,18 @@ def test_a_key_certified_a_moment_ago_is_known_at_the_gate_at_once(
         f"key {laptop.key.key_id}",
         None,
     )
-    # As the event loop asks it (the database read on a thread): the same answer.
-    asked = gate.who_async({HEADER: token}, "10.0.0.2", strangers=False)
+    # As the event loop asks it, by a gate holding the trust from before the certificate:
+    # the database's is read on a thread, and knows the key.
+    reads: list[int] = []
+
+    def counted() -> Trust:
+        reads.append(1)
+        return ledger.trust()
+
+    late = PushGate(lambda: held, ledger.clock, GateLimits(), fresh=counted)
+    asked = late.who_async({HEADER: token}, "10.0.0.2", strangers=False)
     assert asyncio.run(asked) == (f"key {laptop.key.key_id}", None)
+    assert reads == [1]
 
 
 def test_tokens_of_unknown_keys_never_make_the_event_loop_wait_for_the_database(
@@ -328,7 +356,7 @@ def test_tokens_of_unknown_keys_never_make_the_event_loop_wait_for_the_database(
     database's trust (its key may have been certified a moment ago by another worker). Read
     on the event loop, a slow database (or a pool whose connections busy threads hold)
     stalled every connection of the process. Now the loop keeps turning while the read
-    runs on a thread, and the flood costs one read, not one each."""
+    runs on a thread, and the flood costs two reads, not one each."""
     strangers = [SigningKey.generate() for _ in range(40)]
     started = threading.Event()
     release = threading.Event()
@@ -340,7 +368,7 @@ def test_tokens_of_unknown_keys_never_make_the_event_loop_wait_for_the_database(
         release.wait(10)
         return ledger.trust()
 
-    gate = PushGate(ledger.recent_trust, ledger.clock, GateLimits(), fresh=slow_fresh)
+    gate = PushGate(ledger.held_trust, ledger.clock, GateLimits(), fresh=slow_fresh)
     tokens = [make_token(key, ledger.clock()) for key in strangers]
 
     async def scenario() -> tuple[int, list[tuple[str, int | None]]]:
@@ -350,17 +378,18 @@ def test_tokens_of_unknown_keys_never_make_the_event_loop_wait_for_the_database(
         ]
         while not started.is_set():
             await asyncio.sleep(0.01)
-        turns = 0
+        began = time.monotonic()
         for _ in range(20):  # the database still answering: the loop turns all the same
             await asyncio.sleep(0.005)
-            turns += 1
+        turned = time.monotonic() - began
+        assert not any(a.done() for a in asked)  # all still waiting for the database
         release.set()
-        return turns, list(await asyncio.gather(*asked))
+        return turned, list(await asyncio.gather(*asked))
 
-    turns, answers = asyncio.run(scenario())
-    assert turns == 20
+    turned, answers = asyncio.run(scenario())
+    assert turned < 5  # 20 turns of 5 ms; a loop held by the read waits the whole 10 s
     assert answers == [(f"address 10.0.0.{i}", 64 * 1024) for i in range(len(tokens))]
-    # All asked before the first read began, except that read's own asker: at most two.
+    # The first asker's read, then one read for the 39 who asked while it ran: two.
     assert 1 <= len(reads) <= 2
 
 
@@ -385,7 +414,7 @@ def test_a_read_of_the_trust_begun_before_a_request_is_never_its_answer(
     laptop = make_laptop(tmp_path / "a", "op-a")
     ledger.monotonic = lambda: 100.0
     gate = PushGate(
-        ledger.recent_trust, ledger.clock, GateLimits(), monotonic=lambda: 5.0, fresh=ledger.trust
+        ledger.held_trust, ledger.clock, GateLimits(), monotonic=lambda: 5.0, fresh=ledger.trust
     )
     token = make_token(laptop.key, ledger.clock())
 
@@ -406,12 +435,20 @@ def test_a_token_judged_once_is_judged_again_when_it_ends(ledger: Ledger, tmp_pa
         [r for r in laptop.ws.store.records.authority_records() if r.type == "certificate"]
     )
     now = [ledger.clock()]
-    gate = PushGate(ledger.recent_trust, lambda: now[0], GateLimits(), fresh=ledger.trust)
+    gate = PushGate(ledger.held_trust, lambda: now[0], GateLimits(), fresh=ledger.trust)
     token = make_token(laptop.key, now[0])
     assert gate.who({HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
     now[0] += dt.timedelta(days=400)
     with pytest.raises(Refusal, match="expired"):
         gate.who({HEADER: token}, "10.0.0.1")
+    # The key's certificate ends while a token is still young: a photo is a stranger's then.
+    (certificate,) = ledger.trust().certificates[laptop.key.key_id]
+    now[0] = certificate.valid_until - dt.timedelta(hours=1)
+    young = make_token(laptop.key, now[0])
+    assert gate.who({HEADER: young}, "10.0.0.1", strangers=False)[0] == f"key {laptop.key.key_id}"
+    now[0] = certificate.valid_until + dt.timedelta(minutes=1)
+    with pytest.raises(Refusal, match="no certificate in force"):
+        gate.who({HEADER: young}, "10.0.0.1", strangers=False)
 
 
 def test_a_failed_read_of_the_trust_is_shared_by_those_who_waited_for_it(
@@ -426,7 +463,7 @@ def test_a_failed_read_of_the_trust_is_shared_by_those_who_waited_for_it(
         time.sleep(0.2)
         raise OSError("the database does not answer")
 
-    gate = PushGate(ledger.recent_trust, ledger.clock, GateLimits(), fresh=failing)
+    gate = PushGate(ledger.held_trust, ledger.clock, GateLimits(), fresh=failing)
     tokens = [make_token(SigningKey.generate(), ledger.clock()) for _ in range(6)]
 
     async def scenario() -> list[Any]:

@@ -21,7 +21,7 @@ from recap_desktop.crypto.canonical import CanonicalError, canonical_bytes, pars
 from recap_desktop.crypto.envelope import signing_message
 from recap_desktop.crypto.keys import SigningKey, verify_signature
 from recap_desktop.domain.election import ElectionError, format_time, parse_time
-from recap_desktop.protocol.trust import Trust
+from recap_desktop.protocol.trust import Certificate, Trust
 
 HEADER = "Recap-Token"
 TOKEN_TYPE = "push_token"
@@ -105,6 +105,12 @@ def parse_token(text: str) -> PushToken:
     return PushToken(payload["key_id"], issued, expires, text)
 
 
+def in_force(trust: Trust, key_id: str, now: datetime) -> list[Certificate]:
+    """The key's certificates in force ``now`` (begun, not ended), revoked or not: a token
+    holds only while one does (the gate remembers a token it accepted until then)."""
+    return [c for c in trust.certificates.get(key_id, ()) if c.valid_from <= now <= c.valid_until]
+
+
 def check_token(text: str, trust: Trust, now: datetime) -> PushToken:
     """The token, if its key holds a certificate in force now and signed it, and it is in
     force; else TokenError saying why. In §9.9's order: shape (401), times (401), then a
@@ -120,9 +126,7 @@ def check_token(text: str, trust: Trust, now: datetime) -> PushToken:
         raise TokenError("the push token has expired: unlock the key to sign a new one")
     if token.key_id in trust.revoked:
         raise Uncertified("the push token's key is revoked")
-    certs = [
-        c for c in trust.certificates.get(token.key_id, ()) if c.valid_from <= now <= c.valid_until
-    ]
+    certs = in_force(trust, token.key_id, now)
     if not certs:
         raise Uncertified("the push token's key has no certificate in force on this server")
     raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
