@@ -612,12 +612,20 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             out["heads"] = [h.to_json() for h in ledger.storage.heads_at(size)]
         return out
 
-    @app.get("/v1/evidence", response_model=Evidence)
+    @app.get(
+        "/v1/evidence",
+        response_model=Evidence,
+        responses={400: {"description": "the jurisdiction is not a region code"}},
+    )
     def evidence(
         jurisdiction: str = Query(..., description="region code, e.g. 32.01.01"),
     ) -> Response:
         """Forks the server holds proof of (a signer's two records at one place of its chain),
         for stations within a region: every laptop of the region keeps them as evidence."""
+        # Checked as a pull's: the code goes into the query by station (a NUL in it was a
+        # PostgreSQL error, a 500; schemathesis found it).
+        if not is_region_code(jurisdiction):
+            raise HTTPException(400, f"the jurisdiction {jurisdiction!r} is not a region code")
         # Encoded here as the ``Evidence`` model would, not through it: every sync asks it.
         pairs = ledger.storage.evidence(jurisdiction)
         forks = [[a.to_json(), b.to_json()] for a, b in pairs]
