@@ -192,7 +192,7 @@ class PushGate:
             ),
         }
 
-    def who(
+    async def who_async(
         self,
         headers: Mapping[str, str],
         client: str,
@@ -202,23 +202,8 @@ class PushGate:
         """The bucket's name and the largest body allowed (None: the server's own limit).
         Raises Refusal (401) for a token that does not hold or a missing one where needed.
         ``strangers`` False (photos): without the token of a certified key, 401 too.
-        Off the event loop only: the database's trust is read here when needed
-        (``who_async`` is the event loop's)."""
-        judged = self._judge(headers, client, strangers, None)
-        if judged is _ASK:
-            assert self._fresh is not None
-            judged = self._judge(headers, client, strangers, self._fresh())
-        assert not isinstance(judged, _Ask)
-        return judged
 
-    async def who_async(
-        self,
-        headers: Mapping[str, str],
-        client: str,
-        *,
-        strangers: bool = True,
-    ) -> tuple[str, int | None]:
-        """``who`` on the event loop: when the held trust is too old, or does not know a
+        Asked on the event loop: when the held trust is too old, or does not know a
         token's key (certified a moment ago by another worker, or a stranger's), the token is
         judged by the database's trust, read on a thread, never on the loop (a round trip
         and a pooled connection, which busy threads may all hold, would stall every
@@ -258,7 +243,7 @@ class PushGate:
     def _judge(
         self, headers: Mapping[str, str], client: str, strangers: bool, fresh: Trust | None
     ) -> tuple[str, int | None] | _Ask:
-        """``who``'s answer by the trust the gate holds, or by ``fresh`` (the database's)
+        """``who_async``'s answer by the trust the gate holds, or by ``fresh`` (the database's)
         once ``_ASK`` said the held one is too old or does not know the key."""
         text = headers.get(HEADER.lower()) or headers.get(HEADER)
         anonymous = (
@@ -335,7 +320,7 @@ class PushGate:
     async def reading(self, door: str = PUSH, who: str | None = None) -> AsyncIterator[None]:
         """One of ``max_reading`` bodies being received: a slow sender holds this, never a
         place of the work (two slow bodies must not stop every push), and one sender
-        (``who``, the bucket's name from ``who()``) at most ``reading_per_sender`` of them.
+        (``who``, the bucket's name from ``who_async()``) at most ``reading_per_sender`` of them.
         ``who`` is also the crowd a 503 counts."""
         places = self._places[door]
         if places.reading >= places.max_reading:

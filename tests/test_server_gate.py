@@ -27,6 +27,11 @@ from recap_server.server import open_ledger
 from tests.sync_support import make_laptop
 
 
+def _who(gate: PushGate, headers: dict[str, str], client: str, **kw: Any) -> Any:
+    """The gate's judgment as the event loop asks it (``who_async``), from a test's thread."""
+    return asyncio.run(gate.who_async(headers, client, **kw))
+
+
 @pytest.fixture
 def ledger(tmp_path: Path) -> Iterator[Ledger]:
     opened = open_ledger(tmp_path / "server", demo=True)
@@ -41,13 +46,13 @@ def test_tokens_decide_who_pushes_and_how_much(ledger: Ledger, tmp_path: Path) -
     now = ledger.clock()
     token = make_token(laptop.key, now)
     # Before the server holds the officer's certificate: a small push only (to bring it).
-    assert gate.who({HEADER: token}, "10.0.0.1") == ("address 10.0.0.1", 1000)
-    assert gate.who({}, "10.0.0.1") == ("address 10.0.0.1", 1000)
+    assert _who(gate, {HEADER: token}, "10.0.0.1") == ("address 10.0.0.1", 1000)
+    assert _who(gate, {}, "10.0.0.1") == ("address 10.0.0.1", 1000)
     ledger.import_authority(certs)
-    assert gate.who({HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
+    assert _who(gate, {HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
     # A laptop whose clock is hours off still pushes (a wrong clock locks nobody out).
     ahead = make_token(laptop.key, now + dt.timedelta(hours=5))
-    assert gate.who({HEADER: ahead}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
+    assert _who(gate, {HEADER: ahead}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
     # Forged, expired, too long-lived, not a token, too long: 401 before the body.
     encoded, sig = token.split(".")
     for bad in (
@@ -58,7 +63,7 @@ def test_tokens_decide_who_pushes_and_how_much(ledger: Ledger, tmp_path: Path) -
         "x" * 5000,
     ):
         with pytest.raises(Refusal) as refused:
-            gate.who({HEADER: bad}, "10.0.0.1")
+            _who(gate, {HEADER: bad}, "10.0.0.1")
         assert refused.value.status == 401
     # Another key's signature under this key's id.
     stranger = SigningKey.generate()
@@ -77,7 +82,7 @@ def test_a_token_is_written_one_way_only(ledger: Ledger, tmp_path: Path) -> None
     ledger.import_authority(certs)
     gate = PushGate(ledger.trust, ledger.clock, GateLimits(anonymous_bytes=1000))
     token = make_token(laptop.key, ledger.clock())
-    assert gate.who({HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
+    assert _who(gate, {HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
     encoded, sig = token.split(".")
     payload = json.loads(base64.urlsafe_b64decode(encoded + "=="))
     shouted = canonical_bytes({**payload, "key_id": payload["key_id"].upper()})
@@ -93,7 +98,7 @@ def test_a_token_is_written_one_way_only(ledger: Ledger, tmp_path: Path) -> None
         if spelling == token:
             continue
         with pytest.raises(Refusal) as refused:
-            gate.who({HEADER: spelling}, "10.0.0.1")
+            _who(gate, {HEADER: spelling}, "10.0.0.1")
         assert refused.value.status == 401, spelling
 
 
@@ -175,13 +180,13 @@ def test_the_photo_door_takes_only_certified_keys_and_keeps_its_own_rates_and_pl
     # No token, or one of a key not certified here (yet): a push may bring its certificate,
     # a photo may not come at all.
     for headers in ({}, {HEADER: token}):
-        assert gate.who(headers, "10.0.0.1")[0] == "address 10.0.0.1"
+        assert _who(gate, headers, "10.0.0.1")[0] == "address 10.0.0.1"
         with pytest.raises(Refusal) as refused:
-            gate.who(headers, "10.0.0.1", strangers=False)
+            _who(gate, headers, "10.0.0.1", strangers=False)
         assert refused.value.status == 401
     ledger.import_authority(certs)
     name = f"key {laptop.key.key_id}"
-    assert gate.who({HEADER: token}, "10.0.0.1", strangers=False) == (name, None)
+    assert _who(gate, {HEADER: token}, "10.0.0.1", strangers=False) == (name, None)
     # The key's photo bucket and its push bucket are apart: photos never spend pushes.
     gate.spend(name, PHOTO)
     gate.spend(name, PHOTO)
@@ -287,10 +292,10 @@ def test_the_gate_reads_the_trust_from_the_database_at_most_once_a_moment(
     gate = PushGate(ledger.held_trust, ledger.clock, GateLimits(), fresh=ledger.trust)
     token = make_token(laptop.key, ledger.clock())
     for _ in range(50):
-        assert gate.who({HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
+        assert _who(gate, {HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
     assert reads == []
     now[0] += TRUST_RECHECK  # a moment later the database is asked again
-    assert gate.who({HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
+    assert _who(gate, {HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
     assert len(reads) == 1
     # On the event loop the read a moment later runs on a thread (the held trust is None).
     now[0] += TRUST_RECHECK
@@ -322,7 +327,7 @@ def test_a_key_certified_a_moment_ago_is_known_at_the_gate_at_once(
     ledger.monotonic = lambda: 100.0  # the trust the gate holds never ages by itself
     gate = PushGate(ledger.held_trust, ledger.clock, GateLimits(), fresh=ledger.trust)
     token = make_token(laptop.key, ledger.clock())
-    assert gate.who({HEADER: token}, "10.0.0.1")[0] == "address 10.0.0.1"
+    assert _who(gate, {HEADER: token}, "10.0.0.1")[0] == "address 10.0.0.1"
     held = ledger.trust()
     other = open_ledger(tmp_path / "server", demo=True)  # another worker, the same database
     try:
@@ -331,7 +336,7 @@ def test_a_key_certified_a_moment_ago_is_known_at_the_gate_at_once(
         )
     finally:
         other.storage.close()
-    assert gate.who({HEADER: token}, "10.0.0.1", strangers=False) == (
+    assert _who(gate, {HEADER: token}, "10.0.0.1", strangers=False) == (
         f"key {laptop.key.key_id}",
         None,
     )
@@ -437,18 +442,18 @@ def test_a_token_judged_once_is_judged_again_when_it_ends(ledger: Ledger, tmp_pa
     now = [ledger.clock()]
     gate = PushGate(ledger.held_trust, lambda: now[0], GateLimits(), fresh=ledger.trust)
     token = make_token(laptop.key, now[0])
-    assert gate.who({HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
+    assert _who(gate, {HEADER: token}, "10.0.0.1") == (f"key {laptop.key.key_id}", None)
     now[0] += dt.timedelta(days=400)
     with pytest.raises(Refusal, match="expired"):
-        gate.who({HEADER: token}, "10.0.0.1")
+        _who(gate, {HEADER: token}, "10.0.0.1")
     # The key's certificate ends while a token is still young: a photo is a stranger's then.
     (certificate,) = ledger.trust().certificates[laptop.key.key_id]
     now[0] = certificate.valid_until - dt.timedelta(hours=1)
     young = make_token(laptop.key, now[0])
-    assert gate.who({HEADER: young}, "10.0.0.1", strangers=False)[0] == f"key {laptop.key.key_id}"
+    assert _who(gate, {HEADER: young}, "10.0.0.1", strangers=False)[0] == f"key {laptop.key.key_id}"
     now[0] = certificate.valid_until + dt.timedelta(minutes=1)
     with pytest.raises(Refusal, match="no certificate in force"):
-        gate.who({HEADER: young}, "10.0.0.1", strangers=False)
+        _who(gate, {HEADER: young}, "10.0.0.1", strangers=False)
 
 
 def test_a_failed_read_of_the_trust_is_shared_by_those_who_waited_for_it(
