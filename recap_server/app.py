@@ -241,6 +241,13 @@ async def _fewer_read_threads(_app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+def _region_or_400(jurisdiction: str) -> None:
+    """A pull's and the fork evidence's jurisdiction goes into a query: a region code only
+    (a NUL in it was a PostgreSQL error, a 500)."""
+    if not is_region_code(jurisdiction):
+        raise HTTPException(400, f"the jurisdiction {jurisdiction!r} is not a region code")
+
+
 def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = None) -> FastAPI:
     """The API over ``ledger``. ``gate``: who may push and how much (PROTOCOL §9.9);
     `recap-server` always requires push tokens and rates pushes, an app made without
@@ -534,8 +541,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     ) -> Response:
         """What is new for a jurisdiction: every entry of its partitions (PROTOCOL §10.5) up
         to the newest head, and on the last page the proofs of those partitions."""
-        if not is_region_code(jurisdiction):
-            raise HTTPException(400, f"the jurisdiction {jurisdiction!r} is not a region code")
+        _region_or_400(jurisdiction)
         view = ledger.view
         ranges = needed_ranges(jurisdiction)
         names = view.summary.within(ranges)  # as of the head: no query of the partitions
@@ -622,10 +628,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     ) -> Response:
         """Forks the server holds proof of (a signer's two records at one place of its chain),
         for stations within a region: every laptop of the region keeps them as evidence."""
-        # Checked as a pull's: the code goes into the query by station (a NUL in it was a
-        # PostgreSQL error, a 500; schemathesis found it).
-        if not is_region_code(jurisdiction):
-            raise HTTPException(400, f"the jurisdiction {jurisdiction!r} is not a region code")
+        _region_or_400(jurisdiction)  # as a pull's (schemathesis found a NUL's 500)
         # Encoded here as the ``Evidence`` model would, not through it: every sync asks it.
         pairs = ledger.storage.evidence(jurisdiction)
         forks = [[a.to_json(), b.to_json()] for a, b in pairs]
