@@ -63,6 +63,19 @@ class RawHeld:
 # Authority records a pull page names by hash (PROTOCOL §9.5), and the key it names them by.
 NAMED_TYPES = {"election": "package", "certificate": "authority", "revocations": "authority"}
 MAX_AUTHORITY_FETCH = 1000  # hashes per POST /v1/authority/records
+# Authority records whose payload may be megabytes (a national package: 124 MB). SQLite keeps
+# a row's columns in their order and reaches a column stored after such a payload (sig,
+# received, idx) only by walking the payload's overflow pages one by one: 26 ms for the
+# received time of the package, in every laptop's first pull and first contact (run I,
+# docs/PERFORMANCE.md). So the reads that meet these rows without their body leave those
+# columns to ``SqlStorage._tails``. (PostgreSQL keeps a large value apart, TOAST: no walk.)
+_LARGE_TYPES = ("election", "revocations")
+_LARGE_IN = ", ".join(f"'{t}'" for t in _LARGE_TYPES)
+
+
+def _unless_large(column: str) -> str:
+    """``column``, or NULL for a row of a large type (read with ``SqlStorage._tails``)."""
+    return f"CASE WHEN type IN ({_LARGE_IN}) THEN NULL ELSE {column} END"
 
 
 # What the server tells of a record it holds: its log index and when it first held it.
@@ -358,6 +371,9 @@ class SqlStorage:
     def __init__(self, connect: Callable[[], Any], pool_size: int = POOL_SIZE) -> None:
         self._pool = _Pool(connect, pool_size)
         self._local = threading.local()  # .conn: this thread's connection in a transaction
+        # hash -> (log index, sig, received) of rows of _LARGE_TYPES, as committed: a stored
+        # record never changes (append-only), so each is read past its payload once.
+        self._tail_cache: dict[str, tuple[int, str, str]] = {}
 
     # -- connections and transactions ---------------------------------------------------------
 
@@ -596,11 +612,40 @@ class SqlStorage:
         """The log index and received time of each held record of ``hashes``."""
         wanted = list(dict.fromkeys(hashes))
         out: dict[str, Position] = {}
+        large: list[str] = []
         for i in range(0, len(wanted), 500):
             where, params = self._in("hash", wanted[i : i + 500])
-            rows = self._query(f"SELECT hash, idx, received FROM records WHERE {where}", params)
-            out.update((str(h), (int(n), _protocol_time(t))) for h, n, t in rows)
+            rows = self._query(
+                f"SELECT hash, {_unless_large('idx')}, {_unless_large('received')}"
+                f" FROM records WHERE {where}",
+                params,
+            )
+            for h, n, t in rows:
+                if n is None:
+                    large.append(str(h))
+                else:
+                    out[str(h)] = (int(n), _protocol_time(t))
+        for h, (n, _sig, t) in self._tails(large).items():
+            out[h] = (n, _protocol_time(t))
         return out
+
+    def _tails(self, hashes: Sequence[str]) -> dict[str, tuple[int, str, str]]:
+        """(log index, sig, received) of these held rows of ``_LARGE_TYPES``. Kept once read
+        outside a write transaction (committed, so for good); inside one, read and not kept
+        (the row may be the transaction's own, and it may roll back)."""
+        cache = self._tail_cache
+        missing = [h for h in hashes if h not in cache]
+        read: dict[str, tuple[int, str, str]] = {}
+        for chunk in _chunks(missing):
+            rows = self._query(
+                "SELECT hash, idx, sig, received FROM records"
+                f" WHERE hash IN ({', '.join('?' for _ in chunk)})",
+                chunk,
+            )
+            read.update((str(h), (int(n), str(sig), str(t))) for h, n, sig, t in rows)
+        if getattr(self._local, "conn", None) is None:
+            cache.update(read)
+        return {h: cache.get(h) or read[h] for h in hashes if h in cache or h in read}
 
     def signer(self, hash_: str) -> str | None:
         rows = self._query("SELECT signer FROM records WHERE hash = ?", [hash_])
@@ -1019,19 +1064,21 @@ class SqlStorage:
         the partitions in ``ranges`` as of ``upto`` when the caller knows them (the
         server's view: ``Summary.within``), else read from the partitions table."""
         if bodies:
-            payload, named = "payload", "NULL"
+            payload, named, sig, received = "payload", "NULL", "sig", "received"
         else:
             kinds = " ".join(f"WHEN '{t}' THEN '{k}'" for t, k in NAMED_TYPES.items())
             named = f"CASE type {kinds} END"
             payload = f"CASE WHEN type IN ({_NAMED_IN}) THEN NULL ELSE payload END"
+            sig, received = _unless_large("sig"), _unless_large("received")
         columns = (
-            f"SELECT idx, hash, signer, {payload}, sig, received, partition, {named} FROM records"
+            f"SELECT idx, hash, signer, {payload}, {sig}, {received}, partition, {named}"
+            " FROM records"
         )
         if ranges is None:
             rows = self._query(
                 f"{columns} WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ?", [since, upto, limit]
             )
-            return [_raw(r) for r in rows]
+            return self._raws(rows)
         if names is None:
             names = self._partitions_in(ranges)
         if len(names) > MAX_SEEKS:
@@ -1042,7 +1089,7 @@ class SqlStorage:
                 f"{columns} WHERE idx >= ? AND idx < ? AND ({either}) ORDER BY idx LIMIT ?",
                 [since, upto, *names, limit],
             )
-            return [_raw(r) for r in rows]
+            return self._raws(rows)
         # One index seek per partition (records_partition: partition, idx): a pull costs what
         # it returns, however large the nation's log beside it.
         found: list[tuple[Any, ...]] = []
@@ -1053,7 +1100,20 @@ class SqlStorage:
                     [name, since, upto, limit],
                 ).fetchall()
         found.sort(key=lambda r: int(r[0]))
-        return [_raw(r) for r in found[:limit]]
+        return self._raws(found[:limit])
+
+    def _raws(self, rows: Sequence[Sequence[Any]]) -> list[RawHeld]:
+        """``_raw`` of each row, the sig and received time of a large one (read as NULL, its
+        body unread: see ``_LARGE_TYPES``) from ``_tails``."""
+        large = [str(r[1]) for r in rows if r[5] is None]
+        tails = self._tails(large) if large else {}
+        out = []
+        for r in rows:
+            if r[5] is None:
+                _index, sig, received = tails[str(r[1])]
+                r = (*r[:4], sig, received, *r[6:])
+            out.append(_raw(r))
+        return out
 
     def _partitions_in(self, ranges: Sequence[tuple[str, str]]) -> list[str]:
         """The partitions of the log whose names lie in the half-open ``ranges``. Names hold

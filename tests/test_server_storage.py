@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 import requests
 
+from recap_desktop.crypto.envelope import sign
 from recap_desktop.domain.status import COUNTED, DISPUTED
 from recap_desktop.services import Workspace
+from recap_desktop.services import demo as demo_service
 from recap_desktop.services import sync as sync_service
 from recap_server import storage as storage_module
 from recap_server.log import Summary
@@ -510,3 +512,44 @@ def test_a_rolled_back_push_leaves_no_fork_in_the_trust_a_worker_holds(tmp_path:
             laptop.ws.close()
         other.storage.close()
         ledger.storage.close()
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def test_a_package_is_served_where_the_log_holds_it_not_where_a_rolled_back_push_put_it(
+    tmp_path: Path,
+) -> None:
+    """A package's log index and received time are read past its payload (megabytes at
+    national size) once, and kept. A push rolled back after reading them must leave nothing
+    kept: the same package, stored later at another time, is answered in a receipt, a pull
+    page and the log's entries as the database holds it."""
+    ledger = open_ledger(tmp_path / "server", demo=True, database=database_for(tmp_path / "server"))
+    storage = ledger.storage
+    newer = sign(demo_service.demo_authority(), {**demo_service.build_package(), "version": 2})
+    try:
+        with pytest.raises(_RolledBack):
+            with storage.transaction():
+                assert [o.status for o in ledger.push([newer.to_json()]).outcomes] == ["stored"]
+                seen = storage.positions([newer.hash])[newer.hash]
+                raise _RolledBack
+        assert storage.positions([newer.hash]) == {}
+        ledger.clock = lambda: datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=5)
+        assert [o.status for o in ledger.push([newer.to_json()]).outcomes] == ["stored"]
+        ((index, received),) = storage._query(
+            "SELECT idx, received FROM records WHERE hash = ?", [newer.hash]
+        )
+        assert received != seen[1]
+        for _ in range(2):  # read, then kept
+            assert storage.positions([newer.hash]) == {newer.hash: (index, received)}
+            entries = storage.pull_raw(None, 0, 100, storage.log_size(), bodies=False)
+            (entry,) = [e for e in entries if e.hash == newer.hash]
+            assert (entry.index, entry.received, entry.sig) == (index, received, newer.sig)
+            assert (entry.payload, entry.named) == (None, "package")
+        answer = ledger.holds([newer.hash])
+        assert answer.receipt.payload["held"] == [
+            {"hash": newer.hash, "index": index, "received": received}
+        ]
+    finally:
+        storage.close()
