@@ -63,6 +63,7 @@ class RawHeld:
 # Authority records a pull page names by hash (PROTOCOL §9.5), and the key it names them by.
 NAMED_TYPES = {"election": "package", "certificate": "authority", "revocations": "authority"}
 MAX_AUTHORITY_FETCH = 1000  # hashes per POST /v1/authority/records
+_Tail = tuple[int, str, str, str]  # a row's log index, sig, received, partition
 # Authority records whose payload may be megabytes (a national package: 124 MB). SQLite keeps
 # a row's columns in their order and reaches a column stored after such a payload (sig,
 # received, idx) only by walking the payload's overflow pages one by one: 26 ms for the
@@ -371,9 +372,9 @@ class SqlStorage:
     def __init__(self, connect: Callable[[], Any], pool_size: int = POOL_SIZE) -> None:
         self._pool = _Pool(connect, pool_size)
         self._local = threading.local()  # .conn: this thread's connection in a transaction
-        # hash -> (log index, sig, received) of rows of _LARGE_TYPES, as committed: a stored
-        # record never changes (append-only), so each is read past its payload once.
-        self._tail_cache: dict[str, tuple[int, str, str]] = {}
+        # hash -> (log index, sig, received, partition) of rows of _LARGE_TYPES, as committed:
+        # a stored record never changes (append-only), so each is read past its payload once.
+        self._tail_cache: dict[str, _Tail] = {}
 
     # -- connections and transactions ---------------------------------------------------------
 
@@ -412,10 +413,10 @@ class SqlStorage:
                         self._begin(conn)
                         self._local.conn = conn
                         yield conn
-                        self._local.conn = None
+                        self._ended()
                         conn.execute("COMMIT")
                 except BaseException:
-                    self._local.conn = None
+                    self._ended()
                     conn.rollback()
                     raise
                 return
@@ -424,11 +425,22 @@ class SqlStorage:
             try:
                 yield conn
             except BaseException:
-                self._local.conn = None
+                self._ended()
                 conn.execute("ROLLBACK")
                 raise
-            self._local.conn = None
-            conn.execute("COMMIT")
+            self._ended()
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                # A COMMIT that fails may leave its transaction open (SQLite: busy, a deferred
+                # constraint): a connection goes back to the pool with none open. (rollback()
+                # does nothing where none is.)
+                conn.rollback()
+                raise
+
+    def _ended(self) -> None:
+        self._local.conn = None
+        self._local.fresh = None
 
     @contextmanager
     def snapshot(self) -> Iterator[Any]:
@@ -625,27 +637,35 @@ class SqlStorage:
                     large.append(str(h))
                 else:
                     out[str(h)] = (int(n), _protocol_time(t))
-        for h, (n, _sig, t) in self._tails(large).items():
+        for h, (n, _sig, t, _name) in self._tails(large).items():
             out[h] = (n, _protocol_time(t))
         return out
 
-    def _tails(self, hashes: Sequence[str]) -> dict[str, tuple[int, str, str]]:
-        """(log index, sig, received) of these held rows of ``_LARGE_TYPES``. Kept once read
-        outside a write transaction (committed, so for good); inside one, read and not kept
-        (the row may be the transaction's own, and it may roll back)."""
+    def _tails(self, hashes: Sequence[str]) -> dict[str, _Tail]:
+        """(log index, sig, received, partition) of these held rows of ``_LARGE_TYPES``,
+        each kept once read unless this thread's write transaction stored it (it may yet
+        roll back): any other row read is committed, so its tail is for good."""
         cache = self._tail_cache
         missing = [h for h in hashes if h not in cache]
-        read: dict[str, tuple[int, str, str]] = {}
+        fresh = self._fresh()
+        read: dict[str, _Tail] = {}
         for chunk in _chunks(missing):
+            where, params = self._in("hash", chunk)
             rows = self._query(
-                "SELECT hash, idx, sig, received FROM records"
-                f" WHERE hash IN ({', '.join('?' for _ in chunk)})",
-                chunk,
+                f"SELECT hash, idx, sig, received, partition FROM records WHERE {where}", params
             )
-            read.update((str(h), (int(n), str(sig), str(t))) for h, n, sig, t in rows)
-        if getattr(self._local, "conn", None) is None:
-            cache.update(read)
+            for h, n, sig, t, name in rows:
+                read[str(h)] = tail = (int(n), str(sig), str(t), str(name))
+                if str(h) not in fresh:
+                    cache[str(h)] = tail
         return {h: cache.get(h) or read[h] for h in hashes if h in cache or h in read}
+
+    def _fresh(self) -> set[str]:
+        """The hashes this thread's write transaction stored (empty outside one)."""
+        fresh: set[str] | None = getattr(self._local, "fresh", None)
+        if fresh is None:
+            fresh = self._local.fresh = set()
+        return fresh
 
     def signer(self, hash_: str) -> str | None:
         rows = self._query("SELECT signer FROM records WHERE hash = ?", [hash_])
@@ -696,6 +716,7 @@ class SqlStorage:
                 name = m.partition
                 leaves.append((name, leaf_hash(record.hash, index, name, received)))
                 rows.append((*m.record, received, index, name))
+            self._fresh().update(record.hash for record in records)
             bulk.insert(conn, "records", _RECORD_COLUMNS, rows)
             appended = log.append(conn, size, leaves)
             bulk.insert(conn, "sheets", _SHEET_COLUMNS, sheets)
@@ -1070,8 +1091,10 @@ class SqlStorage:
             named = f"CASE type {kinds} END"
             payload = f"CASE WHEN type IN ({_NAMED_IN}) THEN NULL ELSE payload END"
             sig, received = _unless_large("sig"), _unless_large("received")
+        # Read from the table (no index holds it) when the log is read by index alone.
+        partition = _unless_large("partition") if ranges is None and not bodies else "partition"
         columns = (
-            f"SELECT idx, hash, signer, {payload}, {sig}, {received}, partition, {named}"
+            f"SELECT idx, hash, signer, {payload}, {sig}, {received}, {partition}, {named}"
             " FROM records"
         )
         if ranges is None:
@@ -1110,8 +1133,8 @@ class SqlStorage:
         out = []
         for r in rows:
             if r[5] is None:
-                _index, sig, received = tails[str(r[1])]
-                r = (*r[:4], sig, received, *r[6:])
+                _index, sig, received, partition = tails[str(r[1])]
+                r = (*r[:4], sig, received, partition, *r[7:])
             out.append(_raw(r))
         return out
 

@@ -553,3 +553,35 @@ def test_a_package_is_served_where_the_log_holds_it_not_where_a_rolled_back_push
         ]
     finally:
         storage.close()
+
+
+def test_a_transaction_whose_commit_fails_leaves_its_connection_fit_for_the_next(
+    tmp_path: Path,
+) -> None:
+    """A COMMIT can fail and leave its transaction open (SQLite: a deferred constraint, a
+    busy database). The connection goes back to the pool: the next write on it must begin a
+    transaction of its own, not fail, nor join the failed one and commit what it held."""
+    ledger, sheet, laptop = _ledger_with_a_sheet(tmp_path)
+    storage = ledger.storage
+    if storage.dialect != "sqlite":
+        storage.close()
+        laptop.ws.close()
+        pytest.skip("SQLite's deferred foreign keys make the failing COMMIT here")
+    try:
+        with storage._pool.connection() as conn:  # the one the next transaction takes
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+            conn.execute(
+                "CREATE TABLE child (p INTEGER REFERENCES parent (id)"
+                " DEFERRABLE INITIALLY DEFERRED)"
+            )
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            with storage.transaction() as conn:
+                conn.execute("INSERT INTO child VALUES (1)")
+        assert [o.status for o in ledger.push([sheet.to_json()]).outcomes] == ["stored"]
+        assert storage._query("SELECT COUNT(*) FROM child") == [(0,)]
+        with storage._pool.connection() as conn:
+            assert not conn.in_transaction
+    finally:
+        laptop.ws.close()
+        storage.close()
