@@ -52,6 +52,7 @@ from bench.national_data import Laptop, National
 from bench.report import Result, percentile, table
 from recap_desktop.protocol.wire import MAX_RETRY_AFTER
 from recap_desktop.sync.backoff import RETRY_AFTER_SPREAD
+from recap_server.edge import EdgeLimits
 
 PASSPHRASE = "bench-server-only"
 PAGE = 500  # records per pull page, the client's default
@@ -356,7 +357,14 @@ class Generator:
         self.gate = asyncio.Semaphore(connections)
         self.first_pulls = asyncio.Semaphore(first_pulls)
         self.session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=connections, limit_per_host=connections),
+            # The server keeps an idle connection 5 s (PROTOCOL §9.9); aiohttp's 15 s would
+            # send a request now and then on one the server is closing that instant (runs G, H
+            # and I: one or two ServerDisconnectedError or reset): a laptop lets go first.
+            connector=aiohttp.TCPConnector(
+                limit=connections,
+                limit_per_host=connections,
+                keepalive_timeout=EdgeLimits().keep_alive - 1,
+            ),
             auto_decompress=False,
             timeout=aiohttp.ClientTimeout(total=600),
         )
