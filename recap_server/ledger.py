@@ -200,8 +200,10 @@ class Ledger:
     def certificates(self) -> list[Record]:
         """The certificates that make this server's key a server of the election."""
         mine = self.trust().certificates.get(self.server_key.key_id, ())
-        wanted = {c.record for c in mine if c.role == SERVER_ROLE}
-        return [r for r in self.storage.authority_records(["certificate"]) if r.hash in wanted]
+        # Read by hash, in the order the trust took them (the log's): reading every
+        # certificate held to find these parsed a nation's 7,000 at each trust change.
+        wanted = dict.fromkeys(c.record for c in mine if c.role == SERVER_ROLE)
+        return [r for r in map(self.storage.record, wanted) if r is not None]
 
     def certified(self) -> bool:
         return self.trust().server_certificate(self.server_key.key_id, self.clock()) is not None
