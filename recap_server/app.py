@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gzip
 import json
 import math
@@ -30,7 +31,14 @@ from recap_desktop.protocol.wire import (
     WireError,
     parse_batch,
 )
-from recap_server.gate import GateLimits, PushGate, Refusal, hashes_body_bytes, read_body
+from recap_server.gate import (
+    GateLimits,
+    PushGate,
+    Refusal,
+    hashes_body_bytes,
+    push_places,
+    read_body,
+)
 from recap_server.ledger import Ledger, Pushed
 from recap_server.photos import ServerPhotos
 from recap_server.photos import router as photo_router
@@ -253,10 +261,12 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     `recap-server` always requires push tokens and rates pushes, an app made without
     ``gate`` (the API alone, under its tests) does neither (a token sent is still checked)."""
     limits = gate if gate is not None else GateLimits(require_token=False, limit_rate=False)
+    places = push_places(ledger.together) if limits.max_active is None else limits.max_active
+    limits = dataclasses.replace(limits, max_active=places)
     pushes = PushGate(ledger.held_trust, ledger.clock, limits, fresh=ledger.trust)
     # Parsing and admission run on their own threads, never on the event loop, and never in
     # the pool the other endpoints share: a queue of pushes cannot delay /v1/health.
-    push_threads = CapacityLimiter(limits.max_active)
+    push_threads = CapacityLimiter(places)
     package_turn = asyncio.Lock()  # a version is made once, not by each laptop at once
     app = FastAPI(
         lifespan=_fewer_read_threads,

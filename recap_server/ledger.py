@@ -10,6 +10,7 @@ against.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import threading
@@ -39,6 +40,9 @@ CATCH_UP = 5000  # entries another worker added that a view catches up with, not
 # revoked within it is still rated as its key's, not yet refused, at the gate only.
 TRUST_RECHECK = 1.0
 MAX_DETAIL = 200  # characters of a refusal's sentence: an answer never echoes a sender's bulk
+# Pushes of this process admitted in one transaction at most (``Ledger._together``).
+GROUP_MOST = 16
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,32 @@ class Outcome:
         return out
 
 
+@dataclass(eq=False)
+class _Job:
+    """A push, parsed and verified, waiting for its turn to be admitted (``Ledger._together``).
+    ``alone``: the work of one that is admitted in a transaction of its own (it changes the
+    trust, or it is a ``holds``)."""
+
+    items: list[Record | Outcome]
+    malformed: list[tuple[int, Outcome]]
+    known: int
+    verified: Verified | None
+    prepared: Prepared | None
+    records: int
+    forks: Sequence[Any] = ()
+    alone: Callable[[], Pushed] | None = None
+    finished: bool = False
+    pushed: Pushed | None = None
+    error: BaseException | None = None
+
+    def answer(self) -> Pushed:
+        error, self.error = self.error, None  # its traceback holds the group: let it go
+        if error is not None:
+            raise error
+        assert self.pushed is not None
+        return self.pushed
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -127,6 +157,13 @@ class Ledger:
         self._trust_at = -1
         self._trust_version: int | None = None
         self._trust_read = -math.inf  # when the database's trust version was last read
+        # Whether pushes waiting together are admitted together (``_together``; by default
+        # as the storage says is best), the pushes waiting for their turn, and whether a
+        # thread is admitting.
+        self.together = storage.groups_pushes
+        self._waiting: list[_Job] = []
+        self._turn = threading.Condition()
+        self._admitting = False
         self.monotonic: Callable[[], float] = time.monotonic
         self._view = self._read_view()
         with self.storage.transaction():
@@ -295,20 +332,108 @@ class Ledger:
         parsed = [r for r in items if isinstance(r, Record)]
         verified = preverify(parsed, self.trust())
         prepared = Prepared(parsed)  # their rows, should they be stored: no database either
-        # A small push (a steady sync's) sends its statements pipelined; a large one keeps
-        # its COPYs (bulk.py), which a pipeline cannot carry.
+        job = _Job(items, malformed, known, verified, prepared, len(parsed), forks)
+        authority = any(r.type in AUTHORITY_TYPES for r in parsed)
+        if not (forks or authority):
+            return self._together(job) if self.together else self._transact([job])[0]
+        job.alone = lambda: self._transact([job])[0]  # what changes the trust goes alone
+        pushed = self._together(job) if self.together else job.alone()
+        if authority:
+            # Committed: this worker's gate judges the next token by the new certificates
+            # and revocations at once (another worker's, within TRUST_RECHECK).
+            self._trust_read = -math.inf
+        return pushed
+
+    def _together(self, job: _Job) -> Pushed:
+        """``job`` admitted in this process's turn, with the other pushes waiting for it, in
+        one transaction: one BEGIN, writers' lock, probe and COMMIT (with its flush to disk)
+        for all, where each paid its own (most of a steady sync's one-sheet push under the
+        lock). Each is admitted exactly as it would be alone, in turn, seeing what those
+        before it stored, with its own receipt and head. The thread that takes the turn
+        admits every push waiting then, its own among them; the others wait for their
+        answers. One turn a process: its pushes never hold more than one pooled connection
+        waiting for the database's lock."""
+        if self.storage.in_transaction():
+            return job.alone() if job.alone else self._transact([job])[0]  # a caller's own
+        turn = self._turn
+        with turn:
+            self._waiting.append(job)
+        while True:
+            with turn:
+                while self._admitting and not job.finished:
+                    turn.wait()
+                if job.finished:
+                    return job.answer()
+                self._admitting = True
+                group = self._waiting[:GROUP_MOST]
+                del self._waiting[:GROUP_MOST]
+            try:
+                self._admit(group)
+            except BaseException:
+                with turn:  # this thread stops: its push is not left for another to store
+                    if job in self._waiting:
+                        self._waiting.remove(job)
+                raise
+            finally:
+                with turn:
+                    self._admitting = False
+                    turn.notify_all()
+
+    def _admit(self, group: list[_Job]) -> None:
+        """Answer every push of ``group``: those that go alone each in its transaction, the
+        others together, or, if that fails, each alone: a failure, its push's or the
+        database's, cannot be pinned on one push of a pipelined transaction (PostgreSQL
+        reports it at a later statement or the COMMIT), so each is tried again alone and
+        fails alone if it fails again."""
         try:
-            with self.storage.transaction(pipelined=len(parsed) < bulk.COPY_FROM):
+            together = [job for job in group if job.alone is None]
+            if len(together) > 1:
+                try:
+                    answers = self._transact(together)
+                except Exception:
+                    _log.warning(
+                        "%d pushes admitted together failed; each alone",
+                        len(together),
+                        exc_info=True,
+                    )
+                else:
+                    for job, pushed in zip(together, answers, strict=True):
+                        job.pushed, job.finished = pushed, True
+            for job in group:
+                if not job.finished:
+                    try:
+                        job.pushed = job.alone() if job.alone else self._transact([job])[0]
+                    except Exception as exc:
+                        job.error = exc
+                    job.finished = True
+        finally:
+            for job in group:
+                if not job.finished:  # this thread was interrupted: no push waits for ever
+                    job.error = RuntimeError("the push was not admitted: the server stopped")
+                    job.finished = True
+
+    def _transact(self, jobs: Sequence[_Job]) -> list[Pushed]:
+        """Admit ``jobs`` in turn in one transaction; keep the view once committed."""
+        # Small pushes (a steady sync's) send their statements pipelined, together too; a
+        # large one keeps its COPYs (bulk.py), which a pipeline cannot carry.
+        pipelined = all(job.records < bulk.COPY_FROM for job in jobs)
+        answers: list[Pushed] = []
+        try:
+            with self.storage.transaction(pipelined=pipelined):
                 # The database's writers' lock from here to the commit (whichever worker
                 # runs it): admission reads chain heads and held records, and the insert
                 # that follows sees the same state. The view and trust are caught up inside
                 # it first (the view read again only if another worker's head is newer; both
                 # asked in one probe).
                 trust, view = self.caught_up()
-                if forks:
-                    self._take_forks(forks)
-                    trust = self.trust()  # the evidence kept may have changed it
-                pushed, grown = self._push(items, malformed, known, view, verified, prepared, trust)
+                for job in jobs:
+                    if job.forks:
+                        self._take_forks(job.forks)
+                        trust = self.trust()  # the evidence kept may have changed it
+                    pushed, view, trust = self._push(
+                        job.items, job.malformed, job.known, view, job.verified, job.prepared, trust
+                    )
+                    answers.append(pushed)
         except BaseException:
             # Rolled back: the trust read after its fork evidence was kept holds those forks,
             # at a version number another worker may reach with other changes; the forks are
@@ -319,26 +444,30 @@ class Ledger:
             raise
         # The new view only once committed: a pipelined push's error may come at its COMMIT,
         # and a view of a log that never was would serve wrong partition roots for good.
-        self._keep_view(grown)
-        if any(r.type in AUTHORITY_TYPES for r in parsed):
-            # Committed: this worker's gate judges the next token by the new certificates and
-            # revocations at once (another worker's, within TRUST_RECHECK).
-            self._trust_read = -math.inf
-        return pushed
+        self._keep_view(view)
+        return answers
 
     def holds(self, hashes: Sequence[str], known: int = 0) -> Pushed:
         """Which of ``hashes`` the log holds, answered as a push of those records would be
         (held, with a receipt and inclusion proofs), without the records: a laptop asks this
         before it sends what it has (the package, certificates) so that what the server
         holds never crosses the network again (PROTOCOL §9.9). A hash not held is answered
-        ``unknown`` and is in no list of the receipt. Nothing is stored."""
+        ``unknown`` and is in no list of the receipt. Nothing is stored. In this process's
+        turn to admit, as a push is (``_together``)."""
+        if not self.together:
+            return self._holds(hashes, known)
+        job = _Job([], [], known, None, None, 0)
+        job.alone = lambda: self._holds(hashes, known)
+        return self._together(job)
+
+    def _holds(self, hashes: Sequence[str], known: int) -> Pushed:
         with self.storage.transaction():
             view = self.view
             found = self.storage.positions(hashes)
             items: list[Record | Outcome] = [
                 Outcome(h, HELD if h in found else UNKNOWN) for h in hashes
             ]
-            pushed, grown = self._push(items, [], known, view)
+            pushed, grown, _trust = self._push(items, [], known, view)
         self._keep_view(grown)
         return pushed
 
@@ -370,9 +499,10 @@ class Ledger:
         verified: Verified | None = None,
         prepared: Prepared | None = None,
         trust: Trust | None = None,
-    ) -> tuple[Pushed, LogView]:
-        """The answer, and the view it leaves, for the caller to keep once committed.
-        ``trust``: the trust as of this transaction, when the caller just caught it up."""
+    ) -> tuple[Pushed, LogView, Trust]:
+        """The answer, the view it leaves (for the caller to keep once committed) and the
+        trust as of it (with the forks it found). ``trust``: the trust as of this
+        transaction, when the caller just caught it up."""
         records = [r for r in items if isinstance(r, Record)]
         now = self.clock()
         before = trust if trust is not None else self.trust()
@@ -443,7 +573,7 @@ class Ledger:
         held = {h: self.storage.inclusion(i, size) for h, (i, _) in held_positions.items()}
         consistency = self.storage.consistency(known, size) if 0 < known < size else None
         proofs = Proofs(appended.size_before, appended.frontier, held, consistency)
-        return Pushed(outcomes, made, head, proofs), LogView(head, summaries[-1])
+        return Pushed(outcomes, made, head, proofs), LogView(head, summaries[-1]), trust
 
     def _receipt(
         self,
