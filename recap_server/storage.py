@@ -13,7 +13,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -191,7 +191,10 @@ class _Pool:
             try:
                 yield conn
             finally:
-                if getattr(conn, "broken", False):
+                # Back only if fit: not broken, and with no transaction left open (one whose
+                # rollback failed would keep SQLite's write lock, or PostgreSQL's aborted
+                # transaction, for every later user of the connection).
+                if getattr(conn, "broken", False) or conn.in_transaction:
                     with self._guard:
                         self._all.remove(conn)
                     conn.close()
@@ -218,6 +221,13 @@ class _PgConnection:
     @property
     def broken(self) -> bool:
         return bool(self.raw.broken or self.raw.closed)
+
+    @property
+    def in_transaction(self) -> bool:
+        """As sqlite3's: a transaction is open (or failed and not yet rolled back)."""
+        from psycopg.pq import TransactionStatus
+
+        return bool(self.raw.info.transaction_status != TransactionStatus.IDLE)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         if not params:
@@ -424,25 +434,24 @@ class SqlStorage:
                         conn.execute("COMMIT")
                 except BaseException:
                     self._ended()
-                    conn.rollback()
+                    with suppress(Exception):  # if it fails, the pool drops the connection
+                        conn.rollback()
                     raise
                 return
-            self._begin(conn)
-            self._local.conn = conn
             try:
+                self._begin(conn)  # on PostgreSQL BEGIN, then the lock, which may fail
+                self._local.conn = conn
                 yield conn
-            except BaseException:
                 self._ended()
-                conn.execute("ROLLBACK")
-                raise
-            self._ended()
-            try:
                 conn.execute("COMMIT")
             except BaseException:
-                # A COMMIT that fails may leave its transaction open (SQLite: busy, a deferred
-                # constraint): a connection goes back to the pool with none open. (rollback()
-                # does nothing where none is.)
-                conn.rollback()
+                # Whatever failed, the body, the lock or the COMMIT (SQLite: disk full, an I/O
+                # error; a deferred constraint), no transaction is left open on a connection
+                # going back to the pool. rollback() does nothing where none is (SQLite may
+                # have ended it already); if it fails, the pool drops the connection.
+                self._ended()
+                with suppress(Exception):
+                    conn.rollback()
                 raise
 
     def in_transaction(self) -> bool:
