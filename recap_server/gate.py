@@ -57,8 +57,8 @@ _ASK = _Ask()
 
 # Pushes parsed or admitted at once in one process. Where the pushes waiting for their turn
 # are admitted together (Ledger.together: PostgreSQL), more places make fewer transactions:
-# 8 made a national surge 14-29 % faster (docs/PERFORMANCE.md, run M). Where each is
-# admitted alone (SQLite), more threads in the one process only wait for Python's lock: 2.
+# with 8, 14-29 % more laptops finished a national surge (docs/PERFORMANCE.md, run M). Where
+# each is admitted alone (SQLite), more threads in one process only wait for Python's lock: 2.
 PUSH_PLACES_TOGETHER = 8
 PUSH_PLACES_ELSE = 2
 

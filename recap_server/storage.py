@@ -1479,9 +1479,9 @@ class PostgresStorage(SqlStorage):
     dialect = "postgresql"
     _read_begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
     # A transaction's BEGIN, lock, probe and COMMIT are round trips under the writers' lock,
-    # which pushes admitted together share: a national surge 14-29 % faster, the server's
-    # CPU a sheet 25-28 % less (docs/PERFORMANCE.md, run M). SQLite's cost little, and its
-    # one process gained nothing and lost a little (runs M and N): each push alone there.
+    # which pushes admitted together share: 14-29 % more laptops finished a national surge
+    # and the server's CPU a sheet was 26-28 % less (docs/PERFORMANCE.md, run M). SQLite's
+    # cost little, and its one process did worse grouped (runs M and N): each push alone.
     groups_pushes = True
 
     def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
