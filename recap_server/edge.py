@@ -15,6 +15,9 @@ no well-kept library does this inside uvicorn):
 - **one request at a time**: pipelined requests are fed to httptools one by one, reading
   paused while one is answered (uvicorn parses and queues every request a read brings,
   without bound: one connection could take gigabytes);
+- a **half-close** answered: a client that sends its requests and shuts its side for
+  writing gets every answer, then the connection closes (RFC 9112 §9.6; uvicorn closed at
+  once, losing the answers not yet written);
 - a **write deadline**: a client must take some of an answer waiting for it every
   ``write_timeout`` (as nginx's ``send_timeout``), else the connection is aborted;
 - a **connection limit**: at the limit, a new connection replaces the one that has waited
@@ -126,6 +129,7 @@ class GuardedProtocol(HttpToolsProtocol):
     _body_bytes = 0  # body bytes httptools gave so far (all requests)
     _stall: asyncio.TimerHandle | None = None
     _unsent = 0  # the write buffer when the write deadline was armed
+    _eof = False  # the client shut its side for writing: answer what it sent, then close
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -258,6 +262,15 @@ class GuardedProtocol(HttpToolsProtocol):
         self.send_400_response("Invalid HTTP request received.")
         self._follow()
 
+    def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio allows True
+        """The client will send nothing more, and may still read. A request being answered
+        keeps the connection open for its answer (``on_response_complete`` closes it once
+        nothing complete is left); otherwise none can complete: close, as uvicorn does.
+        (Reading is paused while requests wait in ``_buffer``, so the end is read only
+        once the last of them is being answered.)"""
+        self._eof = True
+        return True if self._request == "done" else None
+
     def on_headers_complete(self) -> None:
         self._request, self._tail, self._body_left = "body", 0, None
         for name, value in self.headers:
@@ -302,6 +315,8 @@ class GuardedProtocol(HttpToolsProtocol):
             self._paused = False
             self.transport.resume_reading()
         self._pump()  # the next request, if it came while this one was answered
+        if self._eof and self._request != "done":
+            self._close("end")  # the client sent all it will: what it sent is answered
 
     def _follow(self) -> None:
         """Move the deadline along with the request: headers done, then body done."""

@@ -688,6 +688,25 @@ def test_pipelined_requests_past_the_head_limit_together_are_all_answered(start:
     assert "Traceback" not in quiet_log(server)
 
 
+def test_pipelined_requests_then_a_half_close_are_all_answered(start: Any) -> None:
+    """A client may send its requests and shut its side for writing at once (RFC 9112 §9.6:
+    the server answers what it read, then closes): five pipelined GETs, the last one slow to
+    build (a pull), then FIN: five answers, in order, then the server's FIN."""
+    server = start()
+    one = b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
+    pull = b"GET /v1/pull?jurisdiction=32&since=0&limit=100 HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(one * 4 + pull)
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(10)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    assert data.count(b"HTTP/1.1 200 ") == 5, data[:300]
+    assert data.rfind(b"HTTP/1.1 200 ") > data.rfind(b'"server_key"')  # the pull came last
+    assert "Traceback" not in quiet_log(server)
+
+
 def rss(server: ServerProcess) -> int:
     """The server process's resident memory, in bytes."""
     with open(f"/proc/{server.proc.pid}/status") as status:
