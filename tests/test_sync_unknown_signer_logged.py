@@ -286,3 +286,38 @@ def test_a_flood_of_such_records_keeps_a_bounded_evidence(
             laptop.ws.close()
     finally:
         server.stop()
+
+
+def test_evidence_and_judgement_are_kept_together_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fails after the evidence is written and before the record is settled (a
+    fault made by hand: the thing under test is the store's one transaction): neither is
+    kept, the record still waits, and the next sync judges it and keeps the evidence once."""
+    server = LiveServer(tmp_path / "server", storage=Injecting)
+    try:
+        b = _witness(tmp_path, server)
+        c = make_laptop(tmp_path / "c", "op-c")
+        sheet = sign_sheet(c, district_stations(c.ws)[0])
+        _inject(server, sheet, _own_certificate(c))
+        server.ledger.refresh()
+        evidence = b.ws.store.evidence
+        settle = evidence.settle_unvouched
+
+        def failing(hashes: Any) -> None:
+            raise OSError("disk I/O error")
+
+        monkeypatch.setattr(evidence, "settle_unvouched", failing)
+        with pytest.raises(OSError):
+            _sync(b, server.url)
+        assert b.ws.store.witness.evidence() == []  # not kept without its judgement
+        assert [u.hash for u in evidence.unvouched()] == [sheet.hash]  # still waiting
+        monkeypatch.setattr(evidence, "settle_unvouched", settle)
+        result = _sync(b, server.url)
+        assert [k for k, _ in result.misbehaviour] == [KIND], result
+        _check_evidence(b, sheet)
+        assert evidence.unvouched() == []
+        for laptop in (b, c):
+            laptop.ws.close()
+    finally:
+        server.stop()

@@ -30,6 +30,7 @@ none of it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from recap_desktop.crypto.envelope import Record
@@ -88,6 +89,11 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def write(self) -> AbstractContextManager[None]:
+        """One write transaction around the writes of several parts (each of them then a
+        savepoint of it): what must be kept together or not at all."""
+        return self._connection.write()
 
     def append(self, records: Sequence[Record], origin: str) -> list[bool]:
         """Append records not yet held and project them; True for each one that was new.

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, NoReturn, Protocol
@@ -129,6 +130,7 @@ class SyncStore(Protocol):
     def witness(self) -> SyncWitness: ...
 
     def append(self, records: Sequence[Record], origin: str) -> list[bool]: ...
+    def write(self) -> AbstractContextManager[None]: ...
 
 
 @dataclass(frozen=True)
@@ -859,10 +861,15 @@ class SyncEngine:
                 )
             )
         kind = "unknown_signer_logged"
-        for detail, shown in found:
-            self.store.witness.add_evidence(kind, detail, head.record, shown)
+        # The evidence and the judgement together: a failure between them must neither keep
+        # evidence of a record still waiting (judged again under a later head: kept twice)
+        # nor settle one whose evidence was not kept.
+        with self.store.write():
+            for detail, shown in found:
+                self.store.witness.add_evidence(kind, detail, head.record, shown)
+            self.store.evidence.settle_unvouched(settled)
+        for detail, _ in found:
             result.misbehaviour.append((kind, detail))
-        self.store.evidence.settle_unvouched(settled)
         if found:
             more = len(found) - 1 + beyond
             raise ServerMisbehaved(
