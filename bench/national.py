@@ -13,11 +13,12 @@ does before election day. An asynchronous load generator (aiohttp, one process) 
    syncs made one request at a time (what the projection in docs/PERFORMANCE.md uses);
 3. the surge: every laptop's first sync at once (health, its certificate, its sheets, every
    pull page of its district and the certificates those pages name by hash that it lacks,
-   the fork evidence), at most ``connections`` requests and
+   the fork evidence when health counts any), at most ``connections`` requests and
    ``first_pulls`` package pages in flight, inside a time box (what is not done by then is
    reported, not waited for);
-4. steady syncs every ``interval`` seconds (health, a consistency proof when the head grew,
-   a new sheet, a pull from its cursor, evidence) by every laptop whose sheets are stored.
+4. steady syncs every ``interval`` seconds (health carrying the consistency proof from the
+   head last seen, a new sheet, a pull from its cursor; the fork evidence when health's
+   count of it changed) by every laptop whose sheets are stored, as the client asks them.
 
 Meanwhile a probe asks ``/v1/health`` every 100 ms and the server's CPU and RSS (with its
 worker processes) are sampled. At the end every sheet a laptop got a receipt for is looked
@@ -348,6 +349,8 @@ class Generator:
         self.session: aiohttp.ClientSession
         self.cursor: dict[int, int] = {}
         self.head_size: dict[int, int] = {}
+        self.forks_held: dict[int, Any] = {}  # laptop -> health's forks_held, as sent
+        self.forks_seen: dict[int, Any] = {}  # laptop -> forks_held when evidence was asked
         self.steady_next: dict[int, int] = {}
 
     def span(self, at: tuple[int, int]) -> bytes:
@@ -450,18 +453,45 @@ class Generator:
         return True
 
     async def health(self, laptop: Laptop) -> bool:
-        status, text = await self.call("health", "GET", "/v1/health")
+        """Health with the size last seen (the proof from it comes in the answer); the proof
+        asked apart only if it did not, as the client does."""
+        old = self.head_size.get(laptop.index)
+        params = {"known": old} if old else None
+        status, text = await self.call("health", "GET", "/v1/health", params=params)
         if status != 200 or text is None:
             return False
-        head = json.loads(text).get("head")
+        answer = json.loads(text)
+        head = answer.get("head")
         size = int(head["payload"]["size"]) if head else 0
-        old = self.head_size.get(laptop.index)
-        if old is not None and 0 < old < size:
+        carried = answer.get("consistency") or {}
+        if (
+            old is not None
+            and 0 < old < size
+            and (carried.get("first"), carried.get("second"))
+            != (
+                old,
+                size,
+            )
+        ):
             await self.call(
                 "consistency", "GET", "/v1/log/consistency", params={"first": old, "second": size}
             )
         self.head_size[laptop.index] = size
+        self.forks_held[laptop.index] = answer.get("forks_held")
         return True
+
+    async def evidence(self, laptop: Laptop) -> bool:
+        """The region's fork evidence, asked as the client asks it: when health counts some
+        and the count changed since this laptop last asked (or health sent none)."""
+        held = self.forks_held.get(laptop.index)
+        if isinstance(held, int) and (held == 0 or self.forks_seen.get(laptop.index) == held):
+            return True
+        status, _ = await self.call(
+            "evidence", "GET", "/v1/evidence", params={"jurisdiction": laptop.jurisdiction}
+        )
+        if status == 200:
+            self.forks_seen[laptop.index] = held
+        return status == 200
 
     async def pull(self, laptop: Laptop) -> bool:
         """Every page from the laptop's cursor to the newest head."""
@@ -530,10 +560,7 @@ class Generator:
             return False
         if not await self.pull(laptop):
             return False
-        status, _ = await self.call(
-            "evidence", "GET", "/v1/evidence", params={"jurisdiction": laptop.jurisdiction}
-        )
-        return status == 200
+        return await self.evidence(laptop)
 
     async def steady_sync(self, laptop: Laptop) -> None:
         await self.health(laptop)
@@ -545,9 +572,7 @@ class Generator:
                 laptop, self.span(laptop.steady[n]), self.head_size.get(laptop.index, 0)
             )
         await self.pull(laptop)
-        await self.call(
-            "evidence", "GET", "/v1/evidence", params={"jurisdiction": laptop.jurisdiction}
-        )
+        await self.evidence(laptop)
 
     async def steady(self, laptop: Laptop, interval: float, until: float) -> None:
         await asyncio.sleep(random.Random(laptop.index).uniform(0, interval))
@@ -696,6 +721,8 @@ async def _request_costs(gen: Generator, server: Server, sample: list[Laptop]) -
             for lap in sample
         ],
     )
+    # And health carrying that proof, as a steady sync asks it.
+    await timed("health_proof", [gen.health(lap) for lap in sample])
     return costs
 
 

@@ -66,6 +66,12 @@ class Envelope(BaseModel):
     hash: str
 
 
+class Consistency(BaseModel):
+    first: int
+    second: int
+    proof: list[str]
+
+
 class Health(BaseModel):
     status: str = Field(description="always ok when the server answers")
     server_key: str = Field(description="the server's Ed25519 public key, hex; signs receipts")
@@ -78,6 +84,15 @@ class Health(BaseModel):
     head: Envelope | None = Field(description="the newest signed tree head (PROTOCOL §10.2)")
     certificates: list[Envelope] = Field(
         description="the authority's certificates of the server key (role server)"
+    )
+    forks_held: int = Field(
+        description="fork evidence pairs the server holds, of every region: a laptop asks"
+        " /v1/evidence only when this changed since it last did (PROTOCOL §9.5)"
+    )
+    consistency: Consistency | None = Field(
+        None,
+        description="asked with known=M, 0 < M < the head's size: the consistency proof from"
+        " M to the head, as /v1/log/consistency gives it (one request fewer a sync)",
     )
 
 
@@ -165,12 +180,6 @@ class Page(BaseModel):
 class LogEntries(BaseModel):
     entries: list[dict[str, Any]] = Field(description="index, received, partition, record")
     head: Envelope | None
-
-
-class Consistency(BaseModel):
-    first: int
-    second: int
-    proof: list[str]
 
 
 class Evidence(BaseModel):
@@ -317,6 +326,9 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         after = {
             "head": head.to_json() if head is not None else None,
             "certificates": server_certificates(trust),
+            # Fork evidence bumps the trust's version, so a new pair always rebuilds this.
+            "forks_held": ledger.storage.stats()["equivocations"],
+            "consistency": None,  # last: an answer to ``known`` writes its proof there
         }
         # Written as FastAPI's JSONResponse writes a model's answer (compact, UTF-8); the
         # time is ASCII (format_time), so nothing in it needs escaping.
@@ -325,8 +337,9 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             b'",' + _json_bytes(after)[1:],
         )
 
-    def health_answer() -> tuple[bytes, bytes | None]:
-        """The answer now: (body, the body gzipped or None when it is too small to be)."""
+    def health_answer() -> tuple[bytes, bytes | None, int]:
+        """The answer now: (body, the body gzipped or None when it is too small to be, the
+        head's size)."""
         trust, view = ledger.caught_up()
         head = view.head
         now = format_time(ledger.clock()).encode()
@@ -334,31 +347,51 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             kept["parts"] = health_parts(trust, head)
             kept.update(trust=trust, head=head, time=None)
         elif kept["time"] == now:
-            return cast(tuple[bytes, bytes | None], kept["answer"])
+            return cast(tuple[bytes, bytes | None, int], kept["answer"])
         before, after = kept["parts"]
         body = before + now + after
         packed = gzip.compress(body, GZIP_LEVEL, mtime=0) if len(body) >= GZIP_MIN else None
-        kept.update(time=now, answer=(body, packed))
-        return body, packed
+        kept.update(time=now, answer=(body, packed, view.size))
+        return body, packed, view.size
 
     health_thread = CapacityLimiter(1)
     health_turn = asyncio.Lock()
     built: dict[str, Any] = {"started": -math.inf, "answer": None}
 
     @app.get("/v1/health", response_model=Health)
-    async def health(request: Request) -> Response:
+    async def health(
+        request: Request,
+        known: int = Query(
+            0,
+            ge=0,
+            le=MAX_CURSOR,
+            description="the size of the newest head the laptop verified: the answer then"
+            " carries the consistency proof from it to the head (when 0 < known < its size)",
+        ),
+    ) -> Response:
         """Built on a thread of its own, never on the event loop (the newest head and the
         trust are asked of the database, which another worker may have written), nor in the
         pool the other reads share; and once for all who asked while no build had begun: a
         crowd of laptops asking at once costs one build, each answer begun after its asking
-        (a laptop never sees a head older than its last receipt's from the same worker)."""
+        (a laptop never sees a head older than its last receipt's from the same worker).
+
+        With ``known``, the consistency proof a laptop would ask next comes in the answer:
+        a steady sync's requests are mostly the HTTP stack's cost, not their work
+        (docs/PERFORMANCE.md), so one request fewer is most of a request's CPU saved."""
         asked = time.monotonic()
         async with health_turn:
             if built["started"] < asked:
                 started = time.monotonic()
                 answer = await to_thread.run_sync(health_answer, limiter=health_thread)
                 built.update(started=started, answer=answer)
-            body, packed = cast(tuple[bytes, bytes | None], built["answer"])
+            body, packed, size = cast(tuple[bytes, bytes | None, int], built["answer"])
+        if 0 < known < size:
+            proof = await to_thread.run_sync(ledger.storage.consistency, known, size)
+            hashes = ",".join(f'"{h.hex()}"' for h in proof)
+            carried = f'{{"first":{known},"second":{size},"proof":[{hashes}]}}}}'
+            assert body.endswith(b'"consistency":' + _NO_PROOF)  # health_parts wrote it last
+            body = body[: -len(_NO_PROOF)] + carried.encode()
+            packed = gzip.compress(body, GZIP_LEVEL, mtime=0) if len(body) >= GZIP_MIN else None
         headers = {"Vary": "Accept-Encoding"}
         if packed is not None and "gzip" in request.headers.get("accept-encoding", "").lower():
             headers["Content-Encoding"] = "gzip"  # the GZip middleware passes it as it is
@@ -720,6 +753,9 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     photos = ServerPhotos(cast(Any, ledger.storage), folder)
     app.include_router(photo_router(photos, pushes))
     return app
+
+
+_NO_PROOF = b"null}"  # how the kept health answer ends: its consistency field, unasked
 
 
 def _entry(h: RawHeld, partition: bool = False) -> str:

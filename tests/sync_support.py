@@ -53,8 +53,19 @@ class LiveServer:
         if clock is not None:
             self.ledger.clock = clock
         # Behind the server's own edge (recap_server/edge.py), as `recap-server` serves it.
+        app = create_app(self.ledger, demo=True, gate=gate)
+        self.asked: list[str] = []  # "METHOD /path?query" of every request, in order
+
+        async def recorded(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http":
+                query = scope["query_string"].decode()
+                self.asked.append(
+                    f"{scope['method']} {scope['path']}" + (f"?{query}" * bool(query))
+                )
+            await app(scope, receive, send)
+
         config = uvicorn_config(
-            create_app(self.ledger, demo=True, gate=gate),
+            recorded,
             "127.0.0.1",
             0,
             EdgeLimits(),

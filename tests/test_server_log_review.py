@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -206,28 +207,36 @@ def test_the_server_lists_the_heads_it_signed_at_a_size(live_server: LiveServer)
 class Balancer:
     """A load balancer on loopback in front of two replicas of one server: requests whose
     path starts with one of ``behind_paths`` go to the replica behind, the rest to the
-    current one (real HTTP both ways)."""
+    current one (real HTTP both ways). ``plain_health``: health is asked without ``known``,
+    as an earlier server that carries no consistency proof in it answers. ``rewrite``: what
+    the balancer does to an answer's body, given the path asked (a server's lie)."""
 
     def __init__(self, current: str, behind: str) -> None:
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         self.behind_paths: tuple[str, ...] = ()
+        self.plain_health = False
+        self.rewrite: Callable[[str, bytes], bytes] = lambda _path, body: body
         balancer = self
 
         class Handler(BaseHTTPRequestHandler):
             def _forward(self) -> None:
                 base = behind if self.path.startswith(balancer.behind_paths) else current
+                path = self.path
+                if balancer.plain_health and path.startswith("/v1/health"):
+                    path = "/v1/health"
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k: v for k, v in self.headers.items() if k.lower() in _FORWARDED_HEADERS}
                 answer = requests.request(
-                    self.command, base + self.path, data=body or None, headers=headers, timeout=30
+                    self.command, base + path, data=body or None, headers=headers, timeout=30
                 )
+                content = balancer.rewrite(self.path, answer.content)
                 self.send_response(answer.status_code)
                 self.send_header("Content-Type", answer.headers.get("Content-Type", "text/plain"))
-                self.send_header("Content-Length", str(len(answer.content)))
+                self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
-                self.wfile.write(answer.content)
+                self.wfile.write(content)
 
             do_GET = do_POST = _forward
 
@@ -249,7 +258,8 @@ _FORWARDED_HEADERS = {"content-type", "content-encoding", "user-agent"}
 def test_a_404_for_a_proof_is_settled_by_the_heads_the_server_signed(tmp_path: Path) -> None:
     """Behind a balancer, the replica asked for the proof has not seen the newest head yet
     (404): a stale answer while the server still lists that head, a roll-back once it
-    disowns it."""
+    disowns it. (Health asked plain: a proof carried in it comes from the replica that
+    answered it.)"""
     current = LiveServer(tmp_path / "current")
     a = make_laptop(tmp_path / "a", "op-a")
     b = make_laptop(tmp_path / "b", "op-b")
@@ -261,6 +271,7 @@ def test_a_404_for_a_proof_is_settled_by_the_heads_the_server_signed(tmp_path: P
     assert once(b, current.url).outcome == "done"
     behind = LiveServer(tmp_path / "behind")
     balancer = Balancer(current.url, behind.url)
+    balancer.plain_health = True
     try:
         balancer.behind_paths = ("/v1/log/consistency",)
         result = once(a, balancer.url)

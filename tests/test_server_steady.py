@@ -221,3 +221,40 @@ def test_a_pull_finds_the_partitions_of_its_ranges_as_the_database_does(tmp_path
             assert [e["index"] for e in page["entries"]] == [r.index for r in rows]
     finally:
         server.stop()
+
+
+def test_health_carries_the_proof_from_the_size_asked_as_the_log_gives_it(tmp_path: Path) -> None:
+    """``known``: the proof /v1/log/consistency gives from that size to the head, in the
+    answer, gzipped or not; nothing for a size it cannot prove (none, the head's own, past
+    the head); the rest of the answer as without it, and all of it as the model says."""
+    server = LiveServer(tmp_path / "server")
+    try:
+        laptop = make_laptop(tmp_path / "op-a", "op-a")
+        sizes = []
+        sent: set[str] = set()
+        for n in range(3):
+            demo_service.populate(laptop.ws, laptop.key, stations=1 + n, seed=n + 1)
+            fresh = [r for r in all_records(laptop) if r.hash not in sent]
+            sent.update(r.hash for r in fresh)
+            sizes.append(int(push(server, fresh)["head"]["payload"]["size"]))
+        plain, _ = _health(server)
+        assert plain["consistency"] is None and plain["forks_held"] == 0
+        top = sizes[-1]
+        for known in sizes[:-1]:
+            expected = server.get(f"/v1/log/consistency?first={known}&second={top}")
+            assert expected["proof"]  # a proof with hashes to carry
+            for encoding in ("gzip", "identity"):
+                answer = requests.get(
+                    f"{server.url}/v1/health?known={known}",
+                    headers={"Accept-Encoding": encoding},
+                    timeout=10,
+                )
+                body = answer.json()
+                assert body["consistency"] == expected
+                assert Health.model_validate(body).model_dump(mode="json") == body
+                assert _timeless({**body, "consistency": None}) == _timeless(plain)
+        for known in (0, top, top + 7):
+            assert server.get(f"/v1/health?known={known}")["consistency"] is None
+        assert requests.get(f"{server.url}/v1/health?known=-1", timeout=10).status_code == 422
+    finally:
+        server.stop()

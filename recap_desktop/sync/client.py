@@ -262,8 +262,12 @@ class ServerClient:
             raise NotHeld(f"HTTP 404: {body[:300]!r}")
         raise Refused(f"HTTP {status}: {body[:300]!r}")
 
-    def health(self) -> dict[str, Any]:
-        answer = self._call("GET", "/v1/health")
+    def health(self, known: int = 0) -> dict[str, Any]:
+        """The server's key, certificates and newest head; with ``known`` (the size of the
+        newest head this laptop verified), the consistency proof from it to that head too
+        (``consistency``, checked by the caller), one request fewer a sync."""
+        params = {"known": known} if known > 0 else None
+        answer = self._call("GET", "/v1/health", params=params)
         if not isinstance(answer, dict) or not isinstance(answer.get("server_key"), str):
             raise BadAnswer("the health answer has no server_key")
         return answer

@@ -189,6 +189,9 @@ class _Cancelled(Exception):
 
 
 TRUSTED_SERVERS = "trusted server keys"  # setting: the certified server keys last seen
+# setting: the server, region and count of fork evidence (health's forks_held) at the last
+# /v1/evidence that was kept whole: the next is asked only when one of them changed.
+EVIDENCE_SEEN = "fork evidence seen"
 # Records of an unknown signer logged (§10.6) kept as evidence from one pull: one proves the
 # server's misbehaviour; a server that logs a million must not fill the laptop's disk with
 # their proofs (the rest are counted in the sync's message, and no longer kept).
@@ -243,6 +246,7 @@ class SyncEngine:
         self._authority_held: frozenset[str] = frozenset()  # held when the pull started
         self._head: TreeHead | None = None  # the newest tree head verified in this sync
         self._server_key = b""
+        self._forks_held: object = None  # health's count of fork evidence, as sent
         self._asked: float | None = None  # the last Retry-After the server sent
         self._status = Status(
             State.IDLE.value,
@@ -380,7 +384,9 @@ class SyncEngine:
         head must extend every head this laptop verified or was shown (§10.3). Sent marks and
         log positions resting on keys no longer certified are dropped (those records go up
         again). Compare the clocks."""
-        health = self.client.health()
+        # The size of the newest head kept asks for the proof that the server's head extends
+        # it in the same answer (checked below, against that head once verified).
+        health = self.client.health(_hinted_size(self.store.witness.newest()))
         try:
             public_key = bytes.fromhex(str(health["server_key"]))
             check_public_key(public_key)
@@ -431,7 +437,8 @@ class SyncEngine:
                 result, LogError("bad_head", "the head is signed by another key"), head.record, None
             )
         self._head = None
-        self._advance(result, head, trust)
+        self._forks_held = health.get("forks_held")
+        self._advance(result, head, trust, health.get("consistency"))
         self._check_gossip(result, head, trust)
         result.clock_offset = _clock_offset(health.get("time"))
         self._emit(online=True, clock_offset=result.clock_offset)
@@ -461,15 +468,17 @@ class SyncEngine:
             first = raw if isinstance(raw, dict) else {"head": repr(raw)[:200]}
             self._misbehaved(result, exc, first, None)
 
-    def _advance(self, result: SyncResult, head: TreeHead, trust: Trust) -> None:
+    def _advance(
+        self, result: SyncResult, head: TreeHead, trust: Trust, carried: Any = None
+    ) -> None:
         """Make ``head`` the newest verified, if it extends the newest one held (asking the
-        server for the proof when the sizes differ)."""
+        server for the proof when the sizes differ, unless ``carried`` is it)."""
         if self._head is not None and head.hash == self._head.hash:
             return
         kept = self.store.witness.newest()
         old = self._head or (self._kept_head(kept, trust) if kept is not None else None)
         if old is not None:
-            self._extends(result, old, head)
+            self._extends(result, old, head, carried)
         self.store.witness.keep_newest(head.record)
         self._head = head
 
@@ -479,16 +488,22 @@ class SyncEngine:
         except LogError:
             return None  # its key is no longer certified: it proves nothing now
 
-    def _extends(self, result: SyncResult, old: TreeHead, new: TreeHead) -> None:
-        """``new`` extends ``old`` (§10.3), by the server's consistency proof. A proof that
-        does not verify is asked for once more (a newer head may have raced it) before it is
-        evidence; one that does not parse is a broken answer. A smaller head signed no later
-        (stale), or a 404 for the proof, is settled by the heads the server signed."""
+    def _extends(
+        self, result: SyncResult, old: TreeHead, new: TreeHead, carried: Any = None
+    ) -> None:
+        """``new`` extends ``old`` (§10.3), by the server's consistency proof: ``carried``
+        (the one the health answer brought) if it is between these two sizes, else asked.
+        A proof that does not verify is asked for once more (a newer head may have raced
+        it) before it is evidence; one that does not parse is a broken answer. A smaller
+        head signed no later (stale), or a 404 for the proof, is settled by the heads the
+        server signed."""
         for attempt in (1, 2):
             proof: list[bytes] = []
             if 0 < old.size < new.size:
+                raw = _carried_proof(carried, old.size, new.size) if attempt == 1 else None
                 try:
-                    raw = self.client.consistency(old.size, new.size)
+                    if raw is None:
+                        raw = self.client.consistency(old.size, new.size)
                 except NotHeld:
                     self._settle(result, new, old)
                 try:
@@ -1218,26 +1233,57 @@ class SyncEngine:
         )
 
     def _pull_evidence(self, result: SyncResult) -> None:
-        """The forks the server holds proof of in this laptop's region: kept here too."""
+        """The forks the server holds proof of in this laptop's region: kept here too. Asked
+        only when the server's count of them (health's ``forks_held``) changed since the
+        last answer kept whole, or when the server sends no count: a server that hides
+        evidence could as well answer none, so skipping trusts it with nothing more."""
         if self.jurisdiction is None:
             return
         trust = self._trust()
         if trust is None:
             return
+        held = self._forks_held
+        seen = f"{key_id(self._server_key)}:{self.jurisdiction}:{held}"
+        counted = type(held) is int and held >= 0
+        if counted and (held == 0 or self.store.outbox.setting(EVIDENCE_SEEN) == seen):
+            return
         answer = self.client.evidence(self.jurisdiction)
         forks = []
+        whole = True
         for pair in answer.get("forks", []):
             try:
                 forks.append(check_fork(pair, trust))
             except WireError as exc:
+                whole = False  # asked again next time: a certificate may yet make it check
                 result.pull_problems.append(Problem(None, "malformed", f"fork evidence: {exc}"))
         if forks:
             result.forks += self.store.evidence.add_forks(forks, "server")
+        if counted and whole:
+            self.store.outbox.set_setting(EVIDENCE_SEEN, seen)
 
 
 # What a page's entry may name by hash (§9.5): a package, or a certificate or revocation list.
 _PACKAGE_TYPES = frozenset({"election"})
 _AUTHORITY_TYPES = frozenset({"certificate", "revocations"})
+
+
+def _hinted_size(record: Record | None) -> int:
+    """The size a kept head claims, to ask for a proof from it: a hint only (the proof is
+    checked against the head once the trust has verified it)."""
+    size = record.payload.get("size") if record is not None else None
+    return size if type(size) is int and size > 0 else 0
+
+
+def _carried_proof(carried: Any, first: int, second: int) -> Any:
+    """The proof a health answer carried, if it is the one from ``first`` to ``second``."""
+    if (
+        isinstance(carried, dict)
+        and type(carried.get("first")) is int
+        and type(carried.get("second")) is int
+        and (carried["first"], carried["second"]) == (first, second)
+    ):
+        return carried.get("proof")
+    return None
 
 
 def _laptop_clock() -> datetime:
