@@ -7,12 +7,10 @@ import contextlib
 import dataclasses
 import gzip
 import json
-import math
 import re
-import time
 import zlib
-from collections.abc import AsyncIterator
-from typing import Any, cast
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Generic, TypeVar, cast
 
 from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, HTTPException, Query, Request, Response
@@ -54,6 +52,7 @@ MAX_HELD_BODY = hashes_body_bytes(MAX_BATCH)  # {"hashes": [...]}
 _HEX = "^[0-9a-f]{64}$"  # a record hash, in the OpenAPI schemas and in _hash_list
 _HASH = re.compile(_HEX)
 MAX_AUTHORITY_BODY = hashes_body_bytes(MAX_AUTHORITY_FETCH)  # {"hashes": [...]}
+T = TypeVar("T")
 MAX_CURSOR = 2**63 - 1  # SQLite's largest integer: a pull cursor beyond it is not a cursor
 
 
@@ -258,6 +257,52 @@ async def _fewer_read_threads(_app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+class Coalesced(Generic[T]):
+    """One build at a time of an answer many ask for, each caller answered by a build begun
+    after it asked, shared by all who asked while the previous build ran, and all of them
+    woken at once when it is done.
+
+    /v1/health took turns under an ``asyncio.Lock`` before: each waiter, woken in turn, had
+    to run (one pass of the event loop each, ~1 ms under a surge) only to see that a build
+    had begun after it asked and let the next one in; 300 laptops waiting took 0.3 s (a
+    national surge's health p99 was ~0.5 s with builds of ~1 ms: docs/PERFORMANCE.md)."""
+
+    def __init__(self, build: Callable[[], Awaitable[T]]) -> None:
+        self._build = build
+        self._running = False
+        self._next: asyncio.Future[T] | None = None  # what those asking now will get
+
+    async def get(self) -> T:
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+            # Nobody may be left to take a failure (each gone): it is taken here, not logged.
+            self._next.add_done_callback(lambda f: f.cancelled() or f.exception())
+        waiting = self._next
+        if not self._running:
+            self._launch()
+        # Shielded: a caller that goes away (its client left) does not cancel the build the
+        # others wait for.
+        return await asyncio.shield(waiting)
+
+    def _launch(self) -> None:
+        waiting, self._next = self._next, None
+        assert waiting is not None
+        self._running = True
+
+        def done(task: asyncio.Future[T]) -> None:
+            self._running = False
+            if task.cancelled():
+                waiting.cancel()
+            elif (error := task.exception()) is not None:
+                waiting.set_exception(error)
+            else:
+                waiting.set_result(task.result())
+            if self._next is not None:
+                self._launch()  # for those who asked while this one ran
+
+        asyncio.ensure_future(self._build()).add_done_callback(done)
+
+
 def _region_or_400(jurisdiction: str) -> None:
     """A pull's and the fork evidence's jurisdiction goes into a query: a region code only
     (a NUL in it was a PostgreSQL error, a 500)."""
@@ -297,12 +342,14 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
 
     shown: dict[str, Any] = {}
 
-    def server_certificates(trust: Trust) -> list[dict[str, Any]]:
-        """The server's certificates, read again only when the trust changes."""
+    def server_certificates(trust: Trust) -> tuple[list[dict[str, Any]], int]:
+        """The server's certificates and the count of fork evidence held, read again only
+        when the trust changes (fork evidence stored bumps the trust's version too)."""
         if shown.get("trust") is not trust:
             shown["certificates"] = [r.to_json() for r in ledger.certificates()]
+            shown["forks"] = ledger.storage.stats()["equivocations"]
             shown["trust"] = trust
-        return list(shown["certificates"])
+        return list(shown["certificates"]), int(shown["forks"])
 
     # The health answer as bytes around its time field, made again only when the newest head
     # or the trust changed (both checked by one indexed read); the time is written in at each
@@ -323,11 +370,11 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             "version": election.version if election else None,
             "demo": demo,
         }
+        certificates, forks = server_certificates(trust)
         after = {
             "head": head.to_json() if head is not None else None,
-            "certificates": server_certificates(trust),
-            # Fork evidence bumps the trust's version, so a new pair always rebuilds this.
-            "forks_held": ledger.storage.stats()["equivocations"],
+            "certificates": certificates,
+            "forks_held": forks,
             "consistency": None,  # last: an answer to ``known`` writes its proof there
         }
         # Written as FastAPI's JSONResponse writes a model's answer (compact, UTF-8); the
@@ -355,8 +402,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         return body, packed, view.size
 
     health_thread = CapacityLimiter(1)
-    health_turn = asyncio.Lock()
-    built: dict[str, Any] = {"started": -math.inf, "answer": None}
+    health_builds = Coalesced(lambda: to_thread.run_sync(health_answer, limiter=health_thread))
 
     @app.get("/v1/health", response_model=Health)
     async def health(
@@ -371,20 +417,15 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     ) -> Response:
         """Built on a thread of its own, never on the event loop (the newest head and the
         trust are asked of the database, which another worker may have written), nor in the
-        pool the other reads share; and once for all who asked while no build had begun: a
-        crowd of laptops asking at once costs one build, each answer begun after its asking
-        (a laptop never sees a head older than its last receipt's from the same worker).
+        pool the other reads share; and once for all who asked while no build had begun
+        (``Coalesced``): a crowd of laptops asking at once costs one build, each answer
+        begun after its asking (a laptop never sees a head older than its last receipt's
+        from the same worker).
 
         With ``known``, the consistency proof a laptop would ask next comes in the answer:
         a steady sync's requests are mostly the HTTP stack's cost, not their work
         (docs/PERFORMANCE.md), so one request fewer is most of a request's CPU saved."""
-        asked = time.monotonic()
-        async with health_turn:
-            if built["started"] < asked:
-                started = time.monotonic()
-                answer = await to_thread.run_sync(health_answer, limiter=health_thread)
-                built.update(started=started, answer=answer)
-            body, packed, size = cast(tuple[bytes, bytes | None, int], built["answer"])
+        body, packed, size = await health_builds.get()
         if 0 < known < size:
             proof = await to_thread.run_sync(ledger.storage.consistency, known, size)
             hashes = ",".join(f'"{h.hex()}"' for h in proof)
