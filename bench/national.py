@@ -20,9 +20,10 @@ does before election day. An asynchronous load generator (aiohttp, one process) 
    head last seen, a new sheet, a pull from its cursor; the fork evidence when health's
    count of it changed) by every laptop whose sheets are stored, as the client asks them.
 
-Meanwhile a probe asks ``/v1/health`` every 100 ms and the server's CPU and RSS (with its
-worker processes) are sampled. At the end every sheet a laptop got a receipt for is looked
-up in the server's database by hash: present exactly once, at the index its receipt gave.
+Meanwhile a probe asks ``/v1/health`` every 100 ms from a process of its own, and the
+server's CPU and RSS (with its worker processes) are sampled. At the end every sheet a
+laptop got a receipt for is looked up in the server's database by hash: present exactly
+once, at the index its receipt gave.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import zlib
 from collections import Counter
@@ -603,35 +605,56 @@ async def _read(answer: aiohttp.ClientResponse) -> tuple[bytes, int]:
 
 
 class Probe:
-    """``/v1/health`` every 100 ms on a connection of its own, and the server's RSS."""
+    """``/v1/health`` every 100 ms from a process of its own (``bench.health_probe``), and
+    the server's RSS. Timed in this process, health took ~100 ms at the median in a surge
+    while a probe of its own measured 2 ms (run P, docs/PERFORMANCE.md): the generator's
+    event loop, 500 requests in flight, added its own lag; a laptop is a machine of its own."""
 
     def __init__(self, url: str, pid: int) -> None:
         self.url, self.pid = url, pid
-        self.health: list[float] = []
-        self.failed = 0
+        self.samples: list[tuple[float, float, int]] = []  # (start, ms, status)
         self.rss_peak = 0.0
         self._stop = asyncio.Event()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.health_probe", url],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            start, ms, status = line.split()
+            self.samples.append((float(start), float(ms), int(status)))
+
+    def between(self, start: float, end: float) -> tuple[list[float], int]:
+        """The probes begun between these ``time.monotonic()`` readings (at least one: the
+        first begun after ``start``, for a surge shorter than the probes' interval): their
+        times in ms and how many were not answered 200. It waits (at most 35 s, past the
+        probe's timeout) for a probe begun after ``end``: the probe is sequential, so every
+        one begun before then is in."""
+        deadline = time.monotonic() + 35
+        while time.monotonic() < deadline and not (self.samples and self.samples[-1][0] > end):
+            time.sleep(0.05)
+        after = [s for s in self.samples if s[0] >= start]
+        within = [s for s in after if s[0] <= end] or after[:1]
+        return [ms for _, ms, _ in within], sum(1 for *_, status in within if status != 200)
 
     async def run(self) -> None:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
-            while not self._stop.is_set():
-                start = time.perf_counter()
-                try:
-                    async with session.get(self.url + "/v1/health") as answer:
-                        await answer.read()
-                        if answer.status != 200:
-                            self.failed += 1
-                except (TimeoutError, aiohttp.ClientError, OSError):
-                    self.failed += 1
-                self.health.append((time.perf_counter() - start) * 1000)
-                self.rss_peak = max(self.rss_peak, await asyncio.to_thread(rss_mb, self.pid))
-                try:
-                    await asyncio.wait_for(self._stop.wait(), 0.1)
-                except TimeoutError:
-                    pass
+        while not self._stop.is_set():
+            self.rss_peak = max(self.rss_peak, await asyncio.to_thread(rss_mb, self.pid))
+            try:
+                await asyncio.wait_for(self._stop.wait(), 0.5)
+            except TimeoutError:
+                pass
 
     def stop(self) -> None:
         self._stop.set()
+        self._proc.terminate()
+        self._proc.wait(timeout=30)
+        self._reader.join(timeout=30)
 
 
 # -- one run ----------------------------------------------------------------------------------
@@ -855,7 +878,7 @@ async def _run(
             f" {shape.connections} requests in flight"
         )
         gen.phase = "surge"
-        probe.health.clear()
+        surge_began = time.monotonic()
         cpu0, t0 = server.cpu(), time.perf_counter()
         stored_before = tally.stored
         tasks = [asyncio.create_task(gen.first_sync(lap)) for lap in national.laptops]
@@ -873,7 +896,7 @@ async def _run(
             raise RuntimeError(f"the generator failed: {crashed[0]!r}") from crashed[0]
         surge_seconds = time.perf_counter() - t0
         surge_cpu = server.cpu() - cpu0
-        surge_health = list(probe.health) + tally.latency.get("surge:health", [])
+        surge_health, surge_unanswered = probe.between(surge_began, time.monotonic())
         surge_stored = tally.stored - stored_before
         log(
             f"    {len(finished):,} finished in {surge_seconds:.0f} s,"
@@ -925,7 +948,7 @@ async def _run(
         steady_cpu=steady_cpu,
         tally=tally,
         probe_health=surge_health,
-        probe_failed=probe.failed,
+        probe_failed=surge_unanswered,
         rss_start=rss_start,
         rss_peak=probe.rss_peak,
         rss_end=rss_end,
@@ -1034,6 +1057,7 @@ def results(figures: Figures, sodium: float, cores_used: int) -> list[Result]:
             )
         )
     health = figures.probe_health
+    laptops = figures.tally.latency.get("surge:health", []) or [0.0]
     if health:
         out.append(
             Result.absolute(
@@ -1042,8 +1066,11 @@ def results(figures: Figures, sodium: float, cores_used: int) -> list[Result]:
                 "ms",
                 "lower",
                 100.0,
-                note=f"{len(health):,} health requests during the surge (probe and laptops),"
-                f" p50 {percentile(health, 50):.0f} ms, p99 {percentile(health, 99):.0f} ms",
+                note=f"{len(health):,} probes of /v1/health during the surge, every 100 ms from a"
+                f" process of its own, p50 {percentile(health, 50):.1f} ms, p99"
+                f" {percentile(health, 99):.0f} ms, {figures.probe_failed} not answered 200;"
+                f" the laptops' own, timed by the generator (its loop's lag included): p50"
+                f" {percentile(laptops, 50):.0f} ms, p99 {percentile(laptops, 99):.0f} ms",
             )
         )
     out.append(
