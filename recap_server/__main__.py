@@ -114,18 +114,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     from recap_server.app import create_app
     from recap_server.edge import EdgeLimits, uvicorn_config
     from recap_server.gate import GateLimits
-    from recap_server.server import ServerSetupError, open_ledger
+    from recap_server.server import ServerSetupError, open_ledger, settled_heap
 
     try:
-        ledger = open_ledger(
-            args.data_dir,
-            demo=args.demo,
-            election=args.election,
-            trust_authority=args.trust_authority,
-            certificate=args.certificate,
-            require_certificate=args.request is None,
-            database=args.database,
-        )
+        with settled_heap():
+            ledger = open_ledger(
+                args.data_dir,
+                demo=args.demo,
+                election=args.election,
+                trust_authority=args.trust_authority,
+                certificate=args.certificate,
+                require_certificate=args.request is None,
+                database=args.database,
+            )
     except ServerSetupError as exc:
         print(f"recap-server: {exc}", file=sys.stderr)
         return 2

@@ -17,12 +17,13 @@ WORKER_ENV = "RECAP_SERVER_WORKER"  # the parent's choices, as JSON, for its wor
 
 def worker_app() -> FastAPI:
     from recap_server.app import create_app
-    from recap_server.server import open_ledger
+    from recap_server.server import open_ledger, settled_heap
 
     config = json.loads(os.environ[WORKER_ENV])
-    ledger = open_ledger(
-        Path(config["data_dir"]), demo=bool(config["demo"]), database=config["database"]
-    )
+    with settled_heap():
+        ledger = open_ledger(
+            Path(config["data_dir"]), demo=bool(config["demo"]), database=config["database"]
+        )
     from recap_server.edge import EdgeLimits, worker_limits
     from recap_server.gate import GateLimits
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from recap_desktop import resources
@@ -138,6 +141,24 @@ def import_package(ledger: Ledger, data: bytes) -> None:
     refused = [o for o in ledger.import_authority(records) if o.status == REFUSED]
     if refused:
         raise ServerSetupError(f"the election package was refused: {refused[0].detail}")
+
+
+@contextmanager
+def settled_heap() -> Iterator[None]:
+    """Around a serving process's start: what it builds there (the election, 820,000
+    stations at national size, and the trust: millions of objects alive as long as the
+    process) is left out of every later pass of Python's cycle collector (``gc.freeze``),
+    and no pass walks it while it is built. Each full pass walked all of it with every
+    thread stopped: 0.3-0.9 s, dozens of times while the server started and in a surge's
+    first seconds, where /v1/health waited for them (docs/PERFORMANCE.md, run V). What the
+    start made and dropped is collected once, before the freeze."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.freeze()
+        gc.enable()
 
 
 def open_ledger(
