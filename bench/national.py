@@ -486,13 +486,13 @@ class Generator:
         """The region's fork evidence, asked as the client asks it: when health counts some
         and the count changed since this laptop last asked (or health sent none)."""
         held = self.forks_held.get(laptop.index)
-        if isinstance(held, int) and (held == 0 or self.forks_seen.get(laptop.index) == held):
+        if type(held) is int and (held == 0 or self.forks_seen.get(laptop.index) == held):
             return True
-        status, _ = await self.call(
+        status, text = await self.call(
             "evidence", "GET", "/v1/evidence", params={"jurisdiction": laptop.jurisdiction}
         )
-        if status == 200:
-            self.forks_seen[laptop.index] = held
+        if status == 200 and text is not None:
+            self.forks_seen[laptop.index] = json.loads(text).get("forks_held")
         return status == 200
 
     async def pull(self, laptop: Laptop) -> bool:
@@ -637,6 +637,8 @@ class Probe:
         one begun before then is in."""
         deadline = time.monotonic() + 35
         while time.monotonic() < deadline and not (self.samples and self.samples[-1][0] > end):
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"the health probe stopped (exit {self._proc.returncode})")
             time.sleep(0.05)
         after = [s for s in self.samples if s[0] >= start]
         within = [s for s in after if s[0] <= end] or after[:1]
@@ -858,8 +860,8 @@ async def _run(
     tally = Tally()
     gen = Generator(server.url, national, national.bodies(), tally)
     await gen.open(shape.connections, shape.first_pulls)
-    probe = Probe(server.url, server.pid)
     rss_start = rss_mb(server.pid)
+    probe = Probe(server.url, server.pid)  # stopped in the finally below, as its task is
     probe_task = asyncio.create_task(probe.run())
     try:
         late = national.laptops[: shape.late]
@@ -896,7 +898,9 @@ async def _run(
             raise RuntimeError(f"the generator failed: {crashed[0]!r}") from crashed[0]
         surge_seconds = time.perf_counter() - t0
         surge_cpu = server.cpu() - cpu0
-        surge_health, surge_unanswered = probe.between(surge_began, time.monotonic())
+        surge_health, surge_unanswered = await asyncio.to_thread(
+            probe.between, surge_began, time.monotonic()
+        )
         surge_stored = tally.stored - stored_before
         log(
             f"    {len(finished):,} finished in {surge_seconds:.0f} s,"

@@ -7,6 +7,7 @@ receipt key's passphrase in $RECAP_SERVER_PASSPHRASE. --demo serves the DEMO ele
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -116,8 +117,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from recap_server.gate import GateLimits
     from recap_server.server import ServerSetupError, open_ledger, settled_heap
 
+    # A process that serves (one, not the parent of workers, which only sets the folder up):
+    # its start's heap out of later collections.
+    serving = args.workers == 1 and args.request is None and args.load_certificates is None
     try:
-        with settled_heap():
+        with settled_heap() if serving else contextlib.nullcontext():
             ledger = open_ledger(
                 args.data_dir,
                 demo=args.demo,

@@ -185,6 +185,10 @@ class Evidence(BaseModel):
     forks: list[list[Envelope]] = Field(
         description="pairs of records one signer signed at one place of its chain"
     )
+    forks_held: int = Field(
+        description="fork evidence pairs the server held, of every region, when it read"
+        " these: what a laptop compares health's forks_held with (PROTOCOL §9.5)"
+    )
 
 
 class Package(BaseModel):
@@ -269,7 +273,8 @@ class Coalesced(Generic[T]):
 
     def __init__(self, build: Callable[[], Awaitable[T]]) -> None:
         self._build = build
-        self._running = False
+        self._running: asyncio.Future[T] | None = None  # the build under way (kept: a task
+        # only the loop refers to may be collected before it is done)
         self._next: asyncio.Future[T] | None = None  # what those asking now will get
 
     async def get(self) -> T:
@@ -278,21 +283,25 @@ class Coalesced(Generic[T]):
             # Nobody may be left to take a failure (each gone): it is taken here, not logged.
             self._next.add_done_callback(lambda f: f.cancelled() or f.exception())
         waiting = self._next
-        if not self._running:
+        if self._running is None:
             self._launch()
-        # Shielded: a caller that goes away (its client left) does not cancel the build the
-        # others wait for.
-        return await asyncio.shield(waiting)
+        try:
+            # Shielded: a caller that goes away (its client left) does not cancel the build
+            # the others wait for.
+            return await asyncio.shield(waiting)
+        except (asyncio.CancelledError, BuildFailed):
+            raise
+        except Exception as exc:  # one error each: the build's is shared by every caller
+            raise BuildFailed(f"the build failed: {exc!r}") from exc
 
     def _launch(self) -> None:
         waiting, self._next = self._next, None
         assert waiting is not None
-        self._running = True
 
         def done(task: asyncio.Future[T]) -> None:
-            self._running = False
-            if task.cancelled():
-                waiting.cancel()
+            self._running = None
+            if task.cancelled():  # the loop is stopping: no caller is left with it
+                waiting.set_exception(BuildFailed("the build was cancelled"))
             elif (error := task.exception()) is not None:
                 waiting.set_exception(error)
             else:
@@ -300,7 +309,12 @@ class Coalesced(Generic[T]):
             if self._next is not None:
                 self._launch()  # for those who asked while this one ran
 
-        asyncio.ensure_future(self._build()).add_done_callback(done)
+        self._running = asyncio.ensure_future(self._build())
+        self._running.add_done_callback(done)
+
+
+class BuildFailed(RuntimeError):
+    """A ``Coalesced`` build failed (its cause chained)."""
 
 
 def _region_or_400(jurisdiction: str) -> None:
@@ -402,6 +416,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         return body, packed, view.size
 
     health_thread = CapacityLimiter(1)
+    proof_threads = CapacityLimiter(2)  # the consistency proofs health carries
     health_builds = Coalesced(lambda: to_thread.run_sync(health_answer, limiter=health_thread))
 
     @app.get("/v1/health", response_model=Health)
@@ -426,15 +441,22 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         a steady sync's requests are mostly the HTTP stack's cost, not their work
         (docs/PERFORMANCE.md), so one request fewer is most of a request's CPU saved."""
         body, packed, size = await health_builds.get()
+        gzipped = "gzip" in request.headers.get("accept-encoding", "").lower()
         if 0 < known < size:
-            proof = await to_thread.run_sync(ledger.storage.consistency, known, size)
+            # On threads of their own, as the build: never behind the pulls' pool.
+            proof = await to_thread.run_sync(
+                ledger.storage.consistency, known, size, limiter=proof_threads
+            )
             hashes = ",".join(f'"{h.hex()}"' for h in proof)
             carried = f'{{"first":{known},"second":{size},"proof":[{hashes}]}}}}'
-            assert body.endswith(b'"consistency":' + _NO_PROOF)  # health_parts wrote it last
+            if not body.endswith(b'"consistency":' + _NO_PROOF):
+                raise RuntimeError("the kept health answer does not end with its proof field")
             body = body[: -len(_NO_PROOF)] + carried.encode()
-            packed = gzip.compress(body, GZIP_LEVEL, mtime=0) if len(body) >= GZIP_MIN else None
+            packed = None
+            if gzipped and len(body) >= GZIP_MIN:
+                packed = gzip.compress(body, GZIP_LEVEL, mtime=0)
         headers = {"Vary": "Accept-Encoding"}
-        if packed is not None and "gzip" in request.headers.get("accept-encoding", "").lower():
+        if packed is not None and gzipped:
             headers["Content-Encoding"] = "gzip"  # the GZip middleware passes it as it is
             return Response(packed, media_type="application/json", headers=headers)
         return Response(body, media_type="application/json", headers=headers)
@@ -713,10 +735,16 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         """Forks the server holds proof of (a signer's two records at one place of its chain),
         for stations within a region: every laptop of the region keeps them as evidence."""
         _region_or_400(jurisdiction)  # as a pull's (schemathesis found a NUL's 500)
-        # Encoded here as the ``Evidence`` model would, not through it: every sync asks it.
-        pairs = ledger.storage.evidence(jurisdiction)
+        # Encoded here as the ``Evidence`` model would, not through it. The count in the same
+        # read: a laptop keeps it as what it has seen, not health's (which another worker or
+        # a replica behind may have answered).
+        with ledger.storage.snapshot():
+            pairs = ledger.storage.evidence(jurisdiction)
+            held = ledger.storage.stats()["equivocations"]
         forks = [[a.to_json(), b.to_json()] for a, b in pairs]
-        return Response(_json_bytes({"forks": forks}), media_type="application/json")
+        return Response(
+            _json_bytes({"forks": forks, "forks_held": held}), media_type="application/json"
+        )
 
     @app.get("/v1/regions/{region}/totals", response_model=RegionTotals)
     def totals(region: str, contest: str | None = None) -> dict[str, Any]:

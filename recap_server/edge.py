@@ -17,7 +17,9 @@ no well-kept library does this inside uvicorn):
   without bound: one connection could take gigabytes);
 - a **half-close** answered: a client that sends its requests and shuts its side for
   writing gets every answer, then the connection closes (RFC 9112 §9.6; uvicorn closed at
-  once, losing the answers not yet written);
+  once, losing the answers not yet written). Not over TLS, which has no half-close: its
+  close_notify ends the connection whatever the protocol answers (asyncio and uvloop both
+  say so, with a warning logged each time, if asked to keep it);
 - a **write deadline**: a client must take some of an answer waiting for it every
   ``write_timeout`` (as nginx's ``send_timeout``), else the connection is aborted;
 - a **connection limit**: at the limit, a new connection replaces the one that has waited
@@ -269,7 +271,9 @@ class GuardedProtocol(HttpToolsProtocol):
         (Reading is paused while requests wait in ``_buffer``, so the end is read only
         once the last of them is being answered.)"""
         self._eof = True
-        return True if self._request == "done" else None
+        if self._request != "done" or self.transport.get_extra_info("ssl_object") is not None:
+            return None
+        return True
 
     def on_headers_complete(self) -> None:
         self._request, self._tail, self._body_left = "body", 0, None

@@ -151,14 +151,18 @@ def settled_heap() -> Iterator[None]:
     and no pass walks it while it is built. Each full pass walked all of it with every
     thread stopped: 0.3-0.9 s, dozens of times while the server started and in a surge's
     first seconds, where /v1/health waited for them (docs/PERFORMANCE.md, run V). What the
-    start made and dropped is collected once, before the freeze."""
+    start made and dropped is collected once, before the freeze. (What is frozen is never
+    collected as a cycle again: an election replaced by a new package version stays in
+    memory as far as it holds cycles, a few times an election at most.)"""
+    was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         gc.collect()
         gc.freeze()
-        gc.enable()
+        if was:
+            gc.enable()
 
 
 def open_ledger(

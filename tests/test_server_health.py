@@ -149,7 +149,7 @@ def test_a_crowd_waiting_for_one_build_is_woken_at_once_each_by_a_build_after_it
     the next caller gets a build of its own."""
     import asyncio
 
-    from recap_server.app import Coalesced
+    from recap_server.app import BuildFailed, Coalesced
 
     async def scenario() -> None:
         loop = asyncio.get_running_loop()
@@ -193,8 +193,52 @@ def test_a_crowd_waiting_for_one_build_is_woken_at_once_each_by_a_build_after_it
         assert answers == [1] + [2] * 50
         assert began[1] >= max(asked[1:])  # the crowd's build began after each of them asked
         assert max(resumed[1:]) - min(resumed[1:]) <= 1  # woken together (50 passes before)
-        with pytest.raises(OSError):
+        with pytest.raises(BuildFailed) as failed:
             await builds.get()
+        assert isinstance(failed.value.__cause__, OSError)
         assert await builds.get() == 4
+
+    asyncio.run(scenario())
+
+
+def test_a_caller_that_leaves_does_not_stop_the_build_the_others_wait_for() -> None:
+    """A client that goes away while health is built (its request cancelled) takes nothing
+    from the others waiting for that build; a build the loop cancels fails its callers with
+    an error, not a cancellation of their own."""
+    import asyncio
+
+    from recap_server.app import BuildFailed, Coalesced
+
+    async def scenario() -> None:
+        release = asyncio.Event()
+        built: list[int] = []
+
+        async def build() -> int:
+            await release.wait()
+            built.append(1)
+            return len(built)
+
+        builds = Coalesced(build)
+        first = asyncio.ensure_future(builds.get())
+        await asyncio.sleep(0)
+        leaving = asyncio.ensure_future(builds.get())  # both wait for the next build
+        staying = asyncio.ensure_future(builds.get())
+        await asyncio.sleep(0)
+        leaving.cancel()
+        await asyncio.sleep(0)
+        release.set()
+        assert await first == 1 and await staying == 2 and leaving.cancelled()
+
+        release.clear()
+        waiting = asyncio.ensure_future(builds.get())
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        running = builds._running
+        assert running is not None
+        running.cancel()
+        with pytest.raises(BuildFailed):
+            await waiting
+        release.set()
+        assert await builds.get() == 3  # the next caller gets a build of its own
 
     asyncio.run(scenario())

@@ -78,19 +78,80 @@ def test_fork_evidence_is_asked_when_its_count_changed_and_kept(tmp_path: Path) 
         server.asked.clear()
         assert once(boss, server.url).outcome == "done"  # nothing new: not asked again
         assert "/v1/evidence" not in _paths(server.asked)
-        # Another region's laptop asks once for its own region (the count is the server's).
-        boss.ws.store.outbox.set_setting(EVIDENCE_SEEN, "another server:32.01.01:1")
+        # Kept by server and region: either another asks again.
+        seen = boss.ws.store.outbox.setting(EVIDENCE_SEEN)
+        assert seen is not None
+        key, region, count = seen.split(":")
+        assert (key, count) == (server.ledger.server_key.key_id, "1")
+        for other in (f"{'0' * 64}:{region}:1", f"{key}:32.02:1"):
+            boss.ws.store.outbox.set_setting(EVIDENCE_SEEN, other)
+            server.asked.clear()
+            assert once(boss, server.url).outcome == "done"
+            assert _paths(server.asked).count("/v1/evidence") == 1, other
+            assert boss.ws.store.outbox.setting(EVIDENCE_SEEN) == seen
+        # An answer with a pair that does not check is not kept as seen: asked again.
+        balancer = Balancer(server.url, server.url)
+        try:
+
+            def bogus(path: str, body: bytes) -> bytes:
+                if not path.startswith("/v1/evidence"):
+                    return body
+                answer = json.loads(body)
+                answer["forks"].append([{"not": "a record"}, {}])
+                return json.dumps(answer).encode()
+
+            balancer.rewrite = bogus
+            boss.ws.store.outbox.set_setting(EVIDENCE_SEEN, None)
+            result = once(boss, balancer.url)
+            assert [p.kind for p in result.pull_problems] == ["malformed"], result
+            assert boss.ws.store.outbox.setting(EVIDENCE_SEEN) is None
+        finally:
+            balancer.stop()
         server.asked.clear()
         assert once(boss, server.url).outcome == "done"
         assert _paths(server.asked).count("/v1/evidence") == 1
+        assert boss.ws.store.outbox.setting(EVIDENCE_SEEN) == seen
     finally:
+        server.stop()
+
+
+def test_an_earlier_server_s_health_without_proof_or_count_is_asked_apart(
+    tmp_path: Path,
+) -> None:
+    """A health answer with neither ``consistency`` nor ``forks_held`` (an earlier server):
+    the laptop asks the proof and the evidence, as before, and the sync is done."""
+    server = LiveServer(tmp_path / "server")
+    balancer = Balancer(server.url, server.url)
+
+    def earlier(path: str, body: bytes) -> bytes:
+        if not path.startswith("/v1/health"):
+            return body
+        answer = json.loads(body)
+        del answer["consistency"], answer["forks_held"]
+        return json.dumps(answer).encode()
+
+    balancer.rewrite = earlier
+    try:
+        a = make_laptop(tmp_path / "a", "op-a")
+        b = make_laptop(tmp_path / "b", "op-b")
+        assert once(a, balancer.url).outcome == "done"
+        enter(b, district_stations(b.ws)[4], seed=4)
+        assert once(b, server.url).outcome == "done"
+        server.asked.clear()
+        assert once(a, balancer.url).outcome == "done"
+        asked = _paths(server.asked)
+        assert asked.count("/v1/log/consistency") == 1 and asked.count("/v1/evidence") == 1
+        assert a.ws.store.witness.newest().hash == server.ledger.view.head.hash  # type: ignore[union-attr]
+    finally:
+        balancer.stop()
         server.stop()
 
 
 def test_a_carried_proof_is_checked_as_an_asked_one(tmp_path: Path) -> None:
     """Through a balancer that rewrites the health answer's proof: for other sizes it is not
-    taken (the proof is asked, the sync is done); broken, it is a broken answer (nothing
-    kept as evidence); wrong, it is asked again, and the right one settles it."""
+    taken (the proof is asked, the sync is done); wrong, it is asked again, and the right one
+    settles it; no list of hashes, it is a broken answer, as an asked one is (nothing kept
+    as evidence)."""
     server = LiveServer(tmp_path / "server")
     balancer = Balancer(server.url, server.url)
     try:
@@ -118,7 +179,6 @@ def test_a_carried_proof_is_checked_as_an_asked_one(tmp_path: Path) -> None:
 
         for name, change in (
             ("other sizes", lambda c: {**c, "first": c["first"] - 1}),
-            ("no proof", lambda c: {**c, "proof": None}),
             ("wrong hashes", lambda c: {**c, "proof": ["00" * 32 for _ in c["proof"]]}),
         ):
             grow()
@@ -128,11 +188,12 @@ def test_a_carried_proof_is_checked_as_an_asked_one(tmp_path: Path) -> None:
             assert result.outcome == "done", (name, result.error)
             assert _paths(server.asked).count("/v1/log/consistency") == 1, name
             assert a.ws.store.witness.newest().hash == server.ledger.view.head.hash, name  # type: ignore[union-attr]
-        grow()
-        carried(lambda c: {**c, "proof": "not a list"})
-        result = once(a, balancer.url)
-        assert result.error_kind == "bad_answer", result.error
-        assert kinds(a) == []
+        for broken in ("not a list", None):
+            grow()
+            carried(lambda c, broken=broken: {**c, "proof": broken})  # type: ignore[misc]
+            result = once(a, balancer.url)
+            assert result.error_kind == "bad_answer", result.error
+            assert kinds(a) == []
     finally:
         balancer.stop()
         server.stop()

@@ -189,8 +189,8 @@ class _Cancelled(Exception):
 
 
 TRUSTED_SERVERS = "trusted server keys"  # setting: the certified server keys last seen
-# setting: the server, region and count of fork evidence (health's forks_held) at the last
-# /v1/evidence that was kept whole: the next is asked only when one of them changed.
+# setting: the server, region and count of fork evidence (``forks_held``) of the last
+# /v1/evidence kept whole: the next is asked only when health's count is another.
 EVIDENCE_SEEN = "fork evidence seen"
 # Records of an unknown signer logged (§10.6) kept as evidence from one pull: one proves the
 # server's misbehaviour; a server that logs a million must not fill the laptop's disk with
@@ -500,9 +500,9 @@ class SyncEngine:
         for attempt in (1, 2):
             proof: list[bytes] = []
             if 0 < old.size < new.size:
-                raw = _carried_proof(carried, old.size, new.size) if attempt == 1 else None
+                raw = _carried_proof(carried, old.size, new.size) if attempt == 1 else _ASK
                 try:
-                    if raw is None:
+                    if raw is _ASK:
                         raw = self.client.consistency(old.size, new.size)
                 except NotHeld:
                     self._settle(result, new, old)
@@ -1243,23 +1243,29 @@ class SyncEngine:
         if trust is None:
             return
         held = self._forks_held
-        seen = f"{key_id(self._server_key)}:{self.jurisdiction}:{held}"
-        counted = type(held) is int and held >= 0
-        if counted and (held == 0 or self.store.outbox.setting(EVIDENCE_SEEN) == seen):
-            return
+        where = f"{key_id(self._server_key)}:{self.jurisdiction}:"
+        if type(held) is int and held >= 0:
+            if held == 0 or self.store.outbox.setting(EVIDENCE_SEEN) == f"{where}{held}":
+                return
         answer = self.client.evidence(self.jurisdiction)
+        pairs = answer.get("forks")
         forks = []
-        whole = True
-        for pair in answer.get("forks", []):
+        # Kept as seen only whole: a pair that did not check (a certificate may yet make it),
+        # or no list, is asked for again at the next sync.
+        whole = isinstance(pairs, list)
+        for pair in pairs if isinstance(pairs, list) else []:
             try:
                 forks.append(check_fork(pair, trust))
             except WireError as exc:
-                whole = False  # asked again next time: a certificate may yet make it check
+                whole = False
                 result.pull_problems.append(Problem(None, "malformed", f"fork evidence: {exc}"))
         if forks:
             result.forks += self.store.evidence.add_forks(forks, "server")
-        if counted and whole:
-            self.store.outbox.set_setting(EVIDENCE_SEEN, seen)
+        # The count the answer was read at, not health's: a replica behind (or another
+        # worker) may have answered this with fewer pairs than health counted.
+        read_at = answer.get("forks_held")
+        if whole and type(read_at) is int and read_at >= 0:
+            self.store.outbox.set_setting(EVIDENCE_SEEN, f"{where}{read_at}")
 
 
 # What a page's entry may name by hash (§9.5): a package, or a certificate or revocation list.
@@ -1274,8 +1280,13 @@ def _hinted_size(record: Record | None) -> int:
     return size if type(size) is int and size > 0 else 0
 
 
+_ASK = object()  # no proof came for these sizes: ask for it
+
+
 def _carried_proof(carried: Any, first: int, second: int) -> Any:
-    """The proof a health answer carried, if it is the one from ``first`` to ``second``."""
+    """The proof a health answer carried, as sent (checked as an asked one: not a list of
+    hashes is a broken answer), if it says it is the one from ``first`` to ``second``;
+    else ``_ASK``."""
     if (
         isinstance(carried, dict)
         and type(carried.get("first")) is int
@@ -1283,7 +1294,7 @@ def _carried_proof(carried: Any, first: int, second: int) -> Any:
         and (carried["first"], carried["second"]) == (first, second)
     ):
         return carried.get("proof")
-    return None
+    return _ASK
 
 
 def _laptop_clock() -> datetime:
