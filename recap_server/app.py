@@ -267,9 +267,10 @@ class Coalesced(Generic[T]):
     woken at once when it is done.
 
     /v1/health took turns under an ``asyncio.Lock`` before: each waiter, woken in turn, had
-    to run (one pass of the event loop each, ~1 ms under a surge) only to see that a build
-    had begun after it asked and let the next one in; 300 laptops waiting took 0.3 s (a
-    national surge's health p99 was ~0.5 s with builds of ~1 ms: docs/PERFORMANCE.md)."""
+    to run (a pass of the event loop each) only to see that a build had begun after it asked
+    and let the next one in, so a crowd of n waited n passes. (Measured in a national surge,
+    it was not what made health's slowest answers: the cycle collector was,
+    ``server.settled_heap``; docs/PERFORMANCE.md, runs R to W.)"""
 
     def __init__(self, build: Callable[[], Awaitable[T]]) -> None:
         self._build = build
@@ -738,9 +739,10 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         # Encoded here as the ``Evidence`` model would, not through it. The count in the same
         # read: a laptop keeps it as what it has seen, not health's (which another worker or
         # a replica behind may have answered).
+        # Counted first: were the two reads to see two states, the pairs are the later.
         with ledger.storage.snapshot():
-            pairs = ledger.storage.evidence(jurisdiction)
             held = ledger.storage.stats()["equivocations"]
+            pairs = ledger.storage.evidence(jurisdiction)
         forks = [[a.to_json(), b.to_json()] for a, b in pairs]
         return Response(
             _json_bytes({"forks": forks, "forks_held": held}), media_type="application/json"
