@@ -13,6 +13,7 @@ import http.client
 import json
 import sys
 import time
+import zlib
 from urllib.parse import urlsplit
 
 INTERVAL = 0.1  # seconds between two probes' starts
@@ -38,7 +39,16 @@ def main(argv: list[str] | None = None) -> int:
                 body = gzip.decompress(body)
             head = json.loads(body).get("head") if status == 200 else None
             known = int(head["payload"]["size"]) if head else known
-        except (OSError, http.client.HTTPException, ValueError):
+        except (
+            OSError,
+            http.client.HTTPException,
+            ValueError,
+            zlib.error,
+            LookupError,
+            TypeError,
+            AttributeError,
+        ):
+            status = 0  # no answer, or one that is not health's
             if conn is not None:
                 conn.close()
             conn = None  # a new connection for the next probe

@@ -290,8 +290,6 @@ class Coalesced(Generic[T]):
             # Shielded: a caller that goes away (its client left) does not cancel the build
             # the others wait for.
             return await asyncio.shield(waiting)
-        except (asyncio.CancelledError, BuildFailed):
-            raise
         except Exception as exc:  # one error each: the build's is shared by every caller
             raise BuildFailed(f"the build failed: {exc!r}") from exc
 
@@ -417,7 +415,10 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         return body, packed, view.size
 
     health_thread = CapacityLimiter(1)
-    proof_threads = CapacityLimiter(2)  # the consistency proofs health carries
+    # The consistency proofs health carries: one read of O(log n) nodes each (~40 µs on
+    # SQLite, a round trip on PostgreSQL), on threads apart from the pulls' (the database
+    # connections are still the process's one pool).
+    proof_threads = CapacityLimiter(2)
     health_builds = Coalesced(lambda: to_thread.run_sync(health_answer, limiter=health_thread))
 
     @app.get("/v1/health", response_model=Health)
@@ -444,7 +445,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         body, packed, size = await health_builds.get()
         gzipped = "gzip" in request.headers.get("accept-encoding", "").lower()
         if 0 < known < size:
-            # On threads of their own, as the build: never behind the pulls' pool.
+            # On threads of their own, as the build: never queued behind the pulls' threads.
             proof = await to_thread.run_sync(
                 ledger.storage.consistency, known, size, limiter=proof_threads
             )

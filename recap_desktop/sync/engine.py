@@ -1253,6 +1253,8 @@ class SyncEngine:
         # Kept as seen only whole: a pair that did not check (a certificate may yet make it),
         # or no list, is asked for again at the next sync.
         whole = isinstance(pairs, list)
+        if not whole:
+            result.pull_problems.append(Problem(None, "malformed", "fork evidence: no list"))
         for pair in pairs if isinstance(pairs, list) else []:
             try:
                 forks.append(check_fork(pair, trust))
