@@ -242,3 +242,33 @@ def test_a_caller_that_leaves_does_not_stop_the_build_the_others_wait_for() -> N
         assert await builds.get() == 3  # the next caller gets a build of its own
 
     asyncio.run(scenario())
+
+
+def test_a_serving_start_freezes_what_it_built_and_leaves_the_collector_as_it_was() -> None:
+    """``settled_heap``, around a serving process's start (what made health's slowest answers
+    in a national surge: full collections walking the election, docs/PERFORMANCE.md): no
+    collection runs while the start builds, what it built is frozen out of later ones, and
+    the collector is left on or off as it was."""
+    import gc
+
+    from recap_server.server import settled_heap
+
+    was = gc.isenabled()
+    try:
+        gc.disable()
+        with settled_heap():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # off before: still off
+        gc.enable()
+        before = gc.get_freeze_count()
+        with settled_heap():
+            assert not gc.isenabled()
+            built = [[n] for n in range(1000)]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= before + len(built)
+    finally:
+        gc.unfreeze()
+        if was:
+            gc.enable()
+        else:
+            gc.disable()
