@@ -1234,9 +1234,10 @@ class SyncEngine:
 
     def _pull_evidence(self, result: SyncResult) -> None:
         """The forks the server holds proof of in this laptop's region: kept here too. Asked
-        only when the server's count of them (health's ``forks_held``) changed since the
-        last answer kept whole, or when the server sends no count: a server that hides
-        evidence could as well answer none, so skipping trusts it with nothing more."""
+        only when health's count of them (``forks_held``) is not the count the last answer
+        kept whole from this server for this region was read at, or when health sends no
+        count: a server that hides evidence could as well answer none, so skipping trusts
+        it with nothing more."""
         if self.jurisdiction is None:
             return
         trust = self._trust()
