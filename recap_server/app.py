@@ -410,7 +410,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             return cast(tuple[bytes, bytes | None, int], kept["answer"])
         before, after = kept["parts"]
         body = before + now + after
-        packed = gzip.compress(body, GZIP_LEVEL, mtime=0) if len(body) >= GZIP_MIN else None
+        packed = _packed(body)
         kept.update(time=now, answer=(body, packed, view.size))
         return body, packed, view.size
 
@@ -454,9 +454,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             if not body.endswith(b'"consistency":' + _NO_PROOF):
                 raise RuntimeError("the kept health answer does not end with its proof field")
             body = body[: -len(_NO_PROOF)] + carried.encode()
-            packed = None
-            if gzipped and len(body) >= GZIP_MIN:
-                packed = gzip.compress(body, GZIP_LEVEL, mtime=0)
+            packed = _packed(body) if gzipped else None
         headers = {"Vary": "Accept-Encoding"}
         if packed is not None and gzipped:
             headers["Content-Encoding"] = "gzip"  # the GZip middleware passes it as it is
@@ -825,6 +823,11 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     photos = ServerPhotos(cast(Any, ledger.storage), folder)
     app.include_router(photo_router(photos, pushes))
     return app
+
+
+def _packed(body: bytes) -> bytes | None:
+    """A health answer gzipped as the GZip middleware would, or None when it is too small."""
+    return gzip.compress(body, GZIP_LEVEL, mtime=0) if len(body) >= GZIP_MIN else None
 
 
 _NO_PROOF = b"null}"  # how the kept health answer ends: its consistency field, unasked

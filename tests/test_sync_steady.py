@@ -24,6 +24,15 @@ def _newest_size(laptop: Laptop) -> int:
     return int(head.payload["size"])
 
 
+def _synced_pair(tmp_path: Path, url: str) -> tuple[Laptop, Laptop]:
+    """Two district laptops, the first synced once at ``url``: the second's sheets will grow
+    the head past the first's."""
+    a = make_laptop(tmp_path / "a", "op-a")
+    b = make_laptop(tmp_path / "b", "op-b")
+    assert once(a, url).outcome == "done"
+    return a, b
+
+
 def _paths(asked: list[str]) -> list[str]:
     return [a.split("?")[0].split(" ", 1)[1] for a in asked]
 
@@ -31,10 +40,8 @@ def _paths(asked: list[str]) -> list[str]:
 def test_a_steady_sync_asks_health_push_and_pull_alone(tmp_path: Path) -> None:
     server = LiveServer(tmp_path / "server")
     try:
-        a = make_laptop(tmp_path / "a", "op-a")
-        b = make_laptop(tmp_path / "b", "op-b")
+        a, b = _synced_pair(tmp_path, server.url)
         stations = district_stations(a.ws)
-        assert once(a, server.url).outcome == "done"
         known = _newest_size(a)
         enter(b, stations[5], seed=5)
         assert once(b, server.url).outcome == "done"  # the head grows past a's
@@ -145,9 +152,7 @@ def test_an_earlier_server_s_health_without_proof_or_count_is_asked_apart(
 
     balancer.rewrite = earlier
     try:
-        a = make_laptop(tmp_path / "a", "op-a")
-        b = make_laptop(tmp_path / "b", "op-b")
-        assert once(a, balancer.url).outcome == "done"
+        a, b = _synced_pair(tmp_path, balancer.url)
         enter(b, district_stations(b.ws)[4], seed=4)
         assert once(b, server.url).outcome == "done"
         server.asked.clear()
@@ -168,10 +173,8 @@ def test_a_carried_proof_is_checked_as_an_asked_one(tmp_path: Path) -> None:
     server = LiveServer(tmp_path / "server")
     balancer = Balancer(server.url, server.url)
     try:
-        a = make_laptop(tmp_path / "a", "op-a")
-        b = make_laptop(tmp_path / "b", "op-b")
+        a, b = _synced_pair(tmp_path, balancer.url)
         stations = district_stations(a.ws)
-        assert once(a, balancer.url).outcome == "done"
         seed = [10]
 
         def grow() -> None:  # another laptop's sheet: the head grows past a's
