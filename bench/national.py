@@ -466,15 +466,8 @@ class Generator:
         head = answer.get("head")
         size = int(head["payload"]["size"]) if head else 0
         carried = answer.get("consistency") or {}
-        if (
-            old is not None
-            and 0 < old < size
-            and (carried.get("first"), carried.get("second"))
-            != (
-                old,
-                size,
-            )
-        ):
+        came = (carried.get("first"), carried.get("second")) == (old, size)
+        if old is not None and 0 < old < size and not came:
             await self.call(
                 "consistency", "GET", "/v1/log/consistency", params={"first": old, "second": size}
             )
