@@ -16,6 +16,7 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 from pydantic import BaseModel, Field
+from starlette.types import Receive, Scope, Send
 
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.envelope import Record
@@ -316,6 +317,84 @@ class BuildFailed(RuntimeError):
     """A ``Coalesced`` build failed (its cause chained)."""
 
 
+# A request's reply on the fast path: (body, headers), or None to leave it to FastAPI.
+Reply = tuple[bytes, list[tuple[bytes, bytes]]]
+FastGet = Callable[[Scope], Awaitable[Reply | None]]
+
+
+class RecapAPI(FastAPI):
+    """FastAPI, with the two GETs every steady sync makes (health, pull) answered before its
+    layers when their query is plain.
+
+    Starlette's middleware and routing and FastAPI's parameters cost more server CPU than
+    either request's own work (docs/PERFORMANCE.md, "The steady GETs past FastAPI"), and a
+    nation's laptops ask them every 30 s. What the fast path answers is what FastAPI's route
+    would (tests/test_server_fast_gets.py compares the two byte for byte): it takes only a
+    query of the route's own parameters, each once, digits and region codes as they are;
+    anything else (an error, an escape, a parameter it does not know) goes to FastAPI, whose
+    answer, 422 or 400 included, stays the one the OpenAPI document describes."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.fast_gets: dict[str, FastGet] = {}
+        self.fast_answered = 0  # requests the fast path answered (tests, the bench)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("root_path"):
+            answer = self.fast_gets.get(scope["path"])
+            reply = await answer(scope) if answer is not None else None
+            if reply is not None:
+                body, headers = reply
+                self.fast_answered += 1
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await super().__call__(scope, receive, send)
+
+
+def _plain_query(scope: Scope, names: frozenset[bytes]) -> dict[bytes, bytes] | None:
+    """The query's parameters when each is one of ``names``, given once, with nothing
+    escaped in it (no ``%`` or ``+``); None otherwise, and FastAPI reads it."""
+    out: dict[bytes, bytes] = {}
+    raw: bytes = scope["query_string"]
+    if not raw:
+        return out
+    for part in raw.split(b"&"):
+        name, equals, value = part.partition(b"=")
+        if not equals or name not in names or name in out or b"%" in part or b"+" in part:
+            return None
+        out[name] = value
+    return out
+
+
+def _count(value: bytes | None, default: int, least: int, most: int) -> int | None:
+    """A query integer in ASCII digits within [least, most], or None (FastAPI then answers
+    422, as its ``Query(ge=, le=)`` says)."""
+    if value is None:
+        return default
+    if not value.isdigit() or len(value) > 19:
+        return None
+    number = int(value)
+    return number if least <= number <= most else None
+
+
+def _takes_gzip(scope: Scope) -> bool:
+    """The GZip middleware's test: "gzip" in the first Accept-Encoding header."""
+    for name, value in scope["headers"]:
+        if name.lower() == b"accept-encoding":
+            return b"gzip" in value
+    return False
+
+
+def _json_headers(body: bytes, *more: tuple[bytes, bytes]) -> list[tuple[bytes, bytes]]:
+    """Headers in the order Starlette's ``Response`` and the GZip middleware write them."""
+    return [
+        (b"content-length", str(len(body)).encode()),
+        (b"content-type", b"application/json"),
+        *more,
+    ]
+
+
 def _region_or_400(jurisdiction: str) -> None:
     """A pull's and the fork evidence's jurisdiction goes into a query: a region code only
     (a NUL in it was a PostgreSQL error, a 500)."""
@@ -323,7 +402,7 @@ def _region_or_400(jurisdiction: str) -> None:
         raise HTTPException(400, f"the jurisdiction {jurisdiction!r} is not a region code")
 
 
-def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = None) -> FastAPI:
+def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = None) -> RecapAPI:
     """The API over ``ledger``. ``gate``: who may push and how much (PROTOCOL §9.9);
     `recap-server` always requires push tokens and rates pushes, an app made without
     ``gate`` (the API alone, under its tests) does neither (a token sent is still checked)."""
@@ -335,7 +414,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     # the pool the other endpoints share: a queue of pushes cannot delay /v1/health.
     push_threads = CapacityLimiter(places)
     package_turn = asyncio.Lock()  # a version is made once, not by each laptop at once
-    app = FastAPI(
+    app = RecapAPI(
         lifespan=_fewer_read_threads,
         title="Recap central server",
         version="1",
@@ -421,6 +500,37 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     proof_threads = CapacityLimiter(2)
     health_builds = Coalesced(lambda: to_thread.run_sync(health_answer, limiter=health_thread))
 
+    async def health_reply(known: int, gzipped: bool) -> tuple[bytes, bool]:
+        """The health answer's body, and whether it is gzipped."""
+        body, packed, size = await health_builds.get()
+        if 0 < known < size:
+            # On threads of their own, as the build: never queued behind the pulls' threads.
+            proof = await to_thread.run_sync(
+                ledger.storage.consistency, known, size, limiter=proof_threads
+            )
+            hashes = ",".join(f'"{h.hex()}"' for h in proof)
+            carried = f'{{"first":{known},"second":{size},"proof":[{hashes}]}}}}'
+            if not body.endswith(b'"consistency":' + _NO_PROOF):
+                raise RuntimeError("the kept health answer does not end with its proof field")
+            body = body[: -len(_NO_PROOF)] + carried.encode()
+            packed = _packed(body) if gzipped else None
+        if packed is not None and gzipped:
+            return packed, True
+        return body, False
+
+    async def health_fast(scope: Scope) -> Reply | None:
+        query = _plain_query(scope, _HEALTH_QUERY)
+        known = None if query is None else _count(query.get(b"known"), 0, 0, MAX_CURSOR)
+        if known is None:
+            return None
+        body, gzipped = await health_reply(known, _takes_gzip(scope))
+        vary = (b"vary", b"Accept-Encoding")
+        if gzipped:
+            return body, _json_headers(body, vary, (b"content-encoding", b"gzip"))
+        return body, _json_headers(body, vary)
+
+    app.fast_gets["/v1/health"] = health_fast
+
     @app.get("/v1/health", response_model=Health)
     async def health(
         request: Request,
@@ -442,23 +552,15 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         With ``known``, the consistency proof a laptop would ask next comes in the answer:
         a steady sync's requests are mostly the HTTP stack's cost, not their work
         (docs/PERFORMANCE.md), so one request fewer is most of a request's CPU saved."""
-        body, packed, size = await health_builds.get()
-        gzipped = "gzip" in request.headers.get("accept-encoding", "").lower()
-        if 0 < known < size:
-            # On threads of their own, as the build: never queued behind the pulls' threads.
-            proof = await to_thread.run_sync(
-                ledger.storage.consistency, known, size, limiter=proof_threads
-            )
-            hashes = ",".join(f'"{h.hex()}"' for h in proof)
-            carried = f'{{"first":{known},"second":{size},"proof":[{hashes}]}}}}'
-            if not body.endswith(b'"consistency":' + _NO_PROOF):
-                raise RuntimeError("the kept health answer does not end with its proof field")
-            body = body[: -len(_NO_PROOF)] + carried.encode()
-            packed = _packed(body) if gzipped else None
-        headers = {"Vary": "Accept-Encoding"}
-        if packed is not None and gzipped:
-            headers["Content-Encoding"] = "gzip"  # the GZip middleware passes it as it is
-            return Response(packed, media_type="application/json", headers=headers)
+        # Reached only by a query the fast path leaves to FastAPI (``health_fast``).
+        body, gzipped = await health_reply(known, _takes_gzip(request.scope))
+        if gzipped:
+            # The GZip middleware passes an encoded answer as it is: Vary is written here.
+            headers = {"Vary": "Accept-Encoding", "Content-Encoding": "gzip"}
+        elif len(body) < GZIP_MIN:
+            headers = {"Vary": "Accept-Encoding"}  # the middleware adds none to a small one
+        else:
+            headers = {}  # the middleware adds Vary to an answer it could have gzipped
         return Response(body, media_type="application/json", headers=headers)
 
     def packages() -> list[Any]:
@@ -637,6 +739,52 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc
         return Response(_answer_bytes(pushed), media_type="application/json")
 
+    def pull_page(jurisdiction: str, since: int, limit: int) -> bytes:
+        """What is new for a jurisdiction: every entry of its partitions (PROTOCOL §10.5) up
+        to the newest head, and on the last page the proofs of those partitions."""
+        view = ledger.view
+        ranges = needed_ranges(jurisdiction)
+        names = view.summary.within(ranges)  # as of the head: no query of the partitions
+        held = ledger.storage.pull_raw(ranges, since, limit, view.size, bodies=False, names=names)
+        more = len(held) == limit
+        partitions = None if more else [view.summary.prove(lo, hi) for lo, hi in ranges]
+        # The last page ends at its head: the next pull starts there, whatever it skipped.
+        nxt = None if more else max(view.size, since)
+        return _page_bytes(held, since, more, view.head, partitions, nxt)
+
+    def pull_encoded(jurisdiction: str, since: int, limit: int, gzipped: bool) -> Reply:
+        """A page as the route and the GZip middleware answer it, gzipped here on the same
+        thread (the middleware gzips on the event loop below 128 KiB)."""
+        body = pull_page(jurisdiction, since, limit)
+        if len(body) < GZIP_MIN:
+            return body, _json_headers(body)
+        vary = (b"vary", b"Accept-Encoding")
+        if not gzipped:
+            return body, _json_headers(body, vary)
+        # As the middleware compresses: the same bytes (a gzip header without a time).
+        packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        packed = packer.compress(body) + packer.flush()
+        return packed, _json_headers(packed, vary, (b"content-encoding", b"gzip"))
+
+    async def pull_fast(scope: Scope) -> Reply | None:
+        query = _plain_query(scope, _PULL_QUERY)
+        if query is None or b"jurisdiction" not in query:
+            return None
+        try:
+            jurisdiction = query[b"jurisdiction"].decode("ascii")
+        except UnicodeDecodeError:
+            return None
+        since = _count(query.get(b"since"), 0, 0, MAX_CURSOR)
+        limit = _count(query.get(b"limit"), 500, 1, MAX_PAGE)
+        if since is None or limit is None or not is_region_code(jurisdiction):
+            return None
+        # On the pool the other reads share, as FastAPI runs the route.
+        return await to_thread.run_sync(
+            pull_encoded, jurisdiction, since, limit, _takes_gzip(scope)
+        )
+
+    app.fast_gets["/v1/pull"] = pull_fast
+
     @app.get("/v1/pull", response_model=Page)
     def pull(
         jurisdiction: str = Query(..., description="region code, e.g. 32.01.01"),
@@ -647,19 +795,9 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     ) -> Response:
         """What is new for a jurisdiction: every entry of its partitions (PROTOCOL §10.5) up
         to the newest head, and on the last page the proofs of those partitions."""
+        # Reached only by a query the fast path leaves to FastAPI (``pull_fast``).
         _region_or_400(jurisdiction)
-        view = ledger.view
-        ranges = needed_ranges(jurisdiction)
-        names = view.summary.within(ranges)  # as of the head: no query of the partitions
-        held = ledger.storage.pull_raw(ranges, since, limit, view.size, bodies=False, names=names)
-        more = len(held) == limit
-        partitions = None if more else [view.summary.prove(lo, hi) for lo, hi in ranges]
-        # The last page ends at its head: the next pull starts there, whatever it skipped.
-        nxt = None if more else max(view.size, since)
-        return Response(
-            _page_bytes(held, since, more, view.head, partitions, nxt),
-            media_type="application/json",
-        )
+        return Response(pull_page(jurisdiction, since, limit), media_type="application/json")
 
     @app.post(
         "/v1/authority/records",
@@ -831,6 +969,8 @@ def _packed(body: bytes) -> bytes | None:
 
 
 _NO_PROOF = b"null}"  # how the kept health answer ends: its consistency field, unasked
+_HEALTH_QUERY = frozenset({b"known"})
+_PULL_QUERY = frozenset({b"jurisdiction", b"since", b"limit"})
 
 
 def _entry(h: RawHeld, partition: bool = False) -> str:

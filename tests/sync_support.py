@@ -54,6 +54,7 @@ class LiveServer:
             self.ledger.clock = clock
         # Behind the server's own edge (recap_server/edge.py), as `recap-server` serves it.
         app = create_app(self.ledger, demo=True, gate=gate)
+        self.app = app
         self.asked: list[str] = []  # "METHOD /path?query" of every request, in order
 
         async def recorded(scope: Any, receive: Any, send: Any) -> None:
