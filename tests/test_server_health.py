@@ -8,6 +8,7 @@ waits behind it), and a crowd asking at once must not ask the database once each
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -272,3 +273,51 @@ def test_a_serving_start_freezes_what_it_built_and_leaves_the_collector_as_it_wa
             gc.enable()
         else:
             gc.disable()
+
+
+def test_only_a_process_that_serves_freezes_its_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`recap-server` freezes what its start built in a process that serves: one process, or
+    each worker of ``--workers N``; not the parent of workers, which only sets the folder up
+    and serves nothing, nor ``--request`` or ``--load-certificates``, which write and leave.
+    Serving itself (uvicorn's loop) is replaced by a note of the freeze count at its start."""
+    import gc
+    import json
+
+    import uvicorn
+
+    from recap_server.__main__ import main as server_main
+    from recap_server.asgi import WORKER_ENV, worker_app
+
+    at_serving: dict[str, int] = {}
+    monkeypatch.setattr(
+        uvicorn.Server, "run", lambda self: at_serving.update(one=gc.get_freeze_count())
+    )
+    monkeypatch.setattr(
+        uvicorn, "run", lambda **options: at_serving.update(parent=gc.get_freeze_count())
+    )
+    monkeypatch.delenv(WORKER_ENV, raising=False)  # the parent of workers sets it: unset after
+    data = tmp_path / "server"
+    base = ["--data-dir", str(data), "--demo", "--port", "0"]
+    try:
+        frozen = gc.get_freeze_count()
+        assert server_main([*base, "--request", str(tmp_path / "server.request")]) == 0
+        assert gc.get_freeze_count() == frozen
+        certificates = tmp_path / "none.json"
+        certificates.write_text('{"records":[]}')
+        assert server_main([*base, "--load-certificates", str(certificates)]) == 0
+        assert gc.get_freeze_count() == frozen
+        assert server_main([*base, "--workers", "2"]) == 0
+        assert at_serving["parent"] == gc.get_freeze_count() == frozen
+
+        assert server_main(base) == 0
+        assert at_serving["one"] > frozen
+        gc.unfreeze()
+        frozen = gc.get_freeze_count()
+        # What the parent handed its workers (WORKER_ENV, above): each worker freezes.
+        assert json.loads(os.environ[WORKER_ENV])["data_dir"] == str(data)
+        worker_app()
+        assert gc.get_freeze_count() > frozen
+    finally:
+        gc.unfreeze()
