@@ -9,7 +9,7 @@ import gzip
 import json
 import re
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar, cast
 
 from anyio import CapacityLimiter, to_thread
@@ -329,12 +329,18 @@ class RecapAPI(FastAPI):
     Starlette's middleware and routing and FastAPI's parameters cost more server CPU than
     either request's own work (docs/PERFORMANCE.md, "The steady GETs past FastAPI"), and a
     nation's laptops ask them every 30 s. What the fast path answers is what FastAPI's route
-    would (tests/test_server_fast_gets.py compares the two byte for byte): it takes only a
-    query of the route's own parameters, each once, digits and region codes as they are;
-    anything else (an error, an escape, a parameter it does not know) goes to FastAPI, whose
-    answer, 422 or 400 included, stays the one the OpenAPI document describes."""
+    and the GZip middleware would (tests/test_server_fast_gets.py compares the two, status,
+    headers in order and body as sent): it takes only a query of the route's own
+    parameters, each once, digits and region codes as they are; anything else (an error, an
+    escape, a parameter it does not know, a HEAD) goes to FastAPI, whose answer, 422 or 400
+    included, stays the one the OpenAPI document describes.
 
-    def __init__(self, **options: Any) -> None:
+    What the fast path does not cross: the app's middleware (GZip alone, which it does
+    itself; a test fails if another is added), exception handlers (none; an error is
+    uvicorn's 500, as ServerErrorMiddleware's), and FastAPI's OpenTelemetry, which the
+    server does not configure: an operator who does sees these two GETs outside its spans."""
+
+    def __init__(self, **options: Any) -> None:  # FastAPI's own keyword arguments
         super().__init__(**options)
         self.fast_gets: dict[str, FastGet] = {}
         self.fast_answered = 0  # requests the fast path answered (tests, the bench)
@@ -368,8 +374,9 @@ def _plain_query(scope: Scope, names: frozenset[bytes]) -> dict[bytes, bytes] | 
 
 
 def _count(value: bytes | None, default: int, least: int, most: int) -> int | None:
-    """A query integer in ASCII digits within [least, most], or None (FastAPI then answers
-    422, as its ``Query(ge=, le=)`` says)."""
+    """A query integer in ASCII digits within [least, most], or None: FastAPI then reads
+    it (pydantic also takes forms this does not, such as "1_0" or " 1", and answers 422
+    for what is not an integer within ``Query(ge=, le=)``)."""
     if value is None:
         return default
     if not value.isdigit() or len(value) > 19:
@@ -386,13 +393,33 @@ def _takes_gzip(scope: Scope) -> bool:
     return False
 
 
-def _json_headers(body: bytes, *more: tuple[bytes, bytes]) -> list[tuple[bytes, bytes]]:
-    """Headers in the order Starlette's ``Response`` and the GZip middleware write them."""
-    return [
-        (b"content-length", str(len(body)).encode()),
-        (b"content-type", b"application/json"),
-        *more,
-    ]
+Headers = list[tuple[bytes, bytes]]
+_VARY = (b"vary", b"Accept-Encoding")
+_GZIPPED = (b"content-encoding", b"gzip")
+
+
+def _json_headers(
+    body: bytes,
+    given: Sequence[tuple[bytes, bytes]] = (),
+    added: Sequence[tuple[bytes, bytes]] = (),
+) -> Headers:
+    """A JSON answer's headers in the order they reach the wire through the route: those
+    the route gives (``Response(headers=)``), then the two Starlette's ``Response`` writes,
+    then those the GZip middleware adds."""
+    length = (b"content-length", str(len(body)).encode())
+    return [*given, length, (b"content-type", b"application/json"), *added]
+
+
+def _health_headers(body: bytes, gzipped: bool) -> tuple[Headers, Headers]:
+    """Health's headers: those its route gives, and those the GZip middleware adds. It is
+    gzipped by the route (the middleware passes an encoded answer as it is, so the route
+    writes Vary); the middleware adds Vary to an answer it could have gzipped; Vary always,
+    once."""
+    if gzipped:
+        return [_VARY, _GZIPPED], []
+    if len(body) < GZIP_MIN:
+        return [_VARY], []
+    return [], [_VARY]
 
 
 def _region_or_400(jurisdiction: str) -> None:
@@ -519,19 +546,17 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         return body, False
 
     async def health_fast(scope: Scope) -> Reply | None:
+        """Health for a plain query (``RecapAPI``), None for FastAPI to answer."""
         query = _plain_query(scope, _HEALTH_QUERY)
         known = None if query is None else _count(query.get(b"known"), 0, 0, MAX_CURSOR)
         if known is None:
             return None
         body, gzipped = await health_reply(known, _takes_gzip(scope))
-        vary = (b"vary", b"Accept-Encoding")
-        if gzipped:
-            return body, _json_headers(body, vary, (b"content-encoding", b"gzip"))
-        return body, _json_headers(body, vary)
+        return body, _json_headers(body, *_health_headers(body, gzipped))
 
-    app.fast_gets["/v1/health"] = health_fast
+    app.fast_gets[HEALTH_PATH] = health_fast
 
-    @app.get("/v1/health", response_model=Health)
+    @app.get(HEALTH_PATH, response_model=Health)
     async def health(
         request: Request,
         known: int = Query(
@@ -552,15 +577,11 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         With ``known``, the consistency proof a laptop would ask next comes in the answer:
         a steady sync's requests are mostly the HTTP stack's cost, not their work
         (docs/PERFORMANCE.md), so one request fewer is most of a request's CPU saved."""
-        # Reached only by a query the fast path leaves to FastAPI (``health_fast``).
+        # Reached by what the fast path leaves to FastAPI (``health_fast``): a query that is
+        # not plain, a HEAD.
         body, gzipped = await health_reply(known, _takes_gzip(request.scope))
-        if gzipped:
-            # The GZip middleware passes an encoded answer as it is: Vary is written here.
-            headers = {"Vary": "Accept-Encoding", "Content-Encoding": "gzip"}
-        elif len(body) < GZIP_MIN:
-            headers = {"Vary": "Accept-Encoding"}  # the middleware adds none to a small one
-        else:
-            headers = {}  # the middleware adds Vary to an answer it could have gzipped
+        given, _added = _health_headers(body, gzipped)  # the middleware adds its own
+        headers = {name.decode(): value.decode() for name, value in given}
         return Response(body, media_type="application/json", headers=headers)
 
     def packages() -> list[Any]:
@@ -758,15 +779,15 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         body = pull_page(jurisdiction, since, limit)
         if len(body) < GZIP_MIN:
             return body, _json_headers(body)
-        vary = (b"vary", b"Accept-Encoding")
         if not gzipped:
-            return body, _json_headers(body, vary)
+            return body, _json_headers(body, added=[_VARY])
         # As the middleware compresses: the same bytes (a gzip header without a time).
         packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
         packed = packer.compress(body) + packer.flush()
-        return packed, _json_headers(packed, vary, (b"content-encoding", b"gzip"))
+        return packed, _json_headers(packed, added=[_VARY, _GZIPPED])
 
     async def pull_fast(scope: Scope) -> Reply | None:
+        """A pull for a plain query (``RecapAPI``), None for FastAPI to answer."""
         query = _plain_query(scope, _PULL_QUERY)
         if query is None or b"jurisdiction" not in query:
             return None
@@ -783,9 +804,9 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             pull_encoded, jurisdiction, since, limit, _takes_gzip(scope)
         )
 
-    app.fast_gets["/v1/pull"] = pull_fast
+    app.fast_gets[PULL_PATH] = pull_fast
 
-    @app.get("/v1/pull", response_model=Page)
+    @app.get(PULL_PATH, response_model=Page)
     def pull(
         jurisdiction: str = Query(..., description="region code, e.g. 32.01.01"),
         since: int = Query(
@@ -795,7 +816,8 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     ) -> Response:
         """What is new for a jurisdiction: every entry of its partitions (PROTOCOL §10.5) up
         to the newest head, and on the last page the proofs of those partitions."""
-        # Reached only by a query the fast path leaves to FastAPI (``pull_fast``).
+        # Reached by what the fast path leaves to FastAPI (``pull_fast``): a query that is
+        # not plain, a HEAD.
         _region_or_400(jurisdiction)
         return Response(pull_page(jurisdiction, since, limit), media_type="application/json")
 
@@ -969,6 +991,8 @@ def _packed(body: bytes) -> bytes | None:
 
 
 _NO_PROOF = b"null}"  # how the kept health answer ends: its consistency field, unasked
+HEALTH_PATH = "/v1/health"
+PULL_PATH = "/v1/pull"
 _HEALTH_QUERY = frozenset({b"known"})
 _PULL_QUERY = frozenset({b"jurisdiction", b"since", b"limit"})
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+if TYPE_CHECKING:
+    from recap_server.app import RecapAPI
 
 WORKER_ENV = "RECAP_SERVER_WORKER"  # the parent's choices, as JSON, for its workers
 
 
-def worker_app() -> FastAPI:
+def worker_app() -> RecapAPI:
     from recap_server.app import create_app
     from recap_server.server import open_ledger, settled_heap
 

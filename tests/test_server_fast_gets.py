@@ -11,6 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
+from starlette.exceptions import HTTPException
 
 from recap_desktop.services import demo as demo_service
 from tests.sync_support import DISTRICT, LiveServer, make_laptop
@@ -21,16 +24,16 @@ TO_FASTAPI = "fastapi=1"
 
 
 def _get(
-    server: LiveServer, target: str, encoding: str | None
+    server: LiveServer, target: str, encoding: str | None, method: str = "GET"
 ) -> tuple[int, list[tuple[str, str]], bytes]:
-    """Status, headers (but the date; in name order: no name comes twice, so their order
-    says nothing) and the body as it came on the wire."""
+    """Status, headers in the order sent (but the date, each answer's own; no name twice)
+    and the body as it came on the wire."""
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     try:
         headers = {} if encoding is None else {"Accept-Encoding": encoding}
-        conn.request("GET", target, headers=headers)
+        conn.request(method, target, headers=headers)
         answer = conn.getresponse()
-        sent = sorted((k.lower(), v) for k, v in answer.getheaders() if k.lower() != "date")
+        sent = [(k.lower(), v) for k, v in answer.getheaders() if k.lower() != "date"]
         assert len({k for k, _ in sent}) == len(sent), sent
         return answer.status, sent, answer.read()
     finally:
@@ -134,6 +137,10 @@ def test_health_answers_as_fastapi_does(server: LiveServer) -> None:
         ("/v1/pull?jurisdiction=32&since=+1", 200),
         ("/v1/health?known=1&known=2", 200),
         ("/v1/health?known", 422),
+        ("/v1/pull?jurisdiction=32&&since=0", 200),
+        ("/v1/pull?jurisdiction=32&since=0&", 200),
+        ("/v1/pull?jurisdiction=32;since=0", 400),
+        ("/v1/health?&", 200),
     ],
 )
 def test_a_query_the_fast_path_does_not_take_gets_fastapis_answer(
@@ -152,7 +159,37 @@ def test_an_escaped_query_reads_as_its_plain_one(server: LiveServer) -> None:
     form: both read the same parameters."""
     try:
         escaped = _get(server, "/v1/pull?jurisdiction=32%2E01&since=%30", "identity")
+        assert server.app.fast_answered == 0
         plain = _get(server, "/v1/pull?jurisdiction=32.01&since=0", "identity")
+        assert server.app.fast_answered == 1
         assert escaped == plain and plain[0] == 200
+    finally:
+        server.stop()
+
+
+def test_a_head_request_gets_fastapis_answer(server: LiveServer) -> None:
+    """FastAPI's routes take GET alone: a HEAD is answered 405, as before the fast path."""
+    try:
+        for target in ("/v1/health", "/v1/pull?jurisdiction=32"):
+            status, headers, _body = _get(server, target, "gzip", method="HEAD")
+            assert (status, server.app.fast_answered) == (405, 0)
+            assert ("allow", "GET") in headers
+    finally:
+        server.stop()
+
+
+def test_the_fast_path_skips_no_middleware_but_the_gzip_it_does_itself(
+    server: LiveServer,
+) -> None:
+    """What the fast path answers does not cross the app's middleware nor its exception
+    handlers: a middleware or a handler added to the app must be done by the fast path too
+    (``RecapAPI``), or this fails."""
+    try:
+        assert [m.cls for m in server.app.user_middleware] == [GZipMiddleware]
+        assert set(server.app.exception_handlers) == {
+            HTTPException,
+            RequestValidationError,
+            WebSocketRequestValidationError,
+        }
     finally:
         server.stop()
