@@ -86,6 +86,30 @@ class Pushed:
 
 
 @dataclass(frozen=True)
+class _Sealed:
+    """A push's answer but its proofs, which are read once its transaction has committed:
+    the log is append-only, so the nodes of a committed tree of ``size`` entries never
+    change, and their reads (a round trip each on PostgreSQL) no longer hold the writers'
+    lock that every other push waits for."""
+
+    outcomes: list[Outcome]
+    receipt: Record
+    head: Record
+    size_before: int
+    frontier: list[bytes]
+    held: dict[str, int]  # a held record's hash -> its index in the log
+    known: int
+    size: int
+
+    def proved(self, storage: ServerStorage) -> Pushed:
+        held = {h: storage.inclusion(i, self.size) for h, i in self.held.items()}
+        known, size = self.known, self.size
+        consistency = storage.consistency(known, size) if 0 < known < size else None
+        proofs = Proofs(self.size_before, self.frontier, held, consistency)
+        return Pushed(self.outcomes, self.receipt, self.head, proofs)
+
+
+@dataclass(frozen=True)
 class Outcome:
     hash: str
     status: str
@@ -413,11 +437,13 @@ class Ledger:
                     job.finished = True
 
     def _transact(self, jobs: Sequence[_Job]) -> list[Pushed]:
-        """Admit ``jobs`` in turn in one transaction; keep the view once committed."""
+        """Admit ``jobs`` in turn in one transaction; keep the view once committed, then read
+        each answer's proofs (if a read fails, the pushes are stored: asked again, each
+        record is answered held, with its proof)."""
         # Small pushes (a steady sync's) send their statements pipelined, together too; a
         # large one keeps its COPYs (bulk.py), which a pipeline cannot carry.
         pipelined = all(job.records < bulk.COPY_FROM for job in jobs)
-        answers: list[Pushed] = []
+        answers: list[_Sealed] = []
         try:
             with self.storage.transaction(pipelined=pipelined):
                 # The database's writers' lock from here to the commit (whichever worker
@@ -430,10 +456,10 @@ class Ledger:
                     if job.forks:
                         self._take_forks(job.forks)
                         trust = self.trust()  # the evidence kept may have changed it
-                    pushed, view, trust = self._push(
+                    sealed, view, trust = self._push(
                         job.items, job.malformed, job.known, view, job.verified, job.prepared, trust
                     )
-                    answers.append(pushed)
+                    answers.append(sealed)
         except BaseException:
             # Rolled back: the trust read after its fork evidence was kept holds those forks,
             # at a version number another worker may reach with other changes; the forks are
@@ -445,7 +471,7 @@ class Ledger:
         # The new view only once committed: a pipelined push's error may come at its COMMIT,
         # and a view of a log that never was would serve wrong partition roots for good.
         self._keep_view(view)
-        return answers
+        return [sealed.proved(self.storage) for sealed in answers]
 
     def holds(self, hashes: Sequence[str], known: int = 0) -> Pushed:
         """Which of ``hashes`` the log holds, answered as a push of those records would be
@@ -467,9 +493,9 @@ class Ledger:
             items: list[Record | Outcome] = [
                 Outcome(h, HELD if h in found else UNKNOWN) for h in hashes
             ]
-            pushed, grown, _trust = self._push(items, [], known, view)
+            sealed, grown, _trust = self._push(items, [], known, view)
         self._keep_view(grown)
-        return pushed
+        return sealed.proved(self.storage)
 
     def _take_forks(self, pairs: Sequence[Any]) -> None:
         trust = self.trust()
@@ -499,10 +525,10 @@ class Ledger:
         verified: Verified | None = None,
         prepared: Prepared | None = None,
         trust: Trust | None = None,
-    ) -> tuple[Pushed, LogView, Trust]:
-        """The answer, the view it leaves (for the caller to keep once committed) and the
-        trust as of it (with the forks it found). ``trust``: the trust as of this
-        transaction, when the caller just caught it up."""
+    ) -> tuple[_Sealed, LogView, Trust]:
+        """The answer but its proofs, the view it leaves (for the caller to keep once
+        committed) and the trust as of it (with the forks it found). ``trust``: the trust
+        as of this transaction, when the caller just caught it up."""
         records = [r for r in items if isinstance(r, Record)]
         now = self.clock()
         before = trust if trust is not None else self.trust()
@@ -569,11 +595,18 @@ class Ledger:
             keep_receipt=bool(stored),
             prepared=prepared,
         )
-        size = appended.size
-        held = {h: self.storage.inclusion(i, size) for h, (i, _) in held_positions.items()}
-        consistency = self.storage.consistency(known, size) if 0 < known < size else None
-        proofs = Proofs(appended.size_before, appended.frontier, held, consistency)
-        return Pushed(outcomes, made, head, proofs), LogView(head, summaries[-1]), trust
+        held = {h: i for h, (i, _) in held_positions.items()}
+        sealed = _Sealed(
+            outcomes,
+            made,
+            head,
+            appended.size_before,
+            appended.frontier,
+            held,
+            known,
+            appended.size,
+        )
+        return sealed, LogView(head, summaries[-1]), trust
 
     def _receipt(
         self,

@@ -258,3 +258,50 @@ def test_health_carries_the_proof_from_the_size_asked_as_the_log_gives_it(tmp_pa
         assert requests.get(f"{server.url}/v1/health?known=-1", timeout=10).status_code == 422
     finally:
         server.stop()
+
+
+class _ProofReads:
+    """The server's storage, noting for each proof the ledger reads whether a transaction
+    (and so the writers' lock) was open on that thread."""
+
+    def __init__(self, storage: Any) -> None:
+        self._storage = storage
+        self.reads: list[tuple[str, bool]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._storage, name)
+
+    def inclusion(self, index: int, size: int) -> Any:
+        self.reads.append(("inclusion", self._storage.in_transaction()))
+        return self._storage.inclusion(index, size)
+
+    def consistency(self, first: int, second: int) -> Any:
+        self.reads.append(("consistency", self._storage.in_transaction()))
+        return self._storage.consistency(first, second)
+
+
+def test_a_push_reads_its_proofs_after_its_commit_and_they_hold(tmp_path: Path) -> None:
+    """A push's inclusion and consistency proofs are read once its transaction committed,
+    not under the writers' lock every other push waits for (the log is append-only: a
+    committed tree's nodes never change); the laptop checks them as before."""
+    from recap_desktop.services import sync as sync_service
+
+    reads: list[_ProofReads] = []
+    server = LiveServer(
+        tmp_path / "server", storage=lambda s: reads.append(_ProofReads(s)) or reads[-1]
+    )
+    try:
+        laptop = make_laptop(tmp_path / "op-a", "op-a")
+        stations = district_stations(laptop.ws)
+        for n, station in enumerate(stations[:3]):
+            enter(laptop, station, seed=n)
+            # Each sync after the first pushes with the size of the head it verified (known).
+            assert sync_service.sync_once(laptop.ws, server.url).outcome == "done"
+        again = push(server, all_records(laptop)[:4], gzipped=False)  # held: inclusion proofs
+        assert {r["status"] for r in again["results"]} == {"held"}
+        assert all(again["proofs"]["held"][r["hash"]] for r in again["results"])
+        kinds = {kind for kind, _ in reads[0].reads}
+        assert kinds == {"inclusion", "consistency"}
+        assert not [read for read in reads[0].reads if read[1]], reads[0].reads
+    finally:
+        server.stop()
