@@ -577,8 +577,8 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         With ``known``, the consistency proof a laptop would ask next comes in the answer:
         a steady sync's requests are mostly the HTTP stack's cost, not their work
         (docs/PERFORMANCE.md), so one request fewer is most of a request's CPU saved."""
-        # Reached by what the fast path leaves to FastAPI (``health_fast``): a query that is
-        # not plain, a HEAD.
+        # Reached only by a query the fast path leaves to FastAPI (``health_fast``); a HEAD
+        # never is (FastAPI's routing answers it 405).
         body, gzipped = await health_reply(known, _takes_gzip(request.scope))
         given, _added = _health_headers(body, gzipped)  # the middleware adds its own
         headers = {name.decode(): value.decode() for name, value in given}
@@ -816,8 +816,8 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     ) -> Response:
         """What is new for a jurisdiction: every entry of its partitions (PROTOCOL §10.5) up
         to the newest head, and on the last page the proofs of those partitions."""
-        # Reached by what the fast path leaves to FastAPI (``pull_fast``): a query that is
-        # not plain, a HEAD.
+        # Reached only by a query the fast path leaves to FastAPI (``pull_fast``); a HEAD
+        # never is (FastAPI's routing answers it 405).
         _region_or_400(jurisdiction)
         return Response(pull_page(jurisdiction, since, limit), media_type="application/json")
 
