@@ -87,10 +87,14 @@ class Pushed:
 
 @dataclass(frozen=True)
 class _Sealed:
-    """A push's answer but its proofs, which are read once its transaction has committed:
-    the log is append-only, so the nodes of a committed tree of ``size`` entries never
-    change, and their reads (a round trip each on PostgreSQL) no longer hold the writers'
-    lock that every other push waits for."""
+    """A push's answer but its proofs, which the thread that asked for the push reads once
+    its transaction has committed and the process's turn to admit is passed on
+    (``Ledger._together``): the log is append-only, so the nodes of a committed tree of
+    ``size`` entries never change, and their reads (a round trip each on PostgreSQL) hold
+    neither the database's writers' lock nor the pushes waiting for the next turn. (Inside a
+    caller's own transaction, ``Ledger.push`` nested, they read that transaction's state.)
+    A read that fails is that push's error alone; what it stored stays stored: asked
+    again, each record is answered held, with its proof."""
 
     outcomes: list[Outcome]
     receipt: Record
@@ -137,17 +141,17 @@ class _Job:
     prepared: Prepared | None
     records: int
     forks: Sequence[Any] = ()
-    alone: Callable[[], Pushed] | None = None
+    alone: Callable[[], _Sealed] | None = None
     finished: bool = False
-    pushed: Pushed | None = None
+    sealed: _Sealed | None = None
     error: BaseException | None = None
 
-    def answer(self) -> Pushed:
+    def answer(self) -> _Sealed:
         error, self.error = self.error, None  # its traceback holds the group: let it go
         if error is not None:
             raise error
-        assert self.pushed is not None
-        return self.pushed
+        assert self.sealed is not None
+        return self.sealed
 
 
 def _now() -> datetime:
@@ -359,16 +363,17 @@ class Ledger:
         job = _Job(items, malformed, known, verified, prepared, len(parsed), forks)
         authority = any(r.type in AUTHORITY_TYPES for r in parsed)
         if not (forks or authority):
-            return self._together(job) if self.together else self._transact([job])[0]
+            sealed = self._together(job) if self.together else self._transact([job])[0]
+            return sealed.proved(self.storage)
         job.alone = lambda: self._transact([job])[0]  # what changes the trust goes alone
-        pushed = self._together(job) if self.together else job.alone()
+        sealed = self._together(job) if self.together else job.alone()
         if authority:
             # Committed: this worker's gate judges the next token by the new certificates
             # and revocations at once (another worker's, within TRUST_RECHECK).
             self._trust_read = -math.inf
-        return pushed
+        return sealed.proved(self.storage)
 
-    def _together(self, job: _Job) -> Pushed:
+    def _together(self, job: _Job) -> _Sealed:
         """``job`` admitted in this process's turn, with the other pushes waiting for it, in
         one transaction: one BEGIN, writers' lock, probe and COMMIT (with its flush to disk)
         for all, where each paid its own (most of a steady sync's one-sheet push under the
@@ -376,7 +381,8 @@ class Ledger:
         before it stored, with its own receipt and head. The thread that takes the turn
         admits every push waiting then, its own among them; the others wait for their
         answers. One turn a process: its pushes never hold more than one pooled connection
-        waiting for the database's lock."""
+        waiting for the database's lock. Each caller reads its own proofs once the turn is
+        passed on (``_Sealed``)."""
         if self.storage.in_transaction():
             return job.alone() if job.alone else self._transact([job])[0]  # a caller's own
         turn = self._turn
@@ -421,12 +427,12 @@ class Ledger:
                         exc_info=True,
                     )
                 else:
-                    for job, pushed in zip(together, answers, strict=True):
-                        job.pushed, job.finished = pushed, True
+                    for job, sealed in zip(together, answers, strict=True):
+                        job.sealed, job.finished = sealed, True
             for job in group:
                 if not job.finished:
                     try:
-                        job.pushed = job.alone() if job.alone else self._transact([job])[0]
+                        job.sealed = job.alone() if job.alone else self._transact([job])[0]
                     except Exception as exc:
                         job.error = exc
                     job.finished = True
@@ -436,10 +442,9 @@ class Ledger:
                     job.error = RuntimeError("the push was not admitted: the server stopped")
                     job.finished = True
 
-    def _transact(self, jobs: Sequence[_Job]) -> list[Pushed]:
-        """Admit ``jobs`` in turn in one transaction; keep the view once committed, then read
-        each answer's proofs (if a read fails, the pushes are stored: asked again, each
-        record is answered held, with its proof)."""
+    def _transact(self, jobs: Sequence[_Job]) -> list[_Sealed]:
+        """Admit ``jobs`` in turn in one transaction; keep the view once committed. Their
+        proofs are their callers' to read (``_Sealed``)."""
         # Small pushes (a steady sync's) send their statements pipelined, together too; a
         # large one keeps its COPYs (bulk.py), which a pipeline cannot carry.
         pipelined = all(job.records < bulk.COPY_FROM for job in jobs)
@@ -471,7 +476,7 @@ class Ledger:
         # The new view only once committed: a pipelined push's error may come at its COMMIT,
         # and a view of a log that never was would serve wrong partition roots for good.
         self._keep_view(view)
-        return [sealed.proved(self.storage) for sealed in answers]
+        return answers
 
     def holds(self, hashes: Sequence[str], known: int = 0) -> Pushed:
         """Which of ``hashes`` the log holds, answered as a push of those records would be
@@ -481,12 +486,12 @@ class Ledger:
         ``unknown`` and is in no list of the receipt. Nothing is stored. In this process's
         turn to admit, as a push is (``_together``)."""
         if not self.together:
-            return self._holds(hashes, known)
+            return self._holds(hashes, known).proved(self.storage)
         job = _Job([], [], known, None, None, 0)
         job.alone = lambda: self._holds(hashes, known)
-        return self._together(job)
+        return self._together(job).proved(self.storage)
 
-    def _holds(self, hashes: Sequence[str], known: int) -> Pushed:
+    def _holds(self, hashes: Sequence[str], known: int) -> _Sealed:
         with self.storage.transaction():
             view = self.view
             found = self.storage.positions(hashes)
@@ -495,7 +500,7 @@ class Ledger:
             ]
             sealed, grown, _trust = self._push(items, [], known, view)
         self._keep_view(grown)
-        return sealed.proved(self.storage)
+        return sealed
 
     def _take_forks(self, pairs: Sequence[Any]) -> None:
         trust = self.trust()

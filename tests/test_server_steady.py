@@ -14,6 +14,9 @@ from typing import Any
 import requests
 
 from recap_desktop.domain.election import format_time
+from recap_desktop.protocol import merkle
+from recap_desktop.protocol.log import leaf_hash
+from recap_desktop.protocol.wire import batch_bytes
 from recap_desktop.services import demo as demo_service
 from recap_server.app import GZIP_MIN, Health
 from recap_server.log import Summary
@@ -262,46 +265,125 @@ def test_health_carries_the_proof_from_the_size_asked_as_the_log_gives_it(tmp_pa
 
 class _ProofReads:
     """The server's storage, noting for each proof the ledger reads whether a transaction
-    (and so the writers' lock) was open on that thread."""
+    (and so the writers' lock) was open on that thread; ``meanwhile``, if set, runs once,
+    at the next proof read (another push landing between a push's commit and its proofs)."""
 
     def __init__(self, storage: Any) -> None:
         self._storage = storage
         self.reads: list[tuple[str, bool]] = []
+        self.meanwhile: Any = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._storage, name)
 
+    def _read(self, kind: str) -> None:
+        self.reads.append((kind, self._storage.in_transaction()))
+        act, self.meanwhile = self.meanwhile, None
+        if act is not None:
+            act()
+
     def inclusion(self, index: int, size: int) -> Any:
-        self.reads.append(("inclusion", self._storage.in_transaction()))
+        self._read("inclusion")
         return self._storage.inclusion(index, size)
 
     def consistency(self, first: int, second: int) -> Any:
-        self.reads.append(("consistency", self._storage.in_transaction()))
+        self._read("consistency")
         return self._storage.consistency(first, second)
+
+
+def _pushed(server: LiveServer, records: list[Any], known: int) -> dict[str, Any]:
+    body = batch_bytes([r.to_json() for r in records])
+    answer = requests.post(f"{server.url}/v1/push", params={"known": known}, data=body, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def _size_root(head: dict[str, Any]) -> tuple[int, bytes]:
+    return int(head["payload"]["size"]), bytes.fromhex(head["payload"]["root"])
 
 
 def test_a_push_reads_its_proofs_after_its_commit_and_they_hold(tmp_path: Path) -> None:
     """A push's inclusion and consistency proofs are read once its transaction committed,
-    not under the writers' lock every other push waits for (the log is append-only: a
-    committed tree's nodes never change); the laptop checks them as before."""
-    from recap_desktop.services import sync as sync_service
-
-    reads: list[_ProofReads] = []
+    not under the writers' lock every other push waits for: the log is append-only, so
+    they hold for the head the answer names even when another push lands between the
+    commit and their reads."""
+    wrapped: list[_ProofReads] = []
     server = LiveServer(
-        tmp_path / "server", storage=lambda s: reads.append(_ProofReads(s)) or reads[-1]
+        tmp_path / "server", storage=lambda s: wrapped.append(_ProofReads(s)) or wrapped[-1]
     )
     try:
+        storage = wrapped[0]
         laptop = make_laptop(tmp_path / "op-a", "op-a")
         stations = district_stations(laptop.ws)
-        for n, station in enumerate(stations[:3]):
-            enter(laptop, station, seed=n)
-            # Each sync after the first pushes with the size of the head it verified (known).
-            assert sync_service.sync_once(laptop.ws, server.url).outcome == "done"
-        again = push(server, all_records(laptop)[:4], gzipped=False)  # held: inclusion proofs
-        assert {r["status"] for r in again["results"]} == {"held"}
-        assert all(again["proofs"]["held"][r["hash"]] for r in again["results"])
-        kinds = {kind for kind, _ in reads[0].reads}
-        assert kinds == {"inclusion", "consistency"}
-        assert not [read for read in reads[0].reads if read[1]], reads[0].reads
+        enter(laptop, stations[0])
+        first = _pushed(server, all_records(laptop), 0)
+        old_size, old_root = _size_root(first["head"])
+        enter(laptop, stations[1], seed=1)
+        enter(laptop, stations[2], seed=2)
+        sent = {r["hash"] for r in first["results"]}
+        fresh = [r for r in all_records(laptop) if r.hash not in sent]
+        later, resent = fresh[-1], fresh[:-1]
+        # Another push lands at this push's first proof read, after its commit.
+        storage.meanwhile = lambda: server.ledger.push([later.to_json()])
+        storage.reads.clear()
+        again = _pushed(server, [*all_records(laptop)[:2], *resent], old_size)
+        assert storage.meanwhile is None and server.ledger.view.size > _size_root(again["head"])[0]
+        assert {kind for kind, _ in storage.reads} == {"inclusion", "consistency"}
+        assert not [read for read in storage.reads if read[1]], storage.reads
+        # The proofs hold for the head the answer names, not the newer one.
+        size, root = _size_root(again["head"])
+        consistency = again["proofs"]["consistency"]
+        merkle.verify_consistency(
+            old_size, size, old_root, root, [bytes.fromhex(h) for h in consistency]
+        )
+        rows = {
+            h: (h, idx, partition, received)
+            for h, idx, partition, received in server.ledger.storage._query(
+                "SELECT hash, idx, partition, received FROM records"
+            )
+        }
+        held = again["proofs"]["held"]
+        assert set(held) == {r.hash for r in all_records(laptop)[:2]}
+        for record_hash, proof in held.items():
+            leaf = leaf_hash(*rows[record_hash])
+            index = rows[record_hash][1]
+            merkle.verify_inclusion(leaf, index, size, [bytes.fromhex(h) for h in proof], root)
+    finally:
+        server.stop()
+
+
+def test_a_proof_read_that_fails_fails_its_push_alone_and_keeps_what_it_stored(
+    tmp_path: Path,
+) -> None:
+    """The proofs are read after the commit: if a read fails, that push's answer is an
+    error, what it stored stays stored, and the same push again is answered held, with
+    each record's proof."""
+    wrapped: list[_ProofReads] = []
+    server = LiveServer(
+        tmp_path / "server", storage=lambda s: wrapped.append(_ProofReads(s)) or wrapped[-1]
+    )
+    try:
+        storage = wrapped[0]
+        laptop = make_laptop(tmp_path / "op-a", "op-a")
+        stations = district_stations(laptop.ws)
+        enter(laptop, stations[0])
+        first = _pushed(server, all_records(laptop), 0)
+        size, _root = _size_root(first["head"])
+        enter(laptop, stations[1], seed=1)
+        sheet = all_records(laptop)[-1]
+
+        def fail() -> None:
+            raise OSError("the database went away")
+
+        storage.meanwhile = fail
+        body = batch_bytes([sheet.to_json()])
+        answer = requests.post(
+            f"{server.url}/v1/push", params={"known": size}, data=body, timeout=10
+        )
+        assert answer.status_code == 500
+        assert server.ledger.storage.positions([sheet.hash])  # stored all the same
+        again = _pushed(server, [sheet], size)
+        assert [r["status"] for r in again["results"]] == ["held"]
+        assert again["proofs"]["held"][sheet.hash]
     finally:
         server.stop()
