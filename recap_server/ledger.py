@@ -87,14 +87,16 @@ class Pushed:
 
 @dataclass(frozen=True)
 class _Sealed:
-    """A push's answer but its proofs, which the thread that asked for the push reads once
-    its transaction has committed and the process's turn to admit is passed on
-    (``Ledger._together``): the log is append-only, so the nodes of a committed tree of
-    ``size`` entries never change, and their reads (a round trip each on PostgreSQL) hold
-    neither the database's writers' lock nor the pushes waiting for the next turn. (Inside a
-    caller's own transaction, ``Ledger.push`` nested, they read that transaction's state.)
-    A read that fails is that push's error alone; what it stored stays stored: asked
-    again, each record is answered held, with its proof."""
+    """A push's answer but its proofs, which are read once its transaction has committed:
+    the log is append-only, so the nodes of a committed tree of ``size`` entries never
+    change, and their reads (a round trip each on PostgreSQL) no longer hold the database's
+    writers' lock. They are read in the process's turn to admit, by the thread that holds
+    it, one after another on one connection: read by each push's own thread once the turn
+    was passed on, they took pooled connections from the next turn's transaction, and a
+    steady push with 4 workers waited twice as long (docs/PERFORMANCE.md, run A7). A read
+    that fails is that push's error alone; what it stored stays stored: asked again, each
+    record is answered held, with its proof. (Inside a caller's own transaction,
+    ``Ledger.push`` nested, they read that transaction's state.)"""
 
     outcomes: list[Outcome]
     receipt: Record
@@ -141,17 +143,17 @@ class _Job:
     prepared: Prepared | None
     records: int
     forks: Sequence[Any] = ()
-    alone: Callable[[], _Sealed] | None = None
+    alone: Callable[[], Pushed] | None = None
     finished: bool = False
-    sealed: _Sealed | None = None
+    pushed: Pushed | None = None
     error: BaseException | None = None
 
-    def answer(self) -> _Sealed:
+    def answer(self) -> Pushed:
         error, self.error = self.error, None  # its traceback holds the group: let it go
         if error is not None:
             raise error
-        assert self.sealed is not None
-        return self.sealed
+        assert self.pushed is not None
+        return self.pushed
 
 
 def _now() -> datetime:
@@ -363,17 +365,21 @@ class Ledger:
         job = _Job(items, malformed, known, verified, prepared, len(parsed), forks)
         authority = any(r.type in AUTHORITY_TYPES for r in parsed)
         if not (forks or authority):
-            sealed = self._together(job) if self.together else self._transact([job])[0]
-            return sealed.proved(self.storage)
-        job.alone = lambda: self._transact([job])[0]  # what changes the trust goes alone
-        sealed = self._together(job) if self.together else job.alone()
-        if authority:
-            # Committed: this worker's gate judges the next token by the new certificates
-            # and revocations at once (another worker's, within TRUST_RECHECK).
-            self._trust_read = -math.inf
-        return sealed.proved(self.storage)
+            if self.together:
+                return self._together(job)
+            return self._transact([job])[0].proved(self.storage)
+        # What changes the trust goes alone.
+        job.alone = lambda: self._transact([job])[0].proved(self.storage)
+        try:
+            return self._together(job) if self.together else job.alone()
+        finally:
+            if authority:
+                # Committed (or not: a read again costs nothing): this worker's gate judges
+                # the next token by the new certificates and revocations at once (another
+                # worker's, within TRUST_RECHECK), even when a proof's read failed.
+                self._trust_read = -math.inf
 
-    def _together(self, job: _Job) -> _Sealed:
+    def _together(self, job: _Job) -> Pushed:
         """``job`` admitted in this process's turn, with the other pushes waiting for it, in
         one transaction: one BEGIN, writers' lock, probe and COMMIT (with its flush to disk)
         for all, where each paid its own (most of a steady sync's one-sheet push under the
@@ -381,10 +387,10 @@ class Ledger:
         before it stored, with its own receipt and head. The thread that takes the turn
         admits every push waiting then, its own among them; the others wait for their
         answers. One turn a process: its pushes never hold more than one pooled connection
-        waiting for the database's lock. Each caller reads its own proofs once the turn is
-        passed on (``_Sealed``)."""
-        if self.storage.in_transaction():
-            return job.alone() if job.alone else self._transact([job])[0]  # a caller's own
+        waiting for the database's lock. The proofs are read after the commit, in the
+        turn (``_Sealed``)."""
+        if self.storage.in_transaction():  # a caller's own
+            return job.alone() if job.alone else self._transact([job])[0].proved(self.storage)
         turn = self._turn
         with turn:
             self._waiting.append(job)
@@ -414,7 +420,8 @@ class Ledger:
         others together, or, if that fails, each alone: a failure, its push's or the
         database's, cannot be pinned on one push of a pipelined transaction (PostgreSQL
         reports it at a later statement or the COMMIT), so each is tried again alone and
-        fails alone if it fails again."""
+        fails alone if it fails again. Their proofs are read once committed, each push's
+        failure its own."""
         try:
             together = [job for job in group if job.alone is None]
             if len(together) > 1:
@@ -428,11 +435,18 @@ class Ledger:
                     )
                 else:
                     for job, sealed in zip(together, answers, strict=True):
-                        job.sealed, job.finished = sealed, True
+                        try:
+                            job.pushed = sealed.proved(self.storage)
+                        except Exception as exc:  # committed: not admitted again
+                            job.error = exc
+                        job.finished = True
             for job in group:
                 if not job.finished:
                     try:
-                        job.sealed = job.alone() if job.alone else self._transact([job])[0]
+                        if job.alone is not None:
+                            job.pushed = job.alone()
+                        else:
+                            job.pushed = self._transact([job])[0].proved(self.storage)
                     except Exception as exc:
                         job.error = exc
                     job.finished = True
@@ -488,8 +502,8 @@ class Ledger:
         if not self.together:
             return self._holds(hashes, known).proved(self.storage)
         job = _Job([], [], known, None, None, 0)
-        job.alone = lambda: self._holds(hashes, known)
-        return self._together(job).proved(self.storage)
+        job.alone = lambda: self._holds(hashes, known).proved(self.storage)
+        return self._together(job)
 
     def _holds(self, hashes: Sequence[str], known: int) -> _Sealed:
         with self.storage.transaction():

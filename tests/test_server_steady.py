@@ -305,12 +305,14 @@ def _size_root(head: dict[str, Any]) -> tuple[int, bytes]:
 def test_a_push_reads_its_proofs_after_its_commit_and_they_hold(tmp_path: Path) -> None:
     """A push's inclusion and consistency proofs are read once its transaction committed,
     not under the writers' lock every other push waits for: the log is append-only, so
-    they hold for the head the answer names even when another push lands between the
-    commit and their reads."""
+    they hold for the head the answer names even when another worker's push lands between
+    the commit and their reads."""
     wrapped: list[_ProofReads] = []
     server = LiveServer(
         tmp_path / "server", storage=lambda s: wrapped.append(_ProofReads(s)) or wrapped[-1]
     )
+    # Another worker: a second ledger on the same database.
+    other = open_ledger(tmp_path / "server", demo=True, database=database_for(tmp_path / "server"))
     try:
         storage = wrapped[0]
         laptop = make_laptop(tmp_path / "op-a", "op-a")
@@ -323,11 +325,12 @@ def test_a_push_reads_its_proofs_after_its_commit_and_they_hold(tmp_path: Path) 
         sent = {r["hash"] for r in first["results"]}
         fresh = [r for r in all_records(laptop) if r.hash not in sent]
         later, resent = fresh[-1], fresh[:-1]
-        # Another push lands at this push's first proof read, after its commit.
-        storage.meanwhile = lambda: server.ledger.push([later.to_json()])
+        # Another worker's push lands at this push's first proof read, after its commit.
+        storage.meanwhile = lambda: other.push([later.to_json()])
         storage.reads.clear()
         again = _pushed(server, [*all_records(laptop)[:2], *resent], old_size)
-        assert storage.meanwhile is None and server.ledger.view.size > _size_root(again["head"])[0]
+        newest = server.ledger.storage.log_size()
+        assert storage.meanwhile is None and newest > _size_root(again["head"])[0]
         assert {kind for kind, _ in storage.reads} == {"inclusion", "consistency"}
         assert not [read for read in storage.reads if read[1]], storage.reads
         # The proofs hold for the head the answer names, not the newer one.
@@ -350,6 +353,7 @@ def test_a_push_reads_its_proofs_after_its_commit_and_they_hold(tmp_path: Path) 
             merkle.verify_inclusion(leaf, index, size, [bytes.fromhex(h) for h in proof], root)
     finally:
         server.stop()
+        other.storage.close()
 
 
 def test_a_proof_read_that_fails_fails_its_push_alone_and_keeps_what_it_stored(
