@@ -92,8 +92,8 @@ class _Sealed:
     change, and their reads (a round trip each on PostgreSQL) no longer hold the database's
     writers' lock. They are read in the process's turn to admit, by the thread that holds
     it, one after another on one connection: read by each push's own thread once the turn
-    was passed on, they took pooled connections from the next turn's transaction, and a
-    steady push with 4 workers waited twice as long (docs/PERFORMANCE.md, run A7). A read
+    was passed on (16 threads at once, 8 pooled connections), a steady push with 4 workers
+    waited 13 s at the median in one run, 6-9 s in the turn (docs/PERFORMANCE.md, A7). A read
     that fails is that push's error alone; what it stored stays stored: asked again, each
     record is answered held, with its proof. (Inside a caller's own transaction,
     ``Ledger.push`` nested, they read that transaction's state.)"""
