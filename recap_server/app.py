@@ -781,9 +781,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             return body, _json_headers(body)
         if not gzipped:
             return body, _json_headers(body, added=[_VARY])
-        # As the middleware compresses: the same bytes (a gzip header without a time).
-        packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-        packed = packer.compress(body) + packer.flush()
+        packed = _gzipped(body)
         return packed, _json_headers(packed, added=[_VARY, _GZIPPED])
 
     async def pull_fast(scope: Scope) -> Reply | None:
@@ -985,9 +983,15 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     return app
 
 
+def _gzipped(body: bytes) -> bytes:
+    """``body`` gzipped to the GZip middleware's very bytes: its ``compressobj(GZIP_LEVEL,
+    DEFLATED, 31)`` is what ``gzip.compress`` runs for a header without a time."""
+    return gzip.compress(body, GZIP_LEVEL, mtime=0)
+
+
 def _packed(body: bytes) -> bytes | None:
     """A health answer gzipped as the GZip middleware would, or None when it is too small."""
-    return gzip.compress(body, GZIP_LEVEL, mtime=0) if len(body) >= GZIP_MIN else None
+    return _gzipped(body) if len(body) >= GZIP_MIN else None
 
 
 _NO_PROOF = b"null}"  # how the kept health answer ends: its consistency field, unasked

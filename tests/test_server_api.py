@@ -28,13 +28,17 @@ from tests.sync_support import (
 __all__ = ["live_server"]
 
 
-def push(server: LiveServer, records: list[Any], *, gzipped: bool = True) -> dict[str, Any]:
+def push(
+    server: LiveServer, records: list[Any], *, gzipped: bool = True, known: int = 0
+) -> dict[str, Any]:
     body = batch_bytes([r.to_json() if isinstance(r, Record) else r for r in records])
     headers = {"Content-Type": "application/json"}
     if gzipped:
         body = gzip.compress(body)
         headers["Content-Encoding"] = "gzip"
-    response = requests.post(server.url + "/v1/push", data=body, headers=headers, timeout=10)
+    response = requests.post(
+        server.url + "/v1/push", params={"known": known}, data=body, headers=headers, timeout=10
+    )
     assert response.status_code == 200, response.text
     return dict(response.json())
 

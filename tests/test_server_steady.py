@@ -291,15 +291,20 @@ class _ProofReads:
         return self._storage.consistency(first, second)
 
 
-def _pushed(server: LiveServer, records: list[Any], known: int) -> dict[str, Any]:
-    body = batch_bytes([r.to_json() for r in records])
-    answer = requests.post(f"{server.url}/v1/push", params={"known": known}, data=body, timeout=10)
-    assert answer.status_code == 200, answer.text
-    return dict(answer.json())
-
-
 def _size_root(head: dict[str, Any]) -> tuple[int, bytes]:
     return int(head["payload"]["size"]), bytes.fromhex(head["payload"]["root"])
+
+
+def _proof_reads_server(tmp_path: Path) -> tuple[LiveServer, _ProofReads, Any, dict[str, Any]]:
+    """A server whose storage notes its proof reads, and a laptop whose first sheet (with
+    its certificate) it holds: (server, its storage, the laptop, that push's answer)."""
+    wrapped: list[_ProofReads] = []
+    server = LiveServer(
+        tmp_path / "server", storage=lambda s: wrapped.append(_ProofReads(s)) or wrapped[-1]
+    )
+    laptop = make_laptop(tmp_path / "op-a", "op-a")
+    enter(laptop, district_stations(laptop.ws)[0])
+    return server, wrapped[0], laptop, push(server, all_records(laptop))
 
 
 def test_a_push_reads_its_proofs_after_its_commit_and_they_hold(tmp_path: Path) -> None:
@@ -307,18 +312,11 @@ def test_a_push_reads_its_proofs_after_its_commit_and_they_hold(tmp_path: Path) 
     not under the writers' lock every other push waits for: the log is append-only, so
     they hold for the head the answer names even when another worker's push lands between
     the commit and their reads."""
-    wrapped: list[_ProofReads] = []
-    server = LiveServer(
-        tmp_path / "server", storage=lambda s: wrapped.append(_ProofReads(s)) or wrapped[-1]
-    )
+    server, storage, laptop, first = _proof_reads_server(tmp_path)
     # Another worker: a second ledger on the same database.
     other = open_ledger(tmp_path / "server", demo=True, database=database_for(tmp_path / "server"))
     try:
-        storage = wrapped[0]
-        laptop = make_laptop(tmp_path / "op-a", "op-a")
         stations = district_stations(laptop.ws)
-        enter(laptop, stations[0])
-        first = _pushed(server, all_records(laptop), 0)
         old_size, old_root = _size_root(first["head"])
         enter(laptop, stations[1], seed=1)
         enter(laptop, stations[2], seed=2)
@@ -328,7 +326,7 @@ def test_a_push_reads_its_proofs_after_its_commit_and_they_hold(tmp_path: Path) 
         # Another worker's push lands at this push's first proof read, after its commit.
         storage.meanwhile = lambda: other.push([later.to_json()])
         storage.reads.clear()
-        again = _pushed(server, [*all_records(laptop)[:2], *resent], old_size)
+        again = push(server, [*all_records(laptop)[:2], *resent], known=old_size)
         newest = server.ledger.storage.log_size()
         assert storage.meanwhile is None and newest > _size_root(again["head"])[0]
         assert {kind for kind, _ in storage.reads} == {"inclusion", "consistency"}
@@ -362,18 +360,10 @@ def test_a_proof_read_that_fails_fails_its_push_alone_and_keeps_what_it_stored(
     """The proofs are read after the commit: if a read fails, that push's answer is an
     error, what it stored stays stored, and the same push again is answered held, with
     each record's proof."""
-    wrapped: list[_ProofReads] = []
-    server = LiveServer(
-        tmp_path / "server", storage=lambda s: wrapped.append(_ProofReads(s)) or wrapped[-1]
-    )
+    server, storage, laptop, first = _proof_reads_server(tmp_path)
     try:
-        storage = wrapped[0]
-        laptop = make_laptop(tmp_path / "op-a", "op-a")
-        stations = district_stations(laptop.ws)
-        enter(laptop, stations[0])
-        first = _pushed(server, all_records(laptop), 0)
         size, _root = _size_root(first["head"])
-        enter(laptop, stations[1], seed=1)
+        enter(laptop, district_stations(laptop.ws)[1], seed=1)
         sheet = all_records(laptop)[-1]
 
         def fail() -> None:
@@ -386,7 +376,7 @@ def test_a_proof_read_that_fails_fails_its_push_alone_and_keeps_what_it_stored(
         )
         assert answer.status_code == 500
         assert server.ledger.storage.positions([sheet.hash])  # stored all the same
-        again = _pushed(server, [sheet], size)
+        again = push(server, [sheet], known=size)
         assert [r["status"] for r in again["results"]] == ["held"]
         assert again["proofs"]["held"][sheet.hash]
     finally:
