@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import gzip
 import json
 import re
@@ -317,42 +318,47 @@ class BuildFailed(RuntimeError):
     """A ``Coalesced`` build failed (its cause chained)."""
 
 
-# A request's reply on the fast path: (body, headers), or None to leave it to FastAPI.
-Reply = tuple[bytes, list[tuple[bytes, bytes]]]
-FastGet = Callable[[Scope], Awaitable[Reply | None]]
+# A request's answer on the fast path: (status, body, headers), or None to leave it to
+# FastAPI (decided from the query alone, before a byte of the body is read).
+Reply = tuple[int, bytes, list[tuple[bytes, bytes]]]
+FastRoute = Callable[[Scope, Receive], Awaitable[Reply | None]]
 
 
 class RecapAPI(FastAPI):
-    """FastAPI, with the two GETs every steady sync makes (health, pull) answered before its
-    layers when their query is plain.
+    """FastAPI, with the requests every sync makes (health and pull; push and its ask by
+    hash) answered before its layers when their query is plain.
 
     Starlette's middleware and routing and FastAPI's parameters cost more server CPU than
-    either request's own work (docs/PERFORMANCE.md, "The steady GETs past FastAPI"), and a
-    nation's laptops ask them every 30 s. What the fast path answers is what FastAPI's route
-    and the GZip middleware would (tests/test_server_fast_gets.py compares the two, status,
-    headers in order and body as sent): it takes only a query of the route's own
-    parameters, each once, digits and region codes as they are; anything else (an error, an
-    escape, a parameter it does not know, a HEAD) goes to FastAPI, whose answer, 422 or 400
-    included, stays the one the OpenAPI document describes.
+    a steady GET's own work (docs/PERFORMANCE.md, "The steady GETs past FastAPI"), and a
+    nation's laptops ask them every 30 s; a push's pass through them is event-loop time
+    that /v1/health waits behind in a surge. What the fast path answers is what FastAPI's
+    route, its HTTPException handler and the GZip middleware would (tests/
+    test_server_fast_gets.py compares the two, status, headers in order and body as sent):
+    it takes only a query of the route's own parameters, each once, digits and region codes
+    as they are; anything else (an escape, a parameter it does not know, another method)
+    goes to FastAPI, whose answer, 422 included, stays the one the OpenAPI document
+    describes. A push's refusals and errors (400, 401, 408, 413, 429, 503) are the route's
+    HTTPExceptions, answered as FastAPI's handler answers them.
 
     What the fast path does not cross: the app's middleware (GZip alone, which it does
-    itself; a test fails if another is added), exception handlers (none; an error is
-    uvicorn's 500, as ServerErrorMiddleware's), and FastAPI's OpenTelemetry, which the
-    server does not configure: an operator who does sees these two GETs outside its spans."""
+    itself; a test fails if another is added), exception handlers (FastAPI's own alone; an
+    unexpected error is uvicorn's 500, as ServerErrorMiddleware's), and FastAPI's
+    OpenTelemetry, which the server does not configure: an operator who does sees these
+    requests outside its spans."""
 
     def __init__(self, **options: Any) -> None:  # FastAPI's own keyword arguments
         super().__init__(**options)
-        self.fast_gets: dict[str, FastGet] = {}
+        self.fast_routes: dict[tuple[str, str], FastRoute] = {}  # (method, path)
         self.fast_answered = 0  # requests the fast path answered (tests, the bench)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("root_path"):
-            answer = self.fast_gets.get(scope["path"])
-            reply = await answer(scope) if answer is not None else None
+        if scope["type"] == "http" and not scope.get("root_path"):
+            answer = self.fast_routes.get((scope["method"], scope["path"]))
+            reply = await answer(scope, receive) if answer is not None else None
             if reply is not None:
-                body, headers = reply
+                status, body, headers = reply
                 self.fast_answered += 1
-                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.start", "status": status, "headers": headers})
                 await send({"type": "http.response.body", "body": body})
                 return
         await super().__call__(scope, receive, send)
@@ -545,16 +551,15 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             return packed, True
         return body, False
 
-    async def health_fast(scope: Scope) -> Reply | None:
+    async def health_fast(scope: Scope, _receive: Receive) -> Reply | None:
         """Health for a plain query (``RecapAPI``), None for FastAPI to answer."""
-        query = _plain_query(scope, _HEALTH_QUERY)
-        known = None if query is None else _count(query.get(b"known"), 0, 0, MAX_CURSOR)
+        known = _known(scope)
         if known is None:
             return None
         body, gzipped = await health_reply(known, _takes_gzip(scope))
-        return body, _json_headers(body, *_health_headers(body, gzipped))
+        return 200, body, _json_headers(body, *_health_headers(body, gzipped))
 
-    app.fast_gets[HEALTH_PATH] = health_fast
+    app.fast_routes["GET", HEALTH_PATH] = health_fast
 
     @app.get(HEALTH_PATH, response_model=Health)
     async def health(
@@ -689,8 +694,53 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         lists.sort(key=lambda r: int(r.payload.get("version", 0)))
         return {"records": [r.to_json() for r in lists[-1:]]}
 
+    async def pushing(request: Request, known: int, held: bool, encode: Callable[[bytes], T]) -> T:
+        """A push's answer (``held``: its ask by hash's), ``encode``d on the thread that
+        made it: the route's rule and the fast path's. Who sends it, at what rate and how
+        large are settled from the headers before the body is read (§9.9); a refusal, or a
+        body that is not a batch, is an HTTPException."""
+        client = request.client.host if request.client is not None else "?"
+        try:
+            name, limit = await pushes.who_async(request.headers, client)
+            pushes.spend(name)
+            async with pushes.reading(who=name):
+                if held:
+                    body = await _read_body(request, MAX_HELD_BODY)
+                else:
+                    body = await _read_body(request, limit or MAX_BODY, limit is not None)
+            if held:
+                job: Callable[[], Pushed] = functools.partial(ledger.holds, _hash_list(body), known)
+            else:
+                inflate = request.headers.get("content-encoding", "").lower() == "gzip"
+                job = _PushWork(ledger, body, inflate, known).run
+            async with pushes.turn(who=name):
+                # The answer is encoded here too: 500 results' JSON (and the fast path's
+                # gzip) off the event loop.
+                return await to_thread.run_sync(
+                    lambda: encode(_answer_bytes(job())), limiter=push_threads
+                )
+        except Refusal as exc:
+            raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc
+
+    def pushing_fast(held: bool) -> FastRoute:
+        """A push (``held``: its ask by hash) for a plain query (``RecapAPI``), None for
+        FastAPI to answer; its refusals answered as FastAPI's handler answers them."""
+
+        async def fast(scope: Scope, receive: Receive) -> Reply | None:
+            known = _known(scope)
+            if known is None:
+                return None
+            gzipped = _takes_gzip(scope)
+            encode = functools.partial(_encoded, 200, gzipped=gzipped)
+            try:
+                return await pushing(Request(scope, receive), known, held, encode)
+            except HTTPException as exc:
+                return _refused(exc, gzipped)
+
+        return fast
+
     @app.post(
-        "/v1/push",
+        PUSH_PATH,
         response_model=PushAnswer,
         openapi_extra={
             "requestBody": {
@@ -715,22 +765,12 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
 
         Who sends it, at what rate and how large are settled from the headers before the body
         is read (§9.9); the body is counted as it streams in and refused at the limit."""
-        client = request.client.host if request.client is not None else "?"
-        try:
-            name, limit = await pushes.who_async(request.headers, client)
-            pushes.spend(name)
-            async with pushes.reading(who=name):
-                body = await _read_body(request, limit or MAX_BODY, limit is not None)
-            gzipped = request.headers.get("content-encoding", "").lower() == "gzip"
-            work = _PushWork(ledger, body, gzipped, known)
-            async with pushes.turn(who=name):
-                pushed = await to_thread.run_sync(work.run, limiter=push_threads)
-        except Refusal as exc:
-            raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc
-        return Response(_answer_bytes(pushed), media_type="application/json")
+        # Reached only by a query the fast path leaves to FastAPI (``pushing_fast``).
+        body = await pushing(request, known, False, _as_is)
+        return Response(body, media_type="application/json")
 
     @app.post(
-        "/v1/push/held",
+        PUSH_HELD_PATH,
         response_model=PushAnswer,
         openapi_extra=_hashes_body("The hashes of records the laptop would push.", MAX_BATCH),
         responses={
@@ -747,18 +787,12 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         """First ask by hash (§9.9): ``{"hashes": [...]}`` answered as a push of those records
         would be, for the ones the log holds (``held``, with the receipt and inclusion proofs);
         the others ``unknown``, to be pushed. Nothing is stored."""
-        client = request.client.host if request.client is not None else "?"
-        try:
-            name, _limit = await pushes.who_async(request.headers, client)
-            pushes.spend(name)
-            async with pushes.reading(who=name):
-                body = await _read_body(request, MAX_HELD_BODY)
-            hashes = _hash_list(body)
-            async with pushes.turn(who=name):
-                pushed = await to_thread.run_sync(ledger.holds, hashes, known, limiter=push_threads)
-        except Refusal as exc:
-            raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc
-        return Response(_answer_bytes(pushed), media_type="application/json")
+        # Reached only by a query the fast path leaves to FastAPI (``pushing_fast``).
+        body = await pushing(request, known, True, _as_is)
+        return Response(body, media_type="application/json")
+
+    app.fast_routes["POST", PUSH_PATH] = pushing_fast(False)
+    app.fast_routes["POST", PUSH_HELD_PATH] = pushing_fast(True)
 
     def pull_page(jurisdiction: str, since: int, limit: int) -> bytes:
         """What is new for a jurisdiction: every entry of its partitions (PROTOCOL §10.5) up
@@ -776,15 +810,9 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     def pull_encoded(jurisdiction: str, since: int, limit: int, gzipped: bool) -> Reply:
         """A page as the route and the GZip middleware answer it, gzipped here on the same
         thread (the middleware gzips on the event loop below 128 KiB)."""
-        body = pull_page(jurisdiction, since, limit)
-        if len(body) < GZIP_MIN:
-            return body, _json_headers(body)
-        if not gzipped:
-            return body, _json_headers(body, added=[_VARY])
-        packed = _gzipped(body)
-        return packed, _json_headers(packed, added=[_VARY, _GZIPPED])
+        return _encoded(200, pull_page(jurisdiction, since, limit), gzipped)
 
-    async def pull_fast(scope: Scope) -> Reply | None:
+    async def pull_fast(scope: Scope, _receive: Receive) -> Reply | None:
         """A pull for a plain query (``RecapAPI``), None for FastAPI to answer."""
         query = _plain_query(scope, _PULL_QUERY)
         if query is None or b"jurisdiction" not in query:
@@ -802,7 +830,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             pull_encoded, jurisdiction, since, limit, _takes_gzip(scope)
         )
 
-    app.fast_gets[PULL_PATH] = pull_fast
+    app.fast_routes["GET", PULL_PATH] = pull_fast
 
     @app.get(PULL_PATH, response_model=Page)
     def pull(
@@ -983,6 +1011,38 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     return app
 
 
+def _as_is(body: bytes) -> bytes:
+    return body
+
+
+def _encoded(
+    status: int, body: bytes, gzipped: bool, given: Sequence[tuple[bytes, bytes]] = ()
+) -> Reply:
+    """``body`` as a route's JSON ``Response`` and the GZip middleware send it: as it is
+    when small, else gzipped to a client that takes gzip (``gzipped``), Vary either way."""
+    if len(body) < GZIP_MIN:
+        return status, body, _json_headers(body, given)
+    if not gzipped:
+        return status, body, _json_headers(body, given, [_VARY])
+    packed = _gzipped(body)
+    return status, packed, _json_headers(packed, given, [_VARY, _GZIPPED])
+
+
+def _refused(exc: HTTPException, gzipped: bool) -> Reply:
+    """An HTTPException as FastAPI's handler answers it: ``{"detail": ...}``, with its
+    headers before the two ``JSONResponse`` writes (every status we raise has a body)."""
+    given = [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (exc.headers or {}).items()
+    ]
+    return _encoded(exc.status_code, _json_bytes({"detail": exc.detail}), gzipped, given)
+
+
+def _known(scope: Scope) -> int | None:
+    """``known`` of a plain query of health's or a push's (the one parameter of both)."""
+    query = _plain_query(scope, _KNOWN_QUERY)
+    return None if query is None else _count(query.get(b"known"), 0, 0, MAX_CURSOR)
+
+
 def _gzipped(body: bytes) -> bytes:
     """``body`` gzipped to the GZip middleware's very bytes: its ``compressobj(GZIP_LEVEL,
     DEFLATED, 31)`` is what ``gzip.compress`` runs for a header without a time."""
@@ -997,7 +1057,9 @@ def _packed(body: bytes) -> bytes | None:
 _NO_PROOF = b"null}"  # how the kept health answer ends: its consistency field, unasked
 HEALTH_PATH = "/v1/health"
 PULL_PATH = "/v1/pull"
-_HEALTH_QUERY = frozenset({b"known"})
+PUSH_PATH = "/v1/push"
+PUSH_HELD_PATH = "/v1/push/held"
+_KNOWN_QUERY = frozenset({b"known"})
 _PULL_QUERY = frozenset({b"jurisdiction", b"since", b"limit"})
 
 
