@@ -30,14 +30,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from anyio import CapacityLimiter, to_thread
+from anyio import to_thread
 from fastapi import HTTPException
 from starlette.requests import ClientDisconnect, Request
 
 from recap_desktop.protocol.pushauth import (
     GRACE,
     HEADER,
-    PushToken,
     TokenError,
     Uncertified,
     check_token,
@@ -190,8 +189,6 @@ class PushGate:
         self._reads_begun = 0
         self._fresh_read: tuple[int, Trust | Exception] | None = None
         self._fresh_turn: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
-        # The thread tokens are checked on, one at a time (``_check``), for the loop it serves.
-        self._check_turn: tuple[asyncio.AbstractEventLoop, CapacityLimiter] | None = None
         self._clock = clock
         self._monotonic = monotonic
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
@@ -229,25 +226,12 @@ class PushGate:
         and a pooled connection, which busy threads may all hold, would stall every
         connection of the process, /v1/health included). One read at a time, and once for
         all who asked while none had begun: a flood of tokens of unknown keys costs reads
-        back to back, not one each. A token not judged before is checked on a thread too
-        (``_check``)."""
-        judged = await self._judge(headers, client, strangers, None)
+        back to back, not one each."""
+        judged = self._judge(headers, client, strangers, None)
         if judged is _ASK:
-            judged = await self._judge(headers, client, strangers, await self._fresh_trust())
+            judged = self._judge(headers, client, strangers, await self._fresh_trust())
         assert not isinstance(judged, _Ask)
         return judged
-
-    async def _check(self, text: str, trust: Trust, now: datetime) -> PushToken:
-        """``check_token`` on a thread: ~120 µs of Python and a signature verify, once for
-        each laptop's token. On the event loop, a crowd back from an outage pushing for the
-        first time at once kept it busy for ~80-100 ms in one pass, and /v1/health waited
-        behind them (docs/PERFORMANCE.md, run A3); on a thread, Python's lock is handed
-        back to the loop every few milliseconds (``sys.getswitchinterval``). One thread: a
-        crowd's checks queue there, not in the threads the reads share."""
-        loop = asyncio.get_running_loop()
-        if self._check_turn is None or self._check_turn[0] is not loop:
-            self._check_turn = (loop, CapacityLimiter(1))
-        return await to_thread.run_sync(check_token, text, trust, now, limiter=self._check_turn[1])
 
     async def _fresh_trust(self) -> Trust:
         """The database's trust, read after this call began: a read that began later is
@@ -273,7 +257,7 @@ class PushGate:
                 raise kept[1]
             return kept[1]
 
-    async def _judge(
+    def _judge(
         self, headers: Mapping[str, str], client: str, strangers: bool, fresh: Trust | None
     ) -> tuple[str, int | None] | _Ask:
         """``who_async``'s answer by the trust the gate holds, or by ``fresh`` (the database's)
@@ -303,7 +287,7 @@ class PushGate:
             return f"key {cached[1]}", None
         try:
             try:
-                token = await self._check(text, trust, now)
+                token = check_token(text, trust, now)
             except Uncertified:
                 if fresh is None:
                     if self._fresh is not None:
@@ -312,7 +296,7 @@ class PushGate:
                 if fresh is trust:
                     raise
                 trust = fresh
-                token = await self._check(text, trust, now)
+                token = check_token(text, trust, now)
         except Uncertified as exc:
             if refuse:
                 raise Refusal(401, f"photo refused: {exc}") from exc

@@ -21,7 +21,6 @@ from recap_desktop.crypto.envelope import signing_message
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.protocol.pushauth import HEADER, TokenError, check_token, make_token
 from recap_desktop.protocol.trust import Trust
-from recap_server import gate as gate_module
 from recap_server.gate import PHOTO, GateLimits, PushGate, Refusal
 from recap_server.ledger import TRUST_RECHECK, Ledger
 from recap_server.server import open_ledger
@@ -397,61 +396,6 @@ def test_tokens_of_unknown_keys_never_make_the_event_loop_wait_for_the_database(
     assert answers == [(f"address 10.0.0.{i}", 64 * 1024) for i in range(len(tokens))]
     # The first asker's read, then one read for the 39 who asked while it ran: two.
     assert 1 <= len(reads) <= 2
-
-
-def test_tokens_are_checked_off_the_event_loop_one_at_a_time(
-    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A laptop's first push has its token checked: ~120 µs of Python and a signature
-    verify. A crowd back from an outage brings hundreds at once; checked on the event loop,
-    they kept /v1/health waiting ~100 ms in one pass (docs/PERFORMANCE.md, run A3). The
-    loop turns while a check runs, and the checks queue on one thread, not in the threads
-    the reads share."""
-    laptop = make_laptop(tmp_path / "a", "op-a")
-    ledger.import_authority(
-        [r for r in laptop.ws.store.records.authority_records() if r.type == "certificate"]
-    )
-    gate = PushGate(ledger.held_trust, ledger.clock, GateLimits(), fresh=ledger.trust)
-    now = ledger.clock()
-    tokens = [make_token(laptop.key, now - dt.timedelta(minutes=i)) for i in range(3)]
-    started, release = threading.Event(), threading.Event()
-    where: list[int] = []
-    running = [0, 0]  # checks running now, the most at once
-    count = threading.Lock()
-
-    def slow_check(text: str, trust: Trust, at: dt.datetime) -> Any:
-        with count:
-            running[0] += 1
-            running[1] = max(running)
-        where.append(threading.get_ident())
-        started.set()
-        release.wait(10)
-        try:
-            return check_token(text, trust, at)
-        finally:
-            with count:
-                running[0] -= 1
-
-    monkeypatch.setattr(gate_module, "check_token", slow_check)
-
-    async def scenario() -> tuple[int, float, list[tuple[str, int | None]]]:
-        loop_thread = threading.get_ident()
-        asked = [asyncio.ensure_future(gate.who_async({HEADER: t}, "10.0.0.1")) for t in tokens]
-        while not started.is_set():
-            await asyncio.sleep(0.01)
-        began = time.monotonic()
-        for _ in range(20):  # a check still running: the loop turns all the same
-            await asyncio.sleep(0.005)
-        turned = time.monotonic() - began
-        assert not any(a.done() for a in asked)
-        release.set()
-        return loop_thread, turned, list(await asyncio.gather(*asked))
-
-    loop_thread, turned, answers = asyncio.run(scenario())
-    assert turned < 5  # 20 turns of 5 ms; a loop held by the check waits the whole 10 s
-    assert answers == [(f"key {laptop.key.key_id}", None)] * 3
-    assert len(where) == 3 and loop_thread not in where
-    assert running[1] == 1
 
 
 def _certify_elsewhere(tmp_path: Path, laptop: Any) -> None:
