@@ -1,14 +1,16 @@
-"""The server's CPU per request at its edge: ``/v1/health`` and an empty pull, each asked
-``--requests`` times in a row on one kept-alive connection to ``recap-server --demo`` (one
-process, SQLite), after 200 of each to warm up. Reported: the server process's CPU (user +
-system, from /proc, so Linux only) and the client's wall time per request, with the load
-average. Then ``--crowd`` clients (aiohttp, each on its own kept-alive connection) ask
-empty pulls and health as fast as they are answered for ``--seconds``, while a probe asks
-``/v1/health`` every 50 ms on a connection of its own: the requests answered a second, the
-server's CPU per request, and the probe's p50 and max, event-loop work alone (no pushes, no
-database writes). It measures whichever ``recap_server`` Python imports, so a baseline is
-measured by putting another checkout first on ``PYTHONPATH`` (docs/PERFORMANCE.md, issue 14
-fastedge).
+"""The server's CPU per request at its edge: ``/v1/health``, an empty pull and a push the
+gate refuses (429: this address's rate spent, as the surge's crowd is told 429 and 503 tens
+of thousands of times), each asked ``--requests`` times in a row on one kept-alive
+connection to ``recap-server --demo`` (one process, SQLite), after 200 of each to warm up
+(the refused push on a new connection each time: the server closes one it refused a body
+on). Reported: the server process's CPU (user + system, from /proc, so Linux only) and the
+client's wall time per request, with the load average. Then ``--crowd`` clients (aiohttp,
+each on its own kept-alive connection) ask empty pulls and health as fast as they are
+answered for ``--seconds``, while a probe asks ``/v1/health`` every 50 ms on a connection
+of its own: the requests answered a second, the server's CPU per request, and the probe's
+p50 and max, event-loop work alone (no pushes, no database writes). It measures whichever
+``recap_server`` Python imports, so a baseline is measured by putting another checkout
+first on ``PYTHONPATH`` (docs/PERFORMANCE.md, issue 14 fastedge).
 
     python -m bench.edge_cpu [--requests 3000] [--crowd 300] [--seconds 10]
 """
@@ -109,18 +111,36 @@ def main(argv: Sequence[str] | None = None) -> int:
                     raise RuntimeError(f"{path}: HTTP {answer.status}")
                 return body
 
+            def refused(path: str) -> bytes:
+                """A push without a token, once this address's bucket is spent: 429. The
+                server closes a connection it refused a body on: a new one each time."""
+                once = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                try:
+                    once.request("POST", path, body=b"{}")
+                    answer = once.getresponse()
+                    body = answer.read()
+                finally:
+                    once.close()
+                if answer.status not in (400, 429):  # 400: not a batch, while the bucket lasts
+                    raise RuntimeError(f"{path}: HTTP {answer.status}")
+                return body
+
             head = re.search(rb'"next":(\d+)', get("/v1/pull?jurisdiction=32&since=0&limit=100"))
             assert head is not None
             empty = f"/v1/pull?jurisdiction=32&since={head.group(1).decode()}&limit=100"
             if b'"entries":[]' not in get(empty):
                 raise RuntimeError("the pull at the head was not empty")
             load = os.getloadavg()
-            for name, path in (("health", "/v1/health"), ("empty_pull", empty)):
+            for name, path, ask in (
+                ("health", "/v1/health", get),
+                ("empty_pull", empty, get),
+                ("push_refused", "/v1/push", refused),
+            ):
                 for _ in range(200):
-                    get(path)
+                    ask(path)
                 cpu0, wall0 = _cpu(proc.pid), time.perf_counter()
                 for _ in range(args.requests):
-                    get(path)
+                    ask(path)
                 cpu = (_cpu(proc.pid) - cpu0) / args.requests * 1000
                 wall = (time.perf_counter() - wall0) / args.requests * 1000
                 print(f"{name}: server CPU {cpu:.3f} ms, wall {wall:.3f} ms a request")

@@ -622,10 +622,11 @@ class Probe:
             start, ms, status = line.split()
             self.samples.append((float(start), float(ms), int(status)))
 
-    def between(self, start: float, end: float) -> tuple[list[float], int]:
+    def between(self, start: float, end: float) -> tuple[list[float], int, float]:
         """The probes begun between these ``time.monotonic()`` readings (at least one: the
         first begun after ``start``, for a surge shorter than the probes' interval): their
-        times in ms and how many were not answered 200. It waits (at most 35 s, past the
+        times in ms, how many were not answered 200, and when the slowest began (seconds
+        after ``start``: a stall is found again by its time). It waits (at most 35 s, past the
         probe's timeout) for a probe begun after ``end``: the probe is sequential, so every
         one begun before then is in."""
         deadline = time.monotonic() + 35
@@ -635,7 +636,12 @@ class Probe:
             time.sleep(0.05)
         after = [s for s in self.samples if s[0] >= start]
         within = [s for s in after if s[0] <= end] or after[:1]
-        return [ms for _, ms, _ in within], sum(1 for *_, status in within if status != 200)
+        slowest = max(within, key=lambda s: s[1])[0] - start if within else 0.0
+        return (
+            [ms for _, ms, _ in within],
+            sum(1 for *_, status in within if status != 200),
+            slowest,
+        )
 
     async def run(self) -> None:
         while not self._stop.is_set():
@@ -674,6 +680,7 @@ class Figures:
     tally: Tally
     probe_health: list[float]
     probe_failed: int
+    probe_slowest_at: float  # seconds into the surge
     rss_start: float
     rss_peak: float
     rss_end: float
@@ -891,7 +898,7 @@ async def _run(
             raise RuntimeError(f"the generator failed: {crashed[0]!r}") from crashed[0]
         surge_seconds = time.perf_counter() - t0
         surge_cpu = server.cpu() - cpu0
-        surge_health, surge_unanswered = await asyncio.to_thread(
+        surge_health, surge_unanswered, slowest_at = await asyncio.to_thread(
             probe.between, surge_began, time.monotonic()
         )
         surge_stored = tally.stored - stored_before
@@ -946,6 +953,7 @@ async def _run(
         tally=tally,
         probe_health=surge_health,
         probe_failed=surge_unanswered,
+        probe_slowest_at=slowest_at,
         rss_start=rss_start,
         rss_peak=probe.rss_peak,
         rss_end=rss_end,
@@ -1065,7 +1073,9 @@ def results(figures: Figures, sodium: float, cores_used: int) -> list[Result]:
                 100.0,
                 note=f"{len(health):,} probes of /v1/health during the surge, every 100 ms from a"
                 f" process of its own, p50 {percentile(health, 50):.1f} ms, p99"
-                f" {percentile(health, 99):.0f} ms, {figures.probe_failed} not answered 200;"
+                f" {percentile(health, 99):.0f} ms, {sum(ms > 100 for ms in health)} over 100 ms,"
+                f" the slowest {figures.probe_slowest_at:.1f} s into the surge,"
+                f" {figures.probe_failed} not answered 200;"
                 f" the laptops' own, timed by the generator (its loop's lag included): p50"
                 f" {percentile(laptops, 50):.0f} ms, p99 {percentile(laptops, 99):.0f} ms",
             )
