@@ -37,6 +37,7 @@ from starlette.requests import ClientDisconnect, Request
 from recap_desktop.protocol.pushauth import (
     GRACE,
     HEADER,
+    PushToken,
     TokenError,
     Uncertified,
     check_token,
@@ -189,6 +190,8 @@ class PushGate:
         self._reads_begun = 0
         self._fresh_read: tuple[int, Trust | Exception] | None = None
         self._fresh_turn: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        # Tokens checked one at a time, each in a pass of the loop of its own (``_check``).
+        self._check_turn: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._clock = clock
         self._monotonic = monotonic
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
@@ -227,9 +230,9 @@ class PushGate:
         connection of the process, /v1/health included). One read at a time, and once for
         all who asked while none had begun: a flood of tokens of unknown keys costs reads
         back to back, not one each."""
-        judged = self._judge(headers, client, strangers, None)
+        judged = await self._judge(headers, client, strangers, None)
         if judged is _ASK:
-            judged = self._judge(headers, client, strangers, await self._fresh_trust())
+            judged = await self._judge(headers, client, strangers, await self._fresh_trust())
         assert not isinstance(judged, _Ask)
         return judged
 
@@ -257,7 +260,26 @@ class PushGate:
                 raise kept[1]
             return kept[1]
 
-    def _judge(
+    async def _check(self, text: str, trust: Trust, now: datetime) -> PushToken:
+        """``check_token``, on the event loop, one at a time, each in a pass of the loop of
+        its own: the sockets are polled between two checks. A check is ~120 µs of Python
+        and a signature verify, once a laptop; a crowd back from an outage brings thousands
+        at once (500 requests in flight in the national run), and checked as they came they
+        kept the loop busy for ~100 ms in one pass, /v1/health waiting (run A3,
+        docs/PERFORMANCE.md). Held across a pass (``sleep(0)``), the lock hands the next
+        check to a later pass. Not on a thread: there, a crowd's checks competed for
+        Python's lock with the threads health is built on, and the slowest probe of the
+        surge was 0.7 s (runs B2, B4)."""
+        loop = asyncio.get_running_loop()
+        if self._check_turn is None or self._check_turn[0] is not loop:
+            self._check_turn = (loop, asyncio.Lock())  # a lock serves the loop it waits on
+        async with self._check_turn[1]:
+            try:
+                return check_token(text, trust, now)
+            finally:
+                await asyncio.sleep(0)
+
+    async def _judge(
         self, headers: Mapping[str, str], client: str, strangers: bool, fresh: Trust | None
     ) -> tuple[str, int | None] | _Ask:
         """``who_async``'s answer by the trust the gate holds, or by ``fresh`` (the database's)
@@ -287,7 +309,7 @@ class PushGate:
             return f"key {cached[1]}", None
         try:
             try:
-                token = check_token(text, trust, now)
+                token = await self._check(text, trust, now)
             except Uncertified:
                 if fresh is None:
                     if self._fresh is not None:
@@ -296,7 +318,7 @@ class PushGate:
                 if fresh is trust:
                     raise
                 trust = fresh
-                token = check_token(text, trust, now)
+                token = await self._check(text, trust, now)
         except Uncertified as exc:
             if refuse:
                 raise Refusal(401, f"photo refused: {exc}") from exc

@@ -21,6 +21,7 @@ from recap_desktop.crypto.envelope import signing_message
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.protocol.pushauth import HEADER, TokenError, check_token, make_token
 from recap_desktop.protocol.trust import Trust
+from recap_server import gate as gate_module
 from recap_server.gate import PHOTO, GateLimits, PushGate, Refusal
 from recap_server.ledger import TRUST_RECHECK, Ledger
 from recap_server.server import open_ledger
@@ -396,6 +397,52 @@ def test_tokens_of_unknown_keys_never_make_the_event_loop_wait_for_the_database(
     assert answers == [(f"address 10.0.0.{i}", 64 * 1024) for i in range(len(tokens))]
     # The first asker's read, then one read for the 39 who asked while it ran: two.
     assert 1 <= len(reads) <= 2
+
+
+def test_a_crowds_token_checks_are_spread_over_the_event_loops_passes(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token is checked on the event loop (~120 µs of Python and a verify, once a laptop).
+    A crowd back from an outage brings hundreds of first pushes at once; checked as they
+    came, in one pass of the loop, they kept /v1/health waiting ~100 ms (run A3,
+    docs/PERFORMANCE.md). Each check now has a pass of its own, the sockets polled between
+    two, and none is on another thread (where they competed for Python's lock with the
+    threads health is built on)."""
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    ledger.import_authority(
+        [r for r in laptop.ws.store.records.authority_records() if r.type == "certificate"]
+    )
+    ledger.monotonic = lambda: 100.0  # the trust the gate holds stays current: no reads
+    ledger.trust()
+    gate = PushGate(ledger.held_trust, ledger.clock, GateLimits(), fresh=ledger.trust)
+    now = ledger.clock()
+    tokens = [make_token(laptop.key, now - dt.timedelta(minutes=i)) for i in range(40)]
+    passes = [0]  # the loop's passes so far, counted by a callback that runs once in each
+    checked: list[tuple[int, int]] = []  # (the pass, the thread) of each check
+
+    def counting(text: str, trust: Trust, at: dt.datetime) -> Any:
+        checked.append((passes[0], threading.get_ident()))
+        return check_token(text, trust, at)
+
+    monkeypatch.setattr(gate_module, "check_token", counting)
+
+    async def scenario() -> tuple[int, list[tuple[str, int | None]]]:
+        loop = asyncio.get_running_loop()
+
+        def tick() -> None:
+            passes[0] += 1
+            loop.call_soon(tick)  # runs in the next pass, not this one
+
+        loop.call_soon(tick)
+        await asyncio.sleep(0)
+        asked = [gate.who_async({HEADER: t}, "10.0.0.1") for t in tokens]  # all at once
+        return threading.get_ident(), list(await asyncio.gather(*asked))
+
+    loop_thread, answers = asyncio.run(scenario())
+    assert answers == [(f"key {laptop.key.key_id}", None)] * len(tokens)
+    assert len(checked) == len(tokens)
+    assert len({when for when, _ in checked}) == len(tokens), "two checks in one pass"
+    assert {thread for _, thread in checked} == {loop_thread}
 
 
 def _certify_elsewhere(tmp_path: Path, laptop: Any) -> None:
