@@ -333,7 +333,7 @@ class RecapAPI(FastAPI):
     nation's laptops ask them every 30 s; a push's pass through them is event-loop time
     that /v1/health waits behind in a surge. What the fast path answers is what FastAPI's
     route, its HTTPException handler and the GZip middleware would (tests/
-    test_server_fast_gets.py compares the two, status, headers in order and body as sent):
+    test_server_fast_routes.py compares the two, status, headers in order and body as sent):
     it takes only a query of the route's own parameters, each once, digits and region codes
     as they are; anything else (an escape, a parameter it does not know, another method)
     goes to FastAPI, whose answer, 422 included, stays the one the OpenAPI document
