@@ -17,6 +17,7 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from recap_desktop.crypto.canonical import CanonicalError, parse_json
@@ -342,7 +343,8 @@ class RecapAPI(FastAPI):
 
     What the fast path does not cross: the app's middleware (GZip alone, which it does
     itself; a test fails if another is added), exception handlers (FastAPI's own alone; an
-    unexpected error is uvicorn's 500, as ServerErrorMiddleware's), and FastAPI's
+    unexpected error, a database's, is a 500 "Internal Server Error" all the same, but
+    uvicorn's: its headers in another order, with ``connection: close``), and FastAPI's
     OpenTelemetry, which the server does not configure: an operator who does sees these
     requests outside its spans."""
 
@@ -696,9 +698,10 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
 
     async def pushing(request: Request, known: int, held: bool, encode: Callable[[bytes], T]) -> T:
         """A push's answer (``held``: its ask by hash's), ``encode``d on the thread that
-        made it: the route's rule and the fast path's. Who sends it, at what rate and how
-        large are settled from the headers before the body is read (§9.9); a refusal, or a
-        body that is not a batch, is an HTTPException."""
+        made it, in the push's place (``turn``): the route's rule and the fast path's. Who
+        sends it, at what rate and how large are settled from the headers before the body
+        is read (§9.9); a refusal, or a body that is not a batch, is an HTTPException. An
+        ask's list of hashes is read on the event loop, before its turn, as before."""
         client = request.client.host if request.client is not None else "?"
         try:
             name, limit = await pushes.who_async(request.headers, client)
@@ -734,7 +737,7 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             encode = functools.partial(_encoded, 200, gzipped=gzipped)
             try:
                 return await pushing(Request(scope, receive), known, held, encode)
-            except HTTPException as exc:
+            except StarletteHTTPException as exc:  # the class FastAPI's handler answers
                 return _refused(exc, gzipped)
 
         return fast
@@ -1028,7 +1031,7 @@ def _encoded(
     return status, packed, _json_headers(packed, given, [_VARY, _GZIPPED])
 
 
-def _refused(exc: HTTPException, gzipped: bool) -> Reply:
+def _refused(exc: StarletteHTTPException, gzipped: bool) -> Reply:
     """An HTTPException as FastAPI's handler answers it: ``{"detail": ...}``, with its
     headers before the two ``JSONResponse`` writes (every status we raise has a body)."""
     given = [

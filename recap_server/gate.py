@@ -260,20 +260,35 @@ class PushGate:
                 raise kept[1]
             return kept[1]
 
-    async def _check(self, text: str, trust: Trust, now: datetime) -> PushToken:
+    def _remembered(self, text: str, trust: Trust, now: datetime) -> str | None:
+        """The key of a token judged before by ``trust`` whose judgment still holds."""
+        cached = self._checked.get(text)
+        if cached is not None and cached[0] is trust and now <= cached[2]:
+            self._checked.move_to_end(text)
+            return cached[1]
+        return None
+
+    async def _check(self, text: str, trust: Trust, now: datetime) -> PushToken | str:
         """``check_token``, on the event loop, one at a time, each in a pass of the loop of
-        its own: the sockets are polled between two checks. A check is ~120 µs of Python
-        and a signature verify, once a laptop; a crowd back from an outage brings thousands
-        at once (500 requests in flight in the national run), and checked as they came they
-        kept the loop busy for ~100 ms in one pass, /v1/health waiting (run A3,
-        docs/PERFORMANCE.md). Held across a pass (``sleep(0)``), the lock hands the next
-        check to a later pass. Not on a thread: there, a crowd's checks competed for
-        Python's lock with the threads health is built on, and the slowest probe of the
-        surge was 0.7 s (runs B2, B4)."""
+        its own (the next one two passes later): the sockets are polled between two checks.
+        A check is ~120 µs of Python and a signature verify, once for each token while the
+        trust stands; a crowd back from an outage brings thousands at once (500 requests in
+        flight in the national run), and checked as they came they kept the loop busy for
+        ~100 ms in one pass, /v1/health waiting (run A3, docs/PERFORMANCE.md). Held across
+        a pass (``sleep(0)``), the lock hands the next check to a later pass. Not on a
+        thread: there, a crowd's checks competed for Python's lock with the threads health
+        is built on, and the slowest probe of the surge was 0.7 s (runs B2, B4).
+
+        A token judged while this one waited (the same laptop's requests at once) is not
+        checked again: its key is returned."""
         loop = asyncio.get_running_loop()
-        if self._check_turn is None or self._check_turn[0] is not loop:
-            self._check_turn = (loop, asyncio.Lock())  # a lock serves the loop it waits on
-        async with self._check_turn[1]:
+        turn = self._check_turn
+        if turn is None or turn[0] is not loop:
+            turn = self._check_turn = (loop, asyncio.Lock())  # a lock serves its own loop
+        async with turn[1]:
+            key = self._remembered(text, trust, now)
+            if key is not None:
+                return key
             try:
                 return check_token(text, trust, now)
             finally:
@@ -302,14 +317,15 @@ class PushGate:
             return _ASK
         trust = held if held is not None else fresh
         assert trust is not None
-        cached = self._checked.get(text)
         now = self._clock()
-        if cached is not None and cached[0] is trust and now <= cached[2]:
-            self._checked.move_to_end(text)
-            return f"key {cached[1]}", None
+        key = self._remembered(text, trust, now)
+        if key is not None:
+            return f"key {key}", None
         try:
             try:
                 token = await self._check(text, trust, now)
+                if isinstance(token, str):  # judged while this one waited
+                    return f"key {token}", None
             except Uncertified:
                 if fresh is None:
                     if self._fresh is not None:
@@ -319,6 +335,8 @@ class PushGate:
                     raise
                 trust = fresh
                 token = await self._check(text, trust, now)
+                if isinstance(token, str):
+                    return f"key {token}", None
         except Uncertified as exc:
             if refuse:
                 raise Refusal(401, f"photo refused: {exc}") from exc

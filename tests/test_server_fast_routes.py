@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.exceptions import HTTPException
@@ -195,7 +196,7 @@ def test_an_escaped_query_reads_as_its_plain_one(server: LiveServer) -> None:
         server.stop()
 
 
-def test_a_head_request_gets_fastapis_answer(server: LiveServer) -> None:
+def test_a_method_the_route_does_not_take_gets_fastapis_answer(server: LiveServer) -> None:
     """FastAPI's routes take GET alone: a HEAD is answered 405, as before the fast path;
     and a push's, POST alone."""
     try:
@@ -225,6 +226,8 @@ def test_the_fast_path_skips_no_middleware_but_the_gzip_it_does_itself(
             RequestValidationError,
             WebSocketRequestValidationError,
         }
+        # A push's refusals are answered as this handler answers them (``_refused``).
+        assert server.app.exception_handlers[HTTPException] is http_exception_handler
     finally:
         server.stop()
 
@@ -242,7 +245,8 @@ def test_a_push_and_its_ask_by_hash_answer_as_fastapi_does(
     """New records pushed through the fast path are stored, as the route stores them. Then a
     push of records the server holds, and an ask by their hashes: the answer (results,
     receipt, head, proofs from ``known``) the same, byte for byte, from the fast path and
-    from FastAPI's route, gzipped or not, on both sides of the gzip middleware's line."""
+    from FastAPI's route, gzipped or not (every such answer is over the gzip middleware's
+    line; a refusal's, under it, is test_a_push_refused_is_answered_as_fastapi_answers_it's)."""
     try:
         laptop = make_laptop(tmp_path / "op-b", "op-b")
         demo_service.populate(laptop.ws, laptop.key, stations=4, seed=5)

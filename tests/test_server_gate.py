@@ -445,6 +445,36 @@ def test_a_crowds_token_checks_are_spread_over_the_event_loops_passes(
     assert {thread for _, thread in checked} == {loop_thread}
 
 
+def test_one_token_asked_at_once_by_many_requests_is_checked_once(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A laptop's pushes sent together carry one token: the first check is remembered, and
+    the requests that waited for their turn behind it are not checked again."""
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    ledger.import_authority(
+        [r for r in laptop.ws.store.records.authority_records() if r.type == "certificate"]
+    )
+    ledger.monotonic = lambda: 100.0
+    ledger.trust()
+    gate = PushGate(ledger.held_trust, ledger.clock, GateLimits(), fresh=ledger.trust)
+    token = make_token(laptop.key, ledger.clock())
+    checks: list[str] = []
+
+    def counting(text: str, trust: Trust, at: dt.datetime) -> Any:
+        checks.append(text)
+        return check_token(text, trust, at)
+
+    monkeypatch.setattr(gate_module, "check_token", counting)
+
+    async def scenario() -> list[tuple[str, int | None]]:
+        return list(
+            await asyncio.gather(*(gate.who_async({HEADER: token}, "10.0.0.1") for _ in range(40)))
+        )
+
+    assert asyncio.run(scenario()) == [(f"key {laptop.key.key_id}", None)] * 40
+    assert checks == [token]
+
+
 def _certify_elsewhere(tmp_path: Path, laptop: Any) -> None:
     """Another worker (the same database) stores the laptop's certificate."""
     other = open_ledger(tmp_path / "server", demo=True)
