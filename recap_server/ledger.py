@@ -365,11 +365,8 @@ class Ledger:
         job = _Job(items, malformed, known, verified, prepared, len(parsed), forks)
         authority = any(r.type in AUTHORITY_TYPES for r in parsed)
         if not (forks or authority):
-            if self.together:
-                return self._together(job)
-            return self._transact([job])[0].proved(self.storage)
-        # What changes the trust goes alone.
-        job.alone = lambda: self._transact([job])[0].proved(self.storage)
+            return self._together(job) if self.together else self._alone(job)
+        job.alone = lambda: self._alone(job)  # what changes the trust goes alone
         try:
             return self._together(job) if self.together else job.alone()
         finally:
@@ -390,7 +387,7 @@ class Ledger:
         waiting for the database's lock. The proofs are read after the commit, in the
         turn (``_Sealed``)."""
         if self.storage.in_transaction():  # a caller's own
-            return job.alone() if job.alone else self._transact([job])[0].proved(self.storage)
+            return job.alone() if job.alone else self._alone(job)
         turn = self._turn
         with turn:
             self._waiting.append(job)
@@ -443,10 +440,7 @@ class Ledger:
             for job in group:
                 if not job.finished:
                     try:
-                        if job.alone is not None:
-                            job.pushed = job.alone()
-                        else:
-                            job.pushed = self._transact([job])[0].proved(self.storage)
+                        job.pushed = job.alone() if job.alone else self._alone(job)
                     except Exception as exc:
                         job.error = exc
                     job.finished = True
@@ -455,6 +449,10 @@ class Ledger:
                 if not job.finished:  # this thread was interrupted: no push waits for ever
                     job.error = RuntimeError("the push was not admitted: the server stopped")
                     job.finished = True
+
+    def _alone(self, job: _Job) -> Pushed:
+        """``job`` admitted in a transaction of its own, its proofs read once committed."""
+        return self._transact([job])[0].proved(self.storage)
 
     def _transact(self, jobs: Sequence[_Job]) -> list[_Sealed]:
         """Admit ``jobs`` in turn in one transaction; keep the view once committed. Their

@@ -57,19 +57,15 @@ def _get(
 
 
 def _both(
-    server: LiveServer,
-    target: str,
-    encoding: str | None,
-    method: str = "GET",
-    body: bytes | None = None,
-    headers: dict[str, str] | None = None,
+    server: LiveServer, target: str, encoding: str | None, *request: Any
 ) -> tuple[Answer, Answer]:
-    """The fast path's answer to ``target`` and FastAPI's, each checked to be the one asked."""
+    """The fast path's answer to ``target`` and FastAPI's, each checked to be the one asked
+    (``request``: ``_get``'s method, body and headers)."""
     before = server.app.fast_answered
-    fast = _get(server, target, encoding, method, body, headers)
+    fast = _get(server, target, encoding, *request)
     assert server.app.fast_answered == before + 1, f"{target}: not answered by the fast path"
     joined = target + ("&" if "?" in target else "?") + TO_FASTAPI
-    routed = _get(server, joined, encoding, method, body, headers)
+    routed = _get(server, joined, encoding, *request)
     assert server.app.fast_answered == before + 1, f"{joined}: answered by the fast path"
     return fast, routed
 
