@@ -3,15 +3,17 @@ embedded default; PostgreSQL, at scale): the same tables and the same append-onl
 
 A database records the migrations applied in ``migrations``; opening runs the missing ones in
 one transaction that holds the writers' lock, so workers starting together migrate once.
-Never edit a shipped migration: add the next number. Version 1 on SQLite is what server
-folders held before migrations were numbered (its statements are idempotent, so an old folder
-takes it as it stands); version 2 adds the projections reads are served from.
+Never edit a shipped migration's tables: add the next number. Version 1 on SQLite is what
+server folders held before migrations were numbered (its statements are idempotent, so an old
+folder takes it as it stands); version 2 adds the projections reads are served from. (Since
+version 5 replaced version 2's region_totals, version 2 no longer fills that table, which
+version 5 drops: a database ends the same whichever version it starts from.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from recap_server import log
 
@@ -132,7 +134,8 @@ PG_V1 = [
 # counters: what /v1/stats says, and trust_version (bumped by every authority record and fork
 # evidence stored: a worker that sees it change reads the new authority records).
 # region_totals: per region (every code above a station) and contest, "s:STATE" stations in
-# each state, "counted" stations counted and "f:FIELD" the sum of a field over them.
+# each state, "counted" stations counted and "f:FIELD" the sum of a field over them; a row a
+# key (since version 5: ``totals``, a row a region and contest; this table is dropped).
 V2 = [
     "CREATE TABLE counters (name TEXT PRIMARY KEY, n BIGINT NOT NULL)",
     """CREATE TABLE region_totals (
@@ -167,17 +170,44 @@ V4 = [
     "CREATE INDEX equivocations_station ON equivocations(station, id)",
 ]
 
+# -- version 5 (both): the region totals a row a region and contest ----------------------------
+# region_totals kept a row a key: a sheet moved ~20 rows (its state, "counted", each field) in
+# each of the ~4 regions above its station, ~80 rows a one-sheet push upserted under the
+# writers' lock (on PostgreSQL ~1.5 ms of the database's work, docs/PERFORMANCE.md). ``totals``
+# keeps the same keys and sums as one JSON object a region and contest: a sheet moves 4 rows.
+# Filled by counting the stations' states again (``_Totals``, the push's own rule).
+V5_TABLE = """CREATE TABLE totals (
+    region TEXT NOT NULL, contest TEXT NOT NULL, tally TEXT NOT NULL,
+    PRIMARY KEY (region, contest))"""
+V5_DROP = "DROP TABLE region_totals"
+
 Statement = str | Callable[[Any], None]
 
 
-def sqlite_migrations(
-    fill: Callable[[Any], None], v1: Callable[[Any], None], fill_stations: Callable[[Any], None]
-) -> list[Sequence[Statement]]:
+class Fills(NamedTuple):
+    """What migrations compute from the rows a database holds (recap_server/storage.py)."""
+
+    counters: Callable[[Any], None]  # version 2
+    fork_stations: Callable[[Any], None]  # version 4
+    totals: Callable[[Any], None]  # version 5
+
+
+def sqlite_migrations(v1: Callable[[Any], None], fills: Fills) -> list[Sequence[Statement]]:
     """Version n is item n - 1: statements, or functions of the connection."""
-    return [[v1], [*V2, fill], SQLITE_V3, [*V4, fill_stations]]
+    return [
+        [v1],
+        [*V2, fills.counters],
+        SQLITE_V3,
+        [*V4, fills.fork_stations],
+        [V5_TABLE, fills.totals, V5_DROP],
+    ]
 
 
-def pg_migrations(
-    fill: Callable[[Any], None], fill_stations: Callable[[Any], None]
-) -> list[Sequence[Statement]]:
-    return [PG_V1, [*V2, fill], PG_V3, [*V4, fill_stations]]
+def pg_migrations(fills: Fills) -> list[Sequence[Statement]]:
+    return [
+        PG_V1,
+        [*V2, fills.counters],
+        PG_V3,
+        [*V4, fills.fork_stations],
+        [V5_TABLE, fills.totals, V5_DROP],
+    ]

@@ -530,8 +530,8 @@ class SqlStorage:
         rows = self._query("SELECT MAX(version) FROM migrations")
         return int(rows[0][0] or 0)
 
-    def _fill_projections(self, conn: Any) -> None:
-        """Migration 2: the counters and region totals of what a database already holds."""
+    def _fill_counters(self, conn: Any) -> None:
+        """Migration 2: the counters of what a database already holds."""
         counts: dict[str, int] = {"records": 0, "trust_version": 0}
         for kind, n in conn.execute("SELECT type, COUNT(*) FROM records GROUP BY type").fetchall():
             counts["records"] += int(n)
@@ -543,15 +543,21 @@ class SqlStorage:
             conn.execute("SELECT COUNT(*) FROM status WHERE state = ?", [DISPUTED]).fetchone()[0]
         )
         _bump(conn, counts)
+
+    def _fill_totals(self, conn: Any) -> None:
+        """Migration 5: the region totals of what a database already holds, counted from
+        the stations' states by the rule a push moves them by."""
         rows = conn.execute(
             'SELECT s.station, s.contest, s.state, h."values" FROM status s'
             " LEFT JOIN sheets h ON h.hash = s.current"
-        ).fetchall()
+        )
         totals = _Totals()
         for station, contest, state, values in rows:
-            decoded = json.loads(values) if values is not None else None
-            totals.add(str(station), str(contest), _contribution(state, decoded), 1)
-        totals.write(conn)
+            totals.count(str(station), str(contest), state, json.loads(values) if values else None)
+        totals.write(conn, self._in)
+
+    def _fills(self) -> migrations.Fills:
+        return migrations.Fills(self._fill_counters, _fill_fork_stations, self._fill_totals)
 
     # -- meta -------------------------------------------------------------------------------
 
@@ -753,7 +759,7 @@ class SqlStorage:
             self._restate(
                 conn, touched, trust, totals, fresh={r.hash: r for r in records}, first=size
             )
-            totals.write(conn)
+            totals.write(conn, self._in)
             positions = {r.hash: (size + i, received) for i, r in enumerate(records)}
             head, made = seal(positions, appended)
             self._keep_head(conn, head, appended.size)
@@ -873,7 +879,7 @@ class SqlStorage:
                     ).fetchall()
             totals = _Totals()
             self._restate(conn, [(str(st), str(c)) for st, c in keys], trust, totals)
-            totals.write(conn)
+            totals.write(conn, self._in)
 
     def _restate(
         self,
@@ -1208,30 +1214,25 @@ class SqlStorage:
 
     def all_totals(self, contest: str) -> dict[str, tuple[dict[str, int], int, dict[str, int]]]:
         """What ``totals`` gives, for every region holding a station of the contest, from the
-        projection kept on insert (region_totals)."""
+        projection kept on insert (``totals``)."""
         out: dict[str, tuple[dict[str, int], int, dict[str, int]]] = {}
         rows = self._query(
-            "SELECT region, key, n FROM region_totals WHERE contest = ? ORDER BY region",
-            [contest],
+            "SELECT region, tally FROM totals WHERE contest = ? ORDER BY region", [contest]
         )
-        grouped: dict[str, list[tuple[str, int]]] = {}
-        for region, key, n in rows:
-            grouped.setdefault(str(region), []).append((str(key), int(n)))
-        for region, pairs in grouped.items():
-            found = _unpack(pairs)
+        for region, tally in rows:
+            found = _unpack(json.loads(tally).items())
             if found[2]:
-                out[region] = found
+                out[str(region)] = found
         return out
 
     def totals(self, prefix: str, contest: str) -> tuple[dict[str, int], int, dict[str, int]]:
         """(sums over counted sheets, stations counted, stations per state) within a region:
         the projection's few rows; a station (no region above nothing) from its own row."""
         rows = self._query(
-            "SELECT key, n FROM region_totals WHERE region = ? AND contest = ?",
-            [prefix, contest],
+            "SELECT tally FROM totals WHERE region = ? AND contest = ?", [prefix, contest]
         )
         if rows:
-            return _unpack([(str(k), int(n)) for k, n in rows])
+            return _unpack(json.loads(rows[0][0]).items())
         own = self._query(
             'SELECT s.state, h."values" FROM status s LEFT JOIN sheets h ON h.hash = s.current'
             " WHERE s.contest = ? AND s.station = ?",
@@ -1333,11 +1334,12 @@ _STATUS_COLUMNS = (
 # ``json.dumps(values, sort_keys=True)``, the same text, without making an encoder per call
 # (a sheet's values are encoded under the writers' lock).
 _VALUES = json.JSONEncoder(sort_keys=True)
-_FIELD_KEYS: dict[str, str] = {}  # field -> its key in region_totals, "f:" + field
+_TALLY = json.JSONEncoder(sort_keys=True, separators=(",", ":"))  # a row of ``totals``
+_FIELD_KEYS: dict[str, str] = {}  # field -> its key in a tally, "f:" + field
 
 
 def _contribution(state: str | None, values: Mapping[str, Any] | None) -> dict[str, int]:
-    """What one station's state adds to each region above it (see migrations.V2)."""
+    """What one station's state adds to each region above it (see migrations.V2, V5)."""
     if state is None:
         return {}
     out = {f"s:{state}": 1}
@@ -1349,13 +1351,12 @@ def _contribution(state: str | None, values: Mapping[str, Any] | None) -> dict[s
 
 
 class _Totals:
-    """Changes to region_totals gathered over many stations and written in one statement
-    when the transaction ends: a push of 500 sheets of one district moves a few hundred rows
-    (region, contest, key), not 45,000 one at a time, which was half a push's CPU. Changes
-    are summed per village (the region right above a station), then carried to every region
-    above it. A row is written wherever one change alone would have written it (a field's
-    zero; a state that came and went), so the table ends exactly as with a statement per
-    station."""
+    """Changes to the region totals gathered over many stations and written when the
+    transaction ends: a push of 500 sheets of one district moves a row a region and
+    contest, a few dozen, not one a station and region. Changes are summed per village (the
+    region right above a station), then carried to every region above it. A key is kept
+    wherever one change alone would have written it (a field's zero; a state that came and
+    went), so a tally ends exactly as with a statement per station."""
 
     def __init__(self) -> None:
         self.villages: dict[tuple[str, str], dict[str, int]] = {}
@@ -1389,23 +1390,49 @@ class _Totals:
                 key = _FIELD_KEYS.get(field) or _FIELD_KEYS.setdefault(field, "f:" + field)
                 sums[key] = sums.get(key, 0) + int(value)
 
-    def write(self, conn: Any) -> None:
-        rows: dict[tuple[str, str, str], int] = {}
+    def write(
+        self, conn: Any, within: Callable[[str, Sequence[Any]], tuple[str, list[Any]]]
+    ) -> None:
+        """Add the changes to the tallies held: read, summed here, written back. Only ever
+        under the writers' lock (every writer of ``totals`` holds it), so nothing moves a
+        tally between the read and the write. ``within``: the storage's ``_in``.
+
+        A JSON object a row, summed in Python, rather than one SQL statement that adds two
+        objects: that statement is not the same text on SQLite and PostgreSQL, and this is
+        one read and one write of a few rows, where a row a key was ~80 rows a sheet."""
+        moved: dict[tuple[str, str], dict[str, int]] = {}
         for (village, contest), sums in self.villages.items():
             parts = village.split(".")
             for depth in range(1, len(parts) + 1):
-                region = ".".join(parts[:depth])
+                tally = moved.setdefault((".".join(parts[:depth]), contest), {})
                 for key, n in sums.items():
-                    at = (region, contest, key)
-                    rows[at] = rows.get(at, 0) + n
+                    tally[key] = tally.get(key, 0) + n
+        self.villages = {}
+        if not moved:
+            return
+        held: dict[tuple[str, str], dict[str, int]] = {}
+        contests = sorted({c for _, c in moved})
+        for chunk in _chunks(sorted({r for r, _ in moved}), 500 - len(contests)):
+            regions, params = within("region", chunk)
+            named, more = within("contest", contests)
+            for region, contest, tally in conn.execute(
+                f"SELECT region, contest, tally FROM totals WHERE {regions} AND {named}",
+                [*params, *more],
+            ).fetchall():
+                held[(str(region), str(contest))] = json.loads(tally)
+        rows = []
+        for at, tally in sorted(moved.items()):
+            now = held.get(at, {})
+            for key, n in tally.items():
+                now[key] = now.get(key, 0) + n
+            rows.append((*at, _TALLY.encode(now)))
         bulk.upsert(
             conn,
-            "region_totals",
-            (("region", "text"), ("contest", "text"), ("key", "text"), ("n", "bigint")),
-            [(*at, n) for at, n in sorted(rows.items())],
-            "(region, contest, key) DO UPDATE SET n = region_totals.n + excluded.n",
+            "totals",
+            (("region", "text"), ("contest", "text"), ("tally", "text")),
+            rows,
+            "(region, contest) DO UPDATE SET tally = excluded.tally",
         )
-        self.villages = {}
 
 
 class SqliteStorage(SqlStorage):
@@ -1422,9 +1449,7 @@ class SqliteStorage(SqlStorage):
             conn.execute("PRAGMA journal_mode=WAL")
         if self.path.stat().st_mode & 0o077:
             self.path.chmod(0o600)  # SQLite gives the -wal and -shm files the same mode
-        self._migrate(
-            migrations.sqlite_migrations(self._fill_projections, self._v1, _fill_fork_stations)
-        )
+        self._migrate(migrations.sqlite_migrations(self._v1, self._fills()))
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=60)
@@ -1490,7 +1515,7 @@ class PostgresStorage(SqlStorage):
         self.url = url
         self._psycopg = psycopg
         super().__init__(self._connect, pool_size)
-        self._migrate(migrations.pg_migrations(self._fill_projections, _fill_fork_stations))
+        self._migrate(migrations.pg_migrations(self._fills()))
 
     def _connect(self) -> _PgConnection:
         return _PgConnection(self._psycopg.connect(self.url, autocommit=True))

@@ -146,17 +146,46 @@ def test_a_database_from_before_the_projections_gains_them_when_opened(tmp_path:
     assert isinstance(storage, SqlStorage)
     expected = (storage.all_totals("ppwp"), server.stats())
     server.stop()
-    # As migration 1 left it: no projections, no record of migration 2.
+    # As migration 1 left it: no projections, no record of migrations 2 and 5.
     again = _reopened_after(
         tmp_path,
         "DROP TABLE counters",
-        "DROP TABLE region_totals",
+        "DROP TABLE totals",
         "DROP INDEX records_type",
-        "DELETE FROM migrations WHERE version = 2",
+        "DELETE FROM migrations WHERE version IN (2, 5)",
     )
     try:
-        assert again.schema_version() == 4  # the latest: 4 keeps forks by station
+        assert again.schema_version() == 5  # the latest: 5 keeps a tally a region
         assert (again.all_totals("ppwp"), again.stats()) == expected
+    finally:
+        again.close()
+
+
+def test_totals_kept_a_row_a_key_are_counted_again_into_a_row_a_region(tmp_path: Path) -> None:
+    """A database from before migration 5 (region_totals, a row a key) gains ``totals``,
+    counted again from the stations' states, and loses the old table, when opened."""
+    server = _synced_server(tmp_path)
+    storage = server.ledger.storage
+    assert isinstance(storage, SqlStorage)
+    expected = {c: storage.all_totals(c) for c in ("ppwp", "dpr")}
+    assert expected["ppwp"], "the district holds sheets of the contest"
+    server.stop()
+    again = _reopened_after(
+        tmp_path,
+        "DROP TABLE totals",
+        """CREATE TABLE region_totals (
+        region TEXT NOT NULL, contest TEXT NOT NULL, key TEXT NOT NULL, n BIGINT NOT NULL,
+        PRIMARY KEY (region, contest, key))""",
+        "INSERT INTO region_totals VALUES ('32', 'ppwp', 'counted', 999)",
+        "DELETE FROM migrations WHERE version = 5",
+    )
+    try:
+        assert again.schema_version() == 5
+        assert {c: again.all_totals(c) for c in ("ppwp", "dpr")} == expected
+        for region, found in expected["ppwp"].items():
+            assert again.totals(region, "ppwp") == found
+        with pytest.raises(Exception, match="region_totals"):
+            again._query("SELECT COUNT(*) FROM region_totals")
     finally:
         again.close()
 
@@ -285,7 +314,7 @@ def test_forks_kept_before_they_were_kept_by_station_are_found_after_the_migrati
         "DELETE FROM migrations WHERE version = 4",
     )
     try:
-        assert again.schema_version() == 4
+        assert again.schema_version() == 5
         assert [b.payload.get("station") for _, b in again.evidence(DISTRICT)] == [station]
     finally:
         again.close()
