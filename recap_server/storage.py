@@ -161,6 +161,7 @@ class ServerStorage(Protocol):
 WRITERS_LOCK = 0x7265636170  # "recap"
 MAX_SEEKS = 32  # partitions a pull reads one by one; more: one pass from the cursor
 POOL_SIZE = 8  # connections per process; the thread pool's other threads wait for one
+_FILL_PAGE = 10_000  # stations a page of migration 5's count
 # A log index no record reaches: ``_restate`` with no fresh records reads every row.
 _NO_INDEX = 2**62
 
@@ -546,15 +547,25 @@ class SqlStorage:
 
     def _fill_totals(self, conn: Any) -> None:
         """Migration 5: the region totals of what a database already holds, counted from
-        the stations' states by the rule a push moves them by."""
-        rows = conn.execute(
-            'SELECT s.station, s.contest, s.state, h."values" FROM status s'
-            " LEFT JOIN sheets h ON h.hash = s.current"
-        )
-        totals = _Totals()
-        for station, contest, state, values in rows:
-            totals.count(str(station), str(contest), state, json.loads(values) if values else None)
-        totals.write(conn, self._in)
+        the stations' states by the rule a push moves them by. A page of stations at a
+        time, in code order, each page's changes written before the next is read: a
+        national database's 4.1 million states are never all in memory."""
+        after: list[str] = ["", ""]
+        while True:
+            rows = conn.execute(
+                'SELECT s.station, s.contest, s.state, h."values" FROM status s'
+                " LEFT JOIN sheets h ON h.hash = s.current WHERE (s.station, s.contest) > (?, ?)"
+                " ORDER BY s.station, s.contest LIMIT ?",
+                [*after, _FILL_PAGE],
+            ).fetchall()
+            if not rows:
+                return
+            totals = _Totals(self._in)
+            for station, contest, state, values in rows:
+                decoded = json.loads(values) if values else None
+                totals.count(str(station), str(contest), state, decoded)
+            totals.write(conn)
+            after = [str(rows[-1][0]), str(rows[-1][1])]
 
     def _fills(self) -> migrations.Fills:
         return migrations.Fills(self._fill_counters, _fill_fork_stations, self._fill_totals)
@@ -755,11 +766,12 @@ class SqlStorage:
                         f"SELECT DISTINCT station, contest FROM {table} WHERE {where}", params
                     ):
                         touched[(str(station), str(contest))] = None
-            totals = _Totals()
+            totals = _Totals(self._in)
+            totals.ask(conn, touched)
             self._restate(
                 conn, touched, trust, totals, fresh={r.hash: r for r in records}, first=size
             )
-            totals.write(conn, self._in)
+            totals.write(conn)
             positions = {r.hash: (size + i, received) for i, r in enumerate(records)}
             head, made = seal(positions, appended)
             self._keep_head(conn, head, appended.size)
@@ -877,9 +889,9 @@ class SqlStorage:
                         f" WHERE signer IN ({marks})",
                         [*chunk, *chunk],
                     ).fetchall()
-            totals = _Totals()
+            totals = _Totals(self._in)
             self._restate(conn, [(str(st), str(c)) for st, c in keys], trust, totals)
-            totals.write(conn, self._in)
+            totals.write(conn)
 
     def _restate(
         self,
@@ -1356,10 +1368,18 @@ class _Totals:
     contest, a few dozen, not one a station and region. Changes are summed per village (the
     region right above a station), then carried to every region above it. A key is kept
     wherever one change alone would have written it (a field's zero; a state that came and
-    went), so a tally ends exactly as with a statement per station."""
+    went), so a tally ends exactly as with a statement per station.
 
-    def __init__(self) -> None:
+    The tallies are read, summed here and written back. Only ever under the writers' lock
+    (every writer of ``totals`` holds it), so nothing moves a tally between the read and the
+    write. A JSON object a row, summed in Python, rather than one SQL statement that adds
+    two objects: that statement is not the same text on SQLite and PostgreSQL. ``within``:
+    the storage's ``_in``."""
+
+    def __init__(self, within: Callable[[str, Sequence[Any]], tuple[str, list[Any]]]) -> None:
         self.villages: dict[tuple[str, str], dict[str, int]] = {}
+        self.within = within
+        self.asked: tuple[set[str], set[str], list[Any]] | None = None
 
     def add(self, station: str, contest: str, delta: Mapping[str, int], sign: int) -> None:
         village, dot, _ = station.rpartition(".")
@@ -1390,16 +1410,34 @@ class _Totals:
                 key = _FIELD_KEYS.get(field) or _FIELD_KEYS.setdefault(field, "f:" + field)
                 sums[key] = sums.get(key, 0) + int(value)
 
-    def write(
-        self, conn: Any, within: Callable[[str, Sequence[Any]], tuple[str, list[Any]]]
-    ) -> None:
-        """Add the changes to the tallies held: read, summed here, written back. Only ever
-        under the writers' lock (every writer of ``totals`` holds it), so nothing moves a
-        tally between the read and the write. ``within``: the storage's ``_in``.
+    def ask(self, conn: Any, keys: Iterable[tuple[str, str]]) -> None:
+        """Send the read of every tally the stations of ``keys`` may move, not read yet:
+        sent before the restatement's reads, on PostgreSQL it goes in their round trip
+        (a push's transaction is pipelined) instead of one of its own under the lock."""
+        regions: set[str] = set()
+        contests: set[str] = set()
+        for station, contest in keys:
+            contests.add(contest)
+            parts = station.split(".")
+            regions.update(".".join(parts[:depth]) for depth in range(1, len(parts)))
+        self.asked = (regions, contests, self._read(conn, regions, contests))
 
-        A JSON object a row, summed in Python, rather than one SQL statement that adds two
-        objects: that statement is not the same text on SQLite and PostgreSQL, and this is
-        one read and one write of a few rows, where a row a key was ~80 rows a sheet."""
+    def _read(self, conn: Any, regions: set[str], contests: set[str]) -> list[Any]:
+        """The cursors of the tallies of ``regions`` x ``contests``, not read yet."""
+        named, more = self.within("contest", sorted(contests))
+        out = []
+        for chunk in _chunks(sorted(regions), 500 - len(contests)):
+            where, params = self.within("region", chunk)
+            out.append(
+                conn.execute(
+                    f"SELECT region, contest, tally FROM totals WHERE {where} AND {named}",
+                    [*params, *more],
+                )
+            )
+        return out
+
+    def write(self, conn: Any) -> None:
+        """Add the changes to the tallies held, and write them back."""
         moved: dict[tuple[str, str], dict[str, int]] = {}
         for (village, contest), sums in self.villages.items():
             parts = village.split(".")
@@ -1408,18 +1446,17 @@ class _Totals:
                 for key, n in sums.items():
                     tally[key] = tally.get(key, 0) + n
         self.villages = {}
+        regions, contests, cursors = self.asked or (set(), set(), [])
+        self.asked = None
+        unasked = [(r, c) for r, c in moved if r not in regions or c not in contests]
+        if unasked:  # never a tally moved that was not read: it would be overwritten
+            cursors += self._read(conn, {r for r, _ in unasked}, {c for _, c in unasked})
+        held: dict[tuple[str, str], dict[str, int]] = {}
+        for cursor in cursors:
+            for region, contest, tally in cursor.fetchall():
+                held[(str(region), str(contest))] = json.loads(tally)
         if not moved:
             return
-        held: dict[tuple[str, str], dict[str, int]] = {}
-        contests = sorted({c for _, c in moved})
-        for chunk in _chunks(sorted({r for r, _ in moved}), 500 - len(contests)):
-            regions, params = within("region", chunk)
-            named, more = within("contest", contests)
-            for region, contest, tally in conn.execute(
-                f"SELECT region, contest, tally FROM totals WHERE {regions} AND {named}",
-                [*params, *more],
-            ).fetchall():
-                held[(str(region), str(contest))] = json.loads(tally)
         rows = []
         for at, tally in sorted(moved.items()):
             now = held.get(at, {})

@@ -161,15 +161,21 @@ def test_a_database_from_before_the_projections_gains_them_when_opened(tmp_path:
         again.close()
 
 
-def test_totals_kept_a_row_a_key_are_counted_again_into_a_row_a_region(tmp_path: Path) -> None:
+def test_totals_kept_a_row_a_key_are_counted_again_into_a_row_a_region(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A database from before migration 5 (region_totals, a row a key) gains ``totals``,
-    counted again from the stations' states, and loses the old table, when opened."""
+    counted again from the stations' states a page at a time (pages of 2 here, so that a
+    region's tally is added to across pages), and loses the old table, when opened."""
     server = _synced_server(tmp_path)
     storage = server.ledger.storage
     assert isinstance(storage, SqlStorage)
     expected = {c: storage.all_totals(c) for c in ("ppwp", "dpr")}
     assert expected["ppwp"], "the district holds sheets of the contest"
+    states = int(storage._query("SELECT COUNT(*) FROM status")[0][0])
+    assert states > 4, "more than two pages"
     server.stop()
+    monkeypatch.setattr(storage_module, "_FILL_PAGE", 2)
     again = _reopened_after(
         tmp_path,
         "DROP TABLE totals",

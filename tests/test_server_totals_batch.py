@@ -9,6 +9,9 @@ import random
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from bench import push_serial
 from bench.hotpath import fixture
 from recap_desktop.crypto.envelope import Record, sign
 from recap_desktop.crypto.keys import SigningKey
@@ -190,7 +193,8 @@ def test_a_first_state_counts_as_its_contribution_added() -> None:
         ("32.02.003", None, None),
         ("32", "signed", {"a": 1}),
     ]
-    counted, added = _Totals(), _Totals()
+    unused = lambda column, values: ("", [])  # noqa: E731 - neither asks nor writes
+    counted, added = _Totals(unused), _Totals(unused)
     for station, state, values in cases:
         counted.count(station, "ppwp", state, values)
         added.add(station, "ppwp", _contribution(state, values), 1)
@@ -207,3 +211,37 @@ def test_rows_made_ahead_are_taken_for_that_very_record_only() -> None:
     other = prepared.rows(sheets[1])
     assert other.record[0] == sheets[1].hash and other.key is not None
     assert other.sheet is not None and json.loads(other.sheet[-1]) == sheets[1].payload["values"]
+
+
+def test_a_tally_moved_that_was_not_asked_ahead_is_read_before_it_is_written(
+    tmp_path: Path,
+) -> None:
+    """A push asks ahead for the tallies its stations may move (``_Totals.ask``). Were a
+    station moved outside what was asked, its tallies are still read and added to, never
+    written over with the change alone."""
+    storage = open_storage(database_for(tmp_path) or tmp_path / "server.db")
+    try:
+        for stations in (["32.01.001"], ["32.01.002", "32.02.001"]):
+            with storage.transaction() as conn:
+                totals = _Totals(storage._in)
+                totals.ask(conn, [("32.01.001", "ppwp")])  # asks 32 and 32.01 of ppwp
+                for station in stations:
+                    totals.count(station, "ppwp", "signed", {"a": 2})
+                totals.count("32.03.001", "dpr", "signed", {"a": 5})  # a contest not asked
+                totals.write(conn)
+        assert storage.totals("32", "ppwp") == ({"a": 6}, 3, {"signed": 3})
+        assert storage.totals("32.01", "ppwp") == ({"a": 4}, 2, {"signed": 2})
+        assert storage.totals("32.02", "ppwp") == ({"a": 2}, 1, {"signed": 1})
+        assert storage.totals("32", "dpr") == ({"a": 10}, 2, {"signed": 2})
+    finally:
+        storage.close()
+
+
+@pytest.mark.postgres_only
+def test_a_steady_push_reads_the_tallies_in_the_restatements_round_trip(tmp_path: Path) -> None:
+    """A one-sheet push on PostgreSQL waits for 13 round trips: the read of its region
+    tallies goes with the restatement's reads, not in a trip of its own under the lock."""
+    url = database_for(tmp_path)
+    assert url is not None
+    found = push_serial.run(url, stations=1200, pushes=5, batch=1)
+    assert found["trips_per_push"] == 13, found
