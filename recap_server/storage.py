@@ -1426,7 +1426,7 @@ class _Totals:
         """The cursors of the tallies of ``regions`` x ``contests``, not read yet."""
         named, more = self.within("contest", sorted(contests))
         out = []
-        for chunk in _chunks(sorted(regions), 500 - len(contests)):
+        for chunk in _chunks(sorted(regions), max(100, 500 - len(contests))):
             where, params = self.within("region", chunk)
             out.append(
                 conn.execute(
