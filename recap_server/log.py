@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -165,43 +165,61 @@ def partition_states(conn: sqlite3.Connection) -> dict[str, tuple[int, bytes]]:
     }
 
 
+class _Levels(Mapping[merkle.Address, bytes]):
+    """A tree kept as lists, one a level (level 0 the leaves), as a ``merkle`` node source:
+    node (level, i) exists once its last leaf does, as in the database's trees."""
+
+    def __init__(self, levels: list[list[bytes]]) -> None:
+        self.levels = levels
+
+    def __getitem__(self, address: merkle.Address) -> bytes:
+        level, index = address
+        if 0 <= level < len(self.levels) and 0 <= index < len(self.levels[level]):
+            return self.levels[level][index]
+        raise KeyError(address)
+
+    def __iter__(self) -> Iterator[merkle.Address]:
+        return ((lv, i) for lv, row in enumerate(self.levels) for i in range(len(row)))
+
+    def __len__(self) -> int:
+        return sum(len(row) for row in self.levels)
+
+
 class Summary:
     """Every partition's (size, root), as the newest head commits to them: what a pull's
     proofs are made from, replaced whole after each commit (readers never wait on pushes).
 
     A national log has some 7,000 partitions and a push grows one or two: a new Summary
-    copies the tree's nodes and recomputes only the paths of the leaves that changed
-    (O(log n) hashes each), unless a new partition appeared (its name moves the others'
-    places): then the tree is built again, once.
+    shares the names and their places, copies the lists of the (size, root) and of each
+    level of the tree (a list's copy is a copy of pointers), and recomputes only the paths
+    of the leaves that changed (O(log n) hashes each), unless a new partition appeared (its
+    name moves the others' places): then the tree is built again, once. Dicts of the states
+    and the nodes, copied and freed at every push, were ~10 % of a national steady phase's
+    time holding Python's lock (docs/PERFORMANCE.md, stop 26).
     """
 
-    def __init__(
-        self,
-        states: Mapping[str, tuple[int, bytes]] | None = None,
-        _nodes: dict[merkle.Address, bytes] | None = None,
-    ) -> None:
-        self.states: dict[str, tuple[int, bytes]] = dict(states or {})
-        self._nodes = _nodes
-
-    @cached_property
-    def names(self) -> list[str]:
-        return sorted(self.states)
-
-    @cached_property
-    def _place(self) -> dict[str, int]:
-        return {name: i for i, name in enumerate(self.names)}
+    def __init__(self, states: Mapping[str, tuple[int, bytes]] | None = None) -> None:
+        states = states or {}
+        self.names: list[str] = sorted(states)
+        self._place = {name: i for i, name in enumerate(self.names)}
+        self._entries: list[tuple[int, bytes]] = [states[n] for n in self.names]
+        leaves = [summary_leaf_hash(n, *states[n]) for n in self.names]
+        levels = [leaves]
+        while len(levels[-1]) > 1:
+            below = levels[-1]
+            levels.append(
+                [merkle.node_hash(below[2 * i], below[2 * i + 1]) for i in range(len(below) // 2)]
+            )
+        self._tree = _Levels(levels)
 
     @property
-    def _tree(self) -> dict[merkle.Address, bytes]:
-        if self._nodes is None:
-            tree = merkle.InMemoryNodes()
-            tree.append([summary_leaf_hash(n, *self.states[n]) for n in self.names])
-            self._nodes = tree.nodes
-        return self._nodes
+    def states(self) -> dict[str, tuple[int, bytes]]:
+        """name -> (size, root): made on each call (tools and tests; not a push's path)."""
+        return dict(zip(self.names, self._entries, strict=True))
 
     @property
     def count(self) -> int:
-        return len(self.states)
+        return len(self._entries)
 
     @cached_property
     def root(self) -> bytes:
@@ -210,27 +228,37 @@ class Summary:
     def grown(self, changes: Mapping[str, tuple[int, bytes]]) -> Summary:
         if not changes:
             return self  # replaced whole, never changed: the same summary serves
-        states = {**self.states, **changes}
-        if any(name not in self.states for name in changes):
-            return Summary(states)
-        nodes = dict(self._tree)
-        size = self.count
+        if any(name not in self._place for name in changes):
+            return Summary({**self.states, **changes})
+        entries = list(self._entries)
+        levels = list(self._tree.levels)
+        copied: set[int] = set()
+
+        def own(level: int) -> list[bytes]:
+            """This summary's list of ``level``, copied from the old one's on first write:
+            the old summary, which readers may hold, never changes."""
+            if level not in copied:
+                levels[level] = list(levels[level])
+                copied.add(level)
+            return levels[level]
+
         for name, state in changes.items():
             index = self._place[name]
-            nodes[(0, index)] = summary_leaf_hash(name, *state)
+            entries[index] = state
+            own(0)[index] = summary_leaf_hash(name, *state)
             level = 0
-            # Up through the perfect subtrees that hold this leaf (a node exists once its
-            # last leaf does): each parent from its two children.
-            while ((index >> (level + 1)) + 1) << (level + 1) <= size:
-                parent = index >> (level + 1)
-                nodes[(level + 1, parent)] = merkle.node_hash(
-                    nodes[(level, parent * 2)], nodes[(level, parent * 2 + 1)]
-                )
+            # Up through the perfect subtrees that hold this leaf: each parent from its two
+            # children, while the parent exists (its subtree's last leaf does).
+            while level + 1 < len(levels) and index >> 1 < len(levels[level + 1]):
+                index >>= 1
+                below = levels[level]
+                own(level + 1)[index] = merkle.node_hash(below[2 * index], below[2 * index + 1])
                 level += 1
-        grown = Summary(states, nodes)
+        grown = Summary.__new__(Summary)
         # The same names in the same places: sorting 7,000 names again and placing them
         # cost a national push more than the rest of its summary.
-        grown.__dict__.update(names=self.names, _place=self._place)
+        grown.names, grown._place, grown._entries = self.names, self._place, entries
+        grown._tree = _Levels(levels)
         return grown
 
     def within(self, ranges: Sequence[tuple[str, str]]) -> list[str]:
@@ -252,7 +280,7 @@ class Summary:
         out: list[dict[str, object]] = []
         for position in range(begin, end):
             name = names[position]
-            size, value = self.states[name]
+            size, value = self._entries[position]
             out.append(
                 {
                     "partition": name,

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from recap_desktop.domain.election import format_time
@@ -168,6 +170,32 @@ def test_a_grown_summary_is_the_one_built_anew_and_keeps_the_names_order() -> No
     added = summary.grown({"32.005": (1, b"\x01" * 32)})  # a new name moves the others
     assert added.root == Summary({**states, "32.005": (1, b"\x01" * 32)}).root
     assert added.names is not summary.names
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 8, 13, 64, 100])
+def test_a_grown_summary_leaves_the_one_it_grew_from_as_it_was(count: int) -> None:
+    """Readers may hold the summary a push grew from while the push makes the next: the
+    old one proves what it proved, and each grown one equals the one built anew, over
+    sizes whose trees have every shape of right edge (the last leaf changed included)."""
+    rng = random.Random(count)
+    states = {f"32.{i:03d}": (i + 1, rng.randbytes(32)) for i in range(count)}
+    summary = Summary(states)
+    everything = ("", "\x7f")
+    for _ in range(6):
+        before = (summary.root, summary.prove(*everything), summary.states)
+        changed = {
+            name: (rng.randrange(1, 999), rng.randbytes(32))
+            for name in rng.sample(sorted(states), rng.randint(1, min(3, count)))
+        }
+        grown = summary.grown(changed)
+        states = {**states, **changed}
+        anew = Summary(states)
+        assert (grown.root, grown.prove(*everything)) == (anew.root, anew.prove(*everything))
+        assert grown.states == states
+        assert (summary.root, summary.prove(*everything), summary.states) == before
+        fresh = Summary(summary.states)  # the old one's tree is still its own states' tree
+        assert summary.prove(*everything) == fresh.prove(*everything)
+        summary = grown
 
 
 def test_health_names_a_certificate_of_the_server_as_soon_as_it_is_held(tmp_path: Path) -> None:
