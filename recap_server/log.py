@@ -214,7 +214,8 @@ class Summary:
 
     @property
     def states(self) -> dict[str, tuple[int, bytes]]:
-        """name -> (size, root): made on each call (tools and tests; not a push's path)."""
+        """name -> (size, root): made on each call (tools, tests, and a push that brings a
+        partition the summary lacks, which builds the tree again anyway)."""
         return dict(zip(self.names, self._entries, strict=True))
 
     @property

@@ -173,9 +173,10 @@ V4 = [
 # -- version 5 (both): the region totals a row a region and contest ----------------------------
 # region_totals kept a row a key: a sheet moved ~20 rows (its state, "counted", each field) in
 # each of the ~4 regions above its station, ~80 rows a one-sheet push upserted under the
-# writers' lock (on PostgreSQL ~1.5 ms of the database's work, docs/PERFORMANCE.md). ``totals``
-# keeps the same keys and sums as one JSON object a region and contest: a sheet moves 4 rows.
-# Filled by counting the stations' states again (``_Totals``, the push's own rule).
+# writers' lock (docs/PERFORMANCE.md, stop 26). ``totals`` keeps the same keys and sums as one
+# JSON object a region and contest: a sheet moves 4 rows. Filled by counting the stations'
+# states again (``_Totals``, the push's own rule). The first migration that drops a table a
+# running older worker writes: every worker is stopped before the upgrade (PROTOCOL §9.7).
 V5_TABLE = """CREATE TABLE totals (
     region TEXT NOT NULL, contest TEXT NOT NULL, tally TEXT NOT NULL,
     PRIMARY KEY (region, contest))"""
