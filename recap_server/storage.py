@@ -1367,6 +1367,12 @@ def _contribution(state: str | None, values: Mapping[str, Any] | None) -> dict[s
     return out
 
 
+def _regions_above(code: str) -> list[str]:
+    """Every region above ``code``, the widest first ("32.01.05" -> "32", "32.01")."""
+    parts = code.split(".")
+    return [".".join(parts[:depth]) for depth in range(1, len(parts))]
+
+
 class _Totals:
     """Changes to the region totals gathered over many stations and written when the
     transaction ends: a push of 500 sheets of one district moves a row a region and
@@ -1425,8 +1431,7 @@ class _Totals:
         contests: set[str] = set()
         for station, contest in keys:
             contests.add(contest)
-            parts = station.split(".")
-            regions.update(".".join(parts[:depth]) for depth in range(1, len(parts)))
+            regions.update(_regions_above(station))
         self.asked = (regions, contests, self._read(conn, regions, contests))
 
     def _read(self, conn: Any, regions: set[str], contests: set[str]) -> list[Any]:
@@ -1447,9 +1452,8 @@ class _Totals:
         """Add the changes to the tallies held, and write them back."""
         moved: dict[tuple[str, str], dict[str, int]] = {}
         for (village, contest), sums in self.villages.items():
-            parts = village.split(".")
-            for depth in range(1, len(parts) + 1):
-                tally = moved.setdefault((".".join(parts[:depth]), contest), {})
+            for region in [*_regions_above(village), village]:
+                tally = moved.setdefault((region, contest), {})
                 for key, n in sums.items():
                     tally[key] = tally.get(key, 0) + n
         self.villages = {}
