@@ -67,6 +67,12 @@ def make_parser() -> argparse.ArgumentParser:
         " before election day), and stop (with the server stopped: a running one reads its"
         " trust once)",
     )
+    parser.add_argument(
+        "--recount-totals",
+        action="store_true",
+        help="count every region's totals again from the stations' states, and stop (the"
+        " repair when the server reports totals changed outside it; pushes wait meanwhile)",
+    )
     parser.add_argument("--certfile", type=Path, help="TLS certificate chain (PEM): serve HTTPS")
     parser.add_argument("--keyfile", type=Path, help="TLS private key (PEM) of --certfile")
     parser.add_argument(
@@ -119,7 +125,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # A process that serves (one, not the parent of workers, which only sets the folder up):
     # its start's heap out of later collections.
-    serving = args.workers == 1 and args.request is None and args.load_certificates is None
+    serving = (
+        args.workers == 1
+        and args.request is None
+        and args.load_certificates is None
+        and not args.recount_totals
+    )
     try:
         with settled_heap() if serving else contextlib.nullcontext():
             ledger = open_ledger(
@@ -159,6 +170,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             ledger.storage.close()
         print(f"recap-server: {new} certificates loaded, {held} held already")
+        return 0
+    if args.recount_totals:
+        try:
+            kept = ledger.storage.recount_totals()
+        finally:
+            ledger.storage.close()
+        print(f"recap-server: the totals counted again from the stations' states: {kept} tallies")
         return 0
     print(f"recap-server: receipt key {ledger.server_key.key_id}", file=sys.stderr)
     tls: dict[str, Any] = {}

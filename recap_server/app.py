@@ -8,6 +8,7 @@ import dataclasses
 import functools
 import gzip
 import json
+import logging
 import re
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -16,6 +17,7 @@ from typing import Any, Generic, TypeVar, cast
 from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
@@ -43,7 +45,7 @@ from recap_server.gate import (
 from recap_server.ledger import Ledger, Pushed
 from recap_server.photos import ServerPhotos
 from recap_server.photos import router as photo_router
-from recap_server.storage import MAX_AUTHORITY_FETCH, RawHeld, _protocol_time
+from recap_server.storage import MAX_AUTHORITY_FETCH, DamagedStore, RawHeld, _protocol_time
 
 MAX_BODY = 16 * 1024 * 1024  # bytes on the wire
 MAX_INFLATED = 64 * 1024 * 1024  # bytes after gunzip: a zip bomb stops here
@@ -57,6 +59,7 @@ _HASH = re.compile(_HEX)
 MAX_AUTHORITY_BODY = hashes_body_bytes(MAX_AUTHORITY_FETCH)  # {"hashes": [...]}
 T = TypeVar("T")
 MAX_CURSOR = 2**63 - 1  # SQLite's largest integer: a pull cursor beyond it is not a cursor
+_log = logging.getLogger(__name__)
 
 
 class Envelope(BaseModel):
@@ -460,6 +463,13 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
     # JSON of signed records within a few percent as small.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN, compresslevel=GZIP_LEVEL)
 
+    @app.exception_handler(DamagedStore)
+    async def damaged(request: Request, exc: Exception) -> Response:
+        """A database changed outside the server: a 500 that says so, and the operator's
+        log says what to run (a push meets it in ``pushing``)."""
+        _log.error("%s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse({"detail": str(exc)}, status_code=500)
+
     def package(records: list[Any]) -> dict[str, Any]:
         return {
             "format": PACKAGE_FORMAT,
@@ -724,6 +734,9 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
                 )
         except Refusal as exc:
             raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc
+        except DamagedStore as exc:  # rolled back: the push stored nothing
+            _log.error("%s %s: %s", request.method, request.url.path, exc)
+            raise HTTPException(500, str(exc)) from exc
 
     def pushing_fast(held: bool) -> FastRoute:
         """A push (``held``: its ask by hash) for a plain query (``RecapAPI``), None for

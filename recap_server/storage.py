@@ -37,6 +37,12 @@ class NewerSchema(Exception):
     """The database was migrated by a newer recap-server than this one."""
 
 
+class DamagedStore(Exception):
+    """The database holds what the server never wrote there (a row edited or damaged behind
+    its back): the sentence says what, and what the operator does. Raised before anything
+    is written, so the request that met it changes nothing."""
+
+
 @dataclass(frozen=True)
 class Held:
     """A record as the server holds it, with its index in the server's log."""
@@ -148,6 +154,7 @@ class ServerStorage(Protocol):
     def stats(self) -> dict[str, int]: ...
     def all_totals(self, contest: str) -> dict[str, tuple[dict[str, int], int, dict[str, int]]]: ...
     def totals(self, prefix: str, contest: str) -> tuple[dict[str, int], int, dict[str, int]]: ...
+    def recount_totals(self) -> int: ...
     def close(self) -> None: ...
     def transaction(self, *, pipelined: bool = False) -> AbstractContextManager[Any]: ...
     def in_transaction(self) -> bool: ...
@@ -569,6 +576,16 @@ class SqlStorage:
                 totals.count(str(station), str(contest), state, decoded)
             totals.write(conn)
             after = [str(rows[-1][0]), str(rows[-1][1])]
+
+    def recount_totals(self) -> int:
+        """The region totals counted again from the stations' states, as migration 5 counts
+        them: the operator's repair of a ``totals`` changed outside the server
+        (``DamagedStore``). One transaction under the writers' lock (pushes wait for it);
+        returns the tallies kept. The stations' states themselves are not restated."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM totals")
+            self._fill_totals(conn)
+            return int(conn.execute("SELECT COUNT(*) FROM totals").fetchone()[0])
 
     def _fills(self) -> migrations.Fills:
         return migrations.Fills(self._fill_counters, _fill_fork_stations, self._fill_totals)
@@ -1235,7 +1252,7 @@ class SqlStorage:
             "SELECT region, tally FROM totals WHERE contest = ? ORDER BY region", [contest]
         )
         for region, tally in rows:
-            found = _unpack(_TALLY_READ.decode(tally).items())
+            found = _unpack(_tally(region, contest, tally).items())
             if found[2]:
                 out[str(region)] = found
         return out
@@ -1247,7 +1264,7 @@ class SqlStorage:
             "SELECT tally FROM totals WHERE region = ? AND contest = ?", [prefix, contest]
         )
         if rows:
-            return _unpack(_TALLY_READ.decode(rows[0][0]).items())
+            return _unpack(_tally(prefix, contest, rows[0][0]).items())
         own = self._query(
             'SELECT s.state, h."values" FROM status s LEFT JOIN sheets h ON h.hash = s.current'
             " WHERE s.contest = ? AND s.station = ?",
@@ -1352,6 +1369,21 @@ _VALUES = json.JSONEncoder(sort_keys=True)
 # A row of ``totals``: a JSON object of keys to integers, read and written under the writers'
 # lock for every region and contest a push moves (msgspec: ~5 x less than json's, here).
 _TALLY_READ = msgspec.json.Decoder(dict[str, int])
+RECOUNT = "recap-server --recount-totals"  # with the server's --data-dir (and --database)
+
+
+def _tally(region: Any, contest: Any, text: Any) -> dict[str, int]:
+    """A tally as stored: a JSON object of whole numbers, which only the server writes."""
+    try:
+        return _TALLY_READ.decode(text)
+    except (msgspec.DecodeError, TypeError) as exc:  # not JSON, not a map of integers, NULL
+        raise DamagedStore(
+            f"the totals of region {region}, contest {contest} in the server's database are"
+            f" not what the server wrote ({exc}): it was changed outside the server. Count"
+            f" them again from the stations' states: {RECOUNT}"
+        ) from exc
+
+
 _FIELD_KEYS: dict[str, str] = {}  # field -> its key in a tally, "f:" + field
 
 
@@ -1465,7 +1497,7 @@ class _Totals:
         held: dict[tuple[str, str], dict[str, int]] = {}
         for cursor in cursors:
             for region, contest, tally in cursor.fetchall():
-                held[(str(region), str(contest))] = _TALLY_READ.decode(tally)
+                held[(str(region), str(contest))] = _tally(region, contest, tally)
         if not moved:
             return
         rows = []
