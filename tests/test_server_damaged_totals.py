@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 import requests
 
+from recap_desktop.protocol.wire import batch_bytes
 from recap_desktop.services import sync as sync_service
 from recap_server.__main__ import main as server_main
-from recap_server.storage import RECOUNT, DamagedStore, SqlStorage
+from recap_server.storage import RECOUNT, DamagedStore, SqlStorage, open_storage
 from tests.pg_support import database_for
 from tests.sync_support import LiveServer, district_stations, enter, make_laptop
 from tests.test_server_storage import _recount
@@ -78,7 +79,12 @@ def test_a_damaged_tally_is_named_a_push_over_it_stores_nothing_and_a_recount_me
         assert _held(storage) == before  # rolled back: not in the log, no state, no tally
         assert storage.positions([last.hash]) == {}
 
-        assert storage.recount_totals() == len(before[3])
+        # The operator's command: another process, another connection, which writes.
+        repairer = open_storage(database_for(tmp_path) or tmp_path / "server.db")
+        try:
+            assert repairer.recount_totals() == len(before[3])
+        finally:
+            repairer.close()
         assert storage.all_totals(contest) == _recount(storage, contest)
         assert {o.status for o in ledger.push([last.to_json()]).outcomes} == {"stored"}
         for kept in {str(r.payload["contest"]) for r in sheets}:
@@ -113,7 +119,12 @@ def test_the_server_says_what_is_damaged_and_the_operator_recounts_while_it_serv
         assert f"region {region}, contest ppwp" in detail and RECOUNT in detail
         assert requests.get(f"{server.url}/v1/totals?contest=ppwp", timeout=10).status_code == 500
 
-        enter(laptop, stations[3], seed=3)  # the same village
+        sheet = laptop.ws.store.records.get(enter(laptop, stations[3], seed=3))  # same village
+        assert sheet is not None
+        pushed = requests.post(  # the fast path's push (a plain query), as a laptop's
+            f"{server.url}/v1/push?known=0", data=batch_bytes([sheet.to_json()]), timeout=10
+        )
+        assert pushed.status_code == 500 and RECOUNT in pushed.json()["detail"]
         failed = sync_service.sync_once(laptop.ws, server.url, attempts=1)
         assert failed.outcome != "done" and failed.sent == 0
         assert laptop.ws.store.outbox.unsent_count() == 1  # kept to send again

@@ -24,6 +24,7 @@ from recap_desktop.protocol.wire import batch_bytes
 from recap_desktop.services import demo as demo_service
 from recap_server.app import MAX_BATCH
 from recap_server.gate import GateLimits
+from recap_server.storage import DamagedStore
 from tests.sync_support import DISTRICT, LiveServer, make_laptop
 from tests.test_server_api import all_records, push
 
@@ -221,6 +222,9 @@ def test_the_fast_path_skips_no_middleware_but_the_gzip_it_does_itself(
             HTTPException,
             RequestValidationError,
             WebSocketRequestValidationError,
+            # A push answers it in ``pushing`` itself, the route's and the fast path's (and
+            # health and pull read no totals): tests/test_server_damaged_totals.py.
+            DamagedStore,
         }
         # A push's refusals are answered as this handler answers them (``_refused``).
         assert server.app.exception_handlers[HTTPException] is http_exception_handler
