@@ -445,6 +445,7 @@ class SqlStorage:
                         conn.execute("COMMIT")
                 except BaseException:
                     self._ended()
+                    self._failed(conn)
                     with suppress(Exception):  # if it fails, the pool drops the connection
                         conn.rollback()
                     raise
@@ -461,9 +462,13 @@ class SqlStorage:
                 # going back to the pool. rollback() does nothing where none is (SQLite may
                 # have ended it already); if it fails, the pool drops the connection.
                 self._ended()
+                self._failed(conn)
                 with suppress(Exception):
                     conn.rollback()
                 raise
+
+    def _failed(self, conn: Any) -> None:
+        """A write transaction of ``conn`` failed; it is about to be rolled back."""
 
     def in_transaction(self) -> bool:
         """Whether this thread is inside a transaction (or a snapshot) of this storage."""
@@ -1515,6 +1520,10 @@ class _Totals:
         )
 
 
+class _SqliteConnection(sqlite3.Connection):
+    broken = False  # set by ``SqliteStorage._failed``: the pool then closes it
+
+
 class SqliteStorage(SqlStorage):
     """One SQLite file in WAL mode: the embedded default. A connection per thread in use;
     BEGIN IMMEDIATE is the writers' lock."""
@@ -1532,12 +1541,27 @@ class SqliteStorage(SqlStorage):
         self._migrate(migrations.sqlite_migrations(self._v1, self._fills()))
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=60)
+        conn = sqlite3.connect(
+            self.path,
+            check_same_thread=False,
+            isolation_level=None,
+            timeout=60,
+            factory=_SqliteConnection,
+        )
         conn.execute("PRAGMA synchronous=FULL")
         return conn
 
     def _begin(self, conn: Any) -> None:
         conn.execute("BEGIN IMMEDIATE")
+
+    def _failed(self, conn: Any) -> None:
+        """The pool closes the connection instead of lending it again. A failure may leave
+        a statement of it pending (a read sent before it and not read yet, such as
+        ``_Totals.ask``'s), and a pending statement outlives the rollback with its read
+        snapshot: once another connection wrote, this one could never become the writer
+        again ("database is locked" at once, every push after). sqlite3 has no call that
+        resets every statement of a connection; closing it does."""
+        conn.broken = True
 
     def _v1(self, conn: Any) -> None:
         """Version 1: the tables as they were before migrations were numbered (an old server
