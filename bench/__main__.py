@@ -438,6 +438,12 @@ def main(argv: list[str] | None = None) -> int:
         help="with --national: also run on PostgreSQL at URL (2 and 4 workers, a fresh"
         " database each), e.g. postgresql://postgres@127.0.0.1:5432/test",
     )
+    parser.add_argument(
+        "--backends",
+        metavar="NAMES",
+        help="with --national: only these, comma-separated (sqlite, pg2, pg4): to alternate"
+        " runs of one backend between two versions of the code",
+    )
     args = parser.parse_args(argv)
     if args.national:
         return _national(args)
@@ -472,7 +478,8 @@ def _national(args: argparse.Namespace) -> int:
 
     machine = machine_info()
     with tempfile.TemporaryDirectory(prefix="recap-national-", dir=stores.cache_root_made()) as tmp:
-        extra, results = national.run(shape, args.postgres, Path(tmp), log)
+        only = args.backends.split(",") if args.backends else None
+        extra, results = national.run(shape, args.postgres, Path(tmp), log, only)
     machine |= extra
     machine["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
     machine["run_seconds"] = round(time.perf_counter() - started, 1)

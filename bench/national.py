@@ -42,7 +42,7 @@ import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -1182,8 +1182,14 @@ def drop_database(url: str, name: str) -> None:
 
 
 def run(
-    shape: Shape, postgres: str | None, scratch: Path, log: Callable[[str], None]
+    shape: Shape,
+    postgres: str | None,
+    scratch: Path,
+    log: Callable[[str], None],
+    only: Sequence[str] | None = None,
 ) -> tuple[dict[str, Any], list[Result]]:
+    """The national run on SQLite and, with ``postgres``, PostgreSQL with 2 and 4 workers;
+    ``only``: these of them (by name: sqlite, pg2, pg4), e.g. to run pairs of one backend."""
     from bench import baselines
     from bench.report import spread
 
@@ -1215,6 +1221,8 @@ def run(
     backends = [SQLITE]
     if postgres is not None:
         backends += [Backend(f"pg{n}", postgres, n) for n in (2, 4)]
+    if only is not None:
+        backends = [b for b in backends if b.name in only]
     for backend in backends:
         name = f"recap_national_{backend.name}"
         if backend.database is not None:
