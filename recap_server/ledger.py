@@ -467,7 +467,12 @@ class Ledger:
                 # runs it): admission reads chain heads and held records, and the insert
                 # that follows sees the same state. The view and trust are caught up inside
                 # it first (the view read again only if another worker's head is newer; both
-                # asked in one probe).
+                # asked in one probe). The first push's own first reads go with that probe
+                # (``ask_ahead``): a push with fork evidence keeps it first, a write.
+                first = jobs[0]
+                if not first.forks:
+                    records = [r for r in first.items if isinstance(r, Record)]
+                    self.storage.ask_ahead(records, first.prepared)
                 trust, view = self.caught_up()
                 for job in jobs:
                     if job.forks:

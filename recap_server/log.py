@@ -11,8 +11,10 @@ from __future__ import annotations
 import sqlite3
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from recap_desktop.protocol import merkle
 from recap_desktop.protocol.log import summary_leaf_hash
@@ -50,24 +52,47 @@ class _Nodes:
         return self.read_nodes([(level, index)]).get((level, index))
 
     def read_nodes(self, addresses: Sequence[merkle.Address]) -> dict[merkle.Address, bytes]:
-        out: dict[merkle.Address, bytes] = {}
+        return _taken(self.ask(addresses))
+
+    def ask(self, addresses: Sequence[merkle.Address]) -> list[Any]:
+        """The reads of ``addresses``, sent and not yet read: in a pipelined transaction on
+        PostgreSQL, reads asked together wait for one round trip (``_taken``)."""
+        cursors = []
         wanted = list(dict.fromkeys(addresses))
         for at in range(0, len(wanted), 200):
             chunk = wanted[at : at + 200]
             pairs = " OR ".join("(level = ? AND idx = ?)" for _ in chunk)
             flat = [x for address in chunk for x in address]
             if self._partition is None:
-                rows = self._conn.execute(
-                    f"SELECT level, idx, hash FROM log_nodes WHERE {pairs}", flat
+                cursors.append(
+                    self._conn.execute(
+                        f"SELECT level, idx, hash FROM log_nodes WHERE {pairs}", flat
+                    )
                 )
             else:
-                rows = self._conn.execute(
-                    f"SELECT level, idx, hash FROM partition_nodes WHERE partition = ?"
-                    f" AND ({pairs})",
-                    [self._partition, *flat],
+                cursors.append(
+                    self._conn.execute(
+                        f"SELECT level, idx, hash FROM partition_nodes WHERE partition = ?"
+                        f" AND ({pairs})",
+                        [self._partition, *flat],
+                    )
                 )
-            out.update(((int(lv), int(ix)), bytes(h)) for lv, ix, h in rows)
-        return out
+        return cursors
+
+
+def read_out(cursors: Sequence[Any]) -> None:
+    """Each cursor read to its end: no statement of them is left pending (a failed
+    transaction's connection is dropped or rolled back, ``SqlStorage.transaction``)."""
+    for cursor in cursors:
+        with suppress(Exception):  # a failed transaction's: it is being rolled back
+            cursor.fetchall()
+
+
+def _taken(cursors: Sequence[Any]) -> dict[merkle.Address, bytes]:
+    out: dict[merkle.Address, bytes] = {}
+    for rows in cursors:
+        out.update(((int(lv), int(ix)), bytes(h)) for lv, ix, h in rows.fetchall())
+    return out
 
 
 class _Kept:
@@ -102,44 +127,102 @@ class Appended:
     partitions: dict[str, tuple[int, bytes]]  # the partitions it grew: name -> (size, root)
 
 
-def append(conn: sqlite3.Connection, size: int, leaves: Sequence[tuple[str, bytes]]) -> Appended:
+def append(
+    conn: sqlite3.Connection,
+    size: int,
+    leaves: Sequence[tuple[str, bytes]],
+    sizes: Mapping[str, int] | None = None,
+) -> Appended:
     """Append ``leaves`` ((partition, leaf hash), in log order) to the log of ``size``
     entries and to their partitions' trees; inside the caller's transaction."""
-    log = _Kept(_Nodes(conn))
-    frontier = merkle.frontier(log, size)
-    stored = merkle.nodes_to_store(size, [h for _, h in leaves], log)
-    log.known.update(stored)
-    bulk.insert(
-        conn, "log_nodes", ("level", "idx", "hash"), [(lv, ix, h) for (lv, ix), h in stored]
-    )
-    grown: dict[str, list[bytes]] = {}
-    for name, value in leaves:
-        grown.setdefault(name, []).append(value)
-    states: dict[str, tuple[int, bytes]] = {}
-    for name, values in grown.items():
-        row = conn.execute("SELECT size FROM partitions WHERE partition = ?", [name]).fetchone()
-        before = int(row[0]) if row else 0
-        nodes = _Kept(_Nodes(conn, name))
-        nodes.read_nodes(merkle.addresses_for_root(before))  # its frontier, in one query
-        added = merkle.nodes_to_store(before, values, nodes)
-        nodes.known.update(added)
+    return Appending(conn, size, leaves, sizes).done()
+
+
+class Appending:
+    """An append in two steps: made, it sends every read the append needs (the log's
+    frontier, each partition's) without waiting for an answer; ``done`` reads them, writes
+    the nodes and returns what the append did. Between the two the caller may send reads
+    of its own that do not touch the log's tables: in a pipelined transaction on PostgreSQL
+    they all wait for one round trip under the writers' lock, where the log's nodes, each
+    partition's size and its frontier each waited for their own. ``sizes``: the
+    partitions' sizes now, where the caller read them ahead (``partition_sizes``)."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        size: int,
+        leaves: Sequence[tuple[str, bytes]],
+        sizes: Mapping[str, int] | None = None,
+    ) -> None:
+        self._conn, self._size, self._leaves = conn, size, leaves
+        self._grown: dict[str, list[bytes]] = {}
+        for name, value in leaves:
+            self._grown.setdefault(name, []).append(value)
+        self._sizes = sizes if sizes is not None else partition_sizes(conn, list(self._grown))
+        self._log = _Kept(_Nodes(conn))
+        self._trees = {name: _Kept(_Nodes(conn, name)) for name in self._grown}
+        self._asked = [(self._log, self._log._nodes.ask(merkle.addresses_for_root(size)))]
+        for name, nodes in self._trees.items():
+            before = self._sizes.get(name, 0)
+            self._asked.append((nodes, nodes._nodes.ask(merkle.addresses_for_root(before))))
+
+    def done(self) -> Appended:
+        conn, size, log = self._conn, self._size, self._log
+        for kept, cursors in self._asked:
+            kept.known.update(_taken(cursors))
+        frontier = merkle.frontier(log, size)
+        stored = merkle.nodes_to_store(size, [h for _, h in self._leaves], log)
+        log.known.update(stored)
         bulk.insert(
-            conn,
-            "partition_nodes",
-            ("partition", "level", "idx", "hash"),
-            [(name, lv, ix, h) for (lv, ix), h in added],
+            conn, "log_nodes", ("level", "idx", "hash"), [(lv, ix, h) for (lv, ix), h in stored]
         )
-        after = before + len(values)
-        root = merkle.tree_root(nodes, after)
-        conn.execute(
-            "INSERT INTO partitions (partition, size, root) VALUES (?, ?, ?)"
-            " ON CONFLICT(partition) DO UPDATE SET size = excluded.size, root = excluded.root",
-            [name, after, root],
+        states: dict[str, tuple[int, bytes]] = {}
+        for name, values in self._grown.items():
+            before = self._sizes.get(name, 0)
+            nodes = self._trees[name]
+            added = merkle.nodes_to_store(before, values, nodes)
+            nodes.known.update(added)
+            bulk.insert(
+                conn,
+                "partition_nodes",
+                ("partition", "level", "idx", "hash"),
+                [(name, lv, ix, h) for (lv, ix), h in added],
+            )
+            after = before + len(values)
+            root = merkle.tree_root(nodes, after)
+            conn.execute(
+                "INSERT INTO partitions (partition, size, root) VALUES (?, ?, ?)"
+                " ON CONFLICT(partition) DO UPDATE SET size = excluded.size,"
+                " root = excluded.root",
+                [name, after, root],
+            )
+            states[name] = (after, root)
+        new_size = size + len(self._leaves)
+        root = merkle.tree_root(log, new_size) if new_size else merkle.EMPTY_ROOT
+        return Appended(size, frontier, new_size, root, states)
+
+
+def ask_partition_sizes(conn: sqlite3.Connection, names: Sequence[str]) -> list[Any]:
+    """The read of these partitions' sizes, sent, not yet read (``sizes_taken``)."""
+    cursors = []
+    for at in range(0, len(names), 500):
+        chunk = names[at : at + 500]
+        marks = ", ".join("?" for _ in chunk)
+        cursors.append(
+            conn.execute(
+                f"SELECT partition, size FROM partitions WHERE partition IN ({marks})", chunk
+            )
         )
-        states[name] = (after, root)
-    new_size = size + len(leaves)
-    root = merkle.tree_root(log, new_size) if new_size else merkle.EMPTY_ROOT
-    return Appended(size, frontier, new_size, root, states)
+    return cursors
+
+
+def sizes_taken(cursors: Sequence[Any]) -> dict[str, int]:
+    """What ``ask_partition_sizes`` asked; a partition not yet grown is not in it (0)."""
+    return {str(name): int(n) for rows in cursors for name, n in rows.fetchall()}
+
+
+def partition_sizes(conn: sqlite3.Connection, names: Sequence[str]) -> dict[str, int]:
+    return sizes_taken(ask_partition_sizes(conn, names))
 
 
 def consistency(conn: sqlite3.Connection, first: int, second: int) -> list[bytes]:

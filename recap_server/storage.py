@@ -108,6 +108,7 @@ class ServerStorage(Protocol):
     def authority_records(self, types: Iterable[str] | None = None) -> list[Record]: ...
     def authority_rows(self, after: int = -1) -> list[tuple[Record, str, int]]: ...
     def held(self, hashes: Iterable[str]) -> set[str]: ...
+    def ask_ahead(self, records: Sequence[Record], prepared: Prepared | None = None) -> None: ...
     def ref(self, hash_: str) -> Ref | None: ...
     def record(self, hash_: str) -> Record | None: ...
     def payload(self, hash_: str) -> dict[str, Any] | None: ...
@@ -357,6 +358,32 @@ def _rows_of(record: Record) -> Rows:
     return Rows(row, name)
 
 
+_HEAD = (
+    "SELECT seq, hash, payload FROM records"
+    " WHERE signer = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
+)
+_SIZE = "SELECT MAX(idx) FROM records"
+_AHEAD_SIGNERS = 8  # chain heads asked ahead at most (a laptop's push has one signer)
+
+
+@dataclass
+class _Ahead:
+    """The reads ``SqlStorage.ask_ahead`` sent, each until it is taken: (the hashes asked,
+    their cursors); signer -> cursor; the log's size; (the partitions asked, cursors)."""
+
+    held: tuple[list[str], list[Any]] | None
+    heads: dict[str, Any]
+    size: Any | None
+    partitions: tuple[frozenset[str], list[Any]]
+
+    def read_out(self) -> None:
+        """Every cursor read to its end (one taken already reads as empty), or closed: no
+        statement of it is left pending on the connection (``log.read_out``)."""
+        held = self.held[1] if self.held is not None else []
+        size = [self.size] if self.size is not None else []
+        log.read_out([*held, *self.heads.values(), *size, *self.partitions[1]])
+
+
 class Prepared:
     """The rows of a batch's records, made by a push's worker before the writers' lock (a
     tenth of what a push did under it); ``commit`` takes a record's rows from here only for
@@ -371,6 +398,10 @@ class Prepared:
                 # Not yet checked here: a record without the members of its type is refused
                 # by admission as malformed, alone, and never reaches ``commit``.
                 continue
+
+    def partitions(self) -> set[str]:
+        """The log partitions of the records it made rows of."""
+        return {rows.partition for _, rows in self._rows.values()}
 
     def rows(self, record: Record) -> Rows:
         kept = self._rows.get(id(record))
@@ -426,9 +457,12 @@ class SqlStorage:
         BEGIN, the lock, COMMIT) go with the next one that is read instead of each waiting
         for its answer: a steady sync's one-sheet push made 27 round trips, one a statement,
         under the lock every worker waits for. Its writes then go row by row, never
-        by COPY (which the pipeline cannot carry): for small pushes only."""
+        by COPY (which the pipeline cannot carry): for small pushes only.
+
+        A nested call may write: what was asked ahead (``ask_ahead``) is dropped first."""
         held = getattr(self._local, "conn", None)
         if held is not None:
+            self._drop_ahead()
             yield held
             return
         with self._pool.connection() as conn:
@@ -475,8 +509,49 @@ class SqlStorage:
         return getattr(self._local, "conn", None) is not None
 
     def _ended(self) -> None:
+        self._drop_ahead()
         self._local.conn = None
         self._local.fresh = None
+
+    # -- reads asked ahead ----------------------------------------------------------------------
+
+    def ask_ahead(self, records: Sequence[Record], prepared: Prepared | None = None) -> None:
+        """Send the reads a push of ``records`` makes first under the writers' lock (which
+        of them are held, their signers' chain heads, the log's size, their partitions'
+        sizes) without waiting for their answers: in a pipelined transaction on PostgreSQL
+        they go in the round trip of the next read that is waited for (the probe of
+        ``Ledger.caught_up``), where each waited for one of its own. Only inside a write
+        transaction, before it writes anything. Each answer is taken once, by the read it
+        stands for (``held`` of exactly these hashes, ``chain_head``, ``commit``'s size and
+        the log's append), and what is left is dropped at the next write (a nested
+        ``transaction``) or the end: nothing is answered from before a write."""
+        conn = self._local.conn
+        hashes = [r.hash for r in records]
+        held = [
+            conn.execute(f"SELECT hash FROM records WHERE {where}", params)
+            for where, params in (self._in("hash", c) for c in _chunks(hashes))
+        ]
+        signers = list(dict.fromkeys(r.signer for r in records if r.type in CHAINED_TYPES))
+        heads = (
+            {} if len(signers) > _AHEAD_SIGNERS else {s: conn.execute(_HEAD, [s]) for s in signers}
+        )
+        names = sorted(prepared.partitions()) if prepared is not None else []
+        self._local.ahead = _Ahead(
+            (hashes, held),
+            heads,
+            conn.execute(_SIZE),
+            (frozenset(names), log.ask_partition_sizes(conn, names)),
+        )
+
+    def _ahead(self) -> _Ahead | None:
+        return getattr(self._local, "ahead", None)
+
+    def _drop_ahead(self) -> None:
+        ahead = self._ahead()
+        if ahead is None:
+            return
+        self._local.ahead = None
+        ahead.read_out()
 
     @contextmanager
     def snapshot(self) -> Iterator[Any]:
@@ -510,8 +585,8 @@ class SqlStorage:
         self._pool.close()
 
     @staticmethod
-    def _size(conn: Any) -> int:
-        top = conn.execute("SELECT MAX(idx) FROM records").fetchone()[0]
+    def _size(conn: Any, asked: Any = None) -> int:
+        top = (asked if asked is not None else conn.execute(_SIZE)).fetchone()[0]
         return 0 if top is None else int(top) + 1
 
     def _migrate(self, migrations: Sequence[Sequence[Any]]) -> None:
@@ -639,6 +714,10 @@ class SqlStorage:
 
     def held(self, hashes: Iterable[str]) -> set[str]:
         wanted = list(hashes)
+        ahead = self._ahead()
+        if ahead is not None and ahead.held is not None and ahead.held[0] == wanted:
+            cursors, ahead.held = ahead.held[1], None
+            return {str(r[0]) for cursor in cursors for r in cursor.fetchall()}
         out: set[str] = set()
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
@@ -673,11 +752,9 @@ class SqlStorage:
         return (str(kind[0][0]), None, None)
 
     def chain_head(self, signer: str) -> Head | None:
-        rows = self._query(
-            "SELECT seq, hash, payload FROM records"
-            " WHERE signer = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
-            [signer],
-        )
+        ahead = self._ahead()
+        asked = ahead.heads.pop(signer, None) if ahead is not None else None
+        rows = asked.fetchall() if asked is not None else self._query(_HEAD, [signer])
         if not rows:
             return None
         return (int(rows[0][0]), str(rows[0][1]), str(json.loads(rows[0][2]).get("time")))
@@ -769,10 +846,18 @@ class SqlStorage:
         touched = {m.key: None for m in parts if m.key is not None}
         rows: list[tuple[Any, ...]] = []
         leaves: list[tuple[str, bytes]] = []
+        # Asked ahead in this transaction (``ask_ahead``), taken before its first write.
+        ahead, self._local.ahead = self._ahead(), None
+        asked_size = ahead.size if ahead is not None else None
+        sizes: dict[str, int] | None = None
+        if ahead is not None and ahead.partitions[0] >= {m.partition for m in parts}:
+            sizes = log.sizes_taken(ahead.partitions[1])
         with self.transaction() as conn:
             # The writers' lock is held from here to the commit: the log's next index is
             # read and taken in the same transaction (one log, no gaps, whichever worker).
-            size = self._size(conn)
+            size = self._size(conn, asked_size)
+            if ahead is not None:
+                ahead.read_out()  # what admission did not take: nothing pending at a write
             for offset, (record, m) in enumerate(zip(records, parts, strict=True)):
                 index = size + offset
                 name = m.partition
@@ -780,7 +865,9 @@ class SqlStorage:
                 rows.append((*m.record, received, index, name))
             self._fresh().update(record.hash for record in records)
             bulk.insert(conn, "records", _RECORD_COLUMNS, rows)
-            appended = log.append(conn, size, leaves)
+            # The log's reads are sent now and read after the restatement's, in its round
+            # trip (``log.Appending``): neither reads the other's tables.
+            appending = log.Appending(conn, size, leaves, sizes)
             bulk.insert(conn, "sheets", _SHEET_COLUMNS, sheets)
             bulk.insert(conn, "reviews", _REVIEW_COLUMNS, reviews)
             signers = list(dict.fromkeys(restate_signers))
@@ -797,6 +884,7 @@ class SqlStorage:
                 conn, touched, trust, totals, fresh={r.hash: r for r in records}, first=size
             )
             totals.write(conn)
+            appended = appending.done()
             positions = {r.hash: (size + i, received) for i, r in enumerate(records)}
             head, made = seal(positions, appended)
             self._keep_head(conn, head, appended.size)
