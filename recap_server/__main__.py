@@ -71,7 +71,8 @@ def make_parser() -> argparse.ArgumentParser:
         "--recount-totals",
         action="store_true",
         help="count every region's totals again from the stations' states, and stop (the"
-        " repair when the server reports totals changed outside it; pushes wait meanwhile)",
+        " repair when the server reports totals changed outside it; the database alone, no"
+        " key: it may run beside the serving server, whose pushes wait meanwhile)",
     )
     parser.add_argument("--certfile", type=Path, help="TLS certificate chain (PEM): serve HTTPS")
     parser.add_argument("--keyfile", type=Path, help="TLS private key (PEM) of --certfile")
@@ -123,14 +124,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     from recap_server.gate import GateLimits
     from recap_server.server import ServerSetupError, open_ledger, settled_heap
 
+    if args.recount_totals:
+        from recap_server.server import recount_totals
+
+        try:
+            kept = recount_totals(args.data_dir, args.database)
+        except ServerSetupError as exc:
+            print(f"recap-server: {exc}", file=sys.stderr)
+            return 2
+        print(f"recap-server: the totals counted again from the stations' states: {kept} tallies")
+        return 0
     # A process that serves (one, not the parent of workers, which only sets the folder up):
     # its start's heap out of later collections.
-    serving = (
-        args.workers == 1
-        and args.request is None
-        and args.load_certificates is None
-        and not args.recount_totals
-    )
+    serving = args.workers == 1 and args.request is None and args.load_certificates is None
     try:
         with settled_heap() if serving else contextlib.nullcontext():
             ledger = open_ledger(
@@ -170,13 +176,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             ledger.storage.close()
         print(f"recap-server: {new} certificates loaded, {held} held already")
-        return 0
-    if args.recount_totals:
-        try:
-            kept = ledger.storage.recount_totals()
-        finally:
-            ledger.storage.close()
-        print(f"recap-server: the totals counted again from the stations' states: {kept} tallies")
         return 0
     print(f"recap-server: receipt key {ledger.server_key.key_id}", file=sys.stderr)
     tls: dict[str, Any] = {}

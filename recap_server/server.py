@@ -165,6 +165,30 @@ def settled_heap() -> Iterator[None]:
             gc.enable()
 
 
+def recount_totals(data_dir: Path, database: str | None = None) -> int:
+    """``recap-server --recount-totals``: the region totals counted again from the stations'
+    states (``SqlStorage.recount_totals``), with the database alone. No receipt key is
+    unlocked and no ledger is opened: a ledger's start may sign a head, and the command runs
+    beside a serving server. Returns the tallies kept."""
+    path = None if database else data_dir / DB_NAME
+    if path is not None and not path.is_file():
+        raise ServerSetupError(
+            f"no server database at {path}: give the serving server's --data-dir (and its"
+            " --database, if it has one)"
+        )
+    try:
+        storage = open_storage(database or path or "")
+    except Exception as exc:  # psycopg.Error, sqlite3.Error, ImportError: all say why
+        shown = _without_password(database) if database else str(path)
+        raise ServerSetupError(
+            f"cannot open the database {shown}: {str(exc).strip()}; check --database"
+        ) from exc
+    try:
+        return storage.recount_totals()
+    finally:
+        storage.close()
+
+
 def open_ledger(
     data_dir: Path,
     *,

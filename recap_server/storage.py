@@ -39,8 +39,8 @@ class NewerSchema(Exception):
 
 class DamagedStore(Exception):
     """The database holds what the server never wrote there (a row edited or damaged behind
-    its back): the sentence says what, and what the operator does. Raised before anything
-    is written, so the request that met it changes nothing."""
+    its back): the sentence says what, and what the operator does. Raised inside the
+    request's transaction, which is rolled back: the request that met it changes nothing."""
 
 
 @dataclass(frozen=True)
@@ -524,7 +524,9 @@ class SqlStorage:
         transaction, before it writes anything. Each answer is taken once, by the read it
         stands for (``held`` of exactly these hashes, ``chain_head``, ``commit``'s size and
         the log's append), and what is left is dropped at the next write (a nested
-        ``transaction``) or the end: nothing is answered from before a write."""
+        ``transaction``, which every writer of the storage opens, or ``commit``) or the end:
+        nothing is answered from before a write. A caller writing with the transaction's
+        connection itself must not ask ahead."""
         conn = self._local.conn
         hashes = [r.hash for r in records]
         held = [

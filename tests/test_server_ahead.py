@@ -44,7 +44,9 @@ def _writes(storage: SqlStorage, ledger: Ledger, record: Record) -> list[Callabl
 @pytest.mark.parametrize("pipelined", [False, True])
 def test_nothing_asked_ahead_is_answered_after_a_write(tmp_path: Path, pipelined: bool) -> None:
     """Whatever write comes first (a nested transaction: meta, a head, a push's commit),
-    what was asked ahead is gone by then, and the reads after it see the write."""
+    what was asked ahead is gone by then, and the reads after it see the write: a push
+    that takes only some of what was asked (its own hashes are not all that was asked)
+    leaves none of the rest to answer after its commit."""
     storage, ledger, sheets = _set_up(tmp_path)
     try:
         for at, write in enumerate(_writes(storage, ledger, sheets[0])):
@@ -53,13 +55,14 @@ def test_nothing_asked_ahead_is_answered_after_a_write(tmp_path: Path, pipelined
                 assert storage._ahead() is not None
                 write()
                 assert storage._ahead() is None, at
-        first = sheets[0]
+        x, y = sheets[1], sheets[-3]  # officer A's next sheet; officer B's first
         with storage.transaction(pipelined=pipelined):
-            storage.ask_ahead([first], Prepared([first]))  # asked while it was not held
-            # ... but it is now: the reads answer from the database as it is
-            assert storage.held([first.hash]) == {first.hash}
-            head = storage.chain_head(first.signer)
-            assert head is not None and head[1] == first.hash
+            storage.ask_ahead([x, y], Prepared([x, y]))  # neither is held yet
+            ledger._push([x], [], 0, ledger.view)  # A's alone: the ask of both is not taken
+            # Asked before x was stored, answered after: the database as it is now.
+            assert storage.held([x.hash, y.hash]) == {x.hash}
+            head = storage.chain_head(x.signer)
+            assert head is not None and head[1] == x.hash
     finally:
         storage.close()
 

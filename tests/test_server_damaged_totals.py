@@ -134,7 +134,7 @@ def test_the_server_says_what_is_damaged_and_the_operator_recounts_while_it_serv
         assert any(f"/v1/regions/{region}/totals" in m for m in logged), logged
 
         db = database_for(tmp_path / "server")
-        argv = ["--data-dir", str(tmp_path / "server"), "--demo", "--recount-totals"]
+        argv = ["--data-dir", str(tmp_path / "server"), "--recount-totals"]
         assert server_main([*argv, *(["--database", db] if db else [])]) == 0
         assert "the totals counted again" in capsys.readouterr().out
 
@@ -146,3 +146,26 @@ def test_the_server_says_what_is_damaged_and_the_operator_recounts_while_it_serv
     finally:
         laptop.ws.close()
         server.stop()
+
+
+def test_the_recount_opens_the_database_alone_and_refuses_a_folder_without_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No passphrase is asked (no receipt key is unlocked, no head signed beside the serving
+    server); a --data-dir that holds no server says so, and nothing is made there."""
+    monkeypatch.delenv("RECAP_SERVER_PASSPHRASE", raising=False)
+    server = LiveServer(tmp_path / "server")
+    try:
+        heads = server.ledger.storage._query("SELECT COUNT(*) FROM heads")
+        db = database_for(tmp_path / "server")
+        argv = ["--data-dir", str(tmp_path / "server"), "--recount-totals"]
+        assert server_main([*argv, *(["--database", db] if db else [])]) == 0
+        assert server.ledger.storage._query("SELECT COUNT(*) FROM heads") == heads
+    finally:
+        server.stop()
+    assert "the totals counted again" in capsys.readouterr().out
+    wrong = tmp_path / "not-a-server"
+    assert server_main(["--data-dir", str(wrong), "--recount-totals"]) == 2
+    said = capsys.readouterr().err
+    assert f"no server database at {wrong / 'server.db'}" in said and "--data-dir" in said
+    assert not wrong.exists()
