@@ -445,6 +445,12 @@ def main(argv: list[str] | None = None) -> int:
         " runs of one backend between two versions of the code",
     )
     args = parser.parse_args(argv)
+    if args.backends:
+        names = set(args.backends.split(","))
+        if not names <= {"sqlite", "pg2", "pg4"}:
+            parser.error(f"--backends: {args.backends!r}; choose among sqlite, pg2, pg4")
+        if names - {"sqlite"} and not args.postgres:
+            parser.error("--backends pg2 and pg4 need --postgres URL")
     if args.national:
         return _national(args)
     sizes = TINY if args.tiny else QUICK if args.quick else FULL
