@@ -1464,7 +1464,7 @@ _VALUES = json.JSONEncoder(sort_keys=True)
 # A row of ``totals``: a JSON object of keys to integers, read and written under the writers'
 # lock for every region and contest a push moves (msgspec: ~5 x less than json's, here).
 _TALLY_READ = msgspec.json.Decoder(dict[str, int])
-RECOUNT = "recap-server --recount-totals"  # with the server's --data-dir (and --database)
+RECOUNT = "recap-server --data-dir DIR [--database URL] --recount-totals"  # the serving ones
 
 
 def _tally(region: Any, contest: Any, text: Any) -> dict[str, int]:
