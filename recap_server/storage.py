@@ -502,7 +502,8 @@ class SqlStorage:
                 raise
 
     def _failed(self, conn: Any) -> None:
-        """A write transaction of ``conn`` failed; it is about to be rolled back."""
+        """A transaction of ``conn`` (a write's or a snapshot's) failed; it is about to be
+        rolled back."""
 
     def in_transaction(self) -> bool:
         """Whether this thread is inside a transaction (or a snapshot) of this storage."""
@@ -568,6 +569,9 @@ class SqlStorage:
             self._local.conn = conn
             try:
                 yield conn
+            except BaseException:
+                self._failed(conn)  # a read of it may be left pending, as in a write's
+                raise
             finally:
                 self._local.conn = None
                 conn.execute("ROLLBACK")

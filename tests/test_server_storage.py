@@ -622,23 +622,27 @@ def test_a_transaction_whose_commit_fails_leaves_its_connection_fit_for_the_next
         storage.close()
 
 
-def test_a_failed_write_leaves_no_connection_that_cannot_write_again(tmp_path: Path) -> None:
-    """A write transaction that fails with a read of it sent and not yet read (a push reads
-    ahead: its tallies, its log's nodes) is rolled back, and every connection lent after it
-    can still become the writer once another connection (the operator's recount, another
-    worker) wrote. On SQLite such a statement outlived the rollback with its old read
-    snapshot, and that connection answered "database is locked" at once, for good."""
+def test_a_failed_transaction_leaves_no_connection_that_cannot_write_again(
+    tmp_path: Path,
+) -> None:
+    """A transaction that fails (a write's, a snapshot's) with a read of it sent and not yet
+    read (a push reads ahead: its tallies, its log's nodes) is rolled back, and every
+    connection lent after it can still become the writer once another connection (the
+    operator's recount, another worker) wrote. On SQLite such a statement outlived the
+    rollback with its old read snapshot, and that connection answered "database is locked"
+    at once, for good."""
     database = database_for(tmp_path) or tmp_path / "server.db"
     storage = storage_module.open_storage(database)
     other = storage_module.open_storage(database)
     try:
         pending = []  # held past the failure, as its traceback's frames hold a push's
-        with pytest.raises(RuntimeError), storage.transaction() as conn:
-            pending.append(conn.execute("SELECT version FROM migrations"))  # sent, not read
-            raise RuntimeError("the push failed here")
-        other.set_meta("written", "by another connection")
-        storage.set_meta("and", "then by this storage")  # its pooled connection, if fit
-        assert storage.get_meta("and") == "then by this storage"
+        for failing in (storage.transaction, storage.snapshot):  # a write's, a read's
+            with pytest.raises(RuntimeError), failing() as conn:
+                pending.append(conn.execute("SELECT version FROM migrations"))  # not read
+                raise RuntimeError("the request failed here")
+            other.set_meta("written", f"by another connection, after {failing.__name__}")
+            storage.set_meta("and", "then by this storage")  # its pooled connection, if fit
+            assert storage.get_meta("and") == "then by this storage"
     finally:
         other.close()
         storage.close()
