@@ -171,13 +171,15 @@ def recount_totals(data_dir: Path, database: str | None = None) -> int:
     unlocked and no ledger is opened: a ledger's start may sign a head, and the command runs
     beside a serving server. Returns the tallies kept."""
     path = None if database else data_dir / DB_NAME
+    if database and not database.startswith(("postgresql://", "postgres://", "sqlite:")):
+        path = Path(database)  # a SQLite file given by --database
     if path is not None and not path.is_file():
         raise ServerSetupError(
             f"no server database at {path}: give the serving server's --data-dir (and its"
             " --database, if it has one)"
         )
     try:
-        storage = open_storage(database or path or "")
+        storage = open_storage(database or str(path))
     except Exception as exc:  # psycopg.Error, sqlite3.Error, ImportError: all say why
         shown = _without_password(database) if database else str(path)
         raise ServerSetupError(

@@ -169,3 +169,8 @@ def test_the_recount_opens_the_database_alone_and_refuses_a_folder_without_one(
     said = capsys.readouterr().err
     assert f"no server database at {wrong / 'server.db'}" in said and "--data-dir" in said
     assert not wrong.exists()
+    missing = tmp_path / "none.db"  # a SQLite file named by --database that is not there
+    argv = ["--data-dir", str(wrong), "--database", str(missing), "--recount-totals"]
+    assert server_main(argv) == 2
+    assert f"no server database at {missing}" in capsys.readouterr().err
+    assert not missing.exists() and not wrong.exists()
