@@ -377,8 +377,8 @@ class _Ahead:
     partitions: tuple[frozenset[str], list[Any]]
 
     def read_out(self) -> None:
-        """Every cursor read to its end (one taken already reads as empty), or closed: no
-        statement of it is left pending on the connection (``log.read_out``)."""
+        """Every cursor read to its end (one taken already reads as empty): no statement of
+        it is left pending on the connection (``log.read_out``)."""
         held = self.held[1] if self.held is not None else []
         size = [self.size] if self.size is not None else []
         log.read_out([*held, *self.heads.values(), *size, *self.partitions[1]])
