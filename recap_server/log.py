@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlite3
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -80,14 +79,6 @@ class _Nodes:
         return cursors
 
 
-def read_out(cursors: Sequence[Any]) -> None:
-    """Each cursor read to its end: no statement of them is left pending (a failed
-    transaction's connection is dropped or rolled back, ``SqlStorage.transaction``)."""
-    for cursor in cursors:
-        with suppress(Exception):  # a failed transaction's: it is being rolled back
-            cursor.fetchall()
-
-
 def _taken(cursors: Sequence[Any]) -> dict[merkle.Address, bytes]:
     out: dict[merkle.Address, bytes] = {}
     for rows in cursors:
@@ -104,6 +95,15 @@ class _Kept:
     def __init__(self, nodes: _Nodes) -> None:
         self._nodes = nodes
         self.known: dict[merkle.Address, bytes] = {}
+        self._asked: list[Any] = []
+
+    def ask(self, addresses: Sequence[merkle.Address]) -> None:
+        """Send the reads of ``addresses`` now; ``take`` reads their answers."""
+        self._asked += self._nodes.ask(addresses)
+
+    def take(self) -> None:
+        self.known.update(_taken(self._asked))
+        self._asked = []
 
     def read_node(self, level: int, index: int) -> bytes | None:
         return self.read_nodes([(level, index)]).get((level, index))
@@ -160,16 +160,15 @@ class Appending:
             self._grown.setdefault(name, []).append(value)
         self._sizes = sizes if sizes is not None else partition_sizes(conn, list(self._grown))
         self._log = _Kept(_Nodes(conn))
+        self._log.ask(merkle.addresses_for_root(size))
         self._trees = {name: _Kept(_Nodes(conn, name)) for name in self._grown}
-        self._asked = [(self._log, self._log._nodes.ask(merkle.addresses_for_root(size)))]
         for name, nodes in self._trees.items():
-            before = self._sizes.get(name, 0)
-            self._asked.append((nodes, nodes._nodes.ask(merkle.addresses_for_root(before))))
+            nodes.ask(merkle.addresses_for_root(self._sizes.get(name, 0)))
 
     def done(self) -> Appended:
         conn, size, log = self._conn, self._size, self._log
-        for kept, cursors in self._asked:
-            kept.known.update(_taken(cursors))
+        for kept in [log, *self._trees.values()]:
+            kept.take()
         frontier = merkle.frontier(log, size)
         stored = merkle.nodes_to_store(size, [h for _, h in self._leaves], log)
         log.known.update(stored)

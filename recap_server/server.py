@@ -165,6 +165,19 @@ def settled_heap() -> Iterator[None]:
             gc.enable()
 
 
+def _storage(data_dir: Path, database: str | None) -> SqlStorage:
+    """The storage ``--database`` names, else the folder's server.db; a ServerSetupError
+    that says why when it cannot be opened."""
+    try:
+        return open_storage(database or data_dir / DB_NAME)
+    except Exception as exc:  # psycopg.Error, sqlite3.Error, ImportError: all say why
+        shown = _without_password(database) if database else str(data_dir / DB_NAME)
+        raise ServerSetupError(
+            f"cannot open the database {shown}: {str(exc).strip()}; check --database"
+            " (postgresql://USER@HOST/DB, or a SQLite file)"
+        ) from exc
+
+
 def recount_totals(data_dir: Path, database: str | None = None) -> int:
     """``recap-server --recount-totals``: the region totals counted again from the stations'
     states (``SqlStorage.recount_totals``), with the database alone. No receipt key is
@@ -178,13 +191,7 @@ def recount_totals(data_dir: Path, database: str | None = None) -> int:
             f"no server database at {path}: give the serving server's --data-dir (and its"
             " --database, if it has one)"
         )
-    try:
-        storage = open_storage(database or str(path))
-    except Exception as exc:  # psycopg.Error, sqlite3.Error, ImportError: all say why
-        shown = _without_password(database) if database else str(path)
-        raise ServerSetupError(
-            f"cannot open the database {shown}: {str(exc).strip()}; check --database"
-        ) from exc
+    storage = _storage(data_dir, database)
     try:
         return storage.recount_totals()
     finally:
@@ -211,14 +218,7 @@ def open_ledger(
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     if data_dir.stat().st_mode & 0o077:
         data_dir.chmod(0o700)  # its receipt key and every record: the operator's only
-    try:
-        storage = open_storage(database or data_dir / DB_NAME)
-    except Exception as exc:  # psycopg.Error, sqlite3.Error, ImportError: all say why
-        shown = _without_password(database) if database else str(data_dir / DB_NAME)
-        raise ServerSetupError(
-            f"cannot open the database {shown}: {str(exc).strip()}; check --database"
-            " (postgresql://USER@HOST/DB, or a SQLite file)"
-        ) from exc
+    storage = _storage(data_dir, database)
     storage.photos_dir = data_dir / PHOTO_DIR
     try:
         ledger = _open(storage, data_dir, demo, election, trust_authority, kdf)

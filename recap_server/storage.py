@@ -378,10 +378,13 @@ class _Ahead:
 
     def read_out(self) -> None:
         """Every cursor read to its end (one taken already reads as empty): no statement of
-        it is left pending on the connection (``log.read_out``)."""
+        it is left pending on the connection (a failed transaction's connection is closed
+        or rolled back anyway, ``SqlStorage._failed``)."""
         held = self.held[1] if self.held is not None else []
         size = [self.size] if self.size is not None else []
-        log.read_out([*held, *self.heads.values(), *size, *self.partitions[1]])
+        for cursor in [*held, *self.heads.values(), *size, *self.partitions[1]]:
+            with suppress(Exception):  # a failed transaction's: it is being rolled back
+                cursor.fetchall()
 
 
 class Prepared:

@@ -105,9 +105,8 @@ class _LogAlone(log.Appending):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for kept, cursors in self._asked:
-            kept.known.update(log._taken(cursors))
-        self._asked = []
+        for kept in [self._log, *self._trees.values()]:
+            kept.take()
 
 
 @pytest.mark.postgres_only
