@@ -12,18 +12,21 @@ Every sheet must come back ``stored``.
 
     python -m bench.push_serial [--postgres URL] [--stations 1200] [--pushes 3] [--rounds 3]
                                 [--batch 500]   (--batch 1 --pushes 200: a steady sync's push)
+                                [--together 1]  (--together 8: pushes admitted in groups)
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import shutil
 import statistics
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +100,37 @@ def _count_pg(counts: _Counts) -> contextlib.ExitStack:
     return stack
 
 
-def run(database: str, stations: int, pushes: int, batch: int = BATCH) -> dict[str, float]:
+def _together(ledger: Any, pushes: list[Callable[[], Any]]) -> list[Any]:
+    """Run ``pushes`` on threads while the process's turn to admit is held, so that they are
+    admitted together in one transaction, in this order (as under a steady phase's load on
+    PostgreSQL, ``Ledger._together``); their answers."""
+    answers: list[Any] = [None] * len(pushes)
+
+    def one(i: int) -> None:
+        answers[i] = pushes[i]()
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(pushes))]
+    with ledger._turn:
+        ledger._admitting = True
+    try:
+        for i, thread in enumerate(threads):
+            thread.start()
+            while len(ledger._waiting) < i + 1:  # each waits before the next starts
+                time.sleep(0.0005)
+    finally:
+        with ledger._turn:
+            ledger._admitting = False
+            ledger._turn.notify_all()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def run(
+    database: str, stations: int, pushes: int, batch: int = BATCH, together: int = 1
+) -> dict[str, float]:
+    """``together``: pushes admitted in one transaction (PostgreSQL groups them; SQLite
+    admits each alone)."""
     from recap_server.ledger import Ledger
     from recap_server.storage import open_storage
 
@@ -133,10 +166,16 @@ def run(database: str, stations: int, pushes: int, batch: int = BATCH) -> dict[s
         with stack:
             measuring[0] = True
             wall = time.perf_counter()
-            for at in range(batch, len(sheets), batch):
-                pushed = ledger.push([r.to_json() for r in sheets[at : at + batch]])
-                bad = [o for o in pushed.outcomes if o.status != "stored"]
-                assert not bad, bad[:3]
+            group = together if ledger.together else 1
+            for at in range(batch, len(sheets), batch * group):
+                calls = [
+                    functools.partial(ledger.push, [r.to_json() for r in sheets[a : a + batch]])
+                    for a in range(at, min(at + batch * group, len(sheets)), batch)
+                ]
+                answers = [calls[0]()] if len(calls) == 1 else _together(ledger, calls)
+                for pushed in answers:
+                    bad = [o for o in pushed.outcomes if o.status != "stored"]
+                    assert not bad, bad[:3]
             total = time.perf_counter() - wall
             measuring[0] = False
     finally:
@@ -176,6 +215,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pushes", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch", type=int, default=BATCH, help="sheets a push (steady: 1)")
+    parser.add_argument(
+        "--together", type=int, default=1, help="pushes admitted in one transaction (PostgreSQL)"
+    )
     parser.add_argument("--only-postgres", action="store_true")
     args = parser.parse_args(argv)
     backends = [] if args.only_postgres else ["sqlite"]
@@ -191,7 +233,9 @@ def main(argv: list[str] | None = None) -> None:
                     database = str(folder / "server.db")
                 else:
                     schema, database = _fresh_pg(args.postgres)
-                results[backend].append(run(database, args.stations, args.pushes, args.batch))
+                results[backend].append(
+                    run(database, args.stations, args.pushes, args.batch, args.together)
+                )
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
                 if schema is not None:

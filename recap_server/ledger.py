@@ -467,14 +467,15 @@ class Ledger:
                 # runs it): admission reads chain heads and held records, and the insert
                 # that follows sees the same state. The view and trust are caught up inside
                 # it first (the view read again only if another worker's head is newer; both
-                # asked in one probe). The first push's own first reads go with that probe
-                # (``ask_ahead``): a push with fork evidence keeps it first, a write.
-                first = jobs[0]
-                if not first.forks:
-                    records = [r for r in first.items if isinstance(r, Record)]
-                    self.storage.ask_ahead(records, first.prepared)
+                # asked in one probe). Each push's own first reads are asked ahead
+                # (``ask_ahead``): the first's go with that probe, each next one's behind the
+                # writes of the one before it, with its first read. A push with fork
+                # evidence keeps it first, a write, and asks nothing ahead.
+                self._ask_ahead(jobs[0])
                 trust, view = self.caught_up()
-                for job in jobs:
+                for at, job in enumerate(jobs):
+                    if at:
+                        self._ask_ahead(job)
                     if job.forks:
                         self._take_forks(job.forks)
                         trust = self.trust()  # the evidence kept may have changed it
@@ -494,6 +495,11 @@ class Ledger:
         # and a view of a log that never was would serve wrong partition roots for good.
         self._keep_view(view)
         return answers
+
+    def _ask_ahead(self, job: _Job) -> None:
+        if not job.forks:
+            records = [r for r in job.items if isinstance(r, Record)]
+            self.storage.ask_ahead(records, job.prepared)
 
     def holds(self, hashes: Sequence[str], known: int = 0) -> Pushed:
         """Which of ``hashes`` the log holds, answered as a push of those records would be

@@ -524,8 +524,9 @@ class SqlStorage:
         of them are held, their signers' chain heads, the log's size, their partitions'
         sizes) without waiting for their answers: in a pipelined transaction on PostgreSQL
         they go in the round trip of the next read that is waited for (the probe of
-        ``Ledger.caught_up``), where each waited for one of its own. Only inside a write
-        transaction, before it writes anything. Each answer is taken once, by the read it
+        ``Ledger.caught_up``, or a grouped push's first read after the writes of the push
+        before it), where each waited for one of its own. Only inside a write transaction;
+        the reads see what it wrote before them. Each answer is taken once, by the read it
         stands for (``held`` of exactly these hashes, ``chain_head``, ``commit``'s size and
         the log's append), and what is left is dropped at the next write (a nested
         ``transaction``, which every writer of the storage opens, or ``commit``) or the end:

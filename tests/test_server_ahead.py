@@ -7,6 +7,7 @@ answer."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 from bench import hotpath, push_serial
 from recap_desktop.crypto.envelope import Record
 from recap_server import log
-from recap_server.ledger import Ledger
+from recap_server.ledger import Ledger, Pushed
 from recap_server.storage import Prepared, SqlStorage
 from tests.pg_support import database_for
 from tests.test_server_totals_batch import _records, _server
@@ -136,3 +137,39 @@ def test_a_steady_push_reads_ahead_with_the_probe_and_its_log_with_the_restateme
     # Unasked: the probe, held, the chain head, the size, the partition's size each wait.
     assert trips["now"] == trips["unasked"] - 4, trips
     assert trips["now"] == trips["log alone"] - 1, trips
+
+
+@pytest.mark.postgres_only
+def test_each_push_of_a_group_asks_its_first_reads_in_one_round_trip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pushes admitted together on PostgreSQL (a steady phase's, four officers' sheets):
+    the first's reads go with the probe, each next one's in the round trip of its own first
+    read, behind the writes of the push before it, not one round trip each; and each is
+    admitted as alone."""
+    from tests.test_server_group import _officers, _queued_then_admitted, _sheet
+
+    trips = {}
+    for name in ("now", "unasked"):
+        with monkeypatch.context() as patched:
+            if name == "unasked":
+                patched.setattr(SqlStorage, "ask_ahead", lambda *_a, **_k: None)
+            ledger, laptops = _officers(tmp_path / name, 4)
+            try:
+                sheets = [_sheet(laptop, i, seed=i) for i, laptop in enumerate(laptops)]
+                counts = push_serial._Counts()
+                with push_serial._count_pg(counts):
+                    answers = _queued_then_admitted(
+                        ledger, [functools.partial(ledger.push, [s.to_json()]) for s in sheets]
+                    )
+                assert [
+                    [o.status for o in a.outcomes] if isinstance(a, Pushed) else a for a in answers
+                ] == [["stored"]] * 4
+                trips[name] = counts.trips
+            finally:
+                for laptop in laptops:
+                    laptop.ws.close()
+                ledger.storage.close()
+    # Unasked: the first's held, chain head, size and partition's size each wait (the probe
+    # answers none of them); each next one's size, chain head and partition's size too.
+    assert trips["now"] == trips["unasked"] - 4 - 3 * 3, trips
