@@ -340,7 +340,7 @@ def _rows_of(record: Record) -> Rows:
             record.signer,
             record.seq,
             p.get("supersedes"),
-            _VALUES.encode(p["values"]),
+            _VALUES.encode(p["values"]).decode("utf-8"),
         )
         return Rows(row, name, sheet=sheet, key=(str(p["station"]), str(p["contest"])))
     if record.type == "review":
@@ -1466,9 +1466,9 @@ _STATUS_COLUMNS = (
 )
 
 
-# ``json.dumps(values, sort_keys=True)``, the same text, without making an encoder per call
-# (a sheet's values are encoded under the writers' lock).
-_VALUES = json.JSONEncoder(sort_keys=True)
+# A sheet's values as its sheets row keeps them: JSON, keys sorted, read back as any JSON is.
+# msgspec: ~6 x less CPU than json's encoder with sort_keys, for every sheet a push stores.
+_VALUES = msgspec.json.Encoder(order="sorted")
 # A row of ``totals``: a JSON object of keys to integers, read and written under the writers'
 # lock for every region and contest a push moves (msgspec: ~5 x less than json's, here).
 _TALLY_READ = msgspec.json.Decoder(dict[str, int])
