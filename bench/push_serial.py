@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +100,7 @@ def _count_pg(counts: _Counts) -> contextlib.ExitStack:
     return stack
 
 
-def _together(ledger: Any, pushes: list[Callable[[], Any]]) -> list[Any]:
+def _together(ledger: Any, pushes: Sequence[Callable[[], Any]]) -> list[Any]:
     """Run ``pushes`` on threads while the process's turn to admit is held, so that they are
     admitted together in one transaction, in this order (as under a steady phase's load on
     PostgreSQL, ``Ledger._together``); their answers."""
