@@ -147,7 +147,12 @@ def test_each_push_of_a_group_asks_its_first_reads_in_one_round_trip(
     the first's reads go with the probe, each next one's in the round trip of its own first
     read, behind the writes of the push before it, not one round trip each; and each is
     admitted as alone."""
-    from tests.test_server_group import _officers, _queued_then_admitted, _sheet
+    from tests.test_server_group import (
+        _counting_transactions,
+        _officers,
+        _queued_then_admitted,
+        _sheet,
+    )
 
     trips = {}
     for name in ("now", "unasked"):
@@ -158,13 +163,14 @@ def test_each_push_of_a_group_asks_its_first_reads_in_one_round_trip(
             try:
                 sheets = [_sheet(laptop, i, seed=i) for i, laptop in enumerate(laptops)]
                 counts = push_serial._Counts()
-                with push_serial._count_pg(counts):
+                with push_serial._count_pg(counts), _counting_transactions(ledger) as began:
                     answers = _queued_then_admitted(
                         ledger, [functools.partial(ledger.push, [s.to_json()]) for s in sheets]
                     )
                 assert [
                     [o.status for o in a.outcomes] if isinstance(a, Pushed) else a for a in answers
                 ] == [["stored"]] * 4
+                assert began == [1]  # one group, one transaction
                 trips[name] = counts.trips
             finally:
                 for laptop in laptops:
