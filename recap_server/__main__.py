@@ -96,6 +96,13 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--push-burst", type=int, default=50, help="pushes per key at once")
     parser.add_argument(
+        "--no-access-log",
+        dest="access_log",
+        action="store_false",
+        help="log no line a request (behind a reverse proxy that logs them: docs/ARCHITECTURE.md,"
+        " Deployment)",
+    )
+    parser.add_argument(
         "--worker-timeout",
         type=int,
         default=WORKER_TIMEOUT,
@@ -191,7 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.workers == 1:
         app = create_app(ledger, demo=args.demo, gate=gate)
         try:
-            uvicorn.Server(uvicorn_config(app, args.host, args.port, edge, **tls)).run()
+            config = uvicorn_config(app, args.host, args.port, edge, args.access_log, **tls)
+            uvicorn.Server(config).run()
         except (OSError, ValueError) as exc:  # an unreadable certificate or key, a port in use
             print(f"recap-server: {exc}", file=sys.stderr)
             return 2
@@ -248,6 +256,7 @@ def worker_options(
         "loop": LOOP,
         "timeout_worker_healthcheck": args.worker_timeout,
         "backlog": backlog,
+        "access_log": args.access_log,
         **tls,
     }
 

@@ -421,8 +421,11 @@ def worker_limits(limits: EdgeLimits) -> None:
     GuardedProtocol.limits = EdgeLimits(**{**limits.__dict__, "max_connections": limit})
 
 
-def uvicorn_config(app: Any, host: str, port: int, limits: EdgeLimits, **tls: Any) -> Any:
-    """A uvicorn configuration with the guarded protocol and these limits."""
+def uvicorn_config(
+    app: Any, host: str, port: int, limits: EdgeLimits, access_log: bool = True, **tls: Any
+) -> Any:
+    """A uvicorn configuration with the guarded protocol and these limits; ``access_log``:
+    uvicorn's line a request (``--no-access-log``)."""
     import uvicorn
 
     limit, backlog = sizes(limits.max_connections)
@@ -439,5 +442,6 @@ def uvicorn_config(app: Any, host: str, port: int, limits: EdgeLimits, **tls: An
         timeout_keep_alive=int(limits.keep_alive),
         loop=LOOP,
         backlog=backlog,
+        access_log=access_log,
         **tls,
     )

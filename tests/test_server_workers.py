@@ -34,8 +34,9 @@ def _free_port() -> int:
 
 
 def _start(
-    data_dir: Path, workers: int, *flags: str
+    data_dir: Path, workers: int, *flags: str, log: list[str] | None = None
 ) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """The server started and answering; ``log`` is filled with its lines as they come."""
     port = _free_port()
     db = database_for(data_dir)
     server = subprocess.Popen(
@@ -53,15 +54,16 @@ def _start(
             *(["--database", db] if db else []),
             *flags,
         ],
-        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,  # uvicorn's access log
+        stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "RECAP_LANG": "en"},
     )
-    assert server.stderr is not None
-    lines: list[str] = []
+    assert server.stdout is not None
+    lines: list[str] = log if log is not None else []
     started: set[str] = set()
     deadline = time.monotonic() + 120
-    for line in server.stderr:
+    for line in server.stdout:
         lines.append(line)
         found = re.search(r"Started server process \[(\d+)\]", line)
         if found:
@@ -69,7 +71,7 @@ def _start(
         if len(started) == workers or time.monotonic() > deadline:
             break
     threading.Thread(
-        target=lambda: [lines.append(x) for x in server.stderr or []], daemon=True
+        target=lambda: [lines.append(x) for x in server.stdout or []], daemon=True
     ).start()
     url = f"http://127.0.0.1:{port}"
     while time.monotonic() < deadline:
@@ -275,3 +277,23 @@ def test_a_connection_to_a_socket_bound_as_for_workers_has_nagle_off(loop: str) 
         server.should_exit = True
         thread.join(timeout=30)
         bound.close()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_no_access_log_writes_no_line_a_request(tmp_path: Path, workers: int) -> None:
+    """Behind a reverse proxy that logs every request, `--no-access-log` writes none of its
+    own, in one process and in workers; without it each request is a line."""
+    for flags, logged in (((), True), (("--no-access-log",), False)):
+        lines: list[str] = []
+        server, url, _ = _start(tmp_path / f"server-{logged}", workers, *flags, log=lines)
+        try:
+            assert requests.get(url + "/v1/no-such-page", timeout=30).status_code == 404
+            deadline = time.monotonic() + (10 if logged else 2)
+            seen = False
+            while not seen and time.monotonic() < deadline:
+                seen = any('"GET /v1/no-such-page HTTP/1.1" 404' in line for line in lines)
+                time.sleep(0.1)
+            assert seen == logged, "".join(lines)
+        finally:
+            server.terminate()
+            server.wait(30)
