@@ -100,16 +100,17 @@ def _count_pg(counts: _Counts) -> contextlib.ExitStack:
     return stack
 
 
-def _together(ledger: Any, pushes: Sequence[Callable[[], Any]]) -> list[Any]:
-    """Run ``pushes`` on threads while the process's turn to admit is held, so that they are
-    admitted together in one transaction, in this order (as under a steady phase's load on
-    PostgreSQL, ``Ledger._together``); their answers."""
+def admitted_together(ledger: Any, pushes: Sequence[Callable[[], Any]]) -> list[Any]:
+    """Run ``pushes`` on threads while the process's turn to admit is held, each started once
+    the one before waits, so that they are admitted together in one transaction, in this
+    order (as under a steady phase's load on PostgreSQL, ``Ledger._together``); each one's
+    answer or the exception it raised, in order."""
     answers: list[Any] = [None] * len(pushes)
 
     def one(i: int) -> None:
         try:
             answers[i] = pushes[i]()
-        except BaseException as exc:  # raised below, in the bench's thread
+        except BaseException as exc:  # the caller's to raise
             answers[i] = exc
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(len(pushes))]
@@ -129,10 +130,9 @@ def _together(ledger: Any, pushes: Sequence[Callable[[], Any]]) -> list[Any]:
             ledger._turn.notify_all()
         for thread in threads:
             if thread.ident is not None:
-                thread.join()
-    failed = [a for a in answers if isinstance(a, BaseException)]
-    if failed:
-        raise failed[0]
+                thread.join(120)
+    if any(thread.is_alive() for thread in threads):
+        raise RuntimeError("a push of a group was not answered in 120 s")
     return answers
 
 
@@ -183,8 +183,10 @@ def run(
                     functools.partial(ledger.push, [r.to_json() for r in sheets[a : a + batch]])
                     for a in range(at, min(at + batch * group, len(sheets)), batch)
                 ]
-                answers = [calls[0]()] if len(calls) == 1 else _together(ledger, calls)
+                answers = [calls[0]()] if len(calls) == 1 else admitted_together(ledger, calls)
                 for pushed in answers:
+                    if isinstance(pushed, BaseException):
+                        raise pushed
                     bad = [o for o in pushed.outcomes if o.status != "stored"]
                     assert not bad, bad[:3]
             total = time.perf_counter() - wall

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import functools
 import shutil
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from bench import push_serial
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.protocol import log as log_protocol
 from recap_desktop.protocol.wire import parse_receipt
@@ -74,32 +73,7 @@ def _queued_then_admitted(
     """Run ``pushes`` on threads while the process's turn to admit is taken, each started
     once the one before is waiting (so they wait in this order); then give the turn back and
     collect each push's answer or error, in order."""
-    answers: list[Pushed | BaseException | None] = [None] * len(pushes)
-
-    def run(i: int) -> None:
-        try:
-            answers[i] = pushes[i]()
-        except BaseException as exc:
-            answers[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(pushes))]
-    with ledger._turn:
-        ledger._admitting = True
-    try:
-        for i, thread in enumerate(threads):
-            thread.start()
-            deadline = time.monotonic() + 30
-            while len(ledger._waiting) < i + 1:
-                assert time.monotonic() < deadline, "the pushes never waited for their turn"
-                time.sleep(0.005)
-    finally:
-        with ledger._turn:
-            ledger._admitting = False
-            ledger._turn.notify_all()
-    for thread in threads:
-        thread.join(30)
-        assert not thread.is_alive()
-    return [a for a in answers if a is not None]
+    return push_serial.admitted_together(ledger, pushes)
 
 
 def _partition(record: Record) -> str:
