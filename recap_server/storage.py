@@ -532,6 +532,7 @@ class SqlStorage:
         ``transaction``, which every writer of the storage opens, or ``commit``) or the end:
         nothing is answered from before a write. A caller writing with the transaction's
         connection itself must not ask ahead."""
+        self._drop_ahead()  # what an earlier ask left (a push's commit takes it: none, so far)
         conn = self._local.conn
         hashes = [r.hash for r in records]
         held = [
@@ -543,7 +544,6 @@ class SqlStorage:
             {} if len(signers) > _AHEAD_SIGNERS else {s: conn.execute(_HEAD, [s]) for s in signers}
         )
         names = sorted(prepared.partitions()) if prepared is not None else []
-        self._drop_ahead()  # what an earlier push left (its commit took it: none, so far)
         self._local.ahead = _Ahead(
             (hashes, held),
             heads,
