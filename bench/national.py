@@ -171,8 +171,14 @@ class Server:
     the laptops' certificates (but the ``late`` ones) loaded before it serves."""
 
     def __init__(
-        self, national: National, folder: Path, backend: Backend, preload: list[dict[str, Any]]
+        self,
+        national: National,
+        folder: Path,
+        backend: Backend,
+        preload: list[dict[str, Any]],
+        flags: Sequence[str] = (),
     ) -> None:
+        """``flags``: more of ``recap-server``'s options to serve with."""
         from recap_desktop.crypto import authority
 
         folder.mkdir(parents=True, exist_ok=True)
@@ -214,7 +220,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / "server.log"
         self._log_file = self.log.open("wb")
-        serve = [*args, "--certificate", str(certificates), "--port", str(self.port)]
+        serve = [*args, "--certificate", str(certificates), "--port", str(self.port), *flags]
         if backend.workers > 1:
             serve += ["--workers", str(backend.workers)]
         self.proc = subprocess.Popen(
