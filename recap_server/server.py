@@ -18,7 +18,7 @@ from recap_desktop.protocol.admit import admit
 from recap_desktop.protocol.trust import SERVER_ROLE
 from recap_server.ledger import REFUSED, Ledger
 from recap_server.photos import PHOTO_DIR
-from recap_server.storage import SqlStorage, open_storage
+from recap_server.storage import SqlStorage, open_storage, sqlite_path
 
 DB_NAME = "server.db"
 KEY_NAME = "server.key"
@@ -183,9 +183,7 @@ def recount_totals(data_dir: Path, database: str | None = None) -> int:
     states (``SqlStorage.recount_totals``), with the database alone. No receipt key is
     unlocked and no ledger is opened: a ledger's start may sign a head, and the command runs
     beside a serving server. Returns the tallies kept."""
-    path = None if database else data_dir / DB_NAME
-    if database and not database.startswith(("postgresql://", "postgres://", "sqlite:")):
-        path = Path(database)  # a SQLite file given by --database
+    path = sqlite_path(database) if database else data_dir / DB_NAME
     if path is not None and not path.is_file():
         raise ServerSetupError(
             f"no server database at {path}: give the serving server's --data-dir (and its"

@@ -1741,12 +1741,18 @@ class PostgresStorage(SqlStorage):
 def open_storage(database: str | Path) -> SqlStorage:
     """The storage a ``--database`` names: ``postgresql://...`` (or ``postgres://``), else
     the path of a SQLite file (``sqlite:///PATH`` too)."""
+    path = sqlite_path(database)
+    return PostgresStorage(str(database)) if path is None else SqliteStorage(path)
+
+
+def sqlite_path(database: str | Path) -> Path | None:
+    """The SQLite file a ``--database`` names, or None where it names PostgreSQL."""
     text = str(database)
     if text.startswith(("postgresql://", "postgres://")):
-        return PostgresStorage(text)
-    if text.startswith("sqlite:///"):
-        text = text[len("sqlite:///") - 1 :] if text.startswith("sqlite:////") else text[10:]
-    return SqliteStorage(Path(text))
+        return None
+    if text.startswith("sqlite:///"):  # sqlite:///relative, sqlite:////absolute
+        text = text[len("sqlite:///") :]
+    return Path(text)
 
 
 def parse_received(value: str) -> datetime:

@@ -174,3 +174,8 @@ def test_the_recount_opens_the_database_alone_and_refuses_a_folder_without_one(
     assert server_main(argv) == 2
     assert f"no server database at {missing}" in capsys.readouterr().err
     assert not missing.exists() and not wrong.exists()
+    # The same file named as a URL (``sqlite:///PATH``, which --database takes too).
+    argv = ["--data-dir", str(wrong), "--database", f"sqlite:///{missing}", "--recount-totals"]
+    assert server_main(argv) == 2
+    assert f"no server database at {missing}" in capsys.readouterr().err
+    assert not missing.exists() and not wrong.exists()
