@@ -64,9 +64,16 @@ def open_station_by_keyboard(qtbot, window: MainWindow, code_end: str) -> None:
 def attach_by_keyboard(qtbot, path: Path) -> None:
     """Ctrl+Shift+P opens Qt's file dialog; the file's path is typed into it, then Enter."""
 
-    def type_into_dialog() -> None:
+    def type_into_dialog(tries: int = 100) -> None:
         box = QApplication.focusWidget()
-        assert box is not None and box.window().objectName() != "main"
+        if box is None or box.window().objectName() == "main":
+            # The dialog is not up yet (a busy machine): look again, for 10 s at most, then
+            # close whatever is modal so that the test fails where it hung for ever.
+            if tries:
+                QTimer.singleShot(100, lambda: type_into_dialog(tries - 1))
+            elif (modal := QApplication.activeModalWidget()) is not None:
+                modal.close()
+            return
         qtbot.keyClicks(box, str(path))
         qtbot.keyClick(box, Qt.Key.Key_Return)
 
