@@ -5,6 +5,7 @@ on the officer's desk and on the supervisor's."""
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +19,15 @@ from recap_desktop.services import photos as photo_service
 from recap_desktop.services import sheets as sheet_service
 from recap_desktop.ui.main_window import MainWindow
 from recap_desktop.ui.photos import ZOOM_STEP
-from recap_desktop.ui.qt import QApplication, QEvent, Qt, QThreadPool, QTimer
+from recap_desktop.ui.qt import (
+    QApplication,
+    QEvent,
+    QLineEdit,
+    Qt,
+    QThreadPool,
+    QTimer,
+    QWidget,
+)
 from recap_desktop.ui.settings import Settings
 from tests.photo_support import png
 from tests.test_ui_window import (
@@ -62,23 +71,48 @@ def open_station_by_keyboard(qtbot, window: MainWindow, code_end: str) -> None:
 
 
 def attach_by_keyboard(qtbot, path: Path) -> None:
-    """Ctrl+Shift+P opens Qt's file dialog; the file's path is typed into it, then Enter."""
+    """Ctrl+Shift+P opens Qt's file dialog; the file's path is typed into it, then Enter.
 
-    def type_into_dialog(tries: int = 100) -> None:
-        box = QApplication.focusWidget()
-        if box is None or box.window().objectName() == "main":
-            # The dialog is not up yet (a busy machine): look again, for 10 s at most, then
-            # close whatever is modal so that the test fails where it hung for ever.
-            if tries:
-                QTimer.singleShot(100, lambda: type_into_dialog(tries - 1))
-            elif (modal := QApplication.activeModalWidget()) is not None:
+    A busy machine shows the dialog late, and a dialog can stay up after the Enter (a
+    completer's popup, a "file not found" box): a timer looks every 100 ms and types once the
+    dialog has the focus; after 10 s it closes whatever modal window is left and the test
+    fails, saying what it was, where it used to wait in ``dialog.exec()`` for ever."""
+    deadline = time.monotonic() + 10
+    typed: list[str] = []
+    left: list[str] = []
+    timer = QTimer()
+
+    def tick() -> None:
+        modal = QApplication.activeModalWidget()
+        if time.monotonic() > deadline:
+            for _ in range(5):  # the dialog and a message box over it, at most
+                if (modal := QApplication.activeModalWidget()) is None:
+                    break
+                left.append(f"{type(modal).__name__} {modal.windowTitle()!r}")
                 modal.close()
+            timer.stop()
             return
+        box = QApplication.focusWidget()
+        if typed or modal is None or box is None or box.window() is not modal:
+            return  # not up yet, or typed already and closing
+        typed.append(type(box).__name__)
+        # Typed from a timer of its own: a box the Enter opens runs its own event loop inside
+        # the typing, and Qt does not fire a timer again while its slot runs.
+        QTimer.singleShot(0, lambda: type_path(box))
+
+    def type_path(box: QWidget) -> None:
         qtbot.keyClicks(box, str(path))
+        typed.append(repr(box.text()) if isinstance(box, QLineEdit) else "")
         qtbot.keyClick(box, Qt.Key.Key_Return)
 
-    QTimer.singleShot(300, type_into_dialog)
-    qtbot.keyClick(focused(), Qt.Key.Key_P, CTRL_SHIFT)
+    timer.timeout.connect(tick)
+    timer.start(100)
+    try:
+        qtbot.keyClick(focused(), Qt.Key.Key_P, CTRL_SHIFT)
+    finally:
+        timer.stop()
+    assert typed, "the file dialog did not take the focus"
+    assert not left, f"left open after the path and Enter were typed into {typed}: {left}"
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)  # the window is active again
 
 
