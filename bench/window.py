@@ -25,11 +25,8 @@ from bench.baselines import seconds_until_ready
 ROOT = Path(__file__).resolve().parents[1]
 
 _HARNESS = """
-import runpy, sys, time
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+import importlib.machinery, runpy, sys, time
 
-_exec = QApplication.exec
 settle = float(sys.argv.pop(1))  # seconds to stay up after READY, then print PEAK
 stall = float(sys.argv.pop(1))  # seconds of 10 ms ticks after READY, then print STALL
 
@@ -39,38 +36,62 @@ def _peak_mb():
             return int(line.split()[1]) / 1024
     return -1.0
 
-def _exec_and_watch(*args, **kwargs):
-    app = QApplication.instance()
-    ticks = []
-    def check():
-        shown = [w for w in app.topLevelWidgets() if w.isVisible() and w.isWindow()]
-        if not shown:
-            QTimer.singleShot(10, check)
-            return
-        print(f"READY {_peak_mb():.1f}", flush=True)
-        if stall > 0:
-            timer = QTimer(app)
-            timer.setInterval(10)
-            timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-            timer.start()
-            QTimer.singleShot(int(stall * 1000), report_stall)
-        elif settle > 0:
-            QTimer.singleShot(int(settle * 1000), report)
-        else:
-            app.quit()
-    def report():
-        print(f"PEAK {_peak_mb():.1f}", flush=True)
-        app.quit()
-    def report_stall():
-        gaps = [(b - a, a - ticks[0]) for a, b in zip(ticks, ticks[1:])]
-        gap, at = max(gaps) if gaps else (-0.001, 0.0)
-        later = max((g for g, t in gaps if t >= 2.0), default=-0.001)
-        print(f"STALL {gap * 1000:.1f} {len(ticks)} {at:.2f} {later * 1000:.1f}", flush=True)
-        app.quit()
-    QTimer.singleShot(0, check)
-    return _exec()  # a static method: whether called on the class or an instance
+def _watch(QApplication):
+    from PySide6.QtCore import QTimer
 
-QApplication.exec = _exec_and_watch
+    _exec = QApplication.exec
+
+    def _exec_and_watch(*args, **kwargs):
+        app = QApplication.instance()
+        ticks = []
+        def check():
+            shown = [w for w in app.topLevelWidgets() if w.isVisible() and w.isWindow()]
+            if not shown:
+                QTimer.singleShot(10, check)
+                return
+            print(f"READY {_peak_mb():.1f}", flush=True)
+            if stall > 0:
+                timer = QTimer(app)
+                timer.setInterval(10)
+                timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+                timer.start()
+                QTimer.singleShot(int(stall * 1000), report_stall)
+            elif settle > 0:
+                QTimer.singleShot(int(settle * 1000), report)
+            else:
+                app.quit()
+        def report():
+            print(f"PEAK {_peak_mb():.1f}", flush=True)
+            app.quit()
+        def report_stall():
+            gaps = [(b - a, a - ticks[0]) for a, b in zip(ticks, ticks[1:])]
+            gap, at = max(gaps) if gaps else (-0.001, 0.0)
+            later = max((g for g, t in gaps if t >= 2.0), default=-0.001)
+            print(f"STALL {gap * 1000:.1f} {len(ticks)} {at:.2f} {later * 1000:.1f}", flush=True)
+            app.quit()
+        QTimer.singleShot(0, check)
+        return _exec()  # a static method: whether called on the class or an instance
+
+    QApplication.exec = _exec_and_watch
+
+# QApplication.exec is wrapped once the program itself has imported QtWidgets, in its own
+# order: PySide reads the source of every module imported after it (its __feature__ check),
+# so a harness that imported Qt first made the program's imports of msgspec, cryptography
+# and sqlite-utils, which the program makes before Qt, cost ~35 ms more than in the program.
+class _WhenQtWidgets:
+    def find_spec(self, name, path, target=None):
+        if name != "PySide6.QtWidgets":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        load = spec.loader.exec_module
+        def exec_module(module):
+            load(module)
+            _watch(module.QApplication)
+        spec.loader.exec_module = exec_module
+        return spec
+
+sys.meta_path.insert(0, _WhenQtWidgets())
 sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
