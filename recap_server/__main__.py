@@ -124,10 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (args.certfile is None) != (args.keyfile is None):
         parser.error("--certfile and --keyfile go together")
 
-    import uvicorn
-
     from recap_server.app import create_app
-    from recap_server.edge import EdgeLimits, uvicorn_config
+    from recap_server.edge import EdgeLimits, serve, uvicorn_config
     from recap_server.gate import GateLimits
     from recap_server.server import ServerSetupError, open_ledger, settled_heap
 
@@ -198,8 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.workers == 1:
         app = create_app(ledger, demo=args.demo, gate=gate)
         try:
-            config = uvicorn_config(app, args.host, args.port, edge, args.access_log, **tls)
-            uvicorn.Server(config).run()
+            serve(uvicorn_config(app, args.host, args.port, edge, args.access_log, **tls))
         except (OSError, ValueError) as exc:  # an unreadable certificate or key, a port in use
             print(f"recap-server: {exc}", file=sys.stderr)
             return 2
@@ -210,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import json
 
     from recap_server.asgi import WORKER_ENV
-    from recap_server.edge import GuardedProtocol
+    from recap_server.edge import EdgeConfig, GuardedProtocol
 
     os.environ[WORKER_ENV] = json.dumps(
         {
@@ -222,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "edge": edge.__dict__,  # each worker guards its connections as one process does
         }
     )
-    uvicorn.run(**worker_options(args, edge, GuardedProtocol, tls))
+    serve(EdgeConfig(**worker_options(args, edge, GuardedProtocol, tls)))
     return 0
 
 

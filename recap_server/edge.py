@@ -25,7 +25,9 @@ no well-kept library does this inside uvicorn):
 - a **connection limit**: at the limit, a new connection replaces the one that has waited
   longest without a complete request (so a crowd of idle or slow connections cannot keep
   ``/v1/health`` or a laptop out); if every connection is busy, the newcomer gets a 503 with
-  ``Retry-After`` and is closed at once.
+  ``Retry-After`` and is closed at once;
+- **TLS begun by the edge** (``EdgeConfig``): an HTTPS connection is counted and timed from
+  its accept, its handshake within the header deadline, not from the handshake's end.
 
 The protocol is uvicorn's C-backed one (httptools parses, uvloop runs the event loop where it
 is installed, asyncio's loop otherwise): under a national surge the event loop is what bounds
@@ -40,11 +42,13 @@ from __future__ import annotations
 import asyncio
 import resource
 import socket
+import ssl
 import struct
 import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 try:  # the kernel's unsent bytes of a socket (Linux: SIOCOUTQ, the same number as TIOCOUTQ)
@@ -132,22 +136,75 @@ class GuardedProtocol(HttpToolsProtocol):
     _stall: asyncio.TimerHandle | None = None
     _unsent = 0  # the write buffer when the write deadline was armed
     _eof = False  # the client shut its side for writing: answer what it sent, then close
+    _handshake: asyncio.Future[Any] | None = None  # an HTTPS connection's TLS handshake
+    _secure = False  # and it ended: HTTP runs over TLS
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        tls = getattr(self.config, "edge_tls", None)
+        if tls is not None and self._handshake is None:
+            self._begin_tls(transport, tls)
+            return
         super().connection_made(transport)
+        if self._handshake is not None:  # the TLS layer, its handshake ended: HTTP begins
+            self._secure = True  # the deadline armed at the accept still runs
+        elif self._taken(transport, plain=True):
+            self._arm("header", self.limits.header_timeout)
+
+    def _taken(self, transport: asyncio.Transport, *, plain: bool) -> bool:
+        """Count the connection under the limit, or refuse it (503, or a plain close before a
+        TLS handshake, which has no way to say why)."""
         self._buffer = bytearray()
         _no_delay(transport)
         self._since = time.monotonic()
-        if len(self.connections) > self.limits.max_connections and not self._evict_one():
-            self.connections.discard(self)
+        if len(self.connections) <= self.limits.max_connections or self._evict_one():
+            return True
+        self.connections.discard(self)
+        if plain:
             transport.write(
                 b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: "
                 + str(self.limits.retry_after).encode()
                 + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             )
-            transport.close()
+        transport.close()
+        return False
+
+    def _begin_tls(self, tcp: asyncio.Transport, context: ssl.SSLContext) -> None:
+        """An HTTPS connection, taken from its first byte (``EdgeConfig``): counted under
+        the connection limit and evictable at once, its handshake and then its request's
+        head both within ``header_timeout`` of the accept. The loop's own TLS layer is put
+        under this protocol here, as ``loop.start_tls`` does, but at once: uvloop starts
+        reading as ``connection_made`` returns, and the first bytes of a handshake must not
+        reach HTTP. Once the handshake has ended the layer calls ``connection_made`` with
+        its transport, and HTTP begins."""
+        self.transport = tcp
+        self.connections.add(self)
+        if not self._taken(tcp, plain=False):
             return
         self._arm("header", self.limits.header_timeout)
+        self._handshake = self.loop.create_future()
+        layer = _tls_layer(self.loop)(
+            self.loop,
+            self,
+            context,
+            self._handshake,
+            server_side=True,
+            ssl_handshake_timeout=self.limits.header_timeout,
+        )
+        tcp.set_protocol(layer)
+        layer.connection_made(tcp)
+        self._handshake.add_done_callback(self._shaken)
+
+    def _shaken(self, handshake: asyncio.Future[Any]) -> None:
+        """The handshake's end: HTTP began (``connection_made``), or the connection failed,
+        timed out, was cut by the deadline or replaced before it did, and is let go."""
+        failed = handshake.cancelled() or handshake.exception() is not None
+        if self._secure and not failed:
+            return
+        self._disarm()
+        self._phase = "gone"
+        self.connections.discard(self)
+        if not self.transport.is_closing():
+            self.transport.abort()
 
     def _evict_one(self) -> bool:
         """Close the connection that has waited longest for a complete request, if any."""
@@ -397,6 +454,21 @@ class GuardedProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
 
+def _tls_layer(loop: asyncio.AbstractEventLoop) -> Any:
+    """The TLS protocol class of ``loop``: uvloop's own, or asyncio's (both are what their
+    ``start_tls`` uses, with the same constructor)."""
+    try:
+        import uvloop
+        from uvloop.loop import SSLProtocol as UvloopTls  # type: ignore[attr-defined]
+    except ImportError:  # Windows: asyncio's loop
+        uvloop = None  # type: ignore[assignment]
+    if uvloop is not None and isinstance(loop, uvloop.Loop):
+        return UvloopTls
+    from asyncio.sslproto import SSLProtocol
+
+    return SSLProtocol
+
+
 def _no_delay(transport: asyncio.BaseTransport) -> None:
     """Turn Nagle's algorithm off on an accepted TCP connection. asyncio does it only when
     the socket says IPPROTO_TCP, and ``--workers N`` serves a socket uvicorn bound itself
@@ -421,20 +493,65 @@ def worker_limits(limits: EdgeLimits) -> None:
     GuardedProtocol.limits = EdgeLimits(**{**limits.__dict__, "max_connections": limit})
 
 
+class EdgeConfig(uvicorn.Config):
+    """uvicorn's configuration, with HTTPS begun by the guarded protocol on each accepted
+    connection (``GuardedProtocol._begin_tls``) rather than by the listening socket. Given
+    the context there, asyncio and uvloop run the TLS handshake before the protocol hears of
+    the connection, for up to 60 s (their bound): uncounted under the connection limit, past
+    the header deadline, and not evictable, so a crowd of connections that never finished a
+    handshake could use up the descriptors. Served by ``serve``, whose banner still says
+    https (uvicorn's own would say http: it asks the context the socket was given)."""
+
+    edge_tls: ssl.SSLContext | None = None
+
+    def load(self) -> None:
+        super().load()
+        self.edge_tls, self.ssl = self.ssl, None  # made in each process, from the files
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, whose banner names the scheme of the context the edge was given
+    (uvicorn's asks the listening socket's, which ``EdgeConfig`` leaves without one)."""
+
+    def _log_started_message(self, listeners: Any) -> None:
+        config: Any = self.config
+        config.ssl = config.edge_tls
+        try:
+            super()._log_started_message(listeners)
+        finally:
+            config.ssl = None
+
+
+def serve(config: EdgeConfig) -> None:
+    """Serve ``config``: in this process, or in ``config.workers`` processes on one socket
+    bound here, as ``uvicorn.run`` does for workers."""
+    if config.workers == 1:
+        _Server(config).run()
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    sock = config.bind_socket()  # its banner names the scheme of the certificate given
+    # Listening from the banner on (uvicorn's parent binds without it): a client that
+    # connects at once waits in the backlog until a worker takes it, not refused.
+    sock.listen(config.backlog)
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    except KeyboardInterrupt:  # as uvicorn.run: the workers were told to stop
+        pass
+
+
 def uvicorn_config(
     app: Any, host: str, port: int, limits: EdgeLimits, access_log: bool = True, **tls: Any
-) -> Any:
+) -> EdgeConfig:
     """A uvicorn configuration with the guarded protocol and these limits; ``access_log``:
     uvicorn's line a request (``--no-access-log``)."""
-    import uvicorn
-
     limit, backlog = sizes(limits.max_connections)
     guarded = type(
         "Guarded",
         (GuardedProtocol,),
         {"limits": EdgeLimits(**{**limits.__dict__, "max_connections": limit})},
     )
-    return uvicorn.Config(
+    return EdgeConfig(
         app,
         host=host,
         port=port,

@@ -15,6 +15,7 @@ import os
 import re
 import resource
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -410,6 +411,84 @@ def test_https_serves_and_the_laptop_trusts_its_ca_file(start: Any, tmp_path: Pa
     assert result.sent >= 1 and laptop.ws.store.outbox.unsent_count() == 0
     with pytest.raises(Unreachable):
         ServerClient(server.url.replace("https", "http")).health()
+
+
+def test_connections_that_never_finish_a_tls_handshake_are_held_off(
+    start: Any, tmp_path: Path
+) -> None:
+    """A crowd of connections to an HTTPS server that never finish a TLS handshake (silent,
+    or a ClientHello begun and never ended) count under the connection limit from their
+    accept (a newcomer replaces the one waiting longest) and are cut at the header deadline.
+    With the context on the listening socket, asyncio and uvloop ran the handshake before
+    the edge heard of the connection: uncounted, for 60 s, a descriptor each meanwhile."""
+    cafile, certfile, keyfile = make_ca(tmp_path)
+    server = start(
+        *("--certfile", str(certfile), "--keyfile", str(keyfile)),
+        *("--max-connections", "30", "--header-timeout", "3"),
+    )
+    crowd = []
+    for i in range(100):
+        sock = socket.create_connection(("127.0.0.1", server.port))
+        if i % 2:
+            sock.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")  # a ClientHello's start
+        crowd.append(sock)
+    time.sleep(0.5)
+    kept = [sock for sock in crowd if not closed_by_server(sock, within=0.02)]
+    assert len(kept) <= 30
+    context = ssl.create_default_context(cafile=str(cafile))
+    assert requests.get(server.url + "/v1/health", timeout=10, verify=str(cafile)).ok
+    tcp = socket.create_connection(("127.0.0.1", server.port))
+    with context.wrap_socket(tcp, server_hostname="127.0.0.1") as quiet:
+        started = time.monotonic()  # a handshake done, then no request: cut all the same
+        assert all(closed_by_server(sock, within=8) for sock in [*kept, quiet])
+        assert time.monotonic() - started < 8
+    for sock in crowd:
+        sock.close()
+    assert "Traceback" not in quiet_log(server)
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_the_edge_begins_tls_on_either_loop(loop: str, tmp_path: Path) -> None:
+    """The edge puts the loop's own TLS layer under each connection it takes (uvloop's, or
+    asyncio's where uvloop is not installed), in-process on each: a ClientHello sent at
+    once never reaches HTTP (uvloop reads as soon as ``connection_made`` returns: with
+    ``start_tls`` run a moment later, some handshakes were answered "400 Bad Request" in
+    plain text), HTTPS answers, and a silent connection is cut at the header deadline."""
+    import uvicorn
+
+    from recap_server.edge import EdgeLimits, uvicorn_config
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    cafile, certfile, keyfile = make_ca(tmp_path)
+    tls = {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)}
+    config = uvicorn_config(app, "127.0.0.1", 0, EdgeLimits(header_timeout=2), **tls)
+    config.lifespan, config.loop = "off", loop
+    bound = config.bind_socket()
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [bound]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        address = bound.getsockname()[:2]
+        context = ssl.create_default_context(cafile=str(cafile))
+        for _ in range(30):
+            tcp = socket.create_connection(address, timeout=10)
+            with context.wrap_socket(tcp, server_hostname="127.0.0.1") as laptop:
+                laptop.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert laptop.recv(1024).startswith(b"HTTP/1.1 200")
+        silent = socket.create_connection(address)
+        started = time.monotonic()
+        assert closed_by_server(silent, within=6)
+        assert time.monotonic() - started < 6
+        silent.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
 
 
 def load_certificates(data_dir: Path, file: Path) -> subprocess.CompletedProcess[str]:

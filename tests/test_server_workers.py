@@ -25,6 +25,7 @@ from recap_desktop.services import demo as demo_service
 from recap_desktop.services import sync as sync_service
 from tests.pg_support import database_for
 from tests.sync_support import make_laptop
+from tests.test_server_edge import make_ca
 
 
 def _free_port() -> int:
@@ -34,9 +35,14 @@ def _free_port() -> int:
 
 
 def _start(
-    data_dir: Path, workers: int, *flags: str, log: list[str] | None = None
+    data_dir: Path,
+    workers: int,
+    *flags: str,
+    log: list[str] | None = None,
+    cafile: Path | None = None,
 ) -> tuple[subprocess.Popen[str], str, list[str]]:
-    """The server started and answering; ``log`` is filled with its lines as they come."""
+    """The server started and answering; ``log`` is filled with its lines as they come.
+    ``cafile``: it serves HTTPS (``flags`` name its certificate), trusted by that CA."""
     port = _free_port()
     db = database_for(data_dir)
     server = subprocess.Popen(
@@ -73,10 +79,10 @@ def _start(
     threading.Thread(
         target=lambda: [lines.append(x) for x in server.stdout or []], daemon=True
     ).start()
-    url = f"http://127.0.0.1:{port}"
+    url = f"{'https' if cafile else 'http'}://127.0.0.1:{port}"
     while time.monotonic() < deadline:
         try:
-            if requests.get(url + "/v1/health", timeout=5).ok:
+            if requests.get(url + "/v1/health", timeout=5, verify=str(cafile or True)).ok:
                 break
         except requests.ConnectionError:
             time.sleep(0.2)
@@ -233,6 +239,38 @@ def test_workers_hold_the_connection_limit(tmp_path: Path) -> None:
         closed = sum(_closed_by_server(sock, within=0.2) for sock in idle)
         assert closed >= 120 - 2 * 20, closed
         for sock in idle:
+            sock.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def test_workers_serve_https_and_hold_connections_that_never_finish_a_handshake(
+    tmp_path: Path,
+) -> None:
+    """HTTPS with two workers: each worker begins TLS on the connections it takes, so a
+    crowd that never finishes a handshake counts under each worker's limit and is cut at the
+    header deadline, as in one process (tests/test_server_edge.py)."""
+    cafile, certfile, keyfile = make_ca(tmp_path)
+    server, url, _ = _start(
+        tmp_path / "server",
+        2,
+        *("--certfile", str(certfile), "--keyfile", str(keyfile)),
+        *("--max-connections", "20", "--header-timeout", "3"),
+        cafile=cafile,
+    )
+    try:
+        port = int(url.rsplit(":", 1)[1])
+        crowd = [socket.create_connection(("127.0.0.1", port)) for _ in range(100)]
+        time.sleep(1.0)
+        kept = [sock for sock in crowd if not _closed_by_server(sock, within=0.02)]
+        assert len(kept) <= 2 * 20, len(kept)
+        health = requests.get(url + "/v1/health", timeout=10, verify=str(cafile))
+        assert health.json()["status"] == "ok"
+        started = time.monotonic()
+        assert all(_closed_by_server(sock, within=8) for sock in kept)
+        assert time.monotonic() - started < 8
+        for sock in crowd:
             sock.close()
     finally:
         server.terminate()
