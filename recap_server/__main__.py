@@ -123,6 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--worker-timeout must be 1 or more")
     if (args.certfile is None) != (args.keyfile is None):
         parser.error("--certfile and --keyfile go together")
+    for flag in ("header_timeout", "body_timeout", "write_timeout"):
+        if not getattr(args, flag) > 0:
+            parser.error(f"--{flag.replace('_', '-')} must be more than 0 seconds")
 
     from recap_server.app import create_app
     from recap_server.edge import EdgeLimits, serve, uvicorn_config
@@ -219,7 +222,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "edge": edge.__dict__,  # each worker guards its connections as one process does
         }
     )
-    serve(EdgeConfig(**worker_options(args, edge, GuardedProtocol, tls)))
+    try:
+        serve(EdgeConfig(**worker_options(args, edge, GuardedProtocol, tls)))
+    except (OSError, ValueError) as exc:  # an unreadable certificate or key
+        print(f"recap-server: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

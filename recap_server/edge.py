@@ -138,6 +138,7 @@ class GuardedProtocol(HttpToolsProtocol):
     _eof = False  # the client shut its side for writing: answer what it sent, then close
     _handshake: asyncio.Future[Any] | None = None  # an HTTPS connection's TLS handshake
     _secure = False  # and it ended: HTTP runs over TLS
+    _tcp: asyncio.Transport | None = None  # under TLS, the connection itself
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         tls = getattr(self.config, "edge_tls", None)
@@ -176,7 +177,7 @@ class GuardedProtocol(HttpToolsProtocol):
         reading as ``connection_made`` returns, and the first bytes of a handshake must not
         reach HTTP. Once the handshake has ended the layer calls ``connection_made`` with
         its transport, and HTTP begins."""
-        self.transport = tcp
+        self.transport = self._tcp = tcp
         self.connections.add(self)
         if not self._taken(tcp, plain=False):
             return
@@ -231,10 +232,16 @@ class GuardedProtocol(HttpToolsProtocol):
             self._deadline = None
 
     def _close(self, why: str) -> None:
-        """Too slow (or evicted): cut the connection; a request being answered is not cut."""
+        """Too slow (or evicted): cut the connection; a request being answered is not cut.
+        Over TLS, one still in its handshake, or with nothing left to send, is aborted:
+        ``close`` would send close_notify and wait up to 30 s (the TLS layer's shutdown
+        bound) for the client's, its place held and not evictable meanwhile."""
         self._disarm()
         self._phase = "closed"
         if self.cycle is not None and not self.cycle.response_complete and why != "body":
+            return
+        if self._handshake is not None and (not self._secure or self._queued() == 0):
+            self.transport.abort()
             return
         if not self.transport.is_closing():
             self.transport.close()
@@ -423,6 +430,8 @@ class GuardedProtocol(HttpToolsProtocol):
         reads steadily (the kernel's queue, megabytes, drains first, and the buffer moves only
         once a third of it is free): a laptop on a poor link would be cut mid-package."""
         queued = self.transport.get_write_buffer_size()
+        if self._tcp is not None:  # over TLS: what the TLS layer passed on, not yet sent
+            queued += self._tcp.get_write_buffer_size()
         sock = self.transport.get_extra_info("socket")
         if _OUTQ is not None and sock is not None:
             try:
@@ -457,6 +466,13 @@ class GuardedProtocol(HttpToolsProtocol):
 def _tls_layer(loop: asyncio.AbstractEventLoop) -> Any:
     """The TLS protocol class of ``loop``: uvloop's own, or asyncio's (both are what their
     ``start_tls`` uses, with the same constructor)."""
+    return _TLS_LAYERS.get(type(loop)) or _TLS_LAYERS.setdefault(type(loop), _layer_of(loop))
+
+
+_TLS_LAYERS: dict[type, Any] = {}
+
+
+def _layer_of(loop: asyncio.AbstractEventLoop) -> Any:
     try:
         import uvloop
         from uvloop.loop import SSLProtocol as UvloopTls  # type: ignore[attr-defined]
@@ -515,7 +531,7 @@ class _Server(uvicorn.Server):
 
     def _log_started_message(self, listeners: Any) -> None:
         config: Any = self.config
-        config.ssl = config.edge_tls
+        config.ssl = getattr(config, "edge_tls", None)
         try:
             super()._log_started_message(listeners)
         finally:
@@ -525,15 +541,23 @@ class _Server(uvicorn.Server):
 def serve(config: EdgeConfig) -> None:
     """Serve ``config``: in this process, or in ``config.workers`` processes on one socket
     bound here, as ``uvicorn.run`` does for workers."""
+    if config.is_ssl:  # read once, here: a worker that could not was started again for ever
+        try:
+            ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(
+                str(config.ssl_certfile), config.ssl_keyfile, config.ssl_keyfile_password
+            )
+        except (OSError, ValueError) as exc:
+            raise ValueError(
+                f"cannot read the TLS certificate {config.ssl_certfile} or its key"
+                f" {config.ssl_keyfile} ({exc}): give --certfile the certificate chain and"
+                " --keyfile its private key, both PEM files"
+            ) from exc
     if config.workers == 1:
         _Server(config).run()
         return
     from uvicorn.supervisors import Multiprocess
 
     sock = config.bind_socket()  # its banner names the scheme of the certificate given
-    # Listening from the banner on (uvicorn's parent binds without it): a client that
-    # connects at once waits in the backlog until a worker takes it, not refused.
-    sock.listen(config.backlog)
     try:
         Multiprocess(config, sockets=[sock]).run()
     except KeyboardInterrupt:  # as uvicorn.run: the workers were told to stop

@@ -286,6 +286,7 @@ def test_only_a_process_that_serves_freezes_its_start(
     import json
 
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from recap_server.__main__ import main as server_main
     from recap_server.asgi import WORKER_ENV, worker_app
@@ -294,8 +295,8 @@ def test_only_a_process_that_serves_freezes_its_start(
     monkeypatch.setattr(
         uvicorn.Server, "run", lambda self: at_serving.update(one=gc.get_freeze_count())
     )
-    monkeypatch.setattr(
-        uvicorn, "run", lambda **options: at_serving.update(parent=gc.get_freeze_count())
+    monkeypatch.setattr(  # the parent of workers starts them (edge.serve)
+        Multiprocess, "run", lambda self: at_serving.update(parent=gc.get_freeze_count())
     )
     monkeypatch.delenv(WORKER_ENV, raising=False)  # the parent of workers sets it: unset after
     data = tmp_path / "server"

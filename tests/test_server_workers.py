@@ -277,6 +277,27 @@ def test_workers_serve_https_and_hold_connections_that_never_finish_a_handshake(
         server.wait(timeout=60)
 
 
+def test_workers_refuse_a_certificate_they_cannot_read(tmp_path: Path) -> None:
+    """Read once by the parent: each worker failed to read it and was started again, for
+    ever, while the command said nothing and exited 0 once stopped."""
+    unreadable = tmp_path / "cert.pem"
+    unreadable.write_text("not a certificate")
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "recap_server", "--demo", "--port", "0"),
+            *("--data-dir", str(tmp_path / "server"), "--workers", "2"),
+            *("--certfile", str(unreadable), "--keyfile", str(unreadable)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "RECAP_LANG": "en"},
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "cannot read the TLS certificate" in done.stderr and "--certfile" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
 def test_a_connection_to_a_socket_bound_as_for_workers_has_nagle_off(loop: str) -> None:
     """``--workers N`` serves a socket uvicorn binds itself, with proto 0 (uvicorn issue
