@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,11 @@ from recap_desktop.services import demo as demo_service
 from recap_desktop.services import identity as identity_service
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Qt's per-user settings (QSettings: the window's own, and Qt's file dialog, which keeps its
+# last folder and history in QtProject.conf) go to a folder of this run's, not to the
+# user's: no test reads what an earlier run or the user left, nor writes to theirs.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="recap-tests-config-")
+atexit.register(shutil.rmtree, os.environ["XDG_CONFIG_HOME"], True)
 
 # A shared 2-core CI machine makes any per-example deadline a coin toss: properties are
 # about results, never about time.
