@@ -6,6 +6,7 @@ http:// to another machine."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import http.server
@@ -463,25 +464,20 @@ def test_connections_that_never_finish_a_tls_handshake_are_held_off(
     assert "Traceback" not in quiet_log(server)
 
 
-@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
-def test_the_edge_begins_tls_on_either_loop(loop: str, tmp_path: Path) -> None:
-    """The edge puts the loop's own TLS layer under each connection it takes (uvloop's, or
-    asyncio's where uvloop is not installed), in-process on each: a ClientHello sent at
-    once never reaches HTTP (uvloop reads as soon as ``connection_made`` returns: with
-    ``start_tls`` run a moment later, some handshakes were answered "400 Bad Request" in
-    plain text), HTTPS answers, and a silent connection is cut at the header deadline."""
+async def answer_ok(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """An ASGI app that answers 200 "ok" to anything."""
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+@contextlib.contextmanager
+def served_in_thread(config: Any) -> Iterator[tuple[Any, tuple[str, int]]]:
+    """``config`` (``edge.uvicorn_config``) served by uvicorn on a thread of this process,
+    on a socket bound as uvicorn's parent binds it for its workers: the server and the
+    address it listens on."""
     import uvicorn
 
-    from recap_server.edge import EdgeLimits, uvicorn_config
-
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"ok"})
-
-    cafile, certfile, keyfile = make_ca(tmp_path)
-    tls = {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)}
-    config = uvicorn_config(app, "127.0.0.1", 0, EdgeLimits(header_timeout=2), **tls)
-    config.lifespan, config.loop = "off", loop
+    config.lifespan = "off"
     bound = config.bind_socket()
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [bound]}, daemon=True)
@@ -490,7 +486,28 @@ def test_the_edge_begins_tls_on_either_loop(loop: str, tmp_path: Path) -> None:
         deadline = time.monotonic() + 30
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.01)
-        address = bound.getsockname()[:2]
+        assert server.started, "the server did not start within 30 s"
+        yield server, bound.getsockname()[:2]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        bound.close()
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_the_edge_begins_tls_on_either_loop(loop: str, tmp_path: Path) -> None:
+    """The edge puts the loop's own TLS layer under each connection it takes (uvloop's, or
+    asyncio's where uvloop is not installed), in-process on each: a ClientHello sent at
+    once never reaches HTTP (uvloop reads as soon as ``connection_made`` returns: with
+    ``start_tls`` run a moment later, some handshakes were answered "400 Bad Request" in
+    plain text), HTTPS answers, and a silent connection is cut at the header deadline."""
+    from recap_server.edge import EdgeLimits, uvicorn_config
+
+    cafile, certfile, keyfile = make_ca(tmp_path)
+    tls = {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)}
+    config = uvicorn_config(answer_ok, "127.0.0.1", 0, EdgeLimits(header_timeout=2), **tls)
+    config.loop = loop
+    with served_in_thread(config) as (_, address):
         context = ssl.create_default_context(cafile=str(cafile))
         for _ in range(30):
             tcp = socket.create_connection(address, timeout=10)
@@ -502,9 +519,6 @@ def test_the_edge_begins_tls_on_either_loop(loop: str, tmp_path: Path) -> None:
         assert closed_by_server(silent, within=6)
         assert time.monotonic() - started < 6
         silent.close()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def test_deadlines_of_zero_or_less_are_refused(

@@ -25,7 +25,7 @@ from recap_desktop.services import demo as demo_service
 from recap_desktop.services import sync as sync_service
 from tests.pg_support import database_for
 from tests.sync_support import make_laptop
-from tests.test_server_edge import make_ca
+from tests.test_server_edge import answer_ok, make_ca, served_in_thread
 
 
 def _free_port() -> int:
@@ -307,35 +307,17 @@ def test_a_connection_to_a_socket_bound_as_for_workers_has_nagle_off(loop: str) 
     docs/PERFORMANCE.md). The guarded protocol turns it off on every connection it takes.
     Checked on the server's own socket, in-process, not by timing a pull, on either loop
     the server may run (uvloop, or asyncio's where uvloop is not installed)."""
-    import uvicorn
-
     from recap_server.edge import EdgeLimits, uvicorn_config
 
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"ok"})
-
-    config = uvicorn_config(app, "127.0.0.1", 0, EdgeLimits())
-    config.lifespan = "off"
+    config = uvicorn_config(answer_ok, "127.0.0.1", 0, EdgeLimits())
     config.loop = loop
-    bound = config.bind_socket()  # as uvicorn's parent binds it for its workers
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [bound]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.01)
-        with socket.create_connection(bound.getsockname()[:2], timeout=10) as laptop:
+    with served_in_thread(config) as (server, address):
+        with socket.create_connection(address, timeout=10) as laptop:
             laptop.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             assert laptop.recv(1024).startswith(b"HTTP/1.1 200")
             (taken,) = server.server_state.connections
             served = taken.transport.get_extra_info("socket")
             assert served.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        bound.close()
 
 
 @pytest.mark.parametrize("workers", [1, 2])
