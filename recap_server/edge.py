@@ -40,6 +40,8 @@ it, so ``accept`` never fails with "Too many open files".
 from __future__ import annotations
 
 import asyncio
+import asyncio.sslproto
+import functools
 import resource
 import socket
 import ssl
@@ -466,23 +468,20 @@ class GuardedProtocol(HttpToolsProtocol):
 def _tls_layer(loop: asyncio.AbstractEventLoop) -> Any:
     """The TLS protocol class of ``loop``: uvloop's own, or asyncio's (both are what their
     ``start_tls`` uses, with the same constructor)."""
-    return _TLS_LAYERS.get(type(loop)) or _TLS_LAYERS.setdefault(type(loop), _layer_of(loop))
-
-
-_TLS_LAYERS: dict[type, Any] = {}
-
-
-def _layer_of(loop: asyncio.AbstractEventLoop) -> Any:
-    try:
-        import uvloop
-        from uvloop.loop import SSLProtocol as UvloopTls  # type: ignore[attr-defined]
-    except ImportError:  # Windows: asyncio's loop
-        uvloop = None  # type: ignore[assignment]
+    uvloop = _uvloop()
     if uvloop is not None and isinstance(loop, uvloop.Loop):
-        return UvloopTls
-    from asyncio.sslproto import SSLProtocol
+        return uvloop.loop.SSLProtocol
+    return asyncio.sslproto.SSLProtocol
 
-    return SSLProtocol
+
+@functools.cache
+def _uvloop() -> Any:
+    """uvloop, imported once, or None where it is not installed (Windows)."""
+    try:
+        import uvloop.loop
+    except ImportError:
+        return None
+    return uvloop
 
 
 def _no_delay(transport: asyncio.BaseTransport) -> None:
