@@ -63,6 +63,33 @@ def test_wal_and_synchronous_full(populated_ws: Workspace) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_no_sqlite_utils_plugin_runs_on_the_store(populated_dir: Path) -> None:
+    """A package installed beside the program (a sqlite-utils plugin) gets no hook into the
+    signed records' connection: it could register functions or change its settings."""
+    from sqlite_utils import hookimpl
+    from sqlite_utils.plugins import pm
+
+    class Plugin:
+        @hookimpl
+        def prepare_connection(self, conn: sqlite3.Connection) -> None:
+            conn.create_function("planted", 0, lambda: "a plugin ran")
+            conn.execute("PRAGMA foreign_keys=OFF")
+
+    plugin = Plugin()
+    pm.register(plugin, name="planted-by-a-test")
+    try:
+        workspace = Workspace(populated_dir)
+        try:
+            db = workspace.store.db
+            with pytest.raises(sqlite3.OperationalError, match="no such function"):
+                db.execute("SELECT planted()")
+            assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        finally:
+            workspace.close()
+    finally:
+        pm.unregister(plugin)
+
+
 def test_migrations_are_recorded(tmp_path: Path) -> None:
     with Store(tmp_path / "recap.db") as store:
         assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
