@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 # Bytecode for the program's own modules, as an installed wheel has: without it (for instance
-# under PYTHONDONTWRITEBYTECODE=1) every start compiles them again, ~0.07 s of the window's
-# start. Quick when nothing changed.
+# under PYTHONDONTWRITEBYTECODE=1) every start compiles them again, 0.07-0.2 s of the window's
+# start. Quick when nothing changed. (The bench compiles them itself: bench/__main__.py.)
 bytecode: setup
 	@$(PY) -m compileall -q recap_desktop recap_server main.py
 
@@ -68,7 +68,7 @@ lint: setup
 
 # `make bench BENCH_ARGS=--quick` for the 5-minute run; see docs/PERFORMANCE.md.
 BENCH_ARGS ?=
-bench: setup bytecode
+bench: setup
 	$(PY) -m bench $(BENCH_ARGS)
 
 # Every hardening trial of issue 6 at full size; writes docs/RELIABILITY.md (takes a while).

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bench import baselines, core, stores, sync, window
 from bench.report import Result, machine_info, spread, table, write_json
+from bench.window import ROOT
 from recap_desktop.services import verify as verify_service
 
 
@@ -25,7 +26,7 @@ class Sizes:
     saves: int  # sheets saved per store for a p99
     crypto_loop: int  # signatures per baseline repeat
     repeats: int  # repeats of quick measurements (recap, SUM)
-    windows: int  # cold interpreters for the bare window
+    windows: int  # cold interpreters for the bare window, and for the program's window
     watch: float  # seconds the window is watched for memory and for stalls
     sync: int  # records in the store pushed to the server and pulled back
     log: int  # entries of the log the receipt and pull costs are measured at
@@ -181,7 +182,7 @@ def run(sizes: Sizes, scratch: Path, log: Callable[[str], None]) -> tuple[dict, 
     noise["bare_window_s"] = spread(bare_window)
     bare_start = statistics.median(bare_window)
     results.append(Result.plain("baseline.bare_window", bare_start, "s", "lower"))
-    results.extend(_window(big, bare_start, scratch, sizes.watch, log))
+    results.extend(_window(big, bare_start, sizes.windows, scratch, sizes.watch, log))
     results.extend(_desk(scratch, log))
     audited: list[Result] = []
     results.extend(_sync(sync_store(sizes), verify["median"], scratch, log, sizes, audited))
@@ -198,6 +199,7 @@ def run(sizes: Sizes, scratch: Path, log: Callable[[str], None]) -> tuple[dict, 
 def _window(
     big: stores.BuiltStore,
     bare_start: float,
+    starts: int,
     scratch: Path,
     watch: float,
     log: Callable[[str], None],
@@ -211,13 +213,26 @@ def _window(
         ]
     log(f"cold_start and window_rss_mb on {big.records:,} records")
     out: list[Result] = []
-    seconds, detail = window.cold_start(big)
-    if seconds is None:
-        out.append(Result.not_measured("cold_start", "s", "lower", 3.0, detail))
+    # As many starts as the bare window's, and their median: one start moved by a tenth of
+    # a second between runs on a shared machine, which is the whole margin of the target.
+    samples: list[float] = []
+    for _ in range(starts):
+        seconds, detail = window.cold_start(big)
+        if seconds is None:
+            out.append(Result.not_measured("cold_start", "s", "lower", 3.0, detail))
+            break
+        samples.append(seconds)
     else:
         out.append(
             Result.against(
-                "cold_start", seconds, "s", "lower", bare_start, 3.0, note="to a shown window"
+                "cold_start",
+                statistics.median(samples),
+                "s",
+                "lower",
+                bare_start,
+                3.0,
+                note=f"to a shown window, median of {starts}: "
+                + ", ".join(f"{s:.3f}" for s in samples),
             )
         )
     peak = window.peak_rss_mb(big, settle=watch)
@@ -421,6 +436,21 @@ def _first_contact(scratch: Path, log: Callable[[str], None], sizes: Sizes) -> l
     return out
 
 
+def installed_bytecode() -> None:
+    """Compile the program's modules to bytecode, as installing a wheel does, before anything
+    is timed. Under ``PYTHONDONTWRITEBYTECODE=1`` (set on this project's machines, CI's too)
+    no start writes it, so every process the bench starts (the window, verify_store's helpers,
+    the server, the laptops) compiled the program's source again: 0.2 s of the window's cold
+    start on stop 30's machine, on the GUI thread and on the worker that imports the store
+    while the window shows. Here, not in the Makefile, so that ``python -m bench`` run alone
+    (as ``.ci/run`` does) measures the same program as ``make bench``."""
+    import compileall
+
+    for part in ("recap_desktop", "recap_server"):
+        compileall.compile_dir(ROOT / part, quiet=1)
+    compileall.compile_file(ROOT / "main.py", quiet=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     size = parser.add_mutually_exclusive_group()
@@ -445,6 +475,7 @@ def main(argv: list[str] | None = None) -> int:
         " runs of one backend between two versions of the code",
     )
     args = parser.parse_args(argv)
+    installed_bytecode()
     if args.backends:
         names = set(args.backends.split(","))
         if not names <= {"sqlite", "pg2", "pg4"}:

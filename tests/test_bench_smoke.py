@@ -5,6 +5,7 @@ Times are never asserted: this proves the benchmarks work, not how fast anything
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -28,8 +29,29 @@ TARGETS = {
 }
 
 
+def _fresh_bytecode(source: Path) -> bool:
+    """Whether ``source`` has bytecode the interpreter takes instead of compiling it again:
+    the header's magic number, source time and size as the loader checks them."""
+    cached = Path(importlib.util.cache_from_source(str(source)))
+    if not cached.exists():
+        return False
+    header = cached.read_bytes()[:16]
+    stat = source.stat()
+    return (
+        header[:4] == importlib.util.MAGIC_NUMBER
+        and int.from_bytes(header[4:8], "little") == 0  # checked by time and size
+        and int.from_bytes(header[8:12], "little") == int(stat.st_mtime) & 0xFFFFFFFF
+        and int.from_bytes(header[12:16], "little") == stat.st_size & 0xFFFFFFFF
+    )
+
+
 def test_tiny_bench_run_writes_the_json_shape(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
+    # The bench compiles the program as installing it would, whatever starts the bench
+    # (PYTHONDONTWRITEBYTECODE=1 on this project's machines): else every window, helper and
+    # server it times compiles the source first. One module's bytecode is removed to see it.
+    window = ROOT / "recap_desktop" / "ui" / "main_window.py"
+    Path(importlib.util.cache_from_source(str(window))).unlink(missing_ok=True)
     env = {**os.environ, "RECAP_BENCH_CACHE": str(tmp_path / "cache")}
     env["QT_QPA_PLATFORM"] = "offscreen"
     done = subprocess.run(
@@ -42,6 +64,8 @@ def test_tiny_bench_run_writes_the_json_shape(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    assert _fresh_bytecode(window)
+    assert all(_fresh_bytecode(path) for path in (ROOT / "recap_server").glob("*.py"))
     doc = json.loads(out.read_text())
     assert set(doc) == {"machine", "results"}
     assert doc["machine"]["cores"] >= 1
