@@ -75,9 +75,15 @@ def set_up(app: QApplication, ws: Workspace, demo: bool) -> Workspace | int:
         from recap_desktop.ui.wizard import FirstRunWizard
 
         wizard = FirstRunWizard(ws)
-        if not wizard.exec() or needs_setup(wizard.chosen):
-            return 1
-        return wizard.chosen
+        try:
+            if not wizard.exec() or needs_setup(wizard.chosen):
+                return 1
+            return wizard.chosen
+        finally:
+            # Its pages are Python cycles, and what the start made is frozen out of the
+            # collector (``_run``): Qt frees the dialog and its widgets, not the next full
+            # collection at exit.
+            wizard.deleteLater()
     except RecapError as exc:
         warn(None, tr("Recap Desktop"), exc.message(i18n.current()))
         return 2
