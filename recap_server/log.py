@@ -60,20 +60,23 @@ class _Nodes:
         wanted = list(dict.fromkeys(addresses))
         for at in range(0, len(wanted), 200):
             chunk = wanted[at : at + 200]
-            pairs = " OR ".join("(level = ? AND idx = ?)" for _ in chunk)
-            flat = [x for address in chunk for x in address]
             if self._partition is None:
+                pairs = " OR ".join("(level = ? AND idx = ?)" for _ in chunk)
+                flat = [x for address in chunk for x in address]
                 cursors.append(
                     self._conn.execute(
                         f"SELECT level, idx, hash FROM log_nodes WHERE {pairs}", flat
                     )
                 )
             else:
+                # The whole key in each term: written ``partition = ? AND (pairs)``, SQLite
+                # chose from three pairs on to walk every node of the partition (a district's
+                # thousands, at each push) rather than look each one up.
+                triples = " OR ".join("(partition = ? AND level = ? AND idx = ?)" for _ in chunk)
+                keys = [x for level, index in chunk for x in (self._partition, level, index)]
                 cursors.append(
                     self._conn.execute(
-                        f"SELECT level, idx, hash FROM partition_nodes WHERE partition = ?"
-                        f" AND ({pairs})",
-                        [self._partition, *flat],
+                        f"SELECT level, idx, hash FROM partition_nodes WHERE {triples}", keys
                     )
                 )
         return cursors
