@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -88,11 +88,13 @@ class SigningKey:
             raise ValueError("an Ed25519 seed is 32 bytes")
         return cls(Ed25519PrivateKey.from_private_bytes(seed))
 
-    @property
+    # Cached: the server signs a head and a receipt with its key at every push, and deriving
+    # the public key and hashing it again cost as much as one of those signatures.
+    @cached_property
     def public_key(self) -> bytes:
         return self._private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
-    @property
+    @cached_property
     def key_id(self) -> str:
         return key_id(self.public_key)
 
