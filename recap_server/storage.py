@@ -183,20 +183,31 @@ class _Pool:
 
     def __init__(self, connect: Callable[[], Any], size: int) -> None:
         self._connect = connect
-        # A list under ``_guard``, not a queue.Queue: the slots already bound the connections
-        # out, so taking one never waits, and the Queue's condition and notify were ~5 % of
-        # a one-sheet push's thread's samples holding Python's lock (py-spy, stop 31).
-        self._idle: list[Any] = []
-        self._slots = threading.BoundedSemaphore(size)
-        self._all: list[Any] = []
+        self._size = size
+        # A lock and a count rather than a queue.Queue of the idle and a BoundedSemaphore of
+        # the slots: both are Python code around a condition, and going through them at each
+        # take and give back was ~8 % of a one-sheet push's samples holding Python's lock
+        # (py-spy, stop 31). The condition is waited on and notified only when all are out.
         self._guard = threading.Lock()
+        self._free = threading.Condition(self._guard)
+        self._idle: list[Any] = []
+        self._all: list[Any] = []
+        self._out = 0  # lent now
+        self._waiting = 0  # threads waiting for one to come back
 
     @contextmanager
     def connection(self) -> Iterator[Any]:
-        self._slots.acquire()
+        with self._guard:
+            while self._out >= self._size:
+                self._waiting += 1
+                try:
+                    self._free.wait()
+                finally:
+                    self._waiting -= 1
+            self._out += 1
+            conn = self._idle.pop() if self._idle else None
+        fit = False
         try:
-            with self._guard:
-                conn = self._idle.pop() if self._idle else None
             if conn is None:
                 conn = self._connect()
                 with self._guard:
@@ -207,15 +218,18 @@ class _Pool:
                 # Back only if fit: not broken, and with no transaction left open (one whose
                 # rollback failed would keep SQLite's write lock, or PostgreSQL's aborted
                 # transaction, for every later user of the connection).
-                if getattr(conn, "broken", False) or conn.in_transaction:
+                fit = not (getattr(conn, "broken", False) or conn.in_transaction)
+                if not fit:
                     with self._guard:
                         self._all.remove(conn)
                     conn.close()
-                else:
-                    with self._guard:
-                        self._idle.append(conn)
         finally:
-            self._slots.release()
+            with self._guard:
+                if fit:
+                    self._idle.append(conn)
+                self._out -= 1
+                if self._waiting:
+                    self._free.notify()
 
     def close(self) -> None:
         with self._guard:
