@@ -186,7 +186,7 @@ class _Pool:
         self._size = size
         # A lock and a count rather than a queue.Queue of the idle and a BoundedSemaphore of
         # the slots: both are Python code around a condition, and going through them at each
-        # take and give back was ~8 % of a one-sheet push's samples holding Python's lock
+        # take and give back was 6.5 % of a one-sheet push's samples holding Python's lock
         # (py-spy, stop 31). The condition is waited on and notified only when all are out.
         self._guard = threading.Lock()
         self._free = threading.Condition(self._guard)
