@@ -1,6 +1,6 @@
 """A push reads its partitions' frontiers by their whole key: what it costs does not grow
 with the partition. A district's partition holds its thousands of sheets by the end of a
-count; SQLite, asked ``partition = ? AND (level = ? AND idx = ?) OR ...``, walked every
+count; SQLite, asked ``partition = ? AND ((level = ? AND idx = ?) OR ...)``, walked every
 node of the partition from three pairs on, at every push.
 
 SQLite alone: its virtual machine's instructions are counted (a progress handler), which

@@ -140,6 +140,6 @@ def test_a_connection_that_cannot_be_made_gives_its_place_back(tmp_path: Path) -
 
     try:
         threading.Thread(target=take, daemon=True).start()
-        assert done.wait(10), f"the one place was lost to the failures ({refused[0]} made)"
+        assert done.wait(10), f"the one place was lost to the failures ({refused[0]} of 3 refused)"
     finally:
         pool.close()
