@@ -56,29 +56,24 @@ class _Nodes:
     def ask(self, addresses: Sequence[merkle.Address]) -> list[Any]:
         """The reads of ``addresses``, sent and not yet read: in a pipelined transaction on
         PostgreSQL, reads asked together wait for one round trip (``_taken``)."""
+        # The whole key in each term: written ``partition = ? AND (pairs)``, SQLite chose
+        # from three pairs on to walk every node of the partition (a district's thousands,
+        # at each push) rather than look each one up.
+        fixed: tuple[str, ...] = ()
+        if self._partition is None:
+            table, term = "log_nodes", "(level = ? AND idx = ?)"
+        else:
+            table, term = "partition_nodes", "(partition = ? AND level = ? AND idx = ?)"
+            fixed = (self._partition,)
         cursors = []
         wanted = list(dict.fromkeys(addresses))
         for at in range(0, len(wanted), 200):
             chunk = wanted[at : at + 200]
-            if self._partition is None:
-                pairs = " OR ".join("(level = ? AND idx = ?)" for _ in chunk)
-                flat = [x for address in chunk for x in address]
-                cursors.append(
-                    self._conn.execute(
-                        f"SELECT level, idx, hash FROM log_nodes WHERE {pairs}", flat
-                    )
-                )
-            else:
-                # The whole key in each term: written ``partition = ? AND (pairs)``, SQLite
-                # chose from three pairs on to walk every node of the partition (a district's
-                # thousands, at each push) rather than look each one up.
-                triples = " OR ".join("(partition = ? AND level = ? AND idx = ?)" for _ in chunk)
-                keys = [x for level, index in chunk for x in (self._partition, level, index)]
-                cursors.append(
-                    self._conn.execute(
-                        f"SELECT level, idx, hash FROM partition_nodes WHERE {triples}", keys
-                    )
-                )
+            where = " OR ".join(term for _ in chunk)
+            keys = [x for address in chunk for x in (*fixed, *address)]
+            cursors.append(
+                self._conn.execute(f"SELECT level, idx, hash FROM {table} WHERE {where}", keys)
+            )
         return cursors
 
 
