@@ -28,7 +28,7 @@ from recap_desktop.protocol.log import leaf_hash, partition_of
 from recap_desktop.protocol.records import RECAP_TYPES, overrides, place_of
 from recap_desktop.protocol.standing import standing
 from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust
-from recap_server import bulk, log, migrations
+from recap_server import bulk, log, migrations, statistics
 from recap_server.log import Appended
 
 
@@ -1729,13 +1729,23 @@ class PostgresStorage(SqlStorage):
     # cost little, and its one process did worse grouped (runs M and N): each push alone.
     groups_pushes = True
 
-    def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
+    def __init__(
+        self, url: str, pool_size: int = POOL_SIZE, statistics_every: float = statistics.EVERY
+    ) -> None:
         import psycopg  # only a server at scale needs it: the `server` extra
 
         self.url = url
         self._psycopg = psycopg
         super().__init__(self._connect, pool_size)
         self._migrate(migrations.pg_migrations(self._fills()))
+        # The planner's statistics, gathered as pushes grow the tables (recap_server/statistics.py).
+        self.statistics = statistics.StatisticsKeeper(
+            self._connect, self._query, every=statistics_every
+        )
+
+    def close(self) -> None:
+        self.statistics.close()
+        super().close()
 
     def _connect(self) -> _PgConnection:
         return _PgConnection(self._psycopg.connect(self.url, autocommit=True))
