@@ -6,7 +6,7 @@ ANY(?)``, joined to ``records`` by hash) it guessed thousands of rows where ther
 So it planned a parallel scan, starting worker processes for every push, or a hash join of
 the whole ``sheets`` table spilled to disk. Those ran under the writers' lock that every
 worker waits for. A national surge without statistics stored 630 sheets a second at 3,299
-µs of CPU a sheet; with them, 1,017 at 1,827 µs (docs/PERFORMANCE.md, runs L1 and L2).
+µs of CPU a sheet; with this module, 1,119 at 1,683 µs (docs/PERFORMANCE.md, runs L1 and L3).
 
 Autovacuum gathers statistics, but it may be off: this project's CI database has it off.
 Where it is on, it looks once a minute and waits for 10 % of a table to change, while a
