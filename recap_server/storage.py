@@ -28,8 +28,10 @@ from recap_desktop.protocol.log import leaf_hash, partition_of
 from recap_desktop.protocol.records import RECAP_TYPES, overrides, place_of
 from recap_desktop.protocol.standing import standing
 from recap_desktop.protocol.trust import AUTHORITY_TYPES, Trust
-from recap_server import bulk, log, migrations, statistics
+from recap_server import bulk, log, migrations
 from recap_server.log import Appended
+from recap_server.statistics import EVERY as STATISTICS_EVERY
+from recap_server.statistics import StatisticsKeeper
 
 
 class NewerSchema(Exception):
@@ -1729,8 +1731,11 @@ class PostgresStorage(SqlStorage):
     # cost little, and its one process did worse grouped (runs M and N): each push alone.
     groups_pushes = True
 
+    # The planner's statistics, gathered as pushes grow the tables (recap_server/statistics.py).
+    statistics: StatisticsKeeper | None = None
+
     def __init__(
-        self, url: str, pool_size: int = POOL_SIZE, statistics_every: float = statistics.EVERY
+        self, url: str, pool_size: int = POOL_SIZE, statistics_every: float = STATISTICS_EVERY
     ) -> None:
         import psycopg  # only a server at scale needs it: the `server` extra
 
@@ -1738,13 +1743,11 @@ class PostgresStorage(SqlStorage):
         self._psycopg = psycopg
         super().__init__(self._connect, pool_size)
         self._migrate(migrations.pg_migrations(self._fills()))
-        # The planner's statistics, gathered as pushes grow the tables (recap_server/statistics.py).
-        self.statistics = statistics.StatisticsKeeper(
-            self._connect, self._query, every=statistics_every
-        )
+        self.statistics = StatisticsKeeper(self._connect, self._query, every=statistics_every)
 
     def close(self) -> None:
-        self.statistics.close()
+        if self.statistics is not None:
+            self.statistics.close()
         super().close()
 
     def _connect(self) -> _PgConnection:

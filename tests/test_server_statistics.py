@@ -4,8 +4,12 @@ project's database (CI's) runs with autovacuum off (recap_server/statistics.py).
 
 from __future__ import annotations
 
+import gc
+import logging
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -15,10 +19,9 @@ from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.services import demo
 from recap_server import statistics
 from recap_server.ledger import Ledger
+from recap_server.statistics import StatisticsKeeper
 from recap_server.storage import PostgresStorage
 from tests.pg_support import database_for
-
-pytestmark = pytest.mark.postgres_only
 
 SHEETS = 1500  # more than statistics.LEAST rows in records, sheets and status
 
@@ -37,13 +40,24 @@ def _filled(url: str, every: float, monkeypatch: pytest.MonkeyPatch) -> Postgres
     return storage
 
 
-def _analyzed(storage: PostgresStorage) -> dict[str, bool]:
-    """Each table of the storage's schema: whether it has been analyzed (by anyone)."""
+def _analyzed(storage: PostgresStorage, auto: bool = False) -> dict[str, bool]:
+    """Each table of the storage's schema: whether an ANALYZE (``auto``: or autovacuum's)
+    has gathered its statistics."""
     rows = storage._query(
-        "SELECT relname, last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL"
-        " FROM pg_stat_user_tables WHERE schemaname = current_schema()"
+        "SELECT relname, last_analyze IS NOT NULL OR (? AND last_autoanalyze IS NOT NULL)"
+        " FROM pg_stat_user_tables WHERE schemaname = current_schema()",
+        [auto],
     )
     return {str(name): bool(done) for name, done in rows}
+
+
+def _keeper(storage: PostgresStorage) -> StatisticsKeeper:
+    assert storage.statistics is not None
+    return storage.statistics
+
+
+_LOCK = "pg_advisory_lock(%s, hashtext(current_schema()))"  # as statistics._LOCK_KEY
+_TRY_LOCK = "pg_try_advisory_lock(%s, hashtext(current_schema()))"
 
 
 def _counted(storage: PostgresStorage, table: str, rows: int) -> None:
@@ -58,6 +72,7 @@ def _counted(storage: PostgresStorage, table: str, rows: int) -> None:
     raise AssertionError(f"PostgreSQL's counters never showed {rows} rows in {table}")
 
 
+@pytest.mark.postgres_only
 def test_the_grown_tables_are_analyzed_once_by_one_process_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -68,23 +83,27 @@ def test_the_grown_tables_are_analyzed_once_by_one_process_at_a_time(
     )  # its thread looked once, at the start, and sleeps
     try:
         _counted(storage, "sheets", SHEETS)
-        if any(_analyzed(storage).values()):
+        if any(_analyzed(storage, auto=True).values()):
             pytest.skip("this database's autovacuum analyzed the tables first")
-        # Another process of the server at it: this one skips its turn, gathers nothing.
+        # Another process of this server (this schema) at it: this one skips its turn.
         with psycopg.connect(url, autocommit=True) as other:
-            other.execute("SELECT pg_advisory_lock(%s)", [statistics.LOCK])
-            assert storage.statistics.keep() == []
+            other.execute(f"SELECT {_LOCK}", [statistics.LOCK])
+            assert _keeper(storage).keep() == []
             assert not any(_analyzed(storage).values())
-        grown = storage.statistics.keep()
+        grown = _keeper(storage).keep()
         assert {"records", "sheets", "status", "log_nodes", "partition_nodes"} <= set(grown)
         assert not {"meta", "counters", "partitions", "heads"} & set(grown)  # a few rows
         analyzed = _analyzed(storage)
         assert all(analyzed[name] for name in grown)
-        assert storage.statistics.keep() == []  # not grown since: not again
+        with psycopg.connect(url, autocommit=True) as other:  # its lock was given back
+            taken = other.execute(f"SELECT {_TRY_LOCK}", [statistics.LOCK]).fetchone()
+            assert taken == (True,)
+        assert _keeper(storage).keep() == []  # not grown since: not again
     finally:
         storage.close()
 
 
+@pytest.mark.postgres_only
 def test_the_thread_gathers_them_while_the_server_serves(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -98,4 +117,44 @@ def test_the_thread_gathers_them_while_the_server_serves(
         assert _analyzed(storage)["sheets"]
     finally:
         storage.close()
-    assert not storage.statistics._thread.is_alive()  # close() stops it
+    assert not _keeper(storage)._thread.is_alive()  # close() stops it
+
+
+@pytest.mark.postgres_only
+def test_a_storage_nobody_closed_is_collected_and_its_thread_ends(tmp_path: Path) -> None:
+    url = database_for(tmp_path)
+    assert url is not None
+    storage = PostgresStorage(url, statistics_every=0.05)
+    thread = _keeper(storage)._thread
+    del storage
+    deadline = time.monotonic() + 10
+    while thread.is_alive() and time.monotonic() < deadline:
+        gc.collect()  # the storage and its pool are a cycle; a look may hold it meanwhile
+        thread.join(timeout=0.1)
+    assert not thread.is_alive()
+
+
+def test_a_failing_look_is_logged_once_and_the_thread_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The database down: each look fails; one warning, not one every look."""
+    looks: list[float] = []
+
+    def down(_sql: str, _params: Any) -> list[tuple[Any, ...]]:
+        looks.append(time.monotonic())
+        raise psycopg.OperationalError("connection refused")
+
+    caplog.set_level(logging.WARNING, "recap_server.statistics")
+    keeper = StatisticsKeeper(lambda: None, down, every=0.01)
+    try:
+        deadline = time.monotonic() + 10
+        while len(looks) < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(looks) >= 5 and keeper._thread.is_alive()
+    finally:
+        keeper.close()
+    said = [r.getMessage() for r in caplog.records]
+    assert said == ["the planner's statistics were not gathered: connection refused"]
+    assert not any(
+        t.name == "recap-statistics" and t is keeper._thread for t in threading.enumerate()
+    )
