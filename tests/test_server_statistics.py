@@ -78,9 +78,8 @@ def test_the_grown_tables_are_analyzed_once_by_one_process_at_a_time(
 ) -> None:
     url = database_for(tmp_path)
     assert url is not None
-    storage = _filled(
-        url, every=3600, monkeypatch=monkeypatch
-    )  # its thread looked once, at the start, and sleeps
+    # Its thread looked once, at the start, and sleeps: this test asks it to look.
+    storage = _filled(url, every=3600, monkeypatch=monkeypatch)
     try:
         _counted(storage, "sheets", SHEETS)
         if any(_analyzed(storage, auto=True).values()):
