@@ -26,6 +26,14 @@ from tests.pg_support import database_for
 SHEETS = 1500  # more than statistics.LEAST rows in records, sheets and status
 
 
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    """This test's server's database: a fresh schema of the PostgreSQL pass's."""
+    found = database_for(tmp_path)
+    assert found is not None
+    return found
+
+
 def _filled(url: str, every: float, monkeypatch: pytest.MonkeyPatch) -> PostgresStorage:
     """A server's storage after pushes of the package, a certificate and SHEETS sheets."""
     monkeypatch.setattr(hotpath, "STATIONS", SHEETS)  # a sheet a station at least
@@ -74,10 +82,8 @@ def _counted(storage: PostgresStorage, table: str, rows: int) -> None:
 
 @pytest.mark.postgres_only
 def test_the_grown_tables_are_analyzed_once_by_one_process_at_a_time(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = database_for(tmp_path)
-    assert url is not None
     # Its thread looked once, at the start, and sleeps: this test asks it to look.
     storage = _filled(url, every=3600, monkeypatch=monkeypatch)
     try:
@@ -104,10 +110,8 @@ def test_the_grown_tables_are_analyzed_once_by_one_process_at_a_time(
 
 @pytest.mark.postgres_only
 def test_the_thread_gathers_them_while_the_server_serves(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = database_for(tmp_path)
-    assert url is not None
     storage = _filled(url, every=0.05, monkeypatch=monkeypatch)
     try:
         deadline = time.monotonic() + 30
@@ -120,9 +124,7 @@ def test_the_thread_gathers_them_while_the_server_serves(
 
 
 @pytest.mark.postgres_only
-def test_a_storage_nobody_closed_is_collected_and_its_thread_ends(tmp_path: Path) -> None:
-    url = database_for(tmp_path)
-    assert url is not None
+def test_a_storage_nobody_closed_is_collected_and_its_thread_ends(url: str) -> None:
     storage = PostgresStorage(url, statistics_every=0.05)
     thread = _keeper(storage)._thread
     del storage
