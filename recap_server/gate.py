@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -118,7 +118,9 @@ class _Bucket:
     at: float
 
 
-MAX_CROWD = 100_000  # certified keys remembered as refused in one second (a bound on memory)
+MAX_CROWD = 100_000  # certified keys in a door's line at most (a bound on memory)
+# The seconds over which a door's rate of finished work is measured (``_Places.busy``).
+RATE_WINDOW = 5.0
 
 
 class _Places:
@@ -139,30 +141,58 @@ class _Places:
         self.reading = 0
         self._monotonic = monotonic
         self._second = monotonic()
-        self._refused: set[str] = set()  # the certified keys refused this second
-        self._refused_before = 0  # how many in the last second
         self._told = self._told_before = retry_after  # the longest wait told, now and before
+        self._finished: deque[float] = deque()  # when each request of the last RATE_WINDOW ended
+        self._done = 0  # requests finished since the start: the front of the line
+        self._line: dict[str, int] = {}  # certified key -> its number in the line
+        self._tail = 0  # the last number given
+
+    def finished(self) -> None:
+        """A request worked on here has ended: its place is free again."""
+        now = self._monotonic()
+        self._finished.append(now)
+        self._done += 1
+        self._forget(now)
+
+    def _forget(self, now: float) -> None:
+        while self._finished and self._finished[0] <= now - RATE_WINDOW:
+            self._finished.popleft()
 
     def busy(self, who: str | None = None) -> Refusal:
-        """A 503 whose Retry-After grows with the crowd. A constant answer brings everyone
-        refused back together: in the national surge 7,000 laptops told "5 s" came back at
-        ~600 a second (111,262 in 182 s), and the server spent itself refusing them. Told
-        ``retry_after`` times the certified keys refused in the last second per waiting
-        place, the crowd returns at about the rate the queue takes it (laptops spread it
-        further, §9.9). Only certified keys count (``who``, the gate's bucket name: "key
-        ..."; anyone can send pushes without a token from many addresses), each once a
-        second, and the wait at most doubles from one second to the next: a burst cannot
+        """A 503 whose Retry-After is the time the server takes the line ahead.
+
+        A constant answer brings everyone refused back together: in the national surge
+        7,000 laptops told "5 s" came back at ~600 a second (111,262 in 182 s), and the
+        server spent itself refusing them. So each certified key refused takes a number in
+        a line, as at a counter, and is told when its number will be called: the requests
+        ahead of it at the rate the server finished them in the last RATE_WINDOW seconds
+        (never less than ``max_waiting`` every ``retry_after`` seconds, before any has
+        finished). A key refused again before its number came keeps it; after, it takes a
+        new one. Laptops spread the time further (§9.9). A wait told from the keys refused
+        in one second alone sent a national surge's first crowd away for 40-113 s, and the
+        server sat nearly idle at the surge's end while they waited; at the measured rate,
+        it brought them back three times as often (docs/PERFORMANCE.md, runs R1 to R8).
+
+        Only certified keys take a number (``who``, the gate's bucket name: "key ...";
+        anyone can send pushes without a token from many addresses): others are told the
+        end of the line without making it longer. The wait is at least ``retry_after``, at
+        most 600 s, and at most double the longest told in the last second: a burst cannot
         send honest laptops away for ten minutes."""
         now = self._monotonic()
         if now - self._second >= 1.0:
             recent = now - self._second < 2.0
-            self._refused_before = len(self._refused) if recent else 0
             self._told_before = self._told if recent else self.retry_after
-            self._second, self._refused, self._told = now, set(), self.retry_after
-        if who is not None and who.startswith("key ") and len(self._refused) < MAX_CROWD:
-            self._refused.add(who)
-        crowd = max(len(self._refused), self._refused_before)
-        wait = self.retry_after * max(1.0, crowd / max(1, self.max_waiting))
+            self._second, self._told = now, self.retry_after
+            # Numbers called are forgotten: at most one pass over the line a second.
+            self._line = {key: n for key, n in self._line.items() if n > self._done}
+        self._forget(now)
+        rate = max(len(self._finished) / RATE_WINDOW, max(1, self.max_waiting) / self.retry_after)
+        number = self._line.get(who) if who is not None else None
+        if number is None or number <= self._done:
+            number = max(self._tail, self._done) + 1
+            if who is not None and who.startswith("key ") and len(self._line) < MAX_CROWD:
+                self._line[who] = self._tail = number
+        wait = max(self.retry_after, (number - self._done) / rate)
         told = min(MAX_RETRY_AFTER, 2 * self._told_before, math.ceil(wait))
         self._told = max(self._told, told)
         return Refusal(503, "the server is busy: try again shortly", told)
@@ -414,6 +444,7 @@ class PushGate:
             yield
         finally:
             places.running.release()
+            places.finished()
 
 
 def hashes_body_bytes(count: int) -> int:

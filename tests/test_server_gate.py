@@ -211,42 +211,78 @@ def test_the_photo_door_takes_only_certified_keys_and_keeps_its_own_rates_and_pl
     assert asyncio.run(scenario()) == [503, "push in"]
 
 
-def test_a_crowd_refused_is_told_to_come_back_later_in_proportion(ledger: Ledger) -> None:
-    """One refused now and then hears 5 s; a crowd of certified keys refused in one second
-    hears longer, in proportion to it per waiting place, the wait at most doubling from one
-    second to the next, at most 600 s; once the crowd is gone, 5 s again. Pushes without a
-    token (anyone, from many addresses) and one key refused again and again do not count."""
-    clock = [100.0]
+def _crowd_gate(ledger: Ledger, clock: list[float]) -> tuple[PushGate, Any]:
+    """A gate of one push place and 10 waiting, on the test's clock, and its push places."""
     gate = PushGate(
         ledger.trust,
         ledger.clock,
         GateLimits(max_active=1, max_waiting=10),
         monotonic=lambda: clock[0],
     )
-    places = gate._places["push"]
+    return gate, gate._places["push"]
 
-    def told(who: str | None) -> int:
-        after = places.busy(who).retry_after
-        assert after is not None
-        return after
 
-    assert [told(f"key {n}") for n in range(10)] == [5] * 10
-    assert {told(f"address 10.0.{n // 250}.{n % 250}") for n in range(5000)} == {5}
-    assert {told("key 0") for _ in range(1000)} == {5}  # the same key again
-    waits = [told(f"key {n}") for n in range(10, 200)]  # 200 keys refused within this second
+def _told(places: Any, who: str) -> int:
+    after = places.busy(who).retry_after
+    assert after is not None
+    return after
+
+
+def test_a_crowd_refused_is_told_to_come_back_later_in_proportion(ledger: Ledger) -> None:
+    """Each certified key refused takes a number in a line and is told when it will be
+    called: here, before any push has finished, at 10 waiting places every 5 s. The first
+    few hear 5 s; a crowd hears longer, the wait at most doubling from one second to the
+    next, at most 600 s. A key refused again keeps its number; pushes without a token
+    (anyone, from many addresses) are told the end of the line and do not make it longer."""
+    clock = [100.0]
+    _gate, places = _crowd_gate(ledger, clock)
+    assert [_told(places, f"key {n}") for n in range(10)] == [5] * 10
+    # The 11th in line at 2 a second: 5.5 s, for every address, however many.
+    assert {_told(places, f"address 10.0.{n // 250}.{n % 250}") for n in range(5000)} == {6}
+    assert {_told(places, "key 0") for _ in range(1000)} == {5}  # the same key: its number
+    waits = [_told(places, f"key {n}") for n in range(10, 200)]  # 200 keys in this second
     assert waits[-1] == 10 and waits == sorted(waits)  # 5 s doubled at most
     longest = []
     for _second in range(6):  # the crowd of 200 keys keeps coming: 100 s, reached by doubling
         clock[0] += 1.0
-        longest.append(max(told(f"key {n}") for n in range(200)))
+        longest.append(max(_told(places, f"key {n}") for n in range(200)))
     assert longest == [20, 40, 80, 100, 100, 100]
     for _second in range(4):  # a crowd of 100,000 keys: at most 600 s
         clock[0] += 1.0
         for n in range(100_000):
             places.busy(f"key {n}")
-    assert told("key y") == 600
-    clock[0] += 10  # quiet since
-    assert told("key z") == 5
+    assert _told(places, "key y") == 600
+    clock[0] += 10  # quiet since: nobody is sent away for long at once
+    assert _told(places, "key z") == 10
+
+
+def test_a_crowd_is_told_to_come_back_at_the_rate_the_server_works(ledger: Ledger) -> None:
+    """A server that finishes 100 pushes a second takes a crowd of 200 keys in two seconds:
+    it tells them 5 s, not the 100 s that 10 waiting places every 5 s would give; a crowd
+    of 2,000 keys hears 20 s, not 600, and a key whose number was called and is refused
+    again goes to the end of the line. The rate is the pushes whose turn ended in the last
+    5 s: once the server has finished none for that long, it is not known again."""
+    clock = [100.0]
+    gate, places = _crowd_gate(ledger, clock)
+
+    async def work(pushes: int) -> None:  # 100 pushes a second, each in its turn
+        for _ in range(pushes):
+            async with gate.turn(who="key w"):
+                clock[0] += 0.01
+
+    asyncio.run(work(500))
+    assert {_told(places, f"key {n}") for n in range(200)} == {5}
+    longest = []
+    for _second in range(6):  # 2,000 keys keep coming while the server keeps working
+        asyncio.run(work(100))
+        longest.append(max(_told(places, f"key {n}") for n in range(2000)))
+    assert longest == [10, 20, 20, 20, 20, 20]  # 2,000 / 100 a second, reached by doubling
+    clock[0] += 5.0  # no push finished for 5 s: 10 places every 5 s again
+    for _second in range(4):
+        clock[0] += 1.0
+        longest.append(max(_told(places, f"key {n}") for n in range(200)))
+    # 200 keys x 5 s / 10 places = 100 s, reached again by doubling from 5 s
+    assert longest[6:] == [10, 20, 40, 80]
 
 
 def test_one_sender_holds_few_of_the_body_places(ledger: Ledger) -> None:
