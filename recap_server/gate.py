@@ -142,36 +142,45 @@ class _Places:
         self._monotonic = monotonic
         self._second = monotonic()
         self._told = self._told_before = retry_after  # the longest wait told, now and before
-        self._finished: deque[float] = deque()  # when each request of the last RATE_WINDOW ended
-        self._done = 0  # requests finished since the start: the front of the line
-        self._line: dict[str, int] = {}  # certified key -> its number in the line
-        self._tail = 0  # the last number given
+        # The line is counted in certified keys' turns: when each of the last RATE_WINDOW
+        # ended, how many ended since the start (its front), each key's number, the last
+        # number given.
+        self._finished: deque[float] = deque()
+        self._done = 0
+        self._line: dict[str, int] = {}
+        self._tail = 0
 
-    def finished(self) -> None:
-        """A request worked on here has ended: its place is free again."""
-        now = self._monotonic()
-        self._finished.append(now)
-        self._done += 1
-        self._forget(now)
+    def finished(self, who: str | None) -> None:
+        """``who``'s turn has ended. Only certified keys' turns count: anyone can make
+        requests that end at once from many addresses, and would make the line seem to
+        move faster than it does for the keys in it."""
+        if who is not None and who.startswith("key "):
+            now = self._monotonic()
+            self._finished.append(now)
+            self._done += 1
+            self._forget(now)
 
     def _forget(self, now: float) -> None:
         while self._finished and self._finished[0] <= now - RATE_WINDOW:
             self._finished.popleft()
 
     def busy(self, who: str | None = None) -> Refusal:
-        """A 503 whose Retry-After is the time the server takes the line ahead.
+        """A 503 whose Retry-After is about when the server will have taken the line ahead.
 
         A constant answer brings everyone refused back together: in the national surge
         7,000 laptops told "5 s" came back at ~600 a second (111,262 in 182 s), and the
         server spent itself refusing them. So each certified key refused takes a number in
-        a line, as at a counter, and is told when its number will be called: the requests
-        ahead of it at the rate the server finished them in the last RATE_WINDOW seconds
-        (never less than ``max_waiting`` every ``retry_after`` seconds, before any has
-        finished). A key refused again before its number came keeps it; after, it takes a
-        new one. Laptops spread the time further (§9.9). A wait told from the keys refused
-        in one second alone sent a national surge's first crowd away for 40-113 s, and the
-        server sat nearly idle at the surge's end while they waited; at the measured rate,
-        it brought them back three times as often (docs/PERFORMANCE.md, runs R1 to R8).
+        a line and is told about when its number will be called: the numbers ahead of it,
+        at the rate certified keys' turns ended in the last RATE_WINDOW seconds (never taken
+        as less than ``max_waiting`` every ``retry_after`` seconds). A number reserves no
+        place: whoever comes when one is free takes it. A key refused again before its
+        number is called (told less by the caps below) keeps it; after, it takes a new one.
+        After a second or two with nobody refused, the line is gone. Laptops spread the time
+        further (§9.9). Told from the keys refused in one second alone, at 12.8 pushes a
+        second, a national surge's first crowd was sent away for 40-113 s while the server
+        took ~90 a second, and the server sat nearly idle at the surge's end while they
+        waited; that crowd at the measured rate came back three times as often
+        (docs/PERFORMANCE.md, runs R1 to R9).
 
         Only certified keys take a number (``who``, the gate's bucket name: "key ...";
         anyone can send pushes without a token from many addresses): others are told the
@@ -183,10 +192,13 @@ class _Places:
             recent = now - self._second < 2.0
             self._told_before = self._told if recent else self.retry_after
             self._second, self._told = now, self.retry_after
-            # Numbers called are forgotten: at most one pass over the line a second.
-            self._line = {key: n for key, n in self._line.items() if n > self._done}
+            if recent:  # numbers called are forgotten: one pass over the line a second
+                self._line = {key: n for key, n in self._line.items() if n > self._done}
+            else:  # nobody refused for a second or more: the line got places, or left
+                self._line, self._tail = {}, self._done
         self._forget(now)
-        rate = max(len(self._finished) / RATE_WINDOW, max(1, self.max_waiting) / self.retry_after)
+        slowest = max(1, self.max_waiting) / max(1, self.retry_after)
+        rate = max(len(self._finished) / RATE_WINDOW, slowest)
         number = self._line.get(who) if who is not None else None
         if number is None or number <= self._done:
             number = max(self._tail, self._done) + 1
@@ -408,7 +420,7 @@ class PushGate:
         """One of ``max_reading`` bodies being received: a slow sender holds this, never a
         place of the work (two slow bodies must not stop every push), and one sender
         (``who``, the bucket's name from ``who_async()``) at most ``reading_per_sender`` of them.
-        ``who`` is also the crowd a 503 counts."""
+        ``who`` is also who takes a number in the line when refused (``_Places.busy``)."""
         places = self._places[door]
         if places.reading >= places.max_reading:
             raise places.busy(who)
@@ -444,7 +456,7 @@ class PushGate:
             yield
         finally:
             places.running.release()
-            places.finished()
+            places.finished(who)
 
 
 def hashes_body_bytes(count: int) -> int:
