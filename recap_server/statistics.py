@@ -128,7 +128,10 @@ class StatisticsKeeper:
         return [(str(schema), str(table)) for schema, table, owned in rows if owned]
 
     def _run(self) -> None:
-        while not self._stop.is_set() and self._query() is not None:
+        # The first look after ``every``, not at once: the short commands that open a
+        # storage for seconds (``--request``, ``--certificate``, a ``--workers`` parent's
+        # set-up) never start an ANALYZE that their ``close()`` would then wait for.
+        while not self._stop.wait(self.every) and self._query() is not None:
             try:
                 self.keep()
                 self._said = None
@@ -136,7 +139,6 @@ class StatisticsKeeper:
                 if str(exc) != self._said:
                     _log.warning("the planner's statistics were not gathered: %s", exc)
                     self._said = str(exc)
-            self._stop.wait(self.every)
 
     def close(self) -> None:
         """Stop looking; an ANALYZE under way is waited for (a bounded sample: seconds)."""
