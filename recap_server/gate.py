@@ -180,7 +180,7 @@ class _Places:
         second, a national surge's first crowd was sent away for 40-113 s while the server
         took ~90 a second, and the server sat nearly idle at the surge's end while they
         waited; that crowd at the measured rate came back three times as often
-        (docs/PERFORMANCE.md, runs R1 to R9).
+        (docs/PERFORMANCE.md, runs R1 to R11).
 
         Only certified keys take a number (``who``, the gate's bucket name: "key ...";
         anyone can send pushes without a token from many addresses): others are told the
