@@ -11,11 +11,12 @@ does before election day. An asynchronous load generator (aiohttp, one process) 
    certificate): the server CPU it costs;
 2. the server CPU of one request of each kind, on the idle server, over 20 laptops' first
    syncs made one request at a time (what the projection in docs/PERFORMANCE.md uses);
-3. the surge: every laptop's first sync at once (health, its certificate, its sheets, every
-   pull page of its district and the certificates those pages name by hash that it lacks,
-   the fork evidence when health counts any), at most ``connections`` requests and
-   ``first_pulls`` package pages in flight, inside a time box (what is not done by then is
-   reported, not waited for);
+3. the surge: every laptop's first sync at once (health, its package and certificate asked
+   by hash as in 1 and its certificate pushed only if not held, its sheets, every pull page
+   of its district and the certificates those pages name by hash that it lacks, the fork
+   evidence when health counts any), at most ``connections`` requests and ``first_pulls``
+   package pages in flight, inside a time box (what is not done by then is reported, not
+   waited for);
 4. steady syncs every ``interval`` seconds (health carrying the consistency proof from the
    head last seen, a new sheet, a pull from its cursor; the fork evidence when health's
    count of it changed) by every laptop whose sheets are stored, as the client asks them.
@@ -360,6 +361,7 @@ class Generator:
         self.forks_held: dict[int, Any] = {}  # laptop -> health's forks_held, as sent
         self.forks_seen: dict[int, Any] = {}  # laptop -> forks_held when evidence was asked
         self.steady_next: dict[int, int] = {}
+        self.package_hash = ""  # the package record's hash (``_package_hash``), set by ``_run``
 
     def span(self, at: tuple[int, int]) -> bytes:
         return self.bodies[at[0] : at[0] + at[1]]
@@ -460,6 +462,31 @@ class Generator:
             self.tally.receipted.setdefault(entry["hash"], int(entry["index"]))
         return True
 
+    async def ask_held(self, laptop: Laptop, known: int, name: str = "held") -> tuple[int, bool]:
+        """``POST /v1/push/held`` with the hashes of the laptop's unsent authority records,
+        its election package and its certificate, as the client asks before it pushes them
+        (``SyncEngine._ask_held``): (status, whether the receipt lists the certificate as
+        held). The client would push the package (~100 MB) if it were not held: the
+        generator counts that an error and does not."""
+        asked = [self.package_hash, laptop.cert_hash]
+        body = json.dumps({"hashes": asked}, separators=(",", ":")).encode("ascii")
+        status, text = await self.call(
+            name,
+            "POST",
+            "/v1/push/held",
+            params={"known": known},
+            data=body,
+            extra=_push_token(laptop.index),
+            gzipped=False,
+        )
+        if status != 200 or text is None:
+            return status, False
+        held = {e["hash"] for e in json.loads(text)["receipt"]["payload"]["held"]}
+        if self.package_hash not in held:
+            self.tally.errors[f"{name}: the server does not hold the package"] += 1
+            return 0, False
+        return status, laptop.cert_hash in held
+
     async def health(self, laptop: Laptop) -> bool:
         """Health with the size last seen (the proof from it comes in the answer); the proof
         asked apart only if it did not, as the client does."""
@@ -554,7 +581,10 @@ class Generator:
         if not await self.health(laptop):
             return False
         known = self.head_size.get(laptop.index, 0)
-        if not await self.push(laptop, self.span(laptop.cert_body), known):
+        status, cert_held = await self.ask_held(laptop, known)
+        if status != 200:
+            return False
+        if not cert_held and not await self.push(laptop, self.span(laptop.cert_body), known):
             return False
         self.tally.sent.update(laptop.surge_hashes)
         if not await self.push(laptop, self.span(laptop.surge), known):
@@ -714,9 +744,7 @@ async def _request_costs(gen: Generator, server: Server, sample: list[Laptop]) -
         costs[kind] = (server.cpu() - before) / max(1, len(calls))
 
     await timed("health", [gen.health(lap) for lap in sample])
-    await timed(
-        "push_held_certificate", [gen.push(lap, gen.span(lap.cert_body), 0) for lap in sample]
-    )
+    await timed("held", [gen.ask_held(lap, 0) for lap in sample])
     for lap in sample:
         gen.tally.sent.update(lap.surge_hashes)
     sheets = len(sample[0].surge_hashes)
@@ -767,38 +795,17 @@ async def _first_contact(
     receipt does not list as held (its certificate: the authority loaded the package). Each
     row is the server CPU of one step; ``first contact`` is their sum, the laptop's whole."""
     out = []
-    package_hash = await asyncio.to_thread(_package_hash, gen.national.package)
     for laptop in late:
-        cert = json.loads(zlib.decompress(gen.span(laptop.cert_body), wbits=31))["records"]
-        token = _push_token(laptop.index)
         start = before = server.cpu()
         await gen.health(laptop)
-        asked = [package_hash, *(c["hash"] for c in cert)]
-        body = json.dumps({"hashes": asked}, separators=(",", ":")).encode("ascii")
-        status, text = await gen.call(
-            "first_contact_held",
-            "POST",
-            "/v1/push/held",
-            params={"known": 0},
-            data=body,
-            extra=token,
-            gzipped=False,
-        )
-        held: set[str] = set()
-        if status == 200 and text is not None:
-            held = {e["hash"] for e in json.loads(text)["receipt"]["payload"]["held"]}
-            if package_hash not in held:  # the client would push ~100 MB: the probe does not
-                gen.tally.errors["first_contact: the server does not hold the package"] += 1
-                status = 0
+        status, cert_held = await gen.ask_held(laptop, 0, "first_contact_held")
         out.append(
             ("held: health, package + certificate asked by hash", status, server.cpu() - before)
         )
         before = server.cpu()
-        missing = [c for c in cert if c["hash"] not in held]
         pushed = 200
-        if status == 200 and missing:
-            body = await asyncio.to_thread(_gzip_batch, missing)
-            pushed = 200 if await gen.push(laptop, body, 0) else 0
+        if status == 200 and not cert_held:
+            pushed = 200 if await gen.push(laptop, gen.span(laptop.cert_body), 0) else 0
             out.append(("certificate pushed alone", pushed, server.cpu() - before))
         whole = status if status != 200 else pushed
         out.append(("first contact, health to receipt", whole, server.cpu() - start))
@@ -852,19 +859,12 @@ def _package_hash(path: Path) -> str:
     return _PACKAGE_HASHES[path]
 
 
-def _gzip_batch(records: list[dict[str, Any]]) -> bytes:
-    import gzip
-
-    from recap_desktop.protocol.wire import batch_bytes
-
-    return gzip.compress(batch_bytes(records), compresslevel=6)
-
-
 async def _run(
     national: National, server: Server, shape: Shape, log: Callable[[str], None]
 ) -> Figures:
     tally = Tally()
     gen = Generator(server.url, national, national.bodies(), tally)
+    gen.package_hash = await asyncio.to_thread(_package_hash, national.package)
     await gen.open(shape.connections, shape.first_pulls)
     rss_start = rss_mb(server.pid)
     probe = Probe(server.url, server.pid)  # stopped in the finally below, as its task is
