@@ -20,6 +20,7 @@ from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.crypto.keys import SigningKey
 from recap_desktop.domain.election import text
 from recap_desktop.messages import (
+    MESSAGES,
     NETWORK,
     help_text,
     language,
@@ -864,7 +865,21 @@ def cmd_check_print(ws: Workspace, args: argparse.Namespace) -> int:
     if result.newer:
         _out(tr("check.superseded", newer=result.newer))
         return EXIT_PROBLEMS
+    if result.standing:
+        _out(_standing_line(record.type, result.standing))
+        return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def _standing_line(kind: str, standing: str) -> str:
+    """Why a verified paper's record is not what counts now (``PrintCheck.standing``)."""
+    from recap_desktop.services.plenary import OUTDATED
+
+    if kind == "dhasil" and standing == OUTDATED:
+        return tr("check.outdated")
+    key = f"print.state.{standing}"  # a state; else a standing's name (revoked, role, ...)
+    state = tr(key) if key in MESSAGES else problem_name(standing)
+    return tr("check.not_counting" if kind == "sheet" else "check.not_in_force", state=state)
 
 
 def _decode_image(path: str) -> str:

@@ -310,6 +310,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "{code}: hasil disengketakan (angka berbeda)",
         "en": "{code}: disputed (different numbers)",
     },
+    "dhasil.blocker.outdated": {
+        "id": "{code}: D.Hasil finalnya tidak lagi sesuai dengan yang dihitung (lembar yang dinamai tidak lagi dihitung, atau keberatan tidak dicantumkan); ketuanya menandatangani versi baru",
+        "en": "{code}: its final D.Hasil no longer says what is counted (a sheet it names no longer counts, or an objection is left out); its chair signs a new version",
+    },
     "dhasil.blocker.objection": {
         "id": "keberatan {hash}… di {place} belum diputuskan: {subject}",
         "en": "objection {hash}… at {place} not ruled on: {subject}",
@@ -643,6 +647,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "D.Hasil sementara",
         "en": "interim D.Hasil",
     },
+    "print.state.outdated": {
+        "id": "D.Hasil usang",
+        "en": "outdated D.Hasil",
+    },
     "check.matches": {
         "id": "COCOK: catatan {type} {hash} ada dan terverifikasi. Bandingkan angka di bawah dengan kertas:",
         "en": "MATCHES: the {type} record {hash} is held and verifies. Compare the numbers below with the paper:",
@@ -654,6 +662,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "check.superseded": {
         "id": "PERHATIAN: catatan ini telah digantikan oleh versi lebih baru {newer}. Kertas ini bukan versi yang berlaku.",
         "en": "NOTE: this record was replaced by a newer version {newer}. This paper is not the version in force.",
+    },
+    "check.not_counting": {
+        "id": "PERHATIAN: lembar ini tidak dihitung sekarang (keadaan TPS: {state}). Tanda tangannya sah, tetapi hasil tidak bertumpu pada kertas ini.",
+        "en": "NOTE: this sheet does not count now (the station's state: {state}). Its signature is valid, but the count does not rest on this paper.",
+    },
+    "check.not_in_force": {
+        "id": "PERHATIAN: D.Hasil ini tidak berlaku ({state}). Tanda tangannya sah, tetapi kertas ini bukan hasil wilayahnya.",
+        "en": "NOTE: this D.Hasil is not in force ({state}). Its signature is valid, but this paper is not the region's result.",
+    },
+    "check.outdated": {
+        "id": "PERHATIAN: D.Hasil ini usang: tidak lagi sesuai dengan yang dihitung (lembar yang dinamainya tidak lagi dihitung, TPS yang ditundanya kini dihitung, atau keberatan tidak dicantumkan). Ketuanya harus menandatangani versi baru.",
+        "en": "NOTE: this D.Hasil is outdated: it no longer says what is counted (a sheet it names no longer counts, a station it left pending counts now, or an objection is left out). Its chair must sign a new version.",
     },
     "check.signed_by": {
         "id": "Ditandatangani oleh {name} ({role}, {region}), kunci {keyid}…, pada {time}",
@@ -1098,6 +1118,10 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "en": "two records at one place (fork)",
     },
     "dangling": {"id": "merujuk catatan yang tidak ada", "en": "refers to a record that is absent"},
+    "self_review": {
+        "id": "memeriksa lembar yang ditandatangani kuncinya sendiri",
+        "en": "reviews a sheet signed by its own key",
+    },
     "unknown_region": {"id": "wilayah tidak dikenal", "en": "unknown region"},
     "bad_children": {
         "id": "rincian wilayah D.Hasil tidak lengkap atau salah",

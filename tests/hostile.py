@@ -48,6 +48,7 @@ WITNESS2, CHAIR_PROV = key("witness two"), key("chair 32")
 CHAIR2 = key("second chair 32.01.01")  # another key certified to chair 32.01.01
 # Double entry and warnings: an operator and a supervisor of sub-district 32.01.01.
 OP_C, SUP_D = key("operator c"), key("supervisor 32.01.01")
+DUAL = key("operator and supervisor")  # certified for both roles by a case of its own
 
 VALUES = {
     "dpt": 200, "dpt_voted": 150, "dptb_voted": 2, "dpk_voted": 1, "voted_total": 153,
@@ -382,6 +383,7 @@ def table() -> Table:
         WITNESS2, 1, None, S2, kind="incident", witness=None,
         subject="kotak suara tiba tanpa segel di PPK",
     )  # fmt: skip
+    dual_sheet = sheet(DUAL, 1, None, S3, time=LATER)  # its own review of it is a case
     base = [
         package,
         certificate(OP_A, "operator", "32.01.01"),
@@ -413,6 +415,9 @@ def table() -> Table:
         incident,
         certificate(OP_C, "operator", DISTRICT),
         certificate(SUP_D, "supervisor", DISTRICT),
+        certificate(DUAL, "operator", DISTRICT),
+        certificate(DUAL, "supervisor", DISTRICT),
+        dual_sheet,
     ]
     forged_payload = {**a2.to_json(), "payload": {**a2.payload, "values": {**VALUES, "v_p01": 99}}}
     rehashed = {**forged_payload, "hash": _rehash(forged_payload["payload"])}
@@ -515,6 +520,12 @@ def table() -> Table:
             "dangling",
         ),
         Case("overrides_another_station", [s2_review], "dangling"),
+        Case(
+            "reviews_its_own_sheet",
+            [review(DUAL, 2, dual_sheet.hash, dual_sheet, time=LATER)],
+            "self_review",
+            "a key certified both to enter and to review approves its own sheet",
+        ),
         Case("a_member_too_many", [extra], "malformed"),
         Case(
             "certificate_of_another_election",

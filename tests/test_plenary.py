@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from recap_desktop.cli import main as cli_main
 from recap_desktop.crypto import authority
 from recap_desktop.crypto.envelope import Record, sign
 from recap_desktop.crypto.keys import SigningKey
@@ -503,3 +504,152 @@ def test_verify_replays_a_dhasil_resting_on_numbers_that_are_not_counts(
     found = {(p.record, p.kind) for p in report.problems}
     assert (odd.hash, "bad_values") in found and (on_odd.hash, "bad_totals") in found
     assert not report.ok
+
+
+# -- a D.Hasil that no longer says what counts is not built upon, nor passed as the result --
+
+
+def _district_dhasil_naming_a_rejected_sheet(chair: Workspace) -> tuple[SigningKey, Record]:
+    """A second operator's sheet moving 20 votes, rejected by the supervisor, and a final
+    D.Hasil of 32.01.01 by another chair that names it (its sums hold: it is admitted).
+    Returns (that chair's key, the D.Hasil)."""
+    honest = chair.store.records.get(
+        str(chair.store.recaps.counted_sheets("32.01.01", "ppwp")[STATION]["current"])
+    )
+    assert honest is not None
+    operator, supervisor = _officer("operator two"), _officer("supervisor of 32.01")
+    district_chair = _officer("chair of 32.01.01")
+    _certify(chair, operator, "operator", "32.01.01")
+    _certify(chair, supervisor, "supervisor", "32.01")
+    _certify(chair, district_chair, "chair", "32.01.01")
+    values = dict(honest.payload["values"])
+    values["v_p01"] += 20
+    values["v_p02"] -= 20
+    shifted = _signed(operator, 1, None, **{**_body(honest), "values": values})
+    rejected = _signed(
+        supervisor, 1, None, type="review", station=STATION, contest="ppwp", sheet=shifted.hash,
+        decision="reject", reason="angka tidak sesuai kertas", overrides=[],
+    )  # fmt: skip
+    assert not admit_into(chair, [shifted, rejected], "usb").problems
+    assert chair.store.sheets.status(STATION, "ppwp")["current"] == honest.hash
+    state = plenary_service.plenary(chair, "32.01.01", "ppwp")
+    children = [
+        {**c, "record": shifted.hash} if c["code"] == STATION else c
+        for c in state.payload_children()
+    ]
+    totals = {**state.totals}
+    totals["v_p01"] += 20
+    totals["v_p02"] -= 20
+    dhasil = _signed(
+        district_chair, 1, None, type="dhasil", region="32.01.01", contest="ppwp",
+        basis="sheets", totals=totals, children=children, pending=state.payload_pending(),
+        objections=state.payload_objections(), final=True, supersedes=None, reason=None,
+    )  # fmt: skip
+    assert not admit_into(chair, [dhasil], "usb").problems  # valid: its sums hold (§5.5)
+    return district_chair, dhasil
+
+
+def test_the_level_above_does_not_build_on_a_dhasil_naming_a_rejected_sheet(
+    chair: Workspace, key: SigningKey
+) -> None:
+    """A sub-district's final D.Hasil names a sheet the supervisor rejected: the regency's
+    program counted it as the sub-district's result and closed over votes that do not count."""
+    district_chair, dhasil = _district_dhasil_naming_a_rejected_sheet(chair)
+    district = plenary_service.plenary(chair, "32.01.01", "ppwp")
+    assert dhasil.hash in district.state.in_force and district.outdated
+    plenary_service.sign_dhasil(chair, key, "32.01.02", "ppwp")
+    regency = plenary_service.plenary(chair, "32.01", "ppwp", "recaps")
+    first = regency.children[0]
+    assert (first.code, first.state, first.record) == ("32.01.01", plenary_service.OUTDATED, None)
+    assert regency.blockers.outdated == ("32.01.01",) and not regency.can_close
+    assert regency.totals != chair.store.sheets.totals("32.01", "ppwp")[0]  # 32.01.02 alone
+    with pytest.raises(RecapError) as refused:
+        plenary_service.sign_dhasil(chair, key, "32.01", "ppwp", basis="recaps")
+    assert any("32.01.01" in line for line in refused.value.details)
+    # Its chair signs a new version from what counts: the regency closes on the true sums.
+    plenary_service.sign_dhasil(chair, district_chair, "32.01.01", "ppwp", reason="dikoreksi")
+    regency_dhasil = plenary_service.sign_dhasil(chair, key, "32.01", "ppwp", basis="recaps")
+    assert regency_dhasil.payload["totals"] == chair.store.sheets.totals("32.01", "ppwp")[0]
+
+
+def test_a_regency_dhasil_resting_on_an_outdated_one_is_outdated_and_check_print_says_so(
+    chair: Workspace, key: SigningKey
+) -> None:
+    """Signed before the sheet it rests on was rejected, the regency's D.Hasil stays valid but
+    is outdated, and a paper of it, or of the rejected sheet, is not passed as what counts."""
+    for district in DISTRICTS:
+        plenary_service.sign_dhasil(chair, key, district, "ppwp")
+    regency_dhasil = plenary_service.sign_dhasil(chair, key, "32.01", "ppwp", basis="recaps")
+    assert check_print(chair, regency_dhasil.hash).ok
+    counted = str(chair.store.sheets.status(STATION, "ppwp")["current"])
+    supervisor = _officer("supervisor of 32.01")
+    _certify(chair, supervisor, "supervisor", "32.01")
+    reject = _signed(
+        supervisor, 1, None, type="review", station=STATION, contest="ppwp", sheet=counted,
+        decision="reject", reason="angka tidak sesuai kertas", overrides=[],
+    )  # fmt: skip
+    assert not admit_into(chair, [reject], "usb").problems
+    assert plenary_service.plenary(chair, "32.01.01", "ppwp").outdated
+    regency = plenary_service.plenary(chair, "32.01", "ppwp", "recaps")
+    assert regency.outdated  # it names a sub-district D.Hasil that no longer holds
+    for paper, standing in (
+        (regency_dhasil.hash, plenary_service.OUTDATED),
+        (counted, "rejected"),
+    ):
+        checked = check_print(chair, paper)
+        assert checked.problems == [] and checked.newer is None
+        assert checked.standing == standing and not checked.ok
+    assert verify_store(chair).ok  # every record still verifies: none is tampered
+
+
+def test_check_print_does_not_pass_a_dhasil_of_a_disputed_region(
+    chair: Workspace, key: SigningKey
+) -> None:
+    mine = plenary_service.sign_dhasil(chair, key, "32.01.02", "ppwp")
+    other = _officer("second chair of 32.01.02")
+    _certify(chair, other, "chair", "32.01.02")
+    interim = _signed(other, 1, None, **{**_body(mine), "final": False})
+    assert not admit_into(chair, [interim], "usb").problems
+    checked = check_print(chair, mine.hash)
+    assert checked.standing == "disputed" and not checked.ok
+
+
+def test_the_command_says_a_paper_of_an_outdated_dhasil_is_not_the_result(
+    chair: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _chair, dhasil = _district_dhasil_naming_a_rejected_sheet(chair)
+    monkeypatch.setenv("RECAP_LANG", "en")
+    capsys.readouterr()
+    args = ["--data-dir", str(chair.data_dir), "check-print"]
+    code = cli_main([*args, printing.qr_text(dhasil)])
+    out = capsys.readouterr().out
+    assert code != 0
+    assert "MATCHES" in out and "outdated" in out, out
+
+
+def test_a_supervisor_never_decides_a_sheet_signed_by_its_own_key(chair: Workspace) -> None:
+    """A key certified both as operator and as supervisor approved its own sheet, which then
+    counted over the other operator's: refused at every door (``self_review``)."""
+    honest = chair.store.records.get(
+        str(chair.store.recaps.counted_sheets("32.01.01", "ppwp")[STATION]["current"])
+    )
+    assert honest is not None
+    both = _officer("operator and supervisor")
+    _certify(chair, both, "operator", "32.01.01")
+    _certify(chair, both, "supervisor", "32.01.01")
+    values = {**honest.payload["values"]}
+    values["v_p01"] += 20
+    values["v_p02"] -= 20
+    mine = _signed(both, 1, None, **{**_body(honest), "values": values})
+    approve = _signed(
+        both, 2, mine.hash, type="review", station=STATION, contest="ppwp", sheet=mine.hash,
+        decision="approve", reason=None, overrides=[],
+    )  # fmt: skip
+    got = admit_into(chair, [mine, approve], "usb")
+    assert [(p.record, p.kind) for p in got.problems] == [(approve.hash, "self_review")]
+    assert chair.store.sheets.status(STATION, "ppwp")["current"] != mine.hash
+    # Another supervisor's approval of the same sheet is taken.
+    other = _officer("another supervisor")
+    _certify(chair, other, "supervisor", "32.01")
+    theirs = _signed(other, 1, None, **{**_body(approve), "sheet": mine.hash})
+    assert not admit_into(chair, [theirs], "usb").problems

@@ -60,6 +60,43 @@ def test_the_board_groups_and_counts_every_open_problem_of_the_district(ws: Work
     assert b.total == 2 + len(missing)
 
 
+def test_a_correction_after_the_supervisors_decision_stays_on_the_board(
+    folder: Folder, ws: Workspace
+) -> None:
+    """A correction counts without a review (PROTOCOL §6): an operator could undo a rejection,
+    or change approved numbers, and the board went quiet. It lists the station, with the
+    officer's reason, until a supervisor reviews the correction."""
+    assert [i.station for i in board_service.board(ws, DISTRICT).groups["rejected"]] == [REJECTED]
+    [old] = ws.store.sheets.versions(REJECTED, CONTEST)
+    same = old["values"]  # re-signed unchanged: the rejection is simply undone
+    fixed = sheet_service.enter_sheet(
+        ws, folder.first, REJECTED, CONTEST, same, supersedes=old["hash"], reason="dibaca ulang"
+    )
+    b = board_service.board(ws, DISTRICT)
+    assert not b.groups["rejected"]
+    assert [(i.station, i.subject) for i in b.groups["corrected"]] == [(REJECTED, "dibaca ulang")]
+    # Approved, then changed by its officer: on the board again.
+    sheet_service.review_sheet(ws, folder.supervisor, fixed.hash, "approve", None)
+    assert not board_service.board(ws, DISTRICT).groups["corrected"]
+    changed = dict(same)
+    changed["v_p01"], changed["v_p02"] = same["v_p02"], same["v_p01"]
+    again = sheet_service.enter_sheet(
+        ws, folder.first, REJECTED, CONTEST, changed, supersedes=fixed.hash, reason="salah baca"
+    )
+    assert ws.store.sheets.status(REJECTED, CONTEST)["state"] == "corrected"
+    b = board_service.board(ws, DISTRICT)
+    assert [(i.station, i.subject) for i in b.groups["corrected"]] == [(REJECTED, "salah baca")]
+    # A correction nobody had decided on is no open problem.
+    counted = ws.store.sheets.versions(COUNTED, CONTEST)[0]
+    sheet_service.enter_sheet(
+        ws, folder.first, COUNTED, CONTEST, counted["values"], supersedes=counted["hash"],
+        reason="tanda tangan saksi",
+    )  # fmt: skip
+    assert [i.station for i in board_service.board(ws, DISTRICT).groups["corrected"]] == [REJECTED]
+    sheet_service.review_sheet(ws, folder.supervisor, again.hash, "approve", None)
+    assert not board_service.board(ws, DISTRICT).groups["corrected"]
+
+
 def test_a_tampered_record_is_on_the_board_under_tampering(folder: Folder, ws: Workspace) -> None:
     with sqlite3.connect(folder.path / "recap.db") as conn:
         conn.execute("DROP TRIGGER records_no_update")

@@ -89,10 +89,11 @@ class Blockers:
     missing: tuple[str, ...] = ()  # children with nothing counted (codes)
     disputed: tuple[str, ...] = ()  # children whose records disagree (codes)
     open_objections: tuple[str, ...] = ()  # objection hashes without a resolution
+    outdated: tuple[str, ...] = ()  # sub-regions whose final D.Hasil no longer hold (codes)
 
     @property
     def none(self) -> bool:
-        return not (self.missing or self.disputed or self.open_objections)
+        return not (self.missing or self.disputed or self.open_objections or self.outdated)
 
 
 # -- which D.Hasil is in force; objections open or ruled (PROTOCOL §6.1) ----------------------

@@ -404,6 +404,11 @@ class _Batch:
                 return Problem(h, "dangling", f"{name} {target[:16]}… is another station's {kind}")
             if name == "supersedes" and self.signer_of(target) not in (None, signer):
                 return Problem(h, "dangling", f"supersedes {target[:16]}…, another officer's sheet")
+        # Four eyes: a key certified both to enter and to review may not decide its own sheet
+        # (an approval would make its numbers count over another officer's).
+        target = p.get("sheet")
+        if record.type == "review" and isinstance(target, str) and self.signer_of(target) == signer:
+            return Problem(h, "self_review", f"reviews {target[:16]}…, its own signer's sheet")
         return None
 
     def signer_of(self, target: str) -> str | None:

@@ -74,6 +74,7 @@ KINDS: dict[str, tuple[str, str]] = {
         ERROR,
         "the record refers to a record not held, or to one that is not what it must be (§5.5)",
     ),
+    "self_review": (ERROR, "a review decides a sheet signed by the review's own signer"),
     "missing_record": (ERROR, "a record this holder had (or was given a receipt for) is gone"),
     "forked": (ATTENTION, "a record signed at or after a proven fork of its signer's chain"),
     "awaiting_certificate": (NOTICE, "signed by the holder's own key, not yet certified"),

@@ -15,7 +15,7 @@ from typing import Any
 
 from recap_desktop.crypto.envelope import Record, sign
 from recap_desktop.crypto.keys import SigningKey
-from recap_desktop.domain.status import DISPUTED, REJECTED, UNCOUNTED
+from recap_desktop.domain.status import CORRECTED, DISPUTED, REJECTED, UNCOUNTED
 from recap_desktop.services import regions as region_service
 from recap_desktop.services.admission import admit_own_records
 from recap_desktop.services.sheets import check_mandate, next_link, seen_reviews
@@ -23,7 +23,16 @@ from recap_desktop.services.workspace import RecapError, Workspace
 
 # The board's groups, most urgent first. A station's reasons not to count are sorted into
 # them by name (protocol/problems.py); anything else that keeps it out is "uncounted".
-GROUPS = ("dispute", "tampered", "revoked", "rejected", "objection", "uncounted", "missing")
+GROUPS = (
+    "dispute",
+    "tampered",
+    "revoked",
+    "rejected",
+    "corrected",
+    "objection",
+    "uncounted",
+    "missing",
+)
 TAMPERED_KINDS = frozenset({"malformed", "bad_signature", "missing_record"})
 SIGNER_KINDS = frozenset({"revoked", "forked", "certificate_expired"})
 DISPUTE_KINDS = frozenset({"review_conflict", "approvals_disagree"})
@@ -75,6 +84,11 @@ def board(ws: Workspace, region: str) -> Board:
             group = "rejected"
         elif state == UNCOUNTED:
             group = "uncounted"
+        elif state == CORRECTED and (reason := _corrected_after_review(ws, station, contest)):
+            out.groups["corrected"].append(
+                BoardItem("corrected", station, contest, why, subject=reason)
+            )
+            continue
         else:
             continue
         item = BoardItem(group, station, contest, why)
@@ -101,6 +115,28 @@ def _officers(ws: Workspace, item: BoardItem, names: dict[str, str]) -> tuple[st
     return tuple(
         names.get(str(v["signer"]), str(v["signer"])[:12]) for v in versions if v["hash"] in heads
     )
+
+
+def _corrected_after_review(ws: Workspace, station: str, contest: str) -> str | None:
+    """The officer's reason, when a counted correction replaces a version a supervisor had
+    approved or rejected and nobody has reviewed the correction: it counts without a review
+    (PROTOCOL §6), so the supervisor must see that their decision no longer holds. None
+    otherwise (a handful of rows, read only for corrected stations)."""
+    key = (station, contest)
+    state = ws.store.recaps.sheet_states([key]).get(key)
+    if state is None or not state.counted:
+        return None
+    reviewed = {str(r["sheet"]) for r in ws.store.sheets.reviews(station, contest)}
+    if reviewed & set(state.counted):
+        return None
+    versions = {str(v["hash"]): v for v in ws.store.sheets.versions(station, contest)}
+    for counted in state.counted:
+        earlier = versions[counted].get("supersedes") if counted in versions else None
+        while earlier is not None and earlier in versions:
+            if earlier in reviewed:
+                return str(versions[counted].get("reason") or "")
+            earlier = versions[earlier].get("supersedes")
+    return None
 
 
 def _rejection(ws: Workspace, item: BoardItem) -> str:

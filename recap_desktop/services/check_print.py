@@ -22,6 +22,7 @@ from recap_desktop.protocol.recap import check_references
 from recap_desktop.protocol.records import RECAP_TYPES, place_of
 from recap_desktop.services import regions as region_service
 from recap_desktop.services.admission import trust
+from recap_desktop.services.plenary import OUTDATED, plenary
 from recap_desktop.services.printing import PrintedCode, read_code
 from recap_desktop.services.workspace import RecapError, Workspace
 
@@ -33,6 +34,11 @@ class PrintCheck:
     problems: list[Problem] = field(default_factory=list)
     certificate: dict[str, Any] | None = None
     newer: str | None = None  # the version in force, when this one was replaced
+    # Not replaced, but not what counts now: a sheet's station state when the sheet is not
+    # among its counted sheets (rejected, disputed, ...); "disputed" for a D.Hasil whose
+    # region's chairs disagree; "outdated" for a D.Hasil in force that no longer says what
+    # its children count (PROTOCOL §6.1). None: it counts.
+    standing: str | None = None
     lines: list[str] = field(default_factory=list)  # what the record says
     server: str | None = None
     index: int | None = None
@@ -45,12 +51,14 @@ class PrintCheck:
 
     @property
     def ok(self) -> bool:
-        """Held, verifies, signed by whom the paper says, and the version in force."""
+        """Held, verifies, signed by whom the paper says, the version in force, and what
+        counts now."""
         return (
             self.record is not None
             and not self.signer_differs
             and not any(p.severity == ERROR for p in self.problems)
             and self.newer is None
+            and self.standing is None
         )
 
 
@@ -79,6 +87,8 @@ def check_print(
     fitting = [c for c in certs if in_region(place, str(c["jurisdiction"]))]
     out.certificate = next(iter(fitting or certs), None)
     out.newer = _newer(ws, record)
+    if out.newer is None and not out.problems:
+        out.standing = _standing(ws, record)
     out.lines = _lines(ws, record, lang or language())
     return out
 
@@ -114,8 +124,6 @@ def _newer(ws: Workspace, record: Record) -> str | None:
             return None
         return status["current"] or (status["heads"][0] if status["heads"] else None)
     if record.type == "dhasil":
-        from recap_desktop.services.plenary import plenary
-
         state = plenary(ws, p["region"], p["contest"], p["basis"])
         if record.hash in state.state.heads:
             return None
@@ -123,6 +131,24 @@ def _newer(ws: Workspace, record: Record) -> str | None:
         mine = [v.hash for v in state.versions if v.signer == record.signer]
         latest = [h for h in state.state.heads if h in mine]
         return ", ".join(latest or state.state.in_force) or None
+    return None
+
+
+def _standing(ws: Workspace, record: Record) -> str | None:
+    """Why a record that is its signer's latest version does not count now, if it does not:
+    a paper can carry a valid signature and still not be what the count rests on."""
+    p = record.payload
+    if record.type == "sheet":
+        key = (str(p["station"]), str(p["contest"]))
+        state = ws.store.recaps.sheet_states([key]).get(key)
+        if state is None or record.hash in state.counted:
+            return None
+        return state.state
+    if record.type == "dhasil":
+        held = plenary(ws, p["region"], p["contest"], p["basis"])
+        if record.hash not in held.state.in_force:
+            return held.state.state  # disputed, or set aside (its standing)
+        return OUTDATED if record.hash in held.stale else None
     return None
 
 

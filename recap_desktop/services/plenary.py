@@ -42,6 +42,7 @@ from recap_desktop.services.workspace import RecapError, Workspace
 
 NO_RECAP = "no_recap"  # a sub-region without a final D.Hasil yet
 INTERIM = "interim"  # a sub-region whose D.Hasil is not final
+OUTDATED = "outdated"  # a sub-region whose final D.Hasil in force are all outdated (§6.1)
 
 
 @dataclass(frozen=True)
@@ -258,9 +259,12 @@ def plenary(ws: Workspace, region_code: str, contest_id: str, basis: str | None 
     versions = [_version(v, names) for v in ws.store.recaps.versions(region_code, contest_id)]
     state = versions_state(versions)
     blockers = Blockers(
-        missing=tuple(c.code for c in children if not c.record and c.state != DISPUTED),
+        missing=tuple(
+            c.code for c in children if not c.record and c.state not in (DISPUTED, OUTDATED)
+        ),
         disputed=tuple(c.code for c in children if not c.record and c.state == DISPUTED),
         open_objections=tuple(o.hash for o in objections if o.open),
+        outdated=tuple(c.code for c in children if not c.record and c.state == OUTDATED),
     )
     stale = _stale(ws, region_code, contest_id, versions, state, objections, own)
     return Plenary(
@@ -365,8 +369,13 @@ def _station_children(
 
 
 def _region_children(ws: Workspace, region: str, contest: str, own: str | None) -> list[Child]:
-    """The sub-regions of a D.Hasil on the D.Hasil below: each counts when its D.Hasil in
-    force are final; the one named is its own laptop's, else any (they agree)."""
+    """The sub-regions of a D.Hasil on the D.Hasil below: each counts by its final D.Hasil
+    in force that are up to date; the one named is its own laptop's, else any (they agree).
+
+    An outdated one (it names a sheet that no longer counts, leaves out an objection held,
+    ...) is not built upon: the level above would carry its numbers up as if they were
+    what the sub-region counts (PROTOCOL §6.1). Judging it looks down the whole region, as
+    the sub-region's own plenary does."""
     out = []
     names = _signer_names(ws)
     for sub in ws.store.places.child_regions(region):
@@ -377,24 +386,36 @@ def _region_children(ws: Workspace, region: str, contest: str, own: str | None) 
         in_force = [v for v in versions if v.hash in state.in_force]
         if state.state == DISPUTED:
             out.append(Child(sub.code, sub.name, DISPUTED, None, None, state.attention))
-        elif not in_force:
+            continue
+        if not in_force:
             out.append(Child(sub.code, sub.name, NO_RECAP, None, None, state.attention))
-        elif not state.final:
+            continue
+        if not state.final:
             out.append(Child(sub.code, sub.name, INTERIM, None, None, state.attention))
-        else:
-            mine = [v for v in in_force if v.signer == own]
-            named = (mine or in_force)[0]
-            out.append(
-                Child(
-                    sub.code,
-                    sub.name,
-                    state.state,
-                    named.hash,
-                    named.totals,
-                    state.attention,
-                    frozenset(state.in_force),
-                )
+            continue
+        objections = [
+            o
+            for o in (_objection(row, names) for row in ws.store.recaps.objections_within(sub.code))
+            if o.contest == contest
+        ]
+        stale = _stale(ws, sub.code, contest, versions, state, objections, own)
+        current = [v for v in in_force if v.hash not in stale]
+        if not current:
+            out.append(Child(sub.code, sub.name, OUTDATED, None, None, state.attention))
+            continue
+        mine = [v for v in current if v.signer == own]
+        named = (mine or current)[0]
+        out.append(
+            Child(
+                sub.code,
+                sub.name,
+                state.state,
+                named.hash,
+                named.totals,
+                state.attention,
+                frozenset(v.hash for v in current),
             )
+        )
     return out
 
 
@@ -531,6 +552,7 @@ def blocker_lines(state: Plenary, lang: str | None = None) -> list[str]:
 
     out = [tr("dhasil.blocker.missing", lang, code=c) for c in state.blockers.missing]
     out += [tr("dhasil.blocker.disputed", lang, code=c) for c in state.blockers.disputed]
+    out += [tr("dhasil.blocker.outdated", lang, code=c) for c in state.blockers.outdated]
     subjects = {o.hash: o for o in state.objections}
     out += [
         tr(

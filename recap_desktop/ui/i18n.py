@@ -69,6 +69,7 @@ def state_label(state: str) -> str:
         "unsent": tr("not yet sent"),
         "no_recap": tr("no D.Hasil yet"),
         "interim": tr("interim D.Hasil only"),
+        "outdated": tr("D.Hasil outdated: its chair signs a new version"),
         "awaiting_certificate": tr("key not yet certified"),
         "revoked": tr("signer revoked"),
         "role": tr("role not allowed"),

@@ -71,6 +71,9 @@ def group_title(kind: str, n: int) -> str:
         "tampered": lambda: tr("%n station(s) with a tampered or missing record", "", n),
         "revoked": lambda: tr("%n station(s) with a revoked or forked signer", "", n),
         "rejected": lambda: tr("%n rejected sheet(s) waiting for a correction", "", n),
+        "corrected": lambda: tr(
+            "%n sheet(s) corrected after a supervisor's decision, not reviewed since", "", n
+        ),
         "objection": lambda: tr("%n open objection(s)", "", n),
         "uncounted": lambda: tr("%n station(s) not counted for another reason", "", n),
         "missing": lambda: tr("%n station(s) not entered yet", "", n),

@@ -83,6 +83,10 @@
         <translation>interim D.Hasil only</translation>
     </message>
     <message>
+        <source>D.Hasil outdated: its chair signs a new version</source>
+        <translation>D.Hasil outdated: its chair signs a new version</translation>
+    </message>
+    <message>
         <source>key not yet certified</source>
         <translation>key not yet certified</translation>
     </message>
@@ -1294,6 +1298,13 @@
         <translation>
             <numerusform>%n rejected sheet waiting for a correction</numerusform>
             <numerusform>%n rejected sheets waiting for a correction</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n sheet(s) corrected after a supervisor's decision, not reviewed since</source>
+        <translation>
+            <numerusform>%n sheet corrected after a supervisor's decision, not reviewed since</numerusform>
+            <numerusform>%n sheets corrected after a supervisor's decision, not reviewed since</numerusform>
         </translation>
     </message>
     <message numerus="yes">

@@ -84,6 +84,10 @@
         <translation>baru D.Hasil sementara</translation>
     </message>
     <message>
+        <source>D.Hasil outdated: its chair signs a new version</source>
+        <translation>D.Hasil usang: ketuanya menandatangani versi baru</translation>
+    </message>
+    <message>
         <source>key not yet certified</source>
         <translation>kunci belum disertifikasi</translation>
     </message>
@@ -1273,6 +1277,12 @@
         <source>%n rejected sheet(s) waiting for a correction</source>
         <translation>
             <numerusform>%n lembar ditolak, menunggu perbaikan</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n sheet(s) corrected after a supervisor&apos;s decision, not reviewed since</source>
+        <translation>
+            <numerusform>%n lembar dikoreksi setelah keputusan pengawas, belum diperiksa lagi</numerusform>
         </translation>
     </message>
     <message numerus="yes">

@@ -53,6 +53,7 @@ export const SEVERITY = {
   chain_prev: 'error',
   equivocation: 'error',
   dangling: 'error',
+  self_review: 'error',
   missing_record: 'error',
   forked: 'attention',
   awaiting_certificate: 'notice',
@@ -998,6 +999,7 @@ export class Holder {
     if (env.type === 'review') {
       if (!held(p.sheet, 'sheet')) return new Refusal('dangling', 'sheet');
       for (const h of p.overrides || []) if (!held(h, 'review')) return new Refusal('dangling', 'overrides');
+      if (this.records.get(p.sheet).env.signer === env.signer) return new Refusal('self_review', 'a review of its own signer\'s sheet');
     }
     const get = (h, type) => {
       const e = this.records.get(h);
