@@ -346,8 +346,9 @@ class RecapAPI(FastAPI):
     HTTPExceptions, answered as FastAPI's handler answers them.
 
     What the fast path does not cross: the app's middleware (GZip alone, which it does
-    itself; a test fails if another is added), exception handlers (FastAPI's own alone; an
-    unexpected error, a database's, is a 500 "Internal Server Error" all the same, but
+    itself; a test fails if another is added), exception handlers (FastAPI's own, and
+    ``DamagedStore``'s 500 that names the damage, which ``__call__`` answers the same way; any
+    other unexpected error, a database's, is a 500 "Internal Server Error" all the same, but
     uvicorn's: its headers in another order, with ``connection: close``), and FastAPI's
     OpenTelemetry, which the server does not configure: an operator who does sees these
     requests outside its spans."""
@@ -360,7 +361,11 @@ class RecapAPI(FastAPI):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope.get("root_path"):
             answer = self.fast_routes.get((scope["method"], scope["path"]))
-            reply = await answer(scope, receive) if answer is not None else None
+            try:
+                reply = await answer(scope, receive) if answer is not None else None
+            except DamagedStore as exc:  # as the app's handler answers it (``damaged``)
+                _log.error("%s %s: %s", scope["method"], scope["path"], exc)
+                reply = _encoded(500, _json_bytes({"detail": str(exc)}), _takes_gzip(scope))
             if reply is not None:
                 status, body, headers = reply
                 self.fast_answered += 1

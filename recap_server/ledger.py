@@ -34,7 +34,7 @@ from recap_server.storage import Position, Prepared, ServerStorage, parse_receiv
 
 STORED, REFUSED, UNKNOWN = "stored", "refused", "unknown"
 __all__ = ["BATCH_FORMAT", "HELD", "REFUSED", "STORED", "Ledger", "Outcome"]
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
 CATCH_UP = 5000  # entries another worker added that a view catches up with, not rebuilds
 # Seconds the push gate may judge a token by a trust read that long ago (PROTOCOL §9.9): a key
 # revoked within it is still rated as its key's, not yet refused, at the gate only.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -1430,8 +1431,14 @@ def _unpack(pairs: Iterable[tuple[str, int]]) -> tuple[dict[str, int], int, dict
 _NAMED_IN = ", ".join(f"'{t}'" for t in NAMED_TYPES)
 
 
+# A page is written from these texts without re-encoding them (app._entry): each must be
+# plain (lowercase hex, a region code). The admission rule stores nothing else, so a row that
+# is not was edited behind the server, and one quote or newline would break every page.
+_PLAIN_TEXT = re.compile(r"[0-9a-f.]*")
+
+
 def _raw(r: Sequence[Any]) -> RawHeld:
-    return RawHeld(
+    held = RawHeld(
         int(r[0]),
         str(r[1]),
         str(r[2]),
@@ -1441,6 +1448,13 @@ def _raw(r: Sequence[Any]) -> RawHeld:
         str(r[6]),
         None if len(r) < 8 or r[7] is None else str(r[7]),
     )
+    if not _PLAIN_TEXT.fullmatch(held.hash + held.signer + held.sig + held.partition):
+        raise DamagedStore(
+            f"the log's entry {held.index} has a hash, signer, signature or partition that is"
+            " not plain hex: the database was changed outside the server; restore it from a"
+            " backup"
+        )
+    return held
 
 
 _COUNTED_TYPES = {

@@ -20,9 +20,9 @@ from recap_desktop.crypto.canonical import (
 from recap_desktop.crypto.keys import SigningKey, verify_signature
 
 PROTOCOL = "recap/1"
-_TYPE_RE = re.compile(r"^[a-z][a-z_]{0,31}$")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_HEX128 = re.compile(r"^[0-9a-f]{128}$")
+_TYPE_RE = re.compile(r"^[a-z][a-z_]{0,31}\Z")
+_HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
+_HEX128 = re.compile(r"^[0-9a-f]{128}\Z")
 
 # Records an officer signs form a chain per signer (seq, prev). Authority documents and
 # server receipts are versioned instead: the same demo authority key signs on many laptops at

@@ -17,8 +17,8 @@ from typing import Any, Protocol
 from recap_desktop.domain.form import Form, FormError
 
 LEVELS = ("province", "regency", "district", "village")
-_CODE_RE = re.compile(r"^[0-9]{2}(\.[0-9]{2,4}){0,4}$")
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_CODE_RE = re.compile(r"^[0-9]{2}(\.[0-9]{2,4}){0,4}\Z")
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
 
 
 class ElectionError(ValueError):
@@ -35,7 +35,7 @@ def text(value: Text, lang: str) -> str:
 # The one time format of the protocol: UTC, to the second, exactly these characters. Python's
 # fromisoformat also reads "20260115T100000Z" or "+07:00"; two verifiers would disagree on what
 # such a text means, so anything else is refused, and times are compared parsed, never as text.
-_TIME_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
+_TIME_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
 
 
 def parse_time(value: Any, where: str) -> datetime:

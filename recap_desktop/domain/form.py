@@ -17,7 +17,7 @@ from typing import Any
 
 from recap_desktop.domain import warnings as bounds_mod
 
-_FIELD_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_FIELD_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
 OPS: dict[str, Callable[[int, int], bool]] = {
     "eq": operator.eq,
     "le": operator.le,

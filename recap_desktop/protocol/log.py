@@ -59,9 +59,9 @@ EVIDENCE_KINDS = {
 NOT_EVIDENCE = frozenset({"stale", "bad_answer"})
 MAX_COUNT = 2**63 - 1  # sizes, indices and counts: what a signed 64-bit integer holds
 
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_PLAIN = re.compile(r"^[0-9.]*$")  # a partition: a region code cut to PARTITION_DEPTH, or ""
-_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
+_PLAIN = re.compile(r"^[0-9.]*\Z")  # a partition: a region code cut to PARTITION_DEPTH, or ""
+_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
 
 
 class LogError(ValueError):

@@ -20,7 +20,7 @@ MEDIA_TYPES = ("image/jpeg", "image/png")
 # What a holder finds of a named photo: kept intact, no file, or a file of other bytes.
 OK, MISSING, ALTERED = "ok", "missing", "altered"
 PHOTO_MEMBERS = frozenset({"sha256", "bytes", "type"})
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
 # The first bytes of each format (the PNG signature of RFC 2083 §3.1; JPEG's SOI + a marker).
 _MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
 

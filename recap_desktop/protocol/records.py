@@ -15,7 +15,7 @@ from recap_desktop.crypto.envelope import Record
 from recap_desktop.domain.election import ElectionError, parse_time
 from recap_desktop.protocol.photos import check_photos
 
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
 
 # type -> (required fields, optional fields). "type" is always required.
 FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {

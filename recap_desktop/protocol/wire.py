@@ -32,7 +32,7 @@ MAX_BUNDLE_FORKS = 10_000
 # The longest Retry-After (seconds) a server gives and a laptop honours (PROTOCOL §9.9).
 MAX_RETRY_AFTER = 600
 
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
 
 
 class WireError(ValueError):

@@ -24,8 +24,8 @@ from recap_desktop.services import regions as region_service
 from recap_desktop.services.workspace import RecapError, Workspace
 
 QR_PREFIX = "recap:1"
-_QR_RE = re.compile(r"^recap:1:([a-z][a-z_]{0,31}):([0-9a-f]{64}):([0-9a-f]{64})$")
-_HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+_QR_RE = re.compile(r"^recap:1:([a-z][a-z_]{0,31}):([0-9a-f]{64}):([0-9a-f]{64})\Z")
+_HASH_RE = re.compile(r"^[0-9a-f]{64}\Z")
 
 
 def qr_text(record: Record) -> str:
