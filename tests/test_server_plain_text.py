@@ -9,6 +9,7 @@ PostgreSQL in its pass)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import sqlite3
 from contextlib import closing
@@ -24,6 +25,7 @@ from recap_desktop.protocol.pushauth import HEADER, make_token
 from recap_desktop.protocol.wire import batch_bytes
 from recap_desktop.services import sync as sync_service
 from recap_desktop.services.sheets import _now
+from recap_server.app import ANONYMOUS_INFLATED
 from recap_server.gate import GateLimits
 from recap_server.server import open_ledger
 from tests.pg_support import database_for
@@ -134,6 +136,50 @@ def test_a_log_row_edited_to_break_pages_is_named_not_served(tmp_path: Path) -> 
         assert answer.status_code == 500
         detail = answer.json()["detail"]
         assert "changed outside the server" in detail and "backup" in detail, detail
+    finally:
+        laptop.ws.close()
+        server.stop()
+
+
+def test_a_push_without_a_token_unpacks_to_little_and_a_certificate_still_fits(
+    tmp_path: Path,
+) -> None:
+    """64 KiB on the wire (the most a push without a token carries) gunzipped to 64 MiB of
+    ``[[],[],...]``: 22 million values parsed, 12 s and 1.7 GB of the server's, by anyone.
+    Such a push is now refused at a quarter of a MiB unpacked; a laptop's first push, its
+    own certificate without a token, is taken as before."""
+    server = LiveServer(tmp_path / "server", gate=GateLimits())
+    laptop = make_laptop(tmp_path / "op", "op-a")
+    try:
+        inner = b"[]," * ((ANONYMOUS_INFLATED * 4) // 3)
+        doc = b'{"format":"recap-batch/1","records":[' + inner[:-1] + b"]}"
+        bomb = gzip.compress(doc, 9)
+        assert len(bomb) < GateLimits().anonymous_bytes
+        answer = requests.post(
+            server.url + "/v1/push",
+            data=bomb,
+            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+            timeout=30,
+        )
+        assert answer.status_code == 413, answer.text
+        assert (
+            f"without a push token of a certified key is at most {ANONYMOUS_INFLATED}"
+            in (answer.json()["detail"])
+        )
+        # The honest first push: the laptop's certificate, no token, gzipped as the client does.
+        certificates = [
+            r.record.to_json()
+            for r in laptop.ws.store.records.rows()
+            if r.record is not None and r.record.type == "certificate"
+        ]
+        answer = requests.post(
+            server.url + "/v1/push",
+            data=gzip.compress(batch_bytes(certificates)),
+            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        assert [r["status"] for r in answer.json()["results"]] == ["stored"]
     finally:
         laptop.ws.close()
         server.stop()
