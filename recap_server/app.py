@@ -10,6 +10,7 @@ import gzip
 import json
 import logging
 import re
+import threading
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar, cast
@@ -611,54 +612,68 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         headers = {name.decode(): value.decode() for name, value in given}
         return Response(body, media_type="application/json", headers=headers)
 
-    def packages() -> list[Any]:
-        return ledger.storage.authority_records(["election"])
+    # A package is immutable by its hash, and a national one is ~100 MB of JSON: these
+    # routes, open to anyone, parsed every version held on every request (5 s each with a
+    # 45 MB version, /v1/health waiting meanwhile). Each version is now read once: its file
+    # gzipped (``packed``) and its "issued" (``issued``); which versions exist is the trust's.
+    packed: dict[str, bytes] = {}  # package hash -> its file, gzipped
+    issued: dict[str, Any] = {}  # package hash -> its payload's "issued"
+    reading_package = threading.Lock()  # one version read at a time, whoever asks
+
+    def packed_package(record_hash: str) -> bytes | None:
+        """A package file made and compressed once per version (a national one is ~100 MB
+        of JSON, ~15 MB gzipped): every later laptop costs the server a copy, not a parse."""
+        if record_hash in packed:
+            return packed[record_hash]
+        with reading_package:
+            if record_hash not in packed:
+                if record_hash not in ledger.trust().packages.values():
+                    return None
+                held = ledger.storage.authority_records(["election"])
+                chosen = [r for r in held if r.hash == record_hash]
+                if not chosen:
+                    return None
+                data = json.dumps(package(chosen), separators=(",", ":")).encode()
+                packed[record_hash] = gzip.compress(data, compresslevel=GZIP_LEVEL)
+                issued[record_hash] = chosen[0].to_json()["payload"].get("issued")
+        return packed[record_hash]
+
+    def package_answer(record_hash: str | None, request: Request, missing: str) -> Response:
+        """A package file as made once, gzipped to a client that takes gzip (as the GZip
+        middleware would send it), else unpacked."""
+        data = packed_package(record_hash) if record_hash is not None else None
+        if data is None:
+            raise HTTPException(404, missing)
+        if "gzip" not in request.headers.get("accept-encoding", "").lower():
+            return Response(gzip.decompress(data), media_type="application/json")
+        headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+        return Response(data, media_type="application/json", headers=headers)
 
     @app.get("/v1/election", response_model=Package)
-    def election_package() -> dict[str, Any]:
+    def election_package(request: Request) -> Response:
         """The current (newest) package, in the file format `recap election import` reads."""
         current = ledger.trust().election_record
-        chosen = [r for r in packages() if r.hash == current]
-        if not chosen:
-            raise HTTPException(404, "no election package yet")
-        return package(chosen)
+        return package_answer(current, request, "no election package yet")
 
     @app.get("/v1/election/versions", response_model=Versions)
     def election_versions() -> dict[str, Any]:
         """Every version the server keeps, oldest first."""
         election = ledger.election()
+        held = sorted(ledger.trust().packages.items())
+        for _, record_hash in held:
+            packed_package(record_hash)  # a version's "issued", read once
         return {
             "election": election.id if election else None,
             "current": election.version if election else None,
             "versions": [
-                {
-                    "version": r.payload.get("version"),
-                    "hash": r.hash,
-                    "issued": r.payload.get("issued"),
-                }
-                for r in sorted(packages(), key=lambda r: int(r.payload.get("version", 0)))
+                {"version": version, "hash": h, "issued": issued.get(h)} for version, h in held
             ],
         }
 
     @app.get("/v1/election/versions/{version}", response_model=Package)
-    def election_version(version: int) -> dict[str, Any]:
-        chosen = [r for r in packages() if r.payload.get("version") == version]
-        if not chosen:
-            raise HTTPException(404, f"no package version {version}")
-        return package(chosen[:1])
-
-    packed: dict[str, bytes] = {}  # package hash -> its file, gzipped: immutable
-
-    def packed_package(record_hash: str) -> bytes | None:
-        """A package file made and compressed once per version (a national one is ~100 MB
-        of JSON, ~15 MB gzipped): every later laptop costs the server a copy, not a parse."""
-        if record_hash not in packed:
-            chosen = [r for r in packages() if r.hash == record_hash]
-            if not chosen:
-                return None
-            data = json.dumps(package(chosen), separators=(",", ":")).encode()
-            packed[record_hash] = gzip.compress(data, compresslevel=GZIP_LEVEL)
-        return packed[record_hash]
+    def election_version(version: int, request: Request) -> Response:
+        chosen = ledger.trust().packages.get(version)
+        return package_answer(chosen, request, f"no package version {version}")
 
     @app.get(
         "/v1/election/packages/{record_hash}",
