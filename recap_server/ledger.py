@@ -10,6 +10,7 @@ against.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import re
@@ -360,7 +361,11 @@ class Ledger:
         # its own trust gives then (a certificate or revocation may arrive meanwhile), so it
         # decides as if it had verified itself; the workers' verifies run in parallel.
         parsed = [r for r in items if isinstance(r, Record)]
-        verified = preverify(parsed, self.trust())
+        trust = self.trust()
+        verified = preverify(parsed, trust)
+        for pair in forks:  # their signatures too: inside the lock, each is a look-up
+            with contextlib.suppress(WireError):
+                check_fork(pair, trust, verified)
         prepared = Prepared(parsed)  # their rows, should they be stored: no database either
         job = _Job(items, malformed, known, verified, prepared, len(parsed), forks)
         authority = any(r.type in AUTHORITY_TYPES for r in parsed)
@@ -477,7 +482,7 @@ class Ledger:
                     if at:
                         self._ask_ahead(job)
                     if job.forks:
-                        self._take_forks(job.forks)
+                        self._take_forks(job.forks, job.verified)
                         trust = self.trust()  # the evidence kept may have changed it
                     sealed, view, trust = self._push(
                         job.items, job.malformed, job.known, view, job.verified, job.prepared, trust
@@ -525,13 +530,13 @@ class Ledger:
         self._keep_view(grown)
         return sealed
 
-    def _take_forks(self, pairs: Sequence[Any]) -> None:
+    def _take_forks(self, pairs: Sequence[Any], verified: Verified | None) -> None:
         trust = self.trust()
         found: dict[str, int] = {}
         received = format_time(self.clock())
         for pair in pairs:
             try:
-                fork = check_fork(pair, trust)
+                fork = check_fork(pair, trust, verified)
             except WireError:
                 continue  # evidence that proves nothing is dropped; records are answered
             if self.storage.record(fork.held.hash) is None:

@@ -222,7 +222,7 @@ def _run(
         if record.type in AUTHORITY_TYPES:
             if builder is None:
                 builder = current.builder()
-            problem = builder.add(cast(Record, record), seen, position)
+            problem = builder.add(cast(Record, record), seen, position, verified)
             if problem is None or replay:
                 batch.refs[record.hash] = (record.type, None, None)
             if problem is not None:

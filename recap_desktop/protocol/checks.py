@@ -27,8 +27,9 @@ class Verified:
     key it verified against and the exact bytes it covers (the record's type, canonical payload
     and signature). A check asks ``holds(record, key)`` with the key *its* trust gives for the
     signer: a different key, a different signature or different bytes is not in here, and is
-    verified again. Only a signature that verified is kept: a memo can skip work, never turn a
-    refusal into an admission.
+    verified again. ``holds`` answers only for a signature that verified: a memo can skip
+    work, never turn a refusal into an admission; ``verify`` also keeps those that did not,
+    for the same key and bytes (a refusal that would be verified again to be refused).
 
     Beside it, what a record says against the election package alone (``_content``: its
     election, station, contest, the form's rules), kept for that record object and that
@@ -41,6 +42,7 @@ class Verified:
 
     def __init__(self) -> None:
         self._held: set[tuple[bytes, str, str, bytes]] = set()
+        self._failed: set[tuple[bytes, str, str, bytes]] = set()  # did not verify
         # id(record) -> (the record, the election object, what _content found)
         self._content: dict[int, tuple[Record, ElectionView, tuple[Problem | None, str]]] = {}
         self._shaped: dict[int, Record] = {}  # id(record) -> the record, found well-formed
@@ -53,12 +55,17 @@ class Verified:
 
     def verify(self, record: Record, public_key: bytes) -> bool:
         """Whether ``record``'s signature verifies against ``public_key``: from the memo if
-        this exact pair verified before, else by libsodium (and kept if it verifies)."""
-        if self.holds(record, public_key):
+        this exact pair was verified before, else by libsodium (and kept, either way: the
+        answer for one key and the same bytes never changes)."""
+        pair = (bytes(public_key), record.sig, record.type, record.canonical)
+        if pair in self._held:
             return True
-        if not record.verify_signature(public_key):
+        if pair in self._failed:
             return False
-        self._held.add((bytes(public_key), record.sig, record.type, record.canonical))
+        if not record.verify_signature(public_key):
+            self._failed.add(pair)
+            return False
+        self._held.add(pair)
         return True
 
     def shaped(self, record: Record) -> None:
@@ -84,11 +91,17 @@ def preverify(records: Sequence[Record], trust: Trust) -> Verified:
     """Verify the officers' signatures of ``records`` against the keys ``trust`` gives their
     signers, ahead of ``admit`` and outside any lock (a server's worker, before the database's
     writers' lock). ``admit(..., verified=...)`` then skips a verification only where its own
-    trust gives the same key for the same bytes (docs/PROTOCOL.md §9.7)."""
+    trust gives the same key for the same bytes (docs/PROTOCOL.md §9.7). An authority record
+    is verified against the authority's key, which never changes: whatever it claims, its
+    verdict is taken inside the lock from here (records that claimed the authority's key
+    cost the writers' lock a verify each, from a push without a token)."""
     memo = Verified()
     for record in records:
+        if record.type in AUTHORITY_TYPES and record.signer == trust.authority_id:
+            memo.verify(record, trust.authority_key)  # the trust is built from it, in order
+            continue
         if record.type in AUTHORITY_TYPES or record.signer == trust.authority_id:
-            continue  # checked when added to the trust, in order; or refused without a verify
+            continue  # refused without a verify
         public_key = trust.public_key(record.signer)
         if public_key is None or not memo.verify(record, public_key):
             continue

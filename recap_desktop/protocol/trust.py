@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cached_property
-from typing import Any
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Any
 
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.crypto.keys import BadPublicKey, check_public_key, key_id
@@ -26,6 +26,9 @@ from recap_desktop.domain.election import (
 )
 from recap_desktop.protocol.problems import Problem
 from recap_desktop.protocol.records import check_fields
+
+if TYPE_CHECKING:  # checks imports this module
+    from recap_desktop.protocol.checks import Verified
 
 AUTHORITY_TYPES = frozenset({"election", "certificate", "revocations"})
 # The roles a certificate may give, and the one each officer record type needs. A "server"
@@ -229,14 +232,22 @@ class TrustBuilder:
         self._revoked_reasons = {k: v.reason for k, v in trust.revoked.items()}
         self._frozen: Trust | None = trust
 
-    def add(self, record: Record, seen: datetime, position: int | None = None) -> Problem | None:
+    def add(
+        self,
+        record: Record,
+        seen: datetime,
+        position: int | None = None,
+        verified: Verified | None = None,
+    ) -> Problem | None:
         """Accept an authority record into the trust, or say why not (nothing changes then).
 
         ``seen``: when the door first saw it (its clock, or the server's for a pulled record);
-        ``position``: its index in the server's log, if known.
+        ``position``: its index in the server's log, if known; ``verified``: signatures
+        verified ahead (``checks.preverify``), asked for the authority's key.
         """
         anchor = self._base.authority_key
-        if record.signer != key_id(anchor) or not record.verify_signature(anchor):
+        verify = record.verify_signature if verified is None else partial(verified.verify, record)
+        if record.signer != key_id(anchor) or not verify(anchor):
             return Problem(record.hash, "bad_signature", "not signed by the election authority")
         kind = record.type
         if kind == "election":

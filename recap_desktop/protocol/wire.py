@@ -17,6 +17,7 @@ from recap_desktop.crypto.envelope import CHAINED_TYPES, EnvelopeError, Record, 
 from recap_desktop.crypto.keys import key_id
 from recap_desktop.domain.election import ElectionError, parse_time
 from recap_desktop.protocol.admit import Fork
+from recap_desktop.protocol.checks import Verified
 from recap_desktop.protocol.trust import Trust
 
 BATCH_FORMAT = "recap-batch/1"
@@ -83,9 +84,10 @@ def parse_batch(doc: Any, *, max_records: int, max_forks: int = MAX_BUNDLE_FORKS
     return Batch(items, forks, heads)
 
 
-def check_fork(pair: Any, trust: Trust) -> Fork:
+def check_fork(pair: Any, trust: Trust, verified: Verified | None = None) -> Fork:
     """Fork evidence as received: two records the same key signed at one place of its chain,
-    both signatures valid under a key the trust knows. Raises WireError otherwise."""
+    both signatures valid under a key the trust knows. Raises WireError otherwise.
+    ``verified``: signatures verified ahead (a server's worker, before the writers' lock)."""
     if not isinstance(pair, list) or len(pair) != 2:
         raise WireError("fork evidence is a pair of records")
     try:
@@ -99,7 +101,8 @@ def check_fork(pair: Any, trust: Trust) -> Fork:
     public_key = trust.public_key(first.signer)
     if public_key is None:
         raise WireError(f"fork evidence of an unknown key {first.signer[:16]}…")
-    if not (first.verify_signature(public_key) and second.verify_signature(public_key)):
+    verify = Verified() if verified is None else verified
+    if not (verify.verify(first, public_key) and verify.verify(second, public_key)):
         raise WireError("fork evidence whose signatures do not verify")
     if first.hash > second.hash:  # one pair, one order, whoever held which first
         first, second = second, first
