@@ -320,6 +320,38 @@ def test_one_sender_holds_few_of_the_body_places(ledger: Ledger) -> None:
     assert gate._places["push"].by_sender == {}
 
 
+def test_senders_without_a_token_hold_half_of_the_body_places(ledger: Ledger) -> None:
+    """Eight addresses dribbling four bodies each held all 32 places for the body deadline,
+    and every certified laptop was answered 503: together they hold at most half."""
+    gate = PushGate(ledger.trust, ledger.clock, GateLimits(max_reading=32))
+
+    async def scenario() -> list[object]:
+        seen: list[object] = []
+        async with AsyncExitStack() as held:
+            for address in range(8):
+                for _ in range(2):
+                    await held.enter_async_context(gate.reading(who=f"address 10.0.0.{address}"))
+            try:
+                async with gate.reading(who="address 10.0.0.99"):
+                    seen.append("seventeenth in")
+            except Refusal as exc:
+                seen.append(exc.status)
+            for k in range(16):  # certified keys still have the other half
+                await held.enter_async_context(gate.reading(who=f"key {k:064x}"))
+            seen.append("16 keys in")
+            try:
+                async with gate.reading(who="key " + "f" * 64):
+                    seen.append("33rd in")
+            except Refusal as exc:
+                seen.append(exc.status)
+        async with gate.reading(who="address 10.0.0.99"):  # the places came back
+            seen.append("in again")
+        return seen
+
+    assert asyncio.run(scenario()) == [503, "16 keys in", 503, "in again"]
+    assert gate._places["push"].reading_anonymous == 0
+
+
 def test_the_gate_reads_the_trust_from_the_database_at_most_once_a_moment(
     ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
