@@ -699,7 +699,9 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         if data is None:
             raise HTTPException(404, f"no package {record_hash}")
         if "gzip" not in request.headers.get("accept-encoding", "").lower():
-            body = await to_thread.run_sync(gzip.decompress, data, limiter=push_threads)
+            # On the pool the reads share: a client without gzip asking again and again
+            # never takes the threads pushes need.
+            body = await to_thread.run_sync(gzip.decompress, data)
             return Response(body, media_type="application/json", headers=cache)
         return Response(
             data, media_type="application/json", headers={**cache, "Content-Encoding": "gzip"}
