@@ -3,7 +3,7 @@
 Run under a virtual X server (``make screenshots`` does it):
 ``xvfb-run -s "-screen 0 1400x900x24" .venv/bin/python docs/screenshots/take.py``.
 The data is the DEMO election with a few states worth seeing: a correction, a dispute, an
-approval, a rejection, one record edited behind the program's back, and a station whose only
+approval, a rejection, an approved sheet its officer changed since, one record edited behind the program's back, and a station whose only
 sheet was signed by a key the authority then revoked (it no longer counts).
 """
 
@@ -83,6 +83,14 @@ def supervisor_folder(root: Path) -> Workspace:
     ):
         current = sheet_service.sheet_history(ws, code, "ppwp")["current"]
         sheet_service.review_sheet(ws, sup, current, decision, reason)
+    # Approved, then changed by its officer: on the board until reviewed again.
+    approved = sheet_service.sheet_history(ws, codes[3], "ppwp")["current"]
+    sheet_service.review_sheet(ws, sup, approved, "approve", None)
+    changed = dict(ws.store.records.get(approved).payload["values"])  # type: ignore[union-attr]
+    changed["v_p01"], changed["v_p02"] = changed["v_p02"], changed["v_p01"]
+    sheet_service.enter_sheet(
+        ws, a, codes[3], "ppwp", changed, supersedes=approved, reason="Salah salin / copied wrong"
+    )
     stolen = operator(ws, "Dewi Lestari", "ptg-003")  # her laptop is stolen after one sheet
     sheet_service.enter_sheet(
         ws,
