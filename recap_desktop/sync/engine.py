@@ -163,6 +163,7 @@ class SyncResult:
     misbehaviour: list[tuple[str, str]] = field(default_factory=list)  # kind, detail (§10.6)
     error: str | None = None
     error_kind: str | None = None
+    error_params: dict[str, str] = field(default_factory=dict)  # what its message names
     # What steps run after the records' sync found (``after``), by name: e.g. "photos".
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -338,6 +339,7 @@ class SyncEngine:
                 return result
             except SyncError as exc:
                 result.error, result.error_kind = str(exc), exc.kind
+                result.error_params = dict(exc.params)
                 if not exc.transient:
                     self._go(State.IDLE, online=True, last_error=str(exc), error_kind=exc.kind)
                     result.outcome = FAILED
@@ -365,6 +367,7 @@ class SyncEngine:
             self.store.outbox.set_setting("last_sync", now)
             result.outcome = REFUSED if (result.refused or result.pull_problems) else DONE
             result.error = result.error_kind = None
+            result.error_params = {}
             self._go(State.IDLE, online=True, last_sync=now, last_error=None, error_kind=None)
             return result
         raise AssertionError("unreachable")  # pragma: no cover
