@@ -25,7 +25,14 @@ from recap_desktop.crypto.canonical import CanonicalError, parse_json
 from recap_desktop.protocol.admit import Fork
 from recap_desktop.protocol.photos import MAX_PHOTO_BYTES
 from recap_desktop.protocol.pushauth import HEADER as TOKEN_HEADER
-from recap_desktop.protocol.wire import BATCH_FORMAT, MAX_RETRY_AFTER, batch_bytes
+from recap_desktop.protocol.wire import (
+    BATCH_FORMAT,
+    MAX_RETRY_AFTER,
+    PushAnswer,
+    WireError,
+    batch_bytes,
+    parse_push_answer,
+)
 
 __all__ = [
     "BATCH_FORMAT",
@@ -519,22 +526,20 @@ class ServerClient:
             raise BadAnswer("the health answer has no server_key")
         return answer
 
-    def push(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+    def push(self, records: list[dict[str, Any]]) -> PushAnswer:
         """POST a batch, gzipped. The batch is the bundle format (``wire.batch_bytes``)."""
         return self.push_body(push_body(records))
 
-    def push_body(self, body: bytes, known: int = 0) -> dict[str, Any]:
+    def push_body(self, body: bytes, known: int = 0) -> PushAnswer:
         """POST a batch made by ``push_body`` (so it can be made while another is in flight).
         ``known``: the size of the newest tree head held, to be proved extended."""
         headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
         if self.token is not None:
             headers[TOKEN_HEADER] = self.token
         answer = self._call("POST", "/v1/push", params={"known": known}, data=body, headers=headers)
-        if not isinstance(answer, dict):
-            raise BadAnswer("the push answer is not an object")
-        return answer
+        return _push_answer(answer, "push")
 
-    def push_held(self, hashes: list[str], known: int = 0) -> dict[str, Any]:
+    def push_held(self, hashes: list[str], known: int = 0) -> PushAnswer:
         """Which of these records the server's log holds, answered as a push (§9.9)."""
         headers = {"Content-Type": "application/json"}
         if self.token is not None:
@@ -543,9 +548,7 @@ class ServerClient:
         answer = self._call(
             "POST", "/v1/push/held", params={"known": known}, data=body, headers=headers
         )
-        if not isinstance(answer, dict):
-            raise BadAnswer("the held answer is not an object")
-        return answer
+        return _push_answer(answer, "held")
 
     def evidence(self, jurisdiction: str) -> dict[str, Any]:
         answer = self._call("GET", "/v1/evidence", params={"jurisdiction": jurisdiction})
@@ -699,6 +702,13 @@ class ServerClient:
         if not isinstance(answer, dict):
             raise BadAnswer("the pull answer is not an object")
         return answer
+
+
+def _push_answer(answer: Any, what: str) -> PushAnswer:
+    try:
+        return parse_push_answer(answer)
+    except WireError as exc:
+        raise BadAnswer(f"the {what} answer is broken: {exc}") from exc
 
 
 def push_body(records: list[dict[str, Any]], forks: list[Fork] | None = None) -> bytes:
