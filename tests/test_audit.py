@@ -213,3 +213,20 @@ def test_a_page_of_the_log_over_the_bound_is_asked_again_smaller(
         assert limits[0] == 1000 and min(limits) < 10 and limits[-1] == 1000, limits
     finally:
         server.stop()
+
+
+def test_a_list_of_versions_that_is_no_list_is_a_broken_answer(tmp_path: Path) -> None:
+    """Before, a number where the server lists its package versions was a TypeError."""
+    from recap_desktop.services import RecapError
+    from tests.test_server_log_review import Balancer
+
+    server = LiveServer(tmp_path / "server")
+    balancer = Balancer(server.url, server.url)
+    try:
+        balancer.rewrite = _set("/v1/election/versions", "versions", 5)
+        with pytest.raises(RecapError) as refused:
+            audit(balancer.url, FINGERPRINT)
+        assert refused.value.key == "audit.unreachable"
+    finally:
+        balancer.stop()
+        server.stop()

@@ -578,7 +578,7 @@ class ServerClient:
         versions = listing.get("versions") if isinstance(listing, dict) else None
         current = [
             v
-            for v in versions or []
+            for v in (versions if isinstance(versions, list) else [])
             if isinstance(v, dict) and v.get("version") == listing.get("current")
         ]
         if not current or not isinstance(current[-1].get("hash"), str):
