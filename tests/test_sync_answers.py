@@ -84,3 +84,32 @@ def test_the_push_answer_is_parsed_in_one_place() -> None:
             parse_push_answer({**good, "results": results})
     with pytest.raises(WireError):
         parse_push_answer([good])
+
+
+@pytest.mark.parametrize("photos", [[5], [None], ["ab" * 32]], ids=["number", "null", "text"])
+def test_a_list_of_missing_photos_that_are_not_objects_is_a_bad_answer(
+    tmp_path: Path, photos: list[Any]
+) -> None:
+    """Before, the photo step called .get on each item the server listed: AttributeError."""
+    from tests.photo_support import png
+    from tests.test_sync_photos import enter_with_photos
+
+    server = LiveServer(tmp_path / "server")
+    balancer = Balancer(server.url, server.url)
+    laptop = make_laptop(tmp_path / "a", "op-a")
+    try:
+        enter_with_photos(laptop, district_stations(laptop.ws)[0], [png(seed=4)])
+
+        def rewrite(path: str, body: bytes) -> bytes:
+            if not path.startswith("/v1/photos/missing"):
+                return body
+            return json.dumps({"photos": photos}).encode()
+
+        balancer.rewrite = rewrite
+        result = sync_service.sync_once(
+            laptop.ws, balancer.url, attempts=1, backoff=Backoff(base=0.01)
+        )
+        assert result.outcome == UNREACHABLE and result.error_kind == "bad_answer", result
+    finally:
+        balancer.stop()
+        server.stop()

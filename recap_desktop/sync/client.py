@@ -667,9 +667,10 @@ class ServerClient:
         answer = self._call(
             "POST", "/v1/photos/missing", json={"sheets": sheets}, headers=self._token_headers()
         )
-        if not isinstance(answer, dict) or not isinstance(answer.get("photos"), list):
+        photos = answer.get("photos") if isinstance(answer, dict) else None
+        if not isinstance(photos, list) or not all(isinstance(p, dict) for p in photos):
             raise BadAnswer("the photos answer has no list of photos")
-        return list(answer["photos"])
+        return list(photos)
 
     def put_photo(self, sha256: str, sheet: str, offset: int, chunk: bytes) -> dict[str, Any]:
         """Send the bytes of a photo from ``offset`` on, with the push token (the server
