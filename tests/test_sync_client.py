@@ -171,6 +171,30 @@ def test_an_answer_within_the_bound_is_read_whole_gzipped_or_not(
     client.close()
 
 
+GOOD = b'{"server_key": "x"}'
+PACKED = gzip.compress(GOOD)
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "said"),
+    [
+        (PACKED[:-12], "gzip", "cut short"),
+        (PACKED + b"more", "gzip", "after its gzip stream ends"),
+        (GOOD, "gzip", "not the gzip"),
+        (GOOD, "br", "not asked for"),
+    ],
+    ids=["cut-short", "trailing", "not-gzip", "other-encoding"],
+)
+def test_an_answer_packed_otherwise_than_it_says_is_a_bad_answer(
+    stub: Callable[..., Stub], body: bytes, encoding: str, said: str
+) -> None:
+    server = stub(lambda h: send(h, 200, body, Content_Encoding=encoding))
+    client = ServerClient(server.url)
+    with pytest.raises(BadAnswer, match=said):
+        client.health()
+    client.close()
+
+
 def test_the_bound_fits_what_the_server_may_send() -> None:
     """The server takes a push of at most MAX_INFLATED unpacked, so no record it holds is
     larger; an answer may be as large as that, and then some for its head and proofs."""
