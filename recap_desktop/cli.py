@@ -534,6 +534,11 @@ def cmd_sync(ws: Workspace, args: argparse.Namespace) -> int:
     if result.error_kind == "server_certificate_time":
         print(tr("sync.server_certificate_time"), file=sys.stderr)
         return EXIT_USAGE
+    if result.error_kind == "redirect":
+        location = result.error_params.get("location", "?")
+        url = args.server or sync_service.server_url(ws.store)
+        print(tr("sync.redirected", url=url, location=location), file=sys.stderr)
+        return EXIT_USAGE
     # A network failure in plain words; anything else (the store, a bug) as it is.
     plain = network_error(result.error_kind) if result.error_kind in NETWORK else result.error
     print(tr("sync.failed", detail=plain), file=sys.stderr)

@@ -868,6 +868,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Alamat server '{url}' memakai http:// biasa ke mesin lain: catatan dan token kirim akan melintasi jaringan tanpa perlindungan. Gunakan https:// (dengan --ca-file bila server memakai sertifikat sendiri), atau untuk jaringan uji saja izinkan dengan 'recap sync --allow-http'.",
         "en": "The server address '{url}' is plain http:// to another machine: records and the push token would cross the network unprotected. Use https:// (with --ca-file if the server has its own certificate), or, for a test network only, allow it with 'recap sync --allow-http'.",
     },
+    "sync.redirected": {
+        "id": "Server di {url} mengalihkan laptop ini ke {location}. Pengalihan tidak pernah diikuti: catatan dan token kirim akan pergi ke sana. Jika itu memang alamat server, atur dengan --server; jika bukan, beri tahu pengelola server.",
+        "en": "The server at {url} sent this laptop to {location}. A redirect is never followed: the records and the push token would go there. If that is the server's own address, set it with --server; if not, tell the server's operator.",
+    },
     "sync.bad_ca_file": {
         "id": "Berkas sertifikat CA '{path}' tidak ditemukan: berikan berkas PEM dari pengelola server.",
         "en": "The CA certificate file '{path}' was not found: give the PEM file from the server's operator.",
@@ -1233,6 +1237,18 @@ NETWORK: dict[str, dict[str, str]] = {
     "bad_answer": {
         "id": "jawaban server tidak dapat dibaca: periksa alamat server",
         "en": "the server's answer cannot be read: check the server address",
+    },
+    "too_large": {
+        "id": "jawaban server lebih besar dari yang dibaca program ini, jadi tidak dibaca lebih jauh: periksa alamat server, atau beri tahu pengelola server",
+        "en": "the server's answer is larger than this program reads, so it was not read further: check the server address, or tell the server's operator",
+    },
+    "too_slow": {
+        "id": "jawaban server tidak datang utuh dalam waktu yang boleh dipakai satu permintaan, jadi sambungan diputus: jaringan sangat lambat atau server bermasalah; dicoba lagi nanti",
+        "en": "the server's answer did not come whole in the time a request may take, so the connection was cut: the network is very slow or the server misbehaves; it will be tried again later",
+    },
+    "redirect": {
+        "id": "server mengalihkan laptop ini ke alamat lain, dan pengalihan tidak pernah diikuti: periksa alamat server (alamat server itu sendiri, dengan https://)",
+        "en": "the server sent this laptop to another address, and a redirect is never followed: check the server address (the server's own address, with https://)",
     },
 }
 

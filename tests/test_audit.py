@@ -5,6 +5,7 @@ rebuilds the trees and recounts every region; each lie a server can tell is a fi
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +135,98 @@ def test_a_rewritten_log_contradicts_the_heads_laptops_kept(tmp_path: Path) -> N
         assert [f.kind for f in report.findings] == ["forked"]
     finally:
         again.stop()
+
+
+def _set(path: str, member: str, value: Any) -> Callable[[str, bytes], bytes]:
+    """A server's answers to ``path`` with one member made something else: ``member`` is
+    ``name`` of the answer, or ``name.0`` the first item of a list, or ``name.*.key`` a key
+    of every value of an object."""
+
+    def rewrite(asked: str, body: bytes) -> bytes:
+        if not asked.startswith(path):
+            return body
+        answer = json.loads(body)
+        name, _, rest = member.partition(".")
+        if not rest:
+            answer[name] = value
+        elif rest == "0":
+            answer[name][0] = value
+        else:
+            key = rest.removeprefix("*.")
+            for item in answer[name].values():
+                item[key] = value
+        return json.dumps(answer).encode()
+
+    return rewrite
+
+
+@pytest.mark.parametrize(
+    ("path", "member", "value", "kind"),
+    [
+        ("/v1/log/entries", "entries.0", 5, "malformed"),
+        ("/v1/log/entries", "entries.0", ["not", "an", "entry"], "malformed"),
+        ("/v1/health", "certificates", 5, "uncertified_server"),
+        ("/v1/totals", "regions.*.totals", 5, "totals"),
+    ],
+    ids=["entry-number", "entry-list", "certificates-number", "totals-number"],
+)
+def test_an_answer_of_the_wrong_shape_is_a_finding_not_a_crash(
+    tmp_path: Path, path: str, member: str, value: Any, kind: str
+) -> None:
+    """Before, `recap audit` ended in a traceback (AttributeError, TypeError) when a server
+    sent a log entry, a certificate list or a region's totals that is not an object."""
+    from tests.test_server_log_review import Balancer
+
+    server = LiveServer(tmp_path / "server")
+    balancer = Balancer(server.url, server.url)
+    try:
+        counted_day(server, tmp_path)
+        balancer.rewrite = _set(path, member, value)
+        report = audit(balancer.url, FINGERPRINT)
+        assert kind in {f.kind for f in report.findings}, report.findings
+    finally:
+        balancer.stop()
+        server.stop()
+
+
+def test_a_page_of_the_log_over_the_bound_is_asked_again_smaller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An auditor's page carries packages' bodies: one with several large packages is over
+    the bound of one answer, and is asked again with fewer entries, down to one."""
+    from recap_desktop.sync import client as client_module
+
+    server = LiveServer(tmp_path / "server")
+    try:
+        counted_day(server, tmp_path)
+        whole = len(json.dumps(server.get("/v1/log/entries?start=0&limit=1000")))
+        package = len(json.dumps(server.get("/v1/log/entries?start=0&limit=1")))
+        assert package < whole - 4000
+        monkeypatch.setattr(client_module, "MAX_AUDIT_BYTES", package + 1000)
+        report = audit(server.url, FINGERPRINT)
+        assert report.ok and report.records == server.ledger.view.size, report.findings
+        limits = [
+            int(a.rsplit("limit=", 1)[1])
+            for a in server.asked
+            if a.startswith("GET /v1/log/entries")
+        ]
+        assert limits[0] == 1000 and min(limits) < 10 and limits[-1] == 1000, limits
+    finally:
+        server.stop()
+
+
+def test_a_list_of_versions_that_is_no_list_is_a_broken_answer(tmp_path: Path) -> None:
+    """Before, a number where the server lists its package versions was a TypeError."""
+    from recap_desktop.services import RecapError
+    from tests.test_server_log_review import Balancer
+
+    server = LiveServer(tmp_path / "server")
+    balancer = Balancer(server.url, server.url)
+    try:
+        balancer.rewrite = _set("/v1/election/versions", "versions", 5)
+        with pytest.raises(RecapError) as refused:
+            audit(balancer.url, FINGERPRINT)
+        assert refused.value.key == "audit.unreachable"
+    finally:
+        balancer.stop()
+        server.stop()

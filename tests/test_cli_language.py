@@ -157,6 +157,52 @@ def test_network_errors_in_plain_words(
     assert said[lang] in wrong.err, wrong.err
 
 
+class Redirecting(BaseHTTPRequestHandler):
+    """A server that sends every request elsewhere (a 307 to plain http://)."""
+
+    elsewhere = "http://127.0.0.1:9/v1/health"
+
+    def do_GET(self) -> None:
+        self.send_response(307)
+        self.send_header("Location", self.elsewhere)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_POST = do_GET
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_redirect_is_refused_in_plain_words_naming_where_it_pointed(
+    recap, lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A redirect is never followed (PROTOCOL §9.6): `recap sync` says where it pointed."""
+    assert recap("demo", "init").code == 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        monkeypatch.setenv("RECAP_LANG", lang)
+        result = recap("sync", "--server", url, "--attempts", "1")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.code == 2, result.err
+    said = {"id": "Pengalihan tidak pernah diikuti", "en": "A redirect is never followed"}
+    assert said[lang] in result.err and Redirecting.elsewhere in result.err and url in result.err
+
+
+@pytest.mark.parametrize("kind", ["too_large", "too_slow", "redirect"])
+def test_each_new_kind_of_network_failure_has_its_own_words(kind: str) -> None:
+    from recap_desktop.messages import NETWORK, network_error
+
+    assert set(NETWORK[kind]) == {"id", "en"}
+    for lang in ("id", "en"):
+        assert network_error(kind, lang) != network_error("connection", lang)
+
+
 def test_a_failed_sync_keeps_the_saved_server_address(
     recap, data_dir: Path, closed_port: str
 ) -> None:

@@ -44,16 +44,23 @@ class Traffic:
         self.asked: list[list[str]] = []  # each POST /v1/authority/records, the hashes asked
         self.answered: list[list[str]] = []
 
-    def hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        path = response.request.path_url
-        if path.startswith("/v1/pull"):
-            self.pages.append(response.content)
-        elif path.startswith("/v1/authority/records"):
-            body = response.request.body
-            assert isinstance(body, bytes)
-            self.asked.append(json.loads(body)["hashes"])
-            if response.ok:
-                self.answered.append([r["hash"] for r in response.json()["records"]])
+    def watch(self, client: Any) -> None:
+        """Note what ``client`` pulls and asks for by hash (its answers as it parsed them:
+        the client reads each body itself, as it streams in)."""
+        pull, authority_records = client.pull, client.authority_records
+
+        def pulled(jurisdiction: str, since: int, limit: int) -> dict[str, Any]:
+            answer = pull(jurisdiction, since, limit)
+            self.pages.append(json.dumps(answer).encode())
+            return answer
+
+        def asked(hashes: list[str]) -> list[Any]:
+            self.asked.append(list(hashes))
+            records = authority_records(hashes)
+            self.answered.append([r["hash"] for r in records])
+            return records
+
+        client.pull, client.authority_records = pulled, asked
 
     def bodies_paged(self, kinds: tuple[str, ...] = ("certificate", "revocations")) -> int:
         """How many records of these types the pull pages carried whole."""
@@ -68,7 +75,7 @@ class Traffic:
 def _sync(laptop: Laptop, url: str, attempts: int = 1) -> tuple[Any, Traffic]:
     traffic = Traffic()
     engine = sync_service.make_engine(laptop.ws, url, attempts=attempts)
-    engine.client.session.hooks["response"].append(traffic.hook)
+    traffic.watch(engine.client)
     try:
         return engine.sync(), traffic
     finally:

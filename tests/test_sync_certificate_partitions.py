@@ -60,7 +60,7 @@ def _named(traffic: Traffic) -> list[str]:
 def _sync(ws: Any, url: str) -> tuple[Any, Traffic]:
     traffic = Traffic()
     engine = sync_service.make_engine(ws, url, attempts=1)
-    engine.client.session.hooks["response"].append(traffic.hook)
+    traffic.watch(engine.client)
     try:
         return engine.sync(), traffic
     finally:
@@ -196,7 +196,7 @@ def test_an_entry_past_the_head_is_misplaced_before_anything_it_names_is_fetched
         # Pages of one entry: the hostile one fills its page (more follow, no next cursor).
         traffic = Traffic()
         engine = sync_service.make_engine(laptop.ws, server.url, attempts=1, page_size=1)
-        engine.client.session.hooks["response"].append(traffic.hook)
+        traffic.watch(engine.client)
         try:
             result = engine.sync()
         finally:

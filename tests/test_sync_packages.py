@@ -5,6 +5,7 @@ complete (§10.5). Real server on loopback, real stores, real signatures."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,10 +41,9 @@ class Traffic:
         self.fetched: list[str] = []
 
     def hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        # The client reads the body itself, as it streams in: a hook leaves it unread.
         path = response.request.path_url
-        if path.startswith("/v1/pull"):
-            self.pull_bytes += len(response.content)
-        elif path.startswith("/v1/election/packages/"):
+        if path.startswith("/v1/election/packages/"):
             self.fetched.append(path.rsplit("/", 1)[-1])
 
 
@@ -51,6 +51,14 @@ def _sync(laptop: Laptop, url: str) -> tuple[Any, Traffic]:
     traffic = Traffic()
     engine = sync_service.make_engine(laptop.ws, url, attempts=1)
     engine.client.session.hooks["response"].append(traffic.hook)
+    pull = engine.client.pull
+
+    def counted(jurisdiction: str, since: int, limit: int) -> dict[str, Any]:
+        answer = pull(jurisdiction, since, limit)
+        traffic.pull_bytes += len(json.dumps(answer, separators=(",", ":")))
+        return answer
+
+    engine.client.pull = counted  # type: ignore[method-assign]
     try:
         return engine.sync(), traffic
     finally:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from recap_desktop.cli import main as cli_main
 from recap_desktop.crypto.envelope import Record
@@ -181,13 +180,17 @@ class _BreakAt:
         self.since = since
         self.broken = 0
 
-    def hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        if response.request.path_url.startswith("/v1/pull") and (
-            f"since={self.since}&" in response.request.path_url
-            or response.request.path_url.endswith(f"since={self.since}")
-        ):
-            response._content = b"{}"
+    def watch(self, client: Any) -> None:
+        pull = client.pull
+
+        def broken(jurisdiction: str, since: int, limit: int) -> dict[str, Any]:
+            answer = pull(jurisdiction, since, limit)
+            if since != self.since:
+                return answer
             self.broken += 1
+            return {}
+
+        client.pull = broken
 
 
 def test_a_sync_broken_off_after_the_record_neither_forgets_nor_excuses_it(
@@ -209,7 +212,7 @@ def test_a_sync_broken_off_after_the_record_neither_forgets_nor_excuses_it(
 
         breaker = _BreakAt(at + 1)
         engine = sync_service.make_engine(b.ws, server.url, attempts=1, page_size=1)
-        engine.client.session.hooks["response"].append(breaker.hook)
+        breaker.watch(engine.client)
         try:
             broken = engine.sync()
         finally:

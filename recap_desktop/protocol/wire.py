@@ -205,6 +205,56 @@ def parse_page(answer: Any, since: int) -> Page:
 
 
 @dataclass(frozen=True)
+class PushResult:
+    """The server's word on one item of a push (§9.4): ``hash`` is ``""`` for an item it
+    could not parse; ``status`` stored, held, refused (or unknown, asked by hash, §9.9)."""
+
+    hash: str
+    status: str
+    reason: str | None
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class PushAnswer:
+    """A push's answer (§9.4, §10.4), its results checked; the receipt (``parse_receipt``),
+    the head (``log.parse_head``) and the proofs (``log.check_receipt``) are as sent, each
+    checked where it is verified."""
+
+    results: list[PushResult]
+    receipt: Any
+    head: Any
+    proofs: Any
+
+
+_RESULT = frozenset({"hash", "status", "reason", "detail"})
+_STATUSES = frozenset({"stored", "held", "refused", "unknown"})
+
+
+def parse_push_answer(answer: Any) -> PushAnswer:
+    """The answer to a push or to a question by hash: an object whose ``results`` list, in
+    the order sent, holds exactly hash, status, reason and detail for each item."""
+    if not isinstance(answer, dict):
+        raise WireError("a push answer is an object")
+    raw = answer.get("results")
+    if not isinstance(raw, list):
+        raise WireError("a push answer's results are a list")
+    results = []
+    for x in raw:
+        if not isinstance(x, dict) or set(x) != _RESULT:
+            raise WireError("a push result holds exactly hash, status, reason and detail")
+        hash_, status, reason, detail = x["hash"], x["status"], x["reason"], x["detail"]
+        if not isinstance(hash_, str) or not isinstance(status, str) or status not in _STATUSES:
+            raise WireError("a push result names a hash and a status")
+        if not (reason is None or isinstance(reason, str)):
+            raise WireError("a push result's reason is a problem name or null")
+        if not (detail is None or isinstance(detail, str)):
+            raise WireError("a push result's detail is a sentence or null")
+        results.append(PushResult(hash_, status, reason, detail))
+    return PushAnswer(results, answer.get("receipt"), answer.get("head"), answer.get("proofs"))
+
+
+@dataclass(frozen=True)
 class Receipt:
     """A verified receipt: what the server says it holds, at which log index, since when."""
 

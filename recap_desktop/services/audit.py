@@ -26,7 +26,7 @@ from recap_desktop.protocol.log import LogError
 from recap_desktop.services.admission import admit_into, trust
 from recap_desktop.services.election import current_election, import_election
 from recap_desktop.services.workspace import RecapError, Workspace
-from recap_desktop.sync.client import ServerClient, SyncError
+from recap_desktop.sync.client import DOWNLOAD_DEADLINE, ServerClient, SyncError, TooLarge
 
 PAGE = 1000  # entries asked per request (the server's pages hold at most 2000)
 
@@ -90,7 +90,8 @@ def audit(
     started = datetime.now(UTC)
     report = AuditReport()
     scratch = Path(tempfile.mkdtemp(prefix="recap-audit-")) if folder is None else folder
-    client = ServerClient(url, read_timeout=timeout)
+    # Its pages carry packages' bodies, and totals every region: an hour for each.
+    client = ServerClient(url, read_timeout=timeout, deadline=max(DOWNLOAD_DEADLINE, timeout))
     ws = Workspace(scratch)
     try:
         _audit(client, ws, fingerprint, heads or [], report, progress)
@@ -101,6 +102,12 @@ def audit(
             shutil.rmtree(scratch, ignore_errors=True)
     report.seconds = (datetime.now(UTC) - started).total_seconds()
     return report
+
+
+def _unreachable(exc: SyncError) -> RecapError:
+    return RecapError(
+        "audit.unreachable", detail=Message("net." + exc.kind) if exc.kind in NETWORK else exc
+    )
 
 
 def _audit(
@@ -117,9 +124,7 @@ def _audit(
         health = client.health()
         package = client.election_package()
     except SyncError as exc:
-        raise RecapError(
-            "audit.unreachable", detail=Message("net." + exc.kind) if exc.kind in NETWORK else exc
-        ) from exc
+        raise _unreachable(exc) from exc
     anchor = str(package.get("authority_key", ""))
     try:
         demo = key_id(bytes.fromhex(anchor)) in demo_anchor()
@@ -127,7 +132,8 @@ def _audit(
         raise RecapError("audit.bad_answer", detail="the package names no authority key") from exc
     import_election(ws, canonical_bytes(package), "server", trust_authority=fingerprint, demo=demo)
     certificates = []
-    for item in health.get("certificates") or []:
+    listed = health.get("certificates")
+    for item in listed if isinstance(listed, list) else []:
         try:
             certificates.append(from_json(item))
         except EnvelopeError:
@@ -154,7 +160,7 @@ def _audit(
         wanted.setdefault(shown.size, []).append(shown)
     pieces: list[bytes] = []
     parts: dict[str, tuple[int, list[bytes]]] = {}
-    index = 0
+    index, asked = 0, PAGE
     for shown in wanted.pop(0, []):  # the empty log: its roots are those of empty trees
         report.heads += 1
         empty = (merkle.EMPTY_ROOT, merkle.EMPTY_ROOT, 0)
@@ -162,12 +168,15 @@ def _audit(
             report.findings.append(Finding("forked", "a head of 0 entries is not this log's"))
     while index < head.size:
         try:
-            answer = client.log_entries(index, PAGE)
+            answer = client.log_entries(index, asked)
+        except TooLarge as exc:
+            if asked == 1:
+                raise _unreachable(exc) from exc
+            asked //= 2  # entries that carry packages: asked again, fewer at a time
+            continue
         except SyncError as exc:
-            raise RecapError(
-                "audit.unreachable",
-                detail=Message("net." + exc.kind) if exc.kind in NETWORK else exc,
-            ) from exc
+            raise _unreachable(exc) from exc
+        asked = PAGE
         entries = answer.get("entries") if isinstance(answer, dict) else None
         if not isinstance(entries, list) or not entries:
             report.findings.append(
@@ -176,6 +185,9 @@ def _audit(
             return
         records, arrivals, positions = [], [], []
         for entry in entries:
+            if not isinstance(entry, dict):
+                report.findings.append(Finding("malformed", f"entry {index}: not an object"))
+                return
             if entry.get("index") != index or index >= head.size:
                 if index >= head.size:
                     break  # the log grew since its head: this audit is of the head
@@ -259,10 +271,7 @@ def _compare_totals(client: ServerClient, ws: Workspace, report: AuditReport) ->
         try:
             answer = client.all_totals(contest)
         except SyncError as exc:
-            raise RecapError(
-                "audit.unreachable",
-                detail=Message("net." + exc.kind) if exc.kind in NETWORK else exc,
-            ) from exc
+            raise _unreachable(exc) from exc
         published = answer.get("regions", {}) if isinstance(answer, dict) else {}
         for code in election.regions:
             mine, counted, _expected = ws.store.sheets.totals(code, contest)
@@ -271,7 +280,11 @@ def _compare_totals(client: ServerClient, ws: Workspace, report: AuditReport) ->
             if not isinstance(theirs, dict):
                 report.findings.append(Finding("totals", f"{code} {contest}: not published"))
                 continue
-            sums = {k: v for k, v in (theirs.get("totals") or {}).items() if v}
+            totals = theirs.get("totals")
+            if not isinstance(totals, dict):
+                report.findings.append(Finding("totals", f"{code} {contest}: no totals published"))
+                continue
+            sums = {k: v for k, v in totals.items() if v}
             if (
                 sums != {k: v for k, v in mine.items() if v}
                 or theirs.get("stations_counted") != counted

@@ -26,7 +26,14 @@ from recap_desktop.protocol.checks import CLOCK_TOLERANCE, precheck
 from recap_desktop.protocol.log import LogError, TreeHead, Unvouched
 from recap_desktop.protocol.problems import Problem
 from recap_desktop.protocol.trust import Trust
-from recap_desktop.protocol.wire import Receipt, WireError, check_fork, parse_page, parse_receipt
+from recap_desktop.protocol.wire import (
+    PushAnswer,
+    Receipt,
+    WireError,
+    check_fork,
+    parse_page,
+    parse_receipt,
+)
 from recap_desktop.sync import testpoints
 from recap_desktop.sync.backoff import Backoff
 from recap_desktop.sync.client import (
@@ -163,6 +170,7 @@ class SyncResult:
     misbehaviour: list[tuple[str, str]] = field(default_factory=list)  # kind, detail (§10.6)
     error: str | None = None
     error_kind: str | None = None
+    error_params: dict[str, str] = field(default_factory=dict)  # what its message names
     # What steps run after the records' sync found (``after``), by name: e.g. "photos".
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -338,6 +346,7 @@ class SyncEngine:
                 return result
             except SyncError as exc:
                 result.error, result.error_kind = str(exc), exc.kind
+                result.error_params = dict(exc.params)
                 if not exc.transient:
                     self._go(State.IDLE, online=True, last_error=str(exc), error_kind=exc.kind)
                     result.outcome = FAILED
@@ -365,6 +374,7 @@ class SyncEngine:
             self.store.outbox.set_setting("last_sync", now)
             result.outcome = REFUSED if (result.refused or result.pull_problems) else DONE
             result.error = result.error_kind = None
+            result.error_params = {}
             self._go(State.IDLE, online=True, last_sync=now, last_error=None, error_kind=None)
             return result
         raise AssertionError("unreachable")  # pragma: no cover
@@ -623,7 +633,7 @@ class SyncEngine:
             # it holds, which it is not among, and is bad_receipt (§9.9, stranger's GAP 105).
             # A receipt listing none of ours is checked all the same (its head too).
             try:
-                said = parse_receipt(answer.get("receipt"), self._server_key)
+                said = parse_receipt(answer.receipt, self._server_key)
             except WireError as exc:
                 raise BadAnswer(str(exc)) from exc
             ours = [r for _, r in rows if r.hash in said.held]
@@ -664,15 +674,15 @@ class SyncEngine:
                         sending.cancel() or sending.exception()
                     raise
 
-    def _peek_head(self, answer: Mapping[str, Any]) -> TreeHead | None:
+    def _peek_head(self, answer: PushAnswer) -> TreeHead | None:
         """The head an answer brings, if it verifies (its receipt is checked later)."""
         trust = self._trust()
         try:
-            return log.parse_head(answer.get("head"), trust) if trust is not None else None
+            return log.parse_head(answer.head, trust) if trust is not None else None
         except LogError:
             return None
 
-    def _send(self, body: bytes, known: TreeHead | None) -> dict[str, Any]:
+    def _send(self, body: bytes, known: TreeHead | None) -> PushAnswer:
         return self.client.push_body(body, known.size if known is not None else 0)
 
     def _next_batch(
@@ -686,7 +696,7 @@ class SyncEngine:
     def _check_answer(
         self,
         result: SyncResult,
-        answer: Mapping[str, Any],
+        answer: PushAnswer,
         records: Sequence[Record],
         known: TreeHead | None,
     ) -> tuple[Receipt, dict[str, str]]:
@@ -696,14 +706,14 @@ class SyncEngine:
         to the tree before them give the head's root; each held one has its inclusion proof.
         Anything else is evidence, and nothing is marked sent."""
         try:
-            receipt = parse_receipt(answer.get("receipt"), self._server_key)
+            receipt = parse_receipt(answer.receipt, self._server_key)
         except WireError as exc:
             raise BadAnswer(str(exc)) from exc
         trust = self._trust()
         assert trust is not None  # the handshake needed it
-        head = self._parse_head(result, answer.get("head"), trust)
+        head = self._parse_head(result, answer.head, trust)
         partitions = {r.hash: log.partition_of(r) for r in records}
-        proofs = answer.get("proofs")
+        proofs = answer.proofs
         try:
             log.check_receipt(receipt, head, known, proofs, partitions, trust=trust)
         except LogError as exc:
@@ -728,7 +738,7 @@ class SyncEngine:
         self,
         result: SyncResult,
         batch: list[tuple[int, Record]],
-        answer: dict[str, Any],
+        answer: PushAnswer,
         known: TreeHead | None,
     ) -> None:
         receipt, partitions = self._check_answer(result, answer, [r for _, r in batch], known)
@@ -737,9 +747,7 @@ class SyncEngine:
         sent = [r.hash for _, r in batch if r.hash in holds]
         self.store.outbox.mark_sent(sent, receipt, partitions)
         details = {
-            str(x.get("hash")): (str(x.get("reason")), str(x.get("detail") or ""))
-            for x in answer.get("results", [])
-            if isinstance(x, dict) and x.get("status") == "refused"
+            x.hash: (str(x.reason), x.detail or "") for x in answer.results if x.status == "refused"
         }
         ours = {r.hash for _, r in batch}
         refused = [

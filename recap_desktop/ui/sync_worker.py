@@ -34,8 +34,8 @@ class SyncWorker(QObject):
 
     ``status_changed(Status)``: state (idle, pushing, pulling, backing_off, offline), online
     (None before the first try), unsent, last_sync (UTC, ISO 8601), last_error, error_kind
-    (timeout, connection, server, bad_answer, protocol, server_key_changed, wrong_server,
-    no_server, error).
+    (timeout, too_slow, connection, server, bad_answer, too_large, protocol, redirect,
+    server_key_changed, wrong_server, no_server, error).
 
     Use: ``worker = SyncWorker(data_dir)``; ``worker.status_changed.connect(bar.show_status)``;
     ``worker.start()``; ``worker.sync_now()`` from a button or after a save;
