@@ -3,8 +3,9 @@
 Run under a virtual X server (``make screenshots`` does it):
 ``xvfb-run -s "-screen 0 1400x900x24" .venv/bin/python docs/screenshots/take.py``.
 The data is the DEMO election with a few states worth seeing: a correction, a dispute, an
-approval, a rejection, an approved sheet its officer changed since, one record edited behind the program's back, and a station whose only
-sheet was signed by a key the authority then revoked (it no longer counts).
+approval, a rejection, an approved sheet its officer changed since, one record edited behind
+the program's back, and a station whose only sheet was signed by a key the authority then
+revoked (it no longer counts).
 """
 
 from __future__ import annotations
