@@ -1,0 +1,166 @@
+"""Log positions a pull has not proved decide nothing (PROTOCOL §5.4, §10.5).
+
+A revoked key's record counts only where the server's log puts it before the revocation. A
+pull page says where each entry lies, and the laptop proves it only after the last page, when
+every partition's entries rebuild the roots the signed head commits to. A server whose pull
+does not add up must not get a revoked key's record counted by what its pages claim:
+
+- the laptop pulls once more after a pull that did not add up, but forgets only what it had
+  not proved: each partition from where it was last checked. The positions proven before (the
+  revocation list's, in the authority's partition) stay, whichever partition failed;
+- an entry below where its partition was proved adds nothing: that part of the partition is
+  known, so a record claimed there has no position, and a revoked key's is refused;
+- a position from a pull not yet proved never lets a record count; the record waits (set
+  aside, ``revoked``) until a check that adds up proves it.
+
+Real server on loopback, real stores, real signatures; the dishonest server is the real one
+with its storage wrapped to lie in its pages only (tests.dishonest.Relocating): its log, heads
+and proofs are honest, so every lie ends as ``withheld``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from recap_desktop.crypto.envelope import Record
+from recap_desktop.services import sync as sync_service
+from tests.dishonest import Relocating
+from tests.hostile import certificate, key, revocation_list
+from tests.sync_support import (
+    DISTRICT,
+    Laptop,
+    LiveServer,
+    district_stations,
+    enter,
+    make_laptop,
+    sign_sheet,
+)
+
+
+def _load(server: LiveServer, records: list[Record]) -> None:
+    """The authority loads records into the server (as `recap-server --load-certificates`)."""
+    pushed = server.ledger.push([r.to_json() for r in records])
+    assert {o.to_json()["status"] for o in pushed.outcomes} == {"stored"}
+
+
+def _index(server: LiveServer, hash_: str) -> int:
+    rows = server.ledger.storage._query(  # type: ignore[attr-defined]
+        "SELECT idx FROM records WHERE hash = ?", [hash_]
+    )
+    return int(rows[0][0])
+
+
+def _sync(laptop: Laptop, url: str) -> sync_service.SyncResult:
+    return sync_service.sync_once(laptop.ws, url, attempts=1)
+
+
+def _counts(laptop: Laptop, station: str, record: str) -> bool:
+    """Whether ``record`` is held and may count at ``station`` (its standing is None)."""
+    standings = laptop.ws.store.sheets.standings(station, "ppwp")
+    return record in standings and standings[record] is None
+
+
+Setup = tuple[LiveServer, Relocating, Laptop, list[str], Record, Record, str, int]
+
+
+def _setup(tmp_path: Path) -> Setup:
+    """A server whose log holds op-a's certificate, two of its sheets, another operator's
+    certificate and then a revocation list naming op-a's key; the sheet a thief signs with
+    the stolen key afterwards (never logged: an honest server refuses it), op-a's first sheet,
+    and the index of that certificate (between op-a's sheets and the revocation: where an
+    honest log could hold op-a's third sheet)."""
+    server = LiveServer(tmp_path / "server", storage=Relocating)
+    lying = server.ledger.storage
+    assert isinstance(lying, Relocating)
+    a = make_laptop(tmp_path / "a", "op-a")
+    stations = district_stations(a.ws)
+    first = enter(a, stations[0], seed=1)
+    enter(a, stations[1], seed=2)
+    assert _sync(a, server.url).outcome == "done"
+    between = certificate(key("operator c"), "operator", DISTRICT)
+    revocation = revocation_list(1, a.key)
+    _load(server, [between])
+    _load(server, [revocation])
+    assert _index(server, between.hash) < _index(server, revocation.hash)
+    stolen = sign_sheet(a, stations[2], seed=7)  # op-a's next place, signed by the thief
+    a.ws.close()
+    return server, lying, a, stations, revocation, stolen, first, _index(server, between.hash)
+
+
+def test_a_pull_that_does_not_add_up_forgets_nothing_it_proved(tmp_path: Path) -> None:
+    """The audit's attack: after an honest first sync, the server logs a certificate in a
+    partition new to the laptop ("32.01") and withholds another entry, so the pull does not
+    add up; pulled again, its pages show the thief's sheet in the place of an entry the
+    laptop proved, below the revocation. The laptop keeps the revocation's proven position
+    (and every other it proved), refuses the thief's sheet ``revoked``, keeps ``withheld``,
+    and counts nothing the log does not prove."""
+    server, lying, _a, stations, revocation, stolen, first, between = _setup(tmp_path)
+    try:
+        b = make_laptop(tmp_path / "b", "op-b")
+        assert _sync(b, server.url).outcome == "done"
+        evidence = b.ws.store.evidence
+        proven = dict(evidence.positions())
+        assert proven[revocation.hash][0] == _index(server, revocation.hash)
+        assert proven[first][0] < proven[revocation.hash][0]
+        assert b.ws.store.witness.checked_partitions() == ["", DISTRICT]
+
+        # A regency chair's certificate: an honest entry of a partition b never checked.
+        chair = certificate(key("chair 32.01"), "chair", "32.01")
+        other = certificate(key("operator d"), "operator", DISTRICT)
+        _load(server, [chair, other])
+        lying.hidden = {other.hash}  # the first pull does not add up
+        lying.placed = {between: stolen}  # pulled again: "stolen is there", before the revocation
+        result = _sync(b, server.url)
+        assert result.outcome == "failed" and result.error_kind == "server_misbehaved"
+        assert [kind for kind, _ in result.misbehaviour] == ["withheld"]
+        assert not _counts(b, stations[2], stolen.hash)
+        # Shown in the place of a proved entry: no position, so op-a's revoked key is refused.
+        assert not b.ws.store.records.is_held(stolen.hash)
+        assert stolen.hash not in evidence.positions()
+        assert any(p.record == stolen.hash and p.kind == "revoked" for p in result.pull_problems)
+        # Nothing proved before was forgotten: the revocation's place, op-a's sheets'.
+        after = evidence.positions()
+        assert {h: after.get(h) for h in proven} == proven
+        assert b.ws.store.sheets.status(stations[2], "ppwp") is None
+
+        # The server answers honestly again: the pull adds up, nothing of the lie is left.
+        lying.hidden, lying.placed = set(), {}
+        assert _sync(b, server.url).outcome == "done"
+        assert not b.ws.store.records.is_held(stolen.hash)
+        assert _counts(b, stations[0], first)
+        assert b.ws.store.witness.checked_partitions() == ["", "32.01", DISTRICT]
+        b.ws.close()
+    finally:
+        server.stop()
+
+
+def test_a_position_no_pull_proved_does_not_let_a_revoked_record_count(tmp_path: Path) -> None:
+    """A laptop's first pull: the pages show the thief's sheet in the place of an entry
+    between op-a's sheets and the revocation, which is where an honest log could have it. The laptop
+    cannot tell yet and admits it; but the pull never adds up (``withheld``), so that place
+    is never proved and the sheet never counts. Once the server answers honestly, the place
+    is forgotten for good and op-a's real sheet counts."""
+    server, lying, a, stations, revocation, stolen, first, between = _setup(tmp_path)
+    try:
+        lying.placed = {between: stolen}
+        c = make_laptop(tmp_path / "c", "op-b")
+        result = _sync(c, server.url)
+        assert result.outcome == "failed" and result.error_kind == "server_misbehaved"
+        assert [kind for kind, _ in result.misbehaviour] == ["withheld"]
+        assert not _counts(c, stations[2], stolen.hash)
+        assert c.ws.store.records.is_held(stolen.hash)  # its claimed place admitted it
+        assert stolen.hash not in c.ws.store.evidence.positions()  # never proved
+        standings: dict[str, Any] = c.ws.store.sheets.standings(stations[2], "ppwp")
+        assert standings[stolen.hash] == "revoked"
+        # The revocation list's place, claimed, already counts against op-a's key.
+        assert c.ws.store.keys.revocation_position(a.key.key_id) == _index(server, revocation.hash)
+
+        lying.placed = {}
+        assert _sync(c, server.url).outcome == "done"
+        assert stolen.hash not in c.ws.store.evidence.positions()
+        assert c.ws.store.sheets.standings(stations[2], "ppwp")[stolen.hash] == "revoked"
+        assert _counts(c, stations[0], first)
+        c.ws.close()
+    finally:
+        server.stop()
