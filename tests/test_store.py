@@ -440,6 +440,44 @@ def test_sheets_move_to_a_rowid_table_with_every_row_and_the_same_projections(
         assert store.integrity.dangling_references() == []
 
 
+def test_positions_a_pull_has_not_proved_move_apart(populated_dir: Path) -> None:
+    """m011: a position a pull kept past where its partition was last checked, and that no
+    receipt names, is the server's word (PROTOCOL §10.5): it moves to log_pending and no
+    longer decides standing; one below the checked index, or named by a receipt, stays."""
+    with Store.in_dir(populated_dir) as store:
+        below, pulled, receipted = [
+            str(h)
+            for (h,) in store.db.execute(
+                "SELECT hash FROM records WHERE type = 'sheet' ORDER BY id LIMIT 3"
+            )
+        ]
+    t, server = "2026-02-14T12:00:00Z", "ab" * 32
+    with _raw(populated_dir) as conn:  # back to schema 10, with positions kept as it kept them
+        conn.execute("DROP TABLE log_pending")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm011_log_pending'")
+        conn.execute("PRAGMA user_version = 10")
+        conn.execute("INSERT INTO log_partitions VALUES ('32.01.01', 5, '[]', 5)")
+        conn.executemany(
+            "INSERT INTO server_log (hash, idx, received, server, partition)"
+            " VALUES (?, ?, ?, ?, '32.01.01')",
+            [(below, 3, t, server), (pulled, 7, t, server), (receipted, 8, t, server)],
+        )
+        conn.execute(
+            "INSERT INTO sync_sent (hash, receipt, sent, server) VALUES (?, ?, ?, ?)",
+            [receipted, "cd" * 32, t, server],
+        )
+    with Store.in_dir(populated_dir) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert set(store.evidence.positions()) == {below, receipted}
+        assert store.db.execute("SELECT hash, idx FROM log_pending").fetchall() == [(pulled, 7)]
+        # Still rebuilt and checked with the rest of its partition.
+        assert [h for h, _, _ in store.witness.entries("32.01.01", 0, 10)] == [
+            below,
+            pulled,
+            receipted,
+        ]
+
+
 def test_threads_opening_a_store_that_needs_migrating_all_get_it_migrated_once(
     data_dir: Path,
 ) -> None:

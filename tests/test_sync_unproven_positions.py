@@ -20,13 +20,14 @@ and proofs are honest, so every lie ends as ``withheld``.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.services import sync as sync_service
 from tests.dishonest import Relocating
-from tests.hostile import certificate, key, revocation_list
+from tests.hostile import certificate, key, revocation_list, sheet
 from tests.sync_support import (
     DISTRICT,
     Laptop,
@@ -56,9 +57,23 @@ def _sync(laptop: Laptop, url: str) -> sync_service.SyncResult:
 
 
 def _counts(laptop: Laptop, station: str, record: str) -> bool:
-    """Whether ``record`` is held and may count at ``station`` (its standing is None)."""
+    """Whether ``record`` counts at ``station``: the rule says it may (its standing is None)
+    and the station's projection, which the totals read, counts it."""
     standings = laptop.ws.store.sheets.standings(station, "ppwp")
-    return record in standings and standings[record] is None
+    status = laptop.ws.store.sheets.status(station, "ppwp")
+    if record not in standings or status is None:
+        return False
+    assert (standings[record] is None) == (status["current"] == record), (standings, status)
+    return standings[record] is None
+
+
+def _projected_as_rebuilt(laptop: Laptop) -> bool:
+    """The projections as kept are those a rebuild makes from the records (and the positions
+    proved): nothing stale was left by a place learnt, proved or forgotten."""
+    projections = laptop.ws.store.projections
+    kept = projections.dump()
+    projections.rebuild()
+    return bool(projections.dump() == kept)
 
 
 Setup = tuple[LiveServer, Relocating, Laptop, list[str], Record, Record, str, int]
@@ -115,14 +130,15 @@ def test_a_pull_that_does_not_add_up_forgets_nothing_it_proved(tmp_path: Path) -
         assert result.outcome == "failed" and result.error_kind == "server_misbehaved"
         assert [kind for kind, _ in result.misbehaviour] == ["withheld"]
         assert not _counts(b, stations[2], stolen.hash)
-        # Shown in the place of a proved entry: no position, so op-a's revoked key is refused.
+        # Shown in the place of a proved entry: no position, so op-a's revoked key is refused
+        # (not stored; not reported again either: its index is below the first pull's).
         assert not b.ws.store.records.is_held(stolen.hash)
         assert stolen.hash not in evidence.positions()
-        assert any(p.record == stolen.hash and p.kind == "revoked" for p in result.pull_problems)
         # Nothing proved before was forgotten: the revocation's place, op-a's sheets'.
         after = evidence.positions()
         assert {h: after.get(h) for h in proven} == proven
         assert b.ws.store.sheets.status(stations[2], "ppwp") is None
+        assert _projected_as_rebuilt(b)
 
         # The server answers honestly again: the pull adds up, nothing of the lie is left.
         lying.hidden, lying.placed = set(), {}
@@ -130,6 +146,7 @@ def test_a_pull_that_does_not_add_up_forgets_nothing_it_proved(tmp_path: Path) -
         assert not b.ws.store.records.is_held(stolen.hash)
         assert _counts(b, stations[0], first)
         assert b.ws.store.witness.checked_partitions() == ["", "32.01", DISTRICT]
+        assert _projected_as_rebuilt(b)
         b.ws.close()
     finally:
         server.stop()
@@ -153,6 +170,7 @@ def test_a_position_no_pull_proved_does_not_let_a_revoked_record_count(tmp_path:
         assert stolen.hash not in c.ws.store.evidence.positions()  # never proved
         standings: dict[str, Any] = c.ws.store.sheets.standings(stations[2], "ppwp")
         assert standings[stolen.hash] == "revoked"
+        assert _projected_as_rebuilt(c)
         # The revocation list's place, claimed, already counts against op-a's key.
         assert c.ws.store.keys.revocation_position(a.key.key_id) == _index(server, revocation.hash)
 
@@ -161,6 +179,33 @@ def test_a_position_no_pull_proved_does_not_let_a_revoked_record_count(tmp_path:
         assert stolen.hash not in c.ws.store.evidence.positions()
         assert c.ws.store.sheets.standings(stations[2], "ppwp")[stolen.hash] == "revoked"
         assert _counts(c, stations[0], first)
+        assert _projected_as_rebuilt(c)
+        c.ws.close()
+    finally:
+        server.stop()
+
+
+def test_a_record_the_log_held_before_its_certificate_ended_counts_once_proved(
+    tmp_path: Path,
+) -> None:
+    """When the server first held a record is the server's word too, until the pull's check
+    proves its entry; a record of a certificate that has ended since counts only if it was
+    seen before the end (§5.4 item 4). Pulled after the end, it is set aside while its page
+    waits for the check, and counts once the check adds up."""
+    until = "2026-03-01T00:00:00Z"
+    assert datetime.now(UTC) > datetime(2026, 3, 1, tzinfo=UTC)  # the premise: it has ended
+    server = LiveServer(tmp_path / "server", clock=lambda: datetime(2026, 2, 14, 12, 0, tzinfo=UTC))
+    try:
+        officer = key("an officer whose certificate ended")
+        _load(server, [certificate(officer, "operator", DISTRICT, until=until)])
+        station = "32.01.01.2001.001"
+        held = sheet(officer, 1, None, station, time="2026-02-14T10:00:00Z")
+        _load(server, [held])
+        c = make_laptop(tmp_path / "c", "op-b")
+        assert _sync(c, server.url).outcome == "done"
+        assert held.hash in c.ws.store.evidence.positions()
+        assert _counts(c, station, held.hash)
+        assert _projected_as_rebuilt(c)
         c.ws.close()
     finally:
         server.stop()

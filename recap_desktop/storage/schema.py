@@ -16,7 +16,7 @@ from recap_desktop.domain.status import COUNTED
 migrations = Migrations("recap")
 
 # Bump with every migration: PRAGMA user_version lets tools see the schema without our code.
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 PROJECTIONS = (
     "packages",
@@ -543,3 +543,46 @@ _M010 = [
 def m010_unvouched(db: Database) -> None:
     for statement in _M010:
         db.execute(statement)
+
+
+# -- log positions a pull has not proved (m011) ------------------------------------------------
+# Where a pull page says the server's log put an entry is the server's word until the check of
+# the partitions (docs/PROTOCOL.md §10.5) rebuilds that partition past it: until then it waits
+# here (log_pending), and server_log holds only positions proved, by a receipt or by a check
+# that added up. A pending position is rebuilt and checked like a proved one, places a
+# revocation list (it may only count against a record), and never lets a record count
+# (§5.4). The positions a store kept before this migration from pulls not yet checked (past
+# where their partition was checked, and not named by a receipt) move here. Truth, kept by a
+# rebuild.
+_M011 = [
+    """
+    CREATE TABLE log_pending (
+        hash TEXT PRIMARY KEY, idx INTEGER NOT NULL, received TEXT NOT NULL,
+        server TEXT NOT NULL, partition TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX log_pending_partition ON log_pending(partition, idx)",
+    """
+    INSERT INTO log_pending (hash, idx, received, server, partition)
+    SELECT l.hash, l.idx, l.received, l.server, l.partition FROM server_log l
+    WHERE l.partition IS NOT NULL
+      AND l.idx >= COALESCE(
+        (SELECT p.checked FROM log_partitions p WHERE p.partition = l.partition), 0)
+      AND NOT EXISTS (
+        SELECT 1 FROM sync_sent s WHERE s.hash = l.hash AND s.receipt IS NOT NULL)
+    """,
+    "DELETE FROM server_log WHERE hash IN (SELECT hash FROM log_pending)",
+]
+
+
+@migrations()
+def m011_log_pending(db: Database) -> None:
+    """Pulled positions not yet proved set apart; the revoked keys' stations restated, as
+    their records' standing may rest on them."""
+    for statement in _M011:
+        db.execute(statement)
+    from recap_desktop.storage.restate import restate
+    from recap_desktop.storage.standing import signer_keys
+
+    revoked = [str(k) for (k,) in db.execute("SELECT key_id FROM revoked")]
+    restate(db, signer_keys(db, revoked))

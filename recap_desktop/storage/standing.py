@@ -2,7 +2,8 @@
 
 The rule is the protocol's (``protocol.standing``); this module only gathers what it needs
 from the tables: the signers' certificates, the revocation in force and where the server's log
-put the revocation lists and the records (``server_log``), and the forks proven
+put the revocation lists (proved or pulled) and the records (proved: ``server_log``), and the
+forks proven
 (``forks``). Restating a station asks about its few signers only, so a save reads a handful of
 rows, whatever the size of the election.
 """
@@ -115,9 +116,13 @@ def tampered_kinds(db: Database, hashes: Sequence[str]) -> dict[str, str]:
 
 
 def revocation_position(db: Database, key_id: str) -> int | None:
-    """The lowest log index known of a held revocation list naming the key."""
+    """The lowest log index known of a held revocation list naming the key: proved, or only
+    said by a pull (``log_pending``), since a place that may be wrong can only count against
+    the key's records (PROTOCOL §5.4). A record's own place counts only proved
+    (``server_log``)."""
     row = db.execute(
-        "SELECT MIN(l.idx) FROM records r JOIN server_log l ON l.hash = r.hash,"
+        "SELECT MIN(l.idx) FROM records r JOIN (SELECT hash, idx FROM server_log"
+        " UNION ALL SELECT hash, idx FROM log_pending) l ON l.hash = r.hash,"
         " json_each(r.payload, '$.revoked') AS j"
         " WHERE r.type = 'revocations' AND json_valid(r.payload)"
         " AND json_extract(j.value, '$.key_id') = ?",

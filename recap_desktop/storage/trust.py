@@ -47,10 +47,15 @@ class TrustHeld:
         if self._cached is not None and self._cached[0] == mark:
             return self._cached[1]
         rows: list[tuple[Record, datetime, int | None]] = []
+        # An authority record's place in the server's log and when the server first held it,
+        # proved or only said by a pull not yet checked: what the pull's door admitted it by
+        # (a revocation list's place can only count against a record, PROTOCOL §5.4).
         for row in self._db.execute(
             "SELECT CAST(r.hash AS BLOB), CAST(r.signer AS BLOB), CAST(r.payload AS BLOB),"
-            " CAST(r.sig AS BLOB), CAST(r.type AS BLOB), r.seq, r.received, l.idx, l.received"
+            " CAST(r.sig AS BLOB), CAST(r.type AS BLOB), r.seq, r.received,"
+            " COALESCE(l.idx, p.idx), COALESCE(l.received, p.received)"
             " FROM records r LEFT JOIN server_log l ON l.hash = r.hash"
+            " LEFT JOIN log_pending p ON p.hash = r.hash"
             f" WHERE r.type IN ({_MARKS}) ORDER BY r.id",
             _KINDS,
         ):
@@ -68,7 +73,8 @@ class TrustHeld:
             f"SELECT COUNT(*), MAX(id) FROM records WHERE type IN ({_MARKS})", _KINDS
         ).fetchone()
         placed = self._db.execute(
-            "SELECT COUNT(*) FROM records r JOIN server_log l ON l.hash = r.hash"
+            "SELECT COUNT(*), TOTAL(l.idx) FROM records r JOIN (SELECT hash, idx FROM server_log"
+            " UNION ALL SELECT hash, idx FROM log_pending) l ON l.hash = r.hash"
             f" WHERE r.type IN ({_MARKS})",
             _KINDS,
         ).fetchone()
