@@ -364,10 +364,43 @@ def test_revocations_projection_follows_the_newest_list_whatever_the_arrival_ord
 SCHEMA_1_STORE = Path(__file__).parent / "data" / "recap-schema1.db"
 
 
-def test_a_store_written_by_schema_1_opens_upgraded_and_verifies(data_dir: Path) -> None:
+def _revoke_in_schema_1(conn: sqlite3.Connection) -> str:
+    """The schema-1 file as its release kept a revocation list naming the sheets' signer:
+    the list (signed by the DEMO authority that signed the package) and its ``revoked`` row.
+    Returns the revoked key."""
+    from recap_desktop.services.demo import demo_authority
+
+    (signer,) = conn.execute("SELECT DISTINCT signer FROM sheets").fetchone()
+    (election,) = conn.execute(
+        "SELECT json_extract(payload, '$.election') FROM records WHERE type = 'election'"
+    ).fetchone()
+    issued = "2026-11-24T10:18:00Z"
+    listed = authority.revocations(
+        demo_authority(),
+        election=election,
+        version=1,
+        issued=issued,
+        revoked=[{"key_id": signer, "reason": "laptop stolen", "time": issued}],
+    )
+    conn.execute(
+        "INSERT INTO records (hash, type, signer, seq, payload, sig, received, origin)"
+        " VALUES (?, 'revocations', ?, NULL, ?, ?, '2026-11-24T10:18:01.000000Z', 'import')",
+        [listed.hash, listed.signer, listed.canonical.decode("utf-8"), listed.sig],
+    )
+    conn.execute("INSERT INTO revoked VALUES (?, 'laptop stolen', 1)", [signer])
+    return str(signer)
+
+
+@pytest.mark.parametrize("revoked", [False, True], ids=["as-kept", "signer-revoked"])
+def test_a_store_written_by_schema_1_opens_upgraded_and_verifies(
+    data_dir: Path, revoked: bool
+) -> None:
     """tests/data/recap-schema1.db was written by the first release's schema (demo init and
     two populated stations). Every later migration must open it, keep every record byte for
-    byte, back the old file up before changing it, and verify."""
+    byte, back the old file up before changing it, and verify. With the sheets' signer
+    revoked (a revocation list held), every migration that restates the stations (m006 on)
+    must run before the tables of later ones exist, and the sheets are set aside ``revoked``
+    (no position of theirs is known), as `recap verify` finds too."""
     import shutil
 
     from recap_desktop.services.verify import verify_store
@@ -376,6 +409,7 @@ def test_a_store_written_by_schema_1_opens_upgraded_and_verifies(data_dir: Path)
     shutil.copy(SCHEMA_1_STORE, data_dir / "recap.db")
     with _raw(data_dir) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        key = _revoke_in_schema_1(conn) if revoked else None
         records = conn.execute("SELECT * FROM records ORDER BY id").fetchall()
     ws = Workspace(data_dir)
     try:
@@ -386,9 +420,27 @@ def test_a_store_written_by_schema_1_opens_upgraded_and_verifies(data_dir: Path)
         backups = list(data_dir.glob("recap.db.schema1.bak"))
         assert len(backups) == (1 if SCHEMA_VERSION > 1 else 0)
         report = verify_store(ws)
-        assert report.ok and report.records == len(records) == 6
-        # m004 filled the totals per region from the sheets held and dropped m003's index.
-        assert store.db.execute("SELECT COUNT(*) FROM region_totals").fetchone()[0] > 0
+        assert report.records == len(records) == (7 if revoked else 6)
+        if key is None:
+            assert report.ok
+        else:
+            assert list(store.keys.revoked()) == [key]
+            sheets = {
+                str(h): (str(s), str(c))
+                for h, s, c in store.db.execute("SELECT hash, station, contest FROM sheets")
+            }
+            assert len(sheets) == 4
+            for hash_, (station, contest) in sheets.items():
+                assert store.sheets.standings(station, contest)[hash_] == "revoked"
+            # The replay finds what the store set aside, and nothing else.
+            assert not report.errors
+            assert {(p.record, p.kind) for p in report.attention} == {
+                (h, "revoked") for h in sheets
+            }
+        # m004 filled the totals per region from the sheets that count and dropped m003's
+        # index.
+        totals = store.db.execute("SELECT COUNT(*) FROM region_totals").fetchone()[0]
+        assert (totals == 0) if revoked else (totals > 0)
         assert (
             store.db.execute(
                 "SELECT name FROM sqlite_master WHERE name = 'current_values_by_field'"
