@@ -72,9 +72,12 @@ class TrustHeld:
         records = self._db.execute(
             f"SELECT COUNT(*), MAX(id) FROM records WHERE type IN ({_MARKS})", _KINDS
         ).fetchone()
+        # The places ``trust`` reads, each looked up by its table's key (a union of both
+        # tables would copy every position of the log on every call).
         placed = self._db.execute(
-            "SELECT COUNT(*), TOTAL(l.idx) FROM records r JOIN (SELECT hash, idx FROM server_log"
-            " UNION ALL SELECT hash, idx FROM log_pending) l ON l.hash = r.hash"
+            "SELECT COUNT(COALESCE(l.idx, p.idx)), TOTAL(COALESCE(l.idx, p.idx))"
+            " FROM records r LEFT JOIN server_log l ON l.hash = r.hash"
+            " LEFT JOIN log_pending p ON p.hash = r.hash"
             f" WHERE r.type IN ({_MARKS})",
             _KINDS,
         ).fetchone()
