@@ -26,6 +26,7 @@ from typing import Any
 
 from recap_desktop.crypto.envelope import Record
 from recap_desktop.services import sync as sync_service
+from recap_desktop.services.verify import verify_store
 from tests.dishonest import Relocating
 from tests.hostile import certificate, key, revocation_list, sheet
 from tests.sync_support import (
@@ -171,6 +172,8 @@ def test_a_position_no_pull_proved_does_not_let_a_revoked_record_count(tmp_path:
         standings: dict[str, Any] = c.ws.store.sheets.standings(stations[2], "ppwp")
         assert standings[stolen.hash] == "revoked"
         assert _projected_as_rebuilt(c)
+        # `recap verify` takes the sheet's place from the proofs alone too.
+        assert (stolen.hash, "revoked") in {(p.record, p.kind) for p in verify_store(c.ws).problems}
         # The revocation list's place, claimed, already counts against op-a's key.
         assert c.ws.store.keys.revocation_position(a.key.key_id) == _index(server, revocation.hash)
 
@@ -207,5 +210,42 @@ def test_a_record_the_log_held_before_its_certificate_ended_counts_once_proved(
         assert _counts(c, station, held.hash)
         assert _projected_as_rebuilt(c)
         c.ws.close()
+    finally:
+        server.stop()
+
+
+def test_recap_verify_places_a_revocation_list_as_the_store_does(tmp_path: Path) -> None:
+    """A revocation list's place a pull said and no check proved counts against the key's
+    records in the store (§5.4 item 5); `recap verify` replays the store with the same
+    trust, so it sets aside what the store sets aside. A laptop's first sync: its sheet's
+    place is proved by the receipt; the pull's pages show a revocation list of its key (the
+    authority's, never logged) in the place of the log's first entry, so the pull never adds
+    up (``withheld``) and the list's place stays the server's word. The sheet, proved after
+    it, is set aside ``revoked`` by the store and by `recap verify` alike; the sheet's own
+    place is never taken from a page."""
+    server = LiveServer(tmp_path / "server", storage=Relocating)
+    try:
+        lying = server.ledger.storage
+        assert isinstance(lying, Relocating)
+        a = make_laptop(tmp_path / "a", "op-a")
+        station = district_stations(a.ws)[0]
+        first = enter(a, station, seed=1)
+        revocation = revocation_list(1, a.key)
+        lying.placed = {0: revocation}
+        result = _sync(a, server.url)
+        assert result.outcome == "failed" and result.error_kind == "server_misbehaved"
+        assert [kind for kind, _ in result.misbehaviour] == ["withheld"]
+        store = a.ws.store
+        placed = store.evidence.position(first)
+        assert placed is not None and placed[0] > 0  # the receipt's
+        assert store.evidence.position(revocation.hash) is None  # only said
+        assert store.keys.revocation_position(a.key.key_id) == 0
+        assert store.sheets.standings(station, "ppwp")[first] == "revoked"
+        assert _projected_as_rebuilt(a)
+
+        report = verify_store(a.ws)
+        assert not report.errors
+        assert [(p.record, p.kind) for p in report.attention] == [(first, "revoked")]
+        a.ws.close()
     finally:
         server.stop()
