@@ -492,42 +492,136 @@ def test_sheets_move_to_a_rowid_table_with_every_row_and_the_same_projections(
         assert store.integrity.dangling_references() == []
 
 
+def _back_to_schema_10(conn: sqlite3.Connection) -> None:
+    conn.execute("DROP TABLE log_pending")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm011_log_pending'")
+    conn.execute("PRAGMA user_version = 10")
+
+
+def _checked_state(partition: str, entries: list[tuple[str, int, str]]) -> tuple[int, str]:
+    """The size and frontier (as log_partitions keeps it) of a partition's tree of entries."""
+    import json
+
+    from recap_desktop.protocol import merkle
+    from recap_desktop.protocol.log import leaf_hash
+
+    frontier = merkle.extend(0, [], [leaf_hash(h, i, partition, t) for h, i, t in entries])
+    return len(entries), json.dumps([f.hex() for f in frontier])
+
+
 def test_positions_a_pull_has_not_proved_move_apart(populated_dir: Path) -> None:
     """m011: a position a pull kept past where its partition was last checked, and that no
     receipt names, is the server's word (PROTOCOL §10.5): it moves to log_pending and no
-    longer decides standing; one below the checked index, or named by a receipt, stays."""
+    longer decides standing; one below the checked index (where the partition's kept tree
+    is rebuilt from them, as its check left it), or named by a receipt, stays. So does a
+    position kept before partitions were (none: from a server without a log), in its
+    record's partition; one of a record not held is dropped."""
+    from recap_desktop.protocol.log import partition_of
+
     with Store.in_dir(populated_dir) as store:
-        below, pulled, receipted = [
+        below, pulled, receipted, early, early_receipted = [
             str(h)
             for (h,) in store.db.execute(
-                "SELECT hash FROM records WHERE type = 'sheet' ORDER BY id LIMIT 3"
+                "SELECT hash FROM records WHERE type = 'sheet' ORDER BY id LIMIT 5"
+            )
+        ]
+        record = store.records.get(early)
+        assert record is not None
+    t, server, name = "2026-02-14T12:00:00Z", "ab" * 32, "32.01.01"
+    assert partition_of(record) == name  # the populated stations' district
+    size, frontier = _checked_state(name, [(below, 3, t)])
+    with _raw(populated_dir) as conn:  # back to schema 10, with positions kept as it kept them
+        _back_to_schema_10(conn)
+        conn.execute("INSERT INTO log_partitions VALUES (?, ?, ?, 5)", [name, size, frontier])
+        conn.executemany(
+            "INSERT INTO server_log (hash, idx, received, server, partition)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (below, 3, t, server, name),
+                (pulled, 7, t, server, name),
+                (receipted, 8, t, server, name),
+                (early, 1, t, server, None),
+                (early_receipted, 2, t, server, None),
+                ("ee" * 32, 0, t, server, None),
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO sync_sent (hash, receipt, sent, server) VALUES (?, ?, ?, ?)",
+            [(h, "cd" * 32, t, server) for h in (receipted, early_receipted)],
+        )
+    with Store.in_dir(populated_dir) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert set(store.evidence.positions()) == {below, receipted, early_receipted}
+        assert store.db.execute(
+            "SELECT hash, idx, partition FROM log_pending ORDER BY idx"
+        ).fetchall() == [(early, 1, name), (pulled, 7, name)]
+        assert store.witness.checked_partitions() == [name]
+        # Still rebuilt and checked with the rest of its partition.
+        assert [h for h, _, _ in store.witness.entries(name, 0, 10)] == [
+            early,
+            below,
+            pulled,
+            receipted,
+        ]
+        before = store.projections.dump()
+        store.projections.rebuild()
+        assert store.projections.dump() == before
+
+
+def test_positions_written_below_a_floor_after_its_check_move_apart(populated_dir: Path) -> None:
+    """m011: before it, a pull from an earlier cursor (another address of the server starts
+    at 0) kept what its pages said at any index not yet known, below a partition's floor too.
+    Where the positions below the floor no longer rebuild the tree its check kept, none of
+    that partition's is trusted: all but those a receipt names move to log_pending, and its
+    floor goes back to 0 (the next pull rebuilds it from the start). Another partition,
+    whose positions rebuild its tree, keeps them."""
+    with Store.in_dir(populated_dir) as store:
+        proved, slipped, receipted, other = [
+            str(h)
+            for (h,) in store.db.execute(
+                "SELECT hash FROM records WHERE type = 'sheet' ORDER BY id LIMIT 4"
             )
         ]
     t, server = "2026-02-14T12:00:00Z", "ab" * 32
-    with _raw(populated_dir) as conn:  # back to schema 10, with positions kept as it kept them
-        conn.execute("DROP TABLE log_pending")
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm011_log_pending'")
-        conn.execute("PRAGMA user_version = 10")
-        conn.execute("INSERT INTO log_partitions VALUES ('32.01.01', 5, '[]', 5)")
+    name, kept = "32.01.01", "32.01.02"
+    size, frontier = _checked_state(name, [(proved, 2, t), (receipted, 4, t)])
+    other_size, other_frontier = _checked_state(kept, [(other, 3, t)])
+    with _raw(populated_dir) as conn:
+        _back_to_schema_10(conn)
+        conn.executemany(
+            "INSERT INTO log_partitions VALUES (?, ?, ?, 6)",
+            [(name, size, frontier), (kept, other_size, other_frontier)],
+        )
         conn.executemany(
             "INSERT INTO server_log (hash, idx, received, server, partition)"
-            " VALUES (?, ?, ?, ?, '32.01.01')",
-            [(below, 3, t, server), (pulled, 7, t, server), (receipted, 8, t, server)],
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (proved, 2, t, server, name),
+                (receipted, 4, t, server, name),
+                (slipped, 1, t, server, name),
+                (other, 3, t, server, kept),
+            ],
         )
         conn.execute(
             "INSERT INTO sync_sent (hash, receipt, sent, server) VALUES (?, ?, ?, ?)",
             [receipted, "cd" * 32, t, server],
         )
     with Store.in_dir(populated_dir) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        assert set(store.evidence.positions()) == {below, receipted}
-        assert store.db.execute("SELECT hash, idx FROM log_pending").fetchall() == [(pulled, 7)]
-        # Still rebuilt and checked with the rest of its partition.
-        assert [h for h, _, _ in store.witness.entries("32.01.01", 0, 10)] == [
-            below,
-            pulled,
+        assert set(store.evidence.positions()) == {receipted, other}
+        assert store.db.execute("SELECT hash, idx FROM log_pending ORDER BY idx").fetchall() == [
+            (slipped, 1),
+            (proved, 2),
+        ]
+        assert store.witness.checked_partitions() == [kept]
+        assert store.witness.checked(name).checked == 0
+        assert [h for h, _, _ in store.witness.entries(name, 0, 10)] == [
+            slipped,
+            proved,
             receipted,
         ]
+        before = store.projections.dump()
+        store.projections.rebuild()
+        assert store.projections.dump() == before
 
 
 def test_threads_opening_a_store_that_needs_migrating_all_get_it_migrated_once(

@@ -249,3 +249,58 @@ def test_recap_verify_places_a_revocation_list_as_the_store_does(tmp_path: Path)
         a.ws.close()
     finally:
         server.stop()
+
+
+def test_a_store_upgraded_with_a_position_slipped_below_a_floor_is_proved_again(
+    tmp_path: Path,
+) -> None:
+    """A store from before log_pending (schema 10) whose pulls left a position below a
+    partition's floor that its check never rebuilt (m011 finds the partition's kept tree no
+    longer rebuilds from them): the partition's positions become the server's word and its
+    floor goes back to 0. The next honest sync rebuilds it from the start: the slipped
+    position is forgotten, the rest proved again, and the partition checked as before."""
+    import sqlite3
+
+    from recap_desktop.services import Workspace
+
+    server = LiveServer(tmp_path / "server")
+    try:
+        a = make_laptop(tmp_path / "a", "op-a")
+        first = enter(a, district_stations(a.ws)[0], seed=1)
+        assert _sync(a, server.url).outcome == "done"
+        a.ws.close()
+        b = make_laptop(tmp_path / "b", "op-b")
+        assert _sync(b, server.url).outcome == "done"
+        proved = dict(b.ws.store.evidence.positions())
+        checked = b.ws.store.witness.checked(DISTRICT)
+        assert first in proved and checked.checked > proved[first][0]
+        data_dir = b.data_dir
+        b.ws.close()
+
+        slipped = "ee" * 32  # a page's word, kept below the floor by schema 10's pulls
+        with sqlite3.connect(data_dir / "recap.db", isolation_level=None) as conn:
+            conn.execute("DROP TABLE log_pending")
+            conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm011_log_pending'")
+            conn.execute("PRAGMA user_version = 10")
+            conn.execute(
+                "INSERT INTO server_log SELECT ?, 0, received, server, partition FROM server_log"
+                " WHERE hash = ?",
+                [slipped, first],
+            )
+        ws = Workspace(data_dir)
+        try:
+            store = ws.store
+            assert first not in store.evidence.positions()
+            assert DISTRICT not in store.witness.checked_partitions()
+            assert {h for h, _, _ in store.witness.entries(DISTRICT, 0, checked.checked)} >= {
+                first,
+                slipped,
+            }
+            assert sync_service.sync_once(ws, server.url, attempts=1).outcome == "done"
+            assert store.evidence.positions() == proved
+            assert store.db.execute("SELECT COUNT(*) FROM log_pending").fetchone()[0] == 0
+            assert store.witness.checked(DISTRICT).checked >= checked.checked
+        finally:
+            ws.close()
+    finally:
+        server.stop()
