@@ -11,6 +11,8 @@ its data folder edited behind its back (docs/PROTOCOL.md §10.6 names what each 
 - ``serve_head``: the live server answers with an older head of its own (a lagging replica).
 - ``SheetNamedAs``: its pages name one sheet by hash as if it were a package or an
   authority record (PROTOCOL §9.5).
+- ``Relocating``: its pages show a record it never logged in the place of a real entry, and
+  leave entries out (PROTOCOL §10.5: positions a pull has not proved).
 
 A fork of the server's history needs no wrapper: two servers started from copies of one data
 folder share its key and its log, then each grows its own.
@@ -195,6 +197,44 @@ class Withholding(_Wrapper):
             for h in self._storage.pull_raw(ranges, since, limit, upto, bodies, names)
             if h.signer not in self.hidden
         ]
+
+
+class Relocating(_Wrapper):
+    """Its pull pages show a record it never logged in the place of a real entry, at that
+    entry's index (``placed``: index -> record), and leave entries out (``hidden``: hashes).
+    Its log, heads and proofs are honest: the pages are what lies."""
+
+    def __init__(self, storage: Any) -> None:
+        super().__init__(storage)
+        self.placed: dict[int, Record] = {}
+        self.hidden: set[str] = set()
+
+    def pull_raw(
+        self,
+        ranges: Sequence[tuple[str, str]] | None,
+        since: int,
+        limit: int,
+        upto: int,
+        bodies: bool = True,
+        names: Sequence[str] | None = None,
+    ) -> list[RawHeld]:
+        out = []
+        for held in self._storage.pull_raw(ranges, since, limit, upto, bodies, names):
+            if held.hash in self.hidden:
+                continue
+            shown = self.placed.get(held.index)
+            if shown is not None:
+                held = RawHeld(
+                    held.index,
+                    shown.hash,
+                    shown.signer,
+                    shown.canonical.decode("utf-8"),
+                    shown.sig,
+                    held.received,
+                    partition_of(shown),
+                )
+            out.append(held)
+        return out
 
 
 class NotStoring(_Wrapper):

@@ -364,10 +364,43 @@ def test_revocations_projection_follows_the_newest_list_whatever_the_arrival_ord
 SCHEMA_1_STORE = Path(__file__).parent / "data" / "recap-schema1.db"
 
 
-def test_a_store_written_by_schema_1_opens_upgraded_and_verifies(data_dir: Path) -> None:
+def _revoke_in_schema_1(conn: sqlite3.Connection) -> str:
+    """The schema-1 file as its release kept a revocation list naming the sheets' signer:
+    the list (signed by the DEMO authority that signed the package) and its ``revoked`` row.
+    Returns the revoked key."""
+    from recap_desktop.services.demo import demo_authority
+
+    (signer,) = conn.execute("SELECT DISTINCT signer FROM sheets").fetchone()
+    (election,) = conn.execute(
+        "SELECT json_extract(payload, '$.election') FROM records WHERE type = 'election'"
+    ).fetchone()
+    issued = "2026-11-24T10:18:00Z"
+    listed = authority.revocations(
+        demo_authority(),
+        election=election,
+        version=1,
+        issued=issued,
+        revoked=[{"key_id": signer, "reason": "laptop stolen", "time": issued}],
+    )
+    conn.execute(
+        "INSERT INTO records (hash, type, signer, seq, payload, sig, received, origin)"
+        " VALUES (?, 'revocations', ?, NULL, ?, ?, '2026-11-24T10:18:01.000000Z', 'import')",
+        [listed.hash, listed.signer, listed.canonical.decode("utf-8"), listed.sig],
+    )
+    conn.execute("INSERT INTO revoked VALUES (?, 'laptop stolen', 1)", [signer])
+    return str(signer)
+
+
+@pytest.mark.parametrize("revoked", [False, True], ids=["as-kept", "signer-revoked"])
+def test_a_store_written_by_schema_1_opens_upgraded_and_verifies(
+    data_dir: Path, revoked: bool
+) -> None:
     """tests/data/recap-schema1.db was written by the first release's schema (demo init and
     two populated stations). Every later migration must open it, keep every record byte for
-    byte, back the old file up before changing it, and verify."""
+    byte, back the old file up before changing it, and verify. With the sheets' signer
+    revoked (a revocation list held), every migration that restates the stations (m006 on)
+    must run before the tables of later ones exist, and the sheets are set aside ``revoked``
+    (no position of theirs is known), as `recap verify` finds too."""
     import shutil
 
     from recap_desktop.services.verify import verify_store
@@ -376,6 +409,7 @@ def test_a_store_written_by_schema_1_opens_upgraded_and_verifies(data_dir: Path)
     shutil.copy(SCHEMA_1_STORE, data_dir / "recap.db")
     with _raw(data_dir) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        key = _revoke_in_schema_1(conn) if revoked else None
         records = conn.execute("SELECT * FROM records ORDER BY id").fetchall()
     ws = Workspace(data_dir)
     try:
@@ -386,9 +420,27 @@ def test_a_store_written_by_schema_1_opens_upgraded_and_verifies(data_dir: Path)
         backups = list(data_dir.glob("recap.db.schema1.bak"))
         assert len(backups) == (1 if SCHEMA_VERSION > 1 else 0)
         report = verify_store(ws)
-        assert report.ok and report.records == len(records) == 6
-        # m004 filled the totals per region from the sheets held and dropped m003's index.
-        assert store.db.execute("SELECT COUNT(*) FROM region_totals").fetchone()[0] > 0
+        assert report.records == len(records) == (7 if revoked else 6)
+        if key is None:
+            assert report.ok
+        else:
+            assert list(store.keys.revoked()) == [key]
+            sheets = {
+                str(h): (str(s), str(c))
+                for h, s, c in store.db.execute("SELECT hash, station, contest FROM sheets")
+            }
+            assert len(sheets) == 4
+            for hash_, (station, contest) in sheets.items():
+                assert store.sheets.standings(station, contest)[hash_] == "revoked"
+            # The replay finds what the store set aside, and nothing else.
+            assert not report.errors
+            assert {(p.record, p.kind) for p in report.attention} == {
+                (h, "revoked") for h in sheets
+            }
+        # m004 filled the totals per region from the sheets that count and dropped m003's
+        # index.
+        totals = store.db.execute("SELECT COUNT(*) FROM region_totals").fetchone()[0]
+        assert (totals == 0) if revoked else (totals > 0)
         assert (
             store.db.execute(
                 "SELECT name FROM sqlite_master WHERE name = 'current_values_by_field'"
@@ -438,6 +490,138 @@ def test_sheets_move_to_a_rowid_table_with_every_row_and_the_same_projections(
         store.projections.rebuild()
         assert store.projections.dump() == before
         assert store.integrity.dangling_references() == []
+
+
+def _back_to_schema_10(conn: sqlite3.Connection) -> None:
+    conn.execute("DROP TABLE log_pending")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm011_log_pending'")
+    conn.execute("PRAGMA user_version = 10")
+
+
+def _checked_state(partition: str, entries: list[tuple[str, int, str]]) -> tuple[int, str]:
+    """The size and frontier (as log_partitions keeps it) of a partition's tree of entries."""
+    import json
+
+    from recap_desktop.protocol import merkle
+    from recap_desktop.protocol.log import leaf_hash
+
+    frontier = merkle.extend(0, [], [leaf_hash(h, i, partition, t) for h, i, t in entries])
+    return len(entries), json.dumps([f.hex() for f in frontier])
+
+
+def test_positions_a_pull_has_not_proved_move_apart(populated_dir: Path) -> None:
+    """m011: a position a pull kept past where its partition was last checked, and that no
+    receipt names, is the server's word (PROTOCOL §10.5): it moves to log_pending and no
+    longer decides standing; one below the checked index (where the partition's kept tree
+    is rebuilt from them, as its check left it), or named by a receipt, stays. So does a
+    position kept before partitions were (none: from a server without a log), in its
+    record's partition; one of a record not held is dropped."""
+    from recap_desktop.protocol.log import partition_of
+
+    with Store.in_dir(populated_dir) as store:
+        below, pulled, receipted, early, early_receipted = [
+            str(h)
+            for (h,) in store.db.execute(
+                "SELECT hash FROM records WHERE type = 'sheet' ORDER BY id LIMIT 5"
+            )
+        ]
+        record = store.records.get(early)
+        assert record is not None
+    t, server, name = "2026-02-14T12:00:00Z", "ab" * 32, "32.01.01"
+    assert partition_of(record) == name  # the populated stations' district
+    size, frontier = _checked_state(name, [(below, 3, t)])
+    with _raw(populated_dir) as conn:  # back to schema 10, with positions kept as it kept them
+        _back_to_schema_10(conn)
+        conn.execute("INSERT INTO log_partitions VALUES (?, ?, ?, 5)", [name, size, frontier])
+        conn.executemany(
+            "INSERT INTO server_log (hash, idx, received, server, partition)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (below, 3, t, server, name),
+                (pulled, 7, t, server, name),
+                (receipted, 8, t, server, name),
+                (early, 1, t, server, None),
+                (early_receipted, 2, t, server, None),
+                ("ee" * 32, 0, t, server, None),
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO sync_sent (hash, receipt, sent, server) VALUES (?, ?, ?, ?)",
+            [(h, "cd" * 32, t, server) for h in (receipted, early_receipted)],
+        )
+    with Store.in_dir(populated_dir) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert set(store.evidence.positions()) == {below, receipted, early_receipted}
+        assert store.db.execute(
+            "SELECT hash, idx, partition FROM log_pending ORDER BY idx"
+        ).fetchall() == [(early, 1, name), (pulled, 7, name)]
+        assert store.witness.checked_partitions() == [name]
+        # Still rebuilt and checked with the rest of its partition.
+        assert [h for h, _, _ in store.witness.entries(name, 0, 10)] == [
+            early,
+            below,
+            pulled,
+            receipted,
+        ]
+        before = store.projections.dump()
+        store.projections.rebuild()
+        assert store.projections.dump() == before
+
+
+def test_positions_written_below_a_floor_after_its_check_move_apart(populated_dir: Path) -> None:
+    """m011: before it, a pull from an earlier cursor (another address of the server starts
+    at 0) kept what its pages said at any index not yet known, below a partition's floor too.
+    Where the positions below the floor no longer rebuild the tree its check kept, none of
+    that partition's is trusted: all but those a receipt names move to log_pending, and its
+    floor goes back to 0 (the next pull rebuilds it from the start). Another partition,
+    whose positions rebuild its tree, keeps them."""
+    with Store.in_dir(populated_dir) as store:
+        proved, slipped, receipted, other = [
+            str(h)
+            for (h,) in store.db.execute(
+                "SELECT hash FROM records WHERE type = 'sheet' ORDER BY id LIMIT 4"
+            )
+        ]
+    t, server = "2026-02-14T12:00:00Z", "ab" * 32
+    name, kept = "32.01.01", "32.01.02"
+    size, frontier = _checked_state(name, [(proved, 2, t), (receipted, 4, t)])
+    other_size, other_frontier = _checked_state(kept, [(other, 3, t)])
+    with _raw(populated_dir) as conn:
+        _back_to_schema_10(conn)
+        conn.executemany(
+            "INSERT INTO log_partitions VALUES (?, ?, ?, 6)",
+            [(name, size, frontier), (kept, other_size, other_frontier)],
+        )
+        conn.executemany(
+            "INSERT INTO server_log (hash, idx, received, server, partition)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (proved, 2, t, server, name),
+                (receipted, 4, t, server, name),
+                (slipped, 1, t, server, name),
+                (other, 3, t, server, kept),
+            ],
+        )
+        conn.execute(
+            "INSERT INTO sync_sent (hash, receipt, sent, server) VALUES (?, ?, ?, ?)",
+            [receipted, "cd" * 32, t, server],
+        )
+    with Store.in_dir(populated_dir) as store:
+        assert set(store.evidence.positions()) == {receipted, other}
+        assert store.db.execute("SELECT hash, idx FROM log_pending ORDER BY idx").fetchall() == [
+            (slipped, 1),
+            (proved, 2),
+        ]
+        assert store.witness.checked_partitions() == [kept]
+        assert store.witness.checked(name).checked == 0
+        assert [h for h, _, _ in store.witness.entries(name, 0, 10)] == [
+            slipped,
+            proved,
+            receipted,
+        ]
+        before = store.projections.dump()
+        store.projections.rebuild()
+        assert store.projections.dump() == before
 
 
 def test_threads_opening_a_store_that_needs_migrating_all_get_it_migrated_once(

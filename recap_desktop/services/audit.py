@@ -255,8 +255,15 @@ def _admit(
 ) -> None:
     """A page of the log through the one admission rule, as a laptop's pull admits it."""
     admission = admit(records, ws.store.view, trust(ws), arrivals=arrivals)
+    # Every index in order from 0, each leaf added to the log's tree: the auditor's
+    # positions are the log as served, and its root is checked against the head at the end.
     ws.store.outbox.append_pulled(
-        admission.admitted, "audit", str(positions[-1][1] + 1), positions=positions, server=server
+        admission.admitted,
+        "audit",
+        str(positions[-1][1] + 1),
+        positions=positions,
+        server=server,
+        proven=True,
     )
     report.admitted += len(admission.admitted) + len(admission.already)  # held: the package
     for problem in admission.problems:

@@ -161,8 +161,11 @@ def _verify(
     store = ws.store
     total = store.records.count()
     report = Report()
-    # 1. Authority records, each as it arrived: the trust in force.
-    authority = list(store.records.raw_arrivals(AUTHORITY_TYPES))
+    # 1. Authority records, each as it arrived: the trust in force, placed as the store's
+    # trust places them (a revocation list's place a pull said, not yet proved, counts
+    # against the key's records as it does in the store; every other record's own place
+    # counts only proved, step 3).
+    authority = list(store.records.raw_arrivals(AUTHORITY_TYPES, authority=True))
     replay = Replay(Trust(anchor, known_keys=own_keys(ws)), store.view)
     checked = rowcheck.check_rows(authority, replay.trust)
     listed: list[tuple[int, Any]] = []

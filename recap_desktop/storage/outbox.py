@@ -137,16 +137,21 @@ class Outbox:
         positions: Sequence[Position] = (),
         server: str | None = None,
         unvouched: Sequence[Unvouched] = (),
+        proven: bool = False,
     ) -> list[bool]:
         """Admitted records from the server, where its log put each record of the page (those
         held already too), their sent marks and the new cursor: all or none. The positions go
-        first, so the records are projected knowing them. Records of the page refused
-        ``unknown_signer`` are kept with it (``unvouched``): a cursor past them must not let
-        the laptop forget what the partitions' check will judge."""
+        first, so the records are projected knowing them; they are the server's word until
+        the partitions' check proves them (``Evidence.note_pending``), unless ``proven`` (the
+        auditor, who reads the whole log in order and checks its root). Records of the page
+        refused ``unknown_signer`` are kept with it (``unvouched``): a cursor past them must
+        not let the laptop forget what the partitions' check will judge."""
         now = timestamp()
         with self._connection.write():
-            if server is not None:
+            if server is not None and proven:
                 self._evidence.note_positions(positions, server)
+            elif server is not None:
+                self._evidence.note_pending(positions, server)
             self._evidence.note_unvouched(unvouched)
             added = self._appender.append(records, "server")
             self._db.conn.executemany(

@@ -30,6 +30,19 @@ _RAW_R = (
     " CAST(r.type AS BLOB), r.seq"
 )
 
+# Where the store's trust (``storage.trust``) places an authority record ``r``, as (log index,
+# log received): proved (``server_log``), else as a pull page not yet proved says
+# (``log_pending``): the page its door admitted it by. The pending index only for a
+# revocation list, whose place can only count against a record (PROTOCOL §5.4); the
+# position of every other record, and of any record not the authority's, is proved or none.
+AUTHORITY_PLACE = (
+    "COALESCE(l.idx, CASE WHEN r.type = 'revocations' THEN p.idx END),"
+    " COALESCE(l.received, p.received)"
+)
+AUTHORITY_PLACE_JOIN = (
+    " LEFT JOIN server_log l ON l.hash = r.hash LEFT JOIN log_pending p ON p.hash = r.hash"
+)
+
 
 @dataclass(frozen=True)
 class StoredRow:
@@ -105,14 +118,22 @@ class Records:
             last = chunk[-1][0]
             yield chunk
 
-    def raw_arrivals(self, types: Iterable[str]) -> list[tuple[Any, ...]]:
+    def raw_arrivals(
+        self, types: Iterable[str], *, authority: bool = False
+    ) -> list[tuple[Any, ...]]:
         """The rows of these types in arrival order, unparsed, each with when this store took
-        it and where the server's log put it: (id, ``from_row``'s columns, received, log
-        index, log received), what ``protocol.rowcheck.check_rows`` reads."""
+        it and where the server's log put it, proved: (id, ``from_row``'s columns, received,
+        log index, log received), what ``protocol.rowcheck.check_rows`` reads. ``authority``:
+        the authority's records, placed as the store's trust places them
+        (``AUTHORITY_PLACE``: a revocation list's place a pull said counts already)."""
         kinds = sorted(types)
+        place, join = (
+            (AUTHORITY_PLACE, AUTHORITY_PLACE_JOIN)
+            if authority
+            else ("l.idx, l.received", " LEFT JOIN server_log l ON l.hash = r.hash")
+        )
         return self._db.execute(
-            f"SELECT r.id, {_RAW_R}, r.received, l.idx, l.received FROM records r"
-            " LEFT JOIN server_log l ON l.hash = r.hash"
+            f"SELECT r.id, {_RAW_R}, r.received, {place} FROM records r{join}"
             f" WHERE r.type IN ({', '.join('?' for _ in kinds)}) ORDER BY r.id",
             kinds,
         ).fetchall()

@@ -6,6 +6,7 @@ Records, keys and receipts are the truth; every other table is a projection that
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from sqlite_utils import Database
@@ -16,7 +17,7 @@ from recap_desktop.domain.status import COUNTED
 migrations = Migrations("recap")
 
 # Bump with every migration: PRAGMA user_version lets tools see the schema without our code.
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 PROJECTIONS = (
     "packages",
@@ -543,3 +544,139 @@ _M010 = [
 def m010_unvouched(db: Database) -> None:
     for statement in _M010:
         db.execute(statement)
+
+
+# -- log positions a pull has not proved (m011) ------------------------------------------------
+# Where a pull page says the server's log put an entry is the server's word until the check of
+# the partitions (docs/PROTOCOL.md §10.5) rebuilds that partition past it: until then it waits
+# here (log_pending), and server_log holds only positions proved, by a receipt or by a check
+# that added up. A pending position is rebuilt and checked like a proved one, places a
+# revocation list (it may only count against a record), and never lets a record count
+# (§5.4). The positions a store kept before this migration from pulls not yet checked (past
+# where their partition was checked, or kept before partitions were (m008), and not named by a
+# receipt) move here. Truth, kept by a rebuild.
+_M011 = [
+    """
+    CREATE TABLE log_pending (
+        hash TEXT PRIMARY KEY, idx INTEGER NOT NULL, received TEXT NOT NULL,
+        server TEXT NOT NULL, partition TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX log_pending_partition ON log_pending(partition, idx)",
+    """
+    INSERT INTO log_pending (hash, idx, received, server, partition)
+    SELECT l.hash, l.idx, l.received, l.server, l.partition FROM server_log l
+    WHERE l.partition IS NOT NULL
+      AND l.idx >= COALESCE(
+        (SELECT p.checked FROM log_partitions p WHERE p.partition = l.partition), 0)
+      AND NOT EXISTS (
+        SELECT 1 FROM sync_sent s WHERE s.hash = l.hash AND s.receipt IS NOT NULL)
+    """,
+    "DELETE FROM server_log WHERE hash IN (SELECT hash FROM log_pending)",
+]
+
+# Below a partition's floor (``checked``) the positions kept were proved by the check that
+# moved it there, unless a pull wrote one later: before this migration a pull from an earlier
+# cursor (another address of the server starts at 0) kept what its pages said at any index
+# not yet known. So a partition is trusted below its floor only if its positions there still
+# rebuild the tree that check kept (its size and frontier, from the same leaves, §10.5);
+# otherwise all it holds moves here as above and its floor goes back to 0: the next pull
+# rebuilds it from the start and proves what holds.
+_M011_UNPROVED = [
+    """
+    INSERT OR IGNORE INTO log_pending (hash, idx, received, server, partition)
+    SELECT l.hash, l.idx, l.received, l.server, l.partition FROM server_log l
+    WHERE l.partition = ?
+      AND NOT EXISTS (
+        SELECT 1 FROM sync_sent s WHERE s.hash = l.hash AND s.receipt IS NOT NULL)
+    """,
+    "DELETE FROM server_log WHERE partition = ? AND hash IN (SELECT hash FROM log_pending)",
+    "DELETE FROM log_partitions WHERE partition = ?",
+]
+
+
+def _unpartitioned(db: Database) -> list[tuple[str, int, str, str, str]]:
+    """The positions kept with no partition (learnt before m008, from a server without a log,
+    and never rebuilt by any check) that no receipt names, each with the partition of its
+    record, as a pull computes it; a position of a record not held (or that no longer
+    parses) has none and is left out."""
+    from recap_desktop.crypto.envelope import from_row
+    from recap_desktop.protocol.log import partition_of
+
+    out = []
+    for h, i, t, server, *raw in db.execute(
+        "SELECT l.hash, l.idx, l.received, l.server, r.hash, r.signer, r.payload, r.sig,"
+        " r.type, r.seq FROM server_log l JOIN records r ON r.hash = l.hash"
+        " WHERE l.partition IS NULL AND NOT EXISTS ("
+        " SELECT 1 FROM sync_sent s WHERE s.hash = l.hash AND s.receipt IS NOT NULL)"
+    ):
+        record = from_row(*raw)[2]
+        if record is not None:
+            out.append((str(h), int(i), str(t), str(server), partition_of(record)))
+    return out
+
+
+def _floor_holds(db: Database, partition: str, size: int, frontier: str, checked: int) -> bool:
+    """Whether the positions kept of ``partition`` below ``checked`` rebuild the tree of
+    ``size`` leaves and ``frontier`` (hex, JSON) its check kept."""
+    from recap_desktop.protocol import merkle
+    from recap_desktop.protocol.log import leaf_hash
+
+    rows = db.execute(
+        "SELECT hash, idx, received FROM server_log WHERE partition = ? AND idx < ? ORDER BY idx",
+        [partition, checked],
+    )
+    count = 0
+
+    def leaves() -> Iterable[bytes]:
+        nonlocal count
+        for h, i, t in rows:
+            count += 1
+            yield leaf_hash(str(h), int(i), partition, str(t))
+
+    try:
+        kept = [bytes.fromhex(h) for h in json.loads(frontier)]
+        rebuilt = merkle.extend(0, [], leaves())
+    except (ValueError, TypeError):  # a position or the kept state that cannot be a leaf
+        return False
+    return count == size and rebuilt == kept
+
+
+@migrations()
+def m011_log_pending(db: Database) -> None:
+    """Pulled positions not yet proved set apart; every station whose records' places moved,
+    and the revoked keys' (a revocation list's place may have), restated."""
+    for statement in _M011:
+        db.execute(statement)
+    # Positions from before partitions were kept: the server's word too, in the partition of
+    # their record; one of no record held places nothing and is dropped (a pull says it again).
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO log_pending (hash, idx, received, server, partition)"
+        " VALUES (?, ?, ?, ?, ?)",
+        _unpartitioned(db),
+    )
+    db.execute(
+        "DELETE FROM server_log WHERE partition IS NULL AND NOT EXISTS ("
+        " SELECT 1 FROM sync_sent s WHERE s.hash = server_log.hash AND s.receipt IS NOT NULL)"
+    )
+    partitions = db.execute(
+        "SELECT partition, size, frontier, checked FROM log_partitions ORDER BY partition"
+    ).fetchall()
+    for name, size, frontier, checked in partitions:
+        if not _floor_holds(db, str(name), int(size), str(frontier), int(checked)):
+            for statement in _M011_UNPROVED:
+                db.execute(statement, [name])
+    from recap_desktop.storage.restate import restate
+    from recap_desktop.storage.standing import signer_keys
+
+    keys = dict.fromkeys(
+        (str(s), str(c))
+        for s, c in db.execute(
+            "SELECT station, contest FROM sheets WHERE hash IN (SELECT hash FROM log_pending)"
+            " UNION SELECT station, contest FROM reviews"
+            " WHERE hash IN (SELECT hash FROM log_pending)"
+        )
+    )
+    revoked = [str(k) for (k,) in db.execute("SELECT key_id FROM revoked")]
+    keys.update(dict.fromkeys(signer_keys(db, revoked)))
+    restate(db, list(keys))

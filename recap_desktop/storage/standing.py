@@ -2,7 +2,8 @@
 
 The rule is the protocol's (``protocol.standing``); this module only gathers what it needs
 from the tables: the signers' certificates, the revocation in force and where the server's log
-put the revocation lists and the records (``server_log``), and the forks proven
+put the revocation lists (proved or pulled) and the records (proved: ``server_log``), and the
+forks proven
 (``forks``). Restating a station asks about its few signers only, so a save reads a handful of
 rows, whatever the size of the election.
 """
@@ -115,15 +116,31 @@ def tampered_kinds(db: Database, hashes: Sequence[str]) -> dict[str, str]:
 
 
 def revocation_position(db: Database, key_id: str) -> int | None:
-    """The lowest log index known of a held revocation list naming the key."""
-    row = db.execute(
-        "SELECT MIN(l.idx) FROM records r JOIN server_log l ON l.hash = r.hash,"
+    """The lowest log index known of a held revocation list naming the key: proved, or only
+    said by a pull (``log_pending``), since a place that may be wrong can only count against
+    the key's records (PROTOCOL §5.4). A record's own place counts only proved
+    (``server_log``)."""
+    # Two indexed lookups per list (each table's primary key), not a union of both tables.
+    lists = (
+        " FROM records r LEFT JOIN server_log l ON l.hash = r.hash{pending},"
         " json_each(r.payload, '$.revoked') AS j"
         " WHERE r.type = 'revocations' AND json_valid(r.payload)"
-        " AND json_extract(j.value, '$.key_id') = ?",
-        [key_id],
-    ).fetchone()
-    return None if row is None or row[0] is None else int(row[0])
+        " AND json_extract(j.value, '$.key_id') = ?"
+    )
+    try:
+        row = db.execute(
+            "SELECT MIN(l.idx), MIN(p.idx)"
+            + lists.format(pending=" LEFT JOIN log_pending p ON p.hash = r.hash"),
+            [key_id],
+        ).fetchone()
+    except sqlite3.OperationalError as exc:
+        if "log_pending" not in str(exc):
+            raise
+        # An earlier migration (m006) restates every station before m011 adds the table:
+        # no pull can have left a place unproved then.
+        row = db.execute("SELECT MIN(l.idx), NULL" + lists.format(pending=""), [key_id]).fetchone()
+    known = [int(i) for i in row if i is not None] if row is not None else []
+    return min(known, default=None)
 
 
 def seen(received: str, logged: str | None) -> datetime:

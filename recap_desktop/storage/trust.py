@@ -17,6 +17,7 @@ from recap_desktop.storage.connection import Connection
 from recap_desktop.storage.errors import TamperedStore
 from recap_desktop.storage.evidence import Evidence
 from recap_desktop.storage.keys import Keys
+from recap_desktop.storage.records import AUTHORITY_PLACE, AUTHORITY_PLACE_JOIN
 from recap_desktop.storage.standing import seen
 
 _KINDS = tuple(sorted(AUTHORITY_TYPES))
@@ -47,11 +48,14 @@ class TrustHeld:
         if self._cached is not None and self._cached[0] == mark:
             return self._cached[1]
         rows: list[tuple[Record, datetime, int | None]] = []
+        # An authority record's place in the server's log and when the server first held it,
+        # proved or only said by a pull not yet checked: what the pull's door admitted it by
+        # (a revocation list's place can only count against a record, PROTOCOL §5.4). As
+        # `recap verify` reads them (``Records.raw_arrivals(authority=True)``).
         for row in self._db.execute(
             "SELECT CAST(r.hash AS BLOB), CAST(r.signer AS BLOB), CAST(r.payload AS BLOB),"
-            " CAST(r.sig AS BLOB), CAST(r.type AS BLOB), r.seq, r.received, l.idx, l.received"
-            " FROM records r LEFT JOIN server_log l ON l.hash = r.hash"
-            f" WHERE r.type IN ({_MARKS}) ORDER BY r.id",
+            f" CAST(r.sig AS BLOB), CAST(r.type AS BLOB), r.seq, r.received, {AUTHORITY_PLACE}"
+            f" FROM records r{AUTHORITY_PLACE_JOIN} WHERE r.type IN ({_MARKS}) ORDER BY r.id",
             _KINDS,
         ):
             hash_, _signer, record, error = from_row(*row[:6])
@@ -67,8 +71,12 @@ class TrustHeld:
         records = self._db.execute(
             f"SELECT COUNT(*), MAX(id) FROM records WHERE type IN ({_MARKS})", _KINDS
         ).fetchone()
+        # The places ``trust`` reads, each looked up by its table's key (a union of both
+        # tables would copy every position of the log on every call).
         placed = self._db.execute(
-            "SELECT COUNT(*) FROM records r JOIN server_log l ON l.hash = r.hash"
+            "SELECT COUNT(COALESCE(l.idx, p.idx)), TOTAL(COALESCE(l.idx, p.idx))"
+            " FROM records r LEFT JOIN server_log l ON l.hash = r.hash"
+            " LEFT JOIN log_pending p ON p.hash = r.hash"
             f" WHERE r.type IN ({_MARKS})",
             _KINDS,
         ).fetchone()

@@ -6,7 +6,7 @@ the server's misbehaviour. Truth, like the records: a rebuild keeps it.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,8 @@ from recap_desktop.crypto.envelope import EnvelopeError, Record, from_json
 from recap_desktop.storage.connection import Connection
 from recap_desktop.storage.errors import TamperedStore
 from recap_desktop.storage.records import timestamp
+from recap_desktop.storage.restate import restate
+from recap_desktop.storage.standing import signer_keys
 
 NEWEST, GOSSIP, RELIED = "newest", "gossip", "relied"
 
@@ -146,48 +148,51 @@ class Witness:
 
     def entries(self, partition: str, start: int, upto: int) -> list[tuple[str, int, str]]:
         """(hash, index, received) of the log entries of a partition this laptop learnt of
-        (pulled, or named by a receipt), from index ``start`` up to ``upto``, in log order."""
+        (proved, or pulled and not yet proved), from index ``start`` up to ``upto``, in log
+        order: what the partition's tree is rebuilt from."""
         return [
             (str(h), int(i), str(t))
             for h, i, t in self._db.execute(
                 "SELECT hash, idx, received FROM server_log"
-                " WHERE partition = ? AND idx >= ? AND idx < ? ORDER BY idx",
-                [partition, start, upto],
+                " WHERE partition = ? AND idx >= ? AND idx < ?"
+                " UNION ALL SELECT hash, idx, received FROM log_pending"
+                " WHERE partition = ? AND idx >= ? AND idx < ? ORDER BY 2",
+                [partition, start, upto, partition, start, upto],
             )
         ]
 
-    def forget_from(self, index: int, partitions: Sequence[str]) -> int:
-        """Forget where the server's log put entries of ``partitions`` from ``index`` on, and
-        how far those partitions were checked past it: a pull whose partitions did not add up
-        is fetched again from there (PROTOCOL §10.5). Returns the positions forgotten."""
-        names = list(partitions)
-        if not names:
-            return 0
-        marks = ", ".join("?" for _ in names)
+    def forget_unproven(self, floors: Mapping[str, int]) -> int:
+        """Forget what pulls said of each partition of ``floors`` from its floor on (where the
+        partition was last proved to add up): the positions not yet proved, and the records
+        of an unknown signer kept at them. A pull whose partitions did not add up is fetched
+        again from there (PROTOCOL §10.5); what was proved stays, whatever failed. Returns
+        the positions forgotten."""
+        forgotten = 0
         with self._connection.write():
-            forgotten = self._db.execute(
-                f"DELETE FROM server_log WHERE idx >= ? AND partition IN ({marks})",
-                [index, *names],
-            ).rowcount
-            self._db.execute(
-                f"DELETE FROM log_partitions WHERE checked > ? AND partition IN ({marks})",
-                [index, *names],
-            )
-            # Pulled again from there: a record of an unknown signer is kept again if the
-            # server serves it again, at the index it gives then.
-            self._db.execute(
-                f"DELETE FROM log_unvouched WHERE idx >= ? AND partition IN ({marks})",
-                [index, *names],
-            )
+            for name, floor in sorted(floors.items()):
+                forgotten += self._db.execute(
+                    "DELETE FROM log_pending WHERE partition = ? AND idx >= ?", [name, floor]
+                ).rowcount
+                # Pulled again from there: a record of an unknown signer is kept again if the
+                # server serves it again, at the index it gives then.
+                self._db.execute(
+                    "DELETE FROM log_unvouched WHERE partition = ? AND idx >= ?", [name, floor]
+                )
+            if forgotten:
+                # A revocation list's place that was only said counts no more.
+                revoked = [str(k) for (k,) in self._db.execute("SELECT key_id FROM revoked")]
+                restate(self._db, signer_keys(self._db, revoked))
         return int(forgotten)
 
     def partitions_seen(self, upto: int) -> set[str]:
-        """Partitions of entries below ``upto`` this laptop holds positions for."""
+        """Partitions of entries below ``upto`` this laptop holds positions for (proved or
+        pulled)."""
         return {
             str(n)
             for (n,) in self._db.execute(
-                "SELECT DISTINCT partition FROM server_log WHERE idx < ? AND partition IS NOT NULL",
-                [upto],
+                "SELECT DISTINCT partition FROM server_log WHERE idx < ? AND partition IS NOT NULL"
+                " UNION SELECT DISTINCT partition FROM log_pending WHERE idx < ?",
+                [upto, upto],
             )
         }
 

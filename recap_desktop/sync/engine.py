@@ -75,6 +75,7 @@ class SyncOutbox(Protocol):
         positions: Sequence[tuple[str, int, str, str]] = (),
         server: str | None = None,
         unvouched: Sequence[Unvouched] = (),
+        proven: bool = False,
     ) -> list[bool]: ...
     def setting(self, key: str) -> str | None: ...
     def set_setting(self, key: str, value: str | None) -> None: ...
@@ -90,6 +91,8 @@ class SyncEvidence(Protocol):
     def unvouched(self) -> list[Unvouched]: ...
     def settle_unvouched(self, hashes: Sequence[str]) -> None: ...
     def certified_before(self, key: str, index: int) -> bool: ...
+    def position(self, hash_: str) -> tuple[int, str] | None: ...
+    def prove(self, spans: Mapping[str, tuple[int, int]]) -> None: ...
 
 
 class SyncWitness(Protocol):
@@ -100,7 +103,7 @@ class SyncWitness(Protocol):
     def gossip(self) -> list[Record]: ...
     def keep_newest(self, head: Record) -> None: ...
     def drop_gossip(self, hashes: Sequence[str]) -> None: ...
-    def forget_from(self, index: int, partitions: Sequence[str]) -> int: ...
+    def forget_unproven(self, floors: Mapping[str, int]) -> int: ...
     def checked(self, partition: str) -> Any: ...
     def set_checked(self, states: dict[str, Any]) -> None: ...
     def entries(self, partition: str, start: int, upto: int) -> list[tuple[str, int, str]]: ...
@@ -786,12 +789,13 @@ class SyncEngine:
             except LogError as exc:
                 if attempt == 2:
                     self._misbehaved(result, exc, head.record, None)
-                # A page may have crossed a commit: forget what was learnt of these
-                # partitions since they last added up, and pull them again once.
-                names = self._partitions_of(ranges)
-                start = min((self.store.witness.checked(n).checked for n in names), default=0)
-                self.store.witness.forget_from(start, sorted(names))
-                self.store.outbox.set_setting(cursor_key, str(start))
+                # A page may have crossed a commit: forget what pulls said of these
+                # partitions since each last added up (its own floor: what was proved stays,
+                # whichever failed), and pull them again once, from the lowest floor.
+                floors = {n: self._floor(n, head.size) for n in self._partitions_of(ranges)}
+                with self.store.write():
+                    self.store.witness.forget_unproven(floors)
+                    self.store.outbox.set_setting(cursor_key, str(min(floors.values(), default=0)))
                 report_from = last.next
                 continue
             self._judge_unvouched(result, head, ranges, proved, last.partitions)
@@ -958,6 +962,8 @@ class SyncEngine:
                     self._check_entries(result, page, head, ranges)
                     page = self._named(result, page, head)
                     self._check_entries(result, page, head, ranges)
+                    index_of = {h: i for h, i, _, _ in page.positions}
+                    page = self._accounted(page, head)
                     admission = admit(
                         page.records,
                         self.store.view,
@@ -972,6 +978,7 @@ class SyncEngine:
                         positions=page.positions,
                         server=server,
                         unvouched=_unvouched(page, admission.problems, server),
+                        proven=False,  # the server's word until the partitions' check
                     )
                     if admission.forks:
                         result.forks += self.store.evidence.add_forks(admission.forks, "server")
@@ -983,7 +990,6 @@ class SyncEngine:
                         self._emit(pulled=self._status.pulled + len(admission.admitted))
                     # Pulled again after partitions that did not add up: what was refused
                     # before is not reported twice.
-                    index_of = {h: i for h, i, _, _ in page.positions}
                     result.pull_problems.extend(p for i, p in page.unreadable if i >= report_from)
                     result.pull_problems.extend(
                         p
@@ -1134,11 +1140,14 @@ class SyncEngine:
         size and root); the entries this laptop learnt of in each, rebuilt into its tree from
         where it was last checked, must give that size and root. A partition the head leaves
         out must hold nothing this laptop learnt of. Raises LogError; keeps the states checked
-        only when every partition adds up. Returns what the head proves of each partition."""
+        only when every partition adds up, and with them proves the positions pulled that
+        each rebuild took (``Evidence.prove``): until then they decide nothing (§5.4).
+        Returns what the head proves of each partition."""
         proved = log.check_ranges(head, ranges, proofs)
         witness = self.store.witness
         seen = {p for p in witness.partitions_seen(head.size) if log.in_ranges(p, ranges)}
         states = {}
+        spans = {}
         for name in sorted(set(proved) | seen):
             state = proved.get(name, log.PartitionState(0, merkle.EMPTY_ROOT))
             checked = witness.checked(name)
@@ -1149,8 +1158,51 @@ class SyncEngine:
                 name, state, checked.size, checked.frontier, rows, head.size
             )
             states[name] = type(checked)(size, frontier, head.size)
-        witness.set_checked(states)
+            spans[name] = (checked.checked, head.size)
+        with self.store.write():
+            witness.set_checked(states)
+            self.store.evidence.prove(spans)
         return proved
+
+    def _floor(self, partition: str, size: int) -> int:
+        """Where ``partition`` was last proved to add up, for a log of ``size`` entries: its
+        entries below are known, each with its proved position (§10.5); 0 if it never was,
+        or was checked against a longer log (then it is rebuilt from 0)."""
+        checked = int(self.store.witness.checked(partition).checked)
+        return checked if checked <= size else 0
+
+    def _accounted(self, page: _Page, head: TreeHead) -> _Page:
+        """The page without what it says below the floor of each entry's partition (§10.5):
+        that part of the partition was proved, entry by entry, so an entry shown there says
+        nothing new. Its position is not kept (no later check would rebuild it), and its
+        record, if not held, is admitted with the position proved for it, if any, and as
+        seen now (or when the log proved the server held it): never by the page's word."""
+        floors = {n: self._floor(n, head.size) for n in {p[3] for p in page.positions}}
+        below = {(h, i) for h, i, _, n in page.positions if i < floors[n]}
+        if not below:
+            return page
+        now = datetime.now(UTC).replace(microsecond=0)
+        arrivals = list(page.arrivals)
+        prechecked = list(page.prechecked)
+        for k, (record, (_seen, index)) in enumerate(zip(page.records, page.arrivals, strict=True)):
+            if (record.hash, index) not in below:
+                continue
+            known = self.store.evidence.position(record.hash)
+            if known is None:
+                arrivals[k] = (now, None)
+            else:
+                try:
+                    logged = min(now, parse_time(known[1], "received"))
+                except ElectionError:
+                    logged = now
+                arrivals[k] = (logged, known[0])
+            prechecked[k] = None  # checked with the page's word: checked again in place
+        return replace(
+            page,
+            arrivals=arrivals,
+            prechecked=prechecked,
+            positions=[p for p in page.positions if (p[0], p[1]) not in below],
+        )
 
     def _fetch_page(self, jurisdiction: str, since: int) -> _Page:
         """On the helper thread: fetch one page, parse it, precheck its records against the
