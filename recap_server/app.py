@@ -61,7 +61,7 @@ GZIP_LEVEL = 5
 GZIP_MIN = 2048  # bytes: a smaller answer is sent as it is
 MAX_HELD_BODY = hashes_body_bytes(MAX_BATCH)  # {"hashes": [...]}
 _HEX = "^[0-9a-f]{64}$"  # a record hash, in the OpenAPI schemas and in _hash_list
-_HASH = re.compile(_HEX)
+_HASH = re.compile(r"[0-9a-f]{64}")  # matched whole (fullmatch): "$" takes a final newline
 MAX_AUTHORITY_BODY = hashes_body_bytes(MAX_AUTHORITY_FETCH)  # {"hashes": [...]}
 T = TypeVar("T")
 MAX_CURSOR = 2**63 - 1  # SQLite's largest integer: a pull cursor beyond it is not a cursor
@@ -629,13 +629,12 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
             if record_hash not in packed:
                 if record_hash not in ledger.trust().packages.values():
                     return None
-                held = ledger.storage.authority_records(["election"])
-                chosen = [r for r in held if r.hash == record_hash]
-                if not chosen:
+                record = ledger.storage.record(record_hash)  # this version alone
+                if record is None:
                     return None
-                data = json.dumps(package(chosen), separators=(",", ":")).encode()
+                data = json.dumps(package([record]), separators=(",", ":")).encode()
+                issued[record_hash] = record.to_json()["payload"].get("issued")
                 packed[record_hash] = gzip.compress(data, compresslevel=GZIP_LEVEL)
-                issued[record_hash] = chosen[0].to_json()["payload"].get("issued")
         return packed[record_hash]
 
     def package_answer(record_hash: str | None, request: Request, missing: str) -> Response:
@@ -688,14 +687,14 @@ def create_app(ledger: Ledger, *, demo: bool = False, gate: GateLimits | None = 
         """One package version by its record's hash (listed by /v1/election/versions), as a
         package file: immutable, so a reverse proxy or the laptop caches it (ETag), sent
         gzipped as made once (PROTOCOL §9.9)."""
-        if not _HASH.match(record_hash):
+        if not _HASH.fullmatch(record_hash):
             raise HTTPException(400, "a record hash is 64 lowercase hex digits")
         tag = f'"{record_hash}"'
         cache = {"ETag": tag, "Cache-Control": "public, max-age=31536000, immutable"}
         if request.headers.get("if-none-match") == tag:
             return Response(status_code=304, headers=cache)
-        async with package_turn:
-            data = await to_thread.run_sync(packed_package, record_hash, limiter=push_threads)
+        async with package_turn:  # on the reads' pool: never one of the pushes' threads
+            data = await to_thread.run_sync(packed_package, record_hash)
         if data is None:
             raise HTTPException(404, f"no package {record_hash}")
         if "gzip" not in request.headers.get("accept-encoding", "").lower():
@@ -1201,7 +1200,7 @@ def _hash_list(body: bytes, most: int = MAX_BATCH) -> list[str]:
         raise HTTPException(400, f"not a list of hashes: {exc}") from exc
     hashes = doc.get("hashes") if isinstance(doc, dict) and set(doc) == {"hashes"} else None
     if not isinstance(hashes, list) or not all(
-        isinstance(h, str) and _HASH.match(h) for h in hashes
+        isinstance(h, str) and _HASH.fullmatch(h) for h in hashes
     ):
         raise HTTPException(400, 'the body is {"hashes": [64 lowercase hex digits, ...]}')
     if len(hashes) > most:

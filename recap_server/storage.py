@@ -1434,7 +1434,7 @@ _NAMED_IN = ", ".join(f"'{t}'" for t in NAMED_TYPES)
 # A page is written from these texts without re-encoding them (app._entry): each must be
 # plain (lowercase hex, a region code). The admission rule stores nothing else, so a row that
 # is not was edited behind the server, and one quote or newline would break every page.
-_PLAIN_TEXT = re.compile(r"[0-9a-f.]*")
+_PLAIN_TEXT = re.compile(r"[0-9a-f.:TZ-]*")  # and a protocol time's characters
 
 
 def _raw(r: Sequence[Any]) -> RawHeld:
@@ -1448,11 +1448,13 @@ def _raw(r: Sequence[Any]) -> RawHeld:
         str(r[6]),
         None if len(r) < 8 or r[7] is None else str(r[7]),
     )
-    if not _PLAIN_TEXT.fullmatch(held.hash + held.signer + held.sig + held.partition):
+    if not _PLAIN_TEXT.fullmatch(
+        held.hash + held.signer + held.sig + held.partition + held.received
+    ):
         raise DamagedStore(
-            f"the log's entry {held.index} has a hash, signer, signature or partition that is"
-            " not plain hex: the database was changed outside the server; restore it from a"
-            " backup"
+            f"the log's entry {held.index} has a hash, signer, signature, partition or time"
+            " that is not plain: the database was changed outside the server; restore it from"
+            " a backup"
         )
     return held
 

@@ -106,3 +106,28 @@ def test_fork_evidence_costs_the_lock_no_verify(ledger: Any, tmp_path: Path) -> 
         assert ledger.storage.forks() == {laptop.key.key_id: first.seq}
     finally:
         laptop.ws.close()
+
+
+def test_records_forged_under_a_certified_key_cost_the_lock_no_verify(
+    ledger: Any, tmp_path: Path
+) -> None:
+    laptop = make_laptop(tmp_path / "op", "op-a")
+    try:
+        certificates = [
+            r.record.to_json()
+            for r in laptop.ws.store.records.rows()
+            if r.record is not None and r.record.type == "certificate"
+        ]
+        ledger.push(certificates)
+        station = district_stations(laptop.ws)[0]
+        sheet = sign_sheet(laptop, station, seed=1).to_json()
+        values = sheet["payload"]["values"]
+        fakes = [
+            _forged(sheet, values={**values, "v_p01": values["v_p01"] + i}) for i in range(1, 31)
+        ]
+        with _verifies_in_the_lock(ledger) as counted:
+            outcomes = ledger.push(fakes).outcomes
+        assert {(o.status, o.reason) for o in outcomes} == {("refused", "bad_signature")}
+        assert counted[0] == 0
+    finally:
+        laptop.ws.close()

@@ -86,6 +86,10 @@ class SwappedPackage:
             out.append(_Shown(record.hash, shown) if shown is not None else record)
         return out
 
+    def record(self, hash_: str) -> Any:
+        shown = self.swap.get(hash_)
+        return _Shown(hash_, shown) if shown is not None else self._storage.record(hash_)
+
 
 class _Shown:
     def __init__(self, hash_: str, raw: dict[str, Any]) -> None:

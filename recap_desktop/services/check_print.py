@@ -22,7 +22,7 @@ from recap_desktop.protocol.recap import check_references
 from recap_desktop.protocol.records import RECAP_TYPES, place_of
 from recap_desktop.services import regions as region_service
 from recap_desktop.services.admission import trust
-from recap_desktop.services.plenary import OUTDATED, plenary
+from recap_desktop.services.plenary import OUTDATED, Plenary, plenary
 from recap_desktop.services.printing import PrintedCode, read_code
 from recap_desktop.services.workspace import RecapError, Workspace
 
@@ -86,9 +86,13 @@ def check_print(
     place = place_of(record.type, record.payload) or ""
     fitting = [c for c in certs if in_region(place, str(c["jurisdiction"]))]
     out.certificate = next(iter(fitting or certs), None)
-    out.newer = _newer(ws, record)
-    if out.newer is None and not out.problems:
-        out.standing = _standing(ws, record)
+    p = record.payload
+    region = plenary(ws, p["region"], p["contest"], p["basis"]) if record.type == "dhasil" else None
+    out.newer = _newer(ws, record, region)
+    if out.newer is None and not out.problems and out.server is None:
+        # Only of what this folder holds: a record fetched from the server is judged by
+        # what the server holds (it is not among this folder's versions at all).
+        out.standing = _standing(ws, record, region)
     out.lines = _lines(ws, record, lang or language())
     return out
 
@@ -115,16 +119,17 @@ def _fetch(server: str, record_hash: str) -> tuple[Record | None, int | None]:
     return record, index if isinstance(index, int) else None
 
 
-def _newer(ws: Workspace, record: Record) -> str | None:
-    """The version in force of the same station or region, if it is not this one."""
+def _newer(ws: Workspace, record: Record, held: Plenary | None) -> str | None:
+    """The version in force of the same station or region, if it is not this one (``held``:
+    a D.Hasil's region's plenary)."""
     p = record.payload
     if record.type == "sheet":
         status = ws.store.sheets.status(p["station"], p["contest"])
         if status is None or record.hash in status["heads"]:
             return None
         return status["current"] or (status["heads"][0] if status["heads"] else None)
-    if record.type == "dhasil":
-        state = plenary(ws, p["region"], p["contest"], p["basis"])
+    if record.type == "dhasil" and held is not None:
+        state = held
         if record.hash in state.state.heads:
             return None
         # Replaced: by its signer's own latest version, else by every D.Hasil in force.
@@ -134,7 +139,7 @@ def _newer(ws: Workspace, record: Record) -> str | None:
     return None
 
 
-def _standing(ws: Workspace, record: Record) -> str | None:
+def _standing(ws: Workspace, record: Record, held: Plenary | None) -> str | None:
     """Why a record that is its signer's latest version does not count now, if it does not:
     a paper can carry a valid signature and still not be what the count rests on."""
     p = record.payload
@@ -144,8 +149,7 @@ def _standing(ws: Workspace, record: Record) -> str | None:
         if state is None or record.hash in state.counted:
             return None
         return state.state
-    if record.type == "dhasil":
-        held = plenary(ws, p["region"], p["contest"], p["basis"])
+    if record.type == "dhasil" and held is not None:
         if record.hash not in held.state.in_force:
             return held.state.state  # disputed, or set aside (its standing)
         return OUTDATED if record.hash in held.stale else None

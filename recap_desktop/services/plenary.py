@@ -245,12 +245,12 @@ def plenary(ws: Workspace, region_code: str, contest_id: str, basis: str | None 
     chosen = basis or allowed[-1]
     if chosen not in allowed:
         raise RecapError("dhasil.basis", region=region_code, basis=chosen)
-    names = _signer_names(ws)
-    own = _own_key(ws)
+    look = _Look(ws, contest_id, _own_key(ws))
+    names, own = look.names, look.own
     children = (
         _station_children(ws, region_code, contest_id)
         if chosen == SHEETS
-        else _region_children(ws, region_code, contest_id, own)
+        else look.children(region_code, RECAPS)  # judged once, here and for ``stale``
     )
     fields = contest.form.field_ids
     totals = add_up([c.values or {} for c in children if c.record], fields) or {}
@@ -266,7 +266,7 @@ def plenary(ws: Workspace, region_code: str, contest_id: str, basis: str | None 
         open_objections=tuple(o.hash for o in objections if o.open),
         outdated=tuple(c.code for c in children if not c.record and c.state == OUTDATED),
     )
-    stale = _stale(ws, region_code, contest_id, versions, state, objections, own)
+    stale = _stale(look, region_code, versions, state, objections)
     return Plenary(
         region,
         contest,
@@ -293,14 +293,46 @@ def versions_state(versions: list[Version]) -> RecapState:
     )
 
 
+class _Look:
+    """What one plenary reads once, however far down it judges the D.Hasil below (a
+    province's plenary judges every regency's and sub-district's): the signers' names, which
+    regions hold the contest, and each region's children on each basis."""
+
+    def __init__(self, ws: Workspace, contest: str, own: str | None) -> None:
+        self.ws, self.contest, self.own = ws, contest, own
+        self.names = _signer_names(ws)
+        self._read: set[str] = set()  # regions whose stations were read
+        self._holding: set[str] = set()  # regions inside them with a station of the contest
+        self._children: dict[tuple[str, str], list[Child]] = {}
+
+    def holds(self, region: str, sub: str) -> bool:
+        """Whether a station inside ``sub`` (a region inside ``region``) holds the contest:
+        ``region``'s stations read once, whatever is asked of the regions inside it."""
+        if not any(region == r or region.startswith(r + ".") for r in self._read):
+            for station in self.ws.store.places.stations_within(region):
+                if self.contest in station.contests:
+                    parts = station.code.split(".")
+                    self._holding.update(".".join(parts[:n]) for n in range(1, len(parts)))
+            self._read.add(region)
+        return sub in self._holding
+
+    def children(self, region: str, basis: str) -> list[Child]:
+        key = (region, basis)
+        if key not in self._children:
+            self._children[key] = (
+                _station_children(self.ws, region, self.contest, full=True)
+                if basis == SHEETS
+                else _region_children(self, region)
+            )
+        return self._children[key]
+
+
 def _stale(
-    ws: Workspace,
+    look: _Look,
     region: str,
-    contest: str,
     versions: list[Version],
     state: RecapState,
     objections: list[Objection],
-    own: str | None,
 ) -> frozenset[str]:
     """The versions in force that no longer say what this laptop counts (PROTOCOL §6.1),
     each judged on its own basis."""
@@ -310,12 +342,7 @@ def _stale(
     now = {o.hash: o.status for o in objections if o.status.state != SET_ASIDE}
     counting: dict[str, dict[str, frozenset[str]]] = {}
     for basis in {v.basis for v in in_force}:
-        children = (
-            _station_children(ws, region, contest, full=True)
-            if basis == SHEETS
-            else _region_children(ws, region, contest, own)
-        )
-        counting[basis] = {c.code: c.counting for c in children}
+        counting[basis] = {c.code: c.counting for c in look.children(region, basis)}
     return frozenset(
         v.hash
         for v in in_force
@@ -368,7 +395,7 @@ def _station_children(
     return out
 
 
-def _region_children(ws: Workspace, region: str, contest: str, own: str | None) -> list[Child]:
+def _region_children(look: _Look, region: str) -> list[Child]:
     """The sub-regions of a D.Hasil on the D.Hasil below: each counts by its final D.Hasil
     in force that are up to date; the one named is its own laptop's, else any (they agree).
 
@@ -376,10 +403,10 @@ def _region_children(ws: Workspace, region: str, contest: str, own: str | None) 
     ...) is not built upon: the level above would carry its numbers up as if they were
     what the sub-region counts (PROTOCOL §6.1). Judging it looks down the whole region, as
     the sub-region's own plenary does."""
+    ws, contest, own, names = look.ws, look.contest, look.own, look.names
     out = []
-    names = _signer_names(ws)
     for sub in ws.store.places.child_regions(region):
-        if not any(contest in s.contests for s in ws.store.places.stations_within(sub.code)):
+        if not look.holds(region, sub.code):
             continue
         versions = [_version(v, names) for v in ws.store.recaps.versions(sub.code, contest)]
         state = versions_state(versions)
@@ -398,7 +425,7 @@ def _region_children(ws: Workspace, region: str, contest: str, own: str | None) 
             for o in (_objection(row, names) for row in ws.store.recaps.objections_within(sub.code))
             if o.contest == contest
         ]
-        stale = _stale(ws, sub.code, contest, versions, state, objections, own)
+        stale = _stale(look, sub.code, versions, state, objections)
         current = [v for v in in_force if v.hash not in stale]
         if not current:
             out.append(Child(sub.code, sub.name, OUTDATED, None, None, state.attention))
