@@ -140,6 +140,13 @@ def make_laptop(
     return Laptop(Workspace(path), _KEYS[spec])
 
 
+def certificates_of(laptop: Laptop) -> list[dict[str, Any]]:
+    """The certificates a laptop holds, as a push carries them (its own among them)."""
+    return [
+        r.to_json() for r in laptop.ws.store.records.authority_records() if r.type == "certificate"
+    ]
+
+
 def district_stations(ws: Workspace, prefix: str = DISTRICT) -> list[str]:
     election = ws.store.package.election()
     assert election is not None

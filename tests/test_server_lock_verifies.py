@@ -19,7 +19,7 @@ from recap_desktop.crypto.canonical import canonical_bytes
 from recap_desktop.crypto.envelope import Record
 from recap_server.server import open_ledger
 from tests.pg_support import database_for
-from tests.sync_support import district_stations, make_laptop, sign_sheet
+from tests.sync_support import certificates_of, district_stations, make_laptop, sign_sheet
 
 
 @contextmanager
@@ -63,11 +63,7 @@ def test_records_claiming_the_authority_cost_the_lock_no_verify(
 ) -> None:
     laptop = make_laptop(tmp_path / "op", "op-a")
     try:
-        [certificate] = [
-            r.record.to_json()
-            for r in laptop.ws.store.records.rows()
-            if r.record is not None and r.record.type == "certificate"
-        ]
+        [certificate] = certificates_of(laptop)
         fakes = [_forged(certificate, officer_id=f"op-fake-{i}") for i in range(40)]
         with _verifies_in_the_lock(ledger) as counted:
             outcomes = ledger.push(fakes).outcomes
@@ -84,11 +80,7 @@ def test_records_claiming_the_authority_cost_the_lock_no_verify(
 def test_fork_evidence_costs_the_lock_no_verify(ledger: Any, tmp_path: Path) -> None:
     laptop = make_laptop(tmp_path / "op", "op-a")
     try:
-        certificates = [
-            r.record.to_json()
-            for r in laptop.ws.store.records.rows()
-            if r.record is not None and r.record.type == "certificate"
-        ]
+        certificates = certificates_of(laptop)
         ledger.push(certificates)
         station = district_stations(laptop.ws)[0]
         first = sign_sheet(laptop, station, seed=1)
@@ -113,11 +105,7 @@ def test_records_forged_under_a_certified_key_cost_the_lock_no_verify(
 ) -> None:
     laptop = make_laptop(tmp_path / "op", "op-a")
     try:
-        certificates = [
-            r.record.to_json()
-            for r in laptop.ws.store.records.rows()
-            if r.record is not None and r.record.type == "certificate"
-        ]
+        certificates = certificates_of(laptop)
         ledger.push(certificates)
         station = district_stations(laptop.ws)[0]
         sheet = sign_sheet(laptop, station, seed=1).to_json()

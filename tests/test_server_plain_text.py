@@ -29,7 +29,14 @@ from recap_server.app import ANONYMOUS_INFLATED
 from recap_server.gate import GateLimits
 from recap_server.server import open_ledger
 from tests.pg_support import database_for
-from tests.sync_support import LiveServer, district_stations, enter, make_laptop, sign_sheet
+from tests.sync_support import (
+    LiveServer,
+    certificates_of,
+    district_stations,
+    enter,
+    make_laptop,
+    sign_sheet,
+)
 
 
 def _push(server: LiveServer, key: Any, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -78,11 +85,7 @@ def test_a_time_or_a_hash_with_one_byte_more_is_malformed(tmp_path: Path, field:
     ledger = open_ledger(tmp_path / "server", demo=True, database=database_for(tmp_path))
     laptop = make_laptop(tmp_path / "op", "op-nl")
     try:
-        certificates = [
-            r.record.to_json()
-            for r in laptop.ws.store.records.rows()
-            if r.record is not None and r.record.type == "certificate"
-        ]
+        certificates = certificates_of(laptop)
         assert [o.status for o in ledger.push(certificates).outcomes] == ["stored"]
         station = district_stations(laptop.ws)[0]
         if field == "time":
@@ -167,11 +170,7 @@ def test_a_push_without_a_token_unpacks_to_little_and_a_certificate_still_fits(
             in (answer.json()["detail"])
         )
         # The honest first push: the laptop's certificate, no token, gzipped as the client does.
-        certificates = [
-            r.record.to_json()
-            for r in laptop.ws.store.records.rows()
-            if r.record is not None and r.record.type == "certificate"
-        ]
+        certificates = certificates_of(laptop)
         answer = requests.post(
             server.url + "/v1/push",
             data=gzip.compress(batch_bytes(certificates)),
